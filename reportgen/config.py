@@ -1,0 +1,134 @@
+"""The user's configuration file (``reportgen.yaml``): schema, defaults and loading.
+
+Every problem is reported at once, keyed by its path in the file (``overrides[2].owner``)
+and its line; unknown keys are errors so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from reportgen.inventory.fields import FIELDS
+from reportgen.validation import validate_document
+from reportgen.yamlio import load_yaml
+
+DEFAULT_ROLES = ["Cloud Platform", "Security", "Application Owner", "Compliance"]
+AWS_ROLE = "AWS"
+DEFAULT_RESPONSIBLE = {
+    "customer-data": "Application Owner",
+    "platform-application": "Application Owner",
+    "operating-system": "Cloud Platform",
+    "network-configuration": "Cloud Platform",
+    "firewall-configuration": "Cloud Platform",
+    "client-side-encryption": "Application Owner",
+    "server-side-encryption": "Cloud Platform",
+    "network-traffic-protection": "Cloud Platform",
+    "customer-iam": "Security",
+    "organization": "Compliance",
+}
+
+_Text = Field(min_length=1, max_length=500)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CustomerConfig(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    short_name: str | None = Field(default=None, min_length=1, max_length=60)
+
+
+class InventoryConfig(_Strict):
+    path: str | None = None
+    sheet: str | None = None
+    header_row: int | None = Field(default=None, ge=1)
+    columns: dict[str, str] = {}
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(columns) - set(FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown field(s) {', '.join(unknown)}; fields are {', '.join(FIELDS)}"
+            )
+        return columns
+
+
+class RaciConfig(_Strict):
+    roles: list[str] = Field(default_factory=lambda: list(DEFAULT_ROLES), min_length=1)
+    accountable: str = "Security"
+    responsible: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RESPONSIBLE))
+    consulted: list[str] = []
+    informed: list[str] = ["Compliance"]
+
+
+class OverrideConfig(_Strict):
+    service: str | None = Field(default=None, min_length=1, max_length=200)
+    resource: str | None = Field(default=None, min_length=1, max_length=2048)
+    layer: str | list[str]
+    owner: Literal["aws", "customer", "shared", "third-party", "not-applicable"]
+    party: str | None = Field(default=None, min_length=1, max_length=200)
+    justification: str = Field(min_length=10, max_length=2000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OverrideConfig:
+        if not self.service and not self.resource:
+            raise ValueError("name a 'service' or a 'resource' (or both)")
+        if self.owner == "third-party" and not self.party:
+            raise ValueError("owner 'third-party' needs 'party' naming who operates the layer")
+        if self.owner != "third-party" and self.party:
+            raise ValueError("'party' only applies to owner 'third-party'")
+        return self
+
+    @property
+    def layers(self) -> list[str]:
+        return [self.layer] if isinstance(self.layer, str) else list(self.layer)
+
+
+class FrameworkOptions(_Strict):
+    categories: list[str] | None = None
+    conditions: dict[str, bool] = {}
+
+
+class OutputConfig(_Strict):
+    dir: str | None = None
+    classification: str = Field(default="Confidential", min_length=1, max_length=80)
+
+
+class CatalogsConfig(_Strict):
+    services: list[str] = []
+    frameworks: list[str] = []
+
+
+class Config(_Strict):
+    customer: CustomerConfig
+    frameworks: list[str] | None = Field(default=None, min_length=1)
+    framework_options: dict[str, FrameworkOptions] = {}
+    inventory: InventoryConfig = InventoryConfig()
+    raci: RaciConfig = RaciConfig()
+    overrides: list[OverrideConfig] = []
+    output: OutputConfig = OutputConfig()
+    catalogs: CatalogsConfig = CatalogsConfig()
+
+
+class LoadedConfig(BaseModel):
+    """A validated config and the file it came from (relative paths resolve against it)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    config: Config
+    path: Path
+
+    def resolve(self, value: str) -> Path:
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else self.path.parent / candidate
+
+
+def load_config(path: Path) -> LoadedConfig:
+    doc = load_yaml(path, max_bytes=1024 * 1024)
+    return LoadedConfig(config=validate_document(Config, doc, "config"), path=path)

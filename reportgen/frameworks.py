@@ -1,0 +1,171 @@
+"""Framework catalogs (PCI DSS, ISO/IEC 27001, SOC 2): schema, loading and cross-checks.
+
+Everything that differs between frameworks lives in their YAML catalogs; the code only
+knows the shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reportgen.errors import InputError
+from reportgen.resources import frameworks_dir
+from reportgen.srm import SrmCatalog
+from reportgen.validation import validate_document
+from reportgen.yamlio import load_yaml
+
+_ID = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Attestation(_Strict):
+    name: str
+    source: str
+
+
+class Category(_Strict):
+    id: str = Field(pattern=_ID)
+    name: str
+    required: bool = False
+
+
+class Condition(_Strict):
+    id: str = Field(pattern=_ID)
+    question: str
+
+
+class Group(_Strict):
+    id: str
+    title: str = Field(min_length=1)
+    parent: str | None = None
+
+
+class Control(_Strict):
+    id: str = Field(min_length=1)
+    group: str
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    layers: list[str] = Field(min_length=1)
+    evidence: list[str] = Field(min_length=1)
+    aws_evidence: str | None = None
+    applicability: str | None = None
+    applies_if: list[str] = []
+    category: str | None = None
+
+
+class Framework(_Strict):
+    id: str = Field(pattern=_ID)
+    name: str
+    full_name: str
+    aliases: list[str] = []  # other names accepted in the inventory's scope column
+    version: str
+    catalog_version: str
+    publisher: str
+    attestation: Attestation
+    categories: list[Category] = []
+    conditions: list[Condition] = []
+    groups: list[Group] = Field(min_length=1)
+    controls: list[Control] = Field(min_length=1)
+
+    def group(self, group_id: str) -> Group:
+        return next(g for g in self.groups if g.id == group_id)
+
+    def group_path(self, group_id: str) -> list[Group]:
+        """The group and its ancestors, outermost first."""
+        path = []
+        current: str | None = group_id
+        while current is not None:
+            group = self.group(current)
+            path.insert(0, group)
+            current = group.parent
+        return path
+
+    def control(self, control_id: str) -> Control | None:
+        return next((c for c in self.controls if c.id == control_id), None)
+
+
+@dataclass
+class LoadedFramework:
+    framework: Framework
+    path: Path
+
+
+def _cross_check(framework: Framework, srm: SrmCatalog) -> list[str]:
+    problems: list[str] = []
+    group_ids = [g.id for g in framework.groups]
+    known_groups: set[str] = set()
+    for group in framework.groups:
+        if group.parent is not None and group.parent not in known_groups:
+            problems.append(f"groups[{group.id}].parent: '{group.parent}' is not listed before it")
+        known_groups.add(group.id)
+    problems += _duplicates("groups", group_ids)
+    problems += _duplicates("controls", [c.id for c in framework.controls])
+    categories = {c.id for c in framework.categories}
+    conditions = {c.id for c in framework.conditions}
+    layers = set(srm.layer_ids)
+    for control in framework.controls:
+        where = f"controls[{control.id}]"
+        if control.group not in known_groups:
+            problems.append(f"{where}.group: unknown group '{control.group}'")
+        for layer in control.layers:
+            if layer not in layers:
+                problems.append(f"{where}.layers: unknown layer '{layer}'")
+        for condition in control.applies_if:
+            if condition not in conditions:
+                problems.append(f"{where}.applies_if: undeclared condition '{condition}'")
+        if categories and control.category not in categories:
+            problems.append(f"{where}.category: must be one of {', '.join(sorted(categories))}")
+        if not categories and control.category is not None:
+            problems.append(f"{where}.category: the catalog declares no categories")
+        inherits = any(srm.can_be_aws(layer) for layer in control.layers if layer in layers)
+        if inherits and not control.aws_evidence:
+            problems.append(f"{where}.aws_evidence: required, a layer of this control can be AWS's")
+    return problems
+
+
+def _duplicates(kind: str, ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dupes = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
+    return [f"{kind}: duplicate id '{i}'" for i in dupes]
+
+
+def load_framework(path: Path, srm: SrmCatalog) -> Framework:
+    """Load and check one framework catalog file."""
+    doc = load_yaml(path)
+    framework = validate_document(Framework, doc, "framework catalog")
+    problems = _cross_check(framework, srm)
+    if problems:
+        raise InputError(
+            f"framework catalog '{framework.id}' is not consistent", file=path, details=problems
+        )
+    return framework
+
+
+def packaged_framework_paths() -> list[Path]:
+    return sorted(frameworks_dir().glob("*.yaml"))
+
+
+def load_frameworks(
+    srm: SrmCatalog, extra_files: list[Path] | tuple[Path, ...] = ()
+) -> dict[str, LoadedFramework]:
+    """Packaged catalogs, then user catalogs (a user catalog with the same id replaces one)."""
+    loaded: dict[str, LoadedFramework] = {}
+    for path in [*packaged_framework_paths(), *extra_files]:
+        framework = load_framework(path, srm)
+        loaded[framework.id] = LoadedFramework(framework, path)
+    return dict(sorted(loaded.items(), key=lambda item: _framework_order(item[0])))
+
+
+_PACKAGED_ORDER = ("pci-dss", "iso-27001", "soc2")
+
+
+def _framework_order(framework_id: str) -> tuple[int, str]:
+    if framework_id in _PACKAGED_ORDER:
+        return (_PACKAGED_ORDER.index(framework_id), framework_id)
+    return (len(_PACKAGED_ORDER), framework_id)

@@ -1,0 +1,243 @@
+"""One reader per file type behind one contract: a file in, sheets of text rows out.
+
+Every reader yields ``RawSheet`` objects whose rows are lists of cell texts with their
+1-based spreadsheet row numbers, so later stages can name the exact cell of a problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import python_calamine
+
+from reportgen.errors import InputError
+from reportgen.inventory.limits import Limits
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class RawSheet:
+    """Rows of one sheet: (1-based row number, cell texts from column A)."""
+
+    name: str | None
+    rows: Iterator[tuple[int, list[str]]]
+
+
+@dataclass
+class RawTable:
+    path: Path
+    kind: str
+    sheets: list[RawSheet]
+    warnings: list[str]
+
+
+def read_table(path: Path, limits: Limits, sheet: str | None = None) -> RawTable:
+    """Open an inventory file and return its sheets; format problems are input errors."""
+    _check_path(path)
+    suffix = path.suffix.lower()
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(OLE_MAGIC):
+        raise _ole_error(path, suffix)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, limits, sheet)
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _read_csv(path, limits)
+    if suffix in (".xls", ".xlsb", ".ods", ".numbers"):
+        raise InputError(
+            f"'{suffix}' workbooks are not supported; save the inventory as .xlsx or .csv",
+            file=path,
+        )
+    if head.startswith(ZIP_MAGIC):
+        return _read_xlsx(path, limits, sheet)
+    raise InputError(
+        f"unsupported inventory file type '{suffix or '(none)'}'; use .xlsx or .csv", file=path
+    )
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise InputError("inventory file not found", file=path)
+    if path.is_dir():
+        raise InputError("expected an inventory file but found a directory", file=path)
+    if path.stat().st_size == 0:
+        raise InputError("inventory file is empty (0 bytes)", file=path)
+
+
+def _ole_error(path: Path, suffix: str) -> InputError:
+    if suffix == ".xls":
+        message = "legacy Excel 97-2003 (.xls) workbooks are not supported"
+        hint = "Open it in Excel or LibreOffice and save it as .xlsx, then run again."
+    else:
+        message = "this workbook is encrypted (password-protected) or in a legacy format"
+        hint = "Remove the password (File > Info > Protect Workbook) and save as .xlsx."
+    return InputError(message, file=path, hint=hint)
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
+    _check_zip(path, limits)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError as exc:
+        raise _ole_error(path, ".xlsx") from exc
+    except Exception as exc:  # calamine raises several error types for corrupt files
+        raise InputError(
+            f"cannot read this workbook, it is damaged or not an .xlsx file ({_short(exc)})",
+            file=path,
+        ) from exc
+    names = [
+        meta.name
+        for meta in workbook.sheets_metadata
+        if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+    ]
+    if wanted is not None:
+        if wanted not in names:
+            raise InputError(
+                f"sheet '{wanted}' not found; the workbook has: {', '.join(names) or 'no sheets'}",
+                file=path,
+            )
+        names = [wanted]
+    if not names:
+        raise InputError("the workbook has no worksheets", file=path)
+    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, limits)) for name in names]
+    return RawTable(path=path, kind="xlsx", sheets=sheets, warnings=[])
+
+
+def _check_zip(path: Path, limits: Limits) -> None:
+    """Refuse archives that would expand beyond the limits before any XML is parsed."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise InputError(
+            "cannot read this workbook: it is truncated or not an .xlsx file", file=path
+        ) from exc
+    if len(members) > limits.max_zip_members:
+        raise InputError(
+            f"workbook has {len(members):,} parts, over the limit of {limits.max_zip_members:,}",
+            file=path,
+        )
+    total = sum(member.file_size for member in members)
+    if total > limits.max_uncompressed_bytes:
+        raise InputError(
+            f"workbook expands to {total:,} bytes, over the limit of "
+            f"{limits.max_uncompressed_bytes:,} bytes",
+            file=path,
+            hint="Raise --max-uncompressed-mb if this workbook is genuine.",
+        )
+
+
+def _xlsx_rows(
+    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, limits: Limits
+) -> Iterator[tuple[int, list[str]]]:
+    try:
+        sheet = workbook.get_sheet_by_name(name)
+        # iter_rows numbers rows from the sheet's first row but columns from the used range.
+        start_col = sheet.start[1] if sheet.start else 0
+        pad = [""] * start_col
+        for index, values in enumerate(sheet.iter_rows()):
+            yield index + 1, pad + [cell_text(value) for value in values]
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(
+            f"cannot read sheet '{name}': the workbook is damaged ({_short(exc)})", file=path
+        ) from exc
+
+
+def cell_text(value: object) -> str:
+    """Text of a cell as the user sees it; whole numbers lose the '.0' Excel adds."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+# ---------------------------------------------------------------- csv
+
+
+def _read_csv(path: Path, limits: Limits) -> RawTable:
+    raw = path.read_bytes()
+    if len(raw) > limits.max_csv_bytes:
+        raise InputError(
+            f"CSV file is {len(raw):,} bytes, over the limit of {limits.max_csv_bytes:,}",
+            file=path,
+        )
+    text, warnings = decode_csv(raw, path)
+    if not text.strip():
+        raise InputError("inventory file has no content", file=path)
+    dialect = _sniff(text)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    return RawTable(
+        path=path, kind="csv", sheets=[RawSheet(None, _csv_rows(reader, path))], warnings=warnings
+    )
+
+
+def decode_csv(raw: bytes, path: Path) -> tuple[str, list[str]]:
+    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), []
+        except UnicodeDecodeError as exc:
+            raise InputError("CSV file claims UTF-16 but cannot be decoded", file=path) from exc
+    if b"\x00" in raw[:4096]:
+        if _looks_utf16(raw):
+            encoding = "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
+            return raw.decode(encoding, errors="replace"), []
+        raise InputError("this is not a text CSV file (it contains binary data)", file=path)
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        warning = (
+            f"{path}: not valid UTF-8 (first bad byte at offset {exc.start}); "
+            "read as Windows-1252 (Latin-1). Save as UTF-8 to silence this warning."
+        )
+        return raw.decode("cp1252", errors="replace"), [warning]
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    sample = raw[:4096]
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2 or 1
+    return max(even_nuls, odd_nuls) > 0.4 * half and min(even_nuls, odd_nuls) < 0.05 * half
+
+
+def _sniff(text: str) -> type[csv.Dialect] | csv.Dialect:
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+
+
+def _csv_rows(reader: Iterator[list[str]], path: Path) -> Iterator[tuple[int, list[str]]]:
+    number = 0
+    try:
+        for number, row in enumerate(reader, start=1):
+            yield number, row
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=path, row=number + 1) from exc

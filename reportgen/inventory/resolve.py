@@ -1,0 +1,127 @@
+"""Resolving a service cell (name, alias, ARN or resource type) to a catalog service."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from reportgen.srm import SrmCatalog, norm_key
+
+_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9.-]+):(?P<region>[a-z0-9-]*):"
+    r"(?P<account>\d{12}|aws|)?:",
+    re.IGNORECASE,
+)
+_RESOURCE_TYPE = re.compile(r"^AWS::(?P<namespace>[A-Za-z0-9]+)::(?P<type>[A-Za-z0-9]+)$", re.I)
+_PREFIX = re.compile(r"^(amazon|aws)\s+", re.IGNORECASE)
+_LOOSE = re.compile(r"[^0-9a-z]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    service_id: str
+    matched_by: str  # "name", "arn" or "resource-type"
+    region: str = ""
+    account: str = ""
+
+
+def loose_key(text: str) -> str:
+    """'Amazon Simple Storage Service (S3)' and 'simple-storage-service' compare alike."""
+    return _LOOSE.sub("", _PREFIX.sub("", text.strip()).casefold())
+
+
+def parse_arn(text: str) -> tuple[str, str, str] | None:
+    """(service namespace, region, account) of an ARN, or None."""
+    match = _ARN.match(text.strip())
+    if not match:
+        return None
+    account = match.group("account") or ""
+    return match.group("service").lower(), match.group("region").lower(), account
+
+
+def _one_off(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+class ServiceResolver:
+    """Looks up service cells; each distinct cell text is resolved once and cached."""
+
+    def __init__(self, catalog: SrmCatalog) -> None:
+        self.catalog = catalog
+        self._names: dict[str, str] = {}
+        self._loose: dict[str, str] = {}
+        ambiguous: set[str] = set()
+        self._arn: dict[str, str] = {}
+        self._types: dict[str, str] = {}
+        for service in catalog.services.values():
+            for name in (service.id, service.name, service.full_name or "", *service.aliases):
+                if not name:
+                    continue
+                self._names.setdefault(norm_key(name), service.id)
+                loose = loose_key(name)
+                if loose and self._loose.setdefault(loose, service.id) != service.id:
+                    ambiguous.add(loose)
+            for namespace in service.namespaces:
+                self._arn[namespace.lower()] = service.id
+            for resource_type in service.resource_types:
+                self._types[resource_type.casefold()] = service.id
+        for loose in ambiguous:
+            del self._loose[loose]
+        self._cache: dict[str, Resolution | None] = {}
+        self._suggest: dict[str, str] = {}
+        for name, service_id in self._names.items():
+            self._suggest.setdefault(loose_key(name), service_id)
+        self._choices = sorted(key for key in self._suggest if len(key) > 1)
+
+    def resolve(self, text: str) -> Resolution | None:
+        try:
+            return self._cache[text]
+        except KeyError:
+            result = self._cache[text] = self._resolve(text)
+            return result
+
+    def _resolve(self, text: str) -> Resolution | None:
+        value = text.strip()
+        if not value:
+            return None
+        arn = parse_arn(value)
+        if arn:
+            service_id = self._arn.get(arn[0])
+            return Resolution(service_id, "arn", arn[1], arn[2]) if service_id else None
+        match = _RESOURCE_TYPE.match(value)
+        if match:
+            exact = self._types.get(value.casefold())
+            namespace = self._types.get(f"aws::{match.group('namespace')}::*".casefold())
+            service_id = exact or namespace
+            return Resolution(service_id, "resource-type") if service_id else None
+        service_id = self._names.get(norm_key(value)) or self._loose.get(loose_key(value))
+        return Resolution(service_id, "name") if service_id else None
+
+    def suggest(self, text: str, limit: int = 3) -> list[str]:
+        """Closest catalog services for an unresolved cell, as display names.
+
+        Compared without 'Amazon'/'AWS' and punctuation, so 'Amazon Dynamo' is near
+        'DynamoDB' rather than near every other 'Amazon ...' name.
+        """
+        value = text.strip()
+        arn = parse_arn(value)
+        resource_type = _RESOURCE_TYPE.match(value)
+        if arn:
+            value = arn[0]
+        elif resource_type:
+            value = resource_type.group("namespace")
+        key = loose_key(value)[:100]
+        if not key:
+            return []
+        matches = difflib.get_close_matches(key, self._choices, n=limit * 3, cutoff=0.75)
+        if len(key) >= 3:
+            matches += [c for c in self._choices if c.startswith(key) and c not in matches]
+        if len(key) <= 4:  # 'ec3', 's4': one character off is as close as short names get
+            matches += [c for c in self._choices if _one_off(key, c) and c not in matches]
+        names: list[str] = []
+        for match in matches:
+            name = self.catalog.services[self._suggest[match]].name
+            if name not in names:
+                names.append(name)
+        return names[:limit]

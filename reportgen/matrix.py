@@ -1,0 +1,219 @@
+"""matrix.json: the machine-readable result of one framework, the contract renderers consume."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from reportgen import __version__
+from reportgen.engine import ControlResult, Decision, FrameworkResult, ServiceLayers
+from reportgen.inputs import InputFile, Inputs
+from reportgen.inventory.load import ResolvedRow, UnresolvedRow
+from reportgen.owners import OWNER_ORDER
+from reportgen.raci import third_parties
+
+SCHEMA = "reportgen.matrix/1"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What every framework's matrix shares: who, when, from which files."""
+
+    customer: str
+    slug: str
+    classification: str
+    generated_at: str
+    inputs: tuple[InputFile, ...]
+
+
+def document_id(framework_id: str, inputs: Iterable[InputFile], catalog_version: str) -> str:
+    """Stable id of a document: same inputs, catalogs and tool give the same id."""
+    digest = hashlib.sha256()
+    for item in inputs:
+        digest.update(f"{item.role}:{item.sha256}\n".encode())
+    digest.update(f"{framework_id}:{catalog_version}:{__version__}".encode())
+    return f"RG-{framework_id.upper()}-{digest.hexdigest()[:10].upper()}"
+
+
+def _decision(decision: Decision) -> dict[str, Any]:
+    data: dict[str, Any] = {"owner": decision.owner, "source": decision.source}
+    if decision.party:
+        data["party"] = decision.party
+    if decision.parties:
+        data["parties"] = list(decision.parties)
+    if decision.reason:
+        data["reason"] = decision.reason
+    if decision.overrides:
+        data["overrides"] = list(decision.overrides)
+    return data
+
+
+def _service(service: ServiceLayers, rows: dict[str, dict[str, set[str]]], inputs: Inputs) -> dict:
+    entry = inputs.catalog.services[service.service_id]
+    seen = rows.get(service.service_id, {})
+    return {
+        "id": service.service_id,
+        "name": service.name,
+        "full_name": entry.full_name or service.name,
+        "category": entry.category,
+        "model": service.model,
+        "resources": service.resources,
+        "accounts": sorted(seen.get("account", ())),
+        "regions": sorted(seen.get("region", ())),
+        "environments": sorted(seen.get("environment", ())),
+        "teams": sorted(seen.get("owner", ())),
+        "layers": {layer: _decision(d) for layer, d in service.layers.items()},
+    }
+
+
+def _control(result: ControlResult) -> dict[str, Any]:
+    control = result.control
+    data: dict[str, Any] = {
+        "id": control.id,
+        "title": control.title,
+        "description": control.description,
+        "group": control.group,
+        "layers": list(control.layers),
+        "owner": result.owner,
+        "applicable": result.applicable,
+        "provenance": result.provenance,
+        "evidence": list(control.evidence),
+        "raci": result.raci,
+        "services": {
+            sid: {
+                "owner": outcome.owner,
+                **({"party": outcome.party} if outcome.party else {}),
+                "layers": {layer: d.owner for layer, d in outcome.layers.items()},
+            }
+            for sid, outcome in result.services.items()
+        },
+    }
+    optional = {
+        "party": result.party,
+        "category": control.category,
+        "aws_evidence": control.aws_evidence,
+        "applicability": control.applicability,
+        "applies_if": list(control.applies_if) or None,
+    }
+    data.update({k: v for k, v in optional.items() if v})
+    return data
+
+
+def _row_values(rows: Iterable[ResolvedRow], framework_id: str) -> dict[str, dict[str, set[str]]]:
+    values: dict[str, dict[str, set[str]]] = {}
+    for item in rows:
+        if not item.row.in_scope(framework_id):
+            continue
+        found = values.setdefault(item.service_id, {})
+        for name in ("account", "region", "environment", "owner"):
+            value = getattr(item.row, name)
+            if value:
+                found.setdefault(name, set()).add(value)
+    return values
+
+
+def _scope(values: dict[str, dict[str, set[str]]], result: FrameworkResult) -> dict[str, Any]:
+    def union(name: str) -> list[str]:
+        return sorted({v for found in values.values() for v in found.get(name, ())})
+
+    return {
+        "accounts": union("account"),
+        "regions": union("region"),
+        "environments": union("environment"),
+        "services": len(result.services),
+        "resources": sum(s.resources for s in result.services),
+    }
+
+
+def unresolved_entry(item: UnresolvedRow) -> dict[str, Any]:
+    return {
+        "sheet": item.row.sheet,
+        "row": item.row.row,
+        "column": item.row.service_column,
+        "value": item.row.service_text,
+        "reason": item.reason,
+        "suggestions": item.suggestions,
+    }
+
+
+def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[str, Any]:
+    """The whole matrix of one framework as plain JSON-ready data."""
+    framework = result.framework
+    values = _row_values(inputs.inventory.rows, framework.id)
+    options = inputs.config.config.framework_options.get(framework.id)
+    answers = options.conditions if options else {}
+    counts = result.counts()
+    parties = third_parties(result)
+    return {
+        "schema": SCHEMA,
+        "generator": {"name": "reportgen", "version": __version__},
+        "generated_at": run.generated_at,
+        "document_id": document_id(framework.id, run.inputs, framework.catalog_version),
+        "customer": {"name": run.customer, "slug": run.slug},
+        "classification": run.classification,
+        "framework": {
+            "id": framework.id,
+            "name": framework.name,
+            "full_name": framework.full_name,
+            "version": framework.version,
+            "catalog_version": framework.catalog_version,
+            "publisher": framework.publisher,
+            "attestation": framework.attestation.model_dump(),
+            "categories": [
+                {**c.model_dump(), "selected": c.id in result.categories}
+                for c in framework.categories
+            ],
+            "conditions": [
+                {**c.model_dump(), "answer": answers.get(c.id)} for c in framework.conditions
+            ],
+        },
+        "catalogs": {"srm": inputs.catalog.version, "framework": framework.catalog_version},
+        "inputs": [item.__dict__ for item in run.inputs],
+        "scope": {
+            **_scope(values, result),
+            "inventory_rows": inputs.inventory.total_rows,
+            "unresolved_rows": len(inputs.inventory.unresolved),
+        },
+        "layers": [layer.model_dump() for layer in inputs.catalog.layers],
+        "models": [
+            {"id": mid, **model.model_dump()} for mid, model in inputs.catalog.models.items()
+        ],
+        "roles": inputs.plan.columns(parties),
+        "raci_rules": {
+            "accountable": inputs.plan.accountable,
+            "responsible": dict(inputs.plan.responsible),
+            "consulted": list(inputs.plan.consulted),
+            "informed": list(inputs.plan.informed),
+            "service_roles": {k: list(v) for k, v in sorted(inputs.plan.service_roles.items())},
+        },
+        "services": [_service(s, values, inputs) for s in result.services],
+        "overrides": [_override(o) for o in inputs.overrides],
+        "groups": [g.model_dump() for g in framework.groups],
+        "controls": [_control(c) for c in result.controls],
+        "counts": {owner: counts[owner] for owner in OWNER_ORDER},
+        "unresolved": [unresolved_entry(u) for u in inputs.inventory.unresolved],
+        "warnings": list(inputs.warnings),
+    }
+
+
+def _override(override: Any) -> dict[str, Any]:
+    data = {
+        "number": override.number,
+        "service": override.service_id,
+        "layer": override.layer,
+        "owner": override.owner,
+        "justification": override.justification,
+    }
+    if override.resource:
+        data["resource"] = override.resource
+    if override.party:
+        data["party"] = override.party
+    return data
+
+
+def dumps(matrix: dict[str, Any]) -> str:
+    """Deterministic JSON text (sorted keys would scramble the reading order; keep it)."""
+    return json.dumps(matrix, ensure_ascii=False, indent=2) + "\n"

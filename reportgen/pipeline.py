@@ -1,0 +1,131 @@
+"""The build pipeline: read -> resolve -> compute -> render -> write."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reportgen.clock import build_time, iso
+from reportgen.compute import compute_framework
+from reportgen.engine import FrameworkResult
+from reportgen.inputs import Inputs, RunOptions, load_inputs
+from reportgen.matrix import RunInfo, build_matrix
+from reportgen.pack import atomic_pack
+from reportgen.render import FrameworkJob, RenderOptions, render_all
+from reportgen.slug import slugify
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    run: RunOptions
+    out: Path | None = None
+    render: RenderOptions = field(default_factory=RenderOptions)
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    inputs: Inputs
+    matrices: dict[str, dict[str, Any]]
+    files: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+
+
+def customer_slug(inputs: Inputs) -> str:
+    customer = inputs.config.config.customer
+    return slugify(customer.short_name or customer.name)
+
+
+def output_dir(options: BuildOptions, inputs: Inputs) -> Path:
+    if options.out is not None:
+        return options.out
+    configured = inputs.config.config.output.dir
+    if configured:
+        return inputs.config.resolve(configured)
+    return Path("output") / customer_slug(inputs)
+
+
+def compute_all(inputs: Inputs) -> dict[str, FrameworkResult]:
+    results = {}
+    for fid, framework in inputs.frameworks.items():
+        options = inputs.config.config.framework_options.get(fid)
+        results[fid] = compute_framework(
+            framework,
+            inputs.catalog,
+            inputs.inventory.rows,
+            inputs.overrides,
+            inputs.plan,
+            categories=options.categories if options else None,
+            conditions=dict(options.conditions) if options else None,
+        )
+    return results
+
+
+def run_info(inputs: Inputs) -> RunInfo:
+    config = inputs.config.config
+    return RunInfo(
+        customer=config.customer.name,
+        slug=customer_slug(inputs),
+        classification=config.output.classification,
+        generated_at=iso(build_time()),
+        inputs=tuple(inputs.files),
+    )
+
+
+def prepare(options: RunOptions, timings: dict[str, float] | None = None) -> tuple[Inputs, dict]:
+    """Read and compute: the matrices of every selected framework, nothing written."""
+    timings = timings if timings is not None else {}
+    started = time.perf_counter()
+    inputs = load_inputs(options)
+    timings["read"] = time.perf_counter() - started
+    started = time.perf_counter()
+    run = run_info(inputs)
+    results = compute_all(inputs)
+    matrices = {fid: build_matrix(result, inputs, run) for fid, result in results.items()}
+    timings["compute"] = time.perf_counter() - started
+    return inputs, matrices
+
+
+def jobs_for(
+    inputs: Inputs, matrices: dict[str, dict[str, Any]], staging: Path, options: BuildOptions
+) -> list[FrameworkJob]:
+    paths = {
+        item.role: Path(item.path) for item in inputs.files if item.role in ("config", "inventory")
+    }
+    return [
+        FrameworkJob(
+            framework_id=fid,
+            matrix=matrix,
+            folder=staging / fid,
+            slug=customer_slug(inputs),
+            inventory=inputs.inventory,
+            options=options.render,
+            inputs=paths,
+        )
+        for fid, matrix in matrices.items()
+    ]
+
+
+def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    """Build the whole pack into its output directory, atomically."""
+    say = progress or (lambda _message: None)
+    say("reading inputs")
+    timings: dict[str, float] = {}
+    inputs, matrices = prepare(options.run, timings)
+    target = output_dir(options, inputs)
+    result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
+    with atomic_pack(target) as staging:
+        say(f"rendering {', '.join(matrices)}")
+        started = time.perf_counter()
+        runs = render_all(jobs_for(inputs, matrices, staging, options), lambda f: say(f"{f} done"))
+        timings["render"] = time.perf_counter() - started
+        for framework_runs in runs.values():
+            for run in framework_runs:
+                timings[run.writer] = timings.get(run.writer, 0.0) + run.seconds
+        result.files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+    return result

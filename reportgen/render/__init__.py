@@ -1,0 +1,105 @@
+"""Render stage: per-framework writers, run in parallel processes where it pays.
+
+Each writer takes a :class:`FrameworkJob` and writes its files into the job's folder. The
+pipeline runs every writer for every framework; frameworks render in separate processes
+(forked, so the inventory is shared rather than pickled) when there is more than one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reportgen.inventory.load import Inventory
+from reportgen.matrix import dumps
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    templates: Path | None = None
+    pdf_variant: str = "default"
+
+
+@dataclass
+class FrameworkJob:
+    framework_id: str
+    matrix: dict[str, Any]
+    folder: Path
+    slug: str
+    inventory: Inventory
+    options: RenderOptions
+    inputs: dict[str, Path] = field(default_factory=dict)  # role -> path (config, inventory)
+
+
+@dataclass
+class WriterRun:
+    writer: str
+    seconds: float
+    files: list[Path]
+
+
+Writer = Callable[[FrameworkJob], list[Path]]
+
+
+def write_matrix_json(job: FrameworkJob) -> list[Path]:
+    path = job.folder / "matrix.json"
+    path.write_text(dumps(job.matrix), encoding="utf-8")
+    return [path]
+
+
+# Order matters: later writers may read what earlier ones wrote (a PDF/A embeds matrix.json).
+FRAMEWORK_WRITERS: list[tuple[str, Writer]] = [
+    ("matrix", write_matrix_json),
+]
+
+
+def render_framework(job: FrameworkJob) -> list[WriterRun]:
+    job.folder.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for name, writer in FRAMEWORK_WRITERS:
+        started = time.perf_counter()
+        files = writer(job)
+        runs.append(WriterRun(name, time.perf_counter() - started, files))
+    return runs
+
+
+_JOBS: list[FrameworkJob] = []
+
+
+def _render_index(index: int) -> list[WriterRun]:
+    return render_framework(_JOBS[index])
+
+
+def render_all(
+    jobs: Sequence[FrameworkJob], on_done: Callable[[str], None] | None = None
+) -> dict[str, list[WriterRun]]:
+    """Render every framework; in parallel processes when several frameworks and CPUs."""
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        results = {}
+        for job in jobs:
+            results[job.framework_id] = render_framework(job)
+            if on_done:
+                on_done(job.framework_id)
+        return results
+    _JOBS[:] = jobs
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {
+                job.framework_id: pool.submit(_render_index, i) for i, job in enumerate(jobs)
+            }
+            results = {}
+            for framework_id, future in futures.items():
+                results[framework_id] = future.result()
+                if on_done:
+                    on_done(framework_id)
+            return results
+    finally:
+        _JOBS.clear()

@@ -1,0 +1,56 @@
+"""Turn pydantic validation errors into messages keyed by path and line."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from reportgen.errors import InputError
+from reportgen.yamlio import YamlDocument
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def key_path(loc: tuple[Any, ...], data: Any) -> str:
+    """Readable key path; list items that carry an ``id`` are named by it: ``controls[1.2.1]``."""
+    text = ""
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            text += f"[{ident}]" if ident is not None else f"[{part}]"
+            node = item
+        else:
+            text += f".{part}" if text else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return text or "(top level)"
+
+
+def _describe(error: Any, doc: YamlDocument) -> str:
+    loc = tuple(error["loc"])
+    line = doc.line_of(loc)
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    prefix = f"line {line}: " if line else ""
+    return f"{prefix}{key_path(loc, doc.data)}: {message}"
+
+
+def validate_document(model: type[ModelT], doc: YamlDocument, what: str) -> ModelT:
+    """Validate ``doc`` against ``model``; report every error at once with its key path."""
+    if not isinstance(doc.data, dict):
+        raise InputError(f"{what} must be a YAML mapping (key: value pairs)", file=doc.path)
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        details = [_describe(error, doc) for error in exc.errors()]
+        count = len(details)
+        raise InputError(
+            f"{what} is not valid ({count} problem{'s' if count != 1 else ''})",
+            file=doc.path,
+            details=details,
+        ) from exc

@@ -1,0 +1,153 @@
+"""Safe YAML loading with positions for error messages.
+
+Catalogs and configs are loaded with PyYAML's safe loader (libyaml's when installed),
+further restricted: aliases are refused before construction (an alias bomb expands a few
+hundred bytes into millions of nodes), duplicate keys
+are refused (the second silently wins in plain YAML, hiding mistakes), and files larger
+than a cap are refused before parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportgen.errors import InputError
+
+DEFAULT_MAX_YAML_BYTES = 5 * 1024 * 1024
+
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader (libyaml when present) that refuses duplicate keys."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                raise _YamlRefused("mapping keys must be plain values", key_node.start_mark)
+            if key in seen:
+                raise _YamlRefused(f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _refuse_aliases(root: Any) -> None:
+    """An alias makes a node appear twice in the tree; refuse it before anything expands it.
+
+    The reused node carries its anchor's position, so the error names where it is used:
+    the key it is the value of, or the sequence it sits in.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Any, Any]] = [(root, root.start_mark)]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen:
+            raise _YamlRefused("YAML aliases (*name) are not allowed", where)
+        seen.add(id(node))
+        children: list[tuple[Any, Any]] = []
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                children += [(key_node, key_node.start_mark), (value_node, key_node.start_mark)]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(child, node.start_mark) for child in node.value]
+        stack += reversed(children)
+
+
+class _YamlRefused(Exception):
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML data plus the node tree, to find the line of any key path."""
+
+    path: Path
+    data: Any
+    node: Any
+
+    def line_of(self, loc: tuple[Any, ...]) -> int | None:
+        """1-based line of the value at ``loc`` (keys and list indexes), or its nearest parent."""
+        node = self.node
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in loc:
+            node = _child(node, part)
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        return line
+
+
+def _child(node: Any, part: Any) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if str(key_node.value) == str(part):
+                return value_node
+    elif (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
+        return node.value[part]
+    return None
+
+
+def load_yaml(path: Path, *, max_bytes: int = DEFAULT_MAX_YAML_BYTES) -> YamlDocument:
+    """Load one YAML file; every problem becomes an :class:`InputError` naming file and line."""
+    text = read_text_file(path, max_bytes=max_bytes, kind="YAML")
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path) -> YamlDocument:
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _refuse_aliases(node)
+        data = loader.construct_document(node) if node is not None else None
+    except _YamlRefused as exc:
+        raise InputError(exc.message, file=path, line=exc.mark.line + 1) from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (column {mark.column + 1})" if mark else ""
+        message = f"invalid YAML: {exc.problem or exc.context}{where}"
+        raise InputError(message, file=path, line=mark.line + 1 if mark else None) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", file=path) from exc
+    finally:
+        loader.dispose()
+    return YamlDocument(path=path, data=data, node=node)
+
+
+def read_text_file(path: Path, *, max_bytes: int, kind: str) -> str:
+    """Read a UTF-8 text file with a size cap, turning OS errors into input errors."""
+    if not path.exists():
+        raise InputError(f"{kind} file not found", file=path)
+    if path.is_dir():
+        raise InputError(f"expected a {kind} file but found a directory", file=path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"{kind} file is {size:,} bytes, over the limit of {max_bytes:,} bytes", file=path
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {kind} file: {exc.strerror}", file=path) from exc
+    if b"\x00" in raw:
+        raise InputError(f"not a text {kind} file (it contains NUL bytes)", file=path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{kind} file is not valid UTF-8 (byte {exc.start}); save it as UTF-8", file=path
+        ) from exc

@@ -1,0 +1,72 @@
+"""Shared fixtures: packaged catalogs loaded once, helpers to write inventories and configs."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from reportgen.inputs import Catalogs, load_catalogs
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CONFIG = ROOT / "inputs" / "reportgen.yaml"
+SAMPLE_INVENTORY = ROOT / "inputs" / "inventory.xlsx"
+REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    return load_catalogs()
+
+
+def write_xlsx(path: Path, rows: Sequence[Sequence[object]], sheet: str = "Inventory") -> Path:
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    for row in rows:
+        worksheet.append(list(row))
+    workbook.save(path)
+    return path
+
+
+def write_csv(
+    path: Path, rows: Sequence[Sequence[object]], delimiter: str = ",", bom: bool = False
+) -> Path:
+    with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(rows)
+    return path
+
+
+def write_config(directory: Path, body: str, name: str = "reportgen.yaml") -> Path:
+    path = directory / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+MINIMAL_CONFIG = """\
+customer:
+  name: Test Co
+inventory:
+  path: inventory.csv
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A directory with a minimal config and a small CSV inventory of the seed services."""
+    write_csv(
+        tmp_path / "inventory.csv",
+        [
+            ["Service", "Resource ID", "Account", "Region", "Scope"],
+            ["Amazon EC2", "i-001", "111122223333", "eu-west-1", "all"],
+            ["Amazon RDS", "db-1", "111122223333", "eu-west-1", "all"],
+            ["Amazon S3", "bucket-1", "111122223333", "eu-west-1", "all"],
+            ["DynamoDB", "table-1", "111122223333", "eu-west-1", "all"],
+            ["SQS", "queue-1", "111122223333", "eu-west-1", "all"],
+        ],
+    )
+    write_config(tmp_path, MINIMAL_CONFIG)
+    return tmp_path

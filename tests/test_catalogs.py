@@ -1,0 +1,171 @@
+"""The packaged catalogs: complete against the reference id lists, own words, sane mappings."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+from conftest import REFERENCE
+
+from reportgen.engine import EstateService, control_for_service, service_layers
+
+REFERENCE_KINDS = {
+    "pci-dss": ("pci-dss-4.0.1-ids.tsv", {"requirement"}),
+    "iso-27001": ("iso-27001-2022-ids.tsv", {"annex_a_control", "clause_requirement"}),
+    "soc2": ("soc2-tsc-2017-ids.tsv", None),  # every criterion
+}
+ALWAYS_CUSTOMER = {"customer-data", "client-side-encryption", "customer-iam", "organization"}
+
+
+def reference_ids(framework_id: str) -> list[str]:
+    name, kinds = REFERENCE_KINDS[framework_id]
+    with (REFERENCE / name).open(encoding="utf-8") as handle:
+        rows = [r for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
+    return [row[0] for row in rows if kinds is None or row[1] in kinds]
+
+
+@pytest.fixture(params=list(REFERENCE_KINDS))
+def framework(request, catalogs):
+    return catalogs.frameworks[request.param].framework
+
+
+def test_controls_match_the_reference_exactly(framework):
+    expected = reference_ids(framework.id)
+    ids = [c.id for c in framework.controls]
+    assert len(ids) == len(set(ids)), "duplicate control ids"
+    assert set(ids) - set(expected) == set(), "controls not in the standard"
+    assert set(expected) - set(ids) == set(), "controls missing"
+    assert ids == expected, "controls are not in the standard's order"
+
+
+def test_every_control_is_complete(framework):
+    for control in framework.controls:
+        assert control.title.strip() and control.description.strip(), control.id
+        assert control.layers, control.id
+        assert 1 <= len(control.evidence) <= 4, control.id
+        assert len(set(control.evidence)) == len(control.evidence), control.id
+
+
+def test_titles_and_descriptions_are_short_own_words(framework):
+    """Short texts keep us clear of the standard's copyrighted wording."""
+    descriptions = set()
+    for control in framework.controls:
+        assert len(control.title.split()) <= 12, control.id
+        words = control.description.split()
+        assert len(words) <= 35, control.id
+        assert len(re.findall(r"[.!?](\s|$)", control.description)) == 1, control.id
+        assert control.description not in descriptions, f"{control.id} repeats a description"
+        descriptions.add(control.description)
+
+
+def test_aws_evidence_where_a_layer_can_be_aws(framework, catalogs):
+    for control in framework.controls:
+        inherits = any(catalogs.catalog.can_be_aws(layer) for layer in control.layers)
+        assert bool(control.aws_evidence) == inherits, control.id
+
+
+def test_pci_iso_soc2_reference_groups(catalogs):
+    pci = catalogs.frameworks["pci-dss"].framework
+    assert {g.id for g in pci.groups} >= {str(n) for n in range(1, 13)} | {"A1", "A2", "A3"}
+    iso = catalogs.frameworks["iso-27001"].framework
+    assert {g.id for g in iso.groups} >= {"A.5", "A.6", "A.7", "A.8", "4", "10"}
+    soc2 = catalogs.frameworks["soc2"].framework
+    assert [c.id for c in soc2.categories if c.required] == ["security"]
+    categories = {c.id for c in soc2.categories}
+    assert {c.category for c in soc2.controls} == categories
+    assert {c.id for c in soc2.controls if c.category == "privacy"} >= {"P1.1", "P8.1"}
+
+
+def test_applicability_of_pci_appendices(catalogs):
+    pci = catalogs.frameworks["pci-dss"].framework
+    for control in pci.controls:
+        if control.id.startswith(("A1.", "A2.", "A3.")):
+            assert control.applicability and control.applies_if, control.id
+
+
+def owners(catalogs, control, services=("ec2", "rds", "s3", "dynamodb", "sqs", "lambda")):
+    result = {}
+    for service_id in services:
+        layers = service_layers(catalogs.catalog, EstateService(service_id, 1), [])
+        result[service_id] = control_for_service(control, layers).owner
+    return result
+
+
+def controls(catalogs, framework_id, pattern):
+    framework = catalogs.frameworks[framework_id].framework
+    found = [c for c in framework.controls if re.fullmatch(pattern, c.id)]
+    assert found, pattern
+    return found
+
+
+PHYSICAL = [
+    ("pci-dss", r"9\.2\.\d+(\.\d+)?"),  # physical access to facilities
+    ("pci-dss", r"9\.4\.[1-5](\.\d+)?|9\.4\.7"),  # media (9.4.6 is paper, the customer's)
+    ("iso-27001", r"A\.7\.(1|2|3|4|5|8|11|12|13|14)"),  # perimeters, entry, equipment
+    ("soc2", r"CC6\.4"),
+]
+
+
+@pytest.mark.parametrize(("framework_id", "pattern"), PHYSICAL)
+def test_physical_security_is_aws_for_every_service(catalogs, framework_id, pattern):
+    for control in controls(catalogs, framework_id, pattern):
+        assert set(owners(catalogs, control).values()) == {"aws"}, control.id
+
+
+POLICY_AND_PEOPLE = [
+    ("pci-dss", r"12\..*"),
+    ("iso-27001", r"A\.5\.1|A\.6\.\d"),
+    ("iso-27001", r"[4-9]\.\d.*|10\.\d"),
+    ("soc2", r"CC1\.\d"),
+]
+
+
+@pytest.mark.parametrize(("framework_id", "pattern"), POLICY_AND_PEOPLE)
+def test_policy_and_people_are_customer_for_every_service(catalogs, framework_id, pattern):
+    for control in controls(catalogs, framework_id, pattern):
+        assert set(owners(catalogs, control).values()) == {"customer"}, control.id
+
+
+MALWARE_AND_PATCHING = [
+    ("pci-dss", r"5\.2\.[12]|5\.3\.[1-3]|6\.3\.3"),
+    ("iso-27001", r"A\.8\.7|A\.8\.8"),
+    ("soc2", r"CC6\.8"),
+]
+
+
+@pytest.mark.parametrize(("framework_id", "pattern"), MALWARE_AND_PATCHING)
+def test_malware_and_patching_customer_for_ec2_aws_for_rds_s3(catalogs, framework_id, pattern):
+    for control in controls(catalogs, framework_id, pattern):
+        found = owners(catalogs, control, ("ec2", "rds", "s3"))
+        assert found == {"ec2": "customer", "rds": "aws", "s3": "aws"}, control.id
+
+
+def test_organization_only_controls_exist_in_every_framework(catalogs):
+    for loaded in catalogs.frameworks.values():
+        assert any(c.layers == ["organization"] for c in loaded.framework.controls)
+
+
+# ---------------------------------------------------------------- service catalog
+
+
+def test_service_catalog_size_and_ids(catalogs):
+    services = catalogs.catalog.services
+    assert len(services) >= 150
+    for service_id, service in services.items():
+        assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", service_id)
+        assert service.model in ("infrastructure", "container", "abstract")
+        for override in service.overrides:
+            assert override.reason.strip(), (service_id, override.layer)
+
+
+def test_every_model_is_used(catalogs):
+    models = {s.model for s in catalogs.catalog.services.values()}
+    assert models == {"infrastructure", "container", "abstract"}
+
+
+def test_every_alias_resolves_to_its_own_service(catalogs):
+    for service in catalogs.catalog.services.values():
+        for name in (service.id, service.name, *service.aliases):
+            resolution = catalogs.resolver.resolve(name)
+            assert resolution and resolution.service_id == service.id, (name, service.id)

@@ -1,0 +1,219 @@
+"""The command line as a user meets it: real processes, exit codes, messages, files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE_CONFIG, write_config, write_csv
+
+from reportgen.engine import combine
+
+
+def run(*args: str, cwd: Path | None = None, check: int | None = 0) -> subprocess.CompletedProcess:
+    process = subprocess.run(
+        [sys.executable, "-m", "reportgen", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check is not None:
+        assert process.returncode == check, process.stderr + process.stdout
+    assert "Traceback" not in process.stderr
+    return process
+
+
+@pytest.fixture(scope="module")
+def sample_pack(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pack") / "harbourline"
+    run("--quiet", "build", "--config", str(SAMPLE_CONFIG), "--out", str(out))
+    return out
+
+
+def test_build_writes_a_matrix_per_framework(sample_pack):
+    for fid in ("pci-dss", "iso-27001", "soc2"):
+        matrix = json.loads((sample_pack / fid / "matrix.json").read_text())
+        assert matrix["framework"]["id"] == fid
+        assert matrix["controls"]
+        for control in matrix["controls"]:
+            assert control["owner"] in (
+                "aws",
+                "customer",
+                "shared",
+                "third-party",
+                "not-applicable",
+            )
+            for service in control["services"].values():
+                assert set(service["layers"]) == set(control["layers"])
+
+
+def test_matrix_owners_follow_the_rule(sample_pack):
+    """Recompute every control's owner from its per-service owners and their layers."""
+    matrix = json.loads((sample_pack / "pci-dss" / "matrix.json").read_text())
+    services = {s["id"]: s for s in matrix["services"]}
+    for control in matrix["controls"]:
+        if not control["applicable"]:
+            continue
+        per_service = []
+        for sid, outcome in control["services"].items():
+            layer_keys = [
+                (
+                    services[sid]["layers"][layer]["owner"],
+                    services[sid]["layers"][layer].get("party"),
+                )
+                for layer in control["layers"]
+            ]
+            assert combine(layer_keys) == (outcome["owner"], outcome.get("party"))
+            per_service.append((outcome["owner"], outcome.get("party")))
+        assert combine(per_service)[0] == control["owner"], control["id"]
+
+
+def test_sample_scope_and_unresolved_rows(sample_pack):
+    pci = json.loads((sample_pack / "pci-dss" / "matrix.json").read_text())
+    iso = json.loads((sample_pack / "iso-27001" / "matrix.json").read_text())
+    pci_services = {s["id"] for s in pci["services"]}
+    iso_services = {s["id"] for s in iso["services"]}
+    assert "elasticmapreduce" not in pci_services  # EMR rows are ISO/SOC 2 only
+    assert "elasticmapreduce" in iso_services
+    assert "210987654321" not in pci["scope"]["accounts"]  # development is out of scope
+    assert {u["value"] for u in pci["unresolved"]} == {"Snowflake Data Cloud", "Amazon Dynamo"}
+    dynamo = next(u for u in pci["unresolved"] if u["value"] == "Amazon Dynamo")
+    assert dynamo["sheet"] == "AWS inventory" and dynamo["row"] > 4
+    assert "Amazon DynamoDB" in dynamo["suggestions"]
+
+
+def test_sample_overrides_have_provenance(sample_pack):
+    pci = json.loads((sample_pack / "pci-dss" / "matrix.json").read_text())
+    ec2 = next(s for s in pci["services"] if s["id"] == "ec2")
+    os_layer = ec2["layers"]["operating-system"]
+    assert os_layer["owner"] == "shared"  # MSP for the fleet, customer for the batch host
+    assert os_layer["source"] == "resource"
+    assert os_layer["overrides"] == [1, 2]
+    patching = next(c for c in pci["controls"] if c["id"] == "6.3.3")
+    assert "customer override" in patching["provenance"]
+    assert "Stackwise Managed Services" in pci["roles"]
+
+
+def test_not_applicable_conditions(sample_pack):
+    pci = json.loads((sample_pack / "pci-dss" / "matrix.json").read_text())
+    a1 = [c for c in pci["controls"] if c["id"].startswith("A1.")]
+    assert a1 and all(c["owner"] == "not-applicable" for c in a1)
+    soc2 = json.loads((sample_pack / "soc2" / "matrix.json").read_text())
+    assert {c["category"] for c in soc2["controls"]} == {
+        "security",
+        "availability",
+        "confidentiality",
+    }
+
+
+def test_validate_changes_nothing(project):
+    before = sorted(p.name for p in project.iterdir())
+    result = run("validate", "--config", str(project / "reportgen.yaml"), cwd=project)
+    assert sorted(p.name for p in project.iterdir()) == before
+    assert "5 resolved, 0 unresolved" in result.stdout
+
+
+def test_build_from_another_directory_with_default_out(project, tmp_path):
+    run(
+        "-q",
+        "build",
+        "--config",
+        str(project / "reportgen.yaml"),
+        "--framework",
+        "soc2",
+        cwd=project,
+    )
+    assert (project / "output" / "test-co" / "soc2" / "matrix.json").is_file()
+    assert not (project / "output" / "test-co" / "pci-dss").exists()
+
+
+def test_strict_turns_unresolved_rows_into_an_error(project):
+    write_csv(project / "inventory.csv", [["Service"], ["S3"], ["Snowflake"]])
+    result = run(
+        "build", "--config", str(project / "reportgen.yaml"), "--strict", cwd=project, check=2
+    )
+    assert "could not be resolved (--strict)" in result.stderr
+    assert "row 3: 'Snowflake'" in result.stderr
+    assert not (project / "output").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "--config", "nope.yaml"], "nope.yaml: YAML file not found"),
+        (["build", "--framework", "hipaa"], "unknown framework id(s): hipaa"),
+        (["build", "--inventory", "missing.xlsx"], "missing.xlsx: inventory file not found"),
+        (["explain", "ec3"], "unknown service 'ec3'"),
+        (["controls", "pci-dss", "zzzz-nothing"], "no pci-dss control matches"),
+        (["explain", "ec2", "--framework", "pci-dss", "--control", "99.9"], "no control '99.9'"),
+    ],
+)
+def test_errors_exit_2_with_one_message(project, args, message):
+    result = run(*args, cwd=project, check=2)
+    assert message in result.stderr
+    assert result.stderr.startswith("error: ")
+
+
+def test_config_errors_are_listed_together(project):
+    path = write_config(
+        project, "customer: {name: X, extra: 1}\nraci: {accountable: CISO}\n", "bad.yaml"
+    )
+    result = run("validate", "--config", str(path), cwd=project, check=2)
+    assert "customer.extra: unknown key" in result.stderr
+
+
+def test_debug_shows_the_traceback(project):
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen", "--debug", "explain", "ec3"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr
+
+
+def test_services_search_and_explain():
+    listing = run("services", "dynamo").stdout
+    assert "dynamodb" in listing
+    explained = run("explain", "AWS::RDS::DBInstance").stdout
+    assert "container" in explained
+    assert "service catalog:" in explained  # RDS's server-side-encryption override
+    control = run("explain", "ec2", "--framework", "pci-dss", "--control", "5.2.1").stdout
+    assert "Customer" in control
+
+
+def test_explain_with_config_shows_overrides():
+    result = run("explain", "ec2", "--config", str(SAMPLE_CONFIG)).stdout
+    assert "customer override #1" in result
+    assert "Stackwise" in result
+
+
+def test_frameworks_and_controls():
+    listing = run("frameworks").stdout
+    for fid, count in (("pci-dss", "280"), ("iso-27001", "123"), ("soc2", "61")):
+        assert fid in listing and count in listing
+    found = run("controls", "iso-27001", "malware").stdout
+    assert "A.8.7" in found
+
+
+def test_init_writes_a_working_starter(tmp_path):
+    run("init", str(tmp_path / "new"))
+    assert (tmp_path / "new" / "reportgen.yaml").is_file()
+    again = run("init", str(tmp_path / "new"), check=2)
+    assert "refusing to overwrite" in again.stderr
+    run(
+        "-q",
+        "build",
+        "--config",
+        str(tmp_path / "new" / "reportgen.yaml"),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    matrix = json.loads((tmp_path / "o" / "soc2" / "matrix.json").read_text())
+    assert {s["id"] for s in matrix["services"]} == {"ec2", "rds", "s3", "dynamodb", "sqs"}

@@ -1,0 +1,89 @@
+"""Config validation: every error at once, keyed by path and line; unknown keys rejected."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SAMPLE_CONFIG, write_config
+
+from reportgen.config import load_config
+from reportgen.errors import InputError
+from reportgen.yamlio import load_yaml
+
+
+def test_sample_config_is_valid():
+    loaded = load_config(SAMPLE_CONFIG)
+    assert loaded.config.customer.name == "Harbourline Payments Ltd"
+    assert loaded.resolve("inventory.xlsx") == SAMPLE_CONFIG.parent / "inventory.xlsx"
+
+
+def test_every_problem_is_reported_with_its_path_and_line(tmp_path):
+    path = write_config(
+        tmp_path,
+        "customer:\n"
+        "  name: X\n"
+        "  colour: blue\n"
+        "frameworks: pci-dss\n"
+        "overrides:\n"
+        "  - service: ec2\n"
+        "    layer: operating-system\n"
+        "    owner: me\n"
+        "    justification: short\n",
+    )
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    details = "\n".join(caught.value.details)
+    assert "line 3: customer.colour: unknown key" in details
+    assert "line 4: frameworks:" in details
+    assert "line 8: overrides[0].owner:" in details
+    assert "line 9: overrides[0].justification:" in details
+    assert "4 problems" in caught.value.message
+
+
+def test_third_party_needs_a_party(tmp_path):
+    path = write_config(
+        tmp_path,
+        "customer: {name: X}\n"
+        "overrides:\n"
+        "  - {service: ec2, layer: operating-system, owner: third-party,"
+        " justification: managed by a provider}\n",
+    )
+    with pytest.raises(InputError, match="not valid") as caught:
+        load_config(path)
+    assert "needs 'party'" in caught.value.details[0]
+
+
+def test_missing_customer(tmp_path):
+    path = write_config(tmp_path, "frameworks: [soc2]\n")
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    assert "customer: required key is missing" in caught.value.details[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("customer: {name: X\n", "invalid YAML", 2),
+        ("a: &x [1]\nb: *x\n", "aliases", 2),
+        ("customer: {name: X}\ncustomer: {name: Y}\n", "duplicate key 'customer'", 2),
+        ("- just\n- a list\n", "mapping", None),
+        ("customer: !!python/object:os.system {}\n", "invalid YAML", 1),
+    ],
+)
+def test_yaml_problems_name_the_line(tmp_path, text, message, line):
+    path = write_config(tmp_path, text)
+    with pytest.raises(InputError, match=message) as caught:
+        load_config(path)
+    assert caught.value.line == line
+
+
+def test_yaml_size_cap(tmp_path):
+    path = write_config(tmp_path, "customer: {name: X}\n" + "#" * 2_000_000 + "\n")
+    with pytest.raises(InputError, match="over the limit"):
+        load_config(path)
+
+
+def test_line_of_nested_keys(tmp_path):
+    path = write_config(tmp_path, "a:\n  b:\n    - x\n    - y: 1\n")
+    doc = load_yaml(path)
+    assert doc.line_of(("a", "b", 1, "y")) == 4
+    assert doc.line_of(("a", "missing")) == 2

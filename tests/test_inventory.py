@@ -1,0 +1,217 @@
+"""Reading inventories: header detection, aliases, CSV dialects and encodings, scope, errors."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SAMPLE_INVENTORY, write_csv, write_xlsx
+
+from reportgen.errors import InputError
+from reportgen.inventory.load import InventoryOptions, read_inventory
+from reportgen.inventory.scope import ScopeParser
+
+
+@pytest.fixture
+def read(catalogs):
+    scopes = ScopeParser(
+        {fid: [lf.framework.name, *lf.framework.aliases] for fid, lf in catalogs.frameworks.items()}
+    )
+
+    def _read(path, **options):
+        return read_inventory(path, InventoryOptions(**options), catalogs.resolver, scopes)
+
+    return _read
+
+
+def test_header_found_below_title_rows(read, tmp_path):
+    path = write_xlsx(
+        tmp_path / "inv.xlsx",
+        [
+            ["ACME inventory"],
+            ["exported by hand"],
+            [],
+            [None, "AWS Service", "Account ID", "Owner Team", "Audit Scope"],
+            [None, "Amazon EC2", 123456789012, "Cloud Platform", "PCI DSS"],
+            [None, "S3", "", "Security", ""],
+        ],
+    )
+    inventory = read(path)
+    assert inventory.header.row == 4
+    assert inventory.header.describe("service") == "B (AWS Service)"
+    assert [(r.row.row, r.service_id) for r in inventory.rows] == [(5, "ec2"), (6, "s3")]
+    first = inventory.rows[0].row
+    assert first.account == "123456789012"
+    assert first.owner == "Cloud Platform"
+    assert first.scope == frozenset({"pci-dss"})
+    assert inventory.rows[1].row.scope is None
+
+
+def test_sample_inventory(read):
+    inventory = read(SAMPLE_INVENTORY)
+    assert inventory.sheet == "AWS inventory"
+    assert inventory.header.row == 4
+    assert 40 <= inventory.total_rows <= 80
+    assert {u.row.service_text for u in inventory.unresolved} == {
+        "Snowflake Data Cloud",
+        "Amazon Dynamo",
+    }
+    by = {r.matched_by for r in inventory.rows}
+    assert by == {"name", "arn", "resource-type"}
+
+
+def test_unresolved_rows_keep_sheet_row_and_suggestions(read, tmp_path):
+    path = write_xlsx(
+        tmp_path / "inv.xlsx", [["Service"], ["Amazon Dynamo"], ["EC2"]], sheet="Estate"
+    )
+    inventory = read(path)
+    (item,) = inventory.unresolved
+    assert (item.row.sheet, item.row.row, item.row.service_text) == ("Estate", 2, "Amazon Dynamo")
+    assert "Amazon DynamoDB" in item.suggestions
+    assert item.row.service_column == "A (Service)"
+
+
+def test_csv_with_bom_and_semicolons(read, tmp_path):
+    path = write_csv(
+        tmp_path / "inv.csv",
+        [
+            ["service name", "region"],
+            ["AWS Lambda", "eu-west-1"],
+            ["arn:aws:sqs:us-east-1:111122223333:q", ""],
+        ],
+        delimiter=";",
+        bom=True,
+    )
+    inventory = read(path)
+    assert [r.service_id for r in inventory.rows] == ["lambda", "sqs"]
+    assert inventory.rows[1].row.region == "us-east-1"
+    assert inventory.rows[1].row.account == "111122223333"
+
+
+def test_latin1_csv_is_read_with_a_warning(read, tmp_path):
+    path = tmp_path / "inv.csv"
+    path.write_bytes("Service,Notes\nAmazon S3,Données clés\n".encode("latin-1"))
+    inventory = read(path)
+    assert inventory.rows[0].row.notes == "Données clés"
+    assert any("Windows-1252" in w for w in inventory.warnings)
+
+
+def test_utf16_csv(read, tmp_path):
+    path = tmp_path / "inv.csv"
+    path.write_bytes("Service\tRegion\r\nAmazon S3\teu-west-1\r\n".encode("utf-16"))
+    assert [r.service_id for r in read(path).rows] == ["s3"]
+
+
+def test_resource_type_column_and_arn_column_identify_services(read, tmp_path):
+    path = write_csv(
+        tmp_path / "inv.csv",
+        [
+            ["Resource Type", "ARN"],
+            ["AWS::RDS::DBInstance", ""],
+            ["", "arn:aws:dynamodb:eu-west-1:111122223333:table/t"],
+            ["", "plain-id-without-service"],
+        ],
+    )
+    inventory = read(path)
+    assert [r.service_id for r in inventory.rows] == ["rds", "dynamodb"]
+    assert [(u.row.row, u.reason) for u in inventory.unresolved] == [(4, "no service given")]
+
+
+def test_explicit_column_mapping(read, tmp_path):
+    path = write_csv(tmp_path / "inv.csv", [["Svc", "Thing"], ["S3", "x"]])
+    inventory = read(path, columns={"service": "Svc", "resource": "Thing"})
+    assert inventory.rows[0].row.resource == "x"
+    with pytest.raises(InputError, match="configured column"):
+        read(path, columns={"service": "Svc", "owner": "Team"})
+
+
+def test_duplicate_headers_use_the_first_with_a_warning(read, tmp_path):
+    path = write_csv(tmp_path / "inv.csv", [["Service", "Notes", "Notes"], ["S3", "a", "b"]])
+    inventory = read(path)
+    assert inventory.rows[0].row.notes == "a"
+    assert any("repeats the notes column" in w for w in inventory.warnings)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("PCI, SOC 2", {"pci-dss", "soc2"}),
+        ("iso27001", {"iso-27001"}),
+        ("ISO/IEC 27001", {"iso-27001"}),
+        ("pci-dss; iso 27001 and soc2", {"pci-dss", "iso-27001", "soc2"}),
+        ("PCI/SOC2", {"pci-dss", "soc2"}),
+        ("none", set()),
+        ("Out of scope", set()),
+    ],
+)
+def test_scope_cells(read, tmp_path, cell, expected):
+    path = write_csv(tmp_path / "inv.csv", [["Service", "Scope"], ["S3", cell]])
+    assert read(path).rows[0].row.scope == frozenset(expected)
+
+
+def test_unknown_scope_names_the_cell(read, tmp_path):
+    path = write_csv(tmp_path / "inv.csv", [["Service", "Scope"], ["S3", "HIPAA"]])
+    with pytest.raises(InputError) as caught:
+        read(path)
+    error = caught.value
+    assert (error.row, error.column) == (2, "B (Scope)")
+    assert "HIPAA" in error.message
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([["Owner", "Region"], ["x", "y"]], "no service column"),
+        ([[], []], "empty"),
+    ],
+)
+def test_sheet_errors(read, tmp_path, rows, message):
+    path = write_xlsx(tmp_path / "inv.xlsx", rows)
+    with pytest.raises(InputError, match=message) as caught:
+        read(path)
+    assert caught.value.file == str(path)
+
+
+def test_missing_service_column_lists_headers_and_accepted_names(read, tmp_path):
+    path = write_csv(tmp_path / "inv.csv", [["Owner", "Region"], ["x", "y"]])
+    with pytest.raises(InputError) as caught:
+        read(path)
+    text = str(caught.value)
+    assert "'Owner', 'Region'" in text
+    assert "'aws service'" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("inv.csv", b"", "empty"),
+        ("inv.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "legacy"),
+        ("inv.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "password"),
+        ("inv.xlsx", b"PK\x03\x04 truncated", "truncated"),
+        ("inv.csv", b"\x00\x01\x02\x03binary\x00\xff\xfe\x00", "binary"),
+        ("inv.pdf", b"%PDF-1.7", "unsupported"),
+    ],
+)
+def test_broken_files(read, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read(path)
+
+
+def test_missing_file_and_directory(read, tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        read(tmp_path / "nope.xlsx")
+    with pytest.raises(InputError, match="directory"):
+        read(tmp_path)
+
+
+def test_headers_matched_by_their_words(read, tmp_path):
+    path = write_csv(
+        tmp_path / "inv.csv",
+        [
+            ["AWS Service (as billed)", "Resource ARN / ID", "Owning team (primary)", "Env."],
+            ["S3", "arn:aws:s3:::b", "Security", "prod"],
+        ],
+    )
+    inventory = read(path)
+    row = inventory.rows[0].row
+    assert (row.resource, row.owner, row.environment) == ("arn:aws:s3:::b", "Security", "prod")
