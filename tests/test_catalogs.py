@@ -6,7 +6,7 @@ import csv
 import re
 
 import pytest
-from conftest import REFERENCE
+from conftest import REFERENCE, SHARED_REFERENCE
 
 from reportgen.engine import EstateService, control_for_service, service_layers
 
@@ -23,6 +23,12 @@ def reference_ids(framework_id: str) -> list[str]:
     with (REFERENCE / name).open(encoding="utf-8") as handle:
         rows = [r for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
     return [row[0] for row in rows if kinds is None or row[1] in kinds]
+
+
+@pytest.mark.skipif(not SHARED_REFERENCE.is_dir(), reason="../shared/reference not present")
+@pytest.mark.parametrize("name", [name for name, _ in REFERENCE_KINDS.values()])
+def test_reference_copies_match_the_shared_originals(name):
+    assert (REFERENCE / name).read_bytes() == (SHARED_REFERENCE / name).read_bytes()
 
 
 @pytest.fixture(params=list(REFERENCE_KINDS))
