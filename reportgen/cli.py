@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from reportgen import __version__, views
 from reportgen.catalog_search import (
@@ -22,8 +23,9 @@ from reportgen.inventory.limits import Limits
 from reportgen.pipeline import BuildOptions, build, prepare
 from reportgen.starter import write_starter
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+# markup=False: catalog, config and inventory text is printed as is, never as rich markup.
+out = Console(highlight=False, soft_wrap=False, markup=False)
+err = Console(stderr=True, highlight=False, markup=False)
 _state = {"debug": bool(os.environ.get("REPORTGEN_DEBUG")), "quiet": False}
 
 DEFAULT_CONFIGS = (Path("reportgen.yaml"), Path("inputs/reportgen.yaml"))
@@ -47,7 +49,7 @@ def _say(message: str) -> None:
 def _progress(message: str) -> None:
     """Progress lines only on an interactive terminal: CI logs and pipes stay quiet."""
     if err.is_terminal and not _state["quiet"]:
-        err.print(f"[dim]{message}[/]", markup=True)
+        err.print(Text(message, style="dim"))
 
 
 def _path(**kwargs: object) -> click.Path:
@@ -126,13 +128,15 @@ def build_command(out: Path | None, **kwargs: object) -> None:
     """Build the audit pack: one folder per framework."""
     result = build(BuildOptions(run=_run_options(kwargs), out=out), progress=_progress)
     for warning in result.inputs.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", markup=True)
+        err.print(Text.assemble(("warning: ", "yellow"), warning))
     unresolved = len(result.inputs.inventory.unresolved)
     if unresolved:
         err.print(
-            f"[yellow]warning:[/] {unresolved} inventory row(s) could not be resolved; "
-            "they are listed in the pack (use --strict to make this an error)",
-            markup=True,
+            Text.assemble(
+                ("warning: ", "yellow"),
+                f"{unresolved} inventory row(s) could not be resolved; "
+                "they are listed in the pack (use --strict to make this an error)",
+            )
         )
     if not _state["quiet"]:
         err.print(views.matrix_summary(result.matrices))
@@ -238,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     except InputError as exc:
         if _state["debug"]:
             raise
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}")
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -253,7 +257,6 @@ def main(argv: list[str] | None = None) -> None:
             raise
         err.print(
             f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in reportgen; run again with --debug and report the traceback.",
-            markup=False,
+            "This is a bug in reportgen; run again with --debug and report the traceback."
         )
         sys.exit(1)

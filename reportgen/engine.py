@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reportgen.frameworks import Control, Framework
-from reportgen.owners import AWS, NOT_APPLICABLE, OWNER_ORDER, SHARED, THIRD_PARTY, owner_label
+from reportgen.owners import AWS, NOT_APPLICABLE, OWNER_ORDER, SHARED, owner_label
 from reportgen.srm import SrmCatalog
 
 OwnerKey = tuple[str, str | None]  # (owner, third party's name)
@@ -311,26 +311,23 @@ def _model_independent(
 
 def _why(outcome: ServiceOutcome, model: str) -> str:
     """The layers behind a service's outcome; AWS-only outcomes need no explanation."""
-    changed = [
-        f"{layer} {_source_label(d)}" for layer, d in outcome.layers.items() if d.source != "model"
-    ]
+    changed = any(d.source != "model" for d in outcome.layers.values())
     if outcome.owner == AWS and not changed:
         return ""
     by_owner: dict[str, list[str]] = {}
     for layer, decision in outcome.layers.items():
-        by_owner.setdefault(owner_label(decision.owner, decision.party), []).append(layer)
-    if outcome.owner == SHARED or (outcome.owner == THIRD_PARTY and len(by_owner) > 1):
+        label = owner_label(decision.owner, decision.party)
+        by_owner.setdefault(label, []).append(layer + _source_note(decision))
+    if len(by_owner) > 1:
         detail = "; ".join(f"{label}: {', '.join(layers)}" for label, layers in by_owner.items())
     else:
-        detail = ", ".join(outcome.layers)
-    text = f"{model}: {detail}"
-    if changed:
-        text += " — " + "; ".join(changed)
-    return text
+        detail = ", ".join(next(iter(by_owner.values())))
+    return f"{model}: {detail}"
 
 
-def _source_label(decision: Decision) -> str:
+def _source_note(decision: Decision) -> str:
     if decision.source == "catalog":
-        return f"set to {owner_label(decision.owner)} by the service catalog"
-    numbers = ", ".join(f"#{n}" for n in decision.overrides)
-    return f"set to {owner_label(decision.owner, decision.party)} by customer override {numbers}"
+        return " [service catalog]"
+    if decision.overrides:
+        return f" [override {', '.join(f'#{n}' for n in decision.overrides)}]"
+    return ""

@@ -87,14 +87,6 @@ def controls_table(framework: Framework, controls: Sequence[Control]) -> Table:
     return table
 
 
-def counts_line(counts: dict[str, int]) -> Text:
-    text = Text()
-    for owner in OWNER_ORDER:
-        if counts.get(owner):
-            text.append(f"{owner_label(owner)} {counts[owner]}  ", style=_STYLE[owner])
-    return text
-
-
 def inventory_summary(inputs: Inputs) -> list[str]:
     inventory = inputs.inventory
     header = inventory.header

@@ -94,7 +94,7 @@ def test_sample_overrides_have_provenance(sample_pack):
     assert os_layer["source"] == "resource"
     assert os_layer["overrides"] == [1, 2]
     patching = next(c for c in pci["controls"] if c["id"] == "6.3.3")
-    assert "customer override" in patching["provenance"]
+    assert "operating-system [override #1, #2]" in patching["provenance"]
     assert "Stackwise Managed Services" in pci["roles"]
 
 

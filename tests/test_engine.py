@@ -147,7 +147,7 @@ def test_service_override_names_party_and_justification(catalogs):
     result = evaluate_framework(framework, catalogs.catalog, [EstateService("ec2", 1)], [override])
     row = result.controls[0]
     assert (row.owner, row.party) == ("third-party", "Stackwise")
-    assert "customer override #1" in row.provenance
+    assert "operating-system [override #1]" in row.provenance
     assert "Third party (Stackwise)" in row.provenance
 
 

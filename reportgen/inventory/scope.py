@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from reportgen.errors import InputError
-
 _SPLIT = re.compile(r"[,;|\n]+|\s+and\s+|\s*&\s*", re.IGNORECASE)
 _KEY = re.compile(r"[^0-9a-z]+")
 _ALL = {"", "all", "any", "yes", "y", "true", "inscope", "allframeworks", "*"}
@@ -56,7 +54,3 @@ class ScopeParser:
                 f"{', '.join(self._accepted)}, separated by commas, or 'all' / 'none'"
             )
         return [fid for fid in found if fid]
-
-
-def scope_error(message: str, file: str, sheet: str | None, row: int, column: str) -> InputError:
-    return InputError(message, file=file, sheet=sheet, row=row, column=column)
