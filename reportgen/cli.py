@@ -9,18 +9,22 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from reportgen import __version__, views
+from reportgen import __version__, pack_views, views
+from reportgen.bundle import bundle_pack
 from reportgen.catalog_search import (
     find_framework,
     search_controls,
     search_services,
 )
+from reportgen.diff import diff_packs
+from reportgen.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
 from reportgen.errors import InputError
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import Limits
 from reportgen.pipeline import BuildOptions, build, prepare
 from reportgen.starter import write_starter
+from reportgen.verify import verify_pack
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
@@ -122,9 +126,15 @@ def cli(debug: bool, quiet: bool) -> None:
 @cli.command(name="build")
 @_apply(run_options)
 @click.option("--out", type=_path(file_okay=False), help="Pack directory [output/<customer>/].")
-def build_command(out: Path | None, **kwargs: object) -> None:
-    """Build the audit pack: one folder per framework."""
-    result = build(BuildOptions(run=_run_options(kwargs), out=out), progress=_progress)
+@click.option(
+    "--previous",
+    type=_path(file_okay=False),
+    help="An earlier pack: summary.md lists the controls that changed owner since.",
+)
+def build_command(out: Path | None, previous: Path | None, **kwargs: object) -> None:
+    """Build the audit pack: one folder per framework, manifest.json and summary.md."""
+    options = BuildOptions(run=_run_options(kwargs), out=out, previous=previous)
+    result = build(options, progress=_progress)
     for warning in result.inputs.warnings:
         err.print(f"[yellow]warning:[/] {warning}", markup=True)
     unresolved = len(result.inputs.inventory.unresolved)
@@ -231,10 +241,52 @@ def init(directory: Path, force: bool) -> None:
     _say(f"next: edit them, then run: reportgen build --config {directory / 'reportgen.yaml'}")
 
 
+@cli.command()
+@click.argument("directory", type=_path())
+@click.pass_context
+def verify(ctx: click.Context, directory: Path) -> None:
+    """Recompute every hash in a pack's manifest: exit 0 when intact, 1 when not."""
+    result = verify_pack(directory)
+    for line in pack_views.verification_lines(result):
+        out.print(line, markup=False, soft_wrap=True)
+    if not result.ok:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("old", type=_path())
+@click.argument("new", type=_path())
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+    help="text for the terminal, markdown for a ticket, json for tools.",
+)  # fmt: skip
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """What changed from pack OLD to pack NEW: services, and controls that changed owner."""
+    result = diff_packs(old, new)
+    if fmt == "text":
+        for item in diff_renderables(result):
+            out.print(item)
+    else:
+        text = diff_markdown(result) if fmt == "markdown" else diff_json(result)
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("directory", type=_path(file_okay=False))
+@click.option("-o", "--output", type=_path(dir_okay=False), help="Zip file [DIRECTORY.zip].")
+def bundle(directory: Path, output: Path | None) -> None:
+    """Write one zip of a verified pack; the same pack always gives the same bytes."""
+    result = bundle_pack(directory, output)
+    _say(f"wrote {result.path} ({result.entries} files, {result.size:,} bytes)")
+    _say(f"sha256 {result.sha256}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with one message, never a traceback (unless --debug)."""
     try:
-        cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
+        if isinstance(status, int) and status:  # ctx.exit(N) returns N without standalone mode
+            sys.exit(status)
     except InputError as exc:
         if _state["debug"]:
             raise
