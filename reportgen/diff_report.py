@@ -43,7 +43,10 @@ def _markdown_body(entry: dict[str, Any], limit: int | None) -> Iterator[str]:
     if not has_changes(entry):
         yield "No service added or removed; no control changed owner.\n"
         return
-    for key, label in (("services_added", "Services added"), ("services_removed", "Removed")):
+    for key, label in (
+        ("services_added", "Services added"),
+        ("services_removed", "Services removed"),
+    ):
         if entry[key]:
             yield f"- {label}: {md.escape(_services_line(entry, key))}"
     changes = entry["owner_changes"]
@@ -81,7 +84,7 @@ def diff_json(diff: dict[str, Any]) -> str:
 def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
     """What ``reportgen diff`` prints on a terminal."""
     old, new = diff["old"]["generated_at"], diff["new"]["generated_at"]
-    yield Text(f"Changes from the pack of {old} to the pack of {new}", style="bold")
+    yield Text(f"Pack of {old} -> pack of {new}", style="bold")
     for entry in diff["frameworks"]:
         yield Text(f"\n{entry['name']}", style="bold")
         if entry["status"] != "compared":
@@ -89,7 +92,10 @@ def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
             continue
         if not has_changes(entry):
             yield Text("  no service added or removed; no control changed owner", style="dim")
-        for key, label in (("services_added", "services added"), ("services_removed", "removed")):
+        for key, label in (
+            ("services_added", "services added"),
+            ("services_removed", "services removed"),
+        ):
             if entry[key]:
                 yield Text(f"  {label}: {_services_line(entry, key)}")
         if entry["owner_changes"]:
