@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import Limits
 from reportgen.pipeline import BuildOptions, build, prepare
 from reportgen.starter import write_starter
+from reportgen.tickets.attach import AttachRequest, attach_pack
 from reportgen.verify import verify_pack
 
 out = Console(highlight=False, soft_wrap=False)
@@ -279,6 +281,44 @@ def bundle(directory: Path, output: Path | None) -> None:
     result = bundle_pack(directory, output)
     _say(f"wrote {result.path} ({result.entries} files, {result.size:,} bytes)")
     _say(f"sha256 {result.sha256}")
+
+
+class _SayHandler(logging.Handler):
+    """Library warnings (attach retries) as plain lines on stderr; silent with --quiet."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _say(f"[yellow]{record.getMessage()}[/]" if err.is_terminal else record.getMessage())
+
+
+@cli.command()
+@click.argument("directory", type=_path(file_okay=False))
+@click.option("--jira", "jira", metavar="ISSUE-KEY", help="Attach to this Jira issue.")
+@click.option("--servicenow", metavar="TABLE:SYS_ID", help="Attach to this ServiceNow record.")
+@click.option("--comment", is_flag=True, help="Also post summary.md as a comment.")
+@click.option("--dry-run", is_flag=True, help="Show every request; send nothing.")
+@click.option("--bundle", "as_bundle", is_flag=True, help="Attach one zip instead of the files.")
+@click.option("--ca-bundle", type=_path(dir_okay=False), help="CA certificates (PEM) to trust.")
+@click.option("--config", type=_path(dir_okay=False), help="Config with an attach: section.")
+def attach(directory: Path, jira: str | None, servicenow: str | None, config: Path | None,
+           as_bundle: bool, **flags: bool | Path | None) -> None:  # fmt: skip
+    """Attach a verified pack to a Jira issue or a ServiceNow record (credentials from the
+    environment)."""
+    if bool(jira) == bool(servicenow):
+        raise click.UsageError("give exactly one of --jira ISSUE-KEY or --servicenow TABLE:SYS_ID")
+    config = config or next((c for c in DEFAULT_CONFIGS if c.is_file()), None)
+    logger = logging.getLogger("reportgen.tickets")
+    logger.addHandler(_SayHandler())
+    logger.propagate = False
+    request = AttachRequest(directory, jira, servicenow, bundle=as_bundle, config=config, **flags)
+    report = attach_pack(request, _dry_run_say if request.dry_run else _say)
+    if not request.dry_run:
+        _say(
+            f"{report.ticket}: {len(report.attached)} attached, {len(report.skipped)} already there"
+        )
+
+
+def _dry_run_say(line: str) -> None:
+    out.print(line, markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:
