@@ -47,7 +47,7 @@ def _default_config() -> Path:
 
 def _say(message: str) -> None:
     if not _state["quiet"]:
-        err.print(message)
+        err.print(message, soft_wrap=True)
 
 
 def _progress(message: str) -> None:
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
     except InputError as exc:
         if _state["debug"]:
             raise
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)  # whole lines: greppable logs
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
