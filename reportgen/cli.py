@@ -25,7 +25,6 @@ from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import Limits
 from reportgen.pipeline import BuildOptions, build, prepare
 from reportgen.starter import write_starter
-from reportgen.tickets.attach import AttachRequest, attach_pack
 from reportgen.verify import verify_pack
 
 out = Console(highlight=False, soft_wrap=False)
@@ -303,6 +302,8 @@ def attach(directory: Path, jira: str | None, servicenow: str | None, config: Pa
            as_bundle: bool, **flags: bool | Path | None) -> None:  # fmt: skip
     """Attach a verified pack to a Jira issue or a ServiceNow record (credentials from the
     environment)."""
+    from reportgen.tickets.attach import AttachRequest, attach_pack  # httpx: only when attaching
+
     if bool(jira) == bool(servicenow):
         raise click.UsageError("give exactly one of --jira ISSUE-KEY or --servicenow TABLE:SYS_ID")
     config = config or next((c for c in DEFAULT_CONFIGS if c.is_file()), None)
