@@ -218,3 +218,15 @@ def test_tls_is_verified_and_a_private_ca_can_be_trusted(tls_server):
         _get(url, None)
     response = _get(url, cert)
     assert response is not None and response.status_code == 200
+
+
+def test_a_long_change_list_gives_way_to_a_pointer_in_the_comment():
+    from reportgen.tickets.attach import fit_comment
+
+    rows = "\n".join(f"| `1.{n}` | Shared | AWS | why |" for n in range(500))
+    summary = f"# Pack\n\n## Changes since the previous pack (x)\n\n{rows}\n\n## Files\n\nlist\n"
+    fitted = fit_comment(summary, limit=2000)
+    assert len(fitted) < 2000
+    assert "## Changes since the previous pack (x)\n\nToo long for a comment" in fitted
+    assert fitted.endswith("## Files\n\nlist\n")
+    assert fit_comment("# short\n", limit=2000) == "# short\n"

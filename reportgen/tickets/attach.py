@@ -24,6 +24,7 @@ from reportgen.tickets.settings import Endpoint, jira_endpoint, servicenow_endpo
 from reportgen.tickets.upload import Upload, bundle_upload, pack_uploads
 
 Say = Callable[[str], None]
+COMMENT_LIMIT = 8000  # characters of Markdown
 
 
 class Ticket(Protocol):
@@ -65,8 +66,24 @@ def load_attach_config(path: Path | None) -> tuple[AttachConfig, Path | None]:
     return load_config(path).config.attach, path.parent
 
 
+def fit_comment(summary: str, limit: int = COMMENT_LIMIT) -> str:
+    """A summary short enough for a ticket comment (Jira refuses bodies past 32,767
+    characters, and ADF is several times the Markdown): a long list of owner changes gives
+    way to a pointer to the attached summary.md."""
+    if len(summary) <= limit:
+        return summary
+    sections = summary.split("\n## ")
+    kept = [
+        section if not section.startswith("Changes since") else
+        section.split("\n", 1)[0] + "\n\nToo long for a comment: see the attached summary.md "
+        "or run `reportgen diff`.\n"
+        for section in sections
+    ]  # fmt: skip
+    return "\n## ".join(kept)
+
+
 def comment_text(pack: Path, manifest_sha256: str) -> str:
-    summary = (pack / SUMMARY_NAME).read_text(encoding="utf-8")
+    summary = fit_comment((pack / SUMMARY_NAME).read_text(encoding="utf-8"))
     footer = f"Pack manifest SHA-256: `{manifest_sha256}`. Check the attached files with "
     return summary.rstrip() + "\n\n" + footer + "`reportgen verify`.\n"
 
