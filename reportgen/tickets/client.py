@@ -127,6 +127,17 @@ STATUS_HINTS = {
 }
 
 
+class Remote:
+    """Base of a ticket on a remote system: its client, None in a dry run."""
+
+    http: Http | None = None
+
+    @property
+    def api(self) -> Http:
+        assert self.http is not None, "a dry run sends nothing"
+        return self.http
+
+
 class Http:
     """One ticket system's client: every call retried and checked, every error masked."""
 

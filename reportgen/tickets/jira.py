@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 from reportgen.errors import InputError
-from reportgen.tickets.client import Http, Transport, make_client
+from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.markup import to_adf, to_wiki
-from reportgen.tickets.settings import Endpoint
+from reportgen.tickets.settings import Endpoint, connect
 from reportgen.tickets.upload import Upload
 
 ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,9}")
@@ -30,7 +30,7 @@ def api_version(endpoint: Endpoint) -> int:
     return 2 if endpoint.system == "Jira Data Center" else 3
 
 
-class JiraIssue:
+class JiraIssue(Remote):
     def __init__(self, http: Http | None, key: str, version: int, base_url: str | None) -> None:
         self.http, self.key, self.version = http, check_key(key), version
         self.path = f"/rest/api/{version}/issue/{key}"
@@ -38,15 +38,13 @@ class JiraIssue:
         self.label = f"Jira issue {key}"
 
     def attachments(self) -> set[str]:
-        data = self._http.json(
-            "GET", self.path, "list attachments", params={"fields": "attachment"}
-        )
+        data = self.api.json("GET", self.path, "list attachments", params={"fields": "attachment"})
         found = (data or {}).get("fields", {}).get("attachment") or []
         return {item.get("filename", "") for item in found}
 
     def upload(self, item: Upload) -> bool:
         """True when sent; False when a retry found it already attached."""
-        response = self._http.call(
+        response = self.api.call(
             "POST",
             f"{self.path}/attachments",
             f"upload {item.name}",
@@ -60,7 +58,7 @@ class JiraIssue:
         start = 0
         while True:
             params = {"startAt": start, "maxResults": PAGE}
-            page = self._http.json("GET", f"{self.path}/comment", "list comments", params=params)
+            page = self.api.json("GET", f"{self.path}/comment", "list comments", params=params)
             comments = (page or {}).get("comments") or []
             if any(marker in json.dumps(c.get("body"), ensure_ascii=False) for c in comments):
                 return True
@@ -69,7 +67,7 @@ class JiraIssue:
                 return False
 
     def comment(self, markdown: str, marker: str) -> bool:
-        response = self._http.call(
+        response = self.api.call(
             "POST",
             f"{self.path}/comment",
             "post the summary comment",
@@ -94,18 +92,11 @@ class JiraIssue:
         kind = "Atlassian Document Format" if self.version == 3 else "wiki text"
         return f"POST {self.base_url}{self.path}/comment  summary.md as {kind}"
 
-    @property
-    def _http(self) -> Http:
-        assert self.http is not None, "a dry run sends nothing"
-        return self.http
-
 
 def open_issue(endpoint: Endpoint, key: str, transport: Transport, dry_run: bool) -> JiraIssue:
     check_key(key)
     version = api_version(endpoint)
     if dry_run:
         return JiraIssue(None, key, version, endpoint.url)
-    url, credential = endpoint.require()
-    client = make_client(url, credential.auth(), transport)
-    http = Http(client, transport.retry, credential.redactor(), endpoint.system)
+    http, url = connect(endpoint, transport)
     return JiraIssue(http, key, version, url)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from reportgen.errors import InputError
-from reportgen.tickets.client import Http, Transport, make_client
-from reportgen.tickets.settings import Endpoint
+from reportgen.tickets.client import Http, Remote, Transport
+from reportgen.tickets.settings import Endpoint, connect
 from reportgen.tickets.upload import Upload
 
 TABLE = re.compile(r"[a-z][a-z0-9_]{0,79}")
@@ -27,7 +27,7 @@ def parse_record(text: str) -> tuple[str, str]:
     return table, sys_id
 
 
-class ServiceNowRecord:
+class ServiceNowRecord(Remote):
     def __init__(self, http: Http | None, record: str, journal: str, base_url: str | None):
         self.http = http
         self.table, self.sys_id = parse_record(record)
@@ -45,7 +45,7 @@ class ServiceNowRecord:
                 "sysparm_limit": PAGE,
                 "sysparm_offset": offset,
             }
-            data = self._http.json("GET", "/api/now/attachment", "list attachments", params=params)
+            data = self.api.json("GET", "/api/now/attachment", "list attachments", params=params)
             found = (data or {}).get("result") or []
             names.update(item.get("file_name", "") for item in found)
             offset += len(found)
@@ -53,7 +53,7 @@ class ServiceNowRecord:
                 return names
 
     def upload(self, item: Upload) -> bool:
-        response = self._http.call(
+        response = self.api.call(
             "POST",
             "/api/now/attachment/file",
             f"upload {item.name}",
@@ -71,11 +71,11 @@ class ServiceNowRecord:
         query = f"element_id={self.sys_id}^element={self.journal}^valueLIKE{marker}"
         params = {"sysparm_query": query, "sysparm_fields": "sys_id", "sysparm_limit": 1}
         path = "/api/now/table/sys_journal_field"
-        data = self._http.json("GET", path, "list journal entries", params=params)
+        data = self.api.json("GET", path, "list journal entries", params=params)
         return bool((data or {}).get("result"))
 
     def comment(self, markdown: str, marker: str) -> bool:
-        response = self._http.call(
+        response = self.api.call(
             "PATCH",
             f"/api/now/table/{self.table}/{self.sys_id}",
             f"add the summary to {self.journal}",
@@ -98,11 +98,6 @@ class ServiceNowRecord:
         path = f"/api/now/table/{self.table}/{self.sys_id}"
         return f"PATCH {self.base_url}{path}  summary.md as {self.journal} (plain text)"
 
-    @property
-    def _http(self) -> Http:
-        assert self.http is not None, "a dry run sends nothing"
-        return self.http
-
 
 def open_record(
     endpoint: Endpoint, record: str, journal: str, transport: Transport, dry_run: bool
@@ -110,7 +105,5 @@ def open_record(
     parse_record(record)
     if dry_run:
         return ServiceNowRecord(None, record, journal, endpoint.url)
-    url, credential = endpoint.require()
-    client = make_client(url, credential.auth(), transport)
-    http = Http(client, transport.retry, credential.redactor(), endpoint.system)
+    http, url = connect(endpoint, transport)
     return ServiceNowRecord(http, record, journal, url)

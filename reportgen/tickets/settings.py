@@ -17,7 +17,15 @@ import httpx
 
 from reportgen.config import AttachConfig, JiraAttachConfig, ServiceNowAttachConfig
 from reportgen.errors import InputError
-from reportgen.tickets.client import BasicAuth, BearerAuth, Redactor, Secret, Transport
+from reportgen.tickets.client import (
+    BasicAuth,
+    BearerAuth,
+    Http,
+    Redactor,
+    Secret,
+    Transport,
+    make_client,
+)
 from reportgen.tickets.retry import RetryPolicy
 
 CA_BUNDLE_ENV = "REPORTGEN_CA_BUNDLE"
@@ -89,48 +97,67 @@ def base_url(
     return (None if problems else str(url).rstrip("/")), problems
 
 
+@dataclass(frozen=True)
+class CredentialVars:
+    """The environment variables of one system's two ways to log in."""
+
+    system: str
+    user: tuple[str, str]  # (variable, what it holds), for Basic auth
+    password: tuple[str, str]
+    bearer: tuple[str, str]  # a token, for Bearer auth
+
+
+def credential(
+    names: CredentialVars, environ: Mapping[str, str]
+) -> tuple[Credential | None, list[str]]:
+    """Basic (user + password/API token) or Bearer (token) auth; never both, never half."""
+    user, password = _env(environ, names.user[0]), _env(environ, names.password[0])
+    token = _env(environ, names.bearer[0])
+    basic = f"${names.user[0]} and ${names.password[0]}"
+    bearer = f"${names.bearer[0]}"
+    if token and (user or password):
+        return None, [f"set either {basic} or {bearer}, not both"]
+    if token:
+        return Credential("Bearer", None, Secret(token), f"{names.bearer[1]} from {bearer}"), []
+    if user and password:
+        source = f"{names.user[1]} from ${names.user[0]}, {names.password[1]} from "
+        return Credential("Basic", user, Secret(password), source + f"${names.password[0]}"), []
+    return None, [f"no {names.system} credentials: set {basic}, or {bearer}"]
+
+
 def jira_endpoint(config: JiraAttachConfig, environ: Mapping[str, str] = os.environ) -> Endpoint:
+    """Jira Cloud with email + API token (Basic), Jira Data Center with a PAT (Bearer)."""
     url, problems = base_url(config.url, config.url_env, environ, "attach.jira.url")
-    email, token = _env(environ, config.email_env), _env(environ, config.token_env)
-    pat = _env(environ, config.pat_env)
-    cloud = f"${config.email_env} and ${config.token_env} (Jira Cloud)"
-    server = f"${config.pat_env} (Jira Data Center)"
-    credential = None
-    if pat and (email or token):
-        problems.append(f"set either {cloud} or {server}, not both")
-    elif pat:
-        credential = Credential(
-            "Bearer", None, Secret(pat), f"personal access token from ${config.pat_env}"
-        )
-    elif email and token:
-        source = f"email from ${config.email_env}, API token from ${config.token_env}"
-        credential = Credential("Basic", email, Secret(token), source)
-    else:
-        problems.append(f"no Jira credentials: set {cloud} or {server}")
-    system = "Jira Data Center" if pat and credential else "Jira Cloud"
-    return Endpoint(system, url, credential, problems)
+    names = CredentialVars(
+        "Jira",
+        (config.email_env, "email"),
+        (config.token_env, "API token (Jira Cloud)"),
+        (config.pat_env, "personal access token (Jira Data Center)"),
+    )
+    found, more = credential(names, environ)
+    system = "Jira Data Center" if found and found.scheme == "Bearer" else "Jira Cloud"
+    return Endpoint(system, url, found, problems + more)
 
 
 def servicenow_endpoint(
     config: ServiceNowAttachConfig, environ: Mapping[str, str] = os.environ
 ) -> Endpoint:
     url, problems = base_url(config.url, config.url_env, environ, "attach.servicenow.url")
-    user, password = _env(environ, config.user_env), _env(environ, config.password_env)
-    token = _env(environ, config.token_env)
-    basic = f"${config.user_env} and ${config.password_env}"
-    credential = None
-    if token and (user or password):
-        problems.append(f"set either {basic} or ${config.token_env} (OAuth), not both")
-    elif token:
-        credential = Credential(
-            "Bearer", None, Secret(token), f"OAuth token from ${config.token_env}"
-        )
-    elif user and password:
-        source = f"user from ${config.user_env}, password from ${config.password_env}"
-        credential = Credential("Basic", user, Secret(password), source)
-    else:
-        problems.append(f"no ServiceNow credentials: set {basic}, or ${config.token_env}")
-    return Endpoint("ServiceNow", url, credential, problems)
+    names = CredentialVars(
+        "ServiceNow",
+        (config.user_env, "user"),
+        (config.password_env, "password"),
+        (config.token_env, "OAuth token"),
+    )
+    found, more = credential(names, environ)
+    return Endpoint("ServiceNow", url, found, problems + more)
+
+
+def connect(endpoint: Endpoint, transport: Transport) -> tuple[Http, str]:
+    """The retried, masked HTTP client of a configured endpoint, and its base URL."""
+    url, found = endpoint.require()
+    client = make_client(url, found.auth(), transport)
+    return Http(client, transport.retry, found.redactor(), endpoint.system), url
 
 
 def transport(
