@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -10,18 +11,22 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from reportgen import __version__, views
+from reportgen import __version__, pack_views, views
+from reportgen.bundle import bundle_pack
 from reportgen.catalog_search import (
     find_framework,
     search_controls,
     search_services,
 )
+from reportgen.diff import diff_packs
+from reportgen.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
 from reportgen.errors import InputError
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import Limits
 from reportgen.pipeline import BuildOptions, build, prepare
 from reportgen.starter import write_starter
+from reportgen.verify import verify_pack
 
 # markup=False: catalog, config and inventory text is printed as is, never as rich markup.
 out = Console(highlight=False, soft_wrap=False, markup=False)
@@ -43,7 +48,7 @@ def _default_config() -> Path:
 
 def _say(message: str) -> None:
     if not _state["quiet"]:
-        err.print(message)
+        err.print(message, soft_wrap=True)
 
 
 def _progress(message: str) -> None:
@@ -124,11 +129,17 @@ def cli(debug: bool, quiet: bool) -> None:
 @cli.command(name="build")
 @_apply(run_options)
 @click.option("--out", type=_path(file_okay=False), help="Pack directory [output/<customer>/].")
-def build_command(out: Path | None, **kwargs: object) -> None:
-    """Build the audit pack: one folder per framework."""
-    result = build(BuildOptions(run=_run_options(kwargs), out=out), progress=_progress)
+@click.option(
+    "--previous",
+    type=_path(file_okay=False),
+    help="An earlier pack: summary.md lists the controls that changed owner since.",
+)
+def build_command(out: Path | None, previous: Path | None, **kwargs: object) -> None:
+    """Build the audit pack: one folder per framework, manifest.json and summary.md."""
+    options = BuildOptions(run=_run_options(kwargs), out=out, previous=previous)
+    result = build(options, progress=_progress)
     for warning in result.inputs.warnings:
-        err.print(Text.assemble(("warning: ", "yellow"), warning))
+        err.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
     unresolved = len(result.inputs.inventory.unresolved)
     if unresolved:
         err.print(
@@ -235,14 +246,96 @@ def init(directory: Path, force: bool) -> None:
     _say(f"next: edit them, then run: reportgen build --config {directory / 'reportgen.yaml'}")
 
 
+@cli.command()
+@click.argument("directory", type=_path())
+@click.pass_context
+def verify(ctx: click.Context, directory: Path) -> None:
+    """Recompute every hash in a pack's manifest: exit 0 when intact, 1 when not."""
+    result = verify_pack(directory)
+    for line in pack_views.verification_lines(result):
+        out.print(line, markup=False, soft_wrap=True)
+    if not result.ok:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("old", type=_path())
+@click.argument("new", type=_path())
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+    help="text for the terminal, markdown for a ticket, json for tools.",
+)  # fmt: skip
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """What changed from pack OLD to pack NEW: services, and controls that changed owner."""
+    result = diff_packs(old, new)
+    if fmt == "text":
+        for item in diff_renderables(result):
+            out.print(item)
+    else:
+        text = diff_markdown(result) if fmt == "markdown" else diff_json(result)
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("directory", type=_path(file_okay=False))
+@click.option("-o", "--output", type=_path(dir_okay=False), help="Zip file [DIRECTORY.zip].")
+def bundle(directory: Path, output: Path | None) -> None:
+    """Write one zip of a verified pack; the same pack always gives the same bytes."""
+    result = bundle_pack(directory, output)
+    _say(f"wrote {result.path} ({result.entries} files, {result.size:,} bytes)")
+    _say(f"sha256 {result.sha256}")
+
+
+class _SayHandler(logging.Handler):
+    """Library warnings (attach retries) as plain lines on stderr; silent with --quiet."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _say(f"[yellow]{record.getMessage()}[/]" if err.is_terminal else record.getMessage())
+
+
+@cli.command()
+@click.argument("directory", type=_path(file_okay=False))
+@click.option("--jira", "jira", metavar="ISSUE-KEY", help="Attach to this Jira issue.")
+@click.option("--servicenow", metavar="TABLE:SYS_ID", help="Attach to this ServiceNow record.")
+@click.option("--comment", is_flag=True, help="Also post summary.md as a comment.")
+@click.option("--dry-run", is_flag=True, help="Show every request; send nothing.")
+@click.option("--bundle", "as_bundle", is_flag=True, help="Attach one zip instead of the files.")
+@click.option("--ca-bundle", type=_path(dir_okay=False), help="CA certificates (PEM) to trust.")
+@click.option("--config", type=_path(dir_okay=False), help="Config with an attach: section.")
+def attach(directory: Path, jira: str | None, servicenow: str | None, config: Path | None,
+           as_bundle: bool, **flags: bool | Path | None) -> None:  # fmt: skip
+    """Attach a verified pack to a Jira issue or a ServiceNow record (credentials from the
+    environment)."""
+    from reportgen.tickets.attach import AttachRequest, attach_pack  # httpx: only when attaching
+
+    if bool(jira) == bool(servicenow):
+        raise click.UsageError("give exactly one of --jira ISSUE-KEY or --servicenow TABLE:SYS_ID")
+    config = config or next((c for c in DEFAULT_CONFIGS if c.is_file()), None)
+    logger = logging.getLogger("reportgen.tickets")
+    logger.addHandler(_SayHandler())
+    logger.propagate = False
+    request = AttachRequest(directory, jira, servicenow, bundle=as_bundle, config=config, **flags)
+    report = attach_pack(request, _dry_run_say if request.dry_run else _say)
+    if not request.dry_run:
+        _say(
+            f"{report.ticket}: {len(report.attached)} attached, {len(report.skipped)} already there"
+        )
+
+
+def _dry_run_say(line: str) -> None:
+    out.print(line, markup=False, soft_wrap=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with one message, never a traceback (unless --debug)."""
     try:
-        cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
+        if isinstance(status, int) and status:  # ctx.exit(N) returns N without standalone mode
+            sys.exit(status)
     except InputError as exc:
         if _state["debug"]:
             raise
-        err.print(f"error: {exc}")
+        err.print(f"error: {exc}", soft_wrap=True)  # whole lines: greppable logs
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -6,6 +6,7 @@ and its line; unknown keys are errors so a typo never silently falls back to a d
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -105,6 +106,49 @@ class CatalogsConfig(_Strict):
     frameworks: list[str] = []
 
 
+class JiraAttachConfig(_Strict):
+    """Where `reportgen attach --jira` finds its base URL and credentials: the names of
+    environment variables, never the secrets themselves."""
+
+    url: str | None = Field(default=None, max_length=500)  # not secret; else from url_env
+    url_env: str = "REPORTGEN_JIRA_URL"
+    email_env: str = "REPORTGEN_JIRA_EMAIL"
+    token_env: str = "REPORTGEN_JIRA_TOKEN"
+    pat_env: str = "REPORTGEN_JIRA_PAT"
+
+
+class ServiceNowAttachConfig(_Strict):
+    url: str | None = Field(default=None, max_length=500)
+    url_env: str = "REPORTGEN_SERVICENOW_URL"
+    user_env: str = "REPORTGEN_SERVICENOW_USER"
+    password_env: str = "REPORTGEN_SERVICENOW_PASSWORD"
+    token_env: str = "REPORTGEN_SERVICENOW_TOKEN"
+    journal: Literal["work_notes", "comments"] = "work_notes"
+
+
+class AttachConfig(_Strict):
+    jira: JiraAttachConfig = JiraAttachConfig()
+    servicenow: ServiceNowAttachConfig = ServiceNowAttachConfig()
+    ca_bundle: str | None = None  # relative to the config file
+    timeout: float = Field(default=60.0, gt=0, le=600)  # seconds per request
+    retries: int = Field(default=5, ge=1, le=20)  # attempts per request, the first included
+    backoff: float = Field(default=1.0, ge=0, le=60)  # seconds before the first retry
+    max_wait: float = Field(default=60.0, ge=0, le=3600)  # cap of one wait, Retry-After too
+
+    @model_validator(mode="after")
+    def _env_names(self) -> AttachConfig:
+        names = [
+            getattr(section, key)
+            for section in (self.jira, self.servicenow)
+            for key in type(section).model_fields
+            if key.endswith("_env")
+        ]
+        bad = [name for name in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)]
+        if bad:
+            raise ValueError(f"not an environment variable name: {', '.join(bad)}")
+        return self
+
+
 class Config(_Strict):
     customer: CustomerConfig
     frameworks: list[str] | None = Field(default=None, min_length=1)
@@ -114,6 +158,7 @@ class Config(_Strict):
     overrides: list[OverrideConfig] = []
     output: OutputConfig = OutputConfig()
     catalogs: CatalogsConfig = CatalogsConfig()
+    attach: AttachConfig = AttachConfig()
 
 
 class LoadedConfig(BaseModel):

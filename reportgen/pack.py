@@ -1,22 +1,33 @@
 """Writing a pack atomically: build in a temporary directory beside the target, then swap.
 
-A crash, a Ctrl-C or an input error never leaves a half-written pack at the target path,
-and a previous pack there survives a failed run intact.
+A crash, a Ctrl-C, a SIGKILL or an input error never leaves a half-written pack at the target
+path, and a previous pack there survives a failed run intact. One build at a time writes a
+given target: :func:`pack_lock` holds an exclusive lock file beside it, and only the lock
+holder removes the staging and retired directories that killed runs left behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from reportgen.errors import InputError
 
+try:  # POSIX; on other systems builds run unlocked and leave stale directories alone
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 STAGING_PREFIX = ".reportgen-staging-"
 RETIRED_PREFIX = ".reportgen-retired-"
+LOCK_PREFIX = ".reportgen-lock-"
+LOCK_WAIT = 600.0  # seconds a build waits for another build of the same target
 
 
 def looks_like_pack(path: Path) -> bool:
@@ -31,10 +42,85 @@ def looks_like_pack(path: Path) -> bool:
     return (path / "manifest.json").is_file() or any(path.glob("*/matrix.json"))
 
 
-@contextlib.contextmanager
-def atomic_pack(target: Path) -> Iterator[Path]:
-    """Yield a staging directory; on success it replaces ``target`` in one rename."""
+def target_tag(target: Path) -> str:
+    """Fixed-length tag of a target's name; ties its lock, staging and retired names to it
+    (a name of any length or character set still gives a valid, unambiguous file name)."""
+    name = target.absolute().name.encode("utf-8", "surrogateescape")
+    return hashlib.sha256(name).hexdigest()[:12]
+
+
+def lock_path(target: Path) -> Path:
     target = target.absolute()
+    return target.parent / f"{LOCK_PREFIX}{target_tag(target)}"
+
+
+@contextlib.contextmanager
+def pack_lock(target: Path, wait: float = LOCK_WAIT, poll: float = 0.1) -> Iterator[Path]:
+    """Hold the exclusive lock of ``target`` (flock on a file beside it) while the block runs.
+
+    The lock file is never deleted (deleting it would let two runs lock different inodes);
+    the kernel drops the lock when the process ends, however it ends. Waits up to ``wait``
+    seconds for another holder, then raises InputError naming the holder's pid.
+    """
+    path = lock_path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        if fcntl is not None:
+            _acquire(fd, path, wait, poll)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _acquire(fd: int, path: Path, wait: float, poll: float) -> None:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                raise InputError(
+                    f"another reportgen run (pid {holder}) is writing this pack; "
+                    f"waited {wait:.0f} s",
+                    file=path,
+                    hint="Wait for it to finish, or choose another --out directory.",
+                ) from None
+            time.sleep(poll)
+
+
+def _leftovers(target: Path, prefix: str) -> list[Path]:
+    return sorted(target.parent.glob(f"{prefix}{target_tag(target)}-*"))
+
+
+def clean_stale(target: Path) -> list[Path]:
+    """Remove what killed runs of ``target`` left beside it; call only under its lock.
+
+    A retired directory is a whole previous pack moved aside just before the swap; if a run
+    was killed between the two renames the target is missing, and the newest retired pack
+    that still verifies is put back. Returns the paths removed.
+    """
+    from reportgen.verify import pack_is_intact  # verify -> manifest; avoid an import cycle
+
+    removed = []
+    retired = sorted(_leftovers(target, RETIRED_PREFIX), key=lambda p: p.stat().st_mtime)
+    if not target.exists():
+        for candidate in reversed(retired):
+            if pack_is_intact(candidate):
+                candidate.rename(target)
+                retired.remove(candidate)
+                break
+    for path in [*_leftovers(target, STAGING_PREFIX), *retired]:
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _check_replaceable(target: Path) -> None:
     if not looks_like_pack(target):
         kind = "a file" if target.exists() and not target.is_dir() else "a directory"
         raise InputError(
@@ -42,26 +128,49 @@ def atomic_pack(target: Path) -> Iterator[Path]:
             file=target,
             hint="Choose a new or empty directory with --out.",
         )
+
+
+@contextlib.contextmanager
+def atomic_pack(target: Path) -> Iterator[Path]:
+    """Yield a staging directory; on success it replaces ``target`` in one rename."""
+    target = target.absolute()
+    _check_replaceable(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target.parent))
     except OSError as exc:
         raise InputError(
             f"cannot create the output directory: {exc.strerror}", file=target
         ) from exc
+    with pack_lock(target):
+        if fcntl is not None:
+            clean_stale(target)
+        _check_replaceable(target)  # another run may have written it while we waited
+        staging = _make_staging(target)
+        try:
+            yield staging
+            os.chmod(staging, 0o755)
+            _swap(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def _make_staging(target: Path) -> Path:
     try:
-        yield staging
-        os.chmod(staging, 0o755)
-        _swap(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        prefix = f"{STAGING_PREFIX}{target_tag(target)}-"
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+    except OSError as exc:
+        raise InputError(
+            f"cannot write beside the output directory: {exc.strerror}", file=target
+        ) from exc
 
 
 def _swap(staging: Path, target: Path) -> None:
     retired = None
     if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=RETIRED_PREFIX, dir=target.parent))
+        retired = Path(
+            tempfile.mkdtemp(prefix=f"{RETIRED_PREFIX}{target_tag(target)}-", dir=target.parent)
+        )
         retired.rmdir()
         target.rename(retired)
     try:

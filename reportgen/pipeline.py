@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,12 +12,15 @@ from typing import Any
 
 from reportgen.clock import build_time, iso
 from reportgen.compute import compute_framework
+from reportgen.diff import Pack, load_pack
 from reportgen.engine import FrameworkResult
 from reportgen.inputs import Inputs, RunOptions, load_inputs
+from reportgen.manifest import build_manifest, output_entries, write_manifest
 from reportgen.matrix import RunInfo, build_matrix
 from reportgen.pack import atomic_pack
 from reportgen.render import FrameworkJob, RenderOptions, render_all
 from reportgen.slug import slugify
+from reportgen.summary import write_summary
 
 Progress = Callable[[str], None]
 
@@ -24,6 +29,7 @@ Progress = Callable[[str], None]
 class BuildOptions:
     run: RunOptions
     out: Path | None = None
+    previous: Path | None = None  # an earlier pack: the summary lists what changed since
     render: RenderOptions = field(default_factory=RenderOptions)
 
 
@@ -111,21 +117,51 @@ def jobs_for(
     ]
 
 
+def render_stage(jobs: list[FrameworkJob], timings: dict[str, float], say: Progress) -> None:
+    say(f"rendering {', '.join(job.framework_id for job in jobs)}")
+    started = time.perf_counter()
+    runs = render_all(jobs, lambda framework_id: say(f"{framework_id} done"))
+    timings["render"] = time.perf_counter() - started
+    for framework_runs in runs.values():
+        for run in framework_runs:
+            timings[run.writer] = timings.get(run.writer, 0.0) + run.seconds
+
+
+def write_pack_level(
+    staging: Path, matrices: dict[str, dict[str, Any]], previous: Pack | None
+) -> None:
+    """Pack-level files, after every framework's: summary.md, then manifest.json (which
+    lists the summary and every other file, never itself)."""
+    write_summary(staging, matrices, output_entries(staging), previous)
+    write_manifest(
+        staging,
+        build_manifest(matrices, output_entries(staging), previous and previous.as_previous()),
+    )
+
+
+def _checkpoint(stage: str) -> None:
+    """Test-only hook: REPORTGEN_TEST_PAUSE_AFTER=<stage> (render | pack) stops the build
+    there so the atomicity tests can SIGKILL it at a known point. Not for normal use."""
+    if os.environ.get("REPORTGEN_TEST_PAUSE_AFTER") == stage:
+        print(f"reportgen: paused after {stage}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the whole pack into its output directory, atomically."""
     say = progress or (lambda _message: None)
     say("reading inputs")
     timings: dict[str, float] = {}
     inputs, matrices = prepare(options.run, timings)
+    previous = load_pack(options.previous) if options.previous else None
     target = output_dir(options, inputs)
     result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
     with atomic_pack(target) as staging:
-        say(f"rendering {', '.join(matrices)}")
+        render_stage(jobs_for(inputs, matrices, staging, options), timings, say)
+        _checkpoint("render")
         started = time.perf_counter()
-        runs = render_all(jobs_for(inputs, matrices, staging, options), lambda f: say(f"{f} done"))
-        timings["render"] = time.perf_counter() - started
-        for framework_runs in runs.values():
-            for run in framework_runs:
-                timings[run.writer] = timings.get(run.writer, 0.0) + run.seconds
+        write_pack_level(staging, matrices, previous)
+        timings["pack"] = time.perf_counter() - started
+        _checkpoint("pack")
         result.files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
     return result

@@ -112,7 +112,10 @@ def assign(result: ControlResult, plan: RaciPlan) -> dict[str, str]:
         marks.setdefault(role, {"C"})
     for role in plan.informed:
         marks.setdefault(role, {"I"})
-    return {role: _letters(found) for role, found in marks.items()}
+    # Column order, never set order: matrix.json must be byte-identical between runs.
+    order = {role: index for index, role in enumerate(plan.columns())}
+    ranked = sorted(marks, key=lambda role: (order.get(role, len(order)), role))
+    return {role: _letters(marks[role]) for role in ranked}
 
 
 def _responsible(result: ControlResult, plan: RaciPlan) -> set[str]:

@@ -1,0 +1,114 @@
+"""``reportgen bundle``: one zip of a pack, the same bytes for the same pack.
+
+Entries sit under one folder named after the customer slug: manifest.json first, then
+every file the manifest lists in path order. Entry times are the manifest's generation
+time, permissions are fixed (0644), there are no directory entries and no extra fields,
+so neither the machine, the file system nor the time of bundling shows in the zip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportgen.errors import InputError
+from reportgen.hashing import file_sha256
+from reportgen.manifest import MANIFEST_NAME, load_manifest
+from reportgen.slug import slugify
+from reportgen.verify import Verification, verify_pack
+
+ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can carry
+FILE_MODE = 0o100644  # regular file, rw-r--r--
+COMPRESS_LEVEL = 6
+
+
+class PackIntegrityError(InputError):
+    """The pack does not match its manifest: bundle and attach refuse it (exit 1, as verify)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    entries: int
+    size: int
+    sha256: str
+
+
+def require_intact(pack: Path) -> Verification:
+    result = verify_pack(pack)
+    if not result.ok:
+        problems = [*result.altered, *(f"{n}: missing" for n in result.missing)]
+        problems += [f"{n}: not in the manifest" for n in result.extra]
+        raise PackIntegrityError(
+            "the pack does not match its manifest",
+            file=pack,
+            details=problems[:20],
+            hint="Run 'reportgen verify' for the full report, or rebuild the pack.",
+        )
+    return result
+
+
+def entry_time(generated_at: str) -> tuple[int, int, int, int, int, int]:
+    moment = dt.datetime.strptime(generated_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    moment = max(moment, ZIP_EPOCH)
+    return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+
+
+def default_output(pack: Path) -> Path:
+    pack = pack.absolute()
+    return pack.parent / f"{pack.name}.zip"
+
+
+def bundle_pack(pack: Path, output: Path | None = None) -> Bundle:
+    """Write the zip of ``pack`` (default: ``<pack>.zip`` beside it), atomically."""
+    require_intact(pack)
+    manifest = load_manifest(pack)
+    output = output or default_output(pack)
+    if output.absolute().is_relative_to(pack.absolute()):
+        raise InputError("the zip cannot be written inside the pack it bundles", file=output)
+    names = [MANIFEST_NAME, *(entry["path"] for entry in manifest["outputs"])]
+    _write_atomically(output, lambda handle: _write_zip(handle, pack, manifest, names))
+    sha256, size = file_sha256(output)
+    return Bundle(output, len(names), size, sha256)
+
+
+def _write_zip(handle: Any, pack: Path, manifest: dict[str, Any], names: list[str]) -> None:
+    folder = slugify(manifest.get("customer", {}).get("slug") or "pack")
+    when = entry_time(manifest["generated_at"])
+    expected = {entry["path"]: entry["sha256"] for entry in manifest["outputs"]}
+    with zipfile.ZipFile(handle, "w") as archive:
+        for name in names:
+            data = (pack / name).read_bytes()
+            # Re-check what is actually zipped: a file changed since verify must not slip in.
+            if name in expected and hashlib.sha256(data).hexdigest() != expected[name]:
+                raise PackIntegrityError("changed while it was being bundled", file=pack / name)
+            archive.writestr(_info(f"{folder}/{name}", when), data, compresslevel=COMPRESS_LEVEL)
+
+
+def _info(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=when)
+    info.create_system = 3  # Unix, so the permission bits below are read
+    info.external_attr = FILE_MODE << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _write_atomically(output: Path, write: Any) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".reportgen-bundle-", dir=output.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,138 @@
+"""``reportgen diff``: what changed between two packs, per framework, from their matrix.json.
+
+Services added or removed, and controls whose owner changed (old -> new, with the new
+pack's provenance as the reason). Also used by ``build --previous`` for the summary.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportgen.errors import InputError
+from reportgen.hashing import file_sha256
+from reportgen.manifest import MANIFEST_NAME, PreviousPack
+from reportgen.owners import owner_label
+
+SCHEMA = "reportgen.diff/1"
+
+
+@dataclass(frozen=True)
+class Pack:
+    path: Path
+    matrices: dict[str, dict[str, Any]]
+    manifest_sha256: str | None
+
+    @property
+    def generated_at(self) -> str | None:
+        first = next(iter(self.matrices.values()), {})
+        return first.get("generated_at")
+
+    def as_previous(self) -> PreviousPack:
+        return PreviousPack(self.generated_at, self.manifest_sha256)
+
+
+def load_pack(directory: Path) -> Pack:
+    """The matrices of the pack at ``directory`` (framework id -> matrix)."""
+    if not directory.is_dir():
+        raise InputError("not a directory", file=directory)
+    matrices = {}
+    for path in sorted(directory.glob("*/matrix.json")):
+        try:
+            matrix = json.loads(path.read_text(encoding="utf-8"))
+            matrices[matrix["framework"]["id"]] = matrix
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"cannot read this matrix: {exc}", file=path) from exc
+    if not matrices:
+        raise InputError("not a reportgen pack: no */matrix.json in it", file=directory)
+    manifest = directory / MANIFEST_NAME
+    digest = file_sha256(manifest)[0] if manifest.is_file() else None
+    return Pack(directory, matrices, digest)
+
+
+def _owner(control: dict[str, Any]) -> dict[str, Any]:
+    data = {"owner": control["owner"], "label": owner_label(control["owner"], control.get("party"))}
+    if control.get("party"):
+        data["party"] = control["party"]
+    return data
+
+
+def _services(matrix: dict[str, Any]) -> dict[str, str]:
+    return {service["id"]: service["name"] for service in matrix["services"]}
+
+
+def diff_framework(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:
+    """One framework's changes; ``old`` or ``new`` is None when the framework was added or
+    removed."""
+    either = new or old
+    assert either is not None
+    old_services = _services(old) if old else {}
+    new_services = _services(new) if new else {}
+    old_controls = {c["id"]: c for c in old["controls"]} if old else {}
+    new_controls = {c["id"]: c for c in new["controls"]} if new else {}
+    changes = [
+        {
+            "control": cid,
+            "title": control["title"],
+            "old": _owner(old_controls[cid]),
+            "new": _owner(control),
+            "reason": control["provenance"],
+        }
+        for cid, control in new_controls.items()
+        if cid in old_controls and _key(old_controls[cid]) != _key(control)
+    ]
+    return {
+        "id": either["framework"]["id"],
+        "name": either["framework"]["name"],
+        "status": _status(old, new),
+        "services_added": _listed(new_services, old_services),
+        "services_removed": _listed(old_services, new_services),
+        "owner_changes": changes,
+        "controls_added": [cid for cid in new_controls if cid not in old_controls],
+        "controls_removed": [cid for cid in old_controls if cid not in new_controls],
+    }
+
+
+def _key(control: dict[str, Any]) -> tuple[str, str | None]:
+    return control["owner"], control.get("party")
+
+
+def _listed(these: dict[str, str], but_not: dict[str, str]) -> list[dict[str, str]]:
+    return [{"id": sid, "name": name} for sid, name in sorted(these.items()) if sid not in but_not]
+
+
+def _status(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
+    if old is None:
+        return "added"
+    if new is None:
+        return "removed"
+    return "compared"
+
+
+def has_changes(entry: dict[str, Any]) -> bool:
+    keys = ("services_added", "services_removed", "owner_changes")
+    return entry["status"] != "compared" or any(entry[key] for key in keys)
+
+
+def diff_matrices(
+    old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Per framework, in the new pack's order, then frameworks only the old pack had."""
+    order = [*new, *(fid for fid in old if fid not in new)]
+    return [diff_framework(old.get(fid), new.get(fid)) for fid in order]
+
+
+def diff_packs(old_dir: Path, new_dir: Path) -> dict[str, Any]:
+    old, new = load_pack(old_dir), load_pack(new_dir)
+    return {
+        "schema": SCHEMA,
+        "old": _side(old),
+        "new": _side(new),
+        "frameworks": diff_matrices(old.matrices, new.matrices),
+    }
+
+
+def _side(pack: Pack) -> dict[str, Any]:
+    return {"generated_at": pack.generated_at, "manifest_sha256": pack.manifest_sha256}

@@ -1,0 +1,183 @@
+"""manifest.json: what a pack holds, where it came from, and the hash of every file in it.
+
+The manifest is the root of trust an auditor checks with ``reportgen verify``: tool and
+catalog versions, the generation time, every input (path as the user gave it, SHA-256,
+size), every output (relative POSIX path, SHA-256, size, media type) and per framework the
+controls counted by owner. It never lists itself. Its JSON is deterministic: fixed key
+order, outputs sorted by path, no absolute or machine-specific values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reportgen.errors import InputError
+from reportgen.hashing import file_sha256
+
+SCHEMA = "reportgen.manifest/1"
+MANIFEST_NAME = "manifest.json"
+SUMMARY_NAME = "summary.md"
+
+# Fixed table rather than the mimetypes module, whose answers depend on the machine's
+# /etc/mime.types and would make the manifest differ between machines.
+MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".json": "application/json",
+    ".md": "text/markdown; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".zip": "application/zip",
+}
+DEFAULT_MEDIA_TYPE = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class PreviousPack:
+    """The pack a build was compared with (``build --previous``), as the manifest records it."""
+
+    generated_at: str | None
+    manifest_sha256: str | None
+
+
+def media_type(path: str) -> str:
+    return MEDIA_TYPES.get(PurePosixPath(path).suffix.lower(), DEFAULT_MEDIA_TYPE)
+
+
+def pack_files(root: Path) -> list[str]:
+    """Relative POSIX paths of every file under ``root`` but the manifest, sorted."""
+    found = (p for p in root.rglob("*") if p.is_file() or p.is_symlink())
+    names = (p.relative_to(root).as_posix() for p in found)
+    return sorted(name for name in names if name != MANIFEST_NAME)
+
+
+def output_entry(root: Path, name: str) -> dict[str, Any]:
+    sha256, size = file_sha256(root / name)
+    return {"path": name, "sha256": sha256, "size": size, "media_type": media_type(name)}
+
+
+def output_entries(root: Path) -> list[dict[str, Any]]:
+    return [output_entry(root, name) for name in pack_files(root)]
+
+
+def framework_entry(matrix: dict[str, Any]) -> dict[str, Any]:
+    framework = matrix["framework"]
+    scope = matrix["scope"]
+    return {
+        "id": framework["id"],
+        "name": framework["name"],
+        "version": framework["version"],
+        "catalog_version": framework["catalog_version"],
+        "document_id": matrix["document_id"],
+        "controls": len(matrix["controls"]),
+        "services": scope["services"],
+        "resources": scope["resources"],
+        "unresolved_rows": scope["unresolved_rows"],
+        "counts": dict(matrix["counts"]),
+    }
+
+
+def build_manifest(
+    matrices: dict[str, dict[str, Any]],
+    outputs: list[dict[str, Any]],
+    previous: PreviousPack | None = None,
+) -> dict[str, Any]:
+    """The manifest of a pack from its matrices (which share the run's facts) and outputs."""
+    first = next(iter(matrices.values()))
+    manifest: dict[str, Any] = {
+        "schema": SCHEMA,
+        "generator": dict(first["generator"]),
+        "generated_at": first["generated_at"],
+        "customer": dict(first["customer"]),
+        "classification": first["classification"],
+        "catalogs": {
+            "srm": first["catalogs"]["srm"],
+            "frameworks": {fid: m["catalogs"]["framework"] for fid, m in matrices.items()},
+        },
+        "inputs": [dict(item) for item in first["inputs"]],
+        "frameworks": [framework_entry(m) for m in matrices.values()],
+        "outputs": sorted(outputs, key=lambda entry: entry["path"]),
+    }
+    if previous is not None:
+        manifest["previous"] = {
+            "generated_at": previous.generated_at,
+            "manifest_sha256": previous.manifest_sha256,
+        }
+    return manifest
+
+
+def dumps(manifest: dict[str, Any]) -> str:
+    return json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_manifest(root: Path, manifest: dict[str, Any]) -> Path:
+    path = root / MANIFEST_NAME
+    path.write_text(dumps(manifest), encoding="utf-8", newline="\n")
+    return path
+
+
+def load_manifest(pack: Path) -> dict[str, Any]:
+    """The manifest of the pack at ``pack``; InputError (exit 2) when there is none usable."""
+    path = pack / MANIFEST_NAME
+    if not pack.is_dir():
+        raise InputError("not a directory", file=pack)
+    if not path.is_file():
+        raise InputError(
+            "not a reportgen pack: manifest.json is missing",
+            file=pack,
+            hint="Packs built by reportgen 0.1 and later have a manifest.json at their root.",
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read the manifest: {exc}", file=path) from exc
+    _check_shape(manifest, path)
+    return manifest
+
+
+def _check_shape(manifest: Any, path: Path) -> None:
+    problems = []
+    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
+        problems.append(f"schema is not {SCHEMA}")
+    else:
+        outputs = manifest.get("outputs")
+        if not isinstance(outputs, list):
+            problems.append("'outputs' is not a list")
+        else:
+            problems += [p for entry in outputs for p in _entry_problems(entry)]
+    if problems:
+        raise InputError("the manifest is not valid", file=path, details=problems[:20])
+
+
+def _entry_problems(entry: Any) -> list[str]:
+    if not isinstance(entry, dict):
+        return ["an output entry is not an object"]
+    name, sha256, size = entry.get("path"), entry.get("sha256"), entry.get("size")
+    if not isinstance(name, str) or not safe_relative(name):
+        return [f"output path {name!r} is not a relative path inside the pack"]
+    if not isinstance(sha256, str) or len(sha256) != 64:
+        return [f"{name}: sha256 is not a SHA-256 hex digest"]
+    if not isinstance(size, int) or size < 0:
+        return [f"{name}: size is not a byte count"]
+    return []
+
+
+def safe_relative(name: str) -> bool:
+    """A manifest path may only name a file inside the pack (a crafted manifest must not
+    make verify or bundle read /etc/passwd or ../secrets)."""
+    path = PurePosixPath(name)
+    return (
+        bool(name)
+        and "\\" not in name
+        and "\x00" not in name
+        and not path.is_absolute()
+        and ".." not in path.parts
+        and name == path.as_posix()
+        and name != MANIFEST_NAME
+    )

@@ -1,0 +1,45 @@
+"""The small Markdown subset reportgen writes (headings, paragraphs, bullets, pipe tables).
+
+Every piece of text that came from a config, an inventory or a catalog goes through
+:func:`escape`, so it stays text: a customer name like ``*Acme* | <b>`` never becomes
+emphasis, a table column or markup. ``reportgen.tickets.markup`` reads this subset back to
+turn a summary into a Jira comment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+
+
+def escape(text: object) -> str:
+    """Plain text safe inside a Markdown paragraph or table cell (one line)."""
+    flat = " ".join(str(text).split())
+    return _SPECIAL.sub(r"\\\1", flat)
+
+
+def code(text: object) -> str:
+    """An inline code span; backticks cannot occur in what reportgen shows this way."""
+    return "`" + " ".join(str(text).split()).replace("`", "'") + "`"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """A pipe table; ``right`` lists the columns to align right (numbers). Cells are
+    already-escaped Markdown."""
+    rule = ["---:" if i in right else "---" for i in range(len(headers))]
+    lines = [_row(headers), _row(rule), *(_row(row) for row in rows)]
+    return "\n".join(lines)
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def number(value: int) -> str:
+    return f"{value:,}"

@@ -1,0 +1,164 @@
+"""``reportgen attach``: put a verified pack on a Jira issue or a ServiceNow record.
+
+Idempotent: the ticket's attachments are listed first and files already there (same name,
+hence same content hash) are skipped; a retry of an upload first lists again. Uploads to
+one ticket are sequential. ``--dry-run`` shows every request and sends none.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from reportgen.bundle import require_intact
+from reportgen.config import AttachConfig, load_config
+from reportgen.manifest import SUMMARY_NAME, load_manifest
+from reportgen.tickets.client import Http
+from reportgen.tickets.jira import open_issue
+from reportgen.tickets.servicenow import open_record
+from reportgen.tickets.settings import Endpoint, jira_endpoint, servicenow_endpoint, transport
+from reportgen.tickets.upload import Upload, bundle_upload, pack_uploads
+
+Say = Callable[[str], None]
+COMMENT_LIMIT = 8000  # characters of Markdown
+
+
+class Ticket(Protocol):
+    label: str
+    http: Http | None
+
+    def attachments(self) -> set[str]: ...
+    def upload(self, item: Upload) -> bool: ...
+    def has_comment(self, marker: str) -> bool: ...
+    def comment(self, markdown: str, marker: str) -> bool: ...
+    def describe_listing(self) -> str: ...
+    def describe_upload(self, item: Upload) -> str: ...
+    def describe_comment(self, markdown: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class AttachRequest:
+    pack: Path
+    jira: str | None = None  # issue key
+    servicenow: str | None = None  # TABLE:SYS_ID
+    comment: bool = False
+    dry_run: bool = False
+    bundle: bool = False
+    ca_bundle: Path | None = None
+    config: Path | None = None
+
+
+@dataclass
+class AttachReport:
+    ticket: str
+    attached: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already on the ticket
+    commented: bool = False
+
+
+def load_attach_config(path: Path | None) -> tuple[AttachConfig, Path | None]:
+    if path is None:
+        return AttachConfig(), None
+    return load_config(path).config.attach, path.parent
+
+
+def fit_comment(summary: str, limit: int = COMMENT_LIMIT) -> str:
+    """A summary short enough for a ticket comment (Jira refuses bodies past 32,767
+    characters, and ADF is several times the Markdown): a long list of owner changes gives
+    way to a pointer to the attached summary.md."""
+    if len(summary) <= limit:
+        return summary
+    sections = summary.split("\n## ")
+    kept = [
+        section if not section.startswith("Changes since") else
+        section.split("\n", 1)[0] + "\n\nToo long for a comment: see the attached summary.md "
+        "or run `reportgen diff`.\n"
+        for section in sections
+    ]  # fmt: skip
+    return "\n## ".join(kept)
+
+
+def comment_text(pack: Path, manifest_sha256: str) -> str:
+    summary = fit_comment((pack / SUMMARY_NAME).read_text(encoding="utf-8"))
+    footer = f"Pack manifest SHA-256: `{manifest_sha256}`. Check the attached files with "
+    return summary.rstrip() + "\n\n" + footer + "`reportgen verify`.\n"
+
+
+def _endpoint(request: AttachRequest, config: AttachConfig, env: Mapping[str, str]) -> Endpoint:
+    if request.jira:
+        return jira_endpoint(config.jira, env)
+    return servicenow_endpoint(config.servicenow, env)
+
+
+def attach_pack(
+    request: AttachRequest, say: Say, env: Mapping[str, str] = os.environ
+) -> AttachReport:
+    """Attach the pack (and optionally its summary) to one ticket; see the module doc."""
+    verified = require_intact(request.pack)
+    config, config_dir = load_attach_config(request.config)
+    endpoint = _endpoint(request, config, env)
+    settings = transport(config, config_dir, request.ca_bundle, env)
+    if request.jira:
+        ticket: Ticket = open_issue(endpoint, request.jira, settings, request.dry_run)
+    else:
+        journal = config.servicenow.journal
+        ticket = open_record(endpoint, request.servicenow or "", journal, settings, request.dry_run)
+    marker = verified.manifest_sha256
+    text = comment_text(request.pack, marker) if request.comment else None
+    with tempfile.TemporaryDirectory(prefix="reportgen-attach-") as work:
+        uploads = _uploads(request, Path(work))
+        if request.dry_run:
+            for line in dry_run_lines(ticket, endpoint, uploads, text):
+                say(line)
+            return AttachReport(ticket.label)
+        try:
+            return send(ticket, uploads, text, marker, say)
+        finally:
+            ticket.http.close()
+
+
+def _uploads(request: AttachRequest, work: Path) -> list[Upload]:
+    if request.bundle:
+        return [bundle_upload(request.pack, work)]
+    return pack_uploads(request.pack, load_manifest(request.pack))
+
+
+def send(
+    ticket: Ticket, uploads: list[Upload], text: str | None, marker: str, say: Say
+) -> AttachReport:
+    report = AttachReport(ticket.label)
+    present = ticket.attachments()
+    for item in uploads:  # one at a time: parallel uploads to one ticket race on its list
+        if item.name in present or not ticket.upload(item):
+            report.skipped.append(item.name)
+            say(f"already attached: {item.name}")
+        else:
+            report.attached.append(item.name)
+            say(f"attached: {item.name} ({item.size:,} bytes)")
+    if text is not None:
+        if ticket.has_comment(marker) or not ticket.comment(text, marker):
+            say("summary comment: already on the ticket")
+        else:
+            report.commented = True
+            say("summary comment: posted")
+    return report
+
+
+def dry_run_lines(
+    ticket: Ticket, endpoint: Endpoint, uploads: list[Upload], text: str | None
+) -> Iterator[str]:
+    yield "dry run: nothing is sent"
+    yield f"target: {endpoint.system}, {ticket.label}"
+    if endpoint.credential is not None:
+        yield f"credentials: {endpoint.credential.scheme} auth, {endpoint.credential.source}"
+    for problem in endpoint.problems:
+        yield f"not configured: {problem}"
+    yield f"1. {ticket.describe_listing()}  (files already attached are skipped)"
+    for number, item in enumerate(uploads, start=2):
+        yield f"{number}. {ticket.describe_upload(item)}"
+    if text is not None:
+        yield f"{len(uploads) + 2}. {ticket.describe_comment(text)}, {len(text):,} characters"

@@ -1,0 +1,187 @@
+"""The HTTP client every ticket system uses: TLS verified, credentials masked, retried.
+
+Credentials live in :class:`Secret` objects whose repr is masked, go out only as an
+``Authorization`` header built by httpx's auth hooks, and are masked (with their Basic
+base64 form) in every message reportgen shows, even text a server sent back.
+"""
+
+from __future__ import annotations
+
+import base64
+import ssl
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reportgen import __version__
+from reportgen.errors import InputError
+from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, with_retries
+
+MASK = "***"
+OK_STATUSES = frozenset({200, 201, 204})
+EXIT_TICKET_ERROR = 4
+
+
+class TicketError(InputError):
+    """The ticket system refused a request or could not be reached (exit status 4)."""
+
+    exit_code = EXIT_TICKET_ERROR
+
+
+class Secret:
+    """A credential: readable with :meth:`reveal`, masked in repr/str/format."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret('{MASK}')"
+
+    __str__ = __repr__
+
+
+class Redactor:
+    """Replaces every known secret (and the Basic header forms built from them) in text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    @classmethod
+    def for_auth(cls, user: str | None, secret: Secret) -> Redactor:
+        values = [secret.reveal()]
+        if user is not None:
+            values.append(basic_token(user, secret))
+        return cls(values)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+
+def basic_token(user: str, secret: Secret) -> str:
+    return base64.b64encode(f"{user}:{secret.reveal()}".encode()).decode("ascii")
+
+
+class BearerAuth(httpx.Auth):
+    def __init__(self, token: Secret) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
+        yield request
+
+
+class BasicAuth(httpx.Auth):
+    def __init__(self, user: str, secret: Secret) -> None:
+        self._user, self._secret = user, secret
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Basic {basic_token(self._user, self._secret)}"
+        yield request
+
+
+@dataclass(frozen=True)
+class Transport:
+    """How to reach a ticket system: CA bundle, timeout, retries."""
+
+    ca_bundle: Path | None = None
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def tls_context(ca_bundle: Path | None) -> ssl.SSLContext | bool:
+    if ca_bundle is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(ca_bundle))
+    except (OSError, ssl.SSLError) as exc:
+        raise InputError(f"cannot load this CA bundle: {exc}", file=ca_bundle) from None
+
+
+def make_client(base_url: str, auth: httpx.Auth, transport: Transport) -> httpx.Client:
+    return httpx.Client(
+        base_url=base_url,
+        auth=auth,
+        verify=tls_context(transport.ca_bundle),
+        timeout=transport.timeout,
+        follow_redirects=False,  # a redirect would send the credentials elsewhere
+        headers={"User-Agent": f"reportgen/{__version__}", "Accept": "application/json"},
+    )
+
+
+# What a status means for the user; {service} names the system.
+STATUS_HINTS = {
+    401: "authentication failed: check the credentials in the environment",
+    403: "permission denied for this account (or the request was refused as a CSRF risk)",
+    404: "not found: check the ticket and the base URL",
+    413: "the file is larger than the server accepts",
+}
+
+
+class Remote:
+    """Base of a ticket on a remote system: its client, None in a dry run."""
+
+    http: Http | None = None
+
+    @property
+    def api(self) -> Http:
+        assert self.http is not None, "a dry run sends nothing"
+        return self.http
+
+
+class Http:
+    """One ticket system's client: every call retried and checked, every error masked."""
+
+    def __init__(self, client: httpx.Client, retry: RetryPolicy, redact: Redactor, name: str):
+        self.client, self.retry, self.redact, self.name = client, retry, redact, name
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        before_retry: Callable[[], bool] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response | None:
+        def send() -> httpx.Response:
+            return self.client.request(method, url, **kwargs)
+
+        try:
+            response = with_retries(send, self.retry, what, before_retry)
+        except RetriesExhausted as exc:
+            raise TicketError(self.redact(f"{self.name}: {exc}")) from None
+        except httpx.HTTPError as exc:
+            raise TicketError(self.redact(f"{self.name}: {what}: {type(exc).__name__}")) from None
+        if response is not None and response.status_code not in OK_STATUSES:
+            raise self.error(response, what)
+        return response
+
+    def json(self, method: str, url: str, what: str, **kwargs: Any) -> Any:
+        response = self.call(method, url, what, **kwargs)
+        try:
+            return response.json() if response is not None else None
+        except ValueError:
+            raise TicketError(f"{self.name}: {what}: the answer is not JSON") from None
+
+    def error(self, response: httpx.Response, what: str) -> TicketError:
+        status = response.status_code
+        hint = STATUS_HINTS.get(status, "")
+        if 300 <= status < 400:
+            hint = "redirected: check the base URL (reportgen does not follow redirects)"
+        body = " ".join(response.text.split())[:200]
+        message = f"{self.name}: {what}: HTTP {status}" + (f": {hint}" if hint else "")
+        if body:
+            message += f"\n  server said: {body}"
+        return TicketError(self.redact(message))
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,102 @@
+"""Jira: Cloud (REST API v3, email + API token, ADF comments) and Data Center (REST API v2,
+personal access token, wiki-text comments). Attachments go to
+``POST /rest/api/{3|2}/issue/{key}/attachments`` as multipart field ``file`` with the
+``X-Atlassian-Token: no-check`` header Jira requires against CSRF."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from reportgen.errors import InputError
+from reportgen.tickets.client import Http, Remote, Transport
+from reportgen.tickets.markup import to_adf, to_wiki
+from reportgen.tickets.settings import Endpoint, connect
+from reportgen.tickets.upload import Upload
+
+ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,9}")
+XSRF = {"X-Atlassian-Token": "no-check"}
+PAGE = 100
+
+
+def check_key(key: str) -> str:
+    if not ISSUE_KEY.fullmatch(key):
+        raise InputError(f"'{key[:60]}' is not a Jira issue key", hint="Like ABC-123.")
+    return key
+
+
+def api_version(endpoint: Endpoint) -> int:
+    return 2 if endpoint.system == "Jira Data Center" else 3
+
+
+class JiraIssue(Remote):
+    def __init__(self, http: Http | None, key: str, version: int, base_url: str | None) -> None:
+        self.http, self.key, self.version = http, check_key(key), version
+        self.path = f"/rest/api/{version}/issue/{key}"
+        self.base_url = base_url or "<base URL>"
+        self.label = f"Jira issue {key}"
+
+    def attachments(self) -> set[str]:
+        data = self.api.json("GET", self.path, "list attachments", params={"fields": "attachment"})
+        found = (data or {}).get("fields", {}).get("attachment") or []
+        return {item.get("filename", "") for item in found}
+
+    def upload(self, item: Upload) -> bool:
+        """True when sent; False when a retry found it already attached."""
+        response = self.api.call(
+            "POST",
+            f"{self.path}/attachments",
+            f"upload {item.name}",
+            before_retry=lambda: item.name in self.attachments(),
+            headers=XSRF,
+            files={"file": (item.name, item.data, item.media_type)},
+        )
+        return response is not None
+
+    def has_comment(self, marker: str) -> bool:
+        start = 0
+        while True:
+            params = {"startAt": start, "maxResults": PAGE}
+            page = self.api.json("GET", f"{self.path}/comment", "list comments", params=params)
+            comments = (page or {}).get("comments") or []
+            if any(marker in json.dumps(c.get("body"), ensure_ascii=False) for c in comments):
+                return True
+            start += len(comments)
+            if not comments or start >= int((page or {}).get("total", 0)):
+                return False
+
+    def comment(self, markdown: str, marker: str) -> bool:
+        response = self.api.call(
+            "POST",
+            f"{self.path}/comment",
+            "post the summary comment",
+            before_retry=lambda: self.has_comment(marker),
+            json={"body": self.comment_body(markdown)},
+        )
+        return response is not None
+
+    def comment_body(self, markdown: str) -> Any:
+        return to_adf(markdown) if self.version == 3 else to_wiki(markdown)
+
+    def describe_upload(self, item: Upload) -> str:
+        return (
+            f"POST {self.base_url}{self.path}/attachments  multipart field 'file' = {item.name} "
+            f"({item.size:,} bytes, {item.media_type}), header X-Atlassian-Token: no-check"
+        )
+
+    def describe_listing(self) -> str:
+        return f"GET {self.base_url}{self.path}?fields=attachment"
+
+    def describe_comment(self, markdown: str) -> str:
+        kind = "Atlassian Document Format" if self.version == 3 else "wiki text"
+        return f"POST {self.base_url}{self.path}/comment  summary.md as {kind}"
+
+
+def open_issue(endpoint: Endpoint, key: str, transport: Transport, dry_run: bool) -> JiraIssue:
+    check_key(key)
+    version = api_version(endpoint)
+    if dry_run:
+        return JiraIssue(None, key, version, endpoint.url)
+    http, url = connect(endpoint, transport)
+    return JiraIssue(http, key, version, url)

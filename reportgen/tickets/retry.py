@@ -1,0 +1,108 @@
+"""Retries with exponential backoff and jitter, honouring Retry-After.
+
+Retried: HTTP 429, 502, 503 and 504, and transport errors (connection refused or reset,
+timeouts). Before each retry the caller's ``before_retry`` check runs: for an upload it
+lists the ticket's attachments again, so a request that timed out after the server stored
+the file is never sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+log = logging.getLogger("reportgen.tickets")
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # tries per request, the first included
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+    max_wait: float = 60.0  # cap of any one wait, Retry-After included
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    jitter: Callable[[], float] = field(default=random.random, compare=False)
+
+    def wait(self, retry: int, retry_after: float | None) -> float:
+        """Seconds before retry number ``retry`` (1-based): "equal jitter" exponential
+        backoff, never shorter than the server's Retry-After, never longer than max_wait."""
+        ceiling = self.backoff * 2 ** (retry - 1)
+        delay = ceiling / 2 + self.jitter() * ceiling / 2
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return min(delay, self.max_wait)
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class RetriesExhausted(Exception):
+    def __init__(self, problem: str, attempts: int) -> None:
+        super().__init__(f"{problem} (gave up after {attempts} attempts)")
+        self.problem = problem
+
+
+def describe(exc: httpx.TransportError) -> str:
+    """The kind of transport failure, without the exception's text: that text is not ours
+    to vouch for, so it is never shown (it could carry a URL with credentials)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            return "TLS certificate not trusted (use --ca-bundle for a corporate CA)"
+        return "could not connect"
+    return f"connection failed ({type(exc).__name__})"
+
+
+def with_retries(
+    send: Callable[[], httpx.Response],
+    policy: RetryPolicy,
+    what: str,
+    before_retry: Callable[[], bool] | None = None,
+) -> httpx.Response | None:
+    """``send()`` until it gives a response that is not retryable; None when
+    ``before_retry()`` finds the work already done."""
+    for attempt in range(1, policy.attempts + 1):
+        retry_after = None
+        try:
+            response = send()
+        except httpx.UnsupportedProtocol:
+            raise
+        except httpx.TransportError as exc:
+            problem = describe(exc)
+        else:
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            problem = f"HTTP {response.status_code}"
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if attempt == policy.attempts:
+            raise RetriesExhausted(f"{what}: {problem}", attempt)
+        delay = policy.wait(attempt, retry_after)
+        log.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", what, problem, delay,
+                    attempt + 1, policy.attempts)  # fmt: skip
+        policy.sleep(delay)
+        if before_retry is not None and before_retry():
+            return None
+    raise AssertionError("unreachable")

@@ -1,0 +1,109 @@
+"""ServiceNow: files go to the Attachment API
+(``POST /api/now/attachment/file?table_name=...&table_sys_id=...&file_name=...``, the raw
+bytes as body with their content type); the summary goes to a journal field of the record
+(``work_notes`` by default, ``comments`` if configured) with a Table API PATCH."""
+
+from __future__ import annotations
+
+import re
+
+from reportgen.errors import InputError
+from reportgen.tickets.client import Http, Remote, Transport
+from reportgen.tickets.settings import Endpoint, connect
+from reportgen.tickets.upload import Upload
+
+TABLE = re.compile(r"[a-z][a-z0-9_]{0,79}")
+SYS_ID = re.compile(r"[0-9a-f]{32}")
+PAGE = 1000
+
+
+def parse_record(text: str) -> tuple[str, str]:
+    table, _, sys_id = text.partition(":")
+    if not TABLE.fullmatch(table) or not SYS_ID.fullmatch(sys_id):
+        raise InputError(
+            f"'{text[:80]}' is not TABLE:SYS_ID",
+            hint="Like incident:0123456789abcdef0123456789abcdef (the record's 32-hex sys_id).",
+        )
+    return table, sys_id
+
+
+class ServiceNowRecord(Remote):
+    def __init__(self, http: Http | None, record: str, journal: str, base_url: str | None):
+        self.http = http
+        self.table, self.sys_id = parse_record(record)
+        self.journal = journal
+        self.base_url = base_url or "<base URL>"
+        self.label = f"ServiceNow {self.table} record {self.sys_id}"
+
+    def attachments(self) -> set[str]:
+        names: set[str] = set()
+        offset = 0
+        while True:
+            params = {
+                "sysparm_query": f"table_name={self.table}^table_sys_id={self.sys_id}",
+                "sysparm_fields": "file_name",
+                "sysparm_limit": PAGE,
+                "sysparm_offset": offset,
+            }
+            data = self.api.json("GET", "/api/now/attachment", "list attachments", params=params)
+            found = (data or {}).get("result") or []
+            names.update(item.get("file_name", "") for item in found)
+            offset += len(found)
+            if len(found) < PAGE:
+                return names
+
+    def upload(self, item: Upload) -> bool:
+        response = self.api.call(
+            "POST",
+            "/api/now/attachment/file",
+            f"upload {item.name}",
+            before_retry=lambda: item.name in self.attachments(),
+            params=self._file_params(item),
+            headers={"Content-Type": item.media_type},
+            content=item.data,
+        )
+        return response is not None
+
+    def _file_params(self, item: Upload) -> dict[str, str]:
+        return {"table_name": self.table, "table_sys_id": self.sys_id, "file_name": item.name}
+
+    def has_comment(self, marker: str) -> bool:
+        query = f"element_id={self.sys_id}^element={self.journal}^valueLIKE{marker}"
+        params = {"sysparm_query": query, "sysparm_fields": "sys_id", "sysparm_limit": 1}
+        path = "/api/now/table/sys_journal_field"
+        data = self.api.json("GET", path, "list journal entries", params=params)
+        return bool((data or {}).get("result"))
+
+    def comment(self, markdown: str, marker: str) -> bool:
+        response = self.api.call(
+            "PATCH",
+            f"/api/now/table/{self.table}/{self.sys_id}",
+            f"add the summary to {self.journal}",
+            before_retry=lambda: self.has_comment(marker),
+            json={self.journal: markdown},
+        )
+        return response is not None
+
+    def describe_upload(self, item: Upload) -> str:
+        query = "&".join(f"{k}={v}" for k, v in self._file_params(item).items())
+        return (
+            f"POST {self.base_url}/api/now/attachment/file?{query}  "
+            f"raw body ({item.size:,} bytes, Content-Type: {item.media_type})"
+        )
+
+    def describe_listing(self) -> str:
+        return f"GET {self.base_url}/api/now/attachment?sysparm_query=table_sys_id={self.sys_id}"
+
+    def describe_comment(self, markdown: str) -> str:
+        path = f"/api/now/table/{self.table}/{self.sys_id}"
+        return f"PATCH {self.base_url}{path}  summary.md as {self.journal} (plain text)"
+
+
+def open_record(
+    endpoint: Endpoint, record: str, journal: str, transport: Transport, dry_run: bool
+) -> ServiceNowRecord:
+    parse_record(record)
+    if dry_run:
+        return ServiceNowRecord(None, record, journal, endpoint.url)
+    http, url = connect(endpoint, transport)
+    return ServiceNowRecord(http, record, journal, url)

@@ -1,0 +1,178 @@
+"""Base URLs and credentials of the ticket systems: from environment variables only.
+
+The config's ``attach`` section may rename the variables (``token_env: ACME_JIRA_TOKEN``)
+and give the base URL; secrets themselves are never accepted on the command line or in the
+config file. Problems are collected rather than raised so ``--dry-run`` can show them all.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from reportgen.config import AttachConfig, JiraAttachConfig, ServiceNowAttachConfig
+from reportgen.errors import InputError
+from reportgen.tickets.client import (
+    BasicAuth,
+    BearerAuth,
+    Http,
+    Redactor,
+    Secret,
+    Transport,
+    make_client,
+)
+from reportgen.tickets.retry import RetryPolicy
+
+CA_BUNDLE_ENV = "REPORTGEN_CA_BUNDLE"
+
+
+@dataclass(frozen=True)
+class Credential:
+    scheme: str  # Basic | Bearer
+    user: str | None
+    secret: Secret
+    source: str  # where it came from, by variable name only
+
+    def auth(self) -> httpx.Auth:
+        if self.user is not None:
+            return BasicAuth(self.user, self.secret)
+        return BearerAuth(self.secret)
+
+    def redactor(self) -> Redactor:
+        return Redactor.for_auth(self.user, self.secret)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    system: str  # "Jira Cloud", "Jira Data Center", "ServiceNow"
+    url: str | None
+    credential: Credential | None
+    problems: list[str] = field(default_factory=list)
+
+    def require(self) -> tuple[str, Credential]:
+        """URL and credential, or one InputError listing everything that is missing."""
+        if self.problems or self.url is None or self.credential is None:
+            raise InputError(
+                f"{self.system} is not configured", details=self.problems or ["no base URL"]
+            )
+        return self.url, self.credential
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url(
+    literal: str | None, env_name: str, environ: Mapping[str, str], key: str
+) -> tuple[str | None, list[str]]:
+    value = literal or _env(environ, env_name)
+    if value is None:
+        return None, [f"set the base URL in ${env_name} (or {key} in the config)"]
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, TypeError):
+        return None, [f"${env_name}: not a URL"]
+    problems = []
+    if url.scheme != "https" and not (url.scheme == "http" and _is_loopback(url.host)):
+        problems.append(f"${env_name}: use https:// (plain http only to this machine)")
+    if url.userinfo:
+        problems.append(f"${env_name}: credentials do not belong in the URL")
+    if url.query or url.fragment or not url.host:
+        problems.append(f"${env_name}: give only the site's base URL, like https://example.com")
+    return (None if problems else str(url).rstrip("/")), problems
+
+
+@dataclass(frozen=True)
+class CredentialVars:
+    """The environment variables of one system's two ways to log in."""
+
+    system: str
+    user: tuple[str, str]  # (variable, what it holds), for Basic auth
+    password: tuple[str, str]
+    bearer: tuple[str, str]  # a token, for Bearer auth
+
+
+def credential(
+    names: CredentialVars, environ: Mapping[str, str]
+) -> tuple[Credential | None, list[str]]:
+    """Basic (user + password/API token) or Bearer (token) auth; never both, never half."""
+    user, password = _env(environ, names.user[0]), _env(environ, names.password[0])
+    token = _env(environ, names.bearer[0])
+    basic = f"${names.user[0]} and ${names.password[0]}"
+    bearer = f"${names.bearer[0]}"
+    if token and (user or password):
+        return None, [f"set either {basic} or {bearer}, not both"]
+    if token:
+        return Credential("Bearer", None, Secret(token), f"{names.bearer[1]} from {bearer}"), []
+    if user and password:
+        source = f"{names.user[1]} from ${names.user[0]}, {names.password[1]} from "
+        return Credential("Basic", user, Secret(password), source + f"${names.password[0]}"), []
+    return None, [f"no {names.system} credentials: set {basic}, or {bearer}"]
+
+
+def jira_endpoint(config: JiraAttachConfig, environ: Mapping[str, str] = os.environ) -> Endpoint:
+    """Jira Cloud with email + API token (Basic), Jira Data Center with a PAT (Bearer)."""
+    url, problems = base_url(config.url, config.url_env, environ, "attach.jira.url")
+    names = CredentialVars(
+        "Jira",
+        (config.email_env, "email"),
+        (config.token_env, "API token (Jira Cloud)"),
+        (config.pat_env, "personal access token (Jira Data Center)"),
+    )
+    found, more = credential(names, environ)
+    system = "Jira Data Center" if found and found.scheme == "Bearer" else "Jira Cloud"
+    return Endpoint(system, url, found, problems + more)
+
+
+def servicenow_endpoint(
+    config: ServiceNowAttachConfig, environ: Mapping[str, str] = os.environ
+) -> Endpoint:
+    url, problems = base_url(config.url, config.url_env, environ, "attach.servicenow.url")
+    names = CredentialVars(
+        "ServiceNow",
+        (config.user_env, "user"),
+        (config.password_env, "password"),
+        (config.token_env, "OAuth token"),
+    )
+    found, more = credential(names, environ)
+    return Endpoint("ServiceNow", url, found, problems + more)
+
+
+def connect(endpoint: Endpoint, transport: Transport) -> tuple[Http, str]:
+    """The retried, masked HTTP client of a configured endpoint, and its base URL."""
+    url, found = endpoint.require()
+    client = make_client(url, found.auth(), transport)
+    return Http(client, transport.retry, found.redactor(), endpoint.system), url
+
+
+def transport(
+    config: AttachConfig,
+    config_dir: Path | None,
+    ca_bundle: Path | None,
+    environ: Mapping[str, str] = os.environ,
+) -> Transport:
+    """Timeout, retries and CA bundle: --ca-bundle, else $REPORTGEN_CA_BUNDLE, else config."""
+    bundle = ca_bundle or (Path(v) if (v := _env(environ, CA_BUNDLE_ENV)) else None)
+    if bundle is None and config.ca_bundle:
+        bundle = Path(config.ca_bundle)
+        if config_dir is not None and not bundle.is_absolute():
+            bundle = config_dir / bundle
+    if bundle is not None and not bundle.is_file():
+        raise InputError("CA bundle file not found", file=bundle)
+    policy = RetryPolicy(attempts=config.retries, backoff=config.backoff, max_wait=config.max_wait)
+    return Transport(ca_bundle=bundle, timeout=config.timeout, retry=policy)

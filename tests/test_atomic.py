@@ -1,0 +1,169 @@
+"""Atomic packs: a build killed with SIGKILL leaves the old pack or none, never half of one;
+one build at a time writes a target; leftovers of killed runs are cleaned up safely."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import write_csv
+from packhelpers import EPOCH, build, tree_hashes
+
+from reportgen.errors import InputError
+from reportgen.pack import (
+    RETIRED_PREFIX,
+    STAGING_PREFIX,
+    clean_stale,
+    lock_path,
+    pack_lock,
+    target_tag,
+)
+from reportgen.verify import pack_is_intact, verify_pack
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
+
+
+class PausedBuild:
+    """A build in a subprocess, stopped at a stage by the test-only pause hook."""
+
+    def __init__(self, project: Path, out: Path, stage: str) -> None:
+        env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "REPORTGEN_TEST_PAUSE_AFTER": stage}
+        command = [sys.executable, "-m", "reportgen", "-q", "build", "--config", "reportgen.yaml"]
+        self.process = subprocess.Popen(
+            [*command, "--out", str(out)],
+            cwd=project,
+            env=env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self._wait_for(f"paused after {stage}")
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.put(line)
+
+    def _wait_for(self, text: str) -> None:
+        seen = []
+        while True:
+            try:
+                line = self.lines.get(timeout=120)
+            except queue.Empty:
+                self.kill()
+                raise AssertionError(f"the build never paused; stderr: {''.join(seen)}") from None
+            seen.append(line)
+            if text in line:
+                return
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        assert self.process.returncode == -signal.SIGKILL
+
+
+def leftovers(out: Path) -> list[str]:
+    tag = target_tag(out)
+    prefixes = (f"{STAGING_PREFIX}{tag}-", f"{RETIRED_PREFIX}{tag}-")
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(prefixes))
+
+
+def change_inventory(project: Path) -> None:
+    write_csv(project / "inventory.csv", [["Service", "Resource ID"], ["Lambda", "fn-1"]])
+
+
+@pytest.mark.parametrize("stage", ["render", "pack"])
+def test_sigkill_mid_build_leaves_the_old_pack_intact(project, tmp_path, stage):
+    out = build(project, tmp_path / "out" / "pack")
+    before = tree_hashes(out)
+    change_inventory(project)
+    paused = PausedBuild(project, out, stage)
+    assert len(leftovers(out)) == 1  # the killed run was writing its staging directory
+    staged = out.parent / leftovers(out)[0]
+    assert (staged / "manifest.json").is_file() == (stage == "pack")
+    paused.kill()
+    assert verify_pack(out).ok
+    assert tree_hashes(out) == before
+    assert leftovers(out)  # SIGKILL gives no chance to clean up ...
+    build(project, out)  # ... the next build of the same target does
+    assert leftovers(out) == []
+    assert verify_pack(out).ok and tree_hashes(out) != before
+
+
+def test_sigkill_of_a_first_build_leaves_no_pack(project, tmp_path):
+    out = tmp_path / "out" / "pack"
+    PausedBuild(project, out, "pack").kill()
+    assert not out.exists()
+
+
+def test_one_build_at_a_time_per_target(project, tmp_path):
+    out = tmp_path / "out" / "pack"
+    paused = PausedBuild(project, out, "render")
+    try:
+        holder = rf"pid {paused.process.pid}\) is writing"
+        with pytest.raises(InputError, match=holder), pack_lock(out, wait=0.3):
+            pass
+        # A build of another target in the same folder runs, and leaves the paused build's
+        # staging directory alone (it is in use).
+        staged = leftovers(out)
+        build(project, tmp_path / "out" / "other")
+        assert leftovers(out) == staged
+    finally:
+        paused.kill()
+    with pack_lock(out, wait=0.3) as lock:  # the kernel released the killed holder's lock
+        assert lock == lock_path(out)
+
+
+def _crash_between_renames(pack: Path) -> Path:
+    """What a SIGKILL between the swap's two renames leaves: the old pack moved aside."""
+    retired = pack.parent / f"{RETIRED_PREFIX}{target_tag(pack)}-k1lled00"
+    pack.rename(retired)
+    return retired
+
+
+def test_a_pack_moved_aside_by_a_killed_swap_is_restored(project, tmp_path):
+    out = build(project, tmp_path / "pack")
+    before = tree_hashes(out)
+    _crash_between_renames(out)
+    assert not out.exists()
+    with pack_lock(out):
+        clean_stale(out)
+    assert tree_hashes(out) == before and pack_is_intact(out)
+    assert leftovers(out) == []
+
+
+def test_an_altered_retired_pack_is_not_restored(project, tmp_path):
+    out = build(project, tmp_path / "pack")
+    retired = _crash_between_renames(out)
+    (retired / "summary.md").write_text("tampered\n")
+    with pack_lock(out):
+        removed = clean_stale(out)
+    assert not out.exists()
+    assert removed == [retired] and not retired.exists()
+
+
+def test_cleanup_touches_only_its_own_target(project, tmp_path):
+    mine, theirs = tmp_path / "mine", tmp_path / "theirs"
+    stale_theirs = tmp_path / f"{STAGING_PREFIX}{target_tag(theirs)}-abcdefgh"
+    stale_mine = tmp_path / f"{STAGING_PREFIX}{target_tag(mine)}-abcdefgh"
+    unrelated = tmp_path / ".reportgen-staging-handmade"
+    for path in (stale_theirs, stale_mine, unrelated):
+        path.mkdir()
+    with pack_lock(mine):
+        assert clean_stale(mine) == [stale_mine]
+    assert stale_theirs.is_dir() and unrelated.is_dir()
+
+
+def test_tags_are_fixed_length_for_any_name(tmp_path):
+    long_name = tmp_path / ("é" * 120)
+    assert len(target_tag(long_name)) == 12
+    assert target_tag(tmp_path / "a") != target_tag(tmp_path / "b")
+    with pack_lock(long_name):
+        assert lock_path(long_name).is_file()

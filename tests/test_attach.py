@@ -1,0 +1,278 @@
+"""reportgen attach against a fake Jira / ServiceNow on 127.0.0.1: every file attached
+exactly once through 429s, 503s and timeouts; credentials never shown; dry run sends nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import MINIMAL_CONFIG, write_config, write_csv
+from fake_tickets import Credentials, FakeTickets, Fault
+from packhelpers import build
+
+from reportgen.cli import main
+
+SYS_ID = "0123456789abcdef0123456789abcdef"
+RECORD = f"incident:{SYS_ID}"
+FAST = """
+attach:
+  timeout: 0.5
+  retries: 4
+  backoff: 0.01
+  max_wait: 3
+"""
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory) -> Path:
+    project = tmp_path_factory.mktemp("project")
+    write_csv(project / "inventory.csv", [["Service", "Resource ID"], ["EC2", "i-1"], ["S3", "b"]])
+    write_config(project, MINIMAL_CONFIG)
+    return build(project, tmp_path_factory.mktemp("out") / "test-co")
+
+
+@pytest.fixture
+def config(tmp_path) -> Path:
+    return write_config(tmp_path, MINIMAL_CONFIG + FAST)
+
+
+@pytest.fixture
+def server():
+    with FakeTickets() as fake:
+        yield fake
+
+
+@pytest.fixture
+def jira_cloud(server, monkeypatch) -> FakeTickets:
+    creds = server.state.creds
+    monkeypatch.setenv("REPORTGEN_JIRA_URL", server.url)
+    monkeypatch.setenv("REPORTGEN_JIRA_EMAIL", creds.email)
+    monkeypatch.setenv("REPORTGEN_JIRA_TOKEN", creds.token)
+    monkeypatch.delenv("REPORTGEN_JIRA_PAT", raising=False)
+    return server
+
+
+@pytest.fixture
+def servicenow(server, monkeypatch) -> FakeTickets:
+    creds = server.state.creds
+    monkeypatch.setenv("REPORTGEN_SERVICENOW_URL", server.url)
+    monkeypatch.setenv("REPORTGEN_SERVICENOW_USER", creds.sn_user)
+    monkeypatch.setenv("REPORTGEN_SERVICENOW_PASSWORD", creds.sn_password)
+    monkeypatch.delenv("REPORTGEN_SERVICENOW_TOKEN", raising=False)
+    return server
+
+
+def attach(capsys, caplog, *args: str | Path) -> tuple[int, str]:
+    """Run `reportgen attach` in-process; (exit status, everything printed and logged)."""
+    caplog.set_level(logging.DEBUG)  # httpx and httpcore debug logs included
+    try:
+        main(["attach", *map(str, args)])
+        status = 0
+    except SystemExit as exc:
+        status = int(exc.code or 0)
+    captured = capsys.readouterr()
+    logs = "\n".join(
+        f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records
+    )  # args too: a secret passed as a log argument would show here
+    return status, captured.out + captured.err + logs
+
+
+def expected_files(pack: Path) -> dict[str, bytes]:
+    manifest = json.loads((pack / "manifest.json").read_text())
+    slug = manifest["customer"]["slug"]
+    found = {}
+    for path in [e["path"] for e in manifest["outputs"]] + ["manifest.json"]:
+        data = (pack / path).read_bytes()
+        stem, _, suffix = Path(path).as_posix().replace("/", "-").rpartition(".")
+        found[f"{slug}-{stem}.{hashlib.sha256(data).hexdigest()[:8]}.{suffix}"] = data
+    return found
+
+
+def assert_no_secret(text: str, creds: Credentials) -> None:
+    for secret in creds.secrets():
+        assert secret not in text
+
+
+def attached(server: FakeTickets, ticket: str) -> dict[str, bytes]:
+    return {a["filename"]: a["data"] for a in server.state.attachments.get(ticket, [])}
+
+
+def test_jira_cloud_attaches_every_file_once_and_comments(pack, config, jira_cloud, capsys, caplog):
+    status, output = attach(
+        capsys, caplog, pack, "--jira", "GRC-42", "--comment", "--config", config
+    )
+    assert status == 0, output
+    assert attached(jira_cloud, "GRC-42") == expected_files(pack)
+    assert jira_cloud.state.names("GRC-42")[-1].startswith("test-co-manifest.")  # sealed last
+    (comment,) = jira_cloud.state.comments["GRC-42"]
+    assert comment["type"] == "doc"
+    texts = json.dumps(comment)
+    manifest_hash = hashlib.sha256((pack / "manifest.json").read_bytes()).hexdigest()
+    assert manifest_hash in texts and '"type": "table"' in texts
+    assert_no_secret(output, jira_cloud.state.creds)
+
+
+def test_a_second_run_uploads_nothing(pack, config, jira_cloud, capsys, caplog):
+    for _ in range(2):
+        status, output = attach(
+            capsys, caplog, pack, "--jira", "GRC-42", "--comment", "--config", config
+        )
+        assert status == 0, output
+    assert sorted(jira_cloud.state.names("GRC-42")) == sorted(expected_files(pack))
+    assert len(jira_cloud.state.comments["GRC-42"]) == 1
+    assert f"0 attached, {len(expected_files(pack))} already there" in output
+
+
+def test_429_503_and_a_timeout_after_storing_still_attach_each_file_once(
+    pack, config, jira_cloud, capsys, caplog
+):
+    jira_cloud.inject(Fault("429", retry_after="1"), Fault("503"), Fault("stall", stall=1.5))
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-7", "--config", config)
+    assert status == 0, output
+    names = jira_cloud.state.names("GRC-7")
+    assert len(names) == len(set(names)) == len(expected_files(pack))
+    assert attached(jira_cloud, "GRC-7") == expected_files(pack)
+    uploads = jira_cloud.uploads()
+    assert [u.status for u in uploads[:3]] == [429, 503, 0]  # 0: the stalled answer never went
+    assert len(uploads) == len(names) + 2  # the stored-but-timed-out file was not sent again
+    assert uploads[1].at - uploads[0].at >= 1.0  # Retry-After: 1 was honoured
+    assert "HTTP 429; retrying" in output and "timed out; retrying" in output
+    assert "already attached" in output  # found by the re-list after the timeout
+    assert_no_secret(output, jira_cloud.state.creds)
+
+
+def test_jira_data_center_uses_a_bearer_token_and_wiki_text(
+    pack, config, server, monkeypatch, capsys, caplog
+):
+    monkeypatch.setenv("REPORTGEN_JIRA_URL", server.url + "/")
+    monkeypatch.setenv("REPORTGEN_JIRA_PAT", server.state.creds.pat)
+    for name in ("REPORTGEN_JIRA_EMAIL", "REPORTGEN_JIRA_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    status, output = attach(
+        capsys, caplog, pack, "--jira", "OPS-1", "--comment", "--config", config
+    )
+    assert status == 0, output
+    assert all("/rest/api/2/" in s.path for s in server.state.seen)
+    (comment,) = server.state.comments["OPS-1"]
+    assert comment.startswith("h1. Audit pack: Test Co")
+    assert "||File||Bytes||SHA\\-256||" in comment
+    assert_no_secret(output, server.state.creds)
+
+
+def test_servicenow_raw_uploads_work_notes_and_faults(pack, config, servicenow, capsys, caplog):
+    servicenow.inject(Fault("503"), Fault("stall", stall=1.5), Fault("429", retry_after="0"))
+    args = (pack, "--servicenow", RECORD, "--comment", "--config", config)
+    status, output = attach(capsys, caplog, *args)
+    assert status == 0, output
+    assert attached(servicenow, RECORD) == expected_files(pack)
+    kinds = {a["filename"]: a["content_type"] for a in servicenow.state.attachments[RECORD]}
+    assert kinds[next(n for n in kinds if n.endswith(".md"))] == "text/markdown; charset=utf-8"
+    ((journal, text),) = servicenow.state.comments[RECORD]
+    assert journal == "work_notes" and text.startswith("# Audit pack: Test Co")
+    status, output = attach(capsys, caplog, *args)  # idempotent, comment included
+    assert status == 0 and len(servicenow.state.comments[RECORD]) == 1
+    assert len(servicenow.state.names(RECORD)) == len(expected_files(pack))
+    assert_no_secret(output, servicenow.state.creds)
+
+
+def test_bundle_attaches_one_zip_of_the_pack(pack, config, servicenow, capsys, caplog):
+    status, output = attach(
+        capsys, caplog, pack, "--servicenow", RECORD, "--bundle", "--config", config
+    )
+    assert status == 0, output
+    ((name, data),) = attached(servicenow, RECORD).items()
+    assert name == f"test-co-pack.{hashlib.sha256(data).hexdigest()[:8]}.zip"
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        assert archive.read("test-co/manifest.json") == (pack / "manifest.json").read_bytes()
+
+
+def test_dry_run_sends_nothing(pack, config, jira_cloud, capsys, caplog):
+    args = (pack, "--jira", "GRC-9", "--comment", "--dry-run", "--config", config)
+    status, output = attach(capsys, caplog, *args)
+    assert status == 0, output
+    assert jira_cloud.state.seen == []
+    for name in expected_files(pack):
+        assert f"multipart field 'file' = {name}" in output
+    assert "credentials: Basic auth, email from $REPORTGEN_JIRA_EMAIL" in output
+    assert_no_secret(output, jira_cloud.state.creds)
+
+
+def test_rejected_credentials_are_masked_even_when_echoed(
+    pack, config, jira_cloud, monkeypatch, capsys, caplog
+):
+    wrong = "jira-WRONG-token-31337"
+    monkeypatch.setenv("REPORTGEN_JIRA_TOKEN", wrong)
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
+    assert status == 4
+    assert "HTTP 401: authentication failed" in output
+    assert "Bad credentials: Basic ***" in output  # the server echoed the header: masked
+    assert wrong not in output
+    assert_no_secret(output, jira_cloud.state.creds)
+
+
+def test_persistent_503_gives_up_with_a_clear_message(pack, config, jira_cloud, capsys, caplog):
+    jira_cloud.inject(*[Fault("503")] * 4)
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-2", "--config", config)
+    assert status == 4
+    assert "HTTP 503 (gave up after 4 attempts)" in output
+    assert jira_cloud.state.names("GRC-2") == []
+
+
+def test_an_altered_pack_is_not_attached(pack, config, jira_cloud, tmp_path, capsys, caplog):
+    import shutil
+
+    copy = Path(shutil.copytree(pack, tmp_path / "copy"))
+    (copy / "summary.md").write_text("edited\n")
+    status, output = attach(capsys, caplog, copy, "--jira", "GRC-3", "--config", config)
+    assert status == 1 and "does not match its manifest" in output
+    assert jira_cloud.state.seen == []
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"REPORTGEN_JIRA_URL": "http://jira.example.com"}, "use https://"),
+        ({"REPORTGEN_JIRA_URL": "https://u:p@jira.example.com"}, "do not belong in the URL"),
+        ({"REPORTGEN_JIRA_PAT": "x-pat-123"}, "not both"),
+        ({"REPORTGEN_JIRA_TOKEN": ""}, "no Jira credentials"),
+    ],
+)
+def test_configuration_problems_exit_2(
+    pack, config, jira_cloud, monkeypatch, capsys, caplog, env, message
+):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-4", "--config", config)
+    assert status == 2 and message in output
+    assert jira_cloud.state.seen == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--jira", "not-a-key"),
+        ("--servicenow", "incident:short"),
+        ("--jira", "A-1", "--servicenow", RECORD),
+        (),
+    ],
+)
+def test_ticket_arguments_are_checked(pack, config, jira_cloud, capsys, caplog, args):
+    status, _ = attach(capsys, caplog, pack, *args, "--config", config)
+    assert status == 2
+    assert jira_cloud.state.seen == []
+
+
+def test_the_fake_jira_enforces_the_xsrf_header(jira_cloud):
+    creds = jira_cloud.state.creds
+    response = httpx.post(
+        f"{jira_cloud.url}/rest/api/3/issue/GRC-5/attachments",
+        auth=(creds.email, creds.token),
+        files={"file": ("a.txt", b"x", "text/plain")},
+    )
+    assert response.status_code == 403 and "XSRF" in response.text

@@ -1,0 +1,111 @@
+"""reportgen diff and build --previous: two builds whose inventories differ."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import write_csv
+from packhelpers import build, run
+
+OLD_ROWS = [
+    ["Service", "Resource ID"],
+    ["Amazon EC2", "i-001"],
+    ["Amazon RDS", "db-1"],
+    ["Amazon S3", "bucket-1"],
+    ["SQS", "queue-1"],
+]
+NEW_ROWS = [  # EC2 gone (the OS is no longer the customer's), Lambda added
+    ["Service", "Resource ID"],
+    ["Amazon RDS", "db-1"],
+    ["Amazon S3", "bucket-1"],
+    ["SQS", "queue-1"],
+    ["AWS Lambda", "fn-1"],
+]
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory) -> tuple[Path, Path]:
+    from conftest import MINIMAL_CONFIG, write_config
+
+    project = tmp_path_factory.mktemp("project")
+    write_config(project, MINIMAL_CONFIG)
+    out = tmp_path_factory.mktemp("out")
+    write_csv(project / "inventory.csv", OLD_ROWS)
+    old = build(project, out / "old", "--framework", "pci-dss", "--framework", "soc2")
+    write_csv(project / "inventory.csv", NEW_ROWS)
+    new = build(project, out / "new", "--framework", "pci-dss", "--previous", old)
+    return old, new
+
+
+def matrix(pack: Path, fid: str) -> dict:
+    return json.loads((pack / fid / "matrix.json").read_text())
+
+
+def test_json_diff_matches_the_two_matrices(packs):
+    old, new = packs
+    diff = json.loads(run("diff", old, new, "--format", "json").stdout)
+    assert diff["schema"] == "reportgen.diff/1"
+    pci = next(f for f in diff["frameworks"] if f["id"] == "pci-dss")
+    assert pci["services_added"] == [{"id": "lambda", "name": "AWS Lambda"}]
+    assert pci["services_removed"] == [{"id": "ec2", "name": "Amazon EC2"}]
+    before = {c["id"]: c for c in matrix(old, "pci-dss")["controls"]}
+    after = {c["id"]: c for c in matrix(new, "pci-dss")["controls"]}
+    expected = {cid for cid in after if before[cid]["owner"] != after[cid]["owner"]}
+    assert expected, "the inventories were chosen so that some owners change"
+    assert {c["control"] for c in pci["owner_changes"]} == expected
+    for change in pci["owner_changes"]:
+        assert change["old"]["owner"] == before[change["control"]]["owner"]
+        assert change["new"]["owner"] == after[change["control"]]["owner"]
+        assert change["reason"] == after[change["control"]]["provenance"]
+    soc2 = next(f for f in diff["frameworks"] if f["id"] == "soc2")
+    assert soc2["status"] == "removed"
+
+
+def test_anti_malware_moves_to_aws_without_ec2(packs):
+    diff = json.loads(run("diff", *packs, "--format", "json").stdout)
+    pci = next(f for f in diff["frameworks"] if f["id"] == "pci-dss")
+    malware = next(c for c in pci["owner_changes"] if c["control"] == "5.2.1")
+    assert malware["old"]["owner"] == "shared"  # EC2's guest OS was the customer's
+    assert malware["new"]["owner"] == "aws"
+    assert "ec2" not in malware["reason"].lower()
+
+
+def test_markdown_and_text_formats(packs):
+    markdown = run("diff", *packs, "--format", "markdown").stdout
+    assert markdown.startswith("# Changes between packs\n")
+    assert "## PCI DSS" in markdown
+    assert "- Services added: AWS Lambda (lambda)" in markdown
+    assert "| `5.2.1` | Shared | AWS |" in markdown
+    text = run("diff", *packs).stdout
+    assert "services removed: Amazon EC2 (ec2)" in text
+    assert "5.2.1" in text
+
+
+def test_identical_packs_have_no_changes(packs):
+    old, _ = packs
+    diff = json.loads(run("diff", old, old, "--format", "json").stdout)
+    for entry in diff["frameworks"]:
+        assert entry["owner_changes"] == entry["services_added"] == []
+
+
+def test_summary_lists_changes_since_the_previous_pack(packs):
+    old, new = packs
+    summary = (new / "summary.md").read_text()
+    manifest = json.loads((new / "manifest.json").read_text())
+    assert "## Changes since the previous pack (2026-01-01T00:00:00Z)" in summary
+    assert "### PCI DSS" in summary and "### SOC 2" in summary
+    assert "Framework removed" in summary
+    assert "| `5.2.1` | Shared | AWS |" in summary
+    old_manifest = hashlib.sha256((old / "manifest.json").read_bytes()).hexdigest()
+    assert manifest["previous"] == {
+        "generated_at": "2026-01-01T00:00:00Z",
+        "manifest_sha256": old_manifest,
+    }
+
+
+def test_diff_of_a_directory_that_is_not_a_pack(packs, tmp_path):
+    result = run("diff", packs[0], tmp_path, check=2)
+    assert "not a reportgen pack" in " ".join(result.stderr.split())

@@ -1,0 +1,150 @@
+"""verify catches altered, missing and extra files; bundle gives the same zip for a pack."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from packhelpers import build, run
+
+from reportgen.bundle import bundle_pack
+from reportgen.errors import InputError
+from reportgen.verify import verify_pack
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory) -> Path:
+    from conftest import MINIMAL_CONFIG, write_config, write_csv
+
+    project = tmp_path_factory.mktemp("project")
+    write_csv(
+        project / "inventory.csv",
+        [["Service", "Resource ID"], ["Amazon EC2", "i-1"], ["S3", "b-1"], ["SQS", "q-1"]],
+    )
+    write_config(project, MINIMAL_CONFIG)
+    return build(project, tmp_path_factory.mktemp("out") / "test-co")
+
+
+@pytest.fixture
+def copy(pack, tmp_path) -> Path:
+    return Path(shutil.copytree(pack, tmp_path / "copy"))
+
+
+def test_an_intact_pack_verifies(pack):
+    result = run("verify", pack)
+    manifest_hash = hashlib.sha256((pack / "manifest.json").read_bytes()).hexdigest()
+    assert f"manifest.json sha256 {manifest_hash}" in result.stdout
+    count = len(json.loads((pack / "manifest.json").read_text())["outputs"])
+    assert f"OK: {count} file(s) match the manifest" in result.stdout
+
+
+def test_verify_catches_an_altered_byte(copy):
+    target = copy / "soc2" / "matrix.json"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit, same size
+    target.write_bytes(bytes(data))
+    result = run("verify", copy, check=1)
+    assert "ALTERED  soc2/matrix.json: SHA-256" in result.stdout
+    assert verify_pack(copy).altered and not verify_pack(copy).missing
+
+
+def test_verify_catches_missing_and_extra_files(copy):
+    (copy / "summary.md").unlink()
+    (copy / "pci-dss" / "notes.txt").write_text("added later\n")
+    result = run("verify", copy, check=1)
+    assert "MISSING  summary.md" in result.stdout
+    assert "EXTRA    pci-dss/notes.txt (not in the manifest)" in result.stdout
+    report = verify_pack(copy)
+    assert report.missing == ["summary.md"] and report.extra == ["pci-dss/notes.txt"]
+
+
+def test_verify_treats_a_symlink_as_altered(copy, tmp_path):
+    outside = tmp_path / "outside.json"
+    shutil.copy(copy / "soc2" / "matrix.json", outside)
+    (copy / "soc2" / "matrix.json").unlink()
+    (copy / "soc2" / "matrix.json").symlink_to(outside)
+    assert verify_pack(copy).altered == [
+        "soc2/matrix.json: is a symbolic link, not the file that was written"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: (d / "manifest.json").unlink(), "manifest.json is missing"),
+        (lambda d: (d / "manifest.json").write_text("{"), "cannot read the manifest"),
+        (
+            lambda d: (d / "manifest.json").write_text(
+                json.dumps(
+                    {
+                        "schema": "reportgen.manifest/1",
+                        "outputs": [{"path": "../../etc/passwd", "sha256": "0" * 64, "size": 1}],
+                    }
+                )
+            ),
+            "is not a relative path inside the pack",
+        ),
+    ],
+)
+def test_verify_exits_2_for_what_is_not_a_pack(copy, mutate, message):
+    mutate(copy)
+    result = run("verify", copy, check=2)
+    assert message in result.stderr
+
+
+def test_bundle_is_the_same_bytes_for_the_same_pack(pack, copy, tmp_path):
+    first = bundle_pack(pack, tmp_path / "one.zip")
+    renamed = copy.rename(tmp_path / "another-name")
+    for path in renamed.rglob("*"):
+        path.touch()  # new mtimes must not matter
+    second = bundle_pack(renamed, tmp_path / "two.zip")
+    assert first.path.read_bytes() == second.path.read_bytes()
+    assert first.sha256 == second.sha256
+
+
+def test_bundle_entries_order_times_and_modes(pack, tmp_path):
+    result = run("bundle", pack, "-o", tmp_path / "pack.zip")
+    assert "wrote" in result.stderr and "sha256" in result.stderr
+    manifest = json.loads((pack / "manifest.json").read_text())
+    with zipfile.ZipFile(tmp_path / "pack.zip") as archive:
+        infos = archive.infolist()
+        names = [info.filename for info in infos]
+        expected = ["manifest.json", *(entry["path"] for entry in manifest["outputs"])]
+        assert names == [f"test-co/{name}" for name in expected]
+        for info in infos:
+            assert info.date_time == (2026, 1, 1, 0, 0, 0)
+            assert info.external_attr >> 16 == 0o100644
+            assert info.extra == b""
+        for entry in manifest["outputs"]:
+            data = archive.read(f"test-co/{entry['path']}")
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+
+
+def test_an_unzipped_bundle_verifies(pack, tmp_path):
+    bundle_pack(pack, tmp_path / "pack.zip")
+    with zipfile.ZipFile(tmp_path / "pack.zip") as archive:
+        archive.extractall(tmp_path / "unzipped")
+    assert verify_pack(tmp_path / "unzipped" / "test-co").ok
+
+
+def test_bundle_default_path_is_beside_the_pack(copy):
+    result = bundle_pack(copy)
+    assert result.path == copy.parent / "copy.zip" and result.path.is_file()
+
+
+def test_bundle_refuses_an_altered_pack(copy, tmp_path):
+    (copy / "summary.md").write_text("edited\n")
+    result = run("bundle", copy, "-o", tmp_path / "x.zip", check=1)
+    assert "does not match its manifest" in result.stderr
+    assert "summary.md: size" in result.stderr
+    assert not (tmp_path / "x.zip").exists()
+    assert list(tmp_path.glob(".reportgen-bundle-*")) == []
+
+
+def test_bundle_will_not_write_into_the_pack(copy):
+    with pytest.raises(InputError, match="inside the pack"):
+        bundle_pack(copy, copy / "pack.zip")
