@@ -31,8 +31,9 @@ from reportgen.render.xlsx_style import CellMaker, Formula, PrintInfo, print_set
 SUMMARY_SHEET = "Summary"
 _WIDTHS = (30, 44, 11, 11, 11, 11, 11, 11)
 _SPAN = len(_WIDTHS)
-_PAGE_POINTS = 470  # printable height of a landscape A4 or Letter page, roughly
-_CM = 28.35  # points
+# Up to this many groups, the group table and its chart share a printed page (measured
+# with LibreOffice on A4 and Letter landscape).
+_GROUPS_PER_PAGE = 14
 SUBTITLE = (
     "Responsibility matrix and RACI workbook, from the AWS Shared Responsibility Model and "
     "the service inventory"
@@ -189,7 +190,8 @@ def _group_chart(header: int, first: int, last: int, ws: WriteOnlyWorksheet) -> 
     chart.gapWidth = 50
     chart.legend.position = "b"
     chart.width = 25
-    chart.height = max(7.5, 0.6 * (last - first + 1) + 3)
+    chart.height = max(6.5, 0.55 * (last - first + 1) + 3)
+    chart.x_axis.tickLblSkip = 1  # every group named, however short the bars
     return chart
 
 
@@ -221,8 +223,8 @@ def summary_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) 
     layout.blank()
     chart_row = layout.next_row
     group_chart = _group_chart(header, groups_first, groups_last, ws)
-    if 18 * (chart_row - header) + group_chart.height * _CM > _PAGE_POINTS:
-        ws.row_breaks.append(Break(id=chart_row - 1))  # the chart would not fit below
+    if groups_last - groups_first + 1 > _GROUPS_PER_PAGE:
+        ws.row_breaks.append(Break(id=chart_row - 1))  # table and chart would not fit a page
     print_setup(ws, info, title_rows=None)  # before any row: write-only sheets
     layout.write(ws, make, freeze="A3")
     ws.add_chart(_owner_chart(owners_first, owners_last, ws), f"C{facts_top}")
