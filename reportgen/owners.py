@@ -41,3 +41,13 @@ def owner_label(owner: str, party: str | None = None) -> str:
     if owner == THIRD_PARTY and party:
         return f"{label} ({party})"
     return label
+
+
+# One sentence per owner for legends (workbook Summary and About, report legends).
+OWNER_MEANINGS: dict[str, str] = {
+    AWS: "AWS operates it for every in-scope service; you inherit it through AWS's attestation.",
+    SHARED: "Both sides have a part: AWS for the layers it runs, you for the layers you run.",
+    CUSTOMER: "You operate it, for every in-scope service.",
+    THIRD_PARTY: "A party you named in an override operates it (for example your MSP).",
+    NOT_APPLICABLE: "It does not apply, by your answers to the framework's conditions.",
+}

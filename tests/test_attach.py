@@ -17,6 +17,7 @@ from fake_tickets import Credentials, FakeTickets, Fault
 from packhelpers import build
 
 from reportgen.cli import main
+from reportgen.tickets.upload import upload_name
 
 SYS_ID = "0123456789abcdef0123456789abcdef"
 RECORD = f"incident:{SYS_ID}"
@@ -89,8 +90,7 @@ def expected_files(pack: Path) -> dict[str, bytes]:
     found = {}
     for path in [e["path"] for e in manifest["outputs"]] + ["manifest.json"]:
         data = (pack / path).read_bytes()
-        stem, _, suffix = Path(path).as_posix().replace("/", "-").rpartition(".")
-        found[f"{slug}-{stem}.{hashlib.sha256(data).hexdigest()[:8]}.{suffix}"] = data
+        found[upload_name(slug, path, hashlib.sha256(data).hexdigest())] = data
     return found
 
 

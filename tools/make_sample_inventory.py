@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+
+from reportgen.zipfix import save_workbook
 
 OUT = Path(__file__).resolve().parent.parent / "inputs" / "inventory.xlsx"
 FIXED = dt.datetime(2026, 11, 2, 9, 0, 0)
@@ -181,26 +181,9 @@ def build() -> bytes:
         row[0].number_format = "@"
     sheet.freeze_panes = "A5"
     workbook.properties.creator = "Harbourline Cloud Platform"
-    workbook.properties.created = FIXED
-    workbook.properties.modified = FIXED
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _fixed_zip_times(buffer.getvalue())
-
-
-def _fixed_zip_times(data: bytes) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            info.date_time = FIXED.timetuple()[:6]
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                # openpyxl stamps the save time as the modified date.
-                stamp = FIXED.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
-            target.writestr(info, content)
-    return out.getvalue()
+    save_workbook(workbook, buffer, FIXED)
+    return buffer.getvalue()
 
 
 if __name__ == "__main__":

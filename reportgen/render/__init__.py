@@ -53,9 +53,13 @@ def write_matrix_json(job: FrameworkJob) -> list[Path]:
     return [path]
 
 
+# Imported here, below FrameworkJob, because the writers' modules refer to it.
+from reportgen.render.xlsx import write_xlsx  # noqa: E402
+
 # Order matters: later writers may read what earlier ones wrote (a PDF/A embeds matrix.json).
 FRAMEWORK_WRITERS: list[tuple[str, Writer]] = [
     ("matrix", write_matrix_json),
+    ("xlsx", write_xlsx),
 ]
 
 

@@ -1,0 +1,266 @@
+"""One data sheet = one table: styled header, streamed rows, widths, filter, frozen header.
+
+Plus the rules a table can carry: owner and RACI colours (conditional formatting, so they
+follow edits) and drop-down lists (data validation, so edits keep the vocabulary).
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule, FormulaRule, Rule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from reportgen.owners import OWNER_COLOURS, OWNER_LABELS, OWNER_ORDER
+from reportgen.render.xlsx_cells import plain_row
+from reportgen.render.xlsx_style import (
+    ALERT_COLOURS,
+    LINE_POINTS,
+    RACI_COLOURS,
+    STATUS_COLOURS,
+    WIDTH_CAP,
+    CellMaker,
+    PrintInfo,
+    print_setup,
+    row_height,
+    set_widths,
+    text_width,
+)
+
+_CHUNK = 10_000
+_BARE_TYPES = frozenset({str, int, type(None)})
+# Cell style of each column kind; "text" becomes "wrap" when a value is wider than its column.
+_KIND_STYLE = {
+    "text": "text",
+    "wrap": "wrap",
+    "center": "center",
+    "number": "number",
+    "owner": "center",
+    "raci": "center",
+    "status": "center",
+    "small": "small",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = "text"  # text | wrap | small | center | number | owner | raci | status
+    width: float | None = None  # None: fit to the content
+    minimum: float = 6
+    rotated: bool = False  # narrow column with a vertical header
+    cap: float = WIDTH_CAP  # widest fitted width; longer text wraps
+
+
+@dataclass
+class Table:
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]]
+    widths: Sequence[float] | None = None  # None: measured from rows (then a list)
+    freeze: str = "A2"
+    dense: bool = False  # big sheets: bare cells unless a value needs a style
+    max_lines: int = 27  # rows grow to show this many lines of wrapped text at most
+
+
+@dataclass(frozen=True)
+class Written:
+    ws: WriteOnlyWorksheet
+    rows: int  # data rows, below the header
+
+    @property
+    def last_row(self) -> int:
+        return self.rows + 1
+
+    def column_range(self, index: int) -> str:
+        """A1-style range of the data cells of column ``index`` (0-based)."""
+        letter = get_column_letter(index + 1)
+        return f"{letter}2:{letter}{max(self.last_row, 2)}"
+
+    def block_range(self, first: int, last: int) -> str:
+        start, end = get_column_letter(first + 1), get_column_letter(last + 1)
+        return f"{start}2:{end}{max(self.last_row, 2)}"
+
+
+def measure(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> list[float]:
+    """Column widths fitted to header and content (rotated headers need no width).
+
+    Works through the rows in chunks, column by column, so a 100,000-row inventory is
+    measured at C speed: ``len`` first, the exact longest line only when a chunk raises it.
+    """
+    longest = [0 if c.rotated else text_width(c.header) + 1 for c in columns]
+    source = iter(rows)
+    while chunk := list(itertools.islice(source, _CHUNK)):
+        for index, values in enumerate(zip(*chunk, strict=True)):
+            if max(map(len, map(str, values))) > longest[index]:
+                longest[index] = max(longest[index], *map(text_width, values))
+    return [
+        column.width if column.width is not None else max(column.minimum, min(column.cap, size + 2))
+        for column, size in zip(columns, longest, strict=True)
+    ]
+
+
+def write_table(wb: Workbook, make: CellMaker, info: PrintInfo, table: Table) -> Written:
+    ws = wb.create_sheet(table.title)
+    rows = table.rows
+    if table.widths is None:
+        rows = list(rows)
+    widths = list(table.widths) if table.widths is not None else measure(table.columns, rows)
+    set_widths(ws, widths)
+    ws.freeze_panes = table.freeze
+    print_setup(ws, info)
+    ws.row_dimensions[1].height = _header_height(table.columns, widths)
+    ws.append(
+        [make(ws, c.header, "header_rotated" if c.rotated else "header") for c in table.columns]
+    )
+    styles = [_KIND_STYLE[c.kind] for c in table.columns]
+    count = 0
+    for row in rows:
+        count += 1
+        if table.dense and _plain(row, widths):
+            ws.append(row)  # nothing to clean, quote or wrap: as fast as openpyxl goes
+            continue
+        cells = _cell_styles(row, styles, widths, table.dense)
+        height = row_height(cells, table.max_lines)
+        if height:
+            ws.row_dimensions[count + 1].height = height
+        ws.append([make(ws, value, style) for value, style, _ in cells])
+    last = get_column_letter(len(table.columns))
+    ws.auto_filter.ref = f"A1:{last}{count + 1}"
+    return Written(ws, count)
+
+
+def _plain(row: Sequence[Any], widths: Sequence[float]) -> bool:
+    """True when a dense row can go out as it is: all text or int, safe, none wider than
+    its column. Whole-row C-level checks: this runs once per inventory row."""
+    texts = list(map(str, row))
+    return (
+        all(map(_BARE_TYPES.__contains__, map(type, row)))
+        and not any(map(operator.gt, map(len, texts), widths))
+        and plain_row(texts)
+    )
+
+
+def _header_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
+    rotated = [len(c.header) for c in columns if c.rotated]
+    if rotated:
+        # Longer rotated headers wrap onto a second line within their narrow column.
+        return 6.2 * min(max(rotated), 18) + 14
+    flat = ((c.header, "header", w) for c, w in zip(columns, widths, strict=True))
+    return row_height(flat) or LINE_POINTS + 5
+
+
+def _cell_styles(
+    row: Sequence[Any], styles: Sequence[str], widths: Sequence[float], dense: bool
+) -> list[tuple[Any, str | None, float]]:
+    """(value, style, width) per cell: text wider than its column wraps."""
+    long = [
+        style == "text" and isinstance(value, str) and len(value) > width
+        for value, style, width in zip(row, styles, widths, strict=True)
+    ]
+    if dense:
+        return _dense_styles(row, widths, long)
+    return [
+        (value, "wrap" if wraps else style, width)
+        for value, style, width, wraps in zip(row, styles, widths, long, strict=True)
+    ]
+
+
+def _dense_styles(
+    row: Sequence[Any], widths: Sequence[float], long: list[bool]
+) -> list[tuple[Any, str | None, float]]:
+    """Bare cells (fast, small), except on the rare row that wraps: all top-aligned there."""
+    if not any(long):
+        return [(value, None, width) for value, width in zip(row, widths, strict=True)]
+    return [
+        (value, "dense_wrap" if wraps else "dense_top", width)
+        for value, width, wraps in zip(row, widths, long, strict=True)
+    ]
+
+
+def _dxf(fill: str, text: str, bold: bool = False) -> DifferentialStyle:
+    return DifferentialStyle(
+        font=Font(color=text, bold=bold),
+        fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid"),
+    )
+
+
+def colour_owners(ws: WriteOnlyWorksheet, ref: str) -> None:
+    """Owner colours for cells whose text starts with an owner label ("Third party (X)")."""
+    top_left = ref.split(":")[0]
+    for owner in OWNER_ORDER:
+        label = OWNER_LABELS[owner]
+        rule = Rule(
+            type="beginsWith",
+            operator="beginsWith",
+            text=label,
+            formula=[f'LEFT({top_left},{len(label)})="{label}"'],
+            dxf=_dxf(*OWNER_COLOURS[owner]),
+        )
+        ws.conditional_formatting.add(ref, rule)
+
+
+def colour_raci(ws: WriteOnlyWorksheet, ref: str) -> None:
+    for letter, colours in RACI_COLOURS.items():
+        rule = CellIsRule(operator="equal", formula=[f'"{letter}"'])
+        rule.dxf = _dxf(*colours, bold=True)
+        ws.conditional_formatting.add(ref, rule)
+
+
+def colour_status(ws: WriteOnlyWorksheet, ref: str) -> None:
+    for status, colours in STATUS_COLOURS.items():
+        rule = CellIsRule(operator="equal", formula=[f'"{status}"'])
+        rule.dxf = _dxf(*colours)
+        ws.conditional_formatting.add(ref, rule)
+
+
+def flag_accountable(ws: WriteOnlyWorksheet, ref: str, roles: str) -> None:
+    """Turn the cells of ``ref`` red on rows whose role cells ``roles`` lack exactly one A.
+
+    ``roles`` is the role block of the first data row, e.g. ``E2:J2``.
+    """
+    block = _absolute_columns(roles)
+    rule = FormulaRule(
+        formula=[f'COUNTIF({block},"A")+COUNTIF({block},"A/R")<>1'],
+        font=Font(color=ALERT_COLOURS[1], bold=True),
+        fill=PatternFill(
+            start_color=ALERT_COLOURS[0], end_color=ALERT_COLOURS[0], fill_type="solid"
+        ),
+        stopIfTrue=True,
+    )
+    ws.conditional_formatting.add(ref, rule)
+
+
+def _absolute_columns(ref: str) -> str:
+    """``E2:J2`` -> ``$E2:$J2``: columns fixed, row relative."""
+    return ":".join("$" + part for part in ref.split(":"))
+
+
+def drop_down(
+    ws: WriteOnlyWorksheet, ref: str, values: Sequence[str], title: str, prompt: str
+) -> DataValidation:
+    """A list validation over ``ref``; blank allowed. ``values`` are our constants."""
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(values) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle=title,
+        error=f"Choose one of: {', '.join(values)} (or leave the cell empty).",
+        showInputMessage=True,
+        promptTitle=title,
+        prompt=prompt,
+    )
+    validation.add(ref)
+    ws.data_validations.append(validation)
+    return validation

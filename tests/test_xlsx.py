@@ -1,0 +1,366 @@
+"""The Excel RACI workbook, opened back with openpyxl and checked against matrix.json."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from golden import assert_golden
+from openpyxl.utils import range_boundaries
+from xlsx_support import (
+    DATA_SHEETS,
+    OUR_FORMULA,
+    SHEETS,
+    build_workbooks,
+    cells,
+    convert_to_pdf,
+    rows,
+    table,
+)
+
+from reportgen.owners import OWNER_LABELS, OWNER_ORDER
+from reportgen.raci import RACI_VALUES
+
+SAMPLE = Path("inputs") / "reportgen.yaml"  # relative, as a user types it: About shows it
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    out = tmp_path_factory.mktemp("xlsx")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        return build_workbooks(SAMPLE, out)
+
+
+@pytest.fixture(scope="module")
+def books(sample):
+    return {fid: built.open() for fid, built in sample.items()}
+
+
+FRAMEWORKS = ("pci-dss", "iso-27001", "soc2")
+
+
+def test_one_workbook_per_framework_named_for_customer_and_framework(sample):
+    assert set(sample) == set(FRAMEWORKS)
+    for fid, built in sample.items():
+        assert built.path == built.job.folder / f"harbourline-{fid}-raci.xlsx"
+        assert built.path.parent.name == fid
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_sheets_in_order(books, fid):
+    assert books[fid].sheetnames == SHEETS
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_raci_rows_match_the_matrix_with_one_accountable_each(sample, books, fid):
+    matrix = sample[fid].matrix
+    header, body = table(books[fid]["RACI"])
+    roles = matrix["roles"]
+    assert header[:4] == ["Control", "Group", "Title", "Owner"]
+    assert header[4 : 4 + len(roles)] == roles
+    assert [row[0] for row in body] == [c["id"] for c in matrix["controls"]]
+    for row, control in zip(body, matrix["controls"], strict=True):
+        marks = row[4 : 4 + len(roles)]
+        assert Counter(m for m in marks if m in ("A", "A/R")).total() == 1, row[0]
+        assert {m for m in marks if m} <= set(RACI_VALUES)
+        assert dict(zip(roles, marks, strict=True)) == {
+            role: control["raci"].get(role) for role in roles
+        }
+        assert row[3] == OWNER_LABELS[control["owner"]]
+        assert row[2] == control["title"]
+        assert row[-1].startswith(control["provenance"])
+
+
+def _validation(ws, formula: str):
+    found = [dv for dv in ws.data_validations.dataValidation if dv.formula1 == formula]
+    assert len(found) == 1, [dv.formula1 for dv in ws.data_validations.dataValidation]
+    return found[0]
+
+
+def _covers(ranges, ref: str) -> bool:
+    """Whether the multi-range ``ranges`` covers every cell of ``ref``."""
+    want = range_boundaries(ref)
+    return any(
+        r.min_col <= want[0] and r.min_row <= want[1] and r.max_col >= want[2]
+        and r.max_row >= want[3]
+        for r in ranges.ranges
+    )  # fmt: skip
+
+
+def test_raci_drop_downs_cover_every_role_cell_and_the_owner_column(books, sample):
+    ws = books["pci-dss"]["RACI"]
+    roles = len(sample["pci-dss"].matrix["roles"])
+    last_row = len(sample["pci-dss"].matrix["controls"]) + 1
+    raci = _validation(ws, '"R,A,C,I,A/R"')
+    assert raci.allow_blank and raci.showErrorMessage and raci.type == "list"
+    last_col = chr(ord("E") + roles - 1)
+    assert _covers(raci.sqref, f"E2:{last_col}{last_row}")
+    owners = _validation(ws, '"' + ",".join(OWNER_LABELS[o] for o in OWNER_ORDER) + '"')
+    assert _covers(owners.sqref, f"D2:D{last_row}")
+
+
+def test_evidence_status_drop_down(books):
+    ws = books["pci-dss"]["Evidence"]
+    header, body = table(ws)
+    status = _validation(ws, '"Not started,In progress,Collected,Accepted"')
+    column = chr(ord("A") + header.index("Status"))
+    assert _covers(status.sqref, f"{column}2:{column}{len(body) + 1}")
+    assert {row[header.index("Status")] for row in body} == {"Not started"}
+
+
+def _rules(ws) -> list:
+    return [(str(cf.sqref), rule) for cf in ws.conditional_formatting for rule in cf.rules]
+
+
+def test_conditional_formats_colour_owners_and_raci_letters(books):
+    wb = books["pci-dss"]
+    raci = _rules(wb["RACI"])
+    begins = {rule.text for _, rule in raci if rule.type == "beginsWith"}
+    assert begins == {OWNER_LABELS[o] for o in OWNER_ORDER}
+    letters = {rule.formula[0] for _, rule in raci if rule.type == "cellIs"}
+    assert letters == {f'"{v}"' for v in RACI_VALUES}
+    one_a = [rule for _, rule in raci if rule.type == "expression"]
+    assert len(one_a) == 1 and 'COUNTIF($E2:$J2,"A")' in one_a[0].formula[0]
+    for name in ("Controls x Services", "Services x Layers", "Evidence"):
+        assert {r.text for _, r in _rules(wb[name]) if r.type == "beginsWith"} == begins
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_every_sheet_frozen_filtered_and_set_up_for_print(books, sample, fid):
+    wb = books[fid]
+    customer = sample[fid].matrix["customer"]["name"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes in ("A2", "B2", "A3"), ws.title
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert customer in ws.oddHeader.left.text
+        assert "Confidential" in ws.oddHeader.right.text
+        assert ws.oddFooter.right.text == "Page &P of &N"
+    for name in DATA_SHEETS:
+        ws = wb[name]
+        assert ws.auto_filter.ref == ws.dimensions, name
+        assert ws.print_title_rows == "$1:$1", name
+        assert ws.freeze_panes in ("A2", "B2"), name
+
+
+def test_column_widths_fit_content_within_the_cap(books):
+    ws = books["pci-dss"]["Inventory"]
+    header, body = table(ws)
+    for index, name in enumerate(header):
+        letter = chr(ord("A") + index)
+        longest = max(len(str(row[index] or "")) for row in [header, *body])
+        width = ws.column_dimensions[letter].width
+        cap = 90 if name == "Resource" else 60
+        assert min(longest, cap) <= width <= max(longest + 3, 10), name
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_controls_by_services_gives_each_services_owner(sample, books, fid):
+    matrix = sample[fid].matrix
+    header, body = table(books[fid]["Controls x Services"])
+    assert header[3:] == [s["name"] for s in matrix["services"]]
+    for row, control in zip(body, matrix["controls"], strict=True):
+        assert row[0] == control["id"]
+        for value, service in zip(row[3:], matrix["services"], strict=True):
+            outcome = control["services"].get(service["id"])
+            if outcome is None:
+                assert value is None
+            else:
+                assert value.startswith(OWNER_LABELS[outcome["owner"]])
+
+
+def test_services_by_layers_flags_overrides_with_their_justification(sample, books):
+    matrix = sample["iso-27001"].matrix
+    header, body = table(books["iso-27001"]["Services x Layers"])
+    ec2 = next(row for row in body if row[0] == "Amazon EC2")
+    column = 4 + [layer["id"] for layer in matrix["layers"]].index("operating-system")
+    assert ec2[column] == "Third party (Stackwise Managed Services) *"
+    overrides = ec2[header.index("Customer overrides (*)")]
+    assert "override #1" in overrides and "MSA-2024-17" in overrides
+    rds = next(row for row in body if row[0] == "Amazon RDS")
+    sse = 4 + [layer["id"] for layer in matrix["layers"]].index("server-side-encryption")
+    assert rds[sse] == "Shared †"
+    assert "encryption" in rds[header.index("Catalog exceptions (†)")]
+    assert len(body) == len(matrix["services"])
+
+
+def test_evidence_has_one_row_per_item_of_each_applicable_control(sample, books):
+    matrix = sample["pci-dss"].matrix
+    header, body = table(books["pci-dss"]["Evidence"])
+    assert header == [
+        "Control", "Control title", "Owner", "Provided by", "Evidence item",
+        "Responsible role", "Status", "Notes",
+    ]  # fmt: skip
+    expected = [
+        (c["id"], item)
+        for c in matrix["controls"]
+        if c["applicable"]
+        for item in [*c["evidence"], *([c["aws_evidence"]] if c.get("aws_evidence") else [])]
+    ]
+    assert [(row[0], row[4]) for row in body] == expected
+    by_id = {c["id"]: c for c in matrix["controls"]}
+    for row in body:
+        control = by_id[row[0]]
+        if row[3] == "AWS":
+            assert row[5] == "AWS"
+            continue
+        doers = {r for r, m in control["raci"].items() if m in ("R", "A/R") and r != "AWS"}
+        assert set(row[5].split(", ")) == (doers or {matrix["raci_rules"]["accountable"]})
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_inventory_lists_every_row_in_the_frameworks_scope(sample, books, fid):
+    job = sample[fid].job
+    header, body = table(books[fid]["Inventory"])
+    assert header[:6] == ["Sheet", "Row", "Service (as written)", "Service id", "Service", "Model"]
+    expected = [r for r in job.inventory.rows if r.row.in_scope(fid)]
+    assert [(row[0], row[1]) for row in body] == [(r.row.sheet, r.row.row) for r in expected]
+    for row, resolved in zip(body, expected, strict=True):
+        assert row[2] == resolved.row.service_text
+        assert row[3] == resolved.service_id
+        assert row[header.index("Account")] == (resolved.row.account or None)
+    out_of_scope = [r for r in job.inventory.rows if not r.row.in_scope(fid)]
+    assert out_of_scope, "the sample has rows outside every scope"
+    assert not {r.row.row for r in out_of_scope} & {row[1] for row in body}
+
+
+def test_unresolved_rows_with_suggestions(sample, books):
+    matrix = sample["pci-dss"].matrix
+    header, body = table(books["pci-dss"]["Unresolved"])
+    assert header == ["Sheet", "Row", "Column", "Value", "Reason", "Suggestions"]
+    expected = [(u["row"], u["value"]) for u in matrix["unresolved"]]
+    assert [(row[1], row[3]) for row in body] == expected
+    dynamo = next(row for row in body if row[3] == "Amazon Dynamo")
+    assert "Amazon DynamoDB" in dynamo[5]
+
+
+def _evaluate(formula: str, wb) -> float:
+    """The value of one of the Summary's count formulas, computed from the cells it names."""
+    summary = wb["Summary"]
+
+    def column(ref: str) -> list:
+        sheet, cells_ref = ref.split("!")
+        return [c[0].value for c in wb[sheet][cells_ref.replace("$", "")]]
+
+    def cell(ref: str):
+        return summary[ref.replace("$", "")].value
+
+    if match := re.fullmatch(r"=COUNTIF\((\S+?),(\$A\d+)\)", formula):
+        return column(match[1]).count(cell(match[2]))
+    if match := re.fullmatch(
+        r'=COUNTIFS\((\S+?),"="&(\$A\d+)&IF\(\$B\d+="",""," "&(\$B\d+)\),(\S+?),(\S+)\)', formula
+    ):
+        group = f"{cell(match[2])} {cell(match[3])}".strip()
+        pairs = zip(column(match[1]), column(match[4]), strict=True)
+        return sum(1 for g, o in pairs if g == group and o == cell(match[5]))
+    raise AssertionError(f"unexpected formula {formula}")
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_summary_counts_are_live_formulas_that_add_up_to_the_matrix(sample, books, fid):
+    matrix = sample[fid].matrix
+    wb = books[fid]
+    body = rows(wb["Summary"])
+    owner_rows = [row for row in body if row[0] in OWNER_LABELS.values() and row[2]]
+    assert [row[0] for row in owner_rows] == [OWNER_LABELS[o] for o in OWNER_ORDER]
+    for row, owner in zip(owner_rows, OWNER_ORDER, strict=True):
+        assert row[4] == matrix["counts"][owner]  # "At generation"
+        assert _evaluate(row[2], wb) == matrix["counts"][owner]
+    start = next(i for i, row in enumerate(body) if row[:2] == ["Group", "Title"])
+    group_rows = [row for row in body[start + 1 :] if row[0]]
+    totals = Counter()
+    for row in group_rows:
+        for owner, formula in zip(OWNER_ORDER, row[2:7], strict=True):
+            totals[owner] += _evaluate(formula, wb)
+    assert dict(totals) == matrix["counts"]
+
+
+def test_summary_charts_read_the_count_cells(books):
+    ws = books["pci-dss"]["Summary"]
+    assert len(ws._charts) == 2
+    by_owner, by_group = ws._charts
+    assert by_owner.series[0].val.numRef.f.startswith("'Summary'!$C$")
+    assert len(by_group.series) == len(OWNER_ORDER)
+    labels = [ws[ref.split("!")[1].replace("$", "")].value for ref in
+              (s.tx.strRef.f for s in by_group.series)]  # fmt: skip
+    assert labels == [OWNER_LABELS[o] for o in OWNER_ORDER]
+
+
+def test_about_names_versions_inputs_and_rules(sample, books):
+    matrix = sample["soc2"].matrix
+    text = "\n".join(str(v) for row in rows(books["soc2"]["About"]) for v in row if v)
+    for item in matrix["inputs"]:
+        assert item["sha256"] in text and item["path"] in text
+    assert f"reportgen {matrix['generator']['version']}" in text
+    assert matrix["catalogs"]["srm"] in text and matrix["catalogs"]["framework"] in text
+    assert matrix["document_id"] in text
+    assert "Otherwise Security is accountable" in text
+    for label in OWNER_LABELS.values():
+        assert label in text
+
+
+def test_only_our_count_formulas_anywhere(books):
+    for wb in books.values():
+        formulas = [(sheet, c.value) for sheet, c in cells(wb) if c.data_type == "f"]
+        assert formulas, "the Summary counts are formulas"
+        for sheet, formula in formulas:
+            assert sheet == "Summary" and OUR_FORMULA.match(formula), formula
+
+
+def test_same_inputs_give_the_same_bytes(tmp_path, sample, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    again = build_workbooks(SAMPLE, tmp_path / "again", ("soc2",))["soc2"]
+    assert again.path.read_bytes() == sample["soc2"].path.read_bytes()
+    with zipfile.ZipFile(again.path) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2026, 9, 21, 14, 13, 20)}
+        core = archive.read("docProps/core.xml").decode()
+    assert core.count("2026-09-21T14:13:20Z") == 2  # created and modified
+    later = build_workbooks(SAMPLE, tmp_path / "later", ("soc2",), epoch="1790086400")
+    assert later["soc2"].path.read_bytes() != again.path.read_bytes()
+
+
+def test_the_build_writes_the_workbook_next_to_matrix_json(tmp_path, monkeypatch):
+    from reportgen.inputs import RunOptions
+    from reportgen.pipeline import BuildOptions, build
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    result = build(BuildOptions(RunOptions(config=ROOT / SAMPLE, frameworks=("soc2",)), tmp_path))
+    assert Path("soc2/harbourline-soc2-raci.xlsx") in result.files
+    assert result.timings["xlsx"] > 0
+
+
+def _dump(wb) -> str:
+    """sheet -> rows of values, one row per line so a change shows as a small diff."""
+    lines = ["{"]
+    for index, ws in enumerate(wb.worksheets):
+        lines.append(f"  {json.dumps(ws.title)}: [")
+        body = [json.dumps(row, ensure_ascii=False, default=str) for row in rows(ws)]
+        lines.append(",\n".join(f"    {row}" for row in body))
+        lines.append("  ]" + ("," if index < len(wb.worksheets) - 1 else ""))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def test_golden_soc2_workbook_contents(books):
+    dump = _dump(books["soc2"])
+    json.loads(dump)  # still JSON
+    assert_golden("xlsx/harbourline-soc2-raci.json", dump)
+
+
+@pytest.mark.slow
+def test_libreoffice_opens_and_prints_the_sample(sample, tmp_path):
+    pdf = convert_to_pdf(sample["pci-dss"].path, tmp_path)
+    assert len(pdf.pages) > 10
+    first = pdf.pages[0].extract_text()
+    assert "Harbourline Payments Ltd" in first and "Controls by owner" in first
+    # LibreOffice computed the live counts: the owner table shows the matrix's totals.
+    total = sum(sample["pci-dss"].matrix["counts"].values())
+    assert re.search(rf"Total\s+{total}\s+100%", first), first
