@@ -101,6 +101,16 @@ def read_inventory(
                 row=number,
             )
         _resolve_row(item, resolver, inventory)
+    if count == 0:
+        # An empty audit pack would read as "nothing in scope"; an auditor expects the
+        # inventory to list something, so a header without data is more likely a mistake.
+        raise InputError(
+            "the inventory has a header row but no data rows",
+            file=path,
+            sheet=sheet,
+            row=header.row,
+            hint="Add one row per AWS service or resource you use below the header.",
+        )
     return inventory
 
 
@@ -194,6 +204,17 @@ class _RowReader:
         return bool(value) and (field_name != "resource" or parse_arn(value) is not None)
 
     def _check_lengths(self, number: int, cells: list[str]) -> None:
+        columns = self.limits.max_columns
+        beyond = next((i for i in range(columns, len(cells)) if cells[i].strip()), None)
+        if beyond is not None:
+            raise InputError(
+                f"a cell lies beyond the limit of {columns:,} columns",
+                file=self.path,
+                sheet=self.sheet,
+                row=number,
+                column=column_letter(beyond),
+                hint="Delete stray cells far to the right, or raise --max-columns.",
+            )
         limit = self.limits.max_cell_chars
         for index, cell in enumerate(cells):
             if len(cell) > limit:
