@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from openpyxl import Workbook
 
 from reportgen.inputs import Catalogs, load_catalogs
+
+# Hypothesis: the CI profile is repeatable (derandomized) and bounded by each test's
+# max_examples; HYPOTHESIS_PROFILE=deep explores with fresh randomness and 10x the examples.
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
+settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=_SLOW)
+settings.register_profile("deep", deadline=None, suppress_health_check=_SLOW)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = ROOT / "inputs" / "reportgen.yaml"
@@ -73,3 +82,16 @@ def project(tmp_path: Path) -> Path:
     )
     write_config(tmp_path, MINIMAL_CONFIG)
     return tmp_path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The hostile suite's figures: outcomes per kind of input, peak RSS of the bombs."""
+    from hostile import FIGURES, TALLY
+
+    if not TALLY and not FIGURES:
+        return
+    terminalreporter.section("hostile input")
+    for key, count in sorted(TALLY.items()):
+        terminalreporter.write_line(f"{key}: {count}")
+    for key, value in sorted(FIGURES.items()):
+        terminalreporter.write_line(f"{key}: {value}")

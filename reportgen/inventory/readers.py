@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,12 +217,22 @@ def _looks_utf16(raw: bytes) -> bool:
     return max(even_nuls, odd_nuls) > 0.4 * half and min(even_nuls, odd_nuls) < 0.05 * half
 
 
-def _sniff(text: str) -> type[csv.Dialect] | csv.Dialect:
-    sample = text[:65536]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        return csv.excel
+_DELIMITERS = ",;\t|"
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _sniff(text: str) -> type[csv.Dialect]:
+    """The delimiter the header uses: the one a single line among the first ten holds most
+    of, outside quotes. (csv.Sniffer gave up on a one-line header and picked delimiters
+    from quoted data; a wrong guess turns a whole file into one column.)"""
+    lines = [line for line in text[:65536].splitlines()[:200] if line.strip()][:10]
+    best, most = ",", 0
+    for line in lines:
+        bare = _QUOTED.sub("", line)
+        for delimiter in _DELIMITERS:
+            if bare.count(delimiter) > most:
+                best, most = delimiter, bare.count(delimiter)
+    return type("Detected", (csv.excel,), {"delimiter": best})
 
 
 class _LineGuard:
