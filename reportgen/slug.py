@@ -16,7 +16,7 @@ MAX_ID = 40  # framework ids name folders; with the customer slug a file name st
 
 def is_safe_id(text: str) -> bool:
     """An id that can name a folder as it is: a slug, short, and not a reserved name."""
-    return len(text) <= MAX_ID and slugify(text, fallback="") == text
+    return 0 < len(text) <= MAX_ID and slugify(text, fallback="") == text
 
 
 def slugify(text: str, fallback: str = "customer") -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,10 +12,13 @@ import pytest
 from hypothesis import HealthCheck, settings
 from openpyxl import Workbook
 
+import reportgen.inputs
 from reportgen.inputs import Catalogs, load_catalogs
+from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES
 
 # Hypothesis: the CI profile is repeatable (derandomized) and bounded by each test's
-# max_examples; HYPOTHESIS_PROFILE=deep explores with fresh randomness and 10x the examples.
+# max_examples; HYPOTHESIS_PROFILE=deep explores with fresh randomness (and hostile.examples
+# gives the property tests ten times the examples).
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=_SLOW)
 settings.register_profile("deep", deadline=None, suppress_health_check=_SLOW)
@@ -32,6 +36,21 @@ SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 @pytest.fixture(scope="session")
 def catalogs() -> Catalogs:
     return load_catalogs()
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_catalogs(services: tuple, frameworks: tuple, max_yaml_bytes: int) -> Catalogs:
+    return load_catalogs(list(services), list(frameworks), max_yaml_bytes)
+
+
+@pytest.fixture
+def cached_catalogs(monkeypatch):
+    """Builds in this test reuse loaded catalogs (for tests of many builds of one catalog)."""
+    monkeypatch.setattr(
+        reportgen.inputs,
+        "load_catalogs",
+        lambda s=(), f=(), m=DEFAULT_MAX_YAML_BYTES: _cached_catalogs(tuple(s), tuple(f), m),
+    )
 
 
 def write_xlsx(path: Path, rows: Sequence[Sequence[object]], sheet: str = "Inventory") -> Path:

@@ -19,6 +19,7 @@ so every value reaches the outputs) and asserts that each comes out as inert tex
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -156,6 +157,11 @@ def check_pack(out: Path, frameworks: list[str]) -> dict[str, dict[str, Any]]:
     leftovers = [p.name for p in out.parent.iterdir() if p.name.startswith(".reportgen-")]
     assert not leftovers, leftovers
     return matrices
+
+
+def examples(count: int) -> int:
+    """Examples for a property test: as given in CI, ten times more with the deep profile."""
+    return count * 10 if os.environ.get("HYPOTHESIS_PROFILE") == "deep" else count
 
 
 # ---------------------------------------------------------------- figures for the report

@@ -147,6 +147,17 @@ def rich_text_string(path: Path, runs: int = 200_000) -> Path:
     return workbook(path, sheet(body), sst)
 
 
+def entity_bomb(path: Path) -> Path:
+    """Billion laughs in the shared strings: ten levels of ten entity references."""
+    levels = '<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    sst = f'<?xml version="1.0"?><!DOCTYPE sst [{levels}]>'
+    sst += f'<sst xmlns="{MAIN}"><si><t>&l9;</t></si></sst>'
+    body = rows_xml(BASE_ROWS) + '<row r="4"><c r="B4" t="s"><v>0</v></c></row>'
+    return workbook(path, sheet(body), sst)
+
+
 def far_apart_cells(path: Path) -> Path:
     """Two value cells at opposite corners of the largest sheet Excel allows."""
     body = rows_xml(BASE_ROWS) + f'<row r="1048576">{inline("XFD1048576", "far")}</row>'

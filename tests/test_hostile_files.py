@@ -296,6 +296,11 @@ CASES = [
         ["workbook part 'xl/sharedStrings.xml' holds a cell or text of more than"],
     ),
     Case(
+        "entity-bomb",
+        _file(hf.entity_bomb),
+        ["workbook part 'xl/sharedStrings.xml' declares a DTD (<!DOCTYPE>)"],
+    ),
+    Case(
         "far-apart-cells",
         _file(hf.far_apart_cells),
         ["cells from A1 to XFD1048576: a range of 17,179,869,184 cells", "--max-cells"],

@@ -14,7 +14,6 @@ run is repeatable; ``HYPOTHESIS_PROFILE=deep`` explores more.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import re
@@ -26,11 +25,10 @@ from pathlib import Path
 
 import hostile_files as hf
 import pytest
-from hostile import HOSTILE_VALUES, check_pack, hostile_inventory_rows, tally
+from hostile import HOSTILE_VALUES, check_pack, examples, hostile_inventory_rows, tally
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import reportgen.inputs
 from reportgen.errors import InputError
 from reportgen.inputs import RunOptions
 from reportgen.pipeline import BuildOptions, build
@@ -132,21 +130,7 @@ def written_rows(table: Table, kind: str) -> list[list[str]]:
     return [[hf._ILLEGAL_XML.sub("", cell) for cell in row] for row in table.rows]
 
 
-@functools.lru_cache(maxsize=4)
-def _catalogs(service_files: tuple, framework_files: tuple, max_yaml_bytes: int):
-    return _load_catalogs(list(service_files), list(framework_files), max_yaml_bytes)
-
-
-_load_catalogs = reportgen.inputs.load_catalogs
-
-
-@pytest.fixture(autouse=True)
-def cached_catalogs(monkeypatch):
-    monkeypatch.setattr(
-        reportgen.inputs,
-        "load_catalogs",
-        lambda s=(), f=(), m=5 * 1024 * 1024: _catalogs(tuple(s), tuple(f), m),
-    )
+pytestmark = pytest.mark.usefixtures("cached_catalogs")
 
 
 def run_build(inventory: Path, kind: str, table: Table) -> None:
@@ -184,7 +168,7 @@ def run_build(inventory: Path, kind: str, table: Table) -> None:
     tally(f"generated {kind}", "pack")
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(
     table=tables(),
     delimiter=st.sampled_from([",", ";", "\t", "|"]),
@@ -196,7 +180,7 @@ def test_generated_csv_inventories(table, delimiter, encoding):
         run_build(path, "csv", table)
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(table=tables())
 def test_generated_xlsx_inventories(table):
     with tempfile.TemporaryDirectory() as folder:

@@ -6,10 +6,12 @@ Every reader yields ``RawSheet`` objects whose rows are lists of cell texts with
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
-import re
+import itertools
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,20 +220,24 @@ def _looks_utf16(raw: bytes) -> bool:
 
 
 _DELIMITERS = ",;\t|"
-_QUOTED = re.compile(r'"[^"]*"')
 
 
 def _sniff(text: str) -> type[csv.Dialect]:
-    """The delimiter the header uses: the one a single line among the first ten holds most
-    of, outside quotes. (csv.Sniffer gave up on a one-line header and picked delimiters
-    from quoted data; a wrong guess turns a whole file into one column.)"""
-    lines = [line for line in text[:65536].splitlines()[:200] if line.strip()][:10]
-    best, most = ",", 0
-    for line in lines:
-        bare = _QUOTED.sub("", line)
-        for delimiter in _DELIMITERS:
-            if bare.count(delimiter) > most:
-                best, most = delimiter, bare.count(delimiter)
+    """The delimiter that splits the most of the first 30 rows into the same number (above
+    one) of fields. csv.Sniffer gave up on a one-line header, and counting characters was
+    fooled by data full of ';' (HTML entities); a wrong guess makes the file one column."""
+    best, best_score = ",", (0, 0)
+    for delimiter in _DELIMITERS:
+        widths: Counter[int] = Counter()
+        rows = csv.reader(io.StringIO(text[:65536], newline=""), delimiter=delimiter)
+        with contextlib.suppress(csv.Error):  # the sample may end inside a quoted field
+            for row in itertools.islice(rows, 30):
+                if any(cell.strip() for cell in row):
+                    widths[len(row)] += 1
+        split = [(count, width) for width, count in widths.items() if width > 1]
+        score = max(split, default=(0, 0))
+        if score > best_score:
+            best, best_score = delimiter, score
     return type("Detected", (csv.excel,), {"delimiter": best})
 
 

@@ -20,7 +20,13 @@ from typing import BinaryIO
 
 from reportgen.errors import InputError, column_letter
 from reportgen.inventory.limits import MB, Limits
-from reportgen.inventory.xlsx_scan import Extent, PartScanner, PartTooBig, scan_tags
+from reportgen.inventory.xlsx_scan import (
+    Extent,
+    PartHasDtd,
+    PartScanner,
+    PartTooBig,
+    scan_tags,
+)
 
 _CHUNK = MB
 _EOCD_SEARCH = 22 + 65535 + 20 + 56  # end record, its comment, zip64 locator and record
@@ -159,6 +165,12 @@ def _scan_member(handle: BinaryIO, info: zipfile.ZipInfo, path: Path, limits: Li
         for chunk in chunks:
             scanner.feed(chunk)
         scanner.finish()
+    except PartHasDtd:
+        raise InputError(
+            f"workbook part '{info.filename}' declares a DTD (<!DOCTYPE>), which spreadsheet "
+            "applications never write; refusing it",
+            file=path,
+        ) from None
     except PartTooBig:
         raise InputError(
             f"workbook part '{info.filename}' holds a cell or text of more than "

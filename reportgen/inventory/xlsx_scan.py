@@ -74,6 +74,10 @@ class PartTooBig(Exception):
     """An element or text run is over the byte budget of one cell."""
 
 
+class PartHasDtd(Exception):
+    """The part declares a DTD: Excel never writes one, entity bombs and XXE need one."""
+
+
 def longest_run(data: bytes) -> int:
     """The longest stretch without a tag: one text node, or one tag's attributes."""
     return max(map(len, data.split(b"<")))
@@ -92,6 +96,8 @@ class PartScanner:
     def feed(self, chunk: bytes) -> None:
         buffer = self._tail + chunk
         if self.kind is None:
+            if b"<!DOCTYPE" in buffer[:4096]:
+                raise PartHasDtd
             self.kind = root_name(buffer)
         cut = self._cut(buffer)
         self._measure(buffer[:cut])
