@@ -20,7 +20,9 @@ from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES
 # max_examples; HYPOTHESIS_PROFILE=deep explores with fresh randomness (and hostile.examples
 # gives the property tests ten times the examples).
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
-settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=_SLOW)
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, suppress_health_check=_SLOW
+)
 settings.register_profile("deep", deadline=None, suppress_health_check=_SLOW)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

@@ -26,7 +26,7 @@ from hostile import FIGURES, check_pack, tally
 
 CONFIG = "customer:\n  name: Test Co\n"
 GOOD_ROWS = [["Service", "Resource ID", "Scope"], ["Amazon S3", "b-1", "all"], ["EC2", "i-1", ""]]
-# Peak RSS of a normal run is ~65 MB; a bomb that got through would take hundreds.
+# Peak RSS of a normal run is 60-80 MB; a bomb that got through would take hundreds.
 RSS_LIMIT_MB = 200
 # Address-space cap for every case, so a regression fails the case instead of the machine.
 ADDRESS_SPACE = 3 * 1024**3
@@ -129,6 +129,11 @@ CASES = [
         "ole-signature-xlsx",
         _file(hf.ole_file),
         ["inv.xlsx: this workbook is encrypted (password-protected) or in a legacy format"],
+    ),
+    Case(
+        "password-protected-xlsx",
+        lambda d: hf.encrypted_xlsx(d / "inv.xlsx", SAMPLE_INVENTORY),
+        ["inv.xlsx: this workbook is encrypted (password-protected)", "Remove the password"],
     ),
     Case(
         "zip-encrypted-part",
@@ -459,10 +464,12 @@ def test_hostile_case(case: Case, outcomes: dict[str, Outcome]) -> None:
         tally("hostile files", "clean error")
 
 
-def test_bombs_are_bombs(tmp_path):
+def test_bombs_are_bombs(outcomes: dict[str, Outcome]) -> None:
     """The crafted bombs really are: small on disk, hundreds of MB or a giant grid inside."""
-    assert hf.deflate_ratio(hf.huge_shared_string(tmp_path / "a.xlsx")) > 500
-    assert hf.far_apart_cells(tmp_path / "b.xlsx").stat().st_size < 4096
+    for name in ("huge-shared-string", "huge-inline-cell"):
+        bomb = outcomes[name].folder / "inv.xlsx"
+        assert bomb.stat().st_size < 400_000 and hf.deflate_ratio(bomb) > 900
+    assert (outcomes["far-apart-cells"].folder / "inv.xlsx").stat().st_size < 4096
 
 
 def test_debug_shows_the_traceback_for_a_hostile_file(tmp_path):

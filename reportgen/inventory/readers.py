@@ -223,21 +223,21 @@ _DELIMITERS = ",;\t|"
 
 
 def _sniff(text: str) -> type[csv.Dialect]:
-    """The delimiter that splits the most of the first 30 rows into the same number (above
-    one) of fields. csv.Sniffer gave up on a one-line header, and counting characters was
-    fooled by data full of ';' (HTML entities); a wrong guess makes the file one column."""
-    best, best_score = ",", (0, 0)
+    """The delimiter that splits the most of the first 30 rows into one same number (above
+    one) of fields; on a tie, the earlier of , ; tab |. csv.Sniffer gave up on a one-line
+    header, and counting characters was fooled by data full of ';' (HTML entities); a wrong
+    guess makes the file one column."""
+    best, best_rows = ",", 0
     for delimiter in _DELIMITERS:
         widths: Counter[int] = Counter()
         rows = csv.reader(io.StringIO(text[:65536], newline=""), delimiter=delimiter)
         with contextlib.suppress(csv.Error):  # the sample may end inside a quoted field
             for row in itertools.islice(rows, 30):
-                if any(cell.strip() for cell in row):
+                if any(row):
                     widths[len(row)] += 1
-        split = [(count, width) for width, count in widths.items() if width > 1]
-        score = max(split, default=(0, 0))
-        if score > best_score:
-            best, best_score = delimiter, score
+        agreeing = max((count for width, count in widths.items() if width > 1), default=0)
+        if agreeing > best_rows:
+            best, best_rows = delimiter, agreeing
     return type("Detected", (csv.excel,), {"delimiter": best})
 
 
