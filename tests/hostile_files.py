@@ -210,6 +210,16 @@ def many_parts(path: Path, count: int) -> Path:
     return workbook(path, sheet(rows_xml(BASE_ROWS)), extra=extra)
 
 
+def understated_part_count(path: Path, count: int) -> Path:
+    """Many parts, with an end record that claims there is one."""
+    many_parts(path, count)
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 1, 1)
+    path.write_bytes(bytes(data))
+    return path
+
+
 def padded(path: Path, pad_bytes: int) -> Path:
     """A valid workbook with an extra part of ``pad_bytes`` spaces (honest sizes)."""
     return workbook(path, sheet(rows_xml(BASE_ROWS)), extra={"xl/pad.xml": b" " * pad_bytes})

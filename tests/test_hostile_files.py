@@ -269,6 +269,11 @@ CASES = [
         ["inv.xlsx: workbook has 10,0", "parts, over the limit of 10,000", "--max-zip-members"],
     ),
     Case(
+        "zip-members-understated",
+        _file(hf.understated_part_count, "inv.xlsx", 10_001),
+        ["inv.xlsx: workbook has 10,0", "parts, over the limit of 10,000"],
+    ),
+    Case(
         "zip-members-flag",
         _file(hf.write_rows, "inv.xlsx", GOOD_ROWS),
         ["inv.xlsx: workbook has 6 parts, over the limit of 5"],

@@ -65,10 +65,13 @@ def _check_entry_count(path: Path, limits: Limits) -> None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         return  # zipfile will report the damage
-    (count,) = struct.unpack("<H", tail[at + 10 : at + 12])
+    count, directory = struct.unpack("<HI", tail[at + 10 : at + 16])
     zip64 = tail.rfind(b"PK\x06\x06", 0, at)
-    if count == 0xFFFF and zip64 >= 0 and zip64 + 40 <= len(tail):
-        (count,) = struct.unpack("<Q", tail[zip64 + 32 : zip64 + 40])
+    if count == 0xFFFF and zip64 >= 0 and zip64 + 48 <= len(tail):
+        count, directory = struct.unpack("<QQ", tail[zip64 + 32 : zip64 + 48])
+    # zipfile reads the whole directory whatever the count says; an entry takes at least 46
+    # bytes, so a directory over 1 KB a part holds more parts than it admits, or huge names.
+    count = max(count, directory // 1024)
     if count > limits.max_zip_members:
         raise _too_many_parts(path, count, limits)
 
