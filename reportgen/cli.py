@@ -23,7 +23,7 @@ from reportgen.diff_report import FORMATS, diff_json, diff_markdown, diff_render
 from reportgen.errors import InputError
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
-from reportgen.inventory.limits import Limits
+from reportgen.inventory.limits import MB, Limits
 from reportgen.pipeline import BuildOptions, build, prepare
 from reportgen.starter import write_starter
 from reportgen.verify import verify_pack
@@ -88,10 +88,32 @@ run_options = [
         help="Framework id: pci-dss, iso-27001, soc2 (repeatable; default: config's, else all).",
     ),
     click.option("--strict", is_flag=True, help="Unresolved inventory rows are an error."),
-    click.option(
-        "--max-rows", type=click.IntRange(min=1), default=Limits.max_rows, show_default=True
-    ),
     *catalog_options,
+]
+
+
+# Each limit keeps a hostile or broken input from exhausting memory (see SECURITY.md):
+# (flag, Limits field, unit, help).
+LIMIT_FLAGS = [
+    ("--max-rows", "max_rows", 1, "Most data rows in the inventory."),
+    ("--max-columns", "max_columns", 1, "Most columns a data row may reach."),
+    ("--max-cell-chars", "max_cell_chars", 1, "Most characters in one inventory cell."),
+    ("--max-cells", "max_sheet_cells", 1, "Largest cell range (rows x columns) of a sheet."),
+    ("--max-zip-members", "max_zip_members", 1, "Most parts in an .xlsx archive."),
+    ("--max-uncompressed-mb", "max_uncompressed_bytes", MB, "Largest unpacked .xlsx, MB."),
+    ("--max-csv-mb", "max_csv_bytes", MB, "Largest CSV inventory, MB."),
+    ("--max-yaml-mb", "max_yaml_bytes", MB, "Largest config or catalog file, MB."),
+]
+limit_options = [
+    click.option(
+        flag,
+        field,
+        type=click.IntRange(min=1),
+        default=getattr(Limits, field) // unit,
+        show_default=True,
+        help=text,
+    )
+    for flag, field, unit, text in LIMIT_FLAGS
 ]
 
 
@@ -112,8 +134,12 @@ def _run_options(kwargs: dict) -> RunOptions:
         strict=kwargs["strict"],
         service_files=tuple(kwargs["service_files"]),
         framework_files=tuple(kwargs["framework_files"]),
-        limits=Limits(max_rows=kwargs["max_rows"]),
+        limits=_limits(kwargs),
     )
+
+
+def _limits(kwargs: dict) -> Limits:
+    return Limits(**{field: kwargs[field] * unit for _, field, unit, _ in LIMIT_FLAGS})
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -128,6 +154,7 @@ def cli(debug: bool, quiet: bool) -> None:
 
 @cli.command(name="build")
 @_apply(run_options)
+@_apply(limit_options)
 @click.option("--out", type=_path(file_okay=False), help="Pack directory [output/<customer>/].")
 @click.option(
     "--previous",
@@ -156,6 +183,7 @@ def build_command(out: Path | None, previous: Path | None, **kwargs: object) -> 
 
 @cli.command()
 @_apply(run_options)
+@_apply(limit_options)
 def validate(**kwargs: object) -> None:
     """Check config, catalogs and inventory; show what was found. Writes nothing."""
     inputs, matrices = prepare(_run_options(kwargs))

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from reportgen.inventory.fields import FIELDS
 from reportgen.validation import validate_document
-from reportgen.yamlio import load_yaml
+from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
 DEFAULT_ROLES = ["Cloud Platform", "Security", "Application Owner", "Compliance"]
 AWS_ROLE = "AWS"
@@ -174,6 +174,6 @@ class LoadedConfig(BaseModel):
         return candidate if candidate.is_absolute() else self.path.parent / candidate
 
 
-def load_config(path: Path) -> LoadedConfig:
-    doc = load_yaml(path, max_bytes=1024 * 1024)
+def load_config(path: Path, max_bytes: int = DEFAULT_MAX_YAML_BYTES) -> LoadedConfig:
+    doc = load_yaml(path, max_bytes=max_bytes)
     return LoadedConfig(config=validate_document(Config, doc, "config"), path=path)

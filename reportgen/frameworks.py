@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reportgen.errors import InputError
 from reportgen.resources import frameworks_dir
+from reportgen.slug import MAX_ID, is_safe_id
 from reportgen.srm import SrmCatalog
 from reportgen.validation import validate_document
-from reportgen.yamlio import load_yaml
+from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -60,7 +61,7 @@ class Control(_Strict):
 
 
 class Framework(_Strict):
-    id: str = Field(pattern=_ID)
+    id: str = Field(pattern=_ID, max_length=MAX_ID)
     name: str
     full_name: str
     aliases: list[str] = []  # other names accepted in the inventory's scope column
@@ -72,6 +73,14 @@ class Framework(_Strict):
     conditions: list[Condition] = []
     groups: list[Group] = Field(min_length=1)
     controls: list[Control] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _names_a_folder(cls, value: str) -> str:
+        # The id names the framework's folder in the pack: no reserved device names.
+        if not is_safe_id(value):
+            raise ValueError(f"'{value}' cannot name a folder on every system; choose another id")
+        return value
 
     def group(self, group_id: str) -> Group:
         return next(g for g in self.groups if g.id == group_id)
@@ -135,9 +144,11 @@ def _duplicates(kind: str, ids: list[str]) -> list[str]:
     return [f"{kind}: duplicate id '{i}'" for i in dupes]
 
 
-def load_framework(path: Path, srm: SrmCatalog) -> Framework:
+def load_framework(
+    path: Path, srm: SrmCatalog, max_bytes: int = DEFAULT_MAX_YAML_BYTES
+) -> Framework:
     """Load and check one framework catalog file."""
-    doc = load_yaml(path)
+    doc = load_yaml(path, max_bytes=max_bytes)
     framework = validate_document(Framework, doc, "framework catalog")
     problems = _cross_check(framework, srm)
     if problems:
@@ -152,12 +163,14 @@ def packaged_framework_paths() -> list[Path]:
 
 
 def load_frameworks(
-    srm: SrmCatalog, extra_files: list[Path] | tuple[Path, ...] = ()
+    srm: SrmCatalog,
+    extra_files: list[Path] | tuple[Path, ...] = (),
+    max_bytes: int = DEFAULT_MAX_YAML_BYTES,
 ) -> dict[str, LoadedFramework]:
     """Packaged catalogs, then user catalogs (a user catalog with the same id replaces one)."""
     loaded: dict[str, LoadedFramework] = {}
     for path in [*packaged_framework_paths(), *extra_files]:
-        framework = load_framework(path, srm)
+        framework = load_framework(path, srm, max_bytes)
         loaded[framework.id] = LoadedFramework(framework, path)
     return dict(sorted(loaded.items(), key=lambda item: _framework_order(item[0])))
 

@@ -17,6 +17,7 @@ from reportgen.inventory.resolve import ServiceResolver
 from reportgen.inventory.scope import ScopeParser
 from reportgen.raci import RaciPlan, plan_raci
 from reportgen.srm import SrmCatalog, load_srm_catalog
+from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES
 
 
 @dataclass(frozen=True)
@@ -60,20 +61,22 @@ class Catalogs:
 
 
 def load_catalogs(
-    service_files: Sequence[Path] = (), framework_files: Sequence[Path] = ()
+    service_files: Sequence[Path] = (),
+    framework_files: Sequence[Path] = (),
+    max_yaml_bytes: int = DEFAULT_MAX_YAML_BYTES,
 ) -> Catalogs:
-    catalog = load_srm_catalog(tuple(service_files))
-    frameworks = load_frameworks(catalog, tuple(framework_files))
+    catalog = load_srm_catalog(tuple(service_files), max_yaml_bytes)
+    frameworks = load_frameworks(catalog, tuple(framework_files), max_yaml_bytes)
     return Catalogs(catalog, frameworks, ServiceResolver(catalog))
 
 
 def load_inputs(options: RunOptions) -> Inputs:
     """Everything the compute stage needs, or one InputError naming what is wrong."""
-    loaded = load_config(options.config)
+    loaded = load_config(options.config, options.limits.max_yaml_bytes)
     config = loaded.config
     service_files = [*map(loaded.resolve, config.catalogs.services), *options.service_files]
     framework_files = [*map(loaded.resolve, config.catalogs.frameworks), *options.framework_files]
-    catalogs = load_catalogs(service_files, framework_files)
+    catalogs = load_catalogs(service_files, framework_files, options.limits.max_yaml_bytes)
     selected = select_frameworks(options.frameworks or tuple(config.frameworks or ()), catalogs)
     _check_framework_options(loaded, catalogs)
     plan = plan_raci(

@@ -9,9 +9,11 @@ holder removes the staging and retired directories that killed runs left behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -32,14 +34,22 @@ LOCK_WAIT = 600.0  # seconds a build waits for another build of the same target
 
 def looks_like_pack(path: Path) -> bool:
     """A directory reportgen may replace: empty, or holding a previous pack."""
-    if not path.exists():
+    try:
+        before = path.stat()
+        if not stat.S_ISDIR(before.st_mode):
+            return False
+        if _holds_pack(path):
+            return True
+        # Another build may have swapped the pack away while we looked; only a directory
+        # that stayed in place is judged.
+        return path.stat().st_ino != before.st_ino
+    except FileNotFoundError:
         return True
-    if not path.is_dir():
-        return False
+
+
+def _holds_pack(path: Path) -> bool:
     entries = list(path.iterdir())
-    if not entries:
-        return True
-    return (path / "manifest.json").is_file() or any(path.glob("*/matrix.json"))
+    return not entries or (path / "manifest.json").is_file() or any(path.glob("*/matrix.json"))
 
 
 def target_tag(target: Path) -> str:
@@ -165,19 +175,49 @@ def _make_staging(target: Path) -> Path:
         ) from exc
 
 
+_SWAP_ATTEMPTS = 100
+
+
 def _swap(staging: Path, target: Path) -> None:
-    retired = None
-    if target.exists():
-        retired = Path(
-            tempfile.mkdtemp(prefix=f"{RETIRED_PREFIX}{target_tag(target)}-", dir=target.parent)
-        )
-        retired.rmdir()
-        target.rename(retired)
+    """Retire the pack at ``target`` and rename ``staging`` into its place.
+
+    pack_lock serialises builds of one target; where flock is missing (Windows), or for a
+    build of another name racing in the same place, another swap may run at the same moment.
+    Each rename is
+    atomic, so ``target`` is always absent or one complete pack; when the other build's pack
+    lands between our two renames, ours is retired-and-replaced again: the last wins.
+    """
+    for _ in range(_SWAP_ATTEMPTS):
+        retired = _retire(target)
+        try:
+            staging.rename(target)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):  # another build's pack landed
+                _discard(retired)
+                continue
+            if retired is not None and not target.exists():
+                retired.rename(target)  # put the previous pack back
+            raise
+        _discard(retired)
+        return
+    raise InputError("other builds kept replacing the output directory; try again", file=target)
+
+
+def _retire(target: Path) -> Path | None:
+    """Move the current pack aside; None when there is none (or another build took it)."""
+    if not target.exists():
+        return None
+    retired = Path(
+        tempfile.mkdtemp(prefix=f"{RETIRED_PREFIX}{target_tag(target)}-", dir=target.parent)
+    )
+    retired.rmdir()
     try:
-        staging.rename(target)
-    except OSError:
-        if retired is not None:
-            retired.rename(target)
-        raise
+        target.rename(retired)
+    except FileNotFoundError:
+        return None
+    return retired
+
+
+def _discard(retired: Path | None) -> None:
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)

@@ -13,7 +13,7 @@ from reportgen.errors import InputError
 from reportgen.owners import CatalogOverrideOwner, ModelOwner
 from reportgen.resources import catalog_path
 from reportgen.validation import validate_document
-from reportgen.yamlio import YamlDocument, load_yaml
+from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, YamlDocument, load_yaml
 
 MODELS = ("infrastructure", "container", "abstract")
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -175,8 +175,10 @@ def _validate_service(data: dict[str, Any], doc: YamlDocument, index: int) -> Se
         raise InputError("service entry is not valid", file=doc.path, details=details) from exc
 
 
-def _merge_extension(services: dict[str, Service], source: dict[str, Path], path: Path) -> None:
-    doc = load_yaml(path)
+def _merge_extension(
+    services: dict[str, Service], source: dict[str, Path], path: Path, max_bytes: int
+) -> None:
+    doc = load_yaml(path, max_bytes=max_bytes)
     extension = validate_document(ServicesExtension, doc, "service catalog extension")
     for index, entry in enumerate(extension.services):
         ident = entry.get("id")
@@ -186,7 +188,10 @@ def _merge_extension(services: dict[str, Service], source: dict[str, Path], path
         source[str(merged.get("id"))] = path
 
 
-def load_srm_catalog(extra_service_files: list[Path] | tuple[Path, ...] = ()) -> SrmCatalog:
+def load_srm_catalog(
+    extra_service_files: list[Path] | tuple[Path, ...] = (),
+    max_bytes: int = DEFAULT_MAX_YAML_BYTES,
+) -> SrmCatalog:
     """Load the packaged SRM and service catalogs, then apply user extension files in order."""
     srm_path = catalog_path("srm.yaml")
     srm = validate_document(SrmFile, load_yaml(srm_path), "SRM catalog")
@@ -198,7 +203,7 @@ def load_srm_catalog(extra_service_files: list[Path] | tuple[Path, ...] = ()) ->
     if len(services) != len(packaged.services):
         raise InputError("service catalog has duplicate ids", file=services_path)
     for path in extra_service_files:
-        _merge_extension(services, source, path)
+        _merge_extension(services, source, path, max_bytes)
     catalog = SrmCatalog(
         version=f"{srm.version}/{packaged.version}",
         layers=srm.layers,

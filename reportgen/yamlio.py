@@ -123,6 +123,8 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
         raise InputError(message, file=path, line=mark.line + 1 if mark else None) from exc
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", file=path) from exc
+    except RecursionError as exc:  # the pure-Python loader, when libyaml is missing
+        raise InputError("invalid YAML: nested too deeply", file=path) from exc
     finally:
         loader.dispose()
     return YamlDocument(path=path, data=data, node=node)

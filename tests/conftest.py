@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import csv
+import functools
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from openpyxl import Workbook
 
+import reportgen.inputs
 from reportgen.inputs import Catalogs, load_catalogs
+from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES
+
+# Hypothesis: the CI profile is repeatable (derandomized) and bounded by each test's
+# max_examples; HYPOTHESIS_PROFILE=deep explores with fresh randomness (and hostile.examples
+# gives the property tests ten times the examples).
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, suppress_health_check=_SLOW
+)
+settings.register_profile("deep", deadline=None, suppress_health_check=_SLOW)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = ROOT / "inputs" / "reportgen.yaml"
@@ -23,6 +38,21 @@ SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 @pytest.fixture(scope="session")
 def catalogs() -> Catalogs:
     return load_catalogs()
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_catalogs(services: tuple, frameworks: tuple, max_yaml_bytes: int) -> Catalogs:
+    return load_catalogs(list(services), list(frameworks), max_yaml_bytes)
+
+
+@pytest.fixture
+def cached_catalogs(monkeypatch):
+    """Builds in this test reuse loaded catalogs (for tests of many builds of one catalog)."""
+    monkeypatch.setattr(
+        reportgen.inputs,
+        "load_catalogs",
+        lambda s=(), f=(), m=DEFAULT_MAX_YAML_BYTES: _cached_catalogs(tuple(s), tuple(f), m),
+    )
 
 
 def write_xlsx(path: Path, rows: Sequence[Sequence[object]], sheet: str = "Inventory") -> Path:
@@ -73,3 +103,16 @@ def project(tmp_path: Path) -> Path:
     )
     write_config(tmp_path, MINIMAL_CONFIG)
     return tmp_path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The hostile suite's figures: outcomes per kind of input, peak RSS of the bombs."""
+    from hostile import FIGURES, TALLY
+
+    if not TALLY and not FIGURES:
+        return
+    terminalreporter.section("hostile input")
+    for key, count in sorted(TALLY.items()):
+        terminalreporter.write_line(f"{key}: {count}")
+    for key, value in sorted(FIGURES.items()):
+        terminalreporter.write_line(f"{key}: {value}")

@@ -77,7 +77,7 @@ def test_yaml_problems_name_the_line(tmp_path, text, message, line):
 
 
 def test_yaml_size_cap(tmp_path):
-    path = write_config(tmp_path, "customer: {name: X}\n" + "#" * 2_000_000 + "\n")
+    path = write_config(tmp_path, "customer: {name: X}\n" + "#" * 6_000_000 + "\n")
     with pytest.raises(InputError, match="over the limit"):
         load_config(path)
 

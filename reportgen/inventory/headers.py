@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from reportgen.errors import InputError, column_letter
@@ -54,11 +55,27 @@ def match_headers(
     taken = set(columns) | set(explicit)
     used = set(columns.values())
     for index, cell in enumerate(cells):
-        field_name = keyword_field(cell, taken) if index not in used and cell.strip() else None
+        if index in used or not _could_be_header(cell):
+            continue
+        field_name = keyword_field(cell, taken)
         if field_name:
             columns[field_name] = index
             taken.add(field_name)
     return columns, warnings
+
+
+_VALUE_LIKE = re.compile(r"arn:|::|://|@")
+
+
+def _could_be_header(cell: str) -> bool:
+    """Header labels are short words; an ARN, a resource type or a sentence in a data row
+    must not make that row look like the header ('arn:aws:s3:::b' holds the word 'arn')."""
+    text = cell.strip()
+    return bool(text) and len(text) <= 60 and not _VALUE_LIKE.search(text.casefold())
+
+
+def _exact(columns: dict[str, int], cells: list[str]) -> int:
+    return sum(1 for index in columns.values() if header_key(cells[index]) in HEADER_ALIASES)
 
 
 def find_header(
@@ -66,16 +83,19 @@ def find_header(
     explicit: dict[str, str] | None = None,
     header_row: int | None = None,
 ) -> HeaderMatch | None:
-    """The best header among the first rows: most fields matched, one of them a service source."""
+    """The best header among the first rows: one with a service source, the most columns
+    named exactly (a data row can only match by words), then the most columns."""
     best: HeaderMatch | None = None
+    best_score = (-1, -1)
     for number, cells in rows:
         if header_row is not None and number != header_row:
             continue
         columns, warnings = match_headers(cells, explicit)
         if not any(source in columns for source in SERVICE_SOURCES):
             continue
-        if best is None or len(columns) > len(best.columns):
-            best = HeaderMatch(number, columns, cells, warnings)
+        score = (_exact(columns, cells), len(columns))
+        if score > best_score:
+            best, best_score = HeaderMatch(number, columns, cells, warnings), score
     return best
 
 

@@ -1,15 +1,31 @@
-"""Limits that keep hostile or accidental inputs from exhausting memory or time."""
+"""Limits that keep hostile or accidental inputs from exhausting memory or time.
+
+Each limit has a command-line flag (``--max-rows`` ...) so a genuine, unusually large
+inventory can still be read; SECURITY.md lists them with their defaults.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+MB = 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Limits:
-    max_rows: int = 1_000_000
+    max_rows: int = 1_000_000  # non-blank data rows
     max_cell_chars: int = 32_767  # Excel's own cell limit
+    max_columns: int = 1_000  # columns a data row may reach (a CSV row's fields)
+    # Area of a sheet's cell range (rows spanned x columns spanned): calamine holds the whole
+    # range as one grid, about 32 bytes a cell, so this bounds its memory (~320 MB).
+    max_sheet_cells: int = 10_000_000
     max_zip_members: int = 10_000
-    max_uncompressed_bytes: int = 1024 * 1024 * 1024
-    max_csv_bytes: int = 512 * 1024 * 1024
+    max_uncompressed_bytes: int = 1024 * MB
+    max_csv_bytes: int = 512 * MB
+    max_yaml_bytes: int = 5 * MB  # each config or catalog file (yamlio's default)
     header_search_rows: int = 30
+
+    @property
+    def max_cell_xml_bytes(self) -> int:
+        """Bytes of XML one cell may take: 10 per character (``&#x10FFFF;``) plus markup."""
+        return self.max_cell_chars * 10 + 64 * 1024

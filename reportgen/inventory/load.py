@@ -101,6 +101,16 @@ def read_inventory(
                 row=number,
             )
         _resolve_row(item, resolver, inventory)
+    if count == 0:
+        # An empty audit pack would read as "nothing in scope"; an auditor expects the
+        # inventory to list something, so a header without data is more likely a mistake.
+        raise InputError(
+            "the inventory has a header row but no data rows",
+            file=path,
+            sheet=sheet,
+            row=header.row,
+            hint="Add one row per AWS service or resource you use below the header.",
+        )
     return inventory
 
 
@@ -118,6 +128,7 @@ def _locate_header(
             head += list(itertools.islice(raw.rows, options.header_row - len(head)))
         header = find_header(head, options.columns, options.header_row)
         if header is not None:
+            _warn_skipped_rows(header, head)
             rest = itertools.chain((r for r in head if r[0] > header.row), raw.rows)
             return raw.name, header, rest
         if first_failure is None:
@@ -128,6 +139,21 @@ def _locate_header(
     if not any(any(cell.strip() for cell in cells) for _, cells in head):
         raise InputError("the inventory is empty: no header row and no data", file=path, sheet=name)
     raise missing_header_error(str(path), name, head, options.columns)
+
+
+def _warn_skipped_rows(header: HeaderMatch, head: list[tuple[int, list[str]]]) -> None:
+    """Rows above the header are titles; one with several cells may be data the header
+    search stepped over, so it is named rather than skipped in silence."""
+    skipped = [
+        str(number)
+        for number, cells in head
+        if number < header.row and sum(1 for cell in cells if cell.strip()) >= 2
+    ]
+    if skipped:
+        header.warnings.append(
+            f"row(s) {', '.join(skipped)} above this header row were skipped as titles; "
+            "if they hold data, set inventory.header_row in the config"
+        )
 
 
 def _check_explicit_columns(
@@ -194,6 +220,17 @@ class _RowReader:
         return bool(value) and (field_name != "resource" or parse_arn(value) is not None)
 
     def _check_lengths(self, number: int, cells: list[str]) -> None:
+        columns = self.limits.max_columns
+        beyond = next((i for i in range(columns, len(cells)) if cells[i].strip()), None)
+        if beyond is not None:
+            raise InputError(
+                f"a cell lies beyond the limit of {columns:,} columns",
+                file=self.path,
+                sheet=self.sheet,
+                row=number,
+                column=column_letter(beyond),
+                hint="Delete stray cells far to the right, or raise --max-columns.",
+            )
         limit = self.limits.max_cell_chars
         for index, cell in enumerate(cells):
             if len(cell) > limit:

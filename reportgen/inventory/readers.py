@@ -6,10 +6,12 @@ Every reader yields ``RawSheet`` objects whose rows are lists of cell texts with
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
-import zipfile
+import itertools
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ import python_calamine
 
 from reportgen.errors import InputError
 from reportgen.inventory.limits import Limits
+from reportgen.inventory.xlsx_guard import check_xlsx
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -47,17 +50,16 @@ def read_table(path: Path, limits: Limits, sheet: str | None = None) -> RawTable
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
         raise _ole_error(path, suffix)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, limits, sheet)
-    if suffix in (".csv", ".tsv", ".txt"):
-        return _read_csv(path, limits)
     if suffix in (".xls", ".xlsb", ".ods", ".numbers"):
         raise InputError(
             f"'{suffix}' workbooks are not supported; save the inventory as .xlsx or .csv",
             file=path,
         )
-    if head.startswith(ZIP_MAGIC):
+    if suffix in (".xlsx", ".xlsm") or head.startswith(ZIP_MAGIC):
+        # By content: a workbook saved or renamed as .csv is still read as a workbook.
         return _read_xlsx(path, limits, sheet)
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _read_csv(path, limits)
     raise InputError(
         f"unsupported inventory file type '{suffix or '(none)'}'; use .xlsx or .csv", file=path
     )
@@ -86,7 +88,7 @@ def _ole_error(path: Path, suffix: str) -> InputError:
 
 
 def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
-    _check_zip(path, limits)
+    check_xlsx(path, limits)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError as exc:
@@ -112,30 +114,6 @@ def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
         raise InputError("the workbook has no worksheets", file=path)
     sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, limits)) for name in names]
     return RawTable(path=path, kind="xlsx", sheets=sheets, warnings=[])
-
-
-def _check_zip(path: Path, limits: Limits) -> None:
-    """Refuse archives that would expand beyond the limits before any XML is parsed."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise InputError(
-            "cannot read this workbook: it is truncated or not an .xlsx file", file=path
-        ) from exc
-    if len(members) > limits.max_zip_members:
-        raise InputError(
-            f"workbook has {len(members):,} parts, over the limit of {limits.max_zip_members:,}",
-            file=path,
-        )
-    total = sum(member.file_size for member in members)
-    if total > limits.max_uncompressed_bytes:
-        raise InputError(
-            f"workbook expands to {total:,} bytes, over the limit of "
-            f"{limits.max_uncompressed_bytes:,} bytes",
-            file=path,
-            hint="Raise --max-uncompressed-mb if this workbook is genuine.",
-        )
 
 
 def _xlsx_rows(
@@ -180,20 +158,22 @@ def _short(exc: BaseException) -> str:
 
 
 def _read_csv(path: Path, limits: Limits) -> RawTable:
-    raw = path.read_bytes()
-    if len(raw) > limits.max_csv_bytes:
+    size = path.stat().st_size
+    if size > limits.max_csv_bytes:
         raise InputError(
-            f"CSV file is {len(raw):,} bytes, over the limit of {limits.max_csv_bytes:,}",
+            f"CSV file is {size:,} bytes, over the limit of {limits.max_csv_bytes:,}",
             file=path,
+            hint="Raise --max-csv-mb if this file is genuine.",
         )
-    text, warnings = decode_csv(raw, path)
+    text, warnings = decode_csv(path.read_bytes(), path)
     if not text.strip():
         raise InputError("inventory file has no content", file=path)
     dialect = _sniff(text)
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    return RawTable(
-        path=path, kind="csv", sheets=[RawSheet(None, _csv_rows(reader, path))], warnings=warnings
-    )
+    lines = _LineGuard(io.StringIO(text, newline=""), dialect.delimiter, path, limits)
+    # csv keeps a whole field in memory; a field over the cell limit is refused as it grows.
+    csv.field_size_limit(max(limits.max_cell_chars + 1, csv.field_size_limit()))
+    rows = _csv_rows(csv.reader(lines, dialect), lines, path, limits)
+    return RawTable(path=path, kind="csv", sheets=[RawSheet(None, rows)], warnings=warnings)
 
 
 def decode_csv(raw: bytes, path: Path) -> tuple[str, list[str]]:
@@ -207,15 +187,28 @@ def decode_csv(raw: bytes, path: Path) -> tuple[str, list[str]]:
         if _looks_utf16(raw):
             encoding = "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
             return raw.decode(encoding, errors="replace"), []
-        raise InputError("this is not a text CSV file (it contains binary data)", file=path)
+        raise _binary(path)
     try:
-        return raw.decode("utf-8-sig"), []
+        text, warnings = raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
-        warning = (
+        warnings = [
             f"{path}: not valid UTF-8 (first bad byte at offset {exc.start}); "
             "read as Windows-1252 (Latin-1). Save as UTF-8 to silence this warning."
-        )
-        return raw.decode("cp1252", errors="replace"), [warning]
+        ]
+        text = raw.decode("cp1252", errors="replace")
+    sample = text[:4096]
+    controls = sum(1 for char in sample if char < " " and char not in "\t\n\r\f")
+    if controls > len(sample) // 20:  # text has next to none; binary data about 1 in 10
+        raise _binary(path)
+    return text, warnings
+
+
+def _binary(path: Path) -> InputError:
+    return InputError(
+        "this is not a text CSV file (it contains binary data)",
+        file=path,
+        hint="Export the inventory as CSV (UTF-8) or save it as .xlsx.",
+    )
 
 
 def _looks_utf16(raw: bytes) -> bool:
@@ -226,18 +219,68 @@ def _looks_utf16(raw: bytes) -> bool:
     return max(even_nuls, odd_nuls) > 0.4 * half and min(even_nuls, odd_nuls) < 0.05 * half
 
 
-def _sniff(text: str) -> type[csv.Dialect] | csv.Dialect:
-    sample = text[:65536]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        return csv.excel
+_DELIMITERS = ",;\t|"
 
 
-def _csv_rows(reader: Iterator[list[str]], path: Path) -> Iterator[tuple[int, list[str]]]:
+def _sniff(text: str) -> type[csv.Dialect]:
+    """The delimiter that splits the most of the first 30 rows into one same number (above
+    one) of fields; on a tie, the earlier of , ; tab |. csv.Sniffer gave up on a one-line
+    header, and counting characters was fooled by data full of ';' (HTML entities); a wrong
+    guess makes the file one column."""
+    best, best_rows = ",", 0
+    for delimiter in _DELIMITERS:
+        widths: Counter[int] = Counter()
+        rows = csv.reader(io.StringIO(text[:65536], newline=""), delimiter=delimiter)
+        with contextlib.suppress(csv.Error):  # the sample may end inside a quoted field
+            for row in itertools.islice(rows, 30):
+                if any(row):
+                    widths[len(row)] += 1
+        agreeing = max((count for width, count in widths.items() if width > 1), default=0)
+        if agreeing > best_rows:
+            best, best_rows = delimiter, agreeing
+    return type("Detected", (csv.excel,), {"delimiter": best})
+
+
+class _LineGuard:
+    """Feeds csv.reader one line at a time and refuses a record with too many fields before
+    csv builds it (one line of commas would otherwise become millions of strings)."""
+
+    def __init__(self, lines: Iterator[str], delimiter: str, path: Path, limits: Limits) -> None:
+        self.lines, self.delimiter, self.path, self.limits = lines, delimiter, path, limits
+        self.row = 1  # the record being read
+        self.fields = 1  # an upper bound of its fields so far
+
+    def __iter__(self) -> _LineGuard:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.fields += line.count(self.delimiter)
+        if self.fields > self.limits.max_columns:
+            raise InputError(
+                f"row has more than {self.limits.max_columns:,} columns",
+                file=self.path,
+                row=self.row,
+                hint="Raise --max-columns if this file is genuine.",
+            )
+        return line
+
+    def next_record(self, row: int) -> None:
+        self.row, self.fields = row, 1
+
+
+def _csv_rows(
+    reader: Iterator[list[str]], lines: _LineGuard, path: Path, limits: Limits
+) -> Iterator[tuple[int, list[str]]]:
     number = 0
     try:
         for number, row in enumerate(reader, start=1):
+            lines.next_record(number + 1)
             yield number, row
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            message = f"a cell holds more than {limits.max_cell_chars:,} characters"
+            raise InputError(
+                message, file=path, row=number + 1, hint="Raise --max-cell-chars if genuine."
+            ) from exc
         raise InputError(f"malformed CSV: {exc}", file=path, row=number + 1) from exc

@@ -1,0 +1,202 @@
+"""Checking an .xlsx archive against the limits before calamine opens it.
+
+calamine trusts the archive: it inflates a part to whatever size the compressed stream
+gives (not the size the zip header declares), holds a sheet's whole cell range as one dense
+grid, and aborts the process (no Python exception, no message) when that grid cannot be
+allocated: two cells at A1 and XFD1048576 in a 2 KB file are enough. So every part is
+inflated here first, in 1 MB chunks and never kept: its real size and CRC are checked
+against its header, no text run or cell may exceed the cell limit, and each worksheet's
+cell range is measured. Only then does calamine see the file.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from reportgen.errors import InputError, column_letter
+from reportgen.inventory.limits import MB, Limits
+from reportgen.inventory.xlsx_scan import (
+    Extent,
+    PartHasDtd,
+    PartScanner,
+    PartTooBig,
+    scan_tags,
+)
+
+_CHUNK = MB
+_EOCD_SEARCH = 22 + 65535 + 20 + 56  # end record, its comment, zip64 locator and record
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... name length, extra length
+
+
+def check_xlsx(path: Path, limits: Limits) -> None:
+    """Raise InputError if the workbook is damaged or would expand beyond the limits."""
+    _check_entry_count(path, limits)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(
+            "cannot read this workbook: it is truncated or not an .xlsx file", file=path
+        ) from exc
+    _check_declared(path, members, limits)
+    if not any(member.filename == "xl/workbook.xml" for member in members):
+        raise InputError(
+            "this is a zip archive but not an .xlsx workbook (it has no xl/workbook.xml)",
+            file=path,
+        )
+    with path.open("rb") as handle:
+        for info in members:
+            if not info.is_dir():
+                _scan_member(handle, info, path, limits)
+
+
+def _check_entry_count(path: Path, limits: Limits) -> None:
+    """Count parts from the archive's end record before zipfile builds an object per part."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - _EOCD_SEARCH))
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return  # zipfile will report the damage
+    count, directory = struct.unpack("<HI", tail[at + 10 : at + 16])
+    zip64 = tail.rfind(b"PK\x06\x06", 0, at)
+    if count == 0xFFFF and zip64 >= 0 and zip64 + 48 <= len(tail):
+        count, directory = struct.unpack("<QQ", tail[zip64 + 32 : zip64 + 48])
+    # zipfile reads the whole directory whatever the count says; an entry takes at least 46
+    # bytes, so a directory over 1 KB a part holds more parts than it admits, or huge names.
+    count = max(count, directory // 1024)
+    if count > limits.max_zip_members:
+        raise _too_many_parts(path, count, limits)
+
+
+def _too_many_parts(path: Path, count: int, limits: Limits) -> InputError:
+    return InputError(
+        f"workbook has {count:,} parts, over the limit of {limits.max_zip_members:,}",
+        file=path,
+        hint="Raise --max-zip-members if this workbook is genuine.",
+    )
+
+
+def _check_declared(path: Path, members: list[zipfile.ZipInfo], limits: Limits) -> None:
+    if len(members) > limits.max_zip_members:
+        raise _too_many_parts(path, len(members), limits)
+    total = sum(member.file_size for member in members)
+    if total > limits.max_uncompressed_bytes:
+        raise InputError(
+            f"workbook expands to {total:,} bytes, over the limit of "
+            f"{limits.max_uncompressed_bytes:,} bytes",
+            file=path,
+            hint="Raise --max-uncompressed-mb if this workbook is genuine.",
+        )
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise InputError(
+                "this workbook is encrypted (password-protected)",
+                file=path,
+                hint="Remove the password (File > Info > Protect Workbook) and save as .xlsx.",
+            )
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise InputError(
+                f"workbook part '{member.filename}' uses an unsupported compression method "
+                f"({member.compress_type}); save the file again from Excel or LibreOffice",
+                file=path,
+            )
+
+
+# ---------------------------------------------------------------- inflating
+
+
+def _damaged(path: Path, info: zipfile.ZipInfo, why: str) -> InputError:
+    return InputError(
+        f"cannot read this workbook: part '{info.filename}' {why}; the file is damaged",
+        file=path,
+    )
+
+
+def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, path: Path) -> Iterator[bytes]:
+    """The part's bytes in chunks, exactly as any zip reader would inflate them; a stream
+    that inflates to more or fewer bytes than the header declares, or fails its CRC, stops."""
+    handle.seek(info.header_offset)
+    header = handle.read(_LOCAL_HEADER.size)
+    if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise _damaged(path, info, "has no valid local header")
+    _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    handle.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, produced, crc = info.compress_size, 0, 0
+    while left > 0 or (inflater is not None and inflater.unconsumed_tail):
+        if inflater is not None and inflater.unconsumed_tail:
+            data = inflater.unconsumed_tail
+        else:
+            data = handle.read(min(_CHUNK, left))
+            if not data:
+                raise _damaged(path, info, "is cut short")
+            left -= len(data)
+        try:
+            out = inflater.decompress(data, _CHUNK) if inflater is not None else data
+        except zlib.error as exc:
+            raise _damaged(path, info, "is not valid compressed data") from exc
+        produced += len(out)
+        if produced > info.file_size:
+            raise _damaged(path, info, f"inflates beyond the {info.file_size:,} bytes it declares")
+        crc = zlib.crc32(out, crc)
+        yield out
+    if inflater is not None and not inflater.eof:
+        raise _damaged(path, info, "is cut short")
+    if produced != info.file_size or crc != info.CRC:
+        raise _damaged(path, info, "does not match its size or checksum")
+
+
+# ---------------------------------------------------------------- scanning
+
+
+def _scan_member(handle: BinaryIO, info: zipfile.ZipInfo, path: Path, limits: Limits) -> None:
+    chunks = _inflate(handle, info, path)
+    if not info.filename.lower().endswith((".xml", ".rels")):
+        for _ in chunks:  # inflated only to check its real size and checksum
+            pass
+        return
+    scanner = PartScanner(limits.max_cell_xml_bytes)
+    try:
+        for chunk in chunks:
+            scanner.feed(chunk)
+        scanner.finish()
+    except PartHasDtd:
+        raise InputError(
+            f"workbook part '{info.filename}' declares a DTD (<!DOCTYPE>), which spreadsheet "
+            "applications never write; refusing it",
+            file=path,
+        ) from None
+    except PartTooBig:
+        raise InputError(
+            f"workbook part '{info.filename}' holds a cell or text of more than "
+            f"{limits.max_cell_xml_bytes:,} bytes, more than a cell of "
+            f"{limits.max_cell_chars:,} characters can take",
+            file=path,
+            hint="Raise --max-cell-chars if this workbook is genuine.",
+        ) from None
+    if scanner.kind != "worksheet":
+        return
+    extent = scanner.extent
+    if scanner.needs_rescan:
+        extent = scan_tags(_inflate(handle, info, path))
+    if extent.area > limits.max_sheet_cells:
+        raise _grid_error(path, info.filename, extent, limits)
+
+
+def _grid_error(path: Path, part: str, extent: Extent, limits: Limits) -> InputError:
+    top, left = extent.top or 0, extent.left or 0
+    return InputError(
+        f"worksheet part '{part}' has cells from {column_letter(left)}{top + 1} to "
+        f"{column_letter(extent.right)}{extent.bottom + 1}: a range of {extent.area:,} cells, "
+        f"over the limit of {limits.max_sheet_cells:,}",
+        file=path,
+        hint="Delete the stray cells far from the table, or raise --max-cells.",
+    )

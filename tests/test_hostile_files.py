@@ -1,0 +1,492 @@
+"""Broken and hostile files through the real command line, one process each.
+
+Every case runs ``reportgen`` in a subprocess (calamine aborts the whole process on some
+inputs, so nothing here may run inside pytest), measures its peak RSS with wait4, and
+checks: the exit status, that stderr names the file (and sheet, row, column, line where
+they apply), that no traceback is printed, and that a failed ``build`` writes nothing.
+The cases run four at a time in one fixture; each test then reads its case's result.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import hostile_files as hf
+import pytest
+from conftest import ROOT, SAMPLE_INVENTORY, write_csv
+from hostile import FIGURES, check_pack, tally
+
+CONFIG = "customer:\n  name: Test Co\n"
+GOOD_ROWS = [["Service", "Resource ID", "Scope"], ["Amazon S3", "b-1", "all"], ["EC2", "i-1", ""]]
+# Peak RSS of a normal run is 60-80 MB; a bomb that got through would take hundreds.
+RSS_LIMIT_MB = 200
+# Address-space cap for every case, so a regression fails the case instead of the machine.
+ADDRESS_SPACE = 3 * 1024**3
+
+
+@dataclass
+class Case:
+    name: str
+    make: Callable[[Path], Path]  # writes the inventory (or config) into a directory
+    expect: list[str]  # fragments stderr must contain
+    status: int = 2
+    args: list[str] = field(default_factory=list)  # extra CLI arguments
+    target: str = "inventory"  # what make() wrote: the inventory or the config
+    command: str = "build"
+
+
+@dataclass
+class Outcome:
+    status: int
+    stdout: str
+    stderr: str
+    rss_mb: float
+    seconds: float
+    folder: Path
+
+
+def _csv(rows, **kw):
+    return lambda d: write_csv(d / "inv.csv", rows, **kw)
+
+
+def _bytes(name: str, data: bytes):
+    def make(d: Path) -> Path:
+        (d / name).write_bytes(data)
+        return d / name
+
+    return make
+
+
+def _text(name: str, text: str, encoding: str = "utf-8"):
+    return _bytes(name, text.encode(encoding))
+
+
+def _file(builder, name: str = "inv.xlsx", *args):
+    return lambda d: builder(d / name, *args)
+
+
+def _config(text: str):
+    return _text("reportgen.yaml", text)
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+    f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+    for i in range(9)
+)
+FRAMEWORK_HEAD = "id: {id}\nname: X\nfull_name: X\nversion: '1'\ncatalog_version: '1'\n"
+
+CASES = [
+    # --- broken files
+    Case("empty-file", _bytes("inv.csv", b""), ["inv.csv: inventory file is empty (0 bytes)"]),
+    Case("blank-csv", _text("inv.csv", " \r\n\t\n"), ["inv.csv: inventory file has no content"]),
+    Case(
+        "header-only-csv",
+        _csv([["Service", "Region"]]),
+        ["inv.csv, row 1: the inventory has a header row but no data rows"],
+    ),
+    Case(
+        "header-only-xlsx",
+        _file(hf.write_rows, "inv.xlsx", [["Title"], [], ["Service", "Owner"], ["", ""]]),
+        ["inv.xlsx, sheet 'Inventory', row 3: the inventory has a header row but no data rows"],
+    ),
+    Case(
+        "no-service-column",
+        _csv([["Owner", "Region"], ["Security", "eu-west-1"]]),
+        ["no service column", "headers found (row 1): 'Owner', 'Region'", "'aws service'"],
+    ),
+    Case(
+        "empty-sheet-xlsx",
+        _file(hf.write_rows, "inv.xlsx", []),
+        ["inv.xlsx, sheet 'Inventory': the inventory is empty"],
+    ),
+    Case(
+        "truncated-xlsx",
+        lambda d: hf.truncated(d / "inv.xlsx", SAMPLE_INVENTORY),
+        ["inv.xlsx: cannot read this workbook: it is truncated"],
+    ),
+    Case(
+        "corrupt-deflate-xlsx",
+        lambda d: hf.flipped_bytes(d / "inv.xlsx", SAMPLE_INVENTORY),
+        ["inv.xlsx: cannot read this workbook: part 'xl/worksheets/sheet1.xml'", "damaged"],
+    ),
+    Case(
+        "malformed-sheet-xml",
+        _file(hf.malformed_sheet),
+        ["inv.xlsx: cannot read sheet 'Inventory': the workbook is damaged"],
+    ),
+    Case("zip-not-xlsx", _file(hf.zip_not_xlsx), ["inv.xlsx: this is a zip archive but not"]),
+    Case("legacy-xls", _file(hf.ole_file, "inv.xls"), ["inv.xls: legacy Excel 97-2003 (.xls)"]),
+    Case(
+        "ole-signature-xlsx",
+        _file(hf.ole_file),
+        ["inv.xlsx: this workbook is encrypted (password-protected) or in a legacy format"],
+    ),
+    Case(
+        "password-protected-xlsx",
+        lambda d: hf.encrypted_xlsx(d / "inv.xlsx", SAMPLE_INVENTORY),
+        ["inv.xlsx: this workbook is encrypted (password-protected)", "Remove the password"],
+    ),
+    Case(
+        "zip-encrypted-part",
+        _file(hf.zip_encrypted_member),
+        ["inv.xlsx: this workbook is encrypted (password-protected)"],
+    ),
+    Case(
+        "binary-csv-with-nuls",
+        _bytes("inv.csv", bytes(range(256)) * 8),
+        ["inv.csv: this is not a text CSV file (it contains binary data)"],
+    ),
+    Case(
+        "binary-csv-without-nuls",
+        _bytes("inv.csv", bytes(range(1, 256)) * 16),
+        ["inv.csv: this is not a text CSV file"],
+    ),
+    Case("missing-path", lambda d: d / "nope.csv", ["nope.csv: inventory file not found"]),
+    Case(
+        "directory-path",
+        lambda d: (d / "dir.csv").mkdir() or d / "dir.csv",
+        ["dir.csv: expected an inventory file but found a directory"],
+    ),
+    Case(
+        "pdf-named-inventory",
+        _bytes("inv.pdf", b"%PDF-1.7\n"),
+        ["inv.pdf: unsupported inventory file type '.pdf'"],
+    ),
+    Case(
+        "unknown-scope",
+        _csv([["Service", "Scope"], ["S3", "HIPAA"]]),
+        ["inv.csv, row 2, column B (Scope)", "HIPAA"],
+    ),
+    Case(
+        "configured-sheet-missing",
+        _file(hf.write_rows, "inv.xlsx", GOOD_ROWS),
+        ["sheet 'Assets' not found; the workbook has: Inventory"],
+        target="both",
+        args=["--config-text", CONFIG + "inventory: {sheet: Assets}\n"],
+    ),
+    # --- config and catalogs
+    Case(
+        "invalid-yaml",
+        _config("customer:\n  name: [Test Co\nframeworks: [pci-dss]\n"),
+        ["reportgen.yaml:3: invalid YAML", "(column"],
+        target="config",
+    ),
+    Case(
+        "wrong-type",
+        _config(CONFIG + "inventory:\n  header_row: four\n"),
+        ["reportgen.yaml: config is not valid", "line 4: inventory.header_row", "integer"],
+        target="config",
+    ),
+    Case(
+        "wrong-type-list",
+        _config("customer:\n  name: [a, b]\n"),
+        ["line 2: customer.name: Input should be a valid string"],
+        target="config",
+    ),
+    Case(
+        "unknown-framework-config",
+        _config(CONFIG + "frameworks: [pci-dss, hipaa]\n"),
+        ["unknown framework id(s): hipaa", "Known frameworks: pci-dss, iso-27001, soc2"],
+        target="config",
+    ),
+    Case(
+        "unknown-framework-flag",
+        _csv(GOOD_ROWS),
+        ["unknown framework id(s): ../../etc"],
+        args=["--framework", "../../etc"],
+    ),
+    Case(
+        "alias-bomb",
+        _config(CONFIG + ALIAS_BOMB),
+        ["reportgen.yaml:4: YAML aliases (*name) are not allowed"],
+        target="config",
+    ),
+    Case(
+        "yaml-too-big",
+        _config(CONFIG + "# padding\n" * 120_000),
+        ["reportgen.yaml: YAML file is 1,200,026 bytes, over the limit of 1,048,576 bytes"],
+        target="config",
+        args=["--max-yaml-mb", "1"],
+    ),
+    Case(
+        "yaml-deep-nesting",
+        _config("customer: " + "[" * 5000 + "]" * 5000 + "\n"),
+        ["reportgen.yaml:1: invalid YAML: exceeded maximum nesting depth"],
+        target="config",
+    ),
+    Case(
+        "yaml-nul-bytes",
+        _bytes("reportgen.yaml", b"customer:\n  name: a\x00b\n"),
+        ["reportgen.yaml: not a text YAML file (it contains NUL bytes)"],
+        target="config",
+    ),
+    Case(
+        "yaml-latin1",
+        _text("reportgen.yaml", "customer:\n  name: Zürich AG\n", "latin-1"),
+        ["reportgen.yaml: YAML file is not valid UTF-8"],
+        target="config",
+    ),
+    Case(
+        "yaml-python-tag",
+        _config("customer: !!python/object/apply:os.system ['id']\n"),
+        ["reportgen.yaml:1: invalid YAML"],
+        target="config",
+    ),
+    Case(
+        "framework-id-traversal",
+        _text("fw.yaml", FRAMEWORK_HEAD.format(id="../evil")),
+        ["fw.yaml: framework catalog is not valid", "id: String should match pattern"],
+        args=["--framework-catalog", "fw.yaml"],
+        target="catalog",
+    ),
+    Case(
+        "framework-id-reserved",
+        _text("fw.yaml", FRAMEWORK_HEAD.format(id="con")),
+        ["fw.yaml: framework catalog is not valid", "'con' cannot name a folder"],
+        args=["--framework-catalog", "fw.yaml"],
+        target="catalog",
+    ),
+    Case(
+        "framework-id-long",
+        _text("fw.yaml", FRAMEWORK_HEAD.format(id="a" * 300)),
+        ["fw.yaml: framework catalog is not valid", "at most 40 characters"],
+        args=["--framework-catalog", "fw.yaml"],
+        target="catalog",
+    ),
+    # --- limits
+    Case(
+        "zip-members",
+        _file(hf.many_parts, "inv.xlsx", 10_001),
+        ["inv.xlsx: workbook has 10,0", "parts, over the limit of 10,000", "--max-zip-members"],
+    ),
+    Case(
+        "zip-members-understated",
+        _file(hf.understated_part_count, "inv.xlsx", 10_001),
+        ["inv.xlsx: workbook has 10,0", "parts, over the limit of 10,000"],
+    ),
+    Case(
+        "zip-members-flag",
+        _file(hf.write_rows, "inv.xlsx", GOOD_ROWS),
+        ["inv.xlsx: workbook has 6 parts, over the limit of 5"],
+        args=["--max-zip-members", "5"],
+    ),
+    Case(
+        "uncompressed-flag",
+        _file(hf.padded, "inv.xlsx", 2 * 1024 * 1024),
+        ["inv.xlsx: workbook expands to 2,", "over the limit of 1,048,576 bytes"],
+        args=["--max-uncompressed-mb", "1"],
+    ),
+    Case(
+        "lying-zip-header",
+        _file(hf.lying_size),
+        ["part 'xl/worksheets/sheet1.xml' inflates beyond the 1,000 bytes it declares"],
+    ),
+    Case(
+        "huge-shared-string",
+        _file(hf.huge_shared_string),
+        ["inv.xlsx: workbook part 'xl/sharedStrings.xml' holds a cell or text of more than"],
+    ),
+    Case(
+        "huge-inline-cell",
+        _file(hf.huge_inline_cell),
+        ["inv.xlsx: workbook part 'xl/worksheets/sheet1.xml' holds a cell or text of more"],
+    ),
+    Case(
+        "rich-text-bomb",
+        _file(hf.rich_text_string),
+        ["workbook part 'xl/sharedStrings.xml' holds a cell or text of more than"],
+    ),
+    Case(
+        "entity-bomb",
+        _file(hf.entity_bomb),
+        ["workbook part 'xl/sharedStrings.xml' declares a DTD (<!DOCTYPE>)"],
+    ),
+    Case(
+        "far-apart-cells",
+        _file(hf.far_apart_cells),
+        ["cells from A1 to XFD1048576: a range of 17,179,869,184 cells", "--max-cells"],
+    ),
+    Case(
+        "far-cells-without-positions",
+        _file(hf.implied_far_cells),
+        ["cells from A1 to XFD1048576", "over the limit of 10,000,000"],
+    ),
+    Case(
+        "stray-cell-beyond-columns",
+        _file(hf.stray_cell),
+        ["inv.xlsx, sheet 'Inventory', row 3, column ALN: a cell lies beyond the limit of 1,000"],
+    ),
+    Case(
+        "max-rows",
+        _csv([["Service"], *[["S3"]] * 5]),
+        ["inv.csv, row 5: more than 3 data rows"],
+        args=["--max-rows", "3"],
+    ),
+    Case(
+        "long-cell-csv",
+        _csv([["Service", "Notes"], ["S3", "n" * 40_000]]),
+        ["inv.csv, row 2, column B: cell holds 40,000 characters, over the limit of 32,767"],
+    ),
+    Case(
+        "long-cell-xlsx",
+        _file(hf.write_rows, "inv.xlsx", [["Service", "Notes"], ["S3", "n" * 40_000]]),
+        ["sheet 'Inventory', row 2, column B: cell holds 40,000 characters"],
+    ),
+    Case(
+        "csv-field-over-csv-limit",
+        _csv([["Service", "Notes"], ["S3", "n" * 200_000]]),
+        ["inv.csv, row 2: a cell holds more than 32,767 characters"],
+    ),
+    Case(
+        "csv-too-many-columns",
+        _text("inv.csv", "Service,Notes\nS3," + "," * 5000 + "\n"),
+        ["inv.csv, row 2: row has more than 1,000 columns", "--max-columns"],
+    ),
+    Case(
+        "csv-one-line-of-commas",
+        _text("inv.csv", "Service\n" + "," * 5_000_000 + "\n"),
+        ["inv.csv, row 2: row has more than 1,000 columns"],
+    ),
+    Case(
+        "csv-unbalanced-quote-spanning-lines",
+        _text("inv.csv", 'Service,Notes\nS3,"' + ("a,b,c\n" * 2000)),
+        ["inv.csv, row 2: row has more than 1,000 columns"],
+    ),
+    Case(
+        "csv-size-flag",
+        _text("inv.csv", "Service\n" + "S3\n" * 400_000),
+        ["inv.csv: CSV file is 1,200,008 bytes, over the limit of 1,048,576"],
+        args=["--max-csv-mb", "1"],
+    ),
+    # --- inputs that must still build a pack
+    Case("utf16-bom-csv", _text("inv.csv", "Service,Region\nS3,eu\n", "utf-16"), [], status=0),
+    Case(
+        "utf16-no-bom-csv", _text("inv.csv", "Service,Region\nS3,eu\n", "utf-16-le"), [], status=0
+    ),
+    Case(
+        "latin1-csv",
+        _text("inv.csv", "Service;Notes\nS3;Café Zürich\n", "cp1252"),
+        ["warning:", "not valid UTF-8", "Windows-1252"],
+        status=0,
+    ),
+    Case("xlsx-named-csv", _file(hf.write_rows, "inv.csv", GOOD_ROWS), [], status=0),
+    Case("huge-dimension", _file(hf.huge_dimension), [], status=0),
+    Case(
+        "formula-and-markup-cells",
+        lambda d: write_csv(d / "inv.csv", __import__("hostile").hostile_inventory_rows()),
+        [],
+        status=0,
+    ),
+]
+
+
+def _run_case(case: Case, folder: Path) -> Outcome:
+    folder.mkdir(parents=True)
+    config = folder / "reportgen.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    made = case.make(folder)
+    args = [case.command, "--config", str(config), "--out", str(folder / "out"), *case.args]
+    if "--config-text" in args:  # the case brings its own config next to its inventory
+        at = args.index("--config-text")
+        config.write_text(args[at + 1], encoding="utf-8")
+        del args[at : at + 2]
+    if case.target in ("inventory", "both"):
+        args += ["--inventory", str(made)]
+    else:
+        hf.write_rows(folder / "inv.xlsx", GOOD_ROWS)
+        args += ["--inventory", str(folder / "inv.xlsx")]
+    return _measured([sys.executable, "-m", "reportgen", *args], folder)
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+
+def _measured(argv: list[str], folder: Path) -> Outcome:
+    """Run to completion; peak RSS of this one process from wait4, not of all children."""
+    started = time.perf_counter()
+    with (folder / "stdout").open("w+") as out, (folder / "stderr").open("w+") as err:
+        process = subprocess.Popen(
+            argv,
+            cwd=folder,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_limit_memory,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Outcome(
+            status=process.returncode,
+            stdout=out.read(),
+            stderr=err.read(),
+            rss_mb=usage.ru_maxrss / 1024,
+            seconds=time.perf_counter() - started,
+            folder=folder,
+        )
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory) -> dict[str, Outcome]:
+    base = tmp_path_factory.mktemp("hostile")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {case.name: pool.submit(_run_case, case, base / case.name) for case in CASES}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_hostile_case(case: Case, outcomes: dict[str, Outcome]) -> None:
+    result = outcomes[case.name]
+    report = f"exit {result.status}\n{result.stderr}"
+    assert result.status == case.status, report
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "internal error" not in result.stderr, report
+    text = " ".join(result.stderr.split())  # rich wraps long messages
+    for fragment in case.expect:
+        assert " ".join(fragment.split()) in text, f"{fragment!r} not in:\n{report}"
+    assert result.rss_mb < RSS_LIMIT_MB, f"peak RSS {result.rss_mb:.0f} MB"
+    FIGURES[f"peak RSS {case.name}"] = f"{result.rss_mb:.0f} MB"
+    out = result.folder / "out"
+    if case.status == 0:
+        check_pack(out, ["pci-dss", "iso-27001", "soc2"])
+        tally("hostile files", "pack")
+    else:
+        assert result.stderr.startswith("error: "), report
+        assert not out.exists(), "a failed build left output behind"
+        assert not [p for p in result.folder.iterdir() if p.name.startswith(".reportgen-")]
+        tally("hostile files", "clean error")
+
+
+def test_bombs_are_bombs(outcomes: dict[str, Outcome]) -> None:
+    """The crafted bombs really are: small on disk, hundreds of MB or a giant grid inside."""
+    for name in ("huge-shared-string", "huge-inline-cell"):
+        bomb = outcomes[name].folder / "inv.xlsx"
+        assert bomb.stat().st_size < 400_000 and hf.deflate_ratio(bomb) > 900
+    assert (outcomes["far-apart-cells"].folder / "inv.xlsx").stat().st_size < 4096
+
+
+def test_debug_shows_the_traceback_for_a_hostile_file(tmp_path):
+    path = hf.far_apart_cells(tmp_path / "inv.xlsx")
+    (tmp_path / "c.yaml").write_text(CONFIG, encoding="utf-8")
+    argv = ["--debug", "validate", "--config", str(tmp_path / "c.yaml"), "--inventory", str(path)]
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "InputError" in result.stderr
