@@ -112,7 +112,11 @@ def assign(result: ControlResult, plan: RaciPlan) -> dict[str, str]:
         marks.setdefault(role, {"C"})
     for role in plan.informed:
         marks.setdefault(role, {"I"})
-    return {role: _letters(found) for role, found in marks.items()}
+    # Column order (AWS, the configured roles, then third parties by name), never the
+    # order of a set: matrix.json must be byte-identical for identical inputs.
+    column = {role: i for i, role in enumerate(plan.columns())}
+    ordered = sorted(marks, key=lambda role: (column.get(role, len(column)), role))
+    return {role: _letters(marks[role]) for role in ordered}
 
 
 def _responsible(result: ControlResult, plan: RaciPlan) -> set[str]:
