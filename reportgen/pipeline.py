@@ -11,6 +11,7 @@ from typing import Any
 from reportgen.clock import build_time, iso
 from reportgen.compute import compute_framework
 from reportgen.engine import FrameworkResult
+from reportgen.errors import InputError
 from reportgen.inputs import Inputs, RunOptions, load_inputs
 from reportgen.matrix import RunInfo, build_matrix
 from reportgen.pack import atomic_pack
@@ -48,6 +49,22 @@ def output_dir(options: BuildOptions, inputs: Inputs) -> Path:
     if configured:
         return inputs.config.resolve(configured)
     return Path("output") / customer_slug(inputs)
+
+
+def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
+    """Command-line render options, else the config's; the template folder must exist."""
+    output = inputs.config.config.output
+    templates = options.render.templates
+    if templates is None and output.templates:
+        templates = inputs.config.resolve(output.templates)
+    if templates is not None and not templates.is_dir():
+        raise InputError(
+            "the templates folder does not exist or is not a folder",
+            file=templates,
+            hint="Give --templates DIR or output.templates a folder of report templates.",
+        )
+    variant = options.render.pdf_variant or output.pdf_variant
+    return RenderOptions(templates=templates, pdf_variant=variant)
 
 
 def compute_all(inputs: Inputs) -> dict[str, FrameworkResult]:
@@ -92,7 +109,7 @@ def prepare(options: RunOptions, timings: dict[str, float] | None = None) -> tup
 
 
 def jobs_for(
-    inputs: Inputs, matrices: dict[str, dict[str, Any]], staging: Path, options: BuildOptions
+    inputs: Inputs, matrices: dict[str, dict[str, Any]], staging: Path, options: RenderOptions
 ) -> list[FrameworkJob]:
     paths = {
         item.role: Path(item.path) for item in inputs.files if item.role in ("config", "inventory")
@@ -104,7 +121,7 @@ def jobs_for(
             folder=staging / fid,
             slug=customer_slug(inputs),
             inventory=inputs.inventory,
-            options=options.render,
+            options=options,
             inputs=paths,
         )
         for fid, matrix in matrices.items()
@@ -118,11 +135,13 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     timings: dict[str, float] = {}
     inputs, matrices = prepare(options.run, timings)
     target = output_dir(options, inputs)
+    rendering = render_options(options, inputs)
     result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
     with atomic_pack(target) as staging:
         say(f"rendering {', '.join(matrices)}")
         started = time.perf_counter()
-        runs = render_all(jobs_for(inputs, matrices, staging, options), lambda f: say(f"{f} done"))
+        jobs = jobs_for(inputs, matrices, staging, rendering)
+        runs = render_all(jobs, lambda f: say(f"{f} done"))
         timings["render"] = time.perf_counter() - started
         for framework_runs in runs.values():
             for run in framework_runs:

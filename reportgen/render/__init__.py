@@ -22,8 +22,10 @@ from reportgen.matrix import dumps
 
 @dataclass(frozen=True)
 class RenderOptions:
-    templates: Path | None = None
-    pdf_variant: str = "default"
+    templates: Path | None = None  # user template folder, searched before the shipped one
+    # "default", or "pdf/a-3u": archival, with the inputs and matrix.json attached.
+    # None on the command line means "as the config says" (pipeline.render_options).
+    pdf_variant: str | None = None
 
 
 @dataclass
@@ -53,9 +55,21 @@ def write_matrix_json(job: FrameworkJob) -> list[Path]:
     return [path]
 
 
+def write_pdf(job: FrameworkJob) -> list[Path]:
+    # Imported here: WeasyPrint takes a second to import and needs Pango, which only
+    # rendering does; `reportgen services` and friends stay fast and work without it.
+    from reportgen.syscheck import check_pdf_dependencies
+
+    check_pdf_dependencies()
+    from reportgen.render.pdf import write_pdf as render_pdf
+
+    return render_pdf(job)
+
+
 # Order matters: later writers may read what earlier ones wrote (a PDF/A embeds matrix.json).
 FRAMEWORK_WRITERS: list[tuple[str, Writer]] = [
     ("matrix", write_matrix_json),
+    ("pdf", write_pdf),
 ]
 
 
