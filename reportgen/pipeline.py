@@ -141,7 +141,16 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         say(f"rendering {', '.join(matrices)}")
         started = time.perf_counter()
         jobs = jobs_for(inputs, matrices, staging, rendering)
-        runs = render_all(jobs, lambda f: say(f"{f} done"))
+        finished: list[str] = []
+
+        def done(framework_id: str) -> None:
+            finished.append(framework_id)
+            say(f"{framework_id} done")
+            rest = [fid for fid in matrices if fid not in finished]
+            if rest:
+                say(f"rendering {', '.join(rest)}")
+
+        runs = render_all(jobs, done)
         timings["render"] = time.perf_counter() - started
         for framework_runs in runs.values():
             for run in framework_runs:

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,13 +107,14 @@ def render_all(
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {
-                job.framework_id: pool.submit(_render_index, i) for i, job in enumerate(jobs)
+                pool.submit(_render_index, i): job.framework_id for i, job in enumerate(jobs)
             }
-            results = {}
-            for framework_id, future in futures.items():
-                results[framework_id] = future.result()
+            done = {}
+            # Report each framework as it finishes, not in submission order.
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
                 if on_done:
-                    on_done(framework_id)
-            return results
+                    on_done(futures[future])
+            return {job.framework_id: done[job.framework_id] for job in jobs}
     finally:
         _JOBS.clear()

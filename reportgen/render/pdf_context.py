@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportgen.engine import short_name
+from reportgen.errors import column_letter
 from reportgen.owners import (
     AWS,
     CUSTOMER,
@@ -322,7 +323,7 @@ def _cell_marks(
         key = (layer_id, decision["owner"], decision.get("reason", ""))
         if key not in notes:
             notes[key] = {
-                "mark": _letter(len(notes)),
+                "mark": column_letter(len(notes)).lower(),  # a, b, ..., z, aa
                 "services": [],
                 "layer": layers[layer_id]["name"],
                 "owner": owner_label(decision["owner"], decision.get("party")),
@@ -331,16 +332,6 @@ def _cell_marks(
         notes[key]["services"].append(service["name"])
         return [notes[key]["mark"]]
     return [f"#{n}" for n in decision.get("overrides", ())]
-
-
-def _letter(index: int) -> str:
-    """0 -> a, 25 -> z, 26 -> aa: footnote letters that never run out."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(97 + rest) + letters
-    return letters
 
 
 def _override_note(item: dict, names: dict[str, str], layers: dict[str, dict]) -> dict[str, Any]:
