@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from reportgen.errors import InputError
 from reportgen.inputs import RunOptions
-from reportgen.pipeline import BuildOptions, build
+from reportgen.pipeline import BuildOptions, build, prepare, render_options
 from reportgen.render import FrameworkJob, RenderOptions, fetcher
 from reportgen.render.pdf import render_document
 from reportgen.render.templating import render_template
@@ -235,3 +235,27 @@ def test_autoescape_is_on_for_every_template(tmp_path):
     (tmp_path / "report.html").write_text("{{ customer.name }}")
     html = render_template({"customer": {"name": PASSWD}}, tmp_path)
     assert html == "&lt;img src=&#34;file:///etc/passwd&#34;&gt;"
+
+
+# --------------------------------------------------------------------------- options
+
+
+def test_a_missing_templates_folder_stops_the_build_before_rendering(project):
+    config = project / "reportgen.yaml"
+    config.write_text(config.read_text() + "output:\n  templates: nowhere\n")
+    with pytest.raises(InputError, match="templates folder") as info:
+        build(BuildOptions(run=RunOptions(config=config), out=project / "out"))
+    assert str(project / "nowhere") in str(info.value)
+    assert not (project / "out").exists()
+
+
+def test_command_line_render_options_win_over_the_config(project):
+    config = project / "reportgen.yaml"
+    (project / "mine").mkdir()
+    config.write_text(config.read_text() + "output:\n  templates: mine\n  pdf_variant: pdf/a-3u\n")
+    inputs, _ = prepare(RunOptions(config=config, frameworks=("soc2",)))
+    from_config = render_options(BuildOptions(run=RunOptions(config=config)), inputs)
+    assert from_config == RenderOptions(templates=project / "mine", pdf_variant="pdf/a-3u")
+    given = RenderOptions(templates=project, pdf_variant="default")
+    chosen = render_options(BuildOptions(run=RunOptions(config=config), render=given), inputs)
+    assert chosen == given
