@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+import time
+import typing
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -18,13 +22,15 @@ from reportgen.catalog_search import (
     search_controls,
     search_services,
 )
+from reportgen.config import PdfVariant
 from reportgen.diff import diff_packs
 from reportgen.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
-from reportgen.errors import InputError
+from reportgen.errors import InputError, SystemDependencyError
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import MB, Limits
-from reportgen.pipeline import BuildOptions, build, prepare
+from reportgen.pipeline import BuildOptions, Progress, build, prepare
+from reportgen.render import RenderOptions
 from reportgen.starter import write_starter
 from reportgen.verify import verify_pack
 
@@ -51,10 +57,27 @@ def _say(message: str) -> None:
         err.print(message, soft_wrap=True)
 
 
-def _progress(message: str) -> None:
-    """Progress lines only on an interactive terminal: CI logs and pipes stay quiet."""
-    if err.is_terminal and not _state["quiet"]:
-        err.print(Text(message, style="dim"))
+@contextlib.contextmanager
+def _progress() -> Iterator[Progress]:
+    """A spinner naming the current step, on an interactive terminal only.
+
+    CI logs, pipes and --quiet get nothing. Each framework that finishes leaves a line.
+    """
+    if not err.is_terminal or _state["quiet"]:
+        yield lambda _message: None
+        return
+    started = time.perf_counter()
+    with err.status("starting", spinner="dots") as status:
+
+        def update(message: str) -> None:
+            if message.endswith(" done"):
+                elapsed = time.perf_counter() - started
+                name = message.removesuffix(" done")
+                err.print(f"[green]✓[/] {name} rendered ({elapsed:.1f} s)", markup=True)
+            else:
+                status.update(message)
+
+        yield update
 
 
 def _path(**kwargs: object) -> click.Path:
@@ -161,10 +184,33 @@ def cli(debug: bool, quiet: bool) -> None:
     type=_path(file_okay=False),
     help="An earlier pack: summary.md lists the controls that changed owner since.",
 )
-def build_command(out: Path | None, previous: Path | None, **kwargs: object) -> None:
+@click.option(
+    "--templates",
+    type=_path(file_okay=False, exists=True),
+    help="Folder of report templates searched before the shipped ones [config output.templates].",
+)
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(typing.get_args(PdfVariant)),
+    help="pdf/a-3u: archival PDF with inventory, config and matrix.json attached "
+    "[config output.pdf_variant, else default].",
+)
+def build_command(
+    out: Path | None,
+    previous: Path | None,
+    templates: Path | None,
+    pdf_variant: str | None,
+    **kwargs: object,
+) -> None:
     """Build the audit pack: one folder per framework, manifest.json and summary.md."""
-    options = BuildOptions(run=_run_options(kwargs), out=out, previous=previous)
-    result = build(options, progress=_progress)
+    options = BuildOptions(
+        run=_run_options(kwargs),
+        out=out,
+        previous=previous,
+        render=RenderOptions(templates=templates, pdf_variant=pdf_variant),
+    )
+    with _progress() as progress:
+        result = build(options, progress=progress)
     for warning in result.inputs.warnings:
         err.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
     unresolved = len(result.inputs.inventory.unresolved)
@@ -360,7 +406,7 @@ def main(argv: list[str] | None = None) -> None:
         status = cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
         if isinstance(status, int) and status:  # ctx.exit(N) returns N without standalone mode
             sys.exit(status)
-    except InputError as exc:
+    except (InputError, SystemDependencyError) as exc:
         if _state["debug"]:
             raise
         err.print(f"error: {exc}", soft_wrap=True)  # whole lines: greppable logs

@@ -96,9 +96,14 @@ class FrameworkOptions(_Strict):
     conditions: dict[str, bool] = {}
 
 
+PdfVariant = Literal["default", "pdf/a-3u"]
+
+
 class OutputConfig(_Strict):
     dir: str | None = None
     classification: str = Field(default="Confidential", min_length=1, max_length=80)
+    templates: str | None = None  # folder searched before the shipped report templates
+    pdf_variant: PdfVariant = "default"
 
 
 class CatalogsConfig(_Strict):

@@ -283,8 +283,11 @@ def explain(
         key = (owner_label(outcome.owner, outcome.party), why)
         groups.setdefault(key, []).append(short_name(service.name))
         order.setdefault(key, OWNER_ORDER.index(outcome.owner))
-    if len(groups) == 1 and _model_independent(control, catalog, outcomes):
-        label = next(iter(groups))[0]
+    # Groups are keyed by (owner, why) and `why` names the model, so one owner over several
+    # models makes several groups: compare the owners alone.
+    labels = {label for label, _ in groups}
+    if len(labels) == 1 and _model_independent(control, catalog, outcomes):
+        label = next(iter(labels))
         layers = ", ".join(control.layers)
         return f"{label} for every service: {layers} has the same owner in every model"
     parts = []

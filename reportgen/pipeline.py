@@ -14,6 +14,7 @@ from reportgen.clock import build_time, iso
 from reportgen.compute import compute_framework
 from reportgen.diff import Pack, load_pack
 from reportgen.engine import FrameworkResult
+from reportgen.errors import InputError
 from reportgen.inputs import Inputs, RunOptions, load_inputs
 from reportgen.manifest import build_manifest, output_entries, write_manifest
 from reportgen.matrix import RunInfo, build_matrix
@@ -54,6 +55,22 @@ def output_dir(options: BuildOptions, inputs: Inputs) -> Path:
     if configured:
         return inputs.config.resolve(configured)
     return Path("output") / customer_slug(inputs)
+
+
+def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
+    """Command-line render options, else the config's; the template folder must exist."""
+    output = inputs.config.config.output
+    templates = options.render.templates
+    if templates is None and output.templates:
+        templates = inputs.config.resolve(output.templates)
+    if templates is not None and not templates.is_dir():
+        raise InputError(
+            "the templates folder does not exist or is not a folder",
+            file=templates,
+            hint="Give --templates DIR or output.templates a folder of report templates.",
+        )
+    variant = options.render.pdf_variant or output.pdf_variant
+    return RenderOptions(templates=templates, pdf_variant=variant)
 
 
 def compute_all(inputs: Inputs) -> dict[str, FrameworkResult]:
@@ -98,7 +115,7 @@ def prepare(options: RunOptions, timings: dict[str, float] | None = None) -> tup
 
 
 def jobs_for(
-    inputs: Inputs, matrices: dict[str, dict[str, Any]], staging: Path, options: BuildOptions
+    inputs: Inputs, matrices: dict[str, dict[str, Any]], staging: Path, options: RenderOptions
 ) -> list[FrameworkJob]:
     paths = {
         item.role: Path(item.path) for item in inputs.files if item.role in ("config", "inventory")
@@ -110,7 +127,7 @@ def jobs_for(
             folder=staging / fid,
             slug=customer_slug(inputs),
             inventory=inputs.inventory,
-            options=options.render,
+            options=options,
             inputs=paths,
         )
         for fid, matrix in matrices.items()
@@ -118,9 +135,17 @@ def jobs_for(
 
 
 def render_stage(jobs: list[FrameworkJob], timings: dict[str, float], say: Progress) -> None:
-    say(f"rendering {', '.join(job.framework_id for job in jobs)}")
+    pending = [job.framework_id for job in jobs]
+    say(f"rendering {', '.join(pending)}")
+
+    def done(framework_id: str) -> None:
+        pending.remove(framework_id)
+        say(f"{framework_id} done")
+        if pending:
+            say(f"rendering {', '.join(pending)}")
+
     started = time.perf_counter()
-    runs = render_all(jobs, lambda framework_id: say(f"{framework_id} done"))
+    runs = render_all(jobs, done)
     timings["render"] = time.perf_counter() - started
     for framework_runs in runs.values():
         for run in framework_runs:
@@ -155,9 +180,10 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     inputs, matrices = prepare(options.run, timings)
     previous = load_pack(options.previous) if options.previous else None
     target = output_dir(options, inputs)
+    rendering = render_options(options, inputs)
     result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
     with atomic_pack(target) as staging:
-        render_stage(jobs_for(inputs, matrices, staging, options), timings, say)
+        render_stage(jobs_for(inputs, matrices, staging, rendering), timings, say)
         _checkpoint("render")
         started = time.perf_counter()
         write_pack_level(staging, matrices, previous)

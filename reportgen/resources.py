@@ -22,3 +22,11 @@ def templates_dir() -> Path:
     if installed.is_dir():
         return installed
     return PACKAGE_DIR.parent / "templates"
+
+
+def methodology_path() -> Path:
+    """docs/methodology.md: the method appendix of the PDF is rendered from it."""
+    installed = PACKAGE_DIR / "docs" / "methodology.md"
+    if installed.is_file():
+        return installed
+    return PACKAGE_DIR.parent / "docs" / "methodology.md"

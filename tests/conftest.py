@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import functools
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +37,9 @@ REFERENCE = ROOT / "tests" / "reference"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 
 
+SAMPLE_EPOCH = "1764547200"  # 2025-12-01T00:00:00Z: the sample pack's build time in tests
+
+
 @pytest.fixture(scope="session")
 def catalogs() -> Catalogs:
     return load_catalogs()
@@ -53,6 +58,27 @@ def cached_catalogs(monkeypatch):
         "load_catalogs",
         lambda s=(), f=(), m=DEFAULT_MAX_YAML_BYTES: _cached_catalogs(tuple(s), tuple(f), m),
     )
+
+
+@pytest.fixture(scope="session")
+def sample_pack(tmp_path_factory) -> Path:
+    """The sample pack, built once per session by the CLI: all three frameworks, PDFs too.
+
+    Run from the checkout with a relative config path and a fixed SOURCE_DATE_EPOCH, so the
+    matrices (and the golden HTML rendered from them) do not depend on where the clone is.
+    """
+    out = tmp_path_factory.mktemp("pack") / "harbourline"
+    command = ["--quiet", "build", "--config", "inputs/reportgen.yaml", "--out", str(out)]
+    process = subprocess.run(
+        [sys.executable, "-m", "reportgen", *command],
+        cwd=ROOT,
+        env={**os.environ, "SOURCE_DATE_EPOCH": SAMPLE_EPOCH},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert process.returncode == 0, process.stderr + process.stdout
+    return out
 
 
 def write_xlsx(path: Path, rows: Sequence[Sequence[object]], sheet: str = "Inventory") -> Path:

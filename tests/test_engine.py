@@ -131,6 +131,17 @@ def test_model_independent_controls_say_so(catalogs):
     assert "every service" in result.provenance
 
 
+def test_model_independent_customer_controls_say_so_across_models(catalogs):
+    """'organization' is the customer's in every model: one short sentence, not a list."""
+    framework = framework_with(control("organization"))
+    estate = [EstateService(s, 1) for s in ("ec2", "rds", "s3")]
+    result = evaluate_framework(framework, catalogs.catalog, estate).controls[0]
+    assert result.owner == "customer"
+    assert result.provenance == (
+        "Customer for every service: organization has the same owner in every model"
+    )
+
+
 def test_service_override_names_party_and_justification(catalogs):
     override = CustomerOverride(
         1, "operating-system", "third-party", "MSP patches EC2", "ec2", party="Stackwise"

@@ -37,7 +37,11 @@ def test_wheel_carries_catalogs_and_templates(wheel):
     for fid in ("pci-dss", "iso-27001", "soc2"):
         assert f"reportgen/catalogs/frameworks/{fid}.yaml" in names
     assert "reportgen/starter/reportgen.yaml" in names
-    assert any(name.startswith("reportgen/templates/") for name in names)
+    assert "reportgen/templates/report.html" in names
+    assert "reportgen/templates/assets/report.css" in names
+    assert "reportgen/templates/assets/fonts/DejaVuSansCondensed.ttf" in names
+    assert "reportgen/templates/assets/fonts/LICENSE" in names
+    assert "reportgen/docs/methodology.md" in names  # the PDF's method appendix
 
 
 def test_installed_wheel_builds_from_another_directory(wheel, tmp_path):
@@ -56,6 +60,9 @@ def test_installed_wheel_builds_from_another_directory(wheel, tmp_path):
     shutil.copy(SAMPLE_INVENTORY, work / "inventory.xlsx")
     where = _run(python, "-c", "import reportgen; print(reportgen.__file__)", cwd=work).stdout
     assert str(site) in where, where
-    _run(venv / "bin" / "reportgen", "-q", "build", cwd=work)
-    matrix = json.loads((work / "output" / "harbourline" / "pci-dss" / "matrix.json").read_text())
+    # One framework keeps this fast; it proves the templates and fonts ship in the wheel.
+    _run(venv / "bin" / "reportgen", "-q", "build", "--framework", "pci-dss", cwd=work)
+    pack = work / "output" / "harbourline" / "pci-dss"
+    matrix = json.loads((pack / "matrix.json").read_text())
     assert len(matrix["controls"]) == 280
+    assert (pack / "harbourline-pci-dss-responsibility-matrix.pdf").stat().st_size > 10_000

@@ -34,6 +34,14 @@ def test_exactly_one_accountable_per_row(results):
         assert len(accountable) == 1, (row.control.id, row.raci)
 
 
+def test_rows_list_roles_in_column_order(results, plan):
+    """Not in the order of a set, which changes from run to run (hash randomisation)."""
+    column = {role: i for i, role in enumerate(plan.columns())}
+    for row in results.controls:
+        roles = list(row.raci)
+        assert roles == sorted(roles, key=lambda r: (column.get(r, len(column)), r)), row.raci
+
+
 def test_aws_rows_are_aws_accountable_and_responsible(results):
     aws_rows = [row for row in results.controls if row.owner == "aws"]
     assert aws_rows

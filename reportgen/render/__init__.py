@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,10 @@ from reportgen.matrix import dumps
 
 @dataclass(frozen=True)
 class RenderOptions:
-    templates: Path | None = None
-    pdf_variant: str = "default"
+    templates: Path | None = None  # user template folder, searched before the shipped one
+    # "default", or "pdf/a-3u": archival, with the inputs and matrix.json attached.
+    # None on the command line means "as the config says" (pipeline.render_options).
+    pdf_variant: str | None = None
 
 
 @dataclass
@@ -53,6 +55,17 @@ def write_matrix_json(job: FrameworkJob) -> list[Path]:
     return [path]
 
 
+def write_pdf(job: FrameworkJob) -> list[Path]:
+    # Imported here: WeasyPrint takes a second to import and needs Pango, which only
+    # rendering does; `reportgen services` and friends stay fast and work without it.
+    from reportgen.syscheck import check_pdf_dependencies
+
+    check_pdf_dependencies()
+    from reportgen.render.pdf import write_pdf as render_pdf
+
+    return render_pdf(job)
+
+
 # Imported here, below FrameworkJob, because the writers' modules refer to it.
 from reportgen.render.xlsx import write_xlsx  # noqa: E402
 
@@ -60,6 +73,7 @@ from reportgen.render.xlsx import write_xlsx  # noqa: E402
 FRAMEWORK_WRITERS: list[tuple[str, Writer]] = [
     ("matrix", write_matrix_json),
     ("xlsx", write_xlsx),
+    ("pdf", write_pdf),
 ]
 
 
@@ -97,13 +111,14 @@ def render_all(
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {
-                job.framework_id: pool.submit(_render_index, i) for i, job in enumerate(jobs)
+                pool.submit(_render_index, i): job.framework_id for i, job in enumerate(jobs)
             }
-            results = {}
-            for framework_id, future in futures.items():
-                results[framework_id] = future.result()
+            done = {}
+            # Report each framework as it finishes, not in submission order.
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
                 if on_done:
-                    on_done(framework_id)
-            return results
+                    on_done(futures[future])
+            return {job.framework_id: done[job.framework_id] for job in jobs}
     finally:
         _JOBS.clear()

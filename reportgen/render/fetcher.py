@@ -1,0 +1,104 @@
+"""The only way WeasyPrint gets bytes: template assets from the template folders, nothing else.
+
+Untrusted text is escaped before it reaches WeasyPrint, so no inventory value can name a
+URL; this fetcher is the second wall. It never opens a socket: it reads files that lie
+inside the template folders (the user's first, then the shipped ones) and refuses every
+other URL, ``http(s)``, ``data:`` and ``file://`` paths outside those folders alike. Symlinks
+are resolved before the check, so a link cannot lead out of a folder. Every refused URL is
+recorded so the renderer can report it instead of silently drawing a hole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# The asset types a report may use; anything else is refused even inside the folders.
+ASSET_TYPES: dict[str, str] = {
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
+
+
+class RefusedURL(ValueError):
+    """A URL the report may not fetch."""
+
+
+class AssetFetcher(URLFetcher):
+    """Serve files under ``roots`` by their path relative to any root, first root first.
+
+    A URL that points into the shipped folder is looked up in the user's folder first, so a
+    user can replace an asset (``assets/report.css``) the same way as a template.
+    """
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.roots = [root.resolve() for root in roots]
+        self.served: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        path = self.locate(url)
+        if path is None:
+            self.refused.append(url)
+            raise RefusedURL(f"not a template asset: {url[:200]}")
+        self.served.append(url)
+        return URLFetcherResponse(
+            url, path.read_bytes(), {"Content-Type": ASSET_TYPES[path.suffix.lower()]}
+        )
+
+    def locate(self, url: str) -> Path | None:
+        """The file a URL stands for, or None when the URL is not an allowed asset."""
+        relative = self._relative(url)
+        if relative is None or relative.suffix.lower() not in ASSET_TYPES:
+            return None
+        for root in self.roots:
+            candidate = (root / relative).resolve()
+            if candidate.is_relative_to(root) and candidate.is_file():
+                return candidate
+        return None
+
+    def _relative(self, url: str) -> PurePosixPath | None:
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(unquote(parts.path)).resolve()
+        for root in self.roots:
+            if path.is_relative_to(root):
+                return PurePosixPath(path.relative_to(root).as_posix())
+        return None
+
+
+class AttachmentFetcher(URLFetcher):
+    """Hands WeasyPrint the bytes of PDF attachments with a fixed media type.
+
+    Used only for ``Attachment`` objects, never for the HTML: the media type comes from us
+    rather than from the machine's mime database, so the PDF bytes do not vary by machine.
+    """
+
+    SCHEME = "reportgen-attachment:"
+
+    def __init__(self, files: Mapping[str, tuple[bytes, str]]) -> None:
+        super().__init__(allowed_protocols=("reportgen-attachment",), allow_redirects=False)
+        self.files = dict(files)
+
+    def url(self, name: str) -> str:
+        return self.SCHEME + name
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        name = url.removeprefix(self.SCHEME)
+        if not url.startswith(self.SCHEME) or name not in self.files:
+            raise RefusedURL(f"not an attachment: {url[:200]}")
+        data, media_type = self.files[name]
+        return URLFetcherResponse(url, data, {"Content-Type": media_type})

@@ -1,0 +1,147 @@
+"""The PDF responsibility matrix: matrix.json -> Jinja2 HTML -> WeasyPrint -> PDF.
+
+Reproducible: every date in the document and its metadata comes from
+``matrix["generated_at"]`` (SOURCE_DATE_EPOCH), fonts are the ones shipped in
+``templates/assets/fonts``, attachments carry fixed media types and dates, so the same
+inputs give the same bytes. Safe: the HTML is autoescaped and WeasyPrint fetches through
+:class:`AssetFetcher`, which serves template assets and nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from weasyprint import HTML, Attachment, Document
+from weasyprint.text.fonts import FontConfiguration
+
+from reportgen.errors import InputError
+from reportgen.render.fetcher import AssetFetcher, AttachmentFetcher
+from reportgen.render.method import method_html
+from reportgen.render.pdf_context import build_context
+from reportgen.render.templating import render_template, template_roots
+from reportgen.resources import templates_dir
+
+if TYPE_CHECKING:
+    from reportgen.render import FrameworkJob
+
+DEFAULT_VARIANT = "default"
+
+MEDIA_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".json": "application/json",
+}
+ATTACHMENT_ROLES = {
+    "inventory": ("Source", "Service inventory the pack was built from"),
+    "config": ("Source", "reportgen configuration the pack was built from"),
+}
+
+
+def pdf_name(job: FrameworkJob) -> str:
+    return f"{job.slug}-{job.framework_id}-responsibility-matrix.pdf"
+
+
+def report_context(matrix: dict[str, Any]) -> dict[str, Any]:
+    return {**build_context(matrix), "method_html": method_html()}
+
+
+def report_html(job: FrameworkJob) -> str:
+    """The report as HTML (what the golden tests compare)."""
+    return render_template(report_context(job.matrix), job.options.templates)
+
+
+def write_pdf(job: FrameworkJob) -> list[Path]:
+    path = job.folder / pdf_name(job)
+    path.write_bytes(render_pdf(job, report_html(job)))
+    return [path]
+
+
+def render_pdf(job: FrameworkJob, html: str) -> bytes:
+    return pdf_bytes(job, render_document(job, html))
+
+
+def render_document(job: FrameworkJob, html: str) -> Document:
+    """Lay the HTML out into pages, fetching only template assets."""
+    fetcher = AssetFetcher(template_roots(job.options.templates))
+    document = HTML(
+        string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=fetcher
+    ).render(font_config=FontConfiguration())
+    if fetcher.refused:
+        raise InputError(
+            "the report templates refer to URLs the PDF renderer does not fetch: "
+            + ", ".join(sorted(set(fetcher.refused))[:5]),
+            file=job.options.templates,
+            hint="Only files inside the templates folders (fonts, CSS, images) can be used.",
+        )
+    return document
+
+
+def pdf_bytes(job: FrameworkJob, document: Document) -> bytes:
+    variant = job.options.pdf_variant or DEFAULT_VARIANT
+    options: dict[str, Any] = {"pdf_identifier": job.matrix["document_id"].encode()}
+    if variant != DEFAULT_VARIANT:
+        options["pdf_variant"] = variant
+        options["attachments"] = attachments(job)
+    with source_date(build_moment(job.matrix)):
+        return document.write_pdf(**options)
+
+
+@contextlib.contextmanager
+def source_date(moment: dt.datetime) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH = the build time while fonts are subset.
+
+    fontTools stamps every font subset it saves with the current time unless
+    SOURCE_DATE_EPOCH is set; the build time makes the embedded fonts, like the rest of
+    the file, depend on the inputs only.
+    """
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def build_moment(matrix: dict[str, Any]) -> dt.datetime:
+    return dt.datetime.strptime(matrix["generated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def attachments(job: FrameworkJob) -> list[Attachment]:
+    """Inventory, config and matrix.json, embedded for chain of custody (PDF/A-3)."""
+    files: dict[str, tuple[bytes, str]] = {}
+    described: list[tuple[str, str, str]] = []  # name, relationship, description
+    for role, path in sorted(job.inputs.items()):
+        relationship, description = ATTACHMENT_ROLES.get(role, ("Source", f"Input: {role}"))
+        files[path.name] = (path.read_bytes(), _media_type(path))
+        described.append((path.name, relationship, description))
+    matrix_path = job.folder / "matrix.json"
+    files[matrix_path.name] = (matrix_path.read_bytes(), MEDIA_TYPES[".json"])
+    described.append((matrix_path.name, "Data", "The computed matrix (reportgen.matrix/1)"))
+    fetcher = AttachmentFetcher(files)
+    moment = build_moment(job.matrix)
+    return [
+        Attachment(
+            url=fetcher.url(name),
+            url_fetcher=fetcher,
+            name=name,
+            description=description,
+            created=moment,
+            modified=moment,
+            relationship=relationship,
+        )
+        for name, relationship, description in described
+    ]
+
+
+def _media_type(path: Path) -> str:
+    return MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")

@@ -1,0 +1,75 @@
+"""The Jinja environment of the PDF report: the user's template folder first, then ours.
+
+Overriding works as in mkdocs and datasette: a file in ``--templates DIR`` (or the config's
+``output.templates``) with the name of a shipped template replaces it, and the ``default:``
+prefix reaches the shipped one, so ``{% extends "default:report.html" %}`` changes one block
+and keeps the rest. Autoescaping is always on: every value from the inventory or the config
+is text, never markup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
+
+from reportgen.errors import InputError
+from reportgen.resources import templates_dir
+
+MAIN_TEMPLATE = "report.html"
+
+
+def template_roots(user_dir: Path | None) -> list[Path]:
+    """Folders templates and assets come from, the user's first."""
+    roots = [user_dir] if user_dir is not None else []
+    return [*roots, templates_dir()]
+
+
+def environment(user_dir: Path | None = None) -> Environment:
+    shipped = FileSystemLoader(templates_dir())
+    loaders = [PrefixLoader({"default": shipped}, delimiter=":")]
+    if user_dir is not None:
+        loaders.append(FileSystemLoader(user_dir))
+    loaders.append(shipped)
+    return Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_template(context: dict, user_dir: Path | None = None) -> str:
+    """The report's HTML; a broken user template is an InputError naming file and line."""
+    env = environment(user_dir)
+    try:
+        return env.get_template(MAIN_TEMPLATE).render(context)
+    except TemplateError as exc:
+        if user_dir is None:
+            raise  # our own templates are broken: a bug, not an input problem
+        raise _template_error(exc, user_dir) from exc
+
+
+def _template_error(exc: TemplateError, user_dir: Path) -> InputError:
+    if isinstance(exc, TemplateSyntaxError):
+        return InputError(
+            f"template error: {exc.message}", file=exc.filename or exc.name, line=exc.lineno
+        )
+    if isinstance(exc, TemplateNotFound):
+        return InputError(
+            f"template not found: {exc.name}",
+            file=user_dir,
+            hint="Shipped templates are reached with the 'default:' prefix.",
+        )
+    return InputError(f"template error: {exc}", file=user_dir)

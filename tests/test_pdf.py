@@ -1,0 +1,206 @@
+"""The PDF responsibility matrix, read back the way an auditor's tools read it (pypdf)."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE_EPOCH
+from golden import assert_golden
+from pypdf import PdfReader
+
+from reportgen.render import FrameworkJob, RenderOptions
+from reportgen.render.pdf import render_pdf, report_html
+
+FRAMEWORKS = ("pci-dss", "iso-27001", "soc2")
+CHAPTERS = (
+    "1 Document control",
+    "2 Executive summary",
+    "3 The shared responsibility model for this estate",
+    "4 Service matrix",
+    "5 Control matrix",
+    "6 Evidence checklist",
+    "A Unresolved inventory rows",
+    "B Customer overrides",
+    "C Method",
+    "D Glossary",
+)
+
+
+def pdf_path(pack: Path, fid: str) -> Path:
+    return pack / fid / f"harbourline-{fid}-responsibility-matrix.pdf"
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: table cells wrap long values over several lines."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="session")
+def sample(sample_pack):
+    """Per framework: the matrix, the PDF reader and the text of every page (read once)."""
+
+    @cache
+    def load(fid: str) -> tuple[dict, PdfReader, list[str]]:
+        matrix = json.loads((sample_pack / fid / "matrix.json").read_text(encoding="utf-8"))
+        reader = PdfReader(pdf_path(sample_pack, fid))
+        return matrix, reader, [page.extract_text() for page in reader.pages]
+
+    return load
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_every_control_id_appears(sample, fid):
+    matrix, _, pages = sample(fid)
+    text = "\n".join(pages)
+    missing = [c["id"] for c in matrix["controls"] if c["id"] not in text]
+    assert not missing
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_page_count_is_sane(sample, fid):
+    matrix, reader, _ = sample(fid)
+    controls = len(matrix["controls"])
+    # Cover, contents and ten chapters at least; the control matrix and checklist grow with
+    # the number of controls (never with resources), a few rows per page.
+    assert 12 <= len(reader.pages) <= 20 + controls // 2
+
+
+def test_more_controls_make_more_pages(sample):
+    assert len(sample("pci-dss")[1].pages) > len(sample("soc2")[1].pages)
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_contents_page_numbers_point_at_the_chapters(sample, fid):
+    _, _, pages = sample(fid)
+    contents = pages[1]
+    assert "Contents" in contents
+    for chapter in CHAPTERS:
+        match = re.search(re.escape(chapter) + r"[ .]*?(\d+)\s*$", contents, re.MULTILINE)
+        assert match, f"{chapter} is not in the contents with a page number"
+        page = pages[int(match[1]) - 1]
+        assert chapter in page, f"{chapter} is not on page {match[1]}"
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_outline_has_chapters_and_control_groups(sample, fid):
+    matrix, reader, _ = sample(fid)
+    outline = reader.outline
+    titles = [item.title for item in outline if not isinstance(item, list)]
+    for chapter in CHAPTERS:
+        assert chapter in titles
+    where = next(i for i, item in enumerate(outline) if getattr(item, "title", "") == CHAPTERS[4])
+    children = outline[where + 1]
+    assert isinstance(children, list)
+    parents = {g["id"]: g.get("parent") for g in matrix["groups"]}
+
+    def top(group: str) -> str:
+        while parents.get(group):
+            group = parents[group]
+        return group
+
+    used = {top(c["group"]) for c in matrix["controls"]}
+    child_titles = [c.title for c in children if not isinstance(c, list)]
+    assert len(child_titles) == len(used)
+    assert all(any(t.startswith(gid + " ") for t in child_titles) for gid in used)
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_metadata_and_language(sample, fid):
+    matrix, reader, _ = sample(fid)
+    info = reader.metadata
+    assert info.title.startswith("Harbourline Payments Ltd: ")
+    assert matrix["framework"]["name"] in info.title
+    assert info.author == "Harbourline Payments Ltd"
+    assert info.subject and "AWS" in info.subject
+    assert matrix["document_id"] in info["/Keywords"]
+    assert info["/Creator"].startswith("reportgen ")
+    # Dates come from SOURCE_DATE_EPOCH (2025-12-01), never from the clock.
+    assert info["/CreationDate"].startswith("D:20251201000000")
+    assert info["/ModDate"] == info["/CreationDate"]
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_fonts_are_the_shipped_ones_and_embedded(sample, fid):
+    _, reader, _ = sample(fid)
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            fonts[str(font["/BaseFont"])] = descendant["/FontDescriptor"]
+    assert fonts
+    for name, descriptor in fonts.items():
+        assert re.fullmatch(r"/[A-Z]{6}\+RG-(Sans|Mono)[-\w]*", name), name
+        assert "/FontFile2" in descriptor, f"{name} is not embedded"
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_running_header_and_footer(sample, fid):
+    matrix, _, pages = sample(fid)
+    total = len(pages)
+    assert "CONFIDENTIAL" not in pages[0].split("\n")[0]  # the cover has no running header
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"Page {number} of {total}" in text
+        assert "CONFIDENTIAL" in text
+        assert "Harbourline Payments Ltd" in text
+        assert matrix["document_id"] in text
+
+
+def test_control_table_headers_repeat_on_every_page(sample):
+    _, _, pages = sample("pci-dss")
+    matrix_pages = [p for p in pages if "5 Control matrix" in p.split("\n")[-1]]
+    assert len(matrix_pages) > 10
+    for text in matrix_pages:
+        assert "Customer actions (evidence)" in text
+
+
+def test_shared_controls_show_their_per_service_split(sample):
+    _, _, pages = sample("pci-dss")
+    text = "\n".join(pages)
+    assert "of 33 services" in text  # the breakdown under a non-uniform owner
+    assert "AWS ATTESTATION" in text
+
+
+def test_summary_counts_match_the_matrix(sample):
+    matrix, _, pages = sample("pci-dss")
+    summary = next(p for p in pages if p.startswith("2 Executive summary"))
+    counts = matrix["counts"]
+    applicable = sum(counts.values()) - counts["not-applicable"]
+    assert f"{applicable}applicablecontrols" in squash(summary)
+    assert f"AWS operates {counts['aws']} entirely" in summary
+    assert f"{counts['shared']} are shared" in summary
+
+
+def test_method_appendix_is_docs_methodology(sample):
+    _, _, pages = sample("soc2")
+    text = squash("\n".join(pages))
+    doc = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", doc, re.MULTILINE)
+    assert len(headings) >= 5
+    for heading in headings:
+        assert squash(heading) in text
+    for line in doc.splitlines():  # every row of the layer table, first cell and text
+        if line.startswith("| ") and not line.startswith(("| layer", "|---")):
+            first = line.split("|")[1].strip()
+            assert squash(first) in text
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_report_html_golden(sample_pack, fid):
+    matrix = json.loads((sample_pack / fid / "matrix.json").read_text(encoding="utf-8"))
+    assert matrix["generated_at"] == "2025-12-01T00:00:00Z", SAMPLE_EPOCH
+    job = FrameworkJob(fid, matrix, sample_pack / fid, "harbourline", None, RenderOptions())
+    assert_golden(f"pdf/{fid}.html", report_html(job))
+
+
+def test_same_inputs_give_the_same_bytes(sample_pack, tmp_path):
+    """Render soc2 again in this process and compare with the CLI's file, byte for byte."""
+    matrix = json.loads((sample_pack / "soc2" / "matrix.json").read_text(encoding="utf-8"))
+    job = FrameworkJob("soc2", matrix, tmp_path, "harbourline", None, RenderOptions())
+    again = render_pdf(job, report_html(job))
+    assert again == pdf_path(sample_pack, "soc2").read_bytes()
