@@ -70,7 +70,7 @@ def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
             hint="Give --templates DIR or output.templates a folder of report templates.",
         )
     variant = options.render.pdf_variant or output.pdf_variant
-    return RenderOptions(templates=templates, pdf_variant=variant)
+    return RenderOptions(templates=templates, pdf_variant=variant, writers=options.render.writers)
 
 
 def compute_all(inputs: Inputs) -> dict[str, FrameworkResult]:

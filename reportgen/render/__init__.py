@@ -26,6 +26,9 @@ class RenderOptions:
     # "default", or "pdf/a-3u": archival, with the inputs and matrix.json attached.
     # None on the command line means "as the config says" (pipeline.render_options).
     pdf_variant: str | None = None
+    # Writer names to run (None: all). The library's knob for callers that need only some
+    # outputs, such as the property tests that build hundreds of packs.
+    writers: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -80,7 +83,10 @@ FRAMEWORK_WRITERS: list[tuple[str, Writer]] = [
 def render_framework(job: FrameworkJob) -> list[WriterRun]:
     job.folder.mkdir(parents=True, exist_ok=True)
     runs = []
+    wanted = job.options.writers
     for name, writer in FRAMEWORK_WRITERS:
+        if wanted is not None and name not in wanted:
+            continue
         started = time.perf_counter()
         files = writer(job)
         runs.append(WriterRun(name, time.perf_counter() - started, files))
