@@ -275,13 +275,13 @@ def explain(
     """'Customer for EC2 (infrastructure: operating-system); AWS for S3, DynamoDB'."""
     if not outcomes:
         return "No in-scope services; only layers every service model agrees on were used."
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[tuple[str, str], list[ServiceLayers]] = {}
     order: dict[tuple[str, str], int] = {}
     for service in services:
         outcome = outcomes[service.service_id]
         why = _why(outcome, service.model)
         key = (owner_label(outcome.owner, outcome.party), why)
-        groups.setdefault(key, []).append(short_name(service.name))
+        groups.setdefault(key, []).append(service)
         order.setdefault(key, OWNER_ORDER.index(outcome.owner))
     # Groups are keyed by (owner, why) and `why` names the model, so one owner over several
     # models makes several groups: compare the owners alone.
@@ -290,12 +290,45 @@ def explain(
         label = next(iter(labels))
         layers = ", ".join(control.layers)
         return f"{label} for every service: {layers} has the same owner in every model"
+    keys = sorted(groups, key=lambda k: (_display_rank(order[k]), k))
     parts = []
-    for key in sorted(groups, key=lambda k: (_display_rank(order[k]), k)):
+    for index, key in enumerate(keys):
         label, why = key
-        names = ", ".join(groups[key])
+        last = index == len(keys) - 1 and index > 0
+        names, said_model = _group_names(groups[key], services, last and not why)
+        if said_model and why:
+            why = why.split(": ", 1)[1]
         parts.append(f"{label} for {names}" + (f" ({why})" if why else ""))
     return "; ".join(parts)
+
+
+_SPELL_OUT = 6  # groups up to this size always list their services by name
+
+
+def _group_names(
+    group: Sequence[ServiceLayers], estate: Sequence[ServiceLayers], rest: bool
+) -> tuple[str, bool]:
+    """Service names of one provenance group, compact where a long list says nothing more:
+    'all 28 abstract services', 'all abstract services but WAF, Lambda', 'the other 27
+    services'. Returns the text and whether it names the model."""
+    names = [short_name(s.name) for s in group]
+    if len(group) <= _SPELL_OUT:
+        return ", ".join(names), False
+    if len(group) == len(estate):
+        return f"all {len(group)} in-scope services", False
+    if rest:  # the last group takes whatever the groups before it did not
+        return f"the other {len(group)} services", False
+    models = {s.model for s in group}
+    if len(models) == 1:
+        model = models.pop()
+        members = {s.service_id for s in group}
+        others = [s for s in estate if s.model == model and s.service_id not in members]
+        if not others:
+            return f"all {len(group)} {model} services", True
+        if len(others) <= 3:
+            but = ", ".join(short_name(s.name) for s in others)
+            return f"all {model} services but {but}", True
+    return ", ".join(names), False
 
 
 def _display_rank(rank: int) -> int:
