@@ -11,6 +11,10 @@ from pathlib import Path
 from conftest import ROOT
 
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+# The command line, in a process, as a user runs it; or without the PDF writer, for tests of
+# pack mechanics that do not need the PDF (see reportgen_without_pdf.py).
+REPORTGEN = [sys.executable, "-m", "reportgen"]
+REPORTGEN_WITHOUT_PDF = [sys.executable, str(Path(__file__).with_name("reportgen_without_pdf.py"))]
 
 
 def run(
@@ -18,10 +22,11 @@ def run(
     cwd: Path = ROOT,
     env: dict[str, str] | None = None,
     check: int | None = 0,
+    pdf: bool = True,
 ) -> subprocess.CompletedProcess:
     environ = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})}
     process = subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
+        [*(REPORTGEN if pdf else REPORTGEN_WITHOUT_PDF), *map(str, args)],
         cwd=cwd,
         env=environ,
         capture_output=True,
@@ -34,8 +39,11 @@ def run(
     return process
 
 
-def build(project: Path, out: Path, *extra: str | Path, env: dict | None = None) -> Path:
-    run("-q", "build", "--config", "reportgen.yaml", "--out", out, *extra, cwd=project, env=env)
+def build(
+    project: Path, out: Path, *extra: str | Path, env: dict | None = None, pdf: bool = True
+) -> Path:
+    command = ("-q", "build", "--config", "reportgen.yaml", "--out", out, *extra)
+    run(*command, cwd=project, env=env, pdf=pdf)
     return out
 
 

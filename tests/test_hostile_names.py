@@ -17,6 +17,7 @@ from reportgen.errors import InputError
 from reportgen.inputs import RunOptions
 from reportgen.pack import lock_path
 from reportgen.pipeline import BuildOptions, build
+from reportgen.render import RenderOptions
 from reportgen.slug import MAX_ID, MAX_SLUG, WINDOWS_RESERVED, is_safe_id, slugify
 
 pytestmark = pytest.mark.usefixtures("cached_catalogs")
@@ -60,6 +61,9 @@ NAMES = [
     "Ünïcödé Ltd — «Test»",
     "ＣＯＮ",  # full-width letters fold to 'con'
 ]
+# Every writer names its files from the same slug; these names run them all, PDF included,
+# and the rest build matrix.json and the workbook (a PDF costs seconds per build).
+EVERY_WRITER = {"../../../../etc/passwd", "\u202e\x00../../x", "a" * 200, "ＣＯＮ"}
 
 
 def _yaml_string(text: str) -> str:
@@ -79,7 +83,11 @@ def test_hostile_customer_names_stay_inside_the_output_directory(tmp_path, monke
     body = "customer:\n" + "".join(f"  {k}: {_yaml_string(v)}\n" for k, v in customer.items())
     (work / "reportgen.yaml").write_text(body + "inventory: {path: inventory.csv}\n")
     # One framework: its folder name is fixed; the customer name is what is under test.
-    options = BuildOptions(run=RunOptions(config=Path("reportgen.yaml"), frameworks=("soc2",)))
+    writers = None if name in EVERY_WRITER else ("matrix", "xlsx")
+    options = BuildOptions(
+        run=RunOptions(config=Path("reportgen.yaml"), frameworks=("soc2",)),
+        render=RenderOptions(writers=writers),
+    )
     try:
         result = build(options)
     except InputError as error:  # only a too-long name may be refused
@@ -90,6 +98,8 @@ def test_hostile_customer_names_stay_inside_the_output_directory(tmp_path, monke
     assert out.parent == (work / "output").resolve(), out
     assert SLUG.match(out.name), out.name
     check_pack(out, ["soc2"])
+    suffixes = {p.suffix for p in (out / "soc2").iterdir()}
+    assert suffixes == ({".json", ".xlsx", ".pdf"} if writers is None else {".json", ".xlsx"})
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p != lock_path(out)]
     assert all(p.is_relative_to(out) or p.parent == work for p in written), written
     tally("hostile names", "pack")

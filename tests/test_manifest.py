@@ -9,7 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE_CONFIG, SAMPLE_INVENTORY
+from conftest import ROOT, SAMPLE_CONFIG, SAMPLE_EPOCH, SAMPLE_INVENTORY
 from packhelpers import run, tree_hashes
 
 from reportgen.manifest import MEDIA_TYPES, media_type, safe_relative
@@ -18,13 +18,13 @@ SAMPLE_ARGS = ("--config", "inputs/reportgen.yaml")  # relative: inputs are reco
 
 
 @pytest.fixture(scope="module")
-def twin_packs(tmp_path_factory) -> tuple[Path, Path]:
-    """The sample built twice, into different directories, with different hash seeds."""
-    first = tmp_path_factory.mktemp("first") / "harbourline"
+def twin_packs(sample_pack, tmp_path_factory) -> tuple[Path, Path]:
+    """The sample built twice, into different directories, with different hash seeds: the
+    session's sample pack (PYTHONHASHSEED=1) and one more build here."""
     second = tmp_path_factory.mktemp("second") / "deep" / "elsewhere"
-    run("-q", "build", *SAMPLE_ARGS, "--out", first, env={"PYTHONHASHSEED": "1"})
-    run("-q", "build", *SAMPLE_ARGS, "--out", second, env={"PYTHONHASHSEED": "2"})
-    return first, second
+    env = {"PYTHONHASHSEED": "2", "SOURCE_DATE_EPOCH": SAMPLE_EPOCH}
+    run("-q", "build", *SAMPLE_ARGS, "--out", second, env=env)
+    return sample_pack, second
 
 
 def test_same_inputs_give_byte_identical_packs(twin_packs):
@@ -36,10 +36,12 @@ def test_same_inputs_give_byte_identical_packs(twin_packs):
 
 def test_the_build_time_comes_from_source_date_epoch(twin_packs, tmp_path):
     manifest = json.loads((twin_packs[0] / "manifest.json").read_text())
-    assert manifest["generated_at"] == "2026-01-01T00:00:00Z"
+    assert manifest["generated_at"] == "2025-12-01T00:00:00Z"
     later = tmp_path / "later"
-    run("-q", "build", *SAMPLE_ARGS, "--out", later, env={"SOURCE_DATE_EPOCH": "1767229200"})
-    assert json.loads((later / "manifest.json").read_text())["generated_at"].endswith("01:00:00Z")
+    env = {"SOURCE_DATE_EPOCH": str(int(SAMPLE_EPOCH) + 3600)}
+    run("-q", "build", *SAMPLE_ARGS, "--out", later, env=env, pdf=False)
+    generated = json.loads((later / "manifest.json").read_text())["generated_at"]
+    assert generated == "2025-12-01T01:00:00Z"
     assert tree_hashes(later)["manifest.json"] != tree_hashes(twin_packs[0])["manifest.json"]
 
 
@@ -104,7 +106,7 @@ def test_summary_fits_a_ticket(twin_packs):
     summary = (pack / "summary.md").read_text()
     manifest = json.loads((pack / "manifest.json").read_text())
     assert summary.startswith("# Audit pack: Harbourline Payments Ltd\n")
-    assert "2026-01-01T00:00:00Z" in summary
+    assert "2025-12-01T00:00:00Z" in summary
     for entry in manifest["outputs"]:
         if entry["path"] != "summary.md":  # a file cannot carry its own hash
             assert f"| `{entry['path']}` | {entry['size']:,} | `{entry['sha256']}` |" in summary
@@ -119,7 +121,18 @@ def test_summary_escapes_untrusted_text(project, tmp_path):
     config = project / "reportgen.yaml"
     config.write_text(config.read_text().replace("Test Co", "'*Evil* | <b>x</b> [link](http://e)'"))
     out = tmp_path / "pack"
-    run("-q", "build", "--config", config, "--out", out, "--framework", "soc2", cwd=project)
+    run(
+        "-q",
+        "build",
+        "--config",
+        config,
+        "--out",
+        out,
+        "--framework",
+        "soc2",
+        cwd=project,
+        pdf=False,
+    )
     heading = (out / "summary.md").read_text().splitlines()[0]
     assert heading == r"# Audit pack: \*Evil\* \| \<b\>x\</b\> \[link\](http://e)"
 
