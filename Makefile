@@ -41,8 +41,9 @@ format: $(TEST)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Test files are shared out whole to one worker per core: module fixtures build once.
 test: $(TEST) syscheck lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 golden: $(TEST)
 	REPORTGEN_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests -k golden -q

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -62,12 +64,25 @@ def cached_catalogs(monkeypatch):
 
 @pytest.fixture(scope="session")
 def sample_pack(tmp_path_factory) -> Path:
-    """The sample pack, built once per session by the CLI: all three frameworks, PDFs too.
+    """The sample pack, built once per run by the CLI: all three frameworks, PDFs too.
 
     Run from the checkout with a relative config path and a fixed SOURCE_DATE_EPOCH, so the
     matrices (and the golden HTML rendered from them) do not depend on where the clone is.
+    With pytest-xdist the workers share one build: the first to ask builds it under a lock
+    in the run's common temporary folder, the others wait for it. Tests only read it.
     """
-    out = tmp_path_factory.mktemp("pack") / "harbourline"
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by every worker of this run
+    out = root / "sample-pack" / "harbourline"
+    with (root / "sample-pack.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "manifest.json").is_file():
+            _build_sample_pack(out)
+    return out
+
+
+def _build_sample_pack(out: Path) -> None:
     command = ["--quiet", "build", "--config", "inputs/reportgen.yaml", "--out", str(out)]
     process = subprocess.run(
         [sys.executable, "-m", "reportgen", *command],
@@ -79,7 +94,6 @@ def sample_pack(tmp_path_factory) -> Path:
         timeout=900,
     )
     assert process.returncode == 0, process.stderr + process.stdout
-    return out
 
 
 def write_xlsx(path: Path, rows: Sequence[Sequence[object]], sheet: str = "Inventory") -> Path:
@@ -130,6 +144,23 @@ def project(tmp_path: Path) -> Path:
     )
     write_config(tmp_path, MINIMAL_CONFIG)
     return tmp_path
+
+
+def pytest_sessionfinish(session) -> None:
+    """An xdist worker hands its hostile-suite figures to the controller, which prints them."""
+    from hostile import FIGURES, TALLY
+
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["hostile"] = json.dumps([dict(TALLY), FIGURES])
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent when run without it
+def pytest_testnodedown(node, error) -> None:
+    from hostile import FIGURES, TALLY
+
+    tally, figures = json.loads(getattr(node, "workeroutput", {}).get("hostile", "[{}, {}]"))
+    TALLY.update(tally)
+    FIGURES.update(figures)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -330,9 +330,12 @@ def test_same_inputs_give_the_same_bytes(tmp_path, sample, monkeypatch):
 def test_the_build_writes_the_workbook_next_to_matrix_json(tmp_path, monkeypatch):
     from reportgen.inputs import RunOptions
     from reportgen.pipeline import BuildOptions, build
+    from reportgen.render import RenderOptions
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
-    result = build(BuildOptions(RunOptions(config=ROOT / SAMPLE, frameworks=("soc2",)), tmp_path))
+    run = RunOptions(config=ROOT / SAMPLE, frameworks=("soc2",))
+    options = BuildOptions(run, tmp_path, render=RenderOptions(writers=("matrix", "xlsx")))
+    result = build(options)
     assert Path("soc2/harbourline-soc2-raci.xlsx") in result.files
     assert result.timings["xlsx"] > 0
 
