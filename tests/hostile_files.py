@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportgen.errors import column_letter
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006"
@@ -49,15 +51,6 @@ MB = 1024 * 1024
 Chunks = bytes | str | Iterable[bytes]
 
 
-def column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def inline(ref: str, text: str) -> str:
     """An inline-string cell; text XML cannot hold is dropped, as Excel would refuse it."""
     clean = escape(_ILLEGAL_XML.sub("", text))
@@ -68,7 +61,8 @@ def rows_xml(rows: Sequence[Sequence[str]], first_row: int = 1) -> str:
     out = []
     for offset, cells in enumerate(rows):
         number = first_row + offset
-        body = "".join(inline(f"{column(i)}{number}", v) for i, v in enumerate(cells) if v != "")
+        filled = [(column_letter(i), v) for i, v in enumerate(cells) if v != ""]
+        body = "".join(inline(f"{letter}{number}", v) for letter, v in filled)
         out.append(f'<row r="{number}">{body}</row>')
     return "".join(out)
 

@@ -5,26 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE_CONFIG, write_config, write_csv
+from conftest import SAMPLE_CONFIG, write_config, write_csv
+from packhelpers import run
 
 from reportgen.engine import combine
-
-
-def run(*args: str, cwd: Path | None = None, check: int | None = 0) -> subprocess.CompletedProcess:
-    process = subprocess.run(
-        [sys.executable, "-m", "reportgen", *args],
-        cwd=cwd or ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if check is not None:
-        assert process.returncode == check, process.stderr + process.stdout
-    assert "Traceback" not in process.stderr
-    return process
 
 
 def test_build_writes_a_matrix_per_framework(sample_pack):
