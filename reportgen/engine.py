@@ -303,6 +303,10 @@ def explain(
 
 
 _SPELL_OUT = 6  # groups up to this size always list their services by name
+# A longer list is cut after _SHOWN names: a sentence naming a hundred services is read by
+# no one, and the workbook's Controls x Services sheet and matrix.json name every service.
+_LIST_MAX = 12
+_SHOWN = 8
 
 
 def _group_names(
@@ -320,15 +324,24 @@ def _group_names(
         return f"the other {len(group)} services", False
     models = {s.model for s in group}
     if len(models) == 1:
-        model = models.pop()
+        model = next(iter(models))
         members = {s.service_id for s in group}
         others = [s for s in estate if s.model == model and s.service_id not in members]
         if not others:
             return f"all {len(group)} {model} services", True
-        if len(others) <= 3:
+        # 'all but' names fewer services than the list it replaces would
+        if len(others) <= 3 or (len(group) > _LIST_MAX and len(others) <= _SHOWN):
             but = ", ".join(short_name(s.name) for s in others)
             return f"all {model} services but {but}", True
-    return ", ".join(names), False
+    return _name_list(names, models), False
+
+
+def _name_list(names: Sequence[str], models: set[str]) -> str:
+    """'A, B, C' or, past _LIST_MAX names, 'A, ..., H and 93 more abstract services'."""
+    if len(names) <= _LIST_MAX:
+        return ", ".join(names)
+    kind = f"{next(iter(models))} " if len(models) == 1 else ""
+    return f"{', '.join(names[:_SHOWN])} and {len(names) - _SHOWN} more {kind}services"
 
 
 def _display_rank(rank: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reportgen.engine import (
@@ -216,3 +218,21 @@ def test_no_services_in_scope_uses_model_independent_layers_only(catalogs):
     framework = framework_with(control("organization"), control("operating-system", cid="T.2"))
     result = evaluate_framework(framework, catalogs.catalog, [])
     assert [c.owner for c in result.controls] == ["customer", "not-applicable"]
+
+
+def test_long_service_lists_are_cut_with_a_count(catalogs):
+    """Against every catalog service, no provenance part lists more than a dozen names, and a
+    cut list names eight and says how many more of which model it left out."""
+    layers = ("customer-data", "platform-application", "operating-system", "network-configuration")
+    framework = framework_with(control(*layers))  # e.g. PCI DSS 11.4.2, internal pen testing
+    estate = [EstateService(s, 1) for s in catalogs.catalog.services]
+    result = evaluate_framework(framework, catalogs.catalog, estate).controls[0]
+    lists = re.findall(r"(?:^|; )[A-Z][^;(]*? for ([^;(]+)", result.provenance)
+    assert lists and all(names.count(", ") < 12 for names in lists), result.provenance
+    cut = [re.fullmatch(r"(.+) and (\d+) more (\w+) services ", names) for names in lists]
+    cut = [match for match in cut if match]
+    assert cut, result.provenance
+    models = {service.model for service in catalogs.catalog.services.values()}
+    for match in cut:
+        assert len(match[1].split(", ")) == 8
+        assert int(match[2]) > 4 and match[3] in models
