@@ -30,6 +30,7 @@ class Resolution:
 
 
 _UNKNOWN: Any = object()  # not looked up yet (None is a cached "no such service")
+_NOT_ARN: Any = object()  # an ARN-like head the ARN pattern does not match
 
 
 def loose_key(text: str) -> str:
@@ -44,6 +45,16 @@ def parse_arn(text: str) -> tuple[str, str, str] | None:
         return None
     service, region, account = match.group("service", "region", "account")
     return service.lower(), region.lower(), account or ""
+
+
+def _arn_head(text: str) -> str | None:
+    """'arn:aws:s3:eu-west-1:123456789012:' of an ARN-like text: all that ``_ARN`` reads (its
+    fields hold no ':'), so ``parse_arn`` of the head equals ``parse_arn`` of the text."""
+    value = text.strip()
+    if value[:4].lower() != "arn:":
+        return None
+    parts = value.split(":", 5)
+    return ":".join(parts[:5]) + ":" if len(parts) == 6 else None
 
 
 def _one_off(a: str, b: str) -> bool:
@@ -75,7 +86,7 @@ class ServiceResolver:
         for loose in ambiguous:
             del self._loose[loose]
         self._cache: dict[str, Resolution | None] = {}
-        self._arns: dict[tuple[str, str, str], Resolution | None] = {}
+        self._arns: dict[str, Resolution | None] = {}  # by _arn_head
         self._suggest: dict[str, str] = {}
         for name, service_id in self._names.items():
             self._suggest.setdefault(loose_key(name), service_id)
@@ -93,17 +104,25 @@ class ServiceResolver:
         result = self._cache.get(text, _UNKNOWN)
         if result is not _UNKNOWN:
             return result
-        arn = parse_arn(text)
-        if arn is None:
-            result = self._cache[text] = self._resolve(text)
-            return result
-        # ARNs are mostly distinct: cached by what decides the answer, not by their text.
-        result = self._arns.get(arn, _UNKNOWN)
-        if result is _UNKNOWN:
-            service_id = self._arn.get(arn[0])
-            result = Resolution(service_id, "arn", arn[1], arn[2]) if service_id else None
-            self._arns[arn] = result
+        head = _arn_head(text)
+        if head is not None:
+            # ARNs are mostly distinct, but only their head (service, region, account)
+            # decides the answer: cached by that, the pattern runs once per head.
+            result = self._arns.get(head, _UNKNOWN)
+            if result is _UNKNOWN:
+                result = self._arns[head] = self._resolve_arn(head)
+            if result is not _NOT_ARN:
+                return result
+        result = self._cache[text] = self._resolve(text)
         return result
+
+    def _resolve_arn(self, head: str) -> Resolution | None:
+        """The service of an ARN's head; ``_NOT_ARN`` when the head is no ARN."""
+        arn = parse_arn(head)
+        if arn is None:
+            return _NOT_ARN
+        service_id = self._arn.get(arn[0])
+        return Resolution(service_id, "arn", arn[1], arn[2]) if service_id else None
 
     def _resolve(self, text: str) -> Resolution | None:
         value = text.strip()
