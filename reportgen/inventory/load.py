@@ -307,9 +307,13 @@ class _RowReader:
     def _texts(self, columns: list[tuple[Any, ...]], name: str) -> list[str]:
         values = columns[self.columns[name]]
         try:
-            return list(map(str.strip, values))  # all text: the usual case, at C speed
+            texts = list(map(str.strip, values))  # all text: the usual case, at C speed
         except TypeError:
-            return [cell_text(value).strip() for value in values]
+            texts = [cell_text(value).strip() for value in values]
+        # Equal cells share one string: accounts, regions, owners repeat down a column, and
+        # every renderer process keeps the rows (about 300 bytes a row less at 100k rows).
+        shared: dict[str, str] = {}
+        return list(map(shared.setdefault, texts, texts))
 
     @staticmethod
     def _longest(columns: list[tuple[Any, ...]]) -> int:
