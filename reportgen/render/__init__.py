@@ -7,6 +7,7 @@ pipeline runs every writer for every framework; frameworks render in separate pr
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -115,6 +116,10 @@ def render_all(
                 on_done(job.framework_id)
         return results
     _JOBS[:] = jobs
+    # The forked renderers share the parent's pages until written. A garbage collection in
+    # a renderer writes to every object it scans, copying the pages of the inventory and
+    # the matrices into each renderer: frozen objects are left out of collections.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -129,4 +134,5 @@ def render_all(
                     on_done(futures[future])
             return {job.framework_id: done[job.framework_id] for job in jobs}
     finally:
+        gc.unfreeze()
         _JOBS.clear()
