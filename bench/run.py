@@ -130,6 +130,7 @@ def measure(work: Path, rows: int, floors: bool) -> dict[str, Any]:
     child = [sys.executable, str(HERE / "build_child.py"), str(config), str(out)]
     build, wall, tree_mb = run_json(child, sample=True)
     result = {"rows": rows, "process_wall": wall, "tree_pss_mb": tree_mb, "build": build}
+    result["cpus"] = os.cpu_count() or 1
     if floors:
         command = [sys.executable, str(HERE / "floors.py"), "--json"]
         command += ["--pack", str(out), "--inventory", str(inventory)]
@@ -144,6 +145,16 @@ def _writer_sum(build: dict[str, Any], writer: str, kind: str = "cpu") -> float:
     return sum(f[kind].get(writer, 0.0) for f in build["frameworks"].values())
 
 
+def critical_path(build: dict[str, Any], workers: int) -> float:
+    """CPU seconds on the build's critical path: the main process, plus the frameworks'
+    renderers scheduled as render_all does (in order, each to the first free worker). What
+    the wall time would be on an idle machine with ``workers`` cores; on a busy one, less."""
+    free = [0.0] * max(1, min(workers, len(build["frameworks"])))
+    for framework in build["frameworks"].values():
+        free[free.index(min(free))] += sum(framework["cpu"].values())
+    return build["cpu"]["main"] + max(free)
+
+
 def figures(result: dict[str, Any]) -> dict[str, float]:
     build = result["build"]
     frameworks = build["frameworks"].values()
@@ -151,6 +162,7 @@ def figures(result: dict[str, Any]) -> dict[str, float]:
         "rows": result["rows"],
         "wall": result["process_wall"],
         "cpu": build["cpu"]["main"] + build["cpu"]["renderers"],
+        "path": critical_path(build, result.get("cpus", os.cpu_count() or 1)),
         "rss": max(build["maxrss_mb"].values()),
         "tree": result["tree_pss_mb"],
         "pages": sum(f["pages"] for f in frameworks),
@@ -187,14 +199,14 @@ def ratios(result: dict[str, Any]) -> dict[str, float]:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| rows | wall s | CPU s | peak RSS MB (largest process / tree) | PDF pages | read s | "
-        "compute s | PDF s (CPU) | workbook s (CPU) | matrix.json s (CPU) |",
+        "| rows | wall s | CPU s (critical path) | peak RSS MB (largest process / tree) | "
+        "PDF pages | read s | compute s | PDF s (CPU) | workbook s (CPU) | matrix.json s (CPU) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         f = figures(result)
         lines.append(
-            f"| {f['rows']:,} | {f['wall']:.1f} | {f['cpu']:.1f} | "
+            f"| {f['rows']:,} | {f['wall']:.1f} | {f['cpu']:.1f} ({f['path']:.1f}) | "
             f"{f['rss']:.0f} / {f['tree']:.0f} | "
             f"{f['pages']:.0f} | {f['read']:.2f} | {f['compute']:.2f} | {f['pdf']:.1f} | "
             f"{f['xlsx']:.1f} | {f['matrix']:.2f} |"
@@ -224,12 +236,22 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
     by_rows = {r["rows"]: r for r in results}
     checks: list[tuple[str, bool, str]] = []
     if 10_000 in by_rows:
-        wall = figures(by_rows[10_000])["wall"]
-        checks.append(("10k-row pack < 15 s", wall < TARGET_10K_WALL, f"{wall:.1f} s"))
+        fig = figures(by_rows[10_000])
+        checks.append(
+            (
+                "10k-row pack < 15 s",
+                fig["wall"] < TARGET_10K_WALL,
+                f"{fig['wall']:.1f} s wall, critical path {fig['path']:.1f} s CPU",
+            )
+        )
     if 100_000 in by_rows:
         fig = figures(by_rows[100_000])
         checks.append(
-            ("100k-row pack < 45 s", fig["wall"] < TARGET_100K_WALL, f"{fig['wall']:.1f} s")
+            (
+                "100k-row pack < 45 s",
+                fig["wall"] < TARGET_100K_WALL,
+                f"{fig['wall']:.1f} s wall, critical path {fig['path']:.1f} s CPU",
+            )
         )
         memory = max(fig["rss"], fig["tree"])
         checks.append(
@@ -265,7 +287,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="keep inventories and packs here")
     parser.add_argument("--no-floors", action="store_true", help="skip the floor measurements")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--report", type=Path, help="print the tables of an earlier --json file")
     args = parser.parse_args()
+    if args.report:
+        report(json.loads(args.report.read_text(encoding="utf-8")))
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as scratch:
         work = args.work or Path(scratch)
@@ -274,17 +300,21 @@ def main() -> None:
         for rows in sizes:
             results.append(measure(work, rows, not args.no_floors))
             print(f"{rows:,} rows: built in {results[-1]['process_wall']:.1f} s", flush=True)
+    report(results)
+    print(f"\n{conditions()}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+def report(results: list[dict[str, Any]]) -> None:
     print()
     print(table(results))
-    if not args.no_floors:
+    if all("floors" in result for result in results):
         print()
         print(ratio_table(results))
     print()
     for name, met, value in targets(results):
         print(f"{'met    ' if met else 'MISSED '} {name}: {value}")
-    print(f"\n{conditions()}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
