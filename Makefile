@@ -14,7 +14,7 @@ help:
 	@echo "make demo    build the sample audit pack from inputs/ into output/"
 	@echo "make test    run lint and the test suite"
 	@echo "make golden  regenerate the golden files after an intended output change"
-	@echo "make bench   run the benchmark (docs/performance.md)"
+	@echo "make bench   run the benchmark (docs/performance.md); SIZES=1000,10000 for a quick one"
 	@echo "make clean   remove .venv and output/"
 
 $(RUN): pyproject.toml
@@ -44,6 +44,11 @@ format: $(TEST)
 # Test files are shared out whole to one worker per core: module fixtures build once.
 test: $(TEST) syscheck lint
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# make bench SIZES=1000,10000 for a quicker run; BENCH_ARGS="--work DIR" keeps the files.
+SIZES ?= 1000,10000,100000
+bench: $(TEST) syscheck
+	$(BIN)/python bench/run.py --sizes $(SIZES) $(BENCH_ARGS)
 
 golden: $(TEST)
 	REPORTGEN_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests -k golden -q

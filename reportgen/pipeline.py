@@ -19,7 +19,7 @@ from reportgen.inputs import Inputs, RunOptions, load_inputs
 from reportgen.manifest import build_manifest, output_entries, write_manifest
 from reportgen.matrix import RunInfo, build_matrix
 from reportgen.pack import atomic_pack
-from reportgen.render import FrameworkJob, RenderOptions, render_all
+from reportgen.render import FrameworkJob, RenderOptions, WriterRun, render_all
 from reportgen.slug import slugify
 from reportgen.summary import write_summary
 
@@ -41,6 +41,7 @@ class BuildResult:
     matrices: dict[str, dict[str, Any]]
     files: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    runs: dict[str, list[WriterRun]] = field(default_factory=dict)  # framework -> its writers
 
 
 def customer_slug(inputs: Inputs) -> str:
@@ -134,7 +135,9 @@ def jobs_for(
     ]
 
 
-def render_stage(jobs: list[FrameworkJob], timings: dict[str, float], say: Progress) -> None:
+def render_stage(
+    jobs: list[FrameworkJob], timings: dict[str, float], say: Progress
+) -> dict[str, list[WriterRun]]:
     pending = [job.framework_id for job in jobs]
     say(f"rendering {', '.join(pending)}")
 
@@ -150,6 +153,7 @@ def render_stage(jobs: list[FrameworkJob], timings: dict[str, float], say: Progr
     for framework_runs in runs.values():
         for run in framework_runs:
             timings[run.writer] = timings.get(run.writer, 0.0) + run.seconds
+    return runs
 
 
 def write_pack_level(
@@ -183,7 +187,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     rendering = render_options(options, inputs)
     result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
     with atomic_pack(target) as staging:
-        render_stage(jobs_for(inputs, matrices, staging, rendering), timings, say)
+        result.runs = render_stage(jobs_for(inputs, matrices, staging, rendering), timings, say)
         _checkpoint("render")
         started = time.perf_counter()
         write_pack_level(staging, matrices, previous)

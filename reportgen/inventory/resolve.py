@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import itertools
+import operator
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from reportgen.srm import SrmCatalog, norm_key
 
@@ -26,6 +29,10 @@ class Resolution:
     account: str = ""
 
 
+_UNKNOWN: Any = object()  # not looked up yet (None is a cached "no such service")
+_NOT_ARN: Any = object()  # an ARN-like head the ARN pattern does not match
+
+
 def loose_key(text: str) -> str:
     """'Amazon Simple Storage Service (S3)' and 'simple-storage-service' compare alike."""
     return _LOOSE.sub("", _PREFIX.sub("", text.strip()).casefold())
@@ -36,8 +43,18 @@ def parse_arn(text: str) -> tuple[str, str, str] | None:
     match = _ARN.match(text.strip())
     if not match:
         return None
-    account = match.group("account") or ""
-    return match.group("service").lower(), match.group("region").lower(), account
+    service, region, account = match.group("service", "region", "account")
+    return service.lower(), region.lower(), account or ""
+
+
+def _arn_head(text: str) -> str | None:
+    """'arn:aws:s3:eu-west-1:123456789012:' of an ARN-like text: all that ``_ARN`` reads (its
+    fields hold no ':'), so ``parse_arn`` of the head equals ``parse_arn`` of the text."""
+    value = text.strip()
+    if value[:4].lower() != "arn:":
+        return None
+    parts = value.split(":", 5)
+    return ":".join(parts[:5]) + ":" if len(parts) == 6 else None
 
 
 def _one_off(a: str, b: str) -> bool:
@@ -69,26 +86,48 @@ class ServiceResolver:
         for loose in ambiguous:
             del self._loose[loose]
         self._cache: dict[str, Resolution | None] = {}
+        self._arns: dict[str, Resolution | None] = {}  # by _arn_head
         self._suggest: dict[str, str] = {}
         for name, service_id in self._names.items():
             self._suggest.setdefault(loose_key(name), service_id)
         self._choices = sorted(key for key in self._suggest if len(key) > 1)
 
+    def resolve_all(self, texts: list[str]) -> list[Resolution | None]:
+        """``resolve`` for many cells: the cached ones looked up in C, the rest one by one."""
+        found = list(map(self._cache.get, texts, itertools.repeat(_UNKNOWN)))
+        unknown = map(operator.is_, found, itertools.repeat(_UNKNOWN))
+        for index in itertools.compress(itertools.count(), unknown):
+            found[index] = self.resolve(texts[index])
+        return found
+
     def resolve(self, text: str) -> Resolution | None:
-        try:
-            return self._cache[text]
-        except KeyError:
-            result = self._cache[text] = self._resolve(text)
+        result = self._cache.get(text, _UNKNOWN)
+        if result is not _UNKNOWN:
             return result
+        head = _arn_head(text)
+        if head is not None:
+            # ARNs are mostly distinct, but only their head (service, region, account)
+            # decides the answer: cached by that, the pattern runs once per head.
+            result = self._arns.get(head, _UNKNOWN)
+            if result is _UNKNOWN:
+                result = self._arns[head] = self._resolve_arn(head)
+            if result is not _NOT_ARN:
+                return result
+        result = self._cache[text] = self._resolve(text)
+        return result
+
+    def _resolve_arn(self, head: str) -> Resolution | None:
+        """The service of an ARN's head; ``_NOT_ARN`` when the head is no ARN."""
+        arn = parse_arn(head)
+        if arn is None:
+            return _NOT_ARN
+        service_id = self._arn.get(arn[0])
+        return Resolution(service_id, "arn", arn[1], arn[2]) if service_id else None
 
     def _resolve(self, text: str) -> Resolution | None:
         value = text.strip()
         if not value:
             return None
-        arn = parse_arn(value)
-        if arn:
-            service_id = self._arn.get(arn[0])
-            return Resolution(service_id, "arn", arn[1], arn[2]) if service_id else None
         match = _RESOURCE_TYPE.match(value)
         if match:
             exact = self._types.get(value.casefold())

@@ -163,11 +163,9 @@ def _scan_member(handle: BinaryIO, info: zipfile.ZipInfo, path: Path, limits: Li
         for _ in chunks:  # inflated only to check its real size and checksum
             pass
         return
-    scanner = PartScanner(limits.max_cell_xml_bytes)
+    scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells)
     try:
-        for chunk in chunks:
-            scanner.feed(chunk)
-        scanner.finish()
+        _feed(scanner, chunks)
     except PartHasDtd:
         raise InputError(
             f"workbook part '{info.filename}' declares a DTD (<!DOCTYPE>), which spreadsheet "
@@ -184,11 +182,23 @@ def _scan_member(handle: BinaryIO, info: zipfile.ZipInfo, path: Path, limits: Li
         ) from None
     if scanner.kind != "worksheet":
         return
+    if not scanner.needs_rescan and scanner.bound.area <= limits.max_sheet_cells:
+        return  # exact, or a bound that is small enough
+    if not scanner.needs_rescan and not scanner.exact:
+        # The fast path's bound is too wide to decide: measure every cell.
+        scanner = PartScanner(limits.max_cell_xml_bytes)
+        _feed(scanner, _inflate(handle, info, path))
     extent = scanner.extent
     if scanner.needs_rescan:
         extent = scan_tags(_inflate(handle, info, path))
     if extent.area > limits.max_sheet_cells:
         raise _grid_error(path, info.filename, extent, limits)
+
+
+def _feed(scanner: PartScanner, chunks: Iterator[bytes]) -> None:
+    for chunk in chunks:
+        scanner.feed(chunk)
+    scanner.finish()
 
 
 def _grid_error(path: Path, part: str, extent: Extent, limits: Limits) -> InputError:

@@ -143,6 +143,10 @@ class CellMaker:
             return cell
         return self._styled(ws, value, style) if style else value
 
+    def style_id(self, ws: WriteOnlyWorksheet, style: str | None, quoted: bool = False) -> int:
+        """The workbook's index of a style (registering it): for cells written as XML."""
+        return self._styled(ws, None, style, quoted).style_id
+
     def _styled(
         self, ws: WriteOnlyWorksheet, value: Any, style: str | None, quoted: bool = False
     ) -> WriteOnlyCell:

@@ -7,7 +7,7 @@ follow edits) and drop-down lists (data validation, so edits keep the vocabulary
 from __future__ import annotations
 
 import itertools
-import operator
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +21,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from reportgen.owners import OWNER_COLOURS, OWNER_LABELS, OWNER_ORDER
-from reportgen.render.xlsx_cells import plain_row
+from reportgen.render.xlsx_stream import RowWriter, splice_rows
 from reportgen.render.xlsx_style import (
     ALERT_COLOURS,
     LINE_POINTS,
@@ -37,7 +37,6 @@ from reportgen.render.xlsx_style import (
 )
 
 _CHUNK = 10_000
-_BARE_TYPES = frozenset({str, int, type(None)})
 # Cell style of each column kind; "text" becomes "wrap" when a value is wider than its column.
 _KIND_STYLE = {
     "text": "text",
@@ -68,7 +67,7 @@ class Table:
     rows: Iterable[Sequence[Any]]
     widths: Sequence[float] | None = None  # None: measured from rows (then a list)
     freeze: str = "A2"
-    dense: bool = False  # big sheets: bare cells unless a value needs a style
+    dense: bool = False  # big sheets: streamed as XML, bare cells unless a value needs a style
     max_lines: int = 27  # rows grow to show this many lines of wrapped text at most
 
 
@@ -118,6 +117,8 @@ def write_table(wb: Workbook, make: CellMaker, info: PrintInfo, table: Table) ->
     set_widths(ws, widths)
     ws.freeze_panes = table.freeze
     print_setup(ws, info)
+    if table.dense:
+        return _stream(ws, make, table, widths)
     ws.row_dimensions[1].height = _header_height(table.columns, widths)
     ws.append(
         [make(ws, c.header, "header_rotated" if c.rotated else "header") for c in table.columns]
@@ -126,10 +127,7 @@ def write_table(wb: Workbook, make: CellMaker, info: PrintInfo, table: Table) ->
     count = 0
     for row in rows:
         count += 1
-        if table.dense and _plain(row, widths):
-            ws.append(row)  # nothing to clean, quote or wrap: as fast as openpyxl goes
-            continue
-        cells = _cell_styles(row, styles, widths, table.dense)
+        cells = _cell_styles(row, styles, widths)
         height = row_height(cells, table.max_lines)
         if height:
             ws.row_dimensions[count + 1].height = height
@@ -139,15 +137,26 @@ def write_table(wb: Workbook, make: CellMaker, info: PrintInfo, table: Table) ->
     return Written(ws, count)
 
 
-def _plain(row: Sequence[Any], widths: Sequence[float]) -> bool:
-    """True when a dense row can go out as it is: all text or int, safe, none wider than
-    its column. Whole-row C-level checks: this runs once per inventory row."""
-    texts = list(map(str, row))
-    return (
-        all(map(_BARE_TYPES.__contains__, map(type, row)))
-        and not any(map(operator.gt, map(len, texts), widths))
-        and plain_row(texts)
-    )
+def _stream(
+    ws: WriteOnlyWorksheet, make: CellMaker, table: Table, widths: Sequence[float]
+) -> Written:
+    """A dense table's rows go out as XML from :class:`RowWriter` (the same cells openpyxl
+    would write, a fraction of the time); openpyxl writes the rest of the sheet, which is
+    closed on return: a streamed table takes no rules or validations afterwards."""
+    with tempfile.TemporaryFile() as out:
+        wrapping = [c.kind == "text" for c in table.columns]
+        writer = RowWriter(ws, make, out, widths, wrapping, table.max_lines)
+        headers = [c.header for c in table.columns]
+        styles = ["header_rotated" if c.rotated else "header" for c in table.columns]
+        writer.header(headers, styles, _header_height(table.columns, widths))
+        for row in table.rows:
+            writer.data(row)
+        writer.flush()
+        count = writer.count - 1
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{count + 1}"
+        ws.close()
+        splice_rows(ws, out)
+    return Written(ws, count)
 
 
 def _header_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
@@ -160,31 +169,14 @@ def _header_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
 
 
 def _cell_styles(
-    row: Sequence[Any], styles: Sequence[str], widths: Sequence[float], dense: bool
+    row: Sequence[Any], styles: Sequence[str], widths: Sequence[float]
 ) -> list[tuple[Any, str | None, float]]:
     """(value, style, width) per cell: text wider than its column wraps."""
-    long = [
-        style == "text" and isinstance(value, str) and len(value) > width
-        for value, style, width in zip(row, styles, widths, strict=True)
-    ]
-    if dense:
-        return _dense_styles(row, widths, long)
-    return [
-        (value, "wrap" if wraps else style, width)
-        for value, style, width, wraps in zip(row, styles, widths, long, strict=True)
-    ]
-
-
-def _dense_styles(
-    row: Sequence[Any], widths: Sequence[float], long: list[bool]
-) -> list[tuple[Any, str | None, float]]:
-    """Bare cells (fast, small), except on the rare row that wraps: all top-aligned there."""
-    if not any(long):
-        return [(value, None, width) for value, width in zip(row, widths, strict=True)]
-    return [
-        (value, "dense_wrap" if wraps else "dense_top", width)
-        for value, width, wraps in zip(row, widths, long, strict=True)
-    ]
+    cells = []
+    for value, style, width in zip(row, styles, widths, strict=True):
+        wraps = style == "text" and isinstance(value, str) and len(value) > width
+        cells.append((value, "wrap" if wraps else style, width))
+    return cells
 
 
 def _dxf(fill: str, text: str, bold: bool = False) -> DifferentialStyle:

@@ -1,0 +1,321 @@
+"""The benchmark behind docs/performance.md: `make bench`.
+
+    .venv/bin/python bench/run.py [--sizes 1000,10000,100000] [--work DIR] [--json FILE]
+
+For each size: generate a synthetic inventory (bench/generate.py), build the full pack of
+the sample config's three frameworks (PDF, workbook, matrix.json, manifest) in a fresh
+process (bench/build_child.py) while sampling the memory of its whole process tree, then
+measure the floors on the same files in another fresh process (bench/floors.py). Prints one
+table, the ratios to the floors and which targets are met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import write_inventory  # noqa: E402
+
+SAMPLE_CONFIG = ROOT / "inputs" / "reportgen.yaml"
+MB = 1024 * 1024
+
+# The targets of issue 8, on the 2-core machine docs/performance.md names.
+TARGET_10K_WALL = 15.0
+TARGET_100K_WALL = 45.0
+TARGET_100K_MEMORY_MB = 1024
+TARGET_READING = 1.5  # x calamine's bare read
+TARGET_PDF_ROW = 1.0  # x the plain-table floor, CPU ms per control row
+TARGET_WORKBOOK = 1.3  # x bare write-only openpyxl
+TARGET_PDF_GROWTH = 1.2  # PDF time at the largest size / at the smallest
+
+
+# ---------------------------------------------------------------- memory of a process tree
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(c) for c in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _proportional_mb(pid: int) -> float:
+    """Proportional set size: pages shared after fork() are counted once across the tree."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^Pss:\s+(\d+) kB", text, re.M)
+    return int(found.group(1)) / 1024 if found else 0.0
+
+
+@dataclass
+class TreeSampler:
+    """Samples the summed PSS of a process and all its descendants every 50 ms."""
+
+    pid: int
+    peak_mb: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            tree, pending = [], [self.pid]
+            while pending:
+                pid = pending.pop()
+                tree.append(pid)
+                pending += _children(pid)
+            self.peak_mb = max(self.peak_mb, sum(map(_proportional_mb, tree)))
+            self._stop.wait(0.05)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+
+# ---------------------------------------------------------------- one size
+
+
+def prepare(work: Path, rows: int) -> tuple[Path, Path]:
+    """The inventory of ``rows`` rows and a config: the sample's, pointing at it."""
+    folder = work / f"rows-{rows}"
+    folder.mkdir(parents=True, exist_ok=True)
+    inventory = folder / "inventory.xlsx"
+    if not inventory.exists():
+        started = time.perf_counter()
+        write_inventory(inventory, rows)
+        print(f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
+    config = folder / "reportgen.yaml"
+    config.write_text(SAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    return inventory, config
+
+
+def run_json(command: list[str], sample: bool = False) -> tuple[dict[str, Any], float, float]:
+    """Run a bench script in a fresh process: its JSON, wall seconds, peak tree memory."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, text=True)
+    sampler = TreeSampler(process.pid) if sample else None
+    out, _ = process.communicate()
+    wall = time.perf_counter() - started
+    peak = sampler.stop() if sampler else 0.0
+    if process.returncode != 0:
+        sys.exit(f"{command[1]} failed with status {process.returncode}")
+    return json.loads(out.strip().splitlines()[-1]), wall, peak
+
+
+def measure(work: Path, rows: int, floors: bool) -> dict[str, Any]:
+    inventory, config = prepare(work, rows)
+    out = inventory.parent / "pack"
+    child = [sys.executable, str(HERE / "build_child.py"), str(config), str(out)]
+    build, wall, tree_mb = run_json(child, sample=True)
+    result = {"rows": rows, "process_wall": wall, "tree_pss_mb": tree_mb, "build": build}
+    result["cpus"] = os.cpu_count() or 1
+    if floors:
+        command = [sys.executable, str(HERE / "floors.py"), "--json"]
+        command += ["--pack", str(out), "--inventory", str(inventory)]
+        result["floors"] = run_json(command)[0]
+    return result
+
+
+# ---------------------------------------------------------------- the report
+
+
+def _writer_sum(build: dict[str, Any], writer: str, kind: str = "cpu") -> float:
+    return sum(f[kind].get(writer, 0.0) for f in build["frameworks"].values())
+
+
+def critical_path(build: dict[str, Any], workers: int) -> float:
+    """CPU seconds on the build's critical path: the main process, plus the frameworks'
+    renderers scheduled as render_all does (in order, each to the first free worker). What
+    the wall time would be on an idle machine with ``workers`` cores; on a busy one, less."""
+    free = [0.0] * max(1, min(workers, len(build["frameworks"])))
+    for framework in build["frameworks"].values():
+        free[free.index(min(free))] += sum(framework["cpu"].values())
+    return build["cpu"]["main"] + max(free)
+
+
+def figures(result: dict[str, Any]) -> dict[str, float]:
+    build = result["build"]
+    frameworks = build["frameworks"].values()
+    return {
+        "rows": result["rows"],
+        "wall": result["process_wall"],
+        "cpu": build["cpu"]["main"] + build["cpu"]["renderers"],
+        "path": critical_path(build, result.get("cpus", os.cpu_count() or 1)),
+        "rss": max(build["maxrss_mb"].values()),
+        "tree": result["tree_pss_mb"],
+        "pages": sum(f["pages"] for f in frameworks),
+        "read": build["timings"]["read"],
+        "compute": build["timings"]["compute"],
+        "render": build["timings"]["render"],
+        "pdf": _writer_sum(build, "pdf"),
+        "xlsx": _writer_sum(build, "xlsx"),
+        "matrix": _writer_sum(build, "matrix"),
+        "controls": sum(f["controls"] for f in frameworks),
+    }
+
+
+def ratios(result: dict[str, Any]) -> dict[str, float]:
+    floors, fig = result["floors"], figures(result)
+    reading = floors["reading"]
+    pdf_floor = sum(f["cpu"] for f in floors["pdf"].values())
+    pdf_rows = sum(f["rows"] for f in floors["pdf"].values())
+    book_floor = sum(f["cpu"] for f in floors["workbook"].values())
+    return {
+        "reading": reading["reportgen_cpu"] / reading["calamine_cpu"],
+        "reading_ours": reading["reportgen_cpu"],
+        "reading_floor": reading["calamine_cpu"],
+        "reading_wall": reading["reportgen_wall"] / reading["calamine_wall"],
+        "pdf_row": fig["pdf"] / fig["controls"] * 1000,
+        "pdf_row_floor": pdf_floor / pdf_rows * 1000,
+        "pdf": (fig["pdf"] / fig["controls"]) / (pdf_floor / pdf_rows),
+        "workbook": fig["xlsx"] / book_floor,
+        "workbook_ours": fig["xlsx"],
+        "workbook_floor": book_floor,
+        "cells": sum(f["cells"] for f in floors["workbook"].values()),
+    }
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| rows | wall s | CPU s (critical path) | peak RSS MB (largest process / tree) | "
+        "PDF pages | read s | compute s | PDF s (CPU) | workbook s (CPU) | matrix.json s (CPU) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        f = figures(result)
+        lines.append(
+            f"| {f['rows']:,} | {f['wall']:.1f} | {f['cpu']:.1f} ({f['path']:.1f}) | "
+            f"{f['rss']:.0f} / {f['tree']:.0f} | "
+            f"{f['pages']:.0f} | {f['read']:.2f} | {f['compute']:.2f} | {f['pdf']:.1f} | "
+            f"{f['xlsx']:.1f} | {f['matrix']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def ratio_table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| rows | reading: ours / calamine (CPU s; wall ratio) | PDF: ours / plain table "
+        "(CPU ms per control row) | workbook: ours / bare openpyxl (CPU s, cells) |",
+        "|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        r = ratios(result)
+        lines.append(
+            f"| {result['rows']:,} | {r['reading']:.2f}x ({r['reading_ours']:.2f} / "
+            f"{r['reading_floor']:.2f}; {r['reading_wall']:.2f}x) | "
+            f"{r['pdf']:.2f}x ({r['pdf_row']:.0f} / "
+            f"{r['pdf_row_floor']:.0f}) | {r['workbook']:.2f}x ({r['workbook_ours']:.1f} / "
+            f"{r['workbook_floor']:.1f}, {r['cells']:,} cells) |"
+        )
+    return "\n".join(lines)
+
+
+def targets(results: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
+    by_rows = {r["rows"]: r for r in results}
+    checks: list[tuple[str, bool, str]] = []
+    if 10_000 in by_rows:
+        fig = figures(by_rows[10_000])
+        checks.append(
+            (
+                "10k-row pack < 15 s",
+                fig["wall"] < TARGET_10K_WALL,
+                f"{fig['wall']:.1f} s wall, critical path {fig['path']:.1f} s CPU",
+            )
+        )
+    if 100_000 in by_rows:
+        fig = figures(by_rows[100_000])
+        checks.append(
+            (
+                "100k-row pack < 45 s",
+                fig["wall"] < TARGET_100K_WALL,
+                f"{fig['wall']:.1f} s wall, critical path {fig['path']:.1f} s CPU",
+            )
+        )
+        memory = max(fig["rss"], fig["tree"])
+        checks.append(
+            ("100k peak memory < 1 GB", memory < TARGET_100K_MEMORY_MB, f"{memory:.0f} MB")
+        )
+    largest = max(results, key=lambda r: r["rows"])
+    smallest = min(results, key=lambda r: r["rows"])
+    if "floors" in largest:
+        r = ratios(largest)
+        size = f"at {largest['rows']:,} rows"
+        checks.append(("reading <= 1.5x calamine", r["reading"] <= TARGET_READING,
+                       f"{r['reading']:.2f}x {size}"))  # fmt: skip
+        checks.append(("workbook <= 1.3x bare openpyxl", r["workbook"] <= TARGET_WORKBOOK,
+                       f"{r['workbook']:.2f}x {size}"))  # fmt: skip
+        worst = max(ratios(x)["pdf"] for x in results if "floors" in x)
+        checks.append(("PDF per control row <= plain table", worst <= TARGET_PDF_ROW,
+                       f"{worst:.2f}x at worst"))  # fmt: skip
+    if largest is not smallest:
+        growth = figures(largest)["pdf"] / figures(smallest)["pdf"]
+        checks.append(("PDF at largest <= 1.2x at smallest", growth <= TARGET_PDF_GROWTH,
+                       f"{growth:.2f}x"))  # fmt: skip
+    return checks
+
+
+def conditions() -> str:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end of the run"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="inventory rows, comma list")
+    parser.add_argument("--work", type=Path, help="keep inventories and packs here")
+    parser.add_argument("--no-floors", action="store_true", help="skip the floor measurements")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--report", type=Path, help="print the tables of an earlier --json file")
+    args = parser.parse_args()
+    if args.report:
+        report(json.loads(args.report.read_text(encoding="utf-8")))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as scratch:
+        work = args.work or Path(scratch)
+        print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        results = []
+        for rows in sizes:
+            results.append(measure(work, rows, not args.no_floors))
+            print(f"{rows:,} rows: built in {results[-1]['process_wall']:.1f} s", flush=True)
+    report(results)
+    print(f"\n{conditions()}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    print()
+    print(table(results))
+    if all("floors" in result for result in results):
+        print()
+        print(ratio_table(results))
+    print()
+    for name, met, value in targets(results):
+        print(f"{'met    ' if met else 'MISSED '} {name}: {value}")
+
+
+if __name__ == "__main__":
+    main()
