@@ -10,7 +10,6 @@ The cases run four at a time in one fixture; each test then reads its case's res
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -411,32 +410,49 @@ def _run_case(case: Case, folder: Path) -> Outcome:
     return _measured([sys.executable, "-m", "reportgen", *args], folder)
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+# Each case is forked by a small launcher process that caps the address space, waits for it
+# and writes its peak RSS to a file. Forking from the pytest worker itself (preexec_fn, or
+# the vfork Popen uses) would report the worker's size: the kernel carries the high-water
+# RSS of the process that execs into the new program, so the figure would grow with
+# whatever tests that worker ran before, not with the case.
+LAUNCHER = f"""
+import os, resource, signal, sys
+resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE}))
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+if code < 0:  # died of a signal: so does the launcher, for the caller to see
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
 
 
 def _measured(argv: list[str], folder: Path) -> Outcome:
-    """Run to completion; peak RSS of this one process from wait4, not of all children."""
+    """Run to completion; peak RSS of this one process, not of all children."""
     started = time.perf_counter()
+    rss = folder / "peak-rss-kb"
     with (folder / "stdout").open("w+") as out, (folder / "stderr").open("w+") as err:
-        process = subprocess.Popen(
-            argv,
+        process = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, str(rss), *argv],
             cwd=folder,
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_limit_memory,
             env={**os.environ, "COLUMNS": "200"},
+            check=False,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return Outcome(
             status=process.returncode,
             stdout=out.read(),
             stderr=err.read(),
-            rss_mb=usage.ru_maxrss / 1024,
+            rss_mb=int(rss.read_text()) / 1024,
             seconds=time.perf_counter() - started,
             folder=folder,
         )
