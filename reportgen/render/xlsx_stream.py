@@ -97,6 +97,10 @@ class RowWriter:
                 return
         self._dense(row)
 
+    def styled(self, cells: Sequence[tuple[Any, str | None, float]]) -> None:
+        """One row of (value, style, width), each cell as the cell maker styles it."""
+        self._row([(value, style) for value, style, _ in cells], row_height(cells, self.max_lines))
+
     def _plain(self, row: Sequence[Any], types: tuple[type, ...], strings: list[str]) -> None:
         """A row of safe text and numbers: one template, the texts escaped in one go."""
         self.count += 1

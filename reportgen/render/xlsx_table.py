@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,10 @@ class Table:
     freeze: str = "A2"
     dense: bool = False  # big sheets: streamed as XML, bare cells unless a value needs a style
     max_lines: int = 27  # rows grow to show this many lines of wrapped text at most
+    # Wide sheets: streamed as XML with every column's style (the same cells, a fraction of
+    # the time). A streamed sheet is closed by write_table, so its rules come from here.
+    streamed: bool = False
+    rules: Callable[[Written], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def write_table(wb: Workbook, make: CellMaker, info: PrintInfo, table: Table) ->
     set_widths(ws, widths)
     ws.freeze_panes = table.freeze
     print_setup(ws, info)
-    if table.dense:
+    if table.dense or table.streamed:
         return _stream(ws, make, table, widths)
     ws.row_dimensions[1].height = _header_height(table.columns, widths)
     ws.append(
@@ -149,14 +153,21 @@ def _stream(
         headers = [c.header for c in table.columns]
         styles = ["header_rotated" if c.rotated else "header" for c in table.columns]
         writer.header(headers, styles, _header_height(table.columns, widths))
-        for row in table.rows:
-            writer.data(row)
+        if table.dense:
+            for row in table.rows:
+                writer.data(row)
+        else:
+            kinds = [_KIND_STYLE[c.kind] for c in table.columns]
+            for row in table.rows:
+                writer.styled(_cell_styles(row, kinds, widths))
         writer.flush()
-        count = writer.count - 1
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{count + 1}"
+        written = Written(ws, writer.count - 1)
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{written.last_row}"
+        if table.rules is not None:
+            table.rules(written)
         ws.close()
         splice_rows(ws, out)
-    return Written(ws, count)
+    return written
 
 
 def _header_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
