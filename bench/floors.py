@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,11 +106,11 @@ def control_text(control: dict[str, Any]) -> tuple[str, ...]:
     return (head, control["owner"], why, " ".join(f"• {e}" for e in control["evidence"]))
 
 
-def plain_table(matrix: dict[str, Any]) -> str:
-    """One bare table, one row per control: the least WeasyPrint can do with that text."""
+def plain_document(rows: Iterable[Sequence[str]]) -> str:
+    """One bare table of these rows of text: the least WeasyPrint can do with that text."""
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in control_text(c)) + "</tr>"
-        for c in matrix["controls"]
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>"
+        for cells in rows
     )
     return (
         "<html><head><style>@page { size: A4 landscape } table { border-collapse: collapse }"
@@ -119,12 +119,13 @@ def plain_table(matrix: dict[str, Any]) -> str:
     )
 
 
-def render_plain(matrix: dict[str, Any]) -> int:
+def render_plain(document: str) -> int:
+    """Render and write a plain document; its page count."""
     from weasyprint import HTML
 
-    document = HTML(string=plain_table(matrix)).render()
-    document.write_pdf()
-    return len(document.pages)
+    rendered = HTML(string=document).render()
+    rendered.write_pdf()
+    return len(rendered.pages)
 
 
 def pdf_floors(pack: Path) -> dict[str, dict[str, float]]:
@@ -133,9 +134,12 @@ def pdf_floors(pack: Path) -> dict[str, dict[str, float]]:
     floors = {}
     for matrix_path in sorted(pack.glob("*/matrix.json")):
         matrix = json.loads(matrix_path.read_text(encoding="utf-8"))
-        cpu, wall, pages = cpu_and_wall(lambda m=matrix: render_plain(m))
+        controls = matrix["controls"]
+        cpu, wall, pages = cpu_and_wall(
+            lambda c=controls: render_plain(plain_document(map(control_text, c)))
+        )
         floors[matrix_path.parent.name] = {
-            "rows": len(matrix["controls"]),
+            "rows": len(controls),
             "pages": pages,
             "cpu": cpu,
             "wall": wall,

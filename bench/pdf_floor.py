@@ -13,18 +13,16 @@ and of a one-framework build, for the parallel speed-up.
 
 from __future__ import annotations
 
-import html
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SOURCE_DATE_EPOCH", "1764547200")
 
-from weasyprint import HTML  # noqa: E402
+from floors import cpu_and_wall, plain_document, render_plain  # noqa: E402
 
 from reportgen.inputs import RunOptions  # noqa: E402
 from reportgen.pipeline import BuildOptions, build, prepare  # noqa: E402
@@ -34,19 +32,13 @@ from reportgen.render.pdf import pdf_bytes, render_document, report_html  # noqa
 CONFIG = ROOT / "inputs" / "reportgen.yaml"
 
 
-def plain_table(matrix: dict, rows: int) -> str:
-    """One bare table, `rows` rows long, carrying the controls' text."""
+def plain_rows(matrix: dict, rows: int) -> list[tuple[str, ...]]:
+    """`rows` rows carrying the controls' text, as many as the report's tables hold."""
     controls = matrix["controls"]
-    body = []
-    for i in range(rows):
-        c = controls[i % len(controls)]
-        cells = (c["id"], c["title"], c["owner"], c["provenance"], "; ".join(c["evidence"]))
-        body.append("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in cells) + "</tr>")
-    return (
-        "<html><head><style>@page { size: A4 landscape } table { border-collapse: collapse }"
-        " td { border-bottom: 0.5pt solid #999; vertical-align: top; font-size: 7.5pt }"
-        "</style></head><body><table>" + "".join(body) + "</table></body></html>"
-    )
+    picked = (controls[i % len(controls)] for i in range(rows))
+    return [
+        (c["id"], c["title"], c["owner"], c["provenance"], "; ".join(c["evidence"])) for c in picked
+    ]
 
 
 def render_all_pages(job: FrameworkJob) -> int:
@@ -55,18 +47,10 @@ def render_all_pages(job: FrameworkJob) -> int:
     return len(document.pages)
 
 
-def render_plain(matrix: dict, rows: int) -> int:
-    document = HTML(string=plain_table(matrix, rows)).render()
-    document.write_pdf()
-    return len(document.pages)
-
-
 def timed(func):
-    """Result, wall seconds and CPU seconds of this process (other load on the machine
-    inflates wall time; CPU time is the steadier figure)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = func()
-    return result, time.perf_counter() - wall, time.process_time() - cpu
+    """Result, wall seconds and CPU seconds of one run of ``func``."""
+    cpu, wall, result = cpu_and_wall(func)
+    return result, wall, cpu
 
 
 def main() -> None:
@@ -81,7 +65,9 @@ def main() -> None:
             job = FrameworkJob(fid, matrix, Path(tmp), "bench", None, RenderOptions(), {})
             ours, wall, cpu = timed(lambda job=job: render_all_pages(job))
             rows = report_html(job).count("<tr")
-            floor, plain_wall, plain_cpu = timed(lambda m=matrix, r=rows: render_plain(m, r))
+            floor, plain_wall, plain_cpu = timed(
+                lambda m=matrix, r=rows: render_plain(plain_document(plain_rows(m, r)))
+            )
         print(
             f"{fid:<10} {ours:>5} {rows:>5} {wall:>6.1f} {cpu:>6.1f} {1000 * cpu / ours:>7.0f}"
             f" | {floor:>11} {plain_wall:>6.1f} {plain_cpu:>6.1f} {1000 * plain_cpu / floor:>7.0f}"
