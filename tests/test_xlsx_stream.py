@@ -39,10 +39,9 @@ def sheet_xml(tmp_path: Path, streamed: bool) -> bytes:
     def rules(written: Written) -> None:
         colour_owners(written.ws, written.column_range(4))
 
-    table = Table("Table", COLUMNS, rows(), streamed=streamed, rules=rules if streamed else None)
-    written = write_table(wb, CellMaker(), info, table)
-    if not streamed:
-        rules(written)
+    write_table(
+        wb, CellMaker(), info, Table("Table", COLUMNS, rows(), streamed=streamed, rules=rules)
+    )
     path = tmp_path / f"{streamed}.xlsx"
     save_workbook(wb, path, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     with zipfile.ZipFile(path) as archive:

@@ -70,9 +70,9 @@ class Table:
     dense: bool = False  # big sheets: streamed as XML, bare cells unless a value needs a style
     max_lines: int = 27  # rows grow to show this many lines of wrapped text at most
     # Wide sheets: streamed as XML with every column's style (the same cells, a fraction of
-    # the time). A streamed sheet is closed by write_table, so its rules come from here.
+    # the time). A streamed sheet is closed by write_table, so it must take its rules here.
     streamed: bool = False
-    rules: Callable[[Written], None] | None = None
+    rules: Callable[[Written], None] | None = None  # conditional formats, drop-downs
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,10 @@ def write_table(wb: Workbook, make: CellMaker, info: PrintInfo, table: Table) ->
         ws.append([make(ws, value, style) for value, style, _ in cells])
     last = get_column_letter(len(table.columns))
     ws.auto_filter.ref = f"A1:{last}{count + 1}"
-    return Written(ws, count)
+    written = Written(ws, count)
+    if table.rules is not None:
+        table.rules(written)
+    return written
 
 
 def _stream(
