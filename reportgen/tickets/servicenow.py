@@ -34,6 +34,7 @@ class ServiceNowRecord(Remote):
         self.journal = journal
         self.base_url = base_url or "<base URL>"
         self.label = f"ServiceNow {self.table} record {self.sys_id}"
+        self.record_path = f"/api/now/table/{self.table}/{self.sys_id}"
 
     def attachments(self) -> set[str]:
         names: set[str] = set()
@@ -77,7 +78,7 @@ class ServiceNowRecord(Remote):
     def comment(self, markdown: str, marker: str) -> bool:
         response = self.api.call(
             "PATCH",
-            f"/api/now/table/{self.table}/{self.sys_id}",
+            self.record_path,
             f"add the summary to {self.journal}",
             before_retry=lambda: self.has_comment(marker),
             json={self.journal: markdown},
@@ -95,8 +96,7 @@ class ServiceNowRecord(Remote):
         return f"GET {self.base_url}/api/now/attachment?sysparm_query=table_sys_id={self.sys_id}"
 
     def describe_comment(self, markdown: str) -> str:
-        path = f"/api/now/table/{self.table}/{self.sys_id}"
-        return f"PATCH {self.base_url}{path}  summary.md as {self.journal} (plain text)"
+        return f"PATCH {self.base_url}{self.record_path}  summary.md as {self.journal} (plain text)"
 
 
 def open_record(
