@@ -147,9 +147,9 @@ def write_table(wb: Workbook, make: CellMaker, info: PrintInfo, table: Table) ->
 def _stream(
     ws: WriteOnlyWorksheet, make: CellMaker, table: Table, widths: Sequence[float]
 ) -> Written:
-    """A dense table's rows go out as XML from :class:`RowWriter` (the same cells openpyxl
-    would write, a fraction of the time); openpyxl writes the rest of the sheet, which is
-    closed on return: a streamed table takes no rules or validations afterwards."""
+    """A dense or streamed table's rows go out as XML from :class:`RowWriter` (the same
+    cells openpyxl would write, a fraction of the time); openpyxl writes the rest of the
+    sheet, which is closed on return: its rules and validations come from ``table.rules``."""
     with tempfile.TemporaryFile() as out:
         wrapping = [c.kind == "text" for c in table.columns]
         writer = RowWriter(ws, make, out, widths, wrapping, table.max_lines)
