@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from reportgen.engine import CustomerOverride, EstateService, FrameworkResult, evaluate_framework
 from reportgen.frameworks import Framework
@@ -35,6 +36,7 @@ def compute_framework(
     plan: RaciPlan,
     categories: Sequence[str] | None = None,
     conditions: dict[str, bool] | None = None,
+    as_of: date | None = None,
 ) -> FrameworkResult:
     result = evaluate_framework(
         framework,
@@ -43,6 +45,7 @@ def compute_framework(
         overrides,
         categories=categories,
         conditions=conditions,
+        as_of=as_of,
     )
     apply_raci(result, plan)
     return result

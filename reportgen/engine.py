@@ -1,22 +1,36 @@
-"""The ownership engine: who owns each layer of each service, and each control.
+"""The ownership engine: who owns each layer of each service, and who carries each control.
 
 Pure functions over catalogs and the resolved estate: no I/O, no clock, no randomness.
-Rule (DESIGN.md 2.3): the owners of the layers a control concerns, under a service's model
-after catalog and customer overrides, all equal -> that owner, otherwise ``shared``. The
-same rule combines the per-service results into the control's overall owner.
-``not-applicable`` parts drop out of a combination unless every part is not applicable.
+Rule (DESIGN.md 2.3): a control is a set of duties. A duty ``by: layer`` is carried by the
+operator of that layer for each in-scope service (after catalog and customer overrides); a
+duty ``by: customer`` by the customer for each service, or once for the estate; a duty
+``by: aws`` by AWS for its own estate, inherited. A service cell's owner follows from the
+holders of the duties within that service: one holder -> that owner, several -> ``shared``,
+none -> ``not-applicable``. The control's owner follows from every holder of every duty;
+where the service cells differ the control is *split by service*.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
-from reportgen.frameworks import Control, Framework
-from reportgen.owners import AWS, NOT_APPLICABLE, OWNER_ORDER, SHARED, owner_label
+from reportgen.frameworks import Control, Duty, Framework
+from reportgen.owners import (
+    AWS_KEY,
+    CUSTOMER_KEY,
+    NOT_APPLICABLE,
+    OWNER_ORDER,
+    THIRD_PARTY,
+    OwnerKey,
+    holders_of,
+    ordered,
+    owner_label,
+    owner_of,
+)
+from reportgen.provenance import explain
 from reportgen.srm import SrmCatalog
-
-OwnerKey = tuple[str, str | None]  # (owner, third party's name)
 
 
 @dataclass(frozen=True)
@@ -34,18 +48,27 @@ class CustomerOverride:
 
 @dataclass(frozen=True)
 class Decision:
-    """The owner of one layer of one service and what decided it."""
+    """The owner of one layer of one service, who holds it, and what decided it."""
 
     owner: str
     party: str | None = None
     source: str = "model"  # model | catalog | customer | resource
     reason: str | None = None
     overrides: tuple[int, ...] = ()  # customer override numbers that apply
-    parties: tuple[str, ...] = ()  # third parties with a part in this layer, even if shared
+    holders: tuple[OwnerKey, ...] = ()  # who operates the layer: AWS, customer, third parties
+
+    @classmethod
+    def of(cls, owner: str, party: str | None = None, **kwargs: object) -> Decision:
+        return cls(owner, party, holders=holders_of(owner, party), **kwargs)  # type: ignore[arg-type]
 
     @property
     def key(self) -> OwnerKey:
         return (self.owner, self.party)
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """Names of the third parties that hold a part of this layer."""
+        return tuple(name for owner, name in self.holders if owner == THIRD_PARTY and name)
 
 
 @dataclass(frozen=True)
@@ -66,17 +89,32 @@ class ServiceLayers:
     layers: dict[str, Decision]
 
 
+@dataclass(frozen=True)
+class DutyPart:
+    """One duty within one service cell (or the estate): who holds it there."""
+
+    duty: int  # index into the control's duties
+    holders: tuple[OwnerKey, ...]
+    decision: Decision | None = None  # the layer's decision, for duties by: layer
+    layer: str | None = None  # that layer
+
+
 @dataclass
 class ServiceOutcome:
-    """A control's owner for one service, from the owners of the control's layers."""
+    """A control's owner within one service: the holders of its duties there."""
 
     owner: str
     party: str | None
-    layers: dict[str, Decision]
+    holders: tuple[OwnerKey, ...]
+    parts: list[DutyPart]
 
     @property
     def key(self) -> OwnerKey:
         return (self.owner, self.party)
+
+    @property
+    def layers(self) -> dict[str, Decision]:
+        return {p.layer: p.decision for p in self.parts if p.layer and p.decision}
 
 
 @dataclass
@@ -87,7 +125,25 @@ class ControlResult:
     applicable: bool
     services: dict[str, ServiceOutcome]
     provenance: str
+    holders: tuple[OwnerKey, ...] = ()  # every party with a duty in this control
+    split: bool = False  # the service cells have different owners
+    estate: list[DutyPart] = field(default_factory=list)  # estate-wide duties and holders
+    active: tuple[int, ...] = ()  # indexes of the duties that apply
+    note: str | None = None  # why not applicable, or since when in force
     raci: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def duties(self) -> list[Duty]:
+        return [self.control.duties[i] for i in self.active]
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """What decides whether a control applies: the customer's answers and the date."""
+
+    answers: Mapping[str, bool] = field(default_factory=dict)  # condition id -> answer
+    questions: Mapping[str, str] = field(default_factory=dict)  # condition id -> question
+    as_of: date | None = None  # the pack's date; None: ignore effective dates
 
 
 @dataclass
@@ -96,6 +152,7 @@ class FrameworkResult:
     services: list[ServiceLayers]
     controls: list[ControlResult]
     categories: list[str]
+    as_of: date | None = None
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(OWNER_ORDER, 0)
@@ -103,19 +160,17 @@ class FrameworkResult:
             counts[result.owner] += 1
         return counts
 
+    def party_counts(self) -> dict[str, int]:
+        """Applicable controls in which each party holds a duty: 'AWS', 'Customer', names."""
+        counts: dict[str, int] = {}
+        for result in self.controls:
+            for key in result.holders:
+                label = key[1] if key[0] == THIRD_PARTY and key[1] else owner_label(key[0])
+                counts[label] = counts.get(label, 0) + 1
+        return counts
 
-# --------------------------------------------------------------------------- combining
-
-
-def combine(keys: Iterable[OwnerKey]) -> OwnerKey:
-    """All equal -> that owner; otherwise shared. Not-applicable parts drop out."""
-    distinct = set(keys)
-    applicable = {key for key in distinct if key[0] != NOT_APPLICABLE}
-    if not applicable:
-        return (NOT_APPLICABLE, None)
-    if len(applicable) == 1:
-        return next(iter(applicable))
-    return (SHARED, None)
+    def split_count(self) -> int:
+        return sum(1 for result in self.controls if result.split)
 
 
 # --------------------------------------------------------------------------- layers
@@ -130,19 +185,18 @@ def service_layers(
     mine = [o for o in overrides if o.service_id == service.id]
     layers: dict[str, Decision] = {}
     for layer in catalog.layer_ids:
-        decision = Decision(catalog.model_owner(service.model, layer))
+        decision = Decision.of(catalog.model_owner(service.model, layer))
         if layer in catalog_overrides:
             entry = catalog_overrides[layer]
-            decision = Decision(entry.owner, None, "catalog", entry.reason)
+            decision = Decision.of(entry.owner, source="catalog", reason=entry.reason)
         for override in mine:
             if override.layer == layer and override.resource is None:
-                decision = Decision(
+                decision = Decision.of(
                     override.owner,
                     override.party,
-                    "customer",
-                    override.justification,
-                    (override.number,),
-                    (override.party,) if override.party else (),
+                    source="customer",
+                    reason=override.justification,
+                    overrides=(override.number,),
                 )
         resource_level = [o for o in mine if o.layer == layer and o.resource is not None]
         if resource_level:
@@ -159,20 +213,17 @@ def _with_resources(
     if not matched:
         return base
     covered = {r for o in matched for r in estate.resource_ids if _same_resource(o.resource, r)}
-    keys = [(o.owner, o.party) for o in matched]
-    if len(covered) < estate.resources:
-        keys.append(base.key)
-    owner, party = combine(keys)
-    numbers = tuple(o.number for o in matched)
+    rest = len(covered) < estate.resources
+    holders = [h for o in matched for h in holders_of(o.owner, o.party)]
+    if rest:
+        holders += base.holders
+    held = ordered(holders)
+    owner, party = owner_of(held)
     reason = "; ".join(f"{o.resource}: {o.justification}" for o in matched)
-    if len(covered) < estate.resources:
+    if rest:
         reason += f" (other resources: {owner_label(*base.key)})"
-    parties = {o.party for o in matched if o.party}
-    if len(covered) < estate.resources:
-        parties.update(base.parties)
-    return Decision(
-        owner, party, "resource", reason, (*base.overrides, *numbers), tuple(sorted(parties))
-    )
+    numbers = tuple(o.number for o in matched)
+    return Decision(owner, party, "resource", reason, (*base.overrides, *numbers), held)
 
 
 def _same_resource(wanted: str | None, resource: str) -> bool:
@@ -186,43 +237,106 @@ def _names_resource(wanted: str, resource_ids: Iterable[str]) -> bool:
     return any(_same_resource(wanted, resource) for resource in resource_ids)
 
 
+# --------------------------------------------------------------------------- applicability
+
+
+def control_status(control: Control, rules: Applicability) -> tuple[bool, str | None]:
+    """Whether a control applies, and the note that says why not (or since when it does)."""
+    unmet = [c for c in control.applies_if if rules.answers.get(c) is False]
+    if unmet:
+        said = "; ".join(rules.questions.get(c, c) for c in unmet)
+        return False, f"Not applicable: your answer is no to: {said}"
+    if rules.as_of and control.superseded and rules.as_of >= control.superseded.on:
+        on, by = control.superseded.on.isoformat(), control.superseded.by
+        return False, f"Not applicable: superseded by {by} on {on}"
+    if rules.as_of and control.in_force_from and rules.as_of < control.in_force_from:
+        since = control.in_force_from.isoformat()
+        return False, f"Not applicable yet: a best practice until {since}"
+    if control.in_force_from:
+        return True, f"In force since {control.in_force_from.isoformat()} (was future-dated)"
+    return True, None
+
+
+def active_duties(control: Control, rules: Applicability) -> tuple[int, ...]:
+    """Indexes of the duties whose own conditions are not answered no."""
+    return tuple(
+        index
+        for index, duty in enumerate(control.duties)
+        if not any(rules.answers.get(c) is False for c in duty.applies_if)
+    )
+
+
 # --------------------------------------------------------------------------- controls
 
 
-def control_for_service(control: Control, layers: ServiceLayers) -> ServiceOutcome:
-    decisions = {layer: layers.layers[layer] for layer in control.layers}
-    owner, party = combine(d.key for d in decisions.values())
-    return ServiceOutcome(owner, party, decisions)
+def control_for_service(
+    control: Control, layers: ServiceLayers, active: Sequence[int] | None = None
+) -> ServiceOutcome:
+    """The holders of a control's per-service duties within one service."""
+    indexes = range(len(control.duties)) if active is None else active
+    parts = []
+    for index in indexes:
+        duty = control.duties[index]
+        if not duty.per_service:
+            continue
+        if duty.by == "layer":
+            decision = layers.layers[duty.layer or ""]
+            parts.append(DutyPart(index, decision.holders, decision, duty.layer))
+        else:
+            parts.append(DutyPart(index, (CUSTOMER_KEY,)))
+    holders = ordered(h for part in parts for h in part.holders)
+    owner, party = owner_of(holders)
+    return ServiceOutcome(owner, party, holders, parts)
+
+
+def estate_parts(control: Control, active: Sequence[int]) -> list[DutyPart]:
+    """The duties carried once for the estate: the customer's and AWS's own."""
+    parts = []
+    for index in active:
+        duty = control.duties[index]
+        if duty.per_service:
+            continue
+        parts.append(DutyPart(index, (AWS_KEY,) if duty.by == "aws" else (CUSTOMER_KEY,)))
+    return parts
 
 
 def evaluate_control(
     control: Control,
     services: Sequence[ServiceLayers],
     catalog: SrmCatalog,
-    unmet_conditions: Mapping[str, str],
+    rules: Applicability | None = None,
 ) -> ControlResult:
-    """Overall owner of one control across the estate, with the sentence that explains it."""
-    unmet = [unmet_conditions[c] for c in control.applies_if if c in unmet_conditions]
-    if unmet:
-        reason = "Not applicable: the config answers no to: " + "; ".join(unmet)
-        return ControlResult(control, NOT_APPLICABLE, None, False, {}, reason)
-    outcomes = {s.service_id: control_for_service(control, s) for s in services}
-    if outcomes:
-        owner, party = combine(o.key for o in outcomes.values())
-    else:
-        owner, party = _without_services(control, catalog)
-    provenance = explain(control, services, outcomes, catalog)
-    return ControlResult(control, owner, party, True, outcomes, provenance)
-
-
-def _without_services(control: Control, catalog: SrmCatalog) -> OwnerKey:
-    """With no service in scope only the layers every model agrees on can decide."""
-    keys = []
-    for layer in control.layers:
-        owners = {catalog.model_owner(model, layer) for model in catalog.models}
-        if len(owners) == 1:
-            keys.append((owners.pop(), None))
-    return combine(keys)
+    """Owner of one control across the estate, with the sentence that explains it."""
+    rules = rules or Applicability()
+    applicable, note = control_status(control, rules)
+    if not applicable:
+        return ControlResult(control, NOT_APPLICABLE, None, False, {}, note or "", note=note)
+    active = active_duties(control, rules)
+    # A control with estate-wide duties only has no service cells: its duties are not
+    # copied into every service (DESIGN.md 2.3).
+    within = any(control.duties[i].per_service for i in active)
+    outcomes = {s.service_id: control_for_service(control, s, active) for s in services if within}
+    estate = estate_parts(control, active)
+    holders = ordered(
+        [h for o in outcomes.values() for h in o.holders] + [h for p in estate for h in p.holders]
+    )
+    owner, party = owner_of(holders)
+    cells = {o.key for o in outcomes.values() if o.owner != NOT_APPLICABLE}
+    result = ControlResult(
+        control,
+        owner,
+        party,
+        True,
+        outcomes,
+        "",
+        holders=holders,
+        split=len(cells) > 1,
+        estate=estate,
+        active=active,
+        note=note,
+    )
+    result.provenance = explain(result, services, catalog)
+    return result
 
 
 def evaluate_framework(
@@ -232,19 +346,23 @@ def evaluate_framework(
     overrides: Sequence[CustomerOverride] = (),
     categories: Sequence[str] | None = None,
     conditions: Mapping[str, bool] | None = None,
+    as_of: date | None = None,
 ) -> FrameworkResult:
     """Every selected control of a framework against the in-scope services."""
     services = [service_layers(catalog, item, overrides) for item in estate]
     services.sort(key=lambda s: (s.name.casefold(), s.service_id))
     chosen = selected_categories(framework, categories)
-    questions = {c.id: c.question for c in framework.conditions}
-    unmet = {cid: questions[cid] for cid, value in (conditions or {}).items() if value is False}
+    rules = Applicability(
+        answers=dict(conditions or {}),
+        questions={c.id: c.question for c in framework.conditions},
+        as_of=as_of,
+    )
     controls = [
-        evaluate_control(control, services, catalog, unmet)
+        evaluate_control(control, services, catalog, rules)
         for control in framework.controls
         if not framework.categories or control.category in chosen
     ]
-    return FrameworkResult(framework, services, controls, chosen)
+    return FrameworkResult(framework, services, controls, chosen, as_of)
 
 
 def selected_categories(framework: Framework, requested: Sequence[str] | None) -> list[str]:
@@ -253,130 +371,3 @@ def selected_categories(framework: Framework, requested: Sequence[str] | None) -
         return []
     wanted = set(requested) if requested is not None else {c.id for c in framework.categories}
     return [c.id for c in framework.categories if c.required or c.id in wanted]
-
-
-# --------------------------------------------------------------------------- provenance
-
-
-def short_name(name: str) -> str:
-    """'Amazon EC2' -> 'EC2' for compact sentences."""
-    for prefix in ("Amazon ", "AWS "):
-        if name.startswith(prefix) and len(name) > len(prefix):
-            return name[len(prefix) :]
-    return name
-
-
-def explain(
-    control: Control,
-    services: Sequence[ServiceLayers],
-    outcomes: Mapping[str, ServiceOutcome],
-    catalog: SrmCatalog,
-) -> str:
-    """'Customer for EC2 (infrastructure: operating-system); AWS for S3, DynamoDB'."""
-    if not outcomes:
-        return "No in-scope services; only layers every service model agrees on were used."
-    groups: dict[tuple[str, str], list[ServiceLayers]] = {}
-    order: dict[tuple[str, str], int] = {}
-    for service in services:
-        outcome = outcomes[service.service_id]
-        why = _why(outcome, service.model)
-        key = (owner_label(outcome.owner, outcome.party), why)
-        groups.setdefault(key, []).append(service)
-        order.setdefault(key, OWNER_ORDER.index(outcome.owner))
-    # Groups are keyed by (owner, why) and `why` names the model, so one owner over several
-    # models makes several groups: compare the owners alone.
-    labels = {label for label, _ in groups}
-    if len(labels) == 1 and _model_independent(control, catalog, outcomes):
-        label = next(iter(labels))
-        layers = ", ".join(control.layers)
-        return f"{label} for every service: {layers} has the same owner in every model"
-    keys = sorted(groups, key=lambda k: (_display_rank(order[k]), k))
-    parts = []
-    for index, key in enumerate(keys):
-        label, why = key
-        last = index == len(keys) - 1 and index > 0
-        names, said_model = _group_names(groups[key], services, last and not why)
-        if said_model and why:
-            why = why.split(": ", 1)[1]
-        parts.append(f"{label} for {names}" + (f" ({why})" if why else ""))
-    return "; ".join(parts)
-
-
-_SPELL_OUT = 6  # groups up to this size always list their services by name
-# A longer list is cut after _SHOWN names: a sentence naming a hundred services is read by
-# no one, and the workbook's Controls x Services sheet and matrix.json name every service.
-_LIST_MAX = 12
-_SHOWN = 8
-
-
-def _group_names(
-    group: Sequence[ServiceLayers], estate: Sequence[ServiceLayers], rest: bool
-) -> tuple[str, bool]:
-    """Service names of one provenance group, compact where a long list says nothing more:
-    'all 28 abstract services', 'all abstract services but WAF, Lambda', 'the other 27
-    services'. Returns the text and whether it names the model."""
-    names = [short_name(s.name) for s in group]
-    if len(group) <= _SPELL_OUT:
-        return ", ".join(names), False
-    if len(group) == len(estate):
-        return f"all {len(group)} in-scope services", False
-    if rest:  # the last group takes whatever the groups before it did not
-        return f"the other {len(group)} services", False
-    models = {s.model for s in group}
-    if len(models) == 1:
-        model = next(iter(models))
-        members = {s.service_id for s in group}
-        others = [s for s in estate if s.model == model and s.service_id not in members]
-        if not others:
-            return f"all {len(group)} {model} services", True
-        # 'all but' names fewer services than the list it replaces would
-        if len(others) <= 3 or (len(group) > _LIST_MAX and len(others) <= _SHOWN):
-            but = ", ".join(short_name(s.name) for s in others)
-            return f"all {model} services but {but}", True
-    return _name_list(names, models), False
-
-
-def _name_list(names: Sequence[str], models: set[str]) -> str:
-    """'A, B, C' or, past _LIST_MAX names, 'A, ..., H and 93 more abstract services'."""
-    if len(names) <= _LIST_MAX:
-        return ", ".join(names)
-    kind = f"{next(iter(models))} " if len(models) == 1 else ""
-    return f"{', '.join(names[:_SHOWN])} and {len(names) - _SHOWN} more {kind}services"
-
-
-def _display_rank(rank: int) -> int:
-    # Customer-side first: that is what the reader must act on.
-    return {2: 0, 1: 1, 3: 2, 0: 3, 4: 4}.get(rank, rank)
-
-
-def _model_independent(
-    control: Control, catalog: SrmCatalog, outcomes: Mapping[str, ServiceOutcome]
-) -> bool:
-    for layer in control.layers:
-        if len({catalog.model_owner(model, layer) for model in catalog.models}) != 1:
-            return False
-    return all(d.source == "model" for o in outcomes.values() for d in o.layers.values())
-
-
-def _why(outcome: ServiceOutcome, model: str) -> str:
-    """The layers behind a service's outcome; AWS-only outcomes need no explanation."""
-    changed = any(d.source != "model" for d in outcome.layers.values())
-    if outcome.owner == AWS and not changed:
-        return ""
-    by_owner: dict[str, list[str]] = {}
-    for layer, decision in outcome.layers.items():
-        label = owner_label(decision.owner, decision.party)
-        by_owner.setdefault(label, []).append(layer + _source_note(decision))
-    if len(by_owner) > 1:
-        detail = "; ".join(f"{label}: {', '.join(layers)}" for label, layers in by_owner.items())
-    else:
-        detail = ", ".join(next(iter(by_owner.values())))
-    return f"{model}: {detail}"
-
-
-def _source_note(decision: Decision) -> str:
-    if decision.source == "catalog":
-        return " [service catalog]"
-    if decision.overrides:
-        return f" [override {', '.join(f'#{n}' for n in decision.overrides)}]"
-    return ""

@@ -7,9 +7,11 @@ knows the shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reportgen.errors import InputError
 from reportgen.resources import frameworks_dir
@@ -19,6 +21,26 @@ from reportgen.validation import validate_document
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
+
+# What a control is about, for routing its customer duties to a role (RACI). The default
+# role of each topic is in the RACI defaults (config.py).
+TOPICS = (
+    "governance",
+    "people",
+    "vendor-management",
+    "asset-management",
+    "access-control",
+    "cryptography",
+    "network",
+    "configuration",
+    "vulnerability-management",
+    "secure-development",
+    "logging-monitoring",
+    "incident-response",
+    "resilience",
+    "data-protection",
+    "physical",
+)
 
 
 class _Strict(BaseModel):
@@ -47,17 +69,67 @@ class Group(_Strict):
     parent: str | None = None
 
 
+DutyHolder = Literal["layer", "customer", "aws"]
+
+
+class Duty(_Strict):
+    """One thing a control asks someone to do, and who carries it (DESIGN.md 2.3).
+
+    ``by: layer`` -- whoever operates ``layer`` for each in-scope service (EC2's guest OS:
+    the customer; RDS's: AWS). ``by: customer`` -- the customer, whatever the service:
+    for each in-scope service (document, diagram, configure what AWS provides, review,
+    test), or with ``estate: true`` once for the whole estate (policies, people, premises,
+    suppliers). ``by: aws`` -- AWS for its own estate (facilities, hardware, its staff),
+    inherited under the framework's attestation; never copied into service cells.
+    """
+
+    by: DutyHolder
+    layer: str | None = None  # by: layer -- the layer; by: customer -- the part it is about
+    estate: bool = False  # by: customer -- once for the whole estate, not per service
+    text: str = Field(min_length=3)  # own words; imperative, or AWS's voice for by: aws
+    aws_text: str | None = None  # by: layer -- what AWS does where it operates the layer
+    applies_if: list[str] = []  # condition ids: the duty drops when one is answered no
+
+    @model_validator(mode="after")
+    def _shape(self) -> Duty:
+        if self.by == "layer" and not self.layer:
+            raise ValueError("a duty by: layer must name its layer")
+        if self.estate and self.by != "customer":
+            raise ValueError("estate: true is for customer duties (AWS duties are estate-wide)")
+        if self.aws_text and self.by != "layer":
+            raise ValueError("aws_text is for duties by: layer")
+        return self
+
+    @property
+    def per_service(self) -> bool:
+        """True when the duty is carried within each in-scope service (a service cell)."""
+        return self.by == "layer" or (self.by == "customer" and not self.estate)
+
+
+class Superseded(_Strict):
+    on: date  # from this date the control no longer applies ...
+    by: str  # ... and this one does instead
+
+
 class Control(_Strict):
     id: str = Field(min_length=1)
     group: str
     title: str = Field(min_length=1)
     description: str = Field(min_length=1)
-    layers: list[str] = Field(min_length=1)
+    duties: list[Duty] = Field(min_length=1)
+    topics: list[str] = []
     evidence: list[str] = Field(min_length=1)
     aws_evidence: str | None = None
     applicability: str | None = None
     applies_if: list[str] = []
     category: str | None = None
+    in_force_from: date | None = None  # future-dated: a best practice until this date
+    superseded: Superseded | None = None
+
+    @property
+    def layers(self) -> list[str]:
+        """The SRM layers the control's duties name, in the order they first appear."""
+        return list(dict.fromkeys(d.layer for d in self.duties if d.layer))
 
 
 class Framework(_Strict):
@@ -118,13 +190,24 @@ def _cross_check(framework: Framework, srm: SrmCatalog) -> list[str]:
     categories = {c.id for c in framework.categories}
     conditions = {c.id for c in framework.conditions}
     layers = set(srm.layer_ids)
+    control_ids = {c.id for c in framework.controls}
     for control in framework.controls:
         where = f"controls[{control.id}]"
         if control.group not in known_groups:
             problems.append(f"{where}.group: unknown group '{control.group}'")
-        for layer in control.layers:
-            if layer not in layers:
-                problems.append(f"{where}.layers: unknown layer '{layer}'")
+        for index, duty in enumerate(control.duties):
+            if duty.layer is not None and duty.layer not in layers:
+                problems.append(f"{where}.duties[{index}].layer: unknown layer '{duty.layer}'")
+            for condition in duty.applies_if:
+                if condition not in conditions:
+                    problems.append(
+                        f"{where}.duties[{index}].applies_if: undeclared condition '{condition}'"
+                    )
+        for topic in control.topics:
+            if topic not in TOPICS:
+                problems.append(f"{where}.topics: unknown topic '{topic}'")
+        if control.superseded and control.superseded.by not in control_ids:
+            problems.append(f"{where}.superseded.by: unknown control '{control.superseded.by}'")
         for condition in control.applies_if:
             if condition not in conditions:
                 problems.append(f"{where}.applies_if: undeclared condition '{condition}'")
@@ -132,7 +215,9 @@ def _cross_check(framework: Framework, srm: SrmCatalog) -> list[str]:
             problems.append(f"{where}.category: must be one of {', '.join(sorted(categories))}")
         if not categories and control.category is not None:
             problems.append(f"{where}.category: the catalog declares no categories")
-        inherits = any(srm.can_be_aws(layer) for layer in control.layers if layer in layers)
+        inherits = any(d.by == "aws" for d in control.duties) or any(
+            srm.can_be_aws(d.layer) for d in control.duties if d.by == "layer" and d.layer in layers
+        )
         if inherits and not control.aws_evidence:
             problems.append(f"{where}.aws_evidence: required, a layer of this control can be AWS's")
     return problems

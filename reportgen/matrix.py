@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportgen import __version__
-from reportgen.engine import ControlResult, Decision, FrameworkResult, ServiceLayers
+from reportgen.engine import ControlResult, Decision, FrameworkResult, ServiceLayers, ServiceOutcome
 from reportgen.inputs import InputFile, Inputs
 from reportgen.inventory.load import ResolvedRow, UnresolvedRow
-from reportgen.owners import OWNER_ORDER
+from reportgen.owners import OWNER_ORDER, OwnerKey, holder_name, ordered
+from reportgen.provenance import label_of
 from reportgen.raci import third_parties
+from reportgen.responsibility import statements
 
 SCHEMA = "reportgen.matrix/1"
 
@@ -38,12 +40,15 @@ def document_id(framework_id: str, inputs: Iterable[InputFile], catalog_version:
     return f"RG-{framework_id.upper()}-{digest.hexdigest()[:10].upper()}"
 
 
+def _parties(holders: Iterable[OwnerKey]) -> list[dict[str, str]]:
+    return [{"kind": key[0], "name": holder_name(key)} for key in holders]
+
+
 def _decision(decision: Decision) -> dict[str, Any]:
     data: dict[str, Any] = {"owner": decision.owner, "source": decision.source}
     if decision.party:
         data["party"] = decision.party
-    if decision.parties:
-        data["parties"] = list(decision.parties)
+    data["parties"] = _parties(decision.holders)
     if decision.reason:
         data["reason"] = decision.reason
     if decision.overrides:
@@ -69,37 +74,81 @@ def _service(service: ServiceLayers, rows: dict[str, dict[str, set[str]]], input
     }
 
 
-def _control(result: ControlResult) -> dict[str, Any]:
+def _control(result: ControlResult, statements: dict[str, str]) -> dict[str, Any]:
     control = result.control
     data: dict[str, Any] = {
         "id": control.id,
         "title": control.title,
         "description": control.description,
         "group": control.group,
+        "topics": list(control.topics),
         "layers": list(control.layers),
         "owner": result.owner,
+        "split_by_service": result.split,
+        "label": label_of(result),
+        "parties": _parties(result.holders),
         "applicable": result.applicable,
         "provenance": result.provenance,
+        "duties": _duties(result),
+        "responsibility": statements,
         "evidence": list(control.evidence),
         "raci": result.raci,
-        "services": {
-            sid: {
-                "owner": outcome.owner,
-                **({"party": outcome.party} if outcome.party else {}),
-                "layers": {layer: d.owner for layer, d in outcome.layers.items()},
-            }
-            for sid, outcome in result.services.items()
-        },
+        "services": {sid: _cell(outcome) for sid, outcome in result.services.items()},
     }
     optional = {
         "party": result.party,
+        "note": result.note,
         "category": control.category,
         "aws_evidence": control.aws_evidence,
         "applicability": control.applicability,
         "applies_if": list(control.applies_if) or None,
+        "in_force_from": control.in_force_from.isoformat() if control.in_force_from else None,
+        "superseded": {
+            "on": control.superseded.on.isoformat(),
+            "by": control.superseded.by,
+        }
+        if control.superseded
+        else None,
     }
     data.update({k: v for k, v in optional.items() if v})
     return data
+
+
+def _duties(result: ControlResult) -> list[dict[str, Any]]:
+    """The duties that apply, each with every party that holds it somewhere in the estate."""
+    held: dict[int, set[OwnerKey]] = {}
+    for outcome in result.services.values():
+        for part in outcome.parts:
+            held.setdefault(part.duty, set()).update(part.holders)
+    for part in result.estate:
+        held.setdefault(part.duty, set()).update(part.holders)
+    duties = []
+    for index in result.active:
+        duty = result.control.duties[index]
+        entry: dict[str, Any] = {
+            "index": index,
+            "by": duty.by,
+            "scope": "service" if duty.per_service else "estate",
+            "text": duty.text,
+            "parties": _parties(ordered(held.get(index, ()))),
+        }
+        if duty.layer:
+            entry["layer"] = duty.layer
+        duties.append(entry)
+    return duties
+
+
+def _cell(outcome: ServiceOutcome) -> dict[str, Any]:
+    cell: dict[str, Any] = {"owner": outcome.owner}
+    if outcome.party:
+        cell["party"] = outcome.party
+    cell["parties"] = _parties(outcome.holders)
+    cell["layers"] = {layer: d.owner for layer, d in outcome.layers.items()}
+    cell["duties"] = [
+        {"index": part.duty, "parties": [holder_name(h) for h in part.holders]}
+        for part in outcome.parts
+    ]
+    return cell
 
 
 def _row_values(rows: Iterable[ResolvedRow], framework_id: str) -> dict[str, dict[str, set[str]]]:
@@ -147,6 +196,7 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
     answers = options.conditions if options else {}
     counts = result.counts()
     parties = third_parties(result)
+    attestation = framework.attestation.name
     return {
         "schema": SCHEMA,
         "generator": {"name": "reportgen", "version": __version__},
@@ -192,8 +242,12 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
         "services": [_service(s, values, inputs) for s in result.services],
         "overrides": [_override(o) for o in inputs.overrides],
         "groups": [g.model_dump() for g in framework.groups],
-        "controls": [_control(c) for c in result.controls],
+        "controls": [
+            _control(c, statements(c, result.services, attestation)) for c in result.controls
+        ],
         "counts": {owner: counts[owner] for owner in OWNER_ORDER},
+        "split_by_service": result.split_count(),
+        "party_counts": result.party_counts(),
         "unresolved": [unresolved_entry(u) for u in inputs.inventory.unresolved],
         "warnings": list(inputs.warnings),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 Owner = Literal["aws", "customer", "shared", "third-party", "not-applicable"]
@@ -36,6 +37,48 @@ OWNER_COLOURS: dict[str, tuple[str, str]] = {
 }
 
 
+OwnerKey = tuple[str, str | None]  # (owner, third party's name)
+AWS_KEY: OwnerKey = (AWS, None)
+CUSTOMER_KEY: OwnerKey = (CUSTOMER, None)
+
+
+def holders_of(owner: str, party: str | None = None) -> tuple[OwnerKey, ...]:
+    """The parties an owner value stands for: ``shared`` (by the model) is AWS and you."""
+    if owner == SHARED:
+        return (AWS_KEY, CUSTOMER_KEY)
+    if owner == NOT_APPLICABLE:
+        return ()
+    return ((owner, party if owner == THIRD_PARTY else None),)
+
+
+def ordered(keys: Iterable[OwnerKey]) -> tuple[OwnerKey, ...]:
+    """AWS, then the customer, then third parties by name; no repeats."""
+    rank = {AWS: 0, CUSTOMER: 1, THIRD_PARTY: 2}
+    return tuple(sorted(set(keys), key=lambda k: (rank.get(k[0], 3), k[1] or "")))
+
+
+def owner_of(holders: Sequence[OwnerKey]) -> OwnerKey:
+    """One holder -> its owner value; several -> shared; none -> not applicable."""
+    if not holders:
+        return (NOT_APPLICABLE, None)
+    if len(holders) == 1:
+        return holders[0]
+    return (SHARED, None)
+
+
+def holder_name(key: OwnerKey) -> str:
+    """'AWS', 'Customer' or the third party's own name."""
+    owner, party = key
+    if owner == THIRD_PARTY and party:
+        return party
+    return OWNER_LABELS.get(owner, owner)
+
+
+def holders_label(holders: Sequence[OwnerKey]) -> str:
+    """'AWS', 'Customer', 'Stackwise Ltd', or 'Customer, Stackwise Ltd' for several."""
+    return ", ".join(holder_name(key) for key in holders) or OWNER_LABELS[NOT_APPLICABLE]
+
+
 def owner_label(owner: str, party: str | None = None) -> str:
     label = OWNER_LABELS.get(owner, owner)
     if owner == THIRD_PARTY and party:
@@ -43,11 +86,23 @@ def owner_label(owner: str, party: str | None = None) -> str:
     return label
 
 
-# One sentence per owner for legends (workbook Summary and About, report legends).
+# One sentence per owner for legends and glossaries (workbook Summary and About, PDF).
 OWNER_MEANINGS: dict[str, str] = {
-    AWS: "AWS operates it for every in-scope service; you inherit it through AWS's attestation.",
-    SHARED: "Both sides have a part: AWS for the layers it runs, you for the layers you run.",
-    CUSTOMER: "You operate it, for every in-scope service.",
-    THIRD_PARTY: "A party you named in an override operates it (for example your MSP).",
-    NOT_APPLICABLE: "It does not apply, by your answers to the framework's conditions.",
+    AWS: "Inherited: only AWS carries its duties, for its own estate and the services "
+    "concerned; your evidence is AWS's attestation, which you obtain and review.",
+    SHARED: "More than one party carries a duty: AWS (inherited) and you, or you and a named "
+    "third party. Each part is evidenced by whoever carries it.",
+    CUSTOMER: "Only you carry its duties, for every in-scope service and your own estate.",
+    THIRD_PARTY: "Only a party you named in an override (for example your MSP) carries its "
+    "duties; you stay accountable and collect its evidence.",
+    NOT_APPLICABLE: "It does not apply: by your answers to the framework's conditions, or by "
+    "its effective dates.",
 }
+
+# A control whose service cells have different owners (you patch EC2, AWS patches RDS):
+# shown in place of the overall owner. Not the same as joint responsibility.
+SPLIT_LABEL = "Split by service"
+SPLIT_MEANING = (
+    "The owner differs from one service to another (for example you patch EC2's guest OS "
+    "and AWS patches RDS's): read the service cells. This is not joint responsibility."
+)

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,8 @@ def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
     return RenderOptions(templates=templates, pdf_variant=variant, writers=options.render.writers)
 
 
-def compute_all(inputs: Inputs) -> dict[str, FrameworkResult]:
+def compute_all(inputs: Inputs, as_of: date | None = None) -> dict[str, FrameworkResult]:
+    """Every framework's result; applicability follows the pack's date (``as_of``)."""
     results = {}
     for fid, framework in inputs.frameworks.items():
         options = inputs.config.config.framework_options.get(fid)
@@ -87,6 +89,7 @@ def compute_all(inputs: Inputs) -> dict[str, FrameworkResult]:
             inputs.plan,
             categories=options.categories if options else None,
             conditions=dict(options.conditions) if options else None,
+            as_of=as_of,
         )
     return results
 
@@ -110,7 +113,7 @@ def prepare(options: RunOptions, timings: dict[str, float] | None = None) -> tup
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
     run = run_info(inputs)
-    results = compute_all(inputs)
+    results = compute_all(inputs, as_of=date.fromisoformat(run.generated_at[:10]))
     matrices = {fid: build_matrix(result, inputs, run) for fid, result in results.items()}
     timings["compute"] = time.perf_counter() - started
     return inputs, matrices

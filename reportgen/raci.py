@@ -1,7 +1,8 @@
 """RACI assignments per control (pure).
 
-AWS is Responsible and Accountable for what it owns; for shared rows both sides are
-Responsible and the customer is Accountable; every row has exactly one Accountable. Roles,
+AWS is Responsible only for the duties it holds (its inherited part), a named third party
+for the layers it operates, the customer's roles for the customer's duties; the customer's
+accountable role is the one Accountable of every row. Roles,
 the responsible role of each customer-side layer and the accountable role come from the
 config; a config that would leave a row without an Accountable, or with two, is rejected
 before anything is computed.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from reportgen.config import AWS_ROLE, RaciConfig
 from reportgen.engine import ControlResult, FrameworkResult
 from reportgen.errors import InputError
-from reportgen.owners import AWS, CUSTOMER, NOT_APPLICABLE, SHARED
+from reportgen.owners import AWS, CUSTOMER_KEY, THIRD_PARTY
 
 RACI_VALUES = ("R", "A", "A/R", "C", "I")
 
@@ -95,19 +96,19 @@ def _unique_roles(roles: Sequence[str]) -> list[str]:
 
 
 def assign(result: ControlResult, plan: RaciPlan) -> dict[str, str]:
-    """R/A/C/I for one control row; exactly one A whatever the owner."""
+    """R/A/C/I for one control row; exactly one A, always a customer role (DESIGN.md 2.4).
+
+    AWS is R only where it holds a duty (its inherited part); a third party where it
+    operates a layer; the customer's roles for the duties the customer holds.
+    """
     marks: dict[str, set[str]] = {}
 
     def mark(role: str, letter: str) -> None:
         marks.setdefault(role, set()).add(letter)
 
-    if result.owner == AWS:
-        mark(AWS_ROLE, "A")
-        mark(AWS_ROLE, "R")
-    else:
-        mark(plan.accountable, "A")
-        for role in _responsible(result, plan):
-            mark(role, "R")
+    mark(plan.accountable, "A")
+    for role in _responsible(result, plan):
+        mark(role, "R")
     for role in plan.consulted:
         marks.setdefault(role, {"C"})
     for role in plan.informed:
@@ -119,30 +120,31 @@ def assign(result: ControlResult, plan: RaciPlan) -> dict[str, str]:
 
 
 def _responsible(result: ControlResult, plan: RaciPlan) -> set[str]:
-    roles: set[str] = set()
-    for service_id, outcome in result.services.items():
-        for layer, decision in outcome.layers.items():
-            if decision.owner == AWS or decision.owner == SHARED:
-                roles.add(AWS_ROLE)
-            roles.update(decision.parties)
-            if decision.owner in (CUSTOMER, SHARED):
-                roles.update(_customer_roles(plan, service_id, layer))
-    if result.owner == NOT_APPLICABLE:
+    if not result.applicable:
         return set()
-    if not result.services:
-        roles.update(
-            plan.responsible[layer] for layer in result.control.layers if layer in plan.responsible
-        )
-    if result.owner == CUSTOMER:
-        roles.discard(AWS_ROLE)
+    roles: set[str] = set()
+    for owner, party in result.holders:
+        if owner == AWS:
+            roles.add(AWS_ROLE)
+        elif owner == THIRD_PARTY and party:
+            roles.add(party)
+    duties = result.control.duties
+    for service_id, outcome in result.services.items():
+        for part in outcome.parts:
+            if CUSTOMER_KEY in part.holders:
+                roles.update(_customer_roles(plan, service_id, duties[part.duty].layer))
+    for part in result.estate:
+        if CUSTOMER_KEY in part.holders:
+            roles.update(_customer_roles(plan, None, duties[part.duty].layer))
     return roles
 
 
-def _customer_roles(plan: RaciPlan, service_id: str, layer: str) -> tuple[str, ...]:
-    named = plan.service_roles.get(service_id)
-    if named and layer != "organization":
+def _customer_roles(plan: RaciPlan, service_id: str | None, layer: str | None) -> tuple[str, ...]:
+    """The team named for the service in the inventory, else the layer's role."""
+    named = plan.service_roles.get(service_id) if service_id else None
+    if named:
         return named
-    role = plan.responsible.get(layer)
+    role = plan.responsible.get(layer or "organization")
     return (role,) if role else ()
 
 

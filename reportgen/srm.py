@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ class LayerOverride(_Strict):
     layer: str
     owner: CatalogOverrideOwner
     reason: str = Field(min_length=5)
+    as_of: date | None = None  # when the reason was last checked against AWS's documentation
 
 
 class Service(_Strict):

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.engine import short_name
 from reportgen.errors import column_letter
 from reportgen.owners import (
     AWS,
@@ -29,6 +28,7 @@ from reportgen.owners import (
     THIRD_PARTY,
     owner_label,
 )
+from reportgen.provenance import short_name
 
 # Short labels for narrow matrix cells; the legend spells them out.
 CELL_LABELS = {
