@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -112,6 +113,11 @@ run_options = [
         help="Framework id: pci-dss, iso-27001, soc2 (repeatable; default: config's, else all).",
     ),
     click.option("--strict", is_flag=True, help="Unresolved inventory rows are an error."),
+    click.option(
+        "--allow-empty",
+        is_flag=True,
+        help="Build a framework even when no inventory row is in its scope.",
+    ),
     *catalog_options,
 ]
 
@@ -156,6 +162,7 @@ def _run_options(kwargs: dict) -> RunOptions:
         inventory=kwargs["inventory"],
         frameworks=tuple(kwargs["frameworks"]),
         strict=kwargs["strict"],
+        allow_empty=kwargs["allow_empty"],
         service_files=tuple(kwargs["service_files"]),
         framework_files=tuple(kwargs["framework_files"]),
         limits=_limits(kwargs),
@@ -266,6 +273,15 @@ def services(query: str | None, service_files: tuple[Path, ...], framework_files
     if not found:
         raise InputError(f"no service matches '{query}'")
     out.print(views.services_table(found))
+
+
+@cli.command()
+@click.argument("document", type=click.Choice(["matrix"]))
+def schema(document: str) -> None:
+    """Print the JSON Schema (draft 2020-12) of a pack document: matrix (matrix.json)."""
+    from reportgen.matrix_schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
 @cli.command()

@@ -94,6 +94,7 @@ class OverrideConfig(_Strict):
 class FrameworkOptions(_Strict):
     categories: list[str] | None = None
     conditions: dict[str, bool] = {}
+    allow_empty: bool = False  # build this framework even with no in-scope service
 
 
 PdfVariant = Literal["default", "pdf/a-3u"]

@@ -63,6 +63,14 @@ class Condition(_Strict):
     question: str
 
 
+class ScopeCategory(_Strict):
+    """A category of in-scope system the framework distinguishes (PCI DSS: CDE, connected)."""
+
+    id: str = Field(pattern=_ID)
+    name: str
+    aliases: list[str] = []  # what an inventory's scope column may say for it
+
+
 class Group(_Strict):
     id: str
     title: str = Field(min_length=1)
@@ -143,6 +151,10 @@ class Framework(_Strict):
     attestation: Attestation
     categories: list[Category] = []
     conditions: list[Condition] = []
+    # Headers that scope this framework alone besides "<name> scope" ("CDE" for PCI DSS),
+    # and the in-scope categories its own scope column may give.
+    scope_headers: list[str] = []
+    scope_categories: list[ScopeCategory] = []
     groups: list[Group] = Field(min_length=1)
     controls: list[Control] = Field(min_length=1)
 

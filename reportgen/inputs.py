@@ -37,6 +37,7 @@ class RunOptions:
     service_files: tuple[Path, ...] = ()
     framework_files: tuple[Path, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    allow_empty: bool = False  # build frameworks with no in-scope service (a warning, not 2)
 
 
 @dataclass
@@ -58,6 +59,16 @@ class Catalogs:
     catalog: SrmCatalog
     frameworks: dict[str, LoadedFramework]
     resolver: ServiceResolver
+
+
+def scope_parser(catalogs: Catalogs) -> ScopeParser:
+    """Reads scope columns with the names, headers and categories the catalogs give."""
+    frameworks = [lf.framework for lf in catalogs.frameworks.values()]
+    return ScopeParser(
+        {f.id: [f.name, *f.aliases] for f in frameworks},
+        {f.id: {c.id: [c.name, *c.aliases] for c in f.scope_categories} for f in frameworks},
+        {f.id: list(f.scope_headers) for f in frameworks},
+    )
 
 
 def load_catalogs(
@@ -94,12 +105,7 @@ def load_inputs(options: RunOptions) -> Inputs:
             limits=options.limits,
         ),
         catalogs.resolver,
-        ScopeParser(
-            {
-                fid: [lf.framework.name, *lf.framework.aliases]
-                for fid, lf in catalogs.frameworks.items()
-            }
-        ),
+        scope_parser(catalogs),
     )
     if options.strict and inventory.unresolved:
         raise _strict_error(inventory)
@@ -126,8 +132,34 @@ def load_inputs(options: RunOptions) -> Inputs:
         overrides=overrides,
         plan=plan,
         files=files,
-        warnings=[*inventory.warnings, *warnings],
+        warnings=[*inventory.warnings, *warnings, *unanswered_warnings(loaded, catalogs, selected)],
     )
+
+
+def unanswered_conditions(framework: Framework, answers: dict[str, bool]) -> list[str]:
+    """Condition ids some control depends on that the config does not answer."""
+    used = {c for control in framework.controls for c in control.applies_if}
+    used |= {c for control in framework.controls for d in control.duties for c in d.applies_if}
+    return [c.id for c in framework.conditions if c.id in used and c.id not in answers]
+
+
+def unanswered_warnings(
+    loaded: LoadedConfig, catalogs: Catalogs, selected: Sequence[str]
+) -> list[str]:
+    warnings = []
+    for fid in selected:
+        options = loaded.config.framework_options.get(fid)
+        missing = unanswered_conditions(
+            catalogs.frameworks[fid].framework, dict(options.conditions) if options else {}
+        )
+        if missing:
+            warnings.append(
+                f"{fid}: {len(missing)} applicability question(s) not answered, so the "
+                f"requirements that depend on them are included as if answered yes: "
+                f"{', '.join(missing)} (answer them under framework_options.{fid}.conditions; "
+                f"'reportgen controls {fid}' shows the questions)"
+            )
+    return warnings
 
 
 def customer_layers(catalog: SrmCatalog) -> list[str]:

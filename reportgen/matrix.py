@@ -12,12 +12,14 @@ from reportgen import __version__
 from reportgen.engine import ControlResult, Decision, FrameworkResult, ServiceLayers, ServiceOutcome
 from reportgen.inputs import InputFile, Inputs
 from reportgen.inventory.load import ResolvedRow, UnresolvedRow
+from reportgen.inventory.scope import categories_of
+from reportgen.matrix_schema import SCHEMA_ID, check_matrix
 from reportgen.owners import OWNER_ORDER, OwnerKey, holder_name, ordered
 from reportgen.provenance import label_of
 from reportgen.raci import third_parties
 from reportgen.responsibility import statements
 
-SCHEMA = "reportgen.matrix/1"
+SCHEMA = SCHEMA_ID
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ def _service(service: ServiceLayers, rows: dict[str, dict[str, set[str]]], input
         "regions": sorted(seen.get("region", ())),
         "environments": sorted(seen.get("environment", ())),
         "teams": sorted(seen.get("owner", ())),
+        "scope_categories": sorted(seen.get("category", ())),
         "layers": {layer: _decision(d) for layer, d in service.layers.items()},
     }
 
@@ -161,6 +164,10 @@ def _row_values(rows: Iterable[ResolvedRow], framework_id: str) -> dict[str, dic
             value = getattr(item.row, name)
             if value:
                 found.setdefault(name, set()).add(value)
+        for category in categories_of(item.row.scope, framework_id):
+            found.setdefault("category", set()).add(category)
+            if item.row.account:
+                found.setdefault(f"category:{category}", set()).add(item.row.account)
     return values
 
 
@@ -168,12 +175,21 @@ def _scope(values: dict[str, dict[str, set[str]]], result: FrameworkResult) -> d
     def union(name: str) -> list[str]:
         return sorted({v for found in values.values() for v in found.get(name, ())})
 
+    categories = {}
+    for category in sorted({c for found in values.values() for c in found.get("category", ())}):
+        categories[category] = {
+            "services": sorted(
+                sid for sid, found in values.items() if category in found.get("category", ())
+            ),
+            "accounts": union(f"category:{category}"),
+        }
     return {
         "accounts": union("account"),
         "regions": union("region"),
         "environments": union("environment"),
         "services": len(result.services),
         "resources": sum(s.resources for s in result.services),
+        "categories": categories,
     }
 
 
@@ -197,7 +213,7 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
     counts = result.counts()
     parties = third_parties(result)
     attestation = framework.attestation.name
-    return {
+    matrix = {
         "schema": SCHEMA,
         "generator": {"name": "reportgen", "version": __version__},
         "generated_at": run.generated_at,
@@ -216,9 +232,8 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
                 {**c.model_dump(), "selected": c.id in result.categories}
                 for c in framework.categories
             ],
-            "conditions": [
-                {**c.model_dump(), "answer": answers.get(c.id)} for c in framework.conditions
-            ],
+            "scope_categories": [c.model_dump() for c in framework.scope_categories],
+            "conditions": [_condition(c, answers) for c in framework.conditions],
         },
         "catalogs": {"srm": inputs.catalog.version, "framework": framework.catalog_version},
         "inputs": [item.__dict__ for item in run.inputs],
@@ -251,6 +266,16 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
         "unresolved": [unresolved_entry(u) for u in inputs.inventory.unresolved],
         "warnings": list(inputs.warnings),
     }
+    check_matrix(matrix)
+    return matrix
+
+
+def _condition(condition: Any, answers: Any) -> dict[str, Any]:
+    answer = answers.get(condition.id)
+    data = {**condition.model_dump(), "answer": answer}
+    if answer is None:
+        data["default"] = "applies"
+    return data
 
 
 def _override(override: Any) -> dict[str, Any]:

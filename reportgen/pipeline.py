@@ -94,6 +94,33 @@ def compute_all(inputs: Inputs, as_of: date | None = None) -> dict[str, Framewor
     return results
 
 
+def _refuse_empty(results: dict[str, FrameworkResult], inputs: Inputs, options: RunOptions) -> None:
+    """A framework with no in-scope service would read as 'nothing to do': exit 2, unless
+    asked for (--allow-empty, or framework_options.<id>.allow_empty in the config)."""
+    configured = inputs.config.config.framework_options
+    empty = [
+        fid
+        for fid, result in results.items()
+        if not result.services
+        and not options.allow_empty
+        and not (fid in configured and configured[fid].allow_empty)
+    ]
+    if not empty:
+        for fid, result in results.items():
+            if not result.services:
+                inputs.warnings.append(f"{fid}: no inventory row is in scope; built as asked")
+        return
+    header = inputs.inventory.header
+    scopes = [header.describe(f) for f in header.columns if f == "scope" or f.startswith("scope:")]
+    raise InputError(
+        f"no inventory row is in scope for {', '.join(empty)}",
+        file=inputs.inventory.path,
+        details=[f"scope column(s): {', '.join(scopes) or 'none'}"],
+        hint="Check the scope column(s), leave the framework out with --framework, or build "
+        "it anyway with --allow-empty.",
+    )
+
+
 def run_info(inputs: Inputs) -> RunInfo:
     config = inputs.config.config
     return RunInfo(
@@ -114,6 +141,7 @@ def prepare(options: RunOptions, timings: dict[str, float] | None = None) -> tup
     started = time.perf_counter()
     run = run_info(inputs)
     results = compute_all(inputs, as_of=date.fromisoformat(run.generated_at[:10]))
+    _refuse_empty(results, inputs, options)
     matrices = {fid: build_matrix(result, inputs, run) for fid, result in results.items()}
     timings["compute"] = time.perf_counter() - started
     return inputs, matrices

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reportgen.errors import InputError, column_letter
@@ -27,10 +28,16 @@ class HeaderMatch:
         return f"{column_letter(index)} ({self.headers[index].strip()})"
 
 
+ScopeHeader = Callable[[str], "str | None"]  # header cell -> framework id it scopes alone
+
+
 def match_headers(
-    cells: list[str], explicit: dict[str, str] | None = None
+    cells: list[str],
+    explicit: dict[str, str] | None = None,
+    scope_header: ScopeHeader | None = None,
 ) -> tuple[dict[str, int], list[str]]:
-    """Map fields to column indexes; explicit names (from config) win over aliases."""
+    """Map fields to column indexes; explicit names (from config) win over aliases. A
+    column that scopes one framework ("PCI Scope") becomes field ``scope:<framework id>``."""
     explicit = explicit or {}
     keys = [header_key(cell) for cell in cells]
     columns: dict[str, int] = {}
@@ -54,6 +61,11 @@ def match_headers(
         columns[field_name] = index
     taken = set(columns) | set(explicit)
     used = set(columns.values())
+    for index, cell in enumerate(cells):
+        framework = scope_header(cell) if scope_header and index not in used else None
+        if framework and f"scope:{framework}" not in columns:
+            columns[f"scope:{framework}"] = index
+            used.add(index)
     for index, cell in enumerate(cells):
         if index in used or not _could_be_header(cell):
             continue
@@ -82,6 +94,7 @@ def find_header(
     rows: list[tuple[int, list[str]]],
     explicit: dict[str, str] | None = None,
     header_row: int | None = None,
+    scope_header: ScopeHeader | None = None,
 ) -> HeaderMatch | None:
     """The best header among the first rows: one with a service source, the most columns
     named exactly (a data row can only match by words), then the most columns."""
@@ -90,7 +103,7 @@ def find_header(
     for number, cells in rows:
         if header_row is not None and number != header_row:
             continue
-        columns, warnings = match_headers(cells, explicit)
+        columns, warnings = match_headers(cells, explicit, scope_header)
         if not any(source in columns for source in SERVICE_SOURCES):
             continue
         score = (_exact(columns, cells), len(columns))

@@ -16,7 +16,7 @@ from reportgen.inventory.headers import HeaderMatch, find_header, missing_header
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawSheet, cell_text, read_table
 from reportgen.inventory.resolve import Resolution, ServiceResolver, parse_arn
-from reportgen.inventory.scope import ScopeParser
+from reportgen.inventory.scope import GENERIC, ScopeParser
 
 
 class InventoryRow(NamedTuple):
@@ -85,7 +85,7 @@ def read_inventory(
 ) -> Inventory:
     """Read, find the header, resolve every row. Unresolvable rows are kept, never dropped."""
     table = read_table(path, options.limits, options.sheet)
-    sheet, header, rows = _locate_header(table.sheets, path, options)
+    sheet, header, rows = _locate_header(table.sheets, path, options, scopes)
     inventory = Inventory(path=path, sheet=sheet, header=header, warnings=list(table.warnings))
     inventory.warnings += [_where(path, sheet, header.row) + w for w in header.warnings]
     _check_explicit_columns(options.columns, header, path, sheet)
@@ -106,7 +106,36 @@ def read_inventory(
             row=header.row,
             hint="Add one row per AWS service or resource you use below the header.",
         )
+    if not inventory.rows:
+        raise _nothing_resolved(inventory)
     return inventory
+
+
+def _nothing_resolved(inventory: Inventory) -> InputError:
+    """Not one row names a known AWS service: a pack of nothing would say 'all clear'."""
+    header = inventory.header
+    found = ", ".join(f"'{h.strip()}'" for h in header.headers if h.strip())[:600]
+    sources = [header.describe(f) for f in SERVICE_SOURCES if f in header.columns]
+    values = list(
+        dict.fromkeys(u.row.service_text for u in inventory.unresolved if u.row.service_text)
+    )
+    details = [
+        f"headers found (row {header.row}): {found}",
+        f"read the service from: {', '.join(sources)}",
+    ]
+    if values:
+        details.append("values seen: " + ", ".join(f"'{v[:40]}'" for v in values[:5]))
+    else:
+        details.append("no row gives a service name, resource type or ARN in those columns")
+    return InputError(
+        f"none of the {inventory.total_rows} inventory rows names a known AWS service",
+        file=inventory.path,
+        sheet=inventory.sheet,
+        row=header.row,
+        details=details,
+        hint="Name the service column (e.g. 'Service') or map it with inventory.columns.service "
+        "in the config; 'reportgen services' lists the names reportgen knows.",
+    )
 
 
 def _where(path: Path, sheet: str | None, row: int) -> str:
@@ -114,7 +143,7 @@ def _where(path: Path, sheet: str | None, row: int) -> str:
 
 
 def _locate_header(
-    sheets: list[RawSheet], path: Path, options: InventoryOptions
+    sheets: list[RawSheet], path: Path, options: InventoryOptions, scopes: ScopeParser
 ) -> tuple[str | None, HeaderMatch, Iterator[tuple[int, list[Any]]]]:
     first_failure = None
     for raw in sheets:
@@ -122,7 +151,7 @@ def _locate_header(
         if options.header_row and options.header_row > options.limits.header_search_rows:
             head += list(itertools.islice(raw.rows, options.header_row - len(head)))
         head = [(number, list(map(cell_text, cells))) for number, cells in head]
-        header = find_header(head, options.columns, options.header_row)
+        header = find_header(head, options.columns, options.header_row, scopes.header_framework)
         if header is not None:
             _warn_skipped_rows(header, head)
             rest = itertools.chain((r for r in head if r[0] > header.row), raw.rows)
@@ -192,6 +221,11 @@ class _RowReader:
         self.width = max(self.columns.values()) + 1
         self._described = {f: header.describe(f) for f in SERVICE_SOURCES if f in self.columns}
         self._described[""] = ""
+        # Every scope column, the generic one and those of one framework ("PCI Scope")
+        self.scope_fields = tuple(f for f in self.columns if f == "scope" or f.startswith("scope:"))
+        self.scope_kinds = tuple(
+            GENERIC if f == "scope" else f.split(":", 1)[1] for f in self.scope_fields
+        )
 
     # ------------------------------------------------------------ row by row
 
@@ -269,15 +303,19 @@ class _RowReader:
                 )
 
     def _scope(self, number: int, cells: list[str]) -> frozenset[str] | None:
+        if not self.scope_fields:
+            return None
+        texts = tuple(self.cell(cells, name) for name in self.scope_fields)
         try:
-            return self.scopes.parse(self.cell(cells, "scope"))
+            return self.scopes.parse_row(texts, self.scope_kinds)
         except ValueError as exc:
+            index, message = exc.args
             raise InputError(
-                str(exc),
+                message,
                 file=self.path,
                 sheet=self.sheet,
                 row=number,
-                column=self.header.describe("scope"),
+                column=self.header.describe(self.scope_fields[index]),
             ) from exc
 
     # ------------------------------------------------------------ column by column
@@ -299,7 +337,7 @@ class _RowReader:
         if count + len(keep) > self.limits.max_rows:
             return None
         try:
-            scopes = self._parse_all(fields.get("scope"))
+            scopes = self._parse_all(fields)
         except ValueError:
             return None
         return self._build(numbers, fields, scopes, keep)
@@ -336,11 +374,12 @@ class _RowReader:
         keep += [i for i in blank if any(cell_text(column[i]).strip() for column in columns)]
         return sorted(keep)
 
-    def _parse_all(self, texts: list[str] | None) -> list[frozenset[str] | None] | None:
-        if texts is None:
+    def _parse_all(self, fields: dict[str, list[str]]) -> list[frozenset[str] | None] | None:
+        if not self.scope_fields:
             return None
-        parsed = {text: self.scopes.parse(text) for text in set(texts)}
-        return list(map(parsed.__getitem__, texts))
+        rows = list(zip(*(fields[name] for name in self.scope_fields), strict=True))
+        parsed = {texts: self.scopes.parse_row(texts, self.scope_kinds) for texts in set(rows)}
+        return list(map(parsed.__getitem__, rows))
 
     def _build(
         self,
@@ -364,7 +403,7 @@ class _RowReader:
                 map(_source, column["service"], column["resource_type"], column["resource"])
             )
             values = [column[source][i] if source else "" for i, source in enumerate(sources)]
-        scope = scopes if scopes is not None else [self.scopes.parse("")] * len(numbers)
+        scope = scopes if scopes is not None else [None] * len(numbers)
         accounts = list(map(_account, column["account"]))
         return list(
             map(

@@ -1,13 +1,29 @@
-"""Parsing the scope column: which frameworks a row is in scope for."""
+"""Scope columns: which frameworks a row is in scope for, and in which scope category.
+
+Two kinds of column. A generic scope column ("Scope", "Frameworks") lists frameworks
+("PCI, ISO", "all", "none"). A column whose header names a framework ("PCI Scope", "In PCI
+scope", "CDE", "ISO scope", "SOC 2 in scope") scopes that framework only, with yes / no or
+one of the framework's own scope categories (PCI DSS: CDE, connected-to /
+security-impacting, out of scope). Several may coexist; for each framework its own column
+decides, else the generic one, else the row is in scope. A row's scope is a set of
+framework ids, with ``"<framework>:<category>"`` entries for the categories it was given.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 _SPLIT = re.compile(r"[,;|\n]+|\s+and\s+|\s*&\s*", re.IGNORECASE)
 _KEY = re.compile(r"[^0-9a-z]+")
+_WORDS = re.compile(r"[a-z]+|[0-9]+")
 _ALL = {"", "all", "any", "yes", "y", "true", "inscope", "allframeworks", "*"}
 _NONE = {"none", "no", "n", "false", "na", "outofscope", "notinscope", "excluded", "-"}
+_YES = {"yes", "y", "true", "x", "in", "inscope", "1", "included"}
+_NO = _NONE | {"out", "0", "notapplicable"}
+# Words around a framework's name in a scope header: "In PCI scope", "ISO 27001 scope".
+_FILLER = {"in", "scope", "scoped", "of", "for", "audit", "compliance", "is", "the"}
+GENERIC = ""  # the column kind of a generic scope column
 
 
 def scope_key(text: str) -> str:
@@ -17,16 +33,48 @@ def scope_key(text: str) -> str:
 class ScopeParser:
     """Maps scope cells to framework ids; ``None`` means every framework."""
 
-    def __init__(self, aliases: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        aliases: Mapping[str, Sequence[str]],
+        categories: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+        headers: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """``aliases``: framework id -> names; ``categories``: framework id -> category id
+        -> names a cell may give it; ``headers``: framework id -> extra header names that
+        scope it alone ("CDE" for PCI DSS)."""
         self._lookup: dict[str, str] = {}
         for framework_id, names in aliases.items():
             for name in [framework_id, *names]:
                 self._lookup[scope_key(name)] = framework_id
         self._accepted = sorted({name for names in aliases.values() for name in names[:2]})
+        self._frameworks = frozenset(aliases)
+        self._categories = {
+            fid: {scope_key(n): cid for cid, names in cats.items() for n in [cid, *names]}
+            for fid, cats in (categories or {}).items()
+        }
+        self._headers = {
+            scope_key(name): fid for fid, names in (headers or {}).items() for name in names
+        }
         self._cache: dict[str, frozenset[str] | None] = {}
+        self._rows: dict[tuple[str, ...], frozenset[str] | None] = {}
+
+    # ------------------------------------------------------------------ headers
+
+    def header_framework(self, cell: str) -> str | None:
+        """The framework a header scopes on its own ('PCI Scope' -> 'pci-dss'), or None."""
+        key = scope_key(cell)
+        if key in self._headers:
+            return self._headers[key]
+        words = _WORDS.findall(cell.casefold())
+        # A framework's name alone ("PCI") may be any column; with "scope" it is a scope one.
+        if not {"scope", "scoped", "inscope"} & set(words):
+            return None
+        return self._lookup.get("".join(w for w in words if w not in _FILLER))
+
+    # ------------------------------------------------------------------ cells
 
     def parse(self, text: str) -> frozenset[str] | None:
-        """Framework ids in the cell; raises ValueError naming a token it does not know."""
+        """Framework ids in a generic scope cell; ValueError naming a token it does not know."""
         if text in self._cache:
             return self._cache[text]
         key = scope_key(text)
@@ -42,6 +90,45 @@ class ScopeParser:
         self._cache[text] = result
         return result
 
+    def parse_row(self, texts: tuple[str, ...], kinds: tuple[str, ...]) -> frozenset[str] | None:
+        """A row's scope from its scope cells; ``kinds[i]`` is the framework id of the i-th
+        scope column, or GENERIC. ValueError (index first) names the cell it cannot read."""
+        if len(kinds) == 1 and kinds[0] == GENERIC:
+            return self.parse(texts[0])
+        found = self._rows.get(texts)
+        if found is not None or texts in self._rows:
+            return found
+        generic = next((t for t, k in zip(texts, kinds, strict=True) if k == GENERIC), "")
+        try:
+            base = self.parse(generic)
+        except ValueError as exc:
+            raise ValueError(kinds.index(GENERIC), str(exc)) from None
+        scope = set(self._frameworks if base is None else base)
+        for index, (text, kind) in enumerate(zip(texts, kinds, strict=True)):
+            if kind == GENERIC or not text.strip():
+                continue
+            try:
+                scope.discard(kind)
+                scope.update(self._framework_cell(kind, text))
+            except ValueError as exc:
+                raise ValueError(index, str(exc)) from None
+        result = None if scope == self._frameworks else frozenset(scope)
+        self._rows[texts] = result
+        return result
+
+    def _framework_cell(self, framework_id: str, text: str) -> set[str]:
+        key = scope_key(text)
+        category = self._categories.get(framework_id, {}).get(key)
+        if category is not None:
+            return {framework_id, f"{framework_id}:{category}"}
+        if key in _YES:
+            return {framework_id}
+        if key in _NO:
+            return set()
+        names = sorted(self._categories.get(framework_id, {}))
+        more = f", or a category: {', '.join(names[:8])}" if names else ""
+        raise ValueError(f"'{text.strip()[:60]}' is not a scope answer; use yes or no{more}")
+
     def _token(self, token: str) -> list[str]:
         framework_id = self._lookup.get(scope_key(token))
         if framework_id is not None:
@@ -54,3 +141,9 @@ class ScopeParser:
                 f"{', '.join(self._accepted)}, separated by commas, or 'all' / 'none'"
             )
         return [fid for fid in found if fid]
+
+
+def categories_of(scope: frozenset[str] | None, framework_id: str) -> list[str]:
+    """The scope categories a row was given for a framework ('cde', 'connected')."""
+    prefix = f"{framework_id}:"
+    return sorted(item[len(prefix) :] for item in scope or () if item.startswith(prefix))

@@ -23,8 +23,11 @@ from reportgen.owners import (
     NOT_APPLICABLE,
     OWNER_COLOURS,
     OWNER_LABELS,
+    OWNER_MEANINGS,
     OWNER_ORDER,
     SHARED,
+    SPLIT_LABEL,
+    SPLIT_MEANING,
     THIRD_PARTY,
     owner_label,
 )
@@ -44,6 +47,7 @@ UNRESOLVED_LIMIT = 100  # distinct unresolved values listed in the appendix
 ROW_NUMBERS_LIMIT = 10  # row numbers shown per unresolved value
 CHART_WIDTH = 300  # SVG user units of the longest bar
 OUTSIDE_SRM = "organization"  # the layer outside AWS's model (DESIGN.md 2.1), drawn apart
+ANSWERED_NO = "Not applicable: your answer"  # engine.control_status's note for a "no"
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,15 @@ def build_context(matrix: dict[str, Any]) -> dict[str, Any]:
         "raci_rules": matrix["raci_rules"],
         "roles": matrix["roles"],
         "warnings": matrix["warnings"],
+        "glossary": {"owners": owner_meanings()},
     }
+
+
+def owner_meanings() -> list[dict[str, str]]:
+    """Each owner value and what it means, split by service included (for the glossary)."""
+    entries = [{"label": OWNER_LABELS[o], "meaning": OWNER_MEANINGS[o]} for o in OWNER_ORDER]
+    entries.insert(2, {"label": SPLIT_LABEL, "meaning": SPLIT_MEANING})
+    return entries
 
 
 def _document(matrix: dict[str, Any], label: str) -> dict[str, Any]:
@@ -168,9 +180,10 @@ def _scope(scope: dict[str, Any]) -> dict[str, Any]:
 
 
 def _conditions(framework: dict[str, Any]) -> list[dict[str, str]]:
-    answers = {True: "Yes", False: "No", None: "Not answered"}
+    answers = {True: "Yes", False: "No", None: "Not answered: treated as yes (the controls apply)"}
     return [
-        {"question": c["question"], "answer": answers[c["answer"]]} for c in framework["conditions"]
+        {"question": c["question"], "answer": answers[c["answer"]], "id": c["id"]}
+        for c in framework["conditions"]
     ]
 
 
@@ -186,11 +199,19 @@ def summary(matrix: dict[str, Any]) -> dict[str, Any]:
     total = sum(counts.values())
     applicable = total - counts.get(NOT_APPLICABLE, 0)
     acting = sum(counts.get(o, 0) for o in (CUSTOMER, SHARED, THIRD_PARTY))
+    by_answers = sum(1 for c in matrix["controls"] if (c.get("note") or "").startswith(ANSWERED_NO))
     return {
         "total": total,
         "applicable": applicable,
         "acting": acting,
         "inherited": counts.get(AWS, 0),
+        "split": matrix["split_by_service"],
+        "parties": [
+            {"name": name, "count": count, "third": name not in ("AWS", "Customer")}
+            for name, count in matrix["party_counts"].items()
+        ],
+        "by_answers": by_answers,
+        "by_dates": counts.get(NOT_APPLICABLE, 0) - by_answers,
         "chart": chart(counts),
         "by_model": services_by_model(matrix["services"], matrix["models"]),
     }
@@ -431,17 +452,19 @@ def control_sections(groups: list[dict], controls: list[dict]) -> list[dict[str,
 
 def control_row(control: dict[str, Any]) -> dict[str, Any]:
     owner = control["owner"]
-    inherited = owner in (AWS, SHARED) or (
-        owner == THIRD_PARTY and any(s["owner"] == AWS for s in control["services"].values())
-    )
+    inherited = any(p["kind"] == AWS for p in control["parties"])
+    third = [p["name"] for p in control["parties"] if p["kind"] == THIRD_PARTY]
     return {
         "kind": "control",
         "id": control["id"],
         "anchor": anchor("c", control["id"]),
         "title": control["title"],
         "description": control["description"],
-        "owner": owner,
-        "owner_label": owner_label(owner, control.get("party")),
+        "owner": "split" if control["split_by_service"] else owner,
+        "owner_label": control["label"],
+        "third_parties": third,
+        "responsibility": control["responsibility"],
+        "note": control.get("note"),
         "applicable": control["applicable"],
         "applicability": control.get("applicability"),
         "breakdown": breakdown(control["services"].values()),
@@ -483,8 +506,8 @@ def evidence_row(control: dict[str, Any]) -> dict[str, Any]:
         "anchor": anchor("e", control["id"]),
         "target": anchor("c", control["id"]),
         "title": control["title"],
-        "owner": control["owner"],
-        "owner_label": owner_label(control["owner"], control.get("party")),
+        "owner": "split" if control["split_by_service"] else control["owner"],
+        "owner_label": control["label"],
         "evidence": control["evidence"],
         "responsible": [role for role, code in raci.items() if "R" in code],
         "accountable": [role for role, code in raci.items() if "A" in code],

@@ -35,7 +35,7 @@ RACI_SHEET = "RACI"
 # Where the Summary's live counts look: columns of the RACI sheet (0-based).
 RACI_GROUP_COLUMN = 1
 RACI_OWNER_COLUMN = 3
-RACI_FIRST_ROLE_COLUMN = 4
+RACI_FIRST_ROLE_COLUMN = 5
 # The RACI vocabulary for the drop-down: single letters first, then "A/R".
 RACI_CHOICES = sorted(RACI_VALUES, key=len)
 STATUSES = ("Not started", "In progress", "Collected", "Accepted")
@@ -67,7 +67,17 @@ def _why(control: dict[str, Any]) -> str:
     note = control.get("applicability")
     if note and control["applicable"]:
         return f"{control['provenance']}\nApplicability: {note}"
+    if control.get("note") and control["applicable"]:
+        return f"{control['provenance']}\n{control['note']}"
     return control["provenance"]
+
+
+def parties_text(control: dict[str, Any]) -> str:
+    """'Split by service: AWS, Customer, Stackwise Ltd' -- who carries a duty, by name."""
+    names = ", ".join(party["name"] for party in control["parties"])
+    if control["split_by_service"]:
+        return f"{control['label']}: {names}"
+    return names or control["label"]
 
 
 def raci_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> Written:
@@ -77,8 +87,11 @@ def raci_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> 
         Column("Group", "wrap", width=None, minimum=14),
         Column("Title", "wrap", minimum=20),
         Column("Owner", "owner", width=14),
+        Column("Parties", "wrap", minimum=14),
         *(Column(role, "raci", width=6.5, rotated=True) for role in roles),
-        Column("Why (provenance)", "small", width=80),
+        Column("Customer must", "small", width=60),
+        Column("AWS provides (inherited)", "small", width=50),
+        Column("Why (provenance)", "small", width=60),
     ]
     rows = [
         [
@@ -86,7 +99,10 @@ def raci_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> 
             group_label(top_group(matrix, control["group"])),
             control["title"],
             OWNER_LABELS[control["owner"]],
+            parties_text(control),
             *(control["raci"].get(role, "") for role in roles),
+            control["responsibility"]["customer"],
+            control["responsibility"]["aws"],
             _why(control),
         ]
         for control in matrix["controls"]
@@ -94,6 +110,7 @@ def raci_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> 
     widths = measure(columns, rows)
     widths[1] = min(widths[1], 28)
     widths[2] = min(widths[2], 44)
+    widths[4] = min(widths[4], 30)
     # Provenance can run to 1,500 characters: rows stop growing at eight small lines (the
     # cell keeps the whole text) so the matrix stays scannable.
     table = Table(RACI_SHEET, columns, rows, widths, freeze="B2", max_lines=8)
@@ -119,24 +136,45 @@ def controls_services_sheet(
         Column("Control", minimum=9),
         Column("Title", "wrap", minimum=20),
         Column("Owner", "owner", width=14),
+        Column("Estate-wide duties", "wrap", minimum=12),
         *(Column(s["name"], "owner", width=12, rotated=True) for s in services),
     ]
     rows = []
     for control in matrix["controls"]:
-        cells = []
-        for service in services:
-            outcome = control["services"].get(service["id"])
-            cells.append(owner_label(outcome["owner"], outcome.get("party")) if outcome else "")
-        rows.append([control["id"], control["title"], OWNER_LABELS[control["owner"]], *cells])
+        cells = [_cell_text(control["services"].get(service["id"])) for service in services]
+        owner = OWNER_LABELS[control["owner"]]
+        rows.append([control["id"], control["title"], owner, estate_text(control), *cells])
     widths = measure(columns, rows)
     widths[1] = min(widths[1], 44)
+    widths[3] = min(widths[3], 24)
 
     def rules(written: Written) -> None:
-        colour_owners(written.ws, written.block_range(2, len(columns) - 1))
+        colour_owners(written.ws, written.column_range(2))
+        colour_owners(written.ws, written.block_range(4, len(columns) - 1))
 
     # One cell per control and service: 61,000 of them for PCI DSS against 218 services.
     table = Table("Controls x Services", columns, rows, widths, "B2", streamed=True, rules=rules)
     return write_table(wb, make, info, table)
+
+
+def _cell_text(cell: dict[str, Any] | None) -> str:
+    """A service cell: its owner, naming a third party; blank where no duty is within it."""
+    if cell is None:
+        return ""
+    names = [p["name"] for p in cell["parties"]]
+    if cell["owner"] == "shared" and any(p["kind"] == "third-party" for p in cell["parties"]):
+        return "Shared: " + ", ".join(names)
+    return owner_label(cell["owner"], cell.get("party"))
+
+
+def estate_text(control: dict[str, Any]) -> str:
+    """Who carries the control's estate-wide duties: 'Customer; AWS (inherited)'."""
+    holders = []
+    for duty in control["duties"]:
+        if duty["scope"] == "estate":
+            holders += [p["name"] for p in duty["parties"]]
+    names = list(dict.fromkeys(holders))
+    return "; ".join(f"{n} (inherited)" if n == "AWS" else n for n in names)
 
 
 def _layer_cell(decision: dict[str, Any]) -> str:
@@ -207,6 +245,8 @@ def evidence_rows(matrix: dict[str, Any]) -> Iterator[list[Any]]:
         responsible = ", ".join(doers) or fallback
         owner = OWNER_LABELS[control["owner"]]
         head = [control["id"], control["title"], owner]
+        if not control["responsibility"]["customer"] and not control.get("aws_evidence"):
+            continue
         for item in control["evidence"]:
             yield [*head, "Customer", item, responsible, STATUSES[0], ""]
         if control.get("aws_evidence"):

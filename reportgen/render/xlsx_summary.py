@@ -110,6 +110,27 @@ def _owner_table(layout: Layout, matrix: dict[str, Any]) -> tuple[int, int]:
     return first, total - 1
 
 
+def _party_table(layout: Layout, matrix: dict[str, Any]) -> None:
+    """Party | controls in which it carries a duty: third parties by name, never hidden."""
+    layout.add(("Party", "header"), ("Carries a duty in", "header"), ("Controls", "header"))
+    applicable = sum(1 for c in matrix["controls"] if c["applicable"])
+    for name, count in matrix["party_counts"].items():
+        meaning = (
+            "AWS's part is inherited: evidenced by its attestation"
+            if name == "AWS"
+            else "Your own duties"
+            if name == "Customer"
+            else "A third party you named in an override"
+        )
+        layout.add((name, "bold"), (meaning, "wrap"), (count, "number"))
+    layout.add(
+        ("Split by service", "bold"),
+        ("Controls whose owner differs from one service to another", "wrap"),
+        (matrix["split_by_service"], "number"),
+    )
+    layout.add(("Applicable controls", "bold"), ("", "wrap"), (applicable, "bold_number"))
+
+
 def _group_table(layout: Layout, matrix: dict[str, Any]) -> tuple[int, int, int]:
     """Group id | title | one live count per owner | total; returns header/first/last rows."""
     controls = len(matrix["controls"])
@@ -216,6 +237,9 @@ def summary_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) 
     layout.blank()
     layout.section("Controls by owner", 5)
     owners_first, owners_last = _owner_table(layout, matrix)
+    layout.blank()
+    layout.section("Who carries the duties", 3)
+    _party_table(layout, matrix)
     layout.blank()
     ws.row_breaks.append(Break(id=layout.next_row - 1))  # the group table starts a page
     layout.section("Controls by group and owner", _SPAN)
