@@ -266,6 +266,18 @@ def active_duties(control: Control, rules: Applicability) -> tuple[int, ...]:
     )
 
 
+def _dropped_by(control: Control, active: Sequence[int], rules: Applicability) -> str:
+    """The questions answered no that removed some of the control's duties."""
+    ids = {
+        condition
+        for index, duty in enumerate(control.duties)
+        if index not in active
+        for condition in duty.applies_if
+        if rules.answers.get(condition) is False
+    }
+    return "; ".join(rules.questions.get(c, c) for c in sorted(ids))
+
+
 # --------------------------------------------------------------------------- controls
 
 
@@ -279,10 +291,11 @@ def control_for_service(
         duty = control.duties[index]
         if not duty.per_service:
             continue
-        if duty.by == "layer":
-            decision = layers.layers[duty.layer or ""]
+        decision = layers.layers[duty.layer] if duty.layer else None
+        if duty.by == "layer" and decision is not None:
             parts.append(DutyPart(index, decision.holders, decision, duty.layer))
-        else:
+        elif decision is None or decision.owner != NOT_APPLICABLE:
+            # a customer duty about a layer the service does not have concerns it not
             parts.append(DutyPart(index, (CUSTOMER_KEY,)))
     holders = ordered(h for part in parts for h in part.holders)
     owner, party = owner_of(holders)
@@ -312,6 +325,13 @@ def evaluate_control(
     if not applicable:
         return ControlResult(control, NOT_APPLICABLE, None, False, {}, note or "", note=note)
     active = active_duties(control, rules)
+    dropped = _dropped_by(control, active, rules)
+    if not active:
+        said = f"Not applicable: your answer is no to: {dropped}"
+        return ControlResult(control, NOT_APPLICABLE, None, False, {}, said, note=said)
+    if dropped:
+        part = f"Part of it does not apply: your answer is no to: {dropped}"
+        note = f"{note}. {part}" if note else part
     # A control with estate-wide duties only has no service cells: its duties are not
     # copied into every service (DESIGN.md 2.3).
     within = any(control.duties[i].per_service for i in active)

@@ -92,6 +92,27 @@ def _counts(matrices: dict[str, dict[str, Any]]) -> Iterator[str]:
         for m in matrices.values()
     ]
     yield md.table(headers, rows, right=range(1, len(headers))) + "\n"
+    yield from _parties(matrices)
+
+
+def _parties(matrices: dict[str, dict[str, Any]]) -> Iterator[str]:
+    """Who carries a duty in how many applicable controls: third parties by name."""
+    names = list(dict.fromkeys(n for m in matrices.values() for n in m["party_counts"]))
+    yield "## Who carries the duties\n"
+    headers = ["Framework", *(md.escape(n) for n in names), "Split by service"]
+    rows = [
+        [
+            md.escape(m["framework"]["name"]),
+            *(md.number(m["party_counts"].get(n, 0)) for n in names),
+            md.number(m["split_by_service"]),
+        ]
+        for m in matrices.values()
+    ]
+    yield md.table(headers, rows, right=range(1, len(headers))) + "\n"
+    yield (
+        "Applicable controls in which each party carries a duty (AWS's part is inherited "
+        "through its attestation); *split by service*: the owner differs between services.\n"
+    )
 
 
 def _changes(matrices: dict[str, dict[str, Any]], previous: Pack | None) -> Iterator[str]:

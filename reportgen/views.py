@@ -123,12 +123,25 @@ def unresolved_table(inputs: Inputs) -> Table | None:
 
 
 def matrix_summary(matrices: dict[str, dict[str, Any]]) -> Table:
+    """Controls per owner and per framework; named third parties get a column each."""
+    third = sorted(
+        {n for m in matrices.values() for n in m["party_counts"] if n not in ("AWS", "Customer")}
+    )
     table = Table(title="Controls by owner", title_justify="left")
     table.add_column("framework")
     table.add_column("services")
     for owner in OWNER_ORDER:
         table.add_column(owner_label(owner), justify="right")
+    table.add_column("split by service", justify="right")
+    for name in third:
+        table.add_column(f"with {name}", justify="right")
     for fid, matrix in matrices.items():
         counts = matrix["counts"]
-        table.add_row(fid, str(matrix["scope"]["services"]), *(str(counts[o]) for o in OWNER_ORDER))
+        table.add_row(
+            fid,
+            str(matrix["scope"]["services"]),
+            *(str(counts[o]) for o in OWNER_ORDER),
+            str(matrix["split_by_service"]),
+            *(str(matrix["party_counts"].get(name, 0)) for name in third),
+        )
     return table

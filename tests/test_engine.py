@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from reportgen.engine import (
     CustomerOverride,
     EstateService,
-    combine,
     control_for_service,
     evaluate_framework,
     service_layers,
 )
-from reportgen.frameworks import Condition, Control
+from reportgen.frameworks import Condition, Control, Duty, Superseded
+from reportgen.owners import owner_of
+from reportgen.provenance import MAX_CHARS
+from reportgen.raci import RaciPlan, assign
 
 SEED_MODELS = {
     "ec2": "infrastructure",
@@ -48,10 +51,25 @@ SEED_FACTS = [
 ]
 
 
-def control(*layers: str, cid: str = "T.1") -> Control:
+def duty(by: str, layer: str | None = None, **extra: object) -> Duty:
+    return Duty(by=by, layer=layer, text=f"do the {by} part", **extra)
+
+
+def control(*duties: Duty, cid: str = "T.1", **extra: object) -> Control:
     return Control(
-        id=cid, group="T", title="t", description="d", layers=list(layers), evidence=["e"]
+        id=cid,
+        group="T",
+        title="t",
+        description="d",
+        duties=list(duties),
+        evidence=["e"],
+        aws_evidence="AWS report",
+        **extra,
     )
+
+
+def operate(layer: str) -> Control:
+    return control(duty("layer", layer))
 
 
 def layers_of(catalogs, service_id, overrides=(), resources=1, resource_ids=()):
@@ -59,41 +77,14 @@ def layers_of(catalogs, service_id, overrides=(), resources=1, resource_ids=()):
     return service_layers(catalogs.catalog, estate, overrides)
 
 
-@pytest.mark.parametrize(("service_id", "model"), SEED_MODELS.items())
-def test_seed_services_have_the_seed_model(catalogs, service_id, model):
-    assert catalogs.catalog.services[service_id].model == model
+def evaluate(catalogs, ctl, services=("ec2", "rds", "s3"), overrides=(), **kwargs):
+    estate = [EstateService(s, 1) for s in services]
+    framework = framework_with(ctl)
+    result = evaluate_framework(framework, catalogs.catalog, estate, overrides, **kwargs)
+    return result.controls[0]
 
 
-@pytest.mark.parametrize(("layer", "service_id", "owner"), SEED_FACTS)
-def test_seed_layer_owner(catalogs, layer, service_id, owner):
-    assert layers_of(catalogs, service_id).layers[layer].owner == owner
-
-
-def test_combine_rule():
-    assert combine([("aws", None), ("aws", None)]) == ("aws", None)
-    assert combine([("aws", None), ("customer", None)]) == ("shared", None)
-    assert combine([("customer", None), ("not-applicable", None)]) == ("customer", None)
-    assert combine([("not-applicable", None)]) == ("not-applicable", None)
-    assert combine([("third-party", "MSP"), ("third-party", "MSP")]) == ("third-party", "MSP")
-    assert combine([("third-party", "MSP"), ("third-party", "Other")]) == ("shared", None)
-    assert combine([]) == ("not-applicable", None)
-
-
-def test_patching_control_is_customer_for_ec2_and_aws_for_rds_and_s3(catalogs):
-    patching = control("operating-system")
-    owners = {
-        sid: control_for_service(patching, layers_of(catalogs, sid)).owner
-        for sid in ("ec2", "rds", "s3")
-    }
-    assert owners == {"ec2": "customer", "rds": "aws", "s3": "aws"}
-
-
-def test_mixed_layers_are_shared(catalogs):
-    outcome = control_for_service(
-        control("firewall-configuration", "physical-environmental"), layers_of(catalogs, "ec2")
-    )
-    assert outcome.owner == "shared"
-    assert outcome.layers["physical-environmental"].owner == "aws"
+CONDITIONS = [Condition(id="sp", question="Service provider?")]
 
 
 def framework_with(*controls):
@@ -107,76 +98,115 @@ def framework_with(*controls):
         catalog_version="1",
         publisher="us",
         attestation=Attestation(name="AWS report", source="AWS Artifact"),
+        conditions=CONDITIONS,
         groups=[Group(id="T", title="Tests")],
         controls=list(controls),
     )
 
 
-def test_overall_owner_and_provenance_sentence(catalogs):
-    framework = framework_with(control("operating-system"))
-    estate = [EstateService(s, 1) for s in ("ec2", "s3", "dynamodb")]
-    result = evaluate_framework(framework, catalogs.catalog, estate).controls[0]
-    assert result.owner == "shared"
+@pytest.mark.parametrize(("service_id", "model"), SEED_MODELS.items())
+def test_seed_services_have_the_seed_model(catalogs, service_id, model):
+    assert catalogs.catalog.services[service_id].model == model
+
+
+@pytest.mark.parametrize(("layer", "service_id", "owner"), SEED_FACTS)
+def test_seed_layer_owner(catalogs, layer, service_id, owner):
+    assert layers_of(catalogs, service_id).layers[layer].owner == owner
+
+
+def test_owner_of_holders():
+    assert owner_of((("aws", None),)) == ("aws", None)
+    assert owner_of((("aws", None), ("customer", None))) == ("shared", None)
+    assert owner_of((("third-party", "MSP"),)) == ("third-party", "MSP")
+    assert owner_of((("customer", None), ("third-party", "MSP"))) == ("shared", None)
+    assert owner_of(()) == ("not-applicable", None)
+
+
+def test_patching_follows_the_operator_of_the_os(catalogs):
+    owners = {
+        sid: control_for_service(operate("operating-system"), layers_of(catalogs, sid)).owner
+        for sid in ("ec2", "rds", "s3")
+    }
+    assert owners == {"ec2": "customer", "rds": "aws", "s3": "aws"}
+
+
+def test_a_customer_duty_about_a_layer_aws_runs_stays_the_customers(catalogs):
+    """The network diagram of an RDS database is drawn by the customer (PCI 1.2.3)."""
+    diagram = control(duty("customer", "network-configuration"))
+    result = evaluate(catalogs, diagram, services=("ec2", "rds", "s3", "dynamodb"))
+    assert {sid: cell.owner for sid, cell in result.services.items()} == dict.fromkeys(
+        ("ec2", "rds", "s3", "dynamodb"), "customer"
+    )
+    assert (result.owner, result.split) == ("customer", False)
+    assert result.provenance == "Customer for every service."
+
+
+def test_estate_wide_duties_are_not_copied_into_service_cells(catalogs):
+    policy = control(duty("customer", estate=True))
+    physical = control(duty("aws", "physical-environmental"), duty("customer", estate=True))
+    for ctl, owner in ((policy, "customer"), (physical, "shared")):
+        result = evaluate(catalogs, ctl)
+        assert result.services == {}
+        assert result.owner == owner
+        assert [p.holders for p in result.estate][-1] == (("customer", None),)
+    assert "AWS for its own estate (inherited)" in evaluate(catalogs, physical).provenance
+
+
+def test_split_by_service_is_not_the_same_as_shared(catalogs):
+    split = evaluate(catalogs, operate("operating-system"))
+    assert (split.owner, split.split) == ("shared", True)
+    assert split.provenance.startswith("Split by service: Customer for EC2")
+    # every cell the customer's, but AWS's own estate inherited: shared, not split
+    both = evaluate(catalogs, control(duty("customer"), duty("aws", "foundation-services")))
+    assert (both.owner, both.split) == ("shared", False)
+    assert {cell.owner for cell in both.services.values()} == {"customer"}
+
+
+def test_an_aws_provided_feature_the_customer_configures_is_shared_not_aws(catalogs):
+    """S3 encrypts by default (AWS's mechanism); key choice and policy are the customer's."""
+    at_rest = control(
+        duty("customer", "server-side-encryption"),
+        operate_duty := duty("layer", "server-side-encryption", aws_text="Encrypts stored objects"),
+    )
+    result = evaluate(catalogs, at_rest, services=("s3", "ec2"))
+    assert result.services["s3"].holders == (("aws", None), ("customer", None))
     assert result.services["ec2"].owner == "customer"
-    assert result.services["s3"].owner == "aws"
-    assert (
-        result.provenance
-        == "Customer for EC2 (infrastructure: operating-system); AWS for DynamoDB, S3"
-    )
+    assert operate_duty.per_service
 
 
-def test_model_independent_controls_say_so(catalogs):
-    framework = framework_with(control("physical-environmental"))
-    estate = [EstateService(s, 1) for s in ("ec2", "rds", "s3")]
-    result = evaluate_framework(framework, catalogs.catalog, estate).controls[0]
-    assert result.owner == "aws"
-    assert "every service" in result.provenance
-
-
-def test_model_independent_customer_controls_say_so_across_models(catalogs):
-    """'organization' is the customer's in every model: one short sentence, not a list."""
-    framework = framework_with(control("organization"))
-    estate = [EstateService(s, 1) for s in ("ec2", "rds", "s3")]
-    result = evaluate_framework(framework, catalogs.catalog, estate).controls[0]
-    assert result.owner == "customer"
-    assert result.provenance == (
-        "Customer for every service: organization has the same owner in every model"
-    )
-
-
-def test_service_override_names_party_and_justification(catalogs):
+def test_a_third_party_is_named_never_folded(catalogs):
     override = CustomerOverride(
         1, "operating-system", "third-party", "MSP patches EC2", "ec2", party="Stackwise"
     )
-    layers = layers_of(catalogs, "ec2", [override])
-    decision = layers.layers["operating-system"]
+    decision = layers_of(catalogs, "ec2", [override]).layers["operating-system"]
     assert (decision.owner, decision.party, decision.source) == (
         "third-party",
         "Stackwise",
         "customer",
     )
-    assert decision.reason == "MSP patches EC2"
-    framework = framework_with(control("operating-system"))
-    result = evaluate_framework(framework, catalogs.catalog, [EstateService("ec2", 1)], [override])
-    row = result.controls[0]
-    assert (row.owner, row.party) == ("third-party", "Stackwise")
-    assert "operating-system [override #1]" in row.provenance
-    assert "Third party (Stackwise)" in row.provenance
+    alone = evaluate(catalogs, operate("operating-system"), ("ec2",), [override])
+    assert (alone.owner, alone.party) == ("third-party", "Stackwise")
+    assert "Stackwise operates the operating system [override #1]" in alone.provenance
+    mixed = evaluate(catalogs, operate("operating-system"), ("ec2", "rds"), [override])
+    assert mixed.holders == (("aws", None), ("third-party", "Stackwise"))
+    assert (mixed.owner, mixed.split) == ("shared", True)
+    with_customer = evaluate(
+        catalogs, control(duty("layer", "operating-system"), duty("customer")), ("ec2",), [override]
+    )
+    assert with_customer.services["ec2"].holders == (
+        ("customer", None),
+        ("third-party", "Stackwise"),
+    )
 
 
-def test_resource_override_on_some_resources_makes_the_layer_shared(catalogs):
+def test_resource_override_on_some_resources_names_both_holders(catalogs):
     override = CustomerOverride(
-        2,
-        "operating-system",
-        "third-party",
-        "MSP runs this host",
-        "ec2",
-        resource="i-2",
-        party="MSP",
+        2, "operating-system", "third-party", "MSP runs this host", "ec2", "i-2", "MSP"
     )
     layers = layers_of(catalogs, "ec2", [override], resources=2, resource_ids=("i-1", "i-2"))
     decision = layers.layers["operating-system"]
     assert decision.owner == "shared"
+    assert decision.holders == (("customer", None), ("third-party", "MSP"))
     assert decision.source == "resource"
     assert decision.overrides == (2,)
     assert "i-2: MSP runs this host" in decision.reason
@@ -200,39 +230,85 @@ def test_catalog_override_is_reported_as_such(catalogs):
     assert decision.reason
 
 
-def test_unmet_condition_makes_control_not_applicable(catalogs):
-    only_sp = control("organization").model_copy(update={"applies_if": ["sp"]})
-    framework = framework_with(only_sp).model_copy(
-        update={"conditions": [Condition(id="sp", question="Service provider?")]}
+def test_a_customer_duty_about_a_layer_a_service_lacks_concerns_it_not(catalogs):
+    override = next(
+        (sid, o.layer)
+        for sid, service in catalogs.catalog.services.items()
+        for o in service.overrides
+        if o.owner == "not-applicable"
     )
-    estate = [EstateService("ec2", 1)]
-    no = evaluate_framework(framework, catalogs.catalog, estate, conditions={"sp": False})
-    yes = evaluate_framework(framework, catalogs.catalog, estate, conditions={"sp": True})
-    unset = evaluate_framework(framework, catalogs.catalog, estate)
-    assert no.controls[0].owner == "not-applicable"
-    assert "Service provider?" in no.controls[0].provenance
-    assert yes.controls[0].owner == unset.controls[0].owner == "customer"
+    sid, layer = override
+    result = evaluate(catalogs, control(duty("customer", layer)), services=(sid, "ec2"))
+    assert result.services[sid].owner == "not-applicable"
+    assert result.services["ec2"].owner == "customer"
+    assert result.split is False  # a cell with no duty does not split a control
 
 
-def test_no_services_in_scope_uses_model_independent_layers_only(catalogs):
-    framework = framework_with(control("organization"), control("operating-system", cid="T.2"))
+def test_unmet_condition_makes_control_not_applicable(catalogs):
+    only_sp = control(duty("customer", estate=True), applies_if=["sp"])
+    no = evaluate(catalogs, only_sp, conditions={"sp": False})
+    yes = evaluate(catalogs, only_sp, conditions={"sp": True})
+    unset = evaluate(catalogs, only_sp)
+    assert no.owner == "not-applicable" and not no.applicable
+    assert "Service provider?" in no.note
+    assert yes.owner == unset.owner == "customer"
+
+
+def test_a_duty_condition_drops_that_duty_and_says_so(catalogs):
+    ctl = control(
+        duty("aws", "physical-environmental"), duty("customer", estate=True, applies_if=["sp"])
+    )
+    no = evaluate(catalogs, ctl, conditions={"sp": False})
+    assert (no.owner, no.applicable) == ("aws", True)
+    assert "Part of it does not apply" in no.note and "Service provider?" in no.note
+    only = control(duty("customer", estate=True, applies_if=["sp"]))
+    gone = evaluate(catalogs, only, conditions={"sp": False})
+    assert (gone.owner, gone.applicable) == ("not-applicable", False)
+    assert "Service provider?" in gone.note
+
+
+def test_superseded_and_future_dated_requirements_follow_the_pack_date(catalogs):
+    old = control(duty("customer"), superseded=Superseded(on=date(2025, 3, 31), by="T.1"))
+    new = control(duty("customer"), in_force_from=date(2025, 3, 31))
+    before, after = date(2025, 3, 30), date(2026, 1, 1)
+    assert evaluate(catalogs, old, as_of=before).applicable
+    late = evaluate(catalogs, old, as_of=after)
+    assert not late.applicable and late.note == "Not applicable: superseded by T.1 on 2025-03-31"
+    early = evaluate(catalogs, new, as_of=before)
+    assert not early.applicable and "best practice until 2025-03-31" in early.note
+    now = evaluate(catalogs, new, as_of=after)
+    assert now.applicable and now.note == "In force since 2025-03-31 (was future-dated)"
+
+
+def test_no_services_in_scope_keeps_the_estate_duties(catalogs):
+    framework = framework_with(
+        control(duty("customer", estate=True)),
+        control(duty("layer", "operating-system"), cid="T.2"),
+    )
     result = evaluate_framework(framework, catalogs.catalog, [])
     assert [c.owner for c in result.controls] == ["customer", "not-applicable"]
 
 
-def test_long_service_lists_are_cut_with_a_count(catalogs):
-    """Against every catalog service, no provenance part lists more than a dozen names, and a
-    cut list names eight and says how many more of which model it left out."""
-    layers = ("customer-data", "platform-application", "operating-system", "network-configuration")
-    framework = framework_with(control(*layers))  # e.g. PCI DSS 11.4.2, internal pen testing
+def test_raci_makes_aws_responsible_only_for_its_part_and_never_accountable(catalogs):
+    plan = RaciPlan(
+        roles=("Platform", "Security"),
+        accountable="Security",
+        responsible={"operating-system": "Platform", "organization": "Security"},
+    )
+    diagram = evaluate(catalogs, control(duty("customer", "network-configuration")))
+    patching = evaluate(catalogs, operate("operating-system"), services=("rds", "s3"))
+    assert "AWS" not in assign(diagram, plan)
+    assert assign(patching, plan) == {"AWS": "R", "Security": "A"}
+
+
+def test_provenance_stays_short_against_every_catalog_service(catalogs):
+    """Against all 249 services, no sentence runs past 300 characters and no list names
+    more than a dozen services."""
+    framework = next(iter(catalogs.frameworks.values())).framework
     estate = [EstateService(s, 1) for s in catalogs.catalog.services]
-    result = evaluate_framework(framework, catalogs.catalog, estate).controls[0]
-    lists = re.findall(r"(?:^|; )[A-Z][^;(]*? for ([^;(]+)", result.provenance)
-    assert lists and all(names.count(", ") < 12 for names in lists), result.provenance
-    cut = [re.fullmatch(r"(.+) and (\d+) more (\w+) services ", names) for names in lists]
-    cut = [match for match in cut if match]
-    assert cut, result.provenance
-    models = {service.model for service in catalogs.catalog.services.values()}
-    for match in cut:
-        assert len(match[1].split(", ")) == 8
-        assert int(match[2]) > 4 and match[3] in models
+    result = evaluate_framework(framework, catalogs.catalog, estate)
+    longest = max(result.controls, key=lambda c: len(c.provenance))
+    assert len(longest.provenance) <= MAX_CHARS, longest.provenance
+    for row in result.controls:
+        for names in re.findall(r" for ([^;(.]+)", row.provenance):
+            assert names.count(", ") < 12, row.provenance

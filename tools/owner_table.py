@@ -31,14 +31,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--services", default=DEFAULT_SERVICES, help="service ids, comma-separated")
     parser.add_argument("--control", action="append", help="only these control ids")
     parser.add_argument("--as-of", default=date.today().isoformat(), help="pack date")
+    parser.add_argument(
+        "--answer", action="append", default=[], help="condition answer, e.g. service-provider=no"
+    )
     parser.add_argument("--long", action="store_true", help="provenance and statements too")
     parser.add_argument("--json", action="store_true", help="one JSON object per control")
     args = parser.parse_args(argv)
     catalogs = load_catalogs((), ())
     framework = catalogs.frameworks[args.framework].framework
     estate = [EstateService(sid, 1) for sid in args.services.split(",")]
+    answers = {
+        key: value.strip().lower() in ("yes", "y", "true")
+        for key, value in (item.split("=", 1) for item in args.answer)
+    }
     result = evaluate_framework(
-        framework, catalogs.catalog, estate, as_of=date.fromisoformat(args.as_of)
+        framework,
+        catalogs.catalog,
+        estate,
+        conditions=answers,
+        as_of=date.fromisoformat(args.as_of),
     )
     rows = []
     for control in result.controls:

@@ -1,0 +1,198 @@
+"""Ownership as an assessor sees it: the calls an expert review found wrong, held for good.
+
+Each test is a question a PCI QSA, an ISO lead auditor or a SOC 2 auditor asks of a cell
+("whom do I ask for evidence?") with the answer AWS's own responsibility summaries give.
+The catalogs are evaluated against a reference estate of one service per model and the
+services the reviews named; docs/methodology.md explains the rules behind each call.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from reportgen.engine import EstateService, evaluate_framework
+from reportgen.raci import RaciPlan, assign
+
+ESTATE = ("ec2", "rds", "s3", "lambda", "dynamodb", "apigateway", "cloudfront", "sqs")
+AS_OF = date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def results(catalogs):
+    """framework id -> control id -> result, for the reference estate, nothing answered."""
+    found = {}
+    estate = [EstateService(s, 1) for s in ESTATE]
+    for fid, loaded in catalogs.frameworks.items():
+        result = evaluate_framework(loaded.framework, catalogs.catalog, estate, as_of=AS_OF)
+        found[fid] = {c.control.id: c for c in result.controls}
+    return found
+
+
+def cells(result) -> dict[str, str]:
+    return {sid: cell.owner for sid, cell in result.services.items()}
+
+
+def customer_everywhere(result) -> bool:
+    return set(cells(result).values()) == {"customer"} and len(result.services) == len(ESTATE)
+
+
+def holds(result, kind: str) -> bool:
+    return any(key[0] == kind for key in result.holders)
+
+
+# ------------------------------------------------------------------ customer duties on AWS layers
+
+CUSTOMER_IN_EVERY_CELL = [
+    ("pci-dss", "1.2.3"),  # network diagram
+    ("pci-dss", "1.2.4"),  # data-flow diagram
+    ("pci-dss", "1.2.7"),  # six-monthly review of network security controls
+    ("pci-dss", "4.2.1.1"),  # inventory of trusted keys and certificates
+    ("pci-dss", "3.6.1.1"),  # documented cryptographic architecture
+    ("pci-dss", "11.3.2"),  # external ASV scans, API Gateway and CloudFront endpoints too
+    ("pci-dss", "11.4.5"),  # segmentation testing
+    ("pci-dss", "11.5.1"),  # IDS/IPS, an RDS database in the customer's VPC too
+    ("iso-27001", "A.8.12"),  # data leakage: public access, bucket policies are settings
+]
+
+
+@pytest.mark.parametrize(("framework_id", "control_id"), CUSTOMER_IN_EVERY_CELL)
+def test_customer_duties_about_aws_run_layers_stay_the_customers(results, framework_id, control_id):
+    result = results[framework_id][control_id]
+    assert customer_everywhere(result), (control_id, cells(result))
+    assert not holds(result, "aws") or result.estate, control_id
+
+
+@pytest.mark.parametrize("control_id", ["1.2.3", "1.2.4"])
+def test_aws_is_never_responsible_for_the_customers_own_evidence(results, control_id):
+    plan = RaciPlan(
+        roles=("Cloud Platform", "Security", "Compliance"),
+        accountable="Security",
+        responsible={"network-configuration": "Cloud Platform", "organization": "Compliance"},
+    )
+    raci = assign(results["pci-dss"][control_id], plan)
+    assert "AWS" not in raci and raci["Security"].startswith("A"), raci
+
+
+@pytest.mark.parametrize("service", ["s3", "lambda"])
+def test_tls_in_transit_is_not_aws_alone_for_s3_and_lambda(results, service):
+    """S3 serves plain HTTP unless the bucket policy denies it (aws:SecureTransport); a
+    function's outbound TLS is the customer's code."""
+    cell = results["pci-dss"]["4.2.1"].services[service]
+    assert ("customer", None) in cell.holders, cell
+
+
+# ------------------------------------------------------------------ physical and media
+
+BOTH_ESTATES = [
+    ("iso-27001", ["A.7.1", "A.7.2", "A.7.3", "A.7.4", "A.7.14"]),
+    ("pci-dss", ["9.4.1", "9.4.2", "9.4.7"]),
+    ("soc2", ["CC6.4"]),
+]
+
+
+@pytest.mark.parametrize(("framework_id", "ids"), BOTH_ESTATES)
+def test_physical_and_media_cover_aws_facilities_and_the_customers_own(results, framework_id, ids):
+    for control_id in ids:
+        result = results[framework_id][control_id]
+        assert holds(result, "aws") and holds(result, "customer"), control_id
+        assert result.services == {}, f"{control_id}: estate-wide duties copied into cells"
+
+
+def test_pci_physical_is_inherited_alone_when_no_own_facility_holds_cde(catalogs):
+    pci = catalogs.frameworks["pci-dss"].framework
+    estate = [EstateService(s, 1) for s in ESTATE]
+    answers = {"own-facilities-in-cde": False}
+    result = evaluate_framework(pci, catalogs.catalog, estate, conditions=answers, as_of=AS_OF)
+    found = {c.control.id: c for c in result.controls}
+    assert found["9.2.1"].owner == "aws"
+    assert "own facilities" in found["9.2.1"].note
+
+
+@pytest.mark.parametrize(
+    ("framework_id", "control_id"), [("soc2", "CC6.5"), ("iso-27001", "A.7.10")]
+)
+def test_the_customers_own_media_is_not_put_into_every_service(results, framework_id, control_id):
+    result = results[framework_id][control_id]
+    for cell in result.services.values():
+        assert ("customer", None) not in cell.holders or cell.owner != "shared", control_id
+    assert any(part.holders == (("customer", None),) for part in result.estate), control_id
+
+
+# ------------------------------------------------------------------ identity, logging, third party
+
+IDENTITY_AND_LOGS = [
+    ("pci-dss", ["7.2.4", "8.2.6", "8.3.4", "8.3.5", "8.3.6", "8.3.7", "8.3.9"]),
+    ("pci-dss", ["8.4.1", "8.4.2", "8.4.3", "10.2.1.1", "10.3.1", "10.4.1"]),
+    ("iso-27001", ["A.5.17", "A.5.18"]),
+    ("soc2", ["CC6.2", "CC6.3"]),
+]
+
+
+@pytest.mark.parametrize(("framework_id", "ids"), IDENTITY_AND_LOGS)
+def test_identity_and_log_duties_are_the_customers_in_every_cell(results, framework_id, ids):
+    for control_id in ids:
+        result = results[framework_id][control_id]
+        assert set(cells(result).values()) <= {"customer"}, (control_id, cells(result))
+        assert result.owner == "customer", (control_id, result.owner)
+
+
+def test_superseded_requirement_follows_the_pack_date(catalogs):
+    pci = catalogs.frameworks["pci-dss"].framework
+    estate = [EstateService("ec2", 1)]
+    for as_of, applies in ((date(2025, 3, 30), True), (date(2026, 1, 1), False)):
+        result = evaluate_framework(pci, catalogs.catalog, estate, as_of=as_of)
+        row = next(c for c in result.controls if c.control.id == "10.7.1")
+        assert row.applicable is applies, as_of
+    assert "superseded by 10.7.2 on 2025-03-31" in row.note
+
+
+# ------------------------------------------------------------------ the crosswalk
+
+# Equivalent duties across the three standards: within every service of the reference
+# estate they have the same owner, and overall the same parties (DESIGN.md 2.3).
+CROSSWALK = [
+    ("access reviews", [("pci-dss", "7.2.4"), ("iso-27001", "A.5.18")]),
+    ("access rights granted", [("pci-dss", "7.2.1"), ("iso-27001", "A.5.15")]),
+    ("access provisioning", [("pci-dss", "8.2.4"), ("iso-27001", "A.5.16")]),
+    ("leavers' access removed", [("pci-dss", "8.2.5"), ("soc2", "CC6.2")]),
+    ("privileged access", [("pci-dss", "7.2.2"), ("iso-27001", "A.8.2")]),
+    ("passwords and secrets", [("pci-dss", "8.3.6"), ("iso-27001", "A.5.17")]),
+    ("MFA", [("pci-dss", "8.4.2"), ("iso-27001", "A.8.5")]),
+    ("logical access", [("iso-27001", "A.8.3"), ("soc2", "CC6.1")]),
+    ("audit logs", [("pci-dss", "10.2.1"), ("iso-27001", "A.8.15")]),
+    ("log review", [("pci-dss", "10.4.1"), ("iso-27001", "A.8.16"), ("soc2", "CC7.2")]),
+    ("time sync", [("pci-dss", "10.6.1"), ("iso-27001", "A.8.17")]),
+    ("anti-malware", [("pci-dss", "5.2.1"), ("iso-27001", "A.8.7")]),
+    ("patching", [("pci-dss", "6.3.3"), ("iso-27001", "A.8.8")]),
+    ("vulnerability scans", [("pci-dss", "11.3.1"), ("soc2", "CC7.1")]),
+    ("secure configuration", [("pci-dss", "2.2.1"), ("iso-27001", "A.8.9")]),
+    ("network security", [("pci-dss", "1.3.1"), ("iso-27001", "A.8.20"), ("soc2", "CC6.6")]),
+    ("encryption in transit", [("pci-dss", "4.2.1"), ("soc2", "CC6.7")]),
+    ("change control", [("pci-dss", "6.5.1"), ("iso-27001", "A.8.32"), ("soc2", "CC8.1")]),
+    ("secure development", [("pci-dss", "6.2.1"), ("iso-27001", "A.8.25")]),
+    ("incident response", [("pci-dss", "12.10.1"), ("iso-27001", "A.5.24"), ("soc2", "CC7.4")]),
+    ("awareness training", [("pci-dss", "12.6.1"), ("iso-27001", "A.6.3"), ("soc2", "CC2.2")]),
+    ("screening", [("pci-dss", "12.7.1"), ("iso-27001", "A.6.1")]),
+    ("risk assessment", [("pci-dss", "12.3.1"), ("iso-27001", "6.1.2"), ("soc2", "CC3.2")]),
+    ("suppliers", [("pci-dss", "12.8.1"), ("iso-27001", "A.5.19"), ("soc2", "CC9.2")]),
+    ("security policy", [("pci-dss", "12.1.1"), ("iso-27001", "A.5.1"), ("soc2", "CC5.3")]),
+    ("physical entry", [("pci-dss", "9.2.1"), ("iso-27001", "A.7.2"), ("soc2", "CC6.4")]),
+    ("media disposal", [("pci-dss", "9.4.7"), ("iso-27001", "A.7.14"), ("soc2", "CC6.5")]),
+    ("asset inventory", [("pci-dss", "12.5.1"), ("iso-27001", "A.5.9")]),
+    ("backups", [("iso-27001", "A.8.13"), ("soc2", "A1.2")]),
+]
+
+
+def test_the_crosswalk_holds_at_least_25_equivalences():
+    assert len(CROSSWALK) >= 25
+
+
+@pytest.mark.parametrize(("duty", "members"), CROSSWALK, ids=[d for d, _ in CROSSWALK])
+def test_equivalent_duties_get_equal_owners(results, duty, members):
+    found = {(fid, cid): results[fid][cid] for fid, cid in members}
+    parties = {key: {h[0] for h in r.holders} for key, r in found.items()}
+    assert len({frozenset(p) for p in parties.values()}) == 1, (duty, parties)
+    with_cells = {key: cells(r) for key, r in found.items() if r.services}
+    assert len({tuple(sorted(c.items())) for c in with_cells.values()}) <= 1, (duty, with_cells)
