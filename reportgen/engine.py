@@ -188,7 +188,8 @@ def service_layers(
         decision = Decision.of(catalog.model_owner(service.model, layer))
         if layer in catalog_overrides:
             entry = catalog_overrides[layer]
-            decision = Decision.of(entry.owner, source="catalog", reason=entry.reason)
+            dated = f"{entry.reason} (as of {entry.as_of})" if entry.as_of else entry.reason
+            decision = Decision.of(entry.owner, source="catalog", reason=dated)
         for override in mine:
             if override.layer == layer and override.resource is None:
                 decision = Decision.of(
