@@ -53,9 +53,12 @@ def load_pack(directory: Path) -> Pack:
 
 
 def _owner(control: dict[str, Any]) -> dict[str, Any]:
-    data = {"owner": control["owner"], "label": owner_label(control["owner"], control.get("party"))}
+    label = control.get("label") or owner_label(control["owner"], control.get("party"))
+    data = {"owner": control["owner"], "label": label}
     if control.get("party"):
         data["party"] = control["party"]
+    if control.get("split_by_service"):
+        data["split_by_service"] = True
     return data
 
 
@@ -95,8 +98,9 @@ def diff_framework(old: dict[str, Any] | None, new: dict[str, Any] | None) -> di
     }
 
 
-def _key(control: dict[str, Any]) -> tuple[str, str | None]:
-    return control["owner"], control.get("party")
+def _key(control: dict[str, Any]) -> tuple[str, str | None, bool]:
+    # A matrix from before 0.2 has no split flag: read as not split.
+    return control["owner"], control.get("party"), bool(control.get("split_by_service"))
 
 
 def _listed(these: dict[str, str], but_not: dict[str, str]) -> list[dict[str, str]]:

@@ -109,8 +109,8 @@ def _changes_table(changes: list[dict[str, Any]]) -> Table:
     for change in changes:
         table.add_row(
             change["control"],
-            owner_text(change["old"]["owner"], change["old"].get("party")),
-            owner_text(change["new"]["owner"], change["new"].get("party")),
+            Text(change["old"]["label"], style=owner_text(change["old"]["owner"]).style),
+            Text(change["new"]["label"], style=owner_text(change["new"]["owner"]).style),
             change["reason"],
         )
     return table

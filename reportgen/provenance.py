@@ -50,14 +50,29 @@ def explain(result: ControlResult, services: Sequence[ServiceLayers], catalog: S
         if estate:
             return estate + " No duty within the services."
         return "No in-scope service holds a duty of this control."
-    if len(groups) == 1:
-        (label, why), _members = next(iter(groups.items()))
-        text = f"{label} for every service" + (f" ({why})" if why else "")
+    labels = {label for label, _why in groups}
+    if len(labels) == 1:
+        text = _same_owner_text(groups, services)
     else:
         text = _split_text(groups, services)
         if len(text) + len(estate) + 2 > MAX_CHARS:
             text = _split_text(_compact(groups), services)
     return _finish(text, estate)
+
+
+def _same_owner_text(
+    groups: dict[tuple[str, str], list[ServiceLayers]], services: Sequence[ServiceLayers]
+) -> str:
+    """'Shared for every service (AWS operates the X for S3, SQS; AWS and you for RDS)'."""
+    label = next(iter(groups))[0]
+    whys = [(why, members) for (_label, why), members in groups.items() if why]
+    if not whys:
+        return f"{label} for every service"
+    if len(whys) == 1 and len(whys[0][1]) == len(services):
+        return f"{label} for every service ({whys[0][0]})"
+    parts = [f"{why} for {_group_names(members, services, False)}" for why, members in whys]
+    text = f"{label} for every service ({'; '.join(parts)})"
+    return text if len(text) <= MAX_CHARS - 60 else f"{label} for every service"
 
 
 def _finish(text: str, estate: str) -> str:

@@ -94,7 +94,10 @@ class ScopeParser:
         """A row's scope from its scope cells; ``kinds[i]`` is the framework id of the i-th
         scope column, or GENERIC. ValueError (index first) names the cell it cannot read."""
         if len(kinds) == 1 and kinds[0] == GENERIC:
-            return self.parse(texts[0])
+            try:
+                return self.parse(texts[0])
+            except ValueError as exc:
+                raise ValueError(0, str(exc)) from None
         found = self._rows.get(texts)
         if found is not None or texts in self._rows:
             return found
