@@ -1,0 +1,82 @@
+"""AWS Config advanced queries: `aws configservice select-resource-config` and
+`select-aggregate-resource-config` output, whose ``Results`` are strings of JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from reportgen.errors import InputError
+from reportgen.inventory.limits import Limits
+from reportgen.inventory.readers import RawTable
+from reportgen.inventory.sources.contract import Head, shape_error
+from reportgen.inventory.sources.jsonstream import (
+    JsonShapeError,
+    JsonStream,
+    PathPart,
+    json_path,
+    kind_of,
+)
+from reportgen.inventory.sources.shapes import expect_object, tag_list, text
+from reportgen.inventory.sources.table import (
+    ACCOUNT,
+    REGION,
+    RESOURCE,
+    RESOURCE_TYPE,
+    SourceTable,
+)
+
+QUERY_HINT = (
+    "Select at least: SELECT resourceId, resourceName, resourceType, arn, accountId, "
+    "awsRegion, tags"
+)
+
+
+class AwsConfigQuery:
+    name = "aws-config"
+    label = "AWS Config advanced query (select-resource-config / select-aggregate-resource-config)"
+
+    def recognises(self, head: Head) -> bool:
+        return "Results" in head.json_keys
+
+    def read(self, path: Path, limits: Limits) -> RawTable:
+        table = SourceTable([RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION])
+        try:
+            items = JsonStream(path, limits).items("Results.item".__eq__, "Results".__eq__)
+            for parts, item in items:
+                resource = _decode(item, parts, path)
+                type_ = text(resource, "resourceType", parts)
+                arn = text(resource, "arn", parts)
+                if not type_ and not arn:
+                    raise InputError(
+                        f"{json_path(parts)}: the result has neither resourceType nor arn",
+                        file=path,
+                        hint=QUERY_HINT,
+                    )
+                row = [type_, arn or text(resource, "resourceId", parts)]
+                row += [text(resource, "accountId", parts), text(resource, "awsRegion", parts)]
+                table.add(row, tag_list(resource.get("tags"), [*parts, "tags"], "key", "value"))
+        except JsonShapeError as exc:
+            raise shape_error(path, exc) from exc
+        return table.to_raw(path, self.name, [], limits)
+
+
+def _decode(item: Any, parts: list[PathPart], path: Path) -> dict[str, Any]:
+    """A result is a string of JSON, as the API returns it; an object (after jq's fromjson)
+    is taken as it is."""
+    if isinstance(item, dict):
+        return item
+    if not isinstance(item, str):
+        raise JsonShapeError(
+            parts, f"expected a string of JSON (one resource), found {kind_of(item)}"
+        )
+    try:
+        value = json.loads(item)
+    except RecursionError as exc:
+        raise InputError(f"{json_path(parts)}: the result is nested too deeply", file=path) from exc
+    except ValueError as exc:
+        raise InputError(
+            f"{json_path(parts)}: the result is not valid JSON ({exc})", file=path
+        ) from exc
+    return expect_object(value, parts)
