@@ -126,6 +126,8 @@ LIMIT_FLAGS = [
     ("--max-uncompressed-mb", "max_uncompressed_bytes", MB, "Largest unpacked .xlsx, MB."),
     ("--max-csv-mb", "max_csv_bytes", MB, "Largest CSV inventory, MB."),
     ("--max-yaml-mb", "max_yaml_bytes", MB, "Largest config or catalog file, MB."),
+    ("--max-export-mb", "max_export_bytes", MB, "Largest export (JSON, CUR), unpacked, MB."),
+    ("--max-json-depth", "max_json_depth", 1, "Deepest nesting in a JSON export."),
 ]
 limit_options = [
     click.option(
@@ -313,9 +315,22 @@ def explain(
 @cli.command()
 @click.argument("directory", type=_path(file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-def init(directory: Path, force: bool) -> None:
+@click.option(
+    "--from",
+    "export",
+    type=_path(dir_okay=False, exists=True),
+    help="An export (AWS Config, tagging API, Resource Explorer, Terraform, CUR): the config "
+    "reads it and maps its tags; no inventory template is written.",
+)
+def init(directory: Path, force: bool, export: Path | None) -> None:
     """Write a starter config and an inventory template into DIRECTORY."""
-    for path in write_starter(directory, force=force):
+    if export is not None:
+        from reportgen.starter.from_export import write_starter_from  # reads exports
+
+        written = write_starter_from(directory, export, force=force)
+    else:
+        written = write_starter(directory, force=force)
+    for path in written:
         _say(f"wrote {path}")
     _say(f"next: edit them, then run: reportgen build --config {directory / 'reportgen.yaml'}")
 

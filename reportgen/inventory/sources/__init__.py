@@ -59,7 +59,9 @@ def _unknown(path: Path, head: Head) -> InputError:
         found = ", ".join(head.json_keys[:12]) or "none (not a JSON object)"
         details = [f"top-level keys found: {found}", *(f"reads: {label}" for label in known)]
         hint = "Pass the command's JSON output as it prints it (--output json)."
-        if {"version", "serial", "lineage"} <= set(head.json_keys):
+        if head.data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
+            hint = "A bare list (from --query) is not read: save the whole output instead."
+        elif {"version", "serial", "lineage"} <= set(head.json_keys):
             hint = "This is a raw terraform.tfstate: run `terraform show -json > state.json`."
         return InputError("JSON file is not an export reportgen reads", file=path,
                           details=details, hint=hint)  # fmt: skip

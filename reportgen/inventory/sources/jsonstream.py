@@ -37,7 +37,9 @@ _NAMES = {
 
 
 def json_path(parts: list[PathPart]) -> str:
-    """'$.Results[41].tags' for ['Results', 41, 'tags']."""
+    """'$.Results[41].tags' for ['Results', 41, 'tags']; a deep path keeps its ends."""
+    if len(parts) > 12:
+        return json_path(parts[:6]) + f"…({len(parts) - 9} more)…" + json_path(parts[-3:])[1:]
     text = "$"
     for part in parts:
         if isinstance(part, int):
@@ -72,6 +74,10 @@ class JsonShapeError(ValueError):
         self.parts, self.message = parts, message
 
 
+class StringTooLong(InputError):
+    """Raised from inside the parser's read; :class:`JsonStream` adds the JSON path."""
+
+
 class StringGuard:
     """Passes bytes through and refuses a run longer than ``limit`` between two unescaped
     double quotes: a huge string (or a huge run of anything else) before ijson buffers it."""
@@ -95,9 +101,9 @@ class StringGuard:
 
     def _check(self, run: int) -> None:
         if run > self.limit:
-            raise InputError(
-                f"a string (or a run of text without quotes) longer than {self.limit:,} bytes "
-                f"ends near byte {self.offset:,}",
+            raise StringTooLong(
+                f"a string (or a run of text without quotes) longer than {self.limit:,} bytes, "
+                f"near byte {self.offset:,}",
                 file=self.path,
                 hint="This is not an export reportgen reads; check that the file is complete "
                 "and is the command's own output.",
@@ -138,6 +144,8 @@ class JsonStream:
                 yield from self._walk(ijson.parse(guarded, use_float=True), wanted, arrays)
             except ijson.JSONError as exc:
                 raise self.error(f"not valid JSON ({_short(exc)})") from exc
+            except StringTooLong as exc:
+                raise self.error(exc.message) from exc
 
     def error(self, message: str, parts: list[PathPart] | None = None) -> InputError:
         where = json_path(self.parts if parts is None else parts)
