@@ -103,7 +103,11 @@ catalog_options = [
 
 run_options = [
     click.option("--config", "config", type=_path(), help="Config file [reportgen.yaml]."),
-    click.option("--inventory", type=_path(), help="Inventory .xlsx or .csv (overrides config)."),
+    click.option(
+        "--inventory",
+        type=_path(),
+        help="Inventory .xlsx, .csv or an export (AWS Config, Terraform, CUR...) [config].",
+    ),
     click.option(
         "--framework",
         "frameworks",
@@ -333,6 +337,38 @@ def init(directory: Path, force: bool, export: Path | None) -> None:
     for path in written:
         _say(f"wrote {path}")
     _say(f"next: edit them, then run: reportgen build --config {directory / 'reportgen.yaml'}")
+
+
+@cli.group()
+def inventory() -> None:
+    """Inventories from AWS: pull a snapshot that build reads (needs reportgen[aws])."""
+
+
+@inventory.command(name="pull")
+@click.option(
+    "--source",
+    required=True,
+    type=click.Choice(["config-aggregator", "config", "tagging", "resource-explorer"]),
+    help="Where to read the estate from.",
+)
+@click.option("-o", "--out", type=_path(dir_okay=False), required=True, help="CSV to write.")
+@click.option("--profile", help="AWS profile [AWS_PROFILE, else the default chain].")
+@click.option("--region", help="AWS region of the call (the aggregator's, the index's).")
+@click.option("--aggregator", help="AWS Config aggregator name (config-aggregator).")
+@click.option("--query", help="AWS Config SQL [resource id, type, ARN, account, region, tags].")
+@click.option("--view-arn", help="Resource Explorer view [the region's default view].")
+def inventory_pull(source: str, out: Path, profile: str | None, region: str | None,
+                   **options: str | None) -> None:  # fmt: skip
+    """Read the estate from AWS into a CSV snapshot (and OUT.source.json) for build."""
+    from reportgen.inventory.pull.snapshot import PullRequest, pull  # boto3: only here
+
+    if source == "config-aggregator" and not options.get("aggregator"):
+        raise click.UsageError("--source config-aggregator needs --aggregator NAME")
+    result = pull(PullRequest(source, out, profile, region, options))
+    _say(
+        f"wrote {result.csv} ({result.items:,} resources from {result.pages} page(s), "
+        f"{result.tag_columns} tag columns) and {result.sidecar}"
+    )
 
 
 @cli.command()

@@ -10,10 +10,9 @@ from typing import Any
 from reportgen.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
-from reportgen.inventory.sources.contract import Head, shape_error
+from reportgen.inventory.sources.contract import Head, read_listing
 from reportgen.inventory.sources.jsonstream import (
     JsonShapeError,
-    JsonStream,
     PathPart,
     json_path,
     kind_of,
@@ -24,7 +23,6 @@ from reportgen.inventory.sources.table import (
     REGION,
     RESOURCE,
     RESOURCE_TYPE,
-    SourceTable,
 )
 
 QUERY_HINT = (
@@ -36,30 +34,30 @@ QUERY_HINT = (
 class AwsConfigQuery:
     name = "aws-config"
     label = "AWS Config advanced query (select-resource-config / select-aggregate-resource-config)"
+    list_key = "Results"
+    columns = (RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION)
 
     def recognises(self, head: Head) -> bool:
-        return "Results" in head.json_keys
+        return self.list_key in head.json_keys
 
     def read(self, path: Path, limits: Limits) -> RawTable:
-        table = SourceTable([RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION])
-        try:
-            items = JsonStream(path, limits).items("Results.item".__eq__, "Results".__eq__)
-            for parts, item in items:
-                resource = _decode(item, parts, path)
-                type_ = text(resource, "resourceType", parts)
-                arn = text(resource, "arn", parts)
-                if not type_ and not arn:
-                    raise InputError(
-                        f"{json_path(parts)}: the result has neither resourceType nor arn",
-                        file=path,
-                        hint=QUERY_HINT,
-                    )
-                row = [type_, arn or text(resource, "resourceId", parts)]
-                row += [text(resource, "accountId", parts), text(resource, "awsRegion", parts)]
-                table.add(row, tag_list(resource.get("tags"), [*parts, "tags"], "key", "value"))
-        except JsonShapeError as exc:
-            raise shape_error(path, exc) from exc
-        return table.to_raw(path, self.name, [], limits)
+        return read_listing(self, path, limits)
+
+    def row(
+        self, item: Any, parts: list[PathPart], path: Path
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        resource = _decode(item, parts, path)
+        type_ = text(resource, "resourceType", parts)
+        arn = text(resource, "arn", parts)
+        if not type_ and not arn:
+            raise InputError(
+                f"{json_path(parts)}: the result has neither resourceType nor arn",
+                file=path,
+                hint=QUERY_HINT,
+            )
+        row = [type_, arn or text(resource, "resourceId", parts)]
+        row += [text(resource, "accountId", parts), text(resource, "awsRegion", parts)]
+        return row, tag_list(resource.get("tags"), [*parts, "tags"], "key", "value")
 
 
 def _decode(item: Any, parts: list[PathPart], path: Path) -> dict[str, Any]:

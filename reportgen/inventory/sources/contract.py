@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from reportgen.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
-from reportgen.inventory.sources.jsonstream import JsonShapeError, json_path
+from reportgen.inventory.sources.jsonstream import JsonShapeError, JsonStream, PathPart, json_path
+from reportgen.inventory.sources.table import SourceTable
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,26 @@ class Source(Protocol):
 
 def shape_error(path: Path, exc: JsonShapeError) -> InputError:
     return InputError(f"{json_path(exc.parts)}: {exc.message}", file=path)
+
+
+def read_listing(source: ListingSource, path: Path, limits: Limits) -> RawTable:
+    """Read a JSON export whose items are the list at the top-level key ``source.list_key``."""
+    table = SourceTable(source.columns)
+    key = source.list_key
+    try:
+        for parts, item in JsonStream(path, limits).items(f"{key}.item".__eq__, key.__eq__):
+            table.add(*source.row(item, parts, path))
+    except JsonShapeError as exc:
+        raise shape_error(path, exc) from exc
+    return table.to_raw(path, source.name, [], limits)
+
+
+class ListingSource(Source, Protocol):
+    """A source whose items are one top-level list, as an AWS API pages them."""
+
+    columns: tuple[str, ...]
+    list_key: str
+
+    def row(
+        self, item: Any, parts: list[PathPart], path: Path
+    ) -> tuple[list[str], list[tuple[str, str]]]: ...

@@ -7,10 +7,10 @@ from typing import Any
 
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
-from reportgen.inventory.sources.contract import Head, shape_error
-from reportgen.inventory.sources.jsonstream import JsonShapeError, JsonStream, PathPart
+from reportgen.inventory.sources.contract import Head, read_listing
+from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
 from reportgen.inventory.sources.shapes import expect_object, tag_list, text
-from reportgen.inventory.sources.table import ACCOUNT, REGION, RESOURCE, SourceTable
+from reportgen.inventory.sources.table import ACCOUNT, REGION, RESOURCE
 
 EXPLORER_TYPE = "Explorer Type"  # 'ec2:instance': informative, the ARN names the service
 
@@ -18,6 +18,8 @@ EXPLORER_TYPE = "Explorer Type"  # 'ec2:instance': informative, the ARN names th
 class ResourceExplorer:
     name = "resource-explorer"
     label = "AWS Resource Explorer (search / list-resources)"
+    list_key = "Resources"
+    columns = (RESOURCE, ACCOUNT, REGION, EXPLORER_TYPE)
 
     def recognises(self, head: Head) -> bool:
         # A CloudFormation template has "Resources" too, but no ViewArn and no list of ARNs;
@@ -27,19 +29,17 @@ class ResourceExplorer:
         return "Resources" in keys and (listing or b'"OwningAccountId"' in head.data)
 
     def read(self, path: Path, limits: Limits) -> RawTable:
-        table = SourceTable([RESOURCE, ACCOUNT, REGION, EXPLORER_TYPE])
-        try:
-            items = JsonStream(path, limits).items("Resources.item".__eq__, "Resources".__eq__)
-            for parts, item in items:
-                entry = expect_object(item, parts)
-                arn = text(entry, "Arn", parts)
-                if not arn:
-                    raise JsonShapeError([*parts, "Arn"], "missing: every resource has one")
-                row = [arn, text(entry, "OwningAccountId", parts), text(entry, "Region", parts)]
-                table.add([*row, text(entry, "ResourceType", parts)], _tags(entry, parts))
-        except JsonShapeError as exc:
-            raise shape_error(path, exc) from exc
-        return table.to_raw(path, self.name, [], limits)
+        return read_listing(self, path, limits)
+
+    def row(
+        self, item: Any, parts: list[PathPart], path: Path
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        entry = expect_object(item, parts)
+        arn = text(entry, "Arn", parts)
+        if not arn:
+            raise JsonShapeError([*parts, "Arn"], "missing: every resource has one")
+        row = [arn, text(entry, "OwningAccountId", parts), text(entry, "Region", parts)]
+        return [*row, text(entry, "ResourceType", parts)], _tags(entry, parts)
 
 
 def _tags(entry: dict[str, Any], parts: list[PathPart]) -> list[tuple[str, str]]:
