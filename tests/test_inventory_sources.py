@@ -115,7 +115,8 @@ def test_config_results_are_strings_of_json_and_tags_become_columns():
     assert header[:4] == ["Resource Type", "Resource", "Account", "Region"]
     assert header[4:] == ["tag:Environment", "tag:Name", "tag:Owner", "tag:pci"]
     instance = rows[0]
-    assert instance[:4] == ["AWS::EC2::Instance", f"arn:aws:ec2:eu-west-1:{A}:instance/i-0a1b2c3d4e5f60001", A, "eu-west-1"]  # fmt: skip
+    arn = f"arn:aws:ec2:eu-west-1:{A}:instance/i-0a1b2c3d4e5f60001"
+    assert instance[:4] == ["AWS::EC2::Instance", arn, A, "eu-west-1"]
     assert instance[4:] == ["production", "web-1", "Cloud Platform", "yes"]
     assert len(rows) == 12
 
