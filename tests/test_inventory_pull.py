@@ -85,8 +85,8 @@ def test_throttling_is_retried_with_growing_waits(tmp_path):
 def test_access_denied_names_the_iam_action_and_writes_nothing(tmp_path):
     client = _client("config")
     with Stubber(client) as stubber:
-        _config_pages(stubber, [CONFIG_FIXTURE["Results"][:2], CONFIG_FIXTURE["Results"][2:]])
-        stubber._queue.pop()  # the second page is refused instead
+        first = {"Results": CONFIG_FIXTURE["Results"][:2], "NextToken": "page-1"}
+        stubber.add_response("select_aggregate_resource_config", first)
         stubber.add_client_error(
             "select_aggregate_resource_config",
             "AccessDeniedException",
