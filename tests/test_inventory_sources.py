@@ -328,3 +328,15 @@ def test_init_from_a_spreadsheet_is_refused(tmp_path):
     process = run("init", str(tmp_path / "audit"), "--from", str(sheet), check=2, pdf=False)
     assert "not an export reportgen recognises" in process.stderr
     assert not (tmp_path / "audit").exists()
+
+
+def test_a_quoted_line_break_across_blocks_stays_one_record(tmp_path, monkeypatch):
+    rows = _cur_rows(300)
+    header = [*rows[0], "lineItem/LineItemDescription"]
+    rows = [header] + [[*row, "first 1,000\nrequests" if i % 50 == 0 else "plain"]
+                       for i, row in enumerate(rows[1:])]  # fmt: skip
+    path = _write_cur(tmp_path / "multi.csv", rows, quote=False)
+    whole = _table(path)
+    monkeypatch.setattr("reportgen.inventory.sources.cur._BLOCK", 97)  # blocks end mid-field
+    assert _table(path) == whole
+    assert sum(int(r[4]) for r in whole[1:]) == 300

@@ -3,8 +3,8 @@
 Millions of line items name a few thousand resources, so the file is streamed and each line
 reduced to its key (product code, resource id, account, region, line item type, billing
 entity, tags) and counted; C does the counting, Python only sees each distinct key once.
-Lines are split with ``str.split`` while the file holds no double quote, and by the csv
-module from the first quote on (a quoted field may hold commas or line breaks).
+A block of lines without a double quote is split with ``str.split``; a block with one goes
+through the csv module (a quoted field may hold commas or line breaks).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from reportgen.inventory.sources.table import ACCOUNT, NOTES, REGION, RESOURCE, 
 
 LINE_ITEMS = "Line Items"
 _BLOCK = 1 << 20  # characters read at a time
-_CHUNK = 4096  # rows parsed at a time once the csv module reads the file
 
 # Field -> its column in legacy CUR and in CUR 2.0 (first found wins).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -125,35 +124,30 @@ def _count(text: io.TextIOWrapper, layout: Layout, path: Path, limits: Limits) -
 
 
 def _chunks(text: io.TextIOWrapper, path: Path) -> Iterator[tuple[int, list[list[str]]]]:
-    """(line number of the first row, rows) until the end of the file."""
+    """(line number of the first row, rows) until the end of the file. A block ends at a
+    record's end: quotes come in pairs (a quote inside a field is doubled), so a block with
+    an odd count is extended until the open field closes."""
     line = 2
-    while True:
-        block = text.read(_BLOCK)
-        if not block:
-            return
+    while block := text.read(_BLOCK):
         if not block.endswith("\n"):
             block += text.readline()
+        while block.count('"') % 2 and (more := text.readline()):
+            block += more
         if '"' in block or "\r" in block:
-            lines = itertools.chain(io.StringIO(block, newline=""), text)
-            yield from _csv_chunks(lines, line, path)
-            return
-        rows = block.split("\n")
-        rows.pop()  # after the final newline
-        yield line, list(map(str.split, rows, itertools.repeat(",")))
-        line += len(rows)
-
-
-def _csv_chunks(
-    lines: Iterator[str], first: int, path: Path
-) -> Iterator[tuple[int, list[list[str]]]]:
-    line = first
-    reader = csv.reader(lines)
-    try:
-        while rows := list(itertools.islice(reader, _CHUNK)):
+            reader = csv.reader(io.StringIO(block, newline=""))
+            try:
+                rows = list(reader)
+            except csv.Error as exc:
+                raise InputError(
+                    f"malformed CSV: {exc}", file=path, line=line + reader.line_num - 1
+                ) from exc
             yield line, rows
-            line = first + reader.line_num
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", file=path, line=first + reader.line_num) from exc
+            line += reader.line_num
+        else:
+            rows = block.split("\n")
+            rows.pop()  # after the final newline
+            yield line, list(map(str.split, rows, itertools.repeat(",")))
+            line += len(rows)
 
 
 def _checked_keys(
