@@ -340,3 +340,15 @@ def test_a_quoted_line_break_across_blocks_stays_one_record(tmp_path, monkeypatc
     monkeypatch.setattr("reportgen.inventory.sources.cur._BLOCK", 97)  # blocks end mid-field
     assert _table(path) == whole
     assert sum(int(r[4]) for r in whole[1:]) == 300
+
+
+def test_a_byte_order_mark_is_read_and_utf16_is_named(tmp_path):
+    text = (EXPORTS / "tagging-get-resources.json").read_text(encoding="utf-8")
+    marked = tmp_path / "bom.json"
+    marked.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert _table(marked) == _table(EXPORTS / "tagging-get-resources.json")
+    wide = tmp_path / "wide.json"
+    wide.write_bytes(text.encode("utf-16"))
+    with pytest.raises(InputError) as caught:
+        detect(wide)
+    assert "UTF-16" in caught.value.message and "utf8" in caught.value.hint

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportgen.inventory.sources.awsconfig import AwsConfigQuery
-from reportgen.inventory.sources.contract import ListingSource
+from reportgen.inventory.sources.contract import ListingReader
 from reportgen.inventory.sources.explorer import ResourceExplorer
 from reportgen.inventory.sources.tagging import TaggingApi
 
@@ -25,7 +25,7 @@ class Api:
     iam_action: str
     token_in: str  # request parameter carrying the page token
     token_out: str  # response field carrying the next page's token
-    reader: ListingSource
+    reader: ListingReader
 
     def params(self, options: dict[str, Any]) -> dict[str, Any]:
         """Request parameters of the first page."""

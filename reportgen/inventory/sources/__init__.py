@@ -31,11 +31,22 @@ SOURCES: tuple[Source, ...] = (
 )
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def sniff(path: Path) -> Head:
-    gzipped = is_gzip(path)
     data = read_head(path)
-    keys = top_level_keys(data) if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" else []
-    return Head(data, gzipped, keys)
+    utf16 = data[:256].decode("utf-16", errors="ignore") if data[:2] in _UTF16_BOMS else ""
+    if utf16.lstrip()[:1] in ("{", "["):
+        raise InputError(
+            "this JSON file is UTF-16 (PowerShell's '>' writes it so); reportgen reads UTF-8",
+            file=path,
+            hint="Write it with: ... | Out-File -Encoding utf8 FILE",
+        )
+    head = Head(data, is_gzip(path))
+    if head.first_char == b"{":
+        head.json_keys.extend(top_level_keys(data.removeprefix(b"\xef\xbb\xbf")))
+    return head
 
 
 def detect(path: Path) -> Source | None:
@@ -59,7 +70,7 @@ def _unknown(path: Path, head: Head) -> InputError:
         found = ", ".join(head.json_keys[:12]) or "none (not a JSON object)"
         details = [f"top-level keys found: {found}", *(f"reads: {label}" for label in known)]
         hint = "Pass the command's JSON output as it prints it (--output json)."
-        if head.data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
+        if head.first_char == b"[":
             hint = "A bare list (from --query) is not read: save the whole output instead."
         elif {"version", "serial", "lineage"} <= set(head.json_keys):
             hint = "This is a raw terraform.tfstate: run `terraform show -json > state.json`."

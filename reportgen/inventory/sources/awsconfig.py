@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import InputError
-from reportgen.inventory.limits import Limits
-from reportgen.inventory.readers import RawTable
-from reportgen.inventory.sources.contract import Head, read_listing
+from reportgen.inventory.sources.contract import ListingReader, Row
 from reportgen.inventory.sources.jsonstream import (
     JsonShapeError,
     PathPart,
@@ -31,21 +29,13 @@ QUERY_HINT = (
 )
 
 
-class AwsConfigQuery:
+class AwsConfigQuery(ListingReader):
     name = "aws-config"
     label = "AWS Config advanced query (select-resource-config / select-aggregate-resource-config)"
     list_key = "Results"
     columns = (RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION)
 
-    def recognises(self, head: Head) -> bool:
-        return self.list_key in head.json_keys
-
-    def read(self, path: Path, limits: Limits) -> RawTable:
-        return read_listing(self, path, limits)
-
-    def row(
-        self, item: Any, parts: list[PathPart], path: Path
-    ) -> tuple[list[str], list[tuple[str, str]]]:
+    def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
         resource = _decode(item, parts, path)
         type_ = text(resource, "resourceType", parts)
         arn = text(resource, "arn", parts)

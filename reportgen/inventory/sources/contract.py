@@ -22,8 +22,13 @@ class Head:
     json_keys: list[str] = field(default_factory=list)  # top-level keys when it is JSON
 
     @property
+    def first_char(self) -> bytes:
+        """The first byte after a byte order mark and white space: b'{' for a JSON object."""
+        return self.data.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")[:1]
+
+    @property
     def is_json(self) -> bool:
-        return self.data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+        return self.first_char in (b"{", b"[")
 
     @property
     def first_line(self) -> str:
@@ -46,24 +51,30 @@ def shape_error(path: Path, exc: JsonShapeError) -> InputError:
     return InputError(f"{json_path(exc.parts)}: {exc.message}", file=path)
 
 
-def read_listing(source: ListingSource, path: Path, limits: Limits) -> RawTable:
-    """Read a JSON export whose items are the list at the top-level key ``source.list_key``."""
-    table = SourceTable(source.columns)
-    key = source.list_key
-    try:
-        for parts, item in JsonStream(path, limits).items(f"{key}.item".__eq__, key.__eq__):
-            table.add(*source.row(item, parts, path))
-    except JsonShapeError as exc:
-        raise shape_error(path, exc) from exc
-    return table.to_raw(path, source.name, [], limits)
+Row = tuple[list[str], list[tuple[str, str]]]  # the fixed cells and the (key, value) tags
 
 
-class ListingSource(Source, Protocol):
-    """A source whose items are one top-level list, as an AWS API pages them."""
+class ListingReader:
+    """Base of the sources whose items are one top-level list, as an AWS API pages them;
+    ``inventory pull`` turns the pages' items into rows with the same :meth:`row`."""
 
-    columns: tuple[str, ...]
+    name: str
+    label: str
     list_key: str
+    columns: tuple[str, ...]
 
-    def row(
-        self, item: Any, parts: list[PathPart], path: Path
-    ) -> tuple[list[str], list[tuple[str, str]]]: ...
+    def recognises(self, head: Head) -> bool:
+        return self.list_key in head.json_keys
+
+    def read(self, path: Path, limits: Limits) -> RawTable:
+        table = SourceTable(self.columns)
+        key = self.list_key
+        try:
+            for parts, item in JsonStream(path, limits).items(f"{key}.item".__eq__, key.__eq__):
+                table.add(*self.row(item, parts, path))
+        except JsonShapeError as exc:
+            raise shape_error(path, exc) from exc
+        return table.to_raw(path, self.name, [], limits)
+
+    def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
+        raise NotImplementedError

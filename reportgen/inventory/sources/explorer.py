@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reportgen.inventory.limits import Limits
-from reportgen.inventory.readers import RawTable
-from reportgen.inventory.sources.contract import Head, read_listing
+from reportgen.inventory.sources.contract import Head, ListingReader, Row
 from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
 from reportgen.inventory.sources.shapes import expect_object, tag_list, text
 from reportgen.inventory.sources.table import ACCOUNT, REGION, RESOURCE
@@ -15,7 +13,7 @@ from reportgen.inventory.sources.table import ACCOUNT, REGION, RESOURCE
 EXPLORER_TYPE = "Explorer Type"  # 'ec2:instance': informative, the ARN names the service
 
 
-class ResourceExplorer:
+class ResourceExplorer(ListingReader):
     name = "resource-explorer"
     label = "AWS Resource Explorer (search / list-resources)"
     list_key = "Resources"
@@ -28,12 +26,7 @@ class ResourceExplorer:
         listing = bool(keys & {"ViewArn", "Count", "NextToken"})
         return "Resources" in keys and (listing or b'"OwningAccountId"' in head.data)
 
-    def read(self, path: Path, limits: Limits) -> RawTable:
-        return read_listing(self, path, limits)
-
-    def row(
-        self, item: Any, parts: list[PathPart], path: Path
-    ) -> tuple[list[str], list[tuple[str, str]]]:
+    def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
         entry = expect_object(item, parts)
         arn = text(entry, "Arn", parts)
         if not arn:

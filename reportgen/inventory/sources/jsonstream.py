@@ -86,9 +86,12 @@ class StringGuard:
         self.inner, self.path, self.limit = inner, path, limit
         self.run = 0  # bytes since the last unescaped quote
         self.offset = 0
+        self.pending = b""  # bytes read ahead, handed out first
 
     def read(self, size: int = -1) -> bytes:
         data = self.inner.read(size)
+        if self.pending:
+            data, self.pending = self.pending + data, b""
         first = _next_quote(data, 0)
         if first < 0:
             self.run += len(data)
@@ -139,7 +142,9 @@ class JsonStream:
         self, wanted: Callable[[str], bool], arrays: Callable[[str], bool] = lambda _p: False
     ) -> Iterator[tuple[list[PathPart], Any]]:
         with open_export(self.path, self.limits.max_export_bytes) as raw:
+            start = raw.read(3)  # a UTF-8 byte order mark (PowerShell, Notepad) is dropped
             guarded = StringGuard(raw, self.path, self.limits.max_json_string_bytes)
+            guarded.pending = b"" if start == b"\xef\xbb\xbf" else start
             try:
                 yield from self._walk(ijson.parse(guarded, use_float=True), wanted, arrays)
             except ijson.JSONError as exc:
