@@ -89,9 +89,14 @@ class StringGuard:
         self.pending = b""  # bytes read ahead, handed out first
 
     def read(self, size: int = -1) -> bytes:
-        data = self.inner.read(size)
+        if size == 0:  # ijson asks for nothing first, to learn whether it gets bytes
+            return b""
         if self.pending:
-            data, self.pending = self.pending + data, b""
+            ahead = self.pending
+            data = ahead + self.inner.read(-1 if size < 0 else max(size - len(ahead), 0))
+            self.pending = b""
+        else:
+            data = self.inner.read(size)
         first = _next_quote(data, 0)
         if first < 0:
             self.run += len(data)
