@@ -300,6 +300,9 @@ def test_formats_are_detected_by_content_not_by_name(tmp_path):
     plain = tmp_path / "plain.csv"
     plain.write_text("Service,Region\nEC2,eu-west-1\n", encoding="utf-8")
     assert detect(plain) is None
+    bracketed = tmp_path / "bracketed.csv"  # starts with '[' but is no JSON
+    bracketed.write_text("[Service],[Region]\nEC2,eu-west-1\n", encoding="utf-8")
+    assert detect(bracketed) is None
 
 
 def test_a_raw_tfstate_is_told_to_use_terraform_show(tmp_path):

@@ -18,7 +18,7 @@ from reportgen.inventory.sources.contract import Head, Source
 from reportgen.inventory.sources.cur import CostAndUsageReport
 from reportgen.inventory.sources.explorer import ResourceExplorer
 from reportgen.inventory.sources.exportfile import is_gzip, read_head
-from reportgen.inventory.sources.jsonstream import top_level_keys
+from reportgen.inventory.sources.jsonstream import starts_as_json, top_level_keys
 from reportgen.inventory.sources.tagging import TaggingApi
 from reportgen.inventory.sources.terraform import TerraformJson
 
@@ -43,8 +43,8 @@ def sniff(path: Path) -> Head:
             file=path,
             hint="Write it with: ... | Out-File -Encoding utf8 FILE",
         )
-    head = Head(data, is_gzip(path))
-    if head.first_char == b"{":
+    head = Head(data, is_gzip(path), parses=starts_as_json(data))
+    if head.first_char == b"{" and head.parses:
         head.json_keys.extend(top_level_keys(data.removeprefix(b"\xef\xbb\xbf")))
     return head
 

@@ -20,6 +20,7 @@ class Head:
     data: bytes
     gzipped: bool
     json_keys: list[str] = field(default_factory=list)  # top-level keys when it is JSON
+    parses: bool = False  # its first tokens are JSON ('[Account],[Service]' is a CSV header)
 
     @property
     def first_char(self) -> bytes:
@@ -28,7 +29,7 @@ class Head:
 
     @property
     def is_json(self) -> bool:
-        return self.first_char in (b"{", b"[")
+        return self.first_char in (b"{", b"[") and self.parses
 
     @property
     def first_line(self) -> str:

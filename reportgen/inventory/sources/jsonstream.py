@@ -216,6 +216,19 @@ def top_level_keys(head: bytes, limit: int = 200) -> list[str]:
     return keys
 
 
+def starts_as_json(head: bytes) -> bool:
+    """Whether the first few tokens parse as JSON (the head may end mid-document)."""
+    events = ijson.parse(head.removeprefix(b"\xef\xbb\xbf"))
+    try:
+        for _ in zip(range(3), events, strict=False):
+            pass
+    except ijson.IncompleteJSONError as exc:
+        return "premature EOF" in str(exc)
+    except ijson.JSONError:
+        return False
+    return True
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
