@@ -41,6 +41,9 @@ TARGET_READING = 1.5  # x calamine's bare read
 TARGET_PDF_ROW = 1.0  # x the plain-table floor, CPU ms per control row
 TARGET_WORKBOOK = 1.3  # x bare write-only openpyxl
 TARGET_PDF_GROWTH = 1.2  # PDF time at the largest size / at the smallest
+# Issue 16: a Cost and Usage Report of 5 million line items, read streaming.
+TARGET_CUR_WALL = 30.0
+TARGET_CUR_MEMORY_MB = 500
 
 
 # ---------------------------------------------------------------- memory of a process tree
@@ -288,6 +291,7 @@ def main() -> None:
     parser.add_argument("--no-floors", action="store_true", help="skip the floor measurements")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--report", type=Path, help="print the tables of an earlier --json file")
+    parser.add_argument("--cur-lines", type=int, default=5_000_000, help="CUR line items; 0: none")
     args = parser.parse_args()
     if args.report:
         report(json.loads(args.report.read_text(encoding="utf-8")))
@@ -300,10 +304,30 @@ def main() -> None:
         for rows in sizes:
             results.append(measure(work, rows, not args.no_floors))
             print(f"{rows:,} rows: built in {results[-1]['process_wall']:.1f} s", flush=True)
+        cur = measure_cur(work, args.cur_lines) if args.cur_lines else None
     report(results)
+    if cur:
+        report_cur(cur)
     print(f"\n{conditions()}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+def measure_cur(work: Path, lines: int) -> dict[str, Any]:
+    """bench/cur.py in a fresh process: generate the report once, then read it."""
+    command = [sys.executable, str(HERE / "cur.py"), "--lines", str(lines), "--json"]
+    return run_json([*command, "--work", str(work / "cur")])[0]
+
+
+def report_cur(cur: dict[str, Any]) -> None:
+    print(
+        f"\nCost and Usage Report: {cur['lines']:,} line items ({cur['bytes'] / 2**20:.0f} MB "
+        f"gzipped) -> {cur['rows']:,} inventory rows in {cur['wall']:.1f} s wall "
+        f"({cur['cpu']:.1f} s CPU), peak RSS {cur['maxrss_mb']:.0f} MB"
+    )
+    if cur["lines"] >= 5_000_000:
+        met = cur["wall"] < TARGET_CUR_WALL and cur["maxrss_mb"] < TARGET_CUR_MEMORY_MB
+        print(f"{'met    ' if met else 'MISSED '} CUR 5M line items < 30 s and < 500 MB")
 
 
 def report(results: list[dict[str, Any]]) -> None:

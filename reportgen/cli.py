@@ -105,7 +105,11 @@ catalog_options = [
 
 run_options = [
     click.option("--config", "config", type=_path(), help="Config file [reportgen.yaml]."),
-    click.option("--inventory", type=_path(), help="Inventory .xlsx or .csv (overrides config)."),
+    click.option(
+        "--inventory",
+        type=_path(),
+        help="Inventory .xlsx, .csv or an export (AWS Config, Terraform, CUR...) [config].",
+    ),
     click.option(
         "--framework",
         "frameworks",
@@ -133,6 +137,8 @@ LIMIT_FLAGS = [
     ("--max-uncompressed-mb", "max_uncompressed_bytes", MB, "Largest unpacked .xlsx, MB."),
     ("--max-csv-mb", "max_csv_bytes", MB, "Largest CSV inventory, MB."),
     ("--max-yaml-mb", "max_yaml_bytes", MB, "Largest config or catalog file, MB."),
+    ("--max-export-mb", "max_export_bytes", MB, "Largest export (JSON, CUR), unpacked, MB."),
+    ("--max-json-depth", "max_json_depth", 1, "Deepest nesting in a JSON export."),
 ]
 limit_options = [
     click.option(
@@ -338,11 +344,56 @@ def explain(
 @cli.command()
 @click.argument("directory", type=_path(file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-def init(directory: Path, force: bool) -> None:
+@click.option(
+    "--from",
+    "export",
+    type=_path(dir_okay=False, exists=True),
+    help="An export (AWS Config, tagging API, Resource Explorer, Terraform, CUR): the config "
+    "reads it and maps its tags; no inventory template is written.",
+)
+def init(directory: Path, force: bool, export: Path | None) -> None:
     """Write a starter config and an inventory template into DIRECTORY."""
-    for path in write_starter(directory, force=force):
+    if export is not None:
+        from reportgen.starter.from_export import write_starter_from  # reads exports
+
+        written = write_starter_from(directory, export, force=force)
+    else:
+        written = write_starter(directory, force=force)
+    for path in written:
         _say(f"wrote {path}")
     _say(f"next: edit them, then run: reportgen build --config {directory / 'reportgen.yaml'}")
+
+
+@cli.group()
+def inventory() -> None:
+    """Inventories from AWS: pull a snapshot that build reads (needs reportgen[aws])."""
+
+
+@inventory.command(name="pull")
+@click.option(
+    "--source",
+    required=True,
+    type=click.Choice(["config-aggregator", "config", "tagging", "resource-explorer"]),
+    help="Where to read the estate from.",
+)
+@click.option("-o", "--out", type=_path(dir_okay=False), required=True, help="CSV to write.")
+@click.option("--profile", help="AWS profile [AWS_PROFILE, else the default chain].")
+@click.option("--region", help="AWS region of the call (the aggregator's, the index's).")
+@click.option("--aggregator", help="AWS Config aggregator name (config-aggregator).")
+@click.option("--query", help="AWS Config SQL [resource id, type, ARN, account, region, tags].")
+@click.option("--view-arn", help="Resource Explorer view [the region's default view].")
+def inventory_pull(source: str, out: Path, profile: str | None, region: str | None,
+                   **options: str | None) -> None:  # fmt: skip
+    """Read the estate from AWS into a CSV snapshot (and OUT.source.json) for build."""
+    from reportgen.inventory.pull.snapshot import PullRequest, pull  # boto3: only here
+
+    if source == "config-aggregator" and not options.get("aggregator"):
+        raise click.UsageError("--source config-aggregator needs --aggregator NAME")
+    result = pull(PullRequest(source, out, profile, region, options))
+    _say(
+        f"wrote {result.csv} ({result.items:,} resources from {result.pages} page(s), "
+        f"{result.tag_columns} tag columns) and {result.sidecar}"
+    )
 
 
 @cli.command()

@@ -76,3 +76,18 @@ def test_arn_rows_carry_their_service_account_and_region(generated, catalogs):
         _, _, namespace, region, account, _ = row[0].split(":", 5)
         assert (resolved.row.region, resolved.row.account) == (region, account)
         assert namespace in catalogs.catalog.services[resolved.service_id].namespaces
+
+
+def test_the_cur_generator_writes_what_the_cur_reader_counts(tmp_path):
+    from reportgen.inventory.limits import Limits
+    from reportgen.inventory.sources import read_source
+
+    spec = importlib.util.spec_from_file_location("bench_cur", ROOT / "bench" / "cur.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path / "cur.csv.gz"
+    module.write_cur(path, 2000, resources=400)
+    header, *rows = [cells for _, cells in read_source(path, Limits()).sheets[0].rows]
+    counted = sum(int(row[header.index("Line Items")]) for row in rows)
+    assert counted == 2000 - 20  # every line item but the taxes (1 in 100)
+    assert module.measure(path)["rows"] == len(rows)

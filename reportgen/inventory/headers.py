@@ -76,7 +76,9 @@ def match_headers(
     return columns, warnings
 
 
-_VALUE_LIKE = re.compile(r"arn:|::|://|@")
+# 'tag:' heads a tag column of an export: a tag named Service or Owner is not that column
+# unless the config maps it.
+_VALUE_LIKE = re.compile(r"arn:|::|://|@|^\s*tag:")
 
 
 def _could_be_header(cell: str) -> bool:

@@ -23,6 +23,11 @@ class Limits:
     max_uncompressed_bytes: int = 1024 * MB
     max_csv_bytes: int = 512 * MB
     max_yaml_bytes: int = 5 * MB  # each config or catalog file (yamlio's default)
+    # Exports (AWS Config, Terraform, CUR...) are streamed, so memory does not grow with
+    # their size; this bounds the time a runaway file takes. A gzip counts unpacked.
+    max_export_bytes: int = 10240 * MB
+    max_json_depth: int = 128  # Terraform nests WAF rules some 40 levels; far less elsewhere
+    max_json_string_bytes: int = 4 * MB  # one string; an AWS Config item is a string of JSON
     header_search_rows: int = 30
 
     @property

@@ -61,10 +61,17 @@ def read_table(path: Path, limits: Limits, sheet: str | None = None) -> RawTable
     if suffix in (".xlsx", ".xlsm") or head.startswith(ZIP_MAGIC):
         # By content: a workbook saved or renamed as .csv is still read as a workbook.
         return _read_xlsx(path, limits, sheet)
+    from reportgen.inventory.sources import read_source  # the exports build on this module
+
+    exported = read_source(path, limits)  # by content: JSON, gzip, a Cost and Usage Report
+    if exported is not None:
+        return exported
     if suffix in (".csv", ".tsv", ".txt"):
         return _read_csv(path, limits)
     raise InputError(
-        f"unsupported inventory file type '{suffix or '(none)'}'; use .xlsx or .csv", file=path
+        f"unsupported inventory file type '{suffix or '(none)'}'; use .xlsx, .csv or an "
+        "export reportgen reads (README: 'Where does your inventory live?')",
+        file=path,
     )
 
 

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from reportgen.inventory.source_names import SourceNames
 from reportgen.srm import SrmCatalog, norm_key
 
 _ARN = re.compile(
@@ -24,7 +25,7 @@ _LOOSE = re.compile(r"[^0-9a-z]+")
 @dataclass(frozen=True, slots=True)
 class Resolution:
     service_id: str
-    matched_by: str  # "name", "arn" or "resource-type"
+    matched_by: str  # "name", "arn", "resource-type", "terraform-type" or "product-code"
     region: str = ""
     account: str = ""
 
@@ -91,6 +92,7 @@ class ServiceResolver:
         for name, service_id in self._names.items():
             self._suggest.setdefault(loose_key(name), service_id)
         self._choices = sorted(key for key in self._suggest if len(key) > 1)
+        self._sources = SourceNames(catalog)  # Terraform types, CUR product codes
 
     def resolve_all(self, texts: list[str]) -> list[Resolution | None]:
         """``resolve`` for many cells: the cached ones looked up in C, the rest one by one."""
@@ -134,8 +136,17 @@ class ServiceResolver:
             namespace = self._types.get(f"aws::{match.group('namespace')}::*".casefold())
             service_id = exact or namespace
             return Resolution(service_id, "resource-type") if service_id else None
-        service_id = self._names.get(norm_key(value)) or self._loose.get(loose_key(value))
-        return Resolution(service_id, "name") if service_id else None
+        service_id = self._by_name(value)
+        if service_id:
+            return Resolution(service_id, "name")
+        found = self._sources.lookup(value, self._by_name, self._by_namespace)
+        return Resolution(*found) if found else None
+
+    def _by_name(self, value: str) -> str | None:
+        return self._names.get(norm_key(value)) or self._loose.get(loose_key(value))
+
+    def _by_namespace(self, namespace: str) -> str | None:
+        return self._types.get(f"aws::{namespace}::*".casefold())
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """Closest catalog services for an unresolved cell, as display names.

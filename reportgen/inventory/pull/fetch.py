@@ -1,0 +1,71 @@
+"""Paging through one AWS operation with backoff on throttling and plain-words errors."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from reportgen.errors import InputError
+from reportgen.inventory.pull.apis import Api
+
+THROTTLED = frozenset(
+    {"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
+     "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "SlowDown"}
+)  # fmt: skip
+DENIED = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}
+)
+ATTEMPTS = 8  # per page
+Sleep = Callable[[float], None]
+
+
+def pages(
+    client: Any, api: Api, params: dict[str, Any], sleep: Sleep = time.sleep
+) -> Iterator[dict[str, Any]]:
+    """Every page of the operation, following the page token until it is empty."""
+    call = getattr(client, api.operation)
+    request = dict(params)
+    while True:
+        page = _with_backoff(lambda: call(**request), api, sleep)
+        yield page
+        token = page.get(api.token_out)
+        if not token:
+            return
+        request[api.token_in] = token
+
+
+def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str, Any]:
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    for attempt in range(ATTEMPTS):
+        try:
+            return send()
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in THROTTLED and attempt + 1 < ATTEMPTS:
+                # Exponential with full jitter: parallel pulls do not retry in step.
+                sleep(random.uniform(0, min(20.0, 0.5 * 2**attempt)))
+                continue
+            raise _client_error(exc, code, api) from exc
+        except NoCredentialsError as exc:
+            raise InputError(
+                "no AWS credentials found",
+                hint="Pass --profile NAME, or set AWS_PROFILE or the AWS_* variables.",
+            ) from exc
+        except BotoCoreError as exc:
+            raise InputError(f"AWS could not be reached: {exc}") from exc
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _client_error(exc: Exception, code: str, api: Api) -> InputError:
+    message = getattr(exc, "response", {}).get("Error", {}).get("Message", "") or str(exc)
+    if code in DENIED:
+        return InputError(
+            f"AWS denied {api.iam_action}: {message}",
+            hint=f"Allow {api.iam_action} for the identity in use (its IAM policy, or an SCP).",
+        )
+    if code in THROTTLED:
+        return InputError(f"AWS kept throttling {api.iam_action} after {ATTEMPTS} attempts")
+    return InputError(f"AWS refused {api.iam_action}: {code}: {message}")

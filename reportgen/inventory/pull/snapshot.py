@@ -1,0 +1,126 @@
+"""Writing a pull: the CSV snapshot `build` reads, and its JSON sidecar (source, query,
+account, time, counts). Both appear whole or not at all."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reportgen import __version__
+from reportgen.clock import build_time, iso
+from reportgen.errors import InputError
+from reportgen.inventory.limits import Limits
+from reportgen.inventory.pull.apis import APIS
+from reportgen.inventory.pull.fetch import Sleep, pages
+from reportgen.inventory.sources.contract import shape_error
+from reportgen.inventory.sources.jsonstream import JsonShapeError
+from reportgen.inventory.sources.table import SourceTable
+
+SIDECAR_SUFFIX = ".source.json"
+
+
+@dataclass
+class PullRequest:
+    source: str  # a key of APIS
+    out: Path
+    profile: str | None = None
+    region: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # query, aggregator, view_arn
+
+
+@dataclass(frozen=True)
+class PullResult:
+    csv: Path
+    sidecar: Path
+    items: int
+    pages: int
+    tag_columns: int
+
+
+def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -> PullResult:
+    """Page through the source, then write the snapshot; ``client`` is for tests."""
+    api = APIS[request.source]
+    session = None if client is not None else _session(request)
+    client = client or session.client(api.client)
+    table = SourceTable(api.reader.columns)
+    params = api.params(request.options)
+    where = Path(f"{request.source} response")  # errors name the API's answer, not a file
+    count = page_count = 0
+    for page in pages(client, api, params, **({"sleep": sleep} if sleep else {})):
+        page_count += 1
+        for item in page.get(api.reader.list_key) or []:
+            try:
+                table.add(*api.reader.row(item, [api.reader.list_key, count], where))
+            except JsonShapeError as exc:
+                raise shape_error(where, exc) from exc
+            count += 1
+    sidecar = {
+        "source": request.source,
+        "reader": api.reader.name,
+        "operation": f"{api.client} {api.operation}",
+        "parameters": params,
+        "profile": request.profile,
+        "region": request.region or getattr(client.meta, "region_name", None),
+        "account": _account(session),
+        "pulled_at": iso(build_time()),
+        "counts": {"pages": page_count, "items": count, "tag_columns": len(table.tag_keys())},
+        "reportgen": __version__,
+    }
+    csv_path, sidecar_path = write_snapshot(request.out, table, sidecar)
+    return PullResult(csv_path, sidecar_path, count, page_count, len(table.tag_keys()))
+
+
+def write_snapshot(out: Path, table: SourceTable, sidecar: dict[str, Any]) -> tuple[Path, Path]:
+    """The CSV and its sidecar, each written to a temporary file and moved into place."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sidecar_path = out.with_name(out.name + SIDECAR_SUFFIX)
+    raw = table.to_raw(out, "snapshot", [], Limits(max_columns=1 << 30))
+    _atomic(out, lambda handle: csv.writer(handle, lineterminator="\n").writerows(_cells(raw)))
+    _atomic(sidecar_path, lambda handle: handle.write(json.dumps(sidecar, indent=2) + "\n"))
+    return out, sidecar_path
+
+
+def _cells(raw: Any) -> Iterator[list[str]]:
+    return (cells for _, cells in raw.sheets[0].rows)
+
+
+def _atomic(path: Path, write: Any) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            write(handle)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _session(request: PullRequest) -> Any:
+    try:
+        import boto3
+        from botocore.exceptions import ProfileNotFound
+    except ImportError as exc:
+        raise InputError(
+            "the live pull needs boto3, which reportgen installs only with its aws extra",
+            hint="pip install 'reportgen[aws]'   (build reads exports without it)",
+        ) from exc
+    try:
+        return boto3.Session(profile_name=request.profile, region_name=request.region)
+    except ProfileNotFound as exc:
+        raise InputError(f"AWS profile '{request.profile}' not found") from exc
+
+
+def _account(session: Any) -> str | None:
+    """The caller's account, for the sidecar; None when STS cannot say (never fatal)."""
+    if session is None:
+        return None
+    try:
+        return session.client("sts").get_caller_identity().get("Account")
+    except Exception:  # the pull itself succeeded; the account is a courtesy
+        return None

@@ -1,0 +1,83 @@
+"""Inventories from where estates already keep them: one reader per export format.
+
+Each reader (:class:`~reportgen.inventory.sources.contract.Source`) recognises its format by
+the file's content, never by its name, and reads it into the same table a spreadsheet gives
+(:mod:`reportgen.inventory.sources.table`), so header matching, service resolution, scope
+and limits work as for any inventory. :func:`read_source` is the one entry point.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportgen.errors import InputError
+from reportgen.inventory.limits import Limits
+from reportgen.inventory.readers import RawTable
+from reportgen.inventory.sources.awsconfig import AwsConfigQuery
+from reportgen.inventory.sources.contract import Head, Source
+from reportgen.inventory.sources.cur import CostAndUsageReport
+from reportgen.inventory.sources.explorer import ResourceExplorer
+from reportgen.inventory.sources.exportfile import is_gzip, read_head
+from reportgen.inventory.sources.jsonstream import starts_as_json, top_level_keys
+from reportgen.inventory.sources.tagging import TaggingApi
+from reportgen.inventory.sources.terraform import TerraformJson
+
+SOURCES: tuple[Source, ...] = (
+    AwsConfigQuery(),
+    TaggingApi(),
+    ResourceExplorer(),
+    TerraformJson(),
+    CostAndUsageReport(),
+)
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def sniff(path: Path) -> Head:
+    data = read_head(path)
+    utf16 = data[:256].decode("utf-16", errors="ignore") if data[:2] in _UTF16_BOMS else ""
+    if utf16.lstrip()[:1] in ("{", "["):
+        raise InputError(
+            "this JSON file is UTF-16 (PowerShell's '>' writes it so); reportgen reads UTF-8",
+            file=path,
+            hint="Write it with: ... | Out-File -Encoding utf8 FILE",
+        )
+    head = Head(data, is_gzip(path), parses=starts_as_json(data))
+    if head.first_char == b"{" and head.parses:
+        head.json_keys.extend(top_level_keys(data.removeprefix(b"\xef\xbb\xbf")))
+    return head
+
+
+def detect(path: Path) -> Source | None:
+    """The reader of an export file; None for a spreadsheet or plain CSV; an InputError for
+    JSON or gzip content that no reader knows."""
+    head = sniff(path)
+    found = next((source for source in SOURCES if source.recognises(head)), None)
+    if found is None and (head.is_json or head.gzipped):
+        raise _unknown(path, head)
+    return found
+
+
+def read_source(path: Path, limits: Limits) -> RawTable | None:
+    source = detect(path)
+    return source.read(path, limits) if source else None
+
+
+def _unknown(path: Path, head: Head) -> InputError:
+    known = [source.label for source in SOURCES]
+    if head.is_json:
+        found = ", ".join(head.json_keys[:12]) or "none (not a JSON object)"
+        details = [f"top-level keys found: {found}", *(f"reads: {label}" for label in known)]
+        hint = "Pass the command's JSON output as it prints it (--output json)."
+        if head.first_char == b"[":
+            hint = "A bare list (from --query) is not read: save the whole output instead."
+        elif {"version", "serial", "lineage"} <= set(head.json_keys):
+            hint = "This is a raw terraform.tfstate: run `terraform show -json > state.json`."
+        return InputError("JSON file is not an export reportgen reads", file=path,
+                          details=details, hint=hint)  # fmt: skip
+    return InputError(
+        "gzipped file is not a Cost and Usage Report (no lineItem/ProductCode column)",
+        file=path,
+        hint="Unpack other gzipped inventories first.",
+    )

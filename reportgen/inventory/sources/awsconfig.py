@@ -1,0 +1,70 @@
+"""AWS Config advanced queries: `aws configservice select-resource-config` and
+`select-aggregate-resource-config` output, whose ``Results`` are strings of JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from reportgen.errors import InputError
+from reportgen.inventory.sources.contract import ListingReader, Row
+from reportgen.inventory.sources.jsonstream import (
+    JsonShapeError,
+    PathPart,
+    json_path,
+    kind_of,
+)
+from reportgen.inventory.sources.shapes import expect_object, tag_list, text
+from reportgen.inventory.sources.table import (
+    ACCOUNT,
+    REGION,
+    RESOURCE,
+    RESOURCE_TYPE,
+)
+
+QUERY_HINT = (
+    "Select at least: SELECT resourceId, resourceName, resourceType, arn, accountId, "
+    "awsRegion, tags"
+)
+
+
+class AwsConfigQuery(ListingReader):
+    name = "aws-config"
+    label = "AWS Config advanced query (select-resource-config / select-aggregate-resource-config)"
+    list_key = "Results"
+    columns = (RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION)
+
+    def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
+        resource = _decode(item, parts, path)
+        type_ = text(resource, "resourceType", parts)
+        arn = text(resource, "arn", parts)
+        if not type_ and not arn:
+            raise InputError(
+                f"{json_path(parts)}: the result has neither resourceType nor arn",
+                file=path,
+                hint=QUERY_HINT,
+            )
+        row = [type_, arn or text(resource, "resourceId", parts)]
+        row += [text(resource, "accountId", parts), text(resource, "awsRegion", parts)]
+        return row, tag_list(resource.get("tags"), [*parts, "tags"], "key", "value")
+
+
+def _decode(item: Any, parts: list[PathPart], path: Path) -> dict[str, Any]:
+    """A result is a string of JSON, as the API returns it; an object (after jq's fromjson)
+    is taken as it is."""
+    if isinstance(item, dict):
+        return item
+    if not isinstance(item, str):
+        raise JsonShapeError(
+            parts, f"expected a string of JSON (one resource), found {kind_of(item)}"
+        )
+    try:
+        value = json.loads(item)
+    except RecursionError as exc:
+        raise InputError(f"{json_path(parts)}: the result is nested too deeply", file=path) from exc
+    except ValueError as exc:
+        raise InputError(
+            f"{json_path(parts)}: the result is not valid JSON ({exc})", file=path
+        ) from exc
+    return expect_object(value, parts)

@@ -1,0 +1,248 @@
+"""AWS Cost and Usage Report (legacy CUR and CUR 2.0), CSV plain or gzipped.
+
+Millions of line items name a few thousand resources, so the file is streamed and each line
+reduced to its key (product code, resource id, account, region, line item type, billing
+entity, tags) and counted; C does the counting, Python only sees each distinct key once.
+A block of lines without a double quote is split with ``str.split``; a block with one goes
+through the csv module (a quoted field may hold commas or line breaks).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import operator
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.errors import InputError
+from reportgen.inventory.limits import Limits
+from reportgen.inventory.readers import RawTable
+from reportgen.inventory.source_names import not_services
+from reportgen.inventory.sources.contract import Head
+from reportgen.inventory.sources.exportfile import open_export
+from reportgen.inventory.sources.table import ACCOUNT, NOTES, REGION, RESOURCE, SERVICE, SourceTable
+
+LINE_ITEMS = "Line Items"
+_BLOCK = 1 << 20  # characters read at a time
+
+# Field -> its column in legacy CUR and in CUR 2.0 (first found wins).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "product": ("lineItem/ProductCode", "line_item_product_code"),
+    "resource": ("lineItem/ResourceId", "line_item_resource_id"),
+    "account": ("lineItem/UsageAccountId", "line_item_usage_account_id"),
+    "type": ("lineItem/LineItemType", "line_item_line_item_type"),
+    "entity": ("bill/BillingEntity", "bill_billing_entity"),
+    "region": ("product/region", "product/regionCode", "product_region_code", "product_region"),
+    "zone": ("lineItem/AvailabilityZone", "line_item_availability_zone"),
+}
+REQUIRED = ("product", "account")
+# Line items that record use of a resource; fees, taxes, credits and discounts do not.
+USAGE = frozenset({"", "Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"})
+MARKETPLACE = "AWS Marketplace"
+_TAG_PREFIXES = ("resourcetags/user:", "resourcetags/", "resource_tags_user_", "resource_tags_")
+CUR2_TAGS = "resource_tags"  # CUR 2.0: one column holding a JSON map
+
+
+class CostAndUsageReport:
+    name = "cur"
+    label = "Cost and Usage Report (legacy CUR or CUR 2.0, CSV or .csv.gz)"
+
+    def recognises(self, head: Head) -> bool:
+        line = head.first_line.casefold()
+        return "lineitem/productcode" in line or "line_item_product_code" in line
+
+    def read(self, path: Path, limits: Limits) -> RawTable:
+        with open_export(path, limits.max_export_bytes) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+            header = next(csv.reader([text.readline()]), [])
+            layout = Layout.of(header, path)
+            counts = _count(text, layout, path, limits)
+        resources = Resources(layout, path)
+        for key, count in counts.items():
+            resources.add(key, count)
+        return resources.table().to_raw(path, self.name, resources.warnings(), limits)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the fields and tags are in this report's header."""
+
+    fields: dict[str, int]  # field -> position in a line's key
+    indexes: tuple[int, ...]  # the columns a key is made of
+    tags: tuple[str, ...]  # tag keys of the key's trailing values ('' for CUR 2.0's map)
+    width: int
+
+    @classmethod
+    def of(cls, header: list[str], path: Path) -> Layout:
+        folded = {name.strip().casefold(): index for index, name in enumerate(header)}
+        columns: dict[str, int] = {}
+        for field, names in COLUMNS.items():
+            found = next((folded[n.casefold()] for n in names if n.casefold() in folded), None)
+            if found is not None:
+                columns[field] = found
+        missing = [COLUMNS[field][0] for field in REQUIRED if field not in columns]
+        if missing:
+            raise InputError(
+                f"the Cost and Usage Report has no {' or '.join(missing)} column", file=path
+            )
+        tags = [(index, _tag_key(name)) for index, name in enumerate(header)]
+        tags = [(index, key) for index, key in tags if key is not None]
+        indexes = (*columns.values(), *(index for index, _ in tags))
+        fields = {field: position for position, field in enumerate(columns)}
+        return cls(fields, indexes, tuple(key for _, key in tags), len(header))
+
+
+def _tag_key(name: str) -> str | None:
+    folded = name.strip().casefold()
+    if folded == CUR2_TAGS:
+        return ""
+    for prefix in _TAG_PREFIXES:
+        if folded.startswith(prefix) and len(folded) > len(prefix):
+            return name.strip()[len(prefix) :]
+    return None
+
+
+def _count(text: io.TextIOWrapper, layout: Layout, path: Path, limits: Limits) -> Counter:
+    getter = operator.itemgetter(*layout.indexes)
+    if len(layout.indexes) == 1:
+        single = getter
+        getter = lambda row: (single(row),)  # noqa: E731 - a key is always a tuple
+    counts: Counter = Counter()
+    csv.field_size_limit(max(limits.max_cell_chars + 1, csv.field_size_limit()))
+    for first_line, rows in _chunks(text, path):
+        try:
+            keys = list(map(getter, rows))
+        except IndexError:
+            keys = _checked_keys(rows, first_line, getter, layout, path)
+        counts.update(keys)
+    return counts
+
+
+def _chunks(text: io.TextIOWrapper, path: Path) -> Iterator[tuple[int, list[list[str]]]]:
+    """(line number of the first row, rows) until the end of the file. A block ends at a
+    record's end: quotes come in pairs (a quote inside a field is doubled), so a block with
+    an odd count is extended until the open field closes."""
+    line = 2
+    while block := text.read(_BLOCK):
+        if not block.endswith("\n"):
+            block += text.readline()
+        while block.count('"') % 2 and (more := text.readline()):
+            block += more
+        if '"' in block or "\r" in block:
+            reader = csv.reader(io.StringIO(block, newline=""))
+            try:
+                rows = list(reader)
+            except csv.Error as exc:
+                raise InputError(
+                    f"malformed CSV: {exc}", file=path, line=line + reader.line_num - 1
+                ) from exc
+            yield line, rows
+            line += reader.line_num
+        else:
+            rows = block.split("\n")
+            rows.pop()  # after the final newline
+            yield line, list(map(str.split, rows, itertools.repeat(",")))
+            line += len(rows)
+
+
+def _checked_keys(
+    rows: list[list[str]], first_line: int, getter, layout: Layout, path: Path
+) -> list[tuple[str, ...]]:
+    """Keys of a chunk that holds blank or short lines: blank ones skipped, short ones named."""
+    keys = []
+    for number, row in enumerate(rows, start=first_line):
+        if not any(row):
+            continue
+        if len(row) <= max(layout.indexes):
+            raise InputError(
+                f"the line has {len(row)} fields; the header has {layout.width}",
+                file=path,
+                line=number,
+            )
+        keys.append(getter(row))
+    return keys
+
+
+class Resources:
+    """Line-item counts folded into one row per resource (or per service without one)."""
+
+    def __init__(self, layout: Layout, path: Path) -> None:
+        self.layout, self.path = layout, path
+        self.rows: dict[tuple[str, str, str, str], list] = {}  # -> [count, tags, tag count]
+        self.skipped: Counter[str] = Counter()
+        self.lines = 0
+        self.not_services = not_services()
+
+    def add(self, key: tuple[str, ...], count: int) -> None:
+        self.lines += count
+        field = self._field(key)
+        kind = field("type")
+        if kind not in USAGE:
+            self.skipped[f"{kind} line items"] += count
+            return
+        if field("entity") == MARKETPLACE:
+            self.skipped["AWS Marketplace line items (third-party products)"] += count
+            return
+        product = field("product")
+        if not product or product in self.not_services:
+            self.skipped[f"line items of {product or 'no product code'} (not a service)"] += count
+            return
+        zone = field("zone")
+        region = field("region") or (zone[:-1] if zone[-1:].isalpha() else zone)
+        resource = (product, field("resource"), field("account"), region)
+        entry = self.rows.setdefault(resource, [0, (), -1])
+        entry[0] += count
+        if count > entry[2]:  # the tags of most of the resource's line items
+            entry[1], entry[2] = key[len(self.layout.fields) :], count
+
+    def _field(self, key: tuple[str, ...]):
+        fields = self.layout.fields
+        return lambda name: key[fields[name]].strip() if name in fields else ""
+
+    def table(self) -> SourceTable:
+        table = SourceTable([SERVICE, RESOURCE, ACCOUNT, REGION, LINE_ITEMS, NOTES])
+        for resource in sorted(self.rows):
+            count, tag_values, _ = self.rows[resource]
+            product, resource_id, account, region = resource
+            notes = "" if resource_id else f"{count:,} line items without a resource ID"
+            row = [product, resource_id, account, region, str(count), notes]
+            table.add(row, self._tags(tag_values))
+        return table
+
+    def _tags(self, values: tuple[str, ...]) -> list[tuple[str, str]]:
+        pairs = []
+        for key, value in zip(self.layout.tags, values, strict=True):
+            if key:
+                if value.strip():
+                    pairs.append((key, value.strip()))
+            elif value.strip():
+                pairs += _tag_map(value, self.path)
+        return pairs
+
+    def warnings(self) -> list[str]:
+        if not self.skipped:
+            return []
+        counts = ", ".join(f"{count:,} {what}" for what, count in sorted(self.skipped.items()))
+        return [f"{self.path}: of {self.lines:,} line items, skipped {counts}"]
+
+
+def _tag_map(value: str, path: Path) -> list[tuple[str, str]]:
+    """CUR 2.0's resource_tags: {"user_cost_center": "cc-12", ...}."""
+    try:
+        tags = json.loads(value)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(
+            f"a resource_tags value is not a JSON map: {value[:80]!r}", file=path
+        ) from exc
+    if not isinstance(tags, dict):
+        raise InputError(f"a resource_tags value is not a JSON map: {value[:80]!r}", file=path)
+    return [
+        (key.removeprefix("user_"), str(tag).strip())
+        for key, tag in tags.items()
+        if isinstance(tag, (str, int, float)) and str(tag).strip()
+    ]

@@ -1,0 +1,79 @@
+"""Opening an export file (plain or gzipped) as a byte stream that keeps to the size limit.
+
+Exports are read as streams, never whole: a Cost and Usage Report or an organisation's AWS
+Config query can be gigabytes. The limit counts the bytes handed to the parser, so a small
+gzip that unpacks to terabytes stops at the same point as a plain file of that size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+from reportgen.errors import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+HEAD_BYTES = 64 * 1024
+
+
+class LimitedReader(io.RawIOBase):
+    """A readable byte stream that raises an InputError past ``limit`` bytes."""
+
+    def __init__(self, inner: BinaryIO, path: Path, limit: int, flag: str) -> None:
+        self.inner, self.path, self.limit, self.flag = inner, path, limit, flag
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._read(size if size is not None and size >= 0 else 1 << 20)
+
+    def _read(self, size: int) -> bytes:
+        try:
+            data = self.inner.read(size)
+        except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated gzip
+            raise InputError(f"cannot read the file: {exc}", file=self.path) from exc
+        self.count += len(data)
+        if self.count > self.limit:
+            raise InputError(
+                f"the export holds more than {self.limit // (1024 * 1024):,} MB"
+                + (" once unpacked" if isinstance(self.inner, gzip.GzipFile) else ""),
+                file=self.path,
+                hint=f"Raise {self.flag} if this file is genuine.",
+            )
+        return data
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == GZIP_MAGIC
+
+
+def open_export(path: Path, limit: int, flag: str = "--max-export-mb") -> LimitedReader:
+    """The file's bytes, unpacked when it is gzipped, refused past ``limit`` bytes."""
+    raw: BinaryIO = path.open("rb")
+    if raw.read(2) == GZIP_MAGIC:
+        raw.seek(0)
+        raw = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+    else:
+        raw.seek(0)
+    return LimitedReader(raw, path, limit, flag)
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """The first bytes of the file's content, unpacked when it is gzipped."""
+    with open_export(path, limit=1 << 62) as stream:
+        return stream.read(size)

@@ -1,0 +1,51 @@
+"""Reading fields of one JSON item with type checks: a wrong type names its JSON path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart, kind_of
+
+
+def expect_object(value: Any, parts: list[PathPart]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise JsonShapeError(parts, f"expected an object, found {kind_of(value)}")
+    return value
+
+
+def text(item: dict[str, Any], key: str, parts: list[PathPart]) -> str:
+    """The field as text: '' when absent or null; a number's digits; else a type error."""
+    value = item.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    raise JsonShapeError([*parts, key], f"expected a string, found {kind_of(value)}")
+
+
+def tag_list(
+    value: Any, parts: list[PathPart], key_name: str, value_name: str
+) -> list[tuple[str, str]]:
+    """Tags as AWS APIs list them: [{"Key": ..., "Value": ...}, ...]; null is no tags."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise JsonShapeError(parts, f"expected a list of tags, found {kind_of(value)}")
+    pairs = []
+    for index, entry in enumerate(value):
+        where = [*parts, index]
+        entry = expect_object(entry, where)
+        key = text(entry, key_name, where)
+        if key:
+            pairs.append((key, text(entry, value_name, where)))
+    return pairs
+
+
+def tag_map(value: Any, parts: list[PathPart]) -> list[tuple[str, str]]:
+    """Tags as Terraform and CUR 2.0 keep them: {"key": "value", ...}; null is no tags."""
+    if value is None:
+        return []
+    entries = expect_object(value, parts)
+    return [(str(key), text(entries, key, parts)) for key in entries if str(key).strip()]

@@ -1,0 +1,72 @@
+"""The table every export becomes: fixed columns, then one ``tag:KEY`` column per tag key.
+
+The rows are numbered as in the CSV snapshot ``reportgen inventory pull`` writes (header on
+row 1, the first item on row 2), so an export and its snapshot give the same pack. Tag
+columns never match an inventory field by themselves (a ``Service`` tag is not the service
+column); the config maps one explicitly: ``inventory: {columns: {scope: "tag:pci"}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from reportgen.errors import InputError
+from reportgen.inventory.limits import Limits
+from reportgen.inventory.readers import RawSheet, RawTable
+
+TAG_PREFIX = "tag:"
+
+# Header names of the fixed columns: each matches its inventory field by the usual aliases.
+RESOURCE_TYPE = "Resource Type"
+SERVICE = "Service"
+RESOURCE = "Resource"
+ACCOUNT = "Account"
+REGION = "Region"
+NOTES = "Notes"
+
+
+class SourceTable:
+    """Rows of one export with their tags, turned into a header row and data rows."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = tuple(columns)
+        self.rows: list[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = []
+        self._shared: dict[str, str] = {}  # equal texts share one string, as in load.py
+
+    def add(self, values: Sequence[str], tags: Iterable[tuple[str, str]] = ()) -> None:
+        share = self._shared.setdefault
+        self.rows.append(
+            (
+                tuple(share(v, v) for v in values),
+                tuple((share(k, k), share(v, v)) for k, v in tags),
+            )
+        )
+
+    def tag_keys(self) -> list[str]:
+        return sorted({key for _, tags in self.rows for key, _ in tags})
+
+    def header(self) -> list[str]:
+        return [*self.columns, *(TAG_PREFIX + key for key in self.tag_keys())]
+
+    def to_raw(self, path: Path, kind: str, warnings: list[str], limits: Limits) -> RawTable:
+        keys = self.tag_keys()
+        if len(self.columns) + len(keys) > limits.max_columns:
+            raise InputError(
+                f"the export has {len(keys):,} distinct tag keys, more columns than the limit "
+                f"of {limits.max_columns:,}",
+                file=path,
+                hint="Raise --max-columns if this export is genuine.",
+            )
+        return RawTable(path, kind, [RawSheet(None, self._rows(keys))], warnings)
+
+    def _rows(self, keys: list[str]) -> Iterator[tuple[int, list[str]]]:
+        width = len(self.columns)
+        position = {key: width + index for index, key in enumerate(keys)}
+        yield 1, [*self.columns, *(TAG_PREFIX + key for key in keys)]
+        blank = [""] * len(keys)
+        for number, (values, tags) in enumerate(self.rows, start=2):
+            cells = [*values, *blank]
+            for key, value in tags:
+                cells[position[key]] = value
+            yield number, cells

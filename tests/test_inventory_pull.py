@@ -1,0 +1,168 @@
+"""`reportgen inventory pull`, offline: botocore's Stubber plays AWS (pages, throttling,
+access denied) and moto stands in where it implements the call. The snapshot a pull writes
+builds the same pack as the export it mirrors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from conftest import ROOT, write_config
+from packhelpers import run
+
+from reportgen.errors import InputError
+from reportgen.inventory.pull.snapshot import SIDECAR_SUFFIX, PullRequest, pull
+
+EXPORTS = ROOT / "tests" / "fixtures" / "exports"
+CONFIG_FIXTURE = json.loads((EXPORTS / "config-aggregator.json").read_text())
+EXPLORER_FIXTURE = json.loads((EXPORTS / "resource-explorer-search.json").read_text())
+
+
+def _client(service: str):
+    return boto3.client(
+        service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+
+
+def _config_pages(stubber: Stubber, pages: list[list[str]], query: str | None = None) -> None:
+    for number, results in enumerate(pages):
+        expected = {"Expression": query or ANY, "ConfigurationAggregatorName": "org"}
+        if number:
+            expected["NextToken"] = f"page-{number}"
+        response = {"Results": results, "QueryInfo": {"SelectFields": [{"Name": "resourceId"}]}}
+        if number + 1 < len(pages):
+            response["NextToken"] = f"page-{number + 1}"
+        stubber.add_response("select_aggregate_resource_config", response, expected)
+
+
+def _request(out: Path) -> PullRequest:
+    return PullRequest("config-aggregator", out, options={"aggregator": "org"})
+
+
+def _pull_config(tmp_path: Path, pages: list[list[str]], sleeps: list | None = None):
+    client = _client("config")
+    with Stubber(client) as stubber:
+        _config_pages(stubber, pages)
+        request = _request(tmp_path / "snap.csv")
+        result = pull(request, client=client, sleep=sleeps.append if sleeps is not None else None)
+        stubber.assert_no_pending_responses()
+    return result
+
+
+def test_a_paged_aggregator_query_becomes_one_snapshot_and_its_sidecar(tmp_path):
+    results = CONFIG_FIXTURE["Results"]
+    result = _pull_config(tmp_path, [results[:5], results[5:9], results[9:]])
+    assert (result.items, result.pages) == (12, 3)
+    lines = result.csv.read_text().splitlines()
+    tags = "tag:Environment,tag:Name,tag:Owner,tag:pci"
+    assert lines[0] == f"Resource Type,Resource,Account,Region,{tags}"
+    assert len(lines) == 13
+    sidecar = json.loads(result.sidecar.read_text())
+    assert result.sidecar.name == "snap.csv" + SIDECAR_SUFFIX
+    assert sidecar["source"] == "config-aggregator"
+    assert sidecar["parameters"]["ConfigurationAggregatorName"] == "org"
+    assert sidecar["parameters"]["Expression"].startswith("SELECT resourceId")
+    assert sidecar["counts"] == {"pages": 3, "items": 12, "tag_columns": 4}
+
+
+def test_throttling_is_retried_with_growing_waits(tmp_path):
+    client = _client("config")
+    sleeps: list[float] = []
+    with Stubber(client) as stubber:
+        for _ in range(3):
+            stubber.add_client_error("select_aggregate_resource_config", "ThrottlingException",
+                                     "Rate exceeded", 400)  # fmt: skip
+        _config_pages(stubber, [CONFIG_FIXTURE["Results"]])
+        request = _request(tmp_path / "s.csv")
+        result = pull(request, client=client, sleep=sleeps.append)
+    assert result.items == 12 and len(sleeps) == 3
+    assert all(0 <= wait <= 0.5 * 2**attempt for attempt, wait in enumerate(sleeps))
+
+
+def test_access_denied_names_the_iam_action_and_writes_nothing(tmp_path):
+    client = _client("config")
+    with Stubber(client) as stubber:
+        first = {"Results": CONFIG_FIXTURE["Results"][:2], "NextToken": "page-1"}
+        stubber.add_response("select_aggregate_resource_config", first)
+        stubber.add_client_error(
+            "select_aggregate_resource_config",
+            "AccessDeniedException",
+            "User: arn:aws:iam::111122223333:user/audit is not authorized",
+            400,
+        )
+        request = _request(tmp_path / "s.csv")
+        with pytest.raises(InputError) as caught:
+            pull(request, client=client, sleep=lambda _s: None)
+    assert caught.value.message.startswith("AWS denied config:SelectAggregateResourceConfig")
+    assert "config:SelectAggregateResourceConfig" in caught.value.hint
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resource_explorer_pages_follow_next_token(tmp_path):
+    client = _client("resource-explorer-2")
+    resources = EXPLORER_FIXTURE["Resources"]
+    with Stubber(client) as stubber:
+        stubber.add_response("list_resources", {"Resources": resources[:4], "NextToken": "t2"}, {})
+        stubber.add_response("list_resources", {"Resources": resources[4:]}, {"NextToken": "t2"})
+        result = pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+    assert result.items == len(resources) and result.pages == 2
+
+
+def test_tagging_pull_against_moto(tmp_path, monkeypatch):
+    moto = pytest.importorskip("moto")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with moto.mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-1")
+        where = {"LocationConstraint": "eu-west-1"}
+        s3.create_bucket(Bucket="statements", CreateBucketConfiguration=where)
+        tags = {"TagSet": [{"Key": "pci", "Value": "yes"}]}
+        s3.put_bucket_tagging(Bucket="statements", Tagging=tags)
+        ec2 = boto3.client("ec2", region_name="eu-west-1")
+        image = ec2.describe_images()["Images"][0]["ImageId"]
+        ec2.run_instances(
+            ImageId=image,
+            MinCount=1,
+            MaxCount=1,
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": "Environment", "Value": "prod"}]}
+            ],
+        )
+        from reportgen.cli import main
+
+        main(["-q", "inventory", "pull", "--source", "tagging", "--region", "eu-west-1",
+              "-o", str(tmp_path / "tags.csv")])  # fmt: skip
+    lines = (tmp_path / "tags.csv").read_text().splitlines()
+    assert lines[0] == "Resource,tag:Environment,tag:pci"
+    assert "arn:aws:s3:::statements,,yes" in lines
+    instances = [line for line in lines if line.startswith("arn:aws:ec2:eu-west-1:")]
+    assert len(instances) == 1 and instances[0].endswith(",prod,")
+    sidecar = json.loads((tmp_path / ("tags.csv" + SIDECAR_SUFFIX)).read_text())
+    assert sidecar["account"] == "123456789012" and sidecar["region"] == "eu-west-1"
+
+
+CONFIG = """\
+customer: {name: Harbourline Payments Ltd, short_name: harbourline}
+frameworks: [pci-dss]
+inventory:
+  columns: {environment: "tag:Environment", owner: "tag:Owner"}
+"""
+
+
+def test_the_snapshot_builds_the_same_pack_as_the_export(tmp_path):
+    results = CONFIG_FIXTURE["Results"]
+    snapshot = _pull_config(tmp_path, [results[:7], results[7:]]).csv
+    write_config(tmp_path, CONFIG)
+    packs = {}
+    export = EXPORTS / "config-aggregator.json"
+    for name, inventory in (("export", export), ("snapshot", snapshot)):
+        run("-q", "build", "--config", "reportgen.yaml", "--inventory", inventory, "--out", name,
+            cwd=tmp_path, pdf=False)  # fmt: skip
+        matrix = json.loads((tmp_path / name / "pci-dss" / "matrix.json").read_text())
+        # The input files differ, and with them their hashes and the document id.
+        packs[name] = {k: v for k, v in matrix.items() if k not in ("inputs", "document_id")}
+    assert packs["export"] == packs["snapshot"]
+    assert packs["export"]["scope"]["environments"] == ["production", "staging"]

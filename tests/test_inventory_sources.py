@@ -1,0 +1,357 @@
+"""Inventories from exports: each fixture (modelled on the real format, quirks included)
+builds a pack whose services, accounts and regions are the fixture's; hostile exports end
+in exit 2 with the file and the JSON path or line, and nothing written."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write_config
+from packhelpers import run
+
+from reportgen.errors import InputError
+from reportgen.inventory.limits import Limits
+from reportgen.inventory.sources import detect, read_source
+from reportgen.inventory.sources.cur import CostAndUsageReport
+
+EXPORTS = ROOT / "tests" / "fixtures" / "exports"
+A, B, C = "111122223333", "444455556666", "777788889999"
+
+
+def _arn_account_region(arn: str) -> tuple[str, str]:
+    parts = arn.split(":")
+    return parts[4], parts[3]
+
+
+def _config_expected() -> tuple[set[str], set[str]]:
+    results = [
+        json.loads(r)
+        for r in json.loads((EXPORTS / "config-aggregator.json").read_text())["Results"]
+    ]
+    return {r["accountId"] for r in results}, {r["awsRegion"] for r in results}
+
+
+def _tagging_expected() -> tuple[set[str], set[str]]:
+    data = json.loads((EXPORTS / "tagging-get-resources.json").read_text())
+    pairs = [_arn_account_region(m["ResourceARN"]) for m in data["ResourceTagMappingList"]]
+    return {a for a, _ in pairs if a}, {r for _, r in pairs if r}
+
+
+def _explorer_expected() -> tuple[set[str], set[str]]:
+    data = json.loads((EXPORTS / "resource-explorer-search.json").read_text())
+    return {r["OwningAccountId"] for r in data["Resources"]}, {
+        r["Region"] for r in data["Resources"]
+    }
+
+
+# fixture -> (services, accounts, regions); accounts and regions read from the file itself
+# where the format states them, so the fixture and the expectation cannot drift apart.
+CASES = {
+    "config-aggregator.json": (
+        {"ec2", "s3", "rds", "lambda", "iam", "kms", "dynamodb", "sqs",
+         "elasticloadbalancing", "cloudtrail"},
+        *_config_expected(),
+    ),
+    "tagging-get-resources.json": (
+        {"ec2", "s3", "sns", "lambda", "rds", "elasticloadbalancing", "secretsmanager"},
+        *_tagging_expected(),
+    ),
+    "resource-explorer-search.json": (
+        {"ec2", "s3", "iam", "dynamodb", "logs", "ecs"},
+        *_explorer_expected(),
+    ),
+    "terraform-state.json": (
+        {"ec2", "s3", "iam", "rds", "kms", "cloudwatch", "sns"}, {A}, {"eu-west-1"},
+    ),
+    "terraform-plan.json": ({"sqs", "ecs", "ec2", "sns"}, set(), {"us-east-1"}),
+    "cur-legacy.csv.gz": (
+        {"ec2", "rds", "s3", "kms", "sqs", "lambda", "cloudwatch"}, {A, B},
+        {"eu-west-1", "eu-central-1"},
+    ),
+    "cur2.csv": ({"ec2", "dynamodb", "ecs", "guardduty"}, {A, B}, {"eu-west-1", "us-east-1"}),
+}  # fmt: skip
+
+CONFIG = """\
+customer: {name: Harbourline Payments Ltd, short_name: harbourline}
+frameworks: [pci-dss]
+inventory:
+  path: %s
+  columns: %s
+"""
+
+
+def _project(tmp_path: Path, inventory: Path, columns: str = "{}") -> Path:
+    write_config(tmp_path, CONFIG % (json.dumps(str(inventory)), columns))
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_export_builds_a_pack_of_its_services_accounts_and_regions(tmp_path, name):
+    services, accounts, regions = CASES[name]
+    assert accounts or name == "terraform-plan.json"  # the expectations are not empty sets
+    project = _project(tmp_path, EXPORTS / name)
+    run("-q", "build", "--config", "reportgen.yaml", "--out", "pack", "--strict", cwd=project,
+        pdf=False)  # fmt: skip
+    matrix = json.loads((project / "pack" / "pci-dss" / "matrix.json").read_text())
+    assert {s["id"] for s in matrix["services"]} == services
+    assert set(matrix["scope"]["accounts"]) == accounts
+    assert set(matrix["scope"]["regions"]) == regions
+    assert matrix["unresolved"] == []
+
+
+def _table(path: Path, limits: Limits | None = None) -> list[list[str]]:
+    raw = read_source(path, limits or Limits())
+    assert raw is not None
+    return [cells for _, cells in raw.sheets[0].rows]
+
+
+def test_config_results_are_strings_of_json_and_tags_become_columns():
+    header, *rows = _table(EXPORTS / "config-aggregator.json")
+    assert header[:4] == ["Resource Type", "Resource", "Account", "Region"]
+    assert header[4:] == ["tag:Environment", "tag:Name", "tag:Owner", "tag:pci"]
+    instance = rows[0]
+    arn = f"arn:aws:ec2:eu-west-1:{A}:instance/i-0a1b2c3d4e5f60001"
+    assert instance[:4] == ["AWS::EC2::Instance", arn, A, "eu-west-1"]
+    assert instance[4:] == ["production", "web-1", "Cloud Platform", "yes"]
+    assert len(rows) == 12
+
+
+def test_terraform_reads_child_modules_to_any_depth_and_counts_what_it_skips():
+    raw = read_source(EXPORTS / "terraform-state.json", Limits())
+    header, *rows = [cells for _, cells in raw.sheets[0].rows]
+    addresses = [row[header.index("Terraform Address")] for row in rows]
+    assert "module.database.module.alarms.aws_sns_topic.alerts" in addresses
+    assert "aws_subnet.private[1]" in addresses
+    assert not any("data." in a or "random_" in a for a in addresses)
+    assert raw.warnings == [
+        f"{EXPORTS / 'terraform-state.json'}: skipped 2 data source(s), 1 resource(s) of "
+        "provider 'random': they are not AWS resources in the estate"
+    ]
+    vpc = rows[addresses.index("aws_vpc.main")]
+    # tags_all (with the provider's default tags) wins over tags
+    assert vpc[header.index("tag:Environment")] == "production"
+
+
+def test_a_plan_reads_planned_values_not_the_prior_state():
+    header, *rows = _table(EXPORTS / "terraform-plan.json")
+    resources = [row[header.index("Resource")] for row in rows]
+    assert "arn:aws:s3:::to-be-deleted" not in resources
+    # new resources have no ARN yet: their address stands for them
+    assert "aws_sqs_queue.events" in resources
+
+
+def test_cur_rows_are_distinct_resources_with_line_item_counts():
+    raw = read_source(EXPORTS / "cur-legacy.csv.gz", Limits())
+    header, *rows = [cells for _, cells in raw.sheets[0].rows]
+    by_resource = {(r[0], r[1]): r for r in rows}
+    instance = by_resource[("AmazonEC2", "i-0a1b2c3d4e5f60001")]
+    assert instance[header.index("Line Items")] == "24"
+    assert instance[header.index("tag:Environment")] == "production"
+    kms = by_resource[("awskms", "")]
+    assert kms[header.index("Notes")] == "6 line items without a resource ID"
+    assert ("prod-4f7c0b3e2a1d9", "i-0a1b2c3d4e5f60001") not in by_resource  # Marketplace
+    assert "aws:createdBy" in [h.removeprefix("tag:") for h in header]
+    assert raw.warnings == [
+        f"{EXPORTS / 'cur-legacy.csv.gz'}: of 78 line items, skipped 2 AWS Marketplace line "
+        "items (third-party products), 1 Credit line items, 1 Tax line items, 2 line items "
+        "of AWSDataTransfer (not a service)"
+    ]
+
+
+def test_cur2_tags_come_from_the_resource_tags_map():
+    header, *rows = _table(EXPORTS / "cur2.csv")
+    instance = next(r for r in rows if r[1] == "i-0b2c3d4e5f6a70002")
+    assert instance[header.index("tag:pci")] == "yes"
+    assert instance[header.index("tag:environment")] == "production"
+
+
+def _write_cur(path: Path, rows: list[list[str]], quote: bool) -> Path:
+    buffer = io.StringIO()
+    quoting = csv.QUOTE_ALL if quote else csv.QUOTE_MINIMAL
+    csv.writer(buffer, lineterminator="\n", quoting=quoting).writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+CUR_HEADER = ["lineItem/UsageAccountId", "lineItem/LineItemType", "lineItem/ProductCode",
+              "lineItem/ResourceId", "product/region", "resourceTags/user:team"]  # fmt: skip
+
+
+def _cur_rows(count: int) -> list[list[str]]:
+    return [CUR_HEADER] + [
+        [A, "Usage", "AmazonEC2" if i % 3 else "AmazonS3", f"r-{i % 7}", "eu-west-1", f"t{i % 7}"]
+        for i in range(count)
+    ]
+
+
+def test_cur_split_fast_path_and_csv_path_agree(tmp_path):
+    rows = _cur_rows(5000)
+    plain = _table(_write_cur(tmp_path / "plain.csv", rows, quote=False))
+    quoted = _table(_write_cur(tmp_path / "quoted.csv", rows, quote=True))
+    packed = tmp_path / "packed.csv.gz"
+    packed.write_bytes(gzip.compress((tmp_path / "plain.csv").read_bytes()))
+    assert plain == quoted == _table(packed)
+    assert sum(int(r[4]) for r in plain[1:]) == 5000
+    assert len(plain) == 1 + 2 * 7  # r-0..r-6 under each of the two product codes
+
+
+def test_a_short_cur_line_is_named_by_its_line(tmp_path):
+    rows = _cur_rows(10)
+    rows[6] = rows[6][:2]
+    with pytest.raises(InputError) as caught:
+        _table(_write_cur(tmp_path / "short.csv", rows, quote=False))
+    assert caught.value.line == 7 and "2 fields; the header has 6" in caught.value.message
+
+
+def test_tag_columns_never_match_a_field_by_themselves(tmp_path):
+    """The tagging fixture's Lambda carries a Service tag: the ARN still names the service."""
+    project = _project(tmp_path, EXPORTS / "tagging-get-resources.json")
+    process = run("validate", "--config", "reportgen.yaml", cwd=project, pdf=False)
+    assert "service =" not in process.stdout and "7 resolved, 0 unresolved" in process.stdout
+
+
+def test_a_tag_mapped_to_the_scope_column_scopes_resources(tmp_path):
+    project = _project(tmp_path, EXPORTS / "config-aggregator.json", '{scope: "tag:pci"}')
+    run("-q", "build", "--config", "reportgen.yaml", "--out", "pack", cwd=project, pdf=False)
+    matrix = json.loads((project / "pack" / "pci-dss" / "matrix.json").read_text())
+    assert "s3" not in {s["id"] for s in matrix["services"]}  # its pci tag says no
+
+
+def _hostile(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (file, what the message must say)."""
+    files = {
+        "deep": ('{"Results": [' + "[" * 5000 + "]" * 5000 + "]}",
+                 "$.Results[0][0][0][0][0]…(", "nested more than 128 levels deep"),
+        "huge": ('{"ResourceTagMappingList": [{"ResourceARN": "' + "a" * (5 << 20) + '"}]}',
+                 "$.ResourceTagMappingList[0].ResourceARN", "longer than 4,194,304 bytes"),
+        "number": (json.dumps({"Results": ['{"resourceType": "AWS::S3::Bucket"}', 42]}),
+                   "$.Results[1]", "expected a string of JSON (one resource), found a number"),
+        "not-a-list": (json.dumps({"ResourceTagMappingList": {"a": 1}}),
+                       "$.ResourceTagMappingList", "expected a list, found an object"),
+        "tag-object": (json.dumps({"Resources": [{"Arn": "arn:aws:s3:::b", "OwningAccountId": A,
+                       "Properties": [{"Name": "tags", "Data": [{"Key": "k", "Value": []}]}]}],
+                       "ViewArn": "v"}),
+                       "$.Resources[0].Properties[0].Data[0].Value", "expected a string"),
+        "inner-json": (json.dumps({"Results": ['{"resourceType": ']}),
+                       "$.Results[0]", "the result is not valid JSON"),
+        "truncated": ('{"format_version": "1.0", "values": {"root_module": {"resources": [{"ty',
+                      "$.values.root_module.resources[0]", "not valid JSON"),
+        "tf-module-type": (json.dumps({"format_version": "1.0", "values": {"root_module": {
+                           "child_modules": [{"resources": "x"}]}}}),
+                           "$.values.root_module.child_modules[0].resources", "expected a list"),
+        "unknown": (json.dumps({"Items": []}), "top-level keys found: Items",
+                    "not an export reportgen reads"),
+    }  # fmt: skip
+    result = {}
+    for name, (text, *expected) in files.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(text, encoding="utf-8")
+        result[name] = (path, *expected)
+    return result
+
+
+@pytest.mark.parametrize(
+    "name", ["deep", "huge", "number", "not-a-list", "tag-object", "inner-json", "truncated",
+             "tf-module-type", "unknown"],
+)  # fmt: skip
+def test_hostile_json_exits_2_naming_file_and_json_path(tmp_path, name):
+    path, *expected = _hostile(tmp_path)[name]
+    project = _project(tmp_path, path)
+    process = run("build", "--config", "reportgen.yaml", "--out", "pack", cwd=project,
+                  check=2, pdf=False)  # fmt: skip
+    message = process.stderr
+    assert message.startswith(f"error: {path}: ") or message.startswith(f"error: {path}")
+    for text in expected:
+        assert text in message
+    assert not (project / "pack").exists()
+
+
+def test_a_gzip_that_unpacks_past_the_limit_stops_there(tmp_path):
+    bomb = tmp_path / "bomb.csv.gz"
+    line = ",".join(CUR_HEADER).encode() + b"\n"
+    row = f"{A},Usage,AmazonEC2,i-1,eu-west-1,x\n".encode()
+    bomb.write_bytes(gzip.compress(line + row * 200_000))  # 8 MB unpacked, 40 kB packed
+    project = _project(tmp_path, bomb)
+    process = run("validate", "--config", "reportgen.yaml", "--max-export-mb", "1", cwd=project,
+                  check=2, pdf=False)  # fmt: skip
+    assert f"{bomb}: the export holds more than 1 MB once unpacked" in process.stderr
+
+
+def test_a_damaged_gzip_is_named(tmp_path):
+    damaged = tmp_path / "cur.csv.gz"
+    damaged.write_bytes((EXPORTS / "cur-legacy.csv.gz").read_bytes()[:400])
+    with pytest.raises(InputError) as caught:
+        read_source(damaged, Limits())
+    assert caught.value.file == str(damaged)
+
+
+def test_formats_are_detected_by_content_not_by_name(tmp_path):
+    renamed = tmp_path / "inventory.csv"
+    renamed.write_bytes((EXPORTS / "terraform-state.json").read_bytes())
+    assert detect(renamed).name == "terraform"
+    cur = tmp_path / "cur.txt"
+    cur.write_bytes(gzip.decompress((EXPORTS / "cur-legacy.csv.gz").read_bytes()))
+    assert isinstance(detect(cur), CostAndUsageReport)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("Service,Region\nEC2,eu-west-1\n", encoding="utf-8")
+    assert detect(plain) is None
+    bracketed = tmp_path / "bracketed.csv"  # starts with '[' but is no JSON
+    bracketed.write_text("[Service],[Region]\nEC2,eu-west-1\n", encoding="utf-8")
+    assert detect(bracketed) is None
+
+
+def test_a_raw_tfstate_is_told_to_use_terraform_show(tmp_path):
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps({"version": 4, "terraform_version": "1.9.5", "serial": 4,
+                                 "lineage": "x", "outputs": {}, "resources": []}))  # fmt: skip
+    with pytest.raises(InputError) as caught:
+        detect(state)
+    assert "terraform show -json" in caught.value.hint
+
+
+def test_init_from_an_export_maps_its_tags_and_validates(tmp_path):
+    export = EXPORTS / "config-aggregator.json"
+    run("init", str(tmp_path / "audit"), "--from", str(export), pdf=False)
+    config = (tmp_path / "audit" / "reportgen.yaml").read_text()
+    assert 'environment: "tag:Environment"' in config and 'owner: "tag:Owner"' in config
+    assert '# scope: "tag:pci"' in config  # suggested, never mapped silently
+    assert not (tmp_path / "audit" / "inventory.xlsx").exists()
+    process = run("validate", "--config", str(tmp_path / "audit" / "reportgen.yaml"), pdf=False)
+    assert "environment = E (tag:Environment)" in process.stdout
+
+
+def test_init_from_a_spreadsheet_is_refused(tmp_path):
+    sheet = tmp_path / "inventory.csv"
+    sheet.write_text("Service\nEC2\n", encoding="utf-8")
+    process = run("init", str(tmp_path / "audit"), "--from", str(sheet), check=2, pdf=False)
+    assert "not an export reportgen recognises" in process.stderr
+    assert not (tmp_path / "audit").exists()
+
+
+def test_a_quoted_line_break_across_blocks_stays_one_record(tmp_path, monkeypatch):
+    rows = _cur_rows(300)
+    header = [*rows[0], "lineItem/LineItemDescription"]
+    rows = [header] + [[*row, "first 1,000\nrequests" if i % 50 == 0 else "plain"]
+                       for i, row in enumerate(rows[1:])]  # fmt: skip
+    path = _write_cur(tmp_path / "multi.csv", rows, quote=False)
+    whole = _table(path)
+    monkeypatch.setattr("reportgen.inventory.sources.cur._BLOCK", 97)  # blocks end mid-field
+    assert _table(path) == whole
+    assert sum(int(r[4]) for r in whole[1:]) == 300
+
+
+def test_a_byte_order_mark_is_read_and_utf16_is_named(tmp_path):
+    text = (EXPORTS / "tagging-get-resources.json").read_text(encoding="utf-8")
+    marked = tmp_path / "bom.json"
+    marked.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert _table(marked) == _table(EXPORTS / "tagging-get-resources.json")
+    wide = tmp_path / "wide.json"
+    wide.write_bytes(text.encode("utf-16"))
+    with pytest.raises(InputError) as caught:
+        detect(wide)
+    assert "UTF-16" in caught.value.message and "utf8" in caught.value.hint
