@@ -87,6 +87,7 @@ class ServiceLayers:
     model: str
     resources: int
     layers: dict[str, Decision]
+    traits: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,10 @@ def service_layers(
         if resource_level:
             decision = _with_resources(decision, resource_level, estate)
         layers[layer] = decision
-    return ServiceLayers(service.id, service.name, service.model, estate.resources, layers)
+    traits = catalog.traits_of(service.id)
+    return ServiceLayers(
+        service.id, service.name, service.model, estate.resources, layers, traits
+    )
 
 
 def _with_resources(
@@ -290,7 +294,7 @@ def control_for_service(
     parts = []
     for index in indexes:
         duty = control.duties[index]
-        if not duty.per_service:
+        if not duty.per_service or (duty.within and not layers.traits & set(duty.within)):
             continue
         decision = layers.layers[duty.layer] if duty.layer else None
         if duty.by == "layer" and decision is not None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from reportgen.errors import InputError
 from reportgen.resources import frameworks_dir
 from reportgen.slug import MAX_ID, is_safe_id
-from reportgen.srm import SrmCatalog
+from reportgen.srm import TRAITS, SrmCatalog
 from reportgen.validation import validate_document
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
@@ -97,6 +97,9 @@ class Duty(_Strict):
     text: str = Field(min_length=3)  # own words; imperative, or AWS's voice for by: aws
     aws_text: str | None = None  # by: layer -- what AWS does where it operates the layer
     applies_if: list[str] = []  # condition ids: the duty drops when one is answered no
+    # Per-service duties only: the service traits it concerns (any of them); a service with
+    # none of them has nothing of the duty (no code of yours to review in CloudTrail).
+    within: list[str] = []
 
     @model_validator(mode="after")
     def _shape(self) -> Duty:
@@ -106,6 +109,8 @@ class Duty(_Strict):
             raise ValueError("estate: true is for customer duties (AWS duties are estate-wide)")
         if self.aws_text and self.by != "layer":
             raise ValueError("aws_text is for duties by: layer")
+        if self.within and not self.per_service:
+            raise ValueError("within is for duties carried per service")
         return self
 
     @property
@@ -215,6 +220,10 @@ def _cross_check(framework: Framework, srm: SrmCatalog) -> list[str]:
                     problems.append(
                         f"{where}.duties[{index}].applies_if: undeclared condition '{condition}'"
                     )
+        for index, duty in enumerate(control.duties):
+            for trait in duty.within:
+                if trait not in TRAITS:
+                    problems.append(f"{where}.duties[{index}].within: unknown trait '{trait}'")
         for topic in control.topics:
             if topic not in TOPICS:
                 problems.append(f"{where}.topics: unknown topic '{topic}'")

@@ -17,6 +17,15 @@ from reportgen.validation import validate_document
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, YamlDocument, load_yaml
 
 MODELS = ("infrastructure", "container", "abstract")
+# What a service gives the customer to look after, which decides whether a duty such as
+# "review the code you deploy" concerns it at all (a duty's ``within``).
+TRAITS = ("customer-code", "stores-data", "customer-network")
+# A service that does not list its traits has its model's.
+MODEL_TRAITS = {
+    "infrastructure": ("customer-code", "stores-data", "customer-network"),
+    "container": ("stores-data", "customer-network"),
+    "abstract": ("stores-data",),
+}
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 _RESOURCE_TYPE = re.compile(r"^AWS::[A-Za-z0-9]+::([A-Za-z0-9]+|\*)$")
 
@@ -60,6 +69,7 @@ class Service(_Strict):
     arn_namespaces: list[str] = []
     resource_types: list[str] = []
     overrides: list[LayerOverride] = []
+    traits: list[str] | None = None  # None: the model's (MODEL_TRAITS)
 
     @field_validator("resource_types")
     @classmethod
@@ -105,6 +115,12 @@ class SrmCatalog:
 
     def model_owner(self, model: str, layer_id: str) -> str:
         return self.models[model].owners[layer_id]
+
+    def traits_of(self, service_id: str) -> frozenset[str]:
+        service = self.services[service_id]
+        if service.traits is not None:
+            return frozenset(service.traits)
+        return frozenset(MODEL_TRAITS.get(service.model, ()))
 
     def can_be_aws(self, layer_id: str) -> bool:
         """True when some model leaves this layer with AWS (so AWS evidence is relevant)."""
@@ -152,6 +168,9 @@ def _check_services(catalog: SrmCatalog, source: dict[str, Path]) -> None:
         for override in service.overrides:
             if override.layer not in layer_ids:
                 problems.append(f"{where}.overrides: unknown layer '{override.layer}'")
+        for trait in service.traits or ():
+            if trait not in TRAITS:
+                problems.append(f"{where}.traits: unknown trait '{trait}' ({', '.join(TRAITS)})")
         claim("name", service.id, service.id)
         for alias in {norm_key(a) for a in [service.name, *service.aliases]}:
             claim("name", alias, service.id)
