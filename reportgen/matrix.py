@@ -73,6 +73,7 @@ def _service(service: ServiceLayers, rows: dict[str, dict[str, set[str]]], input
         "environments": sorted(seen.get("environment", ())),
         "teams": sorted(seen.get("owner", ())),
         "scope_categories": sorted(seen.get("category", ())),
+        "traits": sorted(service.traits),
         "layers": {layer: _decision(d) for layer, d in service.layers.items()},
     }
 

@@ -153,6 +153,10 @@ class Service(_Closed):
     environments: list[str]
     teams: list[str]
     scope_categories: list[str]
+    traits: list[str] = Field(
+        description="what the service gives the customer to look after: customer-code, "
+        "stores-data, customer-network (a duty 'within' a trait concerns only such services)"
+    )
     layers: dict[str, LayerDecision]
 
 

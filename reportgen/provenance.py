@@ -51,13 +51,26 @@ def explain(result: ControlResult, services: Sequence[ServiceLayers], catalog: S
             return estate + " No duty within the services."
         return "No in-scope service holds a duty of this control."
     labels = {label for label, _why in groups}
+    concerned = [s for members in groups.values() for s in members]
     if len(labels) == 1:
-        text = _same_owner_text(groups, services)
+        text = _same_owner_text(groups, concerned)
     else:
-        text = _split_text(groups, services)
+        text = _split_text(groups, concerned)
         if len(text) + len(estate) + 2 > MAX_CHARS:
-            text = _split_text(_compact(groups), services)
-    return _finish(text, estate)
+            text = _split_text(_compact(groups), concerned)
+    rest = _not_concerned(services, concerned)
+    if rest:
+        text = text.replace("for every service", "for every service it concerns", 1)
+    return _finish(text + rest, estate)
+
+
+def _not_concerned(services: Sequence[ServiceLayers], concerned: Sequence[ServiceLayers]) -> str:
+    """'; not applicable to KMS, ELB': services none of whose duties concern them."""
+    ids = {s.service_id for s in concerned}
+    rest = [s for s in services if s.service_id not in ids]
+    if not rest:
+        return ""
+    return f"; not applicable to {_group_names(rest, services, rest=False)}"
 
 
 def _same_owner_text(

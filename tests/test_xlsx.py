@@ -62,18 +62,28 @@ def test_raci_rows_match_the_matrix_with_one_accountable_each(sample, books, fid
     matrix = sample[fid].matrix
     header, body = table(books[fid]["RACI"])
     roles = matrix["roles"]
-    assert header[:4] == ["Control", "Group", "Title", "Owner"]
-    assert header[4 : 4 + len(roles)] == roles
+    assert header[:5] == ["Control", "Group", "Title", "Owner", "Parties"]
+    assert header[5 : 5 + len(roles)] == roles
+    assert header[5 + len(roles) :] == [
+        "Customer must",
+        "AWS provides (inherited)",
+        "Why (provenance)",
+    ]
     assert [row[0] for row in body] == [c["id"] for c in matrix["controls"]]
     for row, control in zip(body, matrix["controls"], strict=True):
-        marks = row[4 : 4 + len(roles)]
+        marks = row[5 : 5 + len(roles)]
         assert Counter(m for m in marks if m in ("A", "A/R")).total() == 1, row[0]
         assert {m for m in marks if m} <= set(RACI_VALUES)
         assert dict(zip(roles, marks, strict=True)) == {
             role: control["raci"].get(role) for role in roles
         }
         assert row[3] == OWNER_LABELS[control["owner"]]
+        names = [party["name"] for party in control["parties"]]
+        assert all(name in (row[4] or "") for name in names), row[0]
+        assert (row[4] or "").startswith("Split by service") == control["split_by_service"]
         assert row[2] == control["title"]
+        said = control["responsibility"]
+        assert (row[-3] or "", row[-2] or "") == (said["customer"], said["aws"]), row[0]
         assert row[-1].startswith(control["provenance"])
 
 
@@ -99,8 +109,8 @@ def test_raci_drop_downs_cover_every_role_cell_and_the_owner_column(books, sampl
     last_row = len(sample["pci-dss"].matrix["controls"]) + 1
     raci = _validation(ws, '"R,A,C,I,A/R"')
     assert raci.allow_blank and raci.showErrorMessage and raci.type == "list"
-    last_col = chr(ord("E") + roles - 1)
-    assert _covers(raci.sqref, f"E2:{last_col}{last_row}")
+    last_col = chr(ord("F") + roles - 1)
+    assert _covers(raci.sqref, f"F2:{last_col}{last_row}")
     owners = _validation(ws, '"' + ",".join(OWNER_LABELS[o] for o in OWNER_ORDER) + '"')
     assert _covers(owners.sqref, f"D2:D{last_row}")
 
@@ -126,7 +136,7 @@ def test_conditional_formats_colour_owners_and_raci_letters(books):
     letters = {rule.formula[0] for _, rule in raci if rule.type == "cellIs"}
     assert letters == {f'"{v}"' for v in RACI_VALUES}
     one_a = [rule for _, rule in raci if rule.type == "expression"]
-    assert len(one_a) == 1 and 'COUNTIF($E2:$J2,"A")' in one_a[0].formula[0]
+    assert len(one_a) == 1 and 'COUNTIF($F2:$K2,"A")' in one_a[0].formula[0]
     for name in ("Controls x Services", "Services x Layers", "Evidence"):
         assert {r.text for _, r in _rules(wb[name]) if r.type == "beginsWith"} == begins
 
@@ -166,10 +176,15 @@ def test_column_widths_fit_content_within_the_cap(books):
 def test_controls_by_services_gives_each_services_owner(sample, books, fid):
     matrix = sample[fid].matrix
     header, body = table(books[fid]["Controls x Services"])
-    assert header[3:] == [s["name"] for s in matrix["services"]]
+    assert header[3] == "Estate-wide duties"
+    assert header[4:] == [s["name"] for s in matrix["services"]]
     for row, control in zip(body, matrix["controls"], strict=True):
         assert row[0] == control["id"]
-        for value, service in zip(row[3:], matrix["services"], strict=True):
+        estate = {
+            p["name"] for d in control["duties"] if d["scope"] == "estate" for p in d["parties"]
+        }
+        assert all(name in (row[3] or "") for name in estate), row[0]
+        for value, service in zip(row[4:], matrix["services"], strict=True):
             outcome = control["services"].get(service["id"])
             if outcome is None:
                 assert value is None
@@ -269,7 +284,8 @@ def test_summary_counts_are_live_formulas_that_add_up_to_the_matrix(sample, book
     matrix = sample[fid].matrix
     wb = books[fid]
     body = rows(wb["Summary"])
-    owner_rows = [row for row in body if row[0] in OWNER_LABELS.values() and row[2]]
+    first = next(i for i, row in enumerate(body) if row[0] == OWNER_LABELS[OWNER_ORDER[0]])
+    owner_rows = body[first : first + len(OWNER_ORDER)]
     assert [row[0] for row in owner_rows] == [OWNER_LABELS[o] for o in OWNER_ORDER]
     for row, owner in zip(owner_rows, OWNER_ORDER, strict=True):
         assert row[4] == matrix["counts"][owner]  # "At generation"
