@@ -219,3 +219,39 @@ def test_init_writes_a_working_starter(tmp_path):
     )
     matrix = json.loads((tmp_path / "o" / "soc2" / "matrix.json").read_text())
     assert {s["id"] for s in matrix["services"]} == {"ec2", "rds", "s3", "dynamodb", "sqs"}
+
+
+def test_the_sample_pack_names_and_counts_its_third_party(sample_pack):
+    """Stackwise patches the EC2 fleet (override #1): every output names it and counts it,
+    and never folds it into 'shared' or 'customer' unseen."""
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    party = "Stackwise Managed Services"
+    summary = (sample_pack / "summary.md").read_text(encoding="utf-8")
+    header = next(
+        line for line in summary.splitlines() if line.startswith("| Framework |") and party in line
+    )
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    for fid in ("pci-dss", "iso-27001", "soc2"):
+        matrix = json.loads((sample_pack / fid / "matrix.json").read_text())
+        count = matrix["party_counts"][party]
+        assert count > 0, fid
+        row = next(
+            line
+            for line in summary.splitlines()
+            if line.startswith(f"| {matrix['framework']['name']} |")
+            and line.count("|") == header.count("|")
+        )
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[columns.index(party)] == str(count), fid
+        book = load_workbook(next((sample_pack / fid).glob("*.xlsx")), read_only=True)
+        summary_rows = [
+            r for r in book["Summary"].iter_rows(values_only=True) if r and r[0] == party
+        ]
+        assert summary_rows and summary_rows[0][2] == count, fid
+        raci_header = next(book["RACI"].iter_rows(max_row=1, values_only=True))
+        assert party in raci_header
+        pdf = PdfReader(next((sample_pack / fid).glob("*.pdf")))
+        text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages[:8])
+        assert f"{party}, a third party" in text and f"carries a duty in {count}" in text, fid
