@@ -292,7 +292,7 @@ def control_for_service(
     parts = []
     for index in indexes:
         duty = control.duties[index]
-        if not duty.per_service or (duty.within and not layers.traits & set(duty.within)):
+        if not duty.per_service or not concerns(duty, layers.traits):
             continue
         decision = layers.layers[duty.layer] if duty.layer else None
         if duty.by == "layer" and decision is not None:
@@ -303,6 +303,13 @@ def control_for_service(
     holders = ordered(h for part in parts for h in part.holders)
     owner, party = owner_of(holders)
     return ServiceOutcome(owner, party, holders, parts)
+
+
+def concerns(duty: Duty, traits: frozenset[str]) -> bool:
+    """Whether a per-service duty concerns a service with these traits."""
+    if duty.within and not traits.intersection(duty.within):
+        return False
+    return not traits.intersection(duty.unless)
 
 
 def estate_parts(control: Control, active: Sequence[int]) -> list[DutyPart]:

@@ -100,6 +100,9 @@ class Duty(_Strict):
     # Per-service duties only: the service traits it concerns (any of them); a service with
     # none of them has nothing of the duty (no code of yours to review in CloudTrail).
     within: list[str] = []
+    # ... or only the services with none of these traits (AWS watches the network of a
+    # service where the customer has no perimeter of its own: SQS, not RDS).
+    unless: list[str] = []
 
     @model_validator(mode="after")
     def _shape(self) -> Duty:
@@ -109,8 +112,8 @@ class Duty(_Strict):
             raise ValueError("estate: true is for customer duties (AWS duties are estate-wide)")
         if self.aws_text and self.by != "layer":
             raise ValueError("aws_text is for duties by: layer")
-        if self.within and not self.per_service:
-            raise ValueError("within is for duties carried per service")
+        if (self.within or self.unless) and not self.per_service:
+            raise ValueError("within and unless are for duties carried per service")
         return self
 
     @property
@@ -221,7 +224,7 @@ def _cross_check(framework: Framework, srm: SrmCatalog) -> list[str]:
                         f"{where}.duties[{index}].applies_if: undeclared condition '{condition}'"
                     )
         for index, duty in enumerate(control.duties):
-            for trait in duty.within:
+            for trait in [*duty.within, *duty.unless]:
                 if trait not in TRAITS:
                     problems.append(f"{where}.duties[{index}].within: unknown trait '{trait}'")
         for topic in control.topics:

@@ -197,7 +197,7 @@ CROSSWALK = [
     ("media disposal", [("pci-dss", "9.4.7"), ("iso-27001", "A.7.14"), ("soc2", "CC6.5")]),
     ("asset inventory", [("pci-dss", "12.5.1"), ("iso-27001", "A.5.9")]),
     ("data disposal", [("iso-27001", "A.8.10"), ("soc2", "C1.2")]),
-    ("key management", [("pci-dss", "3.6.1"), ("iso-27001", "A.8.24")]),
+    ("encryption at rest", [("pci-dss", "3.5.1"), ("iso-27001", "A.8.24"), ("soc2", "CC6.1")]),
     ("roles", [("pci-dss", "12.4.1"), ("iso-27001", "A.5.2"), ("soc2", "CC1.3")]),
     ("incident handling", [("pci-dss", "12.10.1"), ("iso-27001", "A.5.26"), ("soc2", "CC7.3")]),
     ("scope", [("pci-dss", "12.5.2"), ("iso-27001", "4.3")]),
