@@ -205,9 +205,7 @@ def service_layers(
             decision = _with_resources(decision, resource_level, estate)
         layers[layer] = decision
     traits = catalog.traits_of(service.id)
-    return ServiceLayers(
-        service.id, service.name, service.model, estate.resources, layers, traits
-    )
+    return ServiceLayers(service.id, service.name, service.model, estate.resources, layers, traits)
 
 
 def _with_resources(
