@@ -9,6 +9,9 @@ import pytest
 from conftest import REFERENCE, SHARED_REFERENCE
 
 from reportgen.engine import EstateService, control_for_service, service_layers
+from reportgen.frameworks import Duty
+from reportgen.resources import catalog_path
+from reportgen.srm import MODEL_TRAITS, TRAITS
 
 REFERENCE_KINDS = {
     "pci-dss": ("pci-dss-4.0.1-ids.tsv", {"requirement"}),
@@ -197,3 +200,69 @@ def test_every_alias_resolves_to_its_own_service(catalogs):
         for name in (service.id, service.name, *service.aliases):
             resolution = catalogs.resolver.resolve(name)
             assert resolution and resolution.service_id == service.id, (name, service.id)
+
+
+# ---------------------------------------------------------------- service traits
+
+
+def test_every_packaged_service_lists_its_traits(catalogs):
+    """Traits are judged per service, never left to the model's defaults."""
+    for service_id, service in catalogs.catalog.services.items():
+        assert service.traits is not None, f"{service_id} has no traits: list"
+        assert len(set(service.traits)) == len(service.traits), service_id
+        assert set(service.traits) <= set(TRAITS), service_id
+        assert service.traits == [t for t in TRAITS if t in service.traits], (
+            f"{service_id}: traits not in the order {', '.join(TRAITS)}"
+        )
+
+
+def test_traits_sit_right_after_the_model_in_the_file(catalogs):
+    lines = catalog_path("services.yaml").read_text(encoding="utf-8").splitlines()
+    models = [i for i, line in enumerate(lines) if line.startswith("    model: ")]
+    assert len(models) == len(catalogs.catalog.services)
+    for index in models:
+        assert lines[index + 1].startswith("    traits: ["), lines[index]
+
+
+def test_traits_are_judged_not_copied_from_the_models(catalogs):
+    catalog = catalogs.catalog
+    traits = {service_id: catalog.traits_of(service_id) for service_id in catalog.services}
+    for model, defaults in MODEL_TRAITS.items():
+        ids = [i for i, s in catalog.services.items() if s.model == model]
+        assert any(traits[i] != frozenset(defaults) for i in ids), model
+    for trait in TRAITS:
+        assert any(trait in found for found in traits.values()), trait
+
+
+TRAIT_SPOT_CHECKS = [
+    ("s3", {"stores-data"}),
+    ("dynamodb", {"stores-data"}),
+    ("sqs", {"stores-data"}),
+    ("lambda", {"customer-code", "customer-network"}),
+    ("ec2", {"customer-code", "stores-data", "customer-network"}),
+    ("rds", {"stores-data", "customer-network"}),
+    ("elasticloadbalancing", {"customer-network"}),
+    ("states", {"customer-code", "stores-data"}),
+    ("iam", set()),
+    ("kms", set()),
+    ("organizations", set()),
+    ("artifact", set()),
+]
+
+
+@pytest.mark.parametrize(("service_id", "expected"), TRAIT_SPOT_CHECKS)
+def test_traits_of_obvious_services(catalogs, service_id, expected):
+    assert catalogs.catalog.traits_of(service_id) == frozenset(expected)
+
+
+def test_a_duty_within_a_trait_concerns_only_the_services_that_have_it(catalogs):
+    control = controls(catalogs, "pci-dss", r"6\.2\.1")[0]
+    review = Duty(by="customer", text="Review the code you deploy", within=["customer-code"])
+    narrowed = control.model_copy(update={"duties": [review]})
+    found = owners(catalogs, narrowed, ("lambda", "ec2", "s3", "iam"))
+    assert found == {
+        "lambda": "customer",
+        "ec2": "customer",
+        "s3": "not-applicable",
+        "iam": "not-applicable",
+    }
