@@ -244,7 +244,7 @@ TRAIT_SPOT_CHECKS = [
     ("elasticloadbalancing", {"customer-network"}),
     ("states", {"customer-code", "stores-data"}),
     ("iam", set()),
-    ("kms", set()),
+    ("kms", {"holds-keys"}),
     ("organizations", set()),
     ("artifact", set()),
 ]
