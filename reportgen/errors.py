@@ -7,7 +7,10 @@ shows a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import errno
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 EXIT_INPUT_ERROR = 2
@@ -76,3 +79,46 @@ class SystemDependencyError(Exception):
     """A system library (Pango for WeasyPrint) is missing; the message says how to install it."""
 
     exit_code = 3
+
+
+# What the machine refused, by errno: the user can act on these (free space, fix a
+# permission, pick another folder); any other OSError is a bug and stays one.
+ENVIRONMENT_ERRORS: dict[int, str] = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOSPC: "no space left on the device (disk full)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EFBIG: "the file is too large for the file system",
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.ENOENT: "no such file or directory",
+    errno.ENOTDIR: "a part of the path is not a directory",
+    errno.EISDIR: "it is a directory",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.EMFILE: "too many open files",
+    errno.ENFILE: "too many open files in the system",
+    errno.EIO: "input/output error (a failing disk or network file system)",
+    errno.EXDEV: "it is on another file system",
+    errno.ETXTBSY: "the file is busy",
+    errno.EBUSY: "the file or device is busy",
+}
+
+
+def environment_error(exc: OSError, file: str | Path | None = None) -> InputError:
+    """The InputError (exit 2) of an OSError met reading or writing the user's file: what
+    the machine said, in words, naming the file."""
+    reason = ENVIRONMENT_ERRORS.get(exc.errno or 0) or exc.strerror or type(exc).__name__
+    named = exc.filename if exc.filename is not None else file
+    return InputError(reason, file=os.fsdecode(named) if named is not None else None)
+
+
+@contextlib.contextmanager
+def environment_errors(file: str | Path | None = None) -> Iterator[None]:
+    """Turn the OSErrors of :data:`ENVIRONMENT_ERRORS` raised in the block into InputErrors;
+    any other OSError is left as it is (a bug, exit 1)."""
+    try:
+        yield
+    except OSError as exc:
+        if (exc.errno or 0) not in ENVIRONMENT_ERRORS:
+            raise
+        raise environment_error(exc, file) from exc

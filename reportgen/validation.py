@@ -28,16 +28,20 @@ def key_path(loc: tuple[Any, ...], data: Any) -> str:
     return text or "(top level)"
 
 
+def error_message(error: Any) -> str:
+    """A pydantic error in words; the input value itself is never echoed."""
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "required key is missing"
+    return str(error["msg"])
+
+
 def _describe(error: Any, doc: YamlDocument) -> str:
     loc = tuple(error["loc"])
     line = doc.line_of(loc)
-    message = error["msg"]
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] == "missing":
-        message = "required key is missing"
     prefix = f"line {line}: " if line else ""
-    return f"{prefix}{key_path(loc, doc.data)}: {message}"
+    return f"{prefix}{key_path(loc, doc.data)}: {error_message(error)}"
 
 
 def validate_document(model: type[ModelT], doc: YamlDocument, what: str) -> ModelT:

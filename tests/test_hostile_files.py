@@ -9,10 +9,8 @@ The cases run four at a time in one fixture; each test then reads its case's res
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ import hostile_files as hf
 import pytest
 from conftest import ROOT, SAMPLE_INVENTORY, write_csv
 from hostile import FIGURES, check_pack, tally
+from measured import Outcome, measured
 
 CONFIG = "customer:\n  name: Test Co\n"
 GOOD_ROWS = [["Service", "Resource ID", "Scope"], ["Amazon S3", "b-1", "all"], ["EC2", "i-1", ""]]
@@ -29,8 +28,6 @@ GOOD_ROWS = [["Service", "Resource ID", "Scope"], ["Amazon S3", "b-1", "all"], [
 # hundreds. A run that builds a pack also renders a PDF (WeasyPrint: 150-250 MB).
 RSS_LIMIT_MB = 200
 RSS_LIMIT_PACK_MB = 400
-# Address-space cap for every case, so a regression fails the case instead of the machine.
-ADDRESS_SPACE = 3 * 1024**3
 
 
 @dataclass
@@ -42,16 +39,6 @@ class Case:
     args: list[str] = field(default_factory=list)  # extra CLI arguments
     target: str = "inventory"  # what make() wrote: the inventory or the config
     command: str = "build"
-
-
-@dataclass
-class Outcome:
-    status: int
-    stdout: str
-    stderr: str
-    rss_mb: float
-    seconds: float
-    folder: Path
 
 
 def _csv(rows, **kw):
@@ -407,55 +394,7 @@ def _run_case(case: Case, folder: Path) -> Outcome:
     else:
         hf.write_rows(folder / "inv.xlsx", GOOD_ROWS)
         args += ["--inventory", str(folder / "inv.xlsx")]
-    return _measured([sys.executable, "-m", "reportgen", *args], folder)
-
-
-# Each case is forked by a small launcher process that caps the address space, waits for it
-# and writes its peak RSS to a file. Forking from the pytest worker itself (preexec_fn, or
-# the vfork Popen uses) would report the worker's size: the kernel carries the high-water
-# RSS of the process that execs into the new program, so the figure would grow with
-# whatever tests that worker ran before, not with the case.
-LAUNCHER = f"""
-import os, resource, signal, sys
-resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE}))
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as report:
-    report.write(str(usage.ru_maxrss))
-code = os.waitstatus_to_exitcode(status)
-if code < 0:  # died of a signal: so does the launcher, for the caller to see
-    signal.signal(-code, signal.SIG_DFL)
-    os.kill(os.getpid(), -code)
-sys.exit(code)
-"""
-
-
-def _measured(argv: list[str], folder: Path) -> Outcome:
-    """Run to completion; peak RSS of this one process, not of all children."""
-    started = time.perf_counter()
-    rss = folder / "peak-rss-kb"
-    with (folder / "stdout").open("w+") as out, (folder / "stderr").open("w+") as err:
-        process = subprocess.run(
-            [sys.executable, "-c", LAUNCHER, str(rss), *argv],
-            cwd=folder,
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, "COLUMNS": "200"},
-            check=False,
-        )
-        out.seek(0)
-        err.seek(0)
-        return Outcome(
-            status=process.returncode,
-            stdout=out.read(),
-            stderr=err.read(),
-            rss_mb=int(rss.read_text()) / 1024,
-            seconds=time.perf_counter() - started,
-            folder=folder,
-        )
+    return measured([sys.executable, "-m", "reportgen", *args], folder)
 
 
 @pytest.fixture(scope="module")
