@@ -94,7 +94,7 @@ def _write_zip(handle: Any, pack: PackDir, verified: Verification) -> None:
     files += [(entry.path, entry.size, entry.sha256) for entry in manifest.outputs]
     with zipfile.ZipFile(handle, "w") as archive:
         for name, size, sha256 in files:
-            data = pack.read(name, size, "file")
+            data = pack.read(name, size, "the file")
             if hashlib.sha256(data).hexdigest() != sha256:
                 changed = "changed while it was being bundled"
                 raise PackIntegrityError(changed, file=pack.path / name)

@@ -67,12 +67,11 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         where = self.location()
-        text = f"{where}: {self.message}" if where else self.message
-        for detail in self.details:
-            text += f"\n  - {detail}"
+        lines = [f"{where}: {self.message}" if where else self.message]
+        lines += [f"  - {detail}" for detail in self.details]
         if self.hint:
-            text += f"\n{self.hint}"
-        return text
+            lines.append(self.hint)
+        return "\n".join(lines)
 
 
 class SystemDependencyError(Exception):

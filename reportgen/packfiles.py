@@ -192,7 +192,7 @@ class PackDir:
                 raise InputError(message, file=self.path, hint=NOT_A_PACK_HINT) from None
             raise InputError(f"not a reportgen pack: {problem}", file=self.path) from None
         try:
-            data = read_fd(fd, MAX_MANIFEST_BYTES, path, "manifest")
+            data = read_fd(fd, MAX_MANIFEST_BYTES, path, "the manifest")
         finally:
             os.close(fd)
         value = _parse(data, path, MANIFEST_DEPTH, "manifest", unique_keys=True)
@@ -261,7 +261,7 @@ def read_matrix(pack: PackDir, name: str, size: int, sha256: str) -> dict[str, A
     """A framework's matrix.json as the manifest lists it: size and hash must match (else
     PackIntegrityError, exit 1), and the fields diff reads must have their types."""
     path = pack.path / name
-    data = pack.read(name, MAX_MATRIX_BYTES, "matrix")
+    data = pack.read(name, MAX_MATRIX_BYTES, "the matrix")
     if len(data) != size or hashlib.sha256(data).hexdigest() != sha256:
         raise PackIntegrityError(
             "does not match the pack's manifest", file=path, hint="Run 'reportgen verify'."

@@ -33,11 +33,12 @@ def file_kind(mode: int) -> str:
 
 
 def _refuse_kind(mode: int, path: Path, what: str) -> InputError:
-    return InputError(f"the {what} is {file_kind(mode)}, not a regular file", file=path)
+    return InputError(f"{what} is {file_kind(mode)}, not a regular file", file=path)
 
 
 def open_regular(path: Path, what: str, *, follow_symlinks: bool = True) -> int:
-    """An fd of ``path`` opened for reading, refused unless it is a regular file.
+    """An fd of ``path`` opened for reading, refused unless it is a regular file. ``what``
+    names it at the start of a message ("YAML file", "the manifest").
 
     ``stat`` first, so a FIFO or a device is never opened; O_NONBLOCK, so a FIFO swapped in
     after that cannot block the open; ``fstat`` of the open file last, which is what counts.
@@ -57,7 +58,7 @@ def open_regular(path: Path, what: str, *, follow_symlinks: bool = True) -> int:
         fd = os.open(path, flags)
     except OSError as exc:
         if exc.errno == errno.ELOOP and not follow_symlinks:
-            raise InputError(f"the {what} is a symbolic link", file=path) from exc
+            raise InputError(f"{what} is a symbolic link", file=path) from exc
         raise environment_error(exc, path) from exc
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
@@ -68,7 +69,7 @@ def open_regular(path: Path, what: str, *, follow_symlinks: bool = True) -> int:
 
 def too_big(size: int, limit: int, path: Path, what: str, hint: str | None = None) -> InputError:
     return InputError(
-        f"the {what} is {size:,} bytes, over the limit of {limit:,} bytes", file=path, hint=hint
+        f"{what} is {size:,} bytes, over the limit of {limit:,} bytes", file=path, hint=hint
     )
 
 
@@ -86,7 +87,7 @@ def read_fd(fd: int, limit: int, path: Path, what: str, hint: str | None = None)
             if total > limit:
                 raise too_big(total, limit, path, what, hint)
     except BlockingIOError:  # only a non-regular file blocks; open_regular refused those
-        raise InputError(f"the {what} cannot be read without waiting", file=path) from None
+        raise InputError(f"{what} cannot be read without waiting", file=path) from None
     except OSError as exc:
         raise environment_error(exc, path) from exc
     return b"".join(chunks)

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import stat
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import python_calamine
 from reportgen.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.xlsx_guard import check_xlsx
+from reportgen.safefiles import file_kind
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -73,6 +75,9 @@ def _check_path(path: Path) -> None:
         raise InputError("inventory file not found", file=path)
     if path.is_dir():
         raise InputError("expected an inventory file but found a directory", file=path)
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # a FIFO would be waited on, /dev/zero read without end
+        raise InputError(f"the inventory is {file_kind(mode)}, not a regular file", file=path)
     if path.stat().st_size == 0:
         raise InputError("inventory file is empty (0 bytes)", file=path)
 

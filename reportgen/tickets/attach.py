@@ -85,7 +85,7 @@ def fit_comment(summary: str, limit: int = COMMENT_LIMIT) -> str:
 
 
 def comment_text(pack: PackDir, manifest_sha256: str) -> str:
-    raw = pack.read(SUMMARY_NAME, MAX_SUMMARY_BYTES, "summary")
+    raw = pack.read(SUMMARY_NAME, MAX_SUMMARY_BYTES, "the summary")
     summary = fit_comment(raw.decode("utf-8", errors="replace"))
     footer = f"Pack manifest SHA-256: `{manifest_sha256}`. Check the attached files with "
     return summary.rstrip() + "\n\n" + footer + "`reportgen verify`.\n"

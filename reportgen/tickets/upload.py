@@ -55,7 +55,7 @@ def pack_uploads(pack: PackDir, verified: Verification) -> list[Upload]:
     )
     uploads = []
     for path, size, sha256, kind in entries:
-        data = pack.read(path, size, "file")
+        data = pack.read(path, size, "the file")
         digest = hashlib.sha256(data).hexdigest()
         if digest != sha256:  # changed since it was verified
             raise PackIntegrityError("does not match the manifest", file=pack.path / path)
