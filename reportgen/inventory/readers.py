@@ -106,22 +106,43 @@ def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
             f"cannot read this workbook, it is damaged or not an .xlsx file ({_short(exc)})",
             file=path,
         ) from exc
-    names = [
-        meta.name
+    names, warnings = _sheet_names(workbook, path, wanted)
+    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, limits)) for name in names]
+    return RawTable(path=path, kind="xlsx", sheets=sheets, warnings=warnings)
+
+
+def _sheet_names(
+    workbook: python_calamine.CalamineWorkbook, path: Path, wanted: str | None
+) -> tuple[list[str], list[str]]:
+    """The worksheets to search for the inventory, and warnings. A hidden (or very hidden)
+    sheet is read only when the config names it: whoever hid it did not mean it as the
+    inventory, and a hidden first sheet must not shadow the visible one after it."""
+    worksheets = [
+        meta
         for meta in workbook.sheets_metadata
         if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
     ]
+    names = [meta.name for meta in worksheets]
     if wanted is not None:
         if wanted not in names:
             raise InputError(
                 f"sheet '{wanted}' not found; the workbook has: {', '.join(names) or 'no sheets'}",
                 file=path,
             )
-        names = [wanted]
+        return [wanted], []
     if not names:
         raise InputError("the workbook has no worksheets", file=path)
-    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, limits)) for name in names]
-    return RawTable(path=path, kind="xlsx", sheets=sheets, warnings=[])
+    hidden = [m.name for m in worksheets if m.visible != python_calamine.SheetVisibleEnum.Visible]
+    visible = [name for name in names if name not in hidden]
+    quoted = ", ".join(f"'{name}'" for name in hidden)
+    if not visible:
+        raise InputError(
+            f"every worksheet is hidden ({quoted}); reportgen reads a hidden sheet only by name",
+            file=path,
+            hint="Unhide the inventory sheet, or name it in the config: inventory: {sheet: ...}",
+        )
+    skipped = [f"{path}: hidden sheet(s) {quoted} skipped; name one in inventory.sheet to read it"]
+    return visible, skipped if hidden else []
 
 
 def _xlsx_rows(
