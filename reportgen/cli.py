@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 import time
 import typing
@@ -195,17 +196,25 @@ def cli(debug: bool, quiet: bool) -> None:
     help="pdf/a-3u: archival PDF with inventory, config and matrix.json attached "
     "[config output.pdf_variant, else default].",
 )
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the pack at --out even if files were added to it (they are deleted). "
+    "A directory that is not a reportgen pack is never replaced.",
+)
 def build_command(
     out: Path | None,
     previous: Path | None,
     templates: Path | None,
     pdf_variant: str | None,
+    overwrite: bool,
     **kwargs: object,
 ) -> None:
     """Build the audit pack: one folder per framework, manifest.json and summary.md."""
     options = BuildOptions(
         run=_run_options(kwargs),
         out=out,
+        overwrite=overwrite,
         previous=previous,
         render=RenderOptions(templates=templates, pdf_variant=pdf_variant),
     )
@@ -400,8 +409,18 @@ def _dry_run_say(line: str) -> None:
     out.print(line, markup=False, soft_wrap=True)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it unwinds as an interrupt does:
+    the staging directory is removed, renderers are killed, the old pack stays."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with one message, never a traceback (unless --debug)."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         status = cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
         if isinstance(status, int) and status:  # ctx.exit(N) returns N without standalone mode
@@ -416,9 +435,13 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(2)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:
+        # click turns an interrupt into Abort; the cause says which signal it was
+        if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated):
+            err.print("terminated")
+            sys.exit(128 + signal.SIGTERM)
         err.print("aborted")
-        sys.exit(130)
+        sys.exit(128 + signal.SIGINT)
     except Exception as exc:
         if _state["debug"]:
             raise

@@ -53,6 +53,10 @@ class InputError(Exception):
         self.details = list(details)
         self.hint = hint
 
+    def __reduce__(self) -> tuple:
+        # Raised in a forked renderer and sent to the parent: keep file, row, hint...
+        return (self.__class__.__new__, (self.__class__, *self.args), self.__dict__)
+
     def location(self) -> str:
         parts = []
         if self.file:

@@ -2,8 +2,8 @@
 
 A crash, a Ctrl-C, a SIGKILL or an input error never leaves a half-written pack at the target
 path, and a previous pack there survives a failed run intact. One build at a time writes a
-given target: :func:`pack_lock` holds an exclusive lock file beside it, and only the lock
-holder removes the staging and retired directories that killed runs left behind.
+place: :func:`pack_lock` locks the target's parent directory, and only the lock holder
+removes the staging and retired directories that killed runs left behind.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import errno
 import hashlib
 import os
 import shutil
-import stat
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from reportgen.errors import InputError
+from reportgen.pack_target import check_replaceable
+from reportgen.verify import pack_is_intact
 
 try:  # POSIX; on other systems builds run unlocked and leave stale directories alone
     import fcntl
@@ -28,64 +29,58 @@ except ImportError:  # pragma: no cover - Windows
 
 STAGING_PREFIX = ".reportgen-staging-"
 RETIRED_PREFIX = ".reportgen-retired-"
-LOCK_PREFIX = ".reportgen-lock-"
-LOCK_WAIT = 600.0  # seconds a build waits for another build of the same target
+_LEGACY_LOCK_PREFIX = ".reportgen-lock-"  # a lock file per target, before 0.2: cleaned up
+LOCK_WAIT = 600.0  # seconds a build waits for another build in the same place
+
+# Lock descriptors this process holds. A forked child (a renderer) inherits them, and a flock
+# lives as long as any descriptor of it: a renderer orphaned by a killed build would hold
+# the lock. Children close their copies at once.
+_HELD: set[int] = set()
 
 
-def looks_like_pack(path: Path) -> bool:
-    """A directory reportgen may replace: empty, or holding a previous pack."""
-    try:
-        before = path.stat()
-        if not stat.S_ISDIR(before.st_mode):
-            return False
-        if _holds_pack(path):
-            return True
-        # Another build may have swapped the pack away while we looked; only a directory
-        # that stayed in place is judged.
-        return path.stat().st_ino != before.st_ino
-    except FileNotFoundError:
-        return True
+def _close_inherited_locks() -> None:
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
 
 
-def _holds_pack(path: Path) -> bool:
-    entries = list(path.iterdir())
-    return not entries or (path / "manifest.json").is_file() or any(path.glob("*/matrix.json"))
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
 def target_tag(target: Path) -> str:
-    """Fixed-length tag of a target's name; ties its lock, staging and retired names to it
+    """Fixed-length tag of a target's name; ties its staging and retired names to it
     (a name of any length or character set still gives a valid, unambiguous file name)."""
     name = target.absolute().name.encode("utf-8", "surrogateescape")
     return hashlib.sha256(name).hexdigest()[:12]
 
 
-def lock_path(target: Path) -> Path:
-    target = target.absolute()
-    return target.parent / f"{LOCK_PREFIX}{target_tag(target)}"
-
-
 @contextlib.contextmanager
 def pack_lock(target: Path, wait: float = LOCK_WAIT, poll: float = 0.1) -> Iterator[Path]:
-    """Hold the exclusive lock of ``target`` (flock on a file beside it) while the block runs.
+    """Hold the exclusive lock of ``target``'s parent directory while the block runs.
 
-    The lock file is never deleted (deleting it would let two runs lock different inodes);
-    the kernel drops the lock when the process ends, however it ends. Waits up to ``wait``
-    seconds for another holder, then raises InputError naming the holder's pid.
+    The lock is a flock on the parent directory itself, so no lock file is ever left
+    behind; builds into one parent take turns (a build is seconds; they wait up to
+    ``wait`` seconds, then InputError). The kernel drops the lock when the process ends,
+    however it ends, and forked children never keep it (see _HELD).
     """
-    path = lock_path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    parent = target.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
+        yield parent
+        return
+    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    _HELD.add(fd)
     try:
-        if fcntl is not None:
-            _acquire(fd, path, wait, poll)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield path
+        _acquire(fd, parent, wait, poll)
+        yield parent
     finally:
+        _HELD.discard(fd)
         os.close(fd)  # releases the lock
 
 
-def _acquire(fd: int, path: Path, wait: float, poll: float) -> None:
+def _acquire(fd: int, parent: Path, wait: float, poll: float) -> None:
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -93,14 +88,30 @@ def _acquire(fd: int, path: Path, wait: float, poll: float) -> None:
             return
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                holder = _lock_holder(fd)
+                who = f" (pid {holder})" if holder else ""
                 raise InputError(
-                    f"another reportgen run (pid {holder}) is writing this pack; "
+                    f"another reportgen build{who} is writing a pack in this directory; "
                     f"waited {wait:.0f} s",
-                    file=path,
-                    hint="Wait for it to finish, or choose another --out directory.",
+                    file=parent,
+                    hint="Wait for it to finish, or choose an output directory elsewhere.",
                 ) from None
             time.sleep(poll)
+
+
+def _lock_holder(fd: int) -> int | None:
+    """The pid holding the flock on ``fd``'s inode, from /proc/locks (Linux), else None."""
+    info = os.fstat(fd)
+    inode = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    try:
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == inode:
+            return int(fields[4]) if fields[4].isdigit() else None
+    return None
 
 
 def _leftovers(target: Path, prefix: str) -> list[Path]:
@@ -114,8 +125,6 @@ def clean_stale(target: Path) -> list[Path]:
     was killed between the two renames the target is missing, and the newest retired pack
     that still verifies is put back. Returns the paths removed.
     """
-    from reportgen.verify import pack_is_intact  # verify -> manifest; avoid an import cycle
-
     removed = []
     retired = sorted(_leftovers(target, RETIRED_PREFIX), key=lambda p: p.stat().st_mtime)
     if not target.exists():
@@ -127,24 +136,22 @@ def clean_stale(target: Path) -> list[Path]:
     for path in [*_leftovers(target, STAGING_PREFIX), *retired]:
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
+    legacy_lock = target.parent / f"{_LEGACY_LOCK_PREFIX}{target_tag(target)}"
+    if legacy_lock.is_file() and not legacy_lock.is_symlink():
+        legacy_lock.unlink(missing_ok=True)
+        removed.append(legacy_lock)
     return removed
 
 
-def _check_replaceable(target: Path) -> None:
-    if not looks_like_pack(target):
-        kind = "a file" if target.exists() and not target.is_dir() else "a directory"
-        raise InputError(
-            f"the output path is {kind} that is not a reportgen pack; refusing to replace it",
-            file=target,
-            hint="Choose a new or empty directory with --out.",
-        )
-
-
 @contextlib.contextmanager
-def atomic_pack(target: Path) -> Iterator[Path]:
-    """Yield a staging directory; on success it replaces ``target`` in one rename."""
+def atomic_pack(target: Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a staging directory; on success it replaces ``target`` in one rename.
+
+    ``target`` must be replaceable (pack_target.check_replaceable): checked before the
+    work and again under the lock, since another run may have written it meanwhile.
+    """
     target = target.absolute()
-    _check_replaceable(target)
+    check_replaceable(target, overwrite=overwrite)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -154,7 +161,7 @@ def atomic_pack(target: Path) -> Iterator[Path]:
     with pack_lock(target):
         if fcntl is not None:
             clean_stale(target)
-        _check_replaceable(target)  # another run may have written it while we waited
+        check_replaceable(target, overwrite=overwrite)
         staging = _make_staging(target)
         try:
             yield staging

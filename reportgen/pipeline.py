@@ -30,6 +30,7 @@ Progress = Callable[[str], None]
 class BuildOptions:
     run: RunOptions
     out: Path | None = None
+    overwrite: bool = False  # replace a pack at ``out`` even if files were added to it
     previous: Path | None = None  # an earlier pack: the summary lists what changed since
     render: RenderOptions = field(default_factory=RenderOptions)
 
@@ -186,7 +187,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     target = output_dir(options, inputs)
     rendering = render_options(options, inputs)
     result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
-    with atomic_pack(target) as staging:
+    with atomic_pack(target, overwrite=options.overwrite) as staging:
         result.runs = render_stage(jobs_for(inputs, matrices, staging, rendering), timings, say)
         _checkpoint("render")
         started = time.perf_counter()

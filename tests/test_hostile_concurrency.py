@@ -17,7 +17,9 @@ from conftest import write_csv
 from hostile import check_pack, tally
 from packhelpers import REPORTGEN_WITHOUT_PDF
 
-from reportgen.pack import atomic_pack, lock_path
+from reportgen.manifest import SCHEMA, output_entries, write_manifest
+from reportgen.pack import atomic_pack
+from reportgen.verify import verify_pack
 
 FRAMEWORKS = ["pci-dss", "iso-27001", "soc2"]
 
@@ -35,7 +37,7 @@ def test_concurrent_swaps_never_fail_or_mix(tmp_path):
                     for fid in FRAMEWORKS:
                         (staging / fid).mkdir()
                         (staging / fid / "matrix.json").write_text(json.dumps(stamp))
-                    (staging / "manifest.json").write_text(json.dumps(stamp))
+                    write_manifest(staging, _manifest(staging))
             except BaseException as error:
                 errors.append(error)
 
@@ -45,11 +47,17 @@ def test_concurrent_swaps_never_fail_or_mix(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    stamps = {(target / "manifest.json").read_text()}
-    stamps |= {(target / fid / "matrix.json").read_text() for fid in FRAMEWORKS}
+    stamps = {(target / fid / "matrix.json").read_text() for fid in FRAMEWORKS}
     assert len(stamps) == 1, "the pack mixes files of two builds"
-    left = [p.name for p in tmp_path.iterdir() if p != lock_path(target)]
-    assert left == ["pack"], "staging or retired dirs left"  # the lock file stays, by design
+    assert verify_pack(target).ok, "the manifest is not the one written with the files"
+    left = [p.name for p in tmp_path.iterdir()]
+    assert left == ["pack"], "staging, retired dirs or a lock file left"
+
+
+def _manifest(staging: Path) -> dict:
+    """The least manifest that makes a folder a pack a later build may replace."""
+    generator = {"name": "reportgen", "version": "test"}
+    return {"schema": SCHEMA, "generator": generator, "outputs": output_entries(staging)}
 
 
 def _build(folder: Path, inventory: str) -> subprocess.Popen:

@@ -12,13 +12,13 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reportgen.inventory.load import Inventory
 from reportgen.matrix import dumps
+from reportgen.render.workers import run_forked
 
 
 @dataclass(frozen=True)
@@ -121,18 +121,9 @@ def render_all(
     # the matrices into each renderer: frozen objects are left out of collections.
     gc.freeze()
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {
-                pool.submit(_render_index, i): job.framework_id for i, job in enumerate(jobs)
-            }
-            done = {}
-            # Report each framework as it finishes, not in submission order.
-            for future in as_completed(futures):
-                done[futures[future]] = future.result()
-                if on_done:
-                    on_done(futures[future])
-            return {job.framework_id: done[job.framework_id] for job in jobs}
+        done = (lambda index: on_done(jobs[index].framework_id)) if on_done else None
+        runs = run_forked(len(jobs), _render_index, workers, done)
+        return {job.framework_id: run for job, run in zip(jobs, runs, strict=True)}
     finally:
         gc.unfreeze()
         _JOBS.clear()

@@ -1,0 +1,195 @@
+"""Which output directories a build may replace: only a pack that reportgen wrote.
+
+A build replaces its target whole, so a wrong "yes" here deletes a user's files. A directory
+counts as a pack only by its own manifest (reportgen's schema and generator) and only when
+every file in it is one the manifest lists: a Node project's ``manifest.json``, a folder
+holding a config and a copied ``old/matrix.json``, or a pack where someone saved
+``qsa-notes.txt`` are all refused, naming a few of the files that would be lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportgen.errors import InputError
+from reportgen.manifest import MANIFEST_NAME, SCHEMA
+
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+_MAX_ENTRIES = 20_000  # a pack holds a few dozen files; past this it is someone's tree
+_NAMED = 5  # files named in a refusal; the rest are counted
+
+
+@dataclass
+class Survey:
+    """What an existing output directory holds, as far as replacing it is concerned."""
+
+    is_pack: bool  # reportgen's manifest at its root
+    missing: list[str] = field(default_factory=list)  # listed in the manifest, not there
+    foreign: list[str] = field(default_factory=list)  # there, not listed: not ours
+
+    @property
+    def intact(self) -> bool:
+        return self.is_pack and not self.missing and not self.foreign
+
+
+def check_replaceable(target: Path, *, overwrite: bool = False) -> None:
+    """Raise InputError unless a build may put a new pack at ``target``.
+
+    May: a path that does not exist, a directory holding no file, or a pack reportgen wrote with
+    nothing added. ``overwrite`` also lets a pack with added or missing files be replaced
+    (the added files are deleted: the user asked for it by name). Never: a file, a symbolic
+    link, the working directory or one of its parents, or a directory that is not a pack.
+    """
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise InputError(
+            "the output path is a symbolic link; refusing to replace it",
+            file=target,
+            hint="Give the directory itself with --out (or output.dir), not a link to it.",
+        )
+    if not stat.S_ISDIR(info.st_mode):
+        raise InputError(
+            "the output path is a file, not a directory; refusing to replace it",
+            file=target,
+            hint="Choose a new or empty directory with --out.",
+        )
+    _refuse_working_directory(target)
+    survey = survey_directory(target)
+    holds_nothing = not survey.is_pack and not survey.foreign  # empty folders lose nothing
+    if not (holds_nothing or survey.intact or (overwrite and survey.is_pack)):
+        raise _refusal(target, survey)
+    _refuse_read_only(target)
+
+
+def _refuse_read_only(target: Path) -> None:
+    """Replacing a pack deletes its files, which needs write access to its folders; a
+    read-only pack is one someone chose to protect (root too honours the mode bits here),
+    so say so before building."""
+    for folder, _dirs, _files in os.walk(target, followlinks=False):
+        writable = os.stat(folder).st_mode & stat.S_IWUSR
+        if not writable or not os.access(folder, os.W_OK | os.X_OK):
+            raise InputError(
+                "the pack in the output directory is read-only; refusing to replace it",
+                file=folder,
+                hint="Make it writable (chmod -R u+w) or choose another directory with --out.",
+            )
+
+
+def _refuse_working_directory(target: Path) -> None:
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the working directory was deleted under us: nothing to protect
+        return
+    resolved = target.resolve()
+    if here == resolved or resolved in here.parents:
+        raise InputError(
+            "the output directory is the current directory or one of its parents; "
+            "refusing to replace it (a build replaces its output directory whole)",
+            file=target,
+            hint="Give a subdirectory with --out, e.g. --out output/pack.",
+        )
+
+
+def survey_directory(path: Path) -> Survey:
+    """Compare the files under ``path`` with the manifest at its root (if it is ours)."""
+    present = _files_under(path)
+    listed = _listed_files(path)
+    if listed is None:
+        return Survey(is_pack=False, foreign=present)
+    foreign = [name for name in present if name != MANIFEST_NAME and name not in listed]
+    missing = sorted(listed.difference(present))
+    return Survey(is_pack=True, missing=missing, foreign=foreign)
+
+
+def _files_under(root: Path) -> list[str]:
+    """Relative POSIX paths of everything under ``root`` that is not a directory (links
+    included, never followed); empty directories lose nothing and are not listed."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        base = Path(folder).relative_to(root)
+        for name in files + [d for d in dirs if (Path(folder) / d).is_symlink()]:
+            found.append((base / name).as_posix())
+        if len(found) > _MAX_ENTRIES:
+            break
+    return sorted(found)
+
+
+def _listed_files(root: Path) -> set[str] | None:
+    """The outputs listed by reportgen's manifest at ``root``; None when there is none."""
+    manifest = _read_small_json(root / MANIFEST_NAME)
+    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
+        return None
+    generator = manifest.get("generator")
+    outputs = manifest.get("outputs")
+    if not isinstance(generator, dict) or generator.get("name") != "reportgen":
+        return None
+    if not isinstance(outputs, list):
+        return None
+    names = {entry.get("path") for entry in outputs if isinstance(entry, dict)}
+    return {name for name in names if isinstance(name, str)}
+
+
+def _read_small_json(path: Path) -> object:
+    """A regular file's JSON, or None: no links, no FIFOs, nothing larger than a manifest."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return json.loads(handle.read(MAX_MANIFEST_BYTES + 1))
+    except (OSError, ValueError, RecursionError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _refusal(target: Path, survey: Survey) -> InputError:
+    if not survey.is_pack:
+        return InputError(
+            "the output directory is not a reportgen pack (it has no manifest.json written "
+            "by reportgen); refusing to replace it, which would delete "
+            f"{_count(survey.foreign)}",
+            file=target,
+            details=_some(survey.foreign),
+            hint="Choose a new or empty directory with --out.",
+        )
+    details = _some(survey.foreign)
+    problems = []
+    if survey.foreign:
+        problems.append(f"{_count(survey.foreign)} that reportgen did not write")
+    if survey.missing:
+        problems.append(f"{len(survey.missing)} of its listed file(s) are missing")
+        details += [f"missing: {name}" for name in survey.missing[:_NAMED]]
+    return InputError(
+        "the output directory holds a reportgen pack with "
+        + " and ".join(problems)
+        + "; refusing to replace it",
+        file=target,
+        details=details,
+        hint="Move your own files out of the pack (a rebuild replaces it whole), or pass "
+        "--overwrite to replace it and delete them.",
+    )
+
+
+def _count(names: list[str]) -> str:
+    if len(names) > _MAX_ENTRIES:
+        return f"more than {_MAX_ENTRIES:,} files"
+    return f"{len(names)} file(s)"
+
+
+def _some(names: list[str]) -> list[str]:
+    shown = names[:_NAMED]
+    if len(names) > _NAMED:
+        shown.append(f"... and {len(names) - _NAMED} more")
+    return shown

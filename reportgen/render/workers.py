@@ -1,0 +1,137 @@
+"""Forked worker processes that never outlive the build that started them.
+
+A build renders frameworks in forked children. If the build is killed (SIGKILL, SIGTERM,
+Ctrl-C, a crash) its children must die with it: an orphaned renderer keeps writing into a
+staging directory and burning CPU for minutes. Each child asks the kernel to kill it when
+its parent dies (``PR_SET_PDEATHSIG`` on Linux; elsewhere a thread watches the parent's
+pid), and the parent kills every child it still has when it stops for any reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_PR_SET_PDEATHSIG = 1
+
+
+class WorkerDied(RuntimeError):
+    """A worker ended without a result (killed by a signal, out of memory)."""
+
+
+def run_forked(
+    count: int,
+    work: Callable[[int], T],
+    workers: int,
+    on_done: Callable[[int], None] | None = None,
+) -> list[T]:
+    """``[work(0), ..., work(count - 1)]``, each in a forked child, ``workers`` at a time.
+
+    The first exception a child raises is raised here (the other children are killed);
+    ``on_done(i)`` is called as each finishes.
+    """
+    context = multiprocessing.get_context("fork")
+    pending = list(range(count))
+    running: dict[int, tuple[Any, Connection]] = {}
+    results: dict[int, T] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                index = pending.pop(0)
+                running[index] = _start(context, work, index)
+            for index in _finished(running):
+                process, connection = running.pop(index)
+                results[index] = _collect(process, connection, index)
+                if on_done:
+                    on_done(index)
+    finally:
+        for process, connection in running.values():
+            _stop(process, connection)
+    return [results[index] for index in range(count)]
+
+
+def _start(context: Any, work: Callable[[int], Any], index: int) -> tuple[Any, Connection]:
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child, args=(work, index, sender, os.getpid()), name=f"reportgen-render-{index}"
+    )
+    process.start()
+    sender.close()  # the child holds the other copy; EOF here means it is gone
+    return process, receiver
+
+
+def _finished(running: dict[int, tuple[Any, Connection]]) -> list[int]:
+    handles = {}
+    for index, (process, connection) in running.items():
+        handles[connection] = index
+        handles[process.sentinel] = index
+    ready = wait(list(handles))
+    return sorted({handles[handle] for handle in ready})
+
+
+def _collect(process: Any, connection: Connection, index: int) -> Any:
+    try:
+        status, value = connection.recv()
+    except (EOFError, OSError):
+        process.join()
+        raise WorkerDied(
+            f"a renderer (task {index}) ended without a result, exit code {process.exitcode}"
+        ) from None
+    finally:
+        connection.close()
+    process.join()
+    if status == "error":
+        raise value
+    return value
+
+
+def _stop(process: Any, connection: Connection) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        process.kill()
+        process.join(timeout=10)
+    connection.close()
+
+
+def _child(work: Callable[[int], Any], index: int, sender: Connection, parent: int) -> None:
+    _die_with_parent(parent)
+    # The parent owns interruption: Ctrl-C reaches the whole process group, and the parent
+    # kills its children itself; a child must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        outcome: tuple[str, Any] = ("ok", work(index))
+    except BaseException as exc:  # every failure, interrupts too, goes back to the parent
+        outcome = ("error", exc)
+    try:
+        sender.send(outcome)
+    except Exception as exc:  # an unpicklable result or exception
+        sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    sender.close()
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:  # pragma: no cover - no prctl: watch the parent's pid instead
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:  # pragma: no cover - not Linux
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)

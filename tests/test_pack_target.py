@@ -1,0 +1,150 @@
+"""A build replaces only a pack reportgen wrote: never a user's folder, file, link, working
+directory, a pack someone added files to (without --overwrite) or a read-only pack.
+
+Every case runs the real command line and checks the exit status, the message and that
+every file that was there is still there, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from packhelpers import build, run, tree_hashes
+
+from reportgen.verify import verify_pack
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and links")
+
+
+def _refused(project, out, *extra, cwd=None, why="refusing to replace"):
+    argv = ("build", "--config", project / "reportgen.yaml", "--out", out, *extra)
+    result = run(*argv, cwd=cwd or project, check=2, pdf=False)
+    assert why in result.stderr
+    return result.stderr
+
+
+def _leftovers(folder):
+    return [p.name for p in folder.iterdir() if p.name.startswith(".reportgen-")]
+
+
+def test_a_node_project_with_its_own_manifest_is_never_replaced(project, tmp_path):
+    node = tmp_path / "webapp"
+    (node / "src").mkdir(parents=True)
+    (node / "manifest.json").write_text(json.dumps({"name": "webapp", "version": "1.0.0"}))
+    (node / "src" / "index.js").write_text("console.log('hi')\n")
+    before = tree_hashes(node)
+    message = _refused(project, node)
+    assert "not a reportgen pack" in message
+    assert "src/index.js" in message and "manifest.json" in message  # what would be lost
+    assert tree_hashes(node) == before
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_folder_with_a_copied_matrix_is_never_replaced(project, tmp_path):
+    folder = tmp_path / "audit-2026"
+    (folder / "old").mkdir(parents=True)
+    for name in ("reportgen.yaml", "inventory.csv"):
+        (folder / name).write_bytes((project / name).read_bytes())
+    (folder / "old" / "matrix.json").write_text('{"controls": []}')
+    before = tree_hashes(folder)
+    message = _refused(project, folder)
+    assert "3 file(s)" in message and "inventory.csv" in message
+    assert tree_hashes(folder) == before
+
+
+def test_a_manifest_of_another_schema_or_generator_is_not_a_pack(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    manifest = json.loads((pack / "manifest.json").read_text())
+    manifest["generator"]["name"] = "othertool"
+    (pack / "manifest.json").write_text(json.dumps(manifest))
+    before = tree_hashes(pack)
+    assert "not a reportgen pack" in _refused(project, pack)
+    assert tree_hashes(pack) == before
+
+
+def test_files_added_to_a_pack_are_kept_unless_overwrite_is_asked(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    (pack / "qsa-notes.txt").write_text("sampled 3 of 12 access reviews\n")
+    (pack / "soc2" / "draft.docx").write_bytes(b"PK\x03\x04")
+    before = tree_hashes(pack)
+    message = _refused(project, pack)
+    assert "2 file(s) that reportgen did not write" in message
+    assert "qsa-notes.txt" in message and "soc2/draft.docx" in message
+    assert "--overwrite" in message
+    assert tree_hashes(pack) == before
+    build(project, pack, "--overwrite", pdf=False)
+    assert not (pack / "qsa-notes.txt").exists()
+    assert verify_pack(pack).ok
+
+
+def test_a_pack_missing_a_listed_file_needs_overwrite(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    (pack / "summary.md").unlink()
+    message = _refused(project, pack)
+    assert "missing: summary.md" in message
+    build(project, pack, "--overwrite", pdf=False)
+    assert verify_pack(pack).ok
+
+
+def test_overwrite_never_replaces_a_folder_that_is_not_a_pack(project, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me\n")
+    assert "not a reportgen pack" in _refused(project, folder, "--overwrite")
+    assert (folder / "notes.txt").read_text() == "keep me\n"
+
+
+def test_a_symlinked_output_directory_is_refused(project, tmp_path):
+    real = build(project, tmp_path / "real", pdf=False)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    before = tree_hashes(real)
+    assert "symbolic link" in _refused(project, link)
+    assert link.is_symlink() and tree_hashes(real) == before
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", [".", ".."])
+def test_the_working_directory_and_its_parents_are_refused(project, tmp_path, where):
+    work = tmp_path / "work" / "here"
+    work.mkdir(parents=True)
+    message = _refused(project, where, cwd=work)
+    assert "current directory" in message
+    assert work.is_dir()
+
+
+def test_an_output_path_that_is_a_file_is_refused(project, tmp_path):
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"%PDF-1.7\n")
+    assert "is a file" in _refused(project, target, why="--out")
+    assert target.read_bytes() == b"%PDF-1.7\n"
+
+
+def test_a_read_only_pack_is_refused_and_left_whole(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    before = tree_hashes(pack)
+    folders = [pack, *(p for p in pack.rglob("*") if p.is_dir())]
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        assert "read-only" in _refused(project, pack)
+        assert tree_hashes(pack) == before
+        assert _leftovers(tmp_path) == []
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+
+
+def test_an_empty_directory_and_a_reportgen_pack_are_replaced(project, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    build(project, empty, pdf=False)
+    first = tree_hashes(empty)
+    (project / "inventory.csv").write_text(
+        (project / "inventory.csv").read_text() + "AWS Lambda,fn-1,111122223333,eu-west-1,all\n"
+    )
+    build(project, empty, pdf=False)
+    assert verify_pack(empty).ok and tree_hashes(empty) != first
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
