@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 
+from reportgen.render.scratch import scratch
 from reportgen.render.xlsx_about import about_sheet
 from reportgen.render.xlsx_cells import safe_plain
 from reportgen.render.xlsx_sheets import (
@@ -63,6 +64,11 @@ def build_time(matrix: dict[str, Any]) -> dt.datetime:
 
 
 def write_xlsx(job: FrameworkJob) -> list[Path]:
+    with scratch(job.folder):  # openpyxl's temporary sheet files
+        return _write_xlsx(job)
+
+
+def _write_xlsx(job: FrameworkJob) -> list[Path]:
     matrix = job.matrix
     wb = Workbook(write_only=True)
     make = CellMaker()
