@@ -109,9 +109,9 @@ ENVIRONMENT_ERRORS: dict[int, str] = {
 
 def environment_error(exc: OSError, file: str | Path | None = None) -> InputError:
     """The InputError (exit 2) of an OSError met reading or writing the user's file: what
-    the machine said, in words, naming the file."""
+    the machine said, in words, naming ``file`` (else the file the OSError names)."""
     reason = ENVIRONMENT_ERRORS.get(exc.errno or 0) or exc.strerror or type(exc).__name__
-    named = exc.filename if exc.filename is not None else file
+    named = file if file is not None else exc.filename
     return InputError(reason, file=os.fsdecode(named) if named is not None else None)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from reportgen.errors import environment_errors
 from reportgen.hashing import file_sha256
 from reportgen.manifest_schema import MANIFEST_NAME, SCHEMA
 from reportgen.manifest_schema import safe_relative as safe_relative  # re-exported
@@ -118,7 +119,8 @@ def dumps(manifest: dict[str, Any]) -> str:
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> Path:
     path = root / MANIFEST_NAME
-    path.write_text(dumps(manifest), encoding="utf-8", newline="\n")
+    with environment_errors(path):  # disk full: exit 2 naming the file
+        path.write_text(dumps(manifest), encoding="utf-8", newline="\n")
     return path
 
 

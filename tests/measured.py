@@ -21,9 +21,12 @@ from pathlib import Path
 # Address-space cap for every run, so a regression fails the case instead of the machine.
 ADDRESS_SPACE = 3 * 1024**3
 
-LAUNCHER = f"""
+LAUNCHER = """
 import os, resource, signal, sys
-resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE}))
+resource.setrlimit(resource.RLIMIT_AS, ({space}, {space}))
+if {fsize}:  # a file size limit: writes past it fail with EFBIG, as on a full disk
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, ({fsize}, {fsize}))
 pid = os.fork()
 if pid == 0:
     os.execv(sys.argv[2], sys.argv[2:])
@@ -60,15 +63,18 @@ def measured(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 600,
+    max_file_bytes: int = 0,
 ) -> Outcome:
     """Run ``argv`` to completion in ``cwd`` (default ``folder``); output and the peak RSS
-    file go to ``folder``. Peak RSS is of this one process, not of its children."""
+    file go to ``folder``. Peak RSS is of this one process, not of its children.
+    ``max_file_bytes`` sets RLIMIT_FSIZE (0: none)."""
+    launcher = LAUNCHER.format(space=ADDRESS_SPACE, fsize=max_file_bytes)
     started = time.perf_counter()
     rss = folder / "peak-rss-kb"
     rss.unlink(missing_ok=True)
     with (folder / "stdout").open("w+") as out, (folder / "stderr").open("w+") as err:
         process = subprocess.Popen(
-            [sys.executable, "-c", LAUNCHER, str(rss), *argv],
+            [sys.executable, "-c", launcher, str(rss), *argv],
             cwd=cwd or folder,
             stdout=out,
             stderr=err,

@@ -22,7 +22,7 @@ from typing import Any
 
 import python_calamine
 
-from reportgen.errors import InputError
+from reportgen.errors import InputError, environment_errors
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.xlsx_guard import check_xlsx
 from reportgen.safefiles import file_kind
@@ -48,7 +48,13 @@ class RawTable:
 
 
 def read_table(path: Path, limits: Limits, sheet: str | None = None) -> RawTable:
-    """Open an inventory file and return its sheets; format problems are input errors."""
+    """Open an inventory file and return its sheets; format problems are input errors, and
+    so is a file the machine will not let reportgen read (permission denied, I/O error)."""
+    with environment_errors(path):
+        return _read_table(path, limits, sheet)
+
+
+def _read_table(path: Path, limits: Limits, sheet: str | None) -> RawTable:
     _check_path(path)
     suffix = path.suffix.lower()
     with path.open("rb") as handle:

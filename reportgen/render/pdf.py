@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from weasyprint import HTML, Attachment, Document
 from weasyprint.text.fonts import FontConfiguration
 
-from reportgen.errors import InputError
+from reportgen.errors import InputError, environment_errors
 from reportgen.markdown import shorten
 from reportgen.render.fetcher import AssetFetcher, AttachmentFetcher
 from reportgen.render.method import method_html
@@ -62,7 +62,8 @@ def report_html(job: FrameworkJob) -> str:
 
 def write_pdf(job: FrameworkJob) -> list[Path]:
     path = job.folder / pdf_name(job)
-    path.write_bytes(render_pdf(job, report_html(job)))
+    with environment_errors(path):  # disk full, here or in WeasyPrint's scratch folder
+        path.write_bytes(render_pdf(job, report_html(job)))
     return [path]
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 
+from reportgen.errors import environment_errors
 from reportgen.render.scratch import scratch
 from reportgen.render.xlsx_about import about_sheet
 from reportgen.render.xlsx_cells import safe_plain
@@ -64,7 +65,7 @@ def build_time(matrix: dict[str, Any]) -> dt.datetime:
 
 
 def write_xlsx(job: FrameworkJob) -> list[Path]:
-    with scratch(job.folder):  # openpyxl's temporary sheet files
+    with environment_errors(workbook_path(job)), scratch(job.folder):  # openpyxl's temp files
         return _write_xlsx(job)
 
 
