@@ -73,7 +73,7 @@ def _open_pack_dir(path: Path) -> int:
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
-        raise InputError("not a directory: nothing is there", file=path) from None
+        raise InputError("no such directory", file=path) from None
     except OSError as exc:
         raise environment_error(exc, path) from exc
     if stat.S_ISLNK(mode):

@@ -17,6 +17,7 @@ from pathlib import Path
 from reportgen.errors import InputError, environment_error
 
 _KINDS = (
+    (stat.S_ISREG, "a file"),
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISCHR, "a character device"),
