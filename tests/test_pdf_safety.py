@@ -105,7 +105,7 @@ output:
     Recorder.asked = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1764547200")
-        patch.setattr("reportgen.render.pdf.AssetFetcher", Recorder)
+        patch.setattr("reportgen.render.fetcher.AssetFetcher", Recorder)
         first = build(BuildOptions(run=RunOptions(config=config), out=project / "out1"))
         asked = list(Recorder.asked)
         build(BuildOptions(run=RunOptions(config=config), out=project / "out2"))

@@ -16,12 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from weasyprint import HTML, Attachment, Document
-from weasyprint.text.fonts import FontConfiguration
-
 from reportgen.errors import InputError, environment_errors
 from reportgen.markdown import shorten
-from reportgen.render.fetcher import AssetFetcher, AttachmentFetcher
 from reportgen.render.method import method_html
 from reportgen.render.pdf_context import build_context
 from reportgen.render.scratch import scratch
@@ -29,7 +25,10 @@ from reportgen.render.templating import render_template, template_roots
 from reportgen.resources import templates_dir
 
 if TYPE_CHECKING:
+    from weasyprint import Attachment, Document
+
     from reportgen.render import FrameworkJob
+    from reportgen.render.fetcher import AssetFetcher
 
 DEFAULT_VARIANT = "default"
 URL_SHOWN = 120  # characters of a refused URL shown in an error
@@ -70,13 +69,22 @@ def write_pdf(job: FrameworkJob) -> list[Path]:
 def render_pdf(job: FrameworkJob, html: str) -> bytes:
     """The PDF's bytes; WeasyPrint's temporary font folders are removed before it returns
     (see scratch.py): they live in a folder of their own inside ``job.folder``."""
-    fetcher = AssetFetcher(template_roots(job.options.templates))
     with scratch(job.folder):
+        # WeasyPrint is first imported here, in the scratch folder: its import looks for
+        # libraries with ctypes.util, which runs gcc on temporary files.
+        from reportgen.render.fetcher import AssetFetcher
+
+        fetcher = AssetFetcher(template_roots(job.options.templates))
         return pdf_bytes(job, render_document(job, html, fetcher), fetcher)
 
 
 def render_document(job: FrameworkJob, html: str, fetcher: AssetFetcher | None = None) -> Document:
     """Lay the HTML out into pages, fetching only template assets."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from reportgen.render.fetcher import AssetFetcher
+
     fetcher = fetcher or AssetFetcher(template_roots(job.options.templates))
     document = HTML(
         string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=fetcher
@@ -140,6 +148,10 @@ def build_moment(matrix: dict[str, Any]) -> dt.datetime:
 
 def attachments(job: FrameworkJob) -> list[Attachment]:
     """Inventory, config and matrix.json, embedded for chain of custody (PDF/A-3)."""
+    from weasyprint import Attachment
+
+    from reportgen.render.fetcher import AttachmentFetcher
+
     files: dict[str, tuple[bytes, str]] = {}
     described: list[tuple[str, str, str]] = []  # name, relationship, description
     for role, path in sorted(job.inputs.items()):
