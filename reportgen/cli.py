@@ -27,7 +27,7 @@ from reportgen.catalog_search import (
 from reportgen.config import PdfVariant
 from reportgen.diff import diff_packs
 from reportgen.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
-from reportgen.errors import InputError, SystemDependencyError
+from reportgen.errors import InputError, SystemDependencyError, environment_errors
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import MB, Limits
@@ -179,7 +179,20 @@ def _limits(kwargs: dict) -> Limits:
     return Limits(**{field: kwargs[field] * unit for _, field, unit, _ in LIMIT_FLAGS})
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group; a disk that is full, read-only or refuses permission, wherever a
+    command meets it (a forked renderer included), is the user's environment: exit 2 with
+    the file, not "internal error" (errors.ENVIRONMENT_ERRORS)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        with environment_errors():
+            return super().invoke(ctx)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="reportgen")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Only print errors.")

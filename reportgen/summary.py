@@ -14,6 +14,7 @@ from typing import Any
 from reportgen import markdown as md
 from reportgen.diff import Pack, diff_matrices
 from reportgen.diff_report import markdown_sections
+from reportgen.errors import environment_errors
 from reportgen.manifest import SUMMARY_NAME
 from reportgen.owners import OWNER_LABELS, OWNER_ORDER
 
@@ -44,7 +45,9 @@ def write_summary(
     previous: Pack | None = None,
 ) -> Path:
     path = root / SUMMARY_NAME
-    path.write_text(summary_markdown(matrices, outputs, previous), encoding="utf-8", newline="\n")
+    text = summary_markdown(matrices, outputs, previous)
+    with environment_errors(path):  # disk full: exit 2 naming the file
+        path.write_text(text, encoding="utf-8", newline="\n")
     return path
 
 

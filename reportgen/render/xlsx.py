@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 
+from reportgen.errors import environment_errors
+from reportgen.render.scratch import scratch
 from reportgen.render.xlsx_about import about_sheet
 from reportgen.render.xlsx_cells import safe_plain
 from reportgen.render.xlsx_sheets import (
@@ -63,6 +65,11 @@ def build_time(matrix: dict[str, Any]) -> dt.datetime:
 
 
 def write_xlsx(job: FrameworkJob) -> list[Path]:
+    with environment_errors(workbook_path(job)), scratch(job.folder):  # openpyxl's temp files
+        return _write_xlsx(job)
+
+
+def _write_xlsx(job: FrameworkJob) -> list[Path]:
     matrix = job.matrix
     wb = Workbook(write_only=True)
     make = CellMaker()

@@ -186,7 +186,15 @@ def _layer_cell(decision: dict[str, Any]) -> str:
     return label
 
 
-def _exceptions(service: dict, layer_names: dict[str, str], sources: Sequence[str]) -> str:
+def _exceptions(
+    service: dict,
+    layer_names: dict[str, str],
+    sources: Sequence[str],
+    justifications: dict[int, str] | None = None,
+) -> str:
+    """One line per layer whose owner comes from ``sources``: owner, override numbers, and
+    the reason with the justification of every override it applies (a resource override
+    over a service override gives both)."""
     lines = []
     for layer, decision in service["layers"].items():
         if decision["source"] not in sources:
@@ -194,15 +202,22 @@ def _exceptions(service: dict, layer_names: dict[str, str], sources: Sequence[st
         numbers = decision.get("overrides")
         ref = f" (override {', '.join(f'#{n}' for n in numbers)})" if numbers else ""
         label = owner_label(decision["owner"], decision.get("party"))
-        reason = decision.get("reason", "")
+        reason = _with_justifications(decision.get("reason", ""), numbers, justifications or {})
         lines.append(f"{layer_names.get(layer, layer)}: {label}{ref}. {reason}".strip())
     return "\n".join(lines)
+
+
+def _with_justifications(reason: str, numbers: Sequence[int] | None, texts: dict[int, str]) -> str:
+    """``reason`` and the justification of each numbered override it does not already hold."""
+    missing = [f"#{n}: {texts[n]}" for n in numbers or () if n in texts and texts[n] not in reason]
+    return " ".join([reason, *missing]).strip()
 
 
 def services_layers_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> Written:
     layers = matrix["layers"]
     names = {layer["id"]: layer["name"] for layer in layers}
     models = {m["id"]: m["name"] for m in matrix["models"]}
+    justifications = {o["number"]: o["justification"] for o in matrix["overrides"]}
     columns = [
         Column("Service", minimum=12),
         Column("Model", minimum=10),
@@ -219,7 +234,7 @@ def services_layers_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix
             service["resources"],
             ", ".join(service["teams"]),
             *(_layer_cell(service["layers"][layer["id"]]) for layer in layers),
-            _exceptions(service, names, _OVERRIDE_SOURCES),
+            _exceptions(service, names, _OVERRIDE_SOURCES, justifications),
             _exceptions(service, names, ("catalog",)),
         ]
         for service in matrix["services"]
