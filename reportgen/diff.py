@@ -1,7 +1,8 @@
 """``reportgen diff``: what changed between two packs, per framework, from their matrix.json.
 
-Services added or removed, and controls whose owner changed (old -> new, with the new
-pack's provenance as the reason). Also used by ``build --previous`` for the summary.
+Services added or removed, controls whose owner changed (old -> new, with the new pack's
+provenance as the reason), and evidence items whose status changed (``evidence.changes``).
+Also used by ``build --previous`` for the summary.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import InputError
+from reportgen.evidence.changes import evidence_changes
 from reportgen.hashing import file_sha256
 from reportgen.manifest import MANIFEST_NAME, PreviousPack
 from reportgen.owners import owner_label
@@ -95,6 +97,7 @@ def diff_framework(old: dict[str, Any] | None, new: dict[str, Any] | None) -> di
         "owner_changes": changes,
         "controls_added": [cid for cid in new_controls if cid not in old_controls],
         "controls_removed": [cid for cid in old_controls if cid not in new_controls],
+        "evidence_changes": evidence_changes(old, new),
     }
 
 
@@ -116,7 +119,7 @@ def _status(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
 
 
 def has_changes(entry: dict[str, Any]) -> bool:
-    keys = ("services_added", "services_removed", "owner_changes")
+    keys = ("services_added", "services_removed", "owner_changes", "evidence_changes")
     return entry["status"] != "compared" or any(entry[key] for key in keys)
 
 
