@@ -10,7 +10,7 @@ from pathlib import Path
 
 import hostile_files as hf
 import pytest
-from conftest import write_csv
+from conftest import ROOT, write_csv
 from openpyxl import load_workbook
 from packhelpers import run
 
@@ -180,3 +180,43 @@ def test_validate_reads_the_evidence_too(pack, tmp_path):
     path = _edited(pack, tmp_path, change)
     result = run("validate", "--config", "inputs/reportgen.yaml", "--evidence", path, check=2)
     assert "'Done!' is not a status" in result.stderr
+
+
+def test_hostile_text_in_the_teams_columns_stays_text(pack, tmp_path, monkeypatch):
+    """Every hostile value typed into Notes and Evidence link comes back exactly as the
+    spreadsheet saved it, and goes into the next workbook as text, never a formula."""
+    from hostile import XML_SAFE_VALUES
+
+    from reportgen.inputs import RunOptions
+    from reportgen.pipeline import jobs_for, prepare
+    from reportgen.render import RenderOptions
+    from reportgen.render.xlsx import write_xlsx
+
+    def change(book):
+        for row, value in enumerate(XML_SAFE_VALUES, start=2):
+            _cell(book, "Evidence", "Notes", row).value = value
+            _cell(book, "Evidence", "Evidence link / location", row).value = value
+
+    path = _edited(pack, tmp_path, change)
+    saved = load_workbook(path)["Evidence"]  # what the user's file holds, as any app reads it
+    typed = {
+        (saved.cell(r, 1).value, saved.cell(r, 5).value): saved.cell(r, 14).value
+        for r in range(2, 2 + len(XML_SAFE_VALUES))
+    }
+    monkeypatch.chdir(ROOT)
+    options = RunOptions(config=Path("inputs/reportgen.yaml"), frameworks=(FID,), evidence=(path,))
+    inputs, matrices = prepare(options)
+    items = {
+        (c["id"], i["item"]): i for c in matrices[FID]["controls"] for i in c["evidence_items"]
+    }
+    for key, value in typed.items():
+        assert items[key]["notes"] == value and items[key]["link"] == value, key
+    [job] = jobs_for(inputs, matrices, tmp_path / "new", RenderOptions())
+    job.folder.mkdir(parents=True)
+    [written] = write_xlsx(job)
+    rows = load_workbook(written)["Evidence"]
+    for r in range(2, rows.max_row + 1):
+        key = (rows.cell(r, 1).value, rows.cell(r, 5).value)
+        if key in typed:
+            cell = rows.cell(r, 14)
+            assert cell.value == typed[key] and cell.data_type == "s", key
