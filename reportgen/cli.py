@@ -28,6 +28,7 @@ from reportgen.config import PdfVariant
 from reportgen.diff import diff_packs
 from reportgen.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
 from reportgen.errors import InputError, SystemDependencyError, environment_errors
+from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import MB, Limits
@@ -122,6 +123,14 @@ run_options = [
         is_flag=True,
         help="Build a framework even when no inventory row is in its scope.",
     ),
+    click.option(
+        "--evidence",
+        "evidence",
+        multiple=True,
+        type=_path(),
+        help="An earlier pack's RACI workbook, or the pack's folder: the evidence tracking "
+        "and RACI letters your team recorded in it carry into this build (repeatable).",
+    ),
     *catalog_options,
 ]
 
@@ -169,6 +178,7 @@ def _run_options(kwargs: dict) -> RunOptions:
         frameworks=tuple(kwargs["frameworks"]),
         strict=kwargs["strict"],
         allow_empty=kwargs["allow_empty"],
+        evidence=tuple(kwargs["evidence"]),
         service_files=tuple(kwargs["service_files"]),
         framework_files=tuple(kwargs["framework_files"]),
         limits=_limits(kwargs),
@@ -209,7 +219,8 @@ def cli(debug: bool, quiet: bool) -> None:
 @click.option(
     "--previous",
     type=_path(file_okay=False),
-    help="An earlier pack: summary.md lists the controls that changed owner since.",
+    help="An earlier pack: summary.md lists the controls that changed owner, and the "
+    "evidence that changed status, since.",
 )
 @click.option(
     "--templates",
@@ -246,7 +257,10 @@ def build_command(
     )
     with _progress() as progress:
         result = build(options, progress=progress)
-    for warning in result.inputs.warnings:
+    # A framework's own warnings (RACI edits for a role it no longer has) after the run's.
+    own = [w for m in result.matrices.values() for w in m["warnings"]]
+    own = [w for w in dict.fromkeys(own) if w not in result.inputs.warnings]
+    for warning in [*result.inputs.warnings, *own]:
         err.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
     unresolved = len(result.inputs.inventory.unresolved)
     if unresolved:
@@ -271,6 +285,8 @@ def validate(**kwargs: object) -> None:
     out.print(f"config: {inputs.config.path} (customer: {inputs.config.config.customer.name})")
     out.print(f"catalog: {len(inputs.catalog.services)} services, version {inputs.catalog.version}")
     for line in views.inventory_summary(inputs):
+        out.print(line)
+    for line in evidence_lines(matrices):
         out.print(line)
     for warning in inputs.warnings:
         out.print(f"warning: {warning}")
@@ -429,7 +445,7 @@ def verify(ctx: click.Context, directory: Path) -> None:
     help="text for the terminal, markdown for a ticket, json for tools.",
 )  # fmt: skip
 def diff(old: Path, new: Path, fmt: str) -> None:
-    """What changed from pack OLD to pack NEW: services, and controls that changed owner."""
+    """What changed from pack OLD to pack NEW: services, owners, evidence statuses."""
     result = diff_packs(old, new)
     if fmt == "text":
         for item in diff_renderables(result):

@@ -1,7 +1,8 @@
 """``reportgen diff``: what changed between two packs, per framework, from their matrix.json.
 
-Services added or removed, and controls whose owner changed (old -> new, with the new
-pack's provenance as the reason). Also used by ``build --previous`` for the summary.
+Services added or removed, controls whose owner changed (old -> new, with the new pack's
+provenance as the reason), and evidence items whose status changed (``evidence.changes``).
+Also used by ``build --previous`` for the summary.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from reportgen.errors import InputError
+from reportgen.evidence.changes import evidence_changes
 from reportgen.manifest import PreviousPack
 from reportgen.owners import owner_label
 from reportgen.packfiles import PackDir, read_matrix
@@ -92,6 +94,7 @@ def diff_framework(old: dict[str, Any] | None, new: dict[str, Any] | None) -> di
         "owner_changes": changes,
         "controls_added": [cid for cid in new_controls if cid not in old_controls],
         "controls_removed": [cid for cid in old_controls if cid not in new_controls],
+        "evidence_changes": evidence_changes(old, new),
     }
 
 
@@ -113,7 +116,7 @@ def _status(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
 
 
 def has_changes(entry: dict[str, Any]) -> bool:
-    keys = ("services_added", "services_removed", "owner_changes")
+    keys = ("services_added", "services_removed", "owner_changes", "evidence_changes")
     return entry["status"] != "compared" or any(entry[key] for key in keys)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.engine import ControlResult, Decision, FrameworkResult, ServiceLayers, ServiceOutcome
+from reportgen.evidence.carry import attach_evidence
 from reportgen.inputs import InputFile, Inputs
 from reportgen.inventory.load import ResolvedRow, UnresolvedRow
 from reportgen.inventory.scope import categories_of
@@ -267,6 +268,7 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
         "unresolved": [unresolved_entry(u) for u in inputs.inventory.unresolved],
         "warnings": list(inputs.warnings),
     }
+    matrix["warnings"] += attach_evidence(matrix, inputs.evidence.get(framework.id))
     check_matrix(matrix)
     return matrix
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reportgen.evidence.vocabulary import ImplementationStatus, Status
 from reportgen.owners import Owner
 
 SCHEMA_ID = "reportgen.matrix/1"
@@ -210,6 +211,52 @@ class Superseded(_Closed):
     by: str
 
 
+class EvidenceItem(_Closed):
+    """One row of the evidence tracker: a catalog item, or one the team added."""
+
+    item: str
+    provided_by: Literal["customer", "aws"]
+    source: Literal["catalog", "workbook"] = Field(
+        description="catalog: the framework catalog's item; workbook: a row the team added"
+    )
+    status: Status
+    overdue: bool = Field(description="not started or requested, and due before the pack's date")
+    responsible_person: str | None = None
+    due_date: str | None = Field(None, description="YYYY-MM-DD")
+    link: str | None = Field(None, description="where the evidence is: a URL or a path, as text")
+    collected_on: str | None = Field(None, description="YYYY-MM-DD")
+    reviewed_by: str | None = None
+    notes: str | None = None
+    read_from: str | None = Field(
+        None, description="'edited in workbook <file>, sheet Evidence, row N'"
+    )
+
+
+class OrphanItem(EvidenceItem):
+    control: str = Field(description="a control id the framework catalog no longer has")
+
+
+class RaciOverride(_Closed):
+    role: str
+    letter: Literal["R", "A", "A/R", "C", "I"] | None = Field(
+        description="the team's letter; null when the team cleared the cell"
+    )
+    computed: Literal["R", "A", "A/R", "C", "I"] | None = Field(
+        description="what the RACI rules give"
+    )
+    source: str = Field(description="'edited in workbook <file>, sheet RACI, row N'")
+
+
+class EvidenceStatus(_Closed):
+    as_of: str = Field(description="the pack's date, against which due dates are overdue")
+    sources: list[str] = Field(description="the workbooks read back (build --evidence)")
+    items: dict[Status, int]
+    controls: dict[ImplementationStatus, int]
+    overdue: int
+    raci_overrides: int
+    orphans: list[OrphanItem]
+
+
 class Control(_Closed):
     id: str
     title: str
@@ -238,6 +285,9 @@ class Control(_Closed):
     applies_if: list[str] | None = None
     in_force_from: str | None = None
     superseded: Superseded | None = None
+    evidence_items: list[EvidenceItem]
+    implementation_status: ImplementationStatus
+    raci_overrides: list[RaciOverride] | None = None
 
 
 class Unresolved(_Closed):
@@ -277,6 +327,7 @@ class Matrix(_Closed):
     )
     unresolved: list[Unresolved]
     warnings: list[str]
+    evidence_status: EvidenceStatus
 
 
 def check_matrix(matrix: dict[str, Any]) -> None:

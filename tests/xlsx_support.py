@@ -31,8 +31,9 @@ SHEETS = [
     "Inventory",
     "Unresolved",
     "About",
+    "reportgen",  # hidden: what build --evidence reads back (reportgen/evidence/sheet.py)
 ]
-DATA_SHEETS = SHEETS[1:-1]
+DATA_SHEETS = SHEETS[1:-2]
 # The only formulas the writer may produce: counts over cell ranges on the Summary sheet.
 _RACI_RANGE = r"RACI!\$[A-Z]+\$2:\$[A-Z]+\$\d+"
 _GROUP = r'"="&\$A\d+&IF\(\$B\d+="",""," "&\$B\d+\)'

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from openpyxl import Workbook
 
 from reportgen.errors import environment_errors
+from reportgen.evidence.sheet import data_sheet, evidence_sheet
 from reportgen.render.scratch import scratch
 from reportgen.render.xlsx_about import about_sheet
 from reportgen.render.xlsx_cells import safe_plain
 from reportgen.render.xlsx_sheets import (
     controls_services_sheet,
-    evidence_sheet,
     inventory_sheet,
     raci_sheet,
     services_layers_sheet,
@@ -82,6 +82,7 @@ def _write_xlsx(job: FrameworkJob) -> list[Path]:
     inventory_sheet(wb, make, info, job)
     unresolved_sheet(wb, make, info, matrix)
     about_sheet(wb, make, info, matrix)
+    data_sheet(wb, make, info, matrix)
     _properties(wb, matrix)
     path = workbook_path(job)
     save_workbook(wb, path, build_time(matrix))
