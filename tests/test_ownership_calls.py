@@ -52,12 +52,8 @@ def holds(result, kind: str) -> bool:
 CUSTOMER_IN_EVERY_CELL = [
     ("pci-dss", "1.2.3"),  # network diagram
     ("pci-dss", "1.2.4"),  # data-flow diagram
-    ("pci-dss", "1.2.7"),  # six-monthly review of network security controls
     ("pci-dss", "4.2.1.1"),  # inventory of trusted keys and certificates
     ("pci-dss", "3.6.1.1"),  # documented cryptographic architecture
-    ("pci-dss", "11.3.2"),  # external ASV scans, API Gateway and CloudFront endpoints too
-    ("pci-dss", "11.4.5"),  # segmentation testing
-    ("pci-dss", "11.5.1"),  # IDS/IPS, an RDS database in the customer's VPC too
     ("iso-27001", "A.8.12"),  # data leakage: public access, bucket policies are settings
 ]
 
@@ -67,6 +63,33 @@ def test_customer_duties_about_aws_run_layers_stay_the_customers(results, framew
     result = results[framework_id][control_id]
     assert customer_everywhere(result), (control_id, cells(result))
     assert not holds(result, "aws") or result.estate, control_id
+
+
+# Perimeter duties: the customer keeps its part wherever it has a perimeter of its own (EC2,
+# RDS, and API Gateway and CloudFront as its internet-facing entry points); where it has none
+# (S3, DynamoDB, SQS) only AWS's filtering, scanning or testing of the service's endpoints is
+# left, so AWS alone is right there and nowhere else.
+CUSTOMER_WHERE_IT_HAS_A_PERIMETER = [
+    ("pci-dss", "1.2.7"),  # six-monthly review of network security controls
+    ("pci-dss", "11.3.2"),  # external ASV scans, API Gateway and CloudFront endpoints too
+    ("pci-dss", "11.4.5"),  # segmentation testing
+    ("pci-dss", "11.5.1"),  # IDS/IPS, an RDS database in the customer's VPC too
+]
+WITH_A_PERIMETER = ("ec2", "rds", "apigateway", "cloudfront")
+
+
+@pytest.mark.parametrize(("framework_id", "control_id"), CUSTOMER_WHERE_IT_HAS_A_PERIMETER)
+def test_perimeter_duties_stay_the_customers_where_it_has_a_perimeter(
+    catalogs, results, framework_id, control_id
+):
+    result = results[framework_id][control_id]
+    for sid in WITH_A_PERIMETER:
+        assert ("customer", None) in result.services[sid].holders, (control_id, sid, cells(result))
+    for sid, cell in result.services.items():
+        if cell.owner == "aws":
+            assert "customer-network" not in catalogs.catalog.traits_of(sid), (control_id, sid)
+        else:
+            assert cell.owner in ("customer", "shared", "not-applicable"), (control_id, sid)
 
 
 @pytest.mark.parametrize("control_id", ["1.2.3", "1.2.4"])
