@@ -239,12 +239,14 @@ TRAIT_SPOT_CHECKS = [
     ("dynamodb", {"stores-data"}),
     ("sqs", {"stores-data"}),
     ("lambda", {"customer-code", "customer-network"}),
-    ("ec2", {"customer-code", "stores-data", "customer-network"}),
-    ("rds", {"stores-data", "customer-network"}),
+    ("ec2", {"customer-code", "stores-data", "customer-network", "user-accounts"}),
+    ("rds", {"stores-data", "customer-network", "user-accounts"}),
     ("elasticloadbalancing", {"customer-network"}),
     ("states", {"customer-code", "stores-data"}),
-    ("iam", set()),
+    ("iam", {"user-accounts"}),
     ("kms", {"holds-keys"}),
+    ("cognito-idp", {"stores-data", "user-accounts"}),
+    ("secretsmanager", {"stores-data"}),
     ("organizations", set()),
     ("artifact", set()),
 ]
@@ -253,6 +255,31 @@ TRAIT_SPOT_CHECKS = [
 @pytest.mark.parametrize(("service_id", "expected"), TRAIT_SPOT_CHECKS)
 def test_traits_of_obvious_services(catalogs, service_id, expected):
     assert catalogs.catalog.traits_of(service_id) == frozenset(expected)
+
+
+# user-accounts: accounts or credentials of the service's own that people or workloads sign
+# in with, beyond the IAM principals calling its API (IAM's own users and roles count).
+HAS_USER_ACCOUNTS = ["iam", "rds", "cognito-idp", "sso", "ds", "ec2", "eks", "redshift", "es"]
+HAS_NO_USER_ACCOUNTS = [
+    "s3",
+    "elasticloadbalancing",
+    "kms",
+    "secretsmanager",  # stores credentials for other systems; its callers are IAM principals
+    "ecs",  # task roles are IAM's, container instances' OS users are EC2's
+    "sts",
+    "cognito-identity",  # federates into IAM roles; the accounts are the providers'
+    "apigateway",  # API keys identify callers; authorizers belong to Cognito or Lambda
+]
+
+
+@pytest.mark.parametrize("service_id", HAS_USER_ACCOUNTS)
+def test_services_that_keep_their_own_user_accounts(catalogs, service_id):
+    assert "user-accounts" in catalogs.catalog.traits_of(service_id)
+
+
+@pytest.mark.parametrize("service_id", HAS_NO_USER_ACCOUNTS)
+def test_services_that_keep_no_user_accounts_of_their_own(catalogs, service_id):
+    assert "user-accounts" not in catalogs.catalog.traits_of(service_id)
 
 
 def test_a_duty_within_a_trait_concerns_only_the_services_that_have_it(catalogs):
