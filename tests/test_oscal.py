@@ -388,7 +388,7 @@ def test_the_writer_is_fast(pack, tmp_path):
         assert sorted(p.name for p in run_.files) == sorted(
             oscal_names("harbourline", fid).values()
         )
-    # About 0.6 s on the 2-core development machine; the bound leaves room for a busy one.
+    # About 0.5 s on the 2-core development machine; the bound leaves room for a busy one.
     assert total < 1.5, f"the OSCAL writer took {total:.2f} s of CPU for the sample"
 
 
