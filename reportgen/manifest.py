@@ -25,6 +25,7 @@ SUMMARY_NAME = "summary.md"
 # Fixed table rather than the mimetypes module, whose answers depend on the machine's
 # /etc/mime.types and would make the manifest differ between machines.
 MEDIA_TYPES = {
+    ".oscal.json": "application/oscal+json",  # NIST's type for OSCAL JSON (docs/oscal.md)
     ".pdf": "application/pdf",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".json": "application/json",
@@ -48,7 +49,9 @@ class PreviousPack:
 
 
 def media_type(path: str) -> str:
-    return MEDIA_TYPES.get(PurePosixPath(path).suffix.lower(), DEFAULT_MEDIA_TYPE)
+    pure = PurePosixPath(path)
+    double = "".join(pure.suffixes[-2:]).lower()  # '.oscal.json' before '.json'
+    return MEDIA_TYPES.get(double) or MEDIA_TYPES.get(pure.suffix.lower(), DEFAULT_MEDIA_TYPE)
 
 
 def pack_files(root: Path) -> list[str]:
