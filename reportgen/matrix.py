@@ -139,6 +139,8 @@ def _duties(result: ControlResult) -> list[dict[str, Any]]:
         }
         if duty.layer:
             entry["layer"] = duty.layer
+        if duty.aws_text:
+            entry["aws_text"] = duty.aws_text
         duties.append(entry)
     return duties
 

@@ -184,6 +184,9 @@ class Duty(_Closed):
     text: str
     parties: list[Party] = Field(description="who carries it somewhere in the estate")
     layer: str | None = None
+    aws_text: str | None = Field(
+        None, description="by: layer duties: what AWS does where it operates the layer"
+    )
 
 
 class CellDuty(_Closed):

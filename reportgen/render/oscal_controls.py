@@ -195,6 +195,8 @@ class _Requirement:
     def _aws_text(self, duty: dict[str, Any], service: str) -> str:
         if duty["by"] != "layer":
             return md(_sentence(duty["text"]))
+        if duty.get("aws_text"):  # the catalog's own words for what AWS does there
+            return md(f"For {service}, AWS: " + _sentence(duty["aws_text"]))
         layer = self.layers.get(duty.get("layer", ""), duty.get("layer", "its"))
         layer = layer[:1].lower() + layer[1:]  # 'Foundation services' inside a sentence
         return md(
