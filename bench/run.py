@@ -57,11 +57,14 @@ TARGET_CUR_MEMORY_MB = 500
 
 def _children(pid: int) -> list[int]:
     found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += [int(c) for c in task.read_text().split()]
-        except OSError:
-            continue
+    try:  # a process may end while its tasks are listed: it has no children then
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                found += [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+    except OSError:
+        return found
     return found
 
 
@@ -147,7 +150,7 @@ def prepare(work: Path, estate: Estate) -> tuple[Path, Path]:
 
 def run_json(command: list[str], sample: bool = False) -> tuple[dict[str, Any], float, float]:
     """Run a bench script in a fresh process: its JSON, wall seconds, peak tree memory."""
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, text=True)
     sampler = TreeSampler(process.pid) if sample else None
     out, _ = process.communicate()
@@ -155,7 +158,10 @@ def run_json(command: list[str], sample: bool = False) -> tuple[dict[str, Any], 
     peak = sampler.stop() if sampler else 0.0
     if process.returncode != 0:
         sys.exit(f"{command[1]} failed with status {process.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), wall, peak
+    result = json.loads(out.strip().splitlines()[-1])
+    if "finished_at" in result:  # a build: up to its end, not the page counting after it
+        wall = result["finished_at"] - started_at
+    return result, wall, peak
 
 
 def measure(work: Path, estate: Estate, floors: bool) -> dict[str, Any]:
