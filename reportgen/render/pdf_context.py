@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from reportgen.owners import (
@@ -32,6 +31,7 @@ from reportgen.owners import (
 )
 from reportgen.render.pdf_patterns import (
     CELL_LABELS,
+    listing,
     override_note,
     service_matrix,
     services_by_model,
@@ -47,18 +47,6 @@ CHART_TOP = 40  # SVG user units above the first owner bar (the 100% bar sits th
 CHART_STEP = 24  # SVG user units per owner bar
 OUTSIDE_SRM = "organization"  # the layer outside AWS's model (DESIGN.md 2.1), drawn apart
 ANSWERED_NO = "Not applicable: your answer"  # engine.control_status's note for a "no"
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A list cut to a length, with how many were left out."""
-
-    items: list[str]
-    more: int = 0
-
-
-def listing(values: Sequence[str], limit: int) -> Listing:
-    return Listing(list(values[:limit]), max(0, len(values) - limit))
 
 
 def anchor(prefix: str, ident: str) -> str:

@@ -135,32 +135,25 @@ def _opens_with_heading(page: Any) -> bool:
     return False
 
 
-def _cells(box: Any) -> Iterator[Any]:
-    if isinstance(box, boxes.TableCellBox):
+def _outermost(box: Any, kind: type) -> Iterator[Any]:
+    """The boxes of ``kind`` under ``box``, not looking inside one once found."""
+    if isinstance(box, kind):
         yield box
         return
     for child in getattr(box, "children", ()):
-        yield from _cells(child)
-
-
-def _lines(box: Any) -> Iterator[Any]:
-    if isinstance(box, boxes.LineBox):
-        yield box
-        return
-    for child in getattr(box, "children", ()):
-        yield from _lines(child)
+        yield from _outermost(child, kind)
 
 
 def broken_headers(page: Any, number: int) -> list[Defect]:
     """Column headers must break between words and fit their column."""
     found = []
-    for cell in _cells(page):
+    for cell in _outermost(page, boxes.TableCellBox):
         if cell.element_tag != "th":
             continue
         source = " ".join("".join(cell.element.itertext()).split())
         words = set(_parts(source))
         right = cell.content_box_x() + cell.width
-        for line in _lines(cell):
+        for line in _outermost(cell, boxes.LineBox):
             text = " ".join(_text(line).split())
             bad = [w for w in text.split() if w not in words]
             if bad:

@@ -51,15 +51,15 @@ ENTRIES_COLUMN_MM = 11.0
 
 
 @dataclass(frozen=True)
-class Names:
-    """Service names cut to a length, with how many were left out."""
+class Listing:
+    """A list cut to a length, with how many were left out."""
 
     items: list[str]
     more: int = 0
 
 
-def names(values: Sequence[str], limit: int) -> Names:
-    return Names(list(values[:limit]), max(0, len(values) - limit))
+def listing(values: Sequence[str], limit: int) -> Listing:
+    return Listing(list(values[:limit]), max(0, len(values) - limit))
 
 
 def ordered_models(models: list[dict]) -> list[dict]:
@@ -125,7 +125,7 @@ def service_matrix(
         "rows": sum(len(g["rows"]) for g in groups),
         "services": len(services),
         "catalog_notes": [
-            {**note, "services": names(note["services"], NAMES_PER_NOTE)}
+            {**note, "services": listing(note["services"], NAMES_PER_NOTE)}
             for note in marks.notes.values()
         ],
         "override_notes": [
@@ -203,7 +203,7 @@ def _row(members: list[dict], shown: list[str], marks: _Marks) -> dict[str, Any]
         )
     labels = [f"{short_name(s['name'])} ({s['resources']})" for s in members]
     return {
-        "names": names(labels, NAMES_PER_ROW),
+        "names": listing(labels, NAMES_PER_ROW),
         "members": [s["id"] for s in members],  # every service of the row, named or not
         "services": len(members),
         "resources": sum(s["resources"] for s in members),
@@ -264,7 +264,7 @@ def services_by_model(services: list[dict], models: list[dict]) -> list[dict[str
             {
                 "id": model["id"],
                 "name": model["name"],
-                "services": names([short_name(s["name"]) for s in mine], NAMES_PER_MODEL),
+                "services": listing([short_name(s["name"]) for s in mine], NAMES_PER_MODEL),
                 "count": len(mine),
                 "resources": sum(s["resources"] for s in mine),
                 "adjusted": sum(
