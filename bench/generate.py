@@ -1,6 +1,7 @@
 """Synthetic inventories for the benchmark: a realistic mix at any size.
 
-Every catalog service (about 250) across 40 accounts and 10 regions; the service cell is
+Every catalog service (about 250; or a few, spread over the catalog) across 40 accounts
+and 10 regions; the service cell is
 written as a display name, an alias, an ARN or a CloudFormation type, as real exports mix
 them; a few rows name services that do not exist.
 
@@ -51,10 +52,21 @@ def _cell(rng: random.Random, service, account: str, region: str) -> tuple[str, 
     return service.name, arn
 
 
-def rows(count: int, seed: int = 7) -> list[list[str]]:
-    """``count`` data rows; the same seed gives the same rows."""
-    rng = random.Random(seed)
+def pick_services(limit: int | None) -> list:
+    """Every catalog service, or ``limit`` of them spread evenly over the catalog (by id),
+    so a small estate still mixes the three service models."""
     services = sorted(load_catalogs().catalog.services.values(), key=lambda s: s.id)
+    if limit is None or limit >= len(services):
+        return services
+    step = len(services) / limit
+    return [services[int(i * step)] for i in range(limit)]
+
+
+def rows(count: int, seed: int = 7, services: int | None = None) -> list[list[str]]:
+    """``count`` data rows over every catalog service (or ``services`` of them); the same
+    seed gives the same rows."""
+    rng = random.Random(seed)
+    services = pick_services(services)
     accounts = [f"{rng.randrange(10**11, 10**12):012d}" for _ in range(ACCOUNTS)]
     table = []
     for index in range(count):
@@ -68,9 +80,9 @@ def rows(count: int, seed: int = 7) -> list[list[str]]:
     return table
 
 
-def write_inventory(path: Path, count: int, seed: int = 7) -> Path:
+def write_inventory(path: Path, count: int, seed: int = 7, services: int | None = None) -> Path:
     """Write an .xlsx inventory of ``count`` data rows below a header row."""
-    write_xlsx(path, [HEADERS, *rows(count, seed)])
+    write_xlsx(path, [HEADERS, *rows(count, seed, services)])
     return path
 
 

@@ -98,6 +98,7 @@ class FrameworkOptions(_Strict):
 
 
 PdfVariant = Literal["default", "pdf/a-3u"]
+PaperSize = Literal["A4", "Letter"]
 
 
 class OutputConfig(_Strict):
@@ -105,6 +106,7 @@ class OutputConfig(_Strict):
     classification: str = Field(default="Confidential", min_length=1, max_length=80)
     templates: str | None = None  # folder searched before the shipped report templates
     pdf_variant: PdfVariant = "default"
+    paper_size: PaperSize = "A4"  # the PDF's pages and the workbook's print setup
 
 
 class CatalogsConfig(_Strict):

@@ -73,7 +73,12 @@ def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
             hint="Give --templates DIR or output.templates a folder of report templates.",
         )
     variant = options.render.pdf_variant or output.pdf_variant
-    return RenderOptions(templates=templates, pdf_variant=variant, writers=options.render.writers)
+    return RenderOptions(
+        templates=templates,
+        pdf_variant=variant,
+        writers=options.render.writers,
+        paper_size=output.paper_size,
+    )
 
 
 def compute_all(inputs: Inputs, as_of: date | None = None) -> dict[str, FrameworkResult]:

@@ -91,3 +91,13 @@ def test_the_cur_generator_writes_what_the_cur_reader_counts(tmp_path):
     counted = sum(int(row[header.index("Line Items")]) for row in rows)
     assert counted == 2000 - 20  # every line item but the taxes (1 in 100)
     assert module.measure(path)["rows"] == len(rows)
+
+
+def test_a_few_services_spread_over_the_models(catalogs):
+    generate = _generator()
+    picked = generate.pick_services(10)
+    assert len(picked) == len({s.id for s in picked}) == 10
+    assert len({s.model for s in picked}) >= 2  # a small estate still mixes the models
+    namespaces = {ns for s in picked for ns in s.namespaces}
+    arns = [row[0] for row in generate.rows(300, services=10) if row[0].startswith("arn:aws:")]
+    assert arns and {arn.split(":")[2] for arn in arns} <= namespaces

@@ -13,7 +13,8 @@ from golden import assert_golden
 from pypdf import PdfReader
 
 from reportgen.render import FrameworkJob, RenderOptions
-from reportgen.render.pdf import render_pdf, report_html
+from reportgen.render.pdf import render_document, render_pdf, report_html
+from reportgen.render.pdf_layout import layout_defects
 
 FRAMEWORKS = ("pci-dss", "iso-27001", "soc2")
 CHAPTERS = (
@@ -156,14 +157,14 @@ def test_control_table_headers_repeat_on_every_page(sample):
     matrix_pages = [p for p in pages if "5 Control matrix" in p.split("\n")[-1]]
     assert len(matrix_pages) > 10
     for text in matrix_pages:
-        assert "Who does what" in text and "Evidence" in text
+        assert "Control" in text and "Owner" in text and "Who does what" in text
 
 
 def test_shared_controls_show_their_per_service_split(sample):
     _, _, pages = sample("pci-dss")
     text = "\n".join(pages)
     assert "of 33 services" in text  # the breakdown under a non-uniform owner
-    assert "AWS ATTESTATION" in text
+    assert "AWS attestation:" in text
 
 
 def test_summary_counts_match_the_matrix(sample):
@@ -173,9 +174,13 @@ def test_summary_counts_match_the_matrix(sample):
     applicable = sum(counts.values()) - counts["not-applicable"]
     assert f"{applicable}applicablecontrols" in squash(summary)
     flat = " ".join(summary.split())
-    assert f"{counts['aws']} are carried by AWS alone (inherited)" in flat
-    assert f"and {counts['shared']} by more than one party" in flat
+    shared = round(100 * counts["shared"] / applicable)
+    assert f"{counts['shared']} ({shared}%) by more than one party" in flat
     assert f"{matrix['split_by_service']} of them split by service" in flat
+    if counts["aws"]:
+        assert f"{counts['aws']} (" in flat and "by AWS alone (inherited)" in flat
+    else:
+        assert "No control is carried by AWS alone" in flat
     for name, count in matrix["party_counts"].items():
         if name not in ("AWS", "Customer"):  # a third party is named and counted
             assert f"{name}, a third party" in flat and f"carries a duty in {count}" in flat
@@ -209,3 +214,108 @@ def test_same_inputs_give_the_same_bytes(sample_pack, tmp_path):
     job = FrameworkJob("soc2", matrix, tmp_path, "harbourline", None, RenderOptions())
     again = render_pdf(job, report_html(job))
     assert again == pdf_path(sample_pack, "soc2").read_bytes()
+
+
+# ------------------------------------------------------------------ layout and accessibility
+
+
+@pytest.fixture(scope="session")
+def documents(sample_pack):
+    """Per framework: the sample's report laid out again (WeasyPrint's pages and boxes)."""
+
+    @cache
+    def load(fid: str):
+        matrix = json.loads((sample_pack / fid / "matrix.json").read_text(encoding="utf-8"))
+        job = FrameworkJob(fid, matrix, sample_pack / fid, "harbourline", None, RenderOptions())
+        return render_document(job, report_html(job))
+
+    return load
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_no_layout_defects(documents, fid):
+    """No heading alone at a page's foot, no header broken inside a word, no chapter spilled
+    onto a blank page, no legend naming what its chapter lacks, no cover saying it twice."""
+    assert [str(d) for d in layout_defects(documents(fid))] == []
+
+
+def test_the_layout_check_finds_the_defects_it_names(sample_pack, tmp_path):
+    """The same report with the old mistakes put back: the check reports each of them."""
+    folder = tmp_path / "templates"
+    (folder / "partials").mkdir(parents=True)
+    (folder / "report.html").write_text(
+        '{% extends "default:report.html" %}{% block head %}<style>'
+        "table.svc-matrix th.layer { hyphens: auto; font-size: 8pt; font-weight: bold }"
+        "h2 + p, h2, tr.group { break-after: auto }"
+        "</style>{% endblock %}",
+        encoding="utf-8",
+    )
+    legend = "{{ m.legend(owners) }}"  # every owner, present or not
+    srm = (ROOT / "templates" / "partials" / "srm.html").read_text(encoding="utf-8")
+    (folder / "partials" / "srm.html").write_text(
+        srm.replace("{{ m.legend(srm_legend) }}", legend), encoding="utf-8"
+    )
+    cover = (ROOT / "templates" / "partials" / "cover.html").read_text(encoding="utf-8")
+    (folder / "partials" / "cover.html").write_text(
+        cover.replace(
+            "{{ cover.subtitle }}", "{{ framework.full_name }}, {{ framework.full_name }}"
+        ),
+        encoding="utf-8",
+    )
+    matrix = json.loads((sample_pack / "pci-dss" / "matrix.json").read_text(encoding="utf-8"))
+    job = FrameworkJob("pci-dss", matrix, tmp_path, "x", None, RenderOptions(templates=folder))
+    kinds = {d.kind for d in layout_defects(render_document(job, report_html(job)))}
+    assert {
+        "header broken inside a word",
+        "heading at the foot of the page",
+        "legend names a value its chapter never shows",
+        "the cover repeats itself",
+    } <= kinds
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_tagged_for_accessibility(sample, fid):
+    """PDF/UA-1: a structure tree of headings, tables with header cells, the chart's text
+    alternative; the language, the title shown, the identification in the metadata."""
+    _, reader, _ = sample(fid)
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
+    roles: dict[str, list] = {}
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if not hasattr(node, "get"):
+            return
+        if "/S" in node:
+            roles.setdefault(str(node["/S"]), []).append(node)
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if kid is not None and hasattr(kid, "get_object"):
+                walk(kid)
+
+    walk(root["/StructTreeRoot"])
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/Link"} <= set(roles)
+    for figure in roles.get("/Figure", []):
+        assert figure.get("/Alt"), "a figure without its text alternative"
+
+    def cells(table, role: str) -> int:
+        found = 0
+        for kid in table.get("/K") or []:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if hasattr(kid, "get"):
+                found += (kid.get("/S") == role) + cells(kid, role)
+        return found
+
+    for table in roles["/Table"]:
+        assert cells(table, "/TH"), "every table names its columns or rows"
+
+
+def test_letter_paper(sample_pack, tmp_path):
+    matrix = json.loads((sample_pack / "soc2" / "matrix.json").read_text(encoding="utf-8"))
+    job = FrameworkJob("soc2", matrix, tmp_path, "x", None, RenderOptions(paper_size="Letter"))
+    document = render_document(job, report_html(job))
+    sizes = {(round(p.width * 0.75), round(p.height * 0.75)) for p in document.pages}
+    assert sizes == {(612, 792), (792, 612)}  # portrait and landscape Letter, in points
+    assert layout_defects(document) == []

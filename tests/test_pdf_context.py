@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import write_config, write_csv
 
@@ -90,9 +88,11 @@ def test_sections_follow_the_standard_groups():
 
 
 def test_chart_geometry_adds_up():
-    counts = {"aws": 10, "shared": 30, "customer": 60, "third-party": 0, "not-applicable": 0}
+    counts = {"aws": 10, "shared": 30, "customer": 60, "third-party": 0, "not-applicable": 7}
     chart = ctx.chart(counts)
     bars = {b["owner"]: b for b in chart["bars"]}
+    assert set(bars) == {"aws", "shared", "customer"}  # no bar for what no control has
+    assert chart["height"] == ctx.CHART_TOP + 3 * ctx.CHART_STEP + 4
     assert bars["customer"]["width"] == ctx.CHART_WIDTH  # the longest bar is full width
     assert bars["shared"]["width"] == ctx.CHART_WIDTH / 2
     assert sum(b["share"] for b in chart["bars"]) == pytest.approx(ctx.CHART_WIDTH)
@@ -118,35 +118,6 @@ def test_unresolved_rows_grouped_by_value_and_capped():
     assert first["row_list"].more == 38 - ctx.ROW_NUMBERS_LIMIT
     assert len(result["groups"]) == ctx.UNRESOLVED_LIMIT
     assert result["hidden"] == 151 - ctx.UNRESOLVED_LIMIT
-
-
-def test_service_matrix_marks_catalog_and_customer_changes(sample_matrices):
-    matrix = sample_matrices["pci-dss"]
-    layers = {layer["id"]: layer for layer in matrix["layers"]}
-    sm = ctx.service_matrix(matrix["services"], matrix["models"], layers, matrix["overrides"])
-    assert [g["id"] for g in sm["groups"]] == ["infrastructure", "container", "abstract"]
-    cells = {
-        (row["name"], layer): cell
-        for group in sm["groups"]
-        for row in group["rows"]
-        for layer, cell in zip(layers, row["cells"], strict=True)
-    }
-    # The sample's EC2 patching: MSP override #1 with the legacy host's override #2.
-    assert cells[("Amazon EC2", "operating-system")]["marks"] == ["#1", "#2"]
-    rds = cells[("Amazon RDS", "server-side-encryption")]
-    assert rds["owner"] == "shared" and len(rds["marks"]) == 1
-    note = next(n for n in sm["catalog_notes"] if n["mark"] == rds["marks"][0])
-    assert "Amazon RDS" in note["services"] and "key policy" in note["text"]
-    # One letter per reason: ElastiCache's encryption at rest has RDS's reason and mark.
-    assert cells[("Amazon ElastiCache", "server-side-encryption")]["marks"] == rds["marks"]
-    assert [n["mark"] for n in sm["override_notes"]] == ["#1", "#2"]
-    assert cells[("Amazon S3", "customer-data")]["marks"] == []
-
-
-@pytest.fixture(scope="module")
-def sample_matrices():
-    root = Path(__file__).resolve().parent.parent
-    return prepare(RunOptions(config=root / "inputs" / "reportgen.yaml"))[1]
 
 
 def test_the_report_does_not_grow_with_resources(tmp_path):

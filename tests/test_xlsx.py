@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from golden import assert_golden
-from openpyxl.utils import range_boundaries
+from openpyxl.utils import get_column_letter, range_boundaries
 from xlsx_support import (
     DATA_SHEETS,
     OUR_FORMULA,
@@ -25,6 +25,7 @@ from xlsx_support import (
 
 from reportgen.owners import OWNER_LABELS, OWNER_ORDER
 from reportgen.raci import RACI_VALUES
+from reportgen.render.xlsx_style import ACROSS_SCALE, fits_one_page_wide
 
 SAMPLE = Path("inputs") / "reportgen.yaml"  # relative, as a user types it: About shows it
 
@@ -174,8 +175,16 @@ def test_every_sheet_frozen_filtered_and_set_up_for_print(books, sample, fid):
         assert ws.freeze_panes in ("A2", "B2", "A3"), ws.title
         setup = ws.page_setup
         assert setup.orientation == "landscape", ws.title
-        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert setup.paperSize == 9, ws.title  # A4 unless the config says Letter
+        widths = [ws.column_dimensions[get_column_letter(i)].width for i in _columns(ws)]
+        if fits_one_page_wide(widths, "A4"):
+            assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        else:  # printed across pages at a legible scale, the key column on every page
+            assert not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+            assert setup.scale == ACROSS_SCALE and setup.pageOrder == "overThenDown", ws.title
+            if ws.freeze_panes == "B2":
+                assert ws.print_title_cols == "$A:$A", ws.title
         assert customer in ws.oddHeader.left.text
         assert "Confidential" in ws.oddHeader.right.text
         assert ws.oddFooter.right.text == "Page &P of &N"
@@ -184,6 +193,84 @@ def test_every_sheet_frozen_filtered_and_set_up_for_print(books, sample, fid):
         assert ws.auto_filter.ref == ws.dimensions, name
         assert ws.print_title_rows == "$1:$1", name
         assert ws.freeze_panes in ("A2", "B2"), name
+
+
+def _columns(ws) -> range:
+    return range(1, ws.max_column + 1)
+
+
+def test_wide_sheets_print_across_pages_not_at_four_points(books):
+    wb = books["pci-dss"]
+    for name in ("Controls x Services", "RACI"):
+        assert not wb[name].sheet_properties.pageSetUpPr.fitToPage, name
+        assert wb[name].page_setup.scale >= 70, name
+    assert wb["Summary"].sheet_properties.pageSetUpPr.fitToPage  # it fits one page wide
+
+
+def test_paper_size_follows_the_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    config = tmp_path / "reportgen.yaml"
+    text = (
+        (ROOT / SAMPLE)
+        .read_text(encoding="utf-8")
+        .replace(
+            "  classification: Confidential", "  classification: Confidential\n  paper_size: Letter"
+        )
+    )
+    config.write_text(
+        text.replace("path: inventory.xlsx", f"path: {ROOT / 'inputs'}/inventory.xlsx")
+    )
+    built = build_workbooks(config, tmp_path / "out", ("soc2",))["soc2"]
+    assert built.job.options.paper_size == "Letter"
+    wb = built.open()
+    assert {ws.page_setup.paperSize for ws in wb.worksheets} == {1}  # Letter
+
+
+def _cached(path: Path) -> dict[str, dict[str, str]]:
+    """sheet file -> cell reference -> the value saved beside each formula."""
+    found = {}
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                xml = archive.read(name).decode()
+                cells = re.findall(r'<c r="([A-Z]+\d+)"[^>]*><f>[^<]*</f>(<v>[^<]*</v>|<v/>)', xml)
+                if cells:
+                    found[name] = dict(cells)
+    return found
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_formulas_are_saved_with_their_values(sample, books, fid):
+    """A preview that computes nothing still shows the counts: each formula keeps its value,
+    and that value is what the formula gives (evaluated from the cells it names)."""
+    [summary] = _cached(sample[fid].path).values()
+    wb = books[fid]
+    values = {}
+    for ref, saved in summary.items():
+        assert saved.startswith("<v>") and saved != "<v></v>", ref
+        values[ref] = float(saved[3:-4])
+    for ref, value in values.items():
+        formula = wb["Summary"][ref].value
+        if formula.startswith(("=COUNTIF(", "=COUNTIFS(")):
+            assert _evaluate(formula, wb) == value, ref
+    matrix = sample[fid].matrix
+    applicable = sum(matrix["counts"].values()) - matrix["counts"]["not-applicable"]
+    for row in rows(wb["Summary"]):
+        if row[0] in {OWNER_LABELS[o] for o in OWNER_ORDER} and isinstance(row[3], str):
+            ref = next(r for r, v in values.items() if wb["Summary"][r].value == row[3])
+            count = matrix["counts"][next(o for o in OWNER_ORDER if OWNER_LABELS[o] == row[0])]
+            assert values[ref] == pytest.approx(count / applicable)  # a share of applicable
+
+
+def test_charts_carry_their_values(sample):
+    with zipfile.ZipFile(sample["pci-dss"].path) as archive:
+        charts = [archive.read(n).decode() for n in archive.namelist() if "charts/chart" in n]
+    assert len(charts) == 2
+    for xml in charts:
+        assert "<numCache>" in xml and "<strCache>" in xml
+    counts = sample["pci-dss"].matrix["counts"]
+    by_owner = re.findall(r"<pt idx=\"(\d+)\"><v>([^<]*)</v>", charts[0].split("<val>")[1])
+    assert [int(float(v)) for _, v in by_owner] == [counts[o] for o in OWNER_ORDER]
 
 
 def test_column_widths_fit_content_within_the_cap(books):
@@ -436,5 +523,7 @@ def test_libreoffice_opens_and_prints_the_sample(sample, tmp_path):
     first = pdf.pages[0].extract_text()
     assert "Harbourline Payments Ltd" in first and "Controls by owner" in first
     # LibreOffice computed the live counts: the owner table shows the matrix's totals.
-    total = sum(sample["pci-dss"].matrix["counts"].values())
-    assert re.search(rf"Total\s+{total}\s+100%", first), first
+    counts = sample["pci-dss"].matrix["counts"]
+    applicable = sum(counts.values()) - counts["not-applicable"]
+    assert re.search(rf"Total\s+{sum(counts.values())}", first), first
+    assert re.search(rf"Applicable.*?{applicable}\s+100%", first, re.S), first

@@ -17,7 +17,7 @@ from openpyxl.workbook.workbook import Workbook
 from pypdf import PdfReader
 
 from reportgen.inputs import RunOptions
-from reportgen.pipeline import BuildOptions, jobs_for, prepare
+from reportgen.pipeline import BuildOptions, jobs_for, prepare, render_options
 from reportgen.render import FrameworkJob
 from reportgen.render.xlsx import write_xlsx
 
@@ -40,6 +40,7 @@ _GROUP = r'"="&\$A\d+&IF\(\$B\d+="",""," "&\$B\d+\)'
 OUR_FORMULA = re.compile(
     rf"^=(COUNTIFS?\({_RACI_RANGE},(\$A\d+|{_GROUP})(,{_RACI_RANGE},[A-Z]+\$\d+)?\)"
     r"|SUM\([A-Z]+\d+:[A-Z]+\d+\)"
+    r"|C\d+-C\d+"
     r"|IF\(\$C\$\d+=0,0,(C\d+/\$C\$\d+|1)\))$"
 )
 
@@ -64,7 +65,7 @@ def build_workbooks(
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", epoch)
         inputs, matrices = prepare(RunOptions(config=config, frameworks=frameworks))
-    options = BuildOptions(run=RunOptions(config=config))
+    options = render_options(BuildOptions(run=RunOptions(config=config)), inputs)
     built = {}
     for job in jobs_for(inputs, matrices, out, options):
         job.folder.mkdir(parents=True, exist_ok=True)

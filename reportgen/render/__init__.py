@@ -30,6 +30,7 @@ class RenderOptions:
     # Writer names to run (None: all). The library's knob for callers that need only some
     # outputs, such as the property tests that build hundreds of packs.
     writers: tuple[str, ...] | None = None
+    paper_size: str = "A4"  # "A4" or "Letter": PDF pages and workbook printing
 
 
 @dataclass

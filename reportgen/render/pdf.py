@@ -25,13 +25,20 @@ from reportgen.render.templating import render_template, template_roots
 from reportgen.resources import templates_dir
 
 if TYPE_CHECKING:
-    from weasyprint import Attachment, Document
+    from weasyprint import CSS, Attachment, Document
 
     from reportgen.render import FrameworkJob
     from reportgen.render.fetcher import AssetFetcher
 
 DEFAULT_VARIANT = "default"
 URL_SHOWN = 120  # characters of a refused URL shown in an error
+# What each configured variant asks WeasyPrint for. Every PDF is tagged (headings, tables
+# with their header cells, lists, the chart's text alternative, the language): the default
+# one is PDF/UA-1; the archival one is PDF/A-3u, tagged too (one XMP identification per
+# file: WeasyPrint writes either the PDF/A or the PDF/UA one).
+WEASYPRINT_VARIANTS = {DEFAULT_VARIANT: "pdf/ua-1"}
+DEFAULT_PAPER = "A4"
+PAPER = {"A4": ("A4", 297.0), "Letter": ("letter", 279.4)}  # CSS size, portrait height in mm
 
 MEDIA_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -50,13 +57,28 @@ def pdf_name(job: FrameworkJob) -> str:
     return f"{job.slug}-{job.framework_id}-responsibility-matrix.pdf"
 
 
-def report_context(matrix: dict[str, Any]) -> dict[str, Any]:
-    return {**build_context(matrix), "method_html": method_html()}
+def report_context(matrix: dict[str, Any], paper_size: str = DEFAULT_PAPER) -> dict[str, Any]:
+    return {**build_context(matrix, paper_size), "method_html": method_html()}
 
 
 def report_html(job: FrameworkJob) -> str:
     """The report as HTML (what the golden tests compare)."""
-    return render_template(report_context(job.matrix), job.options.templates)
+    return render_template(
+        report_context(job.matrix, job.options.paper_size), job.options.templates
+    )
+
+
+def page_css(paper_size: str) -> CSS:
+    """The paper the configuration names, for portrait and landscape (wide) pages alike,
+    and the cover filling its page; after report.css, so it wins over the stylesheet's A4."""
+    from weasyprint import CSS
+
+    size, height = PAPER.get(paper_size, PAPER[DEFAULT_PAPER])
+    return CSS(
+        string=f"@page {{ size: {size} !important }} "
+        f"@page wide {{ size: {size} landscape !important }} "
+        f".cover {{ height: {height}mm !important }}"
+    )
 
 
 def write_pdf(job: FrameworkJob) -> list[Path]:
@@ -88,7 +110,7 @@ def render_document(job: FrameworkJob, html: str, fetcher: AssetFetcher | None =
     fetcher = fetcher or AssetFetcher(template_roots(job.options.templates))
     document = HTML(
         string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=fetcher
-    ).render(font_config=FontConfiguration())
+    ).render(font_config=FontConfiguration(), stylesheets=[page_css(job.options.paper_size)])
     check_fetched(job, fetcher)
     return document
 
@@ -112,9 +134,12 @@ def pdf_bytes(job: FrameworkJob, document: Document, fetcher: AssetFetcher | Non
     """The PDF of a laid-out document; attachments a template links to are fetched now,
     through ``fetcher``, and a refused one is an error (see :func:`check_fetched`)."""
     variant = job.options.pdf_variant or DEFAULT_VARIANT
-    options: dict[str, Any] = {"pdf_identifier": job.matrix["document_id"].encode()}
+    options: dict[str, Any] = {
+        "pdf_identifier": job.matrix["document_id"].encode(),
+        "pdf_variant": WEASYPRINT_VARIANTS.get(variant, variant),
+        "pdf_tags": True,
+    }
     if variant != DEFAULT_VARIANT:
-        options["pdf_variant"] = variant
         options["attachments"] = attachments(job)
     with source_date(build_moment(job.matrix)):
         data = document.write_pdf(**options)

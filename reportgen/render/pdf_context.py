@@ -12,11 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from reportgen.errors import column_letter
 from reportgen.evidence.report import evidence_context
 from reportgen.owners import (
     AWS,
@@ -32,35 +30,24 @@ from reportgen.owners import (
     THIRD_PARTY,
     owner_label,
 )
-from reportgen.provenance import short_name
+from reportgen.render.pdf_patterns import (
+    CELL_LABELS,
+    listing,
+    override_note,
+    service_matrix,
+    services_by_model,
+    srm_models,
+)
+from reportgen.render.pdf_say_once import control_chapter
 
-# Short labels for narrow matrix cells; the legend spells them out.
-CELL_LABELS = {
-    AWS: "AWS",
-    SHARED: "Shared",
-    CUSTOMER: "Customer",
-    THIRD_PARTY: "3rd party",
-    NOT_APPLICABLE: "n/a",
-}
-MODEL_ORDER = ("infrastructure", "container", "abstract")
 SCOPE_LIST_LIMIT = 12  # accounts, regions, environments named on the cover
 UNRESOLVED_LIMIT = 100  # distinct unresolved values listed in the appendix
 ROW_NUMBERS_LIMIT = 10  # row numbers shown per unresolved value
 CHART_WIDTH = 300  # SVG user units of the longest bar
+CHART_TOP = 40  # SVG user units above the first owner bar (the 100% bar sits there)
+CHART_STEP = 24  # SVG user units per owner bar
 OUTSIDE_SRM = "organization"  # the layer outside AWS's model (DESIGN.md 2.1), drawn apart
 ANSWERED_NO = "Not applicable: your answer"  # engine.control_status's note for a "no"
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A list cut to a length, with how many were left out."""
-
-    items: list[str]
-    more: int = 0
-
-
-def listing(values: Sequence[str], limit: int) -> Listing:
-    return Listing(list(values[:limit]), max(0, len(values) - limit))
 
 
 def anchor(prefix: str, ident: str) -> str:
@@ -85,14 +72,19 @@ def display_date(stamp: str) -> str:
 # --------------------------------------------------------------------------- the whole
 
 
-def build_context(matrix: dict[str, Any]) -> dict[str, Any]:
-    """Everything the report templates read; keys are documented in templates/README.md."""
+def build_context(matrix: dict[str, Any], paper_size: str = "A4") -> dict[str, Any]:
+    """Everything the report templates read; keys are documented in templates/README.md.
+
+    ``paper_size`` (A4 or Letter) sizes the service matrix's columns to the page."""
     label = framework_label(matrix["framework"]["name"], matrix["framework"]["version"])
     framework = {**matrix["framework"], "label": label}
     layers = {layer["id"]: layer for layer in matrix["layers"]}
     services = matrix["services"]
+    sections_ = control_sections(matrix["groups"], matrix["controls"])
+    sm = service_matrix(services, matrix["models"], layers, matrix["overrides"], paper_size)
     return {
         "doc": _document(matrix, label),
+        "cover": cover(framework),
         "customer": matrix["customer"],
         "framework": framework,
         "generator": matrix["generator"],
@@ -104,9 +96,11 @@ def build_context(matrix: dict[str, Any]) -> dict[str, Any]:
         "categories": framework["categories"],
         "summary": summary(matrix),
         "models": srm_models(matrix),
+        "srm_legend": legend(o for m in matrix["models"] for o in m["owners"].values()),
         "layers": [_layer(layer) for layer in matrix["layers"]],
-        "service_matrix": service_matrix(services, matrix["models"], layers, matrix["overrides"]),
-        "control_sections": control_sections(matrix["groups"], matrix["controls"]),
+        "service_matrix": {**sm, "legend": legend(sm["owners"])},
+        "control_chapter": {**control_chapter(sections_), "legend": control_legend(sections_)},
+        "control_sections": sections_,
         "evidence_sections": evidence_sections(matrix["groups"], matrix["controls"]),
         "evidence_status": evidence_context(matrix),
         "overrides": overrides(matrix["overrides"], services, layers),
@@ -115,6 +109,29 @@ def build_context(matrix: dict[str, Any]) -> dict[str, Any]:
         "roles": matrix["roles"],
         "warnings": matrix["warnings"],
         "glossary": {"owners": owner_meanings()},
+    }
+
+
+def cover(framework: dict[str, Any]) -> dict[str, str]:
+    """The cover's title, subtitle and edition line, each saying something the others do
+    not: 'ISO/IEC 27001:2022' over 'Information security management systems', not the
+    name, version and publisher three times over."""
+    title = framework["label"]
+    subtitle = framework["full_name"]
+    for head in (title, framework["name"]):
+        if subtitle.startswith(head):
+            subtitle = subtitle[len(head) :].lstrip(" :—–-,")
+            break
+    said = f"{title} {subtitle}"
+    numbers = re.findall(r"\d+(?:\.\d+)*", framework["version"])
+    parts = [] if all(n in said for n in numbers) else [f"version {framework['version']}"]
+    if framework["publisher"] not in said:
+        parts.append(f"published by {framework['publisher']}")
+    standard = ", ".join(parts)
+    return {
+        "title": title,
+        "subtitle": subtitle or framework["full_name"],
+        "standard": standard[:1].upper() + standard[1:],
     }
 
 
@@ -156,8 +173,12 @@ def _document(matrix: dict[str, Any], label: str) -> dict[str, Any]:
 
 
 def owner_legend(counts: dict[str, int]) -> list[dict[str, Any]]:
-    """One entry per owner in display order: label, palette colours and control count."""
-    total = sum(counts.values()) or 1
+    """One entry per owner in display order: label, palette colours and control count.
+
+    ``percent`` is the share of the applicable controls (None for not applicable), the
+    figure the workbook's Summary shows too.
+    """
+    applicable = sum(n for owner, n in counts.items() if owner != NOT_APPLICABLE)
     return [
         {
             "id": owner,
@@ -166,10 +187,27 @@ def owner_legend(counts: dict[str, int]) -> list[dict[str, Any]]:
             "fill": "#" + OWNER_COLOURS[owner][0],
             "text": "#" + OWNER_COLOURS[owner][1],
             "count": counts.get(owner, 0),
-            "percent": round(100 * counts.get(owner, 0) / total),
+            "percent": None
+            if owner == NOT_APPLICABLE
+            else percent(counts.get(owner, 0), applicable),
         }
         for owner in OWNER_ORDER
     ]
+
+
+def percent(count: int, of: int) -> int:
+    """A whole percentage, rounded half up as a spreadsheet's 0% format rounds."""
+    return int(100 * count / of + 0.5) if of else 0
+
+
+def legend(present: Iterable[str], split: bool = False) -> list[dict[str, str]]:
+    """Legend entries for the owners a figure or table shows, in display order, and the
+    split-by-service chip where a control is split: never a value the reader cannot find."""
+    shown = set(present)
+    entries = [{"id": o, "label": OWNER_LABELS[o]} for o in OWNER_ORDER if o in shown]
+    if split:
+        entries.insert(min(2, len(entries)), {"id": "split", "label": SPLIT_LABEL})
+    return entries
 
 
 def _scope(scope: dict[str, Any]) -> dict[str, Any]:
@@ -205,6 +243,7 @@ def summary(matrix: dict[str, Any]) -> dict[str, Any]:
     return {
         "total": total,
         "applicable": applicable,
+        "not_applicable": counts.get(NOT_APPLICABLE, 0),
         "acting": acting,
         "inherited": counts.get(AWS, 0),
         "split": matrix["split_by_service"],
@@ -220,12 +259,16 @@ def summary(matrix: dict[str, Any]) -> dict[str, Any]:
 
 
 def chart(counts: dict[str, int]) -> dict[str, Any]:
-    """Geometry of the summary chart: one bar per owner and a 100% stacked bar."""
-    largest = max(counts.values(), default=0) or 1
-    total = sum(counts.values()) or 1
+    """Geometry of the summary chart: a 100% bar of the applicable controls' owners, then
+    one bar per owner that has any; not-applicable controls are counted beside it, never
+    as a share (the workbook's Summary divides by the same number)."""
+    applicable = {o: counts.get(o, 0) for o in OWNER_ORDER if o != NOT_APPLICABLE}
+    present = [o for o in OWNER_ORDER if applicable.get(o)]
+    largest = max(applicable.values(), default=0) or 1
+    total = sum(applicable.values())
     bars, x = [], 0.0
-    for owner in OWNER_ORDER:
-        count = counts.get(owner, 0)
+    for owner in present:
+        count = applicable[owner]
         share = CHART_WIDTH * count / total
         bars.append(
             {
@@ -237,141 +280,18 @@ def chart(counts: dict[str, int]) -> dict[str, Any]:
                 "width": round(CHART_WIDTH * count / largest, 1),
                 "x": round(x, 1),
                 "share": round(share, 1),
-                "percent": round(100 * count / total),
+                "percent": percent(count, total),
             }
         )
         x += share
-    return {"bars": bars, "width": CHART_WIDTH}
-
-
-def services_by_model(services: list[dict], models: list[dict]) -> list[dict[str, Any]]:
-    rows = []
-    for model in _ordered_models(models):
-        mine = [s for s in services if s["model"] == model["id"]]
-        rows.append(
-            {
-                "id": model["id"],
-                "name": model["name"],
-                "services": [f"{short_name(s['name'])} ({s['resources']})" for s in mine],
-                "count": len(mine),
-                "resources": sum(s["resources"] for s in mine),
-            }
-        )
-    return rows
-
-
-def _ordered_models(models: list[dict]) -> list[dict]:
-    rank = {mid: i for i, mid in enumerate(MODEL_ORDER)}
-    return sorted(models, key=lambda m: (rank.get(m["id"], len(rank)), m["id"]))
-
-
-# --------------------------------------------------------------------------- SRM diagram
-
-
-def srm_models(matrix: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each model as a layer stack (owners under the model) with its in-scope services."""
-    names = {layer["id"]: layer["name"] for layer in matrix["layers"]}
-    result = []
-    for model in _ordered_models(matrix["models"]):
-        mine = [s for s in matrix["services"] if s["model"] == model["id"]]
-        result.append(
-            {
-                "id": model["id"],
-                "name": model["name"],
-                "description": model["description"],
-                "cells": {
-                    lid: {"name": names[lid], "owner": owner, "label": OWNER_LABELS[owner]}
-                    for lid, owner in model["owners"].items()
-                },
-                "services": [
-                    {
-                        "name": short_name(s["name"]),
-                        "resources": s["resources"],
-                        "adjusted": any(d["source"] != "model" for d in s["layers"].values()),
-                    }
-                    for s in mine
-                ],
-                "resources": sum(s["resources"] for s in mine),
-            }
-        )
-    return result
-
-
-# --------------------------------------------------------------------------- service matrix
-
-
-def service_matrix(
-    services: list[dict], models: list[dict], layers: dict[str, dict], overrides: list[dict]
-) -> dict[str, Any]:
-    """Services x layers, grouped by model; cells changed from the model carry a mark."""
-    catalog_notes: dict[tuple[str, str], dict[str, Any]] = {}
-    used_overrides: set[int] = set()
-    groups = []
-    for model in _ordered_models(models):
-        rows = []
-        for service in (s for s in services if s["model"] == model["id"]):
-            cells = []
-            for layer_id, decision in service["layers"].items():
-                marks = _cell_marks(service, layer_id, decision, catalog_notes, layers)
-                used_overrides.update(decision.get("overrides", ()))
-                cells.append(
-                    {
-                        "owner": decision["owner"],
-                        "label": CELL_LABELS[decision["owner"]],
-                        "marks": marks,
-                    }
-                )
-            rows.append(
-                {"name": service["name"], "resources": service["resources"], "cells": cells}
-            )
-        if rows:
-            groups.append({"id": model["id"], "name": model["name"], "rows": rows})
-    by_number = {o["number"]: o for o in overrides}
-    names = {s["id"]: s["name"] for s in services}
-    return {
-        "groups": groups,
-        "catalog_notes": list(catalog_notes.values()),
-        "override_notes": [
-            _override_note(by_number[n], names, layers) for n in sorted(used_overrides)
-        ],
-    }
-
-
-def _cell_marks(
-    service: dict, layer_id: str, decision: dict, notes: dict, layers: dict[str, dict]
-) -> list[str]:
-    """Footnote marks of a cell: a letter per catalog reason (shared by every service the
-    same reason applies to), the override numbers of the customer's changes."""
-    if decision["source"] == "catalog":
-        key = (layer_id, decision["owner"], decision.get("reason", ""))
-        if key not in notes:
-            notes[key] = {
-                "mark": column_letter(len(notes)).lower(),  # a, b, ..., z, aa
-                "services": [],
-                "layer": layers[layer_id]["name"],
-                "owner": owner_label(decision["owner"], decision.get("party")),
-                "text": decision.get("reason", ""),
-            }
-        notes[key]["services"].append(service["name"])
-        return [notes[key]["mark"]]
-    return [f"#{n}" for n in decision.get("overrides", ())]
-
-
-def _override_note(item: dict, names: dict[str, str], layers: dict[str, dict]) -> dict[str, Any]:
-    return {
-        "mark": f"#{item['number']}",
-        "service": names.get(item["service"], item["service"]),
-        "resource": item.get("resource"),
-        "layer": layers[item["layer"]]["name"] if item["layer"] in layers else item["layer"],
-        "owner": owner_label(item["owner"], item.get("party")),
-        "text": item["justification"],
-    }
+    height = CHART_TOP + CHART_STEP * len(bars) + 4
+    return {"bars": bars, "width": CHART_WIDTH, "height": height, "applicable": total}
 
 
 def overrides(items: list[dict], services: list[dict], layers: dict[str, dict]) -> list[dict]:
     names = {s["id"]: s["name"] for s in services}
     return [
-        {**_override_note(item, names, layers), "owner_id": item["owner"], "number": item["number"]}
+        {**override_note(item, names, layers), "owner_id": item["owner"], "number": item["number"]}
         for item in items
     ]
 
@@ -450,6 +370,12 @@ def _section(group: dict, members: list[dict], by_id: dict, make_row: Any) -> di
 
 def control_sections(groups: list[dict], controls: list[dict]) -> list[dict[str, Any]]:
     return sections(groups, controls, control_row)
+
+
+def control_legend(sections_: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The owner chips the control matrix shows, and split by service if a row is split."""
+    owners = [r["owner"] for s in sections_ for r in s["rows"] if r["kind"] == "control"]
+    return legend((o for o in owners if o != "split"), split="split" in owners)
 
 
 def control_row(control: dict[str, Any]) -> dict[str, Any]:

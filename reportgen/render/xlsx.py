@@ -37,13 +37,14 @@ def workbook_path(job: FrameworkJob) -> Path:
     return job.folder / f"{job.slug}-{job.framework_id}-raci.xlsx"
 
 
-def print_info(matrix: dict[str, Any]) -> PrintInfo:
+def print_info(matrix: dict[str, Any], paper_size: str = "A4") -> PrintInfo:
     framework = matrix["framework"]
     return PrintInfo(
         customer=matrix["customer"]["name"],
         framework=f"{framework['name']} {framework['version']} RACI workbook",
         classification=matrix["classification"],
         document_id=matrix["document_id"],
+        paper_size=paper_size,
     )
 
 
@@ -73,7 +74,7 @@ def _write_xlsx(job: FrameworkJob) -> list[Path]:
     matrix = job.matrix
     wb = Workbook(write_only=True)
     make = CellMaker()
-    info = print_info(matrix)
+    info = print_info(matrix, job.options.paper_size)
     summary_sheet(wb, make, info, matrix)
     raci_sheet(wb, make, info, matrix)
     controls_services_sheet(wb, make, info, matrix)

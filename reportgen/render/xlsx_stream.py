@@ -18,6 +18,7 @@ setup): :func:`splice_rows` puts the rows into the sheet it wrote with an empty 
 from __future__ import annotations
 
 import operator
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -237,3 +238,33 @@ def splice_rows(ws: WriteOnlyWorksheet, rows: IO[bytes]) -> None:
         target.write(head + b"<sheetData>")
         shutil.copyfileobj(rows, target, 1 << 20)
         target.write(b"</sheetData>" + tail)
+
+
+def write_cached_values(ws: WriteOnlyWorksheet, values: dict[str, int | float]) -> None:
+    """Save each formula's value at generation beside it (``<v>``), in the sheet openpyxl
+    wrote: openpyxl writes a formula with an empty value, which a viewer that does not
+    compute (Jira, Confluence and QuickLook previews) shows as blank. The sheet must be
+    closed; ``values`` maps cell references ("C23") to numbers."""
+    path = Path(ws._writer.out)
+    xml = path.read_text(encoding="utf-8")
+
+    def fill(match: re.Match[str]) -> str:
+        value = values.get(match["ref"])
+        if value is None:
+            return match[0]
+        return f"{match['head']}<v>{_number(value)}</v></c>"
+
+    path.write_text(_FORMULA_CELL.sub(fill, xml), encoding="utf-8")
+
+
+# A formula cell as openpyxl writes it: <c r="C23" ...><f>...</f><v/></c> (or <v></v>).
+_FORMULA_CELL = re.compile(
+    r'(?P<head><c r="(?P<ref>[A-Z]+\d+)"[^>]*><f>[^<]*</f>)<v(?:\s*/>|></v>)</c>'
+)
+
+
+def _number(value: int | float) -> str:
+    """A number as SpreadsheetML stores it: whole numbers without a decimal point."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)

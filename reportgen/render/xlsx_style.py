@@ -125,8 +125,17 @@ STYLES: dict[str, dict[str, Any]] = {
 class Formula(str):
     """A formula the writer itself builds from constants and cell references.
 
-    The only way a cell becomes a formula: a plain ``str`` never does.
+    The only way a cell becomes a formula: a plain ``str`` never does. ``cached`` is its
+    value at generation, saved with it so that a preview that computes nothing (Jira,
+    Confluence, QuickLook) shows the figure rather than an empty cell.
     """
+
+    cached: int | float | None
+
+    def __new__(cls, text: str, cached: int | float | None = None) -> Formula:
+        formula = super().__new__(cls, text)
+        formula.cached = cached
+        return formula
 
 
 class CellMaker:
@@ -175,12 +184,31 @@ class CellMaker:
 
 @dataclass(frozen=True)
 class PrintInfo:
-    """What every printed page carries in its header and footer."""
+    """What every printed page carries in its header and footer, and its paper."""
 
     customer: str
     framework: str
     classification: str
     document_id: str
+    paper_size: str = "A4"  # or "Letter" (config output.paper_size)
+
+
+# Paper: ECMA-376 paperSize code and landscape printable width in mm (margins of 0.4 in).
+PAPER = {"A4": (9, 297.0 - 2 * 10.16), "Letter": (1, 279.4 - 2 * 10.16)}
+MIN_SCALE = 60  # a sheet that would print smaller than this is printed across pages
+ACROSS_SCALE = 75  # the scale of a sheet printed across pages: 11 pt text prints at 8 pt
+
+
+def column_mm(width: float) -> float:
+    """Printed width of a column ``width`` characters wide: Excel's 7 px per character of
+    11 pt Calibri plus 5 px of padding, at 96 px to the inch."""
+    return (7 * width + 5) * 25.4 / 96
+
+
+def fits_one_page_wide(widths: Sequence[float], paper_size: str) -> bool:
+    """Whether the columns fit a landscape page's width at MIN_SCALE or more."""
+    printable = PAPER.get(paper_size, PAPER["A4"])[1]
+    return sum(map(column_mm, widths)) * MIN_SCALE / 100 <= printable
 
 
 def header_text(text: str, limit: int = 80) -> str:
@@ -191,12 +219,32 @@ def header_text(text: str, limit: int = 80) -> str:
     return clean.replace("&", "&&")
 
 
-def print_setup(ws: WriteOnlyWorksheet, info: PrintInfo, title_rows: str | None = "1:1") -> None:
-    """Landscape, fit to one page wide, header row repeated, running header and footer."""
+def print_setup(
+    ws: WriteOnlyWorksheet,
+    info: PrintInfo,
+    title_rows: str | None = "1:1",
+    widths: Sequence[float] | None = None,
+    title_columns: str | None = None,
+) -> None:
+    """Landscape on the configured paper, header row repeated, running header and footer.
+
+    A sheet whose columns (``widths``) fit one page wide at MIN_SCALE or more is fitted to
+    one page wide; a wider one (36 columns of Controls x Services, the Inventory's ARNs) is
+    printed across pages at ACROSS_SCALE, left to right then down, with its
+    ``title_columns`` repeated on every page, rather than shrunk to 4 pt text.
+    """
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.paperSize = PAPER.get(info.paper_size, PAPER["A4"])[0]
+    if widths is None or fits_one_page_wide(widths, info.paper_size):
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.page_setup.scale = ACROSS_SCALE
+        ws.page_setup.pageOrder = "overThenDown"
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        if title_columns:
+            ws.print_title_cols = title_columns
     ws.print_options.gridLines = False
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6

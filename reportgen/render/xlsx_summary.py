@@ -12,13 +12,20 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, NumData, NumVal, StrData, StrRef, StrVal
 from openpyxl.chart.series import DataPoint
 from openpyxl.chart.shapes import GraphicalProperties
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.pagebreak import Break
 
-from reportgen.owners import OWNER_COLOURS, OWNER_LABELS, OWNER_MEANINGS, OWNER_ORDER
+from reportgen.owners import (
+    NOT_APPLICABLE,
+    OWNER_COLOURS,
+    OWNER_LABELS,
+    OWNER_MEANINGS,
+    OWNER_ORDER,
+)
 from reportgen.render.xlsx_layout import Layout
 from reportgen.render.xlsx_sheets import (
     RACI_GROUP_COLUMN,
@@ -26,6 +33,7 @@ from reportgen.render.xlsx_sheets import (
     RACI_SHEET,
     top_group,
 )
+from reportgen.render.xlsx_stream import write_cached_values
 from reportgen.render.xlsx_style import CellMaker, Formula, PrintInfo, print_setup
 
 SUMMARY_SHEET = "Summary"
@@ -79,35 +87,51 @@ def _facts(matrix: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _owner_table(layout: Layout, matrix: dict[str, Any]) -> tuple[int, int]:
-    """Owner | meaning | live count | share | count at generation; returns first/last rows."""
+    """Owner | meaning | live count | share of the applicable controls | count at
+    generation, then the total and the applicable controls; returns the owners' first/last
+    rows. Shares are of the applicable controls, as in the PDF (not applicable has none)."""
     controls = len(matrix["controls"])
+    counts = {owner: matrix["counts"].get(owner, 0) for owner in OWNER_ORDER}
+    total, applicable = sum(counts.values()), sum(counts.values()) - counts[NOT_APPLICABLE]
     layout.add(
         ("Owner", "header"),
         ("What it means", "header"),
         ("Controls", "header"),
-        ("Share", "header"),
+        ("Share of applicable", "header"),
         ("At generation", "header"),
     )
     first = layout.next_row
-    total = first + len(OWNER_ORDER)
+    total_row, applicable_row = first + len(OWNER_ORDER), first + len(OWNER_ORDER) + 1
     owners = _raci_range(RACI_OWNER_COLUMN, controls)
     for owner in OWNER_ORDER:
         row = layout.next_row
+        share: Any = ""
+        if owner != NOT_APPLICABLE:
+            cached = counts[owner] / applicable if applicable else 0
+            share = Formula(f"=IF($C${applicable_row}=0,0,C{row}/$C${applicable_row})", cached)
         layout.add(
             (OWNER_LABELS[owner], f"owner:{owner}"),
             (OWNER_MEANINGS[owner], "wrap"),
-            (Formula(f"=COUNTIF({owners},$A{row})"), "number"),
-            (Formula(f"=IF($C${total}=0,0,C{row}/$C${total})"), "percent"),
-            (matrix["counts"][owner], "number"),
+            (Formula(f"=COUNTIF({owners},$A{row})", counts[owner]), "number"),
+            (share, "percent"),
+            (counts[owner], "number"),
         )
     layout.add(
         ("Total", "bold"),
         ("", "bold"),
-        (Formula(f"=SUM(C{first}:C{total - 1})"), "bold_number"),
-        (Formula(f"=IF($C${total}=0,0,1)"), "percent"),
-        (sum(matrix["counts"].values()), "bold_number"),
+        (Formula(f"=SUM(C{first}:C{total_row - 1})", total), "bold_number"),
+        ("", "percent"),
+        (total, "bold_number"),
     )
-    return first, total - 1
+    na_row = first + OWNER_ORDER.index(NOT_APPLICABLE)
+    layout.add(
+        ("Applicable", "bold"),
+        ("Every control but those that do not apply: the base of the shares", "wrap"),
+        (Formula(f"=C{total_row}-C{na_row}", applicable), "bold_number"),
+        (Formula(f"=IF($C${applicable_row}=0,0,1)", 1 if applicable else 0), "percent"),
+        (applicable, "bold_number"),
+    )
+    return first, total_row - 1
 
 
 def _party_table(layout: Layout, matrix: dict[str, Any]) -> None:
@@ -131,9 +155,19 @@ def _party_table(layout: Layout, matrix: dict[str, Any]) -> None:
     layout.add(("Applicable controls", "bold"), ("", "wrap"), (applicable, "bold_number"))
 
 
+def _group_counts(matrix: dict[str, Any]) -> dict[tuple[str, str], int]:
+    """Controls per (top-level group id, owner), the values the COUNTIFS formulas give."""
+    counts: dict[tuple[str, str], int] = {}
+    for control in matrix["controls"]:
+        key = (top_group(matrix, control["group"])[0], control["owner"])
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def _group_table(layout: Layout, matrix: dict[str, Any]) -> tuple[int, int, int]:
     """Group id | title | one live count per owner | total; returns header/first/last rows."""
     controls = len(matrix["controls"])
+    cached = _group_counts(matrix)
     header = layout.add(
         ("Group", "header"),
         ("Title", "header"),
@@ -151,15 +185,16 @@ def _group_table(layout: Layout, matrix: dict[str, Any]) -> tuple[int, int, int]
             owner_cell = f"{get_column_letter(3 + index)}${header}"
             # "=" makes the criterion a plain comparison whatever the group text starts with.
             criterion = f'"="&$A{row}&IF($B{row}="",""," "&$B{row})'
-            counts.append(
-                (Formula(f"=COUNTIFS({group_range},{criterion},{owners},{owner_cell})"), "number")
-            )
+            value = cached.get((group_id, OWNER_ORDER[index]), 0)
+            formula = f"=COUNTIFS({group_range},{criterion},{owners},{owner_cell})"
+            counts.append((Formula(formula, value), "number"))
         end = get_column_letter(2 + len(OWNER_ORDER))
+        total = sum(cached.get((group_id, owner), 0) for owner in OWNER_ORDER)
         layout.add(
             (group_id, "bold"),
             (title, "wrap"),
             *counts,
-            (Formula(f"=SUM(C{row}:{end}{row})"), "bold_number"),
+            (Formula(f"=SUM(C{row}:{end}{row})", total), "bold_number"),
         )
     return header, first, first + len(groups) - 1
 
@@ -171,6 +206,33 @@ def _ordered_groups(matrix: dict[str, Any]) -> list[tuple[str, str]]:
         group_id, title = top_group(matrix, control["group"])
         seen.setdefault(group_id, title)
     return list(seen.items())
+
+
+def _cell(layout: Layout, row: int, column: int) -> Any:
+    """A laid-out cell's value at generation (a formula's cached value)."""
+    cells = layout.rows[row - 1]
+    value = cells[column - 1][0] if column <= len(cells) else None
+    return value.cached if isinstance(value, Formula) else value
+
+
+def _cache_series(chart: BarChart, layout: Layout, first: int, last: int) -> None:
+    """Give every series its values, categories and title as they are at generation, so a
+    viewer that draws charts from the file alone (a preview) draws them, not empty axes."""
+    labels = [str(_cell(layout, row, 1)) for row in range(first, last + 1)]
+    for series in chart.series:
+        column = column_index_from_string(series.val.numRef.f.split("$")[-2])
+        values = [_cell(layout, row, column) or 0 for row in range(first, last + 1)]
+        series.val.numRef.numCache = NumData(
+            ptCount=len(values), pt=[NumVal(idx=i, v=v) for i, v in enumerate(values)]
+        )
+        series.cat = AxDataSource(strRef=StrRef(f=series.cat.numRef.f, strCache=_strings(labels)))
+        if series.tx is not None and series.tx.strRef is not None:
+            title = str(_cell(layout, first - 1, column))
+            series.tx.strRef.strCache = _strings([title])
+
+
+def _strings(values: list[str]) -> StrData:
+    return StrData(ptCount=len(values), pt=[StrVal(idx=i, v=v) for i, v in enumerate(values)])
 
 
 def _owner_chart(first: int, last: int, ws: WriteOnlyWorksheet) -> BarChart:
@@ -251,5 +313,20 @@ def summary_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) 
         ws.row_breaks.append(Break(id=chart_row - 1))  # table and chart would not fit a page
     print_setup(ws, info, title_rows=None)  # before any row: write-only sheets
     layout.write(ws, make, freeze="A3")
-    ws.add_chart(_owner_chart(owners_first, owners_last, ws), f"C{facts_top}")
+    owner_chart = _owner_chart(owners_first, owners_last, ws)
+    _cache_series(owner_chart, layout, owners_first, owners_last)
+    _cache_series(group_chart, layout, groups_first, groups_last)
+    ws.add_chart(owner_chart, f"C{facts_top}")
     ws.add_chart(group_chart, f"A{chart_row}")
+    ws.close()  # written now, so that the formulas' values can be saved beside them
+    write_cached_values(ws, _cached_values(layout))
+
+
+def _cached_values(layout: Layout) -> dict[str, int | float]:
+    """Cell reference -> value at generation, for every formula of the layout."""
+    values = {}
+    for number, cells in enumerate(layout.rows, start=1):
+        for index, (value, _style) in enumerate(cells, start=1):
+            if isinstance(value, Formula) and value.cached is not None:
+                values[f"{get_column_letter(index)}{number}"] = value.cached
+    return values

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule, Rule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -30,6 +30,8 @@ from reportgen.render.xlsx_style import (
     WIDTH_CAP,
     CellMaker,
     PrintInfo,
+    column_mm,
+    lines_needed,
     print_setup,
     row_height,
     set_widths,
@@ -37,6 +39,11 @@ from reportgen.render.xlsx_style import (
 )
 
 _CHUNK = 10_000
+# A vertical header in 11 pt bold Calibri: points along the text per character (a safe
+# average) and points across per line.
+ROTATED_CHAR_POINTS = 6.5
+ROTATED_LINE_POINTS = 15
+ROTATED_LINES = 2
 # Cell style of each column kind; "text" becomes "wrap" when a value is wider than its column.
 _KIND_STYLE = {
     "text": "text",
@@ -123,7 +130,7 @@ def write_table(wb: Workbook, make: CellMaker, info: PrintInfo, table: Table) ->
     widths = list(table.widths) if table.widths is not None else measure(table.columns, rows)
     set_widths(ws, widths)
     ws.freeze_panes = table.freeze
-    print_setup(ws, info)
+    print_setup(ws, info, widths=widths, title_columns=_title_columns(table.freeze))
     if table.dense or table.streamed:
         return _stream(ws, make, table, widths)
     ws.row_dimensions[1].height = _header_height(table.columns, widths)
@@ -176,13 +183,31 @@ def _stream(
     return written
 
 
+def _title_columns(freeze: str) -> str | None:
+    """The columns left of the frozen pane ("B2" -> "A:A"), repeated on printed pages."""
+    letters = "".join(ch for ch in freeze if ch.isalpha())
+    index = column_index_from_string(letters) if letters else 1
+    return f"A:{get_column_letter(index - 1)}" if index > 1 else None
+
+
 def _header_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
-    rotated = [len(c.header) for c in columns if c.rotated]
-    if rotated:
-        # Longer rotated headers wrap onto a second line within their narrow column.
-        return 6.2 * min(max(rotated), 18) + 14
-    flat = ((c.header, "header", w) for c, w in zip(columns, widths, strict=True))
-    return row_height(flat) or LINE_POINTS + 5
+    rotated = [
+        rotated_height(c.header, w) for c, w in zip(columns, widths, strict=True) if c.rotated
+    ]
+    flat = ((c.header, "header", w) for c, w in zip(columns, widths, strict=True) if not c.rotated)
+    return max([*rotated, row_height(flat) or LINE_POINTS + 5])
+
+
+def rotated_height(text: str, width: float) -> float:
+    """Row height (points) that shows a vertical header whole in a column ``width``
+    characters wide: wrapped onto as many lines as the column holds side by side (two at
+    most, which every column here holds, so Excel and LibreOffice agree), each line as long
+    as the text then needs and never shorter than its longest word."""
+    lines = min(ROTATED_LINES, max(1, int(column_mm(width) / 25.4 * 72 / ROTATED_LINE_POINTS)))
+    per_line = max(map(len, text.split()), default=1)
+    while lines_needed(text, per_line / 1.1 + 1) > lines:  # lines_needed's column units
+        per_line += 1
+    return ROTATED_CHAR_POINTS * per_line + 14
 
 
 def _cell_styles(
