@@ -69,8 +69,9 @@ def entry_time(generated_at: str) -> tuple[int, int, int, int, int, int]:
 
 
 def default_output(pack: Path) -> Path:
-    pack = pack.absolute()
-    return pack.parent / f"{pack.name}.zip"
+    """``DIR.zip`` beside the pack, named as the pack was (relative stays relative)."""
+    named = pack if pack.name and pack.name != ".." else pack.absolute()
+    return named.parent / f"{named.name}.zip"
 
 
 def bundle_pack(pack: Path, output: Path | None = None) -> Bundle:

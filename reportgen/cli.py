@@ -230,6 +230,17 @@ class _Commands(click.Group):
         with environment_errors():
             return super().invoke(ctx)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """In the order of a first run (init, validate, build), then the rest."""
+        known = [name for name in COMMAND_ORDER if name in self.commands]
+        return known + sorted(set(self.commands) - set(known))
+
+
+COMMAND_ORDER = (
+    "init", "validate", "build", "explain", "services", "frameworks", "controls",
+    "verify", "diff", "bundle", "attach", "inventory", "schema",
+)  # fmt: skip
+
 
 @click.group(
     cls=_Commands,
@@ -395,6 +406,7 @@ def frameworks(framework_files: tuple[Path, ...], fmt: str) -> None:
 @click.option(
     "--condition",
     "condition",
+    metavar="ID",
     help="Only the controls that depend on this applicability question (a condition id).",
 )
 @framework_catalog_option
@@ -418,7 +430,9 @@ def controls(
     if condition is not None:
         found = filter_by_condition(framework, found, condition)
     if not found:
-        raise InputError(f"no {framework.id} control matches '{query}'")
+        which = [f"matches '{query}'"] if query else []
+        which += [f"depends on {condition}"] if condition else []
+        raise InputError(f"no {framework.id} control {' and '.join(which)}")
     records = [listing.control_record(framework, c) for c in found]
     listed_all = not query and condition is None
     extra = (

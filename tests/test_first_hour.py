@@ -289,6 +289,13 @@ def test_options_only_where_they_apply_and_out_everywhere(project):
     run("bundle", "pack", "-o", "one.zip", cwd=project)
     run("bundle", "pack", "--out", "two.zip", cwd=project)
     assert (project / "one.zip").read_bytes() == (project / "two.zip").read_bytes()
+    said = run("bundle", "pack", cwd=project).stderr  # the default, named as the pack was
+    assert said.startswith("wrote pack.zip (") and (project / "pack.zip").is_file()
+
+
+def test_help_lists_the_commands_in_the_order_of_a_first_run():
+    lines = run("--help").stdout.split("Commands:", 1)[1].strip().splitlines()
+    assert [line.split()[0] for line in lines][:3] == ["init", "validate", "build"]
 
 
 def test_help_documents_exit_2_and_the_default_config():
