@@ -19,12 +19,12 @@ from typing import Any
 
 from reportgen.errors import InputError, environment_errors
 from reportgen.hashing import file_sha256
-from reportgen.manifest_schema import MANIFEST_NAME
+from reportgen.manifest_schema import MANIFEST_NAME, Manifest
 from reportgen.packfiles import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError
 from reportgen.slug import slugify
 from reportgen.verify import Verification, verify_opened
 
-__all__ = ["Bundle", "PackIntegrityError", "bundle_pack", "require_intact"]
+__all__ = ["Bundle", "PackIntegrityError", "bundle_pack", "require_intact", "zip_folder"]
 
 ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can carry
 FILE_MODE = 0o100644  # regular file, rw-r--r--
@@ -57,6 +57,11 @@ def require_intact(pack: Path | PackDir) -> Verification:
     return result
 
 
+def zip_folder(manifest: Manifest) -> str:
+    """The one folder the zip's entries sit under: the pack unzips into it."""
+    return slugify(manifest.customer.slug or "pack")
+
+
 def entry_time(generated_at: str) -> tuple[int, int, int, int, int, int]:
     moment = dt.datetime.strptime(generated_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     moment = max(moment, ZIP_EPOCH)
@@ -64,8 +69,9 @@ def entry_time(generated_at: str) -> tuple[int, int, int, int, int, int]:
 
 
 def default_output(pack: Path) -> Path:
-    pack = pack.absolute()
-    return pack.parent / f"{pack.name}.zip"
+    """``DIR.zip`` beside the pack, named as the pack was (relative stays relative)."""
+    named = pack if pack.name and pack.name != ".." else pack.absolute()
+    return named.parent / f"{named.name}.zip"
 
 
 def bundle_pack(pack: Path, output: Path | None = None) -> Bundle:
@@ -88,7 +94,7 @@ def _write_zip(handle: Any, pack: PackDir, verified: Verification) -> None:
     since it was verified must not slip in."""
     manifest = verified.manifest
     assert manifest is not None
-    folder = slugify(manifest.customer.slug or "pack")
+    folder = zip_folder(manifest)
     when = entry_time(manifest.generated_at)
     files = [(MANIFEST_NAME, MAX_MANIFEST_BYTES, verified.manifest_sha256)]
     files += [(entry.path, entry.size, entry.sha256) for entry in manifest.outputs]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from reportgen.errors import InputError
+from reportgen.framework_names import FrameworkNames
 from reportgen.frameworks import Control, Framework
 from reportgen.inputs import Catalogs
+from reportgen.listing import condition_uses
 from reportgen.srm import Service, norm_key
+from reportgen.validation import did_you_mean
 
 
 def search_services(catalogs: Catalogs, query: str) -> list[Service]:
@@ -38,14 +41,27 @@ def find_service(catalogs: Catalogs, text: str) -> Service:
     return catalogs.catalog.services[resolution.service_id]
 
 
-def find_framework(catalogs: Catalogs, framework_id: str) -> Framework:
-    loaded = catalogs.frameworks.get(framework_id)
-    if loaded is None:
+def find_framework(catalogs: Catalogs, text: str) -> Framework:
+    """A framework by its id or a name as people write it ('PCI', 'ISO/IEC 27001:2022')."""
+    names = FrameworkNames.of(catalogs.frameworks)
+    framework_id = names.resolve(text)
+    if framework_id is None:
+        raise InputError(names.unknown(text), hint="'reportgen frameworks' lists them.")
+    return catalogs.frameworks[framework_id].framework
+
+
+def filter_by_condition(
+    framework: Framework, controls: list[Control], condition: str
+) -> list[Control]:
+    """The controls that depend on ``condition`` (wholly or through a duty)."""
+    known = [c.id for c in framework.conditions]
+    if condition not in known:
+        choices = ", ".join(known) or "none"
         raise InputError(
-            f"unknown framework '{framework_id}'",
-            hint=f"Known frameworks: {', '.join(catalogs.frameworks)}.",
+            f"{framework.id} has no condition '{condition}'{did_you_mean(condition, known)}",
+            hint=f"Its conditions: {choices}.",
         )
-    return loaded.framework
+    return [c for c in controls if any(cid == condition for cid, _ in condition_uses(c))]
 
 
 def search_controls(framework: Framework, query: str | None) -> list[Control]:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import time
@@ -17,9 +18,10 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from reportgen import __version__, pack_views, views
+from reportgen import __version__, listing, pack_views, views
 from reportgen.bundle import bundle_pack
 from reportgen.catalog_search import (
+    filter_by_condition,
     find_framework,
     search_controls,
     search_services,
@@ -27,7 +29,12 @@ from reportgen.catalog_search import (
 from reportgen.config import PdfVariant
 from reportgen.diff import diff_packs
 from reportgen.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
-from reportgen.errors import InputError, SystemDependencyError, environment_errors
+from reportgen.errors import (
+    InputError,
+    SystemDependencyError,
+    check_output_path,
+    environment_errors,
+)
 from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
@@ -42,22 +49,32 @@ out = Console(highlight=False, soft_wrap=False, markup=False)
 err = Console(stderr=True, highlight=False, markup=False)
 _state = {"debug": bool(os.environ.get("REPORTGEN_DEBUG")), "quiet": False}
 
-DEFAULT_CONFIGS = (Path("reportgen.yaml"), Path("inputs/reportgen.yaml"))
+# Without --config: reportgen.yaml in the current folder, and nowhere else, so that a build
+# never picks up a config (a sample's customer and overrides) the user did not mean.
+DEFAULT_CONFIG = Path("reportgen.yaml")
+SAMPLE_CONFIG = Path("inputs/reportgen.yaml")
 
 
 def _default_config() -> Path:
-    for candidate in DEFAULT_CONFIGS:
-        if candidate.is_file():
-            return candidate
+    if DEFAULT_CONFIG.is_file():
+        return DEFAULT_CONFIG
+    sample = f"; the sample's is {SAMPLE_CONFIG}" if SAMPLE_CONFIG.is_file() else ""
     raise InputError(
-        "no config file given and none found at " + " or ".join(map(str, DEFAULT_CONFIGS)),
-        hint="Pass --config FILE, or create one with 'reportgen init DIR'.",
+        f"no --config given and no {DEFAULT_CONFIG} in the current folder",
+        hint=f"Pass --config FILE, or write a starter with 'reportgen init DIR'{sample}.",
     )
 
 
 def _say(message: str) -> None:
+    """A note for the user on stderr (progress, what was written); silent with --quiet."""
     if not _state["quiet"]:
         err.print(message, soft_wrap=True)
+
+
+def _warn(message: str) -> None:
+    """A warning on stderr; silent with --quiet, which prints errors only."""
+    if not _state["quiet"]:
+        err.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -87,35 +104,50 @@ def _path(**kwargs: object) -> click.Path:
     return click.Path(path_type=Path, **kwargs)  # type: ignore[arg-type]
 
 
-catalog_options = [
-    click.option(
-        "--catalog",
-        "service_files",
-        multiple=True,
-        type=_path(),
-        help="Extra service catalog YAML that adds or overrides services (repeatable).",
-    ),
-    click.option(
-        "--framework-catalog",
-        "framework_files",
-        multiple=True,
-        type=_path(),
-        help="Extra framework catalog YAML; one with a packaged id replaces it (repeatable).",
-    ),
-]
+service_catalog_option = click.option(
+    "--catalog",
+    "service_files",
+    multiple=True,
+    type=_path(),
+    help="Extra service catalog YAML that adds or overrides services (repeatable).",
+)
+framework_catalog_option = click.option(
+    "--framework-catalog",
+    "framework_files",
+    multiple=True,
+    type=_path(),
+    help="Extra framework catalog YAML; one with a packaged id replaces it (repeatable).",
+)
+catalog_options = [service_catalog_option, framework_catalog_option]
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(listing.FORMATS),
+    default="table",
+    show_default=True,
+    help="table for the terminal; json (a list of objects) or csv for scripts and spreadsheets.",
+)
+FRAMEWORK_NAMES = "pci-dss, iso-27001, soc2, or as written: PCI, ISO 27001, SOC 2"
 
 run_options = [
-    click.option("--config", "config", type=_path(), help="Config file [reportgen.yaml]."),
+    click.option(
+        "--config",
+        "config",
+        type=_path(),
+        help="Config file [reportgen.yaml in the current folder; no other is looked for].",
+    ),
     click.option(
         "--inventory",
         type=_path(),
-        help="Inventory .xlsx, .csv or an export (AWS Config, Terraform, CUR...) [config].",
+        help="Inventory .xlsx, .csv or an export (AWS Config, Terraform, CUR...) "
+        "[the config's inventory.path].",
     ),
     click.option(
         "--framework",
         "frameworks",
+        metavar="NAME",
         multiple=True,
-        help="Framework id: pci-dss, iso-27001, soc2 (repeatable; default: config's, else all).",
+        help=f"Framework: {FRAMEWORK_NAMES} (repeatable) [the config's frameworks, else all].",
     ),
     click.option("--strict", is_flag=True, help="Unresolved inventory rows are an error."),
     click.option(
@@ -198,6 +230,17 @@ class _Commands(click.Group):
         with environment_errors():
             return super().invoke(ctx)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """In the order of a first run (init, validate, build), then the rest."""
+        known = [name for name in COMMAND_ORDER if name in self.commands]
+        return known + sorted(set(self.commands) - set(known))
+
+
+COMMAND_ORDER = (
+    "init", "validate", "build", "explain", "services", "frameworks", "controls",
+    "verify", "diff", "bundle", "attach", "inventory", "schema",
+)  # fmt: skip
+
 
 @click.group(
     cls=_Commands,
@@ -214,8 +257,12 @@ def cli(debug: bool, quiet: bool) -> None:
 
 @cli.command(name="build")
 @_apply(run_options)
-@_apply(limit_options)
-@click.option("--out", type=_path(file_okay=False), help="Pack directory [output/<customer>/].")
+@click.option(
+    "-o",
+    "--out",
+    type=_path(file_okay=False),
+    help="Pack folder [the config's output.dir, else output/<short_name>/ beside the config].",
+)
 @click.option(
     "--previous",
     type=_path(file_okay=False),
@@ -239,6 +286,7 @@ def cli(debug: bool, quiet: bool) -> None:
     help="Replace the pack at --out even if files were added to it (they are deleted). "
     "A directory that is not a reportgen pack is never replaced.",
 )
+@_apply(limit_options)
 def build_command(
     out: Path | None,
     previous: Path | None,
@@ -247,7 +295,11 @@ def build_command(
     overwrite: bool,
     **kwargs: object,
 ) -> None:
-    """Build the audit pack: one folder per framework, manifest.json and summary.md."""
+    """Build the audit pack: one folder per framework, manifest.json and summary.md.
+
+    Paths given here are relative to the current folder; paths in the config file
+    (inventory.path, output.dir, output.templates, catalogs) to the config file's folder.
+    """
     options = BuildOptions(
         run=_run_options(kwargs),
         out=out,
@@ -261,29 +313,35 @@ def build_command(
     own = [w for m in result.matrices.values() for w in m["warnings"]]
     own = [w for w in dict.fromkeys(own) if w not in result.inputs.warnings]
     for warning in [*result.inputs.warnings, *own]:
-        err.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
+        _warn(warning)
     unresolved = len(result.inputs.inventory.unresolved)
     if unresolved:
-        err.print(
-            Text.assemble(
-                ("warning: ", "yellow"),
-                f"{unresolved} inventory row(s) could not be resolved; "
-                "they are listed in the pack (use --strict to make this an error)",
-            )
+        _warn(
+            f"{unresolved} inventory row(s) could not be resolved; they are listed in the pack "
+            "('reportgen validate' shows them with suggestions; --strict makes this an error)"
         )
     if not _state["quiet"]:
         err.print(views.matrix_summary(result.matrices))
-        _say(f"pack written to {result.out_dir} ({len(result.files)} files)")
+        config = result.inputs.config.path
+        found = "" if kwargs["config"] else " (found in the current folder: no --config given)"
+        _say(f"pack written to {result.out_dir} ({len(result.files)} files) from {config}{found}")
 
 
 @cli.command()
 @_apply(run_options)
 @_apply(limit_options)
 def validate(**kwargs: object) -> None:
-    """Check config, catalogs and inventory; show what was found. Writes nothing."""
+    """Check config, catalogs and inventory; show what was found. Writes nothing.
+
+    Every problem is reported in one run, with its line in the config or its sheet, row and
+    column in the inventory. With --quiet nothing is printed unless there is an error.
+    """
     inputs, matrices = prepare(_run_options(kwargs))
+    if _state["quiet"]:
+        return
     out.print(f"config: {inputs.config.path} (customer: {inputs.config.config.customer.name})")
-    out.print(f"catalog: {len(inputs.catalog.services)} services, version {inputs.catalog.version}")
+    version = views.catalog_version(inputs.catalog.version)
+    out.print(f"catalog: {len(inputs.catalog.services)} services, version {version}")
     for line in views.inventory_summary(inputs):
         out.print(line)
     for line in evidence_lines(matrices):
@@ -298,16 +356,28 @@ def validate(**kwargs: object) -> None:
 
 @cli.command()
 @click.argument("query", required=False)
-@_apply(catalog_options)
-def services(query: str | None, service_files: tuple[Path, ...], framework_files: tuple) -> None:
-    """List or search the AWS service catalog."""
-    catalogs = load_catalogs(service_files, framework_files)
+@service_catalog_option
+@format_option
+def services(query: str | None, service_files: tuple[Path, ...], fmt: str) -> None:
+    """List or search the AWS service catalog: by any name an inventory may use (a console
+    or formal name, an ARN, a resource type, a CUR product code) or words in it."""
+    catalogs = load_catalogs(service_files)
     found = list(catalogs.catalog.services.values())
     if query:
         found = search_services(catalogs, query)
     if not found:
-        raise InputError(f"no service matches '{query}'")
-    out.print(views.services_table(found))
+        raise InputError(f"no service matches '{query}'", hint="'reportgen services' lists all.")
+    _show(views.services_table(found), [listing.service_record(s) for s in found], fmt)
+
+
+def _show(table: object, records: list[dict], fmt: str, *extra: object) -> None:
+    """A listing: the table (and any extra tables) on a terminal, else JSON or CSV."""
+    if fmt != "table":
+        click.echo(listing.render(records, fmt), nl=False)
+        return
+    for item in (table, *extra):
+        if item is not None:
+            out.print(item)
 
 
 @cli.command()
@@ -320,35 +390,66 @@ def schema(document: str) -> None:
 
 
 @cli.command()
-@_apply(catalog_options)
-def frameworks(service_files: tuple[Path, ...], framework_files: tuple[Path, ...]) -> None:
-    """List the framework catalogs with their versions and control counts."""
-    catalogs = load_catalogs(service_files, framework_files)
-    out.print(views.frameworks_table(lf.framework for lf in catalogs.frameworks.values()))
+@framework_catalog_option
+@format_option
+def frameworks(framework_files: tuple[Path, ...], fmt: str) -> None:
+    """List the framework catalogs: versions, control counts, the names they accept."""
+    catalogs = load_catalogs((), framework_files)
+    found = [lf.framework for lf in catalogs.frameworks.values()]
+    records = [listing.framework_record(f) for f in found]
+    _show(views.frameworks_table(found), records, fmt)
 
 
 @cli.command()
 @click.argument("framework_id", metavar="FRAMEWORK")
 @click.argument("query", required=False)
-@_apply(catalog_options)
+@click.option(
+    "--condition",
+    "condition",
+    metavar="ID",
+    help="Only the controls that depend on this applicability question (a condition id).",
+)
+@framework_catalog_option
+@format_option
 def controls(
     framework_id: str,
     query: str | None,
-    service_files: tuple[Path, ...],
+    condition: str | None,
     framework_files: tuple[Path, ...],
+    fmt: str,
 ) -> None:
-    """Browse a framework's controls: by id prefix (8.2) or by words in them (malware)."""
-    catalogs = load_catalogs(service_files, framework_files)
+    """Browse a framework's controls: by id prefix (8.2) or by words in them (malware).
+
+    FRAMEWORK is an id or a name as written (PCI, ISO 27001, SOC 2). Shows which controls
+    depend on an applicability question (the "applies if" column) and lists the questions,
+    with the ids to answer under framework_options.<framework>.conditions.
+    """
+    catalogs = load_catalogs((), framework_files)
     framework = find_framework(catalogs, framework_id)
     found = search_controls(framework, query)
+    if condition is not None:
+        found = filter_by_condition(framework, found, condition)
     if not found:
-        raise InputError(f"no {framework_id} control matches '{query}'")
-    out.print(views.controls_table(framework, found))
+        which = [f"matches '{query}'"] if query else []
+        which += [f"depends on {condition}"] if condition else []
+        raise InputError(f"no {framework.id} control {' and '.join(which)}")
+    records = [listing.control_record(framework, c) for c in found]
+    listed_all = not query and condition is None
+    extra = (
+        views.conditions_table(framework, found, every=listed_all),
+        views.categories_table(framework) if listed_all or framework.categories else None,
+    )
+    _show(views.controls_table(framework, found), records, fmt, *extra)
 
 
 @cli.command()
 @click.argument("service")
-@click.option("--framework", "framework_id", help="Framework id, with --control.")
+@click.option(
+    "--framework",
+    "framework_id",
+    metavar="NAME",
+    help=f"Framework ({FRAMEWORK_NAMES}), with --control.",
+)
 @click.option("--control", "control_id", help="Control id: show how its owner is decided.")
 @click.option("--config", type=_path(), help="Include this config's customer overrides.")
 @_apply(catalog_options)
@@ -390,7 +491,21 @@ def init(directory: Path, force: bool, export: Path | None) -> None:
         written = write_starter(directory, force=force)
     for path in written:
         _say(f"wrote {path}")
-    _say(f"next: edit them, then run: reportgen build --config {directory / 'reportgen.yaml'}")
+    for line in views.next_steps(program(), directory / "reportgen.yaml", export is None):
+        _say(line)
+
+
+def program() -> str:
+    """How the user ran reportgen, to repeat in advice: 'reportgen' when that is what the
+    shell finds, else the path they typed ('.venv/bin/reportgen'), else 'python -m
+    reportgen'."""
+    invoked = Path(sys.argv[0])
+    if invoked.name != "reportgen":
+        return "python -m reportgen"
+    found = shutil.which("reportgen")
+    if found and Path(found).resolve() == invoked.resolve():
+        return "reportgen"
+    return str(invoked)
 
 
 @cli.group()
@@ -418,6 +533,7 @@ def inventory_pull(source: str, out: Path, profile: str | None, region: str | No
 
     if source == "config-aggregator" and not options.get("aggregator"):
         raise click.UsageError("--source config-aggregator needs --aggregator NAME")
+    check_output_path(out)  # before the pull, which can take minutes
     result = pull(PullRequest(source, out, profile, region, options))
     _say(
         f"wrote {result.csv} ({result.items:,} resources from {result.pages} page(s), "
@@ -429,7 +545,11 @@ def inventory_pull(source: str, out: Path, profile: str | None, region: str | No
 @click.argument("directory", type=_path())
 @click.pass_context
 def verify(ctx: click.Context, directory: Path) -> None:
-    """Recompute every hash in a pack's manifest: exit 0 when intact, 1 when not."""
+    """Recompute every hash in a pack's manifest and list what differs.
+
+    Exit status: 0 the pack is intact; 1 a file is missing, altered or not in the manifest;
+    2 DIRECTORY is not a pack (no manifest.json reportgen wrote) or cannot be read.
+    """
     result = verify_pack(directory)
     for line in pack_views.verification_lines(result):
         out.print(line, markup=False, soft_wrap=True)
@@ -457,10 +577,14 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 
 @cli.command()
 @click.argument("directory", type=_path(file_okay=False))
-@click.option("-o", "--output", type=_path(dir_okay=False), help="Zip file [DIRECTORY.zip].")
-def bundle(directory: Path, output: Path | None) -> None:
-    """Write one zip of a verified pack; the same pack always gives the same bytes."""
-    result = bundle_pack(directory, output)
+@click.option("-o", "--out", type=_path(dir_okay=False), help="Zip file [DIRECTORY.zip].")
+@click.option("--output", "legacy_out", type=_path(dir_okay=False), hidden=True)  # before 0.3
+def bundle(directory: Path, out: Path | None, legacy_out: Path | None) -> None:
+    """Write one zip of a verified pack; the same pack always gives the same bytes.
+
+    Unzipped, the pack verifies as it is: 'reportgen verify <folder>'.
+    """
+    result = bundle_pack(directory, out or legacy_out)
     _say(f"wrote {result.path} ({result.entries} files, {result.size:,} bytes)")
     _say(f"sha256 {result.sha256}")
 
@@ -478,22 +602,30 @@ class _SayHandler(logging.Handler):
 @click.option("--servicenow", metavar="TABLE:SYS_ID", help="Attach to this ServiceNow record.")
 @click.option("--comment", is_flag=True, help="Also post summary.md as a comment.")
 @click.option("--dry-run", is_flag=True, help="Show every request; send nothing.")
-@click.option("--bundle", "as_bundle", is_flag=True, help="Attach one zip instead of the files.")
+@click.option(
+    "--files",
+    "with_files",
+    is_flag=True,
+    help="Also attach each file of the pack on its own, to open in the ticket (the zip is "
+    "what an auditor verifies).",
+)
+@click.option("--bundle", "legacy_bundle", is_flag=True, hidden=True)  # the default since 0.3
 @click.option("--ca-bundle", type=_path(dir_okay=False), help="CA certificates (PEM) to trust.")
 @click.option("--config", type=_path(dir_okay=False), help="Config with an attach: section.")
 def attach(directory: Path, jira: str | None, servicenow: str | None, config: Path | None,
-           as_bundle: bool, **flags: bool | Path | None) -> None:  # fmt: skip
+           with_files: bool, legacy_bundle: bool, **flags: bool | Path | None) -> None:  # fmt: skip
     """Attach a verified pack to a Jira issue or a ServiceNow record (credentials from the
-    environment)."""
+    environment): the pack as one zip, which an auditor downloads, unzips and checks with
+    'reportgen verify'."""
     from reportgen.tickets.attach import AttachRequest, attach_pack  # httpx: only when attaching
 
     if bool(jira) == bool(servicenow):
         raise click.UsageError("give exactly one of --jira ISSUE-KEY or --servicenow TABLE:SYS_ID")
-    config = config or next((c for c in DEFAULT_CONFIGS if c.is_file()), None)
+    config = config or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
     logger = logging.getLogger("reportgen.tickets")
     logger.addHandler(_SayHandler())
     logger.propagate = False
-    request = AttachRequest(directory, jira, servicenow, bundle=as_bundle, config=config, **flags)
+    request = AttachRequest(directory, jira, servicenow, files=with_files, config=config, **flags)
     report = attach_pack(request, _dry_run_say if request.dry_run else _say)
     if not request.dry_run:
         _say(
@@ -503,6 +635,31 @@ def attach(directory: Path, jira: str | None, servicenow: str | None, config: Pa
 
 def _dry_run_say(line: str) -> None:
     out.print(line, markup=False, soft_wrap=True)
+
+
+def _set_state(key: str) -> typing.Callable[[click.Context, click.Parameter, bool], None]:
+    def callback(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            _state[key] = True
+
+    return callback
+
+
+def _accept_global_options_after_the_command(group: click.Group) -> None:
+    """`reportgen build -q` as well as `reportgen -q build`: people put flags last."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_global_options_after_the_command(command)
+            continue
+        command.params += [
+            click.Option(["--quiet", "-q"], is_flag=True, expose_value=False,
+                         callback=_set_state("quiet"), help="Only print errors."),
+            click.Option(["--debug"], is_flag=True, expose_value=False,
+                         callback=_set_state("debug"), help="Show tracebacks for errors."),
+        ]  # fmt: skip
+
+
+_accept_global_options_after_the_command(cli)
 
 
 class Terminated(KeyboardInterrupt):

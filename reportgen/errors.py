@@ -96,6 +96,7 @@ ENVIRONMENT_ERRORS: dict[int, str] = {
     errno.ENAMETOOLONG: "the file name is too long",
     errno.ENOENT: "no such file or directory",
     errno.ENOTDIR: "a part of the path is not a directory",
+    errno.EEXIST: "a file of that name is in the way",
     errno.EISDIR: "it is a directory",
     errno.ELOOP: "too many levels of symbolic links",
     errno.EMFILE: "too many open files",
@@ -107,12 +108,43 @@ ENVIRONMENT_ERRORS: dict[int, str] = {
 }
 
 
+# What to do about each, said once here so that every command gives the same advice.
+ENVIRONMENT_HINTS: dict[int, str] = {
+    errno.EACCES: "Check the permissions of the file and its folders, or choose another path.",
+    errno.EPERM: "Check the permissions of the file and its folders, or choose another path.",
+    errno.ENOSPC: "Free some space on that disk, or write somewhere else.",
+    errno.EDQUOT: "Free some space within your quota, or write somewhere else.",
+    errno.EROFS: "Choose a path on a writable disk.",
+    errno.ENAMETOOLONG: "Choose a shorter path.",
+    errno.ENOENT: "Check the path for typing mistakes.",
+    errno.EMFILE: "Raise the open-file limit (ulimit -n) and run again.",
+}
+
+
+_NOT_A_FOLDER = "Choose a path whose folders are folders (or move that file away)."
+
+
 def environment_error(exc: OSError, file: str | Path | None = None) -> InputError:
     """The InputError (exit 2) of an OSError met reading or writing the user's file: what
-    the machine said, in words, naming ``file`` (else the file the OSError names)."""
+    the machine said, in words, naming ``file`` (else the file the OSError names), and what
+    to do about it."""
     reason = ENVIRONMENT_ERRORS.get(exc.errno or 0) or exc.strerror or type(exc).__name__
     named = file if file is not None else exc.filename
-    return InputError(reason, file=os.fsdecode(named) if named is not None else None)
+    hint = ENVIRONMENT_HINTS.get(exc.errno or 0)
+    if named is not None and exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        blocking = blocking_file(Path(os.fsdecode(named)))
+        if blocking is not None:
+            reason, hint = f"'{blocking}' is a file, not a folder", _NOT_A_FOLDER
+    return InputError(reason, file=os.fsdecode(named) if named is not None else None, hint=hint)
+
+
+def blocking_file(path: Path) -> Path | None:
+    """The first part of ``path`` that exists and is not a folder, when a later part must be
+    one (``afile/sub`` where ``afile`` is a file), else None."""
+    for parent in reversed(path.parents):
+        if parent != Path(".") and parent.exists() and not parent.is_dir():
+            return parent
+    return None
 
 
 @contextlib.contextmanager
@@ -125,3 +157,11 @@ def environment_errors(file: str | Path | None = None) -> Iterator[None]:
         if (exc.errno or 0) not in ENVIRONMENT_ERRORS:
             raise
         raise environment_error(exc, file) from exc
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse, before any work, a file to write whose folder cannot be one (a part of the
+    path is a file): the work would be lost at the end."""
+    blocking = blocking_file(path)
+    if blocking is not None:
+        raise InputError(f"'{blocking}' is a file, not a folder", file=path, hint=_NOT_A_FOLDER)

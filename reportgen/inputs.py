@@ -6,10 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reportgen.config import LoadedConfig, load_config
+from reportgen.config import CatalogsConfig, LoadedConfig, OverrideConfig
+from reportgen.config_checks import (
+    ReadConfig,
+    check_raci,
+    normalise_frameworks,
+    read_config,
+    select_frameworks,
+)
 from reportgen.engine import CustomerOverride
 from reportgen.errors import InputError
 from reportgen.evidence.load import Carried, Customer, read_evidence
+from reportgen.framework_names import FrameworkNames, written_names
 from reportgen.frameworks import Framework, LoadedFramework, load_frameworks
 from reportgen.hashing import file_sha256
 from reportgen.inventory.limits import Limits
@@ -19,6 +27,7 @@ from reportgen.inventory.scope import ScopeParser
 from reportgen.raci import RaciPlan, plan_raci
 from reportgen.slug import slugify
 from reportgen.srm import SrmCatalog, load_srm_catalog
+from reportgen.validation import Problems, did_you_mean
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES
 
 
@@ -66,10 +75,12 @@ class Catalogs:
 
 
 def scope_parser(catalogs: Catalogs) -> ScopeParser:
-    """Reads scope columns with the names, headers and categories the catalogs give."""
+    """Reads scope columns with the names, headers and categories the catalogs give; a
+    framework's name as people write it ('PCI-DSS 4.0.1') as everywhere else."""
     frameworks = [lf.framework for lf in catalogs.frameworks.values()]
+    names = FrameworkNames(frameworks)
     return ScopeParser(
-        {f.id: [f.name, *f.aliases] for f in frameworks},
+        {f.id: [*written_names(f), *names.keys(f.id)] for f in frameworks},
         {f.id: {c.id: [c.name, *c.aliases] for c in f.scope_categories} for f in frameworks},
         {f.id: list(f.scope_headers) for f in frameworks},
     )
@@ -86,38 +97,34 @@ def load_catalogs(
 
 
 def load_inputs(options: RunOptions) -> Inputs:
-    """Everything the compute stage needs, or one InputError naming what is wrong."""
-    loaded = load_config(options.config, options.limits.max_yaml_bytes)
-    config = loaded.config
-    service_files = [*map(loaded.resolve, config.catalogs.services), *options.service_files]
-    framework_files = [*map(loaded.resolve, config.catalogs.frameworks), *options.framework_files]
+    """Everything the compute stage needs, or one InputError listing every problem of the
+    config, the inventory and the command line, each with its line or cell (one pass)."""
+    problems = Problems()
+    read = read_config(options.config, options.limits.max_yaml_bytes, problems)
+    config = read.config
+    catalog_files = config.catalogs if "catalogs" not in read.dropped else CatalogsConfig()
+    service_files = [*map(read.loaded.resolve, catalog_files.services), *options.service_files]
+    framework_files = [
+        *map(read.loaded.resolve, catalog_files.frameworks),
+        *options.framework_files,
+    ]
     catalogs = load_catalogs(service_files, framework_files, options.limits.max_yaml_bytes)
-    selected = select_frameworks(options.frameworks or tuple(config.frameworks or ()), catalogs)
-    _check_framework_options(loaded, catalogs)
+    names = FrameworkNames.of(catalogs.frameworks)
+    frameworks = {fid: lf.framework for fid, lf in catalogs.frameworks.items()}
+    selected = select_frameworks(options.frameworks, read, names, problems)
+    loaded = normalise_frameworks(read, names, frameworks, problems)
+    config = loaded.config
+    check_raci(read, customer_layers(catalogs.catalog), problems)
+    inventory_path, inventory = _read_inventory(options, read, catalogs, problems)
+    overrides, warnings = resolve_overrides(read, catalogs, inventory, options.strict, problems)
+    if options.strict and inventory is not None:
+        _strict_problems(inventory, problems)
+    problems.raise_if_any()
+    assert inventory is not None and inventory_path is not None  # else a problem was raised
     plan = plan_raci(
         config.raci,
         customer_layers(catalogs.catalog),
-        where=str(options.config),
-    )
-    inventory_path = _inventory_path(options, loaded)
-    inventory = read_inventory(
-        inventory_path,
-        InventoryOptions(
-            sheet=config.inventory.sheet,
-            columns=dict(config.inventory.columns),
-            header_row=config.inventory.header_row,
-            limits=options.limits,
-        ),
-        catalogs.resolver,
-        scope_parser(catalogs),
-    )
-    if options.strict and inventory.unresolved:
-        raise _strict_error(inventory)
-    overrides, warnings = resolve_overrides(loaded, catalogs, inventory, options.strict)
-    plan = plan_raci(
-        config.raci,
-        customer_layers(catalogs.catalog),
-        service_owner_roles(inventory, plan.roles),
+        service_owner_roles(inventory, config.raci.roles),
         where=str(options.config),
     )
     evidence = read_evidence(
@@ -151,6 +158,42 @@ def load_inputs(options: RunOptions) -> Inputs:
         ],
         evidence=evidence.carried,
     )
+
+
+def _read_inventory(
+    options: RunOptions, read: ReadConfig, catalogs: Catalogs, problems: Problems
+) -> tuple[Path | None, Inventory | None]:
+    """The inventory, its cell problems added to ``problems``; (path, None) when it cannot
+    be read at all (that problem added), or when the config's inventory section is wrong."""
+    if "inventory" in read.dropped:
+        return None, None
+    settings = read.config.inventory
+    try:
+        path = _inventory_path(options, read.loaded)
+    except InputError as exc:
+        problems.error(exc)
+        return None, None
+    problems.what.setdefault(str(path), "inventory")
+    try:
+        inventory = read_inventory(
+            path,
+            InventoryOptions(
+                sheet=settings.sheet,
+                columns=dict(settings.columns),
+                header_row=settings.header_row,
+                limits=options.limits,
+                collect_problems=True,
+            ),
+            catalogs.resolver,
+            scope_parser(catalogs),
+        )
+    except InputError as exc:
+        problems.error(exc)
+        return path, None
+    for error in inventory.problems:
+        problems.error(error)
+    problems.uncounted += inventory.problem_count - len(inventory.problems)
+    return path, inventory
 
 
 def unanswered_conditions(framework: Framework, answers: dict[str, bool]) -> list[str]:
@@ -188,46 +231,6 @@ def customer_layers(catalog: SrmCatalog) -> list[str]:
     ]
 
 
-def select_frameworks(requested: Sequence[str], catalogs: Catalogs) -> list[str]:
-    known = list(catalogs.frameworks)
-    if not requested:
-        return known
-    unknown = [f for f in requested if f not in catalogs.frameworks]
-    if unknown:
-        raise InputError(
-            f"unknown framework id(s): {', '.join(unknown)}",
-            hint=f"Known frameworks: {', '.join(known)} (see 'reportgen frameworks').",
-        )
-    return list(dict.fromkeys(requested))
-
-
-def _check_framework_options(loaded: LoadedConfig, catalogs: Catalogs) -> None:
-    problems = []
-    for fid, options in loaded.config.framework_options.items():
-        if fid not in catalogs.frameworks:
-            problems.append(f"framework_options.{fid}: unknown framework")
-            continue
-        framework = catalogs.frameworks[fid].framework
-        categories = {c.id for c in framework.categories}
-        for category in options.categories or []:
-            if category not in categories:
-                choices = ", ".join(sorted(categories)) or "none"
-                problems.append(
-                    f"framework_options.{fid}.categories: unknown category '{category}' "
-                    f"(choices: {choices})"
-                )
-        conditions = {c.id for c in framework.conditions}
-        for condition in options.conditions:
-            if condition not in conditions:
-                choices = ", ".join(sorted(conditions)) or "none"
-                problems.append(
-                    f"framework_options.{fid}.conditions: unknown condition '{condition}' "
-                    f"(choices: {choices})"
-                )
-    if problems:
-        raise InputError("the config is not valid", file=loaded.path, details=problems)
-
-
 def _inventory_path(options: RunOptions, loaded: LoadedConfig) -> Path:
     if options.inventory is not None:
         return options.inventory
@@ -240,73 +243,104 @@ def _inventory_path(options: RunOptions, loaded: LoadedConfig) -> Path:
     )
 
 
-def _strict_error(inventory: Inventory) -> InputError:
-    details = [
-        f"sheet '{u.row.sheet}', row {u.row.row}: " if u.row.sheet else f"row {u.row.row}: "
-        for u in inventory.unresolved[:20]
-    ]
-    details = [
-        prefix
-        + f"'{u.row.service_text}' ({u.reason})"
-        + (f"; did you mean {', '.join(u.suggestions)}?" if u.suggestions else "")
-        for prefix, u in zip(details, inventory.unresolved, strict=False)
-    ]
-    more = len(inventory.unresolved) - len(details)
-    if more > 0:
-        details.append(f"... and {more} more")
-    return InputError(
-        f"{len(inventory.unresolved)} inventory row(s) could not be resolved (--strict)",
-        file=inventory.path,
-        details=details,
-    )
+def _strict_problems(inventory: Inventory, problems: Problems) -> None:
+    """--strict: each unresolved row is a problem, at its cell."""
+    for item in inventory.unresolved:
+        mean = f"; did you mean {', '.join(item.suggestions)}?" if item.suggestions else ""
+        what = f"'{item.row.service_text}'" if item.row.service_text else "the row"
+        problems.error(
+            InputError(
+                f"{what} could not be resolved (--strict): {item.reason}{mean}",
+                file=inventory.path,
+                sheet=item.row.sheet,
+                row=item.row.row,
+                column=item.row.service_column or None,
+            )
+        )
 
 
 def resolve_overrides(
-    loaded: LoadedConfig, catalogs: Catalogs, inventory: Inventory, strict: bool
+    read: ReadConfig,
+    catalogs: Catalogs,
+    inventory: Inventory | None,
+    strict: bool,
+    problems: Problems,
 ) -> tuple[list[CustomerOverride], list[str]]:
-    """Config overrides with their service ids; resource overrides find their service."""
-    problems: list[str] = []
+    """Config overrides with their service ids; resource overrides find their service in
+    the inventory. Every unknown service and layer is a problem on its line: all of them,
+    in every override, also one with a schema problem of its own (a misspelt owner)."""
+    _check_override_names(read, catalogs, problems)
     warnings: list[str] = []
     result: list[CustomerOverride] = []
     layers = set(catalogs.catalog.layer_ids)
-    for number, entry in enumerate(loaded.config.overrides, start=1):
-        where = f"overrides[{number - 1}]"
+    for position, entry in zip(read.override_index, read.config.overrides, strict=True):
         service_id = _override_service(entry.service, entry.resource, catalogs, inventory)
         if service_id is None:
-            what = f"service '{entry.service}'" if entry.service else f"resource '{entry.resource}'"
-            message = f"{where}: {what} does not match the service catalog or the inventory"
-            if entry.service or strict:
-                problems.append(message)
-            else:
-                warnings.append(f"{loaded.path}: {message}; the override is ignored")
+            if not entry.service and inventory is not None:
+                _missing_resource(read, position, entry, strict, problems, warnings)
             continue
-        for layer in entry.layers:
-            if layer not in layers:
-                problems.append(f"{where}.layer: unknown layer '{layer}'")
-                continue
-            result.append(
-                CustomerOverride(
-                    number=number,
-                    layer=layer,
-                    owner=entry.owner,
-                    justification=entry.justification,
-                    service_id=service_id,
-                    resource=entry.resource,
-                    party=entry.party,
-                )
+        result += [
+            CustomerOverride(
+                number=position + 1,
+                layer=layer,
+                owner=entry.owner,
+                justification=entry.justification,
+                service_id=service_id,
+                resource=entry.resource,
+                party=entry.party,
             )
-    if problems:
-        raise InputError("the config's overrides are not valid", file=loaded.path, details=problems)
+            for layer in entry.layers
+            if layer in layers
+        ]
     return result, warnings
 
 
+def _check_override_names(read: ReadConfig, catalogs: Catalogs, problems: Problems) -> None:
+    """The service and layers each override names, as written in the file."""
+    raw = read.doc.data.get("overrides") if "overrides" not in read.dropped else None
+    layers = catalogs.catalog.layer_ids
+    for position, entry in enumerate(raw if isinstance(raw, list) else []):
+        service = entry.get("service") if isinstance(entry, dict) else None
+        layer = entry.get("layer") if isinstance(entry, dict) else None
+        if isinstance(service, str) and service and not catalogs.resolver.resolve(service):
+            close = catalogs.resolver.suggest(service)
+            mean = f"did you mean {', '.join(close)}?" if close else "'reportgen services' lists"
+            where = ("overrides", position, "service")
+            problems.at(read.doc, where, f"unknown service '{service}'; {mean}")
+        for name in [layer] if isinstance(layer, str) else layer if isinstance(layer, list) else []:
+            if isinstance(name, str) and name not in layers:
+                listed = f"(layers: {', '.join(layers)})"
+                text = f"unknown layer '{name}'{did_you_mean(name, layers)} {listed}"
+                problems.at(read.doc, ("overrides", position, "layer"), text, name)
+
+
+def _missing_resource(
+    read: ReadConfig,
+    position: int,
+    entry: OverrideConfig,
+    strict: bool,
+    problems: Problems,
+    warnings: list[str],
+) -> None:
+    """A resource override that no inventory row has: ignored with a warning (the resource
+    may simply be gone), a problem with --strict."""
+    where = ("overrides", position, "resource")
+    text = f"resource '{entry.resource}' is not in the inventory"
+    if strict:
+        problems.at(read.doc, where, f"{text} (--strict)")
+        return
+    line = read.doc.line_of(where)
+    at = f"{read.path}" + (f", line {line}" if line else "")
+    warnings.append(f"{at}: overrides[{position}].resource: {text}; the override is ignored")
+
+
 def _override_service(
-    service: str | None, resource: str | None, catalogs: Catalogs, inventory: Inventory
+    service: str | None, resource: str | None, catalogs: Catalogs, inventory: Inventory | None
 ) -> str | None:
     if service:
         resolution = catalogs.resolver.resolve(service)
         return resolution.service_id if resolution else None
-    for item in inventory.rows:
+    for item in inventory.rows if inventory is not None else ():
         if item.row.resource == resource or item.row.resource.endswith(
             ("/" + (resource or ""), ":" + (resource or ""))
         ):

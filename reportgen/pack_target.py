@@ -43,6 +43,7 @@ def check_replaceable(target: Path, *, overwrite: bool = False) -> None:
     (the added files are deleted: the user asked for it by name). Never: a file, a symbolic
     link, the working directory or one of its parents, or a directory that is not a pack.
     """
+    _refuse_inside_a_pack(target)
     try:
         info = target.lstat()
     except FileNotFoundError:
@@ -78,6 +79,19 @@ def _refuse_read_only(target: Path) -> None:
                 "the pack in the output directory is read-only; refusing to replace it",
                 file=folder,
                 hint="Make it writable (chmod -R u+w) or choose another directory with --out.",
+            )
+
+
+def _refuse_inside_a_pack(target: Path) -> None:
+    """A pack written inside another pack adds files its manifest does not list: the outer
+    pack would no longer verify (and a rebuild of it would refuse, or delete this one)."""
+    for parent in target.absolute().parents:
+        if (parent / MANIFEST_NAME).is_file() and _listed_files(parent) is not None:
+            raise InputError(
+                f"the output directory is inside the reportgen pack '{parent}'; a pack "
+                "written there would break that pack's verification",
+                file=target,
+                hint="Choose a directory outside the pack with --out (e.g. a sibling folder).",
             )
 
 

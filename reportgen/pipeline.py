@@ -15,7 +15,7 @@ from reportgen.clock import build_time, iso
 from reportgen.compute import compute_framework
 from reportgen.diff import Pack, load_pack
 from reportgen.engine import FrameworkResult
-from reportgen.errors import InputError
+from reportgen.errors import InputError, check_output_path
 from reportgen.inputs import Inputs, RunOptions, load_inputs
 from reportgen.manifest import build_manifest, output_entries, write_manifest
 from reportgen.matrix import RunInfo, build_matrix
@@ -52,12 +52,13 @@ def customer_slug(inputs: Inputs) -> str:
 
 
 def output_dir(options: BuildOptions, inputs: Inputs) -> Path:
+    """Where the pack goes. One rule, as for every path: a path on the command line is
+    relative to the current folder, a path in the config to the config file's folder. So
+    --out DIR, else the config's output.dir, else output/<short_name>/ beside the config."""
     if options.out is not None:
         return options.out
     configured = inputs.config.config.output.dir
-    if configured:
-        return inputs.config.resolve(configured)
-    return Path("output") / customer_slug(inputs)
+    return inputs.config.resolve(configured or f"output/{customer_slug(inputs)}")
 
 
 def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
@@ -221,6 +222,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     inputs, matrices = prepare(options.run, timings)
     previous = load_pack(options.previous) if options.previous else None
     target = output_dir(options, inputs)
+    check_output_path(target)  # named as given, before the render
     rendering = render_options(options, inputs)
     result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
     with atomic_pack(target, overwrite=options.overwrite) as staging:

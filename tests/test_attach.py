@@ -1,10 +1,12 @@
-"""reportgen attach against a fake Jira / ServiceNow on 127.0.0.1: every file attached
-exactly once through 429s, 503s and timeouts; credentials never shown; dry run sends nothing."""
+"""reportgen attach against a fake Jira / ServiceNow on 127.0.0.1: the pack's zip (and with
+--files each file) attached exactly once through 429s, 503s and timeouts, verifiable as
+downloaded; credentials never shown; dry run sends nothing."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -14,8 +16,9 @@ import pytest
 from attach_support import RECORD, attach
 from conftest import MINIMAL_CONFIG, write_config, write_csv
 from fake_tickets import Credentials, FakeTickets, Fault
-from packhelpers import build
+from packhelpers import build, run
 
+from reportgen.bundle import bundle_pack
 from reportgen.tickets.upload import upload_name
 
 FAST = """
@@ -41,13 +44,17 @@ def config(tmp_path) -> Path:
     return write_config(tmp_path, MINIMAL_CONFIG + FAST)
 
 
-def expected_files(pack: Path) -> dict[str, bytes]:
+def expected_files(pack: Path, files: bool = False) -> dict[str, bytes]:
+    """What attach uploads: the pack's zip, bundle's bytes; with --files each file first."""
     manifest = json.loads((pack / "manifest.json").read_text())
     slug = manifest["customer"]["slug"]
     found = {}
-    for path in [e["path"] for e in manifest["outputs"]] + ["manifest.json"]:
+    for path in [e["path"] for e in manifest["outputs"]] + ["manifest.json"] if files else []:
         data = (pack / path).read_bytes()
         found[upload_name(slug, path, hashlib.sha256(data).hexdigest())] = data
+    with tempfile.TemporaryDirectory() as work:
+        zipped = bundle_pack(pack, Path(work) / "pack.zip").path.read_bytes()
+    found[upload_name(slug, "pack.zip", hashlib.sha256(zipped).hexdigest())] = zipped
     return found
 
 
@@ -62,17 +69,40 @@ def attached(server: FakeTickets, ticket: str) -> dict[str, bytes]:
 
 def test_jira_cloud_attaches_every_file_once_and_comments(pack, config, jira_cloud, capsys, caplog):
     status, output = attach(
-        capsys, caplog, pack, "--jira", "GRC-42", "--comment", "--config", config
+        capsys, caplog, pack, "--jira", "GRC-42", "--comment", "--files", "--config", config
     )
     assert status == 0, output
-    assert attached(jira_cloud, "GRC-42") == expected_files(pack)
-    assert jira_cloud.state.names("GRC-42")[-1].startswith("test-co-manifest.")  # sealed last
+    assert attached(jira_cloud, "GRC-42") == expected_files(pack, files=True)
+    names = jira_cloud.state.names("GRC-42")
+    assert names[-2].startswith("test-co-manifest.")  # seals the files before it
+    assert names[-1].startswith("test-co-pack.") and names[-1].endswith(".zip")  # then the zip
     (comment,) = jira_cloud.state.comments["GRC-42"]
     assert comment["type"] == "doc"
     texts = json.dumps(comment)
     manifest_hash = hashlib.sha256((pack / "manifest.json").read_bytes()).hexdigest()
     assert manifest_hash in texts and '"type": "table"' in texts
+    assert "reportgen verify test-co" in texts and names[-1] in texts
     assert_no_secret(output, jira_cloud.state.creds)
+
+
+def test_what_an_auditor_downloads_verifies(pack, config, jira_cloud, capsys, caplog, tmp_path):
+    """The default upload is the zip; downloaded and unzipped, `reportgen verify` passes
+    (exit 0), and the comment says how, with the zip's SHA-256 (issue 15, item 5)."""
+    status, output = attach(
+        capsys, caplog, pack, "--jira", "GRC-15", "--comment", "--config", config
+    )
+    assert status == 0, output
+    ((name, data),) = attached(jira_cloud, "GRC-15").items()
+    downloaded = tmp_path / name
+    downloaded.write_bytes(data)
+    with zipfile.ZipFile(downloaded) as archive:
+        archive.extractall(tmp_path / "auditor")
+    checked = run("verify", tmp_path / "auditor" / "test-co")
+    assert "OK: " in checked.stdout
+    (comment,) = jira_cloud.state.comments["GRC-15"]
+    text = json.dumps(comment)
+    assert name in text and hashlib.sha256(data).hexdigest() in text
+    assert "unzip it and run" in text and "reportgen verify test-co" in text
 
 
 def test_a_second_run_uploads_nothing(pack, config, jira_cloud, capsys, caplog):
@@ -83,18 +113,18 @@ def test_a_second_run_uploads_nothing(pack, config, jira_cloud, capsys, caplog):
         assert status == 0, output
     assert sorted(jira_cloud.state.names("GRC-42")) == sorted(expected_files(pack))
     assert len(jira_cloud.state.comments["GRC-42"]) == 1
-    assert f"0 attached, {len(expected_files(pack))} already there" in output
+    assert "0 attached, 1 already there" in output
 
 
 def test_429_503_and_a_timeout_after_storing_still_attach_each_file_once(
     pack, config, jira_cloud, capsys, caplog
 ):
     jira_cloud.inject(Fault("429", retry_after="1"), Fault("503"), Fault("stall", stall=1.5))
-    status, output = attach(capsys, caplog, pack, "--jira", "GRC-7", "--config", config)
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-7", "--files", "--config", config)
     assert status == 0, output
     names = jira_cloud.state.names("GRC-7")
-    assert len(names) == len(set(names)) == len(expected_files(pack))
-    assert attached(jira_cloud, "GRC-7") == expected_files(pack)
+    assert len(names) == len(set(names)) == len(expected_files(pack, files=True))
+    assert attached(jira_cloud, "GRC-7") == expected_files(pack, files=True)
     uploads = jira_cloud.uploads()
     assert [u.status for u in uploads[:3]] == [429, 503, 0]  # 0: the stalled answer never went
     assert len(uploads) == len(names) + 2  # the stored-but-timed-out file was not sent again
@@ -124,24 +154,22 @@ def test_jira_data_center_uses_a_bearer_token_and_wiki_text(
 
 def test_servicenow_raw_uploads_work_notes_and_faults(pack, config, servicenow, capsys, caplog):
     servicenow.inject(Fault("503"), Fault("stall", stall=1.5), Fault("429", retry_after="0"))
-    args = (pack, "--servicenow", RECORD, "--comment", "--config", config)
+    args = (pack, "--servicenow", RECORD, "--comment", "--files", "--config", config)
     status, output = attach(capsys, caplog, *args)
     assert status == 0, output
-    assert attached(servicenow, RECORD) == expected_files(pack)
+    assert attached(servicenow, RECORD) == expected_files(pack, files=True)
     kinds = {a["filename"]: a["content_type"] for a in servicenow.state.attachments[RECORD]}
     assert kinds[next(n for n in kinds if n.endswith(".md"))] == "text/markdown; charset=utf-8"
     ((journal, text),) = servicenow.state.comments[RECORD]
     assert journal == "work_notes" and text.startswith("# Audit pack: Test Co")
     status, output = attach(capsys, caplog, *args)  # idempotent, comment included
     assert status == 0 and len(servicenow.state.comments[RECORD]) == 1
-    assert len(servicenow.state.names(RECORD)) == len(expected_files(pack))
+    assert len(servicenow.state.names(RECORD)) == len(expected_files(pack, files=True))
     assert_no_secret(output, servicenow.state.creds)
 
 
-def test_bundle_attaches_one_zip_of_the_pack(pack, config, servicenow, capsys, caplog):
-    status, output = attach(
-        capsys, caplog, pack, "--servicenow", RECORD, "--bundle", "--config", config
-    )
+def test_the_default_attaches_one_zip_of_the_pack(pack, config, servicenow, capsys, caplog):
+    status, output = attach(capsys, caplog, pack, "--servicenow", RECORD, "--config", config)
     assert status == 0, output
     ((name, data),) = attached(servicenow, RECORD).items()
     assert name == f"test-co-pack.{hashlib.sha256(data).hexdigest()[:8]}.zip"
@@ -150,11 +178,11 @@ def test_bundle_attaches_one_zip_of_the_pack(pack, config, servicenow, capsys, c
 
 
 def test_dry_run_sends_nothing(pack, config, jira_cloud, capsys, caplog):
-    args = (pack, "--jira", "GRC-9", "--comment", "--dry-run", "--config", config)
+    args = (pack, "--jira", "GRC-9", "--comment", "--files", "--dry-run", "--config", config)
     status, output = attach(capsys, caplog, *args)
     assert status == 0, output
     assert jira_cloud.state.seen == []
-    for name in expected_files(pack):
+    for name in expected_files(pack, files=True):
         assert f"multipart field 'file' = {name}" in output
     assert "credentials: Basic auth, email from $REPORTGEN_JIRA_EMAIL" in output
     assert_no_secret(output, jira_cloud.state.creds)

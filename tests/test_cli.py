@@ -137,7 +137,7 @@ def test_strict_turns_unresolved_rows_into_an_error(project):
         "build", "--config", str(project / "reportgen.yaml"), "--strict", cwd=project, check=2
     )
     assert "could not be resolved (--strict)" in result.stderr
-    assert "row 3: 'Snowflake'" in result.stderr
+    assert "row 3, column A (Service): 'Snowflake'" in result.stderr
     assert not (project / "output").exists()
 
 
@@ -145,7 +145,7 @@ def test_strict_turns_unresolved_rows_into_an_error(project):
     ("args", "message"),
     [
         (["build", "--config", "nope.yaml"], "nope.yaml: YAML file not found"),
-        (["build", "--framework", "hipaa"], "unknown framework id(s): hipaa"),
+        (["build", "--framework", "hipaa"], "--framework: unknown framework 'hipaa'"),
         (["build", "--inventory", "missing.xlsx"], "missing.xlsx: inventory file not found"),
         (["explain", "ec3"], "unknown service 'ec3'"),
         (["controls", "pci-dss", "zzzz-nothing"], "no pci-dss control matches"),

@@ -62,7 +62,7 @@ def test_installed_wheel_builds_from_another_directory(wheel, sample_pack, tmp_p
     assert str(site) in where, where
     # One framework keeps this fast; it proves the templates and fonts ship in the wheel.
     _run(venv / "bin" / "reportgen", "-q", "build", "--framework", "soc2", cwd=work)
-    pack = work / "output" / "harbourline" / "soc2"
+    pack = tmp_path / "output" / "harbourline" / "soc2"  # output.dir: ../output/harbourline
     matrix = json.loads((pack / "matrix.json").read_text())
     from_source = json.loads((sample_pack / "soc2" / "matrix.json").read_text())
     assert matrix["controls"] == from_source["controls"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -62,6 +62,15 @@ class Inventory:
     rows: list[ResolvedRow] = field(default_factory=list)
     unresolved: list[UnresolvedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Cells that cannot be read (an unknown scope), with InventoryOptions.collect_problems:
+    # the first MAX_PROBLEMS kept, all counted, so that one run reports them together.
+    problems: list[InputError] = field(default_factory=list)
+    problem_count: int = 0
+
+    def problem(self, error: InputError) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(error)
 
     @property
     def total_rows(self) -> int:
@@ -74,8 +83,10 @@ class InventoryOptions:
     columns: dict[str, str] = field(default_factory=dict)
     header_row: int | None = None
     limits: Limits = field(default_factory=Limits)
+    collect_problems: bool = False  # keep reading past a bad cell (Inventory.problems)
 
 
+MAX_PROBLEMS = 200  # cell problems kept in one run; the rest are counted
 _TEXT_FIELDS = ("resource", "account", "region", "environment", "owner", "classification", "notes")
 _CHUNK = 4096  # rows checked and converted together, column by column
 
@@ -88,8 +99,14 @@ def read_inventory(
     sheet, header, rows = _locate_header(table.sheets, path, options, scopes)
     inventory = Inventory(path=path, sheet=sheet, header=header, warnings=list(table.warnings))
     inventory.warnings += [_where(path, sheet, header.row) + w for w in header.warnings]
-    _check_explicit_columns(options.columns, header, path, sheet)
+    missing = _check_explicit_columns(options.columns, header, path, sheet)
+    if missing is not None:
+        if not options.collect_problems:
+            raise missing
+        inventory.problem(missing)
     reader = _RowReader(path, sheet, header, options.limits, scopes)
+    if options.collect_problems:
+        reader.report = inventory.problem
     resolve = _Resolve(resolver, inventory)
     while chunk := list(itertools.islice(rows, _CHUNK)):
         items = reader.chunk(chunk, len(inventory.rows) + len(inventory.unresolved))
@@ -212,19 +229,20 @@ def _warn_skipped_rows(header: HeaderMatch, head: list[tuple[int, list[str]]]) -
 
 def _check_explicit_columns(
     columns: dict[str, str], header: HeaderMatch, path: Path, sheet: str | None
-) -> None:
+) -> InputError | None:
     missing = [
         f"{field} = '{name}'" for field, name in columns.items() if field not in header.columns
     ]
-    if missing:
-        found = ", ".join(f"'{h.strip()}'" for h in header.headers if h.strip())
-        raise InputError(
-            "configured column(s) not found in the header row",
-            file=path,
-            sheet=sheet,
-            row=header.row,
-            details=[*missing, f"headers found: {found}"],
-        )
+    if not missing:
+        return None
+    found = ", ".join(f"'{h.strip()}'" for h in header.headers if h.strip())
+    return InputError(
+        "configured column(s) not found in the header row (inventory.columns)",
+        file=path,
+        sheet=sheet,
+        row=header.row,
+        details=[*missing, f"headers found: {found}"],
+    )
 
 
 class _RowReader:
@@ -255,6 +273,7 @@ class _RowReader:
         self.scope_kinds = tuple(
             GENERIC if f == "scope" else f.split(":", 1)[1] for f in self.scope_fields
         )
+        self.report: Callable[[InputError], None] | None = None  # else a bad cell raises
 
     # ------------------------------------------------------------ row by row
 
@@ -339,13 +358,17 @@ class _RowReader:
             return self.scopes.parse_row(texts, self.scope_kinds)
         except ValueError as exc:
             index, message = exc.args
-            raise InputError(
+            error = InputError(
                 message,
                 file=self.path,
                 sheet=self.sheet,
                 row=number,
                 column=self.header.describe(self.scope_fields[index]),
-            ) from exc
+            )
+            if self.report is None:
+                raise error from exc
+            self.report(error)
+            return None
 
     # ------------------------------------------------------------ column by column
 

@@ -39,6 +39,29 @@ def loose_key(text: str) -> str:
     return _LOOSE.sub("", _PREFIX.sub("", text.strip()).casefold())
 
 
+# "Amazon Simple Storage Service (S3)", "Amazon S3 (Simple Storage Service)";
+# Cost Explorer's "Amazon Elastic Compute Cloud - Compute", "EC2 - Other", "EC2-Instances".
+_PARENTHESIS = re.compile(r"^([^()]+?)\s*\(([^()]+)\)\s*$")
+_QUALIFIED = re.compile(r"^(.+?)\s+[-–]\s+(.+)$")
+_COST_GROUP = re.compile(r"^(?P<head>[A-Za-z0-9 ]+?)-(?:other|instances?|compute)$", re.I)
+
+
+_ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")  # S3, EC2, RDS, MSK: not "monitoring"
+
+
+def name_parts(text: str) -> list[str]:
+    """Shorter names a service cell may stand for, to try in turn when the whole does not
+    resolve: the name outside a parenthesis, then an abbreviation inside it; the name
+    before a Cost Explorer qualifier (' - Compute', ' - Other', '-Instances'), then an
+    abbreviation after it. A word in brackets ("Datadog (monitoring)") is no service."""
+    match = _PARENTHESIS.match(text) or _QUALIFIED.match(text)
+    if match:
+        first, second = match.groups()
+        return [first, *([second] if _ABBREVIATION.match(second.strip()) else [])]
+    match = _COST_GROUP.match(text)
+    return [match.group("head")] if match else []
+
+
 def parse_arn(text: str) -> tuple[str, str, str] | None:
     """(service namespace, region, account) of an ARN, or None."""
     match = _ARN.match(text.strip())
@@ -140,7 +163,10 @@ class ServiceResolver:
         if service_id:
             return Resolution(service_id, "name")
         found = self._sources.lookup(value, self._by_name, self._by_namespace)
-        return Resolution(*found) if found else None
+        if found:
+            return Resolution(*found)
+        service_id = next(filter(None, map(self._by_name, name_parts(value))), None)
+        return Resolution(service_id, "name") if service_id else None
 
     def _by_name(self, value: str) -> str | None:
         return self._names.get(norm_key(value)) or self._loose.get(loose_key(value))

@@ -41,7 +41,9 @@ def check_xlsx(path: Path, limits: Limits) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputError(
-            "cannot read this workbook: it is truncated or not an .xlsx file", file=path
+            "cannot read this workbook: it is truncated or not an .xlsx file",
+            file=path,
+            hint=_what_it_is(path),
         ) from exc
     _check_declared(path, members, limits)
     if not any(member.filename == "xl/workbook.xml" for member in members):
@@ -53,6 +55,27 @@ def check_xlsx(path: Path, limits: Limits) -> None:
         for info in members:
             if not info.is_dir():
                 _scan_member(handle, info, path, limits)
+
+
+def _what_it_is(path: Path) -> str | None:
+    """A hint when the file is text under an .xlsx name: a CSV renamed (or exported with
+    the wrong extension), or an HTML table that some tools save as a spreadsheet."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="replace")
+    elif b"\x00" in head:
+        return None
+    else:
+        text = head.decode("utf-8", errors="replace")
+    if text.lstrip("\ufeff \t\r\n").lower().startswith(("<html", "<!doctype", "<table", "<?xml")):
+        return "It is an HTML or XML file, not a workbook: open it in Excel and save as .xlsx."
+    if any(sep in text for sep in (",", ";", "\t", "|")):
+        return f"It is a text file, probably a CSV: rename it to {path.stem}.csv and run again."
+    return None
 
 
 def _check_entry_count(path: Path, limits: Limits) -> None:

@@ -1,5 +1,10 @@
 """``reportgen attach``: put a verified pack on a Jira issue or a ServiceNow record.
 
+What goes up is what an auditor can check as downloaded: the pack as one zip (``bundle``'s
+bytes), which unzips into the pack's folder for ``reportgen verify``. Ticket systems keep
+attachments in one flat list, so the pack's own files, attached one by one, could not be
+put back under their paths; ``--files`` adds them for reading in the ticket, beside the zip.
+
 Idempotent: the ticket's attachments are listed first and files already there (same name,
 hence same content hash) are skipped; a retry of an upload first lists again. Uploads to
 one ticket are sequential. ``--dry-run`` shows every request and sends none.
@@ -22,8 +27,7 @@ from reportgen.tickets.client import Http
 from reportgen.tickets.jira import open_issue
 from reportgen.tickets.servicenow import open_record
 from reportgen.tickets.settings import Endpoint, jira_endpoint, servicenow_endpoint, transport
-from reportgen.tickets.upload import Upload, bundle_upload, pack_uploads
-from reportgen.verify import Verification
+from reportgen.tickets.upload import Upload, bundle_folder, bundle_upload, pack_uploads
 
 Say = Callable[[str], None]
 COMMENT_LIMIT = 8000  # characters of Markdown
@@ -49,7 +53,7 @@ class AttachRequest:
     servicenow: str | None = None  # TABLE:SYS_ID
     comment: bool = False
     dry_run: bool = False
-    bundle: bool = False
+    files: bool = False  # each file of the pack too, besides the zip
     ca_bundle: Path | None = None
     config: Path | None = None
 
@@ -84,11 +88,15 @@ def fit_comment(summary: str, limit: int = COMMENT_LIMIT) -> str:
     return "\n## ".join(kept)
 
 
-def comment_text(pack: PackDir, manifest_sha256: str) -> str:
+def comment_text(pack: PackDir, manifest_sha256: str, zipped: Upload, folder: str) -> str:
+    """summary.md, then how to check the pack: the zip's name and hash, and the command."""
     raw = pack.read(SUMMARY_NAME, MAX_SUMMARY_BYTES, "the summary")
     summary = fit_comment(raw.decode("utf-8", errors="replace"))
-    footer = f"Pack manifest SHA-256: `{manifest_sha256}`. Check the attached files with "
-    return summary.rstrip() + "\n\n" + footer + "`reportgen verify`.\n"
+    footer = (
+        f"To check the pack: download `{zipped.name}` (SHA-256 `{zipped.sha256}`), unzip it "
+        f"and run `reportgen verify {folder}`. Pack manifest SHA-256: `{manifest_sha256}`."
+    )
+    return summary.rstrip() + "\n\n" + footer + "\n"
 
 
 def _endpoint(request: AttachRequest, config: AttachConfig, env: Mapping[str, str]) -> Endpoint:
@@ -118,9 +126,11 @@ def _attach(
         journal = config.servicenow.journal
         ticket = open_record(endpoint, request.servicenow or "", journal, settings, request.dry_run)
     marker = verified.manifest_sha256
-    text = comment_text(pack, marker) if request.comment else None
     with tempfile.TemporaryDirectory(prefix="reportgen-attach-") as work:
-        uploads = _uploads(pack, verified, request.bundle, Path(work))
+        zipped = bundle_upload(pack.path, verified, Path(work))
+        uploads = [*(pack_uploads(pack, verified) if request.files else []), zipped]
+        folder = bundle_folder(verified)
+        text = comment_text(pack, marker, zipped, folder) if request.comment else None
         if request.dry_run:
             for line in dry_run_lines(ticket, endpoint, uploads, text):
                 say(line)
@@ -129,12 +139,6 @@ def _attach(
             return send(ticket, uploads, text, marker, say)
         finally:
             ticket.http.close()
-
-
-def _uploads(pack: PackDir, verified: Verification, bundle: bool, work: Path) -> list[Upload]:
-    if bundle:
-        return [bundle_upload(pack.path, verified, work)]
-    return pack_uploads(pack, verified)
 
 
 def send(

@@ -1,4 +1,5 @@
-"""What ``attach`` sends: the pack's files (or its zip) under names that carry their hash.
+"""What ``attach`` sends: the pack's zip (and with ``--files`` each of its files), under
+names that carry their hash.
 
 ``pci-dss/harbourline-pci-dss-raci.xlsx`` is attached as
 ``harbourline-pci-dss-raci.3f2a9c1b.xlsx``: the short SHA-256 makes a name unique to its
@@ -12,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from reportgen.bundle import bundle_pack
+from reportgen.bundle import bundle_pack, zip_folder
 from reportgen.manifest import MANIFEST_NAME, media_type
 from reportgen.packfiles import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError
 from reportgen.slug import slugify
@@ -31,6 +32,10 @@ class Upload:
     @property
     def size(self) -> int:
         return len(self.data)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def upload_name(slug: str, path: str, sha256: str) -> str:
@@ -63,8 +68,14 @@ def pack_uploads(pack: PackDir, verified: Verification) -> list[Upload]:
     return uploads
 
 
+def bundle_folder(verified: Verification) -> str:
+    """The folder the zip unpacks into."""
+    assert verified.manifest is not None
+    return zip_folder(verified.manifest)
+
+
 def bundle_upload(pack: Path, verified: Verification, workdir: Path) -> Upload:
-    """The pack as one zip (``attach --bundle``)."""
+    """The pack as one zip, ``bundle``'s bytes: what an auditor downloads and verifies."""
     assert verified.manifest is not None
     zipped = bundle_pack(pack, workdir / "pack.zip")
     name = upload_name(verified.manifest.customer.slug, "pack.zip", zipped.sha256)

@@ -47,7 +47,7 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     """Page through the source, then write the snapshot; ``client`` is for tests."""
     api = APIS[request.source]
     session = None if client is not None else _session(request)
-    client = client or session.client(api.client)
+    client = client or _client(session, api.client)
     table = SourceTable(api.reader.columns)
     params = api.params(request.options)
     where = Path(f"{request.source} response")  # errors name the API's answer, not a file
@@ -114,6 +114,19 @@ def _session(request: PullRequest) -> Any:
         return boto3.Session(profile_name=request.profile, region_name=request.region)
     except ProfileNotFound as exc:
         raise InputError(f"AWS profile '{request.profile}' not found") from exc
+
+
+def _client(session: Any, name: str) -> Any:
+    from botocore.exceptions import NoRegionError
+
+    try:
+        return session.client(name)
+    except NoRegionError as exc:
+        raise InputError(
+            "no AWS region given or configured",
+            hint="Pass --region (the aggregator's or the index's region), or set AWS_REGION "
+            "or a region in your AWS profile.",
+        ) from exc
 
 
 def _account(session: Any) -> str | None:
