@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportgen.artefacts.options import check_options
+from reportgen.artefacts.providers import declared_names, match_key
 from reportgen.config import LoadedConfig, load_config
 from reportgen.engine import CustomerOverride
 from reportgen.errors import InputError
 from reportgen.frameworks import Framework, LoadedFramework, load_frameworks
 from reportgen.hashing import file_sha256
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.load import Inventory, InventoryOptions, read_inventory
+from reportgen.inventory.load import Inventory, InventoryOptions, UnresolvedRow, read_inventory
 from reportgen.inventory.resolve import ServiceResolver
 from reportgen.inventory.scope import ScopeParser
 from reportgen.raci import RaciPlan, plan_raci
@@ -107,8 +109,20 @@ def load_inputs(options: RunOptions) -> Inputs:
         catalogs.resolver,
         scope_parser(catalogs),
     )
-    if options.strict and inventory.unresolved:
-        raise _strict_error(inventory)
+    # Rows naming a third party the config declares are that provider's, not unresolved.
+    declared = declared_names(config.third_parties)
+    pending = [u for u in inventory.unresolved if match_key(u.row.service_text) not in declared]
+    if options.strict and pending:
+        raise _strict_error(inventory, pending)
+    artefact_problems, artefact_warnings = check_options(
+        config,
+        {fid: lf.framework for fid, lf in catalogs.frameworks.items()},
+        catalogs.resolver,
+        [u.row.service_text for u in inventory.unresolved],
+        selected,
+    )
+    if artefact_problems:
+        raise InputError("the config is not valid", file=loaded.path, details=artefact_problems)
     overrides, warnings = resolve_overrides(loaded, catalogs, inventory, options.strict)
     plan = plan_raci(
         config.raci,
@@ -132,7 +146,13 @@ def load_inputs(options: RunOptions) -> Inputs:
         overrides=overrides,
         plan=plan,
         files=files,
-        warnings=[*inventory.warnings, *warnings, *unanswered_warnings(loaded, catalogs, selected)],
+        warnings=[
+            *inventory.warnings,
+            *warnings,
+            *unanswered_warnings(loaded, catalogs, selected),
+            *plan.warnings,
+            *artefact_warnings,
+        ],
     )
 
 
@@ -223,22 +243,22 @@ def _inventory_path(options: RunOptions, loaded: LoadedConfig) -> Path:
     )
 
 
-def _strict_error(inventory: Inventory) -> InputError:
+def _strict_error(inventory: Inventory, unresolved: Sequence[UnresolvedRow]) -> InputError:
     details = [
         f"sheet '{u.row.sheet}', row {u.row.row}: " if u.row.sheet else f"row {u.row.row}: "
-        for u in inventory.unresolved[:20]
+        for u in unresolved[:20]
     ]
     details = [
         prefix
         + f"'{u.row.service_text}' ({u.reason})"
         + (f"; did you mean {', '.join(u.suggestions)}?" if u.suggestions else "")
-        for prefix, u in zip(details, inventory.unresolved, strict=False)
+        for prefix, u in zip(details, unresolved, strict=False)
     ]
-    more = len(inventory.unresolved) - len(details)
+    more = len(unresolved) - len(details)
     if more > 0:
         details.append(f"... and {more} more")
     return InputError(
-        f"{len(inventory.unresolved)} inventory row(s) could not be resolved (--strict)",
+        f"{len(unresolved)} inventory row(s) could not be resolved (--strict)",
         file=inventory.path,
         details=details,
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen import __version__
+from reportgen.artefacts import add_artefacts
 from reportgen.engine import ControlResult, Decision, FrameworkResult, ServiceLayers, ServiceOutcome
 from reportgen.inputs import InputFile, Inputs
 from reportgen.inventory.load import ResolvedRow, UnresolvedRow
@@ -31,6 +32,9 @@ class RunInfo:
     classification: str
     generated_at: str
     inputs: tuple[InputFile, ...]
+    # The earlier pack's matrices (build --previous), by framework id: document control
+    # continues its version and revision history.
+    previous: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def document_id(framework_id: str, inputs: Iterable[InputFile], catalog_version: str) -> str:
@@ -251,6 +255,7 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
         "raci_rules": {
             "accountable": inputs.plan.accountable,
             "responsible": dict(inputs.plan.responsible),
+            "topics": dict(inputs.plan.topics),
             "consulted": list(inputs.plan.consulted),
             "informed": list(inputs.plan.informed),
             "service_roles": {k: list(v) for k, v in sorted(inputs.plan.service_roles.items())},
@@ -267,6 +272,8 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
         "unresolved": [unresolved_entry(u) for u in inputs.inventory.unresolved],
         "warnings": list(inputs.warnings),
     }
+    new = add_artefacts(matrix, result, inputs.config.config, inputs.resolver, run.previous)
+    inputs.warnings.extend(w for w in new if w not in inputs.warnings)
     check_matrix(matrix)
     return matrix
 

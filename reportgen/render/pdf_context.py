@@ -90,7 +90,10 @@ def build_context(matrix: dict[str, Any]) -> dict[str, Any]:
     framework = {**matrix["framework"], "label": label}
     layers = {layer["id"]: layer for layer in matrix["layers"]}
     services = matrix["services"]
+    from reportgen.render.artefacts import artefact_context  # it builds on this module
+
     return {
+        **artefact_context(matrix),
         "doc": _document(matrix, label),
         "customer": matrix["customer"],
         "framework": framework,
