@@ -255,7 +255,7 @@ def test_services_outside_the_attestation_are_flagged_in_summary_and_pdf(tmp_pat
     assert "| PCI DSS | 1 | " in summary and "Amazon Bedrock, Amazon Lightsail |" in summary
     matrix = json.loads((tmp_path / "out" / "pci-dss" / "matrix.json").read_text())
     html = " ".join(report_html(_job(matrix, tmp_path)).split())
-    assert "2 in-scope services are not on the list of services the AWS PCI DSS" in html
+    assert "2 in-scope services are not on AWS's list of services in scope of the AWS PCI" in html
     assert "<td>Amazon Lightsail</td><td>Not in its scope</td>" in html
     assert "<td>Amazon Bedrock</td><td>Not on the dated list</td>" in html
     assert "<td><strong>Cardholder data environment" in html or "CDE" in html

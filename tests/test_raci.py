@@ -212,3 +212,20 @@ def test_layers_left_out_take_their_default_role(catalogs):
 def test_an_unknown_topic_is_an_error():
     with pytest.raises(ValueError, match="unknown topic"):
         RaciConfig(topics={"hr": "Security"})
+
+
+def test_the_pdf_checklist_never_makes_aws_collect_the_customers_evidence():
+    from reportgen.render.pdf_context import evidence_row
+
+    control = {
+        "id": "9.2.1",
+        "title": "Entry controls",
+        "split_by_service": False,
+        "owner": "shared",
+        "label": "Shared",
+        "evidence": ["Visitor logs of the office"],
+    }
+    shared = evidence_row({**control, "raci": {"AWS": "R", "Security": "A", "Facilities": "R"}})
+    assert shared["responsible"] == ["Facilities"]
+    inherited = evidence_row({**control, "raci": {"AWS": "R", "Security": "A"}})
+    assert inherited["responsible"] == ["Security"]  # files AWS's attestation

@@ -512,7 +512,9 @@ def evidence_row(control: dict[str, Any]) -> dict[str, Any]:
         "owner": "split" if control["split_by_service"] else control["owner"],
         "owner_label": control["label"],
         "evidence": control["evidence"],
-        "responsible": [role for role, code in raci.items() if "R" in code],
+        # AWS carries its part but never collects the customer's evidence (DESIGN.md 2.4).
+        "responsible": [r for r, code in raci.items() if "R" in code and r != "AWS"]
+        or [r for r, code in raci.items() if "A" in code],
         "accountable": [role for role, code in raci.items() if "A" in code],
     }
 
