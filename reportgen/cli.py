@@ -235,7 +235,8 @@ def build_command(
         result = build(options, progress=progress)
     for warning in result.inputs.warnings:
         err.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
-    unresolved = len(result.inputs.inventory.unresolved)
+    # Rows naming a provider the config declares are that provider's (third_parties).
+    unresolved = max((m["scope"]["unresolved_rows"] for m in result.matrices.values()), default=0)
     if unresolved:
         err.print(
             Text.assemble(

@@ -276,3 +276,54 @@ def test_a_misplaced_artefact_setting_is_exit_2_naming_the_key(tmp_path):
     assert "framework_options.soc2.isms_scope: only for a framework whose pack has" in (
         process.stderr
     )
+
+
+def test_hostile_config_text_stays_text_in_the_artefacts(tmp_path):
+    """Names and statements from the config reach the new chapters and sheets as inert text:
+    never an element in the report, never a formula in the workbook."""
+    import yaml
+    from hostile import FORMULAS, MARKUP, check_pack
+
+    values = [*MARKUP, *FORMULAS]
+    write_csv(tmp_path / "inventory.csv", [["Service"], ["EC2"], ["S3"], [MARKUP[0]]])
+    config = {
+        "customer": {"name": "Test Co"},
+        "inventory": {"path": "inventory.csv"},
+        "third_parties": [
+            {"name": value, "service": value, "inventory": [MARKUP[0]] if i == 0 else []}
+            for i, value in enumerate(values)
+        ],
+        "document_control": {
+            "owner": MARKUP[2],
+            "approvers": [{"name": v, "role": v} for v in values[:4]],
+            "distribution": values,
+            "change_note": MARKUP[1],
+        },
+        "framework_options": {
+            "pci-dss": {"conditions": {"uses-segmentation": True}, "segmentation": MARKUP[3]},
+            "iso-27001": {"isms_scope": MARKUP[4], "justifications": {"A.5.1": FORMULAS[1]}},
+            "soc2": {
+                "system": {"name": MARKUP[5], "description": FORMULAS[0]},
+                "user_entity_controls": [{"text": v} for v in values if len(v) >= 10],
+            },
+        },
+    }
+    path = tmp_path / "reportgen.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    run("build", "--config", path, "--out", tmp_path / "out", pdf=False)
+    matrices = check_pack(tmp_path / "out", list(FRAMEWORKS))
+    for fid, matrix in matrices.items():
+        html = report_html(_job(matrix, tmp_path))
+        for tag in ("<script", "<img src=x", "<h1>injected", "<svg onload", "<iframe"):
+            assert tag not in html, (fid, tag)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        book = load_workbook(next((tmp_path / "out" / fid).glob("*.xlsx")))
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        assert ws.title == "Summary", (ws.title, cell.coordinate, cell.value)
+    providers = table(
+        load_workbook(next((tmp_path / "out" / "pci-dss").glob("*.xlsx")))["Service providers"]
+    )
+    assert {p["Provider"] for p in providers} >= set(values)
