@@ -28,6 +28,7 @@ from reportgen.inputs import RunOptions  # noqa: E402
 from reportgen.pipeline import BuildOptions, build, prepare  # noqa: E402
 from reportgen.render import FrameworkJob, RenderOptions  # noqa: E402
 from reportgen.render.pdf import pdf_bytes, render_document, report_html  # noqa: E402
+from reportgen.render.scratch import scratch  # noqa: E402
 
 CONFIG = ROOT / "inputs" / "reportgen.yaml"
 
@@ -42,8 +43,9 @@ def plain_rows(matrix: dict, rows: int) -> list[tuple[str, ...]]:
 
 
 def render_all_pages(job: FrameworkJob) -> int:
-    document = render_document(job, report_html(job))
-    pdf_bytes(job, document)
+    with scratch(job.folder):  # WeasyPrint's font folders, removed after
+        document = render_document(job, report_html(job))
+        pdf_bytes(job, document)
     return len(document.pages)
 
 

@@ -17,21 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen.errors import InputError
+from reportgen.errors import InputError, environment_errors
 from reportgen.hashing import file_sha256
-from reportgen.manifest import MANIFEST_NAME, load_manifest
+from reportgen.manifest_schema import MANIFEST_NAME
+from reportgen.packfiles import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError
 from reportgen.slug import slugify
-from reportgen.verify import Verification, verify_pack
+from reportgen.verify import Verification, verify_opened
+
+__all__ = ["Bundle", "PackIntegrityError", "bundle_pack", "require_intact"]
 
 ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can carry
 FILE_MODE = 0o100644  # regular file, rw-r--r--
 COMPRESS_LEVEL = 6
-
-
-class PackIntegrityError(InputError):
-    """The pack does not match its manifest: bundle and attach refuse it (exit 1, as verify)."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -42,14 +39,18 @@ class Bundle:
     sha256: str
 
 
-def require_intact(pack: Path) -> Verification:
-    result = verify_pack(pack)
+def require_intact(pack: Path | PackDir) -> Verification:
+    """The verification of an intact pack; PackIntegrityError (exit 1) for any other."""
+    if isinstance(pack, Path):
+        with PackDir(pack) as opened:
+            return require_intact(opened)
+    result = verify_opened(pack)
     if not result.ok:
         problems = [*result.altered, *(f"{n}: missing" for n in result.missing)]
         problems += [f"{n}: not in the manifest" for n in result.extra]
         raise PackIntegrityError(
             "the pack does not match its manifest",
-            file=pack,
+            file=pack.path,
             details=problems[:20],
             hint="Run 'reportgen verify' for the full report, or rebuild the pack.",
         )
@@ -69,27 +70,34 @@ def default_output(pack: Path) -> Path:
 
 def bundle_pack(pack: Path, output: Path | None = None) -> Bundle:
     """Write the zip of ``pack`` (default: ``<pack>.zip`` beside it), atomically."""
-    require_intact(pack)
-    manifest = load_manifest(pack)
     output = output or default_output(pack)
     if output.absolute().is_relative_to(pack.absolute()):
         raise InputError("the zip cannot be written inside the pack it bundles", file=output)
-    names = [MANIFEST_NAME, *(entry["path"] for entry in manifest["outputs"])]
-    _write_atomically(output, lambda handle: _write_zip(handle, pack, manifest, names))
+    with PackDir(pack) as opened:
+        verified = require_intact(opened)
+        assert verified.manifest is not None
+        manifest = verified.manifest
+        with environment_errors(output):
+            _write_atomically(output, lambda handle: _write_zip(handle, opened, verified))
     sha256, size = file_sha256(output)
-    return Bundle(output, len(names), size, sha256)
+    return Bundle(output, len(manifest.outputs) + 1, size, sha256)
 
 
-def _write_zip(handle: Any, pack: Path, manifest: dict[str, Any], names: list[str]) -> None:
-    folder = slugify(manifest.get("customer", {}).get("slug") or "pack")
-    when = entry_time(manifest["generated_at"])
-    expected = {entry["path"]: entry["sha256"] for entry in manifest["outputs"]}
+def _write_zip(handle: Any, pack: PackDir, verified: Verification) -> None:
+    """manifest.json, then every listed file, each re-hashed as it is zipped: a file changed
+    since it was verified must not slip in."""
+    manifest = verified.manifest
+    assert manifest is not None
+    folder = slugify(manifest.customer.slug or "pack")
+    when = entry_time(manifest.generated_at)
+    files = [(MANIFEST_NAME, MAX_MANIFEST_BYTES, verified.manifest_sha256)]
+    files += [(entry.path, entry.size, entry.sha256) for entry in manifest.outputs]
     with zipfile.ZipFile(handle, "w") as archive:
-        for name in names:
-            data = (pack / name).read_bytes()
-            # Re-check what is actually zipped: a file changed since verify must not slip in.
-            if name in expected and hashlib.sha256(data).hexdigest() != expected[name]:
-                raise PackIntegrityError("changed while it was being bundled", file=pack / name)
+        for name, size, sha256 in files:
+            data = pack.read(name, size, "the file")
+            if hashlib.sha256(data).hexdigest() != sha256:
+                changed = "changed while it was being bundled"
+                raise PackIntegrityError(changed, file=pack.path / name)
             archive.writestr(_info(f"{folder}/{name}", when), data, compresslevel=COMPRESS_LEVEL)
 
 

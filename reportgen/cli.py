@@ -27,7 +27,8 @@ from reportgen.catalog_search import (
 from reportgen.config import PdfVariant
 from reportgen.diff import diff_packs
 from reportgen.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
-from reportgen.errors import InputError, SystemDependencyError
+from reportgen.errors import InputError, SystemDependencyError, environment_errors
+from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import MB, Limits
@@ -122,6 +123,14 @@ run_options = [
         is_flag=True,
         help="Build a framework even when no inventory row is in its scope.",
     ),
+    click.option(
+        "--evidence",
+        "evidence",
+        multiple=True,
+        type=_path(),
+        help="An earlier pack's RACI workbook, or the pack's folder: the evidence tracking "
+        "and RACI letters your team recorded in it carry into this build (repeatable).",
+    ),
     *catalog_options,
 ]
 
@@ -169,6 +178,7 @@ def _run_options(kwargs: dict) -> RunOptions:
         frameworks=tuple(kwargs["frameworks"]),
         strict=kwargs["strict"],
         allow_empty=kwargs["allow_empty"],
+        evidence=tuple(kwargs["evidence"]),
         service_files=tuple(kwargs["service_files"]),
         framework_files=tuple(kwargs["framework_files"]),
         limits=_limits(kwargs),
@@ -179,7 +189,20 @@ def _limits(kwargs: dict) -> Limits:
     return Limits(**{field: kwargs[field] * unit for _, field, unit, _ in LIMIT_FLAGS})
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group; a disk that is full, read-only or refuses permission, wherever a
+    command meets it (a forked renderer included), is the user's environment: exit 2 with
+    the file, not "internal error" (errors.ENVIRONMENT_ERRORS)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        with environment_errors():
+            return super().invoke(ctx)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="reportgen")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Only print errors.")
@@ -196,7 +219,8 @@ def cli(debug: bool, quiet: bool) -> None:
 @click.option(
     "--previous",
     type=_path(file_okay=False),
-    help="An earlier pack: summary.md lists the controls that changed owner since.",
+    help="An earlier pack: summary.md lists the controls that changed owner, and the "
+    "evidence that changed status, since.",
 )
 @click.option(
     "--templates",
@@ -233,7 +257,10 @@ def build_command(
     )
     with _progress() as progress:
         result = build(options, progress=progress)
-    for warning in result.inputs.warnings:
+    # A framework's own warnings (RACI edits for a role it no longer has) after the run's.
+    own = [w for m in result.matrices.values() for w in m["warnings"]]
+    own = [w for w in dict.fromkeys(own) if w not in result.inputs.warnings]
+    for warning in [*result.inputs.warnings, *own]:
         err.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
     # Rows naming a provider the config declares are that provider's (third_parties).
     unresolved = max((m["scope"]["unresolved_rows"] for m in result.matrices.values()), default=0)
@@ -259,6 +286,8 @@ def validate(**kwargs: object) -> None:
     out.print(f"config: {inputs.config.path} (customer: {inputs.config.config.customer.name})")
     out.print(f"catalog: {len(inputs.catalog.services)} services, version {inputs.catalog.version}")
     for line in views.inventory_summary(inputs):
+        out.print(line)
+    for line in evidence_lines(matrices):
         out.print(line)
     for warning in inputs.warnings:
         out.print(f"warning: {warning}")
@@ -417,7 +446,7 @@ def verify(ctx: click.Context, directory: Path) -> None:
     help="text for the terminal, markdown for a ticket, json for tools.",
 )  # fmt: skip
 def diff(old: Path, new: Path, fmt: str) -> None:
-    """What changed from pack OLD to pack NEW: services, and controls that changed owner."""
+    """What changed from pack OLD to pack NEW: services, owners, evidence statuses."""
     result = diff_packs(old, new)
     if fmt == "text":
         for item in diff_renderables(result):

@@ -1,20 +1,21 @@
 """``reportgen diff``: what changed between two packs, per framework, from their matrix.json.
 
-Services added or removed, and controls whose owner changed (old -> new, with the new
-pack's provenance as the reason). Also used by ``build --previous`` for the summary.
+Services added or removed, controls whose owner changed (old -> new, with the new pack's
+provenance as the reason), and evidence items whose status changed (``evidence.changes``).
+Also used by ``build --previous`` for the summary.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from reportgen.errors import InputError
-from reportgen.hashing import file_sha256
-from reportgen.manifest import MANIFEST_NAME, PreviousPack
+from reportgen.evidence.changes import evidence_changes
+from reportgen.manifest import PreviousPack
 from reportgen.owners import owner_label
+from reportgen.packfiles import PackDir, read_matrix
 
 SCHEMA = "reportgen.diff/1"
 
@@ -35,21 +36,19 @@ class Pack:
 
 
 def load_pack(directory: Path) -> Pack:
-    """The matrices of the pack at ``directory`` (framework id -> matrix)."""
-    if not directory.is_dir():
-        raise InputError("not a directory", file=directory)
-    matrices = {}
-    for path in sorted(directory.glob("*/matrix.json")):
-        try:
-            matrix = json.loads(path.read_text(encoding="utf-8"))
-            matrices[matrix["framework"]["id"]] = matrix
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"cannot read this matrix: {exc}", file=path) from exc
+    """The matrices of the pack at ``directory`` (framework id -> matrix): each
+    ``<framework>/matrix.json`` its manifest lists, read through the pack's safe reader."""
+    with PackDir(directory) as pack:
+        loaded = pack.manifest()
+        matrices = {}
+        for entry in loaded.manifest.outputs:
+            parts = PurePosixPath(entry.path).parts
+            if len(parts) == 2 and parts[1] == "matrix.json":
+                matrix = read_matrix(pack, entry.path, entry.size, entry.sha256)
+                matrices[matrix["framework"]["id"]] = matrix
     if not matrices:
-        raise InputError("not a reportgen pack: no */matrix.json in it", file=directory)
-    manifest = directory / MANIFEST_NAME
-    digest = file_sha256(manifest)[0] if manifest.is_file() else None
-    return Pack(directory, matrices, digest)
+        raise InputError("not a reportgen pack: its manifest lists no matrix.json", file=directory)
+    return Pack(directory, matrices, loaded.sha256)
 
 
 def _owner(control: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +94,7 @@ def diff_framework(old: dict[str, Any] | None, new: dict[str, Any] | None) -> di
         "owner_changes": changes,
         "controls_added": [cid for cid in new_controls if cid not in old_controls],
         "controls_removed": [cid for cid in old_controls if cid not in new_controls],
+        "evidence_changes": evidence_changes(old, new),
     }
 
 
@@ -116,7 +116,7 @@ def _status(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
 
 
 def has_changes(entry: dict[str, Any]) -> bool:
-    keys = ("services_added", "services_removed", "owner_changes")
+    keys = ("services_added", "services_removed", "owner_changes", "evidence_changes")
     return entry["status"] != "compared" or any(entry[key] for key in keys)
 
 

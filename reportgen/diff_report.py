@@ -41,7 +41,7 @@ def _markdown_body(entry: dict[str, Any], limit: int | None) -> Iterator[str]:
         yield "Framework removed: not in the new pack.\n"
         return
     if not has_changes(entry):
-        yield "No service added or removed; no control changed owner.\n"
+        yield "No service added or removed; no control changed owner; no evidence changed status.\n"
         return
     for key, label in (
         ("services_added", "Services added"),
@@ -54,6 +54,7 @@ def _markdown_body(entry: dict[str, Any], limit: int | None) -> Iterator[str]:
         yield ""
     if not changes:
         yield "No control changed owner.\n"
+        yield from _evidence_markdown(entry["evidence_changes"], limit)
         return
     yield f"{len(changes)} control(s) changed owner:\n"
     shown = changes if limit is None else changes[:limit]
@@ -67,6 +68,26 @@ def _markdown_body(entry: dict[str, Any], limit: int | None) -> Iterator[str]:
         for c in shown
     ]
     yield md.table(["Control", "Was", "Now", "Why (new pack)"], rows) + "\n"
+    if len(shown) < len(changes):
+        yield f"… and {len(changes) - len(shown)} more: run `reportgen diff` for all.\n"
+    yield from _evidence_markdown(entry["evidence_changes"], limit)
+
+
+def _evidence_markdown(changes: list[dict[str, Any]], limit: int | None) -> Iterator[str]:
+    if not changes:
+        return
+    yield f"{len(changes)} evidence item(s) changed status:\n"
+    shown = changes if limit is None else changes[:limit]
+    rows = [
+        [
+            md.code(c["control"]),
+            md.escape(md.shorten(c["item"], REASON_LIMIT)),
+            md.escape(c["old"]),
+            md.escape(c["new"]),
+        ]
+        for c in shown
+    ]
+    yield md.table(["Control", "Evidence item", "Was", "Now"], rows) + "\n"
     if len(shown) < len(changes):
         yield f"… and {len(changes) - len(shown)} more: run `reportgen diff` for all.\n"
 
@@ -91,7 +112,11 @@ def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
             yield Text(f"  framework {entry['status']}")
             continue
         if not has_changes(entry):
-            yield Text("  no service added or removed; no control changed owner", style="dim")
+            yield Text(
+                "  no service added or removed; no control changed owner; "
+                "no evidence changed status",
+                style="dim",
+            )
         for key, label in (
             ("services_added", "services added"),
             ("services_removed", "services removed"),
@@ -100,6 +125,8 @@ def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
                 yield Text(f"  {label}: {_services_line(entry, key)}")
         if entry["owner_changes"]:
             yield _changes_table(entry["owner_changes"])
+        if entry.get("evidence_changes"):
+            yield _evidence_table(entry["evidence_changes"])
 
 
 def _changes_table(changes: list[dict[str, Any]]) -> Table:
@@ -113,4 +140,13 @@ def _changes_table(changes: list[dict[str, Any]]) -> Table:
             Text(change["new"]["label"], style=owner_text(change["new"]["owner"]).style),
             change["reason"],
         )
+    return table
+
+
+def _evidence_table(changes: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"{len(changes)} evidence item(s) changed status", title_justify="left")
+    for column in ("control", "evidence item", "was", "now"):
+        table.add_column(column, overflow="fold")
+    for change in changes:
+        table.add_row(change["control"], change["item"], change["old"], change["new"])
     return table

@@ -7,7 +7,10 @@ shows a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import errno
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 EXIT_INPUT_ERROR = 2
@@ -68,15 +71,57 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         where = self.location()
-        text = f"{where}: {self.message}" if where else self.message
-        for detail in self.details:
-            text += f"\n  - {detail}"
+        lines = [f"{where}: {self.message}" if where else self.message]
+        lines += [f"  - {detail}" for detail in self.details]
         if self.hint:
-            text += f"\n{self.hint}"
-        return text
+            lines.append(self.hint)
+        return "\n".join(lines)
 
 
 class SystemDependencyError(Exception):
     """A system library (Pango for WeasyPrint) is missing; the message says how to install it."""
 
     exit_code = 3
+
+
+# What the machine refused, by errno: the user can act on these (free space, fix a
+# permission, pick another folder); any other OSError is a bug and stays one.
+ENVIRONMENT_ERRORS: dict[int, str] = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOSPC: "no space left on the device (disk full)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EFBIG: "the file is too large for the file system",
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.ENOENT: "no such file or directory",
+    errno.ENOTDIR: "a part of the path is not a directory",
+    errno.EISDIR: "it is a directory",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.EMFILE: "too many open files",
+    errno.ENFILE: "too many open files in the system",
+    errno.EIO: "input/output error (a failing disk or network file system)",
+    errno.EXDEV: "it is on another file system",
+    errno.ETXTBSY: "the file is busy",
+    errno.EBUSY: "the file or device is busy",
+}
+
+
+def environment_error(exc: OSError, file: str | Path | None = None) -> InputError:
+    """The InputError (exit 2) of an OSError met reading or writing the user's file: what
+    the machine said, in words, naming ``file`` (else the file the OSError names)."""
+    reason = ENVIRONMENT_ERRORS.get(exc.errno or 0) or exc.strerror or type(exc).__name__
+    named = file if file is not None else exc.filename
+    return InputError(reason, file=os.fsdecode(named) if named is not None else None)
+
+
+@contextlib.contextmanager
+def environment_errors(file: str | Path | None = None) -> Iterator[None]:
+    """Turn the OSErrors of :data:`ENVIRONMENT_ERRORS` raised in the block into InputErrors;
+    any other OSError is left as it is (a bug, exit 1)."""
+    try:
+        yield
+    except OSError as exc:
+        if (exc.errno or 0) not in ENVIRONMENT_ERRORS:
+            raise
+        raise environment_error(exc, file) from exc

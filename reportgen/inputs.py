@@ -11,6 +11,7 @@ from reportgen.artefacts.providers import declared_names, match_key
 from reportgen.config import LoadedConfig, load_config
 from reportgen.engine import CustomerOverride
 from reportgen.errors import InputError
+from reportgen.evidence.load import Carried, Customer, read_evidence
 from reportgen.frameworks import Framework, LoadedFramework, load_frameworks
 from reportgen.hashing import file_sha256
 from reportgen.inventory.limits import Limits
@@ -18,13 +19,14 @@ from reportgen.inventory.load import Inventory, InventoryOptions, UnresolvedRow,
 from reportgen.inventory.resolve import ServiceResolver
 from reportgen.inventory.scope import ScopeParser
 from reportgen.raci import RaciPlan, plan_raci
+from reportgen.slug import slugify
 from reportgen.srm import SrmCatalog, load_srm_catalog
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES
 
 
 @dataclass(frozen=True)
 class InputFile:
-    role: str  # config | inventory | service-catalog | framework-catalog
+    role: str  # config | inventory | service-catalog | framework-catalog | evidence
     path: str  # as the user gave it
     sha256: str
     size: int
@@ -40,6 +42,7 @@ class RunOptions:
     framework_files: tuple[Path, ...] = ()
     limits: Limits = field(default_factory=Limits)
     allow_empty: bool = False  # build frameworks with no in-scope service (a warning, not 2)
+    evidence: tuple[Path, ...] = ()  # earlier workbooks or packs whose tracking carries on
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Inputs:
     plan: RaciPlan
     files: list[InputFile]
     warnings: list[str] = field(default_factory=list)
+    evidence: dict[str, Carried] = field(default_factory=dict)  # framework id -> carried
 
 
 @dataclass
@@ -130,11 +134,18 @@ def load_inputs(options: RunOptions) -> Inputs:
         service_owner_roles(inventory, plan.roles),
         where=str(options.config),
     )
+    evidence = read_evidence(
+        options.evidence,
+        {fid: catalogs.frameworks[fid].framework for fid in selected},
+        Customer(config.customer.name, slugify(config.customer.short_name or config.customer.name)),
+        options.limits,
+    )
     files = [
         _input_file("config", options.config),
         _input_file("inventory", inventory_path),
         *(_input_file("service-catalog", p) for p in service_files),
         *(_input_file("framework-catalog", p) for p in framework_files),
+        *(_input_file("evidence", path, shown) for shown, path in evidence.files),
     ]
     return Inputs(
         config=loaded,
@@ -152,7 +163,9 @@ def load_inputs(options: RunOptions) -> Inputs:
             *unanswered_warnings(loaded, catalogs, selected),
             *plan.warnings,
             *artefact_warnings,
+            *evidence.warnings,
         ],
+        evidence=evidence.carried,
     )
 
 
@@ -329,6 +342,6 @@ def service_owner_roles(inventory: Inventory, roles: Sequence[str]) -> dict[str,
     return found
 
 
-def _input_file(role: str, path: Path) -> InputFile:
+def _input_file(role: str, path: Path, shown: str | None = None) -> InputFile:
     sha256, size = file_sha256(path)
-    return InputFile(role=role, path=path.as_posix(), sha256=sha256, size=size)
+    return InputFile(role=role, path=shown or path.as_posix(), sha256=sha256, size=size)

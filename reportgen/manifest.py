@@ -14,16 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from reportgen.errors import InputError
+from reportgen.errors import environment_errors
 from reportgen.hashing import file_sha256
+from reportgen.manifest_schema import MANIFEST_NAME, SCHEMA
+from reportgen.manifest_schema import safe_relative as safe_relative  # re-exported
+from reportgen.packfiles import read_manifest
 
-SCHEMA = "reportgen.manifest/1"
-MANIFEST_NAME = "manifest.json"
 SUMMARY_NAME = "summary.md"
 
 # Fixed table rather than the mimetypes module, whose answers depend on the machine's
 # /etc/mime.types and would make the manifest differ between machines.
 MEDIA_TYPES = {
+    ".oscal.json": "application/oscal+json",  # NIST's type for OSCAL JSON (docs/oscal.md)
     ".pdf": "application/pdf",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".json": "application/json",
@@ -47,7 +49,9 @@ class PreviousPack:
 
 
 def media_type(path: str) -> str:
-    return MEDIA_TYPES.get(PurePosixPath(path).suffix.lower(), DEFAULT_MEDIA_TYPE)
+    pure = PurePosixPath(path)
+    double = "".join(pure.suffixes[-2:]).lower()  # '.oscal.json' before '.json'
+    return MEDIA_TYPES.get(double) or MEDIA_TYPES.get(pure.suffix.lower(), DEFAULT_MEDIA_TYPE)
 
 
 def pack_files(root: Path) -> list[str]:
@@ -118,66 +122,12 @@ def dumps(manifest: dict[str, Any]) -> str:
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> Path:
     path = root / MANIFEST_NAME
-    path.write_text(dumps(manifest), encoding="utf-8", newline="\n")
+    with environment_errors(path):  # disk full: exit 2 naming the file
+        path.write_text(dumps(manifest), encoding="utf-8", newline="\n")
     return path
 
 
 def load_manifest(pack: Path) -> dict[str, Any]:
-    """The manifest of the pack at ``pack``; InputError (exit 2) when there is none usable."""
-    path = pack / MANIFEST_NAME
-    if not pack.is_dir():
-        raise InputError("not a directory", file=pack)
-    if not path.is_file():
-        raise InputError(
-            "not a reportgen pack: manifest.json is missing",
-            file=pack,
-            hint="Packs built by reportgen 0.1 and later have a manifest.json at their root.",
-        )
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the manifest: {exc}", file=path) from exc
-    _check_shape(manifest, path)
-    return manifest
-
-
-def _check_shape(manifest: Any, path: Path) -> None:
-    problems = []
-    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
-        problems.append(f"schema is not {SCHEMA}")
-    else:
-        outputs = manifest.get("outputs")
-        if not isinstance(outputs, list):
-            problems.append("'outputs' is not a list")
-        else:
-            problems += [p for entry in outputs for p in _entry_problems(entry)]
-    if problems:
-        raise InputError("the manifest is not valid", file=path, details=problems[:20])
-
-
-def _entry_problems(entry: Any) -> list[str]:
-    if not isinstance(entry, dict):
-        return ["an output entry is not an object"]
-    name, sha256, size = entry.get("path"), entry.get("sha256"), entry.get("size")
-    if not isinstance(name, str) or not safe_relative(name):
-        return [f"output path {name!r} is not a relative path inside the pack"]
-    if not isinstance(sha256, str) or len(sha256) != 64:
-        return [f"{name}: sha256 is not a SHA-256 hex digest"]
-    if not isinstance(size, int) or size < 0:
-        return [f"{name}: size is not a byte count"]
-    return []
-
-
-def safe_relative(name: str) -> bool:
-    """A manifest path may only name a file inside the pack (a crafted manifest must not
-    make verify or bundle read /etc/passwd or ../secrets)."""
-    path = PurePosixPath(name)
-    return (
-        bool(name)
-        and "\\" not in name
-        and "\x00" not in name
-        and not path.is_absolute()
-        and ".." not in path.parts
-        and name == path.as_posix()
-        and name != MANIFEST_NAME
-    )
+    """The manifest of the pack at ``pack`` as JSON data, read and checked by
+    :func:`reportgen.packfiles.read_manifest`; InputError (exit 2) when there is none usable."""
+    return read_manifest(pack).as_dict()

@@ -11,6 +11,7 @@ from typing import Any
 from reportgen import __version__
 from reportgen.artefacts import add_artefacts
 from reportgen.engine import ControlResult, Decision, FrameworkResult, ServiceLayers, ServiceOutcome
+from reportgen.evidence.carry import attach_evidence
 from reportgen.inputs import InputFile, Inputs
 from reportgen.inventory.load import ResolvedRow, UnresolvedRow
 from reportgen.inventory.scope import categories_of
@@ -142,6 +143,8 @@ def _duties(result: ControlResult) -> list[dict[str, Any]]:
         }
         if duty.layer:
             entry["layer"] = duty.layer
+        if duty.aws_text:
+            entry["aws_text"] = duty.aws_text
         duties.append(entry)
     return duties
 
@@ -272,6 +275,8 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
         "unresolved": [unresolved_entry(u) for u in inputs.inventory.unresolved],
         "warnings": list(inputs.warnings),
     }
+    matrix["warnings"] += attach_evidence(matrix, inputs.evidence.get(framework.id))
+    # After the evidence: the Statement of Applicability reads each implementation_status.
     new = add_artefacts(matrix, result, inputs.config.config, inputs.resolver, run.previous)
     inputs.warnings.extend(w for w in new if w not in inputs.warnings)
     check_matrix(matrix)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reportgen.evidence.vocabulary import ImplementationStatus, Status
 from reportgen.owners import Owner
 
 SCHEMA_ID = "reportgen.matrix/1"
@@ -199,6 +200,9 @@ class Duty(_Closed):
     text: str
     parties: list[Party] = Field(description="who carries it somewhere in the estate")
     layer: str | None = None
+    aws_text: str | None = Field(
+        None, description="by: layer duties: what AWS does where it operates the layer"
+    )
 
 
 class CellDuty(_Closed):
@@ -224,6 +228,52 @@ class Responsibility(_Closed):
 class Superseded(_Closed):
     on: str
     by: str
+
+
+class EvidenceItem(_Closed):
+    """One row of the evidence tracker: a catalog item, or one the team added."""
+
+    item: str
+    provided_by: Literal["customer", "aws"]
+    source: Literal["catalog", "workbook"] = Field(
+        description="catalog: the framework catalog's item; workbook: a row the team added"
+    )
+    status: Status
+    overdue: bool = Field(description="not started or requested, and due before the pack's date")
+    responsible_person: str | None = None
+    due_date: str | None = Field(None, description="YYYY-MM-DD")
+    link: str | None = Field(None, description="where the evidence is: a URL or a path, as text")
+    collected_on: str | None = Field(None, description="YYYY-MM-DD")
+    reviewed_by: str | None = None
+    notes: str | None = None
+    read_from: str | None = Field(
+        None, description="'edited in workbook <file>, sheet Evidence, row N'"
+    )
+
+
+class OrphanItem(EvidenceItem):
+    control: str = Field(description="a control id the framework catalog no longer has")
+
+
+class RaciOverride(_Closed):
+    role: str
+    letter: Literal["R", "A", "A/R", "C", "I"] | None = Field(
+        description="the team's letter; null when the team cleared the cell"
+    )
+    computed: Literal["R", "A", "A/R", "C", "I"] | None = Field(
+        description="what the RACI rules give"
+    )
+    source: str = Field(description="'edited in workbook <file>, sheet RACI, row N'")
+
+
+class EvidenceStatus(_Closed):
+    as_of: str = Field(description="the pack's date, against which due dates are overdue")
+    sources: list[str] = Field(description="the workbooks read back (build --evidence)")
+    items: dict[Status, int]
+    controls: dict[ImplementationStatus, int]
+    overdue: int
+    raci_overrides: int
+    orphans: list[OrphanItem]
 
 
 class Control(_Closed):
@@ -254,6 +304,9 @@ class Control(_Closed):
     applies_if: list[str] | None = None
     in_force_from: str | None = None
     superseded: Superseded | None = None
+    evidence_items: list[EvidenceItem]
+    implementation_status: ImplementationStatus
+    raci_overrides: list[RaciOverride] | None = None
 
 
 class Approver(_Closed):
@@ -350,12 +403,14 @@ class SoaControl(_Closed):
     included: bool
     justification: str
     owner: str
-    status: str = Field(description="implementation status; 'Not started' before any")
+    status: Literal["not started", "in progress", "implemented", "not applicable", "excluded"] = (
+        Field(description="the control's implementation_status, or excluded")
+    )
 
 
 class SoaRequirement(_Closed):
     id: str
-    status: str
+    status: Literal["not started", "in progress", "implemented", "not applicable"]
 
 
 class StatementOfApplicability(_Closed):
@@ -438,6 +493,7 @@ class Matrix(_Closed):
     )
     unresolved: list[Unresolved]
     warnings: list[str]
+    evidence_status: EvidenceStatus
     third_parties: list[ThirdParty]
     aws_attestation: AwsAttestation
     artefacts: Artefacts

@@ -9,16 +9,15 @@ holding a config and a copied ``old/matrix.json``, or a pack where someone saved
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen.errors import InputError
-from reportgen.manifest import MANIFEST_NAME, SCHEMA
+from reportgen.manifest import MANIFEST_NAME
+from reportgen.packfiles import read_manifest
 
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 _MAX_ENTRIES = 20_000  # a pack holds a few dozen files; past this it is someone's tree
 _NAMED = 5  # files named in a refusal; the rest are counted
 
@@ -122,36 +121,14 @@ def _files_under(root: Path) -> list[str]:
 
 
 def _listed_files(root: Path) -> set[str] | None:
-    """The outputs listed by reportgen's manifest at ``root``; None when there is none."""
-    manifest = _read_small_json(root / MANIFEST_NAME)
-    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
-        return None
-    generator = manifest.get("generator")
-    outputs = manifest.get("outputs")
-    if not isinstance(generator, dict) or generator.get("name") != "reportgen":
-        return None
-    if not isinstance(outputs, list):
-        return None
-    names = {entry.get("path") for entry in outputs if isinstance(entry, dict)}
-    return {name for name in names if isinstance(name, str)}
-
-
-def _read_small_json(path: Path) -> object:
-    """A regular file's JSON, or None: no links, no FIFOs, nothing larger than a manifest."""
+    """The outputs listed by reportgen's manifest at ``root``; None when there is none: the
+    manifest must pass the pack reader's checks (reportgen/packfiles.py: no links, a regular
+    file of at most 4 MB, the strict schema of every field)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+        manifest = read_manifest(root)
+    except InputError:
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return json.loads(handle.read(MAX_MANIFEST_BYTES + 1))
-    except (OSError, ValueError, RecursionError):
-        return None
-    finally:
-        os.close(fd)
+    return {entry.path for entry in manifest.outputs}
 
 
 def _refusal(target: Path, survey: Survey) -> InputError:

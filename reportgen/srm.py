@@ -19,7 +19,14 @@ from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, YamlDocument, load_yaml
 MODELS = ("infrastructure", "container", "abstract")
 # What a service gives the customer to look after, which decides whether a duty such as
 # "review the code you deploy" concerns it at all (a duty's ``within``).
-TRAITS = ("customer-code", "stores-data", "customer-network", "holds-keys")
+TRAITS = (
+    "customer-code",
+    "stores-data",
+    "customer-network",
+    "holds-keys",
+    "user-accounts",
+    "internet-facing",
+)
 # A service that does not list its traits has its model's.
 MODEL_TRAITS = {
     "infrastructure": ("customer-code", "stores-data", "customer-network"),

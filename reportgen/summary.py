@@ -1,6 +1,7 @@
 """summary.md: a short Markdown summary of a pack, fit to paste as a ticket comment.
 
-Scope, controls counted by owner, the controls that changed owner since a previous pack
+Scope, controls counted by owner, evidence counted by status with the overdue items, the
+controls that changed owner and the evidence that changed status since a previous pack
 (``build --previous DIR``), and the files with their SHA-256. Deterministic: the same
 inputs give the same bytes.
 """
@@ -15,6 +16,8 @@ from reportgen import markdown as md
 from reportgen.artefacts.summary_md import artefact_lines
 from reportgen.diff import Pack, diff_matrices
 from reportgen.diff_report import markdown_sections
+from reportgen.errors import environment_errors
+from reportgen.evidence.report import summary_section
 from reportgen.manifest import SUMMARY_NAME
 from reportgen.owners import OWNER_LABELS, OWNER_ORDER
 
@@ -31,6 +34,7 @@ def summary_markdown(
         *_heading(first),
         *_scope(matrices),
         *_counts(matrices),
+        *summary_section(matrices),
         *_changes(matrices, previous),
         *artefact_lines(matrices),
         *_inputs(first),
@@ -46,7 +50,9 @@ def write_summary(
     previous: Pack | None = None,
 ) -> Path:
     path = root / SUMMARY_NAME
-    path.write_text(summary_markdown(matrices, outputs, previous), encoding="utf-8", newline="\n")
+    text = summary_markdown(matrices, outputs, previous)
+    with environment_errors(path):  # disk full: exit 2 naming the file
+        path.write_text(text, encoding="utf-8", newline="\n")
     return path
 
 

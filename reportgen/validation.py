@@ -10,6 +10,7 @@ from reportgen.errors import InputError
 from reportgen.yamlio import YamlDocument
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+MAX_DETAILS = 200  # problems listed in one message; a file with more has a bigger problem
 
 
 def key_path(loc: tuple[Any, ...], data: Any) -> str:
@@ -28,16 +29,20 @@ def key_path(loc: tuple[Any, ...], data: Any) -> str:
     return text or "(top level)"
 
 
+def error_message(error: Any) -> str:
+    """A pydantic error in words; the input value itself is never echoed."""
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "required key is missing"
+    return str(error["msg"])
+
+
 def _describe(error: Any, doc: YamlDocument) -> str:
     loc = tuple(error["loc"])
     line = doc.line_of(loc)
-    message = error["msg"]
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] == "missing":
-        message = "required key is missing"
     prefix = f"line {line}: " if line else ""
-    return f"{prefix}{key_path(loc, doc.data)}: {message}"
+    return f"{prefix}{key_path(loc, doc.data)}: {error_message(error)}"
 
 
 def validate_document(model: type[ModelT], doc: YamlDocument, what: str) -> ModelT:
@@ -47,10 +52,13 @@ def validate_document(model: type[ModelT], doc: YamlDocument, what: str) -> Mode
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        details = [_describe(error, doc) for error in exc.errors()]
-        count = len(details)
+        count = exc.error_count()
+        errors = exc.errors(include_url=False, include_input=False)
+        details = [_describe(error, doc) for error in errors[:MAX_DETAILS]]
+        if count > MAX_DETAILS:
+            details.append(f"… and {count - MAX_DETAILS:,} more; fix these first")
         raise InputError(
-            f"{what} is not valid ({count} problem{'s' if count != 1 else ''})",
+            f"{what} is not valid ({count:,} problem{'s' if count != 1 else ''})",
             file=doc.path,
             details=details,
         ) from exc

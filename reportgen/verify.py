@@ -1,14 +1,17 @@
-"""``reportgen verify``: recompute every hash in a pack's manifest; report what differs."""
+"""``reportgen verify``: recompute every hash in a pack's manifest; report what differs.
+
+Every file is read through :class:`reportgen.packfiles.PackDir`: no symbolic links, regular
+files only, sizes from ``fstat`` compared before any byte is hashed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from reportgen.errors import InputError
-from reportgen.hashing import file_sha256
-from reportgen.manifest import MANIFEST_NAME, load_manifest, pack_files
+from reportgen.manifest_schema import Manifest
+from reportgen.packfiles import PackDir
 
 
 @dataclass
@@ -19,6 +22,7 @@ class Verification:
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     altered: list[str] = field(default_factory=list)  # "path: why"
+    manifest: Manifest | None = None
 
     @property
     def ok(self) -> bool:
@@ -27,33 +31,26 @@ class Verification:
 
 def verify_pack(pack: Path) -> Verification:
     """Check every file the manifest lists, and that the pack holds nothing else."""
-    manifest = load_manifest(pack)
-    listed: dict[str, dict[str, Any]] = {entry["path"]: entry for entry in manifest["outputs"]}
-    result = Verification(pack=pack, manifest_sha256=file_sha256(pack / MANIFEST_NAME)[0])
-    for name, entry in listed.items():
-        problem = _check(pack / name, entry)
+    with PackDir(pack) as opened:
+        return verify_opened(opened)
+
+
+def verify_opened(opened: PackDir) -> Verification:
+    """:func:`verify_pack` of a pack directory already open (bundle reads the files it
+    verified through the same directory)."""
+    loaded = opened.manifest()
+    result = Verification(opened.path, loaded.sha256, manifest=loaded.manifest)
+    outputs = loaded.manifest.outputs
+    for entry in outputs:
+        problem = opened.check(entry.path, entry.size, entry.sha256)
         result.checked += 1
         if problem == "missing":
-            result.missing.append(name)
+            result.missing.append(entry.path)
         elif problem:
-            result.altered.append(f"{name}: {problem}")
-    result.extra = [name for name in pack_files(pack) if name not in listed]
+            result.altered.append(f"{entry.path}: {problem}")
+    listed = {entry.path for entry in outputs}
+    result.extra = [name for name in opened.files() if name not in listed]
     return result
-
-
-def _check(path: Path, entry: dict[str, Any]) -> str | None:
-    if path.is_symlink():
-        return "is a symbolic link, not the file that was written"
-    if not path.exists():
-        return "missing"
-    if not path.is_file():
-        return "is not a regular file"
-    sha256, size = file_sha256(path)
-    if size != entry["size"]:
-        return f"size {size} bytes, manifest says {entry['size']}"
-    if sha256 != entry["sha256"]:
-        return f"SHA-256 {sha256[:16]}…, manifest says {entry['sha256'][:16]}…"
-    return None
 
 
 def pack_is_intact(pack: Path) -> bool:

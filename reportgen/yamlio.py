@@ -9,13 +9,14 @@ than a cap are refused before parsing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from reportgen.errors import InputError
+from reportgen.safefiles import read_regular
 
 DEFAULT_MAX_YAML_BYTES = 5 * 1024 * 1024
 
@@ -74,31 +75,32 @@ class YamlDocument:
     path: Path
     data: Any
     node: Any
+    # id(mapping node) -> {key text: value node}: built once per mapping, so finding the
+    # lines of 380,000 unknown keys is one pass, not one scan of the mapping per key.
+    _keys: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def line_of(self, loc: tuple[Any, ...]) -> int | None:
         """1-based line of the value at ``loc`` (keys and list indexes), or its nearest parent."""
         node = self.node
         line = node.start_mark.line + 1 if node is not None else None
         for part in loc:
-            node = _child(node, part)
+            node = self._child(node, part)
             if node is None:
                 break
             line = node.start_mark.line + 1
         return line
 
-
-def _child(node: Any, part: Any) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if str(key_node.value) == str(part):
-                return value_node
-    elif (
-        isinstance(node, yaml.SequenceNode)
-        and isinstance(part, int)
-        and 0 <= part < len(node.value)
-    ):
-        return node.value[part]
-    return None
+    def _child(self, node: Any, part: Any) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            keys = self._keys.get(id(node))
+            if keys is None:
+                keys = self._keys[id(node)] = {}
+                for key_node, value_node in node.value:
+                    keys.setdefault(str(key_node.value), value_node)
+            return keys.get(str(part))
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            return node.value[part] if 0 <= part < len(node.value) else None
+        return None
 
 
 def load_yaml(path: Path, *, max_bytes: int = DEFAULT_MAX_YAML_BYTES) -> YamlDocument:
@@ -111,7 +113,7 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
-        if node is not None:
+        if node is not None and "*" in text:  # an alias is written *name: none without a *
             _refuse_aliases(node)
         data = loader.construct_document(node) if node is not None else None
     except _YamlRefused as exc:
@@ -131,20 +133,10 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
 
 
 def read_text_file(path: Path, *, max_bytes: int, kind: str) -> str:
-    """Read a UTF-8 text file with a size cap, turning OS errors into input errors."""
-    if not path.exists():
-        raise InputError(f"{kind} file not found", file=path)
-    if path.is_dir():
-        raise InputError(f"expected a {kind} file but found a directory", file=path)
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InputError(
-            f"{kind} file is {size:,} bytes, over the limit of {max_bytes:,} bytes", file=path
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {kind} file: {exc.strerror}", file=path) from exc
+    """Read a UTF-8 text file with a size cap, turning OS errors into input errors. Only a
+    regular file is read, and its size is known before it is: a FIFO or /dev/zero is
+    refused at once rather than waited on or read without end."""
+    raw = read_regular(path, max_bytes, f"{kind} file")
     if b"\x00" in raw:
         raise InputError(f"not a text {kind} file (it contains NUL bytes)", file=path)
     try:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from fake_tickets import FakeTickets
 from hypothesis import HealthCheck, settings
 from openpyxl import Workbook
 
@@ -144,6 +145,35 @@ def project(tmp_path: Path) -> Path:
     )
     write_config(tmp_path, MINIMAL_CONFIG)
     return tmp_path
+
+
+# ---------------------------------------------------------------- the fake ticket server
+
+
+@pytest.fixture
+def server():
+    with FakeTickets() as fake:
+        yield fake
+
+
+@pytest.fixture
+def jira_cloud(server, monkeypatch) -> FakeTickets:
+    creds = server.state.creds
+    monkeypatch.setenv("REPORTGEN_JIRA_URL", server.url)
+    monkeypatch.setenv("REPORTGEN_JIRA_EMAIL", creds.email)
+    monkeypatch.setenv("REPORTGEN_JIRA_TOKEN", creds.token)
+    monkeypatch.delenv("REPORTGEN_JIRA_PAT", raising=False)
+    return server
+
+
+@pytest.fixture
+def servicenow(server, monkeypatch) -> FakeTickets:
+    creds = server.state.creds
+    monkeypatch.setenv("REPORTGEN_SERVICENOW_URL", server.url)
+    monkeypatch.setenv("REPORTGEN_SERVICENOW_USER", creds.sn_user)
+    monkeypatch.setenv("REPORTGEN_SERVICENOW_PASSWORD", creds.sn_password)
+    monkeypatch.delenv("REPORTGEN_SERVICENOW_TOKEN", raising=False)
+    return server
 
 
 def pytest_sessionfinish(session) -> None:

@@ -3,7 +3,9 @@
 It checks what the real services check (credentials, Jira's XSRF header, multipart field
 ``file``), stores and lists attachments and comments, and can be told to misbehave: answer
 429 with Retry-After, answer 503, or store an upload and then stall past the client's
-timeout (the ambiguous failure that must not lead to a duplicate).
+timeout (the ambiguous failure that must not lead to a duplicate). Hostile faults answer a
+listing (any GET) with a body that never ends, one trickled a byte at a time, headers
+trickled, or any status and bytes; ``endless_pages`` makes every listing claim more pages.
 """
 
 from __future__ import annotations
@@ -35,9 +37,13 @@ class Seen:
 
 @dataclass
 class Fault:
-    kind: str  # 429 | 503 | stall
+    kind: (
+        str  # uploads: 429 | 503 | stall | body; listings: endless | trickle | slow-headers | body
+    )
     retry_after: str | None = None
-    stall: float = 0.0
+    stall: float = 0.0  # seconds: a stall's length, or between trickled bytes
+    status: int = 200  # of a "body" fault
+    body: bytes = b""  # of a "body" or "trickle" fault
 
 
 @dataclass
@@ -63,6 +69,8 @@ class State:
     comments: dict[str, list[Any]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)  # applied to uploads, in order
+    listing_faults: deque[Fault] = field(default_factory=deque)  # applied to GETs, in order
+    endless_pages: bool = False  # every listing is a full page and claims a billion more
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def names(self, ticket: str) -> list[str]:
@@ -99,6 +107,10 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.seen.append(Seen(self.command, url.path, time.monotonic()))
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        fault = self._fault(self.state.listing_faults) if self.command == "GET" else None
+        if fault is not None:
+            self._body()
+            return self._misbehave(fault)
         if url.path.startswith("/rest/api/"):
             self._jira(url.path, query)
         elif url.path.startswith("/api/now/"):
@@ -113,17 +125,51 @@ class Handler(BaseHTTPRequestHandler):
         echo = self.headers.get("Authorization", "")
         self._send(401, {"errorMessages": [f"Bad credentials: {echo}"]})
 
-    def _fault(self) -> Fault | None:
+    def _fault(self, queue: deque[Fault] | None = None) -> Fault | None:
+        queue = self.state.faults if queue is None else queue
         with self.state.lock:
-            return self.state.faults.popleft() if self.state.faults else None
+            return queue.popleft() if queue else None
 
     def _refused(self, fault: Fault | None) -> bool:
-        """Answer a 429 or 503 fault (nothing stored); False for no fault or a stall."""
+        """Answer a 429, 503 or body fault (nothing stored); False for no fault or a stall."""
         if fault is None or fault.kind == "stall":
             return False
+        if fault.kind == "body":
+            self._misbehave(fault)
+            return True
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
         self._send(int(fault.kind), {"error": "try later"}, headers)
         return True
+
+    def _misbehave(self, fault: Fault) -> None:
+        """Answer with a hostile fault; ends when it is done or the client hangs up."""
+        self.state.seen[-1].status = fault.status
+        try:
+            if fault.kind == "slow-headers":
+                self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+                for _ in range(100_000):
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                    time.sleep(fault.stall)
+                return
+            self.send_response(fault.status)
+            self.send_header("Content-Type", "application/json")
+            if fault.kind != "endless":
+                self.send_header("Content-Length", str(len(fault.body)))
+            self.end_headers()
+            if fault.kind == "endless":  # no length, no end: read until memory runs out
+                block = b"[" * 65536
+                while True:
+                    self.wfile.write(block)
+            elif fault.kind == "trickle":
+                for byte in fault.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(fault.stall)
+            else:
+                self.wfile.write(fault.body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up, as it must
+            pass
 
     def _store(self, ticket: str, name: str, data: bytes, kind: str, fault: Fault | None) -> None:
         with self.state.lock:
@@ -180,6 +226,10 @@ class Handler(BaseHTTPRequestHandler):
         comments = self.state.comments.setdefault(key, [])
         if self.command == "GET":
             start, size = int(query.get("startAt", 0)), int(query.get("maxResults", 50))
+            if self.state.endless_pages:
+                page = [{"id": str(start + i), "body": "x"} for i in range(size)]
+                payload = {"startAt": start, "maxResults": size, "total": 10**9}
+                return self._send(200, {**payload, "comments": page})
             page = [{"id": str(i), "body": b} for i, b in enumerate(comments)][start : start + size]
             payload = {"startAt": start, "maxResults": size, "total": len(comments)}
             return self._send(200, {**payload, "comments": page})
@@ -228,6 +278,8 @@ class Handler(BaseHTTPRequestHandler):
         ticket = f"{terms['table_name']}:{terms['table_sys_id']}"
         offset, limit = int(query.get("sysparm_offset", 0)), int(query["sysparm_limit"])
         names = self.state.names(ticket)[offset : offset + limit]
+        if self.state.endless_pages:
+            names = [f"file-{offset + i}" for i in range(limit)]
         return self._send(200, {"result": [{"file_name": n} for n in names]})
 
     def _sn_journal(self, query: dict[str, str]) -> None:
@@ -287,6 +339,9 @@ class FakeTickets:
 
     def inject(self, *faults: Fault) -> None:
         self.state.faults.extend(faults)
+
+    def inject_listing(self, *faults: Fault) -> None:
+        self.state.listing_faults.extend(faults)
 
     def uploads(self) -> list[Seen]:
         return [s for s in self.state.seen if s.method == "POST" and "attach" in s.path]

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
 import httpx
 import pytest
+from attach_support import RECORD, attach
 from conftest import MINIMAL_CONFIG, write_config, write_csv
 from fake_tickets import Credentials, FakeTickets, Fault
 from packhelpers import build
 
-from reportgen.cli import main
 from reportgen.tickets.upload import upload_name
 
-SYS_ID = "0123456789abcdef0123456789abcdef"
-RECORD = f"incident:{SYS_ID}"
 FAST = """
 attach:
   timeout: 0.5
@@ -42,47 +39,6 @@ def pack(tmp_path_factory) -> Path:
 @pytest.fixture
 def config(tmp_path) -> Path:
     return write_config(tmp_path, MINIMAL_CONFIG + FAST)
-
-
-@pytest.fixture
-def server():
-    with FakeTickets() as fake:
-        yield fake
-
-
-@pytest.fixture
-def jira_cloud(server, monkeypatch) -> FakeTickets:
-    creds = server.state.creds
-    monkeypatch.setenv("REPORTGEN_JIRA_URL", server.url)
-    monkeypatch.setenv("REPORTGEN_JIRA_EMAIL", creds.email)
-    monkeypatch.setenv("REPORTGEN_JIRA_TOKEN", creds.token)
-    monkeypatch.delenv("REPORTGEN_JIRA_PAT", raising=False)
-    return server
-
-
-@pytest.fixture
-def servicenow(server, monkeypatch) -> FakeTickets:
-    creds = server.state.creds
-    monkeypatch.setenv("REPORTGEN_SERVICENOW_URL", server.url)
-    monkeypatch.setenv("REPORTGEN_SERVICENOW_USER", creds.sn_user)
-    monkeypatch.setenv("REPORTGEN_SERVICENOW_PASSWORD", creds.sn_password)
-    monkeypatch.delenv("REPORTGEN_SERVICENOW_TOKEN", raising=False)
-    return server
-
-
-def attach(capsys, caplog, *args: str | Path) -> tuple[int, str]:
-    """Run `reportgen attach` in-process; (exit status, everything printed and logged)."""
-    caplog.set_level(logging.DEBUG)  # httpx and httpcore debug logs included
-    try:
-        main(["attach", *map(str, args)])
-        status = 0
-    except SystemExit as exc:
-        status = int(exc.code or 0)
-    captured = capsys.readouterr()
-    logs = "\n".join(
-        f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records
-    )  # args too: a secret passed as a log argument would show here
-    return status, captured.out + captured.err + logs
 
 
 def expected_files(pack: Path) -> dict[str, bytes]:

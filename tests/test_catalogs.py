@@ -9,6 +9,9 @@ import pytest
 from conftest import REFERENCE, SHARED_REFERENCE
 
 from reportgen.engine import EstateService, control_for_service, service_layers
+from reportgen.frameworks import Duty
+from reportgen.resources import catalog_path
+from reportgen.srm import MODEL_TRAITS, TRAITS
 
 REFERENCE_KINDS = {
     "pci-dss": ("pci-dss-4.0.1-ids.tsv", {"requirement"}),
@@ -155,7 +158,7 @@ def test_policy_and_people_are_the_customers_estate_wide(catalogs, framework_id,
 
 
 MALWARE_AND_PATCHING = [
-    ("pci-dss", r"5\.2\.[12]|5\.3\.[1-3]|6\.3\.3"),
+    ("pci-dss", r"5\.2\.[12]|5\.3\.[12]|6\.3\.3"),
     ("iso-27001", r"A\.8\.7"),
 ]
 
@@ -197,3 +200,99 @@ def test_every_alias_resolves_to_its_own_service(catalogs):
         for name in (service.id, service.name, *service.aliases):
             resolution = catalogs.resolver.resolve(name)
             assert resolution and resolution.service_id == service.id, (name, service.id)
+
+
+# ---------------------------------------------------------------- service traits
+
+
+def test_every_packaged_service_lists_its_traits(catalogs):
+    """Traits are judged per service, never left to the model's defaults."""
+    for service_id, service in catalogs.catalog.services.items():
+        assert service.traits is not None, f"{service_id} has no traits: list"
+        assert len(set(service.traits)) == len(service.traits), service_id
+        assert set(service.traits) <= set(TRAITS), service_id
+        assert service.traits == [t for t in TRAITS if t in service.traits], (
+            f"{service_id}: traits not in the order {', '.join(TRAITS)}"
+        )
+
+
+def test_traits_sit_right_after_the_model_in_the_file(catalogs):
+    lines = catalog_path("services.yaml").read_text(encoding="utf-8").splitlines()
+    models = [i for i, line in enumerate(lines) if line.startswith("    model: ")]
+    assert len(models) == len(catalogs.catalog.services)
+    for index in models:
+        assert lines[index + 1].startswith("    traits: ["), lines[index]
+
+
+def test_traits_are_judged_not_copied_from_the_models(catalogs):
+    catalog = catalogs.catalog
+    traits = {service_id: catalog.traits_of(service_id) for service_id in catalog.services}
+    for model, defaults in MODEL_TRAITS.items():
+        ids = [i for i, s in catalog.services.items() if s.model == model]
+        assert any(traits[i] != frozenset(defaults) for i in ids), model
+    for trait in TRAITS:
+        assert any(trait in found for found in traits.values()), trait
+
+
+TRAIT_SPOT_CHECKS = [
+    ("s3", {"stores-data"}),
+    ("dynamodb", {"stores-data"}),
+    ("sqs", {"stores-data"}),
+    ("lambda", {"customer-code", "customer-network"}),
+    (
+        "ec2",
+        {"customer-code", "stores-data", "customer-network", "user-accounts", "internet-facing"},
+    ),
+    ("rds", {"stores-data", "customer-network", "user-accounts"}),
+    ("elasticloadbalancing", {"customer-network", "internet-facing"}),
+    ("states", {"customer-code", "stores-data"}),
+    ("iam", {"user-accounts"}),
+    ("kms", {"holds-keys"}),
+    ("cognito-idp", {"stores-data", "user-accounts"}),
+    ("secretsmanager", {"stores-data"}),
+    ("organizations", set()),
+    ("artifact", set()),
+]
+
+
+@pytest.mark.parametrize(("service_id", "expected"), TRAIT_SPOT_CHECKS)
+def test_traits_of_obvious_services(catalogs, service_id, expected):
+    assert catalogs.catalog.traits_of(service_id) == frozenset(expected)
+
+
+# user-accounts: accounts or credentials of the service's own that people or workloads sign
+# in with, beyond the IAM principals calling its API (IAM's own users and roles count).
+HAS_USER_ACCOUNTS = ["iam", "rds", "cognito-idp", "sso", "ds", "ec2", "eks", "redshift", "es"]
+HAS_NO_USER_ACCOUNTS = [
+    "s3",
+    "elasticloadbalancing",
+    "kms",
+    "secretsmanager",  # stores credentials for other systems; its callers are IAM principals
+    "ecs",  # task roles are IAM's, container instances' OS users are EC2's
+    "sts",
+    "cognito-identity",  # federates into IAM roles; the accounts are the providers'
+    "apigateway",  # API keys identify callers; authorizers belong to Cognito or Lambda
+]
+
+
+@pytest.mark.parametrize("service_id", HAS_USER_ACCOUNTS)
+def test_services_that_keep_their_own_user_accounts(catalogs, service_id):
+    assert "user-accounts" in catalogs.catalog.traits_of(service_id)
+
+
+@pytest.mark.parametrize("service_id", HAS_NO_USER_ACCOUNTS)
+def test_services_that_keep_no_user_accounts_of_their_own(catalogs, service_id):
+    assert "user-accounts" not in catalogs.catalog.traits_of(service_id)
+
+
+def test_a_duty_within_a_trait_concerns_only_the_services_that_have_it(catalogs):
+    control = controls(catalogs, "pci-dss", r"6\.2\.1")[0]
+    review = Duty(by="customer", text="Review the code you deploy", within=["customer-code"])
+    narrowed = control.model_copy(update={"duties": [review]})
+    found = owners(catalogs, narrowed, ("lambda", "ec2", "s3", "iam"))
+    assert found == {
+        "lambda": "customer",
+        "ec2": "customer",
+        "s3": "not-applicable",
+        "iam": "not-applicable",
+    }

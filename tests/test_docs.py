@@ -131,3 +131,70 @@ def test_the_readme_lists_the_raci_defaults():
 
     for key, role in [*DEFAULT_RESPONSIBLE.items(), *DEFAULT_TOPIC_ROLES.items()]:
         assert re.search(rf"\| {re.escape(key)} \| {re.escape(role)} \|", RACI_DEFAULTS), key
+
+
+SECURITY = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+
+
+def test_every_test_file_security_md_cites_exists():
+    cited = set(re.findall(r"tests/(test_\w+\.py)", SECURITY))
+    assert len(cited) >= 10
+    missing = sorted(name for name in cited if not (ROOT / "tests" / name).is_file())
+    assert missing == []
+
+
+def _fixed_limits() -> list[tuple[str, str]]:
+    from reportgen import packfiles
+    from reportgen.config import AttachConfig
+    from reportgen.tickets import answers, transfer
+    from reportgen.validation import MAX_DETAILS
+
+    mb, kb = 1024 * 1024, 1024
+    return [
+        ("a pack's `manifest.json`", f"{packfiles.MAX_MANIFEST_BYTES // mb} MB"),
+        (
+            "a pack's `matrix.json` (`diff`, `build --previous`)",
+            f"{packfiles.MAX_MATRIX_BYTES // mb} MB",
+        ),
+        ("a pack's `summary.md` (`attach --comment`)", f"{packfiles.MAX_SUMMARY_BYTES // mb} MB"),
+        (
+            "JSON nesting",
+            f"{packfiles.MANIFEST_DEPTH} levels in a manifest, {packfiles.MATRIX_DEPTH} in a "
+            f"matrix, {transfer.JSON_DEPTH} in a server's answer",
+        ),
+        (
+            "a ticket server's answer",
+            f"{transfer.MAX_ANSWER_BYTES // mb} MB; an error answer is read to "
+            f"{transfer.MAX_ERROR_BYTES // kb} KB",
+        ),
+        (
+            "a ticket request",
+            f"the `attach.timeout` ({AttachConfig().timeout:.0f} s) plus 1 s per "
+            f"{transfer.UPLOAD_RATE // kb} KB it uploads",
+        ),
+        ("pages of a ticket listing", str(answers.MAX_PAGES)),
+        ("problems named in one config or catalog error", f"{MAX_DETAILS}, then a count"),
+    ]
+
+
+@pytest.mark.parametrize(("what", "limit"), _fixed_limits())
+def test_security_md_fixed_limits_match_the_code(what, limit):
+    assert f"| {what} | {limit}" in SECURITY
+
+
+def test_readme_states_the_attach_bounds_of_the_code():
+    from reportgen.tickets import answers, transfer
+
+    bounds = " ".join(README.split("- **Bounds**:", 1)[1].split("\n-", 1)[0].split())
+    assert f"plus 1 s per {transfer.UPLOAD_RATE // 1024} KB it uploads" in bounds
+    assert f"An answer over {transfer.MAX_ANSWER_BYTES // 2**20} MB" in bounds
+    assert f"a listing of more than {answers.MAX_PAGES} pages" in bounds
+
+
+def test_readme_states_the_config_and_inventory_figures_of_the_code():
+    from reportgen.inventory.limits import Limits
+    from reportgen.validation import MAX_DETAILS
+
+    text = " ".join(README.split())
+    assert f"(the first {MAX_DETAILS}, and a count of the rest)" in text
+    assert f"(in the first {Limits().header_search_rows} rows; further down, set" in text

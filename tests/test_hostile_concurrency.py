@@ -55,9 +55,19 @@ def test_concurrent_swaps_never_fail_or_mix(tmp_path):
 
 
 def _manifest(staging: Path) -> dict:
-    """The least manifest that makes a folder a pack a later build may replace."""
-    generator = {"name": "reportgen", "version": "test"}
-    return {"schema": SCHEMA, "generator": generator, "outputs": output_entries(staging)}
+    """The least manifest that makes a folder a pack a later build may replace: every field
+    of the schema (reportgen/manifest_schema.py), no framework, no input."""
+    return {
+        "schema": SCHEMA,
+        "generator": {"name": "reportgen", "version": "test"},
+        "generated_at": "2026-01-01T00:00:00Z",
+        "customer": {"name": "Test Co", "slug": "test-co"},
+        "classification": "Test",
+        "catalogs": {"srm": "test", "frameworks": {}},
+        "inputs": [],
+        "frameworks": [],
+        "outputs": output_entries(staging),
+    }
 
 
 def _build(folder: Path, inventory: str) -> subprocess.Popen:

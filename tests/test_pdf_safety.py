@@ -20,7 +20,7 @@ from reportgen.errors import InputError
 from reportgen.inputs import RunOptions
 from reportgen.pipeline import BuildOptions, build, prepare, render_options
 from reportgen.render import FrameworkJob, RenderOptions, fetcher
-from reportgen.render.pdf import render_document
+from reportgen.render.pdf import render_pdf
 from reportgen.render.templating import render_template
 from reportgen.resources import templates_dir
 
@@ -105,7 +105,7 @@ output:
     Recorder.asked = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1764547200")
-        patch.setattr("reportgen.render.pdf.AssetFetcher", Recorder)
+        patch.setattr("reportgen.render.fetcher.AssetFetcher", Recorder)
         first = build(BuildOptions(run=RunOptions(config=config), out=project / "out1"))
         asked = list(Recorder.asked)
         build(BuildOptions(run=RunOptions(config=config), out=project / "out2"))
@@ -221,7 +221,7 @@ def test_fetcher_refuses_escapes_and_unknown_types(roots):
 def test_a_template_that_links_outside_is_an_input_error(tmp_path):
     job = FrameworkJob("x", {}, tmp_path, "x", None, RenderOptions(templates=tmp_path))
     with pytest.raises(InputError, match=re.escape("does not fetch: http://127.0.0.1:9/x.png")):
-        render_document(job, '<p>hi</p><img src="http://127.0.0.1:9/x.png">')
+        render_pdf(job, '<p>hi</p><img src="http://127.0.0.1:9/x.png">')
 
 
 def test_user_template_errors_name_the_file_and_line(tmp_path):

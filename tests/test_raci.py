@@ -148,24 +148,27 @@ def test_an_organization_role_from_an_older_config_still_routes_estate_duties(ca
 
 
 def test_aws_is_never_responsible_for_the_customers_evidence(results, plan):
-    from reportgen.render.xlsx_sheets import evidence_rows
+    """In the workbook's Evidence sheet AWS collects only its own attestation."""
+    from reportgen.evidence.sheet import evidence_rows
 
+    controls = []
+    for row in results.controls:
+        items = [{"item": e, "provided_by": "customer", "status": "not started"}
+                 for e in row.control.evidence]  # fmt: skip
+        if row.control.aws_evidence:
+            items.append(
+                {"item": row.control.aws_evidence, "provided_by": "aws", "status": "not started"}
+            )
+        controls.append(
+            {"id": row.control.id, "title": row.control.title, "owner": row.owner,
+             "raci": row.raci, "evidence_items": items}
+        )  # fmt: skip
     matrix = {
         "roles": plan.columns(["MSP"]),
         "raci_rules": {"accountable": plan.accountable},
-        "controls": [
-            {
-                "id": row.control.id,
-                "title": row.control.title,
-                "owner": row.owner,
-                "applicable": row.applicable,
-                "raci": row.raci,
-                "evidence": list(row.control.evidence),
-                "aws_evidence": row.control.aws_evidence,
-                "responsibility": {"customer": "x"},
-            }
-            for row in results.controls
-        ],
+        "controls": controls,
+        "framework": {"name": "PCI DSS"},
+        "evidence_status": {"orphans": []},
     }
     rows = list(evidence_rows(matrix))
     assert rows

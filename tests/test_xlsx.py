@@ -118,10 +118,35 @@ def test_raci_drop_downs_cover_every_role_cell_and_the_owner_column(books, sampl
 def test_evidence_status_drop_down(books):
     ws = books["pci-dss"]["Evidence"]
     header, body = table(ws)
-    status = _validation(ws, '"Not started,In progress,Collected,Accepted"')
+    status = _validation(ws, '"Not started,Requested,Collected,Accepted,Not applicable"')
     column = chr(ord("A") + header.index("Status"))
-    assert _covers(status.sqref, f"{column}2:{column}{len(body) + 1}")
+    # Rows the team adds below the table get the drop-down too.
+    assert _covers(status.sqref, f"{column}2:{column}{len(body) + 100}")
     assert {row[header.index("Status")] for row in body} == {"Not started"}
+
+
+def test_evidence_tracker_guards_reportgens_columns_and_checks_dates(books):
+    ws = books["pci-dss"]["Evidence"]
+    header, body = table(ws)
+    team = [
+        "Status", "Responsible person", "Due date", "Evidence link / location",
+        "Collected on", "Reviewed by", "Notes",
+    ]  # fmt: skip
+    guard = _validation(ws, "FALSE")
+    assert guard.type == "custom" and guard.errorStyle == "stop"
+    last = len(body) + 1
+    for index, name in enumerate(header):
+        letter = chr(ord("A") + index)
+        assert _covers(guard.sqref, f"{letter}2:{letter}{last}") == (name not in team), name
+    dates = [dv for dv in ws.data_validations.dataValidation if dv.type == "date"]
+    for name in ("Due date", "Collected on"):
+        letter = chr(ord("A") + header.index(name))
+        assert any(_covers(dv.sqref, f"{letter}2:{letter}{last + 100}") for dv in dates), name
+    # No sheet protection: Excel cannot sort a protected range holding locked cells.
+    assert not ws.protection.sheet
+    fill = {name: ws.cell(2, index + 1).fill.fgColor.rgb for index, name in enumerate(header)}
+    assert {fill[name] for name in team if name != "Status"} == {"00FFFBEA"}
+    assert "00FFFBEA" not in {fill[name] for name in header if name not in team}
 
 
 def _rules(ws) -> list:
@@ -193,14 +218,28 @@ def test_controls_by_services_gives_each_services_owner(sample, books, fid):
                 assert value.startswith(OWNER_LABELS[outcome["owner"]])
 
 
-def test_services_by_layers_flags_overrides_with_their_justification(sample, books):
-    matrix = sample["iso-27001"].matrix
-    header, body = table(books["iso-27001"]["Services x Layers"])
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_services_by_layers_gives_the_justification_of_every_override(sample, books, fid):
+    """The sample hands EC2's guest OS to an MSP (override #1) except one host (#2), which
+    is in scope of PCI DSS and SOC 2 only: there the layer is shared, and both
+    justifications are given (the service override's was missing)."""
+    matrix = sample[fid].matrix
+    header, body = table(books[fid]["Services x Layers"])
     ec2 = next(row for row in body if row[0] == "Amazon EC2")
     column = 4 + [layer["id"] for layer in matrix["layers"]].index("operating-system")
-    assert ec2[column] == "Third party (Stackwise Managed Services) *"
     overrides = ec2[header.index("Customer overrides (*)")]
-    assert "override #1" in overrides and "MSA-2024-17" in overrides
+    assert "MSA-2024-17" in overrides  # override #1, the service's
+    if fid == "iso-27001":
+        assert ec2[column] == "Third party (Stackwise Managed Services) *"
+        assert "override #1)" in overrides and "legacy batch host" not in overrides
+    else:
+        assert ec2[column] == "Shared *"
+        assert "override #1, #2)" in overrides and "legacy batch host" in overrides
+
+
+def test_services_by_layers_flags_catalog_exceptions(sample, books):
+    matrix = sample["iso-27001"].matrix
+    header, body = table(books["iso-27001"]["Services x Layers"])
     rds = next(row for row in body if row[0] == "Amazon RDS")
     sse = 4 + [layer["id"] for layer in matrix["layers"]].index("server-side-encryption")
     assert rds[sse] == "Shared †"
@@ -213,7 +252,8 @@ def test_evidence_has_one_row_per_item_of_each_applicable_control(sample, books)
     header, body = table(books["pci-dss"]["Evidence"])
     assert header == [
         "Control", "Control title", "Owner", "Provided by", "Evidence item",
-        "Responsible role", "Status", "Notes",
+        "Responsible role", "Accountable role", "Status", "Responsible person", "Due date",
+        "Evidence link / location", "Collected on", "Reviewed by", "Notes", "Sort key",
     ]  # fmt: skip
     expected = [
         (c["id"], item)
@@ -230,6 +270,21 @@ def test_evidence_has_one_row_per_item_of_each_applicable_control(sample, books)
             continue
         doers = {r for r, m in control["raci"].items() if m in ("R", "A/R") and r != "AWS"}
         assert set(row[5].split(", ")) == (doers or {matrix["raci_rules"]["accountable"]})
+        assert row[6] == next(r for r, m in control["raci"].items() if m in ("A", "A/R"))
+    items = [(c["id"], i["item"]) for c in matrix["controls"] for i in c["evidence_items"]]
+    assert [(row[0], row[4]) for row in body] == items
+
+
+@pytest.mark.parametrize(
+    ("fid", "before", "after"), [("pci-dss", "12.9.1", "12.10.1"), ("iso-27001", "A.5.2", "A.5.10")]
+)
+def test_the_sort_key_orders_ids_as_the_standard_does(books, fid, before, after):
+    header, body = table(books[fid]["Evidence"])
+    key, control = header.index("Sort key"), header.index("Control")
+    assert after < before  # as text, 12.10 sorts before 12.9 and A.5.10 before A.5.2
+    ids = [row[control] for row in sorted(body, key=lambda row: row[key])]
+    assert ids.index(before) < ids.index(after)
+    assert len({row[key] for row in body}) == len(body)
 
 
 @pytest.mark.parametrize("fid", FRAMEWORKS)

@@ -12,9 +12,17 @@ from typing import Any
 
 from reportgen.artefacts.catalog import StatementOfApplicability
 from reportgen.config import FrameworkOptions
+from reportgen.evidence.vocabulary import IMPL_NOT_STARTED, IMPLEMENTATION_STATUSES
 
-NOT_STARTED = "Not started"  # before the evidence round-trip records any status
-EXCLUDED = "Excluded"
+NOT_STARTED = IMPL_NOT_STARTED  # before the evidence round-trip records any status
+EXCLUDED = "excluded"
+# The evidence round-trip's implementation statuses, and excluded from the SoA.
+SOA_STATUSES: tuple[str, ...] = (*IMPLEMENTATION_STATUSES, EXCLUDED)
+
+
+def status_label(status: str) -> str:
+    """'not started' -> 'Not started': how the PDF and the workbook show a status."""
+    return status[:1].upper() + status[1:]
 
 
 def top_groups(groups: list[dict[str, Any]]) -> dict[str, str]:
@@ -31,7 +39,8 @@ def top_groups(groups: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def implementation_status(control: Mapping[str, Any]) -> str:
-    """From the evidence round-trip when it has recorded one; "Not started" before."""
+    """From the evidence round-trip (controls[].implementation_status); "not started"
+    before it has recorded any."""
     return str(control.get("implementation_status") or NOT_STARTED)
 
 

@@ -115,9 +115,14 @@ def find_header(
 
 
 def missing_header_error(
-    file: str, sheet: str | None, rows: list[tuple[int, list[str]]], explicit: dict[str, str]
+    file: str,
+    sheet: str | None,
+    rows: list[tuple[int, list[str]]],
+    explicit: dict[str, str],
+    window: str = "the first rows",
 ) -> InputError:
-    """Explain that no service column was found: the headers seen and the names accepted."""
+    """Explain that no service column was found in ``window`` (where the header was looked
+    for): the headers seen, the names accepted, and how to name the header row."""
     first = next(((n, c) for n, c in rows if any(x.strip() for x in c)), None)
     found = ", ".join(f"'{c.strip()}'" for c in first[1] if c.strip())[:600] if first else ""
     accepted = ", ".join(f"'{name}'" for name in FIELDS["service"])
@@ -131,9 +136,10 @@ def missing_header_error(
             "configured columns: " + ", ".join(f"{k} = '{v}'" for k, v in explicit.items())
         )
     return InputError(
-        "no service column found in the first rows",
+        f"no service column found in {window}",
         file=file,
         sheet=sheet,
         details=details,
-        hint="Rename the column, or map it in the config: inventory: {columns: {service: ...}}",
+        hint="Rename the column, or map it in the config: inventory: {columns: {service: ...}}; "
+        "if the header is further down, set inventory.header_row to its row number.",
     )

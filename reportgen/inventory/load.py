@@ -157,13 +157,42 @@ def _locate_header(
             rest = itertools.chain((r for r in head if r[0] > header.row), raw.rows)
             return raw.name, header, rest
         if first_failure is None:
-            first_failure = (raw.name, head)
+            first_failure = (raw, head)
     if first_failure is None:
         raise InputError("the inventory has no sheets", file=path)
-    name, head = first_failure
-    if not any(any(cell.strip() for cell in cells) for _, cells in head):
-        raise InputError("the inventory is empty: no header row and no data", file=path, sheet=name)
-    raise missing_header_error(str(path), name, head, options.columns)
+    raw, head = first_failure
+    window = _window(options)
+    if not any(_filled(cells) for _, cells in head):
+        raise _nothing_in_window(path, raw, window)
+    raise missing_header_error(str(path), raw.name, head, options.columns, window)
+
+
+def _filled(cells: list[Any]) -> bool:
+    return any(cell_text(cell).strip() for cell in cells)
+
+
+def _window(options: InventoryOptions) -> str:
+    """Where the header was looked for, in words."""
+    if options.header_row:
+        return f"row {options.header_row} (inventory.header_row)"
+    return f"the first {options.limits.header_search_rows} rows"
+
+
+def _nothing_in_window(path: Path, raw: RawSheet, window: str) -> InputError:
+    """The rows searched are blank: say where content starts, if anywhere, and how to
+    point reportgen at a header further down."""
+    later = next((number for number, cells in raw.rows if _filled(cells)), None)
+    if later is None:
+        return InputError(
+            "the inventory is empty: no header row and no data", file=path, sheet=raw.name
+        )
+    setting = f"inventory: {{header_row: {later}}}"
+    return InputError(
+        f"no header row in {window} (all blank); the first filled row is row {later}",
+        file=path,
+        sheet=raw.name,
+        hint=f"If row {later} is the header, set it in the config: {setting}",
+    )
 
 
 def _warn_skipped_rows(header: HeaderMatch, head: list[tuple[int, list[str]]]) -> None:

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import stat
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from typing import Any
 
 import python_calamine
 
-from reportgen.errors import InputError
+from reportgen.errors import InputError, environment_errors
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.xlsx_guard import check_xlsx
+from reportgen.safefiles import file_kind
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -46,7 +48,13 @@ class RawTable:
 
 
 def read_table(path: Path, limits: Limits, sheet: str | None = None) -> RawTable:
-    """Open an inventory file and return its sheets; format problems are input errors."""
+    """Open an inventory file and return its sheets; format problems are input errors, and
+    so is a file the machine will not let reportgen read (permission denied, I/O error)."""
+    with environment_errors(path):
+        return _read_table(path, limits, sheet)
+
+
+def _read_table(path: Path, limits: Limits, sheet: str | None) -> RawTable:
     _check_path(path)
     suffix = path.suffix.lower()
     with path.open("rb") as handle:
@@ -80,6 +88,9 @@ def _check_path(path: Path) -> None:
         raise InputError("inventory file not found", file=path)
     if path.is_dir():
         raise InputError("expected an inventory file but found a directory", file=path)
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # a FIFO would be waited on, /dev/zero read without end
+        raise InputError(f"the inventory is {file_kind(mode)}, not a regular file", file=path)
     if path.stat().st_size == 0:
         raise InputError("inventory file is empty (0 bytes)", file=path)
 
@@ -108,22 +119,43 @@ def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
             f"cannot read this workbook, it is damaged or not an .xlsx file ({_short(exc)})",
             file=path,
         ) from exc
-    names = [
-        meta.name
+    names, warnings = _sheet_names(workbook, path, wanted)
+    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, limits)) for name in names]
+    return RawTable(path=path, kind="xlsx", sheets=sheets, warnings=warnings)
+
+
+def _sheet_names(
+    workbook: python_calamine.CalamineWorkbook, path: Path, wanted: str | None
+) -> tuple[list[str], list[str]]:
+    """The worksheets to search for the inventory, and warnings. A hidden (or very hidden)
+    sheet is read only when the config names it: whoever hid it did not mean it as the
+    inventory, and a hidden first sheet must not shadow the visible one after it."""
+    worksheets = [
+        meta
         for meta in workbook.sheets_metadata
         if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
     ]
+    names = [meta.name for meta in worksheets]
     if wanted is not None:
         if wanted not in names:
             raise InputError(
                 f"sheet '{wanted}' not found; the workbook has: {', '.join(names) or 'no sheets'}",
                 file=path,
             )
-        names = [wanted]
+        return [wanted], []
     if not names:
         raise InputError("the workbook has no worksheets", file=path)
-    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, limits)) for name in names]
-    return RawTable(path=path, kind="xlsx", sheets=sheets, warnings=[])
+    hidden = [m.name for m in worksheets if m.visible != python_calamine.SheetVisibleEnum.Visible]
+    visible = [name for name in names if name not in hidden]
+    quoted = ", ".join(f"'{name}'" for name in hidden)
+    if not visible:
+        raise InputError(
+            f"every worksheet is hidden ({quoted}); reportgen reads a hidden sheet only by name",
+            file=path,
+            hint="Unhide the inventory sheet, or name it in the config: inventory: {sheet: ...}",
+        )
+    skipped = [f"{path}: hidden sheet(s) {quoted} skipped; name one in inventory.sheet to read it"]
+    return visible, skipped if hidden else []
 
 
 def _xlsx_rows(

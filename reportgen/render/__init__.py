@@ -72,12 +72,14 @@ def write_pdf(job: FrameworkJob) -> list[Path]:
 
 
 # Imported here, below FrameworkJob, because the writers' modules refer to it.
+from reportgen.render.oscal import write_oscal  # noqa: E402
 from reportgen.render.xlsx import write_xlsx  # noqa: E402
 
 # Order matters: later writers may read what earlier ones wrote (a PDF/A embeds matrix.json).
 FRAMEWORK_WRITERS: list[tuple[str, Writer]] = [
     ("matrix", write_matrix_json),
     ("xlsx", write_xlsx),
+    ("oscal", write_oscal),
     ("pdf", write_pdf),
 ]
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from reportgen.artefacts.soa import status_label
 from reportgen.owners import AWS, NOT_APPLICABLE, THIRD_PARTY
 from reportgen.provenance import short_name
 from reportgen.render.pdf_context import Listing, anchor, listing, sections
@@ -283,14 +284,14 @@ def soa_context(matrix: dict[str, Any], soa: dict[str, Any]) -> dict[str, Any]:
             "included": row["included"],
             "justification": row["justification"],
             "owner": row["owner"],
-            "status": row["status"],
+            "status": status_label(row["status"]),
             "carried": "split" if control["split_by_service"] else control["owner"],
             "label": control["label"],
         }
 
     members = [controls[row["id"]] for row in soa["controls"]]
     included = sum(1 for row in soa["controls"] if row["included"])
-    statuses = Counter(row["status"] for row in soa["controls"] if row["included"])
+    statuses = Counter(status_label(r["status"]) for r in soa["controls"] if r["included"])
     return {
         "isms_scope": soa["isms_scope"],
         "themes": _anchored(sections(matrix["groups"], members, make_row), "soa"),
@@ -302,7 +303,7 @@ def soa_context(matrix: dict[str, Any], soa: dict[str, Any]) -> dict[str, Any]:
             {
                 "id": r["id"],
                 "title": controls[r["id"]]["title"],
-                "status": r["status"],
+                "status": status_label(r["status"]),
                 "target": anchor("c", r["id"]),
             }
             for r in soa["requirements"]

@@ -16,20 +16,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from weasyprint import HTML, Attachment, Document
-from weasyprint.text.fonts import FontConfiguration
-
-from reportgen.errors import InputError
-from reportgen.render.fetcher import AssetFetcher, AttachmentFetcher
+from reportgen.errors import InputError, environment_errors
+from reportgen.markdown import shorten
 from reportgen.render.method import method_html
 from reportgen.render.pdf_context import build_context
+from reportgen.render.scratch import scratch
 from reportgen.render.templating import render_template, template_roots
 from reportgen.resources import templates_dir
 
 if TYPE_CHECKING:
+    from weasyprint import Attachment, Document
+
     from reportgen.render import FrameworkJob
+    from reportgen.render.fetcher import AssetFetcher
 
 DEFAULT_VARIANT = "default"
+URL_SHOWN = 120  # characters of a refused URL shown in an error
 
 MEDIA_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -59,38 +61,66 @@ def report_html(job: FrameworkJob) -> str:
 
 def write_pdf(job: FrameworkJob) -> list[Path]:
     path = job.folder / pdf_name(job)
-    path.write_bytes(render_pdf(job, report_html(job)))
+    with environment_errors(path):  # disk full, here or in WeasyPrint's scratch folder
+        path.write_bytes(render_pdf(job, report_html(job)))
     return [path]
 
 
 def render_pdf(job: FrameworkJob, html: str) -> bytes:
-    return pdf_bytes(job, render_document(job, html))
+    """The PDF's bytes; WeasyPrint's temporary font folders are removed before it returns
+    (see scratch.py): they live in a folder of their own inside ``job.folder``."""
+    with scratch(job.folder):
+        # WeasyPrint is first imported here, in the scratch folder: its import looks for
+        # libraries with ctypes.util, which runs gcc on temporary files.
+        from reportgen.render.fetcher import AssetFetcher
+
+        fetcher = AssetFetcher(template_roots(job.options.templates))
+        return pdf_bytes(job, render_document(job, html, fetcher), fetcher)
 
 
-def render_document(job: FrameworkJob, html: str) -> Document:
+def render_document(job: FrameworkJob, html: str, fetcher: AssetFetcher | None = None) -> Document:
     """Lay the HTML out into pages, fetching only template assets."""
-    fetcher = AssetFetcher(template_roots(job.options.templates))
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from reportgen.render.fetcher import AssetFetcher
+
+    fetcher = fetcher or AssetFetcher(template_roots(job.options.templates))
     document = HTML(
         string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=fetcher
     ).render(font_config=FontConfiguration())
-    if fetcher.refused:
-        raise InputError(
-            "the report templates refer to URLs the PDF renderer does not fetch: "
-            + ", ".join(sorted(set(fetcher.refused))[:5]),
-            file=job.options.templates,
-            hint="Only files inside the templates folders (fonts, CSS, images) can be used.",
-        )
+    check_fetched(job, fetcher)
     return document
 
 
-def pdf_bytes(job: FrameworkJob, document: Document) -> bytes:
+def check_fetched(job: FrameworkJob, fetcher: AssetFetcher) -> None:
+    """Every URL the templates asked for was an asset: a refused one (an image, a font, a
+    ``<link rel=attachment>`` to a file) is an error, not a hole in the PDF. URLs are cut
+    in the message: a ``data:`` URI can be megabytes long."""
+    if fetcher.refused:
+        refused = sorted(set(fetcher.refused))
+        shown = ", ".join(shorten(url, URL_SHOWN) for url in refused[:5])
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+        raise InputError(
+            f"the report templates refer to URLs the PDF renderer does not fetch: {shown}{more}",
+            file=job.options.templates,
+            hint="Only files inside the templates folders (fonts, CSS, images) can be used.",
+        )
+
+
+def pdf_bytes(job: FrameworkJob, document: Document, fetcher: AssetFetcher | None = None) -> bytes:
+    """The PDF of a laid-out document; attachments a template links to are fetched now,
+    through ``fetcher``, and a refused one is an error (see :func:`check_fetched`)."""
     variant = job.options.pdf_variant or DEFAULT_VARIANT
     options: dict[str, Any] = {"pdf_identifier": job.matrix["document_id"].encode()}
     if variant != DEFAULT_VARIANT:
         options["pdf_variant"] = variant
         options["attachments"] = attachments(job)
     with source_date(build_moment(job.matrix)):
-        return document.write_pdf(**options)
+        data = document.write_pdf(**options)
+    if fetcher is not None:
+        check_fetched(job, fetcher)
+    return data
 
 
 @contextlib.contextmanager
@@ -118,6 +148,10 @@ def build_moment(matrix: dict[str, Any]) -> dt.datetime:
 
 def attachments(job: FrameworkJob) -> list[Attachment]:
     """Inventory, config and matrix.json, embedded for chain of custody (PDF/A-3)."""
+    from weasyprint import Attachment
+
+    from reportgen.render.fetcher import AttachmentFetcher
+
     files: dict[str, tuple[bytes, str]] = {}
     described: list[tuple[str, str, str]] = []  # name, relationship, description
     for role, path in sorted(job.inputs.items()):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportgen.errors import column_letter
+from reportgen.evidence.report import evidence_context
 from reportgen.owners import (
     AWS,
     CUSTOMER,
@@ -110,6 +111,7 @@ def build_context(matrix: dict[str, Any]) -> dict[str, Any]:
         "service_matrix": service_matrix(services, matrix["models"], layers, matrix["overrides"]),
         "control_sections": control_sections(matrix["groups"], matrix["controls"]),
         "evidence_sections": evidence_sections(matrix["groups"], matrix["controls"]),
+        "evidence_status": evidence_context(matrix),
         "overrides": overrides(matrix["overrides"], services, layers),
         "unresolved": unresolved(matrix["unresolved"]),
         "raci_rules": matrix["raci_rules"],

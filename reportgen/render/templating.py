@@ -9,9 +9,11 @@ is text, never markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import (
+    BaseLoader,
     ChoiceLoader,
     Environment,
     FileSystemLoader,
@@ -21,6 +23,7 @@ from jinja2 import (
     TemplateNotFound,
     TemplateSyntaxError,
 )
+from jinja2.loaders import split_template_path
 
 from reportgen.errors import InputError
 from reportgen.resources import templates_dir
@@ -34,11 +37,33 @@ def template_roots(user_dir: Path | None) -> list[Path]:
     return [*roots, templates_dir()]
 
 
+class FolderLoader(FileSystemLoader):
+    """A template folder's loader that reads only files inside the folder: a template or
+    partial that is a symbolic link to a file elsewhere (``/etc/passwd``) is refused before
+    it is read, as the PDF's asset fetcher refuses such links for images and fonts."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.root = root.resolve()
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool] | None]:
+        candidate = Path(self.root, *split_template_path(template))
+        if candidate.is_file() and not candidate.resolve().is_relative_to(self.root):
+            raise InputError(
+                f"the template '{template[:120]}' links to a file outside its templates folder",
+                file=Path(self.searchpath[0], template),
+                hint="Templates and partials must be files inside the templates folder.",
+            )
+        return super().get_source(environment, template)
+
+
 def environment(user_dir: Path | None = None) -> Environment:
-    shipped = FileSystemLoader(templates_dir())
-    loaders = [PrefixLoader({"default": shipped}, delimiter=":")]
+    shipped = FolderLoader(templates_dir())
+    loaders: list[BaseLoader] = [PrefixLoader({"default": shipped}, delimiter=":")]
     if user_dir is not None:
-        loaders.append(FileSystemLoader(user_dir))
+        loaders.append(FolderLoader(user_dir))
     loaders.append(shipped)
     return Environment(
         loader=ChoiceLoader(loaders),

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 
+from reportgen.errors import environment_errors
+from reportgen.evidence.sheet import data_sheet, evidence_sheet
+from reportgen.render.scratch import scratch
 from reportgen.render.xlsx_about import about_sheet
 from reportgen.render.xlsx_artefacts import complementary_sheet, providers_sheet, soa_sheet
 from reportgen.render.xlsx_cells import safe_plain
 from reportgen.render.xlsx_sheets import (
     controls_services_sheet,
-    evidence_sheet,
     inventory_sheet,
     raci_sheet,
     services_layers_sheet,
@@ -64,6 +66,11 @@ def build_time(matrix: dict[str, Any]) -> dt.datetime:
 
 
 def write_xlsx(job: FrameworkJob) -> list[Path]:
+    with environment_errors(workbook_path(job)), scratch(job.folder):  # openpyxl's temp files
+        return _write_xlsx(job)
+
+
+def _write_xlsx(job: FrameworkJob) -> list[Path]:
     matrix = job.matrix
     wb = Workbook(write_only=True)
     make = CellMaker()
@@ -79,6 +86,7 @@ def write_xlsx(job: FrameworkJob) -> list[Path]:
     inventory_sheet(wb, make, info, job)
     unresolved_sheet(wb, make, info, matrix)
     about_sheet(wb, make, info, matrix)
+    data_sheet(wb, make, info, matrix)
     _properties(wb, matrix)
     path = workbook_path(job)
     save_workbook(wb, path, build_time(matrix))

@@ -38,9 +38,13 @@ SHEET_GUIDE = (
     ),
     (
         "Evidence",
-        "One row per evidence item of every applicable control, with the role that "
-        "collects it. Track progress in Status (drop-down) and Notes. Rows 'Provided by AWS' "
-        "come from AWS's attestation.",
+        "The evidence tracker: one row per evidence item of every applicable control, with "
+        "the roles that collect it and answer for it. Your team fills in the tinted columns "
+        "(Status, Responsible person, Due date, Evidence link / location, Collected on, "
+        "Reviewed by, Notes) and may add items as new rows below the table; the other "
+        "columns are reportgen's. Sort key restores the standard's order. Rows 'Provided by "
+        "AWS' come from AWS's attestation. 'reportgen build --evidence <this workbook>' "
+        "carries all of it, and the RACI letters you changed, into the next pack.",
     ),
     (
         "Inventory",
@@ -51,6 +55,11 @@ SHEET_GUIDE = (
         "Unresolved",
         "Inventory rows that name no known AWS service, with the closest catalog "
         "names. They are not in any count until fixed.",
+    ),
+    (
+        "reportgen (hidden)",
+        "Which pack this workbook belongs to, and the RACI letters the rules gave: what "
+        "'build --evidence' compares your edits with. Leave it as it is.",
     ),
 )
 
@@ -198,8 +207,15 @@ def _guide(layout: Layout, matrix: dict[str, Any]) -> None:
     layout.section("How to read this workbook", 2)
     artefacts = matrix.get("artefacts", {})
     extra = [(sheet, text) for key, sheet, text in ARTEFACT_GUIDE if artefacts.get(key)]
-    for sheet, text in (*SHEET_GUIDE[:2], *extra, *SHEET_GUIDE[2:5], PROVIDERS_GUIDE,
-                        *SHEET_GUIDE[5:]):  # fmt: skip
+    # In the order of the sheets: the artefact sheet after RACI, providers after Evidence.
+    guide: list[tuple[str, str]] = []
+    for sheet, text in SHEET_GUIDE:
+        guide.append((sheet, text))
+        if sheet == "RACI":
+            guide += extra
+        elif sheet == "Evidence":
+            guide.append(PROVIDERS_GUIDE)
+    for sheet, text in guide:
         layout.add((sheet, "label"), (text, "value"))
     layout.blank()
     layout.section("Owners", 2)

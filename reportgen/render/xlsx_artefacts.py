@@ -14,7 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from reportgen.artefacts.soa import EXCLUDED, NOT_STARTED
+from reportgen.artefacts.soa import SOA_STATUSES, status_label
 from reportgen.owners import OWNER_LABELS
 from reportgen.render.xlsx_sheets import group_label, top_group
 from reportgen.render.xlsx_style import (
@@ -37,7 +37,7 @@ from reportgen.render.xlsx_table import (
 SOA_SHEET = "Statement of Applicability"
 COMPLEMENTARY_SHEET = "Complementary controls"
 PROVIDERS_SHEET = "Service providers"
-SOA_STATUSES = (NOT_STARTED, "In progress", "Implemented", EXCLUDED)
+STATUS_CHOICES = tuple(status_label(s) for s in SOA_STATUSES)
 INCLUDED = ("Yes", "No")
 _PREAMBLE = 4  # title, scope, counts, blank: the table's header is the next row
 
@@ -69,7 +69,7 @@ def soa_rows(matrix: dict[str, Any]) -> list[list[Any]]:
                 "Yes" if row["included"] else "No",
                 row["justification"],
                 row["owner"],
-                row["status"],
+                status_label(row["status"]),
                 OWNER_LABELS[control["owner"]],
                 control["responsibility"]["customer"],
                 control["responsibility"]["aws"],
@@ -126,7 +126,7 @@ def soa_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> W
     ws.auto_filter.ref = f"A{header}:{last}{end}"
     first = header + 1
     drop_down(ws, f"D{first}:D{end}", INCLUDED, "Included", "Is the control in the ISMS?")
-    drop_down(ws, f"G{first}:G{end}", SOA_STATUSES, "Status", "How far it is implemented.")
+    drop_down(ws, f"G{first}:G{end}", STATUS_CHOICES, "Status", "How far it is implemented.")
     colour_owners(ws, f"H{first}:H{end}")
     _requirements(ws, make, matrix, soa["requirements"])
     return Written(ws, len(rows))
@@ -148,7 +148,7 @@ def _requirements(
                 None,
                 None,
                 None,
-                make(ws, item["status"], "center"),
+                make(ws, status_label(item["status"]), "center"),
             ]
         )
 

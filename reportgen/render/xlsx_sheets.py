@@ -21,7 +21,6 @@ from reportgen.render.xlsx_table import (
     Written,
     colour_owners,
     colour_raci,
-    colour_status,
     drop_down,
     flag_accountable,
     measure,
@@ -38,7 +37,6 @@ RACI_OWNER_COLUMN = 3
 RACI_FIRST_ROLE_COLUMN = 5
 # The RACI vocabulary for the drop-down: single letters first, then "A/R".
 RACI_CHOICES = sorted(RACI_VALUES, key=len)
-STATUSES = ("Not started", "In progress", "Collected", "Accepted")
 CUSTOMER_OVERRIDE_MARK = "*"
 CATALOG_EXCEPTION_MARK = "†"
 _OVERRIDE_SOURCES = ("customer", "resource")
@@ -186,7 +184,15 @@ def _layer_cell(decision: dict[str, Any]) -> str:
     return label
 
 
-def _exceptions(service: dict, layer_names: dict[str, str], sources: Sequence[str]) -> str:
+def _exceptions(
+    service: dict,
+    layer_names: dict[str, str],
+    sources: Sequence[str],
+    justifications: dict[int, str] | None = None,
+) -> str:
+    """One line per layer whose owner comes from ``sources``: owner, override numbers, and
+    the reason with the justification of every override it applies (a resource override
+    over a service override gives both)."""
     lines = []
     for layer, decision in service["layers"].items():
         if decision["source"] not in sources:
@@ -194,15 +200,22 @@ def _exceptions(service: dict, layer_names: dict[str, str], sources: Sequence[st
         numbers = decision.get("overrides")
         ref = f" (override {', '.join(f'#{n}' for n in numbers)})" if numbers else ""
         label = owner_label(decision["owner"], decision.get("party"))
-        reason = decision.get("reason", "")
+        reason = _with_justifications(decision.get("reason", ""), numbers, justifications or {})
         lines.append(f"{layer_names.get(layer, layer)}: {label}{ref}. {reason}".strip())
     return "\n".join(lines)
+
+
+def _with_justifications(reason: str, numbers: Sequence[int] | None, texts: dict[int, str]) -> str:
+    """``reason`` and the justification of each numbered override it does not already hold."""
+    missing = [f"#{n}: {texts[n]}" for n in numbers or () if n in texts and texts[n] not in reason]
+    return " ".join([reason, *missing]).strip()
 
 
 def services_layers_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> Written:
     layers = matrix["layers"]
     names = {layer["id"]: layer["name"] for layer in layers}
     models = {m["id"]: m["name"] for m in matrix["models"]}
+    justifications = {o["number"]: o["justification"] for o in matrix["overrides"]}
     columns = [
         Column("Service", minimum=12),
         Column("Model", minimum=10),
@@ -219,7 +232,7 @@ def services_layers_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix
             service["resources"],
             ", ".join(service["teams"]),
             *(_layer_cell(service["layers"][layer["id"]]) for layer in layers),
-            _exceptions(service, names, _OVERRIDE_SOURCES),
+            _exceptions(service, names, _OVERRIDE_SOURCES, justifications),
             _exceptions(service, names, ("catalog",)),
         ]
         for service in matrix["services"]
@@ -230,49 +243,6 @@ def services_layers_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix
         wb, make, info, Table("Services x Layers", columns, rows, widths, freeze="B2")
     )
     colour_owners(written.ws, written.block_range(4, 3 + len(layers)))
-    return written
-
-
-def evidence_rows(matrix: dict[str, Any]) -> Iterator[list[Any]]:
-    """One row per evidence item of every applicable control (AWS's attestation included)."""
-    roles = matrix["roles"]
-    fallback = matrix["raci_rules"]["accountable"]
-    for control in matrix["controls"]:
-        if not control["applicable"]:
-            continue
-        raci = control["raci"]
-        doers = [r for r in roles if r != "AWS" and raci.get(r) in ("R", "A/R")]
-        responsible = ", ".join(doers) or fallback
-        owner = OWNER_LABELS[control["owner"]]
-        head = [control["id"], control["title"], owner]
-        if not control["responsibility"]["customer"] and not control.get("aws_evidence"):
-            continue
-        for item in control["evidence"]:
-            yield [*head, "Customer", item, responsible, STATUSES[0], ""]
-        if control.get("aws_evidence"):
-            yield [*head, "AWS", control["aws_evidence"], "AWS", STATUSES[0], ""]
-
-
-def evidence_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> Written:
-    columns = [
-        Column("Control", minimum=9),
-        Column("Control title", "wrap", minimum=20),
-        Column("Owner", "owner", width=14),
-        Column("Provided by", "center", width=11),
-        Column("Evidence item", "wrap", minimum=30),
-        Column("Responsible role", "wrap", minimum=14),
-        Column("Status", "status", width=13),
-        Column("Notes", "wrap", width=40),
-    ]
-    rows = list(evidence_rows(matrix))
-    widths = measure(columns, rows)
-    widths[1] = min(widths[1], 36)
-    widths[5] = min(widths[5], 30)
-    written = write_table(wb, make, info, Table("Evidence", columns, rows, widths, freeze="B2"))
-    colour_owners(written.ws, written.column_range(2))
-    status_ref = written.column_range(6)
-    colour_status(written.ws, status_ref)
-    drop_down(written.ws, status_ref, STATUSES, "Status", "Where collecting this evidence stands.")
     return written
 
 

@@ -37,12 +37,15 @@ RACI_COLOURS: dict[str, tuple[str, str]] = {
     "C": ("FFE699", "5C4300"),
     "I": ("EDEDED", "404040"),
 }
+# Evidence statuses (reportgen.evidence.vocabulary), by their workbook labels.
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "Not started": ("EDEDED", "404040"),
-    "In progress": ("FFE699", "5C4300"),
+    "Requested": ("FFE699", "5C4300"),
     "Collected": ("BDD7EE", "1F3864"),
     "Accepted": ("C6EFCE", "14532D"),
+    "Not applicable": ("F5F5F5", "6B6B6B"),
 }
+INPUT_FILL = "FFFBEA"  # the columns a team fills in (evidence tracker)
 ALERT_COLOURS = ("C00000", "FFFFFF")
 
 _THIN = Side(style="thin", color=RULE)
@@ -106,6 +109,13 @@ STYLES: dict[str, dict[str, Any]] = {
     "value": {"alignment": Alignment(horizontal="left", vertical="top", wrap_text=True)},
     "note": {"font": _font(italic=True, color=MUTED), "alignment": _TOP_WRAP},
     "small": {"font": _font(size=9, color="404040"), "alignment": _TOP_WRAP, "border": _GRID},
+    "input": {"alignment": _TOP_WRAP, "border": _GRID, "fill": _fill(INPUT_FILL)},
+    "input_date": {
+        "alignment": _TOP,
+        "border": _GRID,
+        "fill": _fill(INPUT_FILL),
+        "number_format": "yyyy-mm-dd",
+    },
     **{f"owner:{owner}": _swatch(*colours) for owner, colours in OWNER_COLOURS.items()},
     **{f"raci:{letter}": _swatch(*colours, bold=True) for letter, colours in RACI_COLOURS.items()},
     **{f"status:{name}": _swatch(*colours) for name, colours in STATUS_COLOURS.items()},
@@ -221,7 +231,15 @@ def text_width(value: Any) -> int:
 
 
 # Styles that wrap text, with their font size: their rows get a height that shows every line.
-WRAPPING = {"wrap": 11, "dense_wrap": 11, "value": 11, "note": 11, "header": 11, "small": 9}
+WRAPPING = {
+    "wrap": 11,
+    "dense_wrap": 11,
+    "value": 11,
+    "note": 11,
+    "header": 11,
+    "small": 9,
+    "input": 11,
+}
 
 
 def lines_needed(value: Any, width: float, size: float = 11) -> int:

@@ -47,13 +47,16 @@ _KIND_STYLE = {
     "raci": "center",
     "status": "center",
     "small": "small",
+    "input": "input",  # a column the team fills in (evidence tracker)
+    "date": "input_date",
 }
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    kind: str = "text"  # text | wrap | small | center | number | owner | raci | status
+    # text | wrap | small | center | number | owner | raci | status | input | date
+    kind: str = "text"
     width: float | None = None  # None: fit to the content
     minimum: float = 6
     rotated: bool = False  # narrow column with a vertical header

@@ -16,12 +16,14 @@ from typing import Protocol
 
 from reportgen.bundle import require_intact
 from reportgen.config import AttachConfig, load_config
-from reportgen.manifest import SUMMARY_NAME, load_manifest
+from reportgen.manifest import SUMMARY_NAME
+from reportgen.packfiles import MAX_SUMMARY_BYTES, PackDir
 from reportgen.tickets.client import Http
 from reportgen.tickets.jira import open_issue
 from reportgen.tickets.servicenow import open_record
 from reportgen.tickets.settings import Endpoint, jira_endpoint, servicenow_endpoint, transport
 from reportgen.tickets.upload import Upload, bundle_upload, pack_uploads
+from reportgen.verify import Verification
 
 Say = Callable[[str], None]
 COMMENT_LIMIT = 8000  # characters of Markdown
@@ -82,8 +84,9 @@ def fit_comment(summary: str, limit: int = COMMENT_LIMIT) -> str:
     return "\n## ".join(kept)
 
 
-def comment_text(pack: Path, manifest_sha256: str) -> str:
-    summary = fit_comment((pack / SUMMARY_NAME).read_text(encoding="utf-8"))
+def comment_text(pack: PackDir, manifest_sha256: str) -> str:
+    raw = pack.read(SUMMARY_NAME, MAX_SUMMARY_BYTES, "the summary")
+    summary = fit_comment(raw.decode("utf-8", errors="replace"))
     footer = f"Pack manifest SHA-256: `{manifest_sha256}`. Check the attached files with "
     return summary.rstrip() + "\n\n" + footer + "`reportgen verify`.\n"
 
@@ -98,7 +101,14 @@ def attach_pack(
     request: AttachRequest, say: Say, env: Mapping[str, str] = os.environ
 ) -> AttachReport:
     """Attach the pack (and optionally its summary) to one ticket; see the module doc."""
-    verified = require_intact(request.pack)
+    with PackDir(request.pack) as pack:
+        return _attach(pack, request, say, env)
+
+
+def _attach(
+    pack: PackDir, request: AttachRequest, say: Say, env: Mapping[str, str]
+) -> AttachReport:
+    verified = require_intact(pack)
     config, config_dir = load_attach_config(request.config)
     endpoint = _endpoint(request, config, env)
     settings = transport(config, config_dir, request.ca_bundle, env)
@@ -108,9 +118,9 @@ def attach_pack(
         journal = config.servicenow.journal
         ticket = open_record(endpoint, request.servicenow or "", journal, settings, request.dry_run)
     marker = verified.manifest_sha256
-    text = comment_text(request.pack, marker) if request.comment else None
+    text = comment_text(pack, marker) if request.comment else None
     with tempfile.TemporaryDirectory(prefix="reportgen-attach-") as work:
-        uploads = _uploads(request, Path(work))
+        uploads = _uploads(pack, verified, request.bundle, Path(work))
         if request.dry_run:
             for line in dry_run_lines(ticket, endpoint, uploads, text):
                 say(line)
@@ -121,10 +131,10 @@ def attach_pack(
             ticket.http.close()
 
 
-def _uploads(request: AttachRequest, work: Path) -> list[Upload]:
-    if request.bundle:
-        return [bundle_upload(request.pack, work)]
-    return pack_uploads(request.pack, load_manifest(request.pack))
+def _uploads(pack: PackDir, verified: Verification, bundle: bool, work: Path) -> list[Upload]:
+    if bundle:
+        return [bundle_upload(pack.path, verified, work)]
+    return pack_uploads(pack, verified)
 
 
 def send(

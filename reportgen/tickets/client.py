@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import ssl
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,16 @@ import httpx
 
 from reportgen import __version__
 from reportgen.errors import InputError
+from reportgen.markdown import shorten
+from reportgen.tickets.redact import MASK, Redactor
 from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, with_retries
+from reportgen.tickets.transfer import Answer, AnswerTooLarge, deadline_for, exchange
 
-MASK = "***"
+__all__ = ["MASK", "Http", "Redactor", "Secret", "TicketError", "Transport", "make_client"]
+
 OK_STATUSES = frozenset({200, 201, 204})
 EXIT_TICKET_ERROR = 4
+ERROR_LINE = 200  # characters of a server's error body shown, after masking
 
 
 class TicketError(InputError):
@@ -46,25 +51,6 @@ class Secret:
         return f"Secret('{MASK}')"
 
     __str__ = __repr__
-
-
-class Redactor:
-    """Replaces every known secret (and the Basic header forms built from them) in text."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-    @classmethod
-    def for_auth(cls, user: str | None, secret: Secret) -> Redactor:
-        values = [secret.reveal()]
-        if user is not None:
-            values.append(basic_token(user, secret))
-        return cls(values)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
-        return text
 
 
 def basic_token(user: str, secret: Secret) -> str:
@@ -114,7 +100,14 @@ def make_client(base_url: str, auth: httpx.Auth, transport: Transport) -> httpx.
         verify=tls_context(transport.ca_bundle),
         timeout=transport.timeout,
         follow_redirects=False,  # a redirect would send the credentials elsewhere
-        headers={"User-Agent": f"reportgen/{__version__}", "Accept": "application/json"},
+        # One connection per request: the deadline watchdog shuts down the request's own
+        # socket (transfer.py). Answers come uncompressed, so their size is what is read.
+        limits=httpx.Limits(max_keepalive_connections=0),
+        headers={
+            "User-Agent": f"reportgen/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": "identity",
+        },
     )
 
 
@@ -139,10 +132,19 @@ class Remote:
 
 
 class Http:
-    """One ticket system's client: every call retried and checked, every error masked."""
+    """One ticket system's client: every call bounded, retried and checked, every error
+    masked (see transfer.py for the bounds, redact.py for the masking)."""
 
-    def __init__(self, client: httpx.Client, retry: RetryPolicy, redact: Redactor, name: str):
+    def __init__(
+        self,
+        client: httpx.Client,
+        retry: RetryPolicy,
+        redact: Redactor,
+        name: str,
+        timeout: float = 30.0,
+    ) -> None:
         self.client, self.retry, self.redact, self.name = client, retry, redact, name
+        self.timeout = timeout
 
     def call(
         self,
@@ -150,15 +152,22 @@ class Http:
         url: str,
         what: str,
         before_retry: Callable[[], bool] | None = None,
+        upload_bytes: int = 0,
         **kwargs: Any,
-    ) -> httpx.Response | None:
-        def send() -> httpx.Response:
-            return self.client.request(method, url, **kwargs)
+    ) -> Answer | None:
+        """The answer to one request, retried; TicketError for any failure, None when
+        ``before_retry`` found the work already done."""
+        deadline = deadline_for(self.timeout, upload_bytes)
+
+        def send() -> Answer:
+            return exchange(self.client, self.client.build_request(method, url, **kwargs), deadline)
 
         try:
             response = with_retries(send, self.retry, what, before_retry)
         except RetriesExhausted as exc:
             raise TicketError(self.redact(f"{self.name}: {exc}")) from None
+        except AnswerTooLarge as exc:
+            raise TicketError(f"{self.name}: {what}: {exc}") from None
         except httpx.HTTPError as exc:
             raise TicketError(self.redact(f"{self.name}: {what}: {type(exc).__name__}")) from None
         if response is not None and response.status_code not in OK_STATUSES:
@@ -169,15 +178,19 @@ class Http:
         response = self.call(method, url, what, **kwargs)
         try:
             return response.json() if response is not None else None
-        except ValueError:
-            raise TicketError(f"{self.name}: {what}: the answer is not JSON") from None
+        except ValueError as exc:
+            raise TicketError(f"{self.name}: {what}: the answer is not JSON ({exc})") from None
 
-    def error(self, response: httpx.Response, what: str) -> TicketError:
+    def error(self, response: Answer, what: str) -> TicketError:
+        """The error of a refused request: the server's body masked first, then flattened
+        and cut, so a cut never splits a secret that masking would have caught."""
         status = response.status_code
         hint = STATUS_HINTS.get(status, "")
         if 300 <= status < 400:
             hint = "redirected: check the base URL (reportgen does not follow redirects)"
-        body = " ".join(response.text.split())[:200]
+        text = response.text
+        masked = self.redact(text) if response.complete else self.redact.prefix(text)
+        body = shorten(" ".join(masked.split()), ERROR_LINE)
         message = f"{self.name}: {what}: HTTP {status}" + (f": {hint}" if hint else "")
         if body:
             message += f"\n  server said: {body}"

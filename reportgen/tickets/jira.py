@@ -10,6 +10,8 @@ import re
 from typing import Any
 
 from reportgen.errors import InputError
+from reportgen.tickets import answers
+from reportgen.tickets.answers import MAX_PAGES, JiraCommentPage, parse, too_many_pages
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.markup import to_adf, to_wiki
 from reportgen.tickets.settings import Endpoint, connect
@@ -38,9 +40,10 @@ class JiraIssue(Remote):
         self.label = f"Jira issue {key}"
 
     def attachments(self) -> set[str]:
-        data = self.api.json("GET", self.path, "list attachments", params={"fields": "attachment"})
-        found = (data or {}).get("fields", {}).get("attachment") or []
-        return {item.get("filename", "") for item in found}
+        what = "list attachments"
+        data = self.api.json("GET", self.path, what, params={"fields": "attachment"})
+        found = parse(answers.JiraIssue, data, self.api.name, what).fields.attachment or []
+        return {item.filename for item in found}
 
     def upload(self, item: Upload) -> bool:
         """True when sent; False when a retry found it already attached."""
@@ -49,22 +52,25 @@ class JiraIssue(Remote):
             f"{self.path}/attachments",
             f"upload {item.name}",
             before_retry=lambda: item.name in self.attachments(),
+            upload_bytes=item.size,
             headers=XSRF,
             files={"file": (item.name, item.data, item.media_type)},
         )
         return response is not None
 
     def has_comment(self, marker: str) -> bool:
-        start = 0
-        while True:
+        """Whether a comment holds ``marker``, paging through at most MAX_PAGES pages."""
+        start, what = 0, "list comments"
+        for _ in range(MAX_PAGES):
             params = {"startAt": start, "maxResults": PAGE}
-            page = self.api.json("GET", f"{self.path}/comment", "list comments", params=params)
-            comments = (page or {}).get("comments") or []
-            if any(marker in json.dumps(c.get("body"), ensure_ascii=False) for c in comments):
+            data = self.api.json("GET", f"{self.path}/comment", what, params=params)
+            page = parse(JiraCommentPage, data, self.api.name, what)
+            if any(marker in json.dumps(c.body, ensure_ascii=False) for c in page.comments):
                 return True
-            start += len(comments)
-            if not comments or start >= int((page or {}).get("total", 0)):
+            start += len(page.comments)
+            if not page.comments or start >= page.total:
                 return False
+        raise too_many_pages(self.api.name, what)
 
     def comment(self, markdown: str, marker: str) -> bool:
         response = self.api.call(

@@ -13,14 +13,27 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import httpx
 
 log = logging.getLogger("reportgen.tickets")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class Reply(Protocol):
+    """What with_retries reads of an answer (an httpx.Response or a transfer.Answer)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+ReplyT = TypeVar("ReplyT", bound=Reply)
 
 
 @dataclass(frozen=True)
@@ -77,11 +90,11 @@ def describe(exc: httpx.TransportError) -> str:
 
 
 def with_retries(
-    send: Callable[[], httpx.Response],
+    send: Callable[[], ReplyT],
     policy: RetryPolicy,
     what: str,
     before_retry: Callable[[], bool] | None = None,
-) -> httpx.Response | None:
+) -> ReplyT | None:
     """``send()`` until it gives a response that is not retryable; None when
     ``before_retry()`` finds the work already done."""
     for attempt in range(1, policy.attempts + 1):

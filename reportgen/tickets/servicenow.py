@@ -8,6 +8,13 @@ from __future__ import annotations
 import re
 
 from reportgen.errors import InputError
+from reportgen.tickets.answers import (
+    MAX_PAGES,
+    ServiceNowAttachments,
+    ServiceNowRecords,
+    parse,
+    too_many_pages,
+)
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.settings import Endpoint, connect
 from reportgen.tickets.upload import Upload
@@ -37,21 +44,23 @@ class ServiceNowRecord(Remote):
         self.record_path = f"/api/now/table/{self.table}/{self.sys_id}"
 
     def attachments(self) -> set[str]:
+        """The record's attachment names, paging through at most MAX_PAGES pages."""
         names: set[str] = set()
-        offset = 0
-        while True:
+        offset, what = 0, "list attachments"
+        for _ in range(MAX_PAGES):
             params = {
                 "sysparm_query": f"table_name={self.table}^table_sys_id={self.sys_id}",
                 "sysparm_fields": "file_name",
                 "sysparm_limit": PAGE,
                 "sysparm_offset": offset,
             }
-            data = self.api.json("GET", "/api/now/attachment", "list attachments", params=params)
-            found = (data or {}).get("result") or []
-            names.update(item.get("file_name", "") for item in found)
+            data = self.api.json("GET", "/api/now/attachment", what, params=params)
+            found = parse(ServiceNowAttachments, data, self.api.name, what).result
+            names.update(item.file_name for item in found)
             offset += len(found)
             if len(found) < PAGE:
                 return names
+        raise too_many_pages(self.api.name, what)
 
     def upload(self, item: Upload) -> bool:
         response = self.api.call(
@@ -59,6 +68,7 @@ class ServiceNowRecord(Remote):
             "/api/now/attachment/file",
             f"upload {item.name}",
             before_retry=lambda: item.name in self.attachments(),
+            upload_bytes=item.size,
             params=self._file_params(item),
             headers={"Content-Type": item.media_type},
             content=item.data,
@@ -72,8 +82,9 @@ class ServiceNowRecord(Remote):
         query = f"element_id={self.sys_id}^element={self.journal}^valueLIKE{marker}"
         params = {"sysparm_query": query, "sysparm_fields": "sys_id", "sysparm_limit": 1}
         path = "/api/now/table/sys_journal_field"
-        data = self.api.json("GET", path, "list journal entries", params=params)
-        return bool((data or {}).get("result"))
+        what = "list journal entries"
+        data = self.api.json("GET", path, what, params=params)
+        return bool(parse(ServiceNowRecords, data, self.api.name, what).result)
 
     def comment(self, markdown: str, marker: str) -> bool:
         response = self.api.call(

@@ -44,7 +44,7 @@ class Credential:
         return BearerAuth(self.secret)
 
     def redactor(self) -> Redactor:
-        return Redactor.for_auth(self.user, self.secret)
+        return Redactor.for_auth(self.user, self.secret.reveal())
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,8 @@ def connect(endpoint: Endpoint, transport: Transport) -> tuple[Http, str]:
     """The retried, masked HTTP client of a configured endpoint, and its base URL."""
     url, found = endpoint.require()
     client = make_client(url, found.auth(), transport)
-    return Http(client, transport.retry, found.redactor(), endpoint.system), url
+    http = Http(client, transport.retry, found.redactor(), endpoint.system, transport.timeout)
+    return http, url
 
 
 def transport(

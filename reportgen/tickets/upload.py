@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from reportgen.bundle import PackIntegrityError, bundle_pack
-from reportgen.manifest import MANIFEST_NAME, load_manifest, media_type
+from reportgen.bundle import bundle_pack
+from reportgen.manifest import MANIFEST_NAME, media_type
+from reportgen.packfiles import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError
 from reportgen.slug import slugify
+from reportgen.verify import Verification
 
 HASH_CHARS = 8
 
@@ -42,26 +43,29 @@ def upload_name(slug: str, path: str, sha256: str) -> str:
     return f"{slugify(stem, fallback='file')}.{sha256[:HASH_CHARS]}{pure.suffix.lower()}"
 
 
-def pack_uploads(pack: Path, manifest: dict[str, Any]) -> list[Upload]:
+def pack_uploads(pack: PackDir, verified: Verification) -> list[Upload]:
     """Every file the manifest lists, in path order, then manifest.json: the manifest, which
-    seals the others, arrives last and only once every file it lists is attached."""
-    slug = manifest["customer"]["slug"]
-    expected = {e["path"]: e["sha256"] for e in manifest["outputs"]}
-    entries = [(e["path"], e["media_type"]) for e in manifest["outputs"]]
-    entries.append((MANIFEST_NAME, media_type(MANIFEST_NAME)))
+    seals the others, arrives last and only once every file it lists is attached. Each is
+    read through the pack's safe reader and must still have the hash it was verified with."""
+    manifest = verified.manifest
+    assert manifest is not None
+    entries = [(e.path, e.size, e.sha256, e.media_type) for e in manifest.outputs]
+    entries.append(
+        (MANIFEST_NAME, MAX_MANIFEST_BYTES, verified.manifest_sha256, media_type(MANIFEST_NAME))
+    )
     uploads = []
-    for path, kind in entries:
-        data = (pack / path).read_bytes()
+    for path, size, sha256, kind in entries:
+        data = pack.read(path, size, "the file")
         digest = hashlib.sha256(data).hexdigest()
-        if expected.get(path, digest) != digest:  # changed since it was verified
-            raise PackIntegrityError("does not match the manifest", file=pack / path)
-        uploads.append(Upload(upload_name(slug, path, digest), path, data, kind))
+        if digest != sha256:  # changed since it was verified
+            raise PackIntegrityError("does not match the manifest", file=pack.path / path)
+        uploads.append(Upload(upload_name(manifest.customer.slug, path, digest), path, data, kind))
     return uploads
 
 
-def bundle_upload(pack: Path, workdir: Path) -> Upload:
+def bundle_upload(pack: Path, verified: Verification, workdir: Path) -> Upload:
     """The pack as one zip (``attach --bundle``)."""
-    manifest = load_manifest(pack)
+    assert verified.manifest is not None
     zipped = bundle_pack(pack, workdir / "pack.zip")
-    name = upload_name(manifest["customer"]["slug"], "pack.zip", zipped.sha256)
+    name = upload_name(verified.manifest.customer.slug, "pack.zip", zipped.sha256)
     return Upload(name, zipped.path.name, zipped.path.read_bytes(), media_type("pack.zip"))

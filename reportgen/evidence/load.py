@@ -1,0 +1,241 @@
+"""``build --evidence PATH``: the earlier workbooks (or pack folders) a build carries on from.
+
+Each PATH is a RACI workbook or a pack directory (its workbooks are found through its
+manifest). Every workbook must be of this customer and of a framework this build makes;
+what several workbooks say about one evidence item or RACI cell is merged, and two
+different values for the same cell are an error naming both. What is read is then matched
+to the framework's catalog: evidence of a catalog item, rows the team added to a control,
+and rows of controls the catalog no longer has (kept and reported, never dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from reportgen.errors import InputError
+from reportgen.evidence.read import (
+    ItemEdit,
+    RaciEdit,
+    WorkbookEdits,
+    item_key,
+    read_workbook,
+)
+from reportgen.evidence.vocabulary import TEAM_FIELDS
+from reportgen.frameworks import Framework
+from reportgen.inventory.limits import Limits
+from reportgen.manifest import load_manifest
+
+WORKBOOK_SUFFIX = "-raci.xlsx"
+_LABELS = {f.key: f.header for f in TEAM_FIELDS}
+LISTED = 8  # ids named in a warning
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    slug: str
+
+
+@dataclass
+class Carried:
+    """What the team's workbooks say about one framework, matched to its catalog."""
+
+    items: dict[tuple[str, str], ItemEdit] = field(default_factory=dict)  # catalog items
+    added: dict[str, list[ItemEdit]] = field(default_factory=dict)  # control -> added rows
+    orphans: list[ItemEdit] = field(default_factory=list)  # controls the catalog lost
+    raci: dict[str, dict[str, RaciEdit]] = field(default_factory=dict)  # control -> role
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EvidenceInputs:
+    carried: dict[str, Carried] = field(default_factory=dict)  # framework id -> carried
+    files: list[tuple[str, Path]] = field(default_factory=list)  # (as given, path) read
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_evidence(
+    paths: Sequence[Path],
+    frameworks: dict[str, Framework],
+    customer: Customer,
+    limits: Limits,
+) -> EvidenceInputs:
+    """Read, check and match every workbook ``paths`` name; InputError on the first problem."""
+    result = EvidenceInputs()
+    books: dict[str, list[WorkbookEdits]] = {}
+    seen: set[Path] = set()
+    for shown, path in _workbooks(paths, frameworks, result.warnings):
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        edits = read_workbook(path, limits, shown)
+        _check_identity(edits, frameworks, customer)
+        books.setdefault(edits.framework, []).append(edits)
+        result.files.append((shown, path))
+        result.warnings += edits.warnings
+    for fid, found in books.items():
+        carried = _merge(found)
+        _match(carried, frameworks[fid], result.warnings)
+        result.carried[fid] = carried
+    return result
+
+
+# ---------------------------------------------------------------- finding workbooks
+
+
+def _workbooks(
+    paths: Iterable[Path], frameworks: dict[str, Framework], notes: list[str]
+) -> Iterable[tuple[str, Path]]:
+    for path in paths:
+        if path.is_dir():
+            yield from _pack_workbooks(path, frameworks, notes)
+        else:
+            yield path.as_posix(), path
+
+
+def _pack_workbooks(
+    pack: Path, frameworks: dict[str, Framework], notes: list[str]
+) -> Iterable[tuple[str, Path]]:
+    """The RACI workbooks a pack's manifest lists, for the frameworks this build makes."""
+    manifest = load_manifest(pack)
+    found = [
+        PurePosixPath(entry["path"])
+        for entry in manifest["outputs"]
+        if entry["path"].endswith(WORKBOOK_SUFFIX) and len(PurePosixPath(entry["path"]).parts) == 2
+    ]
+    if not found:
+        raise InputError("this pack holds no RACI workbook (*/*-raci.xlsx)", file=pack)
+    skipped = [name.parts[0] for name in found if name.parts[0] not in frameworks]
+    if skipped:
+        notes.append(
+            f"{pack.as_posix()}: the workbooks of {', '.join(skipped)} are not read: this "
+            "build does not make those frameworks"
+        )
+    for name in found:
+        if name.parts[0] in frameworks:
+            path = pack.joinpath(*name.parts)
+            yield path.as_posix(), path
+
+
+def _check_identity(
+    edits: WorkbookEdits, frameworks: dict[str, Framework], customer: Customer
+) -> None:
+    identity = edits.identity
+    owner, slug = identity.get("Customer", ""), identity.get("Customer id", "")
+    if slug != customer.slug and owner != customer.name:
+        raise InputError(
+            f"this is the workbook of '{owner[:80]}', not of '{customer.name}': evidence is "
+            "never carried from one customer's pack into another's",
+            file=edits.shown,
+            hint="Give the workbook of this customer's earlier pack (customer.name in the config).",
+        )
+    if edits.framework not in frameworks:
+        raise InputError(
+            f"this is the RACI workbook of framework '{edits.framework[:40]}', which this build "
+            f"does not make (it makes {', '.join(frameworks)})",
+            file=edits.shown,
+            hint=f"Add --framework {edits.framework[:40]}, or leave this workbook out.",
+        )
+
+
+# ---------------------------------------------------------------- merging
+
+
+def _merge(books: list[WorkbookEdits]) -> Carried:
+    """One record per evidence item and per RACI cell; a cell given two values is an error."""
+    carried = Carried(sources=[book.shown for book in books])
+    items: dict[tuple[str, str], ItemEdit] = {}
+    conflicts: list[str] = []
+    for edit in (e for book in books for e in book.items):
+        known = items.get(edit.key)
+        if known is None:
+            items[edit.key] = ItemEdit(
+                edit.control, edit.item, edit.provided_by, dict(edit.values), edit.origin
+            )
+            continue
+        conflicts += _merge_values(known, edit)
+    raci: dict[str, dict[str, RaciEdit]] = {}
+    for change in (c for book in books for c in book.raci):
+        cell = raci.setdefault(change.control, {})
+        other = cell.get(change.role)
+        if other is not None and other.letter != change.letter:
+            conflicts.append(
+                f"control {change.control}, role {change.role}: '{other.letter or 'blank'}' "
+                f"({other.origin.text()}) but '{change.letter or 'blank'}' ({change.origin.text()})"
+            )
+        cell.setdefault(change.role, change)
+    if conflicts:
+        raise InputError(
+            "the evidence workbooks disagree: one cell, two values",
+            file=carried.sources[0],
+            details=conflicts[:25],
+            hint="Keep one value (edit one of the rows, or give one workbook fewer).",
+        )
+    carried.items = items
+    carried.raci = raci
+    return carried
+
+
+def _merge_values(known: ItemEdit, edit: ItemEdit) -> list[str]:
+    problems = []
+    if not known.has_data and edit.has_data:
+        known.origin = edit.origin  # the row with the team's data is where it was read
+    for key, value in edit.values.items():
+        current = known.values.setdefault(key, value)
+        if current != value:
+            problems.append(
+                f"control {edit.control}, item '{edit.item[:60]}', {_LABELS[key]}: "
+                f"'{current[:40]}' ({known.origin.text()}) but '{value[:40]}' "
+                f"({edit.origin.text()})"
+            )
+    return problems
+
+
+# ---------------------------------------------------------------- matching the catalog
+
+
+def catalog_items(framework: Framework) -> dict[str, set[str]]:
+    """Control id -> the keys of its catalog evidence items (AWS's attestation included)."""
+    keys = {}
+    for control in framework.controls:
+        texts = [*control.evidence, *([control.aws_evidence] if control.aws_evidence else [])]
+        keys[control.id] = {item_key(text) for text in texts}
+    return keys
+
+
+def _match(carried: Carried, framework: Framework, notes: list[str]) -> None:
+    catalog = catalog_items(framework)
+    matched: dict[tuple[str, str], ItemEdit] = {}
+    for key, edit in carried.items.items():
+        if edit.control in catalog and key[1] in catalog[edit.control]:
+            matched[key] = edit
+        elif not edit.has_data:
+            continue  # an untouched row of a reworded item or a dropped control: nothing lost
+        elif edit.control in catalog:
+            carried.added.setdefault(edit.control, []).append(edit)
+        else:
+            carried.orphans.append(edit)
+    carried.items = matched
+    if carried.orphans:
+        ids = sorted({e.control or "(no control id)" for e in carried.orphans})
+        notes.append(
+            f"{framework.id}: {len(carried.orphans)} evidence row(s) name controls the "
+            f"{framework.name} catalog no longer has ({_some(ids)}); they are kept at the end "
+            "of the Evidence sheet and in matrix.json (evidence_status.orphans): move their "
+            "notes to a current control, or delete the rows"
+        )
+    lost = sorted(c for c in carried.raci if c not in catalog)
+    if lost:
+        notes.append(
+            f"{framework.id}: RACI letters edited for controls the catalog no longer has "
+            f"({_some(lost)}) are not carried"
+        )
+        for control in lost:
+            del carried.raci[control]
+
+
+def _some(ids: Sequence[str]) -> str:
+    more = len(ids) - LISTED
+    return ", ".join(ids[:LISTED]) + (f" and {more} more" if more > 0 else "")

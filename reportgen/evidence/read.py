@@ -1,0 +1,434 @@
+"""Reading one edited RACI workbook back: the team's columns of the Evidence sheet and the
+RACI letters that differ from what the rules gave.
+
+The workbook is untrusted input: someone edited it, and it may come from anywhere. It
+passes the inventory's archive guard first (size, parts, DTDs, cell sizes, cell range:
+``reportgen.inventory.xlsx_guard``), then openpyxl reads it in read-only mode with
+defusedxml, never evaluating anything: a formula cell is read as its formula text and stays
+text from then on. A value the tracker cannot take (a status outside the drop-down, a date
+that is not a date, a RACI letter outside R, A, A/R, C, I) is reported with its sheet, row
+and column, every one at once, and the build stops with exit status 2.
+
+Rows are matched by their content (control id, evidence item), never by position, so a
+sorted, filtered or extended sheet reads the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+
+from reportgen.errors import InputError, column_letter
+from reportgen.evidence.vocabulary import (
+    CONTROL,
+    DATA_SHEET,
+    EVIDENCE_SHEET,
+    ITEM,
+    NOT_STARTED,
+    PROVIDED_BY,
+    STATUS_LABELS,
+    STATUSES,
+    TEAM_FIELDS,
+    WORKBOOK_SCHEMA,
+    Field,
+    header_key,
+    status_from_label,
+)
+from reportgen.inventory.limits import Limits
+from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text
+from reportgen.inventory.xlsx_guard import check_xlsx
+from reportgen.raci import RACI_VALUES
+
+RACI_SHEET = "RACI"
+HEADER_SEARCH_ROWS = 10  # a user may insert a title row or two above a table
+PROBLEMS_SHOWN = 25
+_ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_EXCEL_SERIALS = (1, 2958466)  # 1900-01-01 .. 9999-12-31
+_LETTERS = {letter.replace("/", ""): letter for letter in RACI_VALUES}  # "AR" -> "A/R"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was read: shown in matrix.json and in every message about it."""
+
+    file: str  # as the user gave it
+    sheet: str
+    row: int
+    column: str | None = None
+
+    def text(self) -> str:
+        return f"edited in workbook {self.file}, sheet {self.sheet}, row {self.row}"
+
+
+@dataclass
+class ItemEdit:
+    """One evidence row as the team left it: its keys and the team's columns it filled."""
+
+    control: str
+    item: str
+    provided_by: str  # customer | aws
+    values: dict[str, str]  # team field -> status id, ISO date or text; blanks left out
+    origin: Origin
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.control, item_key(self.item)
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.values)
+
+
+@dataclass(frozen=True)
+class RaciEdit:
+    control: str
+    role: str
+    letter: str  # "" when the team cleared the cell
+    computed: str  # what the rules gave when the workbook was built ("" for none)
+    origin: Origin
+
+
+@dataclass
+class WorkbookEdits:
+    path: Path
+    shown: str  # the path as the user gave it
+    identity: dict[str, str]  # Schema, Framework, Customer, Customer id, Document id ...
+    items: list[ItemEdit] = field(default_factory=list)
+    raci: list[RaciEdit] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def framework(self) -> str:
+        return self.identity.get("Framework", "")
+
+
+def item_key(text: str) -> str:
+    """Evidence items match whatever the case and spacing."""
+    return " ".join(text.split()).casefold()
+
+
+class _Problems:
+    """Every unreadable cell of a workbook, reported together."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.found: list[tuple[str, int, str, str]] = []
+
+    def add(self, sheet: str, row: int, column: int, message: str) -> None:
+        self.found.append((sheet, row, column_letter(column), message))
+
+    def raise_any(self) -> None:
+        if not self.found:
+            return
+        if len(self.found) == 1:
+            sheet, row, column, message = self.found[0]
+            raise InputError(
+                message, file=self.path, sheet=sheet, row=row, column=column, hint=_FIX_HINT
+            )
+        details = [f"sheet '{s}', row {r}, column {c}: {m}" for s, r, c, m in self.found]
+        if len(details) > PROBLEMS_SHOWN:
+            details = [*details[:PROBLEMS_SHOWN], f"... and {len(details) - PROBLEMS_SHOWN} more"]
+        raise InputError(
+            f"{len(self.found)} cell(s) of the edited workbook cannot be read back",
+            file=self.path,
+            details=details,
+            hint=_FIX_HINT,
+        )
+
+
+_FIX_HINT = "Correct the cells in the workbook (the drop-down lists show what each takes)."
+
+
+# ---------------------------------------------------------------- opening
+
+
+def read_workbook(path: Path, limits: Limits, shown: str | None = None) -> WorkbookEdits:
+    """The team's edits in the RACI workbook at ``path``; InputError when it cannot be read."""
+    shown = shown or path.as_posix()
+    _check_file(path, shown)
+    check_xlsx(path, limits)
+    book = _open(path, shown)
+    try:
+        identity, computed = _data_sheet(book, shown, limits)
+        edits = WorkbookEdits(path, shown, identity)
+        problems = _Problems(shown)
+        edits.items = list(_evidence_rows(book, shown, limits, problems))
+        edits.raci = _raci_edits(book, shown, computed, limits, problems, edits.warnings)
+        problems.raise_any()
+        return edits
+    finally:
+        book.close()
+
+
+def _check_file(path: Path, shown: str) -> None:
+    if not path.exists():
+        raise InputError("evidence workbook not found", file=shown)
+    if not path.is_file():
+        raise InputError("expected a RACI workbook (.xlsx) or a pack directory", file=shown)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(OLE_MAGIC):
+        raise InputError(
+            "this workbook is encrypted (password-protected) or in a legacy format",
+            file=shown,
+            hint="Remove the password and save it as .xlsx, then run again.",
+        )
+    if not head.startswith(ZIP_MAGIC):
+        raise InputError(
+            "not an .xlsx workbook; --evidence takes the RACI workbook of an earlier pack "
+            "(<customer>-<framework>-raci.xlsx) or the pack's directory",
+            file=shown,
+        )
+
+
+def _open(path: Path, shown: str) -> Any:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "extension not supported" and the like
+            return load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(
+            f"cannot read this workbook, it is damaged ({type(exc).__name__})", file=shown
+        ) from exc
+
+
+def _rows(ws: Any, width: int, limits: Limits, shown: str) -> Iterator[tuple[int, list[Any]]]:
+    """(1-based row number, values of the first ``width`` columns), blank rows skipped.
+
+    The declared dimension is ignored (it may claim the whole sheet); the guard has already
+    bounded the real cell range."""
+    ws.reset_dimensions()
+    count = 0
+    for number, values in enumerate(ws.iter_rows(max_col=width, values_only=True), start=1):
+        if not any(v not in (None, "") for v in values):
+            continue
+        count += 1
+        if count > limits.max_rows:
+            raise InputError(
+                f"sheet '{ws.title}' has more than {limits.max_rows:,} rows",
+                file=shown,
+                hint="Raise --max-rows if this workbook is genuine.",
+            )
+        yield number, [*values, *([None] * (width - len(values)))]
+
+
+def _sheet(book: Any, name: str, shown: str) -> Any:
+    if name not in book.sheetnames:
+        raise InputError(
+            f"the workbook has no '{name}' sheet; --evidence reads RACI workbooks that "
+            "reportgen built (with their Evidence, RACI and hidden 'reportgen' sheets)",
+            file=shown,
+            hint="Give the workbook of a pack built by this version of reportgen, or its folder.",
+        )
+    return book[name]
+
+
+def _header(
+    ws: Any, required: tuple[str, ...], width: int, limits: Limits, shown: str
+) -> tuple[int, dict[str, int]]:
+    """The header row (searched in the first rows) and header -> 0-based column."""
+    for number, values in _rows(ws, width, limits, shown):
+        if number > HEADER_SEARCH_ROWS:
+            break
+        columns: dict[str, int] = {}
+        for index, value in enumerate(values):
+            columns.setdefault(header_key(value), index)
+        if all(header_key(name) in columns for name in required):
+            return number, columns
+    raise InputError(
+        f"no header row with {', '.join(repr(r) for r in required)} in the first "
+        f"{HEADER_SEARCH_ROWS} rows",
+        file=shown,
+        sheet=ws.title,
+    )
+
+
+# ---------------------------------------------------------------- identity and rules
+
+
+def _data_sheet(book: Any, shown: str, limits: Limits) -> tuple[dict[str, str], dict]:
+    """The workbook's identity (key -> value) and the RACI letters the rules gave
+    (control -> role -> letter), from the hidden sheet reportgen writes."""
+    ws = _sheet(book, DATA_SHEET, shown)
+    width = min(limits.max_columns, 2 + 200)
+    identity: dict[str, str] = {}
+    computed: dict[str, dict[str, str]] = {}
+    roles: list[str] | None = None
+    for _number, values in _rows(ws, width, limits, shown):
+        first = _text(values[0]).strip()
+        if roles is None and first == CONTROL:
+            roles = [_text(v).strip() for v in values[1:] if _text(v).strip()]
+        elif roles is not None and first:
+            letters = [_text(v).strip() for v in values[1 : 1 + len(roles)]]
+            computed[first] = dict(zip(roles, letters, strict=False))
+        elif roles is None and first:
+            identity[first] = _text(values[1]).strip()
+    if identity.get("Schema") != WORKBOOK_SCHEMA:
+        raise InputError(
+            f"the workbook's 'reportgen' sheet is not of schema {WORKBOOK_SCHEMA} "
+            f"(found '{identity.get('Schema', '')[:60]}')",
+            file=shown,
+            hint="Read it back with the version of reportgen that built it, or a newer one.",
+        )
+    return identity, computed
+
+
+# ---------------------------------------------------------------- the Evidence sheet
+
+
+def _evidence_rows(
+    book: Any, shown: str, limits: Limits, problems: _Problems
+) -> Iterator[ItemEdit]:
+    ws = _sheet(book, EVIDENCE_SHEET, shown)
+    width = min(limits.max_columns, 64)
+    header_row, columns = _header(ws, (CONTROL, ITEM), width, limits, shown)
+    fields = [
+        (f, columns[header_key(f.header)]) for f in TEAM_FIELDS if header_key(f.header) in columns
+    ]
+    control_at, item_at = columns[header_key(CONTROL)], columns[header_key(ITEM)]
+    provider_at = columns.get(header_key(PROVIDED_BY))
+    for number, values in _rows(ws, width, limits, shown):
+        if number <= header_row:
+            continue
+        found: dict[str, str] = {}
+        for spec, index in fields:
+            value = _team_value(spec, values[index], ws.title, number, index, problems)
+            if value:
+                found[spec.key] = value
+        control = _text(values[control_at]).strip()
+        item = " ".join(_text(values[item_at]).split())
+        if not control and not item and not found:
+            continue  # a row of computed leftovers or formatting only
+        provider = _text(values[provider_at]).strip().casefold() if provider_at is not None else ""
+        yield ItemEdit(
+            control=control,
+            item=item,
+            provided_by="aws" if provider == "aws" else "customer",
+            values=found,
+            origin=Origin(shown, ws.title, number),
+        )
+
+
+def _team_value(
+    spec: Field, value: Any, sheet: str, row: int, column: int, problems: _Problems
+) -> str:
+    """A team cell as matrix.json keeps it; "" for blank (and for 'Not started')."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if spec.kind == "status":
+        status = status_from_label(value) if isinstance(value, str) else None
+        if status is None:
+            choices = ", ".join(STATUS_LABELS[s] for s in STATUSES)
+            shown = _text(value)[:80]
+            problems.add(sheet, row, column, f"'{shown}' is not a status (choose: {choices})")
+            return ""
+        return "" if status == NOT_STARTED else status
+    if spec.kind == "date":
+        day = _date(value)
+        if day is None:
+            problems.add(
+                sheet, row, column, f"'{_text(value)[:80]}' is not a date (enter it as 2026-03-31)"
+            )
+            return ""
+        return day.isoformat()
+    return _text(value)
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if _EXCEL_SERIALS[0] <= value < _EXCEL_SERIALS[1]:
+            moment = from_excel(value)
+            return moment.date() if isinstance(moment, dt.datetime) else None
+        return None
+    if isinstance(value, str):
+        match = _ISO_DATE.fullmatch(value.strip())
+        if match:
+            try:
+                return dt.date.fromisoformat(match.group(1))
+            except ValueError:
+                return None
+    return None
+
+
+def _text(value: Any) -> str:
+    """A cell as text: a formula as its formula text (it is never evaluated)."""
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float, bool, dt.date, dt.time)):
+        return cell_text(value)
+    formula = getattr(value, "text", None)  # array formulas
+    return formula if isinstance(formula, str) else str(value)
+
+
+# ---------------------------------------------------------------- the RACI sheet
+
+
+def _raci_edits(
+    book: Any,
+    shown: str,
+    computed: dict[str, dict[str, str]],
+    limits: Limits,
+    problems: _Problems,
+    notes: list[str],
+) -> list[RaciEdit]:
+    """Letters that differ from what the rules gave, for the roles the rules knew."""
+    ws = _sheet(book, RACI_SHEET, shown)
+    roles = list(next(iter(computed.values()), {}))
+    width = min(limits.max_columns, 64 + len(roles))
+    header_row, columns = _header(ws, (CONTROL,), width, limits, shown)
+    role_columns = {r: columns[header_key(r)] for r in roles if header_key(r) in columns}
+    control_at = columns[header_key(CONTROL)]
+    edits: list[RaciEdit] = []
+    unknown_rows: list[int] = []
+    for number, values in _rows(ws, width, limits, shown):
+        if number <= header_row:
+            continue
+        control = _text(values[control_at]).strip()
+        rules = computed.get(control)
+        for role, index in role_columns.items():
+            letter = _letter(values[index], ws.title, number, index, problems)
+            if letter is None:
+                continue
+            if rules is None:
+                if letter and control:
+                    unknown_rows.append(number)
+                continue
+            if letter != rules.get(role, ""):
+                origin = Origin(shown, ws.title, number, column_letter(index))
+                edits.append(RaciEdit(control, role, letter, rules.get(role, ""), origin))
+    if unknown_rows:
+        rows = ", ".join(map(str, sorted(set(unknown_rows))[:10]))
+        notes.append(
+            f"{shown}: sheet RACI, row(s) {rows}: controls this workbook was not built with; "
+            "their letters are not read (add controls through the catalog, not the workbook)"
+        )
+    return edits
+
+
+def _letter(value: Any, sheet: str, row: int, column: int, problems: _Problems) -> str | None:
+    """A RACI cell's letter ("" when blank); None (and a problem) when it is none."""
+    if value is None:
+        return ""
+    text = "".join(_text(value).split()).upper()
+    if not text:
+        return ""
+    letter = _LETTERS.get(text.replace("/", ""))
+    if letter is None or ("/" in text and text != "A/R"):
+        choices = ", ".join(RACI_VALUES)
+        problems.add(sheet, row, column, f"'{_text(value)[:40]}' is not a RACI letter ({choices})")
+        return None
+    return letter

@@ -1,0 +1,346 @@
+"""The OSCAL System Security Plan of the customer's AWS estate for one framework.
+
+Its subject is the customer's system; AWS is the provider it leverages. The document control
+matches the PDF (version and document id are the PDF's document id, dates its build time,
+the classification a ``marking``); the parties are the customer, AWS and the third parties
+its overrides name; the roles are the RACI columns. The control implementation is in
+:mod:`reportgen.render.oscal_controls`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.config import AWS_ROLE
+from reportgen.render.oscal_context import (
+    AWS_ESTATE,
+    AWS_PARTY,
+    CUSTOMER_PARTY,
+    THIS_SYSTEM,
+    Context,
+)
+from reportgen.render.oscal_controls import implemented_requirements
+from reportgen.render.oscal_ids import (
+    DOCUMENT_ID_SCHEME,
+    OSCAL_VERSION,
+    line,
+    md,
+    md_line,
+    prop,
+    subject_uuid,
+)
+
+OPERATIONAL = {"state": "operational"}
+
+
+def build_ssp(ctx: Context, profile_href: str) -> dict[str, Any]:
+    matrix = ctx.matrix
+    applicable = sum(1 for c in matrix["controls"] if c["applicable"])
+    body = {
+        "uuid": ctx.uuid("system-security-plan"),
+        "metadata": _metadata(ctx),
+        "import-profile": {"href": profile_href},
+        "system-characteristics": _characteristics(ctx),
+        "system-implementation": {"components": _components(ctx)},
+        "control-implementation": {
+            "description": md(
+                f"How the {applicable} applicable controls of {ctx.label} divide between "
+                f"AWS (inherited, evidenced by the {ctx.attestation}), {ctx.customer} and "
+                "the third parties it names, for each in-scope AWS service and the customer's "
+                "own estate. Controls that do not apply are excluded by the profile."
+            ),
+            "implemented-requirements": implemented_requirements(ctx),
+        },
+        "back-matter": {"resources": [_attestation(ctx)]},
+    }
+    return {"system-security-plan": body}
+
+
+# ---------------------------------------------------------------------- metadata
+
+
+def _metadata(ctx: Context) -> dict[str, Any]:
+    matrix = ctx.matrix
+    framework = matrix["framework"]
+    document_id = matrix["document_id"]
+    return {
+        "title": md_line(f"{ctx.customer}: {ctx.label} system security plan for its AWS estate"),
+        "published": matrix["generated_at"],
+        "last-modified": matrix["generated_at"],
+        "version": document_id,
+        "oscal-version": OSCAL_VERSION,
+        "document-ids": [{"scheme": DOCUMENT_ID_SCHEME, "identifier": document_id}],
+        "props": [
+            prop("marking", matrix["classification"], ns=None),
+            prop("framework", framework["id"]),
+            prop("framework-version", framework["version"]),
+            prop("framework-catalog-version", framework["catalog_version"]),
+            prop("srm-catalog-version", matrix["catalogs"]["srm"]),
+            prop("generator", f"reportgen {matrix['generator']['version']}"),
+        ],
+        "roles": [_role(ctx, name, rid) for name, rid in ctx.roles.items()],
+        "parties": _parties(ctx),
+        "responsible-parties": [
+            {"role-id": rid, "party-uuids": [ctx.role_party(name)]}
+            for name, rid in ctx.roles.items()
+        ],
+        "remarks": _document_control(matrix),
+    }
+
+
+def _role(ctx: Context, name: str, rid: str) -> dict[str, Any]:
+    if name == AWS_ROLE:
+        description = "Amazon Web Services: carries the inherited part of the controls."
+    elif name in ctx.third_parties:
+        description = "A third party the customer's overrides name: carries the layers it runs."
+    elif name == ctx.matrix["raci_rules"]["accountable"]:
+        description = "A role of the customer's RACI: Accountable for every control."
+    else:
+        description = "A role of the customer's RACI."
+    return {"id": rid, "title": md_line(name), "description": description}
+
+
+def _parties(ctx: Context) -> list[dict[str, Any]]:
+    customer = ctx.matrix["customer"]
+    parties = [
+        {
+            "uuid": ctx.party(CUSTOMER_PARTY),
+            "type": "organization",
+            "name": line(customer["name"]),
+            "short-name": line(customer["slug"]),
+        },
+        {
+            "uuid": ctx.party(AWS_PARTY),
+            "type": "organization",
+            "name": "Amazon Web Services",
+            "short-name": "AWS",
+        },
+    ]
+    parties += [
+        {"uuid": ctx.party(f"third-party:{name}"), "type": "organization", "name": line(name)}
+        for name in ctx.third_parties
+    ]
+    return parties
+
+
+def _document_control(matrix: dict[str, Any]) -> str:
+    inputs = [
+        md_line(f"{i['role']}: {i['path']} (SHA-256 {i['sha256']})", line_start=False)
+        for i in matrix["inputs"]
+    ]
+    lead = (
+        f"Generated by reportgen {matrix['generator']['version']} at {matrix['generated_at']}; "
+        f"document id {matrix['document_id']}, the id the PDF responsibility matrix and the "
+        "RACI workbook of this pack carry. Inputs:"
+    )
+    return "\n".join([md(lead), "", *(f"- {item}" for item in inputs)])
+
+
+# ---------------------------------------------------------------------- the system
+
+
+def _characteristics(ctx: Context) -> dict[str, Any]:
+    matrix = ctx.matrix
+    scope = matrix["scope"]
+    customer = matrix["customer"]
+    where = (
+        f"{scope['services']} AWS services with {scope['resources']} inventory entries in "
+        f"{len(scope['accounts'])} accounts and {len(scope['regions'])} regions"
+    )
+    return {
+        "system-ids": [
+            {
+                "identifier-type": "https://ietf.org/rfc/rfc4122",
+                "id": subject_uuid(customer["slug"], "system"),
+            }
+        ],
+        "system-name": line(f"{customer['name']} AWS estate"),
+        "system-name-short": line(customer["slug"]),
+        "description": md(f"What {ctx.customer} runs on AWS in the scope of {ctx.label}: {where}."),
+        "props": [
+            prop("services", scope["services"]),
+            prop("resources", scope["resources"]),
+            *(prop("account", a) for a in scope["accounts"]),
+            *(prop("region", r) for r in scope["regions"]),
+            *(prop("environment", e) for e in scope["environments"]),
+        ],
+        "system-information": {
+            "information-types": [
+                {
+                    "uuid": ctx.uuid("information-type", "in-scope"),
+                    "title": md_line(f"Information in the scope of {ctx.label}"),
+                    "description": md(
+                        f"The information {ctx.customer} stores, processes or transmits with "
+                        "the in-scope services. reportgen does not categorise it: add your "
+                        "system's information types (for example from NIST SP 800-60)."
+                    ),
+                }
+            ]
+        },
+        "status": {
+            "state": "operational",
+            "remarks": "The services are those the customer's inventory lists as deployed.",
+        },
+        "authorization-boundary": {
+            "description": md(
+                f"The {where} of the inventory's {ctx.label} scope, the customer's own estate "
+                "(policies, people, premises, endpoints) and the third parties it names. "
+                f"{scope['unresolved_rows']} inventory rows named no known AWS service and "
+                "are outside this plan (they are listed in the PDF and the workbook)."
+            )
+        },
+    }
+
+
+def _components(ctx: Context) -> list[dict[str, Any]]:
+    matrix = ctx.matrix
+    return [
+        _this_system(ctx),
+        _aws_estate(ctx),
+        *(_service(ctx, service) for service in matrix["services"]),
+        *(_third_party(ctx, name) for name in ctx.third_parties),
+    ]
+
+
+def _this_system(ctx: Context) -> dict[str, Any]:
+    accountable = ctx.matrix["raci_rules"]["accountable"]
+    roles = []
+    if accountable in ctx.roles:
+        roles = [{"role-id": ctx.roles[accountable], "party-uuids": [ctx.party(CUSTOMER_PARTY)]}]
+    component: dict[str, Any] = {
+        "uuid": ctx.component(THIS_SYSTEM),
+        "type": "this-system",
+        "title": md_line(f"{ctx.customer}: own estate"),
+        "description": md(
+            f"{ctx.customer}'s side of the system outside any single AWS service: its "
+            "policies, people, premises, endpoints, vendors and the way it runs its AWS "
+            "accounts. The customer's estate-wide duties are implemented here."
+        ),
+        "status": OPERATIONAL,
+    }
+    if roles:
+        component["responsible-roles"] = roles
+    return component
+
+
+def _aws_roles(ctx: Context) -> list[dict[str, Any]]:
+    return [{"role-id": ctx.roles[AWS_ROLE], "party-uuids": [ctx.party(AWS_PARTY)]}]
+
+
+def _proof(ctx: Context) -> list[dict[str, str]]:
+    return [{"href": f"#{ctx.attestation_resource()}", "rel": "proof-of-compliance"}]
+
+
+def _aws_estate(ctx: Context) -> dict[str, Any]:
+    source = ctx.matrix["framework"]["attestation"]["source"]
+    return {
+        "uuid": ctx.component(AWS_ESTATE),
+        "type": "system",
+        "title": "AWS global infrastructure",
+        "description": md(
+            "AWS's own estate under every in-scope service: Regions, Availability Zones and "
+            "data centres, hardware, hypervisor and host systems, and AWS's staff. Its part "
+            f"is inherited, evidenced by the {ctx.attestation} ({source})."
+        ),
+        "props": [prop("implementation-point", "external", ns=None)],
+        "links": _proof(ctx),
+        "status": OPERATIONAL,
+        "responsible-roles": _aws_roles(ctx),
+    }
+
+
+def _service(ctx: Context, service: dict[str, Any]) -> dict[str, Any]:
+    count = service["resources"]
+    teams = ctx.matrix["raci_rules"]["service_roles"].get(service["id"], [])
+    roles = _aws_roles(ctx)
+    roles += [
+        {"role-id": ctx.roles[team], "party-uuids": [ctx.party(CUSTOMER_PARTY)]}
+        for team in dict.fromkeys(teams)
+        if team in ctx.roles and team != AWS_ROLE and team not in ctx.third_parties
+    ]
+    return {
+        "uuid": ctx.service_component(service["id"]),
+        "type": "service",
+        "title": md_line(service["full_name"]),
+        "description": md(
+            f"{service['full_name']} ({service['category']}), {service['model']} service "
+            f"model: {count} {'entry' if count == 1 else 'entries'} in the inventory."
+        ),
+        "props": [
+            prop("implementation-point", "external", ns=None),
+            prop("service-id", service["id"]),
+            prop("service-model", service["model"]),
+            prop("category", service["category"]),
+            prop("resources", count),
+            *(prop("account", a) for a in service["accounts"]),
+            *(prop("region", r) for r in service["regions"]),
+            *(prop("environment", e) for e in service["environments"]),
+            *(prop("trait", t) for t in service["traits"]),
+            *_layer_props(service),
+        ],
+        "links": _proof(ctx),
+        "status": OPERATIONAL,
+        "responsible-roles": roles,
+    }
+
+
+def _layer_props(service: dict[str, Any]) -> list[dict[str, str]]:
+    """Who operates each layer of the service, with the reason where it is not the model's."""
+    found = []
+    for layer, decision in service["layers"].items():
+        why = decision.get("reason", "")
+        if decision.get("overrides"):
+            numbers = ", ".join(str(n) for n in decision["overrides"])
+            why = f"{why} (customer override {numbers})".strip()
+        found.append(prop("layer-owner", decision["owner"], cls=layer, remarks=md(why)))
+        if decision.get("party"):
+            found.append(prop("layer-party", decision["party"], cls=layer))
+    return found
+
+
+def _third_party(ctx: Context, name: str) -> dict[str, Any]:
+    matrix = ctx.matrix
+    services = {s["id"]: s["name"] for s in matrix["services"]}
+    layers = {layer["id"]: layer["name"] for layer in matrix["layers"]}
+    runs = [
+        f"the {_lower_first(layers.get(o['layer'], o['layer']))} layer of "
+        f"{services.get(o['service'], o['service'])} (override {o['number']})"
+        for o in matrix["overrides"]
+        if o.get("party") == name
+    ]
+    component: dict[str, Any] = {
+        "uuid": ctx.party_component(name),
+        "type": "service",
+        "title": md_line(name),
+        "description": md(
+            f"{line(name)} runs, for the customer, "
+            + (", ".join(runs) if runs else "the duties the controls below name")
+            + "."
+        ),
+        "status": OPERATIONAL,
+        "responsible-roles": [
+            {"role-id": ctx.roles[name], "party-uuids": [ctx.party(f"third-party:{name}")]}
+        ],
+    }
+    why = [o["justification"] for o in matrix["overrides"] if o.get("party") == name]
+    if why:
+        component["remarks"] = "\n\n".join(md(text) for text in why)
+    return component
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]  # 'Operating system' inside a sentence
+
+
+def _attestation(ctx: Context) -> dict[str, Any]:
+    attestation = ctx.matrix["framework"]["attestation"]
+    return {
+        "uuid": ctx.attestation_resource(),
+        "title": md_line(attestation["name"]),
+        "description": md(
+            "What evidences AWS's inherited part. Obtain the current report from "
+            f"{attestation['source']} and check that it covers the services in this plan."
+        ),
+        "props": [prop("type", "report", ns=None)],
+        "citation": {"text": md_line(f"{attestation['name']}, {attestation['source']}")},
+    }

@@ -1,0 +1,137 @@
+"""One HTTP exchange with a ticket system, bounded in time and size.
+
+httpx's timeouts apply to each read and write: a server that trickles one byte a second
+never trips them, and an answer that never ends is read until memory runs out. Here:
+
+- a **deadline per request**: a watchdog thread shuts the request's socket down when it
+  passes (connect, upload, headers and body alike), and the failure is reported as a
+  timeout, which is retried like any other;
+- a **cap on the answer**: the body is streamed and refused once it passes the cap; an
+  error answer is read only as far as a message needs.
+
+Every exchange opens its own connection (no keep-alive), so the watchdog knows the socket:
+attach sends a few dozen requests, each on a fresh connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from reportgen import jsonlimits
+
+MB = 1024 * 1024
+MAX_ANSWER_BYTES = 16 * MB  # a listing of ten thousand attachments is a few MB
+MAX_ERROR_BYTES = 64 * 1024  # an error body is shown cut to a line
+JSON_DEPTH = 64  # Jira's and ServiceNow's answers nest under 10 deep
+UPLOAD_RATE = 64 * 1024  # bytes a second an upload may take, on top of the deadline
+_CONNECTED = ("connection.connect_tcp.complete", "connection.start_tls.complete")
+
+
+class AnswerTooLarge(Exception):
+    """The server's answer passed :data:`MAX_ANSWER_BYTES`."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A server's answer, read whole within its bounds."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    complete: bool = True  # False: an error body cut at MAX_ERROR_BYTES
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON, nested at most JSON_DEPTH deep; ValueError otherwise."""
+        return jsonlimits.loads(self.content, JSON_DEPTH)
+
+
+class Watchdog:
+    """Shuts down the sockets of one request when its deadline passes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: note the socket of each connection the request opens."""
+        if event not in _CONNECTED:
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        with self._lock:
+            self._sockets.append(sock)
+            if self.fired:
+                _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    @contextlib.contextmanager
+    def armed(self) -> Iterator[Watchdog]:
+        self._timer.start()
+        try:
+            yield self
+        finally:
+            self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed: the request ended on its own
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def deadline_for(timeout: float, upload_bytes: int) -> float:
+    """Seconds a request may take: the configured timeout, plus time to send its upload at
+    :data:`UPLOAD_RATE` (a 50 MB PDF gets about 13 minutes more, a listing none)."""
+    return timeout + upload_bytes / UPLOAD_RATE
+
+
+def exchange(client: httpx.Client, request: httpx.Request, deadline: float) -> Answer:
+    """Send ``request`` and read its answer within ``deadline`` seconds and the size caps.
+    A passed deadline raises httpx.ReadTimeout (retried as a timeout); an answer over the
+    cap raises AnswerTooLarge."""
+    watchdog = Watchdog(deadline)
+    request.extensions["trace"] = watchdog.trace
+    try:
+        with watchdog.armed():
+            response = client.send(request, stream=True)
+            try:
+                return _read(response)
+            finally:
+                response.close()
+    except httpx.TransportError:
+        if watchdog.fired:
+            raise httpx.ReadTimeout(f"no complete answer within {deadline:.0f} s") from None
+        raise
+
+
+def _read(response: httpx.Response) -> Answer:
+    ok = response.status_code < 300
+    limit = MAX_ANSWER_BYTES if ok else MAX_ERROR_BYTES
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            if ok:
+                raise AnswerTooLarge(f"the answer is larger than {limit // MB} MB")
+            content = b"".join(chunks)[:limit]
+            return Answer(response.status_code, response.headers, content, complete=False)
+    return Answer(response.status_code, response.headers, b"".join(chunks))

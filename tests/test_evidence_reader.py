@@ -1,0 +1,222 @@
+"""build --evidence reads an edited workbook as untrusted input: every bad cell named with its
+sheet, row and column, another customer's or framework's workbook refused, the inventory's
+archive guards applied, exit status 2, nothing written (issue 14)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import hostile_files as hf
+import pytest
+from conftest import ROOT, write_csv
+from openpyxl import load_workbook
+from packhelpers import run
+
+FID = "soc2"
+WORKBOOK = f"{FID}/harbourline-{FID}-raci.xlsx"
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pack") / "first"
+    args = ("-q", "build", "--config", "inputs/reportgen.yaml", "--framework", FID, "--out", out)
+    run(*args, pdf=False)
+    return out
+
+
+def _edited(pack: Path, folder: Path, change: Callable) -> Path:
+    path = folder / "edited.xlsx"
+    shutil.copy(pack / WORKBOOK, path)
+    book = load_workbook(path)
+    change(book)
+    book.save(path)
+    return path
+
+
+def _refused(folder: Path, *args: str | Path, framework: str = FID) -> str:
+    """Build with these options; must exit 2 with one message, writing nothing."""
+    out = folder / "out"
+    command = ("build", "--config", "inputs/reportgen.yaml", "--framework", framework)
+    result = run(*command, "--out", out, *args, check=2, pdf=False)
+    assert not out.exists()
+    return " ".join(result.stderr.split())
+
+
+def _cell(book, sheet: str, header: str, row: int = 2):
+    ws = book[sheet]
+    column = [c.value for c in ws[1]].index(header) + 1
+    return ws.cell(row, column)
+
+
+def test_a_status_outside_the_drop_down_names_its_cell(pack, tmp_path):
+    def change(book):
+        _cell(book, "Evidence", "Status", 4).value = "Done!"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "sheet 'Evidence', row 4, column H: 'Done!' is not a status" in message
+    assert "Not started, Requested, Collected, Accepted, Not applicable" in message
+
+
+def test_every_bad_cell_is_reported_at_once(pack, tmp_path):
+    def change(book):
+        _cell(book, "Evidence", "Due date", 3).value = "next Friday"
+        _cell(book, "Evidence", "Collected on", 5).value = True
+        _cell(book, "Evidence", "Status", 6).value = '=IF(1,"Accepted")'  # a formula is text
+        ws = book["RACI"]
+        roles = [c.value for c in ws[1]]
+        ws.cell(7, roles.index("Security") + 1).value = "X"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "4 cell(s) of the edited workbook cannot be read back" in message
+    for expected in (
+        "sheet 'Evidence', row 3, column J: 'next Friday' is not a date",
+        "sheet 'Evidence', row 5, column L: 'TRUE' is not a date",
+        "sheet 'Evidence', row 6, column H: '=IF(1,\"Accepted\")' is not a status",
+        "sheet 'RACI', row 7, column H: 'X' is not a RACI letter",
+    ):
+        assert expected in message
+
+
+def test_a_row_with_two_accountables_is_refused(pack, tmp_path):
+    def change(book):
+        ws = book["RACI"]
+        roles = [c.value for c in ws[1]]
+        ws.cell(3, roles.index("Compliance") + 1).value = "A"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "sheet RACI, row 3 (control CC1.2): 2 Accountable (Security, Compliance)" in message
+    assert "exactly one A per row" in message
+
+
+def test_aws_is_not_made_responsible_for_the_customers_part(pack, tmp_path):
+    def change(book):
+        ws = book["RACI"]
+        roles = [c.value for c in ws[1]]
+        assert ws.cell(2, 1).value == "CC1.1" and ws.cell(2, roles.index("AWS") + 1).value is None
+        ws.cell(2, roles.index("AWS") + 1).value = "R"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "row 2 (control CC1.1): AWS is responsible only for the part it operates" in message
+
+
+def test_another_customers_workbook_is_refused(pack, tmp_path):
+    def change(book):
+        ws = book["reportgen"]
+        for row in ws.iter_rows():
+            if row[0].value in ("Customer", "Customer id"):
+                row[1].value = "Other Co" if row[0].value == "Customer" else "other-co"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "this is the workbook of 'Other Co', not of 'Harbourline Payments Ltd'" in message
+
+
+def test_another_frameworks_workbook_is_refused(pack, tmp_path):
+    message = _refused(tmp_path, "--evidence", pack / WORKBOOK, framework="pci-dss")
+    assert "the RACI workbook of framework 'soc2', which this build does not make" in message
+
+
+def test_two_workbooks_that_disagree_are_refused(pack, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _edited(
+        pack, tmp_path / "a", lambda b: setattr(_cell(b, "Evidence", "Status"), "value", "Accepted")
+    )
+    second = _edited(
+        pack,
+        tmp_path / "b",
+        lambda b: setattr(_cell(b, "Evidence", "Status"), "value", "Requested"),
+    )
+    message = _refused(tmp_path, "--evidence", first, "--evidence", second)
+    assert "the evidence workbooks disagree" in message
+    assert "Status: 'accepted'" in message and "but 'requested'" in message
+
+
+def test_a_workbook_reportgen_did_not_build_is_refused(tmp_path):
+    inventory = hf.write_rows(tmp_path / "inventory.xlsx", hf.BASE_ROWS)
+    message = _refused(tmp_path, "--evidence", inventory)
+    assert "the workbook has no 'reportgen' sheet" in message
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (hf.entity_bomb, "declares a DTD"),
+        (hf.far_apart_cells, "over the limit of"),
+        (hf.ole_file, "encrypted (password-protected) or in a legacy format"),
+        (hf.zip_not_xlsx, "not an .xlsx workbook"),
+        (lambda p: p.write_text("Control,Status\n1.1,Accepted\n") and p, "not an .xlsx workbook"),
+    ],
+    ids=["entity-bomb", "far-apart-cells", "ole", "zip-not-xlsx", "csv"],
+)
+def test_the_inventorys_guards_come_first(tmp_path, make, expected):
+    path = make(tmp_path / "bomb.xlsx") or tmp_path / "bomb.xlsx"
+    assert expected in _refused(tmp_path, "--evidence", path)
+
+
+def test_the_limits_apply_to_the_workbook(pack, tmp_path):
+    inventory = write_csv(tmp_path / "inventory.csv", [["Service"], ["Amazon S3"]])
+    limited = ("--inventory", inventory, "--max-zip-members", "5")
+    message = _refused(tmp_path, "--evidence", pack / WORKBOOK, *limited)
+    assert f"{pack / WORKBOOK}: workbook has" in message and "over the limit of 5" in message
+    truncated = hf.truncated(tmp_path / "cut.xlsx", pack / WORKBOOK)
+    message = _refused(tmp_path, "--evidence", truncated)
+    assert f"{truncated}: cannot read this workbook: it is truncated" in message
+
+
+def test_a_folder_that_is_not_a_pack_is_refused(tmp_path):
+    assert "not a reportgen pack" in _refused(tmp_path, "--evidence", tmp_path)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    assert "evidence workbook not found" in _refused(tmp_path, "--evidence", tmp_path / "x.xlsx")
+
+
+def test_validate_reads_the_evidence_too(pack, tmp_path):
+    def change(book):
+        _cell(book, "Evidence", "Status", 4).value = "Done!"
+
+    path = _edited(pack, tmp_path, change)
+    result = run("validate", "--config", "inputs/reportgen.yaml", "--evidence", path, check=2)
+    assert "'Done!' is not a status" in result.stderr
+
+
+def test_hostile_text_in_the_teams_columns_stays_text(pack, tmp_path, monkeypatch):
+    """Every hostile value typed into Notes and Evidence link comes back exactly as the
+    spreadsheet saved it, and goes into the next workbook as text, never a formula."""
+    from hostile import XML_SAFE_VALUES
+
+    from reportgen.inputs import RunOptions
+    from reportgen.pipeline import jobs_for, prepare
+    from reportgen.render import RenderOptions
+    from reportgen.render.xlsx import write_xlsx
+
+    def change(book):
+        for row, value in enumerate(XML_SAFE_VALUES, start=2):
+            _cell(book, "Evidence", "Notes", row).value = value
+            _cell(book, "Evidence", "Evidence link / location", row).value = value
+
+    path = _edited(pack, tmp_path, change)
+    saved = load_workbook(path)["Evidence"]  # what the user's file holds, as any app reads it
+    typed = {
+        (saved.cell(r, 1).value, saved.cell(r, 5).value): saved.cell(r, 14).value
+        for r in range(2, 2 + len(XML_SAFE_VALUES))
+    }
+    monkeypatch.chdir(ROOT)
+    options = RunOptions(config=Path("inputs/reportgen.yaml"), frameworks=(FID,), evidence=(path,))
+    inputs, matrices = prepare(options)
+    items = {
+        (c["id"], i["item"]): i for c in matrices[FID]["controls"] for i in c["evidence_items"]
+    }
+    for key, value in typed.items():
+        assert items[key]["notes"] == value and items[key]["link"] == value, key
+    [job] = jobs_for(inputs, matrices, tmp_path / "new", RenderOptions())
+    job.folder.mkdir(parents=True)
+    [written] = write_xlsx(job)
+    rows = load_workbook(written)["Evidence"]
+    for r in range(2, rows.max_row + 1):
+        key = (rows.cell(r, 1).value, rows.cell(r, 5).value)
+        if key in typed:
+            cell = rows.cell(r, 14)
+            assert cell.value == typed[key] and cell.data_type == "s", key
