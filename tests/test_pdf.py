@@ -72,9 +72,9 @@ def test_page_count_is_sane(sample, fid):
     controls = len(matrix["controls"])
     # Cover, contents and ten chapters at least; the control matrix and checklist grow with
     # the number of controls (never with resources), a few rows per page.
-    # The framework's own chapters after the checklist (responsibility summary, Statement of
-    # Applicability, complementary controls) grow with the controls too.
-    assert 12 <= len(reader.pages) <= 24 + controls // 2
+    # Plus the framework's own chapters after the checklist (tests/test_artefacts_pack.py
+    # bounds each): a few pages, or for PCI DSS's responsibility summary a row per control.
+    assert 12 <= len(reader.pages) <= 28 + controls // 2
 
 
 def test_more_controls_make_more_pages(sample):
