@@ -314,7 +314,8 @@ def build_command(
     own = [w for w in dict.fromkeys(own) if w not in result.inputs.warnings]
     for warning in [*result.inputs.warnings, *own]:
         _warn(warning)
-    unresolved = len(result.inputs.inventory.unresolved)
+    # Rows naming a provider the config declares are that provider's (third_parties).
+    unresolved = max((m["scope"]["unresolved_rows"] for m in result.matrices.values()), default=0)
     if unresolved:
         _warn(
             f"{unresolved} inventory row(s) could not be resolved; they are listed in the pack "

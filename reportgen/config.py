@@ -6,6 +6,7 @@ and its line; unknown keys are errors so a typo never silently falls back to a d
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,9 @@ from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
 DEFAULT_ROLES = ["Cloud Platform", "Security", "Application Owner", "Compliance"]
 AWS_ROLE = "AWS"
+DEFAULT_ACCOUNTABLE = "Security"
+DEFAULT_INFORMED = ["Compliance"]
+# Who does the customer's work within each customer-side layer, on the default roles.
 DEFAULT_RESPONSIBLE = {
     "customer-data": "Application Owner",
     "platform-application": "Application Owner",
@@ -28,7 +32,27 @@ DEFAULT_RESPONSIBLE = {
     "server-side-encryption": "Cloud Platform",
     "network-traffic-protection": "Cloud Platform",
     "customer-iam": "Security",
-    "organization": "Compliance",
+    "organization": "Security",
+}
+# Who does the customer's estate-wide work (policies, people, suppliers, incidents), by what
+# the control is about (frameworks.TOPICS). No default makes Compliance responsible: it is
+# the informed role of the defaults, and a config maps topics onto it to change that.
+DEFAULT_TOPIC_ROLES = {
+    "governance": "Security",
+    "people": "Security",
+    "vendor-management": "Security",
+    "asset-management": "Cloud Platform",
+    "access-control": "Security",
+    "cryptography": "Security",
+    "network": "Cloud Platform",
+    "configuration": "Cloud Platform",
+    "vulnerability-management": "Security",
+    "secure-development": "Application Owner",
+    "logging-monitoring": "Security",
+    "incident-response": "Security",
+    "resilience": "Cloud Platform",
+    "data-protection": "Application Owner",
+    "physical": "Security",
 }
 
 _Text = Field(min_length=1, max_length=500)
@@ -61,11 +85,27 @@ class InventoryConfig(_Strict):
 
 
 class RaciConfig(_Strict):
+    """RACI roles and who is responsible for what. Anything left out takes its default
+    (DEFAULT_RESPONSIBLE, DEFAULT_TOPIC_ROLES); a default naming a role the config does not
+    have falls back to the accountable role, with a warning (raci.plan_raci)."""
+
     roles: list[str] = Field(default_factory=lambda: list(DEFAULT_ROLES), min_length=1)
-    accountable: str = "Security"
-    responsible: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RESPONSIBLE))
+    accountable: str | None = None  # default: Security, else the first role (with a warning)
+    responsible: dict[str, str] = {}  # customer-side layer -> role
+    topics: dict[str, str] = {}  # control topic -> role, for estate-wide duties
     consulted: list[str] = []
-    informed: list[str] = ["Compliance"]
+    informed: list[str] | None = None  # default: Compliance, when it is one of the roles
+
+    @field_validator("topics")
+    @classmethod
+    def _known_topics(cls, topics: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(topics) - set(DEFAULT_TOPIC_ROLES))
+        if unknown:
+            raise ValueError(
+                f"unknown topic(s) {', '.join(unknown)}; topics are "
+                f"{', '.join(DEFAULT_TOPIC_ROLES)}"
+            )
+        return topics
 
 
 class OverrideConfig(_Strict):
@@ -91,10 +131,62 @@ class OverrideConfig(_Strict):
         return [self.layer] if isinstance(self.layer, str) else list(self.layer)
 
 
+class CoverageConfig(_Strict):
+    """Corrections to the shipped, dated list of services an AWS attestation covers."""
+
+    checked: dt.date | None = None  # when you checked AWS's Services in Scope page
+    add: list[str] = []  # services the attestation covers that the shipped list lacks
+    remove: list[str] = []  # services it no longer covers
+
+
+class AttestationConfig(_Strict):
+    """The AWS attestation this framework's pack relies on, as obtained from AWS Artifact
+    (PCI DSS: the AOC; ISO/IEC 27001: the certificate; SOC 2: the report)."""
+
+    date: dt.date | None = None  # its date (AOC signed, certificate issued, period end)
+    version: str | None = Field(default=None, min_length=1, max_length=200)
+    assessor: str | None = Field(default=None, min_length=1, max_length=200)
+    coverage: CoverageConfig = CoverageConfig()
+
+
+class UserEntityControlConfig(_Strict):
+    """A control the customer's own clients (user entities) are expected to operate."""
+
+    text: str = Field(min_length=10, max_length=1000)
+    criteria: list[str] = []  # the criteria it supports
+
+
+class SystemConfig(_Strict):
+    """The SOC 2 system, for the system description skeleton."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, min_length=1, max_length=4000)
+    commitments: str | None = Field(default=None, min_length=1, max_length=4000)
+
+
+_Statement = Field(default=None, min_length=10, max_length=4000)
+
+
 class FrameworkOptions(_Strict):
     categories: list[str] | None = None
     conditions: dict[str, bool] = {}
     allow_empty: bool = False  # build this framework even with no in-scope service
+    # Which of these a framework takes is in catalogs/artefacts.yaml (artefacts.check_options).
+    attestation: AttestationConfig = AttestationConfig()
+    segmentation: str | None = _Statement  # PCI DSS: how the CDE is kept apart
+    isms_scope: str | None = _Statement  # ISO/IEC 27001: the ISMS scope statement
+    exclusions: dict[str, str] = {}  # ISO/IEC 27001: Annex A control -> why excluded
+    justifications: dict[str, str] = {}  # ISO/IEC 27001: Annex A control -> why included
+    user_entity_controls: list[UserEntityControlConfig] | None = None  # SOC 2
+    system: SystemConfig = SystemConfig()  # SOC 2
+
+    @field_validator("exclusions", "justifications")
+    @classmethod
+    def _reasons(cls, reasons: dict[str, str]) -> dict[str, str]:
+        short = sorted(control for control, text in reasons.items() if len(text.strip()) < 10)
+        if short:
+            raise ValueError(f"give a reason of at least 10 characters for {', '.join(short)}")
+        return reasons
 
 
 PdfVariant = Literal["default", "pdf/a-3u"]
@@ -107,6 +199,40 @@ class OutputConfig(_Strict):
     templates: str | None = None  # folder searched before the shipped report templates
     pdf_variant: PdfVariant = "default"
     paper_size: PaperSize = "A4"  # the PDF's pages and the workbook's print setup
+
+
+class ApproverConfig(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=200)
+    date: dt.date | None = None  # when signed; empty: a line to sign on
+    action: Literal["prepared", "reviewed", "approved"] = "approved"
+
+
+class DocumentControlConfig(_Strict):
+    """What makes each PDF and workbook a controlled record (ISO/IEC 27001 7.5.3 style)."""
+
+    # Default: 1, or the previous pack's version + 1 with `build --previous`.
+    version: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z.-]*$", max_length=20)
+    owner: str | None = Field(default=None, min_length=1, max_length=200)
+    approvers: list[ApproverConfig] = []
+    review_interval_months: int = Field(default=12, ge=1, le=60)
+    next_review: dt.date | None = None  # default: the build date + review_interval_months
+    distribution: list[str] = []
+    change_note: str | None = Field(default=None, min_length=1, max_length=1000)
+
+
+AccountData = Literal["stores", "processes", "transmits", "could-impact"]
+
+
+class ThirdPartyConfig(_Strict):
+    """A service provider outside AWS (a SaaS warehouse, a monitoring vendor, your MSP)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    service: str = Field(min_length=3, max_length=1000)  # what it does for you
+    account_data: list[AccountData] = []  # PCI DSS: how it touches account data; [] none
+    inventory: list[str] = []  # service cells of the inventory that name it
+    compliance: str | None = Field(default=None, min_length=1, max_length=500)
+    responsibilities: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class CatalogsConfig(_Strict):
@@ -167,6 +293,17 @@ class Config(_Strict):
     output: OutputConfig = OutputConfig()
     catalogs: CatalogsConfig = CatalogsConfig()
     attach: AttachConfig = AttachConfig()
+    document_control: DocumentControlConfig = DocumentControlConfig()
+    third_parties: list[ThirdPartyConfig] = []
+
+    @field_validator("third_parties")
+    @classmethod
+    def _unique_parties(cls, parties: list[ThirdPartyConfig]) -> list[ThirdPartyConfig]:
+        names = [p.name.casefold() for p in parties]
+        twice = sorted({p.name for p in parties if names.count(p.name.casefold()) > 1})
+        if twice:
+            raise ValueError(f"named more than once: {', '.join(twice)}")
+        return parties
 
 
 class LoadedConfig(BaseModel):

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportgen.artefacts.options import check_options
+from reportgen.artefacts.providers import declared_names, match_key
 from reportgen.config import CatalogsConfig, LoadedConfig, OverrideConfig
 from reportgen.config_checks import (
     ReadConfig,
@@ -21,7 +23,7 @@ from reportgen.framework_names import FrameworkNames, written_names
 from reportgen.frameworks import Framework, LoadedFramework, load_frameworks
 from reportgen.hashing import file_sha256
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.load import Inventory, InventoryOptions, read_inventory
+from reportgen.inventory.load import Inventory, InventoryOptions, UnresolvedRow, read_inventory
 from reportgen.inventory.resolve import ServiceResolver
 from reportgen.inventory.scope import ScopeParser
 from reportgen.raci import RaciPlan, plan_raci
@@ -117,8 +119,20 @@ def load_inputs(options: RunOptions) -> Inputs:
     check_raci(read, customer_layers(catalogs.catalog), problems)
     inventory_path, inventory = _read_inventory(options, read, catalogs, problems)
     overrides, warnings = resolve_overrides(read, catalogs, inventory, options.strict, problems)
+    # Rows naming a third party the config declares are that provider's, not unresolved.
+    declared = declared_names(config.third_parties)
+    unresolved = inventory.unresolved if inventory is not None else []
     if options.strict and inventory is not None:
-        _strict_problems(inventory, problems)
+        pending = [u for u in unresolved if match_key(u.row.service_text) not in declared]
+        _strict_problems(inventory, pending, problems)
+    artefact_problems, artefact_warnings = check_options(
+        config,
+        frameworks,
+        catalogs.resolver,
+        [u.row.service_text for u in unresolved],
+        selected,
+    )
+    problems.at_path(read.doc, artefact_problems)
     problems.raise_if_any()
     assert inventory is not None and inventory_path is not None  # else a problem was raised
     plan = plan_raci(
@@ -154,6 +168,8 @@ def load_inputs(options: RunOptions) -> Inputs:
             *inventory.warnings,
             *warnings,
             *unanswered_warnings(loaded, catalogs, selected),
+            *plan.warnings,
+            *artefact_warnings,
             *evidence.warnings,
         ],
         evidence=evidence.carried,
@@ -243,9 +259,12 @@ def _inventory_path(options: RunOptions, loaded: LoadedConfig) -> Path:
     )
 
 
-def _strict_problems(inventory: Inventory, problems: Problems) -> None:
-    """--strict: each unresolved row is a problem, at its cell."""
-    for item in inventory.unresolved:
+def _strict_problems(
+    inventory: Inventory, unresolved: Sequence[UnresolvedRow], problems: Problems
+) -> None:
+    """--strict: each unresolved row (a declared provider's excepted) is a problem, at its
+    cell."""
+    for item in unresolved:
         mean = f"; did you mean {', '.join(item.suggestions)}?" if item.suggestions else ""
         what = f"'{item.row.service_text}'" if item.row.service_text else "the row"
         problems.error(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen import __version__
+from reportgen.artefacts import add_artefacts
 from reportgen.engine import ControlResult, Decision, FrameworkResult, ServiceLayers, ServiceOutcome
 from reportgen.evidence.carry import attach_evidence
 from reportgen.inputs import InputFile, Inputs
@@ -32,6 +33,9 @@ class RunInfo:
     classification: str
     generated_at: str
     inputs: tuple[InputFile, ...]
+    # The earlier pack's matrices (build --previous), by framework id: document control
+    # continues its version and revision history.
+    previous: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def document_id(framework_id: str, inputs: Iterable[InputFile], catalog_version: str) -> str:
@@ -254,6 +258,7 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
         "raci_rules": {
             "accountable": inputs.plan.accountable,
             "responsible": dict(inputs.plan.responsible),
+            "topics": dict(inputs.plan.topics),
             "consulted": list(inputs.plan.consulted),
             "informed": list(inputs.plan.informed),
             "service_roles": {k: list(v) for k, v in sorted(inputs.plan.service_roles.items())},
@@ -271,6 +276,9 @@ def build_matrix(result: FrameworkResult, inputs: Inputs, run: RunInfo) -> dict[
         "warnings": list(inputs.warnings),
     }
     matrix["warnings"] += attach_evidence(matrix, inputs.evidence.get(framework.id))
+    # After the evidence: the Statement of Applicability reads each implementation_status.
+    new = add_artefacts(matrix, result, inputs.config.config, inputs.resolver, run.previous)
+    inputs.warnings.extend(w for w in new if w not in inputs.warnings)
     check_matrix(matrix)
     return matrix
 

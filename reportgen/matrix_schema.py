@@ -69,6 +69,14 @@ class Condition(_Closed):
     )
 
 
+class Terms(_Closed):
+    """What the standard calls its items, for the renderers' wording."""
+
+    one: str = Field(description="'control', 'requirement', 'criterion'")
+    many: str = Field(description="'controls', 'requirements', 'criteria'")
+    matrix: str = Field(description="title of the control matrix chapter")
+
+
 class FrameworkInfo(_Closed):
     id: str
     name: str
@@ -80,6 +88,7 @@ class FrameworkInfo(_Closed):
     categories: list[Category]
     scope_categories: list[ScopeCategory]
     conditions: list[Condition]
+    terms: Terms
 
 
 class Catalogs(_Closed):
@@ -109,7 +118,8 @@ class Scope(_Closed):
         description="per scope category (PCI DSS: cde, connected): services and accounts"
     )
     inventory_rows: int
-    unresolved_rows: int
+    unresolved_rows: int = Field(description="rows naming no AWS service nor declared provider")
+    third_party_rows: int = Field(description="rows naming a third party the config declares")
 
 
 class Layer(_Closed):
@@ -128,6 +138,7 @@ class Model(_Closed):
 class RaciRules(_Closed):
     accountable: str
     responsible: dict[str, str]
+    topics: dict[str, str] = Field(description="control topic -> responsible role")
     consulted: list[str]
     informed: list[str]
     service_roles: dict[str, list[str]]
@@ -159,6 +170,11 @@ class Service(_Closed):
         "stores-data, customer-network (a duty 'within' a trait concerns only such services)"
     )
     layers: dict[str, LayerDecision]
+    attestation: Literal["covered", "not-covered", "not-listed"] | None = Field(
+        None,
+        description="whether AWS's attestation for this framework covers the service, by the "
+        "dated list (not-listed: the list does not know it); absent without a list",
+    )
 
 
 class Override(_Closed):
@@ -293,6 +309,153 @@ class Control(_Closed):
     raci_overrides: list[RaciOverride] | None = None
 
 
+class Approver(_Closed):
+    action: Literal["prepared", "reviewed", "approved"]
+    name: str
+    role: str
+    date: str | None = Field(description="when signed; null: a line to sign on")
+
+
+class Revision(_Closed):
+    version: str
+    date: str
+    document_id: str
+    summary: str = Field(description="what changed since the version before, from the diff")
+
+
+class Document(_Closed):
+    """Document control: what makes the pack a controlled record."""
+
+    version: str
+    previous_version: str | None
+    owner: str | None
+    approvers: list[Approver]
+    review_interval_months: int
+    next_review: str
+    distribution: list[str]
+    revisions: list[Revision] = Field(description="oldest first; the last is this version")
+
+
+class ReliedOn(_Closed):
+    date: str | None
+    version: str | None
+    assessor: str | None
+
+
+class Coverage(_Closed):
+    program: str = Field(description="the AWS attestation program of the dated list")
+    name: str = Field(description="its name")
+    as_of: str = Field(description="date of the shipped list")
+    source: str
+    checked: str | None = Field(description="when the config says it checked the live list")
+    added: list[str]
+    removed: list[str]
+    covered: list[str] = Field(description="in-scope service ids the attestation covers")
+    not_covered: list[str]
+    not_listed: list[str]
+
+
+class AwsAttestation(_Closed):
+    relied_on: ReliedOn | None = Field(
+        description="the attestation obtained from AWS Artifact (date, version, assessor); "
+        "null until the config records it"
+    )
+    coverage: Coverage | None
+
+
+class Operated(_Closed):
+    service: str
+    layer: str
+    override: int
+    resource: str | None = None
+
+
+class InventoryRow(_Closed):
+    sheet: str | None
+    row: int
+    value: str
+
+
+class ThirdParty(_Closed):
+    name: str
+    source: Literal["override", "config", "both"]
+    service: str | None = Field(description="what it does for the customer (config)")
+    account_data: list[Literal["stores", "processes", "transmits", "could-impact"]]
+    compliance: str | None
+    responsibilities: str | None
+    operates: list[Operated] = Field(description="layers it operates, by override")
+    controls: list[str] = Field(description="applicable controls in which it carries a duty")
+    inventory_rows: list[InventoryRow]
+
+
+class Segmentation(_Closed):
+    used: bool | None
+    description: str | None
+
+
+class ResponsibilitySummary(_Closed):
+    provider_controls: list[str]
+    segmentation: Segmentation
+
+
+class SoaControl(_Closed):
+    id: str
+    included: bool
+    justification: str
+    owner: str
+    status: Literal["not started", "in progress", "implemented", "not applicable", "excluded"] = (
+        Field(description="the control's implementation_status, or excluded")
+    )
+
+
+class SoaRequirement(_Closed):
+    id: str
+    status: Literal["not started", "in progress", "implemented", "not applicable"]
+
+
+class StatementOfApplicability(_Closed):
+    isms_scope: str | None
+    controls: list[SoaControl] = Field(description="every Annex A control")
+    requirements: list[SoaRequirement] = Field(description="clauses 4-10: ISMS requirements")
+
+
+class SubserviceControl(_Closed):
+    id: str
+    text: str
+    criteria: list[str]
+    services: list[str] = Field(description="services it concerns; empty: AWS's own estate")
+
+
+class UserEntityControl(_Closed):
+    id: str
+    text: str
+    criteria: list[str]
+
+
+class ComplementaryControls(_Closed):
+    subservice_organisation: str
+    method: Literal["carve-out"]
+    subservice_controls: list[SubserviceControl]
+    monitoring: str
+    user_entity_controls: list[UserEntityControl]
+    user_entity_controls_source: Literal["config", "defaults"]
+
+
+class SystemDescription(_Closed):
+    name: str | None
+    description: str | None
+    commitments: str | None
+
+
+class Artefacts(_Closed):
+    """What this framework's auditor asks for besides the matrix."""
+
+    responsibility_summary: ResponsibilitySummary | None = None
+    statement_of_applicability: StatementOfApplicability | None = None
+    complementary_controls: ComplementaryControls | None = None
+    system_description: SystemDescription | None = None
+
+
 class Unresolved(_Closed):
     sheet: str | None
     row: int
@@ -331,6 +494,10 @@ class Matrix(_Closed):
     unresolved: list[Unresolved]
     warnings: list[str]
     evidence_status: EvidenceStatus
+    third_parties: list[ThirdParty]
+    aws_attestation: AwsAttestation
+    artefacts: Artefacts
+    document: Document
 
 
 def check_matrix(matrix: dict[str, Any]) -> None:

@@ -127,7 +127,7 @@ def _refuse_empty(results: dict[str, FrameworkResult], inputs: Inputs, options: 
     )
 
 
-def run_info(inputs: Inputs) -> RunInfo:
+def run_info(inputs: Inputs, previous: Pack | None = None) -> RunInfo:
     config = inputs.config.config
     return RunInfo(
         customer=config.customer.name,
@@ -135,17 +135,20 @@ def run_info(inputs: Inputs) -> RunInfo:
         classification=config.output.classification,
         generated_at=iso(build_time()),
         inputs=tuple(inputs.files),
+        previous=previous.matrices if previous else {},
     )
 
 
-def prepare(options: RunOptions, timings: dict[str, float] | None = None) -> tuple[Inputs, dict]:
+def prepare(
+    options: RunOptions, timings: dict[str, float] | None = None, previous: Pack | None = None
+) -> tuple[Inputs, dict]:
     """Read and compute: the matrices of every selected framework, nothing written."""
     timings = timings if timings is not None else {}
     started = time.perf_counter()
     inputs = load_inputs(options)
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
-    run = run_info(inputs)
+    run = run_info(inputs, previous)
     results = compute_all(inputs, as_of=date.fromisoformat(run.generated_at[:10]))
     _refuse_empty(results, inputs, options)
     matrices = {fid: build_matrix(result, inputs, run) for fid, result in results.items()}
@@ -219,8 +222,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     say = progress or (lambda _message: None)
     say("reading inputs")
     timings: dict[str, float] = {}
-    inputs, matrices = prepare(options.run, timings)
+    # The previous pack first: document control continues its version and history.
     previous = load_pack(options.previous) if options.previous else None
+    inputs, matrices = prepare(options.run, timings, previous)
     target = output_dir(options, inputs)
     check_output_path(target)  # named as given, before the render
     rendering = render_options(options, inputs)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import markdown as md
+from reportgen.artefacts.summary_md import artefact_lines
 from reportgen.diff import Pack, diff_matrices
 from reportgen.diff_report import markdown_sections
 from reportgen.errors import environment_errors
@@ -35,6 +36,7 @@ def summary_markdown(
         *_counts(matrices),
         *summary_section(matrices),
         *_changes(matrices, previous),
+        *artefact_lines(matrices),
         *_inputs(first),
         *_files(outputs),
     ]
@@ -86,7 +88,7 @@ def _scope(matrices: dict[str, dict[str, Any]]) -> Iterator[str]:
     if unresolved:
         yield (
             f"{unresolved} inventory row(s) could not be matched to an AWS service; "
-            "the pack lists them.\n"
+            "they are outside the matrix and the pack lists them.\n"
         )
 
 

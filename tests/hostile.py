@@ -142,6 +142,21 @@ def matrix_json_is_complete(folder: Path, matrix: dict[str, Any]) -> None:
     assert scope["inventory_rows"] >= scope["unresolved_rows"]
 
 
+@pack_check
+def artefacts_are_consistent(folder: Path, matrix: dict[str, Any]) -> None:
+    """Document control ends with this version; declared providers' rows are counted; a
+    Statement of Applicability covers every control once, as a control or a requirement."""
+    document = matrix["document"]
+    assert document["revisions"][-1]["version"] == document["version"]
+    assert document["revisions"][-1]["document_id"] == matrix["document_id"]
+    rows = sum(len(p["inventory_rows"]) for p in matrix["third_parties"])
+    assert matrix["scope"]["third_party_rows"] == rows
+    soa = matrix["artefacts"].get("statement_of_applicability")
+    if soa:
+        listed = [r["id"] for r in soa["controls"]] + [r["id"] for r in soa["requirements"]]
+        assert sorted(listed) == sorted(c["id"] for c in matrix["controls"])
+
+
 def check_pack(out: Path, frameworks: list[str]) -> dict[str, dict[str, Any]]:
     """Every framework folder exists and passes every registered check; nothing else in
     ``out`` but framework folders and pack-level files; returns the matrices read back."""

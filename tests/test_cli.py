@@ -77,7 +77,10 @@ def test_sample_scope_and_unresolved_rows(sample_pack):
     assert "elasticmapreduce" not in pci_services  # EMR rows are ISO/SOC 2 only
     assert "elasticmapreduce" in iso_services
     assert "210987654321" not in pci["scope"]["accounts"]  # development is out of scope
-    assert {u["value"] for u in pci["unresolved"]} == {"Snowflake Data Cloud", "Amazon Dynamo"}
+    # The sample config declares Snowflake a third-party provider: its row is Snowflake's.
+    assert {u["value"] for u in pci["unresolved"]} == {"Amazon Dynamo"}
+    snowflake = next(p for p in pci["third_parties"] if p["name"] == "Snowflake")
+    assert [r["value"] for r in snowflake["inventory_rows"]] == ["Snowflake Data Cloud"]
     dynamo = next(u for u in pci["unresolved"] if u["value"] == "Amazon Dynamo")
     assert dynamo["sheet"] == "AWS inventory" and dynamo["row"] > 4
     assert "Amazon DynamoDB" in dynamo["suggestions"]

@@ -77,6 +77,62 @@ def test_every_matrix_field_is_documented(field):
     assert f"`{field}`" in MATRIX_DOC, f"docs/matrix.md does not describe `{field}`"
 
 
+def _yaml_block_after(heading: str, starting: str = "") -> str:
+    """The first ```yaml block after ``heading`` (whose text starts with ``starting``)."""
+    text = README[README.index(heading) :]
+    for block in re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL):
+        if block.startswith(starting):
+            return block
+    raise AssertionError(f"no yaml block after {heading!r}")
+
+
+def test_the_readme_config_example_is_valid_and_builds(tmp_path):
+    """The example under Configuration, with the sample inventory and the README's own
+    service catalog example: `reportgen validate` accepts it and every key takes effect."""
+    import shutil
+
+    from conftest import SAMPLE_INVENTORY
+    from packhelpers import run
+
+    config = tmp_path / "reportgen.yaml"
+    config.write_text(_yaml_block_after("## Configuration"), encoding="utf-8")
+    (tmp_path / "my-services.yaml").write_text(
+        _yaml_block_after("## Extending the catalogs", "services:"), encoding="utf-8"
+    )
+    (tmp_path / "report-templates").mkdir()
+    shutil.copy(SAMPLE_INVENTORY, tmp_path / "inventory.xlsx")
+    process = run("validate", "--config", config, cwd=tmp_path)
+    assert "error" not in process.stderr.lower(), process.stderr
+    assert "raci:" not in process.stderr + process.stdout  # nothing fell back to a default
+
+    from reportgen.inputs import RunOptions
+    from reportgen.pipeline import prepare
+
+    _, matrices = prepare(RunOptions(config=config))
+    pci, iso, soc2 = matrices["pci-dss"], matrices["iso-27001"], matrices["soc2"]
+    assert pci["aws_attestation"]["relied_on"]["assessor"] == "Coalfire Systems Inc."
+    assert "inspector2" in pci["aws_attestation"]["coverage"]["added"]
+    assert pci["artefacts"]["responsibility_summary"]["segmentation"]["description"]
+    soa = {row["id"]: row for row in iso["artefacts"]["statement_of_applicability"]["controls"]}
+    assert soa["A.7.6"]["included"] is False and "secure areas" in soa["A.7.6"]["justification"]
+    cuecs = soc2["artefacts"]["complementary_controls"]["user_entity_controls"]
+    assert [c["criteria"] for c in cuecs] == [["CC6.2"]]
+    assert pci["document"]["version"] == "2.0" and pci["document"]["next_review"] == "2026-12-31"
+    assert pci["raci_rules"]["topics"]["governance"] == "Compliance"
+    assert {p["name"] for p in pci["third_parties"]} == {"Snowflake", "Stackwise Managed Services"}
+    assert pci["scope"]["third_party_rows"] == 1
+
+
+RACI_DEFAULTS = README[README.index("### RACI defaults") :]
+
+
+def test_the_readme_lists_the_raci_defaults():
+    from reportgen.config import DEFAULT_RESPONSIBLE, DEFAULT_TOPIC_ROLES
+
+    for key, role in [*DEFAULT_RESPONSIBLE.items(), *DEFAULT_TOPIC_ROLES.items()]:
+        assert re.search(rf"\| {re.escape(key)} \| {re.escape(role)} \|", RACI_DEFAULTS), key
+
+
 SECURITY = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
 
 

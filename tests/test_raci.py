@@ -48,7 +48,8 @@ def test_aws_is_responsible_where_it_carries_a_duty_and_never_accountable(result
         assert row.raci.get("AWS") == ("R" if carries else None), (row.control.id, row.raci)
         assert "A" in row.raci[plan.accountable], row.control.id
     physical = next(r for r in results.controls if r.control.id == "9.2.1")
-    assert physical.raci["AWS"] == "R" and physical.raci[plan.accountable] == "A"
+    # AWS's data centres; the customer's own premises go to the role of the physical topic.
+    assert physical.raci["AWS"] == "R" and physical.raci[plan.accountable] == "A/R"
 
 
 def test_shared_rows_have_both_sides_responsible_and_customer_accountable(results, plan):
@@ -67,10 +68,121 @@ def test_third_party_is_responsible(results):
     assert all(row.raci.get("MSP") == "R" for row in rows)
 
 
-def test_customer_rows_use_layer_roles(results):
-    policy = next(r for r in results.controls if r.control.id == "12.1.1")
-    assert policy.owner == "customer"
-    assert policy.raci == {"Security": "A", "Compliance": "R"}
+def _row(results, control_id):
+    return next(r for r in results.controls if r.control.id == control_id)
+
+
+def test_estate_duties_go_to_the_role_of_the_controls_topic(results):
+    """Policies, incident response, people, secure development: by topic, not all to one
+    'organization' role; Compliance, the informed role of the defaults, is only informed."""
+    assert _row(results, "12.1.1").raci == {"Security": "A/R", "Compliance": "I"}
+    assert _row(results, "12.10.1").raci["Security"] == "A/R"  # incident response
+    training = _row(results, "6.2.2")  # secure-coding training: the developers
+    assert training.control.topics[0] == "secure-development"
+    assert training.raci["Application Owner"] == "R"
+    for row in results.controls:
+        assert row.raci.get("Compliance") in ("I", None), (row.control.id, row.raci)
+
+
+def test_duties_within_a_layer_use_the_layer_role(results):
+    # 2.2.2 default accounts: within the guest OS (the MSP on EC2), IAM and the DB users.
+    row = _row(results, "8.3.1")
+    assert row.raci["Security"] == "A/R"  # customer-iam
+
+
+def test_config_maps_topics_onto_its_own_roles(catalogs):
+    config = RaciConfig(
+        roles=["Platform", "SecOps", "Dev", "GRC", "People Team"],
+        accountable="SecOps",
+        responsible={"operating-system": "Platform"},
+        topics={"people": "People Team", "governance": "GRC", "secure-development": "Dev"},
+        informed=[],
+    )
+    plan = plan_raci(config, customer_layers(catalogs.catalog))
+    result = _evaluate(catalogs, plan)
+    screening = _row(result, "12.7.1")  # pre-hire screening
+    assert screening.control.topics[0] == "people"
+    assert screening.raci == {"SecOps": "A", "People Team": "R"}
+    assert _row(result, "12.1.1").raci == {"SecOps": "A", "GRC": "R"}
+    assert all(row.raci.get("Dev") != "A" for row in result.controls)
+
+
+def test_a_config_that_only_renames_roles_stays_valid_and_says_what_fell_back(catalogs):
+    config = RaciConfig(roles=["Platform", "SecOps", "Dev"], accountable="SecOps")
+    plan = plan_raci(config, customer_layers(catalogs.catalog))
+    assert plan.informed == ()  # the default informed role (Compliance) is not one of them
+    assert set(plan.responsible.values()) == {"SecOps"}
+    assert set(plan.topics.values()) == {"SecOps"}
+    (warning,) = plan.warnings
+    assert "operating-system" in warning and "incident-response" in warning
+    assert "SecOps, the accountable role" in warning
+    for row in _evaluate(catalogs, plan).controls:
+        assert [r for r, m in row.raci.items() if "A" in m] == ["SecOps"], row.raci
+
+
+def test_roles_without_an_accountable_take_the_first_role_with_a_warning(catalogs):
+    plan = plan_raci(RaciConfig(roles=["Platform", "Dev"]), customer_layers(catalogs.catalog))
+    assert plan.accountable == "Platform"
+    assert any("'Platform', the first role, is accountable" in w for w in plan.warnings)
+
+
+def test_a_default_never_makes_an_informed_role_responsible(catalogs):
+    config = RaciConfig(informed=["Cloud Platform"])
+    plan = plan_raci(config, customer_layers(catalogs.catalog))
+    assert plan.responsible["operating-system"] == "Security"
+    assert plan.topics["network"] == "Security"
+    assert "operating-system" in plan.warnings[0] and "network" in plan.warnings[0]
+    for row in _evaluate(catalogs, plan).controls:
+        assert row.raci.get("Cloud Platform") in ("I", None), (row.control.id, row.raci)
+
+
+def test_defaults_give_no_warning(plan):
+    assert plan.warnings == ()
+
+
+def test_an_organization_role_from_an_older_config_still_routes_estate_duties(catalogs):
+    config = RaciConfig(responsible={"organization": "Compliance"}, informed=[])
+    plan = plan_raci(config, customer_layers(catalogs.catalog))
+    assert set(plan.topics.values()) == {"Compliance"}
+    assert _row(_evaluate(catalogs, plan), "12.1.1").raci == {"Security": "A", "Compliance": "R"}
+
+
+def test_aws_is_never_responsible_for_the_customers_evidence(results, plan):
+    """In the workbook's Evidence sheet AWS collects only its own attestation."""
+    from reportgen.evidence.sheet import evidence_rows
+
+    controls = []
+    for row in results.controls:
+        items = [{"item": e, "provided_by": "customer", "status": "not started"}
+                 for e in row.control.evidence]  # fmt: skip
+        if row.control.aws_evidence:
+            items.append(
+                {"item": row.control.aws_evidence, "provided_by": "aws", "status": "not started"}
+            )
+        controls.append(
+            {"id": row.control.id, "title": row.control.title, "owner": row.owner,
+             "raci": row.raci, "evidence_items": items}
+        )  # fmt: skip
+    matrix = {
+        "roles": plan.columns(["MSP"]),
+        "raci_rules": {"accountable": plan.accountable},
+        "controls": controls,
+        "framework": {"name": "PCI DSS"},
+        "evidence_status": {"orphans": []},
+    }
+    rows = list(evidence_rows(matrix))
+    assert rows
+    for row in rows:
+        provided_by, role = row[3], row[5]
+        assert (provided_by == "AWS") == (role == "AWS"), row
+
+
+def _evaluate(catalogs, plan):
+    framework = catalogs.frameworks["pci-dss"].framework
+    estate = [EstateService(s, 1) for s in ("ec2", "rds", "s3")]
+    result = evaluate_framework(framework, catalogs.catalog, estate, [])
+    apply_raci(result, plan)
+    return result
 
 
 @pytest.mark.parametrize(
@@ -83,6 +195,7 @@ def test_customer_rows_use_layer_roles(results):
         ({"responsible": {"physical-environmental": "Security"}}, "not a customer-side layer"),
         ({"consulted": ["Security"]}, "accountable role"),
         ({"informed": ["Ghost"]}, "'Ghost' is not one of the roles"),
+        ({"topics": {"people": "HR"}}, "raci.topics.people: 'HR' is not one of the roles"),
     ],
 )
 def test_bad_raci_config_is_rejected(catalogs, config, message):
@@ -91,8 +204,31 @@ def test_bad_raci_config_is_rejected(catalogs, config, message):
     assert any(message in detail for detail in caught.value.details), caught.value.details
 
 
-def test_missing_responsible_role_for_a_layer_is_rejected(catalogs):
+def test_layers_left_out_take_their_default_role(catalogs):
     config = RaciConfig(responsible={"customer-data": "Security"})
-    with pytest.raises(InputError) as caught:
-        plan_raci(config, customer_layers(catalogs.catalog))
-    assert any("no role is responsible" in d for d in caught.value.details)
+    plan = plan_raci(config, customer_layers(catalogs.catalog))
+    assert plan.responsible["customer-data"] == "Security"
+    assert plan.responsible["operating-system"] == "Cloud Platform"
+    assert plan.warnings == ()
+
+
+def test_an_unknown_topic_is_an_error():
+    with pytest.raises(ValueError, match="unknown topic"):
+        RaciConfig(topics={"hr": "Security"})
+
+
+def test_the_pdf_checklist_never_makes_aws_collect_the_customers_evidence():
+    from reportgen.render.pdf_context import evidence_row
+
+    control = {
+        "id": "9.2.1",
+        "title": "Entry controls",
+        "split_by_service": False,
+        "owner": "shared",
+        "label": "Shared",
+        "evidence": ["Visitor logs of the office"],
+    }
+    shared = evidence_row({**control, "raci": {"AWS": "R", "Security": "A", "Facilities": "R"}})
+    assert shared["responsible"] == ["Facilities"]
+    inherited = evidence_row({**control, "raci": {"AWS": "R", "Security": "A"}})
+    assert inherited["responsible"] == ["Security"]  # files AWS's attestation

@@ -28,12 +28,25 @@ SHEETS = [
     "Controls x Services",
     "Services x Layers",
     "Evidence",
+    "Service providers",
     "Inventory",
     "Unresolved",
     "About",
     "reportgen",  # hidden: what build --evidence reads back (reportgen/evidence/sheet.py)
 ]
 DATA_SHEETS = SHEETS[1:-2]
+# The artefact sheet of a framework, after the RACI sheet (catalogs/artefacts.yaml).
+ARTEFACT_SHEETS = {
+    "iso-27001": "Statement of Applicability",
+    "soc2": "Complementary controls",
+}
+
+
+def sheets_of(framework_id: str) -> list[str]:
+    extra = ARTEFACT_SHEETS.get(framework_id)
+    return [*SHEETS[:2], extra, *SHEETS[2:]] if extra else list(SHEETS)
+
+
 # The only formulas the writer may produce: counts over cell ranges on the Summary sheet.
 _RACI_RANGE = r"RACI!\$[A-Z]+\$2:\$[A-Z]+\$\d+"
 _GROUP = r'"="&\$A\d+&IF\(\$B\d+="",""," "&\$B\d+\)'

@@ -80,9 +80,12 @@ def build_context(matrix: dict[str, Any], paper_size: str = "A4") -> dict[str, A
     framework = {**matrix["framework"], "label": label}
     layers = {layer["id"]: layer for layer in matrix["layers"]}
     services = matrix["services"]
+    from reportgen.render.artefacts import artefact_context  # it builds on this module
+
     sections_ = control_sections(matrix["groups"], matrix["controls"])
     sm = service_matrix(services, matrix["models"], layers, matrix["overrides"], paper_size)
     return {
+        **artefact_context(matrix),
         "doc": _document(matrix, label),
         "cover": cover(framework),
         "customer": matrix["customer"],
@@ -437,7 +440,9 @@ def evidence_row(control: dict[str, Any]) -> dict[str, Any]:
         "owner": "split" if control["split_by_service"] else control["owner"],
         "owner_label": control["label"],
         "evidence": control["evidence"],
-        "responsible": [role for role, code in raci.items() if "R" in code],
+        # AWS carries its part but never collects the customer's evidence (DESIGN.md 2.4).
+        "responsible": [r for r, code in raci.items() if "R" in code and r != "AWS"]
+        or [r for r, code in raci.items() if "A" in code],
         "accountable": [role for role, code in raci.items() if "A" in code],
     }
 

@@ -17,6 +17,7 @@ from reportgen.errors import environment_errors
 from reportgen.evidence.sheet import data_sheet, evidence_sheet
 from reportgen.render.scratch import scratch
 from reportgen.render.xlsx_about import about_sheet
+from reportgen.render.xlsx_artefacts import complementary_sheet, providers_sheet, soa_sheet
 from reportgen.render.xlsx_cells import safe_plain
 from reportgen.render.xlsx_sheets import (
     controls_services_sheet,
@@ -77,9 +78,12 @@ def _write_xlsx(job: FrameworkJob) -> list[Path]:
     info = print_info(matrix, job.options.paper_size)
     summary_sheet(wb, make, info, matrix)
     raci_sheet(wb, make, info, matrix)
+    soa_sheet(wb, make, info, matrix)  # ISO/IEC 27001 only
+    complementary_sheet(wb, make, info, matrix)  # SOC 2 only
     controls_services_sheet(wb, make, info, matrix)
     services_layers_sheet(wb, make, info, matrix)
     evidence_sheet(wb, make, info, matrix)
+    providers_sheet(wb, make, info, matrix)
     inventory_sheet(wb, make, info, job)
     unresolved_sheet(wb, make, info, matrix)
     about_sheet(wb, make, info, matrix)

@@ -106,9 +106,116 @@ def _provenance(layout: Layout, matrix: dict[str, Any]) -> None:
         )
 
 
-def _guide(layout: Layout) -> None:
+ARTEFACT_GUIDE = (
+    (
+        "statement_of_applicability",
+        "Statement of Applicability",
+        "ISO/IEC 27001: the ISMS scope, then every Annex A control, included or excluded, "
+        "with its justification, owner and implementation status (drop-downs); clauses 4 to "
+        "10 below as ISMS requirements, not controls.",
+    ),
+    (
+        "complementary_controls",
+        "Complementary controls",
+        "SOC 2: the controls expected of AWS as a carved-out subservice organisation "
+        "(CSOC), how it is monitored, and those expected of your user entities (CUEC).",
+    ),
+)
+PROVIDERS_GUIDE = (
+    "Service providers",
+    "Every third-party service provider, AWS first: the service, how it touches your data, "
+    "the evidence of its compliance and what it is responsible for.",
+)
+ACTIONS = {"prepared": "Prepared by", "reviewed": "Reviewed by", "approved": "Approved by"}
+
+
+def _document_control(layout: Layout, matrix: dict[str, Any]) -> None:
+    """Version, owner, review, distribution, approvals and revision history (as the PDF)."""
+    document = matrix["document"]
+    layout.section("Document control", 4)
+    for label, value in (
+        ("Version", document["version"]),
+        ("Previous version", document["previous_version"] or "none: first version"),
+        ("Document owner", document["owner"] or "not named (document_control.owner)"),
+        (
+            "Next review",
+            f"{document['next_review']} (every {document['review_interval_months']} months)",
+        ),
+        ("Distribution", ", ".join(document["distribution"]) or "not set"),
+    ):
+        layout.add((label, "label"), (value, "value"))
+    layout.blank()
+    _header(layout, "Approval", "Name", "Role", "Date")
+    approvers = document["approvers"] or [
+        {"action": action, "name": "", "role": "", "date": ""} for action in ACTIONS
+    ]
+    for item in approvers:
+        layout.add(
+            (ACTIONS[item["action"]], "text"),
+            (item["name"], "text"),
+            (item["role"], "text"),
+            (item["date"] or "", "text"),
+        )
+    layout.blank()
+    _header(layout, "Version", "Summary of changes", "Document id", "Date")
+    for line in reversed(document["revisions"]):
+        layout.add(
+            (line["version"], "text"),
+            (line["summary"], "wrap"),
+            (line["document_id"], "text"),
+            (line["date"], "text"),
+        )
+
+
+def _attestation(layout: Layout, matrix: dict[str, Any]) -> None:
+    framework = matrix["framework"]
+    block = matrix["aws_attestation"]
+    relied = block["relied_on"]
+    coverage = block["coverage"]
+    layout.section("AWS attestation relied on", 2)
+    layout.add(("Attestation", "label"), (framework["attestation"]["name"], "value"))
+    if relied:
+        for key in ("version", "date", "assessor"):
+            layout.add((key.capitalize(), "label"), (relied[key] or "not recorded", "value"))
+    else:
+        layout.add(
+            ("Not recorded", "label"),
+            (
+                f"Obtain the current one from {framework['attestation']['source']} and record "
+                f"its date, version and assessor under framework_options.{framework['id']}."
+                "attestation.",
+                "value",
+            ),
+        )
+    if coverage:
+        names = {s["id"]: s["name"] for s in matrix["services"]}
+        outside = [names.get(s, s) for s in coverage["not_covered"] + coverage["not_listed"]]
+        layout.add(
+            ("Services it covers", "label"),
+            (
+                f"{len(coverage['covered'])} of {len(matrix['services'])} in-scope services are "
+                f"on the list of the {coverage['name']} (as of {coverage['as_of']}"
+                + (f", checked {coverage['checked']}" if coverage["checked"] else "")
+                + ")."
+                + (f" Not on it: {', '.join(sorted(outside))}." if outside else ""),
+                "value",
+            ),
+        )
+
+
+def _guide(layout: Layout, matrix: dict[str, Any]) -> None:
     layout.section("How to read this workbook", 2)
+    artefacts = matrix.get("artefacts", {})
+    extra = [(sheet, text) for key, sheet, text in ARTEFACT_GUIDE if artefacts.get(key)]
+    # In the order of the sheets: the artefact sheet after RACI, providers after Evidence.
+    guide: list[tuple[str, str]] = []
     for sheet, text in SHEET_GUIDE:
+        guide.append((sheet, text))
+        if sheet == "RACI":
+            guide += extra
+        elif sheet == "Evidence":
+            guide.append(PROVIDERS_GUIDE)
+    for sheet, text in guide:
         layout.add((sheet, "label"), (text, "value"))
     layout.blank()
     layout.section("Owners", 2)
@@ -127,7 +234,9 @@ def _rules(layout: Layout, matrix: dict[str, Any]) -> None:
     for text in (
         "AWS is responsible and accountable for controls AWS owns.",
         f"Otherwise {rules['accountable']} is accountable; the roles below are responsible for "
-        "their layers, AWS too where it runs a layer, and a third party you named for its part.",
+        "your work within their layers and for your estate-wide work on their topics (policies, "
+        "people, suppliers, incidents), AWS where it runs a layer, and a third party you named "
+        "for its part. AWS never collects your evidence.",
         "A team named in the inventory's owner column that is one of your roles is responsible "
         "for that service's layers (see 'Teams per service').",
         "Every row has exactly one A. If an edit breaks this, the control id in the RACI sheet "
@@ -141,6 +250,10 @@ def _rules(layout: Layout, matrix: dict[str, Any]) -> None:
     _header(layout, "Layer", "Responsible role")
     for layer, role in rules["responsible"].items():
         layout.add((names.get(layer, layer), "text"), (role, "text"))
+    layout.blank()
+    _header(layout, "Topic (estate-wide work)", "Responsible role")
+    for topic, role in rules["topics"].items():
+        layout.add((topic.replace("-", " ").capitalize(), "text"), (role, "text"))
     if rules["service_roles"]:
         layout.blank()
         _header(layout, "Teams per service", "Responsible roles (from the inventory)")
@@ -186,7 +299,11 @@ def about_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) ->
     layout.blank()
     _provenance(layout, matrix)
     layout.blank()
-    _guide(layout)
+    _document_control(layout, matrix)
+    layout.blank()
+    _attestation(layout, matrix)
+    layout.blank()
+    _guide(layout, matrix)
     layout.blank()
     _rules(layout, matrix)
     layout.blank()
