@@ -114,7 +114,9 @@ def survey_directory(path: Path) -> Survey:
     """Compare the files under ``path`` with the manifest at its root (if it is ours)."""
     present = _files_under(path)
     listed = _listed_files(path)
-    if listed is None:
+    if listed is None or len(present) > _MAX_ENTRIES:
+        # Past the cap the survey is incomplete: a file we did not see could be the user's,
+        # so a directory this large is never taken for a pack, whatever its manifest lists.
         return Survey(is_pack=False, foreign=present)
     foreign = [name for name in present if name != MANIFEST_NAME and name not in listed]
     missing = sorted(listed.difference(present))

@@ -148,3 +148,25 @@ def test_an_empty_directory_and_a_reportgen_pack_are_replaced(project, tmp_path)
     build(project, empty, pdf=False)
     assert verify_pack(empty).ok and tree_hashes(empty) != first
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_manifest_listing_more_files_than_the_survey_reads_is_no_licence(project, tmp_path):
+    """A crafted manifest that lists past the survey's cap must not hide a user's file."""
+    from reportgen import pack_target
+
+    pack = build(project, tmp_path / "pack", pdf=False)
+    notes = pack / "my-notes" / "qsa-interview.txt"
+    notes.parent.mkdir()
+    notes.write_text("keep me\n")
+    manifest = json.loads((pack / "manifest.json").read_text())
+    entry = dict(manifest["outputs"][0])
+    filler = []
+    for number in range(pack_target._MAX_ENTRIES + 1):
+        name = f"f{number:05d}.txt"
+        (pack / name).write_text("")
+        filler.append({**entry, "path": name, "size": 0})
+    manifest["outputs"] = sorted(manifest["outputs"] + filler, key=lambda e: e["path"])
+    (pack / "manifest.json").write_text(json.dumps(manifest))
+    message = _refused(project, pack, "--overwrite")
+    assert "not a reportgen pack" in message
+    assert notes.read_text() == "keep me\n"

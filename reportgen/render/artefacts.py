@@ -16,7 +16,8 @@ from typing import Any
 from reportgen.artefacts.soa import status_label
 from reportgen.owners import AWS, NOT_APPLICABLE, THIRD_PARTY
 from reportgen.provenance import short_name
-from reportgen.render.pdf_context import Listing, anchor, listing, sections
+from reportgen.render.pdf_context import anchor, sections
+from reportgen.render.pdf_patterns import Listing, listing
 
 FIRST_CHAPTER = 7  # after the evidence checklist (6); the appendices keep their letters
 REVISIONS_SHOWN = 12  # latest revision lines in the PDF; matrix.json keeps them all
