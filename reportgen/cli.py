@@ -341,7 +341,7 @@ def validate(**kwargs: object) -> None:
     if _state["quiet"]:
         return
     out.print(f"config: {inputs.config.path} (customer: {inputs.config.config.customer.name})")
-    version = views.catalog_version(inputs.catalog.version)
+    version = inputs.catalog.version
     out.print(f"catalog: {len(inputs.catalog.services)} services, version {version}")
     for line in views.inventory_summary(inputs):
         out.print(line)

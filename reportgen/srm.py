@@ -233,7 +233,7 @@ def load_srm_catalog(
     for path in extra_service_files:
         _merge_extension(services, source, path, max_bytes)
     catalog = SrmCatalog(
-        version=f"{srm.version}/{packaged.version}",
+        version=_versions(srm.version, packaged.version),
         layers=srm.layers,
         models=srm.models,
         services=services,
@@ -241,3 +241,8 @@ def load_srm_catalog(
     )
     _check_services(catalog, source)
     return catalog
+
+
+def _versions(srm: str, services: str) -> str:
+    """One version when the SRM and service catalogs agree (they ship together), else both."""
+    return srm if srm == services else f"{srm}/{services}"

@@ -169,12 +169,6 @@ def categories_table(framework: Framework) -> Table | None:
     return table
 
 
-def catalog_version(version: str) -> str:
-    """'2026.11.0/2026.11.0' (SRM/services) once when both are the same."""
-    first, _, second = version.partition("/")
-    return first if first == second else version
-
-
 def inventory_summary(inputs: Inputs) -> list[str]:
     inventory = inputs.inventory
     header = inventory.header

@@ -16,7 +16,7 @@ from typing import Any
 from reportgen.artefacts.soa import status_label
 from reportgen.owners import AWS, NOT_APPLICABLE, THIRD_PARTY
 from reportgen.provenance import short_name
-from reportgen.render.pdf_context import anchor, sections
+from reportgen.render.pdf_context import anchor, control_legend, sections
 from reportgen.render.pdf_patterns import Listing, listing
 
 FIRST_CHAPTER = 7  # after the evidence checklist (6); the appendices keep their letters
@@ -235,12 +235,14 @@ def pci_context(matrix: dict[str, Any], summary: dict[str, Any]) -> dict[str, An
         }
         for cid, found in matrix["scope"]["categories"].items()
     ]
+    rows = _anchored(sections(matrix["groups"], matrix["controls"], summary_row), "rs")
     return {
         "scope_categories": scope,
         "segmentation": summary["segmentation"],
         "provider_controls": summary["provider_controls"],
         "aws_services": len(matrix["services"]),
-        "sections": _anchored(sections(matrix["groups"], matrix["controls"], summary_row), "rs"),
+        "sections": rows,
+        "legend": control_legend(rows),
     }
 
 

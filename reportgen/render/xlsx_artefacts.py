@@ -92,7 +92,7 @@ def soa_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> W
     set_widths(ws, widths)
     header = _PREAMBLE + 1
     ws.freeze_panes = f"B{header + 1}"
-    print_setup(ws, info, title_rows=f"{header}:{header}")
+    print_setup(ws, info, title_rows=f"{header}:{header}", widths=widths, title_columns="$A:$A")
     last = get_column_letter(len(SOA_COLUMNS))
     included = sum(1 for row in soa["controls"] if row["included"])
     scope = soa["isms_scope"] or (
