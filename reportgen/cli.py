@@ -484,12 +484,14 @@ def explain(
 )
 def init(directory: Path, force: bool, export: Path | None) -> None:
     """Write a starter config and an inventory template into DIRECTORY."""
-    if export is not None:
-        from reportgen.starter.from_export import write_starter_from  # reads exports
+    # A refusal that names no file (a failed write, lxml's IO_ENOSPC) names the folder.
+    with environment_errors(fallback=directory):
+        if export is not None:
+            from reportgen.starter.from_export import write_starter_from  # reads exports
 
-        written = write_starter_from(directory, export, force=force)
-    else:
-        written = write_starter(directory, force=force)
+            written = write_starter_from(directory, export, force=force)
+        else:
+            written = write_starter(directory, force=force)
     for path in written:
         _say(f"wrote {path}")
     for line in views.next_steps(program(), directory / "reportgen.yaml", export is None):
