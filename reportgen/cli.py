@@ -484,12 +484,14 @@ def explain(
 )
 def init(directory: Path, force: bool, export: Path | None) -> None:
     """Write a starter config and an inventory template into DIRECTORY."""
-    if export is not None:
-        from reportgen.starter.from_export import write_starter_from  # reads exports
+    # A refusal that names no file (a failed write, lxml's IO_ENOSPC) names the folder.
+    with environment_errors(fallback=directory):
+        if export is not None:
+            from reportgen.starter.from_export import write_starter_from  # reads exports
 
-        written = write_starter_from(directory, export, force=force)
-    else:
-        written = write_starter(directory, force=force)
+            written = write_starter_from(directory, export, force=force)
+        else:
+            written = write_starter(directory, force=force)
     for path in written:
         _say(f"wrote {path}")
     for line in views.next_steps(program(), directory / "reportgen.yaml", export is None):
@@ -668,13 +670,52 @@ class Terminated(KeyboardInterrupt):
     the staging directory is removed, renderers are killed, the old pack stays."""
 
 
-def _on_sigterm(_signum: int, _frame: object) -> None:
-    raise Terminated
+# The signal that began the shutdown, once one has. A user (or a service manager) often
+# sends Ctrl-C or SIGTERM more than once; raising again in the middle of the clean-up would
+# break it off and print a traceback (from the clean-up, or from multiprocessing's exit
+# handler). So only the first one is raised; the others find the shutdown under way.
+_stopping: list[int] = []
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _on_stop_signal(signum: int, _frame: object) -> None:
+    if _stopping:
+        return
+    _stopping.append(signum)
+    # Repeats are held back from here until the process has exited: while exiting, Python
+    # puts the default actions back, and a repeat would then kill the process (its status
+    # the signal's, not 130 or 143). One already on its way finds the handler above.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+def _install_stop_handlers() -> dict[int, typing.Any]:
+    """Handle SIGTERM and SIGINT (unless SIGINT was ignored when we started, as for a
+    background job); returns the handlers they had."""
+    _stopping.clear()
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_stop_signal)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_stop_signal)
+    return previous
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with one message, never a traceback (unless --debug)."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = _install_stop_handlers()
+    try:
+        _main(argv)
+    except KeyboardInterrupt as exc:  # the signal came while an error was being reported
+        _exit_interrupted(exc)
+    finally:
+        # In-process callers (tests) get their handlers back; a process that is stopping
+        # keeps ignoring repeats until it has exited.
+        if not _stopping:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         status = cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
         if isinstance(status, int) and status:  # ctx.exit(N) returns N without standalone mode
@@ -690,12 +731,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(2)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:
-        # click turns an interrupt into Abort; the cause says which signal it was
-        if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated):
-            err.print("terminated")
-            sys.exit(128 + signal.SIGTERM)
-        err.print("aborted")
-        sys.exit(128 + signal.SIGINT)
+        _exit_interrupted(exc)
     except Exception as exc:
         if _state["debug"]:
             raise
@@ -704,3 +740,13 @@ def main(argv: list[str] | None = None) -> None:
             "This is a bug in reportgen; run again with --debug and report the traceback."
         )
         sys.exit(1)
+
+
+def _exit_interrupted(exc: BaseException) -> typing.NoReturn:
+    """One line and 130 (Ctrl-C) or 143 (SIGTERM). click turns an interrupt into Abort;
+    the cause says which signal it was."""
+    if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated):
+        err.print("terminated")
+        sys.exit(128 + signal.SIGTERM)
+    err.print("aborted")
+    sys.exit(128 + signal.SIGINT)

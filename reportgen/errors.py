@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -115,11 +116,16 @@ ENVIRONMENT_HINTS: dict[int, str] = {
     errno.ENOSPC: "Free some space on that disk, or write somewhere else.",
     errno.EDQUOT: "Free some space within your quota, or write somewhere else.",
     errno.EROFS: "Choose a path on a writable disk.",
+    errno.EFBIG: "Raise the file size limit (ulimit -f), or write to another file system.",
+    errno.EIO: "Check the disk (or the network file system) and try again.",
     errno.ENAMETOOLONG: "Choose a shorter path.",
     errno.ENOENT: "Check the path for typing mistakes.",
     errno.EMFILE: "Raise the open-file limit (ulimit -n) and run again.",
 }
 
+
+# Refusals that only a write meets: where an OSError names two files, the second is it.
+_WRITING = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
 
 _NOT_A_FOLDER = "Choose a path whose folders are folders (or move that file away)."
 
@@ -130,12 +136,47 @@ def environment_error(exc: OSError, file: str | Path | None = None) -> InputErro
     to do about it."""
     reason = ENVIRONMENT_ERRORS.get(exc.errno or 0) or exc.strerror or type(exc).__name__
     named = file if file is not None else exc.filename
+    if file is None and exc.filename2 is not None and exc.errno in _WRITING:
+        named = exc.filename2  # a copy (shutil) or a rename names its source first
     hint = ENVIRONMENT_HINTS.get(exc.errno or 0)
     if named is not None and exc.errno in (errno.ENOTDIR, errno.EEXIST):
         blocking = blocking_file(Path(os.fsdecode(named)))
         if blocking is not None:
             reason, hint = f"'{blocking}' is a file, not a folder", _NOT_A_FOLDER
     return InputError(reason, file=os.fsdecode(named) if named is not None else None, hint=hint)
+
+
+# libxml2 (through lxml, which openpyxl's write-only sheets stream through) reports a failed
+# write as a SerialisationError named after the errno ("IO_ENOSPC", "IO_EFBIG"...), or as one
+# of these when it has no errno it knows (EDQUOT, for one, is "IO_UNKNOWN").
+_LXML_IO_WITHOUT_ERRNO = ("IO_UNKNOWN", "IO_WRITE", "IO_FLUSH")
+
+
+def xml_write_error(exc: BaseException) -> OSError | None:
+    """The OSError behind lxml's SerialisationError of a failed write, else None. Its errno
+    is 0 when libxml2 did not say which (the message then keeps libxml2's word)."""
+    etree = sys.modules.get("lxml.etree")
+    if etree is None or not isinstance(exc, etree.SerialisationError):
+        return None
+    name = str(exc).strip()
+    code = getattr(errno, name[3:], None) if name.startswith("IO_E") else None
+    if isinstance(code, int) and code in ENVIRONMENT_ERRORS:
+        return OSError(code, os.strerror(code))
+    if name in _LXML_IO_WITHOUT_ERRNO:
+        return OSError(
+            0, f"the system refused the write ({name}: a full disk, a quota or a failing disk)"
+        )
+    return None
+
+
+def machine_refusal(exc: BaseException, file: str | Path | None = None) -> InputError | None:
+    """The InputError of ``exc`` when it is the machine refusing a read or write (an OSError
+    of :data:`ENVIRONMENT_ERRORS`, or lxml's I/O SerialisationError), else None (a bug).
+    ``file`` is named when given, else the file the OSError names."""
+    if isinstance(exc, OSError):
+        return environment_error(exc, file) if (exc.errno or 0) in ENVIRONMENT_ERRORS else None
+    behind = xml_write_error(exc)
+    return environment_error(behind, file) if behind is not None else None
 
 
 def blocking_file(path: Path) -> Path | None:
@@ -148,15 +189,21 @@ def blocking_file(path: Path) -> Path | None:
 
 
 @contextlib.contextmanager
-def environment_errors(file: str | Path | None = None) -> Iterator[None]:
-    """Turn the OSErrors of :data:`ENVIRONMENT_ERRORS` raised in the block into InputErrors;
-    any other OSError is left as it is (a bug, exit 1)."""
+def environment_errors(
+    file: str | Path | None = None, *, fallback: str | Path | None = None
+) -> Iterator[None]:
+    """Turn the machine's refusals raised in the block (see :func:`machine_refusal`) into
+    InputErrors naming ``file``; without it, the file the OSError names, else ``fallback``
+    (an OSError from ``write`` names no file). Any other error is left as it is (a bug)."""
     try:
         yield
-    except OSError as exc:
-        if (exc.errno or 0) not in ENVIRONMENT_ERRORS:
+    except Exception as exc:
+        error = machine_refusal(exc, file)
+        if error is None:
             raise
-        raise environment_error(exc, file) from exc
+        if error.file is None and fallback is not None:
+            error.file = str(fallback)
+        raise error from exc
 
 
 def check_output_path(path: Path) -> None:

@@ -26,14 +26,14 @@ ByteCount = Annotated[int, Field(ge=0, le=2**53)]
 Count = Annotated[int, Field(ge=0, le=10**9)]
 Text = Annotated[str, StringConstraints(max_length=2000)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
-# Sent as a Content-Type header by attach: no room for a line break or another header.
-MediaType = Annotated[
-    str,
-    StringConstraints(
-        pattern=r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*(; ?[A-Za-z-]+=[\w.-]+)?$",
-        max_length=200,
-    ),
-]
+# Sent as a Content-Type header by attach: ASCII only, so that every HTTP library encodes
+# it (a non-ASCII letter failed attach half-way), and no room for a line break or another
+# header. type/subtype are RFC 6838 restricted names; one parameter, like charset=utf-8.
+_RESTRICTED_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+MEDIA_TYPE_PATTERN = (
+    rf"^{_RESTRICTED_NAME}/{_RESTRICTED_NAME}(; ?[A-Za-z0-9][A-Za-z0-9_.-]*=[A-Za-z0-9_.-]+)?$"
+)
+MediaType = Annotated[str, StringConstraints(pattern=MEDIA_TYPE_PATTERN, max_length=200)]
 Timestamp = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
 
 

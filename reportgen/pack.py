@@ -167,9 +167,25 @@ def atomic_pack(target: Path, *, overwrite: bool = False) -> Iterator[Path]:
             yield staging
             os.chmod(staging, 0o755)
             _swap(staging, target)
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
+            _say_staging_removed(exc, staging, target)
             raise
+
+
+def _say_staging_removed(exc: BaseException, staging: Path, target: Path) -> None:
+    """A refusal met while writing (a full disk...) names the file in the staging directory,
+    which is gone by the time the user reads the message: say so, and what became of the
+    pack at ``target``."""
+    if not isinstance(exc, InputError) or exc.file is None:
+        return
+    if not Path(exc.file).absolute().is_relative_to(staging):
+        return
+    kept = f"the pack at {target} is unchanged" if target.exists() else "nothing was written"
+    exc.details.append(
+        f"the new pack was being written in a staging folder beside {target.name}; "
+        f"that folder has been removed, and {kept}"
+    )
 
 
 def _make_staging(target: Path) -> Path:

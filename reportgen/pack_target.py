@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reportgen.errors import InputError
+from reportgen.errors import InputError, environment_error
 from reportgen.manifest import MANIFEST_NAME
 from reportgen.packfiles import read_manifest
 
@@ -69,17 +69,48 @@ def check_replaceable(target: Path, *, overwrite: bool = False) -> None:
 
 
 def _refuse_read_only(target: Path) -> None:
-    """Replacing a pack deletes its files, which needs write access to its folders; a
-    read-only pack is one someone chose to protect (root too honours the mode bits here),
-    so say so before building."""
-    for folder, _dirs, _files in os.walk(target, followlinks=False):
-        writable = os.stat(folder).st_mode & stat.S_IWUSR
-        if not writable or not os.access(folder, os.W_OK | os.X_OK):
-            raise InputError(
-                "the pack in the output directory is read-only; refusing to replace it",
-                file=folder,
-                hint="Make it writable (chmod -R u+w) or choose another directory with --out.",
-            )
+    """A read-only pack is one someone chose to protect: a folder of it, or a file, without
+    write permission for its owner (root too honours the mode bits here; --overwrite does
+    not override them). Replacing the pack would delete its files, which needs write access
+    to its folders, and a protected file says "keep this" even where the folders would allow
+    it (``find pack -type f -exec chmod a-w {} +``). Say so before building, naming it."""
+    folders = [target]  # a list, not recursion: a tree of any depth is walked
+    while folders:
+        folder = folders.pop()
+        if not _writable(folder, folder=True):
+            raise _read_only(folder, target)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise environment_error(exc, folder) from exc
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+            elif not entry.is_symlink() and not _writable(Path(entry.path), folder=False):
+                raise _read_only(Path(entry.path), target)
+
+
+def _writable(path: Path, *, folder: bool) -> bool:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:  # removed meanwhile: nothing to protect
+        return True
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    if not info.st_mode & stat.S_IWUSR:
+        return False
+    return not folder or os.access(path, os.W_OK | os.X_OK)
+
+
+def _read_only(path: Path, target: Path) -> InputError:
+    what = "a folder" if path.is_dir() else "a file"
+    where = "the pack" if path == target else f"{what} of the pack"
+    return InputError(
+        f"{where} in the output directory is read-only (someone protected it); "
+        "refusing to replace the pack",
+        file=path,
+        hint=f"Make it writable (chmod -R u+w '{target}') or choose another directory with --out.",
+    )
 
 
 def _refuse_inside_a_pack(target: Path) -> None:

@@ -19,23 +19,36 @@ from reportgen.yamlio import YamlDocument
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 MAX_DETAILS = 200  # problems listed in one message; a file with more has a bigger problem
+MAX_ID_CHARS = 60  # an id longer than this is named by its index in messages
 _WHOLE_FILE = 1 << 62  # the sort order of a problem with no line or cell: last in its file
 
 
-def key_path(loc: tuple[Any, ...], data: Any) -> str:
-    """Readable key path; list items that carry an ``id`` are named by it: ``controls[1.2.1]``."""
+def key_path(loc: tuple[Any, ...], data: Any, *, by_id: bool = True) -> str:
+    """Readable key path; in the user's own files, list items that carry an ``id`` are named
+    by it: ``controls[1.2.1]``. ``by_id=False`` names every item by its index, for data a
+    server sent: its ids are not the user's, and one could be anything (a token, say)."""
     text = ""
     node = data
     for part in loc:
         if isinstance(part, int):
             item = node[part] if isinstance(node, list) and part < len(node) else None
-            ident = item.get("id") if isinstance(item, dict) else None
-            text += f"[{ident}]" if ident is not None else f"[{part}]"
+            ident = item.get("id") if by_id and isinstance(item, dict) else None
+            text += f"[{ident}]" if _names_an_item(ident) else f"[{part}]"
             node = item
         else:
             text += f".{part}" if text else str(part)
             node = node.get(part) if isinstance(node, dict) else None
     return text or "(top level)"
+
+
+def _names_an_item(ident: Any) -> bool:
+    """An id short and plain enough to stand for its item in a message (a crafted file's
+    megabyte-long or multi-line id is named by its index instead)."""
+    if isinstance(ident, bool) or not isinstance(ident, (str, int)):
+        return False
+    if isinstance(ident, int):  # str() of a 5,000-digit number raises
+        return abs(ident) < 10 ** (MAX_ID_CHARS - 1)
+    return 0 < len(ident) <= MAX_ID_CHARS and ident.isprintable()
 
 
 def suggest(word: str, choices: Iterable[str], limit: int = 3) -> list[str]:

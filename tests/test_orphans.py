@@ -7,6 +7,7 @@ same target must not wait for a lock, and SIGTERM must behave as Ctrl-C does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -47,8 +48,11 @@ def _alive(pid: int) -> bool:
     return state != "Z"  # a zombie has ended; only its exit status waits to be read
 
 
-def _start_build(project: Path, out: Path) -> tuple[subprocess.Popen, set[int]]:
-    """A PDF-writing build of the three frameworks, returned once its renderers run."""
+def _start_build(
+    project: Path, out: Path, *, session: bool = False
+) -> tuple[subprocess.Popen, set[int]]:
+    """A PDF-writing build of the three frameworks, returned once its renderers run.
+    ``session``: in a process group of its own, as a shell's job is, to signal it whole."""
     process = subprocess.Popen(
         [*REPORTGEN, "-q", "build", "--config", "reportgen.yaml", "--out", str(out)],
         cwd=project,
@@ -56,6 +60,7 @@ def _start_build(project: Path, out: Path) -> tuple[subprocess.Popen, set[int]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=session,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
@@ -112,6 +117,37 @@ def test_sigterm_and_sigint_stop_cleanly_and_keep_the_old_pack(
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == status, stderr
     assert word in stderr and "Traceback" not in stderr
+    assert _gone_within(renderers, 10) == set()
+    assert tree_hashes(out) == before and verify_pack(out).ok
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="renderers fork on 2+ cores")
+@pytest.mark.parametrize(
+    ("signum", "times", "gap", "to", "status", "word"),
+    [
+        (signal.SIGTERM, 6, 0.02, "process", 143, "terminated"),  # a service manager's
+        (signal.SIGINT, 4, 0.05, "group", 130, "aborted"),  # Ctrl-C: the whole job
+    ],
+    ids=["SIGTERM-x6", "SIGINT-x4"],
+)
+def test_repeated_signals_stop_quietly(project, tmp_path, signum, times, gap, to, status, word):
+    """adversarial #53: an impatient user (or a service manager) signals again and again.
+    The first signal stops the build; the rest must not break off the clean-up or print a
+    traceback (from the build, from multiprocessing's exit handler or from a renderer),
+    nor kill the exiting process with its default action (status -15 instead of 143).
+    Sent to the build alone, or to its whole process group (renderers included) as a
+    shell's job control does."""
+    out = build(project, tmp_path / "pack", pdf=False)
+    before = tree_hashes(out)
+    process, renderers = _start_build(project, out, session=True)
+    send = os.killpg if to == "group" else os.kill
+    for _ in range(times):
+        with contextlib.suppress(ProcessLookupError):  # it may have finished stopping
+            send(process.pid, signum)
+        time.sleep(gap)
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr.strip()) == (status, word), stderr
     assert _gone_within(renderers, 10) == set()
     assert tree_hashes(out) == before and verify_pack(out).ok
     assert _leftovers(tmp_path) == []

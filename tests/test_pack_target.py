@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 from packhelpers import build, run, tree_hashes
@@ -135,6 +136,32 @@ def test_a_read_only_pack_is_refused_and_left_whole(project, tmp_path):
     finally:
         for folder in folders:
             folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("which", ["every file", "one file"])
+def test_a_pack_whose_files_are_read_only_is_refused_even_with_overwrite(project, tmp_path, which):
+    """adversarial #45: `find pack -type f -exec chmod a-w {} +`, the folders left writable
+    (which is all that deleting the files needs): the mode bits still say someone protected
+    the pack. --overwrite is for files added to a pack, not for protected ones."""
+    pack = build(project, tmp_path / "pack", pdf=False)
+    files = [p for p in pack.rglob("*") if p.is_file()]
+    protected = files if which == "every file" else [pack / "soc2" / "matrix.json"]
+    for file in protected:
+        file.chmod(0o444)
+    before = tree_hashes(pack)
+    try:
+        for extra in ((), ("--overwrite",)):
+            stderr = _refused(project, pack, *extra)
+            assert "read-only" in stderr and "error: " + str(pack) in stderr
+            named = stderr.split("error: ", 1)[1].split(":", 1)[0]
+            assert Path(named) in protected, stderr  # names a protected file
+            assert tree_hashes(pack) == before and _leftovers(tmp_path) == []
+        assert all(p.stat().st_mode & 0o777 == 0o444 for p in protected)
+    finally:
+        for file in protected:
+            file.chmod(0o644)
+    build(project, pack, pdf=False)  # writable again: replaced as usual
+    assert verify_pack(pack).ok
 
 
 def test_an_empty_directory_and_a_reportgen_pack_are_replaced(project, tmp_path):

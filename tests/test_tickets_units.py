@@ -4,22 +4,35 @@ and TLS verification against a server with a private CA."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import shutil
 import ssl
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
+from echoes import ECHOES, EMAIL, TOKEN, leaks
+from hostile import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reportgen.errors import InputError
+from reportgen.jsonlimits import JsonRefused
+from reportgen.tickets import answerjson
+from reportgen.tickets.answerjson import MAX_ITEMS, MAX_VALUES
 from reportgen.tickets.client import Http, Redactor, Secret, TicketError, Transport, make_client
 from reportgen.tickets.markup import to_adf, to_wiki
+from reportgen.tickets.preflight import name_problem, upload_problem
+from reportgen.tickets.redact import masked_errors
 from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, parse_retry_after, with_retries
 from reportgen.tickets.settings import transport
-from reportgen.tickets.upload import upload_name
+from reportgen.tickets.upload import Upload, upload_name
+from reportgen.validation import key_path
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 
@@ -230,3 +243,142 @@ def test_a_long_change_list_gives_way_to_a_pointer_in_the_comment():
     assert "## Changes since the previous pack (x)\n\nToo long for a comment" in fitted
     assert fitted.endswith("## Files\n\nlist\n")
     assert fit_comment("# short\n", limit=2000) == "# short\n"
+
+
+# ---------------------------------------------------------------- masking: every echo, every cut
+
+
+def _redactor() -> Redactor:
+    return Redactor.for_auth(EMAIL, TOKEN)
+
+
+@pytest.mark.parametrize("echo", ECHOES)
+def test_every_echo_is_masked_whole_and_wherever_a_read_cut_it(echo):
+    """Each form, whole in a complete text; then the text read only up to each character of
+    the echo (as a 64 KB read cuts it): no 8 characters of it or of the secret show."""
+    redact, echoed = _redactor(), ECHOES[echo](TOKEN)
+    whole = redact(f"bad credentials: {echoed} was refused")
+    assert whole.startswith("bad credentials: ") and whole.endswith(" was refused")
+    assert "***" in whole and leaks(whole, echoed) == []
+    for cut in range(len(echoed) + 1):
+        shown = redact.prefix(f"bad credentials: {echoed[:cut]}")
+        assert leaks(shown, echoed) == [], (cut, shown)
+        assert shown.startswith("bad cre")
+
+
+def test_masking_keeps_the_rest_of_the_message():
+    redact = Redactor.for_auth("me@example.com", "pass word/Ab1")
+    assert redact("user me@example.com: pass+word%2fAb1 is wrong (see the policy)") == (
+        "user me@example.com: *** is wrong (see the policy)"
+    )
+    # White space is ignored in matching, so 8 characters of 'pass word/Ab1' include the
+    # word 'password': masked too. Masking too much is the safe way to be wrong.
+    assert redact("the password is wrong") == "the *** is wrong"
+    assert Redactor([])("anything at all") == "anything at all"
+    assert Redactor(["abc"])("abc") == "abc"  # too short to mask without masking words
+
+
+def test_a_fragment_of_a_secret_is_masked_but_not_a_shorter_piece():
+    """A server that echoes only part of a token: 8 characters or more are masked."""
+    redact = Redactor(["ATATT3xFfGF0T0kenValue1234567890"])
+    assert redact("token ATATT3xFfGF0... is invalid") == "token ***... is invalid"
+    assert redact("token ATATT3x... is invalid") == "token ATATT3x... is invalid"
+
+
+def test_an_error_holding_a_secret_is_masked_on_its_way_out():
+    redact = Redactor([TOKEN])
+    with pytest.raises(InputError) as caught, masked_errors(redact):
+        raise TicketError(f"at {json.dumps(TOKEN)}", details=[TOKEN], hint=quote(TOKEN))
+    assert str(caught.value) == 'at "***"\n  - ***\n***'
+    with pytest.raises(RuntimeError, match=r"^KeyError: .\*\*\*.$"), masked_errors(redact):
+        raise KeyError(TOKEN)
+    with pytest.raises(KeyError, match="other"), masked_errors(redact):
+        raise KeyError("other")
+
+
+# ---------------------------------------------------------------- answers: paths and bounds
+
+
+def test_a_servers_list_items_are_named_by_index_and_a_users_by_a_short_id():
+    data = {"a": [{"id": "ATATT-token", "f": 1}, {"id": "x" * 61}, {"id": 10**5000}]}
+    assert key_path(("a", 0, "f"), data, by_id=False) == "a[0].f"
+    assert key_path(("a", 0, "f"), data) == "a[ATATT-token].f"  # the user's own config files
+    assert key_path(("a", 1), data) == "a[1]" and key_path(("a", 2), data) == "a[2]"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"fields": {"attachment": [' + b"{}," * MAX_ITEMS + b"{}]}}",
+         f"the list at fields.attachment holds more than {MAX_ITEMS:,} items"),
+        (b'{"x": [' + b",".join([b"[" + b"0," * 9_999 + b"0]"] * 51) + b"]}",
+         f"more than {MAX_VALUES:,} values (at x[49]["),
+        (b"[" * 65 + b"]" * 65, "nested more than 64 levels deep"),
+        (b"[99999999999999999999999]", "not valid JSON: integer overflow"),
+        (b'{"a": "\xff"}', "not UTF-8 (byte 7)"),
+        (b"<html>", "not valid JSON: lexical error"),
+    ],
+)  # fmt: skip
+def test_an_answer_past_a_bound_is_refused_before_it_is_built(body, message):
+    with pytest.raises(JsonRefused) as caught:
+        answerjson.loads(body, 64)
+    assert message in str(caught.value)
+
+
+def test_an_answer_within_the_bounds_is_read():
+    items = ",".join(f'{{"filename": "f{n}.pdf", "size": {n}}}' for n in range(MAX_ITEMS))
+    body = f'\ufeff{{"fields": {{"attachment": [{items}]}}}}'.encode()
+    assert len(answerjson.loads(body, 64)["fields"]["attachment"]) == MAX_ITEMS
+
+
+# ---------------------------------------------------------------- what attach sends
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("acme-notes.1234abcd.tëxt", None),
+        ("acme-notes.1234abcd.t xt", None),
+        ("acme-notes.1234abcd.t\x1bxt", "U+001B"),
+        ("acme-notes.1234abcd.t\u202ext", "U+202E"),  # right-to-left override
+        ("acme-notes.1234abcd.t\u00a0xt", "U+00A0"),
+        ('acme-notes.1234abcd.t"xt', "U+0022"),
+        ("acme-notes.1234abcd.\udc80", "not valid Unicode"),
+        ("a" * 250 + ".é.pdf", "257 bytes long in UTF-8 (at most 255)"),
+    ],
+)
+def test_an_upload_name_must_reach_the_ticket_unchanged(name, problem):
+    found = name_problem(name)
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_a_warning_holding_a_secret_is_masked(caplog):
+    log = logging.getLogger("reportgen.tickets")
+    with masked_errors(Redactor([TOKEN])):
+        log.warning("retrying %s: %s", "upload x", quote(TOKEN))
+    log.warning("after: %s", "plain")
+    assert [r.getMessage() for r in caplog.records] == ["retrying upload x: ***", "after: plain"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "ok"),
+    [("text/markdown; charset=utf-8", True), ("image/svg+xml", True), ("text/plaïn", False),
+     ("text/ｐlain", False), ("text/plain\r\nX-Evil: 1", False), ("text/plain\n", False)],
+)  # fmt: skip
+def test_a_media_type_is_sent_only_if_a_header_can_carry_it(kind, ok):
+    """Checked again before sending, whatever the manifest's schema let through."""
+    problem = upload_problem(Upload("a.1234abcd.md", "a.md", b"x", kind))
+    assert (problem is None) is ok
+    assert ok or "is not an ASCII type/subtype (RFC 6838)" in problem
+
+
+@given(before=st.text(max_size=40), after=st.text(max_size=40), echo=st.sampled_from(list(ECHOES)))
+@settings(max_examples=examples(200))
+def test_masking_never_fails_and_finds_the_secret_in_any_surroundings(before, after, echo):
+    """Any text around an echo (escapes cut in two, lone backslashes, entities that are
+    not entities): no exception, and no 8 characters of the secret or its echo show."""
+    redact, echoed = _redactor(), ECHOES[echo](TOKEN)
+    if echo == "cut-by-the-server":
+        return
+    for shown in (redact(before + echoed + after), redact.prefix(before + echoed + after)):
+        assert leaks(shown.replace(before, "", 1), echoed) == [], shown

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reportgen.errors import environment_errors
 from reportgen.inventory.load import Inventory
 from reportgen.matrix import dumps
 from reportgen.render.workers import run_forked
@@ -57,7 +58,8 @@ Writer = Callable[[FrameworkJob], list[Path]]
 
 def write_matrix_json(job: FrameworkJob) -> list[Path]:
     path = job.folder / "matrix.json"
-    path.write_text(dumps(job.matrix), encoding="utf-8")
+    with environment_errors(path):  # a full disk or a size limit: exit 2 naming the file
+        path.write_text(dumps(job.matrix), encoding="utf-8")
     return [path]
 
 
@@ -86,14 +88,19 @@ FRAMEWORK_WRITERS: list[tuple[str, Writer]] = [
 
 
 def render_framework(job: FrameworkJob) -> list[WriterRun]:
-    job.folder.mkdir(parents=True, exist_ok=True)
+    """Run the writers of one framework. Each writer names the file it was writing when the
+    machine refuses (a full disk, a size limit...); a refusal a writer did not catch names
+    the framework's folder at least, never nothing."""
+    with environment_errors(fallback=job.folder):
+        job.folder.mkdir(parents=True, exist_ok=True)
     runs = []
     wanted = job.options.writers
     for name, writer in FRAMEWORK_WRITERS:
         if wanted is not None and name not in wanted:
             continue
         started, cpu = time.perf_counter(), time.process_time()
-        files = writer(job)
+        with environment_errors(fallback=job.folder):
+            files = writer(job)
         wall = time.perf_counter() - started
         runs.append(WriterRun(name, wall, files, time.process_time() - cpu))
     return runs

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reportgen.errors import environment_errors
 from reportgen.render.oscal_catalog import build_catalog, build_profile
 from reportgen.render.oscal_context import build_context
 from reportgen.render.oscal_ssp import build_ssp
@@ -72,7 +73,10 @@ def dumps(document: dict[str, Any]) -> str:
 
 def write_document(path: Path, document: dict[str, Any]) -> None:
     """:func:`dumps` streamed to ``path``: an SSP of a large estate runs to tens of MB."""
-    with path.open("w", encoding="utf-8", newline="\n", buffering=1 << 20) as handle:
+    with (
+        environment_errors(path),  # a full disk or a size limit: exit 2 naming the file
+        path.open("w", encoding="utf-8", newline="\n", buffering=1 << 20) as handle,
+    ):
         _write(document, 0, handle.write)
         handle.write("\n")
 

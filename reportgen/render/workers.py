@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class WorkerDied(RuntimeError):
@@ -66,7 +67,14 @@ def _start(context: Any, work: Callable[[int], Any], index: int) -> tuple[Any, C
     process = context.Process(
         target=_child, args=(work, index, sender, os.getpid()), name=f"reportgen-render-{index}"
     )
-    process.start()
+    # Ctrl-C and SIGTERM are held back across the fork: one arriving then would run the
+    # parent's handler in the child before the child has set its own, and the child would
+    # print a KeyboardInterrupt traceback. Held back, each side gets it once unblocked.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
     sender.close()  # the child holds the other copy; EOF here means it is gone
     return process, receiver
 
@@ -104,20 +112,32 @@ def _stop(process: Any, connection: Connection) -> None:
 
 
 def _child(work: Callable[[int], Any], index: int, sender: Connection, parent: int) -> None:
-    _die_with_parent(parent)
     # The parent owns interruption: Ctrl-C reaches the whole process group, and the parent
-    # kills its children itself; a child must not print a traceback of its own.
+    # kills its children itself; a child ignores Ctrl-C and dies of SIGTERM without a word.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    _die_with_parent(parent)
     try:
         outcome: tuple[str, Any] = ("ok", work(index))
     except BaseException as exc:  # every failure, interrupts too, goes back to the parent
         outcome = ("error", exc)
+    _send(sender, outcome)
+    # Done: the parent reports what happened. Leave at once, holding the outcome: nothing
+    # after this (collecting the failed work's objects, multiprocessing's exit handlers)
+    # may print to the user's terminal.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
+
+
+def _send(sender: Connection, outcome: tuple[str, Any]) -> None:
     try:
         sender.send(outcome)
-    except Exception as exc:  # an unpicklable result or exception
-        sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
-    sender.close()
+    except Exception as exc:  # an unpicklable result or exception, or the parent is gone
+        with contextlib.suppress(Exception):  # gone: it has nobody to tell
+            sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 def _die_with_parent(parent: int) -> None:

@@ -7,6 +7,7 @@ every timestamp to the build time: same inputs and SOURCE_DATE_EPOCH, same bytes
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,13 +68,36 @@ def build_time(matrix: dict[str, Any]) -> dt.datetime:
 
 
 def write_xlsx(job: FrameworkJob) -> list[Path]:
+    """Write the workbook; a full disk or a size limit, met by openpyxl's sheet files (lxml
+    reports it as ``SerialisationError: IO_ENOSPC``) or by the zip, is exit 2 naming it."""
     with environment_errors(workbook_path(job)), scratch(job.folder):  # openpyxl's temp files
-        return _write_xlsx(job)
+        wb = Workbook(write_only=True)
+        try:
+            _fill(wb, job)
+            path = workbook_path(job)
+            save_workbook(wb, path, build_time(job.matrix))
+        except BaseException:
+            _abandon(wb)
+            raise
+        return [path]
 
 
-def _write_xlsx(job: FrameworkJob) -> list[Path]:
+def _abandon(wb: Workbook) -> None:
+    """Close the sheets' open XML streams after a failure, quietly. Each write-only sheet
+    streams through generators holding an lxml writer; left open, they are closed when
+    collected, fail again on the same full disk, and Python prints each failure as an
+    "Exception ignored" traceback (in a forked renderer too). The first error is the one
+    that is reported."""
+    for ws in wb.worksheets:
+        streams = [getattr(ws, "_rows", None), getattr(getattr(ws, "_writer", None), "xf", None)]
+        for stream in streams:  # rows first: they hold an element of the sheet's stream
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.close()
+
+
+def _fill(wb: Workbook, job: FrameworkJob) -> None:
     matrix = job.matrix
-    wb = Workbook(write_only=True)
     make = CellMaker()
     info = print_info(matrix, job.options.paper_size)
     summary_sheet(wb, make, info, matrix)
@@ -89,6 +113,3 @@ def _write_xlsx(job: FrameworkJob) -> list[Path]:
     about_sheet(wb, make, info, matrix)
     data_sheet(wb, make, info, matrix)
     _properties(wb, matrix)
-    path = workbook_path(job)
-    save_workbook(wb, path, build_time(matrix))
-    return [path]

@@ -72,7 +72,7 @@ def parse(model: type[AnswerT], data: Any, system: str, what: str) -> AnswerT:
         return model.model_validate(data)
     except ValidationError as exc:
         error = exc.errors(include_url=False, include_input=False)[0]
-        where = key_path(tuple(error["loc"]), data)
+        where = key_path(tuple(error["loc"]), data, by_id=False)  # a server's ids: anything
         raise TicketError(
             f"{system}: {what}: the answer is not what {system} sends "
             f"({where}: {error_message(error)})"

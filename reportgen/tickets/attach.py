@@ -23,8 +23,10 @@ from reportgen.bundle import require_intact
 from reportgen.config import AttachConfig, load_config
 from reportgen.manifest import SUMMARY_NAME
 from reportgen.packfiles import MAX_SUMMARY_BYTES, PackDir
-from reportgen.tickets.client import Http
+from reportgen.tickets.client import Http, Transport
 from reportgen.tickets.jira import open_issue
+from reportgen.tickets.preflight import check_uploads
+from reportgen.tickets.redact import masked_errors
 from reportgen.tickets.servicenow import open_record
 from reportgen.tickets.settings import Endpoint, jira_endpoint, servicenow_endpoint, transport
 from reportgen.tickets.upload import Upload, bundle_folder, bundle_upload, pack_uploads
@@ -109,17 +111,24 @@ def attach_pack(
     request: AttachRequest, say: Say, env: Mapping[str, str] = os.environ
 ) -> AttachReport:
     """Attach the pack (and optionally its summary) to one ticket; see the module doc."""
-    with PackDir(request.pack) as pack:
-        return _attach(pack, request, say, env)
+    config, config_dir = load_attach_config(request.config)
+    endpoint = _endpoint(request, config, env)
+    redact = endpoint.redactor()
+    # Every message from here on may hold a server's text: each is masked on its way out.
+    with masked_errors(redact), PackDir(request.pack) as pack:
+        settings = transport(config, config_dir, request.ca_bundle, env)
+        return _attach(pack, request, config, endpoint, settings, lambda s: say(redact(s)))
 
 
 def _attach(
-    pack: PackDir, request: AttachRequest, say: Say, env: Mapping[str, str]
+    pack: PackDir,
+    request: AttachRequest,
+    config: AttachConfig,
+    endpoint: Endpoint,
+    settings: Transport,
+    say: Say,
 ) -> AttachReport:
     verified = require_intact(pack)
-    config, config_dir = load_attach_config(request.config)
-    endpoint = _endpoint(request, config, env)
-    settings = transport(config, config_dir, request.ca_bundle, env)
     if request.jira:
         ticket: Ticket = open_issue(endpoint, request.jira, settings, request.dry_run)
     else:
@@ -129,6 +138,7 @@ def _attach(
     with tempfile.TemporaryDirectory(prefix="reportgen-attach-") as work:
         zipped = bundle_upload(pack.path, verified, Path(work))
         uploads = [*(pack_uploads(pack, verified) if request.files else []), zipped]
+        check_uploads(uploads, pack.path)  # all of them, before the first request
         folder = bundle_folder(verified)
         text = comment_text(pack, marker, zipped, folder) if request.comment else None
         if request.dry_run:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,9 @@ from reportgen.tickets.client import (
 from reportgen.tickets.retry import RetryPolicy
 
 CA_BUNDLE_ENV = "REPORTGEN_CA_BUNDLE"
+# What an Authorization header can carry as it is: a Bearer token goes out verbatim, and
+# must be ASCII (httpx cannot encode anything else) with no space or line break.
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,10 @@ class Endpoint:
     url: str | None
     credential: Credential | None
     problems: list[str] = field(default_factory=list)
+
+    def redactor(self) -> Redactor:
+        """Masks this endpoint's credential (nothing when none is configured)."""
+        return self.credential.redactor() if self.credential else Redactor([])
 
     def require(self) -> tuple[str, Credential]:
         """URL and credential, or one InputError listing everything that is missing."""
@@ -118,8 +126,12 @@ def credential(
     if token and (user or password):
         return None, [f"set either {basic} or {bearer}, not both"]
     if token:
+        if not _VISIBLE_ASCII.fullmatch(token):
+            return None, [f"{bearer}: a token is printable ASCII without spaces (RFC 6750)"]
         return Credential("Bearer", None, Secret(token), f"{names.bearer[1]} from {bearer}"), []
     if user and password:
+        if ":" in user or not (user + password).isprintable():
+            return None, [f"{basic}: no ':' in the user, no control characters (RFC 7617)"]
         source = f"{names.user[1]} from ${names.user[0]}, {names.password[1]} from "
         return Credential("Basic", user, Secret(password), source + f"${names.password[0]}"), []
     return None, [f"no {names.system} credentials: set {basic}, or {bearer}"]

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from reportgen import jsonlimits
+from reportgen.tickets import answerjson
 
 MB = 1024 * 1024
 MAX_ANSWER_BYTES = 16 * MB  # a listing of ten thousand attachments is a few MB
@@ -52,8 +52,10 @@ class Answer:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """The body as JSON, nested at most JSON_DEPTH deep; ValueError otherwise."""
-        return jsonlimits.loads(self.content, JSON_DEPTH)
+        """The body as JSON, nested at most JSON_DEPTH deep and within answerjson's bounds
+        on list lengths and values (checked before anything is built); ValueError
+        otherwise."""
+        return answerjson.loads(self.content, JSON_DEPTH)
 
 
 class Watchdog:

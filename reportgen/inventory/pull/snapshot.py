@@ -14,7 +14,7 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.clock import build_time, iso
-from reportgen.errors import InputError
+from reportgen.errors import InputError, environment_errors
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.pull.apis import APIS
 from reportgen.inventory.pull.fetch import Sleep, pages
@@ -93,8 +93,8 @@ def _cells(raw: Any) -> Iterator[list[str]]:
 def _atomic(path: Path, write: Any) -> None:
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            write(handle)
+        with environment_errors(path), os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            write(handle)  # a full disk or a size limit: exit 2 naming the file
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from reportgen.errors import InputError
 from reportgen.inventory.sources.contract import ListingReader, Row
 from reportgen.inventory.sources.jsonstream import (
     JsonShapeError,
+    Keep,
     PathPart,
     json_path,
     kind_of,
@@ -29,11 +30,17 @@ QUERY_HINT = (
 )
 
 
+_FIELDS = ("resourceType", "arn", "resourceId", "accountId", "awsRegion")
+# What a result's row is made of; a `SELECT *` result's configuration is never built.
+KEEP: Keep = {**dict.fromkeys(_FIELDS, True), "tags": {"key": True, "value": True}}
+
+
 class AwsConfigQuery(ListingReader):
     name = "aws-config"
     label = "AWS Config advanced query (select-resource-config / select-aggregate-resource-config)"
     list_key = "Results"
     columns = (RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION)
+    keep = KEEP
 
     def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
         resource = _decode(item, parts, path)
@@ -52,7 +59,9 @@ class AwsConfigQuery(ListingReader):
 
 def _decode(item: Any, parts: list[PathPart], path: Path) -> dict[str, Any]:
     """A result is a string of JSON, as the API returns it; an object (after jq's fromjson)
-    is taken as it is."""
+    is taken as it is. RawGuard keeps a string to 4 MB, so json.loads builds at most about
+    100 MB, freed before the next result; an integer past Python's 4,300 digits is a
+    ValueError here, not a crash as in ijson's C backend."""
     if isinstance(item, dict):
         return item
     if not isinstance(item, str):
@@ -64,7 +73,8 @@ def _decode(item: Any, parts: list[PathPart], path: Path) -> dict[str, Any]:
     except RecursionError as exc:
         raise InputError(f"{json_path(parts)}: the result is nested too deeply", file=path) from exc
     except ValueError as exc:
+        why = "a number is too long" if "integer string conversion" in str(exc) else str(exc)
         raise InputError(
-            f"{json_path(parts)}: the result is not valid JSON ({exc})", file=path
+            f"{json_path(parts)}: the result is not valid JSON ({why})", file=path
         ) from exc
     return expect_object(value, parts)

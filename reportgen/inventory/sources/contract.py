@@ -9,8 +9,14 @@ from typing import Any, Protocol
 from reportgen.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
-from reportgen.inventory.sources.jsonstream import JsonShapeError, JsonStream, PathPart, json_path
-from reportgen.inventory.sources.table import SourceTable
+from reportgen.inventory.sources.jsonstream import (
+    JsonShapeError,
+    JsonStream,
+    Keep,
+    PathPart,
+    json_path,
+)
+from reportgen.inventory.sources.table import SourceTable, TableFull
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,10 @@ def shape_error(path: Path, exc: JsonShapeError) -> InputError:
     return InputError(f"{json_path(exc.parts)}: {exc.message}", file=path)
 
 
+def table_full(path: Path, parts: list[PathPart], exc: TableFull) -> InputError:
+    return InputError(f"{json_path(parts)}: {exc.message}", file=path, hint=exc.hint)
+
+
 Row = tuple[list[str], list[tuple[str, str]]]  # the fixed cells and the (key, value) tags
 
 
@@ -63,16 +73,22 @@ class ListingReader:
     label: str
     list_key: str
     columns: tuple[str, ...]
+    keep: Keep  # the fields of an item that :meth:`row` reads; the rest is never built
 
     def recognises(self, head: Head) -> bool:
         return self.list_key in head.json_keys
 
     def read(self, path: Path, limits: Limits) -> RawTable:
-        table = SourceTable(self.columns)
+        table = SourceTable(self.columns, limits)
         key = self.list_key
+        stream = JsonStream(path, limits)
         try:
-            for parts, item in JsonStream(path, limits).items(f"{key}.item".__eq__, key.__eq__):
-                table.add(*self.row(item, parts, path))
+            items = stream.items(f"{key}.item".__eq__, key.__eq__, self.keep, key.__eq__)
+            for parts, item in items:
+                try:
+                    table.add(*self.row(item, parts, path))
+                except TableFull as exc:
+                    raise table_full(path, parts, exc) from exc
         except JsonShapeError as exc:
             raise shape_error(path, exc) from exc
         return table.to_raw(path, self.name, [], limits)

@@ -5,6 +5,10 @@ reduced to its key (product code, resource id, account, region, line item type, 
 entity, tags) and counted; C does the counting, Python only sees each distinct key once.
 A block of lines without a double quote is split with ``str.split``; a block with one goes
 through the csv module (a quoted field may hold commas or line breaks).
+
+Memory is bounded whatever the file holds: a line (or a record of several lines) longer than
+MAX_LINE_CHARS is refused with its line number before it is split, and the distinct keys are
+folded into resources every FOLD_KEYS, refused past --max-rows resources as they are found.
 """
 
 from __future__ import annotations
@@ -25,10 +29,21 @@ from reportgen.inventory.readers import RawTable
 from reportgen.inventory.source_names import not_services
 from reportgen.inventory.sources.contract import Head
 from reportgen.inventory.sources.exportfile import open_export
-from reportgen.inventory.sources.table import ACCOUNT, NOTES, REGION, RESOURCE, SERVICE, SourceTable
+from reportgen.inventory.sources.table import (
+    ACCOUNT,
+    NOTES,
+    REGION,
+    RESOURCE,
+    SERVICE,
+    SourceTable,
+    TableFull,
+)
 
 LINE_ITEMS = "Line Items"
 _BLOCK = 1 << 20  # characters read at a time
+# A line of a genuine report is a few kilobytes (hundreds of columns, tags included).
+MAX_LINE_CHARS = 1 << 20
+FOLD_KEYS = 100_000  # distinct keys counted before they are folded into resources
 
 # Field -> its column in legacy CUR and in CUR 2.0 (first found wins).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -59,13 +74,15 @@ class CostAndUsageReport:
     def read(self, path: Path, limits: Limits) -> RawTable:
         with open_export(path, limits.max_export_bytes) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-            header = next(csv.reader([text.readline()]), [])
+            header = next(csv.reader([_rest_of_line(text, path, 1, 0)]), [])
             layout = Layout.of(header, path)
-            counts = _count(text, layout, path, limits)
-        resources = Resources(layout, path)
-        for key, count in counts.items():
-            resources.add(key, count)
-        return resources.table().to_raw(path, self.name, resources.warnings(), limits)
+            resources = Resources(layout, path, limits)
+            _count(text, layout, path, limits, resources)
+        try:
+            table = resources.table(limits)
+        except TableFull as exc:
+            raise InputError(exc.message, file=path, hint=exc.hint) from exc
+        return table.to_raw(path, self.name, resources.warnings(), limits)
 
 
 @dataclass(frozen=True)
@@ -107,32 +124,56 @@ def _tag_key(name: str) -> str | None:
     return None
 
 
-def _count(text: io.TextIOWrapper, layout: Layout, path: Path, limits: Limits) -> Counter:
+def _count(
+    text: io.TextIOWrapper, layout: Layout, path: Path, limits: Limits, resources: Resources
+) -> None:
     getter = operator.itemgetter(*layout.indexes)
     if len(layout.indexes) == 1:
         single = getter
         getter = lambda row: (single(row),)  # noqa: E731 - a key is always a tuple
     counts: Counter = Counter()
     csv.field_size_limit(max(limits.max_cell_chars + 1, csv.field_size_limit()))
+    last_line = 1
     for first_line, rows in _chunks(text, path):
         try:
             keys = list(map(getter, rows))
         except IndexError:
             keys = _checked_keys(rows, first_line, getter, layout, path)
         counts.update(keys)
-    return counts
+        last_line = first_line + len(rows) - 1
+        if len(counts) > FOLD_KEYS:  # memory stays with the resources, not the keys
+            resources.fold(counts, last_line)
+            counts = Counter()
+    resources.fold(counts, last_line)
+
+
+def _rest_of_line(text: io.TextIOWrapper, path: Path, line: int, start: int) -> str:
+    """The rest of a line of which ``start`` characters are already read; refused when the
+    line runs past MAX_LINE_CHARS (str.split and csv would hold it whole, and more)."""
+    room = MAX_LINE_CHARS - start
+    rest = text.readline(room + 1) if room >= 0 else "x"
+    if len(rest) > room and not rest.endswith("\n"):
+        raise InputError(
+            f"the line is longer than {MAX_LINE_CHARS:,} characters; a Cost and Usage Report "
+            "line holds a few thousand",
+            file=path,
+            line=line,
+            hint="Check that the file is a complete, unedited report.",
+        )
+    return rest
 
 
 def _chunks(text: io.TextIOWrapper, path: Path) -> Iterator[tuple[int, list[list[str]]]]:
     """(line number of the first row, rows) until the end of the file. A block ends at a
     record's end: quotes come in pairs (a quote inside a field is doubled), so a block with
-    an odd count is extended until the open field closes."""
+    an odd count is extended until the open field closes, by at most MAX_LINE_CHARS."""
     line = 2
     while block := text.read(_BLOCK):
         if not block.endswith("\n"):
-            block += text.readline()
-        while block.count('"') % 2 and (more := text.readline()):
-            block += more
+            start = len(block) - block.rfind("\n") - 1  # of the last line, in the block
+            block += _rest_of_line(text, path, line + block.count("\n"), start)
+        if block.count('"') % 2:
+            block = _close_quote(text, path, block, line)
         if '"' in block or "\r" in block:
             reader = csv.reader(io.StringIO(block, newline=""))
             try:
@@ -148,6 +189,36 @@ def _chunks(text: io.TextIOWrapper, path: Path) -> Iterator[tuple[int, list[list
             rows.pop()  # after the final newline
             yield line, list(map(str.split, rows, itertools.repeat(",")))
             line += len(rows)
+
+
+def _close_quote(text: io.TextIOWrapper, path: Path, block: str, line: int) -> str:
+    """The block (from ``line``) extended by the lines that close its open quote, by at most
+    MAX_LINE_CHARS."""
+    parts, size, odd = [block], 0, True
+    while odd and (more := text.readline(MAX_LINE_CHARS - size + 1)):
+        parts.append(more)
+        size += len(more)
+        odd ^= more.count('"') % 2 == 1
+        if size > MAX_LINE_CHARS:
+            raise InputError(
+                f"a quoted field is left open on this line, or its record runs past "
+                f"{MAX_LINE_CHARS:,} characters",
+                file=path,
+                line=_last_record(block, line),
+            )
+    return "".join(parts)
+
+
+def _last_record(block: str, line: int) -> int:
+    """The line on which the block's last record starts (the one a quote leaves open)."""
+    reader = csv.reader(io.StringIO(block, newline=""))
+    start = done = 0
+    try:
+        for _ in reader:
+            start, done = done, reader.line_num
+    except csv.Error:  # the open field grew past the field limit
+        start = done
+    return line + start
 
 
 def _checked_keys(
@@ -171,12 +242,25 @@ def _checked_keys(
 class Resources:
     """Line-item counts folded into one row per resource (or per service without one)."""
 
-    def __init__(self, layout: Layout, path: Path) -> None:
-        self.layout, self.path = layout, path
-        self.rows: dict[tuple[str, str, str, str], list] = {}  # -> [count, tags, tag count]
+    def __init__(self, layout: Layout, path: Path, limits: Limits) -> None:
+        self.layout, self.path, self.limits = layout, path, limits
+        # resource -> [line items, tags of the first, {tags: line items} once they differ]
+        self.rows: dict[tuple[str, str, str, str], list] = {}
         self.skipped: Counter[str] = Counter()
         self.lines = 0
         self.not_services = not_services()
+
+    def fold(self, counts: Counter, line: int) -> None:
+        """Adds distinct keys and their counts; refuses a resource past --max-rows."""
+        for key, count in counts.items():
+            self.add(key, count)
+        if len(self.rows) > self.limits.max_rows:
+            raise InputError(
+                f"more than {self.limits.max_rows:,} distinct resources by this line",
+                file=self.path,
+                line=line,
+                hint="Raise --max-rows if this report is genuine.",
+            )
 
     def add(self, key: tuple[str, ...], count: int) -> None:
         self.lines += count
@@ -195,19 +279,28 @@ class Resources:
         zone = field("zone")
         region = field("region") or (zone[:-1] if zone[-1:].isalpha() else zone)
         resource = (product, field("resource"), field("account"), region)
-        entry = self.rows.setdefault(resource, [0, (), -1])
+        tags = key[len(self.layout.fields) :]
+        entry = self.rows.get(resource)
+        if entry is None:
+            self.rows[resource] = [count, tags, None]
+            return
         entry[0] += count
-        if count > entry[2]:  # the tags of most of the resource's line items
-            entry[1], entry[2] = key[len(self.layout.fields) :], count
+        if entry[2] is None:
+            if tags == entry[1]:
+                return
+            entry[2] = {entry[1]: entry[0] - count}
+        entry[2][tags] = entry[2].get(tags, 0) + count
 
     def _field(self, key: tuple[str, ...]):
         fields = self.layout.fields
         return lambda name: key[fields[name]].strip() if name in fields else ""
 
-    def table(self) -> SourceTable:
-        table = SourceTable([SERVICE, RESOURCE, ACCOUNT, REGION, LINE_ITEMS, NOTES])
+    def table(self, limits: Limits) -> SourceTable:
+        table = SourceTable([SERVICE, RESOURCE, ACCOUNT, REGION, LINE_ITEMS, NOTES], limits)
         for resource in sorted(self.rows):
-            count, tag_values, _ = self.rows[resource]
+            count, tag_values, variants = self.rows[resource]
+            if variants:  # the tags of most of its line items; the first seen on a tie
+                tag_values = max(variants.items(), key=operator.itemgetter(1))[0]
             product, resource_id, account, region = resource
             notes = "" if resource_id else f"{count:,} line items without a resource ID"
             row = [product, resource_id, account, region, str(count), notes]

@@ -6,11 +6,19 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.inventory.sources.contract import Head, ListingReader, Row
-from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
+from reportgen.inventory.sources.jsonstream import JsonShapeError, Keep, PathPart
 from reportgen.inventory.sources.shapes import expect_object, tag_list, text
 from reportgen.inventory.sources.table import ACCOUNT, REGION, RESOURCE
 
 EXPLORER_TYPE = "Explorer Type"  # 'ec2:instance': informative, the ARN names the service
+
+
+_FIELDS = ("Arn", "OwningAccountId", "Region", "ResourceType")
+# Only the tags property's Data is read, but its Name may come after it.
+KEEP: Keep = {
+    **dict.fromkeys(_FIELDS, True),
+    "Properties": {"Name": True, "Data": {"Key": True, "Value": True}},
+}
 
 
 class ResourceExplorer(ListingReader):
@@ -18,6 +26,7 @@ class ResourceExplorer(ListingReader):
     label = "AWS Resource Explorer (search / list-resources)"
     list_key = "Resources"
     columns = (RESOURCE, ACCOUNT, REGION, EXPLORER_TYPE)
+    keep = KEEP
 
     def recognises(self, head: Head) -> bool:
         # A CloudFormation template has "Resources" too, but no ViewArn and no list of ARNs;

@@ -2,9 +2,10 @@
 
 ijson parses the file in chunks; this module walks its events, keeps the JSON path of the
 current value (``$.Results[41]``) for error messages, and builds only the values a reader
-asks for. Guards: the export's size (:mod:`exportfile`), nesting depth, the length of one
-string (checked on the raw bytes, before the parser buffers the string) and the type of
-each container a reader expects.
+asks for, and of those only the fields it reads (:class:`ItemBuilder`). Guards: the export's
+size (:mod:`exportfile`); on the raw bytes, before the parser sees them, the length of one
+string and of one run of digits (:class:`RawGuard`); nesting depth; the values one item
+builds and walks; and the type of each container a reader expects.
 """
 
 from __future__ import annotations
@@ -78,17 +79,40 @@ class StringTooLong(InputError):
     """Raised from inside the parser's read; :class:`JsonStream` adds the JSON path."""
 
 
-class StringGuard:
-    """Passes bytes through and refuses a run longer than ``limit`` between two unescaped
-    double quotes: a huge string (or a huge run of anything else) before ijson buffers it."""
+# ijson's C backend converts an integer with Python's int(), which refuses more than 4,300
+# digits; the backend then crashes the process (SIGSEGV, ijson 3.x) instead of raising. No
+# export holds a number, or a string of digits, anywhere near this long.
+MAX_DIGITS = 4_000
+# Values one item (a resource) may hold in the fields a reader builds: a resource with 1,000
+# tags has about 6,000. Skipped fields are walked past, never built.
+MAX_ITEM_VALUES = 100_000
+# Values one item may hold in all, those skipped included: a resource's values, however
+# large its configuration, hold a few thousand. This bounds the time one item takes.
+MAX_ITEM_EVENTS = 1_000_000
+_DIGIT_MARKS = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
+_DIGIT_RUN = b"\x01" * (MAX_DIGITS + 1)
+_GUARD_HINT = (
+    "This is not an export reportgen reads; check that the file is complete and is the "
+    "command's own output."
+)
+
+
+class RawGuard:
+    """Passes bytes through to the parser and refuses, before the parser sees them, a run
+    longer than ``limit`` between two unescaped double quotes (a huge string, or a huge run
+    of anything else) and a run of more than :data:`MAX_DIGITS` digits."""
 
     def __init__(self, inner: BinaryIO, path: Path, limit: int) -> None:
         self.inner, self.path, self.limit = inner, path, limit
         self.run = 0  # bytes since the last unescaped quote
+        self.digits = 0  # digits at the end of what was handed out
         self.offset = 0
         self.pending = b""  # bytes read ahead, handed out first
+        self.failure: StringTooLong | None = None  # raised on the next read
 
     def read(self, size: int = -1) -> bytes:
+        if self.failure is not None:
+            raise self.failure
         if size == 0:  # ijson asks for nothing first, to learn whether it gets bytes
             return b""
         if self.pending:
@@ -104,6 +128,19 @@ class StringGuard:
             self._check(self.run + first)
             self.run = len(data) - _last_quote(data) - 1
         self._check(self.run)
+        found = self._digit_run(data)
+        if found >= 0:
+            # The bytes before the run are parsed first, so the error names the JSON path
+            # of the number; the run itself never reaches the parser.
+            self.failure = StringTooLong(
+                f"a number (or a run of digits) longer than {MAX_DIGITS:,} digits, near byte "
+                f"{self.offset + found:,}",
+                file=self.path,
+                hint=_GUARD_HINT,
+            )
+            data = data[:found]
+            if not data:
+                raise self.failure
         self.offset += len(data)
         return data
 
@@ -113,9 +150,21 @@ class StringGuard:
                 f"a string (or a run of text without quotes) longer than {self.limit:,} bytes, "
                 f"near byte {self.offset:,}",
                 file=self.path,
-                hint="This is not an export reportgen reads; check that the file is complete "
-                "and is the command's own output.",
+                hint=_GUARD_HINT,
             )
+
+    def _digit_run(self, data: bytes) -> int:
+        """Where a run of more than MAX_DIGITS digits starts in ``data`` (0 when it began
+        in an earlier read), else -1."""
+        marks = data.translate(_DIGIT_MARKS)  # C speed: 1 for a digit, 0 for anything else
+        first_other = marks.find(b"\0")
+        if first_other < 0:
+            self.digits += len(data)
+            return 0 if self.digits > MAX_DIGITS else -1
+        if self.digits + first_other > MAX_DIGITS:
+            return 0
+        self.digits = len(marks) - 1 - marks.rfind(b"\0")
+        return marks.find(_DIGIT_RUN, first_other)
 
 
 def _next_quote(data: bytes, start: int) -> int:
@@ -132,11 +181,72 @@ def _last_quote(data: bytes) -> int:
     return index
 
 
+# What a reader builds of each item: a key maps to the spec of its value, True builds the
+# whole value. A spec applies to a map's keys, and to each element of a list.
+Keep = dict[str, "Keep | bool"]
+_STARTS = frozenset({"start_map", "start_array"})
+_ENDS = frozenset({"end_map", "end_array"})
+
+
+class ItemBuilder:
+    """Builds one item from its events, keeping only the fields of ``keep`` (None: all);
+    skipped values are walked past, never built, and at most MAX_ITEM_VALUES are built."""
+
+    def __init__(self, keep: Keep | None) -> None:
+        self.builder = ijson.ObjectBuilder()
+        self.keep: Keep | bool = True if keep is None else keep
+        self.specs: list[tuple[bool, Keep | bool]] = []  # (is a map, spec) per open container
+        self.key_spec: Keep | bool = True  # spec of the value after the current key
+        self.skip_next = False  # the key just read is not kept: skip its value
+        self.skipping = 0  # set on the start of a container to skip (the walker skips it)
+        self.count = 0  # values built
+        self.walked = 0  # values walked past
+
+    @property
+    def value(self) -> Any:
+        return self.builder.value
+
+    def event(self, event: str, value: Any) -> str | None:
+        """Feeds one event; returns a message when the item holds too many values."""
+        if event == "map_key":
+            spec = self.specs[-1][1]
+            if spec is not True and value not in spec:  # type: ignore[operator]
+                self.skip_next = True
+                return None
+            self.key_spec = True if spec is True else spec[value]  # type: ignore[index]
+        elif event in _ENDS:
+            self.specs.pop()
+        else:
+            if self.skip_next:
+                self.skip_next = False
+                self.skipping = 1 if event in _STARTS else 0
+                self.walked += 1
+                return None
+            spec = self._spec()
+            if event in _STARTS:
+                self.specs.append((event == "start_map", spec))
+        self.count += 1
+        if self.count > MAX_ITEM_VALUES or self.count + self.walked > MAX_ITEM_EVENTS:
+            return (
+                f"the item holds more than {MAX_ITEM_VALUES:,} JSON values in the fields "
+                f"reportgen reads (or {MAX_ITEM_EVENTS:,} in all)"
+            )
+        self.builder.event(event, value)
+        return None
+
+    def _spec(self) -> Keep | bool:
+        if not self.specs:
+            return self.keep
+        is_map, spec = self.specs[-1]
+        return self.key_spec if is_map else spec
+
+
 class JsonStream:
     """Walks a JSON file's events; yields ``(path, value)`` for the values it is asked for.
 
     ``wanted(prefix)`` gets ijson's prefix ('Results.item') of each value and says whether
-    to build it; ``arrays(prefix)`` says which containers must be lists.
+    to build it; ``arrays(prefix)`` says which containers must be lists; ``keep`` says which
+    fields of a wanted item to build (the rest is skipped, never held in memory).
     """
 
     def __init__(self, path: Path, limits: Limits) -> None:
@@ -144,18 +254,43 @@ class JsonStream:
         self.parts: list[PathPart] = []
 
     def items(
-        self, wanted: Callable[[str], bool], arrays: Callable[[str], bool] = lambda _p: False
+        self,
+        wanted: Callable[[str], bool],
+        arrays: Callable[[str], bool] = lambda _p: False,
+        keep: Keep | None = None,
+        descend: Callable[[str], bool] | None = None,
     ) -> Iterator[tuple[list[PathPart], Any]]:
+        """``descend(prefix)`` says whether a container (not the root) may hold a wanted
+        value; one that may not is walked past without its path being kept."""
         with open_export(self.path, self.limits.max_export_bytes) as raw:
             start = raw.read(3)  # a UTF-8 byte order mark (PowerShell, Notepad) is dropped
-            guarded = StringGuard(raw, self.path, self.limits.max_json_string_bytes)
+            guarded = RawGuard(raw, self.path, self.limits.max_json_string_bytes)
             guarded.pending = b"" if start == b"\xef\xbb\xbf" else start
-            try:
-                yield from self._walk(ijson.parse(guarded, use_float=True), wanted, arrays)
-            except ijson.JSONError as exc:
-                raise self.error(f"not valid JSON ({_short(exc)})") from exc
-            except StringTooLong as exc:
-                raise self.error(exc.message) from exc
+            yield from self._parse(guarded, wanted, arrays, keep, descend)
+
+    def _parse(
+        self,
+        source: RawGuard,
+        wanted: Callable[[str], bool],
+        arrays: Callable[[str], bool],
+        keep: Keep | None,
+        descend: Callable[[str], bool] | None,
+    ) -> Iterator[tuple[list[PathPart], Any]]:
+        try:
+            events = ijson.parse(source, use_float=True)
+            yield from self._walk(events, wanted, arrays, keep, descend)
+        except ijson.JSONError as exc:
+            raise self.error(f"not valid JSON ({_short(exc)})", self._next()) from exc
+        except StringTooLong as exc:
+            raise self.error(exc.message, self._next()) from exc
+
+    def _next(self) -> list[PathPart]:
+        """The path of the value the parser was reading: in a list, the one after the last
+        element it finished."""
+        parts = list(self.parts)
+        if parts and isinstance(parts[-1], int):
+            parts[-1] += 1
+        return parts
 
     def error(self, message: str, parts: list[PathPart] | None = None) -> InputError:
         where = json_path(self.parts if parts is None else parts)
@@ -166,10 +301,12 @@ class JsonStream:
         events: Iterator[tuple[str, str, Any]],
         wanted: Callable[[str], bool],
         arrays: Callable[[str], bool],
+        keep: Keep | None,
+        descend: Callable[[str], bool] | None = None,
     ) -> Iterator[tuple[list[PathPart], Any]]:
         parts, kinds = self.parts, []  # kinds: 'map' or 'array', one per open container
         depth_limit = self.limits.max_json_depth
-        builder: ijson.ObjectBuilder | None = None
+        item: ItemBuilder | None = None
         built_at = 0
         for prefix, event, value in events:
             if event in _VALUE_STARTS:
@@ -177,36 +314,82 @@ class JsonStream:
                     parts[-1] += 1  # type: ignore[operator]
                 elif not kinds and event != "start_map":
                     raise self.error(f"expected a JSON object, found {_NAMES[event]}")
-                if builder is None:
+                if item is None:
                     if arrays(prefix) and event != "start_array":
                         raise self.error(f"expected a list, found {_NAMES[event]}")
                     if wanted(prefix):
-                        if event in ("start_map", "start_array"):
-                            builder, built_at = ijson.ObjectBuilder(), len(kinds)
+                        if event in _STARTS:
+                            item, built_at = ItemBuilder(keep), len(kinds)
                         else:
                             yield list(parts), value
-            if builder is not None:
-                builder.event(event, value)
+                    elif event in _STARTS and kinds and descend and not descend(prefix):
+                        self._skip(events, len(kinds), None)  # nothing wanted inside
+                        continue
+            if item is not None:
+                if problem := item.event(event, value):
+                    raise self.error(problem)
+                if item.skipping:  # a field the reader does not use
+                    item.skipping = 0
+                    self._skip(events, len(kinds), item)
+                    continue
             if event == "map_key":
                 parts[-1] = value
-            elif event in ("start_map", "start_array"):
+            elif event in _STARTS:
                 if len(kinds) >= depth_limit:
                     raise self.error(f"nested more than {depth_limit} levels deep")
                 kinds.append("map" if event == "start_map" else "array")
                 parts.append("" if event == "start_map" else -1)
-            elif event in ("end_map", "end_array"):
+            elif event in _ENDS:
                 kinds.pop()
                 parts.pop()
-                if builder is not None and len(kinds) == built_at:
-                    yield list(parts), builder.value
-                    builder = None
+                if item is not None and len(kinds) == built_at:
+                    yield list(parts), item.value
+                    item = None
+
+    def _skip(
+        self, events: Iterator[tuple[str, str, Any]], depth: int, item: ItemBuilder | None
+    ) -> None:
+        """Walks past the container just started at ``depth`` open containers, building
+        nothing and keeping only its nesting (to the depth limit) and, inside an item, the
+        item's count of events (to MAX_ITEM_EVENTS). Errors name the container's path."""
+        limit = self.limits.max_json_depth
+        if depth >= limit:
+            raise self.error(f"nested more than {limit} levels deep")
+        level, count = 1, 0
+        budget = max(MAX_ITEM_EVENTS - item.walked, 1) if item else -1
+        for count, (_, event, _) in enumerate(events, start=1):
+            if event in _STARTS:
+                if depth + level >= limit:
+                    raise self.error(f"nested more than {limit} levels deep (in a skipped value)")
+                level += 1
+            elif event in _ENDS:
+                level -= 1
+                if not level:
+                    break
+            if count == budget:
+                raise self.error(
+                    f"the item holds more than {MAX_ITEM_EVENTS:,} JSON values (in a skipped value)"
+                )
+        if item:
+            item.walked += count
+
+
+# The first bytes have not been through RawGuard: each long run of digits is cut to one
+# before ijson sees them (its C backend crashes on a long integer: see MAX_DIGITS), so a
+# long number neither crashes sniffing nor hides that the file is JSON; reading the file
+# then names the number's path.
+_LONG_DIGITS = re.compile(rb"[0-9]{64,}")
+
+
+def _sniffable(head: bytes) -> bytes:
+    return _LONG_DIGITS.sub(b"0", head.removeprefix(b"\xef\xbb\xbf"))
 
 
 def top_level_keys(head: bytes, limit: int = 200) -> list[str]:
     """Keys of the top-level object in the first bytes of a JSON file (values skipped)."""
     keys: list[str] = []
     try:
-        for prefix, event, value in ijson.parse(head):
+        for prefix, event, value in ijson.parse(_sniffable(head)):
             if event == "map_key" and prefix == "":
                 keys.append(value)
                 if len(keys) >= limit:
@@ -218,7 +401,7 @@ def top_level_keys(head: bytes, limit: int = 200) -> list[str]:
 
 def starts_as_json(head: bytes) -> bool:
     """Whether the first few tokens parse as JSON (the head may end mid-document)."""
-    events = ijson.parse(head.removeprefix(b"\xef\xbb\xbf"))
+    events = ijson.parse(_sniffable(head))
     try:
         for _ in zip(range(3), events, strict=False):
             pass

@@ -26,25 +26,47 @@ REGION = "Region"
 NOTES = "Notes"
 
 
-class SourceTable:
-    """Rows of one export with their tags, turned into a header row and data rows."""
+class TableFull(ValueError):
+    """A row past --max-rows, or a tag key past --max-columns; the reader says where."""
 
-    def __init__(self, columns: Sequence[str]) -> None:
+    def __init__(self, message: str, flag: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = f"Raise {flag} if this export is genuine."
+
+
+class SourceTable:
+    """Rows of one export with their tags, turned into a header row and data rows.
+
+    With ``limits``, the row past ``max_rows`` and the tag key past ``max_columns`` are
+    refused as they are added (:class:`TableFull`), so memory stays within what the limits
+    allow however many items the file repeats.
+    """
+
+    def __init__(self, columns: Sequence[str], limits: Limits | None = None) -> None:
         self.columns = tuple(columns)
+        self.limits = limits
         self.rows: list[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = []
         self._shared: dict[str, str] = {}  # equal texts share one string, as in load.py
+        self._keys: set[str] = set()
 
     def add(self, values: Sequence[str], tags: Iterable[tuple[str, str]] = ()) -> None:
+        limits = self.limits
+        if limits is not None and len(self.rows) >= limits.max_rows:
+            raise TableFull(f"more than {limits.max_rows:,} resources (rows)", "--max-rows")
         share = self._shared.setdefault
-        self.rows.append(
-            (
-                tuple(share(v, v) for v in values),
-                tuple((share(k, k), share(v, v)) for k, v in tags),
+        pairs = tuple((share(k, k), share(v, v)) for k, v in tags)
+        self._keys.update(key for key, _ in pairs)
+        if limits is not None and len(self.columns) + len(self._keys) > limits.max_columns:
+            raise TableFull(
+                f"more than {limits.max_columns - len(self.columns):,} distinct tag keys, more "
+                f"columns than the limit of {limits.max_columns:,}",
+                "--max-columns",
             )
-        )
+        self.rows.append((tuple(share(v, v) for v in values), pairs))
 
     def tag_keys(self) -> list[str]:
-        return sorted({key for _, tags in self.rows for key, _ in tags})
+        return sorted(self._keys)
 
     def header(self) -> list[str]:
         return [*self.columns, *(TAG_PREFIX + key for key in self.tag_keys())]

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.inventory.sources.contract import ListingReader, Row
-from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
+from reportgen.inventory.sources.jsonstream import JsonShapeError, Keep, PathPart
 from reportgen.inventory.sources.shapes import expect_object, tag_list, text
 from reportgen.inventory.sources.table import RESOURCE
+
+KEEP: Keep = {"ResourceARN": True, "Tags": {"Key": True, "Value": True}}
 
 
 class TaggingApi(ListingReader):
@@ -18,6 +20,7 @@ class TaggingApi(ListingReader):
     # The ARN names service, account and region (S3 bucket ARNs carry neither of the last
     # two, as the API returns them).
     columns = (RESOURCE,)
+    keep = KEEP
 
     def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
         entry = expect_object(item, parts)

@@ -15,8 +15,8 @@ from typing import Any
 
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
-from reportgen.inventory.sources.contract import Head, shape_error
-from reportgen.inventory.sources.jsonstream import JsonShapeError, JsonStream, PathPart
+from reportgen.inventory.sources.contract import Head, shape_error, table_full
+from reportgen.inventory.sources.jsonstream import JsonShapeError, JsonStream, Keep, PathPart
 from reportgen.inventory.sources.shapes import expect_object, tag_map, text
 from reportgen.inventory.sources.table import (
     ACCOUNT,
@@ -24,6 +24,7 @@ from reportgen.inventory.sources.table import (
     RESOURCE,
     RESOURCE_TYPE,
     SourceTable,
+    TableFull,
 )
 
 ADDRESS = "Terraform Address"
@@ -31,6 +32,17 @@ AWS_PROVIDERS = frozenset({"aws", "awscc"})
 _MODULE = r"^(values|planned_values)\.root_module(\.child_modules\.item)*"
 _RESOURCE_ITEM = re.compile(_MODULE + r"\.resources\.item$")
 _LISTS = re.compile(_MODULE + r"\.(resources|child_modules)$")
+# Containers that may hold resources; the rest (a plan's resource_changes...) is walked past.
+_DESCEND = re.compile(
+    r"^(values|planned_values)(\.root_module(\.child_modules\.item)*(\.child_modules|\.resources)?)?$"
+)
+# The fields a row is made of: a resource's other values (a policy, a WAF rule set...) are
+# walked past, never built.
+_VALUES = ("arn", "id", "region", "tags", "tags_all")
+KEEP: Keep = {
+    **dict.fromkeys(("mode", "provider_name", "type", "address"), True),
+    "values": dict.fromkeys(_VALUES, True),
+}
 _ARN = re.compile(r"^arn:[^:]+:[^:]+:(?P<region>[^:]*):(?P<account>[^:]*):")
 
 
@@ -44,9 +56,11 @@ class TerraformJson:
         )
 
     def read(self, path: Path, limits: Limits) -> RawTable:
-        table = SourceTable([RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION, ADDRESS])
+        table = SourceTable([RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION, ADDRESS], limits)
         skipped: Counter[str] = Counter()
-        stream = JsonStream(path, limits).items(_RESOURCE_ITEM.match, _LISTS.match)
+        stream = JsonStream(path, limits).items(
+            _RESOURCE_ITEM.match, _LISTS.match, KEEP, _DESCEND.match
+        )
         try:
             for parts, item in stream:
                 resource = expect_object(item, parts)
@@ -54,8 +68,10 @@ class TerraformJson:
                 if reason:
                     skipped[reason] += 1
                     continue
-                row, tags = _row(resource, parts)
-                table.add(row, tags)
+                try:
+                    table.add(*_row(resource, parts))
+                except TableFull as exc:
+                    raise table_full(path, parts, exc) from exc
         except JsonShapeError as exc:
             raise shape_error(path, exc) from exc
         return table.to_raw(path, self.name, _warnings(path, skipped), limits)

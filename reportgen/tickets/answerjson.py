@@ -1,0 +1,83 @@
+"""A ticket server's JSON answer, bounded before any Python object is built from it.
+
+The byte cap on an answer does not bound memory: 16 MB of ``[{},{},...]`` is 5.5 million
+dicts once ``json.loads`` has it (about 400 MB), and a model for each is 3 GB. So the
+answer's events are first walked with ijson (its C backend builds nothing), and refused at
+the first of: nesting deeper than the caller allows, one list of more than
+:data:`MAX_ITEMS` items, more than :data:`MAX_VALUES` values in all. Only an answer within
+those bounds is parsed; the largest then costs tens of MB.
+
+A genuine answer is far inside them: a Jira issue with 10,000 attachments is about 250,000
+values; a page of 100 Jira comments, or of 1,000 ServiceNow file names, a few thousand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ijson
+
+from reportgen import jsonlimits
+from reportgen.jsonlimits import JsonRefused
+
+MAX_ITEMS = 10_000  # items in one list of an answer
+MAX_VALUES = 500_000  # values (objects, lists, strings, numbers...) in one answer
+_KEY_CHARS = 40  # of a server's key, in a message
+
+
+def loads(content: bytes, max_depth: int) -> Any:
+    """The answer as Python values; JsonRefused (with the JSON path where it applies) for
+    bytes that are not UTF-8 JSON or that pass a bound."""
+    data = content.removeprefix(b"\xef\xbb\xbf")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JsonRefused(f"not UTF-8 (byte {exc.start:,})") from None
+    check(data, max_depth)
+    return jsonlimits.loads(data, max_depth)
+
+
+def check(data: bytes, max_depth: int) -> None:
+    """Walk the JSON events of ``data`` without building values; JsonRefused at the first
+    bound passed, or where ijson finds it is not JSON (a number past 64 bits included)."""
+    items: list[int] = []  # per open container: items so far (a list), or -1 (an object)
+    path: list[str | int] = []
+    values = 0
+    try:
+        for event, value in ijson.basic_parse(data, use_float=True):
+            if event == "map_key":
+                path[-1] = value
+                continue
+            if event in ("end_map", "end_array"):
+                items.pop()
+                path.pop()
+                continue
+            values += 1
+            if items and items[-1] >= 0:
+                items[-1] += 1
+                path[-1] = items[-1] - 1
+                if items[-1] > MAX_ITEMS:
+                    where = _path(path[:-1])
+                    raise JsonRefused(f"the list at {where} holds more than {MAX_ITEMS:,} items")
+            if values > MAX_VALUES:
+                raise JsonRefused(f"more than {MAX_VALUES:,} values (at {_path(path)})")
+            if event in ("start_map", "start_array"):
+                if len(items) >= max_depth:
+                    raise JsonRefused(f"nested more than {max_depth} levels deep")
+                items.append(0 if event == "start_array" else -1)
+                path.append("")
+    except ijson.JSONError as exc:
+        reason = str(exc).split("\n", 1)[0].strip().removeprefix("parse error: ")
+        raise JsonRefused(f"not valid JSON: {reason[:80]}") from None
+
+
+def _path(path: list[str | int]) -> str:
+    """A JSON path like ``fields.attachment[3]``; list items by index, keys cut short."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            key = part if len(part) <= _KEY_CHARS else part[:_KEY_CHARS] + "…"
+            text += f".{key}" if text else key
+    return text or "(top level)"

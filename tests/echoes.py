@@ -1,0 +1,103 @@
+"""How real servers echo a credential: raw, JSON (Jackson's upper-case hex, Go's \u003c),
+URL- and form-encoded (Java's URLEncoder, lower-case hex, Latin-1), HTML references of every
+kind, base64 of the Basic pair, and encodings of encodings. Used by the unit tests of the
+redactor (every echo, every position) and by the attach tests through the command line."""
+
+from __future__ import annotations
+
+import base64
+import html
+import html.entities
+import json
+import re
+import textwrap
+from collections.abc import Callable
+from urllib.parse import quote, quote_plus
+
+# A token with every character some encoding changes: '/', non-ASCII, ~ * ' < > & + space.
+TOKEN = "jira/T0KEN~*'<é>&+ s3cr=t-7f3a9c1e5d"
+EMAIL = "auditor@example.com"
+PAIR = f"{EMAIL}:{TOKEN}".encode()
+
+
+def _json(text: str) -> str:
+    return json.dumps(text)[1:-1]
+
+
+def _jackson(text: str) -> str:
+    """Jackson (Java): \u00e9, upper-case hex."""
+    return re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m.group(1).upper(), _json(text))
+
+
+def _go(text: str) -> str:
+    """Go's encoding/json: <, > and & (and here ') as \u003c and the like."""
+    return "".join(f"\\u{ord(c):04x}" if c in "<>&'" else c for c in _json(text))
+
+
+def _java_url(text: str) -> str:
+    """Java's URLEncoder: '+' for a space, raw '*', '~' as %7E."""
+    return quote_plus(text, safe="*").replace("~", "%7E")
+
+
+def _entities(template: str) -> Callable[[str], str]:
+    """Every character but letters and digits as an HTML numeric reference."""
+    return lambda text: "".join(
+        c if c.isascii() and c.isalnum() else template.format(ord(c)) for c in text
+    )
+
+
+def _named(text: str) -> str:
+    """HTML named references where a character has one (&eacute; &lt; &amp; ...)."""
+    return "".join(
+        f"&{html.entities.codepoint2name[ord(c)]};" if ord(c) in html.entities.codepoint2name else c
+        for c in text
+    )
+
+
+def _b64(alphabet: Callable[[bytes], bytes], pad: bool = True) -> Callable[[str], str]:
+    return lambda _t: alphabet(PAIR).decode().rstrip("" if pad else "=")
+
+
+# How real servers echo a credential (raw, JSON, URL, HTML, base64 of the Basic pair, and
+# encodings of encodings): each must be masked.
+ECHOES: dict[str, Callable[[str], str]] = {
+    "raw": lambda t: t,
+    "json": _json,
+    "json-escaped-slashes": lambda t: _json(t).replace("/", "\\/"),
+    "json-jackson-upper-hex": _jackson,
+    "json-go-html-safe": _go,
+    "url-encoded": lambda t: quote(t, safe=""),
+    "url-encoded-lower-hex": lambda t: re.sub(
+        "%[0-9A-F]{2}", lambda m: m[0].lower(), quote(t, safe="")
+    ),
+    "url-java-urlencoder": _java_url,
+    "form-encoded": quote_plus,
+    "form-encoded-lower-hex": lambda t: re.sub(
+        "%[0-9A-F]{2}", lambda m: m[0].lower(), quote_plus(t)
+    ),
+    "url-latin-1": lambda t: quote(t, safe="", encoding="latin-1"),
+    "html-escaped": html.escape,
+    "html-hex-references": _entities("&#x{:X};"),
+    "html-hex-zero-padded": _entities("&#x{:06x};"),
+    "html-decimal-references": _entities("&#{};"),
+    "html-decimal-zero-padded": _entities("&#{:05d};"),
+    "html-named-references": _named,
+    "json-in-url": lambda t: quote(_json(t)),
+    "url-in-html": lambda t: html.escape(quote(t)),
+    "html-in-json": lambda t: _json(html.escape(t)),
+    "url-encoded-twice": lambda t: quote(quote(t, safe=""), safe=""),
+    "basic-pair-base64": _b64(base64.b64encode),
+    "basic-pair-base64-unpadded": _b64(base64.b64encode, pad=False),
+    "basic-pair-base64-json": lambda t: _json(_b64(base64.b64encode)(t)).replace("/", "\\/"),
+    "basic-pair-base64url": _b64(base64.urlsafe_b64encode),
+    "basic-pair-base64url-unpadded": _b64(base64.urlsafe_b64encode, pad=False),
+    "basic-pair-base64-wrapped": lambda t: "\n".join(textwrap.wrap(_b64(base64.b64encode)(t), 16)),
+    "cut-by-the-server": lambda t: t[:14] + "...",
+}
+
+
+def leaks(output: str, *echoed: str) -> list[str]:
+    """Every 8-character piece of the secret, or of what the server echoed, in the output."""
+    forms = {TOKEN, *echoed} | {encode(TOKEN) for encode in ECHOES.values()}
+    pieces = {form[i : i + 8] for form in forms for i in range(len(form) - 7)}
+    return sorted(pieces & {output[i : i + 8] for i in range(len(output) - 7)})

@@ -1,0 +1,21 @@
+"""``python -m reportgen`` writing only the Excel workbooks, for the full-disk tests.
+
+A workbook's sheets stream through lxml into openpyxl's temporary files, and a failed write
+there comes back as lxml's ``SerialisationError: IO_ENOSPC`` with half-closed XML streams,
+not as an OSError. To make that happen for real (a file size limit, a full tmpfs) the
+workbook must be the first file a build writes: matrix.json, written first by a normal
+build, is larger than any sheet and would meet the limit before it. Otherwise this is the
+real command line in its own process, forked renderers and all (see reportgen_without_pdf.py).
+"""
+
+from __future__ import annotations
+
+import reportgen.render
+from reportgen.cli import main
+
+reportgen.render.FRAMEWORK_WRITERS[:] = [
+    (name, writer) for name, writer in reportgen.render.FRAMEWORK_WRITERS if name == "xlsx"
+]
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""Exports stay within bounded memory whatever they repeat, and never crash the process.
+
+Each case runs the command line in its own process under an address-space cap
+(RLIMIT_AS, 256 MB: a validate run fits in 100 MB), on a small gzip made of one
+compressed member written many times (a gzip file may hold many members, each unpacked in
+turn), so the input is a few kilobytes to write and hundreds of megabytes to read. Before
+these bounds, each case either crashed (a long number: SIGSEGV inside ijson's C backend) or
+needed 0.6 to 3 GB.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import write_config
+from packhelpers import EPOCH
+
+from reportgen.inventory.sources import cur, jsonstream
+
+ADDRESS_SPACE = 256 << 20
+A = "111122223333"
+CONFIG = "customer: {name: Harbourline Payments Ltd, short_name: harbourline}\n"
+
+
+def _capped() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+
+def _validate(tmp_path: Path, inventory: Path, *flags: str) -> subprocess.CompletedProcess:
+    write_config(tmp_path, CONFIG)
+    command = [sys.executable, "-m", "reportgen", "validate", "--config", "reportgen.yaml"]
+    return subprocess.run(
+        [*command, "--inventory", str(inventory), *flags],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": EPOCH, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_capped,
+    )
+
+
+def _refused(process: subprocess.CompletedProcess, *expected: str) -> None:
+    assert process.returncode == 2, (process.returncode, process.stderr[-2000:])
+    assert "Traceback" not in process.stderr
+    for text in expected:
+        assert text in process.stderr, process.stderr
+
+
+def _gzip(path: Path, head: bytes, chunk: bytes, times: int, tail: bytes) -> Path:
+    """head + chunk * times + tail, gzipped; the chunk is compressed once."""
+    member = gzip.compress(chunk, compresslevel=9)
+    with path.open("wb") as out:
+        out.write(gzip.compress(head))
+        for _ in range(times):
+            out.write(member)
+        out.write(gzip.compress(tail))
+    return path
+
+
+# --- #28: a number too long for ijson's C backend -------------------------------------------
+
+DIGITS = "1" + "0" * 4300
+ESCAPED = "\\u0031" * 4400  # digits only once the Config result's string is decoded
+_NUMBERS = {  # '@' stands for the number
+    # the tester's case: sniffing the file type crashed on it
+    "tagging-size": ('{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::b","Size":@}]}',
+                     "$.ResourceTagMappingList[0].Size"),
+    "first-value": ('{"ResourceTagMappingList":@}', "$.ResourceTagMappingList"),
+    "skipped-field": ('{"format_version":"1.0","values":{"root_module":{"resources":[{"type":'
+                      '"aws_s3_bucket","values":{"junk":[-@]}}]}}}',
+                      "$.values.root_module.resources[0].values.junk"),
+    "after-many-items": ('{"ResourceTagMappingList":['
+                         + '{"ResourceARN":"arn:aws:s3:::a"},' * 20_000
+                         + '{"ResourceARN":"arn:aws:s3:::b","Size":@}]}',
+                         "$.ResourceTagMappingList[20000].Size"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(_NUMBERS))
+def test_a_number_too_long_for_the_parser_is_refused_not_a_crash(tmp_path, name):
+    text, where = _NUMBERS[name]
+    path = tmp_path / f"{name}.json"
+    path.write_text(text.replace("@", DIGITS), encoding="utf-8")
+    process = _validate(tmp_path, path)
+    _refused(process, f"{path}: {where}: ", f"longer than {jsonstream.MAX_DIGITS:,} digits")
+
+
+def test_a_long_number_inside_a_config_result_is_refused_not_a_crash(tmp_path):
+    path = tmp_path / "config.json"  # the digits are escaped: the file has no run of them
+    text = '{"Results":["{\\"resourceType\\":\\"AWS::S3::Bucket\\",\\"n\\":@}"]}'
+    path.write_text(text.replace("@", ESCAPED), encoding="utf-8")
+    process = _validate(tmp_path, path)
+    _refused(process, f"{path}: $.Results[0]: the result is not valid JSON (a number is too long)")
+
+
+def test_a_number_at_the_limit_reaches_the_parser_and_is_read(tmp_path):
+    path = tmp_path / "tagging.json"
+    number = "9" * jsonstream.MAX_DIGITS
+    text = _NUMBERS["tagging-size"][0]
+    path.write_text(text.replace("@", number), encoding="utf-8")
+    process = _validate(tmp_path, path)
+    # yajl refuses an integer past 64 bits itself, with an error, not a crash
+    _refused(process, "$.ResourceTagMappingList[0].Size: not valid JSON")
+
+
+# --- #29-#31: memory grows with the resources kept, not with the file -----------------------
+
+
+def test_one_resource_with_millions_of_tags_is_refused_as_they_arrive(tmp_path):
+    head = b'{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::bucket","Tags":['
+    chunk = b'{"Key":"k","Value":"v"},' * 100_000
+    path = _gzip(tmp_path / "tags.json.gz", head, chunk, 30, b'{"Key":"k","Value":"v"}]}]}')
+    process = _validate(tmp_path, path)
+    limit = f"{jsonstream.MAX_ITEM_VALUES:,}"
+    _refused(process, f"{path}: $.ResourceTagMappingList[0].Tags[", f"more than {limit} JSON")
+
+
+def test_distinct_tag_keys_are_refused_at_the_first_key_past_the_limit(tmp_path):
+    items = [{"ResourceARN": f"arn:aws:s3:::b{i}", "Tags": [{"Key": f"k{i}", "Value": "v"}]}
+             for i in range(5_000)]  # fmt: skip
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps({"ResourceTagMappingList": items}), encoding="utf-8")
+    process = _validate(tmp_path, path, "--max-columns", "100")
+    # one fixed column (Resource) and 99 tag keys fit; the item with the 100th is named
+    _refused(process, f"{path}: $.ResourceTagMappingList[99]: more than 99 distinct tag keys",
+             "--max-columns")  # fmt: skip
+
+
+TF_HEAD = (b'{"format_version":"1.0","terraform_version":"1.5.0","values":{"root_module":'
+           b'{"resources":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket",'
+           b'"provider_name":"registry.terraform.io/hashicorp/aws","values":{"arn":'
+           b'"arn:aws:s3:::b","junk":[')  # fmt: skip
+
+
+def test_fields_a_reader_does_not_use_are_walked_past_never_built(tmp_path):
+    path = _gzip(tmp_path / "state.json.gz", TF_HEAD, b'{"k":0},' * 100_000, 2,
+                 b'{"k":0}],"tags":{"pci":"yes"}}}]}}}')  # fmt: skip
+    process = _validate(tmp_path, path)
+    assert process.returncode == 0, process.stderr[-2000:]  # 200,000 objects walked past
+
+
+def test_an_item_too_large_to_walk_is_refused(tmp_path):
+    # the tester's case: 8,000,000 objects in one resource's values (64 MB; it took 1.6 GB)
+    path = _gzip(tmp_path / "state.json.gz", TF_HEAD, b'{"k":0},' * 100_000, 80,
+                 b'{"k":0}]}}]}}}')  # fmt: skip
+    process = _validate(tmp_path, path)
+    _refused(process, f"{path}: $.values.root_module.resources[0].values.junk: the item holds "
+             f"more than {jsonstream.MAX_ITEM_EVENTS:,} JSON values")  # fmt: skip
+
+
+def test_fields_outside_the_resources_are_walked_past(tmp_path):
+    head = b'{"format_version":"1.0","terraform_version":"1.5.0","resource_changes":['
+    tail = (b'{"k":0}],"values":{"root_module":{"resources":[{"type":"aws_s3_bucket",'
+            b'"values":{"arn":"arn:aws:s3:::b"}}]}}}')  # fmt: skip
+    path = _gzip(tmp_path / "plan.json.gz", head, b'{"k":[0]},' * 100_000, 30, tail)
+    process = _validate(tmp_path, path)  # 3,000,000 objects: no item limit outside items
+    assert process.returncode == 0, process.stderr[-2000:]
+
+
+def test_huge_strings_in_skipped_fields_are_not_kept(tmp_path):
+    head = (b'{"format_version":"1.0","values":{"root_module":{"resources":[{"type":'
+            b'"aws_s3_bucket","values":{"arn":"arn:aws:s3:::b","policy":[')  # fmt: skip
+    chunk = b'"' + b"a" * (3 << 20) + b'",'
+    path = _gzip(tmp_path / "state.json.gz", head, chunk, 90, b'""]}}]}}}')
+    process = _validate(tmp_path, path)  # 270 MB of strings, each under the 4 MB limit
+    assert process.returncode == 0, process.stderr[-2000:]
+
+
+def test_skipped_fields_still_keep_to_the_depth_limit(tmp_path):
+    deep = "[" * 300 + "]" * 300
+    path = tmp_path / "state.json"
+    text = _NUMBERS["skipped-field"][0].replace("[-@]", deep)
+    path.write_text(text, encoding="utf-8")
+    process = _validate(tmp_path, path)
+    _refused(process, "$.values.root_module.resources[0].values.junk: nested more than 128 "
+             "levels deep (in a skipped value)")  # fmt: skip
+
+
+def test_max_rows_is_checked_as_items_are_read(tmp_path):
+    one = b'{"ResourceARN":"arn:aws:s3:::bucket","Tags":[{"Key":"k","Value":"v"}]},'
+    path = _gzip(tmp_path / "copies.json.gz", b'{"ResourceTagMappingList":[', one * 10_000,
+                 300, one[:-1] + b"]}")  # fmt: skip
+    process = _validate(tmp_path, path, "--max-rows", "1000")
+    _refused(process, f"{path}: $.ResourceTagMappingList[1000]: more than 1,000 resources",
+             "--max-rows")  # fmt: skip
+
+
+# --- #32: Cost and Usage Report lines are read with a bound ---------------------------------
+
+CUR_HEAD = b"lineItem/ProductCode,lineItem/ResourceId,lineItem/UsageAccountId\n"
+
+
+def test_a_cur_line_longer_than_the_limit_is_refused_with_its_line(tmp_path):
+    head = CUR_HEAD + b"AmazonS3,b,111122223333\nAmazonS3,"
+    path = _gzip(tmp_path / "cur.csv.gz", head, b"a" * (1 << 20), 300, b"\n")
+    process = _validate(tmp_path, path)
+    _refused(process, f"{path}:3: the line is longer than {cur.MAX_LINE_CHARS:,} characters")
+
+
+def test_a_long_cur_header_is_refused(tmp_path):
+    head = b"lineItem/ProductCode,lineItem/UsageAccountId,"
+    path = _gzip(tmp_path / "cur.csv.gz", head, b"x" * (1 << 20), 300, b"\n")
+    process = _validate(tmp_path, path)
+    _refused(process, f"{path}:1: the line is longer than")
+
+
+def test_a_quote_left_open_in_a_cur_is_refused_within_the_line_limit(tmp_path):
+    head = CUR_HEAD + b'AmazonS3,"open,111122223333\n'
+    path = _gzip(tmp_path / "cur.csv.gz", head, b"AmazonS3,b,1\n" * 100_000, 300, b"")
+    process = _validate(tmp_path, path)
+    _refused(process, f"{path}:2: a quoted field is left open on this line")
+
+
+def test_distinct_cur_resources_past_max_rows_are_refused_while_counting(tmp_path):
+    lines = b"".join(b"AmazonS3,r%d,111122223333\n" % i for i in range(300_000))
+    path = tmp_path / "cur.csv.gz"
+    path.write_bytes(gzip.compress(CUR_HEAD + lines, compresslevel=1))
+    process = _validate(tmp_path, path, "--max-rows", "1000")
+    _refused(process, "more than 1,000 distinct resources by this line", "--max-rows")
+    line = int(process.stderr.split(f"{path}:", 1)[1].split(":", 1)[0])
+    assert line < cur.FOLD_KEYS + 20_000  # the first fold, not the end of the file
+
+
+def test_security_md_states_the_export_bounds_of_the_code():
+    text = " ".join((Path(__file__).parents[1] / "SECURITY.md").read_text().split())
+    assert f"more than {jsonstream.MAX_DIGITS:,} digits" in text
+    assert f"at most {jsonstream.MAX_ITEM_VALUES:,} JSON values" in text
+    assert f"walk at most {jsonstream.MAX_ITEM_EVENTS:,} in all" in text
+    assert f"longer than {cur.MAX_LINE_CHARS:,} characters" in text
+    assert f"every {cur.FOLD_KEYS:,} distinct keys" in text
+    assert f"under a {ADDRESS_SPACE >> 20} MB address-space cap" in text
