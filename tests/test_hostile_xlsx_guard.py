@@ -103,6 +103,7 @@ class Case:
     make: Callable[[Path], Path]
     expect: list[str] = field(default_factory=list)  # fragments of stderr
     status: int = 2
+    args: list[str] = field(default_factory=list)  # extra CLI arguments
 
 
 CASES = [
@@ -277,6 +278,20 @@ CASES = [
         one_sheet(sheet(BODY.replace('<row r="1">', '<row r="1" x="a<b">'))),
         ["part 'xl/worksheets/sheet1.xml' has a '<' inside an attribute value"],
     ),
+    # --- merged ranges: calamine keeps every one a sheet declares, about 18 bytes each
+    Case(
+        "merged-ranges",
+        one_sheet(
+            big_text(
+                ROOT + "<sheetData>" + BODY + "</sheetData><mergeCells>",
+                b'<mergeCell ref="A1:B2"/>',
+                "</mergeCells></worksheet>",
+                size=3 * hf.MB,
+            )
+        ),
+        ["part 'xl/worksheets/sheet1.xml' declares 131,07", "more than a sheet of 100,000 cells"],
+        args=["--max-cells", "100000"],
+    ),
     # --- a DTD out of the first 4 KB (#15)
     Case(
         "dtd-after-5kb-comment",
@@ -350,7 +365,7 @@ def _run(case: Case, folder: Path) -> Outcome:
     config.write_text("customer:\n  name: Test Co\n", encoding="utf-8")
     inventory = case.make(folder / "inv.xlsx")
     argv = [sys.executable, "-m", "reportgen", "validate", "--config", str(config)]
-    return measured([*argv, "--inventory", str(inventory)], folder, timeout=300)
+    return measured([*argv, "--inventory", str(inventory), *case.args], folder, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -246,6 +246,13 @@ def _scan_member(
             "the file is damaged",
             file=path,
         )
+    if scanner.merged_ranges > limits.max_sheet_cells // 2:  # a merge spans 2 cells or more
+        raise InputError(
+            f"workbook part '{name}' declares {scanner.merged_ranges:,} merged ranges, more "
+            f"than a sheet of {limits.max_sheet_cells:,} cells can hold",
+            file=path,
+            hint="Unmerge the cells, or raise --max-cells if this workbook is genuine.",
+        )
     if scanner.has_cells:
         _check_range(handle, info, path, limits, scanner)
 

@@ -170,6 +170,8 @@ class PartScanner:
         self.is_xml: bool | None = None  # None until the prolog is read
         self.kind: str | None = None  # the root element's local name: worksheet, sst ...
         self.has_cells = False
+        # calamine also reads a sheet's merged ranges, about 18 bytes each, from anywhere.
+        self.merged_ranges = 0
         self.extent = Extent()
         self.needs_rescan = False  # some cell is not written as Excel does: use scan_tags
         self._tail = b""
@@ -244,6 +246,8 @@ class PartScanner:
     def _measure(self, region: bytes, present: list[bytes]) -> None:
         if self.on_region is not None:
             self.on_region(region)
+        if b"mergeCell" in region:  # '<mergeCells>' counts once too: a bound, not a count
+            self.merged_ranges += region.count(b"<mergeCell") + region.count(b":mergeCell")
         for name in present:
             self._check_elements(region, name)
         if not present and longest_run(region) > self.budget:
@@ -312,7 +316,15 @@ def _present(region: bytes, name: bytes) -> bool:
         return False
     if (b"<" + name in region or b"</" + name in region) and _UNPREFIXED[name].search(region):
         return True
-    return b":" + name in region and bool(_CLOSE[name].search(region) or _OPEN[name].search(region))
+    return _maybe_prefixed(region, name) and bool(
+        _CLOSE[name].search(region) or _OPEN[name].search(region)
+    )
+
+
+def _maybe_prefixed(region: bytes, name: bytes) -> bool:
+    """Whether ``:name`` followed by what may end a tag's name occurs: cheap substring
+    tests before a regex that tries every '<' (ARNs put ':c' in many inventories)."""
+    return b":" + name in region and any(b":" + name + end in region for end in _ENDS)
 
 
 def _unfinished(buffer: bytes, name: bytes, end: int) -> int:
@@ -347,6 +359,6 @@ def _plain(region: bytes) -> bool:
         return False
     if _SPACED_R_KEY.search(region):
         return False
-    if b":c" in region and _PREFIXED_CELL.search(region):
+    if _maybe_prefixed(region, b"c") and _PREFIXED_CELL.search(region):
         return False
     return _ODD_REF.search(region) is None
