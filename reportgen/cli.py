@@ -170,7 +170,7 @@ run_options = [
 # Each limit keeps a hostile or broken input from exhausting memory (see SECURITY.md):
 # (flag, Limits field, unit, help).
 LIMIT_FLAGS = [
-    ("--max-rows", "max_rows", 1, "Most data rows in the inventory."),
+    ("--max-rows", "max_rows", 1, "Most rows below the inventory header, blank ones too."),
     ("--max-columns", "max_columns", 1, "Most columns a data row may reach."),
     ("--max-cell-chars", "max_cell_chars", 1, "Most characters in one inventory cell."),
     ("--max-cells", "max_sheet_cells", 1, "Largest cell range (rows x columns) of a sheet."),

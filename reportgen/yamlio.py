@@ -9,6 +9,7 @@ than a cap are refused before parsing.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,18 +26,43 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader (libyaml when present) that refuses duplicate keys."""
+    """Safe loader (libyaml when present) that refuses duplicate, non-text and merge keys."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # a copy of another mapping
+                raise _YamlRefused("YAML merge keys (<<) are not allowed", key_node.start_mark)
             key = self.construct_object(key_node, deep=True)
-            if isinstance(key, (list, dict)):
-                raise _YamlRefused("mapping keys must be plain values", key_node.start_mark)
+            problem = _key_problem(key, key_node)
+            if problem is not None:
+                raise _YamlRefused(problem, key_node.start_mark)
             if key in seen:
                 raise _YamlRefused(f"duplicate key '{key}'", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _key_problem(key: Any, node: Any) -> str | None:
+    """Why a mapping key cannot be one, or None. Every mapping reportgen reads is keyed by
+    text. A set, list or mapping as a key is unhashable; a number, date, boolean, null or
+    binary key is a word YAML read as something else (``on:``, ``5.10:``, ``2024-01-01:``),
+    so say so here, with its line, rather than as a schema error placed by its text."""
+    if isinstance(key, str):
+        return None
+    text = str(getattr(node, "value", ""))[:40] if isinstance(node, yaml.ScalarNode) else ""
+    if isinstance(key, (bool, int, float, dt.date, bytes)) or key is None:
+        kinds = {bool: "a boolean", type(None): "null", bytes: "binary data", int: "a number"}
+        kind = kinds.get(type(key), "a number" if isinstance(key, float) else "a date")
+        if key is None and not text:
+            return "a mapping key is empty"
+        return f"mapping key '{text}' is read by YAML as {kind}; put it in quotes"
+    return f"mapping keys must be plain values, not {_yaml_kind(key)}"
+
+
+def _yaml_kind(value: Any) -> str:
+    names = {set: "a set", frozenset: "a set", list: "a list", tuple: "a list", dict: "a mapping"}
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 def _refuse_aliases(root: Any) -> None:

@@ -392,7 +392,7 @@ CASES = [
     Case(
         "max-rows",
         _csv([["Service"], *[["S3"]] * 5]),
-        ["inv.csv, row 5: more than 3 data rows"],
+        ["inv.csv, row 5: more than 3 rows below the header row (row 1), 0 of them blank"],
         args=["--max-rows", "3"],
     ),
     Case(

@@ -13,7 +13,7 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    max_rows: int = 1_000_000  # non-blank data rows
+    max_rows: int = 1_000_000  # rows below the header, blank ones too (and header_row at most)
     max_cell_chars: int = 32_767  # Excel's own cell limit
     max_columns: int = 1_000  # columns a data row may reach (a CSV row's fields)
     # Area of a sheet's cell range (rows spanned x columns spanned): calamine holds the whole

@@ -66,6 +66,7 @@ class Inventory:
     # the first MAX_PROBLEMS kept, all counted, so that one run reports them together.
     problems: list[InputError] = field(default_factory=list)
     problem_count: int = 0
+    unsuggested: int = 0  # unresolved rows past MAX_SUGGESTED distinct names: no suggestions
 
     def problem(self, error: InputError) -> None:
         self.problem_count += 1
@@ -87,8 +88,13 @@ class InventoryOptions:
 
 
 MAX_PROBLEMS = 200  # cell problems kept in one run; the rest are counted
+# Distinct unknown service names given suggestions ("did you mean"), in reading order; the
+# first ones are those every report shows. Each costs up to a few milliseconds, and a file
+# with thousands of distinct unknown names has no service column, whatever its header says.
+MAX_SUGGESTED = 1_000
 _TEXT_FIELDS = ("resource", "account", "region", "environment", "owner", "classification", "notes")
 _CHUNK = 4096  # rows checked and converted together, column by column
+_LISTED = 10  # row numbers a warning lists
 
 
 def read_inventory(
@@ -107,12 +113,7 @@ def read_inventory(
     reader = _RowReader(path, sheet, header, options.limits, scopes)
     if options.collect_problems:
         reader.report = inventory.problem
-    resolve = _Resolve(resolver, inventory)
-    while chunk := list(itertools.islice(rows, _CHUNK)):
-        items = reader.chunk(chunk, len(inventory.rows) + len(inventory.unresolved))
-        if items is None:  # something to report or refuse: row by row, as the user reads
-            items = reader.rows(chunk, len(inventory.rows) + len(inventory.unresolved))
-        resolve(items)
+    _read_rows(rows, reader, _Resolve(resolver, inventory), options.limits)
     if inventory.total_rows == 0:
         # An empty audit pack would read as "nothing in scope"; an auditor expects the
         # inventory to list something, so a header without data is more likely a mistake.
@@ -125,7 +126,58 @@ def read_inventory(
         )
     if not inventory.rows:
         raise _nothing_resolved(inventory)
+    if inventory.unsuggested:
+        inventory.warnings.append(
+            f"{path}: more than {MAX_SUGGESTED:,} distinct unknown service names; the "
+            f"{inventory.unsuggested:,} rows naming the others are listed without suggestions"
+        )
     return inventory
+
+
+def _read_rows(
+    rows: Iterator[tuple[int, list[Any]]], reader: _RowReader, resolve: _Resolve, limits: Limits
+) -> None:
+    """Read and resolve the rows below the header, a chunk at a time. --max-rows counts
+    every one, blank ones too: a file of blank lines takes time like any other, and a
+    limit they did not meet would bound nothing."""
+    last = reader.header.row + limits.max_rows
+    rows = _up_to(rows, last)
+    while chunk := list(itertools.islice(rows, _CHUNK)):
+        beyond = chunk[-1][0] > last  # rows come in order, blank ones perhaps not all
+        if beyond:
+            chunk = [row for row in chunk if row[0] <= last]
+        if chunk:
+            items = reader.chunk(chunk)
+            if items is None:  # something to report or refuse: row by row, as the user reads
+                items = reader.rows(chunk)
+            resolve(items)
+        if beyond:
+            raise _too_many_rows(resolve.inventory, limits)
+
+
+def _up_to(rows: Iterator[tuple[int, list[Any]]], last: int) -> Iterator[tuple[int, list[Any]]]:
+    """The rows up to row ``last`` and the first after it: a chunk is not filled from rows
+    past the limit (a CSV reader hands on one blank line in thousands, so a chunk of rows
+    could stand for millions of lines)."""
+    for row in rows:
+        yield row
+        if row[0] > last:
+            return
+
+
+def _too_many_rows(inventory: Inventory, limits: Limits) -> InputError:
+    """Every row up to the limit that is no data row is blank (a CSV reader need not hand
+    on every blank line, so they are not counted one by one)."""
+    blank = limits.max_rows - inventory.total_rows
+    return InputError(
+        f"more than {limits.max_rows:,} rows below the header row (row "
+        f"{inventory.header.row}), {blank:,} of them blank",
+        file=inventory.path,
+        sheet=inventory.sheet,
+        row=inventory.header.row + limits.max_rows + 1,
+        hint="Delete the rows below the inventory (a stray cell far down makes a sheet that "
+        "long), or raise --max-rows if this inventory is genuine.",
+    )
 
 
 def _nothing_resolved(inventory: Inventory) -> InputError:
@@ -162,30 +214,67 @@ def _where(path: Path, sheet: str | None, row: int) -> str:
 def _locate_header(
     sheets: list[RawSheet], path: Path, options: InventoryOptions, scopes: ScopeParser
 ) -> tuple[str | None, HeaderMatch, Iterator[tuple[int, list[Any]]]]:
+    if options.header_row and options.header_row > options.limits.max_rows:
+        raise InputError(
+            f"inventory.header_row is {options.header_row:,}, beyond the "
+            f"{options.limits.max_rows:,} rows reportgen reads (--max-rows)",
+            file=path,
+        )
     first_failure = None
     for raw in sheets:
-        head = list(itertools.islice(raw.rows, options.limits.header_search_rows))
-        if options.header_row and options.header_row > options.limits.header_search_rows:
-            head += list(itertools.islice(raw.rows, options.header_row - len(head)))
-        head = [(number, list(map(cell_text, cells))) for number, cells in head]
+        head, passed, rest = _head(raw, options)
         header = find_header(head, options.columns, options.header_row, scopes.header_framework)
         if header is not None:
-            _warn_skipped_rows(header, head)
-            rest = itertools.chain((r for r in head if r[0] > header.row), raw.rows)
-            return raw.name, header, rest
+            _warn_skipped_rows(header, head, passed)
+            below = (row for row in head if row[0] > header.row)
+            return raw.name, header, itertools.chain(below, rest, raw.rows)
         if first_failure is None:
-            first_failure = (raw, head)
+            first_failure = (raw, head, rest)
     if first_failure is None:
         raise InputError("the inventory has no sheets", file=path)
-    raw, head = first_failure
+    raw, head, rest = first_failure
     window = _window(options)
     if not any(_filled(cells) for _, cells in head):
-        raise _nothing_in_window(path, raw, window)
+        raise _nothing_in_window(path, raw, itertools.chain(rest, raw.rows), window, options)
     raise missing_header_error(str(path), raw.name, head, options.columns, window)
+
+
+def _head(
+    raw: RawSheet, options: InventoryOptions
+) -> tuple[list[tuple[int, list[str]]], tuple[list[int], int], list[tuple[int, list[Any]]]]:
+    """The rows the header is looked for in, as text: the search window (by row number: a
+    CSV reader passes over blank lines), or the row inventory.header_row names. The rows
+    between the window and that row are passed over one at a time, not kept: only the
+    numbers of those with two or more cells (titles, or data the header row skips), the
+    first ten and a count, for the warning. Also the rows read past them, in order."""
+    window, wanted = options.limits.header_search_rows, options.header_row or 0
+    head: list[tuple[int, list[Any]]] = []
+    passed: list[int] = []
+    count = 0
+    for number, cells in raw.rows:
+        if number <= window or number >= wanted:
+            head.append((number, cells))
+        elif _filled_cells(cells) >= 2:
+            count += 1
+            if len(passed) < _LISTED:
+                passed.append(number)
+        if number >= max(window, wanted):
+            break
+    searched = wanted or window  # with header_row, the rows of the window are titles
+    rest = [row for row in head if row[0] > searched]
+    text = [(number, list(map(cell_text, cells))) for number, cells in head if number <= searched]
+    return text, (passed, count), rest
 
 
 def _filled(cells: list[Any]) -> bool:
     return any(cell_text(cell).strip() for cell in cells)
+
+
+def _filled_cells(cells: list[Any]) -> int:
+    try:
+        return sum(map(bool, map(str.strip, cells)))  # all text (CSV): in C
+    except TypeError:
+        return sum(1 for cell in cells if cell_text(cell).strip())
 
 
 def _window(options: InventoryOptions) -> str:
@@ -195,10 +284,31 @@ def _window(options: InventoryOptions) -> str:
     return f"the first {options.limits.header_search_rows} rows"
 
 
-def _nothing_in_window(path: Path, raw: RawSheet, window: str) -> InputError:
+def _nothing_in_window(
+    path: Path,
+    raw: RawSheet,
+    rows: Iterator[tuple[int, list[Any]]],
+    window: str,
+    options: InventoryOptions,
+) -> InputError:
     """The rows searched are blank: say where content starts, if anywhere, and how to
-    point reportgen at a header further down."""
-    later = next((number for number, cells in raw.rows if _filled(cells)), None)
+    point reportgen at a header further down. Looked for as far as --max-rows reaches:
+    a file of blank lines is not read to its end."""
+    last = (options.header_row or options.limits.header_search_rows) + options.limits.max_rows
+    later = None
+    for number, cells in rows:
+        if number > last:
+            return InputError(
+                f"no header row in {window}, and the {options.limits.max_rows:,} rows after "
+                "it are blank too",
+                file=path,
+                sheet=raw.name,
+                row=last + 1,
+                hint="Delete the blank rows, or raise --max-rows if the inventory is further down.",
+            )
+        if _filled(cells):
+            later = number
+            break
     if later is None:
         return InputError(
             "the inventory is empty: no header row and no data", file=path, sheet=raw.name
@@ -212,17 +322,23 @@ def _nothing_in_window(path: Path, raw: RawSheet, window: str) -> InputError:
     )
 
 
-def _warn_skipped_rows(header: HeaderMatch, head: list[tuple[int, list[str]]]) -> None:
+def _warn_skipped_rows(
+    header: HeaderMatch, head: list[tuple[int, list[str]]], passed: tuple[list[int], int]
+) -> None:
     """Rows above the header are titles; one with several cells may be data the header
     search stepped over, so it is named rather than skipped in silence."""
     skipped = [
-        str(number)
+        number
         for number, cells in head
         if number < header.row and sum(1 for cell in cells if cell.strip()) >= 2
     ]
+    total = len(skipped) + passed[1]
+    skipped += passed[0]  # rows below the search window, so after those in it
     if skipped:
+        more = f" and {total - _LISTED:,} more" if total > _LISTED else ""
+        listed = ", ".join(map(str, skipped[:_LISTED])) + more
         header.warnings.append(
-            f"row(s) {', '.join(skipped)} above this header row were skipped as titles; "
+            f"row(s) {listed} above this header row were skipped as titles; "
             "if they hold data, set inventory.header_row in the config"
         )
 
@@ -283,17 +399,10 @@ class _RowReader:
             return ""
         return cell_text(cells[index]).strip()
 
-    def rows(self, chunk: list[tuple[int, list[Any]]], count: int) -> list[InventoryRow]:
-        """The chunk's rows one by one; ``count`` data rows came before it."""
-        items = []
-        for number, cells in chunk:
-            item = self.row(number, cells)
-            if item is None:
-                continue
-            count += 1
-            self._check_count(count, number)
-            items.append(item)
-        return items
+    def rows(self, chunk: list[tuple[int, list[Any]]]) -> list[InventoryRow]:
+        """The chunk's rows one by one."""
+        items = (self.row(number, cells) for number, cells in chunk)
+        return [item for item in items if item is not None]
 
     def row(self, number: int, cells: list[Any]) -> InventoryRow | None:
         texts = list(map(cell_text, cells))
@@ -311,16 +420,6 @@ class _RowReader:
             *(self.cell(texts, name) for name in _TEXT_FIELDS[2:]),
             scope=self._scope(number, texts),
         )
-
-    def _check_count(self, count: int, number: int) -> None:
-        if count > self.limits.max_rows:
-            raise InputError(
-                f"more than {self.limits.max_rows:,} data rows; raise the limit with "
-                "--max-rows if this inventory is genuine",
-                file=self.path,
-                sheet=self.sheet,
-                row=number,
-            )
 
     def _identifies(self, cells: list[str], field_name: str) -> bool:
         value = self.cell(cells, field_name)
@@ -372,7 +471,7 @@ class _RowReader:
 
     # ------------------------------------------------------------ column by column
 
-    def chunk(self, chunk: list[tuple[int, list[Any]]], count: int) -> list[InventoryRow] | None:
+    def chunk(self, chunk: list[tuple[int, list[Any]]]) -> list[InventoryRow] | None:
         """The chunk's rows, or None if any row needs reporting (then use :meth:`rows`)."""
         numbers, rows = zip(*chunk, strict=True)
         widest = max(map(len, rows))
@@ -386,8 +485,6 @@ class _RowReader:
             return None
         fields = {name: self._texts(columns, name) for name in self.columns}
         keep = self._non_blank(fields, columns)
-        if count + len(keep) > self.limits.max_rows:
-            return None
         try:
             scopes = self._parse_all(fields)
         except ValueError:
@@ -505,6 +602,7 @@ class _Resolve:
     def __init__(self, resolver: ServiceResolver, inventory: Inventory) -> None:
         self.resolver, self.inventory = resolver, inventory
         self._suggestions: dict[str, list[str]] = {}
+        self._none: list[str] = []
 
     def __call__(self, items: list[InventoryRow]) -> None:
         """Resolve a chunk's rows, keeping their order in both lists. Column by column: the
@@ -535,11 +633,16 @@ class _Resolve:
     def _unresolved(self, item: InventoryRow) -> UnresolvedRow:
         text = item.service_text
         if not text:
-            return UnresolvedRow(item, "no service given", [])
+            return UnresolvedRow(item, "no service given", self._none)
         suggestions = self._suggestions.get(text)
         if suggestions is None:
+            if len(self._suggestions) >= MAX_SUGGESTED:
+                self.inventory.unsuggested += 1
+                return UnresolvedRow(item, "unknown service", self._none)
             suggestions = self._suggestions[text] = self.resolver.suggest(text)
-        return UnresolvedRow(item, "unknown service", list(suggestions))
+        # Rows share their value's list (nothing changes it): a million rows of unknown
+        # names would otherwise hold a million lists.
+        return UnresolvedRow(item, "unknown service", suggestions)
 
 
 _LOCATION = operator.itemgetter(

@@ -18,11 +18,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import python_calamine
 
 from reportgen.errors import InputError, environment_errors
+from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.xlsx_guard import check_xlsx
 from reportgen.safefiles import file_kind
@@ -217,58 +218,34 @@ def _read_csv(path: Path, limits: Limits) -> RawTable:
             file=path,
             hint="Raise --max-csv-mb if this file is genuine.",
         )
-    text, warnings = decode_csv(path.read_bytes(), path)
-    if not text.strip():
-        raise InputError("inventory file has no content", file=path)
-    dialect = _sniff(text)
-    lines = _LineGuard(io.StringIO(text, newline=""), dialect.delimiter, path, limits)
+    encoding = csv_encoding(path)
+    with _open_text(path, encoding) as handle:
+        dialect = _sniff(handle.read(65536))
+    rows = _csv_file_rows(path, encoding, dialect, limits)
+    sheets = [RawSheet(None, rows)]
+    return RawTable(path=path, kind="csv", sheets=sheets, warnings=encoding.warnings)
+
+
+def _open_text(path: Path, encoding: CsvEncoding) -> TextIO:
+    return path.open(encoding=encoding.name, errors=encoding.errors, newline="")
+
+
+def _csv_file_rows(
+    path: Path, encoding: CsvEncoding, dialect: type[csv.Dialect], limits: Limits
+) -> Iterator[tuple[int, list[str]]]:
+    """The file's records, streamed: memory holds a block of the file and one record."""
     # csv keeps a whole field in memory; a field over the cell limit is refused as it grows.
     csv.field_size_limit(max(limits.max_cell_chars + 1, csv.field_size_limit()))
-    rows = _csv_rows(csv.reader(lines, dialect), lines, path, limits)
-    return RawTable(path=path, kind="csv", sheets=[RawSheet(None, rows)], warnings=warnings)
-
-
-def decode_csv(raw: bytes, path: Path) -> tuple[str, list[str]]:
-    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    with environment_errors(path), _open_text(path, encoding) as handle:
+        lines = _LineGuard(handle, dialect.delimiter, path, limits)
         try:
-            return raw.decode("utf-16"), []
-        except UnicodeDecodeError as exc:
-            raise InputError("CSV file claims UTF-16 but cannot be decoded", file=path) from exc
-    if b"\x00" in raw[:4096]:
-        if _looks_utf16(raw):
-            encoding = "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
-            return raw.decode(encoding, errors="replace"), []
-        raise _binary(path)
-    try:
-        text, warnings = raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        warnings = [
-            f"{path}: not valid UTF-8 (first bad byte at offset {exc.start}); "
-            "read as Windows-1252 (Latin-1). Save as UTF-8 to silence this warning."
-        ]
-        text = raw.decode("cp1252", errors="replace")
-    sample = text[:4096]
-    controls = sum(1 for char in sample if char < " " and char not in "\t\n\r\f")
-    if controls > len(sample) // 20:  # text has next to none; binary data about 1 in 10
-        raise _binary(path)
-    return text, warnings
-
-
-def _binary(path: Path) -> InputError:
-    return InputError(
-        "this is not a text CSV file (it contains binary data)",
-        file=path,
-        hint="Export the inventory as CSV (UTF-8) or save it as .xlsx.",
-    )
-
-
-def _looks_utf16(raw: bytes) -> bool:
-    sample = raw[:4096]
-    even_nuls = sample[0::2].count(0)
-    odd_nuls = sample[1::2].count(0)
-    half = len(sample) // 2 or 1
-    return max(even_nuls, odd_nuls) > 0.4 * half and min(even_nuls, odd_nuls) < 0.05 * half
+            yield from _csv_rows(csv.reader(lines, dialect), lines, path, limits)
+        except UnicodeDecodeError as exc:  # it decoded a moment ago: changed since
+            raise InputError(
+                f"the file changed while it was read (no longer {encoding.name})",
+                file=path,
+                row=lines.row,
+            ) from exc
 
 
 _DELIMITERS = ",;\t|"
@@ -293,13 +270,25 @@ def _sniff(text: str) -> type[csv.Dialect]:
     return type("Detected", (csv.excel,), {"delimiter": best})
 
 
+_BLANK_LINES = frozenset(("\n", "\r\n", "\r"))
+_SKIP = 4096  # blank lines passed over in a row before one is handed on
+
+
 class _LineGuard:
-    """Feeds csv.reader one line at a time and refuses a record with too many fields before
-    csv builds it (one line of commas would otherwise become millions of strings)."""
+    """Feeds csv.reader one line at a time and numbers its records.
+
+    It refuses a record with too many fields before csv builds it (one line of commas
+    would otherwise become millions of strings). Blank lines between records are counted
+    here and not handed to csv: a file of them would otherwise go through every stage as
+    empty rows, some microseconds each. One in every ``_SKIP`` still goes on, as an empty
+    row, so that the row limits after the reader see the numbers grow and stop a file of
+    blank lines early.
+    """
 
     def __init__(self, lines: Iterator[str], delimiter: str, path: Path, limits: Limits) -> None:
         self.lines, self.delimiter, self.path, self.limits = lines, delimiter, path, limits
-        self.row = 1  # the record being read
+        self.row = 0  # the record being read (1-based), blank lines counted
+        self.fresh = True  # no line of the next record read yet
         self.fields = 1  # an upper bound of its fields so far
 
     def __iter__(self) -> _LineGuard:
@@ -307,6 +296,14 @@ class _LineGuard:
 
     def __next__(self) -> str:
         line = next(self.lines)
+        if self.fresh:  # between records: a blank line is no part of a quoted field
+            self.fresh = False
+            self.row += 1
+            skipped = 0
+            while line in _BLANK_LINES and skipped < _SKIP:
+                line = next(self.lines)
+                self.row += 1
+                skipped += 1
         self.fields += line.count(self.delimiter)
         if self.fields > self.limits.max_columns:
             raise InputError(
@@ -317,22 +314,22 @@ class _LineGuard:
             )
         return line
 
-    def next_record(self, row: int) -> None:
-        self.row, self.fields = row, 1
+    def next_record(self) -> None:
+        self.fresh, self.fields = True, 1
 
 
 def _csv_rows(
     reader: Iterator[list[str]], lines: _LineGuard, path: Path, limits: Limits
 ) -> Iterator[tuple[int, list[str]]]:
-    number = 0
     try:
-        for number, row in enumerate(reader, start=1):
-            lines.next_record(number + 1)
+        for row in reader:
+            number = lines.row
+            lines.next_record()
             yield number, row
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             message = f"a cell holds more than {limits.max_cell_chars:,} characters"
             raise InputError(
-                message, file=path, row=number + 1, hint="Raise --max-cell-chars if genuine."
+                message, file=path, row=lines.row, hint="Raise --max-cell-chars if genuine."
             ) from exc
-        raise InputError(f"malformed CSV: {exc}", file=path, row=number + 1) from exc
+        raise InputError(f"malformed CSV: {exc}", file=path, row=lines.row) from exc

@@ -4,25 +4,36 @@ calamine trusts the archive: it inflates a part to whatever size the compressed 
 gives (not the size the zip header declares), holds a sheet's whole cell range as one dense
 grid, and aborts the process (no Python exception, no message) when that grid cannot be
 allocated: two cells at A1 and XFD1048576 in a 2 KB file are enough. So every part is
-inflated here first, in 1 MB chunks and never kept: its real size and CRC are checked
-against its header, no text run or cell may exceed the cell limit, and each worksheet's
-cell range is measured. Only then does calamine see the file.
+inflated here first, in 1 MB chunks and never kept, and its real size and CRC are checked
+against its header. Then every part calamine could parse is measured (``xlsx_scan``): no
+text run or cell may exceed the cell limit, and each sheet's cell range is measured. Which
+parts those are is not taken from their names or root elements, which a crafted file
+chooses: every part named ``*.xml`` or ``*.rels`` (calamine's fixed parts: workbook,
+shared strings, styles, relationships), every part a relationship of a sheet type names,
+whatever its name, and any other part that holds a ``sheetData`` tag (the only place
+calamine reads cells from). Only then does calamine see the file.
 """
 
 from __future__ import annotations
 
+import codecs
+import html
+import itertools
+import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.errors import InputError, column_letter
 from reportgen.inventory.limits import MB, Limits
 from reportgen.inventory.xlsx_scan import (
+    CellsTooLong,
     Extent,
     PartHasDtd,
+    PartMalformed,
     PartScanner,
     PartTooBig,
     scan_tags,
@@ -31,6 +42,23 @@ from reportgen.inventory.xlsx_scan import (
 _CHUNK = MB
 _EOCD_SEARCH = 22 + 65535 + 20 + 56  # end record, its comment, zip64 locator and record
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... name length, extra length
+# XML that is not UTF-8, by its byte-order mark or its first '<'; calamine reads none of
+# it (quick-xml parses bytes), but it is measured as the text it holds all the same.
+_ENCODINGS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+)
+_SHEET_DATA = tuple("sheetData".encode(code) for code in ("utf-8", "utf-16-le", "utf-16-be"))
+_TAG = re.compile(rb"<(?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+>")
+_TARGET = re.compile(
+    rb"[ \t\n\x0c\r\"']Target[ \t\n\x0c\r]*=[ \t\n\x0c\r]*(?:\"([^\"]*)\"|'([^']*)')"
+)
 
 
 def check_xlsx(path: Path, limits: Limits) -> None:
@@ -51,10 +79,15 @@ def check_xlsx(path: Path, limits: Limits) -> None:
             "this is a zip archive but not an .xlsx workbook (it has no xl/workbook.xml)",
             file=path,
         )
+    names = {_basename(member.filename) for member in members}
+    sheets: set[str] = set()  # names of the parts a sheet relationship points at
+    relationships = [member for member in members if _is_relationships(member.filename)]
     with path.open("rb") as handle:
+        for info in relationships:  # first: they say which parts calamine reads as sheets
+            _scan_member(handle, info, path, limits, sheets, collect=(sheets, names))
         for info in members:
-            if not info.is_dir():
-                _scan_member(handle, info, path, limits)
+            if not _is_relationships(info.filename):
+                _scan_member(handle, info, path, limits, sheets)
 
 
 def _what_it_is(path: Path) -> str | None:
@@ -180,40 +213,145 @@ def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, path: Path) -> Iterator[by
 # ---------------------------------------------------------------- scanning
 
 
-def _scan_member(handle: BinaryIO, info: zipfile.ZipInfo, path: Path, limits: Limits) -> None:
+def _basename(name: str) -> str:
+    return re.split(r"[/\\]", name)[-1].lower()
+
+
+def _is_relationships(name: str) -> bool:
+    return name.lower().endswith(".rels")
+
+
+def _scan_member(
+    handle: BinaryIO,
+    info: zipfile.ZipInfo,
+    path: Path,
+    limits: Limits,
+    sheets: set[str],
+    collect: tuple[set[str], set[str]] | None = None,
+) -> None:
+    """Inflate one part; measure it when calamine could parse it (see the docstring)."""
     chunks = _inflate(handle, info, path)
-    if not info.filename.lower().endswith((".xml", ".rels")):
-        for _ in chunks:  # inflated only to check its real size and checksum
-            pass
-        return
+    name = info.filename
+    if not (name.lower().endswith((".xml", ".rels")) or _basename(name) in sheets):
+        if not _holds_sheet_data(chunks):
+            return  # an image or binary object: inflated only to check its size and CRC
+        chunks = _inflate(handle, info, path)
     scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells)
+    if collect is not None:
+        scanner.on_region = _collect_sheets(*collect)
+    _feed_checked(scanner, _as_utf8(chunks, info, path), path, name, limits)
+    if not scanner.is_xml:
+        raise InputError(
+            f"workbook part '{name}' is not XML, though calamine would read it as XML; "
+            "the file is damaged",
+            file=path,
+        )
+    if scanner.merged_ranges > limits.max_sheet_cells // 2:  # a merge spans 2 cells or more
+        raise InputError(
+            f"workbook part '{name}' declares {scanner.merged_ranges:,} merged ranges, more "
+            f"than a sheet of {limits.max_sheet_cells:,} cells can hold",
+            file=path,
+            hint="Unmerge the cells, or raise --max-cells if this workbook is genuine.",
+        )
+    if scanner.has_cells:
+        _check_range(handle, info, path, limits, scanner)
+
+
+def _holds_sheet_data(chunks: Iterator[bytes]) -> bool:
+    """Whether a part holds the text 'sheetData' (in UTF-8 or UTF-16), to the last byte."""
+    found, tail = False, b""
+    for chunk in chunks:
+        buffer = tail + chunk
+        found = found or any(text in buffer for text in _SHEET_DATA)
+        tail = buffer[-32:]
+    return found
+
+
+def _collect_sheets(sheets: set[str], names: set[str]) -> Callable[[bytes], None]:
+    """A reader of relationship parts: the parts named by a relationship whose type names a
+    sheet (calamine reads worksheets, chartsheets and dialogsheets, by any name), kept only
+    when the archive has a part of that name, so a crafted part cannot grow the set."""
+
+    def collect(region: bytes) -> None:
+        for tag in _TAG.finditer(region):
+            text = tag.group()
+            if b"sheet" not in text.lower():
+                continue
+            for quoted in _TARGET.findall(text):
+                target = (quoted[0] or quoted[1]).decode("utf-8", "replace")
+                for form in (target, html.unescape(target)):
+                    if _basename(form) in names:
+                        sheets.add(_basename(form))
+
+    return collect
+
+
+def _as_utf8(chunks: Iterator[bytes], info: zipfile.ZipInfo, path: Path) -> Iterator[bytes]:
+    """The part's chunks, re-encoded as UTF-8 when it is XML in UTF-16 or UTF-32."""
+    first = next(chunks, b"")
+    encoding = next((name for mark, name in _ENCODINGS if first.startswith(mark)), None)
+    if encoding is None:
+        yield first
+        yield from chunks
+        return
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for chunk in itertools.chain([first], chunks):
+            yield decoder.decode(chunk).encode("utf-8")
+        yield decoder.decode(b"", final=True).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _damaged(path, info, f"is not valid {encoding.upper()}") from exc
+
+
+def _feed_checked(
+    scanner: PartScanner, chunks: Iterator[bytes], path: Path, name: str, limits: Limits
+) -> None:
     try:
         _feed(scanner, chunks)
     except PartHasDtd:
         raise InputError(
-            f"workbook part '{info.filename}' declares a DTD (<!DOCTYPE>), which spreadsheet "
+            f"workbook part '{name}' declares a DTD (<!DOCTYPE>), which spreadsheet "
             "applications never write; refusing it",
             file=path,
         ) from None
-    except PartTooBig:
+    except PartMalformed:
         raise InputError(
-            f"workbook part '{info.filename}' holds a cell or text of more than "
-            f"{limits.max_cell_xml_bytes:,} bytes, more than a cell of "
-            f"{limits.max_cell_chars:,} characters can take",
+            f"workbook part '{name}' has a '<' inside an attribute value, which XML does not "
+            "allow; the file is damaged",
             file=path,
-            hint="Raise --max-cell-chars if this workbook is genuine.",
         ) from None
-    if scanner.kind != "worksheet":
-        return
+    except (PartTooBig, CellsTooLong):
+        raise _too_big(path, name, limits) from None
+
+
+def _too_big(path: Path, name: str, limits: Limits) -> InputError:
+    return InputError(
+        f"workbook part '{name}' holds a cell or text of more than "
+        f"{limits.max_cell_xml_bytes:,} bytes, more than a cell of "
+        f"{limits.max_cell_chars:,} characters can take",
+        file=path,
+        hint="Raise --max-cell-chars if this workbook is genuine.",
+    )
+
+
+def _check_range(
+    handle: BinaryIO, info: zipfile.ZipInfo, path: Path, limits: Limits, scanner: PartScanner
+) -> None:
+    """Refuse a sheet whose cells span more than the limit, measured exactly."""
     if not scanner.needs_rescan and scanner.bound.area <= limits.max_sheet_cells:
         return  # exact, or a bound that is small enough
     if not scanner.needs_rescan and not scanner.exact:
-        # The fast path's bound is too wide to decide: measure every cell.
+        # The fast path's bound is too wide to decide: read every cell's reference.
         scanner = PartScanner(limits.max_cell_xml_bytes)
-        _feed(scanner, _inflate(handle, info, path))
+        _feed(scanner, _as_utf8(_inflate(handle, info, path), info, path))
     extent = scanner.extent
     if scanner.needs_rescan:
-        extent = scan_tags(_inflate(handle, info, path))
+        try:
+            extent = scan_tags(
+                _as_utf8(_inflate(handle, info, path), info, path), limits.max_cell_xml_bytes
+            )
+        except CellsTooLong:
+            raise _too_big(path, info.filename, limits) from None
     if extent.area > limits.max_sheet_cells:
         raise _grid_error(path, info.filename, extent, limits)
 

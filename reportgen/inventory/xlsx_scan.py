@@ -1,4 +1,4 @@
-"""Measuring the XML parts of an .xlsx chunk by chunk, before calamine parses them.
+"""Measuring the parts of an .xlsx chunk by chunk, before calamine parses them.
 
 Two things calamine cannot be trusted with: one huge cell or string (it allocates whatever
 the part holds) and a worksheet whose cells lie far apart (it allocates the whole range
@@ -6,95 +6,83 @@ between them as one dense grid and aborts the process when that fails). A scanne
 part's bytes in chunks, keeps only an unfinished element between chunks, and reports the
 range the cells span; an element or text run over the budget raises ``PartTooBig``.
 
-Each chunk first takes a fast path of a few C-speed passes (``bytes.count``, ``bytes.find``
-and one regex search), about 0.3 s for a million cells:
+Nothing here trusts a part's name or its root element: calamine reads a worksheet from any
+part a relationship names, whatever its root, from its first ``<sheetData>``, and gathers a
+string from every ``<c>``, ``<si>`` or ``<definedName>``, whatever namespace prefix they
+carry. So every element of those names is measured in every part scanned, and cells are
+placed from the first ``sheetData`` tag of any part. The prolog (XML declaration, comments,
+processing instructions, however long) is read by a tokenizer, not a window: a DTD
+anywhere in a part is refused. Comments, CDATA sections and processing instructions count
+as text of the element around them (calamine joins the text on either side of them).
+
+Each chunk of a worksheet first takes a fast path of a few C-speed passes (``bytes.count``,
+``bytes.find`` and regex searches), about 0.3 s for a million cells, when it is written as
+Excel writes it ("plain"): every cell tag is ``<c r="..."``, its reference upper-case
+letters and a row without leading zeros, and no ``r`` attribute appears anywhere else but
+on a row. Then each cell's position is its ``r``, exactly as calamine reads it, and:
 
 - every cell or string closes within half the budget of the previous one (checked with a
   ``find`` per half-budget window, not a split into a million pieces);
-- every cell tag is ``<c r="..."`` and no reference lies outside the box ``A1:Z{N}``, where
-  N is the largest row that keeps the box within the cell limit (99,999 by default).
+- when no reference lies outside the box ``A1:Z{N}`` (N the largest row that keeps the box
+  within the cell limit, 99,999 by default) the box bounds the chunk; otherwise every
+  reference is read (one ``findall``).
 
-A chunk that passes adds that box to the part's bound; one that does not is measured
-exactly, cell by cell, as before. When the bound's area is over the limit the worksheet is
-measured exactly from the start, so the verdict (and the range an error names) is always
-the exact one: the fast path only skips work when the bound proves the sheet is small.
-
-Exactly: cells carry their position (``r="B7"``) in every file Excel or LibreOffice writes;
-a part where some cell does not is placed again tag by tag (``scan_tags``), as calamine
-places it.
+A worksheet with a chunk that is not plain, or whose bound is too wide to decide, is
+measured again from the start, tag by tag, as calamine reads it (``xlsx_cells``).
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 
-_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # any namespace prefix
-_ROOT = re.compile(rb"<" + _P + rb"([A-Za-z_][\w.-]*)[\s/>]")
-_NAMES = {"worksheet": b"c", "sst": b"si"}  # the element that holds one cell's text
+from reportgen.inventory.xlsx_cells import CellsTooLong, Extent, scan_tags
+
+__all__ = ["CellsTooLong", "Extent", "PartScanner", "scan_tags"]
+
+_SPACE = rb" \t\r\n"  # quick-xml ends a tag's name at one of these (for a regex class)
+_WHITE = b" \t\r\n"  # the same bytes, to test one
+_PFX = rb"(?:[^ \t\r\n/<>:]*:)?"  # any prefix: the local name follows the first colon
+
+
+def _opening(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"<" + _PFX + name + rb"[" + _SPACE + rb"/>]")
+
+
+# Elements whose text calamine joins into one string, across their children and comments.
+_ELEMENTS = (b"c", b"si", b"definedName")
+_OPEN = {name: _opening(name) for name in _ELEMENTS}
+_UNPREFIXED = {name: re.compile(rb"</?" + name + rb"[ \t\r\n/>]") for name in _ELEMENTS}
+_CLOSE = {name: re.compile(rb"</" + _PFX + name + rb">") for name in _ELEMENTS}
 _LAST_OPEN = {
-    kind: re.compile(rb".*(<" + _P + name + rb"[\s/>])", re.S) for kind, name in _NAMES.items()
+    name: re.compile(rb".*(<" + _PFX + name + rb"[" + _SPACE + rb"/>])", re.S) for name in _ELEMENTS
 }
-_CLOSE = {kind: re.compile(rb"</" + _P + name + rb">") for kind, name in _NAMES.items()}
-# Cell positions as Excel writes them: upper-case letters, a row without leading zeros.
-_REF_LETTERS = re.compile(rb'r="([A-Z]{1,4})[1-9]')
-_REF_ROWS = re.compile(rb'r="[A-Z]{1,4}([1-9]\d{0,14})"')
-_UNUSUAL_CELL_TAGS = (b"<c\n", b"<c\r", b"<c\t", b":c ", b":c>")
-# The fast path: cell tags other than '<c ', and references outside the box A1:Z{10^digits-1}.
-_ODD_CELL_TAG = re.compile(rb"<c[\t\n\r>]")
-_PREFIXED_CELL_TAG = re.compile(rb":c[ >]")
+_SHEET_DATA = _opening(b"sheetData")
+_ROOT_NAME = re.compile(rb"<([^ \t\r\n/>]*)[ \t\r\n/>]")
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
+_SPECIAL = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
+_SPECIAL_OPENERS = (b"<!--", b"<![CDATA[", b"<?")
+# A '<' inside a quoted attribute value: XML forbids it, quick-xml takes it, and it would
+# hide a long attribute from the text-run measure. The cheap test first, then the exact one.
+_LT_IN_QUOTES_HINT = re.compile(rb"=[ \t\n\x0c\r]*(?:\"[^\"<]*<|'[^'<]*<)")
+_LT_IN_QUOTES = re.compile(
+    rb"<[A-Za-z_:][^<>\"'=]*+(?:=[^<>\"']*+(?:\"[^\"<]*+\"|'[^'<]*+')[^<>\"'=]*+)*+"
+    rb"=[^<>\"']*+(?:\"[^\"<]*+<|'[^'<]*+<)"
+)
+# Plain worksheet chunks (see the module's docstring).
+_PREFIXED_CELL = re.compile(rb"<[^ \t\r\n/<>:]*:c[ \t\r\n/>]")
+_ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")  # what may follow a tag's name
+_OTHER_CELL_TAG = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="))')
+# calamine finds an attribute key 'r' after a space or a closing quote, with spaces before
+# its '=' or not: anywhere but at '<c r="' and '<row r="' is not plain.
+_KEY_MARKS = (b"\t", b"\n", b"\r", b"\x0c", b'"', b"'")
+_SPACED_R_KEY = re.compile(rb"r[ \t\n\x0c\r]+=")
+_ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}")')
+_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
 _OUTSIDE_BOX = {
     digits: re.compile(rb'<c r="(?![A-Z][1-9]\d{0,%d}")' % (digits - 1)) for digits in range(1, 8)
 }
 _BOX_COLUMNS = 26
-# Tag by tag, for the rest.
-_TAG = re.compile(rb"<(/?)" + _P + rb"(c|row)\b([^<>]*)>")
-_CELL_REF = re.compile(rb"\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?(\d{1,15})[\"']")
-_ROW_REF = re.compile(rb"\br\s*=\s*[\"'](\d{1,15})[\"']")
-
-
-@dataclass
-class Extent:
-    """The range of a worksheet's cells, 0-based and inclusive."""
-
-    top: int | None = None
-    bottom: int = 0
-    left: int | None = None
-    right: int = 0
-
-    def union(self, other: Extent) -> Extent:
-        """The smallest extent holding both."""
-        if other.top is None or other.left is None:
-            return Extent(self.top, self.bottom, self.left, self.right)
-        merged = Extent(self.top, self.bottom, self.left, self.right)
-        merged.add([other.top, other.bottom], [other.left, other.right])
-        return merged
-
-    def add(self, rows: list[int], columns: list[int]) -> None:
-        """Take in cells at these 0-based rows and columns."""
-        if not rows or not columns:
-            return
-        top, left = min(rows), min(columns)
-        self.top = top if self.top is None else min(self.top, top)
-        self.left = left if self.left is None else min(self.left, left)
-        self.bottom = max(self.bottom, max(rows))
-        self.right = max(self.right, max(columns))
-
-    @property
-    def area(self) -> int:
-        if self.top is None or self.left is None:
-            return 0
-        return (self.bottom - self.top + 1) * (self.right - self.left + 1)
-
-
-@functools.lru_cache(maxsize=20_000)
-def column_index(letters: bytes) -> int:
-    index = 0
-    for letter in letters.upper():
-        index = index * 26 + letter - 64
-    return index - 1
 
 
 class PartTooBig(Exception):
@@ -103,6 +91,10 @@ class PartTooBig(Exception):
 
 class PartHasDtd(Exception):
     """The part declares a DTD: Excel never writes one, entity bombs and XXE need one."""
+
+
+class PartMalformed(Exception):
+    """The part is XML no spreadsheet application writes, in a way that hides its sizes."""
 
 
 def longest_run(data: bytes) -> int:
@@ -118,17 +110,68 @@ def box_digits(max_cells: int) -> int:
     return digits
 
 
+def column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+def read_prolog(buffer: bytes, final: bool = False) -> tuple[bool, str | None] | None:
+    """(is XML, root element's local name) once the prolog is read, None if more bytes are
+    needed. Skips a BOM, white space, the declaration, comments and processing instructions,
+    however long; a DTD raises PartHasDtd. A part whose first content is not markup is not
+    XML; one with no content at all is (an empty part holds nothing to measure)."""
+    at = 3 if buffer.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while at < len(buffer) and buffer[at] in _WHITE:
+            at += 1
+        rest = buffer[at:]
+        if not rest:
+            return (True, None) if final else None
+        if rest[:1] != b"<":
+            return False, None
+        head = rest[:9].upper()
+        if head == b"<!DOCTYPE":
+            raise PartHasDtd
+        if len(rest) < 9 and b"<!DOCTYPE".startswith(head) and not final:
+            return None
+        for opener, closer in ((b"<?", b"?>"), (b"<!--", b"-->"), (b"<!", b">")):
+            if rest.startswith(opener):
+                end = buffer.find(closer, at + len(opener))
+                if end < 0:
+                    return (False, None) if final else None
+                at = end + len(closer)
+                break
+        else:
+            name = _ROOT_NAME.match(rest)
+            if name is None:
+                return (True, _local(rest[1:])) if final else None
+            return True, _local(name.group(1))
+
+
+def _local(name: bytes) -> str:
+    return name.split(b":", 1)[-1].decode("utf-8", "replace")
+
+
 class PartScanner:
-    """Feed a part's bytes in order; then read ``kind``, ``extent`` and ``needs_rescan``.
+    """Feed a part's bytes in order; then read ``is_xml``, ``kind``, ``extent`` and
+    ``needs_rescan``.
 
     ``extent`` is exact for the chunks measured cell by cell; ``bound`` also covers the
     chunks that took the fast path (see the module's docstring), so it is an upper bound of
     the worksheet's range. ``exact`` says whether every chunk was measured exactly.
+    ``has_cells`` says whether the part has a ``sheetData`` tag (calamine reads cells from
+    no other part).
     """
 
     def __init__(self, budget: int, max_cells: int | None = None) -> None:
         self.budget = budget
-        self.kind: str | None = None  # the root element: worksheet, sst, workbook ...
+        self.is_xml: bool | None = None  # None until the prolog is read
+        self.kind: str | None = None  # the root element's local name: worksheet, sst ...
+        self.has_cells = False
+        # calamine also reads a sheet's merged ranges, about 18 bytes each, from anywhere.
+        self.merged_ranges = 0
         self.extent = Extent()
         self.needs_rescan = False  # some cell is not written as Excel does: use scan_tags
         self._tail = b""
@@ -136,6 +179,9 @@ class PartScanner:
         self._outside_box = _OUTSIDE_BOX.get(digits)
         self._box = Extent(0, 10**digits - 2, 0, _BOX_COLUMNS - 1)
         self._boxed = False  # some chunk took the fast path
+        self._special = False  # the buffer held a comment, CDATA, PI or DTD
+        # Called with each measured region (whole tags, comments made text), to read it.
+        self.on_region: Callable[[bytes], None] | None = None
 
     @property
     def exact(self) -> bool:
@@ -147,45 +193,80 @@ class PartScanner:
 
     def feed(self, chunk: bytes) -> None:
         buffer = self._tail + chunk
-        if self.kind is None:
-            if b"<!DOCTYPE" in buffer[:4096]:
-                raise PartHasDtd
-            self.kind = root_name(buffer)
-        cut = self._cut(buffer)
-        self._measure(buffer[:cut])
+        if self.is_xml is None:
+            found = read_prolog(buffer)
+            if found is None:
+                if len(buffer) > self.budget:  # a prolog (a comment ...) longer than a cell
+                    raise PartTooBig
+                self._tail = buffer
+                return
+            self.is_xml, self.kind = found
+        if not self.is_xml:
+            return  # the caller refuses it, or never gives it to calamine
+        buffer = self._neutralise(buffer)
+        present = [name for name in _ELEMENTS if _present(buffer, name)]
+        cut = self._cut(buffer, present)
+        self._measure(buffer[:cut], present)
         self._tail = buffer[cut:]
         if len(self._tail) > self.budget:  # one unfinished element or text run
             raise PartTooBig
 
     def finish(self) -> None:
-        self._measure(self._tail)
+        if self.is_xml is None:
+            self.is_xml, self.kind = read_prolog(self._tail, final=True) or (False, None)
+        if self.is_xml:
+            tail = self._neutralise(self._tail)
+            self._measure(tail, [name for name in _ELEMENTS if _present(tail, name)])
         self._tail = b""
 
-    def _cut(self, buffer: bytes) -> int:
-        """Where to split: before an unfinished cell or string, else before the last tag."""
-        if self.kind in _NAMES:
-            last = _LAST_OPEN[self.kind].match(buffer)
-            if last is not None and _CLOSE[self.kind].search(buffer, last.start(1)) is None:
-                return last.start(1)
+    def _neutralise(self, buffer: bytes) -> bytes:
+        """Refuse a DTD; turn complete comments, CDATA and PIs into text of their length."""
+        self._special = b"<!" in buffer or b"<?" in buffer
+        if self._special:
+            buffer = _SPECIAL.sub(lambda found: b"_" * len(found.group()), buffer)
+            if _DOCTYPE.search(buffer):
+                raise PartHasDtd
+        if _LT_IN_QUOTES_HINT.search(buffer) and _LT_IN_QUOTES.search(buffer):
+            raise PartMalformed
+        return buffer
+
+    def _cut(self, buffer: bytes, present: list[bytes]) -> int:
+        """Where to split: before an unfinished comment, cell or string, else before the
+        last tag."""
         at = buffer.rfind(b"<")
-        return len(buffer) if at < 0 else at
+        cut = len(buffer) if at < 0 else at
+        for opener in _SPECIAL_OPENERS if self._special else ():
+            found = buffer.find(opener)  # complete ones are text by now
+            if 0 <= found < cut:
+                cut = found
+        for name in present:
+            cut = min(cut, _unfinished(buffer, name, cut))
+        return cut
 
-    def _measure(self, region: bytes) -> None:
-        if self.kind not in _NAMES:
-            if longest_run(region) > self.budget:
-                raise PartTooBig
-            return
-        self._check_elements(region, self.kind)
-        if self.kind == "worksheet":
-            self._place_cells(region)
+    def _measure(self, region: bytes, present: list[bytes]) -> None:
+        if self.on_region is not None:
+            self.on_region(region)
+        if b"mergeCell" in region:  # '<mergeCells>' counts once too: a bound, not a count
+            self.merged_ranges += region.count(b"<mergeCell") + region.count(b":mergeCell")
+        for name in present:
+            self._check_elements(region, name)
+        if not present and longest_run(region) > self.budget:
+            raise PartTooBig
+        if not self.has_cells:
+            start = _SHEET_DATA.search(region)
+            if start is None:
+                return
+            self.has_cells = True
+            region = region[start.start() :]
+        self._place_cells(region)
 
-    def _check_elements(self, region: bytes, kind: str) -> None:
+    def _check_elements(self, region: bytes, name: bytes) -> None:
         """Each piece between two closing tags holds one element and the markup before it.
         Rich text splits one string into many short runs, so runs alone do not tell."""
-        close = b"</" + _NAMES[kind] + b">"
+        close = b"</" + name + b">"
         if self._closes_often(region, close):
             return
-        self._check_pieces(region, kind, close)
+        self._check_pieces(region, name, close)
 
     def _closes_often(self, region: bytes, close: bytes) -> bool:
         """True when a closing tag falls in every half-budget window up to the last one and
@@ -197,9 +278,9 @@ class PartScanner:
         step = self.budget // 2
         return all(region.find(close, start, start + step) >= 0 for start in range(0, last, step))
 
-    def _check_pieces(self, region: bytes, kind: str, close: bytes) -> None:
+    def _check_pieces(self, region: bytes, name: bytes, close: bytes) -> None:
         prefixed = b":" + close[2:] in region  # then split the slower way
-        pieces = _CLOSE[kind].split(region) if prefixed else region.split(close)
+        pieces = _CLOSE[name].split(region) if prefixed else region.split(close)
         trailer = pieces.pop()  # after the last element: other markup
         if longest_run(trailer) > self.budget:
             raise PartTooBig
@@ -208,87 +289,76 @@ class PartScanner:
         for piece in pieces:
             if len(piece) <= self.budget:
                 continue
-            last = _LAST_OPEN[kind].match(piece)
+            last = _LAST_OPEN[name].match(piece)
             element = len(piece) - last.start(1) if last is not None else 0
             if element > self.budget or longest_run(piece) > self.budget:
                 raise PartTooBig
 
     def _place_cells(self, region: bytes) -> None:
-        if self._in_box(region):
-            self._boxed = True
-            return
-        self._place_exactly(region)
-
-    def _in_box(self, region: bytes) -> bool:
-        """True when every cell tag of the region is ``<c r="..."`` and its reference lies
-        in the box: single letter, row of at most the box's digits, no leading zero."""
-        if self._outside_box is None:
-            return False
-        cells = region.count(b"<c ")
-        return (
-            cells == region.count(b'<c r="')
-            # no other element carries a reference calamine might read
-            and region.count(b' r="') == cells + region.count(b'<row r="')
-            and _ODD_CELL_TAG.search(region) is None
-            and _PREFIXED_CELL_TAG.search(region) is None
-            and self._outside_box.search(region) is None
-        )
-
-    def _place_exactly(self, region: bytes) -> None:
-        rows = _REF_ROWS.findall(region)
-        cells = region.count(b"<c ") + region.count(b"<c>")
-        if len(rows) < cells or any(tag in region for tag in _UNUSUAL_CELL_TAGS):
+        if self.needs_rescan:
+            return  # measured tag by tag afterwards
+        if not _plain(region):
             self.needs_rescan = True
-        # Empty cells (<c r="Z9" s="1"/>) count too, though calamine skips them: a sheet
-        # that formats cells that far out is refused rather than scanned twice.
-        if rows:
-            numbers = list(map(int, rows))
-            letters = set(_REF_LETTERS.findall(region))
-            self.extent.add([min(numbers) - 1, max(numbers) - 1], list(map(column_index, letters)))
-
-
-def root_name(buffer: bytes) -> str | None:
-    for match in _ROOT.finditer(buffer[:4096]):
-        name = match.group(1).decode("ascii", "replace")
-        if not name.startswith(("?", "!")):
-            return name
-    return None
-
-
-def scan_tags(chunks: Iterable[bytes]) -> Extent:
-    """Place every value cell tag by tag, as calamine does when a cell has no ``r``: the
-    column after the previous cell, in the row after the previous row."""
-    extent = Extent()
-    position = [-1, -1]  # row and column of the previous cell
-    tail = b""
-    for chunk in chunks:
-        buffer = tail + chunk
-        cut = buffer.rfind(b"<")
-        cut = len(buffer) if cut < 0 else cut
-        _place(buffer[:cut], position, extent)
-        tail = buffer[cut:]
-    _place(tail, position, extent)
-    return extent
-
-
-def _place(region: bytes, position: list[int], extent: Extent) -> None:
-    row, column = position
-    rows: list[int] = []
-    columns: list[int] = []
-    for closing, name, attributes in _TAG.findall(region):
-        if closing:
-            continue
-        if name == b"row":
-            found = _ROW_REF.search(attributes)
-            row, column = (int(found.group(1)) - 1 if found else row + 1), -1
-            continue
-        found = _CELL_REF.search(attributes)
-        if found:
-            row, column = int(found.group(2)) - 1, column_index(found.group(1))
+        elif self._outside_box is not None and self._outside_box.search(region) is None:
+            self._boxed = True
         else:
-            column += 1
-        if not attributes.rstrip().endswith(b"/"):  # calamine skips cells with no value
-            rows.append(row)
-            columns.append(column)
-    position[:] = [row, column]
-    extent.add(rows, columns)
+            pairs = _REF.findall(region)
+            if pairs:
+                rows = [int(row) - 1 for _, row in pairs]
+                columns = [column_index(letters) for letters in {letters for letters, _ in pairs}]
+                self.extent.add([min(rows), max(rows)], columns)
+
+
+def _present(region: bytes, name: bytes) -> bool:
+    """Whether an element of this local name opens or closes in the region: substring
+    tests first, the prefix-aware regexes only when some prefix could be there."""
+    if name not in region:
+        return False
+    if (b"<" + name in region or b"</" + name in region) and _UNPREFIXED[name].search(region):
+        return True
+    return _maybe_prefixed(region, name) and bool(
+        _CLOSE[name].search(region) or _OPEN[name].search(region)
+    )
+
+
+def _maybe_prefixed(region: bytes, name: bytes) -> bool:
+    """Whether ``:name`` followed by what may end a tag's name occurs: cheap substring
+    tests before a regex that tries every '<' (ARNs put ':c' in many inventories)."""
+    return b":" + name in region and any(b":" + name + end in region for end in _ENDS)
+
+
+def _unfinished(buffer: bytes, name: bytes, end: int) -> int:
+    """Where an element of this local name that does not close before ``end`` opens, or
+    ``end``. The usual case costs two short searches: after the last plain closing tag."""
+    close = b"</" + name + b">"
+    last_close = buffer.rfind(close, 0, end)
+    if last_close >= 0:
+        opened = _OPEN[name].search(buffer, last_close, end)
+        if opened is None:
+            return end
+        if _CLOSE[name].search(buffer, opened.start(), end) is None:
+            return opened.start()
+    last = _LAST_OPEN[name].match(buffer, 0, end)  # prefixed closing tags: the slow way
+    if last is None or _CLOSE[name].search(buffer, last.start(1), end) is not None:
+        return end
+    return last.start(1)
+
+
+def _plain(region: bytes) -> bool:
+    """True when every cell's position is its ``<c r="..."`` reference, as Excel writes it,
+    so that reading those references finds every cell calamine places (and more): every
+    cell tag is ``<c r="``, with a reference as Excel writes it, and an attribute key ``r``
+    appears nowhere else but there and on a row. Substring counts first: a regex that can
+    start anywhere costs a hundred times more."""
+    if _OTHER_CELL_TAG.search(region):
+        return False
+    keys = region.count(b" r=")
+    if keys != region.count(b'<c r="') + region.count(b'<row r="'):
+        return False
+    if region.count(b"r=") != keys and any(mark + b"r=" in region for mark in _KEY_MARKS):
+        return False
+    if _SPACED_R_KEY.search(region):
+        return False
+    if _maybe_prefixed(region, b"c") and _PREFIXED_CELL.search(region):
+        return False
+    return _ODD_REF.search(region) is None

@@ -1,0 +1,98 @@
+"""The text encoding of a CSV inventory, found by reading the file in blocks.
+
+The file is decoded once here, block by block, to choose the encoding and to refuse binary
+data or a file of nothing but white space; the reader then streams it again with that
+encoding. Memory stays at a block whatever the file's size (a 512 MB file read whole took
+some 3 GB as bytes, text and the lines of an io.StringIO).
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from reportgen.errors import InputError
+
+BLOCK = 1 << 20
+_SAMPLE = 4096  # bytes (then characters) looked at to tell text from binary data
+
+
+@dataclass(frozen=True)
+class CsvEncoding:
+    """How to open the file: ``open(path, encoding=name, errors=errors, newline="")``."""
+
+    name: str
+    errors: str = "strict"
+    warnings: list[str] = field(default_factory=list)
+
+
+def csv_encoding(path: Path) -> CsvEncoding:
+    """UTF-8 (with or without BOM), UTF-16 with BOM (or detected by its NULs), else
+    Windows-1252 with a warning. Binary data, a UTF-16 file that does not decode and a file
+    with no content are input errors."""
+    with path.open("rb") as handle:
+        head = handle.read(_SAMPLE)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            encoding = CsvEncoding("utf-16")
+        elif b"\x00" in head:
+            if not _looks_utf16(head):
+                raise _binary(path)
+            encoding = CsvEncoding("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be", "replace")
+        else:
+            encoding = CsvEncoding("utf-8-sig")
+        sample, content, bad = _scan(handle, encoding)
+        if bad is not None:
+            if encoding.name == "utf-16":
+                raise InputError("CSV file claims UTF-16 but cannot be decoded", file=path)
+            warning = (
+                f"{path}: not valid UTF-8 (first bad byte at offset {bad}); "
+                "read as Windows-1252 (Latin-1). Save as UTF-8 to silence this warning."
+            )
+            encoding = CsvEncoding("cp1252", "replace", [warning])
+            sample, content, _ = _scan(handle, encoding)
+    if encoding.name in ("utf-8-sig", "cp1252"):
+        controls = sum(1 for char in sample if char < " " and char not in "\t\n\r\f")
+        if controls > len(sample) // 20:  # text has next to none; binary data about 1 in 10
+            raise _binary(path)
+    if not content:
+        raise InputError("inventory file has no content", file=path)
+    return encoding
+
+
+def _scan(handle: BinaryIO, encoding: CsvEncoding) -> tuple[str, bool, int | None]:
+    """Decode the whole file block by block: its first characters, whether anything but
+    white space follows, and the byte offset of the first byte that does not decode."""
+    handle.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding.name)(encoding.errors)
+    sample, content, fed = "", False, 0
+    while True:
+        block = handle.read(BLOCK)
+        fed += len(block)
+        try:
+            text = decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            # exc.object is the tail of what was fed: the bytes held back and this block.
+            return sample, content, fed - len(exc.object) + exc.start
+        if len(sample) < _SAMPLE:
+            sample += text[: _SAMPLE - len(sample)]
+        content = content or (bool(text) and not text.isspace())
+        if not block:
+            return sample, content, None
+
+
+def _binary(path: Path) -> InputError:
+    return InputError(
+        "this is not a text CSV file (it contains binary data)",
+        file=path,
+        hint="Export the inventory as CSV (UTF-8) or save it as .xlsx.",
+    )
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    sample = raw[:_SAMPLE]
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2 or 1
+    return max(even_nuls, odd_nuls) > 0.4 * half and min(even_nuls, odd_nuls) < 0.05 * half

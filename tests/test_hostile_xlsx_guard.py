@@ -1,0 +1,399 @@
+"""Workbooks crafted to slip past the .xlsx guard, through the real command line.
+
+The guard (reportgen/inventory/xlsx_guard.py) must measure every part calamine parses,
+whatever its name, root element, prolog, encoding or namespace prefix, before calamine sees
+the file: calamine aborts the whole process (SIGABRT, exit 134) on a sheet whose cells lie
+far apart, and holds a huge string several times over. Each workbook here is a small,
+valid-looking .xlsx that hides the two cells A1 and XFD1048576 (or a 40 MB string, or a
+DTD) from a guard that decides by names or by a window of the first bytes. Each runs
+``reportgen validate`` in its own process under a 3 GB address-space cap: an abort, a
+traceback or a guard that let calamine read the file fails the test (exit status, the
+guard's own message naming the file and part, peak RSS).
+"""
+
+from __future__ import annotations
+
+import sys
+import zipfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import hostile_files as hf
+import pytest
+from measured import Outcome, measured
+
+from reportgen.inventory.limits import Limits
+
+RSS_LIMIT_MB = 200  # a refused run peaks at 60-80 MB; calamine holding a bomb, far more
+FAR = '<row r="1048576">' + hf.inline("XFD1048576", "far") + "</row>"
+BODY = hf.rows_xml(hf.BASE_ROWS)
+DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+ROOT = f'<worksheet xmlns="{hf.MAIN}">'
+RANGE = "cells from A1 to XFD1048576: a range of 17,179,869,184 cells"
+TOO_BIG = f"holds a cell or text of more than {Limits().max_cell_xml_bytes:,} bytes"
+DTD = "declares a DTD (<!DOCTYPE>)"
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+STRING_MB = 40  # calamine holds a string several times over: 40 MB would pass 200 MB RSS
+
+SVG_WITH_DTD = (
+    '<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+    '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg/>'
+)
+
+Part = str | bytes | Iterable[bytes]
+
+
+def sheet(body: str = BODY + FAR, *, prolog: str = DECLARATION, root: str = ROOT) -> str:
+    prefix = root[1:].split(" ")[0].split(":")[0] + ":" if ":worksheet" in root else ""
+    return f"{prolog}{root}<{prefix}sheetData>{body}</{prefix}sheetData></{root[1:].split(' ')[0]}>"
+
+
+def package(
+    path: Path,
+    sheets: dict[str, str] | None = None,
+    parts: dict[str, Part] | None = None,
+) -> Path:
+    """A workbook whose sheets (name -> part path) point at ``parts`` by relationship, with
+    content types listing each part; parts default to one sheet and empty shared strings."""
+    sheets = sheets or {"Inventory": "xl/worksheets/sheet1.xml"}
+    parts = {"xl/sharedStrings.xml": hf.EMPTY_SST, **(parts or {})}
+    entries = "".join(
+        f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>'
+        for i, name in enumerate(sheets, start=1)
+    )
+    relationships = "".join(
+        f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="/{target}"/>'
+        for i, target in enumerate(sheets.values(), start=1)
+    )
+    overrides = "".join(
+        f'<Override PartName="/{target}" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.worksheet+xml"/>'
+        for target in set(sheets.values())
+    )
+    defaults: dict[str, Part] = {
+        "[Content_Types].xml": hf.CONTENT_TYPES.replace("</Types>", overrides + "</Types>"),
+        "_rels/.rels": hf.ROOT_RELS,
+        "xl/workbook.xml": f'<?xml version="1.0"?><workbook xmlns="{hf.MAIN}" '
+        f'xmlns:r="{_REL}"><sheets>{entries}</sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0"?><Relationships xmlns="{_PKG}/'
+        f'relationships">{relationships}<Relationship Id="rIdS" Type="{_REL}/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in {**defaults, **parts}.items():
+            hf._write_part(archive, name, data)
+    return path
+
+
+def one_sheet(data: Part, name: str = "xl/worksheets/sheet1.xml") -> Callable[[Path], Path]:
+    return lambda path: package(path, {"Inventory": name}, {name: data})
+
+
+def big_text(head: str, unit: bytes, tail: str, size: int = STRING_MB * hf.MB) -> Iterable[bytes]:
+    """``head``, ``unit`` repeated to ``size`` bytes, ``tail``: written in 1 MB chunks."""
+    return hf._repeat(head, unit, size, tail)
+
+
+@dataclass
+class Case:
+    name: str
+    make: Callable[[Path], Path]
+    expect: list[str] = field(default_factory=list)  # fragments of stderr
+    status: int = 2
+    args: list[str] = field(default_factory=list)  # extra CLI arguments
+
+
+CASES = [
+    # --- the root element is not where a 4 KB window looks for it (#11, #12)
+    Case(
+        "comment-before-root",
+        one_sheet(sheet(prolog=DECLARATION + "<!-- <x> -->")),
+        [f"inv.xlsx: worksheet part 'xl/worksheets/sheet1.xml' has {RANGE}"],
+    ),
+    Case(
+        "5kb-comment-before-root",
+        one_sheet(sheet(prolog=DECLARATION + "<!--" + "c" * 5000 + "-->")),
+        [RANGE],
+    ),
+    Case(
+        "bom-pi-and-comments-before-root",
+        one_sheet(
+            b"\xef\xbb\xbf"
+            + sheet(prolog=DECLARATION + "\n<?mso x?>\n<!-- a -->" + " " * 5000).encode()
+        ),
+        [RANGE],
+    ),
+    Case(
+        "utf16-worksheet", one_sheet(sheet().replace("UTF-8", "UTF-16").encode("utf-16")), [RANGE]
+    ),
+    # --- the worksheet is not where a name filter looks (#13)
+    Case(
+        "worksheet-named-dat",
+        one_sheet(sheet(), "xl/worksheets/sheet1.dat"),
+        [RANGE, "'xl/worksheets/sheet1.dat'"],
+    ),
+    Case(
+        "worksheet-named-dat-not-xml-first",
+        one_sheet(b"junk" + sheet().encode(), "xl/worksheets/sheet1.dat"),
+        ["part 'xl/worksheets/sheet1.dat' is not XML"],
+    ),
+    Case("worksheet-in-subfolder", one_sheet(sheet(), "xl/worksheets/a/b/deep.xml"), [RANGE]),
+    Case(
+        "worksheet-referenced-twice",
+        lambda path: package(
+            path,
+            {"One": "xl/worksheets/shared.xml", "Two": "xl/worksheets/shared.xml"},
+            {"xl/worksheets/shared.xml": sheet()},
+        ),
+        [RANGE, "'xl/worksheets/shared.xml'"],
+    ),
+    Case("root-not-worksheet", one_sheet(sheet(root=f'<chartsheet xmlns="{hf.MAIN}">')), [RANGE]),
+    # --- the cells are not written the way a fast scan expects
+    Case(
+        "namespace-prefix",
+        one_sheet(
+            sheet(
+                (BODY + FAR)
+                .replace("<row", "<x:row")
+                .replace("</row", "</x:row")
+                .replace("<c ", "<x:c ")
+                .replace("</c>", "</x:c>"),
+                root=f'<x:worksheet xmlns:x="{hf.MAIN}">',
+            )
+        ),
+        [RANGE],
+    ),
+    Case(
+        "empty-prefix",
+        one_sheet(sheet(BODY + FAR.replace("<c ", "<:c ").replace("</c>", "</:c>"))),
+        [RANGE],
+    ),
+    Case(
+        "lower-case-reference",
+        one_sheet(sheet(BODY + FAR.replace("XFD1048576", "xfd1048576"))),
+        [RANGE],
+    ),
+    Case(
+        "seven-letter-column",
+        one_sheet(sheet(BODY + '<row r="4">' + hf.inline("AAAAAAA4", "x") + '</row><x r="A1"/>')),
+        ["has cells from A1 to AAAAAAA4"],
+    ),
+    Case(
+        "second-r-after-a-tab",
+        one_sheet(sheet(BODY + '<row r="4"><c r="A4"\tr="XFD1048576"><v>1</v></c></row>')),
+        ["has cells from A1 to XFD1048576"],
+    ),
+    Case(
+        "gt-inside-an-attribute",
+        one_sheet(
+            sheet(BODY + '<row r="5"><c x="a>" r="XFD1048576"><v>1</v></c><c><v>1</v></c></row>')
+        ),
+        ["has cells from A1 to XFE1048576"],
+    ),
+    Case(
+        "row-ends-without-positions",
+        one_sheet(
+            sheet(BODY + "</row>" * 1_100_000 + "<row>" + "<c><v>1</v></c>" * 16_384 + "</row>")
+        ),
+        ["over the limit of 10,000,000"],
+    ),
+    Case(
+        "cdata-hides-sheet-end",
+        one_sheet(sheet(BODY + "<row><c><v>1</v></c><![CDATA[</sheetData>]]></row>" + FAR)),
+        [RANGE],
+    ),
+    # --- a 40 MB string that calamine would hold several times over (#14)
+    Case(
+        "rich-string-after-comment",
+        one_sheet(
+            big_text(
+                DECLARATION
+                + "<!-- <x> -->"
+                + ROOT
+                + "<sheetData>"
+                + BODY
+                + '<row r="4"><c r="B4" t="inlineStr"><is>',
+                b"<r><t>" + b"A" * 1000 + b"</t></r>",
+                "</is></c></row></sheetData></worksheet>",
+            )
+        ),
+        [f"workbook part 'xl/worksheets/sheet1.xml' {TOO_BIG}"],
+    ),
+    Case(
+        "string-split-by-comments",
+        one_sheet(
+            big_text(
+                DECLARATION
+                + ROOT
+                + "<sheetData>"
+                + BODY
+                + '<row r="4"><c r="B4" t="inlineStr"><is><t>',
+                b"A" * 1000 + b"<!---->",
+                "</t></is></c></row></sheetData></worksheet>",
+            )
+        ),
+        [TOO_BIG],
+    ),
+    Case(
+        "shared-string-after-bom-and-comment",
+        lambda path: package(
+            path,
+            parts={
+                "xl/worksheets/sheet1.xml": sheet(
+                    BODY + '<row r="4"><c r="B4" t="s"><v>0</v></c></row>'
+                ),
+                "xl/sharedStrings.xml": big_text(
+                    "\ufeff"
+                    + DECLARATION
+                    + "<!--"
+                    + "c" * 5000
+                    + f'--><x:sst xmlns:x="{hf.MAIN}"><x:si><x:t>',
+                    b"S" * 1024,
+                    "</x:t></x:si></x:sst>",
+                ),
+            },
+        ),
+        [f"workbook part 'xl/sharedStrings.xml' {TOO_BIG}"],
+    ),
+    Case(
+        "defined-name",
+        lambda path: package(
+            path,
+            parts={
+                "xl/worksheets/sheet1.xml": sheet(BODY),
+                "xl/workbook.xml": big_text(
+                    f'<workbook xmlns="{hf.MAIN}"><definedNames><definedName name="n">',
+                    b"<x>" + b"A" * 1000 + b"</x>",
+                    "</definedName></definedNames></workbook>",
+                ),
+            },
+        ),
+        [TOO_BIG],
+    ),
+    Case(
+        "lt-inside-an-attribute",
+        one_sheet(sheet(BODY.replace('<row r="1">', '<row r="1" x="a<b">'))),
+        ["part 'xl/worksheets/sheet1.xml' has a '<' inside an attribute value"],
+    ),
+    # --- merged ranges: calamine keeps every one a sheet declares, about 18 bytes each
+    Case(
+        "merged-ranges",
+        one_sheet(
+            big_text(
+                ROOT + "<sheetData>" + BODY + "</sheetData><mergeCells>",
+                b'<mergeCell ref="A1:B2"/>',
+                "</mergeCells></worksheet>",
+                size=3 * hf.MB,
+            )
+        ),
+        ["part 'xl/worksheets/sheet1.xml' declares 131,07", "more than a sheet of 100,000 cells"],
+        args=["--max-cells", "100000"],
+    ),
+    # --- a DTD out of the first 4 KB (#15)
+    Case(
+        "dtd-after-5kb-comment",
+        one_sheet(
+            sheet(
+                BODY,
+                prolog=DECLARATION
+                + "<!--"
+                + "c" * 5000
+                + '--><!DOCTYPE worksheet [<!ENTITY e "x">]>',
+            )
+        ),
+        [f"part 'xl/worksheets/sheet1.xml' {DTD}"],
+    ),
+    Case("dtd-after-root", one_sheet(sheet(BODY) + "<!doctype x>"), [DTD]),
+    Case(
+        "dtd-in-shared-strings-named-oddly-case",
+        lambda path: package(
+            path,
+            parts={
+                "xl/worksheets/sheet1.xml": sheet(BODY),
+                "XL/SharedStrings.XML": "<!DOCTYPE sst><sst/>",
+            },
+        ),
+        ["part 'XL/SharedStrings.XML' declares a DTD"],
+    ),
+    # --- what must still be read
+    Case(
+        "comment-and-pi-in-a-table",
+        one_sheet(sheet(BODY.replace("</row>", "<!-- x --><?pi y?></row>"))),
+        [],
+        0,
+    ),
+    Case(
+        "prefixed-table",
+        one_sheet(
+            sheet(
+                BODY.replace("<row", "<x:row")
+                .replace("</row", "</x:row")
+                .replace("<c ", "<x:c ")
+                .replace("</c>", "</x:c>")
+                .replace("<is>", "<x:is>")
+                .replace("</is>", "</x:is>")
+                .replace("<t ", "<x:t ")
+                .replace("</t>", "</x:t>"),
+                root=f'<x:worksheet xmlns:x="{hf.MAIN}">',
+            )
+        ),
+        [],
+        0,
+    ),
+    Case(
+        "svg-image-with-a-dtd",
+        lambda path: package(
+            path,
+            parts={
+                "xl/worksheets/sheet1.xml": sheet(BODY),
+                "xl/media/image1.svg": SVG_WITH_DTD,
+                "xl/media/image2.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4000,
+            },
+        ),
+        [],
+        0,
+    ),
+]
+
+
+def _run(case: Case, folder: Path) -> Outcome:
+    folder.mkdir(parents=True)
+    config = folder / "reportgen.yaml"
+    config.write_text("customer:\n  name: Test Co\n", encoding="utf-8")
+    inventory = case.make(folder / "inv.xlsx")
+    argv = [sys.executable, "-m", "reportgen", "validate", "--config", str(config)]
+    return measured([*argv, "--inventory", str(inventory), *case.args], folder, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory) -> dict[str, Outcome]:
+    base = tmp_path_factory.mktemp("xlsx-guard")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {case.name: pool.submit(_run, case, base / case.name) for case in CASES}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_crafted_workbook(case: Case, outcomes: dict[str, Outcome]) -> None:
+    result = outcomes[case.name]
+    report = f"exit {result.status}, {result.rss_mb:.0f} MB\n{result.stderr}{result.stdout}"
+    assert result.status == case.status, report  # never 134: calamine did not abort
+    assert "Traceback" not in report and "internal error" not in report, report
+    assert result.rss_mb < RSS_LIMIT_MB, report
+    for fragment in case.expect:
+        assert fragment in result.text, f"{fragment!r} not in:\n{report}"
+    if case.status == 2:
+        assert result.stderr.startswith(f"error: {result.folder / 'inv.xlsx'}: "), report
+        # The guard's own words: calamine's reading never began (its errors name a sheet).
+        assert "cannot read sheet" not in result.text and "cell holds" not in result.text
+
+
+def test_the_crafted_workbooks_are_small(tmp_path: Path) -> None:
+    """Small on disk, as a tester would send them: the bombs are in their compression."""
+    for case in CASES:
+        path = case.make(tmp_path / f"{case.name}.xlsx")
+        assert path.stat().st_size < 1_000_000, case.name
+        path.unlink()
