@@ -9,7 +9,6 @@ so neither the machine, the file system nor the time of bundling shows in the zi
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import tempfile
 import zipfile
@@ -20,7 +19,7 @@ from typing import Any
 from reportgen.errors import InputError, environment_errors
 from reportgen.hashing import file_sha256
 from reportgen.manifest_schema import MANIFEST_NAME, Manifest
-from reportgen.packfiles import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError
+from reportgen.packfiles import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError, inside
 from reportgen.slug import slugify
 from reportgen.verify import Verification, verify_opened
 
@@ -77,9 +76,10 @@ def default_output(pack: Path) -> Path:
 def bundle_pack(pack: Path, output: Path | None = None) -> Bundle:
     """Write the zip of ``pack`` (default: ``<pack>.zip`` beside it), atomically."""
     output = output or default_output(pack)
-    if output.absolute().is_relative_to(pack.absolute()):
-        raise InputError("the zip cannot be written inside the pack it bundles", file=output)
     with PackDir(pack) as opened:
+        if inside(output, opened.fd):  # by device and inode: links and bind mounts too
+            message = "the zip cannot be written inside the pack it bundles"
+            raise InputError(message, file=output, hint="Write it beside the pack (-o).")
         verified = require_intact(opened)
         assert verified.manifest is not None
         manifest = verified.manifest
@@ -90,8 +90,8 @@ def bundle_pack(pack: Path, output: Path | None = None) -> Bundle:
 
 
 def _write_zip(handle: Any, pack: PackDir, verified: Verification) -> None:
-    """manifest.json, then every listed file, each re-hashed as it is zipped: a file changed
-    since it was verified must not slip in."""
+    """manifest.json, then every listed file, each streamed in chunks and re-hashed as it is
+    zipped: a file changed since it was verified must not slip in (the zip is discarded)."""
     manifest = verified.manifest
     assert manifest is not None
     folder = zip_folder(manifest)
@@ -100,11 +100,13 @@ def _write_zip(handle: Any, pack: PackDir, verified: Verification) -> None:
     files += [(entry.path, entry.size, entry.sha256) for entry in manifest.outputs]
     with zipfile.ZipFile(handle, "w") as archive:
         for name, size, sha256 in files:
-            data = pack.read(name, size, "the file")
-            if hashlib.sha256(data).hexdigest() != sha256:
-                changed = "changed while it was being bundled"
-                raise PackIntegrityError(changed, file=pack.path / name)
-            archive.writestr(_info(f"{folder}/{name}", when), data, compresslevel=COMPRESS_LEVEL)
+            with pack.stream(name, size) as file:
+                info = _info(f"{folder}/{name}", when)
+                info.file_size = file.size  # as writestr sets it: the same zip64 choice
+                with archive.open(info, "w") as entry:
+                    for chunk in file.chunks():
+                        entry.write(chunk)
+                file.require(sha256, "changed while it was being bundled")
 
 
 def _info(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
@@ -112,6 +114,7 @@ def _info(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipIn
     info.create_system = 3  # Unix, so the permission bits below are read
     info.external_attr = FILE_MODE << 16
     info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]  # what writestr sets
     return info
 
 

@@ -15,7 +15,7 @@ from reportgen.errors import InputError
 from reportgen.evidence.changes import evidence_changes
 from reportgen.manifest import PreviousPack
 from reportgen.owners import owner_label
-from reportgen.packfiles import PackDir, read_matrix
+from reportgen.packfiles import Budget, PackDir, read_matrix
 
 SCHEMA = "reportgen.diff/1"
 
@@ -35,16 +35,18 @@ class Pack:
         return PreviousPack(self.generated_at, self.manifest_sha256)
 
 
-def load_pack(directory: Path) -> Pack:
+def load_pack(directory: Path, budget: Budget | None = None) -> Pack:
     """The matrices of the pack at ``directory`` (framework id -> matrix): each
-    ``<framework>/matrix.json`` its manifest lists, read through the pack's safe reader."""
+    ``<framework>/matrix.json`` its manifest lists, read through the pack's safe reader,
+    their JSON values counted against ``budget`` (shared by the packs one command reads)."""
+    budget = budget or Budget()
     with PackDir(directory) as pack:
         loaded = pack.manifest()
         matrices = {}
         for entry in loaded.manifest.outputs:
             parts = PurePosixPath(entry.path).parts
             if len(parts) == 2 and parts[1] == "matrix.json":
-                matrix = read_matrix(pack, entry.path, entry.size, entry.sha256)
+                matrix = read_matrix(pack, entry.path, entry.size, entry.sha256, budget)
                 matrices[matrix["framework"]["id"]] = matrix
     if not matrices:
         raise InputError("not a reportgen pack: its manifest lists no matrix.json", file=directory)
@@ -129,7 +131,8 @@ def diff_matrices(
 
 
 def diff_packs(old_dir: Path, new_dir: Path) -> dict[str, Any]:
-    old, new = load_pack(old_dir), load_pack(new_dir)
+    budget = Budget()
+    old, new = load_pack(old_dir, budget), load_pack(new_dir, budget)
     return {
         "schema": SCHEMA,
         "old": _side(old),

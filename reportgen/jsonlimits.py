@@ -40,10 +40,43 @@ def _refuse_constant(name: str) -> Any:
     raise JsonRefused(f"not valid JSON: {name} is not a JSON number")
 
 
-def loads(data: bytes, max_depth: int, *, unique_keys: bool = False) -> Any:
+def values_bound(data: bytes | bytearray) -> int:
+    """An upper bound on the values and keys of a JSON text, found at the speed of
+    ``bytes.count``: each but the first follows a '{', '[' or ',' (those inside strings
+    only make the bound larger). Parsed, a value costs up to ~120 bytes (``[{},{},...]``:
+    72 bytes for 3 of text), so this bounds what ``json.loads`` will allocate."""
+    return data.count(b"{") + data.count(b"[") + data.count(b",") + 1
+
+
+def check_before_parsing(data: bytes | bytearray, max_values: int) -> None:
+    """Refuse, before any parsing, a text whose top level is not an object or that may
+    hold more than ``max_values`` values (JsonRefused, in words)."""
+    start = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if start != b"{":
+        found = f"'{start.decode('ascii', 'replace')}'" if start else "nothing"
+        raise JsonRefused(f"the top level must be a JSON object ('{{'), not {found}")
+    bound = values_bound(data)
+    if bound > max_values:
+        raise JsonRefused(
+            f"too many JSON values: up to {bound:,} (counting '{{', '[' and ','), more "
+            f"than the {max_values:,} allowed"
+        )
+
+
+def loads(
+    data: bytes | bytearray,
+    max_depth: int,
+    *,
+    unique_keys: bool = False,
+    max_values: int | None = None,
+) -> Any:
     """Parse UTF-8 JSON nested at most ``max_depth`` deep; JsonRefused for anything else
-    (invalid JSON, bad UTF-8, a number of thousands of digits, duplicate keys if refused)."""
+    (invalid JSON, bad UTF-8, a number of thousands of digits, duplicate keys if refused).
+    With ``max_values``, the top level must be an object and :func:`check_before_parsing`
+    runs first, so memory follows the number of values allowed, not the text."""
     hook = _no_duplicates if unique_keys else None
+    if max_values is not None:
+        check_before_parsing(data, max_values)
     try:
         text = data.decode("utf-8-sig")
         value = json.loads(text, object_pairs_hook=hook, parse_constant=_refuse_constant)

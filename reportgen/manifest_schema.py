@@ -20,6 +20,7 @@ from reportgen.owners import Owner
 SCHEMA = "reportgen.manifest/1"
 MATRIX_SCHEMA = "reportgen.matrix/1"
 MANIFEST_NAME = "manifest.json"
+MAX_DEPTH = 16  # folders a pack may nest (reportgen writes <framework>/<file>: one)
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ByteCount = Annotated[int, Field(ge=0, le=2**53)]
@@ -87,6 +88,8 @@ class OutputFile(_Strict):
     def _inside_the_pack(cls, path: str) -> str:
         if not safe_relative(path):
             raise ValueError(f"{path[:120]!r} is not a relative path inside the pack")
+        if path.count("/") >= MAX_DEPTH:
+            raise ValueError(f"{path[:120]!r} is nested more than {MAX_DEPTH} folders deep")
         return path
 
 

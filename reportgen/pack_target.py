@@ -16,7 +16,8 @@ from pathlib import Path
 
 from reportgen.errors import InputError, environment_error
 from reportgen.manifest import MANIFEST_NAME
-from reportgen.packfiles import read_manifest
+from reportgen.manifest_schema import MAX_DEPTH
+from reportgen.packfiles import Listing, list_tree, open_folder, read_manifest
 
 _MAX_ENTRIES = 20_000  # a pack holds a few dozen files; past this it is someone's tree
 _NAMED = 5  # files named in a refusal; the rest are counted
@@ -29,6 +30,8 @@ class Survey:
     is_pack: bool  # reportgen's manifest at its root
     missing: list[str] = field(default_factory=list)  # listed in the manifest, not there
     foreign: list[str] = field(default_factory=list)  # there, not listed: not ours
+    folders: list[str] = field(default_factory=list)  # every folder under it, relative
+    complete: bool = True  # False: more entries than _MAX_ENTRIES, not all listed
 
     @property
     def intact(self) -> bool:
@@ -116,7 +119,8 @@ def _read_only(path: Path, target: Path) -> InputError:
 def _refuse_inside_a_pack(target: Path) -> None:
     """A pack written inside another pack adds files its manifest does not list: the outer
     pack would no longer verify (and a rebuild of it would refuse, or delete this one)."""
-    for parent in target.absolute().parents:
+    parents = dict.fromkeys([*target.absolute().parents, *Path(os.path.realpath(target)).parents])
+    for parent in parents:  # as given and with links resolved: an alias of a pack is one
         if (parent / MANIFEST_NAME).is_file() and _listed_files(parent) is not None:
             raise InputError(
                 f"the output directory is inside the reportgen pack '{parent}'; a pack "
@@ -143,28 +147,27 @@ def _refuse_working_directory(target: Path) -> None:
 
 def survey_directory(path: Path) -> Survey:
     """Compare the files under ``path`` with the manifest at its root (if it is ours)."""
-    present = _files_under(path)
+    listing = _files_under(path)
+    present = sorted([*listing.files, *listing.too_deep])
     listed = _listed_files(path)
-    if listed is None or len(present) > _MAX_ENTRIES:
-        # Past the cap the survey is incomplete: a file we did not see could be the user's,
-        # so a directory this large is never taken for a pack, whatever its manifest lists.
-        return Survey(is_pack=False, foreign=present)
+    if listed is None or not listing.complete or listing.too_deep:
+        # Past the caps the survey is incomplete: a file we did not see could be the user's,
+        # so a directory this large or deep is never taken for a pack, whatever its
+        # manifest lists.
+        return Survey(False, foreign=present, folders=listing.folders, complete=listing.complete)
     foreign = [name for name in present if name != MANIFEST_NAME and name not in listed]
     missing = sorted(listed.difference(present))
-    return Survey(is_pack=True, missing=missing, foreign=foreign)
+    return Survey(is_pack=True, missing=missing, foreign=foreign, folders=listing.folders)
 
 
-def _files_under(root: Path) -> list[str]:
-    """Relative POSIX paths of everything under ``root`` that is not a directory (links
-    included, never followed); empty directories lose nothing and are not listed."""
-    found: list[str] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        base = Path(folder).relative_to(root)
-        for name in files + [d for d in dirs if (Path(folder) / d).is_symlink()]:
-            found.append((base / name).as_posix())
-        if len(found) > _MAX_ENTRIES:
-            break
-    return sorted(found)
+def _files_under(root: Path) -> Listing:
+    """Everything under ``root`` (links never followed, no recursion: packfiles.list_tree),
+    at most _MAX_ENTRIES entries and MAX_DEPTH levels; empty folders lose nothing."""
+    fd = open_folder(root)
+    try:
+        return list_tree(fd, _MAX_ENTRIES)
+    finally:
+        os.close(fd)
 
 
 def _listed_files(root: Path) -> set[str] | None:
@@ -183,7 +186,7 @@ def _refusal(target: Path, survey: Survey) -> InputError:
         return InputError(
             "the output directory is not a reportgen pack (it has no manifest.json written "
             "by reportgen); refusing to replace it, which would delete "
-            f"{_count(survey.foreign)}",
+            f"{_count(survey.foreign, survey.complete)}",
             file=target,
             details=_some(survey.foreign),
             hint="Choose a new or empty directory with --out.",
@@ -206,9 +209,11 @@ def _refusal(target: Path, survey: Survey) -> InputError:
     )
 
 
-def _count(names: list[str]) -> str:
-    if len(names) > _MAX_ENTRIES:
+def _count(names: list[str], complete: bool = True) -> str:
+    if not complete:
         return f"more than {_MAX_ENTRIES:,} files"
+    if any(name.endswith("/") for name in names):  # list_tree did not enter these
+        return f"{len(names)} file(s) and folders nested deeper than {MAX_DEPTH} levels"
     return f"{len(names)} file(s)"
 
 

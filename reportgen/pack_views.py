@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from reportgen.manifest_schema import MAX_DEPTH
 from reportgen.verify import Verification
 
 
@@ -15,7 +16,10 @@ def verification_lines(result: Verification) -> Iterator[str]:
     for problem in result.altered:
         yield f"ALTERED  {problem}"
     for name in result.extra:
-        yield f"EXTRA    {name} (not in the manifest)"
+        if name.endswith("/"):  # packfiles.list_tree does not enter a folder this deep
+            yield f"EXTRA    {name} (folders nested deeper than {MAX_DEPTH}; not in the manifest)"
+        else:
+            yield f"EXTRA    {name} (not in the manifest)"
     if result.ok:
         yield f"OK: {result.checked} file(s) match the manifest"
     else:

@@ -157,6 +157,13 @@ def _fixed_limits() -> list[tuple[str, str]]:
             f"{packfiles.MAX_MATRIX_BYTES // mb} MB",
         ),
         ("a pack's `summary.md` (`attach --comment`)", f"{packfiles.MAX_SUMMARY_BYTES // mb} MB"),
+        ("any other file a pack lists", f"{packfiles.MAX_FILE_BYTES // mb} MB"),
+        (
+            "JSON values and keys",
+            f"{packfiles.MAX_MANIFEST_VALUES:,} in a manifest; {packfiles.MAX_MATRIX_VALUES:,} "
+            f"in a matrix; {packfiles.MAX_RUN_MATRIX_VALUES:,} in all the matrices",
+        ),
+        ("folders a pack nests", f"{packfiles.MAX_DEPTH} levels"),
         (
             "JSON nesting",
             f"{packfiles.MANIFEST_DEPTH} levels in a manifest, {packfiles.MATRIX_DEPTH} in a "

@@ -109,7 +109,7 @@ def key_twice(pack: Path, scratch: Path) -> None:
 
 
 def nested_manifest(pack: Path, scratch: Path) -> None:
-    write_manifest(pack, "[" * 100_000 + "]" * 100_000)
+    write_manifest(pack, '{"a": ' * 100_000 + "1" + "}" * 100_000)  # '[[[...' is refused sooner
 
 
 def long_size(pack: Path, scratch: Path) -> None:
@@ -170,7 +170,7 @@ def dev_zero_matrix(pack: Path, scratch: Path) -> None:
 
 
 def nested_matrix(pack: Path, scratch: Path) -> None:
-    (pack / "soc2" / "matrix.json").write_text("[" * 200_000 + "]" * 200_000)
+    (pack / "soc2" / "matrix.json").write_text('{"a": ' * 200_000 + "1" + "}" * 200_000)
     relist(pack, "soc2/matrix.json")
 
 
@@ -191,6 +191,74 @@ def matrix_wrong_owner(pack: Path, scratch: Path) -> None:
     del matrix["services"][0]["name"]
     path.write_text(json.dumps(matrix))
     relist(pack, "soc2/matrix.json")
+
+
+CHAIN = 1100  # folders: past Python's recursion limit, as the tester made it
+
+
+def deep_folders(pack: Path, scratch: Path) -> None:
+    """Adversarial #58: a chain of 1,100 folders was a RecursionError (exit 1, internal)."""
+    path = str(pack)
+    for _ in range(CHAIN):  # no Path.mkdir(parents=True), os.makedirs: they recurse
+        path += "/d"
+        os.mkdir(path)
+    Path(path, "f").write_text("x")
+
+
+def remove_chain(pack: Path) -> None:
+    """Remove the chain bottom up (shutil.rmtree recurses, so pytest's cleanup cannot)."""
+    path = str(pack) + "/d" * CHAIN
+    if not os.path.isdir(path):
+        return
+    os.unlink(path + "/f")
+    for _ in range(CHAIN):
+        os.rmdir(path)
+        path = path[:-2]
+
+
+def set_size(pack: Path, name: str, size: int) -> None:
+    edit_manifest(
+        pack, lambda m: next(e for e in m["outputs"] if e["path"] == name).update(size=size)
+    )
+
+
+def terabyte_matrix(pack: Path, scratch: Path) -> None:
+    """Adversarial #59: sizes equal, so verify hashed a 1 TB sparse file for ~35 min."""
+    sparse(pack / "soc2" / "matrix.json", 2**40)
+    set_size(pack, "soc2/matrix.json", 2**40)
+
+
+def terabyte_workbook(pack: Path, scratch: Path) -> None:
+    workbook = next((pack / "soc2").glob("*-raci.xlsx"))
+    sparse(workbook, 2**40)
+    set_size(pack, f"soc2/{workbook.name}", 2**40)
+
+
+def sparse_workbook_under_the_cap(pack: Path, scratch: Path) -> None:
+    """512 MB, under the 1 GB cap for a workbook, but all hole: refused, never hashed."""
+    workbook = next((pack / "soc2").glob("*-raci.xlsx"))
+    sparse(workbook, 512 * 1024**2)
+    set_size(pack, f"soc2/{workbook.name}", 512 * 1024**2)
+
+
+def write_matrix_text(pack: Path, parts: list[str], repeat: str, count: int) -> None:
+    """soc2/matrix.json as ``parts[0] + repeat * count + parts[1]``, written in chunks,
+    then re-sealed in the manifest (as anyone handing over a pack can)."""
+    with (pack / "soc2" / "matrix.json").open("w") as handle:
+        handle.write(parts[0])
+        for _ in range(count // 100_000):
+            handle.write(repeat * 100_000)
+        handle.write(parts[1])
+    relist(pack, "soc2/matrix.json")
+
+
+def matrix_of_empty_objects(pack: Path, scratch: Path) -> None:
+    """Adversarial #61: 126 MB of [{},{},...] took 3.93 GB in json.loads."""
+    write_matrix_text(pack, ["[", "{}]"], "{},", 14_000_000)  # 42 MB, under the 48 MB cap
+
+
+def matrix_of_many_values(pack: Path, scratch: Path) -> None:
+    write_matrix_text(pack, ['{"junk": [', "{}]}"], "{},", 14_000_000)
 
 
 def matrix_edited(pack: Path, scratch: Path) -> None:
@@ -256,7 +324,7 @@ CASES = [
     Case(
         "nested-matrix", nested_matrix, 2, ["cannot read the matrix: nested"], ("diff", "previous")
     ),
-    Case("huge-matrix", huge_matrix, 2, ["over the limit of 134,217,728"], ("diff", "previous")),
+    Case("huge-matrix", huge_matrix, 2, ["over the limit of 50,331,648"], ("diff", "previous")),
     Case(
         "matrix-wrong-types",
         matrix_wrong_owner,
@@ -265,6 +333,48 @@ CASES = [
         ("diff", "previous"),
     ),
     Case("matrix-edited", matrix_edited, 1, ["does not match the pack's manifest"], ("diff",)),
+    Case(
+        "1100-deep-folders",
+        deep_folders,
+        1,
+        ["d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/", "not in the manifest"],
+        ("verify", "bundle", "attach"),
+    ),
+    Case(
+        "1-tb-sparse-matrix",
+        terabyte_matrix,
+        1,
+        ["soc2/matrix.json", "1,099,511,627,776 bytes, over the limit of 50,331,648"],
+        statuses={"diff": 2, "previous": 2},
+    ),
+    Case(
+        "1-tb-sparse-workbook",
+        terabyte_workbook,
+        1,
+        ["raci.xlsx: size 1,099,511,627,776 bytes, over the limit of 1,073,741,824"],
+        ("verify", "bundle", "attach"),
+    ),
+    Case(
+        "512-mb-sparse-workbook",
+        sparse_workbook_under_the_cap,
+        1,
+        ["raci.xlsx: a sparse file (536,870,912 bytes, with holes)"],
+        ("verify", "bundle", "attach"),
+    ),
+    Case(
+        "matrix-of-empty-objects",
+        matrix_of_empty_objects,
+        2,
+        ["soc2/matrix.json", "the top level must be a JSON object ('{'), not '['"],
+        ("diff", "previous"),
+    ),
+    Case(
+        "matrix-of-14m-values",
+        matrix_of_many_values,
+        2,
+        ["soc2/matrix.json", "too many JSON values: up to 28,000,004", "1,200,000 allowed"],
+        ("diff", "previous"),
+    ),
 ]
 RUNS = [(case, command) for case in CASES for command in case.commands]
 
@@ -295,7 +405,10 @@ def test_hostile_pack(case: Case, command: str, pack: Path, tmp_path: Path) -> N
     copy = Path(shutil.copytree(pack, tmp_path / "test-co"))
     case.make(copy, scratch)
     argv, output = run_command(command, copy, pack, scratch)
-    result = measured(argv, tmp_path, env={"SOURCE_DATE_EPOCH": EPOCH}, timeout=120)
+    try:
+        result = measured(argv, tmp_path, env={"SOURCE_DATE_EPOCH": EPOCH}, timeout=120)
+    finally:
+        remove_chain(copy)
     report = f"exit {result.status} in {result.seconds:.1f} s\n{result.stderr}{result.stdout}"
     status = case.statuses.get(command, case.status)
     assert result.status == status, report
@@ -310,3 +423,110 @@ def test_hostile_pack(case: Case, command: str, pack: Path, tmp_path: Path) -> N
         f"exit {result.status}, {result.seconds:.1f} s, {result.rss_mb:.0f} MB"
     )
     tally("hostile packs", f"exit {result.status}")
+
+
+# ---------------------------------------------------------------- beyond the five commands
+
+
+def test_build_out_refuses_a_1100_deep_pack(pack: Path, tmp_path: Path) -> None:
+    """Adversarial #58, build --out: the survey of the old pack walked it recursively."""
+    copy = Path(shutil.copytree(pack, tmp_path / "test-co"))
+    deep_folders(copy, tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    write_csv(project / "inventory.csv", [["Service"], ["S3"]])
+    write_config(project, MINIMAL_CONFIG)
+    argv = [*REPORTGEN_WITHOUT_PDF, "build", "--config", str(project / "reportgen.yaml")]
+    result = measured([*argv, "--framework", "soc2", "--out", str(copy)], tmp_path)
+    report = result.stderr + result.stdout
+    assert result.status == 2, report
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, report
+    assert "folders nested deeper than 16 levels" in result.text, report
+    assert Path(str(copy) + "/d" * CHAIN, "f").read_text() == "x"  # nothing deleted
+    assert result.rss_mb < RSS_LIMIT_MB
+    remove_chain(copy)
+
+
+def test_a_dense_file_is_streamed_not_loaded(pack: Path, tmp_path: Path) -> None:
+    """Adversarial #60: bundle and attach read each file whole (2 GB took 4.25 GB). A real
+    (not sparse) 300 MB workbook, re-sealed, must pass through in bounded memory: the runs
+    below would need over 600 MB if the file were held, once as read and once as zipped."""
+    copy = Path(shutil.copytree(pack, tmp_path / "test-co"))
+    workbook = next((copy / "soc2").glob("*-raci.xlsx"))
+    with workbook.open("wb") as handle:
+        for _ in range(300):
+            handle.write(bytes(1024**2))
+    relist(copy, f"soc2/{workbook.name}")
+    runs = {
+        "bundle": [*REPORTGEN, "bundle", str(copy), "-o", str(tmp_path / "b.zip")],
+        "attach": [*REPORTGEN, "attach", str(copy), "--jira", "GRC-1", "--dry-run", "--files"],
+    }
+    for command, argv in runs.items():
+        folder = tmp_path / command
+        folder.mkdir()
+        result = measured(argv, folder, env={"SOURCE_DATE_EPOCH": EPOCH}, timeout=300)
+        assert result.status == 0, result.stderr + result.stdout
+        assert result.rss_mb < RSS_LIMIT_MB, f"{command}: peak RSS {result.rss_mb:.0f} MB"
+        figure = f"{result.seconds:.1f} s, {result.rss_mb:.0f} MB"
+        FIGURES[f"dense 300 MB file ({command})"] = figure
+    assert "314,572,800 bytes" in (tmp_path / "attach" / "stdout").read_text()
+    workbook.unlink()  # 300 MB: do not wait for pytest's cleanup
+
+
+def test_bundle_refuses_an_alias_of_the_pack(pack: Path, tmp_path: Path) -> None:
+    """Adversarial #66: -o through a link to the pack wrote the zip into it."""
+    copy = Path(shutil.copytree(pack, tmp_path / "test-co"))
+    (tmp_path / "alias").symlink_to(copy, target_is_directory=True)
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "up").symlink_to(copy / "soc2", target_is_directory=True)
+    for output in (tmp_path / "alias" / "evidence.zip", tmp_path / "nested" / "up" / "x.zip"):
+        result = measured([*REPORTGEN, "bundle", str(copy), "-o", str(output)], tmp_path)
+        assert result.status == 2, result.stderr
+        assert "the zip cannot be written inside the pack it bundles" in result.text
+        assert str(output) in result.text
+    assert not list(copy.rglob("*.zip")) and not list(copy.rglob(".reportgen-*"))
+    assert measured([*REPORTGEN, "verify", str(copy)], tmp_path).status == 0
+
+
+def test_evidence_pack_is_read_through_the_pack_reader(pack: Path, tmp_path: Path) -> None:
+    """Adversarial #65: --evidence PACK opened the listed workbook path directly, so a
+    link out of the pack (verify: ALTERED) was followed. The workbook is edited in the pack
+    by design, so it is not hash-checked, but it is read only through the pack reader."""
+    project = tmp_path / "project"
+    project.mkdir()
+    write_csv(project / "inventory.csv", [["Service"], ["S3"]])
+    write_config(project, MINIMAL_CONFIG)
+    config = str(project / "reportgen.yaml")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    linked = Path(shutil.copytree(pack, tmp_path / "linked"))
+    workbook = next((linked / "soc2").glob("*-raci.xlsx"))
+    workbook.rename(outside / workbook.name)
+    workbook.symlink_to(outside / workbook.name)
+    folder = Path(shutil.copytree(pack, tmp_path / "folder-linked"))
+    shutil.move(folder / "soc2", outside / "soc2")
+    (folder / "soc2").symlink_to(outside / "soc2", target_is_directory=True)
+    fifo = Path(shutil.copytree(pack, tmp_path / "fifo"))
+    workbook_fifo = next((fifo / "soc2").glob("*-raci.xlsx"))
+    workbook_fifo.unlink()
+    os.mkfifo(workbook_fifo)
+    cases = {
+        linked: f"soc2/{workbook.name}: is a symbolic link",
+        folder: "'soc2' is a symbolic link",
+        fifo: "is a FIFO (named pipe), not a regular file",
+    }
+    for bad, why in cases.items():
+        for command in ("validate", "build"):
+            argv = [*REPORTGEN_WITHOUT_PDF, command, "--config", config, "--framework", "soc2"]
+            argv += ["--evidence", str(bad)]
+            if command == "build":
+                argv += ["--out", str(tmp_path / "out")]
+            result = measured(argv, tmp_path, env={"SOURCE_DATE_EPOCH": EPOCH}, timeout=120)
+            report = result.stderr + result.stdout
+            assert result.status == 2, report
+            assert why in result.text and str(bad) in result.text, report
+            assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+    good = [*REPORTGEN_WITHOUT_PDF, "validate", "--config", config, "--framework", "soc2"]
+    result = measured([*good, "--evidence", str(pack)], tmp_path, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.status == 0, result.stderr

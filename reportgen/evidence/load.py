@@ -1,20 +1,24 @@
 """``build --evidence PATH``: the earlier workbooks (or pack folders) a build carries on from.
 
 Each PATH is a RACI workbook or a pack directory (its workbooks are found through its
-manifest). Every workbook must be of this customer and of a framework this build makes;
-what several workbooks say about one evidence item or RACI cell is merged, and two
-different values for the same cell are an error naming both. What is read is then matched
-to the framework's catalog: evidence of a catalog item, rows the team added to a control,
-and rows of controls the catalog no longer has (kept and reported, never dropped).
+manifest). A pack's manifest and workbooks are read through the pack reader
+(reportgen/packfiles.py: no link anywhere in the path, regular files, size caps); each
+workbook is streamed into a private copy, which is what is read. Every workbook must be of
+this customer and of a framework this build makes; what several workbooks say about one
+evidence item or RACI cell is merged, and two different values for the same cell are an
+error naming both. What is read is then matched to the framework's catalog: evidence of a
+catalog item, rows the team added to a control, and rows of controls the catalog no longer
+has (kept and reported, never dropped).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from reportgen.errors import InputError
+from reportgen.errors import InputError, environment_errors
 from reportgen.evidence.read import (
     ItemEdit,
     RaciEdit,
@@ -25,7 +29,7 @@ from reportgen.evidence.read import (
 from reportgen.evidence.vocabulary import TEAM_FIELDS
 from reportgen.frameworks import Framework
 from reportgen.inventory.limits import Limits
-from reportgen.manifest import load_manifest
+from reportgen.packfiles import MAX_FILE_BYTES, PackDir
 
 WORKBOOK_SUFFIX = "-raci.xlsx"
 _LABELS = {f.key: f.header for f in TEAM_FIELDS}
@@ -66,15 +70,16 @@ def read_evidence(
     result = EvidenceInputs()
     books: dict[str, list[WorkbookEdits]] = {}
     seen: set[Path] = set()
-    for shown, path in _workbooks(paths, frameworks, result.warnings):
-        if path.resolve() in seen:
-            continue
-        seen.add(path.resolve())
-        edits = read_workbook(path, limits, shown)
-        _check_identity(edits, frameworks, customer)
-        books.setdefault(edits.framework, []).append(edits)
-        result.files.append((shown, path))
-        result.warnings += edits.warnings
+    with tempfile.TemporaryDirectory(prefix="reportgen-evidence-") as work:
+        for shown, path, read in _workbooks(paths, frameworks, result.warnings, Path(work)):
+            if path.resolve() in seen:
+                continue
+            seen.add(path.resolve())
+            edits = read_workbook(read, limits, shown)
+            _check_identity(edits, frameworks, customer)
+            books.setdefault(edits.framework, []).append(edits)
+            result.files.append((shown, path))
+            result.warnings += edits.warnings
     for fid, found in books.items():
         carried = _merge(found)
         _match(carried, frameworks[fid], result.warnings)
@@ -86,37 +91,50 @@ def read_evidence(
 
 
 def _workbooks(
-    paths: Iterable[Path], frameworks: dict[str, Framework], notes: list[str]
-) -> Iterable[tuple[str, Path]]:
+    paths: Iterable[Path], frameworks: dict[str, Framework], notes: list[str], work: Path
+) -> Iterator[tuple[str, Path, Path]]:
+    """(as shown, path, the file to read) of each workbook: a pack's are private copies."""
     for path in paths:
         if path.is_dir():
-            yield from _pack_workbooks(path, frameworks, notes)
+            with PackDir(path) as pack:
+                yield from _pack_workbooks(pack, frameworks, notes, work)
         else:
-            yield path.as_posix(), path
+            yield path.as_posix(), path, path
 
 
 def _pack_workbooks(
-    pack: Path, frameworks: dict[str, Framework], notes: list[str]
-) -> Iterable[tuple[str, Path]]:
-    """The RACI workbooks a pack's manifest lists, for the frameworks this build makes."""
-    manifest = load_manifest(pack)
-    found = [
-        PurePosixPath(entry["path"])
-        for entry in manifest["outputs"]
-        if entry["path"].endswith(WORKBOOK_SUFFIX) and len(PurePosixPath(entry["path"]).parts) == 2
-    ]
+    pack: PackDir, frameworks: dict[str, Framework], notes: list[str], work: Path
+) -> Iterator[tuple[str, Path, Path]]:
+    """The RACI workbooks a pack's manifest lists, for the frameworks this build makes,
+    each copied out through the pack reader: no link anywhere in its path, a regular file,
+    at most MAX_FILE_BYTES. Not hash-checked: the team edits the workbook in the pack and
+    gives the pack back (that is what --evidence PACK is for), so it differs from the
+    manifest by design; what is read is then checked as any untrusted workbook is."""
+    manifest = pack.manifest().manifest
+    entries = {
+        PurePosixPath(entry.path): entry
+        for entry in manifest.outputs
+        if entry.path.endswith(WORKBOOK_SUFFIX) and len(PurePosixPath(entry.path).parts) == 2
+    }
+    found = list(entries)
     if not found:
-        raise InputError("this pack holds no RACI workbook (*/*-raci.xlsx)", file=pack)
+        raise InputError("this pack holds no RACI workbook (*/*-raci.xlsx)", file=pack.path)
     skipped = [name.parts[0] for name in found if name.parts[0] not in frameworks]
     if skipped:
         notes.append(
-            f"{pack.as_posix()}: the workbooks of {', '.join(skipped)} are not read: this "
+            f"{pack.path.as_posix()}: the workbooks of {', '.join(skipped)} are not read: this "
             "build does not make those frameworks"
         )
-    for name in found:
+    for number, name in enumerate(found):
         if name.parts[0] in frameworks:
-            path = pack.joinpath(*name.parts)
-            yield path.as_posix(), path
+            path = pack.path.joinpath(*name.parts)
+            entry = entries[name]
+            copy = work / f"{len(list(work.iterdir()))}-{number}.xlsx"  # unique per run
+            stream = pack.stream(entry.path, MAX_FILE_BYTES)
+            with stream as file, environment_errors(copy), copy.open("xb") as out:
+                for chunk in file.chunks():
+                    out.write(chunk)
+            yield path.as_posix(), path, copy
 
 
 def _check_identity(

@@ -154,7 +154,11 @@ def read_workbook(path: Path, limits: Limits, shown: str | None = None) -> Workb
     """The team's edits in the RACI workbook at ``path``; InputError when it cannot be read."""
     shown = shown or path.as_posix()
     _check_file(path, shown)
-    check_xlsx(path, limits)
+    try:
+        check_xlsx(path, limits)
+    except InputError as exc:  # name the workbook as given (a pack's is read from a copy)
+        exc.file = shown if exc.file == str(path) else exc.file
+        raise
     book = _open(path, shown)
     try:
         identity, computed = _data_sheet(book, shown, limits)

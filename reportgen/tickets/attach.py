@@ -137,7 +137,7 @@ def _attach(
     marker = verified.manifest_sha256
     with tempfile.TemporaryDirectory(prefix="reportgen-attach-") as work:
         zipped = bundle_upload(pack.path, verified, Path(work))
-        uploads = [*(pack_uploads(pack, verified) if request.files else []), zipped]
+        uploads = [*(pack_uploads(pack, verified, Path(work)) if request.files else []), zipped]
         check_uploads(uploads, pack.path)  # all of them, before the first request
         folder = bundle_folder(verified)
         text = comment_text(pack, marker, zipped, folder) if request.comment else None
@@ -148,6 +148,8 @@ def _attach(
         try:
             return send(ticket, uploads, text, marker, say)
         finally:
+            for item in uploads:
+                item.close()
             ticket.http.close()
 
 

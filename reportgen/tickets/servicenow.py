@@ -71,7 +71,7 @@ class ServiceNowRecord(Remote):
             upload_bytes=item.size,
             params=self._file_params(item),
             headers={"Content-Type": item.media_type},
-            content=item.data,
+            content=item.content,  # re-read from byte 0 on a retry
         )
         return response is not None
 

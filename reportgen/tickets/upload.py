@@ -5,37 +5,74 @@ names that carry their hash.
 ``harbourline-pci-dss-raci.3f2a9c1b.xlsx``: the short SHA-256 makes a name unique to its
 content, so a ticket that already has the name already has the file (idempotent re-runs),
 and a changed file gets a new name instead of silently replacing evidence.
+
+Nothing is held in memory whole: each file is streamed, hashed on the way, into a private
+copy in attach's temporary folder (0700, made by reportgen), and uploaded from that copy in
+chunks. What goes up is the bytes that were hashed, even if the pack changes meanwhile.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from reportgen.bundle import bundle_pack, zip_folder
+from reportgen.errors import environment_errors
 from reportgen.manifest import MANIFEST_NAME, media_type
-from reportgen.packfiles import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError
+from reportgen.packfiles import MAX_MANIFEST_BYTES, PackDir
 from reportgen.slug import slugify
 from reportgen.verify import Verification
 
 HASH_CHARS = 8
+CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass
 class Upload:
     name: str  # as attached
     path: str  # in the pack
-    data: bytes
+    source: Path  # the private copy that is sent
+    size: int
+    sha256: str
     media_type: str
+    _file: BinaryIO | None = field(default=None, repr=False, compare=False)
 
     @property
-    def size(self) -> int:
-        return len(self.data)
+    def data(self) -> BinaryIO:
+        """The bytes as a binary file (a multipart body: httpx rewinds it per attempt)."""
+        if self._file is None:
+            self._file = self.source.open("rb")
+        return self._file
 
     @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+    def content(self) -> Body:
+        """The bytes as a raw request body, streamed from byte 0 on every attempt."""
+        return Body(self)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class Body:
+    """A raw request body httpx can send again on a retry: iterating starts at byte 0
+    (httpx reads a file object from where it stands, so it is given this instead), and
+    ``fileno`` gives httpx the length for Content-Length."""
+
+    def __init__(self, upload: Upload) -> None:
+        self.upload = upload
+
+    def fileno(self) -> int:
+        return self.upload.data.fileno()
+
+    def __iter__(self) -> Iterator[bytes]:
+        handle = self.upload.data
+        handle.seek(0)
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def upload_name(slug: str, path: str, sha256: str) -> str:
@@ -48,10 +85,11 @@ def upload_name(slug: str, path: str, sha256: str) -> str:
     return f"{slugify(stem, fallback='file')}.{sha256[:HASH_CHARS]}{pure.suffix.lower()}"
 
 
-def pack_uploads(pack: PackDir, verified: Verification) -> list[Upload]:
+def pack_uploads(pack: PackDir, verified: Verification, workdir: Path) -> list[Upload]:
     """Every file the manifest lists, in path order, then manifest.json: the manifest, which
     seals the others, arrives last and only once every file it lists is attached. Each is
-    read through the pack's safe reader and must still have the hash it was verified with."""
+    streamed through the pack's safe reader into a private copy in ``workdir`` and must
+    still have the hash it was verified with."""
     manifest = verified.manifest
     assert manifest is not None
     entries = [(e.path, e.size, e.sha256, e.media_type) for e in manifest.outputs]
@@ -59,12 +97,14 @@ def pack_uploads(pack: PackDir, verified: Verification) -> list[Upload]:
         (MANIFEST_NAME, MAX_MANIFEST_BYTES, verified.manifest_sha256, media_type(MANIFEST_NAME))
     )
     uploads = []
-    for path, size, sha256, kind in entries:
-        data = pack.read(path, size, "the file")
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != sha256:  # changed since it was verified
-            raise PackIntegrityError("does not match the manifest", file=pack.path / path)
-        uploads.append(Upload(upload_name(manifest.customer.slug, path, digest), path, data, kind))
+    for number, (path, size, sha256, kind) in enumerate(entries):
+        copy = workdir / f"file-{number}"
+        with pack.stream(path, size) as file, environment_errors(copy), copy.open("xb") as out:
+            for chunk in file.chunks():
+                out.write(chunk)
+            file.require(sha256, "does not match the manifest")  # changed since verified
+        name = upload_name(manifest.customer.slug, path, sha256)
+        uploads.append(Upload(name, path, copy, file.size, sha256, kind))
     return uploads
 
 
@@ -79,4 +119,5 @@ def bundle_upload(pack: Path, verified: Verification, workdir: Path) -> Upload:
     assert verified.manifest is not None
     zipped = bundle_pack(pack, workdir / "pack.zip")
     name = upload_name(verified.manifest.customer.slug, "pack.zip", zipped.sha256)
-    return Upload(name, zipped.path.name, zipped.path.read_bytes(), media_type("pack.zip"))
+    kind = media_type("pack.zip")
+    return Upload(name, zipped.path.name, zipped.path, zipped.size, zipped.sha256, kind)
