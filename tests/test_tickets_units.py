@@ -367,7 +367,8 @@ def test_a_warning_holding_a_secret_is_masked(caplog):
 )  # fmt: skip
 def test_a_media_type_is_sent_only_if_a_header_can_carry_it(kind, ok):
     """Checked again before sending, whatever the manifest's schema let through."""
-    problem = upload_problem(Upload("a.1234abcd.md", "a.md", b"x", kind))
+    upload = Upload("a.1234abcd.md", "a.md", Path("a.md"), 1, "0" * 64, kind)
+    problem = upload_problem(upload)
     assert (problem is None) is ok
     assert ok or "is not an ASCII type/subtype (RFC 6838)" in problem
 
