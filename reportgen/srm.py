@@ -26,6 +26,10 @@ TRAITS = (
     "holds-keys",
     "user-accounts",
     "internet-facing",
+    # Narrower facts that keep a duty off services where it asks nothing (review 5-8):
+    "handles-credentials",  # keeps secrets or hands role credentials to code it runs
+    "transient-data",  # holds content only until it is delivered (queues, topics)
+    "activity-records",  # records activity about resources, never their content
 )
 # A service that does not list its traits has its model's.
 MODEL_TRAITS = {

@@ -237,8 +237,8 @@ def test_traits_are_judged_not_copied_from_the_models(catalogs):
 TRAIT_SPOT_CHECKS = [
     ("s3", {"stores-data"}),
     ("dynamodb", {"stores-data"}),
-    ("sqs", {"stores-data"}),
-    ("lambda", {"customer-code", "customer-network"}),
+    ("sqs", {"stores-data", "transient-data"}),
+    ("lambda", {"customer-code", "customer-network", "handles-credentials"}),
     (
         "ec2",
         {"customer-code", "stores-data", "customer-network", "user-accounts", "internet-facing"},
@@ -249,7 +249,7 @@ TRAIT_SPOT_CHECKS = [
     ("iam", {"user-accounts"}),
     ("kms", {"holds-keys"}),
     ("cognito-idp", {"stores-data", "user-accounts"}),
-    ("secretsmanager", {"stores-data"}),
+    ("secretsmanager", {"stores-data", "handles-credentials"}),
     ("organizations", set()),
     ("artifact", set()),
 ]

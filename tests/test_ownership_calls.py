@@ -159,7 +159,7 @@ def test_the_customers_own_media_is_not_put_into_every_service(results, framewor
 IDENTITY = [
     ("pci-dss", ["7.2.4", "8.2.6", "8.3.4", "8.3.5", "8.3.6", "8.3.7", "8.3.9"]),
     ("pci-dss", ["8.4.1", "8.4.2", "8.4.3"]),
-    ("iso-27001", ["A.5.17", "A.5.18"]),
+    ("iso-27001", ["A.5.18"]),
     ("soc2", ["CC6.2", "CC6.3"]),
 ]
 LOGS = [("pci-dss", ["10.2.1.1", "10.3.1", "10.4.1"]), ("iso-27001", ["A.8.15", "A.8.16"])]
@@ -175,6 +175,28 @@ def test_identity_duties_are_the_customers_alone(results, framework_id, ids):
         assert set(found.values()) <= {"customer", "not-applicable"}, (control_id, found)
         assert found.get("ec2") == found.get("rds") == "customer", (control_id, found)
         assert result.owner == "customer", (control_id, result.owner)
+
+
+def test_secrets_are_shared_only_where_aws_holds_or_issues_them(results):
+    """ISO A.5.17: the customer manages the secrets of services that keep accounts or run
+    its code; Lambda issues and renews the execution role's credentials (AWS's part); S3,
+    DynamoDB and SQS keep no secrets of their own (their callers' are IAM's)."""
+    found = cells(results["iso-27001"]["A.5.17"])
+    assert found["ec2"] == found["rds"] == "customer", found
+    assert found["lambda"] == "shared", found
+    assert {found[s] for s in ("s3", "dynamodb", "sqs")} == {"not-applicable"}, found
+
+
+def test_aws_durability_and_recovery_are_its_part_of_soc2_availability_and_integrity(results):
+    """SOC 2 A1.3, PI1.5: AWS exercises recovery of and keeps durable the services it runs;
+    on EC2 the customer runs the platform, so the cell stays the customer's."""
+    for control_id, services in (
+        ("A1.3", ("lambda", "apigateway", "s3")),
+        ("PI1.5", ("s3", "sqs")),
+    ):
+        found = cells(results["soc2"][control_id])
+        assert found["ec2"] == "customer", (control_id, found)
+        assert all(found[s] == "shared" for s in services), (control_id, found)
 
 
 @pytest.mark.parametrize(("framework_id", "ids"), LOGS)
