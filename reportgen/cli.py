@@ -41,6 +41,7 @@ from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import MB, Limits
 from reportgen.pipeline import BuildOptions, Progress, build, prepare
 from reportgen.render import RenderOptions
+from reportgen.render.formats import select_formats
 from reportgen.starter import write_starter
 from reportgen.verify import verify_pack
 
@@ -286,6 +287,14 @@ def cli(debug: bool, quiet: bool) -> None:
     help="Replace the pack at --out even if files were added to it (they are deleted). "
     "A directory that is not a reportgen pack is never replaced.",
 )
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="NAME",
+    help="Write only this output format; repeat for several (matrix, xlsx, oscal, pdf, "
+    "summary, and any plugin's) [config output.formats, else all].",
+)
 @_apply(limit_options)
 def build_command(
     out: Path | None,
@@ -293,6 +302,7 @@ def build_command(
     templates: Path | None,
     pdf_variant: str | None,
     overwrite: bool,
+    formats: tuple[str, ...],
     **kwargs: object,
 ) -> None:
     """Build the audit pack: one folder per framework, manifest.json and summary.md.
@@ -306,6 +316,7 @@ def build_command(
         overwrite=overwrite,
         previous=previous,
         render=RenderOptions(templates=templates, pdf_variant=pdf_variant),
+        formats=tuple(f.name for f in select_formats(formats, "--format")) if formats else None,
     )
     with _progress() as progress:
         result = build(options, progress=progress)

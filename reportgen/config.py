@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reportgen.inventory.fields import FIELDS
 from reportgen.validation import validate_document
@@ -193,12 +193,28 @@ PdfVariant = Literal["default", "pdf/a-3u"]
 PaperSize = Literal["A4", "Letter"]
 
 
+def _known_format(name: str) -> str:
+    # Imported here: the registry sits in the render stage, which imports this module.
+    from reportgen.render.formats import format_problem
+
+    problem = format_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+FormatName = Annotated[str, AfterValidator(_known_format)]  # an output format's name
+
+
 class OutputConfig(_Strict):
     dir: str | None = None
     classification: str = Field(default="Confidential", min_length=1, max_length=80)
     templates: str | None = None  # folder searched before the shipped report templates
     pdf_variant: PdfVariant = "default"
     paper_size: PaperSize = "A4"  # the PDF's pages and the workbook's print setup
+    # Output formats to write (render/formats.py: matrix, xlsx, oscal, pdf, summary and any
+    # plugin's); absent: all of them. --format on the command line wins.
+    formats: list[FormatName] | None = Field(default=None, min_length=1)
 
 
 class ApproverConfig(_Strict):
