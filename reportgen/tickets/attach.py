@@ -24,9 +24,8 @@ from reportgen.config import AttachConfig, load_config
 from reportgen.manifest import SUMMARY_NAME
 from reportgen.packfiles import MAX_SUMMARY_BYTES, PackDir
 from reportgen.tickets.client import Http
-from reportgen.tickets.jira import open_issue
-from reportgen.tickets.servicenow import open_record
-from reportgen.tickets.settings import Endpoint, jira_endpoint, servicenow_endpoint, transport
+from reportgen.tickets.settings import Endpoint, transport
+from reportgen.tickets.systems import TICKET_SYSTEMS
 from reportgen.tickets.upload import Upload, bundle_folder, bundle_upload, pack_uploads
 
 Say = Callable[[str], None]
@@ -49,8 +48,8 @@ class Ticket(Protocol):
 @dataclass(frozen=True)
 class AttachRequest:
     pack: Path
-    jira: str | None = None  # issue key
-    servicenow: str | None = None  # TABLE:SYS_ID
+    system: str  # a ticket system's registry name: jira, servicenow
+    target: str  # its issue key, record id...
     comment: bool = False
     dry_run: bool = False
     files: bool = False  # each file of the pack too, besides the zip
@@ -99,12 +98,6 @@ def comment_text(pack: PackDir, manifest_sha256: str, zipped: Upload, folder: st
     return summary.rstrip() + "\n\n" + footer + "\n"
 
 
-def _endpoint(request: AttachRequest, config: AttachConfig, env: Mapping[str, str]) -> Endpoint:
-    if request.jira:
-        return jira_endpoint(config.jira, env)
-    return servicenow_endpoint(config.servicenow, env)
-
-
 def attach_pack(
     request: AttachRequest, say: Say, env: Mapping[str, str] = os.environ
 ) -> AttachReport:
@@ -118,13 +111,10 @@ def _attach(
 ) -> AttachReport:
     verified = require_intact(pack)
     config, config_dir = load_attach_config(request.config)
-    endpoint = _endpoint(request, config, env)
+    system = TICKET_SYSTEMS.get(request.system)
     settings = transport(config, config_dir, request.ca_bundle, env)
-    if request.jira:
-        ticket: Ticket = open_issue(endpoint, request.jira, settings, request.dry_run)
-    else:
-        journal = config.servicenow.journal
-        ticket = open_record(endpoint, request.servicenow or "", journal, settings, request.dry_run)
+    section = getattr(config, system.name)
+    endpoint, ticket = system.open(section, request.target, env, settings, request.dry_run)
     marker = verified.manifest_sha256
     with tempfile.TemporaryDirectory(prefix="reportgen-attach-") as work:
         zipped = bundle_upload(pack.path, verified, Path(work))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from reportgen.config import AttachConfig, JiraAttachConfig, ServiceNowAttachConfig
+from reportgen.config import AttachConfig
 from reportgen.errors import InputError
 from reportgen.tickets.client import (
     BasicAuth,
@@ -123,34 +123,6 @@ def credential(
         source = f"{names.user[1]} from ${names.user[0]}, {names.password[1]} from "
         return Credential("Basic", user, Secret(password), source + f"${names.password[0]}"), []
     return None, [f"no {names.system} credentials: set {basic}, or {bearer}"]
-
-
-def jira_endpoint(config: JiraAttachConfig, environ: Mapping[str, str] = os.environ) -> Endpoint:
-    """Jira Cloud with email + API token (Basic), Jira Data Center with a PAT (Bearer)."""
-    url, problems = base_url(config.url, config.url_env, environ, "attach.jira.url")
-    names = CredentialVars(
-        "Jira",
-        (config.email_env, "email"),
-        (config.token_env, "API token (Jira Cloud)"),
-        (config.pat_env, "personal access token (Jira Data Center)"),
-    )
-    found, more = credential(names, environ)
-    system = "Jira Data Center" if found and found.scheme == "Bearer" else "Jira Cloud"
-    return Endpoint(system, url, found, problems + more)
-
-
-def servicenow_endpoint(
-    config: ServiceNowAttachConfig, environ: Mapping[str, str] = os.environ
-) -> Endpoint:
-    url, problems = base_url(config.url, config.url_env, environ, "attach.servicenow.url")
-    names = CredentialVars(
-        "ServiceNow",
-        (config.user_env, "user"),
-        (config.password_env, "password"),
-        (config.token_env, "OAuth token"),
-    )
-    found, more = credential(names, environ)
-    return Endpoint("ServiceNow", url, found, problems + more)
 
 
 def connect(endpoint: Endpoint, transport: Transport) -> tuple[Http, str]:
