@@ -156,6 +156,9 @@ class Framework(_Strict):
     version: str
     catalog_version: str
     publisher: str
+    # Where the framework comes in listings and builds (lower first; equal: by id). A user
+    # catalog without one comes after the packaged ones.
+    order: int = Field(default=1000, ge=0, le=100_000)
     attestation: Attestation
     categories: list[Category] = []
     conditions: list[Condition] = []
@@ -281,13 +284,4 @@ def load_frameworks(
     for path in [*packaged_framework_paths(), *extra_files]:
         framework = load_framework(path, srm, max_bytes)
         loaded[framework.id] = LoadedFramework(framework, path)
-    return dict(sorted(loaded.items(), key=lambda item: _framework_order(item[0])))
-
-
-_PACKAGED_ORDER = ("pci-dss", "iso-27001", "soc2")
-
-
-def _framework_order(framework_id: str) -> tuple[int, str]:
-    if framework_id in _PACKAGED_ORDER:
-        return (_PACKAGED_ORDER.index(framework_id), framework_id)
-    return (len(_PACKAGED_ORDER), framework_id)
+    return dict(sorted(loaded.items(), key=lambda item: (item[1].framework.order, item[0])))

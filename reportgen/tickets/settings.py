@@ -12,10 +12,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
-from reportgen.config import AttachConfig
 from reportgen.errors import InputError
 from reportgen.tickets.client import (
     BasicAuth,
@@ -27,6 +27,9 @@ from reportgen.tickets.client import (
     make_client,
 )
 from reportgen.tickets.retry import RetryPolicy
+
+if TYPE_CHECKING:  # the config is built from the ticket-system registry: no import back
+    from reportgen.config import AttachConfig
 
 CA_BUNDLE_ENV = "REPORTGEN_CA_BUNDLE"
 
