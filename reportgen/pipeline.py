@@ -78,9 +78,16 @@ def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
     return RenderOptions(
         templates=templates,
         pdf_variant=variant,
-        writers=options.render.writers or tuple(f.name for f in selected_formats(options, inputs)),
+        writers=options.render.writers or format_names(options, inputs),
         paper_size=output.paper_size,
     )
+
+
+def format_names(options: BuildOptions, inputs: Inputs) -> tuple[str, ...] | None:
+    """The names of the formats chosen on the command line or in the config; None: all."""
+    if not (options.formats or inputs.config.config.output.formats):
+        return None
+    return tuple(fmt.name for fmt in selected_formats(options, inputs))
 
 
 def selected_formats(options: BuildOptions, inputs: Inputs) -> list[OutputFormat]:
