@@ -41,7 +41,9 @@ from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import MB, Limits
 from reportgen.pipeline import BuildOptions, Progress, build, prepare
 from reportgen.render import RenderOptions
+from reportgen.render.formats import select_formats
 from reportgen.starter import write_starter
+from reportgen.tickets.systems import TICKET_SYSTEMS
 from reportgen.verify import verify_pack
 
 # markup=False: catalog, config and inventory text is printed as is, never as rich markup.
@@ -286,6 +288,14 @@ def cli(debug: bool, quiet: bool) -> None:
     help="Replace the pack at --out even if files were added to it (they are deleted). "
     "A directory that is not a reportgen pack is never replaced.",
 )
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="NAME",
+    help="Write only this output format; repeat for several (matrix, xlsx, oscal, pdf, "
+    "summary, and any plugin's) [config output.formats, else all].",
+)
 @_apply(limit_options)
 def build_command(
     out: Path | None,
@@ -293,6 +303,7 @@ def build_command(
     templates: Path | None,
     pdf_variant: str | None,
     overwrite: bool,
+    formats: tuple[str, ...],
     **kwargs: object,
 ) -> None:
     """Build the audit pack: one folder per framework, manifest.json and summary.md.
@@ -306,6 +317,7 @@ def build_command(
         overwrite=overwrite,
         previous=previous,
         render=RenderOptions(templates=templates, pdf_variant=pdf_variant),
+        formats=tuple(f.name for f in select_formats(formats, "--format")) if formats else None,
     )
     with _progress() as progress:
         result = build(options, progress=progress)
@@ -599,10 +611,29 @@ class _SayHandler(logging.Handler):
         _say(f"[yellow]{record.getMessage()}[/]" if err.is_terminal else record.getMessage())
 
 
+def _ticket_system_options(command: typing.Callable) -> typing.Callable:
+    """One --<name> option per ticket system of the registry (tickets/systems.py)."""
+    for system in reversed(TICKET_SYSTEMS.all()):
+        command = click.option(f"--{system.name}", metavar=system.metavar, help=system.help)(
+            command
+        )
+    return command
+
+
+def _ticket_target(flags: dict[str, typing.Any]) -> tuple[str, str]:
+    """The one ticket system named on the command line, and its target; the systems' options
+    are taken out of ``flags``."""
+    given = {s.name: flags.pop(s.name) for s in TICKET_SYSTEMS.all() if s.name in flags}
+    named = [(name, target) for name, target in given.items() if target]
+    if len(named) != 1:
+        choices = " or ".join(f"--{s.name} {s.metavar}" for s in TICKET_SYSTEMS.all())
+        raise click.UsageError(f"give exactly one of {choices}")
+    return named[0]
+
+
 @cli.command()
 @click.argument("directory", type=_path(file_okay=False))
-@click.option("--jira", "jira", metavar="ISSUE-KEY", help="Attach to this Jira issue.")
-@click.option("--servicenow", metavar="TABLE:SYS_ID", help="Attach to this ServiceNow record.")
+@_ticket_system_options
 @click.option("--comment", is_flag=True, help="Also post summary.md as a comment.")
 @click.option("--dry-run", is_flag=True, help="Show every request; send nothing.")
 @click.option(
@@ -615,20 +646,19 @@ class _SayHandler(logging.Handler):
 @click.option("--bundle", "legacy_bundle", is_flag=True, hidden=True)  # the default since 0.3
 @click.option("--ca-bundle", type=_path(dir_okay=False), help="CA certificates (PEM) to trust.")
 @click.option("--config", type=_path(dir_okay=False), help="Config with an attach: section.")
-def attach(directory: Path, jira: str | None, servicenow: str | None, config: Path | None,
-           with_files: bool, legacy_bundle: bool, **flags: bool | Path | None) -> None:  # fmt: skip
+def attach(directory: Path, config: Path | None, with_files: bool, legacy_bundle: bool,
+           **flags: typing.Any) -> None:  # fmt: skip
     """Attach a verified pack to a Jira issue or a ServiceNow record (credentials from the
     environment): the pack as one zip, which an auditor downloads, unzips and checks with
     'reportgen verify'."""
     from reportgen.tickets.attach import AttachRequest, attach_pack  # httpx: only when attaching
 
-    if bool(jira) == bool(servicenow):
-        raise click.UsageError("give exactly one of --jira ISSUE-KEY or --servicenow TABLE:SYS_ID")
+    system, target = _ticket_target(flags)
     config = config or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
     logger = logging.getLogger("reportgen.tickets")
     logger.addHandler(_SayHandler())
     logger.propagate = False
-    request = AttachRequest(directory, jira, servicenow, files=with_files, config=config, **flags)
+    request = AttachRequest(directory, system, target, files=with_files, config=config, **flags)
     report = attach_pack(request, _dry_run_say if request.dry_run else _say)
     if not request.dry_run:
         _say(

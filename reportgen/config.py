@@ -9,11 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from reportgen.inventory.fields import FIELDS
+from reportgen.tickets.systems import TICKET_SYSTEMS, env_names
 from reportgen.validation import validate_document
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
@@ -193,12 +202,28 @@ PdfVariant = Literal["default", "pdf/a-3u"]
 PaperSize = Literal["A4", "Letter"]
 
 
+def _known_format(name: str) -> str:
+    # Imported here: the registry sits in the render stage, which imports this module.
+    from reportgen.render.formats import format_problem
+
+    problem = format_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+FormatName = Annotated[str, AfterValidator(_known_format)]  # an output format's name
+
+
 class OutputConfig(_Strict):
     dir: str | None = None
     classification: str = Field(default="Confidential", min_length=1, max_length=80)
     templates: str | None = None  # folder searched before the shipped report templates
     pdf_variant: PdfVariant = "default"
     paper_size: PaperSize = "A4"  # the PDF's pages and the workbook's print setup
+    # Output formats to write (render/formats.py: matrix, xlsx, oscal, pdf, summary and any
+    # plugin's); absent: all of them. --format on the command line wins.
+    formats: list[FormatName] | None = Field(default=None, min_length=1)
 
 
 class ApproverConfig(_Strict):
@@ -240,29 +265,10 @@ class CatalogsConfig(_Strict):
     frameworks: list[str] = []
 
 
-class JiraAttachConfig(_Strict):
-    """Where `reportgen attach --jira` finds its base URL and credentials: the names of
-    environment variables, never the secrets themselves."""
+class _AttachCommon(_Strict):
+    """What every ticket system shares; each system's own section (``attach.jira``...) comes
+    from the ticket-system registry (tickets/systems.py)."""
 
-    url: str | None = Field(default=None, max_length=500)  # not secret; else from url_env
-    url_env: str = "REPORTGEN_JIRA_URL"
-    email_env: str = "REPORTGEN_JIRA_EMAIL"
-    token_env: str = "REPORTGEN_JIRA_TOKEN"
-    pat_env: str = "REPORTGEN_JIRA_PAT"
-
-
-class ServiceNowAttachConfig(_Strict):
-    url: str | None = Field(default=None, max_length=500)
-    url_env: str = "REPORTGEN_SERVICENOW_URL"
-    user_env: str = "REPORTGEN_SERVICENOW_USER"
-    password_env: str = "REPORTGEN_SERVICENOW_PASSWORD"
-    token_env: str = "REPORTGEN_SERVICENOW_TOKEN"
-    journal: Literal["work_notes", "comments"] = "work_notes"
-
-
-class AttachConfig(_Strict):
-    jira: JiraAttachConfig = JiraAttachConfig()
-    servicenow: ServiceNowAttachConfig = ServiceNowAttachConfig()
     ca_bundle: str | None = None  # relative to the config file
     timeout: float = Field(default=60.0, gt=0, le=600)  # seconds per request
     retries: int = Field(default=5, ge=1, le=20)  # attempts per request, the first included
@@ -270,17 +276,19 @@ class AttachConfig(_Strict):
     max_wait: float = Field(default=60.0, ge=0, le=3600)  # cap of one wait, Retry-After too
 
     @model_validator(mode="after")
-    def _env_names(self) -> AttachConfig:
-        names = [
-            getattr(section, key)
-            for section in (self.jira, self.servicenow)
-            for key in type(section).model_fields
-            if key.endswith("_env")
-        ]
+    def _env_names(self) -> _AttachCommon:
+        names = [n for s in TICKET_SYSTEMS.all() for n in env_names(getattr(self, s.name))]
         bad = [name for name in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)]
         if bad:
             raise ValueError(f"not an environment variable name: {', '.join(bad)}")
         return self
+
+
+AttachConfig = create_model(  # attach: the shared keys, and one section per ticket system
+    "AttachConfig",
+    __base__=_AttachCommon,
+    **{s.name: (s.settings, Field(default_factory=s.settings)) for s in TICKET_SYSTEMS.all()},
+)
 
 
 class Config(_Strict):

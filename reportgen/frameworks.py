@@ -156,6 +156,9 @@ class Framework(_Strict):
     version: str
     catalog_version: str
     publisher: str
+    # Where the framework comes in listings and builds (lower first; equal: by id). A user
+    # catalog without one takes the place of the packaged one it replaces, else comes last.
+    order: int | None = Field(default=None, ge=0, le=100_000)
     attestation: Attestation
     categories: list[Category] = []
     conditions: list[Condition] = []
@@ -278,16 +281,13 @@ def load_frameworks(
 ) -> dict[str, LoadedFramework]:
     """Packaged catalogs, then user catalogs (a user catalog with the same id replaces one)."""
     loaded: dict[str, LoadedFramework] = {}
+    order: dict[str, int] = {}
     for path in [*packaged_framework_paths(), *extra_files]:
         framework = load_framework(path, srm, max_bytes)
         loaded[framework.id] = LoadedFramework(framework, path)
-    return dict(sorted(loaded.items(), key=lambda item: _framework_order(item[0])))
+        if framework.order is not None:
+            order[framework.id] = framework.order
+    return dict(sorted(loaded.items(), key=lambda item: (order.get(item[0], LAST), item[0])))
 
 
-_PACKAGED_ORDER = ("pci-dss", "iso-27001", "soc2")
-
-
-def _framework_order(framework_id: str) -> tuple[int, str]:
-    if framework_id in _PACKAGED_ORDER:
-        return (_PACKAGED_ORDER.index(framework_id), framework_id)
-    return (len(_PACKAGED_ORDER), framework_id)
+LAST = 100_001  # the place of a framework whose catalogs give no order

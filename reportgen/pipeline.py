@@ -21,8 +21,8 @@ from reportgen.manifest import build_manifest, output_entries, write_manifest
 from reportgen.matrix import RunInfo, build_matrix
 from reportgen.pack import atomic_pack
 from reportgen.render import FrameworkJob, RenderOptions, WriterRun, render_all
+from reportgen.render.formats import OutputFormat, PackJob, select_formats
 from reportgen.slug import slugify
-from reportgen.summary import write_summary
 
 Progress = Callable[[str], None]
 
@@ -34,6 +34,7 @@ class BuildOptions:
     overwrite: bool = False  # replace a pack at ``out`` even if files were added to it
     previous: Path | None = None  # an earlier pack: the summary lists what changed since
     render: RenderOptions = field(default_factory=RenderOptions)
+    formats: tuple[str, ...] | None = None  # --format: output formats to write (None: config's)
 
 
 @dataclass
@@ -77,9 +78,23 @@ def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
     return RenderOptions(
         templates=templates,
         pdf_variant=variant,
-        writers=options.render.writers,
+        writers=options.render.writers or format_names(options, inputs),
         paper_size=output.paper_size,
     )
+
+
+def format_names(options: BuildOptions, inputs: Inputs) -> tuple[str, ...] | None:
+    """The names of the formats chosen on the command line or in the config; None: all."""
+    if not (options.formats or inputs.config.config.output.formats):
+        return None
+    return tuple(fmt.name for fmt in selected_formats(options, inputs))
+
+
+def selected_formats(options: BuildOptions, inputs: Inputs) -> list[OutputFormat]:
+    """The output formats to write: --format, else the config's output.formats, else all."""
+    if options.formats:
+        return select_formats(options.formats, "--format")
+    return select_formats(inputs.config.config.output.formats, "output.formats")
 
 
 def compute_all(inputs: Inputs, as_of: date | None = None) -> dict[str, FrameworkResult]:
@@ -198,11 +213,16 @@ def render_stage(
 
 
 def write_pack_level(
-    staging: Path, matrices: dict[str, dict[str, Any]], previous: Pack | None
+    staging: Path,
+    matrices: dict[str, dict[str, Any]],
+    previous: Pack | None,
+    formats: list[OutputFormat] | None = None,
 ) -> None:
-    """Pack-level files, after every framework's: summary.md, then manifest.json (which
-    lists the summary and every other file, never itself)."""
-    write_summary(staging, matrices, output_entries(staging), previous)
+    """Pack-level files, after every framework's: the pack formats (summary.md), then
+    manifest.json (which lists them and every other file, never itself)."""
+    for fmt in formats if formats is not None else select_formats(None):
+        if fmt.pack is not None:
+            fmt.pack(PackJob(staging, matrices, output_entries(staging), previous))
     write_manifest(
         staging,
         build_manifest(matrices, output_entries(staging), previous and previous.as_previous()),
@@ -233,7 +253,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         result.runs = render_stage(jobs_for(inputs, matrices, staging, rendering), timings, say)
         _checkpoint("render")
         started = time.perf_counter()
-        write_pack_level(staging, matrices, previous)
+        write_pack_level(staging, matrices, previous, selected_formats(options, inputs))
         timings["pack"] = time.perf_counter() - started
         _checkpoint("pack")
         result.files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())

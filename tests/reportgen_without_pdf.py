@@ -4,19 +4,17 @@ Atomic swaps, the build lock, verify, diff, bundle and attach treat every file o
 same way, whatever it holds; the PDF is most of a build's time (about 35 s of 38 for the three
 frameworks of a five-service inventory on a 2-core machine, against 2 s for matrix.json and
 the workbooks). This runs the real command line in its own process (exit codes, signals,
-locks and the forked render stage all as usual) with the PDF writer left out of
-``FRAMEWORK_WRITERS``, the same selection ``RenderOptions(writers=("matrix", "xlsx"))`` makes
+locks and the forked render stage all as usual) with the PDF format left out of the
+output format registry, the selection ``RenderOptions(writers=("matrix", "xlsx"))`` makes
 in-process. The PDF itself is tested by tests/test_pdf*.py and the sample pack.
 """
 
 from __future__ import annotations
 
-import reportgen.render
 from reportgen.cli import main
+from reportgen.render.formats import FORMATS
 
-reportgen.render.FRAMEWORK_WRITERS[:] = [
-    (name, writer) for name, writer in reportgen.render.FRAMEWORK_WRITERS if name != "pdf"
-]
+FORMATS.unregister("pdf")
 
 if __name__ == "__main__":
     main()

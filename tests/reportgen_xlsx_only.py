@@ -10,12 +10,12 @@ real command line in its own process, forked renderers and all (see reportgen_wi
 
 from __future__ import annotations
 
-import reportgen.render
 from reportgen.cli import main
+from reportgen.render.formats import FORMATS
 
-reportgen.render.FRAMEWORK_WRITERS[:] = [
-    (name, writer) for name, writer in reportgen.render.FRAMEWORK_WRITERS if name == "xlsx"
-]
+for name in FORMATS.names():
+    if name != "xlsx":
+        FORMATS.unregister(name)
 
 if __name__ == "__main__":
     main()

@@ -158,25 +158,27 @@ def assert_cli_refusal(result, suffix: str, reason: str, pack: Path, before: dic
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
     """A project and a pack built from it, shared: every test here must leave it as it is."""
-    from reportgen import render
-
     folder = tmp_path_factory.mktemp("built")
     project = make_project(folder)
     pack = folder / "pack"
     with pytest.MonkeyPatch.context() as patch:  # no PDF: the failures come before it
-        writers = [(n, w) for n, w in render.FRAMEWORK_WRITERS if n != "pdf"]
-        patch.setattr(render, "FRAMEWORK_WRITERS", writers)
+        _without_pdf(patch)
         assert cli_build(project, pack).exit_code == 0
     return project, pack, tree_hashes(pack)
 
 
 @pytest.fixture
 def old_pack(built, monkeypatch) -> tuple[Path, Path, dict[str, str]]:
-    from reportgen import render
-
-    writers = [(n, w) for n, w in render.FRAMEWORK_WRITERS if n != "pdf"]
-    monkeypatch.setattr(render, "FRAMEWORK_WRITERS", writers)
+    _without_pdf(monkeypatch)
     return built
+
+
+def _without_pdf(patch: pytest.MonkeyPatch) -> None:
+    """The output-format registry without the PDF, for this test only."""
+    from reportgen.render.formats import FORMATS
+
+    kept = {name: fmt for name, fmt in FORMATS._entries.items() if name != "pdf"}
+    patch.setattr(FORMATS, "_entries", kept)
 
 
 # In-process (one framework) for each errno; in the forked renderers for one of them.

@@ -1,8 +1,9 @@
 """Render stage: per-framework writers, run in parallel processes where it pays.
 
 Each writer takes a :class:`FrameworkJob` and writes its files into the job's folder. The
-pipeline runs every writer for every framework; frameworks render in separate processes
-(forked, so the inventory is shared rather than pickled) when there is more than one.
+pipeline runs the selected output formats (render/formats.py) for every framework;
+frameworks render in separate processes (forked, so the inventory is shared rather than
+pickled) when there is more than one.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ class RenderOptions:
     # "default", or "pdf/a-3u": archival, with the inputs and matrix.json attached.
     # None on the command line means "as the config says" (pipeline.render_options).
     pdf_variant: str | None = None
-    # Writer names to run (None: all). The library's knob for callers that need only some
-    # outputs, such as the property tests that build hundreds of packs.
+    # Output formats to write (render.formats; None: all): the pipeline sets it from
+    # --format / output.formats; tests that build hundreds of packs name a few.
     writers: tuple[str, ...] | None = None
     paper_size: str = "A4"  # "A4" or "Letter": PDF pages and workbook printing
 
@@ -74,35 +75,25 @@ def write_pdf(job: FrameworkJob) -> list[Path]:
     return render_pdf(job)
 
 
-# Imported here, below FrameworkJob, because the writers' modules refer to it.
-from reportgen.render.oscal import write_oscal  # noqa: E402
-from reportgen.render.xlsx import write_xlsx  # noqa: E402
-
-# Order matters: later writers may read what earlier ones wrote (a PDF/A embeds matrix.json).
-FRAMEWORK_WRITERS: list[tuple[str, Writer]] = [
-    ("matrix", write_matrix_json),
-    ("xlsx", write_xlsx),
-    ("oscal", write_oscal),
-    ("pdf", write_pdf),
-]
+# Imported here, below FrameworkJob and the writers, because the registry refers to them.
+from reportgen.render.formats import select_formats  # noqa: E402
 
 
 def render_framework(job: FrameworkJob) -> list[WriterRun]:
-    """Run the writers of one framework. Each writer names the file it was writing when the
-    machine refuses (a full disk, a size limit...); a refusal a writer did not catch names
-    the framework's folder at least, never nothing."""
+    """Run the job's framework formats (``options.writers``: their names; None: all). Each
+    writer names the file it was writing when the machine refuses (a full disk, a size
+    limit...); a refusal a writer did not catch names the framework's folder at least."""
     with environment_errors(fallback=job.folder):
         job.folder.mkdir(parents=True, exist_ok=True)
     runs = []
-    wanted = job.options.writers
-    for name, writer in FRAMEWORK_WRITERS:
-        if wanted is not None and name not in wanted:
-            continue
+    for fmt in select_formats(job.options.writers, "writers"):
+        if fmt.framework is None:
+            continue  # a pack-level format: the pipeline writes it after every framework
         started, cpu = time.perf_counter(), time.process_time()
         with environment_errors(fallback=job.folder):
-            files = writer(job)
+            files = fmt.framework(job)
         wall = time.perf_counter() - started
-        runs.append(WriterRun(name, wall, files, time.process_time() - cpu))
+        runs.append(WriterRun(fmt.name, wall, files, time.process_time() - cpu))
     return runs
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportgen.errors import InputError, environment_errors
 from reportgen.markdown import shorten
+from reportgen.matrix import dumps
 from reportgen.render.method import method_html
 from reportgen.render.pdf_context import build_context
 from reportgen.render.scratch import scratch
@@ -183,9 +184,9 @@ def attachments(job: FrameworkJob) -> list[Attachment]:
         relationship, description = ATTACHMENT_ROLES.get(role, ("Source", f"Input: {role}"))
         files[path.name] = (path.read_bytes(), _media_type(path))
         described.append((path.name, relationship, description))
-    matrix_path = job.folder / "matrix.json"
-    files[matrix_path.name] = (matrix_path.read_bytes(), MEDIA_TYPES[".json"])
-    described.append((matrix_path.name, "Data", "The computed matrix (reportgen.matrix/1)"))
+    # The bytes the matrix format writes, whether or not the build writes that format.
+    files["matrix.json"] = (dumps(job.matrix).encode("utf-8"), MEDIA_TYPES[".json"])
+    described.append(("matrix.json", "Data", "The computed matrix (reportgen.matrix/1)"))
     fetcher = AttachmentFetcher(files)
     moment = build_moment(job.matrix)
     return [

@@ -24,11 +24,10 @@ from reportgen.config import AttachConfig, load_config
 from reportgen.manifest import SUMMARY_NAME
 from reportgen.packfiles import MAX_SUMMARY_BYTES, PackDir
 from reportgen.tickets.client import Http, Transport
-from reportgen.tickets.jira import open_issue
 from reportgen.tickets.preflight import check_uploads
 from reportgen.tickets.redact import masked_errors
-from reportgen.tickets.servicenow import open_record
-from reportgen.tickets.settings import Endpoint, jira_endpoint, servicenow_endpoint, transport
+from reportgen.tickets.settings import Endpoint, transport
+from reportgen.tickets.systems import TICKET_SYSTEMS, TicketSystem
 from reportgen.tickets.upload import Upload, bundle_folder, bundle_upload, pack_uploads
 
 Say = Callable[[str], None]
@@ -51,8 +50,8 @@ class Ticket(Protocol):
 @dataclass(frozen=True)
 class AttachRequest:
     pack: Path
-    jira: str | None = None  # issue key
-    servicenow: str | None = None  # TABLE:SYS_ID
+    system: str  # a ticket system's registry name: jira, servicenow
+    target: str  # its issue key, record id...
     comment: bool = False
     dry_run: bool = False
     files: bool = False  # each file of the pack too, besides the zip
@@ -101,39 +100,31 @@ def comment_text(pack: PackDir, manifest_sha256: str, zipped: Upload, folder: st
     return summary.rstrip() + "\n\n" + footer + "\n"
 
 
-def _endpoint(request: AttachRequest, config: AttachConfig, env: Mapping[str, str]) -> Endpoint:
-    if request.jira:
-        return jira_endpoint(config.jira, env)
-    return servicenow_endpoint(config.servicenow, env)
-
-
 def attach_pack(
     request: AttachRequest, say: Say, env: Mapping[str, str] = os.environ
 ) -> AttachReport:
     """Attach the pack (and optionally its summary) to one ticket; see the module doc."""
     config, config_dir = load_attach_config(request.config)
-    endpoint = _endpoint(request, config, env)
-    redact = endpoint.redactor()
+    system = TICKET_SYSTEMS.get(request.system)
+    section = getattr(config, system.name)
+    redact = system.endpoint(section, request.target, env).redactor()
     # Every message from here on may hold a server's text: each is masked on its way out.
     with masked_errors(redact), PackDir(request.pack) as pack:
         settings = transport(config, config_dir, request.ca_bundle, env)
-        return _attach(pack, request, config, endpoint, settings, lambda s: say(redact(s)))
+        return _attach(pack, request, system, section, settings, env, lambda s: say(redact(s)))
 
 
 def _attach(
     pack: PackDir,
     request: AttachRequest,
-    config: AttachConfig,
-    endpoint: Endpoint,
+    system: TicketSystem,
+    section: object,
     settings: Transport,
+    env: Mapping[str, str],
     say: Say,
 ) -> AttachReport:
     verified = require_intact(pack)
-    if request.jira:
-        ticket: Ticket = open_issue(endpoint, request.jira, settings, request.dry_run)
-    else:
-        journal = config.servicenow.journal
-        ticket = open_record(endpoint, request.servicenow or "", journal, settings, request.dry_run)
+    endpoint, ticket = system.open(section, request.target, env, settings, request.dry_run)
     marker = verified.manifest_sha256
     with tempfile.TemporaryDirectory(prefix="reportgen-attach-") as work:
         zipped = bundle_upload(pack.path, verified, Path(work))

@@ -6,26 +6,20 @@ personal access token, wiki-text comments). Attachments go to
 from __future__ import annotations
 
 import json
-import re
+import os
+from collections.abc import Mapping
 from typing import Any
 
-from reportgen.errors import InputError
 from reportgen.tickets import answers
 from reportgen.tickets.answers import MAX_PAGES, JiraCommentPage, parse, too_many_pages
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.markup import to_adf, to_wiki
-from reportgen.tickets.settings import Endpoint, connect
+from reportgen.tickets.settings import CredentialVars, Endpoint, base_url, connect, credential
+from reportgen.tickets.systems import JiraAttachConfig, check_key
 from reportgen.tickets.upload import Upload
 
-ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,9}")
 XSRF = {"X-Atlassian-Token": "no-check"}
 PAGE = 100
-
-
-def check_key(key: str) -> str:
-    if not ISSUE_KEY.fullmatch(key):
-        raise InputError(f"'{key[:60]}' is not a Jira issue key", hint="Like ABC-123.")
-    return key
 
 
 def api_version(endpoint: Endpoint) -> int:
@@ -97,6 +91,29 @@ class JiraIssue(Remote):
     def describe_comment(self, markdown: str) -> str:
         kind = "Atlassian Document Format" if self.version == 3 else "wiki text"
         return f"POST {self.base_url}{self.path}/comment  summary.md as {kind}"
+
+
+def jira_endpoint(config: JiraAttachConfig, environ: Mapping[str, str] = os.environ) -> Endpoint:
+    """Jira Cloud with email + API token (Basic), Jira Data Center with a PAT (Bearer)."""
+    url, problems = base_url(config.url, config.url_env, environ, "attach.jira.url")
+    names = CredentialVars(
+        "Jira",
+        (config.email_env, "email"),
+        (config.token_env, "API token (Jira Cloud)"),
+        (config.pat_env, "personal access token (Jira Data Center)"),
+    )
+    found, more = credential(names, environ)
+    system = "Jira Data Center" if found and found.scheme == "Bearer" else "Jira Cloud"
+    return Endpoint(system, url, found, problems + more)
+
+
+def open_ticket(
+    config: JiraAttachConfig, key: str, environ: Mapping[str, str], transport: Transport,
+    dry_run: bool,
+) -> tuple[Endpoint, JiraIssue]:  # fmt: skip
+    """The registry's client (tickets/systems.py): the endpoint and the issue."""
+    endpoint = jira_endpoint(config, environ)
+    return endpoint, open_issue(endpoint, key, transport, dry_run)
 
 
 def open_issue(endpoint: Endpoint, key: str, transport: Transport, dry_run: bool) -> JiraIssue:

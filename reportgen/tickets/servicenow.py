@@ -5,9 +5,9 @@ bytes as body with their content type); the summary goes to a journal field of t
 
 from __future__ import annotations
 
-import re
+import os
+from collections.abc import Mapping
 
-from reportgen.errors import InputError
 from reportgen.tickets.answers import (
     MAX_PAGES,
     ServiceNowAttachments,
@@ -16,22 +16,11 @@ from reportgen.tickets.answers import (
     too_many_pages,
 )
 from reportgen.tickets.client import Http, Remote, Transport
-from reportgen.tickets.settings import Endpoint, connect
+from reportgen.tickets.settings import CredentialVars, Endpoint, base_url, connect, credential
+from reportgen.tickets.systems import ServiceNowAttachConfig, parse_record
 from reportgen.tickets.upload import Upload
 
-TABLE = re.compile(r"[a-z][a-z0-9_]{0,79}")
-SYS_ID = re.compile(r"[0-9a-f]{32}")
 PAGE = 1000
-
-
-def parse_record(text: str) -> tuple[str, str]:
-    table, _, sys_id = text.partition(":")
-    if not TABLE.fullmatch(table) or not SYS_ID.fullmatch(sys_id):
-        raise InputError(
-            f"'{text[:80]}' is not TABLE:SYS_ID",
-            hint="Like incident:0123456789abcdef0123456789abcdef (the record's 32-hex sys_id).",
-        )
-    return table, sys_id
 
 
 class ServiceNowRecord(Remote):
@@ -108,6 +97,29 @@ class ServiceNowRecord(Remote):
 
     def describe_comment(self, markdown: str) -> str:
         return f"PATCH {self.base_url}{self.record_path}  summary.md as {self.journal} (plain text)"
+
+
+def servicenow_endpoint(
+    config: ServiceNowAttachConfig, environ: Mapping[str, str] = os.environ
+) -> Endpoint:
+    url, problems = base_url(config.url, config.url_env, environ, "attach.servicenow.url")
+    names = CredentialVars(
+        "ServiceNow",
+        (config.user_env, "user"),
+        (config.password_env, "password"),
+        (config.token_env, "OAuth token"),
+    )
+    found, more = credential(names, environ)
+    return Endpoint("ServiceNow", url, found, problems + more)
+
+
+def open_ticket(
+    config: ServiceNowAttachConfig, record: str, environ: Mapping[str, str],
+    transport: Transport, dry_run: bool,
+) -> tuple[Endpoint, ServiceNowRecord]:  # fmt: skip
+    """The registry's client (tickets/systems.py): the endpoint and the record."""
+    endpoint = servicenow_endpoint(config, environ)
+    return endpoint, open_record(endpoint, record, config.journal, transport, dry_run)
 
 
 def open_record(

@@ -13,10 +13,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
-from reportgen.config import AttachConfig, JiraAttachConfig, ServiceNowAttachConfig
 from reportgen.errors import InputError
 from reportgen.tickets.client import (
     BasicAuth,
@@ -28,6 +28,9 @@ from reportgen.tickets.client import (
     make_client,
 )
 from reportgen.tickets.retry import RetryPolicy
+
+if TYPE_CHECKING:  # the config is built from the ticket-system registry: no import back
+    from reportgen.config import AttachConfig
 
 CA_BUNDLE_ENV = "REPORTGEN_CA_BUNDLE"
 # What an Authorization header can carry as it is: a Bearer token goes out verbatim, and
@@ -135,34 +138,6 @@ def credential(
         source = f"{names.user[1]} from ${names.user[0]}, {names.password[1]} from "
         return Credential("Basic", user, Secret(password), source + f"${names.password[0]}"), []
     return None, [f"no {names.system} credentials: set {basic}, or {bearer}"]
-
-
-def jira_endpoint(config: JiraAttachConfig, environ: Mapping[str, str] = os.environ) -> Endpoint:
-    """Jira Cloud with email + API token (Basic), Jira Data Center with a PAT (Bearer)."""
-    url, problems = base_url(config.url, config.url_env, environ, "attach.jira.url")
-    names = CredentialVars(
-        "Jira",
-        (config.email_env, "email"),
-        (config.token_env, "API token (Jira Cloud)"),
-        (config.pat_env, "personal access token (Jira Data Center)"),
-    )
-    found, more = credential(names, environ)
-    system = "Jira Data Center" if found and found.scheme == "Bearer" else "Jira Cloud"
-    return Endpoint(system, url, found, problems + more)
-
-
-def servicenow_endpoint(
-    config: ServiceNowAttachConfig, environ: Mapping[str, str] = os.environ
-) -> Endpoint:
-    url, problems = base_url(config.url, config.url_env, environ, "attach.servicenow.url")
-    names = CredentialVars(
-        "ServiceNow",
-        (config.user_env, "user"),
-        (config.password_env, "password"),
-        (config.token_env, "OAuth token"),
-    )
-    found, more = credential(names, environ)
-    return Endpoint("ServiceNow", url, found, problems + more)
 
 
 def connect(endpoint: Endpoint, transport: Transport) -> tuple[Http, str]:

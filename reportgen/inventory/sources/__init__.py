@@ -3,7 +3,10 @@
 Each reader (:class:`~reportgen.inventory.sources.contract.Source`) recognises its format by
 the file's content, never by its name, and reads it into the same table a spreadsheet gives
 (:mod:`reportgen.inventory.sources.table`), so header matching, service resolution, scope
-and limits work as for any inventory. :func:`read_source` is the one entry point.
+and limits work as for any inventory. :func:`read_source` is the one entry point; the
+readers come from one registry, :data:`INVENTORY_SOURCES` (docs/contributing-registries.md,
+"Adding an inventory source"), to which plugins add theirs (entry points
+``reportgen.inventory_sources``). A file no reader recognises is read as a spreadsheet or CSV.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from reportgen.inventory.sources.exportfile import is_gzip, read_head
 from reportgen.inventory.sources.jsonstream import starts_as_json, top_level_keys
 from reportgen.inventory.sources.tagging import TaggingApi
 from reportgen.inventory.sources.terraform import TerraformJson
+from reportgen.plugins import INVENTORY_SOURCES_GROUP, Registry
 
-SOURCES: tuple[Source, ...] = (
-    AwsConfigQuery(),
-    TaggingApi(),
-    ResourceExplorer(),
-    TerraformJson(),
-    CostAndUsageReport(),
+# Asked in this order; the first reader that recognises the file's content reads it.
+INVENTORY_SOURCES: Registry[Source] = Registry(
+    "inventory source",
+    INVENTORY_SOURCES_GROUP,
+    Source,
+    (AwsConfigQuery(), TaggingApi(), ResourceExplorer(), TerraformJson(), CostAndUsageReport()),
 )
 
 
@@ -53,7 +57,7 @@ def detect(path: Path) -> Source | None:
     """The reader of an export file; None for a spreadsheet or plain CSV; an InputError for
     JSON or gzip content that no reader knows."""
     head = sniff(path)
-    found = next((source for source in SOURCES if source.recognises(head)), None)
+    found = next((s for s in INVENTORY_SOURCES.all() if s.recognises(head)), None)
     if found is None and (head.is_json or head.gzipped):
         raise _unknown(path, head)
     return found
@@ -65,7 +69,7 @@ def read_source(path: Path, limits: Limits) -> RawTable | None:
 
 
 def _unknown(path: Path, head: Head) -> InputError:
-    known = [source.label for source in SOURCES]
+    known = [source.label for source in INVENTORY_SOURCES.all()]
     if head.is_json:
         found = ", ".join(head.json_keys[:12]) or "none (not a JSON object)"
         details = [f"top-level keys found: {found}", *(f"reads: {label}" for label in known)]

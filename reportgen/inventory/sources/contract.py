@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from reportgen.errors import InputError
 from reportgen.inventory.limits import Limits
@@ -43,6 +43,7 @@ class Head:
         return line.decode("utf-8-sig", errors="replace").strip()
 
 
+@runtime_checkable
 class Source(Protocol):
     """One export format: recognised by its content, read into an inventory table."""
 
