@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reportgen.clock import build_time, iso
+from reportgen.clock import build_time, day_of, iso
 from reportgen.compute import compute_framework
 from reportgen.diff import Pack, load_pack
 from reportgen.engine import FrameworkResult
@@ -149,7 +149,7 @@ def prepare(
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
     run = run_info(inputs, previous)
-    results = compute_all(inputs, as_of=date.fromisoformat(run.generated_at[:10]))
+    results = compute_all(inputs, as_of=day_of(run.generated_at))
     _refuse_empty(results, inputs, options)
     matrices = {fid: build_matrix(result, inputs, run) for fid, result in results.items()}
     timings["compute"] = time.perf_counter() - started

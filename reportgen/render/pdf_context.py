@@ -9,12 +9,12 @@ number of resources: resources are counted per service, and long lists are cut w
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from reportgen.clock import long_date
 from reportgen.evidence.report import evidence_context
 from reportgen.owners import (
     AWS,
@@ -62,11 +62,6 @@ def framework_label(name: str, version: str) -> str:
     if re.fullmatch(r"\d+(\.\d+)+", version):
         return f"{name} v{version}"
     return name
-
-
-def display_date(stamp: str) -> str:
-    moment = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
-    return f"{moment.day} {moment:%B %Y}"
 
 
 # --------------------------------------------------------------------------- the whole
@@ -168,7 +163,7 @@ def _document(matrix: dict[str, Any], label: str) -> dict[str, Any]:
         "generator": f"reportgen {matrix['generator']['version']}",
         "lang": "en",
         "created": matrix["generated_at"],
-        "date": display_date(matrix["generated_at"]),
+        "date": long_date(matrix["generated_at"]),
         "time": matrix["generated_at"][11:16] + " UTC",
         "id": matrix["document_id"],
         "classification": matrix["classification"],
