@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reportgen.inventory.fields import FIELDS
+from reportgen.owners import Owner
+from reportgen.strict import StrictModel
 from reportgen.validation import validate_document
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
@@ -58,16 +60,12 @@ DEFAULT_TOPIC_ROLES = {
 _Text = Field(min_length=1, max_length=500)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CustomerConfig(_Strict):
+class CustomerConfig(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     short_name: str | None = Field(default=None, min_length=1, max_length=60)
 
 
-class InventoryConfig(_Strict):
+class InventoryConfig(StrictModel):
     path: str | None = None
     sheet: str | None = None
     header_row: int | None = Field(default=None, ge=1)
@@ -84,7 +82,7 @@ class InventoryConfig(_Strict):
         return columns
 
 
-class RaciConfig(_Strict):
+class RaciConfig(StrictModel):
     """RACI roles and who is responsible for what. Anything left out takes its default
     (DEFAULT_RESPONSIBLE, DEFAULT_TOPIC_ROLES); a default naming a role the config does not
     have falls back to the accountable role, with a warning (raci.plan_raci)."""
@@ -108,11 +106,11 @@ class RaciConfig(_Strict):
         return topics
 
 
-class OverrideConfig(_Strict):
+class OverrideConfig(StrictModel):
     service: str | None = Field(default=None, min_length=1, max_length=200)
     resource: str | None = Field(default=None, min_length=1, max_length=2048)
     layer: str | list[str]
-    owner: Literal["aws", "customer", "shared", "third-party", "not-applicable"]
+    owner: Owner
     party: str | None = Field(default=None, min_length=1, max_length=200)
     justification: str = Field(min_length=10, max_length=2000)
 
@@ -131,7 +129,7 @@ class OverrideConfig(_Strict):
         return [self.layer] if isinstance(self.layer, str) else list(self.layer)
 
 
-class CoverageConfig(_Strict):
+class CoverageConfig(StrictModel):
     """Corrections to the shipped, dated list of services an AWS attestation covers."""
 
     checked: dt.date | None = None  # when you checked AWS's Services in Scope page
@@ -139,7 +137,7 @@ class CoverageConfig(_Strict):
     remove: list[str] = []  # services it no longer covers
 
 
-class AttestationConfig(_Strict):
+class AttestationConfig(StrictModel):
     """The AWS attestation this framework's pack relies on, as obtained from AWS Artifact
     (PCI DSS: the AOC; ISO/IEC 27001: the certificate; SOC 2: the report)."""
 
@@ -149,14 +147,14 @@ class AttestationConfig(_Strict):
     coverage: CoverageConfig = CoverageConfig()
 
 
-class UserEntityControlConfig(_Strict):
+class UserEntityControlConfig(StrictModel):
     """A control the customer's own clients (user entities) are expected to operate."""
 
     text: str = Field(min_length=10, max_length=1000)
     criteria: list[str] = []  # the criteria it supports
 
 
-class SystemConfig(_Strict):
+class SystemConfig(StrictModel):
     """The SOC 2 system, for the system description skeleton."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -167,7 +165,7 @@ class SystemConfig(_Strict):
 _Statement = Field(default=None, min_length=10, max_length=4000)
 
 
-class FrameworkOptions(_Strict):
+class FrameworkOptions(StrictModel):
     categories: list[str] | None = None
     conditions: dict[str, bool] = {}
     allow_empty: bool = False  # build this framework even with no in-scope service
@@ -193,7 +191,7 @@ PdfVariant = Literal["default", "pdf/a-3u"]
 PaperSize = Literal["A4", "Letter"]
 
 
-class OutputConfig(_Strict):
+class OutputConfig(StrictModel):
     dir: str | None = None
     classification: str = Field(default="Confidential", min_length=1, max_length=80)
     templates: str | None = None  # folder searched before the shipped report templates
@@ -201,14 +199,14 @@ class OutputConfig(_Strict):
     paper_size: PaperSize = "A4"  # the PDF's pages and the workbook's print setup
 
 
-class ApproverConfig(_Strict):
+class ApproverConfig(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(min_length=1, max_length=200)
     date: dt.date | None = None  # when signed; empty: a line to sign on
     action: Literal["prepared", "reviewed", "approved"] = "approved"
 
 
-class DocumentControlConfig(_Strict):
+class DocumentControlConfig(StrictModel):
     """What makes each PDF and workbook a controlled record (ISO/IEC 27001 7.5.3 style)."""
 
     # Default: 1, or the previous pack's version + 1 with `build --previous`.
@@ -224,7 +222,7 @@ class DocumentControlConfig(_Strict):
 AccountData = Literal["stores", "processes", "transmits", "could-impact"]
 
 
-class ThirdPartyConfig(_Strict):
+class ThirdPartyConfig(StrictModel):
     """A service provider outside AWS (a SaaS warehouse, a monitoring vendor, your MSP)."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -235,12 +233,12 @@ class ThirdPartyConfig(_Strict):
     responsibilities: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
-class CatalogsConfig(_Strict):
+class CatalogsConfig(StrictModel):
     services: list[str] = []
     frameworks: list[str] = []
 
 
-class JiraAttachConfig(_Strict):
+class JiraAttachConfig(StrictModel):
     """Where `reportgen attach --jira` finds its base URL and credentials: the names of
     environment variables, never the secrets themselves."""
 
@@ -251,7 +249,7 @@ class JiraAttachConfig(_Strict):
     pat_env: str = "REPORTGEN_JIRA_PAT"
 
 
-class ServiceNowAttachConfig(_Strict):
+class ServiceNowAttachConfig(StrictModel):
     url: str | None = Field(default=None, max_length=500)
     url_env: str = "REPORTGEN_SERVICENOW_URL"
     user_env: str = "REPORTGEN_SERVICENOW_USER"
@@ -260,7 +258,7 @@ class ServiceNowAttachConfig(_Strict):
     journal: Literal["work_notes", "comments"] = "work_notes"
 
 
-class AttachConfig(_Strict):
+class AttachConfig(StrictModel):
     jira: JiraAttachConfig = JiraAttachConfig()
     servicenow: ServiceNowAttachConfig = ServiceNowAttachConfig()
     ca_bundle: str | None = None  # relative to the config file
@@ -283,7 +281,7 @@ class AttachConfig(_Strict):
         return self
 
 
-class Config(_Strict):
+class Config(StrictModel):
     customer: CustomerConfig
     frameworks: list[str] | None = Field(default=None, min_length=1)
     framework_options: dict[str, FrameworkOptions] = {}
