@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.clock import build_time, day_of, iso
-from reportgen.compute import compute_framework
+from reportgen.compute import compute_inputs
 from reportgen.diff import Pack, load_pack
 from reportgen.engine import FrameworkResult
 from reportgen.errors import InputError, check_output_path
@@ -84,20 +84,7 @@ def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
 
 def compute_all(inputs: Inputs, as_of: date | None = None) -> dict[str, FrameworkResult]:
     """Every framework's result; applicability follows the pack's date (``as_of``)."""
-    results = {}
-    for fid, framework in inputs.frameworks.items():
-        options = inputs.config.config.framework_options.get(fid)
-        results[fid] = compute_framework(
-            framework,
-            inputs.catalog,
-            inputs.inventory.rows,
-            inputs.overrides,
-            inputs.plan,
-            categories=options.categories if options else None,
-            conditions=dict(options.conditions) if options else None,
-            as_of=as_of,
-        )
-    return results
+    return {fid: compute_inputs(inputs, f, as_of) for fid, f in inputs.frameworks.items()}
 
 
 def _refuse_empty(results: dict[str, FrameworkResult], inputs: Inputs, options: RunOptions) -> None:
