@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -196,12 +194,15 @@ def write_pack_level(
     )
 
 
+# Called with a stage's name ("render", then "pack") when it is done, while the pack is
+# still in its staging directory. Nothing in reportgen registers one: it is the seam the
+# atomicity tests use to stop a build at a known point (tests/reportgen_without_pdf.py).
+STAGE_HOOKS: list[Callable[[str], None]] = []
+
+
 def _checkpoint(stage: str) -> None:
-    """Test-only hook: REPORTGEN_TEST_PAUSE_AFTER=<stage> (render | pack) stops the build
-    there so the atomicity tests can SIGKILL it at a known point. Not for normal use."""
-    if os.environ.get("REPORTGEN_TEST_PAUSE_AFTER") == stage:
-        print(f"reportgen: paused after {stage}", file=sys.stderr, flush=True)
-        time.sleep(600)
+    for hook in STAGE_HOOKS:
+        hook(stage)
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
