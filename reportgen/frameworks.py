@@ -78,7 +78,7 @@ DutyHolder = Literal["layer", "customer", "aws"]
 
 
 class Duty(StrictModel):
-    """One thing a control asks someone to do, and who carries it (DESIGN.md 2.3).
+    """One thing a control asks someone to do, and who carries it (docs/methodology.md, 3. Duties).
 
     ``by: layer`` -- whoever operates ``layer`` for each in-scope service (EC2's guest OS:
     the customer; RDS's: AWS). ``by: customer`` -- the customer, whatever the service:

@@ -46,7 +46,7 @@ ROW_NUMBERS_LIMIT = 10  # row numbers shown per unresolved value
 CHART_WIDTH = 300  # SVG user units of the longest bar
 CHART_TOP = 40  # SVG user units above the first owner bar (the 100% bar sits there)
 CHART_STEP = 24  # SVG user units per owner bar
-OUTSIDE_SRM = "organization"  # the layer outside AWS's model (DESIGN.md 2.1), drawn apart
+OUTSIDE_SRM = "organization"  # outside AWS's model (docs/methodology.md 1), drawn apart
 ANSWERED_NO = "Not applicable: your answer"  # engine.control_status's note for a "no"
 
 
@@ -435,7 +435,8 @@ def evidence_row(control: dict[str, Any]) -> dict[str, Any]:
         "owner": "split" if control["split_by_service"] else control["owner"],
         "owner_label": control["label"],
         "evidence": control["evidence"],
-        # AWS carries its part but never collects the customer's evidence (DESIGN.md 2.4).
+        # AWS carries its part but never collects the customer's evidence
+        # (docs/methodology.md, 5. RACI).
         "responsible": [r for r, code in raci.items() if "R" in code and r != "AWS"]
         or [r for r, code in raci.items() if "A" in code],
         "accountable": [role for role, code in raci.items() if "A" in code],
