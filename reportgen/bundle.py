@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportgen.clock import parse_iso
 from reportgen.errors import InputError, environment_errors
 from reportgen.hashing import file_sha256
 from reportgen.manifest_schema import MANIFEST_NAME, Manifest
@@ -62,7 +63,7 @@ def zip_folder(manifest: Manifest) -> str:
 
 
 def entry_time(generated_at: str) -> tuple[int, int, int, int, int, int]:
-    moment = dt.datetime.strptime(generated_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    moment = parse_iso(generated_at)
     moment = max(moment, ZIP_EPOCH)
     return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from reportgen.catalog_load import Catalogs
 from reportgen.errors import InputError
 from reportgen.framework_names import FrameworkNames
 from reportgen.frameworks import Control, Framework
-from reportgen.inputs import Catalogs
 from reportgen.listing import condition_uses
 from reportgen.srm import Service, norm_key
 from reportgen.validation import did_you_mean

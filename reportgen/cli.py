@@ -608,7 +608,8 @@ class _SayHandler(logging.Handler):
     """Library warnings (attach retries) as plain lines on stderr; silent with --quiet."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        _say(f"[yellow]{record.getMessage()}[/]" if err.is_terminal else record.getMessage())
+        if not _state["quiet"]:  # yellow on a terminal; rich leaves it plain elsewhere
+            err.print(Text(record.getMessage(), style="yellow"), soft_wrap=True)
 
 
 def _ticket_system_options(command: typing.Callable) -> typing.Callable:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from reportgen.engine import CustomerOverride, EstateService, FrameworkResult, evaluate_framework
+from reportgen.engine import EstateService, FrameworkResult, evaluate_framework
 from reportgen.frameworks import Framework
+from reportgen.inputs import Inputs
 from reportgen.inventory.load import ResolvedRow
-from reportgen.raci import RaciPlan, apply_raci
-from reportgen.srm import SrmCatalog
+from reportgen.raci import apply_raci
 
 
 def estate_for(framework_id: str, rows: Iterable[ResolvedRow]) -> list[EstateService]:
@@ -28,24 +28,27 @@ def estate_for(framework_id: str, rows: Iterable[ResolvedRow]) -> list[EstateSer
     ]
 
 
-def compute_framework(
+def compute_inputs(
+    inputs: Inputs,
     framework: Framework,
-    catalog: SrmCatalog,
-    rows: Sequence[ResolvedRow],
-    overrides: Sequence[CustomerOverride],
-    plan: RaciPlan,
-    categories: Sequence[str] | None = None,
-    conditions: dict[str, bool] | None = None,
     as_of: date | None = None,
+    also: Sequence[str] = (),
 ) -> FrameworkResult:
+    """One framework as the build computes it from the inputs: the config's categories,
+    condition answers and overrides, the inventory's estate, the RACI plan. ``also`` adds
+    services the inventory does not scope (``explain`` on a service not in the estate)."""
+    options = inputs.config.config.framework_options.get(framework.id)
+    estate = estate_for(framework.id, inputs.inventory.rows)
+    known = {item.service_id for item in estate}
+    estate += [EstateService(sid, 0) for sid in also if sid not in known]
     result = evaluate_framework(
         framework,
-        catalog,
-        estate_for(framework.id, rows),
-        overrides,
-        categories=categories,
-        conditions=conditions,
+        inputs.catalog,
+        estate,
+        inputs.overrides,
+        categories=options.categories if options else None,
+        conditions=dict(options.conditions) if options else None,
         as_of=as_of,
     )
-    apply_raci(result, plan)
+    apply_raci(result, inputs.plan)
     return result

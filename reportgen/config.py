@@ -22,6 +22,8 @@ from pydantic import (
 )
 
 from reportgen.inventory.fields import FIELDS
+from reportgen.owners import Owner
+from reportgen.strict import StrictModel
 from reportgen.tickets.systems import TICKET_SYSTEMS, env_names
 from reportgen.validation import validate_document
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
@@ -67,16 +69,12 @@ DEFAULT_TOPIC_ROLES = {
 _Text = Field(min_length=1, max_length=500)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CustomerConfig(_Strict):
+class CustomerConfig(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     short_name: str | None = Field(default=None, min_length=1, max_length=60)
 
 
-class InventoryConfig(_Strict):
+class InventoryConfig(StrictModel):
     path: str | None = None
     sheet: str | None = None
     header_row: int | None = Field(default=None, ge=1)
@@ -93,7 +91,7 @@ class InventoryConfig(_Strict):
         return columns
 
 
-class RaciConfig(_Strict):
+class RaciConfig(StrictModel):
     """RACI roles and who is responsible for what. Anything left out takes its default
     (DEFAULT_RESPONSIBLE, DEFAULT_TOPIC_ROLES); a default naming a role the config does not
     have falls back to the accountable role, with a warning (raci.plan_raci)."""
@@ -117,11 +115,11 @@ class RaciConfig(_Strict):
         return topics
 
 
-class OverrideConfig(_Strict):
+class OverrideConfig(StrictModel):
     service: str | None = Field(default=None, min_length=1, max_length=200)
     resource: str | None = Field(default=None, min_length=1, max_length=2048)
     layer: str | list[str]
-    owner: Literal["aws", "customer", "shared", "third-party", "not-applicable"]
+    owner: Owner
     party: str | None = Field(default=None, min_length=1, max_length=200)
     justification: str = Field(min_length=10, max_length=2000)
 
@@ -140,7 +138,7 @@ class OverrideConfig(_Strict):
         return [self.layer] if isinstance(self.layer, str) else list(self.layer)
 
 
-class CoverageConfig(_Strict):
+class CoverageConfig(StrictModel):
     """Corrections to the shipped, dated list of services an AWS attestation covers."""
 
     checked: dt.date | None = None  # when you checked AWS's Services in Scope page
@@ -148,7 +146,7 @@ class CoverageConfig(_Strict):
     remove: list[str] = []  # services it no longer covers
 
 
-class AttestationConfig(_Strict):
+class AttestationConfig(StrictModel):
     """The AWS attestation this framework's pack relies on, as obtained from AWS Artifact
     (PCI DSS: the AOC; ISO/IEC 27001: the certificate; SOC 2: the report)."""
 
@@ -158,14 +156,14 @@ class AttestationConfig(_Strict):
     coverage: CoverageConfig = CoverageConfig()
 
 
-class UserEntityControlConfig(_Strict):
+class UserEntityControlConfig(StrictModel):
     """A control the customer's own clients (user entities) are expected to operate."""
 
     text: str = Field(min_length=10, max_length=1000)
     criteria: list[str] = []  # the criteria it supports
 
 
-class SystemConfig(_Strict):
+class SystemConfig(StrictModel):
     """The SOC 2 system, for the system description skeleton."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -176,7 +174,7 @@ class SystemConfig(_Strict):
 _Statement = Field(default=None, min_length=10, max_length=4000)
 
 
-class FrameworkOptions(_Strict):
+class FrameworkOptions(StrictModel):
     categories: list[str] | None = None
     conditions: dict[str, bool] = {}
     allow_empty: bool = False  # build this framework even with no in-scope service
@@ -215,7 +213,7 @@ def _known_format(name: str) -> str:
 FormatName = Annotated[str, AfterValidator(_known_format)]  # an output format's name
 
 
-class OutputConfig(_Strict):
+class OutputConfig(StrictModel):
     dir: str | None = None
     classification: str = Field(default="Confidential", min_length=1, max_length=80)
     templates: str | None = None  # folder searched before the shipped report templates
@@ -226,14 +224,14 @@ class OutputConfig(_Strict):
     formats: list[FormatName] | None = Field(default=None, min_length=1)
 
 
-class ApproverConfig(_Strict):
+class ApproverConfig(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(min_length=1, max_length=200)
     date: dt.date | None = None  # when signed; empty: a line to sign on
     action: Literal["prepared", "reviewed", "approved"] = "approved"
 
 
-class DocumentControlConfig(_Strict):
+class DocumentControlConfig(StrictModel):
     """What makes each PDF and workbook a controlled record (ISO/IEC 27001 7.5.3 style)."""
 
     # Default: 1, or the previous pack's version + 1 with `build --previous`.
@@ -249,7 +247,7 @@ class DocumentControlConfig(_Strict):
 AccountData = Literal["stores", "processes", "transmits", "could-impact"]
 
 
-class ThirdPartyConfig(_Strict):
+class ThirdPartyConfig(StrictModel):
     """A service provider outside AWS (a SaaS warehouse, a monitoring vendor, your MSP)."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -260,12 +258,12 @@ class ThirdPartyConfig(_Strict):
     responsibilities: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
-class CatalogsConfig(_Strict):
+class CatalogsConfig(StrictModel):
     services: list[str] = []
     frameworks: list[str] = []
 
 
-class _AttachCommon(_Strict):
+class _AttachCommon(StrictModel):
     """What every ticket system shares; each system's own section (``attach.jira``...) comes
     from the ticket-system registry (tickets/systems.py)."""
 
@@ -291,7 +289,7 @@ AttachConfig = create_model(  # attach: the shared keys, and one section per tic
 )
 
 
-class Config(_Strict):
+class Config(StrictModel):
     customer: CustomerConfig
     frameworks: list[str] | None = Field(default=None, min_length=1)
     framework_options: dict[str, FrameworkOptions] = {}

@@ -1,13 +1,14 @@
 """The ownership engine: who owns each layer of each service, and who carries each control.
 
 Pure functions over catalogs and the resolved estate: no I/O, no clock, no randomness.
-Rule (DESIGN.md 2.3): a control is a set of duties. A duty ``by: layer`` is carried by the
-operator of that layer for each in-scope service (after catalog and customer overrides); a
-duty ``by: customer`` by the customer for each service, or once for the estate; a duty
-``by: aws`` by AWS for its own estate, inherited. A service cell's owner follows from the
-holders of the duties within that service: one holder -> that owner, several -> ``shared``,
-none -> ``not-applicable``. The control's owner follows from every holder of every duty;
-where the service cells differ the control is *split by service*.
+Rule (docs/methodology.md, sections 3 and 4): a control is a set of duties. A duty
+``by: layer`` is carried by the operator of that layer for each in-scope service (after catalog
+and customer overrides); a duty ``by: customer`` by the customer for each service, or once
+for the estate; a duty ``by: aws`` by AWS for its own estate, inherited. A service cell's
+owner follows from the holders of the duties within that service: one holder -> that
+owner, several -> ``shared``, none -> ``not-applicable``. The control's owner follows from
+every holder of every duty; where the service cells differ the control is *split by
+service*.
 """
 
 from __future__ import annotations
@@ -343,7 +344,7 @@ def evaluate_control(
         part = f"Part of it does not apply: your answer is no to: {dropped}"
         note = f"{note}. {part}" if note else part
     # A control with estate-wide duties only has no service cells: its duties are not
-    # copied into every service (DESIGN.md 2.3).
+    # copied into every service (docs/methodology.md, 4. The rule).
     within = any(control.duties[i].per_service for i in active)
     outcomes = {s.service_id: control_for_service(control, s, active) for s in services if within}
     estate = estate_parts(control, active)

@@ -1,14 +1,17 @@
 """`reportgen explain`: a service's layers and, optionally, how one control's owner follows.
 
-With ``--config`` it runs the real build computation (inventory, scope, overrides,
-conditions and the pack's date) and reports the very cell the pack would hold; without,
-the catalogs alone on one service with nothing answered. Nothing here decides an owner.
+With ``--config`` it reads the inputs as the build does (the config's own catalogs, its
+inventory, overrides by service and by resource, layer checks, condition answers, SOC 2
+categories) and computes the framework with the build's own function on the build's date,
+so the cell it reports is the one the pack holds. A service the inventory does not scope is
+computed as if it were, with the same answers and overrides. Without ``--config``: the
+catalogs alone on one service, nothing answered. Nothing here decides an owner.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import RenderableType
@@ -17,18 +20,100 @@ from rich.text import Text
 from reportgen import views
 from reportgen.catalog_search import find_control, find_framework, find_service
 from reportgen.clock import build_time
-from reportgen.engine import (
-    ControlResult,
-    EstateService,
-    FrameworkResult,
-    ServiceLayers,
-    evaluate_framework,
-)
-from reportgen.frameworks import Framework
-from reportgen.inputs import Catalogs, RunOptions, load_catalogs, load_inputs
-from reportgen.owners import holders_label
-from reportgen.pipeline import compute_all
+from reportgen.compute import compute_inputs, estate_for
+from reportgen.engine import ControlResult, EstateService, FrameworkResult, evaluate_framework
+from reportgen.frameworks import Framework, LoadedFramework
+from reportgen.inputs import Catalogs, Inputs, RunOptions, load_catalogs, load_inputs
+from reportgen.owners import holder_name, holders_label
 from reportgen.provenance import label_of
+
+
+@dataclass(frozen=True)
+class CellExplanation:
+    """What explain says of one control for one service: the pack's terms, comparable
+    with matrix.json (``owner``/``parties`` of the control and of ``services[id]``)."""
+
+    control_id: str
+    applicable: bool
+    owner: str  # the control's overall owner
+    label: str
+    parties: tuple[str, ...]
+    cell_owner: str | None  # None: no duty within the service
+    cell_party: str | None
+    cell_parties: tuple[str, ...]
+    note: str | None
+
+
+class Explainer:
+    """The inputs read once (or the catalogs alone), the framework results computed once."""
+
+    def __init__(
+        self,
+        config: Path | None,
+        framework_text: str | None = None,
+        service_files: Sequence[Path] = (),
+        framework_files: Sequence[Path] = (),
+    ) -> None:
+        self.inputs: Inputs | None = None
+        if config is not None:
+            self.inputs = load_inputs(
+                RunOptions(
+                    config=config,
+                    frameworks=(framework_text,) if framework_text else (),
+                    service_files=tuple(service_files),
+                    framework_files=tuple(framework_files),
+                    allow_empty=True,
+                )
+            )
+            self.catalogs = _catalogs_of(self.inputs)
+        else:
+            self.catalogs = load_catalogs(service_files, framework_files)
+        self.as_of = build_time().date()  # the build's (UTC) day, as the pack's
+        self._results: dict[tuple[str, str], FrameworkResult] = {}
+
+    def framework(self, text: str | None) -> Framework:
+        if text:
+            return find_framework(self.catalogs, text)
+        return next(iter(self.catalogs.frameworks.values())).framework
+
+    def in_estate(self, framework: Framework, service_id: str) -> bool:
+        rows = self.inputs.inventory.rows if self.inputs is not None else ()
+        return any(s.service_id == service_id for s in estate_for(framework.id, rows))
+
+    def result(self, framework: Framework, service_id: str) -> FrameworkResult:
+        """The framework computed as the build computes it, ``service_id`` added to the
+        estate when the inventory does not scope it."""
+        key = (framework.id, service_id)
+        if key not in self._results:
+            if self.inputs is None:
+                estate = [EstateService(service_id, 1)]
+                computed = evaluate_framework(
+                    framework, self.catalogs.catalog, estate, as_of=self.as_of
+                )
+            else:
+                computed = compute_inputs(self.inputs, framework, self.as_of, (service_id,))
+            self._results[key] = computed
+        return self._results[key]
+
+    def cell(self, framework: Framework, control_id: str, service_id: str) -> CellExplanation:
+        control = find_control(framework, control_id)
+        row = _row(self.result(framework, service_id), control.id)
+        if row is None:  # a category the config leaves out (SOC 2)
+            return CellExplanation(
+                control.id, False, "not-applicable", "Not applicable", (), None, None, (), None
+            )
+        cell = row.services.get(service_id)
+        return CellExplanation(
+            control_id=control.id,
+            applicable=row.applicable,
+            owner=row.owner,
+            label=label_of(row),
+            parties=tuple(holder_name(h) for h in row.holders),
+            cell_owner=cell.owner if cell else None,
+            cell_party=cell.party if cell else None,
+            cell_parties=tuple(holder_name(h) for h in cell.holders) if cell else (),
+            note=row.note,
+        )
 
 
 def explain_service(
@@ -39,78 +124,63 @@ def explain_service(
     service_files: Sequence[Path] = (),
     framework_files: Sequence[Path] = (),
 ) -> list[RenderableType]:
-    catalogs = load_catalogs(service_files, framework_files)
+    explainer = Explainer(config, framework_id, service_files, framework_files)
+    catalogs = explainer.catalogs
     service = find_service(catalogs, text)
-    framework = find_framework(catalogs, framework_id) if framework_id else None
-    result = _computed(catalogs, service.id, framework, config, service_files, framework_files)
-    layers = _layers_of(result, service.id) if result else None
-    if layers is None:  # not in the config's estate: the catalogs alone
-        result = _catalog_only(catalogs, service.id, framework or _any(catalogs))
-        layers = _layers_of(result, service.id)
+    framework = explainer.framework(framework_id)
+    result = explainer.result(framework, service.id)
+    layers = next(s for s in result.services if s.service_id == service.id)
     model = catalogs.catalog.models[service.model]
     report: list[RenderableType] = [
         Text(
             f"{service.name} ({service.full_name or service.name}), id '{service.id}'", style="bold"
         ),
         f"model: {service.model}: {model.description}",
-        views.layers_table(catalogs.catalog, layers),
     ]
-    if framework and control_id:
-        control = find_control(framework, control_id)
-        row = next(c for c in result.controls if c.control.id == control.id)
-        report += _control_lines(framework, row, service.id)
+    if config is not None and not explainer.in_estate(framework, service.id):
+        report.append(
+            f"not in the inventory's {framework.id} scope: shown as if it were, with the "
+            "config's answers and overrides"
+        )
+    report.append(views.layers_table(catalogs.catalog, layers))
+    if framework_id and control_id:
+        explained = explainer.cell(framework, control_id, service.id)
+        row = _row(result, explained.control_id)
+        report += _control_lines(framework, explained, row, service.id)
     return report
 
 
-def _computed(
-    catalogs: Catalogs,
-    service_id: str,
-    framework: Framework | None,
-    config: Path | None,
-    service_files: Sequence[Path],
-    framework_files: Sequence[Path],
-) -> FrameworkResult | None:
-    """The build's own result for the framework, when a config gives the estate."""
-    if config is None:
-        return None
-    options = RunOptions(
-        config=config,
-        frameworks=(framework.id,) if framework else (),
-        service_files=tuple(service_files),
-        framework_files=tuple(framework_files),
-        allow_empty=True,
-    )
-    inputs = load_inputs(options)
-    results = compute_all(inputs, as_of=build_time().date())
-    found = results.get(framework.id) if framework else next(iter(results.values()), None)
-    return found if found and any(s.service_id == service_id for s in found.services) else None
+def _catalogs_of(inputs: Inputs) -> Catalogs:
+    """The catalogs the build read (the config's own included), for the searches."""
+    frameworks = {
+        fid: LoadedFramework(framework, inputs.framework_paths[fid])
+        for fid, framework in inputs.frameworks.items()
+    }
+    return Catalogs(inputs.catalog, frameworks, inputs.resolver)
 
 
-def _catalog_only(catalogs: Catalogs, service_id: str, framework: Framework) -> FrameworkResult:
-    estate = [EstateService(service_id, 1)]
-    return evaluate_framework(framework, catalogs.catalog, estate, as_of=date.today())
+def _row(result: FrameworkResult, control_id: str) -> ControlResult | None:
+    return next((c for c in result.controls if c.control.id == control_id), None)
 
 
-def _any(catalogs: Catalogs) -> Framework:
-    return next(iter(catalogs.frameworks.values())).framework
-
-
-def _layers_of(result: FrameworkResult, service_id: str) -> ServiceLayers | None:
-    return next((s for s in result.services if s.service_id == service_id), None)
-
-
-def _control_lines(framework: Framework, row: ControlResult, service_id: str) -> list:
-    line = Text(f"{framework.name} {row.control.id} {row.control.title}: ")
+def _control_lines(
+    framework: Framework, explained: CellExplanation, row: ControlResult | None, service_id: str
+) -> list:
+    title = framework.control(explained.control_id)
+    line = Text(f"{framework.name} {explained.control_id} {title.title if title else ''}: ")
+    if row is None:
+        line.append_text(views.owner_text("not-applicable"))
+        return [line, "why: its category is not among the config's framework_options categories"]
+    if not explained.applicable:
+        line.append_text(views.owner_text(explained.owner))
+        return [line, f"why: {explained.note}"]
     cell = row.services.get(service_id)
-    if not row.applicable:
-        line.append_text(views.owner_text(row.owner))
-        return [line, f"why: {row.note}"]
     if cell is None:
         line.append("no duty within the service (estate-wide duties only)")
     else:
         line.append_text(views.owner_text(cell.owner, cell.party))
         line.append(f" ({holders_label(cell.holders)})")
-    lines: list = [line, f"overall: {label_of(row)}; why: {row.provenance}"]
+    lines: list = [line, f"overall: {explained.label}; why: {row.provenance}"]
     for index in row.active:
         duty = row.control.duties[index]
         where = f"layer {duty.layer}" if duty.by == "layer" else duty.by

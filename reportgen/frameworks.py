@@ -11,12 +11,13 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from reportgen.errors import InputError
 from reportgen.resources import frameworks_dir
 from reportgen.slug import MAX_ID, is_safe_id
 from reportgen.srm import TRAITS, SrmCatalog
+from reportgen.strict import StrictModel
 from reportgen.validation import validate_document
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
@@ -43,27 +44,23 @@ TOPICS = (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Attestation(_Strict):
+class Attestation(StrictModel):
     name: str
     source: str
 
 
-class Category(_Strict):
+class Category(StrictModel):
     id: str = Field(pattern=_ID)
     name: str
     required: bool = False
 
 
-class Condition(_Strict):
+class Condition(StrictModel):
     id: str = Field(pattern=_ID)
     question: str
 
 
-class ScopeCategory(_Strict):
+class ScopeCategory(StrictModel):
     """A category of in-scope system the framework distinguishes (PCI DSS: CDE, connected)."""
 
     id: str = Field(pattern=_ID)
@@ -71,7 +68,7 @@ class ScopeCategory(_Strict):
     aliases: list[str] = []  # what an inventory's scope column may say for it
 
 
-class Group(_Strict):
+class Group(StrictModel):
     id: str
     title: str = Field(min_length=1)
     parent: str | None = None
@@ -80,8 +77,8 @@ class Group(_Strict):
 DutyHolder = Literal["layer", "customer", "aws"]
 
 
-class Duty(_Strict):
-    """One thing a control asks someone to do, and who carries it (DESIGN.md 2.3).
+class Duty(StrictModel):
+    """One thing a control asks someone to do, and who carries it (docs/methodology.md, 3. Duties).
 
     ``by: layer`` -- whoever operates ``layer`` for each in-scope service (EC2's guest OS:
     the customer; RDS's: AWS). ``by: customer`` -- the customer, whatever the service:
@@ -122,12 +119,12 @@ class Duty(_Strict):
         return self.by == "layer" or (self.by == "customer" and not self.estate)
 
 
-class Superseded(_Strict):
+class Superseded(StrictModel):
     on: date  # from this date the control no longer applies ...
     by: str  # ... and this one does instead
 
 
-class Control(_Strict):
+class Control(StrictModel):
     id: str = Field(min_length=1)
     group: str
     title: str = Field(min_length=1)
@@ -148,7 +145,7 @@ class Control(_Strict):
         return list(dict.fromkeys(d.layer for d in self.duties if d.layer))
 
 
-class Framework(_Strict):
+class Framework(StrictModel):
     id: str = Field(pattern=_ID, max_length=MAX_ID)
     name: str
     full_name: str

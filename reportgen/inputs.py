@@ -8,6 +8,8 @@ from pathlib import Path
 
 from reportgen.artefacts.options import check_options
 from reportgen.artefacts.providers import declared_names, match_key
+from reportgen.catalog_load import Catalogs as Catalogs  # re-exported
+from reportgen.catalog_load import load_catalogs as load_catalogs  # re-exported
 from reportgen.config import CatalogsConfig, LoadedConfig, OverrideConfig
 from reportgen.config_checks import (
     ReadConfig,
@@ -20,7 +22,7 @@ from reportgen.engine import CustomerOverride
 from reportgen.errors import InputError
 from reportgen.evidence.load import Carried, Customer, read_evidence
 from reportgen.framework_names import FrameworkNames, written_names
-from reportgen.frameworks import Framework, LoadedFramework, load_frameworks
+from reportgen.frameworks import Framework
 from reportgen.hashing import file_sha256
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.load import Inventory, InventoryOptions, UnresolvedRow, read_inventory
@@ -28,9 +30,8 @@ from reportgen.inventory.resolve import ServiceResolver
 from reportgen.inventory.scope import ScopeParser
 from reportgen.raci import RaciPlan, plan_raci
 from reportgen.slug import slugify
-from reportgen.srm import SrmCatalog, load_srm_catalog
+from reportgen.srm import SrmCatalog
 from reportgen.validation import Problems, did_you_mean
-from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,6 @@ class Inputs:
     evidence: dict[str, Carried] = field(default_factory=dict)  # framework id -> carried
 
 
-@dataclass
-class Catalogs:
-    catalog: SrmCatalog
-    frameworks: dict[str, LoadedFramework]
-    resolver: ServiceResolver
-
-
 def scope_parser(catalogs: Catalogs) -> ScopeParser:
     """Reads scope columns with the names, headers and categories the catalogs give; a
     framework's name as people write it ('PCI-DSS 4.0.1') as everywhere else."""
@@ -86,16 +80,6 @@ def scope_parser(catalogs: Catalogs) -> ScopeParser:
         {f.id: {c.id: [c.name, *c.aliases] for c in f.scope_categories} for f in frameworks},
         {f.id: list(f.scope_headers) for f in frameworks},
     )
-
-
-def load_catalogs(
-    service_files: Sequence[Path] = (),
-    framework_files: Sequence[Path] = (),
-    max_yaml_bytes: int = DEFAULT_MAX_YAML_BYTES,
-) -> Catalogs:
-    catalog = load_srm_catalog(tuple(service_files), max_yaml_bytes)
-    frameworks = load_frameworks(catalog, tuple(framework_files), max_yaml_bytes)
-    return Catalogs(catalog, frameworks, ServiceResolver(catalog))
 
 
 def load_inputs(options: RunOptions) -> Inputs:

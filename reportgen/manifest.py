@@ -11,33 +11,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from reportgen.errors import environment_errors
 from reportgen.hashing import file_sha256
 from reportgen.manifest_schema import MANIFEST_NAME, SCHEMA
 from reportgen.manifest_schema import safe_relative as safe_relative  # re-exported
+from reportgen.media_types import MEDIA_TYPES as MEDIA_TYPES  # re-exported
+from reportgen.media_types import media_type as media_type  # re-exported
 from reportgen.packfiles import read_manifest
 
 SUMMARY_NAME = "summary.md"
-
-# Fixed table rather than the mimetypes module, whose answers depend on the machine's
-# /etc/mime.types and would make the manifest differ between machines.
-MEDIA_TYPES = {
-    ".oscal.json": "application/oscal+json",  # NIST's type for OSCAL JSON (docs/oscal.md)
-    ".pdf": "application/pdf",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".json": "application/json",
-    ".md": "text/markdown; charset=utf-8",
-    ".csv": "text/csv; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".zip": "application/zip",
-}
-DEFAULT_MEDIA_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -46,12 +31,6 @@ class PreviousPack:
 
     generated_at: str | None
     manifest_sha256: str | None
-
-
-def media_type(path: str) -> str:
-    pure = PurePosixPath(path)
-    double = "".join(pure.suffixes[-2:]).lower()  # '.oscal.json' before '.json'
-    return MEDIA_TYPES.get(double) or MEDIA_TYPES.get(pure.suffix.lower(), DEFAULT_MEDIA_TYPE)
 
 
 def pack_files(root: Path) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,8 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reportgen.clock import build_time, iso
-from reportgen.compute import compute_framework
+from reportgen.clock import build_time, day_of, iso
+from reportgen.compute import compute_inputs
 from reportgen.diff import Pack, load_pack
 from reportgen.engine import FrameworkResult
 from reportgen.errors import InputError, check_output_path
@@ -99,20 +97,7 @@ def selected_formats(options: BuildOptions, inputs: Inputs) -> list[OutputFormat
 
 def compute_all(inputs: Inputs, as_of: date | None = None) -> dict[str, FrameworkResult]:
     """Every framework's result; applicability follows the pack's date (``as_of``)."""
-    results = {}
-    for fid, framework in inputs.frameworks.items():
-        options = inputs.config.config.framework_options.get(fid)
-        results[fid] = compute_framework(
-            framework,
-            inputs.catalog,
-            inputs.inventory.rows,
-            inputs.overrides,
-            inputs.plan,
-            categories=options.categories if options else None,
-            conditions=dict(options.conditions) if options else None,
-            as_of=as_of,
-        )
-    return results
+    return {fid: compute_inputs(inputs, f, as_of) for fid, f in inputs.frameworks.items()}
 
 
 def _refuse_empty(results: dict[str, FrameworkResult], inputs: Inputs, options: RunOptions) -> None:
@@ -164,7 +149,7 @@ def prepare(
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
     run = run_info(inputs, previous)
-    results = compute_all(inputs, as_of=date.fromisoformat(run.generated_at[:10]))
+    results = compute_all(inputs, as_of=day_of(run.generated_at))
     _refuse_empty(results, inputs, options)
     matrices = {fid: build_matrix(result, inputs, run) for fid, result in results.items()}
     timings["compute"] = time.perf_counter() - started
@@ -229,12 +214,15 @@ def write_pack_level(
     )
 
 
+# Called with a stage's name ("render", then "pack") when it is done, while the pack is
+# still in its staging directory. Nothing in reportgen registers one: it is the seam the
+# atomicity tests use to stop a build at a known point (tests/reportgen_without_pdf.py).
+STAGE_HOOKS: list[Callable[[str], None]] = []
+
+
 def _checkpoint(stage: str) -> None:
-    """Test-only hook: REPORTGEN_TEST_PAUSE_AFTER=<stage> (render | pack) stops the build
-    there so the atomicity tests can SIGKILL it at a known point. Not for normal use."""
-    if os.environ.get("REPORTGEN_TEST_PAUSE_AFTER") == stage:
-        print(f"reportgen: paused after {stage}", file=sys.stderr, flush=True)
-        time.sleep(600)
+    for hook in STAGE_HOOKS:
+        hook(stage)
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:

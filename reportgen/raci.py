@@ -182,7 +182,8 @@ def _unique_roles(roles: Sequence[str]) -> list[str]:
 
 
 def assign(result: ControlResult, plan: RaciPlan) -> dict[str, str]:
-    """R/A/C/I for one control row; exactly one A, always a customer role (DESIGN.md 2.4).
+    """R/A/C/I for one control row; exactly one A, always a customer role
+    (docs/methodology.md, 5. RACI).
 
     AWS is R only where it holds a duty (its inherited part); a third party where it
     operates a layer; the customer's roles for the duties the customer holds.

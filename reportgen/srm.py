@@ -8,11 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from reportgen.errors import InputError
 from reportgen.owners import CatalogOverrideOwner, ModelOwner
 from reportgen.resources import catalog_path
+from reportgen.strict import StrictModel
 from reportgen.validation import validate_document
 from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES, YamlDocument, load_yaml
 
@@ -41,36 +42,32 @@ _ID = r"^[a-z0-9][a-z0-9-]*$"
 _RESOURCE_TYPE = re.compile(r"^AWS::[A-Za-z0-9]+::([A-Za-z0-9]+|\*)$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Layer(_Strict):
+class Layer(StrictModel):
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
 
 
-class ServiceModel(_Strict):
+class ServiceModel(StrictModel):
     name: str
     description: str
     owners: dict[str, ModelOwner]
 
 
-class SrmFile(_Strict):
+class SrmFile(StrictModel):
     version: str
     layers: list[Layer] = Field(min_length=1)
     models: dict[str, ServiceModel]
 
 
-class LayerOverride(_Strict):
+class LayerOverride(StrictModel):
     layer: str
     owner: CatalogOverrideOwner
     reason: str = Field(min_length=5)
     as_of: date | None = None  # when the reason was last checked against AWS's documentation
 
 
-class Service(_Strict):
+class Service(StrictModel):
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1)
     full_name: str | None = None
@@ -95,12 +92,12 @@ class Service(_Strict):
         return self.arn_namespaces or [self.id]
 
 
-class ServicesFile(_Strict):
+class ServicesFile(StrictModel):
     version: str
     services: list[Service]
 
 
-class ServicesExtension(_Strict):
+class ServicesExtension(StrictModel):
     """A user file that adds services or replaces fields of packaged ones."""
 
     version: str | None = None

@@ -7,12 +7,29 @@ the workbooks). This runs the real command line in its own process (exit codes, 
 locks and the forked render stage all as usual) with the PDF format left out of the
 output format registry, the selection ``RenderOptions(writers=("matrix", "xlsx"))`` makes
 in-process. The PDF itself is tested by tests/test_pdf*.py and the sample pack.
+
+REPORTGEN_TEST_PAUSE_AFTER=<stage> (render | pack) stops the build there, through the
+pipeline's stage hook, so the atomicity tests can SIGKILL it at a known point.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import time
+
+import reportgen.pipeline
 from reportgen.cli import main
 from reportgen.render.formats import FORMATS
+
+
+def _pause(stage: str) -> None:
+    if os.environ.get("REPORTGEN_TEST_PAUSE_AFTER") == stage:
+        print(f"reportgen: paused after {stage}", file=sys.stderr, flush=True)
+        time.sleep(600)  # until the test kills the process
+
+
+reportgen.pipeline.STAGE_HOOKS.append(_pause)
 
 FORMATS.unregister("pdf")
 

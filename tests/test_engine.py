@@ -1,4 +1,5 @@
-"""The ownership engine against the seed's facts (DESIGN.md 2.1) and the combination rule."""
+"""The ownership engine against the seed's facts (docs/methodology.md, 1. Layers and
+2. Service models) and the combination rule."""
 
 from __future__ import annotations
 

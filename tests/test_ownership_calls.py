@@ -224,7 +224,7 @@ def test_superseded_requirement_follows_the_pack_date(catalogs):
 # ------------------------------------------------------------------ the crosswalk
 
 # Equivalent duties across the three standards: within every service of the reference
-# estate they have the same owner, and overall the same parties (DESIGN.md 2.3).
+# estate they have the same owner, and overall the same parties (docs/methodology.md, 3. Duties).
 CROSSWALK = [
     ("access reviews", [("pci-dss", "7.2.4"), ("iso-27001", "A.5.18")]),
     ("access rights granted", [("pci-dss", "7.2.1"), ("iso-27001", "A.5.15")]),

@@ -5,24 +5,21 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from reportgen.errors import InputError
 from reportgen.resources import catalog_path
+from reportgen.strict import StrictModel
 from reportgen.validation import validate_document
 from reportgen.yamlio import load_yaml
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Program(_Strict):
+class Program(StrictModel):
     id: str
     name: str
 
 
-class AttestationList(_Strict):
+class AttestationList(StrictModel):
     """attestations.yaml: per IAM service prefix, the AWS programs whose scope lists it."""
 
     as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
@@ -42,33 +39,33 @@ class AttestationList(_Strict):
         return next(p for p in self.programs if p.id == program_id)
 
 
-class Terms(_Strict):
+class Terms(StrictModel):
     one: str = "control"
     many: str = "controls"
     matrix: str = "Control matrix"  # the title of the control matrix chapter
 
 
-class ResponsibilitySummary(_Strict):
+class ResponsibilitySummary(StrictModel):
     provider_controls: list[str] = []  # where third-party service providers are listed
     segmentation_condition: str | None = None  # a yes asks for the segmentation description
 
 
-class StatementOfApplicability(_Strict):
+class StatementOfApplicability(StrictModel):
     control_groups: list[str] = Field(min_length=1)
     requirement_groups: list[str] = []
 
 
-class UserEntityControl(_Strict):
+class UserEntityControl(StrictModel):
     text: str = Field(min_length=10)
     criteria: list[str] = []
 
 
-class ComplementaryControls(_Strict):
+class ComplementaryControls(StrictModel):
     monitoring: str = Field(min_length=10)
     user_entity_controls: list[UserEntityControl] = []
 
 
-class FrameworkArtefacts(_Strict):
+class FrameworkArtefacts(StrictModel):
     attestation_program: str | None = None
     terms: Terms = Terms()
     responsibility_summary: ResponsibilitySummary | None = None
@@ -76,7 +73,7 @@ class FrameworkArtefacts(_Strict):
     complementary_controls: ComplementaryControls | None = None
 
 
-class ArtefactCatalog(_Strict):
+class ArtefactCatalog(StrictModel):
     frameworks: dict[str, FrameworkArtefacts]
 
     def of(self, framework_id: str) -> FrameworkArtefacts:

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from reportgen.clock import day_of
 from reportgen.config import DocumentControlConfig
 from reportgen.diff import diff_framework
 
@@ -46,7 +47,7 @@ def document_control(
 ) -> dict[str, Any]:
     """The matrix's ``document`` block. ``previous`` is the earlier pack's matrix of the same
     framework (``build --previous``), or None."""
-    built = dt.date.fromisoformat(matrix["generated_at"][:10])
+    built = day_of(matrix["generated_at"])
     earlier = _history(previous)
     previous_version = earlier[-1]["version"] if earlier else None
     version = config.version or (next_version(previous_version) if previous_version else None)

@@ -16,7 +16,7 @@ from typing import Any
 from reportgen.config import AWS_ROLE
 from reportgen.errors import InputError
 from reportgen.evidence.load import Carried
-from reportgen.evidence.read import ItemEdit, RaciEdit, item_key
+from reportgen.evidence.read import ItemEdit, RaciEdit
 from reportgen.evidence.vocabulary import (
     ACCEPTED,
     IMPL_IN_PROGRESS,
@@ -29,6 +29,7 @@ from reportgen.evidence.vocabulary import (
     OPEN_STATUSES,
     STATUSES,
     TEXT_FIELDS,
+    item_key,
 )
 
 ACCOUNTABLE = ("A", "A/R")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.evidence.read import item_key
+from reportgen.evidence.vocabulary import item_key
 
 
 def evidence_changes(

@@ -40,6 +40,7 @@ from reportgen.evidence.vocabulary import (
     WORKBOOK_SCHEMA,
     Field,
     header_key,
+    item_key,
     status_from_label,
 )
 from reportgen.inventory.limits import Limits
@@ -108,11 +109,6 @@ class WorkbookEdits:
     @property
     def framework(self) -> str:
         return self.identity.get("Framework", "")
-
-
-def item_key(text: str) -> str:
-    """Evidence items match whatever the case and spacing."""
-    return " ".join(text.split()).casefold()
 
 
 class _Problems:

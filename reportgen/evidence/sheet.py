@@ -19,7 +19,6 @@ from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from reportgen.config import AWS_ROLE
@@ -43,6 +42,7 @@ from reportgen.evidence.vocabulary import (
     WORKBOOK_SCHEMA,
 )
 from reportgen.owners import OWNER_LABELS
+from reportgen.render.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_style import ALERT_COLOURS, CellMaker, PrintInfo, print_setup, set_widths
 from reportgen.render.xlsx_table import (
     Column,

@@ -87,3 +87,8 @@ def status_from_label(text: str) -> str | None:
 def header_key(text: object) -> str:
     """How a header cell is compared: case and spacing do not matter."""
     return " ".join(str(text).split()).casefold() if text is not None else ""
+
+
+def item_key(text: str) -> str:
+    """Evidence items match whatever the case and spacing."""
+    return " ".join(text.split()).casefold()

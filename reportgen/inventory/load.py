@@ -504,13 +504,14 @@ class _RowReader:
 
     @staticmethod
     def _longest(columns: list[tuple[Any, ...]]) -> int:
-        """The longest text in the chunk; numbers and dates are short, whatever they are."""
+        """The longest cell text in the chunk, as :meth:`rows` measures it (a number's text
+        too: 1000000000000 is 13 characters, over ``--max-cell-chars 12``)."""
         longest = 0
         for values in columns:
             try:
                 longest = max(longest, max(map(len, values)))
-            except TypeError:
-                longest = max(longest, *(len(v) for v in values if type(v) is str), 0)
+            except TypeError:  # a column with numbers or dates: measure their text
+                longest = max(longest, *(len(cell_text(v)) for v in values), 0)
         return longest
 
     def _non_blank(self, fields: dict[str, list[str]], columns: list[tuple[Any, ...]]) -> list[int]:

@@ -9,11 +9,11 @@ controls. ``chapters`` lists them, numbered, for the contents and report.html.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from typing import Any
 
 from reportgen.artefacts.soa import status_label
+from reportgen.clock import long_date
 from reportgen.owners import AWS, NOT_APPLICABLE, THIRD_PARTY
 from reportgen.provenance import short_name
 from reportgen.render.pdf_context import anchor, control_legend, sections
@@ -35,13 +35,6 @@ ACCOUNT_DATA = {
     "could-impact": "could affect its security",
 }
 TO_COMPLETE = "To be completed"
-
-
-def long_date(iso_date: str | None) -> str:
-    if not iso_date:
-        return ""
-    day = dt.date.fromisoformat(iso_date[:10])
-    return f"{day.day} {day:%B %Y}"
 
 
 def artefact_context(matrix: dict[str, Any]) -> dict[str, Any]:

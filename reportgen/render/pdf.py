@@ -16,9 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reportgen.clock import parse_iso
 from reportgen.errors import InputError, environment_errors
 from reportgen.markdown import shorten
 from reportgen.matrix import dumps
+from reportgen.media_types import bare_media_type
 from reportgen.render.method import method_html
 from reportgen.render.pdf_context import build_context
 from reportgen.render.scratch import scratch
@@ -41,13 +43,6 @@ WEASYPRINT_VARIANTS = {DEFAULT_VARIANT: "pdf/ua-1"}
 DEFAULT_PAPER = "A4"
 PAPER = {"A4": ("A4", 297.0), "Letter": ("letter", 279.4)}  # CSS size, portrait height in mm
 
-MEDIA_TYPES = {
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".csv": "text/csv",
-    ".yaml": "application/yaml",
-    ".yml": "application/yaml",
-    ".json": "application/json",
-}
 ATTACHMENT_ROLES = {
     "inventory": ("Source", "Service inventory the pack was built from"),
     "config": ("Source", "reportgen configuration the pack was built from"),
@@ -169,7 +164,7 @@ def source_date(moment: dt.datetime) -> Iterator[None]:
 
 
 def build_moment(matrix: dict[str, Any]) -> dt.datetime:
-    return dt.datetime.strptime(matrix["generated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    return parse_iso(matrix["generated_at"])
 
 
 def attachments(job: FrameworkJob) -> list[Attachment]:
@@ -182,10 +177,10 @@ def attachments(job: FrameworkJob) -> list[Attachment]:
     described: list[tuple[str, str, str]] = []  # name, relationship, description
     for role, path in sorted(job.inputs.items()):
         relationship, description = ATTACHMENT_ROLES.get(role, ("Source", f"Input: {role}"))
-        files[path.name] = (path.read_bytes(), _media_type(path))
+        files[path.name] = (path.read_bytes(), bare_media_type(path.name))
         described.append((path.name, relationship, description))
     # The bytes the matrix format writes, whether or not the build writes that format.
-    files["matrix.json"] = (dumps(job.matrix).encode("utf-8"), MEDIA_TYPES[".json"])
+    files["matrix.json"] = (dumps(job.matrix).encode("utf-8"), bare_media_type("matrix.json"))
     described.append(("matrix.json", "Data", "The computed matrix (reportgen.matrix/1)"))
     fetcher = AttachmentFetcher(files)
     moment = build_moment(job.matrix)
@@ -201,7 +196,3 @@ def attachments(job: FrameworkJob) -> list[Attachment]:
         )
         for name, relationship, description in described
     ]
-
-
-def _media_type(path: Path) -> str:
-    return MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")

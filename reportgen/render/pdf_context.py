@@ -9,12 +9,12 @@ number of resources: resources are counted per service, and long lists are cut w
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from reportgen.clock import long_date
 from reportgen.evidence.report import evidence_context
 from reportgen.owners import (
     AWS,
@@ -46,7 +46,7 @@ ROW_NUMBERS_LIMIT = 10  # row numbers shown per unresolved value
 CHART_WIDTH = 300  # SVG user units of the longest bar
 CHART_TOP = 40  # SVG user units above the first owner bar (the 100% bar sits there)
 CHART_STEP = 24  # SVG user units per owner bar
-OUTSIDE_SRM = "organization"  # the layer outside AWS's model (DESIGN.md 2.1), drawn apart
+OUTSIDE_SRM = "organization"  # outside AWS's model (docs/methodology.md 1), drawn apart
 ANSWERED_NO = "Not applicable: your answer"  # engine.control_status's note for a "no"
 
 
@@ -62,11 +62,6 @@ def framework_label(name: str, version: str) -> str:
     if re.fullmatch(r"\d+(\.\d+)+", version):
         return f"{name} v{version}"
     return name
-
-
-def display_date(stamp: str) -> str:
-    moment = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
-    return f"{moment.day} {moment:%B %Y}"
 
 
 # --------------------------------------------------------------------------- the whole
@@ -168,7 +163,7 @@ def _document(matrix: dict[str, Any], label: str) -> dict[str, Any]:
         "generator": f"reportgen {matrix['generator']['version']}",
         "lang": "en",
         "created": matrix["generated_at"],
-        "date": display_date(matrix["generated_at"]),
+        "date": long_date(matrix["generated_at"]),
         "time": matrix["generated_at"][11:16] + " UTC",
         "id": matrix["document_id"],
         "classification": matrix["classification"],
@@ -440,7 +435,8 @@ def evidence_row(control: dict[str, Any]) -> dict[str, Any]:
         "owner": "split" if control["split_by_service"] else control["owner"],
         "owner_label": control["label"],
         "evidence": control["evidence"],
-        # AWS carries its part but never collects the customer's evidence (DESIGN.md 2.4).
+        # AWS carries its part but never collects the customer's evidence
+        # (docs/methodology.md, 5. RACI).
         "responsible": [r for r, code in raci.items() if "R" in code and r != "AWS"]
         or [r for r, code in raci.items() if "A" in code],
         "accountable": [role for role, code in raci.items() if "A" in code],

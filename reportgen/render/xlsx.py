@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 
+from reportgen.clock import parse_iso
 from reportgen.errors import environment_errors
 from reportgen.evidence.sheet import data_sheet, evidence_sheet
 from reportgen.render.scratch import scratch
@@ -64,7 +65,7 @@ def _properties(wb: Workbook, matrix: dict[str, Any]) -> None:
 
 def build_time(matrix: dict[str, Any]) -> dt.datetime:
     """matrix["generated_at"] carries the build time (SOURCE_DATE_EPOCH when set)."""
-    return dt.datetime.strptime(matrix["generated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    return parse_iso(matrix["generated_at"])
 
 
 def write_xlsx(job: FrameworkJob) -> list[Path]:

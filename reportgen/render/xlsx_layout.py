@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
+from reportgen.render.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_style import CellMaker, row_height, set_widths
 
 Cell = tuple[Any, str | None]  # value, style name

@@ -21,13 +21,12 @@ import operator
 import re
 import shutil
 from collections.abc import Sequence
-from pathlib import Path
 from typing import IO, Any
 
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import RowDimension
 
+from reportgen.render.openpyxl_private import WriteOnlyWorksheet, written_sheet_path
 from reportgen.render.xlsx_cells import plain_row, safe_text
 from reportgen.render.xlsx_style import CellMaker, row_height
 
@@ -222,10 +221,10 @@ def _row_attributes(number: int, height: float) -> list[tuple[str, str]]:
 def splice_rows(ws: WriteOnlyWorksheet, rows: IO[bytes]) -> None:
     """Put the written rows into the sheet openpyxl wrote with an empty sheetData.
 
-    The sheet must be closed (openpyxl wrote it to ``ws._writer.out``) and its rows
+    The sheet must be closed (openpyxl wrote it to a file of its own) and its rows
     file flushed. The sheet is rewritten in place; the workbook then stores it as usual.
     """
-    path = Path(ws._writer.out)
+    path = written_sheet_path(ws)
     xml = path.read_bytes()
     for empty in (b"<sheetData/>", b"<sheetData></sheetData>"):
         if xml.count(empty) == 1:
@@ -245,7 +244,7 @@ def write_cached_values(ws: WriteOnlyWorksheet, values: dict[str, int | float]) 
     wrote: openpyxl writes a formula with an empty value, which a viewer that does not
     compute (Jira, Confluence and QuickLook previews) shows as blank. The sheet must be
     closed; ``values`` maps cell references ("C23") to numbers."""
-    path = Path(ws._writer.out)
+    path = written_sheet_path(ws)
     xml = path.read_text(encoding="utf-8")
 
     def fill(match: re.Match[str]) -> str:

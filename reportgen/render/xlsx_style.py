@@ -17,9 +17,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from reportgen.owners import OWNER_COLOURS
+from reportgen.render.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_cells import safe_plain, safe_text
 
 INK = "232F3E"  # header fill: dark slate, white bold text on it

@@ -16,7 +16,6 @@ from openpyxl.chart.data_source import AxDataSource, NumData, NumVal, StrData, S
 from openpyxl.chart.series import DataPoint
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.pagebreak import Break
 
 from reportgen.owners import (
@@ -26,6 +25,7 @@ from reportgen.owners import (
     OWNER_MEANINGS,
     OWNER_ORDER,
 )
+from reportgen.render.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_layout import Layout
 from reportgen.render.xlsx_sheets import (
     RACI_GROUP_COLUMN,
