@@ -28,7 +28,7 @@ $(TEST): $(RUN)
 	@touch $@
 
 syscheck: $(RUN)
-	@$(BIN)/python -m reportgen.syscheck
+	@$(BIN)/python -m reportgen.core.syscheck
 
 demo: $(RUN) syscheck
 	$(BIN)/reportgen build --config inputs/reportgen.yaml --out output/harbourline

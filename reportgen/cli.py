@@ -18,18 +18,18 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from reportgen import __version__, listing, pack_views, views
-from reportgen.bundle import bundle_pack
-from reportgen.catalog_search import (
+from reportgen import __version__
+from reportgen.catalogs import listing
+from reportgen.catalogs.search import (
     filter_by_condition,
     find_framework,
     search_controls,
     search_services,
 )
-from reportgen.config import PdfVariant
-from reportgen.diff import diff_packs
-from reportgen.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
-from reportgen.errors import (
+from reportgen.config.model import PdfVariant
+from reportgen.config.starter import write_starter
+from reportgen.config.ticket_systems import TICKET_SYSTEMS
+from reportgen.core.errors import (
     InputError,
     SystemDependencyError,
     check_output_path,
@@ -39,12 +39,15 @@ from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
 from reportgen.inventory.limits import MB, Limits
+from reportgen.pack import views as pack_views
+from reportgen.pack.bundle import bundle_pack
+from reportgen.pack.diff import diff_packs
+from reportgen.pack.verify import verify_pack
 from reportgen.pipeline import BuildOptions, Progress, build, prepare
 from reportgen.render import RenderOptions
+from reportgen.render import terminal as views
+from reportgen.render.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
 from reportgen.render.formats import select_formats
-from reportgen.starter import write_starter
-from reportgen.tickets.systems import TICKET_SYSTEMS
-from reportgen.verify import verify_pack
 
 # markup=False: catalog, config and inventory text is printed as is, never as rich markup.
 out = Console(highlight=False, soft_wrap=False, markup=False)
@@ -499,7 +502,7 @@ def init(directory: Path, force: bool, export: Path | None) -> None:
     # A refusal that names no file (a failed write, lxml's IO_ENOSPC) names the folder.
     with environment_errors(fallback=directory):
         if export is not None:
-            from reportgen.starter.from_export import write_starter_from  # reads exports
+            from reportgen.config.starter.from_export import write_starter_from  # reads exports
 
             written = write_starter_from(directory, export, force=force)
         else:
@@ -613,7 +616,7 @@ class _SayHandler(logging.Handler):
 
 
 def _ticket_system_options(command: typing.Callable) -> typing.Callable:
-    """One --<name> option per ticket system of the registry (tickets/systems.py)."""
+    """One --<name> option per ticket system of the registry (config/ticket_systems.py)."""
     for system in reversed(TICKET_SYSTEMS.all()):
         command = click.option(f"--{system.name}", metavar=system.metavar, help=system.help)(
             command

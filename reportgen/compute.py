@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from reportgen.engine import EstateService, FrameworkResult, evaluate_framework
-from reportgen.frameworks import Framework
+from reportgen.catalogs.frameworks import Framework
 from reportgen.inputs import Inputs
 from reportgen.inventory.load import ResolvedRow
-from reportgen.raci import apply_raci
+from reportgen.ownership.engine import EstateService, FrameworkResult, evaluate_framework
+from reportgen.ownership.raci import apply_raci
 
 
 def estate_for(framework_id: str, rows: Iterable[ResolvedRow]) -> list[EstateService]:

@@ -1,6 +1,6 @@
 """The config checked in one pass: its schema, then what it names against the catalogs
 (frameworks, their conditions and categories, RACI roles and layers), every problem with
-its line, collected into :class:`reportgen.validation.Problems` rather than raised one at a
+its line, collected into :class:`reportgen.core.validation.Problems` rather than raised one at a
 time.
 
 A section with a schema problem is reported and left out of the later checks (they would
@@ -17,13 +17,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reportgen.config import Config, FrameworkOptions, LoadedConfig, RaciConfig
-from reportgen.errors import InputError
-from reportgen.framework_names import FrameworkNames
-from reportgen.frameworks import Framework
-from reportgen.raci import plan_raci
-from reportgen.validation import Problems, did_you_mean
-from reportgen.yamlio import YamlDocument, load_yaml
+from reportgen.catalogs.frameworks import Framework
+from reportgen.catalogs.names import FrameworkNames
+from reportgen.config.model import Config, FrameworkOptions, LoadedConfig, RaciConfig
+from reportgen.core.errors import InputError
+from reportgen.core.validation import Problems, did_you_mean
+from reportgen.core.yamlio import YamlDocument, load_yaml
+from reportgen.ownership.raci import plan_raci
 
 # Placeholder customer for checking the other sections when `customer` itself is wrong.
 _STAND_IN = {"name": "(not valid)"}

@@ -17,15 +17,20 @@ from pathlib import Path
 from rich.console import RenderableType
 from rich.text import Text
 
-from reportgen import views
-from reportgen.catalog_search import find_control, find_framework, find_service
-from reportgen.clock import build_time
+from reportgen.catalogs.frameworks import Framework, LoadedFramework
+from reportgen.catalogs.search import find_control, find_framework, find_service
 from reportgen.compute import compute_inputs, estate_for
-from reportgen.engine import ControlResult, EstateService, FrameworkResult, evaluate_framework
-from reportgen.frameworks import Framework, LoadedFramework
+from reportgen.core.clock import build_time
+from reportgen.core.owners import holder_name, holders_label
 from reportgen.inputs import Catalogs, Inputs, RunOptions, load_catalogs, load_inputs
-from reportgen.owners import holder_name, holders_label
-from reportgen.provenance import label_of
+from reportgen.ownership.engine import (
+    ControlResult,
+    EstateService,
+    FrameworkResult,
+    evaluate_framework,
+)
+from reportgen.ownership.provenance import label_of
+from reportgen.render import terminal as views
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,13 @@ from pathlib import Path
 
 from reportgen.artefacts.options import check_options
 from reportgen.artefacts.providers import declared_names, match_key
-from reportgen.catalog_load import Catalogs as Catalogs  # re-exported
-from reportgen.catalog_load import load_catalogs as load_catalogs  # re-exported
-from reportgen.config import CatalogsConfig, LoadedConfig, OverrideConfig
+from reportgen.catalogs.frameworks import Framework
+from reportgen.catalogs.load import Catalogs as Catalogs  # re-exported
+from reportgen.catalogs.load import load_catalogs as load_catalogs  # re-exported
+from reportgen.catalogs.names import FrameworkNames, written_names
+from reportgen.catalogs.resolve import ServiceResolver
+from reportgen.catalogs.srm import SrmCatalog
+from reportgen.config.model import CatalogsConfig, LoadedConfig, OverrideConfig
 from reportgen.config_checks import (
     ReadConfig,
     check_raci,
@@ -18,20 +22,16 @@ from reportgen.config_checks import (
     read_config,
     select_frameworks,
 )
-from reportgen.engine import CustomerOverride
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
+from reportgen.core.hashing import file_sha256
+from reportgen.core.slug import slugify
+from reportgen.core.validation import Problems, did_you_mean
 from reportgen.evidence.load import Carried, Customer, read_evidence
-from reportgen.framework_names import FrameworkNames, written_names
-from reportgen.frameworks import Framework
-from reportgen.hashing import file_sha256
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.load import Inventory, InventoryOptions, UnresolvedRow, read_inventory
-from reportgen.inventory.resolve import ServiceResolver
 from reportgen.inventory.scope import ScopeParser
-from reportgen.raci import RaciPlan, plan_raci
-from reportgen.slug import slugify
-from reportgen.srm import SrmCatalog
-from reportgen.validation import Problems, did_you_mean
+from reportgen.ownership.engine import CustomerOverride
+from reportgen.ownership.raci import RaciPlan, plan_raci
 
 
 @dataclass(frozen=True)

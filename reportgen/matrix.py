@@ -10,16 +10,22 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.artefacts import add_artefacts
-from reportgen.engine import ControlResult, Decision, FrameworkResult, ServiceLayers, ServiceOutcome
+from reportgen.core.owners import OWNER_ORDER, OwnerKey, holder_name, ordered
 from reportgen.evidence.carry import attach_evidence
 from reportgen.inputs import InputFile, Inputs
 from reportgen.inventory.load import ResolvedRow, UnresolvedRow
 from reportgen.inventory.scope import categories_of
 from reportgen.matrix_schema import SCHEMA_ID, check_matrix
-from reportgen.owners import OWNER_ORDER, OwnerKey, holder_name, ordered
-from reportgen.provenance import label_of
-from reportgen.raci import third_parties
-from reportgen.responsibility import statements
+from reportgen.ownership.engine import (
+    ControlResult,
+    Decision,
+    FrameworkResult,
+    ServiceLayers,
+    ServiceOutcome,
+)
+from reportgen.ownership.provenance import label_of
+from reportgen.ownership.raci import third_parties
+from reportgen.ownership.responsibility import statements
 
 SCHEMA = SCHEMA_ID
 

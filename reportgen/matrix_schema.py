@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reportgen.evidence.vocabulary import ImplementationStatus, Status
-from reportgen.owners import Owner
+from reportgen.core.owners import Owner
+from reportgen.ownership.evidence_vocabulary import ImplementationStatus, Status
 
 SCHEMA_ID = "reportgen.matrix/1"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -9,18 +9,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reportgen.clock import build_time, day_of, iso
 from reportgen.compute import compute_inputs
-from reportgen.diff import Pack, load_pack
-from reportgen.engine import FrameworkResult
-from reportgen.errors import InputError, check_output_path
+from reportgen.core.clock import build_time, day_of, iso
+from reportgen.core.errors import InputError, check_output_path
+from reportgen.core.slug import slugify
 from reportgen.inputs import Inputs, RunOptions, load_inputs
-from reportgen.manifest import build_manifest, output_entries, write_manifest
 from reportgen.matrix import RunInfo, build_matrix
-from reportgen.pack import atomic_pack
+from reportgen.ownership.engine import FrameworkResult
+from reportgen.pack.diff import Pack, load_pack
+from reportgen.pack.manifest import build_manifest, output_entries, write_manifest
+from reportgen.pack.write import atomic_pack
 from reportgen.render import FrameworkJob, RenderOptions, WriterRun, render_all
 from reportgen.render.formats import OutputFormat, PackJob, select_formats
-from reportgen.slug import slugify
 
 Progress = Callable[[str], None]
 

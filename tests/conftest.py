@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, settings
 from openpyxl import Workbook
 
 import reportgen.inputs
+from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES
 from reportgen.inputs import Catalogs, load_catalogs
-from reportgen.yamlio import DEFAULT_MAX_YAML_BYTES
 
 # Hypothesis: the CI profile is repeatable (derandomized) and bounded by each test's
 # max_examples; HYPOTHESIS_PROFILE=deep explores with fresh randomness (and hostile.examples

@@ -12,8 +12,8 @@ from conftest import write_config, write_csv
 from reportgen.artefacts.catalog import artefact_catalog, attestation_list
 from reportgen.artefacts.coverage import COVERED, NOT_COVERED, NOT_LISTED, service_status
 from reportgen.artefacts.document import add_months, change_summary, next_version
-from reportgen.config import CoverageConfig
-from reportgen.errors import InputError
+from reportgen.config.model import CoverageConfig
+from reportgen.core.errors import InputError
 from reportgen.inputs import RunOptions
 from reportgen.pipeline import prepare
 
@@ -204,7 +204,7 @@ document_control:
   change_note: Patching moved to Patchers Ltd
 """
     config = write_config(project, BASE + extra)
-    from reportgen.diff import Pack
+    from reportgen.pack.diff import Pack
 
     previous = Pack(project, first, None)
     _, second = prepare(RunOptions(config=config, frameworks=("pci-dss",)), previous=previous)
@@ -247,7 +247,7 @@ def test_change_summary_names_owner_changes_and_services():
 def test_a_pinned_version_equal_to_the_previous_warns(project):
     _, first = matrices_of(project, "document_control: {version: '3'}\n", ("soc2",))
     config = write_config(project, BASE + "document_control: {version: '3'}\n")
-    from reportgen.diff import Pack
+    from reportgen.pack.diff import Pack
 
     inputs, second = prepare(
         RunOptions(config=config, frameworks=("soc2",)), previous=Pack(project, first, None)

@@ -21,15 +21,15 @@ from conftest import write_csv
 from packhelpers import EPOCH, REPORTGEN_WITHOUT_PDF, tree_hashes
 from packhelpers import build as build_pack
 
-from reportgen.errors import InputError
-from reportgen.pack import (
+from reportgen.core.errors import InputError
+from reportgen.pack.verify import pack_is_intact, verify_pack
+from reportgen.pack.write import (
     RETIRED_PREFIX,
     STAGING_PREFIX,
     clean_stale,
     pack_lock,
     target_tag,
 )
-from reportgen.verify import pack_is_intact, verify_pack
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
 

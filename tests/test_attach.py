@@ -18,7 +18,7 @@ from conftest import MINIMAL_CONFIG, write_config, write_csv
 from fake_tickets import Credentials, FakeTickets, Fault
 from packhelpers import build, run
 
-from reportgen.bundle import bundle_pack
+from reportgen.pack.bundle import bundle_pack
 from reportgen.tickets.upload import upload_name
 
 FAST = """

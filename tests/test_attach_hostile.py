@@ -21,7 +21,7 @@ from hostile import FIGURES
 from measured import measured
 from packhelpers import build, run
 
-from reportgen.manifest import media_type
+from reportgen.pack.manifest import media_type
 from reportgen.tickets.answerjson import MAX_ITEMS, MAX_VALUES
 from reportgen.tickets.transfer import MAX_ANSWER_BYTES
 

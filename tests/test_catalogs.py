@@ -8,10 +8,10 @@ import re
 import pytest
 from conftest import REFERENCE, SHARED_REFERENCE
 
-from reportgen.engine import EstateService, control_for_service, service_layers
-from reportgen.frameworks import Duty
-from reportgen.resources import catalog_path
-from reportgen.srm import MODEL_TRAITS, TRAITS
+from reportgen.catalogs.frameworks import Duty
+from reportgen.catalogs.srm import MODEL_TRAITS, TRAITS
+from reportgen.core.resources import catalog_path
+from reportgen.ownership.engine import EstateService, control_for_service, service_layers
 
 REFERENCE_KINDS = {
     "pci-dss": ("pci-dss-4.0.1-ids.tsv", {"requirement"}),

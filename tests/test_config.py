@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLE_CONFIG, write_config
 
-from reportgen.config import load_config
-from reportgen.errors import InputError
-from reportgen.yamlio import load_yaml
+from reportgen.config.model import load_config
+from reportgen.core.errors import InputError
+from reportgen.core.yamlio import load_yaml
 
 
 def test_sample_config_is_valid():

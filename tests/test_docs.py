@@ -9,7 +9,7 @@ from conftest import ROOT
 from pydantic import BaseModel
 
 from reportgen.cli import cli
-from reportgen.config import Config
+from reportgen.config.model import Config
 from reportgen.inventory.fields import FIELDS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -127,7 +127,7 @@ RACI_DEFAULTS = README[README.index("### RACI defaults") :]
 
 
 def test_the_readme_lists_the_raci_defaults():
-    from reportgen.config import DEFAULT_RESPONSIBLE, DEFAULT_TOPIC_ROLES
+    from reportgen.config.model import DEFAULT_RESPONSIBLE, DEFAULT_TOPIC_ROLES
 
     for key, role in [*DEFAULT_RESPONSIBLE.items(), *DEFAULT_TOPIC_ROLES.items()]:
         assert re.search(rf"\| {re.escape(key)} \| {re.escape(role)} \|", RACI_DEFAULTS), key
@@ -144,10 +144,10 @@ def test_every_test_file_security_md_cites_exists():
 
 
 def _fixed_limits() -> list[tuple[str, str]]:
-    from reportgen import packfiles
-    from reportgen.config import AttachConfig
+    from reportgen.config.model import AttachConfig
+    from reportgen.core.validation import MAX_DETAILS
+    from reportgen.pack import files as packfiles
     from reportgen.tickets import answers, transfer
-    from reportgen.validation import MAX_DETAILS
 
     mb, kb = 1024 * 1024, 1024
     return [
@@ -199,8 +199,8 @@ def test_readme_states_the_attach_bounds_of_the_code():
 
 
 def test_readme_states_the_config_and_inventory_figures_of_the_code():
+    from reportgen.core.validation import MAX_DETAILS
     from reportgen.inventory.limits import Limits
-    from reportgen.validation import MAX_DETAILS
 
     text = " ".join(README.split())
     assert f"(the first {MAX_DETAILS}, and a count of the rest)" in text

@@ -8,17 +8,17 @@ from datetime import date
 
 import pytest
 
-from reportgen.engine import (
+from reportgen.catalogs.frameworks import Condition, Control, Duty, Superseded
+from reportgen.core.owners import owner_of
+from reportgen.ownership.engine import (
     CustomerOverride,
     EstateService,
     control_for_service,
     evaluate_framework,
     service_layers,
 )
-from reportgen.frameworks import Condition, Control, Duty, Superseded
-from reportgen.owners import owner_of
-from reportgen.provenance import MAX_CHARS
-from reportgen.raci import RaciPlan, assign
+from reportgen.ownership.provenance import MAX_CHARS
+from reportgen.ownership.raci import RaciPlan, assign
 
 SEED_MODELS = {
     "ec2": "infrastructure",
@@ -87,7 +87,7 @@ CONDITIONS = [Condition(id="sp", question="Service provider?")]
 
 
 def framework_with(*controls):
-    from reportgen.frameworks import Attestation, Framework, Group
+    from reportgen.catalogs.frameworks import Attestation, Framework, Group
 
     return Framework(
         id="test",

@@ -31,7 +31,7 @@ from conftest import MINIMAL_CONFIG, write_config, write_csv
 from measured import measured
 from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, tree_hashes
 
-from reportgen.verify import verify_pack
+from reportgen.pack.verify import verify_pack
 
 XLSX_ONLY = [sys.executable, str(Path(__file__).with_name("reportgen_xlsx_only.py"))]
 
@@ -147,7 +147,7 @@ def cli_build(project: Path, out: Path, *extra: str):
 
 
 def assert_cli_refusal(result, suffix: str, reason: str, pack: Path, before: dict) -> None:
-    from reportgen.errors import InputError
+    from reportgen.core.errors import InputError
 
     assert isinstance(result.exception, InputError), result.exception  # exit 2, one message
     first = str(result.exception).splitlines()[0]
@@ -258,7 +258,7 @@ def test_a_full_device_under_the_workbook_is_a_clear_error(old_pack, monkeypatch
 def test_lxml_names_each_refusal_after_its_errno(code):
     from lxml import etree
 
-    from reportgen.errors import machine_refusal
+    from reportgen.core.errors import machine_refusal
 
     name = f"IO_{errno.errorcode[code]}"
     if not hasattr(etree.ErrorTypes, name):  # libxml2 reports it as IO_UNKNOWN
@@ -272,7 +272,7 @@ def test_lxml_names_each_refusal_after_its_errno(code):
 def test_an_error_that_is_not_the_machines_stays_a_bug():
     from lxml import etree
 
-    from reportgen.errors import InputError, environment_errors, machine_refusal
+    from reportgen.core.errors import InputError, environment_errors, machine_refusal
 
     assert machine_refusal(etree.SerialisationError("IO_ENCODER")) is None
     assert machine_refusal(OSError(errno.EINVAL, "Invalid argument")) is None

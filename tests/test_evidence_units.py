@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.evidence.carry import apply_raci_overrides, implementation_status, is_overdue
 from reportgen.evidence.read import Origin, RaciEdit, _date, _letter, _Problems
-from reportgen.evidence.vocabulary import STATUSES, status_from_label
+from reportgen.ownership.evidence_vocabulary import STATUSES, status_from_label
 
 
 @pytest.mark.parametrize(

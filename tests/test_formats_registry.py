@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from conftest import MINIMAL_CONFIG, write_config
 
-from reportgen.bundle import bundle_pack
 from reportgen.cli import main
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
+from reportgen.pack.bundle import bundle_pack
+from reportgen.pack.verify import verify_pack
 from reportgen.render import FrameworkJob
 from reportgen.render.formats import FORMATS, OutputFormat, select_formats
-from reportgen.verify import verify_pack
 
 
 def reportgen(capsys, *args: str | Path) -> tuple[int, str]:
@@ -39,6 +39,9 @@ def listed(root: Path) -> set[str]:
 
 
 def test_every_builtin_output_is_a_registered_format():
+    from reportgen.core.plugins import BUILTIN_FORMATS
+
+    assert tuple(FORMATS.names()) == BUILTIN_FORMATS  # the config checks names against these
     names = [fmt.name for fmt in select_formats(None)]
     assert names[:5] == ["matrix", "xlsx", "oscal", "pdf", "summary"]
     with pytest.raises(InputError, match=r"unknown output format 'docx'.*valid: matrix, xlsx"):

@@ -17,9 +17,9 @@ from conftest import write_csv
 from hostile import check_pack, tally
 from packhelpers import REPORTGEN_WITHOUT_PDF
 
-from reportgen.manifest import SCHEMA, output_entries, write_manifest
-from reportgen.pack import atomic_pack
-from reportgen.verify import verify_pack
+from reportgen.pack.manifest import SCHEMA, output_entries, write_manifest
+from reportgen.pack.verify import verify_pack
+from reportgen.pack.write import atomic_pack
 
 FRAMEWORKS = ["pci-dss", "iso-27001", "soc2"]
 
@@ -56,7 +56,7 @@ def test_concurrent_swaps_never_fail_or_mix(tmp_path):
 
 def _manifest(staging: Path) -> dict:
     """The least manifest that makes a folder a pack a later build may replace: every field
-    of the schema (reportgen/manifest_schema.py), no framework, no input."""
+    of the schema (reportgen/pack/manifest_schema.py), no framework, no input."""
     return {
         "schema": SCHEMA,
         "generator": {"name": "reportgen", "version": "test"},

@@ -13,11 +13,11 @@ from hostile import PATHS, UNICODE, check_pack, tally
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
+from reportgen.core.slug import MAX_ID, MAX_SLUG, WINDOWS_RESERVED, is_safe_id, slugify
 from reportgen.inputs import RunOptions
 from reportgen.pipeline import BuildOptions, build
 from reportgen.render import RenderOptions
-from reportgen.slug import MAX_ID, MAX_SLUG, WINDOWS_RESERVED, is_safe_id, slugify
 
 pytestmark = pytest.mark.usefixtures("cached_catalogs")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -29,7 +29,7 @@ from hostile import HOSTILE_VALUES, check_pack, examples, hostile_inventory_rows
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inputs import RunOptions
 from reportgen.pipeline import BuildOptions, build
 from reportgen.render import RenderOptions

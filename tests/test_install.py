@@ -36,7 +36,7 @@ def test_wheel_carries_catalogs_and_templates(wheel):
     assert "reportgen/catalogs/services.yaml" in names
     for fid in ("pci-dss", "iso-27001", "soc2"):
         assert f"reportgen/catalogs/frameworks/{fid}.yaml" in names
-    assert "reportgen/starter/reportgen.yaml" in names
+    assert "reportgen/config/starter/reportgen.yaml" in names
     assert "reportgen/templates/report.html" in names
     assert "reportgen/templates/assets/report.css" in names
     assert "reportgen/templates/assets/fonts/DejaVuSansCondensed.ttf" in names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLE_INVENTORY, write_csv, write_xlsx
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inventory.load import InventoryOptions, read_inventory
 from reportgen.inventory.scope import ScopeParser
 

@@ -15,12 +15,12 @@ from conftest import write_config, write_xlsx
 from measured import measured
 
 from reportgen import cli
+from reportgen.catalogs.resolve import ServiceResolver, loose_key
 from reportgen.cli import main
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inventory import load, readers, resolve
 from reportgen.inventory.csv_text import BLOCK, csv_encoding
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.resolve import ServiceResolver, loose_key
 
 CONFIG = "customer:\n  name: Test Co\nframeworks: [soc2]\n"
 

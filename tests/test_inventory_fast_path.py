@@ -12,7 +12,7 @@ import functools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inputs import load_catalogs, scope_parser
 from reportgen.inventory.headers import HeaderMatch
 from reportgen.inventory.limits import Limits

@@ -13,7 +13,7 @@ from botocore.stub import ANY, Stubber
 from conftest import ROOT, write_config
 from packhelpers import run
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inventory.pull.snapshot import SIDECAR_SUFFIX, PullRequest, pull
 
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"

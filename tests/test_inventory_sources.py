@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, write_config
 from packhelpers import run
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.sources import detect, read_source
 from reportgen.inventory.sources.cur import CostAndUsageReport

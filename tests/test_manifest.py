@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, SAMPLE_CONFIG, SAMPLE_EPOCH, SAMPLE_INVENTORY
 from packhelpers import run, tree_hashes
 
-from reportgen.manifest import MEDIA_TYPES, media_type, safe_relative
+from reportgen.pack.manifest import MEDIA_TYPES, media_type, safe_relative
 
 SAMPLE_ARGS = ("--config", "inputs/reportgen.yaml")  # relative: inputs are recorded as given
 
@@ -82,7 +82,7 @@ def test_manifest_lists_every_file_but_itself(twin_packs):
 def test_manifest_records_versions_inputs_and_counts(twin_packs):
     pack = twin_packs[0]
     manifest = json.loads((pack / "manifest.json").read_text())
-    assert manifest["schema"] == "reportgen.manifest/1"
+    assert manifest["schema"] == "reportgen.pack.manifest/1"
     assert manifest["generator"]["name"] == "reportgen" and manifest["generator"]["version"]
     inputs = {item["role"]: item for item in manifest["inputs"]}
     assert inputs["config"]["path"] == "inputs/reportgen.yaml"

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from packhelpers import EPOCH, REPORTGEN, build, tree_hashes
 
-from reportgen.pack import RETIRED_PREFIX, STAGING_PREFIX
-from reportgen.verify import verify_pack
+from reportgen.pack.verify import verify_pack
+from reportgen.pack.write import RETIRED_PREFIX, STAGING_PREFIX
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
@@ -155,7 +155,7 @@ def test_repeated_signals_stop_quietly(project, tmp_path, signum, times, gap, to
 
 def test_a_failing_renderer_stops_the_build_with_its_message(project, tmp_path, monkeypatch):
     """An error raised in a forked renderer reaches the user as the same clear message."""
-    from reportgen.errors import InputError
+    from reportgen.core.errors import InputError
     from reportgen.render import workers
 
     def fail(index: int) -> int:

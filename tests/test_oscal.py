@@ -32,7 +32,7 @@ from oscal_support import (
 from packhelpers import run, tree_hashes
 from pypdf import PdfReader
 
-from reportgen.manifest import media_type
+from reportgen.pack.manifest import media_type
 from reportgen.render import FrameworkJob, RenderOptions, render_framework
 from reportgen.render.oscal import oscal_documents, oscal_names
 from reportgen.render.oscal_ids import FEDRAMP_NS, NS

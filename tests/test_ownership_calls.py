@@ -12,8 +12,8 @@ from datetime import date
 
 import pytest
 
-from reportgen.engine import EstateService, evaluate_framework
-from reportgen.raci import RaciPlan, assign
+from reportgen.ownership.engine import EstateService, evaluate_framework
+from reportgen.ownership.raci import RaciPlan, assign
 
 ESTATE = ("ec2", "rds", "s3", "lambda", "dynamodb", "apigateway", "cloudfront", "sqs")
 AS_OF = date(2026, 12, 1)

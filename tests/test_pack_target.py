@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from packhelpers import build, run, tree_hashes
 
-from reportgen.verify import verify_pack
+from reportgen.pack.verify import verify_pack
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and links")
 
@@ -179,7 +179,7 @@ def test_an_empty_directory_and_a_reportgen_pack_are_replaced(project, tmp_path)
 
 def test_a_manifest_listing_more_files_than_the_survey_reads_is_no_licence(project, tmp_path):
     """A crafted manifest that lists past the survey's cap must not hide a user's file."""
-    from reportgen import pack_target
+    from reportgen.pack import target as pack_target
 
     pack = build(project, tmp_path / "pack", pdf=False)
     notes = pack / "my-notes" / "qsa-interview.txt"

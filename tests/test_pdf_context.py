@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import write_config, write_csv
 
+from reportgen.core.owners import OWNER_COLOURS
 from reportgen.inputs import RunOptions
-from reportgen.owners import OWNER_COLOURS
 from reportgen.pipeline import prepare
 from reportgen.render import FrameworkJob, RenderOptions
 from reportgen.render import pdf_context as ctx

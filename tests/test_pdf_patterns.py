@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT, write_config, write_csv
 
+from reportgen.core.owners import NOT_APPLICABLE, OWNER_ORDER
 from reportgen.inputs import RunOptions
-from reportgen.owners import NOT_APPLICABLE, OWNER_ORDER
 from reportgen.pipeline import prepare
 from reportgen.render import pdf_context as ctx
 from reportgen.render import pdf_patterns as patterns

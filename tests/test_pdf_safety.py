@@ -16,13 +16,13 @@ import pytest
 from conftest import write_config, write_csv
 from pypdf import PdfReader
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
+from reportgen.core.resources import templates_dir
 from reportgen.inputs import RunOptions
 from reportgen.pipeline import BuildOptions, build, prepare, render_options
 from reportgen.render import FrameworkJob, RenderOptions, fetcher
 from reportgen.render.pdf import render_pdf
 from reportgen.render.templating import render_template
-from reportgen.resources import templates_dir
 
 PASSWD = '<img src="file:///etc/passwd">'
 

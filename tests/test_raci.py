@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen.config import RaciConfig
-from reportgen.engine import CustomerOverride, EstateService, evaluate_framework
-from reportgen.errors import InputError
+from reportgen.config.model import RaciConfig
+from reportgen.core.errors import InputError
 from reportgen.inputs import customer_layers
-from reportgen.raci import apply_raci, plan_raci
+from reportgen.ownership.engine import CustomerOverride, EstateService, evaluate_framework
+from reportgen.ownership.raci import apply_raci, plan_raci
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_an_organization_role_from_an_older_config_still_routes_estate_duties(ca
 
 def test_aws_is_never_responsible_for_the_customers_evidence(results, plan):
     """In the workbook's Evidence sheet AWS collects only its own attestation."""
-    from reportgen.evidence.sheet import evidence_rows
+    from reportgen.render.xlsx_evidence import evidence_rows
 
     controls = []
     for row in results.controls:

@@ -15,15 +15,15 @@ import pytest
 from conftest import ROOT, write_config
 from packhelpers import EPOCH
 
-from reportgen import plugins
-from reportgen.config import AttachConfig
-from reportgen.errors import InputError
+from reportgen.config.model import AttachConfig
+from reportgen.config.ticket_systems import TICKET_SYSTEMS
+from reportgen.core import plugins
+from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable, read_table
 from reportgen.inventory.sources import INVENTORY_SOURCES, detect
 from reportgen.inventory.sources.contract import Head
 from reportgen.inventory.sources.table import ACCOUNT, RESOURCE_TYPE, SourceTable
-from reportgen.tickets.systems import TICKET_SYSTEMS
 
 # ---------------------------------------------------------------- ticket systems
 
@@ -34,9 +34,9 @@ import json
 import os
 from pathlib import Path
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.tickets.settings import Endpoint
-from reportgen.tickets.systems import SystemSettings, TicketSystem
+from reportgen.config.ticket_systems import SystemSettings, TicketSystem
 
 
 class ToySettings(SystemSettings):
@@ -240,7 +240,7 @@ def test_a_broken_plugin_is_an_input_error(monkeypatch):
 
 
 def test_a_plugin_of_the_wrong_type_is_refused(monkeypatch):
-    point = EntryPoint("wrong", "reportgen.plugins:FORMATS_GROUP", plugins.FORMATS_GROUP)
+    point = EntryPoint("wrong", "reportgen.core.plugins:FORMATS_GROUP", plugins.FORMATS_GROUP)
     monkeypatch.setattr(plugins, "entry_points", lambda group: [point])
     with pytest.raises(InputError, match=r"plugin 'wrong'.*is not a OutputFormat"):
         from reportgen.render.formats import OutputFormat

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen.inventory.resolve import parse_arn
+from reportgen.catalogs.resolve import parse_arn
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import sys
 import pytest
 from conftest import ROOT
 
-from reportgen.inventory.resolve import ServiceResolver
-from reportgen.inventory.source_names import load_table
+from reportgen.catalogs.resolve import ServiceResolver
+from reportgen.catalogs.source_names import load_table
 
 botocore_loaders = pytest.importorskip("botocore.loaders")
 

@@ -21,8 +21,9 @@ from hostile import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.errors import InputError
-from reportgen.jsonlimits import JsonRefused
+from reportgen.core.errors import InputError
+from reportgen.core.jsonlimits import JsonRefused
+from reportgen.core.validation import key_path
 from reportgen.tickets import answerjson
 from reportgen.tickets.answerjson import MAX_ITEMS, MAX_VALUES
 from reportgen.tickets.client import Http, Redactor, Secret, TicketError, Transport, make_client
@@ -32,7 +33,6 @@ from reportgen.tickets.redact import masked_errors
 from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, parse_retry_after, with_retries
 from reportgen.tickets.settings import transport
 from reportgen.tickets.upload import Upload, upload_name
-from reportgen.validation import key_path
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 
@@ -168,7 +168,7 @@ def test_wiki_text_escapes_markup():
 
 
 def test_ca_bundle_option_env_and_config(tmp_path, monkeypatch):
-    from reportgen.config import AttachConfig
+    from reportgen.config.model import AttachConfig
 
     monkeypatch.delenv("REPORTGEN_CA_BUNDLE", raising=False)
     pem = tmp_path / "ca.pem"

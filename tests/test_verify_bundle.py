@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from packhelpers import build, run
 
-from reportgen.bundle import bundle_pack
-from reportgen.errors import InputError
-from reportgen.verify import verify_pack
+from reportgen.core.errors import InputError
+from reportgen.pack.bundle import bundle_pack
+from reportgen.pack.verify import verify_pack
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_verify_treats_a_symlink_as_altered(copy, tmp_path):
             lambda d: (d / "manifest.json").write_text(
                 json.dumps(
                     {
-                        "schema": "reportgen.manifest/1",
+                        "schema": "reportgen.pack.manifest/1",
                         "outputs": [{"path": "../../etc/passwd", "sha256": "0" * 64, "size": 1}],
                     }
                 )

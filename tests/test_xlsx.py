@@ -23,8 +23,8 @@ from xlsx_support import (
     table,
 )
 
-from reportgen.owners import OWNER_LABELS, OWNER_ORDER
-from reportgen.raci import RACI_VALUES
+from reportgen.core.owners import OWNER_LABELS, OWNER_ORDER
+from reportgen.ownership.raci import RACI_VALUES
 from reportgen.render.xlsx_style import ACROSS_SCALE, fits_one_page_wide
 
 SAMPLE = Path("inputs") / "reportgen.yaml"  # relative, as a user types it: About shows it

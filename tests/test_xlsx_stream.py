@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from reportgen.render.xlsx_style import CellMaker, PrintInfo
 from reportgen.render.xlsx_table import Column, Table, Written, colour_owners, write_table
-from reportgen.zipfix import save_workbook
+from reportgen.render.zipfix import save_workbook
 
 COLUMNS = [
     Column("Id", minimum=5),

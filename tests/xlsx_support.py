@@ -32,7 +32,7 @@ SHEETS = [
     "Inventory",
     "Unresolved",
     "About",
-    "reportgen",  # hidden: what build --evidence reads back (reportgen/evidence/sheet.py)
+    "reportgen",  # hidden: what build --evidence reads back (reportgen/render/xlsx_evidence.py)
 ]
 DATA_SHEETS = SHEETS[1:-2]
 # The artefact sheet of a framework, after the RACI sheet (catalogs/artefacts.yaml).

@@ -15,7 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from reportgen.zipfix import save_workbook
+from reportgen.render.zipfix import save_workbook
 
 OUT = Path(__file__).resolve().parent.parent / "inputs" / "inventory.xlsx"
 FIXED = dt.datetime(2026, 11, 2, 9, 0, 0)

@@ -16,11 +16,11 @@ import json
 import sys
 from datetime import date
 
-from reportgen.engine import EstateService, evaluate_framework
+from reportgen.core.owners import holders_label
 from reportgen.inputs import load_catalogs
-from reportgen.owners import holders_label
-from reportgen.provenance import label_of
-from reportgen.responsibility import statements
+from reportgen.ownership.engine import EstateService, evaluate_framework
+from reportgen.ownership.provenance import label_of
+from reportgen.ownership.responsibility import statements
 
 DEFAULT_SERVICES = "ec2,rds,s3,lambda,dynamodb"
 

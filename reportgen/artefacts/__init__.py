@@ -20,10 +20,10 @@ from reportgen.artefacts.document import document_control
 from reportgen.artefacts.options import resolve_services
 from reportgen.artefacts.providers import providers, split_unresolved
 from reportgen.artefacts.soa import statement_of_applicability
-from reportgen.config import Config, CoverageConfig, FrameworkOptions
-from reportgen.engine import FrameworkResult
-from reportgen.inventory.resolve import ServiceResolver
-from reportgen.provenance import short_name
+from reportgen.catalogs.resolve import ServiceResolver
+from reportgen.config.model import Config, CoverageConfig, FrameworkOptions
+from reportgen.ownership.engine import FrameworkResult
+from reportgen.ownership.provenance import short_name
 
 
 def add_artefacts(

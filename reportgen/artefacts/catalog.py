@@ -7,11 +7,11 @@ from functools import cache
 
 from pydantic import Field, model_validator
 
-from reportgen.errors import InputError
-from reportgen.resources import catalog_path
-from reportgen.strict import StrictModel
-from reportgen.validation import validate_document
-from reportgen.yamlio import load_yaml
+from reportgen.core.errors import InputError
+from reportgen.core.resources import catalog_path
+from reportgen.core.strict import StrictModel
+from reportgen.core.validation import validate_document
+from reportgen.core.yamlio import load_yaml
 
 
 class Program(StrictModel):

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from reportgen.artefacts.catalog import ComplementaryControls
-from reportgen.config import FrameworkOptions
-from reportgen.frameworks import Control
+from reportgen.catalogs.frameworks import Control
+from reportgen.config.model import FrameworkOptions
 
 AWS_KIND = "aws"
 

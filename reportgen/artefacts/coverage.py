@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from reportgen.artefacts.catalog import AttestationList
-from reportgen.config import CoverageConfig
+from reportgen.config.model import CoverageConfig
 
 COVERED = "covered"
 NOT_COVERED = "not-covered"  # on AWS's page, but not in this program's scope

@@ -13,9 +13,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from reportgen.clock import day_of
-from reportgen.config import DocumentControlConfig
-from reportgen.diff import diff_framework
+from reportgen.config.model import DocumentControlConfig
+from reportgen.core.clock import day_of
+from reportgen.pack.diff import diff_framework
 
 FIRST_VERSION = "1"
 CHANGES_NAMED = 5  # owner changes spelled out in a revision line; the rest are counted

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from reportgen.artefacts.catalog import FrameworkArtefacts, artefact_catalog
 from reportgen.artefacts.providers import declared_names, match_key
 from reportgen.artefacts.soa import top_groups
-from reportgen.config import Config, FrameworkOptions
-from reportgen.frameworks import Framework
-from reportgen.inventory.resolve import ServiceResolver
+from reportgen.catalogs.frameworks import Framework
+from reportgen.catalogs.resolve import ServiceResolver
+from reportgen.config.model import Config, FrameworkOptions
 
 
 def resolve_services(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from reportgen.config import ThirdPartyConfig
+from reportgen.config.model import ThirdPartyConfig
 
 THIRD_PARTY_KIND = "third-party"
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from reportgen.artefacts.catalog import StatementOfApplicability
-from reportgen.config import FrameworkOptions
-from reportgen.evidence.vocabulary import IMPL_NOT_STARTED, IMPLEMENTATION_STATUSES
+from reportgen.config.model import FrameworkOptions
+from reportgen.ownership.evidence_vocabulary import IMPL_NOT_STARTED, IMPLEMENTATION_STATUSES
 
 NOT_STARTED = IMPL_NOT_STARTED  # before the evidence round-trip records any status
 EXCLUDED = "excluded"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from reportgen import markdown as md
+from reportgen.core import markdown as md
 
 
 def artefact_lines(matrices: dict[str, dict[str, Any]]) -> Iterator[str]:

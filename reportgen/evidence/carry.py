@@ -13,11 +13,11 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from reportgen.config import AWS_ROLE
-from reportgen.errors import InputError
+from reportgen.config.model import AWS_ROLE
+from reportgen.core.errors import InputError
 from reportgen.evidence.load import Carried
 from reportgen.evidence.read import ItemEdit, RaciEdit
-from reportgen.evidence.vocabulary import (
+from reportgen.ownership.evidence_vocabulary import (
     ACCEPTED,
     IMPL_IN_PROGRESS,
     IMPL_NOT_APPLICABLE,

@@ -2,7 +2,7 @@
 
 Each PATH is a RACI workbook or a pack directory (its workbooks are found through its
 manifest). A pack's manifest and workbooks are read through the pack reader
-(reportgen/packfiles.py: no link anywhere in the path, regular files, size caps); each
+(reportgen/pack/files.py: no link anywhere in the path, regular files, size caps); each
 workbook is streamed into a private copy, which is what is read. Every workbook must be of
 this customer and of a framework this build makes; what several workbooks say about one
 evidence item or RACI cell is merged, and two different values for the same cell are an
@@ -18,7 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from reportgen.errors import InputError, environment_errors
+from reportgen.catalogs.frameworks import Framework
+from reportgen.core.errors import InputError, environment_errors
 from reportgen.evidence.read import (
     ItemEdit,
     RaciEdit,
@@ -26,10 +27,9 @@ from reportgen.evidence.read import (
     item_key,
     read_workbook,
 )
-from reportgen.evidence.vocabulary import TEAM_FIELDS
-from reportgen.frameworks import Framework
 from reportgen.inventory.limits import Limits
-from reportgen.packfiles import MAX_FILE_BYTES, PackDir
+from reportgen.ownership.evidence_vocabulary import TEAM_FIELDS
+from reportgen.pack.files import MAX_FILE_BYTES, PackDir
 
 WORKBOOK_SUFFIX = "-raci.xlsx"
 _LABELS = {f.key: f.header for f in TEAM_FIELDS}

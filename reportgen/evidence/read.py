@@ -26,8 +26,11 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
-from reportgen.errors import InputError, column_letter
-from reportgen.evidence.vocabulary import (
+from reportgen.core.errors import InputError, column_letter
+from reportgen.inventory.limits import Limits
+from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text
+from reportgen.inventory.xlsx_guard import check_xlsx
+from reportgen.ownership.evidence_vocabulary import (
     CONTROL,
     DATA_SHEET,
     EVIDENCE_SHEET,
@@ -43,10 +46,7 @@ from reportgen.evidence.vocabulary import (
     item_key,
     status_from_label,
 )
-from reportgen.inventory.limits import Limits
-from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text
-from reportgen.inventory.xlsx_guard import check_xlsx
-from reportgen.raci import RACI_VALUES
+from reportgen.ownership.raci import RACI_VALUES
 
 RACI_SHEET = "RACI"
 HEADER_SEARCH_ROWS = 10  # a user may insert a title row or two above a table

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen import markdown as md
-from reportgen.evidence.vocabulary import (
+from reportgen.core import markdown as md
+from reportgen.ownership.evidence_vocabulary import (
     ACCEPTED,
     IMPLEMENTATION_STATUSES,
     NOT_APPLICABLE,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 
 BLOCK = 1 << 20
 _SAMPLE = 4096  # bytes (then characters) looked at to tell text from binary data

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from reportgen.errors import InputError, column_letter
+from reportgen.core.errors import InputError, column_letter
 from reportgen.inventory.fields import (
     FIELDS,
     HEADER_ALIASES,

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from reportgen.errors import InputError, column_letter
+from reportgen.catalogs.resolve import Resolution, ServiceResolver, parse_arn
+from reportgen.core.errors import InputError, column_letter
 from reportgen.inventory.fields import SERVICE_SOURCES
 from reportgen.inventory.headers import HeaderMatch, find_header, missing_header_error
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawSheet, cell_text, read_table
-from reportgen.inventory.resolve import Resolution, ServiceResolver, parse_arn
 from reportgen.inventory.scope import GENERIC, ScopeParser
 
 

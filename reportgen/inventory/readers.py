@@ -22,11 +22,11 @@ from typing import Any, TextIO
 
 import python_calamine
 
-from reportgen.errors import InputError, environment_errors
+from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.safefiles import file_kind
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.xlsx_guard import check_xlsx
-from reportgen.safefiles import file_kind
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

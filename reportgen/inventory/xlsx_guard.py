@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from reportgen.errors import InputError, column_letter
+from reportgen.core.errors import InputError, column_letter
 from reportgen.inventory.limits import MB, Limits
 from reportgen.inventory.xlsx_scan import (
     CellsTooLong,

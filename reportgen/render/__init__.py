@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reportgen.errors import environment_errors
+from reportgen.core.errors import environment_errors
 from reportgen.inventory.load import Inventory
 from reportgen.matrix import dumps
 from reportgen.render.workers import run_forked
@@ -67,7 +67,7 @@ def write_matrix_json(job: FrameworkJob) -> list[Path]:
 def write_pdf(job: FrameworkJob) -> list[Path]:
     # Imported here: WeasyPrint takes a second to import and needs Pango, which only
     # rendering does; `reportgen services` and friends stay fast and work without it.
-    from reportgen.syscheck import check_pdf_dependencies
+    from reportgen.core.syscheck import check_pdf_dependencies
 
     check_pdf_dependencies()
     from reportgen.render.pdf import write_pdf as render_pdf
@@ -75,14 +75,12 @@ def write_pdf(job: FrameworkJob) -> list[Path]:
     return render_pdf(job)
 
 
-# Imported here, below FrameworkJob and the writers, because the registry refers to them.
-from reportgen.render.formats import select_formats  # noqa: E402
-
-
 def render_framework(job: FrameworkJob) -> list[WriterRun]:
     """Run the job's framework formats (``options.writers``: their names; None: all). Each
     writer names the file it was writing when the machine refuses (a full disk, a size
     limit...); a refusal a writer did not catch names the framework's folder at least."""
+    from reportgen.render.formats import select_formats  # the formats import this module
+
     with environment_errors(fallback=job.folder):
         job.folder.mkdir(parents=True, exist_ok=True)
     runs = []

@@ -13,9 +13,9 @@ from collections import Counter
 from typing import Any
 
 from reportgen.artefacts.soa import status_label
-from reportgen.clock import long_date
-from reportgen.owners import AWS, NOT_APPLICABLE, THIRD_PARTY
-from reportgen.provenance import short_name
+from reportgen.core.clock import long_date
+from reportgen.core.owners import AWS, NOT_APPLICABLE, THIRD_PARTY
+from reportgen.ownership.provenance import short_name
 from reportgen.render.pdf_context import anchor, control_legend, sections
 from reportgen.render.pdf_patterns import Listing, listing
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportgen.plugins import FORMATS_GROUP, Registry
+from reportgen.core.plugins import FORMATS_GROUP, Registry
 from reportgen.render import FrameworkJob, write_matrix_json, write_pdf
 from reportgen.render.oscal import write_oscal
 from reportgen.render.xlsx import write_xlsx
 
 if TYPE_CHECKING:
-    from reportgen.diff import Pack
+    from reportgen.pack.diff import Pack
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class OutputFormat:
 
 
 def _write_summary(job: PackJob) -> list[Path]:
-    from reportgen.summary import write_summary  # summary -> diff_report (rich): on use only
+    from reportgen.render.summary import write_summary  # summary -> diff_report (rich): on use only
 
     return [write_summary(job.folder, job.matrices, job.entries, job.previous)]
 
@@ -73,10 +73,3 @@ def select_formats(names: Sequence[str] | None, where: str = "--format") -> list
         return FORMATS.all()
     wanted = {FORMATS.get(name, where).name for name in names}
     return [fmt for fmt in FORMATS.all() if fmt.name in wanted]
-
-
-def format_problem(name: str) -> str | None:
-    """Why ``name`` is not an output format (for the config's validator), or None."""
-    if FORMATS.find(name) is not None:
-        return None
-    return FORMATS.unknown(name)

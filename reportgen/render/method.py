@@ -7,7 +7,7 @@ from functools import cache
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from reportgen.resources import methodology_path
+from reportgen.core.resources import methodology_path
 
 
 @cache

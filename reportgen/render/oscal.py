@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportgen.errors import environment_errors
+from reportgen.core.errors import environment_errors
 from reportgen.render.oscal_catalog import build_catalog, build_profile
 from reportgen.render.oscal_context import build_context
 from reportgen.render.oscal_ssp import build_ssp

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.config import AWS_ROLE
+from reportgen.config.model import AWS_ROLE
+from reportgen.core.slug import slugify
 from reportgen.render.oscal_catalog import control_tokens
 from reportgen.render.oscal_ids import subject_uuid, token, unique_tokens
 from reportgen.render.pdf_context import framework_label
-from reportgen.slug import slugify
 
 AWS_PARTY = "aws"
 CUSTOMER_PARTY = "customer"

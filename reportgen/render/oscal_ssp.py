@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.config import AWS_ROLE
+from reportgen.config.model import AWS_ROLE
 from reportgen.render.oscal_context import (
     AWS_ESTATE,
     AWS_PARTY,

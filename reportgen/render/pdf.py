@@ -16,16 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportgen.clock import parse_iso
-from reportgen.errors import InputError, environment_errors
-from reportgen.markdown import shorten
+from reportgen.core.clock import parse_iso
+from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.markdown import shorten
+from reportgen.core.media_types import bare_media_type
+from reportgen.core.resources import templates_dir
 from reportgen.matrix import dumps
-from reportgen.media_types import bare_media_type
 from reportgen.render.method import method_html
 from reportgen.render.pdf_context import build_context
 from reportgen.render.scratch import scratch
 from reportgen.render.templating import render_template, template_roots
-from reportgen.resources import templates_dir
 
 if TYPE_CHECKING:
     from weasyprint import CSS, Attachment, Document

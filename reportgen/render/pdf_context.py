@@ -14,9 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from reportgen.clock import long_date
-from reportgen.evidence.report import evidence_context
-from reportgen.owners import (
+from reportgen.core.clock import long_date
+from reportgen.core.owners import (
     AWS,
     CUSTOMER,
     NOT_APPLICABLE,
@@ -30,6 +29,7 @@ from reportgen.owners import (
     THIRD_PARTY,
     owner_label,
 )
+from reportgen.evidence.report import evidence_context
 from reportgen.render.pdf_patterns import (
     CELL_LABELS,
     listing,

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.errors import column_letter
-from reportgen.owners import (
+from reportgen.core.errors import column_letter
+from reportgen.core.owners import (
     AWS,
     CUSTOMER,
     NOT_APPLICABLE,
@@ -26,7 +26,7 @@ from reportgen.owners import (
     THIRD_PARTY,
     owner_label,
 )
-from reportgen.provenance import short_name
+from reportgen.ownership.provenance import short_name
 
 # Short labels for narrow matrix cells; the legend spells them out.
 CELL_LABELS = {

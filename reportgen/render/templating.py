@@ -25,8 +25,8 @@ from jinja2 import (
 )
 from jinja2.loaders import split_template_path
 
-from reportgen.errors import InputError
-from reportgen.resources import templates_dir
+from reportgen.core.errors import InputError
+from reportgen.core.resources import templates_dir
 
 MAIN_TEMPLATE = "report.html"
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 
-from reportgen.clock import parse_iso
-from reportgen.errors import environment_errors
-from reportgen.evidence.sheet import data_sheet, evidence_sheet
+from reportgen.core.clock import parse_iso
+from reportgen.core.errors import environment_errors
 from reportgen.render.scratch import scratch
 from reportgen.render.xlsx_about import about_sheet
 from reportgen.render.xlsx_artefacts import complementary_sheet, providers_sheet, soa_sheet
 from reportgen.render.xlsx_cells import safe_plain
+from reportgen.render.xlsx_evidence import data_sheet, evidence_sheet
 from reportgen.render.xlsx_sheets import (
     controls_services_sheet,
     inventory_sheet,
@@ -30,7 +30,7 @@ from reportgen.render.xlsx_sheets import (
 )
 from reportgen.render.xlsx_style import CellMaker, PrintInfo
 from reportgen.render.xlsx_summary import summary_sheet
-from reportgen.zipfix import save_workbook
+from reportgen.render.zipfix import save_workbook
 
 if TYPE_CHECKING:
     from reportgen.render import FrameworkJob

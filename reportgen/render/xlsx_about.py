@@ -6,7 +6,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from reportgen.owners import OWNER_LABELS, OWNER_MEANINGS, OWNER_ORDER
+from reportgen.core.owners import OWNER_LABELS, OWNER_MEANINGS, OWNER_ORDER
 from reportgen.render.xlsx_cells import MAX_CELL_CHARS, TRUNCATION_MARKER
 from reportgen.render.xlsx_layout import Layout
 from reportgen.render.xlsx_sheets import CATALOG_EXCEPTION_MARK, CUSTOMER_OVERRIDE_MARK

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from reportgen.artefacts.soa import SOA_STATUSES, status_label
-from reportgen.owners import OWNER_LABELS
+from reportgen.core.owners import OWNER_LABELS
 from reportgen.render.xlsx_sheets import group_label, top_group
 from reportgen.render.xlsx_style import (
     CellMaker,

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from reportgen.owners import OWNER_LABELS, OWNER_ORDER, owner_label
-from reportgen.raci import RACI_VALUES
+from reportgen.core.owners import OWNER_LABELS, OWNER_ORDER, owner_label
+from reportgen.ownership.raci import RACI_VALUES
 from reportgen.render.xlsx_style import CellMaker, PrintInfo
 from reportgen.render.xlsx_table import (
     Column,

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
-from reportgen.owners import OWNER_COLOURS
+from reportgen.core.owners import OWNER_COLOURS
 from reportgen.render.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_cells import safe_plain, safe_text
 
@@ -37,7 +37,7 @@ RACI_COLOURS: dict[str, tuple[str, str]] = {
     "C": ("FFE699", "5C4300"),
     "I": ("EDEDED", "404040"),
 }
-# Evidence statuses (reportgen.evidence.vocabulary), by their workbook labels.
+# Evidence statuses (reportgen.ownership.evidence_vocabulary), by their workbook labels.
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "Not started": ("EDEDED", "404040"),
     "Requested": ("FFE699", "5C4300"),

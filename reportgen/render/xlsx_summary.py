@@ -18,7 +18,7 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
-from reportgen.owners import (
+from reportgen.core.owners import (
     NOT_APPLICABLE,
     OWNER_COLOURS,
     OWNER_LABELS,

@@ -17,8 +17,8 @@ from typing import Any
 
 import ijson
 
-from reportgen import jsonlimits
-from reportgen.jsonlimits import JsonRefused
+from reportgen.core import jsonlimits
+from reportgen.core.jsonlimits import JsonRefused
 
 MAX_ITEMS = 10_000  # items in one list of an answer
 MAX_VALUES = 500_000  # values (objects, lists, strings, numbers...) in one answer

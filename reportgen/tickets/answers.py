@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reportgen.core.validation import error_message, key_path
 from reportgen.tickets.client import TicketError
-from reportgen.validation import error_message, key_path
 
 MAX_PAGES = 100  # pages of a listing read before attach stops: 10,000 comments on Jira
 

@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from reportgen.bundle import require_intact
-from reportgen.config import AttachConfig, load_config
-from reportgen.manifest import SUMMARY_NAME
-from reportgen.packfiles import MAX_SUMMARY_BYTES, PackDir
+from reportgen.config.model import AttachConfig, load_config
+from reportgen.config.ticket_systems import TICKET_SYSTEMS, TicketSystem
+from reportgen.pack.bundle import require_intact
+from reportgen.pack.files import MAX_SUMMARY_BYTES, PackDir
+from reportgen.pack.manifest import SUMMARY_NAME
 from reportgen.tickets.client import Http, Transport
 from reportgen.tickets.preflight import check_uploads
 from reportgen.tickets.redact import masked_errors
 from reportgen.tickets.settings import Endpoint, transport
-from reportgen.tickets.systems import TICKET_SYSTEMS, TicketSystem
 from reportgen.tickets.upload import Upload, bundle_folder, bundle_upload, pack_uploads
 
 Say = Callable[[str], None]
@@ -107,11 +107,21 @@ def attach_pack(
     config, config_dir = load_attach_config(request.config)
     system = TICKET_SYSTEMS.get(request.system)
     section = getattr(config, system.name)
-    redact = system.endpoint(section, request.target, env).redactor()
+    redact = _endpoint(system, section, request.target, env).redactor()
     # Every message from here on may hold a server's text: each is masked on its way out.
     with masked_errors(redact), PackDir(request.pack) as pack:
         settings = transport(config, config_dir, request.ca_bundle, env)
         return _attach(pack, request, system, section, settings, env, lambda s: say(redact(s)))
+
+
+def _endpoint(
+    system: TicketSystem, section: object, target: str, env: Mapping[str, str]
+) -> Endpoint:
+    """The URL and credentials before anything is sent, so that every message from then on
+    masks the credentials: the system's client is asked with dry_run, which sends nothing
+    (a client builds its endpoint from the config and the environment only)."""
+    endpoint, _ = system.open(section, target, env, Transport(), True)
+    return endpoint
 
 
 def _attach(

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from reportgen import __version__
-from reportgen.errors import InputError
-from reportgen.markdown import shorten
+from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.tickets.redact import MASK, Redactor
 from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, with_retries
 from reportgen.tickets.transfer import Answer, AnswerTooLarge, deadline_for, exchange

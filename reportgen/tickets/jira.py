@@ -10,12 +10,12 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from reportgen.config.ticket_systems import JiraAttachConfig, check_key
 from reportgen.tickets import answers
 from reportgen.tickets.answers import MAX_PAGES, JiraCommentPage, parse, too_many_pages
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.markup import to_adf, to_wiki
 from reportgen.tickets.settings import CredentialVars, Endpoint, base_url, connect, credential
-from reportgen.tickets.systems import JiraAttachConfig, check_key
 from reportgen.tickets.upload import Upload
 
 XSRF = {"X-Atlassian-Token": "no-check"}
@@ -111,7 +111,7 @@ def open_ticket(
     config: JiraAttachConfig, key: str, environ: Mapping[str, str], transport: Transport,
     dry_run: bool,
 ) -> tuple[Endpoint, JiraIssue]:  # fmt: skip
-    """The registry's client (tickets/systems.py): the endpoint and the issue."""
+    """The registry's client (config/ticket_systems.py): the endpoint and the issue."""
     endpoint = jira_endpoint(config, environ)
     return endpoint, open_issue(endpoint, key, transport, dry_run)
 

@@ -1,6 +1,6 @@
 """summary.md as a Jira comment: Atlassian Document Format (Cloud, v3) or wiki text (v2).
 
-Parses only the Markdown subset :mod:`reportgen.markdown` writes: ``#`` headings, pipe
+Parses only the Markdown subset :mod:`reportgen.core.markdown` writes: ``#`` headings, pipe
 tables, ``- `` bullets, paragraphs, inline code and backslash escapes. Text always ends up
 as text nodes (ADF) or escaped characters (wiki), never as markup.
 """

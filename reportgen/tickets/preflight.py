@@ -20,8 +20,8 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from reportgen.errors import InputError
-from reportgen.manifest_schema import MEDIA_TYPE_PATTERN
+from reportgen.core.errors import InputError
+from reportgen.pack.manifest_schema import MEDIA_TYPE_PATTERN
 from reportgen.tickets.upload import Upload
 
 MAX_NAME_BYTES = 255  # a file name, in UTF-8: what file systems and both ticket systems keep

@@ -37,7 +37,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 
 MASK = "***"
 MIN_SECRET = 4  # shorter values would mask ordinary words

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from reportgen.config.ticket_systems import ServiceNowAttachConfig, parse_record
 from reportgen.tickets.answers import (
     MAX_PAGES,
     ServiceNowAttachments,
@@ -17,7 +18,6 @@ from reportgen.tickets.answers import (
 )
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.settings import CredentialVars, Endpoint, base_url, connect, credential
-from reportgen.tickets.systems import ServiceNowAttachConfig, parse_record
 from reportgen.tickets.upload import Upload
 
 PAGE = 1000
@@ -117,7 +117,7 @@ def open_ticket(
     config: ServiceNowAttachConfig, record: str, environ: Mapping[str, str],
     transport: Transport, dry_run: bool,
 ) -> tuple[Endpoint, ServiceNowRecord]:  # fmt: skip
-    """The registry's client (tickets/systems.py): the endpoint and the record."""
+    """The registry's client (config/ticket_systems.py): the endpoint and the record."""
     endpoint = servicenow_endpoint(config, environ)
     return endpoint, open_record(endpoint, record, config.journal, transport, dry_run)
 

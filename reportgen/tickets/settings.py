@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.tickets.client import (
     BasicAuth,
     BearerAuth,
@@ -30,7 +30,7 @@ from reportgen.tickets.client import (
 from reportgen.tickets.retry import RetryPolicy
 
 if TYPE_CHECKING:  # the config is built from the ticket-system registry: no import back
-    from reportgen.config import AttachConfig
+    from reportgen.config.model import AttachConfig
 
 CA_BUNDLE_ENV = "REPORTGEN_CA_BUNDLE"
 # What an Authorization header can carry as it is: a Bearer token goes out verbatim, and

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from reportgen.bundle import bundle_pack, zip_folder
-from reportgen.errors import environment_errors
-from reportgen.manifest import MANIFEST_NAME, media_type
-from reportgen.packfiles import MAX_MANIFEST_BYTES, PackDir
-from reportgen.slug import slugify
-from reportgen.verify import Verification
+from reportgen.core.errors import environment_errors
+from reportgen.core.slug import slugify
+from reportgen.pack.bundle import bundle_pack, zip_folder
+from reportgen.pack.files import MAX_MANIFEST_BYTES, PackDir
+from reportgen.pack.manifest import MANIFEST_NAME, media_type
+from reportgen.pack.verify import Verification
 
 HASH_CHARS = 8
 CHUNK = 64 * 1024

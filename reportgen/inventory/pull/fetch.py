@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inventory.pull.apis import Api
 
 THROTTLED = frozenset(

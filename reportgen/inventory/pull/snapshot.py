@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import __version__
-from reportgen.clock import build_time, iso
-from reportgen.errors import InputError, environment_errors
+from reportgen.core.clock import build_time, iso
+from reportgen.core.errors import InputError, environment_errors
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.pull.apis import APIS
 from reportgen.inventory.pull.fetch import Sleep, pages

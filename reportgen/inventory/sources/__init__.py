@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
+from reportgen.core.plugins import INVENTORY_SOURCES_GROUP, Registry
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.awsconfig import AwsConfigQuery
@@ -24,7 +25,6 @@ from reportgen.inventory.sources.exportfile import is_gzip, read_head
 from reportgen.inventory.sources.jsonstream import starts_as_json, top_level_keys
 from reportgen.inventory.sources.tagging import TaggingApi
 from reportgen.inventory.sources.terraform import TerraformJson
-from reportgen.plugins import INVENTORY_SOURCES_GROUP, Registry
 
 # Asked in this order; the first reader that recognises the file's content reads it.
 INVENTORY_SOURCES: Registry[Source] = Registry(

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inventory.sources.contract import ListingReader, Row
 from reportgen.inventory.sources.jsonstream import (
     JsonShapeError,

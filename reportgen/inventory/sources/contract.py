@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.jsonstream import (

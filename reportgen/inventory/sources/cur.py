@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.errors import InputError
+from reportgen.catalogs.source_names import not_services
+from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
-from reportgen.inventory.source_names import not_services
 from reportgen.inventory.sources.contract import Head
 from reportgen.inventory.sources.exportfile import open_export
 from reportgen.inventory.sources.table import (

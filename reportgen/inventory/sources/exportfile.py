@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 
 GZIP_MAGIC = b"\x1f\x8b"
 HEAD_BYTES = 64 * 1024

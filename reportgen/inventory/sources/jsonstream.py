@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 import ijson
 
-from reportgen.errors import InputError
+from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.sources.exportfile import open_export
 

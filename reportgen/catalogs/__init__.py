@@ -1,0 +1,1 @@
+"""The catalogs: SRM layers and models, AWS services, frameworks; names, search."""

@@ -1,0 +1,1 @@
+"""The config file: its model, and the starter config `reportgen init` writes."""

@@ -1,0 +1,84 @@
+"""`reportgen init`: a starter config and an inventory template with example rows."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from reportgen.core.errors import InputError
+
+HERE = Path(__file__).resolve().parent
+
+TEMPLATE_HEADERS = [
+    "Service",
+    "Resource ID",
+    "Account",
+    "Region",
+    "Environment",
+    "Owner",
+    "Data Classification",
+    "Scope",
+    "Notes",
+]
+
+EXAMPLE_ROWS = [
+    ["Amazon EC2", "i-0123456789abcdef0", "111122223333", "eu-west-1", "production",
+     "Cloud Platform", "Confidential", "all", "Web tier"],
+    ["Amazon RDS", "arn:aws:rds:eu-west-1:111122223333:db:orders", "111122223333", "eu-west-1",
+     "production", "Application Owner", "Restricted", "PCI DSS, SOC 2", "Orders database"],
+    ["S3", "arn:aws:s3:::example-statements", "111122223333", "eu-west-1", "production",
+     "Application Owner", "Confidential", "all", "Customer statements"],
+    ["AWS::DynamoDB::Table", "sessions", "111122223333", "eu-west-1", "production",
+     "Application Owner", "Internal", "ISO 27001, SOC 2", "Resource types work too"],
+    ["arn:aws:sqs:eu-west-1:111122223333:payments-events", "", "", "", "production",
+     "Application Owner", "Internal", "all", "An ARN alone is enough"],
+]  # fmt: skip
+
+
+def write_starter(directory: Path, force: bool = False) -> list[Path]:
+    """Write reportgen.yaml and inventory.xlsx into ``directory``; never overwrite silently."""
+    config = directory / "reportgen.yaml"
+    inventory = directory / "inventory.xlsx"
+    existing = [p for p in (config, inventory) if p.exists()]
+    if existing and not force:
+        raise InputError(
+            "refusing to overwrite existing file(s): " + ", ".join(map(str, existing)),
+            hint="Use --force to overwrite them.",
+        )
+    if directory.exists() and not directory.is_dir():
+        raise InputError("not a directory", file=directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(HERE / "reportgen.yaml", config)
+    write_inventory_template(inventory)
+    return [config, inventory]
+
+
+def write_inventory_template(path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Inventory"
+    sheet.append(TEMPLATE_HEADERS)
+    for row in EXAMPLE_ROWS:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="232F3E")
+    widths = [28, 48, 16, 14, 14, 20, 20, 22, 30]
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(65 + index)].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.data_type = "s"  # account ids stay text, leading zeros included
+            cell.number_format = "@"
+    environments = DataValidation(
+        type="list", formula1='"production,staging,development,shared"', allow_blank=True
+    )
+    sheet.add_data_validation(environments)
+    environments.add("E2:E1000")
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:I{len(EXAMPLE_ROWS) + 1}"
+    workbook.save(path)

@@ -1,0 +1,82 @@
+"""`reportgen init DIR --from FILE`: a starter config whose inventory is an export.
+
+The export is read once to find its tag columns; tags that name an inventory field
+(Environment, Owner, DataClassification...) are mapped to it, the others are listed, and
+a tag that looks like a scope is suggested in a comment (scope values decide which
+frameworks a resource is audited for, so mapping one is the user's call).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from reportgen.core.errors import InputError
+from reportgen.inventory.fields import HEADER_ALIASES, header_key
+from reportgen.inventory.limits import Limits
+from reportgen.inventory.sources import detect
+from reportgen.inventory.sources.table import TAG_PREFIX
+
+HERE = Path(__file__).resolve().parent
+AUTO_FIELDS = ("environment", "owner", "classification")  # harmless to map from a tag
+_SCOPE_WORDS = re.compile(r"scope|pci|sox|iso|soc|compliance|audit|cde", re.IGNORECASE)
+_INVENTORY_BLOCK = re.compile(r"^inventory:\n(?:[ #].*\n)*", re.MULTILINE)
+
+
+def write_starter_from(directory: Path, export: Path, force: bool = False) -> list[Path]:
+    """Write DIR/reportgen.yaml reading ``export``; never overwrite silently."""
+    source = detect(export)
+    if source is None:
+        raise InputError(
+            "not an export reportgen recognises (AWS Config, tagging API, Resource Explorer, "
+            "Terraform, Cost and Usage Report)",
+            file=export,
+            hint="For a spreadsheet, run 'reportgen init DIR' and set inventory.path.",
+        )
+    config = directory / "reportgen.yaml"
+    if config.exists() and not force:
+        raise InputError(f"refusing to overwrite {config}", hint="Use --force to overwrite it.")
+    if directory.exists() and not directory.is_dir():
+        raise InputError("not a directory", file=directory)
+    table = source.read(export, Limits())
+    header = next(table.sheets[0].rows)[1]
+    tags = [cell for cell in header if cell.startswith(TAG_PREFIX)]
+    block = inventory_block(_config_path(export, directory), source.label, tags)
+    starter = (HERE / "reportgen.yaml").read_text(encoding="utf-8")
+    directory.mkdir(parents=True, exist_ok=True)
+    config.write_text(_INVENTORY_BLOCK.sub(block, starter, count=1), encoding="utf-8")
+    return [config]
+
+
+def inventory_block(path: str, label: str, tags: list[str]) -> str:
+    """The config's inventory section for an export with these tag columns."""
+    mapped: dict[str, str] = {}
+    for tag in tags:
+        field = HEADER_ALIASES.get(header_key(tag[len(TAG_PREFIX) :]))
+        if field in AUTO_FIELDS and field not in mapped:
+            mapped[field] = tag
+    lines = ["inventory:", f"  # {label}", f"  path: {_quote(path)}"]
+    scope = next((t for t in tags if _SCOPE_WORDS.search(t[len(TAG_PREFIX) :])), None)
+    if mapped or scope:
+        lines.append("  columns:")
+    lines += [f"    {field}: {_quote(tag)}" for field, tag in mapped.items()]
+    if scope:
+        lines.append(
+            f"    # scope: {_quote(scope)}   # values: all, none or framework names (PCI DSS, ...)"
+        )
+    if tags:
+        listed = ", ".join(tags[:20]) + (f" and {len(tags) - 20} more" if len(tags) > 20 else "")
+        lines.append(f"  # tag columns found: {listed}")
+    return "\n".join(lines) + "\n"
+
+
+def _config_path(export: Path, directory: Path) -> str:
+    """Relative to the config when the export is beside it or one level up, else absolute:
+    a config that travels with its export keeps working."""
+    relative = Path(os.path.relpath(export.resolve(), directory.resolve()))
+    return (relative if ".." not in relative.parts[1:] else export.resolve()).as_posix()
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,1 @@
+"""What every stage uses: errors, the clock, YAML, validation, owners, files."""

@@ -1,0 +1,173 @@
+"""Safe YAML loading with positions for error messages.
+
+Catalogs and configs are loaded with PyYAML's safe loader (libyaml's when installed),
+further restricted: aliases are refused before construction (an alias bomb expands a few
+hundred bytes into millions of nodes), duplicate keys
+are refused (the second silently wins in plain YAML, hiding mistakes), and files larger
+than a cap are refused before parsing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportgen.core.errors import InputError
+from reportgen.core.safefiles import read_regular
+
+DEFAULT_MAX_YAML_BYTES = 5 * 1024 * 1024
+
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader (libyaml when present) that refuses duplicate, non-text and merge keys."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # a copy of another mapping
+                raise _YamlRefused("YAML merge keys (<<) are not allowed", key_node.start_mark)
+            key = self.construct_object(key_node, deep=True)
+            problem = _key_problem(key, key_node)
+            if problem is not None:
+                raise _YamlRefused(problem, key_node.start_mark)
+            if key in seen:
+                raise _YamlRefused(f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _key_problem(key: Any, node: Any) -> str | None:
+    """Why a mapping key cannot be one, or None. Every mapping reportgen reads is keyed by
+    text. A set, list or mapping as a key is unhashable; a number, date, boolean, null or
+    binary key is a word YAML read as something else (``on:``, ``5.10:``, ``2024-01-01:``),
+    so say so here, with its line, rather than as a schema error placed by its text."""
+    if isinstance(key, str):
+        return None
+    text = str(getattr(node, "value", ""))[:40] if isinstance(node, yaml.ScalarNode) else ""
+    if isinstance(key, (bool, int, float, dt.date, bytes)) or key is None:
+        kinds = {bool: "a boolean", type(None): "null", bytes: "binary data", int: "a number"}
+        kind = kinds.get(type(key), "a number" if isinstance(key, float) else "a date")
+        if key is None and not text:
+            return "a mapping key is empty"
+        return f"mapping key '{text}' is read by YAML as {kind}; put it in quotes"
+    return f"mapping keys must be plain values, not {_yaml_kind(key)}"
+
+
+def _yaml_kind(value: Any) -> str:
+    names = {set: "a set", frozenset: "a set", list: "a list", tuple: "a list", dict: "a mapping"}
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+def _refuse_aliases(root: Any) -> None:
+    """An alias makes a node appear twice in the tree; refuse it before anything expands it.
+
+    The reused node carries its anchor's position, so the error names where it is used:
+    the key it is the value of, or the sequence it sits in.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Any, Any]] = [(root, root.start_mark)]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen:
+            raise _YamlRefused("YAML aliases (*name) are not allowed", where)
+        seen.add(id(node))
+        children: list[tuple[Any, Any]] = []
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                children += [(key_node, key_node.start_mark), (value_node, key_node.start_mark)]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(child, node.start_mark) for child in node.value]
+        stack += reversed(children)
+
+
+class _YamlRefused(Exception):
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML data plus the node tree, to find the line of any key path."""
+
+    path: Path
+    data: Any
+    node: Any
+    # id(mapping node) -> {key text: value node}: built once per mapping, so finding the
+    # lines of 380,000 unknown keys is one pass, not one scan of the mapping per key.
+    _keys: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def line_of(self, loc: tuple[Any, ...]) -> int | None:
+        """1-based line of the value at ``loc`` (keys and list indexes), or its nearest parent."""
+        node = self.node
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in loc:
+            node = self._child(node, part)
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        return line
+
+    def _child(self, node: Any, part: Any) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            keys = self._keys.get(id(node))
+            if keys is None:
+                keys = self._keys[id(node)] = {}
+                for key_node, value_node in node.value:
+                    keys.setdefault(str(key_node.value), value_node)
+            return keys.get(str(part))
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            return node.value[part] if 0 <= part < len(node.value) else None
+        return None
+
+
+def load_yaml(path: Path, *, max_bytes: int = DEFAULT_MAX_YAML_BYTES) -> YamlDocument:
+    """Load one YAML file; every problem becomes an :class:`InputError` naming file and line."""
+    text = read_text_file(path, max_bytes=max_bytes, kind="YAML")
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path) -> YamlDocument:
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and "*" in text:  # an alias is written *name: none without a *
+            _refuse_aliases(node)
+        data = loader.construct_document(node) if node is not None else None
+    except _YamlRefused as exc:
+        raise InputError(exc.message, file=path, line=exc.mark.line + 1) from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (column {mark.column + 1})" if mark else ""
+        message = f"invalid YAML: {exc.problem or exc.context}{where}"
+        raise InputError(message, file=path, line=mark.line + 1 if mark else None) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", file=path) from exc
+    except RecursionError as exc:  # the pure-Python loader, when libyaml is missing
+        raise InputError("invalid YAML: nested too deeply", file=path) from exc
+    finally:
+        loader.dispose()
+    return YamlDocument(path=path, data=data, node=node)
+
+
+def read_text_file(path: Path, *, max_bytes: int, kind: str) -> str:
+    """Read a UTF-8 text file with a size cap, turning OS errors into input errors. Only a
+    regular file is read, and its size is known before it is: a FIFO or /dev/zero is
+    refused at once rather than waited on or read without end."""
+    raw = read_regular(path, max_bytes, f"{kind} file")
+    if b"\x00" in raw:
+        raise InputError(f"not a text {kind} file (it contains NUL bytes)", file=path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{kind} file is not valid UTF-8 (byte {exc.start}); save it as UTF-8", file=path
+        ) from exc

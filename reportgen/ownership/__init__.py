@@ -1,0 +1,1 @@
+"""The pure computation: layer owners, duties, provenance, RACI."""

@@ -1,0 +1,1 @@
+"""Packs on disk: manifest, atomic write, verify, diff, bundle."""

@@ -1,0 +1,132 @@
+"""``reportgen bundle``: one zip of a pack, the same bytes for the same pack.
+
+Entries sit under one folder named after the customer slug: manifest.json first, then
+every file the manifest lists in path order. Entry times are the manifest's generation
+time, permissions are fixed (0644), there are no directory entries and no extra fields,
+so neither the machine, the file system nor the time of bundling shows in the zip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportgen.core.clock import parse_iso
+from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.hashing import file_sha256
+from reportgen.core.slug import slugify
+from reportgen.pack.files import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError, inside
+from reportgen.pack.manifest_schema import MANIFEST_NAME, Manifest
+from reportgen.pack.verify import Verification, verify_opened
+
+__all__ = ["Bundle", "PackIntegrityError", "bundle_pack", "require_intact", "zip_folder"]
+
+ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can carry
+FILE_MODE = 0o100644  # regular file, rw-r--r--
+COMPRESS_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    entries: int
+    size: int
+    sha256: str
+
+
+def require_intact(pack: Path | PackDir) -> Verification:
+    """The verification of an intact pack; PackIntegrityError (exit 1) for any other."""
+    if isinstance(pack, Path):
+        with PackDir(pack) as opened:
+            return require_intact(opened)
+    result = verify_opened(pack)
+    if not result.ok:
+        problems = [*result.altered, *(f"{n}: missing" for n in result.missing)]
+        problems += [f"{n}: not in the manifest" for n in result.extra]
+        raise PackIntegrityError(
+            "the pack does not match its manifest",
+            file=pack.path,
+            details=problems[:20],
+            hint="Run 'reportgen verify' for the full report, or rebuild the pack.",
+        )
+    return result
+
+
+def zip_folder(manifest: Manifest) -> str:
+    """The one folder the zip's entries sit under: the pack unzips into it."""
+    return slugify(manifest.customer.slug or "pack")
+
+
+def entry_time(generated_at: str) -> tuple[int, int, int, int, int, int]:
+    moment = parse_iso(generated_at)
+    moment = max(moment, ZIP_EPOCH)
+    return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+
+
+def default_output(pack: Path) -> Path:
+    """``DIR.zip`` beside the pack, named as the pack was (relative stays relative)."""
+    named = pack if pack.name and pack.name != ".." else pack.absolute()
+    return named.parent / f"{named.name}.zip"
+
+
+def bundle_pack(pack: Path, output: Path | None = None) -> Bundle:
+    """Write the zip of ``pack`` (default: ``<pack>.zip`` beside it), atomically."""
+    output = output or default_output(pack)
+    with PackDir(pack) as opened:
+        if inside(output, opened.fd):  # by device and inode: links and bind mounts too
+            message = "the zip cannot be written inside the pack it bundles"
+            raise InputError(message, file=output, hint="Write it beside the pack (-o).")
+        verified = require_intact(opened)
+        assert verified.manifest is not None
+        manifest = verified.manifest
+        with environment_errors(output):
+            _write_atomically(output, lambda handle: _write_zip(handle, opened, verified))
+    sha256, size = file_sha256(output)
+    return Bundle(output, len(manifest.outputs) + 1, size, sha256)
+
+
+def _write_zip(handle: Any, pack: PackDir, verified: Verification) -> None:
+    """manifest.json, then every listed file, each streamed in chunks and re-hashed as it is
+    zipped: a file changed since it was verified must not slip in (the zip is discarded)."""
+    manifest = verified.manifest
+    assert manifest is not None
+    folder = zip_folder(manifest)
+    when = entry_time(manifest.generated_at)
+    files = [(MANIFEST_NAME, MAX_MANIFEST_BYTES, verified.manifest_sha256)]
+    files += [(entry.path, entry.size, entry.sha256) for entry in manifest.outputs]
+    with zipfile.ZipFile(handle, "w") as archive:
+        for name, size, sha256 in files:
+            with pack.stream(name, size) as file:
+                info = _info(f"{folder}/{name}", when)
+                info.file_size = file.size  # as writestr sets it: the same zip64 choice
+                with archive.open(info, "w") as entry:
+                    for chunk in file.chunks():
+                        entry.write(chunk)
+                file.require(sha256, "changed while it was being bundled")
+
+
+def _info(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=when)
+    info.create_system = 3  # Unix, so the permission bits below are read
+    info.external_attr = FILE_MODE << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]  # what writestr sets
+    return info
+
+
+def _write_atomically(output: Path, write: Any) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".reportgen-bundle-", dir=output.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

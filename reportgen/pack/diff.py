@@ -1,0 +1,145 @@
+"""``reportgen diff``: what changed between two packs, per framework, from their matrix.json.
+
+Services added or removed, controls whose owner changed (old -> new, with the new pack's
+provenance as the reason), and evidence items whose status changed (``evidence.changes``).
+Also used by ``build --previous`` for the summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reportgen.core.errors import InputError
+from reportgen.core.owners import owner_label
+from reportgen.pack.evidence_changes import evidence_changes
+from reportgen.pack.files import Budget, PackDir, read_matrix
+from reportgen.pack.manifest import PreviousPack
+
+SCHEMA = "reportgen.pack.diff/1"
+
+
+@dataclass(frozen=True)
+class Pack:
+    path: Path
+    matrices: dict[str, dict[str, Any]]
+    manifest_sha256: str | None
+
+    @property
+    def generated_at(self) -> str | None:
+        first = next(iter(self.matrices.values()), {})
+        return first.get("generated_at")
+
+    def as_previous(self) -> PreviousPack:
+        return PreviousPack(self.generated_at, self.manifest_sha256)
+
+
+def load_pack(directory: Path, budget: Budget | None = None) -> Pack:
+    """The matrices of the pack at ``directory`` (framework id -> matrix): each
+    ``<framework>/matrix.json`` its manifest lists, read through the pack's safe reader,
+    their JSON values counted against ``budget`` (shared by the packs one command reads)."""
+    budget = budget or Budget()
+    with PackDir(directory) as pack:
+        loaded = pack.manifest()
+        matrices = {}
+        for entry in loaded.manifest.outputs:
+            parts = PurePosixPath(entry.path).parts
+            if len(parts) == 2 and parts[1] == "matrix.json":
+                matrix = read_matrix(pack, entry.path, entry.size, entry.sha256, budget)
+                matrices[matrix["framework"]["id"]] = matrix
+    if not matrices:
+        raise InputError("not a reportgen pack: its manifest lists no matrix.json", file=directory)
+    return Pack(directory, matrices, loaded.sha256)
+
+
+def _owner(control: dict[str, Any]) -> dict[str, Any]:
+    label = control.get("label") or owner_label(control["owner"], control.get("party"))
+    data = {"owner": control["owner"], "label": label}
+    if control.get("party"):
+        data["party"] = control["party"]
+    if control.get("split_by_service"):
+        data["split_by_service"] = True
+    return data
+
+
+def _services(matrix: dict[str, Any]) -> dict[str, str]:
+    return {service["id"]: service["name"] for service in matrix["services"]}
+
+
+def diff_framework(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:
+    """One framework's changes; ``old`` or ``new`` is None when the framework was added or
+    removed."""
+    either = new or old
+    assert either is not None
+    old_services = _services(old) if old else {}
+    new_services = _services(new) if new else {}
+    old_controls = {c["id"]: c for c in old["controls"]} if old else {}
+    new_controls = {c["id"]: c for c in new["controls"]} if new else {}
+    changes = [
+        {
+            "control": cid,
+            "title": control["title"],
+            "old": _owner(old_controls[cid]),
+            "new": _owner(control),
+            "reason": control["provenance"],
+        }
+        for cid, control in new_controls.items()
+        if cid in old_controls and _key(old_controls[cid]) != _key(control)
+    ]
+    return {
+        "id": either["framework"]["id"],
+        "name": either["framework"]["name"],
+        "status": _status(old, new),
+        "services_added": _listed(new_services, old_services),
+        "services_removed": _listed(old_services, new_services),
+        "owner_changes": changes,
+        "controls_added": [cid for cid in new_controls if cid not in old_controls],
+        "controls_removed": [cid for cid in old_controls if cid not in new_controls],
+        "evidence_changes": evidence_changes(old, new),
+    }
+
+
+def _key(control: dict[str, Any]) -> tuple[str, str | None, bool]:
+    # A matrix from before 0.2 has no split flag: read as not split.
+    return control["owner"], control.get("party"), bool(control.get("split_by_service"))
+
+
+def _listed(these: dict[str, str], but_not: dict[str, str]) -> list[dict[str, str]]:
+    return [{"id": sid, "name": name} for sid, name in sorted(these.items()) if sid not in but_not]
+
+
+def _status(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
+    if old is None:
+        return "added"
+    if new is None:
+        return "removed"
+    return "compared"
+
+
+def has_changes(entry: dict[str, Any]) -> bool:
+    keys = ("services_added", "services_removed", "owner_changes", "evidence_changes")
+    return entry["status"] != "compared" or any(entry[key] for key in keys)
+
+
+def diff_matrices(
+    old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Per framework, in the new pack's order, then frameworks only the old pack had."""
+    order = [*new, *(fid for fid in old if fid not in new)]
+    return [diff_framework(old.get(fid), new.get(fid)) for fid in order]
+
+
+def diff_packs(old_dir: Path, new_dir: Path) -> dict[str, Any]:
+    budget = Budget()
+    old, new = load_pack(old_dir, budget), load_pack(new_dir, budget)
+    return {
+        "schema": SCHEMA,
+        "old": _side(old),
+        "new": _side(new),
+        "frameworks": diff_matrices(old.matrices, new.matrices),
+    }
+
+
+def _side(pack: Pack) -> dict[str, Any]:
+    return {"generated_at": pack.generated_at, "manifest_sha256": pack.manifest_sha256}

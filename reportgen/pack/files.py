@@ -1,0 +1,481 @@
+"""One safe reader for the files of a pack: verify, diff, bundle, attach, build --previous.
+
+A pack may come from anyone (a ticket, a zip, a shared drive), so it is read as untrusted:
+
+- no symbolic link anywhere from the pack directory down: the pack directory itself, each
+  folder inside it and each file are opened one component at a time relative to their
+  parent with ``O_NOFOLLOW``, so a link (or one swapped in while reading) cannot lead out;
+- regular files only: a FIFO, a device or a socket is refused before it is opened for
+  reading (``stat``), and again by ``fstat`` of what was opened;
+- sizes come from ``fstat`` before a byte is read: a listed file of another size than the
+  manifest says, one over the cap for its kind (:func:`file_limit`) or one with holes (a
+  sparse file: reportgen never writes one) is reported at once, never hashed;
+- folders are listed without recursion, at most :data:`MAX_DEPTH` deep and
+  :data:`MAX_FILES` entries;
+- files are streamed in 1 MB chunks (hashed, zipped, copied), never read whole, except the
+  manifest, a summary and a matrix, whose caps are small; a matrix's JSON values are
+  counted before it is parsed (:func:`read_matrix`), so memory follows the cap;
+- manifest.json is parsed with a depth limit, duplicate keys refused, and checked against
+  the strict schema of :mod:`reportgen.pack.manifest_schema` (each output path once).
+
+:func:`read_manifest` is the one call for "is this a pack reportgen wrote?".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Any
+
+from pydantic import ValidationError
+
+from reportgen.core import jsonlimits
+from reportgen.core.errors import InputError, environment_error
+from reportgen.core.safefiles import file_kind, read_fd, too_big
+from reportgen.core.validation import error_message, key_path
+from reportgen.pack.manifest_schema import MANIFEST_NAME, MAX_DEPTH, Manifest, Matrix
+
+MB = 1024 * 1024
+MAX_MANIFEST_BYTES = 4 * MB  # a pack's manifest is a few KB
+# Every catalog service (249) in the inventory: PCI DSS's matrix.json is 16.6 MB with 10,000
+# rows and 16.8 MB with 100,000 (it grows with services, not rows).
+MAX_MATRIX_BYTES = 48 * MB
+MAX_SUMMARY_BYTES = 16 * MB
+MAX_FILE_BYTES = 1024 * MB  # any other file of a pack (that PCI DSS pack's largest: 53 MB)
+MANIFEST_DEPTH = 8  # manifest.json nests 4 deep
+MATRIX_DEPTH = 32  # matrix.json nests 6 deep
+# JSON values and keys, counted before parsing (jsonlimits.values_bound): parsed, each
+# costs up to ~120 bytes. That PCI DSS matrix has 561,000; its pack's three, 912,000.
+MAX_MANIFEST_VALUES = 200_000
+MAX_MATRIX_VALUES = 1_200_000
+MAX_RUN_MATRIX_VALUES = 2_400_000  # all matrices one command reads (diff: both packs)
+MAX_FILES = 100_000  # entries (files and folders) a pack directory may hold
+SUMMARY_NAME = "summary.md"
+_CHUNK = 1024 * 1024
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_DIRECTORY = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
+NOT_A_PACK_HINT = "Packs built by reportgen 0.1 and later have a manifest.json at their root."
+
+
+class PackIntegrityError(InputError):
+    """The pack does not match its manifest: bundle, attach and diff refuse it (exit 1, as
+    verify)."""
+
+    exit_code = 1
+
+
+class PackFileProblem(Exception):
+    """A file of the pack cannot be read as it must be; ``problem`` says why in words."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name, self.problem = name, problem
+
+
+@dataclass(frozen=True)
+class LoadedManifest:
+    manifest: Manifest
+    sha256: str  # of manifest.json's bytes as read
+    data: dict[str, Any]  # the JSON as read (validated)
+
+
+def open_folder(path: Path) -> int:
+    """An fd of the directory ``path`` itself, never through a link (O_NOFOLLOW)."""
+    try:
+        return os.open(path, _DIRECTORY)
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+
+
+def _open_pack_dir(path: Path) -> int:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        raise InputError("no such directory", file=path) from None
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    if stat.S_ISLNK(mode):
+        raise InputError(
+            "the pack directory is a symbolic link; a pack is read only through its own path",
+            file=path,
+            hint=f"Give the directory itself: {os.path.realpath(path)}",
+        )
+    if not stat.S_ISDIR(mode):
+        raise InputError(f"not a directory: it is {file_kind(mode)}", file=path)
+    try:
+        return os.open(path, _DIRECTORY)
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+
+
+def _open_at(parent: int, part: str, name: str, directory: bool) -> int:
+    """Open one path component under the directory fd ``parent``, never through a link."""
+    try:
+        mode = os.stat(part, dir_fd=parent, follow_symlinks=False).st_mode
+    except FileNotFoundError:
+        raise PackFileProblem(name, "missing") from None
+    if stat.S_ISLNK(mode):
+        what = f"'{part}' is a symbolic link" if directory else "is a symbolic link"
+        raise PackFileProblem(name, f"{what}, not the file that was written")
+    wanted = stat.S_ISDIR if directory else stat.S_ISREG
+    if not wanted(mode):
+        kind = "a folder" if directory else "a regular file"
+        raise PackFileProblem(name, f"'{part}' is {file_kind(mode)}, not {kind}")
+    try:
+        fd = os.open(part, _DIRECTORY if directory else _FILE, dir_fd=parent)
+    except FileNotFoundError:
+        raise PackFileProblem(name, "missing") from None
+    except OSError as exc:  # ELOOP: a link swapped in since the stat
+        raise PackFileProblem(name, f"cannot be opened ({exc.strerror})") from None
+    if not wanted(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise PackFileProblem(name, f"'{part}' changed while it was opened")
+    return fd
+
+
+class PackDir:
+    """An open pack directory; every file is read relative to it (``with PackDir(p) as d``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = _open_pack_dir(path)
+
+    def __enter__(self) -> PackDir:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def open(self, name: str) -> int:
+        """An fd of the regular file ``name`` (a relative POSIX path) of the pack."""
+        parts = name.split("/")
+        parent, opened = self.fd, []
+        try:
+            for part in parts[:-1]:
+                parent = _open_at(parent, part, name, directory=True)
+                opened.append(parent)
+            return _open_at(parent, parts[-1], name, directory=False)
+        finally:
+            for fd in opened:
+                os.close(fd)
+
+    def read(self, name: str, limit: int, what: str) -> bytes:
+        """The bytes of a file of the pack; InputError if it is not a regular file of at
+        most ``limit`` bytes."""
+        try:
+            fd = self.open(name)
+        except PackFileProblem as problem:
+            raise InputError(problem.problem, file=self.path / name) from None
+        try:
+            return read_fd(fd, limit, self.path / name, what)
+        finally:
+            os.close(fd)
+
+    def stream(self, name: str, limit: int) -> PackFile:
+        """The file ``name`` opened for one pass in chunks (``with pack.stream(...) as f``);
+        InputError if it is not a regular file of at most ``limit`` bytes."""
+        try:
+            fd = self.open(name)
+        except PackFileProblem as problem:
+            raise InputError(problem.problem, file=self.path / name) from None
+        size = os.fstat(fd).st_size
+        if size > limit:
+            os.close(fd)
+            raise too_big(size, limit, self.path / name, "the file")
+        return PackFile(fd, size, self.path / name)
+
+    def check(self, name: str, size: int, sha256: str) -> str | None:
+        """None when the file matches ``size`` and ``sha256``, else what is wrong ("missing",
+        a link, a size that differs, a hash that differs). The size comes from fstat before
+        any byte is read."""
+        try:
+            fd = self.open(name)
+        except PackFileProblem as problem:
+            return problem.problem
+        try:
+            found = os.fstat(fd).st_size
+            if found != size:
+                return f"size {found} bytes, manifest says {size}"
+            limit = file_limit(name)
+            if size > limit:
+                return f"size {size:,} bytes, over the limit of {limit:,} bytes for this file"
+            if has_holes(fd, size):
+                return f"a sparse file ({size:,} bytes, with holes): reportgen never writes one"
+            digest, read = _hash_fd(fd, size)
+        finally:
+            os.close(fd)
+        if read != size:
+            return f"changed while it was read ({read} bytes, manifest says {size})"
+        if digest != sha256:
+            return f"SHA-256 {digest[:16]}…, manifest says {sha256[:16]}…"
+        return None
+
+    def manifest(self) -> LoadedManifest:
+        """manifest.json, read and checked; InputError (exit 2) when it is not a pack's."""
+        path = self.path / MANIFEST_NAME
+        try:
+            fd = self.open(MANIFEST_NAME)
+        except PackFileProblem as problem:
+            if problem.problem == "missing":
+                message = "not a reportgen pack: manifest.json is missing"
+                raise InputError(message, file=self.path, hint=NOT_A_PACK_HINT) from None
+            raise InputError(f"not a reportgen pack: {problem}", file=self.path) from None
+        try:
+            data = read_fd(fd, MAX_MANIFEST_BYTES, path, "the manifest")
+        finally:
+            os.close(fd)
+        value = _parse(
+            data, path, MANIFEST_DEPTH, "manifest", MAX_MANIFEST_VALUES, unique_keys=True
+        )
+        try:
+            manifest = Manifest.model_validate(value)
+        except ValidationError as exc:
+            raise _invalid(exc, value, path, "the manifest is not valid") from None
+        return LoadedManifest(manifest, hashlib.sha256(data).hexdigest(), value)
+
+    def files(self) -> list[str]:
+        """Every entry of the pack that is not a folder (links, FIFOs, devices included),
+        as sorted relative POSIX paths, manifest.json left out; a folder nested deeper than
+        any pack's is listed as ``its/path/`` (its contents unread)."""
+        listing = list_tree(self.fd, MAX_FILES)
+        if not listing.complete:
+            many = f"the pack holds more than {MAX_FILES:,} files and folders"
+            raise InputError(many, file=self.path)
+        found = [*listing.files, *listing.too_deep]
+        return sorted(name for name in found if name != MANIFEST_NAME)
+
+
+@dataclass
+class Listing:
+    """What a folder holds, listed without following links (:func:`list_tree`)."""
+
+    files: list[str] = field(default_factory=list)  # not folders: files, links, FIFOs...
+    folders: list[str] = field(default_factory=list)
+    too_deep: list[str] = field(default_factory=list)  # "a/b/.../" at MAX_DEPTH, not entered
+    complete: bool = True  # False: stopped past max_entries
+
+
+def list_tree(root: int, max_entries: int, max_depth: int = MAX_DEPTH) -> Listing:
+    """Everything under the open directory ``root``, as relative POSIX paths. Iterative (a
+    chain of 1,100 folders is no RecursionError): one open folder per level, at most
+    ``max_depth`` levels; folders deeper are named in ``too_deep``, not entered. Stops past
+    ``max_entries`` entries (files and folders), with ``complete`` False."""
+    listing, seen = Listing(), 0
+    stack: list[tuple[int, Iterator[os.DirEntry[str]], str]] = []
+    try:
+        stack.append((-1, os.scandir(root), ""))
+        while stack:
+            parent, entries, prefix = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                _close_level(stack.pop())
+                continue
+            seen += 1
+            if seen > max_entries:
+                listing.complete = False
+                break
+            name = prefix + entry.name
+            if not entry.is_dir(follow_symlinks=False):
+                listing.files.append(name)
+            elif len(stack) >= max_depth:
+                listing.too_deep.append(name + "/")
+            else:
+                listing.folders.append(name)
+                child = _open_child(root if parent < 0 else parent, entry.name)
+                if child is None:  # swapped for a link or a file since it was listed
+                    listing.files.append(name)
+                else:
+                    stack.append((child, os.scandir(child), name + "/"))
+    finally:
+        for level in stack:
+            _close_level(level)
+    return listing
+
+
+def _open_child(parent: int, name: str) -> int | None:
+    try:
+        return os.open(name, _DIRECTORY, dir_fd=parent)
+    except OSError:
+        return None
+
+
+def _close_level(level: tuple[int, Iterator[os.DirEntry[str]], str]) -> None:
+    fd, entries, _ = level
+    entries.close()  # type: ignore[attr-defined]
+    if fd >= 0:
+        os.close(fd)
+
+
+def inside(path: Path, folder: int) -> bool:
+    """Whether a file written at ``path`` (which need not exist yet) lands inside the open
+    directory ``folder``, however the path reaches it: each existing folder above where it
+    lands (links resolved) is compared with ``folder`` by device and inode, so an alias
+    (a link to the pack, '..', a bind mount of it) is caught like the pack's own path."""
+    target = os.fstat(folder)
+    lands = Path(os.path.realpath(path.parent if path.name else path))
+    for candidate in (lands, *lands.parents):
+        try:
+            found = os.stat(candidate)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):
+            return True
+    return False
+
+
+def file_limit(name: str) -> int:
+    """The most bytes the pack file ``name`` may have: what the readers of its kind cap
+    (matrix.json, summary.md), else :data:`MAX_FILE_BYTES`."""
+    parts = PurePosixPath(name).parts
+    if name == MANIFEST_NAME:
+        return MAX_MANIFEST_BYTES
+    if len(parts) == 2 and parts[1] == "matrix.json":
+        return MAX_MATRIX_BYTES
+    if name == SUMMARY_NAME:
+        return MAX_SUMMARY_BYTES
+    return MAX_FILE_BYTES
+
+
+def has_holes(fd: int, size: int) -> bool:
+    """Whether the open file has a hole (``truncate -s 1T`` makes one of a terabyte):
+    SEEK_HOLE finds the first; a file system that cannot tell says there is none."""
+    if size == 0 or not hasattr(os, "SEEK_HOLE"):
+        return False
+    try:
+        first_hole = os.lseek(fd, 0, os.SEEK_HOLE)
+    except OSError:
+        return False
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)
+    return first_hole < size
+
+
+class PackFile:
+    """A file of the pack open for one pass: ``size`` from fstat, :meth:`chunks` reads at
+    most one byte more and hashes on the way, :meth:`require` checks what was read."""
+
+    def __init__(self, fd: int, size: int, path: Path) -> None:
+        self.fd, self.size, self.path = fd, size, path
+        self.read = 0
+        self._digest = hashlib.sha256()
+
+    def __enter__(self) -> PackFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            while self.read <= self.size and (
+                chunk := os.read(self.fd, min(_CHUNK, self.size + 1 - self.read))
+            ):
+                self._digest.update(chunk)
+                self.read += len(chunk)
+                yield chunk
+        except OSError as exc:
+            raise environment_error(exc, self.path) from exc
+
+    def require(self, sha256: str, what: str = "changed while it was read") -> None:
+        """PackIntegrityError unless the bytes read were the whole file and hash to
+        ``sha256`` (the file was changed since it was verified)."""
+        if self.read != self.size or self._digest.hexdigest() != sha256:
+            raise PackIntegrityError(what, file=self.path, hint="Run 'reportgen verify'.")
+
+
+def _hash_fd(fd: int, size: int) -> tuple[str, int]:
+    """SHA-256 of an open file, reading at most one byte more than ``size``."""
+    digest, read = hashlib.sha256(), 0
+    while read <= size and (chunk := os.read(fd, min(_CHUNK, size + 1 - read))):
+        digest.update(chunk)
+        read += len(chunk)
+    return digest.hexdigest(), read
+
+
+def _parse(
+    data: bytes | bytearray,
+    path: Path,
+    depth: int,
+    what: str,
+    max_values: int,
+    unique_keys: bool = False,
+) -> Any:
+    try:
+        return jsonlimits.loads(data, depth, unique_keys=unique_keys, max_values=max_values)
+    except jsonlimits.JsonRefused as exc:
+        raise InputError(f"cannot read the {what}: {exc}", file=path) from None
+
+
+def _invalid(exc: ValidationError, value: Any, path: Path, message: str) -> InputError:
+    errors = exc.errors()
+    details = [f"{key_path(tuple(e['loc']), value)}: {error_message(e)}" for e in errors[:20]]
+    if len(errors) > 20:
+        details.append(f"… and {len(errors) - 20:,} more")
+    return InputError(message, file=path, details=details)
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest of the pack directory ``path``: what says a directory is a pack
+    reportgen wrote. InputError (exit 2), naming the file and the problem, otherwise."""
+    with PackDir(path) as pack:
+        return pack.manifest().manifest
+
+
+@dataclass
+class Budget:
+    """JSON values one command may parse from matrices (diff reads two packs' worth)."""
+
+    values: int = MAX_RUN_MATRIX_VALUES
+
+    def spend(self, data: bytes | bytearray, path: Path) -> None:
+        bound = jsonlimits.values_bound(data)
+        if bound > self.values:
+            raise InputError(
+                f"cannot read the matrix: the matrices read so far and this one hold up to "
+                f"{MAX_RUN_MATRIX_VALUES - self.values + bound:,} JSON values, more than "
+                f"the {MAX_RUN_MATRIX_VALUES:,} one command reads",
+                file=path,
+            )
+        self.values -= bound
+
+
+def read_matrix(
+    pack: PackDir, name: str, size: int, sha256: str, budget: Budget | None = None
+) -> dict[str, Any]:
+    """A framework's matrix.json as the manifest lists it: size and hash must match (else
+    PackIntegrityError, exit 1), and the fields diff reads must have their types. The
+    bytes are streamed and hashed first; the top level must be an object and the values
+    are counted (per matrix and against ``budget``) before ``json.loads`` sees them."""
+    path = pack.path / name
+    data = bytearray()
+    with pack.stream(name, MAX_MATRIX_BYTES) as file:
+        for chunk in file.chunks():
+            data += chunk
+        if file.size != size:
+            raise PackIntegrityError(
+                "does not match the pack's manifest", file=path, hint="Run 'reportgen verify'."
+            )
+        file.require(sha256, "does not match the pack's manifest")
+    try:
+        jsonlimits.check_before_parsing(data, MAX_MATRIX_VALUES)
+    except jsonlimits.JsonRefused as exc:
+        raise InputError(f"cannot read the matrix: {exc}", file=path) from None
+    (budget or Budget()).spend(data, path)
+    value = _parse(data, path, MATRIX_DEPTH, "matrix", MAX_MATRIX_VALUES)
+    try:
+        Matrix.model_validate(value)
+    except ValidationError as exc:
+        raise _invalid(exc, value, path, "the matrix is not valid") from None
+    return value

@@ -1,0 +1,173 @@
+"""The typed schema of manifest.json (``reportgen.pack.manifest/1``) and of the parts of a
+matrix.json that ``diff`` and ``build --previous`` read.
+
+Strict: every field the writer (:mod:`reportgen.pack.manifest`) writes is required, no other
+field is allowed, types are not coerced ("12" is not a size, true is not a count), output
+paths must name files inside the pack and each at most once. A manifest is the root of
+trust ``verify`` checks a pack against, so one that is not exactly what reportgen writes
+is refused with every problem named, never half-read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from reportgen.core.owners import Owner
+
+SCHEMA = "reportgen.pack.manifest/1"
+MATRIX_SCHEMA = "reportgen.matrix/1"
+MANIFEST_NAME = "manifest.json"
+MAX_DEPTH = 16  # folders a pack may nest (reportgen writes <framework>/<file>: one)
+
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+ByteCount = Annotated[int, Field(ge=0, le=2**53)]
+Count = Annotated[int, Field(ge=0, le=10**9)]
+Text = Annotated[str, StringConstraints(max_length=2000)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
+# Sent as a Content-Type header by attach: ASCII only, so that every HTTP library encodes
+# it (a non-ASCII letter failed attach half-way), and no room for a line break or another
+# header. type/subtype are RFC 6838 restricted names; one parameter, like charset=utf-8.
+_RESTRICTED_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+MEDIA_TYPE_PATTERN = (
+    rf"^{_RESTRICTED_NAME}/{_RESTRICTED_NAME}(; ?[A-Za-z0-9][A-Za-z0-9_.-]*=[A-Za-z0-9_.-]+)?$"
+)
+MediaType = Annotated[str, StringConstraints(pattern=MEDIA_TYPE_PATTERN, max_length=200)]
+Timestamp = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Generator(_Strict):
+    name: Literal["reportgen"]
+    version: Text
+
+
+class Customer(_Strict):
+    name: Text
+    slug: Slug
+
+
+class Catalogs(_Strict):
+    srm: Text
+    frameworks: dict[Slug, Text]
+
+
+class InputFile(_Strict):
+    role: Text
+    path: Annotated[str, StringConstraints(max_length=4096)]
+    sha256: Sha256
+    size: ByteCount
+
+
+class FrameworkEntry(_Strict):
+    id: Slug
+    name: Text
+    version: Text
+    catalog_version: Text
+    document_id: Text
+    controls: Count
+    services: Count
+    resources: Count
+    unresolved_rows: Count
+    counts: dict[Owner, Count]
+
+
+class OutputFile(_Strict):
+    path: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    sha256: Sha256
+    size: ByteCount
+    media_type: MediaType
+
+    @field_validator("path")
+    @classmethod
+    def _inside_the_pack(cls, path: str) -> str:
+        if not safe_relative(path):
+            raise ValueError(f"{path[:120]!r} is not a relative path inside the pack")
+        if path.count("/") >= MAX_DEPTH:
+            raise ValueError(f"{path[:120]!r} is nested more than {MAX_DEPTH} folders deep")
+        return path
+
+
+class Previous(_Strict):
+    generated_at: Timestamp | None
+    manifest_sha256: Sha256 | None
+
+
+class Manifest(_Strict):
+    schema_id: Literal["reportgen.pack.manifest/1"] = Field(alias="schema")
+    generator: Generator
+    generated_at: Timestamp
+    customer: Customer
+    classification: Text
+    catalogs: Catalogs
+    inputs: list[InputFile]
+    frameworks: list[FrameworkEntry]
+    outputs: list[OutputFile]
+    previous: Previous | None = None
+
+    @field_validator("outputs")
+    @classmethod
+    def _each_path_once(cls, outputs: list[OutputFile]) -> list[OutputFile]:
+        paths = Counter(output.path for output in outputs)
+        twice = sorted(path for path, count in paths.items() if count > 1)
+        if twice:
+            raise ValueError("listed more than once: " + ", ".join(p[:120] for p in twice[:5]))
+        return outputs
+
+    def as_dict(self) -> dict[str, Any]:
+        """The manifest as the JSON it was read from (``schema`` and all)."""
+        return self.model_dump(by_alias=True, exclude_none=False, exclude_unset=True)
+
+
+def safe_relative(name: str) -> bool:
+    """A manifest path may only name a file inside the pack (a crafted manifest must not
+    make verify or bundle read /etc/passwd or ../secrets)."""
+    parts = name.split("/")
+    return (
+        bool(name)
+        and "\\" not in name
+        and "\x00" not in name
+        and not name.startswith("/")
+        and all(part not in ("", ".", "..") for part in parts)
+        and name != MANIFEST_NAME
+    )
+
+
+# ---------------------------------------------------------------- matrix.json (what diff reads)
+
+
+class _Read(BaseModel):
+    """Strict types for the fields read; the matrix's other fields are kept as they are."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+
+class MatrixFramework(_Read):
+    id: Slug
+    name: Text
+
+
+class MatrixService(_Read):
+    id: Text
+    name: Text
+
+
+class MatrixControl(_Read):
+    id: Text
+    title: Text
+    owner: Owner
+    party: Text | None = None
+    provenance: Annotated[str, StringConstraints(max_length=100_000)]
+
+
+class Matrix(_Read):
+    schema_id: Literal["reportgen.matrix/1"] = Field(alias="schema")
+    generated_at: Timestamp
+    framework: MatrixFramework
+    services: list[MatrixService]
+    controls: list[MatrixControl]

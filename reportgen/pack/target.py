@@ -1,0 +1,224 @@
+"""Which output directories a build may replace: only a pack that reportgen wrote.
+
+A build replaces its target whole, so a wrong "yes" here deletes a user's files. A directory
+counts as a pack only by its own manifest (reportgen's schema and generator) and only when
+every file in it is one the manifest lists: a Node project's ``manifest.json``, a folder
+holding a config and a copied ``old/matrix.json``, or a pack where someone saved
+``qsa-notes.txt`` are all refused, naming a few of the files that would be lost.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportgen.core.errors import InputError, environment_error
+from reportgen.pack.files import Listing, list_tree, open_folder, read_manifest
+from reportgen.pack.manifest import MANIFEST_NAME
+from reportgen.pack.manifest_schema import MAX_DEPTH
+
+_MAX_ENTRIES = 20_000  # a pack holds a few dozen files; past this it is someone's tree
+_NAMED = 5  # files named in a refusal; the rest are counted
+
+
+@dataclass
+class Survey:
+    """What an existing output directory holds, as far as replacing it is concerned."""
+
+    is_pack: bool  # reportgen's manifest at its root
+    missing: list[str] = field(default_factory=list)  # listed in the manifest, not there
+    foreign: list[str] = field(default_factory=list)  # there, not listed: not ours
+    folders: list[str] = field(default_factory=list)  # every folder under it, relative
+    complete: bool = True  # False: more entries than _MAX_ENTRIES, not all listed
+
+    @property
+    def intact(self) -> bool:
+        return self.is_pack and not self.missing and not self.foreign
+
+
+def check_replaceable(target: Path, *, overwrite: bool = False) -> None:
+    """Raise InputError unless a build may put a new pack at ``target``.
+
+    May: a path that does not exist, a directory holding no file, or a pack reportgen wrote with
+    nothing added. ``overwrite`` also lets a pack with added or missing files be replaced
+    (the added files are deleted: the user asked for it by name). Never: a file, a symbolic
+    link, the working directory or one of its parents, or a directory that is not a pack.
+    """
+    _refuse_inside_a_pack(target)
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise InputError(
+            "the output path is a symbolic link; refusing to replace it",
+            file=target,
+            hint="Give the directory itself with --out (or output.dir), not a link to it.",
+        )
+    if not stat.S_ISDIR(info.st_mode):
+        raise InputError(
+            "the output path is a file, not a directory; refusing to replace it",
+            file=target,
+            hint="Choose a new or empty directory with --out.",
+        )
+    _refuse_working_directory(target)
+    survey = survey_directory(target)
+    holds_nothing = not survey.is_pack and not survey.foreign  # empty folders lose nothing
+    if not (holds_nothing or survey.intact or (overwrite and survey.is_pack)):
+        raise _refusal(target, survey)
+    _refuse_read_only(target)
+
+
+def _refuse_read_only(target: Path) -> None:
+    """A read-only pack is one someone chose to protect: a folder of it, or a file, without
+    write permission for its owner (root too honours the mode bits here; --overwrite does
+    not override them). Replacing the pack would delete its files, which needs write access
+    to its folders, and a protected file says "keep this" even where the folders would allow
+    it (``find pack -type f -exec chmod a-w {} +``). Say so before building, naming it."""
+    folders = [target]  # a list, not recursion: a tree of any depth is walked
+    while folders:
+        folder = folders.pop()
+        if not _writable(folder, folder=True):
+            raise _read_only(folder, target)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise environment_error(exc, folder) from exc
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+            elif not entry.is_symlink() and not _writable(Path(entry.path), folder=False):
+                raise _read_only(Path(entry.path), target)
+
+
+def _writable(path: Path, *, folder: bool) -> bool:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:  # removed meanwhile: nothing to protect
+        return True
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    if not info.st_mode & stat.S_IWUSR:
+        return False
+    return not folder or os.access(path, os.W_OK | os.X_OK)
+
+
+def _read_only(path: Path, target: Path) -> InputError:
+    what = "a folder" if path.is_dir() else "a file"
+    where = "the pack" if path == target else f"{what} of the pack"
+    return InputError(
+        f"{where} in the output directory is read-only (someone protected it); "
+        "refusing to replace the pack",
+        file=path,
+        hint=f"Make it writable (chmod -R u+w '{target}') or choose another directory with --out.",
+    )
+
+
+def _refuse_inside_a_pack(target: Path) -> None:
+    """A pack written inside another pack adds files its manifest does not list: the outer
+    pack would no longer verify (and a rebuild of it would refuse, or delete this one)."""
+    parents = dict.fromkeys([*target.absolute().parents, *Path(os.path.realpath(target)).parents])
+    for parent in parents:  # as given and with links resolved: an alias of a pack is one
+        if (parent / MANIFEST_NAME).is_file() and _listed_files(parent) is not None:
+            raise InputError(
+                f"the output directory is inside the reportgen pack '{parent}'; a pack "
+                "written there would break that pack's verification",
+                file=target,
+                hint="Choose a directory outside the pack with --out (e.g. a sibling folder).",
+            )
+
+
+def _refuse_working_directory(target: Path) -> None:
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the working directory was deleted under us: nothing to protect
+        return
+    resolved = target.resolve()
+    if here == resolved or resolved in here.parents:
+        raise InputError(
+            "the output directory is the current directory or one of its parents; "
+            "refusing to replace it (a build replaces its output directory whole)",
+            file=target,
+            hint="Give a subdirectory with --out, e.g. --out output/pack.",
+        )
+
+
+def survey_directory(path: Path) -> Survey:
+    """Compare the files under ``path`` with the manifest at its root (if it is ours)."""
+    listing = _files_under(path)
+    present = sorted([*listing.files, *listing.too_deep])
+    listed = _listed_files(path)
+    if listed is None or not listing.complete or listing.too_deep:
+        # Past the caps the survey is incomplete: a file we did not see could be the user's,
+        # so a directory this large or deep is never taken for a pack, whatever its
+        # manifest lists.
+        return Survey(False, foreign=present, folders=listing.folders, complete=listing.complete)
+    foreign = [name for name in present if name != MANIFEST_NAME and name not in listed]
+    missing = sorted(listed.difference(present))
+    return Survey(is_pack=True, missing=missing, foreign=foreign, folders=listing.folders)
+
+
+def _files_under(root: Path) -> Listing:
+    """Everything under ``root`` (links never followed, no recursion: packfiles.list_tree),
+    at most _MAX_ENTRIES entries and MAX_DEPTH levels; empty folders lose nothing."""
+    fd = open_folder(root)
+    try:
+        return list_tree(fd, _MAX_ENTRIES)
+    finally:
+        os.close(fd)
+
+
+def _listed_files(root: Path) -> set[str] | None:
+    """The outputs listed by reportgen's manifest at ``root``; None when there is none: the
+    manifest must pass the pack reader's checks (reportgen/pack/files.py: no links, a regular
+    file of at most 4 MB, the strict schema of every field)."""
+    try:
+        manifest = read_manifest(root)
+    except InputError:
+        return None
+    return {entry.path for entry in manifest.outputs}
+
+
+def _refusal(target: Path, survey: Survey) -> InputError:
+    if not survey.is_pack:
+        return InputError(
+            "the output directory is not a reportgen pack (it has no manifest.json written "
+            "by reportgen); refusing to replace it, which would delete "
+            f"{_count(survey.foreign, survey.complete)}",
+            file=target,
+            details=_some(survey.foreign),
+            hint="Choose a new or empty directory with --out.",
+        )
+    details = _some(survey.foreign)
+    problems = []
+    if survey.foreign:
+        problems.append(f"{_count(survey.foreign)} that reportgen did not write")
+    if survey.missing:
+        problems.append(f"{len(survey.missing)} of its listed file(s) are missing")
+        details += [f"missing: {name}" for name in survey.missing[:_NAMED]]
+    return InputError(
+        "the output directory holds a reportgen pack with "
+        + " and ".join(problems)
+        + "; refusing to replace it",
+        file=target,
+        details=details,
+        hint="Move your own files out of the pack (a rebuild replaces it whole), or pass "
+        "--overwrite to replace it and delete them.",
+    )
+
+
+def _count(names: list[str], complete: bool = True) -> str:
+    if not complete:
+        return f"more than {_MAX_ENTRIES:,} files"
+    if any(name.endswith("/") for name in names):  # list_tree did not enter these
+        return f"{len(names)} file(s) and folders nested deeper than {MAX_DEPTH} levels"
+    return f"{len(names)} file(s)"
+
+
+def _some(names: list[str]) -> list[str]:
+    shown = names[:_NAMED]
+    if len(names) > _NAMED:
+        shown.append(f"... and {len(names) - _NAMED} more")
+    return shown
