@@ -114,7 +114,7 @@ def toy_format():
 
 
 def test_a_toy_format_added_through_the_registry(project, capsys, toy_format):
-    """docs/contributing-registries.md, 'Adding an output format'."""
+    """docs/contributing.md, 'Add an output format'."""
     out = project / "out"
     status, text = reportgen(
         capsys, "-q", "build", "--config", project / "reportgen.yaml", "--out", out,

@@ -1,5 +1,5 @@
 """The ticket-system and inventory-source registries, and third-party plugins through
-entry points: the recipes of docs/contributing-registries.md, each done for a toy one."""
+entry points: the recipes of docs/contributing.md, each done for a toy one."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def test_the_builtin_ticket_systems_come_from_the_registry():
 
 
 def test_a_toy_ticket_system_from_a_plugin(project, tmp_path):
-    """docs/contributing-registries.md, 'Adding a ticket system': one module, one registry
+    """docs/contributing.md, 'Add a ticket system': one module, one registry
     entry (here an entry point); the config section, the option and attach follow."""
     site = fake_distribution(
         tmp_path / "site", "toy_tickets", TOY_TICKETS, plugins.TICKETS_GROUP, "SYSTEM"
@@ -201,7 +201,7 @@ def toy_source():
 
 
 def test_a_toy_inventory_source_is_detected_by_content(toy_source, tmp_path):
-    """docs/contributing-registries.md, 'Adding an inventory source'."""
+    """docs/contributing.md, 'Add an inventory source'."""
     export = tmp_path / "assets.data"  # the name says nothing: the content decides
     export.write_text("# toy-assets\nAWS::S3::Bucket,111122223333\n", encoding="utf-8")
     assert detect(export) is toy_source

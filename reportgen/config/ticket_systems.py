@@ -1,5 +1,5 @@
 """The ticket systems ``reportgen attach`` knows, in one registry
-(docs/contributing-registries.md, "Adding a ticket system").
+(docs/contributing.md, "Add a ticket system").
 
 Each system gives its config section (``attach.<name>``: base URL and the names of the
 environment variables holding its credentials), a target parser (an issue key, a record id)

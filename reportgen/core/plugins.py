@@ -1,6 +1,6 @@
 """Third-party plugins: objects other distributions register under an entry-point group.
 
-Three seams take plugins (docs/contributing-registries.md): output formats
+Three seams take plugins (docs/contributing.md): output formats
 (``reportgen.formats``), ticket systems (``reportgen.tickets``) and inventory sources
 (``reportgen.inventory_sources``). Each entry point names one object of the seam's type,
 ``myformat = "acme_reportgen.docx:FORMAT"``; the seam's registry checks its type. Entry

@@ -1,4 +1,4 @@
-"""The output formats a pack can hold, in one registry (docs/contributing-registries.md).
+"""The output formats a pack can hold, in one registry (docs/contributing.md).
 
 A format writes files into the pack: per framework (into ``<framework>/``, from the job's
 matrix) or once per pack (beside manifest.json, from every framework's matrix). A build

@@ -4,7 +4,7 @@ Each reader (:class:`~reportgen.inventory.sources.contract.Source`) recognises i
 the file's content, never by its name, and reads it into the same table a spreadsheet gives
 (:mod:`reportgen.inventory.sources.table`), so header matching, service resolution, scope
 and limits work as for any inventory. :func:`read_source` is the one entry point; the
-readers come from one registry, :data:`INVENTORY_SOURCES` (docs/contributing-registries.md,
+readers come from one registry, :data:`INVENTORY_SOURCES` (docs/contributing.md,
 "Adding an inventory source"), to which plugins add theirs (entry points
 ``reportgen.inventory_sources``). A file no reader recognises is read as a spreadsheet or CSV.
 """
