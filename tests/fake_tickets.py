@@ -44,6 +44,7 @@ class Fault:
     stall: float = 0.0  # seconds: a stall's length, or between trickled bytes
     status: int = 200  # of a "body" fault
     body: bytes = b""  # of a "body" or "trickle" fault
+    headers: dict[str, str] = field(default_factory=dict)  # of a "body" fault (Content-Encoding)
 
 
 @dataclass
@@ -154,6 +155,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self.send_response(fault.status)
             self.send_header("Content-Type", "application/json")
+            for key, value in fault.headers.items():
+                self.send_header(key, value)
             if fault.kind != "endless":
                 self.send_header("Content-Length", str(len(fault.body)))
             self.end_headers()

@@ -21,7 +21,13 @@ from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
 from reportgen.tickets.redact import MASK, Redactor
 from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, with_retries
-from reportgen.tickets.transfer import Answer, AnswerTooLarge, deadline_for, exchange
+from reportgen.tickets.transfer import (
+    Answer,
+    AnswerLate,
+    AnswerRefused,
+    deadline_for,
+    exchange,
+)
 
 __all__ = ["MASK", "Http", "Redactor", "Secret", "TicketError", "Transport", "make_client"]
 
@@ -101,7 +107,8 @@ def make_client(base_url: str, auth: httpx.Auth, transport: Transport) -> httpx.
         timeout=transport.timeout,
         follow_redirects=False,  # a redirect would send the credentials elsewhere
         # One connection per request: the deadline watchdog shuts down the request's own
-        # socket (transfer.py). Answers come uncompressed, so their size is what is read.
+        # socket (transfer.py). Answers must come uncompressed (transfer.py refuses any
+        # other Content-Encoding), so their size is what is read.
         limits=httpx.Limits(max_keepalive_connections=0),
         headers={
             "User-Agent": f"reportgen/{__version__}",
@@ -166,8 +173,8 @@ class Http:
             response = with_retries(send, self.retry, what, before_retry)
         except RetriesExhausted as exc:
             raise TicketError(self.redact(f"{self.name}: {exc}")) from None
-        except AnswerTooLarge as exc:
-            raise TicketError(f"{self.name}: {what}: {exc}") from None
+        except AnswerRefused as exc:  # may name the server's Content-Encoding: masked
+            raise TicketError(self.redact(f"{self.name}: {what}: {exc}")) from None
         except httpx.HTTPError as exc:
             raise TicketError(self.redact(f"{self.name}: {what}: {type(exc).__name__}")) from None
         if response is not None and response.status_code not in OK_STATUSES:
@@ -180,6 +187,8 @@ class Http:
             return response.json() if response is not None else None
         except ValueError as exc:
             raise TicketError(f"{self.name}: {what}: the answer is not JSON ({exc})") from None
+        except AnswerLate as exc:
+            raise TicketError(f"{self.name}: {what}: {exc}") from None
 
     def error(self, response: Answer, what: str) -> TicketError:
         """The error of a refused request: the server's body masked first, then flattened
@@ -194,6 +203,8 @@ class Http:
         message = f"{self.name}: {what}: HTTP {status}" + (f": {hint}" if hint else "")
         if body:
             message += f"\n  server said: {body}"
+        elif response.encoding:
+            message += f"\n  (its body came in Content-Encoding '{response.encoding}'; not read)"
         return TicketError(self.redact(message))
 
     def close(self) -> None:

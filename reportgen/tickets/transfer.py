@@ -7,7 +7,13 @@ never trips them, and an answer that never ends is read until memory runs out. H
   passes (connect, upload, headers and body alike), and the failure is reported as a
   timeout, which is retried like any other;
 - a **cap on the answer**: the body is streamed and refused once it passes the cap; an
-  error answer is read only as far as a message needs.
+  error answer is read only as far as a message needs. The cap counts the bytes that
+  arrive, so they must be the answer itself: reportgen asks for ``identity``, and refuses
+  an answer in any other Content-Encoding before reading it (httpx would decode whatever
+  the server names, and a 3 KB brotli body is 2 GB decoded, all of it allocated before a
+  count of decoded bytes could stop it);
+- the **answer parsed within the same deadline**: :meth:`Answer.json` checks the deadline
+  again once the answer is parsed (parsing is linear, a fraction of a second at the cap).
 
 Every exchange opens its own connection (no keep-alive), so the watchdog knows the socket:
 attach sends a few dozen requests, each on a fresh connection.
@@ -16,8 +22,11 @@ attach sends a few dozen requests, each on a fresh connection.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +43,13 @@ UPLOAD_RATE = 64 * 1024  # bytes a second an upload may take, on top of the dead
 _CONNECTED = ("connection.connect_tcp.complete", "connection.start_tls.complete")
 
 
-class AnswerTooLarge(Exception):
-    """The server's answer passed :data:`MAX_ANSWER_BYTES`."""
+class AnswerRefused(Exception):
+    """The server's answer passed :data:`MAX_ANSWER_BYTES`, or came in an encoding
+    reportgen did not ask for (so its size once decoded is unknown)."""
+
+
+class AnswerLate(Exception):
+    """The answer arrived within the deadline, but parsing it took the request past it."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,9 @@ class Answer:
     headers: httpx.Headers
     content: bytes
     complete: bool = True  # False: an error body cut at MAX_ERROR_BYTES
+    encoding: str = ""  # an error body in this Content-Encoding was not read
+    expires: float = float("inf")  # time.monotonic() at which the request's deadline passes
+    deadline: float = 0.0  # seconds, for the message
 
     @property
     def text(self) -> str:
@@ -54,8 +71,11 @@ class Answer:
     def json(self) -> Any:
         """The body as JSON, nested at most JSON_DEPTH deep and within answerjson's bounds
         on list lengths and values (checked before anything is built); ValueError
-        otherwise."""
-        return answerjson.loads(self.content, JSON_DEPTH)
+        otherwise. AnswerLate when the request's deadline passed while it was parsed."""
+        value = answerjson.loads(self.content, JSON_DEPTH)
+        if time.monotonic() > self.expires:
+            raise AnswerLate(f"no complete answer within {self.deadline:.0f} s (parsing included)")
+        return value
 
 
 class Watchdog:
@@ -108,14 +128,16 @@ def deadline_for(timeout: float, upload_bytes: int) -> float:
 def exchange(client: httpx.Client, request: httpx.Request, deadline: float) -> Answer:
     """Send ``request`` and read its answer within ``deadline`` seconds and the size caps.
     A passed deadline raises httpx.ReadTimeout (retried as a timeout); an answer over the
-    cap raises AnswerTooLarge."""
+    cap, or compressed, raises AnswerRefused."""
     watchdog = Watchdog(deadline)
     request.extensions["trace"] = watchdog.trace
+    expires = time.monotonic() + deadline
     try:
         with watchdog.armed():
             response = client.send(request, stream=True)
             try:
-                return _read(response)
+                answer = _read(response)
+                return dataclasses.replace(answer, expires=expires, deadline=deadline)
             finally:
                 response.close()
     except httpx.TransportError:
@@ -124,16 +146,38 @@ def exchange(client: httpx.Client, request: httpx.Request, deadline: float) -> A
         raise
 
 
+def content_encoding(headers: httpx.Headers) -> str:
+    """The answer's Content-Encoding other than identity ('' for none): 'br', 'gzip, gzip'."""
+    named = [
+        token.strip().lower()
+        for value in headers.get_list("content-encoding")
+        for token in value.split(",")
+    ]
+    others = ", ".join(token for token in named if token not in ("", "identity"))
+    # The server's text, in a message: letters, digits and separators only, cut short.
+    return re.sub(r"[^a-z0-9 ,._+-]", "?", others)[:40]
+
+
 def _read(response: httpx.Response) -> Answer:
+    """The answer's bytes as they arrive (iter_raw: never decoded), within the cap."""
     ok = response.status_code < 300
+    encoding = content_encoding(response.headers)
+    if encoding:
+        if ok:
+            raise AnswerRefused(
+                f"the answer came in Content-Encoding '{encoding}', which reportgen does "
+                "not accept (it asks for identity: the size of a compressed answer is "
+                "unknown until it is unpacked)"
+            )
+        return Answer(response.status_code, response.headers, b"", encoding=encoding)
     limit = MAX_ANSWER_BYTES if ok else MAX_ERROR_BYTES
     chunks, size = [], 0
-    for chunk in response.iter_bytes():
+    for chunk in response.iter_raw():
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
             if ok:
-                raise AnswerTooLarge(f"the answer is larger than {limit // MB} MB")
+                raise AnswerRefused(f"the answer is larger than {limit // MB} MB")
             content = b"".join(chunks)[:limit]
             return Answer(response.status_code, response.headers, content, complete=False)
     return Answer(response.status_code, response.headers, b"".join(chunks))
