@@ -163,6 +163,13 @@ def _fixed_limits() -> list[tuple[str, str]]:
             f"{packfiles.MAX_MANIFEST_VALUES:,} in a manifest; {packfiles.MAX_MATRIX_VALUES:,} "
             f"in a matrix; {packfiles.MAX_RUN_MATRIX_VALUES:,} in all the matrices",
         ),
+        (
+            "memory a pack's matrices take (`diff`, `build --previous`)",
+            f"{packfiles.MAX_MATRIX_MEMORY // mb} MB to parse one matrix; "
+            f"{packfiles.MAX_RUN_MATRIX_BYTES // mb} MB of matrices read and "
+            f"{packfiles.MAX_RUN_KEPT_BYTES // mb} MB kept by one command; "
+            f"{packfiles.MAX_PACK_MATRICES} matrices in a manifest",
+        ),
         ("folders a pack nests", f"{packfiles.MAX_DEPTH} levels"),
         (
             "JSON nesting",

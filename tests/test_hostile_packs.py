@@ -261,6 +261,60 @@ def matrix_of_many_values(pack: Path, scratch: Path) -> None:
     write_matrix_text(pack, ['{"junk": [', "{}]}"], "{},", 14_000_000)
 
 
+def small_matrix(framework: str, pad: str = "") -> str:
+    """A matrix with every field diff types and nothing else; ``pad`` in a field it skips."""
+    matrix = {
+        "schema": "reportgen.matrix/1",
+        "generated_at": "2026-01-01T00:00:00Z",
+        "framework": {"id": framework, "name": framework},
+        "services": [],
+        "controls": [],
+    }
+    return json.dumps(matrix)[:-1] + f', "pad": "{pad}'
+
+
+def wide_string_matrix(pack: Path, scratch: Path) -> None:
+    """Adversarial 2 #1: one emoji makes the whole 47 MB string 4 bytes a character (one
+    JSON value: 686 MB for a diff). 26 MB of it is refused before it is decoded."""
+    write_matrix_text(pack, [small_matrix("soc2", "\U0001f600"), '"}'], "a" * 26, 1_000_000)
+
+
+def escaped_wide_matrix(pack: Path, scratch: Path) -> None:
+    """The same width from ASCII text: each escaped surrogate pair parses to an emoji."""
+    write_matrix_text(pack, [small_matrix("soc2"), '"}'], "\\ud83d\\ude00" * 4, 1_000_000)
+
+
+def nine_matrices(pack: Path, scratch: Path) -> None:
+    """Adversarial 2 #2: a manifest may list any number of matrices, and each was kept."""
+    for index in range(9):
+        folder = pack / f"fw{index}"
+        folder.mkdir()
+        (folder / "matrix.json").write_text(small_matrix(f"fw{index}") + '"}')
+    edit_manifest(
+        pack, lambda m: m["outputs"].extend(listed(pack, f"fw{i}/matrix.json") for i in range(9))
+    )
+
+
+def six_linked_matrices(pack: Path, scratch: Path) -> None:
+    """Adversarial 2 #2, by bytes: six 23 MB matrices (one file, hard-linked: 23 MB of disk),
+    each within every per-matrix limit; the sixth passes the bytes one command reads."""
+    write_matrix_text(pack, [small_matrix("soc2"), '"}'], "a" * 23, 1_048_576)
+    for index in range(6):
+        (pack / f"fw{index}").mkdir()
+        os.link(pack / "soc2" / "matrix.json", pack / f"fw{index}" / "matrix.json")
+    edit_manifest(
+        pack, lambda m: m["outputs"].extend(listed(pack, f"fw{i}/matrix.json") for i in range(6))
+    )
+
+
+def listed(pack: Path, name: str) -> dict:
+    import hashlib
+
+    data = (pack / name).read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    return {"path": name, "sha256": sha256, "size": len(data), "media_type": "application/json"}
+
+
 def matrix_edited(pack: Path, scratch: Path) -> None:
     path = pack / "soc2" / "matrix.json"
     path.write_text(path.read_text().replace('"customer"', '"aws"'))
@@ -330,6 +384,34 @@ CASES = [
         matrix_wrong_owner,
         2,
         ["the matrix is not valid", "controls[", "owner: Input should be", "name: required key"],
+        ("diff", "previous"),
+    ),
+    Case(
+        "26-mb-string-with-an-emoji",
+        wide_string_matrix,
+        2,
+        ["soc2/matrix.json", "parsing it could take up to 208,002,", "more than the 201,326,592"],
+        ("diff", "previous"),
+    ),
+    Case(
+        "26-mb-of-escaped-emoji",
+        escaped_wide_matrix,
+        2,
+        ["soc2/matrix.json", "parsing it could take up to", "more than the 201,326,592"],
+        ("diff", "previous"),
+    ),
+    Case(
+        "nine-matrices",
+        nine_matrices,
+        2,
+        ["manifest.json", "lists 11 matrix.json files, more than the 8 a pack may hold"],
+        ("diff", "previous"),
+    ),
+    Case(
+        "six-23-mb-matrices",
+        six_linked_matrices,
+        2,
+        ["matrix.json", "more than the 134,217,728 one command reads"],
         ("diff", "previous"),
     ),
     Case("matrix-edited", matrix_edited, 1, ["does not match the pack's manifest"], ("diff",)),
@@ -530,3 +612,21 @@ def test_evidence_pack_is_read_through_the_pack_reader(pack: Path, tmp_path: Pat
     good = [*REPORTGEN_WITHOUT_PDF, "validate", "--config", config, "--framework", "soc2"]
     result = measured([*good, "--evidence", str(pack)], tmp_path, env={"SOURCE_DATE_EPOCH": EPOCH})
     assert result.status == 0, result.stderr
+
+
+def test_a_wide_matrix_under_the_bound_is_read_in_bounded_memory(pack: Path, tmp_path: Path):
+    """Adversarial 2 #1-#3: a 20 MB matrix of one emoji-wide string is within every limit
+    (8 bytes a byte bounded: 160 MB); both diff and build --previous read it and keep only
+    what they compare, so the peak stays near one parse, however many packs are read."""
+    copy = Path(shutil.copytree(pack, tmp_path / "test-co"))
+    write_matrix_text(copy, [small_matrix("soc2", "\U0001f600"), '"}'], "a" * 20, 1_000_000)
+    for command in ("diff", "previous"):
+        folder = tmp_path / command
+        folder.mkdir()
+        argv, _ = run_command(command, copy, copy, folder)
+        result = measured(argv, folder, env={"SOURCE_DATE_EPOCH": EPOCH}, timeout=300)
+        assert result.status == 0, result.stderr + result.stdout
+        assert result.rss_mb < 300, f"{command}: peak RSS {result.rss_mb:.0f} MB"
+        FIGURES[f"20 MB emoji-wide matrix ({command})"] = (
+            f"{result.seconds:.1f} s, {result.rss_mb:.0f} MB"
+        )

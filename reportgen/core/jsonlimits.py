@@ -9,7 +9,13 @@ level (no recursion) and a value deeper than the caller allows is refused.
 from __future__ import annotations
 
 import json
+import re
+import sys
 from typing import Any
+
+VALUE_BYTES = 120  # what a parsed value costs at most (``[{},{},...]``: 72 bytes for 3 of text)
+_FOUR_BYTE_LEADS = tuple(bytes([lead]) for lead in range(0xF0, 0xF5))
+_HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB]")
 
 
 class JsonRefused(ValueError):
@@ -48,6 +54,45 @@ def values_bound(data: bytes | bytearray) -> int:
     return data.count(b"{") + data.count(b"[") + data.count(b",") + 1
 
 
+def text_width(data: bytes | bytearray) -> int:
+    """Bytes a character of the UTF-8 ``data`` costs once decoded: a Python str stores every
+    character in the width of its widest (1 for ASCII, 2 up to U+FFFF, 4 beyond), so one
+    emoji makes a 47 MB text a 188 MB str."""
+    if data.isascii():
+        return 1
+    return 4 if any(lead in data for lead in _FOUR_BYTE_LEADS) else 2
+
+
+def memory_bound(data: bytes | bytearray) -> int:
+    """An upper bound on the bytes parsing the UTF-8 JSON ``data`` holds at its peak: the
+    decoded text, plus the parsed strings (at most one character per character of text, in
+    the widest width, which a ``\\ud83d``-style escape can make 4 even in ASCII text), plus
+    :data:`VALUE_BYTES` a counted value."""
+    text = text_width(data)
+    strings = text
+    if b"\\u" in data:  # escapes can make a parsed string wider than the text
+        strings = max(text, 4 if _HIGH_SURROGATE.search(data) else 2)
+    return len(data) * (text + strings) + VALUE_BYTES * values_bound(data)
+
+
+def footprint(value: Any) -> int:
+    """The bytes a parsed JSON value holds (each object counted once), walked without
+    recursion."""
+    total, seen, stack = 0, set(), [value]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return total
+
+
 def check_before_parsing(data: bytes | bytearray, max_values: int) -> None:
     """Refuse, before any parsing, a text whose top level is not an object or that may
     hold more than ``max_values`` values (JsonRefused, in words)."""
@@ -64,7 +109,7 @@ def check_before_parsing(data: bytes | bytearray, max_values: int) -> None:
 
 
 def loads(
-    data: bytes | bytearray,
+    data: bytes | bytearray | str,
     max_depth: int,
     *,
     unique_keys: bool = False,
@@ -78,7 +123,7 @@ def loads(
     if max_values is not None:
         check_before_parsing(data, max_values)
     try:
-        text = data.decode("utf-8-sig")
+        text = data if isinstance(data, str) else data.decode("utf-8-sig")
         value = json.loads(text, object_pairs_hook=hook, parse_constant=_refuse_constant)
     except UnicodeDecodeError as exc:
         raise JsonRefused(f"not UTF-8 (byte {exc.start:,})") from None

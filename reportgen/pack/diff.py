@@ -14,10 +14,11 @@ from typing import Any
 from reportgen.core.errors import InputError
 from reportgen.core.owners import owner_label
 from reportgen.pack.evidence_changes import evidence_changes
-from reportgen.pack.files import Budget, PackDir, read_matrix
+from reportgen.pack.files import MAX_PACK_MATRICES, Budget, PackDir, read_matrix
 from reportgen.pack.manifest import PreviousPack
+from reportgen.pack.manifest_schema import MANIFEST_NAME
 
-SCHEMA = "reportgen.pack.diff/1"
+SCHEMA = "reportgen.diff/1"
 
 
 @dataclass(frozen=True)
@@ -36,21 +37,67 @@ class Pack:
 
 
 def load_pack(directory: Path, budget: Budget | None = None) -> Pack:
-    """The matrices of the pack at ``directory`` (framework id -> matrix): each
-    ``<framework>/matrix.json`` its manifest lists, read through the pack's safe reader,
-    their JSON values counted against ``budget`` (shared by the packs one command reads)."""
+    """The matrices of the pack at ``directory`` (framework id -> what diff compares of its
+    matrix): each ``<framework>/matrix.json`` its manifest lists (at most one per framework,
+    :data:`MAX_PACK_MATRICES`), read through the pack's safe reader, counted against
+    ``budget`` (shared by the packs one command reads), and cut to :func:`essentials` before
+    the next is read."""
     budget = budget or Budget()
     with PackDir(directory) as pack:
         loaded = pack.manifest()
+        listed = [entry for entry in loaded.manifest.outputs if _is_matrix(entry.path)]
+        if len(listed) > MAX_PACK_MATRICES:
+            raise InputError(
+                f"the manifest lists {len(listed):,} matrix.json files, more than the "
+                f"{MAX_PACK_MATRICES} a pack may hold (one per framework)",
+                file=pack.path / MANIFEST_NAME,
+            )
         matrices = {}
-        for entry in loaded.manifest.outputs:
-            parts = PurePosixPath(entry.path).parts
-            if len(parts) == 2 and parts[1] == "matrix.json":
-                matrix = read_matrix(pack, entry.path, entry.size, entry.sha256, budget)
-                matrices[matrix["framework"]["id"]] = matrix
+        for entry in listed:
+            matrix = read_matrix(pack, entry.path, entry.size, entry.sha256, budget, essentials)
+            matrices[matrix["framework"]["id"]] = matrix
     if not matrices:
         raise InputError("not a reportgen pack: its manifest lists no matrix.json", file=directory)
     return Pack(directory, matrices, loaded.sha256)
+
+
+def _is_matrix(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return len(parts) == 2 and parts[1] == "matrix.json"
+
+
+# What diff, the summary's changes and document control (artefacts/document.py) read of an
+# earlier matrix; the rest (cells, duties, RACI: most of its bytes) is dropped at once.
+_TOP = ("schema", "generated_at", "document_id", "framework", "document")
+_CONTROL = ("id", "title", "owner", "party", "label", "split_by_service", "provenance")
+
+
+def essentials(matrix: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a matrix that diff and ``build --previous`` compare."""
+    kept = {key: matrix[key] for key in _TOP if key in matrix}
+    kept["services"] = [{"id": s["id"], "name": s["name"]} for s in matrix["services"]]
+    kept["controls"] = [_control(control) for control in matrix["controls"]]
+    if "inputs" in matrix:
+        kept["inputs"] = _each(matrix["inputs"], ("role", "sha256"))
+    return kept
+
+
+def _control(control: dict[str, Any]) -> dict[str, Any]:
+    kept = {key: control[key] for key in _CONTROL if key in control}
+    if "evidence_items" in control:
+        kept["evidence_items"] = _each(control["evidence_items"], ("item", "status"))
+    return kept
+
+
+def _each(items: Any, keys: tuple[str, ...]) -> Any:
+    """Those ``keys`` of each object of a list; anything else as it was (not typed by the
+    schema: its readers see what they saw before)."""
+    if not isinstance(items, list):
+        return items
+    return [
+        {key: item[key] for key in keys if key in item} if isinstance(item, dict) else item
+        for item in items
+    ]
 
 
 def _owner(control: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ A pack may come from anyone (a ticket, a zip, a shared drive), so it is read as 
   :data:`MAX_FILES` entries;
 - files are streamed in 1 MB chunks (hashed, zipped, copied), never read whole, except the
   manifest, a summary and a matrix, whose caps are small; a matrix's JSON values are
-  counted before it is parsed (:func:`read_matrix`), so memory follows the cap;
+  counted and its memory bounded by bytes before it is decoded (:func:`read_matrix`);
 - manifest.json is parsed with a depth limit, duplicate keys refused, and checked against
   the strict schema of :mod:`reportgen.pack.manifest_schema` (each output path once).
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -54,6 +54,16 @@ MATRIX_DEPTH = 32  # matrix.json nests 6 deep
 MAX_MANIFEST_VALUES = 200_000
 MAX_MATRIX_VALUES = 1_200_000
 MAX_RUN_MATRIX_VALUES = 2_400_000  # all matrices one command reads (diff: both packs)
+# Memory, by bytes: JSON values alone do not bound it (one long string holds 47 MB in one
+# value, and one emoji in it makes it 188 MB decoded). Parsing one matrix may take at most
+# MAX_MATRIX_MEMORY (jsonlimits.memory_bound; that PCI DSS matrix, 18 MB: 147 MB bounded,
+# 90 MB measured); one command reads at most MAX_RUN_MATRIX_BYTES of matrices and keeps
+# MAX_RUN_KEPT_BYTES of them (diff keeps only the fields it compares: that pack's three,
+# about 1 MB). A pack holds one matrix per framework: at most MAX_PACK_MATRICES are read.
+MAX_MATRIX_MEMORY = 192 * MB
+MAX_RUN_MATRIX_BYTES = 128 * MB
+MAX_RUN_KEPT_BYTES = 16 * MB
+MAX_PACK_MATRICES = 8  # reportgen knows 3 frameworks
 MAX_FILES = 100_000  # entries (files and folders) a pack directory may hold
 SUMMARY_NAME = "summary.md"
 _CHUNK = 1024 * 1024
@@ -435,9 +445,22 @@ def read_manifest(path: Path) -> Manifest:
 
 @dataclass
 class Budget:
-    """JSON values one command may parse from matrices (diff reads two packs' worth)."""
+    """What one command may read from matrices (diff reads two packs' worth): JSON values,
+    bytes, and the bytes of what it keeps of them once parsed (:func:`read_matrix`)."""
 
     values: int = MAX_RUN_MATRIX_VALUES
+    bytes: int = MAX_RUN_MATRIX_BYTES
+    kept: int = MAX_RUN_KEPT_BYTES
+
+    def spend_bytes(self, size: int, path: Path) -> None:
+        if size > self.bytes:
+            raise InputError(
+                f"cannot read the matrix: the matrices read so far and this one are "
+                f"{MAX_RUN_MATRIX_BYTES - self.bytes + size:,} bytes, more than the "
+                f"{MAX_RUN_MATRIX_BYTES:,} one command reads",
+                file=path,
+            )
+        self.bytes -= size
 
     def spend(self, data: bytes | bytearray, path: Path) -> None:
         bound = jsonlimits.values_bound(data)
@@ -450,32 +473,83 @@ class Budget:
             )
         self.values -= bound
 
+    def keep(self, value: Any, path: Path) -> None:
+        size = jsonlimits.footprint(value)
+        if size > self.kept:
+            raise InputError(
+                f"cannot read the matrix: what is kept of the matrices read so far and this "
+                f"one takes {MAX_RUN_KEPT_BYTES - self.kept + size:,} bytes of memory, more "
+                f"than the {MAX_RUN_KEPT_BYTES:,} one command keeps",
+                file=path,
+            )
+        self.kept -= size
+
 
 def read_matrix(
-    pack: PackDir, name: str, size: int, sha256: str, budget: Budget | None = None
+    pack: PackDir,
+    name: str,
+    size: int,
+    sha256: str,
+    budget: Budget | None = None,
+    keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A framework's matrix.json as the manifest lists it: size and hash must match (else
-    PackIntegrityError, exit 1), and the fields diff reads must have their types. The
-    bytes are streamed and hashed first; the top level must be an object and the values
-    are counted (per matrix and against ``budget``) before ``json.loads`` sees them."""
+    PackIntegrityError, exit 1), and the fields diff reads must have their types. The size
+    (from fstat) is counted against ``budget`` before a byte is read; the bytes are streamed
+    and hashed; the top level must be an object, and the values and the memory parsing takes
+    (the text decoded, in its widest character) are bounded before it is decoded. Only what
+    ``keep`` returns (default: all) is kept, and its size is counted against ``budget``."""
     path = pack.path / name
-    data = bytearray()
-    with pack.stream(name, MAX_MATRIX_BYTES) as file:
-        for chunk in file.chunks():
-            data += chunk
-        if file.size != size:
-            raise PackIntegrityError(
-                "does not match the pack's manifest", file=path, hint="Run 'reportgen verify'."
-            )
-        file.require(sha256, "does not match the pack's manifest")
-    try:
-        jsonlimits.check_before_parsing(data, MAX_MATRIX_VALUES)
-    except jsonlimits.JsonRefused as exc:
-        raise InputError(f"cannot read the matrix: {exc}", file=path) from None
-    (budget or Budget()).spend(data, path)
-    value = _parse(data, path, MATRIX_DEPTH, "matrix", MAX_MATRIX_VALUES)
+    budget = budget or Budget()
+    value = _parse_matrix(_read_listed(pack, name, size, sha256, budget), path, budget)
     try:
         Matrix.model_validate(value)
     except ValidationError as exc:
         raise _invalid(exc, value, path, "the matrix is not valid") from None
-    return value
+    kept = keep(value) if keep else value
+    del value  # only what is kept stays in memory while the next matrix is read
+    budget.keep(kept, path)
+    return kept
+
+
+def _read_listed(pack: PackDir, name: str, size: int, sha256: str, budget: Budget) -> bytearray:
+    path = pack.path / name
+    data = bytearray()
+    with pack.stream(name, MAX_MATRIX_BYTES) as file:
+        if file.size != size:
+            raise PackIntegrityError(
+                "does not match the pack's manifest", file=path, hint="Run 'reportgen verify'."
+            )
+        budget.spend_bytes(size, path)  # the size from fstat, under the cap: before reading
+        for chunk in file.chunks():
+            data += chunk
+        file.require(sha256, "does not match the pack's manifest")
+    return data
+
+
+def _parse_matrix(data: bytearray, path: Path, budget: Budget) -> Any:
+    """Parse a matrix's bytes once they are bounded; the bytes are released as soon as
+    they are decoded and the text once parsed, so the two never add to the parsed value."""
+    try:
+        jsonlimits.check_before_parsing(data, MAX_MATRIX_VALUES)
+    except jsonlimits.JsonRefused as exc:
+        raise InputError(f"cannot read the matrix: {exc}", file=path) from None
+    budget.spend(data, path)
+    bound = jsonlimits.memory_bound(data)
+    if bound > MAX_MATRIX_MEMORY:
+        raise InputError(
+            f"cannot read the matrix: parsing it could take up to {bound:,} bytes of memory "
+            f"(its {len(data):,} bytes as decoded text and parsed strings, in their widest "
+            f"characters, and its values), more than the {MAX_MATRIX_MEMORY:,} allowed",
+            file=path,
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        message = f"cannot read the matrix: not UTF-8 (byte {exc.start:,})"
+        raise InputError(message, file=path) from None
+    data.clear()
+    try:
+        return jsonlimits.loads(text, MATRIX_DEPTH)
+    except jsonlimits.JsonRefused as exc:
+        raise InputError(f"cannot read the matrix: {exc}", file=path) from None
