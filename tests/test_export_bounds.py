@@ -183,6 +183,50 @@ def test_skipped_fields_still_keep_to_the_depth_limit(tmp_path):
              "levels deep (in a skipped value)")  # fmt: skip
 
 
+# Row 32 of the second adversarial report: ijson builds a prefix per level, so nesting n deep
+# cost O(n²) before the walker saw the depth (200,000 '[' in 400 KB: 10.5 GB, 70 s). The raw
+# bytes are now counted (outside strings) and cut after the first bracket past the limit.
+_TAGGING = '{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::b","Tags":'
+_DEEP = {  # name: (text around '@', where the nesting goes; what stderr says)
+    "skipped-field": (_TAGGING + '[],"x":@}]}', ("$.ResourceTagMappingList[0].x: nested",)),
+    "tags": (_TAGGING + "@}]}", ("$.ResourceTagMappingList[0].Tags", "levels deep")),
+    "behind-strings": (_TAGGING + r'[],"x":["\\", "a\"b[{", @]}]}',
+                       ("$.ResourceTagMappingList[0].x: nested", "levels deep")),
+    # the 64 KB head, sniffed for the top-level keys, holds only nesting: not recognised
+    "in-the-head": ('{"x":@,' + _TAGGING[1:] + "[]}]}", ("not an export reportgen reads",)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(_DEEP))
+@pytest.mark.parametrize("bracket", ["[]", '{"a":}'])
+def test_deep_nesting_is_refused_before_the_parser_builds_it(tmp_path, name, bracket):
+    text, expected = _DEEP[name]
+    opening, closing = (bracket[:-1], bracket[-1:])
+    deep = opening * 200_000 + "0" + closing * 200_000
+    path = tmp_path / f"{name}.json"
+    path.write_text(text.replace("@", deep), encoding="utf-8")
+    process = _validate(tmp_path, path)  # under the 256 MB address-space cap
+    _refused(process, f"{path}: ", *expected)
+    assert "more than 128 levels deep" in process.stderr or name == "in-the-head"
+
+
+def test_deep_nesting_in_a_gzip_is_refused_as_it_is_unpacked(tmp_path):
+    path = _gzip(tmp_path / "deep.json.gz", _TAGGING.encode() + b"[", b"[" * 1_000_000, 50,
+                 b"]")  # fmt: skip
+    process = _validate(tmp_path, path)
+    _refused(process, f"{path}: $.ResourceTagMappingList[0].Tags[0]", "more than 128 levels")
+
+
+def test_brackets_inside_strings_are_not_nesting(tmp_path):
+    value = '\\"[{' * 5_000  # a backslash and a quote (escaped in the file), then brackets
+    items = [{"ResourceARN": f"arn:aws:s3:::b{i}", "Tags": [{"Key": "k", "Value": value}]}
+             for i in range(3)]  # fmt: skip
+    path = tmp_path / "strings.json"
+    path.write_text(json.dumps({"ResourceTagMappingList": items}), encoding="utf-8")
+    process = _validate(tmp_path, path)
+    assert process.returncode == 0, process.stderr[-2000:]
+
+
 def test_max_rows_is_checked_as_items_are_read(tmp_path):
     one = b'{"ResourceARN":"arn:aws:s3:::bucket","Tags":[{"Key":"k","Value":"v"}]},'
     path = _gzip(tmp_path / "copies.json.gz", b'{"ResourceTagMappingList":[', one * 10_000,

@@ -97,6 +97,39 @@ def big_text(head: str, unit: bytes, tail: str, size: int = STRING_MB * hf.MB) -
     return hf._repeat(head, unit, size, tail)
 
 
+SHARED = "worksheet part 'xl/worksheets/sheet1.xml' refers to shared strings of"
+LONG_STRING = 32_000
+
+
+def shared_refs(
+    value: str, rows: int, before: str = "", prefix: str = "", sheets: int = 1
+) -> Callable[[Path], Path]:
+    """A workbook whose shared strings hold one 32,000-character string (after ``before``)
+    and 'Amazon S3', and whose sheet(s) have ``rows`` rows naming them: column A the
+    service, column B a cell of type s holding ``value``."""
+    head = hf.inline("A1", "Service") + hf.inline("B1", "Notes")
+    body = (
+        '<row r="1">'
+        + head
+        + "</row>"
+        + "".join(
+            f'<row r="{r}"><c r="A{r}" t="s"><v>1</v></c><c r="B{r}" t="s">{value}</c></row>'
+            for r in range(2, rows + 2)
+        )
+    )
+    if before:  # the index of 'Amazon S3' moves with the long string
+        body = body.replace("<v>1</v></c><c", "<v>2</v></c><c")
+    si, t = f"{prefix}si", f"{prefix}t"
+    strings = f"<{si}><{t}>{'a' * LONG_STRING}</{t}></{si}><{si}><{t}>Amazon S3</{t}></{si}>"
+    xmlns = f'xmlns:{prefix[:-1]}="{hf.MAIN}"' if prefix else f'xmlns="{hf.MAIN}"'
+    sst = f"<{prefix}sst {xmlns}>{before}{strings}</{prefix}sst>"
+    names = {f"Inventory{n or ''}": f"xl/worksheets/sheet{n + 1}.xml" for n in range(sheets)}
+    root = f'<worksheet xmlns="{hf.MAIN}" xmlns:x="{hf.MAIN}">'
+    parts = {"xl/sharedStrings.xml": sst}
+    parts.update({name: sheet(body, root=root) for name in names.values()})
+    return lambda path: package(path, names, parts)
+
+
 @dataclass
 class Case:
     name: str
@@ -317,6 +350,30 @@ CASES = [
             },
         ),
         ["part 'XL/SharedStrings.XML' declares a DTD"],
+    ),
+    # --- one shared string copied into every cell that names it (report 2, row 18): an
+    # 82 KB workbook whose 10,000 cells name one 32,000-character string is 320 MB to calamine
+    Case("shared-string-in-every-cell", shared_refs("<v>0</v>", 10_000), [SHARED]),
+    Case("shared-string-in-two-sheets", shared_refs("<v>0</v>", 1_500, sheets=2), [], 0),
+    Case("shared-string-by-entity", shared_refs("<v>&#48;</v>", 10_000), [SHARED]),
+    Case("shared-string-second-value", shared_refs("<v>1</v><v>0</v>", 10_000), [SHARED]),
+    Case("shared-string-prefixed-value", shared_refs("<x:v>0</x:v>", 10_000), [SHARED]),
+    Case("shared-string-in-cdata", shared_refs("<v><![CDATA[0]]></v>", 10_000), [SHARED]),
+    Case("shared-string-plus-sign", shared_refs("<v>+0</v>", 10_000), [SHARED]),
+    # calamine keeps no string for an <si> without text: the indexes after it shift
+    Case("shared-string-after-empty-si", shared_refs("<v>0</v>", 10_000, "<si></si>"), [SHARED]),
+    Case(
+        "shared-string-prefixed-sst",
+        shared_refs("<v>0</v>", 10_000, prefix="x:"),  # as the Open XML SDK writes it
+        [SHARED],
+    ),
+    Case("shared-string-under-the-limit", shared_refs("<v>0</v>", 1_000), [], 0),
+    Case(
+        "shared-string-limit-follows-max-cells",
+        shared_refs("<v>0</v>", 1_000),
+        [SHARED, "over the limit of 8,000,000 (8 bytes a cell of --max-cells)"],
+        2,
+        ["--max-cells", "1000000"],
     ),
     # --- what must still be read
     Case(

@@ -15,10 +15,11 @@ from conftest import write_config, write_xlsx
 from measured import measured
 
 from reportgen import cli
+from reportgen.catalogs import resolve
 from reportgen.catalogs.resolve import ServiceResolver, loose_key
 from reportgen.cli import main
 from reportgen.core.errors import InputError
-from reportgen.inventory import load, readers, resolve
+from reportgen.inventory import csv_lines, load, readers
 from reportgen.inventory.csv_text import BLOCK, csv_encoding
 from reportgen.inventory.limits import Limits
 
@@ -191,12 +192,10 @@ def lines_read(monkeypatch) -> list[int]:
         def read(self, size=-1):
             return self.handle.read(size)
 
-        def __iter__(self):
-            return self
-
-        def __next__(self):
-            count[0] += 1
-            return next(self.handle)
+        def readline(self, size=-1):
+            piece = self.handle.readline(size)
+            count[0] += piece.endswith(("\n", "\r"))  # a piece that ends a line
+            return piece
 
     monkeypatch.setattr(readers, "_open_text", lambda *a: Counting(original(*a)))
     return count
@@ -212,7 +211,7 @@ def test_blank_lines_count_toward_max_rows(tmp_path, capfd, lines_read):
     ) in output
     assert "raise --max-rows if this inventory is genuine" in output
     # Read as far as the limit (blank lines are passed over in runs of 4,096), not 200,000.
-    assert lines_read[0] <= 1002 + readers._SKIP + 1
+    assert lines_read[0] <= 1002 + csv_lines.SKIP + 1
 
 
 @pytest.mark.parametrize("blank", [",,,\n", "   \n", '"",""\n', "\r\n", "\r"])
@@ -253,8 +252,8 @@ def test_row_numbers_stay_right_past_blank_lines(tmp_path, capfd):
     assert list(table.sheets[0].rows) == [
         (1, ["Service", "Notes"]),
         (2, ["Amazon S3", "one\n\n\nfour"]),
-        (2 + readers._SKIP + 1, []),  # one blank line in 4,096 is handed on
-        (2 + 2 * (readers._SKIP + 1), []),
+        (2 + csv_lines.SKIP + 1, []),  # one blank line in 4,096 is handed on
+        (2 + 2 * (csv_lines.SKIP + 1), []),
         (10_003, ["Amazon Dynamo", "x"]),
     ]
 
@@ -278,7 +277,7 @@ def test_a_file_of_blank_lines_is_not_searched_to_its_end(tmp_path, capfd, lines
         "inv.csv, row 1031: no header row in the first 30 rows, and the 1,000 rows after it "
         "are blank too"
     ) in output
-    assert lines_read[0] <= 1030 + 2 * (readers._SKIP + 1)
+    assert lines_read[0] <= 1030 + 2 * (csv_lines.SKIP + 1)
 
 
 def test_header_row_is_bounded_by_max_rows(tmp_path, capfd):
@@ -349,3 +348,90 @@ def test_a_csv_read_streamed_matches_the_file(tmp_path):
         path.write_bytes(text.encode(encoding))
         table = readers.read_table(path, Limits())
         assert [cells for _, cells in table.sheets[0].rows] == rows, encoding
+
+
+# --------------------------------------------------------------- a line with no end
+
+
+def _one_long_line(path: Path, head: str, filler: str, megabytes: int) -> Path:
+    """``head`` then ``filler`` repeated to about ``megabytes`` MB, written 1 MB at a time."""
+    block = filler * ((1 << 20) // len(filler.encode("utf-8")))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(head)
+        for _ in range(megabytes):
+            out.write(block)
+    return path
+
+
+def test_a_line_with_no_end_is_refused_as_it_grows(tmp_path):
+    """Row 27 of the second adversarial report: the line was read whole (a 500 MB line: 1.09
+    GB) before csv refused its cell; now pieces of 64 K characters are checked as they come."""
+    path = _one_long_line(tmp_path / "inv.csv", "Service,Account\nAmazon S3,", "x", 120)
+    write_config(tmp_path, CONFIG)
+    argv = [sys.executable, "-m", "reportgen", "validate", "--config", "reportgen.yaml"]
+    result = measured([*argv, "--inventory", str(path)], tmp_path, cwd=tmp_path)
+    assert result.status == 2, result.stderr
+    assert "inv.csv, row 2: a cell holds more than 32,767 characters" in result.text
+    assert result.rss_mb < 150, result.rss_mb  # about 70 MB; read whole, some 300 MB
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def chars_read(monkeypatch) -> list[int]:
+    """Counts the characters the CSV reader takes from the file after sniffing it."""
+    count = [0]
+    original = readers._open_text
+
+    class Counting:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            self.handle.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self.handle.__exit__(*exc)
+
+        def read(self, size=-1):
+            return self.handle.read(size)
+
+        def readline(self, size=-1):
+            piece = self.handle.readline(size)
+            count[0] += len(piece)
+            return piece
+
+    monkeypatch.setattr(readers, "_open_text", lambda *a: Counting(original(*a)))
+    return count
+
+
+LONG_LINES = {  # name: (head, filler, message)
+    "unquoted": ("Service,Account\nAmazon S3,", "x", "a cell holds more than 32,767"),
+    "quoted": ('Service,Account\nAmazon S3,"', "x", "a cell holds more than 32,767"),
+    "doubled-quotes": ('Service,Account\nAmazon S3,"', '""', "a cell holds more than 32,767"),
+    "quoted-commas": ('Service,Account\nAmazon S3,"', "x,", "row has more than 1,000 columns"),
+    "tabs": ("Service\tAccount\nAmazon S3\t", "é", "a cell holds more than 32,767"),
+    "second-record-line": ('Service,Account\nAmazon S3,"a\n', "x", "a cell holds more than"),
+    "emoji": ("Service,Account\nAmazon S3,", "\U0001f600", "a cell holds more than 32,767"),
+}
+
+
+@pytest.mark.parametrize("name", list(LONG_LINES))
+def test_long_lines_are_refused_after_their_first_pieces(name, tmp_path, capfd, chars_read):
+    head, filler, message = LONG_LINES[name]
+    path = _one_long_line(tmp_path / "inv.csv", head, filler, 8)
+    status, output = invoke(tmp_path, path, capfd=capfd)
+    assert status == 2, output
+    assert f"inv.csv, row 2: {message}" in output, output
+    # A cell's run is at most 2 x 32,767 + 4 characters: refused within two pieces of it.
+    assert chars_read[0] <= 2 * csv_lines.cell_run_cap(Limits()) + 2 * csv_lines.PIECE
+
+
+def test_a_line_of_many_long_cells_within_the_limits_is_read(tmp_path, capfd):
+    """The guard refuses no cell csv would take: a doubled quote is two characters, a cell
+    of 32,767 of them is 65,536 with its quotes, and 3 such cells share a line."""
+    quotes = '"' + '""' * 32_767 + '"'
+    path = tmp_path / "inv.csv"
+    path.write_text(f"Service,A,B,C\r\nAmazon S3,{quotes},{quotes},{quotes}\r\n", encoding="utf-8")
+    rows = list(readers.read_table(path, Limits()).sheets[0].rows)
+    assert rows[1] == (2, ["Amazon S3"] + ['"' * 32_767] * 3)

@@ -60,18 +60,18 @@ CATALOG_CASES = [
 CASES = CONFIG_CASES + CATALOG_CASES
 
 
-def _run(name: str, body: str, folder: Path, capsys) -> tuple[int, str]:
+def _run(name: str, body: str, folder: Path, capsys, head: str = HEAD) -> tuple[int, str]:
     """reportgen's own entry point, in this process (YAML cannot abort it): exit, stderr."""
     folder.mkdir()
     write_csv(folder / "inv.csv", [["Service", "Resource ID"], ["Amazon S3", "b"]])
     config = folder / "c.yaml"
     args = ["validate", "--config", str(config), "--inventory", str(folder / "inv.csv")]
     if name.startswith("catalog-"):
-        config.write_text(HEAD, encoding="utf-8")
+        config.write_text(head, encoding="utf-8")
         (folder / "services.yaml").write_text(body, encoding="utf-8")
         args += ["--catalog", str(folder / "services.yaml")]
     else:
-        config.write_text(HEAD + body, encoding="utf-8")
+        config.write_text(head + body, encoding="utf-8")
     with pytest.raises(SystemExit) as exited:
         main(args)
         raise SystemExit(0)
@@ -86,3 +86,56 @@ def test_odd_yaml_key_or_tag(name, body, status, fragment, tmp_path, capsys) -> 
     assert code == status, report
     assert "Traceback" not in output and "internal error" not in output, report
     assert fragment in " ".join(output.split()), report
+
+
+LONG = "a number written with"
+# An integer scalar longer than Python converts (4,300 digits) was an internal error
+# (exit 1); hex and sexagesimal forms build huge integers instead. Each is exit 2 at its line.
+LONG_NUMBERS = [
+    ("customer-name", "customer:\n  name: {n}\n", "9" * 5000, "c.yaml:2"),
+    ("header-row", HEAD + "inventory:\n  header_row: {n}\n", "9" * 4400, "c.yaml:4"),
+    ("attach-timeout", HEAD + "attach:\n  timeout: {n}\n", "9" * 4301, "c.yaml:4"),
+    ("hex", "customer:\n  name: {n}\n", "0x" + "f" * 5000, "c.yaml:2"),
+    ("sexagesimal", "customer:\n  name: {n}\n", "1" + ":59" * 3000, "c.yaml:2"),
+    ("tagged", "customer:\n  name: !!int '{n}'\n", "9" * 4301, "c.yaml:2"),
+    ("underscored", "customer:\n  name: {n}\n", "9_" * 200 + "9", "c.yaml:2"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "template", "number", "where"), LONG_NUMBERS, ids=[c[0] for c in LONG_NUMBERS]
+)
+def test_long_integer_in_config_is_refused_at_its_line(
+    name, template, number, where, tmp_path, capsys
+) -> None:
+    code, output = _run(name, template.format(n=number), tmp_path / name, capsys, head="")
+    report = f"exit {code}\n{output[:2000]}"
+    assert code == 2, report
+    assert "internal error" not in output and "Traceback" not in output, report
+    assert f"{where}: {LONG}" in output and "put it in quotes" in output, report
+
+
+def test_number_of_100_digits_is_still_read(tmp_path, capsys) -> None:
+    body = "inventory:\n  header_row: " + "9" * 100 + "\n"
+    code, output = _run("n100", body, tmp_path / "n100", capsys)
+    assert code == 2 and LONG not in output, output  # the header_row bound answers instead
+    assert "beyond the 1,000,000 rows" in output, output
+
+
+@pytest.mark.parametrize("option", ["--catalog", "--framework-catalog", "services"])
+def test_long_integer_in_a_catalog_is_refused_at_its_line(option, tmp_path, capsys) -> None:
+    catalog = tmp_path / "cat.yaml"
+    catalog.write_text("services:\n  - id: foo\n    n: " + "9" * 4301 + "\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(HEAD, encoding="utf-8")
+    write_csv(tmp_path / "inv.csv", [["Service", "Resource ID"], ["Amazon S3", "b"]])
+    args = ["validate", "--config", str(config), "--inventory", str(tmp_path / "inv.csv")]
+    args = ["services", "--catalog", str(catalog)] if option == "services" else args
+    args += [] if option == "services" else [option, str(catalog)]
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+        raise SystemExit(0)
+    captured = capsys.readouterr()
+    output = captured.err + captured.out
+    assert exited.value.code == 2, output
+    assert f"cat.yaml:3: {LONG} 4,301 characters" in output, output

@@ -20,6 +20,10 @@ from reportgen.core.errors import InputError
 from reportgen.core.safefiles import read_regular
 
 DEFAULT_MAX_YAML_BYTES = 5 * 1024 * 1024
+# No value reportgen reads is a number this long. Python refuses to convert a decimal
+# string of more than 4,300 digits (a ValueError, not a YAML error), and a long hex,
+# octal or sexagesimal scalar builds a huge integer (the last one in quadratic time).
+MAX_YAML_INT_DIGITS = 100
 
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,6 +45,20 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 raise _YamlRefused(f"duplicate key '{key}'", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        """An integer scalar, refused with its position when longer than any real value."""
+        text = str(node.value).replace("_", "").lstrip("+-")
+        if len(text) > MAX_YAML_INT_DIGITS:
+            raise _YamlRefused(
+                f"a number written with {len(text):,} characters is too long (at most "
+                f"{MAX_YAML_INT_DIGITS}); put it in quotes if it is text",
+                node.start_mark,
+            )
+        return super().construct_yaml_int(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 
 
 def _key_problem(key: Any, node: Any) -> str | None:

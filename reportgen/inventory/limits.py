@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MB = 1024 * 1024
+# Bytes of shared strings a sheet's cells may refer to, per cell of --max-cells: calamine
+# copies a shared string into every cell that uses it (xlsx_strings).
+SHARED_TEXT_PER_CELL = 8
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class Limits:
     max_json_depth: int = 128  # Terraform nests WAF rules some 40 levels; far less elsewhere
     max_json_string_bytes: int = 4 * MB  # one string; an AWS Config item is a string of JSON
     header_search_rows: int = 30
+
+    @property
+    def max_shared_text_bytes(self) -> int:
+        """Shared-string bytes one sheet's cells may refer to in all (80 MB by default)."""
+        return self.max_sheet_cells * SHARED_TEXT_PER_CELL
 
     @property
     def max_cell_xml_bytes(self) -> int:

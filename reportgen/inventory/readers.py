@@ -24,6 +24,7 @@ import python_calamine
 
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.safefiles import file_kind
+from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.xlsx_guard import check_xlsx
@@ -233,11 +234,12 @@ def _open_text(path: Path, encoding: CsvEncoding) -> TextIO:
 def _csv_file_rows(
     path: Path, encoding: CsvEncoding, dialect: type[csv.Dialect], limits: Limits
 ) -> Iterator[tuple[int, list[str]]]:
-    """The file's records, streamed: memory holds a block of the file and one record."""
+    """The file's records, streamed: memory holds a block of the file and one record, its
+    lines checked piece by piece as they are read (csv_lines)."""
     # csv keeps a whole field in memory; a field over the cell limit is refused as it grows.
     csv.field_size_limit(max(limits.max_cell_chars + 1, csv.field_size_limit()))
     with environment_errors(path), _open_text(path, encoding) as handle:
-        lines = _LineGuard(handle, dialect.delimiter, path, limits)
+        lines = LineGuard(handle, dialect.delimiter, path, limits)
         try:
             yield from _csv_rows(csv.reader(lines, dialect), lines, path, limits)
         except UnicodeDecodeError as exc:  # it decoded a moment ago: changed since
@@ -270,56 +272,8 @@ def _sniff(text: str) -> type[csv.Dialect]:
     return type("Detected", (csv.excel,), {"delimiter": best})
 
 
-_BLANK_LINES = frozenset(("\n", "\r\n", "\r"))
-_SKIP = 4096  # blank lines passed over in a row before one is handed on
-
-
-class _LineGuard:
-    """Feeds csv.reader one line at a time and numbers its records.
-
-    It refuses a record with too many fields before csv builds it (one line of commas
-    would otherwise become millions of strings). Blank lines between records are counted
-    here and not handed to csv: a file of them would otherwise go through every stage as
-    empty rows, some microseconds each. One in every ``_SKIP`` still goes on, as an empty
-    row, so that the row limits after the reader see the numbers grow and stop a file of
-    blank lines early.
-    """
-
-    def __init__(self, lines: Iterator[str], delimiter: str, path: Path, limits: Limits) -> None:
-        self.lines, self.delimiter, self.path, self.limits = lines, delimiter, path, limits
-        self.row = 0  # the record being read (1-based), blank lines counted
-        self.fresh = True  # no line of the next record read yet
-        self.fields = 1  # an upper bound of its fields so far
-
-    def __iter__(self) -> _LineGuard:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.lines)
-        if self.fresh:  # between records: a blank line is no part of a quoted field
-            self.fresh = False
-            self.row += 1
-            skipped = 0
-            while line in _BLANK_LINES and skipped < _SKIP:
-                line = next(self.lines)
-                self.row += 1
-                skipped += 1
-        self.fields += line.count(self.delimiter)
-        if self.fields > self.limits.max_columns:
-            raise InputError(
-                f"row has more than {self.limits.max_columns:,} columns",
-                file=self.path,
-                row=self.row,
-                hint="Raise --max-columns if this file is genuine.",
-            )
-        return line
-
-    def next_record(self) -> None:
-        self.fresh, self.fields = True, 1
-
-
 def _csv_rows(
-    reader: Iterator[list[str]], lines: _LineGuard, path: Path, limits: Limits
+    reader: Iterator[list[str]], lines: LineGuard, path: Path, limits: Limits
 ) -> Iterator[tuple[int, list[str]]]:
     try:
         for row in reader:

@@ -11,7 +11,9 @@ parts those are is not taken from their names or root elements, which a crafted 
 chooses: every part named ``*.xml`` or ``*.rels`` (calamine's fixed parts: workbook,
 shared strings, styles, relationships), every part a relationship of a sheet type names,
 whatever its name, and any other part that holds a ``sheetData`` tag (the only place
-calamine reads cells from). Only then does calamine see the file.
+calamine reads cells from). The shared strings are measured first, and each sheet's
+references to them added up (``xlsx_strings``): calamine copies a string into every cell
+that names it. Only then does calamine see the file.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError, column_letter
-from reportgen.inventory.limits import MB, Limits
+from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
 from reportgen.inventory.xlsx_scan import (
     CellsTooLong,
     Extent,
@@ -38,6 +40,7 @@ from reportgen.inventory.xlsx_scan import (
     PartTooBig,
     scan_tags,
 )
+from reportgen.inventory.xlsx_strings import SharedStringSizes, SharedTextCounter
 
 _CHUNK = MB
 _EOCD_SEARCH = 22 + 65535 + 20 + 56  # end record, its comment, zip64 locator and record
@@ -82,12 +85,22 @@ def check_xlsx(path: Path, limits: Limits) -> None:
     names = {_basename(member.filename) for member in members}
     sheets: set[str] = set()  # names of the parts a sheet relationship points at
     relationships = [member for member in members if _is_relationships(member.filename)]
+    shared = [member for member in members if _is_shared_strings(member.filename)]
+    strings = SharedStringSizes()
+    strings.plain = len(shared) <= 1  # which one calamine reads is then a guess
     with path.open("rb") as handle:
         for info in relationships:  # first: they say which parts calamine reads as sheets
-            _scan_member(handle, info, path, limits, sheets, collect=(sheets, names))
+            _scan_member(handle, info, path, limits, sheets, _collect_sheets(sheets, names))
+        # Then the sizes of the strings sheets refer to (a part that also holds cells is
+        # measured again below, as a sheet, once the sizes are known).
+        read = [
+            i for i in shared if not _scan_member(handle, i, path, limits, sheets, strings.region)
+        ]
         for info in members:
-            if not _is_relationships(info.filename):
-                _scan_member(handle, info, path, limits, sheets)
+            if not _is_relationships(info.filename) and info not in read:
+                counter = SharedTextCounter(strings)
+                if _scan_member(handle, info, path, limits, sheets, counter.region):
+                    _check_shared_text(path, info.filename, counter.total, limits)
 
 
 def _what_it_is(path: Path) -> str | None:
@@ -227,18 +240,18 @@ def _scan_member(
     path: Path,
     limits: Limits,
     sheets: set[str],
-    collect: tuple[set[str], set[str]] | None = None,
-) -> None:
-    """Inflate one part; measure it when calamine could parse it (see the docstring)."""
+    on_region: Callable[[bytes], None] | None = None,
+) -> bool:
+    """Inflate one part; measure it when calamine could parse it (see the docstring), each
+    measured region handed to ``on_region`` too. Whether calamine could read cells from it."""
     chunks = _inflate(handle, info, path)
     name = info.filename
     if not (name.lower().endswith((".xml", ".rels")) or _basename(name) in sheets):
         if not _holds_sheet_data(chunks):
-            return  # an image or binary object: inflated only to check its size and CRC
+            return False  # an image or binary object: inflated only to check size and CRC
         chunks = _inflate(handle, info, path)
     scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells)
-    if collect is not None:
-        scanner.on_region = _collect_sheets(*collect)
+    scanner.on_region = on_region
     _feed_checked(scanner, _as_utf8(chunks, info, path), path, name, limits)
     if not scanner.is_xml:
         raise InputError(
@@ -255,6 +268,25 @@ def _scan_member(
         )
     if scanner.has_cells:
         _check_range(handle, info, path, limits, scanner)
+    return scanner.has_cells
+
+
+def _is_shared_strings(name: str) -> bool:
+    """A part calamine may read as the shared strings (it looks the name up, not the
+    relationship; any case or slash is taken, to be safe)."""
+    return name.replace("\\", "/").lower().lstrip("/") == "xl/sharedstrings.xml"
+
+
+def _check_shared_text(path: Path, part: str, total: int, limits: Limits) -> None:
+    if total > limits.max_shared_text_bytes:
+        raise InputError(
+            f"worksheet part '{part}' refers to shared strings of {total:,} bytes in all "
+            f"(each cell gets its own copy), over the limit of "
+            f"{limits.max_shared_text_bytes:,} ({SHARED_TEXT_PER_CELL} bytes a cell of "
+            "--max-cells)",
+            file=path,
+            hint="Raise --max-cells if this workbook is genuine.",
+        )
 
 
 def _holds_sheet_data(chunks: Iterator[bytes]) -> bool:

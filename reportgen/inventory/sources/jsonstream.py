@@ -4,7 +4,8 @@ ijson parses the file in chunks; this module walks its events, keeps the JSON pa
 current value (``$.Results[41]``) for error messages, and builds only the values a reader
 asks for, and of those only the fields it reads (:class:`ItemBuilder`). Guards: the export's
 size (:mod:`exportfile`); on the raw bytes, before the parser sees them, the length of one
-string and of one run of digits (:class:`RawGuard`); nesting depth; the values one item
+string, of one run of digits and the nesting depth (:class:`RawGuard`); nesting depth again
+as events arrive (with the path); the values one item
 builds and walks; and the type of each container a reader expects.
 """
 
@@ -20,6 +21,7 @@ import ijson
 from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.sources.exportfile import open_export
+from reportgen.inventory.sources.jsondepth import DepthTracker
 
 PathPart = str | int
 _VALUE_STARTS = frozenset(
@@ -100,10 +102,12 @@ _GUARD_HINT = (
 class RawGuard:
     """Passes bytes through to the parser and refuses, before the parser sees them, a run
     longer than ``limit`` between two unescaped double quotes (a huge string, or a huge run
-    of anything else) and a run of more than :data:`MAX_DIGITS` digits."""
+    of anything else), a run of more than :data:`MAX_DIGITS` digits, and nesting deeper than
+    ``max_depth`` (ijson's cost grows with the square of the depth: see :mod:`jsondepth`)."""
 
-    def __init__(self, inner: BinaryIO, path: Path, limit: int) -> None:
+    def __init__(self, inner: BinaryIO, path: Path, limit: int, max_depth: int) -> None:
         self.inner, self.path, self.limit = inner, path, limit
+        self.depth = DepthTracker(max_depth)
         self.run = 0  # bytes since the last unescaped quote
         self.digits = 0  # digits at the end of what was handed out
         self.offset = 0
@@ -141,6 +145,16 @@ class RawGuard:
             data = data[:found]
             if not data:
                 raise self.failure
+        past = self.depth.feed(data)
+        if past >= 0:
+            # Handed out up to the bracket too many: the walker names its path first.
+            self.failure = StringTooLong(
+                f"nested more than {self.depth.limit} levels deep, near byte "
+                f"{self.offset + past - 1:,}",
+                file=self.path,
+                hint=_GUARD_HINT,
+            )
+            data = data[:past]
         self.offset += len(data)
         return data
 
@@ -264,7 +278,8 @@ class JsonStream:
         value; one that may not is walked past without its path being kept."""
         with open_export(self.path, self.limits.max_export_bytes) as raw:
             start = raw.read(3)  # a UTF-8 byte order mark (PowerShell, Notepad) is dropped
-            guarded = RawGuard(raw, self.path, self.limits.max_json_string_bytes)
+            limits = self.limits
+            guarded = RawGuard(raw, self.path, limits.max_json_string_bytes, limits.max_json_depth)
             guarded.pending = b"" if start == b"\xef\xbb\xbf" else start
             yield from self._parse(guarded, wanted, arrays, keep, descend)
 
@@ -388,12 +403,14 @@ def _sniffable(head: bytes) -> bytes:
 def top_level_keys(head: bytes, limit: int = 200) -> list[str]:
     """Keys of the top-level object in the first bytes of a JSON file (values skipped)."""
     keys: list[str] = []
+    depth = 0  # basic_parse: ijson.parse would build a prefix per level (quadratic)
     try:
-        for prefix, event, value in ijson.parse(_sniffable(head)):
-            if event == "map_key" and prefix == "":
+        for event, value in ijson.basic_parse(_sniffable(head)):
+            if event == "map_key" and depth == 1:
                 keys.append(value)
                 if len(keys) >= limit:
                     break
+            depth += 1 if event in _STARTS else -1 if event in _ENDS else 0
     except ijson.JSONError:  # the head ends mid-document, or it is not JSON at all
         pass
     return keys
@@ -401,7 +418,7 @@ def top_level_keys(head: bytes, limit: int = 200) -> list[str]:
 
 def starts_as_json(head: bytes) -> bool:
     """Whether the first few tokens parse as JSON (the head may end mid-document)."""
-    events = ijson.parse(_sniffable(head))
+    events = ijson.basic_parse(_sniffable(head))  # no prefixes: nesting costs no more
     try:
         for _ in zip(range(3), events, strict=False):
             pass
