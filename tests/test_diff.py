@@ -48,7 +48,7 @@ def matrix(pack: Path, fid: str) -> dict:
 def test_json_diff_matches_the_two_matrices(packs):
     old, new = packs
     diff = json.loads(run("diff", old, new, "--format", "json").stdout)
-    assert diff["schema"] == "reportgen.pack.diff/1"
+    assert diff["schema"] == "reportgen.diff/1"
     pci = next(f for f in diff["frameworks"] if f["id"] == "pci-dss")
     assert pci["services_added"] == [{"id": "lambda", "name": "AWS Lambda"}]
     assert pci["services_removed"] == [{"id": "ec2", "name": "Amazon EC2"}]

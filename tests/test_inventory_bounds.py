@@ -15,10 +15,11 @@ from conftest import write_config, write_xlsx
 from measured import measured
 
 from reportgen import cli
+from reportgen.catalogs import resolve
 from reportgen.catalogs.resolve import ServiceResolver, loose_key
 from reportgen.cli import main
 from reportgen.core.errors import InputError
-from reportgen.inventory import load, readers, resolve
+from reportgen.inventory import load, readers
 from reportgen.inventory.csv_text import BLOCK, csv_encoding
 from reportgen.inventory.limits import Limits
 

@@ -82,7 +82,7 @@ def test_manifest_lists_every_file_but_itself(twin_packs):
 def test_manifest_records_versions_inputs_and_counts(twin_packs):
     pack = twin_packs[0]
     manifest = json.loads((pack / "manifest.json").read_text())
-    assert manifest["schema"] == "reportgen.pack.manifest/1"
+    assert manifest["schema"] == "reportgen.manifest/1"
     assert manifest["generator"]["name"] == "reportgen" and manifest["generator"]["version"]
     inputs = {item["role"]: item for item in manifest["inputs"]}
     assert inputs["config"]["path"] == "inputs/reportgen.yaml"

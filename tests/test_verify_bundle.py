@@ -82,7 +82,7 @@ def test_verify_treats_a_symlink_as_altered(copy, tmp_path):
             lambda d: (d / "manifest.json").write_text(
                 json.dumps(
                     {
-                        "schema": "reportgen.pack.manifest/1",
+                        "schema": "reportgen.manifest/1",
                         "outputs": [{"path": "../../etc/passwd", "sha256": "0" * 64, "size": 1}],
                     }
                 )

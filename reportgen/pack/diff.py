@@ -17,7 +17,7 @@ from reportgen.pack.evidence_changes import evidence_changes
 from reportgen.pack.files import Budget, PackDir, read_matrix
 from reportgen.pack.manifest import PreviousPack
 
-SCHEMA = "reportgen.pack.diff/1"
+SCHEMA = "reportgen.diff/1"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The typed schema of manifest.json (``reportgen.pack.manifest/1``) and of the parts of a
+"""The typed schema of manifest.json (``reportgen.manifest/1``) and of the parts of a
 matrix.json that ``diff`` and ``build --previous`` read.
 
 Strict: every field the writer (:mod:`reportgen.pack.manifest`) writes is required, no other
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from reportgen.core.owners import Owner
 
-SCHEMA = "reportgen.pack.manifest/1"
+SCHEMA = "reportgen.manifest/1"
 MATRIX_SCHEMA = "reportgen.matrix/1"
 MANIFEST_NAME = "manifest.json"
 MAX_DEPTH = 16  # folders a pack may nest (reportgen writes <framework>/<file>: one)
@@ -99,7 +99,7 @@ class Previous(_Strict):
 
 
 class Manifest(_Strict):
-    schema_id: Literal["reportgen.pack.manifest/1"] = Field(alias="schema")
+    schema_id: Literal["reportgen.manifest/1"] = Field(alias="schema")
     generator: Generator
     generated_at: Timestamp
     customer: Customer
