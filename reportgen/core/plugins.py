@@ -31,10 +31,16 @@ def format_name_problem(name: str) -> str | None:
     """Why ``name`` is not an output format of this installation (a shipped one or a
     plugin's, by entry-point name, loading nothing), or None."""
     names = [*BUILTIN_FORMATS, *sorted(p.name for p in entry_points(group=FORMATS_GROUP))]
-    if name in names:
-        return None
-    hint = did_you_mean(name, names)
-    return f"unknown output format '{name[:60]}'{hint} (valid: {', '.join(names)})"
+    return None if name in names else unknown_name("output format", name, names)
+
+
+def unknown_name(what: str, name: str, names: list[str], where: str = "") -> str:
+    """The message for a name that is none of ``names``: a "did you mean", then the list."""
+    prefix = f"{where}: " if where else ""
+    return (
+        f"{prefix}unknown {what} '{name[:60]}'{did_you_mean(name, names)} "
+        f"(valid: {', '.join(names)})"
+    )
 
 
 def load_plugins(group: str, kind: type) -> list[Any]:
@@ -102,12 +108,7 @@ class Registry(Generic[T]):
         return found
 
     def unknown(self, name: str, where: str = "") -> str:
-        prefix = f"{where}: " if where else ""
-        names = self.names()
-        return (
-            f"{prefix}unknown {self.what} '{name[:60]}'{did_you_mean(name, names)} "
-            f"(valid: {', '.join(names)})"
-        )
+        return unknown_name(self.what, name, self.names(), where)
 
 
 def _name(entry: Any) -> str:
