@@ -93,11 +93,50 @@ ECHOES: dict[str, Callable[[str], str]] = {
     "basic-pair-base64url-unpadded": _b64(base64.urlsafe_b64encode, pad=False),
     "basic-pair-base64-wrapped": lambda t: "\n".join(textwrap.wrap(_b64(base64.b64encode)(t), 16)),
     "cut-by-the-server": lambda t: t[:14] + "...",
+    # Spelt out rather than escaped: byte dumps, other escape syntaxes, look-alike letters,
+    # invisible or visible separators, and base64 of a longer text that holds the secret.
+    "hex": lambda t: t.encode().hex(),
+    "hex-upper-spaced": lambda t: t.encode().hex(" ").upper(),
+    "quoted-printable": lambda t: "".join(f"={b:02X}" for b in t.encode()),
+    "octal-escapes": lambda t: "".join(f"\\{b:03o}" for b in t.encode()),
+    "python-long-escapes": lambda t: "".join(f"\\U{ord(c):08x}" for c in t),
+    "css-escapes": lambda t: "".join(f"\\{ord(c):x} " for c in t),
+    "decimal-byte-list": lambda t: ",".join(str(b) for b in t.encode()),
+    "fullwidth": lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t),
+    "zero-width-space-between": lambda t: "\u200b".join(t),
+    "soft-hyphen-between": lambda t: "\u00ad".join(t),
+    "comma-separated": lambda t: ",".join(t),
+    "dot-separated": lambda t: ".".join(t),
+}
+
+# base64 of a longer text that holds the secret: the groups of 4 that encode only the text
+# around it show (they hold no secret), and the one or two that mix both may.
+CONTAINERS = {
+    "base64-of-a-bearer-header": ("Bearer ", ""),
+    "base64-of-a-json-blob": ('{"k": "', '"}'),
+}
+
+
+def _contained(before: str, after: str) -> Callable[[str], str]:
+    return lambda t: base64.b64encode(f"{before}{t}{after}".encode()).decode()
+
+
+def secret_groups(before: str, secret: str) -> slice:
+    """The base64 characters of a text ``before + secret + ...`` that encode the secret alone."""
+    start, end = len(before.encode()), len(before.encode()) + len(secret.encode())
+    return slice(4 * -(-start // 3), 4 * (end // 3))
+
+
+ECHOES |= {name: _contained(*around) for name, around in CONTAINERS.items()}
+_SECRET_PART = {
+    ECHOES[name](TOKEN): ECHOES[name](TOKEN)[secret_groups(around[0], TOKEN)]
+    for name, around in CONTAINERS.items()
 }
 
 
 def leaks(output: str, *echoed: str) -> list[str]:
     """Every 8-character piece of the secret, or of what the server echoed, in the output."""
     forms = {TOKEN, *echoed} | {encode(TOKEN) for encode in ECHOES.values()}
+    forms = {_SECRET_PART.get(form, form) for form in forms}
     pieces = {form[i : i + 8] for form in forms for i in range(len(form) - 7)}
     return sorted(pieces & {output[i : i + 8] for i in range(len(output) - 7)})

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from attach_support import RECORD, attach
 from conftest import MINIMAL_CONFIG, write_config, write_csv
-from echoes import ECHOES, EMAIL, TOKEN, leaks
+from echoes import CONTAINERS, ECHOES, EMAIL, TOKEN, leaks
 from fake_tickets import FakeTickets, Fault
 from hostile import FIGURES
 from measured import measured
@@ -80,7 +80,7 @@ def test_an_echoed_secret_is_masked_wherever_it_falls(
     # Where the body was read in part, up to 7 characters before the cut are dropped too.
     assert "HTTP 401" in output and 'server said: {"errorMessages": ["bad cre' in output
     assert leaks(output, echoed) == [], f"{echo} leaked through"
-    if where == "at-the-cut":
+    if where == "at-the-cut" and echo not in CONTAINERS:  # their text before the secret shows
         assert "***" in output
 
 

@@ -275,7 +275,11 @@ def test_masking_keeps_the_rest_of_the_message():
     # word 'password': masked too. Masking too much is the safe way to be wrong.
     assert redact("the password is wrong") == "the *** is wrong"
     assert Redactor([])("anything at all") == "anything at all"
-    assert Redactor(["abc"])("abc") == "abc"  # too short to mask without masking words
+    # A secret too short for fragments is masked whole wherever it shows (and so may mask
+    # a word that holds it): a three-character token is still a credential.
+    assert (
+        Redactor(["Zq9"])("error: bad token Zq9 (zq9 again)") == "error: bad token *** (*** again)"
+    )
 
 
 def test_a_fragment_of_a_secret_is_masked_but_not_a_shorter_piece():

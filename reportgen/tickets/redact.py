@@ -9,21 +9,34 @@ secret (a list a server can always step outside of), :class:`Redactor` decodes t
 text into a *canonical* form, keeping for each canonical character the span of the original
 text it came from, and masks every span whose canonical form holds a secret:
 
-- decoding: JSON and backslash escapes, percent-escapes in either case (UTF-8, else
-  Latin-1 bytes), HTML character references (via :func:`html.unescape`); repeated until
-  nothing changes (at most :data:`ROUNDS` times), for escapes escaped again;
-- folding: case is ignored, and white space and ``+`` are dropped (``+`` is a form-encoded
-  space, and a line wrapped in the middle of a token still matches);
+- decoding: JSON and backslash escapes (``\\U0000XXXX``, ``\\xXX`` and octal too),
+  percent-escapes in either case (UTF-8, else Latin-1 bytes), HTML character references
+  (via :func:`html.unescape`); repeated until nothing changes (at most :data:`ROUNDS`
+  times), for escapes escaped again;
+- folding: compatibility forms become their plain letters (NFKC: fullwidth ``ｓ３`` is
+  ``s3``), case is ignored, and white space, ``+`` and invisible format characters (zero
+  width space, soft hyphen) are dropped (``+`` is a form-encoded space, and a line wrapped
+  in the middle of a token still matches);
 - the secrets go through the same decoding and folding, so a secret that itself contains
   ``%41`` or ``&amp;`` matches its own echo.
 
-What counts as a match: a secret shorter than :data:`FRAGMENT` canonical characters, whole;
-a longer one, any :data:`FRAGMENT` consecutive characters of it (or of the base64 of the
-Basic pair). Eight characters of a credential are about 48 bits or more of it, so ordinary
-words are not masked by chance, and a server that echoes only part of a token, or a text
-cut in the middle of one, shows at most seven of its characters. Where reportgen itself
-read only the start of a text (:meth:`Redactor.prefix`), the last seven canonical
-characters and any escape cut in two are dropped as well, so nothing of a secret shows.
+Two more views of the same text catch a secret spelt out rather than escaped: its letters
+and digits alone (so ``s,3,c,r`` or ``s.3.c.r`` is ``s3cr``), both of the decoded text and
+of the text as received; in those views the secret is looked for as its own letters and
+digits, as the hex, octal and decimal digits of its UTF-8 bytes (hex dumps, quoted-printable
+``=73=33``, CSS ``\\73 \\33``, C's ``\\163\\063``) and as base64 at any of the three
+alignments (so the base64 of any text that holds it, the Basic pair among them).
+
+What counts as a match: a secret shorter than :data:`FRAGMENT` canonical characters, whole
+(however short: a three-character token is masked wherever those three characters appear,
+which may mask more than the token, never less); a longer one, any :data:`FRAGMENT`
+consecutive characters of it or of one of its encoded forms (encoded forms shorter than
+:data:`MIN_ENCODED` are not looked for). Eight characters of a credential are about 48
+bits or more of it, so ordinary words are not masked by chance, and a server that echoes
+only part of a token, or a text cut in the middle of one, shows at most seven of its
+characters. Where reportgen itself
+read only the start of a text (:meth:`Redactor.prefix`), the last seven characters of
+every view and any escape cut in two are dropped as well, so nothing of a secret shows.
 
 Masking happens on the whole text, before it is flattened, cut or formatted.
 """
@@ -35,26 +48,31 @@ import contextlib
 import html
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from reportgen.core.errors import InputError
 
 MASK = "***"
-MIN_SECRET = 4  # shorter values would mask ordinary words
+MIN_ENCODED = 6  # an encoded form shorter than this would match ordinary words
 FRAGMENT = 8  # canonical characters of a secret masked wherever they appear
 ROUNDS = 4  # decoding passes: an escape escaped again, and again
 
 _ESCAPE = re.compile(
     r"(?:\\u[0-9A-Fa-f]{4})+"  # JSON, Java, Go: \u00e9, \u00E9, \u003c; surrogate pairs
+    r"|\\U[0-9A-Fa-f]{8}"  # Python, C
     r"|\\x[0-9A-Fa-f]{2}"  # JavaScript, Python
+    r"|\\[0-7]{1,3}"  # C, Python, shells: octal
     r"|\\[\s\S]"  # \/ \" \\ \n and the like
     r"|(?:%[0-9A-Fa-f]{2})+"  # URL and form encoding, either case, UTF-8 or Latin-1
     r"|&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]{0,31});?"  # HTML references
 )
 # An escape cut off by the end of a text read only in part.
 _PARTIAL = re.compile(
-    r"(?:\\(?:u[0-9A-Fa-f]{0,3}|x[0-9A-Fa-f]?)?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,32})\Z"
+    r"(?:\\(?:u[0-9A-Fa-f]{0,3}|U[0-9A-Fa-f]{0,7}|x[0-9A-Fa-f]?|[0-7]{1,2})?"
+    r"|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,32})\Z"
 )
+_OCTAL_DIGITS = set("01234567")
 _BACKSLASH = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 Piece = tuple[str, int, int]  # a decoded character and the span of the escape it came from
@@ -98,8 +116,11 @@ def _pieces(token: str) -> list[Piece] | None:
     """The characters an escape stands for; None when it stands for itself."""
     if token.startswith("\\u") and len(token) >= 6:
         return _utf16(token)
-    if token.startswith("\\x") and len(token) == 4:
-        return [(chr(int(token[2:], 16)), 0, len(token))]
+    if token.startswith(("\\x", "\\U")) and len(token) in (4, 10):
+        code = int(token[2:], 16)
+        return [(chr(code), 0, len(token))] if code <= 0x10FFFF else None
+    if token[0] == "\\" and token[1:2] in _OCTAL_DIGITS:
+        return [(chr(int(token[1:], 8)), 0, len(token))]
     if token.startswith("\\"):  # \uZZ, \x and the like included: the letter itself
         return [(_BACKSLASH.get(token[1], token[1]), 0, 2)]
     if token.startswith("%"):
@@ -170,17 +191,46 @@ class Canonical:
         starts: list[int] = []
         ends: list[int] = []
         for char, start, end in zip(self.text, self.starts, self.ends, strict=True):
-            if char.isspace() or char == "+":
-                continue
-            for folded in char.casefold():
+            for folded in _folded(char):
                 chars.append(folded)
                 starts.append(start)
                 ends.append(end)
         self.text, self.starts, self.ends = "".join(chars), starts, ends
 
+    def skeleton(self) -> Canonical:
+        """The letters and digits of this view alone, each with its span."""
+        keep = [i for i, char in enumerate(self.text) if char.isalnum()]
+        view = object.__new__(Canonical)
+        view.text = "".join(self.text[i] for i in keep)
+        view.starts, view.ends = [self.starts[i] for i in keep], [self.ends[i] for i in keep]
+        view._complete = self._complete
+        return view
+
     def span(self, begin: int, end: int) -> tuple[int, int]:
         """The original span of canonical characters ``begin`` to ``end`` (exclusive)."""
         return self.starts[begin], self.ends[end - 1]
+
+
+def _folded(char: str) -> str:
+    """``char`` as compared: case folded; white space, ``+`` and invisible format characters
+    (zero width space, soft hyphen, joiners) dropped; compatibility forms (fullwidth,
+    ligatures, superscripts) as their plain letters."""
+    if char.isascii():
+        return "" if char.isspace() or char == "+" else char.lower()
+    if char.isspace() or unicodedata.category(char) == "Cf":
+        return ""
+    return "".join(
+        c.casefold() for c in unicodedata.normalize("NFKC", char) if not c.isspace() and c != "+"
+    )
+
+
+def raw_view(text: str, complete: bool = True) -> Canonical:
+    """``text`` folded but not decoded: escapes stay as the characters they are written with."""
+    view = Canonical("", complete)
+    view.text, view.starts, view.ends = text, list(range(len(text))), list(range(1, len(text) + 1))
+    view._trim()
+    view._fold()
+    return view
 
 
 def canonical(text: str) -> str:
@@ -189,28 +239,87 @@ def canonical(text: str) -> str:
 
 
 def _base64_forms(value: str) -> set[str]:
+    """The base64 of ``value`` alone (padded or not), and the groups of 4 that show
+    whatever comes before or after it, at each of the three alignments a longer text may
+    give it; standard and URL-safe alphabets."""
+    raw, forms = value.encode("utf-8"), set()
+    for shift in (0, 1, 2):  # the value starts 0, 1 or 2 bytes into a group of 3
+        encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
+        forms.add(encoded[4 if shift else 0 : 4 * ((shift + len(raw)) // 3)])
+    forms |= {
+        base64.b64encode(raw).decode("ascii"),
+        base64.b64encode(raw).decode("ascii").rstrip("="),
+    }
+    return {form for form in forms | {form.translate(_URLSAFE) for form in forms} if form}
+
+
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+def _digit_forms(value: str) -> set[str]:
+    """The bytes of ``value`` as hex, octal and decimal digits (a hex dump, quoted-printable,
+    CSS or C escapes, a list of byte values): compared in the letters-and-digits views."""
     raw = value.encode("utf-8")
-    forms = {base64.b64encode(raw).decode("ascii"), base64.urlsafe_b64encode(raw).decode("ascii")}
-    return forms | {form.rstrip("=") for form in forms}
+    return {raw.hex(), "".join(f"{byte:03o}" for byte in raw), "".join(map(str, raw))}
 
 
-class Redactor:
-    """Masks every known secret, in any encoding, in a server's text (see the module doc)."""
+class _Needles:
+    """What one view of a text is searched for: short needles whole, longer ones by any
+    :data:`FRAGMENT` consecutive characters."""
 
-    def __init__(self, secrets: Iterable[str], pairs: Iterable[str] = ()) -> None:
-        """``secrets`` are masked decoded and as base64; ``pairs`` (``user:secret``) only
-        as base64, since their secret part is masked anyway and the user name is no secret."""
-        values = {value for value in secrets if value and len(value) >= MIN_SECRET}
-        encoded = {form for value in {*values, *pairs} if value for form in _base64_forms(value)}
-        needles = {canonical(value) for value in values | encoded}
-        needles = {needle for needle in needles if len(needle) >= MIN_SECRET}
-        self._whole = sorted((n for n in needles if len(n) < FRAGMENT), key=len, reverse=True)
-        self._grams = {
+    def __init__(self, needles: Iterable[str]) -> None:
+        found = {needle for needle in needles if needle}
+        self.whole = sorted((n for n in found if len(n) < FRAGMENT), key=len, reverse=True)
+        self.grams = {
             needle[i : i + FRAGMENT]
-            for needle in needles
+            for needle in found
             if len(needle) >= FRAGMENT
             for i in range(len(needle) - FRAGMENT + 1)
         }
+
+    def __bool__(self) -> bool:
+        return bool(self.whole or self.grams)
+
+    def spans(self, view: Canonical) -> list[tuple[int, int]]:
+        """The original spans of every match in ``view``."""
+        text, found = view.text, []
+        for needle in self.whole:
+            start = text.find(needle)
+            while start >= 0:
+                found.append((start, start + len(needle)))
+                start = text.find(needle, start + 1)
+        if self.grams:
+            grams = self.grams
+            found += [
+                (i, i + FRAGMENT)
+                for i in range(len(text) - FRAGMENT + 1)
+                if text[i : i + FRAGMENT] in grams
+            ]
+        return [view.span(begin, end) for begin, end in found]
+
+
+def _skeleton(text: str) -> str:
+    return Canonical(text).skeleton().text
+
+
+class Redactor:
+    """Masks every known secret, in the encodings the module doc lists, in a server's text."""
+
+    def __init__(self, secrets: Iterable[str], pairs: Iterable[str] = ()) -> None:
+        """``secrets`` are masked decoded and as base64; ``pairs`` (``user:secret``) only
+        as base64, since their secret part is masked anyway and the user name is no secret.
+        A secret of any length is masked; encoded forms shorter than :data:`MIN_ENCODED`
+        are not looked for (they would match ordinary text)."""
+        values = {value for value in secrets if value}
+        encoded = {form for value in {*values, *pairs} if value for form in _base64_forms(value)}
+        digits = {form for value in values for form in _digit_forms(value)}
+        self._decoded = _Needles(
+            {canonical(value) for value in values} | _long({canonical(f) for f in encoded})
+        )
+        self._letters = _Needles(
+            {_skeleton(value) for value in values}
+            | _long({_skeleton(form) for form in encoded | digits})
+        )
 
     @classmethod
     def for_auth(cls, user: str | None, secret: str) -> Redactor:
@@ -227,31 +336,26 @@ class Redactor:
         return self._mask(text, complete=False)
 
     def _mask(self, text: str, complete: bool) -> str:
-        if not self._whole and not self._grams:
+        if not self._decoded and not self._letters:
             return text
-        canon = Canonical(text, complete)
-        spans = [canon.span(begin, end) for begin, end in self._matches(canon.text)]
+        views = [(self._decoded, Canonical(text, complete))]
+        views += [(self._letters, views[0][1].skeleton())]
+        views += [(self._letters, raw_view(text, complete).skeleton())]
+        spans = [span for needles, view in views if needles for span in needles.spans(view)]
         end_of_text = len(text)
-        if not complete:
-            keep = len(canon.text) - (FRAGMENT - 1)
-            end_of_text = canon.starts[keep] if keep > 0 else 0
+        if not complete:  # the last FRAGMENT - 1 characters of every view go
+            end_of_text = min(_start_of_last(view, FRAGMENT - 1) for _, view in views)
         return _masked(text[:end_of_text], spans)
 
-    def _matches(self, text: str) -> list[tuple[int, int]]:
-        found = []
-        for needle in self._whole:
-            start = text.find(needle)
-            while start >= 0:
-                found.append((start, start + len(needle)))
-                start = text.find(needle, start + 1)
-        if self._grams:
-            grams = self._grams
-            found += [
-                (i, i + FRAGMENT)
-                for i in range(len(text) - FRAGMENT + 1)
-                if text[i : i + FRAGMENT] in grams
-            ]
-        return found
+
+def _start_of_last(view: Canonical, count: int) -> int:
+    """Where the last ``count`` characters of ``view`` begin in the original text."""
+    keep = len(view.text) - count
+    return view.starts[keep] if keep > 0 else 0
+
+
+def _long(forms: set[str]) -> set[str]:
+    return {form for form in forms if len(form) >= MIN_ENCODED}
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
