@@ -35,6 +35,7 @@ from reportgen.core.errors import (
     check_output_path,
     environment_errors,
 )
+from reportgen.core.terminal import visible
 from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
@@ -73,13 +74,13 @@ def _default_config() -> Path:
 def _say(message: str) -> None:
     """A note for the user on stderr (progress, what was written); silent with --quiet."""
     if not _state["quiet"]:
-        err.print(message, soft_wrap=True)
+        err.print(visible(message), soft_wrap=True)
 
 
 def _warn(message: str) -> None:
     """A warning on stderr; silent with --quiet, which prints errors only."""
     if not _state["quiet"]:
-        err.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
+        err.print(Text.assemble(("warning: ", "yellow"), visible(message)), soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -173,29 +174,36 @@ run_options = [
 
 
 # Each limit keeps a hostile or broken input from exhausting memory (see SECURITY.md):
-# (flag, Limits field, unit, help).
+# (flag, Limits field, unit, ceiling, help). The ceiling keeps a raised limit a number the
+# guards can use (csv takes a C long; a depth past 1,000 is Python's recursion limit).
 LIMIT_FLAGS = [
-    ("--max-rows", "max_rows", 1, "Most rows below the inventory header, blank ones too."),
-    ("--max-columns", "max_columns", 1, "Most columns a data row may reach."),
-    ("--max-cell-chars", "max_cell_chars", 1, "Most characters in one inventory cell."),
-    ("--max-cells", "max_sheet_cells", 1, "Largest cell range (rows x columns) of a sheet."),
-    ("--max-zip-members", "max_zip_members", 1, "Most parts in an .xlsx archive."),
-    ("--max-uncompressed-mb", "max_uncompressed_bytes", MB, "Largest unpacked .xlsx, MB."),
-    ("--max-csv-mb", "max_csv_bytes", MB, "Largest CSV inventory, MB."),
-    ("--max-yaml-mb", "max_yaml_bytes", MB, "Largest config or catalog file, MB."),
-    ("--max-export-mb", "max_export_bytes", MB, "Largest export (JSON, CUR), unpacked, MB."),
-    ("--max-json-depth", "max_json_depth", 1, "Deepest nesting in a JSON export."),
+    ("--max-rows", "max_rows", 1, 10**9, "Most rows below the inventory header, blank ones too."),
+    ("--max-columns", "max_columns", 1, 10**6, "Most columns a data row may reach."),
+    ("--max-cell-chars", "max_cell_chars", 1, 10**9, "Most characters in one inventory cell."),
+    (
+        "--max-cells",
+        "max_sheet_cells",
+        1,
+        10**12,
+        "Largest cell range (rows x columns) of a sheet.",
+    ),
+    ("--max-zip-members", "max_zip_members", 1, 10**7, "Most parts in an .xlsx archive."),
+    ("--max-uncompressed-mb", "max_uncompressed_bytes", MB, 10**7, "Largest unpacked .xlsx, MB."),
+    ("--max-csv-mb", "max_csv_bytes", MB, 10**7, "Largest CSV inventory, MB."),
+    ("--max-yaml-mb", "max_yaml_bytes", MB, 10**4, "Largest config or catalog file, MB."),
+    ("--max-export-mb", "max_export_bytes", MB, 10**7, "Largest export (JSON, CUR), unpacked, MB."),
+    ("--max-json-depth", "max_json_depth", 1, 1000, "Deepest nesting in a JSON export."),
 ]
 limit_options = [
     click.option(
         flag,
         field,
-        type=click.IntRange(min=1),
+        type=click.IntRange(min=1, max=ceiling),
         default=getattr(Limits, field) // unit,
         show_default=True,
         help=text,
     )
-    for flag, field, unit, text in LIMIT_FLAGS
+    for flag, field, unit, ceiling, text in LIMIT_FLAGS
 ]
 
 
@@ -223,7 +231,7 @@ def _run_options(kwargs: dict) -> RunOptions:
 
 
 def _limits(kwargs: dict) -> Limits:
-    return Limits(**{field: kwargs[field] * unit for _, field, unit, _ in LIMIT_FLAGS})
+    return Limits(**{field: kwargs[field] * unit for _, field, unit, _, _ in LIMIT_FLAGS})
 
 
 class _Commands(click.Group):
@@ -612,7 +620,7 @@ class _SayHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if not _state["quiet"]:  # yellow on a terminal; rich leaves it plain elsewhere
-            err.print(Text(record.getMessage(), style="yellow"), soft_wrap=True)
+            err.print(Text(visible(record.getMessage()), style="yellow"), soft_wrap=True)
 
 
 def _ticket_system_options(command: typing.Callable) -> typing.Callable:
@@ -757,7 +765,7 @@ def _main(argv: list[str] | None) -> None:
     except (InputError, SystemDependencyError) as exc:
         if _state["debug"]:
             raise
-        err.print(f"error: {exc}", soft_wrap=True)  # whole lines: greppable logs
+        err.print(f"error: {visible(str(exc))}", soft_wrap=True)  # whole lines: greppable logs
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -770,7 +778,7 @@ def _main(argv: list[str] | None) -> None:
         if _state["debug"]:
             raise
         err.print(
-            f"internal error: {type(exc).__name__}: {exc}\n"
+            f"internal error: {type(exc).__name__}: {visible(str(exc))}\n"
             "This is a bug in reportgen; run again with --debug and report the traceback."
         )
         sys.exit(1)

@@ -134,6 +134,19 @@ def test_429_503_and_a_timeout_after_storing_still_attach_each_file_once(
     assert_no_secret(output, jira_cloud.state.creds)
 
 
+@pytest.mark.parametrize("value", ["²", "¹", "Fri, 31 Dec 99999999999999999999 23:59:59 GMT"])
+def test_a_retry_after_that_is_no_number_or_date_is_ignored(
+    pack, config, jira_cloud, capsys, caplog, value
+):
+    """Third adversarial pass: these ended in exit 1 'internal error' (ValueError,
+    OverflowError); a Retry-After reportgen cannot read is ignored and the backoff used."""
+    jira_cloud.inject(Fault("503", retry_after=value))
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-8", "--config", config)
+    assert status == 0, output
+    assert "HTTP 503; retrying" in output and "internal error" not in output
+    assert attached(jira_cloud, "GRC-8") == expected_files(pack)
+
+
 def test_jira_data_center_uses_a_bearer_token_and_wiki_text(
     pack, config, server, monkeypatch, capsys, caplog
 ):

@@ -6,6 +6,7 @@ read, and the request's deadline covers parsing the answer too."""
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import sys
@@ -130,17 +131,27 @@ def test_an_identity_encoding_named_is_read_as_usual(pack, jira, capsys, caplog,
     assert len(jira.state.names("GRC-3")) == len(jira.uploads()) > 0
 
 
-def test_a_content_encoding_is_shown_masked_and_cleaned(pack, jira, tmp_path):
-    """The encoding's name comes from the server: it is masked like any server text, and
-    anything but letters, digits and separators (a terminal escape) is replaced."""
+@pytest.mark.parametrize(
+    "named",
+    ["x-{token}\x1b[8m", "{token}", "{slashed}", "gzip, {slashed}", "{b64}"],
+)
+def test_a_content_encoding_the_server_chose_is_described_never_quoted(pack, jira, tmp_path, named):
+    """The encoding's name comes from the server (third adversarial pass: a token with '/'
+    was lowered, had '/' replaced and was cut before masking, so 21 of its 23 characters
+    showed): only registered names are repeated; any other is 'an unknown encoding'."""
     token = jira.state.creds.token
-    encoding = f"x-{token}\x1b[8m"
+    slashed = f"{token[:7]}/{token[7:14]}/{token[14:]}"
+    b64 = base64.b64encode(token.encode()).decode()
+    encoding = named.format(token=token, slashed=slashed, b64=b64)
     jira.inject_listing(Fault("body", body=b"{}", headers={"Content-Encoding": encoding}))
     result = _attach(pack, _config(tmp_path, 10), tmp_path)
     output = result.stdout + result.stderr
     assert result.status == 4, output
-    assert "the answer came in Content-Encoding 'x-***" in result.text
-    assert token not in output and token.lower() not in output and "\x1b" not in output
+    shown = "gzip, an unknown encoding" if named.startswith("gzip") else "an unknown encoding"
+    assert f"the answer came in Content-Encoding '{shown}'" in result.text
+    pieces = {token.lower()[i : i + 5] for i in range(len(token) - 4)}
+    assert not [piece for piece in pieces if piece in output.lower()], output
+    assert "\x1b" not in output
 
 
 def test_the_deadline_covers_parsing_the_answer(pack, jira, capsys, caplog, tmp_path, monkeypatch):
@@ -180,3 +191,26 @@ def test_an_answer_of_escaped_emoji_parses_within_the_deadline(pack, jira, tmp_p
     FIGURES["attach: 15.6 MB answer of escaped emoji"] = (
         f"{result.seconds:.1f} s, {result.rss_mb:.0f} MB"
     )
+
+
+@pytest.mark.parametrize(
+    ("trick", "shown"),
+    [
+        ("\x1b[8m", "\\x1b[8m"),
+        ("\x1b[2K\r", "\\x1b[2K hidden"),  # the server's line breaks are flattened first
+        ("\u202e", "\\u202e"),
+        ("\x9b8m", "\\x9b8m"),
+        ("\x07", "\\x07"),
+    ],
+)
+def test_a_server_text_cannot_restyle_or_rewrite_the_terminal(pack, jira, tmp_path, trick, shown):
+    """Third adversarial pass: an error body's escape sequences reached the terminal as
+    they were (ESC[8m hides the rest of the line). Every control or reordering character
+    is printed as its escape."""
+    body = f'{{"errorMessages": ["no such issue{trick}hidden text"]}}'.encode()
+    jira.inject_listing(Fault("body", status=404, body=body))
+    result = _attach(pack, _config(tmp_path, 10), tmp_path)
+    output = result.stdout + result.stderr
+    assert result.status == 4, output
+    assert trick not in output and "hidden text" in output, output
+    assert f"no such issue{shown}" in output, output

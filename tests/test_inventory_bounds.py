@@ -435,3 +435,29 @@ def test_a_line_of_many_long_cells_within_the_limits_is_read(tmp_path, capfd):
     path.write_text(f"Service,A,B,C\r\nAmazon S3,{quotes},{quotes},{quotes}\r\n", encoding="utf-8")
     rows = list(readers.read_table(path, Limits()).sheets[0].rows)
     assert rows[1] == (2, ["Amazon S3"] + ['"' * 32_767] * 3)
+
+
+# --------------------------------------------------------------- the limit flags themselves
+
+
+@pytest.mark.parametrize(("flag", "ceiling"), [(f[0], f[3]) for f in cli.LIMIT_FLAGS])
+def test_a_limit_flag_past_its_ceiling_is_a_usage_error(flag, ceiling, tmp_path, capfd):
+    """Third adversarial pass: --max-cell-chars 10**20 reached csv.field_size_limit, which
+    takes a C long (exit 1, OverflowError). Every limit flag has a ceiling; the ceiling
+    itself is accepted."""
+    inventory = tmp_path / "inv.csv"
+    inventory.write_text("Service\nAmazon S3\n", encoding="utf-8")
+    status, output = invoke(tmp_path, inventory, flag, str(10**20), capfd=capfd)
+    assert status == 2 and f"Invalid value for '{flag}'" in output, output
+    assert f"1<=x<={ceiling}" in output and "internal error" not in output, output
+    status, output = invoke(tmp_path, inventory, flag, str(ceiling), capfd=capfd)
+    assert status == 0, output
+
+
+def test_an_inventory_cell_cannot_restyle_the_terminal(tmp_path, capfd):
+    """A crafted cell's escape sequence, quoted in an error, is shown as its escape."""
+    inventory = tmp_path / "inv.csv"
+    inventory.write_text("Service\nAmazon S3\x1b[8mhidden\u202e\n", encoding="utf-8")
+    status, output = invoke(tmp_path, inventory, capfd=capfd)
+    assert status == 2, output
+    assert "Amazon S3\\x1b[8mhidden\\u202e" in output and "\x1b" not in output, output

@@ -47,6 +47,9 @@ NOW = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
         ("soon", None),
         ("-3", None),
         (None, None),
+        ("²", None),  # a digit to str.isdigit, not to float (third adversarial pass)
+        ("١٢", None),  # Arabic-Indic digits: not delta-seconds either
+        ("Fri, 31 Dec 99999999999999999999 23:59:59 GMT", None),  # overflows, ignored
     ],
 )
 def test_retry_after_seconds_or_http_date(value, seconds):

@@ -139,3 +139,32 @@ def test_long_integer_in_a_catalog_is_refused_at_its_line(option, tmp_path, caps
     output = captured.err + captured.out
     assert exited.value.code == 2, output
     assert f"cat.yaml:3: {LONG} 4,301 characters" in output, output
+
+
+# Third adversarial pass: a scalar YAML reads as a date, time or number that Python cannot
+# hold was exit 1 "internal error: ValueError"; each is exit 2 at its line.
+IMPOSSIBLE = [
+    ("date-value", "customer:\n  name: x\nnotes: 2024-02-30\n", "c.yaml:3", "a date or time"),
+    ("date-key", "customer:\n  name: x\n2024-02-30: x\n", "c.yaml:3", "a date or time"),
+    ("time", "customer:\n  name: 2024-01-01 25:61:00\n", "c.yaml:2", "a date or time"),
+    ("tagged-time", "customer:\n  name: !!timestamp 2024-01-01T99:00:00\n", "c.yaml:2", "date"),
+    ("quoted-date", "customer:\n  name: !!timestamp '2024-02-30'\n", "c.yaml:2", "date"),
+    ("tagged-int", "customer:\n  name: !!int 'abc'\n", "c.yaml:2", "a number"),
+    ("tagged-float", "customer:\n  name: !!float 'abc'\n", "c.yaml:2", "a number"),
+    ("catalog-date", "services:\n  - id: foo\n    name: 2024-02-30\n", "services.yaml:3", "date"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "where", "kind"), IMPOSSIBLE, ids=[c[0] for c in IMPOSSIBLE]
+)
+def test_an_impossible_date_or_number_is_refused_at_its_line(
+    name, body, where, kind, tmp_path, capsys
+) -> None:
+    code, output = _run(
+        name, body, tmp_path / name, capsys, head="" if "catalog" not in name else HEAD
+    )
+    report = f"exit {code}\n{output[:2000]}"
+    assert code == 2, report
+    assert "internal error" not in output and "Traceback" not in output, report
+    assert f"{where}: " in output and kind in output and "put it in quotes" in output, report

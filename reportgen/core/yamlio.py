@@ -27,6 +27,12 @@ MAX_YAML_INT_DIGITS = 100
 
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG_KINDS = {
+    "tag:yaml.org,2002:timestamp": "a date or time",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:binary": "binary data",
+}
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -45,6 +51,20 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 raise _YamlRefused(f"duplicate key '{key}'", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """A scalar YAML reads as a value Python cannot hold (``2024-02-30``, ``25:61:00``
+        as a time) is refused with its position, not raised as a bare ValueError."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            text = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else ""
+            kind = _TAG_KINDS.get(node.tag, "a value")
+            raise _YamlRefused(
+                f"'{text}' is read by YAML as {kind} but is not a valid one ({exc}); "
+                "put it in quotes if it is text",
+                node.start_mark,
+            ) from None
 
     def construct_yaml_int(self, node: Any) -> Any:
         """An integer scalar, refused with its position when longer than any real value."""

@@ -59,11 +59,11 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # '²' is a digit to str.isdigit, not to float
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # a year of 20 digits overflows
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import socket
 import threading
 import time
@@ -146,16 +145,25 @@ def exchange(client: httpx.Client, request: httpx.Request, deadline: float) -> A
         raise
 
 
+# Content-Encoding names (RFC 9110 and the IANA registry) a message may repeat; any other
+# token is the server's text, which could be anything (even an echoed credential), so it
+# is described, never quoted.
+KNOWN_ENCODINGS = frozenset(
+    {"gzip", "x-gzip", "deflate", "br", "compress", "x-compress", "zstd", "dcb", "dcz", "exi"}
+)
+
+
 def content_encoding(headers: httpx.Headers) -> str:
-    """The answer's Content-Encoding other than identity ('' for none): 'br', 'gzip, gzip'."""
+    """The answer's Content-Encoding other than identity ('' for none), as a message shows
+    it: 'br', 'gzip, gzip', 'gzip, an unknown encoding'."""
     named = [
         token.strip().lower()
         for value in headers.get_list("content-encoding")
         for token in value.split(",")
     ]
-    others = ", ".join(token for token in named if token not in ("", "identity"))
-    # The server's text, in a message: letters, digits and separators only, cut short.
-    return re.sub(r"[^a-z0-9 ,._+-]", "?", others)[:40]
+    others = [token for token in named if token not in ("", "identity")]
+    shown = [token if token in KNOWN_ENCODINGS else "an unknown encoding" for token in others]
+    return ", ".join(shown[:4] + (["..."] if len(shown) > 4 else []))
 
 
 def _read(response: httpx.Response) -> Answer:

@@ -1,0 +1,27 @@
+"""Text from inputs and servers, made safe to print on a terminal.
+
+An inventory cell, a file name or a ticket server's answer can hold control characters:
+an escape sequence (``ESC[8m`` hides the rest of a line, ``ESC[2K`` erases it), a carriage
+return that overwrites a line, a bidirectional override that reverses what follows. Every
+line reportgen prints passes through :func:`visible`, which shows such characters as their
+escape (``\\x1b``, ``\\u202e``) so a crafted text can neither hide nor fake a message.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab and newline, DEL and C1 controls, and the invisible characters that
+# reorder or hide text (bidirectional marks, embeddings, overrides and isolates).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that could move the cursor, restyle or reorder the
+    terminal shown as its escape."""
+    return _UNSAFE.sub(_escape, text)
