@@ -262,6 +262,16 @@ def test_a_quote_left_open_in_a_cur_is_refused_within_the_line_limit(tmp_path):
     _refused(process, f"{path}:2: a quoted field is left open on this line")
 
 
+def test_a_cur_field_over_many_lines_is_refused_at_the_line_its_record_starts(tmp_path):
+    """Third adversarial pass: a quoted field of 1,000,000 short lines was refused as
+    'malformed CSV: field larger than field limit (131072)' at line 65,539."""
+    head = CUR_HEAD + b"AmazonS3,b,111122223333\n" * 3 + b'AmazonS3,"'
+    path = _gzip(tmp_path / "cur.csv.gz", head, b"x\n" * 1000, 1000, b'",111122223333\n')
+    process = _validate(tmp_path, path)
+    _refused(process, f"{path}:5: a field of the record starting here is longer than 131,071",
+             "--max-cell-chars")  # fmt: skip
+
+
 def test_distinct_cur_resources_past_max_rows_are_refused_while_counting(tmp_path):
     lines = b"".join(b"AmazonS3,r%d,111122223333\n" % i for i in range(300_000))
     path = tmp_path / "cur.csv.gz"

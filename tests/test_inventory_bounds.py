@@ -461,3 +461,25 @@ def test_an_inventory_cell_cannot_restyle_the_terminal(tmp_path, capfd):
     status, output = invoke(tmp_path, inventory, capfd=capfd)
     assert status == 2, output
     assert "Amazon S3\\x1b[8mhidden\\u202e" in output and "\x1b" not in output, output
+
+
+def test_a_utf32_csv_is_refused_by_name(tmp_path, capfd):
+    """Third adversarial pass: UTF-32 (its BOM starts like UTF-16's) was read as UTF-16 and
+    reported as headers full of NULs."""
+    inventory = tmp_path / "inv.csv"
+    inventory.write_bytes("Service\nAmazon S3\n".encode("utf-32"))
+    status, output = invoke(tmp_path, inventory, capfd=capfd)
+    assert status == 2, output
+    assert "inv.csv: CSV file is UTF-32, which reportgen does not read" in output, output
+
+
+def test_invalid_utf8_in_a_json_export_is_one_plain_line(tmp_path, capfd):
+    """Third adversarial pass: the message was the parser's bytes repr over several lines."""
+    export = tmp_path / "tags.json"
+    export.write_bytes(
+        b'{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::b\xff\xfe","Tags":[]}]}'
+    )
+    status, output = invoke(tmp_path, export, capfd=capfd)
+    assert status == 2, output
+    assert "not valid JSON (lexical error: invalid bytes in UTF8 string.)" in output, output
+    assert "b'" not in output and "\\n" not in output, output

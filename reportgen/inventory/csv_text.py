@@ -34,6 +34,12 @@ def csv_encoding(path: Path) -> CsvEncoding:
     with no content are input errors."""
     with path.open("rb") as handle:
         head = handle.read(_SAMPLE)
+        if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16's BOM
+            raise InputError(
+                "CSV file is UTF-32, which reportgen does not read",
+                file=path,
+                hint="Save it as UTF-8 (or UTF-16).",
+            )
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             encoding = CsvEncoding("utf-16")
         elif b"\x00" in head:

@@ -175,20 +175,46 @@ def _chunks(text: io.TextIOWrapper, path: Path) -> Iterator[tuple[int, list[list
         if block.count('"') % 2:
             block = _close_quote(text, path, block, line)
         if '"' in block or "\r" in block:
-            reader = csv.reader(io.StringIO(block, newline=""))
-            try:
-                rows = list(reader)
-            except csv.Error as exc:
-                raise InputError(
-                    f"malformed CSV: {exc}", file=path, line=line + reader.line_num - 1
-                ) from exc
+            rows, read = _quoted_rows(block, path, line)
             yield line, rows
-            line += reader.line_num
+            line += read
         else:
             rows = block.split("\n")
             rows.pop()  # after the final newline
             yield line, list(map(str.split, rows, itertools.repeat(",")))
             line += len(rows)
+
+
+def _quoted_rows(block: str, path: Path, line: int) -> tuple[list[list[str]], int]:
+    """The records of a block that has quotes (``line`` is its first line), and the lines
+    they took. A bad record is named by the line it starts on."""
+    reader = csv.reader(io.StringIO(block, newline=""))
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        start = line + _lines_before(rows, block)
+        if "field larger than field limit" in str(exc):
+            limit = csv.field_size_limit() - 1
+            raise InputError(
+                f"a field of the record starting here is longer than {limit:,} characters",
+                file=path,
+                line=start,
+                hint="Raise --max-cell-chars if the report is genuine.",
+            ) from None
+        raise InputError(f"malformed CSV: {exc}", file=path, line=start) from None
+    return rows, reader.line_num
+
+
+def _lines_before(rows: list[list[str]], block: str) -> int:
+    """Lines the ``rows`` read whole took in ``block`` (the record after them starts there)."""
+    if not rows:
+        return 0
+    reader = csv.reader(io.StringIO(block, newline=""))
+    for _ in itertools.islice(reader, len(rows)):
+        pass
+    return reader.line_num
 
 
 def _close_quote(text: io.TextIOWrapper, path: Path, block: str, line: int) -> str:

@@ -430,5 +430,9 @@ def starts_as_json(head: bytes) -> bool:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
+    """The first line of a parser's message (yajl's C backend gives it as bytes, with the
+    offending input quoted on the lines after)."""
+    first = exc.args[0] if exc.args else ""
+    text = first.decode("utf-8", "replace") if isinstance(first, bytes) else str(exc)
+    lines = text.strip().splitlines()
+    return (lines[0].strip() if lines else type(exc).__name__)[:200]
