@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.text import Text
 
 from reportgen import __version__
@@ -35,7 +34,7 @@ from reportgen.core.errors import (
     check_output_path,
     environment_errors,
 )
-from reportgen.core.terminal import visible
+from reportgen.core.terminal import visible, visible_console
 from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
@@ -51,8 +50,9 @@ from reportgen.render.diff_report import FORMATS, diff_json, diff_markdown, diff
 from reportgen.render.formats import select_formats
 
 # markup=False: catalog, config and inventory text is printed as is, never as rich markup.
-out = Console(highlight=False, soft_wrap=False, markup=False)
-err = Console(stderr=True, highlight=False, markup=False)
+# Both consoles show control characters from inputs and packs as escapes (core/terminal.py).
+out = visible_console(highlight=False, soft_wrap=False, markup=False)
+err = visible_console(stderr=True, highlight=False, markup=False)
 _state = {"debug": bool(os.environ.get("REPORTGEN_DEBUG")), "quiet": False}
 
 # Without --config: reportgen.yaml in the current folder, and nowhere else, so that a build
@@ -74,13 +74,13 @@ def _default_config() -> Path:
 def _say(message: str) -> None:
     """A note for the user on stderr (progress, what was written); silent with --quiet."""
     if not _state["quiet"]:
-        err.print(visible(message), soft_wrap=True)
+        err.print(message, soft_wrap=True)
 
 
 def _warn(message: str) -> None:
     """A warning on stderr; silent with --quiet, which prints errors only."""
     if not _state["quiet"]:
-        err.print(Text.assemble(("warning: ", "yellow"), visible(message)), soft_wrap=True)
+        err.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -598,7 +598,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
             out.print(item)
     else:
         text = diff_markdown(result) if fmt == "markdown" else diff_json(result)
-        click.echo(text, nl=False)
+        click.echo(visible(text), nl=False)
 
 
 @cli.command()
@@ -620,7 +620,7 @@ class _SayHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if not _state["quiet"]:  # yellow on a terminal; rich leaves it plain elsewhere
-            err.print(Text(visible(record.getMessage()), style="yellow"), soft_wrap=True)
+            err.print(Text(record.getMessage(), style="yellow"), soft_wrap=True)
 
 
 def _ticket_system_options(command: typing.Callable) -> typing.Callable:
@@ -765,7 +765,7 @@ def _main(argv: list[str] | None) -> None:
     except (InputError, SystemDependencyError) as exc:
         if _state["debug"]:
             raise
-        err.print(f"error: {visible(str(exc))}", soft_wrap=True)  # whole lines: greppable logs
+        err.print(f"error: {exc}", soft_wrap=True)  # whole lines: greppable logs
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -778,7 +778,7 @@ def _main(argv: list[str] | None) -> None:
         if _state["debug"]:
             raise
         err.print(
-            f"internal error: {type(exc).__name__}: {visible(str(exc))}\n"
+            f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in reportgen; run again with --debug and report the traceback."
         )
         sys.exit(1)

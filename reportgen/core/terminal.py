@@ -4,12 +4,24 @@ An inventory cell, a file name or a ticket server's answer can hold control char
 an escape sequence (``ESC[8m`` hides the rest of a line, ``ESC[2K`` erases it), a carriage
 return that overwrites a line, a bidirectional override that reverses what follows. Every
 line reportgen prints passes through :func:`visible`, which shows such characters as their
-escape (``\\x1b``, ``\\u202e``) so a crafted text can neither hide nor fake a message.
+escape (``\\x1b``, ``\\u202e``) so a crafted text can neither hide nor fake a message;
+:func:`visible_console` applies it to everything a console prints.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from rich.console import (
+    Console,
+    ConsoleOptions,
+    ConsoleRenderable,
+    RenderableType,
+    RenderHook,
+    RenderResult,
+)
+from rich.segment import Segment
 
 # C0 controls but tab and newline, DEL and C1 controls, and the invisible characters that
 # reorder or hide text (bidirectional marks, embeddings, overrides and isolates).
@@ -25,3 +37,31 @@ def visible(text: str) -> str:
     """``text`` with every character that could move the cursor, restyle or reorder the
     terminal shown as its escape."""
     return _UNSAFE.sub(_escape, text)
+
+
+class _Visible:
+    """A renderable whose text segments pass through :func:`visible` (rich's own control
+    segments, which move the cursor for a progress display, are kept)."""
+
+    def __init__(self, inner: RenderableType) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.inner, options):
+            if segment.control or not _UNSAFE.search(segment.text):
+                yield segment
+            else:
+                yield Segment(visible(segment.text), segment.style)
+
+
+class _VisibleHook(RenderHook):
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Visible(renderable) for renderable in renderables]
+
+
+def visible_console(**options: Any) -> Console:
+    """A rich Console on which nothing printed can restyle or rewrite the terminal: the
+    text of every line (tables and messages alike) passes through :func:`visible`."""
+    console = Console(**options)
+    console.push_render_hook(_VisibleHook())
+    return console

@@ -1,0 +1,43 @@
+"""Text reportgen prints that comes from an input, a pack or a server cannot restyle or
+rewrite the terminal (third adversarial pass: a pack file named
+``x ESC[2K ESC[G OK: 4 file(s) match the manifest ESC[8m`` made ``verify`` look like a pass)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packhelpers import build, run
+
+from reportgen.core.terminal import visible
+
+ESC = "\x1b"
+FAKE_PASS = f"x{ESC}[2K{ESC}[GOK: 4 file(s) match the manifest{ESC}[8m"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain text, tab\tand\nnewline", "plain text, tab\tand\nnewline"),
+        (f"{ESC}[8mhidden", "\\x1b[8mhidden"),
+        ("over\rwrite", "over\\x0dwrite"),
+        ("\x9b2K and \x7f", "\\x9b2K and \\x7f"),
+        ("abc\u202edef\u2066", "abc\\u202edef\\u2066"),
+        ("é ü 日本 ｓ３", "é ü 日本 ｓ３"),  # printable text of any script is left alone
+    ],
+)
+def test_visible_escapes_what_could_move_restyle_or_reorder(text, shown):
+    assert visible(text) == shown
+    assert visible(visible(text)) == shown  # once is enough: escapes are plain text
+
+
+def test_a_crafted_file_name_cannot_fake_verify(project: Path, tmp_path: Path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    (pack / FAKE_PASS).write_text("x", encoding="utf-8")
+    process = run("verify", pack, check=1, pdf=False)
+    output = process.stdout + process.stderr
+    assert ESC not in output, output
+    assert (
+        "EXTRA" in output and "x\\x1b[2K\\x1b[GOK: 4 file(s) match the manifest\\x1b[8m" in output
+    )
+    assert "FAILED: 1 problem(s)" in output
