@@ -13,13 +13,13 @@ has (kept and reported, never dropped).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from reportgen.catalogs.frameworks import Framework
 from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.tempdirs import run_temp_dir
 from reportgen.evidence.read import (
     ItemEdit,
     RaciEdit,
@@ -70,7 +70,7 @@ def read_evidence(
     result = EvidenceInputs()
     books: dict[str, list[WorkbookEdits]] = {}
     seen: set[Path] = set()
-    with tempfile.TemporaryDirectory(prefix="reportgen-evidence-") as work:
+    with run_temp_dir("reportgen-evidence-") as work:
         for shown, path, read in _workbooks(paths, frameworks, result.warnings, Path(work)):
             if path.resolve() in seen:
                 continue

@@ -13,7 +13,6 @@ one ticket are sequential. ``--dry-run`` shows every request and sends none.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Protocol
 
 from reportgen.config.model import AttachConfig, load_config
 from reportgen.config.ticket_systems import TICKET_SYSTEMS, TicketSystem
+from reportgen.core.tempdirs import run_temp_dir
 from reportgen.pack.bundle import require_intact
 from reportgen.pack.files import MAX_SUMMARY_BYTES, PackDir
 from reportgen.pack.manifest import SUMMARY_NAME
@@ -136,7 +136,7 @@ def _attach(
     verified = require_intact(pack)
     endpoint, ticket = system.open(section, request.target, env, settings, request.dry_run)
     marker = verified.manifest_sha256
-    with tempfile.TemporaryDirectory(prefix="reportgen-attach-") as work:
+    with run_temp_dir("reportgen-attach-") as work:
         zipped = bundle_upload(pack.path, verified, Path(work))
         uploads = [*(pack_uploads(pack, verified, Path(work)) if request.files else []), zipped]
         check_uploads(uploads, pack.path)  # all of them, before the first request

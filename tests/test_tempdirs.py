@@ -1,0 +1,75 @@
+"""Temporary folders of killed runs are swept by the next run (third adversarial pass: a
+SIGKILL during an --evidence read left 947 MB in $TMPDIR, during attach 56 MB, for ever)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from packhelpers import build, run
+
+from reportgen.core.tempdirs import run_temp_dir, sweep
+
+HOLD = (
+    "import fcntl, os, sys, time\n"
+    "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+    "print('held', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def _killed_run(where: Path, name: str) -> Path:
+    """What a run killed outright leaves: its folder, with a file in it, and no lock."""
+    folder = where / name
+    folder.mkdir()
+    (folder / "copy.xlsx").write_bytes(b"x" * 1000)
+    return folder
+
+
+def _live_run(folder: Path) -> subprocess.Popen:
+    """Another run, alive, holding its folder."""
+    folder.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+    return holder
+
+
+def test_a_dead_runs_folder_is_swept_and_a_live_ones_is_not(tmp_path):
+    dead = _killed_run(tmp_path, "reportgen-evidence-dead1")
+    other_kind = _killed_run(tmp_path, "reportgen-attach-dead2")
+    holder = _live_run(tmp_path / "reportgen-evidence-live")
+    try:
+        with run_temp_dir("reportgen-evidence-", tmp_path) as mine:
+            assert mine.is_dir() and not dead.exists()
+            assert (tmp_path / "reportgen-evidence-live").is_dir() and other_kind.is_dir()
+            assert sweep("reportgen-evidence-", tmp_path) == []  # this run holds its own
+        assert not mine.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    assert sweep("reportgen-evidence-", tmp_path) == [tmp_path / "reportgen-evidence-live"]
+
+
+def test_a_link_or_a_file_named_like_a_folder_is_never_touched(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("x")
+    (tmp_path / "reportgen-attach-link").symlink_to(outside)
+    (tmp_path / "reportgen-attach-file").write_text("mine")
+    assert sweep("reportgen-attach-", tmp_path) == []
+    assert (outside / "keep").exists() and (tmp_path / "reportgen-attach-file").exists()
+
+
+def test_a_build_with_evidence_sweeps_what_a_killed_one_left(project: Path, tmp_path: Path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    dead = _killed_run(temp, "reportgen-evidence-killed")
+    command = ("-q", "build", "--config", "reportgen.yaml", "--out", tmp_path / "again")
+    run(*command, "--evidence", pack, cwd=project, env={"TMPDIR": str(temp)}, pdf=False)
+    assert not dead.exists()
+    assert sorted(p.name for p in temp.iterdir()) == []
