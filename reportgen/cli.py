@@ -292,6 +292,13 @@ def cli(debug: bool, quiet: bool) -> None:
     "A directory that is not a reportgen pack is never replaced.",
 )
 @click.option(
+    "--discard-edits",
+    is_flag=True,
+    help="Replace the pack at --out even if files it lists were changed since reportgen "
+    "wrote them (the changes are lost). Without it such a pack is refused, unless the "
+    "changed file is a RACI workbook given with --evidence, whose edits carry on.",
+)
+@click.option(
     "--format",
     "formats",
     multiple=True,
@@ -306,6 +313,7 @@ def build_command(
     templates: Path | None,
     pdf_variant: str | None,
     overwrite: bool,
+    discard_edits: bool,
     formats: tuple[str, ...],
     **kwargs: object,
 ) -> None:
@@ -318,6 +326,7 @@ def build_command(
         run=_run_options(kwargs),
         out=out,
         overwrite=overwrite,
+        discard_edits=discard_edits,
         previous=previous,
         render=RenderOptions(templates=templates, pdf_variant=pdf_variant),
         formats=tuple(f.name for f in select_formats(formats, "--format")) if formats else None,
