@@ -9,6 +9,7 @@ build the full pack of the sample config's three frameworks (PDF, workbook, matr
 manifest) in a fresh process (bench/build_child.py) while sampling the memory of its whole
 process tree, then measure the floors on the same files in another fresh process
 (bench/floors.py). Prints one table, the ratios to the floors and which targets are met.
+Then a Cost and Usage Report (bench/cur.py) and JSON exports (bench/exports.py) are read.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ TARGET_PAGES_SERVICES = 1.25  # pages over every service / over a few: near-flat
 # Issue 16: a Cost and Usage Report of 5 million line items, read streaming.
 TARGET_CUR_WALL = 30.0
 TARGET_CUR_MEMORY_MB = 500
+# Issue 20: the bytes of an export reach the parser at C speed, whatever its strings hold.
+TARGET_EXPORT_STRINGS = 30.0  # MB/s unpacked, for each export of long strings
+EXPORT_CASES = ("normal", "escaped-emoji", "escaped-quotes", "emoji", "backslashes")
 
 
 # ---------------------------------------------------------------- memory of a process tree
@@ -377,6 +381,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--report", type=Path, help="print the tables of an earlier --json file")
     parser.add_argument("--cur-lines", type=int, default=5_000_000, help="CUR line items; 0: none")
+    parser.add_argument(
+        "--export-items", type=int, default=100_000, help="JSON export resources; 0: no exports"
+    )
     args = parser.parse_args()
     if args.report:
         report(json.loads(args.report.read_text(encoding="utf-8")))
@@ -399,9 +406,12 @@ def main() -> None:
                 flush=True,
             )
         cur = measure_cur(work, args.cur_lines) if args.cur_lines else None
+        exports = measure_exports(work, args.export_items) if args.export_items else None
     report(results)
     if cur:
         report_cur(cur)
+    if exports:
+        report_exports(exports)
     print(f"\n{conditions()}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -422,6 +432,25 @@ def report_cur(cur: dict[str, Any]) -> None:
     if cur["lines"] >= 5_000_000:
         met = cur["wall"] < TARGET_CUR_WALL and cur["maxrss_mb"] < TARGET_CUR_MEMORY_MB
         print(f"{'met    ' if met else 'MISSED '} CUR 5M line items < 30 s and < 500 MB")
+
+
+def measure_exports(work: Path, items: int) -> dict[str, Any]:
+    """bench/exports.py, each export in a fresh process (its own peak RSS)."""
+    command = [sys.executable, str(HERE / "exports.py"), "--items", str(items), "--json"]
+    command += ["--work", str(work / "exports")]
+    return {case: run_json([*command, "--only", case])[0][case] for case in EXPORT_CASES}
+
+
+def report_exports(exports: dict[str, Any]) -> None:
+    print("\nJSON exports (tagging API, gzipped): unpacked MB, wall s, MB/s, peak RSS MB")
+    for case, r in exports.items():
+        print(
+            f"  {case:15} {r['unpacked_mb']:6.1f} MB -> {r['rows']:,} rows: {r['wall']:5.1f} s, "
+            f"{r['mb_per_s']:6.1f} MB/s, {r['maxrss_mb']:.0f} MB"
+        )
+    worst = min(r["mb_per_s"] for case, r in exports.items() if case != "normal")
+    met = worst >= TARGET_EXPORT_STRINGS
+    print(f"{'met    ' if met else 'MISSED '} exports of long strings >= 30 MB/s: {worst:.1f}")
 
 
 def report(results: list[dict[str, Any]]) -> None:

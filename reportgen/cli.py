@@ -31,7 +31,6 @@ from reportgen.config.ticket_systems import TICKET_SYSTEMS
 from reportgen.core.errors import (
     InputError,
     SystemDependencyError,
-    check_output_path,
     environment_errors,
 )
 from reportgen.core.terminal import visible, visible_console
@@ -300,6 +299,13 @@ def cli(debug: bool, quiet: bool) -> None:
     "A directory that is not a reportgen pack is never replaced.",
 )
 @click.option(
+    "--discard-edits",
+    is_flag=True,
+    help="Replace the pack at --out even if files it lists were changed since reportgen "
+    "wrote them (the changes are lost). Without it such a pack is refused, unless the "
+    "changed file is a RACI workbook given with --evidence, whose edits carry on.",
+)
+@click.option(
     "--format",
     "formats",
     multiple=True,
@@ -314,6 +320,7 @@ def build_command(
     templates: Path | None,
     pdf_variant: str | None,
     overwrite: bool,
+    discard_edits: bool,
     formats: tuple[str, ...],
     **kwargs: object,
 ) -> None:
@@ -326,6 +333,7 @@ def build_command(
         run=_run_options(kwargs),
         out=out,
         overwrite=overwrite,
+        discard_edits=discard_edits,
         previous=previous,
         render=RenderOptions(templates=templates, pdf_variant=pdf_variant),
         formats=tuple(f.name for f in select_formats(formats, "--format")) if formats else None,
@@ -547,20 +555,33 @@ def inventory() -> None:
     help="Where to read the estate from.",
 )
 @click.option("-o", "--out", type=_path(dir_okay=False), required=True, help="CSV to write.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace files at --out (and its .source.json) that an earlier pull did not write.",
+)
 @click.option("--profile", help="AWS profile [AWS_PROFILE, else the default chain].")
 @click.option("--region", help="AWS region of the call (the aggregator's, the index's).")
 @click.option("--aggregator", help="AWS Config aggregator name (config-aggregator).")
 @click.option("--query", help="AWS Config SQL [resource id, type, ARN, account, region, tags].")
 @click.option("--view-arn", help="Resource Explorer view [the region's default view].")
-def inventory_pull(source: str, out: Path, profile: str | None, region: str | None,
+def inventory_pull(source: str, out: Path, force: bool, profile: str | None, region: str | None,
                    **options: str | None) -> None:  # fmt: skip
-    """Read the estate from AWS into a CSV snapshot (and OUT.source.json) for build."""
-    from reportgen.inventory.pull.snapshot import PullRequest, pull  # boto3: only here
+    """Read the estate from AWS into a CSV snapshot (and OUT.source.json) for build.
+
+    An existing OUT is replaced only when an earlier pull wrote it (or with --force); a
+    link, a FIFO or a device at OUT is never replaced.
+    """
+    from reportgen.inventory.pull.snapshot import (  # boto3: only here
+        PullRequest,
+        check_snapshot_paths,
+        pull,
+    )
 
     if source == "config-aggregator" and not options.get("aggregator"):
         raise click.UsageError("--source config-aggregator needs --aggregator NAME")
-    check_output_path(out)  # before the pull, which can take minutes
-    result = pull(PullRequest(source, out, profile, region, options))
+    check_snapshot_paths(out, force)  # before the pull, which can take minutes
+    result = pull(PullRequest(source, out, profile, region, options, force=force))
     _say(
         f"wrote {result.csv} ({result.items:,} resources from {result.pages} page(s), "
         f"{result.tag_columns} tag columns) and {result.sidecar}"
@@ -605,12 +626,17 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 @click.argument("directory", type=_path(file_okay=False))
 @click.option("-o", "--out", type=_path(dir_okay=False), help="Zip file [DIRECTORY.zip].")
 @click.option("--output", "legacy_out", type=_path(dir_okay=False), hidden=True)  # before 0.3
-def bundle(directory: Path, out: Path | None, legacy_out: Path | None) -> None:
+@click.option(
+    "--force", is_flag=True, help="Replace a file at --out that is not a bundle reportgen wrote."
+)
+def bundle(directory: Path, out: Path | None, legacy_out: Path | None, force: bool) -> None:
     """Write one zip of a verified pack; the same pack always gives the same bytes.
 
-    Unzipped, the pack verifies as it is: 'reportgen verify <folder>'.
+    Unzipped, the pack verifies as it is: 'reportgen verify <folder>'. An existing zip at
+    --out is replaced when it is an earlier bundle (any other file only with --force); a
+    link, a FIFO or a device there is never replaced.
     """
-    result = bundle_pack(directory, out or legacy_out)
+    result = bundle_pack(directory, out or legacy_out, force=force)
     _say(f"wrote {result.path} ({result.entries} files, {result.size:,} bytes)")
     _say(f"sha256 {result.sha256}")
 

@@ -18,6 +18,7 @@ from reportgen.matrix import RunInfo, build_matrix
 from reportgen.ownership.engine import FrameworkResult
 from reportgen.pack.diff import Pack, load_pack
 from reportgen.pack.manifest import build_manifest, output_entries, write_manifest
+from reportgen.pack.target import Replace
 from reportgen.pack.write import atomic_pack
 from reportgen.render import FrameworkJob, RenderOptions, WriterRun, render_all
 from reportgen.render.formats import OutputFormat, PackJob, select_formats
@@ -30,6 +31,7 @@ class BuildOptions:
     run: RunOptions
     out: Path | None = None
     overwrite: bool = False  # replace a pack at ``out`` even if files were added to it
+    discard_edits: bool = False  # ... even if files it lists were changed since (lost)
     previous: Path | None = None  # an earlier pack: the summary lists what changed since
     render: RenderOptions = field(default_factory=RenderOptions)
     formats: tuple[str, ...] | None = None  # --format: output formats to write (None: config's)
@@ -237,7 +239,11 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     check_output_path(target)  # named as given, before the render
     rendering = render_options(options, inputs)
     result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
-    with atomic_pack(target, overwrite=options.overwrite) as staging:
+    # A workbook read with --evidence may be the pack's own, which the team edited: what they
+    # recorded in it is in ``inputs`` by now, read before the old pack is touched.
+    carried = frozenset(item.sha256 for item in inputs.files if item.role == "evidence")
+    replace = Replace(options.overwrite, options.discard_edits, carried)
+    with atomic_pack(target, replace) as staging:
         result.runs = render_stage(jobs_for(inputs, matrices, staging, rendering), timings, say)
         _checkpoint("render")
         started = time.perf_counter()

@@ -9,7 +9,9 @@ output format registry, the selection ``RenderOptions(writers=("matrix", "xlsx")
 in-process. The PDF itself is tested by tests/test_pdf*.py and the sample pack.
 
 REPORTGEN_TEST_PAUSE_AFTER=<stage> (render | pack) stops the build there, through the
-pipeline's stage hook, so the atomicity tests can SIGKILL it at a known point.
+pipeline's stage hook, so the atomicity tests can SIGKILL it at a known point; with
+REPORTGEN_TEST_RESUME_WHEN=<file> as well, it goes on once that file exists (a test changes
+the old pack meanwhile).
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from reportgen.render.formats import FORMATS
 def _pause(stage: str) -> None:
     if os.environ.get("REPORTGEN_TEST_PAUSE_AFTER") == stage:
         print(f"reportgen: paused after {stage}", file=sys.stderr, flush=True)
-        time.sleep(600)  # until the test kills the process
+        resume = os.environ.get("REPORTGEN_TEST_RESUME_WHEN")
+        deadline = time.monotonic() + 600  # until the test kills the process, or resumes it
+        while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
+            time.sleep(0.05)
 
 
 reportgen.pipeline.STAGE_HOOKS.append(_pause)

@@ -1,5 +1,6 @@
 """A build replaces only a pack reportgen wrote: never a user's folder, file, link, working
-directory, a pack someone added files to (without --overwrite) or a read-only pack.
+directory, a pack someone added files to (without --overwrite), a pack whose listed files
+were changed (without --evidence of the workbook, or --discard-edits) or a read-only pack.
 
 Every case runs the real command line and checks the exit status, the message and that
 every file that was there is still there, byte for byte.
@@ -8,11 +9,14 @@ every file that was there is still there, byte for byte.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from packhelpers import build, run, tree_hashes
+from openpyxl import load_workbook
+from packhelpers import EPOCH, REPORTGEN_WITHOUT_PDF, build, run, tree_hashes
 
 from reportgen.pack.verify import verify_pack
 
@@ -197,3 +201,96 @@ def test_a_manifest_listing_more_files_than_the_survey_reads_is_no_licence(proje
     message = _refused(project, pack, "--overwrite")
     assert "not a reportgen pack" in message
     assert notes.read_text() == "keep me\n"
+
+
+# ---------------------------------------------------------------- edits to listed files
+# The README's workflow has the team fill in the RACI workbook inside the pack; a rebuild
+# that replaced it silently lost their work (issue 20, adversarial review).
+
+WORKBOOK = "soc2/test-co-soc2-raci.xlsx"
+
+
+def _fill_in(workbook: Path, status: str = "Accepted") -> tuple[str, str]:
+    """Set the first evidence item's Status as a user would; returns (control, item)."""
+    book = load_workbook(workbook)
+    sheet = book["Evidence"]
+    header = [cell.value for cell in sheet[1]]
+    control, item = sheet.cell(2, 1).value, sheet.cell(2, header.index("Evidence item") + 1).value
+    sheet.cell(2, header.index("Status") + 1).value = status
+    book.save(workbook)
+    return control, item
+
+
+def _status(workbook: Path, control: str, item: str) -> str | None:
+    sheet = load_workbook(workbook, read_only=True)["Evidence"]
+    rows = sheet.iter_rows(values_only=True)
+    header = list(next(rows))
+    found = [r for r in rows if r[0] == control and r[header.index("Evidence item")] == item]
+    assert len(found) == 1
+    return found[0][header.index("Status")]
+
+
+def test_a_workbook_the_team_filled_in_is_never_replaced_without_being_asked(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    _fill_in(pack / WORKBOOK)
+    before = tree_hashes(pack)
+    for flags in [(), ("--overwrite",)]:  # --overwrite is for added files, not edited ones
+        message = _refused(project, pack, *flags)
+        assert "1 of its listed file(s) changed since reportgen wrote them" in message
+        assert f"changed: {WORKBOOK} (size " in message
+        assert "--evidence" in message and "--discard-edits" in message
+        assert tree_hashes(pack) == before
+        assert _leftovers(tmp_path) == []
+
+
+def test_the_filled_in_workbook_given_as_evidence_carries_into_the_rebuilt_pack(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    item = _fill_in(pack / WORKBOOK)
+    # The workbook is read before the old pack is replaced: --evidence names the pack's own.
+    build(project, pack, "--evidence", pack / WORKBOOK, pdf=False)
+    assert verify_pack(pack).ok and _status(pack / WORKBOOK, *item) == "Accepted"
+    item = _fill_in(pack / WORKBOOK, "Collected")  # the next round, the pack folder as evidence
+    build(project, pack, "--evidence", pack, pdf=False)
+    assert verify_pack(pack).ok and _status(pack / WORKBOOK, *item) == "Collected"
+
+
+def test_a_workbook_given_as_evidence_does_not_cover_another_edited_file(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    _fill_in(pack / WORKBOOK)
+    (pack / "summary.md").write_text("# our own summary\n")
+    before = tree_hashes(pack)
+    message = _refused(project, pack, "--evidence", pack / WORKBOOK)
+    assert "changed: summary.md (size " in message and WORKBOOK not in message
+    assert tree_hashes(pack) == before
+
+
+def test_discard_edits_replaces_a_pack_whose_files_were_changed(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    written = tree_hashes(pack)
+    item = _fill_in(pack / WORKBOOK)
+    (pack / "soc2" / "matrix.json").write_bytes(b"{}")
+    message = _refused(project, pack)
+    assert "2 of its listed file(s) changed" in message and "soc2/matrix.json" in message
+    build(project, pack, "--discard-edits", pdf=False)
+    assert tree_hashes(pack) == written  # SOURCE_DATE_EPOCH: the same pack again
+    assert _status(pack / WORKBOOK, *item) == "Not started"  # the team's "Accepted" is gone
+
+
+def test_an_edit_made_while_the_build_runs_is_not_lost(project, tmp_path):
+    """The pack is checked again just before the swap, under the lock."""
+    pack = build(project, tmp_path / "pack", pdf=False)
+    resume = tmp_path / "resume"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "REPORTGEN_TEST_PAUSE_AFTER": "pack",
+           "REPORTGEN_TEST_RESUME_WHEN": str(resume)}  # fmt: skip
+    command = [*REPORTGEN_WITHOUT_PDF, "-q", "build", "--config", "reportgen.yaml"]
+    process = subprocess.Popen([*command, "--out", str(pack)], cwd=project, env=env,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert "paused after pack" in process.stderr.readline()
+    _fill_in(pack / WORKBOOK)
+    before = tree_hashes(pack)
+    resume.touch()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert f"changed: {WORKBOOK}" in stderr and "Traceback" not in stderr
+    assert tree_hashes(pack) == before
+    assert _leftovers(tmp_path) == []

@@ -9,8 +9,6 @@ so neither the machine, the file system nor the time of bundling shows in the zi
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +17,26 @@ from typing import Any
 from reportgen.core.clock import parse_iso
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.hashing import file_sha256
+from reportgen.core.outfiles import check_output_file, read_start, write_replacing
 from reportgen.core.slug import slugify
 from reportgen.pack.files import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError, inside
 from reportgen.pack.manifest_schema import MANIFEST_NAME, Manifest
 from reportgen.pack.verify import Verification, verify_opened
 
-__all__ = ["Bundle", "PackIntegrityError", "bundle_pack", "require_intact", "zip_folder"]
+__all__ = [
+    "Bundle",
+    "PackIntegrityError",
+    "bundle_pack",
+    "is_bundle",
+    "require_intact",
+    "zip_folder",
+]
 
 ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can carry
 FILE_MODE = 0o100644  # regular file, rw-r--r--
 COMPRESS_LEVEL = 6
+_ZIP_SIGNATURE = b"PK\x03\x04"  # a local file header
+_LOCAL_HEADER = 30  # its fixed part; the entry's name follows
 
 
 @dataclass(frozen=True)
@@ -74,9 +82,29 @@ def default_output(pack: Path) -> Path:
     return named.parent / f"{named.name}.zip"
 
 
-def bundle_pack(pack: Path, output: Path | None = None) -> Bundle:
-    """Write the zip of ``pack`` (default: ``<pack>.zip`` beside it), atomically."""
+def is_bundle(path: Path) -> bool:
+    """Whether ``path`` holds a zip as bundle writes one: its first entry (the local header
+    at offset 0) is ``<folder>/manifest.json``. Read from its first bytes only."""
+    head = read_start(path, _LOCAL_HEADER + 1024)
+    if len(head) < _LOCAL_HEADER or not head.startswith(_ZIP_SIGNATURE):
+        return False
+    name = head[_LOCAL_HEADER : _LOCAL_HEADER + int.from_bytes(head[26:28], "little")]
+    folder, _, rest = name.partition(b"/")
+    return bool(folder) and rest == MANIFEST_NAME.encode()
+
+
+def check_bundle_output(output: Path, force: bool = False) -> None:
+    """InputError unless the zip may be written at ``output``: nothing there, an empty file,
+    or an earlier bundle; any other file only with ``force``; never a link, a FIFO, a
+    device, a socket or a directory (reportgen/core/outfiles.py)."""
+    check_output_file(output, "a bundle reportgen wrote", is_bundle, force=force)
+
+
+def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) -> Bundle:
+    """Write the zip of ``pack`` (default: ``<pack>.zip`` beside it), atomically; what is
+    at ``output`` is replaced only as check_bundle_output allows."""
     output = output or default_output(pack)
+    check_bundle_output(output, force)  # before the pack is read and hashed
     with PackDir(pack) as opened:
         if inside(output, opened.fd):  # by device and inode: links and bind mounts too
             message = "the zip cannot be written inside the pack it bundles"
@@ -85,7 +113,14 @@ def bundle_pack(pack: Path, output: Path | None = None) -> Bundle:
         assert verified.manifest is not None
         manifest = verified.manifest
         with environment_errors(output):
-            _write_atomically(output, lambda handle: _write_zip(handle, opened, verified))
+            output.parent.mkdir(parents=True, exist_ok=True)
+        write_replacing(
+            output,
+            lambda handle: _write_zip(handle, opened, verified),
+            lambda: check_bundle_output(output, force),  # again: it may have changed since
+            mode=0o644,
+            prefix=".reportgen-bundle-",
+        )
     sha256, size = file_sha256(output)
     return Bundle(output, len(manifest.outputs) + 1, size, sha256)
 
@@ -117,16 +152,3 @@ def _info(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipIn
     info.compress_type = zipfile.ZIP_DEFLATED
     info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]  # what writestr sets
     return info
-
-
-def _write_atomically(output: Path, write: Any) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".reportgen-bundle-", dir=output.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -398,6 +398,10 @@ class PackFile:
         except OSError as exc:
             raise environment_error(exc, self.path) from exc
 
+    def sha256(self) -> str:
+        """SHA-256 of the bytes read so far (all of them, once :meth:`chunks` is done)."""
+        return self._digest.hexdigest()
+
     def require(self, sha256: str, what: str = "changed while it was read") -> None:
         """PackIntegrityError unless the bytes read were the whole file and hash to
         ``sha256`` (the file was changed since it was verified)."""

@@ -1,10 +1,13 @@
-"""Which output directories a build may replace: only a pack that reportgen wrote.
+"""Which output directories a build may replace: only a pack that reportgen wrote, as it
+wrote it.
 
 A build replaces its target whole, so a wrong "yes" here deletes a user's files. A directory
 counts as a pack only by its own manifest (reportgen's schema and generator) and only when
-every file in it is one the manifest lists: a Node project's ``manifest.json``, a folder
-holding a config and a copied ``old/matrix.json``, or a pack where someone saved
-``qsa-notes.txt`` are all refused, naming a few of the files that would be lost.
+every file in it is one the manifest lists, with the size and SHA-256 the manifest gives: a
+Node project's ``manifest.json``, a folder holding a config and a copied ``old/matrix.json``,
+a pack where someone saved ``qsa-notes.txt``, or one whose RACI workbook the team filled in
+are all refused, naming a few of the files that would be lost. A workbook this build read
+with ``--evidence`` is not lost: what the team recorded in it carries into the new pack.
 """
 
 from __future__ import annotations
@@ -15,12 +18,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen.core.errors import InputError, environment_error
-from reportgen.pack.files import Listing, list_tree, open_folder, read_manifest
+from reportgen.pack.files import (
+    Listing,
+    PackDir,
+    file_limit,
+    list_tree,
+    open_folder,
+    read_manifest,
+)
 from reportgen.pack.manifest import MANIFEST_NAME
-from reportgen.pack.manifest_schema import MAX_DEPTH
+from reportgen.pack.manifest_schema import MAX_DEPTH, OutputFile
 
 _MAX_ENTRIES = 20_000  # a pack holds a few dozen files; past this it is someone's tree
 _NAMED = 5  # files named in a refusal; the rest are counted
+
+
+@dataclass(frozen=True)
+class Replace:
+    """What the user allows a build to replace beyond a pack exactly as reportgen wrote it."""
+
+    overwrite: bool = False  # --overwrite: a pack with files added (deleted) or missing
+    discard_edits: bool = False  # --discard-edits: listed files changed since (changes lost)
+    carried: frozenset[str] = frozenset()  # SHA-256 of each workbook this build read (--evidence)
 
 
 @dataclass
@@ -30,22 +49,30 @@ class Survey:
     is_pack: bool  # reportgen's manifest at its root
     missing: list[str] = field(default_factory=list)  # listed in the manifest, not there
     foreign: list[str] = field(default_factory=list)  # there, not listed: not ours
+    changed: list[str] = field(default_factory=list)  # "name (what differs)": edited since
     folders: list[str] = field(default_factory=list)  # every folder under it, relative
     complete: bool = True  # False: more entries than _MAX_ENTRIES, not all listed
 
-    @property
-    def intact(self) -> bool:
-        return self.is_pack and not self.missing and not self.foreign
+    def allowed(self, replace: Replace) -> bool:
+        """Whether replacing it loses nothing the user did not allow to lose."""
+        if not self.is_pack:
+            return not self.foreign  # empty folders lose nothing
+        added = bool(self.foreign or self.missing)
+        return (replace.overwrite or not added) and (replace.discard_edits or not self.changed)
 
 
-def check_replaceable(target: Path, *, overwrite: bool = False) -> None:
+def check_replaceable(target: Path, replace: Replace | None = None) -> None:
     """Raise InputError unless a build may put a new pack at ``target``.
 
     May: a path that does not exist, a directory holding no file, or a pack reportgen wrote with
-    nothing added. ``overwrite`` also lets a pack with added or missing files be replaced
-    (the added files are deleted: the user asked for it by name). Never: a file, a symbolic
-    link, the working directory or one of its parents, or a directory that is not a pack.
+    nothing added or changed. ``replace.overwrite`` also lets a pack with added or missing
+    files be replaced (the added files are deleted: the user asked for it by name), and
+    ``replace.discard_edits`` one whose listed files were changed; a listed file whose bytes
+    are those of a workbook this build read with --evidence (``replace.carried``) counts as
+    unchanged, since what the team recorded in it carries on. Never: a file, a symbolic link,
+    the working directory or one of its parents, or a directory that is not a pack.
     """
+    replace = replace or Replace()
     _refuse_inside_a_pack(target)
     try:
         info = target.lstat()
@@ -64,10 +91,9 @@ def check_replaceable(target: Path, *, overwrite: bool = False) -> None:
             hint="Choose a new or empty directory with --out.",
         )
     _refuse_working_directory(target)
-    survey = survey_directory(target)
-    holds_nothing = not survey.is_pack and not survey.foreign  # empty folders lose nothing
-    if not (holds_nothing or survey.intact or (overwrite and survey.is_pack)):
-        raise _refusal(target, survey)
+    survey = survey_directory(target, replace.carried)
+    if not survey.allowed(replace):
+        raise _refusal(target, survey, replace)
     _refuse_read_only(target)
 
 
@@ -145,8 +171,9 @@ def _refuse_working_directory(target: Path) -> None:
         )
 
 
-def survey_directory(path: Path) -> Survey:
-    """Compare the files under ``path`` with the manifest at its root (if it is ours)."""
+def survey_directory(path: Path, carried: frozenset[str] = frozenset()) -> Survey:
+    """Compare the files under ``path`` with the manifest at its root (if it is ours): the
+    names, then each listed file's size and SHA-256 (``carried``: see check_replaceable)."""
     listing = _files_under(path)
     present = sorted([*listing.files, *listing.too_deep])
     listed = _listed_files(path)
@@ -156,8 +183,35 @@ def survey_directory(path: Path) -> Survey:
         # manifest lists.
         return Survey(False, foreign=present, folders=listing.folders, complete=listing.complete)
     foreign = [name for name in present if name != MANIFEST_NAME and name not in listed]
-    missing = sorted(listed.difference(present))
-    return Survey(is_pack=True, missing=missing, foreign=foreign, folders=listing.folders)
+    missing = set(listed).difference(present)
+    there = [entry for name, entry in sorted(listed.items()) if name not in missing]
+    changed = _changed(path, there, carried)
+    return Survey(True, sorted(missing), foreign, changed, folders=listing.folders)
+
+
+def _changed(root: Path, entries: list[OutputFile], carried: frozenset[str]) -> list[str]:
+    """The listed files that are not as reportgen wrote them, each as "name (what differs)":
+    the pack reader's check (size from fstat first, then SHA-256 streamed in 1 MB chunks;
+    a link, a FIFO or a sparse file is reported unread). A pack holds a few MB; at most
+    1024 MB a file is read (files.file_limit)."""
+    changed = []
+    with PackDir(root) as pack:
+        for entry in entries:
+            problem = pack.check(entry.path, entry.size, entry.sha256)
+            if problem is not None and not (carried and _digest(pack, entry.path) in carried):
+                changed.append(f"{entry.path} ({problem})")
+    return changed
+
+
+def _digest(pack: PackDir, name: str) -> str | None:
+    """SHA-256 of a regular file of the pack, None when the reader refuses it."""
+    try:
+        with pack.stream(name, file_limit(name)) as file:
+            for _ in file.chunks():
+                pass
+            return file.sha256()
+    except InputError:
+        return None
 
 
 def _files_under(root: Path) -> Listing:
@@ -170,18 +224,18 @@ def _files_under(root: Path) -> Listing:
         os.close(fd)
 
 
-def _listed_files(root: Path) -> set[str] | None:
-    """The outputs listed by reportgen's manifest at ``root``; None when there is none: the
-    manifest must pass the pack reader's checks (reportgen/pack/files.py: no links, a regular
-    file of at most 4 MB, the strict schema of every field)."""
+def _listed_files(root: Path) -> dict[str, OutputFile] | None:
+    """The outputs listed by reportgen's manifest at ``root``, by path; None when there is
+    none: the manifest must pass the pack reader's checks (reportgen/pack/files.py: no links,
+    a regular file of at most 4 MB, the strict schema of every field)."""
     try:
         manifest = read_manifest(root)
     except InputError:
         return None
-    return {entry.path for entry in manifest.outputs}
+    return {entry.path: entry for entry in manifest.outputs}
 
 
-def _refusal(target: Path, survey: Survey) -> InputError:
+def _refusal(target: Path, survey: Survey, replace: Replace) -> InputError:
     if not survey.is_pack:
         return InputError(
             "the output directory is not a reportgen pack (it has no manifest.json written "
@@ -191,22 +245,40 @@ def _refusal(target: Path, survey: Survey) -> InputError:
             details=_some(survey.foreign),
             hint="Choose a new or empty directory with --out.",
         )
-    details = _some(survey.foreign)
-    problems = []
-    if survey.foreign:
-        problems.append(f"{_count(survey.foreign)} that reportgen did not write")
-    if survey.missing:
-        problems.append(f"{len(survey.missing)} of its listed file(s) are missing")
-        details += [f"missing: {name}" for name in survey.missing[:_NAMED]]
+    problems, details, hints = [], [], []
+    if not replace.overwrite and (survey.foreign or survey.missing):
+        details += _some(survey.foreign)
+        if survey.foreign:
+            problems.append(f"{_count(survey.foreign)} that reportgen did not write")
+        if survey.missing:
+            problems.append(f"{len(survey.missing)} of its listed file(s) are missing")
+            details += _some(survey.missing, "missing: ")
+        hints.append(
+            "Move your own files out of the pack (a rebuild replaces it whole), or pass "
+            "--overwrite to replace it and delete them."
+        )
+    if not replace.discard_edits and survey.changed:
+        problems.append(
+            f"{len(survey.changed)} of its listed file(s) changed since reportgen wrote them"
+        )
+        details += _some(survey.changed, "changed: ")
+        hints.append(_EDITED_HINT)
     return InputError(
         "the output directory holds a reportgen pack with "
         + " and ".join(problems)
         + "; refusing to replace it",
         file=target,
         details=details,
-        hint="Move your own files out of the pack (a rebuild replaces it whole), or pass "
-        "--overwrite to replace it and delete them.",
+        hint=" ".join(hints),
     )
+
+
+_EDITED_HINT = (
+    "A rebuild would lose those changes. Move the changed files out of the pack to keep "
+    "them; for a RACI workbook your team filled in, pass it (or the pack) with --evidence, "
+    "and what they recorded carries into the new pack; or pass --discard-edits to replace "
+    "the pack and lose the changes."
+)
 
 
 def _count(names: list[str], complete: bool = True) -> str:
@@ -217,8 +289,8 @@ def _count(names: list[str], complete: bool = True) -> str:
     return f"{len(names)} file(s)"
 
 
-def _some(names: list[str]) -> list[str]:
-    shown = names[:_NAMED]
+def _some(names: list[str], prefix: str = "") -> list[str]:
+    shown = [prefix + name for name in names[:_NAMED]]
     if len(names) > _NAMED:
         shown.append(f"... and {len(names) - _NAMED} more")
     return shown

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reportgen.core.errors import InputError
-from reportgen.pack.target import check_replaceable
+from reportgen.pack.target import Replace, check_replaceable
 from reportgen.pack.verify import pack_is_intact
 
 try:  # POSIX; on other systems builds run unlocked and leave stale directories alone
@@ -144,14 +144,16 @@ def clean_stale(target: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def atomic_pack(target: Path, *, overwrite: bool = False) -> Iterator[Path]:
+def atomic_pack(target: Path, replace: Replace | None = None) -> Iterator[Path]:
     """Yield a staging directory; on success it replaces ``target`` in one rename.
 
     ``target`` must be replaceable (pack_target.check_replaceable): checked before the
-    work and again under the lock, since another run may have written it meanwhile.
+    work, again under the lock (another run may have written it meanwhile), and once more
+    just before the swap, since the build takes seconds to minutes: a file someone saved
+    into the pack, or a workbook edited, in the meantime is not lost either.
     """
     target = target.absolute()
-    check_replaceable(target, overwrite=overwrite)
+    check_replaceable(target, replace)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -161,11 +163,12 @@ def atomic_pack(target: Path, *, overwrite: bool = False) -> Iterator[Path]:
     with pack_lock(target):
         if fcntl is not None:
             clean_stale(target)
-        check_replaceable(target, overwrite=overwrite)
+        check_replaceable(target, replace)
         staging = _make_staging(target)
         try:
             yield staging
             os.chmod(staging, 0o755)
+            check_replaceable(target, replace)
             _swap(staging, target)
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)

@@ -10,6 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from reportgen.core.errors import InputError
+from reportgen.core.outfiles import refuse_special
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,6 +44,8 @@ def write_starter(directory: Path, force: bool = False) -> list[Path]:
     """Write reportgen.yaml and inventory.xlsx into ``directory``; never overwrite silently."""
     config = directory / "reportgen.yaml"
     inventory = directory / "inventory.xlsx"
+    for path in (config, inventory):
+        refuse_special(path)  # a link, a FIFO, a device: never written through, --force or not
     existing = [p for p in (config, inventory) if p.exists()]
     if existing and not force:
         raise InputError(

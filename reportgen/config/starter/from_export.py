@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from reportgen.core.errors import InputError
+from reportgen.core.outfiles import refuse_special
 from reportgen.inventory.fields import HEADER_ALIASES, header_key
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.sources import detect
@@ -35,6 +36,7 @@ def write_starter_from(directory: Path, export: Path, force: bool = False) -> li
             hint="For a spreadsheet, run 'reportgen init DIR' and set inventory.path.",
         )
     config = directory / "reportgen.yaml"
+    refuse_special(config)  # a link, a FIFO, a device: never written through, --force or not
     if config.exists() and not force:
         raise InputError(f"refusing to overwrite {config}", hint="Use --force to overwrite it.")
     if directory.exists() and not directory.is_dir():

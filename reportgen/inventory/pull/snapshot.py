@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any
 from reportgen import __version__
 from reportgen.core.clock import build_time, iso
 from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.outfiles import check_output_file, read_start, write_replacing
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.pull.apis import APIS
 from reportgen.inventory.pull.fetch import Sleep, pages
@@ -23,6 +22,7 @@ from reportgen.inventory.sources.jsonstream import JsonShapeError
 from reportgen.inventory.sources.table import SourceTable
 
 SIDECAR_SUFFIX = ".source.json"
+_SIDECAR_BYTES = 64 * 1024  # a sidecar is a few hundred bytes
 
 
 @dataclass
@@ -32,6 +32,7 @@ class PullRequest:
     profile: str | None = None
     region: str | None = None
     options: dict[str, Any] = field(default_factory=dict)  # query, aggregator, view_arn
+    force: bool = False  # replace files at ``out`` that an earlier pull did not write
 
 
 @dataclass(frozen=True)
@@ -72,33 +73,68 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
         "counts": {"pages": page_count, "items": count, "tag_columns": len(table.tag_keys())},
         "reportgen": __version__,
     }
-    csv_path, sidecar_path = write_snapshot(request.out, table, sidecar)
+    csv_path, sidecar_path = write_snapshot(request.out, table, sidecar, request.force)
     return PullResult(csv_path, sidecar_path, count, page_count, len(table.tag_keys()))
 
 
-def write_snapshot(out: Path, table: SourceTable, sidecar: dict[str, Any]) -> tuple[Path, Path]:
-    """The CSV and its sidecar, each written to a temporary file and moved into place."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    sidecar_path = out.with_name(out.name + SIDECAR_SUFFIX)
+def sidecar_of(out: Path) -> Path:
+    return out.with_name(out.name + SIDECAR_SUFFIX)
+
+
+def is_sidecar(path: Path) -> bool:
+    """Whether ``path`` holds a pull's sidecar: a JSON object naming its source and the
+    reportgen version that wrote it (a sidecar is a few hundred bytes)."""
+    head = read_start(path, _SIDECAR_BYTES)
+    try:
+        found = json.loads(head)
+    except ValueError:
+        return False
+    return isinstance(found, dict) and {"source", "reader", "reportgen"} <= found.keys()
+
+
+def check_snapshot_paths(out: Path, force: bool = False) -> None:
+    """InputError unless a pull may write ``out`` and its sidecar: nothing there, empty
+    files, or an earlier pull's (the snapshot is one when its sidecar is); other files only
+    with ``force``; never a link, a FIFO, a device, a socket or a directory
+    (reportgen/core/outfiles.py)."""
+    sidecar = sidecar_of(out)
+    check_output_file(
+        out, "a snapshot an earlier pull wrote", lambda _: is_sidecar(sidecar), force=force
+    )
+    _check_sidecar(sidecar, force)
+
+
+def _check_sidecar(path: Path, force: bool) -> None:
+    check_output_file(path, "the sidecar of an earlier pull", is_sidecar, force=force)
+
+
+def write_snapshot(
+    out: Path, table: SourceTable, sidecar: dict[str, Any], force: bool = False
+) -> tuple[Path, Path]:
+    """The CSV and its sidecar, each written to a temporary file and moved into place, the
+    paths checked before (check_snapshot_paths) and again just before each move."""
+    with environment_errors(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    check_snapshot_paths(out, force)
+    sidecar_path = sidecar_of(out)
     raw = table.to_raw(out, "snapshot", [], Limits(max_columns=1 << 30))
-    _atomic(out, lambda handle: csv.writer(handle, lineterminator="\n").writerows(_cells(raw)))
-    _atomic(sidecar_path, lambda handle: handle.write(json.dumps(sidecar, indent=2) + "\n"))
+    write_replacing(
+        out,
+        lambda handle: csv.writer(handle, lineterminator="\n").writerows(_cells(raw)),
+        lambda: check_snapshot_paths(out, force),
+        text=True,
+    )
+    write_replacing(
+        sidecar_path,
+        lambda handle: handle.write(json.dumps(sidecar, indent=2) + "\n"),
+        lambda: _check_sidecar(sidecar_path, force),  # the snapshot is in place by now
+        text=True,
+    )
     return out, sidecar_path
 
 
 def _cells(raw: Any) -> Iterator[list[str]]:
     return (cells for _, cells in raw.sheets[0].rows)
-
-
-def _atomic(path: Path, write: Any) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with environment_errors(path), os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            write(handle)  # a full disk or a size limit: exit 2 naming the file
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _session(request: PullRequest) -> Any:

@@ -93,6 +93,7 @@ MAX_ITEM_VALUES = 100_000
 MAX_ITEM_EVENTS = 1_000_000
 _DIGIT_MARKS = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
 _DIGIT_RUN = b"\x01" * (MAX_DIGITS + 1)
+_READ = 64 * 1024  # bytes a read that goes on to a string's end takes at a time
 _GUARD_HINT = (
     "This is not an export reportgen reads; check that the file is complete and is the "
     "command's own output."
@@ -125,47 +126,64 @@ class RawGuard:
             self.pending = b""
         else:
             data = self.inner.read(size)
-        first = _next_quote(data, 0)
-        if first < 0:
-            self.run += len(data)
-        else:
-            self._check(self.run + first)
-            self.run = len(data) - _last_quote(data) - 1
-        self._check(self.run)
+        pieces = [self._take(data)[0]]
+        # yajl lexes a string split between two reads again from its start on every read:
+        # at ijson's 64 KB reads a 4 MB string took 60 passes over up to 4 MB (1.2 s for
+        # one of escapes). So a read that ends inside a string goes on to that string's end
+        # (at most the string limit away): each byte reaches yajl at most twice.
+        while self.depth.in_string and self.failure is None:
+            more, quoted = self._take(self.inner.read(size if size > 0 else _READ))
+            pieces.append(more)
+            if quoted or not more:
+                break
+        data = b"".join(pieces)
+        if not data and self.failure is not None:
+            raise self.failure
+        return data
+
+    def _take(self, data: bytes) -> tuple[bytes, bool]:
+        """Check one read's bytes: returns those the parser may have, and whether they open
+        or close a string. A failure found in them cuts them where it starts and is raised on
+        the next read, so that the parser has named the path of the bytes before it."""
+        plain = self.depth.plain(data)  # escapes made plain: each quote left is a string's
+        first = plain.find(b'"')
+        cut = self._run_past_limit(plain, first)
+        if cut >= 0:
+            self._refuse(
+                f"a string (or a run of text without quotes) longer than {self.limit:,} bytes", cut
+            )
+            data, plain = data[:cut], plain[:cut]
         found = self._digit_run(data)
         if found >= 0:
             # The bytes before the run are parsed first, so the error names the JSON path
             # of the number; the run itself never reaches the parser.
-            self.failure = StringTooLong(
-                f"a number (or a run of digits) longer than {MAX_DIGITS:,} digits, near byte "
-                f"{self.offset + found:,}",
-                file=self.path,
-                hint=_GUARD_HINT,
-            )
-            data = data[:found]
-            if not data:
-                raise self.failure
-        past = self.depth.feed(data)
+            self._refuse(f"a number (or a run of digits) longer than {MAX_DIGITS:,} digits", found)
+            data, plain = data[:found], plain[:found]
+        past = self.depth.feed(plain)
         if past >= 0:
             # Handed out up to the bracket too many: the walker names its path first.
-            self.failure = StringTooLong(
-                f"nested more than {self.depth.limit} levels deep, near byte "
-                f"{self.offset + past - 1:,}",
-                file=self.path,
-                hint=_GUARD_HINT,
-            )
+            self._refuse(f"nested more than {self.depth.limit} levels deep", past - 1)
             data = data[:past]
         self.offset += len(data)
-        return data
+        return data, first >= 0
 
-    def _check(self, run: int) -> None:
-        if run > self.limit:
-            raise StringTooLong(
-                f"a string (or a run of text without quotes) longer than {self.limit:,} bytes, "
-                f"near byte {self.offset:,}",
-                file=self.path,
-                hint=_GUARD_HINT,
-            )
+    def _refuse(self, what: str, at: int) -> None:
+        """Raise ``what``, found at offset ``at`` of this read, on the next read."""
+        where = f"{what}, near byte {self.offset + at:,}"
+        self.failure = StringTooLong(where, file=self.path, hint=_GUARD_HINT)
+
+    def _run_past_limit(self, plain: bytes, first: int) -> int:
+        """Where in this read the bytes since the last quote pass ``limit`` (a string, or a
+        run of anything else, too long), else -1. Only the runs that reach the read's ends
+        are checked: one between two quotes of a read is shorter than the read (64 KB, or
+        ijson's buffer; the limit is 4 MB)."""
+        if first < 0:
+            self.run += len(plain)
+            return len(plain) - (self.run - self.limit) if self.run > self.limit else -1
+        if self.run + first > self.limit:
+            return self.limit - self.run
+        self.run = len(plain) - plain.rfind(b'"') - 1
+        return len(plain) - (self.run - self.limit) if self.run > self.limit else -1
 
     def _digit_run(self, data: bytes) -> int:
         """Where a run of more than MAX_DIGITS digits starts in ``data`` (0 when it began
@@ -179,20 +197,6 @@ class RawGuard:
             return 0
         self.digits = len(marks) - 1 - marks.rfind(b"\0")
         return marks.find(_DIGIT_RUN, first_other)
-
-
-def _next_quote(data: bytes, start: int) -> int:
-    index = data.find(b'"', start)
-    while index > 0 and data[index - 1] == 0x5C:  # '\"' is inside a string
-        index = data.find(b'"', index + 1)
-    return index
-
-
-def _last_quote(data: bytes) -> int:
-    index = data.rfind(b'"')
-    while index > 0 and data[index - 1] == 0x5C:
-        index = data.rfind(b'"', 0, index)
-    return index
 
 
 # What a reader builds of each item: a key maps to the spec of its value, True builds the

@@ -1,0 +1,120 @@
+"""Writing a file the user named (``bundle -o``, ``inventory pull -o``): what may stand at
+that path, and how it is replaced. ``init``, which writes in place, uses
+:func:`refuse_special` alone (with its own --force rule for existing files).
+
+A file is written beside its path and renamed over it, so whatever the path named is gone
+afterwards: a rename over ``/dev/full`` (as root) replaced the device with a zip. So the
+path is looked at with ``lstat`` first, and again just before the rename:
+
+- nothing there, or an empty regular file (``mktemp``'s): written;
+- a symbolic link, a FIFO, a device, a socket or a directory: refused, whatever the flags
+  (the rename would replace the link or the node itself, never write through it);
+- a regular file: replaced only when it is what this command writes (``ours``: an earlier
+  bundle, an earlier pull's snapshot), or with ``--force``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from reportgen.core.errors import (
+    InputError,
+    check_output_path,
+    environment_error,
+    environment_errors,
+)
+from reportgen.core.safefiles import file_kind, open_regular
+
+_HEAD = 64 * 1024  # the most :func:`read_start` reads
+
+
+def refuse_special(path: Path) -> os.stat_result | None:
+    """InputError when ``path`` is a link, a FIFO, a device, a socket or a directory (or a
+    part of its folder is a file); its lstat when it is a regular file; None when there is
+    nothing there."""
+    check_output_path(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise InputError(
+            "the output path is a symbolic link; refusing to replace it",
+            file=path,
+            hint="Choose another path, or remove the link; --force never replaces one.",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            f"the output path is {file_kind(info.st_mode)}, not a regular file; refusing to "
+            "replace it",
+            file=path,
+            hint="Choose another path; --force never replaces one.",
+        )
+    return info
+
+
+def check_output_file(
+    path: Path, what: str, ours: Callable[[Path], bool], *, force: bool = False
+) -> None:
+    """InputError unless ``path`` may be replaced by a new file: see the module. ``what``
+    names what the command writes ("a bundle reportgen wrote")."""
+    info = refuse_special(path)
+    if info is None or info.st_size == 0 or force or ours(path):
+        return
+    raise InputError(
+        f"the output path holds a file that is not {what}; refusing to replace it",
+        file=path,
+        hint="Choose another path, or pass --force to replace that file.",
+    )
+
+
+def read_start(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes (at most 64 KB) of a regular file, never through a link;
+    b"" for anything that cannot be read so (``ours`` tests use it)."""
+    try:
+        fd = open_regular(path, "the output file", follow_symlinks=False)
+    except InputError:
+        return b""
+    try:
+        return os.read(fd, min(size, _HEAD))
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
+def write_replacing(
+    path: Path,
+    write: Callable[[IO[Any]], None],
+    check: Callable[[], None],
+    *,
+    text: bool = False,
+    mode: int | None = None,
+    prefix: str | None = None,
+) -> None:
+    """Write ``path`` whole or not at all: ``write`` fills a temporary file beside it (text
+    in UTF-8 when ``text``), then ``check`` runs again (the path may have changed while the
+    file was written) and the file is renamed over ``path``. A full disk, a permission...
+    is an InputError naming ``path``. ``mode``: the file's permissions (else mkstemp's
+    0600); ``prefix``: of the temporary file's name (else ``.<name>.``)."""
+    with environment_errors(path):
+        fd, temporary = tempfile.mkstemp(prefix=prefix or f".{path.name}.", dir=path.parent)
+    try:
+        opened = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
+        with environment_errors(path), opened as handle:
+            write(handle)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        check()
+        with environment_errors(path):
+            os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,230 @@
+"""A file the user names for output (`bundle -o`, `inventory pull -o`, `init`) replaces only
+what the command itself wrote there: an earlier bundle or pull, or an empty file. Any other
+regular file needs --force; a link, a FIFO, a device or a directory is never replaced
+(reportgen/core/outfiles.py). `bundle -o /dev/full` as root had replaced the device node.
+
+Each case runs the command line and checks the exit status, the message and that what was
+at the path is still there, as it was. No test touches /dev: a FIFO is made with mkfifo and
+a character device (1, 3, as /dev/null) with mknod, both in the test's own folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import sys
+import zipfile
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from packhelpers import build, run
+
+from reportgen.core.errors import InputError
+from reportgen.inventory.pull.snapshot import SIDECAR_SUFFIX, PullRequest, pull
+from reportgen.pack import bundle as bundle_module
+from reportgen.pack.bundle import bundle_pack, is_bundle
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX FIFOs, devices, links")
+
+FORCE = ("--force",)
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory) -> Path:
+    from conftest import MINIMAL_CONFIG, write_config, write_csv
+
+    project = tmp_path_factory.mktemp("project")
+    write_csv(project / "inventory.csv", [["Service", "Resource ID"], ["Amazon EC2", "i-1"]])
+    write_config(project, MINIMAL_CONFIG)
+    return build(project, tmp_path_factory.mktemp("out") / "test-co", pdf=False)
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _device(path: Path) -> Path:
+    if os.geteuid() != 0:
+        pytest.skip("making a device node needs root")
+    os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # /dev/null's numbers, not /dev
+    return path
+
+
+def _link(path: Path) -> Path:
+    target = path.with_name("target.yaml")
+    target.write_text("customer: {name: Keep Me}\n")
+    path.symlink_to(target)
+    return path
+
+
+SPECIAL = {  # what stands at the path: (make it, what the refusal says it is)
+    "fifo": (_fifo, "a FIFO (named pipe), not a regular file"),
+    "device": (_device, "a character device, not a regular file"),
+    "link": (_link, "a symbolic link"),
+}
+
+
+def _what(path: Path) -> tuple:
+    """What is at ``path``, to compare before and after: its kind, and a link's target."""
+    info = path.lstat()
+    target = os.readlink(path) if stat.S_ISLNK(info.st_mode) else None
+    return stat.S_IFMT(info.st_mode), info.st_ino, info.st_rdev, target
+
+
+def _refused(result, *expected: str) -> None:
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
+
+
+# ---------------------------------------------------------------- bundle -o
+
+
+@pytest.mark.parametrize("flags", [(), FORCE], ids=["plain", "force"])
+@pytest.mark.parametrize("kind", sorted(SPECIAL))
+def test_bundle_never_replaces_a_link_a_fifo_or_a_device(pack, tmp_path, kind, flags):
+    make, says = SPECIAL[kind]
+    output = make(tmp_path / "out.zip")
+    before = _what(output)
+    result = run("bundle", pack, "-o", output, *flags, check=None, pdf=False)
+    _refused(result, f"{output}: the output path is {says}" if kind != "link" else says)
+    assert _what(output) == before
+    if kind == "link":
+        assert output.with_name("target.yaml").read_text() == "customer: {name: Keep Me}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["out.zip", *(["target.yaml"] if kind == "link" else [])]
+    )  # no temporary file left beside it
+
+
+def test_bundle_never_replaces_a_directory(pack, tmp_path):
+    (tmp_path / "out.zip").mkdir()
+    (tmp_path / "out.zip" / "keep.txt").write_text("mine\n")
+    result = run("bundle", pack, "-o", tmp_path / "out.zip", "--force", check=None, pdf=False)
+    _refused(result, "is a directory")
+    assert (tmp_path / "out.zip" / "keep.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"customer: {name: Harbourline}\n", "zip of something else"],
+    ids=["config", "other-zip"],
+)
+def test_bundle_replaces_another_file_only_with_force(pack, tmp_path, content):
+    output = tmp_path / "reportgen.yaml"
+    if content == "zip of something else":
+        with zipfile.ZipFile(output, "w") as other:
+            other.writestr("notes/manifest.txt", "mine")
+        content = output.read_bytes()
+    else:
+        output.write_bytes(content)
+    result = run("bundle", pack, "-o", output, check=None, pdf=False)
+    _refused(result, f"{output}: the output path holds a file that is not a bundle reportgen")
+    assert "--force" in result.stderr and output.read_bytes() == content
+    assert [p.name for p in tmp_path.iterdir()] == ["reportgen.yaml"]
+    run("bundle", pack, "-o", output, "--force", pdf=False)
+    assert is_bundle(output) and output.read_bytes() != content
+
+
+def test_bundle_replaces_an_earlier_bundle_and_an_empty_file(pack, tmp_path):
+    output = tmp_path / "pack.zip"
+    output.touch()  # as mktemp leaves it
+    run("bundle", pack, "-o", output, pdf=False)
+    first = output.read_bytes()
+    assert is_bundle(output)
+    output.write_bytes(first[:100])  # an earlier bundle, cut short: still reportgen's
+    run("bundle", pack, "-o", output, pdf=False)  # the normal re-run
+    assert output.read_bytes() == first
+
+
+def test_a_fifo_swapped_in_while_the_zip_is_written_is_not_replaced(pack, tmp_path, monkeypatch):
+    output = tmp_path / "pack.zip"
+    write_zip = bundle_module._write_zip
+
+    def swap_then_write(handle, opened, verified):
+        _fifo(output)  # the path changes between the first check and the rename
+        write_zip(handle, opened, verified)
+
+    monkeypatch.setattr(bundle_module, "_write_zip", swap_then_write)
+    with pytest.raises(InputError, match="FIFO"):
+        bundle_pack(pack, output)
+    assert stat.S_ISFIFO(output.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pack.zip"]
+
+
+# ---------------------------------------------------------------- inventory pull -o
+
+
+@pytest.mark.parametrize("kind", sorted(SPECIAL))
+def test_pull_refuses_a_special_output_before_calling_aws(tmp_path, kind):
+    make, says = SPECIAL[kind]
+    output = make(tmp_path / "estate.csv")
+    before = _what(output)
+    argv = ("inventory", "pull", "--source", "tagging", "--region", "eu-west-1", "--force")
+    env = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_EC2_METADATA_DISABLED": "1"}
+    result = run(*argv, "-o", output, check=None, env=env)
+    _refused(result, says)
+    assert _what(output) == before
+
+
+def _pull(out: Path, force: bool = False):
+    client = boto3.client(
+        "resourcegroupstaggingapi", region_name="eu-west-1", aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )  # fmt: skip
+    page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b", "Tags": []}]}
+    with Stubber(client) as stubber:
+        stubber.add_response("get_resources", page, {})
+        return pull(PullRequest("tagging", out, force=force), client=client)
+
+
+def test_pull_replaces_an_earlier_pull_and_another_file_only_with_force(tmp_path):
+    out = tmp_path / "estate.csv"
+    _pull(out)
+    first = out.read_text()
+    _pull(out)  # the normal re-run: its sidecar says an earlier pull wrote it
+    assert out.read_text() == first
+    sidecar = out.with_name(out.name + SIDECAR_SUFFIX)
+    sidecar.unlink()
+    out.write_text("Service,Resource ID\nAmazon EC2,i-1\n")  # a hand-made inventory
+    with pytest.raises(InputError, match="not a snapshot an earlier pull wrote"):
+        _pull(out)
+    assert out.read_text().startswith("Service,Resource ID")
+    sidecar.write_text(json.dumps({"notes": "mine"}))
+    out.unlink()
+    with pytest.raises(InputError, match="not the sidecar of an earlier pull"):
+        _pull(out)
+    assert json.loads(sidecar.read_text()) == {"notes": "mine"} and not out.exists()
+    _pull(out, force=True)
+    assert out.read_text() == first and "reportgen" in json.loads(sidecar.read_text())
+
+
+# ---------------------------------------------------------------- init
+
+
+@pytest.mark.parametrize("kind", sorted(SPECIAL))
+def test_init_force_never_writes_through_a_link_a_fifo_or_a_device(tmp_path, kind):
+    make, says = SPECIAL[kind]
+    folder = tmp_path / "start"
+    folder.mkdir()
+    config = make(folder / "reportgen.yaml")
+    before = _what(config)
+    result = run("init", folder, "--force", check=None, pdf=False)
+    _refused(result, says)
+    assert _what(config) == before and not (folder / "inventory.xlsx").exists()
+    if kind == "link":
+        assert (folder / "target.yaml").read_text() == "customer: {name: Keep Me}\n"
+
+
+def test_init_still_overwrites_regular_files_with_force(tmp_path):
+    folder = tmp_path / "start"
+    folder.mkdir()
+    (folder / "reportgen.yaml").write_text("old\n")
+    _refused(run("init", folder, check=None, pdf=False), "refusing to overwrite")
+    run("init", folder, "--force", pdf=False)
+    assert (folder / "reportgen.yaml").read_text() != "old\n"
+    shutil.rmtree(folder)
