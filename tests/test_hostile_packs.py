@@ -262,7 +262,8 @@ def matrix_of_many_values(pack: Path, scratch: Path) -> None:
 
 
 def small_matrix(framework: str, pad: str = "") -> str:
-    """A matrix with every field diff types and nothing else; ``pad`` in a field it skips."""
+    """The start of a matrix whose last field, ``pad``, the caller fills and closes: for
+    the bounds checked before the matrix is parsed (its contract is checked after)."""
     matrix = {
         "schema": "reportgen.matrix/1",
         "generated_at": "2026-01-01T00:00:00Z",
@@ -295,10 +296,19 @@ def nine_matrices(pack: Path, scratch: Path) -> None:
     )
 
 
+def padded_matrix(pack: Path, framework: str) -> list[str]:
+    """The pack's own matrix of ``framework``, split where a warning's text goes: a valid
+    matrix once the text between is written."""
+    matrix = json.loads((pack / framework / "matrix.json").read_text())
+    matrix["warnings"] = ["PAD"]
+    return json.dumps(matrix).split("PAD")
+
+
 def six_linked_matrices(pack: Path, scratch: Path) -> None:
     """Adversarial 2 #2, by bytes: six 23 MB matrices (one file, hard-linked: 23 MB of disk),
-    each within every per-matrix limit; the sixth passes the bytes one command reads."""
-    write_matrix_text(pack, [small_matrix("soc2"), '"}'], "a" * 23, 1_048_576)
+    each valid and within every per-matrix limit; the sixth passes the bytes one command
+    reads."""
+    write_matrix_text(pack, padded_matrix(pack, "soc2"), "a" * 23, 1_048_576)
     for index in range(6):
         (pack / f"fw{index}").mkdir()
         os.link(pack / "soc2" / "matrix.json", pack / f"fw{index}" / "matrix.json")
@@ -619,7 +629,8 @@ def test_a_wide_matrix_under_the_bound_is_read_in_bounded_memory(pack: Path, tmp
     (8 bytes a byte bounded: 160 MB); both diff and build --previous read it and keep only
     what they compare, so the peak stays near one parse, however many packs are read."""
     copy = Path(shutil.copytree(pack, tmp_path / "test-co"))
-    write_matrix_text(copy, [small_matrix("soc2", "\U0001f600"), '"}'], "a" * 20, 1_000_000)
+    head, tail = padded_matrix(copy, "soc2")
+    write_matrix_text(copy, [head + "\U0001f600", tail], "a" * 20, 1_000_000)
     for command in ("diff", "previous"):
         folder = tmp_path / command
         folder.mkdir()

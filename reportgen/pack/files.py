@@ -38,7 +38,8 @@ from reportgen.core import jsonlimits
 from reportgen.core.errors import InputError, environment_error
 from reportgen.core.safefiles import file_kind, read_fd, too_big
 from reportgen.core.validation import error_message, key_path
-from reportgen.pack.manifest_schema import MANIFEST_NAME, MAX_DEPTH, Manifest, Matrix
+from reportgen.pack.manifest_schema import MANIFEST_NAME, MAX_DEPTH, Manifest
+from reportgen.pack.matrix_check import check_pack_matrix
 
 MB = 1024 * 1024
 MAX_MANIFEST_BYTES = 4 * MB  # a pack's manifest is a few KB
@@ -502,10 +503,7 @@ def read_matrix(
     path = pack.path / name
     budget = budget or Budget()
     value = _parse_matrix(_read_listed(pack, name, size, sha256, budget), path, budget)
-    try:
-        Matrix.model_validate(value)
-    except ValidationError as exc:
-        raise _invalid(exc, value, path, "the matrix is not valid") from None
+    check_pack_matrix(value, path)
     kept = keep(value) if keep else value
     del value  # only what is kept stays in memory while the next matrix is read
     budget.keep(kept, path)
