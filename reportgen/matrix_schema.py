@@ -500,6 +500,29 @@ class Matrix(_Closed):
     document: Document
 
 
+# Required fields the contract gained after packs were first built against it (the first
+# typed matrix.json came with the duty model). A pack written before one was added lacks it,
+# and is still a valid matrix for diff and build --previous (pack/matrix_check.py): such a
+# field may be missing, nothing else may differ. Paths as pack/matrix_check.contract_path
+# writes them ("[]": every item of a list). A new required field goes here too: the matrices
+# of older packs in tests/fixtures/old-packs are diffed and built on in tests.
+ADDED_SINCE = frozenset(
+    {
+        "services[].traits",  # service traits
+        "controls[].evidence_items",  # the evidence tracker
+        "controls[].implementation_status",
+        "evidence_status",
+        "framework.terms",  # auditor artefacts, third parties, RACI by topic, document control
+        "scope.third_party_rows",
+        "raci_rules.topics",
+        "third_parties",
+        "aws_attestation",
+        "artefacts",
+        "document",
+    }
+)
+
+
 def check_matrix(matrix: dict[str, Any]) -> None:
     """Raise pydantic's ValidationError if ``matrix`` breaks the contract."""
     Matrix.model_validate(matrix)

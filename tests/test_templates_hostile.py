@@ -64,3 +64,62 @@ def test_a_link_rel_attachment_is_refused_not_dropped(project):
     assert result.status == 2, result.stderr
     assert "does not fetch: file://" in result.text and "notes.txt" in result.text
     assert not (project / "out").exists()
+
+
+# A template that raises as it runs (adversarial 3a #47: "internal error: ZeroDivisionError
+# ... This is a bug in reportgen"). Templates are code, so the error is their author's:
+# exit 2 naming the template file and line, with the exception's type and message.
+RAISING = [
+    ("report.html", "{% block head %}\n\n{{ 1/0 }}{% endblock %}", "report.html:3",
+     "ZeroDivisionError: division by zero"),
+    ("report.html", "{% block head %}\n{{ nothing_here.call() }}{% endblock %}", "report.html:2",
+     "UndefinedError: 'nothing_here' is undefined"),
+    ("report.html", "{% block head %}\n{{ customer.nope() }}{% endblock %}", "report.html:2",
+     "UndefinedError: "),
+    ("report.html", "{% block head %}{{ [].pop() }}{% endblock %}", "report.html:1",
+     "IndexError: pop from empty list"),
+    ("partials/bad.html", "fine\nstill fine\n{{ 'x' ~ (3 // 0) }}\n", "partials/bad.html:3",
+     "ZeroDivisionError: integer division or modulo by zero"),
+    ("report.html", "{% block head %}{{ [].index('y' * 50000) }}{% endblock %}",
+     "report.html:1", "ValueError: 'yyy"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "where", "what"),
+    RAISING,
+    ids=[w[3].split(":")[0] + f"-{i}" for i, w in enumerate(RAISING)],
+)
+def test_a_template_that_raises_is_exit_2_naming_file_and_line(project, name, source, where, what):
+    if name == "report.html":
+        text = '{% extends "default:report.html" %}' + source
+    else:
+        (project / "mine" / name).write_text(source)
+        text = (
+            '{% extends "default:report.html" %}{% block head %}{% include "'
+            + name
+            + '" %}{% endblock %}'
+        )
+    (project / "mine" / "report.html").write_text(text)
+    temp = project / "tmp"
+    temp.mkdir()
+    argv = [*REPORTGEN, "build", "--config", str(project / "reportgen.yaml"), "--framework", "soc2"]
+    argv += ["--out", str(project / "out"), "--templates", "mine", "--format", "pdf"]
+    result = measured(argv, project, env={"SOURCE_DATE_EPOCH": EPOCH, "TMPDIR": str(temp)})
+    assert result.status == 2, result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"error: {Path('mine') / where}: template error: {what}"), result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr) < 2000  # the 50,000 'y's are not in it
+    assert not (project / "out").exists() and not list(temp.iterdir())
+    assert not list(project.glob(".reportgen-*"))
+
+
+def test_a_shipped_template_that_raises_is_still_a_bug(tmp_path):
+    """Without a user folder only reportgen's own templates run: their error is a bug."""
+    from jinja2 import UndefinedError
+
+    from reportgen.render.templating import render_template
+
+    with pytest.raises(UndefinedError):
+        render_template({})

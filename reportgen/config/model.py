@@ -229,11 +229,17 @@ class ApproverConfig(StrictModel):
     action: Literal["prepared", "reviewed", "approved"] = "approved"
 
 
+# A document version: letters, digits, dots and hyphens ("2", "1.4", "v3", "2025-1"). Also
+# what a pack's revision history may hold (pack/manifest_schema.py): build --previous adds
+# one to its last number.
+DOCUMENT_VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z.-]*$"
+
+
 class DocumentControlConfig(StrictModel):
     """What makes each PDF and workbook a controlled record (ISO/IEC 27001 7.5.3 style)."""
 
     # Default: 1, or the previous pack's version + 1 with `build --previous`.
-    version: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z.-]*$", max_length=20)
+    version: str | None = Field(default=None, pattern=DOCUMENT_VERSION_PATTERN, max_length=20)
     owner: str | None = Field(default=None, min_length=1, max_length=200)
     approvers: list[ApproverConfig] = []
     review_interval_months: int = Field(default=12, ge=1, le=60)

@@ -67,7 +67,8 @@ def _is_matrix(name: str) -> bool:
 
 
 # What diff, the summary's changes and document control (artefacts/document.py) read of an
-# earlier matrix; the rest (cells, duties, RACI: most of its bytes) is dropped at once.
+# earlier matrix, once it has passed its contract (pack/matrix_check.py); the rest (cells,
+# duties, RACI: most of its bytes) is dropped at once.
 _TOP = ("schema", "generated_at", "document_id", "framework", "document")
 _CONTROL = ("id", "title", "owner", "party", "label", "split_by_service", "provenance")
 
@@ -89,15 +90,10 @@ def _control(control: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def _each(items: Any, keys: tuple[str, ...]) -> Any:
-    """Those ``keys`` of each object of a list; anything else as it was (not typed by the
-    schema: its readers see what they saw before)."""
-    if not isinstance(items, list):
-        return items
-    return [
-        {key: item[key] for key in keys if key in item} if isinstance(item, dict) else item
-        for item in items
-    ]
+def _each(items: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Those ``keys`` of each object of a list (typed by the contract: objects that have
+    them)."""
+    return [{key: item[key] for key in keys} for item in items]
 
 
 def _owner(control: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +144,6 @@ def diff_framework(old: dict[str, Any] | None, new: dict[str, Any] | None) -> di
 
 
 def _key(control: dict[str, Any]) -> tuple[str, str | None, bool]:
-    # A matrix from before 0.2 has no split flag: read as not split.
     return control["owner"], control.get("party"), bool(control.get("split_by_service"))
 
 

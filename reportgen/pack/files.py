@@ -38,7 +38,8 @@ from reportgen.core import jsonlimits
 from reportgen.core.errors import InputError, environment_error
 from reportgen.core.safefiles import file_kind, read_fd, too_big
 from reportgen.core.validation import error_message, key_path
-from reportgen.pack.manifest_schema import MANIFEST_NAME, MAX_DEPTH, Manifest, Matrix
+from reportgen.pack.manifest_schema import MANIFEST_NAME, MAX_DEPTH, Manifest
+from reportgen.pack.matrix_check import check_pack_matrix
 
 MB = 1024 * 1024
 MAX_MANIFEST_BYTES = 4 * MB  # a pack's manifest is a few KB
@@ -73,8 +74,8 @@ NOT_A_PACK_HINT = "Packs built by reportgen 0.1 and later have a manifest.json a
 
 
 class PackIntegrityError(InputError):
-    """The pack does not match its manifest: bundle, attach and diff refuse it (exit 1, as
-    verify)."""
+    """The pack does not match its manifest: bundle, attach, diff and build --previous
+    refuse it (exit 1, as verify), whatever the mismatch (a hash, a size, a link, a FIFO)."""
 
     exit_code = 1
 
@@ -215,14 +216,9 @@ class PackDir:
         except PackFileProblem as problem:
             return problem.problem
         try:
-            found = os.fstat(fd).st_size
-            if found != size:
-                return f"size {found} bytes, manifest says {size}"
-            limit = file_limit(name)
-            if size > limit:
-                return f"size {size:,} bytes, over the limit of {limit:,} bytes for this file"
-            if has_holes(fd, size):
-                return f"a sparse file ({size:,} bytes, with holes): reportgen never writes one"
+            problem = _unlike_listed(fd, name, size)
+            if problem:
+                return problem
             digest, read = _hash_fd(fd, size)
         finally:
             os.close(fd)
@@ -231,6 +227,22 @@ class PackDir:
         if digest != sha256:
             return f"SHA-256 {digest[:16]}…, manifest says {sha256[:16]}…"
         return None
+
+    def stream_listed(self, name: str, size: int) -> PackFile:
+        """The file ``name`` the manifest lists with ``size`` bytes, open for one pass
+        (:meth:`stream`); PackIntegrityError (exit 1, as verify) when it is not what
+        :meth:`check` accepts before hashing: missing, a link, not a regular file, of
+        another size, over the cap for its kind, sparse. :meth:`PackFile.require` checks
+        the hash once read."""
+        try:
+            fd = self.open(name)
+        except PackFileProblem as problem:
+            raise _not_as_listed(self.path / name, problem.problem) from None
+        problem = _unlike_listed(fd, name, size)
+        if problem:
+            os.close(fd)
+            raise _not_as_listed(self.path / name, problem)
+        return PackFile(fd, size, self.path / name)
 
     def manifest(self) -> LoadedManifest:
         """manifest.json, read and checked; InputError (exit 2) when it is not a pack's."""
@@ -265,6 +277,27 @@ class PackDir:
             raise InputError(many, file=self.path)
         found = [*listing.files, *listing.too_deep]
         return sorted(name for name in found if name != MANIFEST_NAME)
+
+
+def _unlike_listed(fd: int, name: str, size: int) -> str | None:
+    """What :meth:`PackDir.check` finds wrong with the open file before reading a byte."""
+    found = os.fstat(fd).st_size
+    if found != size:
+        return f"size {found} bytes, manifest says {size}"
+    limit = file_limit(name)
+    if size > limit:
+        return f"size {size:,} bytes, over the limit of {limit:,} bytes for this file"
+    if has_holes(fd, size):
+        return f"a sparse file ({size:,} bytes, with holes): reportgen never writes one"
+    return None
+
+
+def _not_as_listed(path: Path, problem: str) -> PackIntegrityError:
+    return PackIntegrityError(
+        f"does not match the pack's manifest: {problem}",
+        file=path,
+        hint="Run 'reportgen verify' for the full report, or rebuild the pack.",
+    )
 
 
 @dataclass
@@ -497,8 +530,9 @@ def read_matrix(
     budget: Budget | None = None,
     keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A framework's matrix.json as the manifest lists it: size and hash must match (else
-    PackIntegrityError, exit 1), and the fields diff reads must have their types. The size
+    """A framework's matrix.json as the manifest lists it: the file must be what verify
+    accepts, size and hash included (else PackIntegrityError, exit 1), and the matrix must
+    keep its contract (:func:`reportgen.pack.matrix_check.check_pack_matrix`). The size
     (from fstat) is counted against ``budget`` before a byte is read; the bytes are streamed
     and hashed; the top level must be an object, and the values and the memory parsing takes
     (the text decoded, in its widest character) are bounded before it is decoded. Only what
@@ -506,10 +540,7 @@ def read_matrix(
     path = pack.path / name
     budget = budget or Budget()
     value = _parse_matrix(_read_listed(pack, name, size, sha256, budget), path, budget)
-    try:
-        Matrix.model_validate(value)
-    except ValidationError as exc:
-        raise _invalid(exc, value, path, "the matrix is not valid") from None
+    check_pack_matrix(value, path)
     kept = keep(value) if keep else value
     del value  # only what is kept stays in memory while the next matrix is read
     budget.keep(kept, path)
@@ -519,11 +550,7 @@ def read_matrix(
 def _read_listed(pack: PackDir, name: str, size: int, sha256: str, budget: Budget) -> bytearray:
     path = pack.path / name
     data = bytearray()
-    with pack.stream(name, MAX_MATRIX_BYTES) as file:
-        if file.size != size:
-            raise PackIntegrityError(
-                "does not match the pack's manifest", file=path, hint="Run 'reportgen verify'."
-            )
+    with pack.stream_listed(name, size) as file:
         budget.spend_bytes(size, path)  # the size from fstat, under the cap: before reading
         for chunk in file.chunks():
             data += chunk

@@ -1,5 +1,6 @@
-"""The typed schema of manifest.json (``reportgen.manifest/1``) and of the parts of a
-matrix.json that ``diff`` and ``build --previous`` read.
+"""The typed schema of manifest.json (``reportgen.manifest/1``) and the bounds on the parts
+of a matrix.json that ``diff`` and ``build --previous`` read (on top of the matrix's own
+contract, reportgen/matrix_schema.py: see pack/matrix_check.py).
 
 Strict: every field the writer (:mod:`reportgen.pack.manifest`) writes is required, no other
 field is allowed, types are not coerced ("12" is not a size, true is not a count), output
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from reportgen.config.model import DOCUMENT_VERSION_PATTERN
 from reportgen.core.owners import Owner
 
 SCHEMA = "reportgen.manifest/1"
@@ -165,9 +167,25 @@ class MatrixControl(_Read):
     provenance: Annotated[str, StringConstraints(max_length=100_000)]
 
 
+# The config allows 20 characters; each build --previous adds one at most (9 -> 10). The
+# bound keeps next_version's int() far from Python's 4,300-digit limit.
+DocumentVersion = Annotated[
+    str, StringConstraints(pattern=DOCUMENT_VERSION_PATTERN, max_length=100)
+]
+
+
+class MatrixRevision(_Read):
+    version: DocumentVersion
+
+
+class MatrixDocument(_Read):
+    revisions: list[MatrixRevision]
+
+
 class Matrix(_Read):
     schema_id: Literal["reportgen.matrix/1"] = Field(alias="schema")
     generated_at: Timestamp
     framework: MatrixFramework
     services: list[MatrixService]
     controls: list[MatrixControl]
+    document: MatrixDocument | None = None  # absent from packs built before document control

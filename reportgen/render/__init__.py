@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reportgen.core.errors import environment_errors
+from reportgen.core.errors import InputError, environment_errors
 from reportgen.inventory.load import Inventory
 from reportgen.matrix import dumps
-from reportgen.render.workers import run_forked
+from reportgen.render.workers import MEMORY_HINT, WorkerDied, death, run_forked
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,24 @@ def render_framework(job: FrameworkJob) -> list[WriterRun]:
         if fmt.framework is None:
             continue  # a pack-level format: the pipeline writes it after every framework
         started, cpu = time.perf_counter(), time.process_time()
-        with environment_errors(fallback=job.folder):
-            files = fmt.framework(job)
+        try:
+            with environment_errors(fallback=job.folder):
+                files = fmt.framework(job)
+        except MemoryError:  # the machine's limit, not a bug: in a renderer or in-process
+            raise _stopped(job, "ran out of memory", MEMORY_HINT) from None
         wall = time.perf_counter() - started
         runs.append(WriterRun(fmt.name, wall, files, time.process_time() - cpu))
     return runs
+
+
+def _stopped(job: FrameworkJob, what: str, hint: str) -> InputError:
+    """Rendering ``job`` was stopped by the machine (exit 2): named by its framework, and
+    by its folder in the staging directory, so that the message also says the staging
+    directory is gone and what became of the old pack (pack/write.py)."""
+    name = job.matrix.get("framework", {}).get("name", job.framework_id)
+    return InputError(
+        f"rendering {name} ({job.framework_id}) stopped: {what}", file=job.folder, hint=hint
+    )
 
 
 _JOBS: list[FrameworkJob] = []
@@ -121,7 +134,11 @@ def render_all(
     gc.freeze()
     try:
         done = (lambda index: on_done(jobs[index].framework_id)) if on_done else None
-        runs = run_forked(len(jobs), _render_index, workers, done)
+        try:
+            runs = run_forked(len(jobs), _render_index, workers, done)
+        except WorkerDied as died:  # killed (the OOM killer, a signal), or aborted by a library
+            what, hint = death(died.exitcode)
+            raise _stopped(jobs[died.index], f"its renderer process {what}", hint) from None
         return {job.framework_id: run for job, run in zip(jobs, runs, strict=True)}
     finally:
         gc.unfreeze()

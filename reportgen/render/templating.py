@@ -19,7 +19,6 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
-    TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
 )
@@ -75,18 +74,26 @@ def environment(user_dir: Path | None = None) -> Environment:
     )
 
 
+MAX_MESSAGE_CHARS = 300  # of the error a template raised, as it is put in the message
+
+
 def render_template(context: dict, user_dir: Path | None = None) -> str:
-    """The report's HTML; a broken user template is an InputError naming file and line."""
+    """The report's HTML. With a user template folder, a template that does not compile,
+    or that raises as it runs (``{{ 1/0 }}``, an undefined name, a method that fails), is
+    an InputError naming the template file and line: templates are trusted code, and such
+    an error is their author's to fix, not a bug in reportgen."""
     env = environment(user_dir)
     try:
         return env.get_template(MAIN_TEMPLATE).render(context)
-    except TemplateError as exc:
+    except (InputError, OSError, MemoryError):
+        raise  # already the user's (a link out), or the machine's: reported as such
+    except Exception as exc:
         if user_dir is None:
             raise  # our own templates are broken: a bug, not an input problem
         raise _template_error(exc, user_dir) from exc
 
 
-def _template_error(exc: TemplateError, user_dir: Path) -> InputError:
+def _template_error(exc: Exception, user_dir: Path) -> InputError:
     if isinstance(exc, TemplateSyntaxError):
         return InputError(
             f"template error: {exc.message}", file=exc.filename or exc.name, line=exc.lineno
@@ -97,4 +104,27 @@ def _template_error(exc: TemplateError, user_dir: Path) -> InputError:
             file=user_dir,
             hint="Shipped templates are reached with the 'default:' prefix.",
         )
-    return InputError(f"template error: {exc}", file=user_dir)
+    file, line = _template_line(exc)
+    text = f"{type(exc).__name__}: {exc}"
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[:MAX_MESSAGE_CHARS] + "…"
+    return InputError(
+        f"template error: {text}",
+        file=file or user_dir,
+        line=line,
+        hint="The template raised this while the report was rendered; fix that line.",
+    )
+
+
+def _template_line(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line where ``exc`` was raised: the innermost template frame
+    of its traceback. Jinja's render rewrites each frame of compiled template code into one
+    that raises at the template's own file and line, marked by ``__jinja_exception__`` in
+    its globals (jinja2.debug.fake_traceback). (None, None) when there is none."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

@@ -28,7 +28,54 @@ _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class WorkerDied(RuntimeError):
-    """A worker ended without a result (killed by a signal, out of memory)."""
+    """A worker ended without a result (killed by a signal, out of memory): ``index`` is its
+    task, ``exitcode`` its status as multiprocessing gives it (-9: killed by SIGKILL)."""
+
+    def __init__(self, index: int, exitcode: int | None) -> None:
+        super().__init__(f"a renderer (task {index}) ended without a result, exit code {exitcode}")
+        self.index, self.exitcode = index, exitcode
+
+
+# Why a worker that died of a signal most likely did. reportgen never signals a renderer
+# while the build runs (it kills them only once the build itself is stopping), so the
+# kernel, another process or a C library the renderer uses did: the user's machine, not a
+# bug to report. Each: (the likely cause, what to do).
+MEMORY_HINT = "Free some memory or raise the memory limit, then build again."
+_C_LIBRARY = (
+    "a C library it uses (GLib, Pango, Cairo) gave up, most often for want of memory or of a "
+    "thread under a memory limit (ulimit -v, prlimit --as, a container's limit); a line it "
+    "printed above may say more",
+    MEMORY_HINT,
+)
+_CAUSES: dict[int, tuple[str, str]] = {
+    signal.SIGKILL: (
+        "most often the kernel's out-of-memory killer, otherwise another process (an "
+        "administrator, a job scheduler, a container's memory limit)",
+        "Look for the out-of-memory killer in the kernel log (dmesg); free some memory or "
+        "raise the limit, then build again.",
+    ),
+    signal.SIGTERM: (
+        "another process asked it to stop (an administrator, a job scheduler, a service manager)",
+        "Build again; if it happens again, find what stops reportgen's processes.",
+    ),
+    signal.SIGTRAP: _C_LIBRARY,
+    signal.SIGABRT: _C_LIBRARY,
+    signal.SIGSEGV: _C_LIBRARY,
+    signal.SIGBUS: _C_LIBRARY,
+}
+
+
+def death(exitcode: int | None) -> tuple[str, str]:
+    """How a worker ended (``exitcode`` as multiprocessing gives it), in words with its
+    likely cause, and what to do about it."""
+    if exitcode is None or exitcode >= 0:
+        return f"ended with exit status {exitcode} and no result", "Build again."
+    try:
+        name = signal.Signals(-exitcode).name
+    except ValueError:
+        name = f"signal {-exitcode}"
+    cause, hint = _CAUSES.get(-exitcode, ("the kernel or another process sent it", "Build again."))
+    return f"was ended by {name}: {cause}", hint
 
 
 def run_forked(
@@ -93,9 +140,7 @@ def _collect(process: Any, connection: Connection, index: int) -> Any:
         status, value = connection.recv()
     except (EOFError, OSError):
         process.join()
-        raise WorkerDied(
-            f"a renderer (task {index}) ended without a result, exit code {process.exitcode}"
-        ) from None
+        raise WorkerDied(index, process.exitcode) from None
     finally:
         connection.close()
     process.join()

@@ -1,0 +1,40 @@
+"""``python -m reportgen`` whose renderer of one framework dies as the machine kills one.
+
+REPORTGEN_TEST_DIE=<framework>:<how> makes the renderer of that framework, once its
+matrix.json is written, die the way a machine makes a renderer die: ``SIGKILL`` (the kernel's
+out-of-memory killer), ``SIGTERM`` (an administrator, a job scheduler), ``SIGTRAP`` (GLib's
+abort when it cannot start a thread under a memory limit, as WeasyPrint's Pango did under
+``prlimit --as``), ``SIGABRT``, or ``MemoryError`` (Python's, under the same limit). No core
+file is written. Otherwise the real command line in its own process, forked renderers and
+all, without the PDF writer (see reportgen_without_pdf.py).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import time
+from pathlib import Path
+
+from reportgen.cli import main
+from reportgen.render import FrameworkJob
+from reportgen.render.formats import FORMATS, OutputFormat
+
+
+def _die(job: FrameworkJob) -> list[Path]:
+    framework, _, how = os.environ.get("REPORTGEN_TEST_DIE", "").partition(":")
+    if job.framework_id == framework:
+        if how == "MemoryError":
+            raise MemoryError
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.kill(os.getpid(), signal.Signals[how])
+        time.sleep(60)  # a signal the process does not die of: the test times out
+    return []
+
+
+FORMATS.unregister("pdf")
+FORMATS.register(OutputFormat("dying", "a renderer that dies (tests)", framework=_die))
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""A renderer the machine kills is the machine's problem, not "a bug in reportgen".
+
+The kernel's out-of-memory killer (SIGKILL), an administrator or a job scheduler (SIGTERM),
+GLib aborting when it cannot start a thread under a memory limit (SIGTRAP: what WeasyPrint's
+Pango did under ``prlimit --as=300000000``) and Python's MemoryError each ended a build in
+"internal error: WorkerDied ... This is a bug in reportgen" (adversarial 3a #24). Each is
+exit 2 naming the framework, how its renderer ended and the likely cause, with the old pack
+as it was and nothing left beside it or in TMPDIR. Through the command line: a renderer of
+tests/reportgen_dying_renderer.py dies as told, and a real PDF renderer is killed from
+outside, as the adversary did.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import MINIMAL_CONFIG, write_config, write_csv
+from measured import measured
+from packhelpers import EPOCH, REPORTGEN, build, tree_hashes
+from test_orphans import _children
+
+from reportgen.pack.verify import verify_pack
+
+DYING = [sys.executable, str(Path(__file__).with_name("reportgen_dying_renderer.py"))]
+ROWS = [["Service", "Resource ID"], ["Amazon EC2", "i-1"], ["Amazon S3", "b-1"]]
+TWO = ("--framework", "soc2", "--framework", "iso-27001")
+
+pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="renderers fork on 2+ cores")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    write_csv(folder / "inventory.csv", ROWS)
+    write_config(folder, MINIMAL_CONFIG)
+    return folder
+
+
+NAMES = {"soc2": "SOC 2 (soc2)", "iso-27001": "ISO/IEC 27001 (iso-27001)"}
+
+
+def assert_reported(stderr: str, frameworks: list[str], how: str, *cause: str) -> None:
+    """One message: ``rendering <one of frameworks> stopped``, how, the likely cause."""
+    text = " ".join(stderr.split())
+    assert text.startswith("error: "), stderr
+    said = [
+        f"rendering {NAMES[f]} stopped: its renderer process was ended by {how}: "
+        for f in frameworks
+    ]
+    assert any(words in text for words in said), stderr
+    for words in cause:
+        assert words in text, stderr
+    assert "internal error" not in text and "Traceback" not in text, stderr
+    assert "This is a bug" not in text, stderr
+
+
+def assert_nothing_left(pack: Path, before: dict[str, str], temp: Path) -> None:
+    assert tree_hashes(pack) == before and verify_pack(pack).ok
+    assert not [p.name for p in pack.parent.iterdir() if p.name.startswith(".reportgen-")]
+    assert not list(temp.iterdir()), "left in TMPDIR"
+
+
+CASES = [
+    ("SIGKILL", 2, ["the kernel's out-of-memory killer", "dmesg"]),
+    ("SIGTERM", 2, ["another process asked it to stop"]),
+    ("SIGTRAP", 2, ["a C library it uses (GLib, Pango, Cairo) gave up", "memory limit"]),
+    ("SIGABRT", 2, ["for want of memory"]),
+]
+
+
+@pytest.mark.parametrize(("how", "status", "cause"), CASES, ids=[c[0] for c in CASES])
+def test_a_renderer_ended_by_a_signal_is_exit_2_naming_framework_and_cause(
+    how, status, cause, project, tmp_path
+):
+    pack = build(project, tmp_path / "pack", "--format", "matrix", pdf=False)
+    before = tree_hashes(pack)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    argv = [*DYING, "build", "--config", str(project / "reportgen.yaml"), "--out", str(pack)]
+    argv += [*TWO, "--format", "matrix", "--format", "dying"]
+    env = {
+        "SOURCE_DATE_EPOCH": EPOCH,
+        "REPORTGEN_TEST_DIE": f"iso-27001:{how}",
+        "TMPDIR": str(temp),
+    }
+    result = measured(argv, tmp_path, env=env, timeout=120)
+    assert result.status == status, result.stderr
+    assert_reported(result.stderr, ["iso-27001"], how, *cause)
+    assert f"the pack at {pack} is unchanged" in result.text
+    assert_nothing_left(pack, before, temp)
+
+
+@pytest.mark.parametrize("frameworks", [TWO, ("--framework", "soc2")], ids=["forked", "in-process"])
+def test_a_renderer_out_of_memory_is_exit_2(frameworks, project, tmp_path):
+    """Python's MemoryError, in a forked renderer or in the build itself (one framework)."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = tmp_path / "out"
+    argv = [*DYING, "build", "--config", str(project / "reportgen.yaml"), "--out", str(out)]
+    argv += [*frameworks, "--format", "matrix", "--format", "dying"]
+    env = {
+        "SOURCE_DATE_EPOCH": EPOCH,
+        "REPORTGEN_TEST_DIE": "soc2:MemoryError",
+        "TMPDIR": str(temp),
+    }
+    result = measured(argv, tmp_path, env=env, timeout=120)
+    assert result.status == 2, result.stderr
+    assert "error: " in result.stderr and "internal error" not in result.stderr
+    assert "rendering SOC 2 (soc2) stopped: ran out of memory" in result.text
+    assert "Free some memory or raise the memory limit" in result.text
+    assert "nothing was written" in result.text
+    assert not out.exists() and not list(temp.iterdir())
+
+
+def test_a_pdf_renderer_killed_from_outside(project, tmp_path):
+    """As the adversary did: SIGKILL one of a real build's PDF renderers while it works."""
+    pack = build(project, tmp_path / "pack", "--format", "matrix", pdf=False)
+    before = tree_hashes(pack)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    argv = [*REPORTGEN, "build", "--config", str(project / "reportgen.yaml"), "--out", str(pack)]
+    process = subprocess.Popen(
+        [*argv, *TWO, "--format", "pdf"],
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "TMPDIR": str(temp)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    renderers: set[int] = set()
+    while not renderers and time.monotonic() < deadline and process.poll() is None:
+        renderers = _children(process.pid)
+        time.sleep(0.05)
+    assert renderers, "no renderer seen"
+    time.sleep(0.5)  # into the work
+    os.kill(min(renderers), signal.SIGKILL)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert_reported(stderr, list(NAMES), "SIGKILL", "the kernel's out-of-memory killer")
+    assert_nothing_left(pack, before, temp)
