@@ -61,7 +61,9 @@ class Survey:
         return (replace.overwrite or not added) and (replace.discard_edits or not self.changed)
 
 
-def check_replaceable(target: Path, replace: Replace | None = None) -> None:
+def check_replaceable(
+    target: Path, replace: Replace | None = None, *, contents: bool = True
+) -> None:
     """Raise InputError unless a build may put a new pack at ``target``.
 
     May: a path that does not exist, a directory holding no file, or a pack reportgen wrote with
@@ -71,6 +73,9 @@ def check_replaceable(target: Path, replace: Replace | None = None) -> None:
     are those of a workbook this build read with --evidence (``replace.carried``) counts as
     unchanged, since what the team recorded in it carries on. Never: a file, a symbolic link,
     the working directory or one of its parents, or a directory that is not a pack.
+    ``contents`` False checks only what the path is, not what the directory holds: before
+    the build lock, another build may be swapping its pack in (write.atomic_pack surveys the
+    contents under the lock).
     """
     replace = replace or Replace()
     _refuse_inside_a_pack(target)
@@ -91,6 +96,8 @@ def check_replaceable(target: Path, replace: Replace | None = None) -> None:
             hint="Choose a new or empty directory with --out.",
         )
     _refuse_working_directory(target)
+    if not contents:
+        return
     survey = survey_directory(target, replace.carried)
     if not survey.allowed(replace):
         raise _refusal(target, survey, replace)

@@ -147,13 +147,14 @@ def clean_stale(target: Path) -> list[Path]:
 def atomic_pack(target: Path, replace: Replace | None = None) -> Iterator[Path]:
     """Yield a staging directory; on success it replaces ``target`` in one rename.
 
-    ``target`` must be replaceable (pack_target.check_replaceable): checked before the
-    work, again under the lock (another run may have written it meanwhile), and once more
-    just before the swap, since the build takes seconds to minutes: a file someone saved
-    into the pack, or a workbook edited, in the meantime is not lost either.
+    ``target`` must be replaceable (pack_target.check_replaceable): what the path is,
+    checked before the work; what the directory holds, under the lock (before it, another
+    build may be swapping its pack in, and a survey would mix two packs), and once more just
+    before the swap, since the build takes seconds to minutes: a file someone saved into the
+    pack, or a workbook edited, in the meantime is not lost either.
     """
     target = target.absolute()
-    check_replaceable(target, replace)
+    check_replaceable(target, replace, contents=False)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
