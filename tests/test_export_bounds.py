@@ -323,3 +323,18 @@ def test_security_md_states_the_export_bounds_of_the_code():
     assert f"longer than {cur.MAX_LINE_CHARS:,} characters" in text
     assert f"every {cur.FOLD_KEYS:,} distinct keys" in text
     assert f"under a {ADDRESS_SPACE >> 20} MB address-space cap" in text
+
+
+def test_an_escaped_quote_split_at_every_read_is_still_one_long_string(tmp_path):
+    """Third adversarial pass: with '\\' the last byte of each 64 KB read and '"' the
+    first of the next, the string guard forgot the backslash and restarted its count at
+    every read: a 256 MB string was accepted (394 s, 854 MB). Now refused at 4 MB."""
+    read = 65536
+    head = b'{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::b","Tags":[],"Junk":"'
+    body = bytearray(head)
+    while len(body) < 16 * (1 << 20):
+        body += b"a" * ((-len(body) - 1) % read) + b'\\"'
+    path = tmp_path / "split.json"
+    path.write_bytes(bytes(body) + b'"}]}\n')
+    process = _validate(tmp_path, path)
+    _refused(process, "$.ResourceTagMappingList[0].Junk: a string", "longer than 4,194,304 bytes")
