@@ -13,6 +13,7 @@ with ``--evidence`` is not lost: what the team recorded in it carries into the n
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class Survey:
     changed: list[str] = field(default_factory=list)  # "name (what differs)": edited since
     folders: list[str] = field(default_factory=list)  # every folder under it, relative
     complete: bool = True  # False: more entries than _MAX_ENTRIES, not all listed
+    has_manifest: bool = False  # reportgen's manifest at its root, whatever else is there
 
     def allowed(self, replace: Replace) -> bool:
         """Whether replacing it loses nothing the user did not allow to lose."""
@@ -91,6 +93,7 @@ def check_replaceable(target: Path, replace: Replace | None = None) -> None:
             hint="Choose a new or empty directory with --out.",
         )
     _refuse_working_directory(target)
+    _refuse_mount_point(target)
     survey = survey_directory(target, replace.carried)
     if not survey.allowed(replace):
         raise _refusal(target, survey, replace)
@@ -102,7 +105,16 @@ def _refuse_read_only(target: Path) -> None:
     write permission for its owner (root too honours the mode bits here; --overwrite does
     not override them). Replacing the pack would delete its files, which needs write access
     to its folders, and a protected file says "keep this" even where the folders would allow
-    it (``find pack -type f -exec chmod a-w {} +``). Say so before building, naming it."""
+    it (``find pack -type f -exec chmod a-w {} +``). Say so before building, naming it.
+    A file system mounted read-only is said as such first: no chmod helps there."""
+    if _on_read_only_mount(target):
+        raise InputError(
+            "the pack in the output directory is on a read-only file system (it is mounted "
+            "read-only); a build cannot replace it",
+            file=target,
+            hint="Remount that file system read-write, or choose a path on a writable disk "
+            "with --out.",
+        )
     folders = [target]  # a list, not recursion: a tree of any depth is walked
     while folders:
         folder = folders.pop()
@@ -117,6 +129,53 @@ def _refuse_read_only(target: Path) -> None:
                 folders.append(Path(entry.path))
             elif not entry.is_symlink() and not _writable(Path(entry.path), folder=False):
                 raise _read_only(Path(entry.path), target)
+
+
+def _on_read_only_mount(path: Path) -> bool:
+    """Whether ``path`` lies on a file system mounted read-only (EROFS for any write)."""
+    if not hasattr(os, "statvfs"):  # pragma: no cover - Windows
+        return False
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _refuse_mount_point(target: Path) -> None:
+    """A pack is replaced by renaming the new one into its place and the old one aside, and
+    a mount point cannot be renamed (EBUSY): say so before the build, not after it."""
+    if is_mount_point(target):
+        raise InputError(
+            "the output directory is a mount point (a file system is mounted on it); a build "
+            "replaces a pack by renaming a new one into its place, and a mount point cannot "
+            "be renamed",
+            file=target,
+            hint=f"Write the pack to a folder inside it, e.g. --out '{target / 'pack'}' (move "
+            "a pack that is at the mount point into that folder first: a pack is never "
+            "written inside another).",
+        )
+
+
+def is_mount_point(path: Path) -> bool:
+    """Whether a file system is mounted on the directory ``path``: another device than its
+    parent's (os.path.ismount), or, for a bind mount of a folder of the same file system,
+    listed as a mount point in /proc/self/mountinfo (Linux)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        lines = Path("/proc/self/mountinfo").read_bytes().splitlines()
+    except OSError:
+        return False
+    real = os.fsencode(os.path.realpath(path))
+    return any(_mount_point_of(line) == real for line in lines)
+
+
+def _mount_point_of(line: bytes) -> bytes | None:
+    """The mount point (field 5) of a mountinfo line; spaces and the like come as \\040."""
+    fields = line.split(b" ")
+    if len(fields) < 5:
+        return None
+    return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), fields[4])
 
 
 def _writable(path: Path, *, folder: bool) -> bool:
@@ -180,8 +239,15 @@ def survey_directory(path: Path, carried: frozenset[str] = frozenset()) -> Surve
     if listed is None or not listing.complete or listing.too_deep:
         # Past the caps the survey is incomplete: a file we did not see could be the user's,
         # so a directory this large or deep is never taken for a pack, whatever its
-        # manifest lists.
-        return Survey(False, foreign=present, folders=listing.folders, complete=listing.complete)
+        # manifest lists (the refusal says which it is).
+        unlisted = [name for name in present if listed is None or name not in listed]
+        return Survey(
+            False,
+            foreign=[name for name in unlisted if name != MANIFEST_NAME or listed is None],
+            folders=listing.folders,
+            complete=listing.complete,
+            has_manifest=listed is not None,
+        )
     foreign = [name for name in present if name != MANIFEST_NAME and name not in listed]
     missing = set(listed).difference(present)
     there = [entry for name, entry in sorted(listed.items()) if name not in missing]
@@ -236,13 +302,15 @@ def _listed_files(root: Path) -> dict[str, OutputFile] | None:
 
 
 def _refusal(target: Path, survey: Survey, replace: Replace) -> InputError:
+    if not survey.is_pack and survey.has_manifest:
+        return _too_large(target, survey)
     if not survey.is_pack:
         return InputError(
             "the output directory is not a reportgen pack (it has no manifest.json written "
             "by reportgen); refusing to replace it, which would delete "
             f"{_count(survey.foreign, survey.complete)}",
             file=target,
-            details=_some(survey.foreign),
+            details=_some(survey.foreign, complete=survey.complete),
             hint="Choose a new or empty directory with --out.",
         )
     problems, details, hints = [], [], []
@@ -273,6 +341,32 @@ def _refusal(target: Path, survey: Survey, replace: Replace) -> InputError:
     )
 
 
+def _too_large(target: Path, survey: Survey) -> InputError:
+    """A pack reportgen wrote, holding more than the survey reads (past _MAX_ENTRIES entries
+    or MAX_DEPTH levels): what is there, not "no manifest"."""
+    if not survey.complete:
+        what = (
+            f"more than {_MAX_ENTRIES:,} files and folders, more than the survey reads (a "
+            "pack holds a few dozen)"
+        )
+    else:
+        what = (
+            f"folders nested deeper than {MAX_DEPTH} levels, which the survey does not "
+            "enter (a pack reportgen writes is two levels deep)"
+        )
+    return InputError(
+        f"the output directory holds a reportgen pack, but also {what}; refusing to replace "
+        "it, which would delete everything in it",
+        file=target,
+        # The deep folders first (list_tree names them "a/b/.../"): they are the reason.
+        details=_some(
+            sorted(survey.foreign, key=lambda n: not n.endswith("/")), "", survey.complete
+        ),
+        hint="Move your own files out of the pack, or choose another directory with --out. "
+        "--overwrite does not apply: a build replaces only what its survey has seen.",
+    )
+
+
 _EDITED_HINT = (
     "A rebuild would lose those changes. Move the changed files out of the pack to keep "
     "them; for a RACI workbook your team filled in, pass it (or the pack) with --evidence, "
@@ -283,14 +377,18 @@ _EDITED_HINT = (
 
 def _count(names: list[str], complete: bool = True) -> str:
     if not complete:
-        return f"more than {_MAX_ENTRIES:,} files"
+        return f"more than {_MAX_ENTRIES:,} files and folders"
     if any(name.endswith("/") for name in names):  # list_tree did not enter these
         return f"{len(names)} file(s) and folders nested deeper than {MAX_DEPTH} levels"
     return f"{len(names)} file(s)"
 
 
-def _some(names: list[str], prefix: str = "") -> list[str]:
+def _some(names: list[str], prefix: str = "", complete: bool = True) -> list[str]:
+    """The first _NAMED names, then how many more: a count only when the listing was
+    complete (past _MAX_ENTRIES the total is not known)."""
     shown = [prefix + name for name in names[:_NAMED]]
-    if len(names) > _NAMED:
+    if not complete:
+        shown.append(f"... and more (the survey stops after {_MAX_ENTRIES:,} entries)")
+    elif len(names) > _NAMED:
         shown.append(f"... and {len(names) - _NAMED} more")
     return shown
