@@ -11,6 +11,7 @@ the message and which files are left where.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -19,9 +20,18 @@ from pathlib import Path
 
 import pytest
 from packhelpers import EPOCH, REPORTGEN_WITHOUT_PDF, build, tree_hashes
+from test_atomic import _crash_between_renames
 from test_environment_errors import tmpfs
 
-from reportgen.pack.write import target_tag
+import reportgen.pack.write as pack_write
+from reportgen.pack.target import snapshot as real_snapshot
+from reportgen.pack.verify import verify_pack
+from reportgen.pack.write import (
+    DISCARD_PREFIX,
+    RETIRED_PREFIX,
+    STAGING_PREFIX,
+    target_tag,
+)
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="flock, /proc, SEEK_HOLE")
 
@@ -151,3 +161,186 @@ def test_a_pack_holding_a_deep_folder_is_refused_for_that(project, tmp_path):
     assert "holds a reportgen pack, but also folders nested deeper than 16 levels" in message
     assert "- " + "d/" * 16 in stderr
     assert (deep / "kept.txt").read_text() == "keep me\n"
+
+
+# ---------------------------------------------------------------- FAIL 2: files saved meanwhile
+
+
+def test_a_file_saved_into_the_pack_while_the_build_runs_is_kept(project, tmp_path):
+    """adversarial-3a #2: the check runs again under the lock just before the swap."""
+    pack = _pack(project, tmp_path / "pack")
+    resume = tmp_path / "resume"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "REPORTGEN_TEST_PAUSE_AFTER": "pack",
+           "REPORTGEN_TEST_RESUME_WHEN": str(resume)}  # fmt: skip
+    process = subprocess.Popen([*REPORTGEN_WITHOUT_PDF, *_argv(project, pack)], cwd=project,
+                               env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert "paused after pack" in process.stderr.readline()
+    (pack / "qsa-notes.txt").write_text("QSA private notes\n")
+    before = tree_hashes(pack)
+    resume.touch()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert "1 file(s) that reportgen did not write" in stderr and "qsa-notes.txt" in stderr
+    assert tree_hashes(pack) == before
+    assert _ours(tmp_path) == []
+
+
+def _retire_after(monkeypatch, meanwhile) -> None:
+    """Run ``meanwhile(target)`` in the instant between the last check and the swap."""
+    real = pack_write._retire
+
+    def retire(target: Path):
+        meanwhile(target)
+        return real(target)
+
+    monkeypatch.setattr(pack_write, "_retire", retire)
+
+
+@pytest.mark.parametrize("what", ["added", "changed"])
+def test_a_file_saved_after_the_last_check_is_kept(project, tmp_path, capsys, monkeypatch, what):
+    """The old pack, moved aside, is compared with what was there at the last check; any
+    difference puts it back and refuses the build."""
+    pack = _pack(project, tmp_path / "pack")
+    name = "qsa-notes.txt" if what == "added" else "summary.md"
+
+    def save(target: Path) -> None:
+        (target / name).write_text("saved in the last instant\n")
+
+    _retire_after(monkeypatch, save)
+    status, stderr = _in_process(project, pack, capsys, monkeypatch)
+    assert status == 2, stderr
+    message = _text(stderr)
+    assert "changed after this build last checked it" in message
+    assert f"- {what}: {name}" in stderr
+    assert "it was put back as it was, and the new pack was not written" in message
+    assert (pack / name).read_text() == "saved in the last instant\n"
+    assert _ours(tmp_path) == []
+    monkeypatch.undo()  # the next build sees the file, and refuses as usual
+    status, stderr = _in_process(project, pack, capsys, monkeypatch)
+    assert status == 2 and name in stderr
+
+
+def test_an_old_pack_that_cannot_be_put_back_is_kept_and_named(
+    project, tmp_path, capsys, monkeypatch
+):
+    """Something made at the target in that instant too: nothing is replaced or deleted."""
+    pack = _pack(project, tmp_path / "pack")
+    before = tree_hashes(pack)
+    real = pack_write._retire
+
+    def retire(target: Path):
+        (target / "qsa-notes.txt").write_text("notes\n")
+        retired = real(target)
+        (target / "new").mkdir(parents=True)  # an application saving into the folder anew
+        (target / "new" / "draft.txt").write_text("draft\n")
+        return retired
+
+    monkeypatch.setattr(pack_write, "_retire", retire)
+    status, stderr = _in_process(project, pack, capsys, monkeypatch)
+    assert status == 2, stderr
+    (kept,) = [p for p in tmp_path.iterdir() if p.name.startswith(RETIRED_PREFIX)]
+    assert f"it is kept at {kept}" in _text(stderr)
+    assert tree_hashes(kept) == {**before, "qsa-notes.txt": tree_hashes(kept)["qsa-notes.txt"]}
+    assert tree_hashes(pack) == {"new/draft.txt": tree_hashes(pack)["new/draft.txt"]}
+
+
+def test_an_interrupt_between_the_renames_puts_the_old_pack_back(
+    project, tmp_path, capsys, monkeypatch
+):
+    pack = _pack(project, tmp_path / "pack")
+    before = tree_hashes(pack)
+
+    def snapshot(path: Path):
+        if path.name.startswith(RETIRED_PREFIX):
+            raise KeyboardInterrupt  # Ctrl-C while the old pack is out of the way
+        return real_snapshot(path)
+
+    monkeypatch.setattr(pack_write, "snapshot", snapshot)
+    status, stderr = _in_process(project, pack, capsys, monkeypatch)
+    assert status == 130, stderr
+    assert tree_hashes(pack) == before and _ours(tmp_path) == []
+
+
+# ---------------------------------------------------------------- FAIL 4: retired packs
+
+
+def test_an_edited_old_pack_a_killed_build_moved_aside_is_put_back(project, tmp_path):
+    """adversarial-3a #4: it was deleted because it no longer verified."""
+    pack = _pack(project, tmp_path / "pack")
+    with (pack / WORKBOOK).open("ab") as workbook:
+        workbook.write(b"team edit")
+    edited = tree_hashes(pack)
+    _crash_between_renames(pack)
+    status, stderr = _run(project, pack)
+    assert status == 2, stderr  # the pack is back, and it was edited: refused as usual
+    assert f"changed: {WORKBOOK}" in stderr and "was put back from .reportgen-retired-" in stderr
+    assert tree_hashes(pack) == edited
+    assert _ours(tmp_path) == []
+    _run(project, pack, "--discard-edits")  # asked by name: replaced
+    assert verify_pack(pack).ok and _ours(tmp_path) == []
+
+
+def test_an_old_pack_holding_the_users_files_is_kept_beside_a_new_one(project, tmp_path):
+    pack = _pack(project, tmp_path / "pack")
+    edited = shutil.copytree(pack, tmp_path / f"{RETIRED_PREFIX}{target_tag(pack)}-edited")
+    (edited / "qsa-notes.txt").write_text("notes\n")
+    intact = shutil.copytree(pack, tmp_path / f"{RETIRED_PREFIX}{target_tag(pack)}-intact")
+    kept = tree_hashes(edited)
+    status, stderr = _run(project, pack)
+    assert status == 0, stderr
+    assert f"warning: {edited}: a previous pack of 'pack'" in stderr
+    assert "kept, since it holds 1 file(s) it does not list (qsa-notes.txt)" in _text(stderr)
+    assert tree_hashes(edited) == kept and not intact.exists()
+    assert _ours(tmp_path) == [edited.name]
+
+
+def test_links_named_like_leftovers_are_never_followed_or_removed(project, tmp_path):
+    """adversarial-3a #18: a dangling one stopped every build of the target."""
+    pack = tmp_path / "pack"
+    tag = target_tag(pack)
+    elsewhere = _pack(project, tmp_path / "user" / "pack")  # a pack a link leads to
+    before = tree_hashes(elsewhere)
+    links = {
+        f"{RETIRED_PREFIX}{tag}-zz": Path("/nonexistent"),
+        f"{STAGING_PREFIX}{tag}-zz": Path("/nonexistent"),
+        f"{DISCARD_PREFIX}{tag}-zz": elsewhere,
+        f"{RETIRED_PREFIX}{tag}-yy": elsewhere,  # newest, target missing: never "restored"
+    }
+    for name, to in links.items():
+        (tmp_path / name).symlink_to(to)
+    status, stderr = _run(project, pack)
+    assert status == 0, stderr
+    assert verify_pack(pack).ok and not pack.is_symlink()
+    assert all(os.readlink(tmp_path / name) == str(to) for name, to in links.items())
+    assert tree_hashes(elsewhere) == before
+
+
+# ---------------------------------------------------------------- WEAK 16: what cannot be deleted
+
+
+def test_an_old_pack_file_that_cannot_be_deleted_is_reported(
+    project, tmp_path, capsys, monkeypatch
+):
+    """adversarial-3a #16 (`chattr +i summary.md`): the build succeeds and says which folder
+    holds what is left and why; the next build tries again."""
+    pack = _pack(project, tmp_path / "pack")
+    real = os.unlink
+
+    def unlink(path, *args, dir_fd=None, **kwargs):
+        if os.fsdecode(path) == "summary.md" and dir_fd is not None:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), path)
+        return real(path, *args, dir_fd=dir_fd, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    status, stderr = _in_process(project, pack, capsys, monkeypatch)
+    assert status == 0, stderr
+    (left,) = _ours(tmp_path)
+    assert left.startswith(f"{DISCARD_PREFIX}{target_tag(pack)}-")
+    message = _text(stderr)
+    assert f"warning: {tmp_path / left}: the previous pack of 'pack'" in message
+    assert "summary.md: operation not permitted (an immutable or append-only file?" in message
+    assert sorted(p.name for p in (tmp_path / left).iterdir()) == ["summary.md"]
+    assert verify_pack(pack).ok
+    monkeypatch.undo()
+    status, stderr = _in_process(project, pack, capsys, monkeypatch)
+    assert status == 0 and _ours(tmp_path) == [], stderr

@@ -280,6 +280,65 @@ def _digest(pack: PackDir, name: str) -> str | None:
         return None
 
 
+Snapshot = dict[str, tuple[int, ...]]
+
+
+def snapshot(path: Path) -> Snapshot | None:
+    """What is at ``path`` now, entry by entry, to tell later whether anything changed: None
+    when nothing is there; else every entry under it (links not followed, at most
+    _MAX_ENTRIES and MAX_DEPTH levels: a larger tree is never replaced) by relative path,
+    with its kind and inode, and for what is not a folder its size and its modification and
+    change times. A file added, removed, written, replaced or renamed since shows as a
+    difference; so does ``path`` itself replaced by another folder. Nothing is read."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    found: Snapshot = {".": (info.st_mode, info.st_dev, info.st_ino)}  # times: renames touch it
+    if not stat.S_ISDIR(info.st_mode):
+        return found
+    listing = _files_under(path)
+    for name in [*listing.folders, *listing.files, *listing.too_deep]:
+        found[name] = _identity(path / name.rstrip("/"))
+    if not listing.complete:
+        found["..."] = ()  # more than the survey reads: never equal to a replaceable pack's
+    return found
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return ()  # removed while it was listed: a difference by itself
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    if stat.S_ISDIR(info.st_mode):
+        return (info.st_mode, info.st_ino)
+    times = (info.st_mtime_ns, info.st_ctime_ns)
+    return (info.st_mode, info.st_ino, info.st_size, *times)
+
+
+def differences(before: Snapshot | None, after: Snapshot | None) -> list[str]:
+    """What changed between two snapshots of one place, as "added: name", "removed: name",
+    "changed: name" (sorted); empty when nothing did."""
+    before, after = before or {}, after or {}
+    return [
+        f"{how}: {'the folder itself' if name == '.' else name}"
+        for name in sorted(before.keys() | after.keys())
+        if (how := _change(before.get(name), after.get(name)))
+    ]
+
+
+def _change(was: tuple[int, ...] | None, now: tuple[int, ...] | None) -> str | None:
+    if was == now:
+        return None
+    if was is None:
+        return "added"
+    return "removed" if now is None else "changed"
+
+
 def _files_under(root: Path) -> Listing:
     """Everything under ``root`` (links never followed, no recursion: packfiles.list_tree),
     at most _MAX_ENTRIES entries and MAX_DEPTH levels; empty folders lose nothing."""
