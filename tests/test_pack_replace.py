@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from measured import measured
 from packhelpers import EPOCH, REPORTGEN_WITHOUT_PDF, build, tree_hashes
 from test_atomic import _crash_between_renames
 from test_environment_errors import tmpfs
@@ -344,3 +345,27 @@ def test_an_old_pack_file_that_cannot_be_deleted_is_reported(
     monkeypatch.undo()
     status, stderr = _in_process(project, pack, capsys, monkeypatch)
     assert status == 0 and _ours(tmp_path) == [], stderr
+
+
+# ---------------------------------------------------------------- WEAK 38: a sparse workbook
+
+
+def test_a_sparse_workbook_given_with_evidence_is_refused_before_it_is_copied(project, tmp_path):
+    """adversarial-3a #38: a 1000 MB sparse workbook was copied densely into TMPDIR. Under
+    a 16 MB file size limit a copy would fail with EFBIG; it is refused unread instead."""
+    pack = _pack(project, tmp_path / "pack")
+    workbook = pack / WORKBOOK
+    workbook.unlink()
+    with workbook.open("wb") as sparse:
+        sparse.truncate(1000 * 1024 * 1024)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    argv = [*REPORTGEN_WITHOUT_PDF, *_argv(project, tmp_path / "new", "--evidence", pack)]
+    result = measured(
+        argv, tmp_path, env={"TMPDIR": str(temp), "SOURCE_DATE_EPOCH": EPOCH},
+        max_file_bytes=16 * 1024 * 1024,
+    )  # fmt: skip
+    assert result.status == 2, result.stderr
+    assert f"{WORKBOOK}: a sparse file (1,048,576,000 bytes, with holes)" in result.text
+    assert "too large" not in result.text
+    assert list(temp.iterdir()) == [] and not (tmp_path / "new").exists()
