@@ -12,15 +12,17 @@ the message and which files are left where.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from measured import measured
-from packhelpers import EPOCH, REPORTGEN_WITHOUT_PDF, build, tree_hashes
+from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, build, tree_hashes
 from test_atomic import _crash_between_renames
 from test_environment_errors import tmpfs
 
@@ -369,3 +371,54 @@ def test_a_sparse_workbook_given_with_evidence_is_refused_before_it_is_copied(pr
     assert f"{WORKBOOK}: a sparse file (1,048,576,000 bytes, with holes)" in result.text
     assert "too large" not in result.text
     assert list(temp.iterdir()) == [] and not (tmp_path / "new").exists()
+
+
+# ---------------------------------------------------------------- WEAK 43: bundle's temp file
+
+
+def _bundle(pack: Path, zipped: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [*REPORTGEN, "bundle", str(pack), "-o", str(zipped)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def _killed_with_its_file(path: Path) -> None:
+    """A process that made ``path`` and held its lock, as a bundle does, then SIGKILLed."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         "fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o600)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, b'PK' * 1000); print(flush=True)\n"
+         "time.sleep(600)", str(path)],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    holder.stdout.readline()
+    holder.kill()
+    holder.wait(timeout=30)
+
+
+def test_a_killed_bundles_temporary_zip_is_swept_by_the_next(project, tmp_path):
+    pack = _pack(project, tmp_path / "pack")
+    out = tmp_path / "out"
+    out.mkdir()
+    old = time.time() - 3600
+    dead = out / ".reportgen-bundle-dead"
+    _killed_with_its_file(dead)
+    alive = out / ".reportgen-bundle-alive"  # a bundle still writing: its lock is held
+    young = out / ".reportgen-bundle-young"  # just made, not locked yet: left alone
+    link = out / ".reportgen-bundle-link"  # never followed, never removed
+    mine = tmp_path / "mine.txt"
+    mine.write_text("mine\n")
+    for path in (alive, young):
+        path.write_bytes(b"PK")
+    link.symlink_to(mine)
+    for path in (dead, alive):
+        os.utime(path, (old, old))
+    with alive.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        _bundle(pack, out / "pack.zip")
+    left = sorted(p.name for p in out.iterdir())
+    assert left == sorted(["pack.zip", alive.name, young.name, link.name])
+    assert link.is_symlink() and mine.read_text() == "mine\n"
