@@ -243,7 +243,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     # recorded in it is in ``inputs`` by now, read before the old pack is touched.
     carried = frozenset(item.sha256 for item in inputs.files if item.role == "evidence")
     replace = Replace(options.overwrite, options.discard_edits, carried)
-    with atomic_pack(target, replace) as staging:
+    # What the swap kept or could not delete beside the pack is said with the warnings.
+    with atomic_pack(target, replace, inputs.warnings) as staging:
         result.runs = render_stage(jobs_for(inputs, matrices, staging, rendering), timings, say)
         _checkpoint("render")
         started = time.perf_counter()

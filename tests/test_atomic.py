@@ -151,14 +151,18 @@ def test_a_pack_moved_aside_by_a_killed_swap_is_restored(project, tmp_path):
     assert leftovers(out) == []
 
 
-def test_an_altered_retired_pack_is_not_restored(project, tmp_path):
+def test_an_altered_retired_pack_is_restored_not_deleted(project, tmp_path):
+    """It is the user's pack, edited or not (adversarial-3a #4: it was deleted); the build
+    then checks it at its target like any pack, and refuses to replace the edit."""
     out = build(project, tmp_path / "pack")
     retired = _crash_between_renames(out)
     (retired / "summary.md").write_text("tampered\n")
+    notes: list[str] = []
     with pack_lock(out):
-        removed = clean_stale(out)
-    assert not out.exists()
-    assert removed == [retired] and not retired.exists()
+        removed = clean_stale(out, notes)
+    assert removed == [] and not retired.exists()
+    assert (out / "summary.md").read_text() == "tampered\n"
+    assert len(notes) == 1 and "was put back from" in notes[0] and "summary.md" in notes[0]
 
 
 def test_cleanup_touches_only_its_own_target(project, tmp_path):

@@ -199,7 +199,7 @@ def test_a_manifest_listing_more_files_than_the_survey_reads_is_no_licence(proje
     manifest["outputs"] = sorted(manifest["outputs"] + filler, key=lambda e: e["path"])
     (pack / "manifest.json").write_text(json.dumps(manifest))
     message = _refused(project, pack, "--overwrite")
-    assert "not a reportgen pack" in message
+    assert "but also more than 20,000 files and folders" in message
     assert notes.read_text() == "keep me\n"
 
 

@@ -11,13 +11,21 @@ path is looked at with ``lstat`` first, and again just before the rename:
   (the rename would replace the link or the node itself, never write through it);
 - a regular file: replaced only when it is what this command writes (``ours``: an earlier
   bundle, an earlier pull's snapshot), or with ``--force``.
+
+A temporary file of a run killed outright (SIGKILL, the out-of-memory killer) would stay
+beside the path for ever: with ``locked``, the temporary file holds an exclusive ``flock``
+while its run lives (the kernel drops it however the process dies), and the next run to
+write into that folder first removes the files of that prefix, this user's, whose lock
+nobody holds (:func:`sweep_abandoned`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -30,7 +38,15 @@ from reportgen.core.errors import (
 )
 from reportgen.core.safefiles import file_kind, open_regular
 
+try:  # POSIX; elsewhere temporary files are neither locked nor swept
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 _HEAD = 64 * 1024  # the most :func:`read_start` reads
+# A temporary file is locked just after mkstemp makes it: one younger than this is never
+# swept, so a run is not robbed of its file in that instant.
+ABANDONED_AFTER = 10.0  # seconds
 
 
 def refuse_special(path: Path) -> os.stat_result | None:
@@ -98,14 +114,21 @@ def write_replacing(
     text: bool = False,
     mode: int | None = None,
     prefix: str | None = None,
+    locked: bool = False,
 ) -> None:
     """Write ``path`` whole or not at all: ``write`` fills a temporary file beside it (text
     in UTF-8 when ``text``), then ``check`` runs again (the path may have changed while the
     file was written) and the file is renamed over ``path``. A full disk, a permission...
     is an InputError naming ``path``. ``mode``: the file's permissions (else mkstemp's
-    0600); ``prefix``: of the temporary file's name (else ``.<name>.``)."""
+    0600); ``prefix``: of the temporary file's name (else ``.<name>.``); ``locked``: the
+    temporary file is flocked until it is renamed, and dead runs' files of that prefix are
+    swept first (see the module; give a prefix no user file has)."""
+    prefix = prefix or f".{path.name}."
     with environment_errors(path):
-        fd, temporary = tempfile.mkstemp(prefix=prefix or f".{path.name}.", dir=path.parent)
+        if locked:
+            sweep_abandoned(path.parent, prefix)
+        fd, temporary = tempfile.mkstemp(prefix=prefix, dir=path.parent)
+    lock = _hold(fd) if locked else None  # a copy: closing the handle keeps the lock
     try:
         opened = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
         with environment_errors(path), opened as handle:
@@ -118,3 +141,57 @@ def write_replacing(
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _hold(fd: int) -> int | None:
+    """A duplicate of ``fd`` holding an exclusive flock on its file (None without flock)."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return None
+    lock = os.dup(fd)
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else holds it
+    return lock
+
+
+def sweep_abandoned(folder: Path, prefix: str) -> list[Path]:
+    """Remove the temporary files ``prefix*`` in ``folder`` that killed runs left: this
+    user's regular files (by lstat: never a link, never followed), older than
+    ABANDONED_AFTER, whose flock nobody holds. Returns them; anything else is left alone."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return []
+    try:
+        with os.scandir(folder) as entries:
+            names = [entry.name for entry in entries if entry.name.startswith(prefix)]
+    except OSError:
+        return []
+    return [folder / name for name in names if _remove_abandoned(folder / name)]
+
+
+def _remove_abandoned(path: Path) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    young = time.time() - info.st_mtime < ABANDONED_AFTER
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or young:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken: its run is dead
+            now = os.lstat(path)
+            if _same_file(os.fstat(fd), info) and _same_file(now, info):
+                os.unlink(path)
+                return True
+        return False
+    finally:
+        os.close(fd)
+
+
+def _same_file(one: os.stat_result, other: os.stat_result) -> bool:
+    return (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino)

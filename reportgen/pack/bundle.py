@@ -120,6 +120,7 @@ def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) 
             lambda: check_bundle_output(output, force),  # again: it may have changed since
             mode=0o644,
             prefix=".reportgen-bundle-",
+            locked=True,  # a killed bundle's temporary zip is swept by the next one here
         )
     sha256, size = file_sha256(output)
     return Bundle(output, len(manifest.outputs) + 1, size, sha256)

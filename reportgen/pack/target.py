@@ -13,6 +13,7 @@ with ``--evidence`` is not lost: what the team recorded in it carries into the n
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class Survey:
     changed: list[str] = field(default_factory=list)  # "name (what differs)": edited since
     folders: list[str] = field(default_factory=list)  # every folder under it, relative
     complete: bool = True  # False: more entries than _MAX_ENTRIES, not all listed
+    has_manifest: bool = False  # reportgen's manifest at its root, whatever else is there
 
     def allowed(self, replace: Replace) -> bool:
         """Whether replacing it loses nothing the user did not allow to lose."""
@@ -96,6 +98,7 @@ def check_replaceable(
             hint="Choose a new or empty directory with --out.",
         )
     _refuse_working_directory(target)
+    _refuse_mount_point(target)
     if not contents:
         return
     survey = survey_directory(target, replace.carried)
@@ -109,7 +112,16 @@ def _refuse_read_only(target: Path) -> None:
     write permission for its owner (root too honours the mode bits here; --overwrite does
     not override them). Replacing the pack would delete its files, which needs write access
     to its folders, and a protected file says "keep this" even where the folders would allow
-    it (``find pack -type f -exec chmod a-w {} +``). Say so before building, naming it."""
+    it (``find pack -type f -exec chmod a-w {} +``). Say so before building, naming it.
+    A file system mounted read-only is said as such first: no chmod helps there."""
+    if _on_read_only_mount(target):
+        raise InputError(
+            "the pack in the output directory is on a read-only file system (it is mounted "
+            "read-only); a build cannot replace it",
+            file=target,
+            hint="Remount that file system read-write, or choose a path on a writable disk "
+            "with --out.",
+        )
     folders = [target]  # a list, not recursion: a tree of any depth is walked
     while folders:
         folder = folders.pop()
@@ -124,6 +136,53 @@ def _refuse_read_only(target: Path) -> None:
                 folders.append(Path(entry.path))
             elif not entry.is_symlink() and not _writable(Path(entry.path), folder=False):
                 raise _read_only(Path(entry.path), target)
+
+
+def _on_read_only_mount(path: Path) -> bool:
+    """Whether ``path`` lies on a file system mounted read-only (EROFS for any write)."""
+    if not hasattr(os, "statvfs"):  # pragma: no cover - Windows
+        return False
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _refuse_mount_point(target: Path) -> None:
+    """A pack is replaced by renaming the new one into its place and the old one aside, and
+    a mount point cannot be renamed (EBUSY): say so before the build, not after it."""
+    if is_mount_point(target):
+        raise InputError(
+            "the output directory is a mount point (a file system is mounted on it); a build "
+            "replaces a pack by renaming a new one into its place, and a mount point cannot "
+            "be renamed",
+            file=target,
+            hint=f"Write the pack to a folder inside it, e.g. --out '{target / 'pack'}' (move "
+            "a pack that is at the mount point into that folder first: a pack is never "
+            "written inside another).",
+        )
+
+
+def is_mount_point(path: Path) -> bool:
+    """Whether a file system is mounted on the directory ``path``: another device than its
+    parent's (os.path.ismount), or, for a bind mount of a folder of the same file system,
+    listed as a mount point in /proc/self/mountinfo (Linux)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        lines = Path("/proc/self/mountinfo").read_bytes().splitlines()
+    except OSError:
+        return False
+    real = os.fsencode(os.path.realpath(path))
+    return any(_mount_point_of(line) == real for line in lines)
+
+
+def _mount_point_of(line: bytes) -> bytes | None:
+    """The mount point (field 5) of a mountinfo line; spaces and the like come as \\040."""
+    fields = line.split(b" ")
+    if len(fields) < 5:
+        return None
+    return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), fields[4])
 
 
 def _writable(path: Path, *, folder: bool) -> bool:
@@ -187,8 +246,15 @@ def survey_directory(path: Path, carried: frozenset[str] = frozenset()) -> Surve
     if listed is None or not listing.complete or listing.too_deep:
         # Past the caps the survey is incomplete: a file we did not see could be the user's,
         # so a directory this large or deep is never taken for a pack, whatever its
-        # manifest lists.
-        return Survey(False, foreign=present, folders=listing.folders, complete=listing.complete)
+        # manifest lists (the refusal says which it is).
+        unlisted = [name for name in present if listed is None or name not in listed]
+        return Survey(
+            False,
+            foreign=[name for name in unlisted if name != MANIFEST_NAME or listed is None],
+            folders=listing.folders,
+            complete=listing.complete,
+            has_manifest=listed is not None,
+        )
     foreign = [name for name in present if name != MANIFEST_NAME and name not in listed]
     missing = set(listed).difference(present)
     there = [entry for name, entry in sorted(listed.items()) if name not in missing]
@@ -221,6 +287,65 @@ def _digest(pack: PackDir, name: str) -> str | None:
         return None
 
 
+Snapshot = dict[str, tuple[int, ...]]
+
+
+def snapshot(path: Path) -> Snapshot | None:
+    """What is at ``path`` now, entry by entry, to tell later whether anything changed: None
+    when nothing is there; else every entry under it (links not followed, at most
+    _MAX_ENTRIES and MAX_DEPTH levels: a larger tree is never replaced) by relative path,
+    with its kind and inode, and for what is not a folder its size and its modification and
+    change times. A file added, removed, written, replaced or renamed since shows as a
+    difference; so does ``path`` itself replaced by another folder. Nothing is read."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    found: Snapshot = {".": (info.st_mode, info.st_dev, info.st_ino)}  # times: renames touch it
+    if not stat.S_ISDIR(info.st_mode):
+        return found
+    listing = _files_under(path)
+    for name in [*listing.folders, *listing.files, *listing.too_deep]:
+        found[name] = _identity(path / name.rstrip("/"))
+    if not listing.complete:
+        found["..."] = ()  # more than the survey reads: never equal to a replaceable pack's
+    return found
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return ()  # removed while it was listed: a difference by itself
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    if stat.S_ISDIR(info.st_mode):
+        return (info.st_mode, info.st_ino)
+    times = (info.st_mtime_ns, info.st_ctime_ns)
+    return (info.st_mode, info.st_ino, info.st_size, *times)
+
+
+def differences(before: Snapshot | None, after: Snapshot | None) -> list[str]:
+    """What changed between two snapshots of one place, as "added: name", "removed: name",
+    "changed: name" (sorted); empty when nothing did."""
+    before, after = before or {}, after or {}
+    return [
+        f"{how}: {'the folder itself' if name == '.' else name}"
+        for name in sorted(before.keys() | after.keys())
+        if (how := _change(before.get(name), after.get(name)))
+    ]
+
+
+def _change(was: tuple[int, ...] | None, now: tuple[int, ...] | None) -> str | None:
+    if was == now:
+        return None
+    if was is None:
+        return "added"
+    return "removed" if now is None else "changed"
+
+
 def _files_under(root: Path) -> Listing:
     """Everything under ``root`` (links never followed, no recursion: packfiles.list_tree),
     at most _MAX_ENTRIES entries and MAX_DEPTH levels; empty folders lose nothing."""
@@ -243,13 +368,15 @@ def _listed_files(root: Path) -> dict[str, OutputFile] | None:
 
 
 def _refusal(target: Path, survey: Survey, replace: Replace) -> InputError:
+    if not survey.is_pack and survey.has_manifest:
+        return _too_large(target, survey)
     if not survey.is_pack:
         return InputError(
             "the output directory is not a reportgen pack (it has no manifest.json written "
             "by reportgen); refusing to replace it, which would delete "
             f"{_count(survey.foreign, survey.complete)}",
             file=target,
-            details=_some(survey.foreign),
+            details=_some(survey.foreign, complete=survey.complete),
             hint="Choose a new or empty directory with --out.",
         )
     problems, details, hints = [], [], []
@@ -280,6 +407,32 @@ def _refusal(target: Path, survey: Survey, replace: Replace) -> InputError:
     )
 
 
+def _too_large(target: Path, survey: Survey) -> InputError:
+    """A pack reportgen wrote, holding more than the survey reads (past _MAX_ENTRIES entries
+    or MAX_DEPTH levels): what is there, not "no manifest"."""
+    if not survey.complete:
+        what = (
+            f"more than {_MAX_ENTRIES:,} files and folders, more than the survey reads (a "
+            "pack holds a few dozen)"
+        )
+    else:
+        what = (
+            f"folders nested deeper than {MAX_DEPTH} levels, which the survey does not "
+            "enter (a pack reportgen writes is two levels deep)"
+        )
+    return InputError(
+        f"the output directory holds a reportgen pack, but also {what}; refusing to replace "
+        "it, which would delete everything in it",
+        file=target,
+        # The deep folders first (list_tree names them "a/b/.../"): they are the reason.
+        details=_some(
+            sorted(survey.foreign, key=lambda n: not n.endswith("/")), "", survey.complete
+        ),
+        hint="Move your own files out of the pack, or choose another directory with --out. "
+        "--overwrite does not apply: a build replaces only what its survey has seen.",
+    )
+
+
 _EDITED_HINT = (
     "A rebuild would lose those changes. Move the changed files out of the pack to keep "
     "them; for a RACI workbook your team filled in, pass it (or the pack) with --evidence, "
@@ -290,14 +443,18 @@ _EDITED_HINT = (
 
 def _count(names: list[str], complete: bool = True) -> str:
     if not complete:
-        return f"more than {_MAX_ENTRIES:,} files"
+        return f"more than {_MAX_ENTRIES:,} files and folders"
     if any(name.endswith("/") for name in names):  # list_tree did not enter these
         return f"{len(names)} file(s) and folders nested deeper than {MAX_DEPTH} levels"
     return f"{len(names)} file(s)"
 
 
-def _some(names: list[str], prefix: str = "") -> list[str]:
+def _some(names: list[str], prefix: str = "", complete: bool = True) -> list[str]:
+    """The first _NAMED names, then how many more: a count only when the listing was
+    complete (past _MAX_ENTRIES the total is not known)."""
     shown = [prefix + name for name in names[:_NAMED]]
-    if len(names) > _NAMED:
+    if not complete:
+        shown.append(f"... and more (the survey stops after {_MAX_ENTRIES:,} entries)")
+    elif len(names) > _NAMED:
         shown.append(f"... and {len(names) - _NAMED} more")
     return shown

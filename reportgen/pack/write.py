@@ -3,7 +3,9 @@
 A crash, a Ctrl-C, a SIGKILL or an input error never leaves a half-written pack at the target
 path, and a previous pack there survives a failed run intact. One build at a time writes a
 place: :func:`pack_lock` locks the target's parent directory, and only the lock holder
-removes the staging and retired directories that killed runs left behind.
+cleans up what killed runs left behind (:func:`clean_stale`). An old pack is deleted only
+once it is out of the way and found as it was when it was checked; anything else of the
+user's is put back or kept, and said (:func:`_swap`).
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import errno
 import hashlib
 import os
 import shutil
+import stat
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from reportgen.core.errors import InputError
-from reportgen.pack.target import Replace, check_replaceable
-from reportgen.pack.verify import pack_is_intact
+from reportgen.core.errors import ENVIRONMENT_ERRORS, InputError, environment_error
+from reportgen.pack.target import Replace, Snapshot, check_replaceable, differences, snapshot
+from reportgen.pack.verify import verify_pack
 
 try:  # POSIX; on other systems builds run unlocked and leave stale directories alone
     import fcntl
@@ -29,6 +33,7 @@ except ImportError:  # pragma: no cover - Windows
 
 STAGING_PREFIX = ".reportgen-staging-"
 RETIRED_PREFIX = ".reportgen-retired-"
+DISCARD_PREFIX = ".reportgen-discarded-"  # an old pack checked, replaced and being deleted
 _LEGACY_LOCK_PREFIX = ".reportgen-lock-"  # a lock file per target, before 0.2: cleaned up
 LOCK_WAIT = 600.0  # seconds a build waits for another build in the same place
 
@@ -115,27 +120,72 @@ def _lock_holder(fd: int) -> int | None:
 
 
 def _leftovers(target: Path, prefix: str) -> list[Path]:
-    return sorted(target.parent.glob(f"{prefix}{target_tag(target)}-*"))
+    """The directories beside ``target`` named ``<prefix><its tag>-*``, oldest change first.
+    Real directories only, by lstat: a link or a file of such a name is no leftover of ours
+    and is never followed, restored or deleted."""
+    start, found = f"{prefix}{target_tag(target)}-", []
+    try:
+        with os.scandir(target.parent) as entries:
+            for entry in entries:
+                if not entry.name.startswith(start):
+                    continue
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:  # removed meanwhile
+                    continue
+                if stat.S_ISDIR(info.st_mode):
+                    found.append((info.st_ctime_ns, entry.name, Path(entry.path)))
+    except FileNotFoundError:
+        return []
+    return [path for *_, path in sorted(found)]
 
 
-def clean_stale(target: Path) -> list[Path]:
+def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
     """Remove what killed runs of ``target`` left beside it; call only under its lock.
 
-    A retired directory is a whole previous pack moved aside just before the swap; if a run
-    was killed between the two renames the target is missing, and the newest retired pack
-    that still verifies is put back. Returns the paths removed.
+    Staging directories (a killed build's unfinished pack) and discarded ones (an old pack
+    checked and being deleted when its build was killed) are removed. A retired directory is
+    a whole previous pack moved aside just before the swap: if a run was killed between the
+    two renames the target is missing, and the newest retired pack is put back whatever it
+    holds (it is the user's; the build then checks it as any pack at its target). Any other
+    retired pack is removed only when it still verifies (files missing aside: a deletion was
+    under way); one with files changed or not listed is kept, and ``notes`` gets a line
+    naming it. Returns the paths removed; one that could not be removed whole is noted.
     """
-    removed = []
-    retired = sorted(_leftovers(target, RETIRED_PREFIX), key=lambda p: p.stat().st_mtime)
-    if not target.exists():
-        for candidate in reversed(retired):
-            if pack_is_intact(candidate):
-                candidate.rename(target)
-                retired.remove(candidate)
-                break
-    for path in [*_leftovers(target, STAGING_PREFIX), *retired]:
-        shutil.rmtree(path, ignore_errors=True)
-        removed.append(path)
+    notes = [] if notes is None else notes
+    removed: list[Path] = []
+    for path in _leftovers(target, STAGING_PREFIX):
+        _remove(path, removed, notes, "an unfinished pack a killed build left")
+    for path in _leftovers(target, DISCARD_PREFIX):
+        _remove(path, removed, notes, f"a previous pack of '{target.name}' a build replaced")
+    retired = _leftovers(target, RETIRED_PREFIX)
+    if retired and not os.path.lexists(target):
+        newest = retired.pop()
+        held = _worth_keeping(newest)
+        try:
+            newest.rename(target)
+        except OSError as exc:  # left where it is, and said: never deleted
+            notes.append(
+                f"{newest}: a previous pack of '{target.name}' that a build killed while "
+                f"replacing it moved aside; it could not be put back ({exc.strerror}) and is "
+                "kept there."
+            )
+        else:
+            if held is not None:  # the check of the target says what next; this says why
+                notes.append(
+                    f"the pack at {target} was put back from {newest.name}, where a build "
+                    f"killed while replacing it had moved it; it holds {held}"
+                )
+    for path in retired:
+        kept = _worth_keeping(path)
+        if kept is None:
+            _remove(path, removed, notes, "a previous pack a killed build moved aside")
+        else:
+            notes.append(
+                f"{path}: a previous pack of '{target.name}' that a build killed while "
+                f"replacing it moved aside; kept, since it holds {kept}. Move what you need "
+                "out of it, then delete it."
+            )
     legacy_lock = target.parent / f"{_LEGACY_LOCK_PREFIX}{target_tag(target)}"
     if legacy_lock.is_file() and not legacy_lock.is_symlink():
         legacy_lock.unlink(missing_ok=True)
@@ -143,17 +193,104 @@ def clean_stale(target: Path) -> list[Path]:
     return removed
 
 
+def _worth_keeping(pack: Path) -> str | None:
+    """None when deleting the retired ``pack`` loses nothing reportgen did not write (it
+    verifies, or only lacks listed files); else what it holds, in words."""
+    try:
+        result = verify_pack(pack)
+    except (InputError, OSError) as exc:
+        return f"what reportgen cannot check ({exc})"
+    found = []
+    if result.altered:
+        found.append(f"{len(result.altered)} changed file(s) ({_first(result.altered)})")
+    if result.extra:
+        found.append(f"{len(result.extra)} file(s) it does not list ({_first(result.extra)})")
+    return " and ".join(found) or None
+
+
+def _first(names: list[str]) -> str:
+    more = f", and {len(names) - 3} more" if len(names) > 3 else ""
+    return ", ".join(names[:3]) + more
+
+
+def _remove(path: Path, removed: list[Path], notes: list[str], what: str) -> None:
+    failures = remove_tree(path)
+    if failures:
+        notes.append(not_removed(path, what, failures))
+    else:
+        removed.append(path)
+
+
+def remove_tree(path: Path) -> list[tuple[str, OSError]]:
+    """Delete the directory ``path`` and all in it (shutil.rmtree: links inside are removed,
+    never followed); what could not be deleted, as (path, error), else []."""
+    failures: list[tuple[str, OSError]] = []
+
+    def failed(_function: object, name: str, error: BaseException) -> None:
+        if isinstance(error, OSError):
+            failures.append((name, error))
+        else:  # pragma: no cover - rmtree reports OSErrors only
+            raise error
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=failed)
+    else:  # pragma: no cover - Python 3.11
+        shutil.rmtree(path, onerror=lambda f, n, info: failed(f, n, info[1]))
+    return [(name, error) for name, error in failures if not isinstance(error, FileNotFoundError)]
+
+
+def not_removed(path: Path, what: str, failures: list[tuple[str, OSError]]) -> str:
+    """A warning naming the folder ``path`` that could not be deleted whole, the first file
+    that could not be and why (its folders then cannot be either)."""
+    causes = [f for f in failures if f[1].errno != errno.ENOTEMPTY] or failures
+    name, error = causes[0]
+    shown = os.path.relpath(name, path) if name != str(path) else path.name
+    reason = ENVIRONMENT_ERRORS.get(error.errno or 0) or error.strerror or str(error)
+    more = f" (and {len(causes) - 1} more)" if len(causes) > 1 else ""
+    why = _WHY_NOT_REMOVED.get(error.errno or 0, "")
+    return (
+        f"{path}: {what}, which could not be deleted whole: {shown}: {reason}{more}{why}. "
+        "What is left is in that folder; delete it once that is fixed (a later build of "
+        "this output directory tries again)."
+    )
+
+
+_WHY_NOT_REMOVED = {
+    errno.EPERM: " (an immutable or append-only file? 'lsattr' shows it, 'chattr -i' clears it)",
+    errno.EBUSY: " (a file system mounted inside it?)",
+}
+
+
 @contextlib.contextmanager
-def atomic_pack(target: Path, replace: Replace | None = None) -> Iterator[Path]:
+def atomic_pack(
+    target: Path, replace: Replace | None = None, notes: list[str] | None = None
+) -> Iterator[Path]:
     """Yield a staging directory; on success it replaces ``target`` in one rename.
 
     ``target`` must be replaceable (pack_target.check_replaceable): what the path is,
     checked before the work; what the directory holds, under the lock (before it, another
     build may be swapping its pack in, and a survey would mix two packs), and once more just
     before the swap, since the build takes seconds to minutes: a file someone saved into the
-    pack, or a workbook edited, in the meantime is not lost either.
+    pack, or a workbook edited, in the meantime is not lost either. What is there is
+    snapshotted just before that last check, and the old pack, once moved aside, must match
+    the snapshot, else it is put back (see _swap). ``notes`` gets a line for anything kept or
+    left beside the target that the user should know of (clean_stale, _discard); on an
+    InputError they are added to its details instead.
     """
+    said: list[str] = []
     target = target.absolute()
+    try:
+        with _locked(target, replace, said) as staging:
+            yield staging
+    except InputError as exc:
+        exc.details.extend(said)
+        raise
+    if notes is not None:
+        notes.extend(said)
+
+
+@contextlib.contextmanager
+def _locked(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
     check_replaceable(target, replace, contents=False)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -163,14 +300,15 @@ def atomic_pack(target: Path, replace: Replace | None = None) -> Iterator[Path]:
         ) from exc
     with pack_lock(target):
         if fcntl is not None:
-            clean_stale(target)
+            clean_stale(target, notes)
         check_replaceable(target, replace)
         staging = _make_staging(target)
         try:
             yield staging
             os.chmod(staging, 0o755)
+            before = snapshot(target)
             check_replaceable(target, replace)
-            _swap(staging, target)
+            _swap(staging, target, before, notes)
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
             _say_staging_removed(exc, staging, target)
@@ -202,37 +340,65 @@ def _make_staging(target: Path) -> Path:
         ) from exc
 
 
-_SWAP_ATTEMPTS = 100
+def _swap(staging: Path, target: Path, before: Snapshot | None, notes: list[str]) -> None:
+    """Retire the pack at ``target``, check it, and rename ``staging`` into its place.
 
-
-def _swap(staging: Path, target: Path) -> None:
-    """Retire the pack at ``target`` and rename ``staging`` into its place.
-
-    pack_lock serialises builds of one target; where flock is missing (Windows), or for a
-    build of another name racing in the same place, another swap may run at the same moment.
-    Each rename is
-    atomic, so ``target`` is always absent or one complete pack; when the other build's pack
-    lands between our two renames, ours is retired-and-replaced again: the last wins.
+    The old pack was checked (check_replaceable) just after ``before`` was taken; a file
+    saved into it after that, or one written, must not be deleted with it. Once moved aside
+    it is out of reach of anything that opens it by its path, so it is compared with
+    ``before`` there (metadata only: a few dozen lstat calls) and put back, the build
+    refused, if anything differs; so it is too on any failure or interrupt before the new
+    pack is in place. Each rename is atomic, so ``target`` is always absent or one complete
+    pack; builds of one folder take turns on pack_lock.
     """
-    for _ in range(_SWAP_ATTEMPTS):
-        retired = _retire(target)
-        try:
+    retired = _retire(target)
+    changes: list[str] = []
+    try:
+        if retired is not None:
+            changes = differences(before, snapshot(retired))
+        if not changes:
             staging.rename(target)
-        except OSError as exc:
-            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):  # another build's pack landed
-                _discard(retired)
-                continue
-            if retired is not None and not target.exists():
-                retired.rename(target)  # put the previous pack back
+    except BaseException as exc:
+        kept = _put_back(retired, target) if retired is not None else None
+        if not isinstance(exc, OSError):
             raise
-        _discard(retired)
+        error = environment_error(exc, target)
+        if kept is not None:
+            error.details.append(f"the previous pack is kept at {kept}")
+        raise error from exc
+    if retired is None:
         return
-    raise InputError("other builds kept replacing the output directory; try again", file=target)
+    if changes:
+        raise _changed_meanwhile(target, changes, _put_back(retired, target))
+    _discard(retired, target, notes)
+
+
+def _changed_meanwhile(target: Path, changes: list[str], kept: Path | None) -> InputError:
+    where = "it was put back as it was" if kept is None else f"it is kept at {kept}"
+    more = [f"... and {len(changes) - 5} more"] if len(changes) > 5 else []
+    return InputError(
+        "the output directory changed after this build last checked it, as it was "
+        f"replacing it ({len(changes)} change(s)); {where}, and the new pack was not "
+        "written",
+        file=target,
+        details=changes[:5] + more,
+        hint="Run the build again: it checks the output directory afresh.",
+    )
+
+
+def _put_back(retired: Path, target: Path) -> Path | None:
+    """Rename the old pack back to ``target``; None once done, else where it stays (something
+    is at ``target``: the new pack, or what was made there meanwhile, is not replaced)."""
+    try:
+        retired.rename(target)
+    except OSError:
+        return retired
+    return None
 
 
 def _retire(target: Path) -> Path | None:
-    """Move the current pack aside; None when there is none (or another build took it)."""
-    if not target.exists():
+    """Move the current pack aside; None when there is none."""
+    if not os.path.lexists(target):
         return None
     retired = Path(
         tempfile.mkdtemp(prefix=f"{RETIRED_PREFIX}{target_tag(target)}-", dir=target.parent)
@@ -242,9 +408,20 @@ def _retire(target: Path) -> Path | None:
         target.rename(retired)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise environment_error(exc, target) from exc
     return retired
 
 
-def _discard(retired: Path | None) -> None:
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
+def _discard(retired: Path, target: Path, notes: list[str]) -> None:
+    """Delete the old pack, checked and replaced. It is renamed first, so that a build killed
+    while deleting it leaves a name the next one removes without asking (clean_stale); what
+    cannot be deleted (an immutable file...) is noted, naming the folder it is left in."""
+    doomed = retired.with_name(DISCARD_PREFIX + retired.name.removeprefix(RETIRED_PREFIX))
+    try:
+        retired.rename(doomed)
+    except OSError:
+        doomed = retired
+    failures = remove_tree(doomed)
+    if failures:
+        notes.append(not_removed(doomed, f"the previous pack of '{target.name}'", failures))
