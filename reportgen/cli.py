@@ -791,7 +791,8 @@ def _main(argv: list[str] | None) -> None:
     except (InputError, SystemDependencyError) as exc:
         if _state["debug"]:
             raise
-        err.print(f"error: {exc}", soft_wrap=True)  # whole lines: greppable logs
+        # visible() before rich, which would drop some controls (BEL) without a trace
+        err.print(f"error: {visible(str(exc))}", soft_wrap=True)  # whole lines: greppable logs
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
