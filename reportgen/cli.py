@@ -49,7 +49,9 @@ from reportgen.render.diff_report import FORMATS, diff_json, diff_markdown, diff
 from reportgen.render.formats import select_formats
 
 # markup=False: catalog, config and inventory text is printed as is, never as rich markup.
-# Both consoles show control characters from inputs and packs as escapes (core/terminal.py).
+# Both consoles show control characters from inputs and packs as escapes (core/terminal.py);
+# messages pass through visible() before rich too, which would drop BEL, BS, VT, FF and CR
+# without a trace.
 out = visible_console(highlight=False, soft_wrap=False, markup=False)
 err = visible_console(stderr=True, highlight=False, markup=False)
 _state = {"debug": bool(os.environ.get("REPORTGEN_DEBUG")), "quiet": False}
@@ -73,13 +75,13 @@ def _default_config() -> Path:
 def _say(message: str) -> None:
     """A note for the user on stderr (progress, what was written); silent with --quiet."""
     if not _state["quiet"]:
-        err.print(message, soft_wrap=True)
+        err.print(visible(message), soft_wrap=True)
 
 
 def _warn(message: str) -> None:
     """A warning on stderr; silent with --quiet, which prints errors only."""
     if not _state["quiet"]:
-        err.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
+        err.print(Text.assemble(("warning: ", "yellow"), visible(message)), soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -646,7 +648,7 @@ class _SayHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if not _state["quiet"]:  # yellow on a terminal; rich leaves it plain elsewhere
-            err.print(Text(record.getMessage(), style="yellow"), soft_wrap=True)
+            err.print(Text(visible(record.getMessage()), style="yellow"), soft_wrap=True)
 
 
 def _ticket_system_options(command: typing.Callable) -> typing.Callable:

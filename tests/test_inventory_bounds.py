@@ -483,3 +483,15 @@ def test_invalid_utf8_in_a_json_export_is_one_plain_line(tmp_path, capfd):
     assert status == 2, output
     assert "not valid JSON (lexical error: invalid bytes in UTF8 string.)" in output, output
     assert "b'" not in output and "\\n" not in output, output
+
+
+def test_a_lone_surrogate_in_a_json_export_is_exit_2_with_its_path(tmp_path, capfd):
+    """Fourth adversarial pass: a '\\udfff' escape in an ARN (yajl turns it into bytes that
+    are not UTF-8) was exit 1, UnicodeDecodeError, from the file-type sniff and the read."""
+    export = tmp_path / "tags.json"
+    arn = "arn:aws:s3:::b\\udfff2"
+    export.write_text(f'{{"ResourceTagMappingList":[{{"ResourceARN":"{arn}","Tags":[]}}]}}')
+    status, output = invoke(tmp_path, export, capfd=capfd)
+    assert status == 2, output
+    assert "$.ResourceTagMappingList[0].ResourceARN: not valid JSON text" in output, output
+    assert "lone UTF-16 surrogate" in output and "internal error" not in output, output

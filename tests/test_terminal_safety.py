@@ -41,3 +41,17 @@ def test_a_crafted_file_name_cannot_fake_verify(project: Path, tmp_path: Path):
         "EXTRA" in output and "x\\x1b[2K\\x1b[GOK: 4 file(s) match the manifest\\x1b[8m" in output
     )
     assert "FAILED: 1 problem(s)" in output
+
+
+@pytest.mark.parametrize("control", ["\x07", "\x08", "\x0b", "\x0c", "\r"])
+def test_a_control_rich_would_drop_is_shown_as_its_escape(control, capsys):
+    """Fourth adversarial pass: rich removes BEL, BS, VT, FF and CR from a text before it
+    prints it, so 'A<BEL>Z' was shown as 'AZ'; every message passes visible() first."""
+    from reportgen import cli
+
+    cli._warn(f"cell A{control}Z")
+    cli._say(f"note A{control}Z")
+    err = capsys.readouterr().err
+    shown = visible(control)
+    assert f"cell A{shown}Z" in err and f"note A{shown}Z" in err, repr(err)
+    assert control not in err

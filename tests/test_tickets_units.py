@@ -390,3 +390,10 @@ def test_masking_never_fails_and_finds_the_secret_in_any_surroundings(before, af
         return
     for shown in (redact(before + echoed + after), redact.prefix(before + echoed + after)):
         assert leaks(shown.replace(before, "", 1), echoed) == [], shown
+
+
+def test_a_secret_of_plus_signs_or_spaces_alone_is_masked_as_written():
+    """Fourth adversarial pass: folding drops '+' and white space, so a password of plus
+    signs matched nothing and was shown whole."""
+    redact = Redactor.for_auth("me@example.com", "++++++++++")
+    assert redact("bad password ++++++++++ for me") == "bad password *** for me"

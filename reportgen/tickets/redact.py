@@ -311,6 +311,11 @@ class Redactor:
         A secret of any length is masked; encoded forms shorter than :data:`MIN_ENCODED`
         are not looked for (they would match ordinary text)."""
         values = {value for value in secrets if value}
+        # Folding drops white space and '+': a secret made only of those is looked for as
+        # it is written (a password of '++++++++' echoed raw).
+        self._literal = sorted(
+            (value for value in values if not canonical(value)), key=len, reverse=True
+        )
         encoded = {form for value in {*values, *pairs} if value for form in _base64_forms(value)}
         digits = {form for value in values for form in _digit_forms(value)}
         self._decoded = _Needles(
@@ -336,16 +341,25 @@ class Redactor:
         return self._mask(text, complete=False)
 
     def _mask(self, text: str, complete: bool) -> str:
-        if not self._decoded and not self._letters:
+        if not self._decoded and not self._letters and not self._literal:
             return text
         views = [(self._decoded, Canonical(text, complete))]
         views += [(self._letters, views[0][1].skeleton())]
         views += [(self._letters, raw_view(text, complete).skeleton())]
         spans = [span for needles, view in views if needles for span in needles.spans(view)]
+        spans += [span for value in self._literal for span in _literal_spans(text, value)]
         end_of_text = len(text)
         if not complete:  # the last FRAGMENT - 1 characters of every view go
             end_of_text = min(_start_of_last(view, FRAGMENT - 1) for _, view in views)
         return _masked(text[:end_of_text], spans)
+
+
+def _literal_spans(text: str, value: str) -> list[tuple[int, int]]:
+    found, start = [], text.find(value)
+    while start >= 0:
+        found.append((start, start + len(value)))
+        start = text.find(value, start + 1)
+    return found
 
 
 def _start_of_last(view: Canonical, count: int) -> int:

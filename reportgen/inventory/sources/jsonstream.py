@@ -300,6 +300,8 @@ class JsonStream:
             yield from self._walk(events, wanted, arrays, keep, descend)
         except ijson.JSONError as exc:
             raise self.error(f"not valid JSON ({_short(exc)})", self._next()) from exc
+        except UnicodeDecodeError:  # yajl turns a lone \\ud800 into bytes it cannot decode
+            raise self.error(_NOT_TEXT, self._next()) from None
         except StringTooLong as exc:
             raise self.error(exc.message, self._next()) from exc
 
@@ -404,6 +406,12 @@ def _sniffable(head: bytes) -> bytes:
     return _LONG_DIGITS.sub(b"0", head.removeprefix(b"\xef\xbb\xbf"))
 
 
+_NOT_TEXT = (
+    "not valid JSON text: a string holds a \\u escape that is no character (a lone UTF-16 "
+    "surrogate such as \\ud800)"
+)
+
+
 def top_level_keys(head: bytes, limit: int = 200) -> list[str]:
     """Keys of the top-level object in the first bytes of a JSON file (values skipped)."""
     keys: list[str] = []
@@ -415,7 +423,7 @@ def top_level_keys(head: bytes, limit: int = 200) -> list[str]:
                 if len(keys) >= limit:
                     break
             depth += 1 if event in _STARTS else -1 if event in _ENDS else 0
-    except ijson.JSONError:  # the head ends mid-document, or it is not JSON at all
+    except (ijson.JSONError, UnicodeDecodeError):  # cut mid-document, not JSON, not text
         pass
     return keys
 
@@ -430,6 +438,8 @@ def starts_as_json(head: bytes) -> bool:
         return "premature EOF" in str(exc)
     except ijson.JSONError:
         return False
+    except UnicodeDecodeError:  # a lone surrogate escape: JSON, though not valid text
+        return True
     return True
 
 
