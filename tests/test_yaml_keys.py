@@ -18,18 +18,19 @@ from reportgen.cli import main
 HEAD = "customer:\n  name: X\n"
 PLAIN = "mapping keys must be plain values, not"
 READ = "is read by YAML as"
+TAG = "the YAML tag"
 # (name, YAML after HEAD, expected exit status, fragment of stderr); the bad key is on line 3.
 CONFIG_CASES = [
-    ("set-key", "? !!set {a: null}\n: 1\n", 2, f"c.yaml:3: {PLAIN} a set"),
-    ("nested-set-key", "raci: !!set {? !!set {a: null} : null}\n", 2, f"c.yaml:3: {PLAIN} a set"),
+    ("set-key", "? !!set {a: null}\n: 1\n", 2, f"c.yaml:3: {TAG} !!set"),
+    ("nested-set-key", "raci: !!set {? !!set {a: null} : null}\n", 2, f"c.yaml:3: {TAG} !!set"),
     ("list-key", "? [a, b]\n: 1\n", 2, f"c.yaml:3: {PLAIN} a list"),
     ("mapping-key", "? {a: 1}\n: 1\n", 2, f"c.yaml:3: {PLAIN} a mapping"),
-    ("omap-key", "? !!omap [{a: 1}]\n: 1\n", 2, f"c.yaml:3: {PLAIN} a list"),
+    ("omap-key", "? !!omap [{a: 1}]\n: 1\n", 2, f"c.yaml:3: {TAG} !!omap"),
     (
         "binary-key",
         "? !!binary aGVsbG8=\n: 1\n",
         2,
-        f"c.yaml:3: mapping key 'aGVsbG8=' {READ} binary",
+        f"c.yaml:3: {TAG} !!binary",
     ),
     ("date-key", "2020-01-01: 1\n", 2, f"c.yaml:3: mapping key '2020-01-01' {READ} a date"),
     ("timestamp-key", "? !!timestamp 2020-01-01T00:00:00Z\n: 1\n", 2, f"{READ} a date"),
@@ -37,10 +38,11 @@ CONFIG_CASES = [
     ("null-key", "~: 1\n", 2, f"c.yaml:3: mapping key '~' {READ} null"),
     ("number-key", "5.10: 1\n", 2, f"c.yaml:3: mapping key '5.10' {READ} a number"),
     ("merge-key", "other:\n  <<: {name: Y}\n", 2, "c.yaml:4: YAML merge keys (<<) are not allowed"),
-    ("omap-value", "frameworks: !!omap [{soc2: 1}]\n", 2, "line 3: frameworks[0]: Input should be"),
-    ("pairs-value", "raci: !!pairs [{roles: [A]}]\n", 2, "line 3: raci: Input should be a valid"),
-    ("binary-value", "frameworks: [!!binary c29jMg==]\n", 0, ""),  # decodes to 'soc2'
-    ("set-value", "frameworks: !!set {soc2: null}\n", 0, ""),
+    ("omap-value", "frameworks: !!omap [{soc2: 1}]\n", 2, f"c.yaml:3: {TAG} !!omap"),
+    ("pairs-value", "raci: !!pairs [{roles: [A]}]\n", 2, f"c.yaml:3: {TAG} !!pairs"),
+    # These were read (the first as 'soc2'); no value reportgen reads is binary or a set.
+    ("binary-value", "frameworks: [!!binary c29jMg==]\n", 2, f"c.yaml:3: {TAG} !!binary"),
+    ("set-value", "frameworks: !!set {soc2: null}\n", 2, f"c.yaml:3: {TAG} !!set"),
 ]
 # A service catalog is parsed by the same loader: the same keys are refused in one.
 CATALOG_CASES = [
@@ -48,7 +50,7 @@ CATALOG_CASES = [
         "catalog-set-key",
         "services:\n? !!set {a: null}\n: 1\n",
         2,
-        f"services.yaml:2: {PLAIN} a set",
+        f"services.yaml:2: {TAG} !!set",
     ),
     (
         "catalog-date-key",

@@ -81,6 +81,17 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 
 
+def _refuse_tag(_loader: Any, node: Any) -> Any:
+    """No value reportgen reads is binary data, a set or an ordered list of pairs: a tag
+    asking for one is a mistake or a probe, never silently turned into text."""
+    tag = "!!" + node.tag.rsplit(":", 1)[-1]
+    raise _YamlRefused(f"the YAML tag {tag} is not allowed here; write plain text", node.start_mark)
+
+
+for _tag in ("binary", "set", "omap", "pairs"):
+    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+
+
 def _key_problem(key: Any, node: Any) -> str | None:
     """Why a mapping key cannot be one, or None. Every mapping reportgen reads is keyed by
     text. A set, list or mapping as a key is unhashable; a number, date, boolean, null or
