@@ -28,6 +28,7 @@ from reportgen.catalogs.search import (
 from reportgen.config.model import PdfVariant
 from reportgen.config.starter import write_starter
 from reportgen.config.ticket_systems import TICKET_SYSTEMS
+from reportgen.core import reserve
 from reportgen.core.errors import (
     InputError,
     SystemDependencyError,
@@ -773,6 +774,7 @@ def _install_stop_handlers() -> dict[int, typing.Any]:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with one message, never a traceback (unless --debug)."""
     previous = _install_stop_handlers()
+    reserve.hold()  # released on the error paths: see core/reserve.py
     try:
         _main(argv)
     except KeyboardInterrupt as exc:  # the signal came while an error was being reported
@@ -791,10 +793,12 @@ def _main(argv: list[str] | None) -> None:
         if isinstance(status, int) and status:  # ctx.exit(N) returns N without standalone mode
             sys.exit(status)
     except (InputError, SystemDependencyError) as exc:
+        reserve.release()  # the error may be that memory ran out: room to print it
         if _state["debug"]:
             raise
+        _drop_frames(exc)
         # visible() before rich, which would drop some controls (BEL) without a trace
-        err.print(f"error: {visible(str(exc))}", soft_wrap=True)  # whole lines: greppable logs
+        _print_error(f"error: {visible(str(exc))}")  # whole lines: greppable logs
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -804,13 +808,30 @@ def _main(argv: list[str] | None) -> None:
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:
         _exit_interrupted(exc)
     except Exception as exc:
+        reserve.release()
         if _state["debug"]:
             raise
-        err.print(
+        _print_error(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in reportgen; run again with --debug and report the traceback."
         )
         sys.exit(1)
+
+
+def _print_error(text: str) -> None:
+    """An error message on stderr, whole lines (emoji=False: ':name:' in a file name stays
+    as it is). When rich needs memory the machine no longer has, the text is written plain."""
+    try:
+        err.print(text, soft_wrap=True, emoji=False)
+    except MemoryError:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
+def _drop_frames(exc: BaseException) -> None:
+    """Let go of the frames an error's traceback holds (the build's inventory and
+    matrices) before its message is printed: it may be that memory ran out."""
+    exc.__traceback__ = exc.__context__ = exc.__cause__ = None
 
 
 def _exit_interrupted(exc: BaseException) -> typing.NoReturn:

@@ -258,3 +258,22 @@ def test_the_sample_pack_names_and_counts_its_third_party(sample_pack):
         pdf = PdfReader(next((sample_pack / fid).glob("*.pdf")))
         text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages[:8])
         assert f"{party}, a third party" in text and f"carries a duty in {count}" in text, fid
+
+
+def test_an_error_message_is_printed_plain_when_rich_runs_out_of_memory(monkeypatch, capsys):
+    """Under a memory limit rich's first print (it imports tables) raised MemoryError over
+    the "ran out of memory" message (adversarial 4a #15): the text is then written plain,
+    and the memory reserve is released on the error path."""
+    from reportgen import cli
+    from reportgen.core import reserve
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(cli.err, "print", no_memory)
+    reserve.hold()
+    with pytest.raises(SystemExit) as info:
+        cli.main(["build", "--config", "does-not-exist.yaml"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.startswith("error: does-not-exist.yaml")
+    assert not reserve.held()

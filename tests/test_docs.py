@@ -147,6 +147,7 @@ def _fixed_limits() -> list[tuple[str, str]]:
     from reportgen.config.model import AttachConfig
     from reportgen.core.validation import MAX_DETAILS
     from reportgen.pack import files as packfiles
+    from reportgen.render import fetcher
     from reportgen.tickets import answers, transfer
 
     mb, kb = 1024 * 1024, 1024
@@ -188,6 +189,10 @@ def _fixed_limits() -> list[tuple[str, str]]:
         ),
         ("pages of a ticket listing", str(answers.MAX_PAGES)),
         ("problems named in one config or catalog error", f"{MAX_DETAILS}, then a count"),
+        (
+            "a template asset (a font, CSS or image a template uses)",
+            f"{fetcher.MAX_ASSET_BYTES // mb} MB",
+        ),
     ]
 
 

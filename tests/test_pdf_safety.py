@@ -259,3 +259,17 @@ def test_command_line_render_options_win_over_the_config(project):
     given = RenderOptions(templates=project, pdf_variant="default")
     chosen = render_options(BuildOptions(run=RunOptions(config=config), render=given), inputs)
     assert chosen == given
+
+
+def test_a_memory_error_reading_an_asset_is_raised_not_swallowed(tmp_path, monkeypatch):
+    """WeasyPrint catches what a fetcher raises and draws a hole: a MemoryError reading an
+    asset (adversarial 4a #48, under a memory limit) gave a PDF without the image, exit 0.
+    The fetcher records it and the renderer raises it again (render_framework reports it)."""
+
+    def out_of_memory(path, what):
+        raise MemoryError
+
+    monkeypatch.setattr(fetcher, "read_asset", out_of_memory)
+    job = FrameworkJob("x", {}, tmp_path, "x", None, RenderOptions(templates=tmp_path))
+    with pytest.raises(MemoryError):
+        render_pdf(job, '<link rel="stylesheet" href="assets/report.css"><p>hi</p>')

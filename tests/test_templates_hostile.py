@@ -123,3 +123,69 @@ def test_a_shipped_template_that_raises_is_still_a_bug(tmp_path):
 
     with pytest.raises(UndefinedError):
         render_template({})
+
+
+# A missing include, extends or import (adversarial 4a #46: jinja2's TemplateNotFound is an
+# IOError, so it was let through as the machine's and ended in "internal error"). Exit 2
+# naming the template file and line that asked, and the name it asked for.
+MISSING = [
+    ("include", '<html><body>\n{% include "missing.html" %}\n</body></html>', 2, "'missing.html'"),
+    ("extends", '\n\n{% extends "nope.html" %}', 3, "'nope.html'"),
+    ("import", '<p>\n{% import "nope.html" as x %}{{ x.y() }}', 2, "'nope.html'"),
+    ("from-import", '{% from "partials/nope.html" import y %}', 1, "'partials/nope.html'"),
+    ("outside", '<p>\n{% include "../../../../etc/hostname" %}', 2, "'../../../../etc/hostname'"),
+    ("list", '{% include ["a.html", "b.html"] %}', 1, "'a.html', 'b.html'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "named"), [m[1:] for m in MISSING], ids=[m[0] for m in MISSING]
+)
+def test_a_missing_template_is_exit_2_naming_file_line_and_name(project, source, line, named):
+    (project / "mine" / "report.html").write_text(source)
+    argv = [*REPORTGEN, "build", "--config", str(project / "reportgen.yaml"), "--framework", "soc2"]
+    argv += ["--out", str(project / "out"), "--templates", "mine", "--format", "pdf"]
+    result = measured(argv, project, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.status == 2, result.stderr
+    first = result.stderr.splitlines()[0]
+    where = Path("mine") / "report.html"
+    assert first == f"error: {where}:{line}: template not found: {named}", result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "'default:' prefix" in result.text
+    assert not (project / "out").exists()
+
+
+# Template assets are read only when they are regular files of at most 32 MB without holes
+# (adversarial 4a #48: a 1.5 GB sparse image was read whole, 1.63 GB of memory; under a
+# memory limit the MemoryError was swallowed by WeasyPrint and the PDF written without it).
+def test_a_huge_sparse_asset_is_refused_before_it_is_read(project):
+    from reportgen.render.fetcher import MAX_ASSET_BYTES
+
+    (project / "mine" / "assets").mkdir()
+    huge = project / "mine" / "assets" / "huge.png"
+    with huge.open("wb") as file:
+        file.truncate(1500 * 1024 * 1024)
+    extend(project, '<img src="assets/huge.png">')
+    result = build(project)
+    assert result.status == 2, result.stderr
+    assert (
+        f"the template asset 'assets/huge.png' is 1,572,864,000 bytes, over the limit of "
+        f"{MAX_ASSET_BYTES:,} bytes" in result.text
+    ), result.stderr
+    assert str(huge.resolve()) in result.text and "32 MB each" in result.text
+    assert result.rss_mb < 400, f"{result.rss_mb:.0f} MB: the asset was read"
+    assert not (project / "out").exists()
+
+
+def test_a_sparse_asset_under_the_cap_is_refused_too(project):
+    (project / "mine" / "fonts").mkdir()
+    font = project / "mine" / "fonts" / "holes.ttf"
+    with font.open("wb") as file:
+        file.write(b"\0\1\0\0" + bytes(4092))
+        file.truncate(8 * 1024 * 1024)
+    extend(project, "<style>@font-face { font-family: H; src: url(fonts/holes.ttf) }"
+           " p { font-family: H }</style>")  # fmt: skip
+    result = build(project)
+    assert result.status == 2, result.stderr
+    assert "the template asset 'fonts/holes.ttf' is a sparse file (8,388,608 bytes" in result.text
+    assert not (project / "out").exists()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reportgen.core import reserve
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.inventory.load import Inventory
 from reportgen.matrix import dumps
@@ -88,14 +89,25 @@ def render_framework(job: FrameworkJob) -> list[WriterRun]:
         if fmt.framework is None:
             continue  # a pack-level format: the pipeline writes it after every framework
         started, cpu = time.perf_counter(), time.process_time()
-        try:
-            with environment_errors(fallback=job.folder):
-                files = fmt.framework(job)
-        except MemoryError:  # the machine's limit, not a bug: in a renderer or in-process
-            raise _stopped(job, "ran out of memory", MEMORY_HINT) from None
+        files = _write_format(fmt.framework, job)
+        if files is None:  # raised here, out of the except block: see _write_format
+            raise _stopped(job, "ran out of memory", MEMORY_HINT)
         wall = time.perf_counter() - started
         runs.append(WriterRun(fmt.name, wall, files, time.process_time() - cpu))
     return runs
+
+
+def _write_format(writer: Writer, job: FrameworkJob) -> list[Path] | None:
+    """The files ``writer`` wrote; None when it ran out of memory (the machine's limit, not
+    a bug: in a renderer or in-process). The memory reserve is released first thing, and
+    the MemoryError's traceback, which holds the writer's frames (a laid-out PDF...), is
+    gone once this returns: the clean-up and the message that follow have memory again."""
+    try:
+        with environment_errors(fallback=job.folder):
+            return writer(job)
+    except MemoryError:
+        reserve.release()
+    return None
 
 
 def _stopped(job: FrameworkJob, what: str, hint: str) -> InputError:

@@ -4,17 +4,35 @@ Untrusted text is escaped before it reaches WeasyPrint, so no inventory value ca
 URL; this fetcher is the second wall. It never opens a socket: it reads files that lie
 inside the template folders (the user's first, then the shipped ones) and refuses every
 other URL, ``http(s)``, ``data:`` and ``file://`` paths outside those folders alike. Symlinks
-are resolved before the check, so a link cannot lead out of a folder. Every refused URL is
-recorded so the renderer can report it instead of silently drawing a hole.
+are resolved before the check, so a link cannot lead out of a folder. An asset is read only
+when it is a regular file of at most MAX_ASSET_BYTES without holes, checked from ``fstat``
+and SEEK_HOLE before a byte is read (a 1.5 GB sparse image was read whole, 1.6 GB).
+
+WeasyPrint catches whatever a fetcher raises, logs it and draws a hole: so every refused
+URL, every refused asset and a MemoryError are recorded here, and the renderer raises them
+once WeasyPrint is done (pdf.check_fetched) instead of writing a PDF with a hole.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from reportgen.core.errors import InputError
+from reportgen.core.safefiles import open_regular, read_fd, too_big
+from reportgen.pack.files import has_holes
+
+# Per asset: the shipped fonts are under 1 MB each; a logo or a font of a user's template
+# has no need of more, and memory stays bounded whatever a template names.
+MAX_ASSET_BYTES = 32 * 1024 * 1024
+ASSET_HINT = (
+    f"Template assets (fonts, CSS, images) must be regular files of at most "
+    f"{MAX_ASSET_BYTES // (1024 * 1024)} MB each, without holes."
+)
 
 # The asset types a report may use; anything else is refused even inside the folders.
 ASSET_TYPES: dict[str, str] = {
@@ -47,6 +65,8 @@ class AssetFetcher(URLFetcher):
         self.roots = [root.resolve() for root in roots]
         self.served: list[str] = []
         self.refused: list[str] = []
+        self.failed: list[InputError] = []  # assets found but not read (too big, sparse...)
+        self.out_of_memory = False
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
         path = self.locate(url)
@@ -54,9 +74,15 @@ class AssetFetcher(URLFetcher):
             self.refused.append(url)
             raise RefusedURL(f"not a template asset: {url[:200]}")
         self.served.append(url)
-        return URLFetcherResponse(
-            url, path.read_bytes(), {"Content-Type": ASSET_TYPES[path.suffix.lower()]}
-        )
+        try:
+            data = read_asset(path, f"the template asset '{self._relative(url)}'")
+        except InputError as error:
+            self.failed.append(error)
+            raise RefusedURL(error.message) from None
+        except MemoryError:
+            self.out_of_memory = True
+            raise
+        return URLFetcherResponse(url, data, {"Content-Type": ASSET_TYPES[path.suffix.lower()]})
 
     def locate(self, url: str) -> Path | None:
         """The file a URL stands for, or None when the URL is not an allowed asset."""
@@ -78,6 +104,23 @@ class AssetFetcher(URLFetcher):
             if path.is_relative_to(root):
                 return PurePosixPath(path.relative_to(root).as_posix())
         return None
+
+
+def read_asset(path: Path, what: str) -> bytes:
+    """The bytes of an asset file: a regular file of at most MAX_ASSET_BYTES without holes,
+    else InputError naming ``what`` (the asset as the template names it) and ``path``."""
+    fd = open_regular(path, what)
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_ASSET_BYTES:
+            raise too_big(size, MAX_ASSET_BYTES, path, what, ASSET_HINT)
+        if has_holes(fd, size):
+            raise InputError(
+                f"{what} is a sparse file ({size:,} bytes, with holes)", file=path, hint=ASSET_HINT
+            )
+        return read_fd(fd, MAX_ASSET_BYTES, path, what, ASSET_HINT)
+    finally:
+        os.close(fd)
 
 
 class AttachmentFetcher(URLFetcher):

@@ -114,7 +114,12 @@ def render_document(job: FrameworkJob, html: str, fetcher: AssetFetcher | None =
 def check_fetched(job: FrameworkJob, fetcher: AssetFetcher) -> None:
     """Every URL the templates asked for was an asset: a refused one (an image, a font, a
     ``<link rel=attachment>`` to a file) is an error, not a hole in the PDF. URLs are cut
-    in the message: a ``data:`` URI can be megabytes long."""
+    in the message: a ``data:`` URI can be megabytes long. An asset found but not read (too
+    big, sparse) is its own error, and a MemoryError WeasyPrint swallowed is raised again."""
+    if fetcher.out_of_memory:
+        raise MemoryError("reading a template asset")  # render_framework reports it
+    if fetcher.failed:
+        raise fetcher.failed[0]
     if fetcher.refused:
         refused = sorted(set(fetcher.refused))
         shown = ", ".join(shorten(url, URL_SHOWN) for url in refused[:5])

@@ -85,6 +85,12 @@ def render_template(context: dict, user_dir: Path | None = None) -> str:
     env = environment(user_dir)
     try:
         return env.get_template(MAIN_TEMPLATE).render(context)
+    except TemplateNotFound as exc:
+        # Before OSError: jinja2's TemplateNotFound is an IOError, but a missing include,
+        # extends or import is the template author's mistake, not the machine's.
+        if user_dir is None:
+            raise
+        raise _template_error(exc, user_dir) from exc
     except (InputError, OSError, MemoryError):
         raise  # already the user's (a link out), or the machine's: reported as such
     except Exception as exc:
@@ -98,22 +104,32 @@ def _template_error(exc: Exception, user_dir: Path) -> InputError:
         return InputError(
             f"template error: {exc.message}", file=exc.filename or exc.name, line=exc.lineno
         )
+    file, line = _template_line(exc)
     if isinstance(exc, TemplateNotFound):
         return InputError(
-            f"template not found: {exc.name}",
-            file=user_dir,
-            hint="Shipped templates are reached with the 'default:' prefix.",
+            f"template not found: {_cut(_missing_names(exc))}",
+            file=file or user_dir,
+            line=line,
+            hint="An include, extends or import names a file of the templates folder "
+            "(a regular file inside it); shipped templates are reached with the "
+            "'default:' prefix.",
         )
-    file, line = _template_line(exc)
-    text = f"{type(exc).__name__}: {exc}"
-    if len(text) > MAX_MESSAGE_CHARS:
-        text = text[:MAX_MESSAGE_CHARS] + "…"
     return InputError(
-        f"template error: {text}",
+        f"template error: {_cut(f'{type(exc).__name__}: {exc}')}",
         file=file or user_dir,
         line=line,
         hint="The template raised this while the report was rendered; fix that line.",
     )
+
+
+def _cut(text: str) -> str:
+    return text[:MAX_MESSAGE_CHARS] + "…" if len(text) > MAX_MESSAGE_CHARS else text
+
+
+def _missing_names(exc: TemplateNotFound) -> str:
+    """The name(s) an include asked for: one, or each of a list (TemplatesNotFound)."""
+    names = getattr(exc, "templates", None) or [exc.name]
+    return ", ".join(repr(str(name)) for name in names)
 
 
 def _template_line(exc: BaseException) -> tuple[str | None, int | None]:

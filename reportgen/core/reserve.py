@@ -1,0 +1,32 @@
+"""A little memory held back for saying that memory ran out.
+
+Under an address-space limit (``ulimit -v``, ``prlimit --as``, a container's limit) a build
+that runs out of memory still has to clean up and print one message; with nothing left,
+printing it raised MemoryError too, and the user got a traceback and exit 1 instead of
+the message and exit 2. The command line holds :data:`RESERVE_BYTES` from start-up and
+every MemoryError path releases them first thing, so the message has room to be printed.
+"""
+
+from __future__ import annotations
+
+# A few MB: room for the clean-up and one message (rich imports its emoji table on its
+# first print); small next to the 100 MB or more a build uses.
+RESERVE_BYTES = 4 * 1024 * 1024
+
+_held: list[bytearray] = []
+
+
+def hold() -> None:
+    """Set the reserve aside (again, after a release); its pages are written, so it is
+    really memory, not just address space."""
+    if not _held:
+        _held.append(bytearray(RESERVE_BYTES))
+
+
+def release() -> None:
+    """Give the reserve back to the system; harmless when none is held."""
+    _held.clear()
+
+
+def held() -> bool:
+    return bool(_held)
