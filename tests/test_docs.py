@@ -146,6 +146,7 @@ def test_every_test_file_security_md_cites_exists():
 def _fixed_limits() -> list[tuple[str, str]]:
     from reportgen.config.model import AttachConfig
     from reportgen.core.validation import MAX_DETAILS
+    from reportgen.inventory import xlsx_entries
     from reportgen.pack import files as packfiles
     from reportgen.tickets import answers, transfer
 
@@ -188,6 +189,11 @@ def _fixed_limits() -> list[tuple[str, str]]:
         ),
         ("pages of a ticket listing", str(answers.MAX_PAGES)),
         ("problems named in one config or catalog error", f"{MAX_DETAILS}, then a count"),
+        (
+            "entries of one `.xlsx` part's lists",
+            f"{xlsx_entries.WORKBOOK_ENTRIES:,} defined names, sheet entries or external "
+            f"references; {xlsx_entries.STYLE_ENTRIES:,} of each style list",
+        ),
     ]
 
 

@@ -13,7 +13,9 @@ shared strings, styles, relationships), every part a relationship of a sheet typ
 whatever its name, and any other part that holds a ``sheetData`` tag (the only place
 calamine reads cells from). The shared strings are measured first, and each sheet's
 references to them added up (``xlsx_strings``): calamine copies a string into every cell
-that names it. Only then does calamine see the file.
+that names it. Every measured part also has its list entries counted (shared strings,
+defined names, style records ...: ``xlsx_entries``), since calamine and openpyxl keep one
+object per entry however short. Only then does calamine (or openpyxl) see the file.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from typing import BinaryIO
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
+from reportgen.inventory.xlsx_entries import ENTRIES, cap_hint, cap_reason, entry_caps
 from reportgen.inventory.xlsx_scan import (
     CellsTooLong,
     Extent,
     PartHasDtd,
+    PartHasTooMany,
     PartMalformed,
     PartScanner,
     PartTooBig,
@@ -250,7 +254,7 @@ def _scan_member(
         if not _holds_sheet_data(chunks):
             return False  # an image or binary object: inflated only to check size and CRC
         chunks = _inflate(handle, info, path)
-    scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells)
+    scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells, entry_caps(limits))
     scanner.on_region = on_region
     _feed_checked(scanner, _as_utf8(chunks, info, path), path, name, limits)
     if not scanner.is_xml:
@@ -354,6 +358,18 @@ def _feed_checked(
         ) from None
     except (PartTooBig, CellsTooLong):
         raise _too_big(path, name, limits) from None
+    except PartHasTooMany as many:
+        raise _too_many(path, name, many) from None
+
+
+def _too_many(path: Path, name: str, many: PartHasTooMany) -> InputError:
+    tag = many.name.decode("ascii")
+    return InputError(
+        f"workbook part '{name}' holds at least {many.count:,} {ENTRIES[many.name].label} "
+        f"(<{tag}>), over the limit of {many.cap:,} ({cap_reason(many.name)})",
+        file=path,
+        hint=cap_hint(many.name),
+    )
 
 
 def _too_big(path: Path, name: str, limits: Limits) -> InputError:
