@@ -96,6 +96,19 @@ CASES = [
         status=0,
     ),
     Case(
+        # openpyxl takes the shared strings from whatever part [Content_Types].xml names;
+        # calamine never parses this one, so only its entries are counted
+        "evidence-shared-strings-in-a-bin-part",
+        lambda path: bombs.bomb(
+            path,
+            "xl/strings.bin",
+            bombs.shared_strings(STRINGS_CAP + 1),
+            hf.CONTENT_TYPES.replace("/xl/sharedStrings.xml", "/xl/strings.bin"),
+        ),
+        [f"workbook part 'xl/strings.bin' holds at least {STRINGS_CAP + 1:,} shared strings"],
+        evidence=True,
+    ),
+    Case(
         "evidence-shared-strings",
         lambda path: bombs.bomb(path, SST, bombs.shared_strings(STRINGS_CAP + 1)),
         [f"holds at least {STRINGS_CAP + 1:,} shared strings (<si>)"],

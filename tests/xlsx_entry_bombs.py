@@ -38,10 +38,12 @@ def number_formats(count: int) -> Iterable[bytes]:
     return entries(head, unit, count, tail)
 
 
-def bomb(path: Path, part: str, chunks: Iterable[bytes]) -> Path:
+def bomb(
+    path: Path, part: str, chunks: Iterable[bytes], content_types: str = hf.CONTENT_TYPES
+) -> Path:
     """A valid one-sheet inventory (hf.BASE_ROWS) whose ``part`` is ``chunks``."""
     parts: dict[str, hf.Chunks] = {
-        "[Content_Types].xml": hf.CONTENT_TYPES,
+        "[Content_Types].xml": content_types,
         "_rels/.rels": hf.ROOT_RELS,
         "xl/workbook.xml": hf.WORKBOOK,
         "xl/_rels/workbook.xml.rels": hf.WORKBOOK_RELS,

@@ -4,9 +4,9 @@ calamine keeps every shared string (``<si>``), defined name and sheet entry of a
 as its own object, and openpyxl (``build --evidence``) every style record too, whatever
 the strings hold: a 2.5 MB workbook of 60 million empty ``<si>`` took 3.35 GB and
 aborted the process under a 3 GiB cap. Each string's *size* is measured elsewhere
-(``xlsx_scan``); here the guard counts the elements, in every part it measures (calamine
-finds these parts by name, openpyxl by relationship, and neither checks the root), and
-refuses a part over the cap as soon as it passes it.
+(``xlsx_scan``); here the guard counts the elements in every part, whatever its name or
+root (calamine finds these parts by name, openpyxl by whatever [Content_Types].xml says,
+and neither checks the root), and refuses a part over the cap as soon as it passes it.
 
 The caps come from real limits: a sheet cannot name more strings, carry more comments or
 hyperlinks than it has cells (an eighth of ``--max-cells`` keeps calamine's strings, about
@@ -85,9 +85,8 @@ def count_entries(region: bytes, counts: dict[bytes, int]) -> None:
 
 
 def cap_reason(name: bytes) -> str:
-    entry = ENTRIES[name]
-    if entry.per_cell:
-        return f"an eighth of --max-cells: a sheet holds no more {entry.label} than cells"
+    if ENTRIES[name].per_cell:
+        return "an eighth of --max-cells; the readers keep each one as an object"
     if name in _WORKBOOK_LISTS:
         return "far more than any workbook a person keeps"
     return "Excel itself allows 64,000 cell formats"

@@ -33,7 +33,13 @@ from typing import BinaryIO
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
-from reportgen.inventory.xlsx_entries import ENTRIES, cap_hint, cap_reason, entry_caps
+from reportgen.inventory.xlsx_entries import (
+    ENTRIES,
+    cap_hint,
+    cap_reason,
+    count_entries,
+    entry_caps,
+)
 from reportgen.inventory.xlsx_scan import (
     CellsTooLong,
     Extent,
@@ -251,7 +257,11 @@ def _scan_member(
     chunks = _inflate(handle, info, path)
     name = info.filename
     if not (name.lower().endswith((".xml", ".rels")) or _basename(name) in sheets):
-        if not _holds_sheet_data(chunks):
+        try:
+            holds_cells = _holds_sheet_data(chunks, _EntryCounter(entry_caps(limits)))
+        except PartHasTooMany as many:
+            raise _too_many(path, name, many) from None
+        if not holds_cells:
             return False  # an image or binary object: inflated only to check size and CRC
         chunks = _inflate(handle, info, path)
     scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells, entry_caps(limits))
@@ -293,14 +303,37 @@ def _check_shared_text(path: Path, part: str, total: int, limits: Limits) -> Non
         )
 
 
-def _holds_sheet_data(chunks: Iterator[bytes]) -> bool:
-    """Whether a part holds the text 'sheetData' (in UTF-8 or UTF-16), to the last byte."""
+def _holds_sheet_data(chunks: Iterator[bytes], entries: _EntryCounter) -> bool:
+    """Whether a part holds the text 'sheetData' (in UTF-8 or UTF-16), to the last byte;
+    its list entries are counted on the way (see _EntryCounter)."""
     found, tail = False, b""
     for chunk in chunks:
         buffer = tail + chunk
         found = found or any(text in buffer for text in _SHEET_DATA)
-        tail = buffer[-32:]
+        tail = buffer[entries.region(buffer) :]
     return found
+
+
+class _EntryCounter:
+    """Counts list entries in a part calamine never parses but openpyxl may: it takes the
+    shared strings and the workbook from any part [Content_Types].xml names (a tag with a
+    prefix over 64 bytes long split by a chunk's end may be missed: one entry a MB)."""
+
+    def __init__(self, caps: dict[bytes, int]) -> None:
+        self.caps = caps
+        self.counts: dict[bytes, int] = {}
+
+    def region(self, buffer: bytes) -> int:
+        """Count the entries of ``buffer`` before where it returns (the rest waits for the
+        next chunk); raise PartHasTooMany over a cap."""
+        end = max(0, len(buffer) - 64)
+        unfinished = buffer.rfind(b"<", end)
+        end = unfinished if unfinished >= 0 else end
+        count_entries(buffer[:end], self.counts)
+        for name, count in self.counts.items():
+            if count > self.caps[name]:
+                raise PartHasTooMany(name, count, self.caps[name])
+        return end
 
 
 def _collect_sheets(sheets: set[str], names: set[str]) -> Callable[[bytes], None]:
