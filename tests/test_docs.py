@@ -146,6 +146,7 @@ def test_every_test_file_security_md_cites_exists():
 def _fixed_limits() -> list[tuple[str, str]]:
     from reportgen.config.model import AttachConfig
     from reportgen.core.validation import MAX_DETAILS
+    from reportgen.inventory import xlsx_entries
     from reportgen.pack import files as packfiles
     from reportgen.render import fetcher
     from reportgen.tickets import answers, transfer
@@ -192,6 +193,11 @@ def _fixed_limits() -> list[tuple[str, str]]:
         (
             "a template asset (a font, CSS or image a template uses)",
             f"{fetcher.MAX_ASSET_BYTES // mb} MB",
+        ),
+        (
+            "entries of one `.xlsx` part's lists",
+            f"{xlsx_entries.WORKBOOK_ENTRIES:,} defined names, sheet entries or external "
+            f"references; {xlsx_entries.STYLE_ENTRIES:,} of each style list",
         ),
     ]
 

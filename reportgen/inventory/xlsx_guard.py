@@ -13,7 +13,9 @@ shared strings, styles, relationships), every part a relationship of a sheet typ
 whatever its name, and any other part that holds a ``sheetData`` tag (the only place
 calamine reads cells from). The shared strings are measured first, and each sheet's
 references to them added up (``xlsx_strings``): calamine copies a string into every cell
-that names it. Only then does calamine see the file.
+that names it. Every measured part also has its list entries counted (shared strings,
+defined names, style records ...: ``xlsx_entries``), since calamine and openpyxl keep one
+object per entry however short. Only then does calamine (or openpyxl) see the file.
 """
 
 from __future__ import annotations
@@ -31,10 +33,18 @@ from typing import BinaryIO
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
+from reportgen.inventory.xlsx_entries import (
+    ENTRIES,
+    cap_hint,
+    cap_reason,
+    count_entries,
+    entry_caps,
+)
 from reportgen.inventory.xlsx_scan import (
     CellsTooLong,
     Extent,
     PartHasDtd,
+    PartHasTooMany,
     PartMalformed,
     PartScanner,
     PartTooBig,
@@ -247,10 +257,14 @@ def _scan_member(
     chunks = _inflate(handle, info, path)
     name = info.filename
     if not (name.lower().endswith((".xml", ".rels")) or _basename(name) in sheets):
-        if not _holds_sheet_data(chunks):
+        try:
+            holds_cells = _holds_sheet_data(chunks, _EntryCounter(entry_caps(limits)))
+        except PartHasTooMany as many:
+            raise _too_many(path, name, many) from None
+        if not holds_cells:
             return False  # an image or binary object: inflated only to check size and CRC
         chunks = _inflate(handle, info, path)
-    scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells)
+    scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells, entry_caps(limits))
     scanner.on_region = on_region
     _feed_checked(scanner, _as_utf8(chunks, info, path), path, name, limits)
     if not scanner.is_xml:
@@ -289,14 +303,37 @@ def _check_shared_text(path: Path, part: str, total: int, limits: Limits) -> Non
         )
 
 
-def _holds_sheet_data(chunks: Iterator[bytes]) -> bool:
-    """Whether a part holds the text 'sheetData' (in UTF-8 or UTF-16), to the last byte."""
+def _holds_sheet_data(chunks: Iterator[bytes], entries: _EntryCounter) -> bool:
+    """Whether a part holds the text 'sheetData' (in UTF-8 or UTF-16), to the last byte;
+    its list entries are counted on the way (see _EntryCounter)."""
     found, tail = False, b""
     for chunk in chunks:
         buffer = tail + chunk
         found = found or any(text in buffer for text in _SHEET_DATA)
-        tail = buffer[-32:]
+        tail = buffer[entries.region(buffer) :]
     return found
+
+
+class _EntryCounter:
+    """Counts list entries in a part calamine never parses but openpyxl may: it takes the
+    shared strings and the workbook from any part [Content_Types].xml names (a tag with a
+    prefix over 64 bytes long split by a chunk's end may be missed: one entry a MB)."""
+
+    def __init__(self, caps: dict[bytes, int]) -> None:
+        self.caps = caps
+        self.counts: dict[bytes, int] = {}
+
+    def region(self, buffer: bytes) -> int:
+        """Count the entries of ``buffer`` before where it returns (the rest waits for the
+        next chunk); raise PartHasTooMany over a cap."""
+        end = max(0, len(buffer) - 64)
+        unfinished = buffer.rfind(b"<", end)
+        end = unfinished if unfinished >= 0 else end
+        count_entries(buffer[:end], self.counts)
+        for name, count in self.counts.items():
+            if count > self.caps[name]:
+                raise PartHasTooMany(name, count, self.caps[name])
+        return end
 
 
 def _collect_sheets(sheets: set[str], names: set[str]) -> Callable[[bytes], None]:
@@ -354,6 +391,18 @@ def _feed_checked(
         ) from None
     except (PartTooBig, CellsTooLong):
         raise _too_big(path, name, limits) from None
+    except PartHasTooMany as many:
+        raise _too_many(path, name, many) from None
+
+
+def _too_many(path: Path, name: str, many: PartHasTooMany) -> InputError:
+    tag = many.name.decode("ascii")
+    return InputError(
+        f"workbook part '{name}' holds at least {many.count:,} {ENTRIES[many.name].label} "
+        f"(<{tag}>), over the limit of {many.cap:,} ({cap_reason(many.name)})",
+        file=path,
+        hint=cap_hint(many.name),
+    )
 
 
 def _too_big(path: Path, name: str, limits: Limits) -> InputError:

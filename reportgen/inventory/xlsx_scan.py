@@ -37,6 +37,7 @@ import re
 from collections.abc import Callable
 
 from reportgen.inventory.xlsx_cells import CellsTooLong, Extent, scan_tags
+from reportgen.inventory.xlsx_entries import count_entries
 
 __all__ = ["CellsTooLong", "Extent", "PartScanner", "scan_tags"]
 
@@ -95,6 +96,14 @@ class PartHasDtd(Exception):
 
 class PartMalformed(Exception):
     """The part is XML no spreadsheet application writes, in a way that hides its sizes."""
+
+
+class PartHasTooMany(Exception):
+    """The part holds more entries of one list than its cap (``xlsx_entries``)."""
+
+    def __init__(self, name: bytes, count: int, cap: int) -> None:
+        super().__init__(name, count, cap)
+        self.name, self.count, self.cap = name, count, cap
 
 
 def longest_run(data: bytes) -> int:
@@ -165,8 +174,14 @@ class PartScanner:
     no other part).
     """
 
-    def __init__(self, budget: int, max_cells: int | None = None) -> None:
+    def __init__(
+        self, budget: int, max_cells: int | None = None, caps: dict[bytes, int] | None = None
+    ) -> None:
         self.budget = budget
+        # Entries of each list calamine or openpyxl keeps one object for (``xlsx_entries``),
+        # counted when ``caps`` is given; over a cap raises PartHasTooMany at once.
+        self.caps = caps
+        self.entries: dict[bytes, int] = {}
         self.is_xml: bool | None = None  # None until the prolog is read
         self.kind: str | None = None  # the root element's local name: worksheet, sst ...
         self.has_cells = False
@@ -248,6 +263,8 @@ class PartScanner:
             self.on_region(region)
         if b"mergeCell" in region:  # '<mergeCells>' counts once too: a bound, not a count
             self.merged_ranges += region.count(b"<mergeCell") + region.count(b":mergeCell")
+        if self.caps is not None:
+            self._count_entries(region, self.caps)
         for name in present:
             self._check_elements(region, name)
         if not present and longest_run(region) > self.budget:
@@ -259,6 +276,12 @@ class PartScanner:
             self.has_cells = True
             region = region[start.start() :]
         self._place_cells(region)
+
+    def _count_entries(self, region: bytes, caps: dict[bytes, int]) -> None:
+        count_entries(region, self.entries)
+        for name, count in self.entries.items():
+            if count > caps.get(name, count):
+                raise PartHasTooMany(name, count, caps[name])
 
     def _check_elements(self, region: bytes, name: bytes) -> None:
         """Each piece between two closing tags holds one element and the markup before it.

@@ -1,0 +1,98 @@
+"""How many entries of each list a workbook part may hold before calamine or openpyxl reads it.
+
+calamine keeps every shared string (``<si>``), defined name and sheet entry of a workbook
+as its own object, and openpyxl (``build --evidence``) every style record too, whatever
+the strings hold: a 2.5 MB workbook of 60 million empty ``<si>`` took 3.35 GB and
+aborted the process under a 3 GiB cap. Each string's *size* is measured elsewhere
+(``xlsx_scan``); here the guard counts the elements in every part, whatever its name or
+root (calamine finds these parts by name, openpyxl by whatever [Content_Types].xml says,
+and neither checks the root), and refuses a part over the cap as soon as it passes it.
+
+The caps come from real limits: a sheet cannot name more strings, carry more comments or
+hyperlinks than it has cells (an eighth of ``--max-cells`` keeps calamine's strings, about
+55 bytes each, near 70 MB); Excel itself allows 64,000 cell formats, so no list of the
+style sheet needs more than 65,000; 100,000 defined names or sheets is far beyond any
+workbook a person keeps.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reportgen.inventory.limits import Limits
+
+STYLE_ENTRIES = 65_000  # Excel's own limit is 64,000 cell formats
+WORKBOOK_ENTRIES = 100_000
+CELL_SHARE = 8  # entries that come one per cell at most: an eighth of --max-cells
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One list calamine or openpyxl materialises, entry by entry."""
+
+    label: str  # what the message calls the entries
+    per_cell: bool  # capped by --max-cells (else by a fixed bound)
+
+
+ENTRIES: dict[bytes, Entry] = {
+    b"si": Entry("shared strings", True),
+    b"comment": Entry("comments", True),
+    b"hyperlink": Entry("hyperlinks", True),
+    b"Relationship": Entry("relationships", True),
+    b"definedName": Entry("defined names", False),
+    b"sheet": Entry("sheet entries", False),
+    b"externalReference": Entry("external references", False),
+    b"numFmt": Entry("number formats", False),
+    b"xf": Entry("cell formats", False),
+    b"font": Entry("fonts", False),
+    b"fill": Entry("fills", False),
+    b"border": Entry("borders", False),
+    b"dxf": Entry("differential formats", False),
+    b"cellStyle": Entry("cell styles", False),
+    b"rgbColor": Entry("colours", False),
+    b"tableStyle": Entry("table styles", False),
+}
+_WORKBOOK_LISTS = (b"definedName", b"sheet", b"externalReference")
+# An opening tag of a listed local name, with any prefix; its name ends as quick-xml ends it.
+_OPEN = re.compile(rb"<(?:[^ \t\r\n/<>:]*:)?(" + b"|".join(ENTRIES) + rb")[ \t\r\n/>]")
+# A tag other than a closing tag or one of a worksheet's cell data (none of them is listed):
+# a region without one holds no entry, and this search costs a seventh of _OPEN's.
+_OTHER_TAG = re.compile(rb"<(?!/|(?:c|v|row|is|t|f|r)[ \t\r\n/>])")
+
+
+def entry_caps(limits: Limits) -> dict[bytes, int]:
+    """The most entries of each kind one part may hold."""
+    per_cell = max(1, limits.max_sheet_cells // CELL_SHARE)
+    return {
+        name: per_cell
+        if entry.per_cell
+        else WORKBOOK_ENTRIES
+        if name in _WORKBOOK_LISTS
+        else STYLE_ENTRIES
+        for name, entry in ENTRIES.items()
+    }
+
+
+def count_entries(region: bytes, counts: dict[bytes, int]) -> None:
+    """Add the opening tags of each listed element in ``region`` (whole tags) to ``counts``.
+    A cheap test first: most regions of a worksheet hold cell data only."""
+    first = _OTHER_TAG.search(region)
+    if first is None:
+        return
+    for name in _OPEN.findall(region, first.start()):
+        counts[name] = counts.get(name, 0) + 1
+
+
+def cap_reason(name: bytes) -> str:
+    if ENTRIES[name].per_cell:
+        return "an eighth of --max-cells; the readers keep each one as an object"
+    if name in _WORKBOOK_LISTS:
+        return "far more than any workbook a person keeps"
+    return "Excel itself allows 64,000 cell formats"
+
+
+def cap_hint(name: bytes) -> str:
+    if ENTRIES[name].per_cell:
+        return "Raise --max-cells if this workbook is genuine."
+    return "Copy the data into a new workbook, or save it as CSV, and run again."

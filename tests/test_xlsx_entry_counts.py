@@ -1,0 +1,161 @@
+"""Workbooks whose parts hold too many tiny entries, through the real command line.
+
+calamine and openpyxl keep one object per shared string, defined name or style record,
+whatever its size: 60 million empty ``<si>`` in a 2.5 MB file took 3.35 GB and aborted the
+process. The guard (reportgen/inventory/xlsx_entries.py) counts them before either reader
+sees the file. Each workbook here is just over one cap (just at it for the control case),
+run by ``validate`` or ``build --evidence`` in its own process under a 3 GiB address-space
+cap: exit status, the guard's message naming file, part and count, no traceback, peak RSS.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import hostile_files as hf
+import pytest
+import xlsx_entry_bombs as bombs
+from measured import Outcome, measured
+
+from reportgen.inventory.xlsx_entries import STYLE_ENTRIES, WORKBOOK_ENTRIES
+
+RSS_LIMIT_MB = 200
+MAX_CELLS = 80_000  # --max-cells given to the shared-strings cases: a cap of 10,000 strings
+STRINGS_CAP = MAX_CELLS // 8
+SST = "xl/sharedStrings.xml"
+X_PREFIXED_XF = b'<x:xf numFmtId="0" fontId="0"/>'
+
+
+@dataclass
+class Case:
+    name: str
+    make: Callable[[Path], Path]
+    expect: list[str]
+    status: int = 2
+    args: list[str] = field(default_factory=lambda: ["--max-cells", str(MAX_CELLS)])
+    evidence: bool = False  # the workbook goes to build --evidence, a plain one to --inventory
+
+
+def prefixed_styles(count: int) -> list[bytes]:
+    head = f'<?xml version="1.0"?><x:styleSheet xmlns:x="{hf.MAIN}"><x:cellXfs>'
+    return list(bombs.entries(head, X_PREFIXED_XF, count, "</x:cellXfs></x:styleSheet>"))
+
+
+CASES = [
+    Case(
+        "shared-strings-over-the-cap",
+        lambda path: bombs.bomb(path, SST, bombs.shared_strings(STRINGS_CAP + 1)),
+        [
+            f"workbook part '{SST}' holds at least {STRINGS_CAP + 1:,} shared strings (<si>)",
+            f"over the limit of {STRINGS_CAP:,} (an eighth of --max-cells",
+            "Raise --max-cells",
+        ],
+    ),
+    Case(
+        "shared-strings-at-the-cap",
+        lambda path: bombs.bomb(path, SST, bombs.shared_strings(STRINGS_CAP)),
+        [],
+        status=0,
+    ),
+    Case(
+        "shared-strings-default-cap",  # 1,250,001 strings: 21 MB of XML, 80 KB on disk
+        lambda path: bombs.bomb(path, SST, bombs.shared_strings(10_000_000 // 8 + 1)),
+        ["shared strings (<si>), over the limit of 1,250,000"],
+        args=[],
+    ),
+    Case(
+        "defined-names",
+        lambda path: bombs.bomb(path, "xl/workbook.xml", bombs.defined_names(WORKBOOK_ENTRIES + 1)),
+        [
+            "workbook part 'xl/workbook.xml' holds at least",
+            f"defined names (<definedName>), over the limit of {WORKBOOK_ENTRIES:,}",
+        ],
+    ),
+    Case(
+        "number-formats",
+        lambda path: bombs.bomb(path, "xl/styles.xml", bombs.number_formats(STYLE_ENTRIES + 1)),
+        [
+            "workbook part 'xl/styles.xml' holds at least",
+            f"number formats (<numFmt>), over the limit of {STYLE_ENTRIES:,}",
+            "Excel itself allows 64,000 cell formats",
+        ],
+    ),
+    Case(
+        "prefixed-cell-formats",
+        lambda path: bombs.bomb(path, "xl/styles.xml", prefixed_styles(STYLE_ENTRIES + 1)),
+        [f"cell formats (<xf>), over the limit of {STYLE_ENTRIES:,}"],
+    ),
+    Case(
+        "styles-at-the-cap",
+        lambda path: bombs.bomb(path, "xl/styles.xml", bombs.number_formats(STYLE_ENTRIES)),
+        [],
+        status=0,
+    ),
+    Case(
+        # openpyxl takes the shared strings from whatever part [Content_Types].xml names;
+        # calamine never parses this one, so only its entries are counted
+        "evidence-shared-strings-in-a-bin-part",
+        lambda path: bombs.bomb(
+            path,
+            "xl/strings.bin",
+            bombs.shared_strings(STRINGS_CAP + 1),
+            hf.CONTENT_TYPES.replace("/xl/sharedStrings.xml", "/xl/strings.bin"),
+        ),
+        [f"workbook part 'xl/strings.bin' holds at least {STRINGS_CAP + 1:,} shared strings"],
+        evidence=True,
+    ),
+    Case(
+        "evidence-shared-strings",
+        lambda path: bombs.bomb(path, SST, bombs.shared_strings(STRINGS_CAP + 1)),
+        [f"holds at least {STRINGS_CAP + 1:,} shared strings (<si>)"],
+        evidence=True,
+    ),
+]
+
+
+def _run(case: Case, folder: Path) -> Outcome:
+    folder.mkdir(parents=True)
+    config = folder / "reportgen.yaml"
+    config.write_text("customer:\n  name: Test Co\n", encoding="utf-8")
+    workbook = case.make(folder / "inv.xlsx")
+    argv = [sys.executable, "-m", "reportgen"]
+    if case.evidence:
+        plain = hf.write_rows(folder / "plain.xlsx", hf.BASE_ROWS)
+        argv += ["build", "--config", str(config), "--inventory", str(plain)]
+        argv += ["--evidence", str(workbook), "--out", str(folder / "pack")]
+    else:
+        argv += ["validate", "--config", str(config), "--inventory", str(workbook)]
+    return measured([*argv, *case.args], folder, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory) -> dict[str, Outcome]:
+    base = tmp_path_factory.mktemp("xlsx-entries")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {case.name: pool.submit(_run, case, base / case.name) for case in CASES}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_entry_count_bomb(case: Case, outcomes: dict[str, Outcome]) -> None:
+    result = outcomes[case.name]
+    report = f"exit {result.status}, {result.rss_mb:.0f} MB\n{result.stderr}{result.stdout}"
+    assert result.status == case.status, report
+    assert "Traceback" not in report and "internal error" not in report, report
+    assert result.rss_mb < RSS_LIMIT_MB, report
+    for fragment in case.expect:
+        assert fragment in result.text, f"{fragment!r} not in:\n{report}"
+    if case.status == 2:
+        assert result.stderr.startswith(f"error: {result.folder / 'inv.xlsx'}: "), report
+        assert not (result.folder / "pack").exists(), report
+
+
+def test_the_bombs_are_small(tmp_path: Path) -> None:
+    for case in CASES:
+        path = case.make(tmp_path / f"{case.name}.xlsx")
+        assert path.stat().st_size < 200_000, case.name
+        path.unlink()

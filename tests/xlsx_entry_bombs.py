@@ -1,0 +1,57 @@
+"""Workbooks whose parts hold many tiny entries (shared strings, defined names, styles):
+small on disk, written in chunks so no bomb sits in memory."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import hostile_files as hf
+
+BLOCK = 100_000  # entries written per chunk
+
+
+def entries(head: str, unit: bytes, count: int, tail: str) -> Iterable[bytes]:
+    """``head``, ``unit`` ``count`` times, ``tail``."""
+    yield head.encode()
+    for start in range(0, count, BLOCK):
+        yield unit * min(BLOCK, count - start)
+    yield tail.encode()
+
+
+def shared_strings(count: int) -> Iterable[bytes]:
+    head = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{hf.MAIN}">'
+    return entries(head, b"<si><t>a</t></si>", count, "</sst>")
+
+
+def defined_names(count: int) -> Iterable[bytes]:
+    head = hf.WORKBOOK.removesuffix("</workbook>") + "<definedNames>"
+    unit = b'<definedName name="a">b</definedName>'
+    return entries(head, unit, count, "</definedNames></workbook>")
+
+
+def number_formats(count: int) -> Iterable[bytes]:
+    unit = b'<numFmt numFmtId="200" formatCode="a"/>'
+    head = f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{hf.MAIN}"><numFmts>'
+    tail = '</numFmts><cellXfs count="1"><xf numFmtId="0"/></cellXfs></styleSheet>'
+    return entries(head, unit, count, tail)
+
+
+def bomb(
+    path: Path, part: str, chunks: Iterable[bytes], content_types: str = hf.CONTENT_TYPES
+) -> Path:
+    """A valid one-sheet inventory (hf.BASE_ROWS) whose ``part`` is ``chunks``."""
+    parts: dict[str, hf.Chunks] = {
+        "[Content_Types].xml": content_types,
+        "_rels/.rels": hf.ROOT_RELS,
+        "xl/workbook.xml": hf.WORKBOOK,
+        "xl/_rels/workbook.xml.rels": hf.WORKBOOK_RELS,
+        "xl/worksheets/sheet1.xml": hf.sheet(hf.rows_xml(hf.BASE_ROWS)),
+        "xl/sharedStrings.xml": hf.EMPTY_SST,
+    }
+    parts[part] = chunks
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            hf._write_part(archive, name, data)
+    return path
