@@ -272,10 +272,12 @@ def atomic_pack(
     build may be swapping its pack in, and a survey would mix two packs), and once more just
     before the swap, since the build takes seconds to minutes: a file someone saved into the
     pack, or a workbook edited, in the meantime is not lost either. What is there is
-    snapshotted just before that last check, and the old pack, once moved aside, must match
-    the snapshot, else it is put back (see _swap). ``notes`` gets a line for anything kept or
-    left beside the target that the user should know of (clean_stale, _discard); on an
-    InputError they are added to its details instead.
+    snapshotted right after the check under the lock, before the build; just before the
+    swap it must still match that snapshot, whatever --overwrite or --discard-edits allow
+    (they waive what was there before the build, not what was saved during it), and the old
+    pack, once moved aside, must match it too, else it is put back (see _swap). ``notes``
+    gets a line for anything kept or left beside the target that the user should know of
+    (clean_stale, _discard); on an InputError they are added to its details instead.
     """
     said: list[str] = []
     target = target.absolute()
@@ -302,17 +304,37 @@ def _locked(target: Path, replace: Replace | None, notes: list[str]) -> Iterator
         if fcntl is not None:
             clean_stale(target, notes)
         check_replaceable(target, replace)
+        # What the check above allowed to lose, and no more: --overwrite and --discard-edits
+        # waive what was there before the build, never what is saved during it.
+        before = snapshot(target)
         staging = _make_staging(target)
         try:
             yield staging
             os.chmod(staging, 0o755)
-            before = snapshot(target)
             check_replaceable(target, replace)
+            _refuse_changed_during_build(target, before)
             _swap(staging, target, before, notes)
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
             _say_staging_removed(exc, staging, target)
             raise
+
+
+def _refuse_changed_during_build(target: Path, before: Snapshot | None) -> None:
+    """Refuse to replace ``target`` when anything in it changed since it was checked, before
+    the build: a file saved into the pack, a workbook edited, while the build ran."""
+    changes = differences(before, snapshot(target))
+    if not changes:
+        return
+    more = [f"... and {len(changes) - 5} more"] if len(changes) > 5 else []
+    raise InputError(
+        f"the output directory changed while this build ran ({len(changes)} change(s)); "
+        "it is left as it is, and the new pack was not written",
+        file=target,
+        details=changes[:5] + more,
+        hint="Run the build again: it checks the output directory afresh (what was saved "
+        "there meanwhile is then named, and kept unless you allow otherwise).",
+    )
 
 
 def _say_staging_removed(exc: BaseException, staging: Path, target: Path) -> None:
@@ -343,13 +365,13 @@ def _make_staging(target: Path) -> Path:
 def _swap(staging: Path, target: Path, before: Snapshot | None, notes: list[str]) -> None:
     """Retire the pack at ``target``, check it, and rename ``staging`` into its place.
 
-    The old pack was checked (check_replaceable) just after ``before`` was taken; a file
-    saved into it after that, or one written, must not be deleted with it. Once moved aside
-    it is out of reach of anything that opens it by its path, so it is compared with
-    ``before`` there (metadata only: a few dozen lstat calls) and put back, the build
-    refused, if anything differs; so it is too on any failure or interrupt before the new
-    pack is in place. Each rename is atomic, so ``target`` is always absent or one complete
-    pack; builds of one folder take turns on pack_lock.
+    The old pack was checked (check_replaceable) just before ``before`` was taken, and found
+    unchanged since just before this; a file saved into it after that, or one written, must
+    not be deleted with it. Once moved aside it is out of reach of anything that opens it by
+    its path, so it is compared with ``before`` there (metadata only: a few dozen lstat
+    calls) and put back, the build refused, if anything differs; so it is too on any failure
+    or interrupt before the new pack is in place. Each rename is atomic, so ``target`` is
+    always absent or one complete pack; builds of one folder take turns on pack_lock.
     """
     retired = _retire(target)
     changes: list[str] = []
