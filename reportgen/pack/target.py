@@ -352,6 +352,8 @@ def _files_under(root: Path) -> Listing:
     fd = open_folder(root)
     try:
         return list_tree(fd, _MAX_ENTRIES)
+    except PermissionError as exc:  # a folder that cannot be listed: named, exit 2
+        raise environment_error(exc, root / (exc.filename or "")) from None
     finally:
         os.close(fd)
 
