@@ -131,6 +131,24 @@ def drop(*keys: str) -> Make:
     return make
 
 
+def stamped(stamp: str) -> Make:
+    """Adversarial 4a #32: a generated_at of the right shape naming no real moment."""
+
+    def make(pack: Path, scratch: Path) -> None:
+        edit_manifest(pack, lambda m: m.update(generated_at=stamp))
+
+    return make
+
+
+def matrix_stamped(pack: Path, scratch: Path) -> None:
+    """The matrix's stamp, which build --previous copies into the new manifest."""
+    path = pack / "soc2" / "matrix.json"
+    matrix = json.loads(path.read_text())
+    matrix["generated_at"] = "2026-13-45T99:99:99Z"
+    path.write_text(json.dumps(matrix))
+    relist(pack, "soc2/matrix.json")
+
+
 def customer_string(pack: Path, scratch: Path) -> None:
     edit_manifest(pack, lambda m: m.update(customer="Test Co"))
 
@@ -357,6 +375,21 @@ CASES = [
     Case("nested-manifest", nested_manifest, 2, ["cannot read the manifest: nested more than"]),
     Case("5000-digit-size", long_size, 2, ["cannot read the manifest: not valid JSON", "digits"]),
     Case("no-generated-at", drop("generated_at"), 2, ["generated_at: required key is missing"]),
+    Case("month-13", stamped("2026-13-45T99:99:99Z"), 2, [NOT_VALID, "not a real date"]),
+    Case("year-0", stamped("0000-01-01T00:00:00Z"), 2, [NOT_VALID, "not a real date"]),
+    Case(
+        "fullwidth-digits",
+        stamped("\uff12\uff10\uff12\uff16-\uff11\uff12-\uff10\uff11T00:00:00Z"),
+        2,
+        [NOT_VALID, "generated_at: String should match"],
+    ),
+    Case(
+        "matrix-month-13",
+        matrix_stamped,
+        2,
+        ["the matrix is not valid", "not a real date"],
+        ("diff", "previous"),
+    ),
     Case("no-media-type", drop("outputs", "0", "media_type"), 2, ["media_type: required key"]),
     Case("customer-as-text", customer_string, 2, ["customer: Input should be a valid dict"]),
     Case("size-as-text", size_as_text, 2, ["size: Input should be a valid integer"]),

@@ -188,6 +188,40 @@ def test_a_file_saved_into_the_pack_while_the_build_runs_is_kept(project, tmp_pa
     assert _ours(tmp_path) == []
 
 
+@pytest.mark.parametrize("flag", ["--overwrite", "--discard-edits"])
+def test_a_flag_does_not_waive_what_is_saved_while_the_build_runs(project, tmp_path, flag):
+    """adversarial-4a #24: --overwrite / --discard-edits waive what the check under the lock
+    found before the build, never a file saved or a workbook edited during it."""
+    pack = _pack(project, tmp_path / "pack")
+    if flag == "--overwrite":
+        (pack / "old.txt").write_text("known before the build\n")  # the flag waives this
+    else:
+        with (pack / "summary.md").open("a") as handle:  # ... or this
+            handle.write("edited before the build\n")
+    resume = tmp_path / "resume"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "REPORTGEN_TEST_PAUSE_AFTER": "pack",
+           "REPORTGEN_TEST_RESUME_WHEN": str(resume), "COLUMNS": "400"}  # fmt: skip
+    process = subprocess.Popen([*REPORTGEN_WITHOUT_PDF, *_argv(project, pack, flag)],
+                               cwd=project, env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert "paused after pack" in process.stderr.readline()
+    if flag == "--overwrite":
+        (pack / "auditor-notes.txt").write_text("saved during the build\n")
+        change = "added: auditor-notes.txt"
+    else:
+        with (pack / WORKBOOK).open("ab") as handle:  # the team's edit, saved meanwhile
+            handle.write(b"edited during the build")
+        change = f"changed: {WORKBOOK}"
+    before = tree_hashes(pack)
+    resume.touch()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert "the output directory changed while this build ran" in _text(stderr)
+    assert f"- {change}" in stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    assert tree_hashes(pack) == before  # the old pack, with what was saved, intact
+    assert _ours(tmp_path) == []
+
+
 def _retire_after(monkeypatch, meanwhile) -> None:
     """Run ``meanwhile(target)`` in the instant between the last check and the swap."""
     real = pack_write._retire

@@ -141,6 +141,8 @@ def _open_at(parent: int, part: str, name: str, directory: bool) -> int:
         fd = os.open(part, _DIRECTORY if directory else _FILE, dir_fd=parent)
     except FileNotFoundError:
         raise PackFileProblem(name, "missing") from None
+    except PermissionError:  # the machine's refusal, not the pack's: PackDir.open says so
+        raise
     except OSError as exc:  # ELOOP: a link swapped in since the stat
         raise PackFileProblem(name, f"cannot be opened ({exc.strerror})") from None
     if not wanted(os.fstat(fd).st_mode):
@@ -170,7 +172,10 @@ class PackDir:
             self.fd = -1
 
     def open(self, name: str) -> int:
-        """An fd of the regular file ``name`` (a relative POSIX path) of the pack."""
+        """An fd of the regular file ``name`` (a relative POSIX path) of the pack.
+
+        An unreadable file or folder (EACCES, EPERM) is an InputError (exit 2) naming it:
+        a permission problem here is the machine's, never a pack that was tampered with."""
         parts = name.split("/")
         parent, opened = self.fd, []
         try:
@@ -178,6 +183,9 @@ class PackDir:
                 parent = _open_at(parent, part, name, directory=True)
                 opened.append(parent)
             return _open_at(parent, parts[-1], name, directory=False)
+        except PermissionError as exc:  # the folder or the file that could not be opened
+            reached = "/".join(parts[: len(opened) + 1])
+            raise environment_error(exc, self.path / reached) from None
         finally:
             for fd in opened:
                 os.close(fd)
@@ -277,7 +285,10 @@ class PackDir:
         """Every entry of the pack that is not a folder (links, FIFOs, devices included),
         as sorted relative POSIX paths, manifest.json left out; a folder nested deeper than
         any pack's is listed as ``its/path/`` (its contents unread)."""
-        listing = list_tree(self.fd, MAX_FILES)
+        try:
+            listing = list_tree(self.fd, MAX_FILES)
+        except PermissionError as exc:  # a folder that cannot be listed: not an extra file
+            raise environment_error(exc, self.path / (exc.filename or "")) from None
         if not listing.complete:
             many = f"the pack holds more than {MAX_FILES:,} files and folders"
             raise InputError(many, file=self.path)
@@ -320,7 +331,8 @@ def list_tree(root: int, max_entries: int, max_depth: int = MAX_DEPTH) -> Listin
     """Everything under the open directory ``root``, as relative POSIX paths. Iterative (a
     chain of 1,100 folders is no RecursionError): one open folder per level, at most
     ``max_depth`` levels; folders deeper are named in ``too_deep``, not entered. Stops past
-    ``max_entries`` entries (files and folders), with ``complete`` False."""
+    ``max_entries`` entries (files and folders), with ``complete`` False. A folder that
+    cannot be opened for want of permission raises PermissionError naming it (relative)."""
     listing, seen = Listing(), 0
     stack: list[tuple[int, Iterator[os.DirEntry[str]], str]] = []
     try:
@@ -342,7 +354,7 @@ def list_tree(root: int, max_entries: int, max_depth: int = MAX_DEPTH) -> Listin
                 listing.too_deep.append(name + "/")
             else:
                 listing.folders.append(name)
-                child = _open_child(root if parent < 0 else parent, entry.name)
+                child = _open_child(root if parent < 0 else parent, entry.name, name)
                 if child is None:  # swapped for a link or a file since it was listed
                     listing.files.append(name)
                 else:
@@ -353,9 +365,11 @@ def list_tree(root: int, max_entries: int, max_depth: int = MAX_DEPTH) -> Listin
     return listing
 
 
-def _open_child(parent: int, name: str) -> int | None:
+def _open_child(parent: int, name: str, relative: str) -> int | None:
     try:
         return os.open(name, _DIRECTORY, dir_fd=parent)
+    except PermissionError as exc:  # unreadable, not "swapped for a file": say which
+        raise PermissionError(exc.errno, exc.strerror, relative) from None
     except OSError:
         return None
 

@@ -14,9 +14,17 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from reportgen.config.model import DOCUMENT_VERSION_PATTERN
+from reportgen.core.clock import parse_iso
 from reportgen.core.owners import Owner
 
 SCHEMA = "reportgen.manifest/1"
@@ -37,7 +45,24 @@ MEDIA_TYPE_PATTERN = (
     rf"^{_RESTRICTED_NAME}/{_RESTRICTED_NAME}(; ?[A-Za-z0-9][A-Za-z0-9_.-]*=[A-Za-z0-9_.-]+)?$"
 )
 MediaType = Annotated[str, StringConstraints(pattern=MEDIA_TYPE_PATTERN, max_length=200)]
-Timestamp = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
+
+
+def _real_moment(stamp: str) -> str:
+    """A stamp of the right shape must also name a real moment (no month 13, no year 0):
+    bundle dates its zip entries from it, build --previous copies it."""
+    try:
+        parse_iso(stamp)
+    except ValueError:
+        raise ValueError(f"{stamp[:40]!r} is not a real date and time") from None
+    return stamp
+
+
+# RFC 3339 UTC to the second, ASCII digits only ([0-9], not \d: that matches any script's).
+Timestamp = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"),
+    AfterValidator(_real_moment),
+]
 
 
 class _Strict(BaseModel):

@@ -102,6 +102,7 @@ def check_replaceable(
     if not contents:
         return
     survey = survey_directory(target, replace.carried)
+    _refuse_mounts_inside(target, survey.folders)
     if not survey.allowed(replace):
         raise _refusal(target, survey, replace)
     _refuse_read_only(target)
@@ -163,18 +164,50 @@ def _refuse_mount_point(target: Path) -> None:
         )
 
 
+def _refuse_mounts_inside(target: Path, folders: list[str]) -> None:
+    """A file system mounted on a folder of the pack is not the pack's: replacing the pack
+    would delete the files on it, or leave the mount behind in a folder reportgen deletes.
+    Refused whatever the flags, naming the folder (another device than the target's, or a
+    mount point in /proc/self/mountinfo: a bind mount of the same file system)."""
+    try:
+        device = target.lstat().st_dev
+    except OSError as exc:
+        raise environment_error(exc, target) from exc
+    mounts = mount_points()
+    for name in folders:
+        folder = target / name
+        try:
+            info = folder.lstat()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise environment_error(exc, folder) from exc
+        if info.st_dev != device or os.fsencode(os.path.realpath(folder)) in mounts:
+            raise InputError(
+                f"a file system is mounted on '{name}' inside the pack in the output "
+                "directory; refusing to replace the pack, which would delete what is on it",
+                file=target,
+                hint=f"Unmount it (umount '{folder}') or choose another directory with --out.",
+            )
+
+
 def is_mount_point(path: Path) -> bool:
     """Whether a file system is mounted on the directory ``path``: another device than its
     parent's (os.path.ismount), or, for a bind mount of a folder of the same file system,
     listed as a mount point in /proc/self/mountinfo (Linux)."""
     if os.path.ismount(path):
         return True
+    return os.fsencode(os.path.realpath(path)) in mount_points()
+
+
+def mount_points() -> set[bytes]:
+    """Every mount point of /proc/self/mountinfo (Linux), resolved paths as bytes; empty
+    where there is none to read."""
     try:
         lines = Path("/proc/self/mountinfo").read_bytes().splitlines()
     except OSError:
-        return False
-    real = os.fsencode(os.path.realpath(path))
-    return any(_mount_point_of(line) == real for line in lines)
+        return set()
+    return {point for line in lines if (point := _mount_point_of(line)) is not None}
 
 
 def _mount_point_of(line: bytes) -> bytes | None:
@@ -352,6 +385,8 @@ def _files_under(root: Path) -> Listing:
     fd = open_folder(root)
     try:
         return list_tree(fd, _MAX_ENTRIES)
+    except PermissionError as exc:  # a folder that cannot be listed: named, exit 2
+        raise environment_error(exc, root / (exc.filename or "")) from None
     finally:
         os.close(fd)
 

@@ -14,16 +14,21 @@ import contextlib
 import errno
 import hashlib
 import os
-import shutil
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from reportgen.core.errors import ENVIRONMENT_ERRORS, InputError, environment_error
-from reportgen.pack.target import Replace, Snapshot, check_replaceable, differences, snapshot
+from reportgen.pack.target import (
+    Replace,
+    Snapshot,
+    check_replaceable,
+    differences,
+    mount_points,
+    snapshot,
+)
 from reportgen.pack.verify import verify_pack
 
 try:  # POSIX; on other systems builds run unlocked and leave stale directories alone
@@ -222,21 +227,72 @@ def _remove(path: Path, removed: list[Path], notes: list[str], what: str) -> Non
 
 
 def remove_tree(path: Path) -> list[tuple[str, OSError]]:
-    """Delete the directory ``path`` and all in it (shutil.rmtree: links inside are removed,
-    never followed); what could not be deleted, as (path, error), else []."""
+    """Delete the directory ``path`` and all in it, links inside removed, never followed;
+    what could not be deleted, as (path, error), else [].
+
+    Never across a file system boundary: a folder on another device than ``path`` (st_dev),
+    or a mount point (a bind mount of the same file system: /proc/self/mountinfo), is left
+    in place, with all on it, and returned as EBUSY naming it. shutil.rmtree entered such a
+    mount and, as a discarded pack kept it, emptied it again on every later build."""
     failures: list[tuple[str, OSError]] = []
-
-    def failed(_function: object, name: str, error: BaseException) -> None:
-        if isinstance(error, OSError):
-            failures.append((name, error))
-        else:  # pragma: no cover - rmtree reports OSErrors only
-            raise error
-
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=failed)
-    else:  # pragma: no cover - Python 3.11
-        shutil.rmtree(path, onerror=lambda f, n, info: failed(f, n, info[1]))
+    try:
+        top = os.lstat(path)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        return [(str(path), exc)]
+    if not stat.S_ISDIR(top.st_mode):
+        return [(str(path), NotADirectoryError(errno.ENOTDIR, "not a folder", str(path)))]
+    mounts = mount_points()
+    folders = [str(path)]
+    try:
+        for where, subfolders, files, fd in os.fwalk(path, follow_symlinks=False):
+            _unlink_all(where, files, fd, failures)
+            for name in list(subfolders):
+                kept = _not_to_enter(where, name, fd, top.st_dev, mounts, failures)
+                if kept:
+                    subfolders.remove(name)
+                else:
+                    folders.append(os.path.join(where, name))
+    except OSError as exc:
+        failures.append((str(path), exc))
+    for folder in reversed(folders):  # the deepest first
+        try:
+            os.rmdir(folder)
+        except OSError as exc:
+            failures.append((folder, exc))
     return [(name, error) for name, error in failures if not isinstance(error, FileNotFoundError)]
+
+
+def _unlink_all(where: str, files: list[str], fd: int, failures: list) -> None:
+    for name in files:
+        try:
+            os.unlink(name, dir_fd=fd)
+        except OSError as exc:
+            failures.append((os.path.join(where, name), exc))
+
+
+def _not_to_enter(
+    where: str, name: str, fd: int, device: int, mounts: set[bytes], failures: list
+) -> bool:
+    """Whether remove_tree leaves the folder ``name`` alone: a link to one (removed here,
+    never followed), one that is gone, or a mount (left in place, with a failure naming it)."""
+    full = os.path.join(where, name)
+    try:
+        info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+    except OSError:
+        return True
+    if not stat.S_ISDIR(info.st_mode):  # a link to a folder: the link goes, not its target
+        try:
+            os.unlink(name, dir_fd=fd)
+        except OSError as exc:
+            failures.append((full, exc))
+        return True
+    if info.st_dev != device or os.fsencode(os.path.realpath(full)) in mounts:
+        busy = OSError(errno.EBUSY, "a file system is mounted on it; left in place", full)
+        failures.append((full, busy))
+        return True
+    return False
 
 
 def not_removed(path: Path, what: str, failures: list[tuple[str, OSError]]) -> str:
@@ -272,10 +328,12 @@ def atomic_pack(
     build may be swapping its pack in, and a survey would mix two packs), and once more just
     before the swap, since the build takes seconds to minutes: a file someone saved into the
     pack, or a workbook edited, in the meantime is not lost either. What is there is
-    snapshotted just before that last check, and the old pack, once moved aside, must match
-    the snapshot, else it is put back (see _swap). ``notes`` gets a line for anything kept or
-    left beside the target that the user should know of (clean_stale, _discard); on an
-    InputError they are added to its details instead.
+    snapshotted right after the check under the lock, before the build; just before the
+    swap it must still match that snapshot, whatever --overwrite or --discard-edits allow
+    (they waive what was there before the build, not what was saved during it), and the old
+    pack, once moved aside, must match it too, else it is put back (see _swap). ``notes``
+    gets a line for anything kept or left beside the target that the user should know of
+    (clean_stale, _discard); on an InputError they are added to its details instead.
     """
     said: list[str] = []
     target = target.absolute()
@@ -302,17 +360,37 @@ def _locked(target: Path, replace: Replace | None, notes: list[str]) -> Iterator
         if fcntl is not None:
             clean_stale(target, notes)
         check_replaceable(target, replace)
+        # What the check above allowed to lose, and no more: --overwrite and --discard-edits
+        # waive what was there before the build, never what is saved during it.
+        before = snapshot(target)
         staging = _make_staging(target)
         try:
             yield staging
             os.chmod(staging, 0o755)
-            before = snapshot(target)
             check_replaceable(target, replace)
+            _refuse_changed_during_build(target, before)
             _swap(staging, target, before, notes)
         except BaseException as exc:
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_tree(staging)  # ours; never across a mount someone made in it
             _say_staging_removed(exc, staging, target)
             raise
+
+
+def _refuse_changed_during_build(target: Path, before: Snapshot | None) -> None:
+    """Refuse to replace ``target`` when anything in it changed since it was checked, before
+    the build: a file saved into the pack, a workbook edited, while the build ran."""
+    changes = differences(before, snapshot(target))
+    if not changes:
+        return
+    more = [f"... and {len(changes) - 5} more"] if len(changes) > 5 else []
+    raise InputError(
+        f"the output directory changed while this build ran ({len(changes)} change(s)); "
+        "it is left as it is, and the new pack was not written",
+        file=target,
+        details=changes[:5] + more,
+        hint="Run the build again: it checks the output directory afresh (what was saved "
+        "there meanwhile is then named, and kept unless you allow otherwise).",
+    )
 
 
 def _say_staging_removed(exc: BaseException, staging: Path, target: Path) -> None:
@@ -343,13 +421,13 @@ def _make_staging(target: Path) -> Path:
 def _swap(staging: Path, target: Path, before: Snapshot | None, notes: list[str]) -> None:
     """Retire the pack at ``target``, check it, and rename ``staging`` into its place.
 
-    The old pack was checked (check_replaceable) just after ``before`` was taken; a file
-    saved into it after that, or one written, must not be deleted with it. Once moved aside
-    it is out of reach of anything that opens it by its path, so it is compared with
-    ``before`` there (metadata only: a few dozen lstat calls) and put back, the build
-    refused, if anything differs; so it is too on any failure or interrupt before the new
-    pack is in place. Each rename is atomic, so ``target`` is always absent or one complete
-    pack; builds of one folder take turns on pack_lock.
+    The old pack was checked (check_replaceable) just before ``before`` was taken, and found
+    unchanged since just before this; a file saved into it after that, or one written, must
+    not be deleted with it. Once moved aside it is out of reach of anything that opens it by
+    its path, so it is compared with ``before`` there (metadata only: a few dozen lstat
+    calls) and put back, the build refused, if anything differs; so it is too on any failure
+    or interrupt before the new pack is in place. Each rename is atomic, so ``target`` is
+    always absent or one complete pack; builds of one folder take turns on pack_lock.
     """
     retired = _retire(target)
     changes: list[str] = []

@@ -1,0 +1,118 @@
+"""A file system mounted inside a pack is never emptied through (adversarial-4a #22): a
+build refuses to replace a pack holding a mount point, and the removal of discarded,
+retired and staging folders stops at a file system boundary, leaving a mount in place with
+a warning naming it. The mount is made for real where the test may (root, mount --bind);
+otherwise the mount table is monkeypatched, which the code reads the same way.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from packhelpers import tree_hashes
+from test_pack_replace import _in_process, _ours, _pack, _run, _text
+
+import reportgen.pack.target as pack_target
+import reportgen.pack.write as pack_write
+from reportgen.pack.write import DISCARD_PREFIX, remove_tree, target_tag
+
+
+def _mount_table_with(monkeypatch, *folders: Path) -> None:
+    points = {os.fsencode(os.path.realpath(f)) for f in folders}
+    real = pack_target.mount_points
+
+    def mount_points() -> set[bytes]:
+        return real() | points
+
+    monkeypatch.setattr(pack_target, "mount_points", mount_points)
+    monkeypatch.setattr(pack_write, "mount_points", mount_points)
+
+
+def test_removal_stops_at_a_mount_point(tmp_path, monkeypatch):
+    top = tmp_path / "doomed"
+    (top / "a").mkdir(parents=True)
+    (top / "a" / "file.txt").write_text("ours\n")
+    (top / "mnt").mkdir()
+    (top / "mnt" / "precious.txt").write_text("not ours\n")
+    _mount_table_with(monkeypatch, top / "mnt")
+    failures = remove_tree(top)
+    assert (top / "mnt" / "precious.txt").read_text() == "not ours\n"
+    assert not (top / "a").exists()
+    busy = [name for name, error in failures if error.errno == errno.EBUSY]
+    assert busy == [str(top / "mnt")]
+    message = pack_write.not_removed(top, "a previous pack", failures)
+    assert "mnt: " in message and "a file system mounted inside it?" in message
+
+
+def test_a_pack_holding_a_mount_point_is_refused_whatever_the_flags(
+    project, tmp_path, capsys, monkeypatch
+):
+    pack = _pack(project, tmp_path / "pack")
+    (pack / "mnt").mkdir()
+    (pack / "mnt" / "precious.txt").write_text("not ours\n")
+    before = tree_hashes(pack)
+    _mount_table_with(monkeypatch, pack / "mnt")
+    status, stderr = _in_process(project, pack, capsys, monkeypatch, "--overwrite")
+    assert status == 2, stderr
+    assert "a file system is mounted on 'mnt' inside the pack" in _text(stderr)
+    assert tree_hashes(pack) == before and _ours(tmp_path) == []
+
+
+def _bind(source: Path, mount: Path) -> None:
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a bind mount needs root and mount(8)")
+    done = subprocess.run(["mount", "--bind", str(source), str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"mount --bind is not allowed here: {done.stderr.decode().strip()}")
+
+
+def _unmount(mount: Path, test_folder: Path) -> None:
+    """Unmount ``mount``, and any mount under ``test_folder`` (a build that failed this test
+    may have moved it aside): no mount outlives the test."""
+    subprocess.run(["umount", str(mount)], capture_output=True, check=False)
+    folder = os.fsencode(os.path.realpath(test_folder))
+    for point in sorted(pack_target.mount_points(), reverse=True):
+        if point.startswith(folder + b"/"):
+            subprocess.run(["umount", os.fsdecode(point)], capture_output=True, check=False)
+
+
+def test_a_real_bind_mount_in_the_pack_is_refused(project, tmp_path):
+    pack = _pack(project, tmp_path / "pack")
+    userdata = tmp_path / "userdata"
+    userdata.mkdir()
+    (userdata / "precious.txt").write_text("not ours\n")
+    (pack / "mnt").mkdir()
+    _bind(userdata, pack / "mnt")
+    try:
+        status, stderr = _run(project, pack, "--overwrite")
+    finally:
+        _unmount(pack / "mnt", tmp_path)
+    assert status == 2, stderr
+    assert "a file system is mounted on 'mnt' inside the pack" in _text(stderr)
+    assert (userdata / "precious.txt").read_text() == "not ours\n"
+
+
+def test_a_mount_left_in_a_discarded_pack_is_not_emptied_by_later_builds(project, tmp_path):
+    """What 4a found: a mount kept in .reportgen-discarded-* was rmtree'd on each build."""
+    pack = _pack(project, tmp_path / "pack")
+    userdata = tmp_path / "userdata"
+    userdata.mkdir()
+    (userdata / "new-report.docx").write_text("written later\n")
+    discarded = tmp_path / f"{DISCARD_PREFIX}{target_tag(pack)}-left"
+    (discarded / "mnt").mkdir(parents=True)
+    (discarded / "summary.md").write_text("old\n")
+    _bind(userdata, discarded / "mnt")
+    try:
+        status, stderr = _run(project, pack)
+        again, stderr_again = _run(project, pack)
+    finally:
+        _unmount(discarded / "mnt", tmp_path)
+    assert status == 0 and again == 0, stderr + stderr_again
+    assert (userdata / "new-report.docx").read_text() == "written later\n"
+    assert not (discarded / "summary.md").exists()
+    assert f"{discarded}: " in _text(stderr) and "mnt: " in _text(stderr)
