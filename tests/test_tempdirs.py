@@ -3,6 +3,7 @@ SIGKILL during an --evidence read left 947 MB in $TMPDIR, during attach 56 MB, f
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from packhelpers import build, run
 
-from reportgen.core.tempdirs import run_temp_dir, sweep
+from reportgen.core.sweeping import sweep_abandoned
+from reportgen.core.tempdirs import run_temp_dir
 
 HOLD = (
     "import fcntl, os, sys, time\n"
@@ -21,17 +23,29 @@ HOLD = (
 )
 
 
+def sweep(prefix: str, where: Path) -> list[Path]:
+    return sweep_abandoned(where, prefix, folders=True)
+
+
+def _age(path: Path) -> None:
+    """As a folder looks a minute after its run made it (younger ones are never swept)."""
+    old = time.time() - 60
+    os.utime(path, (old, old))
+
+
 def _killed_run(where: Path, name: str) -> Path:
     """What a run killed outright leaves: its folder, with a file in it, and no lock."""
     folder = where / name
     folder.mkdir()
     (folder / "copy.xlsx").write_bytes(b"x" * 1000)
+    _age(folder)
     return folder
 
 
 def _live_run(folder: Path) -> subprocess.Popen:
     """Another run, alive, holding its folder."""
     folder.mkdir()
+    _age(folder)
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], stdout=subprocess.PIPE)
     assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
     return holder
@@ -60,8 +74,22 @@ def test_a_link_or_a_file_named_like_a_folder_is_never_touched(tmp_path):
     (outside / "keep").write_text("x")
     (tmp_path / "reportgen-attach-link").symlink_to(outside)
     (tmp_path / "reportgen-attach-file").write_text("mine")
+    old = time.time() - 60
+    for path in (tmp_path / "reportgen-attach-link", tmp_path / "reportgen-attach-file"):
+        os.utime(path, (old, old), follow_symlinks=False)
     assert sweep("reportgen-attach-", tmp_path) == []
     assert (outside / "keep").exists() and (tmp_path / "reportgen-attach-file").exists()
+
+
+def test_a_folder_just_made_and_not_yet_locked_is_left_alone(tmp_path):
+    """A run makes its folder, then locks it: a sweep in between must not rob it."""
+    young = tmp_path / "reportgen-attach-young"
+    young.mkdir()
+    (young / "part").write_bytes(b"x")
+    assert sweep("reportgen-attach-", tmp_path) == []
+    assert (young / "part").exists()
+    os.utime(young, (time.time() - 60,) * 2)
+    assert sweep("reportgen-attach-", tmp_path) == [young]
 
 
 def test_a_build_with_evidence_sweeps_what_a_killed_one_left(project: Path, tmp_path: Path):

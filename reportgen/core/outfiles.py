@@ -16,16 +16,14 @@ A temporary file of a run killed outright (SIGKILL, the out-of-memory killer) wo
 beside the path for ever: with ``locked``, the temporary file holds an exclusive ``flock``
 while its run lives (the kernel drops it however the process dies), and the next run to
 write into that folder first removes the files of that prefix, this user's, whose lock
-nobody holds (:func:`sweep_abandoned`).
+nobody holds (:func:`reportgen.core.sweeping.sweep_abandoned`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -37,6 +35,7 @@ from reportgen.core.errors import (
     environment_errors,
 )
 from reportgen.core.safefiles import file_kind, open_regular
+from reportgen.core.sweeping import sweep_abandoned
 
 try:  # POSIX; elsewhere temporary files are neither locked nor swept
     import fcntl
@@ -44,9 +43,6 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 _HEAD = 64 * 1024  # the most :func:`read_start` reads
-# A temporary file is locked just after mkstemp makes it: one younger than this is never
-# swept, so a run is not robbed of its file in that instant.
-ABANDONED_AFTER = 10.0  # seconds
 
 
 def refuse_special(path: Path) -> os.stat_result | None:
@@ -153,45 +149,3 @@ def _hold(fd: int) -> int | None:
     lock = os.dup(fd)
     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else holds it
     return lock
-
-
-def sweep_abandoned(folder: Path, prefix: str) -> list[Path]:
-    """Remove the temporary files ``prefix*`` in ``folder`` that killed runs left: this
-    user's regular files (by lstat: never a link, never followed), older than
-    ABANDONED_AFTER, whose flock nobody holds. Returns them; anything else is left alone."""
-    if fcntl is None:  # pragma: no cover - Windows
-        return []
-    try:
-        with os.scandir(folder) as entries:
-            names = [entry.name for entry in entries if entry.name.startswith(prefix)]
-    except OSError:
-        return []
-    return [folder / name for name in names if _remove_abandoned(folder / name)]
-
-
-def _remove_abandoned(path: Path) -> bool:
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return False
-    young = time.time() - info.st_mtime < ABANDONED_AFTER
-    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or young:
-        return False
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken: its run is dead
-            now = os.lstat(path)
-            if _same_file(os.fstat(fd), info) and _same_file(now, info):
-                os.unlink(path)
-                return True
-        return False
-    finally:
-        os.close(fd)
-
-
-def _same_file(one: os.stat_result, other: os.stat_result) -> bool:
-    return (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino)
