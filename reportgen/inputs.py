@@ -23,7 +23,7 @@ from reportgen.config_checks import (
     select_frameworks,
 )
 from reportgen.core.errors import InputError
-from reportgen.core.hashing import file_sha256
+from reportgen.core.hashing import FileState, file_state, read_sha256
 from reportgen.core.slug import slugify
 from reportgen.core.validation import Problems, did_you_mean
 from reportgen.evidence.load import Carried, Customer, read_evidence
@@ -86,6 +86,8 @@ def load_inputs(options: RunOptions) -> Inputs:
     """Everything the compute stage needs, or one InputError listing every problem of the
     config, the inventory and the command line, each with its line or cell (one pass)."""
     problems = Problems()
+    seen = _Reads()
+    seen.before(options.config)
     read = read_config(options.config, options.limits.max_yaml_bytes, problems)
     config = read.config
     catalog_files = config.catalogs if "catalogs" not in read.dropped else CatalogsConfig()
@@ -94,6 +96,8 @@ def load_inputs(options: RunOptions) -> Inputs:
         *map(read.loaded.resolve, catalog_files.frameworks),
         *options.framework_files,
     ]
+    for path in (*service_files, *framework_files):
+        seen.before(path)
     catalogs = load_catalogs(service_files, framework_files, options.limits.max_yaml_bytes)
     names = FrameworkNames.of(catalogs.frameworks)
     frameworks = {fid: lf.framework for fid, lf in catalogs.frameworks.items()}
@@ -101,7 +105,7 @@ def load_inputs(options: RunOptions) -> Inputs:
     loaded = normalise_frameworks(read, names, frameworks, problems)
     config = loaded.config
     check_raci(read, customer_layers(catalogs.catalog), problems)
-    inventory_path, inventory = _read_inventory(options, read, catalogs, problems)
+    inventory_path, inventory = _read_inventory(options, read, catalogs, problems, seen)
     overrides, warnings = resolve_overrides(read, catalogs, inventory, options.strict, problems)
     # Rows naming a third party the config declares are that provider's, not unresolved.
     declared = declared_names(config.third_parties)
@@ -132,11 +136,11 @@ def load_inputs(options: RunOptions) -> Inputs:
         options.limits,
     )
     files = [
-        _input_file("config", options.config),
-        _input_file("inventory", inventory_path),
-        *(_input_file("service-catalog", p) for p in service_files),
-        *(_input_file("framework-catalog", p) for p in framework_files),
-        *(_input_file("evidence", path, shown) for shown, path in evidence.files),
+        seen.file("config", options.config),
+        seen.file("inventory", inventory_path),
+        *(seen.file("service-catalog", p) for p in service_files),
+        *(seen.file("framework-catalog", p) for p in framework_files),
+        *(_input_file("evidence", path, state, shown) for shown, path, state in evidence.files),
     ]
     return Inputs(
         config=loaded,
@@ -161,7 +165,7 @@ def load_inputs(options: RunOptions) -> Inputs:
 
 
 def _read_inventory(
-    options: RunOptions, read: ReadConfig, catalogs: Catalogs, problems: Problems
+    options: RunOptions, read: ReadConfig, catalogs: Catalogs, problems: Problems, seen: _Reads
 ) -> tuple[Path | None, Inventory | None]:
     """The inventory, its cell problems added to ``problems``; (path, None) when it cannot
     be read at all (that problem added), or when the config's inventory section is wrong."""
@@ -174,6 +178,7 @@ def _read_inventory(
         problems.error(exc)
         return None, None
     problems.what.setdefault(str(path), "inventory")
+    seen.before(path)
     try:
         inventory = read_inventory(
             path,
@@ -363,6 +368,32 @@ def service_owner_roles(inventory: Inventory, roles: Sequence[str]) -> dict[str,
     return found
 
 
-def _input_file(role: str, path: Path, shown: str | None = None) -> InputFile:
-    sha256, size = file_sha256(path)
+_WHAT = {
+    "config": "the config file",
+    "inventory": "the inventory",
+    "service-catalog": "the service catalog",
+    "framework-catalog": "the framework catalog",
+    "evidence": "the evidence workbook",
+}
+
+
+class _Reads:
+    """The state of each input file just before it is read, so the hash the pack records
+    is refused unless it is of the bytes that were read (an editor saving the inventory
+    mid-build would otherwise leave a pack whose input hash matches nothing it used)."""
+
+    def __init__(self) -> None:
+        self.states: dict[Path, FileState | None] = {}
+
+    def before(self, path: Path) -> None:
+        self.states.setdefault(path, file_state(path))
+
+    def file(self, role: str, path: Path) -> InputFile:
+        return _input_file(role, path, self.states.get(path))
+
+
+def _input_file(
+    role: str, path: Path, before: FileState | None, shown: str | None = None
+) -> InputFile:
+    sha256, size = read_sha256(path, before, _WHAT[role])
     return InputFile(role=role, path=shown or path.as_posix(), sha256=sha256, size=size)

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from reportgen.catalogs.frameworks import Framework
 from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.hashing import FileState, file_state
 from reportgen.core.tempdirs import run_temp_dir
 from reportgen.evidence.read import (
     ItemEdit,
@@ -56,7 +57,8 @@ class Carried:
 @dataclass
 class EvidenceInputs:
     carried: dict[str, Carried] = field(default_factory=dict)  # framework id -> carried
-    files: list[tuple[str, Path]] = field(default_factory=list)  # (as given, path) read
+    # (as given, path, its state before it was read) of each workbook read
+    files: list[tuple[str, Path, FileState | None]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -71,14 +73,14 @@ def read_evidence(
     books: dict[str, list[WorkbookEdits]] = {}
     seen: set[Path] = set()
     with run_temp_dir("reportgen-evidence-") as work:
-        for shown, path, read in _workbooks(paths, frameworks, result.warnings, Path(work)):
+        for shown, path, read, state in _workbooks(paths, frameworks, result.warnings, Path(work)):
             if path.resolve() in seen:
                 continue
             seen.add(path.resolve())
             edits = read_workbook(read, limits, shown)
             _check_identity(edits, frameworks, customer)
             books.setdefault(edits.framework, []).append(edits)
-            result.files.append((shown, path))
+            result.files.append((shown, path, state))
             result.warnings += edits.warnings
     for fid, found in books.items():
         carried = _merge(found)
@@ -92,19 +94,20 @@ def read_evidence(
 
 def _workbooks(
     paths: Iterable[Path], frameworks: dict[str, Framework], notes: list[str], work: Path
-) -> Iterator[tuple[str, Path, Path]]:
-    """(as shown, path, the file to read) of each workbook: a pack's are private copies."""
+) -> Iterator[tuple[str, Path, Path, FileState | None]]:
+    """(as shown, path, the file to read, its state before the read) of each workbook: a
+    pack's are private copies."""
     for path in paths:
         if path.is_dir():
             with PackDir(path) as pack:
                 yield from _pack_workbooks(pack, frameworks, notes, work)
         else:
-            yield path.as_posix(), path, path
+            yield path.as_posix(), path, path, file_state(path)
 
 
 def _pack_workbooks(
     pack: PackDir, frameworks: dict[str, Framework], notes: list[str], work: Path
-) -> Iterator[tuple[str, Path, Path]]:
+) -> Iterator[tuple[str, Path, Path, FileState | None]]:
     """The RACI workbooks a pack's manifest lists, for the frameworks this build makes,
     each copied out through the pack reader: no link anywhere in its path, a regular file,
     at most MAX_FILE_BYTES. Not hash-checked: the team edits the workbook in the pack and
@@ -130,11 +133,12 @@ def _pack_workbooks(
             path = pack.path.joinpath(*name.parts)
             entry = entries[name]
             copy = work / f"{len(list(work.iterdir()))}-{number}.xlsx"  # unique per run
+            state = file_state(path)
             stream = pack.stream(entry.path, MAX_FILE_BYTES)
             with stream as file, environment_errors(copy), copy.open("xb") as out:
                 for chunk in file.chunks():
                     out.write(chunk)
-            yield path.as_posix(), path, copy
+            yield path.as_posix(), path, copy, state
 
 
 def _check_identity(
