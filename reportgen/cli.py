@@ -48,6 +48,7 @@ from reportgen.render import RenderOptions
 from reportgen.render import terminal as views
 from reportgen.render.diff_report import FORMATS, diff_json, diff_markdown, diff_renderables
 from reportgen.render.formats import select_formats
+from reportgen.render.workers import MEMORY_HINT
 
 # markup=False: catalog, config and inventory text is printed as is, never as rich markup.
 # Both consoles show control characters from inputs and packs as escapes (core/terminal.py);
@@ -807,6 +808,13 @@ def _main(argv: list[str] | None) -> None:
         sys.exit(2)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:
         _exit_interrupted(exc)
+    except MemoryError as exc:  # the machine's limit, not a bug: an environment error
+        reserve.release()
+        if _state["debug"]:
+            raise
+        _drop_frames(exc)
+        _print_error(f"error: ran out of memory\n{MEMORY_HINT}")
+        sys.exit(InputError.exit_code)
     except Exception as exc:
         reserve.release()
         if _state["debug"]:

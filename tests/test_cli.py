@@ -277,3 +277,28 @@ def test_an_error_message_is_printed_plain_when_rich_runs_out_of_memory(monkeypa
     assert info.value.code == 2
     assert capsys.readouterr().err.startswith("error: does-not-exist.yaml")
     assert not reserve.held()
+
+
+@pytest.mark.parametrize("command", ["verify", "diff"])
+def test_running_out_of_memory_outside_rendering_is_exit_2_not_a_bug(
+    command, capsys, monkeypatch, tmp_path
+):
+    """A MemoryError in a command's own work (reading a huge pack under a memory cap) is
+    the machine's limit: one message and exit 2, never "internal error" and exit 1."""
+    from reportgen import cli
+    from reportgen.core import reserve
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(cli, "verify_pack", no_memory)
+    monkeypatch.setattr(cli, "diff_packs", no_memory)
+    reserve.hold()
+    argv = [command, str(tmp_path)] + ([str(tmp_path)] if command == "diff" else [])
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    text = capsys.readouterr().err
+    assert text.startswith("error: ran out of memory") and "internal error" not in text
+    assert "raise the memory limit" in text
+    assert not reserve.held()
