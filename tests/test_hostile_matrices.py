@@ -337,3 +337,17 @@ def test_the_build_writes_what_the_strict_check_accepts(pack):
     for fid in ("soc2", "pci-dss", "iso-27001"):
         path = pack / fid / "matrix.json"
         check_pack_matrix(json.loads(path.read_text()), path)
+
+
+def test_two_matrices_of_one_framework_are_refused_not_one_kept(pack, tmp_path):
+    """Keeping the last would diff (or build --previous) against whichever came second."""
+    other = next(p.parent.name for p in pack.glob("*/matrix.json") if p.parent.name != "soc2")
+
+    def claim_other(matrix: dict) -> None:
+        matrix["framework"]["id"] = other
+
+    crafted = craft(pack, tmp_path, claim_other)
+    for args in (("diff", pack, crafted), ("diff", crafted, pack)):
+        result = run(*args, check=2, pdf=False)
+        assert f"two matrices in this pack are of framework '{other}'" in result.stderr
+        assert "manifest.json" in result.stderr

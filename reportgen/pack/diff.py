@@ -55,7 +55,14 @@ def load_pack(directory: Path, budget: Budget | None = None) -> Pack:
         matrices = {}
         for entry in listed:
             matrix = read_matrix(pack, entry.path, entry.size, entry.sha256, budget, essentials)
-            matrices[matrix["framework"]["id"]] = matrix
+            fid = matrix["framework"]["id"]
+            if fid in matrices:  # keeping either would compare against a guess
+                raise InputError(
+                    f"two matrices in this pack are of framework '{fid}' (the second is "
+                    f"{entry.path}); a pack holds one per framework",
+                    file=pack.path / MANIFEST_NAME,
+                )
+            matrices[fid] = matrix
     if not matrices:
         raise InputError("not a reportgen pack: its manifest lists no matrix.json", file=directory)
     return Pack(directory, matrices, loaded.sha256)
