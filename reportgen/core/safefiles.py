@@ -103,3 +103,17 @@ def read_regular(
         return read_fd(fd, limit, path, what, hint)
     finally:
         os.close(fd)
+
+
+def has_holes(fd: int, size: int) -> bool:
+    """Whether the open file has a hole (``truncate -s 1T`` makes one of a terabyte):
+    SEEK_HOLE finds the first; a file system that cannot tell says there is none."""
+    if size == 0 or not hasattr(os, "SEEK_HOLE"):
+        return False
+    try:
+        first_hole = os.lseek(fd, 0, os.SEEK_HOLE)
+    except OSError:
+        return False
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)
+    return first_hole < size

@@ -52,17 +52,19 @@ def load_pack(directory: Path, budget: Budget | None = None) -> Pack:
                 f"{MAX_PACK_MATRICES} a pack may hold (one per framework)",
                 file=pack.path / MANIFEST_NAME,
             )
-        matrices = {}
+        matrices: dict[str, dict] = {}
+        second = None
         for entry in listed:
             matrix = read_matrix(pack, entry.path, entry.size, entry.sha256, budget, essentials)
             fid = matrix["framework"]["id"]
-            if fid in matrices:  # keeping either would compare against a guess
-                raise InputError(
-                    f"two matrices in this pack are of framework '{fid}' (the second is "
-                    f"{entry.path}); a pack holds one per framework",
-                    file=pack.path / MANIFEST_NAME,
-                )
-            matrices[fid] = matrix
+            second = second or (entry.path if fid in matrices else None)
+            matrices.setdefault(fid, matrix)
+        if second is not None:  # keeping either would compare against a guess
+            raise InputError(
+                f"two matrices in this pack are of one framework (the second is {second}); "
+                "a pack holds one per framework",
+                file=pack.path / MANIFEST_NAME,
+            )
     if not matrices:
         raise InputError("not a reportgen pack: its manifest lists no matrix.json", file=directory)
     return Pack(directory, matrices, loaded.sha256)

@@ -36,7 +36,7 @@ from pydantic import ValidationError
 
 from reportgen.core import jsonlimits
 from reportgen.core.errors import InputError, environment_error
-from reportgen.core.safefiles import file_kind, read_fd, too_big
+from reportgen.core.safefiles import file_kind, has_holes, read_fd, too_big
 from reportgen.core.validation import error_message, key_path
 from reportgen.pack.manifest_schema import MANIFEST_NAME, MAX_DEPTH, Manifest
 from reportgen.pack.matrix_check import check_pack_matrix
@@ -409,20 +409,6 @@ def file_limit(name: str) -> int:
     if name == SUMMARY_NAME:
         return MAX_SUMMARY_BYTES
     return MAX_FILE_BYTES
-
-
-def has_holes(fd: int, size: int) -> bool:
-    """Whether the open file has a hole (``truncate -s 1T`` makes one of a terabyte):
-    SEEK_HOLE finds the first; a file system that cannot tell says there is none."""
-    if size == 0 or not hasattr(os, "SEEK_HOLE"):
-        return False
-    try:
-        first_hole = os.lseek(fd, 0, os.SEEK_HOLE)
-    except OSError:
-        return False
-    finally:
-        os.lseek(fd, 0, os.SEEK_SET)
-    return first_hole < size
 
 
 class PackFile:

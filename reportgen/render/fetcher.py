@@ -23,8 +23,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from reportgen.core.errors import InputError
-from reportgen.core.safefiles import open_regular, read_fd, too_big
-from reportgen.pack.files import has_holes
+from reportgen.core.safefiles import has_holes, open_regular, read_fd, too_big
 
 # Per asset: the shipped fonts are under 1 MB each; a logo or a font of a user's template
 # has no need of more, and memory stays bounded whatever a template names.
