@@ -15,7 +15,9 @@ calamine reads cells from). The shared strings are measured first, and each shee
 references to them added up (``xlsx_strings``): calamine copies a string into every cell
 that names it. Every measured part also has its list entries counted (shared strings,
 defined names, style records ...: ``xlsx_entries``), since calamine and openpyxl keep one
-object per entry however short. Only then does calamine (or openpyxl) see the file.
+object per entry however short. Only then does calamine (or openpyxl) see the file. Before any of this, the archive's
+layout must allow one reading only (``zip_layout``): the guard and calamine list its parts
+with different zip readers.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from reportgen.inventory.xlsx_scan import (
     scan_tags,
 )
 from reportgen.inventory.xlsx_strings import SharedStringSizes, SharedTextCounter
+from reportgen.inventory.zip_layout import check_single_archive
 
 _CHUNK = MB
 _EOCD_SEARCH = 22 + 65535 + 20 + 56  # end record, its comment, zip64 locator and record
@@ -87,6 +90,8 @@ def check_xlsx(path: Path, limits: Limits) -> None:
             hint=_what_it_is(path),
         ) from exc
     _check_declared(path, members, limits)
+    with path.open("rb") as handle:
+        check_single_archive(path, handle, members)
     if not any(member.filename == "xl/workbook.xml" for member in members):
         raise InputError(
             "this is a zip archive but not an .xlsx workbook (it has no xl/workbook.xml)",
