@@ -27,7 +27,7 @@ def _two_directories(tmp_path: Path, end: Callable[[int, int, int], bytes]) -> b
     """The far-apart-cells workbook, then a harmless one whose directory is read last."""
     evil = hf.far_apart_cells(tmp_path / "evil.xlsx").read_bytes()
     good = hf.write_rows(tmp_path / "good.xlsx", hf.BASE_ROWS).read_bytes()
-    at, (_, _, _, _, count, size, offset, _) = _end(good)
+    _, (_, _, _, _, count, size, offset, _) = _end(good)
     entries, directory = good[:offset], bytearray(good[offset : offset + size])
     i = 0
     while i < len(directory):  # the harmless parts now start after the hidden workbook

@@ -15,9 +15,9 @@ calamine reads cells from). The shared strings are measured first, and each shee
 references to them added up (``xlsx_strings``): calamine copies a string into every cell
 that names it. Every measured part also has its list entries counted (shared strings,
 defined names, style records ...: ``xlsx_entries``), since calamine and openpyxl keep one
-object per entry however short. Only then does calamine (or openpyxl) see the file. Before any of this, the archive's
-layout must allow one reading only (``zip_layout``): the guard and calamine list its parts
-with different zip readers.
+object per entry however short. Only then does calamine (or openpyxl) see the file.
+Before any of this, the archive's layout must allow one reading only (``zip_layout``):
+the guard and calamine list its parts with different zip readers.
 """
 
 from __future__ import annotations
