@@ -97,3 +97,35 @@ def test_an_unreadable_folder_no_file_is_listed_under_is_not_extra(
     assert status == 2, text
     assert f"{pack / 'soc2' / 'drafts'}: permission denied" in text, text
     assert "EXTRA" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [(errno.EMFILE, "too many open files"), (errno.EIO, "input/output error")],
+)
+@pytest.mark.parametrize("entry", ["summary.md", "soc2"])
+@pytest.mark.parametrize("command", ["verify", "bundle"])
+def test_the_machine_running_out_of_descriptors_is_not_tampering(
+    built, tmp_path, capsys, monkeypatch, code, said, entry, command
+):
+    """Under `prlimit --nofile=6` an intact pack was reported ALTERED and a folder EXTRA,
+    exit 1 (fifth adversarial pass): the open-file limit is the machine's, exit 2."""
+    pack = Path(shutil.copytree(built, tmp_path / "test-co"))
+    zipped = tmp_path / "out.zip"
+    real = os.open
+
+    def refusing(path, flags, mode=0o777, *, dir_fd=None):
+        if dir_fd is not None and os.fsdecode(path) == entry:
+            raise OSError(code, os.strerror(code), path)
+        return real(path, flags, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "open", refusing)
+    argv = (
+        ["verify", str(pack)] if command == "verify" else ["bundle", str(pack), "-o", str(zipped)]
+    )
+    status, text = _main(capsys, monkeypatch, *argv)
+    assert status == 2, text
+    assert f"{pack / entry}: {said}" in text, text
+    for wrong in ("ALTERED", "EXTRA", "not a reportgen pack", "does not match"):
+        assert wrong not in text, text
+    assert not zipped.exists()

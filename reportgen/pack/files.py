@@ -23,6 +23,7 @@ A pack may come from anyone (a ticket, a zip, a shared drive), so it is read as 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -71,6 +72,16 @@ _CHUNK = 1024 * 1024
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _DIRECTORY = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
 NOT_A_PACK_HINT = "Packs built by reportgen 0.1 and later have a manifest.json at their root."
+
+
+# The machine's refusals, not the pack's: a pack that cannot be opened for want of a
+# permission, of a file descriptor or of a working disk is not a tampered pack (exit 2
+# naming it, never MISSING, ALTERED or EXTRA).
+_MACHINE = frozenset({errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE, errno.EIO})
+
+
+def machine_refusal(exc: OSError) -> bool:
+    return exc.errno in _MACHINE
 
 
 class PackIntegrityError(InputError):
@@ -141,9 +152,9 @@ def _open_at(parent: int, part: str, name: str, directory: bool) -> int:
         fd = os.open(part, _DIRECTORY if directory else _FILE, dir_fd=parent)
     except FileNotFoundError:
         raise PackFileProblem(name, "missing") from None
-    except PermissionError:  # the machine's refusal, not the pack's: PackDir.open says so
-        raise
     except OSError as exc:  # ELOOP: a link swapped in since the stat
+        if machine_refusal(exc):  # the machine's refusal, not the pack's: PackDir.open says so
+            raise
         raise PackFileProblem(name, f"cannot be opened ({exc.strerror})") from None
     if not wanted(os.fstat(fd).st_mode):
         os.close(fd)
@@ -183,7 +194,9 @@ class PackDir:
                 parent = _open_at(parent, part, name, directory=True)
                 opened.append(parent)
             return _open_at(parent, parts[-1], name, directory=False)
-        except PermissionError as exc:  # the folder or the file that could not be opened
+        except OSError as exc:  # the folder or the file that could not be opened
+            if not machine_refusal(exc):
+                raise
             reached = "/".join(parts[: len(opened) + 1])
             raise environment_error(exc, self.path / reached) from None
         finally:
@@ -287,7 +300,9 @@ class PackDir:
         any pack's is listed as ``its/path/`` (its contents unread)."""
         try:
             listing = list_tree(self.fd, MAX_FILES)
-        except PermissionError as exc:  # a folder that cannot be listed: not an extra file
+        except OSError as exc:  # a folder that cannot be listed: not an extra file
+            if not machine_refusal(exc):
+                raise
             raise environment_error(exc, self.path / (exc.filename or "")) from None
         if not listing.complete:
             many = f"the pack holds more than {MAX_FILES:,} files and folders"
@@ -332,7 +347,8 @@ def list_tree(root: int, max_entries: int, max_depth: int = MAX_DEPTH) -> Listin
     chain of 1,100 folders is no RecursionError): one open folder per level, at most
     ``max_depth`` levels; folders deeper are named in ``too_deep``, not entered. Stops past
     ``max_entries`` entries (files and folders), with ``complete`` False. A folder that
-    cannot be opened for want of permission raises PermissionError naming it (relative)."""
+    cannot be opened for want of permission (or of a descriptor) raises OSError naming it
+    (relative)."""
     listing, seen = Listing(), 0
     stack: list[tuple[int, Iterator[os.DirEntry[str]], str]] = []
     try:
@@ -368,9 +384,9 @@ def list_tree(root: int, max_entries: int, max_depth: int = MAX_DEPTH) -> Listin
 def _open_child(parent: int, name: str, relative: str) -> int | None:
     try:
         return os.open(name, _DIRECTORY, dir_fd=parent)
-    except PermissionError as exc:  # unreadable, not "swapped for a file": say which
-        raise PermissionError(exc.errno, exc.strerror, relative) from None
-    except OSError:
+    except OSError as exc:  # unreadable, not "swapped for a file": say which
+        if machine_refusal(exc):
+            raise OSError(exc.errno, exc.strerror, relative) from None
         return None
 
 

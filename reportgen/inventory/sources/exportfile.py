@@ -7,15 +7,15 @@ gzip that unpacks to terabytes stops at the same point as a plain file of that s
 
 from __future__ import annotations
 
-import gzip
 import io
 import zlib
 from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError
+from reportgen.inventory.sources.gunzip import MAGIC as GZIP_MAGIC
+from reportgen.inventory.sources.gunzip import GunzipReader
 
-GZIP_MAGIC = b"\x1f\x8b"
 HEAD_BYTES = 64 * 1024
 
 
@@ -46,7 +46,7 @@ class LimitedReader(io.RawIOBase):
         if self.count > self.limit:
             raise InputError(
                 f"the export holds more than {self.limit // (1024 * 1024):,} MB"
-                + (" once unpacked" if isinstance(self.inner, gzip.GzipFile) else ""),
+                + (" once unpacked" if isinstance(self.inner, GunzipReader) else ""),
                 file=self.path,
                 hint=f"Raise {self.flag} if this file is genuine.",
             )
@@ -65,11 +65,10 @@ def is_gzip(path: Path) -> bool:
 def open_export(path: Path, limit: int, flag: str = "--max-export-mb") -> LimitedReader:
     """The file's bytes, unpacked when it is gzipped, refused past ``limit`` bytes."""
     raw: BinaryIO = path.open("rb")
-    if raw.read(2) == GZIP_MAGIC:
-        raw.seek(0)
-        raw = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
-    else:
-        raw.seek(0)
+    gzipped = raw.read(2) == GZIP_MAGIC
+    raw.seek(0)
+    if gzipped:
+        raw = GunzipReader(raw, path, limit, flag)  # type: ignore[assignment]
     return LimitedReader(raw, path, limit, flag)
 
 
