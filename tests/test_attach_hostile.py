@@ -25,6 +25,8 @@ from reportgen.pack.manifest import media_type
 from reportgen.tickets.answerjson import MAX_ITEMS, MAX_VALUES
 from reportgen.tickets.transfer import MAX_ANSWER_BYTES
 
+TOO_LARGE = "the answer is JSON too large to accept "  # JSON past a bound, not "not JSON"
+
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory) -> Path:
@@ -179,7 +181,17 @@ def test_a_listing_of_a_billion_pages_stops_at_the_page_cap(
         (b'{"fields": {"attachment": [{"filename": 7}]}}', "filename: Input should be a valid"),
         (b'{"fields": {"attachment": {"a": 1}}}', "attachment: Input should be a valid list"),
         (b"<html>maintenance</html>", "the answer is not JSON"),
-        (b"[" * 100_000, "the answer is not JSON (nested more than 64 levels deep)"),
+        # Valid JSON past a bound is not "not JSON" (fourth adversarial pass); a text cut
+        # short after the bound is refused at the bound, before its end is read.
+        (
+            b'{"fields": ' + b"[" * 100 + b"]" * 100 + b"}",
+            TOO_LARGE + "(nested more than 64 levels",
+        ),
+        (b"[" * 100_000, TOO_LARGE + "(nested more than 64 levels deep)"),
+        (
+            b'{"fields": {"x": [' + b"0," * MAX_ITEMS + b"0]}}",
+            TOO_LARGE + f"(the list at fields.x holds more than {MAX_ITEMS:,} items)",
+        ),
         (b'{"fields": "' + b"\xff" * 10 + b'"}', "the answer is not JSON (not UTF-8"),
     ],
 )
@@ -369,7 +381,7 @@ def test_a_16_mb_answer_of_tiny_values_is_refused_before_it_is_built(
     argv = [sys.executable, "-m", "reportgen", "attach", str(pack), "--jira", "GRC-3"]
     result = measured([*argv, "--config", str(config)], tmp_path, timeout=120)
     assert result.status == 4, result.stderr
-    assert f"list attachments: the answer is not JSON ({message}" in result.text
+    assert f"list attachments: {TOO_LARGE}({message}" in result.text
     assert "Traceback" not in result.stderr and jira.uploads() == []
     assert result.rss_mb < 200, result.rss_mb
     FIGURES[f"attach: 16 MB answer of {shape}"] = f"{result.seconds:.1f} s, {result.rss_mb:.0f} MB"
