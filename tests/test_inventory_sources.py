@@ -208,6 +208,26 @@ def test_a_short_cur_line_is_named_by_its_line(tmp_path):
     assert caught.value.line == 7 and "2 fields; the header has 6" in caught.value.message
 
 
+@pytest.mark.parametrize("quote", [False, True])
+def test_a_long_cur_field_is_named_by_its_line_and_its_column_in_the_report(tmp_path, quote):
+    """Fourth adversarial pass: a 40,000-character ResourceId (column D of this report) was
+    reported as 'row 3, column B', a cell of the table reportgen builds from the report.
+    A record over two lines comes first, so the line is the file's, not the record's count."""
+    header = [*CUR_HEADER, "lineItem/LineItemDescription"]
+    rows = [header] + [[*row, "plain"] for row in _cur_rows(9)[1:]]
+    rows[2][-1] = "first 1,000\nrequests" if quote else "plain"
+    rows[7][3] = "r" * 40_000
+    rows[4][-1] = "d" * 40_000  # not a field reportgen reads: never refused
+    with pytest.raises(InputError) as caught:
+        _table(_write_cur(tmp_path / "long.csv", rows, quote=quote))
+    error = caught.value
+    assert (error.line, error.column) == (8 + quote, "D (lineItem/ResourceId)"), str(error)
+    assert error.row is None and "--max-cell-chars" in error.hint
+    assert error.message == "a field holds 40,000 characters, over the limit of 32,767"
+    rows[7][3] = "r-7"
+    assert len(_table(_write_cur(tmp_path / "fine.csv", rows, quote=quote))) == 1 + 8
+
+
 def test_tag_columns_never_match_a_field_by_themselves(tmp_path):
     """The tagging fixture's Lambda carries a Service tag: the ARN still names the service."""
     project = _project(tmp_path, EXPORTS / "tagging-get-resources.json")
