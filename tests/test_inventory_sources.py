@@ -16,6 +16,7 @@ from packhelpers import run
 
 from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
+from reportgen.inventory.readers import read_table
 from reportgen.inventory.sources import detect, read_source
 from reportgen.inventory.sources.cur import CostAndUsageReport
 
@@ -323,6 +324,41 @@ def test_formats_are_detected_by_content_not_by_name(tmp_path):
     bracketed = tmp_path / "bracketed.csv"  # starts with '[' but is no JSON
     bracketed.write_text("[Service],[Region]\nEC2,eu-west-1\n", encoding="utf-8")
     assert detect(bracketed) is None
+
+
+def _read_as(tmp_path: Path, source: Path, name: str) -> list[list[str]]:
+    renamed = tmp_path / name
+    renamed.write_bytes(source.read_bytes())
+    return [cells for sheet in read_table(renamed, Limits()).sheets for _, cells in sheet.rows]
+
+
+@pytest.mark.parametrize(
+    ("export", "name"),
+    [("tagging-get-resources.json", "tagging.xlsx"), ("config-aggregator.json", "config.xlsm"),
+     ("cur-legacy.csv.gz", "cur.xlsx"), ("tagging-get-resources.json", "tagging.txt")],
+)  # fmt: skip
+def test_an_export_saved_under_a_workbook_s_name_is_read_as_the_export(tmp_path, export, name):
+    """Fourth adversarial pass: a tagging export saved as x.xlsx was refused as 'a text file,
+    probably a CSV: rename it to x.csv', though an export is known by its content."""
+    assert _read_as(tmp_path, EXPORTS / export, name) == _table(EXPORTS / export)
+
+
+def test_a_csv_saved_under_an_export_s_name_is_told_to_rename_it(tmp_path):
+    """It was 'unsupported inventory file type .json', though .json is what exports are."""
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("Service,Region\nEC2,eu-west-1\n", encoding="utf-8")
+    for name in ("inventory.json", "inventory.gz"):
+        with pytest.raises(InputError) as caught:
+            _read_as(tmp_path, sheet, name)
+        suffix = name.split(".")[1]
+        assert caught.value.message.startswith(f"the name says '.{suffix}' but this is not an")
+        assert caught.value.hint == (
+            "It is a text file, probably a CSV: rename it to inventory.csv and run again."
+        )
+    plain = _read_as(tmp_path, sheet, "inventory.csv")
+    assert plain == [["Service", "Region"], ["EC2", "eu-west-1"]]
+    with pytest.raises(InputError, match=r"unsupported inventory file type '\.pdf'"):
+        _read_as(tmp_path, tmp_path / "sheet.csv", "inventory.pdf")
 
 
 def test_a_raw_tfstate_is_told_to_use_terraform_show(tmp_path):
