@@ -109,6 +109,23 @@ ECHOES: dict[str, Callable[[str], str]] = {
     "dot-separated": lambda t: ".".join(t),
 }
 
+# A highlighting error page: each character in its own tag (escaped where HTML needs it),
+# as it is or in JSON. The first opening and the last closing tag show (they hold no secret).
+MARKUP = {
+    "html-markup-between": ("<b>", "</b>", str),
+    "html-markup-with-attributes-in-json": ('<span class="hl">', "</span>", _go),
+}
+
+
+def _marked_up(open_tag: str, close_tag: str, outer: Callable[[str], str]) -> Callable[[str], str]:
+    return lambda t: outer("".join(f"{open_tag}{html.escape(c)}{close_tag}" for c in t))
+
+
+def _untagged(open_tag: str, close_tag: str, outer: Callable[[str], str]) -> Callable[[str], str]:
+    """A text with these tags taken out: what a reader of the page sees of it."""
+    return lambda text: text.replace(outer(open_tag), "").replace(outer(close_tag), "")
+
+
 # base64 of a longer text that holds the secret: the groups of 4 that encode only the text
 # around it show (they hold no secret), and the one or two that mix both may.
 CONTAINERS = {
@@ -128,15 +145,19 @@ def secret_groups(before: str, secret: str) -> slice:
 
 
 ECHOES |= {name: _contained(*around) for name, around in CONTAINERS.items()}
+ECHOES |= {name: _marked_up(*tags) for name, tags in MARKUP.items()}
 _SECRET_PART = {
     ECHOES[name](TOKEN): ECHOES[name](TOKEN)[secret_groups(around[0], TOKEN)]
     for name, around in CONTAINERS.items()
-}
+} | {ECHOES[name](TOKEN): _untagged(*tags)(ECHOES[name](TOKEN)) for name, tags in MARKUP.items()}
 
 
 def leaks(output: str, *echoed: str) -> list[str]:
-    """Every 8-character piece of the secret, or of what the server echoed, in the output."""
+    """Every 8-character piece of the secret, or of what the server echoed (a marked-up
+    echo without its tags), in the output."""
     forms = {TOKEN, *echoed} | {encode(TOKEN) for encode in ECHOES.values()}
     forms = {_SECRET_PART.get(form, form) for form in forms}
     pieces = {form[i : i + 8] for form in forms for i in range(len(form) - 7)}
-    return sorted(pieces & {output[i : i + 8] for i in range(len(output) - 7)})
+    # Marked-up echoes are compared as read, their tags taken out of the output too.
+    views = {output} | {_untagged(*tags)(output) for tags in MARKUP.values()}
+    return sorted(pieces & {view[i : i + 8] for view in views for i in range(len(view) - 7)})

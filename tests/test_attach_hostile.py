@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from attach_support import RECORD, attach
 from conftest import MINIMAL_CONFIG, write_config, write_csv
-from echoes import CONTAINERS, ECHOES, EMAIL, TOKEN, leaks
+from echoes import CONTAINERS, ECHOES, EMAIL, MARKUP, TOKEN, leaks
 from fake_tickets import FakeTickets, Fault
 from hostile import FIGURES
 from measured import measured
@@ -24,6 +24,8 @@ from packhelpers import build, run
 from reportgen.pack.manifest import media_type
 from reportgen.tickets.answerjson import MAX_ITEMS, MAX_VALUES
 from reportgen.tickets.transfer import MAX_ANSWER_BYTES
+
+TOO_LARGE = "the answer is JSON too large to accept "  # JSON past a bound, not "not JSON"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,8 @@ def test_an_echoed_secret_is_masked_wherever_it_falls(
     # Where the body was read in part, up to 7 characters before the cut are dropped too.
     assert "HTTP 401" in output and 'server said: {"errorMessages": ["bad cre' in output
     assert leaks(output, echoed) == [], f"{echo} leaked through"
-    if where == "at-the-cut" and echo not in CONTAINERS:  # their text before the secret shows
+    # Their text before the secret shows (a container's, an opening tag's), and may fill the line.
+    if where == "at-the-cut" and echo not in CONTAINERS and echo not in MARKUP:
         assert "***" in output
 
 
@@ -110,6 +113,20 @@ def test_a_servicenow_password_echoed_form_encoded_is_masked(
     assert "bad credentials: ***" in output
     pieces = {echoed[i : i + 6] for i in range(len(echoed) - 5)} | {"word/Ab1", "pass wor"}
     assert not [piece for piece in pieces if piece in output], output
+
+
+def test_a_token_echoed_with_markup_between_its_characters_is_masked(
+    pack, config, jira, capsys, caplog
+):
+    """Fourth adversarial pass: a highlighting error page, '<b>S</b><b>3</b>...', was
+    shown in full (the letters view kept the b of every tag)."""
+    echoed = ECHOES["html-markup-between"](TOKEN)
+    body = json.dumps({"errorMessages": [f"bad token {echoed}"]}).encode()
+    jira.inject(Fault("body", status=401, body=body))
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-9", "--config", config)
+    assert status == 4, output
+    assert 'server said: {"errorMessages": ["bad token <b>***</b>"]}' in output
+    assert leaks(output, echoed) == []
 
 
 def test_an_answer_that_never_ends_is_refused_at_its_cap(pack, config, jira, tmp_path):
@@ -164,7 +181,17 @@ def test_a_listing_of_a_billion_pages_stops_at_the_page_cap(
         (b'{"fields": {"attachment": [{"filename": 7}]}}', "filename: Input should be a valid"),
         (b'{"fields": {"attachment": {"a": 1}}}', "attachment: Input should be a valid list"),
         (b"<html>maintenance</html>", "the answer is not JSON"),
-        (b"[" * 100_000, "the answer is not JSON (nested more than 64 levels deep)"),
+        # Valid JSON past a bound is not "not JSON" (fourth adversarial pass); a text cut
+        # short after the bound is refused at the bound, before its end is read.
+        (
+            b'{"fields": ' + b"[" * 100 + b"]" * 100 + b"}",
+            TOO_LARGE + "(nested more than 64 levels",
+        ),
+        (b"[" * 100_000, TOO_LARGE + "(nested more than 64 levels deep)"),
+        (
+            b'{"fields": {"x": [' + b"0," * MAX_ITEMS + b"0]}}",
+            TOO_LARGE + f"(the list at fields.x holds more than {MAX_ITEMS:,} items)",
+        ),
         (b'{"fields": "' + b"\xff" * 10 + b'"}', "the answer is not JSON (not UTF-8"),
     ],
 )
@@ -354,7 +381,7 @@ def test_a_16_mb_answer_of_tiny_values_is_refused_before_it_is_built(
     argv = [sys.executable, "-m", "reportgen", "attach", str(pack), "--jira", "GRC-3"]
     result = measured([*argv, "--config", str(config)], tmp_path, timeout=120)
     assert result.status == 4, result.stderr
-    assert f"list attachments: the answer is not JSON ({message}" in result.text
+    assert f"list attachments: {TOO_LARGE}({message}" in result.text
     assert "Traceback" not in result.stderr and jira.uploads() == []
     assert result.rss_mb < 200, result.rss_mb
     FIGURES[f"attach: 16 MB answer of {shape}"] = f"{result.seconds:.1f} s, {result.rss_mb:.0f} MB"

@@ -16,6 +16,7 @@ from packhelpers import run
 
 from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
+from reportgen.inventory.readers import read_table
 from reportgen.inventory.sources import detect, read_source
 from reportgen.inventory.sources.cur import CostAndUsageReport
 
@@ -208,6 +209,26 @@ def test_a_short_cur_line_is_named_by_its_line(tmp_path):
     assert caught.value.line == 7 and "2 fields; the header has 6" in caught.value.message
 
 
+@pytest.mark.parametrize("quote", [False, True])
+def test_a_long_cur_field_is_named_by_its_line_and_its_column_in_the_report(tmp_path, quote):
+    """Fourth adversarial pass: a 40,000-character ResourceId (column D of this report) was
+    reported as 'row 3, column B', a cell of the table reportgen builds from the report.
+    A record over two lines comes first, so the line is the file's, not the record's count."""
+    header = [*CUR_HEADER, "lineItem/LineItemDescription"]
+    rows = [header] + [[*row, "plain"] for row in _cur_rows(9)[1:]]
+    rows[2][-1] = "first 1,000\nrequests" if quote else "plain"
+    rows[7][3] = "r" * 40_000
+    rows[4][-1] = "d" * 40_000  # not a field reportgen reads: never refused
+    with pytest.raises(InputError) as caught:
+        _table(_write_cur(tmp_path / "long.csv", rows, quote=quote))
+    error = caught.value
+    assert (error.line, error.column) == (8 + quote, "D (lineItem/ResourceId)"), str(error)
+    assert error.row is None and "--max-cell-chars" in error.hint
+    assert error.message == "a field holds 40,000 characters, over the limit of 32,767"
+    rows[7][3] = "r-7"
+    assert len(_table(_write_cur(tmp_path / "fine.csv", rows, quote=quote))) == 1 + 8
+
+
 def test_tag_columns_never_match_a_field_by_themselves(tmp_path):
     """The tagging fixture's Lambda carries a Service tag: the ARN still names the service."""
     project = _project(tmp_path, EXPORTS / "tagging-get-resources.json")
@@ -303,6 +324,41 @@ def test_formats_are_detected_by_content_not_by_name(tmp_path):
     bracketed = tmp_path / "bracketed.csv"  # starts with '[' but is no JSON
     bracketed.write_text("[Service],[Region]\nEC2,eu-west-1\n", encoding="utf-8")
     assert detect(bracketed) is None
+
+
+def _read_as(tmp_path: Path, source: Path, name: str) -> list[list[str]]:
+    renamed = tmp_path / name
+    renamed.write_bytes(source.read_bytes())
+    return [cells for sheet in read_table(renamed, Limits()).sheets for _, cells in sheet.rows]
+
+
+@pytest.mark.parametrize(
+    ("export", "name"),
+    [("tagging-get-resources.json", "tagging.xlsx"), ("config-aggregator.json", "config.xlsm"),
+     ("cur-legacy.csv.gz", "cur.xlsx"), ("tagging-get-resources.json", "tagging.txt")],
+)  # fmt: skip
+def test_an_export_saved_under_a_workbook_s_name_is_read_as_the_export(tmp_path, export, name):
+    """Fourth adversarial pass: a tagging export saved as x.xlsx was refused as 'a text file,
+    probably a CSV: rename it to x.csv', though an export is known by its content."""
+    assert _read_as(tmp_path, EXPORTS / export, name) == _table(EXPORTS / export)
+
+
+def test_a_csv_saved_under_an_export_s_name_is_told_to_rename_it(tmp_path):
+    """It was 'unsupported inventory file type .json', though .json is what exports are."""
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("Service,Region\nEC2,eu-west-1\n", encoding="utf-8")
+    for name in ("inventory.json", "inventory.gz"):
+        with pytest.raises(InputError) as caught:
+            _read_as(tmp_path, sheet, name)
+        suffix = name.split(".")[1]
+        assert caught.value.message.startswith(f"the name says '.{suffix}' but this is not an")
+        assert caught.value.hint == (
+            "It is a text file, probably a CSV: rename it to inventory.csv and run again."
+        )
+    plain = _read_as(tmp_path, sheet, "inventory.csv")
+    assert plain == [["Service", "Region"], ["EC2", "eu-west-1"]]
+    with pytest.raises(InputError, match=r"unsupported inventory file type '\.pdf'"):
+        _read_as(tmp_path, tmp_path / "sheet.csv", "inventory.pdf")
 
 
 def test_a_raw_tfstate_is_told_to_use_terraform_show(tmp_path):

@@ -11,9 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_csv
+import yaml
+from conftest import ROOT, write_csv
 
 from reportgen.cli import main
+from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, max_yaml_nodes
 
 HEAD = "customer:\n  name: X\n"
 PLAIN = "mapping keys must be plain values, not"
@@ -51,6 +53,14 @@ CATALOG_CASES = [
         "services:\n? !!set {a: null}\n: 1\n",
         2,
         f"services.yaml:2: {TAG} !!set",
+    ),
+    # Fourth adversarial pass: a flow list of millions of items, under the size limit,
+    # took 14 s and 930 MB before it was refused. Its nodes are counted before the tree.
+    (
+        "catalog-too-many-nodes",
+        "services: []\nx: [" + "0," * 200_000 + "0]\n",
+        2,
+        "services.yaml:2: the file holds more than 200,000 YAML nodes",
     ),
     (
         "catalog-date-key",
@@ -170,3 +180,37 @@ def test_an_impossible_date_or_number_is_refused_at_its_line(
     assert code == 2, report
     assert "internal error" not in output and "Traceback" not in output, report
     assert f"{where}: " in output and kind in output and "put it in quotes" in output, report
+
+
+def _nodes(path: Path) -> int:
+    loader = yaml.CSafeLoader(path.read_text(encoding="utf-8"))
+    kinds = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    try:
+        return sum(isinstance(loader.get_event(), kinds) for _ in iter(loader.check_event, False))
+    finally:
+        loader.dispose()
+
+
+def test_the_node_bound_leaves_ample_room_above_every_shipped_catalog() -> None:
+    """The bound is 200,000 nodes at the default 5 MB; the largest catalog reportgen ships
+    (PCI DSS) has about 10,000, and a config a few hundred."""
+    shipped = [
+        *(ROOT / "reportgen" / "catalogs").rglob("*.yaml"),
+        ROOT / "inputs" / "reportgen.yaml",
+    ]
+    largest = max(map(_nodes, shipped))
+    assert largest > 5_000 and 10 * largest < max_yaml_nodes(DEFAULT_MAX_YAML_BYTES) == 200_000
+
+
+def test_a_config_just_under_the_node_bound_is_read_and_one_over_is_refused(
+    tmp_path, capsys
+) -> None:
+    """Counted as PyYAML builds them: the document's mapping, then each key and value."""
+    # The document mapping, customer, its mapping, name, X, junk: 6 nodes before the list.
+    room = max_yaml_nodes(DEFAULT_MAX_YAML_BYTES) - 6
+    for extra, refused in ((0, False), (1, True)):
+        body = "junk: [" + "0," * (room + extra - 2) + "0]\n"
+        code, output = _run(f"n{extra}", body, tmp_path / f"n{extra}", capsys)
+        assert code == 2, output
+        assert ("YAML nodes" in output) is refused, output
+        assert ("junk: unknown key" in output) is not refused, output

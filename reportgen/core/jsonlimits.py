@@ -22,6 +22,10 @@ class JsonRefused(ValueError):
     """The bytes are not JSON reportgen accepts; the message says why, in words."""
 
 
+class JsonOverBound(JsonRefused):
+    """JSON (as far as it was read) past a bound: nested too deeply, too many values."""
+
+
 def nesting_depth(value: Any) -> int:
     """How deeply the lists and dicts of a parsed JSON value nest (0 for a bare value)."""
     depth, level = 0, [value]
@@ -131,12 +135,12 @@ def loads(
         where = f"line {exc.lineno}, column {exc.colno}"
         raise JsonRefused(f"not valid JSON: {exc.msg} ({where})") from None
     except RecursionError:
-        raise JsonRefused(f"nested more than {max_depth} levels deep") from None
+        raise JsonOverBound(f"nested more than {max_depth} levels deep") from None
     except JsonRefused:
         raise
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
         raise JsonRefused(f"not valid JSON: {str(exc).split(';')[0][:120]}") from None
     depth = nesting_depth(value)
     if depth > max_depth:
-        raise JsonRefused(f"nested {depth} levels deep, more than the {max_depth} allowed")
+        raise JsonOverBound(f"nested {depth} levels deep, more than the {max_depth} allowed")
     return value

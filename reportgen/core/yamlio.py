@@ -3,8 +3,9 @@
 Catalogs and configs are loaded with PyYAML's safe loader (libyaml's when installed),
 further restricted: aliases are refused before construction (an alias bomb expands a few
 hundred bytes into millions of nodes), duplicate keys
-are refused (the second silently wins in plain YAML, hiding mistakes), and files larger
-than a cap are refused before parsing.
+are refused (the second silently wins in plain YAML, hiding mistakes), files larger
+than a cap are refused before parsing, and files of more nodes than a cap are refused
+before PyYAML builds its node tree.
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ DEFAULT_MAX_YAML_BYTES = 5 * 1024 * 1024
 # string of more than 4,300 digits (a ValueError, not a YAML error), and a long hex,
 # octal or sexagesimal scalar builds a huge integer (the last one in quadratic time).
 MAX_YAML_INT_DIGITS = 100
+# A node is a scalar, a list or a mapping (each key is one too). PyYAML's node tree costs
+# about 900 bytes a node: a 5 MB config holding a flow list [0,0,...] of 2.5 million took
+# 14 s and 930 MB before its unknown key was reported. So the parser's events are counted
+# first (no tree, constant memory) and a file of more nodes than this per MB of the size
+# limit is refused: 200,000 at the default 5 MB. The largest catalog reportgen ships (PCI
+# DSS, 249 KB) has 10,324 nodes; a config has a few hundred.
+YAML_NODES_PER_MB = 40_000
+_NODE_EVENTS = frozenset(
+    (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+)
 
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -137,10 +148,11 @@ def _refuse_aliases(root: Any) -> None:
 
 
 class _YamlRefused(Exception):
-    def __init__(self, message: str, mark: Any) -> None:
+    def __init__(self, message: str, mark: Any, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.mark = mark
+        self.hint = hint
 
 
 @dataclass
@@ -178,21 +190,50 @@ class YamlDocument:
         return None
 
 
+def max_yaml_nodes(max_bytes: int) -> int:
+    """The nodes a YAML file may hold when its size limit is ``max_bytes``."""
+    return max(1, max_bytes * YAML_NODES_PER_MB // (1024 * 1024))
+
+
 def load_yaml(path: Path, *, max_bytes: int = DEFAULT_MAX_YAML_BYTES) -> YamlDocument:
     """Load one YAML file; every problem becomes an :class:`InputError` naming file and line."""
     text = read_text_file(path, max_bytes=max_bytes, kind="YAML")
-    return parse_yaml(text, path)
+    return parse_yaml(text, path, max_nodes=max_yaml_nodes(max_bytes))
 
 
-def parse_yaml(text: str, path: Path) -> YamlDocument:
+def _count_nodes(text: str, limit: int) -> None:
+    """Walk the parser's events (each dropped as soon as it is counted) and refuse, at the
+    node past ``limit``, a file whose node tree would be too large to build."""
+    loader = _BaseLoader(text)
+    try:
+        count, get = 0, loader.get_event
+        while type(event := get()) is not yaml.StreamEndEvent:
+            if type(event) in _NODE_EVENTS:
+                count += 1
+                if count > limit:
+                    raise _YamlRefused(
+                        f"the file holds more than {limit:,} YAML nodes (values, keys, lists "
+                        f"and mappings); the largest catalog reportgen ships has about 10,000",
+                        event.start_mark,
+                        f"Raise --max-yaml-mb if the file is genuine (each MB allows "
+                        f"{YAML_NODES_PER_MB:,} nodes).",
+                    )
+    finally:
+        loader.dispose()
+
+
+def parse_yaml(
+    text: str, path: Path, *, max_nodes: int = max_yaml_nodes(DEFAULT_MAX_YAML_BYTES)
+) -> YamlDocument:
     loader = _StrictLoader(text)
     try:
+        _count_nodes(text, max_nodes)
         node = loader.get_single_node()
         if node is not None and "*" in text:  # an alias is written *name: none without a *
             _refuse_aliases(node)
         data = loader.construct_document(node) if node is not None else None
     except _YamlRefused as exc:
-        raise InputError(exc.message, file=path, line=exc.mark.line + 1) from exc
+        raise InputError(exc.message, file=path, line=exc.mark.line + 1, hint=exc.hint) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" (column {mark.column + 1})" if mark else ""

@@ -27,10 +27,11 @@ from reportgen.core.safefiles import file_kind
 from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.xlsx_guard import check_xlsx
+from reportgen.inventory.xlsx_guard import check_xlsx, what_text_is
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+EXPORT_SUFFIXES = (".json", ".gz")  # names exports are saved under
 
 
 @dataclass
@@ -68,16 +69,27 @@ def _read_table(path: Path, limits: Limits, sheet: str | None) -> RawTable:
             f"'{suffix}' workbooks are not supported; save the inventory as .xlsx or .csv",
             file=path,
         )
-    if suffix in (".xlsx", ".xlsm") or head.startswith(ZIP_MAGIC):
+    if head.startswith(ZIP_MAGIC):
         # By content: a workbook saved or renamed as .csv is still read as a workbook.
         return _read_xlsx(path, limits, sheet)
     from reportgen.inventory.sources import read_source  # the exports build on this module
 
-    exported = read_source(path, limits)  # by content: JSON, gzip, a Cost and Usage Report
+    # By content, whatever the name (an export saved as .xlsx too): JSON, gzip, a CUR.
+    exported = read_source(path, limits)
     if exported is not None:
         return exported
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, limits, sheet)  # not a zip: refused, saying what it is
     if suffix in (".csv", ".tsv", ".txt"):
         return _read_csv(path, limits)
+    if suffix in EXPORT_SUFFIXES:
+        raise InputError(
+            f"the name says '{suffix}' but this is not an export reportgen reads: an export "
+            "is recognised by its content (JSON, gzip, a Cost and Usage Report), a "
+            "spreadsheet by its name (.xlsx or .csv)",
+            file=path,
+            hint=what_text_is(path),
+        )
     raise InputError(
         f"unsupported inventory file type '{suffix or '(none)'}'; use .xlsx, .csv or an "
         "export reportgen reads (README: 'Where does your inventory live?')",

@@ -87,7 +87,7 @@ def check_xlsx(path: Path, limits: Limits) -> None:
         raise InputError(
             "cannot read this workbook: it is truncated or not an .xlsx file",
             file=path,
-            hint=_what_it_is(path),
+            hint=what_text_is(path),
         ) from exc
     _check_declared(path, members, limits)
     with path.open("rb") as handle:
@@ -118,9 +118,10 @@ def check_xlsx(path: Path, limits: Limits) -> None:
                     _check_shared_text(path, info.filename, counter.total, limits)
 
 
-def _what_it_is(path: Path) -> str | None:
-    """A hint when the file is text under an .xlsx name: a CSV renamed (or exported with
-    the wrong extension), or an HTML table that some tools save as a spreadsheet."""
+def what_text_is(path: Path) -> str | None:
+    """A hint when the file is text under another type's name (.xlsx, .json): a CSV
+    renamed (or exported with the wrong extension), or an HTML table that some tools save
+    as a spreadsheet."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)

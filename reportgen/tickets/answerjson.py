@@ -18,7 +18,7 @@ from typing import Any
 import ijson
 
 from reportgen.core import jsonlimits
-from reportgen.core.jsonlimits import JsonRefused
+from reportgen.core.jsonlimits import JsonOverBound, JsonRefused
 
 MAX_ITEMS = 10_000  # items in one list of an answer
 MAX_VALUES = 500_000  # values (objects, lists, strings, numbers...) in one answer
@@ -28,7 +28,7 @@ _KEY_CHARS = 40  # of a server's key, in a message
 
 def loads(content: bytes, max_depth: int) -> Any:
     """The answer as Python values; JsonRefused (with the JSON path where it applies) for
-    bytes that are not UTF-8 JSON or that pass a bound."""
+    bytes that are not UTF-8 JSON, JsonOverBound for JSON that passes a bound."""
     data = content.removeprefix(b"\xef\xbb\xbf")
     try:
         data.decode("utf-8")
@@ -64,12 +64,12 @@ def check(data: bytes, max_depth: int) -> None:
                 path[-1] = items[-1] - 1
                 if items[-1] > MAX_ITEMS:
                     where = _path(path[:-1])
-                    raise JsonRefused(f"the list at {where} holds more than {MAX_ITEMS:,} items")
+                    raise JsonOverBound(f"the list at {where} holds more than {MAX_ITEMS:,} items")
             if values > MAX_VALUES:
-                raise JsonRefused(f"more than {MAX_VALUES:,} values (at {_path(path)})")
+                raise JsonOverBound(f"more than {MAX_VALUES:,} values (at {_path(path)})")
             if event in ("start_map", "start_array"):
                 if len(items) >= max_depth:
-                    raise JsonRefused(f"nested more than {max_depth} levels deep")
+                    raise JsonOverBound(f"nested more than {max_depth} levels deep")
                 items.append(0 if event == "start_array" else -1)
                 path.append("")
     except ijson.JSONError as exc:

@@ -18,6 +18,7 @@ import httpx
 
 from reportgen import __version__
 from reportgen.core.errors import InputError
+from reportgen.core.jsonlimits import JsonOverBound
 from reportgen.core.markdown import shorten
 from reportgen.tickets.redact import MASK, Redactor
 from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, with_retries
@@ -185,6 +186,10 @@ class Http:
         response = self.call(method, url, what, **kwargs)
         try:
             return response.json() if response is not None else None
+        except JsonOverBound as exc:  # JSON, as far as it was read: not "not JSON"
+            raise TicketError(
+                f"{self.name}: {what}: the answer is JSON too large to accept ({exc})"
+            ) from None
         except ValueError as exc:
             raise TicketError(f"{self.name}: {what}: the answer is not JSON ({exc})") from None
         except AnswerLate as exc:

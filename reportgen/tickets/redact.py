@@ -20,9 +20,10 @@ text it came from, and masks every span whose canonical form holds a secret:
 - the secrets go through the same decoding and folding, so a secret that itself contains
   ``%41`` or ``&amp;`` matches its own echo.
 
-Two more views of the same text catch a secret spelt out rather than escaped: its letters
-and digits alone (so ``s,3,c,r`` or ``s.3.c.r`` is ``s3cr``), both of the decoded text and
-of the text as received; in those views the secret is looked for as its own letters and
+Three more views of the same text catch a secret spelt out rather than escaped: its letters
+and digits alone (so ``s,3,c,r`` or ``s.3.c.r`` is ``s3cr``), of the decoded text, of the
+decoded text without its markup tags (so a highlighting page's ``<b>s</b><b>3</b>`` is
+``s3``) and of the text as received; in those views the secret is looked for as its own letters and
 digits, as the hex, octal and decimal digits of its UTF-8 bytes (hex dumps, quoted-printable
 ``=73=33``, CSS ``\\73 \\33``, C's ``\\163\\063``) and as base64 at any of the three
 alignments (so the base64 of any text that holds it, the Basic pair among them).
@@ -72,6 +73,10 @@ _PARTIAL = re.compile(
     r"(?:\\(?:u[0-9A-Fa-f]{0,3}|U[0-9A-Fa-f]{0,7}|x[0-9A-Fa-f]?|[0-7]{1,2})?"
     r"|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,32})\Z"
 )
+# A markup tag in a folded view (lower case, no white space). Linear: no character but '<'
+# starts a match, and a match stops at the next '<' or after 256 characters.
+_TAG = re.compile(r"<[a-z/!?][^<>]{0,256}>")
+_TAG_OR_CUT = re.compile(r"<[a-z/!?][^<>]{0,256}(?:>|\Z)")
 _OCTAL_DIGITS = set("01234567")
 _BACKSLASH = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
@@ -199,7 +204,22 @@ class Canonical:
 
     def skeleton(self) -> Canonical:
         """The letters and digits of this view alone, each with its span."""
-        keep = [i for i, char in enumerate(self.text) if char.isalnum()]
+        return self._keeping([i for i, char in enumerate(self.text) if char.isalnum()])
+
+    def untagged(self) -> Canonical:
+        """This view without its markup tags (``<b>``, ``</span>``, ``<!-- -->``), so a
+        highlighting error page's ``<b>s</b><b>3</b>`` reads ``s3``; entities are decoded
+        already. A tag cut off by the end of a text read only in part goes too."""
+        tags = _TAG if self._complete else _TAG_OR_CUT
+        keep, last = [], 0
+        for match in tags.finditer(self.text):
+            keep += range(last, match.start())
+            last = match.end()
+        keep += range(last, len(self.text))
+        return self._keeping(keep)
+
+    def _keeping(self, keep: list[int]) -> Canonical:
+        """A view of the characters at ``keep`` alone, each with its span."""
         view = object.__new__(Canonical)
         view.text = "".join(self.text[i] for i in keep)
         view.starts, view.ends = [self.starts[i] for i in keep], [self.ends[i] for i in keep]
@@ -345,6 +365,7 @@ class Redactor:
             return text
         views = [(self._decoded, Canonical(text, complete))]
         views += [(self._letters, views[0][1].skeleton())]
+        views += [(self._letters, views[0][1].untagged().skeleton())]
         views += [(self._letters, raw_view(text, complete).skeleton())]
         spans = [span for needles, view in views if needles for span in needles.spans(view)]
         spans += [span for value in self._literal for span in _literal_spans(text, value)]

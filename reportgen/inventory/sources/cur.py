@@ -9,6 +9,8 @@ through the csv module (a quoted field may hold commas or line breaks).
 Memory is bounded whatever the file holds: a line (or a record of several lines) longer than
 MAX_LINE_CHARS is refused with its line number before it is split, and the distinct keys are
 folded into resources every FOLD_KEYS, refused past --max-rows resources as they are found.
+A field of the key longer than --max-cell-chars is refused here, named by its line and its
+column in the report (the table built from the report has other rows and columns).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.catalogs.source_names import not_services
-from reportgen.core.errors import InputError
+from reportgen.core.errors import InputError, column_letter
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.contract import Head
@@ -44,6 +46,7 @@ _BLOCK = 1 << 20  # characters read at a time
 # A line of a genuine report is a few kilobytes (hundreds of columns, tags included).
 MAX_LINE_CHARS = 1 << 20
 FOLD_KEYS = 100_000  # distinct keys counted before they are folded into resources
+_NAME_CHARS = 60  # of a column's header name, in a message
 
 # Field -> its column in legacy CUR and in CUR 2.0 (first found wins).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -91,6 +94,7 @@ class Layout:
 
     fields: dict[str, int]  # field -> position in a line's key
     indexes: tuple[int, ...]  # the columns a key is made of
+    names: tuple[str, ...]  # their names in the header
     tags: tuple[str, ...]  # tag keys of the key's trailing values ('' for CUR 2.0's map)
     width: int
 
@@ -111,7 +115,8 @@ class Layout:
         tags = [(index, key) for index, key in tags if key is not None]
         indexes = (*columns.values(), *(index for index, _ in tags))
         fields = {field: position for position, field in enumerate(columns)}
-        return cls(fields, indexes, tuple(key for _, key in tags), len(header))
+        names = tuple(header[index].strip() for index in indexes)
+        return cls(fields, indexes, names, tuple(key for _, key in tags), len(header))
 
 
 def _tag_key(name: str) -> str | None:
@@ -133,12 +138,14 @@ def _count(
         getter = lambda row: (single(row),)  # noqa: E731 - a key is always a tuple
     counts: Counter = Counter()
     csv.field_size_limit(max(limits.max_cell_chars + 1, csv.field_size_limit()))
-    last_line = 1
-    for first_line, rows in _chunks(text, path):
+    last_line, limit = 1, limits.max_cell_chars
+    for first_line, rows, block in _chunks(text, path, limit):
         try:
             keys = list(map(getter, rows))
         except IndexError:
             keys = _checked_keys(rows, first_line, getter, layout, path)
+        if block and max(map(len, itertools.chain.from_iterable(keys)), default=0) > limit:
+            raise _long_field(rows, block, first_line, layout, path, limit)
         counts.update(keys)
         last_line = first_line + len(rows) - 1
         if len(counts) > FOLD_KEYS:  # memory stays with the resources, not the keys
@@ -163,10 +170,14 @@ def _rest_of_line(text: io.TextIOWrapper, path: Path, line: int, start: int) -> 
     return rest
 
 
-def _chunks(text: io.TextIOWrapper, path: Path) -> Iterator[tuple[int, list[list[str]]]]:
-    """(line number of the first row, rows) until the end of the file. A block ends at a
-    record's end: quotes come in pairs (a quote inside a field is doubled), so a block with
-    an odd count is extended until the open field closes, by at most MAX_LINE_CHARS."""
+def _chunks(
+    text: io.TextIOWrapper, path: Path, limit: int
+) -> Iterator[tuple[int, list[list[str]], str]]:
+    """(line number of the first row, rows, block) until the end of the file; the block is
+    "" when none of its fields can be longer than ``limit`` (no line of it is), so the
+    common case costs one ``len`` a line. A block ends at a record's end: quotes come in
+    pairs (a quote inside a field is doubled), so a block with an odd count is extended
+    until the open field closes, by at most MAX_LINE_CHARS."""
     line = 2
     while block := text.read(_BLOCK):
         if not block.endswith("\n"):
@@ -176,12 +187,13 @@ def _chunks(text: io.TextIOWrapper, path: Path) -> Iterator[tuple[int, list[list
             block = _close_quote(text, path, block, line)
         if '"' in block or "\r" in block:
             rows, read = _quoted_rows(block, path, line)
-            yield line, rows
+            yield line, rows, block
             line += read
         else:
             rows = block.split("\n")
             rows.pop()  # after the final newline
-            yield line, list(map(str.split, rows, itertools.repeat(",")))
+            long = block if max(map(len, rows), default=0) > limit else ""
+            yield line, list(map(str.split, rows, itertools.repeat(","))), long
             line += len(rows)
 
 
@@ -245,6 +257,25 @@ def _last_record(block: str, line: int) -> int:
     except csv.Error:  # the open field grew past the field limit
         start = done
     return line + start
+
+
+def _long_field(
+    rows: list[list[str]], block: str, first_line: int, layout: Layout, path: Path, limit: int
+) -> InputError:
+    """The first field of the key longer than ``limit``, named by the line its record
+    starts on and by its column in the report (letter and header name)."""
+    for number, row in enumerate(rows):
+        for index, name in zip(layout.indexes, layout.names, strict=True):
+            if index < len(row) and len(row[index]) > limit:
+                shown = name if len(name) <= _NAME_CHARS else name[:_NAME_CHARS] + "…"
+                return InputError(
+                    f"a field holds {len(row[index]):,} characters, over the limit of {limit:,}",
+                    file=path,
+                    line=first_line + _lines_before(rows[:number], block),
+                    column=f"{column_letter(index)} ({shown})",
+                    hint="Raise --max-cell-chars if the report is genuine.",
+                )
+    raise AssertionError("no field is over the limit")  # the caller found one
 
 
 def _checked_keys(
