@@ -5,6 +5,7 @@ cut short, never a silent hole. Through the command line, one framework each."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,37 @@ def test_a_partial_that_links_outside_the_folder_is_refused(project):
     assert MARKER not in result.stderr and not (project / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda path: os.mkfifo(path), "a FIFO (named pipe)"),
+        (lambda path: path.symlink_to("/dev/zero"), "a character device"),
+        (lambda path: path.symlink_to(path.parent / "gone.html"), "a link to nothing"),
+    ],
+)
+def test_a_partial_that_is_no_regular_file_is_refused_not_passed_over(project, make, kind):
+    """The shipped partial of that name was used instead, the user's override dropped in
+    silence (fifth adversarial pass)."""
+    make(project / "mine" / "partials" / "appendix-glossary.html")
+    result = build(project)
+    assert result.status == 2, result.stderr
+    said = f"the template 'partials/appendix-glossary.html' is {kind}, not a regular file"
+    assert said in result.text, result.text
+    assert not (project / "out").exists()
+
+
+def test_a_refused_asset_is_named_as_the_template_wrote_it(project):
+    """The error named file:///<reportgen's install>/templates/link.png, a path the user
+    never wrote (fifth adversarial pass)."""
+    (project / "elsewhere.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (project / "mine" / "link.png").symlink_to(project / "elsewhere.png")
+    extend(project, '<img src="link.png"><img src="../logo.png">')
+    result = build(project)
+    assert result.status == 2, result.stderr
+    assert "does not fetch: ../logo.png, link.png" in result.text, result.text
+    assert "file://" not in result.text
+
+
 def test_a_huge_data_uri_is_refused_and_cut_in_the_message(project):
     """A 60 MB data: URI was printed whole in the error."""
     extend(project, '<img src="data:image/png;base64,' + "A" * 60_000_000 + '">')
@@ -62,7 +94,7 @@ def test_a_link_rel_attachment_is_refused_not_dropped(project):
     extend(project, '<link rel="attachment" href="notes.txt">')
     result = build(project)
     assert result.status == 2, result.stderr
-    assert "does not fetch: file://" in result.text and "notes.txt" in result.text
+    assert "does not fetch: notes.txt" in result.text, result.text
     assert not (project / "out").exists()
 
 

@@ -94,6 +94,16 @@ class AssetFetcher(URLFetcher):
                 return candidate
         return None
 
+    def shown(self, url: str) -> str:
+        """A refused URL as the template wrote it: a file URL relative to the folder
+        relative names are resolved against (the shipped templates folder, whichever
+        folder the template came from), not as a path into reportgen's install."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return url
+        path = os.path.normpath(unquote(parts.path))
+        return PurePosixPath(os.path.relpath(path, self.roots[-1])).as_posix()
+
     def _relative(self, url: str) -> PurePosixPath | None:
         parts = urlsplit(url)
         if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):

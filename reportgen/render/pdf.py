@@ -121,13 +121,15 @@ def check_fetched(job: FrameworkJob, fetcher: AssetFetcher) -> None:
     if fetcher.failed:
         raise fetcher.failed[0]
     if fetcher.refused:
-        refused = sorted(set(fetcher.refused))
+        refused = sorted({fetcher.shown(url) for url in fetcher.refused})
         shown = ", ".join(shorten(url, URL_SHOWN) for url in refused[:5])
         more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
         raise InputError(
             f"the report templates refer to URLs the PDF renderer does not fetch: {shown}{more}",
             file=job.options.templates,
-            hint="Only files inside the templates folders (fonts, CSS, images) can be used.",
+            hint="Only files inside the templates folders (fonts, CSS, images) can be used: "
+            "a relative name is looked for in your templates folder, then in the shipped one, "
+            "and a file that links out of its folder is refused.",
         )
 
 

@@ -9,6 +9,8 @@ is text, never markup.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from jinja2.loaders import split_template_path
 
 from reportgen.core.errors import InputError
 from reportgen.core.resources import templates_dir
+from reportgen.core.safefiles import file_kind
 
 MAIN_TEMPLATE = "report.html"
 
@@ -49,6 +52,7 @@ class FolderLoader(FileSystemLoader):
         self, environment: Environment, template: str
     ) -> tuple[str, str, Callable[[], bool] | None]:
         candidate = Path(self.root, *split_template_path(template))
+        self._refuse_special(candidate, template)
         if candidate.is_file() and not candidate.resolve().is_relative_to(self.root):
             raise InputError(
                 f"the template '{template[:120]}' links to a file outside its templates folder",
@@ -56,6 +60,25 @@ class FolderLoader(FileSystemLoader):
                 hint="Templates and partials must be files inside the templates folder.",
             )
         return super().get_source(environment, template)
+
+    def _refuse_special(self, candidate: Path, template: str) -> None:
+        """A name the folder holds as something other than a regular file (a FIFO, a
+        device, a dangling link, a folder) would be passed over for the shipped template
+        of that name, and the user's override silently dropped: it is an error instead."""
+        if not os.path.lexists(candidate):
+            return
+        try:
+            mode = candidate.stat().st_mode
+        except OSError:
+            mode = None
+        if mode is None or not stat.S_ISREG(mode):
+            kind = "a link to nothing" if mode is None else file_kind(mode)
+            raise InputError(
+                f"the template '{template[:120]}' is {kind}, not a regular file",
+                file=Path(self.searchpath[0], template),
+                hint="Templates and partials must be regular files inside the templates "
+                "folder; remove it to use the shipped one.",
+            )
 
 
 def environment(user_dir: Path | None = None) -> Environment:
