@@ -76,18 +76,46 @@ def pack_lock(target: Path, wait: float = LOCK_WAIT, poll: float = 0.1) -> Itera
     however it ends, and forked children never keep it (see _HELD).
     """
     parent = target.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
     if fcntl is None:
+        parent.mkdir(parents=True, exist_ok=True)
         yield parent
         return
-    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    _HELD.add(fd)
+    deadline = time.monotonic() + wait
+    while True:
+        parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except FileNotFoundError:  # a failed build removed the folder it made: make it again
+            continue
+        _HELD.add(fd)
+        try:
+            _acquire(fd, parent, max(deadline - time.monotonic(), 0.0), poll)
+            if _same_folder(fd, parent):
+                break
+        except BaseException:
+            _release(fd)
+            raise
+        _release(fd)  # locked a folder that was removed meanwhile: lock the one there now
     try:
-        _acquire(fd, parent, wait, poll)
         yield parent
     finally:
-        _HELD.discard(fd)
-        os.close(fd)  # releases the lock
+        _release(fd)
+
+
+def _release(fd: int) -> None:
+    _HELD.discard(fd)
+    os.close(fd)  # releases the lock
+
+
+def _same_folder(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the folder open at ``fd``: a failed build removes the
+    empty folders it made (_remove_made), which a build waiting for its lock had opened."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    opened = os.fstat(fd)
+    return (info.st_dev, info.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _acquire(fd: int, parent: Path, wait: float, poll: float) -> None:
@@ -350,12 +378,43 @@ def atomic_pack(
 @contextlib.contextmanager
 def _locked(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
     check_replaceable(target, replace, contents=False)
+    made = _make_parents(target)
+    try:
+        with _locked_in(target, replace, notes) as staging:
+            yield staging
+    except BaseException:
+        _remove_made(made)  # a failed build leaves no empty folder of its own behind
+        raise
+
+
+def _make_parents(target: Path) -> list[Path]:
+    """Create the folders of ``target`` that are missing; those it created, outermost first."""
+    missing = []
+    for folder in target.parents:
+        if os.path.lexists(folder):
+            break
+        missing.append(folder)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
             f"cannot create the output directory: {exc.strerror}", file=target
         ) from exc
+    return missing[::-1]
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Remove the folders a failed build made, the deepest first, each only while it is
+    empty (rmdir): never one that was there before, nor one another build writes into."""
+    for folder in reversed(made):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return  # not empty (another build's, or the user's), so neither are its parents
+
+
+@contextlib.contextmanager
+def _locked_in(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
     with pack_lock(target):
         if fcntl is not None:
             clean_stale(target, notes)
