@@ -18,7 +18,7 @@ from reportgen.matrix import RunInfo, build_matrix
 from reportgen.ownership.engine import FrameworkResult
 from reportgen.pack.diff import Pack, load_pack
 from reportgen.pack.manifest import build_manifest, output_entries, write_manifest
-from reportgen.pack.target import Replace
+from reportgen.pack.target import Replace, plain_output_path
 from reportgen.pack.write import atomic_pack
 from reportgen.render import FrameworkJob, RenderOptions, WriterRun, render_all
 from reportgen.render.formats import OutputFormat, PackJob, select_formats
@@ -237,6 +237,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     inputs, matrices = prepare(options.run, timings, previous)
     target = output_dir(options, inputs)
     check_output_path(target)  # named as given, before the render
+    target = plain_output_path(target)  # 'sub/..' is the folder it names, or refused
     rendering = render_options(options, inputs)
     result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
     # A workbook read with --evidence may be the pack's own, which the team edited: what they

@@ -120,6 +120,30 @@ def test_the_working_directory_and_its_parents_are_refused(project, tmp_path, wh
     assert work.is_dir()
 
 
+def test_an_output_path_going_up_with_dots_is_the_folder_it_names(project, tmp_path):
+    """adversarial-4a #9: `--out dd/empty/sub/..` ran the whole build, then refused, listing
+    its own staging files (made in `sub`, "beside" a pack named '..') as the user's."""
+    (tmp_path / "dd" / "empty" / "sub").mkdir(parents=True)
+    result = run("build", "--config", "reportgen.yaml", "--out", tmp_path / "dd/empty/sub/..",
+                 cwd=project, pdf=False)  # fmt: skip
+    assert f"pack written to {tmp_path / 'dd' / 'empty'} (" in result.stderr
+    assert verify_pack(tmp_path / "dd" / "empty").ok
+    assert _leftovers(tmp_path / "dd") == [] and _leftovers(tmp_path / "dd" / "empty") == []
+
+
+def test_dots_after_a_symbolic_link_are_refused_before_the_build(project, tmp_path):
+    """`link/..` names the link's folder as written and the target's parent as the system
+    follows it: neither is guessed, both are named, nothing is written in either."""
+    (tmp_path / "elsewhere" / "deep").mkdir(parents=True)
+    (tmp_path / "dd").mkdir()
+    (tmp_path / "dd" / "link").symlink_to(tmp_path / "elsewhere" / "deep")
+    stderr = _refused(project, tmp_path / "dd" / "link" / ".." / "pack", why="two folders")
+    assert f"'{tmp_path / 'dd' / 'pack'}' as written" in stderr
+    assert f"'{tmp_path / 'elsewhere' / 'pack'}' as the system follows the link" in stderr
+    assert sorted(p.name for p in (tmp_path / "dd").iterdir()) == ["link"]
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["deep"]
+
+
 def test_an_output_path_that_is_a_file_is_refused(project, tmp_path):
     target = tmp_path / "report.pdf"
     target.write_bytes(b"%PDF-1.7\n")

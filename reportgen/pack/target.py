@@ -108,6 +108,32 @@ def check_replaceable(
     _refuse_read_only(target)
 
 
+def plain_output_path(target: Path) -> Path:
+    """``target`` without its '..' parts, as the build must know it before it starts: the
+    staging folder is made beside the pack's folder, and ``sub/..`` as a name would put it
+    inside, where the survey then counted it as the user's. ``dd/empty/sub/..`` is
+    ``dd/empty``. When a symbolic link comes before a '..', the path names one folder as
+    written and another as the system follows the link: refused, naming both, rather than
+    guessed (a link above them all is followed either way, and is no ambiguity)."""
+    if ".." not in target.parts:
+        return target
+    parts = target.absolute().parts
+    last = max(index for index, part in enumerate(parts) if part == "..")
+    head = Path(*parts[: last + 1])
+    written, followed = Path(os.path.normpath(head)), Path(os.path.realpath(head))
+    if Path(os.path.realpath(written)) != followed:
+        tail = parts[last + 1 :]
+        raise InputError(
+            "the output path goes up ('..') from a symbolic link, so it names two folders: "
+            f"'{written.joinpath(*tail)}' as written, and '{followed.joinpath(*tail)}' as "
+            "the system follows the link; refusing to guess which",
+            file=target,
+            hint="Give the output folder without '..' (--out, or output.dir in the config).",
+        )
+    plain = Path(os.path.normpath(target))
+    return plain if plain.name not in ("", "..") else Path(os.path.normpath(target.absolute()))
+
+
 def _refuse_read_only(target: Path) -> None:
     """A read-only pack is one someone chose to protect: a folder of it, or a file, without
     write permission for its owner (root too honours the mode bits here; --overwrite does

@@ -27,6 +27,7 @@ from reportgen.pack.target import (
     check_replaceable,
     differences,
     mount_points,
+    plain_output_path,
     snapshot,
 )
 from reportgen.pack.verify import verify_pack
@@ -364,7 +365,7 @@ def atomic_pack(
     (clean_stale, _discard); on an InputError they are added to its details instead.
     """
     said: list[str] = []
-    target = target.absolute()
+    target = plain_output_path(target).absolute()  # its staging folder goes beside it
     try:
         with _locked(target, replace, said) as staging:
             yield staging
