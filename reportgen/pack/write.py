@@ -86,8 +86,10 @@ def pack_lock(target: Path, wait: float = LOCK_WAIT, poll: float = 0.1) -> Itera
         parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except FileNotFoundError:  # a failed build removed the folder it made: make it again
-            continue
+        except FileNotFoundError as exc:  # a failed build removed the folder it made
+            if time.monotonic() >= deadline:
+                raise environment_error(exc, parent) from exc
+            continue  # make it again
         _HELD.add(fd)
         try:
             _acquire(fd, parent, max(deadline - time.monotonic(), 0.0), poll)
@@ -110,7 +112,8 @@ def _release(fd: int) -> None:
 
 def _same_folder(fd: int, path: Path) -> bool:
     """Whether ``path`` still names the folder open at ``fd``: a failed build removes the
-    empty folders it made (_remove_made), which a build waiting for its lock had opened."""
+    empty folders it made (_remove_made, under the lock), which a build waiting for the lock
+    had opened."""
     try:
         info = os.stat(path)
     except OSError:
@@ -379,12 +382,17 @@ def atomic_pack(
 @contextlib.contextmanager
 def _locked(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
     check_replaceable(target, replace, contents=False)
-    made = _make_parents(target)
+    made = _make_parents(target)  # a failed build removes them again, when empty
     try:
-        with _locked_in(target, replace, notes) as staging:
-            yield staging
+        with pack_lock(target):
+            try:
+                with _staged(target, replace, notes) as staging:
+                    yield staging
+            except BaseException:
+                _remove_made(made)  # under the lock: a build waiting for it makes them anew
+                raise
     except BaseException:
-        _remove_made(made)  # a failed build leaves no empty folder of its own behind
+        _remove_made(made)  # and when the lock was never taken (a timeout, an interrupt)
         raise
 
 
@@ -415,25 +423,25 @@ def _remove_made(made: list[Path]) -> None:
 
 
 @contextlib.contextmanager
-def _locked_in(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
-    with pack_lock(target):
-        if fcntl is not None:
-            clean_stale(target, notes)
+def _staged(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
+    """The build's staging folder, under the lock; swapped in when the block succeeds."""
+    if fcntl is not None:
+        clean_stale(target, notes)
+    check_replaceable(target, replace)
+    # What the check above allowed to lose, and no more: --overwrite and --discard-edits
+    # waive what was there before the build, never what is saved during it.
+    before = snapshot(target)
+    staging = _make_staging(target)
+    try:
+        yield staging
+        os.chmod(staging, 0o755)
         check_replaceable(target, replace)
-        # What the check above allowed to lose, and no more: --overwrite and --discard-edits
-        # waive what was there before the build, never what is saved during it.
-        before = snapshot(target)
-        staging = _make_staging(target)
-        try:
-            yield staging
-            os.chmod(staging, 0o755)
-            check_replaceable(target, replace)
-            _refuse_changed_during_build(target, before)
-            _swap(staging, target, before, notes)
-        except BaseException as exc:
-            remove_tree(staging)  # ours; never across a mount someone made in it
-            _say_staging_removed(exc, staging, target)
-            raise
+        _refuse_changed_during_build(target, before)
+        _swap(staging, target, before, notes)
+    except BaseException as exc:
+        remove_tree(staging)  # ours; never across a mount someone made in it
+        _say_staging_removed(exc, staging, target)
+        raise
 
 
 def _refuse_changed_during_build(target: Path, before: Snapshot | None) -> None:
