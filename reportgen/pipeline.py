@@ -18,7 +18,7 @@ from reportgen.matrix import RunInfo, build_matrix
 from reportgen.ownership.engine import FrameworkResult
 from reportgen.pack.diff import Pack, load_pack
 from reportgen.pack.manifest import build_manifest, output_entries, write_manifest
-from reportgen.pack.target import Replace
+from reportgen.pack.target import Read, Replace, plain_output_path
 from reportgen.pack.write import atomic_pack
 from reportgen.render import FrameworkJob, RenderOptions, WriterRun, render_all
 from reportgen.render.formats import OutputFormat, PackJob, select_formats
@@ -129,6 +129,25 @@ def _refuse_empty(results: dict[str, FrameworkResult], inputs: Inputs, options: 
     )
 
 
+_ROLES = {
+    "config": "the config file",
+    "inventory": "the inventory",
+    "service-catalog": "a service catalog",
+    "framework-catalog": "a framework catalog",
+}
+
+
+def reads(options: BuildOptions, inputs: Inputs, templates: Path | None) -> tuple[Read, ...]:
+    """Every file and folder the build reads: replacing the pack must not delete one."""
+    found = [Read(_ROLES[f.role], Path(f.path)) for f in inputs.files if f.role in _ROLES]
+    if templates is not None:
+        found.append(Read("the templates folder", templates))
+    found += [Read("--evidence", path, of_the_pack=True) for path in options.run.evidence]
+    if options.previous is not None:
+        found.append(Read("--previous", options.previous, of_the_pack=True))
+    return tuple(found)
+
+
 def run_info(inputs: Inputs, previous: Pack | None = None) -> RunInfo:
     config = inputs.config.config
     return RunInfo(
@@ -237,12 +256,14 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     inputs, matrices = prepare(options.run, timings, previous)
     target = output_dir(options, inputs)
     check_output_path(target)  # named as given, before the render
+    target = plain_output_path(target)  # 'sub/..' is the folder it names, or refused
     rendering = render_options(options, inputs)
     result = BuildResult(out_dir=target, inputs=inputs, matrices=matrices, timings=timings)
     # A workbook read with --evidence may be the pack's own, which the team edited: what they
     # recorded in it is in ``inputs`` by now, read before the old pack is touched.
     carried = frozenset(item.sha256 for item in inputs.files if item.role == "evidence")
-    replace = Replace(options.overwrite, options.discard_edits, carried)
+    read = reads(options, inputs, rendering.templates)  # none of them inside the target
+    replace = Replace(options.overwrite, options.discard_edits, carried, read)
     # What the swap kept or could not delete beside the pack is said with the warnings.
     with atomic_pack(target, replace, inputs.warnings) as staging:
         result.runs = render_stage(jobs_for(inputs, matrices, staging, rendering), timings, say)

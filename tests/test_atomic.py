@@ -14,11 +14,12 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from conftest import write_csv
-from packhelpers import EPOCH, REPORTGEN_WITHOUT_PDF, tree_hashes
+from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, tree_hashes
 from packhelpers import build as build_pack
 
 from reportgen.core.errors import InputError
@@ -175,6 +176,61 @@ def test_cleanup_touches_only_its_own_target(project, tmp_path):
     with pack_lock(mine):
         assert clean_stale(mine) == [stale_mine]
     assert stale_theirs.is_dir() and unrelated.is_dir()
+
+
+def _folders(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+def test_a_failed_build_removes_the_folders_it_made(project, tmp_path):
+    """adversarial-4a #8: a template error with --out nx1/ny1/nz1/pk left nx1/ny1/nz1. The
+    folders the build made go again; one that was there before stays."""
+    (project / "t1").mkdir()
+    (project / "t1" / "report.html").write_text("<html><body>{{ 1/0 }}</body></html>")
+    (tmp_path / "existing").mkdir()
+    before = _folders(tmp_path)
+    out = tmp_path / "existing" / "nx1" / "ny1" / "nz1" / "pk"
+    result = subprocess.run(
+        [*REPORTGEN, "build", "--config", "reportgen.yaml", "--framework", "soc2",
+         "--format", "pdf", "--templates", "t1", "--out", str(out)],
+        cwd=project, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}, capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2 and "template error: ZeroDivisionError" in result.stderr
+    assert _folders(tmp_path) == before  # "existing" stays, nothing under it
+
+
+def test_an_interrupted_build_removes_the_folders_it_made(project, tmp_path):
+    out = tmp_path / "new" / "deeper" / "pack"
+    paused = PausedBuild(project, out, "render")
+    assert (tmp_path / "new" / "deeper").is_dir()  # made, and the staging folder in it
+    paused.process.send_signal(signal.SIGINT)
+    assert paused.process.wait(timeout=60) == 130
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_folder_a_failed_build_removed_is_made_again_by_the_one_waiting(tmp_path):
+    """A build waiting for the lock of a folder that a failed build then removes (it made
+    it) locks the folder made anew, not the removed one, and writes there."""
+    import fcntl
+
+    parent = tmp_path / "new"
+    parent.mkdir()
+    holder = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    seen: list[bool] = []
+
+    def wait_then_build() -> None:
+        with pack_lock(parent / "pack", wait=30) as locked:
+            seen.append(locked.is_dir())
+
+    waiting = threading.Thread(target=wait_then_build)
+    waiting.start()
+    time.sleep(0.5)  # it opened the folder and waits for the lock
+    os.rmdir(parent)  # the failed build removes the empty folder it made ...
+    os.close(holder)  # ... and its lock goes with its descriptor
+    waiting.join(timeout=30)
+    assert seen == [True] and parent.is_dir()
 
 
 def test_tags_are_fixed_length_for_any_name(tmp_path):

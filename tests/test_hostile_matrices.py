@@ -329,6 +329,36 @@ def test_a_pack_from_before_the_contract_is_refused_as_older(command, pack, proj
     assert not out.exists() and "internal error" not in text
 
 
+def last_revision(matrix: dict) -> dict:
+    return matrix["document"]["revisions"][-1]
+
+
+def test_previous_never_writes_a_document_version_its_readers_refuse(pack, project, tmp_path):
+    """adversarial-4a #35: a previous version of 100 nines became "1" and 100 zeros, which
+    the new pack's own diff and --previous then refused (at most 100 characters). Refused
+    before anything is written; 99 nines still go on to a 100-character version."""
+    config = str(project / "reportgen.yaml")
+    for nines, status in ((100, 2), (99, 0)):
+        crafted = craft(pack, tmp_path / str(nines), setter(last_revision, "version", "9" * nines))
+        assert run("diff", pack, crafted, pdf=False).returncode == 0  # a valid pack
+        out = tmp_path / f"next-{nines}"
+        result = run("build", "--config", config, "--framework", "soc2", "--format", "matrix",
+                     "--out", out, "--previous", crafted, check=status, pdf=False)  # fmt: skip
+        if status == 2:
+            assert "soc2: the document version of the pack given with --previous plus one" in (
+                result.stderr
+            )
+            assert "101 characters: more than the 100 a pack may carry" in result.stderr
+            assert "document_control.version" in result.stderr
+            assert not out.exists() and not list(tmp_path.glob(".reportgen-*"))
+            continue
+        written = json.loads((out / "soc2" / "matrix.json").read_text())
+        assert written["document"]["version"] == "1" + "0" * 99
+        run("diff", crafted, out, pdf=False)  # its own readers accept it
+        run("-q", "build", "--config", config, "--framework", "soc2", "--format", "matrix",
+            "--out", tmp_path / "after", "--previous", out, pdf=False)  # fmt: skip
+
+
 def test_the_build_writes_what_the_strict_check_accepts(pack):
     """The build checks its own matrix leniently (matrix_schema.check_matrix); what it
     writes must pass the strict check a later diff makes, for every framework."""

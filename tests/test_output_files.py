@@ -136,9 +136,80 @@ def test_bundle_replaces_an_earlier_bundle_and_an_empty_file(pack, tmp_path):
     run("bundle", pack, "-o", output, pdf=False)
     first = output.read_bytes()
     assert is_bundle(output)
-    output.write_bytes(first[:100])  # an earlier bundle, cut short: still reportgen's
     run("bundle", pack, "-o", output, pdf=False)  # the normal re-run
     assert output.read_bytes() == first
+
+
+def _zip_of(output: Path, entries: list[tuple[str, bytes]]) -> bytes:
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return output.read_bytes()
+
+
+def _as_bundled(pack: Path) -> list[tuple[str, bytes]]:
+    """A bundle's entries: test-co/manifest.json, then each listed file in its order."""
+    manifest = json.loads((pack / "manifest.json").read_text())
+    names = ["manifest.json", *(entry["path"] for entry in manifest["outputs"])]
+    return [(f"test-co/{name}", (pack / name).read_bytes()) for name in names]
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        lambda pack: [("proj/manifest.json", b"{}"), ("proj/important.txt", b"IMPORTANT\n")],
+        lambda pack: [*_as_bundled(pack), ("test-co/qsa-notes.txt", b"sampled 3 of 12\n")],
+        lambda pack: [*_as_bundled(pack)[:1], ("test-co/qsa-notes.txt", b"sampled\n")],
+        lambda pack: _as_bundled(pack)[:-1],  # one listed file short: cut, or not ours
+        lambda pack: [("test-co/manifest.json", b'{"schema": "reportgen.manifest/1"}')],
+    ],
+    ids=[
+        "first-entry-named-manifest",
+        "pack-plus-notes",
+        "manifest-then-notes",
+        "short",
+        "manifest-not-valid",
+    ],
+)
+def test_a_users_zip_starting_with_a_manifest_is_not_taken_for_a_bundle(pack, tmp_path, entries):
+    """adversarial-4a #36: a zip whose first entry is `proj/manifest.json` was replaced
+    without --force. Ours is now a zip whose first entry holds a reportgen manifest and
+    whose entries are exactly the files it lists, nothing more."""
+    output = tmp_path / "mine.zip"
+    content = _zip_of(output, entries(pack))
+    assert not is_bundle(output)
+    result = run("bundle", pack, "-o", output, check=None, pdf=False)
+    _refused(result, f"{output}: the output path holds a file that is not a bundle reportgen")
+    assert output.read_bytes() == content
+    run("bundle", pack, "-o", output, "--force", pdf=False)
+    assert is_bundle(output)
+
+
+def test_a_zip_with_the_packs_entries_is_taken_for_a_bundle(pack, tmp_path):
+    """What bundle writes, written by another zip writer (another compression level):
+    the same entries, so a re-run loses nothing by replacing it."""
+    output = tmp_path / "pack.zip"
+    _zip_of(output, _as_bundled(pack))
+    assert is_bundle(output)
+    run("bundle", pack, "-o", output, pdf=False)
+    assert is_bundle(output)
+
+
+def test_recognising_a_bundle_reads_a_bounded_manifest(pack, tmp_path, monkeypatch):
+    """A first entry inflating past the manifest's cap is not ours, and is read no further
+    than the cap (a zip bomb named manifest.json)."""
+    from reportgen.pack import zip_entries
+
+    output = tmp_path / "bomb.zip"
+    _zip_of(output, [("test-co/manifest.json", b" " * (64 * 1024 * 1024))])
+    assert output.stat().st_size < 1024 * 1024
+    read: list[int] = []
+    pread = os.pread
+    monkeypatch.setattr(
+        zip_entries.os, "pread", lambda fd, n, at: read.append(n) or pread(fd, n, at)
+    )
+    assert not is_bundle(output)
+    assert sum(read) < 4096  # the header said 64 MB: not one byte of its data was read
 
 
 def test_a_fifo_swapped_in_while_the_zip_is_written_is_not_replaced(pack, tmp_path, monkeypatch):

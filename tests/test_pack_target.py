@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,30 @@ def test_the_working_directory_and_its_parents_are_refused(project, tmp_path, wh
     assert work.is_dir()
 
 
+def test_an_output_path_going_up_with_dots_is_the_folder_it_names(project, tmp_path):
+    """adversarial-4a #9: `--out dd/empty/sub/..` ran the whole build, then refused, listing
+    its own staging files (made in `sub`, "beside" a pack named '..') as the user's."""
+    (tmp_path / "dd" / "empty" / "sub").mkdir(parents=True)
+    result = run("build", "--config", "reportgen.yaml", "--out", tmp_path / "dd/empty/sub/..",
+                 cwd=project, pdf=False)  # fmt: skip
+    assert f"pack written to {tmp_path / 'dd' / 'empty'} (" in result.stderr
+    assert verify_pack(tmp_path / "dd" / "empty").ok
+    assert _leftovers(tmp_path / "dd") == [] and _leftovers(tmp_path / "dd" / "empty") == []
+
+
+def test_dots_after_a_symbolic_link_are_refused_before_the_build(project, tmp_path):
+    """`link/..` names the link's folder as written and the target's parent as the system
+    follows it: neither is guessed, both are named, nothing is written in either."""
+    (tmp_path / "elsewhere" / "deep").mkdir(parents=True)
+    (tmp_path / "dd").mkdir()
+    (tmp_path / "dd" / "link").symlink_to(tmp_path / "elsewhere" / "deep")
+    stderr = _refused(project, tmp_path / "dd" / "link" / ".." / "pack", why="two folders")
+    assert f"'{tmp_path / 'dd' / 'pack'}' as written" in stderr
+    assert f"'{tmp_path / 'elsewhere' / 'pack'}' as the system follows the link" in stderr
+    assert sorted(p.name for p in (tmp_path / "dd").iterdir()) == ["link"]
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["deep"]
+
+
 def test_an_output_path_that_is_a_file_is_refused(project, tmp_path):
     target = tmp_path / "report.pdf"
     target.write_bytes(b"%PDF-1.7\n")
@@ -201,6 +226,59 @@ def test_a_manifest_listing_more_files_than_the_survey_reads_is_no_licence(proje
     message = _refused(project, pack, "--overwrite")
     assert "but also more than 20,000 files and folders" in message
     assert notes.read_text() == "keep me\n"
+
+
+# ---------------------------------------------------------------- what the build reads
+
+
+def test_a_config_and_inventory_inside_the_pack_are_refused_even_with_overwrite(project, tmp_path):
+    """adversarial-4a #3: `build --config q/reportgen.yaml --out q --overwrite` exited 0 and
+    deleted the config and the inventory it had just read from q."""
+    pack = build(project, tmp_path / "q", pdf=False)
+    for name in ("reportgen.yaml", "inventory.csv"):
+        (pack / name).write_bytes((project / name).read_bytes())
+    before = tree_hashes(pack)
+    argv = ("build", "--config", pack / "reportgen.yaml", "--out", pack, "--overwrite")
+    result = run(*argv, cwd=tmp_path, check=2, pdf=False)
+    assert f"error: {pack / 'reportgen.yaml'}: the config file that this build reads is " in (
+        result.stderr
+    )
+    assert "inside the output directory" in result.stderr
+    assert "Move it out of the pack folder" in result.stderr
+    assert tree_hashes(pack) == before and _leftovers(tmp_path) == []
+    # The inventory alone, with the config outside.
+    result = run(*argv[:2], project / "reportgen.yaml", "--inventory", pack / "inventory.csv",
+                 *argv[3:], cwd=tmp_path, check=2, pdf=False)  # fmt: skip
+    assert f"error: {pack / 'inventory.csv'}: the inventory that this build reads" in result.stderr
+    assert tree_hashes(pack) == before
+
+
+def test_a_templates_folder_inside_the_pack_is_refused(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    (pack / "mine").mkdir()
+    (pack / "mine" / "report.html").write_text("<p>mine</p>")
+    before = tree_hashes(pack)
+    message = _refused(project, pack, "--templates", pack / "mine", "--overwrite",
+                       why="the templates folder that this build reads")  # fmt: skip
+    assert "deleted with the old pack" in message
+    assert tree_hashes(pack) == before
+
+
+def test_a_previous_pack_saved_inside_the_pack_is_refused(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    shutil.copytree(pack, tmp_path / "old")
+    (tmp_path / "old").rename(pack / "old")
+    before = tree_hashes(pack)
+    _refused(project, pack, "--previous", pack / "old", "--overwrite",
+             why="--previous that this build reads is inside")  # fmt: skip
+    assert tree_hashes(pack) == before
+
+
+def test_the_pack_itself_as_previous_and_evidence_is_a_normal_rebuild(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    build(project, pack, "--previous", pack, "--evidence", pack, pdf=False)
+    build(project, pack, "--previous", pack, "--evidence", pack / WORKBOOK, pdf=False)
+    assert verify_pack(pack).ok
 
 
 # ---------------------------------------------------------------- edits to listed files

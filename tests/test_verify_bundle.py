@@ -63,6 +63,21 @@ def test_verify_catches_missing_and_extra_files(copy):
     assert report.missing == ["summary.md"] and report.extra == ["pci-dss/notes.txt"]
 
 
+def test_verify_names_the_first_20_of_each_kind_and_counts_the_rest(copy):
+    """adversarial-4a #51: 20,001 extra files printed 20,001 EXTRA lines. Like bundle (20
+    problems) and build (5 files), verify names a few and counts the rest; its exit status
+    and the FAILED line's total are unchanged."""
+    (copy / "x").mkdir()
+    for number in range(45):
+        (copy / "x" / f"{number:02d}.txt").write_text("")
+    result = run("verify", copy, check=1)
+    extra = [line for line in result.stdout.splitlines() if line.startswith("EXTRA")]
+    assert extra[:20] == [f"EXTRA    x/{n:02d}.txt (not in the manifest)" for n in range(20)]
+    assert extra[20:] == ["EXTRA    ... and 25 more not in the manifest"]
+    assert "FAILED: 45 problem(s)" in result.stdout
+    assert len(verify_pack(copy).extra) == 45
+
+
 def test_verify_treats_a_symlink_as_altered(copy, tmp_path):
     outside = tmp_path / "outside.json"
     shutil.copy(copy / "soc2" / "matrix.json", outside)

@@ -15,7 +15,9 @@ from typing import Any
 
 from reportgen.config.model import DocumentControlConfig
 from reportgen.core.clock import day_of
+from reportgen.core.errors import InputError
 from reportgen.pack.diff import diff_framework
+from reportgen.pack.manifest_schema import MAX_DOCUMENT_VERSION
 
 FIRST_VERSION = "1"
 CHANGES_NAMED = 5  # owner changes spelled out in a revision line; the rest are counted
@@ -52,6 +54,7 @@ def document_control(
     previous_version = earlier[-1]["version"] if earlier else None
     version = config.version or (next_version(previous_version) if previous_version else None)
     version = version or FIRST_VERSION
+    _refuse_too_long(version, matrix["framework"]["id"])
     if previous_version is not None and version == previous_version:
         warnings.append(
             f"{matrix['framework']['id']}: document_control.version is {version}, the version "
@@ -86,6 +89,23 @@ def document_control(
         "distribution": list(config.distribution),
         "revisions": [*earlier, line],
     }
+
+
+def _refuse_too_long(version: str, framework_id: str) -> None:
+    """A pack carries a document version of at most MAX_DOCUMENT_VERSION characters (diff
+    and --previous refuse a longer one), and previous + 1 can be one longer (99 -> 100):
+    refused here, before anything is rendered, not written into a pack reportgen then
+    cannot read."""
+    if len(version) <= MAX_DOCUMENT_VERSION:
+        return
+    shown = f"{version[:12]}...{version[-12:]}"
+    raise InputError(
+        f"{framework_id}: the document version of the pack given with --previous plus one "
+        f"is '{shown}', {len(version)} characters: more than the {MAX_DOCUMENT_VERSION} a "
+        "pack may carry (diff and a later --previous would refuse the new pack)",
+        hint="Set document_control.version in the config (at most 20 characters) to start "
+        "the numbering afresh, e.g. version: '2.0'.",
+    )
 
 
 def _history(previous: dict[str, Any] | None) -> list[dict[str, Any]]:

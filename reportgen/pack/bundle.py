@@ -9,6 +9,7 @@ so neither the machine, the file system nor the time of bundling shows in the zi
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,19 @@ from typing import Any
 from reportgen.core.clock import parse_iso
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.hashing import file_sha256
-from reportgen.core.outfiles import check_output_file, read_start, write_replacing
+from reportgen.core.outfiles import check_output_file, write_replacing
+from reportgen.core.safefiles import open_regular
 from reportgen.core.slug import slugify
-from reportgen.pack.files import MAX_MANIFEST_BYTES, PackDir, PackIntegrityError, inside
+from reportgen.pack.files import (
+    MAX_MANIFEST_BYTES,
+    PackDir,
+    PackIntegrityError,
+    inside,
+    parse_manifest,
+)
 from reportgen.pack.manifest_schema import MANIFEST_NAME, Manifest
 from reportgen.pack.verify import Verification, verify_opened
+from reportgen.pack.zip_entries import central_directory_at, entry_bytes, local_entry
 
 __all__ = [
     "Bundle",
@@ -35,8 +44,6 @@ __all__ = [
 ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can carry
 FILE_MODE = 0o100644  # regular file, rw-r--r--
 COMPRESS_LEVEL = 6
-_ZIP_SIGNATURE = b"PK\x03\x04"  # a local file header
-_LOCAL_HEADER = 30  # its fixed part; the entry's name follows
 
 
 @dataclass(frozen=True)
@@ -83,14 +90,45 @@ def default_output(pack: Path) -> Path:
 
 
 def is_bundle(path: Path) -> bool:
-    """Whether ``path`` holds a zip as bundle writes one: its first entry (the local header
-    at offset 0) is ``<folder>/manifest.json``. Read from its first bytes only."""
-    head = read_start(path, _LOCAL_HEADER + 1024)
-    if len(head) < _LOCAL_HEADER or not head.startswith(_ZIP_SIGNATURE):
+    """Whether ``path`` holds a zip as bundle writes one, which a re-run may replace: its
+    first entry is ``<folder>/manifest.json`` holding a reportgen manifest (schema,
+    generator and every field as the pack reader's strict schema wants), ``<folder>`` the
+    manifest's customer slug; then one entry per file the manifest lists, in its order, and
+    nothing else (the central directory comes next). A user's zip is not taken for one
+    whatever its first entry is named. Reads at most the manifest entry (its cap,
+    MAX_MANIFEST_BYTES) and one local header per listed file, never through a link."""
+    try:
+        fd = open_regular(path, "the output file", follow_symlinks=False)
+    except InputError:
         return False
-    name = head[_LOCAL_HEADER : _LOCAL_HEADER + int.from_bytes(head[26:28], "little")]
-    folder, _, rest = name.partition(b"/")
-    return bool(folder) and rest == MANIFEST_NAME.encode()
+    try:
+        return _holds_a_bundle(fd, path)
+    except (InputError, OSError):  # a manifest that is not a pack's, a read error: not ours
+        return False
+    finally:
+        os.close(fd)
+
+
+def _holds_a_bundle(fd: int, path: Path) -> bool:
+    first = local_entry(fd, 0)
+    if first is None:
+        return False
+    folder, _, rest = first.name.partition(b"/")
+    if not folder or rest != MANIFEST_NAME.encode():
+        return False
+    data = entry_bytes(fd, first, MAX_MANIFEST_BYTES)
+    if data is None:
+        return False
+    manifest = parse_manifest(data, path).manifest
+    if folder != zip_folder(manifest).encode():
+        return False
+    offset = first.end
+    for listed in manifest.outputs:
+        entry = local_entry(fd, offset)
+        if entry is None or entry.name != f"{zip_folder(manifest)}/{listed.path}".encode():
+            return False
+        offset = entry.end
+    return central_directory_at(fd, offset)
 
 
 def check_bundle_output(output: Path, force: bool = False) -> None:

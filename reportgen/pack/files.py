@@ -285,14 +285,7 @@ class PackDir:
             data = read_fd(fd, MAX_MANIFEST_BYTES, path, "the manifest")
         finally:
             os.close(fd)
-        value = _parse(
-            data, path, MANIFEST_DEPTH, "manifest", MAX_MANIFEST_VALUES, unique_keys=True
-        )
-        try:
-            manifest = Manifest.model_validate(value)
-        except ValidationError as exc:
-            raise _invalid(exc, value, path, "the manifest is not valid") from None
-        return LoadedManifest(manifest, hashlib.sha256(data).hexdigest(), value)
+        return parse_manifest(data, path)
 
     def files(self) -> list[str]:
         """Every entry of the pack that is not a folder (links, FIFOs, devices included),
@@ -493,6 +486,17 @@ def _invalid(exc: ValidationError, value: Any, path: Path, message: str) -> Inpu
     if len(errors) > 20:
         details.append(f"… and {len(errors) - 20:,} more")
     return InputError(message, file=path, details=details)
+
+
+def parse_manifest(data: bytes, path: Path) -> LoadedManifest:
+    """The bytes of a manifest (at most MAX_MANIFEST_BYTES), parsed and checked against its
+    strict schema; InputError (exit 2) naming ``path`` when they are not a pack's."""
+    value = _parse(data, path, MANIFEST_DEPTH, "manifest", MAX_MANIFEST_VALUES, unique_keys=True)
+    try:
+        manifest = Manifest.model_validate(value)
+    except ValidationError as exc:
+        raise _invalid(exc, value, path, "the manifest is not valid") from None
+    return LoadedManifest(manifest, hashlib.sha256(data).hexdigest(), value)
 
 
 def read_manifest(path: Path) -> Manifest:

@@ -192,10 +192,12 @@ class MatrixControl(_Read):
     provenance: Annotated[str, StringConstraints(max_length=100_000)]
 
 
-# The config allows 20 characters; each build --previous adds one at most (9 -> 10). The
-# bound keeps next_version's int() far from Python's 4,300-digit limit.
+# The config allows 20 characters; each build --previous adds one at most (9 -> 10), and
+# refuses to go past this (artefacts/document.py). The bound keeps next_version's int() far
+# from Python's 4,300-digit limit.
+MAX_DOCUMENT_VERSION = 100
 DocumentVersion = Annotated[
-    str, StringConstraints(pattern=DOCUMENT_VERSION_PATTERN, max_length=100)
+    str, StringConstraints(pattern=DOCUMENT_VERSION_PATTERN, max_length=MAX_DOCUMENT_VERSION)
 ]
 
 

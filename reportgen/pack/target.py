@@ -35,12 +35,24 @@ _NAMED = 5  # files named in a refusal; the rest are counted
 
 
 @dataclass(frozen=True)
+class Read:
+    """A file or folder the build reads: never inside the folder it replaces (_refuse_reads)."""
+
+    what: str  # "the config file", "--previous"...: how the message names it
+    path: Path
+    # --previous and --evidence read a pack: the pack being replaced, or a file it lists (its
+    # RACI workbook), is the normal rebuild; what it reads is in memory by then.
+    of_the_pack: bool = False
+
+
+@dataclass(frozen=True)
 class Replace:
     """What the user allows a build to replace beyond a pack exactly as reportgen wrote it."""
 
     overwrite: bool = False  # --overwrite: a pack with files added (deleted) or missing
     discard_edits: bool = False  # --discard-edits: listed files changed since (changes lost)
     carried: frozenset[str] = frozenset()  # SHA-256 of each workbook this build read (--evidence)
+    reads: tuple[Read, ...] = ()  # what the build reads: refused inside the target, any flags
 
 
 @dataclass
@@ -99,6 +111,7 @@ def check_replaceable(
         )
     _refuse_working_directory(target)
     _refuse_mount_point(target)
+    _refuse_reads(target, replace.reads)
     if not contents:
         return
     survey = survey_directory(target, replace.carried)
@@ -106,6 +119,67 @@ def check_replaceable(
     if not survey.allowed(replace):
         raise _refusal(target, survey, replace)
     _refuse_read_only(target)
+
+
+def plain_output_path(target: Path) -> Path:
+    """``target`` without its '..' parts, as the build must know it before it starts: the
+    staging folder is made beside the pack's folder, and ``sub/..`` as a name would put it
+    inside, where the survey then counted it as the user's. ``dd/empty/sub/..`` is
+    ``dd/empty``. When a symbolic link comes before a '..', the path names one folder as
+    written and another as the system follows the link: refused, naming both, rather than
+    guessed (a link above them all is followed either way, and is no ambiguity)."""
+    if ".." not in target.parts:
+        return target
+    parts = target.absolute().parts
+    last = max(index for index, part in enumerate(parts) if part == "..")
+    head = Path(*parts[: last + 1])
+    written, followed = Path(os.path.normpath(head)), Path(os.path.realpath(head))
+    if Path(os.path.realpath(written)) != followed:
+        tail = parts[last + 1 :]
+        raise InputError(
+            "the output path goes up ('..') from a symbolic link, so it names two folders: "
+            f"'{written.joinpath(*tail)}' as written, and '{followed.joinpath(*tail)}' as "
+            "the system follows the link; refusing to guess which",
+            file=target,
+            hint="Give the output folder without '..' (--out, or output.dir in the config).",
+        )
+    plain = Path(os.path.normpath(target))
+    return plain if plain.name not in ("", "..") else Path(os.path.normpath(target.absolute()))
+
+
+def _refuse_reads(target: Path, reads: tuple[Read, ...]) -> None:
+    """A build replaces its output directory whole, so an input it reads from inside it (a
+    config, an inventory, a catalog, a templates folder saved into the pack) would be
+    deleted with the old pack, --overwrite or not; and the next run would not find it.
+    Refused before the build, naming it; by the path as given and with links resolved.
+    --previous and --evidence may name the pack itself, or a file it lists."""
+    places = _both_ways(target)
+    listed: dict[str, OutputFile] | None = None
+    for read in reads:
+        for where in _both_ways(read.path):
+            pack = next((p for p in places if where == p or p in where.parents), None)
+            if pack is None:
+                continue
+            if read.of_the_pack and where == pack:
+                break
+            if read.of_the_pack:
+                if listed is None:
+                    listed = _listed_files(target) or {}
+                if where.relative_to(pack).as_posix() in listed:
+                    break
+            raise InputError(
+                f"{read.what} that this build reads is inside the output directory "
+                f"'{target}', which the build replaces whole: it would be deleted with the "
+                "old pack; refusing to build",
+                file=read.path,
+                hint="Move it out of the pack folder (beside it, say) and give its new path, "
+                "or choose another directory with --out.",
+            )
+
+
+def _both_ways(path: Path) -> tuple[Path, ...]:
+    """``path`` as given (made absolute, '..' taken out) and with links resolved."""
+    return tuple(dict.fromkeys([Path(os.path.abspath(path)), Path(os.path.realpath(path))]))
 
 
 def _refuse_read_only(target: Path) -> None:

@@ -27,6 +27,7 @@ from reportgen.pack.target import (
     check_replaceable,
     differences,
     mount_points,
+    plain_output_path,
     snapshot,
 )
 from reportgen.pack.verify import verify_pack
@@ -76,18 +77,49 @@ def pack_lock(target: Path, wait: float = LOCK_WAIT, poll: float = 0.1) -> Itera
     however it ends, and forked children never keep it (see _HELD).
     """
     parent = target.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
     if fcntl is None:
+        parent.mkdir(parents=True, exist_ok=True)
         yield parent
         return
-    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    _HELD.add(fd)
+    deadline = time.monotonic() + wait
+    while True:
+        parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except FileNotFoundError as exc:  # a failed build removed the folder it made
+            if time.monotonic() >= deadline:
+                raise environment_error(exc, parent) from exc
+            continue  # make it again
+        _HELD.add(fd)
+        try:
+            _acquire(fd, parent, max(deadline - time.monotonic(), 0.0), poll)
+            if _same_folder(fd, parent):
+                break
+        except BaseException:
+            _release(fd)
+            raise
+        _release(fd)  # locked a folder that was removed meanwhile: lock the one there now
     try:
-        _acquire(fd, parent, wait, poll)
         yield parent
     finally:
-        _HELD.discard(fd)
-        os.close(fd)  # releases the lock
+        _release(fd)
+
+
+def _release(fd: int) -> None:
+    _HELD.discard(fd)
+    os.close(fd)  # releases the lock
+
+
+def _same_folder(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the folder open at ``fd``: a failed build removes the
+    empty folders it made (_remove_made, under the lock), which a build waiting for the lock
+    had opened."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    opened = os.fstat(fd)
+    return (info.st_dev, info.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _acquire(fd: int, parent: Path, wait: float, poll: float) -> None:
@@ -336,7 +368,7 @@ def atomic_pack(
     (clean_stale, _discard); on an InputError they are added to its details instead.
     """
     said: list[str] = []
-    target = target.absolute()
+    target = plain_output_path(target).absolute()  # its staging folder goes beside it
     try:
         with _locked(target, replace, said) as staging:
             yield staging
@@ -350,30 +382,66 @@ def atomic_pack(
 @contextlib.contextmanager
 def _locked(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
     check_replaceable(target, replace, contents=False)
+    made = _make_parents(target)  # a failed build removes them again, when empty
+    try:
+        with pack_lock(target):
+            try:
+                with _staged(target, replace, notes) as staging:
+                    yield staging
+            except BaseException:
+                _remove_made(made)  # under the lock: a build waiting for it makes them anew
+                raise
+    except BaseException:
+        _remove_made(made)  # and when the lock was never taken (a timeout, an interrupt)
+        raise
+
+
+def _make_parents(target: Path) -> list[Path]:
+    """Create the folders of ``target`` that are missing; those it created, outermost first."""
+    missing = []
+    for folder in target.parents:
+        if os.path.lexists(folder):
+            break
+        missing.append(folder)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
             f"cannot create the output directory: {exc.strerror}", file=target
         ) from exc
-    with pack_lock(target):
-        if fcntl is not None:
-            clean_stale(target, notes)
-        check_replaceable(target, replace)
-        # What the check above allowed to lose, and no more: --overwrite and --discard-edits
-        # waive what was there before the build, never what is saved during it.
-        before = snapshot(target)
-        staging = _make_staging(target)
+    return missing[::-1]
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Remove the folders a failed build made, the deepest first, each only while it is
+    empty (rmdir): never one that was there before, nor one another build writes into."""
+    for folder in reversed(made):
         try:
-            yield staging
-            os.chmod(staging, 0o755)
-            check_replaceable(target, replace)
-            _refuse_changed_during_build(target, before)
-            _swap(staging, target, before, notes)
-        except BaseException as exc:
-            remove_tree(staging)  # ours; never across a mount someone made in it
-            _say_staging_removed(exc, staging, target)
-            raise
+            os.rmdir(folder)
+        except OSError:
+            return  # not empty (another build's, or the user's), so neither are its parents
+
+
+@contextlib.contextmanager
+def _staged(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
+    """The build's staging folder, under the lock; swapped in when the block succeeds."""
+    if fcntl is not None:
+        clean_stale(target, notes)
+    check_replaceable(target, replace)
+    # What the check above allowed to lose, and no more: --overwrite and --discard-edits
+    # waive what was there before the build, never what is saved during it.
+    before = snapshot(target)
+    staging = _make_staging(target)
+    try:
+        yield staging
+        os.chmod(staging, 0o755)
+        check_replaceable(target, replace)
+        _refuse_changed_during_build(target, before)
+        _swap(staging, target, before, notes)
+    except BaseException as exc:
+        remove_tree(staging)  # ours; never across a mount someone made in it
+        _say_staging_removed(exc, staging, target)
+        raise
 
 
 def _refuse_changed_during_build(target: Path, before: Snapshot | None) -> None:
