@@ -269,6 +269,10 @@ def cli(debug: bool, quiet: bool) -> None:
     """Audit packs from the AWS Shared Responsibility Model and your service inventory."""
     _state["debug"] = _state["debug"] or debug
     _state["quiet"] = quiet
+    pack_log = logging.getLogger("reportgen.pack")  # a build waiting for another's lock
+    if not pack_log.handlers:
+        pack_log.addHandler(_SayHandler())
+        pack_log.propagate = False
 
 
 @cli.command(name="build")
@@ -646,7 +650,8 @@ def bundle(directory: Path, out: Path | None, legacy_out: Path | None, force: bo
 
 
 class _SayHandler(logging.Handler):
-    """Library warnings (attach retries) as plain lines on stderr; silent with --quiet."""
+    """Library warnings (attach retries, a wait for a build's lock) as plain lines on
+    stderr; silent with --quiet."""
 
     def emit(self, record: logging.LogRecord) -> None:
         if not _state["quiet"]:  # yellow on a terminal; rich leaves it plain elsewhere

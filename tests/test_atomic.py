@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write_csv
-from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, tree_hashes
+from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, run, tree_hashes
 from packhelpers import build as build_pack
 
 from reportgen.core.errors import InputError
@@ -105,6 +105,26 @@ def test_sigkill_mid_build_leaves_the_old_pack_intact(project, tmp_path, stage):
     build(project, out)  # ... the next build of the same target does
     assert leftovers(out) == []
     assert verify_pack(out).ok and tree_hashes(out) != before
+
+
+def test_a_build_waiting_for_the_lock_says_so_once(project, tmp_path):
+    """A build waiting for another's lock sat silent for up to ten minutes (fifth
+    adversarial pass): after a second it says whose lock it waits for, once."""
+    out = tmp_path / "out" / "pack"
+    out.parent.mkdir()
+    holder = subprocess.Popen(
+        ["flock", "-x", str(out.parent), "-c", "echo held; sleep 3"], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+        result = run("build", "--config", "reportgen.yaml", "--out", out, cwd=project, pdf=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    said = " ".join(result.stderr.split())
+    assert said.count("is writing a pack in") == 1, said
+    assert "another reportgen build (pid " in said and f"{out.parent}; waiting for it" in said
+    assert verify_pack(out).ok
 
 
 def test_sigkill_of_a_first_build_leaves_no_pack(project, tmp_path):

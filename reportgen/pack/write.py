@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import logging
 import os
 import stat
 import tempfile
@@ -42,6 +43,8 @@ RETIRED_PREFIX = ".reportgen-retired-"
 DISCARD_PREFIX = ".reportgen-discarded-"  # an old pack checked, replaced and being deleted
 _LEGACY_LOCK_PREFIX = ".reportgen-lock-"  # a lock file per target, before 0.2: cleaned up
 LOCK_WAIT = 600.0  # seconds a build waits for another build in the same place
+WAIT_SAID_AFTER = 1.0  # seconds of waiting for the lock before the wait is said
+log = logging.getLogger("reportgen.pack")
 
 # Lock descriptors this process holds. A forked child (a renderer) inherits them, and a flock
 # lives as long as any descriptor of it: a renderer orphaned by a killed build would hold
@@ -123,12 +126,26 @@ def _same_folder(fd: int, path: Path) -> bool:
 
 
 def _acquire(fd: int, parent: Path, wait: float, poll: float) -> None:
+    """Take the lock, waiting up to ``wait`` seconds; a wait of more than a moment is said
+    once (a build that sat silent for minutes looked hung)."""
     deadline = time.monotonic() + wait
+    said = False
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
+            if not said and deadline - time.monotonic() < wait - WAIT_SAID_AFTER:
+                holder = _lock_holder(fd)
+                who = f" (pid {holder})" if holder else ""
+                log.warning(
+                    "another reportgen build%s is writing a pack in %s; waiting for it "
+                    "(at most %.0f s)",
+                    who,
+                    parent,
+                    max(deadline - time.monotonic(), 0.0),
+                )
+                said = True
             if time.monotonic() >= deadline:
                 holder = _lock_holder(fd)
                 who = f" (pid {holder})" if holder else ""
