@@ -32,7 +32,7 @@ _LOCATOR = struct.Struct("<4sIQI")  # zip64 locator: signature, disk, record off
 _ZIP64_END = struct.Struct("<4sQHHIIQQQQ")
 _LOCAL = struct.Struct("<4s22xHH")  # ... name length, extra length
 _SIGNATURES = (b"PK\x05\x06", b"PK\x06\x06", b"PK\x06\x07", b"PK\x01\x02")
-_DESCRIPTOR = b"PK\x07\x08"
+_DESCRIPTOR_SIZES = (12, 16, 20, 24)
 
 
 def check_single_archive(path: Path, handle: BinaryIO, members: list[zipfile.ZipInfo]) -> None:
@@ -93,8 +93,10 @@ def _check_zip64(path: Path, handle: BinaryIO, locator_at: int) -> int:
 def _check_tiling(
     path: Path, handle: BinaryIO, members: list[zipfile.ZipInfo], directory_start: int
 ) -> None:
+    ordered = sorted(members, key=lambda m: m.header_offset)
+    starts = [m.header_offset for m in ordered[1:]] + [directory_start]
     at = 0
-    for member in sorted(members, key=lambda m: m.header_offset):
+    for member, next_start in zip(ordered, starts, strict=True):
         if member.header_offset != at:
             raise _ambiguous(path, f"bytes no part owns before '{member.filename[:80]}'")
         header = _read(handle, at, _LOCAL.size)
@@ -102,16 +104,12 @@ def _check_tiling(
             raise _ambiguous(path, f"part '{member.filename[:80]}' has no local header")
         _, name_length, extra_length = _LOCAL.unpack(header)
         at += _LOCAL.size + name_length + extra_length + member.compress_size
-        if member.flag_bits & 0x8:  # sizes in a data descriptor after the data
-            at += _descriptor_size(handle, at, member)
-    if at != directory_start:
-        raise _ambiguous(path, "bytes no part owns before its directory")
-
-
-def _descriptor_size(handle: BinaryIO, at: int, member: zipfile.ZipInfo) -> int:
-    wide = member.compress_size >= 0xFFFFFFFF or member.file_size >= 0xFFFFFFFF
-    plain = 20 if wide else 12
-    return plain + 4 if _read(handle, at, 4) == _DESCRIPTOR else plain
+        # Sizes in a data descriptor after the data (flag bit 3): 12 or 20 bytes (zip64),
+        # 4 more with its optional signature; too short to hide anything in.
+        gaps = _DESCRIPTOR_SIZES if member.flag_bits & 0x8 else (0,)
+        if next_start - at not in gaps:
+            raise _ambiguous(path, f"bytes no part owns after '{member.filename[:80]}'")
+        at = next_start
 
 
 def _read(handle: BinaryIO, at: int, count: int) -> bytes:
