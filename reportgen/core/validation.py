@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.core.yamlio import YamlDocument
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -36,7 +37,8 @@ def key_path(loc: tuple[Any, ...], data: Any, *, by_id: bool = True) -> str:
             text += f"[{ident}]" if _names_an_item(ident) else f"[{part}]"
             node = item
         else:
-            text += f".{part}" if text else str(part)
+            key = shorten(str(part), MAX_ID_CHARS)  # a key may be megabytes long
+            text += f".{key}" if text else key
             node = node.get(part) if isinstance(node, dict) else None
     return text or "(top level)"
 

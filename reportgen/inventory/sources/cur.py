@@ -27,6 +27,7 @@ from pathlib import Path
 
 from reportgen.catalogs.source_names import not_services
 from reportgen.core.errors import InputError, column_letter
+from reportgen.core.markdown import shorten
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.contract import Head
@@ -267,7 +268,7 @@ def _long_field(
     for number, row in enumerate(rows):
         for index, name in zip(layout.indexes, layout.names, strict=True):
             if index < len(row) and len(row[index]) > limit:
-                shown = name if len(name) <= _NAME_CHARS else name[:_NAME_CHARS] + "…"
+                shown = shorten(name, _NAME_CHARS)
                 return InputError(
                     f"a field holds {len(row[index]):,} characters, over the limit of {limit:,}",
                     file=path,

@@ -19,11 +19,13 @@ from typing import Any, BinaryIO
 import ijson
 
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.sources.exportfile import open_export
 from reportgen.inventory.sources.jsondepth import DepthTracker
 
 PathPart = str | int
+KEY_CHARS = 60  # of a key, in a message
 _VALUE_STARTS = frozenset(
     {"start_map", "start_array", "string", "number", "boolean", "null", "integer", "double"}
 )
@@ -40,7 +42,8 @@ _NAMES = {
 
 
 def json_path(parts: list[PathPart]) -> str:
-    """'$.Results[41].tags' for ['Results', 41, 'tags']; a deep path keeps its ends."""
+    """'$.Results[41].tags' for ['Results', 41, 'tags']; a deep path keeps its ends, a long
+    key its first characters (a key may be megabytes long)."""
     if len(parts) > 12:
         return json_path(parts[:6]) + f"…({len(parts) - 9} more)…" + json_path(parts[-3:])[1:]
     text = "$"
@@ -48,9 +51,9 @@ def json_path(parts: list[PathPart]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
-            text += f".{part}"
+            text += f".{shorten(part, KEY_CHARS)}"
         else:
-            text += "[" + repr(part) + "]"
+            text += "[" + repr(shorten(part, KEY_CHARS)) + "]"
     return text
 
 
