@@ -511,3 +511,14 @@ def test_a_long_json_key_is_cut_short_in_the_message(tmp_path, capfd, key):
     assert "nested more than 128 levels deep" in output and len(output) < 2000, output[:2000]
     shown = shorten(key, jsonstream.KEY_CHARS)
     assert (f"$.{shown}:" if key.isalnum() else f"$[{shown!r}]:") in output, output
+
+
+def test_an_integer_past_2_63_in_a_skipped_field_is_read_through_the_command_line(tmp_path, capfd):
+    """Fifth adversarial pass, its own case: exit 2 '$.x: not valid JSON (parse error:
+    integer overflow)' for valid JSON."""
+    export = tmp_path / "tags.json"
+    item = '{"ResourceARN":"arn:aws:s3:::b","Tags":[]}'
+    export.write_text(f'{{"ResourceTagMappingList":[{item}],"x":9223372036854775808}}')
+    status, output = invoke(tmp_path, export, capfd=capfd)
+    assert status == 0 and "not valid JSON" not in output, output
+    assert "rows: 1 (1 resolved, 0 unresolved)" in output, output
