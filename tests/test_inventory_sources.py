@@ -459,3 +459,26 @@ def test_a_config_results_number_past_a_float_is_refused_as_too_large(tmp_path):
     with pytest.raises(InputError) as caught:
         _table(export)
     assert caught.value.message.startswith("$.Results[0].awsRegion: a number too large to read")
+
+
+@pytest.mark.parametrize("earlier", [None, 10**6])
+def test_a_cur_quote_left_open_names_the_cell_limit_whatever_csv_s_limit_is(tmp_path, earlier):
+    """Fifth adversarial pass: a quote left open to the end of the file was 'longer than
+    131,071 characters' (csv's own limit, process-wide, raised by any earlier read) with the
+    hint to raise --max-cell-chars, whose default is 32,767."""
+    head = "identity/LineItemId,lineItem/UsageAccountId,lineItem/ProductCode,lineItem/ResourceId"
+    path = tmp_path / "cur.csv"
+    path.write_text(f'{head}\na,{A},AmazonS3,"' + "x\n" * 1_000_000)
+    before = csv.field_size_limit()
+    try:
+        if earlier is not None:
+            csv.field_size_limit(earlier)
+        with pytest.raises(InputError) as caught:
+            _table(path, Limits(max_cell_chars=20_000))
+    finally:
+        csv.field_size_limit(before)
+    error = caught.value
+    assert error.line == 2 and "Raise --max-cell-chars" in error.hint
+    assert error.message == (
+        "a field of the record starting here is longer than 20,000 characters (--max-cell-chars)"
+    )
