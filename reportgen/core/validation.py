@@ -82,6 +82,8 @@ def error_message(error: Any, model: type[BaseModel] | None = None, data: Any = 
         return "unknown key" + (did_you_mean(str(loc[-1]), keys) if keys else "")
     if error["type"] == "missing":
         return "required key is missing"
+    if error["type"] == "finite_number":  # NaN compares false with any bound: name it
+        return "should be a number, not NaN or infinity (.nan, .inf, or past 1.8e308)"
     message = str(error["msg"])
     if error["type"] == "literal_error" and data is not None:
         value = _value_at(data, loc)
