@@ -11,8 +11,11 @@ import html.entities
 import json
 import re
 import textwrap
+import unicodedata
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
+
+from reportgen.core.terminal import visible
 
 # A token with every character some encoding changes: '/', non-ASCII, ~ * ' < > & + space.
 TOKEN = "jira/T0KEN~*'<é>&+ s3cr=t-7f3a9c1e5d"
@@ -92,6 +95,7 @@ ECHOES: dict[str, Callable[[str], str]] = {
     "basic-pair-base64url": _b64(base64.urlsafe_b64encode),
     "basic-pair-base64url-unpadded": _b64(base64.urlsafe_b64encode, pad=False),
     "basic-pair-base64-wrapped": lambda t: "\n".join(textwrap.wrap(_b64(base64.b64encode)(t), 16)),
+    "basic-pair-base64-of-base64": lambda _t: base64.b64encode(base64.b64encode(PAIR)).decode(),
     "cut-by-the-server": lambda t: t[:14] + "...",
     # Spelt out rather than escaped: byte dumps, other escape syntaxes, look-alike letters,
     # invisible or visible separators, and base64 of a longer text that holds the secret.
@@ -101,6 +105,15 @@ ECHOES: dict[str, Callable[[str], str]] = {
     "octal-escapes": lambda t: "".join(f"\\{b:03o}" for b in t.encode()),
     "python-long-escapes": lambda t: "".join(f"\\U{ord(c):08x}" for c in t),
     "css-escapes": lambda t: "".join(f"\\{ord(c):x} " for c in t),
+    "css-escapes-zero-padded": lambda t: "".join(f"\\{ord(c):06x}" for c in t),
+    "c-hex-bytes-spaced": lambda t: " ".join(f"0x{b:02x}" for b in t.encode()),
+    "c-hex-bytes-comma-separated": lambda t: ",".join(f"0x{b:02X}" for b in t.encode()),
+    "es6-code-point-escapes": lambda t: "".join(f"\\u{{{ord(c):x}}}" for c in t),
+    "perl-hex-escapes": lambda t: "".join(f"\\x{{{ord(c):x}}}" for c in t),
+    "python-named-escapes": lambda t: "".join(f"\\N{{{unicodedata.name(c)}}}" for c in t),
+    "unicode-code-points": lambda t: " ".join(f"U+{ord(c):04X}" for c in t),
+    "utf-16-hex": lambda t: t.encode("utf-16-be").hex(),
+    "utf-16-le-base64": lambda t: base64.b64encode(t.encode("utf-16-le")).decode(),
     "decimal-byte-list": lambda t: ",".join(str(b) for b in t.encode()),
     "fullwidth": lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t),
     "zero-width-space-between": lambda t: "\u200b".join(t),
@@ -110,20 +123,36 @@ ECHOES: dict[str, Callable[[str], str]] = {
 }
 
 # A highlighting error page: each character in its own tag (escaped where HTML needs it),
-# as it is or in JSON. The first opening and the last closing tag show (they hold no secret).
-MARKUP = {
-    "html-markup-between": ("<b>", "</b>", str),
-    "html-markup-with-attributes-in-json": ('<span class="hl">', "</span>", _go),
+# as it is or in JSON; a coloured log line, each character in its own terminal colour. The
+# first opening and the last closing tag show (they hold no secret).
+Markup = tuple[str, str, Callable[[str], str], Callable[[str], str]]  # open, close, outer, inner
+MARKUP: dict[str, Markup] = {
+    "html-markup-between": ("<b>", "</b>", str, html.escape),
+    "html-markup-with-attributes-in-json": ('<span class="hl">', "</span>", _go, html.escape),
+    "ansi-colour-between": ("\x1b[31m", "\x1b[0m", str, str),
 }
 
 
-def _marked_up(open_tag: str, close_tag: str, outer: Callable[[str], str]) -> Callable[[str], str]:
-    return lambda t: outer("".join(f"{open_tag}{html.escape(c)}{close_tag}" for c in t))
+def _marked_up(
+    open_tag: str, close_tag: str, outer: Callable[[str], str], inner: Callable[[str], str]
+) -> Callable[[str], str]:
+    return lambda t: outer("".join(f"{open_tag}{inner(c)}{close_tag}" for c in t))
 
 
-def _untagged(open_tag: str, close_tag: str, outer: Callable[[str], str]) -> Callable[[str], str]:
-    """A text with these tags taken out: what a reader of the page sees of it."""
-    return lambda text: text.replace(outer(open_tag), "").replace(outer(close_tag), "")
+def _untagged(
+    open_tag: str, close_tag: str, outer: Callable[[str], str], _inner: Callable[[str], str]
+) -> Callable[[str], str]:
+    """A text with these tags taken out (as sent, or as a terminal is shown them):
+    what a reader sees of it."""
+    tags = [outer(open_tag), outer(close_tag)]
+    tags += [visible(tag) for tag in tags]
+
+    def untagged(text: str) -> str:
+        for tag in tags:
+            text = text.replace(tag, "")
+        return text
+
+    return untagged
 
 
 # base64 of a longer text that holds the secret: the groups of 4 that encode only the text

@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import time
+from base64 import b64encode
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,39 @@ def test_a_token_echoed_with_markup_between_its_characters_is_masked(
     assert status == 4, output
     assert 'server said: {"errorMessages": ["bad token <b>***</b>"]}' in output
     assert leaks(output, echoed) == []
+
+
+# The fifth adversarial pass's echoes, as its server sent them (plain text, whole on the line).
+FIFTH_PASS = {
+    "css-6-digits": lambda t: "".join(f"\\{ord(c):06x}" for c in t),
+    "0x-spaced": lambda t: " ".join(f"0x{b:02x}" for b in t.encode()),
+    "0x-comma": lambda t: ",".join(f"0x{b:02X}" for b in t.encode()),
+    "es6": lambda t: "".join(f"\\u{{{ord(c):x}}}" for c in t),
+    "perl": lambda t: "".join(f"\\x{{{ord(c):x}}}" for c in t),
+    "python-names-of-lower-case-letters": lambda t: "".join(
+        f"\\N{{LATIN SMALL LETTER {c.upper()}}}" if c.isascii() and c.islower() else c for c in t
+    ),
+    "ansi-between": lambda t: "\x1b[31m" + "\x1b[0m".join(t) + "\x1b]0;pwned\x07",
+    "base64-of-basic-base64": lambda t: b64encode(b64encode(f"{EMAIL}:{t}".encode())).decode(),
+    "utf-16-be-hex": lambda t: t.encode("utf-16-be").hex(),
+    "base64-of-utf-16-le": lambda t: b64encode(t.encode("utf-16-le")).decode(),
+}
+
+
+@pytest.mark.parametrize("form", FIFTH_PASS)
+def test_a_token_echoed_as_numbers_names_or_between_colours_is_masked(
+    pack, config, jira, capsys, caplog, form
+):
+    """Fifth adversarial pass: CSS escapes padded to 6 digits and C's 0x53 bytes (a FAIL),
+    \\u{53}, \\x{53}, \\N{...}, colour codes between the letters, base64 of the Basic
+    header's base64 and UTF-16 as hex or base64 were printed in full after 'server said:'."""
+    echoed = FIFTH_PASS[form](TOKEN)
+    jira.inject(Fault("body", status=401, body=f"error: bad token {echoed} end".encode()))
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-9", "--config", config)
+    assert status == 4, output
+    shown = "\\x1b[31m***\\x1b]0;pwned\\x07" if form == "ansi-between" else "***"
+    assert f"server said: error: bad token {shown} end" in output, output
+    assert leaks(output, *([] if form == "ansi-between" else [echoed])) == []  # the title shows
 
 
 def test_an_answer_that_never_ends_is_refused_at_its_cap(pack, config, jira, tmp_path):

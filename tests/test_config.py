@@ -87,3 +87,18 @@ def test_line_of_nested_keys(tmp_path):
     doc = load_yaml(path)
     assert doc.line_of(("a", "b", 1, "y")) == 4
     assert doc.line_of(("a", "missing")) == 2
+
+
+@pytest.mark.parametrize("value", [".nan", ".NaN", ".inf", "-.inf", "1e400"])
+def test_an_attach_number_that_is_nan_or_infinite_is_named_so(tmp_path, value):
+    """Fifth adversarial pass: 'attach.timeout: .nan' was refused as 'should be less than
+    or equal to 600' (NaN compares false with every bound)."""
+    text = f"customer: {{name: X}}\nattach:\n  timeout: {value}\n  max_wait: {value}\n"
+    with pytest.raises(InputError) as caught:
+        load_config(write_config(tmp_path, text))
+    why = "should be a number, not NaN or infinity (.nan, .inf, or past 1.8e308)"
+    assert caught.value.details == [f"line 3: attach.timeout: {why}",
+                                    f"line 4: attach.max_wait: {why}"]  # fmt: skip
+    assert (
+        load_config(write_config(tmp_path, text.replace(value, "0.5"))).config.attach.timeout == 0.5
+    )

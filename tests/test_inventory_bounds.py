@@ -19,9 +19,11 @@ from reportgen.catalogs import resolve
 from reportgen.catalogs.resolve import ServiceResolver, loose_key
 from reportgen.cli import main
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.inventory import csv_lines, load, readers
 from reportgen.inventory.csv_text import BLOCK, csv_encoding
 from reportgen.inventory.limits import Limits
+from reportgen.inventory.sources import jsonstream
 
 CONFIG = "customer:\n  name: Test Co\nframeworks: [soc2]\n"
 
@@ -495,3 +497,28 @@ def test_a_lone_surrogate_in_a_json_export_is_exit_2_with_its_path(tmp_path, cap
     assert status == 2, output
     assert "$.ResourceTagMappingList[0].ResourceARN: not valid JSON text" in output, output
     assert "lone UTF-16 surrogate" in output and "internal error" not in output, output
+
+
+@pytest.mark.parametrize("key", ["K" * 1_000_000, "a key, " * 150_000])
+def test_a_long_json_key_is_cut_short_in_the_message(tmp_path, capfd, key):
+    """Fifth adversarial pass: a depth bomb under a 1,000,000-character key was refused
+    rightly, but the message quoted the key whole (a 1 MB line)."""
+    item = '{"ResourceARN":"arn:aws:s3:::b","Tags":[]}'
+    export = tmp_path / "tags.json"
+    export.write_text(f'{{"ResourceTagMappingList":[{item}],"{key}":' + "[" * 200 + "]" * 200 + "}")
+    status, output = invoke(tmp_path, export, capfd=capfd)
+    assert status == 2, output[:2000]
+    assert "nested more than 128 levels deep" in output and len(output) < 2000, output[:2000]
+    shown = shorten(key, jsonstream.KEY_CHARS)
+    assert (f"$.{shown}:" if key.isalnum() else f"$[{shown!r}]:") in output, output
+
+
+def test_an_integer_past_2_63_in_a_skipped_field_is_read_through_the_command_line(tmp_path, capfd):
+    """Fifth adversarial pass, its own case: exit 2 '$.x: not valid JSON (parse error:
+    integer overflow)' for valid JSON."""
+    export = tmp_path / "tags.json"
+    item = '{"ResourceARN":"arn:aws:s3:::b","Tags":[]}'
+    export.write_text(f'{{"ResourceTagMappingList":[{item}],"x":9223372036854775808}}')
+    status, output = invoke(tmp_path, export, capfd=capfd)
+    assert status == 0 and "not valid JSON" not in output, output
+    assert "rows: 1 (1 resolved, 0 unresolved)" in output, output

@@ -411,3 +411,74 @@ def test_a_byte_order_mark_is_read_and_utf16_is_named(tmp_path):
     with pytest.raises(InputError) as caught:
         detect(wide)
     assert "UTF-16" in caught.value.message and "utf8" in caught.value.hint
+
+
+BIG = {"2**63": "9223372036854775808", "-2**63-1": "-9223372036854775809",
+       "3,999 digits": "7" * 3_999, "1e999": "1e999", "-1e99999": "-1e99999",
+       "1e-999": "1e-999"}  # fmt: skip
+
+
+@pytest.mark.parametrize("number", BIG)
+def test_a_number_of_any_size_in_a_skipped_field_is_walked_past(tmp_path, number):
+    """Fifth adversarial pass: 2**63 anywhere in an export, even in a field reportgen skips,
+    was exit 2 'not valid JSON (integer overflow)': yajl's own integers stop at 2**63 and
+    its floats at 1e308. Valid JSON is read."""
+    export = tmp_path / "tags.json"
+    item = f'{{"ResourceARN": "arn:aws:s3:::b", "Size": {BIG[number]}, "Tags": []}}'
+    export.write_text(f'{{"ResourceTagMappingList": [{item}], "x": [{BIG[number]}]}}')
+    assert _table(export) == [["Resource"], ["arn:aws:s3:::b"]]
+
+
+def test_a_number_in_a_field_read_is_its_digits_or_refused_as_too_large(tmp_path):
+    """An integer of any size (to the 4,000 digits the byte guard allows) is read as its
+    digits; a number past the range of a float is refused, naming it, as too large."""
+    export = tmp_path / "tags.json"
+    tags = [{"Key": "cc", "Value": 2**64}, {"Key": "big", "Value": int("9" * 3_999)},
+            {"Key": "rate", "Value": 0.25}, {"Key": "tiny", "Value": 1e-300}]  # fmt: skip
+    export.write_text(json.dumps({"ResourceTagMappingList": [
+        {"ResourceARN": "arn:aws:s3:::b", "Tags": tags}]}))  # fmt: skip
+    header, row = _table(export)
+    values = dict(zip(header, row, strict=True))
+    assert values["tag:cc"] == str(2**64) and values["tag:big"] == "9" * 3_999
+    assert values["tag:rate"] == "0.25" and values["tag:tiny"] == "1e-300"
+    export.write_text(export.read_text().replace("1e-300", "1e999"))
+    with pytest.raises(InputError) as caught:
+        _table(export)
+    assert caught.value.message == (
+        "$.ResourceTagMappingList[0].Tags[3].Value: a number too large to read (past 1.8e308, "
+        "the largest a floating-point number holds)"
+    )
+
+
+def test_a_config_results_number_past_a_float_is_refused_as_too_large(tmp_path):
+    """A result is a string of JSON read by json.loads, which makes 1e999 infinity: once
+    shown as the text 'inf'."""
+    result = '{"resourceType": "AWS::S3::Bucket", "arn": "arn:aws:s3:::b", "awsRegion": 1e999}'
+    export = tmp_path / "config.json"
+    export.write_text(json.dumps({"Results": [result]}))
+    with pytest.raises(InputError) as caught:
+        _table(export)
+    assert caught.value.message.startswith("$.Results[0].awsRegion: a number too large to read")
+
+
+@pytest.mark.parametrize("earlier", [None, 10**6])
+def test_a_cur_quote_left_open_names_the_cell_limit_whatever_csv_s_limit_is(tmp_path, earlier):
+    """Fifth adversarial pass: a quote left open to the end of the file was 'longer than
+    131,071 characters' (csv's own limit, process-wide, raised by any earlier read) with the
+    hint to raise --max-cell-chars, whose default is 32,767."""
+    head = "identity/LineItemId,lineItem/UsageAccountId,lineItem/ProductCode,lineItem/ResourceId"
+    path = tmp_path / "cur.csv"
+    path.write_text(f'{head}\na,{A},AmazonS3,"' + "x\n" * 1_000_000)
+    before = csv.field_size_limit()
+    try:
+        if earlier is not None:
+            csv.field_size_limit(earlier)
+        with pytest.raises(InputError) as caught:
+            _table(path, Limits(max_cell_chars=20_000))
+    finally:
+        csv.field_size_limit(before)
+    error = caught.value
+    assert error.line == 2 and "Raise --max-cell-chars" in error.hint
+    assert error.message == (
+        "a field of the record starting here is longer than 20,000 characters (--max-cell-chars)"
+    )

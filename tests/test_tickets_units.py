@@ -3,13 +3,16 @@ and TLS verification against a server with a private CA."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import logging
+import re
 import shutil
 import ssl
 import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
@@ -397,3 +400,66 @@ def test_a_secret_of_plus_signs_or_spaces_alone_is_masked_as_written():
     signs matched nothing and was shown whole."""
     redact = Redactor.for_auth("me@example.com", "++++++++++")
     assert redact("bad password ++++++++++ for me") == "bad password *** for me"
+
+
+# Texts whose every character starts an escape, a numeric token or a markup sequence that
+# runs to its bound: the worst a server can send each view.
+_WORST = {
+    "css-zeros": "\\0",
+    "c-hex": "0x",
+    "long-names": "\\N{" + "A" * 99,
+    "colour-code-parameters": "\x1b[" + "0" * 70,
+    "tags": "<a" + "b" * 250,
+    "everything": "".join(encode(TOKEN) for encode in ECHOES.values()),
+}
+
+
+@pytest.mark.parametrize("unit", _WORST)
+def test_masking_takes_time_linear_in_the_text(unit):
+    """Every view (decoded, numbers, letters, untagged) is one pass per decoding round: four
+    times the text takes about four times as long, not sixteen."""
+    redact = _redactor()
+
+    def seconds(size: int) -> float:
+        text = (_WORST[unit] * (size // len(_WORST[unit]) + 1))[:size]
+        best = float("inf")
+        for _ in range(2):
+            started = time.perf_counter()
+            redact.prefix(text)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    small, large = seconds(16 * 1024), seconds(64 * 1024)
+    assert large < 8 * small + 0.2, (small, large)
+
+
+def test_the_fifth_adversarial_passs_echoes_of_its_own_token_are_masked():
+    """Its forms, with its token (no character an escape changes): the numbers view reads
+    padded CSS escapes and 0x bytes; names, colour codes, base64 of base64 and UTF-16."""
+    token, user = "S3cretTok3nValue9", "bot@example.com"
+    basic = base64.b64encode(f"{user}:{token}".encode())
+    forms = [
+        "".join(f"\\{ord(c):06x}" for c in token),
+        " ".join(f"0x{b:02x}" for b in token.encode()),
+        ",".join(f"0x{b:02X}" for b in token.encode()),
+        "".join(f"\\u{{{ord(c):x}}}" for c in token),
+        "".join(f"\\x{{{ord(c):x}}}" for c in token),
+        "".join(f"\\N{{LATIN SMALL LETTER {c.upper()}}}" if c.islower() else c for c in token),
+        "\x1b[31m" + "\x1b[0m".join(token) + "\x1b]0;pwned\x07",
+        base64.b64encode(basic).decode(),
+        token.encode("utf-16-be").hex(),
+        base64.b64encode(token.encode("utf-16-le")).decode(),
+        "".join(f"\\N{{U+{ord(c):X}}}" for c in token),  # Perl
+        "".join(f"%u{ord(c):04X}" for c in token),  # JavaScript's escape()
+    ]
+    redact = Redactor.for_auth(user, token)
+    for form in forms:
+        shown = redact(f"bad token {form} end")
+        assert shown.startswith("bad token ") and shown.endswith(" end"), shown
+        bare = re.sub("\x1b\\[[0-9;]*m|\x1b\\][^\x07]*\x07", "", shown)
+        assert bare == "bad token *** end", (form, shown)
+
+
+def test_security_md_states_how_many_echo_forms_are_tested():
+    text = " ".join((Path(__file__).parents[1] / "SECURITY.md").read_text().split())
+    assert f"cuts {len(ECHOES)} echo forms at every character" in text

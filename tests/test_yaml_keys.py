@@ -214,3 +214,13 @@ def test_a_config_just_under_the_node_bound_is_read_and_one_over_is_refused(
         assert code == 2, output
         assert ("YAML nodes" in output) is refused, output
         assert ("junk: unknown key" in output) is not refused, output
+
+
+def test_a_long_unknown_key_is_cut_short_in_the_message(tmp_path, capsys) -> None:
+    """Fifth adversarial pass (a JSON key of an export, and so of a config): an unknown key
+    of 200,000 characters was quoted whole, a 200 KB line."""
+    body = '? "' + "K" * 200_000 + '"\n: 1\n'
+    code, output = _run("long-key", body, tmp_path / "long-key", capsys)
+    assert code == 2, output[:2000]
+    assert f": {'K' * 59}…: unknown key" in output, output[:2000]
+    assert len(output) < 2000, output[:2000]

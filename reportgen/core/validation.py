@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.core.yamlio import YamlDocument
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -36,7 +37,8 @@ def key_path(loc: tuple[Any, ...], data: Any, *, by_id: bool = True) -> str:
             text += f"[{ident}]" if _names_an_item(ident) else f"[{part}]"
             node = item
         else:
-            text += f".{part}" if text else str(part)
+            key = shorten(str(part), MAX_ID_CHARS)  # a key may be megabytes long
+            text += f".{key}" if text else key
             node = node.get(part) if isinstance(node, dict) else None
     return text or "(top level)"
 
@@ -80,6 +82,8 @@ def error_message(error: Any, model: type[BaseModel] | None = None, data: Any = 
         return "unknown key" + (did_you_mean(str(loc[-1]), keys) if keys else "")
     if error["type"] == "missing":
         return "required key is missing"
+    if error["type"] == "finite_number":  # NaN compares false with any bound: name it
+        return "should be a number, not NaN or infinity (.nan, .inf, or past 1.8e308)"
     message = str(error["msg"])
     if error["type"] == "literal_error" and data is not None:
         value = _value_at(data, loc)

@@ -20,13 +20,22 @@ text it came from, and masks every span whose canonical form holds a secret:
 - the secrets go through the same decoding and folding, so a secret that itself contains
   ``%41`` or ``&amp;`` matches its own echo.
 
-Three more views of the same text catch a secret spelt out rather than escaped: its letters
-and digits alone (so ``s,3,c,r`` or ``s.3.c.r`` is ``s3cr``), of the decoded text, of the
-decoded text without its markup tags (so a highlighting page's ``<b>s</b><b>3</b>`` is
-``s3``) and of the text as received; in those views the secret is looked for as its own letters and
-digits, as the hex, octal and decimal digits of its UTF-8 bytes (hex dumps, quoted-printable
-``=73=33``, CSS ``\\73 \\33``, C's ``\\163\\063``) and as base64 at any of the three
-alignments (so the base64 of any text that holds it, the Basic pair among them).
+More views of the same text catch a secret spelt out rather than escaped:
+
+- the numbers view: every numeric escape or token read as the character it stands for,
+  whatever its padding (CSS ``\\53`` or ``\\000053``, C's ``0x53``, ES6 and Rust
+  ``\\u{53}``, Perl ``\\x{53}`` and ``\\o{123}``, ``U+0053``, JavaScript's ``%u0053``,
+  Python's ``\\N{LATIN SMALL LETTER S}``), the escapes above decoded too; bytes read one
+  character each (``0xc3 0xa9`` is ``Ã©``) match the secret's UTF-8 read the same way;
+- letters and digits alone (so ``s,3,c,r`` or ``s.3.c.r`` is ``s3cr``): of the decoded
+  text, of the decoded text without its markup (so a highlighting page's
+  ``<b>s</b><b>3</b>`` is ``s3``, and a log's colour codes ``ESC[31ms ESC[0m3`` too), of
+  the numbers view and of the text as received. In those views the secret is looked for as
+  its own letters and digits, as the hex, octal and decimal digits of its UTF-8 bytes (hex
+  dumps, quoted-printable ``=73=33``, CSS ``\\73 \\33``, C's ``\\163\\063``) and of its UTF-16
+  as hex, and as base64 at any of the three alignments (so the base64 of any text that
+  holds it, the Basic pair among them) of its UTF-8, of its UTF-16, and of the base64 of it
+  or of the pair (an Authorization header encoded again).
 
 What counts as a match: a secret shorter than :data:`FRAGMENT` canonical characters, whole
 (however short: a three-character token is masked wherever those three characters appear,
@@ -39,7 +48,8 @@ characters. Where reportgen itself
 read only the start of a text (:meth:`Redactor.prefix`), the last seven characters of
 every view and any escape cut in two are dropped as well, so nothing of a secret shows.
 
-Masking happens on the whole text, before it is flattened, cut or formatted.
+Masking happens on the whole text, before it is flattened, cut or formatted. Each view
+takes time linear in the text's length (every escape, token and tag is of bounded length).
 """
 
 from __future__ import annotations
@@ -73,10 +83,35 @@ _PARTIAL = re.compile(
     r"(?:\\(?:u[0-9A-Fa-f]{0,3}|U[0-9A-Fa-f]{0,7}|x[0-9A-Fa-f]?|[0-7]{1,2})?"
     r"|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,32})\Z"
 )
-# A markup tag in a folded view (lower case, no white space). Linear: no character but '<'
-# starts a match, and a match stops at the next '<' or after 256 characters.
-_TAG = re.compile(r"<[a-z/!?][^<>]{0,256}>")
-_TAG_OR_CUT = re.compile(r"<[a-z/!?][^<>]{0,256}(?:>|\Z)")
+# The numbers view reads every numeric escape or token as the code point (or byte) it
+# stands for, whatever its syntax or padding; these come before the escapes above, so
+# CSS's \000053 is U+0053, not an octal \000 and "053".
+_NUMBERS = (
+    r"\\[ux]\{[0-9A-Fa-f]{1,8}\}"  # ES6 and Rust \u{53}, Perl \x{53}
+    r"|\\o\{[0-7]{1,11}\}"  # Perl octal \o{123}
+    r"|\\N\{[A-Za-z0-9 +-]{1,100}\}"  # Python, Perl: \N{LATIN SMALL LETTER S}, \N{U+53}
+    r"|\\[0-9A-Fa-f]{1,6}"  # CSS: \53, \000053
+    r"|0[xX][0-9A-Fa-f]{1,8}"  # C, hex dumps: 0x53 (a byte, or a UTF-16 unit: 0x0053)
+    r"|U\+[0-9A-Fa-f]{4,6}"  # U+0053
+    r"|%[uU][0-9A-Fa-f]{4}"  # JavaScript's escape(): %u0053
+)
+_NUMBER = re.compile(_NUMBERS)
+_NUMERIC = re.compile(_NUMBERS + "|" + _ESCAPE.pattern)
+_NUMERIC_PARTIAL = re.compile(
+    r"(?:\\(?:[uxo]\{[0-9A-Fa-f]{0,8}|N(?:\{[A-Za-z0-9 +-]{0,100})?|[0-9A-Fa-f]{1,5})"
+    r"|0[xX]?[0-9A-Fa-f]{0,7}|U\+?[0-9A-Fa-f]{0,5}|%[uU][0-9A-Fa-f]{0,3})\Z"
+    r"|" + _PARTIAL.pattern
+)
+# A markup tag in a folded view (lower case, no white space), or a terminal's colour or
+# title sequence (ESC [ 31 m, ESC ] 0 ; title BEL), which a server's log may put between
+# letters as a page puts tags. Linear: no character but '<' or ESC starts a match, and a
+# match stops at the next '<' (ESC, BEL) or after a few hundred characters.
+_CSI = r"(?:\x1b\[|\x9b)[0-?]{0,64}[ -/]{0,8}"
+_OSC = r"\x1b\][^\x07\x1b]{0,256}"
+_TAG = re.compile(rf"<[a-z/!?][^<>]{{0,256}}>|{_CSI}[@-~]|{_OSC}(?:\x07|\x1b\\)")
+_TAG_OR_CUT = re.compile(
+    rf"<[a-z/!?][^<>]{{0,256}}(?:>|\Z)|{_CSI}(?:[@-~]|\Z)|{_OSC}(?:\x07|\x1b\\|\Z)"
+)
 _OCTAL_DIGITS = set("01234567")
 _BACKSLASH = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
@@ -136,17 +171,56 @@ def _pieces(token: str) -> list[Piece] | None:
     return [(char, 0, len(token)) for char in decoded]
 
 
+def _numeric_pieces(token: str) -> list[Piece] | None:
+    """Like :func:`_pieces`; a numeric token (see _NUMBERS) is the character it stands for."""
+    if not _NUMBER.fullmatch(token):
+        return _pieces(token)
+    if token.startswith("\\N{"):
+        return _named(token)
+    if token.startswith("\\o{"):
+        code = int(token[3:-1], 8)
+    elif token.endswith("}"):  # \u{53}, \x{53}
+        code = int(token[3:-1], 16)
+    else:  # 0x53, U+0053, %u0053; CSS \53
+        code = int(token[2:] if token[0] != "\\" else token[1:], 16)
+    return [(chr(code), 0, len(token))] if code <= 0x10FFFF else None
+
+
+def _named(token: str) -> list[Piece] | None:
+    """``\\N{LATIN SMALL LETTER S}`` (a named sequence is several characters), or Perl's
+    ``\\N{U+53}``; None for a name Unicode does not have."""
+    name = token[3:-1]
+    if name[:2].upper() == "U+":
+        digits = name[2:]
+        code = int(digits, 16) if _HEX.fullmatch(digits) else 0x110000
+        return [(chr(code), 0, len(token))] if code <= 0x10FFFF else None
+    try:
+        return [(char, 0, len(token)) for char in unicodedata.lookup(name)]
+    except KeyError:
+        return None
+
+
+_HEX = re.compile(r"[0-9A-Fa-f]{1,8}")
+
+
 class Canonical:
     """A text decoded and folded for matching; ``starts[i]``/``ends[i]`` is the span of the
-    original text that canonical character ``i`` came from."""
+    original text that canonical character ``i`` came from. ``numeric``: the numbers view,
+    where every numeric token (CSS ``\\000053``, ``0x53``, ``\\u{53}``, ``U+0053``...) is
+    the code point it stands for."""
 
-    def __init__(self, text: str, complete: bool = True) -> None:
+    def __init__(self, text: str, complete: bool = True, numeric: bool = False) -> None:
         self.text, self.starts, self.ends = (
             text,
             list(range(len(text))),
             list(range(1, len(text) + 1)),
         )
         self._complete = complete
+        self._escape, self._partial, self._pieces = (
+            (_NUMERIC, _NUMERIC_PARTIAL, _numeric_pieces)
+            if numeric
+            else (_ESCAPE, _PARTIAL, _pieces)
+        )
         self._trim()
         for _ in range(ROUNDS):
             if not self._decode_once():
@@ -158,7 +232,7 @@ class Canonical:
         """Drop an escape cut in two at the end of a text read only in part."""
         if self._complete:
             return
-        partial = _PARTIAL.search(self.text)
+        partial = self._partial.search(self.text)
         if partial and partial.start() < len(self.text):
             self._cut(partial.start())
 
@@ -171,8 +245,8 @@ class Canonical:
         new_starts: list[int] = []
         new_ends: list[int] = []
         last, changed = 0, False
-        for match in _ESCAPE.finditer(text):
-            pieces = _pieces(match.group(0))
+        for match in self._escape.finditer(text):
+            pieces = self._pieces(match.group(0))
             if pieces is None:
                 continue
             begin = match.start()
@@ -207,9 +281,10 @@ class Canonical:
         return self._keeping([i for i, char in enumerate(self.text) if char.isalnum()])
 
     def untagged(self) -> Canonical:
-        """This view without its markup tags (``<b>``, ``</span>``, ``<!-- -->``), so a
-        highlighting error page's ``<b>s</b><b>3</b>`` reads ``s3``; entities are decoded
-        already. A tag cut off by the end of a text read only in part goes too."""
+        """This view without its markup tags (``<b>``, ``</span>``, ``<!-- -->``) and terminal
+        colour or title sequences, so a highlighting error page's ``<b>s</b><b>3</b>``
+        reads ``s3``; entities are decoded already. A tag cut off by the end of a text read
+        only in part goes too."""
         tags = _TAG if self._complete else _TAG_OR_CUT
         keep, last = [], 0
         for match in tags.finditer(self.text):
@@ -258,11 +333,11 @@ def canonical(text: str) -> str:
     return Canonical(text).text
 
 
-def _base64_forms(value: str) -> set[str]:
-    """The base64 of ``value`` alone (padded or not), and the groups of 4 that show
+def _base64_forms(raw: bytes) -> set[str]:
+    """The base64 of ``raw`` alone (padded or not), and the groups of 4 that show
     whatever comes before or after it, at each of the three alignments a longer text may
     give it; standard and URL-safe alphabets."""
-    raw, forms = value.encode("utf-8"), set()
+    forms = set()
     for shift in (0, 1, 2):  # the value starts 0, 1 or 2 bytes into a group of 3
         encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
         forms.add(encoded[4 if shift else 0 : 4 * ((shift + len(raw)) // 3)])
@@ -278,9 +353,32 @@ _URLSAFE = str.maketrans("+/", "-_")
 
 def _digit_forms(value: str) -> set[str]:
     """The bytes of ``value`` as hex, octal and decimal digits (a hex dump, quoted-printable,
-    CSS or C escapes, a list of byte values): compared in the letters-and-digits views."""
+    CSS or C escapes, a list of byte values), and its UTF-16 as hex (either byte order):
+    compared in the letters-and-digits views."""
     raw = value.encode("utf-8")
-    return {raw.hex(), "".join(f"{byte:03o}" for byte in raw), "".join(map(str, raw))}
+    return {raw.hex(), "".join(f"{byte:03o}" for byte in raw), "".join(map(str, raw))} | {
+        value.encode(order).hex() for order in _UTF16
+    }
+
+
+_UTF16 = ("utf-16-be", "utf-16-le")
+
+
+def _encoded_bytes(values: set[str], pairs: set[str]) -> set[bytes]:
+    """What is looked for as base64: each secret and pair in UTF-8, the base64 of each
+    (an Authorization header encoded again), and each secret in UTF-16 (Windows, Java)."""
+    texts = values | pairs
+    return (
+        {text.encode("utf-8") for text in texts}
+        | {base64.b64encode(text.encode("utf-8")) for text in texts}
+        | {value.encode(order) for value in values for order in _UTF16}
+    )
+
+
+def _latin1_read(value: str) -> str:
+    """``value``'s UTF-8 bytes read one character a byte, as ``0xc3 0xa9`` or ``\\xc3\\xa9``
+    decode: 'é' is 'Ã©'."""
+    return value.encode("utf-8").decode("latin-1")
 
 
 class _Needles:
@@ -336,13 +434,22 @@ class Redactor:
         self._literal = sorted(
             (value for value in values if not canonical(value)), key=len, reverse=True
         )
-        encoded = {form for value in {*values, *pairs} if value for form in _base64_forms(value)}
+        encoded = {
+            form
+            for data in _encoded_bytes(values, {pair for pair in pairs if pair})
+            for form in _base64_forms(data)
+        }
         digits = {form for value in values for form in _digit_forms(value)}
+        plain = values | {_latin1_read(value) for value in values}  # bytes read as characters
         self._decoded = _Needles(
-            {canonical(value) for value in values} | _long({canonical(f) for f in encoded})
+            {canonical(value) for value in plain} | _long({canonical(f) for f in encoded})
+        )
+        self._numbers = _Needles(
+            {canonical(value) for value in plain}
+            | {Canonical(value, numeric=True).text for value in plain}
         )
         self._letters = _Needles(
-            {_skeleton(value) for value in values}
+            {_skeleton(value) for value in plain}
             | _long({_skeleton(form) for form in encoded | digits})
         )
 
@@ -367,6 +474,8 @@ class Redactor:
         views += [(self._letters, views[0][1].skeleton())]
         views += [(self._letters, views[0][1].untagged().skeleton())]
         views += [(self._letters, raw_view(text, complete).skeleton())]
+        numbers = Canonical(text, complete, numeric=True)
+        views += [(self._numbers, numbers), (self._letters, numbers.skeleton())]
         spans = [span for needles, view in views if needles for span in needles.spans(view)]
         spans += [span for value in self._literal for span in _literal_spans(text, value)]
         end_of_text = len(text)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from reportgen.catalogs.source_names import not_services
 from reportgen.core.errors import InputError, column_letter
+from reportgen.core.markdown import shorten
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.contract import Head
@@ -137,6 +138,10 @@ def _count(
         single = getter
         getter = lambda row: (single(row),)  # noqa: E731 - a key is always a tuple
     counts: Counter = Counter()
+    # csv's field limit is process-wide and another read may have raised it further: it is
+    # never lowered, and only bounds a field's memory (as MAX_LINE_CHARS does).
+    # --max-cell-chars is checked on the fields of the key (_long_field); a field past
+    # csv's limit is past --max-cell-chars too, and is reported against it (_quoted_rows).
     csv.field_size_limit(max(limits.max_cell_chars + 1, csv.field_size_limit()))
     last_line, limit = 1, limits.max_cell_chars
     for first_line, rows, block in _chunks(text, path, limit):
@@ -186,7 +191,7 @@ def _chunks(
         if block.count('"') % 2:
             block = _close_quote(text, path, block, line)
         if '"' in block or "\r" in block:
-            rows, read = _quoted_rows(block, path, line)
+            rows, read = _quoted_rows(block, path, line, limit)
             yield line, rows, block
             line += read
         else:
@@ -197,9 +202,10 @@ def _chunks(
             line += len(rows)
 
 
-def _quoted_rows(block: str, path: Path, line: int) -> tuple[list[list[str]], int]:
+def _quoted_rows(block: str, path: Path, line: int, limit: int) -> tuple[list[list[str]], int]:
     """The records of a block that has quotes (``line`` is its first line), and the lines
-    they took. A bad record is named by the line it starts on."""
+    they took. A bad record is named by the line it starts on; a field past csv's limit,
+    which is at least ``limit`` (--max-cell-chars), is reported against ``limit``."""
     reader = csv.reader(io.StringIO(block, newline=""))
     rows: list[list[str]] = []
     try:
@@ -208,9 +214,9 @@ def _quoted_rows(block: str, path: Path, line: int) -> tuple[list[list[str]], in
     except csv.Error as exc:
         start = line + _lines_before(rows, block)
         if "field larger than field limit" in str(exc):
-            limit = csv.field_size_limit() - 1
             raise InputError(
-                f"a field of the record starting here is longer than {limit:,} characters",
+                f"a field of the record starting here is longer than {limit:,} characters "
+                "(--max-cell-chars)",
                 file=path,
                 line=start,
                 hint="Raise --max-cell-chars if the report is genuine.",
@@ -267,7 +273,7 @@ def _long_field(
     for number, row in enumerate(rows):
         for index, name in zip(layout.indexes, layout.names, strict=True):
             if index < len(row) and len(row[index]) > limit:
-                shown = name if len(name) <= _NAME_CHARS else name[:_NAME_CHARS] + "…"
+                shown = shorten(name, _NAME_CHARS)
                 return InputError(
                     f"a field holds {len(row[index]):,} characters, over the limit of {limit:,}",
                     file=path,

@@ -11,19 +11,23 @@ builds and walks; and the type of each container a reader expects.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import ijson
 
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.sources.exportfile import open_export
 from reportgen.inventory.sources.jsondepth import DepthTracker
 
 PathPart = str | int
+KEY_CHARS = 60  # of a key, in a message
 _VALUE_STARTS = frozenset(
     {"start_map", "start_array", "string", "number", "boolean", "null", "integer", "double"}
 )
@@ -40,7 +44,8 @@ _NAMES = {
 
 
 def json_path(parts: list[PathPart]) -> str:
-    """'$.Results[41].tags' for ['Results', 41, 'tags']; a deep path keeps its ends."""
+    """'$.Results[41].tags' for ['Results', 41, 'tags']; a deep path keeps its ends, a long
+    key its first characters (a key may be megabytes long)."""
     if len(parts) > 12:
         return json_path(parts[:6]) + f"…({len(parts) - 9} more)…" + json_path(parts[-3:])[1:]
     text = "$"
@@ -48,9 +53,9 @@ def json_path(parts: list[PathPart]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
-            text += f".{part}"
+            text += f".{shorten(part, KEY_CHARS)}"
         else:
-            text += "[" + repr(part) + "]"
+            text += "[" + repr(shorten(part, KEY_CHARS)) + "]"
     return text
 
 
@@ -80,6 +85,9 @@ class JsonShapeError(ValueError):
 class StringTooLong(InputError):
     """Raised from inside the parser's read; :class:`JsonStream` adds the JSON path."""
 
+
+# A number in a field read that no float holds (an integer of any size is read as it is).
+TOO_LARGE = "a number too large to read (past 1.8e308, the largest a floating-point number holds)"
 
 # ijson's C backend converts an integer with Python's int(), which refuses more than 4,300
 # digits; the backend then crashes the process (SIGSEGV, ijson 3.x) instead of raising. No
@@ -249,6 +257,10 @@ class ItemBuilder:
                 f"the item holds more than {MAX_ITEM_VALUES:,} JSON values in the fields "
                 f"reportgen reads (or {MAX_ITEM_EVENTS:,} in all)"
             )
+        if isinstance(value, Decimal):  # a fraction or an exponent, in a field kept
+            value = float(value)
+            if not math.isfinite(value):
+                return TOO_LARGE
         self.builder.event(event, value)
         return None
 
@@ -296,7 +308,10 @@ class JsonStream:
         descend: Callable[[str], bool] | None,
     ) -> Iterator[tuple[list[PathPart], Any]]:
         try:
-            events = ijson.parse(source, use_float=True)
+            # Integers as Python ints (any size the digit guard lets through: yajl's own
+            # integers stop at 2**63, and its floats at 1e308, so valid JSON was refused as
+            # "integer overflow"), other numbers as Decimal, made floats only when built.
+            events = ijson.parse(source, use_float=False)
             yield from self._walk(events, wanted, arrays, keep, descend)
         except ijson.JSONError as exc:
             raise self.error(f"not valid JSON ({_short(exc)})", self._next()) from exc

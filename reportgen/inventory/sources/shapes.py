@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart, kind_of
+from reportgen.inventory.sources.jsonstream import TOO_LARGE, JsonShapeError, PathPart, kind_of
 
 
 def expect_object(value: Any, parts: list[PathPart]) -> dict[str, Any]:
@@ -20,8 +21,12 @@ def text(item: dict[str, Any], key: str, parts: list[PathPart]) -> str:
         return ""
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # of any size: an export's digits are at most 4,000 (RawGuard)
+    if isinstance(value, float):
+        if not math.isfinite(value):  # an AWS Config result's 1e999, read by json.loads
+            raise JsonShapeError([*parts, key], TOO_LARGE)
+        return str(int(value)) if value.is_integer() else str(value)
     raise JsonShapeError([*parts, key], f"expected a string, found {kind_of(value)}")
 
 
