@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,13 @@ EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 # pack mechanics that do not need the PDF (see reportgen_without_pdf.py).
 REPORTGEN = [sys.executable, "-m", "reportgen"]
 REPORTGEN_WITHOUT_PDF = [sys.executable, str(Path(__file__).with_name("reportgen_without_pdf.py"))]
+
+
+def interruptible() -> None:
+    """preexec_fn of a build a test interrupts: Ctrl-C acts on it even when the suite
+    itself runs as a background job (`make test &`), whose children a shell starts with
+    SIGINT ignored; reportgen, as any program should, leaves an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run(

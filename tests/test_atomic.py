@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write_csv
-from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, run, tree_hashes
+from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, interruptible, run, tree_hashes
 from packhelpers import build as build_pack
 
 from reportgen.core.errors import InputError
@@ -48,6 +48,7 @@ class PausedBuild:
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,
+            preexec_fn=interruptible,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

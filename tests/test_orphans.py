@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from packhelpers import EPOCH, REPORTGEN, build, tree_hashes
+from packhelpers import EPOCH, REPORTGEN, build, interruptible, tree_hashes
 
 from reportgen.pack.verify import verify_pack
 from reportgen.pack.write import RETIRED_PREFIX, STAGING_PREFIX
@@ -61,6 +61,7 @@ def _start_build(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=session,
+        preexec_fn=interruptible,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MINIMAL_CONFIG, write_config, write_csv
-from packhelpers import EPOCH, REPORTGEN
+from packhelpers import EPOCH, REPORTGEN, interruptible
 
 ROWS = [["Service", "Resource ID"], ["Amazon EC2", "i-1"], ["Amazon S3", "b-1"]]
 
@@ -32,7 +32,13 @@ def start(project: Path, *extra: str) -> subprocess.Popen:
     argv = [*REPORTGEN, "build", "--config", "reportgen.yaml", "--out", "out/pack", *extra]
     env = {**os.environ, "TMPDIR": str(project / "tmp"), "SOURCE_DATE_EPOCH": EPOCH}
     return subprocess.Popen(
-        argv, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv,
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
     )
 
 
