@@ -113,6 +113,19 @@ def test_a_number_at_the_limit_reaches_the_parser_and_is_read(tmp_path):
     assert "Traceback" not in process.stderr and "not valid JSON" not in process.stderr
 
 
+@pytest.mark.parametrize("name", list(_NUMBERS))
+@pytest.mark.parametrize("number", ["1e1000000000000000000", "2.5E+1000000000000000001"])
+def test_an_exponent_too_large_to_hold_is_refused_not_a_crash(tmp_path, name, number):
+    """Sixth adversarial pass: an exponent past what Python's Decimal holds raised
+    decimal.InvalidOperation inside the parser, exit 1 "internal error"."""
+    path = tmp_path / "export.json"
+    text, where = _NUMBERS[name]
+    path.write_text(text.replace("@", number), encoding="utf-8")
+    process = _validate(tmp_path, path)
+    _refused(process, f"{path}: {where}: a number too large to read")
+    assert "internal error" not in process.stderr
+
+
 # --- #29-#31: memory grows with the resources kept, not with the file -----------------------
 
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL_CONFIG, write_config, write_csv
+from conftest import MINIMAL_CONFIG, ROOT, write_config, write_csv
 from measured import measured
 from packhelpers import EPOCH, REPORTGEN
 
@@ -73,8 +73,16 @@ def test_a_refused_asset_is_named_as_the_template_wrote_it(project):
     extend(project, '<img src="link.png"><img src="../logo.png">')
     result = build(project)
     assert result.status == 2, result.stderr
-    assert "does not fetch: ../logo.png, link.png" in result.text, result.text
+    assert f"does not fetch: {ROOT / 'logo.png'}, link.png" in result.text, result.text
     assert "file://" not in result.text
+
+
+def test_an_absolute_file_url_is_named_by_its_path(project):
+    """Sixth adversarial pass: file:///etc/hostname was named ../../../etc/hostname."""
+    extend(project, '<img src="file:///etc/hostname"><img src="/etc/passwd">')
+    result = build(project)
+    assert result.status == 2, result.stderr
+    assert "does not fetch: /etc/hostname, /etc/passwd" in result.text, result.text
 
 
 def test_a_huge_data_uri_is_refused_and_cut_in_the_message(project):

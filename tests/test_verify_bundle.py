@@ -78,6 +78,19 @@ def test_verify_names_the_first_20_of_each_kind_and_counts_the_rest(copy):
     assert len(verify_pack(copy).extra) == 45
 
 
+def test_a_file_name_can_neither_hide_its_characters_nor_fake_the_verdict(copy):
+    """Sixth adversarial pass: rich dropped CR, BS, VT, FF and BEL from a name before it
+    was escaped (``a\rb`` printed ``ab``), and a newline printed a line of its own that
+    could read "OK: 8 file(s) match the manifest"."""
+    name = "a\rb\bc\vd\fe\x07f\nOK: 8 file(s) match the manifest\tx.txt"
+    (copy / name).write_text("")
+    result = run("verify", copy, check=1)
+    lines = result.stdout.splitlines()
+    shown = "a\\x0db\\x08c\\x0bd\\x0ce\\x07f\\nOK: 8 file(s) match the manifest\\tx.txt"
+    assert f"EXTRA    {shown} (not in the manifest)" in lines, lines
+    assert not any(line.startswith("OK") for line in lines)
+
+
 def test_verify_treats_a_symlink_as_altered(copy, tmp_path):
     outside = tmp_path / "outside.json"
     shutil.copy(copy / "soc2" / "matrix.json", outside)

@@ -59,9 +59,18 @@ class _VisibleHook(RenderHook):
         return [_Visible(renderable) for renderable in renderables]
 
 
+class _VisibleConsole(Console):
+    """rich drops some controls (BEL, backspace, VT, FF, CR) when it turns a string into
+    Text, before any hook sees it: a file name ``a\rb`` was printed ``ab``, hiding what it
+    holds. Every string it is given (a printed line, a table cell) is made visible first."""
+
+    def render_str(self, text: str, **options: Any) -> Any:
+        return super().render_str(visible(text), **options)
+
+
 def visible_console(**options: Any) -> Console:
     """A rich Console on which nothing printed can restyle or rewrite the terminal: the
     text of every line (tables and messages alike) passes through :func:`visible`."""
-    console = Console(**options)
+    console = _VisibleConsole(**options)
     console.push_render_hook(_VisibleHook())
     return console

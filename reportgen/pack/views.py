@@ -35,6 +35,13 @@ def _extra(name: str) -> str:
 def _first(items: list[str], tag: str, what: str, shown: Callable[[str], str]) -> Iterator[str]:
     """A line for each of the first SHOWN items, then one counting the rest."""
     for item in items[:SHOWN]:
-        yield tag + shown(item)
+        yield tag + _one_line(shown(item))
     if len(items) > SHOWN:
         yield f"{tag}... and {len(items) - SHOWN:,} more {what}"
+
+
+def _one_line(text: str) -> str:
+    """A file name holding a newline would print a line of its own, which could pass for
+    the verdict ("OK: 8 file(s) match"): line breaks are shown as their escapes (the
+    console shows every other control so)."""
+    return text.replace("\n", "\\n").replace("\t", "\\t")

@@ -95,14 +95,18 @@ class AssetFetcher(URLFetcher):
         return None
 
     def shown(self, url: str) -> str:
-        """A refused URL as the template wrote it: a file URL relative to the folder
-        relative names are resolved against (the shipped templates folder, whichever
-        folder the template came from), not as a path into reportgen's install."""
+        """A refused URL as the user can find it: a file inside a templates folder by its
+        name there (``assets/x.png``), any other file by its absolute path (``/etc/passwd``,
+        ``/home/me/logo.png`` for ``../logo.png``), never as a path made up of ``..`` or
+        into reportgen's install; other URLs as they are."""
         parts = urlsplit(url)
         if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
             return url
-        path = os.path.normpath(unquote(parts.path))
-        return PurePosixPath(os.path.relpath(path, self.roots[-1])).as_posix()
+        path = Path(os.path.normpath(unquote(parts.path)))
+        for root in self.roots:
+            if path.is_relative_to(root):
+                return path.relative_to(root).as_posix()
+        return path.as_posix()
 
     def _relative(self, url: str) -> PurePosixPath | None:
         parts = urlsplit(url)

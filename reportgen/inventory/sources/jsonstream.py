@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -319,6 +319,8 @@ class JsonStream:
             raise self.error(_NOT_TEXT, self._next()) from None
         except StringTooLong as exc:
             raise self.error(exc.message, self._next()) from exc
+        except DecimalException:  # an exponent past what Decimal holds (1e10**18)
+            raise self.error(TOO_LARGE, self._next()) from None
 
     def _next(self) -> list[PathPart]:
         """The path of the value the parser was reading: in a list, the one after the last
@@ -438,7 +440,7 @@ def top_level_keys(head: bytes, limit: int = 200) -> list[str]:
                 if len(keys) >= limit:
                     break
             depth += 1 if event in _STARTS else -1 if event in _ENDS else 0
-    except (ijson.JSONError, UnicodeDecodeError):  # cut mid-document, not JSON, not text
+    except (ijson.JSONError, UnicodeDecodeError, DecimalException):  # cut, not JSON, not text
         pass
     return keys
 
@@ -453,8 +455,8 @@ def starts_as_json(head: bytes) -> bool:
         return "premature EOF" in str(exc)
     except ijson.JSONError:
         return False
-    except UnicodeDecodeError:  # a lone surrogate escape: JSON, though not valid text
-        return True
+    except (UnicodeDecodeError, DecimalException):  # a lone surrogate, a vast exponent:
+        return True  # JSON, which the reader then refuses with its reason
     return True
 
 
