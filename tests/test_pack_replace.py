@@ -456,3 +456,32 @@ def test_a_killed_bundles_temporary_zip_is_swept_by_the_next(project, tmp_path):
     left = sorted(p.name for p in out.iterdir())
     assert left == sorted(["pack.zip", alive.name, young.name, link.name])
     assert link.is_symlink() and mine.read_text() == "mine\n"
+
+
+# ---------------------------------------------------------------- sixth pass: team edits kept
+
+
+def test_a_rebuild_with_evidence_keeps_the_teams_edited_workbook(project, tmp_path):
+    """Sixth adversarial pass: `build --evidence PACK` into PACK carried the Evidence sheet's
+    team columns and deleted the rest of the team's workbook with the old pack, a sheet of
+    QSA notes among it, exit 0 and not a word. The edited workbook is now kept beside the
+    new pack, and the build says where and what was carried."""
+    import openpyxl
+
+    pack = _pack(project, tmp_path / "test-co")
+    book = openpyxl.load_workbook(pack / WORKBOOK)
+    book.create_sheet("My notes")["A1"] = "QSA interview notes, 3 pages"
+    book.save(pack / WORKBOOK)
+    edited = (pack / WORKBOOK).read_bytes()
+    status, stderr = _run(project, pack, "--evidence", pack)
+    assert status == 0, stderr
+    (kept,) = [p for p in tmp_path.iterdir() if p.name.startswith("test-co.team-edits-")]
+    assert (kept / WORKBOOK).read_bytes() == edited
+    assert openpyxl.load_workbook(kept / WORKBOOK)["My notes"]["A1"].value.startswith("QSA")
+    said = _text(stderr)
+    assert f"({WORKBOOK}) are kept in {kept}" in said and "was not" in said
+    assert verify_pack(pack).ok
+    # An unedited pack rebuilt the same way keeps nothing more.
+    status, stderr = _run(project, pack, "--evidence", pack)
+    assert status == 0, stderr
+    assert len([p for p in tmp_path.iterdir() if ".team-edits-" in p.name]) == 1

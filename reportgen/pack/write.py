@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reportgen.core.errors import ENVIRONMENT_ERRORS, InputError, environment_error
+from reportgen.core.hashing import file_sha256
+from reportgen.pack.files import PackDir
 from reportgen.pack.target import (
     Replace,
     Snapshot,
@@ -454,7 +456,7 @@ def _staged(target: Path, replace: Replace | None, notes: list[str]) -> Iterator
         os.chmod(staging, 0o755)
         check_replaceable(target, replace)
         _refuse_changed_during_build(target, before)
-        _swap(staging, target, before, notes)
+        _swap(staging, target, before, notes, replace.carried if replace else frozenset())
     except BaseException as exc:
         remove_tree(staging)  # ours; never across a mount someone made in it
         _say_staging_removed(exc, staging, target)
@@ -503,7 +505,13 @@ def _make_staging(target: Path) -> Path:
         ) from exc
 
 
-def _swap(staging: Path, target: Path, before: Snapshot | None, notes: list[str]) -> None:
+def _swap(
+    staging: Path,
+    target: Path,
+    before: Snapshot | None,
+    notes: list[str],
+    carried: frozenset[str] = frozenset(),
+) -> None:
     """Retire the pack at ``target``, check it, and rename ``staging`` into its place.
 
     The old pack was checked (check_replaceable) just before ``before`` was taken, and found
@@ -533,7 +541,53 @@ def _swap(staging: Path, target: Path, before: Snapshot | None, notes: list[str]
         return
     if changes:
         raise _changed_meanwhile(target, changes, _put_back(retired, target))
+    _keep_team_edits(retired, target, carried, notes)
     _discard(retired, target, notes)
+
+
+def _keep_team_edits(
+    retired: Path, target: Path, carried: frozenset[str], notes: list[str]
+) -> Path | None:
+    """Move the old pack's workbooks the team edited, and this build carried on from with
+    --evidence, into a folder beside the new pack: what --evidence carries is the Evidence
+    sheet's team columns and added rows and the RACI letters, and anything else typed into
+    the workbook (a sheet of notes, a cell elsewhere) would go with the old pack. Returns
+    the folder (None when no workbook was edited)."""
+    edited = [name for name in _edited_files(retired) if name[1] in carried]
+    if not edited:
+        return None
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    kept = Path(tempfile.mkdtemp(prefix=f"{target.name}.team-edits-{stamp}-", dir=target.parent))
+    for name, _ in edited:
+        (kept / name).parent.mkdir(parents=True, exist_ok=True)
+        (retired / name).rename(kept / name)
+    os.chmod(kept, 0o755)
+    names = ", ".join(name for name, _ in edited)
+    notes.append(
+        f"the team's edited workbook(s) of the previous pack ({names}) are kept in {kept}: "
+        "their Evidence sheet's team columns and added rows and their RACI letters were "
+        "carried into the new pack, anything else typed in them (another sheet, a cell "
+        "elsewhere) was not"
+    )
+    return kept
+
+
+def _edited_files(pack: Path) -> list[tuple[str, str]]:
+    """(name, SHA-256) of each file the pack's manifest lists whose bytes changed since."""
+    try:
+        with PackDir(pack) as reader:
+            outputs = reader.manifest().manifest.outputs
+    except (InputError, OSError):
+        return []
+    edited = []
+    for entry in outputs:
+        path = pack / entry.path
+        if not path.is_file() or path.is_symlink():
+            continue
+        sha256, _ = file_sha256(path)
+        if sha256 != entry.sha256:
+            edited.append((entry.path, sha256))
+    return edited
 
 
 def _changed_meanwhile(target: Path, changes: list[str], kept: Path | None) -> InputError:
