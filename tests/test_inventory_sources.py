@@ -461,6 +461,16 @@ def test_a_config_results_number_past_a_float_is_refused_as_too_large(tmp_path):
     assert caught.value.message.startswith("$.Results[0].awsRegion: a number too large to read")
 
 
+def test_a_config_results_nan_is_refused_as_nan_not_as_too_large(tmp_path):
+    """Sixth adversarial pass: NaN was reported as 'a number too large to read'."""
+    result = '{"resourceType": "AWS::S3::Bucket", "arn": "arn:aws:s3:::b", "awsRegion": NaN}'
+    export = tmp_path / "config.json"
+    export.write_text(json.dumps({"Results": [result]}))
+    with pytest.raises(InputError) as caught:
+        _table(export)
+    assert caught.value.message.startswith("$.Results[0].awsRegion: a number that is NaN")
+
+
 @pytest.mark.parametrize("earlier", [None, 10**6])
 def test_a_cur_quote_left_open_names_the_cell_limit_whatever_csv_s_limit_is(tmp_path, earlier):
     """Fifth adversarial pass: a quote left open to the end of the file was 'longer than

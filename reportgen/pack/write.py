@@ -138,26 +138,36 @@ def _acquire(fd: int, parent: Path, wait: float, poll: float) -> None:
             return
         except BlockingIOError:
             if not said and deadline - time.monotonic() < wait - WAIT_SAID_AFTER:
-                holder = _lock_holder(fd)
-                who = f" (pid {holder})" if holder else ""
                 log.warning(
-                    "another reportgen build%s is writing a pack in %s; waiting for it "
-                    "(at most %.0f s)",
-                    who,
+                    "%s in %s; waiting for it (at most %.0f s)",
+                    _holder_text(fd),
                     parent,
                     max(deadline - time.monotonic(), 0.0),
                 )
                 said = True
             if time.monotonic() >= deadline:
-                holder = _lock_holder(fd)
-                who = f" (pid {holder})" if holder else ""
                 raise InputError(
-                    f"another reportgen build{who} is writing a pack in this directory; "
-                    f"waited {wait:.0f} s",
+                    f"{_holder_text(fd)} in this directory; waited {wait:.0f} s",
                     file=parent,
                     hint="Wait for it to finish, or choose an output directory elsewhere.",
                 ) from None
             time.sleep(poll)
+
+
+def _holder_text(fd: int) -> str:
+    """Who holds the lock, and what that means, as a message says it: another build, or
+    another program (any process may flock a folder: ``flock -x out -c ...``)."""
+    holder = _lock_holder(fd)
+    if holder is None:
+        return "another reportgen build is writing a pack"
+    try:
+        name = Path(f"/proc/{holder}/comm").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        name = ""
+    name = name.strip()
+    if not name or "python" in name or "reportgen" in name:
+        return f"another reportgen build (pid {holder}) is writing a pack"
+    return f"another program, {name} (pid {holder}), holds the build lock"
 
 
 def _lock_holder(fd: int) -> int | None:

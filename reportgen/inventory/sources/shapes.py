@@ -24,6 +24,8 @@ def text(item: dict[str, Any], key: str, parts: list[PathPart]) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)  # of any size: an export's digits are at most 4,000 (RawGuard)
     if isinstance(value, float):
+        if math.isnan(value):  # an AWS Config result's NaN, which json.loads accepts
+            raise JsonShapeError([*parts, key], "a number that is NaN (not a number)")
         if not math.isfinite(value):  # an AWS Config result's 1e999, read by json.loads
             raise JsonShapeError([*parts, key], TOO_LARGE)
         return str(int(value)) if value.is_integer() else str(value)
