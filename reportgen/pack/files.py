@@ -41,6 +41,7 @@ from reportgen.core.safefiles import file_kind, has_holes, read_fd, too_big
 from reportgen.core.validation import error_message, key_path
 from reportgen.pack.manifest_schema import MANIFEST_NAME, MAX_DEPTH, Manifest
 from reportgen.pack.matrix_check import check_pack_matrix
+from reportgen.pack.shape_check import shape_problems
 
 MB = 1024 * 1024
 MAX_MANIFEST_BYTES = 4 * MB  # a pack's manifest is a few KB
@@ -480,11 +481,15 @@ def _parse(
         raise InputError(f"cannot read the {what}: {exc}", file=path) from None
 
 
+_SHOWN_PROBLEMS = 20
+
+
 def _invalid(exc: ValidationError, value: Any, path: Path, message: str) -> InputError:
     errors = exc.errors()
-    details = [f"{key_path(tuple(e['loc']), value)}: {error_message(e)}" for e in errors[:20]]
-    if len(errors) > 20:
-        details.append(f"… and {len(errors) - 20:,} more")
+    shown = errors[:_SHOWN_PROBLEMS]
+    details = [f"{key_path(tuple(e['loc']), value)}: {error_message(e)}" for e in shown]
+    if len(errors) > _SHOWN_PROBLEMS:
+        details.append(f"… and {len(errors) - _SHOWN_PROBLEMS:,} more")
     return InputError(message, file=path, details=details)
 
 
@@ -492,6 +497,11 @@ def parse_manifest(data: bytes, path: Path) -> LoadedManifest:
     """The bytes of a manifest (at most MAX_MANIFEST_BYTES), parsed and checked against its
     strict schema; InputError (exit 2) naming ``path`` when they are not a pack's."""
     value = _parse(data, path, MANIFEST_DEPTH, "manifest", MAX_MANIFEST_VALUES, unique_keys=True)
+    rough = shape_problems(value, Manifest, _SHOWN_PROBLEMS, lambda _loc: False)
+    if len(rough) > _SHOWN_PROBLEMS:  # pydantic would gather every one of them first
+        details = [f"{key_path(loc, value)}: {what}" for loc, what in rough[:_SHOWN_PROBLEMS]]
+        details.append("… and more (the check stops past the first few)")
+        raise InputError("the manifest is not valid", file=path, details=details)
     try:
         manifest = Manifest.model_validate(value)
     except ValidationError as exc:

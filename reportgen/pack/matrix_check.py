@@ -30,8 +30,10 @@ from reportgen.core.validation import error_message, key_path
 from reportgen.matrix_schema import ADDED_SINCE
 from reportgen.matrix_schema import Matrix as Contract
 from reportgen.pack.manifest_schema import Matrix as ReadBounds
+from reportgen.pack.shape_check import shape_problems
 
 DETAILS = 20  # problems listed under the first; a matrix with more has a bigger problem
+_MANY = "(more problems not counted: the check stops past the first few)"
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,60}")
 OLDER_HINT = (
     "Compare it with the reportgen version that built it, or rebuild the old pack from its "
@@ -57,10 +59,11 @@ def check_pack_matrix(value: dict[str, Any], path: Path) -> None:
     if problems:
         unknown = all(problem.endswith(": unknown key") for problem in problems)
         more = len(problems) - 1 - DETAILS
+        count = [f"… and {more:,} more"] if more > 0 else []
         raise InputError(
             f"the matrix is not valid: {problems[0]}",
             file=path,
-            details=[*problems[1 : DETAILS + 1], *([f"… and {more:,} more"] if more > 0 else [])],
+            details=[*problems[1 : DETAILS + 1], *([_MANY] if problems[-1] == _MANY else count)],
             hint=NEWER_HINT if unknown else None,
         )
 
@@ -69,7 +72,11 @@ def _problems(
     value: dict[str, Any], model: type[BaseModel], tolerate: frozenset[str] = frozenset()
 ) -> list[str]:
     """``path: what is wrong`` for every field of ``value`` that breaks ``model`` (strict),
-    but for a missing field listed in ``tolerate``."""
+    but for a missing field listed in ``tolerate``; past DETAILS problems found by the cheap
+    walk (pack/shape_check.py), those alone (pydantic would gather every one of them)."""
+    rough = shape_problems(value, model, DETAILS, lambda loc: contract_path(loc) in tolerate)
+    if len(rough) > DETAILS:
+        return [f"{json_path(loc)}: {what}" for loc, what in rough] + [_MANY]
     try:
         model.model_validate(value, strict=True)
     except ValidationError as exc:
