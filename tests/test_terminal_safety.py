@@ -55,3 +55,24 @@ def test_a_control_rich_would_drop_is_shown_as_its_escape(control, capsys):
     shown = visible(control)
     assert f"cell A{shown}Z" in err and f"note A{shown}Z" in err, repr(err)
     assert control not in err
+
+
+@pytest.mark.parametrize("control", ["\x07", "\x08", "\x0b", "\x0c", "\r"])
+def test_tables_and_texts_show_a_control_rich_would_drop(control):
+    """Sixth and seventh passes: a file name in verify's lines and a name in diff's text
+    output lost BEL, BS, VT, FF and CR to rich before they could be escaped."""
+    from rich.table import Table
+
+    from reportgen.core.terminal import safe_text, visible_console
+
+    console = visible_console(record=True, highlight=False, markup=False, width=200)
+    table = Table()
+    table.add_column("cell")
+    table.add_row(f"row A{control}Z")
+    console.print(f"line A{control}Z")
+    console.print(table)
+    console.print(safe_text(f"text A{control}Z"))
+    shown = console.export_text()
+    for what in ("line", "row", "text"):
+        assert f"{what} A{visible(control)}Z" in shown, repr(shown)
+    assert control not in shown

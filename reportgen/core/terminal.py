@@ -22,6 +22,7 @@ from rich.console import (
     RenderResult,
 )
 from rich.segment import Segment
+from rich.text import Text
 
 # C0 controls but tab and newline, DEL and C1 controls, and the invisible characters that
 # reorder or hide text (bidirectional marks, embeddings, overrides and isolates).
@@ -74,3 +75,9 @@ def visible_console(**options: Any) -> Console:
     console = _VisibleConsole(**options)
     console.push_render_hook(_VisibleHook())
     return console
+
+
+def safe_text(value: str, style: Any = "", **options: Any) -> Text:
+    """rich's Text of ``value`` made visible first: Text itself drops BEL, backspace, VT,
+    FF and CR without a trace (a service name ``a\rb`` would show as ``ab``)."""
+    return Text(visible(value), style=style, **options)

@@ -8,9 +8,9 @@ from typing import Any
 
 from rich.console import RenderableType
 from rich.table import Table
-from rich.text import Text
 
 from reportgen.core import markdown as md
+from reportgen.core.terminal import safe_text
 from reportgen.pack.diff import has_changes
 from reportgen.render.terminal import owner_text
 
@@ -105,14 +105,14 @@ def diff_json(diff: dict[str, Any]) -> str:
 def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
     """What ``reportgen diff`` prints on a terminal."""
     old, new = diff["old"]["generated_at"], diff["new"]["generated_at"]
-    yield Text(f"Pack of {old} -> pack of {new}", style="bold")
+    yield safe_text(f"Pack of {old} -> pack of {new}", style="bold")
     for entry in diff["frameworks"]:
-        yield Text(f"\n{entry['name']}", style="bold")
+        yield safe_text(f"\n{entry['name']}", style="bold")
         if entry["status"] != "compared":
-            yield Text(f"  framework {entry['status']}")
+            yield safe_text(f"  framework {entry['status']}")
             continue
         if not has_changes(entry):
-            yield Text(
+            yield safe_text(
                 "  no service added or removed; no control changed owner; "
                 "no evidence changed status",
                 style="dim",
@@ -122,7 +122,7 @@ def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
             ("services_removed", "services removed"),
         ):
             if entry[key]:
-                yield Text(f"  {label}: {_services_line(entry, key)}")
+                yield safe_text(f"  {label}: {_services_line(entry, key)}")
         if entry["owner_changes"]:
             yield _changes_table(entry["owner_changes"])
         if entry.get("evidence_changes"):
@@ -136,8 +136,8 @@ def _changes_table(changes: list[dict[str, Any]]) -> Table:
     for change in changes:
         table.add_row(
             change["control"],
-            Text(change["old"]["label"], style=owner_text(change["old"]["owner"]).style),
-            Text(change["new"]["label"], style=owner_text(change["new"]["owner"]).style),
+            safe_text(change["old"]["label"], style=owner_text(change["old"]["owner"]).style),
+            safe_text(change["new"]["label"], style=owner_text(change["new"]["owner"]).style),
             change["reason"],
         )
     return table

@@ -15,6 +15,7 @@ from reportgen.catalogs.frameworks import Control, Framework
 from reportgen.catalogs.listing import condition_uses, dependents
 from reportgen.catalogs.srm import Service, SrmCatalog
 from reportgen.core.owners import OWNER_ORDER, owner_label
+from reportgen.core.terminal import safe_text
 from reportgen.inputs import Inputs
 from reportgen.ownership.engine import Decision, ServiceLayers
 
@@ -28,7 +29,7 @@ _STYLE = {
 
 
 def owner_text(owner: str, party: str | None = None) -> Text:
-    return Text(owner_label(owner, party), style=_STYLE.get(owner, ""))
+    return safe_text(owner_label(owner, party), style=_STYLE.get(owner, ""))
 
 
 def services_table(services: Iterable[Service]) -> Table:
