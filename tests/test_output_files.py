@@ -195,6 +195,80 @@ def test_a_zip_with_the_packs_entries_is_taken_for_a_bundle(pack, tmp_path):
     assert is_bundle(output)
 
 
+def _edited(entries: list[tuple[str, bytes]], suffix: str, edit) -> list[tuple[str, bytes]]:
+    """The entries with the one whose name ends with ``suffix`` edited (its name kept)."""
+    assert sum(name.endswith(suffix) for name, _ in entries) == 1
+    return [(name, edit(data) if name.endswith(suffix) else data) for name, data in entries]
+
+
+def _flip_last_byte(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 0xFF])
+
+
+@pytest.mark.parametrize(
+    ("suffix", "edit"),
+    [
+        ("pci-dss-raci.xlsx", lambda data: data + b"TEAM EDITS"),  # adversarial-7a F1 as reported
+        ("pci-dss-raci.xlsx", _flip_last_byte),  # the same size: only the SHA-256 tells
+        ("soc2/matrix.json", lambda data: data.replace(b'"', b"'", 1)),  # the same size too
+        ("summary.md", lambda data: data[:-1]),
+    ],
+    ids=["workbook-longer", "workbook-same-size", "matrix-same-size", "summary-shorter"],
+)
+def test_a_bundle_edited_inside_the_zip_is_not_replaced(pack, tmp_path, suffix, edit):
+    """adversarial-7a #16 (F1): an earlier bundle whose RACI workbook was edited inside the
+    zip (same entry names and order, other bytes) was replaced without --force, the edits
+    lost. Ours is a bundle whose every file still matches its manifest, size and SHA-256."""
+    output = tmp_path / "pack.zip"
+    entries = _edited(_as_bundled(pack), suffix, edit)
+    assert [name for name, _ in entries] == [name for name, _ in _as_bundled(pack)]
+    content = _zip_of(output, entries)
+    assert not is_bundle(output)
+    result = run("bundle", pack, "-o", output, check=None, pdf=False)
+    _refused(result, f"{output}: the output path holds a file that is not a bundle reportgen")
+    assert output.read_bytes() == content  # byte for byte: the edits are kept
+    assert [p.name for p in tmp_path.iterdir()] == ["pack.zip"]  # no temporary zip left
+    run("bundle", pack, "-o", output, "--force", pdf=False)
+    assert is_bundle(output) and output.read_bytes() != content
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED], ids=str)
+def test_an_unchanged_bundle_is_replaced_whoever_zipped_it(pack, tmp_path, method):
+    """Every listed file as its manifest gives it, stored or deflated at any level: a
+    re-run loses nothing by replacing it, and needs no --force."""
+    output = tmp_path / "pack.zip"
+    with zipfile.ZipFile(output, "w", method, compresslevel=1 if method else None) as archive:
+        for name, data in _as_bundled(pack):
+            archive.writestr(name, data)
+    assert is_bundle(output)
+    run("bundle", pack, "-o", output, pdf=False)
+    bundle_pack(pack, tmp_path / "fresh.zip")
+    assert output.read_bytes() == (tmp_path / "fresh.zip").read_bytes()  # bundle's own now
+
+
+def test_an_entry_inflating_past_its_size_is_read_no_further(tmp_path):
+    """An entry whose header (and so the manifest) says 10 bytes but that inflates to
+    512 KB: not the file listed, and no more than 11 bytes of it are inflated."""
+    from reportgen.pack import zip_entries
+
+    output = tmp_path / "bomb.zip"
+    _zip_of(output, [("test-co/summary.md", b" " * (512 * 1024))])
+    with output.open("r+b") as handle:  # the local header's uncompressed size, at 22
+        handle.seek(22)
+        handle.write((10).to_bytes(4, "little"))
+    fd = os.open(output, os.O_RDONLY)
+    try:
+        entry = zip_entries.local_entry(fd, 0)
+        assert entry is not None and entry.size == 10 and entry.compressed < 2048
+        fed: list[bytes] = []
+        assert not zip_entries._inflate(fd, entry, 10, fed.append)
+        assert sum(map(len, fed)) <= 11
+        assert zip_entries.entry_sha256(fd, entry, 10) is None
+        assert zip_entries.entry_bytes(fd, entry, 10) is None
+    finally:
+        os.close(fd)
+
+
 def test_recognising_a_bundle_reads_a_bounded_manifest(pack, tmp_path, monkeypatch):
     """A first entry inflating past the manifest's cap is not ours, and is read no further
     than the cap (a zip bomb named manifest.json)."""

@@ -25,12 +25,19 @@ from reportgen.pack.files import (
     MAX_MANIFEST_BYTES,
     PackDir,
     PackIntegrityError,
+    file_limit,
     inside,
     parse_manifest,
 )
-from reportgen.pack.manifest_schema import MANIFEST_NAME, Manifest
+from reportgen.pack.manifest_schema import MANIFEST_NAME, Manifest, OutputFile
 from reportgen.pack.verify import Verification, verify_opened
-from reportgen.pack.zip_entries import central_directory_at, entry_bytes, local_entry
+from reportgen.pack.zip_entries import (
+    LocalEntry,
+    central_directory_at,
+    entry_bytes,
+    entry_sha256,
+    local_entry,
+)
 
 __all__ = [
     "Bundle",
@@ -94,9 +101,13 @@ def is_bundle(path: Path) -> bool:
     first entry is ``<folder>/manifest.json`` holding a reportgen manifest (schema,
     generator and every field as the pack reader's strict schema wants), ``<folder>`` the
     manifest's customer slug; then one entry per file the manifest lists, in its order, and
-    nothing else (the central directory comes next). A user's zip is not taken for one
-    whatever its first entry is named. Reads at most the manifest entry (its cap,
-    MAX_MANIFEST_BYTES) and one local header per listed file, never through a link."""
+    nothing else (the central directory comes next); and every listed entry still holds
+    that file as the manifest gives it, its size and SHA-256 (a workbook edited inside the
+    zip is the team's work, not ours to lose). A user's zip is not taken for one whatever
+    its first entry is named. Reads at most the manifest entry (its cap,
+    MAX_MANIFEST_BYTES), one local header per listed file, then each listed entry once,
+    inflated in chunks to at most its listed size plus one byte, a size no larger than its
+    kind's cap in a pack (file_limit); never through a link."""
     try:
         fd = open_regular(path, "the output file", follow_symlinks=False)
     except InputError:
@@ -122,13 +133,33 @@ def _holds_a_bundle(fd: int, path: Path) -> bool:
     manifest = parse_manifest(data, path).manifest
     if folder != zip_folder(manifest).encode():
         return False
-    offset = first.end
+    entries = _listed_entries(fd, first.end, manifest)
+    # Names first (a header each), content only then: a user's zip costs no inflating.
+    return entries is not None and all(
+        _holds_as_listed(fd, entry, listed)
+        for entry, listed in zip(entries, manifest.outputs, strict=True)
+    )
+
+
+def _listed_entries(fd: int, offset: int, manifest: Manifest) -> list[LocalEntry] | None:
+    """The entries from ``offset`` on, one per file the manifest lists, named as bundle
+    names it and in its order, then the central directory; None for any other zip."""
+    entries = []
     for listed in manifest.outputs:
         entry = local_entry(fd, offset)
         if entry is None or entry.name != f"{zip_folder(manifest)}/{listed.path}".encode():
-            return False
+            return None
+        entries.append(entry)
         offset = entry.end
-    return central_directory_at(fd, offset)
+    return entries if central_directory_at(fd, offset) else None
+
+
+def _holds_as_listed(fd: int, entry: LocalEntry, listed: OutputFile) -> bool:
+    """Whether ``entry`` holds the file as the manifest lists it: its size (by the header,
+    then as it inflates, within the pack's cap for its kind) and its SHA-256."""
+    if entry.size != listed.size or listed.size > file_limit(listed.path):
+        return False
+    return entry_sha256(fd, entry, listed.size) == listed.sha256
 
 
 def check_bundle_output(output: Path, force: bool = False) -> None:

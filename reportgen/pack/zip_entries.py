@@ -1,18 +1,23 @@
 """Reading a zip from the front, one local file header at a time, with bounded reads.
 
 ``bundle -o`` must tell an earlier bundle (replaced on a re-run) from a user's own zip
-(kept unless --force) without reading either whole, and without trusting the central
-directory at the end of a file of any size: the entries are walked from offset 0, each
-header read on its own (30 bytes and its name), each entry's data skipped by the size the
-header gives. Only what bundle writes is followed: no data descriptor, no encryption, no
-zip64 sizes (bundle's files are at most 1024 MB; zipfile switches to zip64 past 2 GB).
+(kept unless --force) without trusting the central directory at the end of a file of any
+size: the entries are walked from offset 0, each header read on its own (30 bytes and its
+name), each entry's data skipped by the size the header gives. Only when every name is a
+bundle's is each entry's data inflated, in chunks and never past the size it claims
+(entry_bytes, entry_sha256), so that a file edited inside the zip is told from the one
+its manifest lists without holding either whole. Only what bundle writes is followed: no
+data descriptor, no encryption, no zip64 sizes (bundle's files are at most 1024 MB;
+zipfile switches to zip64 past 2 GB).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")  # a local file header's fixed 30 bytes
@@ -21,6 +26,7 @@ _CENTRAL_SIGNATURE = b"PK\x01\x02"  # the central directory follows the last ent
 _ENCRYPTED, _DATA_DESCRIPTOR = 0x01, 0x08
 _STORED, _DEFLATED = 0, 8
 _ZIP64 = 0xFFFFFFFF
+_CHUNK = 1024 * 1024  # compressed bytes read at a time
 
 
 @dataclass(frozen=True)
@@ -63,22 +69,56 @@ def entry_bytes(fd: int, entry: LocalEntry, limit: int) -> bytes | None:
     """The inflated bytes of ``entry``, checked against its CRC-32; None when it holds more
     than ``limit`` bytes (by its header, then as it inflates) or is damaged. Reads at most
     ``limit`` plus deflate's worst-case overhead."""
-    if entry.size > limit or entry.compressed > limit + limit // 1000 + 1024:
-        return None
-    data = os.pread(fd, entry.compressed, entry.data_at)
-    if len(data) < entry.compressed:
-        return None
-    if entry.method == _DEFLATED:
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        try:
-            data = inflater.decompress(data, entry.size + 1)
-        except zlib.error:
-            return None
-        if not inflater.eof:
-            return None
-    if len(data) != entry.size or zlib.crc32(data) != entry.crc:
-        return None
-    return data
+    data = bytearray()
+    return bytes(data) if _inflate(fd, entry, limit, data.extend) else None
+
+
+def entry_sha256(fd: int, entry: LocalEntry, limit: int) -> str | None:
+    """SHA-256 of the inflated bytes of ``entry``, as entry_bytes checks and bounds them,
+    inflated and hashed in chunks (an entry may be up to a pack file's cap: 1024 MB)."""
+    digest = hashlib.sha256()
+    return digest.hexdigest() if _inflate(fd, entry, limit, digest.update) else None
+
+
+def _inflate(fd: int, entry: LocalEntry, limit: int, sink: Callable[[bytes], object]) -> bool:
+    """Feed ``sink`` the inflated bytes of ``entry`` in chunks; False (part of it may have
+    been fed) when it holds more than ``limit`` bytes or is damaged: more or fewer bytes
+    than its header says, a CRC-32 that differs, a deflate stream that ends early or late.
+    Reads at most its compressed size (itself capped by ``limit``), inflates at most one
+    byte past its size."""
+    if entry.size > limit or entry.compressed > _deflate_bound(entry.size):
+        return False
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if entry.method == _DEFLATED else None
+    crc, produced, offset = 0, 0, entry.data_at
+    while offset < entry.end:
+        data = os.pread(fd, min(_CHUNK, entry.end - offset), offset)
+        if not data:
+            return False  # the file ends inside the entry
+        offset += len(data)
+        while data:
+            if inflater is None:
+                out, data = data, b""
+            else:
+                try:  # at most one byte past the size: max_length is never 0 (unbounded) here
+                    out = inflater.decompress(data, entry.size + 1 - produced)
+                except zlib.error:
+                    return False
+                data = inflater.unconsumed_tail
+                if inflater.eof and (inflater.unused_data or offset < entry.end):
+                    return False  # bytes after the end of the deflate stream
+            produced += len(out)
+            if produced > entry.size:
+                return False
+            crc = zlib.crc32(out, crc)
+            sink(out)
+    if inflater is not None and not inflater.eof:
+        return False
+    return produced == entry.size and crc == entry.crc
+
+
+def _deflate_bound(size: int) -> int:
+    """The most compressed bytes ``size`` bytes take, stored or deflated (generously)."""
+    return size + size // 1000 + 1024
 
 
 def central_directory_at(fd: int, offset: int) -> bool:
