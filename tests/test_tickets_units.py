@@ -288,6 +288,17 @@ def test_masking_keeps_the_rest_of_the_message():
     )
 
 
+@pytest.mark.parametrize("form", ["NFC", "NFD", "NFKC", "NFKD"])
+def test_a_secret_with_accents_is_masked_in_any_normal_form(form):
+    """Seventh adversarial pass: a password echoed decomposed (NFD) showed 'Pa\u0308sswo\u0308'."""
+    import unicodedata
+
+    secret = "Pässwörd-Ümlaut-42"
+    redact = Redactor.for_auth("me@example.com", secret)
+    echo = unicodedata.normalize(form, f"bad credential {secret} given")
+    assert redact(echo) == "bad credential *** given", repr(redact(echo))
+
+
 def test_a_fragment_of_a_secret_is_masked_but_not_a_shorter_piece():
     """A server that echoes only part of a token: 8 characters or more are masked."""
     redact = Redactor(["ATATT3xFfGF0T0kenValue1234567890"])

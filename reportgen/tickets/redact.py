@@ -309,13 +309,17 @@ class Canonical:
 def _folded(char: str) -> str:
     """``char`` as compared: case folded; white space, ``+`` and invisible format characters
     (zero width space, soft hyphen, joiners) dropped; compatibility forms (fullwidth,
-    ligatures, superscripts) as their plain letters."""
+    ligatures, superscripts) as their plain letters; accents dropped (NFKD, combining marks
+    left out), so ``ä`` composed and ``a`` + U+0308 decomposed (NFD) compare equal (seventh
+    pass: a decomposed echo showed six characters of a password)."""
     if char.isascii():
         return "" if char.isspace() or char == "+" else char.lower()
     if char.isspace() or unicodedata.category(char) == "Cf":
         return ""
     return "".join(
-        c.casefold() for c in unicodedata.normalize("NFKC", char) if not c.isspace() and c != "+"
+        c.casefold()
+        for c in unicodedata.normalize("NFKD", char)
+        if not c.isspace() and c != "+" and not unicodedata.combining(c)
     )
 
 
