@@ -15,8 +15,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Address-space cap for every run, so a regression fails the case instead of the machine.
 ADDRESS_SPACE = 3 * 1024**3
@@ -98,3 +101,13 @@ def measured(
             seconds=time.perf_counter() - started,
             folder=folder,
         )
+
+
+def measured_all(
+    cases: Sequence[Any], run: Callable[[Any, Path], Outcome], base: Path, workers: int
+) -> dict[str, Outcome]:
+    """Each case's Outcome by its name, ``run(case, base / case.name)`` in ``workers``
+    threads (each run is its own process: the threads only wait)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {case.name: pool.submit(run, case, base / case.name) for case in cases}
+        return {name: future.result() for name, future in futures.items()}

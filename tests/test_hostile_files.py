@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import hostile_files as hf
 import pytest
 from conftest import ROOT, SAMPLE_INVENTORY, write_csv
 from hostile import FIGURES, check_pack, tally
-from measured import Outcome, measured
+from measured import Outcome, measured, measured_all
 
 CONFIG = "customer:\n  name: Test Co\n"
 GOOD_ROWS = [["Service", "Resource ID", "Scope"], ["Amazon S3", "b-1", "all"], ["EC2", "i-1", ""]]
@@ -487,10 +486,7 @@ def _run_case(case: Case, folder: Path) -> Outcome:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[str, Outcome]:
-    base = tmp_path_factory.mktemp("hostile")
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {case.name: pool.submit(_run_case, case, base / case.name) for case in CASES}
-        return {name: future.result() for name, future in futures.items()}
+    return measured_all(CASES, _run_case, tmp_path_factory.mktemp("hostile"), workers=4)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

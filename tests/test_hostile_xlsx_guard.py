@@ -16,13 +16,12 @@ from __future__ import annotations
 import sys
 import zipfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import hostile_files as hf
 import pytest
-from measured import Outcome, measured
+from measured import Outcome, measured, measured_all
 
 from reportgen.inventory.limits import Limits
 
@@ -427,10 +426,7 @@ def _run(case: Case, folder: Path) -> Outcome:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[str, Outcome]:
-    base = tmp_path_factory.mktemp("xlsx-guard")
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {case.name: pool.submit(_run, case, base / case.name) for case in CASES}
-        return {name: future.result() for name, future in futures.items()}
+    return measured_all(CASES, _run, tmp_path_factory.mktemp("xlsx-guard"), workers=4)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

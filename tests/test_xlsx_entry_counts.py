@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import hostile_files as hf
 import pytest
 import xlsx_entry_bombs as bombs
-from measured import Outcome, measured
+from measured import Outcome, measured, measured_all
 
 from reportgen.inventory.xlsx_entries import STYLE_ENTRIES, WORKBOOK_ENTRIES
 
@@ -134,10 +133,7 @@ def _run(case: Case, folder: Path) -> Outcome:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[str, Outcome]:
-    base = tmp_path_factory.mktemp("xlsx-entries")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {case.name: pool.submit(_run, case, base / case.name) for case in CASES}
-        return {name: future.result() for name, future in futures.items()}
+    return measured_all(CASES, _run, tmp_path_factory.mktemp("xlsx-entries"), workers=2)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
