@@ -6,6 +6,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.safefiles import open_regular
@@ -15,13 +16,22 @@ _CHUNK = 1024 * 1024
 
 def file_sha256(path: Path) -> tuple[str, int]:
     """(hex SHA-256, size in bytes) of a file, read in chunks."""
+    with path.open("rb") as handle:
+        digest, size = _digest(handle)
+    return digest.hexdigest(), size
+
+
+def _digest(handle: BinaryIO, limit: int | None = None) -> tuple[Any, int]:
+    """The SHA-256 of what ``handle`` holds (at most ``limit`` bytes), and its size."""
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+    while limit is None or size < limit:
+        chunk = handle.read(_CHUNK if limit is None else min(_CHUNK, limit - size))
+        if not chunk:
+            break
+        digest.update(chunk)
+        size += len(chunk)
+    return digest, size
 
 
 @dataclass(frozen=True)
@@ -55,13 +65,8 @@ def read_sha256(path: Path, before: FileState | None, what: str) -> tuple[str, i
     hash recorded is of the bytes the result was computed from. Reads at most the size seen
     before (plus one byte), and never a FIFO or a device swapped in since."""
     fd = open_regular(path, what)
-    digest = hashlib.sha256()
-    size = 0
-    limit = (before.size if before else 0) + 1
     with environment_errors(path), os.fdopen(fd, "rb") as handle:
-        while size < limit and (chunk := handle.read(min(_CHUNK, limit - size))):
-            digest.update(chunk)
-            size += len(chunk)
+        digest, size = _digest(handle, (before.size if before else 0) + 1)
         after = FileState.of(os.fstat(handle.fileno()))
     if before is None or after != before or size != before.size:
         raise InputError(
