@@ -7,54 +7,41 @@ gzip that unpacks to terabytes stops at the same point as a plain file of that s
 
 from __future__ import annotations
 
-import io
 import zlib
 from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError
 from reportgen.inventory.sources.gunzip import MAGIC as GZIP_MAGIC
-from reportgen.inventory.sources.gunzip import GunzipReader
+from reportgen.inventory.sources.gunzip import ByteStream, GunzipReader
 
 HEAD_BYTES = 64 * 1024
 
 
-class LimitedReader(io.RawIOBase):
+class LimitedReader(ByteStream):
     """A readable byte stream that raises an InputError past ``limit`` bytes."""
 
     def __init__(self, inner: BinaryIO, path: Path, limit: int, flag: str) -> None:
-        self.inner, self.path, self.limit, self.flag = inner, path, limit, flag
+        self.source, self.path, self.limit, self.flag = inner, path, limit, flag
         self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def read(self, size: int = -1) -> bytes:
         return self._read(size if size is not None and size >= 0 else 1 << 20)
 
     def _read(self, size: int) -> bytes:
         try:
-            data = self.inner.read(size)
+            data = self.source.read(size)
         except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated gzip
             raise InputError(f"cannot read the file: {exc}", file=self.path) from exc
         self.count += len(data)
         if self.count > self.limit:
             raise InputError(
                 f"the export holds more than {self.limit // (1024 * 1024):,} MB"
-                + (" once unpacked" if isinstance(self.inner, GunzipReader) else ""),
+                + (" once unpacked" if isinstance(self.source, GunzipReader) else ""),
                 file=self.path,
                 hint=f"Raise {self.flag} if this file is genuine.",
             )
         return data
-
-    def close(self) -> None:
-        self.inner.close()
-        super().close()
 
 
 def is_gzip(path: Path) -> bool:

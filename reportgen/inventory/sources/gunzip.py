@@ -30,14 +30,11 @@ _FEED = 64 * 1024  # packed bytes given to zlib at once (what a member's end cop
 _GZIP = 16 + zlib.MAX_WBITS
 
 
-class GunzipReader(io.RawIOBase):
-    """The unpacked bytes of every member of the gzip stream ``raw``, in order."""
+class ByteStream(io.RawIOBase):
+    """A read-only stream over ``source`` whose subclass gives ``read``; closing it closes
+    the source (the export readers stack one on another)."""
 
-    def __init__(self, raw: BinaryIO, path: Path, limit: int, flag: str) -> None:
-        self.raw, self.path, self.limit, self.flag = raw, path, limit, flag
-        self.members = self.produced = self.packed = 0
-        self._inflater: zlib._Decompress | None = None
-        self._rest = b""  # packed bytes read past the end of the last member
+    source: BinaryIO
 
     def readable(self) -> bool:
         return True
@@ -46,6 +43,20 @@ class GunzipReader(io.RawIOBase):
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+    def close(self) -> None:
+        self.source.close()
+        super().close()
+
+
+class GunzipReader(ByteStream):
+    """The unpacked bytes of every member of the gzip stream ``raw``, in order."""
+
+    def __init__(self, raw: BinaryIO, path: Path, limit: int, flag: str) -> None:
+        self.source, self.path, self.limit, self.flag = raw, path, limit, flag
+        self.members = self.produced = self.packed = 0
+        self._inflater: zlib._Decompress | None = None
+        self._rest = b""  # packed bytes read past the end of the last member
 
     def read(self, size: int = -1) -> bytes:
         size = size if size is not None and size > 0 else _FEED
@@ -66,10 +77,6 @@ class GunzipReader(io.RawIOBase):
                 return data
         return b""
 
-    def close(self) -> None:
-        self.raw.close()
-        super().close()
-
     def _damaged(self, why: str) -> InputError:
         return InputError(f"cannot read the file: the gzip data {why}", file=self.path)
 
@@ -77,7 +84,7 @@ class GunzipReader(io.RawIOBase):
         if self._rest:
             data, self._rest = self._rest, b""
             return data
-        data = self.raw.read(_FEED)
+        data = self.source.read(_FEED)
         self.packed += len(data)
         if self.packed > self.limit + HEADER_ALLOWANCE:
             raise InputError(
