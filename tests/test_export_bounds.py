@@ -189,6 +189,32 @@ def test_huge_strings_in_skipped_fields_are_not_kept(tmp_path):
     assert process.returncode == 0, process.stderr[-2000:]
 
 
+@pytest.mark.parametrize("key_chars", [32_000, 200_000])
+def test_long_keys_nested_in_skipped_fields_are_not_kept(tmp_path, key_chars):
+    # Issue 20 (pass 7): ijson's prefixes held every key above an event, so keys of 32 KB
+    # 120 deep in a skipped field (a 4 MB export) took 267 MB, and of 200 KB (24 MB) 1.5 GB.
+    nested = "1"
+    for level in range(120):
+        nested = '{"k' + str(level) + "x" * key_chars + '":' + nested + "}"
+    text = ('{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::b","Tags":[],'
+            f'"Extra":{nested}}},{{"ResourceARN":"arn:aws:s3:::c","Tags":7}}]}}')  # fmt: skip
+    path = tmp_path / "tagging.json.gz"
+    path.write_bytes(gzip.compress(text.encode()))
+    process = _validate(tmp_path, path)
+    # read past the keys to the second item, whose error names its path
+    _refused(process, "$.ResourceTagMappingList[1].Tags")
+
+
+def test_a_long_key_on_the_way_to_the_items_is_cut_in_the_message(tmp_path):
+    key = "K" * 3_000_000
+    text = '{"ResourceTagMappingList":[],"' + key + '":{"x":[1,2,3'  # cut short: not JSON
+    path = tmp_path / "tagging.json"
+    path.write_text(text, encoding="utf-8")
+    process = _validate(tmp_path, path)
+    _refused(process, "$." + "K" * 59 + "…")
+    assert "K" * 61 not in process.stderr
+
+
 def test_skipped_fields_still_keep_to_the_depth_limit(tmp_path):
     deep = "[" * 300 + "]" * 300
     path = tmp_path / "state.json"

@@ -1,11 +1,10 @@
 """Where JSON bytes open and close strings, and how deep they nest, tracked before the parser
 sees them.
 
-ijson's ``parse`` builds the prefix of every event ('x.item.item...'), and keeps one per open
-container: nesting n deep costs O(n²) before reportgen's own depth check sees the events (a
-400 KB file of 200,000 '[' took 10.5 GB and 70 s). So the raw bytes are scanned here, read by
-read, and only when a read could pass the limit is the running depth followed bracket by
-bracket.
+Every open container costs the walk a JSON path part and a prefix ('x.item.item...'), so
+nesting n deep costs O(n²) (with ijson's ``parse``, used before, a 400 KB file of 200,000 '['
+took 10.5 GB and 70 s). So the raw bytes are scanned here, read by read, and only when a
+read could pass the limit is the running depth followed bracket by bracket.
 
 Every step is a C call over a whole read, never a Python step per byte, escape or string
 (a regular expression over strings took 1 s per 4 MB string of ``\\ud83d``-style escapes and

@@ -271,6 +271,38 @@ class ItemBuilder:
         return self.key_spec if is_map else spec
 
 
+PREFIX_KEY_CHARS = 200  # of a key, in a prefix: no reader asks for a longer one
+
+
+class Prefixes:
+    """ijson's prefix ('Results.item.tags') of the next value, kept as the walk opens and
+    closes containers; a key longer than PREFIX_KEY_CHARS is cut, and marked so that it
+    matches no name a reader asks for."""
+
+    def __init__(self) -> None:
+        self.value = ""  # the prefix of the next value
+        self.open_ones: list[tuple[str, bool]] = []  # (own prefix, is a list) per container
+
+    def open(self, is_list: bool) -> None:
+        self.open_ones.append((self.value, is_list))
+        if is_list:
+            self.value = _joined(self.value, "item")
+
+    def key(self, key: str) -> None:
+        if len(key) > PREFIX_KEY_CHARS:
+            key = key[:PREFIX_KEY_CHARS] + "\0…"
+        self.value = _joined(self.open_ones[-1][0], key)
+
+    def close(self) -> None:
+        self.value = self.open_ones.pop()[0]
+        if self.open_ones and self.open_ones[-1][1]:
+            self.value = _joined(self.open_ones[-1][0], "item")
+
+
+def _joined(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
 class JsonStream:
     """Walks a JSON file's events; yields ``(path, value)`` for the values it is asked for.
 
@@ -311,7 +343,10 @@ class JsonStream:
             # Integers as Python ints (any size the digit guard lets through: yajl's own
             # integers stop at 2**63, and its floats at 1e308, so valid JSON was refused as
             # "integer overflow"), other numbers as Decimal, made floats only when built.
-            events = ijson.parse(source, use_float=False)
+            # basic_parse, not parse: parse builds every event's prefix from the keys above
+            # it, so keys of megabytes nested in a skipped field cost their length times
+            # the depth (a 4 MB export took 575 MB); _walk builds prefixes itself, keys cut.
+            events = ijson.basic_parse(source, use_float=False)
             yield from self._walk(events, wanted, arrays, keep, descend)
         except ijson.JSONError as exc:
             raise self.error(f"not valid JSON ({_short(exc)})", self._next()) from exc
@@ -336,23 +371,25 @@ class JsonStream:
 
     def _walk(
         self,
-        events: Iterator[tuple[str, str, Any]],
+        events: Iterator[tuple[str, Any]],
         wanted: Callable[[str], bool],
         arrays: Callable[[str], bool],
         keep: Keep | None,
         descend: Callable[[str], bool] | None = None,
     ) -> Iterator[tuple[list[PathPart], Any]]:
         parts, kinds = self.parts, []  # kinds: 'map' or 'array', one per open container
+        prefixes = Prefixes()
         depth_limit = self.limits.max_json_depth
         item: ItemBuilder | None = None
         built_at = 0
-        for prefix, event, value in events:
+        for event, value in events:
             if event in _VALUE_STARTS:
                 if kinds and kinds[-1] == "array":
                     parts[-1] += 1  # type: ignore[operator]
                 elif not kinds and event != "start_map":
                     raise self.error(f"expected a JSON object, found {_NAMES[event]}")
                 if item is None:
+                    prefix = prefixes.value
                     if arrays(prefix) and event != "start_array":
                         raise self.error(f"expected a list, found {_NAMES[event]}")
                     if wanted(prefix):
@@ -371,21 +408,24 @@ class JsonStream:
                     self._skip(events, len(kinds), item)
                     continue
             if event == "map_key":
-                parts[-1] = value
+                parts[-1] = value[: KEY_CHARS + 1]  # a message shows no more of it
+                prefixes.key(value)
             elif event in _STARTS:
                 if len(kinds) >= depth_limit:
                     raise self.error(f"nested more than {depth_limit} levels deep")
                 kinds.append("map" if event == "start_map" else "array")
                 parts.append("" if event == "start_map" else -1)
+                prefixes.open(event == "start_array")
             elif event in _ENDS:
                 kinds.pop()
                 parts.pop()
+                prefixes.close()
                 if item is not None and len(kinds) == built_at:
                     yield list(parts), item.value
                     item = None
 
     def _skip(
-        self, events: Iterator[tuple[str, str, Any]], depth: int, item: ItemBuilder | None
+        self, events: Iterator[tuple[str, Any]], depth: int, item: ItemBuilder | None
     ) -> None:
         """Walks past the container just started at ``depth`` open containers, building
         nothing and keeping only its nesting (to the depth limit) and, inside an item, the
@@ -395,7 +435,7 @@ class JsonStream:
             raise self.error(f"nested more than {limit} levels deep")
         level, count = 1, 0
         budget = max(MAX_ITEM_EVENTS - item.walked, 1) if item else -1
-        for count, (_, event, _) in enumerate(events, start=1):
+        for count, (event, _) in enumerate(events, start=1):
             if event in _STARTS:
                 if depth + level >= limit:
                     raise self.error(f"nested more than {limit} levels deep (in a skipped value)")
