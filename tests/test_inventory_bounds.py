@@ -320,6 +320,23 @@ def test_fifty_million_blank_lines(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_wide_rows_are_read_a_few_at_a_time(tmp_path):
+    """Issue 20 (pass 7): rows were read 4,096 at a time, every cell kept, so memory grew
+    with the file when its rows were wide (a 200 MB CSV of 100 cells of 2,000 characters a
+    row peaked at 270 MB). A chunk now ends at 4 M characters as well."""
+    path = tmp_path / "inv.csv"
+    cells = ",".join(["a" * 2000] * 100)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("Service,Resource ID," + ",".join(f"c{i}" for i in range(100)) + "\n")
+        for row in range(600):
+            out.write(f"Amazon S3,bucket-{row},{cells}\n")
+    write_config(tmp_path, CONFIG)
+    argv = [sys.executable, "-m", "reportgen", "validate", "--config", "reportgen.yaml"]
+    result = measured([*argv, "--inventory", str(path)], tmp_path, cwd=tmp_path)
+    assert result.status == 0, result.stderr
+    assert result.rss_mb < 110, result.rss_mb  # about 80 MB; 4,096 rows at a time, 190 MB
+
+
 # --------------------------------------------------------------- the encoding, streamed
 
 

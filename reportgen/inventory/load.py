@@ -94,6 +94,9 @@ MAX_PROBLEMS = 200  # cell problems kept in one run; the rest are counted
 MAX_SUGGESTED = 1_000
 _TEXT_FIELDS = ("resource", "account", "region", "environment", "owner", "classification", "notes")
 _CHUNK = 4096  # rows checked and converted together, column by column
+# A chunk also ends once its cells hold this many characters: rows come up to --max-columns
+# wide, and 4,096 of them held a 200 MB CSV of wide rows whole (270 MB at peak).
+_CHUNK_CHARS = 4 << 20
 _LISTED = 10  # row numbers a warning lists
 
 
@@ -142,7 +145,7 @@ def _read_rows(
     limit they did not meet would bound nothing."""
     last = reader.header.row + limits.max_rows
     rows = _up_to(rows, last)
-    while chunk := list(itertools.islice(rows, _CHUNK)):
+    while chunk := _next_chunk(rows):
         beyond = chunk[-1][0] > last  # rows come in order, blank ones perhaps not all
         if beyond:
             chunk = [row for row in chunk if row[0] <= last]
@@ -153,6 +156,22 @@ def _read_rows(
             resolve(items)
         if beyond:
             raise _too_many_rows(resolve.inventory, limits)
+
+
+def _next_chunk(rows: Iterator[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+    """Up to _CHUNK rows, fewer once they hold _CHUNK_CHARS characters; every cell counts
+    16 more for its object, and a cell that is no text (a number, a date) 16 in all."""
+    chunk: list[tuple[int, list[Any]]] = []
+    chars = 0
+    for row in rows:
+        chunk.append(row)
+        try:
+            chars += sum(map(len, row[1])) + 16 * len(row[1])
+        except TypeError:  # numbers or dates among the cells
+            chars += sum(len(c) if isinstance(c, str) else 16 for c in row[1]) + 16 * len(row[1])
+        if len(chunk) == _CHUNK or chars >= _CHUNK_CHARS:
+            break
+    return chunk
 
 
 def _up_to(rows: Iterator[tuple[int, list[Any]]], last: int) -> Iterator[tuple[int, list[Any]]]:
