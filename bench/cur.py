@@ -1,10 +1,11 @@
 """The Cost and Usage Report figure of `make bench`: a synthetic legacy CUR, read streaming.
 
-    .venv/bin/python bench/cur.py --lines 5000000 [--work DIR] [--json]
+    .venv/bin/python bench/cur.py --lines 5000000 [--resources 50000] [--work DIR] [--json]
 
-Writes a gzipped CUR of ``--lines`` line items (the columns of a real legacy report, 50,000
-resources over 40 accounts and 10 regions, one line item in 50 without a resource, one in
-100 a tax or credit, quoted descriptions with commas as AWS writes them), then reads it
+Writes a gzipped CUR of ``--lines`` line items (the columns of a real legacy report,
+``--resources`` resources, 50,000 by default, over 40 accounts and 10 regions, one line item
+in 50 without a resource, one in 100 a tax or credit, quoted descriptions with commas as AWS
+writes them), then reads it
 with reportgen's reader in this process and prints wall and CPU seconds and peak RSS.
 """
 
@@ -96,16 +97,17 @@ def measure(path: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=5_000_000)
+    parser.add_argument("--resources", type=int, default=50_000, help="distinct resources")
     parser.add_argument("--work", type=Path, help="keep the generated report here")
     parser.add_argument("--json", action="store_true", help="print one JSON line only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="reportgen-cur-") as scratch:
         folder = args.work or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"cur-{args.lines}.csv.gz"
+        path = folder / f"cur-{args.lines}-{args.resources}.csv.gz"
         if not path.exists():
             started = time.perf_counter()
-            write_cur(path, args.lines)
+            write_cur(path, args.lines, args.resources)
             if not args.json:
                 print(
                     f"generated {args.lines:,} line items in {time.perf_counter() - started:.1f} s"

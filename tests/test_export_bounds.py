@@ -358,6 +358,23 @@ def test_distinct_cur_resources_past_max_rows_are_refused_while_counting(tmp_pat
     assert line < cur.FOLD_KEYS + 20_000  # the first fold, not the end of the file
 
 
+def test_distinct_cur_resources_share_what_repeats(tmp_path):
+    # Issue 20 (pass 7): each resource kept its own copy of its line's account, product,
+    # region and tags, and the table was built beside the resources (a million: 1.1 GB).
+    head = (
+        CUR_HEAD.rstrip(b"\n") + b",product/region,resourceTags/user:env,resourceTags/user:team\n"
+    )
+    lines = b"".join(
+        b"AmazonS3,arn:aws:s3:::bucket-number-%d,111122223333,eu-west-1,prod,team-%d\n"
+        % (i, i % 50)
+        for i in range(250_000)
+    )
+    path = tmp_path / "cur.csv.gz"
+    path.write_bytes(gzip.compress(head + lines, compresslevel=1))
+    process = _validate(tmp_path, path)  # 256 MB of address space; before, about 300 MB
+    assert process.returncode == 0, process.stderr[-2000:]
+
+
 def test_security_md_states_the_export_bounds_of_the_code():
     text = " ".join((Path(__file__).parents[1] / "SECURITY.md").read_text().split())
     assert f"more than {jsonstream.MAX_DIGITS:,} digits" in text

@@ -312,6 +312,7 @@ class Resources:
         self.skipped: Counter[str] = Counter()
         self.lines = 0
         self.not_services = not_services()
+        self.shared: dict[str, str] = {}
 
     def fold(self, counts: Counter, line: int) -> None:
         """Adds distinct keys and their counts; refuses a resource past --max-rows."""
@@ -341,12 +342,23 @@ class Resources:
             return
         zone = field("zone")
         region = field("region") or (zone[:-1] if zone[-1:].isalpha() else zone)
-        resource = (product, field("resource"), field("account"), region)
-        tags = key[len(self.layout.fields) :]
+        # Every line's fields are strings of their own: those that repeat (a product, an
+        # account, a tag value) are shared, or each resource kept five more (650 bytes a
+        # resource where 350 do).
+        share = self.shared.setdefault
+        account = field("account")
+        resource = (
+            share(product, product),
+            field("resource"),
+            share(account, account),
+            share(region, region),
+        )
         entry = self.rows.get(resource)
         if entry is None:
+            tags = tuple(share(tag, tag) for tag in key[len(self.layout.fields) :])
             self.rows[resource] = [count, tags, None]
             return
+        tags = key[len(self.layout.fields) :]
         entry[0] += count
         if entry[2] is None:
             if tags == entry[1]:
@@ -360,8 +372,12 @@ class Resources:
 
     def table(self, limits: Limits) -> SourceTable:
         table = SourceTable([SERVICE, RESOURCE, ACCOUNT, REGION, LINE_ITEMS, NOTES], limits)
-        for resource in sorted(self.rows):
-            count, tag_values, variants = self.rows[resource]
+        # Each resource is let go as its row is made, so the table reuses its memory: the
+        # two side by side peaked at 1.1 GB for a million resources.
+        ordered = sorted(self.rows.items(), reverse=True)
+        self.rows.clear()
+        while ordered:
+            resource, (count, tag_values, variants) = ordered.pop()
             if variants:  # the tags of most of its line items; the first seen on a tie
                 tag_values = max(variants.items(), key=operator.itemgetter(1))[0]
             product, resource_id, account, region = resource

@@ -20,6 +20,7 @@ from reportgen.inventory.sources.jsonstream import JsonShapeError, JsonStream, K
 from reportgen.inventory.sources.shapes import expect_object, tag_map, text
 from reportgen.inventory.sources.table import (
     ACCOUNT,
+    ADDRESS,
     REGION,
     RESOURCE,
     RESOURCE_TYPE,
@@ -27,7 +28,6 @@ from reportgen.inventory.sources.table import (
     TableFull,
 )
 
-ADDRESS = "Terraform Address"
 AWS_PROVIDERS = frozenset({"aws", "awscc"})
 _MODULE = r"^(values|planned_values)\.root_module(\.child_modules\.item)*"
 _RESOURCE_ITEM = re.compile(_MODULE + r"\.resources\.item$")
