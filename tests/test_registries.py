@@ -66,7 +66,7 @@ class ToyTicket:
     def __init__(self, http, target):
         self.http, self.label = http, f"toy ticket {target}"
 
-    def attachments(self):
+    def attachments(self, names):
         return set()
 
     def upload(self, item):

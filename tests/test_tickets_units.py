@@ -474,3 +474,28 @@ def test_the_fifth_adversarial_passs_echoes_of_its_own_token_are_masked():
 def test_security_md_states_how_many_echo_forms_are_tested():
     text = " ".join((Path(__file__).parents[1] / "SECURITY.md").read_text().split())
     assert f"cuts {len(ECHOES)} echo forms at every character" in text
+
+
+def test_a_listing_keeps_only_the_names_asked_about():
+    # Issue 20 (pass 7): a ServiceNow record's listing kept every name of every page (100
+    # pages of 16 MB of names took 1.7 GB); attach asks only about the pack's own files.
+    from reportgen.tickets.servicenow import ServiceNowRecord
+
+    seen: list[int] = []
+
+    def send(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["sysparm_offset"])
+        seen.append(offset)
+        names = [f"other-{offset + i}-" + "x" * 200 for i in range(1000 if offset < 2000 else 7)]
+        if offset == 1000:
+            names[500] = "acme-summary.0123abcd.md"
+        body = json.dumps({"result": [{"file_name": n} for n in names]}).encode()
+        headers = {"Content-Type": "application/json"}
+        return httpx.Response(200, headers=headers, stream=httpx.ByteStream(body))
+
+    client = httpx.Client(transport=httpx.MockTransport(send), base_url="https://example.com")
+    http = Http(client, RetryPolicy(attempts=1, sleep=lambda _s: None), Redactor([]), "ServiceNow")
+    record = ServiceNowRecord(http, "incident:" + "a" * 32, "comments", None)
+    wanted = ["acme-summary.0123abcd.md", "acme-matrix.0123abcd.json"]
+    assert record.attachments(wanted) == {"acme-summary.0123abcd.md"}
+    assert seen == [0, 1000, 2000]

@@ -13,7 +13,7 @@ one ticket are sequential. ``--dry-run`` shows every request and sends none.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -38,7 +38,7 @@ class Ticket(Protocol):
     label: str
     http: Http | None
 
-    def attachments(self) -> set[str]: ...
+    def attachments(self, names: Collection[str]) -> set[str]: ...
     def upload(self, item: Upload) -> bool: ...
     def has_comment(self, marker: str) -> bool: ...
     def comment(self, markdown: str, marker: str) -> bool: ...
@@ -158,7 +158,7 @@ def send(
     ticket: Ticket, uploads: list[Upload], text: str | None, marker: str, say: Say
 ) -> AttachReport:
     report = AttachReport(ticket.label)
-    present = ticket.attachments()
+    present = ticket.attachments([item.name for item in uploads])
     for item in uploads:  # one at a time: parallel uploads to one ticket race on its list
         if item.name in present or not ticket.upload(item):
             report.skipped.append(item.name)

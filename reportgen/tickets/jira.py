@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from reportgen.config.ticket_systems import JiraAttachConfig, check_key
@@ -33,11 +33,12 @@ class JiraIssue(Remote):
         self.base_url = base_url or "<base URL>"
         self.label = f"Jira issue {key}"
 
-    def attachments(self) -> set[str]:
+    def attachments(self, names: Collection[str]) -> set[str]:
+        """Which of ``names`` the issue already has attached."""
         what = "list attachments"
         data = self.api.json("GET", self.path, what, params={"fields": "attachment"})
         found = parse(answers.JiraIssue, data, self.api.name, what).fields.attachment or []
-        return {item.filename for item in found}
+        return {item.filename for item in found}.intersection(names)
 
     def upload(self, item: Upload) -> bool:
         """True when sent; False when a retry found it already attached."""
@@ -45,7 +46,7 @@ class JiraIssue(Remote):
             "POST",
             f"{self.path}/attachments",
             f"upload {item.name}",
-            before_retry=lambda: item.name in self.attachments(),
+            before_retry=lambda: bool(self.attachments([item.name])),
             upload_bytes=item.size,
             headers=XSRF,
             files={"file": (item.name, item.data, item.media_type)},
