@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -75,7 +76,18 @@ def _prefixed(tmp_path: Path) -> bytes:
     return b"MZ" + b"\0" * 510 + hf.write_rows(tmp_path / "p.xlsx", hf.BASE_ROWS).read_bytes()
 
 
+def _two_parts_of_one_name(tmp_path: Path, other: str) -> bytes:
+    """A second sheet1 after the first (pass 7): which one a reader takes is its choice."""
+    path = hf.write_rows(tmp_path / "d.xlsx", hf.BASE_ROWS)
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate it writes
+        archive.writestr(other, "<worksheet/>")
+    return path.read_bytes()
+
+
 CASES: dict[str, Callable[[Path], bytes]] = {
+    "two-parts-of-one-name": lambda t: _two_parts_of_one_name(t, "xl/worksheets/sheet1.xml"),
+    "two-parts-named-apart-by-case": lambda t: _two_parts_of_one_name(t, "XL/Workbook.xml"),
     "two-directories-entries-on-disk-zero": lambda t: _two_directories(t, _entries_on_disk_zero),
     "two-directories-comment-past-the-end": lambda t: _two_directories(t, _comment_past_the_end),
     "two-directories-both-valid": lambda t: _two_directories(t, _valid_end),

@@ -12,7 +12,8 @@ is measured, the layout must leave no second reading:
   record signature, its disk fields say one disk, and its two entry counts agree;
 - the directory ends where the end record (or the zip64 end record) starts;
 - the parts' local entries tile the file from its first byte to the directory, each one
-  starting where the one before ends (after its data descriptor, when it has one).
+  starting where the one before ends (after its data descriptor, when it has one);
+- no two parts share a name.
 
 Excel, LibreOffice, openpyxl and every spreadsheet library write exactly this; a file
 that is not so is refused, and saving it again from a spreadsheet program mends it.
@@ -42,6 +43,18 @@ def check_single_archive(path: Path, handle: BinaryIO, members: list[zipfile.Zip
     size = handle.tell()
     directory_start = _check_end(path, handle, size)
     _check_tiling(path, handle, members, directory_start)
+    _check_unique_names(path, members)
+
+
+def _check_unique_names(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Two parts of one name (part names are compared without case, as Excel does): which
+    one a reader takes is its own choice."""
+    seen: set[str] = set()
+    for member in members:
+        name = member.filename.casefold()
+        if name in seen:
+            raise _ambiguous(path, f"two parts are named {member.filename[:120]!r}")
+        seen.add(name)
 
 
 def _ambiguous(path: Path, why: str) -> InputError:
