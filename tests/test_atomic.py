@@ -130,6 +130,32 @@ def test_a_build_waiting_for_the_lock_says_so_once(project, tmp_path):
     assert verify_pack(out).ok
 
 
+_INHERITED_LOCK = """
+import fcntl, os, subprocess, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+quiet = subprocess.DEVNULL  # else the caller waits for the sleep to close its output
+subprocess.Popen(["sleep", "3"], pass_fds=[fd], start_new_session=True, stdout=quiet, stderr=quiet)
+print(os.getpid(), flush=True)
+"""
+
+
+def test_a_lock_kept_by_a_process_whose_starter_ended_is_named_so(project, tmp_path):
+    """/proc/locks names the process that took the lock: when that one has ended and a
+    program it started keeps the lock, the wait named the dead pid as a build (pass 7)."""
+    out = tmp_path / "out" / "pack"
+    out.parent.mkdir()
+    started = subprocess.run(
+        [sys.executable, "-c", _INHERITED_LOCK, str(out.parent)], capture_output=True, text=True
+    )
+    taker = int(started.stdout)
+    result = run("build", "--config", "reportgen.yaml", "--out", out, cwd=project, pdf=False)
+    said = " ".join(result.stderr.split())
+    assert f"a process left running by pid {taker}, which has ended, still holds" in said
+    assert "another reportgen build" not in said
+    assert verify_pack(out).ok
+
+
 def test_sigkill_of_a_first_build_leaves_no_pack(project, tmp_path):
     out = tmp_path / "out" / "pack"
     PausedBuild(project, out, "pack").kill()

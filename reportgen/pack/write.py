@@ -162,6 +162,13 @@ def _holder_text(fd: int) -> str:
         return "another reportgen build is writing a pack"
     try:
         name = Path(f"/proc/{holder}/comm").read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        # /proc/locks names the process that took the lock; one that inherited it (a
+        # program the holder started) keeps it after that process has ended.
+        return (
+            f"a process left running by pid {holder}, which has ended, still holds the build "
+            "lock (fuser -v on the folder names it)"
+        )
     except OSError:
         name = ""
     name = name.strip()
