@@ -58,7 +58,9 @@ def package(
     """A workbook whose sheets (name -> part path) point at ``parts`` by relationship, with
     content types listing each part; parts default to one sheet and empty shared strings."""
     sheets = sheets or {"Inventory": "xl/worksheets/sheet1.xml"}
-    parts = {"xl/sharedStrings.xml": hf.EMPTY_SST, **(parts or {})}
+    given = parts or {}
+    named = any(name.casefold() == "xl/sharedstrings.xml" for name in given)
+    parts = {**({} if named else {"xl/sharedStrings.xml": hf.EMPTY_SST}), **given}
     entries = "".join(
         f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>'
         for i, name in enumerate(sheets, start=1)
@@ -160,6 +162,12 @@ CASES = [
     ),
     Case(
         "utf16-worksheet", one_sheet(sheet().replace("UTF-8", "UTF-16").encode("utf-16")), [RANGE]
+    ),
+    # calamine reads a sheet in UTF-16 as empty: "no header row" was the error (pass 7)
+    Case(
+        "utf16-worksheet-in-range",
+        one_sheet(sheet(BODY).replace("UTF-8", "UTF-16").encode("utf-16")),
+        ["part 'xl/worksheets/sheet1.xml' is XML in UTF-16; the spreadsheet reader reads"],
     ),
     # --- the worksheet is not where a name filter looks (#13)
     Case(

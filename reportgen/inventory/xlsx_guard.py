@@ -272,7 +272,8 @@ def _scan_member(
         chunks = _inflate(handle, info, path)
     scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells, entry_caps(limits))
     scanner.on_region = on_region
-    _feed_checked(scanner, _as_utf8(chunks, info, path), path, name, limits)
+    encodings: list[str] = []
+    _feed_checked(scanner, _as_utf8(chunks, info, path, encodings), path, name, limits)
     if not scanner.is_xml:
         raise InputError(
             f"workbook part '{name}' is not XML, though calamine would read it as XML; "
@@ -288,7 +289,19 @@ def _scan_member(
         )
     if scanner.has_cells:
         _check_range(handle, info, path, limits, scanner)
+    if encodings and (scanner.has_cells or _is_shared_strings(name) or _is_workbook(name)):
+        # calamine reads such a sheet as empty, so the error would be "no header row"
+        raise InputError(
+            f"workbook part '{name}' is XML in {encodings[0].upper()}; the spreadsheet "
+            "reader reads these parts in UTF-8 only, as Excel and LibreOffice write them",
+            file=path,
+            hint="Open the workbook in a spreadsheet program and save it again as .xlsx.",
+        )
     return scanner.has_cells
+
+
+def _is_workbook(name: str) -> bool:
+    return name.replace("\\", "/").lower().lstrip("/") == "xl/workbook.xml"
 
 
 def _is_shared_strings(name: str) -> bool:
@@ -361,10 +374,15 @@ def _collect_sheets(sheets: set[str], names: set[str]) -> Callable[[bytes], None
     return collect
 
 
-def _as_utf8(chunks: Iterator[bytes], info: zipfile.ZipInfo, path: Path) -> Iterator[bytes]:
-    """The part's chunks, re-encoded as UTF-8 when it is XML in UTF-16 or UTF-32."""
+def _as_utf8(
+    chunks: Iterator[bytes], info: zipfile.ZipInfo, path: Path, found: list[str] | None = None
+) -> Iterator[bytes]:
+    """The part's chunks, re-encoded as UTF-8 when it is XML in UTF-16 or UTF-32 (whose
+    name is then added to ``found``)."""
     first = next(chunks, b"")
     encoding = next((name for mark, name in _ENCODINGS if first.startswith(mark)), None)
+    if encoding is not None and found is not None:
+        found.append(encoding)
     if encoding is None:
         yield first
         yield from chunks
