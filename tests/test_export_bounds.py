@@ -215,6 +215,29 @@ def test_a_long_key_on_the_way_to_the_items_is_cut_in_the_message(tmp_path):
     assert "K" * 61 not in process.stderr
 
 
+@pytest.mark.parametrize(
+    ("item", "where"),
+    [
+        ('{"ResourceARN":"arn:aws:s3:::a","Tags":[],"ResourceARN":"arn:aws:s3:::b"}',
+         "$.ResourceTagMappingList[0].ResourceARN"),
+        ('{"ResourceARN":"arn:aws:s3:::a","Tags":[{"Key":"pci","Key":"x","Value":"yes"}]}',
+         "$.ResourceTagMappingList[0].Tags[0].Key"),
+    ],
+)  # fmt: skip
+def test_a_key_a_reader_uses_given_twice_is_refused(tmp_path, item, where):
+    # pass 7: the last value won, silently; another JSON reader may take the first
+    path = tmp_path / "tagging.json"
+    path.write_text('{"ResourceTagMappingList":[' + item + "]}", encoding="utf-8")
+    _refused(_validate(tmp_path, path), f"{where}: the object holds this key twice")
+
+
+def test_a_key_given_twice_in_a_skipped_field_is_walked_past(tmp_path):
+    path = tmp_path / "tagging.json"
+    item = '{"ResourceARN":"arn:aws:s3:::a","Tags":[],"Junk":{"a":1,"a":2}}'
+    path.write_text('{"ResourceTagMappingList":[' + item + "]}", encoding="utf-8")
+    assert _validate(tmp_path, path).returncode == 0
+
+
 def test_skipped_fields_still_keep_to_the_depth_limit(tmp_path):
     deep = "[" * 300 + "]" * 300
     path = tmp_path / "state.json"

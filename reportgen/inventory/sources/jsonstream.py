@@ -221,7 +221,8 @@ class ItemBuilder:
     def __init__(self, keep: Keep | None) -> None:
         self.builder = ijson.ObjectBuilder()
         self.keep: Keep | bool = True if keep is None else keep
-        self.specs: list[tuple[bool, Keep | bool]] = []  # (is a map, spec) per open container
+        # (is a map, spec, keys kept so far) per open container
+        self.specs: list[tuple[bool, Keep | bool, set[str]]] = []
         self.key_spec: Keep | bool = True  # spec of the value after the current key
         self.skip_next = False  # the key just read is not kept: skip its value
         self.skipping = 0  # set on the start of a container to skip (the walker skips it)
@@ -235,10 +236,13 @@ class ItemBuilder:
     def event(self, event: str, value: Any) -> str | None:
         """Feeds one event; returns a message when the item holds too many values."""
         if event == "map_key":
-            spec = self.specs[-1][1]
+            _, spec, seen = self.specs[-1]
             if spec is not True and value not in spec:  # type: ignore[operator]
                 self.skip_next = True
                 return None
+            if value in seen:  # which value counts is each JSON reader's own choice
+                return "the object holds this key twice"
+            seen.add(value)
             self.key_spec = True if spec is True else spec[value]  # type: ignore[index]
         elif event in _ENDS:
             self.specs.pop()
@@ -250,7 +254,7 @@ class ItemBuilder:
                 return None
             spec = self._spec()
             if event in _STARTS:
-                self.specs.append((event == "start_map", spec))
+                self.specs.append((event == "start_map", spec, set()))
         self.count += 1
         if self.count > MAX_ITEM_VALUES or self.count + self.walked > MAX_ITEM_EVENTS:
             return (
@@ -267,7 +271,7 @@ class ItemBuilder:
     def _spec(self) -> Keep | bool:
         if not self.specs:
             return self.keep
-        is_map, spec = self.specs[-1]
+        is_map, spec, _ = self.specs[-1]
         return self.key_spec if is_map else spec
 
 
@@ -383,6 +387,12 @@ class JsonStream:
         item: ItemBuilder | None = None
         built_at = 0
         for event, value in events:
+            if event == "map_key":
+                parts[-1] = value[: KEY_CHARS + 1]  # a message shows no more of it
+                prefixes.key(value)
+                if item is not None and (problem := item.event(event, value)):
+                    raise self.error(problem)
+                continue
             if event in _VALUE_STARTS:
                 if kinds and kinds[-1] == "array":
                     parts[-1] += 1  # type: ignore[operator]
@@ -407,10 +417,7 @@ class JsonStream:
                     item.skipping = 0
                     self._skip(events, len(kinds), item)
                     continue
-            if event == "map_key":
-                parts[-1] = value[: KEY_CHARS + 1]  # a message shows no more of it
-                prefixes.key(value)
-            elif event in _STARTS:
+            if event in _STARTS:
                 if len(kinds) >= depth_limit:
                     raise self.error(f"nested more than {depth_limit} levels deep")
                 kinds.append("map" if event == "start_map" else "array")
