@@ -4,7 +4,9 @@ archive guards applied, exit status 2, nothing written (issue 14)."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -220,3 +222,34 @@ def test_hostile_text_in_the_teams_columns_stays_text(pack, tmp_path, monkeypatc
         if key in typed:
             cell = rows.cell(r, 14)
             assert cell.value == typed[key] and cell.data_type == "s", key
+
+
+@pytest.mark.parametrize("text", ["a & b", "a \x1b b", "a &#27; b"])
+def test_a_sheet_that_is_not_well_formed_xml_is_named(pack, tmp_path, text):
+    """openpyxl parses a sheet as it reads it: a bare '&' or a control character was an
+    internal error (exit 1, ParseError) in the eighth adversarial pass."""
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(pack / WORKBOOK) as source, zipfile.ZipFile(path, "w") as out:
+        part = _sheet_part(source, "Evidence")
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == part:
+                cell = f'<row r="9999"><c r="A9999" t="inlineStr"><is><t>{text}</t></is></c></row>'
+                data = data.replace(b"</sheetData>", cell.encode() + b"</sheetData>")
+                # as Excel saves it: openpyxl then stops at the dimension when it opens the
+                # workbook, and parses the rest only as the rows are read
+                data = data.replace(b"</sheetPr>", b'</sheetPr><dimension ref="A1:Z9999"/>', 1)
+            out.writestr(info, data)
+    message = _refused(tmp_path, "--evidence", path)
+    assert f"{path}: sheet 'Evidence' is damaged: its XML is not well-formed" in message
+    assert "internal error" not in message
+
+
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
+    """The part holding the sheet of this name, by the workbook's relationships."""
+    book = archive.read("xl/workbook.xml").decode()
+    rid = re.search(rf'<sheet [^>]*name="{name}"[^>]*r:id="([^"]+)"', book).group(1)
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+    target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels)
+    target = target or re.search(rf'Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    return "xl/" + target.group(1).removeprefix("/xl/")

@@ -207,7 +207,7 @@ def _rows(ws: Any, width: int, limits: Limits, shown: str) -> Iterator[tuple[int
     bounded the real cell range."""
     ws.reset_dimensions()
     count = 0
-    for number, values in enumerate(ws.iter_rows(max_col=width, values_only=True), start=1):
+    for number, values in enumerate(_parsed(ws, width, shown), start=1):
         if not any(v not in (None, "") for v in values):
             continue
         count += 1
@@ -218,6 +218,20 @@ def _rows(ws: Any, width: int, limits: Limits, shown: str) -> Iterator[tuple[int
                 hint="Raise --max-rows if this workbook is genuine.",
             )
         yield number, [*values, *([None] * (width - len(values)))]
+
+
+def _parsed(ws: Any, width: int, shown: str) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows as openpyxl parses them, as it goes (read-only mode): XML that is
+    not well-formed (a bare '&', a control character) is found only then."""
+    try:
+        yield from ws.iter_rows(max_col=width, values_only=True)
+    except SyntaxError as exc:  # ElementTree's ParseError (lxml's XMLSyntaxError too)
+        where = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise InputError(
+            f"sheet '{ws.title}' is damaged: its XML is not well-formed ({where})",
+            file=shown,
+            hint="Open the workbook in Excel or LibreOffice and save it again as .xlsx.",
+        ) from None
 
 
 def _sheet(book: Any, name: str, shown: str) -> Any:
