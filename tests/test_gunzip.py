@@ -8,12 +8,14 @@ from __future__ import annotations
 import gzip
 import io
 import struct
+import time
 import zlib
 from pathlib import Path
 
 import pytest
 
 from reportgen.core.errors import InputError
+from reportgen.inventory.sources import detect
 from reportgen.inventory.sources.exportfile import open_export
 from reportgen.inventory.sources.gunzip import (
     BYTES_PER_MEMBER,
@@ -101,3 +103,31 @@ def test_open_export_counts_unpacked_bytes_against_the_limit(tmp_path):
         while stream.read(MB):
             pass
     assert "more than 2 MB once unpacked" in caught.value.message
+
+
+@pytest.mark.parametrize("after", [b"\0" * (2 * MB), _named(2 * MB)])
+def test_the_head_of_a_gzip_is_sought_within_a_packed_bound(tmp_path, after):
+    """Eighth pass: the file type was sniffed with no packed bound, so an empty member
+    before 20 GB of zero padding was read to its end whatever --max-export-mb said."""
+    path = tmp_path / "export.json.gz"
+    path.write_bytes(gzip.compress(b"") + after + gzip.compress(BODY))
+    with pytest.raises(InputError) as caught:
+        detect(path)
+    assert "first 64 KB of content are not in its first 1,088 KB" in caught.value.message
+
+
+def test_a_sparse_gzip_of_gigabytes_is_refused_at_once(tmp_path):
+    path = tmp_path / "export.json.gz"
+    with path.open("wb") as out:
+        out.write(gzip.compress(b""))
+        out.truncate(20 << 30)  # sparse: 20 GB of zero padding, no disk used
+    started = time.monotonic()
+    with pytest.raises(InputError, match="not an export reportgen reads"):
+        detect(path)
+    assert time.monotonic() - started < 10  # it read all 20 GB: 173 s
+
+
+def test_a_gzip_with_some_padding_is_still_sniffed(tmp_path):
+    path = tmp_path / "export.json.gz"
+    path.write_bytes(gzip.compress(BODY) + b"\0" * 4096)
+    assert detect(path).name == "tagging"

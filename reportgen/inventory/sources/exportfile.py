@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError
+from reportgen.inventory.sources.gunzip import (
+    HEADER_ALLOWANCE,
+    ByteStream,
+    GunzipReader,
+    PackedTooLarge,
+)
 from reportgen.inventory.sources.gunzip import MAGIC as GZIP_MAGIC
-from reportgen.inventory.sources.gunzip import ByteStream, GunzipReader
 
 HEAD_BYTES = 64 * 1024
 
@@ -60,6 +65,18 @@ def open_export(path: Path, limit: int, flag: str = "--max-export-mb") -> Limite
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
-    """The first bytes of the file's content, unpacked when it is gzipped."""
-    with open_export(path, limit=1 << 62) as stream:
-        return stream.read(size)
+    """The first bytes of the file's content, unpacked when it is gzipped. A gzip is read
+    no further than ``size`` packed bytes plus 1 MB of headers: unbounded, an empty member
+    before 20 GB of zero padding was read to its end before --max-export-mb 1 was checked
+    (eighth adversarial pass)."""
+    with open_export(path, limit=size) as stream:
+        try:
+            return stream.read(size)
+        except PackedTooLarge:
+            raise InputError(
+                f"the gzip file's first {size // 1024} KB of content are not in its first "
+                f"{(size + HEADER_ALLOWANCE) // 1024:,} KB (zero padding, empty members or a "
+                "huge header): not an export reportgen reads",
+                file=path,
+                hint="Unpack it and compress it again with gzip, or give it unpacked.",
+            ) from None

@@ -49,6 +49,10 @@ class ByteStream(io.RawIOBase):
         super().close()
 
 
+class PackedTooLarge(InputError):
+    """More packed bytes than the limit allows (plus HEADER_ALLOWANCE)."""
+
+
 class GunzipReader(ByteStream):
     """The unpacked bytes of every member of the gzip stream ``raw``, in order."""
 
@@ -87,7 +91,7 @@ class GunzipReader(ByteStream):
         data = self.source.read(_FEED)
         self.packed += len(data)
         if self.packed > self.limit + HEADER_ALLOWANCE:
-            raise InputError(
+            raise PackedTooLarge(
                 f"the gzip file is larger than {self.limit // (1024 * 1024):,} MB, the most "
                 "an export may unpack to",
                 file=self.path,
