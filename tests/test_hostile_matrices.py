@@ -125,6 +125,10 @@ VARIANTS = [
      "controls[0].owner", "Input should be 'aws'"),
     ("escape-in-a-key", setter(top, "\x1b[2Jspoof", 1),
      '"\\u001b[2Jspoof"', "unknown key"),
+    # eighth pass: diff then showed an owner change as 'Customer -> Customer'
+    ("owner-and-label-apart",
+     lambda m: first_control(m).update(owner="aws", split_by_service=False, label="Customer"),
+     "controls[0].label", '"Customer" does not match the control\'s owner (aws): it reads "AWS"'),
 ]  # fmt: skip
 COMMANDS = ("diff-old-new", "diff-new-old", "previous")
 RUNS = [(variant, command) for variant in VARIANTS for command in COMMANDS]

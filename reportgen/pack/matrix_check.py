@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from reportgen.core.errors import InputError
+from reportgen.core.owners import SPLIT_LABEL, owner_label
 from reportgen.core.validation import error_message, key_path
 from reportgen.matrix_schema import ADDED_SINCE
 from reportgen.matrix_schema import Matrix as Contract
@@ -55,7 +56,7 @@ def check_pack_matrix(value: dict[str, Any], path: Path) -> None:
             details=[f"first difference: {problems[0]}"],
             hint=OLDER_HINT,
         )
-    problems = problems or _problems(value, ReadBounds)
+    problems = problems or _problems(value, ReadBounds) or _label_problems(value)
     if problems:
         unknown = all(problem.endswith(": unknown key") for problem in problems)
         more = len(problems) - 1 - DETAILS
@@ -87,6 +88,25 @@ def _problems(
             if not (error["type"] == "missing" and contract_path(error["loc"]) in tolerate)
         ]
     return []
+
+
+def _label_problems(value: dict[str, Any]) -> list[str]:
+    """Each control's label as the build derives it from its owner: a crafted matrix whose
+    owner and label disagreed passed, and diff showed 'Customer -> Customer' for an owner
+    that changed (eighth adversarial pass)."""
+    problems = []
+    for index, control in enumerate(value["controls"]):
+        split, owner, party = control["split_by_service"], control["owner"], control.get("party")
+        expected = SPLIT_LABEL if split else owner_label(owner, party)
+        if control["label"] != expected:
+            shown = json.dumps(control["label"][:60], ensure_ascii=True)
+            problems.append(
+                f"controls[{index}].label: {shown} does not match the control's owner "
+                f"({'split by service' if split else owner}): it reads {json.dumps(expected)}"
+            )
+            if len(problems) > DETAILS:
+                break
+    return problems
 
 
 def contract_path(loc: tuple[Any, ...]) -> str:
