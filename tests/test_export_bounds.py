@@ -363,6 +363,14 @@ def test_cur_lines_are_numbered_right_past_blank_ones(tmp_path):
         _refused(_validate(tmp_path, path), f"{path}:8: the line has 2 fields")
 
 
+def test_cur_lines_are_numbered_right_past_a_field_over_lines(tmp_path):
+    # Eighth pass: records were counted, not lines: this short line was named as line 5
+    path = tmp_path / "cur.csv"
+    body = b'AmazonS3,b,1\nAmazonS3,"multi\nline\nresource",1\nAmazonS3,c,1\nAmazonS3,d\n'
+    path.write_bytes(CUR_HEAD + body)
+    _refused(_validate(tmp_path, path), f"{path}:7: the line has 2 fields")
+
+
 def test_a_cur2_tag_map_that_is_not_json_is_named_by_line_and_column(tmp_path):
     head = (b"line_item_product_code,line_item_resource_id,line_item_usage_account_id,"
             b"resource_tags\n")  # fmt: skip

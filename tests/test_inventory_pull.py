@@ -168,3 +168,53 @@ def test_the_snapshot_builds_the_same_pack_as_the_export(tmp_path):
         packs[name] = {k: v for k, v in matrix.items() if k not in skip}
     assert packs["export"] == packs["snapshot"]
     assert packs["export"]["scope"]["environments"] == ["production", "staging"]
+
+
+def test_a_page_token_sent_again_stops_the_pull(tmp_path):
+    """Eighth pass: an endpoint that repeated its token kept a pull running for ever."""
+    client = _client("resource-explorer-2")
+    resources = EXPLORER_FIXTURE["Resources"]
+    with Stubber(client) as stubber:
+        stubber.add_response("list_resources", {"Resources": resources[:2], "NextToken": "t2"}, {})
+        for asked, token in (("t2", "t3"), ("t3", "t2")):  # t2 comes back
+            page = {"Resources": resources[2:4], "NextToken": token}
+            stubber.add_response("list_resources", page, {"NextToken": asked})
+        with pytest.raises(InputError) as caught:
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+    said = "resource-explorer-2:ListResources: AWS sent a page token it had sent before"
+    assert said in caught.value.message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pages_past_the_cap_stop_the_pull(tmp_path, monkeypatch):
+    from reportgen.inventory.pull import fetch
+
+    monkeypatch.setattr(fetch, "MAX_PAGES", 3)
+    client = _client("resource-explorer-2")
+    with Stubber(client) as stubber:
+        for number in range(3):
+            asked = {"NextToken": f"t{number - 1}"} if number else {}
+            page = {"Resources": [], "NextToken": f"t{number}"}
+            stubber.add_response("list_resources", page, asked)
+        said = "resource-explorer-2:ListResources: more than 3 pages; reportgen stops"
+        with pytest.raises(InputError, match=said):
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+
+
+def test_items_past_max_rows_stop_the_pull(tmp_path, monkeypatch):
+    from reportgen.inventory import limits
+
+    monkeypatch.setattr(limits.Limits, "__init__", _few_rows(limits.Limits.__init__))
+    client = _client("resource-explorer-2")
+    resources = EXPLORER_FIXTURE["Resources"]
+    with Stubber(client) as stubber:
+        stubber.add_response("list_resources", {"Resources": resources}, {})
+        with pytest.raises(InputError, match=r"\$\.Resources\[2\]: more than 2 resources"):
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+
+
+def _few_rows(init):
+    def patched(self, *args, **kwargs):
+        init(self, *args, **{**kwargs, "max_rows": 2})
+
+    return patched

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -18,22 +19,41 @@ DENIED = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}
 )
 ATTEMPTS = 8  # per page
+# A million resources (--max-rows) at the smallest page size of the APIs pulled (100 items)
+# take 10,000 pages.
+MAX_PAGES = 20_000
 Sleep = Callable[[float], None]
 
 
 def pages(
     client: Any, api: Api, params: dict[str, Any], sleep: Sleep = time.sleep
 ) -> Iterator[dict[str, Any]]:
-    """Every page of the operation, following the page token until it is empty."""
+    """Every page of the operation, following the page token until it is empty; refused
+    past MAX_PAGES pages, or when a token comes back (an endpoint or proxy that repeats its
+    token kept a pull running, and growing, for ever: eighth adversarial pass)."""
     call = getattr(client, api.operation)
     request = dict(params)
-    while True:
+    seen: set[str] = set()  # digests of the tokens followed
+    for _ in range(MAX_PAGES):
         page = _with_backoff(lambda: call(**request), api, sleep)
         yield page
         token = page.get(api.token_out)
         if not token:
             return
+        digest = hashlib.sha256(str(token).encode("utf-8", "replace")).hexdigest()
+        if digest in seen:
+            raise InputError(
+                f"{api.iam_action}: AWS sent a page token it had sent before; stopping, as "
+                "following it would read the same pages for ever",
+                hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
+            )
+        seen.add(digest)
         request[api.token_in] = token
+    raise InputError(
+        f"{api.iam_action}: more than {MAX_PAGES:,} pages; reportgen stops there",
+        hint="Narrow the pull (--region, a resource type filter), or export the inventory "
+        "with the AWS CLI and pass the file.",
+    )
 
 
 def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from reportgen.core.outfiles import check_output_file, read_start, write_replaci
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.pull.apis import APIS
 from reportgen.inventory.pull.fetch import Sleep, pages
-from reportgen.inventory.sources.contract import shape_error
-from reportgen.inventory.sources.jsonstream import JsonShapeError
-from reportgen.inventory.sources.table import SourceTable
+from reportgen.inventory.sources.contract import shape_error, table_full
+from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
+from reportgen.inventory.sources.table import SourceTable, TableFull
 
 SIDECAR_SUFFIX = ".source.json"
 _SIDECAR_BYTES = 64 * 1024  # a sidecar is a few hundred bytes
@@ -49,17 +49,22 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     api = APIS[request.source]
     session = None if client is not None else _session(request)
     client = client or _client(session, api.client)
-    table = SourceTable(api.reader.columns)
+    # Rows to --max-rows' default, as a file of them would be read; tag keys become the
+    # snapshot's columns, which reading it back bounds (--max-columns).
+    table = SourceTable(api.reader.columns, Limits(max_columns=1 << 30))
     params = api.params(request.options)
     where = Path(f"{request.source} response")  # errors name the API's answer, not a file
     count = page_count = 0
     for page in pages(client, api, params, **({"sleep": sleep} if sleep else {})):
         page_count += 1
         for item in page.get(api.reader.list_key) or []:
+            parts: list[PathPart] = [api.reader.list_key, count]
             try:
-                table.add(*api.reader.row(item, [api.reader.list_key, count], where))
+                table.add(*api.reader.row(item, parts, where))
             except JsonShapeError as exc:
                 raise shape_error(where, exc) from exc
+            except TableFull as exc:
+                raise table_full(where, parts, exc) from exc
             count += 1
     sidecar = {
         "source": request.source,
