@@ -147,6 +147,8 @@ def _fixed_limits() -> list[tuple[str, str]]:
     from reportgen.config.model import AttachConfig
     from reportgen.core.validation import MAX_DETAILS
     from reportgen.inventory import xlsx_entries
+    from reportgen.inventory.limits import Limits
+    from reportgen.inventory.pull import fetch as pull_fetch
     from reportgen.pack import files as packfiles
     from reportgen.render import fetcher
     from reportgen.tickets import answers, transfer
@@ -189,6 +191,10 @@ def _fixed_limits() -> list[tuple[str, str]]:
             f"{transfer.UPLOAD_RATE // kb} KB it uploads",
         ),
         ("pages of a ticket listing", str(answers.MAX_PAGES)),
+        (
+            "pages of an `inventory pull`",
+            f"{pull_fetch.MAX_PAGES:,}, and {Limits().max_rows:,} resources",
+        ),
         ("problems named in one config or catalog error", f"{MAX_DETAILS}, then a count"),
         (
             "a template asset (a font, CSS or image a template uses)",
