@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import json
 import logging
+import os
 import re
 import shutil
 import ssl
@@ -188,6 +189,10 @@ def test_ca_bundle_option_env_and_config(tmp_path, monkeypatch):
     assert settings.ca_bundle == pem and settings.retry.attempts == 2
     with pytest.raises(InputError, match="CA bundle file not found"):
         transport(AttachConfig(), None, tmp_path / "missing.pem")
+    os.mkfifo(tmp_path / "fifo.pem")  # eighth pass: a FIFO was "not found"
+    for there in (tmp_path / "fifo.pem", tmp_path):
+        with pytest.raises(InputError, match="the CA bundle is not a regular file"):
+            transport(AttachConfig(), None, there)
 
 
 # ------------------------------------------------------------------------------ TLS

@@ -161,6 +161,11 @@ def transport(
         if config_dir is not None and not bundle.is_absolute():
             bundle = config_dir / bundle
     if bundle is not None and not bundle.is_file():
-        raise InputError("CA bundle file not found", file=bundle)
+        found = bundle.exists()  # a folder, a FIFO, a device: there, but no file
+        raise InputError(
+            "the CA bundle is not a regular file" if found else "CA bundle file not found",
+            file=bundle,
+            hint="Give the path of a PEM file of CA certificates." if found else None,
+        )
     policy = RetryPolicy(attempts=config.retries, backoff=config.backoff, max_wait=config.max_wait)
     return Transport(ca_bundle=bundle, timeout=config.timeout, retry=policy)
