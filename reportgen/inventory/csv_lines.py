@@ -47,6 +47,7 @@ class LineGuard:
         self.fields = 1  # an upper bound of its fields so far
         self.run = 0  # characters of the record since its last delimiter
         self.pending = ""  # a character read to see whether a piece's "\r" ends its line
+        self.continued = False  # the record has run on past its first line
 
     def __iter__(self) -> LineGuard:
         return self
@@ -63,10 +64,11 @@ class LineGuard:
                 self.row += 1
                 skipped += 1
             return line
+        self.continued = True  # a quoted field runs on over this line
         return self._line()
 
     def next_record(self) -> None:
-        self.fresh, self.fields, self.run = True, 1, 0
+        self.fresh, self.fields, self.run, self.continued = True, 1, 0, False
 
     def _line(self) -> str:
         piece, ended = self._piece()
@@ -102,11 +104,14 @@ class LineGuard:
         delimiters = piece.count(self.delimiter)
         self.fields += delimiters
         if self.fields > self.limits.max_columns:
+            open_quote = " (or a quote opened on it is never closed)" if self.continued else ""
             raise InputError(
-                f"row has more than {self.limits.max_columns:,} columns",
+                f"row has more than {self.limits.max_columns:,} columns{open_quote}",
                 file=self.path,
                 row=self.row,
-                hint="Raise --max-columns if this file is genuine.",
+                hint="Raise --max-columns if this file is genuine."
+                if not self.continued
+                else "Close the quote, or raise --max-columns if this file is genuine.",
             )
         if not delimiters:
             self.run += len(piece)
