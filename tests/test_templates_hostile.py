@@ -73,8 +73,21 @@ def test_a_refused_asset_is_named_as_the_template_wrote_it(project):
     extend(project, '<img src="link.png"><img src="../logo.png">')
     result = build(project)
     assert result.status == 2, result.stderr
-    assert f"does not fetch: {ROOT / 'logo.png'}, link.png" in result.text, result.text
+    assert (
+        f"does not fetch: {ROOT / 'logo.png'} (outside the templates folders), "
+        "link.png (a link out of its folder)"
+    ) in result.text, result.text
     assert "file://" not in result.text
+
+
+def test_an_asset_that_is_no_regular_file_is_said_so(project):
+    """Eighth pass: a FIFO asset was refused as a URL 'the renderer does not fetch'."""
+    os.mkfifo(project / "mine" / "logo.png")
+    extend(project, '<img src="logo.png"><img src="missing.png">')
+    result = build(project)
+    assert result.status == 2, result.stderr
+    said = "does not fetch: logo.png (not a regular file), missing.png (no such file)"
+    assert said in result.text, result.text
 
 
 def test_an_absolute_file_url_is_named_by_its_path(project):
@@ -82,7 +95,10 @@ def test_an_absolute_file_url_is_named_by_its_path(project):
     extend(project, '<img src="file:///etc/hostname"><img src="/etc/passwd">')
     result = build(project)
     assert result.status == 2, result.stderr
-    assert "does not fetch: /etc/hostname, /etc/passwd" in result.text, result.text
+    assert (
+        "does not fetch: /etc/hostname (outside the templates folders), "
+        "/etc/passwd (outside the templates folders)"
+    ) in result.text, result.text
 
 
 def test_a_huge_data_uri_is_refused_and_cut_in_the_message(project):
@@ -102,7 +118,7 @@ def test_a_link_rel_attachment_is_refused_not_dropped(project):
     extend(project, '<link rel="attachment" href="notes.txt">')
     result = build(project)
     assert result.status == 2, result.stderr
-    assert "does not fetch: notes.txt" in result.text, result.text
+    assert "does not fetch: notes.txt (not a font, stylesheet or image)" in result.text
     assert not (project / "out").exists()
 
 

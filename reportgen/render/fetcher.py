@@ -94,6 +94,23 @@ class AssetFetcher(URLFetcher):
                 return candidate
         return None
 
+    def why(self, url: str) -> str:
+        """Why :meth:`locate` refused ``url``, in a few words for the message."""
+        relative = self._relative(url)
+        if relative is None:
+            parts = urlsplit(url)
+            local = parts.scheme.lower() == "file" and parts.netloc in ("", "localhost")
+            return "outside the templates folders" if local else "not a local file"
+        if relative.suffix.lower() not in ASSET_TYPES:
+            return "not a font, stylesheet or image"
+        for root in self.roots:
+            candidate = root / relative
+            if candidate.is_symlink() or not candidate.resolve().is_relative_to(root):
+                return "a link out of its folder" if candidate.exists() else "a broken link"
+            if candidate.exists() and not candidate.is_file():
+                return "not a regular file"
+        return "no such file"
+
     def shown(self, url: str) -> str:
         """A refused URL as the user can find it: a file inside a templates folder by its
         name there (``assets/x.png``), any other file by its absolute path (``/etc/passwd``,

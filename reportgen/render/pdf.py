@@ -121,8 +121,8 @@ def check_fetched(job: FrameworkJob, fetcher: AssetFetcher) -> None:
     if fetcher.failed:
         raise fetcher.failed[0]
     if fetcher.refused:
-        refused = sorted({fetcher.shown(url) for url in fetcher.refused})
-        shown = ", ".join(shorten(url, URL_SHOWN) for url in refused[:5])
+        refused = sorted({(fetcher.shown(url), fetcher.why(url)) for url in fetcher.refused})
+        shown = ", ".join(f"{shorten(url, URL_SHOWN)} ({why})" for url, why in refused[:5])
         more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
         raise InputError(
             f"the report templates refer to URLs the PDF renderer does not fetch: {shown}{more}",
