@@ -4,6 +4,7 @@ rewrite the terminal (third adversarial pass: a pack file named
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ FAKE_PASS = f"x{ESC}[2K{ESC}[GOK: 4 file(s) match the manifest{ESC}[8m"
         ("\x9b2K and \x7f", "\\x9b2K and \\x7f"),
         ("abc\u202edef\u2066", "abc\\u202edef\\u2066"),
         ("é ü 日本 ｓ３", "é ü 日本 ｓ３"),  # printable text of any script is left alone
+        ("raw\udc9b31m and \ud800", "raw\\x9b31m and \\ud800"),  # bytes not UTF-8
     ],
 )
 def test_visible_escapes_what_could_move_restyle_or_reorder(text, shown):
@@ -41,6 +43,15 @@ def test_a_crafted_file_name_cannot_fake_verify(project: Path, tmp_path: Path):
         "EXTRA" in output and "x\\x1b[2K\\x1b[GOK: 4 file(s) match the manifest\\x1b[8m" in output
     )
     assert "FAILED: 1 problem(s)" in output
+
+
+def test_a_file_name_of_bytes_not_utf8_cannot_restyle_verify(project: Path, tmp_path: Path):
+    """Eighth pass: a name holding the raw byte 0x9b (a C1 CSI) was printed as that byte."""
+    pack = build(project, tmp_path / "pack", pdf=False)
+    (pack / os.fsdecode(b"raw\x9b31mRAW")).write_text("x", encoding="utf-8")
+    process = run("verify", pack, check=1, pdf=False)  # a raw 0x9b would not decode
+    output = process.stdout + process.stderr
+    assert "raw\\x9b31mRAW" in output, output
 
 
 @pytest.mark.parametrize("control", ["\x07", "\x08", "\x0b", "\x0c", "\r"])
