@@ -539,3 +539,21 @@ def test_an_integer_past_2_63_in_a_skipped_field_is_read_through_the_command_lin
     status, output = invoke(tmp_path, export, capfd=capfd)
     assert status == 0 and "not valid JSON" not in output, output
     assert "rows: 1 (1 resolved, 0 unresolved)" in output, output
+
+
+def test_a_quote_left_open_to_the_end_of_the_file_is_refused(tmp_path, capfd):
+    """Ninth pass: csv ended the record at the end of the file, and the 51 rows below the
+    open quote became one cell, dropped without a word."""
+    path = tmp_path / "inv.csv"
+    rows = "".join(f"Amazon S3,b{n},x\n" for n in range(51))
+    path.write_text(f'Service,Resource ID,Notes\nAmazon S3,a,x\nAmazon S3,b,"open\n{rows}')
+    status, output = invoke(tmp_path, path, capfd=capfd)
+    assert status == 2, output
+    assert "inv.csv, row 3: a quote opened on this row is never closed" in output, output
+
+
+def test_a_quoted_cell_over_several_lines_is_still_one_cell(tmp_path, capfd):
+    path = tmp_path / "inv.csv"
+    path.write_text('Service,Resource ID,Notes\nAmazon S3,a,"two\nlines"\nAWS Lambda,f,x\n')
+    status, output = invoke(tmp_path, path, capfd=capfd)
+    assert status == 0 and "rows: 2 (2 resolved" in " ".join(output.split()), output

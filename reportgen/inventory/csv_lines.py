@@ -65,7 +65,18 @@ class LineGuard:
                 skipped += 1
             return line
         self.continued = True  # a quoted field runs on over this line
-        return self._line()
+        try:
+            return self._line()
+        except StopIteration:
+            # csv asks for more of a record only inside a quoted field: the file ended in
+            # it, and csv would end the record there, the rows below inside one cell.
+            raise InputError(
+                "a quote opened on this row is never closed: the rest of the file would be "
+                "one cell",
+                file=self.path,
+                row=self.row,
+                hint="Close the quote (a quote inside a quoted cell is written twice: \"\").",
+            ) from None
 
     def next_record(self) -> None:
         self.fresh, self.fields, self.run, self.continued = True, 1, 0, False
