@@ -163,6 +163,24 @@ CASES = [
     Case(
         "utf16-worksheet", one_sheet(sheet().replace("UTF-8", "UTF-16").encode("utf-16")), [RANGE]
     ),
+    # ninth pass: calamine picks the format by trying each where the name is not .xlsx, and
+    # read an OpenDocument sheet beside a decoy xl/workbook.xml as .ods, past every check
+    Case(
+        "ods-parts-beside-a-workbook",
+        lambda path: package(
+            path,
+            parts={
+                "mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+                "content.xml": "<office:document-content/>",
+            },
+        ),
+        ["holds 'mimetype', a part of a .ods spreadsheet; reportgen reads .xlsx workbooks only"],
+    ),
+    Case(
+        "xlsb-part-beside-a-workbook",
+        lambda path: package(path, parts={"xl/workbook.bin": "\0"}),
+        ["holds 'xl/workbook.bin', a part of a .xlsb spreadsheet"],
+    ),
     # calamine reads a sheet in UTF-16 as empty: "no header row" was the error (pass 7)
     Case(
         "utf16-worksheet-in-range",

@@ -75,7 +75,7 @@ class LineGuard:
                 "one cell",
                 file=self.path,
                 row=self.row,
-                hint="Close the quote (a quote inside a quoted cell is written twice: \"\").",
+                hint='Close the quote (a quote inside a quoted cell is written twice: "").',
             ) from None
 
     def next_record(self) -> None:

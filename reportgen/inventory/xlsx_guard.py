@@ -97,6 +97,7 @@ def check_xlsx(path: Path, limits: Limits) -> None:
             "this is a zip archive but not an .xlsx workbook (it has no xl/workbook.xml)",
             file=path,
         )
+    _check_no_other_format(path, members)
     names = {_basename(member.filename) for member in members}
     sheets: set[str] = set()  # names of the parts a sheet relationship points at
     relationships = [member for member in members if _is_relationships(member.filename)]
@@ -116,6 +117,24 @@ def check_xlsx(path: Path, limits: Limits) -> None:
                 counter = SharedTextCounter(strings)
                 if _scan_member(handle, info, path, limits, sheets, counter.region):
                     _check_shared_text(path, info.filename, counter.total, limits)
+
+
+# Parts of the other zip spreadsheets calamine reads: under a name other than .xlsx it picks
+# the format by trying each, so an OpenDocument sheet beside a decoy xl/workbook.xml was
+# read as .ods, past every check made for .xlsx (a 1 KB file aborted calamine: ninth pass).
+_OTHER_FORMATS = {"mimetype": ".ods", "content.xml": ".ods", "xl/workbook.bin": ".xlsb"}
+
+
+def _check_no_other_format(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    for member in members:
+        kind = _OTHER_FORMATS.get(member.filename.replace("\\", "/").lower().lstrip("/"))
+        if kind:
+            raise InputError(
+                f"this workbook also holds '{member.filename[:60]}', a part of a {kind} "
+                "spreadsheet; reportgen reads .xlsx workbooks only",
+                file=path,
+                hint="Open it in Excel or LibreOffice and save it as .xlsx.",
+            )
 
 
 def what_text_is(path: Path) -> str | None:
