@@ -504,3 +504,40 @@ def test_a_listing_keeps_only_the_names_asked_about():
     wanted = ["acme-summary.0123abcd.md", "acme-matrix.0123abcd.json"]
     assert record.attachments(wanted) == {"acme-summary.0123abcd.md"}
     assert seen == [0, 1000, 2000]
+
+
+def test_plain_http_to_this_machine_never_goes_through_a_proxy(monkeypatch):
+    """Ninth pass: with HTTP_PROXY set, requests to http://127.0.0.1 and their credentials
+    went in clear to the proxy."""
+    seen: dict[str, list[str]] = {"server": [], "proxy": []}
+
+    def serve(name: str) -> ThreadingHTTPServer:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen[name].append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    server, proxy = serve("server"), serve("proxy")
+    try:
+        proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
+        for variable in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(variable, proxy_url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with make_client(base, httpx.BasicAuth("me", "secret"), Transport()) as client:
+            assert client.get("/rest/x").status_code == 200
+        assert seen == {"server": ["/rest/x"], "proxy": []}
+    finally:
+        server.shutdown()
+        proxy.shutdown()

@@ -101,8 +101,13 @@ def tls_context(ca_bundle: Path | None) -> ssl.SSLContext | bool:
 
 
 def make_client(base_url: str, auth: httpx.Auth, transport: Transport) -> httpx.Client:
+    # Plain http is allowed to this machine only: a proxy from the environment (HTTP_PROXY)
+    # would carry the credentials in clear to wherever it is (ninth adversarial pass). An
+    # https URL may go through one: the proxy tunnels TLS it cannot read.
+    plain = httpx.URL(base_url).scheme == "http"
     return httpx.Client(
         base_url=base_url,
+        trust_env=not plain,
         auth=auth,
         verify=tls_context(transport.ca_bundle),
         timeout=transport.timeout,
