@@ -104,6 +104,17 @@ def listed_twice(pack: Path, scratch: Path) -> None:
     edit_manifest(pack, change)
 
 
+def listed_twice_by_case(pack: Path, scratch: Path) -> None:
+    """Ninth pass: summary.md and SUMMARY.md, one file once unzipped on macOS or Windows."""
+    (pack / "SUMMARY.md").write_bytes((pack / "summary.md").read_bytes())
+
+    def change(manifest: dict) -> None:
+        entry = next(e for e in manifest["outputs"] if e["path"] == "summary.md")
+        manifest["outputs"].append({**entry, "path": "SUMMARY.md"})
+
+    edit_manifest(pack, change)
+
+
 def key_twice(pack: Path, scratch: Path) -> None:
     text = (pack / "manifest.json").read_text()
     write_manifest(pack, text.replace('"outputs": [', '"outputs": [], "outputs": [', 1))
@@ -371,6 +382,7 @@ CASES = [
     ),
     Case("file-links-out", file_links_out, 1, ["summary.md: is a symbolic link"], ("verify",)),
     Case("listed-twice", listed_twice, 2, [NOT_VALID, "listed more than once"]),
+    Case("listed-twice-by-case", listed_twice_by_case, 2, [NOT_VALID, "listed more than once"]),
     Case("key-twice", key_twice, 2, ["the key 'outputs' appears twice"]),
     Case("nested-manifest", nested_manifest, 2, ["cannot read the manifest: nested more than"]),
     Case("5000-digit-size", long_size, 2, ["cannot read the manifest: not valid JSON", "digits"]),

@@ -140,7 +140,9 @@ class Manifest(_Strict):
     @field_validator("outputs")
     @classmethod
     def _each_path_once(cls, outputs: list[OutputFile]) -> list[OutputFile]:
-        paths = Counter(output.path for output in outputs)
+        # Compared without case: 'summary.md' and 'SUMMARY.md' are one file once the pack
+        # is unzipped on macOS or Windows (ninth pass: bundle zipped both).
+        paths = Counter(output.path.casefold() for output in outputs)
         twice = sorted(path for path, count in paths.items() if count > 1)
         if twice:
             raise ValueError("listed more than once: " + ", ".join(p[:120] for p in twice[:5]))
