@@ -218,3 +218,17 @@ def _few_rows(init):
         init(self, *args, **{**kwargs, "max_rows": 2})
 
     return patched
+
+
+def test_an_error_text_from_the_answer_is_cut_short(tmp_path):
+    """Ninth pass: a 2 MB error message from the endpoint was printed whole."""
+    client = _client("resource-explorer-2")
+    with Stubber(client) as stubber:
+        text = "\x1b[2J\u202e" + "x" * 2_000_000
+        stubber.add_client_error("list_resources", "InternalServerException", text, 500)
+        with pytest.raises(InputError) as caught:
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+    assert caught.value.message.startswith(
+        "AWS refused resource-explorer-2:ListResources: InternalServerException: "
+    )
+    assert len(caught.value.message) < 400

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.inventory.pull.apis import Api
 
 THROTTLED = frozenset(
@@ -22,6 +23,7 @@ ATTEMPTS = 8  # per page
 # A million resources (--max-rows) at the smallest page size of the APIs pulled (100 items)
 # take 10,000 pages.
 MAX_PAGES = 20_000
+MESSAGE_CHARS = 200  # of an error's text from the answer (one was 2 MB: ninth pass)
 Sleep = Callable[[float], None]
 
 
@@ -81,6 +83,8 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
 
 def _client_error(exc: Exception, code: str, api: Api) -> InputError:
     message = getattr(exc, "response", {}).get("Error", {}).get("Message", "") or str(exc)
+    message = shorten(" ".join(str(message).split()), MESSAGE_CHARS)  # an answer's text
+    code = shorten(code, MESSAGE_CHARS)
     if code in DENIED:
         return InputError(
             f"AWS denied {api.iam_action}: {message}",
