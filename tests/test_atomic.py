@@ -135,7 +135,7 @@ import fcntl, os, subprocess, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 fcntl.flock(fd, fcntl.LOCK_EX)
 quiet = subprocess.DEVNULL  # else the caller waits for the sleep to close its output
-subprocess.Popen(["sleep", "3"], pass_fds=[fd], start_new_session=True, stdout=quiet, stderr=quiet)
+subprocess.Popen(["sleep", "8"], pass_fds=[fd], start_new_session=True, stdout=quiet, stderr=quiet)
 print(os.getpid(), flush=True)
 """
 

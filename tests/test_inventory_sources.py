@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ROOT, write_config
 from packhelpers import run
 
@@ -486,3 +487,22 @@ def test_a_cur_quote_left_open_names_the_cell_limit_whatever_csv_s_limit_is(tmp_
     assert error.message == (
         "a field of the record starting here is longer than 20,000 characters (--max-cell-chars)"
     )
+
+
+@pytest.mark.parametrize("brk", ["\n", "\r\n", "\u0085", "\u2028"])
+def test_a_tag_key_cannot_write_lines_into_the_starter_config(tmp_path, brk):
+    """Ninth pass: a tag key holding a line break ended the comment listing it, and a
+    crafted one set attach.jira.url in the config init --from wrote."""
+    key = f"x{brk}attach:{brk}  jira:{brk}    url: https://evil.example{brk}#"
+    tags = [{"Key": key, "Value": "v"}, {"Key": "pci\nscope", "Value": "yes"}]
+    item = {"ResourceARN": "arn:aws:s3:::b", "Tags": tags}
+    export = tmp_path / "tagging.json"
+    export.write_text(json.dumps({"ResourceTagMappingList": [item]}), encoding="utf-8")
+    run("init", str(tmp_path / "audit"), "--from", str(export), pdf=False)
+    text = (tmp_path / "audit" / "reportgen.yaml").read_text(encoding="utf-8")
+    assert "evil" not in yaml.safe_load(text).get("attach", {}).get("jira", {}).get("url", "")
+    block = text[text.index("inventory:") :].split("\n\n", 1)[0].splitlines()
+    assert all(line.startswith("  ") for line in block[1:]), block
+    assert sum("tag columns found" in line for line in block) == 1
+    assert text.isascii() or brk == "\n"
+    run("validate", "--config", str(tmp_path / "audit" / "reportgen.yaml"), pdf=False)

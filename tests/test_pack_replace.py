@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from test_atomic import _crash_between_renames
 from test_environment_errors import tmpfs
 
 import reportgen.pack.write as pack_write
+from reportgen.cli import main
 from reportgen.pack.target import snapshot as real_snapshot
 from reportgen.pack.verify import verify_pack
 from reportgen.pack.write import (
@@ -485,3 +487,53 @@ def test_a_rebuild_with_evidence_keeps_the_teams_edited_workbook(project, tmp_pa
     status, stderr = _run(project, pack, "--evidence", pack)
     assert status == 0, stderr
     assert len([p for p in tmp_path.iterdir() if ".team-edits-" in p.name]) == 1
+
+
+def test_team_edits_of_a_pack_with_a_long_name_are_kept_too(project, tmp_path):
+    """Ninth pass: the folder for the edits was made after the swap, and a pack name of
+    over 218 bytes made its name too long: exit 2 with the new pack in place and the old
+    one, the team's workbook in it, hidden away. Now the folder is made first, its name
+    cut to fit."""
+    import openpyxl
+
+    pack = _pack(project, tmp_path / ("p" * 240))
+    book = openpyxl.load_workbook(pack / WORKBOOK)
+    book.create_sheet("My notes")["A1"] = "QSA interview notes"
+    book.save(pack / WORKBOOK)
+    edited = (pack / WORKBOOK).read_bytes()
+    status, stderr = _run(project, pack, "--evidence", pack)
+    assert status == 0, stderr
+    (kept,) = [p for p in tmp_path.iterdir() if ".team-edits-" in p.name]
+    assert len(os.fsencode(kept.name)) <= 255 and kept.name.startswith("p" * 200)
+    assert (kept / WORKBOOK).read_bytes() == edited
+    assert verify_pack(pack).ok
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".reportgen-")]
+
+
+def test_no_room_for_the_team_edits_changes_nothing(project, tmp_path, monkeypatch, capfd):
+    """The folder for the edits cannot be made (a full disk): refused before the swap,
+    the previous pack and its edited workbook as they were."""
+    import openpyxl
+
+    pack = _pack(project, tmp_path / "test-co")
+    book = openpyxl.load_workbook(pack / WORKBOOK)
+    book.create_sheet("My notes")["A1"] = "QSA interview notes"
+    book.save(pack / WORKBOOK)
+    before = {p.relative_to(pack): p.read_bytes() for p in pack.rglob("*") if p.is_file()}
+    real = tempfile.mkdtemp
+
+    def full(*args, **kwargs):
+        if ".team-edits-" in kwargs.get("prefix", ""):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", full)
+    monkeypatch.chdir(project)
+    with pytest.raises(SystemExit) as exited:
+        main(_argv(project, pack, "--evidence", pack))
+    stderr = capfd.readouterr().err
+    assert exited.value.code == 2, stderr
+    assert "nothing was changed: the previous pack is as it was" in _text(stderr)
+    after = {p.relative_to(pack): p.read_bytes() for p in pack.rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in pack.parent.iterdir() if p.name.startswith((".reportgen-", "test-co."))]

@@ -539,6 +539,26 @@ def _swap(
     or interrupt before the new pack is in place. Each rename is atomic, so ``target`` is
     always absent or one complete pack; builds of one folder take turns on pack_lock.
     """
+    # The folder for the team's edited workbooks is made first: made after the swap, a
+    # failure (a name too long, a full disk) came with the new pack in place and the old one
+    # hidden away (ninth adversarial pass).
+    edits = _prepare_team_edits(target, carried)
+    try:
+        _swap_in(staging, target, before, notes, edits)
+    except BaseException:
+        if edits is not None:
+            with contextlib.suppress(OSError):
+                edits[0].rmdir()  # still empty: the edits are moved only once all went well
+        raise
+
+
+def _swap_in(
+    staging: Path,
+    target: Path,
+    before: Snapshot | None,
+    notes: list[str],
+    edits: tuple[Path, list[str]] | None,
+) -> None:
     retired = _retire(target)
     changes: list[str] = []
     try:
@@ -558,35 +578,56 @@ def _swap(
         return
     if changes:
         raise _changed_meanwhile(target, changes, _put_back(retired, target))
-    _keep_team_edits(retired, target, carried, notes)
+    if edits is not None:
+        _move_team_edits(retired, edits, notes)
     _discard(retired, target, notes)
 
 
-def _keep_team_edits(
-    retired: Path, target: Path, carried: frozenset[str], notes: list[str]
-) -> Path | None:
-    """Move the old pack's workbooks the team edited, and this build carried on from with
-    --evidence, into a folder beside the new pack: what --evidence carries is the Evidence
-    sheet's team columns and added rows and the RACI letters, and anything else typed into
-    the workbook (a sheet of notes, a cell elsewhere) would go with the old pack. Returns
-    the folder (None when no workbook was edited)."""
-    edited = [name for name in _edited_files(retired) if name[1] in carried]
+def _prepare_team_edits(target: Path, carried: frozenset[str]) -> tuple[Path, list[str]] | None:
+    """The pack's workbooks the team edited and this build carried on from with --evidence,
+    and an empty folder beside the pack to move them into (None when there are none): what
+    --evidence carries is the Evidence sheet's team columns and added rows and the RACI
+    letters, and anything else typed into the workbook (a sheet of notes, a cell elsewhere)
+    would go with the old pack."""
+    if not carried:
+        return None
+    edited = [name for name, sha256 in _edited_files(target) if sha256 in carried]
     if not edited:
         return None
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    kept = Path(tempfile.mkdtemp(prefix=f"{target.name}.team-edits-{stamp}-", dir=target.parent))
-    for name, _ in edited:
+    prefix = f"{_fitting_name(target.name)}.team-edits-{stamp}-"
+    try:
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent)), edited
+    except OSError as exc:
+        error = environment_error(exc, target.parent / prefix)
+        error.details.append("nothing was changed: the previous pack is as it was")
+        raise error from exc
+
+
+def _fitting_name(name: str) -> str:
+    """``name`` cut, with a digest of it, so that the team-edits folder's name keeps to the
+    255 bytes a file name may have (37 go to '.team-edits-<UTC>-' and mkdtemp's suffix)."""
+    room = 255 - 37
+    if len(os.fsencode(name)) <= room:
+        return name
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:8]
+    cut = os.fsencode(name)[: room - 9].decode("utf-8", "ignore")
+    return f"{cut}~{digest}"
+
+
+def _move_team_edits(retired: Path, edits: tuple[Path, list[str]], notes: list[str]) -> None:
+    kept, edited = edits
+    for name in edited:
         (kept / name).parent.mkdir(parents=True, exist_ok=True)
         (retired / name).rename(kept / name)
     os.chmod(kept, 0o755)
-    names = ", ".join(name for name, _ in edited)
+    names = ", ".join(edited)
     notes.append(
         f"the team's edited workbook(s) of the previous pack ({names}) are kept in {kept}: "
         "their Evidence sheet's team columns and added rows and their RACI letters were "
         "carried into the new pack, anything else typed in them (another sheet, a cell "
         "elsewhere) was not"
     )
-    return kept
 
 
 def _edited_files(pack: Path) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ frameworks a resource is audited for, so mapping one is the user's call).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -47,7 +48,7 @@ def write_starter_from(directory: Path, export: Path, force: bool = False) -> li
     block = inventory_block(_config_path(export, directory), source.label, tags)
     starter = (HERE / "reportgen.yaml").read_text(encoding="utf-8")
     directory.mkdir(parents=True, exist_ok=True)
-    config.write_text(_INVENTORY_BLOCK.sub(block, starter, count=1), encoding="utf-8")
+    config.write_text(_INVENTORY_BLOCK.sub(lambda _m: block, starter, count=1), encoding="utf-8")
     return [config]
 
 
@@ -60,15 +61,16 @@ def inventory_block(path: str, label: str, tags: list[str]) -> str:
             mapped[field] = tag
     lines = ["inventory:", f"  # {label}", f"  path: {_quote(path)}"]
     scope = next((t for t in tags if _SCOPE_WORDS.search(t[len(TAG_PREFIX) :])), None)
-    if mapped or scope:
-        lines.append("  columns:")
+    if mapped or scope:  # with the scope alone, 'columns:' would be null: a comment too
+        lines.append("  columns:" if mapped else "  # columns:")
     lines += [f"    {field}: {_quote(tag)}" for field, tag in mapped.items()]
     if scope:
         lines.append(
             f"    # scope: {_quote(scope)}   # values: all, none or framework names (PCI DSS, ...)"
         )
     if tags:
-        listed = ", ".join(tags[:20]) + (f" and {len(tags) - 20} more" if len(tags) > 20 else "")
+        listed = ", ".join(map(_quote, tags[:20]))
+        listed += f" and {len(tags) - 20} more" if len(tags) > 20 else ""
         lines.append(f"  # tag columns found: {listed}")
     return "\n".join(lines) + "\n"
 
@@ -81,4 +83,7 @@ def _config_path(export: Path, directory: Path) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``text`` as a YAML double-quoted scalar that is one line of plain ASCII: a tag key
+    holding a line break (or U+0085, U+2028, which YAML also breaks lines at) wrote lines
+    of its own into the config, a crafted one an attach URL (ninth adversarial pass)."""
+    return json.dumps(text, ensure_ascii=True)
