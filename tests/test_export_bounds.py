@@ -459,3 +459,29 @@ def test_an_escaped_quote_split_at_every_read_is_still_one_long_string(tmp_path)
     path.write_bytes(bytes(body) + b'"}]}\n')
     process = _validate(tmp_path, path)
     _refused(process, "$.ResourceTagMappingList[0].Junk: a string", "longer than 4,194,304 bytes")
+
+
+def test_a_key_given_twice_in_a_config_result_is_refused(tmp_path):
+    """Ninth pass: a result string parsed whole took the last of two resourceType and
+    accountId keys, putting the resource in the pack as RDS in another account."""
+    result = ('{"resourceId":"b","resourceType":"AWS::S3::Bucket","accountId":"111122223333",'
+              '"awsRegion":"eu-west-1","resourceType":"AWS::RDS::DBInstance"}')  # fmt: skip
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"Results": [result], "QueryInfo": {}}), encoding="utf-8")
+    _refused(
+        _validate(tmp_path, path),
+        "$.Results[0]: the result's JSON: the key 'resourceType' is given twice in one object",
+    )
+
+
+def test_a_key_given_twice_in_a_cur2_tag_map_is_refused(tmp_path):
+    head = (b"line_item_product_code,line_item_resource_id,line_item_usage_account_id,"
+            b"resource_tags\n")  # fmt: skip
+    path = tmp_path / "cur2.csv"
+    twice = b'AmazonS3,c,111122223333,"{""user_pci"": ""no"", ""user_pci"": ""yes""}"\n'
+    path.write_bytes(head + b"AmazonS3,b,111122223333,\n" + twice)
+    _refused(
+        _validate(tmp_path, path),
+        f"{path}:3, column D (resource_tags): a resource_tags value is a JSON map in which "
+        "the key 'user_pci' is given twice",
+    )

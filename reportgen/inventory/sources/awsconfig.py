@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.inventory.sources.contract import ListingReader, Row
 from reportgen.inventory.sources.jsonstream import (
+    DuplicateKey,
     JsonShapeError,
     Keep,
     PathPart,
     json_path,
     kind_of,
+    loads_unique,
 )
 from reportgen.inventory.sources.shapes import expect_object, tag_list, text
 from reportgen.inventory.sources.table import (
@@ -69,9 +70,11 @@ def _decode(item: Any, parts: list[PathPart], path: Path) -> dict[str, Any]:
             parts, f"expected a string of JSON (one resource), found {kind_of(item)}"
         )
     try:
-        value = json.loads(item)
+        value = loads_unique(item)
     except RecursionError as exc:
         raise InputError(f"{json_path(parts)}: the result is nested too deeply", file=path) from exc
+    except DuplicateKey as exc:
+        raise InputError(f"{json_path(parts)}: the result's JSON: {exc}", file=path) from exc
     except ValueError as exc:
         why = "a number is too long" if "integer string conversion" in str(exc) else str(exc)
         raise InputError(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import operator
 from collections import Counter
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.contract import Head
 from reportgen.inventory.sources.exportfile import open_export
+from reportgen.inventory.sources.jsonstream import DuplicateKey, loads_unique
 from reportgen.inventory.sources.table import (
     ACCOUNT,
     NOTES,
@@ -333,13 +333,14 @@ def _check_tag_maps(
     position = layout.tag_map
     assert position is not None
     for value in {key[position] for key in keys}.difference(checked):
-        if value.strip() and not _is_json_map(value):
+        problem = _tag_map_problem(value) if value.strip() else ""
+        if problem:
             column = layout.indexes[position]
             number = next(
                 i for i, row in enumerate(chunk.rows) if row[column : column + 1] == [value]
             )
             raise InputError(
-                f"a resource_tags value is not a JSON map: {value[:80]!r}",
+                f"a resource_tags value {problem}: {value[:80]!r}",
                 file=path,
                 line=chunk.line(number),
                 column=f"{column_letter(column)} ({shorten(layout.names[position], _NAME_CHARS)})",
@@ -347,11 +348,15 @@ def _check_tag_maps(
         checked.add(value)
 
 
-def _is_json_map(value: str) -> bool:
+def _tag_map_problem(value: str) -> str:
+    """What is wrong with a resource_tags value, as the message says it ('' if nothing)."""
     try:
-        return isinstance(json.loads(value), dict)
+        parsed = loads_unique(value)
+    except DuplicateKey as exc:  # the streamed readers refuse it: which tag value counts?
+        return f"is a JSON map in which {exc}"
     except (ValueError, RecursionError):
-        return False
+        return "is not a JSON map"
+    return "" if isinstance(parsed, dict) else "is not a JSON map"
 
 
 class Resources:
@@ -458,7 +463,7 @@ class Resources:
 def _tag_map(value: str, path: Path) -> list[tuple[str, str]]:
     """CUR 2.0's resource_tags: {"user_cost_center": "cc-12", ...}."""
     try:
-        tags = json.loads(value)
+        tags = loads_unique(value)
     except (ValueError, RecursionError) as exc:
         raise InputError(
             f"a resource_tags value is not a JSON map: {value[:80]!r}", file=path

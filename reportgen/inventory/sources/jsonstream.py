@@ -11,6 +11,7 @@ builds and walks; and the type of each container a reader expects.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -505,6 +506,27 @@ def starts_as_json(head: bytes) -> bool:
     except (UnicodeDecodeError, DecimalException):  # a lone surrogate, a vast exponent:
         return True  # JSON, which the reader then refuses with its reason
     return True
+
+
+class DuplicateKey(ValueError):
+    """A key given twice in one object of JSON parsed whole (:func:`loads_unique`)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {shorten(key, KEY_CHARS)!r} is given twice in one object")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) < len(pairs):
+        seen: set[str] = set()
+        raise DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+    return value
+
+
+def loads_unique(text: str) -> Any:
+    """``json.loads``, refusing a key given twice in one object (DuplicateKey): JSON readers
+    differ on which value counts, and the streamed readers refuse it too."""
+    return json.loads(text, object_pairs_hook=_unique)
 
 
 def _short(exc: BaseException) -> str:
