@@ -232,3 +232,57 @@ def test_an_error_text_from_the_answer_is_cut_short(tmp_path):
         "AWS refused resource-explorer-2:ListResources: InternalServerException: "
     )
     assert len(caught.value.message) < 400
+
+
+def _endpoint(body: bytes):
+    """A local endpoint answering every request with ``body`` (status 200, JSON)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = boto3.client(
+        "resource-explorer-2",
+        region_name="eu-west-1",
+        endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    return server, client
+
+
+def test_an_answer_nested_too_deep_is_refused_not_a_crash(tmp_path):
+    """Ninth pass: an answer nested 100,000 deep was 'internal error: RecursionError'."""
+    server, client = _endpoint(b'{"Resources": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    try:
+        with pytest.raises(InputError, match="the answer is nested too deeply to read"):
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+    finally:
+        server.shutdown()
+
+
+def test_an_answer_over_the_size_cap_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    """Ninth pass: one page of 1.5 million resources (130 MB) took 2.6 GB to parse."""
+    from reportgen.inventory.pull import fetch
+
+    monkeypatch.setattr(fetch, "MAX_ANSWER_BYTES", 1000)
+    resources = EXPLORER_FIXTURE["Resources"] * 10
+    server, client = _endpoint(json.dumps({"Resources": resources}).encode())
+    try:
+        with pytest.raises(InputError, match="over the 0 MB a page of it may hold"):
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+    finally:
+        server.shutdown()
+    assert list(tmp_path.iterdir()) == []
