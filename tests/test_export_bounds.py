@@ -485,3 +485,12 @@ def test_a_key_given_twice_in_a_cur2_tag_map_is_refused(tmp_path):
         f"{path}:3, column D (resource_tags): a resource_tags value is a JSON map in which "
         "the key 'user_pci' is given twice",
     )
+
+
+def test_a_cur_quote_left_open_to_the_end_is_refused(tmp_path):
+    """Ninth pass: the 60 line items below a quote left open in the last column became
+    part of one field, dropped without a word."""
+    path = tmp_path / "cur.csv"
+    rows = b"".join(b"AmazonS3,r%d,111122223333\n" % n for n in range(60))
+    path.write_bytes(CUR_HEAD + b'AmazonS3,b,111122223333\nAmazonS3,c,"1111\n' + rows)
+    _refused(_validate(tmp_path, path), f"{path}:3: a quoted field is left open on this line")

@@ -276,6 +276,12 @@ def _close_quote(text: io.TextIOWrapper, path: Path, block: str, line: int) -> s
                 file=path,
                 line=_last_record(block, line),
             )
+    if odd:  # the file ended inside the field: csv would take the lines below into it
+        raise InputError(
+            "a quoted field is left open on this line: the file ends inside it",
+            file=path,
+            line=_last_record(block, line),
+        )
     return "".join(parts)
 
 
