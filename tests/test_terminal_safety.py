@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from packhelpers import build, run
+from rich.console import Console
 
 from reportgen.core.terminal import visible
 
@@ -87,3 +88,21 @@ def test_tables_and_texts_show_a_control_rich_would_drop(control):
     for what in ("line", "row", "text"):
         assert f"{what} A{visible(control)}Z" in shown, repr(shown)
     assert control not in shown
+
+
+def test_a_name_from_a_pack_prints_on_one_line():
+    """Ninth pass: diff printed a service name's line breaks, so a pack could print lines
+    of its own (a fake heading, a fake 'services removed:' line)."""
+    from reportgen.core.terminal import one_line
+    from reportgen.render.diff_report import diff_renderables
+
+    name = "S3\n## Fake heading\n  services removed: everything\t"
+    assert one_line(name) == "S3\\n## Fake heading\\n  services removed: everything\\t"
+    entry = {"name": name, "status": "compared", "services_added": [{"name": name, "id": "s3"}],
+             "services_removed": [], "owner_changes": [], "evidence_changes": []}  # fmt: skip
+    diff = {"old": {"generated_at": "a"}, "new": {"generated_at": "b"}, "frameworks": [entry]}
+    console = Console(width=400, record=True, color_system=None)
+    for item in diff_renderables(diff):
+        console.print(item)
+    lines = console.export_text().splitlines()
+    assert not any(line.startswith("## Fake") for line in lines), lines

@@ -47,6 +47,12 @@ def visible(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def one_line(text: str) -> str:
+    """:func:`visible`, and tabs and line breaks as escapes too: for a name from a pack or
+    an inventory, which must not print a line of its own (a fake heading in a diff)."""
+    return visible(text).replace("\t", "\\t").replace("\n", "\\n")
+
+
 class _Visible:
     """A renderable whose text segments pass through :func:`visible` (rich's own control
     segments, which move the cursor for a progress display, are kept)."""

@@ -10,7 +10,7 @@ from rich.console import RenderableType
 from rich.table import Table
 
 from reportgen.core import markdown as md
-from reportgen.core.terminal import safe_text
+from reportgen.core.terminal import one_line, safe_text
 from reportgen.pack.diff import has_changes
 from reportgen.render.terminal import owner_text
 
@@ -107,7 +107,7 @@ def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
     old, new = diff["old"]["generated_at"], diff["new"]["generated_at"]
     yield safe_text(f"Pack of {old} -> pack of {new}", style="bold")
     for entry in diff["frameworks"]:
-        yield safe_text(f"\n{entry['name']}", style="bold")
+        yield safe_text(f"\n{one_line(entry['name'])}", style="bold")
         if entry["status"] != "compared":
             yield safe_text(f"  framework {entry['status']}")
             continue
@@ -122,7 +122,7 @@ def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
             ("services_removed", "services removed"),
         ):
             if entry[key]:
-                yield safe_text(f"  {label}: {_services_line(entry, key)}")
+                yield safe_text(f"  {label}: {one_line(_services_line(entry, key))}")
         if entry["owner_changes"]:
             yield _changes_table(entry["owner_changes"])
         if entry.get("evidence_changes"):
@@ -134,11 +134,12 @@ def _changes_table(changes: list[dict[str, Any]]) -> Table:
     for column in ("control", "was", "now", "why (new pack)"):
         table.add_column(column, overflow="fold")
     for change in changes:
+        was, now = change["old"], change["new"]
         table.add_row(
-            change["control"],
-            safe_text(change["old"]["label"], style=owner_text(change["old"]["owner"]).style),
-            safe_text(change["new"]["label"], style=owner_text(change["new"]["owner"]).style),
-            change["reason"],
+            one_line(change["control"]),
+            safe_text(one_line(was["label"]), style=owner_text(was["owner"]).style),
+            safe_text(one_line(now["label"]), style=owner_text(now["owner"]).style),
+            one_line(change["reason"] or ""),
         )
     return table
 
@@ -148,5 +149,5 @@ def _evidence_table(changes: list[dict[str, Any]]) -> Table:
     for column in ("control", "evidence item", "was", "now"):
         table.add_column(column, overflow="fold")
     for change in changes:
-        table.add_row(change["control"], change["item"], change["old"], change["new"])
+        table.add_row(*(one_line(change[k]) for k in ("control", "item", "old", "new")))
     return table
