@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SAMPLE_CONFIG, write_config
+from packhelpers import run
 
 from reportgen.config.model import load_config
 from reportgen.core.errors import InputError
@@ -102,3 +103,12 @@ def test_an_attach_number_that_is_nan_or_infinite_is_named_so(tmp_path, value):
     assert (
         load_config(write_config(tmp_path, text.replace(value, "0.5"))).config.attach.timeout == 0.5
     )
+
+
+def test_a_huge_framework_name_is_cut_in_the_message(tmp_path):
+    """Ninth pass: a 1 MB value where a framework name belongs was quoted whole (1 MB of
+    error message)."""
+    write_config(tmp_path, "customer: {name: Test Co, short_name: testco}\n"
+                 f"frameworks: [\"{'Q' * 100_000}\"]\n")  # fmt: skip
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    assert "unknown framework 'QQQ" in result.stderr and len(result.stderr) < 2_000

@@ -494,3 +494,21 @@ def test_a_cur_quote_left_open_to_the_end_is_refused(tmp_path):
     rows = b"".join(b"AmazonS3,r%d,111122223333\n" % n for n in range(60))
     path.write_bytes(CUR_HEAD + b'AmazonS3,b,111122223333\nAmazonS3,c,"1111\n' + rows)
     _refused(_validate(tmp_path, path), f"{path}:3: a quoted field is left open on this line")
+
+
+def test_a_tag_given_twice_with_two_values_is_refused(tmp_path):
+    """Ninth pass: of pci=no and pci=yes the last won, silently putting the resource in
+    the PCI pack."""
+    tags = '[{"Key":"pci","Value":"no"},{"Key":"env","Value":"p"},{"Key":"pci","Value":"yes"}]'
+    path = tmp_path / "tagging.json"
+    path.write_text('{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::a","Tags":'
+                    + tags + "}]}", encoding="utf-8")  # fmt: skip
+    _refused(
+        _validate(tmp_path, path),
+        "$.ResourceTagMappingList[0].Tags[2]: the tag 'pci' is given twice, with the values "
+        "'no' and 'yes'",
+    )
+    same = tags.replace('"yes"', '"no"')  # the same value twice is one tag
+    path.write_text('{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::a","Tags":'
+                    + same + "}]}", encoding="utf-8")  # fmt: skip
+    assert _validate(tmp_path, path).returncode == 0

@@ -106,3 +106,13 @@ def test_a_name_from_a_pack_prints_on_one_line():
         console.print(item)
     lines = console.export_text().splitlines()
     assert not any(line.startswith("## Fake") for line in lines), lines
+
+
+def test_markdown_text_keeps_no_control_character():
+    """Ninth pass: summary.md kept a name's ESC, BEL and U+202E (cat restyled the terminal,
+    attach --comment posted them)."""
+    from reportgen.core.markdown import escape
+
+    shown = escape("S3\x1b[2J\x07 \u202eevil")
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in shown)
+    assert "x1b" in shown and "u202e" in shown

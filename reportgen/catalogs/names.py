@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from reportgen.catalogs.frameworks import Framework
+from reportgen.core.markdown import shorten
 from reportgen.core.validation import suggest
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -81,4 +82,5 @@ class FrameworkNames:
         """'unknown framework 'x'; did you mean pci-dss? (frameworks: ...)' in one line."""
         close = self.suggestions(text)
         mean = f"; did you mean {' or '.join(close)}?" if close else ""
-        return f"unknown framework '{text}'{mean} (frameworks: {', '.join(self.ids())})"
+        shown = shorten(text, 60)  # a config may hold a megabyte where a name belongs
+        return f"unknown framework '{shown}'{mean} (frameworks: {', '.join(self.ids())})"

@@ -11,12 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from reportgen.core.terminal import visible
+
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 
 def escape(text: object) -> str:
-    """Plain text safe inside a Markdown paragraph or table cell (one line)."""
-    flat = " ".join(str(text).split())
+    """Plain text safe inside a Markdown paragraph or table cell (one line), its control
+    characters as escapes: summary.md kept a name's ESC, BEL and U+202E, which restyled
+    a terminal it was printed on and went into ticket comments (ninth adversarial pass)."""
+    flat = " ".join(visible(str(text)).split())
     return _SPECIAL.sub(r"\\\1", flat)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from reportgen.core.markdown import shorten
 from reportgen.inventory.sources.jsonstream import TOO_LARGE, JsonShapeError, PathPart, kind_of
 
 
@@ -40,14 +41,22 @@ def tag_list(
         return []
     if not isinstance(value, list):
         raise JsonShapeError(parts, f"expected a list of tags, found {kind_of(value)}")
-    pairs = []
+    pairs: dict[str, str] = {}
     for index, entry in enumerate(value):
         where = [*parts, index]
         entry = expect_object(entry, where)
         key = text(entry, key_name, where)
-        if key:
-            pairs.append((key, text(entry, value_name, where)))
-    return pairs
+        if not key:
+            continue
+        tag_value = text(entry, value_name, where)
+        if pairs.setdefault(key, tag_value) != tag_value:
+            # which one counts is each reader's choice; a scope tag decides what is audited
+            raise JsonShapeError(
+                where,
+                f"the tag {shorten(key, 60)!r} is given twice, with the values "
+                f"{shorten(pairs[key], 60)!r} and {shorten(tag_value, 60)!r}",
+            )
+    return list(pairs.items())
 
 
 def tag_map(value: Any, parts: list[PathPart]) -> list[tuple[str, str]]:
