@@ -105,12 +105,12 @@ def listed_twice(pack: Path, scratch: Path) -> None:
 
 
 def listed_twice_by_case(pack: Path, scratch: Path) -> None:
-    """Ninth pass: summary.md and SUMMARY.md, one file once unzipped on macOS or Windows."""
-    (pack / "SUMMARY.md").write_bytes((pack / "summary.md").read_bytes())
+    """Ninth pass: summary.md and Summary.md, one file once unzipped on macOS or Windows."""
+    (pack / "Summary.md").write_bytes((pack / "summary.md").read_bytes())
 
     def change(manifest: dict) -> None:
         entry = next(e for e in manifest["outputs"] if e["path"] == "summary.md")
-        manifest["outputs"].append({**entry, "path": "SUMMARY.md"})
+        manifest["outputs"].append({**entry, "path": "Summary.md"})
 
     edit_manifest(pack, change)
 

@@ -140,7 +140,7 @@ class Manifest(_Strict):
     @field_validator("outputs")
     @classmethod
     def _each_path_once(cls, outputs: list[OutputFile]) -> list[OutputFile]:
-        # Compared without case: 'summary.md' and 'SUMMARY.md' are one file once the pack
+        # Compared without case: 'summary.md' and 'Summary.md' are one file once the pack
         # is unzipped on macOS or Windows (ninth pass: bundle zipped both).
         paths = Counter(output.path.casefold() for output in outputs)
         twice = sorted(path for path, count in paths.items() if count > 1)
