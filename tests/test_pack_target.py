@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from openpyxl import load_workbook
 from packhelpers import EPOCH, REPORTGEN_WITHOUT_PDF, build, run, tree_hashes
 
@@ -372,3 +373,15 @@ def test_an_edit_made_while_the_build_runs_is_not_lost(project, tmp_path):
     assert f"changed: {WORKBOOK}" in stderr and "Traceback" not in stderr
     assert tree_hashes(pack) == before
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("folder", ["caf\udce9", "a\x1bb", "bell\x07"])
+def test_an_output_path_with_a_control_character_or_raw_byte_is_refused(tmp_path, folder):
+    """Tenth pass: a byte that is not UTF-8 in --out's parent was 'internal error'
+    (UnicodeEncodeError); an ESC made Fontconfig drop the shipped fonts, exit 0."""
+    out = tmp_path / folder / "pack"
+    config = ROOT / "inputs" / "reportgen.yaml"
+    result = run("build", "--config", config, "--framework", "soc2", "--out", out,
+                 check=2, pdf=False)  # fmt: skip
+    assert "the output path holds" in result.stderr and "internal error" not in result.stderr
+    assert not (tmp_path / folder).exists()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen.core.errors import InputError, environment_error
+from reportgen.core.terminal import visible
 from reportgen.pack.files import (
     Listing,
     PackDir,
@@ -128,6 +129,7 @@ def plain_output_path(target: Path) -> Path:
     ``dd/empty``. When a symbolic link comes before a '..', the path names one folder as
     written and another as the system follows the link: refused, naming both, rather than
     guessed (a link above them all is followed either way, and is no ambiguity)."""
+    _refuse_unwritable_name(target)
     if ".." not in target.parts:
         return target
     parts = target.absolute().parts
@@ -145,6 +147,23 @@ def plain_output_path(target: Path) -> Path:
         )
     plain = Path(os.path.normpath(target))
     return plain if plain.name not in ("", "..") else Path(os.path.normpath(target.absolute()))
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _refuse_unwritable_name(target: Path) -> None:
+    """A control character or a byte that is not UTF-8 anywhere in the output path: the
+    workbook and PDF writers cannot name such a file (UnicodeEncodeError), and Fontconfig,
+    given such a path, dropped the shipped fonts for the system's (tenth adversarial pass)."""
+    found = _CONTROL.search(str(target.absolute()))
+    if found:
+        raise InputError(
+            f"the output path holds {visible(found.group(0))}, a control character or a byte "
+            "that is not UTF-8, which the PDF and workbook writers cannot use in a file name",
+            file=visible(str(target)),
+            hint="Choose an output folder whose path is plain text (--out, or output.dir).",
+        )
 
 
 def _refuse_reads(target: Path, reads: tuple[Read, ...]) -> None:
