@@ -286,3 +286,23 @@ def test_an_answer_over_the_size_cap_is_refused_before_it_is_parsed(tmp_path, mo
     finally:
         server.shutdown()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"Resources": "not a list"}',
+        b'{"Resources": ["\xff"]}',
+        b'{"Resources": [7]}',
+    ],
+)
+def test_an_answer_of_another_shape_is_exit_2_not_a_crash(tmp_path, body):
+    """Tenth pass: a list given as a string, a number for an ARN, bytes that are not UTF-8
+    each ended in 'internal error' (AttributeError, UnicodeDecodeError)."""
+    server, client = _endpoint(body)
+    try:
+        with pytest.raises(InputError):
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+    finally:
+        server.shutdown()
+    assert list(tmp_path.iterdir()) == []

@@ -97,6 +97,14 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
             ) from exc
         except BotoCoreError as exc:
             raise InputError(f"AWS could not be reached: {exc}") from exc
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # botocore's parser meets an answer of another shape (a string where its model
+            # has a list, bytes that are not UTF-8): not a reportgen bug (tenth pass)
+            raise InputError(
+                f"{api.iam_action}: the answer is not one AWS sends (its parser failed: "
+                f"{type(exc).__name__})",
+                hint="Check any proxy between you and AWS.",
+            ) from None
         except RecursionError:  # the JSON parser, on an answer nested thousands deep
             raise InputError(
                 f"{api.iam_action}: the answer is nested too deeply to read; it is not one "

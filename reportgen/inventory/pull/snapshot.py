@@ -58,12 +58,18 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     count = page_count = 0
     for page in pages(client, api, params, **({"sleep": sleep} if sleep else {})):
         page_count += 1
-        for item in page.get(api.reader.list_key) or []:
+        items = page.get(api.reader.list_key) or []
+        if not isinstance(items, list):
+            raise shape_error(where, JsonShapeError([api.reader.list_key], "expected a list"))
+        for item in items:
             parts: list[PathPart] = [api.reader.list_key, count]
             try:
                 table.add(*api.reader.row(item, parts, where))
             except JsonShapeError as exc:
                 raise shape_error(where, exc) from exc
+            except (AttributeError, TypeError) as exc:  # an item of another shape (a number)
+                shape = JsonShapeError(parts, f"not an item AWS sends ({type(exc).__name__})")
+                raise shape_error(where, shape) from exc
             except TableFull as exc:
                 raise table_full(where, parts, exc) from exc
             count += 1
