@@ -373,3 +373,23 @@ def test_init_still_overwrites_regular_files_with_force(tmp_path):
     run("init", folder, "--force", pdf=False)
     assert (folder / "reportgen.yaml").read_text() != "old\n"
     shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("added", ["comment", "appended"])
+def test_a_bundle_someone_added_to_is_not_replaced_without_force(pack, tmp_path, added):
+    """Tenth pass: a comment put on an earlier bundle (an auditor's sign-off), or bytes
+    appended to it, were lost when bundle replaced it without --force."""
+    output = tmp_path / "pack.zip"
+    run("bundle", pack, "-o", output, pdf=False)
+    assert is_bundle(output)
+    if added == "comment":
+        with zipfile.ZipFile(output, "a") as archive:
+            archive.comment = b"Reviewed and accepted, QSA, 2026-12-01"
+    else:
+        with output.open("ab") as out:
+            out.write(b"signed-off")
+    kept = output.read_bytes()
+    assert not is_bundle(output)
+    result = run("bundle", pack, "-o", output, check=None, pdf=False)
+    _refused(result, f"{output}: the output path holds a file that is not a bundle reportgen")
+    assert output.read_bytes() == kept

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,11 +135,32 @@ def _holds_a_bundle(fd: int, path: Path) -> bool:
     if folder != zip_folder(manifest).encode():
         return False
     entries = _listed_entries(fd, first.end, manifest)
+    if entries is None or not _ends_as_written(fd, entries[-1].end if entries else first.end):
+        return False
     # Names first (a header each), content only then: a user's zip costs no inflating.
-    return entries is not None and all(
+    return all(
         _holds_as_listed(fd, entry, listed)
         for entry, listed in zip(entries, manifest.outputs, strict=True)
     )
+
+
+_END = struct.Struct("<4sHHHHIIH")  # the end record: ..., directory size, offset, comment
+
+
+def _ends_as_written(fd: int, directory: int) -> bool:
+    """Whether the zip ends as bundle writes it: the directory at ``directory``, right after
+    the entries, then the end record, with no comment and nothing after it. A comment (an
+    auditor's sign-off) or bytes appended to a bundle are someone's: tenth pass."""
+    size = os.fstat(fd).st_size
+    if size < directory + _END.size:
+        return False
+    tail = os.pread(fd, _END.size, size - _END.size)
+    signature, _, _, _, _, length, offset, comment = _END.unpack(tail)
+    if signature != b"PK\x05\x06" or comment:
+        return False
+    if offset == 0xFFFFFFFF:  # zip64: the offsets are in the zip64 record before it
+        return True
+    return offset == directory and offset + length == size - _END.size
 
 
 def _listed_entries(fd: int, offset: int, manifest: Manifest) -> list[LocalEntry] | None:
