@@ -15,7 +15,8 @@ import yaml
 from conftest import ROOT, write_csv
 
 from reportgen.cli import main
-from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, max_yaml_nodes
+from reportgen.core.errors import InputError
+from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml, max_yaml_nodes
 
 HEAD = "customer:\n  name: X\n"
 PLAIN = "mapping keys must be plain values, not"
@@ -224,3 +225,18 @@ def test_a_long_unknown_key_is_cut_short_in_the_message(tmp_path, capsys) -> Non
     assert code == 2, output[:2000]
     assert f": {'K' * 59}…: unknown key" in output, output[:2000]
     assert len(output) < 2000, output[:2000]
+
+
+@pytest.mark.parametrize("control", ["\x1b", "\x7f", "\x07"])
+def test_a_control_character_is_named_by_line_and_column(tmp_path, control):
+    """Tenth pass: PyYAML gives it as a position in the text ('position 1000100'), and the
+    message had no line."""
+    path = tmp_path / "reportgen.yaml"
+    path.write_text(f'customer: {{name: Test, short_name: t}}\n# a\nframeworks: ["ab{control}"]\n',
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(InputError) as caught:
+        load_yaml(path)
+    assert caught.value.line == 3
+    assert f"U+{ord(control):04X} is a control character YAML does not allow (column 17)" in (
+        caught.value.message
+    )

@@ -239,6 +239,15 @@ def parse_yaml(
         where = f" (column {mark.column + 1})" if mark else ""
         message = f"invalid YAML: {exc.problem or exc.context}{where}"
         raise InputError(message, file=path, line=mark.line + 1 if mark else None) from exc
+    except yaml.reader.ReaderError as exc:  # a control character: given as a position
+        line, column = _line_column(text, exc.position)
+        shown = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
+        raise InputError(
+            f"invalid YAML: {shown} is a control character YAML does not allow (column {column})",
+            file=path,
+            line=line,
+            hint="Remove it, or write it as an escape (\\x1b) in a double-quoted string.",
+        ) from exc
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", file=path) from exc
     except RecursionError as exc:  # the pure-Python loader, when libyaml is missing
@@ -246,6 +255,12 @@ def parse_yaml(
     finally:
         loader.dispose()
     return YamlDocument(path=path, data=data, node=node)
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character position in ``text``."""
+    line = text.count("\n", 0, position) + 1
+    return line, position - (text.rfind("\n", 0, position) + 1) + 1
 
 
 def read_text_file(path: Path, *, max_bytes: int, kind: str) -> str:
