@@ -102,6 +102,14 @@ OWNER_MEANINGS: dict[str, str] = {
 # A control whose service cells have different owners (you patch EC2, AWS patches RDS):
 # shown in place of the overall owner. Not the same as joint responsibility.
 SPLIT_LABEL = "Split by service"
+
+
+def control_label(owner: str, party: str | None, split: bool) -> str:
+    """A control's overall owner as a reader sees it: 'Split by service' where it is. The
+    build writes it, and a pack's matrix is checked against it."""
+    return SPLIT_LABEL if split else owner_label(owner, party)
+
+
 SPLIT_MEANING = (
     "The owner differs from one service to another (for example you patch EC2's guest OS "
     "and AWS patches RDS's): read the service cells. This is not joint responsibility."

@@ -18,8 +18,8 @@ from reportgen.core.owners import (
     NOT_APPLICABLE,
     SPLIT_LABEL,
     OwnerKey,
+    control_label,
     holder_name,
-    owner_label,
 )
 
 if TYPE_CHECKING:  # engine builds results and calls explain(); only types come back here
@@ -229,6 +229,4 @@ def service_names(group: Sequence[ServiceLayers], estate: Sequence[ServiceLayers
 
 def label_of(result: ControlResult) -> str:
     """The overall owner as a reader should see it: 'Split by service' where it is."""
-    if result.split:
-        return SPLIT_LABEL
-    return owner_label(result.owner, result.party)
+    return control_label(result.owner, result.party, result.split)

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from reportgen.core.errors import InputError
-from reportgen.core.owners import SPLIT_LABEL, owner_label
+from reportgen.core.owners import control_label
 from reportgen.core.validation import error_message, key_path
 from reportgen.matrix_schema import ADDED_SINCE
 from reportgen.matrix_schema import Matrix as Contract
@@ -97,7 +97,7 @@ def _label_problems(value: dict[str, Any]) -> list[str]:
     problems = []
     for index, control in enumerate(value["controls"]):
         split, owner, party = control["split_by_service"], control["owner"], control.get("party")
-        expected = SPLIT_LABEL if split else owner_label(owner, party)
+        expected = control_label(owner, party, split)
         if control["label"] != expected:
             shown = json.dumps(control["label"][:60], ensure_ascii=True)
             problems.append(
