@@ -98,8 +98,7 @@ class AssetFetcher(URLFetcher):
         """Why :meth:`locate` refused ``url``, in a few words for the message."""
         relative = self._relative(url)
         if relative is None:
-            parts = urlsplit(url)
-            local = parts.scheme.lower() == "file" and parts.netloc in ("", "localhost")
+            local = _file_path(url) is not None
             return "outside the templates folders" if local else "not a local file"
         if relative.suffix.lower() not in ASSET_TYPES:
             return "not a font, stylesheet or image"
@@ -116,24 +115,32 @@ class AssetFetcher(URLFetcher):
         name there (``assets/x.png``), any other file by its absolute path (``/etc/passwd``,
         ``/home/me/logo.png`` for ``../logo.png``), never as a path made up of ``..`` or
         into reportgen's install; other URLs as they are."""
-        parts = urlsplit(url)
-        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        written = _file_path(url)
+        if written is None:
             return url
-        path = Path(os.path.normpath(unquote(parts.path)))
+        path = Path(os.path.normpath(written))
         for root in self.roots:
             if path.is_relative_to(root):
                 return path.relative_to(root).as_posix()
         return path.as_posix()
 
     def _relative(self, url: str) -> PurePosixPath | None:
-        parts = urlsplit(url)
-        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        written = _file_path(url)
+        if written is None:
             return None
-        path = Path(unquote(parts.path)).resolve()
+        path = Path(written).resolve()
         for root in self.roots:
             if path.is_relative_to(root):
                 return PurePosixPath(path.relative_to(root).as_posix())
         return None
+
+
+def _file_path(url: str) -> str | None:
+    """The path a ``file:`` URL on this machine names, as written; None for any other URL."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    return unquote(parts.path)
 
 
 def read_asset(path: Path, what: str) -> bytes:
