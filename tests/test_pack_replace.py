@@ -463,6 +463,17 @@ def test_a_killed_bundles_temporary_zip_is_swept_by_the_next(project, tmp_path):
 # ---------------------------------------------------------------- sixth pass: team edits kept
 
 
+def _pack_with_team_notes(project: Path, out: Path, note: str = "QSA interview notes") -> Path:
+    """A pack whose RACI workbook the team edited: a sheet of notes added to it."""
+    import openpyxl
+
+    pack = _pack(project, out)
+    book = openpyxl.load_workbook(pack / WORKBOOK)
+    book.create_sheet("My notes")["A1"] = note
+    book.save(pack / WORKBOOK)
+    return pack
+
+
 def test_a_rebuild_with_evidence_keeps_the_teams_edited_workbook(project, tmp_path):
     """Sixth adversarial pass: `build --evidence PACK` into PACK carried the Evidence sheet's
     team columns and deleted the rest of the team's workbook with the old pack, a sheet of
@@ -470,10 +481,7 @@ def test_a_rebuild_with_evidence_keeps_the_teams_edited_workbook(project, tmp_pa
     new pack, and the build says where and what was carried."""
     import openpyxl
 
-    pack = _pack(project, tmp_path / "test-co")
-    book = openpyxl.load_workbook(pack / WORKBOOK)
-    book.create_sheet("My notes")["A1"] = "QSA interview notes, 3 pages"
-    book.save(pack / WORKBOOK)
+    pack = _pack_with_team_notes(project, tmp_path / "test-co", "QSA interview notes, 3 pages")
     edited = (pack / WORKBOOK).read_bytes()
     status, stderr = _run(project, pack, "--evidence", pack)
     assert status == 0, stderr
@@ -494,12 +502,7 @@ def test_team_edits_of_a_pack_with_a_long_name_are_kept_too(project, tmp_path):
     over 218 bytes made its name too long: exit 2 with the new pack in place and the old
     one, the team's workbook in it, hidden away. Now the folder is made first, its name
     cut to fit."""
-    import openpyxl
-
-    pack = _pack(project, tmp_path / ("p" * 240))
-    book = openpyxl.load_workbook(pack / WORKBOOK)
-    book.create_sheet("My notes")["A1"] = "QSA interview notes"
-    book.save(pack / WORKBOOK)
+    pack = _pack_with_team_notes(project, tmp_path / ("p" * 240))
     edited = (pack / WORKBOOK).read_bytes()
     status, stderr = _run(project, pack, "--evidence", pack)
     assert status == 0, stderr
@@ -513,12 +516,7 @@ def test_team_edits_of_a_pack_with_a_long_name_are_kept_too(project, tmp_path):
 def test_no_room_for_the_team_edits_changes_nothing(project, tmp_path, monkeypatch, capfd):
     """The folder for the edits cannot be made (a full disk): refused before the swap,
     the previous pack and its edited workbook as they were."""
-    import openpyxl
-
-    pack = _pack(project, tmp_path / "test-co")
-    book = openpyxl.load_workbook(pack / WORKBOOK)
-    book.create_sheet("My notes")["A1"] = "QSA interview notes"
-    book.save(pack / WORKBOOK)
+    pack = _pack_with_team_notes(project, tmp_path / "test-co")
     before = {p.relative_to(pack): p.read_bytes() for p in pack.rglob("*") if p.is_file()}
     real = tempfile.mkdtemp
 
