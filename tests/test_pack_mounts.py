@@ -14,9 +14,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from packhelpers import tree_hashes
+from packhelpers import REPORTGEN_WITHOUT_PDF, tree_hashes
 from test_pack_replace import _in_process, _ours, _pack, _run, _text
 
+import reportgen.pack.mounts as mounts
 import reportgen.pack.target as pack_target
 import reportgen.pack.write as pack_write
 from reportgen.pack.write import DISCARD_PREFIX, remove_tree, target_tag
@@ -116,3 +117,45 @@ def test_a_mount_left_in_a_discarded_pack_is_not_emptied_by_later_builds(project
     assert (userdata / "new-report.docx").read_text() == "written later\n"
     assert not (discarded / "summary.md").exists()
     assert f"{discarded}: " in _text(stderr) and "mnt: " in _text(stderr)
+
+
+def test_a_bind_mount_of_a_packs_folder_is_the_pack(project, tmp_path):
+    """Tenth adversarial pass: `bundle PACK -o M/x.zip` and `build --out M/new`, where M is
+    a bind mount of one of the pack's folders, wrote into the pack (a link to that folder,
+    or a bind mount of the pack itself, was already refused)."""
+    pack = _pack(project, tmp_path / "pack")
+    before = tree_hashes(pack)
+    mount = tmp_path / "M"
+    mount.mkdir()
+    _bind(pack / "soc2", mount)
+    try:
+        built, built_err = _run(project, mount / "new")
+        bundled = subprocess.run(
+            [*REPORTGEN_WITHOUT_PDF, "bundle", str(pack), "-o", str(mount / "x.zip")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        _unmount(mount, tmp_path)
+    assert built == 2, built_err
+    assert f"inside the reportgen pack '{pack}'" in _text(built_err)
+    assert bundled.returncode == 2, bundled.stderr
+    assert "the zip cannot be written inside the pack it bundles" in _text(bundled.stderr)
+    assert tree_hashes(pack) == before
+
+
+def test_aliases_follow_a_bind_mount_back_to_where_it_was_bound_from(tmp_path, monkeypatch):
+    """The mount table as Linux writes it: / of /dev/vda, a tmpfs on /tmp, and the folder
+    /srv/packs/acme co/soc2 of /dev/vda bound on /mnt/M (a space comes as \\040)."""
+    table = tmp_path / "mountinfo"
+    table.write_bytes(
+        b"27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+        b"30 27 0:44 / /tmp rw,relatime - tmpfs tmpfs rw\n"
+        b"36 27 254:0 /srv/packs/acme\\040co/soc2 /mnt/M rw,relatime - ext4 /dev/vda rw\n"
+    )
+    monkeypatch.setattr(mounts, "MOUNT_TABLE", table)
+    assert mounts.aliases(Path("/mnt/M/new")) == [Path("/srv/packs/acme co/soc2/new")]
+    assert mounts.aliases(Path("/srv/packs/acme co/soc2")) == [Path("/mnt/M")]
+    assert mounts.aliases(Path("/srv/packs/acme co/iso")) == []
+    assert mounts.aliases(Path("/tmp/x")) == []

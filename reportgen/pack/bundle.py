@@ -197,10 +197,10 @@ def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) 
     output = output or default_output(pack)
     check_bundle_output(output, force)  # before the pack is read and hashed
     with PackDir(pack) as opened:
+        verified = require_intact(opened)  # first: its folders are then known listable
         if inside(output, opened.fd):  # by device and inode: links and bind mounts too
             message = "the zip cannot be written inside the pack it bundles"
             raise InputError(message, file=output, hint="Write it beside the pack (-o).")
-        verified = require_intact(opened)
         assert verified.manifest is not None
         manifest = verified.manifest
         with environment_errors(output):

@@ -394,18 +394,34 @@ def _close_level(level: tuple[int, Iterator[os.DirEntry[str]], str]) -> None:
 def inside(path: Path, folder: int) -> bool:
     """Whether a file written at ``path`` (which need not exist yet) lands inside the open
     directory ``folder``, however the path reaches it: each existing folder above where it
-    lands (links resolved) is compared with ``folder`` by device and inode, so an alias
-    (a link to the pack, '..', a bind mount of it) is caught like the pack's own path."""
-    target = os.fstat(folder)
+    lands (links resolved) is compared by device and inode with ``folder`` and every folder
+    under it, so an alias (a link to the pack or to one of its folders, '..', a bind mount
+    of either) is caught like the pack's own path."""
+    ours = folder_ids(folder)
     lands = Path(os.path.realpath(path.parent if path.name else path))
     for candidate in (lands, *lands.parents):
         try:
             found = os.stat(candidate)
         except OSError:
             continue
-        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):
+        if (found.st_dev, found.st_ino) in ours:
             return True
     return False
+
+
+def folder_ids(folder: int) -> set[tuple[int, int]]:
+    """(device, inode) of the open directory ``folder`` and of each folder under it (not
+    through links; at most :data:`MAX_FILES` entries, :data:`MAX_DEPTH` levels)."""
+    top = os.fstat(folder)
+    ids = {(top.st_dev, top.st_ino)}
+    for name in list_tree(folder, MAX_FILES).folders:
+        try:
+            info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+        except OSError:  # gone since it was listed: nothing can land in it
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            ids.add((info.st_dev, info.st_ino))
+    return ids
 
 
 def file_limit(name: str) -> int:

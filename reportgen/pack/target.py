@@ -30,6 +30,7 @@ from reportgen.pack.files import (
 )
 from reportgen.pack.manifest import MANIFEST_NAME
 from reportgen.pack.manifest_schema import MAX_DEPTH, OutputFile
+from reportgen.pack.mounts import aliases, mount_table
 
 _MAX_ENTRIES = 20_000  # a pack holds a few dozen files; past this it is someone's tree
 _NAMED = 5  # files named in a refusal; the rest are counted
@@ -294,21 +295,8 @@ def is_mount_point(path: Path) -> bool:
 
 
 def mount_points() -> set[bytes]:
-    """Every mount point of /proc/self/mountinfo (Linux), resolved paths as bytes; empty
-    where there is none to read."""
-    try:
-        lines = Path("/proc/self/mountinfo").read_bytes().splitlines()
-    except OSError:
-        return set()
-    return {point for line in lines if (point := _mount_point_of(line)) is not None}
-
-
-def _mount_point_of(line: bytes) -> bytes | None:
-    """The mount point (field 5) of a mountinfo line; spaces and the like come as \\040."""
-    fields = line.split(b" ")
-    if len(fields) < 5:
-        return None
-    return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), fields[4])
+    """Every mount point of the mount table, resolved paths as bytes."""
+    return {mount.point for mount in mount_table()}
 
 
 def _writable(path: Path, *, folder: bool) -> bool:
@@ -337,8 +325,9 @@ def _read_only(path: Path, target: Path) -> InputError:
 def _refuse_inside_a_pack(target: Path) -> None:
     """A pack written inside another pack adds files its manifest does not list: the outer
     pack would no longer verify (and a rebuild of it would refuse, or delete this one)."""
-    parents = dict.fromkeys([*target.absolute().parents, *Path(os.path.realpath(target)).parents])
-    for parent in parents:  # as given and with links resolved: an alias of a pack is one
+    seen = [target.absolute(), Path(os.path.realpath(target)), *aliases(target)]
+    parents = dict.fromkeys(parent for path in seen for parent in path.parents)
+    for parent in parents:  # as given, links resolved and through bind mounts: all one pack
         if (parent / MANIFEST_NAME).is_file() and _listed_files(parent) is not None:
             raise InputError(
                 f"the output directory is inside the reportgen pack '{parent}'; a pack "

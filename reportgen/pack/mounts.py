@@ -1,0 +1,96 @@
+"""The mount table as reportgen needs it (Linux /proc/self/mountinfo): which folders are
+mount points, and where else a folder reached through a bind mount can be seen. Elsewhere,
+or where the table cannot be read, there are no mounts to find and no aliases."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MOUNT_TABLE = Path("/proc/self/mountinfo")
+_MAX_HOPS = 16  # a bind mount of a bind mount of ...: enough for any real set-up
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One line of the table: the file system (``device``, major:minor), the folder of it
+    that is mounted (``root``, within that file system) and where (``point``)."""
+
+    device: bytes
+    root: bytes
+    point: bytes
+
+
+def mount_table() -> list[Mount]:
+    """Every mount of the table; empty where there is none to read."""
+    try:
+        lines = MOUNT_TABLE.read_bytes().splitlines()
+    except OSError:
+        return []
+    return [mount for line in lines if (mount := _parsed(line)) is not None]
+
+
+def _parsed(line: bytes) -> Mount | None:
+    fields = line.split(b" ")
+    if len(fields) < 5:
+        return None
+    return Mount(fields[2], _unescaped(fields[3]), _unescaped(fields[4]))
+
+
+def _unescaped(field: bytes) -> bytes:
+    """Spaces, tabs, newlines and backslashes come as \\040 and the like."""
+    return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), field)
+
+
+def aliases(path: Path, table: list[Mount] | None = None) -> list[Path]:
+    """Other paths that reach the folder ``path`` reaches (links resolved) through a bind
+    mount: a folder bound elsewhere is also seen where it was bound from, and a check that
+    walks up from a path (is it inside a pack?) must walk up from those too."""
+    table = mount_table() if table is None else table
+    start = Path(os.path.realpath(path))
+    found: list[Path] = []
+    pending = [start]
+    while pending and len(found) < _MAX_HOPS:
+        for alias in _through_nearest_mount(os.fsencode(pending.pop()), table):
+            if alias not in found and alias != start:
+                found.append(alias)
+                pending.append(alias)
+    return found
+
+
+def _through_nearest_mount(path: bytes, table: list[Mount]) -> list[Path]:
+    """``path`` as seen through the other mounts of the file system of its nearest mount
+    point, where they show the folder that mount point shows."""
+    nearest = _nearest_mount(path, table)
+    if nearest is None:
+        return []
+    below = path[len(nearest.point) :].lstrip(b"/")
+    seen = nearest.root.rstrip(b"/") + b"/" + below if below else nearest.root
+    found = []
+    for other in table:
+        if other.device != nearest.device or other.point == nearest.point:
+            continue
+        if (within := _within(seen, other.root)) is not None:
+            found.append(Path(os.fsdecode(os.path.join(other.point, within))))
+    return found
+
+
+def _nearest_mount(path: bytes, table: list[Mount]) -> Mount | None:
+    """The mount of the table ``path`` is on (the last mounted at its longest mount point)."""
+    best: Mount | None = None
+    for mount in table:
+        longer = best is None or len(mount.point) >= len(best.point)
+        if longer and _within(path, mount.point) is not None:
+            best = mount
+    return best
+
+
+def _within(path: bytes, folder: bytes) -> bytes | None:
+    """``path`` relative to ``folder`` (b"" for the folder itself), or None if outside."""
+    if folder == b"/" or path == folder:
+        return path[len(folder) :].lstrip(b"/") if folder == b"/" else b""
+    if path.startswith(folder + b"/"):
+        return path[len(folder) + 1 :]
+    return None
