@@ -229,3 +229,12 @@ def test_readme_states_the_config_and_inventory_figures_of_the_code():
     text = " ".join(README.split())
     assert f"(the first {MAX_DETAILS}, and a count of the rest)" in text
     assert f"(in the first {Limits().header_search_rows} rows; further down, set" in text
+
+
+def test_security_md_states_the_pull_answer_bounds_of_the_code():
+    from reportgen.inventory.pull import answers
+
+    row = next(line for line in SECURITY.splitlines() if "| pages of an `inventory pull`" in line)
+    assert f"read by reportgen in {answers.PIECE_BYTES >> 10} KB pieces" in row
+    assert f"over {answers.MAX_ANSWER_BYTES >> 20} MB is refused unread" in row
+    assert f"still coming {answers.ANSWER_SECONDS:.0f} seconds after its headers" in row

@@ -234,9 +234,13 @@ def test_an_error_text_from_the_answer_is_cut_short(tmp_path):
     assert len(caught.value.message) < 400
 
 
-def _endpoint(body: bytes):
-    """A local endpoint answering every request with ``body`` (status 200, JSON)."""
+def _endpoint(body: bytes, *, length: bool = True, pause: float = 0.0):
+    """A local endpoint answering every request with ``body`` (status 200, JSON): with its
+    Content-Length, or (``length`` False) to the connection's close; ``pause`` seconds
+    between bytes trickles it."""
+    import contextlib
     import threading
+    import time
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Handler(BaseHTTPRequestHandler):
@@ -244,14 +248,26 @@ def _endpoint(body: bytes):
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
+            if length:
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            with contextlib.suppress(OSError):  # the client stopped reading: as expected
+                self._send_body()
+
+        def _send_body(self) -> None:
+            if not pause:
+                self.wfile.write(body)
+                return
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(pause)
 
         def log_message(self, *args) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     client = boto3.client(
         "resource-explorer-2",
@@ -273,18 +289,46 @@ def test_an_answer_nested_too_deep_is_refused_not_a_crash(tmp_path):
         server.shutdown()
 
 
-def test_an_answer_over_the_size_cap_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
-    """Ninth pass: one page of 1.5 million resources (130 MB) took 2.6 GB to parse."""
-    from reportgen.inventory.pull import fetch
+@pytest.mark.parametrize(
+    ("length", "said"),
+    [(True, "an answer of 22,"), (False, "an answer longer than the 0 MB (1,000 bytes)")],
+)
+def test_an_answer_over_the_size_cap_is_refused_as_it_comes(tmp_path, monkeypatch, length, said):
+    """Ninth pass: one page of 1.5 million resources (130 MB) took 2.6 GB to parse; tenth:
+    the cap was checked once botocore had read the answer whole (600 MB: 1.3 GB). The answer
+    is now refused on its Content-Length, or, without one, once the cap is read."""
+    from reportgen.inventory.pull import answers
 
-    monkeypatch.setattr(fetch, "MAX_ANSWER_BYTES", 1000)
+    monkeypatch.setattr(answers, "MAX_ANSWER_BYTES", 1000)
     resources = EXPLORER_FIXTURE["Resources"] * 10
-    server, client = _endpoint(json.dumps({"Resources": resources}).encode())
+    body = json.dumps({"Resources": resources}).encode()
+    assert 22_000 <= len(body) < 23_000
+    server, client = _endpoint(body, length=length)
     try:
-        with pytest.raises(InputError, match="over the 0 MB a page of it may hold"):
+        with pytest.raises(InputError) as caught:
             pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
     finally:
         server.shutdown()
+    assert caught.value.message.startswith(f"resource-explorer-2:ListResources: {said}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_answer_trickled_past_the_deadline_is_stopped(tmp_path, monkeypatch):
+    """Tenth pass: botocore's timeout is per read, so an answer trickled slowly enough was
+    waited for without end."""
+    import time
+
+    from reportgen.inventory.pull import answers
+
+    monkeypatch.setattr(answers, "ANSWER_SECONDS", 1.0)
+    server, client = _endpoint(b'{"Resources": []}' + b" " * 100, pause=0.1)
+    started = time.monotonic()
+    try:
+        with pytest.raises(InputError, match="an answer still coming after 1 seconds"):
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+    finally:
+        server.shutdown()
+    assert time.monotonic() - started < 5
     assert list(tmp_path.iterdir()) == []
 
 

@@ -23,9 +23,6 @@ ATTEMPTS = 8  # per page
 # A million resources (--max-rows) at the smallest page size of the APIs pulled (100 items)
 # take 10,000 pages.
 MAX_PAGES = 20_000
-# A page of the APIs pulled holds at most 1,000 resources (Resource Explorer), under 10 MB
-# with their properties and tags.
-MAX_ANSWER_BYTES = 64 << 20
 MESSAGE_CHARS = 200  # of an error's text from the answer (one was 2 MB: ninth pass)
 Sleep = Callable[[float], None]
 
@@ -59,22 +56,6 @@ def pages(
         hint="Narrow the pull (--region, a resource type filter), or export the inventory "
         "with the AWS CLI and pass the file.",
     )
-
-
-def guard_answers(client: Any, api: Api) -> None:
-    """Refuse an answer longer than MAX_ANSWER_BYTES before botocore parses it: one page of
-    1.5 million resources (130 MB) took 2.6 GB to parse (ninth adversarial pass)."""
-
-    def check(response_dict: dict[str, Any], **_: Any) -> None:
-        size = len(response_dict.get("body") or b"")
-        if size > MAX_ANSWER_BYTES:
-            raise InputError(
-                f"{api.iam_action}: an answer of {size:,} bytes, over the "
-                f"{MAX_ANSWER_BYTES >> 20} MB a page of it may hold; stopped before it was read",
-                hint="Check any proxy between you and AWS.",
-            )
-
-    client.meta.events.register("before-parse.*.*", check)
 
 
 def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from reportgen.core.clock import build_time, iso
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.outfiles import check_output_file, read_start, write_replacing
 from reportgen.inventory.limits import Limits
+from reportgen.inventory.pull.answers import bound_answers
 from reportgen.inventory.pull.apis import APIS
-from reportgen.inventory.pull.fetch import Sleep, guard_answers, pages
+from reportgen.inventory.pull.fetch import Sleep, pages
 from reportgen.inventory.sources.contract import shape_error, table_full
 from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
 from reportgen.inventory.sources.table import SourceTable, TableFull
@@ -49,7 +50,7 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     api = APIS[request.source]
     session = None if client is not None else _session(request)
     client = client or _client(session, api.client)
-    guard_answers(client, api)
+    bound_answers(client, api)
     # Rows to --max-rows' default, as a file of them would be read; tag keys become the
     # snapshot's columns, which reading it back bounds (--max-columns).
     table = SourceTable(api.reader.columns, Limits(max_columns=1 << 30))
