@@ -38,7 +38,8 @@ class Seen:
 @dataclass
 class Fault:
     kind: (
-        str  # uploads: 429 | 503 | stall | body; listings: endless | trickle | slow-headers | body
+        str  # uploads: 429 | 503 | stall | body; listings: endless | trickle | slow-headers |
+        # not-http | body
     )
     retry_after: str | None = None
     stall: float = 0.0  # seconds: a stall's length, or between trickled bytes
@@ -146,6 +147,10 @@ class Handler(BaseHTTPRequestHandler):
         """Answer with a hostile fault; ends when it is done or the client hangs up."""
         self.state.seen[-1].status = fault.status
         try:
+            if fault.kind == "not-http":  # a status line no HTTP client can read
+                self.wfile.write(b"HELLO FROM A TELNET DAEMON\r\n\r\n")
+                self.close_connection = True
+                return
             if fault.kind == "slow-headers":
                 self.wfile.write(b"HTTP/1.0 200 OK\r\n")
                 for _ in range(100_000):

@@ -191,6 +191,15 @@ def test_a_trickled_answer_fails_at_its_deadline(pack, config, jira, capsys, cap
     FIGURES[f"attach: {kind} at 1 byte/s, 2 x 1 s deadline"] = f"{elapsed:.1f} s"
 
 
+def test_an_answer_that_is_not_http_is_said_so(pack, config, jira, capsys, caplog):
+    """Tenth pass: it was "connection failed (RemoteProtocolError)", a class name."""
+    jira.inject_listing(*[Fault("not-http")] * 2)
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-5", "--config", config)
+    assert status == 4, output
+    said = "list attachments: the server's answer is not valid HTTP, or it closed the connection"
+    assert said in output and "connection failed (RemoteProtocolError)" not in output
+
+
 @pytest.mark.parametrize("system", ["jira", "servicenow"])
 def test_a_listing_of_a_billion_pages_stops_at_the_page_cap(
     pack, config, server, jira, servicenow, capsys, caplog, system

@@ -240,6 +240,12 @@ CASES = [
         ["reportgen.yaml: not a text YAML file (it contains NUL bytes)"],
         target="config",
     ),
+    Case(  # tenth pass: was "it contains NUL bytes", which says nothing of what to do
+        "yaml-utf16",
+        _text("reportgen.yaml", "\ufeffcustomer:\n  name: Zürich AG\n", "utf-16-le"),
+        ["reportgen.yaml: YAML file is UTF-16 (it starts with a UTF-16 byte order mark); save it"],
+        target="config",
+    ),
     Case(
         "yaml-latin1",
         _text("reportgen.yaml", "customer:\n  name: Zürich AG\n", "latin-1"),

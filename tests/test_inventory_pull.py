@@ -234,7 +234,9 @@ def test_an_error_text_from_the_answer_is_cut_short(tmp_path):
     assert len(caught.value.message) < 400
 
 
-def _endpoint(body: bytes, *, length: bool = True, pause: float = 0.0):
+def _endpoint(
+    body: bytes, *, length: bool = True, pause: float = 0.0, kind: str = "application/json"
+):
     """A local endpoint answering every request with ``body`` (status 200, JSON): with its
     Content-Length, or (``length`` False) to the connection's close; ``pause`` seconds
     between bytes trickles it."""
@@ -247,7 +249,7 @@ def _endpoint(body: bytes, *, length: bool = True, pause: float = 0.0):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             self.send_response(200)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", kind)
             if length:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -349,4 +351,18 @@ def test_an_answer_of_another_shape_is_exit_2_not_a_crash(tmp_path, body):
             pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
     finally:
         server.shutdown()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_web_page_for_an_answer_is_refused_not_an_empty_snapshot(tmp_path):
+    """Tenth pass: a proxy's HTML page, sent with 200, made a snapshot of no resources."""
+    page = b"<html><body>Sign in to the corporate proxy</body></html>"
+    server, client = _endpoint(page, kind="text/html; charset=utf-8")
+    try:
+        with pytest.raises(InputError) as caught:
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+    finally:
+        server.shutdown()
+    said = "resource-explorer-2:ListResources: the answer is a web page (text/html; charset"
+    assert caught.value.message.startswith(said)
     assert list(tmp_path.iterdir()) == []

@@ -25,6 +25,7 @@ FAKE_PASS = f"x{ESC}[2K{ESC}[GOK: 4 file(s) match the manifest{ESC}[8m"
         ("over\rwrite", "over\\x0dwrite"),
         ("\x9b2K and \x7f", "\\x9b2K and \\x7f"),
         ("abc\u202edef\u2066", "abc\\u202edef\\u2066"),
+        ("a\u061cb\u2028c\u2029", "a\\u061cb\\u2028c\\u2029"),  # tenth pass
         ("é ü 日本 ｓ３", "é ü 日本 ｓ３"),  # printable text of any script is left alone
         ("raw\udc9b31m and \ud800", "raw\\x9b31m and \\ud800"),  # bytes not UTF-8
     ],

@@ -117,12 +117,26 @@ def test_verify_treats_a_symlink_as_altered(copy, tmp_path):
             ),
             "is not a relative path inside the pack",
         ),
+        (  # tenth pass: a listed name with an escape sequence was accepted
+            lambda d: _relisted(d, "soc2/matrix.json", "soc2/\x1b[2Jmatrix.json"),
+            "holds a control character or a byte not UTF-8",
+        ),
     ],
 )
 def test_verify_exits_2_for_what_is_not_a_pack(copy, mutate, message):
     mutate(copy)
     result = run("verify", copy, check=2)
     assert message in result.stderr
+
+
+def _relisted(pack, old: str, new: str) -> None:
+    """The pack with the file ``old`` renamed to ``new``, in the folder and the manifest."""
+    (pack / old).rename(pack / new)
+    manifest = json.loads((pack / "manifest.json").read_text())
+    for output in manifest["outputs"]:
+        if output["path"] == old:
+            output["path"] = new
+    (pack / "manifest.json").write_text(json.dumps(manifest))
 
 
 def test_bundle_is_the_same_bytes_for_the_same_pack(pack, copy, tmp_path):

@@ -24,12 +24,15 @@ from rich.console import (
 from rich.segment import Segment
 from rich.text import Text
 
-# C0 controls but tab and newline, DEL and C1 controls, and the invisible characters that
-# reorder or hide text (bidirectional marks, embeddings, overrides and isolates); and lone
-# surrogates: a file name's bytes that are not UTF-8 come as U+DC80-U+DCFF, and were
-# written to the terminal as those bytes (0x9b is a C1 CSI: eighth adversarial pass).
+# C0 controls but tab and newline, DEL and C1 controls, the invisible characters that
+# reorder or hide text (bidirectional marks, the Arabic letter mark among them, embeddings,
+# overrides and isolates), the line and paragraph separators (a line break to a terminal
+# that honours them: tenth adversarial pass); and lone surrogates: a file name's bytes that
+# are not UTF-8 come as U+DC80-U+DCFF, and were written to the terminal as those bytes
+# (0x9b is a C1 CSI: eighth adversarial pass).
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+    "\u2066-\u2069\ud800-\udfff]"
 )
 _RAW_BYTES = range(0xDC80, 0xDD00)  # os.fsdecode's stand-ins for undecodable bytes
 

@@ -268,6 +268,11 @@ def read_text_file(path: Path, *, max_bytes: int, kind: str) -> str:
     regular file is read, and its size is known before it is: a FIFO or /dev/zero is
     refused at once rather than waited on or read without end."""
     raw = read_regular(path, max_bytes, f"{kind} file")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # what Notepad's "Unicode" saves
+        raise InputError(
+            f"{kind} file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8",
+            file=path,
+        )
     if b"\x00" in raw:
         raise InputError(f"not a text {kind} file (it contains NUL bytes)", file=path)
     try:

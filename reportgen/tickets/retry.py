@@ -86,6 +86,10 @@ def describe(exc: httpx.TransportError) -> str:
         if "CERTIFICATE_VERIFY_FAILED" in str(exc):
             return "TLS certificate not trusted (use --ca-bundle for a corporate CA)"
         return "could not connect"
+    if isinstance(exc, httpx.RemoteProtocolError):  # tenth pass: named only by its class
+        return "the server's answer is not valid HTTP, or it closed the connection mid-answer"
+    if isinstance(exc, httpx.ProxyError):
+        return "the proxy refused or failed the connection"
     return f"connection failed ({type(exc).__name__})"
 
 

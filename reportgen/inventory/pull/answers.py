@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.inventory.pull.apis import Api
 
 # A page of the APIs pulled holds at most 1,000 resources (Resource Explorer), under 10 MB
@@ -30,7 +31,7 @@ def bound_answers(client: Any, api: Api) -> None:
     session = getattr(endpoint, "http_session", None)
     if session is not None and callable(getattr(session, "send", None)):
         endpoint.http_session = BoundedSession(session, api)
-    client.meta.events.register("before-parse.*.*", _size_check(api))
+    client.meta.events.register("before-parse.*.*", _answer_check(api))
 
 
 class BoundedSession:
@@ -90,11 +91,26 @@ def _piece(read: Any, request: Any) -> bytes:
         raise ConnectionClosedError(error=exc, request=request, endpoint_url=request.url) from exc
 
 
-def _size_check(api: Api) -> Any:
+def _answer_check(api: Api) -> Any:
+    """Before botocore parses an answer: within the cap, and not a web page. A proxy's or
+    a captive portal's HTML page, sent with 200, parsed as an empty page of resources and
+    made a snapshot of nothing (tenth adversarial pass)."""
+
     def check(response_dict: dict[str, Any], **_: Any) -> None:
         size = len(response_dict.get("body") or b"")
         if size > MAX_ANSWER_BYTES:
             raise _too_large(api, size)
+        headers = response_dict.get("headers") or {}
+        kind = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+        kind = kind.strip().lower()
+        answered = int(response_dict.get("status_code") or 0) < 300  # errors: botocore's
+        if answered and kind.startswith(("text/html", "application/xhtml")):
+            raise InputError(
+                f"{api.iam_action}: the answer is a web page ({shorten(kind, 60)}), not one "
+                "AWS sends",
+                hint="A proxy or a sign-in page may stand between you and AWS; check it, "
+                "or pass the right --region or AWS_ENDPOINT_URL.",
+            )
 
     return check
 
