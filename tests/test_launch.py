@@ -1,0 +1,56 @@
+"""Ctrl-C while reportgen is still starting (importing its CLI, about a second) is the same
+one line and exit 130 as Ctrl-C later, never a traceback (tenth adversarial pass)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from packhelpers import REPORTGEN, interruptible
+
+# Python as `reportgen` runs it, but the CLI's import is interrupted, at the one moment the
+# real signal can only hit by chance.
+INTERRUPTED_IMPORT = """
+import sys
+
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "reportgen.cli":
+            raise KeyboardInterrupt
+
+sys.meta_path.insert(0, Interrupt())
+from reportgen.launch import main
+main()
+"""
+
+
+def test_ctrl_c_during_the_import_of_the_cli_is_one_line_and_130():
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_IMPORT, "frameworks"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "aborted\n"
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.4, 0.8])
+def test_ctrl_c_at_any_moment_of_start_up_is_never_a_traceback(delay):
+    process = subprocess.Popen(
+        [*REPORTGEN, "frameworks"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert "Traceback" not in stderr, stderr
+    assert process.returncode in (0, 130), stderr  # 0: it had finished
+    if process.returncode == 130:
+        assert stderr.strip().endswith("aborted"), stderr
