@@ -154,12 +154,17 @@ CASES = [
     Case(
         "binary-csv-with-nuls",
         _bytes("inv.csv", bytes(range(256)) * 8),
-        ["inv.csv: this is not a text CSV file (it contains binary data)"],
+        ["inv.csv: this is not a text CSV file (it contains binary data: a NUL byte at line 1"],
+    ),
+    Case(  # tenth pass: where in the file was not said
+        "csv-with-a-nul-on-line-3",
+        _bytes("inv.csv", b"Service,Resource ID\nS3,b1\nEC2,i\x00x\n"),
+        ["inv.csv: this is not a text CSV file (it contains binary data: a NUL byte at line 3"],
     ),
     Case(
         "binary-csv-without-nuls",
         _bytes("inv.csv", bytes(range(1, 256)) * 16),
-        ["inv.csv: this is not a text CSV file"],
+        ["inv.csv: this is not a text CSV file (it contains binary data: from line 1: "],
     ),
     Case("missing-path", lambda d: d / "nope.csv", ["nope.csv: inventory file not found"]),
     Case(

@@ -44,14 +44,18 @@ def csv_encoding(path: Path) -> CsvEncoding:
             encoding = CsvEncoding("utf-16")
         elif b"\x00" in head:
             if not _looks_utf16(head):
-                raise _binary(path)
+                raise _binary(path, _where(head, head.index(b"\x00"), "a NUL byte"))
             encoding = CsvEncoding("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be", "replace")
         else:
             encoding = CsvEncoding("utf-8-sig")
         sample, content, bad = _scan(handle, encoding)
         if bad is not None:
             if encoding.name == "utf-16":
-                raise InputError("CSV file claims UTF-16 but cannot be decoded", file=path)
+                raise InputError(
+                    f"CSV file claims UTF-16 but cannot be decoded (byte offset {bad:,})",
+                    file=path,
+                    hint="Save it again as UTF-8 or UTF-16 from the program that made it.",
+                )
             warning = (
                 f"{path}: not valid UTF-8 (first bad byte at offset {bad}); "
                 "read as Windows-1252 (Latin-1). Save as UTF-8 to silence this warning."
@@ -59,9 +63,10 @@ def csv_encoding(path: Path) -> CsvEncoding:
             encoding = CsvEncoding("cp1252", "replace", [warning])
             sample, content, _ = _scan(handle, encoding)
     if encoding.name in ("utf-8-sig", "cp1252"):
-        controls = sum(1 for char in sample if char < " " and char not in "\t\n\r\f")
-        if controls > len(sample) // 20:  # text has next to none; binary data about 1 in 10
-            raise _binary(path)
+        controls = [i for i, char in enumerate(sample) if char < " " and char not in "\t\n\r\f"]
+        if len(controls) > len(sample) // 20:  # text has next to none; binary about 1 in 10
+            line = sample.count("\n", 0, controls[0]) + 1
+            raise _binary(path, f"from line {line}: {len(controls)} control characters")
     if not content:
         raise InputError("inventory file has no content", file=path)
     return encoding
@@ -88,9 +93,14 @@ def _scan(handle: BinaryIO, encoding: CsvEncoding) -> tuple[str, bool, int | Non
             return sample, content, None
 
 
-def _binary(path: Path) -> InputError:
+def _where(head: bytes, offset: int, what: str) -> str:
+    line = head.count(b"\n", 0, offset) + 1
+    return f"{what} at line {line}, byte offset {offset:,}"
+
+
+def _binary(path: Path, found: str) -> InputError:
     return InputError(
-        "this is not a text CSV file (it contains binary data)",
+        f"this is not a text CSV file (it contains binary data: {found})",
         file=path,
         hint="Export the inventory as CSV (UTF-8) or save it as .xlsx.",
     )
