@@ -512,3 +512,22 @@ def test_a_tag_given_twice_with_two_values_is_refused(tmp_path):
     path.write_text('{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::a","Tags":'
                     + same + "}]}", encoding="utf-8")  # fmt: skip
     assert _validate(tmp_path, path).returncode == 0
+
+
+def test_a_value_too_long_for_a_cell_is_named_where_it_is_in_the_export(tmp_path):
+    """Tenth pass: an over-long ARN in a JSON export was refused as 'row 3, column A', a
+    row and column of a table the export never had."""
+    long_tag = [{"Key": "env", "Value": "y" * 40_000}]
+    items = [{"ResourceARN": "arn:aws:s3:::ok", "Tags": []},
+             {"ResourceARN": "arn:aws:s3:::" + "x" * 40_000, "Tags": []},
+             {"ResourceARN": "arn:aws:s3:::t", "Tags": long_tag}]  # fmt: skip
+    path = tmp_path / "tagging.json"
+    path.write_text(json.dumps({"ResourceTagMappingList": items}), encoding="utf-8")
+    _refused(
+        _validate(tmp_path, path),
+        f"{path}: $.ResourceTagMappingList[1]: Resource: 40,013 characters, over the limit "
+        "of 32,767 for a cell",
+        "--max-cell-chars",
+    )
+    path.write_text(json.dumps({"ResourceTagMappingList": items[::2]}), encoding="utf-8")
+    _refused(_validate(tmp_path, path), "$.ResourceTagMappingList[1]: tag 'env': 40,000")

@@ -64,12 +64,30 @@ class SourceTable:
             raise TableFull(f"more than {limits.max_rows:,} resources (rows)", "--max-rows")
         share = self._shared.setdefault
         pairs = list(tags)
+        if limits is not None:
+            self._check_lengths(values, pairs, limits.max_cell_chars)
         keys = tuple(share(k, k) for k, _ in pairs)
         if keys not in self._key_sets:
             self._key_sets[keys] = keys
             self._check_keys(keys)
         kept = tuple(v if i in self._distinct else share(v, v) for i, v in enumerate(values))
         self.rows.append((kept, self._key_sets[keys], tuple(share(v, v) for _, v in pairs)))
+
+    def _check_lengths(
+        self, values: Sequence[str], pairs: list[tuple[str, str]], limit: int
+    ) -> None:
+        """Refuses a value longer than a cell may be as it is added, so the reader names
+        where it is (a JSON path, a line); checked later, it was a row and a column of a
+        table the user never saw (tenth adversarial pass)."""
+        for name, value in zip(self.columns, values, strict=False):
+            if len(value) > limit:
+                raise TableFull(_too_long(name, len(value), limit), "--max-cell-chars")
+        for key, value in pairs:
+            if len(key) > limit or len(value) > limit:
+                what = f"tag '{key[:60]}'" + (" (its key)" if len(key) > limit else "")
+                raise TableFull(
+                    _too_long(what, max(len(key), len(value)), limit), "--max-cell-chars"
+                )
 
     def _check_keys(self, keys: tuple[str, ...]) -> None:
         """Refuses the tag key past --max-columns, with the first row that brings it."""
@@ -116,3 +134,7 @@ class SourceTable:
             for key, value in zip(tag_keys, tag_values, strict=True):
                 cells[position[key]] = value
             yield number, cells
+
+
+def _too_long(what: str, size: int, limit: int) -> str:
+    return f"{what}: {size:,} characters, over the limit of {limit:,} for a cell"
