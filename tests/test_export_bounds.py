@@ -531,3 +531,19 @@ def test_a_value_too_long_for_a_cell_is_named_where_it_is_in_the_export(tmp_path
     )
     path.write_text(json.dumps({"ResourceTagMappingList": items[::2]}), encoding="utf-8")
     _refused(_validate(tmp_path, path), "$.ResourceTagMappingList[1]: tag 'env': 40,000")
+
+
+@pytest.mark.parametrize(("value", "kind"), [("[1, 2]", "a list"), ("true", "true or false")])
+def test_a_cur2_tag_whose_value_is_not_text_is_named(tmp_path, value, kind):
+    """Tenth pass: a tag whose value was a list was dropped without a word."""
+    head = (b"line_item_product_code,line_item_resource_id,line_item_usage_account_id,"
+            b"resource_tags\n")  # fmt: skip
+    good = b'AmazonS3,b,111122223333,"{""user_env"": ""prod""}"\n'
+    bad = f'AmazonS3,c,111122223333,"{{""user_pci"": {value}}}"\n'.encode()
+    path = tmp_path / "cur2.csv"
+    path.write_bytes(head + good + bad)
+    _refused(
+        _validate(tmp_path, path),
+        f"{path}:3, column D (resource_tags): a resource_tags value gives the tag 'user_pci' "
+        f"{kind}, not a text value",
+    )

@@ -362,7 +362,15 @@ def _tag_map_problem(value: str) -> str:
         return f"is a JSON map in which {exc}"
     except (ValueError, RecursionError):
         return "is not a JSON map"
-    return "" if isinstance(parsed, dict) else "is not a JSON map"
+    if not isinstance(parsed, dict):
+        return "is not a JSON map"
+    for key, tag in parsed.items():
+        # AWS writes each tag's value as text; a list or a map dropped silently would take
+        # a tag (pci: ...) off the resource without a word (tenth adversarial pass).
+        if isinstance(tag, (bool, list, dict)):
+            kind = {bool: "true or false", list: "a list", dict: "a map"}[type(tag)]
+            return f"gives the tag {shorten(key, 60)!r} {kind}, not a text value"
+    return ""
 
 
 class Resources:
