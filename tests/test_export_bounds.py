@@ -146,7 +146,7 @@ def test_distinct_tag_keys_are_refused_at_the_first_key_past_the_limit(tmp_path)
     process = _validate(tmp_path, path, "--max-columns", "100")
     # one fixed column (Resource) and 99 tag keys fit; the item with the 100th is named
     _refused(process, f"{path}: $.ResourceTagMappingList[99]: more than 99 distinct tag keys",
-             "--max-columns")  # fmt: skip
+             "(the first past it: 'k99')", "--max-columns")  # fmt: skip
 
 
 TF_HEAD = (b'{"format_version":"1.0","terraform_version":"1.5.0","values":{"root_module":'

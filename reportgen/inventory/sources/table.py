@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawSheet, RawTable
 
@@ -90,15 +91,18 @@ class SourceTable:
                 )
 
     def _check_keys(self, keys: tuple[str, ...]) -> None:
-        """Refuses the tag key past --max-columns, with the first row that brings it."""
-        self._keys.update(keys)
+        """Refuses the tag key past --max-columns, naming it, with the first row that brings
+        it (a CUR's rows are made once it is read: the key is all it can name)."""
         limits = self.limits
-        if limits is not None and len(self.columns) + len(self._keys) > limits.max_columns:
-            raise TableFull(
-                f"more than {limits.max_columns - len(self.columns):,} distinct tag keys, more "
-                f"columns than the limit of {limits.max_columns:,}",
-                "--max-columns",
-            )
+        for key in keys:
+            self._keys.add(key)
+            if limits is not None and len(self.columns) + len(self._keys) > limits.max_columns:
+                raise TableFull(
+                    f"more than {limits.max_columns - len(self.columns):,} distinct tag keys, "
+                    f"more columns than the limit of {limits.max_columns:,} (the first past "
+                    f"it: {shorten(key, 60)!r})",
+                    "--max-columns",
+                )
 
     def tag_keys(self) -> list[str]:
         return sorted(self._keys)
