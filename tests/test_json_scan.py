@@ -9,6 +9,7 @@ to a byte-by-byte reading of the same JSON, split into reads at every place a re
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
@@ -17,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reportgen.inventory.sources.jsondepth import DepthTracker
-from reportgen.inventory.sources.jsonstream import RawGuard
+from reportgen.inventory.sources.jsonstream import RawGuard, StringTooLong
 
 # Text full of what a scan can get wrong: quotes, backslashes, brackets, escapes of each.
 _TRICKY = st.text(alphabet=st.sampled_from('"\\[]{}a\U0001f600\u00e9/\n'), max_size=12)
@@ -111,3 +112,34 @@ def test_a_string_over_the_limit_is_cut_at_the_limit_and_refused_on_the_next_rea
     handed = guard.read(64)
     assert handed == data[: 7 + 300]  # the key and the string's first 300 bytes: its path
     assert guard.failure is not None and "longer than 300 bytes" in guard.failure.message
+
+
+def _through(guard: RawGuard, size: int) -> bytes:
+    """What the guard hands on, read to the end or to the refusal it raises."""
+    handed = b""
+    with contextlib.suppress(StringTooLong):
+        while piece := guard.read(size):
+            handed += piece
+    return handed
+
+
+@given(
+    st.lists(st.integers() | st.none() | st.booleans() | _TRICKY, min_size=1, max_size=60),
+    st.integers(min_value=1, max_value=40),
+)
+def test_only_strings_are_held_to_the_string_limit(values, size):
+    """Tenth pass: 4 MB of `0,0,0,...` between two strings was refused as a string too
+    long. Text outside strings, however long, passes; a string over the limit never does."""
+    data = json.dumps({"k": values}).encode()
+    guard = RawGuard(_Reads(data, size), Path("x.json"), 40, 128)
+    longest = max((len(json.dumps(v)) - 2 for v in values if isinstance(v, str)), default=0)
+    handed = _through(guard, size)
+    assert (guard.failure is None) == (longest <= 40), (data, size)
+    if guard.failure is None:
+        assert handed == data
+
+
+def test_millions_of_small_numbers_between_strings_pass():
+    data = b'{"a": "x", "n": [' + b"0," * 3_000_000 + b'0], "b": "y"}'  # 6 MB of numbers
+    guard = RawGuard(_Reads(data, 64 * 1024), Path("x.json"), 4 << 20, 128)
+    assert _through(guard, 64 * 1024) == data and guard.failure is None

@@ -158,9 +158,7 @@ class RawGuard:
         first = plain.find(b'"')
         cut = self._run_past_limit(plain, first)
         if cut >= 0:
-            self._refuse(
-                f"a string (or a run of text without quotes) longer than {self.limit:,} bytes", cut
-            )
+            self._refuse(f"a string longer than {self.limit:,} bytes", cut)
             data, plain = data[:cut], plain[:cut]
         found = self._digit_run(data)
         if found >= 0:
@@ -182,16 +180,19 @@ class RawGuard:
         self.failure = StringTooLong(where, file=self.path, hint=_GUARD_HINT)
 
     def _run_past_limit(self, plain: bytes, first: int) -> int:
-        """Where in this read the bytes since the last quote pass ``limit`` (a string, or a
-        run of anything else, too long), else -1. Only the runs that reach the read's ends
-        are checked: one between two quotes of a read is shorter than the read (64 KB, or
-        ijson's buffer; the limit is 4 MB)."""
+        """Where in this read a string passes ``limit``, else -1. Only the strings that
+        reach the read's ends are checked: one between two quotes of a read is shorter than
+        the read (64 KB, or ijson's buffer; the limit is 4 MB). Text outside strings is not
+        a string: numbers have their own limit (MAX_DIGITS), and ``0,0,0,...`` of any length
+        was refused as one (tenth adversarial pass)."""
+        inside = self.depth.in_string  # at the start of this read: it is fed after
         if first < 0:
-            self.run += len(plain)
+            self.run = self.run + len(plain) if inside else 0
             return len(plain) - (self.run - self.limit) if self.run > self.limit else -1
-        if self.run + first > self.limit:
+        if inside and self.run + first > self.limit:
             return self.limit - self.run
-        self.run = len(plain) - plain.rfind(b'"') - 1
+        ends_inside = inside != (plain.count(b'"') % 2 == 1)
+        self.run = len(plain) - plain.rfind(b'"') - 1 if ends_inside else 0
         return len(plain) - (self.run - self.limit) if self.run > self.limit else -1
 
     def _digit_run(self, data: bytes) -> int:
