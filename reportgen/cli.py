@@ -210,6 +210,15 @@ limit_options = [
 ]
 
 
+# What a pull's snapshot must stay within for build to read it back with the same flags.
+PULL_LIMITS = ("max_rows", "max_columns", "max_cell_chars")
+pull_limit_options = [
+    option
+    for option, (_, field, _, _, _) in zip(limit_options, LIMIT_FLAGS, strict=True)
+    if field in PULL_LIMITS
+]
+
+
 def _apply(options: list) -> object:
     def decorate(func: object) -> object:
         for option in reversed(options):
@@ -573,8 +582,9 @@ def inventory() -> None:
 @click.option("--aggregator", help="AWS Config aggregator name (config-aggregator).")
 @click.option("--query", help="AWS Config SQL [resource id, type, ARN, account, region, tags].")
 @click.option("--view-arn", help="Resource Explorer view [the region's default view].")
+@_apply(pull_limit_options)
 def inventory_pull(source: str, out: Path, force: bool, profile: str | None, region: str | None,
-                   **options: str | None) -> None:  # fmt: skip
+                   **options: typing.Any) -> None:  # fmt: skip
     """Read the estate from AWS into a CSV snapshot (and OUT.source.json) for build.
 
     An existing OUT is replaced only when an earlier pull wrote it (or with --force); a
@@ -589,7 +599,9 @@ def inventory_pull(source: str, out: Path, force: bool, profile: str | None, reg
     if source == "config-aggregator" and not options.get("aggregator"):
         raise click.UsageError("--source config-aggregator needs --aggregator NAME")
     check_snapshot_paths(out, force)  # before the pull, which can take minutes
-    result = pull(PullRequest(source, out, profile, region, options, force=force))
+    limits = Limits(**{field: options.pop(field) for field in PULL_LIMITS})
+    request = PullRequest(source, out, profile, region, options, force=force, limits=limits)
+    result = pull(request)
     _say(
         f"wrote {result.csv} ({result.items:,} resources from {result.pages} page(s), "
         f"{result.tag_columns} tag columns) and {result.sidecar}"

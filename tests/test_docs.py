@@ -232,9 +232,10 @@ def test_readme_states_the_config_and_inventory_figures_of_the_code():
 
 
 def test_security_md_states_the_pull_answer_bounds_of_the_code():
-    from reportgen.inventory.pull import answers
+    from reportgen.inventory.pull import answers, snapshot
 
     row = next(line for line in SECURITY.splitlines() if "| pages of an `inventory pull`" in line)
     assert f"read by reportgen in {answers.PIECE_BYTES >> 10} KB pieces" in row
     assert f"over {answers.MAX_ANSWER_BYTES >> 20} MB is refused unread" in row
-    assert f"still coming {answers.ANSWER_SECONDS:.0f} seconds after its headers" in row
+    assert f"stopped {answers.ANSWER_SECONDS:.0f} seconds after it was sent" in row
+    assert f"held to {snapshot.STS_BYTES >> 20} MB, {snapshot.STS_SECONDS:.0f} seconds" in row

@@ -1,76 +1,127 @@
-"""A bound on each answer of an ``inventory pull``, held while it is read.
+"""Bounds on each answer of an ``inventory pull``, held while it comes.
 
 botocore reads an answer whole before any of its hooks sees it (a 600 MB answer took 1.3 GB
 before a check at ``before-parse`` could refuse it: tenth adversarial pass). The client's
 HTTP session is wrapped so that the answer is read here, in pieces, and refused the moment
-it passes :data:`MAX_ANSWER_BYTES` or :data:`ANSWER_SECONDS`; botocore then parses the bytes
-read as it would have. Where botocore's layout is not the one expected, the check at
-``before-parse`` still refuses an answer over the cap, after it was read.
+it passes its size; and each request, headers and body, is stopped at its deadline
+(botocore's timeouts are per read: headers or a body trickled a line at a time never trip
+them: eleventh pass). botocore then parses the bytes read as it would have. Where botocore's
+layout is not the one expected, the check at ``before-parse`` still refuses an answer over
+the cap, after it was read.
 """
 
 from __future__ import annotations
 
+import re
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
-from reportgen.inventory.pull.apis import Api
 
 # A page of the APIs pulled holds at most 1,000 resources (Resource Explorer), under 10 MB
 # with their properties and tags.
 MAX_ANSWER_BYTES = 64 << 20
-# botocore's read timeout is per read: an answer trickled a byte a minute never trips it.
-ANSWER_SECONDS = 300.0
+ANSWER_SECONDS = 300.0  # one request, from sending it to the last byte of its answer
 PIECE_BYTES = 1 << 16
+_JSON_OBJECT = re.compile(rb"\s*\{")
 
 
-def bound_answers(client: Any, api: Api) -> None:
-    """Hold every answer ``client`` receives to the size and time bounds."""
+@dataclass(frozen=True)
+class Bounds:
+    """What one client's answers may be: ``action`` names it in messages (an IAM action);
+    ``json`` whether each answer is a JSON object (the list APIs; STS answers XML)."""
+
+    action: str
+    max_bytes: int = MAX_ANSWER_BYTES
+    seconds: float = ANSWER_SECONDS
+    json: bool = True
+
+
+def bound_answers(client: Any, bounds: Bounds) -> None:
+    """Hold every answer ``client`` receives to ``bounds``."""
     endpoint = getattr(client, "_endpoint", None)
     session = getattr(endpoint, "http_session", None)
     if session is not None and callable(getattr(session, "send", None)):
-        endpoint.http_session = BoundedSession(session, api)
-    client.meta.events.register("before-parse.*.*", _answer_check(api))
+        endpoint.http_session = BoundedSession(session, bounds)
+    client.meta.events.register("before-parse.*.*", _answer_check(bounds))
 
 
 class BoundedSession:
-    """botocore's HTTP session, but the answer's body is read here, within the bounds."""
+    """botocore's HTTP session, but each request has a deadline and its answer's body is
+    read here, within the size."""
 
-    def __init__(self, inner: Any, api: Api) -> None:
-        self._inner, self._api = inner, api
+    def __init__(self, inner: Any, bounds: Bounds) -> None:
+        self._inner, self._bounds = inner, bounds
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     def send(self, request: Any) -> Any:
+        bounds = self._bounds
         streamed = request.stream_output
         request.stream_output = True  # the session hands over the answer unread
+        read = [0]
         try:
-            response = self._inner.send(request)
+            with _deadline(bounds.seconds):
+                response = self._inner.send(request)
+                if not streamed:
+                    response._content = _body(response, request, bounds, read)
+        except _Expired:
+            raise _too_slow(bounds, read[0]) from None
         finally:
             request.stream_output = streamed
-        if not streamed:
-            response._content = _body(response, request, self._api)
         return response
 
 
-def _body(response: Any, request: Any, api: Api) -> bytes:
+class _Expired(BaseException):
+    """The request's deadline passed. Not an Exception: urllib3 and botocore catch those,
+    and would retry or wrap it."""
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise _Expired in whatever the main thread is doing (waiting for headers included)
+    once ``seconds`` have passed. Elsewhere than the main thread, only the body's reads
+    check the clock (see _body)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _body(response: Any, request: Any, bounds: Bounds, read: list[int]) -> bytes:
     raw = response.raw
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+    if declared.isdigit() and int(declared) > bounds.max_bytes:
         raw.close()
-        raise _too_large(api, int(declared))
-    read = getattr(raw, "read1", None) or raw.read  # read1: what has come, not a full piece
-    deadline = time.monotonic() + ANSWER_SECONDS
+        raise _too_large(bounds, int(declared))
+    reader = getattr(raw, "read1", None) or raw.read  # read1: what has come, not a full piece
+    deadline = time.monotonic() + bounds.seconds
     body = bytearray()
     try:
-        while piece := _piece(read, request):
+        while piece := _piece(reader, request):
             body += piece
-            if len(body) > MAX_ANSWER_BYTES:
-                raise _too_large(api, None)
+            read[0] = len(body)
+            if len(body) > bounds.max_bytes:
+                raise _too_large(bounds, None)
             if time.monotonic() > deadline:
-                raise _too_slow(api, len(body))
+                raise _Expired
     except BaseException:
         raw.close()  # the connection is not handed back half read
         raise
@@ -91,43 +142,52 @@ def _piece(read: Any, request: Any) -> bytes:
         raise ConnectionClosedError(error=exc, request=request, endpoint_url=request.url) from exc
 
 
-def _answer_check(api: Api) -> Any:
-    """Before botocore parses an answer: within the cap, and not a web page. A proxy's or
-    a captive portal's HTML page, sent with 200, parsed as an empty page of resources and
-    made a snapshot of nothing (tenth adversarial pass)."""
+def _answer_check(bounds: Bounds) -> Any:
+    """Before botocore parses an answer: within the cap, and, for a JSON API, a JSON object.
+    A proxy's or a captive portal's page, sent with 200, was parsed as a page of no
+    resources and replaced an earlier snapshot with an empty one (tenth and eleventh
+    passes)."""
 
     def check(response_dict: dict[str, Any], **_: Any) -> None:
-        size = len(response_dict.get("body") or b"")
-        if size > MAX_ANSWER_BYTES:
-            raise _too_large(api, size)
+        body = response_dict.get("body") or b""
+        if len(body) > bounds.max_bytes:
+            raise _too_large(bounds, len(body))
+        if int(response_dict.get("status_code") or 0) >= 300:
+            return  # an error: botocore reads its code and message, whatever its form
         headers = response_dict.get("headers") or {}
         kind = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
         kind = kind.strip().lower()
-        answered = int(response_dict.get("status_code") or 0) < 300  # errors: botocore's
-        if answered and kind.startswith(("text/html", "application/xhtml")):
-            raise InputError(
-                f"{api.iam_action}: the answer is a web page ({shorten(kind, 60)}), not one "
-                "AWS sends",
-                hint="A proxy or a sign-in page may stand between you and AWS; check it, "
-                "or pass the right --region or AWS_ENDPOINT_URL.",
-            )
+        if kind.startswith(("text/html", "application/xhtml")):
+            raise _not_aws(bounds, f"a web page ({shorten(kind, 60)})")
+        if bounds.json and not _JSON_OBJECT.match(body):
+            raise _not_aws(bounds, "not a JSON object")
 
     return check
 
 
-def _too_large(api: Api, size: int | None) -> InputError:
-    """``size``: the answer's length as its header or botocore gave it; None while read."""
-    cap = f"the {MAX_ANSWER_BYTES >> 20} MB ({MAX_ANSWER_BYTES:,} bytes) a page of it may hold"
-    if size is None:
-        what = f"an answer longer than {cap}; stopped reading it there"
-    else:
-        what = f"an answer of {size:,} bytes, over {cap}; refused unparsed"
-    return InputError(f"{api.iam_action}: {what}", hint="Check any proxy between you and AWS.")
-
-
-def _too_slow(api: Api, size: int) -> InputError:
+def _not_aws(bounds: Bounds, what: str) -> InputError:
     return InputError(
-        f"{api.iam_action}: an answer still coming after {ANSWER_SECONDS:.0f} seconds "
-        f"({size:,} bytes so far); stopped",
+        f"{bounds.action}: the answer is {what}, not one AWS sends",
+        hint="A proxy or a sign-in page may stand between you and AWS; check it, or pass "
+        "the right --region or AWS_ENDPOINT_URL.",
+    )
+
+
+def _too_large(bounds: Bounds, size: int | None) -> InputError:
+    """``size``: the answer's length as its header or botocore gave it; None while read."""
+    cap = f"{bounds.max_bytes:,} bytes"
+    if bounds.max_bytes >= 1 << 20:
+        cap = f"{bounds.max_bytes >> 20} MB ({cap})"
+    if size is None:
+        what = f"an answer longer than the {cap} it may hold; stopped reading it there"
+    else:
+        what = f"an answer of {size:,} bytes, over the {cap} it may hold; refused unparsed"
+    return InputError(f"{bounds.action}: {what}", hint="Check any proxy between you and AWS.")
+
+
+def _too_slow(bounds: Bounds, size: int) -> InputError:
+    return InputError(
+        f"{bounds.action}: no whole answer {bounds.seconds:.0f} seconds after the request "
+        f"was sent ({size:,} bytes of its body by then); stopped",
         hint="Check your connection and any proxy between you and AWS, then pull again.",
     )

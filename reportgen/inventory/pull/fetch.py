@@ -59,7 +59,12 @@ def pages(
 
 
 def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str, Any]:
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+        ParamValidationError,
+    )
 
     for attempt in range(ATTEMPTS):
         try:
@@ -76,8 +81,15 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
                 "no AWS credentials found",
                 hint="Pass --profile NAME, or set AWS_PROFILE or the AWS_* variables.",
             ) from exc
-        except BotoCoreError as exc:
-            raise InputError(f"AWS could not be reached: {exc}") from exc
+        except ParamValidationError as exc:  # what AWS sent back (a page token) is not usable
+            raise InputError(
+                f"{api.iam_action}: AWS's answer cannot be sent back as the next request: "
+                f"{shorten(' '.join(str(exc).split()), MESSAGE_CHARS)}",
+                hint="Check any proxy between you and AWS.",
+            ) from None
+        except BotoCoreError as exc:  # its text may quote what the endpoint sent: cut it
+            said = shorten(" ".join(str(exc).split()), MESSAGE_CHARS)
+            raise InputError(f"AWS could not be reached: {said}") from exc
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
             # botocore's parser meets an answer of another shape (a string where its model
             # has a list, bytes that are not UTF-8): not a reportgen bug (tenth pass)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,8 @@ from reportgen.core.clock import build_time, iso
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.outfiles import check_output_file, read_start, write_replacing
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.pull.answers import bound_answers
+from reportgen.inventory.pull import answers
+from reportgen.inventory.pull.answers import Bounds, bound_answers
 from reportgen.inventory.pull.apis import APIS
 from reportgen.inventory.pull.fetch import Sleep, pages
 from reportgen.inventory.sources.contract import shape_error, table_full
@@ -23,6 +25,8 @@ from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
 from reportgen.inventory.sources.table import SourceTable, TableFull
 
 SIDECAR_SUFFIX = ".source.json"
+_ACCOUNT = re.compile(r"[0-9]{12}")
+STS_BYTES, STS_SECONDS = 1 << 20, 30.0  # GetCallerIdentity's answer is a few hundred bytes
 _SIDECAR_BYTES = 64 * 1024  # a sidecar is a few hundred bytes
 
 
@@ -34,6 +38,10 @@ class PullRequest:
     region: str | None = None
     options: dict[str, Any] = field(default_factory=dict)  # query, aggregator, view_arn
     force: bool = False  # replace files at ``out`` that an earlier pull did not write
+    # Rows, tag columns and value lengths as build reads them back (--max-rows ...): a
+    # snapshot build would refuse is refused as it is pulled, and cannot grow past them
+    # (tag keys without a bound made an 808 KB answer a 100 MB CSV: eleventh pass).
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,8 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     api = APIS[request.source]
     session = None if client is not None else _session(request)
     client = client or _client(session, api.client)
-    bound_answers(client, api)
-    # Rows to --max-rows' default, as a file of them would be read; tag keys become the
-    # snapshot's columns, which reading it back bounds (--max-columns).
-    table = SourceTable(api.reader.columns, Limits(max_columns=1 << 30))
+    bound_answers(client, Bounds(api.iam_action, answers.MAX_ANSWER_BYTES, answers.ANSWER_SECONDS))
+    table = SourceTable(api.reader.columns, request.limits)
     params = api.params(request.options)
     where = Path(f"{request.source} response")  # errors name the API's answer, not a file
     count = page_count = 0
@@ -173,16 +179,25 @@ def _client(session: Any, name: str) -> Any:
     except NoRegionError as exc:
         raise InputError(
             "no AWS region given or configured",
-            hint="Pass --region (the aggregator's or the index's region), or set AWS_REGION "
-            "or a region in your AWS profile.",
+            hint="Pass --region (the aggregator's or the index's region), or set "
+            "AWS_DEFAULT_REGION or a region in your AWS profile (botocore does not read "
+            "AWS_REGION).",
         ) from exc
 
 
 def _account(session: Any) -> str | None:
-    """The caller's account, for the sidecar; None when STS cannot say (never fatal)."""
+    """The caller's account, for the sidecar; None when STS cannot say (never fatal). A
+    courtesy, so held to far less than a page: one retry, STS_SECONDS, STS_BYTES (its answer was
+    the one a pull read without bounds: eleventh adversarial pass)."""
     if session is None:
         return None
+    from botocore.config import Config
+
+    courtesy = Config(connect_timeout=10, read_timeout=10, retries={"max_attempts": 2})
     try:
-        return session.client("sts").get_caller_identity().get("Account")
+        client = session.client("sts", config=courtesy)
+        bound_answers(client, Bounds("sts:GetCallerIdentity", STS_BYTES, STS_SECONDS, json=False))
+        account = client.get_caller_identity().get("Account")
     except Exception:  # the pull itself succeeded; the account is a courtesy
         return None
+    return account if isinstance(account, str) and _ACCOUNT.fullmatch(account) else None

@@ -8,15 +8,20 @@ column); the config maps one explicitly: ``inventory: {columns: {scope: "tag:pci
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
+from reportgen.core.terminal import visible
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawSheet, RawTable
 
 TAG_PREFIX = "tag:"
+# A NUL or a lone surrogate: an export carried them into the pack, a pull wrote a CSV that
+# build refused, or failed writing it (eleventh adversarial pass).
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 # Header names of the fixed columns: each matches its inventory field by the usual aliases.
 RESOURCE_TYPE = "Resource Type"
@@ -30,12 +35,13 @@ DISTINCT = frozenset({RESOURCE, ADDRESS})  # columns whose values do not repeat
 
 
 class TableFull(ValueError):
-    """A row past --max-rows, or a tag key past --max-columns; the reader says where."""
+    """A row past --max-rows, a tag key past --max-columns, a value no cell can hold; the
+    reader says where. ``flag``: the limit to raise, if one would let it in."""
 
     def __init__(self, message: str, flag: str) -> None:
         super().__init__(message)
         self.message = message
-        self.hint = f"Raise {flag} if this export is genuine."
+        self.hint = f"Raise {flag} if this export is genuine." if flag else None
 
 
 class SourceTable:
@@ -83,7 +89,11 @@ class SourceTable:
         for name, value in zip(self.columns, values, strict=False):
             if len(value) > limit:
                 raise TableFull(_too_long(name, len(value), limit), "--max-cell-chars")
+            if _NOT_TEXT.search(value):
+                raise TableFull(_not_text(name), "")
         for key, value in pairs:
+            if _NOT_TEXT.search(key) or _NOT_TEXT.search(value):
+                raise TableFull(_not_text(f"tag {visible(key[:60])!r}"), "")
             if len(key) > limit or len(value) > limit:
                 what = f"tag '{key[:60]}'" + (" (its key)" if len(key) > limit else "")
                 raise TableFull(
@@ -138,6 +148,13 @@ class SourceTable:
             for key, value in zip(tag_keys, tag_values, strict=True):
                 cells[position[key]] = value
             yield number, cells
+
+
+def _not_text(what: str) -> str:
+    return (
+        f"{what}: a NUL character or a lone UTF-16 surrogate (\\u0000, \\ud800-\\udfff), "
+        "which is not text AWS writes and no CSV snapshot can hold"
+    )
 
 
 def _too_long(what: str, size: int, limit: int) -> str:

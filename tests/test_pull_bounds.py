@@ -1,0 +1,220 @@
+"""`inventory pull` against a local endpoint that answers as a hostile proxy might: headers
+trickled, a web page or plain text for a page, an STS answer huge or never ending, tag keys
+without end, text no CSV can hold (eleventh adversarial pass). Each must end in exit 2 with
+a message naming the call, within its bounds, or, for the STS courtesy call, in a pull
+without the account; never a hang, a crash or a replaced snapshot."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("boto3")
+
+from reportgen.inventory.pull import answers, snapshot
+
+Answer = Callable[[socket.socket], None]
+
+
+def _json(body: bytes, kind: str = "application/x-amz-json-1.1") -> Answer:
+    def answer(conn: socket.socket) -> None:
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n\r\n"
+        conn.sendall(head.encode() + body)
+
+    return answer
+
+
+def _trickled_headers(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for number in range(600):
+        conn.sendall(f"X-Slow-{number}: x\r\n".encode())
+        time.sleep(0.1)
+
+
+def _trickled_body(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 100000\r\n\r\n")
+    for _ in range(100_000):
+        conn.sendall(b" ")
+        time.sleep(0.1)
+
+
+def _huge_sts(conn: socket.socket) -> None:
+    size = 300 << 20
+    conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n{'<a>'}".encode())
+    block = b" " * (1 << 20)
+    for _ in range(size >> 20):
+        conn.sendall(block)
+
+
+STS_OK = (
+    b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+    b"<GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/u</Arn>"
+    b"<UserId>AIDA</UserId><Account>111122223333</Account></GetCallerIdentityResult>"
+    b"</GetCallerIdentityResponse>"
+)
+TAGGED = json.dumps(
+    {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}]}
+).encode()
+
+
+@contextlib.contextmanager
+def _endpoint(page: Answer, sts: Answer | None = None) -> Iterator[str]:
+    """A local endpoint: STS's GetCallerIdentity gets ``sts`` (a good answer by default),
+    every other request ``page``."""
+    sts = sts or _json(STS_OK, "text/xml")
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            request = conn.recv(65536)
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(65536)
+            head, _, body = request.partition(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+            while len(body) < length:
+                body += conn.recv(65536)
+            (sts if b"GetCallerIdentity" in body else page)(conn)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # closed: the test is over
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        server.close()
+
+
+def _pull(url: str, out: Path, monkeypatch, capsys, *flags: str) -> tuple[int, str]:
+    from reportgen.cli import main
+
+    for name, value in {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "AKIDUMMY",
+                        "AWS_SECRET_ACCESS_KEY": "dummy", "AWS_DEFAULT_REGION": "eu-west-1",
+                        "AWS_CONFIG_FILE": "/nonexistent", "COLUMNS": "400"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    try:
+        main(["inventory", "pull", "--source", "tagging", "-o", str(out), *flags])
+        status = 0
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 1
+    return status, " ".join(capsys.readouterr().err.split())
+
+
+def test_headers_trickled_past_the_deadline_stop_the_request(tmp_path, monkeypatch, capsys):
+    """The deadline began once the headers were in: a header line every 20 s ran on."""
+    monkeypatch.setattr(answers, "ANSWER_SECONDS", 1.0)
+    started = time.monotonic()
+    with _endpoint(_trickled_headers) as url:
+        status, said = _pull(url, tmp_path / "estate.csv", monkeypatch, capsys)
+    assert status == 2, said
+    assert "GetResources: no whole answer 1 seconds after the request was sent" in said
+    assert time.monotonic() - started < 10
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "said"),
+    [
+        (b"<html>hello</html>", "application/x-amz-json-1.1", "the answer is not a JSON object"),
+        (b"Service unavailable", "text/plain", "the answer is not a JSON object"),
+        (b"<html>sign in</html>", "text/html", "the answer is a web page (text/html)"),
+    ],
+)
+def test_an_answer_that_is_not_aws_json_keeps_the_earlier_snapshot(
+    tmp_path, monkeypatch, capsys, body, kind, said
+):
+    """A 200 answer that was not JSON was a page of no resources: an empty snapshot
+    replaced the earlier one."""
+    out = tmp_path / "estate.csv"
+    with _endpoint(_json(TAGGED)) as url:
+        assert _pull(url, out, monkeypatch, capsys)[0] == 0
+    before = out.read_bytes()
+    assert b"arn:aws:s3:::b1" in before
+    with _endpoint(_json(body, kind)) as url:
+        status, message = _pull(url, out, monkeypatch, capsys)
+    assert status == 2, message
+    assert f"tag:GetResources: {said}" in message
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("sts", [_huge_sts, _trickled_body], ids=["300-MB", "trickled"])
+def test_the_sts_courtesy_call_is_bounded_and_never_fatal(tmp_path, monkeypatch, capsys, sts):
+    """GetCallerIdentity, made for the sidecar's account, had none of the pull's bounds: a
+    600 MB answer took 3.16 GB, a trickled one hung the pull after its last page."""
+    monkeypatch.setattr(snapshot, "STS_SECONDS", 1.0)
+    out = tmp_path / "estate.csv"
+    started = time.monotonic()
+    with _endpoint(_json(TAGGED), sts) as url:
+        status, said = _pull(url, out, monkeypatch, capsys)
+    assert status == 0, said
+    assert time.monotonic() - started < 20
+    sidecar = json.loads((tmp_path / f"estate.csv{snapshot.SIDECAR_SUFFIX}").read_text())
+    assert sidecar["account"] is None and sidecar["counts"]["items"] == 1
+
+
+def test_the_account_is_taken_from_sts_when_it_answers(tmp_path, monkeypatch, capsys):
+    with _endpoint(_json(TAGGED)) as url:
+        assert _pull(url, tmp_path / "estate.csv", monkeypatch, capsys)[0] == 0
+    sidecar = json.loads((tmp_path / f"estate.csv{snapshot.SIDECAR_SUFFIX}").read_text())
+    assert sidecar["account"] == "111122223333"
+
+
+def test_tag_keys_past_max_columns_stop_the_pull(tmp_path, monkeypatch, capsys):
+    """Each distinct key was a column of every row: an 808 KB answer made a 100 MB CSV."""
+    items = [{"ResourceARN": f"arn:aws:s3:::b{i}", "Tags": [{"Key": f"k{i}", "Value": "v"}]}
+             for i in range(300)]  # fmt: skip
+    page = json.dumps({"ResourceTagMappingList": items}).encode()
+    with _endpoint(_json(page)) as url:
+        status, said = _pull(
+            url, tmp_path / "estate.csv", monkeypatch, capsys, "--max-columns", "201"
+        )
+        assert status == 2, said
+        assert "$.ResourceTagMappingList[200]: more than 200 distinct tag keys" in said
+        assert "(the first past it: 'k200')" in said and "--max-columns" in said
+        wide = _pull(url, tmp_path / "estate.csv", monkeypatch, capsys)  # the default: 1,000
+    assert wide[0] == 0, wide[1]
+    header = (tmp_path / "estate.csv").read_text().splitlines()[0]
+    assert header.count(",tag:") == 300
+
+
+@pytest.mark.parametrize("text", ["pr\\u0000od", "pr\\ud800od", "b\\udc80"])
+def test_text_no_csv_can_hold_is_refused_with_its_path(tmp_path, monkeypatch, capsys, text):
+    """A NUL made a snapshot build refused; a lone surrogate was 'internal error' and left
+    an empty folder."""
+    page = ('{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::b1","Tags":'
+            '[{"Key":"Environment","Value":"' + text + '"}]}]}').encode()  # fmt: skip
+    out = tmp_path / "new" / "estate.csv"
+    with _endpoint(_json(page)) as url:
+        status, said = _pull(url, out, monkeypatch, capsys)
+    assert status == 2, said
+    assert "$.ResourceTagMappingList[0]: tag 'Environment': a NUL character or a lone" in said
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_page_token_of_another_type_is_named_in_a_short_message(tmp_path, monkeypatch, capsys):
+    """A token that was a list of a million numbers made a 9 MB 'could not be reached'."""
+    page = json.dumps({"ResourceTagMappingList": [], "PaginationToken": [1234567] * 100_000})
+    with _endpoint(_json(page.encode())) as url:
+        status, said = _pull(url, tmp_path / "estate.csv", monkeypatch, capsys)
+    assert status == 2, said[:300]
+    assert "tag:GetResources: AWS's answer cannot be sent back as the next request" in said
+    assert len(said) < 600
