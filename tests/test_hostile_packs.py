@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -690,3 +691,36 @@ def test_a_wide_matrix_under_the_bound_is_read_in_bounded_memory(pack: Path, tmp
         FIGURES[f"20 MB emoji-wide matrix ({command})"] = (
             f"{result.seconds:.1f} s, {result.rss_mb:.0f} MB"
         )
+
+
+@pytest.mark.parametrize("generated_at", ["2108-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_a_pack_dated_past_what_a_zip_holds_is_bundled(pack, tmp_path, generated_at):
+    """Eleventh pass: a manifest dated 2108 or later verified OK, but bundle and attach
+    crashed writing the zip ('ushort format requires ...', exit 1)."""
+    copy = Path(shutil.copytree(pack, tmp_path / "test-co"))
+    edit_manifest(copy, lambda manifest: manifest.update(generated_at=generated_at))
+    result = measured([*REPORTGEN, "bundle", str(copy), "-o", str(tmp_path / "b.zip")], tmp_path)
+    assert result.status == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "b.zip") as bundle:
+        assert {info.date_time for info in bundle.infolist()} == {(2107, 12, 31, 23, 59, 58)}
+
+
+@pytest.mark.parametrize("epoch", ["4354819200", "253402300799", "-1", "0", "315532799"])
+def test_a_build_time_no_zip_can_hold_is_refused(tmp_path, epoch):
+    """Eleventh pass: SOURCE_DATE_EPOCH in 2108..9999 crashed the workbook's renderer."""
+    project = tmp_path / "project"
+    project.mkdir()
+    write_csv(project / "inventory.csv", [["Service"], ["S3"]])
+    write_config(project, MINIMAL_CONFIG)
+    argv = [*REPORTGEN, "build", "--config", str(project / "reportgen.yaml"), "--out",
+            str(tmp_path / "out"), "--format", "xlsx"]  # fmt: skip
+    (tmp_path / "refused").mkdir()
+    (tmp_path / "last").mkdir()
+    result = measured(argv, tmp_path / "refused", env={"SOURCE_DATE_EPOCH": epoch})
+    assert result.status == 2, result.stderr
+    assert "SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 from 315532800" in (
+        result.text
+    )
+    assert not (tmp_path / "out").exists()
+    last = measured(argv, tmp_path / "last", env={"SOURCE_DATE_EPOCH": "4354819199"})
+    assert last.status == 0, last.stderr

@@ -11,8 +11,12 @@ import datetime as dt
 import os
 
 from reportgen.core.errors import InputError
+from reportgen.core.terminal import visible
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The first and last moments a zip entry can carry (MS-DOS dates, two-second steps).
+ZIP_FIRST = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+ZIP_LAST = dt.datetime(2107, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 
 
 def build_time(environ: dict[str, str] | None = None) -> dt.datetime:
@@ -20,12 +24,31 @@ def build_time(environ: dict[str, str] | None = None) -> dt.datetime:
     value = env.get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    first, last = (int(moment.timestamp()) for moment in (ZIP_FIRST, ZIP_LAST))
     try:
-        return dt.datetime.fromtimestamp(int(value), dt.UTC)
-    except (ValueError, OverflowError, OSError) as exc:
+        seconds = int(value)
+    except ValueError:
+        seconds = None
+    if seconds is None or not first <= seconds <= last:
+        # The workbook and a bundle are zip files, whose entries carry a date from 1980 to
+        # 2107: a build time past 2107 failed inside a renderer (eleventh adversarial pass).
         raise InputError(
-            f"SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01, got '{value[:40]}'"
-        ) from exc
+            f"SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 from {first} "
+            f"({ZIP_FIRST:%Y-%m-%d}) to {last} ({ZIP_LAST:%Y-%m-%d}), the dates a zip file "
+            f"(the workbook, a bundle) can hold; got '{visible(value[:40])}'"
+        )
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def zip_time(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
+    """A zip entry's date and time for ``moment`` (UTC wall-clock time), held to the years
+    a zip can carry: a pack's date in 2108 or later (it may say any) is written as 2107's
+    last moment, not a crash (eleventh adversarial pass)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    moment = min(max(moment, ZIP_FIRST), ZIP_LAST)
+    stamp = moment.astimezone(dt.UTC)
+    return (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
 
 
 def iso(moment: dt.datetime) -> str:

@@ -8,7 +8,6 @@ so neither the machine, the file system nor the time of bundling shows in the zi
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import struct
 import zipfile
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen.core.clock import parse_iso
+from reportgen.core.clock import parse_iso, zip_time
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.hashing import file_sha256
 from reportgen.core.outfiles import check_output_file, write_replacing
@@ -49,7 +48,6 @@ __all__ = [
     "zip_folder",
 ]
 
-ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can carry
 FILE_MODE = 0o100644  # regular file, rw-r--r--
 COMPRESS_LEVEL = 6
 
@@ -86,9 +84,7 @@ def zip_folder(manifest: Manifest) -> str:
 
 
 def entry_time(generated_at: str) -> tuple[int, int, int, int, int, int]:
-    moment = parse_iso(generated_at)
-    moment = max(moment, ZIP_EPOCH)
-    return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    return zip_time(parse_iso(generated_at))
 
 
 def default_output(pack: Path) -> Path:

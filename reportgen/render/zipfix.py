@@ -17,15 +17,14 @@ from typing import IO
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-# The zip format cannot store times before 1980.
-_ZIP_EPOCH = dt.datetime(1980, 1, 1)
+from reportgen.core.clock import zip_time
+
 _COPY_CHUNK = 1 << 20
 
 
 def zip_date_time(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
-    """The zip member time for ``moment``: UTC wall-clock time, clamped to 1980."""
-    stamp = max(zip_stamp(moment), _ZIP_EPOCH)
-    return (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    """The zip member time for ``moment``: UTC wall-clock time, held to 1980-2107."""
+    return zip_time(moment)
 
 
 class FixedTimeZipFile(zipfile.ZipFile):
