@@ -17,10 +17,11 @@ import pytest
 from packhelpers import REPORTGEN_WITHOUT_PDF, tree_hashes
 from test_pack_replace import _in_process, _ours, _pack, _run, _text
 
-import reportgen.pack.mounts as mounts
+import reportgen.core.mounts as mounts
+import reportgen.core.removal as removal
 import reportgen.pack.target as pack_target
 import reportgen.pack.write as pack_write
-from reportgen.pack.write import DISCARD_PREFIX, remove_tree, target_tag
+from reportgen.pack.write import DISCARD_PREFIX, target_tag
 
 
 def _mount_table_with(monkeypatch, *folders: Path) -> None:
@@ -31,7 +32,7 @@ def _mount_table_with(monkeypatch, *folders: Path) -> None:
         return real() | points
 
     monkeypatch.setattr(pack_target, "mount_points", mount_points)
-    monkeypatch.setattr(pack_write, "mount_points", mount_points)
+    monkeypatch.setattr(removal, "mount_points", mount_points)
 
 
 def test_removal_stops_at_a_mount_point(tmp_path, monkeypatch):
@@ -41,7 +42,7 @@ def test_removal_stops_at_a_mount_point(tmp_path, monkeypatch):
     (top / "mnt").mkdir()
     (top / "mnt" / "precious.txt").write_text("not ours\n")
     _mount_table_with(monkeypatch, top / "mnt")
-    failures = remove_tree(top)
+    failures = removal.remove_tree(top)
     assert (top / "mnt" / "precious.txt").read_text() == "not ours\n"
     assert not (top / "a").exists()
     busy = [name for name, error in failures if error.errno == errno.EBUSY]

@@ -101,3 +101,25 @@ def test_a_build_with_evidence_sweeps_what_a_killed_one_left(project: Path, tmp_
     run(*command, "--evidence", pack, cwd=project, env={"TMPDIR": str(temp)}, pdf=False)
     assert not dead.exists()
     assert sorted(p.name for p in temp.iterdir()) == []
+
+
+def test_a_sweep_never_enters_a_mount_inside_a_dead_runs_folder(tmp_path, monkeypatch):
+    """Eleventh pass: shutil.rmtree entered a bind mount made inside a killed run's
+    reportgen-attach-* folder and deleted the files on it, silently."""
+    import reportgen.core.removal as removal
+
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "precious").write_text("not reportgen's")
+    dead = tmp_path / "reportgen-attach-dead"
+    (dead / "mnt").mkdir(parents=True)
+    (dead / "part").write_bytes(b"ours")
+    real = removal.mount_points
+    point = os.fsencode(os.path.realpath(dead / "mnt"))
+    monkeypatch.setattr(removal, "mount_points", lambda: real() | {point})
+    (dead / "mnt" / "precious").write_text("on the mount")  # what a mount would show
+    os.utime(dead, (time.time() - 60,) * 2)
+    assert sweep("reportgen-attach-", tmp_path) == []  # not removed whole: a mount is in it
+    assert (dead / "mnt" / "precious").read_text() == "on the mount"
+    assert not (dead / "part").exists()  # what is reportgen's own is gone
+    assert (keep / "precious").exists()

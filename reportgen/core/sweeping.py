@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import stat
 import time
 from pathlib import Path
+
+from reportgen.core.removal import remove_tree
 
 try:  # POSIX; elsewhere nothing is locked, so nothing is swept
     import fcntl
@@ -73,7 +74,10 @@ def _remove_abandoned(path: Path, folders: bool) -> bool:
 
 def _remove(path: Path, folders: bool) -> None:
     if folders:
-        shutil.rmtree(path)  # refuses a link; fd-based, so never leaves the folder
+        # Never across a mount made inside it: shutil.rmtree emptied one (eleventh pass).
+        failures = remove_tree(path)
+        if failures:
+            raise failures[0][1]
     else:
         os.unlink(path)
 

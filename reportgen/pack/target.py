@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen.core.errors import InputError, environment_error
+from reportgen.core.mounts import aliases, mount_points
 from reportgen.core.terminal import visible
 from reportgen.pack.files import (
     Listing,
@@ -30,7 +31,6 @@ from reportgen.pack.files import (
 )
 from reportgen.pack.manifest import MANIFEST_NAME
 from reportgen.pack.manifest_schema import MAX_DEPTH, OutputFile
-from reportgen.pack.mounts import aliases, mount_table
 
 _MAX_ENTRIES = 20_000  # a pack holds a few dozen files; past this it is someone's tree
 _NAMED = 5  # files named in a refusal; the rest are counted
@@ -292,11 +292,6 @@ def is_mount_point(path: Path) -> bool:
     if os.path.ismount(path):
         return True
     return os.fsencode(os.path.realpath(path)) in mount_points()
-
-
-def mount_points() -> set[bytes]:
-    """Every mount point of the mount table, resolved paths as bytes."""
-    return {mount.point for mount in mount_table()}
 
 
 def _writable(path: Path, *, folder: bool) -> bool:

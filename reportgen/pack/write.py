@@ -23,13 +23,13 @@ from pathlib import Path
 
 from reportgen.core.errors import ENVIRONMENT_ERRORS, InputError, environment_error
 from reportgen.core.hashing import file_sha256
+from reportgen.core.removal import remove_tree
 from reportgen.pack.files import PackDir
 from reportgen.pack.target import (
     Replace,
     Snapshot,
     check_replaceable,
     differences,
-    mount_points,
     plain_output_path,
     snapshot,
 )
@@ -292,75 +292,6 @@ def _remove(path: Path, removed: list[Path], notes: list[str], what: str) -> Non
         notes.append(not_removed(path, what, failures))
     else:
         removed.append(path)
-
-
-def remove_tree(path: Path) -> list[tuple[str, OSError]]:
-    """Delete the directory ``path`` and all in it, links inside removed, never followed;
-    what could not be deleted, as (path, error), else [].
-
-    Never across a file system boundary: a folder on another device than ``path`` (st_dev),
-    or a mount point (a bind mount of the same file system: /proc/self/mountinfo), is left
-    in place, with all on it, and returned as EBUSY naming it. shutil.rmtree entered such a
-    mount and, as a discarded pack kept it, emptied it again on every later build."""
-    failures: list[tuple[str, OSError]] = []
-    try:
-        top = os.lstat(path)
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        return [(str(path), exc)]
-    if not stat.S_ISDIR(top.st_mode):
-        return [(str(path), NotADirectoryError(errno.ENOTDIR, "not a folder", str(path)))]
-    mounts = mount_points()
-    folders = [str(path)]
-    try:
-        for where, subfolders, files, fd in os.fwalk(path, follow_symlinks=False):
-            _unlink_all(where, files, fd, failures)
-            for name in list(subfolders):
-                kept = _not_to_enter(where, name, fd, top.st_dev, mounts, failures)
-                if kept:
-                    subfolders.remove(name)
-                else:
-                    folders.append(os.path.join(where, name))
-    except OSError as exc:
-        failures.append((str(path), exc))
-    for folder in reversed(folders):  # the deepest first
-        try:
-            os.rmdir(folder)
-        except OSError as exc:
-            failures.append((folder, exc))
-    return [(name, error) for name, error in failures if not isinstance(error, FileNotFoundError)]
-
-
-def _unlink_all(where: str, files: list[str], fd: int, failures: list) -> None:
-    for name in files:
-        try:
-            os.unlink(name, dir_fd=fd)
-        except OSError as exc:
-            failures.append((os.path.join(where, name), exc))
-
-
-def _not_to_enter(
-    where: str, name: str, fd: int, device: int, mounts: set[bytes], failures: list
-) -> bool:
-    """Whether remove_tree leaves the folder ``name`` alone: a link to one (removed here,
-    never followed), one that is gone, or a mount (left in place, with a failure naming it)."""
-    full = os.path.join(where, name)
-    try:
-        info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-    except OSError:
-        return True
-    if not stat.S_ISDIR(info.st_mode):  # a link to a folder: the link goes, not its target
-        try:
-            os.unlink(name, dir_fd=fd)
-        except OSError as exc:
-            failures.append((full, exc))
-        return True
-    if info.st_dev != device or os.fsencode(os.path.realpath(full)) in mounts:
-        busy = OSError(errno.EBUSY, "a file system is mounted on it; left in place", full)
-        failures.append((full, busy))
-        return True
-    return False
 
 
 def not_removed(path: Path, what: str, failures: list[tuple[str, OSError]]) -> str:

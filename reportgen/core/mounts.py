@@ -32,6 +32,11 @@ def mount_table() -> list[Mount]:
     return [mount for line in lines if (mount := _parsed(line)) is not None]
 
 
+def mount_points() -> set[bytes]:
+    """Every mount point of the mount table, resolved paths as bytes."""
+    return {mount.point for mount in mount_table()}
+
+
 def _parsed(line: bytes) -> Mount | None:
     fields = line.split(b" ")
     if len(fields) < 5:
