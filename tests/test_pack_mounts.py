@@ -160,3 +160,27 @@ def test_aliases_follow_a_bind_mount_back_to_where_it_was_bound_from(tmp_path, m
     assert mounts.aliases(Path("/srv/packs/acme co/soc2")) == [Path("/mnt/M")]
     assert mounts.aliases(Path("/srv/packs/acme co/iso")) == []
     assert mounts.aliases(Path("/tmp/x")) == []
+
+
+def test_inputs_read_through_a_bind_mount_of_the_pack_are_refused(project, tmp_path):
+    """Eleventh pass: a config and an inventory inside the pack, read through a bind mount
+    of it, were deleted by `--overwrite` (the check compared paths, not what they reach)."""
+    pack = _pack(project, tmp_path / "pack")
+    for name in ("reportgen.yaml", "inventory.csv"):
+        shutil.copy(project / name, pack / name)
+    mount = tmp_path / "M"
+    mount.mkdir()
+    _bind(pack, mount)
+    try:
+        done = subprocess.run(
+            [*REPORTGEN_WITHOUT_PDF, "build", "--config", str(mount / "reportgen.yaml"),
+             "--out", str(pack), "--format", "matrix", "--overwrite"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        _unmount(mount, tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "the config file that this build reads is inside the output directory" in _text(
+        done.stderr
+    )
+    assert (pack / "reportgen.yaml").exists() and (pack / "inventory.csv").exists()

@@ -171,7 +171,8 @@ def _refuse_reads(target: Path, reads: tuple[Read, ...]) -> None:
     """A build replaces its output directory whole, so an input it reads from inside it (a
     config, an inventory, a catalog, a templates folder saved into the pack) would be
     deleted with the old pack, --overwrite or not; and the next run would not find it.
-    Refused before the build, naming it; by the path as given and with links resolved.
+    Refused before the build, naming it; by the path as given, with links resolved and
+    through bind mounts.
     --previous and --evidence may name the pack itself, or a file it lists."""
     places = _both_ways(target)
     listed: dict[str, OutputFile] | None = None
@@ -198,8 +199,11 @@ def _refuse_reads(target: Path, reads: tuple[Read, ...]) -> None:
 
 
 def _both_ways(path: Path) -> tuple[Path, ...]:
-    """``path`` as given (made absolute, '..' taken out) and with links resolved."""
-    return tuple(dict.fromkeys([Path(os.path.abspath(path)), Path(os.path.realpath(path))]))
+    """``path`` as given (made absolute, '..' taken out), with links resolved, and as seen
+    where a bind mount on its way was bound from (an input read through a bind mount of the
+    pack was deleted with it: eleventh adversarial pass)."""
+    seen = [Path(os.path.abspath(path)), Path(os.path.realpath(path)), *aliases(path)]
+    return tuple(dict.fromkeys(seen))
 
 
 def _refuse_read_only(target: Path) -> None:
