@@ -513,6 +513,54 @@ def test_team_edits_of_a_pack_with_a_long_name_are_kept_too(project, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".reportgen-")]
 
 
+def test_a_team_workbook_that_cannot_be_moved_keeps_the_previous_pack_whole(project, tmp_path):
+    """Eleventh pass: an immutable edited workbook (chattr +i) failed its move after the
+    swap: exit 2 "operation not permitted" with the new pack already in place, the old
+    one in a .reportgen-retired-* folder no message named, and an empty team-edits
+    folder. Now the build succeeds and the whole previous pack is kept, and named."""
+    pack = _pack_with_team_notes(project, tmp_path / "test-co")
+    edited = (pack / WORKBOOK).read_bytes()
+    if subprocess.run(["chattr", "+i", str(pack / WORKBOOK)], capture_output=True).returncode:
+        pytest.skip("chattr +i is not available here")
+    try:
+        status, stderr = _run(project, pack, "--evidence", pack)
+    finally:
+        for path in tmp_path.rglob(WORKBOOK.split("/")[-1]):
+            subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
+    assert status == 0, stderr
+    (kept,) = [p for p in tmp_path.iterdir() if p.name.startswith("test-co.team-edits-")]
+    assert (kept / "previous-pack" / WORKBOOK).read_bytes() == edited
+    assert sorted(p.name for p in kept.iterdir()) == ["previous-pack"]
+    said = _text(stderr)
+    assert "could not be moved out of it (operation not permitted)" in said
+    assert f"kept whole, with them, in {kept / 'previous-pack'}" in said
+    assert verify_pack(pack).ok
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".reportgen-")]
+
+
+def test_a_pack_folder_that_is_a_link_is_not_the_teams_to_move(project, tmp_path):
+    """Eleventh pass: with soc2/ a link to the user's own folder, `--evidence` of the
+    workbook there and `--overwrite` moved the user's workbook, outside the pack, into
+    the team-edits folder (the link was followed to hash it and move it)."""
+    import openpyxl
+
+    pack = _pack(project, tmp_path / "test-co")
+    work = tmp_path / "work"
+    work.mkdir()
+    (pack / "soc2").rename(work / "soc2")
+    (pack / "soc2").symlink_to(work / "soc2", target_is_directory=True)
+    theirs = work / WORKBOOK
+    book = openpyxl.load_workbook(theirs)
+    book.create_sheet("Mine")["A1"] = "the user's"
+    book.save(theirs)
+    before = theirs.read_bytes()
+    status, stderr = _run(project, pack, "--evidence", theirs, "--overwrite")
+    assert status == 0, stderr
+    assert theirs.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if ".team-edits-" in p.name]
+    assert verify_pack(pack).ok
+
+
 def test_no_room_for_the_team_edits_changes_nothing(project, tmp_path, monkeypatch, capfd):
     """The folder for the edits cannot be made (a full disk): refused before the swap,
     the previous pack and its edited workbook as they were."""

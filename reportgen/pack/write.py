@@ -22,9 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reportgen.core.errors import ENVIRONMENT_ERRORS, InputError, environment_error
-from reportgen.core.hashing import file_sha256
 from reportgen.core.removal import remove_tree
-from reportgen.pack.files import PackDir
+from reportgen.pack.files import PackDir, PackFileProblem, file_limit
 from reportgen.pack.target import (
     Replace,
     Snapshot,
@@ -509,8 +508,9 @@ def _swap_in(
         return
     if changes:
         raise _changed_meanwhile(target, changes, _put_back(retired, target))
-    if edits is not None:
-        _move_team_edits(retired, edits, notes)
+    # The new pack is in place: from here on nothing raises, what goes wrong is noted.
+    if edits is not None and not _move_team_edits(retired, edits, notes):
+        return  # the previous pack is kept whole, with the team's workbooks in it
     _discard(retired, target, notes)
 
 
@@ -546,12 +546,20 @@ def _fitting_name(name: str) -> str:
     return f"{cut}~{digest}"
 
 
-def _move_team_edits(retired: Path, edits: tuple[Path, list[str]], notes: list[str]) -> None:
+def _move_team_edits(retired: Path, edits: tuple[Path, list[str]], notes: list[str]) -> bool:
+    """Move the team's edited workbooks out of the previous pack into their folder; False,
+    with the whole previous pack moved there instead, when one cannot be moved (an immutable
+    file: the build had reported a failure with the new pack already in place and the old
+    one hidden: eleventh adversarial pass)."""
     kept, edited = edits
-    for name in edited:
-        (kept / name).parent.mkdir(parents=True, exist_ok=True)
-        (retired / name).rename(kept / name)
-    os.chmod(kept, 0o755)
+    try:
+        for name in edited:
+            (kept / name).parent.mkdir(parents=True, exist_ok=True)
+            (retired / name).rename(kept / name)
+        os.chmod(kept, 0o755)
+    except OSError as exc:
+        notes.append(_previous_pack_kept(retired, kept, edited, exc))
+        return False
     names = ", ".join(edited)
     notes.append(
         f"the team's edited workbook(s) of the previous pack ({names}) are kept in {kept}: "
@@ -559,24 +567,55 @@ def _move_team_edits(retired: Path, edits: tuple[Path, list[str]], notes: list[s
         "carried into the new pack, anything else typed in them (another sheet, a cell "
         "elsewhere) was not"
     )
+    return True
+
+
+def _previous_pack_kept(retired: Path, kept: Path, edited: list[str], exc: OSError) -> str:
+    """Keep the whole previous pack in the team-edits folder (a folder renames whatever
+    its files allow), and say where."""
+    reason = ENVIRONMENT_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
+    for name in edited:  # the folders made for them, if still empty
+        with contextlib.suppress(OSError):
+            (kept / name).parent.rmdir()
+    where = kept / "previous-pack"
+    try:
+        os.chmod(kept, 0o755)
+        retired.rename(where)
+    except OSError:
+        where = retired  # left where the swap put it; the next build names it too
+    return (
+        f"the team's edited workbook(s) of the previous pack ({', '.join(edited)}) could not "
+        f"be moved out of it ({reason}); the previous pack is kept whole, with them, in "
+        f"{where}. The new pack is in place"
+    )
 
 
 def _edited_files(pack: Path) -> list[tuple[str, str]]:
-    """(name, SHA-256) of each file the pack's manifest lists whose bytes changed since."""
+    """(name, SHA-256) of each file the pack's manifest lists whose bytes changed since,
+    read through the pack reader: a file reached through a link (a folder of the pack that
+    is a link to the user's own) is not the pack's, and is never moved (eleventh pass)."""
     try:
         with PackDir(pack) as reader:
             outputs = reader.manifest().manifest.outputs
+            return [
+                (entry.path, sha256)
+                for entry in outputs
+                if (sha256 := _digest(reader, entry.path)) not in (None, entry.sha256)
+            ]
     except (InputError, OSError):
         return []
-    edited = []
-    for entry in outputs:
-        path = pack / entry.path
-        if not path.is_file() or path.is_symlink():
-            continue
-        sha256, _ = file_sha256(path)
-        if sha256 != entry.sha256:
-            edited.append((entry.path, sha256))
-    return edited
+
+
+def _digest(reader: PackDir, name: str) -> str | None:
+    """SHA-256 of the pack's file ``name``; None when it is not a regular file of the pack
+    (missing, a link, in a folder that is a link, too large)."""
+    try:
+        with reader.stream(name, file_limit(name)) as opened:
+            for _ in opened.chunks():
+                pass
+            return opened.sha256()
+    except (InputError, PackFileProblem, OSError):
+        return None
 
 
 def _changed_meanwhile(target: Path, changes: list[str], kept: Path | None) -> InputError:
