@@ -7,6 +7,7 @@ traceback (tenth adversarial pass). Here only the standard library is loaded fir
 
 from __future__ import annotations
 
+import signal
 import sys
 
 
@@ -16,4 +17,9 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("aborted\n")  # as the CLI says it once it runs
         raise SystemExit(130) from None
-    run_cli()
+    try:
+        run_cli()
+    finally:
+        # The command is over, its status decided: a Ctrl-C now, as the interpreter shuts
+        # down, would end it with a traceback or killed by the signal (status -2).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

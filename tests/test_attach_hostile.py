@@ -301,7 +301,8 @@ def test_a_media_type_no_header_can_carry_is_refused_before_anything_is_sent(
 @pytest.mark.parametrize(
     ("path", "problem"),
     [
-        ("notes/readme.t\x1bxt", r"readme.t\x1bxt: cannot be attached: its name 'test-co-"),
+        # A control character: the manifest's schema refuses it first (tenth pass).
+        ("notes/readme.t\x1bxt", "holds a control character or a byte not UTF-8"),
         ("notes/readme.t\u202ext", "holds characters a ticket system rewrites (U+202E)"),
         ('notes/readme.t"xt', "holds characters a ticket system rewrites (U+0022)"),
         ("notes/readme." + "é" * 120, "cannot be attached: its name is 270 bytes long in UTF-8"),

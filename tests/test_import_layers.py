@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("explain",),
     ("pipeline",),
     ("cli",),
+    ("launch",),  # the installed command: the CLI, imported under its own Ctrl-C guard
     ("__main__",),
 ]
 MAX_TOP_LEVEL_MODULES = 10  # besides __init__ and __main__
