@@ -218,3 +218,21 @@ def test_a_page_token_of_another_type_is_named_in_a_short_message(tmp_path, monk
     assert status == 2, said[:300]
     assert "tag:GetResources: AWS's answer cannot be sent back as the next request" in said
     assert len(said) < 600
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_the_snapshot_gets_the_mode_the_umask_gives(tmp_path, monkeypatch, capsys, umask, mode):
+    """Eleventh pass: the snapshot and its sidecar were always 0600 (mkstemp's), and a
+    pull again turned a snapshot shared as 0644 into 0600."""
+    import os
+    import stat
+
+    out = tmp_path / "estate.csv"
+    previous = os.umask(umask)
+    try:
+        with _endpoint(_json(TAGGED)) as url:
+            assert _pull(url, out, monkeypatch, capsys)[0] == 0
+    finally:
+        os.umask(previous)
+    sidecar = tmp_path / f"estate.csv{snapshot.SIDECAR_SUFFIX}"
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (out, sidecar)} == {mode}

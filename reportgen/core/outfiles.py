@@ -102,6 +102,15 @@ def read_start(path: Path, size: int) -> bytes:
         os.close(fd)
 
 
+def created_mode() -> int:
+    """0o666 less the process's umask: what open() gives a file it creates. A file written
+    through mkstemp (0600) and renamed into place is unreadable to the team a user shares it
+    with, however their umask says files should be (eleventh adversarial pass)."""
+    umask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_replacing(
     path: Path,
     write: Callable[[IO[Any]], None],

@@ -14,7 +14,12 @@ from typing import Any
 from reportgen import __version__
 from reportgen.core.clock import build_time, iso
 from reportgen.core.errors import InputError, environment_errors
-from reportgen.core.outfiles import check_output_file, read_start, write_replacing
+from reportgen.core.outfiles import (
+    check_output_file,
+    created_mode,
+    read_start,
+    write_replacing,
+)
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.pull import answers
 from reportgen.inventory.pull.answers import Bounds, bound_answers
@@ -142,12 +147,14 @@ def write_snapshot(
         lambda handle: csv.writer(handle, lineterminator="\n").writerows(_cells(raw)),
         lambda: check_snapshot_paths(out, force),
         text=True,
+        mode=created_mode(),
     )
     write_replacing(
         sidecar_path,
         lambda handle: handle.write(json.dumps(sidecar, indent=2) + "\n"),
         lambda: _check_sidecar(sidecar_path, force),  # the snapshot is in place by now
         text=True,
+        mode=created_mode(),
     )
     return out, sidecar_path
 
