@@ -117,3 +117,28 @@ def test_markdown_text_keeps_no_control_character():
     shown = escape("S3\x1b[2J\x07 \u202eevil")
     assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in shown)
     assert "x1b" in shown and "u202e" in shown
+
+
+def test_a_reader_that_stops_reading_is_141_not_an_error():
+    """Eleventh pass: `diff A B | head -c 10` exited 1 (rich's choice), which for diff means a
+    pack that does not match its manifest."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from reportgen.core.terminal import visible_console\n"
+        "console = visible_console(file=sys.stdout)\n"
+        "for n in range(200000):\n"
+        "    console.print('line', n)\n"
+    )
+    reader = subprocess.Popen(
+        ["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    writer = subprocess.run(
+        [sys.executable, "-c", code], stdout=reader.stdin, stderr=subprocess.PIPE, timeout=120
+    )
+    reader.stdin.close()
+    reader.wait()
+    assert writer.returncode == 141, writer.stderr
+    assert writer.stderr == b""

@@ -10,6 +10,7 @@ escape (``\\x1b``, ``\\u202e``) so a crafted text can neither hide nor fake a me
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -35,6 +36,7 @@ _UNSAFE = re.compile(
     "\u2066-\u2069\ud800-\udfff]"
 )
 _RAW_BYTES = range(0xDC80, 0xDD00)  # os.fsdecode's stand-ins for undecodable bytes
+BROKEN_PIPE_STATUS = 128 + 13  # as the shell reports a program SIGPIPE ended
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -83,6 +85,14 @@ class _VisibleConsole(Console):
 
     def render_str(self, text: str, **options: Any) -> Any:
         return super().render_str(visible(text), **options)
+
+    def on_broken_pipe(self) -> None:
+        """The reader of a pipe stopped (``| head``): rich exits 1, which reportgen's
+        commands give an internal error, or diff and verify a pack not as listed. Exit as
+        a program the pipe's SIGPIPE ends (141), quietly (eleventh adversarial pass)."""
+        with contextlib.suppress(BaseException):
+            super().on_broken_pipe()  # quiet, and stdout pointed at /dev/null
+        raise SystemExit(BROKEN_PIPE_STATUS)
 
 
 def visible_console(**options: Any) -> Console:
