@@ -23,6 +23,8 @@ from hostile import FIGURES, tally
 from measured import measured
 from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, build
 
+from reportgen.core.errors import InputError
+
 RSS_LIMIT_MB = 200  # a refused pack costs what starting Python and pydantic costs: ~60 MB
 SECONDS = 20  # generous for a busy 2-core machine; the failures fixed here took minutes
 GB = 1024**3
@@ -724,3 +726,19 @@ def test_a_build_time_no_zip_can_hold_is_refused(tmp_path, epoch):
     assert not (tmp_path / "out").exists()
     last = measured(argv, tmp_path / "last", env={"SOURCE_DATE_EPOCH": "4354819199"})
     assert last.status == 0, last.stderr
+
+
+def test_a_failed_bundle_leaves_no_folder_it_made(pack, tmp_path, monkeypatch):
+    """Eleventh pass: `bundle -o small/nd3/nd4/x.zip` on a full disk left nd3/nd4."""
+    import errno
+
+    import reportgen.pack.bundle as bundle
+
+    def full(*_args) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(bundle, "_write_zip", full)
+    (tmp_path / "small").mkdir()
+    with pytest.raises(InputError, match="no space left"):
+        bundle.bundle_pack(pack, tmp_path / "small" / "nd3" / "nd4" / "x.zip")
+    assert list((tmp_path / "small").iterdir()) == []

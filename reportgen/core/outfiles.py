@@ -102,6 +102,33 @@ def read_start(path: Path, size: int) -> bytes:
         os.close(fd)
 
 
+def make_parents(target: Path) -> list[Path]:
+    """Create the folders of ``target`` that are missing; those it created, outermost first
+    (for :func:`remove_made`, should what was to be written there fail)."""
+    missing = []
+    for folder in target.parents:
+        if os.path.lexists(folder):
+            break
+        missing.append(folder)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the output directory: {exc.strerror}", file=target
+        ) from exc
+    return missing[::-1]
+
+
+def remove_made(made: list[Path]) -> None:
+    """Remove the folders :func:`make_parents` made, the deepest first, each only while it
+    is empty (rmdir): never one that was there before, nor one another run writes into."""
+    for folder in reversed(made):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return  # not empty (another run's, or the user's), so neither are its parents
+
+
 def created_mode() -> int:
     """0o666 less the process's umask: what open() gives a file it creates. A file written
     through mkstemp (0600) and renamed into place is unreadable to the team a user shares it

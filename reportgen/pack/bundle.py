@@ -16,9 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.core.clock import parse_iso, zip_time
-from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.errors import InputError
 from reportgen.core.hashing import file_sha256
-from reportgen.core.outfiles import check_output_file, write_replacing
+from reportgen.core.outfiles import (
+    check_output_file,
+    make_parents,
+    remove_made,
+    write_replacing,
+)
 from reportgen.core.safefiles import open_regular
 from reportgen.core.slug import slugify
 from reportgen.pack.files import (
@@ -199,16 +204,19 @@ def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) 
             raise InputError(message, file=output, hint="Write it beside the pack (-o).")
         assert verified.manifest is not None
         manifest = verified.manifest
-        with environment_errors(output):
-            output.parent.mkdir(parents=True, exist_ok=True)
-        write_replacing(
-            output,
-            lambda handle: _write_zip(handle, opened, verified),
-            lambda: check_bundle_output(output, force),  # again: it may have changed since
-            mode=0o644,
-            prefix=".reportgen-bundle-",
-            locked=True,  # a killed bundle's temporary zip is swept by the next one here
-        )
+        made = make_parents(output)
+        try:
+            write_replacing(
+                output,
+                lambda handle: _write_zip(handle, opened, verified),
+                lambda: check_bundle_output(output, force),  # again: it may have changed
+                mode=0o644,
+                prefix=".reportgen-bundle-",
+                locked=True,  # a killed bundle's temporary zip is swept by the next one here
+            )
+        except BaseException:
+            remove_made(made)  # a failed bundle leaves no folder it made (eleventh pass)
+            raise
     sha256, size = file_sha256(output)
     return Bundle(output, len(manifest.outputs) + 1, size, sha256)
 

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reportgen.core.errors import ENVIRONMENT_ERRORS, InputError, environment_error
+from reportgen.core.outfiles import make_parents, remove_made
 from reportgen.core.removal import remove_tree
 from reportgen.pack.files import PackDir, PackFileProblem, file_limit
 from reportgen.pack.target import (
@@ -116,7 +117,7 @@ def _release(fd: int) -> None:
 
 def _same_folder(fd: int, path: Path) -> bool:
     """Whether ``path`` still names the folder open at ``fd``: a failed build removes the
-    empty folders it made (_remove_made, under the lock), which a build waiting for the lock
+    empty folders it made (remove_made, under the lock), which a build waiting for the lock
     had opened."""
     try:
         info = os.stat(path)
@@ -348,44 +349,18 @@ def atomic_pack(
 @contextlib.contextmanager
 def _locked(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
     check_replaceable(target, replace, contents=False)
-    made = _make_parents(target)  # a failed build removes them again, when empty
+    made = make_parents(target)  # a failed build removes them again, when empty
     try:
         with pack_lock(target):
             try:
                 with _staged(target, replace, notes) as staging:
                     yield staging
             except BaseException:
-                _remove_made(made)  # under the lock: a build waiting for it makes them anew
+                remove_made(made)  # under the lock: a build waiting for it makes them anew
                 raise
     except BaseException:
-        _remove_made(made)  # and when the lock was never taken (a timeout, an interrupt)
+        remove_made(made)  # and when the lock was never taken (a timeout, an interrupt)
         raise
-
-
-def _make_parents(target: Path) -> list[Path]:
-    """Create the folders of ``target`` that are missing; those it created, outermost first."""
-    missing = []
-    for folder in target.parents:
-        if os.path.lexists(folder):
-            break
-        missing.append(folder)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"cannot create the output directory: {exc.strerror}", file=target
-        ) from exc
-    return missing[::-1]
-
-
-def _remove_made(made: list[Path]) -> None:
-    """Remove the folders a failed build made, the deepest first, each only while it is
-    empty (rmdir): never one that was there before, nor one another build writes into."""
-    for folder in reversed(made):
-        try:
-            os.rmdir(folder)
-        except OSError:
-            return  # not empty (another build's, or the user's), so neither are its parents
 
 
 @contextlib.contextmanager

@@ -13,11 +13,13 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.core.clock import build_time, iso
-from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.errors import InputError
 from reportgen.core.outfiles import (
     check_output_file,
     created_mode,
+    make_parents,
     read_start,
+    remove_made,
     write_replacing,
 )
 from reportgen.inventory.limits import Limits
@@ -137,18 +139,21 @@ def write_snapshot(
 ) -> tuple[Path, Path]:
     """The CSV and its sidecar, each written to a temporary file and moved into place, the
     paths checked before (check_snapshot_paths) and again just before each move."""
-    with environment_errors(out):
-        out.parent.mkdir(parents=True, exist_ok=True)
-    check_snapshot_paths(out, force)
+    made = make_parents(out)
+    try:
+        check_snapshot_paths(out, force)
+        raw = table.to_raw(out, "snapshot", [], Limits(max_columns=1 << 30))
+        write_replacing(
+            out,
+            lambda handle: csv.writer(handle, lineterminator="\n").writerows(_cells(raw)),
+            lambda: check_snapshot_paths(out, force),
+            text=True,
+            mode=created_mode(),
+        )
+    except BaseException:
+        remove_made(made)  # a failed pull leaves no folder it made
+        raise
     sidecar_path = sidecar_of(out)
-    raw = table.to_raw(out, "snapshot", [], Limits(max_columns=1 << 30))
-    write_replacing(
-        out,
-        lambda handle: csv.writer(handle, lineterminator="\n").writerows(_cells(raw)),
-        lambda: check_snapshot_paths(out, force),
-        text=True,
-        mode=created_mode(),
-    )
     write_replacing(
         sidecar_path,
         lambda handle: handle.write(json.dumps(sidecar, indent=2) + "\n"),
