@@ -807,6 +807,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(argv: list[str] | None) -> None:
     try:
+        _require_working_directory()
         status = cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
         if isinstance(status, int) and status:  # ctx.exit(N) returns N without standalone mode
             sys.exit(status)
@@ -841,6 +842,20 @@ def _main(argv: list[str] | None) -> None:
             "This is a bug in reportgen; run again with --debug and report the traceback."
         )
         sys.exit(1)
+
+
+def _require_working_directory() -> None:
+    """Every relative path (a default config, an output folder) is the working directory's:
+    one deleted under the shell gave "no such file or directory" naming nothing (eleventh
+    adversarial pass)."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise InputError(
+            "the current folder no longer exists (it was deleted or moved after the shell "
+            "entered it)",
+            hint="cd to an existing folder (cd \"$PWD\" if it was recreated) and run again.",
+        ) from None
 
 
 def _print_error(text: str) -> None:

@@ -62,3 +62,13 @@ def test_ctrl_c_at_any_moment_of_start_up_is_never_a_traceback(delay):
     assert process.returncode in (0, 130), stderr  # 0: it had finished
     if process.returncode == 130:
         assert stderr.strip().endswith("aborted"), stderr
+
+
+def test_a_deleted_working_directory_is_named_as_such(tmp_path):
+    """Eleventh pass: it was 'error: no such file or directory', naming nothing."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f'cd "{gone}" && rmdir "{gone}" && exec "{COMMAND}" frameworks'
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "error: the current folder no longer exists" in done.stderr

@@ -385,3 +385,14 @@ def test_an_output_path_with_a_control_character_or_raw_byte_is_refused(tmp_path
                  check=2, pdf=False)  # fmt: skip
     assert "the output path holds" in result.stderr and "internal error" not in result.stderr
     assert not (tmp_path / folder).exists()
+
+
+def test_an_output_path_that_is_a_fifo_is_called_one(tmp_path):
+    """Eleventh pass: a FIFO given as --out was called 'a file'."""
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    from reportgen.core.errors import InputError
+    from reportgen.pack.target import check_replaceable
+
+    with pytest.raises(InputError, match=r"the output path is a FIFO \(named pipe\), not a"):
+        check_replaceable(fifo)

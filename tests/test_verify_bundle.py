@@ -117,6 +117,12 @@ def test_verify_treats_a_symlink_as_altered(copy, tmp_path):
             ),
             "is not a relative path inside the pack",
         ),
+        (  # eleventh pass: was "not '\ufffd'"
+            lambda d: (d / "manifest.json").write_text(
+                (d / "manifest.json").read_text(), encoding="utf-16"
+            ),
+            "the text is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8",
+        ),
         (  # tenth pass: a listed name with an escape sequence was accepted
             lambda d: _relisted(d, "soc2/matrix.json", "soc2/\x1b[2Jmatrix.json"),
             "holds a control character or a byte not UTF-8",

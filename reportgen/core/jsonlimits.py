@@ -100,9 +100,14 @@ def footprint(value: Any) -> int:
 def check_before_parsing(data: bytes | bytearray, max_values: int) -> None:
     """Refuse, before any parsing, a text whose top level is not an object or that may
     hold more than ``max_values`` values (JsonRefused, in words)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # was "not '\ufffd'" (eleventh pass)
+        raise JsonRefused("the text is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8")
     start = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if start != b"{":
-        found = f"'{start.decode('ascii', 'replace')}'" if start else "nothing"
+        found = "nothing"
+        if start:
+            printable = 0x20 < start[0] < 0x7F
+            found = f"'{start.decode()}'" if printable else f"the byte 0x{start[0]:02x}"
         raise JsonRefused(f"the top level must be a JSON object ('{{'), not {found}")
     bound = values_bound(data)
     if bound > max_values:

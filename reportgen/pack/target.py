@@ -20,6 +20,7 @@ from pathlib import Path
 
 from reportgen.core.errors import InputError, environment_error
 from reportgen.core.mounts import aliases, mount_points
+from reportgen.core.safefiles import file_kind
 from reportgen.core.terminal import visible
 from reportgen.pack.files import (
     Listing,
@@ -107,7 +108,8 @@ def check_replaceable(
         )
     if not stat.S_ISDIR(info.st_mode):
         raise InputError(
-            "the output path is a file, not a directory; refusing to replace it",
+            f"the output path is {file_kind(info.st_mode)}, not a directory; refusing to "
+            "replace it",
             file=target,
             hint="Choose a new or empty directory with --out.",
         )
