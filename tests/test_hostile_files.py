@@ -161,6 +161,11 @@ CASES = [
         _bytes("inv.csv", b"Service,Resource ID\nS3,b1\nEC2,i\x00x\n"),
         ["inv.csv: this is not a text CSV file (it contains binary data: a NUL byte at line 3"],
     ),
+    Case(  # eleventh pass: a NUL past the first block was read as text
+        "csv-with-a-nul-past-the-first-block",
+        _bytes("inv.csv", b"Service,Resource ID\n" + b"S3,bucket\n" * 600 + b"EC2,i\x00x\n"),
+        ["inv.csv, row 602, column B: cell holds a NUL character: binary data, not text"],
+    ),
     Case(
         "binary-csv-without-nuls",
         _bytes("inv.csv", bytes(range(1, 256)) * 16),

@@ -459,9 +459,12 @@ class _RowReader:
             )
         limit = self.limits.max_cell_chars
         for index, cell in enumerate(cells):
-            if len(cell) > limit:
+            too_long = len(cell) > limit
+            if too_long or "\x00" in cell:  # a NUL past the first block was read as text
                 raise InputError(
-                    f"cell holds {len(cell):,} characters, over the limit of {limit:,}",
+                    f"cell holds {len(cell):,} characters, over the limit of {limit:,}"
+                    if too_long
+                    else "cell holds a NUL character: binary data, not text",
                     file=self.path,
                     sheet=self.sheet,
                     row=number,
@@ -500,7 +503,7 @@ class _RowReader:
         if width > min(map(len, rows)):  # ragged CSV rows, or rows short of a header column
             rows = tuple(row + [""] * (width - len(row)) for row in rows)
         columns = list(zip(*rows, strict=True))
-        if self._longest(columns) > self.limits.max_cell_chars:
+        if self._longest(columns) > self.limits.max_cell_chars or _holds_nul(columns):
             return None
         fields = {name: self._texts(columns, name) for name in self.columns}
         keep = self._non_blank(fields, columns)
@@ -677,3 +680,14 @@ def _fill_location(item: InventoryRow, resolution: Resolution) -> InventoryRow:
         account=item.account or resolution.account or (arn[2] if arn else ""),
         region=item.region or resolution.region or (arn[1] if arn else ""),
     )
+
+
+def _holds_nul(columns: list[tuple[Any, ...]]) -> bool:
+    """Whether a text cell of the chunk holds a NUL (binary data: :meth:`rows` names it)."""
+    for values in columns:
+        try:
+            if "\x00" in "".join(values):  # C speed; a column with numbers holds no NUL
+                return True
+        except TypeError:
+            continue
+    return False
