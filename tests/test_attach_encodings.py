@@ -14,12 +14,11 @@ import zlib
 from pathlib import Path
 
 import pytest
-from attach_support import attach
-from conftest import MINIMAL_CONFIG, write_config, write_csv
+from attach_support import attach, small_pack
+from conftest import MINIMAL_CONFIG, write_config
 from fake_tickets import FakeTickets, Fault
 from hostile import FIGURES
 from measured import measured
-from packhelpers import build
 
 from reportgen.tickets import answerjson
 
@@ -71,10 +70,7 @@ def bombs() -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("project")
-    write_csv(project / "inventory.csv", [["Service", "Resource ID"], ["EC2", "i-1"]])
-    write_config(project, MINIMAL_CONFIG)
-    return build(project, tmp_path_factory.mktemp("out") / "test-co", pdf=False)
+    return small_pack(tmp_path_factory)
 
 
 def _config(folder: Path, timeout: float) -> Path:

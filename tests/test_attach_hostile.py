@@ -14,13 +14,13 @@ from base64 import b64encode
 from pathlib import Path
 
 import pytest
-from attach_support import RECORD, attach
-from conftest import MINIMAL_CONFIG, write_config, write_csv
+from attach_support import RECORD, attach, small_pack
+from conftest import MINIMAL_CONFIG, write_config
 from echoes import CONTAINERS, ECHOES, EMAIL, MARKUP, TOKEN, leaks
 from fake_tickets import FakeTickets, Fault
 from hostile import FIGURES
 from measured import measured
-from packhelpers import build, run
+from packhelpers import run
 
 from reportgen.pack.manifest import media_type
 from reportgen.tickets.answerjson import MAX_ITEMS, MAX_VALUES
@@ -31,10 +31,7 @@ TOO_LARGE = "the answer is JSON too large to accept "  # JSON past a bound, not 
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("project")
-    write_csv(project / "inventory.csv", [["Service", "Resource ID"], ["EC2", "i-1"]])
-    write_config(project, MINIMAL_CONFIG)
-    return build(project, tmp_path_factory.mktemp("out") / "test-co", pdf=False)
+    return small_pack(tmp_path_factory)
 
 
 @pytest.fixture

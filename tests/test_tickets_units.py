@@ -9,9 +9,7 @@ import json
 import logging
 import os
 import re
-import shutil
 import ssl
-import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from attach_support import self_signed
 from echoes import ECHOES, EMAIL, TOKEN, leaks
 from hostile import examples
 from hypothesis import given, settings
@@ -200,16 +199,7 @@ def test_ca_bundle_option_env_and_config(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed: cannot make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed(tmp_path_factory.mktemp("tls"), "127.0.0.1", "IP:127.0.0.1")
 
     class Ok(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
