@@ -8,6 +8,7 @@ base64 form) in every message reportgen shows, even text a server sent back.
 from __future__ import annotations
 
 import base64
+import os
 import ssl
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from reportgen import __version__
 from reportgen.core.errors import InputError
 from reportgen.core.jsonlimits import JsonOverBound
 from reportgen.core.markdown import shorten
+from reportgen.tickets.netenv import check_proxies, trusted_certificates
 from reportgen.tickets.redact import MASK, Redactor
 from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, with_retries
 from reportgen.tickets.transfer import (
@@ -91,25 +93,35 @@ class Transport:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
-def tls_context(ca_bundle: Path | None) -> ssl.SSLContext | bool:
-    if ca_bundle is None:
-        return True
-    try:
-        return ssl.create_default_context(cafile=str(ca_bundle))
-    except (OSError, ssl.SSLError) as exc:
-        raise InputError(f"cannot load this CA bundle: {exc}", file=ca_bundle) from None
-
-
 def make_client(base_url: str, auth: httpx.Auth, transport: Transport) -> httpx.Client:
     # Plain http is allowed to this machine only: a proxy from the environment (HTTP_PROXY)
     # would carry the credentials in clear to wherever it is (ninth adversarial pass). An
     # https URL may go through one: the proxy tunnels TLS it cannot read.
     plain = httpx.URL(base_url).scheme == "http"
+    if not plain:  # httpx reads the proxy variables as it builds the client: checked first
+        check_proxies()
+    verify = trusted_certificates(transport.ca_bundle, None if plain else os.environ)
+    try:
+        return _client(base_url, auth, transport, plain, verify)
+    except (ValueError, ImportError, httpx.InvalidURL) as exc:  # a proxy check_proxies let by
+        raise InputError(
+            f"cannot set up the HTTP client from the proxy variables ({type(exc).__name__})",
+            hint="Check HTTPS_PROXY, ALL_PROXY and HTTP_PROXY (http://HOST:PORT), or unset them.",
+        ) from None
+
+
+def _client(
+    base_url: str,
+    auth: httpx.Auth,
+    transport: Transport,
+    plain: bool,
+    verify: ssl.SSLContext | bool,
+) -> httpx.Client:
     return httpx.Client(
         base_url=base_url,
         trust_env=not plain,
         auth=auth,
-        verify=tls_context(transport.ca_bundle),
+        verify=verify,
         timeout=transport.timeout,
         follow_redirects=False,  # a redirect would send the credentials elsewhere
         # One connection per request: the deadline watchdog shuts down the request's own

@@ -1,0 +1,145 @@
+"""What an https client takes from the environment, read and checked before it is built.
+
+For an ``https://`` base URL the client trusts the environment (httpx's ``trust_env``): the
+proxy variables, and ``SSL_CERT_FILE`` (else ``SSL_CERT_DIR``) in place of certifi's CA
+certificates. httpx read them as it built the client, unchecked: a FIFO as ``SSL_CERT_FILE``
+blocked for ever, a file of garbage was an SSLError, a SOCKS proxy without socksio an
+ImportError and ``ftp://`` a ValueError, each an "internal error" (eleventh adversarial pass).
+So reportgen reads them first. The CA certificates are loaded by reportgen, with the checks
+of ``--ca-bundle`` (a regular file, of bounded size, holding PEM certificates), and handed to
+httpx as its TLS context; a proxy httpx could not use is refused naming its variable, and
+never showing the proxy URL's password.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import ssl
+import stat
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from reportgen.core.errors import InputError, environment_error
+from reportgen.core.markdown import shorten
+from reportgen.core.safefiles import file_kind, read_regular
+
+CA_FILE_ENV = "SSL_CERT_FILE"
+CA_DIR_ENV = "SSL_CERT_DIR"
+MAX_CA_BUNDLE_BYTES = 16 * 1024 * 1024  # certifi's bundle is 300 KB; a corporate one, a few
+# What ssl's cadata reads: OpenSSL's own PEM blocks of a certificate, nothing between them
+# (a bundle's '# Issuer: ...' comments are not ASCII, which cadata refuses).
+_PEM_CERTIFICATE = re.compile(
+    rb"-----BEGIN (X509 )?CERTIFICATE-----[A-Za-z0-9+/=\s]*-----END (X509 )?CERTIFICATE-----"
+)
+# The proxy variables httpx reads (urllib's getproxies, lower case before upper case).
+PROXY_KEYS = ("https", "all", "http")
+PROXY_SCHEMES = ("http", "https")
+SOCKS_SCHEMES = ("socks5", "socks5h")  # httpx speaks these with the socksio package
+
+
+def trusted_certificates(
+    ca_bundle: Path | None, environ: Mapping[str, str] | None = None
+) -> ssl.SSLContext | bool:
+    """The TLS context to verify servers with: ``ca_bundle``'s certificates; else, when the
+    client trusts ``environ``, those of $SSL_CERT_FILE or $SSL_CERT_DIR as httpx would pick
+    them; else True (httpx's certifi)."""
+    if ca_bundle is not None:
+        return load_ca_bundle(ca_bundle, "CA bundle")
+    if environ is None:
+        return True
+    if cafile := environ.get(CA_FILE_ENV):
+        return load_ca_bundle(Path(cafile), f"CA bundle (${CA_FILE_ENV})", hint=_CA_ENV_HINT)
+    if capath := environ.get(CA_DIR_ENV):
+        return load_ca_folder(Path(capath))
+    return True
+
+
+_CA_ENV_HINT = (
+    f"${CA_FILE_ENV} and ${CA_DIR_ENV} name the CA certificates (PEM) to trust for https: "
+    "correct the variable, or unset it to trust reportgen's own (certifi's)."
+)
+
+
+def load_ca_bundle(path: Path, what: str, hint: str | None = None) -> ssl.SSLContext:
+    """A TLS context trusting the PEM certificates of the file at ``path``, read by
+    reportgen (a FIFO or a device never reaches OpenSSL, which would block on one)."""
+    try:
+        data = read_regular(path, MAX_CA_BUNDLE_BYTES, what)
+    except InputError as exc:
+        exc.hint = exc.hint or hint
+        raise
+    blocks = [match.group(0).decode("ascii") for match in _PEM_CERTIFICATE.finditer(data)]
+    if not blocks:
+        raise InputError(
+            f"{what} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", file=path, hint=hint
+        )
+    try:
+        return ssl.create_default_context(cadata="\n".join(blocks))
+    except ssl.SSLError as exc:
+        reason = shorten(exc.reason or type(exc).__name__, 200)
+        raise InputError(f"{what}: cannot load its certificates ({reason})", file=path) from None
+
+
+def load_ca_folder(path: Path) -> ssl.SSLContext:
+    """A TLS context trusting the hashed certificate folder of $SSL_CERT_DIR (OpenSSL reads
+    its files as it needs them, so only the folder can be checked here)."""
+    what = f"CA folder (${CA_DIR_ENV})"
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", file=path, hint=_CA_ENV_HINT) from None
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    if not stat.S_ISDIR(mode):
+        raise InputError(
+            f"{what} is {file_kind(mode)}, not a directory", file=path, hint=_CA_ENV_HINT
+        )
+    return ssl.create_default_context(capath=str(path))
+
+
+def check_proxies() -> None:
+    """InputError naming the first proxy variable httpx would read and could not use: httpx
+    sets up every one of them (HTTP_PROXY too, for an https URL) as the client is built."""
+    proxies = urllib.request.getproxies_environment()  # what httpx reads, as it reads it
+    for key in PROXY_KEYS:
+        value = proxies.get(key)
+        if value:
+            problem = proxy_problem(value if "://" in value else f"http://{value}")
+            if problem:
+                raise InputError(
+                    f"{proxy_variable(key, value)}: {problem}",
+                    hint="Set it to http://HOST:PORT (or https://), or unset it.",
+                )
+
+
+def proxy_variable(key: str, value: str) -> str:
+    """The variable a proxy came from: urllib folds case, and the lower-case name wins."""
+    for name in (f"{key}_proxy", f"{key.upper()}_PROXY"):
+        if os.environ.get(name) == value:
+            return f"${name}"
+    return f"${key.upper()}_PROXY"
+
+
+def proxy_problem(url: str) -> str | None:
+    """Why httpx could not use ``url`` as a proxy, or None; only its scheme is ever quoted
+    (a proxy URL may hold a user and password)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return "not a URL reportgen can read as a proxy (not shown: it may hold a password)"
+    scheme = f"'{shorten(parsed.scheme, 20)}://'"
+    if parsed.scheme in SOCKS_SCHEMES and importlib.util.find_spec("socksio") is None:
+        return (
+            f"a SOCKS proxy ({scheme}) needs the socksio package (pip install 'httpx[socks]'); "
+            "or use an http:// or https:// proxy"
+        )
+    if parsed.scheme not in (*PROXY_SCHEMES, *SOCKS_SCHEMES):
+        return f"{scheme} is not a proxy reportgen can use (http:// or https://)"
+    if not parsed.host:
+        return "a proxy URL names a host (http://HOST:PORT)"
+    return None
