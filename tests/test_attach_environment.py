@@ -1,7 +1,7 @@
 """attach with what an https client takes from the environment: proxy variables httpx cannot
-use, SSL_CERT_FILE or SSL_CERT_DIR that are not what they say. Each is exit 2 (the machine's
-settings) or 4 (the server), naming the variable or the file, never an "internal error",
-never a hang, never a proxy's password (eleventh pass)."""
+use, SSL_CERT_FILE or SSL_CERT_DIR that are not what they say; and a certificate for another
+host. Each is exit 2 (the machine's settings) or 4 (the server), naming the variable or the
+file, never an "internal error", never a hang, never a proxy's password (eleventh pass)."""
 
 from __future__ import annotations
 
@@ -192,3 +192,19 @@ def test_ssl_cert_file_is_trusted_as_httpx_would(
         status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
     assert status == 0, output
     assert fake.uploads()
+
+
+def test_a_certificate_for_another_host_is_said_so(
+    pack, config, tls_jira, localhost_cert, capsys, caplog
+):
+    """The CA is trusted (--ca-bundle), the certificate names 'localhost', the URL 127.0.0.1:
+    "not trusted (use --ca-bundle)" sent the user the wrong way."""
+    _, port = tls_jira
+    cert, _ = localhost_cert
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REPORTGEN_JIRA_URL", f"https://127.0.0.1:{port}")
+        args = ("--jira", "GRC-1", "--config", config, "--ca-bundle", cert)
+        status, output = attach(capsys, caplog, pack, *args)
+    assert status == 4, output
+    assert "TLS certificate does not name this host (check the host in the base URL)" in output
+    assert "not trusted" not in output

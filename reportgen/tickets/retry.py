@@ -12,6 +12,7 @@ import datetime as dt
 import email.utils
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -77,12 +78,33 @@ class RetriesExhausted(Exception):
         self.problem = problem
 
 
+# OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH: the
+# certificate verified, but it names other hosts (eleventh pass: "not trusted" sent the
+# user to --ca-bundle).
+HOST_MISMATCH = frozenset({62, 64})
+
+
+def verify_code(exc: BaseException) -> int | None:
+    """OpenSSL's verify code of the certificate failure behind ``exc`` (httpx wraps
+    httpcore's error, which wraps ssl's), or None."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain of causes is short; a cycle must not loop
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_code
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def describe(exc: httpx.TransportError) -> str:
     """The kind of transport failure, without the exception's text: that text is not ours
     to vouch for, so it is never shown (it could carry a URL with credentials)."""
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
+        if verify_code(exc) in HOST_MISMATCH:  # a trusted CA's certificate for another name
+            return "TLS certificate does not name this host (check the host in the base URL)"
         if "CERTIFICATE_VERIFY_FAILED" in str(exc):
             return "TLS certificate not trusted (use --ca-bundle for a corporate CA)"
         return "could not connect"
