@@ -854,7 +854,7 @@ def _require_working_directory() -> None:
         raise InputError(
             "the current folder no longer exists (it was deleted or moved after the shell "
             "entered it)",
-            hint="cd to an existing folder (cd \"$PWD\" if it was recreated) and run again.",
+            hint='cd to an existing folder (cd "$PWD" if it was recreated) and run again.',
         ) from None
 
 
