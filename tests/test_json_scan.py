@@ -143,3 +143,18 @@ def test_millions_of_small_numbers_between_strings_pass():
     data = b'{"a": "x", "n": [' + b"0," * 3_000_000 + b'0], "b": "y"}'  # 6 MB of numbers
     guard = RawGuard(_Reads(data, 64 * 1024), Path("x.json"), 4 << 20, 128)
     assert _through(guard, 64 * 1024) == data and guard.failure is None
+
+
+@given(st.text(max_size=30), st.integers(min_value=1, max_value=13), st.booleans())
+def test_a_lone_high_surrogate_is_refused_wherever_the_reads_end(text, size, lone):
+    """Eleventh pass: yajl read "pr\\ud800od" as "pr?od", text changed without a word.
+    Escaped pairs (any character past U+FFFF, ensure_ascii) pass, split at any read."""
+    value = json.dumps(text)[1:-1] + ("\\ud800" if lone else "")
+    data = ('{"k": "' + value + 'x"}').encode()
+    guard = RawGuard(_Reads(data, size), Path("x.json"), 1 << 20, 128)
+    handed = _through(guard, size)
+    assert (guard.failure is not None) == lone, (data, size)
+    if not lone:
+        assert handed == data
+    else:
+        assert "lone UTF-16 surrogate" in guard.failure.message

@@ -103,6 +103,8 @@ MAX_ITEM_EVENTS = 1_000_000
 _DIGIT_MARKS = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
 _DIGIT_RUN = b"\x01" * (MAX_DIGITS + 1)
 _READ = 64 * 1024  # bytes a read that goes on to a string's end takes at a time
+_HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+_LOW_SURROGATE = re.compile(rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _GUARD_HINT = (
     "This is not an export reportgen reads; check that the file is complete and is the "
     "command's own output."
@@ -123,6 +125,7 @@ class RawGuard:
         self.offset = 0
         self.pending = b""  # bytes read ahead, handed out first
         self.failure: StringTooLong | None = None  # raised on the next read
+        self.tail = b""  # the last bytes of the previous read: an escape may span two
 
     def read(self, size: int = -1) -> bytes:
         if self.failure is not None:
@@ -154,12 +157,23 @@ class RawGuard:
         """Check one read's bytes: returns those the parser may have, and whether they open
         or close a string. A failure found in them cuts them where it starts and is raised on
         the next read, so that the parser has named the path of the bytes before it."""
+        escaped = self.depth.escaped  # the previous read ended on an escape's backslash
         plain = self.depth.plain(data)  # escapes made plain: each quote left is a string's
         first = plain.find(b'"')
         cut = self._run_past_limit(plain, first)
         if cut >= 0:
             self._refuse(f"a string longer than {self.limit:,} bytes", cut)
             data, plain = data[:cut], plain[:cut]
+        # plain() blanks the byte after a backslash that ended the previous read; a 'u'
+        # there starts a \u escape, which the surrogate check must see whole.
+        seen = b"u" + plain[1:] if escaped and data[:1] == b"u" else plain
+        lone = self._lone_high_surrogate(seen, final=not data)
+        if lone >= 0:
+            # yajl turns "\ud800" followed by anything but a low surrogate into "?": text
+            # changed without a word (eleventh adversarial pass). Refused as yajl refuses a
+            # lone low surrogate.
+            self._refuse(_NOT_TEXT.removeprefix("not valid JSON text: "), lone)
+            data, plain = data[:lone], plain[:lone]
         found = self._digit_run(data)
         if found >= 0:
             # The bytes before the run are parsed first, so the error names the JSON path
@@ -173,6 +187,22 @@ class RawGuard:
             data = data[:past]
         self.offset += len(data)
         return data, first >= 0
+
+    def _lone_high_surrogate(self, plain: bytes, final: bool) -> int:
+        """Where in this read a ``\\ud800``-style escape starts that no low surrogate's
+        escape follows, else -1 (0 when it began in the previous read). One within the last
+        11 bytes is decided on the next read, unless this is the last."""
+        buffer = self.tail + plain
+        self.tail = buffer[-11:]
+        if b"\\u" not in buffer:
+            return -1
+        decided = len(buffer) if final else len(buffer) - 11
+        for match in _HIGH_SURROGATE.finditer(buffer):
+            if match.start() >= decided:
+                break
+            if not _LOW_SURROGATE.match(buffer, match.end()):
+                return max(0, match.start() - (len(buffer) - len(plain)))
+        return -1
 
     def _refuse(self, what: str, at: int) -> None:
         """Raise ``what``, found at offset ``at`` of this read, on the next read."""
