@@ -8,12 +8,14 @@ import csv
 import gzip
 import io
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT, write_config
-from packhelpers import run
+from packhelpers import REPORTGEN_WITHOUT_PDF, run
 
 from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
@@ -388,6 +390,66 @@ def test_init_from_a_spreadsheet_is_refused(tmp_path):
     process = run("init", str(tmp_path / "audit"), "--from", str(sheet), check=2, pdf=False)
     assert "not an export reportgen recognises" in process.stderr
     assert not (tmp_path / "audit").exists()
+
+
+def _init_from(tmp_path: Path, export: Path | bytes) -> subprocess.CompletedProcess:
+    """``init audit --from export`` in a process that is killed after 60 s: a FIFO was
+    waited on for ever (eleventh adversarial pass)."""
+    command = [*REPORTGEN_WITHOUT_PDF, "init", "audit", "--from", export]
+    try:
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"init --from {export!r} was still waiting after 60 s")
+
+
+def _fifo_at(tmp_path: Path, name: str, link: str | None = None) -> Path:
+    os.mkfifo(tmp_path / name)
+    if link is None:
+        return tmp_path / name
+    (tmp_path / link).symlink_to(name)
+    return tmp_path / link
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda d: _fifo_at(d, "estate.json"), "a FIFO (named pipe)"),
+        (lambda d: _fifo_at(d, "estate.json", link="link.json"), "a FIFO (named pipe)"),
+        (lambda d: _fifo_at(d, "cur.csv.gz"), "a FIFO (named pipe)"),
+        (lambda _d: Path("/dev/zero"), "a character device"),
+    ],
+    ids=["fifo", "link-to-fifo", "fifo-named-gz", "dev-zero"],
+)
+def test_init_from_a_file_that_is_not_regular_is_refused_unopened(tmp_path, make, kind):
+    export = make(tmp_path)
+    process = _init_from(tmp_path, export)
+    assert process.returncode == 2, process.stderr
+    assert f"{export}: the inventory is {kind}, not a regular file".encode() in process.stderr
+    assert b"Traceback" not in process.stderr
+    assert not (tmp_path / "audit").exists()
+
+
+def test_init_from_a_name_that_is_not_utf8_is_refused_before_writing(tmp_path):
+    # the config named it "\udcff\udcfe-tag.json", which YAML refuses: validate could not read it
+    export = os.fsencode(tmp_path) + b"/\xff\xfe-tag.json"
+    Path(os.fsdecode(export)).write_bytes((EXPORTS / "tagging-get-resources.json").read_bytes())
+    process = _init_from(tmp_path, export)
+    assert process.returncode == 2, process.stderr
+    stderr = process.stderr.decode()
+    assert "\\xff\\xfe-tag.json: the export's path holds \\xff, a byte that is not UTF-8" in stderr
+    assert "Rename the export" in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "audit").exists()
+
+
+def test_init_from_a_name_past_u_ffff_writes_a_config_validate_reads(tmp_path):
+    # JSON writes U+1F4CA as a surrogate pair (\ud83d\udcca), which YAML refuses
+    export = tmp_path / "\U0001f4ca estate.json"
+    export.write_bytes((EXPORTS / "tagging-get-resources.json").read_bytes())
+    assert _init_from(tmp_path, export).returncode == 0
+    config = tmp_path / "audit" / "reportgen.yaml"
+    assert 'path: "../\\U0001f4ca estate.json"' in config.read_text(encoding="utf-8")
+    process = run("validate", "--config", config, pdf=False)
+    assert "rows: 7 (7 resolved" in process.stdout
 
 
 def test_a_quoted_line_break_across_blocks_stays_one_record(tmp_path, monkeypatch):

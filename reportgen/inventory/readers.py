@@ -58,7 +58,7 @@ def read_table(path: Path, limits: Limits, sheet: str | None = None) -> RawTable
 
 
 def _read_table(path: Path, limits: Limits, sheet: str | None) -> RawTable:
-    _check_path(path)
+    check_inventory_file(path)
     suffix = path.suffix.lower()
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -97,7 +97,9 @@ def _read_table(path: Path, limits: Limits, sheet: str | None) -> RawTable:
     )
 
 
-def _check_path(path: Path) -> None:
+def check_inventory_file(path: Path) -> None:
+    """Refuse, before anything opens it, an inventory that is missing, empty or not a
+    regular file (``init --from`` names one too: a FIFO there was waited on for ever)."""
     if not path.exists():
         raise InputError("inventory file not found", file=path)
     if path.is_dir():

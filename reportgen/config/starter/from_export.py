@@ -15,8 +15,10 @@ from pathlib import Path
 
 from reportgen.core.errors import InputError
 from reportgen.core.outfiles import refuse_special
+from reportgen.core.terminal import visible
 from reportgen.inventory.fields import HEADER_ALIASES, header_key
 from reportgen.inventory.limits import Limits
+from reportgen.inventory.readers import check_inventory_file
 from reportgen.inventory.sources import detect
 from reportgen.inventory.sources.table import TAG_PREFIX
 
@@ -24,10 +26,15 @@ HERE = Path(__file__).resolve().parent
 AUTO_FIELDS = ("environment", "owner", "classification")  # harmless to map from a tag
 _SCOPE_WORDS = re.compile(r"scope|pci|sox|iso|soc|compliance|audit|cde", re.IGNORECASE)
 _INVENTORY_BLOCK = re.compile(r"^inventory:\n(?:[ #].*\n)*", re.MULTILINE)
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")  # os.fsdecode's stand-ins for such bytes
+_NOT_PRINTABLE_ASCII = re.compile("[^\x20-\x7e]")
 
 
 def write_starter_from(directory: Path, export: Path, force: bool = False) -> list[Path]:
     """Write DIR/reportgen.yaml reading ``export``; never overwrite silently."""
+    check_inventory_file(export)  # as validate and build do: a FIFO was waited on for ever
+    path = _config_path(export, directory)
+    _refuse_unwritable_path(path, export)
     source = detect(export)
     if source is None:
         raise InputError(
@@ -45,7 +52,7 @@ def write_starter_from(directory: Path, export: Path, force: bool = False) -> li
     table = source.read(export, Limits())
     header = next(table.sheets[0].rows)[1]
     tags = [cell for cell in header if cell.startswith(TAG_PREFIX)]
-    block = inventory_block(_config_path(export, directory), source.label, tags)
+    block = inventory_block(path, source.label, tags)
     starter = (HERE / "reportgen.yaml").read_text(encoding="utf-8")
     directory.mkdir(parents=True, exist_ok=True)
     config.write_text(_INVENTORY_BLOCK.sub(lambda _m: block, starter, count=1), encoding="utf-8")
@@ -82,8 +89,28 @@ def _config_path(export: Path, directory: Path) -> str:
     return (relative if ".." not in relative.parts[1:] else export.resolve()).as_posix()
 
 
+def _refuse_unwritable_path(path: str, export: Path) -> None:
+    """A byte of the export's path that is not UTF-8 cannot be written into a config, which
+    is UTF-8: the config written named it as an escape (\\udcff) that YAML refuses, so
+    validate could not read it (eleventh adversarial pass)."""
+    found = _NOT_UTF8.search(path)
+    if found:
+        raise InputError(
+            f"the export's path holds {visible(found.group(0))}, a byte that is not UTF-8, "
+            "which a config (a UTF-8 file) cannot name",
+            file=visible(str(export)),
+            hint="Rename the export (or the folder holding it) to plain text and run init again.",
+        )
+
+
 def _quote(text: str) -> str:
     """``text`` as a YAML double-quoted scalar that is one line of plain ASCII: a tag key
     holding a line break (or U+0085, U+2028, which YAML also breaks lines at) wrote lines
-    of its own into the config, a crafted one an attach URL (ninth adversarial pass)."""
-    return json.dumps(text, ensure_ascii=True)
+    of its own into the config, a crafted one an attach URL (ninth adversarial pass). A
+    character past U+FFFF is YAML's \\U escape: JSON's surrogate pair is refused by YAML."""
+    return _NOT_PRINTABLE_ASCII.sub(_yaml_escape, json.dumps(text, ensure_ascii=False))
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
