@@ -231,6 +231,48 @@ def test_a_key_a_reader_uses_given_twice_is_refused(tmp_path, item, where):
     _refused(_validate(tmp_path, path), f"{where}: the object holds this key twice")
 
 
+def _config_result(type_: str, arn: str) -> str:
+    return json.dumps(json.dumps({"resourceType": type_, "arn": arn}))
+
+
+def _terraform_values(arn: str) -> str:
+    resource = {"mode": "managed", "type": "aws_s3_bucket", "provider_name": "aws",
+                "address": "aws_s3_bucket.b", "values": {"arn": arn}}  # fmt: skip
+    return '"values":' + json.dumps({"root_module": {"resources": [resource]}})
+
+
+_TWICE_ON_THE_WAY = {  # the key holding the items, given twice at the top
+    "tagging": ('{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::first","Tags":[]}],'
+                '"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::second","Tags":[]}]}',
+                "$.ResourceTagMappingList"),
+    "config": ('{"Results":[' + _config_result("AWS::S3::Bucket", "arn:aws:s3:::first")
+               + '],"Results":[' + _config_result("AWS::S3::Bucket", "arn:aws:s3:::second")
+               + "]}", "$.Results"),
+    "terraform": ('{"format_version":"1.0",' + _terraform_values("arn:aws:s3:::first") + ","
+                  + _terraform_values("arn:aws:s3:::second") + "}", "$.values"),
+    "terraform-nested": ('{"format_version":"1.0",' + _terraform_values("arn:aws:s3:::first")
+                         .replace("]}}", "],\"resources\":[]}}") + "}",
+                         "$.values.root_module.resources"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(_TWICE_ON_THE_WAY))
+def test_a_key_on_the_way_to_the_items_given_twice_is_refused(tmp_path, case):
+    # pass 11: both lists were read (their union); jq and python -m json read the last
+    text, where = _TWICE_ON_THE_WAY[case]
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    _refused(_validate(tmp_path, path), f"{where}: the object holds this key twice")
+
+
+def test_a_key_a_reader_does_not_use_given_twice_is_walked_past(tmp_path):
+    path = tmp_path / "tagging.json"
+    item = '{"ResourceARN":"arn:aws:s3:::a","Tags":[]}'
+    text = '{"NextToken":"a","ResourceTagMappingList":[' + item + '],"NextToken":"b"'
+    path.write_text(text + ',"Meta":{"a":1},"Meta":[]}', encoding="utf-8")
+    assert _validate(tmp_path, path).returncode == 0
+
+
 def test_a_key_given_twice_in_a_skipped_field_is_walked_past(tmp_path):
     path = tmp_path / "tagging.json"
     item = '{"ResourceARN":"arn:aws:s3:::a","Tags":[],"Junk":{"a":1,"a":2}}'

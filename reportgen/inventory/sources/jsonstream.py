@@ -339,6 +339,32 @@ def _joined(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+class KeysUsed:
+    """Per open container outside an item, the keys whose values a reader uses (builds,
+    holds to a type, or looks inside for what it builds), so that one given twice is
+    refused as it is inside an item: the union of two "Results" lists was read, where
+    another JSON reader takes the last (eleventh adversarial pass). Keys a reader does
+    not use are not kept: their values are walked past."""
+
+    def __init__(self) -> None:
+        self.open_ones: list[set[str]] = []
+        self.key = ""  # the key of the value that comes next
+
+    def open(self) -> None:
+        self.open_ones.append(set())
+
+    def close(self) -> None:
+        self.open_ones.pop()
+
+    def given_twice(self) -> bool:
+        """Whether the key of the value that comes next was already given (and keep it)."""
+        seen = self.open_ones[-1]
+        if self.key in seen:
+            return True
+        seen.add(self.key)
+        return False
+
+
 class JsonStream:
     """Walks a JSON file's events; yields ``(path, value)`` for the values it is asked for.
 
@@ -414,7 +440,7 @@ class JsonStream:
         descend: Callable[[str], bool] | None = None,
     ) -> Iterator[tuple[list[PathPart], Any]]:
         parts, kinds = self.parts, []  # kinds: 'map' or 'array', one per open container
-        prefixes = Prefixes()
+        prefixes, used = Prefixes(), KeysUsed()
         depth_limit = self.limits.max_json_depth
         item: ItemBuilder | None = None
         built_at = 0
@@ -422,6 +448,7 @@ class JsonStream:
             if event == "map_key":
                 parts[-1] = value[: KEY_CHARS + 1]  # a message shows no more of it
                 prefixes.key(value)
+                used.key = value
                 if item is not None and (problem := item.event(event, value)):
                     raise self.error(problem)
                 continue
@@ -432,6 +459,9 @@ class JsonStream:
                     raise self.error(f"expected a JSON object, found {_NAMES[event]}")
                 if item is None:
                     prefix = prefixes.value
+                    uses = _uses(prefix, event, wanted, arrays, descend)
+                    if kinds and kinds[-1] == "map" and uses and used.given_twice():
+                        raise self.error("the object holds this key twice")
                     if arrays(prefix) and event != "start_array":
                         raise self.error(f"expected a list, found {_NAMES[event]}")
                     if wanted(prefix):
@@ -455,10 +485,12 @@ class JsonStream:
                 kinds.append("map" if event == "start_map" else "array")
                 parts.append("" if event == "start_map" else -1)
                 prefixes.open(event == "start_array")
+                used.open()
             elif event in _ENDS:
                 kinds.pop()
                 parts.pop()
                 prefixes.close()
+                used.close()
                 if item is not None and len(kinds) == built_at:
                     yield list(parts), item.value
                     item = None
@@ -489,6 +521,19 @@ class JsonStream:
                 )
         if item:
             item.walked += count
+
+
+def _uses(
+    prefix: str,
+    event: str,
+    wanted: Callable[[str], bool],
+    arrays: Callable[[str], bool],
+    descend: Callable[[str], bool] | None,
+) -> bool:
+    """Whether a reader uses the value at ``prefix``: builds it, holds it to be a list, or
+    looks inside it for what it builds (any container, without ``descend``)."""
+    inside = descend(prefix) if descend else event in _STARTS
+    return wanted(prefix) or arrays(prefix) or inside
 
 
 # The first bytes have not been through RawGuard: each long run of digits is cut to one
