@@ -21,7 +21,7 @@ from reportgen.catalogs.frameworks import Framework
 from reportgen.catalogs.names import FrameworkNames
 from reportgen.config.model import Config, FrameworkOptions, LoadedConfig, RaciConfig
 from reportgen.core.errors import InputError
-from reportgen.core.validation import Problems, did_you_mean
+from reportgen.core.validation import Problems, did_you_mean, shown
 from reportgen.core.yamlio import YamlDocument, load_yaml
 from reportgen.ownership.raci import plan_raci
 
@@ -181,7 +181,7 @@ def _check_answers(
             problems.at(
                 read.doc,
                 (*where, "categories"),
-                f"unknown category '{category}'{did_you_mean(category, categories)} "
+                f"unknown category '{shown(category)}'{did_you_mean(category, categories)} "
                 f"(categories: {choices})",
                 value=category,
             )
@@ -192,7 +192,7 @@ def _check_answers(
             problems.at(
                 read.doc,
                 (*where, "conditions", condition),
-                f"unknown condition '{condition}'{did_you_mean(condition, conditions)} "
+                f"unknown condition '{shown(condition)}'{did_you_mean(condition, conditions)} "
                 f"(conditions: {choices}; 'reportgen controls {framework.id}' shows their "
                 "questions)",
             )

@@ -25,7 +25,7 @@ from reportgen.config_checks import (
 from reportgen.core.errors import InputError
 from reportgen.core.hashing import FileState, file_state, read_sha256
 from reportgen.core.slug import slugify
-from reportgen.core.validation import Problems, did_you_mean
+from reportgen.core.validation import Problems, did_you_mean, shown
 from reportgen.evidence.load import Carried, Customer, read_evidence
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.load import Inventory, InventoryOptions, UnresolvedRow, read_inventory
@@ -314,11 +314,11 @@ def _check_override_names(read: ReadConfig, catalogs: Catalogs, problems: Proble
             close = catalogs.resolver.suggest(service)
             mean = f"did you mean {', '.join(close)}?" if close else "'reportgen services' lists"
             where = ("overrides", position, "service")
-            problems.at(read.doc, where, f"unknown service '{service}'; {mean}")
+            problems.at(read.doc, where, f"unknown service '{shown(service)}'; {mean}")
         for name in [layer] if isinstance(layer, str) else layer if isinstance(layer, list) else []:
             if isinstance(name, str) and name not in layers:
                 listed = f"(layers: {', '.join(layers)})"
-                text = f"unknown layer '{name}'{did_you_mean(name, layers)} {listed}"
+                text = f"unknown layer '{shown(name)}'{did_you_mean(name, layers)} {listed}"
                 problems.at(read.doc, ("overrides", position, "layer"), text, name)
 
 
@@ -333,7 +333,7 @@ def _missing_resource(
     """A resource override that no inventory row has: ignored with a warning (the resource
     may simply be gone), a problem with --strict."""
     where = ("overrides", position, "resource")
-    text = f"resource '{entry.resource}' is not in the inventory"
+    text = f"resource '{shown(entry.resource)}' is not in the inventory"
     if strict:
         problems.at(read.doc, where, f"{text} (--strict)")
         return

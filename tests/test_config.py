@@ -112,3 +112,41 @@ def test_a_huge_framework_name_is_cut_in_the_message(tmp_path):
                  f"frameworks: [\"{'Q' * 100_000}\"]\n")  # fmt: skip
     result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
     assert "unknown framework 'QQQ" in result.stderr and len(result.stderr) < 2_000
+
+
+_LONG = "q" * 1_000_000
+_KEY = f"? {_LONG} "  # a key past 1,024 characters is written as YAML's explicit key
+_OVERRIDE = "{service: %s, layer: %s, owner: customer, justification: Checked by us twice}"
+_INVENTORY = "inventory: {path: inventory.csv}\n"
+_LONG_TEXT_PLACES = {  # a config with a megabyte where a key or a name belongs
+    "inventory-column-key": f"inventory: {{path: inventory.csv, columns: {{{_KEY}: Svc}}}}",
+    "raci-topic-key": f"{_INVENTORY}raci: {{topics: {{{_KEY}: Security}}}}",
+    "raci-responsible-key": f"{_INVENTORY}raci: {{responsible: {{{_KEY}: Security}}}}",
+    "raci-accountable": f"{_INVENTORY}raci: {{accountable: {_LONG}}}",
+    "raci-consulted": f"{_INVENTORY}raci: {{consulted: [{_LONG}]}}",
+    "override-service": f"{_INVENTORY}overrides: [" + _OVERRIDE % (_LONG, "customer-data") + "]",
+    "override-layer": f"{_INVENTORY}overrides: [" + _OVERRIDE % ("ec2", _LONG) + "]",
+    "category": f"{_INVENTORY}framework_options: {{soc2: {{categories: [{_LONG}]}}}}",
+    "condition": f"{_INVENTORY}framework_options: {{pci-dss: {{conditions: {{{_KEY}: true}}}}}}",
+    "exclusion-key": f"{_INVENTORY}framework_options: "
+    f"{{iso-27001: {{exclusions: {{{_KEY}: too short}}}}}}",
+    "criteria": f"{_INVENTORY}framework_options: {{soc2: {{user_entity_controls: "
+    f"[{{text: Users review access, criteria: [{_LONG}]}}]}}}}",
+    "coverage": f"{_INVENTORY}framework_options: "
+    f"{{pci-dss: {{attestation: {{coverage: {{add: [{_LONG}]}}}}}}}}",
+    "env-name": f"{_INVENTORY}attach: {{jira: {{token_env: {_LONG}-x}}}}",
+    "duplicate-key": f"{_INVENTORY}document_control: {{{_KEY}: 1, {_KEY}: 2}}",
+}
+
+
+@pytest.mark.parametrize("place", list(_LONG_TEXT_PLACES))
+def test_a_megabyte_key_or_value_is_cut_in_config_messages(tmp_path, place):
+    """Eleventh pass: a 1 MB key under inventory.columns, or a 1 MB overrides[].service,
+    was quoted whole: a 1 MB message. Each is quoted by its first 60 characters."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    body = "customer: {name: Test Co}\nframeworks: [pci-dss, iso-27001, soc2]\n"
+    write_config(tmp_path, body + _LONG_TEXT_PLACES[place] + "\n")
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    output = result.stdout + result.stderr
+    assert "q" * 59 + "…" in output, output[-3000:]
+    assert "q" * 61 not in output and len(output) < 20_000, len(output)

@@ -15,6 +15,7 @@ from reportgen.artefacts.soa import top_groups
 from reportgen.catalogs.frameworks import Framework
 from reportgen.catalogs.resolve import ServiceResolver
 from reportgen.config.model import Config, FrameworkOptions
+from reportgen.core.validation import listed, shown
 
 
 def resolve_services(
@@ -95,11 +96,11 @@ def _soa_ids(
         if unknown:
             found.append(
                 f"{where}.{key}: not Annex A controls of the Statement of Applicability: "
-                f"{', '.join(unknown)}"
+                f"{listed(unknown)}"
             )
     both = sorted(set(options.exclusions) & set(options.justifications))
     if both:
-        found.append(f"{where}: both excluded and justified as included: {', '.join(both)}")
+        found.append(f"{where}: both excluded and justified as included: {listed(both)}")
     return found
 
 
@@ -110,7 +111,7 @@ def _criteria(where: str, options: FrameworkOptions, framework: Framework) -> li
         unknown = [c for c in control.criteria if c not in known]
         if unknown:
             found.append(
-                f"{where}.user_entity_controls[{index}].criteria: unknown {', '.join(unknown)}"
+                f"{where}.user_entity_controls[{index}].criteria: unknown {listed(unknown)}"
             )
     return found
 
@@ -129,7 +130,7 @@ def _coverage(
     for key, unknown in (("add", unknown_add), ("remove", unknown_remove)):
         if unknown:
             found.append(
-                f"{where}.attestation.coverage.{key}: unknown service(s) {', '.join(unknown)} "
+                f"{where}.attestation.coverage.{key}: unknown service(s) {listed(unknown)} "
                 "('reportgen services QUERY' finds a service's id)"
             )
     both = sorted(set(added) & set(removed))
@@ -162,7 +163,8 @@ def _unmatched_providers(config: Config, unresolved_values: Sequence[str]) -> li
     seen = {match_key(value) for value in unresolved_values}
     names = declared_names(config.third_parties)
     return [
-        f"third_parties[{party.name}].inventory: '{text}' names no unresolved inventory row"
+        f"third_parties[{shown(party.name)}].inventory: '{shown(text)}' names no unresolved "
+        "inventory row"
         for party in config.third_parties
         for text in party.inventory
         if match_key(text) not in seen and names.get(match_key(text)) == party.name

@@ -25,7 +25,7 @@ from reportgen.config.ticket_systems import TICKET_SYSTEMS, env_names
 from reportgen.core.owners import Owner
 from reportgen.core.plugins import format_name_problem
 from reportgen.core.strict import StrictModel
-from reportgen.core.validation import validate_document
+from reportgen.core.validation import listed, validate_document
 from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 from reportgen.inventory.fields import FIELDS
 
@@ -86,9 +86,7 @@ class InventoryConfig(StrictModel):
     def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
         unknown = sorted(set(columns) - set(FIELDS))
         if unknown:
-            raise ValueError(
-                f"unknown field(s) {', '.join(unknown)}; fields are {', '.join(FIELDS)}"
-            )
+            raise ValueError(f"unknown field(s) {listed(unknown)}; fields are {', '.join(FIELDS)}")
         return columns
 
 
@@ -110,8 +108,7 @@ class RaciConfig(StrictModel):
         unknown = sorted(set(topics) - set(DEFAULT_TOPIC_ROLES))
         if unknown:
             raise ValueError(
-                f"unknown topic(s) {', '.join(unknown)}; topics are "
-                f"{', '.join(DEFAULT_TOPIC_ROLES)}"
+                f"unknown topic(s) {listed(unknown)}; topics are {', '.join(DEFAULT_TOPIC_ROLES)}"
             )
         return topics
 
@@ -193,7 +190,7 @@ class FrameworkOptions(StrictModel):
     def _reasons(cls, reasons: dict[str, str]) -> dict[str, str]:
         short = sorted(control for control, text in reasons.items() if len(text.strip()) < 10)
         if short:
-            raise ValueError(f"give a reason of at least 10 characters for {', '.join(short)}")
+            raise ValueError(f"give a reason of at least 10 characters for {listed(short)}")
         return reasons
 
 
@@ -282,7 +279,7 @@ class _AttachCommon(StrictModel):
         names = [n for s in TICKET_SYSTEMS.all() for n in env_names(getattr(self, s.name))]
         bad = [name for name in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)]
         if bad:
-            raise ValueError(f"not an environment variable name: {', '.join(bad)}")
+            raise ValueError(f"not an environment variable name: {listed(bad)}")
         return self
 
 
@@ -312,7 +309,7 @@ class Config(StrictModel):
         names = [p.name.casefold() for p in parties]
         twice = sorted({p.name for p in parties if names.count(p.name.casefold()) > 1})
         if twice:
-            raise ValueError(f"named more than once: {', '.join(twice)}")
+            raise ValueError(f"named more than once: {listed(twice)}")
         return parties
 
 

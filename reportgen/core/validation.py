@@ -37,10 +37,24 @@ def key_path(loc: tuple[Any, ...], data: Any, *, by_id: bool = True) -> str:
             text += f"[{ident}]" if _names_an_item(ident) else f"[{part}]"
             node = item
         else:
-            key = shorten(str(part), MAX_ID_CHARS)  # a key may be megabytes long
+            key = shown(part)  # a key may be megabytes long
             text += f".{key}" if text else key
             node = node.get(part) if isinstance(node, dict) else None
     return text or "(top level)"
+
+
+def shown(value: object) -> str:
+    """A key or value from the user's file, as a message quotes it: its first
+    :data:`MAX_ID_CHARS` characters (a config may hold a megabyte where a name belongs)."""
+    return shorten(str(value), MAX_ID_CHARS)
+
+
+def listed(values: Iterable[object], most: int = 20) -> str:
+    """Keys or values from the user's file for a message: the first ``most``, each
+    :func:`shown`, then how many more."""
+    values = list(values)
+    more = f" and {len(values) - most:,} more" if len(values) > most else ""
+    return ", ".join(shown(value) for value in values[:most]) + more
 
 
 def _names_an_item(ident: Any) -> bool:

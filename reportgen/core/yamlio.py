@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.core.safefiles import read_regular
 
 DEFAULT_MAX_YAML_BYTES = 5 * 1024 * 1024
@@ -59,7 +60,8 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             if problem is not None:
                 raise _YamlRefused(problem, key_node.start_mark)
             if key in seen:
-                raise _YamlRefused(f"duplicate key '{key}'", key_node.start_mark)
+                # a key may be a megabyte long: cut as key paths are (validation.shown)
+                raise _YamlRefused(f"duplicate key '{shorten(key, 60)}'", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 

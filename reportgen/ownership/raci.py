@@ -25,6 +25,7 @@ from reportgen.config.model import (
 )
 from reportgen.core.errors import InputError
 from reportgen.core.owners import AWS, CUSTOMER_KEY, THIRD_PARTY
+from reportgen.core.validation import listed, shown
 from reportgen.ownership.engine import ControlResult, FrameworkResult
 
 RACI_VALUES = ("R", "A", "A/R", "C", "I")
@@ -71,23 +72,24 @@ def plan_raci(
         informed = [role for role in DEFAULT_INFORMED if role in known and role != accountable]
     for layer, role in config.responsible.items():
         if layer not in customer_layers:
-            problems.append(f"raci.responsible.{layer}: not a customer-side layer")
+            problems.append(f"raci.responsible.{shown(layer)}: not a customer-side layer")
         elif role not in known:
-            problems.append(f"raci.responsible.{layer}: '{role}' is not one of the roles")
+            problems.append(f"raci.responsible.{layer}: '{shown(role)}' is not one of the roles")
     for topic, role in config.topics.items():
         if role not in known:
-            problems.append(f"raci.topics.{topic}: '{role}' is not one of the roles")
+            problems.append(f"raci.topics.{topic}: '{shown(role)}' is not one of the roles")
     for key, values in (("consulted", config.consulted), ("informed", informed)):
         for role in values:
             if role not in known:
-                problems.append(f"raci.{key}: '{role}' is not one of the roles")
+                problems.append(f"raci.{key}: '{shown(role)}' is not one of the roles")
             if role == accountable:
                 problems.append(
-                    f"raci.{key}: '{role}' is the accountable role; a row cannot also mark it {key}"
+                    f"raci.{key}: '{shown(role)}' is the accountable role; a row cannot also "
+                    f"mark it {key}"
                 )
     overlap = set(config.consulted) & set(informed)
     if overlap:
-        problems.append(f"raci: {', '.join(sorted(overlap))} both consulted and informed")
+        problems.append(f"raci: {listed(sorted(overlap))} both consulted and informed")
     if problems:
         raise InputError("the RACI settings are not valid", file=where, details=problems)
     assert accountable is not None
@@ -125,15 +127,16 @@ def _accountable(
             return None
         warnings.append(
             f"raci.accountable is not set and there is no '{DEFAULT_ACCOUNTABLE}' role: "
-            f"'{roles[0]}', the first role, is accountable for every row (set raci.accountable)"
+            f"'{shown(roles[0])}', the first role, is accountable for every row "
+            "(set raci.accountable)"
         )
         return roles[0]
     if config.accountable == AWS_ROLE:
         problems.append("raci.accountable: AWS cannot be accountable for the customer's part")
     elif config.accountable not in roles:
         problems.append(
-            f"raci.accountable: '{config.accountable}' is not one of the roles "
-            f"({', '.join(roles)}); every row needs exactly one Accountable role"
+            f"raci.accountable: '{shown(config.accountable)}' is not one of the roles "
+            f"({listed(roles)}); every row needs exactly one Accountable role"
         )
     return config.accountable
 
