@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
-from conftest import SAMPLE_CONFIG, write_config
+from conftest import SAMPLE_CONFIG, SAMPLE_INVENTORY, write_config
 from packhelpers import run
 
 from reportgen.config.model import load_config
@@ -136,6 +138,9 @@ _LONG_TEXT_PLACES = {  # a config with a megabyte where a key or a name belongs
     f"{{pci-dss: {{attestation: {{coverage: {{add: [{_LONG}]}}}}}}}}",
     "env-name": f"{_INVENTORY}attach: {{jira: {{token_env: {_LONG}-x}}}}",
     "duplicate-key": f"{_INVENTORY}document_control: {{{_KEY}: 1, {_KEY}: 2}}",
+    # twelfth pass: checked against the inventory, not the schema
+    "inventory-column-value": f"inventory: {{path: inventory.csv, columns: {{account: {_LONG}}}}}",
+    "inventory-sheet": f"inventory: {{path: inventory.xlsx, sheet: {_LONG}}}",
 }
 
 
@@ -144,6 +149,7 @@ def test_a_megabyte_key_or_value_is_cut_in_config_messages(tmp_path, place):
     """Eleventh pass: a 1 MB key under inventory.columns, or a 1 MB overrides[].service,
     was quoted whole: a 1 MB message. Each is quoted by its first 60 characters."""
     (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    shutil.copy(SAMPLE_INVENTORY, tmp_path / "inventory.xlsx")
     body = "customer: {name: Test Co}\nframeworks: [pci-dss, iso-27001, soc2]\n"
     write_config(tmp_path, body + _LONG_TEXT_PLACES[place] + "\n")
     result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from reportgen.catalogs.resolve import Resolution, ServiceResolver, parse_arn
 from reportgen.core.errors import InputError, column_letter
+from reportgen.core.validation import listed, shown
 from reportgen.inventory.fields import SERVICE_SOURCES
 from reportgen.inventory.headers import HeaderMatch, find_header, missing_header_error
 from reportgen.inventory.limits import Limits
@@ -366,11 +367,13 @@ def _check_explicit_columns(
     columns: dict[str, str], header: HeaderMatch, path: Path, sheet: str | None
 ) -> InputError | None:
     missing = [
-        f"{field} = '{name}'" for field, name in columns.items() if field not in header.columns
+        f"{shown(field)} = '{shown(name)}'"
+        for field, name in columns.items()
+        if field not in header.columns
     ]
     if not missing:
         return None
-    found = ", ".join(f"'{h.strip()}'" for h in header.headers if h.strip())
+    found = listed(f"'{h.strip()}'" for h in header.headers if h.strip())
     return InputError(
         "configured column(s) not found in the header row (inventory.columns)",
         file=path,

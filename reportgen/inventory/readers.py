@@ -24,6 +24,7 @@ import python_calamine
 
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.safefiles import file_kind
+from reportgen.core.validation import listed, shown
 from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
@@ -155,7 +156,7 @@ def _sheet_names(
     if wanted is not None:
         if wanted not in names:
             raise InputError(
-                f"sheet '{wanted}' not found; the workbook has: {', '.join(names) or 'no sheets'}",
+                f"sheet '{shown(wanted)}' not found; the workbook has: {_sheet_list(names)}",
                 file=path,
             )
         return [wanted], []
@@ -198,6 +199,10 @@ def _load_sheet(
         pad = [""] * start_col
         rows = ((number, pad + values) for number, values in rows)
     yield rows
+
+
+def _sheet_list(names: list[str]) -> str:
+    return listed(f"'{name}'" for name in names) if names else "no sheets"
 
 
 def cell_text(value: object) -> str:
