@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from reportgen.catalogs.frameworks import Framework
 from reportgen.catalogs.names import FrameworkNames
-from reportgen.config.model import Config, FrameworkOptions, LoadedConfig, RaciConfig
+from reportgen.config.model import AWS_ROLE, Config, FrameworkOptions, LoadedConfig, RaciConfig
 from reportgen.core.errors import InputError
 from reportgen.core.validation import Problems, did_you_mean, shown
 from reportgen.core.yamlio import YamlDocument, load_yaml
@@ -211,3 +211,23 @@ def check_raci(read: ReadConfig, layers: Sequence[str], problems: Problems) -> N
         plan_raci(config, layers, where=str(read.path))
     except InputError as exc:
         problems.at_path(read.doc, exc.details or [exc.message])
+    _check_party_names(read, config, problems)
+
+
+def _check_party_names(read: ReadConfig, config: RaciConfig, problems: Problems) -> None:
+    """A third party is a column of its own in the RACI: one named like a role, or AWS,
+    shared that role's column and key, giving a row two Accountables and folding the
+    provider's part into the role's (twelfth adversarial pass)."""
+    if "overrides" in read.dropped:
+        return
+    taken = {role.strip().casefold(): role for role in (AWS_ROLE, *config.roles)}
+    for index, override in enumerate(read.config.overrides):
+        party = (override.party or "").strip()
+        clash = taken.get(party.casefold())
+        if clash is not None:
+            what = "AWS" if clash == AWS_ROLE else f"the RACI role '{shown(clash)}'"
+            problems.at_path(
+                read.doc,
+                [f"overrides[{index}].party: '{shown(party)}' is {what}; a third party needs "
+                 "a name of its own (its own column in the RACI, Responsible for its part)"],
+            )  # fmt: skip

@@ -156,3 +156,17 @@ def test_a_megabyte_key_or_value_is_cut_in_config_messages(tmp_path, place):
     output = result.stdout + result.stderr
     assert "q" * 59 + "…" in output, output[-3000:]
     assert "q" * 61 not in output and len(output) < 20_000, len(output)
+
+
+@pytest.mark.parametrize(("party", "clash"), [("Security", "the RACI role 'Security'"),
+                                              (" aws ", "AWS")])  # fmt: skip
+def test_a_third_party_named_like_a_role_or_aws_is_refused(tmp_path, party, clash):
+    """Twelfth pass: a party named 'Security' (a role) or 'AWS' built, the row with two
+    Accountables and the provider's part folded into the role's (or AWS's) column."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    write_config(tmp_path, "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n"
+                 "overrides:\n  - {service: ec2, layer: operating-system, owner: third-party,"
+                 f" party: '{party}', justification: Patched by our MSP}}\n")  # fmt: skip
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    said = " ".join(result.stderr.split())
+    assert f"line 4: overrides[0].party: '{party.strip()}' is {clash}; a third party needs" in said
