@@ -245,3 +245,20 @@ def test_a_sparse_asset_under_the_cap_is_refused_too(project):
     assert result.status == 2, result.stderr
     assert "the template asset 'fonts/holes.ttf' is a sparse file (8,388,608 bytes" in result.text
     assert not (project / "out").exists()
+
+
+def test_a_huge_sparse_partial_is_refused_by_its_size_unread(tmp_path):
+    """Twelfth pass: a sparse 3 GB partial was read whole (3.2 GB, then 'ran out of
+    memory' naming the staging folder)."""
+    from reportgen.core.errors import InputError
+    from reportgen.render.templating import MAX_TEMPLATE_BYTES, render_template
+
+    (tmp_path / "partials").mkdir()
+    huge = tmp_path / "report.html"
+    with huge.open("wb") as handle:
+        handle.truncate(3 << 30)
+    with pytest.raises(InputError) as caught:
+        render_template({}, tmp_path)
+    message = str(caught.value)
+    assert "the template 'report.html'" in message and "3,221,225,472 bytes" in message
+    assert f"{MAX_TEMPLATE_BYTES:,}" in message
