@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from reportgen.config_checks import (
 from reportgen.core.errors import InputError
 from reportgen.core.hashing import FileState, file_state, read_sha256
 from reportgen.core.slug import slugify
+from reportgen.core.terminal import visible
 from reportgen.core.validation import Problems, did_you_mean, shown
 from reportgen.evidence.load import Carried, Customer, read_evidence
 from reportgen.inventory.limits import Limits
@@ -395,5 +397,23 @@ class _Reads:
 def _input_file(
     role: str, path: Path, before: FileState | None, shown: str | None = None
 ) -> InputFile:
+    _refuse_unrecordable(path, _WHAT[role])
     sha256, size = read_sha256(path, before, _WHAT[role])
     return InputFile(role=role, path=shown or path.as_posix(), sha256=sha256, size=size)
+
+
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # os.fsdecode's stand-ins for such bytes
+
+
+def _refuse_unrecordable(path: Path, what: str) -> None:
+    """The pack records each input's path (matrix.json, summary.md, the manifest), as UTF-8
+    text: a byte of it that is not UTF-8 failed the build as it wrote them, an internal
+    error after the inputs were read (twelfth adversarial pass)."""
+    found = _NOT_UTF8.search(str(path))
+    if found:
+        raise InputError(
+            f"the path of {what} holds {visible(found.group(0))}, a byte that is not "
+            "UTF-8, which the pack (a UTF-8 record of its inputs) cannot name",
+            file=visible(str(path)),
+            hint="Rename the file (or the folder holding it) to plain text.",
+        )

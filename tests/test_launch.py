@@ -3,6 +3,7 @@ one line and exit 130 as Ctrl-C later, never a traceback (tenth adversarial pass
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -72,3 +73,23 @@ def test_a_deleted_working_directory_is_named_as_such(tmp_path):
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert "error: the current folder no longer exists" in done.stderr
+
+
+def test_an_input_path_that_is_not_utf8_is_refused_before_the_build(tmp_path):
+    """Twelfth pass: a byte of the inventory's or config's path that is not UTF-8 failed
+    the build as matrix.json was written: 'internal error: UnicodeEncodeError'."""
+    name = os.fsdecode(b"q\xff.csv")
+    (tmp_path / name).write_text("Service\nEC2\n", encoding="utf-8")
+    (tmp_path / "base.yaml").write_text(
+        "customer: {name: Test Co}\nframeworks: [pci-dss]\ninventory: {path: inv.csv}\n"
+    )
+    done = subprocess.run(
+        [str(COMMAND), "build", "--config", "base.yaml", "--inventory", name, "--out", "nu",
+         "--format", "matrix"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "q\\xff.csv: the path of the inventory holds \\xff, a byte that is not UTF-8" in (
+        done.stderr
+    )
+    assert not (tmp_path / "nu").exists()
