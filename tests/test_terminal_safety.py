@@ -142,3 +142,19 @@ def test_a_reader_that_stops_reading_is_141_not_an_error():
     reader.wait()
     assert writer.returncode == 141, writer.stderr
     assert writer.stderr == b""
+
+
+def test_an_inputs_crafted_name_cannot_restyle_or_split_summary_md(project: Path, tmp_path: Path):
+    """Twelfth pass: an inventory named 'a|b<ESC>[2J<U+202E>c.csv' went into summary.md as
+    it was: printed, it cleared the terminal; its '|' split the inputs table's row, moving
+    the size and SHA-256 a column on."""
+    name = "a|b\x1b[2J\u202ec.csv"
+    (project / "inventory.csv").rename(project / name)
+    out = tmp_path / "pack"
+    run("build", "--config", project / "reportgen.yaml", "--inventory", project / name,
+        "--out", out, "--format", "matrix", "--format", "summary", pdf=False)  # fmt: skip
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "\x1b" not in summary and "\u202e" not in summary
+    (row,) = [line for line in summary.splitlines() if line.startswith("| inventory")]
+    assert "a\\|b\\x1b[2J\\u202ec.csv" in row
+    assert len(row.replace("\\|", "").split("|")) == 6  # four cells: nothing split

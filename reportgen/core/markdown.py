@@ -16,6 +16,9 @@ from reportgen.core.terminal import visible
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
 def escape(text: object) -> str:
     """Plain text safe inside a Markdown paragraph or table cell (one line), its control
     characters as escapes: summary.md kept a name's ESC, BEL and U+202E, which restyled
@@ -25,8 +28,10 @@ def escape(text: object) -> str:
 
 
 def code(text: object) -> str:
-    """An inline code span; backticks cannot occur in what reportgen shows this way."""
-    return "`" + " ".join(str(text).split()).replace("`", "'") + "`"
+    """An inline code span, its control characters as escapes (an input's file name kept
+    its ESC and U+202E in summary.md: twelfth adversarial pass); a backtick, which would end
+    the span, is shown as a quote."""
+    return "`" + " ".join(visible(str(text)).split()).replace("`", "'") + "`"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
@@ -38,7 +43,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence
 
 
 def _row(cells: Sequence[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
+    # A pipe ends a cell even inside a code span (GFM): escaped, as escape() escapes it in
+    # text, or a file name "a|b" split the row and moved its size and SHA-256 a column on.
+    return "| " + " | ".join(_UNESCAPED_PIPE.sub(r"\\|", cell) for cell in cells) + " |"
 
 
 def shorten(text: str, limit: int) -> str:
