@@ -4,6 +4,7 @@ archive guards applied, exit status 2, nothing written (issue 14)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import zipfile
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import hostile_files as hf
 import pytest
-from conftest import ROOT, write_csv
+import yaml
+from conftest import ROOT, SAMPLE_CONFIG, write_csv
 from openpyxl import load_workbook
 from packhelpers import run
 
@@ -228,21 +230,101 @@ def test_hostile_text_in_the_teams_columns_stays_text(pack, tmp_path, monkeypatc
 def test_a_sheet_that_is_not_well_formed_xml_is_named(pack, tmp_path, text):
     """openpyxl parses a sheet as it reads it: a bare '&' or a control character was an
     internal error (exit 1, ParseError) in the eighth adversarial pass."""
-    path = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(pack / WORKBOOK) as source, zipfile.ZipFile(path, "w") as out:
-        part = _sheet_part(source, "Evidence")
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == part:
-                cell = f'<row r="9999"><c r="A9999" t="inlineStr"><is><t>{text}</t></is></c></row>'
-                data = data.replace(b"</sheetData>", cell.encode() + b"</sheetData>")
-                # as Excel saves it: openpyxl then stops at the dimension when it opens the
-                # workbook, and parses the rest only as the rows are read
-                data = data.replace(b"</sheetPr>", b'</sheetPr><dimension ref="A1:Z9999"/>', 1)
-            out.writestr(info, data)
+    cell = f'<row r="9999"><c r="A9999" t="inlineStr"><is><t>{text}</t></is></c></row>'
+    # as Excel saves it: openpyxl then stops at the dimension when it opens the workbook,
+    # and parses the rest only as the rows are read
+    dimension = ("</sheetPr>", '</sheetPr><dimension ref="A1:Z9999"/>')
+    path = _with_row(pack, tmp_path, "Evidence", cell, dimension)
     message = _refused(tmp_path, "--evidence", path)
     assert f"{path}: sheet 'Evidence' is damaged: its XML is not well-formed" in message
     assert "internal error" not in message
+
+
+def test_the_letters_of_every_role_are_read_back(tmp_path):
+    """Twelfth pass: the hidden sheet was read 202 columns wide, so a letter edited under
+    the 250th role was dropped without a word. Every role is read, up to --max-columns,
+    and a workbook with more is refused rather than cut."""
+    config = yaml.safe_load(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+    config["inventory"]["path"] = str(SAMPLE_CONFIG.parent / config["inventory"]["path"])
+    config["raci"]["roles"] += [f"R{n:03}" for n in range(300)]
+    config["output"].pop("dir")
+    (tmp_path / "many.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    build = ("-q", "build", "--config", tmp_path / "many.yaml", "--framework", FID)
+    run(*build, "--out", tmp_path / "first", "--format", "xlsx", pdf=False)
+    book = load_workbook(tmp_path / "first" / WORKBOOK)
+    header = [c.value for c in book["RACI"][1]]
+    assert book["RACI"].cell(2, 1).value == "CC1.1"
+    for role in ("R010", "R250", "R299"):
+        assert book["RACI"].cell(2, header.index(role) + 1).value is None
+        book["RACI"].cell(2, header.index(role) + 1).value = "C"
+    book.save(tmp_path / "edited.xlsx")
+    again = (*build, "--format", "matrix", "--evidence", tmp_path / "edited.xlsx")
+    run(*again, "--out", tmp_path / "second", pdf=False)
+    matrix = json.loads((tmp_path / "second" / FID / "matrix.json").read_text(encoding="utf-8"))
+    raci = next(c["raci"] for c in matrix["controls"] if c["id"] == "CC1.1")
+    assert {role: raci.get(role) for role in ("R010", "R250", "R299")} == dict.fromkeys(
+        ("R010", "R250", "R299"), "C"
+    )
+    hidden = len(matrix["roles"]) + 1  # the control's column, then one a role
+    result = run(*again, "--out", tmp_path / "third", "--max-columns", hidden - 1, check=2)
+    assert f"its hidden 'reportgen' sheet goes past column {hidden - 1}" in result.stderr
+    result = run(*again, "--out", tmp_path / "third", "--max-columns", hidden, check=2)
+    assert "sheet 'RACI': no column for the role(s) R2" in result.stderr
+    assert "Raise --max-columns" in result.stderr and not (tmp_path / "third").exists()
+
+
+def _with_row(pack: Path, folder: Path, sheet: str, row: str, *also: tuple[str, str]) -> Path:
+    """The pack's workbook with one row of raw XML added at the end of a sheet (and each
+    (old, new) of ``also`` replaced, once, in that sheet's XML)."""
+    path = folder / "damaged.xlsx"
+    with zipfile.ZipFile(pack / WORKBOOK) as source, zipfile.ZipFile(path, "w") as out:
+        part = _sheet_part(source, sheet)
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == part:
+                for old, new in (("</sheetData>", row + "</sheetData>"), *also):
+                    data = data.replace(old.encode(), new.encode(), 1)
+            out.writestr(info, data)
+    return path
+
+
+_DAMAGED_CELLS = {  # a cell of row 9999 whose value its type does not take -> openpyxl's words
+    "number": ('<c r="J9999" t="n"><v>abc</v></c>', "J", "invalid literal for int()"),
+    "nan": ('<c r="J9999"><v>nan</v></c>', "J", "invalid literal for int() with base 10: 'nan'"),
+    "date": ('<c r="J9999" t="d"><v>notadate</v></c>', "J", "Invalid datetime value notadate"),
+    "boolean": ('<c r="I9999" t="b"><v>x</v></c>', "I", "with base 10: 'x'"),
+    "style": ('<c r="I9999" s="abc"><v>1</v></c>', "I", "with base 10: 'abc'"),
+    "shared-string": ('<c r="I9999" t="s"><v>999999</v></c>', "I", "list index out of range"),
+    "shared-string-1.5": ('<c r="I9999" t="s"><v>1.5</v></c>', "I", "base 10: '1.5'"),
+    "column-never-read": ('<c r="CZ9999"><v>oops</v></c>', "CZ", "base 10: 'oops'"),
+    "bidi": ('<c r="J9999"><v>1\u202e2</v></c>', "J", "base 10: '1\\u202e2'"),
+    "long": (f'<c r="J9999"><v>{"x" * 5000}</v></c>', "J", "base 10: 'xxxxx"),
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "sheet"),
+    [*((case, "Evidence") for case in _DAMAGED_CELLS), ("number", "RACI"), ("nan", "reportgen")],
+)
+def test_a_cell_openpyxl_cannot_parse_is_named(pack, tmp_path, case, sheet):
+    """Twelfth pass: a value its cell's type does not take, in any column of any sheet read,
+    was an internal error (exit 1, ValueError or IndexError from openpyxl's parser)."""
+    cell, column, reason = _DAMAGED_CELLS[case]
+    path = _with_row(pack, tmp_path, sheet, f'<row r="9999">{cell}</row>')
+    message = _refused(tmp_path, "--evidence", path)
+    where = f"{path}, sheet '{sheet}', row 9999, column {column}"
+    assert f"{where}: the workbook is damaged: this cell cannot be read (" in message, message
+    assert reason in message and "internal error" not in message
+    assert "\u202e" not in message and len(message) < 600
+
+
+@pytest.mark.parametrize("sheet", ["Evidence", "reportgen"])
+@pytest.mark.parametrize("number", ["abc", "2x", "1.5"])
+def test_a_row_number_openpyxl_cannot_parse_is_named(pack, tmp_path, sheet, number):
+    path = _with_row(pack, tmp_path, sheet, f'<row r="{number}"><c><v>1</v></c></row>')
+    message = _refused(tmp_path, "--evidence", path)
+    assert f"{path}, sheet '{sheet}': the workbook is damaged: a cell or row after row" in message
+    assert number in message and "internal error" not in message
 
 
 def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:

@@ -27,6 +27,9 @@ from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
 from reportgen.core.errors import InputError, column_letter
+from reportgen.core.markdown import shorten
+from reportgen.core.terminal import visible
+from reportgen.core.validation import listed
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text
 from reportgen.inventory.xlsx_guard import check_xlsx
@@ -222,16 +225,73 @@ def _rows(ws: Any, width: int, limits: Limits, shown: str) -> Iterator[tuple[int
 
 def _parsed(ws: Any, width: int, shown: str) -> Iterator[tuple[Any, ...]]:
     """The sheet's rows as openpyxl parses them, as it goes (read-only mode): XML that is
-    not well-formed (a bare '&', a control character) is found only then."""
+    not well-formed (a bare '&', a control character) is found only then, and so is a
+    value its cell's type does not take (a number 'abc', a boolean 'x', a shared string
+    past the last, a style 'abc', a row numbered '2x'), in any column, read or not."""
+    read = 0  # rows parsed whole: the damaged one is below them
     try:
-        yield from ws.iter_rows(max_col=width, values_only=True)
+        for values in ws.iter_rows(max_col=width, values_only=True):
+            read += 1
+            yield values
     except SyntaxError as exc:  # ElementTree's ParseError (lxml's XMLSyntaxError too)
-        where = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise InputError(
-            f"sheet '{ws.title}' is damaged: its XML is not well-formed ({where})",
+            f"sheet '{ws.title}' is damaged: its XML is not well-formed ({_reason(exc)})",
             file=shown,
-            hint="Open the workbook in Excel or LibreOffice and save it again as .xlsx.",
+            hint=_RESAVE_HINT,
         ) from None
+    except _CELL_ERRORS as exc:  # only openpyxl's parsing runs in here, not the caller's code
+        raise _damaged_cell(exc, ws.title, read, shown) from None
+
+
+# What openpyxl's parser lets out for a value it cannot cast (int(), float(), its ISO date
+# parser, a list index): it checks none of them first.
+_CELL_ERRORS = (ValueError, IndexError, KeyError, TypeError, ArithmeticError)
+_RESAVE_HINT = "Open the workbook in Excel or LibreOffice and save it again as .xlsx."
+_CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+
+
+def _damaged_cell(exc: Exception, sheet: str, read: int, shown: str) -> InputError:
+    """The cell openpyxl could not parse, named when its reference is known, else the row
+    after which it is."""
+    reference = _failed_reference(exc)
+    match = _CELL_REFERENCE.fullmatch(reference or "")
+    if match:
+        return InputError(
+            f"the workbook is damaged: this cell cannot be read ({_reason(exc)})",
+            file=shown,
+            sheet=sheet,
+            row=int(match.group(2)),
+            column=match.group(1),
+            hint=_RESAVE_HINT,
+        )
+    after = f" after row {read}" if read else ""
+    return InputError(
+        f"the workbook is damaged: a cell or row{after} cannot be read ({_reason(exc)})",
+        file=shown,
+        sheet=sheet,
+        hint=_RESAVE_HINT,
+    )
+
+
+def _failed_reference(exc: BaseException) -> str | None:
+    """The reference ('J2') of the cell openpyxl was parsing when it raised: its message
+    names the value, never the cell. Found in the traceback, the frame of its parser's
+    parse_cell, whose ``element`` is the cell's XML; None when openpyxl has none (a
+    cell without a reference, a row that failed) or names it otherwise."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "parse_cell":
+            element = tb.tb_frame.f_locals.get("element")
+            reference = getattr(element, "attrib", {}).get("r")
+            return reference if isinstance(reference, str) else None
+        tb = tb.tb_next
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """openpyxl's own words, cut to one short line of visible text (they quote the cell)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return visible(shorten(text, 120))
 
 
 def _sheet(book: Any, name: str, shown: str) -> Any:
@@ -272,17 +332,19 @@ def _data_sheet(book: Any, shown: str, limits: Limits) -> tuple[dict[str, str], 
     """The workbook's identity (key -> value) and the RACI letters the rules gave
     (control -> role -> letter), from the hidden sheet reportgen writes."""
     ws = _sheet(book, DATA_SHEET, shown)
-    width = min(limits.max_columns, 2 + 200)
+    # One column a role, as many as the config had: read to --max-columns, and one column
+    # more to tell a sheet that goes on, refused rather than cut (the edits of the roles
+    # past the cut would be dropped without a word).
+    width = limits.max_columns + 1
     identity: dict[str, str] = {}
     computed: dict[str, dict[str, str]] = {}
-    roles: list[str] | None = None
+    roles: dict[int, str] | None = None  # column -> role
     for _number, values in _rows(ws, width, limits, shown):
         first = _text(values[0]).strip()
         if roles is None and first == CONTROL:
-            roles = [_text(v).strip() for v in values[1:] if _text(v).strip()]
+            roles = _data_roles(values, limits, shown)
         elif roles is not None and first:
-            letters = [_text(v).strip() for v in values[1 : 1 + len(roles)]]
-            computed[first] = dict(zip(roles, letters, strict=False))
+            computed[first] = {role: _text(values[at]).strip() for at, role in roles.items()}
         elif roles is None and first:
             identity[first] = _text(values[1]).strip()
     if identity.get("Schema") != WORKBOOK_SCHEMA:
@@ -293,6 +355,19 @@ def _data_sheet(book: Any, shown: str, limits: Limits) -> tuple[dict[str, str], 
             hint="Read it back with the version of reportgen that built it, or a newer one.",
         )
     return identity, computed
+
+
+def _data_roles(values: list[Any], limits: Limits, shown: str) -> dict[int, str]:
+    """The hidden sheet's role columns (column -> role), from its header row."""
+    if values[limits.max_columns] not in (None, ""):
+        raise InputError(
+            f"the workbook's RACI has more roles than --max-columns lets reportgen read "
+            f"(its hidden '{DATA_SHEET}' sheet goes past column {limits.max_columns:,})",
+            file=shown,
+            hint="Raise --max-columns to read every role's letters.",
+        )
+    named = {at: _text(v).strip() for at, v in enumerate(values[1:], 1)}
+    return {at: role for at, role in named.items() if role}
 
 
 # ---------------------------------------------------------------- the Evidence sheet
@@ -405,6 +480,8 @@ def _raci_edits(
     width = min(limits.max_columns, 64 + len(roles))
     header_row, columns = _header(ws, (CONTROL,), width, limits, shown)
     role_columns = {r: columns[header_key(r)] for r in roles if header_key(r) in columns}
+    if width == limits.max_columns and len(role_columns) < len(roles):
+        _beyond_columns(roles, role_columns, width, shown)
     control_at = columns[header_key(CONTROL)]
     edits: list[RaciEdit] = []
     unknown_rows: list[int] = []
@@ -431,6 +508,19 @@ def _raci_edits(
             "their letters are not read (add controls through the catalog, not the workbook)"
         )
     return edits
+
+
+def _beyond_columns(roles: list[str], found: dict[str, int], width: int, shown: str) -> None:
+    """Refuse a RACI sheet cut at --max-columns before some role's column: the letters
+    edited there would be dropped without a word."""
+    missing = [role for role in roles if role not in found]
+    raise InputError(
+        f"no column for the role(s) {listed(missing)} in the first {width:,} columns "
+        "(--max-columns); their letters would not be read",
+        file=shown,
+        sheet=RACI_SHEET,
+        hint="Raise --max-columns to read every role's column.",
+    )
 
 
 def _letter(value: Any, sheet: str, row: int, column: int, problems: _Problems) -> str | None:
