@@ -170,3 +170,40 @@ def test_a_third_party_named_like_a_role_or_aws_is_refused(tmp_path, party, clas
     result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
     said = " ".join(result.stderr.split())
     assert f"line 4: overrides[0].party: '{party.strip()}' is {clash}; a third party needs" in said
+
+
+def _roles_config(tmp_path, roles: list[str]):
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    listed = "".join(f"    - {role!r}\n" for role in roles)
+    body = "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n"
+    return write_config(tmp_path, f"{body}raci:\n  accountable: Security\n  roles:\n{listed}")
+
+
+def test_roles_the_workbook_cannot_tell_apart_are_refused(tmp_path):
+    """Twelfth pass: 'Security' and 'security' were accepted and built, then the pack's own
+    RACI workbook was refused by --evidence (2 Accountable on every row): it finds a role's
+    column by its header whatever the case and spacing."""
+    roles = ["Cloud Platform", "Security", "Application Owner", "security", " Cloud  platform"]
+    _roles_config(tmp_path, roles)
+    for command in ("validate", "build"):
+        result = run(command, "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+        message = " ".join(result.stderr.split())
+        assert "line 9: raci.roles[3]: 'security' and 'Security' are one role" in message
+        assert "line 10: raci.roles[4]: ' Cloud platform' and 'Cloud Platform'" in message
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_role_named_like_a_column_of_the_raci_sheet_is_refused(tmp_path):
+    """Twelfth pass: a role 'Control' built, then its workbook was refused by --evidence
+    with 280 bogus errors (the role's letters read from the control ids)."""
+    fixed = ["Control", "group", "TITLE", "Owner", "Parties", "Customer must",
+             "AWS provides (inherited)", " Why  (provenance)"]  # fmt: skip
+    _roles_config(tmp_path, ["Security", *fixed, "AWS", "aws"])
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    message = " ".join(result.stderr.split())
+    assert f"config is not valid ({len(fixed) + 2} problems)" in message
+    assert "raci.roles[1]: 'Control' is named like the RACI sheet's own 'Control' column" in message
+    assert "raci.roles[2]: 'group' is named like the RACI sheet's own 'Group' column" in message
+    assert "raci.roles[8]: ' Why (provenance)' is named like the RACI sheet's own 'Why" in message
+    assert "raci.roles[9]: 'AWS' is named like the 'AWS' column every RACI has" in message
+    assert "raci.roles[10]: 'aws' is named like the 'AWS' column every RACI has" in message

@@ -75,6 +75,11 @@ SORT_KEY = "Sort key"
 LEADING = (CONTROL, TITLE, OWNER, PROVIDED_BY, ITEM, RESPONSIBLE_ROLE, ACCOUNTABLE_ROLE)
 HEADERS: tuple[str, ...] = (*LEADING, *(f.header for f in TEAM_FIELDS), SORT_KEY)
 
+# The RACI sheet's own columns, before and after one column per role (AWS's among them).
+RACI_LEADING = (CONTROL, "Group", "Title", "Owner", "Parties")
+RACI_TRAILING = ("Customer must", "AWS provides (inherited)", "Why (provenance)")
+RACI_FIXED = (*RACI_LEADING, *RACI_TRAILING)
+
 
 def status_from_label(text: str) -> str | None:
     """The status a cell names ('Accepted', ' accepted '), or None when it names none."""

@@ -27,6 +27,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.owners import AWS, CUSTOMER_KEY, THIRD_PARTY
 from reportgen.core.validation import listed, shown
 from reportgen.ownership.engine import ControlResult, FrameworkResult
+from reportgen.ownership.evidence_vocabulary import RACI_FIXED, header_key
 
 RACI_VALUES = ("R", "A", "A/R", "C", "I")
 ORGANIZATION = "organization"  # the layer outside AWS's model: the customer's organisation
@@ -64,7 +65,7 @@ def plan_raci(
     """
     roles = _unique_roles(config.roles)
     known = set(roles)
-    problems: list[str] = []
+    problems: list[str] = _indistinct_roles(config.roles)
     warnings: list[str] = []
     accountable = _accountable(config, roles, problems, warnings)
     informed = config.informed
@@ -173,6 +174,33 @@ def _fallback_warning(accountable: str, layers: Sequence[str], topics: Sequence[
         f"only consulted or informed), so {accountable}, the accountable role, is responsible "
         "for them; map them under raci.responsible and raci.topics"
     )
+
+
+def _indistinct_roles(roles: Sequence[str]) -> list[str]:
+    """Roles the RACI workbook could not tell apart. Read back (build --evidence), a column
+    is found by its header whatever its case and spacing: two such roles would both read
+    the first one's letters, and a role named like one of the sheet's own columns (or
+    AWS's) would read that column, so an accepted config could not take its own workbook."""
+    reserved = {header_key(n): f"the RACI sheet's own '{n}' column" for n in RACI_FIXED}
+    reserved[header_key(AWS_ROLE)] = f"the '{AWS_ROLE}' column every RACI has"
+    seen: dict[str, str] = {}
+    problems = []
+    for index, role in enumerate(roles):
+        key = header_key(role)
+        if key in reserved:
+            problems.append(
+                f"raci.roles[{index}]: '{shown(role)}' is named like {reserved[key]}; "
+                "give the role another name"
+            )
+        elif key in seen:
+            problems.append(
+                f"raci.roles[{index}]: '{shown(role)}' and '{shown(seen[key])}' are one role to "
+                "the RACI workbook, which matches names whatever their case and spacing; "
+                "remove or rename one"
+            )
+        elif key:
+            seen[key] = role
+    return problems
 
 
 def _unique_roles(roles: Sequence[str]) -> list[str]:

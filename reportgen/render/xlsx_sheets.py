@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from reportgen.core.owners import OWNER_LABELS, OWNER_ORDER, owner_label
+from reportgen.ownership.evidence_vocabulary import RACI_LEADING, RACI_TRAILING
 from reportgen.ownership.raci import RACI_VALUES
 from reportgen.render.xlsx_style import CellMaker, PrintInfo
 from reportgen.render.xlsx_table import (
@@ -34,7 +35,7 @@ RACI_SHEET = "RACI"
 # Where the Summary's live counts look: columns of the RACI sheet (0-based).
 RACI_GROUP_COLUMN = 1
 RACI_OWNER_COLUMN = 3
-RACI_FIRST_ROLE_COLUMN = 5
+RACI_FIRST_ROLE_COLUMN = len(RACI_LEADING)
 # The RACI vocabulary for the drop-down: single letters first, then "A/R".
 RACI_CHOICES = sorted(RACI_VALUES, key=len)
 CUSTOMER_OVERRIDE_MARK = "*"
@@ -80,16 +81,18 @@ def parties_text(control: dict[str, Any]) -> str:
 
 def raci_sheet(wb: Workbook, make: CellMaker, info: PrintInfo, matrix: dict) -> Written:
     roles = list(matrix["roles"])
+    control, group, title, owner, parties = RACI_LEADING
+    must, provides, why = RACI_TRAILING
     columns = [
-        Column("Control", minimum=9),
-        Column("Group", "wrap", width=None, minimum=14),
-        Column("Title", "wrap", minimum=20),
-        Column("Owner", "owner", width=14),
-        Column("Parties", "wrap", minimum=14),
+        Column(control, minimum=9),
+        Column(group, "wrap", width=None, minimum=14),
+        Column(title, "wrap", minimum=20),
+        Column(owner, "owner", width=14),
+        Column(parties, "wrap", minimum=14),
         *(Column(role, "raci", width=6.5, rotated=True) for role in roles),
-        Column("Customer must", "small", width=60),
-        Column("AWS provides (inherited)", "small", width=50),
-        Column("Why (provenance)", "small", width=60),
+        Column(must, "small", width=60),
+        Column(provides, "small", width=50),
+        Column(why, "small", width=60),
     ]
     rows = [
         [
