@@ -207,3 +207,16 @@ def test_a_role_named_like_a_column_of_the_raci_sheet_is_refused(tmp_path):
     assert "raci.roles[8]: ' Why (provenance)' is named like the RACI sheet's own 'Why" in message
     assert "raci.roles[9]: 'AWS' is named like the 'AWS' column every RACI has" in message
     assert "raci.roles[10]: 'aws' is named like the 'AWS' column every RACI has" in message
+
+
+def test_more_roles_than_a_sheet_should_hold_are_refused_at_once(tmp_path):
+    """Twelfth pass: 17,001 roles built a RACI sheet past Excel's last column, 20,001 were
+    'internal error', 150,000 (a 1 MB config) ran for minutes."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    roles = ", ".join(f"R{i:06d}" for i in range(150_000))
+    write_config(tmp_path, "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n"
+                 f"raci: {{roles: [{roles}], accountable: R000001}}\n")  # fmt: skip
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    assert "raci.roles: List should have at most 500 items after validation, not 150000" in (
+        result.stderr
+    )

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     create_model,
     field_validator,
     model_validator,
@@ -90,12 +91,20 @@ class InventoryConfig(StrictModel):
         return columns
 
 
+MAX_ROLES = 500  # RACI columns besides AWS and third parties; teams name a handful
+RoleName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
 class RaciConfig(StrictModel):
     """RACI roles and who is responsible for what. Anything left out takes its default
     (DEFAULT_RESPONSIBLE, DEFAULT_TOPIC_ROLES); a default naming a role the config does not
     have falls back to the accountable role, with a warning (raci.plan_raci)."""
 
-    roles: list[str] = Field(default_factory=lambda: list(DEFAULT_ROLES), min_length=1)
+    # Each role is a column of the RACI sheet, in every row: 17,001 roles ran the sheet past
+    # Excel's last column and 150,000 took minutes to check (twelfth adversarial pass).
+    roles: list[RoleName] = Field(
+        default_factory=lambda: list(DEFAULT_ROLES), min_length=1, max_length=MAX_ROLES
+    )
     accountable: str | None = None  # default: Security, else the first role (with a warning)
     responsible: dict[str, str] = {}  # customer-side layer -> role
     topics: dict[str, str] = {}  # control topic -> role, for estate-wide duties
