@@ -100,6 +100,12 @@ class RaciEdit:
     origin: Origin
 
 
+# Rows of the Evidence sheet a workbook may carry: the catalog's (PCI DSS's, the most, are
+# about 560) and the team's own. 200,000 added rows took 100 s and 712 MB and made a
+# matrix.json over what reportgen reads back (twelfth adversarial pass).
+MAX_EVIDENCE_ROWS = 20_000
+
+
 @dataclass
 class WorkbookEdits:
     path: Path
@@ -384,6 +390,7 @@ def _evidence_rows(
     ]
     control_at, item_at = columns[header_key(CONTROL)], columns[header_key(ITEM)]
     provider_at = columns.get(header_key(PROVIDED_BY))
+    count = 0
     for number, values in _rows(ws, width, limits, shown):
         if number <= header_row:
             continue
@@ -396,6 +403,9 @@ def _evidence_rows(
         item = " ".join(_text(values[item_at]).split())
         if not control and not item and not found:
             continue  # a row of computed leftovers or formatting only
+        count += 1
+        if count > MAX_EVIDENCE_ROWS:
+            raise _too_many_rows(shown, ws.title, number)
         provider = _text(values[provider_at]).strip().casefold() if provider_at is not None else ""
         yield ItemEdit(
             control=control,
@@ -404,6 +414,17 @@ def _evidence_rows(
             values=found,
             origin=Origin(shown, ws.title, number),
         )
+
+
+def _too_many_rows(shown: str, sheet: str, row: int) -> InputError:
+    return InputError(
+        f"more than {MAX_EVIDENCE_ROWS:,} evidence rows; a pack carries no more",
+        file=shown,
+        sheet=sheet,
+        row=row,
+        hint="Keep the items of your own to what an auditor reads (a catalog has a few "
+        "thousand rows), or track the rest elsewhere and link to it in a note.",
+    )
 
 
 def _team_value(

@@ -21,6 +21,7 @@ from reportgen.core import reserve
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.inventory.load import Inventory
 from reportgen.matrix import dumps
+from reportgen.pack.files import MAX_MATRIX_BYTES
 from reportgen.render.workers import MEMORY_HINT, WorkerDied, death, run_forked
 
 
@@ -60,8 +61,19 @@ Writer = Callable[[FrameworkJob], list[Path]]
 
 def write_matrix_json(job: FrameworkJob) -> list[Path]:
     path = job.folder / "matrix.json"
+    data = dumps(job.matrix).encode("utf-8")
+    if len(data) > MAX_MATRIX_BYTES:
+        # A pack whose matrix.json verify, diff and --previous refuse is no pack: one built
+        # from a workbook of 200,000 added rows was called ALTERED (twelfth adversarial pass).
+        raise InputError(
+            f"matrix.json would be {len(data):,} bytes, over the {MAX_MATRIX_BYTES:,} that "
+            "reportgen reads back (verify, diff, --previous); nothing was written",
+            file=job.folder.name,
+            hint="The evidence carried from the workbook is the likely cause: shorten its "
+            "notes, or keep fewer rows of your own.",
+        )
     with environment_errors(path):  # a full disk or a size limit: exit 2 naming the file
-        path.write_text(dumps(job.matrix), encoding="utf-8")
+        path.write_bytes(data)
     return [path]
 
 
