@@ -113,6 +113,20 @@ def _path(**kwargs: object) -> click.Path:
     return click.Path(path_type=Path, **kwargs)  # type: ignore[arg-type]
 
 
+class _FilePath(click.Path):
+    """A file to write: 'x.zip/' names a folder, though Path('x.zip/') drops the slash and
+    a file x.zip was written (twelfth adversarial pass)."""
+
+    def convert(self, value: typing.Any, param: typing.Any, ctx: typing.Any) -> typing.Any:
+        if isinstance(value, str) and value.endswith(("/", os.sep)):
+            self.fail(f"'{visible(value[:200])}' ends with '/', naming a folder; give a file")
+        return super().convert(value, param, ctx)
+
+
+def _file_path() -> click.Path:
+    return _FilePath(path_type=Path, dir_okay=False)
+
+
 service_catalog_option = click.option(
     "--catalog",
     "service_files",
@@ -571,7 +585,7 @@ def inventory() -> None:
     type=click.Choice(["config-aggregator", "config", "tagging", "resource-explorer"]),
     help="Where to read the estate from.",
 )
-@click.option("-o", "--out", type=_path(dir_okay=False), required=True, help="CSV to write.")
+@click.option("-o", "--out", type=_file_path(), required=True, help="CSV to write.")
 @click.option(
     "--force",
     is_flag=True,
@@ -644,7 +658,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 
 @cli.command()
 @click.argument("directory", type=_path(file_okay=False))
-@click.option("-o", "--out", type=_path(dir_okay=False), help="Zip file [DIRECTORY.zip].")
+@click.option("-o", "--out", type=_file_path(), help="Zip file [DIRECTORY.zip].")
 @click.option("--output", "legacy_out", type=_path(dir_okay=False), hidden=True)  # before 0.3
 @click.option(
     "--force", is_flag=True, help="Replace a file at --out that is not a bundle reportgen wrote."

@@ -220,3 +220,11 @@ def test_more_roles_than_a_sheet_should_hold_are_refused_at_once(tmp_path):
     assert "raci.roles: List should have at most 500 items after validation, not 150000" in (
         result.stderr
     )
+
+
+def test_header_row_true_is_not_row_one(tmp_path):
+    """Twelfth pass: `header_row: true` was read as row 1."""
+    with pytest.raises(InputError) as caught:
+        load_config(write_config(tmp_path, "customer: {name: Test Co}\n"
+                                 "inventory: {path: inv.csv, header_row: true}\n"))  # fmt: skip
+    assert "inventory.header_row: Input should be a valid integer" in " ".join(caught.value.details)

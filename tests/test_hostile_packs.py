@@ -707,7 +707,11 @@ def test_a_pack_dated_past_what_a_zip_holds_is_bundled(pack, tmp_path, generated
         assert {info.date_time for info in bundle.infolist()} == {(2107, 12, 31, 23, 59, 58)}
 
 
-@pytest.mark.parametrize("epoch", ["4354819200", "253402300799", "-1", "0", "315532799"])
+@pytest.mark.parametrize(
+    "epoch",
+    ["4354819200", "253402300799", "-1", "0", "315532799", "+1767225600", "1_767_225_600",
+     "\u0661\u0667\u0666\u0667\u0662\u0662\u0665\u0666\u0660\u0660"],
+)  # fmt: skip
 def test_a_build_time_no_zip_can_hold_is_refused(tmp_path, epoch):
     """Eleventh pass: SOURCE_DATE_EPOCH in 2108..9999 crashed the workbook's renderer."""
     project = tmp_path / "project"
@@ -742,3 +746,11 @@ def test_a_failed_bundle_leaves_no_folder_it_made(pack, tmp_path, monkeypatch):
     with pytest.raises(InputError, match="no space left"):
         bundle.bundle_pack(pack, tmp_path / "small" / "nd3" / "nd4" / "x.zip")
     assert list((tmp_path / "small").iterdir()) == []
+
+
+def test_an_output_file_named_with_a_trailing_slash_is_refused(pack, tmp_path):
+    """Twelfth pass: `bundle -o p1.zip/` wrote a file named p1.zip."""
+    result = measured([*REPORTGEN, "bundle", str(pack), "-o", f"{tmp_path}/p1.zip/"], tmp_path)
+    assert result.status == 2, result.stderr
+    assert "ends with '/', naming a folder; give a file" in result.text
+    assert not (tmp_path / "p1.zip").exists()

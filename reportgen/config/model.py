@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     create_model,
     field_validator,
@@ -79,7 +80,7 @@ class CustomerConfig(StrictModel):
 class InventoryConfig(StrictModel):
     path: str | None = None
     sheet: str | None = None
-    header_row: int | None = Field(default=None, ge=1)
+    header_row: StrictInt | None = Field(default=None, ge=1)  # `true` is not row 1
     columns: dict[str, str] = {}
 
     @field_validator("columns")
