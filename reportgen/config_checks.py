@@ -214,6 +214,9 @@ def check_raci(read: ReadConfig, layers: Sequence[str], problems: Problems) -> N
     _check_party_names(read, config, problems)
 
 
+MAX_PARTIES = 100  # third parties named in overrides: an MSP, a payment processor...
+
+
 def _check_party_names(read: ReadConfig, config: RaciConfig, problems: Problems) -> None:
     """A third party is a column of its own in the RACI: one named like a role, or AWS,
     shared that role's column and key, giving a row two Accountables and folding the
@@ -221,6 +224,13 @@ def _check_party_names(read: ReadConfig, config: RaciConfig, problems: Problems)
     if "overrides" in read.dropped:
         return
     taken = {role.strip().casefold(): role for role in (AWS_ROLE, *config.roles)}
+    parties = {(o.party or "").strip().casefold() for o in read.config.overrides} - {""}
+    if len(parties) > MAX_PARTIES:  # each a column of the RACI sheet, as a role is
+        problems.at_path(
+            read.doc,
+            [f"overrides: {len(parties):,} third parties; at most {MAX_PARTIES} (each is a "
+             "column of the RACI sheet)"],
+        )  # fmt: skip
     for index, override in enumerate(read.config.overrides):
         party = (override.party or "").strip()
         clash = taken.get(party.casefold())

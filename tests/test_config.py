@@ -228,3 +228,20 @@ def test_header_row_true_is_not_row_one(tmp_path):
         load_config(write_config(tmp_path, "customer: {name: Test Co}\n"
                                  "inventory: {path: inv.csv, header_row: true}\n"))  # fmt: skip
     assert "inventory.header_row: Input should be a valid integer" in " ".join(caught.value.details)
+
+
+def test_more_third_parties_than_a_sheet_should_hold_are_refused(tmp_path):
+    """Twelfth pass (with roles): each third party is a RACI column, and nothing bounded
+    them."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    items = "".join(
+        f"  - {{service: ec2, resource: i-{n}, layer: operating-system, owner: third-party, "
+        f"party: MSP {n}, justification: Run by our provider}}\n"
+        for n in range(101)
+    )
+    write_config(tmp_path, "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n"
+                 f"overrides:\n{items}")  # fmt: skip
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    assert "overrides: 101 third parties; at most 100 (each is a column" in " ".join(
+        result.stderr.split()
+    )
