@@ -193,14 +193,14 @@ def test_each_refusal_writing_matrix_json_names_it(old_pack, monkeypatch, code, 
     """An OSError from ``write`` carries no file name; the message must still name it. With
     three frameworks the write fails in the forked renderers, which inherit the patch."""
     project, pack, before = old_pack
-    real = Path.write_text
+    real = Path.write_bytes
 
     def fail(self: Path, *args, **kwargs):
         if self.name == "matrix.json":
             raise OSError(code, os.strerror(code))  # as write(2) gives it: no filename
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_text", fail)
+    monkeypatch.setattr(Path, "write_bytes", fail)  # matrix.json is written as its bytes
     result = cli_build(project, pack, *frameworks)
     assert_cli_refusal(result, "/matrix.json", FAILURES[code], pack, before)
 

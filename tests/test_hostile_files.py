@@ -190,7 +190,7 @@ CASES = [
     Case(
         "configured-sheet-missing",
         _file(hf.write_rows, "inv.xlsx", GOOD_ROWS),
-        ["sheet 'Assets' not found; the workbook has: Inventory"],
+        ["sheet 'Assets' not found; the workbook has: 'Inventory'"],
         target="both",
         args=["--config-text", CONFIG + "inventory: {sheet: Assets}\n"],
     ),
