@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +24,8 @@ from reportgen.config_checks import (
 )
 from reportgen.core.errors import InputError
 from reportgen.core.hashing import FileState, file_state, read_sha256
+from reportgen.core.pathtext import NOT_UTF8, refuse_unwritable
 from reportgen.core.slug import slugify
-from reportgen.core.terminal import visible
 from reportgen.core.validation import Problems, did_you_mean, shown
 from reportgen.evidence.load import Carried, Customer, read_evidence
 from reportgen.inventory.limits import Limits
@@ -402,18 +401,15 @@ def _input_file(
     return InputFile(role=role, path=shown or path.as_posix(), sha256=sha256, size=size)
 
 
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # os.fsdecode's stand-ins for such bytes
-
-
 def _refuse_unrecordable(path: Path, what: str) -> None:
     """The pack records each input's path (matrix.json, summary.md, the manifest), as UTF-8
     text: a byte of it that is not UTF-8 failed the build as it wrote them, an internal
     error after the inputs were read (twelfth adversarial pass)."""
-    found = _NOT_UTF8.search(str(path))
-    if found:
-        raise InputError(
-            f"the path of {what} holds {visible(found.group(0))}, a byte that is not "
-            "UTF-8, which the pack (a UTF-8 record of its inputs) cannot name",
-            file=visible(str(path)),
-            hint="Rename the file (or the folder holding it) to plain text.",
-        )
+    refuse_unwritable(
+        str(path),
+        str(path),
+        subject=f"the path of {what}",
+        cannot="the pack (a UTF-8 record of its inputs) cannot name",
+        hint="Rename the file (or the folder holding it) to plain text.",
+        found=NOT_UTF8,
+    )

@@ -11,7 +11,6 @@ is refused with every problem named, never half-read.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Annotated, Any, Literal
 
@@ -27,12 +26,11 @@ from pydantic import (
 from reportgen.config.model import DOCUMENT_VERSION_PATTERN
 from reportgen.core.clock import parse_iso
 from reportgen.core.owners import Owner
+from reportgen.core.pathtext import CONTROL_OR_NOT_UTF8
 
 SCHEMA = "reportgen.manifest/1"
 MATRIX_SCHEMA = "reportgen.matrix/1"
 MANIFEST_NAME = "manifest.json"
-# C0, DEL and C1 controls; lone surrogates: bytes of a file name that are not UTF-8.
-_CONTROL_OR_RAW = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 MAX_DEPTH = 16  # folders a pack may nest (reportgen writes <framework>/<file>: one)
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -120,7 +118,7 @@ class OutputFile(_Strict):
             raise ValueError(f"{path[:120]!r} is not a relative path inside the pack")
         if path.count("/") >= MAX_DEPTH:
             raise ValueError(f"{path[:120]!r} is nested more than {MAX_DEPTH} folders deep")
-        if _CONTROL_OR_RAW.search(path):  # a name reportgen never writes (tenth pass)
+        if CONTROL_OR_NOT_UTF8.search(path):  # a name reportgen never writes (tenth pass)
             raise ValueError(f"{path[:120]!r} holds a control character or a byte not UTF-8")
         return path
 

@@ -13,15 +13,14 @@ with ``--evidence`` is not lost: what the team recorded in it carries into the n
 from __future__ import annotations
 
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen.core.errors import InputError, environment_error
 from reportgen.core.mounts import aliases, mount_points
+from reportgen.core.pathtext import CONTROL_OR_NOT_UTF8, refuse_unwritable
 from reportgen.core.safefiles import file_kind
-from reportgen.core.terminal import visible
 from reportgen.pack.files import (
     Listing,
     PackDir,
@@ -152,21 +151,18 @@ def plain_output_path(target: Path) -> Path:
     return plain if plain.name not in ("", "..") else Path(os.path.normpath(target.absolute()))
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
 def _refuse_unwritable_name(target: Path) -> None:
     """A control character or a byte that is not UTF-8 anywhere in the output path: the
     workbook and PDF writers cannot name such a file (UnicodeEncodeError), and Fontconfig,
     given such a path, dropped the shipped fonts for the system's (tenth adversarial pass)."""
-    found = _CONTROL.search(str(target.absolute()))
-    if found:
-        raise InputError(
-            f"the output path holds {visible(found.group(0))}, a control character or a byte "
-            "that is not UTF-8, which the PDF and workbook writers cannot use in a file name",
-            file=visible(str(target)),
-            hint="Choose an output folder whose path is plain text (--out, or output.dir).",
-        )
+    refuse_unwritable(
+        str(target.absolute()),
+        str(target),
+        subject="the output path",
+        cannot="the PDF and workbook writers cannot use in a file name",
+        hint="Choose an output folder whose path is plain text (--out, or output.dir).",
+        found=CONTROL_OR_NOT_UTF8,
+    )
 
 
 def _refuse_reads(target: Path, reads: tuple[Read, ...]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reportgen.core.errors import InputError
 from reportgen.core.outfiles import refuse_special
-from reportgen.core.terminal import visible
+from reportgen.core.pathtext import NOT_UTF8, refuse_unwritable
 from reportgen.inventory.fields import HEADER_ALIASES, header_key
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import check_inventory_file
@@ -26,7 +26,6 @@ HERE = Path(__file__).resolve().parent
 AUTO_FIELDS = ("environment", "owner", "classification")  # harmless to map from a tag
 _SCOPE_WORDS = re.compile(r"scope|pci|sox|iso|soc|compliance|audit|cde", re.IGNORECASE)
 _INVENTORY_BLOCK = re.compile(r"^inventory:\n(?:[ #].*\n)*", re.MULTILINE)
-_NOT_UTF8 = re.compile("[\ud800-\udfff]")  # os.fsdecode's stand-ins for such bytes
 _NOT_PRINTABLE_ASCII = re.compile("[^\x20-\x7e]")
 
 
@@ -93,14 +92,14 @@ def _refuse_unwritable_path(path: str, export: Path) -> None:
     """A byte of the export's path that is not UTF-8 cannot be written into a config, which
     is UTF-8: the config written named it as an escape (\\udcff) that YAML refuses, so
     validate could not read it (eleventh adversarial pass)."""
-    found = _NOT_UTF8.search(path)
-    if found:
-        raise InputError(
-            f"the export's path holds {visible(found.group(0))}, a byte that is not UTF-8, "
-            "which a config (a UTF-8 file) cannot name",
-            file=visible(str(export)),
-            hint="Rename the export (or the folder holding it) to plain text and run init again.",
-        )
+    refuse_unwritable(
+        path,
+        str(export),
+        subject="the export's path",
+        cannot="a config (a UTF-8 file) cannot name",
+        hint="Rename the export (or the folder holding it) to plain text and run init again.",
+        found=NOT_UTF8,
+    )
 
 
 def _quote(text: str) -> str:
