@@ -34,7 +34,9 @@ from reportgen.core.errors import (
     SystemDependencyError,
     environment_errors,
 )
+from reportgen.core.markdown import shorten
 from reportgen.core.terminal import visible, visible_console
+from reportgen.core.validation import shown
 from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
 from reportgen.inputs import RunOptions, load_catalogs
@@ -62,6 +64,7 @@ _state = {"debug": bool(os.environ.get("REPORTGEN_DEBUG")), "quiet": False}
 # never picks up a config (a sample's customer and overrides) the user did not mean.
 DEFAULT_CONFIG = Path("reportgen.yaml")
 SAMPLE_CONFIG = Path("inputs/reportgen.yaml")
+MAX_CLICK_MESSAGE = 300  # characters of a usage error, which quotes the argument it refused
 
 
 def _default_config() -> Path:
@@ -429,7 +432,8 @@ def services(query: str | None, service_files: tuple[Path, ...], fmt: str) -> No
     if query:
         found = search_services(catalogs, query)
     if not found:
-        raise InputError(f"no service matches '{query}'", hint="'reportgen services' lists all.")
+        hint = "'reportgen services' lists all."
+        raise InputError(f"no service matches '{shown(query)}'", hint=hint)
     _show(views.services_table(found), [listing.service_record(s) for s in found], fmt)
 
 
@@ -493,7 +497,7 @@ def controls(
     if condition is not None:
         found = filter_by_condition(framework, found, condition)
     if not found:
-        which = [f"matches '{query}'"] if query else []
+        which = [f"matches '{shown(query)}'"] if query else []
         which += [f"depends on {condition}"] if condition else []
         raise InputError(f"no {framework.id} control {' and '.join(which)}")
     records = [listing.control_record(framework, c) for c in found]
@@ -836,6 +840,8 @@ def _main(argv: list[str] | None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
+        # click quotes the argument it refused: a 100 KB one made a 100 KB message
+        exc.message = shorten(exc.message, MAX_CLICK_MESSAGE)
         exc.show()
         sys.exit(2)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:

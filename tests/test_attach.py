@@ -252,6 +252,22 @@ def test_configuration_problems_exit_2(
 
 
 @pytest.mark.parametrize(
+    ("literal", "environ", "named"),
+    [
+        ("https://u:p@jira.example.com", {}, "attach.jira.url:"),
+        (None, {"REPORTGEN_JIRA_URL": "https://u:p@jira.example.com"}, "$REPORTGEN_JIRA_URL:"),
+        ("http://jira.example.com", {"REPORTGEN_JIRA_URL": "x"}, "attach.jira.url:"),
+    ],
+)
+def test_a_bad_base_url_names_where_it_came_from(literal, environ, named):
+    from reportgen.tickets.settings import base_url
+
+    url, problems = base_url(literal, "REPORTGEN_JIRA_URL", environ, "attach.jira.url")
+    assert url is None and problems and all(p.startswith(named) for p in problems)
+    assert not any("u:p" in p for p in problems)
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ("--jira", "not-a-key"),

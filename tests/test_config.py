@@ -172,6 +172,18 @@ def test_a_third_party_named_like_a_role_or_aws_is_refused(tmp_path, party, clas
     assert f"line 4: overrides[0].party: '{party.strip()}' is {clash}; a third party needs" in said
 
 
+@pytest.mark.parametrize("layer", ["L" * 200, "my layer"])
+def test_an_unknown_layer_key_the_message_cannot_spell_still_gets_a_line(tmp_path, layer):
+    """Twelfth pass: a layer key cut for the message (or holding a space) was listed with
+    no line, where every other problem of the config has one."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    write_config(tmp_path, "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n"
+                 f"raci:\n  responsible:\n    {layer}: Security\n")  # fmt: skip
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    said = " ".join(result.stderr.split())
+    assert "line 5: raci.responsible." in said and "not a customer-side layer" in said
+
+
 def _roles_config(tmp_path, roles: list[str]):
     (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
     listed = "".join(f"    - {role!r}\n" for role in roles)

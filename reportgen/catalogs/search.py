@@ -8,7 +8,7 @@ from reportgen.catalogs.load import Catalogs
 from reportgen.catalogs.names import FrameworkNames
 from reportgen.catalogs.srm import Service, norm_key
 from reportgen.core.errors import InputError
-from reportgen.core.validation import did_you_mean
+from reportgen.core.validation import did_you_mean, shown
 
 
 def search_services(catalogs: Catalogs, query: str) -> list[Service]:
@@ -37,7 +37,8 @@ def find_service(catalogs: Catalogs, text: str) -> Service:
     if resolution is None:
         suggestions = catalogs.resolver.suggest(text)
         hint = f"Did you mean: {', '.join(suggestions)}?" if suggestions else None
-        raise InputError(f"unknown service '{text}'", hint=hint or "See 'reportgen services'.")
+        hint = hint or "See 'reportgen services'."
+        raise InputError(f"unknown service '{shown(text)}'", hint=hint)
     return catalogs.catalog.services[resolution.service_id]
 
 
@@ -84,5 +85,5 @@ def find_control(framework: Framework, control_id: str) -> Control:
     if control is None:
         close = [c.id for c in framework.controls if c.id.startswith(control_id)][:5]
         hint = f"Did you mean: {', '.join(close)}?" if close else None
-        raise InputError(f"{framework.id} has no control '{control_id}'", hint=hint)
+        raise InputError(f"{framework.id} has no control '{shown(control_id)}'", hint=hint)
     return control

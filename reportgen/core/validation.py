@@ -230,9 +230,14 @@ class Problems:
         modules) placed on their line; a key the file does not have gets its parent's line."""
         for message in messages:
             path, sep, text = message.partition(": ")
-            loc = parse_key_path(path) if sep else ()
+            loc = _nearest_key_path(path) if sep else ()
             if not loc:
                 self.add(message, file=doc.path)
+                continue
+            if parse_key_path(path) != loc:  # a key the path cannot spell: its parent's line
+                line = doc.line_of(loc) or 0
+                place = f"line {line}" if line else ""
+                self.add(message, file=doc.path, place=place, order=(line, 0))
                 continue
             quoted = re.match(r"'([^']+)'", text)
             self.at(doc, loc, text, quoted.group(1) if quoted else None)
@@ -296,6 +301,18 @@ def _detail(problem: Problem, with_file: bool) -> str:
 
 
 _KEY_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _nearest_key_path(text: str) -> tuple[Any, ...]:
+    """The key path of ``text``, or of its longest dotted prefix that is one: a key with a
+    space in it, or one cut short for the message (``raci.responsible.LLL…``), is placed
+    on its parent's line rather than on none."""
+    while text:
+        loc = parse_key_path(text)
+        if loc:
+            return loc
+        text = text.rpartition(".")[0]
+    return ()
 
 
 def parse_key_path(text: str) -> tuple[Any, ...]:

@@ -94,17 +94,19 @@ def base_url(
     value = literal or _env(environ, env_name)
     if value is None:
         return None, [f"set the base URL in ${env_name} (or {key} in the config)"]
+    # Name where the URL came from: the config's key when it set one, else the variable.
+    source = key if literal else f"${env_name}"
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError):
-        return None, [f"${env_name}: not a URL"]
+        return None, [f"{source}: not a URL"]
     problems = []
     if url.scheme != "https" and not (url.scheme == "http" and _is_loopback(url.host)):
-        problems.append(f"${env_name}: use https:// (plain http only to this machine)")
+        problems.append(f"{source}: use https:// (plain http only to this machine)")
     if url.userinfo:
-        problems.append(f"${env_name}: credentials do not belong in the URL")
+        problems.append(f"{source}: credentials do not belong in the URL")
     if url.query or url.fragment or not url.host:
-        problems.append(f"${env_name}: give only the site's base URL, like https://example.com")
+        problems.append(f"{source}: give only the site's base URL, like https://example.com")
     return (None if problems else str(url).rstrip("/")), problems
 
 
