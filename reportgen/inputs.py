@@ -301,7 +301,39 @@ def resolve_overrides(
             for layer in entry.layers
             if layer in layers
         ]
+    _check_conflicts(read, result, problems)
     return result, warnings
+
+
+def _check_conflicts(
+    read: ReadConfig, overrides: Sequence[CustomerOverride], problems: Problems
+) -> None:
+    """Two overrides giving one layer of one service (or one resource) different owners:
+    the last silently won, while the pack still listed the first's justification (twelfth
+    adversarial pass). Which one the customer meant is theirs to say."""
+    first: dict[tuple[str, str | None, str], CustomerOverride] = {}
+    for override in overrides:
+        key = (override.service_id, override.resource, override.layer)
+        earlier = first.setdefault(key, override)
+        if _owner_key(earlier) == _owner_key(override):
+            continue
+        line = read.doc.line_of(("overrides", earlier.number - 1)) or 0
+        said = _owner_words(earlier)
+        problems.at(
+            read.doc,
+            ("overrides", override.number - 1, "owner"),
+            f"gives the {override.layer} layer of {override.resource or override.service_id} "
+            f"to {_owner_words(override)}, but overrides[{earlier.number - 1}] (line {line}) "
+            f"gives it to {said}; one layer has one owner, so keep one of the two",
+        )
+
+
+def _owner_key(override: CustomerOverride) -> tuple[str, str]:
+    return override.owner, (override.party or "").strip().casefold()
+
+
+def _owner_words(override: CustomerOverride) -> str:
+    return f"'{shown(override.party)}'" if override.party else f"the {override.owner}"
 
 
 def _check_override_names(read: ReadConfig, catalogs: Catalogs, problems: Problems) -> None:

@@ -184,6 +184,27 @@ def test_an_unknown_layer_key_the_message_cannot_spell_still_gets_a_line(tmp_pat
     assert "line 5: raci.responsible." in said and "not a customer-side layer" in said
 
 
+def test_two_overrides_giving_one_layer_different_owners_are_refused(tmp_path):
+    """Twelfth pass: the last silently won, while the first's justification was still
+    listed. The same owner twice (a party spelt in another case) is not a conflict."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    write_config(tmp_path, "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n"
+                 "overrides:\n"
+                 "  - {service: ec2, layer: operating-system, owner: third-party,"
+                 " party: Stackwise, justification: Patched by our MSP}\n"
+                 "  - {service: Amazon EC2, layer: [network-configuration, operating-system],"
+                 " owner: customer, justification: We patch it ourselves}\n"
+                 "  - {service: ec2, layer: operating-system, owner: third-party,"
+                 " party: ' stackwise', justification: Patched by our MSP too}\n")  # fmt: skip
+    for command in ("validate", "build"):
+        result = run(command, "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+        said = " ".join(result.stderr.split())
+        assert ("line 5: overrides[1].owner: gives the operating-system layer of ec2 to the "
+                "customer, but overrides[0] (line 4) gives it to 'Stackwise'") in said  # fmt: skip
+        assert "(1 problem)" in said, said
+    assert not (tmp_path / "output").exists()
+
+
 def _roles_config(tmp_path, roles: list[str]):
     (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
     listed = "".join(f"    - {role!r}\n" for role in roles)

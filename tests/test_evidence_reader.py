@@ -318,6 +318,33 @@ def test_a_cell_openpyxl_cannot_parse_is_named(pack, tmp_path, case, sheet):
     assert "\u202e" not in message and len(message) < 600
 
 
+def _date_style(workbook: Path) -> int:
+    """The index of the workbook's cell format that shows a date (the Evidence sheet's
+    'Last reviewed' column): openpyxl reads a number in that style as a date."""
+    with zipfile.ZipFile(workbook) as archive:
+        styles = archive.read("xl/styles.xml").decode()
+    formats = dict(re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"', styles))
+    cell_formats = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1)
+    ids = re.findall(r'<xf [^>]*numFmtId="(\d+)"', cell_formats)
+    return next(i for i, f in enumerate(ids) if "yy" in formats.get(f, ""))
+
+
+@pytest.mark.parametrize("serial", ["1e400", "99999999999"])
+def test_a_date_serial_out_of_range_is_a_damaged_cell_not_a_warning(pack, tmp_path, serial):
+    """Twelfth pass: openpyxl printed its own UserWarning (naming its source file) and read
+    the cell as '#VALUE!', which the message then quoted as if the team had typed it."""
+    style = _date_style(pack / WORKBOOK)
+    cell = f'<c r="J9999" s="{style}" t="n"><v>{serial}</v></c>'
+    path = _with_row(pack, tmp_path, "Evidence", f'<row r="9999">{cell}</row>')
+    message = _refused(tmp_path, "--evidence", path)
+    where = f"{path}, sheet 'Evidence', row 9999, column J"
+    assert f"{where}: the workbook is damaged: this cell cannot be read (" in message, message
+    assert "outside the limits for dates" in message
+    assert (
+        "UserWarning" not in message and "#VALUE!" not in message and "site-packages" not in message
+    )
+
+
 @pytest.mark.parametrize("sheet", ["Evidence", "reportgen"])
 @pytest.mark.parametrize("number", ["abc", "2x", "1.5"])
 def test_a_row_number_openpyxl_cannot_parse_is_named(pack, tmp_path, sheet, number):

@@ -235,8 +235,9 @@ def _parsed(ws: Any, width: int, shown: str) -> Iterator[tuple[Any, ...]]:
     value its cell's type does not take (a number 'abc', a boolean 'x', a shared string
     past the last, a style 'abc', a row numbered '2x'), in any column, read or not."""
     read = 0  # rows parsed whole: the damaged one is below them
+    rows = ws.iter_rows(max_col=width, values_only=True)
     try:
-        for values in ws.iter_rows(max_col=width, values_only=True):
+        while (values := _next_row(rows)) is not None:
             read += 1
             yield values
     except SyntaxError as exc:  # ElementTree's ParseError (lxml's XMLSyntaxError too)
@@ -249,9 +250,22 @@ def _parsed(ws: Any, width: int, shown: str) -> Iterator[tuple[Any, ...]]:
         raise _damaged_cell(exc, ws.title, read, shown) from None
 
 
+def _next_row(rows: Iterator[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+    """The next row, or None at the end. openpyxl reads a date serial out of range (1e400)
+    as '#VALUE!' with a warning printed over our output, naming its own source file
+    (twelfth pass): that warning is raised here, as the damaged cell it is, and only
+    while openpyxl parses, never while the caller's code runs between rows."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=_DATE_WARNING, category=UserWarning)
+        return next(rows, None)
+
+
+_DATE_WARNING = r"Cell \S+ is marked as a date"
+
+
 # What openpyxl's parser lets out for a value it cannot cast (int(), float(), its ISO date
 # parser, a list index): it checks none of them first.
-_CELL_ERRORS = (ValueError, IndexError, KeyError, TypeError, ArithmeticError)
+_CELL_ERRORS = (ValueError, IndexError, KeyError, TypeError, ArithmeticError, UserWarning)
 _RESAVE_HINT = "Open the workbook in Excel or LibreOffice and save it again as .xlsx."
 _CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
