@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from conftest import SAMPLE_INVENTORY, write_csv, write_xlsx
 
@@ -145,6 +147,27 @@ def test_duplicate_headers_use_the_first_with_a_warning(read, tmp_path):
 def test_scope_cells(read, tmp_path, cell, expected):
     path = write_csv(tmp_path / "inv.csv", [["Service", "Scope"], ["S3", cell]])
     assert read(path).rows[0].row.scope == frozenset(expected)
+
+
+@pytest.mark.parametrize(
+    "value", [1.5, -5, 1e300, 1.2e29, True, dt.datetime(2026, 1, 2), 1234567890123]
+)
+def test_an_account_cell_holding_a_number_no_account_has_names_the_cell(read, tmp_path, value):
+    """Twelfth pass: 1.5, -5, 1e300 and TRUE were listed as accounts in the pack's scope."""
+    rows = [["Service", "Account"], ["EC2", 123456789012], ["S3", value]]
+    path = write_xlsx(tmp_path / "inv.xlsx", rows)
+    with pytest.raises(InputError) as caught:
+        read(path)
+    error = caught.value
+    assert (error.sheet, error.row, error.column) == ("Inventory", 3, "B (Account)")
+    assert "not an account id (12 digits)" in error.message
+
+
+def test_account_ids_typed_as_numbers_or_names_as_text_are_kept(read, tmp_path):
+    rows = [["Service", "Account"], ["EC2", 11122223333], ["S3", "prod-payments"], ["SQS", 0]]
+    inventory = read(write_xlsx(tmp_path / "inv.xlsx", rows))
+    accounts = [r.row.account for r in inventory.rows]
+    assert accounts == ["011122223333", "prod-payments", "000000000000"]
 
 
 def test_unknown_scope_names_the_cell(read, tmp_path):

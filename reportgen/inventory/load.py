@@ -242,11 +242,12 @@ def _locate_header(
         )
     first_failure = None
     for raw in sheets:
-        head, passed, rest = _head(raw, options)
+        head, passed, rest, typed = _head(raw, options)
         header = find_header(head, options.columns, options.header_row, scopes.header_framework)
         if header is not None:
             _warn_skipped_rows(header, head, passed)
-            below = (row for row in head if row[0] > header.row)
+            # the data rows as read, not as text: an account typed 1.5 is checked as a number
+            below = (row for row in typed if row[0] > header.row)
             return raw.name, header, itertools.chain(below, rest, raw.rows)
         if first_failure is None:
             first_failure = (raw, head, rest)
@@ -261,12 +262,18 @@ def _locate_header(
 
 def _head(
     raw: RawSheet, options: InventoryOptions
-) -> tuple[list[tuple[int, list[str]]], tuple[list[int], int], list[tuple[int, list[Any]]]]:
+) -> tuple[
+    list[tuple[int, list[str]]],
+    tuple[list[int], int],
+    list[tuple[int, list[Any]]],
+    list[tuple[int, list[Any]]],
+]:
     """The rows the header is looked for in, as text: the search window (by row number: a
     CSV reader passes over blank lines), or the row inventory.header_row names. The rows
     between the window and that row are passed over one at a time, not kept: only the
     numbers of those with two or more cells (titles, or data the header row skips), the
-    first ten and a count, for the warning. Also the rows read past them, in order."""
+    first ten and a count, for the warning. Also the rows read past them, in order, and
+    the searched rows as read (their cells typed, for the data rows among them)."""
     window, wanted = options.limits.header_search_rows, options.header_row or 0
     head: list[tuple[int, list[Any]]] = []
     passed: list[int] = []
@@ -282,8 +289,9 @@ def _head(
             break
     searched = wanted or window  # with header_row, the rows of the window are titles
     rest = [row for row in head if row[0] > searched]
-    text = [(number, list(map(cell_text, cells))) for number, cells in head if number <= searched]
-    return text, (passed, count), rest
+    typed = [row for row in head if row[0] <= searched]
+    text = [(number, list(map(cell_text, cells))) for number, cells in typed]
+    return text, (passed, count), rest, typed
 
 
 def _filled(cells: list[Any]) -> bool:
@@ -431,6 +439,7 @@ class _RowReader:
         if not any(cell.strip() for cell in texts):
             return None
         self._check_lengths(number, texts)
+        self._check_account(number, cells)
         source = next((f for f in SERVICE_SOURCES if self._identifies(texts, f)), "")
         return InventoryRow(
             self.sheet,
@@ -447,6 +456,27 @@ class _RowReader:
         value = self.cell(cells, field_name)
         # A resource column names the service only when it holds an ARN.
         return bool(value) and (field_name != "resource" or parse_arn(value) is not None)
+
+    def _check_account(self, number: int, cells: list[Any]) -> None:
+        """A typed cell in the account column holds an account id stored as a number (its
+        leading zeros restored) or nothing else: 1.5, -5, 1e300, TRUE or a date were taken
+        as accounts and listed in the pack's scope (twelfth adversarial pass)."""
+        index = self.columns.get("account")
+        value = cells[index] if index is not None and index < len(cells) else None
+        if _is_account_cell(value):
+            return
+        error = InputError(
+            f"the account column holds {cell_text(value)!r}, which is not an account id "
+            "(12 digits)",
+            file=self.path,
+            sheet=self.sheet,
+            row=number,
+            column=self.header.describe("account"),
+            hint="Type the account id (or an account name, as text) in this cell.",
+        )
+        if self.report is None:
+            raise error
+        self.report(error)  # listed with the file's other problems (validate, build)
 
     def _check_lengths(self, number: int, cells: list[str]) -> None:
         columns = self.limits.max_columns
@@ -507,6 +537,9 @@ class _RowReader:
             rows = tuple(row + [""] * (width - len(row)) for row in rows)
         columns = list(zip(*rows, strict=True))
         if self._longest(columns) > self.limits.max_cell_chars or _holds_nul(columns):
+            return None
+        account = self.columns.get("account")
+        if account is not None and not all(map(_is_account_cell, columns[account])):
             return None
         fields = {name: self._texts(columns, name) for name in self.columns}
         keep = self._non_blank(fields, columns)
@@ -614,6 +647,16 @@ def _source(service: str, resource_type: str, resource: str) -> str:
     if resource and parse_arn(resource) is not None:
         return "resource"
     return ""
+
+
+def _is_account_cell(value: Any) -> bool:
+    """Text (an id or a name), nothing, or a whole number of at most 12 digits, as Excel
+    stores an account id typed as one."""
+    if value is None or type(value) is str:
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return 0 <= value < 10**12 and float(value).is_integer()
 
 
 def _account(text: str) -> str:
