@@ -54,6 +54,8 @@ TARGET_CUR_MEMORY_MB = 500
 # Issue 20: the bytes of an export reach the parser at C speed, whatever its strings hold.
 TARGET_EXPORT_STRINGS = 30.0  # MB/s unpacked, for each export of long strings
 EXPORT_CASES = ("normal", "escaped-emoji", "escaped-quotes", "emoji", "backslashes")
+# Issue 20 (twelfth pass): resource overrides, each found by one look-up, not a scan.
+TARGET_OVERRIDES_WALL = 15.0  # validate of 10,000 resource overrides on 10,000 rows
 
 
 # ---------------------------------------------------------------- memory of a process tree
@@ -390,6 +392,9 @@ def main() -> None:
     parser.add_argument(
         "--export-items", type=int, default=100_000, help="JSON export resources; 0: no exports"
     )
+    parser.add_argument(
+        "--overrides", type=int, default=10_000, help="resource overrides to validate; 0: no"
+    )
     args = parser.parse_args()
     if args.report:
         report(json.loads(args.report.read_text(encoding="utf-8")))
@@ -415,6 +420,7 @@ def main() -> None:
         many = args.cur_resources
         distinct = measure_cur(work, many, many) if many else None
         exports = measure_exports(work, args.export_items) if args.export_items else None
+        overrides = measure_overrides(work, args.overrides) if args.overrides else None
     report(results)
     if cur:
         report_cur(cur)
@@ -422,6 +428,8 @@ def main() -> None:
         report_cur(distinct)
     if exports:
         report_exports(exports)
+    if overrides:
+        report_overrides(overrides)
     print(f"\n{conditions()}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -465,6 +473,22 @@ def report_exports(exports: dict[str, Any]) -> None:
     worst = min(r["mb_per_s"] for case, r in exports.items() if case != "normal")
     met = worst >= TARGET_EXPORT_STRINGS
     print(f"{'met    ' if met else 'MISSED '} exports of long strings >= 30 MB/s: {worst:.1f}")
+
+
+def measure_overrides(work: Path, count: int) -> dict[str, Any]:
+    """bench/overrides.py in a fresh process."""
+    command = [sys.executable, str(HERE / "overrides.py"), "--count", str(count), "--json"]
+    return run_json([*command, "--work", str(work / "overrides")])[0]
+
+
+def report_overrides(result: dict[str, Any]) -> None:
+    print(
+        f"\nResource overrides: {result['count']:,} on as many rows -> validate in "
+        f"{result['wall']:.1f} s, peak RSS {result['maxrss_mb']:.0f} MB"
+    )
+    if result["count"] >= 10_000:
+        met = result["wall"] < TARGET_OVERRIDES_WALL
+        print(f"{'met    ' if met else 'MISSED '} 10,000 resource overrides < 15 s")
 
 
 def report(results: list[dict[str, Any]]) -> None:

@@ -31,7 +31,7 @@ from reportgen.evidence.load import Carried, Customer, read_evidence
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.load import Inventory, InventoryOptions, UnresolvedRow, read_inventory
 from reportgen.inventory.scope import ScopeParser
-from reportgen.ownership.engine import CustomerOverride
+from reportgen.ownership.engine import CustomerOverride, resource_names
 from reportgen.ownership.raci import RaciPlan, plan_raci
 
 
@@ -282,8 +282,9 @@ def resolve_overrides(
     warnings: list[str] = []
     result: list[CustomerOverride] = []
     layers = set(catalogs.catalog.layer_ids)
+    services = _services_by_resource_name(inventory)
     for position, entry in zip(read.override_index, read.config.overrides, strict=True):
-        service_id = _override_service(entry.service, entry.resource, catalogs, inventory)
+        service_id = _override_service(entry.service, entry.resource, catalogs, services)
         if service_id is None:
             if not entry.service and inventory is not None:
                 _missing_resource(read, position, entry, strict, problems, warnings)
@@ -376,17 +377,23 @@ def _missing_resource(
 
 
 def _override_service(
-    service: str | None, resource: str | None, catalogs: Catalogs, inventory: Inventory | None
+    service: str | None, resource: str | None, catalogs: Catalogs, services: dict[str, str]
 ) -> str | None:
     if service:
         resolution = catalogs.resolver.resolve(service)
         return resolution.service_id if resolution else None
+    return services.get(resource) if resource else None
+
+
+def _services_by_resource_name(inventory: Inventory | None) -> dict[str, str]:
+    """Each name an override may give a resource by (the engine's resource_names), to the
+    service of the first inventory row that holds it."""
+    services: dict[str, str] = {}
     for item in inventory.rows if inventory is not None else ():
-        if item.row.resource == resource or item.row.resource.endswith(
-            ("/" + (resource or ""), ":" + (resource or ""))
-        ):
-            return item.service_id
-    return None
+        if item.row.resource:
+            for name in resource_names(item.row.resource):
+                services.setdefault(name, item.service_id)
+    return services
 
 
 def service_owner_roles(inventory: Inventory, roles: Sequence[str]) -> dict[str, set[str]]:

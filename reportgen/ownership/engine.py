@@ -13,7 +13,7 @@ service*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -186,6 +186,7 @@ def service_layers(
     catalog_overrides = {o.layer: o for o in service.overrides}
     mine = [o for o in overrides if o.service_id == service.id]
     layers: dict[str, Decision] = {}
+    index: ResourceIndex | None = None  # built once, for the first layer a resource changes
     for layer in catalog.layer_ids:
         decision = Decision.of(catalog.model_owner(service.model, layer))
         if layer in catalog_overrides:
@@ -203,20 +204,21 @@ def service_layers(
                 )
         resource_level = [o for o in mine if o.layer == layer and o.resource is not None]
         if resource_level:
-            decision = _with_resources(decision, resource_level, estate)
+            index = index or ResourceIndex(estate.resource_ids)
+            decision = _with_resources(decision, resource_level, estate, index)
         layers[layer] = decision
     traits = catalog.traits_of(service.id)
     return ServiceLayers(service.id, service.name, service.model, estate.resources, layers, traits)
 
 
 def _with_resources(
-    base: Decision, overrides: list[CustomerOverride], estate: EstateService
+    base: Decision, overrides: list[CustomerOverride], estate: EstateService, index: ResourceIndex
 ) -> Decision:
     """Resource overrides change a layer for some resources; the rest keep the base owner."""
-    matched = [o for o in overrides if _names_resource(o.resource or "", estate.resource_ids)]
+    matched = [o for o in overrides if index.matching(o.resource)]
     if not matched:
         return base
-    covered = {r for o in matched for r in estate.resource_ids if _same_resource(o.resource, r)}
+    covered = {r for o in matched for r in index.matching(o.resource)}
     rest = len(covered) < estate.resources
     holders = [h for o in matched for h in holders_of(o.owner, o.party)]
     if rest:
@@ -230,15 +232,30 @@ def _with_resources(
     return Decision(owner, party, "resource", reason, (*base.overrides, *numbers), held)
 
 
-def _same_resource(wanted: str | None, resource: str) -> bool:
-    """An override names a resource by its full id/ARN or by the id at the end of the ARN."""
-    if not wanted:
-        return False
-    return resource == wanted or resource.endswith(("/" + wanted, ":" + wanted))
+class ResourceIndex:
+    """The resources an override names: by the full id/ARN, or by the id at the end of the
+    ARN (what follows any '/' or ':'). Every such name of every resource is a key, so one
+    override is matched in one look-up: matching each override against every resource took
+    73 s for 10,000 of each (twelfth adversarial pass)."""
+
+    def __init__(self, resources: Iterable[str]) -> None:
+        self._by_name: dict[str, list[str]] = {}
+        for resource in resources:
+            for name in resource_names(resource):
+                self._by_name.setdefault(name, []).append(resource)
+
+    def matching(self, wanted: str | None) -> list[str]:
+        """The resources ``wanted`` names, in the order given; none for no name."""
+        return self._by_name.get(wanted, []) if wanted else []
 
 
-def _names_resource(wanted: str, resource_ids: Iterable[str]) -> bool:
-    return any(_same_resource(wanted, resource) for resource in resource_ids)
+def resource_names(resource: str) -> Iterator[str]:
+    """The names an override may give ``resource`` by: itself and each tail after a '/' or
+    ':' (an ARN's resource id, 'instance/i-0abc' and 'i-0abc' alike)."""
+    yield resource
+    for position, char in enumerate(resource):
+        if char in "/:" and position + 1 < len(resource):
+            yield resource[position + 1 :]
 
 
 # --------------------------------------------------------------------------- applicability
