@@ -35,7 +35,7 @@ from reportgen.core.errors import (
     environment_errors,
 )
 from reportgen.core.markdown import shorten
-from reportgen.core.terminal import visible, visible_console
+from reportgen.core.terminal import visible, visible_console, visible_json
 from reportgen.core.validation import shown
 from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
@@ -439,8 +439,9 @@ def services(query: str | None, service_files: tuple[Path, ...], fmt: str) -> No
 
 def _show(table: object, records: list[dict], fmt: str, *extra: object) -> None:
     """A listing: the table (and any extra tables) on a terminal, else JSON or CSV."""
-    if fmt != "table":
-        click.echo(listing.render(records, fmt), nl=False)
+    if fmt != "table":  # escaped as the tables are: a catalog title may hold ESC or U+202E
+        text = listing.render(records, fmt)
+        click.echo(visible_json(text) if fmt == "json" else visible(text), nl=False)
         return
     for item in (table, *extra):
         if item is not None:
@@ -655,9 +656,10 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     if fmt == "text":
         for item in diff_renderables(result):
             out.print(item)
+    elif fmt == "markdown":
+        click.echo(visible(diff_markdown(result)), nl=False)
     else:
-        text = diff_markdown(result) if fmt == "markdown" else diff_json(result)
-        click.echo(visible(text), nl=False)
+        click.echo(visible_json(diff_json(result)), nl=False)
 
 
 @cli.command()

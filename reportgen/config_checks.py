@@ -21,6 +21,7 @@ from reportgen.catalogs.frameworks import Framework
 from reportgen.catalogs.names import FrameworkNames
 from reportgen.config.model import AWS_ROLE, Config, FrameworkOptions, LoadedConfig, RaciConfig
 from reportgen.core.errors import InputError
+from reportgen.core.owners import CUSTOMER, holder_name
 from reportgen.core.validation import Problems, did_you_mean, shown
 from reportgen.core.yamlio import YamlDocument, load_yaml
 from reportgen.ownership.raci import plan_raci
@@ -217,13 +218,25 @@ def check_raci(read: ReadConfig, layers: Sequence[str], problems: Problems) -> N
 MAX_PARTIES = 100  # third parties named in overrides: an MSP, a payment processor...
 
 
+# Names the pack gives parties that are not third parties: a third party called 'Customer'
+# was taken for the customer itself in the OSCAL plan (its duties bound to the customer's
+# party, 27 UUIDs twice), one called 'Amazon Web Services' made a second AWS party
+# (thirteenth adversarial pass).
+_RESERVED_PARTIES = {
+    AWS_ROLE.casefold(): "AWS",
+    "amazon web services": "AWS",
+    holder_name((CUSTOMER, None)).casefold(): "the name the pack gives the customer's own part",
+}
+
+
 def _check_party_names(read: ReadConfig, config: RaciConfig, problems: Problems) -> None:
     """A third party is a column of its own in the RACI: one named like a role, or AWS,
     shared that role's column and key, giving a row two Accountables and folding the
     provider's part into the role's (twelfth adversarial pass)."""
     if "overrides" in read.dropped:
         return
-    taken = {role.strip().casefold(): role for role in (AWS_ROLE, *config.roles)}
+    taken = {role.strip().casefold(): f"the RACI role '{shown(role)}'" for role in config.roles}
+    taken |= _RESERVED_PARTIES
     parties = {(o.party or "").strip().casefold() for o in read.config.overrides} - {""}
     if len(parties) > MAX_PARTIES:  # each a column of the RACI sheet, as a role is
         problems.at_path(
@@ -233,9 +246,8 @@ def _check_party_names(read: ReadConfig, config: RaciConfig, problems: Problems)
         )  # fmt: skip
     for index, override in enumerate(read.config.overrides):
         party = (override.party or "").strip()
-        clash = taken.get(party.casefold())
-        if clash is not None:
-            what = "AWS" if clash == AWS_ROLE else f"the RACI role '{shown(clash)}'"
+        what = taken.get(party.casefold())
+        if what is not None:
             problems.at_path(
                 read.doc,
                 [f"overrides[{index}].party: '{shown(party)}' is {what}; a third party needs "

@@ -296,3 +296,60 @@ def test_a_duty_within_a_trait_concerns_only_the_services_that_have_it(catalogs)
         "s3": "not-applicable",
         "iam": "not-applicable",
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        # Thirteenth pass: a service 'aws-estate' took the OSCAL plan's UUIDs of AWS's estate.
+        ("  - {id: aws-estate, name: Estate Svc, model: infrastructure}\n",
+         "line 2: services[0].id (id 'aws-estate'): 'aws-estate' is reserved"),
+        ("  - {id: this-system, name: Own Svc, model: infrastructure}\n",
+         "services[0].id (id 'this-system'): 'this-system' is reserved"),
+        # Twelfth pass: an entry was named by its id's value (services[5] for id 5).
+        ("  - {id: ok-one, name: One, model: infrastructure}\n  - {id: 5}\n",
+         "line 3: services[1].id: Input should be a valid string"),
+    ],
+)  # fmt: skip
+def test_a_user_service_entry_is_named_by_its_position(tmp_path, body, said):
+    from packhelpers import run
+
+    catalog = tmp_path / "services.yaml"
+    catalog.write_text("services:\n" + body, encoding="utf-8")
+    result = run("services", "--catalog", catalog, "x", check=2, pdf=False)
+    assert said in result.stderr and "Value error" not in result.stderr, result.stderr
+
+
+def test_a_name_two_services_claim_is_listed_once(tmp_path):
+    from packhelpers import run
+
+    catalog = tmp_path / "services.yaml"
+    catalog.write_text(
+        "services:\n  - {id: ec2, aliases: [s3]}\n",  # the clash is found from ec2 and s3
+        encoding="utf-8",
+    )
+    result = run("services", "--catalog", catalog, "x", check=2, pdf=False)
+    assert result.stderr.count("belongs to both") == 1, result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_listings_for_tools_escape_what_the_tables_escape(tmp_path, fmt):
+    """Thirteenth pass: `services --format csv` printed a catalog's ESC sequences raw (the
+    terminal's title set, the screen cleared) and the JSON its U+202E, where the table
+    escapes both."""
+    import json
+
+    from packhelpers import run
+
+    catalog = tmp_path / "services.yaml"
+    catalog.write_text(
+        'services:\n  - {id: evil, name: EvilSvc, full_name: "Evil \\e]0;pwned\\a \\u202e'
+        ' \\x7f", model: container}\n',
+        encoding="utf-8",
+    )
+    printed = run("services", "--catalog", catalog, "EvilSvc", "--format", fmt).stdout
+    assert not any(c in printed for c in "\x1b\x07\u202e\x7f"), repr(printed)
+    if fmt == "json":
+        assert json.loads(printed)[0]["full_name"] == "Evil \x1b]0;pwned\x07 \u202e \x7f"
+    else:
+        assert "Evil \\x1b]0;pwned\\x07 \\u202e \\x7f" in printed

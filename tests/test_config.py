@@ -159,7 +159,10 @@ def test_a_megabyte_key_or_value_is_cut_in_config_messages(tmp_path, place):
 
 
 @pytest.mark.parametrize(("party", "clash"), [("Security", "the RACI role 'Security'"),
-                                              (" aws ", "AWS")])  # fmt: skip
+                                              (" aws ", "AWS"),
+                                              ("Amazon Web Services", "AWS"),
+                                              ("Customer", "the name the pack gives the "
+                                               "customer's own part")])  # fmt: skip
 def test_a_third_party_named_like_a_role_or_aws_is_refused(tmp_path, party, clash):
     """Twelfth pass: a party named 'Security' (a role) or 'AWS' built, the row with two
     Accountables and the provider's part folded into the role's (or AWS's) column."""

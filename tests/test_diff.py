@@ -112,3 +112,23 @@ def test_summary_lists_changes_since_the_previous_pack(packs):
 def test_diff_of_a_directory_that_is_not_a_pack(packs, tmp_path):
     result = run("diff", packs[0], tmp_path, check=2)
     assert "not a reportgen pack" in " ".join(result.stderr.split())
+
+
+def test_json_diff_of_text_holding_del_and_c1_controls_is_valid_json(tmp_path):
+    """Thirteenth pass: a party named with DEL or a C1 control (a YAML escape the config
+    accepts) reached the diff's reasons, and the JSON was printed with \\x7f, which no
+    JSON parser reads. Now JSON's own escapes: still inert on a terminal."""
+    from conftest import MINIMAL_CONFIG, write_config
+
+    write_csv(tmp_path / "inventory.csv", OLD_ROWS)
+    write_config(tmp_path, MINIMAL_CONFIG)
+    old = build(tmp_path, tmp_path / "old", "--framework", "soc2", pdf=False)
+    party = "Stack\\x7fwise \\x85 \\x9b31m \\u202e Ltd"
+    write_config(tmp_path, MINIMAL_CONFIG + "overrides:\n  - {service: ec2, layer: "
+                 f'operating-system, owner: third-party, party: "{party}", '
+                 "justification: Patched by our MSP}\n")  # fmt: skip
+    new = build(tmp_path, tmp_path / "new", "--framework", "soc2", pdf=False)
+    printed = run("diff", old, new, "--format", "json").stdout
+    assert "\\u007f" in printed and "\x7f" not in printed and "\u202e" not in printed
+    reasons = json.dumps(json.loads(printed), ensure_ascii=False)
+    assert "Stack\x7fwise \x85 \x9b31m \u202e Ltd" in reasons

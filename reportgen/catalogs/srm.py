@@ -14,7 +14,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.owners import CatalogOverrideOwner, ModelOwner
 from reportgen.core.resources import catalog_path
 from reportgen.core.strict import StrictModel
-from reportgen.core.validation import validate_document
+from reportgen.core.validation import error_message, shown, validate_document
 from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, YamlDocument, load_yaml
 
 MODELS = ("infrastructure", "container", "abstract")
@@ -67,6 +67,13 @@ class LayerOverride(StrictModel):
     as_of: date | None = None  # when the reason was last checked against AWS's documentation
 
 
+# The OSCAL plan's ids for the customer's own estate and AWS's (render/oscal_context.py):
+# a service with one of them took their UUIDs, 30 of them twice (thirteenth pass).
+THIS_SYSTEM = "this-system"
+AWS_ESTATE = "aws-estate"
+RESERVED_SERVICE_IDS = (THIS_SYSTEM, AWS_ESTATE)
+
+
 class Service(StrictModel):
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1)
@@ -78,6 +85,15 @@ class Service(StrictModel):
     resource_types: list[str] = []
     overrides: list[LayerOverride] = []
     traits: list[str] | None = None  # None: the model's (MODEL_TRAITS)
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_SERVICE_IDS:
+            raise ValueError(
+                f"'{value}' is reserved (the OSCAL plan names an estate so); choose another id"
+            )
+        return value
 
     @field_validator("resource_types")
     @classmethod
@@ -188,18 +204,22 @@ def _check_services(catalog: SrmCatalog, source: dict[str, Path]) -> None:
             claim("resource type", resource_type, service.id)
     if problems:
         files = ", ".join(str(p) for p in sorted(set(source.values())))
-        raise InputError("service catalog is not consistent", file=files, details=problems)
+        details = list(dict.fromkeys(problems))  # a clash found from both of its services once
+        raise InputError("service catalog is not consistent", file=files, details=details)
 
 
 def _validate_service(data: dict[str, Any], doc: YamlDocument, index: int) -> Service:
     try:
         return Service.model_validate(data)
     except ValidationError as exc:
-        ident = data.get("id", index)
+        # Named by position, as the file is read: an id of 5 named services[5] (the
+        # twelfth pass), and the id may be what is wrong.
+        ident = data.get("id")
+        which = f" (id '{shown(ident)}')" if isinstance(ident, str) and ident else ""
         details = [
             f"line {doc.line_of(('services', index, *e['loc']))}: "
-            f"services[{ident}].{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in exc.errors()
+            f"services[{index}].{'.'.join(str(p) for p in e['loc'])}{which}: {error_message(e)}"
+            for e in exc.errors(include_url=False, include_input=False)
         ]
         raise InputError("service entry is not valid", file=doc.path, details=details) from exc
 

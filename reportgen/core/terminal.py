@@ -52,6 +52,14 @@ def visible(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def visible_json(text: str) -> str:
+    """JSON text with the characters :func:`visible` escapes written as JSON's own escapes
+    (``\u007f``, ``\u202e``): ``\x7f`` is no JSON escape, and a diff holding DEL was
+    printed as JSON no parser read (thirteenth adversarial pass). JSON escapes the C0
+    controls itself, so any such character left stands inside a string."""
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+
+
 def one_line(text: str) -> str:
     """:func:`visible`, and tabs and line breaks as escapes too: for a name from a pack or
     an inventory, which must not print a line of its own (a fake heading in a diff)."""

@@ -99,6 +99,8 @@ def error_message(error: Any, model: type[BaseModel] | None = None, data: Any = 
     if error["type"] == "finite_number":  # NaN compares false with any bound: name it
         return "should be a number, not NaN or infinity (.nan, .inf, or past 1.8e308)"
     message = str(error["msg"])
+    if error["type"] == "value_error":  # our own validator's words, without pydantic's prefix
+        message = message.removeprefix("Value error, ")
     if error["type"] == "literal_error" and data is not None:
         value = _value_at(data, loc)
         expected = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))

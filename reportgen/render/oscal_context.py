@@ -19,8 +19,6 @@ from reportgen.render.pdf_context import framework_label
 
 AWS_PARTY = "aws"
 CUSTOMER_PARTY = "customer"
-THIS_SYSTEM = "this-system"
-AWS_ESTATE = "aws-estate"
 RESPONSIBLE = ("R", "A/R")
 
 

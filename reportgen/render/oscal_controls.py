@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from reportgen.render.oscal_context import AWS_ESTATE, THIS_SYSTEM, Context
+from reportgen.catalogs.srm import AWS_ESTATE, THIS_SYSTEM
+from reportgen.render.oscal_context import Context
 from reportgen.render.oscal_ids import FEDRAMP_NS, md, md_line, prop
 
 INHERITED, CORPORATE, SYSTEM = "inherited", "sp-corporate", "sp-system"

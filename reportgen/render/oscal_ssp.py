@@ -11,14 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportgen.catalogs.srm import AWS_ESTATE, THIS_SYSTEM
 from reportgen.config.model import AWS_ROLE
-from reportgen.render.oscal_context import (
-    AWS_ESTATE,
-    AWS_PARTY,
-    CUSTOMER_PARTY,
-    THIS_SYSTEM,
-    Context,
-)
+from reportgen.render.oscal_context import AWS_PARTY, CUSTOMER_PARTY, Context
 from reportgen.render.oscal_controls import implemented_requirements
 from reportgen.render.oscal_ids import (
     DOCUMENT_ID_SCHEME,
