@@ -282,7 +282,8 @@ def resolve_overrides(
     warnings: list[str] = []
     result: list[CustomerOverride] = []
     layers = set(catalogs.catalog.layer_ids)
-    services = _services_by_resource_name(inventory)
+    wanted = {e.resource for e in read.config.overrides if e.resource and not e.service}
+    services = _services_by_resource_name(inventory, wanted) if wanted else {}
     for position, entry in zip(read.override_index, read.config.overrides, strict=True):
         service_id = _override_service(entry.service, entry.resource, catalogs, services)
         if service_id is None:
@@ -385,14 +386,15 @@ def _override_service(
     return services.get(resource) if resource else None
 
 
-def _services_by_resource_name(inventory: Inventory | None) -> dict[str, str]:
-    """Each name an override may give a resource by (the engine's resource_names), to the
-    service of the first inventory row that holds it."""
+def _services_by_resource_name(inventory: Inventory | None, wanted: set[str]) -> dict[str, str]:
+    """Each name in ``wanted`` that an inventory row's resource goes by (the engine's
+    resource_names), to the service of the first such row; one pass over the rows."""
     services: dict[str, str] = {}
     for item in inventory.rows if inventory is not None else ():
         if item.row.resource:
             for name in resource_names(item.row.resource):
-                services.setdefault(name, item.service_id)
+                if name in wanted:
+                    services.setdefault(name, item.service_id)
     return services
 
 

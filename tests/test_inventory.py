@@ -102,6 +102,27 @@ def test_utf16_csv(read, tmp_path):
     assert [r.service_id for r in read(path).rows] == ["s3"]
 
 
+@pytest.mark.parametrize(
+    ("data", "offset"),
+    [
+        # a lone surrogate in the second row's resource id: was read as U+FFFD, silently
+        ("Service,Resource\nAmazon S3,r1\nAmazon S3,XX\n".encode("utf-16-le").replace(
+            "XX".encode("utf-16-le"), b"\x00\xd8a\x00"), 80),
+        # an odd number of bytes: a phantom row of U+FFFD
+        ("Service,Resource\nAmazon S3,r1\n".encode("utf-16-le") + b"x", 60),
+    ],
+)  # fmt: skip
+def test_utf16_csv_without_a_bom_that_does_not_decode_is_refused(read, tmp_path, data, offset):
+    """Thirteenth pass: the BOM-less file was decoded with replacement, changing its ids."""
+    path = tmp_path / "inv.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert (
+        caught.value.message == f"CSV file is UTF-16 but cannot be decoded (byte offset {offset})"
+    )
+
+
 def test_resource_type_column_and_arn_column_identify_services(read, tmp_path):
     path = write_csv(
         tmp_path / "inv.csv",

@@ -232,6 +232,35 @@ def test_a_long_cur_field_is_named_by_its_line_and_its_column_in_the_report(tmp_
     assert len(_table(_write_cur(tmp_path / "fine.csv", rows, quote=quote))) == 1 + 8
 
 
+@pytest.mark.parametrize("quote", [False, True])
+@pytest.mark.parametrize(
+    ("column", "bad", "said"),
+    [
+        (3, "bu\x00cket", "a NUL character: binary data, not text"),
+        (5, "pr\x00d", "a NUL character: binary data, not text"),
+        (3, "caf\udce9-bucket", "a byte that is not UTF-8 (0xe9)"),
+    ],
+)
+def test_a_cur_value_that_is_not_text_is_named_by_its_line_and_column(
+    tmp_path, quote, column, bad, said
+):
+    """Thirteenth pass: a NUL in a resource id or a tag was refused naming neither line nor
+    column, and a byte that is not UTF-8 became U+FFFD in the pack's resource ids."""
+    rows = _cur_rows(3000)
+    rows[2500][column] = bad
+    path = _write_cur(tmp_path / "bad.csv", [[c.replace("\udce9", "@") for c in r] for r in rows],
+                      quote=quote)  # fmt: skip
+    path.write_bytes(path.read_bytes().replace(b"@", b"\xe9"))
+    packed = tmp_path / "bad.csv.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    for report in (path, packed):
+        with pytest.raises(InputError) as caught:
+            _table(report)
+        error = caught.value
+        assert (error.line, error.column) == (2501, f"{'DF'[column == 5]} ({CUR_HEADER[column]})")
+        assert said in error.message
+
+
 def test_tag_columns_never_match_a_field_by_themselves(tmp_path):
     """The tagging fixture's Lambda carries a Service tag: the ARN still names the service."""
     project = _project(tmp_path, EXPORTS / "tagging-get-resources.json")

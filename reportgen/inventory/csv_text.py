@@ -30,8 +30,8 @@ class CsvEncoding:
 
 def csv_encoding(path: Path) -> CsvEncoding:
     """UTF-8 (with or without BOM), UTF-16 with BOM (or detected by its NULs), else
-    Windows-1252 with a warning. Binary data, a UTF-16 file that does not decode and a file
-    with no content are input errors."""
+    Windows-1252 with a warning. Binary data, a UTF-16 file that does not decode (a lone
+    surrogate, an odd byte count) and a file with no content are input errors."""
     with path.open("rb") as handle:
         head = handle.read(_SAMPLE)
         if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16's BOM
@@ -45,14 +45,18 @@ def csv_encoding(path: Path) -> CsvEncoding:
         elif b"\x00" in head:
             if not _looks_utf16(head):
                 raise _binary(path, _where(head, head.index(b"\x00"), "a NUL byte"))
-            encoding = CsvEncoding("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be", "replace")
+            encoding = CsvEncoding("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be")
         else:
             encoding = CsvEncoding("utf-8-sig")
         sample, content, bad = _scan(handle, encoding)
         if bad is not None:
-            if encoding.name == "utf-16":
+            if encoding.name.startswith("utf-16"):
+                # Decoded with replacement, a BOM-less file's bad bytes became U+FFFD in its
+                # resource ids, and an odd byte count a phantom row, without a word
+                # (thirteenth adversarial pass).
+                how = "claims UTF-16 (its BOM)" if encoding.name == "utf-16" else "is UTF-16"
                 raise InputError(
-                    f"CSV file claims UTF-16 but cannot be decoded (byte offset {bad:,})",
+                    f"CSV file {how} but cannot be decoded (byte offset {bad:,})",
                     file=path,
                     hint="Save it again as UTF-8 or UTF-16 from the program that made it.",
                 )

@@ -19,8 +19,9 @@ import csv
 import io
 import itertools
 import operator
+import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,8 +78,12 @@ class CostAndUsageReport:
 
     def read(self, path: Path, limits: Limits) -> RawTable:
         with open_export(path, limits.max_export_bytes) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-            header = next(csv.reader([_rest_of_line(text, path, 1, 0)]), [])
+            # Bytes that are not UTF-8 kept as lone surrogates, refused with their line:
+            # replaced by U+FFFD, they changed resource ids without a word (thirteenth pass).
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors=_UNDECODED, newline="")
+            first = _rest_of_line(text, path, 1, 0)
+            header = next(csv.reader([first]), [])
+            _check_text(first, 1, path, header)
             layout = Layout.of(header, path)
             resources = Resources(layout, path, limits)
             _count(text, layout, path, limits, resources)
@@ -98,6 +103,7 @@ class Layout:
     names: tuple[str, ...]  # their names in the header
     tags: tuple[str, ...]  # tag keys of the key's trailing values ('' for CUR 2.0's map)
     width: int
+    header: tuple[str, ...] = ()  # every column's name, for a message
 
     @classmethod
     def of(cls, header: list[str], path: Path) -> Layout:
@@ -117,7 +123,8 @@ class Layout:
         indexes = (*columns.values(), *(index for index, _ in tags))
         fields = {field: position for position, field in enumerate(columns)}
         names = tuple(header[index].strip() for index in indexes)
-        return cls(fields, indexes, names, tuple(key for _, key in tags), len(header))
+        keys = tuple(key for _, key in tags)
+        return cls(fields, indexes, names, keys, len(header), tuple(header))
 
     @property
     def tag_map(self) -> int | None:
@@ -150,7 +157,7 @@ def _count(
     csv.field_size_limit(max(limits.max_cell_chars + 1, csv.field_size_limit()))
     last_line, limit = 1, limits.max_cell_chars
     checked: set[str] = set()  # CUR 2.0 tag maps found to be JSON maps
-    for chunk in _chunks(text, path, limit):
+    for chunk in _chunks(text, path, limit, layout.header):
         try:
             keys = list(map(getter, chunk.rows))
         except IndexError:
@@ -199,7 +206,9 @@ class Chunk:
         return self.first + index if self.starts is None else self.starts[index]
 
 
-def _chunks(text: io.TextIOWrapper, path: Path, limit: int) -> Iterator[Chunk]:
+def _chunks(
+    text: io.TextIOWrapper, path: Path, limit: int, header: tuple[str, ...]
+) -> Iterator[Chunk]:
     """The records of the file, a block at a time, blank lines left out. A block ends at a
     record's end: quotes come in pairs (a quote inside a field is doubled), so a block with
     an odd count is extended until the open field closes, by at most MAX_LINE_CHARS."""
@@ -210,6 +219,7 @@ def _chunks(text: io.TextIOWrapper, path: Path, limit: int) -> Iterator[Chunk]:
             block += _rest_of_line(text, path, line + block.count("\n"), start)
         if block.count('"') % 2:
             block = _close_quote(text, path, block, line)
+        _check_text(block, line, path, header)
         if '"' in block or "\r" in block:
             rows, starts, read = _quoted_rows(block, path, line, limit)
             yield Chunk(line, rows, starts, line + read - 1, block)
@@ -228,6 +238,37 @@ def _chunks(text: io.TextIOWrapper, path: Path, limit: int) -> Iterator[Chunk]:
         rows = list(map(str.split, lines, itertools.repeat(",")))
         yield Chunk(line, rows, starts, line + read - 1, long)
         line += read
+
+
+_UNDECODED = "surrogateescape"  # a byte that is not UTF-8 -> U+DC80..U+DCFF
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _check_text(block: str, line: int, path: Path, header: Sequence[str]) -> None:
+    """Refuse a NUL, a byte that is not UTF-8 or a lone surrogate anywhere in ``block``
+    (from ``line``), named by its line and column: the table built later refused a NUL
+    in a resource id naming neither (thirteenth adversarial pass)."""
+    found = _NOT_TEXT.search(block)
+    if found is None:
+        return
+    at = found.start()
+    start = block.rfind("\n", 0, at) + 1
+    index = max(len(next(csv.reader([block[start:at]]), [""])) - 1, 0)
+    name = f" ({shorten(header[index], _NAME_CHARS)})" if index < len(header) else ""
+    code = ord(found.group())
+    if code == 0:
+        what = "a NUL character: binary data, not text"
+    elif 0xDC80 <= code <= 0xDCFF:
+        what = f"a byte that is not UTF-8 (0x{code - 0xDC00:02x}); AWS writes the report in UTF-8"
+    else:
+        what = "a lone UTF-16 surrogate, which is not text"
+    raise InputError(
+        f"the report holds {what}",
+        file=path,
+        line=line + block.count("\n", 0, at),
+        column=f"{column_letter(index)}{name}",
+        hint="Check that the file is a complete, unedited report (download it again).",
+    )
 
 
 def _quoted_rows(
