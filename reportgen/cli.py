@@ -594,7 +594,8 @@ def inventory() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Replace files at --out (and its .source.json) that an earlier pull did not write.",
+    help="Replace files at --out (and its .source.json) that an earlier pull did not write, "
+    "or an earlier snapshot with resources by one that found none.",
 )
 @click.option("--profile", help="AWS profile [AWS_PROFILE, else the default chain].")
 @click.option("--region", help="AWS region of the call (the aggregator's, the index's).")

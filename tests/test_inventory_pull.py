@@ -5,6 +5,9 @@ builds the same pack as the export it mirrors."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -235,11 +238,18 @@ def test_an_error_text_from_the_answer_is_cut_short(tmp_path):
 
 
 def _endpoint(
-    body: bytes, *, length: bool = True, pause: float = 0.0, kind: str = "application/json"
+    body: bytes,
+    *,
+    length: bool = True,
+    pause: float = 0.0,
+    kind: str = "application/json",
+    status: int = 200,
+    then: bytes | None = None,
 ):
     """A local endpoint answering every request with ``body`` (status 200, JSON): with its
     Content-Length, or (``length`` False) to the connection's close; ``pause`` seconds
-    between bytes trickles it."""
+    between bytes trickles it; with ``then``, every request after the first gets that."""
+    bodies = [body]
     import contextlib
     import threading
     import time
@@ -248,19 +258,22 @@ def _endpoint(
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self.send_response(200)
+            answer = bodies[-1]
+            if then is not None:
+                bodies.append(then)
+            self.send_response(status)
             self.send_header("Content-Type", kind)
             if length:
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             with contextlib.suppress(OSError):  # the client stopped reading: as expected
-                self._send_body()
+                self._send_body(answer)
 
-        def _send_body(self) -> None:
+        def _send_body(self, answer: bytes) -> None:
             if not pause:
-                self.wfile.write(body)
+                self.wfile.write(answer)
                 return
-            for byte in body:
+            for byte in answer:
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
                 time.sleep(pause)
@@ -368,3 +381,88 @@ def test_a_web_page_for_an_answer_is_refused_not_an_empty_snapshot(tmp_path):
     said = "resource-explorer-2:ListResources: the answer is a web page (text/html; charset"
     assert caught.value.message.startswith(said)
     assert list(tmp_path.iterdir()) == []
+
+
+_RESOURCE = json.dumps(EXPLORER_FIXTURE["Resources"][0])
+
+
+@pytest.mark.parametrize(
+    ("body", "then", "said"),
+    [
+        (b'{"Resources": [', None, "not whole JSON (cut short or damaged at character 15)"),
+        (b"{ this is not json", None, "not whole JSON (cut short or damaged"),
+        (b'{"Resources": ["\xff"]}', None, "not UTF-8 text (byte 16)"),
+        # a later page cut off mid-item: 3 of 6 resources were written, exit 0
+        (f'{{"Resources": [{_RESOURCE}], "NextToken": "p2"}}'.encode(),
+         f'{{"Resources": [{_RESOURCE}, {_RESOURCE[:40]}'.encode(), "not whole JSON"),
+    ],
+)  # fmt: skip
+def test_an_answer_that_is_not_whole_json_is_refused_and_the_snapshot_kept(
+    tmp_path, body, then, said
+):
+    """Thirteenth pass: only the first byte was checked, so an answer cut short (or any
+    body starting with '{') was read as a page of no resources, exit 0, over the earlier
+    snapshot."""
+    snapshot = tmp_path / "re.csv"
+    snapshot.write_text("kept\n")
+    server, client = _endpoint(body, then=then)
+    try:
+        with pytest.raises(InputError) as caught:
+            pull(PullRequest("resource-explorer", snapshot, force=True), client=client)
+    finally:
+        server.shutdown()
+    assert caught.value.message.startswith("resource-explorer-2:ListResources: the answer is ")
+    assert said in caught.value.message
+    assert snapshot.read_text() == "kept\n" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "re.csv"
+    ]
+
+
+def test_a_pull_that_finds_nothing_keeps_the_earlier_snapshot_without_force(tmp_path):
+    """Thirteenth pass: an empty answer ('{}' from a proxy) replaced a whole estate's
+    snapshot with its header alone, exit 0."""
+    first = _pull_config(tmp_path, [CONFIG_FIXTURE["Results"][:3]])
+    before = first.csv.read_bytes()
+    with pytest.raises(InputError) as caught:
+        _pull_config(tmp_path, [[]])
+    assert str(caught.value).startswith(
+        f"{first.csv}: the pull found no resources, where the earlier snapshot holds 3; it is kept"
+    )
+    assert first.csv.read_bytes() == before
+    client = _client("config")
+    with Stubber(client) as stubber:
+        _config_pages(stubber, [[]])
+        request = PullRequest("config-aggregator", first.csv, options={"aggregator": "org"},
+                              force=True)  # fmt: skip
+        assert pull(request, client=client).items == 0
+
+
+def test_credentials_an_error_echoes_are_masked(tmp_path):
+    """Thirteenth pass: an endpoint (or a proxy) echoing the session token in an error had
+    it printed whole, and twice more with --debug."""
+    token = "SessTok" + "Value9876543210" * 4
+    secret = "SecretKey" + "abcdefgh12345678" * 2
+    body = json.dumps({"__type": "ExpiredTokenException",
+                       "message": f"The security token {token} is expired ({secret})"})  # fmt: skip
+    server, _ = _endpoint(body.encode(), status=400, kind="application/x-amz-json-1.1")
+    environ = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_address[1]}",
+        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY123456",
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_SESSION_TOKEN": token,
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    command = [sys.executable, "-m", "reportgen", "inventory", "pull", "--source",
+               "resource-explorer", "-o", str(tmp_path / "re.csv")]  # fmt: skip
+    try:
+        for debug in ({}, {"REPORTGEN_DEBUG": "1"}):  # --debug prints the traceback too
+            result = subprocess.run(command, env={**os.environ, **environ, **debug},
+                                    capture_output=True, text=True, timeout=120)  # fmt: skip
+            said = result.stdout + result.stderr
+            assert result.returncode in (1, 2) and "ExpiredTokenException" in said, said
+            assert "Value9876543210" not in said and "abcdefgh12345678" not in said, said
+            assert "***" in said
+    finally:
+        server.shutdown()

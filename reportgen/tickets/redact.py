@@ -524,6 +524,19 @@ def _masked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+def _chain_holds_secret(exc: BaseException, redact: Redactor) -> bool:
+    """Whether an exception ``exc`` was raised from (or during) quotes a secret: botocore's
+    error holds the endpoint's whole answer."""
+    cause = exc.__cause__ or exc.__context__
+    seen = 0
+    while cause is not None and seen < 10:
+        text = f"{cause!s} {getattr(cause, 'response', '')}"
+        if redact(text) != text:
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
+
+
 class _MaskRecords(logging.Filter):
     def __init__(self, redact: Redactor) -> None:
         super().__init__()
@@ -550,6 +563,8 @@ def masked_errors(redact: Redactor, logger: str = "reportgen.tickets") -> Iterat
         exc.args = (exc.message, *exc.args[1:])
         exc.details = [redact(detail) for detail in exc.details]
         exc.hint = redact(exc.hint) if exc.hint else exc.hint
+        if _chain_holds_secret(exc, redact):  # --debug prints the exception it came from
+            exc.__cause__, exc.__context__, exc.__suppress_context__ = None, None, True
         raise
     except Exception as exc:
         text = str(exc)

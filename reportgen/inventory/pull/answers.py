@@ -12,6 +12,7 @@ the cap, after it was read.
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import threading
@@ -159,10 +160,31 @@ def _answer_check(bounds: Bounds) -> Any:
         kind = kind.strip().lower()
         if kind.startswith(("text/html", "application/xhtml")):
             raise _not_aws(bounds, f"a web page ({shorten(kind, 60)})")
-        if bounds.json and not _JSON_OBJECT.match(body):
-            raise _not_aws(bounds, "not a JSON object")
+        if bounds.json:
+            _check_json_object(body, bounds)
 
     return check
+
+
+def _check_json_object(body: bytes, bounds: Bounds) -> None:
+    """The whole answer is one JSON object. Its first byte alone was checked: an answer
+    cut short, or '{ not json', got past, botocore read it as a page of no resources, and a
+    pull wrote 3 of 6 resources (a later page cut off) or none over an earlier snapshot,
+    with exit 0 (thirteenth adversarial pass)."""
+    if not _JSON_OBJECT.match(body):
+        raise _not_aws(bounds, "not a JSON object")
+    try:
+        parsed = json.loads(body)
+    except RecursionError:
+        raise _not_aws(bounds, "nested too deeply to read") from None
+    except UnicodeDecodeError as exc:
+        raise _not_aws(bounds, f"not UTF-8 text (byte {exc.start:,})") from None
+    except ValueError as exc:  # JSONDecodeError
+        where = getattr(exc, "pos", None)
+        at = f" at character {where:,}" if isinstance(where, int) else ""
+        raise _not_aws(bounds, f"not whole JSON (cut short or damaged{at})") from None
+    if not isinstance(parsed, dict):
+        raise _not_aws(bounds, "not a JSON object")
 
 
 def _not_aws(bounds: Bounds, what: str) -> InputError:

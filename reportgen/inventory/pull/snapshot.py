@@ -30,8 +30,10 @@ from reportgen.inventory.pull.fetch import Sleep, pages
 from reportgen.inventory.sources.contract import shape_error, table_full
 from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
 from reportgen.inventory.sources.table import SourceTable, TableFull
+from reportgen.tickets.redact import Redactor, masked_errors
 
 SIDECAR_SUFFIX = ".source.json"
+_LOGGER = "reportgen.pull"
 _ACCOUNT = re.compile(r"[0-9]{12}")
 STS_BYTES, STS_SECONDS = 1 << 20, 30.0  # GetCallerIdentity's answer is a few hundred bytes
 _SIDECAR_BYTES = 64 * 1024  # a sidecar is a few hundred bytes
@@ -61,9 +63,30 @@ class PullResult:
 
 
 def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -> PullResult:
-    """Page through the source, then write the snapshot; ``client`` is for tests."""
-    api = APIS[request.source]
+    """Page through the source, then write the snapshot; ``client`` is for tests. Every
+    error is masked of the credentials in use: an endpoint (or a proxy) that echoed the
+    session token in an error had it printed (thirteenth adversarial pass)."""
     session = None if client is not None else _session(request)
+    with masked_errors(Redactor(_credential_values(session)), logger=_LOGGER):
+        return _pull(request, session, client, sleep)
+
+
+def _credential_values(session: Any) -> list[str]:
+    """The access key, secret key and session token the pull signs with; none when botocore
+    finds none (its own error says so when the first call needs them)."""
+    if session is None:
+        return []
+    try:
+        found = session.get_credentials()
+        frozen = found.get_frozen_credentials() if found is not None else None
+    except Exception:  # a broken profile or provider: the call itself reports it
+        return []
+    values = (getattr(frozen, name, None) for name in ("access_key", "secret_key", "token"))
+    return [value for value in values if isinstance(value, str) and value]
+
+
+def _pull(request: PullRequest, session: Any, client: Any, sleep: Sleep | None) -> PullResult:
+    api = APIS[request.source]
     client = client or _client(session, api.client)
     bound_answers(client, Bounds(api.iam_action, answers.MAX_ANSWER_BYTES, answers.ANSWER_SECONDS))
     table = SourceTable(api.reader.columns, request.limits)
@@ -87,6 +110,8 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
             except TableFull as exc:
                 raise table_full(where, parts, exc) from exc
             count += 1
+    if count == 0 and not request.force:
+        _keep_earlier_snapshot(request.out)
     sidecar = {
         "source": request.source,
         "reader": api.reader.name,
@@ -101,6 +126,32 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     }
     csv_path, sidecar_path = write_snapshot(request.out, table, sidecar, request.force)
     return PullResult(csv_path, sidecar_path, count, page_count, len(table.tag_keys()))
+
+
+def _keep_earlier_snapshot(out: Path) -> None:
+    """A pull that found nothing does not replace an earlier pull's resources without
+    --force: an answer a proxy cut short or emptied once wrote a header-only snapshot over a
+    whole estate, exit 0, and the next build made a pack of nothing (thirteenth pass)."""
+    earlier = _earlier_items(out)
+    if earlier:
+        raise InputError(
+            f"the pull found no resources, where the earlier snapshot holds {earlier:,}; "
+            "it is kept",
+            file=out,
+            hint="If the estate (or what the pull reads) really is empty now, pull again "
+            "with --force to write an empty snapshot.",
+        )
+
+
+def _earlier_items(out: Path) -> int:
+    """The resources the earlier pull at ``out`` counted in its sidecar (0: none there)."""
+    try:
+        found = json.loads(read_start(sidecar_of(out), _SIDECAR_BYTES)) if out.exists() else {}
+    except (OSError, ValueError):
+        return 0
+    counts = found.get("counts") if isinstance(found, dict) else None
+    items = counts.get("items") if isinstance(counts, dict) else None
+    return items if isinstance(items, int) and not isinstance(items, bool) else 0
 
 
 def sidecar_of(out: Path) -> Path:
