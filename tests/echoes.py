@@ -118,6 +118,12 @@ ECHOES: dict[str, Callable[[str], str]] = {
     "fullwidth": lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t),
     "zero-width-space-between": lambda t: "\u200b".join(t),
     "soft-hyphen-between": lambda t: "\u00ad".join(t),
+    # thirteenth pass: default-ignorable letters and marks, blank on screen
+    "hangul-filler-between": lambda t: "\u3164".join(t),
+    "halfwidth-hangul-filler-between": lambda t: "\uffa0".join(t),
+    "choseong-filler-between": lambda t: "\u115f".join(t),
+    "grapheme-joiner-between": lambda t: "\u034f".join(t),
+    "variation-selector-between": lambda t: "\ufe0f".join(t),
     "comma-separated": lambda t: ",".join(t),
     "dot-separated": lambda t: ".".join(t),
 }

@@ -204,6 +204,27 @@ def test_pages_past_the_cap_stop_the_pull(tmp_path, monkeypatch):
             pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
 
 
+def test_empty_pages_in_a_row_stop_the_pull(tmp_path, monkeypatch):
+    """Thirteenth pass: an endpoint sending a new token with every empty page ran 13,320
+    pages in 600 s; a page with resources between them starts the count again."""
+    from reportgen.inventory.pull import fetch
+
+    monkeypatch.setattr(fetch, "MAX_EMPTY_PAGES", 3)
+    resources = EXPLORER_FIXTURE["Resources"]
+    client = _client("resource-explorer-2")
+    with Stubber(client) as stubber:
+        kinds = [[], [], resources[:1], [], [], []]  # two empty, one full, three empty
+        for number, items in enumerate(kinds):
+            asked = {"NextToken": f"t{number - 1}"} if number else {}
+            stubber.add_response("list_resources", {"Resources": items, "NextToken": f"t{number}"},
+                                 asked)  # fmt: skip
+        said = "resource-explorer-2:ListResources: AWS sent 3 pages in a row with no resource"
+        with pytest.raises(InputError, match=said):
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+        stubber.assert_no_pending_responses()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_items_past_max_rows_stop_the_pull(tmp_path, monkeypatch):
     from reportgen.inventory import limits
 

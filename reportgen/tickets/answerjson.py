@@ -39,8 +39,9 @@ def loads(content: bytes, max_depth: int) -> Any:
 
 
 def check(data: bytes, max_depth: int) -> None:
-    """Walk the JSON events of ``data`` without building values; JsonRefused at the first
-    bound passed, or where ijson finds it is not JSON (a number past 64 bits included)."""
+    """Walk the JSON events of ``data`` without building values; JsonOverBound at the first
+    bound passed (a whole number past 64 bits, which yajl cannot hold, among them: it was
+    called 'not JSON', thirteenth pass), JsonRefused where ijson finds it is not JSON."""
     items: list[int] = []  # per open container: items so far (a list), or -1 (an object)
     path: list[str | int] = []
     values = 0
@@ -74,6 +75,10 @@ def check(data: bytes, max_depth: int) -> None:
                 path.append("")
     except ijson.JSONError as exc:
         reason = str(exc).split("\n", 1)[0].strip().removeprefix("parse error: ")
+        if "integer overflow" in reason:  # valid JSON past yajl's 64 bits: a bound, named
+            if items and items[-1] >= 0:  # in a list: the item after the last one read
+                path[-1] = items[-1]
+            raise JsonOverBound(f"a whole number past 64 bits (at {_path(path)})") from None
         raise JsonRefused(f"not valid JSON: {reason[:80]}") from None
 
 

@@ -110,6 +110,19 @@ def make_client(base_url: str, auth: httpx.Auth, transport: Transport) -> httpx.
         ) from None
 
 
+class _Client(httpx.Client):
+    """httpx's client, but an https proxy from the environment is verified with the same
+    certificates as the server (--ca-bundle, $REPORTGEN_CA_BUNDLE, $SSL_CERT_FILE): httpx
+    verified it with certifi's alone, and its refusal told the user to pass the
+    --ca-bundle they had passed (thirteenth adversarial pass)."""
+
+    def _init_proxy_transport(self, proxy: httpx.Proxy, verify: Any = True, **options: Any):  # type: ignore[override]
+        if proxy.url.scheme == "https" and isinstance(verify, ssl.SSLContext):
+            proxy = httpx.Proxy(proxy.url, ssl_context=verify, auth=proxy.auth,
+                                headers=proxy.headers)  # fmt: skip
+        return super()._init_proxy_transport(proxy, verify=verify, **options)
+
+
 def _client(
     base_url: str,
     auth: httpx.Auth,
@@ -117,7 +130,7 @@ def _client(
     plain: bool,
     verify: ssl.SSLContext | bool,
 ) -> httpx.Client:
-    return httpx.Client(
+    return _Client(
         base_url=base_url,
         trust_env=not plain,
         auth=auth,

@@ -306,15 +306,26 @@ class Canonical:
         return self.starts[begin], self.ends[end - 1]
 
 
+# Unicode's default-ignorable code points that are not format characters (Cf): they render
+# as nothing, yet the Hangul fillers are letters (Lo) and the selectors marks, so a token
+# with U+3164 between its characters was printed and readable (thirteenth pass).
+_IGNORABLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+
+
 def _folded(char: str) -> str:
-    """``char`` as compared: case folded; white space, ``+`` and invisible format characters
-    (zero width space, soft hyphen, joiners) dropped; compatibility forms (fullwidth,
+    """``char`` as compared: case folded; white space, ``+``, invisible format characters
+    (zero width space, soft hyphen, joiners) and the other default-ignorable code points
+    (Hangul fillers, variation selectors) dropped; compatibility forms (fullwidth,
     ligatures, superscripts) as their plain letters; accents dropped (NFKD, combining marks
     left out), so ``ä`` composed and ``a`` + U+0308 decomposed (NFD) compare equal (seventh
     pass: a decomposed echo showed six characters of a password)."""
     if char.isascii():
         return "" if char.isspace() or char == "+" else char.lower()
-    if char.isspace() or unicodedata.category(char) == "Cf":
+    if char.isspace() or unicodedata.category(char) == "Cf" or char in _IGNORABLE:
         return ""
     return "".join(
         c.casefold()
