@@ -146,6 +146,22 @@ def test_explicit_column_mapping(read, tmp_path):
         read(path, columns={"service": "Svc", "owner": "Team"})
 
 
+@pytest.mark.parametrize(
+    ("named", "environment", "using"),
+    [("tag:env", "prod", "using C, written exactly so"), ("TAG:Env", "dev", "using B, the first")],
+)
+def test_a_mapped_header_that_matches_two_columns_prefers_the_exact_one(
+    read, tmp_path, named, environment, using
+):
+    """Twelfth pass: `tag:env` took the export's tag `ENV` (the first match ignoring case),
+    silently, and the pack showed its values, never those of the tag the config named."""
+    rows = [["Service", "tag:ENV", "tag:env"], ["S3", "dev", "prod"]]
+    inventory = read(write_csv(tmp_path / "inv.csv", rows), columns={"environment": named})
+    assert inventory.rows[0].row.environment == environment
+    warning = next(w for w in inventory.warnings if "matches columns" in w)
+    assert f"matches columns B (tag:ENV), C (tag:env); {using}" in warning
+
+
 def test_duplicate_headers_use_the_first_with_a_warning(read, tmp_path):
     path = write_csv(tmp_path / "inv.csv", [["Service", "Notes", "Notes"], ["S3", "a", "b"]])
     inventory = read(path)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reportgen.core.errors import InputError, column_letter
+from reportgen.core.markdown import shorten
 from reportgen.inventory.fields import (
     FIELDS,
     HEADER_ALIASES,
@@ -43,9 +44,9 @@ def match_headers(
     columns: dict[str, int] = {}
     warnings: list[str] = []
     for field_name, header in explicit.items():
-        wanted = header_key(header)
-        if wanted in keys:
-            columns[field_name] = keys.index(wanted)
+        found = _explicit_column(cells, keys, field_name, header, warnings)
+        if found is not None:
+            columns[field_name] = found
     explicit_columns = set(columns.values())
     for index, key in enumerate(keys):
         field_name = HEADER_ALIASES.get(key)
@@ -90,6 +91,29 @@ def _could_be_header(cell: str) -> bool:
 
 def _exact(columns: dict[str, int], cells: list[str]) -> int:
     return sum(1 for index in columns.values() if header_key(cells[index]) in HEADER_ALIASES)
+
+
+def _explicit_column(
+    cells: list[str], keys: list[str], field_name: str, header: str, warnings: list[str]
+) -> int | None:
+    """The column the config names for ``field_name``: headers compare ignoring case and
+    spacing, so 'tag:env' also finds 'tag:ENV'; of several, the one written exactly as the
+    config writes it, else the first, with a warning naming them all (the first was taken
+    without a word, though the other held the values meant: twelfth adversarial pass)."""
+    wanted = header_key(header)
+    matches = [index for index, key in enumerate(keys) if key == wanted]
+    if not matches:
+        return None
+    exact = [index for index in matches if cells[index].strip() == header.strip()]
+    chosen = (exact or matches)[0]
+    if len(matches) > 1:
+        listed = ", ".join(f"{column_letter(i)} ({shorten(cells[i].strip(), 40)})" for i in matches)
+        why = "written exactly so" if exact else "the first"
+        warnings.append(
+            f"inventory.columns.{field_name} '{shorten(header, 40)}' matches columns {listed}; "
+            f"using {column_letter(chosen)}, {why}"
+        )
+    return chosen
 
 
 def find_header(
