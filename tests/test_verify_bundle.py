@@ -91,6 +91,23 @@ def test_a_file_name_can_neither_hide_its_characters_nor_fake_the_verdict(copy):
     assert not any(line.startswith("OK") for line in lines)
 
 
+def test_a_pack_path_with_a_newline_prints_on_one_line(copy, tmp_path):
+    """Thirteenth adversarial pass (C02): the pack's own path was printed as given, so
+    ``v<newline>2`` made verify print "pack: v" and a line "2", and bundle's error began a
+    line of its own; a name bundle lists of a broken pack did the same."""
+    pack = Path(shutil.move(copy, tmp_path / "v\n2\x1b[31m"))
+    result = run("verify", pack)
+    assert result.stdout.splitlines()[0] == "pack: " + str(tmp_path) + "/v\\n2\\x1b[31m"
+    (pack / "summary.md").unlink()
+    (pack / "FAILED: 0 problem(s)\nx.txt").write_text("")
+    result = run("bundle", pack, "-o", tmp_path / "b.zip", check=1)
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: ") and lines[0].endswith(
+        "/v\\n2\\x1b[31m: the pack does not match its manifest"
+    ), lines
+    assert "  - FAILED: 0 problem(s)\\nx.txt: not in the manifest" in lines, lines
+
+
 def test_verify_treats_a_symlink_as_altered(copy, tmp_path):
     outside = tmp_path / "outside.json"
     shutil.copy(copy / "soc2" / "matrix.json", outside)

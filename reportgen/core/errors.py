@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from reportgen.core.terminal import one_line
+
 EXIT_INPUT_ERROR = 2
 
 
@@ -61,7 +63,9 @@ class InputError(Exception):
     def location(self) -> str:
         parts = []
         if self.file:
-            parts.append(self.file + (f":{self.line}" if self.line else ""))
+            # A file name holding a newline would print a line of its own (a fake verdict or
+            # error line): shown as its escape, as verify lists names.
+            parts.append(one_line(self.file) + (f":{self.line}" if self.line else ""))
         if self.sheet is not None:
             parts.append(f"sheet '{self.sheet}'")
         if self.row is not None:

@@ -26,6 +26,7 @@ from reportgen.core.outfiles import (
 )
 from reportgen.core.safefiles import open_regular
 from reportgen.core.slug import slugify
+from reportgen.core.terminal import one_line
 from reportgen.pack.files import (
     MAX_MANIFEST_BYTES,
     PackDir,
@@ -74,10 +75,11 @@ def require_intact(pack: Path | PackDir) -> Verification:
     if not result.ok:
         problems = [*result.altered, *(f"{n}: missing" for n in result.missing)]
         problems += [f"{n}: not in the manifest" for n in result.extra]
+        problems = [one_line(problem) for problem in problems[:20]]  # a name on one line
         raise PackIntegrityError(
             "the pack does not match its manifest",
             file=pack.path,
-            details=problems[:20],
+            details=problems,
             hint="Run 'reportgen verify' for the full report, or rebuild the pack.",
         )
     return result

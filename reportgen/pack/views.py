@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from reportgen.core.terminal import one_line
 from reportgen.pack.manifest_schema import MAX_DEPTH
 from reportgen.pack.verify import Verification
 
@@ -14,7 +15,7 @@ SHOWN = 20
 
 
 def verification_lines(result: Verification) -> Iterator[str]:
-    yield f"pack: {result.pack}"
+    yield f"pack: {one_line(str(result.pack))}"
     yield f"manifest.json sha256 {result.manifest_sha256}"
     yield from _first(result.missing, "MISSING  ", "missing", str)
     yield from _first(result.altered, "ALTERED  ", "altered", str)
@@ -35,13 +36,6 @@ def _extra(name: str) -> str:
 def _first(items: list[str], tag: str, what: str, shown: Callable[[str], str]) -> Iterator[str]:
     """A line for each of the first SHOWN items, then one counting the rest."""
     for item in items[:SHOWN]:
-        yield tag + _one_line(shown(item))
+        yield tag + one_line(shown(item))
     if len(items) > SHOWN:
         yield f"{tag}... and {len(items) - SHOWN:,} more {what}"
-
-
-def _one_line(text: str) -> str:
-    """A file name holding a newline would print a line of its own, which could pass for
-    the verdict ("OK: 8 file(s) match"): line breaks are shown as their escapes (the
-    console shows every other control so)."""
-    return text.replace("\n", "\\n").replace("\t", "\\t")
