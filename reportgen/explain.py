@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import RenderableType
-from rich.text import Text
 
 from reportgen.catalogs.frameworks import Framework, LoadedFramework
 from reportgen.catalogs.search import find_control, find_framework, find_service
 from reportgen.compute import compute_inputs, estate_for
 from reportgen.core.clock import build_time
 from reportgen.core.owners import holder_name, holders_label
+from reportgen.core.terminal import safe_text
 from reportgen.inputs import Catalogs, Inputs, RunOptions, load_catalogs, load_inputs
 from reportgen.ownership.engine import (
     ControlResult,
@@ -137,7 +137,7 @@ def explain_service(
     layers = next(s for s in result.services if s.service_id == service.id)
     model = catalogs.catalog.models[service.model]
     report: list[RenderableType] = [
-        Text(
+        safe_text(
             f"{service.name} ({service.full_name or service.name}), id '{service.id}'", style="bold"
         ),
         f"model: {service.model}: {model.description}",
@@ -172,7 +172,9 @@ def _control_lines(
     framework: Framework, explained: CellExplanation, row: ControlResult | None, service_id: str
 ) -> list:
     title = framework.control(explained.control_id)
-    line = Text(f"{framework.name} {explained.control_id} {title.title if title else ''}: ")
+    # safe_text, not Text: rich's Text drops BEL, BS, VT, FF and CR from a catalog's title
+    # before the console could show them as escapes (thirteenth adversarial pass).
+    line = safe_text(f"{framework.name} {explained.control_id} {title.title if title else ''}: ")
     if row is None:
         line.append_text(views.owner_text("not-applicable"))
         return [line, "why: its category is not among the config's framework_options categories"]
@@ -184,7 +186,7 @@ def _control_lines(
         line.append("no duty within the service (estate-wide duties only)")
     else:
         line.append_text(views.owner_text(cell.owner, cell.party))
-        line.append(f" ({holders_label(cell.holders)})")
+        line.append_text(safe_text(f" ({holders_label(cell.holders)})"))
     lines: list = [line, f"overall: {explained.label}; why: {row.provenance}"]
     for index in row.active:
         duty = row.control.duties[index]

@@ -131,3 +131,23 @@ def test_explain_uses_the_resource_override_in_the_cell(service, monkeypatch):
         assert set(said.cell_parties) >= {"Customer", "Stackwise Managed Services"}
     else:
         assert "Stackwise Managed Services" not in said.cell_parties
+
+
+def test_explain_shows_every_control_of_a_catalog_title_as_its_escape(tmp_path):
+    """Thirteenth adversarial pass (C35): explain built the control's line with rich's
+    Text, which drops BEL, BS, VT, FF and CR: a title's OSC sequence printed as
+    ``\\x1b]0;pwned`` without the BEL that ends it, where `controls` shows ``\\x07``."""
+    import reportgen
+
+    packaged = Path(reportgen.__file__).parent / "catalogs" / "frameworks" / "soc2.yaml"
+    title = "title: Integrity and ethical conduct set by leadership"
+    text = packaged.read_text(encoding="utf-8")
+    assert title in text
+    catalog = tmp_path / "soc2.yaml"
+    hostile = 'title: "T\\e]0;pwned\\a b\\bv\\vf\\fr\\r end"'
+    catalog.write_text(text.replace(title, hostile, 1), encoding="utf-8")
+    args = ("ec2", "--framework", "soc2", "--control", "CC1.1", "--framework-catalog", catalog)
+    printed = run("explain", *args).stdout
+    assert not any(c in printed for c in "\x1b\x07\x08\x0b\x0c\r"), repr(printed)
+    shown = "T\\x1b]0;pwned\\x07 b\\x08v\\x0bf\\x0cr\\x0d end"
+    assert shown in " ".join(printed.split()), printed
