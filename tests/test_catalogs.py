@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 
 import pytest
 from conftest import REFERENCE, SHARED_REFERENCE
@@ -353,3 +354,23 @@ def test_listings_for_tools_escape_what_the_tables_escape(tmp_path, fmt):
         assert json.loads(printed)[0]["full_name"] == "Evil \x1b]0;pwned\x07 \u202e \x7f"
     else:
         assert "Evil \\x1b]0;pwned\\x07 \\u202e \\x7f" in printed
+
+
+def test_two_user_framework_catalogs_of_one_id_are_an_error_naming_both(tmp_path):
+    """Thirteenth adversarial pass (C34): the second of two user catalogs of one id
+    silently replaced the first (61 controls or 68, by the order of the flags), and a
+    build listed both among its inputs. The same file named twice stays one catalog."""
+    from packhelpers import run
+
+    from reportgen.core.resources import frameworks_dir
+
+    packaged = frameworks_dir() / "soc2.yaml"
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    for copy in (first, second):
+        shutil.copyfile(packaged, copy)
+    args = ("frameworks", "--framework-catalog", first, "--framework-catalog", second)
+    said = run(*args, check=2, pdf=False).stderr
+    assert said.startswith(f"error: {second}: framework id 'soc2' is given by two"), said
+    assert str(first) in said and "Traceback" not in said
+    again = ("--framework-catalog", first, "--framework-catalog", tmp_path / "." / first.name)
+    assert "soc2" in run("frameworks", *again, "--format", "json", pdf=False).stdout

@@ -137,9 +137,9 @@ def test_explain_shows_every_control_of_a_catalog_title_as_its_escape(tmp_path):
     """Thirteenth adversarial pass (C35): explain built the control's line with rich's
     Text, which drops BEL, BS, VT, FF and CR: a title's OSC sequence printed as
     ``\\x1b]0;pwned`` without the BEL that ends it, where `controls` shows ``\\x07``."""
-    import reportgen
+    from reportgen.core.resources import frameworks_dir
 
-    packaged = Path(reportgen.__file__).parent / "catalogs" / "frameworks" / "soc2.yaml"
+    packaged = frameworks_dir() / "soc2.yaml"
     title = "title: Integrity and ethical conduct set by leadership"
     text = packaged.read_text(encoding="utf-8")
     assert title in text

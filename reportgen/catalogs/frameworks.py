@@ -18,6 +18,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.resources import frameworks_dir
 from reportgen.core.slug import MAX_ID, is_safe_id
 from reportgen.core.strict import StrictModel
+from reportgen.core.terminal import one_line
 from reportgen.core.validation import validate_document
 from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
@@ -279,12 +280,39 @@ def load_frameworks(
     """Packaged catalogs, then user catalogs (a user catalog with the same id replaces one)."""
     loaded: dict[str, LoadedFramework] = {}
     order: dict[str, int] = {}
-    for path in [*packaged_framework_paths(), *extra_files]:
+    packaged = packaged_framework_paths()
+    for number, path in enumerate([*packaged, *extra_files]):
         framework = load_framework(path, srm, max_bytes)
+        if number >= len(packaged):
+            _refuse_second_user_catalog(loaded.get(framework.id), framework.id, path, packaged)
         loaded[framework.id] = LoadedFramework(framework, path)
         if framework.order is not None:
             order[framework.id] = framework.order
     return dict(sorted(loaded.items(), key=lambda item: (order.get(item[0], LAST), item[0])))
+
+
+def _refuse_second_user_catalog(
+    earlier: LoadedFramework | None, framework_id: str, path: Path, packaged: list[Path]
+) -> None:
+    """A user catalog replaces the packaged one of its id; a second user catalog of that
+    id would silently replace the first, which a build still listed among its inputs
+    (thirteenth adversarial pass). The same file named twice (in the config and on the
+    command line) is one catalog."""
+    if earlier is None or earlier.path in packaged or _same_file(earlier.path, path):
+        return
+    raise InputError(
+        f"framework id '{framework_id}' is given by two framework catalogs: "
+        f"{one_line(str(earlier.path))} and this one",
+        file=path,
+        hint="Give one catalog per framework id (a second id of its own adds a framework).",
+    )
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:  # both were just read; one gone since is not the same file
+        return False
 
 
 LAST = 100_001  # the place of a framework whose catalogs give no order
