@@ -236,6 +236,15 @@ pull_limit_options = [
 ]
 
 
+# Every command that reads a config or a catalog the user gives takes --max-yaml-mb: the
+# limit's message says to raise it (a browse command lacked it: thirteenth pass).
+yaml_limit_option = next(
+    option
+    for option, (flag, _, _, _, _) in zip(limit_options, LIMIT_FLAGS, strict=True)
+    if flag == "--max-yaml-mb"
+)
+
+
 def _apply(options: list) -> object:
     def decorate(func: object) -> object:
         for option in reversed(options):
@@ -424,10 +433,13 @@ def validate(**kwargs: object) -> None:
 @click.argument("query", required=False)
 @service_catalog_option
 @format_option
-def services(query: str | None, service_files: tuple[Path, ...], fmt: str) -> None:
+@yaml_limit_option
+def services(
+    query: str | None, service_files: tuple[Path, ...], fmt: str, max_yaml_bytes: int
+) -> None:
     """List or search the AWS service catalog: by any name an inventory may use (a console
     or formal name, an ARN, a resource type, a CUR product code) or words in it."""
-    catalogs = load_catalogs(service_files)
+    catalogs = load_catalogs(service_files, (), max_yaml_bytes * MB)
     found = list(catalogs.catalog.services.values())
     if query:
         found = search_services(catalogs, query)
@@ -460,9 +472,10 @@ def schema(document: str) -> None:
 @cli.command()
 @framework_catalog_option
 @format_option
-def frameworks(framework_files: tuple[Path, ...], fmt: str) -> None:
+@yaml_limit_option
+def frameworks(framework_files: tuple[Path, ...], fmt: str, max_yaml_bytes: int) -> None:
     """List the framework catalogs: versions, control counts, the names they accept."""
-    catalogs = load_catalogs((), framework_files)
+    catalogs = load_catalogs((), framework_files, max_yaml_bytes * MB)
     found = [lf.framework for lf in catalogs.frameworks.values()]
     records = [listing.framework_record(f) for f in found]
     _show(views.frameworks_table(found), records, fmt)
@@ -479,12 +492,14 @@ def frameworks(framework_files: tuple[Path, ...], fmt: str) -> None:
 )
 @framework_catalog_option
 @format_option
+@yaml_limit_option
 def controls(
     framework_id: str,
     query: str | None,
     condition: str | None,
     framework_files: tuple[Path, ...],
     fmt: str,
+    max_yaml_bytes: int,
 ) -> None:
     """Browse a framework's controls: by id prefix (8.2) or by words in them (malware).
 
@@ -492,7 +507,7 @@ def controls(
     depend on an applicability question (the "applies if" column) and lists the questions,
     with the ids to answer under framework_options.<framework>.conditions.
     """
-    catalogs = load_catalogs((), framework_files)
+    catalogs = load_catalogs((), framework_files, max_yaml_bytes * MB)
     framework = find_framework(catalogs, framework_id)
     found = search_controls(framework, query)
     if condition is not None:
@@ -521,6 +536,7 @@ def controls(
 @click.option("--control", "control_id", help="Control id: show how its owner is decided.")
 @click.option("--config", type=_path(), help="Include this config's customer overrides.")
 @_apply(catalog_options)
+@_apply(limit_options)  # with --config, the inventory is read as build reads it
 def explain(
     service: str,
     framework_id: str | None,
@@ -528,12 +544,19 @@ def explain(
     config: Path | None,
     service_files: tuple[Path, ...],
     framework_files: tuple[Path, ...],
+    **kwargs: object,
 ) -> None:
     """Show a service's model, every layer's owner and why."""
     if bool(framework_id) != bool(control_id):
         raise click.UsageError("--framework and --control go together")
     report = explain_service(
-        service, framework_id, control_id, config, service_files, framework_files
+        service,
+        framework_id,
+        control_id,
+        config,
+        service_files,
+        framework_files,
+        limits=_limits(kwargs),
     )
     for item in report:
         out.print(item)
@@ -726,6 +749,7 @@ def _ticket_target(flags: dict[str, typing.Any]) -> tuple[str, str]:
 @click.option("--bundle", "legacy_bundle", is_flag=True, hidden=True)  # the default since 0.3
 @click.option("--ca-bundle", type=_path(dir_okay=False), help="CA certificates (PEM) to trust.")
 @click.option("--config", type=_path(dir_okay=False), help="Config with an attach: section.")
+@yaml_limit_option
 def attach(directory: Path, config: Path | None, with_files: bool, legacy_bundle: bool,
            **flags: typing.Any) -> None:  # fmt: skip
     """Attach a verified pack to a Jira issue or a ServiceNow record (credentials from the
@@ -738,6 +762,7 @@ def attach(directory: Path, config: Path | None, with_files: bool, legacy_bundle
     logger = logging.getLogger("reportgen.tickets")
     logger.addHandler(_SayHandler())
     logger.propagate = False
+    flags["max_yaml_bytes"] *= MB
     request = AttachRequest(directory, system, target, files=with_files, config=config, **flags)
     report = attach_pack(request, _dry_run_say if request.dry_run else _say)
     if not request.dry_run:

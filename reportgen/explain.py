@@ -23,6 +23,7 @@ from reportgen.core.clock import build_time
 from reportgen.core.owners import holder_name, holders_label
 from reportgen.core.terminal import safe_text
 from reportgen.inputs import Catalogs, Inputs, RunOptions, load_catalogs, load_inputs
+from reportgen.inventory.limits import Limits
 from reportgen.ownership.engine import (
     ControlResult,
     EstateService,
@@ -58,7 +59,9 @@ class Explainer:
         framework_text: str | None = None,
         service_files: Sequence[Path] = (),
         framework_files: Sequence[Path] = (),
+        limits: Limits | None = None,
     ) -> None:
+        limits = limits or Limits()
         self.inputs: Inputs | None = None
         if config is not None:
             self.inputs = load_inputs(
@@ -68,11 +71,12 @@ class Explainer:
                     service_files=tuple(service_files),
                     framework_files=tuple(framework_files),
                     allow_empty=True,
+                    limits=limits,
                 )
             )
             self.catalogs = _catalogs_of(self.inputs)
         else:
-            self.catalogs = load_catalogs(service_files, framework_files)
+            self.catalogs = load_catalogs(service_files, framework_files, limits.max_yaml_bytes)
         self.as_of = build_time().date()  # the build's (UTC) day, as the pack's
         self._results: dict[tuple[str, str], FrameworkResult] = {}
 
@@ -128,8 +132,9 @@ def explain_service(
     config: Path | None,
     service_files: Sequence[Path] = (),
     framework_files: Sequence[Path] = (),
+    limits: Limits | None = None,
 ) -> list[RenderableType]:
-    explainer = Explainer(config, framework_id, service_files, framework_files)
+    explainer = Explainer(config, framework_id, service_files, framework_files, limits)
     catalogs = explainer.catalogs
     service = find_service(catalogs, text)
     framework = explainer.framework(framework_id)

@@ -240,3 +240,34 @@ def test_a_control_character_is_named_by_line_and_column(tmp_path, control):
     assert f"U+{ord(control):04X} is a control character YAML does not allow (column 17)" in (
         caught.value.message
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["services", "--catalog", "{file}"],
+        ["frameworks", "--framework-catalog", "{file}"],
+        ["controls", "soc2", "--framework-catalog", "{file}"],
+        ["explain", "ec2", "--catalog", "{file}"],
+        ["explain", "ec2", "--config", "{file}"],
+        ["attach", "{pack}", "--jira", "X-1", "--dry-run", "--config", "{file}"],
+    ],
+    ids=["services", "frameworks", "controls", "explain", "explain-config", "attach"],
+)
+def test_every_command_that_reads_yaml_takes_the_flag_its_node_limit_names(
+    args, tmp_path, capsys
+) -> None:
+    """Thirteenth adversarial pass (C28): `services --catalog` of a catalog over the node
+    bound said "Raise --max-yaml-mb", which `services` (and `controls`, `frameworks`,
+    `explain`) refused as an unknown option. Raised, the file is read past the bound."""
+    big = tmp_path / "big.yaml"
+    big.write_text(HEAD + "junk: [" + "0," * max_yaml_nodes(DEFAULT_MAX_YAML_BYTES) + "0]\n")
+    argv = [a.format(file=big, pack=tmp_path / "pack") for a in args]
+    for extra, refused in (([], True), (["--max-yaml-mb", "6"], False)):
+        with pytest.raises(SystemExit) as exited:
+            main([*argv, *extra])
+        captured = capsys.readouterr()
+        output = captured.err + captured.out
+        assert exited.value.code == 2, output
+        assert ("Raise --max-yaml-mb" in output) is refused, output
+        assert "big.yaml" in output and "No such option" not in output, output

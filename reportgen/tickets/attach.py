@@ -21,6 +21,7 @@ from typing import Protocol
 from reportgen.config.model import AttachConfig, load_config
 from reportgen.config.ticket_systems import TICKET_SYSTEMS, TicketSystem
 from reportgen.core.tempdirs import run_temp_dir
+from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES
 from reportgen.pack.bundle import require_intact
 from reportgen.pack.files import MAX_SUMMARY_BYTES, PackDir
 from reportgen.pack.manifest import SUMMARY_NAME
@@ -57,6 +58,7 @@ class AttachRequest:
     files: bool = False  # each file of the pack too, besides the zip
     ca_bundle: Path | None = None
     config: Path | None = None
+    max_yaml_bytes: int = DEFAULT_MAX_YAML_BYTES  # of the config
 
 
 @dataclass
@@ -67,10 +69,12 @@ class AttachReport:
     commented: bool = False
 
 
-def load_attach_config(path: Path | None) -> tuple[AttachConfig, Path | None]:
+def load_attach_config(
+    path: Path | None, max_yaml_bytes: int = DEFAULT_MAX_YAML_BYTES
+) -> tuple[AttachConfig, Path | None]:
     if path is None:
         return AttachConfig(), None
-    return load_config(path).config.attach, path.parent
+    return load_config(path, max_yaml_bytes).config.attach, path.parent
 
 
 def fit_comment(summary: str, limit: int = COMMENT_LIMIT) -> str:
@@ -104,7 +108,7 @@ def attach_pack(
     request: AttachRequest, say: Say, env: Mapping[str, str] = os.environ
 ) -> AttachReport:
     """Attach the pack (and optionally its summary) to one ticket; see the module doc."""
-    config, config_dir = load_attach_config(request.config)
+    config, config_dir = load_attach_config(request.config, request.max_yaml_bytes)
     system = TICKET_SYSTEMS.get(request.system)
     section = getattr(config, system.name)
     redact = _endpoint(system, section, request.target, env).redactor()
