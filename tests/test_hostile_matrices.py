@@ -129,6 +129,11 @@ VARIANTS = [
     ("owner-and-label-apart",
      lambda m: first_control(m).update(owner="aws", split_by_service=False, label="Customer"),
      "controls[0].label", '"Customer" does not match the control\'s owner (aws): it reads "AWS"'),
+    # thirteenth pass: diff keys them by id, and one of the two was dropped without a word
+    ("control-twice", lambda m: m["controls"].insert(1, copy.deepcopy(first_control(m))),
+     "controls[1].id", '"CC1.1" is also the id of controls[0]'),
+    ("service-twice", lambda m: m["services"].append(copy.deepcopy(m["services"][0])),
+     "services[2].id", '"ec2" is also the id of services[0]'),
 ]  # fmt: skip
 COMMANDS = ("diff-old-new", "diff-new-old", "previous")
 RUNS = [(variant, command) for variant in VARIANTS for command in COMMANDS]

@@ -56,7 +56,13 @@ def check_pack_matrix(value: dict[str, Any], path: Path) -> None:
             details=[f"first difference: {problems[0]}"],
             hint=OLDER_HINT,
         )
-    problems = problems or _problems(value, ReadBounds) or _label_problems(value)
+    problems = (
+        problems
+        or _problems(value, ReadBounds)
+        or _duplicate_ids(value, "controls")
+        or _duplicate_ids(value, "services")
+        or _label_problems(value)
+    )
     if problems:
         unknown = all(problem.endswith(": unknown key") for problem in problems)
         more = len(problems) - 1 - DETAILS
@@ -88,6 +94,22 @@ def _problems(
             if not (error["type"] == "missing" and contract_path(error["loc"]) in tolerate)
         ]
     return []
+
+
+def _duplicate_ids(value: dict[str, Any], kind: str) -> list[str]:
+    """Each entry of ``controls`` or ``services`` whose id an earlier one has: diff and
+    build --previous key them by id, so one of the two was dropped without a word
+    (thirteenth adversarial pass); a build never writes two."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, entry in enumerate(value[kind]):
+        earlier = first.setdefault(entry["id"], index)
+        if earlier != index:
+            shown = json.dumps(entry["id"][:60], ensure_ascii=True)
+            problems.append(f"{kind}[{index}].id: {shown} is also the id of {kind}[{earlier}]")
+            if len(problems) > DETAILS:
+                break
+    return problems
 
 
 def _label_problems(value: dict[str, Any]) -> list[str]:
