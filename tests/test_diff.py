@@ -132,3 +132,42 @@ def test_json_diff_of_text_holding_del_and_c1_controls_is_valid_json(tmp_path):
     assert "\\u007f" in printed and "\x7f" not in printed and "\u202e" not in printed
     reasons = json.dumps(json.loads(printed), ensure_ascii=False)
     assert "Stack\x7fwise \x85 \x9b31m \u202e Ltd" in reasons
+
+
+def _without_controls(text: str, *ids: str) -> str:
+    """The catalog text with the controls ``ids`` left out (each block runs to the next)."""
+    for cid in ids:
+        start = text.index(f'\n  - id: "{cid}"\n')
+        end = text.index("\n  - id: ", start + 1)
+        text = text[:start] + text[end:]
+    return text
+
+
+def test_controls_added_and_removed_are_listed_in_text_and_markdown(tmp_path):
+    """Thirteenth adversarial pass (C11): a catalog update that added controls (PCI's
+    future-dated requirements) read "no service added or removed; no control changed
+    owner" in text and markdown, and in the summary of build --previous: only the JSON
+    listed controls_added."""
+    from conftest import MINIMAL_CONFIG, write_config
+
+    from reportgen.core.resources import frameworks_dir
+
+    write_csv(tmp_path / "inventory.csv", OLD_ROWS)
+    write_config(tmp_path, MINIMAL_CONFIG)
+    older = tmp_path / "soc2-older.yaml"
+    packaged = (frameworks_dir() / "soc2.yaml").read_text(encoding="utf-8")
+    older.write_text(_without_controls(packaged, "CC1.2", "CC1.3"), encoding="utf-8")
+    soc2 = ("--framework", "soc2")
+    old = build(tmp_path, tmp_path / "old", *soc2, "--framework-catalog", older, pdf=False)
+    new = build(tmp_path, tmp_path / "new", *soc2, "--previous", old, pdf=False)
+    text = " ".join(run("diff", old, new).stdout.split())
+    assert "controls added (2): CC1.2, CC1.3" in text and "no control" not in text, text
+    back = " ".join(run("diff", new, old).stdout.split())
+    assert "controls removed (2): CC1.2, CC1.3" in back, back
+    markdown = run("diff", old, new, "--format", "markdown").stdout
+    assert "- Controls added (2): `CC1.2`, `CC1.3`\n" in markdown, markdown
+    assert "No service or control added" not in markdown
+    summary = (new / "summary.md").read_text(encoding="utf-8")
+    assert "- Controls added (2): `CC1.2`, `CC1.3`\n" in summary, summary
+    same = " ".join(run("diff", new, new).stdout.split())
+    assert "no service or control added or removed; no control changed owner" in same

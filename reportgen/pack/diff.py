@@ -169,7 +169,14 @@ def _status(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
 
 
 def has_changes(entry: dict[str, Any]) -> bool:
-    keys = ("services_added", "services_removed", "owner_changes", "evidence_changes")
+    keys = (
+        "services_added",
+        "services_removed",
+        "controls_added",
+        "controls_removed",
+        "owner_changes",
+        "evidence_changes",
+    )
     return entry["status"] != "compared" or any(entry[key] for key in keys)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from rich.console import RenderableType
@@ -15,11 +15,23 @@ from reportgen.pack.diff import has_changes
 from reportgen.render.terminal import owner_text
 
 FORMATS = ("text", "markdown", "json")
+UNCHANGED = (
+    "no service or control added or removed; no control changed owner; no evidence changed status"
+)
+CONTROL_LISTS = (("controls_added", "controls added"), ("controls_removed", "controls removed"))
 REASON_LIMIT = 400  # characters of provenance per row in Markdown (a ticket comment has limits)
 
 
 def _services_line(entry: dict[str, Any], key: str) -> str:
     return ", ".join(f"{s['name']} ({s['id']})" for s in entry[key])
+
+
+def _ids_line(ids: list[str], shown: Callable[[str], str], limit: int | None = None) -> str:
+    """``ids`` counted, each ``shown``, the first ``limit`` of them: a catalog update can
+    add hundreds of requirements, which a ticket comment need not list one by one."""
+    listed = ids if limit is None else ids[:limit]
+    more = f", … and {len(ids) - len(listed):,} more" if len(listed) < len(ids) else ""
+    return f"({len(ids):,}): " + ", ".join(map(shown, listed)) + more
 
 
 def markdown_sections(
@@ -41,7 +53,7 @@ def _markdown_body(entry: dict[str, Any], limit: int | None) -> Iterator[str]:
         yield "Framework removed: not in the new pack.\n"
         return
     if not has_changes(entry):
-        yield "No service added or removed; no control changed owner; no evidence changed status.\n"
+        yield UNCHANGED.capitalize() + ".\n"
         return
     for key, label in (
         ("services_added", "Services added"),
@@ -49,8 +61,14 @@ def _markdown_body(entry: dict[str, Any], limit: int | None) -> Iterator[str]:
     ):
         if entry[key]:
             yield f"- {label}: {md.escape(_services_line(entry, key))}"
+    # Controls a catalog update added (PCI's future-dated requirements) or dropped: a
+    # reviewer reading the ticket saw "no change" where only the JSON listed them.
+    for key, label in CONTROL_LISTS:
+        if entry[key]:
+            yield f"- {label.capitalize()} {_ids_line(entry[key], md.code, limit)}"
     changes = entry["owner_changes"]
-    if entry["services_added"] or entry["services_removed"]:
+    listed = ("services_added", "services_removed", *(key for key, _ in CONTROL_LISTS))
+    if any(entry[key] for key in listed):
         yield ""
     if not changes:
         yield "No control changed owner.\n"
@@ -112,17 +130,16 @@ def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
             yield safe_text(f"  framework {entry['status']}")
             continue
         if not has_changes(entry):
-            yield safe_text(
-                "  no service added or removed; no control changed owner; "
-                "no evidence changed status",
-                style="dim",
-            )
+            yield safe_text(f"  {UNCHANGED}", style="dim")
         for key, label in (
             ("services_added", "services added"),
             ("services_removed", "services removed"),
         ):
             if entry[key]:
                 yield safe_text(f"  {label}: {one_line(_services_line(entry, key))}")
+        for key, label in CONTROL_LISTS:
+            if entry[key]:
+                yield safe_text(f"  {label} {_ids_line(entry[key], one_line)}")
         if entry["owner_changes"]:
             yield _changes_table(entry["owner_changes"])
         if entry.get("evidence_changes"):
