@@ -177,6 +177,15 @@ def test_a_missing_file_is_named(tmp_path):
     assert "evidence workbook not found" in _refused(tmp_path, "--evidence", tmp_path / "x.xlsx")
 
 
+def test_a_symbolic_link_loop_is_named_as_one(tmp_path):
+    # thirteenth pass: resolve() raised RuntimeError, an internal error (exit 1)
+    (tmp_path / "a.xlsx").symlink_to("b.xlsx")
+    (tmp_path / "b.xlsx").symlink_to("a.xlsx")
+    message = _refused(tmp_path, "--evidence", tmp_path / "a.xlsx")
+    assert f"{tmp_path / 'a.xlsx'}: evidence workbook cannot be reached: a symbolic link" in message
+    assert "loops (too many levels of symbolic links)" in message
+
+
 def test_validate_reads_the_evidence_too(pack, tmp_path):
     def change(book):
         _cell(book, "Evidence", "Status", 4).value = "Done!"

@@ -84,6 +84,15 @@ def _dev_zero(name: str):
     return make
 
 
+def _symlink_loop(name: str):
+    def make(d: Path) -> Path:
+        (d / name).symlink_to("other.csv")
+        (d / "other.csv").symlink_to(name)
+        return d / name
+
+    return make
+
+
 def _unknown_keys(count: int):
     return _config(CONFIG + "".join(f"key{i}: 1\n" for i in range(count)))
 
@@ -172,6 +181,16 @@ CASES = [
         ["inv.csv: this is not a text CSV file (it contains binary data: from line 1: "],
     ),
     Case("missing-path", lambda d: d / "nope.csv", ["nope.csv: inventory file not found"]),
+    Case(  # thirteenth pass: a loop was "inventory file not found", the cause is ELOOP
+        "symlink-loop",
+        _symlink_loop("inv.csv"),
+        ["inv.csv: inventory file cannot be reached: a symbolic link on its path loops"],
+    ),
+    Case(  # thirteenth pass: procfs reports 0 bytes, so this file was "empty (0 bytes)"
+        "procfs-file",
+        lambda _d: Path("/proc/self/status"),
+        ["/proc/self/status: the inventory is a file of the kernel's proc file system"],
+    ),
     Case(
         "directory-path",
         lambda d: (d / "dir.csv").mkdir() or d / "dir.csv",

@@ -458,6 +458,37 @@ def test_init_from_a_file_that_is_not_regular_is_refused_unopened(tmp_path, make
     assert not (tmp_path / "audit").exists()
 
 
+def _loop_at(tmp_path: Path, name: str) -> Path:
+    (tmp_path / name).symlink_to("other.json")
+    (tmp_path / "other.json").symlink_to(name)
+    return tmp_path / name
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (
+            lambda d: _loop_at(d, "estate.json"),
+            "inventory file cannot be reached: a symbolic link on its path loops",
+        ),
+        (
+            lambda _d: Path("/proc/self/status"),
+            "the inventory is a file of the kernel's proc file system",
+        ),
+        (lambda d: d / "missing.json", "inventory file not found"),
+    ],
+    ids=["link-loop", "procfs", "missing"],
+)
+def test_init_from_says_why_there_is_no_file_to_read(tmp_path, make, said):
+    # thirteenth pass: click said a link loop "does not exist"; /proc files were "empty"
+    export = make(tmp_path)
+    process = _init_from(tmp_path, export)
+    assert process.returncode == 2, process.stderr
+    assert f"{export}: {said}".encode() in b" ".join(process.stderr.split())
+    assert b"Traceback" not in process.stderr
+    assert not (tmp_path / "audit").exists()
+
+
 def test_init_from_a_name_that_is_not_utf8_is_refused_before_writing(tmp_path):
     # the config named it "\udcff\udcfe-tag.json", which YAML refuses: validate could not read it
     export = os.fsencode(tmp_path) + b"/\xff\xfe-tag.json"

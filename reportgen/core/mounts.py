@@ -11,6 +11,12 @@ from pathlib import Path
 
 MOUNT_TABLE = Path("/proc/self/mountinfo")
 _MAX_HOPS = 16  # a bind mount of a bind mount of ...: enough for any real set-up
+# File systems whose files are the kernel's state made up as they are read, not data on a
+# disk: their sizes mean nothing (/proc reports 0, /sys 4096) and some never end.
+KERNEL_FILE_SYSTEMS = frozenset(
+    b"proc sysfs debugfs tracefs securityfs configfs cgroup cgroup2 bpf pstore efivarfs "
+    b"fusectl binfmt_misc selinuxfs nsfs rpc_pipefs devpts mqueue".split()
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,7 @@ class Mount:
     device: bytes
     root: bytes
     point: bytes
+    kind: bytes = b""  # the file system type ("ext4", "proc"), after the " - " separator
 
 
 def mount_table() -> list[Mount]:
@@ -37,11 +44,24 @@ def mount_points() -> set[bytes]:
     return {mount.point for mount in mount_table()}
 
 
+def kernel_file_system(device: int) -> str | None:
+    """The type of kernel file system ("proc", "sysfs") the device of a stat (``st_dev``)
+    is mounted as, or None: a file system on a disk, or a device the table does not list."""
+    wanted = f"{os.major(device)}:{os.minor(device)}".encode()
+    for mount in mount_table():
+        if mount.device == wanted and mount.kind in KERNEL_FILE_SYSTEMS:
+            return mount.kind.decode()
+    return None
+
+
 def _parsed(line: bytes) -> Mount | None:
     fields = line.split(b" ")
     if len(fields) < 5:
         return None
-    return Mount(fields[2], _unescaped(fields[3]), _unescaped(fields[4]))
+    # Optional fields (shared:1, master:2) come between the mount point and " - ".
+    rest = fields[fields.index(b"-", 5) + 1 :] if b"-" in fields[5:] else []
+    kind = rest[0] if rest else b""
+    return Mount(fields[2], _unescaped(fields[3]), _unescaped(fields[4]), kind)
 
 
 def _unescaped(field: bytes) -> bytes:

@@ -37,6 +37,25 @@ def _refuse_kind(mode: int, path: Path, what: str) -> InputError:
     return InputError(f"{what} is {file_kind(mode)}, not a regular file", file=path)
 
 
+def stat_input(path: Path, what: str, *, follow_symlinks: bool = True) -> os.stat_result:
+    """The stat of an input the user named, refused when there is none: missing, behind a
+    symbolic link that loops (``pathlib.Path.exists`` says False for both), or refused
+    by the machine. ``what`` names it at the start of a message ("inventory file")."""
+    try:
+        return os.stat(path, follow_symlinks=follow_symlinks)
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", file=path) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a stat that follows links: ELOOP is a loop, nothing else
+            raise InputError(
+                f"{what} cannot be reached: a symbolic link on its path loops (too many "
+                "levels of symbolic links)",
+                file=path,
+                hint="Check where each link points (ls -l): one leads back to itself.",
+            ) from None
+        raise environment_error(exc, path) from exc
+
+
 def open_regular(path: Path, what: str, *, follow_symlinks: bool = True) -> int:
     """An fd of ``path`` opened for reading, refused unless it is a regular file. ``what``
     names it at the start of a message ("YAML file", "the manifest").
@@ -44,12 +63,7 @@ def open_regular(path: Path, what: str, *, follow_symlinks: bool = True) -> int:
     ``stat`` first, so a FIFO or a device is never opened; O_NONBLOCK, so a FIFO swapped in
     after that cannot block the open; ``fstat`` of the open file last, which is what counts.
     """
-    try:
-        before = os.stat(path, follow_symlinks=follow_symlinks)
-    except FileNotFoundError:
-        raise InputError(f"{what} not found", file=path) from None
-    except OSError as exc:
-        raise environment_error(exc, path) from exc
+    before = stat_input(path, what, follow_symlinks=follow_symlinks)
     if not stat.S_ISREG(before.st_mode):
         raise _refuse_kind(before.st_mode, path, what)
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC

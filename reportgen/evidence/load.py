@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from reportgen.catalogs.frameworks import Framework
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.hashing import FileState, file_state
+from reportgen.core.safefiles import stat_input
 from reportgen.core.tempdirs import run_temp_dir
 from reportgen.evidence.read import (
     ItemEdit,
@@ -102,6 +103,7 @@ def _workbooks(
             with PackDir(path) as pack:
                 yield from _pack_workbooks(pack, frameworks, notes, work)
         else:
+            stat_input(path, "evidence workbook")  # before resolve(): a link loop is named
             yield path.as_posix(), path, path, file_state(path)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from openpyxl.utils.datetime import from_excel
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.core.markdown import shorten
+from reportgen.core.safefiles import stat_input
 from reportgen.core.terminal import visible
 from reportgen.core.validation import listed
 from reportgen.inventory.limits import Limits
@@ -178,9 +180,7 @@ def read_workbook(path: Path, limits: Limits, shown: str | None = None) -> Workb
 
 
 def _check_file(path: Path, shown: str) -> None:
-    if not path.exists():
-        raise InputError("evidence workbook not found", file=shown)
-    if not path.is_file():
+    if not stat.S_ISREG(stat_input(path, "evidence workbook").st_mode):
         raise InputError("expected a RACI workbook (.xlsx) or a pack directory", file=shown)
     with path.open("rb") as handle:
         head = handle.read(8)

@@ -23,7 +23,8 @@ from typing import Any, TextIO
 import python_calamine
 
 from reportgen.core.errors import InputError, environment_errors
-from reportgen.core.safefiles import file_kind
+from reportgen.core.mounts import kernel_file_system
+from reportgen.core.safefiles import file_kind, stat_input
 from reportgen.core.validation import listed, shown
 from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
@@ -101,14 +102,21 @@ def _read_table(path: Path, limits: Limits, sheet: str | None) -> RawTable:
 def check_inventory_file(path: Path) -> None:
     """Refuse, before anything opens it, an inventory that is missing, empty or not a
     regular file (``init --from`` names one too: a FIFO there was waited on for ever)."""
-    if not path.exists():
-        raise InputError("inventory file not found", file=path)
-    if path.is_dir():
+    info = stat_input(path, "inventory file")
+    if stat.S_ISDIR(info.st_mode):
         raise InputError("expected an inventory file but found a directory", file=path)
-    mode = path.stat().st_mode
-    if not stat.S_ISREG(mode):  # a FIFO would be waited on, /dev/zero read without end
-        raise InputError(f"the inventory is {file_kind(mode)}, not a regular file", file=path)
-    if path.stat().st_size == 0:
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would be waited on, /dev/zero read without end
+        raise InputError(
+            f"the inventory is {file_kind(info.st_mode)}, not a regular file", file=path
+        )
+    kernel = kernel_file_system(info.st_dev)
+    if kernel is not None:  # /proc/self/status: "regular", 0 bytes, yet it has content
+        raise InputError(
+            f"the inventory is a file of the kernel's {kernel} file system (the machine's "
+            "state, made up as it is read), not a file on disk",
+            file=path,
+        )
+    if info.st_size == 0:
         raise InputError("inventory file is empty (0 bytes)", file=path)
 
 
