@@ -18,6 +18,7 @@ from reportgen.inventory.headers import HeaderMatch, find_header, missing_header
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawSheet, cell_text, read_table
 from reportgen.inventory.scope import GENERIC, ScopeParser
+from reportgen.inventory.xlsx_blanks import NO_SAVED_VALUE, blank_causes
 
 
 class InventoryRow(NamedTuple):
@@ -118,6 +119,8 @@ def read_inventory(
     if options.collect_problems:
         reader.report = inventory.problem
     _read_rows(rows, reader, _Resolve(resolver, inventory), options.limits)
+    if table.kind == "xlsx":
+        _explain_blank_services(inventory)
     if inventory.total_rows == 0:
         # An empty audit pack would read as "nothing in scope"; an auditor expects the
         # inventory to list something, so a header without data is more likely a mistake.
@@ -136,6 +139,34 @@ def read_inventory(
             f"{inventory.unsuggested:,} rows naming the others are listed without suggestions"
         )
     return inventory
+
+
+# Why the cell reads as empty, said after the cause: what to do about it.
+_BLANK_HINTS = {
+    NO_SAVED_VALUE: "the program that wrote the file did not calculate it: open the file "
+    "in Excel and save it, or type the name",
+}
+_ERROR_HINT = "correct the formula, or type the name"
+
+
+def _explain_blank_services(inventory: Inventory) -> None:
+    """A row "with no service" whose service cell Excel shows filled, a formula saved
+    without its value or an error value (calamine gives both as empty), says so: the
+    user sees a name, or #N/A, in that cell (thirteenth adversarial pass)."""
+    blank = {u.row.row: i for i, u in enumerate(inventory.unresolved) if not u.row.service_text}
+    header = inventory.header
+    for source in (f for f in SERVICE_SOURCES if f in header.columns):
+        if not blank or inventory.sheet is None:
+            return
+        causes = blank_causes(inventory.path, inventory.sheet, header.columns[source], set(blank))
+        for number, cause in causes.items():
+            index = blank.pop(number)
+            unresolved = inventory.unresolved[index]
+            hint = _BLANK_HINTS.get(cause, _ERROR_HINT)
+            inventory.unresolved[index] = unresolved._replace(
+                row=unresolved.row._replace(service_column=header.describe(source)),
+                reason=f"the cell holds {cause}, not a service name ({hint})",
+            )
 
 
 def _read_rows(
