@@ -18,13 +18,17 @@ from pypdf import PdfReader
 
 from reportgen.core.errors import InputError
 from reportgen.core.resources import templates_dir
+from reportgen.core.terminal import visible
 from reportgen.inputs import RunOptions
 from reportgen.pipeline import BuildOptions, build, prepare, render_options
 from reportgen.render import FrameworkJob, RenderOptions, fetcher
 from reportgen.render.pdf import render_pdf
 from reportgen.render.templating import render_template
 
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 but tab and newline, DEL, C1
 PASSWD = '<img src="file:///etc/passwd">'
+BELL_AND_RED = "\x07bell \x1b[31mRED\x1b[0m"  # an environment, listed on the cover
+TITLE_SEQUENCE = "\x1b]0;pwned\x07S3"  # an unresolved service, listed in the appendix
 
 
 def tiny_png() -> bytes:
@@ -76,6 +80,8 @@ def hostile(tmp_path_factory, listener):
             ["Amazon EC2", "i-001", "111122223333", "eu-west-1", "production", "Ops", "all"],
             [PASSWD, "r-3", "111122223333", "eu-west-1", "production", "Ops", "all"],
             [f'<img src="http://127.0.0.1:{port}/u.png">', "r-4", "", "", "", "", "all"],
+            ["Amazon EC2", "i-002", "111122223333", "eu-west-1", BELL_AND_RED, "Ops", "all"],
+            [TITLE_SEQUENCE, "r-5", "111122223333", "eu-west-1", "production", "Ops", "all"],
         ],
     )
     templates = project / "my-templates"
@@ -125,6 +131,15 @@ def test_markup_in_inputs_is_printed_as_text(hostile):
     assert squash("ACME <b>Bold</b> & Co") in text
     assert squash("<i>Secret</i>") in text
     assert squash('<link rel="stylesheet"') in text  # the environment on the cover
+
+
+def test_control_characters_in_inputs_are_printed_as_their_escape(hostile):
+    # thirteenth pass: BEL and ESC from inventory cells were carried into the PDF's text
+    text = squash(hostile["text"])
+    assert not UNSAFE.search(hostile["text"]), repr(UNSAFE.findall(hostile["text"])[:5])
+    assert squash(visible(BELL_AND_RED)) in text
+    assert squash(visible(TITLE_SEQUENCE)) in text
+    assert squash("\\x07bell \\x1b[31mRED\\x1b[0m") in text
 
 
 def test_nothing_is_fetched_but_template_assets(hostile, listener):

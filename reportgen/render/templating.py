@@ -4,7 +4,9 @@ Overriding works as in mkdocs and datasette: a file in ``--templates DIR`` (or t
 ``output.templates``) with the name of a shipped template replaces it, and the ``default:``
 prefix reaches the shipped one, so ``{% extends "default:report.html" %}`` changes one block
 and keeps the rest. Autoescaping is always on: every value from the inventory or the config
-is text, never markup.
+is text, never markup. Every value a template prints shows its control characters as their
+escape (``\\x1b``), as the terminal does: an escape sequence or a BEL from an inventory
+cell was carried into the PDF's text raw, where a copy or ``pdftotext`` gave it back.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from jinja2 import (
     TemplateSyntaxError,
 )
 from jinja2.loaders import split_template_path
+from markupsafe import Markup
 
 from reportgen.core.errors import InputError
 from reportgen.core.resources import templates_dir
 from reportgen.core.safefiles import file_kind, read_regular
+from reportgen.core.terminal import visible
 
 MAIN_TEMPLATE = "report.html"
 # The shipped report.html is 2 KB and no partial is over 10 KB; past this, a template is a
@@ -123,11 +127,23 @@ def environment(user_dir: Path | None = None) -> Environment:
     return Environment(
         loader=ChoiceLoader(loaders),
         autoescape=True,
+        finalize=shown_value,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+def shown_value(value: object) -> object:
+    """What a template prints of ``value``: text with its control characters (C0 but tab
+    and newline, DEL, C1, bidirectional overrides) as their escape, as the terminal shows
+    them; markup stays markup (its escapes are plain ASCII, no tag or entity)."""
+    if isinstance(value, Markup):
+        return Markup(visible(str(value)))
+    if isinstance(value, str):
+        return visible(value)
+    return value
 
 
 MAX_MESSAGE_CHARS = 300  # of the error a template raised, as it is put in the message
