@@ -9,17 +9,43 @@ from __future__ import annotations
 
 import signal
 import sys
+from typing import Any
 
 
 def main() -> None:
-    try:
-        from reportgen.cli import main as run_cli
-    except KeyboardInterrupt:
-        sys.stderr.write("aborted\n")  # as the CLI says it once it runs
-        raise SystemExit(130) from None
+    run_cli = _import_cli()
     try:
         run_cli()
     finally:
         # The command is over, its status decided: a Ctrl-C now, as the interpreter shuts
         # down, would end it with a traceback or killed by the signal (status -2).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _import_cli() -> Any:
+    """reportgen.cli's main; exit 130 when Ctrl-C came while it was imported. The interrupt
+    is noted as it comes: a library may wrap the KeyboardInterrupt it raised in an error
+    of its own (pydantic building a model's serializer: a SchemaError, and a traceback)."""
+    interrupted: list[int] = []
+
+    def note(signum: int, frame: Any) -> None:
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler:  # not when the shell had it ignored
+        signal.signal(signal.SIGINT, note)
+    try:
+        from reportgen.cli import main as run_cli
+    except BaseException as exc:
+        if not interrupted and not isinstance(exc, KeyboardInterrupt):
+            raise
+        sys.stderr.write("aborted\n")  # as the CLI says it once it runs
+        raise SystemExit(130) from None
+    finally:
+        if previous is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted:  # between the import's end and the handler's removal
+        sys.stderr.write("aborted\n")
+        raise SystemExit(130)
+    return run_cli

@@ -113,16 +113,37 @@ def test_a_build_waiting_for_the_lock_says_so_once(project, tmp_path):
     adversarial pass): after a second it says whose lock it waits for, once."""
     out = tmp_path / "out" / "pack"
     out.parent.mkdir()
-    holder = subprocess.Popen(
-        ["flock", "-x", str(out.parent), "-c", "echo held; sleep 3"], stdout=subprocess.PIPE
+    holder = subprocess.Popen(  # a session of its own: its sleep holds the lock too
+        ["flock", "-x", str(out.parent), "-c", "echo held; sleep 600"],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
     )
+    command = [*REPORTGEN_WITHOUT_PDF, "build", "--config", "reportgen.yaml", "--out", str(out)]
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
-        result = run("build", "--config", "reportgen.yaml", "--out", out, cwd=project, pdf=False)
+        # The lock is let go once the build says it waits, however long its start-up took
+        # on a loaded machine (a fixed 3 s hold was over before a slow start reached it).
+        building = subprocess.Popen(command, cwd=project, stderr=subprocess.PIPE, text=True,
+                                    env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})  # fmt: skip
+        seen: list[str] = []
+        waiting = threading.Event()
+
+        def read() -> None:
+            for line in building.stderr or ():
+                seen.append(line)
+                if "waiting for it" in " ".join("".join(seen).split()):
+                    waiting.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        waiting.wait(timeout=120)
     finally:
-        holder.kill()
+        os.killpg(holder.pid, signal.SIGKILL)
         holder.wait()
-    said = " ".join(result.stderr.split())
+    building.wait(timeout=300)
+    reader.join(timeout=30)
+    said = " ".join("".join(seen).split())
+    assert building.returncode == 0, said
     assert said.count("waiting for it") == 1, said
     # The holder here is flock(1), not a build: named as what it is (sixth pass).
     assert f"another program, flock (pid {holder.pid}), holds the build lock in" in said

@@ -40,6 +40,38 @@ def test_ctrl_c_during_the_import_of_the_cli_is_one_line_and_130():
     assert done.stderr == "aborted\n"
 
 
+# Ctrl-C while a library builds something at import, which catches the KeyboardInterrupt
+# and raises an error of its own (pydantic's SchemaError, seen under load in CI).
+WRAPPED_INTERRUPT = """
+import os, signal, sys, time
+
+class Wrap:
+    def find_spec(self, name, path=None, target=None):
+        if name == "reportgen.cli":
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)
+            except KeyboardInterrupt as exc:
+                raise RuntimeError("Error building serializer: KeyboardInterrupt") from exc
+
+sys.meta_path.insert(0, Wrap())
+from reportgen.launch import main
+main()
+"""
+
+
+def test_ctrl_c_a_library_wraps_in_its_own_error_is_still_one_line_and_130():
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPED_INTERRUPT, "frameworks"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=interruptible,
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "aborted\n"
+
+
 # The command as installed (the console script), as a user runs it.
 COMMAND = Path(sys.executable).with_name("reportgen")
 

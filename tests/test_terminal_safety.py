@@ -57,10 +57,13 @@ def test_a_file_name_of_bytes_not_utf8_cannot_restyle_verify(project: Path, tmp_
 
 
 @pytest.mark.parametrize("control", ["\x07", "\x08", "\x0b", "\x0c", "\r"])
-def test_a_control_rich_would_drop_is_shown_as_its_escape(control, capsys):
+def test_a_control_rich_would_drop_is_shown_as_its_escape(control, capsys, monkeypatch):
     """Fourth adversarial pass: rich removes BEL, BS, VT, FF and CR from a text before it
     prints it, so 'A<BEL>Z' was shown as 'AZ'; every message passes visible() first."""
     from reportgen import cli
+
+    # An earlier in-process run with --quiet (same test worker) leaves notes silenced.
+    monkeypatch.setitem(cli._state, "quiet", False)
 
     cli._warn(f"cell A{control}Z")
     cli._say(f"note A{control}Z")
@@ -100,7 +103,8 @@ def test_a_name_from_a_pack_prints_on_one_line():
     name = "S3\n## Fake heading\n  services removed: everything\t"
     assert one_line(name) == "S3\\n## Fake heading\\n  services removed: everything\\t"
     entry = {"name": name, "status": "compared", "services_added": [{"name": name, "id": "s3"}],
-             "services_removed": [], "owner_changes": [], "evidence_changes": []}  # fmt: skip
+             "services_removed": [], "owner_changes": [], "evidence_changes": [],
+             "controls_added": [f"1.1{name}"], "controls_removed": []}  # fmt: skip
     diff = {"old": {"generated_at": "a"}, "new": {"generated_at": "b"}, "frameworks": [entry]}
     console = Console(width=400, record=True, color_system=None)
     for item in diff_renderables(diff):

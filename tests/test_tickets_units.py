@@ -26,13 +26,13 @@ from hypothesis import strategies as st
 
 from reportgen.core.errors import InputError
 from reportgen.core.jsonlimits import JsonOverBound, JsonRefused
+from reportgen.core.redact import masked_errors
 from reportgen.core.validation import key_path
 from reportgen.tickets import answerjson
 from reportgen.tickets.answerjson import MAX_ITEMS, MAX_VALUES
 from reportgen.tickets.client import Http, Redactor, Secret, TicketError, Transport, make_client
 from reportgen.tickets.markup import to_adf, to_wiki
 from reportgen.tickets.preflight import name_problem, upload_problem
-from reportgen.tickets.redact import masked_errors
 from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, parse_retry_after, with_retries
 from reportgen.tickets.settings import transport
 from reportgen.tickets.upload import Upload, upload_name

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from reportgen.config.model import AttachConfig, load_config
 from reportgen.config.ticket_systems import TICKET_SYSTEMS, TicketSystem
+from reportgen.core.redact import masked_errors
 from reportgen.core.tempdirs import run_temp_dir
 from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES
 from reportgen.pack.bundle import require_intact
@@ -27,7 +28,6 @@ from reportgen.pack.files import MAX_SUMMARY_BYTES, PackDir
 from reportgen.pack.manifest import SUMMARY_NAME
 from reportgen.tickets.client import Http, Transport
 from reportgen.tickets.preflight import check_uploads
-from reportgen.tickets.redact import masked_errors
 from reportgen.tickets.settings import Endpoint, transport
 from reportgen.tickets.upload import Upload, bundle_folder, bundle_upload, pack_uploads
 

@@ -21,8 +21,8 @@ from reportgen import __version__
 from reportgen.core.errors import InputError
 from reportgen.core.jsonlimits import JsonOverBound
 from reportgen.core.markdown import shorten
+from reportgen.core.redact import MASK, Redactor
 from reportgen.tickets.netenv import check_proxies, trusted_certificates
-from reportgen.tickets.redact import MASK, Redactor
 from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, with_retries
 from reportgen.tickets.transfer import (
     Answer,

@@ -22,6 +22,7 @@ from reportgen.core.outfiles import (
     remove_made,
     write_replacing,
 )
+from reportgen.core.redact import Redactor, masked_errors
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.pull import answers
 from reportgen.inventory.pull.answers import Bounds, bound_answers
@@ -30,7 +31,6 @@ from reportgen.inventory.pull.fetch import Sleep, pages
 from reportgen.inventory.sources.contract import shape_error, table_full
 from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
 from reportgen.inventory.sources.table import SourceTable, TableFull
-from reportgen.tickets.redact import Redactor, masked_errors
 
 SIDECAR_SUFFIX = ".source.json"
 _LOGGER = "reportgen.pull"
