@@ -10,6 +10,7 @@ import shutil
 import signal
 import sys
 import time
+import traceback
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -859,8 +860,7 @@ def _main(argv: list[str] | None) -> None:
             sys.exit(status)
     except (InputError, SystemDependencyError) as exc:
         reserve.release()  # the error may be that memory ran out: room to print it
-        if _state["debug"]:
-            raise
+        _debug_traceback(exc)
         _drop_frames(exc)
         # visible() before rich, which would drop some controls (BEL) without a trace
         _print_error(f"error: {visible(str(exc))}")  # whole lines: greppable logs
@@ -876,20 +876,26 @@ def _main(argv: list[str] | None) -> None:
         _exit_interrupted(exc)
     except MemoryError as exc:  # the machine's limit, not a bug: an environment error
         reserve.release()
-        if _state["debug"]:
-            raise
+        _debug_traceback(exc)
         _drop_frames(exc)
         _print_error(f"error: ran out of memory\n{MEMORY_HINT}")
         sys.exit(InputError.exit_code)
     except Exception as exc:
         reserve.release()
-        if _state["debug"]:
-            raise
+        _debug_traceback(exc)
         _print_error(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in reportgen; run again with --debug and report the traceback."
         )
         sys.exit(1)
+
+
+def _debug_traceback(exc: BaseException) -> None:
+    """With --debug, the traceback, before the error's own line and its exit status: re-raising
+    it made every status 1, the one for a bug (fourteenth adversarial pass)."""
+    if _state["debug"]:
+        sys.stderr.write(visible("".join(traceback.format_exception(exc))))
+        sys.stderr.flush()
 
 
 def _require_working_directory() -> None:

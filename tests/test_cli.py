@@ -169,16 +169,23 @@ def test_config_errors_are_listed_together(project):
     assert "customer.extra: unknown key" in result.stderr
 
 
-def test_debug_shows_the_traceback(project):
+@pytest.mark.parametrize(("flag", "env"), [(["--debug"], {}), ([], {"REPORTGEN_DEBUG": "1"})])
+def test_debug_shows_the_traceback_and_keeps_the_exit_status(project, flag, env):
+    """Fourteenth pass: --debug re-raised the error, so every status 2 (or 4) became 1, the
+    one for a bug."""
+    import os
+
     result = subprocess.run(
-        [sys.executable, "-m", "reportgen", "--debug", "explain", "ec3"],
+        [sys.executable, "-m", "reportgen", *flag, "explain", "ec3"],
         cwd=project,
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **env},
     )
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr
     assert "Traceback" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-2].startswith("error: unknown service 'ec3'")
 
 
 def test_services_search_and_explain():
@@ -320,3 +327,28 @@ def test_running_out_of_memory_outside_rendering_is_exit_2_not_a_bug(
     assert text.startswith("error: ran out of memory") and "internal error" not in text
     assert "raise the memory limit" in text
     assert not reserve.held()
+
+
+@pytest.mark.parametrize("limit", [3000, 5000])
+def test_init_past_a_file_size_limit_leaves_nothing_and_no_traceback(tmp_path, limit):
+    """Fourteenth pass: on a full disk (or past ulimit -f) init printed zipfile's or lxml's
+    traceback, named the folder, and left a 0-byte or cut inventory.xlsx that the next init
+    refused to replace without --force. Now each file is whole or absent."""
+    import resource
+
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    target = tmp_path / "project"
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen", "init", str(target)],
+        capture_output=True, text=True, preexec_fn=capped, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"error: {target}/inventory.xlsx: the file is too large")
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert not target.exists()
+    again = subprocess.run([sys.executable, "-m", "reportgen", "init", str(target)],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert {p.name for p in target.iterdir()} == {"reportgen.yaml", "inventory.xlsx"}

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-import shutil
+import gc
+import io
+import os
+import sys
+import traceback
 from pathlib import Path
+from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from reportgen.core.errors import InputError
-from reportgen.core.outfiles import refuse_special
+from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.outfiles import (
+    created_mode,
+    make_parents,
+    refuse_special,
+    remove_made,
+    write_replacing,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -54,13 +65,57 @@ def write_starter(directory: Path, force: bool = False) -> list[Path]:
         )
     if directory.exists() and not directory.is_dir():
         raise InputError("not a directory", file=directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(HERE / "reportgen.yaml", config)
-    write_inventory_template(inventory)
+    with environment_errors(inventory):  # openpyxl writes the sheet to a temporary file
+        template = inventory_template()
+    write_files({inventory: template, config: (HERE / "reportgen.yaml").read_bytes()})
     return [config, inventory]
 
 
-def write_inventory_template(path: Path) -> None:
+def write_files(files: dict[Path, bytes]) -> None:
+    """Each file written whole or not at all (beside it, then renamed), in order; on a
+    failure, the files this call created and the folders it made are removed again. Written
+    in place, a full disk left a 0-byte inventory.xlsx that the next init refused to replace
+    without --force, after a traceback from zipfile (fourteenth adversarial pass)."""
+    made = make_parents(next(iter(files)))
+    created: list[Path] = []
+    try:
+        for path, data in files.items():
+            new = not os.path.lexists(path)
+            write_replacing(path, lambda handle, d=data: handle.write(d),
+                            lambda p=path: refuse_special(p), mode=created_mode())  # fmt: skip
+            if new:
+                created.append(path)
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        remove_made(made)
+        raise
+
+
+def inventory_template() -> bytes:
+    """The inventory template's bytes, made in memory: a small workbook, and a save that
+    fails half-way into a file leaves a zip writer whose clean-up prints a traceback."""
+    buffer = io.BytesIO()
+    hook = sys.unraisablehook
+    # openpyxl writes the sheet through a temporary file: when that fails (a file size
+    # limit), its generator's clean-up raises again as it is collected, which Python prints
+    # as "Exception ignored" with a traceback. The error itself is raised and reported.
+    sys.unraisablehook = lambda _unraisable: None
+    failed: BaseException | None = None
+    try:
+        write_inventory_template(buffer)
+    except Exception as exc:
+        traceback.clear_frames(exc.__traceback__)  # they hold the generator
+        failed = exc.with_traceback(None)
+    finally:
+        gc.collect()
+        sys.unraisablehook = hook
+    if failed is not None:
+        raise failed
+    return buffer.getvalue()
+
+
+def write_inventory_template(path: Path | IO[bytes]) -> None:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Inventory"

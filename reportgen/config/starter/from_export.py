@@ -13,6 +13,7 @@ import os
 import re
 from pathlib import Path
 
+from reportgen.config.starter import write_files
 from reportgen.core.errors import InputError
 from reportgen.core.outfiles import refuse_special
 from reportgen.core.pathtext import NOT_UTF8, refuse_unwritable
@@ -53,8 +54,8 @@ def write_starter_from(directory: Path, export: Path, force: bool = False) -> li
     tags = [cell for cell in header if cell.startswith(TAG_PREFIX)]
     block = inventory_block(path, source.label, tags)
     starter = (HERE / "reportgen.yaml").read_text(encoding="utf-8")
-    directory.mkdir(parents=True, exist_ok=True)
-    config.write_text(_INVENTORY_BLOCK.sub(lambda _m: block, starter, count=1), encoding="utf-8")
+    text = _INVENTORY_BLOCK.sub(lambda _m: block, starter, count=1)
+    write_files({config: text.encode("utf-8")})
     return [config]
 
 
