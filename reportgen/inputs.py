@@ -181,6 +181,9 @@ def _read_inventory(
     problems.what.setdefault(str(path), "inventory")
     seen.before(path)
     try:
+        # before it is read: calamine cannot open such a path, and called the workbook
+        # damaged (fourteenth adversarial pass)
+        _refuse_unrecordable(path, _WHAT["inventory"])
         inventory = read_inventory(
             path,
             InventoryOptions(

@@ -162,6 +162,15 @@ def test_a_mapped_header_that_matches_two_columns_prefers_the_exact_one(
     assert f"matches columns B (tag:ENV), C (tag:env); {using}" in warning
 
 
+def test_a_header_row_without_a_service_column_is_quoted_itself(read, tmp_path):
+    """Fourteenth pass: the message quoted the title in row 1, not the row the config named."""
+    rows = [["ACME inventory"], ["Owner", "Region"], ["Team A", "eu-west-1"]]
+    path = write_csv(tmp_path / "inv.csv", rows)
+    with pytest.raises(InputError) as caught:
+        read(path, header_row=2)
+    assert "headers found (row 2): 'Owner', 'Region'" in caught.value.details
+
+
 def test_duplicate_headers_use_the_first_with_a_warning(read, tmp_path):
     path = write_csv(tmp_path / "inv.csv", [["Service", "Notes", "Notes"], ["S3", "a", "b"]])
     inventory = read(path)

@@ -107,11 +107,20 @@ def test_a_deleted_working_directory_is_named_as_such(tmp_path):
     assert "error: the current folder no longer exists" in done.stderr
 
 
-def test_an_input_path_that_is_not_utf8_is_refused_before_the_build(tmp_path):
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_an_input_path_that_is_not_utf8_is_refused_before_the_build(tmp_path, suffix):
     """Twelfth pass: a byte of the inventory's or config's path that is not UTF-8 failed
-    the build as matrix.json was written: 'internal error: UnicodeEncodeError'."""
-    name = os.fsdecode(b"q\xff.csv")
-    (tmp_path / name).write_text("Service\nEC2\n", encoding="utf-8")
+    the build as matrix.json was written: 'internal error: UnicodeEncodeError'. Fourteenth:
+    a workbook at such a path was called damaged (calamine cannot open it)."""
+    import shutil
+
+    from conftest import SAMPLE_INVENTORY
+
+    name = os.fsdecode(b"q\xff." + suffix.encode())
+    if suffix == "csv":
+        (tmp_path / name).write_text("Service\nEC2\n", encoding="utf-8")
+    else:
+        shutil.copy(SAMPLE_INVENTORY, tmp_path / name)
     (tmp_path / "base.yaml").write_text(
         "customer: {name: Test Co}\nframeworks: [pci-dss]\ninventory: {path: inv.csv}\n"
     )
@@ -121,7 +130,6 @@ def test_an_input_path_that_is_not_utf8_is_refused_before_the_build(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
-    assert "q\\xff.csv: the path of the inventory holds \\xff, a byte that is not UTF-8" in (
-        done.stderr
-    )
+    said = f"q\\xff.{suffix}: the path of the inventory holds \\xff, a byte that is not UTF-8"
+    assert said in done.stderr, done.stderr
     assert not (tmp_path / "nu").exists()

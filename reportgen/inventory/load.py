@@ -296,6 +296,8 @@ def _locate_header(
     if empty_sheet is not None:
         rows = itertools.chain(rest, empty_sheet.rows)
         raise _nothing_in_window(path, empty_sheet, rows, window, options)
+    if options.header_row:  # the row the config names, not the title above it
+        head = [row for row in head if row[0] == options.header_row] or head
     raise missing_header_error(str(path), name, head, options.columns, window)
 
 
