@@ -413,6 +413,8 @@ _RESOURCE = json.dumps(EXPLORER_FIXTURE["Resources"][0])
         (b'{"Resources": [', None, "not whole JSON (cut short or damaged at character 15)"),
         (b"{ this is not json", None, "not whole JSON (cut short or damaged"),
         (b'{"Resources": ["\xff"]}', None, "not UTF-8 text (byte 16)"),
+        # fourteenth pass: a key twice was read as its last value (an export file is refused)
+        (b'{"Resources": [], "Resources": []}', None, "JSON holding the key 'Resources' twice"),
         # a later page cut off mid-item: 3 of 6 resources were written, exit 0
         (f'{{"Resources": [{_RESOURCE}], "NextToken": "p2"}}'.encode(),
          f'{{"Resources": [{_RESOURCE}, {_RESOURCE[:40]}'.encode(), "not whole JSON"),
