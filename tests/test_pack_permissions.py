@@ -21,10 +21,15 @@ FAST = ("--framework", "soc2", "--format", "matrix", "--format", "xlsx", "--form
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("project")
-    write_csv(project / "inventory.csv", [["Service", "Resource ID"], ["S3", "b"]])
-    write_config(project, MINIMAL_CONFIG)
+def project(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("project")
+    write_csv(folder / "inventory.csv", [["Service", "Resource ID"], ["S3", "b"]])
+    write_config(folder, MINIMAL_CONFIG)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(project, tmp_path_factory) -> Path:
     return build(project, tmp_path_factory.mktemp("packs") / "test-co", *FAST, pdf=False)
 
 
@@ -129,3 +134,25 @@ def test_the_machine_running_out_of_descriptors_is_not_tampering(
     for wrong in ("ALTERED", "EXTRA", "not a reportgen pack", "does not match"):
         assert wrong not in text, text
     assert not zipped.exists()
+
+
+@pytest.mark.parametrize("entry", ["manifest.json", "soc2"])
+def test_a_build_over_a_pack_it_may_not_read_says_permission_denied(
+    built, project, tmp_path, capsys, monkeypatch, entry
+):
+    """`build --out` over a pack whose manifest.json was chmod 000 said the folder was "not a
+    reportgen pack" and sent the user to choose another folder (fourteenth adversarial pass,
+    P28), where verify and diff said "permission denied": the machine's refusal, exit 2
+    naming the file, and the pack left as it was."""
+    pack = Path(shutil.copytree(built, tmp_path / "test-co"))
+    before = sorted(p.relative_to(pack).as_posix() for p in pack.rglob("*"))
+    _unreadable(monkeypatch, entry)
+    config = str(project / "reportgen.yaml")
+    status, text = _main(
+        capsys, monkeypatch, "-q", "build", "--config", config, "--out", str(pack), *FAST
+    )
+    assert status == 2, text
+    assert f"{pack / entry}: permission denied" in text, text
+    for wrong in ("not a reportgen pack", "new or empty directory", "would delete"):
+        assert wrong not in text, text
+    assert sorted(p.relative_to(pack).as_posix() for p in pack.rglob("*")) == before

@@ -85,6 +85,18 @@ def machine_refusal(exc: OSError) -> bool:
     return exc.errno in _MACHINE
 
 
+class MachineRefusal(InputError):
+    """A file of the pack the machine would not open (:func:`machine_refusal`), exit 2 naming
+    it. Its own class so that a caller that takes an unreadable manifest for "not a pack"
+    (the build's survey of its output folder) lets this one through: a local permission is
+    not a folder reportgen did not write."""
+
+    @classmethod
+    def of(cls, exc: OSError, path: Path) -> MachineRefusal:
+        said = environment_error(exc, path)
+        return cls(said.message, file=said.file, hint=said.hint)
+
+
 class PackIntegrityError(InputError):
     """The pack does not match its manifest: bundle, attach, diff and build --previous
     refuse it (exit 1, as verify), whatever the mismatch (a hash, a size, a link, a FIFO)."""
@@ -199,7 +211,7 @@ class PackDir:
             if not machine_refusal(exc):
                 raise
             reached = "/".join(parts[: len(opened) + 1])
-            raise environment_error(exc, self.path / reached) from None
+            raise MachineRefusal.of(exc, self.path / reached) from None
         finally:
             for fd in opened:
                 os.close(fd)

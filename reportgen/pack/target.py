@@ -23,6 +23,7 @@ from reportgen.core.pathtext import CONTROL_OR_NOT_UTF8, refuse_unwritable
 from reportgen.core.safefiles import file_kind
 from reportgen.pack.files import (
     Listing,
+    MachineRefusal,
     PackDir,
     file_limit,
     list_tree,
@@ -325,13 +326,23 @@ def _refuse_inside_a_pack(target: Path) -> None:
     seen = [target.absolute(), Path(os.path.realpath(target)), *aliases(target)]
     parents = dict.fromkeys(parent for path in seen for parent in path.parents)
     for parent in parents:  # as given, links resolved and through bind mounts: all one pack
-        if (parent / MANIFEST_NAME).is_file() and _listed_files(parent) is not None:
+        if (parent / MANIFEST_NAME).is_file() and _is_pack(parent):
             raise InputError(
                 f"the output directory is inside the reportgen pack '{parent}'; a pack "
                 "written there would break that pack's verification",
                 file=target,
                 hint="Choose a directory outside the pack with --out (e.g. a sibling folder).",
             )
+
+
+def _is_pack(folder: Path) -> bool:
+    """Whether ``folder``, above the output directory, is a pack. A manifest there the user
+    may not read is not taken for one: it may be any program's manifest.json, and every
+    build below it would be refused for a file that is not the user's to read."""
+    try:
+        return _listed_files(folder) is not None
+    except MachineRefusal:
+        return False
 
 
 def _refuse_working_directory(target: Path) -> None:
@@ -473,9 +484,14 @@ def _files_under(root: Path) -> Listing:
 def _listed_files(root: Path) -> dict[str, OutputFile] | None:
     """The outputs listed by reportgen's manifest at ``root``, by path; None when there is
     none: the manifest must pass the pack reader's checks (reportgen/pack/files.py: no links,
-    a regular file of at most 4 MB, the strict schema of every field)."""
+    a regular file of at most 4 MB, the strict schema of every field). A manifest the
+    machine would not open (a permission, a file descriptor, a failing disk) raises
+    MachineRefusal, exit 2 naming it: taken for "not a pack", the survey sent the user to
+    choose another folder for what a chmod fixes (fourteenth adversarial pass)."""
     try:
         manifest = read_manifest(root)
+    except MachineRefusal:
+        raise
     except InputError:
         return None
     return {entry.path: entry for entry in manifest.outputs}
