@@ -129,13 +129,14 @@ def remove_made(made: list[Path]) -> None:
             return  # not empty (another run's, or the user's), so neither are its parents
 
 
-def created_mode() -> int:
-    """0o666 less the process's umask: what open() gives a file it creates. A file written
-    through mkstemp (0600) and renamed into place is unreadable to the team a user shares it
-    with, however their umask says files should be (eleventh adversarial pass)."""
+def created_mode(*, folder: bool = False) -> int:
+    """0o666 less the process's umask: what open() gives a file it creates (0o777 less it,
+    what mkdir gives a folder, with ``folder``). A file written through mkstemp (0600) and
+    renamed into place is unreadable to the team a user shares it with, however their umask
+    says files should be (eleventh adversarial pass); a folder made by mkdtemp (0700) too."""
     umask = os.umask(0o022)  # reading the umask means setting it: put it straight back
     os.umask(umask)
-    return 0o666 & ~umask
+    return (0o777 if folder else 0o666) & ~umask
 
 
 def write_replacing(

@@ -21,8 +21,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from reportgen.core.errors import ENVIRONMENT_ERRORS, InputError, environment_error
-from reportgen.core.outfiles import make_parents, remove_made
+from reportgen.core.errors import (
+    ENVIRONMENT_ERRORS,
+    InputError,
+    environment_error,
+    environment_errors,
+)
+from reportgen.core.outfiles import created_mode, make_parents, remove_made
 from reportgen.core.removal import remove_tree
 from reportgen.pack.files import PackDir, PackFileProblem, file_limit
 from reportgen.pack.target import (
@@ -375,7 +380,8 @@ def _staged(target: Path, replace: Replace | None, notes: list[str]) -> Iterator
     staging = _make_staging(target)
     try:
         yield staging
-        os.chmod(staging, 0o755)
+        with environment_errors(target):
+            _give_mode(staging, target)
         check_replaceable(target, replace)
         _refuse_changed_during_build(target, before)
         _swap(staging, target, before, notes, replace.carried if replace else frozenset())
@@ -383,6 +389,26 @@ def _staged(target: Path, replace: Replace | None, notes: list[str]) -> Iterator
         remove_tree(staging)  # ours; never across a mount someone made in it
         _say_staging_removed(exc, staging, target)
         raise
+
+
+def _give_mode(folder: Path, model: Path) -> None:
+    """Give ``folder``, made by this build (mkdtemp's 0700), the mode of the folder ``model``
+    it takes the place of (setgid and sticky bits too), and its group where the user may
+    set it: a pack kept private (``chmod 700``, a setgid group folder 2770) was replaced by
+    a world-readable one, 0755 whatever the umask (fourteenth adversarial pass, P29). With
+    nothing at ``model``, what mkdir gives under the umask, as the files inside have; the
+    setgid bit a folder inherits from a setgid parent is kept."""
+    made = folder.lstat()
+    try:
+        info = model.lstat()
+    except FileNotFoundError:
+        os.chmod(folder, created_mode(folder=True) | (made.st_mode & stat.S_ISGID))
+        return
+    if info.st_gid != made.st_gid:
+        # Not a member of that group (EPERM): the mode still keeps out everyone else.
+        with contextlib.suppress(PermissionError):
+            os.chown(folder, -1, info.st_gid)
+    os.chmod(folder, stat.S_IMODE(info.st_mode))  # after chown, which clears setgid
 
 
 def _refuse_changed_during_build(target: Path, before: Snapshot | None) -> None:
@@ -531,7 +557,7 @@ def _move_team_edits(retired: Path, edits: tuple[Path, list[str]], notes: list[s
         for name in edited:
             (kept / name).parent.mkdir(parents=True, exist_ok=True)
             (retired / name).rename(kept / name)
-        os.chmod(kept, 0o755)
+        _give_mode(kept, retired)  # the team's workbooks stay as private as their pack was
     except OSError as exc:
         notes.append(_previous_pack_kept(retired, kept, edited, exc))
         return False
@@ -554,7 +580,7 @@ def _previous_pack_kept(retired: Path, kept: Path, edited: list[str], exc: OSErr
             (kept / name).parent.rmdir()
     where = kept / "previous-pack"
     try:
-        os.chmod(kept, 0o755)
+        _give_mode(kept, retired)
         retired.rename(where)
     except OSError:
         where = retired  # left where the swap put it; the next build names it too
