@@ -840,6 +840,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with one message, never a traceback (unless --debug)."""
     previous = _install_stop_handlers()
     reserve.hold()  # released on the error paths: see core/reserve.py
+    _owner_keeps_write()
     try:
         _main(argv)
     except KeyboardInterrupt as exc:  # the signal came while an error was being reported
@@ -850,6 +851,15 @@ def main(argv: list[str] | None = None) -> None:
         if not _stopping:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+
+
+def _owner_keeps_write() -> None:
+    """Leave out the owner's bits of the umask: it says who else may read what reportgen
+    writes. Under umask 0222 the pack's folders were made r-x, where a build by any user
+    but root could not write (openpyxl reopens the temporary file it made), and its files
+    r--, which the next build refused as a pack someone protected (fourteenth adversarial
+    pass, W2)."""
+    os.umask(os.umask(0o077) & 0o077)  # reading the umask means setting it
 
 
 def _main(argv: list[str] | None) -> None:

@@ -105,3 +105,17 @@ def test_the_teams_edited_workbooks_are_kept_as_private_as_their_pack(project, t
     (kept,) = tmp_path.glob("test-co.team-edits-*")
     assert _mode(kept) == 0o700
     assert _mode(out) == 0o700
+
+
+def test_a_pack_written_under_umask_0222_is_not_taken_for_a_protected_one(project, tmp_path):
+    """Under umask 0222 the pack's files were written r--r--r--, which the next build took
+    for a pack someone protected and refused (W2); its folders r-x, which a build by any
+    user but root could not write into. The umask says who else may read the pack; its
+    owner keeps write."""
+    out = tmp_path / "test-co"
+    _build(project, out, 0o222)
+    assert _mode(out) == 0o755
+    assert _mode(out / "soc2") == 0o755
+    assert _mode(out / "summary.md") == 0o644
+    assert _mode(out / "soc2" / "matrix.json") == 0o644
+    _build(project, out, 0o222)  # exit 0: not "read-only (someone protected it)"
