@@ -29,6 +29,7 @@ from reportgen.core.validation import listed, shown
 from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
+from reportgen.inventory.xlsx_durations import MAX_DAYS, too_long_duration
 from reportgen.inventory.xlsx_guard import check_xlsx, what_text_is
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -193,7 +194,7 @@ def _xlsx_rows(
 
 def _load_sheet(
     workbook: python_calamine.CalamineWorkbook, name: str, path: Path
-) -> Iterator[Iterator[tuple[int, list[Any]]]]:
+) -> Iterator[list[tuple[int, list[Any]]]]:
     try:
         sheet = workbook.get_sheet_by_name(name)
     except Exception as exc:
@@ -206,7 +207,54 @@ def _load_sheet(
     if start_col:
         pad = [""] * start_col
         rows = ((number, pad + values) for number, values in rows)
-    yield rows
+    yield from _batches(rows, path, name, sheet)
+
+
+_BATCH = 64  # rows taken from calamine at a time, so its errors are caught here
+
+
+def _batches(
+    rows: Iterator[tuple[int, list[Any]]], path: Path, name: str, sheet: Any
+) -> Iterator[list[tuple[int, list[Any]]]]:
+    """The rows in small lists. calamine converts a cell only as it hands on its row, and
+    one it cannot convert (an elapsed time past 999,999,999 days) raised OverflowError in
+    the caller's loop, an internal error (fourteenth adversarial pass)."""
+    while True:
+        try:
+            batch = list(itertools.islice(rows, _BATCH))
+        except (OverflowError, ValueError) as exc:
+            raise _unreadable_cell(exc, path, name, sheet) from None
+        if not batch:
+            return
+        yield batch
+
+
+def _unreadable_cell(exc: Exception, path: Path, name: str, sheet: Any) -> InputError:
+    """The cell calamine could not convert, by its row (counted again: calamine does not
+    say) and, found in the sheet's XML, its column."""
+    row = _rows_before_failure(sheet) + 1
+    column = too_long_duration(path, name, row)
+    if column is None:
+        return InputError(
+            f"a cell of this row cannot be read ({_short(exc)})", file=path, sheet=name, row=row
+        )
+    return InputError(
+        f"the cell holds an elapsed time (a duration format such as [h]:mm:ss) of more than "
+        f"{MAX_DAYS:,} days, which reportgen cannot read",
+        file=path,
+        sheet=name,
+        row=row,
+        column=column,
+        hint="Correct the value, or give the cell a number or text format.",
+    )
+
+
+def _rows_before_failure(sheet: Any) -> int:
+    count = 0
+    with contextlib.suppress(OverflowError, ValueError):
+        for _ in sheet.iter_rows():
+            count += 1
+    return count
 
 
 def _sheet_list(names: list[str]) -> str:
