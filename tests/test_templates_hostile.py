@@ -262,3 +262,19 @@ def test_a_huge_sparse_partial_is_refused_by_its_size_unread(tmp_path):
     message = str(caught.value)
     assert "the template 'report.html'" in message and "3,221,225,472 bytes" in message
     assert f"{MAX_TEMPLATE_BYTES:,}" in message
+
+
+@pytest.mark.parametrize("name", ["report.html", "partials/holes.html"])
+def test_a_sparse_template_under_the_cap_is_refused_unread(project, name):
+    """Fourteenth pass: a sparse 2 MB report.html of zeros was rendered into a "PDF" (16 s,
+    580 MB), a 60 MB one grew past 9.9 GB; a partial it includes is the same."""
+    extend(project, '{% include "partials/holes.html" %}')
+    sparse = project / "mine" / name
+    with sparse.open("wb") as handle:
+        handle.truncate(2 << 20)
+    result = build(project)
+    assert result.status == 2, result.stderr
+    assert f"the template '{name}' is a sparse file (2,097,152 bytes, with holes)" in result.text
+    assert str(sparse.resolve()) in result.text or name in result.text
+    assert result.rss_mb < 400, f"{result.rss_mb:.0f} MB: the template was read"
+    assert not (project / "out").exists()

@@ -119,6 +119,24 @@ def read_regular(
         os.close(fd)
 
 
+def read_dense(path: Path, limit: int, what: str, hint: str | None = None) -> bytes:
+    """:func:`read_regular`, refusing a file with holes whatever its size: a sparse file of
+    zeros is never something a person wrote, and reading it costs as if it were (a 60 MB
+    template of NULs grew to 9.9 GB in Jinja and WeasyPrint: fourteenth adversarial pass)."""
+    fd = open_regular(path, what)
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            raise too_big(size, limit, path, what, hint)
+        if has_holes(fd, size):
+            raise InputError(
+                f"{what} is a sparse file ({size:,} bytes, with holes)", file=path, hint=hint
+            )
+        return read_fd(fd, limit, path, what, hint)
+    finally:
+        os.close(fd)
+
+
 def has_holes(fd: int, size: int) -> bool:
     """Whether the open file has a hole (``truncate -s 1T`` makes one of a terabyte):
     SEEK_HOLE finds the first; a file system that cannot tell says there is none."""

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from reportgen.core.errors import InputError
-from reportgen.core.safefiles import has_holes, open_regular, read_fd, too_big
+from reportgen.core.safefiles import read_dense
 
 # Per asset: the shipped fonts are under 1 MB each; a logo or a font of a user's template
 # has no need of more, and memory stays bounded whatever a template names.
@@ -146,18 +146,7 @@ def _file_path(url: str) -> str | None:
 def read_asset(path: Path, what: str) -> bytes:
     """The bytes of an asset file: a regular file of at most MAX_ASSET_BYTES without holes,
     else InputError naming ``what`` (the asset as the template names it) and ``path``."""
-    fd = open_regular(path, what)
-    try:
-        size = os.fstat(fd).st_size
-        if size > MAX_ASSET_BYTES:
-            raise too_big(size, MAX_ASSET_BYTES, path, what, ASSET_HINT)
-        if has_holes(fd, size):
-            raise InputError(
-                f"{what} is a sparse file ({size:,} bytes, with holes)", file=path, hint=ASSET_HINT
-            )
-        return read_fd(fd, MAX_ASSET_BYTES, path, what, ASSET_HINT)
-    finally:
-        os.close(fd)
+    return read_dense(path, MAX_ASSET_BYTES, what, ASSET_HINT)
 
 
 class AttachmentFetcher(URLFetcher):
