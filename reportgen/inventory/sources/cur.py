@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 import operator
 import re
 from collections import Counter
@@ -32,7 +33,7 @@ from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.contract import Head
 from reportgen.inventory.sources.exportfile import open_export
-from reportgen.inventory.sources.jsonstream import DuplicateKey, loads_unique
+from reportgen.inventory.sources.jsonstream import TOO_LARGE, DuplicateKey, loads_unique
 from reportgen.inventory.sources.table import (
     ACCOUNT,
     NOTES,
@@ -411,7 +412,18 @@ def _tag_map_problem(value: str) -> str:
         if isinstance(tag, (bool, list, dict)):
             kind = {bool: "true or false", list: "a list", dict: "a map"}[type(tag)]
             return f"gives the tag {shorten(key, 60)!r} {kind}, not a text value"
+        number = _number_problem(tag)
+        if number:  # json.loads takes both, and they became the tag values 'nan' and 'inf'
+            return f"gives the tag {shorten(key, 60)!r} {number}"
     return ""
+
+
+def _number_problem(tag: object) -> str:
+    """Why a tag value json.loads read as a float is no number, as the other readers say it
+    (shapes.text): NaN is not JSON, and 1e999 is past what a float holds ('' if neither)."""
+    if not isinstance(tag, float) or math.isfinite(tag):
+        return ""
+    return "a number that is NaN (not a number)" if math.isnan(tag) else TOO_LARGE
 
 
 class Resources:
