@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import zipfile
 
 import pytest
 from conftest import write_config, write_csv
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from packhelpers import run
 from xlsx_support import OUR_FORMULA, build_workbooks, cells, convert_to_pdf, table
 
 from reportgen.inventory.load import InventoryRow, ResolvedRow
@@ -204,3 +206,38 @@ def test_any_text_makes_a_cell_openpyxl_accepts_and_never_a_formula(text):
     # The fast path agrees: a text it would write bare needs no cleaning or quoting.
     if plain_row([text]):
         assert cleaned == (text, False)
+
+
+# DEL, C1 controls (U+009B is CSI, U+0085 a line break), bidirectional marks, embeddings,
+# overrides and isolates, the Arabic letter mark, the line and paragraph separators.
+INVISIBLE = (
+    "\x7f\x85\x9b\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+    "\u2066\u2067\u2068\u2069"
+)
+
+
+def test_the_workbook_removes_what_the_terminal_and_pdf_show_as_escapes(tmp_path):
+    """Fourteenth pass: the workbook kept DEL, C1 controls and bidirectional overrides from
+    the inventory and the config, in cells, the page header and the document title: a file
+    name '\\u202eexe.txt' read reversed in the Inventory sheet."""
+    write_csv(
+        tmp_path / "inv.csv",
+        [["Service", "Resource ID", "Account", "Notes"],
+         ["Amazon S3", "\u202eexe.txt", "111122223333", f"a{INVISIBLE}b \x9b31m"]],
+    )  # fmt: skip
+    config = 'customer:\n  name: "Acme \\u202e\\x85 Co"\nframeworks: [pci-dss]\n'
+    write_config(tmp_path, config + "inventory:\n  path: inv.csv\n")
+    out = tmp_path / "out"
+    run("build", "--config", tmp_path / "reportgen.yaml", "--out", out, "--format", "xlsx")
+    [path] = (out / "pci-dss").glob("*.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            text = archive.read(name).decode("utf-8", "replace")
+            assert not set(text) & set(INVISIBLE), name
+    book = load_workbook(path)
+    header, body = table(book["Inventory"])
+    row = next(r for r in body if r[header.index("Service")] == "Amazon S3")
+    assert row[header.index("Resource")] == "exe.txt"
+    assert row[header.index("Notes")] == "ab 31m"
+    assert book.properties.title.startswith("Acme  Co: ")
+    assert book["Inventory"].oddHeader.left.text.startswith("Acme Co · ")

@@ -31,10 +31,10 @@ from rich.text import Text
 # that honours them: tenth adversarial pass); and lone surrogates: a file name's bytes that
 # are not UTF-8 come as U+DC80-U+DCFF, and were written to the terminal as those bytes
 # (0x9b is a C1 CSI: eighth adversarial pass).
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-    "\u2066-\u2069\ud800-\udfff]"
-)
+# DEL, C1 and the characters that reorder text or break a line, as a regex class's body:
+# the workbook removes these too (render.xlsx_cells).
+INVISIBLE_CONTROLS = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{INVISIBLE_CONTROLS}\ud800-\udfff]")
 _RAW_BYTES = range(0xDC80, 0xDD00)  # os.fsdecode's stand-ins for undecodable bytes
 BROKEN_PIPE_STATUS = 128 + 13  # as the shell reports a program SIGPIPE ended
 

@@ -3,7 +3,9 @@
 Every string the workbook writer puts in a cell passes through :func:`safe_text`:
 
 - characters Excel forbids in a cell (C0 control characters other than tab, line feed and
-  carriage return) and characters XML 1.0 cannot carry are removed;
+  carriage return), characters XML 1.0 cannot carry, and DEL, the C1 controls and the
+  characters that reorder text or break a line (which the terminal and PDF show as
+  escapes) are removed;
 - text over Excel's limit of 32,767 characters is cut and ends with a visible marker;
 - text that starts like a formula (``=``, ``+``, ``-``, ``@``, tab or carriage return) is
   flagged ``quoted``: the writer stores it as a text cell with Excel's *quote prefix* set,
@@ -16,13 +18,18 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from reportgen.core.terminal import INVISIBLE_CONTROLS
+
 MAX_CELL_CHARS = 32_767  # Excel's limit, in UTF-16 code units
 TRUNCATION_MARKER = "… [truncated]"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # openpyxl's ILLEGAL_CHARACTERS_RE, plus what XML 1.0 cannot hold at all (lone surrogates,
-# U+FFFE, U+FFFF): both would make openpyxl raise or write a file Excel must repair.
-_FORBIDDEN_CLASS = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+# U+FFFE, U+FFFF): both would make openpyxl raise or write a file Excel must repair. And the
+# characters the terminal and the PDF show as escapes (DEL, C1 controls such as CSI U+009B,
+# bidirectional overrides, line separators), which a cell cannot show so: a file name
+# '\u202eexe.txt' read reversed in the Inventory sheet (fourteenth adversarial pass).
+_FORBIDDEN_CLASS = f"[\x00-\x08\x0b\x0c\x0e-\x1f{INVISIBLE_CONTROLS}\ud800-\udfff\ufffe\uffff]"
 _FORBIDDEN = re.compile(_FORBIDDEN_CLASS)
 # For whole rows joined with "\n": anything safe_text would change or flag. It may match
 # more than that (a line inside a cell starting with "="), never less.
