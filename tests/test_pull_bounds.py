@@ -236,3 +236,69 @@ def test_the_snapshot_gets_the_mode_the_umask_gives(tmp_path, monkeypatch, capsy
         os.umask(previous)
     sidecar = tmp_path / f"estate.csv{snapshot.SIDECAR_SUFFIX}"
     assert {stat.S_IMODE(p.stat().st_mode) for p in (out, sidecar)} == {mode}
+
+
+TWO_TAGGED = json.dumps(
+    {"ResourceTagMappingList": [{"ResourceARN": f"arn:aws:s3:::n{i}", "Tags": []} for i in (1, 2)]}
+).encode()
+
+
+def _chattr(flag: str, path: Path) -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("chattr") is None:
+        return False
+    return subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode == 0
+
+
+def test_a_sidecar_that_cannot_be_replaced_leaves_the_earlier_pair(tmp_path, monkeypatch, capsys):
+    """Fourteenth pass: the CSV was moved into place before the sidecar was written, so an
+    immutable sidecar left the new CSV beside the earlier pull's counts, exit 2."""
+    out = tmp_path / "estate.csv"
+    sidecar = tmp_path / f"estate.csv{snapshot.SIDECAR_SUFFIX}"
+    with _endpoint(_json(TAGGED)) as url:
+        assert _pull(url, out, monkeypatch, capsys)[0] == 0
+    before = {path: path.read_bytes() for path in (out, sidecar)}
+    if not _chattr("+i", sidecar):
+        pytest.skip("no immutable files here (chattr +i needs root on ext4, xfs...)")
+    try:
+        with _endpoint(_json(TWO_TAGGED)) as url:
+            status, said = _pull(url, out, monkeypatch, capsys)
+    finally:
+        _chattr("-i", sidecar)
+    assert status == 2, said
+    assert f"{sidecar}: operation not permitted" in said
+    assert {path: path.read_bytes() for path in (out, sidecar)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.csv", sidecar.name]
+
+
+def test_a_sidecar_rename_that_fails_undoes_the_snapshot(tmp_path, monkeypatch, capsys):
+    """A failure between the two renames (EIO, the folder's disk gone) put the earlier CSV
+    back, or removed the new one when there was none: the pair stays whole."""
+    import errno
+    import os
+
+    from reportgen.core import outfiles
+
+    real = os.replace
+
+    def failing(source, target):
+        if str(target).endswith(snapshot.SIDECAR_SUFFIX):
+            raise OSError(errno.EIO, "Input/output error")
+        return real(source, target)
+
+    out = tmp_path / "estate.csv"
+    with _endpoint(_json(TWO_TAGGED)) as url:
+        monkeypatch.setattr(outfiles.os, "replace", failing)
+        status, said = _pull(url, out, monkeypatch, capsys)
+        assert status == 2 and "input/output error" in said.lower(), said
+        assert list(tmp_path.iterdir()) == []
+        monkeypatch.setattr(outfiles.os, "replace", real)
+        assert _pull(url, out, monkeypatch, capsys)[0] == 0
+        before = {path: path.read_bytes() for path in tmp_path.iterdir()}
+    with _endpoint(_json(TAGGED)) as url:
+        monkeypatch.setattr(outfiles.os, "replace", failing)
+        status, said = _pull(url, out, monkeypatch, capsys)
+    assert status == 2, said
+    assert {path: path.read_bytes() for path in tmp_path.iterdir()} == before

@@ -22,9 +22,11 @@ nobody holds (:func:`reportgen.core.sweeping.sweep_abandoned`).
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -157,17 +159,11 @@ def write_replacing(
     temporary file is flocked until it is renamed, and dead runs' files of that prefix are
     swept first (see the module; give a prefix no user file has)."""
     prefix = prefix or f".{path.name}."
-    with environment_errors(path):
-        if locked:
+    if locked:
+        with environment_errors(path):
             sweep_abandoned(path.parent, prefix)
-        fd, temporary = tempfile.mkstemp(prefix=prefix, dir=path.parent)
-    lock = _hold(fd) if locked else None  # a copy: closing the handle keeps the lock
+    temporary, lock = _write_temporary(path, write, text, mode, prefix, locked)
     try:
-        opened = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
-        with environment_errors(path), opened as handle:
-            write(handle)
-        if mode is not None:
-            os.chmod(temporary, mode)
         check()
         with environment_errors(path):
             os.replace(temporary, path)
@@ -177,6 +173,113 @@ def write_replacing(
     finally:
         if lock is not None:
             os.close(lock)
+
+
+def write_together(
+    outputs: Sequence[tuple[Path, Callable[[IO[Any]], None]]],
+    check: Callable[[], None],
+    *,
+    text: bool = False,
+    mode: int | None = None,
+) -> None:
+    """Write several files that describe each other (a snapshot and its sidecar) all or
+    none: each is filled in a temporary file beside it first, ``check`` runs once all are
+    written, and then each is renamed over its path; should one rename fail, the files the
+    earlier renames replaced are put back. Renaming one while the next could not yet be
+    written left a new CSV beside the sidecar of the pull before (fourteenth pass)."""
+    temporaries: list[tuple[Path, str]] = []
+    try:
+        for path, write in outputs:
+            temporary, _ = _write_temporary(path, write, text, mode, f".{path.name}.", False)
+            temporaries.append((path, temporary))
+        check()
+        _rename_all(temporaries)
+    except BaseException:
+        for _, temporary in temporaries:
+            Path(temporary).unlink(missing_ok=True)  # those not renamed yet
+        raise
+
+
+def _write_temporary(
+    path: Path,
+    write: Callable[[IO[Any]], None],
+    text: bool,
+    mode: int | None,
+    prefix: str,
+    locked: bool,
+) -> tuple[str, int | None]:
+    """A temporary file beside ``path`` filled by ``write``, and its lock when ``locked``;
+    nothing is left behind when writing it fails."""
+    with environment_errors(path):
+        fd, temporary = tempfile.mkstemp(prefix=prefix, dir=path.parent)
+    lock = _hold(fd) if locked else None  # a copy: closing the handle keeps the lock
+    try:
+        opened = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
+        with environment_errors(path), opened as handle:
+            write(handle)
+        if mode is not None:
+            os.chmod(temporary, mode)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        if lock is not None:
+            os.close(lock)
+        raise
+    return temporary, lock
+
+
+def _rename_all(renames: list[tuple[Path, str]]) -> None:
+    """Rename each temporary file over its path; on any failure, undo those done."""
+    done: list[tuple[Path, str | None]] = []
+    try:
+        for path, temporary in renames:
+            kept = _keep_earlier(path)
+            try:
+                with environment_errors(path):
+                    os.replace(temporary, path)
+            except BaseException:
+                _discard(kept)
+                raise
+            done.append((path, kept))
+    except BaseException:
+        for path, kept in reversed(done):
+            _put_back(path, kept)
+        raise
+    for _, kept in done:
+        _discard(kept)
+
+
+def _keep_earlier(path: Path) -> str | None:
+    """A second name for the file at ``path`` (a hard link, else a copy), so that it can be
+    put back; None when there is nothing there. A file that cannot be kept so (immutable,
+    unreadable) is an InputError naming ``path``, raised before anything was replaced."""
+    if not os.path.lexists(path):
+        return None
+    kept = str(path.with_name(f".{path.name}.{secrets.token_hex(6)}.kept"))
+    try:
+        os.link(path, kept, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    except OSError:  # a file system without hard links: a copy does
+        with environment_errors(path):
+            shutil.copyfile(path, kept, follow_symlinks=False)
+    return kept
+
+
+def _put_back(path: Path, kept: str | None) -> None:
+    """Undo one rename of :func:`_rename_all`: the earlier file back, or the new one gone.
+    Best effort: the error that made it undo is the one reported."""
+    try:
+        if kept is None:
+            os.unlink(path)
+        else:
+            os.replace(kept, path)
+    except OSError:
+        _discard(kept)
+
+
+def _discard(kept: str | None) -> None:
+    if kept is not None:
+        Path(kept).unlink(missing_ok=True)
 
 
 def _hold(fd: int) -> int | None:

@@ -20,7 +20,7 @@ from reportgen.core.outfiles import (
     make_parents,
     read_start,
     remove_made,
-    write_replacing,
+    write_together,
 )
 from reportgen.core.redact import Redactor, masked_errors
 from reportgen.inventory.limits import Limits
@@ -188,15 +188,20 @@ def _check_sidecar(path: Path, force: bool) -> None:
 def write_snapshot(
     out: Path, table: SourceTable, sidecar: dict[str, Any], force: bool = False
 ) -> tuple[Path, Path]:
-    """The CSV and its sidecar, each written to a temporary file and moved into place, the
-    paths checked before (check_snapshot_paths) and again just before each move."""
+    """The CSV and its sidecar, written to temporary files and moved into place together
+    (reportgen/core/outfiles.py, write_together), the paths checked before
+    (check_snapshot_paths) and again once both are written: a sidecar that could not be
+    replaced (immutable, a full disk) left the new CSV beside the earlier pull's counts."""
     made = make_parents(out)
     try:
         check_snapshot_paths(out, force)
         raw = table.to_raw(out, "snapshot", [], Limits(max_columns=1 << 30))
-        write_replacing(
-            out,
-            lambda handle: csv.writer(handle, lineterminator="\n").writerows(_cells(raw)),
+        sidecar_path = sidecar_of(out)
+        write_together(
+            [
+                (out, lambda handle: _write_rows(handle, raw)),
+                (sidecar_path, lambda handle: handle.write(json.dumps(sidecar, indent=2) + "\n")),
+            ],
             lambda: check_snapshot_paths(out, force),
             text=True,
             mode=created_mode(),
@@ -204,15 +209,11 @@ def write_snapshot(
     except BaseException:
         remove_made(made)  # a failed pull leaves no folder it made
         raise
-    sidecar_path = sidecar_of(out)
-    write_replacing(
-        sidecar_path,
-        lambda handle: handle.write(json.dumps(sidecar, indent=2) + "\n"),
-        lambda: _check_sidecar(sidecar_path, force),  # the snapshot is in place by now
-        text=True,
-        mode=created_mode(),
-    )
     return out, sidecar_path
+
+
+def _write_rows(handle: Any, raw: Any) -> None:
+    csv.writer(handle, lineterminator="\n").writerows(_cells(raw))
 
 
 def _cells(raw: Any) -> Iterator[list[str]]:
