@@ -59,16 +59,28 @@ STS_OK = (
     b"<UserId>AIDA</UserId><Account>111122223333</Account></GetCallerIdentityResult>"
     b"</GetCallerIdentityResponse>"
 )
+ASSUMED = (
+    b'<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>'
+    b"<Credentials><AccessKeyId>ASIAROLEKEY000000001</AccessKeyId>"
+    b"<SecretAccessKey>RoleSecretKey0123456789abcdefghij</SecretAccessKey>"
+    b"<SessionToken>RoleSessionToken0123456789abcdefghij</SessionToken>"
+    b"<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser>"
+    b"<Arn>arn:aws:sts::123456789012:assumed-role/x/s</Arn><AssumedRoleId>AROAX:s"
+    b"</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>"
+)
 TAGGED = json.dumps(
     {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}]}
 ).encode()
 
 
 @contextlib.contextmanager
-def _endpoint(page: Answer, sts: Answer | None = None) -> Iterator[str]:
+def _endpoint(
+    page: Answer, sts: Answer | None = None, assume: Answer | None = None
+) -> Iterator[str]:
     """A local endpoint: STS's GetCallerIdentity gets ``sts`` (a good answer by default),
-    every other request ``page``."""
+    AssumeRole ``assume`` (a role's keys by default), every other request ``page``."""
     sts = sts or _json(STS_OK, "text/xml")
+    assume = assume or _json(ASSUMED, "text/xml")
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.2)
     stop = threading.Event()
@@ -83,7 +95,10 @@ def _endpoint(page: Answer, sts: Answer | None = None) -> Iterator[str]:
                            if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
             while len(body) < length:
                 body += conn.recv(65536)
-            (sts if b"GetCallerIdentity" in body else page)(conn)
+            if b"Action=AssumeRole" in body:
+                assume(conn)
+            else:
+                (sts if b"GetCallerIdentity" in body else page)(conn)
 
     def accept() -> None:
         while not stop.is_set():
@@ -103,12 +118,15 @@ def _endpoint(page: Answer, sts: Answer | None = None) -> Iterator[str]:
         server.close()
 
 
-def _pull(url: str, out: Path, monkeypatch, capsys, *flags: str) -> tuple[int, str]:
+def _pull(
+    url: str, out: Path, monkeypatch, capsys, *flags: str, config: str = "/nonexistent"
+) -> tuple[int, str]:
     from reportgen.cli import main
 
     for name, value in {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "AKIDUMMY",
                         "AWS_SECRET_ACCESS_KEY": "dummy", "AWS_DEFAULT_REGION": "eu-west-1",
-                        "AWS_CONFIG_FILE": "/nonexistent", "COLUMNS": "400"}.items():  # fmt: skip
+                        "AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                        "AWS_EC2_METADATA_DISABLED": "true", "COLUMNS": "400"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     capsys.readouterr()
     try:
@@ -302,3 +320,105 @@ def test_a_sidecar_rename_that_fails_undoes_the_snapshot(tmp_path, monkeypatch, 
         status, said = _pull(url, out, monkeypatch, capsys)
     assert status == 2, said
     assert {path: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
+SOURCE_KEY, SOURCE_SECRET = "AKIABASEKEY000000001", "BaseSecretKeyForSource0123456789"
+ROLE_PROFILE = f"""[profile base]
+aws_access_key_id = {SOURCE_KEY}
+aws_secret_access_key = {SOURCE_SECRET}
+region = eu-west-1
+[profile role]
+role_arn = arn:aws:iam::123456789012:role/x
+source_profile = base
+region = eu-west-1
+"""
+ECHOED = f"creds {SOURCE_KEY} / {SOURCE_SECRET} not allowed"
+
+
+def _status(code: int, body: bytes, kind: str) -> Answer:
+    def answer(conn: socket.socket) -> None:
+        head = f"HTTP/1.1 {code} X\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n\r\n"
+        conn.sendall(head.encode() + body)
+
+    return answer
+
+
+def _counted(answer: Answer, calls: list[int]) -> Answer:
+    def counting(conn: socket.socket) -> None:
+        calls.append(1)
+        answer(conn)
+
+    return counting
+
+
+def _role_pull(tmp_path, monkeypatch, capsys, **answers_: Answer) -> tuple[int, str]:
+    config = tmp_path / "awsconfig"
+    config.write_text(ROLE_PROFILE)
+    out = tmp_path / "out" / "estate.csv"
+    with _endpoint(answers_.pop("page", _json(TAGGED)), **answers_) as url:
+        return _pull(url, out, monkeypatch, capsys, "--profile", "role", config=str(config))
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_refused_assume_role_is_named_and_the_source_keys_masked(
+    tmp_path, monkeypatch, capsys, debug
+):
+    """Fourteenth pass: a role profile's AssumeRole refusal, echoing the source profile's
+    keys it was signed with, was printed whole as 'AWS denied tag:GetResources' (and twice
+    more in --debug's traceback)."""
+    import traceback
+
+    from reportgen import cli
+    from reportgen.core.errors import InputError
+
+    monkeypatch.setitem(cli._state, "debug", debug)  # --debug: the error is raised, not printed
+    error = (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{ECHOED}"
+        "</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+    ).encode()
+    try:
+        status, said = _role_pull(
+            tmp_path, monkeypatch, capsys, assume=_status(403, error, "text/xml")
+        )
+    except InputError as exc:
+        assert debug
+        status, said = 2, "".join(traceback.format_exception(exc))
+    assert status == 2, said
+    assert "AWS denied sts:AssumeRole: creds *** / *** not allowed" in said
+    assert "GetResources" not in said
+    assert SOURCE_KEY[4:12] not in said and SOURCE_SECRET[8:16] not in said, said
+
+
+def test_the_source_keys_are_masked_after_the_role_is_assumed(tmp_path, monkeypatch, capsys):
+    """Only the role's temporary keys were masked: an echo of the source keys, which
+    signed the AssumeRole, was printed."""
+    body = json.dumps({"__type": "AccessDeniedException", "message": ECHOED}).encode()
+    page = _status(400, body, "application/x-amz-json-1.1")
+    status, said = _role_pull(tmp_path, monkeypatch, capsys, page=page)
+    assert status == 2, said
+    assert "AWS denied tag:GetResources: creds *** / *** not allowed" in said
+    assert SOURCE_KEY[4:12] not in said and SOURCE_SECRET[8:16] not in said, said
+
+
+def test_an_endless_assume_role_answer_is_cut_at_its_cap(tmp_path, monkeypatch, capsys):
+    """Fourteenth pass: botocore's own AssumeRole client read a never-ending answer whole
+    (1.4 GB, then 'could not be reached'), six times."""
+    calls: list[int] = []
+    status, said = _role_pull(tmp_path, monkeypatch, capsys, assume=_counted(_huge_sts, calls))
+    assert status == 2, said
+    assert "sts (fetching credentials): an answer longer than the 1 MB" in said
+    assert len(calls) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_trickled_assume_role_answer_is_stopped_at_its_deadline(tmp_path, monkeypatch, capsys):
+    """Fourteenth pass: an AssumeRole answer trickled a byte every 20 s held the pull for
+    as long as it lasted (23 days)."""
+    from reportgen.inventory.pull import credentials
+
+    monkeypatch.setattr(credentials, "CREDENTIAL_SECONDS", 1.0)
+    started = time.monotonic()
+    status, said = _role_pull(tmp_path, monkeypatch, capsys, assume=_trickled_body)
+    assert status == 2, said
+    assert "sts (fetching credentials): no whole answer 1 seconds after the request" in said
+    assert time.monotonic() - started < 15

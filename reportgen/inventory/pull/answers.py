@@ -44,13 +44,21 @@ class Bounds:
     json: bool = True
 
 
+_CHECK_ID = "reportgen-answer-check"
+
+
 def bound_answers(client: Any, bounds: Bounds) -> None:
-    """Hold every answer ``client`` receives to ``bounds``."""
+    """Hold every answer ``client`` receives to ``bounds``; called again (a client every
+    client of the session is bounded as, then given its own bounds), the new bounds replace
+    the old: wrapped twice, the outer wrapper found the body already read, and empty."""
     endpoint = getattr(client, "_endpoint", None)
     session = getattr(endpoint, "http_session", None)
+    if isinstance(session, BoundedSession):
+        session = session.inner
     if session is not None and callable(getattr(session, "send", None)):
         endpoint.http_session = BoundedSession(session, bounds)
-    client.meta.events.register("before-parse.*.*", _answer_check(bounds))
+    client.meta.events.unregister("before-parse.*.*", unique_id=_CHECK_ID)
+    client.meta.events.register("before-parse.*.*", _answer_check(bounds), unique_id=_CHECK_ID)
 
 
 class BoundedSession:
@@ -58,10 +66,10 @@ class BoundedSession:
     read here, within the size."""
 
     def __init__(self, inner: Any, bounds: Bounds) -> None:
-        self._inner, self._bounds = inner, bounds
+        self.inner, self._bounds = inner, bounds
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        return getattr(self.inner, name)
 
     def send(self, request: Any) -> Any:
         bounds = self._bounds
@@ -70,7 +78,7 @@ class BoundedSession:
         read = [0]
         try:
             with _deadline(bounds.seconds):
-                response = self._inner.send(request)
+                response = self.inner.send(request)
                 if not streamed:
                     response._content = _body(response, request, bounds, read)
         except _Expired:

@@ -87,7 +87,7 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
                 # Exponential with full jitter: parallel pulls do not retry in step.
                 sleep(random.uniform(0, min(20.0, 0.5 * 2**attempt)))
                 continue
-            raise _client_error(exc, code, api) from exc
+            raise client_error(exc, code, api.iam_action) from exc
         except NoCredentialsError as exc:
             raise InputError(
                 "no AWS credentials found",
@@ -119,15 +119,16 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _client_error(exc: Exception, code: str, api: Api) -> InputError:
+def client_error(exc: Exception, code: str, action: str) -> InputError:
+    """AWS's refusal of ``action`` (an IAM action) in plain words, its text cut short."""
     message = getattr(exc, "response", {}).get("Error", {}).get("Message", "") or str(exc)
     message = shorten(" ".join(str(message).split()), MESSAGE_CHARS)  # an answer's text
     code = shorten(code, MESSAGE_CHARS)
     if code in DENIED:
         return InputError(
-            f"AWS denied {api.iam_action}: {message}",
-            hint=f"Allow {api.iam_action} for the identity in use (its IAM policy, or an SCP).",
+            f"AWS denied {action}: {message}",
+            hint=f"Allow {action} for the identity in use (its IAM policy, or an SCP).",
         )
     if code in THROTTLED:
-        return InputError(f"AWS kept throttling {api.iam_action} after {ATTEMPTS} attempts")
-    return InputError(f"AWS refused {api.iam_action}: {code}: {message}")
+        return InputError(f"AWS kept throttling {action} after {ATTEMPTS} attempts")
+    return InputError(f"AWS refused {action}: {code}: {message}")

@@ -24,7 +24,7 @@ from reportgen.core.outfiles import (
 )
 from reportgen.core.redact import Redactor, masked_errors
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.pull import answers
+from reportgen.inventory.pull import answers, credentials
 from reportgen.inventory.pull.answers import Bounds, bound_answers
 from reportgen.inventory.pull.apis import APIS
 from reportgen.inventory.pull.fetch import Sleep, pages
@@ -64,25 +64,15 @@ class PullResult:
 
 def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -> PullResult:
     """Page through the source, then write the snapshot; ``client`` is for tests. Every
-    error is masked of the credentials in use: an endpoint (or a proxy) that echoed the
-    session token in an error had it printed (thirteenth adversarial pass)."""
+    error is masked of the credentials in use, and of every key they were fetched with (an
+    endpoint that echoed the session token, or a role profile's source keys, had it printed:
+    thirteenth and fourteenth adversarial passes)."""
     session = None if client is not None else _session(request)
-    with masked_errors(Redactor(_credential_values(session)), logger=_LOGGER):
-        return _pull(request, session, client, sleep)
-
-
-def _credential_values(session: Any) -> list[str]:
-    """The access key, secret key and session token the pull signs with; none when botocore
-    finds none (its own error says so when the first call needs them)."""
-    if session is None:
-        return []
-    try:
-        found = session.get_credentials()
-        frozen = found.get_frozen_credentials() if found is not None else None
-    except Exception:  # a broken profile or provider: the call itself reports it
-        return []
-    values = (getattr(frozen, name, None) for name in ("access_key", "secret_key", "token"))
-    return [value for value in values if isinstance(value, str) and value]
+    configured = credentials.configured_secrets(session, request.profile)
+    with masked_errors(Redactor(configured), logger=_LOGGER):
+        resolved = credentials.resolved_secrets(session, request.profile)
+        with masked_errors(Redactor([*configured, *resolved]), logger=_LOGGER):
+            return _pull(request, session, client, sleep)
 
 
 def _pull(request: PullRequest, session: Any, client: Any, sleep: Sleep | None) -> PullResult:
@@ -230,9 +220,11 @@ def _session(request: PullRequest) -> Any:
             hint="pip install 'reportgen[aws]'   (build reads exports without it)",
         ) from exc
     try:
-        return boto3.Session(profile_name=request.profile, region_name=request.region)
+        session = boto3.Session(profile_name=request.profile, region_name=request.region)
     except ProfileNotFound as exc:
         raise InputError(f"AWS profile '{request.profile}' not found") from exc
+    credentials.bound_credential_calls(session)
+    return session
 
 
 def _client(session: Any, name: str) -> Any:

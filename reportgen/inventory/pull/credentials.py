@@ -1,0 +1,124 @@
+"""The credentials an ``inventory pull`` signs with: every secret they come from, for
+masking, and the calls botocore makes to fetch them, held to the pull's bounds.
+
+A profile that assumes a role (``role_arn`` and ``source_profile``) makes botocore call STS
+AssumeRole, signed with the source profile's long-term keys, through a client of its own
+that the pull never saw: its answer was read whole and without a deadline (a never-ending
+one took 1.4 GB, a trickled one hung the pull), its refusal was reported as the pull's own
+call's ("AWS denied tag:GetResources"), and the source keys an endpoint echoed were printed
+unmasked (fourteenth adversarial pass). So every client the session creates is bounded as
+it is created, the credentials are fetched once, before the first page, and a failure to
+fetch them is named as such.
+
+Not covered: the container and instance metadata providers fetch with urllib3 directly, not
+through a client (botocore holds them to a few seconds, reading a small answer).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
+from reportgen.inventory.pull.answers import Bounds, bound_answers
+from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
+
+# Credential answers are a few KB (a role's keys and session token).
+CREDENTIAL_BYTES, CREDENTIAL_SECONDS = 1 << 20, 60.0
+_SECRET_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+_SECRET_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+)
+# The call each of botocore's fetching providers makes, for messages.
+_FETCH_ACTIONS = {
+    "assume-role": "sts:AssumeRole",
+    "assume-role-with-web-identity": "sts:AssumeRoleWithWebIdentity",
+    "sso": "sso:GetRoleCredentials",
+    "login": "signin (the profile's login)",
+}
+
+
+def bound_credential_calls(session: Any) -> None:
+    """Bound every client ``session`` (boto3's) creates, those botocore creates to fetch
+    credentials among them (they are made with the session's ``create_client``); a client
+    the pull makes itself is given its own bounds after."""
+    core = session._session
+    create = core.create_client
+
+    def bounded(service_name: str, *args: Any, **kwargs: Any) -> Any:
+        client = create(service_name, *args, **kwargs)
+        action = f"{service_name} (fetching credentials)"
+        bound_answers(client, Bounds(action, CREDENTIAL_BYTES, CREDENTIAL_SECONDS, json=False))
+        return client
+
+    core.create_client = bounded
+
+
+def configured_secrets(session: Any, profile: str | None) -> list[str]:
+    """The keys in the AWS environment variables and in every profile of ``profile``'s
+    chain (its ``source_profile``, and theirs): an STS call signed with a source profile's
+    keys may have them echoed back, even though the pull signs with the role's."""
+    if session is None:
+        return []
+    values = [os.environ.get(name, "") for name in _SECRET_VARIABLES]
+    profiles = _profiles(session)
+    for name in _chain(profiles, profile or session.profile_name):
+        section = profiles.get(name)
+        if isinstance(section, dict):
+            values += [str(section.get(key) or "") for key in _SECRET_KEYS]
+    return [value for value in values if value]
+
+
+def _profiles(session: Any) -> dict[str, Any]:
+    try:
+        found = session._session.full_config.get("profiles")
+    except Exception:  # an unreadable config: botocore's own call reports it
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _chain(profiles: dict[str, Any], name: str | None) -> Iterator[str]:
+    """``name`` and the source profiles it leads to, each once (a loop ends it)."""
+    seen: set[str] = set()
+    while isinstance(name, str) and name not in seen:
+        seen.add(name)
+        yield name
+        section = profiles.get(name)
+        name = section.get("source_profile") if isinstance(section, dict) else None
+
+
+def resolved_secrets(session: Any, profile: str | None) -> list[str]:
+    """The access key, secret key and session token the pull signs with, fetched now (a
+    role's by AssumeRole); none when botocore finds no credentials (the first call's own
+    error says so). A fetch that fails is an InputError naming the call that failed."""
+    if session is None:
+        return []
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    found = None
+    try:
+        found = session.get_credentials()
+        frozen = found.get_frozen_credentials() if found is not None else None
+    except NoCredentialsError:
+        return []
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise client_error(exc, code, _action(found)) from exc
+    except BotoCoreError as exc:  # its text may quote what the endpoint sent: cut it
+        said = shorten(" ".join(str(exc).split()), MESSAGE_CHARS)
+        whose = f" of profile '{shorten(profile, 60)}'" if profile else ""
+        raise InputError(
+            f"{_action(found)}: fetching the credentials{whose} failed: {said}"
+        ) from exc
+    values = (getattr(frozen, name, None) for name in ("access_key", "secret_key", "token"))
+    return [value for value in values if isinstance(value, str) and value]
+
+
+def _action(found: Any) -> str:
+    method = getattr(found, "method", None)
+    return _FETCH_ACTIONS.get(method, f"fetching credentials ({method or 'unknown'})")
