@@ -38,8 +38,8 @@ class Seen:
 @dataclass
 class Fault:
     kind: (
-        str  # uploads: 429 | 503 | stall | body; listings: endless | trickle | slow-headers |
-        # not-http | body
+        str  # uploads: 429 | 503 | stall | body; listings: endless | trickle |
+        # trickle-unsized | slow-headers | not-http | body
     )
     retry_after: str | None = None
     stall: float = 0.0  # seconds: a stall's length, or between trickled bytes
@@ -162,14 +162,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             for key, value in fault.headers.items():
                 self.send_header(key, value)
-            if fault.kind != "endless":
+            if fault.kind == "trickle-unsized":  # the body ends when the connection does
+                self.send_header("Connection", "close")
+            elif fault.kind != "endless":
                 self.send_header("Content-Length", str(len(fault.body)))
             self.end_headers()
             if fault.kind == "endless":  # no length, no end: read until memory runs out
                 block = b"[" * 65536
                 while True:
                     self.wfile.write(block)
-            elif fault.kind == "trickle":
+            elif fault.kind in ("trickle", "trickle-unsized"):
                 for byte in fault.body:
                     self.wfile.write(bytes([byte]))
                     self.wfile.flush()

@@ -136,6 +136,10 @@ def exchange(client: httpx.Client, request: httpx.Request, deadline: float) -> A
             response = client.send(request, stream=True)
             try:
                 answer = _read(response)
+                if watchdog.fired:
+                    # A body that ends at connection close (no Content-Length, HTTP/1.0)
+                    # reads the watchdog's shutdown as its normal end: it is cut short.
+                    raise httpx.ReadTimeout(f"no complete answer within {deadline:.0f} s")
                 return dataclasses.replace(answer, expires=expires, deadline=deadline)
             finally:
                 response.close()
