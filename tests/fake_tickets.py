@@ -73,6 +73,7 @@ class State:
     faults: deque[Fault] = field(default_factory=deque)  # applied to uploads, in order
     listing_faults: deque[Fault] = field(default_factory=deque)  # applied to GETs, in order
     endless_pages: bool = False  # every listing is a full page and claims a billion more
+    row_cap: int = 0  # ServiceNow: rows of a page at most, whatever sysparm_limit asks (0: none)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def names(self, ticket: str) -> list[str]:
@@ -287,6 +288,7 @@ class Handler(BaseHTTPRequestHandler):
         terms = dict(term.split("=", 1) for term in query["sysparm_query"].split("^"))
         ticket = f"{terms['table_name']}:{terms['table_sys_id']}"
         offset, limit = int(query.get("sysparm_offset", 0)), int(query["sysparm_limit"])
+        limit = min(limit, self.state.row_cap or limit)  # an instance-wide REST row cap
         names = self.state.names(ticket)[offset : offset + limit]
         if self.state.endless_pages:
             names = [f"file-{offset + i}" for i in range(limit)]

@@ -190,6 +190,22 @@ def test_the_default_attaches_one_zip_of_the_pack(pack, config, servicenow, caps
         assert archive.read("test-co/manifest.json") == (pack / "manifest.json").read_bytes()
 
 
+def test_a_servicenow_listing_pages_past_a_short_page(pack, config, servicenow, capsys, caplog):
+    """Fourteenth pass: a page shorter than sysparm_limit (an instance's REST row cap, rows
+    its ACLs removed) ended the listing, so the pack's zip, on a later page, was not seen and
+    each re-run uploaded it again."""
+    others = [{"filename": f"other-{i}.txt", "data": b"", "content_type": "text/plain",
+               "id": i} for i in range(700)]  # fmt: skip
+    servicenow.state.attachments[RECORD] = others
+    servicenow.state.row_cap = 500  # under reportgen's page of 1,000
+    for _ in range(2):
+        status, output = attach(capsys, caplog, pack, "--servicenow", RECORD, "--config", config)
+        assert status == 0, output
+    assert "0 attached, 1 already there" in output
+    names = servicenow.state.names(RECORD)
+    assert len(names) == 701 and names[-1].endswith(".zip")
+
+
 def test_dry_run_sends_nothing(pack, config, jira_cloud, capsys, caplog):
     args = (pack, "--jira", "GRC-9", "--comment", "--files", "--dry-run", "--config", config)
     status, output = attach(capsys, caplog, *args)

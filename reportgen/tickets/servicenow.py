@@ -33,8 +33,11 @@ class ServiceNowRecord(Remote):
         self.record_path = f"/api/now/table/{self.table}/{self.sys_id}"
 
     def attachments(self, names: Collection[str]) -> set[str]:
-        """Which of ``names`` the record already has, paging through at most MAX_PAGES pages;
-        only those are kept (100 pages of 16 MB of other names took 1.7 GB)."""
+        """Which of ``names`` the record already has, paging through at most MAX_PAGES pages
+        until one is empty; only those are kept (100 pages of 16 MB of other names took
+        1.7 GB). A page shorter than asked for is not the last: an instance's cap on the
+        rows of a REST answer, or rows its ACLs removed, shorten pages before the end, and
+        stopping there missed the pack's zip, uploaded again on each run (fourteenth pass)."""
         wanted, present = set(names), set()
         offset, what = 0, "list attachments"
         for _ in range(MAX_PAGES):
@@ -47,9 +50,9 @@ class ServiceNowRecord(Remote):
             data = self.api.json("GET", "/api/now/attachment", what, params=params)
             found = parse(ServiceNowAttachments, data, self.api.name, what).result
             present.update(item.file_name for item in found if item.file_name in wanted)
-            offset += len(found)
-            if len(found) < PAGE:
+            if not found:
                 return present
+            offset += len(found)  # what came, not PAGE: a capped page would skip rows
         raise too_many_pages(self.api.name, what)
 
     def upload(self, item: Upload) -> bool:
