@@ -119,9 +119,11 @@ def test_a_workbook_sheet_that_cannot_be_written_is_a_clear_error(tmp_path):
 
 
 def test_init_names_the_file_it_could_not_write(tmp_path):
-    """The starter config is copied (shutil names the source first): the copy is named."""
+    """The file being written is named (the workbook comes first, then the config: each
+    whole or not at all), and what init made is removed (fourteenth pass)."""
     result = measured([*REPORTGEN, "init", "starter"], tmp_path, max_file_bytes=2000)
-    assert_clean_refusal(result, "starter/reportgen.yaml: the file is too large")
+    assert_clean_refusal(result, "starter/inventory.xlsx: the file is too large")
+    assert not (tmp_path / "starter").exists()
 
 
 # ---------------------------------------------------------------- each errno, in-process

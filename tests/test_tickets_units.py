@@ -541,7 +541,9 @@ def test_a_listing_keeps_only_the_names_asked_about():
     def send(request: httpx.Request) -> httpx.Response:
         offset = int(request.url.params["sysparm_offset"])
         seen.append(offset)
-        names = [f"other-{offset + i}-" + "x" * 200 for i in range(1000 if offset < 2000 else 7)]
+        # pages of 1,000, a short one, then an empty one: the listing ends at the empty page
+        count = 1000 if offset < 2000 else 7 if offset == 2000 else 0
+        names = [f"other-{offset + i}-" + "x" * 200 for i in range(count)]
         if offset == 1000:
             names[500] = "acme-summary.0123abcd.md"
         body = json.dumps({"result": [{"file_name": n} for n in names]}).encode()
@@ -553,7 +555,7 @@ def test_a_listing_keeps_only_the_names_asked_about():
     record = ServiceNowRecord(http, "incident:" + "a" * 32, "comments", None)
     wanted = ["acme-summary.0123abcd.md", "acme-matrix.0123abcd.json"]
     assert record.attachments(wanted) == {"acme-summary.0123abcd.md"}
-    assert seen == [0, 1000, 2000]
+    assert seen == [0, 1000, 2000, 2007]
 
 
 def test_plain_http_to_this_machine_never_goes_through_a_proxy(monkeypatch):
