@@ -12,7 +12,6 @@ the cap, after it was read.
 
 from __future__ import annotations
 
-import json
 import re
 import signal
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
+from reportgen.inventory.sources.jsonstream import DuplicateKey, loads_unique
 
 # A page of the APIs pulled holds at most 1,000 resources (Resource Explorer), under 10 MB
 # with their properties and tags.
@@ -182,8 +182,8 @@ def _check_json_object(body: bytes, bounds: Bounds) -> None:
     if not _JSON_OBJECT.match(body):
         raise _not_aws(bounds, "not a JSON object")
     try:
-        parsed = json.loads(body, object_pairs_hook=_unique_keys)
-    except _DuplicateKey as exc:  # JSON readers differ on which value counts, as in exports
+        parsed = loads_unique(body)
+    except DuplicateKey as exc:  # JSON readers differ on which value counts, as in exports
         raise _not_aws(bounds, f"JSON holding the key '{shorten(exc.key, 60)}' twice") from None
     except RecursionError:
         raise _not_aws(bounds, "nested too deeply to read") from None
@@ -195,23 +195,6 @@ def _check_json_object(body: bytes, bounds: Bounds) -> None:
         raise _not_aws(bounds, f"not whole JSON (cut short or damaged{at})") from None
     if not isinstance(parsed, dict):
         raise _not_aws(bounds, "not a JSON object")
-
-
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object of the answer, refused when it holds a key twice (fourteenth pass: the
-    last one was kept, where the same JSON as an export file is refused)."""
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise _DuplicateKey(key)
-        found[key] = value
-    return found
 
 
 def _not_aws(bounds: Bounds, what: str) -> InputError:

@@ -589,6 +589,7 @@ class DuplicateKey(ValueError):
 
     def __init__(self, key: str) -> None:
         super().__init__(f"the key {shorten(key, KEY_CHARS)!r} is given twice in one object")
+        self.key = key
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -599,7 +600,7 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return value
 
 
-def loads_unique(text: str) -> Any:
+def loads_unique(text: str | bytes) -> Any:
     """``json.loads``, refusing a key given twice in one object (DuplicateKey): JSON readers
     differ on which value counts, and the streamed readers refuse it too."""
     return json.loads(text, object_pairs_hook=_unique)
