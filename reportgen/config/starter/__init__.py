@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import io
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -20,7 +19,7 @@ from reportgen.core.outfiles import (
     make_parents,
     refuse_special,
     remove_made,
-    write_replacing,
+    write_together,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -72,24 +71,25 @@ def write_starter(directory: Path, force: bool = False) -> list[Path]:
 
 
 def write_files(files: dict[Path, bytes]) -> None:
-    """Each file written whole or not at all (beside it, then renamed), in order; on a
-    failure, the files this call created and the folders it made are removed again. Written
-    in place, a full disk left a 0-byte inventory.xlsx that the next init refused to replace
-    without --force, after a traceback from zipfile (fourteenth adversarial pass)."""
+    """The files written all or none (outfiles.write_together), and on a failure the
+    folders this call made removed again. Written in place, a full disk left a 0-byte
+    inventory.xlsx that the next init refused to replace without --force, after a traceback
+    from zipfile (fourteenth adversarial pass)."""
     made = make_parents(next(iter(files)))
-    created: list[Path] = []
     try:
-        for path, data in files.items():
-            new = not os.path.lexists(path)
-            write_replacing(path, lambda handle, d=data: handle.write(d),
-                            lambda p=path: refuse_special(p), mode=created_mode())  # fmt: skip
-            if new:
-                created.append(path)
+        write_together(
+            [(path, lambda handle, d=data: handle.write(d)) for path, data in files.items()],
+            lambda: _refuse_special(files),
+            mode=created_mode(),
+        )
     except BaseException:
-        for path in created:
-            path.unlink(missing_ok=True)
         remove_made(made)
         raise
+
+
+def _refuse_special(paths: dict[Path, bytes]) -> None:
+    for path in paths:  # a link, a FIFO, a device put there while the files were written
+        refuse_special(path)
 
 
 def inventory_template() -> bytes:
