@@ -289,10 +289,12 @@ class Handler(BaseHTTPRequestHandler):
         ticket = f"{terms['table_name']}:{terms['table_sys_id']}"
         offset, limit = int(query.get("sysparm_offset", 0)), int(query["sysparm_limit"])
         limit = min(limit, self.state.row_cap or limit)  # an instance-wide REST row cap
-        names = self.state.names(ticket)[offset : offset + limit]
+        found = self.state.attachments.get(ticket, [])[offset : offset + limit]
+        rows = [{"file_name": a["filename"], "size_bytes": str(len(a["data"]))} for a in found]
         if self.state.endless_pages:
-            names = [f"file-{offset + i}" for i in range(limit)]
-        return self._send(200, {"result": [{"file_name": n} for n in names]})
+            rows = [{"file_name": f"file-{offset + i}", "size_bytes": "0"} for i in range(limit)]
+        fields = query.get("sysparm_fields", "").split(",")
+        return self._send(200, {"result": [{k: row[k] for k in fields} for row in rows]})
 
     def _sn_journal(self, query: dict[str, str]) -> None:
         element_id, element, like = query["sysparm_query"].split("^")

@@ -206,6 +206,26 @@ def test_a_servicenow_listing_pages_past_a_short_page(pack, config, servicenow, 
     assert len(names) == 701 and names[-1].endswith(".zip")
 
 
+@pytest.mark.parametrize("system", ["jira", "servicenow"])
+def test_a_same_named_attachment_cut_short_is_sent_again(
+    pack, config, jira_cloud, servicenow, capsys, caplog, system
+):
+    """Fifteenth session: attach matched the ticket's attachments by name alone, so a zip
+    whose earlier upload a proxy had cut short was skipped as already attached, and the
+    ticket kept a zip that does not unzip."""
+    server, target = (jira_cloud, "GRC-5") if system == "jira" else (servicenow, RECORD)
+    ((name, data),) = expected_files(pack).items()
+    cut = {"filename": name, "data": data[:1000], "content_type": "application/zip", "id": 0}
+    server.state.attachments[target] = [cut]
+    status, output = attach(capsys, caplog, pack, f"--{system}", target, "--config", config)
+    assert status == 0, output
+    assert f"cut short on the ticket: {name} (1,000 bytes, not {len(data):,})" in output
+    assert [a["data"] for a in server.state.attachments[target]] == [data[:1000], data]
+    status, output = attach(capsys, caplog, pack, f"--{system}", target, "--config", config)
+    assert status == 0 and "0 attached, 1 already there" in output
+    assert "cut short" not in output
+
+
 def test_dry_run_sends_nothing(pack, config, jira_cloud, capsys, caplog):
     args = (pack, "--jira", "GRC-9", "--comment", "--files", "--dry-run", "--config", config)
     status, output = attach(capsys, caplog, *args)

@@ -554,7 +554,7 @@ def test_a_listing_keeps_only_the_names_asked_about():
     http = Http(client, RetryPolicy(attempts=1, sleep=lambda _s: None), Redactor([]), "ServiceNow")
     record = ServiceNowRecord(http, "incident:" + "a" * 32, "comments", None)
     wanted = ["acme-summary.0123abcd.md", "acme-matrix.0123abcd.json"]
-    assert record.attachments(wanted) == {"acme-summary.0123abcd.md"}
+    assert record.attachments(wanted) == {"acme-summary.0123abcd.md": {None}}
     assert seen == [0, 1000, 2000, 2007]
 
 

@@ -24,6 +24,7 @@ class _Answer(BaseModel):
 
 class JiraAttachment(_Answer):
     filename: str = ""
+    size: int | None = None  # bytes
 
 
 class JiraFields(_Answer):
@@ -49,6 +50,12 @@ class JiraCommentPage(_Answer):
 
 class ServiceNowAttachment(_Answer):
     file_name: str = ""
+    size_bytes: str | None = None  # ServiceNow's Table API sends every field as a string
+
+    @property
+    def size(self) -> int | None:
+        text = self.size_bytes
+        return int(text) if text is not None and text.isascii() and text.isdigit() else None
 
 
 class ServiceNowAttachments(_Answer):

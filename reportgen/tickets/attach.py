@@ -6,7 +6,8 @@ attachments in one flat list, so the pack's own files, attached one by one, coul
 put back under their paths; ``--files`` adds them for reading in the ticket, beside the zip.
 
 Idempotent: the ticket's attachments are listed first and files already there (same name,
-hence same content hash) are skipped; a retry of an upload first lists again. Uploads to
+hence same content hash, and same size) are skipped, one of the same name and another size
+(an upload cut short) is sent again; a retry of an upload first lists again. Uploads to
 one ticket are sequential. ``--dry-run`` shows every request and sends none.
 """
 
@@ -39,7 +40,7 @@ class Ticket(Protocol):
     label: str
     http: Http | None
 
-    def attachments(self, names: Collection[str]) -> set[str]: ...
+    def attachments(self, names: Collection[str]) -> dict[str, set[int | None]]: ...
     def upload(self, item: Upload) -> bool: ...
     def has_comment(self, marker: str) -> bool: ...
     def comment(self, markdown: str, marker: str) -> bool: ...
@@ -162,9 +163,11 @@ def send(
     ticket: Ticket, uploads: list[Upload], text: str | None, marker: str, say: Say
 ) -> AttachReport:
     report = AttachReport(ticket.label)
-    present = ticket.attachments([item.name for item in uploads])
+    found = ticket.attachments([item.name for item in uploads])
     for item in uploads:  # one at a time: parallel uploads to one ticket race on its list
-        if item.name in present or not ticket.upload(item):
+        if item.name in found and not item.whole_in(found):
+            say(cut_short(item, found[item.name]))
+        if item.whole_in(found) or not ticket.upload(item):
             report.skipped.append(item.name)
             say(f"already attached: {item.name}")
         else:
@@ -177,6 +180,13 @@ def send(
             report.commented = True
             say("summary comment: posted")
     return report
+
+
+def cut_short(item: Upload, sizes: set[int | None]) -> str:
+    shown = ", ".join(f"{size:,}" for size in sorted(s for s in sizes if s is not None))
+    return (
+        f"cut short on the ticket: {item.name} ({shown} bytes, not {item.size:,}); sending it again"
+    )
 
 
 def dry_run_lines(

@@ -16,7 +16,7 @@ from reportgen.tickets.answers import MAX_PAGES, JiraCommentPage, parse, too_man
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.markup import to_adf, to_wiki
 from reportgen.tickets.settings import CredentialVars, Endpoint, base_url, connect, credential
-from reportgen.tickets.upload import Upload
+from reportgen.tickets.upload import Upload, sizes_by_name
 
 XSRF = {"X-Atlassian-Token": "no-check"}
 PAGE = 100
@@ -33,12 +33,12 @@ class JiraIssue(Remote):
         self.base_url = base_url or "<base URL>"
         self.label = f"Jira issue {key}"
 
-    def attachments(self, names: Collection[str]) -> set[str]:
-        """Which of ``names`` the issue already has attached."""
+    def attachments(self, names: Collection[str]) -> dict[str, set[int | None]]:
+        """Which of ``names`` the issue already has attached, with their sizes."""
         what = "list attachments"
         data = self.api.json("GET", self.path, what, params={"fields": "attachment"})
         found = parse(answers.JiraIssue, data, self.api.name, what).fields.attachment or []
-        return {item.filename for item in found}.intersection(names)
+        return sizes_by_name(((item.filename, item.size) for item in found), names)
 
     def upload(self, item: Upload) -> bool:
         """True when sent; False when a retry found it already attached."""
@@ -46,7 +46,7 @@ class JiraIssue(Remote):
             "POST",
             f"{self.path}/attachments",
             f"upload {item.name}",
-            before_retry=lambda: bool(self.attachments([item.name])),
+            before_retry=lambda: item.whole_in(self.attachments([item.name])),
             upload_bytes=item.size,
             headers=XSRF,
             files={"file": (item.name, item.data, item.media_type)},

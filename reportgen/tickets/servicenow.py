@@ -18,7 +18,7 @@ from reportgen.tickets.answers import (
 )
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.settings import CredentialVars, Endpoint, base_url, connect, credential
-from reportgen.tickets.upload import Upload
+from reportgen.tickets.upload import Upload, sizes_by_name
 
 PAGE = 1000
 
@@ -32,26 +32,27 @@ class ServiceNowRecord(Remote):
         self.label = f"ServiceNow {self.table} record {self.sys_id}"
         self.record_path = f"/api/now/table/{self.table}/{self.sys_id}"
 
-    def attachments(self, names: Collection[str]) -> set[str]:
-        """Which of ``names`` the record already has, paging through at most MAX_PAGES pages
-        until one is empty; only those are kept (100 pages of 16 MB of other names took
-        1.7 GB). A page shorter than asked for is not the last: an instance's cap on the
-        rows of a REST answer, or rows its ACLs removed, shorten pages before the end, and
-        stopping there missed the pack's zip, uploaded again on each run (fourteenth pass)."""
-        wanted, present = set(names), set()
+    def attachments(self, names: Collection[str]) -> dict[str, set[int | None]]:
+        """Which of ``names`` the record already has, with their sizes, paging through at
+        most MAX_PAGES pages until one is empty; only those are kept (100 pages of 16 MB of
+        other names took 1.7 GB). A page shorter than asked for is not the last: an
+        instance's cap on the rows of a REST answer, or rows its ACLs removed, shorten pages
+        before the end, and stopping there missed the pack's zip, uploaded again on each run
+        (fourteenth pass)."""
+        rows: list[tuple[str, int | None]] = []
         offset, what = 0, "list attachments"
         for _ in range(MAX_PAGES):
             params = {
                 "sysparm_query": f"table_name={self.table}^table_sys_id={self.sys_id}",
-                "sysparm_fields": "file_name",
+                "sysparm_fields": "file_name,size_bytes",
                 "sysparm_limit": PAGE,
                 "sysparm_offset": offset,
             }
             data = self.api.json("GET", "/api/now/attachment", what, params=params)
             found = parse(ServiceNowAttachments, data, self.api.name, what).result
-            present.update(item.file_name for item in found if item.file_name in wanted)
+            rows.extend((item.file_name, item.size) for item in found if item.file_name in names)
             if not found:
-                return present
+                return sizes_by_name(rows, names)
             offset += len(found)  # what came, not PAGE: a capped page would skip rows
         raise too_many_pages(self.api.name, what)
 
@@ -60,7 +61,7 @@ class ServiceNowRecord(Remote):
             "POST",
             "/api/now/attachment/file",
             f"upload {item.name}",
-            before_retry=lambda: bool(self.attachments([item.name])),
+            before_retry=lambda: item.whole_in(self.attachments([item.name])),
             upload_bytes=item.size,
             params=self._file_params(item),
             headers={"Content-Type": item.media_type},

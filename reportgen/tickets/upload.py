@@ -3,8 +3,9 @@ names that carry their hash.
 
 ``pci-dss/harbourline-pci-dss-raci.xlsx`` is attached as
 ``harbourline-pci-dss-raci.3f2a9c1b.xlsx``: the short SHA-256 makes a name unique to its
-content, so a ticket that already has the name already has the file (idempotent re-runs),
-and a changed file gets a new name instead of silently replacing evidence.
+content, so a ticket that already has the name, with the same size, already has the file
+(idempotent re-runs), and a changed file gets a new name instead of silently replacing
+evidence. A same-named file of another size is an upload cut short, and is sent again.
 
 Nothing is held in memory whole: each file is streamed, hashed on the way, into a private
 copy in attach's temporary folder (0700, made by reportgen), and uploaded from that copy in
@@ -13,7 +14,7 @@ chunks. What goes up is the bytes that were hashed, even if the pack changes mea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -29,6 +30,18 @@ HASH_CHARS = 8
 CHUNK = 64 * 1024
 
 
+def sizes_by_name(
+    listed: Iterable[tuple[str, int | None]], names: Collection[str]
+) -> dict[str, set[int | None]]:
+    """The sizes a ticket's listing shows under each of ``names``, keeping no other name (a
+    ticket may list thousands)."""
+    found: dict[str, set[int | None]] = {}
+    for name, size in listed:
+        if name in names:
+            found.setdefault(name, set()).add(size)
+    return found
+
+
 @dataclass
 class Upload:
     name: str  # as attached
@@ -38,6 +51,14 @@ class Upload:
     sha256: str
     media_type: str
     _file: BinaryIO | None = field(default=None, repr=False, compare=False)
+
+    def whole_in(self, found: Mapping[str, set[int | None]]) -> bool:
+        """Whether a listing (name to the sizes it has under that name) holds this file
+        whole: its name with its size, or with no size, from a server that does not say one.
+        The name alone skipped a file whose earlier upload a proxy had cut short (fourteenth
+        adversarial pass)."""
+        sizes = found.get(self.name, set())
+        return self.size in sizes or None in sizes
 
     @property
     def data(self) -> BinaryIO:
