@@ -351,6 +351,7 @@ def test_a_non_ascii_file_name_is_attached_as_it_is_and_found_again(
     [
         ("REPORTGEN_JIRA_PAT", "pät-2b8e6d4f0a", "$REPORTGEN_JIRA_PAT: a token is printable ASCII"),
         ("REPORTGEN_JIRA_PAT", "pat 2b8e6d4f0a", "$REPORTGEN_JIRA_PAT: a token is printable ASCII"),
+        ("REPORTGEN_JIRA_PAT", "pat\n2b8e6d4f", "$REPORTGEN_JIRA_PAT: a token is printable ASCII"),
         ("REPORTGEN_JIRA_EMAIL", "a:b@example.com", "no ':' in the user"),
     ],
 )
@@ -365,6 +366,9 @@ def test_a_credential_no_header_can_carry_is_refused_before_sending(
     assert status == 2, output
     assert problem in output and server.state.seen == []
     assert value not in output
+    # a Data Center token refused was reported as "Jira Cloud is not configured" (pass 14)
+    system = "Jira Data Center" if variable == "REPORTGEN_JIRA_PAT" else "Jira Cloud"
+    assert f"{system} is not configured" in output
 
 
 # ---------------------------------------------------------------- server text in messages

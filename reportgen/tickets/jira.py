@@ -104,8 +104,19 @@ def jira_endpoint(config: JiraAttachConfig, environ: Mapping[str, str] = os.envi
         (config.pat_env, "personal access token (Jira Data Center)"),
     )
     found, more = credential(names, environ)
-    system = "Jira Data Center" if found and found.scheme == "Bearer" else "Jira Cloud"
-    return Endpoint(system, url, found, problems + more)
+    return Endpoint(jira_system(config, environ), url, found, problems + more)
+
+
+def jira_system(config: JiraAttachConfig, environ: Mapping[str, str]) -> str:
+    """Which Jira the variables set point at, even when their values are refused: a Data
+    Center token refused for a newline was reported as "Jira Cloud is not configured"
+    (fourteenth adversarial pass)."""
+    pat, cloud = (
+        bool(environ.get(name, "").strip()) for name in (config.pat_env, config.token_env)
+    )
+    if pat != cloud:
+        return "Jira Data Center" if pat else "Jira Cloud"
+    return "Jira"  # both set, or neither: the problems say which
 
 
 def open_ticket(
