@@ -114,6 +114,17 @@ def test_diff_of_a_directory_that_is_not_a_pack(packs, tmp_path):
     assert "not a reportgen pack" in " ".join(result.stderr.split())
 
 
+def test_a_pack_built_without_its_matrix_is_named_as_such(packs, tmp_path):
+    """Fourteenth pass: a pack built with --format xlsx was called "not a reportgen pack"."""
+    project = packs[0].parent.parent / "project0"
+    xlsx_only = build(project, tmp_path / "xlsx", "--format", "xlsx", pdf=False)
+    for argv in (("diff", packs[0], xlsx_only), ("build", "--config", project / "reportgen.yaml",
+                 "--out", tmp_path / "next", "--previous", xlsx_only)):  # fmt: skip
+        message = " ".join(run(*argv, check=2, pdf=False).stderr.split())
+        assert "holds no matrix.json" in message and "--format matrix" in message
+        assert "not a reportgen pack" not in message
+
+
 def test_json_diff_of_text_holding_del_and_c1_controls_is_valid_json(tmp_path):
     """Thirteenth pass: a party named with DEL or a C1 control (a YAML escape the config
     accepts) reached the diff's reasons, and the JSON was printed with \\x7f, which no

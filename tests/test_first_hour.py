@@ -344,6 +344,20 @@ def test_init_says_to_validate_then_build_as_the_tool_was_run(tmp_path):
     assert "python -m reportgen validate" in steps  # how this test ran it
 
 
+@pytest.mark.parametrize("name", [b"audit\x1b[31m", b"audit-\xff", b"audit\tq3"])
+@pytest.mark.parametrize("from_export", [False, True])
+def test_init_refuses_a_folder_no_build_could_use(tmp_path, project, name, from_export):
+    """Fourteenth pass: init wrote into a folder named with ESC or a byte that is not UTF-8,
+    printed its next steps, and no build of that project could ever run."""
+    import os
+
+    folder = os.fsdecode(os.path.join(os.fsencode(tmp_path), name))
+    extra = ("--from", project / "inventory.csv") if from_export else ()
+    result = run("init", folder, *extra, cwd=tmp_path, check=2)
+    assert "the project folder's path holds" in result.stderr
+    assert "Traceback" not in result.stderr and not os.path.lexists(folder)
+
+
 def test_a_csv_renamed_xlsx_gets_a_hint(project):
     (project / "inventory.xlsx").write_text("Service,Account\nS3,111122223333\n")
     write_config(project, MINIMAL_CONFIG.replace("inventory.csv", "inventory.xlsx"))

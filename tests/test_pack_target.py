@@ -103,6 +103,30 @@ def test_overwrite_never_replaces_a_folder_that_is_not_a_pack(project, tmp_path)
     assert (folder / "notes.txt").read_text() == "keep me\n"
 
 
+def test_a_tree_of_empty_folders_is_a_users_and_never_replaced(project, tmp_path):
+    """Fourteenth pass: a folder holding only empty sub-folders (a tree made for the audit)
+    was taken for an empty one and replaced, its folders gone without a word."""
+    folder = tmp_path / "audit-2026"
+    (folder / "evidence" / "q3").mkdir(parents=True)
+    (folder / "notes").mkdir()
+    message = _refused(project, folder, "--overwrite")
+    assert "not a reportgen pack" in message and "would delete 3 folder(s)" in message
+    assert "evidence/q3 (a folder)" in message and "notes (a folder)" in message
+    assert sorted(p.name for p in folder.rglob("*")) == ["evidence", "notes", "q3"]
+
+
+def test_an_empty_folder_made_inside_a_pack_needs_overwrite(project, tmp_path):
+    pack = build(project, tmp_path / "pack", pdf=False)
+    (pack / "qsa-sampling").mkdir()
+    (pack / "soc2" / "drafts").mkdir()
+    message = _refused(project, pack)
+    assert "2 folder(s) that reportgen did not make" in message
+    assert "qsa-sampling (a folder)" in message and "soc2/drafts (a folder)" in message
+    assert (pack / "qsa-sampling").is_dir() and (pack / "soc2" / "drafts").is_dir()
+    build(project, pack, "--overwrite", pdf=False)
+    assert not (pack / "qsa-sampling").exists() and verify_pack(pack).ok
+
+
 def test_a_symlinked_output_directory_is_refused(project, tmp_path):
     real = build(project, tmp_path / "real", pdf=False)
     link = tmp_path / "link"
@@ -126,11 +150,17 @@ def test_an_output_path_going_up_with_dots_is_the_folder_it_names(project, tmp_p
     """adversarial-4a #9: `--out dd/empty/sub/..` ran the whole build, then refused, listing
     its own staging files (made in `sub`, "beside" a pack named '..') as the user's."""
     (tmp_path / "dd" / "empty" / "sub").mkdir(parents=True)
-    result = run("build", "--config", "reportgen.yaml", "--out", tmp_path / "dd/empty/sub/..",
+    # `empty` holds the user's folder `sub`, so it is refused as itself, naming only `sub`
+    message = _refused(project, tmp_path / "dd/empty/sub/..", cwd=project)
+    assert f"error: {tmp_path / 'dd' / 'empty'}: " in message
+    assert "would delete 1 folder(s)" in message and "sub (a folder)" in message
+    assert ".reportgen-" not in message and (tmp_path / "dd" / "empty" / "sub").is_dir()
+    pack = build(project, tmp_path / "dd" / "pack", pdf=False)  # its own folders: replaced
+    result = run("build", "--config", "reportgen.yaml", "--out", pack / "soc2" / "..",
                  cwd=project, pdf=False)  # fmt: skip
-    assert f"pack written to {tmp_path / 'dd' / 'empty'} (" in result.stderr
-    assert verify_pack(tmp_path / "dd" / "empty").ok
-    assert _leftovers(tmp_path / "dd") == [] and _leftovers(tmp_path / "dd" / "empty") == []
+    assert f"pack written to {pack} (" in result.stderr
+    assert verify_pack(pack).ok
+    assert _leftovers(tmp_path / "dd") == [] and _leftovers(pack) == []
 
 
 def test_dots_after_a_symbolic_link_are_refused_before_the_build(project, tmp_path):

@@ -188,6 +188,28 @@ def test_truncation_counts_utf16_units():
 def test_header_text_doubles_ampersands_and_drops_control_characters():
     assert header_text("A&B\x07 Ltd") == "A&&B Ltd"
     assert header_text("x" * 100, limit=10) == "x" * 9 + "…"
+    assert header_text("&" * 100, limit=10) == "&&" * 4 + "…"  # the cut counts the doubling
+
+
+def test_a_header_of_ampersands_stays_within_excels_255_characters(tmp_path):
+    """Fourteenth pass: names of ampersands, cut first and doubled after, made a 315-character
+    page header, past the 255 Excel allows (it reports the workbook as needing repair)."""
+    import re
+    import zipfile
+
+    from reportgen.render.xlsx_style import PrintInfo, print_setup
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("RACI")
+    info = PrintInfo("&" * 300, "&" * 300, "&" * 300, "&" * 300)
+    print_setup(ws, info)
+    ws.append(["x"])
+    wb.save(tmp_path / "book.xlsx")
+    xml = zipfile.ZipFile(tmp_path / "book.xlsx").read("xl/worksheets/sheet1.xml").decode()
+    parts = dict(re.findall(r"<(oddHeader|oddFooter)>(.*?)</\1>", xml))
+    assert set(parts) == {"oddHeader", "oddFooter"}
+    for text in parts.values():
+        assert len(text.replace("&amp;", "&")) <= 255, text
 
 
 @given(st.text())

@@ -66,7 +66,12 @@ def load_pack(directory: Path, budget: Budget | None = None) -> Pack:
                 file=pack.path / MANIFEST_NAME,
             )
     if not matrices:
-        raise InputError("not a reportgen pack: its manifest lists no matrix.json", file=directory)
+        raise InputError(
+            "this pack holds no matrix.json, which diff and --previous compare (it was built "
+            "without the matrix format)",
+            file=directory,
+            hint="Rebuild it with the matrix format (drop --format, or add --format matrix).",
+        )
     return Pack(directory, matrices, loaded.sha256)
 
 

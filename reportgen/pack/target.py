@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from reportgen.core.errors import InputError, environment_error
 from reportgen.core.mounts import aliases, mount_points
@@ -67,14 +68,17 @@ class Survey:
     foreign: list[str] = field(default_factory=list)  # there, not listed: not ours
     changed: list[str] = field(default_factory=list)  # "name (what differs)": edited since
     folders: list[str] = field(default_factory=list)  # every folder under it, relative
+    # Folders holding none of the pack's files: someone made them (a user's tree of empty
+    # folders was replaced without a word: fourteenth adversarial pass).
+    user_folders: list[str] = field(default_factory=list)
     complete: bool = True  # False: more entries than _MAX_ENTRIES, not all listed
     has_manifest: bool = False  # reportgen's manifest at its root, whatever else is there
 
     def allowed(self, replace: Replace) -> bool:
         """Whether replacing it loses nothing the user did not allow to lose."""
         if not self.is_pack:
-            return not self.foreign  # empty folders lose nothing
-        added = bool(self.foreign or self.missing)
+            return not self.foreign and not self.user_folders
+        added = bool(self.foreign or self.missing or self.user_folders)
         return (replace.overwrite or not added) and (replace.discard_edits or not self.changed)
 
 
@@ -375,6 +379,7 @@ def survey_directory(path: Path, carried: frozenset[str] = frozenset()) -> Surve
             False,
             foreign=[name for name in unlisted if name != MANIFEST_NAME or listed is None],
             folders=listing.folders,
+            user_folders=_empty_folders(listing.folders, present),
             complete=listing.complete,
             has_manifest=listed is not None,
         )
@@ -382,7 +387,15 @@ def survey_directory(path: Path, carried: frozenset[str] = frozenset()) -> Surve
     missing = set(listed).difference(present)
     there = [entry for name, entry in sorted(listed.items()) if name not in missing]
     changed = _changed(path, there, carried)
-    return Survey(True, sorted(missing), foreign, changed, folders=listing.folders)
+    user_folders = _empty_folders(listing.folders, listed)
+    return Survey(True, sorted(missing), foreign, changed, listing.folders, user_folders)
+
+
+def _empty_folders(folders: list[str], files: Iterable[str]) -> list[str]:
+    """The folders holding none of ``files`` (at any depth): for a pack, the folders its
+    manifest does not account for; for a folder that is not one, those holding nothing."""
+    holding = {str(parent) for name in files for parent in PurePosixPath(name).parents}
+    return sorted(folder for folder in folders if folder not in holding)
 
 
 def _changed(root: Path, entries: list[OutputFile], carried: frozenset[str]) -> list[str]:
@@ -501,19 +514,21 @@ def _refusal(target: Path, survey: Survey, replace: Replace) -> InputError:
     if not survey.is_pack and survey.has_manifest:
         return _too_large(target, survey)
     if not survey.is_pack:
+        lost = _count(survey.foreign, survey.complete) if survey.foreign else _folders(survey)
         return InputError(
             "the output directory is not a reportgen pack (it has no manifest.json written "
-            "by reportgen); refusing to replace it, which would delete "
-            f"{_count(survey.foreign, survey.complete)}",
+            f"by reportgen); refusing to replace it, which would delete {lost}",
             file=target,
-            details=_some(survey.foreign, complete=survey.complete),
+            details=_some(survey.foreign or _named(survey.user_folders), complete=survey.complete),
             hint="Choose a new or empty directory with --out.",
         )
     problems, details, hints = [], [], []
-    if not replace.overwrite and (survey.foreign or survey.missing):
-        details += _some(survey.foreign)
+    if not replace.overwrite and (survey.foreign or survey.missing or survey.user_folders):
+        details += _some(survey.foreign + _named(survey.user_folders))
         if survey.foreign:
             problems.append(f"{_count(survey.foreign)} that reportgen did not write")
+        if survey.user_folders:
+            problems.append(f"{_folders(survey)} that reportgen did not make")
         if survey.missing:
             problems.append(f"{len(survey.missing)} of its listed file(s) are missing")
             details += _some(survey.missing, "missing: ")
@@ -577,6 +592,14 @@ def _count(names: list[str], complete: bool = True) -> str:
     if any(name.endswith("/") for name in names):  # list_tree did not enter these
         return f"{len(names)} file(s) and folders nested deeper than {MAX_DEPTH} levels"
     return f"{len(names)} file(s)"
+
+
+def _folders(survey: Survey) -> str:
+    return f"{len(survey.user_folders)} folder(s)"
+
+
+def _named(folders: list[str]) -> list[str]:
+    return [f"{folder} (a folder)" for folder in folders]
 
 
 def _some(names: list[str], prefix: str = "", complete: bool = True) -> list[str]:

@@ -212,11 +212,20 @@ def fits_one_page_wide(widths: Sequence[float], paper_size: str) -> bool:
 
 
 def header_text(text: str, limit: int = 80) -> str:
-    """Text safe inside an Excel header/footer: '&' starts a code there, so double it."""
+    """Text safe inside an Excel header/footer, at most ``limit`` characters as written:
+    '&' starts a code there, so it is doubled, and the cut counts the doubling (a name of
+    ampersands cut first and doubled after made a 315-character header, past the 255 Excel
+    allows for a whole header: fourteenth adversarial pass)."""
     clean = " ".join(safe_plain(text).split())
-    if len(clean) > limit:
-        clean = clean[: limit - 1] + "…"
-    return clean.replace("&", "&&")
+    if len(clean) + clean.count("&") <= limit:
+        return clean.replace("&", "&&")
+    kept, used = [], 1  # the ellipsis
+    for char in clean:
+        used += 2 if char == "&" else 1
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept).replace("&", "&&") + "…"
 
 
 def print_setup(
@@ -251,9 +260,10 @@ def print_setup(
     if title_rows:
         ws.print_title_rows = title_rows
     hf = ws.HeaderFooter
-    hf.oddHeader.left.text = f"{header_text(info.customer)} · {header_text(info.framework)}"
+    # Excel allows 255 characters for a whole header or footer, its codes included.
+    hf.oddHeader.left.text = f"{header_text(info.customer, 70)} · {header_text(info.framework, 50)}"
     hf.oddHeader.right.text = f"&B{header_text(info.classification, 40)}&B"
-    hf.oddFooter.left.text = f"{header_text(info.document_id)} · &A"
+    hf.oddFooter.left.text = f"{header_text(info.document_id, 120)} · &A"
     hf.oddFooter.right.text = "Page &P of &N"
     for part in (hf.oddHeader.left, hf.oddHeader.right, hf.oddFooter.left, hf.oddFooter.right):
         part.size = 8

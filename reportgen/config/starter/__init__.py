@@ -21,6 +21,7 @@ from reportgen.core.outfiles import (
     remove_made,
     write_together,
 )
+from reportgen.core.pathtext import CONTROL_OR_NOT_UTF8, refuse_unwritable
 
 HERE = Path(__file__).resolve().parent
 
@@ -50,8 +51,24 @@ EXAMPLE_ROWS = [
 ]  # fmt: skip
 
 
+def refuse_unusable_folder(directory: Path) -> None:
+    """A project folder whose path holds a control character or a byte that is not UTF-8:
+    init wrote into it, but no build of that project could run, its output path refused and
+    its workbook not opened (fourteenth adversarial pass). Refused before anything is
+    written."""
+    refuse_unwritable(
+        str(directory.absolute()),
+        str(directory),
+        subject="the project folder's path",
+        cannot="build cannot use in the names of the files it reads and writes",
+        hint="Choose a folder whose path is plain text and run init again.",
+        found=CONTROL_OR_NOT_UTF8,
+    )
+
+
 def write_starter(directory: Path, force: bool = False) -> list[Path]:
     """Write reportgen.yaml and inventory.xlsx into ``directory``; never overwrite silently."""
+    refuse_unusable_folder(directory)
     config = directory / "reportgen.yaml"
     inventory = directory / "inventory.xlsx"
     for path in (config, inventory):

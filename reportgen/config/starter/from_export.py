@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from reportgen.config.starter import write_files
+from reportgen.config.starter import refuse_unusable_folder, write_files
 from reportgen.core.errors import InputError
 from reportgen.core.outfiles import refuse_special
 from reportgen.core.pathtext import NOT_UTF8, refuse_unwritable
@@ -32,6 +32,7 @@ _NOT_PRINTABLE_ASCII = re.compile("[^\x20-\x7e]")
 
 def write_starter_from(directory: Path, export: Path, force: bool = False) -> list[Path]:
     """Write DIR/reportgen.yaml reading ``export``; never overwrite silently."""
+    refuse_unusable_folder(directory)
     check_inventory_file(export)  # as validate and build do: a FIFO was waited on for ever
     path = _config_path(export, directory)
     _refuse_unwritable_path(path, export)
