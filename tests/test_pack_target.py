@@ -183,6 +183,20 @@ def test_an_output_path_that_is_a_file_is_refused(project, tmp_path):
     assert target.read_bytes() == b"%PDF-1.7\n"
 
 
+def test_an_empty_read_only_folder_is_not_called_a_pack(project, tmp_path):
+    """Fourteenth pass: an empty read-only --out was reported as "the pack ... is read-only"."""
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o555)
+    try:
+        message = " ".join(run("build", "--config", project / "reportgen.yaml", "--out", folder,
+                               cwd=project, check=2, pdf=False).stderr.split())  # fmt: skip
+        assert "the output directory is read-only (someone protected it)" in message
+        assert "pack" not in message.split("error: ", 1)[1].split(";")[0]
+    finally:
+        folder.chmod(0o755)
+    assert list(folder.iterdir()) == []
+
+
 def test_a_read_only_pack_is_refused_and_left_whole(project, tmp_path):
     pack = build(project, tmp_path / "pack", pdf=False)
     before = tree_hashes(pack)

@@ -126,7 +126,7 @@ def check_replaceable(
     _refuse_mounts_inside(target, survey.folders)
     if not survey.allowed(replace):
         raise _refusal(target, survey, replace)
-    _refuse_read_only(target)
+    _refuse_read_only(target, survey.is_pack)
 
 
 def plain_output_path(target: Path) -> Path:
@@ -209,17 +209,19 @@ def _both_ways(path: Path) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(seen))
 
 
-def _refuse_read_only(target: Path) -> None:
+def _refuse_read_only(target: Path, is_pack: bool = True) -> None:
     """A read-only pack is one someone chose to protect: a folder of it, or a file, without
     write permission for its owner (root too honours the mode bits here; --overwrite does
     not override them). Replacing the pack would delete its files, which needs write access
     to its folders, and a protected file says "keep this" even where the folders would allow
     it (``find pack -type f -exec chmod a-w {} +``). Say so before building, naming it.
-    A file system mounted read-only is said as such first: no chmod helps there."""
+    A file system mounted read-only is said as such first: no chmod helps there. An empty
+    output directory is named as one, not as a pack (fourteenth adversarial pass)."""
+    what = "the pack in the output directory" if is_pack else "the output directory"
     if _on_read_only_mount(target):
         raise InputError(
-            "the pack in the output directory is on a read-only file system (it is mounted "
-            "read-only); a build cannot replace it",
+            f"{what} is on a read-only file system (it is mounted read-only); a build cannot "
+            "write there",
             file=target,
             hint="Remount that file system read-write, or choose a path on a writable disk "
             "with --out.",
@@ -228,7 +230,7 @@ def _refuse_read_only(target: Path) -> None:
     while folders:
         folder = folders.pop()
         if not _writable(folder, folder=True):
-            raise _read_only(folder, target)
+            raise _read_only(folder, target, is_pack)
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
@@ -237,7 +239,7 @@ def _refuse_read_only(target: Path) -> None:
             if entry.is_dir(follow_symlinks=False):
                 folders.append(Path(entry.path))
             elif not entry.is_symlink() and not _writable(Path(entry.path), folder=False):
-                raise _read_only(Path(entry.path), target)
+                raise _read_only(Path(entry.path), target, is_pack)
 
 
 def _on_read_only_mount(path: Path) -> bool:
@@ -313,7 +315,14 @@ def _writable(path: Path, *, folder: bool) -> bool:
     return not folder or os.access(path, os.W_OK | os.X_OK)
 
 
-def _read_only(path: Path, target: Path) -> InputError:
+def _read_only(path: Path, target: Path, is_pack: bool = True) -> InputError:
+    if not is_pack:  # an empty folder: no pack to speak of
+        return InputError(
+            "the output directory is read-only (someone protected it); a build cannot write "
+            "its pack there",
+            file=path,
+            hint=f"Make it writable (chmod u+w '{target}') or choose another directory with --out.",
+        )
     what = "a folder" if path.is_dir() else "a file"
     where = "the pack" if path == target else f"{what} of the pack"
     return InputError(
