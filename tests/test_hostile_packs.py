@@ -221,6 +221,15 @@ def huge_matrix(pack: Path, scratch: Path) -> None:
     )
 
 
+def matrix_key_twice(pack: Path, scratch: Path) -> None:
+    """Fourteenth pass: a matrix holding a key twice was read (the last value won)."""
+    path = pack / "soc2" / "matrix.json"
+    text = path.read_text()
+    path.write_text(text.replace('"generated_at":', '"generated_at": "2020-01-01T00:00:00Z", '
+                                 '"generated_at":', 1))  # fmt: skip
+    relist(pack, "soc2/matrix.json")
+
+
 def matrix_wrong_owner(pack: Path, scratch: Path) -> None:
     path = pack / "soc2" / "matrix.json"
     matrix = json.loads(path.read_text())
@@ -437,6 +446,13 @@ CASES = [
         "nested-matrix", nested_matrix, 2, ["cannot read the matrix: nested"], ("diff", "previous")
     ),
     Case("huge-matrix", huge_matrix, 1, ["soc2/matrix.json", "over the limit of 50,331,648"]),
+    Case(
+        "matrix-key-twice",
+        matrix_key_twice,
+        2,
+        ["cannot read the matrix", "generated_at", "twice"],
+        ("diff", "previous"),
+    ),
     Case(
         "matrix-wrong-types",
         matrix_wrong_owner,
