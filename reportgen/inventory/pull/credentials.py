@@ -10,29 +10,36 @@ unmasked (fourteenth adversarial pass). So every client the session creates is b
 it is created, the credentials are fetched once, before the first page, and a failure to
 fetch them is named as such.
 
-Not covered: the container and instance metadata providers fetch with urllib3 directly, not
-through a client (botocore holds them to a few seconds, reading a small answer).
+The container and instance-metadata providers fetch through an HTTP session of their own,
+not a client: each is bounded the same way (an endless answer was read whole). A profile's
+``credential_process`` runs under credential_process.py's bounds. Whatever a provider makes
+of an answer it cannot use (not UTF-8, a list for an object, a date that is none) is named
+as a failure to fetch the credentials, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
-from reportgen.inventory.pull.answers import Bounds, bound_answers
+from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
+from reportgen.inventory.pull.credential_process import BoundedProcess, bounded_processes
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
 
 # Credential answers are a few KB (a role's keys and session token).
 CREDENTIAL_BYTES, CREDENTIAL_SECONDS = 1 << 20, 60.0
+METADATA_SECONDS = 30.0  # each request to the container or instance metadata endpoint
 _SECRET_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 _SECRET_VARIABLES = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_SECURITY_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
 )
 # The call each of botocore's fetching providers makes, for messages.
 _FETCH_ACTIONS = {
@@ -40,7 +47,12 @@ _FETCH_ACTIONS = {
     "assume-role-with-web-identity": "sts:AssumeRoleWithWebIdentity",
     "sso": "sso:GetRoleCredentials",
     "login": "signin (the profile's login)",
+    "custom-process": "the profile's credential_process",
+    "container-role": "the container credentials endpoint",
+    "iam-role": "the instance metadata service",
 }
+# The providers that fetch over HTTP without a client: their fetcher's attribute.
+_METADATA_FETCHERS = {"container-role": "_fetcher", "iam-role": "_role_fetcher"}
 
 
 def bound_credential_calls(session: Any) -> None:
@@ -57,6 +69,33 @@ def bound_credential_calls(session: Any) -> None:
         return client
 
     core.create_client = bounded
+    _bound_providers(core)
+
+
+def _bound_providers(core: Any) -> None:
+    """Hold the container and instance-metadata providers' HTTP sessions to the bounds of
+    the credential clients (botocore reads their answers whole, with timeouts per read
+    only), and run the profile's credential_process as a BoundedProcess (a source profile's
+    is made later, under bounded_processes). A botocore whose providers are laid out
+    otherwise is left as it is."""
+    try:
+        resolver = core.get_component("credential_provider")
+    except Exception:  # an unreadable config: botocore's own call reports it
+        return
+    with contextlib.suppress(Exception):  # not in this botocore's chain
+        process = resolver.get_provider("custom-process")
+        if hasattr(process, "_popen"):
+            process._popen = BoundedProcess
+    for method, attribute in _METADATA_FETCHERS.items():
+        try:
+            provider = resolver.get_provider(method)
+        except Exception:  # not in this botocore's chain
+            continue
+        fetcher = getattr(provider, attribute, None)
+        inner = getattr(fetcher, "_session", None)
+        if inner is not None and callable(getattr(inner, "send", None)):
+            bounds = Bounds(_FETCH_ACTIONS[method], CREDENTIAL_BYTES, METADATA_SECONDS, json=False)
+            fetcher._session = BoundedSession(inner, bounds)
 
 
 def configured_secrets(session: Any, profile: str | None) -> list[str]:
@@ -101,24 +140,46 @@ def resolved_secrets(session: Any, profile: str | None) -> list[str]:
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     found = None
+    whose = f" of profile '{shorten(profile, 60)}'" if profile else ""
     try:
-        found = session.get_credentials()
-        frozen = found.get_frozen_credentials() if found is not None else None
+        with bounded_processes():
+            found = session.get_credentials()
+            frozen = found.get_frozen_credentials() if found is not None else None
     except NoCredentialsError:
         return []
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        raise client_error(exc, code, _action(found)) from exc
+        raise client_error(exc, code, _action(found, exc)) from exc
     except BotoCoreError as exc:  # its text may quote what the endpoint sent: cut it
         said = shorten(" ".join(str(exc).split()), MESSAGE_CHARS)
-        whose = f" of profile '{shorten(profile, 60)}'" if profile else ""
         raise InputError(
-            f"{_action(found)}: fetching the credentials{whose} failed: {said}"
+            f"{_action(found, exc)}: fetching the credentials{whose} failed: {said}"
         ) from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # A provider's use of an answer it cannot read (bytes that are not UTF-8, a list
+        # where botocore indexes an object): the answer is not quoted, it may hold keys.
+        raise InputError(
+            f"{_action(found, exc)}: fetching the credentials{whose} failed: the answer is "
+            f"not one botocore can read ({type(exc).__name__})"
+        ) from None
     values = (getattr(frozen, name, None) for name in ("access_key", "secret_key", "token"))
     return [value for value in values if isinstance(value, str) and value]
 
 
-def _action(found: Any) -> str:
-    method = getattr(found, "method", None)
+def _action(found: Any, error: BaseException | None = None) -> str:
+    kwargs = getattr(error, "kwargs", None)
+    provider = kwargs.get("provider") if isinstance(kwargs, dict) else None
+    method = getattr(found, "method", None) or provider or _raised_by(error)
     return _FETCH_ACTIONS.get(method, f"fetching credentials ({method or 'unknown'})")
+
+
+def _raised_by(error: BaseException | None) -> str | None:
+    """The METHOD of the innermost credential provider whose code ``error`` went through:
+    an error of Python's own (a TypeError indexing a list) says nothing of its source."""
+    method = None
+    traceback = error.__traceback__ if error is not None else None
+    while traceback is not None:
+        found = getattr(traceback.tb_frame.f_locals.get("self"), "METHOD", None)
+        method = found if isinstance(found, str) else method
+        traceback = traceback.tb_next
+    return method

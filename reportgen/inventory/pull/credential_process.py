@@ -1,0 +1,136 @@
+"""A profile's ``credential_process``, run for botocore within bounds.
+
+botocore runs the command with ``Popen(...).communicate()``: no deadline and its output read
+whole, so a process that waits for ever held the pull for ever, and one that printed without
+end took memory without end; what it printed was then parsed with ``json.loads`` and indexed,
+so output that was not a JSON object of the right shape ended in a traceback. botocore takes
+the ``popen`` to use as an argument of its ProcessProvider; :func:`bounded_processes` makes
+:class:`BoundedProcess` the default for every such provider made while it is active (a role
+profile's ``source_profile`` gets one of its own, made as the role is assumed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import IO, Any
+
+PROCESS_BYTES = 1 << 20  # of stdout, and of stderr: a credential process prints about 1 KB
+# A process may ask for a touch or a PIN before it answers (a hardware key, a vault).
+PROCESS_SECONDS = 120.0
+_PIECE = 1 << 16
+
+
+@contextlib.contextmanager
+def bounded_processes() -> Iterator[None]:
+    from botocore.credentials import ProcessProvider
+
+    init = ProcessProvider.__init__
+    defaults = init.__defaults__
+    init.__defaults__ = (BoundedProcess,)  # (popen,): its one default
+    try:
+        yield
+    finally:
+        init.__defaults__ = defaults
+
+
+class BoundedProcess:
+    """What botocore's ProcessProvider uses of a Popen, ``communicate()`` and ``returncode``,
+    with a deadline and a cap on what the process prints; stdout that is not a JSON object
+    of string keys, or stderr that is not UTF-8, is refused or replaced before botocore
+    reads it."""
+
+    def __init__(self, args: list[str], **kwargs: Any) -> None:
+        try:
+            self._process = subprocess.Popen(args, **kwargs)
+        except OSError as exc:  # not found, not executable: botocore let it through whole
+            raise _failed(f"cannot run {args[0]!r}: {exc.strerror or exc}") from None
+        self.returncode: int | None = None
+
+    def communicate(self) -> tuple[bytes, bytes]:
+        process = self._process
+        try:
+            out, err = _read(process.stdout, process.stderr, time.monotonic() + PROCESS_SECONDS)
+            self.returncode = process.wait(timeout=PROCESS_SECONDS)
+        except BaseException:
+            _stop(process)
+            raise
+        if self.returncode == 0:
+            _check_answer(out)
+        return out, err.decode("utf-8", errors="replace").encode("utf-8")
+
+
+def _read(out: IO[bytes] | None, err: IO[bytes] | None, deadline: float) -> tuple[bytes, bytes]:
+    """Both pipes to their end, each within PROCESS_BYTES, by ``deadline``."""
+    got: dict[int, bytearray] = {}
+    with selectors.DefaultSelector() as selector:
+        for pipe in (out, err):
+            if pipe is not None:
+                selector.register(pipe.fileno(), selectors.EVENT_READ)
+                got[pipe.fileno()] = bytearray()
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _failed(f"the process did not finish within {PROCESS_SECONDS:.0f} seconds")
+            for key, _ in selector.select(left):
+                piece = os.read(key.fd, _PIECE)
+                if not piece:
+                    selector.unregister(key.fd)
+                    continue
+                got[key.fd] += piece
+                if len(got[key.fd]) > PROCESS_BYTES:
+                    raise _failed(f"the process printed more than {PROCESS_BYTES:,} bytes")
+    return _bytes(got, out), _bytes(got, err)
+
+
+def _bytes(got: dict[int, bytearray], pipe: IO[bytes] | None) -> bytes:
+    return bytes(got[pipe.fileno()]) if pipe is not None else b""
+
+
+def _check_answer(out: bytes) -> None:
+    """What botocore reads of the output, checked first: it indexed a list, decoded bytes
+    that are not UTF-8 and passed a number on as a key, each a traceback. The output is never
+    quoted: it holds the keys."""
+    try:
+        parsed = json.loads(out.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _failed("the process printed no JSON object (JSON in UTF-8 is expected)") from None
+    if not isinstance(parsed, dict):
+        raise _failed("the process printed JSON that is not an object")
+    for key in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId"):
+        value = parsed.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _failed(f"the process printed a {key} that is not a string")
+    if isinstance(expiration := parsed.get("Expiration"), str) and not _is_time(expiration):
+        raise _failed("the process printed an Expiration that is not a date and time")
+
+
+def _is_time(text: str) -> bool:
+    from dateutil.parser import parse  # what botocore reads Expiration with
+
+    try:
+        parse(text)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+def _failed(why: str) -> Exception:
+    from botocore.exceptions import CredentialRetrievalError
+
+    return CredentialRetrievalError(provider="custom-process", error_msg=why)
