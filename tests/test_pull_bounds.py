@@ -81,6 +81,19 @@ def _endpoint(
     AssumeRole ``assume`` (a role's keys by default), every other request ``page``."""
     sts = sts or _json(STS_OK, "text/xml")
     assume = assume or _json(ASSUMED, "text/xml")
+
+    def route(head: bytes, body: bytes) -> Answer:
+        if b"Action=AssumeRole" in body:
+            return assume
+        return sts if b"GetCallerIdentity" in body else page
+
+    with serving(route) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(route: Callable[[bytes, bytes], Answer]) -> Iterator[str]:
+    """A local HTTP server: each request's head and body, read whole, pick its answer."""
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.2)
     stop = threading.Event()
@@ -95,10 +108,7 @@ def _endpoint(
                            if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
             while len(body) < length:
                 body += conn.recv(65536)
-            if b"Action=AssumeRole" in body:
-                assume(conn)
-            else:
-                (sts if b"GetCallerIdentity" in body else page)(conn)
+            route(head, body)(conn)
 
     def accept() -> None:
         while not stop.is_set():

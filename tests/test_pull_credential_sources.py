@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("boto3")
 
-from test_pull_bounds import TAGGED, _endpoint, _huge_sts, _json
+from test_pull_bounds import TAGGED, _endpoint, _huge_sts, _json, serving
 
 GOOD = {"Version": 1, "AccessKeyId": "AKIAPROCESSKEY000001", "SecretAccessKey": "ProcSecret0123"}
 
@@ -164,3 +164,212 @@ def test_the_bounded_process_is_only_the_default_while_pulling():
         assert ProcessProvider("p", dict)._popen is BoundedProcess
     assert ProcessProvider("p", dict)._popen is not BoundedProcess
     assert Path(__file__).exists()
+
+
+# ---------------------------------------------------------------- what an endpoint echoes
+
+
+@contextlib.contextmanager
+def _aws(handle):
+    """A local AWS endpoint: ``handle(head, body)`` returns (status, content type, body)."""
+
+    def route(head: bytes, body: bytes):
+        status, kind, answer = handle(head.decode("latin-1"), body.decode("latin-1"))
+        top = f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {len(answer)}"
+        return lambda conn: conn.sendall(top.encode() + b"\r\n\r\n" + answer)
+
+    with serving(route) as url:
+        yield url
+
+
+def _header(head: str, name: str) -> str:
+    found = [line.split(":", 1)[1].strip() for line in head.split("\r\n")
+             if line.lower().startswith(name.lower() + ":")]  # fmt: skip
+    return found[0] if found else ""
+
+
+def _sts_error(text: str) -> tuple[int, str, bytes]:
+    body = (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{text}"
+        "</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+    )
+    return 403, "text/xml", body.encode()
+
+
+def _assumed(key: str, secret: str, token: str, expires: str) -> tuple[int, str, bytes]:
+    body = (
+        '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        f"<AssumeRoleResult><Credentials><AccessKeyId>{key}</AccessKeyId>"
+        f"<SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken>"
+        f"<Expiration>{expires}</Expiration></Credentials><AssumedRoleUser>"
+        "<Arn>arn:aws:sts::123456789012:assumed-role/x/s</Arn><AssumedRoleId>AROAX:s"
+        "</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>"
+    )
+    return 200, "text/xml", body.encode()
+
+
+def _echo_pull(tmp_path, monkeypatch, capsys, config: str, handle, profile=None, env=None):
+    (tmp_path / "awsconfig").write_text(config)
+    with _aws(handle) as url:
+        return _run(tmp_path, monkeypatch, capsys, url, env or {}, profile)
+
+
+def _hidden(secret: str, said: str) -> bool:
+    return all(secret[i : i + 10] not in said for i in range(0, len(secret) - 9, 5))
+
+
+def test_an_echoed_sso_access_token_is_masked(tmp_path, monkeypatch, capsys):
+    import hashlib
+
+    token = "ssoAccessTokenSECRETvalue9876543210abcdef"
+    start = "https://example.awsapps.com/start"
+    cache = tmp_path / "home" / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    (cache / f"{hashlib.sha1(start.encode()).hexdigest()}.json").write_text(json.dumps(
+        {"startUrl": start, "region": "us-east-1", "accessToken": token,
+         "expiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
+    from botocore.credentials import SSOProvider
+
+    monkeypatch.setattr(SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))  # ~ read at import
+    config = (
+        f"[profile sso]\nsso_start_url = {start}\nsso_region = us-east-1\n"
+        "sso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n"
+    )
+
+    def handle(head: str, body: str):
+        said = f"No access for token {_header(head, 'x-amz-sso_bearer_token')}"
+        return 403, "application/json", json.dumps({"message": said}).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    assert status == 2 and "No access for token ***" in said, said
+    assert _hidden(token, said)
+
+
+def test_an_echoed_web_identity_token_is_masked(tmp_path, monkeypatch, capsys):
+    from urllib.parse import parse_qs
+
+    token = "eyJhbGciOiJSUzI1NiJ9.WEBIDENTITYsecretPAYLOAD123.sig456"
+    (tmp_path / "web.jwt").write_text(token + "\n")
+    config = (
+        "[profile web]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+        f"web_identity_token_file = {tmp_path / 'web.jwt'}\nregion = eu-west-1\n"
+    )
+
+    def handle(head: str, body: str):
+        sent = parse_qs(body).get("WebIdentityToken", [""])[0]
+        return _sts_error(f"Not authorized, token {sent} is invalid")
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "web")
+    assert status == 2 and "token *** is invalid" in said, said
+    assert _hidden(token, said)
+
+
+def test_keys_a_source_profile_gets_from_a_process_are_masked(tmp_path, monkeypatch, capsys):
+    keys = {**GOOD, "SessionToken": "processtoken1234567890abc"}
+    (tmp_path / "proc.py").write_text(_prints(keys))
+    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(tmp_path / 'proc.py'))}"
+    config = (
+        f"[profile src]\ncredential_process = {command}\n[profile role]\n"
+        "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = src\n"
+        "region = eu-west-1\n"
+    )
+
+    def handle(head: str, body: str):
+        said = (
+            f"denied for {_header(head, 'x-amz-security-token')} {_header(head, 'authorization')}"
+        )
+        return _sts_error(said)
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "role")
+    assert status == 2 and "AWS denied sts:AssumeRole: denied for ***" in said, said
+    assert _hidden(keys["SessionToken"], said) and keys["AccessKeyId"][4:14] not in said
+
+
+def test_role_keys_refreshed_during_the_pull_are_masked(tmp_path, monkeypatch, capsys):
+    """botocore re-assumes a role within 15 minutes of its expiry: each page may be signed
+    with keys fetched after the pull began."""
+    import datetime
+    import itertools
+    import secrets
+
+    count, tokens = itertools.count(1), []
+    config = (
+        "[profile src]\naws_access_key_id = AKIASOURCE00000001\naws_secret_access_key = "
+        "sourcesecretkey1234567890abcdef\n[profile role]\nrole_arn = "
+        "arn:aws:iam::123456789012:role/r\nsource_profile = src\nregion = eu-west-1\n"
+    )
+    soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            next(count)  # keys unlike each other: masking one must not mask the next
+            key, secret, token = (secrets.token_hex(16) for _ in range(3))
+            tokens.append(token)
+            return _assumed(f"ASIA{key[:16].upper()}", secret, f"RoleToken{token}", soon)
+        if "PaginationToken" not in body:
+            page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}],
+                    "PaginationToken": "p2"}  # fmt: skip
+            return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+        error = {"__type": "InvalidParameterException",
+                 "message": f"bad token {_header(head, 'x-amz-security-token')}"}  # fmt: skip
+        return 400, "application/x-amz-json-1.1", json.dumps(error).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "role")
+    assert status == 2 and "bad token ***" in said, said
+    assert next(count) > 2  # the role was assumed again after the first page
+    assert not any(token[:12] in said for token in tokens), said
+
+
+@pytest.mark.parametrize(
+    ("env", "flags"),
+    [
+        ({"AWS_MAX_ATTEMPTS": "abc"}, ()),
+        ({"AWS_RETRY_MODE": "bogus"}, ()),
+        ({"AWS_DEFAULTS_MODE": "bogus"}, ()),
+        ({}, ("--region", "us east 1")),
+    ],
+)
+def test_aws_settings_botocore_refuses_are_exit_2(tmp_path, monkeypatch, capsys, env, flags):
+    from reportgen.cli import main
+
+    settings = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30,
+                "AWS_CONFIG_FILE": "/nonexistent", "AWS_DEFAULT_REGION": "eu-west-1",
+                "AWS_EC2_METADATA_DISABLED": "true", "COLUMNS": "400", **env}  # fmt: skip
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    with _endpoint(_json(TAGGED)) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        with pytest.raises(SystemExit) as exit_:
+            main(["inventory", "pull", "--source", "tagging", "-o", str(tmp_path / "e.csv"),
+                  *flags])  # fmt: skip
+    said = " ".join(capsys.readouterr().err.split())
+    assert exit_.value.code == 2, said
+    assert "the AWS SDK (botocore) could not go on" in said and "internal error" not in said
+
+
+def test_a_malformed_aws_config_file_is_exit_2(tmp_path, monkeypatch, capsys):
+    status, said = _echo_pull(
+        tmp_path, monkeypatch, capsys, "[default\nregion = eu-west-1\n", lambda h, b: _sts_error("")
+    )
+    assert status == 2 and "internal error" not in said, said
+    assert "awsconfig" in said
+
+
+def test_a_password_in_the_endpoint_url_is_masked(tmp_path, monkeypatch, capsys):
+    (tmp_path / "awsconfig").write_text("")
+    env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30,
+           "AWS_MAX_ATTEMPTS": "1"}  # fmt: skip
+    url = "http://user:EndpointPassw0rd@127.0.0.1:1"
+    status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
+    assert status in (2, 4), said
+    assert "EndpointPassw0rd" not in said
+
+
+def test_a_missing_profile_named_by_aws_profile_is_named(tmp_path, monkeypatch, capsys):
+    (tmp_path / "awsconfig").write_text("[profile other]\nregion = eu-west-1\n")
+    status, said = _run(tmp_path, monkeypatch, capsys, "http://127.0.0.1:1",
+                        {"AWS_PROFILE": "nosuchprofile"}, None)  # fmt: skip
+    assert status == 2 and "AWS profile 'nosuchprofile' not found" in said, said

@@ -60,7 +60,7 @@ import html
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from reportgen.core.errors import InputError
 
@@ -535,7 +535,7 @@ def _masked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def _chain_holds_secret(exc: BaseException, redact: Redactor) -> bool:
+def _chain_holds_secret(exc: BaseException, redact: Callable[[str], str]) -> bool:
     """Whether an exception ``exc`` was raised from (or during) quotes a secret: botocore's
     error holds the endpoint's whole answer."""
     cause = exc.__cause__ or exc.__context__
@@ -549,7 +549,7 @@ def _chain_holds_secret(exc: BaseException, redact: Redactor) -> bool:
 
 
 class _MaskRecords(logging.Filter):
-    def __init__(self, redact: Redactor) -> None:
+    def __init__(self, redact: Callable[[str], str]) -> None:
         super().__init__()
         self.redact = redact
 
@@ -559,7 +559,9 @@ class _MaskRecords(logging.Filter):
 
 
 @contextlib.contextmanager
-def masked_errors(redact: Redactor, logger: str = "reportgen.tickets") -> Iterator[None]:
+def masked_errors(
+    redact: Callable[[str], str], logger: str = "reportgen.tickets"
+) -> Iterator[None]:
     """The one place every error and warning of an attach run passes on its way to the
     user: an error's message, details and hint are masked (a server's text may be anywhere
     in them, such as a field of an answer named in a shape error), and so is each record

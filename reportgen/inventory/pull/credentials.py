@@ -29,6 +29,7 @@ from reportgen.core.markdown import shorten
 from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
 from reportgen.inventory.pull.credential_process import BoundedProcess, bounded_processes
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
+from reportgen.inventory.pull.secrets import Secrets, record_token_parameters, token_files
 
 # Credential answers are a few KB (a role's keys and session token).
 CREDENTIAL_BYTES, CREDENTIAL_SECONDS = 1 << 20, 60.0
@@ -55,7 +56,7 @@ _FETCH_ACTIONS = {
 _METADATA_FETCHERS = {"container-role": "_fetcher", "iam-role": "_role_fetcher"}
 
 
-def bound_credential_calls(session: Any) -> None:
+def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
     """Bound every client ``session`` (boto3's) creates, those botocore creates to fetch
     credentials among them (they are made with the session's ``create_client``); a client
     the pull makes itself is given its own bounds after."""
@@ -66,6 +67,8 @@ def bound_credential_calls(session: Any) -> None:
         client = create(service_name, *args, **kwargs)
         action = f"{service_name} (fetching credentials)"
         bound_answers(client, Bounds(action, CREDENTIAL_BYTES, CREDENTIAL_SECONDS, json=False))
+        if known is not None:  # SSO's access token, a web identity token: sent, so masked
+            record_token_parameters(client, known)
         return client
 
     core.create_client = bounded
@@ -110,6 +113,7 @@ def configured_secrets(session: Any, profile: str | None) -> list[str]:
         section = profiles.get(name)
         if isinstance(section, dict):
             values += [str(section.get(key) or "") for key in _SECRET_KEYS]
+            values += token_files([str(section.get("web_identity_token_file") or "")])
     return [value for value in values if value]
 
 

@@ -7,6 +7,7 @@ import csv
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from reportgen import __version__
 from reportgen.core.clock import build_time, iso
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 from reportgen.core.outfiles import (
     check_output_file,
     created_mode,
@@ -22,12 +24,13 @@ from reportgen.core.outfiles import (
     remove_made,
     write_together,
 )
-from reportgen.core.redact import Redactor, masked_errors
+from reportgen.core.redact import masked_errors
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.pull import answers, credentials
+from reportgen.inventory.pull import answers, credentials, secrets
 from reportgen.inventory.pull.answers import Bounds, bound_answers
 from reportgen.inventory.pull.apis import APIS
-from reportgen.inventory.pull.fetch import Sleep, pages
+from reportgen.inventory.pull.fetch import MESSAGE_CHARS, Sleep, pages
+from reportgen.inventory.pull.secrets import Secrets
 from reportgen.inventory.sources.contract import shape_error, table_full
 from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
 from reportgen.inventory.sources.table import SourceTable, TableFull
@@ -37,6 +40,7 @@ _LOGGER = "reportgen.pull"
 _ACCOUNT = re.compile(r"[0-9]{12}")
 STS_BYTES, STS_SECONDS = 1 << 20, 30.0  # GetCallerIdentity's answer is a few hundred bytes
 _SIDECAR_BYTES = 64 * 1024  # a sidecar is a few hundred bytes
+_SDK_MODULES = {"boto3", "botocore", "dateutil", "urllib3", "configparser", "s3transfer"}
 
 
 @dataclass
@@ -67,12 +71,44 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     error is masked of the credentials in use, and of every key they were fetched with (an
     endpoint that echoed the session token, or a role profile's source keys, had it printed:
     thirteenth and fourteenth adversarial passes)."""
-    session = None if client is not None else _session(request)
-    configured = credentials.configured_secrets(session, request.profile)
-    with masked_errors(Redactor(configured), logger=_LOGGER):
-        resolved = credentials.resolved_secrets(session, request.profile)
-        with masked_errors(Redactor([*configured, *resolved]), logger=_LOGGER):
+    known = Secrets(secrets.from_environment())
+    with masked_errors(known, logger=_LOGGER), _sdk_errors():
+        session = None if client is not None else _session(request, known)
+        known.add(*credentials.configured_secrets(session, request.profile))
+        if session is None:
             return _pull(request, session, client, sleep)
+        with secrets.gathering(known):  # each key, token and refresh as it is used
+            known.add(*credentials.resolved_secrets(session, request.profile))
+            return _pull(request, session, client, sleep)
+
+
+@contextmanager
+def _sdk_errors() -> Iterator[None]:
+    """botocore's refusal of a setting (an AWS_* variable it cannot parse, a region with a
+    space, a config file that is not INI) or of an answer it cannot use: exit 2 naming what
+    botocore said, not an internal error (fifteenth adversarial pass). An exception raised
+    in reportgen's own code is left alone: that one is a bug."""
+    try:
+        yield
+    except (InputError, MemoryError):
+        raise
+    except Exception as exc:
+        if not _raised_in_sdk(exc):
+            raise
+        said = shorten(" ".join(str(exc).split()), MESSAGE_CHARS)
+        raise InputError(
+            f"the AWS SDK (botocore) could not go on: {type(exc).__name__}: {said}",
+            hint="It refuses a setting it cannot read (--region, --profile, an AWS_* "
+            "variable, your AWS config file) and an answer it cannot use: check those.",
+        ) from exc
+
+
+def _raised_in_sdk(error: BaseException) -> bool:
+    traceback, module = error.__traceback__, ""
+    while traceback is not None:  # the innermost frame raised it
+        module = str(traceback.tb_frame.f_globals.get("__name__", ""))
+        traceback = traceback.tb_next
+    return module.split(".")[0] in _SDK_MODULES
 
 
 def _pull(request: PullRequest, session: Any, client: Any, sleep: Sleep | None) -> PullResult:
@@ -210,7 +246,7 @@ def _cells(raw: Any) -> Iterator[list[str]]:
     return (cells for _, cells in raw.sheets[0].rows)
 
 
-def _session(request: PullRequest) -> Any:
+def _session(request: PullRequest, known: Secrets) -> Any:
     try:
         import boto3
         from botocore.exceptions import ProfileNotFound
@@ -221,9 +257,10 @@ def _session(request: PullRequest) -> Any:
         ) from exc
     try:
         session = boto3.Session(profile_name=request.profile, region_name=request.region)
-    except ProfileNotFound as exc:
-        raise InputError(f"AWS profile '{request.profile}' not found") from exc
-    credentials.bound_credential_calls(session)
+    except ProfileNotFound as exc:  # --profile, or $AWS_PROFILE
+        name = exc.kwargs.get("profile") or request.profile
+        raise InputError(f"AWS profile '{shorten(str(name), 60)}' not found") from exc
+    credentials.bound_credential_calls(session, known)
     return session
 
 

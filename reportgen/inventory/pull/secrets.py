@@ -1,0 +1,111 @@
+"""Every secret an ``inventory pull`` sends, gathered as it is sent, for masking.
+
+The keys written in the environment and the profiles are known before the pull starts, but
+most of what signs or authorises its requests is not: a source profile's keys printed by a
+``credential_process`` or fetched from a container, a role's keys refreshed near their expiry
+(botocore re-assumes the role within 15 minutes of it), the SSO access token read from its
+cache, the web identity token read from its file. Each of those, echoed by an endpoint, was
+printed (fifteenth adversarial pass). So :class:`Secrets` masks with whatever it holds when
+a message is masked, and :func:`gathering` feeds it: every set of credentials botocore
+freezes to sign a request, and every token parameter a client is called with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from reportgen.core.redact import Redactor
+
+# Parameters of the calls that fetch credentials which carry a secret of their own.
+TOKEN_PARAMETERS = ("accessToken", "WebIdentityToken", "SAMLAssertion", "clientSecret")
+_TOKEN_FILE_BYTES = 64 * 1024  # a web identity or container token is a few KB
+_ENV_TOKEN_FILES = ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+
+
+class Secrets:
+    """A growing set of secrets, callable as a Redactor of those it holds now."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._values: set[str] = set()
+        self._redactor = Redactor([])
+        self.add(*values)
+
+    def add(self, *values: object) -> None:
+        new = {v for v in values if isinstance(v, str) and v.strip()} - self._values
+        if new:
+            self._values |= new
+            self._redactor = Redactor(self._values)
+
+    def __call__(self, text: str) -> str:
+        return self._redactor(text)
+
+
+def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+    """Secrets the environment holds beyond the AWS keys: the password of a URL in an
+    ``AWS_ENDPOINT_URL*`` variable, and what the token files it names hold."""
+    found = []
+    for name, value in environ.items():
+        if name.startswith("AWS_ENDPOINT_URL"):
+            with contextlib.suppress(ValueError):
+                found.append(urlsplit(value).password or "")
+    found += token_files(environ.get(name, "") for name in _ENV_TOKEN_FILES)
+    return found
+
+
+def token_files(paths: Iterable[str]) -> list[str]:
+    """What each of ``paths`` holds (a regular file, at most 64 KB), as written and
+    stripped; a file that cannot be read is botocore's to report."""
+    found = []
+    for path in paths:
+        if not path:
+            continue
+        try:
+            with open(os.path.expanduser(path), "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    continue
+                text = handle.read(_TOKEN_FILE_BYTES).decode("utf-8", errors="replace")
+        except (OSError, RuntimeError):  # RuntimeError: '~user' with no such user
+            continue
+        found += [text, text.strip()]
+    return found
+
+
+@contextlib.contextmanager
+def gathering(secrets: Secrets) -> Iterator[None]:
+    """While active, every set of credentials botocore freezes (to sign a request, its own
+    credential fetches among them) is added to ``secrets``."""
+    from botocore.credentials import Credentials, RefreshableCredentials
+
+    originals = {cls: cls.get_frozen_credentials for cls in (Credentials, RefreshableCredentials)}
+
+    def recorded(original: Any) -> Any:
+        def get_frozen_credentials(self: Any) -> Any:
+            frozen = original(self)
+            secrets.add(frozen.access_key, frozen.secret_key, frozen.token)
+            return frozen
+
+        return get_frozen_credentials
+
+    for cls, original in originals.items():
+        cls.get_frozen_credentials = recorded(original)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        for cls, original in originals.items():
+            cls.get_frozen_credentials = original  # type: ignore[method-assign]
+
+
+def record_token_parameters(client: Any, secrets: Secrets) -> None:
+    """Add the token a call of ``client`` is given (SSO's access token, a web identity
+    token) to ``secrets`` before the call is sent."""
+
+    def record(params: Any = None, **_: Any) -> None:
+        if isinstance(params, dict):
+            secrets.add(*(params.get(name) for name in TOKEN_PARAMETERS))
+
+    client.meta.events.register("before-parameter-build.*.*", record)
