@@ -489,3 +489,18 @@ def test_credentials_an_error_echoes_are_masked(tmp_path):
             assert "***" in said
     finally:
         server.shutdown()
+
+
+def test_a_pulled_config_result_is_held_to_what_an_export_s_may_be(tmp_path):
+    """Fifteenth pass: an export's result strings are held to 4 MB as they are read, a
+    pull's were not: one result of 63 MB in a 64 MB answer took 1.27 GB to parse."""
+    huge = (
+        '{"resourceType": "AWS::S3::Bucket", "arn": "arn:aws:s3:::b", "x": ['
+        + "{}," * (1_500_000)
+        + "{}]}"
+    )
+    with pytest.raises(InputError) as caught:
+        _pull_config(tmp_path, [[CONFIG_FIXTURE["Results"][0], huge]])
+    assert "$.Results[1]: the result is 4,500," in str(caught.value)
+    assert "more than the 4,194,304 one resource's JSON may be" in str(caught.value)
+    assert not (tmp_path / "snap.csv").exists()

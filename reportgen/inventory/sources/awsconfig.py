@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.core.errors import InputError
+from reportgen.inventory.limits import Limits
 from reportgen.inventory.sources.contract import ListingReader, Row
 from reportgen.inventory.sources.jsonstream import (
     DuplicateKey,
@@ -58,6 +59,12 @@ class AwsConfigQuery(ListingReader):
         return row, tag_list(resource.get("tags"), [*parts, "tags"], "key", "value")
 
 
+# A result as a string, as an export's strings are held (Limits.max_json_string_bytes): a
+# pull's answer of up to 64 MB held one result of 63 MB, which took 1.27 GB to parse
+# (fifteenth adversarial pass).
+_MAX_RESULT_CHARS = Limits().max_json_string_bytes
+
+
 def _decode(item: Any, parts: list[PathPart], path: Path) -> dict[str, Any]:
     """A result is a string of JSON, as the API returns it; an object (after jq's fromjson)
     is taken as it is. RawGuard keeps a string to 4 MB, so json.loads builds at most about
@@ -68,6 +75,12 @@ def _decode(item: Any, parts: list[PathPart], path: Path) -> dict[str, Any]:
     if not isinstance(item, str):
         raise JsonShapeError(
             parts, f"expected a string of JSON (one resource), found {kind_of(item)}"
+        )
+    if len(item) > _MAX_RESULT_CHARS:  # a pull's answer is not read through RawGuard
+        raise InputError(
+            f"{json_path(parts)}: the result is {len(item):,} characters, more than the "
+            f"{_MAX_RESULT_CHARS:,} one resource's JSON may be",
+            file=path,
         )
     try:
         value = loads_unique(item)
