@@ -36,7 +36,7 @@ from reportgen.core.errors import (
     environment_errors,
 )
 from reportgen.core.markdown import shorten
-from reportgen.core.terminal import visible, visible_console, visible_json
+from reportgen.core.terminal import print_out, visible, visible_console, visible_json
 from reportgen.core.validation import shown
 from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
@@ -454,7 +454,7 @@ def _show(table: object, records: list[dict], fmt: str, *extra: object) -> None:
     """A listing: the table (and any extra tables) on a terminal, else JSON or CSV."""
     if fmt != "table":  # escaped as the tables are: a catalog title may hold ESC or U+202E
         text = listing.render(records, fmt)
-        click.echo(visible_json(text) if fmt == "json" else visible(text), nl=False)
+        print_out(visible_json(text) if fmt == "json" else visible(text))
         return
     for item in (table, *extra):
         if item is not None:
@@ -467,7 +467,7 @@ def schema(document: str) -> None:
     """Print the JSON Schema (draft 2020-12) of a pack document: matrix (matrix.json)."""
     from reportgen.matrix_schema import json_schema
 
-    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    print_out(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
 @cli.command()
@@ -682,9 +682,9 @@ def diff(old: Path, new: Path, fmt: str) -> None:
         for item in diff_renderables(result):
             out.print(item)
     elif fmt == "markdown":
-        click.echo(visible(diff_markdown(result)), nl=False)
+        print_out(visible(diff_markdown(result)))
     else:
-        click.echo(visible_json(diff_json(result)), nl=False)
+        print_out(visible_json(diff_json(result)))
 
 
 @cli.command()

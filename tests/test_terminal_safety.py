@@ -162,3 +162,36 @@ def test_an_inputs_crafted_name_cannot_restyle_or_split_summary_md(project: Path
     (row,) = [line for line in summary.splitlines() if line.startswith("| inventory")]
     assert "a\\|b\\x1b[2J\\u202ec.csv" in row
     assert len(row.replace("\\|", "").split("|")) == 6  # four cells: nothing split
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("services", "--format", "json"), ("controls", "pci", "--format", "csv"),
+     ("schema", "matrix"), ("frameworks", "--format", "json")],
+)  # fmt: skip
+def test_json_and_csv_output_to_a_reader_that_stopped_is_141(argv):
+    """Fifteenth pass: output written through click.echo exited 1 when the reader had gone
+    (click's choice), a bug's status, and diff's for a pack not as listed."""
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
+    reader.wait()  # gone before a byte is written
+    writer = subprocess.run([*REPORTGEN_WITHOUT_PDF, *argv], stdout=reader.stdin,
+                            stderr=subprocess.PIPE, timeout=120)  # fmt: skip
+    reader.stdin.close()
+    assert writer.returncode == 141, writer.stderr
+    assert writer.stderr == b""
+
+
+def test_output_to_a_closed_stdout_is_an_error():
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    argv = [*REPORTGEN_WITHOUT_PDF, "services", "--format", "json"]
+    result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            close_fds=True, pass_fds=(), timeout=120,
+                            preexec_fn=lambda: __import__("os").close(1))  # fmt: skip
+    assert result.returncode == 2 and b"the standard output is closed" in result.stderr

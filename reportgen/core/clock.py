@@ -26,7 +26,9 @@ def build_time(environ: dict[str, str] | None = None) -> dt.datetime:
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
     first, last = (int(moment.timestamp()) for moment in (ZIP_FIRST, ZIP_LAST))
     # int() also takes '+5', '1_000' and other scripts' digits ('١٢٣'): not the convention
-    seconds = int(value) if value.isascii() and value.isdigit() else None
+    # Twelve digits hold every moment allowed; Python refuses to convert past 4,300 digits.
+    digits = value.lstrip("0") or "0"
+    seconds = int(digits) if value.isascii() and value.isdigit() and len(digits) <= 12 else None
     if seconds is None or not first <= seconds <= last:
         # The workbook and a bundle are zip files, whose entries carry a date from 1980 to
         # 2107: a build time past 2107 failed inside a renderer (eleventh adversarial pass).

@@ -115,3 +115,28 @@ def safe_text(value: str, style: Any = "", **options: Any) -> Text:
     """rich's Text of ``value`` made visible first: Text itself drops BEL, backspace, VT,
     FF and CR without a trace (a service name ``a\rb`` would show as ``ab``)."""
     return Text(visible(value), style=style, **options)
+
+
+def print_out(text: str) -> None:
+    """A command's output (JSON, CSV, Markdown) on stdout. A reader that stopped (``| true``,
+    ``grep -q``) ends the command as SIGPIPE would (141): click's own handling exited 1, a
+    bug's status, and diff's for a pack not as listed (fifteenth adversarial pass). A closed
+    stdout is an error, not output dropped in silence."""
+    import os
+    import sys
+
+    from reportgen.core.errors import InputError
+
+    stream = sys.stdout
+    if stream is None:
+        raise InputError(
+            "the standard output is closed, so the output has nowhere to go",
+            hint="Redirect it to a file or a pipe (> listing.json).",
+        )
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):  # no second EPIPE as Python exits and flushes
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        raise SystemExit(BROKEN_PIPE_STATUS) from None
