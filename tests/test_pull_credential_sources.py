@@ -373,3 +373,41 @@ def test_a_missing_profile_named_by_aws_profile_is_named(tmp_path, monkeypatch, 
     status, said = _run(tmp_path, monkeypatch, capsys, "http://127.0.0.1:1",
                         {"AWS_PROFILE": "nosuchprofile"}, None)  # fmt: skip
     assert status == 2 and "AWS profile 'nosuchprofile' not found" in said, said
+
+
+@pytest.mark.parametrize(
+    ("variable", "kind"),
+    [("AWS_CA_BUNDLE", "fifo"), ("AWS_WEB_IDENTITY_TOKEN_FILE", "zero"),
+     ("AWS_WEB_IDENTITY_TOKEN_FILE", "fifo"), ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "big")],
+)  # fmt: skip
+def test_a_file_botocore_would_hang_on_or_read_without_end_is_refused(
+    tmp_path, monkeypatch, capsys, variable, kind
+):
+    """Fifteenth pass: a CA bundle that is a FIFO held the pull in open() for ever; a web
+    identity token file that is /dev/zero took all the machine's memory."""
+    import os
+
+    path = tmp_path / "named"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "big":
+        path.write_bytes(b"t" * 70_000)
+    else:
+        path = Path("/dev/zero")
+    env = {variable: str(path), "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/r"}
+    (tmp_path / "awsconfig").write_text("")
+    started = time.monotonic()
+    status, said = _run(tmp_path, monkeypatch, capsys, "https://127.0.0.1:1", env, None)
+    assert status == 2, said
+    assert f"${variable} names" in said and str(path) in said
+    assert time.monotonic() - started < 30
+
+
+def test_a_profile_s_ca_bundle_that_is_a_fifo_is_named(tmp_path, monkeypatch, capsys):
+    import os
+
+    os.mkfifo(tmp_path / "ca.pem")
+    (tmp_path / "awsconfig").write_text(f"[profile p]\nca_bundle = {tmp_path / 'ca.pem'}\n")
+    env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30}
+    status, said = _run(tmp_path, monkeypatch, capsys, "https://127.0.0.1:1", env, "p")
+    assert status == 2 and "ca_bundle of profile 'p' names a FIFO" in said, said

@@ -29,6 +29,7 @@ from reportgen.core.markdown import shorten
 from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
 from reportgen.inventory.pull.credential_process import BoundedProcess, bounded_processes
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
+from reportgen.inventory.pull.sdkfiles import check_sdk_files
 from reportgen.inventory.pull.secrets import Secrets, record_token_parameters, token_files
 
 # Credential answers are a few KB (a role's keys and session token).
@@ -99,6 +100,13 @@ def _bound_providers(core: Any) -> None:
         if inner is not None and callable(getattr(inner, "send", None)):
             bounds = Bounds(_FETCH_ACTIONS[method], CREDENTIAL_BYTES, METADATA_SECONDS, json=False)
             fetcher._session = BoundedSession(inner, bounds)
+
+
+def check_files(session: Any, profile: str | None) -> None:
+    """The files botocore would read for this pull, checked before it does (sdkfiles.py)."""
+    if session is not None:
+        profiles = _profiles(session)
+        check_sdk_files(profiles, list(_chain(profiles, profile or session.profile_name)))
 
 
 def configured_secrets(session: Any, profile: str | None) -> list[str]:

@@ -65,11 +65,12 @@ def token_files(paths: Iterable[str]) -> list[str]:
         if not path:
             continue
         try:
-            with open(os.path.expanduser(path), "rb") as handle:
-                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                    continue
+            name = os.path.expanduser(path)
+            if not stat.S_ISREG(os.stat(name).st_mode):  # a FIFO would block the open
+                continue
+            with open(name, "rb") as handle:
                 text = handle.read(_TOKEN_FILE_BYTES).decode("utf-8", errors="replace")
-        except (OSError, RuntimeError):  # RuntimeError: '~user' with no such user
+        except (OSError, RuntimeError, ValueError):  # RuntimeError: '~user' with no such user
             continue
         found += [text, text.strip()]
     return found

@@ -74,6 +74,7 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     known = Secrets(secrets.from_environment())
     with masked_errors(known, logger=_LOGGER), _sdk_errors():
         session = None if client is not None else _session(request, known)
+        credentials.check_files(session, request.profile)
         known.add(*credentials.configured_secrets(session, request.profile))
         if session is None:
             return _pull(request, session, client, sleep)

@@ -1,0 +1,74 @@
+"""The files botocore reads for a pull, named by a variable or a profile, checked first.
+
+botocore opens them as they come: a CA bundle that is a FIFO held the pull in ``open()`` for
+ever, and a web identity token file that is ``/dev/zero`` was read until the machine ran
+out of memory, deaf to SIGTERM (fifteenth adversarial pass). Each one named is refused
+unless it is a regular file (a link to one is fine) of a size such a file has; one that is
+not there is left to botocore, whose error names it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from typing import Any
+
+from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
+from reportgen.core.safefiles import file_kind
+
+MB = 1 << 20
+TOKEN_BYTES = 64 * 1024  # a web identity or container token is a few KB
+CA_BUNDLE_BYTES = 16 * MB  # the Mozilla bundle is about 220 KB
+# What each variable names, and how large it may be.
+_VARIABLES = {
+    "AWS_CA_BUNDLE": CA_BUNDLE_BYTES,
+    "AWS_WEB_IDENTITY_TOKEN_FILE": TOKEN_BYTES,
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": TOKEN_BYTES,
+}
+_PROFILE_KEYS = {"ca_bundle": CA_BUNDLE_BYTES, "web_identity_token_file": TOKEN_BYTES}
+
+
+def check_sdk_files(profiles: dict[str, Any], chain: list[str], environ: Any = os.environ) -> None:
+    """Refuse, naming where it was named, a file botocore would read that is not a regular
+    file or is larger than its kind ever is. ``chain``: the profiles whose settings apply."""
+    for where, path, limit in _named(profiles, chain, environ):
+        _check(where, path, limit)
+
+
+def _named(
+    profiles: dict[str, Any], chain: list[str], environ: Any
+) -> Iterator[tuple[str, str, int]]:
+    for name, limit in _VARIABLES.items():
+        if environ.get(name, "").strip():
+            yield f"${name}", environ[name].strip(), limit
+    for profile in chain:
+        section = profiles.get(profile)
+        if not isinstance(section, dict):
+            continue
+        for key, limit in _PROFILE_KEYS.items():
+            value = section.get(key)
+            if isinstance(value, str) and value.strip():
+                yield f"{key} of profile '{shorten(profile, 60)}'", value.strip(), limit
+
+
+def _check(where: str, path: str, limit: int) -> None:
+    try:
+        info = os.stat(os.path.expanduser(path))
+    except (OSError, RuntimeError, ValueError):  # not there, '~nosuchuser', a NUL: botocore's
+        return
+    shown = shorten(path, 200)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            f"{where} names {file_kind(info.st_mode)}, not a regular file; botocore would "
+            "wait on it or read it without end",
+            file=shown,
+            hint=f"Point {where} at the file itself.",
+        )
+    if info.st_size > limit:
+        raise InputError(
+            f"{where} names a file of {info.st_size:,} bytes, more than the {limit:,} such a "
+            "file may be",
+            file=shown,
+        )
