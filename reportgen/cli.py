@@ -59,7 +59,12 @@ from reportgen.render.workers import MEMORY_HINT
 # without a trace.
 out = visible_console(highlight=False, soft_wrap=False, markup=False)
 err = visible_console(stderr=True, highlight=False, markup=False)
-_state = {"debug": bool(os.environ.get("REPORTGEN_DEBUG")), "quiet": False}
+# REPORTGEN_DEBUG=0 (or false, no, off) is off: any value turned it on (fifteenth pass).
+_OFF = ("", "0", "false", "no", "off")
+_state = {
+    "debug": os.environ.get("REPORTGEN_DEBUG", "").strip().lower() not in _OFF,
+    "quiet": False,
+}
 
 # Without --config: reportgen.yaml in the current folder, and nowhere else, so that a build
 # never picks up a config (a sample's customer and overrides) the user did not mean.
@@ -69,8 +74,8 @@ MAX_CLICK_MESSAGE = 300  # characters of a usage error, which quotes the argumen
 
 
 def _default_config() -> Path:
-    if DEFAULT_CONFIG.is_file():
-        return DEFAULT_CONFIG
+    if DEFAULT_CONFIG.is_file() or os.path.lexists(DEFAULT_CONFIG):
+        return DEFAULT_CONFIG  # one that is not a file is named as such by the config reader
     sample = f"; the sample's is {SAMPLE_CONFIG}" if SAMPLE_CONFIG.is_file() else ""
     raise InputError(
         f"no --config given and no {DEFAULT_CONFIG} in the current folder",

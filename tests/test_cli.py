@@ -352,3 +352,28 @@ def test_init_past_a_file_size_limit_leaves_nothing_and_no_traceback(tmp_path, l
                            capture_output=True, text=True, check=False)  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert {p.name for p in target.iterdir()} == {"reportgen.yaml", "inventory.xlsx"}
+
+
+@pytest.mark.parametrize("value", ["0", "false", "no", "off", ""])
+def test_reportgen_debug_set_to_a_word_for_off_is_off(project, value):
+    """Fifteenth pass: any value of REPORTGEN_DEBUG turned tracebacks on, 0 included."""
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "reportgen", "explain", "ec3"], cwd=project,
+                            capture_output=True, text=True, check=False,
+                            env={**os.environ, "REPORTGEN_DEBUG": value})  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_a_default_config_that_is_not_a_file_is_named_as_such(tmp_path, kind):
+    """Fifteenth pass: a reportgen.yaml that is a folder or a FIFO was reported as absent."""
+    import os
+
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "reportgen.yaml")
+    else:
+        (tmp_path / "reportgen.yaml").mkdir()
+    result = run("validate", cwd=tmp_path, check=2)
+    assert "reportgen.yaml: YAML file is a" in result.stderr
+    assert "no reportgen.yaml in the current folder" not in result.stderr

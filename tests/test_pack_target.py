@@ -419,7 +419,7 @@ def test_an_edit_made_while_the_build_runs_is_not_lost(project, tmp_path):
     assert _leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("folder", ["caf\udce9", "a\x1bb", "bell\x07"])
+@pytest.mark.parametrize("folder", ["caf\udce9", "a\x1bb", "bell\x07", "o\nFAKE: ok", "t\tb"])
 def test_an_output_path_with_a_control_character_or_raw_byte_is_refused(tmp_path, folder):
     """Tenth pass: a byte that is not UTF-8 in --out's parent was 'internal error'
     (UnicodeEncodeError); an ESC made Fontconfig drop the shipped fonts, exit 0."""
@@ -429,6 +429,8 @@ def test_an_output_path_with_a_control_character_or_raw_byte_is_refused(tmp_path
                  check=2, pdf=False)  # fmt: skip
     assert "the output path holds" in result.stderr and "internal error" not in result.stderr
     assert not (tmp_path / folder).exists()
+    # a tab or newline is shown as an escape, never printing a line of its own (pass 15)
+    assert len(result.stderr.strip().splitlines()) == 2, result.stderr
 
 
 def test_an_output_path_that_is_a_fifo_is_called_one(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from reportgen.core.errors import InputError
-from reportgen.core.terminal import visible
+from reportgen.core.terminal import one_line
 
 NOT_UTF8 = re.compile("[\ud800-\udfff]")
 CONTROL_OR_NOT_UTF8 = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -26,7 +26,8 @@ def refuse_unwritable(
     match = found.search(text)
     if match:
         raise InputError(
-            f"{subject} holds {visible(match.group(0))}, {_KIND[found]}, which {cannot}",
-            file=visible(shown),
+            # one_line: a newline quoted as itself printed the rest on a line of its own
+            f"{subject} holds {one_line(match.group(0))}, {_KIND[found]}, which {cannot}",
+            file=one_line(shown),
             hint=hint,
         )
