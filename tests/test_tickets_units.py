@@ -593,3 +593,19 @@ def test_plain_http_to_this_machine_never_goes_through_a_proxy(monkeypatch):
     finally:
         server.shutdown()
         proxy.shutdown()
+
+
+def test_a_no_proxy_entry_httpx_cannot_read_is_named(monkeypatch):
+    """Fifteenth pass: NO_PROXY holding a byte that is not UTF-8 was reported as a problem
+    with HTTPS_PROXY, ALL_PROXY or HTTP_PROXY."""
+    from reportgen.core.errors import InputError
+    from reportgen.tickets.netenv import check_proxies
+
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "localhost,.example.com,10.0.0.0/8")
+    check_proxies()
+    monkeypatch.setenv("NO_PROXY", "localhost,bad\udcffhost")
+    with pytest.raises(InputError) as caught:
+        check_proxies()
+    assert str(caught.value).startswith("$NO_PROXY: the entry 'bad\\xffhost' is not a host")

@@ -27,6 +27,7 @@ import httpx
 from reportgen.core.errors import InputError, environment_error
 from reportgen.core.markdown import shorten
 from reportgen.core.safefiles import file_kind, read_regular
+from reportgen.core.terminal import one_line
 
 CA_FILE_ENV = "SSL_CERT_FILE"
 CA_DIR_ENV = "SSL_CERT_DIR"
@@ -115,6 +116,21 @@ def check_proxies() -> None:
                     f"{proxy_variable(key, value)}: {problem}",
                     hint="Set it to http://HOST:PORT (or https://), or unset it.",
                 )
+    _check_no_proxy(proxies.get("no", ""))
+
+
+def _check_no_proxy(value: str) -> None:
+    """httpx reads each NO_PROXY entry as a URL too: one it cannot read was reported as a
+    problem with the proxy variables that did not name NO_PROXY (fifteenth pass)."""
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            httpx.URL(entry if "://" in entry else f"http://{entry}")
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise InputError(
+                f"{proxy_variable('no', value)}: the entry '{one_line(shorten(entry, 60))}' is "
+                "not a host name, address or domain httpx can read",
+                hint="Set it to host names and domains separated by commas, or unset it.",
+            ) from None
 
 
 def proxy_variable(key: str, value: str) -> str:
