@@ -321,6 +321,25 @@ def test_a_user_service_entry_is_named_by_its_position(tmp_path, body, said):
     assert said in result.stderr and "Value error" not in result.stderr, result.stderr
 
 
+def test_catalog_text_a_pack_carries_is_held_to_what_diff_reads_back(tmp_path):
+    """Fifteenth pass: a control id of 5,000 characters built and verified, and then the
+    pack's own diff and --previous refused it (its matrix carries at most 2,000)."""
+    from packhelpers import run
+
+    from reportgen.core.resources import frameworks_dir
+
+    catalog = tmp_path / "long.yaml"
+    text = (frameworks_dir() / "soc2.yaml").read_text(encoding="utf-8")
+    catalog.write_text(text.replace("id: soc2", "id: longfw", 1).replace(
+        '  - id: "CC1.1"', "  - id: " + "L" * 2001, 1), encoding="utf-8")  # fmt: skip
+    said = run("frameworks", "--framework-catalog", catalog, check=2, pdf=False).stderr
+    assert "String should have at most 2000 characters" in said, said
+    services = tmp_path / "services.yaml"
+    services.write_text("services:\n  - {id: long, name: " + "N" * 2001 + ", model: container}\n")
+    said = run("services", "--catalog", services, "x", check=2, pdf=False).stderr
+    assert "services[0].name" in said and "at most 2000 characters" in said, said
+
+
 def test_a_name_two_services_claim_is_listed_once(tmp_path):
     from packhelpers import run
 

@@ -19,7 +19,7 @@ from reportgen.core.resources import frameworks_dir
 from reportgen.core.slug import MAX_ID, is_safe_id
 from reportgen.core.strict import StrictModel
 from reportgen.core.terminal import one_line
-from reportgen.core.validation import validate_document
+from reportgen.core.validation import MAX_CARRIED_TEXT, validate_document
 from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -126,9 +126,9 @@ class Superseded(StrictModel):
 
 
 class Control(StrictModel):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_CARRIED_TEXT)
     group: str
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=MAX_CARRIED_TEXT)
     description: str = Field(min_length=1)
     duties: list[Duty] = Field(min_length=1)
     topics: list[str] = []
@@ -148,7 +148,7 @@ class Control(StrictModel):
 
 class Framework(StrictModel):
     id: str = Field(pattern=_ID, max_length=MAX_ID)
-    name: str
+    name: str = Field(max_length=MAX_CARRIED_TEXT)
     full_name: str
     aliases: list[str] = []  # other names accepted in the inventory's scope column
     version: str

@@ -14,7 +14,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.owners import CatalogOverrideOwner, ModelOwner
 from reportgen.core.resources import catalog_path
 from reportgen.core.strict import StrictModel
-from reportgen.core.validation import error_message, shown, validate_document
+from reportgen.core.validation import MAX_CARRIED_TEXT, error_message, shown, validate_document
 from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, YamlDocument, load_yaml
 
 MODELS = ("infrastructure", "container", "abstract")
@@ -75,8 +75,8 @@ RESERVED_SERVICE_IDS = (THIS_SYSTEM, AWS_ESTATE)
 
 
 class Service(StrictModel):
-    id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1)
+    id: str = Field(pattern=_ID, max_length=MAX_CARRIED_TEXT)
+    name: str = Field(min_length=1, max_length=MAX_CARRIED_TEXT)
     full_name: str | None = None
     category: str = "Other"
     model: str

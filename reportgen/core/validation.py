@@ -19,6 +19,10 @@ from reportgen.core.markdown import shorten
 from reportgen.core.yamlio import YamlDocument
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+# Text a pack's matrix carries back into diff and --previous (a name, an id, a title): a
+# catalog may hold no longer, or a build would write a pack its own diff refuses
+# (fifteenth adversarial pass).
+MAX_CARRIED_TEXT = 2000
 MAX_DETAILS = 200  # problems listed in one message; a file with more has a bigger problem
 MAX_ID_CHARS = 60  # an id longer than this is named by its index in messages
 _WHOLE_FILE = 1 << 62  # the sort order of a problem with no line or cell: last in its file

@@ -27,6 +27,7 @@ from reportgen.config.model import DOCUMENT_VERSION_PATTERN
 from reportgen.core.clock import parse_iso
 from reportgen.core.owners import Owner
 from reportgen.core.pathtext import CONTROL_OR_NOT_UTF8
+from reportgen.core.validation import MAX_CARRIED_TEXT
 
 SCHEMA = "reportgen.manifest/1"
 MATRIX_SCHEMA = "reportgen.matrix/1"
@@ -36,7 +37,7 @@ MAX_DEPTH = 16  # folders a pack may nest (reportgen writes <framework>/<file>: 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ByteCount = Annotated[int, Field(ge=0, le=2**53)]
 Count = Annotated[int, Field(ge=0, le=10**9)]
-Text = Annotated[str, StringConstraints(max_length=2000)]
+Text = Annotated[str, StringConstraints(max_length=MAX_CARRIED_TEXT)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
 # Sent as a Content-Type header by attach: ASCII only, so that every HTTP library encodes
 # it (a non-ASCII letter failed attach half-way), and no room for a line break or another
