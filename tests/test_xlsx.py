@@ -414,7 +414,8 @@ def _evaluate(formula: str, wb) -> float:
     if match := re.fullmatch(r"=COUNTIF\((\S+?),(\$A\d+)\)", formula):
         return column(match[1]).count(cell(match[2]))
     if match := re.fullmatch(
-        r'=COUNTIFS\((\S+?),"="&(\$A\d+)&IF\(\$B\d+="",""," "&(\$B\d+)\),(\S+?),(\S+)\)', formula
+        r'=SUMPRODUCT\(\((\S+?)=(\$A\d+)&IF\(\$B\d+="",""," "&(\$B\d+)\)\)\*\((\S+?)=(\S+)\)\)',
+        formula,
     ):
         group = f"{cell(match[2])} {cell(match[3])}".strip()
         pairs = zip(column(match[1]), column(match[4]), strict=True)

@@ -49,9 +49,10 @@ def sheets_of(framework_id: str) -> list[str]:
 
 # The only formulas the writer may produce: counts over cell ranges on the Summary sheet.
 _RACI_RANGE = r"RACI!\$[A-Z]+\$2:\$[A-Z]+\$\d+"
-_GROUP = r'"="&\$A\d+&IF\(\$B\d+="",""," "&\$B\d+\)'
+_GROUP = r'\$A\d+&IF\(\$B\d+="",""," "&\$B\d+\)'
 OUR_FORMULA = re.compile(
-    rf"^=(COUNTIFS?\({_RACI_RANGE},(\$A\d+|{_GROUP})(,{_RACI_RANGE},[A-Z]+\$\d+)?\)"
+    rf"^=(COUNTIF\({_RACI_RANGE},\$A\d+\)"
+    rf"|SUMPRODUCT\(\({_RACI_RANGE}={_GROUP}\)\*\({_RACI_RANGE}=[A-Z]+\$\d+\)\)"
     r"|SUM\([A-Z]+\d+:[A-Z]+\d+\)"
     r"|C\d+-C\d+"
     r"|IF\(\$C\$\d+=0,0,(C\d+/\$C\$\d+|1)\))$"

@@ -183,10 +183,12 @@ def _group_table(layout: Layout, matrix: dict[str, Any]) -> tuple[int, int, int]
         counts = []
         for index in range(len(OWNER_ORDER)):
             owner_cell = f"{get_column_letter(3 + index)}${header}"
-            # "=" makes the criterion a plain comparison whatever the group text starts with.
-            criterion = f'"="&$A{row}&IF($B{row}="",""," "&$B{row})'
+            # An equality in SUMPRODUCT, not a COUNTIFS criterion: a criterion over 255
+            # characters is #VALUE! and its * ? ~ are wildcards, and a user catalog's group
+            # title may be long or hold them (fifteenth adversarial pass).
+            label = f'$A{row}&IF($B{row}="",""," "&$B{row})'
             value = cached.get((group_id, OWNER_ORDER[index]), 0)
-            formula = f"=COUNTIFS({group_range},{criterion},{owners},{owner_cell})"
+            formula = f"=SUMPRODUCT(({group_range}={label})*({owners}={owner_cell}))"
             counts.append((Formula(formula, value), "number"))
         end = get_column_letter(2 + len(OWNER_ORDER))
         total = sum(cached.get((group_id, owner), 0) for owner in OWNER_ORDER)
