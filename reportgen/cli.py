@@ -36,6 +36,7 @@ from reportgen.core.errors import (
     environment_errors,
 )
 from reportgen.core.markdown import shorten
+from reportgen.core.stopping import STOP_SIGNALS
 from reportgen.core.terminal import print_out, visible, visible_console, visible_json
 from reportgen.core.validation import shown
 from reportgen.evidence.carry import evidence_lines
@@ -807,8 +808,14 @@ _accept_global_options_after_the_command(cli)
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that it unwinds as an interrupt does:
-    the staging directory is removed, renderers are killed, the old pack stays."""
+    """SIGTERM or SIGHUP (``signum``), raised where the program is, so that it unwinds as an
+    interrupt does: the staging directory is removed, renderers are killed, the old pack
+    stays. SIGHUP (the terminal closed, an SSH session dropped) left staging folders and
+    temporary zips as SIGKILL does (fifteenth adversarial pass, C15)."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__()
+        self.signum = signum
 
 
 # The signal that began the shutdown, once one has. A user (or a service manager) often
@@ -816,7 +823,6 @@ class Terminated(KeyboardInterrupt):
 # break it off and print a traceback (from the clean-up, or from multiprocessing's exit
 # handler). So only the first one is raised; the others find the shutdown under way.
 _stopping: list[int] = []
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _on_stop_signal(signum: int, _frame: object) -> None:
@@ -827,17 +833,20 @@ def _on_stop_signal(signum: int, _frame: object) -> None:
     # puts the default actions back, and a repeat would then kill the process (its status
     # the signal's, not 130 or 143). One already on its way finds the handler above.
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
 
 
 def _install_stop_handlers() -> dict[int, typing.Any]:
-    """Handle SIGTERM and SIGINT (unless SIGINT was ignored when we started, as for a
-    background job); returns the handlers they had."""
+    """Handle SIGTERM, and SIGINT and SIGHUP unless they were ignored when we started (a
+    background job's SIGINT, ``nohup``'s SIGHUP); returns the handlers they had."""
     _stopping.clear()
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_stop_signal)}
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_stop_signal)
+    hangup = getattr(signal, "SIGHUP", None)  # POSIX only
+    if hangup is not None and signal.getsignal(hangup) is signal.SIG_DFL:
+        previous[hangup] = signal.signal(hangup, _on_stop_signal)
     return previous
 
 
@@ -944,10 +953,11 @@ def _drop_frames(exc: BaseException) -> None:
 
 
 def _exit_interrupted(exc: BaseException) -> typing.NoReturn:
-    """One line and 130 (Ctrl-C) or 143 (SIGTERM). click turns an interrupt into Abort;
-    the cause says which signal it was."""
-    if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated):
-        err.print("terminated")
-        sys.exit(128 + signal.SIGTERM)
+    """One line and 130 (Ctrl-C), 143 (SIGTERM) or 129 (SIGHUP). click turns an interrupt
+    into Abort; the cause says which signal it was."""
+    stopped = exc if isinstance(exc, Terminated) else exc.__cause__
+    if isinstance(stopped, Terminated):
+        err.print("hung up" if stopped.signum == getattr(signal, "SIGHUP", None) else "terminated")
+        sys.exit(128 + stopped.signum)
     err.print("aborted")
     sys.exit(128 + signal.SIGINT)

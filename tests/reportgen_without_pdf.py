@@ -12,16 +12,24 @@ REPORTGEN_TEST_PAUSE_AFTER=<stage> (render | pack) stops the build there, throug
 pipeline's stage hook, so the atomicity tests can SIGKILL it at a known point; with
 REPORTGEN_TEST_RESUME_WHEN=<file> as well, it goes on once that file exists (a test changes
 the old pack meanwhile).
+
+REPORTGEN_TEST_SIGNAL_AT_SWAP=<signal>:<rename> (e.g. ``TERM:retire``, ``INT:rename-in``)
+sends the build that signal the moment the swap's first rename (the old pack moved aside)
+or its second (the new pack moved in) has returned: an interrupt arriving during the system
+call, as it does on a slow file system.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
+from pathlib import Path
 
 import reportgen.pipeline
 from reportgen.cli import main
+from reportgen.pack.write import RETIRED_PREFIX, STAGING_PREFIX
 from reportgen.render.formats import FORMATS
 
 
@@ -35,6 +43,26 @@ def _pause(stage: str) -> None:
 
 
 reportgen.pipeline.STAGE_HOOKS.append(_pause)
+
+
+def _signal_at_swap() -> None:
+    name, _, step = os.environ.get("REPORTGEN_TEST_SIGNAL_AT_SWAP", "").partition(":")
+    if not name:
+        return
+    rename = Path.rename
+
+    def signalling(self: Path, target: Path) -> Path:
+        renamed = rename(self, target)
+        retiring = Path(target).name.startswith(RETIRED_PREFIX)
+        moving_in = self.name.startswith(STAGING_PREFIX)
+        if (step == "retire" and retiring) or (step == "rename-in" and moving_in):
+            os.kill(os.getpid(), signal.Signals[f"SIG{name}"])
+        return renamed
+
+    Path.rename = signalling  # type: ignore[method-assign]
+
+
+_signal_at_swap()
 
 FORMATS.unregister("pdf")
 

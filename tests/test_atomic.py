@@ -309,3 +309,54 @@ def test_tags_are_fixed_length_for_any_name(tmp_path):
     assert target_tag(tmp_path / "a") != target_tag(tmp_path / "b")
     with pack_lock(long_name):
         assert list(tmp_path.iterdir()) == []  # the lock leaves no file behind
+
+
+def _interrupted_swap(project: Path, out: Path, at: str) -> subprocess.CompletedProcess:
+    """A rebuild of ``out`` (its inventory changed) signalled as the swap's rename ``at``
+    returns (reportgen_without_pdf.py)."""
+    change_inventory(project)
+    return subprocess.run(
+        [*REPORTGEN_WITHOUT_PDF, "build", "--config", "reportgen.yaml", "--out", str(out)],
+        cwd=project,
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "REPORTGEN_TEST_SIGNAL_AT_SWAP": at},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=interruptible,
+    )
+
+
+@pytest.mark.parametrize(
+    ("signum", "status", "word"),
+    [("INT", 130, "aborted"), ("TERM", 143, "terminated"), ("HUP", 129, "hung up")],
+)
+def test_a_signal_as_the_old_pack_is_moved_aside_puts_it_back(
+    project, tmp_path, signum, status, word
+):
+    """adversarial-15b C42: Ctrl-C or SIGTERM arriving during the rename that moves the old
+    pack aside exited 130/143 with the pack left as .reportgen-retired-*, nothing at --out.
+    Now the swap goes back: the old pack is in place, as it was, and the build says so."""
+    out = build(project, tmp_path / "pack")
+    before = tree_hashes(out)
+    result = _interrupted_swap(project, out, f"{signum}:retire")
+    assert result.returncode == status, result.stderr
+    assert word in result.stderr and "Traceback" not in result.stderr
+    assert f"{out} is as it was" in result.stderr
+    assert tree_hashes(out) == before and verify_pack(out).ok
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("signum", ["INT", "TERM"])
+def test_a_signal_as_the_new_pack_moves_in_lets_the_swap_finish(project, tmp_path, signum):
+    """adversarial-15b C43: SIGTERM arriving during the rename that moves the new pack in
+    said "terminated" (exit 143) with the new pack in place and the old one left unnamed
+    as .reportgen-retired-*. Now the swap finishes (old pack deleted) and the build says
+    what happened."""
+    out = build(project, tmp_path / "pack")
+    before = tree_hashes(out)
+    result = _interrupted_swap(project, out, f"{signum}:rename-in")
+    assert result.returncode == 0, result.stderr
+    assert f"SIG{signum} came as the new pack was being put in place" in result.stderr
+    assert verify_pack(out).ok and tree_hashes(out) != before
+    assert leftovers(out) == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".reportgen-")]

@@ -74,10 +74,11 @@ def test_a_failed_build_leaves_no_temporary_files(project):
     assert not (project / "out" / "pack").exists()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_an_interrupted_build_leaves_no_temporary_files(project, signum):
     """Stopped while its renderers write (their scratch folders exist), the build kills them
-    and removes its staging directory, scratch folders and all."""
+    and removes its staging directory, scratch folders and all. SIGHUP (the terminal
+    closed) left it all as SIGKILL does (adversarial-15b C15)."""
     process = start(project, "--framework", "soc2", "--framework", "iso-27001")
     deadline = time.monotonic() + 300
     while not list((project / "out").glob(".reportgen-staging-*/*/.reportgen-tmp-*")):

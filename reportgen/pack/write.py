@@ -15,6 +15,7 @@ import errno
 import hashlib
 import logging
 import os
+import signal
 import stat
 import tempfile
 import time
@@ -29,6 +30,7 @@ from reportgen.core.errors import (
 )
 from reportgen.core.outfiles import created_mode, make_parents, remove_made
 from reportgen.core.removal import remove_tree
+from reportgen.core.stopping import stop_signals_held
 from reportgen.pack.files import PackDir, PackFileProblem, file_limit
 from reportgen.pack.target import (
     Replace,
@@ -490,29 +492,78 @@ def _swap_in(
     notes: list[str],
     edits: tuple[Path, list[str]] | None,
 ) -> None:
+    """The renames and what follows them, with Ctrl-C, SIGTERM and SIGHUP held back: one
+    arriving as the old pack was moved aside skipped the put-back, and the build exited 130
+    with the pack under a hidden name; one arriving as the new pack went in said
+    "terminated" with the swap done and the old pack left beside it (fifteenth adversarial
+    pass, C42, C43). A signal that came before the new pack is in puts the old one back and
+    stops the build; one that came after lets the swap finish, and the build says so."""
+    with stop_signals_held() as stops:
+        retired = _rename_in(staging, target, before, stops)
+        # The new pack is in place: from here on nothing raises, what goes wrong is noted.
+        if retired is not None and (edits is None or _move_team_edits(retired, edits, notes)):
+            _discard(retired, target, notes)  # else kept whole, with the team's workbooks
+        if stops:
+            notes.append(_finished_despite(stops[0], target))
+            stops.clear()  # answered: the build goes on to report what it did
+
+
+def _rename_in(
+    staging: Path, target: Path, before: Snapshot | None, stops: list[int]
+) -> Path | None:
+    """Retire the pack at ``target``, compare it with ``before``, rename ``staging`` in;
+    the retired pack (None when there was none). The old pack is put back on any failure,
+    a difference, or a stop signal noted in ``stops`` before the new pack went in."""
     retired = _retire(target)
     changes: list[str] = []
     try:
         if retired is not None:
             changes = differences(before, snapshot(retired))
+        if stops:
+            raise KeyboardInterrupt  # the held signal itself is delivered as the hold ends
         if not changes:
             staging.rename(target)
     except BaseException as exc:
         kept = _put_back(retired, target) if retired is not None else None
         if not isinstance(exc, OSError):
+            _say_stopped(exc, target, retired, kept)
             raise
         error = environment_error(exc, target)
         if kept is not None:
             error.details.append(f"the previous pack is kept at {kept}")
         raise error from exc
-    if retired is None:
-        return
-    if changes:
+    if retired is not None and changes:
         raise _changed_meanwhile(target, changes, _put_back(retired, target))
-    # The new pack is in place: from here on nothing raises, what goes wrong is noted.
-    if edits is not None and not _move_team_edits(retired, edits, notes):
-        return  # the previous pack is kept whole, with the team's workbooks in it
-    _discard(retired, target, notes)
+    return retired
+
+
+def _say_stopped(exc: BaseException, target: Path, retired: Path | None, kept: Path | None) -> None:
+    """Say where the previous pack is when a stop signal came during the swap: the exit
+    status alone (130, 143, 129) says nothing of it."""
+    if not isinstance(exc, KeyboardInterrupt) or retired is None:
+        return
+    if kept is None:
+        log.warning(
+            "stopped before the new pack replaced the previous one: %s is as it was", target
+        )
+    else:
+        log.warning(
+            "stopped before the new pack replaced the previous one, which is kept at %s "
+            "(something else is at %s now)",
+            kept,
+            target,
+        )
+
+
+def _finished_despite(signum: int, target: Path) -> str:
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    return (
+        f"{name} came as the new pack was being put in place at {target}; the swap was "
+        "finished rather than broken off, and the new pack is there"
+    )
 
 
 def _prepare_team_edits(target: Path, carried: frozenset[str]) -> tuple[Path, list[str]] | None:

@@ -21,10 +21,11 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
+from reportgen.core.stopping import STOP_SIGNALS
+
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class WorkerDied(RuntimeError):
@@ -114,10 +115,10 @@ def _start(context: Any, work: Callable[[int], Any], index: int) -> tuple[Any, C
     process = context.Process(
         target=_child, args=(work, index, sender, os.getpid()), name=f"reportgen-render-{index}"
     )
-    # Ctrl-C and SIGTERM are held back across the fork: one arriving then would run the
+    # Ctrl-C, SIGTERM and SIGHUP are held back across the fork: one arriving then would run the
     # parent's handler in the child before the child has set its own, and the child would
     # print a KeyboardInterrupt traceback. Held back, each side gets it once unblocked.
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         process.start()
     finally:
@@ -157,11 +158,13 @@ def _stop(process: Any, connection: Connection) -> None:
 
 
 def _child(work: Callable[[int], Any], index: int, sender: Connection, parent: int) -> None:
-    # The parent owns interruption: Ctrl-C reaches the whole process group, and the parent
-    # kills its children itself; a child ignores Ctrl-C and dies of SIGTERM without a word.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent owns interruption: Ctrl-C and a closed terminal's SIGHUP reach the whole
+    # process group, and the parent kills its children itself; a child ignores them and
+    # dies of SIGTERM without a word.
+    for ignored in set(STOP_SIGNALS) - {signal.SIGTERM}:
+        signal.signal(ignored, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     _die_with_parent(parent)
     try:
         outcome: tuple[str, Any] = ("ok", work(index))
