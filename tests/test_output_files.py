@@ -10,6 +10,7 @@ a character device (1, 3, as /dev/null) with mknod, both in the test's own folde
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -393,3 +394,86 @@ def test_a_bundle_someone_added_to_is_not_replaced_without_force(pack, tmp_path,
     result = run("bundle", pack, "-o", output, check=None, pdf=False)
     _refused(result, f"{output}: the output path holds a file that is not a bundle reportgen")
     assert output.read_bytes() == kept
+
+
+# ---------------------------------------------------------------- folders made on the way
+
+_TOO_LONG = "n" * 256  # one byte over what a file name may have
+
+
+def _command_into(kind: str, pack: Path, project: Path, path: Path) -> tuple[str, ...]:
+    return {
+        "build": ("build", "--config", project / "reportgen.yaml", "--out", path),
+        "bundle": ("bundle", pack, "-o", path.with_suffix(".zip")),
+        "init": ("init", path),
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["build", "bundle", "init"])
+def test_folders_made_before_a_failed_mkdir_are_removed(pack, project, tmp_path, kind):
+    """adversarial-15b C31: make_parents raised before it returned the folders it made, so
+    those made before mkdir failed part-way (a name over 255 bytes further down) were left
+    behind by build --out, bundle -o and init."""
+    where = tmp_path / "out"
+    where.mkdir()
+    path = where / "newA" / "newB" / _TOO_LONG / "x"
+    result = run(*_command_into(kind, pack, project, path), check=None, pdf=False)
+    _refused(result, "cannot create the output directory: the file name is too long")
+    assert list(where.iterdir()) == []  # newA and newB, made by this run, are gone
+
+
+def test_a_full_disk_while_making_the_folders_says_so(pack, tmp_path, monkeypatch):
+    """ENOSPC / EDQUOT met making -o's folders got the raw strerror, not the wording and
+    hint every other full disk gets; the folders made before it are removed too."""
+    made: list[str] = []
+    real_mkdir = os.mkdir
+
+    def mkdir(path, mode=0o777, **kwargs):
+        if os.path.basename(path) == "c" and os.path.isdir(os.path.dirname(path)):
+            # the disk fills as the third folder is made
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real_mkdir(path, mode, **kwargs)
+        made.append(os.path.basename(path))
+
+    output = tmp_path / "a" / "b" / "c" / "pack.zip"
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    with pytest.raises(InputError) as refused:
+        bundle_pack(pack, output)
+    monkeypatch.undo()
+    assert refused.value.message == (
+        "cannot create the output directory: no space left on the device (disk full)"
+    )
+    assert refused.value.hint and "Free some space" in refused.value.hint
+    assert made == ["a", "b"] and not (tmp_path / "a").exists()
+
+
+# ---------------------------------------------------------------- modes of what is written
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o027, 0o640)])
+def test_a_bundle_gets_the_mode_the_umask_gives(pack, tmp_path, umask, mode):
+    """adversarial-15b C22: the zip was written 0644 whatever the umask: a private pack
+    (umask 077) got a world-readable zip of it."""
+    output = tmp_path / "pack.zip"
+    previous = os.umask(umask)  # the command inherits it
+    try:
+        run("bundle", pack, "-o", output, pdf=False)
+    finally:
+        os.umask(previous)
+    assert _mode(output) == mode
+
+
+def test_a_rebundle_keeps_the_mode_of_the_zip_it_replaces(pack, tmp_path):
+    """adversarial-15b C22: re-bundling over a zip the user made 0600 made it 0644 again."""
+    output = tmp_path / "pack.zip"
+    run("bundle", pack, "-o", output, pdf=False)
+    output.chmod(0o600)
+    run("bundle", pack, "-o", output, pdf=False)
+    assert _mode(output) == 0o600 and is_bundle(output)
+    output.chmod(0o640)
+    run("bundle", pack, "-o", output, pdf=False)
+    assert _mode(output) == 0o640

@@ -21,6 +21,7 @@ nobody holds (:func:`reportgen.core.sweeping.sweep_abandoned`).
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
@@ -115,9 +116,12 @@ def make_parents(target: Path) -> list[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(
-            f"cannot create the output directory: {exc.strerror}", file=target
-        ) from exc
+        # mkdir(parents=True) may fail part-way (a name too long further down, no inodes
+        # left): the folders it made before that were left behind (fifteenth pass, C31).
+        remove_made(missing[::-1])
+        error = environment_error(exc, target)
+        error.message = f"cannot create the output directory: {error.message}"
+        raise error from exc
     return missing[::-1]
 
 
@@ -127,7 +131,9 @@ def remove_made(made: list[Path]) -> None:
     for folder in reversed(made):
         try:
             os.rmdir(folder)
-        except OSError:
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):
+                continue  # never made: the mkdir of a folder above it failed
             return  # not empty (another run's, or the user's), so neither are its parents
 
 
@@ -139,6 +145,20 @@ def created_mode(*, folder: bool = False) -> int:
     umask = os.umask(0o022)  # reading the umask means setting it: put it straight back
     os.umask(umask)
     return (0o777 if folder else 0o666) & ~umask
+
+
+def replacing_mode(path: Path) -> int:
+    """The permissions for a file written over ``path``: those of the regular file there
+    (its read and write bits), so that a file the user made private stays so; with nothing
+    there, what :func:`created_mode` gives. A bundle was written 0644 whatever the umask,
+    and widened a 0600 zip it replaced (fifteenth adversarial pass, C22)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return created_mode()
+    if not stat.S_ISREG(info.st_mode):
+        return created_mode()  # refused before the rename anyway (check_output_file)
+    return stat.S_IMODE(info.st_mode) & 0o777  # never a set-id bit on a file we wrote
 
 
 def write_replacing(

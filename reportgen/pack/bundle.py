@@ -22,6 +22,7 @@ from reportgen.core.outfiles import (
     check_output_file,
     make_parents,
     remove_made,
+    replacing_mode,
     write_replacing,
 )
 from reportgen.core.safefiles import open_regular
@@ -212,7 +213,7 @@ def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) 
                 output,
                 lambda handle: _write_zip(handle, opened, verified),
                 lambda: check_bundle_output(output, force),  # again: it may have changed
-                mode=0o644,
+                mode=replacing_mode(output),  # as the umask says, or the zip replaced
                 prefix=".reportgen-bundle-",
                 locked=True,  # a killed bundle's temporary zip is swept by the next one here
             )
