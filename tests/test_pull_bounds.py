@@ -432,3 +432,41 @@ def test_a_trickled_assume_role_answer_is_stopped_at_its_deadline(tmp_path, monk
     assert status == 2, said
     assert "sts (fetching credentials): no whole answer 1 seconds after the request" in said
     assert time.monotonic() - started < 15
+
+
+def test_a_killed_pulls_temporary_files_are_swept_by_the_next(tmp_path, monkeypatch, capsys):
+    """adversarial-15d F11: a pull SIGKILLed while writing left its temporary snapshot
+    (60 MB) beside -o for ever. Its temporary files now hold a lock while it lives, and the
+    next pull into that folder removes those whose run is dead; a live one's it leaves."""
+    import fcntl
+    import os
+
+    out = tmp_path / "estate.csv"
+    old = time.time() - 3600
+    dead = tmp_path / f"{snapshot.TEMPORARY_PREFIX}dead"  # nobody holds its lock
+    alive = tmp_path / f"{snapshot.TEMPORARY_PREFIX}alive"  # another pull still writing
+    for path in (dead, alive):
+        path.write_text("ARN,Tags\n")
+        os.utime(path, (old, old))
+    held_while_written: list[bool] = []
+    write_rows = snapshot._write_rows
+
+    def writing(handle, raw) -> None:  # the temporary file, as a sweep by another run sees it
+        (written,) = set(tmp_path.glob(f"{snapshot.TEMPORARY_PREFIX}*")) - {dead, alive}
+        with written.open("rb") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held_while_written.append(False)
+            except BlockingIOError:
+                held_while_written.append(True)
+        write_rows(handle, raw)
+
+    monkeypatch.setattr(snapshot, "_write_rows", writing)
+    with alive.open("rb") as live:
+        fcntl.flock(live, fcntl.LOCK_EX)
+        with _endpoint(_json(TAGGED)) as url:
+            status, said = _pull(url, out, monkeypatch, capsys)
+    assert status == 0, said
+    assert held_while_written == [True]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([out.name, f"{out.name}{snapshot.SIDECAR_SUFFIX}", alive.name])

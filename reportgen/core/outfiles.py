@@ -13,10 +13,10 @@ path is looked at with ``lstat`` first, and again just before the rename:
   bundle, an earlier pull's snapshot), or with ``--force``.
 
 A temporary file of a run killed outright (SIGKILL, the out-of-memory killer) would stay
-beside the path for ever: with ``locked``, the temporary file holds an exclusive ``flock``
-while its run lives (the kernel drops it however the process dies), and the next run to
-write into that folder first removes the files of that prefix, this user's, whose lock
-nobody holds (:func:`reportgen.core.sweeping.sweep_abandoned`).
+beside the path for ever: with ``locked`` (bundle, pull), the temporary file holds an
+exclusive ``flock`` while its run lives (the kernel drops it however the process dies), and
+the next run to write into that folder first removes the files of that prefix, this
+user's, whose lock nobody holds (:func:`reportgen.core.sweeping.sweep_abandoned`).
 """
 
 from __future__ import annotations
@@ -201,23 +201,37 @@ def write_together(
     *,
     text: bool = False,
     mode: int | None = None,
+    prefix: str | None = None,
+    locked: bool = False,
 ) -> None:
     """Write several files that describe each other (a snapshot and its sidecar) all or
     none: each is filled in a temporary file beside it first, ``check`` runs once all are
     written, and then each is renamed over its path; should one rename fail, the files the
     earlier renames replaced are put back. Renaming one while the next could not yet be
-    written left a new CSV beside the sidecar of the pull before (fourteenth pass)."""
+    written left a new CSV beside the sidecar of the pull before (fourteenth pass).
+    ``prefix`` and ``locked`` as for :func:`write_replacing`: a pull killed while writing
+    left its temporary snapshot for ever (fifteenth adversarial pass, F11)."""
+    if locked and prefix:
+        for folder in dict.fromkeys(path.parent for path, _ in outputs):
+            with environment_errors(folder):
+                sweep_abandoned(folder, prefix)
     temporaries: list[tuple[Path, str]] = []
+    locks: list[int] = []
     try:
         for path, write in outputs:
-            temporary, _ = _write_temporary(path, write, text, mode, f".{path.name}.", False)
+            named = prefix or f".{path.name}."
+            temporary, lock = _write_temporary(path, write, text, mode, named, locked)
             temporaries.append((path, temporary))
+            locks += [lock] if lock is not None else []
         check()
         _rename_all(temporaries)
     except BaseException:
         for _, temporary in temporaries:
             Path(temporary).unlink(missing_ok=True)  # those not renamed yet
         raise
+    finally:
+        for lock in locks:
+            os.close(lock)
 
 
 def _write_temporary(

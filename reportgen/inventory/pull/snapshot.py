@@ -212,6 +212,10 @@ def _check_sidecar(path: Path, force: bool) -> None:
     check_output_file(path, "the sidecar of an earlier pull", is_sidecar, force=force)
 
 
+# The temporary CSV and sidecar beside ``-o`` while a pull writes them: no user's file.
+TEMPORARY_PREFIX = ".reportgen-pull-"
+
+
 def write_snapshot(
     out: Path, table: SourceTable, sidecar: dict[str, Any], force: bool = False
 ) -> tuple[Path, Path]:
@@ -232,6 +236,8 @@ def write_snapshot(
             lambda: check_snapshot_paths(out, force),
             text=True,
             mode=created_mode(),
+            prefix=TEMPORARY_PREFIX,
+            locked=True,  # a killed pull's temporary files are swept by the next one here
         )
     except BaseException:
         remove_made(made)  # a failed pull leaves no folder it made
