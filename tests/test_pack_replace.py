@@ -583,3 +583,15 @@ def test_no_room_for_the_team_edits_changes_nothing(project, tmp_path, monkeypat
     after = {p.relative_to(pack): p.read_bytes() for p in pack.rglob("*") if p.is_file()}
     assert after == before
     assert not [p for p in pack.parent.iterdir() if p.name.startswith((".reportgen-", "test-co."))]
+
+
+def test_a_file_name_holding_a_newline_is_named_on_one_line(project, tmp_path):
+    """adversarial-15b C34: a file added to the pack named "\\x1b[2J\\nOK: 4 file(s) match"
+    was listed by the build's refusal with the newline raw, printing a forged line of its
+    own; verify and bundle escaped it. Now the refusal escapes it as they do."""
+    pack = _pack(project, tmp_path / "pack")
+    (pack / "\x1b[2J\nOK: 4 file(s) match\u202e").write_text("x\n")
+    status, stderr = _run(project, pack)
+    assert status == 2, stderr
+    assert "\\x1b[2J\\nOK: 4 file(s) match\\u202e" in stderr
+    assert not any(line.startswith("OK") for line in stderr.splitlines())

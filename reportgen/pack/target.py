@@ -22,6 +22,7 @@ from reportgen.core.errors import InputError, environment_error
 from reportgen.core.mounts import aliases, mount_points
 from reportgen.core.pathtext import CONTROL_OR_NOT_UTF8, refuse_unwritable
 from reportgen.core.safefiles import file_kind
+from reportgen.core.terminal import one_line
 from reportgen.pack.files import (
     Listing,
     MachineRefusal,
@@ -613,8 +614,9 @@ def _named(folders: list[str]) -> list[str]:
 
 def _some(names: list[str], prefix: str = "", complete: bool = True) -> list[str]:
     """The first _NAMED names, then how many more: a count only when the listing was
-    complete (past _MAX_ENTRIES the total is not known)."""
-    shown = [prefix + name for name in names[:_NAMED]]
+    complete (past _MAX_ENTRIES the total is not known). Each on one line, escaped: a name
+    holding a newline printed a line of its own (fifteenth adversarial pass, C34)."""
+    shown = [prefix + one_line(name) for name in names[:_NAMED]]
     if not complete:
         shown.append(f"... and more (the survey stops after {_MAX_ENTRIES:,} entries)")
     elif len(names) > _NAMED:
