@@ -282,7 +282,9 @@ class Handler(BaseHTTPRequestHandler):
         if self._refused(fault):
             return None
         self._store(ticket, query["file_name"], body, self.headers["Content-Type"], fault)
-        return self._send(201, {"result": {"file_name": query["file_name"]}})
+        record = {key: query[key] for key in ("file_name", "table_name", "table_sys_id")}
+        record["size_bytes"] = str(len(body))  # the Table API sends every field as a string
+        return self._send(201, {"result": record})
 
     def _sn_list(self, query: dict[str, str]) -> None:
         terms = dict(term.split("=", 1) for term in query["sysparm_query"].split("^"))

@@ -226,6 +226,39 @@ def test_a_same_named_attachment_cut_short_is_sent_again(
     assert "cut short" not in output
 
 
+SIGN_IN = b"<html><body>Please sign in</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("system", "body", "message"),
+    [
+        ("jira", SIGN_IN, "upload {name}: the answer is not JSON"),
+        ("jira", b"[]", "upload {name}: the answer names no attachment"),
+        ("jira", b'{"id": "10001"}', "the answer is not what Jira Cloud sends"),
+        ("jira", b'[{"filename": "other.zip", "size": 5}]', "names 'other.zip' (5 bytes)"),
+        ("jira", b'[{"filename": "{name}", "size": 1000}]', "says it stored 1,000 bytes of"),
+        ("servicenow", SIGN_IN, "upload {name}: the answer is not JSON"),
+        ("servicenow", b'{"result": []}', "the answer is not what ServiceNow sends (result:"),
+        ("servicenow", b'{"result": {"file_name": "x\\u202e.zip"}}', "names 'x\\u202e.zip'"),
+    ],
+)
+def test_an_upload_answer_that_is_not_the_file_attached_is_a_server_failure(
+    pack, config, jira_cloud, servicenow, capsys, caplog, system, body, message
+):
+    """Fifteenth pass: an upload answered 200 with a sign-in page (or any answer) counted as
+    attached, exit 0, and the comment then gave the SHA-256 of a file the ticket lacked."""
+    server, target = (jira_cloud, "GRC-8") if system == "jira" else (servicenow, RECORD)
+    ((name, _),) = expected_files(pack).items()
+    server.inject(Fault("body", status=200, body=body.replace(b"{name}", name.encode())))
+    args = (pack, f"--{system}", target, "--comment", "--config", config)
+    status, output = attach(capsys, caplog, *args)
+    assert status == 4, output
+    assert message.format(name=name) in " ".join(output.split())
+    assert "Nothing shows the file reached the ticket whole" in " ".join(output.split())
+    assert "attached: " not in output and "posted" not in output
+    assert server.state.comments.get(target) is None
+
+
 def test_dry_run_sends_nothing(pack, config, jira_cloud, capsys, caplog):
     args = (pack, "--jira", "GRC-9", "--comment", "--files", "--dry-run", "--config", config)
     status, output = attach(capsys, caplog, *args)

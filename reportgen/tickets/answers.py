@@ -8,12 +8,17 @@ expected, never an AttributeError. Fields attach does not read are ignored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
+from reportgen.core.markdown import shorten
+from reportgen.core.terminal import one_line
 from reportgen.core.validation import error_message, key_path
-from reportgen.tickets.client import TicketError
+from reportgen.tickets.client import Http, TicketError
+from reportgen.tickets.transfer import Answer
+from reportgen.tickets.upload import Upload, sizes_by_name
 
 MAX_PAGES = 100  # pages of a listing read before attach stops: 10,000 comments on Jira
 
@@ -25,6 +30,12 @@ class _Answer(BaseModel):
 class JiraAttachment(_Answer):
     filename: str = ""
     size: int | None = None  # bytes
+
+
+class JiraUploaded(RootModel[list[JiraAttachment]]):
+    """``POST /rest/api/{2|3}/issue/{key}/attachments``: the attachments it made."""
+
+    model_config = ConfigDict(strict=True, frozen=True)
 
 
 class JiraFields(_Answer):
@@ -64,13 +75,19 @@ class ServiceNowAttachments(_Answer):
     result: list[ServiceNowAttachment] = []
 
 
+class ServiceNowUploaded(_Answer):
+    """``POST /api/now/attachment/file``: the attachment record it made."""
+
+    result: ServiceNowAttachment
+
+
 class ServiceNowRecords(_Answer):
     """``GET /api/now/table/sys_journal_field?..``: only whether any record matched."""
 
     result: list[Any] = []
 
 
-AnswerT = TypeVar("AnswerT", bound=_Answer)
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 
 def parse(model: type[AnswerT], data: Any, system: str, what: str) -> AnswerT:
@@ -91,3 +108,45 @@ def too_many_pages(system: str, what: str) -> TicketError:
         f"{system}: {what}: more than {MAX_PAGES} pages; reportgen stops there",
         hint="A listing that long is more likely a misbehaving server than a real ticket.",
     )
+
+
+SHOWN_NAME = 80  # characters of a file name a server's answer gave, in a message
+NOT_ATTACHED = (
+    "Nothing shows the file reached the ticket whole; a sign-in page or a proxy's page "
+    "answers 200 too. Check the base URL and the ticket, then run attach again."
+)
+
+
+def read_upload(http: Http, response: Answer, model: type[AnswerT], item: Upload) -> AnswerT:
+    """An upload's answer as ``model``; TicketError (exit 4) for any other answer."""
+    what = f"upload {item.name}"
+    try:
+        return parse(model, http.decode(response, what), http.name, what)
+    except TicketError as exc:
+        exc.hint = exc.hint or NOT_ATTACHED
+        raise
+
+
+def confirm_upload(item: Upload, made: Iterable[tuple[str, int | None]], system: str) -> None:
+    """TicketError (exit 4) unless an upload's answer names ``item`` with its size: an
+    answer that is not the ticket system's (a sign-in page sent with 200) was counted as
+    attached, run after run (fifteenth adversarial pass)."""
+    made = list(made)
+    if item.whole_in(sizes_by_name(made, [item.name])):
+        return
+    raise TicketError(
+        f"{system}: upload {item.name}: {_answer_said(item, made)}", hint=NOT_ATTACHED
+    )
+
+
+def _answer_said(item: Upload, made: list[tuple[str, int | None]]) -> str:
+    sizes = sorted({size for name, size in made if name == item.name and size is not None})
+    if sizes:  # its name, another size: the server kept part of the file
+        kept = ", ".join(f"{size:,}" for size in sizes)
+        return f"the server says it stored {kept} bytes of {item.size:,}"
+    if not made:
+        return "the answer names no attachment"
+    name, size = made[0]
+    shown = f"'{one_line(shorten(name, SHOWN_NAME))}'" + (f" ({size:,} bytes)" if size else "")
+    more = f" and {len(made) - 1:,} more" if len(made) > 1 else ""
+    return f"the answer names {shown}{more}, not this file"

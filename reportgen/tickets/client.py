@@ -214,8 +214,13 @@ class Http:
 
     def json(self, method: str, url: str, what: str, **kwargs: Any) -> Any:
         response = self.call(method, url, what, **kwargs)
+        return self.decode(response, what) if response is not None else None
+
+    def decode(self, response: Answer, what: str) -> Any:
+        """An answer's JSON; TicketError (exit 4) for a body that is not JSON, or is JSON
+        past the bounds, or that took the request past its deadline to parse."""
         try:
-            return response.json() if response is not None else None
+            return response.json()
         except JsonOverBound as exc:  # JSON, as far as it was read: not "not JSON"
             raise TicketError(
                 f"{self.name}: {what}: the answer is JSON too large to accept ({exc})"

@@ -12,7 +12,15 @@ from typing import Any
 
 from reportgen.config.ticket_systems import JiraAttachConfig, check_key
 from reportgen.tickets import answers
-from reportgen.tickets.answers import MAX_PAGES, JiraCommentPage, parse, too_many_pages
+from reportgen.tickets.answers import (
+    MAX_PAGES,
+    JiraCommentPage,
+    JiraUploaded,
+    confirm_upload,
+    parse,
+    read_upload,
+    too_many_pages,
+)
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.markup import to_adf, to_wiki
 from reportgen.tickets.settings import CredentialVars, Endpoint, base_url, connect, credential
@@ -41,7 +49,8 @@ class JiraIssue(Remote):
         return sizes_by_name(((item.filename, item.size) for item in found), names)
 
     def upload(self, item: Upload) -> bool:
-        """True when sent; False when a retry found it already attached."""
+        """True when sent and Jira's answer lists it; False when a retry found it already
+        attached; TicketError when the answer is not Jira's list of what it attached."""
         response = self.api.call(
             "POST",
             f"{self.path}/attachments",
@@ -51,7 +60,11 @@ class JiraIssue(Remote):
             headers=XSRF,
             files={"file": (item.name, item.data, item.media_type)},
         )
-        return response is not None
+        if response is None:
+            return False
+        made = read_upload(self.api, response, JiraUploaded, item).root
+        confirm_upload(item, ((a.filename, a.size) for a in made), self.api.name)
+        return True
 
     def has_comment(self, marker: str) -> bool:
         """Whether a comment holds ``marker``, paging through at most MAX_PAGES pages."""

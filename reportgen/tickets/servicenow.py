@@ -13,7 +13,10 @@ from reportgen.tickets.answers import (
     MAX_PAGES,
     ServiceNowAttachments,
     ServiceNowRecords,
+    ServiceNowUploaded,
+    confirm_upload,
     parse,
+    read_upload,
     too_many_pages,
 )
 from reportgen.tickets.client import Http, Remote, Transport
@@ -57,6 +60,8 @@ class ServiceNowRecord(Remote):
         raise too_many_pages(self.api.name, what)
 
     def upload(self, item: Upload) -> bool:
+        """True when sent and the answer is the attachment record it made; False when a
+        retry found it already attached; TicketError for any other answer."""
         response = self.api.call(
             "POST",
             "/api/now/attachment/file",
@@ -67,7 +72,11 @@ class ServiceNowRecord(Remote):
             headers={"Content-Type": item.media_type},
             content=item.content,  # re-read from byte 0 on a retry
         )
-        return response is not None
+        if response is None:
+            return False
+        made = read_upload(self.api, response, ServiceNowUploaded, item).result
+        confirm_upload(item, [(made.file_name, made.size)], self.api.name)
+        return True
 
     def _file_params(self, item: Upload) -> dict[str, str]:
         return {"table_name": self.table, "table_sys_id": self.sys_id, "file_name": item.name}
