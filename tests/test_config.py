@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_CONFIG, SAMPLE_INVENTORY, write_config
 from packhelpers import run
 
-from reportgen.config.model import load_config
+from reportgen.config.model import AttachConfig, load_config
 from reportgen.core.errors import InputError
 from reportgen.core.yamlio import load_yaml
+from reportgen.tickets.settings import transport
 
 
 def test_sample_config_is_valid():
@@ -281,3 +284,66 @@ def test_more_third_parties_than_a_sheet_should_hold_are_refused(tmp_path):
     assert "overrides: 101 third parties; at most 100 (each is a column" in " ".join(
         result.stderr.split()
     )
+
+
+NO_USER = "~nosuchuser-reportgen"
+
+
+def inventory_read(pack: Path) -> str:
+    """The inventory file a pack's matrix records it was built from."""
+    matrix = json.loads(next(pack.rglob("matrix.json")).read_text(encoding="utf-8"))
+    (found,) = [item["path"] for item in matrix["inputs"] if item["role"] == "inventory"]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "command"),
+    [
+        ("output: {dir: 'PATH/out'}", "output.dir", "build"),
+        ("output: {templates: 'PATH/t'}", "output.templates", "build"),
+        ("catalogs: {services: ['PATH/s.yaml']}", "catalogs.services[0]", "validate"),
+        ("catalogs: {frameworks: ['PATH/f.yaml']}", "catalogs.frameworks[0]", "explain"),
+        ("attach: {ca_bundle: 'PATH/ca.pem'}", "attach.ca_bundle", "validate"),
+    ],
+)
+def test_a_config_path_starting_with_an_unknown_users_home_is_exit_2(
+    tmp_path, section, key, command
+):
+    """Fifteenth pass: '~nosuchuser/out' raised RuntimeError in pathlib: exit 1, "internal
+    error", for every path key of the config."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    body = "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n"
+    config = write_config(tmp_path, body + section.replace("PATH", NO_USER) + "\n")
+    args = ("explain", "ec2") if command == "explain" else (command, "--format", "matrix")
+    args = args[:1] if command == "validate" else args
+    result = run(*args, "--config", config, check=2, pdf=False)
+    said = " ".join(result.stderr.split())
+    assert "reportgen.yaml" in said and f"line 3: {key}: {NO_USER} names no home folder" in said
+    assert f"(no user '{NO_USER[1:]}'); for a file or folder whose name starts with ~" in said
+    assert "internal error" not in said
+
+
+def test_an_inventory_path_starting_with_tilde_reads_as_a_shell_would(tmp_path):
+    """'~/x' is the home folder's x; './~x.csv' is the file of that name beside the config
+    (pathlib dropped the './' and looked for the home of a user 'x.csv')."""
+    home, project = tmp_path / "home", tmp_path / "project"
+    for folder in (home, project):
+        folder.mkdir()
+    (home / "estate.csv").write_text("Service,Resource ID\nEC2,i-home\n", encoding="utf-8")
+    (project / "~x.csv").write_text("Service,Resource ID\nEC2,i-tilde\n", encoding="utf-8")
+    for path, expected in (("~/estate.csv", home / "estate.csv"), ("./~x.csv", project / "~x.csv")):
+        body = f"customer: {{name: Test Co}}\ninventory: {{path: '{path}'}}\n"
+        config = write_config(project, body)
+        out = tmp_path / f"out-{expected.stem}"
+        run("build", "--config", config, "--out", out, "--format", "matrix",
+            env={"HOME": str(home)}, pdf=False)  # fmt: skip
+        assert inventory_read(out) == str(expected)
+
+
+def test_a_ca_bundle_in_the_config_starting_with_tilde_is_in_the_home_folder(tmp_path, monkeypatch):
+    """README: '~' in attach.ca_bundle is the home folder, as in every path of the config;
+    it was read as a folder named '~' beside the config."""
+    (tmp_path / "ca.pem").write_text("not read here\n", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config = AttachConfig.model_validate({"ca_bundle": "~/ca.pem"})
+    assert transport(config, tmp_path / "project", None, {}).ca_bundle == tmp_path / "ca.pem"

@@ -413,6 +413,22 @@ def test_init_from_an_export_maps_its_tags_and_validates(tmp_path):
     assert "environment = E (tag:Environment)" in process.stdout
 
 
+@pytest.mark.parametrize("name", ["~x.json", "~"])
+def test_init_from_an_export_named_with_a_tilde_names_that_export(tmp_path, name):
+    """Fifteenth pass: init wrote 'path: "~x.json"', which the config reads as the home of a
+    user 'x.json' (an internal error), and 'path: "~"', which named the home folder."""
+    export = tmp_path / name
+    item = {"ResourceARN": "arn:aws:s3:::tilde-bucket", "Tags": [{"Key": "Env", "Value": "p"}]}
+    export.write_text(json.dumps({"ResourceTagMappingList": [item]}), encoding="utf-8")
+    run("init", ".", "--from", f"./{name}", cwd=tmp_path, pdf=False)
+    config = tmp_path / "reportgen.yaml"
+    assert f'path: "./{name}"' in config.read_text(encoding="utf-8")
+    out = tmp_path / "out"
+    run("build", "--config", config, "--out", out, "--format", "matrix", pdf=False)
+    matrix = json.loads(next(out.rglob("matrix.json")).read_text(encoding="utf-8"))
+    assert [i["path"] for i in matrix["inputs"] if i["role"] == "inventory"] == [str(export)]
+
+
 def test_init_from_a_spreadsheet_is_refused(tmp_path):
     sheet = tmp_path / "inventory.csv"
     sheet.write_text("Service\nEC2\n", encoding="utf-8")

@@ -25,6 +25,7 @@ from pydantic import (
 
 from reportgen.config.ticket_systems import TICKET_SYSTEMS, env_names
 from reportgen.core.owners import Owner
+from reportgen.core.pathtext import config_path, expand_home
 from reportgen.core.plugins import format_name_problem
 from reportgen.core.strict import StrictModel
 from reportgen.core.validation import listed, validate_document
@@ -72,13 +73,22 @@ DEFAULT_TOPIC_ROLES = {
 _Text = Field(min_length=1, max_length=500)
 
 
+def _home_known(value: str) -> str:
+    expand_home(value)  # the path itself is resolved later, against the config's folder
+    return value
+
+
+# A path in the config: relative to its folder, or starting with a home folder's ~.
+ConfigPath = Annotated[str, AfterValidator(_home_known)]
+
+
 class CustomerConfig(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     short_name: str | None = Field(default=None, min_length=1, max_length=60)
 
 
 class InventoryConfig(StrictModel):
-    path: str | None = None
+    path: ConfigPath | None = None
     sheet: str | None = None
     header_row: StrictInt | None = Field(default=None, ge=1)  # `true` is not row 1
     columns: dict[str, str] = {}
@@ -219,9 +229,9 @@ FormatName = Annotated[str, AfterValidator(_known_format)]  # an output format's
 
 
 class OutputConfig(StrictModel):
-    dir: str | None = None
+    dir: ConfigPath | None = None
     classification: str = Field(default="Confidential", min_length=1, max_length=80)
-    templates: str | None = None  # folder searched before the shipped report templates
+    templates: ConfigPath | None = None  # folder searched before the shipped report templates
     pdf_variant: PdfVariant = "default"
     paper_size: PaperSize = "A4"  # the PDF's pages and the workbook's print setup
     # Output formats to write (render/formats.py: matrix, xlsx, oscal, pdf, summary and any
@@ -270,15 +280,15 @@ class ThirdPartyConfig(StrictModel):
 
 
 class CatalogsConfig(StrictModel):
-    services: list[str] = []
-    frameworks: list[str] = []
+    services: list[ConfigPath] = []
+    frameworks: list[ConfigPath] = []
 
 
 class _AttachCommon(StrictModel):
     """What every ticket system shares; each system's own section (``attach.jira``...) comes
     from the ticket-system registry (config/ticket_systems.py)."""
 
-    ca_bundle: str | None = None  # relative to the config file
+    ca_bundle: ConfigPath | None = None  # relative to the config file
     timeout: float = Field(default=60.0, gt=0, le=600)  # seconds per request
     retries: int = Field(default=5, ge=1, le=20)  # attempts per request, the first included
     backoff: float = Field(default=1.0, ge=0, le=60)  # seconds before the first retry
@@ -332,8 +342,7 @@ class LoadedConfig(BaseModel):
     path: Path
 
     def resolve(self, value: str) -> Path:
-        candidate = Path(value).expanduser()
-        return candidate if candidate.is_absolute() else self.path.parent / candidate
+        return config_path(value, self.path.parent)
 
 
 def load_config(path: Path, max_bytes: int = DEFAULT_MAX_YAML_BYTES) -> LoadedConfig:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from reportgen.core.errors import InputError
+from reportgen.core.pathtext import config_path
 from reportgen.tickets.client import (
     BasicAuth,
     BearerAuth,
@@ -158,10 +159,8 @@ def transport(
 ) -> Transport:
     """Timeout, retries and CA bundle: --ca-bundle, else $REPORTGEN_CA_BUNDLE, else config."""
     bundle = ca_bundle or (Path(v) if (v := _env(environ, CA_BUNDLE_ENV)) else None)
-    if bundle is None and config.ca_bundle:
-        bundle = Path(config.ca_bundle)
-        if config_dir is not None and not bundle.is_absolute():
-            bundle = config_dir / bundle
+    if bundle is None and config.ca_bundle:  # ~ as in every path of the config (README)
+        bundle = config_path(config.ca_bundle, config_dir or Path())
     if bundle is not None and not bundle.is_file():
         found = bundle.exists()  # a folder, a FIFO, a device: there, but no file
         raise InputError(

@@ -85,9 +85,14 @@ def inventory_block(path: str, label: str, tags: list[str]) -> str:
 
 def _config_path(export: Path, directory: Path) -> str:
     """Relative to the config when the export is beside it or one level up, else absolute:
-    a config that travels with its export keeps working."""
+    a config that travels with its export keeps working. A relative path starting with ~
+    is written ./~...: the config reads a leading ~ as a home folder, so ``~x.json`` named
+    the home of a user ``x.json`` (fifteenth adversarial pass)."""
     relative = Path(os.path.relpath(export.resolve(), directory.resolve()))
-    return (relative if ".." not in relative.parts[1:] else export.resolve()).as_posix()
+    if ".." in relative.parts[1:]:
+        return export.resolve().as_posix()
+    text = relative.as_posix()
+    return f"./{text}" if text.startswith("~") else text
 
 
 def _refuse_unwritable_path(path: str, export: Path) -> None:
