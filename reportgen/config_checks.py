@@ -21,7 +21,7 @@ from reportgen.catalogs.frameworks import Framework
 from reportgen.catalogs.names import FrameworkNames
 from reportgen.config.model import AWS_ROLE, Config, FrameworkOptions, LoadedConfig, RaciConfig
 from reportgen.core.errors import InputError
-from reportgen.core.owners import CUSTOMER, holder_name
+from reportgen.core.owners import CUSTOMER, holder_name, name_key, spelt_out
 from reportgen.core.validation import Problems, did_you_mean, shown
 from reportgen.core.yamlio import YamlDocument, load_yaml
 from reportgen.ownership.raci import plan_raci
@@ -223,19 +223,21 @@ MAX_PARTIES = 100  # third parties named in overrides: an MSP, a payment process
 # party, 27 UUIDs twice), one called 'Amazon Web Services' made a second AWS party
 # (thirteenth adversarial pass).
 _RESERVED_PARTIES = {
-    AWS_ROLE.casefold(): "AWS",
-    "amazon web services": "AWS",
-    holder_name((CUSTOMER, None)).casefold(): "the name the pack gives the customer's own part",
+    name_key(AWS_ROLE): "AWS",
+    name_key("Amazon Web Services"): "AWS",
+    name_key(holder_name((CUSTOMER, None))): "the name the pack gives the customer's own part",
 }
 
 
 def _check_party_names(read: ReadConfig, config: RaciConfig, problems: Problems) -> None:
     """A third party is a column of its own in the RACI: one named like a role, or AWS,
     shared that role's column and key, giving a row two Accountables and folding the
-    provider's part into the role's (twelfth adversarial pass)."""
+    provider's part into the role's (twelfth adversarial pass). Names are compared as a
+    reader tells them apart (name_key): 'AWS' with a zero-width space was a second AWS
+    (fifteenth pass)."""
     if "overrides" in read.dropped:
         return
-    taken = {role.strip().casefold(): f"the RACI role '{shown(role)}'" for role in config.roles}
+    taken = {name_key(role): f"the RACI role '{shown(role)}'" for role in config.roles}
     taken |= _RESERVED_PARTIES
     parties = {(o.party or "").strip().casefold() for o in read.config.overrides} - {""}
     if len(parties) > MAX_PARTIES:  # each a column of the RACI sheet, as a role is
@@ -244,12 +246,32 @@ def _check_party_names(read: ReadConfig, config: RaciConfig, problems: Problems)
             [f"overrides: {len(parties):,} third parties; at most {MAX_PARTIES} (each is a "
              "column of the RACI sheet)"],
         )  # fmt: skip
+    seen: dict[str, tuple[int, str]] = {}  # name_key -> first override naming it, its name
     for index, override in enumerate(read.config.overrides):
         party = (override.party or "").strip()
-        what = taken.get(party.casefold())
+        what = _party_clash(index, party, taken, seen)
         if what is not None:
             problems.at_path(
                 read.doc,
-                [f"overrides[{index}].party: '{shown(party)}' is {what}; a third party needs "
-                 "a name of its own (its own column in the RACI, Responsible for its part)"],
+                [f"overrides[{index}].party: '{shown(spelt_out(party))}' is {what}; a third "
+                 "party needs a name of its own (its own column in the RACI, Responsible for "
+                 "its part)"],
             )  # fmt: skip
+
+
+def _party_clash(
+    index: int, party: str, taken: dict[str, str], seen: dict[str, tuple[int, str]]
+) -> str | None:
+    """What ``party`` would be mistaken for: a role, AWS, the customer, or another party
+    spelt to look the same (the same party in another case or spacing is the same party)."""
+    key = name_key(party)
+    if not party:
+        return None
+    if not key:
+        return "nothing a reader can see"
+    if key in taken:
+        return taken[key]
+    first, name = seen.setdefault(key, (index, party))
+    if name.casefold() != party.casefold():
+        return f"drawn like '{shown(spelt_out(name))}' (overrides[{first}]), another party"
+    return None

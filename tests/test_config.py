@@ -347,3 +347,33 @@ def test_a_ca_bundle_in_the_config_starting_with_tilde_is_in_the_home_folder(tmp
     monkeypatch.setenv("HOME", str(tmp_path))
     config = AttachConfig.model_validate({"ca_bundle": "~/ca.pem"})
     assert transport(config, tmp_path / "project", None, {}).ca_bundle == tmp_path / "ca.pem"
+
+
+@pytest.mark.parametrize(
+    ("party", "said"),
+    [
+        ("AWS\u200b", "'AWS\\u200b' is AWS"),
+        ("Cust\u00adomer", "'Cust\\u00adomer' is the name the pack gives the customer's own part"),
+        ("Secur\u200bity", "'Secur\\u200bity' is the RACI role 'Security'"),
+        ("ＡＷＳ", "'ＡＷＳ' is AWS"),
+        ("Amazon  Web Services", "'Amazon Web Services' is AWS"),  # spacing collapsed below
+        ("\u0410WS", "'\u0410WS' is AWS"),  # a Cyrillic А
+        ("\u2060", "'\\u2060' is nothing a reader can see"),
+        ("Stack\u200bwise", "'Stack\\u200bwise' is drawn like 'Stackwise' (overrides[0])"),
+    ],
+)
+def test_a_third_party_that_only_looks_like_aws_a_role_or_another_party_is_refused(
+    tmp_path, party, said
+):
+    """Fifteenth pass: names were compared after case folding alone, so 'AWS' with a
+    zero-width space, a fullwidth 'ＡＷＳ' or 'Amazon  Web Services' built a second column
+    headed AWS, Responsible for the EC2 operating system."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\nS3\n", encoding="utf-8")
+    write_config(tmp_path, "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n"
+                 "overrides:\n  - {service: s3, layer: operating-system, owner: third-party,"
+                 " party: Stackwise, justification: Patched by our MSP}\n"
+                 "  - {service: ec2, layer: operating-system, owner: third-party,"
+                 f" party: \"{party}\", justification: Patched by our MSP}}\n")  # fmt: skip
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    message = " ".join(result.stderr.split())
+    assert f"line 5: overrides[1].party: {said}" in message and "(1 problem)" in message

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Literal
+
+from reportgen.core.redact import IGNORABLE
 
 Owner = Literal["aws", "customer", "shared", "third-party", "not-applicable"]
 ModelOwner = Literal["aws", "customer", "shared"]
@@ -64,6 +67,37 @@ def owner_of(holders: Sequence[OwnerKey]) -> OwnerKey:
     if len(holders) == 1:
         return holders[0]
     return (SHARED, None)
+
+
+# Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables, UTS #39), as
+# those Latin letters: 'АWS' with a Cyrillic А reads as AWS.
+_LOOK_ALIKES = str.maketrans(
+    "АВЕКМНОРСТХЅІЈаеорсухѕіјԁһӏԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιν",
+    "ABEKMHOPCTXSIJaeopcyxsijdhlqwABEZHIKMNOPTYXoiv",
+)
+
+
+def name_key(name: str) -> str:
+    """A party's or role's name as a reader tells it apart: compatibility forms as their
+    plain letters (NFKC: fullwidth 'ＡＷＳ' is 'AWS'), invisible characters dropped (format
+    characters such as the zero-width space and soft hyphen, the other default-ignorable
+    code points), Cyrillic and Greek look-alikes as Latin letters, white space collapsed,
+    case folded. 'AWS\u200b' and 'Amazon  Web Services' were accepted as third parties and
+    shown as a second AWS (fifteenth pass)."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if not _invisible(c))
+    text = text.translate(_LOOK_ALIKES)
+    return unicodedata.normalize("NFKC", " ".join(text.split()).casefold())
+
+
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or char in IGNORABLE
+
+
+def spelt_out(name: str) -> str:
+    """``name`` with its invisible characters as escapes (``\\u200b``), for a message that
+    says it looks like another name: printed as they are, they show nothing."""
+    return "".join(f"\\u{ord(c):04x}" if _invisible(c) else c for c in name)
 
 
 def holder_name(key: OwnerKey) -> str:

@@ -309,7 +309,7 @@ class Canonical:
 # Unicode's default-ignorable code points that are not format characters (Cf): they render
 # as nothing, yet the Hangul fillers are letters (Lo) and the selectors marks, so a token
 # with U+3164 between its characters was printed and readable (thirteenth pass).
-_IGNORABLE = frozenset(
+IGNORABLE = frozenset(
     "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0"
     + "".join(map(chr, range(0xFE00, 0xFE10)))
     + "".join(map(chr, range(0xE0100, 0xE01F0)))
@@ -325,7 +325,7 @@ def _folded(char: str) -> str:
     pass: a decomposed echo showed six characters of a password)."""
     if char.isascii():
         return "" if char.isspace() or char == "+" else char.lower()
-    if char.isspace() or unicodedata.category(char) == "Cf" or char in _IGNORABLE:
+    if char.isspace() or unicodedata.category(char) == "Cf" or char in IGNORABLE:
         return ""
     return "".join(
         c.casefold()
