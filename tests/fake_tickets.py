@@ -74,6 +74,9 @@ class State:
     listing_faults: deque[Fault] = field(default_factory=deque)  # applied to GETs, in order
     endless_pages: bool = False  # every listing is a full page and claims a billion more
     row_cap: int = 0  # ServiceNow: rows of a page at most, whatever sysparm_limit asks (0: none)
+    # ServiceNow: with no ORDERBY in the query, pages after the first come from the rows in
+    # reverse order (an instance promises no order): a row can be on no page at all.
+    unordered: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def names(self, ticket: str) -> list[str]:
@@ -287,11 +290,16 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(201, {"result": record})
 
     def _sn_list(self, query: dict[str, str]) -> None:
-        terms = dict(term.split("=", 1) for term in query["sysparm_query"].split("^"))
+        parts = query["sysparm_query"].split("^")
+        order = [p.removeprefix("ORDERBY") for p in parts if p.startswith("ORDERBY")]
+        terms = dict(term.split("=", 1) for term in parts if not term.startswith("ORDERBY"))
         ticket = f"{terms['table_name']}:{terms['table_sys_id']}"
         offset, limit = int(query.get("sysparm_offset", 0)), int(query["sysparm_limit"])
         limit = min(limit, self.state.row_cap or limit)  # an instance-wide REST row cap
-        found = self.state.attachments.get(ticket, [])[offset : offset + limit]
+        rows = self.state.attachments.get(ticket, [])  # in creation order, as stored
+        if self.state.unordered and offset and order[:1] != ["sys_created_on"]:
+            rows = rows[::-1]
+        found = rows[offset : offset + limit]
         rows = [{"file_name": a["filename"], "size_bytes": str(len(a["data"]))} for a in found]
         if self.state.endless_pages:
             rows = [{"file_name": f"file-{offset + i}", "size_bytes": "0"} for i in range(limit)]

@@ -206,6 +206,20 @@ def test_a_servicenow_listing_pages_past_a_short_page(pack, config, servicenow, 
     assert len(names) == 701 and names[-1].endswith(".zip")
 
 
+def test_a_servicenow_listing_asks_for_a_stable_order(pack, config, servicenow, capsys, caplog):
+    """Fifteenth pass: pages were read by offset with no ORDERBY, so an instance free to
+    order each page differently could hide the pack's zip: a second copy was uploaded."""
+    others = [{"filename": f"other-{i}.txt", "data": b"", "content_type": "text/plain",
+               "id": i} for i in range(1000)]  # fmt: skip
+    servicenow.state.attachments[RECORD] = others
+    status, output = attach(capsys, caplog, pack, "--servicenow", RECORD, "--config", config)
+    assert status == 0, output
+    servicenow.state.unordered = True  # from here on, pages come in different orders
+    status, output = attach(capsys, caplog, pack, "--servicenow", RECORD, "--config", config)
+    assert status == 0 and "0 attached, 1 already there" in output, output
+    assert len(servicenow.state.names(RECORD)) == 1001
+
+
 @pytest.mark.parametrize("system", ["jira", "servicenow"])
 def test_a_same_named_attachment_cut_short_is_sent_again(
     pack, config, jira_cloud, servicenow, capsys, caplog, system

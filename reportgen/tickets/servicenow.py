@@ -41,12 +41,15 @@ class ServiceNowRecord(Remote):
         other names took 1.7 GB). A page shorter than asked for is not the last: an
         instance's cap on the rows of a REST answer, or rows its ACLs removed, shorten pages
         before the end, and stopping there missed the pack's zip, uploaded again on each run
-        (fourteenth pass)."""
+        (fourteenth pass). The query sorts by creation, then sys_id (unique): without an
+        order, an instance may order each page's rows differently, and a row can then fall
+        on no page (fifteenth pass)."""
         rows: list[tuple[str, int | None]] = []
         offset, what = 0, "list attachments"
+        where = f"table_name={self.table}^table_sys_id={self.sys_id}"
         for _ in range(MAX_PAGES):
             params = {
-                "sysparm_query": f"table_name={self.table}^table_sys_id={self.sys_id}",
+                "sysparm_query": f"{where}^ORDERBYsys_created_on^ORDERBYsys_id",
                 "sysparm_fields": "file_name,size_bytes",
                 "sysparm_limit": PAGE,
                 "sysparm_offset": offset,
