@@ -393,3 +393,26 @@ def test_two_user_framework_catalogs_of_one_id_are_an_error_naming_both(tmp_path
     assert str(first) in said and "Traceback" not in said
     again = ("--framework-catalog", first, "--framework-catalog", tmp_path / "." / first.name)
     assert "soc2" in run("frameworks", *again, "--format", "json", pdf=False).stdout
+
+
+def test_a_csv_listing_never_hands_a_spreadsheet_a_formula(tmp_path):
+    """Fifteenth pass: `services --format csv`, for scripts and spreadsheets, wrote a user
+    catalog's '=HYPERLINK(...)' as it was, which a spreadsheet app runs."""
+    import csv
+    import io
+    import json
+
+    from packhelpers import run
+
+    catalog = tmp_path / "services.yaml"
+    catalog.write_text(
+        'services:\n  - {id: zed, name: "=HYPERLINK(\\"http://x\\",\\"Zed\\")", '
+        'full_name: "+Zed Service", aliases: ["@X", "-zed"], model: container}\n',
+        encoding="utf-8",
+    )
+    printed = run("services", "--catalog", catalog, "zed", "--format", "csv").stdout
+    [record] = list(csv.DictReader(io.StringIO(printed)))
+    assert record["name"] == "'=HYPERLINK(\"http://x\",\"Zed\")"
+    assert record["full_name"] == "'+Zed Service"
+    as_json = run("services", "--catalog", catalog, "zed", "--format", "json").stdout
+    assert json.loads(as_json)[0]["full_name"] == "+Zed Service"  # JSON marks text itself

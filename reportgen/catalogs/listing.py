@@ -16,6 +16,7 @@ from typing import Any
 
 from reportgen.catalogs.frameworks import Control, Framework
 from reportgen.catalogs.srm import Service
+from reportgen.core.terminal import FORMULA_PREFIXES
 
 FORMATS = ("table", "json", "csv")
 LIST_SEPARATOR = "; "
@@ -103,8 +104,15 @@ def render(records: Sequence[dict[str, Any]], fmt: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for record in records:
-        writer.writerow([_cell(record.get(column)) for column in columns])
+        writer.writerow([_inert(_cell(record.get(column))) for column in columns])
     return buffer.getvalue()
+
+
+def _inert(text: str) -> str:
+    """A cell a spreadsheet app would run as a formula, quoted with an apostrophe as OWASP
+    advises for CSV: a user catalog's '=HYPERLINK(...)' ran when the listing was opened
+    (fifteenth adversarial pass). CSV has no way to mark text; JSON is left as it is."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def _cell(value: Any) -> str:

@@ -36,6 +36,8 @@ from rich.text import Text
 INVISIBLE_CONTROLS = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{INVISIBLE_CONTROLS}\ud800-\udfff]")
 _RAW_BYTES = range(0xDC80, 0xDD00)  # os.fsdecode's stand-ins for undecodable bytes
+# What makes a spreadsheet app run a cell's text as a formula (also after a tab or CR).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BROKEN_PIPE_STATUS = 128 + 13  # as the shell reports a program SIGPIPE ended
 
 

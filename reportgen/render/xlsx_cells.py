@@ -18,11 +18,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from reportgen.core.terminal import INVISIBLE_CONTROLS
+from reportgen.core.terminal import FORMULA_PREFIXES, INVISIBLE_CONTROLS
 
 MAX_CELL_CHARS = 32_767  # Excel's limit, in UTF-16 code units
 TRUNCATION_MARKER = "… [truncated]"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # openpyxl's ILLEGAL_CHARACTERS_RE, plus what XML 1.0 cannot hold at all (lone surrogates,
 # U+FFFE, U+FFFF): both would make openpyxl raise or write a file Excel must repair. And the
