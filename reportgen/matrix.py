@@ -11,6 +11,7 @@ from typing import Any
 from reportgen import __version__
 from reportgen.artefacts import add_artefacts
 from reportgen.core.owners import OWNER_ORDER, OwnerKey, holder_name, ordered
+from reportgen.core.terminal import visible_json
 from reportgen.evidence.carry import attach_evidence
 from reportgen.inputs import InputFile, Inputs
 from reportgen.inventory.load import ResolvedRow, UnresolvedRow
@@ -314,4 +315,6 @@ def _override(override: Any) -> dict[str, Any]:
 
 def dumps(matrix: dict[str, Any]) -> str:
     """Deterministic JSON text (sorted keys would scramble the reading order; keep it)."""
-    return json.dumps(matrix, ensure_ascii=False, indent=2) + "\n"
+    # DEL, C1 controls and bidi overrides as JSON escapes: the same strings to a parser,
+    # but a viewer of the file no longer reorders or hides text (fifteenth pass).
+    return visible_json(json.dumps(matrix, ensure_ascii=False, indent=2)) + "\n"

@@ -157,6 +157,20 @@ def artefacts_are_consistent(folder: Path, matrix: dict[str, Any]) -> None:
         assert sorted(listed) == sorted(c["id"] for c in matrix["controls"])
 
 
+@pack_check
+def json_files_show_no_invisible_characters(folder: Path, matrix: dict[str, Any]) -> None:
+    """matrix.json and the OSCAL files write DEL, C1 controls and bidi overrides as JSON
+    escapes (fifteenth pass: an OSCAL file held a raw U+202E that reordered its text)."""
+    import re
+
+    from reportgen.core.terminal import INVISIBLE_CONTROLS
+
+    raw = re.compile(f"[{INVISIBLE_CONTROLS}]")
+    for path in folder.glob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        assert not raw.search(text), f"{path.name} holds {raw.search(text)[0]!r} raw"
+
+
 def check_pack(out: Path, frameworks: list[str]) -> dict[str, dict[str, Any]]:
     """Every framework folder exists and passes every registered check; nothing else in
     ``out`` but framework folders and pack-level files; returns the matrices read back."""
