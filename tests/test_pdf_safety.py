@@ -288,3 +288,21 @@ def test_a_memory_error_reading_an_asset_is_raised_not_swallowed(tmp_path, monke
     job = FrameworkJob("x", {}, tmp_path, "x", None, RenderOptions(templates=tmp_path))
     with pytest.raises(MemoryError):
         render_pdf(job, '<link rel="stylesheet" href="assets/report.css"><p>hi</p>')
+
+
+def test_an_attachment_name_holding_a_bidi_override_is_shown_escaped(tmp_path):
+    """Fifteenth pass: an inventory named 'evil\\u202egpj.csv' was embedded under that raw
+    name, which a viewer's list of attachments shows as 'evilvsc.jpg'."""
+    name = "evil\u202egpj.csv"
+    write_csv(tmp_path / name, [["Service"], ["S3"]])
+    config = write_config(
+        tmp_path,
+        f"customer: {{name: Acme}}\nframeworks: [soc2]\ninventory: {{path: '{name}'}}\n"
+        "output: {pdf_variant: pdf/a-3u, formats: [pdf]}\n",
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+        result = build(BuildOptions(run=RunOptions(config=config), out=tmp_path / "out"))
+    [pdf] = (result.out_dir / "soc2").glob("*.pdf")
+    names = set(PdfReader(pdf).attachments)
+    assert "evil\\u202egpj.csv" in names and not any("\u202e" in n for n in names)

@@ -21,6 +21,7 @@ from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.markdown import shorten
 from reportgen.core.media_types import bare_media_type
 from reportgen.core.resources import templates_dir
+from reportgen.core.terminal import one_line
 from reportgen.matrix import dumps
 from reportgen.render.method import method_html
 from reportgen.render.pdf_context import build_context
@@ -184,8 +185,11 @@ def attachments(job: FrameworkJob) -> list[Attachment]:
     described: list[tuple[str, str, str]] = []  # name, relationship, description
     for role, path in sorted(job.inputs.items()):
         relationship, description = ATTACHMENT_ROLES.get(role, ("Source", f"Input: {role}"))
-        files[path.name] = (path.read_bytes(), bare_media_type(path.name))
-        described.append((path.name, relationship, description))
+        # As the page text shows it: a raw U+202E made 'evil\u202egpj.csv' read as
+        # 'evilvsc.jpg' in a viewer's list of attachments (fifteenth adversarial pass).
+        name = one_line(path.name)
+        files[name] = (path.read_bytes(), bare_media_type(path.name))
+        described.append((name, relationship, description))
     # The bytes the matrix format writes, whether or not the build writes that format.
     files["matrix.json"] = (dumps(job.matrix).encode("utf-8"), bare_media_type("matrix.json"))
     described.append(("matrix.json", "Data", "The computed matrix (reportgen.matrix/1)"))
