@@ -195,3 +195,16 @@ def test_output_to_a_closed_stdout_is_an_error():
                             close_fds=True, pass_fds=(), timeout=120,
                             preexec_fn=lambda: __import__("os").close(1))  # fmt: skip
     assert result.returncode == 2 and b"the standard output is closed" in result.stderr
+
+
+def test_output_to_a_full_device_names_the_standard_output():
+    """Fifteenth pass: `services --format json > /dev/full` said "disk full" naming nothing."""
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*REPORTGEN_WITHOUT_PDF, "services", "--format", "json"],
+                                stdout=full, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(b"error: the standard output: no space left"), result.stderr

@@ -142,3 +142,9 @@ def print_out(text: str) -> None:
         with contextlib.suppress(OSError):  # no second EPIPE as Python exits and flushes
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
         raise SystemExit(BROKEN_PIPE_STATUS) from None
+    except OSError as exc:  # a full disk, a quota: the standard output is the file named
+        from reportgen.core.errors import environment_error
+
+        with contextlib.suppress(OSError):  # Python's own flush at exit would fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        raise environment_error(exc, "the standard output") from None
