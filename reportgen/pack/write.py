@@ -439,9 +439,12 @@ def _say_staging_removed(exc: BaseException, staging: Path, target: Path) -> Non
     if not Path(exc.file).absolute().is_relative_to(staging):
         return
     kept = f"the pack at {target} is unchanged" if target.exists() else "nothing was written"
+    # Only what is so: a folder renamed under the build took the staging folder with it,
+    # and the message said it was removed (fifteenth adversarial pass).
+    gone = "is gone" if not os.path.lexists(staging) else f"could not be removed ({staging})"
     exc.details.append(
         f"the new pack was being written in a staging folder beside {target.name}; "
-        f"that folder has been removed, and {kept}"
+        f"that folder {gone}, and {kept}"
     )
 
 
