@@ -323,6 +323,26 @@ def test_a_config_path_starting_with_an_unknown_users_home_is_exit_2(
     assert "internal error" not in said
 
 
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ('inventory: {path: "inv\\0.xlsx"}', "inventory.path"),
+        ('catalogs: {services: ["s\\0.yaml"]}', "catalogs.services[0]"),
+        ('catalogs: {frameworks: ["\\0"]}', "catalogs.frameworks[0]"),
+    ],
+)
+def test_a_config_path_holding_a_nul_byte_is_exit_2(tmp_path, section, key):
+    """Sixteenth pass: a NUL in a config path reached os.stat, whose ValueError was an
+    internal error."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    body = "customer: {name: Test Co}\n"
+    if not key.startswith("inventory"):
+        body += "inventory: {path: inventory.csv}\n"
+    config = write_config(tmp_path, body + section + "\n")
+    said = " ".join(run("validate", "--config", config, check=2, pdf=False).stderr.split())
+    assert f"{key}: the path holds a NUL byte" in said and "internal error" not in said
+
+
 def test_an_inventory_path_starting_with_tilde_reads_as_a_shell_would(tmp_path):
     """'~/x' is the home folder's x; './~x.csv' is the file of that name beside the config
     (pathlib dropped the './' and looked for the home of a user 'x.csv')."""

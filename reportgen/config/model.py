@@ -74,6 +74,8 @@ _Text = Field(min_length=1, max_length=500)
 
 
 def _home_known(value: str) -> str:
+    if "\x00" in value:  # os.stat's ValueError was an internal error (sixteenth pass)
+        raise ValueError("the path holds a NUL byte, which no file name can hold")
     expand_home(value)  # the path itself is resolved later, against the config's folder
     return value
 
