@@ -412,7 +412,7 @@ def test_a_csv_listing_never_hands_a_spreadsheet_a_formula(tmp_path):
     )
     printed = run("services", "--catalog", catalog, "zed", "--format", "csv").stdout
     [record] = list(csv.DictReader(io.StringIO(printed)))
-    assert record["name"] == "'=HYPERLINK(\"http://x\",\"Zed\")"
+    assert record["name"] == '\'=HYPERLINK("http://x","Zed")'
     assert record["full_name"] == "'+Zed Service"
     as_json = run("services", "--catalog", catalog, "zed", "--format", "json").stdout
     assert json.loads(as_json)[0]["full_name"] == "+Zed Service"  # JSON marks text itself
