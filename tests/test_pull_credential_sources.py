@@ -411,3 +411,32 @@ def test_a_profile_s_ca_bundle_that_is_a_fifo_is_named(tmp_path, monkeypatch, ca
     env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30}
     status, said = _run(tmp_path, monkeypatch, capsys, "https://127.0.0.1:1", env, "p")
     assert status == 2 and "ca_bundle of profile 'p' names a FIFO" in said, said
+
+
+def test_a_credential_process_that_closes_its_output_and_goes_on_is_stopped(
+    tmp_path, monkeypatch, capsys
+):
+    """Sixteenth pass: a process that closed stdout and stderr and went on ended the pull
+    with TimeoutExpired, an internal error quoting its command line (a token in it), and
+    the process it had started was left running."""
+
+    from reportgen.inventory.pull import credential_process
+
+    monkeypatch.setattr(credential_process, "PROCESS_SECONDS", 1.0)
+    pid_file = tmp_path / "child.pid"
+    script = (
+        "import os, subprocess, sys, time\n"
+        "child = subprocess.Popen(['sleep', '60'], stdout=subprocess.DEVNULL,\n"
+        "                         stderr=subprocess.DEVNULL)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "os.close(1); os.close(2)\n"
+        "time.sleep(60)  # --vault-token=SECRETTOKEN123 on a real command line\n"
+    )
+    status, said = _process_pull(tmp_path, monkeypatch, capsys, script)
+    assert status == 2, said
+    assert "did not finish within 1 seconds" in said and "internal error" not in said
+    assert "proc.py" not in said  # the command line is not quoted
+    status_file = Path(f"/proc/{int(pid_file.read_text())}/status")
+    time.sleep(0.2)
+    state = status_file.read_text() if status_file.exists() else "State: gone"
+    assert "State:\tZ" in state or state == "State: gone", state  # dead, or not yet reaped

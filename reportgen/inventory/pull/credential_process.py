@@ -15,9 +15,11 @@ import contextlib
 import json
 import os
 import selectors
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 PROCESS_BYTES = 1 << 20  # of stdout, and of stderr: a credential process prints about 1 KB
@@ -54,9 +56,15 @@ class BoundedProcess:
 
     def communicate(self) -> tuple[bytes, bytes]:
         process = self._process
+        deadline = time.monotonic() + PROCESS_SECONDS
         try:
-            out, err = _read(process.stdout, process.stderr, time.monotonic() + PROCESS_SECONDS)
-            self.returncode = process.wait(timeout=PROCESS_SECONDS)
+            out, err = _read(process.stdout, process.stderr, deadline)
+            # One that closed its output and goes on is held to the same deadline; the
+            # TimeoutExpired of wait() quoted the command line, a token in it too.
+            self.returncode = process.wait(timeout=max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            raise _failed(_too_slow()) from None
         except BaseException:
             _stop(process)
             raise
@@ -76,7 +84,7 @@ def _read(out: IO[bytes] | None, err: IO[bytes] | None, deadline: float) -> tupl
         while selector.get_map():
             left = deadline - time.monotonic()
             if left <= 0:
-                raise _failed(f"the process did not finish within {PROCESS_SECONDS:.0f} seconds")
+                raise _failed(_too_slow())
             for key, _ in selector.select(left):
                 piece = os.read(key.fd, _PIECE)
                 if not piece:
@@ -121,13 +129,34 @@ def _is_time(text: str) -> bool:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(OSError):
-        process.kill()
+    """Kill the process and what it started (a shell's sleep outlived it: sixteenth pass);
+    it is not put in a process group of its own, which would cut it off the terminal a
+    process asking for a PIN or a touch reads from."""
+    for pid in [*_descendants(process.pid), process.pid]:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
     for pipe in (process.stdout, process.stderr):
         if pipe is not None:
             pipe.close()
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (Linux's /proc; none elsewhere)."""
+    found, queue = [], [pid]
+    while queue and len(found) < 1000:
+        parent = queue.pop()
+        for tasks in Path(f"/proc/{parent}/task").glob("*/children"):
+            with contextlib.suppress(OSError, ValueError):
+                children = [int(c) for c in tasks.read_text().split()]
+                found += children
+                queue += children
+    return found
+
+
+def _too_slow() -> str:
+    return f"the process did not finish within {PROCESS_SECONDS:.0f} seconds"
 
 
 def _failed(why: str) -> Exception:
