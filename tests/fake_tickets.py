@@ -74,6 +74,7 @@ class State:
     listing_faults: deque[Fault] = field(default_factory=deque)  # applied to GETs, in order
     endless_pages: bool = False  # every listing is a full page and claims a billion more
     row_cap: int = 0  # ServiceNow: rows of a page at most, whatever sysparm_limit asks (0: none)
+    hidden: int = 0  # the first N attachments or comments, counted but not shown (ACLs)
     # ServiceNow: with no ORDERBY in the query, pages after the first come from the rows in
     # reverse order (an instance promises no order): a row can be on no page at all.
     unordered: bool = False
@@ -245,6 +246,7 @@ class Handler(BaseHTTPRequestHandler):
                 payload = {"startAt": start, "maxResults": size, "total": 10**9}
                 return self._send(200, {**payload, "comments": page})
             page = [{"id": str(i), "body": b} for i, b in enumerate(comments)][start : start + size]
+            page = [c for c in page if int(c["id"]) >= self.state.hidden]  # restricted ones
             payload = {"startAt": start, "maxResults": size, "total": len(comments)}
             return self._send(200, {**payload, "comments": page})
         comment = json.loads(body)["body"]
@@ -299,12 +301,15 @@ class Handler(BaseHTTPRequestHandler):
         rows = self.state.attachments.get(ticket, [])  # in creation order, as stored
         if self.state.unordered and offset and order[:1] != ["sys_created_on"]:
             rows = rows[::-1]
-        found = rows[offset : offset + limit]
+        total = len(rows)
+        found = [a for i, a in enumerate(rows[offset : offset + limit], offset)
+                 if i >= self.state.hidden]  # fmt: skip
         rows = [{"file_name": a["filename"], "size_bytes": str(len(a["data"]))} for a in found]
         if self.state.endless_pages:
             rows = [{"file_name": f"file-{offset + i}", "size_bytes": "0"} for i in range(limit)]
         fields = query.get("sysparm_fields", "").split(",")
-        return self._send(200, {"result": [{k: row[k] for k in fields} for row in rows]})
+        result = {"result": [{k: row[k] for k in fields} for row in rows]}
+        return self._send(200, result, {"X-Total-Count": str(total)})
 
     def _sn_journal(self, query: dict[str, str]) -> None:
         element_id, element, like = query["sysparm_query"].split("^")

@@ -273,6 +273,37 @@ def test_an_upload_answer_that_is_not_the_file_attached_is_a_server_failure(
     assert server.state.comments.get(target) is None
 
 
+@pytest.mark.parametrize("system", ["jira", "servicenow"])
+def test_pages_emptied_by_permissions_do_not_end_a_listing(
+    pack, config, jira_cloud, servicenow, capsys, caplog, system
+):
+    """Sixteenth pass: a page of comments emptied by restrictions (Jira), or of attachments
+    emptied by ACLs (ServiceNow, X-Total-Count still counting them), ended the listing, so
+    the summary comment and the zip past it were posted again on each run."""
+    if system == "jira":
+        server, target, flags = jira_cloud, "GRC-8", ("--comment",)
+        server.state.comments[target] = [{"body": f"restricted {n}"} for n in range(150)]
+        server.state.hidden = 150  # pages 0 and 1 come back empty; the total says 150+
+    else:
+        server, target, flags = servicenow, RECORD, ()
+        server.state.attachments[target] = [
+            {"filename": f"other-{i}.txt", "data": b"", "content_type": "text/plain", "id": i}
+            for i in range(1200)
+        ]
+        server.state.hidden = 1000  # the first page comes back empty
+    for _ in range(2):
+        status, output = attach(
+            capsys, caplog, pack, f"--{system}", target, *flags, "--config", config
+        )
+        assert status == 0, output
+    if system == "jira":
+        assert len(server.state.comments[target]) == 151
+        assert "summary comment: already on the ticket" in output
+    else:
+        assert len(server.state.names(target)) == 1201
+        assert "0 attached, 1 already there" in output
+
+
 def test_dry_run_sends_nothing(pack, config, jira_cloud, capsys, caplog):
     args = (pack, "--jira", "GRC-9", "--comment", "--files", "--dry-run", "--config", config)
     status, output = attach(capsys, caplog, *args)

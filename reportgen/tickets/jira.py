@@ -75,8 +75,11 @@ class JiraIssue(Remote):
             page = parse(JiraCommentPage, data, self.api.name, what)
             if any(marker in json.dumps(c.body, ensure_ascii=False) for c in page.comments):
                 return True
-            start += len(page.comments)
-            if not page.comments or start >= page.total:
+            # A page emptied by comment restrictions is not the end while the total says
+            # more follow: stopping there posted the summary again on each run (sixteenth
+            # pass). Past it by a page's worth; MAX_PAGES bounds a total that lies.
+            start += len(page.comments) or PAGE
+            if start >= page.total:
                 return False
         raise too_many_pages(self.api.name, what)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from reportgen.config.ticket_systems import ServiceNowAttachConfig, parse_record
 from reportgen.tickets.answers import (
@@ -54,11 +55,18 @@ class ServiceNowRecord(Remote):
                 "sysparm_limit": PAGE,
                 "sysparm_offset": offset,
             }
-            data = self.api.json("GET", "/api/now/attachment", what, params=params)
+            answer = self.api.call("GET", "/api/now/attachment", what, params=params)
+            data = self.api.decode(answer, what) if answer is not None else None
             found = parse(ServiceNowAttachments, data, self.api.name, what).result
             rows.extend((item.file_name, item.size) for item in found if item.file_name in names)
             if not found:
-                return sizes_by_name(rows, names)
+                # A page its ACLs emptied is not the end while X-Total-Count says more rows
+                # follow: stopping there missed the zip past it (sixteenth pass).
+                total = _total_count(answer)
+                if total is None or offset + PAGE >= total:
+                    return sizes_by_name(rows, names)
+                offset += PAGE
+                continue
             offset += len(found)  # what came, not PAGE: a capped page would skip rows
         raise too_many_pages(self.api.name, what)
 
@@ -147,3 +155,9 @@ def open_record(
         return ServiceNowRecord(None, record, journal, endpoint.url)
     http, url = connect(endpoint, transport)
     return ServiceNowRecord(http, record, journal, url)
+
+
+def _total_count(answer: Any) -> int | None:
+    """The rows a listing holds in all, as ServiceNow's X-Total-Count header says."""
+    text = answer.headers.get("X-Total-Count", "") if answer is not None else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
