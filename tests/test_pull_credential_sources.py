@@ -440,3 +440,43 @@ def test_a_credential_process_that_closes_its_output_and_goes_on_is_stopped(
     time.sleep(0.2)
     state = status_file.read_text() if status_file.exists() else "State: gone"
     assert "State:\tZ" in state or state == "State: gone", state  # dead, or not yet reaped
+
+
+def test_an_aws_config_file_larger_than_any_real_one_is_refused_unparsed(
+    tmp_path, monkeypatch, capsys
+):
+    """Sixteenth pass: botocore parsed a 300 MB config whole (2.8 GB)."""
+    config = tmp_path / "awsconfig"
+    with config.open("wb") as handle:
+        handle.truncate(20 * 1024 * 1024)  # sparse: no disk, and refused by its size
+    env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30}
+    from reportgen.cli import main
+
+    for name, value in {**env, "AWS_CONFIG_FILE": str(config), "COLUMNS": "400",
+                        "AWS_DEFAULT_REGION": "eu-west-1"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["inventory", "pull", "--source", "tagging", "-o", str(tmp_path / "e.csv")])
+    said = " ".join(capsys.readouterr().err.split())
+    assert exit_.value.code == 2 and "$AWS_CONFIG_FILE names a file of 20,971,520 bytes" in said
+
+
+def test_an_sso_token_cache_larger_than_any_real_one_is_refused(tmp_path, monkeypatch, capsys):
+    """Sixteenth pass: a 1 GB sparse SSO token cache was read whole (2.2 GB)."""
+    import hashlib
+
+    start = "https://example.awsapps.com/start"
+    cache = tmp_path / "home" / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    with (cache / f"{hashlib.sha1(start.encode()).hexdigest()}.json").open("wb") as handle:
+        handle.truncate(2 * 1024 * 1024)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    config = (
+        f"[profile sso]\nsso_start_url = {start}\nsso_region = us-east-1\n"
+        "sso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n"
+    )
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, lambda h, b: _sts_error(""),
+                              "sso")  # fmt: skip
+    assert status == 2, said
+    assert "the SSO token cache of profile 'sso' names a file of 2,097,152 bytes" in said

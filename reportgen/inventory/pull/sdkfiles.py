@@ -9,6 +9,7 @@ not there is left to botocore, whose error names it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -28,6 +29,25 @@ _VARIABLES = {
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": TOKEN_BYTES,
 }
 _PROFILE_KEYS = {"ca_bundle": CA_BUNDLE_BYTES, "web_identity_token_file": TOKEN_BYTES}
+# botocore parses these whole, as it creates the session: a 300 MB config took 2.8 GB, and a
+# 1 GB sparse SSO token cache 2.2 GB (sixteenth adversarial pass). A real one is a few KB.
+CONFIG_BYTES = 16 * MB
+SSO_CACHE_BYTES = 1 * MB
+_CONFIG_FILES = {
+    "AWS_CONFIG_FILE": "~/.aws/config",
+    "AWS_SHARED_CREDENTIALS_FILE": "~/.aws/credentials",
+}
+_SSO_CACHE = "~/.aws/sso/cache"
+
+
+def check_config_files(environ: Any = os.environ) -> None:
+    """The AWS config and shared credentials files, before botocore parses them: a regular
+    file larger than any real one is refused (one that is not a regular file botocore
+    skips itself)."""
+    for variable, default in _CONFIG_FILES.items():
+        named = environ.get(variable, "").strip()
+        where = f"${variable}" if named else f"{default} (${variable}'s default)"
+        _check(where, named or default, CONFIG_BYTES, regular_only=False)
 
 
 def check_sdk_files(profiles: dict[str, Any], chain: list[str], environ: Any = os.environ) -> None:
@@ -35,6 +55,8 @@ def check_sdk_files(profiles: dict[str, Any], chain: list[str], environ: Any = o
     file or is larger than its kind ever is. ``chain``: the profiles whose settings apply."""
     for where, path, limit in _named(profiles, chain, environ):
         _check(where, path, limit)
+    for where, path in _sso_caches(profiles, chain):
+        _check(where, path, SSO_CACHE_BYTES)
 
 
 def _named(
@@ -53,12 +75,28 @@ def _named(
                 yield f"{key} of profile '{shorten(profile, 60)}'", value.strip(), limit
 
 
-def _check(where: str, path: str, limit: int) -> None:
+def _sso_caches(profiles: dict[str, Any], chain: list[str]) -> Iterator[tuple[str, str]]:
+    """The SSO token cache files botocore reads for the chain: named by the SHA-1 of the
+    profile's sso_session, else of its sso_start_url (botocore's cache key)."""
+    for profile in chain:
+        section = profiles.get(profile)
+        if not isinstance(section, dict):
+            continue
+        key = section.get("sso_session") or section.get("sso_start_url")
+        if isinstance(key, str) and key:
+            name = hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()
+            where = f"the SSO token cache of profile '{shorten(profile, 60)}'"
+            yield where, f"{_SSO_CACHE}/{name}.json"
+
+
+def _check(where: str, path: str, limit: int, *, regular_only: bool = True) -> None:
     try:
         info = os.stat(os.path.expanduser(path))
     except (OSError, RuntimeError, ValueError):  # not there, '~nosuchuser', a NUL: botocore's
         return
     shown = shorten(path, 200)
+    if not stat.S_ISREG(info.st_mode) and not regular_only:
+        return
     if not stat.S_ISREG(info.st_mode):
         raise InputError(
             f"{where} names {file_kind(info.st_mode)}, not a regular file; botocore would "

@@ -26,7 +26,7 @@ from reportgen.core.outfiles import (
 )
 from reportgen.core.redact import masked_errors
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.pull import answers, credentials, secrets
+from reportgen.inventory.pull import answers, credentials, sdkfiles, secrets
 from reportgen.inventory.pull.answers import Bounds, bound_answers
 from reportgen.inventory.pull.apis import APIS
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, Sleep, pages
@@ -73,6 +73,8 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     thirteenth and fourteenth adversarial passes)."""
     known = Secrets(secrets.from_environment())
     with masked_errors(known, logger=_LOGGER), _sdk_errors():
+        if client is None:
+            sdkfiles.check_config_files()
         session = None if client is not None else _session(request, known)
         credentials.check_files(session, request.profile)
         known.add(*credentials.configured_secrets(session, request.profile))
