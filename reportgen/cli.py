@@ -853,7 +853,6 @@ def _install_stop_handlers() -> dict[int, typing.Any]:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with one message, never a traceback (unless --debug)."""
     previous = _install_stop_handlers()
-    reserve.hold()  # released on the error paths: see core/reserve.py
     _owner_keeps_write()
     try:
         _main(argv)
@@ -878,6 +877,7 @@ def _owner_keeps_write() -> None:
 
 def _main(argv: list[str] | None) -> None:
     try:
+        reserve.hold()  # released on the error paths (core/reserve.py); may itself not fit
         _require_working_directory()
         status = cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
         if isinstance(status, int) and status:  # ctx.exit(N) returns N without standalone mode
@@ -907,6 +907,9 @@ def _main(argv: list[str] | None) -> None:
     except Exception as exc:
         reserve.release()
         _debug_traceback(exc)
+        if reserve.out_of_memory(exc):  # a library that could not be mapped: no bug
+            _print_error(f"error: ran out of memory\n{MEMORY_HINT}")
+            sys.exit(InputError.exit_code)
         _print_error(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in reportgen; run again with --debug and report the traceback."

@@ -11,6 +11,8 @@ import signal
 import sys
 from typing import Any
 
+from reportgen.core.reserve import out_of_memory  # the standard library only
+
 
 def main() -> None:
     run_cli = _import_cli()
@@ -38,6 +40,11 @@ def _import_cli() -> Any:
     try:
         from reportgen.cli import main as run_cli
     except BaseException as exc:
+        # SystemError: a C extension that failed to allocate as it loaded, under a cap of
+        # about 50 MB ("error return without exception set"); nothing of reportgen's raises it
+        if out_of_memory(exc) or isinstance(exc, SystemError):
+            sys.stderr.write(f"error: ran out of memory\n{MEMORY_HINT}\n")
+            raise SystemExit(2) from None
         if not interrupted and not isinstance(exc, KeyboardInterrupt):
             raise
         sys.stderr.write("aborted\n")  # as the CLI says it once it runs
@@ -49,3 +56,7 @@ def _import_cli() -> Any:
         sys.stderr.write("aborted\n")
         raise SystemExit(130)
     return run_cli
+
+
+# Said when the libraries cannot even be loaded: the CLI's own hint is not loaded yet.
+MEMORY_HINT = "Free some memory or raise the memory limit (ulimit -v), then run it again."

@@ -377,3 +377,27 @@ def test_a_default_config_that_is_not_a_file_is_named_as_such(tmp_path, kind):
     result = run("validate", cwd=tmp_path, check=2)
     assert "reportgen.yaml: YAML file is a" in result.stderr
     assert "no reportgen.yaml in the current folder" not in result.stderr
+
+
+@pytest.mark.parametrize("cap_mb", [50, 70, 80, 84])
+def test_an_address_space_too_small_to_start_in_is_said_not_a_traceback(tmp_path, cap_mb):
+    """Sixteenth pass: under a cap of 40 to 82 MB the installed command printed a traceback,
+    exit 1: a library that could not be mapped (ImportError: failed to map segment), or the
+    reserve kept for saying that memory ran out, which did not fit itself."""
+    import resource
+    from pathlib import Path
+
+    launcher = Path(sys.executable).with_name("reportgen")
+    if not launcher.exists():
+        pytest.skip("the installed reportgen command is not beside this Python")
+    cap = cap_mb * 1024 * 1024
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    result = subprocess.run([str(launcher), "services"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, preexec_fn=limit, check=False)  # fmt: skip
+    assert result.returncode in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    if result.returncode == 2:
+        assert result.stderr.startswith("error: ran out of memory"), result.stderr

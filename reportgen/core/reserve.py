@@ -30,3 +30,17 @@ def release() -> None:
 
 def held() -> bool:
     return bool(_held)
+
+
+_NO_MEMORY = ("failed to map segment", "cannot allocate memory", "out of memory")
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """A MemoryError, or a library that could not be mapped for want of address space
+    (ImportError: 'failed to map segment from shared object'): under a cap of 40 to 80 MB
+    loading one printed a traceback, exit 1 (sixteenth adversarial pass)."""
+    if isinstance(exc, MemoryError):
+        return True
+    return isinstance(exc, (ImportError, OSError)) and any(
+        words in str(exc).lower() for words in _NO_MEMORY
+    )
