@@ -263,3 +263,31 @@ def test_the_workbook_removes_what_the_terminal_and_pdf_show_as_escapes(tmp_path
     assert row[header.index("Notes")] == "ab 31m"
     assert book.properties.title.startswith("Acme  Co: ")
     assert book["Inventory"].oddHeader.left.text.startswith("Acme Co · ")
+
+
+def test_text_that_spells_a_character_as_x_hhhh_stays_that_text(tmp_path):
+    """Sixteenth pass: Excel and LibreOffice read '_x001B_' in a cell as ESC (and
+    '_x003D_' as '=', no quote prefix then): such text is stored with its underscore
+    escaped, and a spreadsheet app shows it as typed."""
+    import subprocess
+    import zipfile
+
+    from xlsx_support import soffice
+
+    typed = ["_x001B_[2J", '_x003D_HYPERLINK("http://x")', "_x202E_evil", "plain _x0041_"]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("t")
+    for text in typed:
+        ws.append([CellMaker()(ws, text)])
+    book = tmp_path / "book.xlsx"
+    wb.save(book)
+    with zipfile.ZipFile(book) as archive:
+        xml = "".join(archive.read(n).decode() for n in archive.namelist() if "sheet" in n)
+    assert "_x005F_x001B_[2J" in xml and "_x005F_x003D_HYPERLINK" in xml
+    out = tmp_path / "csv"
+    subprocess.run([soffice(), f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless",
+                    "--convert-to", "csv", "--outdir", str(out), str(book)],
+                   capture_output=True, timeout=300, check=True,
+                   env={**__import__("os").environ, "HOME": str(tmp_path)})  # fmt: skip
+    shown = (out / "book.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.strip('"').replace('""', '"') for line in shown] == typed

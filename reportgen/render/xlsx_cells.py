@@ -32,7 +32,12 @@ _FORBIDDEN_CLASS = f"[\x00-\x08\x0b\x0c\x0e-\x1f{INVISIBLE_CONTROLS}\ud800-\udff
 _FORBIDDEN = re.compile(_FORBIDDEN_CLASS)
 # For whole rows joined with "\n": anything safe_text would change or flag. It may match
 # more than that (a line inside a cell starting with "="), never less.
-_NEEDS_CARE = re.compile(f"{_FORBIDDEN_CLASS}|(?:^|\n)[-=+@\t\r]")
+_NEEDS_CARE = re.compile(f"{_FORBIDDEN_CLASS}|(?:^|\n)[-=+@\t\r]|_x[0-9A-Fa-f]{{4}}_")
+# Excel and LibreOffice read '_x001B_' in a cell or a page header as the character U+001B:
+# text that spells one is stored with its underscore escaped ('_x005F_' is '_'), so it
+# shows as typed; left as it was, '_x001B_' came back as a real ESC and '_x003D_...' as a
+# formula's '=' without the quote prefix (sixteenth adversarial pass).
+_SPELLED_CHARACTER = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 class SafeText(NamedTuple):
@@ -43,6 +48,8 @@ class SafeText(NamedTuple):
 def safe_text(value: str) -> SafeText:
     """The text to store for ``value``, and whether it must carry the quote prefix."""
     text = _FORBIDDEN.sub("", value)
+    if "_x" in text:
+        text = _SPELLED_CHARACTER.sub(r"_x005F_\1", text)
     if len(text) > MAX_CELL_CHARS // 2 and _utf16_len(text) > MAX_CELL_CHARS:
         text = _truncate(text)
     return SafeText(text, text.startswith(FORMULA_PREFIXES))
@@ -54,7 +61,8 @@ def plain_row(texts: list[str]) -> bool:
 
 
 def safe_plain(value: str) -> str:
-    """Cleaned text for places that hold plain text only (document properties, titles)."""
+    """Cleaned text for places that hold plain text only (page headers; document
+    properties, which do not read '_xHHHH_', show its escape as typed: harmless)."""
     return safe_text(value).text
 
 
