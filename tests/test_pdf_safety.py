@@ -306,3 +306,15 @@ def test_an_attachment_name_holding_a_bidi_override_is_shown_escaped(tmp_path):
     [pdf] = (result.out_dir / "soc2").glob("*.pdf")
     names = set(PdfReader(pdf).attachments)
     assert "evil\\u202egpj.csv" in names and not any("\u202e" in n for n in names)
+
+
+def test_an_unresolved_value_is_cut_in_the_appendix():
+    """Sixteenth pass: ten unresolved values of 16,000 emoji each (one unbroken word each)
+    held the PDF's line breaker for more than 400 s; the appendix shows 200 characters."""
+    from reportgen.render.pdf_context import UNRESOLVED_VALUE_CHARS, unresolved
+
+    item = {"sheet": "Inventory", "column": "Service", "reason": "unknown service",
+            "suggestions": [], "row": 2, "value": "\U0001f600" * 16_000}  # fmt: skip
+    [group] = unresolved([item])["groups"]
+    assert len(group["value"]) == UNRESOLVED_VALUE_CHARS == 200
+    assert group["value"].endswith("…")

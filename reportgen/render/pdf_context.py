@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from reportgen.core.clock import long_date
+from reportgen.core.markdown import shorten
 from reportgen.core.owners import (
     AWS,
     CUSTOMER,
@@ -42,6 +43,7 @@ from reportgen.render.pdf_say_once import control_chapter
 
 SCOPE_LIST_LIMIT = 12  # accounts, regions, environments named on the cover
 UNRESOLVED_LIMIT = 100  # distinct unresolved values listed in the appendix
+UNRESOLVED_VALUE_CHARS = 200  # of each value shown
 ROW_NUMBERS_LIMIT = 10  # row numbers shown per unresolved value
 CHART_WIDTH = 300  # SVG user units of the longest bar
 CHART_TOP = 40  # SVG user units above the first owner bar (the 100% bar sits there)
@@ -456,7 +458,9 @@ def unresolved(items: list[dict[str, Any]]) -> dict[str, Any]:
             {
                 "sheet": item["sheet"],
                 "column": item["column"],
-                "value": item["value"],
+                # Cut: a value of 16,000 emoji, one unbroken word, held the PDF's line
+                # breaker for minutes (sixteenth pass); the workbook and matrix hold it whole.
+                "value": shorten(item["value"], UNRESOLVED_VALUE_CHARS),
                 "reason": item["reason"],
                 "suggestions": item["suggestions"],
                 "rows": [],
