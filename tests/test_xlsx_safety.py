@@ -189,6 +189,8 @@ def test_header_text_doubles_ampersands_and_drops_control_characters():
     assert header_text("A&B\x07 Ltd") == "A&&B Ltd"
     assert header_text("x" * 100, limit=10) == "x" * 9 + "…"
     assert header_text("&" * 100, limit=10) == "&&" * 4 + "…"  # the cut counts the doubling
+    assert header_text("\U0001f600" * 100, limit=10) == "\U0001f600" * 4 + "…"  # UTF-16 units
+    assert header_text("x" * 10, limit=10) == "x" * 10
 
 
 def test_a_header_of_ampersands_stays_within_excels_255_characters(tmp_path):

@@ -217,15 +217,21 @@ def header_text(text: str, limit: int = 80) -> str:
     ampersands cut first and doubled after made a 315-character header, past the 255 Excel
     allows for a whole header: fourteenth adversarial pass)."""
     clean = " ".join(safe_plain(text).split())
-    if len(clean) + clean.count("&") <= limit:
+    if sum(map(_header_units, clean)) <= limit:
         return clean.replace("&", "&&")
     kept, used = [], 1  # the ellipsis
     for char in clean:
-        used += 2 if char == "&" else 1
+        used += _header_units(char)
         if used > limit:
-            break
+            return "".join(kept).replace("&", "&&") + "…"
         kept.append(char)
-    return "".join(kept).replace("&", "&&") + "…"
+    return clean.replace("&", "&&")
+
+
+def _header_units(char: str) -> int:
+    """What ``char`` counts for in Excel's limit: a doubled '&' two, a character past
+    U+FFFF two (UTF-16, as Excel counts; emoji names passed 255: sixteenth pass)."""
+    return 2 if char == "&" or ord(char) > 0xFFFF else 1
 
 
 def print_setup(
