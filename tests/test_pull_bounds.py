@@ -451,7 +451,7 @@ def test_a_killed_pulls_temporary_files_are_swept_by_the_next(tmp_path, monkeypa
     held_while_written: list[bool] = []
     write_rows = snapshot._write_rows
 
-    def writing(handle, raw) -> None:  # the temporary file, as a sweep by another run sees it
+    def writing(handle, raw, *masked) -> None:  # the temporary file, as another run sees it
         (written,) = set(tmp_path.glob(f"{snapshot.TEMPORARY_PREFIX}*")) - {dead, alive}
         with written.open("rb") as other:
             try:
@@ -459,7 +459,7 @@ def test_a_killed_pulls_temporary_files_are_swept_by_the_next(tmp_path, monkeypa
                 held_while_written.append(False)
             except BlockingIOError:
                 held_while_written.append(True)
-        write_rows(handle, raw)
+        write_rows(handle, raw, *masked)
 
     monkeypatch.setattr(snapshot, "_write_rows", writing)
     with alive.open("rb") as live:

@@ -480,3 +480,23 @@ def test_an_sso_token_cache_larger_than_any_real_one_is_refused(tmp_path, monkey
                               "sso")  # fmt: skip
     assert status == 2, said
     assert "the SSO token cache of profile 'sso' names a file of 2,097,152 bytes" in said
+
+
+def test_a_key_echoed_into_a_resource_s_tags_is_masked_in_the_snapshot(
+    tmp_path, monkeypatch, capsys
+):
+    """Sixteenth pass: an endpoint that echoed the session token as a tag value had it
+    written into the snapshot, and from there into a pack."""
+    token = "SessionTokenEchoedIntoATag0123456789"
+
+    def handle(head: str, body: str):
+        tags = [{"Key": "note", "Value": f"seen {_header(head, 'x-amz-security-token')}"}]
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": tags}]}
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30,
+           "AWS_SESSION_TOKEN": token}  # fmt: skip
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, "", handle, env=env)
+    assert status == 0, said
+    snapshot = (tmp_path / "out" / "e.csv").read_text()
+    assert "seen ***" in snapshot and token not in snapshot

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -43,6 +44,12 @@ class Secrets:
 
     def __call__(self, text: str) -> str:
         return self._redactor(text)
+
+    def literal_pattern(self) -> re.Pattern[str] | None:
+        """The secrets of 8 characters or more as they are, for text that is data (a
+        snapshot's cells), where the Redactor's encoded forms would cost too much."""
+        values = sorted((v for v in self._values if len(v) >= 8), key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, values))) if values else None
 
 
 def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:

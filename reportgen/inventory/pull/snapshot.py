@@ -79,10 +79,10 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
         credentials.check_files(session, request.profile)
         known.add(*credentials.configured_secrets(session, request.profile))
         if session is None:
-            return _pull(request, session, client, sleep)
+            return _pull(request, session, client, sleep, known)
         with secrets.gathering(known):  # each key, token and refresh as it is used
             known.add(*credentials.resolved_secrets(session, request.profile))
-            return _pull(request, session, client, sleep)
+            return _pull(request, session, client, sleep, known)
 
 
 @contextmanager
@@ -114,7 +114,9 @@ def _raised_in_sdk(error: BaseException) -> bool:
     return module.split(".")[0] in _SDK_MODULES
 
 
-def _pull(request: PullRequest, session: Any, client: Any, sleep: Sleep | None) -> PullResult:
+def _pull(
+    request: PullRequest, session: Any, client: Any, sleep: Sleep | None, known: Secrets
+) -> PullResult:
     api = APIS[request.source]
     client = client or _client(session, api.client)
     bound_answers(client, Bounds(api.iam_action, answers.MAX_ANSWER_BYTES, answers.ANSWER_SECONDS))
@@ -153,7 +155,8 @@ def _pull(request: PullRequest, session: Any, client: Any, sleep: Sleep | None) 
         "counts": {"pages": page_count, "items": count, "tag_columns": len(table.tag_keys())},
         "reportgen": __version__,
     }
-    csv_path, sidecar_path = write_snapshot(request.out, table, sidecar, request.force)
+    masked = known.literal_pattern()
+    csv_path, sidecar_path = write_snapshot(request.out, table, sidecar, request.force, masked)
     return PullResult(csv_path, sidecar_path, count, page_count, len(table.tag_keys()))
 
 
@@ -219,7 +222,11 @@ TEMPORARY_PREFIX = ".reportgen-pull-"
 
 
 def write_snapshot(
-    out: Path, table: SourceTable, sidecar: dict[str, Any], force: bool = False
+    out: Path,
+    table: SourceTable,
+    sidecar: dict[str, Any],
+    force: bool = False,
+    secrets: re.Pattern[str] | None = None,
 ) -> tuple[Path, Path]:
     """The CSV and its sidecar, written to temporary files and moved into place together
     (reportgen/core/outfiles.py, write_together), the paths checked before
@@ -232,7 +239,7 @@ def write_snapshot(
         sidecar_path = sidecar_of(out)
         write_together(
             [
-                (out, lambda handle: _write_rows(handle, raw)),
+                (out, lambda handle: _write_rows(handle, raw, secrets)),
                 (sidecar_path, lambda handle: handle.write(json.dumps(sidecar, indent=2) + "\n")),
             ],
             lambda: check_snapshot_paths(out, force),
@@ -247,12 +254,18 @@ def write_snapshot(
     return out, sidecar_path
 
 
-def _write_rows(handle: Any, raw: Any) -> None:
-    csv.writer(handle, lineterminator="\n").writerows(_cells(raw))
+def _write_rows(handle: Any, raw: Any, secrets: re.Pattern[str] | None = None) -> None:
+    csv.writer(handle, lineterminator="\n").writerows(_cells(raw, secrets))
 
 
-def _cells(raw: Any) -> Iterator[list[str]]:
-    return (cells for _, cells in raw.sheets[0].rows)
+def _cells(raw: Any, secrets: re.Pattern[str] | None = None) -> Iterator[list[str]]:
+    """The snapshot's rows, any key or token the pull signed with masked: an endpoint that
+    echoed the session token as a tag value had it written into the snapshot, and from
+    there into a pack (sixteenth adversarial pass)."""
+    rows = (cells for _, cells in raw.sheets[0].rows)
+    if secrets is None:
+        return rows
+    return ([secrets.sub("***", cell) for cell in cells] for cells in rows)
 
 
 def _session(request: PullRequest, known: Secrets) -> Any:
