@@ -397,3 +397,12 @@ def test_a_third_party_that_only_looks_like_aws_a_role_or_another_party_is_refus
     result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
     message = " ".join(result.stderr.split())
     assert f"line 5: overrides[1].party: {said}" in message and "(1 problem)" in message
+
+
+def test_a_megabyte_long_config_path_is_not_quoted_whole(tmp_path):
+    """Sixteenth pass: a 1 MB inventory.path was quoted whole, a megabyte of message."""
+    config = write_config(
+        tmp_path, "customer: {name: X}\ninventory: {path: " + "k" * 1_000_000 + "}\n"
+    )
+    said = run("validate", "--config", config, check=2, pdf=False).stderr
+    assert len(said) < 2000 and "(a path of 1,0" in said

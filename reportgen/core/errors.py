@@ -65,7 +65,7 @@ class InputError(Exception):
         if self.file:
             # A file name holding a newline would print a line of its own (a fake verdict or
             # error line): shown as its escape, as verify lists names.
-            parts.append(one_line(self.file) + (f":{self.line}" if self.line else ""))
+            parts.append(_shown_file(self.file) + (f":{self.line}" if self.line else ""))
         if self.sheet is not None:
             parts.append(f"sheet '{self.sheet}'")
         if self.row is not None:
@@ -81,6 +81,18 @@ class InputError(Exception):
         if self.hint:
             lines.append(self.hint)
         return "\n".join(lines)
+
+
+# No path a file system takes is longer (PATH_MAX); a config's 1 MB inventory.path was
+# quoted whole, a megabyte of message (sixteenth adversarial pass).
+_MAX_FILE_SHOWN = 4096
+
+
+def _shown_file(file: str) -> str:
+    shown = one_line(file)
+    if len(shown) <= _MAX_FILE_SHOWN:
+        return shown
+    return f"{shown[:200]}… (a path of {len(file):,} characters)"
 
 
 class SystemDependencyError(Exception):
