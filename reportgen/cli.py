@@ -37,7 +37,7 @@ from reportgen.core.errors import (
 )
 from reportgen.core.markdown import shorten
 from reportgen.core.stopping import STOP_SIGNALS
-from reportgen.core.terminal import print_out, visible, visible_console, visible_json
+from reportgen.core.terminal import one_line, print_out, visible, visible_console, visible_json
 from reportgen.core.validation import shown
 from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
@@ -85,9 +85,11 @@ def _default_config() -> Path:
 
 
 def _say(message: str) -> None:
-    """A note for the user on stderr (progress, what was written); silent with --quiet."""
+    """A note for the user on stderr (progress, what was written), one line: a path holding
+    a newline printed a fake line of its own ("pack written to EVIL": sixteenth pass);
+    silent with --quiet."""
     if not _state["quiet"]:
-        err.print(visible(message), soft_wrap=True)
+        err.print(one_line(message), soft_wrap=True)
 
 
 def _warn(message: str) -> None:
@@ -421,11 +423,14 @@ def validate(**kwargs: object) -> None:
     inputs, matrices = prepare(_run_options(kwargs))
     if _state["quiet"]:
         return
-    out.print(f"config: {inputs.config.path} (customer: {inputs.config.config.customer.name})")
+    # one_line: a name holding a newline printed a line of its own (sixteenth pass)
+    out.print(
+        one_line(f"config: {inputs.config.path} (customer: {inputs.config.config.customer.name})")
+    )
     version = inputs.catalog.version
     out.print(f"catalog: {len(inputs.catalog.services)} services, version {version}")
     for line in views.inventory_summary(inputs):
-        out.print(line)
+        out.print(one_line(line))
     for line in evidence_lines(matrices):
         out.print(line)
     for warning in inputs.warnings:

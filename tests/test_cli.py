@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SAMPLE_CONFIG, write_config, write_csv
+from conftest import ROOT, SAMPLE_CONFIG, write_config, write_csv
 from packhelpers import run
 
 
@@ -401,3 +401,21 @@ def test_an_address_space_too_small_to_start_in_is_said_not_a_traceback(tmp_path
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     if result.returncode == 2:
         assert result.stderr.startswith("error: ran out of memory"), result.stderr
+
+
+def test_a_path_holding_a_newline_prints_no_line_of_its_own(tmp_path):
+    """Sixteenth pass: a config in a folder named 'cf\\npack written to EVIL' made build's
+    last line and validate's first print a forged line."""
+    import shutil
+
+    folder = tmp_path / "cf\npack written to EVIL"
+    folder.mkdir()
+    for name in ("reportgen.yaml", "inventory.xlsx"):
+        shutil.copy(ROOT / "inputs" / name, folder / name)
+    config = folder / "reportgen.yaml"
+    built = run("build", "--config", config, "--format", "matrix", "--out", tmp_path / "p",
+                pdf=False).stderr  # fmt: skip
+    validated = run("validate", "--config", config, pdf=False).stdout
+    for text in (built, validated):
+        assert not any(line.startswith("pack written to EVIL") for line in text.splitlines())
+    assert "cf\\npack written to EVIL/reportgen.yaml" in built
