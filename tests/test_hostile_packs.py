@@ -118,6 +118,19 @@ def listed_twice_by_case(pack: Path, scratch: Path) -> None:
     edit_manifest(pack, change)
 
 
+def also_listed(*names: str) -> Make:
+    """Write and list files (hash and size right) beside the real ones: a pack that verifies
+    on Linux, whose names are one file, or a file and a folder, on macOS or Windows."""
+
+    def make(pack: Path, scratch: Path) -> None:
+        for name in names:
+            (pack / name).parent.mkdir(parents=True, exist_ok=True)
+            (pack / name).write_text('{"schema": "evil"}')
+        edit_manifest(pack, lambda m: m["outputs"].extend(listed(pack, name) for name in names))
+
+    return make
+
+
 def key_twice(pack: Path, scratch: Path) -> None:
     text = (pack / "manifest.json").read_text()
     write_manifest(pack, text.replace('"outputs": [', '"outputs": [], "outputs": [', 1))
@@ -396,6 +409,33 @@ CASES = [
     Case("listed-twice", listed_twice, 2, [NOT_VALID, "listed more than once"]),
     Case("listed-twice-by-case", listed_twice_by_case, 2, [NOT_VALID, "listed more than once"]),
     Case("key-twice", key_twice, 2, ["the key 'outputs' appears twice"]),
+    # Sixteenth pass: the manifest's own name in another case replaced it once unzipped on
+    # macOS or Windows; NFC and NFD spellings of one name are one file on macOS.
+    Case(
+        "manifest-listed-by-case",
+        also_listed("Manifest.json"),
+        2,
+        [NOT_VALID, "Manifest.json (as manifest.json, the manifest itself)"],
+    ),
+    Case("manifest-upper-case", also_listed("MANIFEST.JSON"), 2, [NOT_VALID, "the manifest"]),
+    Case(
+        "listed-twice-nfc-nfd",
+        also_listed("caf\u00e9.json", "cafe\u0301.json"),
+        2,
+        [NOT_VALID, "one file listed more than once", "Unicode normalisation"],
+    ),
+    Case(
+        "file-and-folder-by-case",
+        also_listed("Soc2/matrix.json", "SOC2"),
+        2,
+        [NOT_VALID, "both a file and a folder", "SOC2"],
+    ),
+    Case(
+        "manifest-as-a-folder-by-case",
+        also_listed("Manifest.json/x.json"),
+        2,
+        [NOT_VALID, "both a file and a folder", "the manifest itself"],
+    ),
     Case("nested-manifest", nested_manifest, 2, ["cannot read the manifest: nested more than"]),
     Case("5000-digit-size", long_size, 2, ["cannot read the manifest: not valid JSON", "digits"]),
     Case("no-generated-at", drop("generated_at"), 2, ["generated_at: required key is missing"]),

@@ -11,7 +11,7 @@ is refused with every problem named, never half-read.
 
 from __future__ import annotations
 
-from collections import Counter
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,6 +25,7 @@ from pydantic import (
 
 from reportgen.config.model import DOCUMENT_VERSION_PATTERN
 from reportgen.core.clock import parse_iso
+from reportgen.core.markdown import shorten
 from reportgen.core.owners import Owner
 from reportgen.core.pathtext import CONTROL_OR_NOT_UTF8
 from reportgen.core.validation import MAX_CARRIED_TEXT
@@ -143,18 +144,58 @@ class Manifest(_Strict):
 
     @field_validator("outputs")
     @classmethod
-    def _each_path_once(cls, outputs: list[OutputFile]) -> list[OutputFile]:
-        # Compared without case: 'summary.md' and 'Summary.md' are one file once the pack
-        # is unzipped on macOS or Windows (ninth pass: bundle zipped both).
-        paths = Counter(output.path.casefold() for output in outputs)
-        twice = sorted(path for path, count in paths.items() if count > 1)
-        if twice:
-            raise ValueError("listed more than once: " + ", ".join(p[:120] for p in twice[:5]))
+    def _each_file_once(cls, outputs: list[OutputFile]) -> list[OutputFile]:
+        problems = _clashes([output.path for output in outputs])
+        if problems:
+            raise ValueError("; ".join(problems))
         return outputs
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest as the JSON it was read from (``schema`` and all)."""
         return self.model_dump(by_alias=True, exclude_none=False, exclude_unset=True)
+
+
+def one_file_key(path: str) -> str:
+    """``path`` as macOS (APFS, HFS+) and Windows compare names: 'Summary.md' and
+    'summary.md', or 'é' precomposed and e + combining accent, are one file there. Unicode's
+    canonical caseless match, so any pair those systems merge is caught (a few they keep
+    apart, like 'ß' and 'ss', are refused too: reportgen never writes either)."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", path).casefold())
+
+
+def _clashes(paths: list[str]) -> list[str]:
+    """What stops ``paths`` being distinct files once the pack is unzipped where names are
+    compared without case or normalisation (ninth pass: bundle zipped summary.md and
+    Summary.md). The manifest is one of those files: a listed 'Manifest.json' replaced it
+    there, so one zip held two packs that each verified (sixteenth pass)."""
+    files = {one_file_key(MANIFEST_NAME): MANIFEST_NAME}
+    twice = []
+    for path in paths:
+        key = one_file_key(path)
+        if key in files:
+            twice.append(_spellings(files[key], path))
+        files.setdefault(key, path)
+    folders = {one_file_key(folder): folder for path in paths for folder in _folders_of(path)}
+    both = [_spellings(files[key], folders[key]) for key in sorted(files.keys() & folders)]
+    problems = [("one file listed more than once", twice), ("both a file and a folder", both)]
+    return [f"{what}{_ONE_FILE}: {'; '.join(names[:5])}" for what, names in problems if names]
+
+
+def _folders_of(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:end]) for end in range(1, len(parts))]
+
+
+_ONE_FILE = (
+    " (names that differ only in case or Unicode normalisation are one file on macOS and Windows)"
+)
+
+
+def _spellings(first: str, second: str) -> str:
+    if first == second:
+        return shorten(first, 120)
+    itself = ", the manifest itself" if first == MANIFEST_NAME else ""
+    return f"{shorten(second, 120)} (as {shorten(first, 120)}{itself})"
 
 
 def safe_relative(name: str) -> bool:
