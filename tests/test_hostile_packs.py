@@ -805,6 +805,33 @@ def test_a_failed_bundle_leaves_no_folder_it_made(pack, tmp_path, monkeypatch):
     assert list((tmp_path / "small").iterdir()) == []
 
 
+def test_a_folder_moved_while_bundle_writes_keeps_no_temporary_zip(
+    pack, tmp_path, monkeypatch, capsys
+):
+    """Sixteenth pass, F1: the zip's folder renamed while bundle wrote kept the temporary
+    zip (210 MB) in the moved folder, and the message hinted at a typing mistake."""
+    import reportgen.pack.bundle as bundle
+    from reportgen.cli import main
+
+    real = bundle._write_zip
+    share, moved = tmp_path / "share", tmp_path / "moved"
+    share.mkdir()
+
+    def then_moved(*args) -> None:
+        real(*args)
+        share.rename(moved)
+
+    monkeypatch.setattr(bundle, "_write_zip", then_moved)
+    with pytest.raises(SystemExit) as stopped:
+        main(["bundle", str(pack), "-o", str(share / "x.zip")])
+    stderr = " ".join(capsys.readouterr().err.split())
+    assert stopped.value.code == 2, stderr
+    assert list(moved.iterdir()) == [], "the temporary zip was left in the moved folder"
+    assert f"{share} was moved or removed while the file was written" in stderr
+    assert "the temporary file was removed, and nothing was written" in stderr
+    assert "typing mistakes" not in stderr and "Traceback" not in stderr
+
+
 def test_an_output_file_named_with_a_trailing_slash_is_refused(pack, tmp_path):
     """Twelfth pass: `bundle -o p1.zip/` wrote a file named p1.zip."""
     result = measured([*REPORTGEN, "bundle", str(pack), "-o", f"{tmp_path}/p1.zip/"], tmp_path)

@@ -190,6 +190,36 @@ def test_a_file_saved_into_the_pack_while_the_build_runs_is_kept(project, tmp_pa
     assert _ours(tmp_path) == []
 
 
+@pytest.mark.parametrize("existing", [True, False], ids=["replacing", "new"])
+def test_a_folder_moved_while_the_build_writes_keeps_no_staging_folder(project, tmp_path, existing):
+    """Sixteenth pass, F1: the output's folder renamed while the build wrote left its
+    half-written staging folder in the moved folder, and the message said it was removed;
+    it is removed where the folder went, and the message says the folder moved."""
+    share = tmp_path / "share"
+    pack = _pack(project, share / "pack") if existing else share / "pack"
+    share.mkdir(exist_ok=True)
+    before = tree_hashes(pack) if existing else None
+    resume = tmp_path / "resume"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "REPORTGEN_TEST_PAUSE_AFTER": "render",
+           "REPORTGEN_TEST_RESUME_WHEN": str(resume), "COLUMNS": "400"}  # fmt: skip
+    process = subprocess.Popen([*REPORTGEN_WITHOUT_PDF, *_argv(project, pack)], cwd=project,
+                               env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert "paused after render" in process.stderr.readline()
+    moved = share.rename(tmp_path / "moved")
+    assert _ours(moved), "the build was writing its staging folder there"
+    resume.touch()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    assert _ours(moved) == [] and _ours(tmp_path) == []
+    assert f"{share} was moved or removed while the build ran" in _text(stderr)
+    assert "has been removed, and nothing was written" in _text(stderr)
+    assert "typing mistakes" not in stderr
+    assert not share.exists()
+    if existing:
+        assert tree_hashes(moved / "pack") == before
+
+
 @pytest.mark.parametrize("flag", ["--overwrite", "--discard-edits"])
 def test_a_flag_does_not_waive_what_is_saved_while_the_build_runs(project, tmp_path, flag):
     """adversarial-4a #24: --overwrite / --discard-edits waive what the check under the lock

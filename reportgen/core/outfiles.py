@@ -21,13 +21,13 @@ user's, whose lock nobody holds (:func:`reportgen.core.sweeping.sweep_abandoned`
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
 import shutil
 import stat
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,6 +37,7 @@ from reportgen.core.errors import (
     environment_error,
     environment_errors,
 )
+from reportgen.core.heldfolder import HeldFolder
 from reportgen.core.safefiles import file_kind, open_regular
 from reportgen.core.sweeping import sweep_abandoned
 
@@ -182,17 +183,18 @@ def write_replacing(
     if locked:
         with environment_errors(path):
             sweep_abandoned(path.parent, prefix)
-    temporary, lock = _write_temporary(path, write, text, mode, prefix, locked)
-    try:
-        check()
-        with environment_errors(path):
-            os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    finally:
-        if lock is not None:
-            os.close(lock)
+    with _held_folder(path) as folder, _saying_moved(folder):
+        temporary, lock = _write_temporary(path, write, text, mode, prefix, locked, folder)
+        try:
+            check()
+            with environment_errors(path):
+                os.replace(temporary, path)
+        except BaseException:
+            folder.remove_file(Path(temporary).name)  # wherever the folder has gone
+            raise
+        finally:
+            if lock is not None:
+                os.close(lock)
 
 
 def write_together(
@@ -217,21 +219,52 @@ def write_together(
                 sweep_abandoned(folder, prefix)
     temporaries: list[tuple[Path, str]] = []
     locks: list[int] = []
+    with contextlib.ExitStack() as stack:
+        folders: dict[Path, HeldFolder] = {}
+        for path, _ in outputs:
+            if path.parent not in folders:
+                folders[path.parent] = stack.enter_context(_held_folder(path))
+                stack.enter_context(_saying_moved(folders[path.parent]))
+        try:
+            for path, write in outputs:
+                named = prefix or f".{path.name}."
+                folder = folders[path.parent]
+                made = _write_temporary(path, write, text, mode, named, locked, folder)
+                temporaries.append((path, made[0]))
+                locks += [made[1]] if made[1] is not None else []
+            check()
+            _rename_all(temporaries)
+        except BaseException:
+            for path, temporary in temporaries:  # those not renamed yet
+                folders[path.parent].remove_file(Path(temporary).name)
+            raise
+        finally:
+            for lock in locks:
+                os.close(lock)
+
+
+def _held_folder(path: Path) -> HeldFolder:
+    """The folder ``path`` is written in, held open while its temporary file is: removed
+    from there wherever the folder was moved meanwhile (sixteenth pass: a bundle left its
+    210 MB temporary zip in a folder renamed while it wrote)."""
+    with environment_errors(path):
+        return HeldFolder(path.parent)
+
+
+@contextlib.contextmanager
+def _saying_moved(folder: HeldFolder) -> Iterator[None]:
+    """A file not found because its folder was renamed while it was written is no typing
+    mistake: say what happened, and that the temporary file is gone (removed by then)."""
     try:
-        for path, write in outputs:
-            named = prefix or f".{path.name}."
-            temporary, lock = _write_temporary(path, write, text, mode, named, locked)
-            temporaries.append((path, temporary))
-            locks += [lock] if lock is not None else []
-        check()
-        _rename_all(temporaries)
-    except BaseException:
-        for _, temporary in temporaries:
-            Path(temporary).unlink(missing_ok=True)  # those not renamed yet
+        yield
+    except InputError as exc:
+        if folder.moved():
+            exc.details.append(
+                f"{folder.path} was moved or removed while the file was written; "
+                "the temporary file was removed, and nothing was written"
+            )
+            exc.hint = "Run the command again once the folder stays where it is."
         raise
-    finally:
-        for lock in locks:
-            os.close(lock)
 
 
 def _write_temporary(
@@ -241,20 +274,22 @@ def _write_temporary(
     mode: int | None,
     prefix: str,
     locked: bool,
+    folder: HeldFolder,
 ) -> tuple[str, int | None]:
-    """A temporary file beside ``path`` filled by ``write``, and its lock when ``locked``;
-    nothing is left behind when writing it fails."""
+    """A temporary file beside ``path`` (in ``folder``) filled by ``write``, and its lock
+    when ``locked``; nothing is left behind when writing it fails."""
     with environment_errors(path):
-        fd, temporary = tempfile.mkstemp(prefix=prefix, dir=path.parent)
+        fd, name = folder.make_file(prefix)
+    temporary = str(path.parent / name)
     lock = _hold(fd) if locked else None  # a copy: closing the handle keeps the lock
     try:
         opened = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
         with environment_errors(path), opened as handle:
             write(handle)
-        if mode is not None:
-            os.chmod(temporary, mode)
+            if mode is not None:
+                os.chmod(temporary, mode)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        folder.remove_file(name)
         if lock is not None:
             os.close(lock)
         raise

@@ -11,9 +11,11 @@ from pathlib import Path
 from reportgen.core.mounts import mount_points
 
 
-def remove_tree(path: Path) -> list[tuple[str, OSError]]:
+def remove_tree(path: Path, dir_fd: int | None = None) -> list[tuple[str, OSError]]:
     """Delete the directory ``path`` and all in it, links inside removed, never followed;
-    what could not be deleted, as (path, error), else [].
+    what could not be deleted, as (path, error), else []. With ``dir_fd``, ``path`` is
+    relative to the folder open there, wherever that folder has been moved (so are the
+    paths returned).
 
     Never across a file system boundary: a folder on another device than ``path`` (st_dev),
     or a mount point (a bind mount of the same file system: /proc/self/mountinfo), is left
@@ -21,7 +23,7 @@ def remove_tree(path: Path) -> list[tuple[str, OSError]]:
     mount and, as a discarded pack kept it, emptied it again on every later build."""
     failures: list[tuple[str, OSError]] = []
     try:
-        top = os.lstat(path)
+        top = os.stat(path, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
         return []
     except OSError as exc:
@@ -31,7 +33,7 @@ def remove_tree(path: Path) -> list[tuple[str, OSError]]:
     mounts = mount_points()
     folders = [str(path)]
     try:
-        for where, subfolders, files, fd in os.fwalk(path, follow_symlinks=False):
+        for where, subfolders, files, fd in os.fwalk(path, follow_symlinks=False, dir_fd=dir_fd):
             _unlink_all(where, files, fd, failures)
             for name in list(subfolders):
                 kept = _not_to_enter(where, name, fd, top.st_dev, mounts, failures)
@@ -43,7 +45,7 @@ def remove_tree(path: Path) -> list[tuple[str, OSError]]:
         failures.append((str(path), exc))
     for folder in reversed(folders):  # the deepest first
         try:
-            os.rmdir(folder)
+            os.rmdir(folder, dir_fd=dir_fd)
         except OSError as exc:
             failures.append((folder, exc))
     return [(name, error) for name, error in failures if not isinstance(error, FileNotFoundError)]
@@ -73,8 +75,18 @@ def _not_to_enter(
         except OSError as exc:
             failures.append((full, exc))
         return True
-    if info.st_dev != device or os.fsencode(os.path.realpath(full)) in mounts:
+    if info.st_dev != device or os.fsencode(_real_path(full, fd, name)) in mounts:
         busy = OSError(errno.EBUSY, "a file system is mounted on it; left in place", full)
         failures.append((full, busy))
         return True
     return False
+
+
+def _real_path(full: str, fd: int, name: str) -> str:
+    """Where the folder ``name`` in the folder open at ``fd`` is now: ``full`` may be
+    relative to a folder open elsewhere (remove_tree's dir_fd), or name a folder renamed
+    since. /proc knows (Linux, the one system whose mounts remove_tree reads)."""
+    try:
+        return os.path.join(os.readlink(f"/proc/self/fd/{fd}"), name)
+    except OSError:
+        return os.path.realpath(full)

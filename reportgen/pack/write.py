@@ -28,6 +28,7 @@ from reportgen.core.errors import (
     environment_error,
     environment_errors,
 )
+from reportgen.core.heldfolder import HeldFolder
 from reportgen.core.outfiles import created_mode, make_parents, remove_made
 from reportgen.core.removal import remove_tree
 from reportgen.core.stopping import stop_signals_held
@@ -379,18 +380,22 @@ def _staged(target: Path, replace: Replace | None, notes: list[str]) -> Iterator
     # What the check above allowed to lose, and no more: --overwrite and --discard-edits
     # waive what was there before the build, never what is saved during it.
     before = snapshot(target)
-    staging = _make_staging(target)
-    try:
-        yield staging
-        with environment_errors(target):
-            _give_mode(staging, target)
-        check_replaceable(target, replace)
-        _refuse_changed_during_build(target, before)
-        _swap(staging, target, before, notes, replace.carried if replace else frozenset())
-    except BaseException as exc:
-        remove_tree(staging)  # ours; never across a mount someone made in it
-        _say_staging_removed(exc, staging, target)
-        raise
+    with _held_parent(target) as parent:
+        name = _make_staging(target, parent)
+        staging = target.parent / name
+        try:
+            yield staging
+            with environment_errors(target):
+                _give_mode(staging, target)
+            check_replaceable(target, replace)
+            _refuse_changed_during_build(target, before)
+            _swap(staging, target, before, notes, replace.carried if replace else frozenset())
+        except BaseException as exc:
+            # By name in the folder held open: a folder renamed while the build ran took
+            # the staging folder with it, and a removal by path left it there.
+            parent.remove_folder(name)  # ours; never across a mount someone made in it
+            _say_staging_removed(exc, parent, name, target)
+            raise
 
 
 def _give_mode(folder: Path, model: Path) -> None:
@@ -430,32 +435,50 @@ def _refuse_changed_during_build(target: Path, before: Snapshot | None) -> None:
     )
 
 
-def _say_staging_removed(exc: BaseException, staging: Path, target: Path) -> None:
+def _say_staging_removed(exc: BaseException, parent: HeldFolder, name: str, target: Path) -> None:
     """A refusal met while writing (a full disk...) names the file in the staging directory,
     which is gone by the time the user reads the message: say so, and what became of the
-    pack at ``target``."""
+    pack at ``target``; and, when the output's folder was moved while the build ran, that
+    this is why the file was not found (not a typing mistake)."""
     if not isinstance(exc, InputError) or exc.file is None:
         return
-    if not Path(exc.file).absolute().is_relative_to(staging):
+    if not Path(exc.file).absolute().is_relative_to(target.parent / name):
+        return
+    # Only what is so (fifteenth and sixteenth adversarial passes: the folder was left in
+    # a folder moved under the build, and the message said it was removed).
+    gone = not parent.holds(name)
+    removed = "has been removed" if gone else "could not be removed"
+    if parent.moved():
+        exc.details.append(
+            f"{target.parent} was moved or removed while the build ran; the staging folder "
+            f"the new pack was being written in ({name}) {removed}, and nothing was written"
+        )
+        exc.hint = "Run the build again once the output's folder stays where it is."
         return
     kept = f"the pack at {target} is unchanged" if target.exists() else "nothing was written"
-    # Only what is so: a folder renamed under the build took the staging folder with it,
-    # and the message said it was removed (fifteenth adversarial pass).
-    gone = "is gone" if not os.path.lexists(staging) else f"could not be removed ({staging})"
     exc.details.append(
         f"the new pack was being written in a staging folder beside {target.name}; "
-        f"that folder {gone}, and {kept}"
+        f"that folder {removed}{'' if gone else f' ({name})'}, and {kept}"
     )
 
 
-def _make_staging(target: Path) -> Path:
+def _held_parent(target: Path) -> HeldFolder:
     try:
-        prefix = f"{STAGING_PREFIX}{target_tag(target)}-"
-        return Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+        return HeldFolder(target.parent)
     except OSError as exc:
-        raise InputError(
-            f"cannot write beside the output directory: {exc.strerror}", file=target
-        ) from exc
+        raise _cannot_write_beside(target, exc) from exc
+
+
+def _make_staging(target: Path, parent: HeldFolder) -> str:
+    try:
+        return parent.make_folder(f"{STAGING_PREFIX}{target_tag(target)}-")
+    except OSError as exc:
+        raise _cannot_write_beside(target, exc) from exc
+
+
+def _cannot_write_beside(target: Path, exc: OSError) -> InputError:
+    why = exc.strerror or str(exc)
+    return InputError(f"cannot write beside the output directory: {why}", file=target)
 
 
 def _swap(
