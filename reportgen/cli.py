@@ -37,7 +37,14 @@ from reportgen.core.errors import (
 )
 from reportgen.core.markdown import shorten
 from reportgen.core.stopping import STOP_SIGNALS
-from reportgen.core.terminal import one_line, print_out, visible, visible_console, visible_json
+from reportgen.core.terminal import (
+    one_line,
+    print_out,
+    stop_on_broken_pipe,
+    visible,
+    visible_console,
+    visible_json,
+)
 from reportgen.core.validation import shown
 from reportgen.evidence.carry import evidence_lines
 from reportgen.explain import explain_service
@@ -899,7 +906,12 @@ def _main(argv: list[str] | None) -> None:
     except click.ClickException as exc:
         # click quotes the argument it refused: a 100 KB one made a 100 KB message
         exc.message = shorten(exc.message, MAX_CLICK_MESSAGE)
-        exc.show()
+        try:
+            exc.show()
+        except BrokenPipeError:  # click's own handling exited 1, a bug's status (W3)
+            stop_on_broken_pipe(sys.stderr)
+        except OSError:  # stderr on a full device: nowhere to say it, the status still does
+            stop_on_broken_pipe(sys.stderr, status=2)
         sys.exit(2)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:
         _exit_interrupted(exc)

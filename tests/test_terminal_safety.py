@@ -185,6 +185,32 @@ def test_json_and_csv_output_to_a_reader_that_stopped_is_141(argv):
     assert writer.stderr == b""
 
 
+@pytest.mark.parametrize("argv", [["--bogus"], ["verify"], ["bundle", ".", "-o", "."]])
+def test_a_usage_error_to_a_reader_that_stopped_is_141(argv, tmp_path):
+    """Sixteenth pass, W3: a usage error written to a stderr whose reader had gone exited 1
+    (click's choice), the status of a bug."""
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
+    reader.wait()  # gone before a byte is written
+    writer = subprocess.run([*REPORTGEN_WITHOUT_PDF, *argv], stderr=reader.stdin,
+                            stdout=subprocess.DEVNULL, cwd=tmp_path, timeout=120)  # fmt: skip
+    reader.stdin.close()
+    assert writer.returncode == 141
+
+
+def test_a_usage_error_to_a_full_device_is_still_a_usage_error():
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    with open("/dev/full", "w") as full:
+        writer = subprocess.run([*REPORTGEN_WITHOUT_PDF, "--bogus"], stderr=full, timeout=120)
+    assert writer.returncode == 2
+
+
 def test_output_to_a_closed_stdout_is_an_error():
     import subprocess
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any
+from typing import IO, Any, NoReturn
 
 from rich.console import (
     Console,
@@ -139,12 +139,22 @@ def print_out(text: str) -> None:
         stream.write(text)
         stream.flush()
     except BrokenPipeError:
-        with contextlib.suppress(OSError):  # no second EPIPE as Python exits and flushes
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-        raise SystemExit(BROKEN_PIPE_STATUS) from None
+        stop_on_broken_pipe(stream)
     except OSError as exc:  # a full disk, a quota: the standard output is the file named
         from reportgen.core.errors import environment_error
 
         with contextlib.suppress(OSError):  # Python's own flush at exit would fail again
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
         raise environment_error(exc, "the standard output") from None
+
+
+def stop_on_broken_pipe(stream: IO[str], status: int = BROKEN_PIPE_STATUS) -> NoReturn:
+    """End as SIGPIPE would (141), quietly: the reader of ``stream`` has gone, so nothing
+    more can be said there, and Python's flush at exit must not fail on it again (then
+    "Exception ignored" and status 1, a bug's). ``status``: another, for a stream that
+    failed otherwise (a full device)."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    raise SystemExit(status) from None
