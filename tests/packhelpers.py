@@ -21,8 +21,10 @@ REPORTGEN_WITHOUT_PDF = [sys.executable, str(Path(__file__).with_name("reportgen
 def interruptible() -> None:
     """preexec_fn of a build a test interrupts: Ctrl-C acts on it even when the suite
     itself runs as a background job (`make test &`), whose children a shell starts with
-    SIGINT ignored; reportgen, as any program should, leaves an ignored SIGINT ignored."""
+    SIGINT ignored; reportgen, as any program should, leaves an ignored SIGINT ignored.
+    SIGHUP likewise: a suite run under nohup starts everything with it ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def run(

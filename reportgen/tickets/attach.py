@@ -163,7 +163,7 @@ def send(
     ticket: Ticket, uploads: list[Upload], text: str | None, marker: str, say: Say
 ) -> AttachReport:
     report = AttachReport(ticket.label)
-    found = ticket.attachments([item.name for item in uploads])
+    found = _by_name(ticket.attachments([item.name for item in uploads]))
     for item in uploads:  # one at a time: parallel uploads to one ticket race on its list
         if item.name in found and not item.whole_in(found):
             say(cut_short(item, found[item.name]))
@@ -180,6 +180,14 @@ def send(
             report.commented = True
             say("summary comment: posted")
     return report
+
+
+def _by_name(listed: Mapping[str, set[int | None]] | Collection[str]) -> dict[str, set[int | None]]:
+    """A ticket's listing as sizes by name; a plugin's client written before sizes were
+    asked for answers a set of names, taken as present with no size said."""
+    if isinstance(listed, Mapping):
+        return {name: set(sizes) for name, sizes in listed.items()}
+    return {name: {None} for name in listed}
 
 
 def cut_short(item: Upload, sizes: set[int | None]) -> str:
