@@ -75,11 +75,15 @@ def render_options(options: BuildOptions, inputs: Inputs) -> RenderOptions:
             hint="Give --templates DIR or output.templates a folder of report templates.",
         )
     variant = options.render.pdf_variant or output.pdf_variant
+    writers = options.render.writers or format_names(options, inputs)
+    if options.render.pdf_variant and writers is not None and "pdf" not in writers:
+        # Said, not dropped in silence (sixteenth adversarial pass).
+        inputs.warnings.append(
+            f"--pdf-variant {options.render.pdf_variant} has no effect: this build writes "
+            "no PDF (--format or output.formats leaves it out)"
+        )
     return RenderOptions(
-        templates=templates,
-        pdf_variant=variant,
-        writers=options.render.writers or format_names(options, inputs),
-        paper_size=output.paper_size,
+        templates=templates, pdf_variant=variant, writers=writers, paper_size=output.paper_size
     )
 
 

@@ -419,3 +419,10 @@ def test_a_path_holding_a_newline_prints_no_line_of_its_own(tmp_path):
     for text in (built, validated):
         assert not any(line.startswith("pack written to EVIL") for line in text.splitlines())
     assert "cf\\npack written to EVIL/reportgen.yaml" in built
+
+
+def test_a_pdf_variant_for_a_build_that_writes_no_pdf_is_said(tmp_path):
+    """Sixteenth pass: --pdf-variant was ignored without a word under --format matrix."""
+    said = run("build", "--config", ROOT / "inputs" / "reportgen.yaml", "--out", tmp_path / "p",
+               "--format", "matrix", "--pdf-variant", "pdf/a-3u", pdf=False).stderr  # fmt: skip
+    assert said.count("--pdf-variant pdf/a-3u has no effect: this build writes no PDF") == 1
