@@ -646,3 +646,20 @@ def test_a_tag_key_cannot_write_lines_into_the_starter_config(tmp_path, brk):
     assert sum("tag columns found" in line for line in block) == 1
     assert text.isascii() or brk == "\n"
     run("validate", "--config", str(tmp_path / "audit" / "reportgen.yaml"), pdf=False)
+
+
+def test_init_from_an_export_past_a_limit_points_at_build_s_flag(tmp_path):
+    """Sixteenth pass: init --from told the user to raise --max-columns, which init lacks."""
+    import json
+
+    from packhelpers import run
+
+    tags = [{"Key": f"k{i}", "Value": "v"} for i in range(1100)]
+    export = tmp_path / "e.json"
+    export.write_text(json.dumps({"ResourceTagMappingList": [
+        {"ResourceARN": "arn:aws:s3:::b", "Tags": tags}]}))  # fmt: skip
+    said = " ".join(
+        run("init", tmp_path / "p", "--from", export, check=2, pdf=False).stderr.split()
+    )
+    assert "init reads an export within the default limits" in said
+    assert "Raise --max-columns" not in said

@@ -50,7 +50,16 @@ def write_starter_from(directory: Path, export: Path, force: bool = False) -> li
         raise InputError(f"refusing to overwrite {config}", hint="Use --force to overwrite it.")
     if directory.exists() and not directory.is_dir():
         raise InputError("not a directory", file=directory)
-    table = source.read(export, Limits())
+    try:
+        table = source.read(export, Limits())
+    except InputError as exc:  # init has no --max-... flags to raise (sixteenth pass)
+        if exc.hint and "--max-" in exc.hint:
+            exc.hint = (
+                "init reads an export within the default limits: write the config's "
+                "inventory section by hand (see README, Inventory sources), then validate "
+                "and build with the --max-... flag this names."
+            )
+        raise
     header = next(table.sheets[0].rows)[1]
     tags = [cell for cell in header if cell.startswith(TAG_PREFIX)]
     block = inventory_block(path, source.label, tags)
