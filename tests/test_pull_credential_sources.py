@@ -89,7 +89,7 @@ def test_a_credential_process_that_prints_without_end_is_cut(tmp_path, monkeypat
         ("import sys\nsys.stdout.buffer.write(b'{\\xff}')\n", "printed no JSON object"),
         (_prints({**GOOD, "AccessKeyId": 5}), "printed a AccessKeyId that is not a string"),
         (_prints({**GOOD, "Expiration": "soon"}), "an Expiration that is not a date and time"),
-        ("import sys\nsys.stderr.buffer.write(b'no \\xff')\nsys.exit(3)\n", "no \ufffd"),
+        ("import sys\nsys.stderr.buffer.write(b'no \\xff')\nsys.exit(3)\n", "status 3"),
     ],
 )
 def test_what_a_credential_process_prints_is_checked(tmp_path, monkeypatch, capsys, script, why):
@@ -500,3 +500,50 @@ def test_a_key_echoed_into_a_resource_s_tags_is_masked_in_the_snapshot(
     assert status == 0, said
     snapshot = (tmp_path / "out" / "e.csv").read_text()
     assert "seen ***" in snapshot and token not in snapshot
+
+
+def test_what_a_failing_credential_process_writes_to_stderr_is_not_quoted(
+    tmp_path, monkeypatch, capsys
+):
+    """Seventeenth pass: botocore quotes a failed process's stderr, and one that wrote its
+    keys there had them printed."""
+    script = f"import json, sys\nsys.stderr.write(json.dumps({GOOD!r}))\nsys.exit(1)\n"
+    status, said = _process_pull(tmp_path, monkeypatch, capsys, script)
+    assert status == 2 and "exited with status 1" in said, said
+    assert GOOD["SecretAccessKey"] not in said and GOOD["AccessKeyId"] not in said
+
+
+def test_a_credential_process_whose_child_holds_its_output_is_not_waited_for(
+    tmp_path, monkeypatch, capsys
+):
+    """Seventeenth pass: a process that answered and exited, leaving a child with its
+    output open, was waited on for the whole deadline, then called unfinished."""
+    script = (
+        "import json, subprocess, sys\n"
+        "subprocess.Popen(['sleep', '30'])  # inherits stdout and stderr\n"
+        f"sys.stdout.write(json.dumps({GOOD!r}))\n"
+    )
+    started = time.monotonic()
+    status, said = _process_pull(tmp_path, monkeypatch, capsys, script)
+    assert status == 0, said
+    assert time.monotonic() - started < 20
+
+
+def test_a_proxy_s_password_echoed_in_an_error_is_masked(tmp_path, monkeypatch, capsys):
+    """Seventeenth pass: a proxy's user:password (and its base64) echoed in an AWS-shaped
+    refusal was printed by the pull, which masked only AWS keys."""
+    import base64
+
+    pair = "puser:PROXYPASSword99"
+    echoed = f"{pair} {base64.b64encode(pair.encode()).decode()}"
+    body = json.dumps({"__type": "AccessDeniedException", "message": echoed}).encode()
+
+    def handle(head: str, body_: str):
+        return 403, "application/x-amz-json-1.1", body
+
+    env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30,
+           "HTTP_PROXY": "http://puser:PROXYPASSword99@127.0.0.1:9",
+           "NO_PROXY": "127.0.0.1,localhost"}  # fmt: skip
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, "", handle, env=env)
+    assert status == 2, said
+    assert "PROXYPASS" not in said and base64.b64encode(pair.encode()).decode()[:12] not in said

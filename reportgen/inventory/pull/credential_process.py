@@ -26,6 +26,8 @@ PROCESS_BYTES = 1 << 20  # of stdout, and of stderr: a credential process prints
 # A process may ask for a touch or a PIN before it answers (a hardware key, a vault).
 PROCESS_SECONDS = 120.0
 _PIECE = 1 << 16
+_POLL = 0.25  # seconds between looks at whether the process has exited
+_AFTER_EXIT = 1.0  # seconds its pipes may stay open once it has exited
 
 
 @contextlib.contextmanager
@@ -58,7 +60,7 @@ class BoundedProcess:
         process = self._process
         deadline = time.monotonic() + PROCESS_SECONDS
         try:
-            out, err = _read(process.stdout, process.stderr, deadline)
+            out, _ = _read(process, deadline)
             # One that closed its output and goes on is held to the same deadline; the
             # TimeoutExpired of wait() quoted the command line, a token in it too.
             self.returncode = process.wait(timeout=max(deadline - time.monotonic(), 0.01))
@@ -70,22 +72,37 @@ class BoundedProcess:
             raise
         if self.returncode == 0:
             _check_answer(out)
-        return out, err.decode("utf-8", errors="replace").encode("utf-8")
+        # What it wrote to stderr is not passed on: botocore quotes it in its error, and a
+        # process that wrote its keys there had them printed (seventeenth pass).
+        said = (
+            f"the process exited with status {self.returncode}; what it wrote to stderr is "
+            "not shown, as it may hold keys: run the command yourself to see it"
+        )
+        return out, said.encode("utf-8")
 
 
-def _read(out: IO[bytes] | None, err: IO[bytes] | None, deadline: float) -> tuple[bytes, bytes]:
-    """Both pipes to their end, each within PROCESS_BYTES, by ``deadline``."""
+def _read(process: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes]:
+    """Both pipes to their end, each within PROCESS_BYTES, by ``deadline``; or until a
+    moment after the process has exited, when something it started still holds them (it
+    was waited on for the whole deadline: seventeenth pass)."""
+    out, err = process.stdout, process.stderr
     got: dict[int, bytearray] = {}
+    exited_at: float | None = None
     with selectors.DefaultSelector() as selector:
         for pipe in (out, err):
             if pipe is not None:
                 selector.register(pipe.fileno(), selectors.EVENT_READ)
                 got[pipe.fileno()] = bytearray()
         while selector.get_map():
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
                 raise _failed(_too_slow())
-            for key, _ in selector.select(left):
+            if exited_at is None and process.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > _AFTER_EXIT:
+                break
+            for key, _ in selector.select(min(left, _POLL)):
                 piece = os.read(key.fd, _PIECE)
                 if not piece:
                     selector.unregister(key.fd)

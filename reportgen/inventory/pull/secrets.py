@@ -25,6 +25,7 @@ from reportgen.core.redact import Redactor
 # Parameters of the calls that fetch credentials which carry a secret of their own.
 TOKEN_PARAMETERS = ("accessToken", "WebIdentityToken", "SAMLAssertion", "clientSecret")
 _TOKEN_FILE_BYTES = 64 * 1024  # a web identity or container token is a few KB
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
 _ENV_TOKEN_FILES = ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
 
 
@@ -57,9 +58,13 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
     ``AWS_ENDPOINT_URL*`` variable, and what the token files it names hold."""
     found = []
     for name, value in environ.items():
-        if name.startswith("AWS_ENDPOINT_URL"):
+        if name.startswith("AWS_ENDPOINT_URL") or name.lower() in _PROXY_VARIABLES:
+            # a proxy's user:password too, whose base64 is its Proxy-Authorization header
+            # (a proxy that echoed it had it printed: seventeenth pass)
             with contextlib.suppress(ValueError):
-                found.append(urlsplit(value).password or "")
+                url = urlsplit(value if "://" in value else f"http://{value}")
+                if url.password:
+                    found += [url.password, f"{url.username or ''}:{url.password}"]
     found += token_files(environ.get(name, "") for name in _ENV_TOKEN_FILES)
     return found
 
