@@ -254,6 +254,13 @@ SIGN_IN = b"<html><body>Please sign in</body></html>"
         ("servicenow", SIGN_IN, "upload {name}: the answer is not JSON"),
         ("servicenow", b'{"result": []}', "the answer is not what ServiceNow sends (result:"),
         ("servicenow", b'{"result": {"file_name": "x\\u202e.zip"}}', "names 'x\\u202e.zip'"),
+        # Seventeenth pass: the right name with no size was taken as the whole file.
+        ("jira", b'[{"filename": "{name}"}]', "names the file but gives no size"),
+        (
+            "servicenow",
+            b'{"result": {"file_name": "{name}", "size_bytes": ""}}',
+            "names the file but gives no size",
+        ),
     ],
 )
 def test_an_upload_answer_that_is_not_the_file_attached_is_a_server_failure(

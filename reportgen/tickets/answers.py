@@ -18,7 +18,7 @@ from reportgen.core.terminal import one_line
 from reportgen.core.validation import error_message, key_path
 from reportgen.tickets.client import Http, TicketError
 from reportgen.tickets.transfer import Answer
-from reportgen.tickets.upload import Upload, sizes_by_name
+from reportgen.tickets.upload import Upload
 
 MAX_PAGES = 100  # pages of a listing read before attach stops: 10,000 comments on Jira
 
@@ -132,7 +132,10 @@ def confirm_upload(item: Upload, made: Iterable[tuple[str, int | None]], system:
     answer that is not the ticket system's (a sign-in page sent with 200) was counted as
     attached, run after run (fifteenth adversarial pass)."""
     made = list(made)
-    if item.whole_in(sizes_by_name(made, [item.name])):
+    # Its size must be said, and be the size sent: an answer naming the file without one
+    # was taken as the whole file (seventeenth adversarial pass). Jira and ServiceNow give
+    # it in every upload's answer.
+    if any(name == item.name and size == item.size for name, size in made):
         return
     raise TicketError(
         f"{system}: upload {item.name}: {_answer_said(item, made)}", hint=NOT_ATTACHED
@@ -146,6 +149,8 @@ def _answer_said(item: Upload, made: list[tuple[str, int | None]]) -> str:
         return f"the server says it stored {kept} bytes of {item.size:,}"
     if not made:
         return "the answer names no attachment"
+    if any(name == item.name for name, _ in made):
+        return "the answer names the file but gives no size, so nothing shows it arrived whole"
     name, size = made[0]
     shown = f"'{one_line(shorten(name, SHOWN_NAME))}'" + (f" ({size:,} bytes)" if size else "")
     more = f" and {len(made) - 1:,} more" if len(made) > 1 else ""
