@@ -345,3 +345,32 @@ def test_libreoffice_opens_the_edited_and_the_rebuilt_workbooks(trip, tmp_path):
         (tmp_path / pack).mkdir()
         pdf = convert_to_pdf(trip[pack] / WORKBOOK, tmp_path / pack)
         assert len(pdf.pages) > 3
+
+
+def test_text_spelled_with_x_hhhh_comes_back_the_same_on_every_rebuild(tmp_path):
+    """Seventeenth pass: the escape the writer gives a literal '_x000D_' was not read back,
+    so a team's text grew by '_x005F' on every --evidence rebuild; and a carriage return,
+    which Excel stores as '_x000D_', came back as those seven characters."""
+    from openpyxl import load_workbook
+
+    out = _build(tmp_path / "pack", "--format", "matrix", "--format", "xlsx")
+    [book] = (out / FID).glob("*-raci.xlsx")
+    wb = load_workbook(book)
+    ws = wb["Evidence"]
+    header = [cell.value for cell in ws[1]]
+    row = 2
+    ws.cell(row, header.index("Status") + 1, "Collected")
+    # as Excel stores a typed '_x000D_', and a carriage return typed in a cell
+    ws.cell(row, header.index("Responsible person") + 1, "bob_x005F_x000D_evil")
+    ws.cell(row, header.index("Notes") + 1, "line one_x000D_line two")
+    wb.save(book)
+    seen = []
+    for _ in range(3):
+        _build(out, "--evidence", out, "--format", "matrix", "--format", "xlsx")
+        matrix = json.loads((out / FID / "matrix.json").read_text(encoding="utf-8"))
+        items = [i for c in matrix["controls"] for i in c["evidence_items"]]
+        seen.append(
+            {(i.get("responsible_person"), i.get("notes")) for i in items}
+            - {(None, None), ("", "")}
+        )
+    assert seen[0] == seen[1] == seen[2] == {("bob_x000D_evil", "line one\rline two")}

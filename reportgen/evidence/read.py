@@ -489,10 +489,15 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _text(value: Any) -> str:
-    """A cell as text: a formula as its formula text (it is never evaluated)."""
+    """A cell as text: a formula as its formula text (it is never evaluated); a string
+    with the file format's '_xHHHH_' spellings read as the characters they stand for, as
+    Excel reads them: openpyxl leaves them, so the escape reportgen writes for a literal
+    '_x000D_' grew by one '_x005F' on every --evidence rebuild (seventeenth pass)."""
     if value is None:
         return ""
-    if isinstance(value, (str, int, float, bool, dt.date, dt.time)):
+    if isinstance(value, str):
+        return cell_text(_SPELLED.sub(_spelled, value) if "_x" in value else value)
+    if isinstance(value, (int, float, bool, dt.date, dt.time)):
         return cell_text(value)
     formula = getattr(value, "text", None)  # array formulas
     return formula if isinstance(formula, str) else str(value)
@@ -571,3 +576,17 @@ def _letter(value: Any, sheet: str, row: int, column: int, problems: _Problems) 
         problems.add(sheet, row, column, f"'{_text(value)[:40]}' is not a RACI letter ({choices})")
         return None
     return letter
+
+
+_SPELLED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+# Read back: the underscore reportgen (and Excel) escape a literal '_x' with, and the line
+# breaks and tab Excel spells so. Any other stays as written: it would bring a control
+# character or a lone surrogate into the matrix, where none belongs.
+_READ_BACK = {0x5F, 0x09, 0x0A, 0x0D}
+
+
+def _spelled(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    return chr(code) if code in _READ_BACK else match.group(0)
