@@ -504,3 +504,13 @@ def test_a_pulled_config_result_is_held_to_what_an_export_s_may_be(tmp_path):
     assert "$.Results[1]: the result is 4,500," in str(caught.value)
     assert "more than the 4,194,304 one resource's JSON may be" in str(caught.value)
     assert not (tmp_path / "snap.csv").exists()
+
+
+def test_a_deeply_nested_file_where_the_sidecar_goes_is_refused_not_a_crash(tmp_path):
+    """Seventeenth pass: '[' nested 5,000 deep in the sidecar's place was a RecursionError,
+    an internal error, before any request."""
+    (tmp_path / "snap.csv").write_text("Resource Type,Resource\n")
+    (tmp_path / ("snap.csv" + SIDECAR_SUFFIX)).write_text("[" * 5000 + "]" * 5000)
+    with pytest.raises(InputError) as caught:
+        _pull_config(tmp_path, [CONFIG_FIXTURE["Results"][:3]])
+    assert "--force" in str(caught.value.hint or "") + str(caught.value)

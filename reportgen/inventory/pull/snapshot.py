@@ -179,7 +179,7 @@ def _earlier_items(out: Path) -> int:
     """The resources the earlier pull at ``out`` counted in its sidecar (0: none there)."""
     try:
         found = json.loads(read_start(sidecar_of(out), _SIDECAR_BYTES)) if out.exists() else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # '[' 5,000 deep: not a sidecar of ours
         return 0
     counts = found.get("counts") if isinstance(found, dict) else None
     items = counts.get("items") if isinstance(counts, dict) else None
@@ -196,7 +196,7 @@ def is_sidecar(path: Path) -> bool:
     head = read_start(path, _SIDECAR_BYTES)
     try:
         found = json.loads(head)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested 5,000 deep was an internal error (pass 17)
         return False
     return isinstance(found, dict) and {"source", "reader", "reportgen"} <= found.keys()
 
