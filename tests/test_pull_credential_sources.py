@@ -133,7 +133,10 @@ def test_an_endless_container_credentials_answer_is_cut(tmp_path, monkeypatch, c
     assert "the container credentials endpoint: an answer longer than the 1 MB" in said
 
 
-@pytest.mark.parametrize("body", [b"[1, 2]", b'{"AccessKeyId": "\xff"}'])
+@pytest.mark.parametrize(
+    "body",
+    [b"[1, 2]", b'{"AccessKeyId": "\xff"}', b"[" * 100_000],  # the last: pass 18
+)
 def test_a_container_answer_botocore_cannot_read_is_named(tmp_path, monkeypatch, capsys, body):
     status, said = _container_pull(tmp_path, monkeypatch, capsys, _json(body, "application/json"))
     assert status == 2, said

@@ -167,9 +167,10 @@ def resolved_secrets(session: Any, profile: str | None) -> list[str]:
         raise InputError(
             f"{_action(found, exc)}: fetching the credentials{whose} failed: {said}"
         ) from exc
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         # A provider's use of an answer it cannot read (bytes that are not UTF-8, a list
-        # where botocore indexes an object): the answer is not quoted, it may hold keys.
+        # where botocore indexes an object, '[' nested 100,000 deep for json.loads: an
+        # internal error in the eighteenth pass): the answer is not quoted, it may hold keys.
         raise InputError(
             f"{_action(found, exc)}: fetching the credentials{whose} failed: the answer is "
             f"not one botocore can read ({type(exc).__name__})"
