@@ -399,6 +399,7 @@ def build_command(
     )
     with _progress() as progress:
         result = build(options, progress=progress)
+    _written.append(True)  # a stop signal from here on finds the pack complete
     # A framework's own warnings (RACI edits for a role it no longer has) after the run's.
     own = [w for m in result.matrices.values() for w in m["warnings"]]
     own = [w for w in dict.fromkeys(own) if w not in result.inputs.warnings]
@@ -835,12 +836,22 @@ class Terminated(KeyboardInterrupt):
 # break it off and print a traceback (from the clean-up, or from multiprocessing's exit
 # handler). So only the first one is raised; the others find the shutdown under way.
 _stopping: list[int] = []
+# Set once the pack is in place: a stop signal then ends nothing, and is said. One just
+# after 'pack written to' exited 130/143, the status of "the old pack intact", for a pack
+# that was complete (eighteenth adversarial pass).
+_written: list[bool] = []
 
 
 def _on_stop_signal(signum: int, _frame: object) -> None:
     if _stopping:
         return
     _stopping.append(signum)
+    if _written:
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        name = signal.Signals(signum).name
+        os.write(2, f"warning: {name} came after the pack was written; it is complete\n".encode())
+        return
     # Repeats are held back from here until the process has exited: while exiting, Python
     # puts the default actions back, and a repeat would then kill the process (its status
     # the signal's, not 130 or 143). One already on its way finds the handler above.
@@ -853,6 +864,7 @@ def _install_stop_handlers() -> dict[int, typing.Any]:
     """Handle SIGTERM, and SIGINT and SIGHUP unless they were ignored when we started (a
     background job's SIGINT, ``nohup``'s SIGHUP); returns the handlers they had."""
     _stopping.clear()
+    _written.clear()
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_stop_signal)}
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_stop_signal)

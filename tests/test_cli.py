@@ -426,3 +426,23 @@ def test_a_pdf_variant_for_a_build_that_writes_no_pdf_is_said(tmp_path):
     said = run("build", "--config", ROOT / "inputs" / "reportgen.yaml", "--out", tmp_path / "p",
                "--format", "matrix", "--pdf-variant", "pdf/a-3u", pdf=False).stderr  # fmt: skip
     assert said.count("--pdf-variant pdf/a-3u has no effect: this build writes no PDF") == 1
+
+
+def test_a_stop_signal_after_the_pack_is_written_ends_nothing(monkeypatch, capfd):
+    """Eighteenth pass: Ctrl-C or SIGTERM just after 'pack written to' exited 130 or 143,
+    the status of "the old pack intact", for a pack that was complete."""
+    import signal
+
+    from reportgen import cli
+
+    monkeypatch.setattr(signal, "pthread_sigmask", lambda *_: set())  # not in the test's worker
+    monkeypatch.setattr(cli, "_stopping", [])
+    monkeypatch.setattr(cli, "_written", [True])
+    cli._on_stop_signal(signal.SIGTERM, None)  # returns: nothing is raised
+    assert (
+        "warning: SIGTERM came after the pack was written; it is complete" in capfd.readouterr().err
+    )
+    monkeypatch.setattr(cli, "_stopping", [])
+    monkeypatch.setattr(cli, "_written", [])
+    with pytest.raises(KeyboardInterrupt):  # before it is written, a stop stops
+        cli._on_stop_signal(signal.SIGINT, None)
