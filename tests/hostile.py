@@ -166,7 +166,7 @@ def json_files_show_no_invisible_characters(folder: Path, matrix: dict[str, Any]
     from reportgen.core.terminal import INVISIBLE_CONTROLS
 
     raw = re.compile(f"[{INVISIBLE_CONTROLS}]")
-    for path in folder.glob("*.json"):
+    for path in [*folder.glob("*.json"), folder.parent / "manifest.json"]:
         text = path.read_text(encoding="utf-8")
         assert not raw.search(text), f"{path.name} holds {raw.search(text)[0]!r} raw"
 

@@ -18,6 +18,7 @@ from reportgen.core.errors import environment_errors
 from reportgen.core.hashing import file_sha256
 from reportgen.core.media_types import MEDIA_TYPES as MEDIA_TYPES  # re-exported
 from reportgen.core.media_types import media_type as media_type  # re-exported
+from reportgen.core.terminal import visible_json
 from reportgen.pack.files import read_manifest
 from reportgen.pack.manifest_schema import MANIFEST_NAME, SCHEMA
 from reportgen.pack.manifest_schema import safe_relative as safe_relative  # re-exported
@@ -96,7 +97,9 @@ def build_manifest(
 
 
 def dumps(manifest: dict[str, Any]) -> str:
-    return json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    # DEL, C1 and bidi characters as JSON escapes, as matrix.json writes them: a customer
+    # name's raw U+202E reordered the manifest's text (eighteenth pass).
+    return visible_json(json.dumps(manifest, ensure_ascii=False, indent=2)) + "\n"
 
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> Path:
