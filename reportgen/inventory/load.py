@@ -773,8 +773,9 @@ def _holds_nul(columns: list[tuple[Any, ...]]) -> bool:
     """Whether a text cell of the chunk holds a NUL (binary data: :meth:`rows` names it)."""
     for values in columns:
         try:
-            if "\x00" in "".join(values):  # C speed; a column with numbers holds no NUL
+            if "\x00" in "".join(values):  # C speed, for a column of text alone
                 return True
-        except TypeError:
-            continue
+        except TypeError:  # numbers or empty cells among its text: each text cell then
+            if any(isinstance(value, str) and "\x00" in value for value in values):
+                return True
     return False
