@@ -124,7 +124,6 @@ def print_out(text: str) -> None:
     ``grep -q``) ends the command as SIGPIPE would (141): click's own handling exited 1, a
     bug's status, and diff's for a pack not as listed (fifteenth adversarial pass). A closed
     stdout is an error, not output dropped in silence."""
-    import os
     import sys
 
     from reportgen.core.errors import InputError
@@ -143,8 +142,7 @@ def print_out(text: str) -> None:
     except OSError as exc:  # a full disk, a quota: the standard output is the file named
         from reportgen.core.errors import environment_error
 
-        with contextlib.suppress(OSError):  # Python's own flush at exit would fail again
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        _silence(stream)
         raise environment_error(exc, "the standard output") from None
 
 
@@ -153,8 +151,15 @@ def stop_on_broken_pipe(stream: IO[str], status: int = BROKEN_PIPE_STATUS) -> No
     more can be said there, and Python's flush at exit must not fail on it again (then
     "Exception ignored" and status 1, a bug's). ``status``: another, for a stream that
     failed otherwise (a full device)."""
+    _silence(stream)
+    raise SystemExit(status) from None
+
+
+def _silence(stream: IO[str]) -> None:
+    """Point ``stream`` at /dev/null: Python's own flush at exit would fail on it again."""
     import os
 
     with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-    raise SystemExit(status) from None
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)

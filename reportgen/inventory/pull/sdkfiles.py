@@ -23,11 +23,9 @@ MB = 1 << 20
 TOKEN_BYTES = 64 * 1024  # a web identity or container token is a few KB
 CA_BUNDLE_BYTES = 16 * MB  # the Mozilla bundle is about 220 KB
 # What each variable names, and how large it may be.
-_VARIABLES = {
-    "AWS_CA_BUNDLE": CA_BUNDLE_BYTES,
-    "AWS_WEB_IDENTITY_TOKEN_FILE": TOKEN_BYTES,
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": TOKEN_BYTES,
-}
+# The variables naming a file that holds a token (a secret: secrets.py reads them).
+TOKEN_FILE_VARIABLES = ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+_VARIABLES = {"AWS_CA_BUNDLE": CA_BUNDLE_BYTES, **dict.fromkeys(TOKEN_FILE_VARIABLES, TOKEN_BYTES)}
 _PROFILE_KEYS = {"ca_bundle": CA_BUNDLE_BYTES, "web_identity_token_file": TOKEN_BYTES}
 # botocore parses these whole, as it creates the session: a 300 MB config took 2.8 GB, and a
 # 1 GB sparse SSO token cache 2.2 GB (sixteenth adversarial pass). A real one is a few KB.

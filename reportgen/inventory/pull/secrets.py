@@ -21,12 +21,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reportgen.core.redact import Redactor
+from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
 
 # Parameters of the calls that fetch credentials which carry a secret of their own.
 TOKEN_PARAMETERS = ("accessToken", "WebIdentityToken", "SAMLAssertion", "clientSecret")
-_TOKEN_FILE_BYTES = 64 * 1024  # a web identity or container token is a few KB
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
-_ENV_TOKEN_FILES = ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
 
 
 class Secrets:
@@ -65,7 +64,7 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
                 url = urlsplit(value if "://" in value else f"http://{value}")
                 if url.password:
                     found += [url.password, f"{url.username or ''}:{url.password}"]
-    found += token_files(environ.get(name, "") for name in _ENV_TOKEN_FILES)
+    found += token_files(environ.get(name, "") for name in TOKEN_FILE_VARIABLES)
     return found
 
 
@@ -81,7 +80,7 @@ def token_files(paths: Iterable[str]) -> list[str]:
             if not stat.S_ISREG(os.stat(name).st_mode):  # a FIFO would block the open
                 continue
             with open(name, "rb") as handle:
-                text = handle.read(_TOKEN_FILE_BYTES).decode("utf-8", errors="replace")
+                text = handle.read(TOKEN_BYTES).decode("utf-8", errors="replace")
         except (OSError, RuntimeError, ValueError):  # RuntimeError: '~user' with no such user
             continue
         found += [text, text.strip()]
