@@ -7,6 +7,7 @@ traceback (tenth adversarial pass). Here only the standard library is loaded fir
 
 from __future__ import annotations
 
+import resource
 import signal
 import sys
 from typing import Any
@@ -15,6 +16,7 @@ from reportgen.core.reserve import out_of_memory  # the standard library only
 
 
 def main() -> None:
+    _refuse_a_cap_too_small_to_start_in()
     run_cli = _import_cli()
     try:
         run_cli()
@@ -22,6 +24,23 @@ def main() -> None:
         # The command is over, its status decided: a Ctrl-C now, as the interpreter shuts
         # down, would end it with a traceback or killed by the signal (status -2).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _refuse_a_cap_too_small_to_start_in() -> None:
+    """Exit 2 with a message when the address-space limit is below what loading the
+    libraries takes. Under such a cap the import failed somewhere different each run: a
+    MemoryError (said well), a ValueError from the compiler, or a library written in Rust
+    (pydantic-core) aborting the process with a Rust backtrace, status 134 (nineteenth pass:
+    caps of 56 to 68 MB). None of those can be caught, so the cap is read before."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft >= START_BYTES:
+        return
+    sys.stderr.write(
+        f"error: ran out of memory: the memory limit (ulimit -v) is {soft // 2**20} MB, and "
+        f"reportgen needs at least {START_BYTES // 2**20} MB to start\n"
+        "Raise the memory limit, then run it again.\n"
+    )
+    raise SystemExit(2)
 
 
 def _import_cli() -> Any:
@@ -57,6 +76,10 @@ def _import_cli() -> Any:
         raise SystemExit(130)
     return run_cli
 
+
+# Loading the libraries takes about 84 MB of address space (measured with prlimit --as on
+# Python 3.11, x86-64); the margin covers other versions and a first run compiling .pyc.
+START_BYTES = 128 * 2**20
 
 # Said when the libraries cannot even be loaded: the CLI's own hint is not loaded yet.
 MEMORY_HINT = "Free some memory or raise the memory limit (ulimit -v), then run it again."
