@@ -288,10 +288,41 @@ def _limits(kwargs: dict) -> Limits:
     return Limits(**{field: kwargs[field] * unit for _, field, unit, _, _ in LIMIT_FLAGS})
 
 
-class _Commands(click.Group):
+def _show_help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        print_out(ctx.get_help() + "\n")
+        ctx.exit()
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        print_out(f"reportgen, version {__version__}\n")
+        ctx.exit()
+
+
+class _HelpOnStandardOutput:
+    """--help written as every command's output is: click's own echo exited 1, a bug's
+    status, when the reader had gone (`reportgen --help | true`), and a full disk was an
+    "internal error" (nineteenth adversarial pass)."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.callback = _show_help
+        return option
+
+
+class _Command(_HelpOnStandardOutput, click.Command):
+    pass
+
+
+class _Commands(_HelpOnStandardOutput, click.Group):
     """The command group; a disk that is full, read-only or refuses permission, wherever a
     command meets it (a forked renderer included), is the user's environment: exit 2 with
     the file, not "internal error" (errors.ENVIRONMENT_ERRORS)."""
+
+    command_class = _Command
+    group_class = type  # a group's groups are of this class too
 
     def invoke(self, ctx: click.Context) -> object:
         with environment_errors():
@@ -313,7 +344,8 @@ COMMAND_ORDER = (
     cls=_Commands,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, prog_name="reportgen")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version and exit.")  # fmt: skip
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Only print errors.")
 def cli(debug: bool, quiet: bool) -> None:

@@ -167,11 +167,13 @@ def test_an_inputs_crafted_name_cannot_restyle_or_split_summary_md(project: Path
 @pytest.mark.parametrize(
     "argv",
     [("services", "--format", "json"), ("controls", "pci", "--format", "csv"),
-     ("schema", "matrix"), ("frameworks", "--format", "json")],
+     ("schema", "matrix"), ("frameworks", "--format", "json"), ("--help",), ("--version",),
+     ("build", "--help"), ("inventory", "pull", "--help")],
 )  # fmt: skip
 def test_json_and_csv_output_to_a_reader_that_stopped_is_141(argv):
     """Fifteenth pass: output written through click.echo exited 1 when the reader had gone
-    (click's choice), a bug's status, and diff's for a pack not as listed."""
+    (click's choice), a bug's status, and diff's for a pack not as listed. Nineteenth: so
+    did --help and --version, which click printed itself."""
     import subprocess
 
     from packhelpers import REPORTGEN_WITHOUT_PDF
@@ -223,14 +225,18 @@ def test_output_to_a_closed_stdout_is_an_error():
     assert result.returncode == 2 and b"the standard output is closed" in result.stderr
 
 
-def test_output_to_a_full_device_names_the_standard_output():
-    """Fifteenth pass: `services --format json > /dev/full` said "disk full" naming nothing."""
+@pytest.mark.parametrize(
+    "argv", [("services", "--format", "json"), ("--help",), ("--version",), ("diff", "-h")]
+)
+def test_output_to_a_full_device_names_the_standard_output(argv):
+    """Fifteenth pass: `services --format json > /dev/full` said "disk full" naming nothing.
+    Nineteenth: `--help > /dev/full` was an "internal error", exit 1."""
     import subprocess
 
     from packhelpers import REPORTGEN_WITHOUT_PDF
 
     with open("/dev/full", "w") as full:
-        result = subprocess.run([*REPORTGEN_WITHOUT_PDF, "services", "--format", "json"],
+        result = subprocess.run([*REPORTGEN_WITHOUT_PDF, *argv],
                                 stdout=full, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.startswith(b"error: the standard output: no space left"), result.stderr
