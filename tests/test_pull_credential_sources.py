@@ -550,3 +550,37 @@ def test_a_proxy_s_password_echoed_in_an_error_is_masked(tmp_path, monkeypatch, 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, "", handle, env=env)
     assert status == 2, said
     assert "PROXYPASS" not in said and base64.b64encode(pair.encode()).decode()[:12] not in said
+
+
+def test_the_region_lookup_of_defaults_mode_auto_is_bounded_and_made_once(
+    tmp_path, monkeypatch, capsys
+):
+    """Nineteenth pass: with defaults_mode auto, botocore asks the instance metadata service
+    for the region as each client is made, through a session of its own, reads the answer
+    whole and swallows any error: an endless answer took 5.8 GB, a trickled one hung."""
+    from test_pull_bounds import serving
+
+    sent, asked = [0], [0]
+
+    def endless(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+        block = b"a" * (1 << 20)
+        for _ in range(300):
+            conn.sendall(block)
+            sent[0] += len(block)
+
+    def route(head: bytes, body: bytes):
+        if b"placement" in head:
+            asked[0] += 1
+            return endless
+        return _json(b"imds-token", "text/plain")
+
+    (tmp_path / "awsconfig").write_text("")
+    keys = {"AWS_ACCESS_KEY_ID": "AKIAREGIONTEST000001", "AWS_SECRET_ACCESS_KEY": "RegionKey0123"}
+    with serving(route) as imds, _endpoint(_json(TAGGED)) as url:
+        env = {**keys, "AWS_DEFAULTS_MODE": "auto", "AWS_EC2_METADATA_DISABLED": "false",
+               "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds}  # fmt: skip
+        status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
+    assert status == 0, said
+    assert asked[0] == 1  # one lookup, not one for each client
+    assert sent[0] < 64 << 20  # the answer was left unread after its first MB

@@ -53,6 +53,7 @@ _FETCH_ACTIONS = {
     "container-role": "the container credentials endpoint",
     "iam-role": "the instance metadata service",
 }
+_REGION_LOOKUP = "the instance metadata service (the region, for defaults_mode auto)"
 # The providers that fetch over HTTP without a client: their fetcher's attribute.
 _METADATA_FETCHERS = {"container-role": "_fetcher", "iam-role": "_role_fetcher"}
 
@@ -74,6 +75,7 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
 
     core.create_client = bounded
     _bound_providers(core)
+    _bound_region_lookup(core)
 
 
 def _bound_providers(core: Any) -> None:
@@ -100,6 +102,38 @@ def _bound_providers(core: Any) -> None:
         if inner is not None and callable(getattr(inner, "send", None)):
             bounds = Bounds(_FETCH_ACTIONS[method], CREDENTIAL_BYTES, METADATA_SECONDS, json=False)
             fetcher._session = BoundedSession(inner, bounds)
+
+
+def _bound_region_lookup(core: Any) -> None:
+    """Hold to the same bounds the instance-metadata lookup of the region that botocore's
+    ``defaults_mode = auto`` makes as each client is created, and make it once: it reads
+    the answer whole through a session of its own and swallows any error (an endless
+    answer took 5.8 GB, a trickled one hung the pull: nineteenth adversarial pass)."""
+    with contextlib.suppress(Exception):  # a botocore laid out otherwise
+        factory = core._get_internal_component("smart_defaults_factory")
+        provider = factory._imds_region_provider
+        fetcher = provider._get_fetcher()
+        inner = fetcher._session
+        if callable(getattr(inner, "send", None)):
+            bounds = Bounds(_REGION_LOOKUP, CREDENTIAL_BYTES, METADATA_SECONDS, json=False)
+            fetcher._session = BoundedSession(inner, bounds)
+            factory._imds_region_provider = _AskedOnce(provider)
+
+
+class _AskedOnce:
+    """A region provider asked once: botocore asks again for each client until one answer
+    comes, so a refused lookup would cost its 30 seconds for every client."""
+
+    def __init__(self, provider: Any) -> None:
+        self._provider, self._asked, self._region = provider, False, None
+
+    def provide(self) -> Any:
+        if not self._asked:
+            self._asked = True
+            # what botocore does with a failed lookup: no region, its 'standard' defaults
+            with contextlib.suppress(Exception):
+                self._region = self._provider.provide()
+        return self._region
 
 
 def check_files(session: Any, profile: str | None) -> None:
