@@ -38,6 +38,7 @@ from reportgen.core.errors import (
 from reportgen.core.markdown import shorten
 from reportgen.core.stopping import STOP_SIGNALS
 from reportgen.core.terminal import (
+    STANDARD_OUTPUT,
     one_line,
     print_out,
     stop_on_broken_pipe,
@@ -65,7 +66,7 @@ from reportgen.render.workers import MEMORY_HINT
 # Both consoles show control characters from inputs and packs as escapes (core/terminal.py);
 # messages pass through visible() before rich too, which would drop BEL, BS, VT, FF and CR
 # without a trace.
-out = visible_console(highlight=False, soft_wrap=False, markup=False)
+out = visible_console(file=STANDARD_OUTPUT, highlight=False, soft_wrap=False, markup=False)
 err = visible_console(stderr=True, highlight=False, markup=False)
 # REPORTGEN_DEBUG=0 (or false, no, off) is off: any value turned it on (fifteenth pass).
 _OFF = ("", "0", "false", "no", "off")

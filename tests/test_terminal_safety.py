@@ -240,3 +240,47 @@ def test_output_to_a_full_device_names_the_standard_output(argv):
                                 stdout=full, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.startswith(b"error: the standard output: no space left"), result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv", [("services", "--format", "json"), ("controls", "pci", "--format", "json")]
+)
+def test_output_larger_than_a_pipe_to_a_reader_that_stopped_is_141(argv):
+    """Nineteenth pass: Python's stdout took the short write a pipe's 64 KB buffer makes for
+    the whole, dropped the rest, and the command exited 0 under `| head -c 10`."""
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL)  # fmt: skip
+    writer = subprocess.run([*REPORTGEN_WITHOUT_PDF, *argv], stdout=reader.stdin,
+                            stderr=subprocess.PIPE, timeout=120)  # fmt: skip
+    reader.stdin.close()
+    reader.wait()
+    assert writer.returncode == 141, writer.stderr
+    assert writer.stderr == b""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("services",), ("services", "--format", "json"), ("controls", "pci", "--format", "csv"),
+     ("schema", "matrix")],
+)  # fmt: skip
+def test_output_cut_short_by_the_file_size_limit_is_exit_2(tmp_path, argv):
+    """Nineteenth pass: on a disk with 8 KB left (here: `ulimit -f 8`), `services` wrote
+    8 KB of its 40 KB, said nothing and exited 0; the kernel's short write was taken for
+    the whole."""
+    import resource
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+    with open(tmp_path / "listing", "wb") as listing:
+        result = subprocess.run([*REPORTGEN_WITHOUT_PDF, *argv], stdout=listing,
+                                stderr=subprocess.PIPE, preexec_fn=limit, timeout=120)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(b"error: the standard output: the file is too large")

@@ -128,22 +128,61 @@ def print_out(text: str) -> None:
 
     from reportgen.core.errors import InputError
 
-    stream = sys.stdout
-    if stream is None:
+    if sys.stdout is None:
         raise InputError(
             "the standard output is closed, so the output has nowhere to go",
             hint="Redirect it to a file or a pipe (> listing.json).",
         )
-    try:
-        stream.write(text)
-        stream.flush()
-    except BrokenPipeError:
-        stop_on_broken_pipe(stream)
-    except OSError as exc:  # a full disk, a quota: the standard output is the file named
-        from reportgen.core.errors import environment_error
+    STANDARD_OUTPUT.write(text)
 
-        _silence(stream)
-        raise environment_error(exc, "the standard output") from None
+
+class _WholeStandardOutput:
+    """``sys.stdout`` (whatever it is at the time), each write taken whole. Python's own
+    buffered stdout takes a short write (a disk with 64 KB left, a pipe whose reader
+    stopped after 64 KB) for the whole and drops the rest without an error:
+    `services --format json` on a nearly full disk left 64 KB of invalid JSON and exit 0,
+    and `| head` exited 0, not 141 (nineteenth adversarial pass). Here the bytes go to the
+    file descriptor until all are taken, so the error that follows a short write is met:
+    a reader gone ends the command as SIGPIPE would (141), a full disk or a quota is exit 2
+    naming the standard output."""
+
+    def __getattr__(self, name: str) -> Any:  # isatty, encoding: what rich asks of a file
+        import sys
+
+        return getattr(sys.stdout, name)
+
+    def write(self, text: str) -> int:
+        import os
+        import sys
+
+        stream = sys.stdout
+        try:
+            descriptor = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # not a file (a test's capture)
+            return stream.write(text)
+        try:
+            stream.flush()  # what was written through it before comes first
+            data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+            while data:
+                data = data[os.write(descriptor, data) :]
+        except BrokenPipeError:
+            stop_on_broken_pipe(stream)
+        except OSError as exc:  # a full disk, a quota: the standard output is the file named
+            from reportgen.core.errors import environment_error
+
+            _silence(stream)
+            raise environment_error(exc, "the standard output") from None
+        return len(text)
+
+    def flush(self) -> None:
+        import sys
+
+        if sys.stdout is not None:
+            sys.stdout.flush()
+
+
+# What commands print their output through: print_out, and the output console (cli.out).
+STANDARD_OUTPUT = _WholeStandardOutput()
 
 
 def stop_on_broken_pipe(stream: IO[str], status: int = BROKEN_PIPE_STATUS) -> NoReturn:
