@@ -216,6 +216,32 @@ def test_account_ids_typed_as_numbers_or_names_as_text_are_kept(read, tmp_path):
     assert accounts == ["011122223333", "prod-payments", "000000000000"]
 
 
+@pytest.mark.parametrize("text", ["١٢٣٤", "²³", "１２３"])
+def test_account_text_in_digits_of_another_script_is_kept_as_written(read, tmp_path, text):
+    """Nineteenth pass: str.isdigit took these for digits, and they were padded with ASCII
+    zeros into '00000000١٢٣٤'."""
+    path = write_csv(tmp_path / "inv.csv", [["Service", "Account"], ["S3", text]])
+    assert read(path).rows[0].row.account == text
+
+
+@pytest.mark.parametrize("text", ["1.23457E+11", "1.2E+11", "9e11", " 1.23457e+11 "])
+def test_an_account_id_saved_in_scientific_notation_names_the_cell(read, tmp_path, text):
+    """Nineteenth pass (19b): Excel saves a 12-digit id in a General column to CSV as
+    1.23457E+11; its last digits are gone, and it was listed as an account name."""
+    rows = [["Service", "Account"], ["EC2", "123456789012"], ["S3", text]]
+    with pytest.raises(InputError) as caught:
+        read(write_csv(tmp_path / "inv.csv", rows))
+    error = caught.value
+    assert (error.row, error.column) == (3, "B (Account)")
+    assert "scientific notation" in error.message and "Format the account column" in error.hint
+
+
+def test_account_names_that_hold_an_e_are_kept(read, tmp_path):
+    rows = [["Service", "Account"], ["EC2", "prod-eu"], ["S3", "1e"], ["SQS", "E2E"]]
+    accounts = [r.row.account for r in read(write_csv(tmp_path / "inv.csv", rows)).rows]
+    assert accounts == ["prod-eu", "1e", "E2E"]
+
+
 def test_unknown_scope_names_the_cell(read, tmp_path):
     path = write_csv(tmp_path / "inv.csv", [["Service", "Scope"], ["S3", "HIPAA"]])
     with pytest.raises(InputError) as caught:

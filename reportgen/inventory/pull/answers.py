@@ -117,7 +117,7 @@ def _deadline(seconds: float) -> Iterator[None]:
 def _body(response: Any, request: Any, bounds: Bounds, read: list[int]) -> bytes:
     raw = response.raw
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > bounds.max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > bounds.max_bytes:
         raw.close()
         raise _too_large(bounds, int(declared))
     reader = getattr(raw, "read1", None) or raw.read  # read1: what has come, not a full piece
