@@ -28,8 +28,10 @@ TOKEN_FILE_VARIABLES = ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZAT
 _VARIABLES = {"AWS_CA_BUNDLE": CA_BUNDLE_BYTES, **dict.fromkeys(TOKEN_FILE_VARIABLES, TOKEN_BYTES)}
 _PROFILE_KEYS = {"ca_bundle": CA_BUNDLE_BYTES, "web_identity_token_file": TOKEN_BYTES}
 # botocore parses these whole, as it creates the session: a 300 MB config took 2.8 GB, and a
-# 1 GB sparse SSO token cache 2.2 GB (sixteenth adversarial pass). A real one is a few KB.
-CONFIG_BYTES = 16 * MB
+# 1 GB sparse SSO token cache 2.2 GB (sixteenth adversarial pass). A real one is a few KB,
+# and 10,000 profiles about 1.5 MB; one of 16 MB still took 727 MB and 50 s, one of 4 MB
+# takes 260 MB and 6 s (nineteenth pass).
+CONFIG_BYTES = 4 * MB
 SSO_CACHE_BYTES = 1 * MB
 _CONFIG_FILES = {
     "AWS_CONFIG_FILE": "~/.aws/config",
