@@ -415,6 +415,9 @@ _RESOURCE = json.dumps(EXPLORER_FIXTURE["Resources"][0])
         (b'{"Resources": ["\xff"]}', None, "not UTF-8 text (byte 16)"),
         # fourteenth pass: a key twice was read as its last value (an export file is refused)
         (b'{"Resources": [], "Resources": []}', None, "JSON holding the key 'Resources' twice"),
+        # nineteenth pass: a whole answer with a 5,000-digit number was "cut short"
+        (b'{"Resources": [], "X": ' + b"9" * 5000 + b"}", None,
+         "JSON holding a number of more than 4,300 digits"),
         # a later page cut off mid-item: 3 of 6 resources were written, exit 0
         (f'{{"Resources": [{_RESOURCE}], "NextToken": "p2"}}'.encode(),
          f'{{"Resources": [{_RESOURCE}, {_RESOURCE[:40]}'.encode(), "not whole JSON"),

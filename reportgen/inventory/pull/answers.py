@@ -12,6 +12,7 @@ the cap, after it was read.
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import threading
@@ -189,7 +190,9 @@ def _check_json_object(body: bytes, bounds: Bounds) -> None:
         raise _not_aws(bounds, "nested too deeply to read") from None
     except UnicodeDecodeError as exc:
         raise _not_aws(bounds, f"not UTF-8 text (byte {exc.start:,})") from None
-    except ValueError as exc:  # JSONDecodeError
+    except ValueError as exc:  # JSONDecodeError, or Python's bound on an integer's digits
+        if not isinstance(exc, json.JSONDecodeError):  # valid JSON: not "cut short" (pass 19c)
+            raise _not_aws(bounds, "JSON holding a number of more than 4,300 digits") from None
         where = getattr(exc, "pos", None)
         at = f" at character {where:,}" if isinstance(where, int) else ""
         raise _not_aws(bounds, f"not whole JSON (cut short or damaged{at})") from None
