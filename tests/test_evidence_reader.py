@@ -177,6 +177,15 @@ def test_a_missing_file_is_named(tmp_path):
     assert "evidence workbook not found" in _refused(tmp_path, "--evidence", tmp_path / "x.xlsx")
 
 
+def test_a_fifo_named_like_a_workbook_is_said_to_be_a_fifo(tmp_path):
+    """Nineteenth pass (19b, W3): the message said only "expected a RACI workbook"."""
+    import os
+
+    os.mkfifo(tmp_path / "ff.xlsx")
+    message = _refused(tmp_path, "--evidence", tmp_path / "ff.xlsx")
+    assert "this is a FIFO (named pipe)" in message
+
+
 def test_a_symbolic_link_loop_is_named_as_one(tmp_path):
     # thirteenth pass: resolve() raised RuntimeError, an internal error (exit 1)
     (tmp_path / "a.xlsx").symlink_to("b.xlsx")

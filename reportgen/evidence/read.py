@@ -29,7 +29,7 @@ from openpyxl.utils.datetime import from_excel
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.core.markdown import shorten
-from reportgen.core.safefiles import stat_input
+from reportgen.core.safefiles import file_kind, stat_input
 from reportgen.core.terminal import visible
 from reportgen.core.validation import listed
 from reportgen.inventory.limits import Limits
@@ -180,8 +180,12 @@ def read_workbook(path: Path, limits: Limits, shown: str | None = None) -> Workb
 
 
 def _check_file(path: Path, shown: str) -> None:
-    if not stat.S_ISREG(stat_input(path, "evidence workbook").st_mode):
-        raise InputError("expected a RACI workbook (.xlsx) or a pack directory", file=shown)
+    mode = stat_input(path, "evidence workbook").st_mode
+    if not stat.S_ISREG(mode):  # say what it is: a FIFO named ff.xlsx is no workbook (19b)
+        raise InputError(
+            f"expected a RACI workbook (.xlsx) or a pack directory; this is {file_kind(mode)}",
+            file=shown,
+        )
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
