@@ -422,6 +422,17 @@ def test_folders_made_before_a_failed_mkdir_are_removed(pack, project, tmp_path,
     assert list(where.iterdir()) == []  # newA and newB, made by this run, are gone
 
 
+@pytest.mark.parametrize("kind", ["build", "bundle", "init"])
+def test_a_link_to_a_folder_that_does_not_exist_is_named_as_one(pack, project, tmp_path, kind):
+    """Nineteenth pass (19b, W2): `init lnk` said "a file of that name is in the way",
+    naming lnk/inventory.xlsx, where lnk is a symbolic link to nothing."""
+    link = tmp_path / "lnk"
+    link.symlink_to(tmp_path / "gone" / "deeper")
+    result = run(*_command_into(kind, pack, project, link / "x"), check=None, pdf=False)
+    _refused(result, f"{link}: cannot create the output directory: this is a symbolic link")
+    assert "which does not exist" in result.stderr and not (tmp_path / "gone").exists()
+
+
 def test_a_full_disk_while_making_the_folders_says_so(pack, tmp_path, monkeypatch):
     """ENOSPC / EDQUOT met making -o's folders got the raw strerror, not the wording and
     hint every other full disk gets; the folders made before it are removed too."""

@@ -120,10 +120,31 @@ def make_parents(target: Path) -> list[Path]:
         # mkdir(parents=True) may fail part-way (a name too long further down, no inodes
         # left): the folders it made before that were left behind (fifteenth pass, C31).
         remove_made(missing[::-1])
-        error = environment_error(exc, target)
-        error.message = f"cannot create the output directory: {error.message}"
-        raise error from exc
+        raise _folder_not_made(exc, target.parent) from exc
     return missing[::-1]
+
+
+def _folder_not_made(exc: OSError, folder: Path) -> InputError:
+    """The error of a failed mkdir, naming the folder it failed on, not the file to be
+    written in it; a link to a folder that does not exist is said to be one (it was "a
+    file of that name is in the way", naming the file: nineteenth adversarial pass)."""
+    error = environment_error(exc, None if exc.filename is not None else folder)
+    error.message = f"cannot create the output directory: {error.message}"
+    dangling = next(
+        (f for f in (folder, *folder.parents) if f.is_symlink() and not f.exists()), None
+    )
+    try:
+        pointed = os.readlink(dangling) if dangling is not None else None
+    except OSError:  # the link gone since: the error as it is
+        pointed = None
+    if pointed is not None:
+        error.file = str(dangling)
+        error.message = (
+            "cannot create the output directory: this is a symbolic link to "
+            f"'{pointed}', which does not exist"
+        )
+        error.hint = "Create the folder the link points to, or name another folder."
+    return error
 
 
 def remove_made(made: list[Path]) -> None:
