@@ -210,6 +210,13 @@ def fifo_unlisted(pack: Path, scratch: Path) -> None:
     os.mkfifo(pack / "soc2" / "pipe")
 
 
+def empty_folders_added(pack: Path, scratch: Path) -> None:
+    # nineteenth pass (19b, W1): verify said OK and bundle left them out, where build
+    # refused to replace the pack for them
+    (pack / "emptydir").mkdir()
+    (pack / "soc2" / "a" / "b").mkdir(parents=True)
+
+
 def missing_matrix(pack: Path, scratch: Path) -> None:
     (pack / "soc2" / "matrix.json").unlink()
 
@@ -474,6 +481,13 @@ CASES = [
         ["'matrix.json' is a FIFO (named pipe), not a regular file"],
     ),
     Case("fifo-not-listed", fifo_unlisted, 1, ["soc2/pipe"], ("verify", "bundle", "attach")),
+    Case(
+        "empty-folders-added",
+        empty_folders_added,
+        1,
+        ["emptydir/", "soc2/a/", "not in the manifest"],
+        ("verify", "bundle", "attach"),
+    ),
     Case("dev-zero-matrix", dev_zero_matrix, 1, ["soc2/matrix.json", "is a symbolic link"]),
     Case(  # verify: "MISSING  soc2/matrix.json" (test_verify_bundle.py)
         "matrix-missing",

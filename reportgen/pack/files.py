@@ -27,7 +27,7 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -303,7 +303,9 @@ class PackDir:
     def files(self) -> list[str]:
         """Every entry of the pack that is not a folder (links, FIFOs, devices included),
         as sorted relative POSIX paths, manifest.json left out; a folder nested deeper than
-        any pack's is listed as ``its/path/`` (its contents unread)."""
+        any pack's, and one that holds no file (reportgen makes none: build refuses to
+        replace a pack holding one, so verify must not call it intact: nineteenth pass),
+        is listed as ``its/path/``."""
         try:
             listing = list_tree(self.fd, MAX_FILES)
         except OSError as exc:  # a folder that cannot be listed: not an extra file
@@ -314,7 +316,17 @@ class PackDir:
             many = f"the pack holds more than {MAX_FILES:,} files and folders"
             raise InputError(many, file=self.path)
         found = [*listing.files, *listing.too_deep]
+        empty = set(empty_folders(listing.folders, found))
+        outermost = (name for name in empty if str(PurePosixPath(name).parent) not in empty)
+        found += [f"{name}/" for name in outermost]
         return sorted(name for name in found if name != MANIFEST_NAME)
+
+
+def empty_folders(folders: list[str], files: Iterable[str]) -> list[str]:
+    """The folders holding none of ``files`` (at any depth): for a pack, the folders its
+    manifest does not account for; for a folder that is not one, those holding nothing."""
+    holding = {str(parent) for name in files for parent in PurePosixPath(name).parents}
+    return sorted(folder for folder in folders if folder not in holding)
 
 
 def _unlike_listed(fd: int, name: str, size: int) -> str | None:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from reportgen.core.errors import InputError, environment_error
 from reportgen.core.mounts import aliases, mount_points
@@ -27,6 +26,7 @@ from reportgen.pack.files import (
     Listing,
     MachineRefusal,
     PackDir,
+    empty_folders,
     file_limit,
     list_tree,
     open_folder,
@@ -389,7 +389,7 @@ def survey_directory(path: Path, carried: frozenset[str] = frozenset()) -> Surve
             False,
             foreign=[name for name in unlisted if name != MANIFEST_NAME or listed is None],
             folders=listing.folders,
-            user_folders=_empty_folders(listing.folders, present),
+            user_folders=empty_folders(listing.folders, present),
             complete=listing.complete,
             has_manifest=listed is not None,
         )
@@ -397,15 +397,8 @@ def survey_directory(path: Path, carried: frozenset[str] = frozenset()) -> Surve
     missing = set(listed).difference(present)
     there = [entry for name, entry in sorted(listed.items()) if name not in missing]
     changed = _changed(path, there, carried)
-    user_folders = _empty_folders(listing.folders, listed)
+    user_folders = empty_folders(listing.folders, listed)
     return Survey(True, sorted(missing), foreign, changed, listing.folders, user_folders)
-
-
-def _empty_folders(folders: list[str], files: Iterable[str]) -> list[str]:
-    """The folders holding none of ``files`` (at any depth): for a pack, the folders its
-    manifest does not account for; for a folder that is not one, those holding nothing."""
-    holding = {str(parent) for name in files for parent in PurePosixPath(name).parents}
-    return sorted(folder for folder in folders if folder not in holding)
 
 
 def _changed(root: Path, entries: list[OutputFile], carried: frozenset[str]) -> list[str]:

@@ -28,8 +28,10 @@ def verification_lines(result: Verification) -> Iterator[str]:
 
 
 def _extra(name: str) -> str:
-    if name.endswith("/"):  # packfiles.list_tree does not enter a folder this deep
+    if name.endswith("/") and name.count("/") >= MAX_DEPTH:  # list_tree does not enter it
         return f"{name} (folders nested deeper than {MAX_DEPTH}; not in the manifest)"
+    if name.endswith("/"):
+        return f"{name} (a folder holding no file; not in the manifest)"
     return f"{name} (not in the manifest)"
 
 
