@@ -124,6 +124,12 @@ def test_an_unknown_condition_is_exit_2_with_the_choices():
     refused(result, "has no condition 'service-provder'", "did you mean 'service-provider'")
 
 
+def test_an_unknown_condition_is_quoted_short():
+    """A 100 KB value made a 100 KB message (left alone in the eighteenth session)."""
+    result = run("controls", "pci-dss", "--condition", "x" * 100_000, check=2)
+    assert len(result.stderr) < 2_000 and "has no condition 'xxx" in result.stderr
+
+
 # ---------------------------------------------------------------- 7. -q silences warnings
 
 

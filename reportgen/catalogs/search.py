@@ -59,7 +59,7 @@ def filter_by_condition(
     if condition not in known:
         choices = ", ".join(known) or "none"
         raise InputError(
-            f"{framework.id} has no condition '{condition}'{did_you_mean(condition, known)}",
+            f"{framework.id} has no condition '{shown(condition)}'{did_you_mean(condition, known)}",
             hint=f"Its conditions: {choices}.",
         )
     return [c for c in controls if any(cid == condition for cid, _ in condition_uses(c))]
