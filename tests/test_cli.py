@@ -120,6 +120,19 @@ def test_validate_changes_nothing(project):
     assert "5 resolved, 0 unresolved" in result.stdout
 
 
+def test_validate_counts_a_declared_third_partys_rows_as_the_pack_does(sample_pack):
+    """validate listed the sample's Snowflake row (a declared third party) as an unknown
+    service, 2 unresolved, where build said 1 and the pack gives the row to Snowflake."""
+    result = run("validate", "--config", ROOT / "inputs" / "reportgen.yaml", pdf=False)
+    text = " ".join(result.stdout.split())
+    matrix = json.loads((sample_pack / "pci-dss" / "matrix.json").read_text())
+    unresolved, parties = matrix["scope"]["unresolved_rows"], matrix["scope"]["third_party_rows"]
+    assert (unresolved, parties) == (1, 1)
+    assert f"1 naming a declared third party, {unresolved} unresolved" in text
+    assert "third party Snowflake: 1 row(s) (62)" in text
+    assert "Unresolved inventory rows (1)" in text and "Snowflake Data" not in text
+
+
 def test_build_from_another_directory_with_default_out(project, tmp_path):
     run(
         "-q",

@@ -9,13 +9,15 @@ unresolved AWS service; whatever stays unresolved is outside the matrix.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from reportgen.config.model import ThirdPartyConfig
 
 THIRD_PARTY_KIND = "third-party"
+Row = TypeVar("Row")
 
 
 def match_key(text: str) -> str:
@@ -33,14 +35,17 @@ def declared_names(parties: Sequence[ThirdPartyConfig]) -> dict[str, str]:
 
 
 def split_unresolved(
-    unresolved: Iterable[dict[str, Any]], parties: Sequence[ThirdPartyConfig]
-) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-    """Unresolved rows that name a declared provider (by provider), and the rest."""
+    unresolved: Iterable[Row],
+    parties: Sequence[ThirdPartyConfig],
+    text: Callable[[Row], str] = operator.itemgetter("value"),
+) -> tuple[dict[str, list[Row]], list[Row]]:
+    """Unresolved rows that name a declared provider (by provider), and the rest. ``text``:
+    a row's service text (a matrix's rows are dicts; validate gives the inventory's)."""
     names = declared_names(parties)
-    claimed: dict[str, list[dict[str, Any]]] = {}
+    claimed: dict[str, list[Row]] = {}
     rest = []
     for row in unresolved:
-        party = names.get(match_key(row["value"]))
+        party = names.get(match_key(text(row)))
         if party is None:
             rest.append(row)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import shlex
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from reportgen.artefacts.providers import split_unresolved
 from reportgen.catalogs.frameworks import Control, Framework
 from reportgen.catalogs.listing import condition_uses, dependents
 from reportgen.catalogs.srm import Service, SrmCatalog
@@ -175,18 +177,39 @@ def inventory_summary(inputs: Inputs) -> list[str]:
     header = inventory.header
     mapped = ", ".join(f"{field} = {header.describe(field)}" for field in header.columns)
     sheet = f", sheet '{inventory.sheet}'" if inventory.sheet else ""
+    claimed, unresolved = _claimed_by_third_parties(inputs)
+    parties = sum(map(len, claimed.values()))
+    named = f", {parties} naming a declared third party" if parties else ""
     lines = [
         f"inventory: {inventory.path}{sheet}, header on row {header.row}",
         f"columns: {mapped}",
-        f"rows: {inventory.total_rows} ({len(inventory.rows)} resolved, "
-        f"{len(inventory.unresolved)} unresolved), "
+        f"rows: {inventory.total_rows} ({len(inventory.rows)} resolved{named}, "
+        f"{len(unresolved)} unresolved), "
         f"{len({r.service_id for r in inventory.rows})} distinct services",
     ]
+    lines += [f"third party {name}: {_rows(items)}" for name, items in claimed.items()]
     return lines
 
 
+def _claimed_by_third_parties(inputs: Inputs) -> tuple[dict[str, list[Any]], list[Any]]:
+    """The unresolved rows that name a third party the config declares (by party), and the
+    rest: as the pack counts them, where validate listed a declared party's rows as
+    unknown services (eighteenth session)."""
+    parties = inputs.config.config.third_parties
+    return split_unresolved(inputs.inventory.unresolved, parties, _SERVICE_TEXT)
+
+
+_SERVICE_TEXT = operator.attrgetter("row.service_text")
+
+
+def _rows(items: list[Any]) -> str:
+    numbers = ", ".join(str(item.row.row) for item in items[:10])
+    more = f" and {len(items) - 10:,} more" if len(items) > 10 else ""
+    return f"{len(items)} row(s) ({numbers}{more})"
+
+
 def unresolved_table(inputs: Inputs) -> Table | None:
-    unresolved = inputs.inventory.unresolved
+    _claimed, unresolved = _claimed_by_third_parties(inputs)
     if not unresolved:
         return None
     table = Table(title=f"Unresolved inventory rows ({len(unresolved)})", title_justify="left")
