@@ -852,3 +852,25 @@ def test_an_output_file_named_with_a_trailing_slash_is_refused(pack, tmp_path):
     assert result.status == 2, result.stderr
     assert "ends with '/', naming a folder; give a file" in result.text
     assert not (tmp_path / "p1.zip").exists()
+
+
+def test_a_summary_only_pack_makes_no_empty_folder_and_verifies(tmp_path: Path) -> None:
+    """Twentieth pass: `--format summary` made an empty folder for each framework, which
+    verify (since it lists folders that hold no file) then called extra, and bundle refused.
+    A pack from before, which has those folders, still verifies and is rebuilt in place."""
+    project = tmp_path / "project"
+    project.mkdir()
+    write_csv(project / "inventory.csv", [["Service"], ["S3"]])
+    write_config(project, MINIMAL_CONFIG)
+    out = tmp_path / "summary-only"
+    build(project, out, "--framework", "soc2", "--format", "summary", pdf=False)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "summary.md"]
+    (out / "soc2").mkdir()  # as reportgen left it before
+    for argv in (["verify", str(out)], ["bundle", str(out), "-o", str(tmp_path / "s.zip")]):
+        result = measured([*REPORTGEN_WITHOUT_PDF, *argv], tmp_path)
+        assert result.status == 0, result.stderr + result.stdout
+    build(project, out, "--framework", "soc2", "--format", "summary", pdf=False)
+    (out / "soc2").mkdir()
+    (out / "soc2" / "mine").mkdir()  # a folder inside it is no longer reportgen's
+    result = measured([*REPORTGEN_WITHOUT_PDF, "verify", str(out)], tmp_path)
+    assert result.status == 1 and "soc2/mine/ (a folder holding no file" in result.stdout

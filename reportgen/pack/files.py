@@ -300,12 +300,13 @@ class PackDir:
             os.close(fd)
         return parse_manifest(data, path)
 
-    def files(self) -> list[str]:
+    def files(self, kept: Iterable[str] = ()) -> list[str]:
         """Every entry of the pack that is not a folder (links, FIFOs, devices included),
         as sorted relative POSIX paths, manifest.json left out; a folder nested deeper than
         any pack's, and one that holds no file (reportgen makes none: build refuses to
         replace a pack holding one, so verify must not call it intact: nineteenth pass),
-        is listed as ``its/path/``."""
+        is listed as ``its/path/`` (``kept``: names that count as files there, the
+        :func:`framework_folders` of the pack's manifest)."""
         try:
             listing = list_tree(self.fd, MAX_FILES)
         except OSError as exc:  # a folder that cannot be listed: not an extra file
@@ -316,10 +317,17 @@ class PackDir:
             many = f"the pack holds more than {MAX_FILES:,} files and folders"
             raise InputError(many, file=self.path)
         found = [*listing.files, *listing.too_deep]
-        empty = set(empty_folders(listing.folders, found))
+        empty = set(empty_folders(listing.folders, [*found, *kept]))
         outermost = (name for name in empty if str(PurePosixPath(name).parent) not in empty)
         found += [f"{name}/" for name in outermost]
         return sorted(name for name in found if name != MANIFEST_NAME)
+
+
+def framework_folders(manifest: Manifest) -> list[str]:
+    """A stand-in file in each framework's folder, for :func:`empty_folders`: a pack built
+    with --format summary alone had an empty folder for each framework before the
+    nineteenth session; it is reportgen's, not one a user added."""
+    return [f"{framework.id}/-" for framework in manifest.frameworks]
 
 
 def empty_folders(folders: list[str], files: Iterable[str]) -> list[str]:

@@ -28,12 +28,13 @@ from reportgen.pack.files import (
     PackDir,
     empty_folders,
     file_limit,
+    framework_folders,
     list_tree,
     open_folder,
     read_manifest,
 )
 from reportgen.pack.manifest import MANIFEST_NAME
-from reportgen.pack.manifest_schema import MAX_DEPTH, OutputFile
+from reportgen.pack.manifest_schema import MAX_DEPTH, Manifest, OutputFile
 
 _MAX_ENTRIES = 20_000  # a pack holds a few dozen files; past this it is someone's tree
 _NAMED = 5  # files named in a refusal; the rest are counted
@@ -379,7 +380,8 @@ def survey_directory(path: Path, carried: frozenset[str] = frozenset()) -> Surve
     names, then each listed file's size and SHA-256 (``carried``: see check_replaceable)."""
     listing = _files_under(path)
     present = sorted([*listing.files, *listing.too_deep])
-    listed = _listed_files(path)
+    manifest = _manifest_of(path)
+    listed = None if manifest is None else {entry.path: entry for entry in manifest.outputs}
     if listed is None or not listing.complete or listing.too_deep:
         # Past the caps the survey is incomplete: a file we did not see could be the user's,
         # so a directory this large or deep is never taken for a pack, whatever its
@@ -397,7 +399,7 @@ def survey_directory(path: Path, carried: frozenset[str] = frozenset()) -> Surve
     missing = set(listed).difference(present)
     there = [entry for name, entry in sorted(listed.items()) if name not in missing]
     changed = _changed(path, there, carried)
-    user_folders = empty_folders(listing.folders, listed)
+    user_folders = empty_folders(listing.folders, [*listed, *framework_folders(manifest)])
     return Survey(True, sorted(missing), foreign, changed, listing.folders, user_folders)
 
 
@@ -499,18 +501,24 @@ def _files_under(root: Path) -> Listing:
 
 def _listed_files(root: Path) -> dict[str, OutputFile] | None:
     """The outputs listed by reportgen's manifest at ``root``, by path; None when there is
-    none: the manifest must pass the pack reader's checks (reportgen/pack/files.py: no links,
-    a regular file of at most 4 MB, the strict schema of every field). A manifest the
-    machine would not open (a permission, a file descriptor, a failing disk) raises
-    MachineRefusal, exit 2 naming it: taken for "not a pack", the survey sent the user to
-    choose another folder for what a chmod fixes (fourteenth adversarial pass)."""
+    none (see :func:`_manifest_of`)."""
+    manifest = _manifest_of(root)
+    return None if manifest is None else {entry.path: entry for entry in manifest.outputs}
+
+
+def _manifest_of(root: Path) -> Manifest | None:
+    """reportgen's manifest at ``root``; None when there is none: the manifest must pass
+    the pack reader's checks (reportgen/pack/files.py: no links, a regular file of at most
+    4 MB, the strict schema of every field). A manifest the machine would not open (a
+    permission, a file descriptor, a failing disk) raises MachineRefusal, exit 2 naming it:
+    taken for "not a pack", the survey sent the user to choose another folder for what a
+    chmod fixes (fourteenth adversarial pass)."""
     try:
-        manifest = read_manifest(root)
+        return read_manifest(root)
     except MachineRefusal:
         raise
     except InputError:
         return None
-    return {entry.path: entry for entry in manifest.outputs}
 
 
 def _refusal(target: Path, survey: Survey, replace: Replace) -> InputError:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen.core.errors import InputError
-from reportgen.pack.files import PackDir
+from reportgen.pack.files import PackDir, framework_folders
 from reportgen.pack.manifest_schema import Manifest
 
 
@@ -49,7 +49,8 @@ def verify_opened(opened: PackDir) -> Verification:
         elif problem:
             result.altered.append(f"{entry.path}: {problem}")
     listed = {entry.path for entry in outputs}
-    result.extra = [name for name in opened.files() if name not in listed]
+    found = opened.files(kept=framework_folders(loaded.manifest))
+    result.extra = [name for name in found if name not in listed]
     return result
 
 

@@ -94,12 +94,13 @@ def render_framework(job: FrameworkJob) -> list[WriterRun]:
     limit...); a refusal a writer did not catch names the framework's folder at least."""
     from reportgen.render.formats import select_formats  # the formats import this module
 
-    with environment_errors(fallback=job.folder):
-        job.folder.mkdir(parents=True, exist_ok=True)
+    # pack-level formats (summary.md) the pipeline writes after every framework
+    formats = [fmt for fmt in select_formats(job.options.writers, "writers") if fmt.framework]
+    if formats:  # `--format summary` alone made an empty folder a framework (pass 20b)
+        with environment_errors(fallback=job.folder):
+            job.folder.mkdir(parents=True, exist_ok=True)
     runs = []
-    for fmt in select_formats(job.options.writers, "writers"):
-        if fmt.framework is None:
-            continue  # a pack-level format: the pipeline writes it after every framework
+    for fmt in formats:
         started, cpu = time.perf_counter(), time.process_time()
         files = _write_format(fmt.framework, job)
         if files is None:  # raised here, out of the except block: see _write_format
