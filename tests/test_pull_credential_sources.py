@@ -406,6 +406,29 @@ def test_a_file_botocore_would_hang_on_or_read_without_end_is_refused(
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.parametrize(
+    "variable", ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CA_BUNDLE", "AWS_CONFIG_FILE",
+                 "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"],
+)  # fmt: skip
+def test_a_fifo_named_with_a_trailing_space_is_refused(tmp_path, monkeypatch, capsys, variable):
+    """Twentieth pass: '/tok ' (a FIFO) beside '/tok' (a file): the stripped name was
+    checked, botocore opened the one with the space, and the pull hung for ever."""
+    import os
+
+    (tmp_path / "tok").write_text("q7ZpX2mK9vLr4sNwY8")
+    os.mkfifo(tmp_path / "tok ")
+    env = {variable: f"{tmp_path / 'tok'} ", "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/r"}
+    (tmp_path / "awsconfig").write_text("")
+    if variable == "AWS_CONFIG_FILE":  # botocore skips a config that is no regular file
+        env = {variable: f"{tmp_path / 'tok'} "}
+    started = time.monotonic()
+    status, said = _run(tmp_path, monkeypatch, capsys, "https://127.0.0.1:1", env, None)
+    assert time.monotonic() - started < 30
+    assert status == 2, said
+    if variable != "AWS_CONFIG_FILE":
+        assert f"${variable} names a FIFO" in said
+
+
 def test_a_profile_s_ca_bundle_that_is_a_fifo_is_named(tmp_path, monkeypatch, capsys):
     import os
 

@@ -45,9 +45,10 @@ def check_config_files(environ: Any = os.environ) -> None:
     file larger than any real one is refused (one that is not a regular file botocore
     skips itself)."""
     for variable, default in _CONFIG_FILES.items():
-        named = environ.get(variable, "").strip()
+        named = _as_set(environ.get(variable, ""))
         where = f"${variable}" if named else f"{default} (${variable}'s default)"
-        _check(where, named or default, CONFIG_BYTES, regular_only=False)
+        for path in named or [default]:
+            _check(where, path, CONFIG_BYTES, regular_only=False)
 
 
 def check_sdk_files(profiles: dict[str, Any], chain: list[str], environ: Any = os.environ) -> None:
@@ -63,8 +64,8 @@ def _named(
     profiles: dict[str, Any], chain: list[str], environ: Any
 ) -> Iterator[tuple[str, str, int]]:
     for name, limit in _VARIABLES.items():
-        if environ.get(name, "").strip():
-            yield f"${name}", environ[name].strip(), limit
+        for path in _as_set(environ.get(name, "")):
+            yield f"${name}", path, limit
     for profile in chain:
         section = profiles.get(profile)
         if not isinstance(section, dict):
@@ -73,6 +74,13 @@ def _named(
             value = section.get(key)
             if isinstance(value, str) and value.strip():
                 yield f"{key} of profile '{shorten(profile, 60)}'", value.strip(), limit
+
+
+def _as_set(value: str) -> list[str]:
+    """The paths a variable may name: botocore opens its value as it is, '/tok ' with its
+    space, where a check of the stripped '/tok' passed a FIFO beside it that hung the pull
+    (twentieth adversarial pass); what reportgen reads itself is stripped."""
+    return list(dict.fromkeys(path for path in (value, value.strip()) if path.strip()))
 
 
 def _sso_caches(profiles: dict[str, Any], chain: list[str]) -> Iterator[tuple[str, str]]:

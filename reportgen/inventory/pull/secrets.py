@@ -15,12 +15,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import stat
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from reportgen.core.errors import InputError
 from reportgen.core.redact import Redactor
+from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
 
 # Parameters of the calls that fetch credentials which carry a secret of their own.
@@ -72,17 +74,12 @@ def token_files(paths: Iterable[str]) -> list[str]:
     """What each of ``paths`` holds (a regular file, at most 64 KB), as written and
     stripped; a file that cannot be read is botocore's to report."""
     found = []
-    for path in paths:
-        if not path:
+    for path in dict.fromkeys(p for text in paths for p in (text, text.strip()) if p):
+        try:  # never a FIFO, whose open would block (safefiles: O_NONBLOCK, then fstat)
+            data = read_regular(Path(os.path.expanduser(path)), TOKEN_BYTES, "token file")
+        except (InputError, OSError, RuntimeError, ValueError):  # RuntimeError: '~nouser'
             continue
-        try:
-            name = os.path.expanduser(path)
-            if not stat.S_ISREG(os.stat(name).st_mode):  # a FIFO would block the open
-                continue
-            with open(name, "rb") as handle:
-                text = handle.read(TOKEN_BYTES).decode("utf-8", errors="replace")
-        except (OSError, RuntimeError, ValueError):  # RuntimeError: '~user' with no such user
-            continue
+        text = data.decode("utf-8", errors="replace")
         found += [text, text.strip()]
     return found
 
