@@ -72,6 +72,9 @@ def https_nowhere(clean_env) -> pytest.MonkeyPatch:
         ("https_proxy", f"ftp://user:{PROXY_PASSWORD}@127.0.0.1:21", "'ftp://' is not a proxy"),
         # Not used for an https URL, but httpx sets it up as it builds the client.
         ("HTTP_PROXY", f"gopher://user:{PROXY_PASSWORD}@h:70", "'gopher://' is not a proxy"),
+        # twentieth pass: an OverflowError (exit 1); 99999, five retries and exit 4
+        ("HTTPS_PROXY", f"http://user:{PROXY_PASSWORD}@h:{'9' * 22}", "the port is not one of"),
+        ("HTTPS_PROXY", "127.0.0.1:99999", "the port is not one of 1 to 65535"),
     ],
 )
 def test_a_proxy_httpx_cannot_use_is_refused_by_its_variable(
@@ -84,6 +87,16 @@ def test_a_proxy_httpx_cannot_use_is_refused_by_its_variable(
     assert status == 2, output
     assert f"error: ${name}: {said}" in output
     assert "internal error" not in output and PROXY_PASSWORD not in output
+
+
+@pytest.mark.parametrize("port", ["9" * 22, "99999", "0"])
+def test_a_ticket_url_whose_port_no_socket_has_is_refused(pack, config, clean_env, capsys,
+                                                          caplog, port):  # fmt: skip
+    """Twentieth pass: a port past a C long was "internal error: OverflowError", exit 1."""
+    clean_env.setenv("REPORTGEN_JIRA_URL", f"https://127.0.0.1:{port}")
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
+    assert status == 2, output
+    assert "$REPORTGEN_JIRA_URL: the port is not one of 1 to 65535" in output
 
 
 def test_a_proxy_of_host_and_port_only_is_used_as_http(pack, config, https_nowhere, capsys, caplog):

@@ -158,4 +158,16 @@ def proxy_problem(url: str) -> str | None:
         return f"{scheme} is not a proxy reportgen can use (http:// or https://)"
     if not parsed.host:
         return "a proxy URL names a host (http://HOST:PORT)"
+    if not port_in_range(parsed):
+        return PORT_RANGE
     return None
+
+
+# A port past 65535 reached the socket: one past a C long was an internal error
+# (OverflowError), 99999 five retries and "could not connect" (twentieth pass).
+PORT_RANGE = "the port is not one of 1 to 65535"
+
+
+def port_in_range(url: httpx.URL) -> bool:
+    """No port (the scheme's), or one a socket can connect to."""
+    return url.port is None or 0 < url.port < 65536

@@ -28,6 +28,7 @@ from reportgen.tickets.client import (
     Transport,
     make_client,
 )
+from reportgen.tickets.netenv import PORT_RANGE, port_in_range
 from reportgen.tickets.retry import RetryPolicy
 
 if TYPE_CHECKING:  # the config is built from the ticket-system registry: no import back
@@ -108,6 +109,8 @@ def base_url(
         problems.append(f"{source}: credentials do not belong in the URL")
     if url.query or url.fragment or not url.host:
         problems.append(f"{source}: give only the site's base URL, like https://example.com")
+    if not port_in_range(url):
+        problems.append(f"{source}: {PORT_RANGE}")
     return (None if problems else str(url).rstrip("/")), problems
 
 
