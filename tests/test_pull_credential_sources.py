@@ -332,6 +332,8 @@ def test_role_keys_refreshed_during_the_pull_are_masked(tmp_path, monkeypatch, c
         ({"AWS_RETRY_MODE": "bogus"}, ()),
         ({"AWS_DEFAULTS_MODE": "bogus"}, ()),
         ({}, ("--region", "us east 1")),
+        # twentieth pass: urllib.parse's ValueError, under botocore, was an internal error
+        ({"AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API": "http://[::1"}, ()),
     ],
 )
 def test_aws_settings_botocore_refuses_are_exit_2(tmp_path, monkeypatch, capsys, env, flags):

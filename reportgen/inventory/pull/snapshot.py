@@ -107,11 +107,15 @@ def _sdk_errors() -> Iterator[None]:
 
 
 def _raised_in_sdk(error: BaseException) -> bool:
-    traceback, module = error.__traceback__, ""
-    while traceback is not None:  # the innermost frame raised it
-        module = str(traceback.tb_frame.f_globals.get("__name__", ""))
+    """Raised below a call from reportgen into the SDK: by botocore, or by the standard
+    library it called (urllib.parse's ValueError for AWS_ENDPOINT_URL=http://[::1 was an
+    internal error: twentieth pass)."""
+    traceback, below_ours = error.__traceback__, []
+    while traceback is not None:  # outermost first
+        package = str(traceback.tb_frame.f_globals.get("__name__", "")).split(".")[0]
+        below_ours = [] if package == "reportgen" else [*below_ours, package]
         traceback = traceback.tb_next
-    return module.split(".")[0] in _SDK_MODULES
+    return bool(below_ours) and below_ours[0] in _SDK_MODULES
 
 
 def _pull(
