@@ -168,6 +168,30 @@ def test_ssl_cert_dir_must_be_a_directory(
     assert f"error: {path}: CA folder ($SSL_CERT_DIR) {said}" in output
 
 
+def test_a_fifo_in_ssl_cert_dir_is_refused_not_waited_on(pack, config, https_nowhere, tmp_path):
+    """Twentieth pass: OpenSSL opened the folder's hashed files itself, in the handshake,
+    and one that was a FIFO held the request past every deadline."""
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    os.mkfifo(folder / "f5b931d4.0")
+    env = {**os.environ, "SSL_CERT_DIR": str(folder)}
+    done = _cli("attach", pack, "--jira", "GRC-1", "--config", config, env=env)
+    assert done.returncode == 2, done.stderr
+    assert "f5b931d4.0: CA folder ($SSL_CERT_DIR): a certificate file is a FIFO" in done.stderr
+
+
+def test_an_ssl_cert_dir_without_hashed_certificates_is_named(
+    pack, config, https_nowhere, tmp_path, capsys, caplog
+):
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("hello\n")
+    https_nowhere.setenv("SSL_CERT_DIR", str(folder))
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
+    assert status == 2, output
+    assert "CA folder ($SSL_CERT_DIR) holds no hashed PEM certificate" in output
+
+
 # ------------------------------------------------------------------------------ TLS server
 
 
@@ -201,6 +225,23 @@ def test_ssl_cert_file_is_trusted_as_httpx_would(
     bundle.write_text(f"# Issuer: CN=Főtanúsítvány\n{pem}\n# end\n", encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SSL_CERT_FILE", str(bundle))
+        patch.setenv("REPORTGEN_JIRA_URL", f"https://localhost:{port}")
+        status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
+    assert status == 0, output
+    assert fake.uploads()
+
+
+def test_ssl_cert_dir_is_trusted_as_openssl_would(
+    pack, config, tls_jira, localhost_cert, tmp_path, capsys, caplog
+):
+    """The folder's hashed files, read by reportgen, are the CAs trusted."""
+    fake, port = tls_jira
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    (folder / "ca.pem").write_text(localhost_cert[0].read_text())
+    (folder / "0a1b2c3d.0").symlink_to("ca.pem")  # as openssl rehash links them
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SSL_CERT_DIR", str(folder))
         patch.setenv("REPORTGEN_JIRA_URL", f"https://localhost:{port}")
         status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
     assert status == 0, output

@@ -87,8 +87,10 @@ def load_ca_bundle(path: Path, what: str, hint: str | None = None) -> ssl.SSLCon
 
 
 def load_ca_folder(path: Path) -> ssl.SSLContext:
-    """A TLS context trusting the hashed certificate folder of $SSL_CERT_DIR (OpenSSL reads
-    its files as it needs them, so only the folder can be checked here)."""
+    """A TLS context trusting the certificates of $SSL_CERT_DIR's hashed files (the names
+    OpenSSL looks up, ``5ed36f99.0``), read by reportgen: handed the folder, OpenSSL opened
+    them itself during the handshake, and one that was a FIFO held the request past every
+    deadline (twentieth adversarial pass)."""
     what = f"CA folder (${CA_DIR_ENV})"
     try:
         mode = os.stat(path).st_mode
@@ -100,7 +102,40 @@ def load_ca_folder(path: Path) -> ssl.SSLContext:
         raise InputError(
             f"{what} is {file_kind(mode)}, not a directory", file=path, hint=_CA_ENV_HINT
         )
-    return ssl.create_default_context(capath=str(path))
+    blocks = []
+    for name in _hashed_names(path, what):
+        data = read_regular(path / name, MAX_CA_BUNDLE_BYTES, f"{what}: a certificate file")
+        blocks += [m.group(0).decode("ascii") for m in _PEM_CERTIFICATE.finditer(data)]
+        if len(blocks) > MAX_CA_FOLDER_CERTIFICATES:
+            raise InputError(f"{what} holds more than {MAX_CA_FOLDER_CERTIFICATES:,} "
+                             "certificates", file=path, hint=_CA_ENV_HINT)  # fmt: skip
+    if not blocks:
+        raise InputError(
+            f"{what} holds no hashed PEM certificate (named like 5ed36f99.0: openssl rehash)",
+            file=path,
+            hint=_CA_ENV_HINT,
+        )
+    try:
+        return ssl.create_default_context(cadata="\n".join(dict.fromkeys(blocks)))
+    except ssl.SSLError as exc:
+        reason = shorten(exc.reason or type(exc).__name__, 200)
+        raise InputError(f"{what}: cannot load its certificates ({reason})", file=path) from None
+
+
+# The names OpenSSL looks a CA up by in a hashed folder: its subject's hash, a sequence number.
+_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.[0-9]+")
+MAX_CA_FOLDER_CERTIFICATES = 10_000  # a system's folder holds about 150
+
+
+def _hashed_names(path: Path, what: str) -> list[str]:
+    try:
+        names = sorted(name for name in os.listdir(path) if _HASHED_NAME.fullmatch(name))
+    except OSError as exc:
+        raise environment_error(exc, path) from exc
+    if len(names) > MAX_CA_FOLDER_CERTIFICATES:
+        raise InputError(f"{what} holds more than {MAX_CA_FOLDER_CERTIFICATES:,} hashed "
+                         "files", file=path, hint=_CA_ENV_HINT)  # fmt: skip
+    return names
 
 
 def check_proxies() -> None:
