@@ -615,3 +615,42 @@ def test_the_region_lookup_of_defaults_mode_auto_is_bounded_and_made_once(
     assert status == 0, said
     assert asked[0] == 1  # one lookup, not one for each client
     assert sent[0] < 64 << 20  # the answer was left unread after its first MB
+
+
+def test_a_web_identity_token_file_swapped_for_a_fifo_mid_pull_is_refused(
+    tmp_path, monkeypatch, capsys
+):
+    """Twentieth pass: the token file was checked once, at the start; botocore reads it
+    again each time it refreshes the role's keys, and a FIFO swapped in then hung the pull
+    (a link to /dev/zero took 1.7 GB)."""
+    import datetime
+    import os
+
+    token_file = tmp_path / "web.jwt"
+    token_file.write_text("eyJhbGciOiJSUzI1NiJ9.q7ZpX2mK9vLr4sNwY8.sig\n")
+    config = (
+        "[profile web]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+        f"web_identity_token_file = {token_file}\nregion = eu-west-1\n"
+    )
+    soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    assumed = []
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRoleWithWebIdentity" in body:
+            assumed.append(1)
+            if len(assumed) == 1:  # keys near their expiry: botocore will refresh them
+                token_file.unlink()
+                os.mkfifo(token_file)
+            status, kind, answer = _assumed("ASIAROLEKEY000000009", "RoleSecret0123456789",
+                                            "RoleSessionToken0123456789", soon)  # fmt: skip
+            return status, kind, answer.replace(b"AssumeRoleRes", b"AssumeRoleWithWebIdentityRes")
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}]}
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    started = time.monotonic()
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "web")
+    assert time.monotonic() - started < 60
+    assert status == 2, said
+    assert "the web identity token file is a FIFO (named pipe)" in said

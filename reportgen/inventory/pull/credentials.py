@@ -22,14 +22,16 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
+from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
 from reportgen.inventory.pull.credential_process import BoundedProcess, bounded_processes
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
-from reportgen.inventory.pull.sdkfiles import check_sdk_files
+from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, check_sdk_files
 from reportgen.inventory.pull.secrets import Secrets, record_token_parameters, token_files
 
 # Credential answers are a few KB (a role's keys and session token).
@@ -92,6 +94,10 @@ def _bound_providers(core: Any) -> None:
         process = resolver.get_provider("custom-process")
         if hasattr(process, "_popen"):
             process._popen = BoundedProcess
+    with contextlib.suppress(Exception):
+        web_identity = resolver.get_provider("assume-role-with-web-identity")
+        if hasattr(web_identity, "_token_loader_cls"):
+            web_identity._token_loader_cls = BoundedTokenLoader
     for method, attribute in _METADATA_FETCHERS.items():
         try:
             provider = resolver.get_provider(method)
@@ -134,6 +140,40 @@ class _AskedOnce:
             with contextlib.suppress(Exception):
                 self._region = self._provider.provide()
         return self._region
+
+
+class BoundedTokenLoader:
+    """botocore's web identity token loader, reading the file as sdkfiles checked it: a
+    regular file of at most 64 KB, opened without blocking. botocore reads it again each
+    time it refreshes the role's credentials, long after that check: a FIFO swapped in
+    hung the pull, a link to /dev/zero took 1.7 GB (twentieth adversarial pass)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def __call__(self) -> str:
+        data = read_regular(Path(os.path.expanduser(self._path)), TOKEN_BYTES,
+                            "the web identity token file")  # fmt: skip
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("the web identity token file is not UTF-8 text",
+                             file=self._path) from None  # fmt: skip
+
+
+@contextlib.contextmanager
+def bounded_token_loaders() -> Iterator[None]:
+    """Every web identity provider botocore makes while active (a role profile's source
+    that is one, made as the credentials are first fetched) reads with BoundedTokenLoader;
+    the loader it makes then is the one its refreshes use."""
+    import botocore.credentials
+
+    original = botocore.credentials.FileWebIdentityTokenLoader
+    botocore.credentials.FileWebIdentityTokenLoader = BoundedTokenLoader
+    try:
+        yield
+    finally:
+        botocore.credentials.FileWebIdentityTokenLoader = original
 
 
 def check_files(session: Any, profile: str | None) -> None:
@@ -188,7 +228,7 @@ def resolved_secrets(session: Any, profile: str | None) -> list[str]:
     found = None
     whose = f" of profile '{shorten(profile, 60)}'" if profile else ""
     try:
-        with bounded_processes():
+        with bounded_processes(), bounded_token_loaders():
             found = session.get_credentials()
             frozen = found.get_frozen_credentials() if found is not None else None
     except NoCredentialsError:
