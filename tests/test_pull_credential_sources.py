@@ -89,6 +89,9 @@ def test_a_credential_process_that_prints_without_end_is_cut(tmp_path, monkeypat
         ("import sys\nsys.stdout.buffer.write(b'{\\xff}')\n", "printed no JSON object"),
         (_prints({**GOOD, "AccessKeyId": 5}), "printed a AccessKeyId that is not a string"),
         (_prints({**GOOD, "Expiration": "soon"}), "an Expiration that is not a date and time"),
+        # twentieth pass: botocore's refusal quoted the Version it read
+        (_prints({**GOOD, "Version": "SecretVersionText0123"}), 'no "Version": 1'),
+        (_prints({k: v for k, v in GOOD.items() if k != "Version"}), 'no "Version": 1'),
         ("import sys\nsys.stderr.buffer.write(b'no \\xff')\nsys.exit(3)\n", "status 3"),
     ],
 )

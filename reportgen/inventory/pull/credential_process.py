@@ -127,6 +127,8 @@ def _check_answer(out: bytes) -> None:
         raise _failed("the process printed no JSON object (JSON in UTF-8 is expected)") from None
     if not isinstance(parsed, dict):
         raise _failed("the process printed JSON that is not an object")
+    if parsed.get("Version") != 1:  # botocore's refusal quoted the value (twentieth pass)
+        raise _failed('the process printed no "Version": 1 (the only version botocore reads)')
     for key in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId"):
         value = parsed.get(key)
         if value is not None and not isinstance(value, str):
