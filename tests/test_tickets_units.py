@@ -33,7 +33,13 @@ from reportgen.tickets.answerjson import MAX_ITEMS, MAX_VALUES
 from reportgen.tickets.client import Http, Redactor, Secret, TicketError, Transport, make_client
 from reportgen.tickets.markup import to_adf, to_wiki
 from reportgen.tickets.preflight import name_problem, upload_problem
-from reportgen.tickets.retry import RetriesExhausted, RetryPolicy, parse_retry_after, with_retries
+from reportgen.tickets.retry import (
+    RetriesExhausted,
+    RetryPolicy,
+    describe,
+    parse_retry_after,
+    with_retries,
+)
 from reportgen.tickets.settings import transport
 from reportgen.tickets.upload import Upload, upload_name
 
@@ -97,6 +103,46 @@ def test_with_retries_gives_up():
     with pytest.raises(RetriesExhausted, match=r"upload x: HTTP 502 \(gave up after 3 attempts\)"):
         with_retries(_responses(502, 502, 502), policy, "upload x")
     assert with_retries(_responses(404), policy, "x").status_code == 404  # not retried
+
+
+def _certificate_failure(code: int) -> httpx.ConnectError:
+    """httpx's error of a TLS verification failure with OpenSSL's ``code``, as raised."""
+    inner = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate")
+    inner.verify_code = code
+    try:
+        raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate") from inner
+    except httpx.ConnectError as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [(10, "TLS certificate has expired or is not yet valid"),
+     (9, "TLS certificate has expired or is not yet valid"),
+     (62, "TLS certificate does not name this host"),
+     (20, "TLS certificate not trusted (use --ca-bundle")],
+)  # fmt: skip
+def test_a_certificate_failure_is_named_and_not_retried(code, said):
+    """Twentieth pass: an expired certificate was "not trusted (use --ca-bundle)", with
+    --ca-bundle given, and was tried five times, 20 s of waiting."""
+    waits: list[float] = []
+    policy = RetryPolicy(attempts=5, sleep=waits.append, jitter=lambda: 0.0)
+    with pytest.raises(RetriesExhausted) as exhausted:
+        with_retries(_responses(_certificate_failure(code)), policy, "upload x")
+    assert exhausted.value.problem.startswith(f"upload x: {said}")
+    assert waits == []
+
+
+def test_a_dead_proxy_is_named_as_the_place_not_reached(monkeypatch):
+    """Twentieth pass: a dead HTTPS_PROXY gave "could not connect", naming nothing."""
+    for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:1")
+    request = httpx.Request("GET", "https://jira.example.com/rest")
+    refused = httpx.ConnectError("[Errno 111] Connection refused", request=request)
+    assert describe(refused) == "could not connect (through the proxy $HTTPS_PROXY names)"
+    monkeypatch.setenv("NO_PROXY", "jira.example.com")
+    assert describe(refused) == "could not connect"
 
 
 def test_secrets_are_masked_in_reprs_and_text():

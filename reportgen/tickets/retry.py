@@ -20,6 +20,8 @@ from typing import Protocol, TypeVar
 
 import httpx
 
+from reportgen.tickets.netenv import proxy_in_use
+
 log = logging.getLogger("reportgen.tickets")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -82,6 +84,9 @@ class RetriesExhausted(Exception):
 # certificate verified, but it names other hosts (eleventh pass: "not trusted" sent the
 # user to --ca-bundle).
 HOST_MISMATCH = frozenset({62, 64})
+# X509_V_ERR_CERT_NOT_YET_VALID and X509_V_ERR_CERT_HAS_EXPIRED: "not trusted (use
+# --ca-bundle)" sent the user who had given one the wrong way (twentieth pass).
+OUT_OF_DATE = frozenset({9, 10})
 
 
 def verify_code(exc: BaseException) -> int | None:
@@ -105,14 +110,25 @@ def describe(exc: httpx.TransportError) -> str:
     if isinstance(exc, httpx.ConnectError):
         if verify_code(exc) in HOST_MISMATCH:  # a trusted CA's certificate for another name
             return "TLS certificate does not name this host (check the host in the base URL)"
+        if verify_code(exc) in OUT_OF_DATE:
+            return "TLS certificate has expired or is not yet valid (check the machine's clock)"
         if "CERTIFICATE_VERIFY_FAILED" in str(exc):
             return "TLS certificate not trusted (use --ca-bundle for a corporate CA)"
-        return "could not connect"
+        return "could not connect" + _through_proxy(exc)
     if isinstance(exc, httpx.RemoteProtocolError):  # tenth pass: named only by its class
         return "the server's answer is not valid HTTP, or it closed the connection mid-answer"
     if isinstance(exc, httpx.ProxyError):
         return "the proxy refused or failed the connection"
     return f"connection failed ({type(exc).__name__})"
+
+
+def _through_proxy(exc: httpx.ConnectError) -> str:
+    """Where the connection went: a dead proxy was reported as the server (pass 20c)."""
+    try:
+        variable = proxy_in_use(exc.request.url)
+    except RuntimeError:  # raised without its request
+        return ""
+    return f" (through the proxy {variable} names)" if variable else ""
 
 
 def with_retries(
@@ -131,6 +147,8 @@ def with_retries(
             raise
         except httpx.TransportError as exc:
             problem = describe(exc)
+            if verify_code(exc) is not None:  # a certificate does not change in seconds
+                raise RetriesExhausted(f"{what}: {problem}", attempt) from None
         else:
             if response.status_code not in RETRY_STATUSES:
                 return response
