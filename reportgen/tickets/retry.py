@@ -76,7 +76,8 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
 
 class RetriesExhausted(Exception):
     def __init__(self, problem: str, attempts: int) -> None:
-        super().__init__(f"{problem} (gave up after {attempts} attempts)")
+        tries = f"gave up after {attempts} attempts" if attempts > 1 else "not retried"
+        super().__init__(f"{problem} ({tries})")
         self.problem = problem
 
 
