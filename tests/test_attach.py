@@ -411,3 +411,17 @@ def test_the_fake_jira_enforces_the_xsrf_header(jira_cloud):
         files={"file": ("a.txt", b"x", "text/plain")},
     )
     assert response.status_code == 403 and "XSRF" in response.text
+
+
+def test_comment_on_a_pack_without_a_summary_says_why(tmp_path, config, capsys, caplog):
+    """Twentieth pass: `attach --comment` on a pack built without the summary format said
+    only "summary.md: missing"."""
+    project = tmp_path / "project"
+    project.mkdir()
+    write_csv(project / "inventory.csv", [["Service"], ["S3"]])
+    write_config(project, MINIMAL_CONFIG)
+    pack = build(project, tmp_path / "matrix-only", "--format", "matrix", pdf=False)
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--comment", "--dry-run",
+                            "--config", config)  # fmt: skip
+    assert status == 2, output
+    assert "--comment posts the pack's summary.md, and this pack has none" in output

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from reportgen.config.model import AttachConfig, load_config
 from reportgen.config.ticket_systems import TICKET_SYSTEMS, TicketSystem
+from reportgen.core.errors import InputError
 from reportgen.core.redact import masked_errors
 from reportgen.core.tempdirs import run_temp_dir
 from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES
@@ -96,7 +97,18 @@ def fit_comment(summary: str, limit: int = COMMENT_LIMIT) -> str:
 
 def comment_text(pack: PackDir, manifest_sha256: str, zipped: Upload, folder: str) -> str:
     """summary.md, then how to check the pack: the zip's name and hash, and the command."""
-    raw = pack.read(SUMMARY_NAME, MAX_SUMMARY_BYTES, "the summary")
+    try:
+        raw = pack.read(SUMMARY_NAME, MAX_SUMMARY_BYTES, "the summary")
+    except InputError as exc:
+        if exc.message != "missing":
+            raise
+        raise InputError(  # it said only "summary.md: missing" (twentieth pass)
+            "--comment posts the pack's summary.md, and this pack has none: it was built "
+            "without the summary format",
+            file=exc.file,
+            hint="Rebuild the pack with the summary format (one of the defaults), or leave "
+            "out --comment.",
+        ) from None
     summary = fit_comment(raw.decode("utf-8", errors="replace"))
     footer = (
         f"To check the pack: download `{zipped.name}` (SHA-256 `{zipped.sha256}`), unzip it "
