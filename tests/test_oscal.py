@@ -35,7 +35,7 @@ from pypdf import PdfReader
 from reportgen.pack.manifest import media_type
 from reportgen.render import FrameworkJob, RenderOptions, render_framework
 from reportgen.render.oscal import oscal_documents, oscal_names
-from reportgen.render.oscal_ids import FEDRAMP_NS, NS
+from reportgen.render.oscal_ids import FEDRAMP_NS, NS, token, unique_tokens
 
 FRAMEWORKS = ("pci-dss", "iso-27001", "soc2")
 FEDRAMP_ORIGINS = {
@@ -455,3 +455,17 @@ def test_names_from_the_config_never_become_markup(tmp_path, monkeypatch):
     assert "- *MSP* ![x](http://example.invalid/x.png)" in parties  # a plain string field
     titles = [plain(r["title"]) for r in plan_of(ssp)["metadata"]["roles"]]
     assert {"1st line", "Sécurité", "セキュリティ", "<b>ops</b>"} <= set(titles)
+
+
+def test_a_suffix_never_takes_another_controls_own_token():
+    """Twentieth pass: 'X 1' (a clash with 'X_1') became 'X_1-2', the real control 'X_1-2'
+    was pushed to 'X_1-2-2', so adding a control renamed another between builds."""
+    tokens = unique_tokens(["X_1", "X 1", "X_1-2"])
+    assert tokens["X_1"] == "X_1" and tokens["X_1-2"] == "X_1-2"
+    assert tokens["X 1"] not in {"X_1", "X_1-2"} and len(set(tokens.values())) == 3
+    assert unique_tokens(["X_1-2", "X_1", "X 1"]) == tokens  # in any order
+
+
+def test_an_accented_id_keeps_its_base_letters():
+    """Twentieth pass: a precomposed 'Á' made the bare token 'myfw-'."""
+    assert token("Á.1", "myfw-") == "myfw-A.1" and token("Ｘ1") == "X1"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -46,26 +47,34 @@ def content_uuid(document: Any) -> str:
 
 
 def token(text: str, prefix: str = "") -> str:
-    """An OSCAL token (a letter or '_' first, then letters, digits, '.', '-', '_')."""
-    body = _NOT_TOKEN.sub("_", f"{prefix}{text}").strip("_") or "_"
+    """An OSCAL token (a letter or '_' first, then letters, digits, '.', '-', '_'). Accented
+    letters keep their base letter ('Á' is 'A', where it was dropped: twentieth pass)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    body = _NOT_TOKEN.sub("_", f"{prefix}{plain}").strip("_") or "_"
     return body if _TOKEN_START.match(body) else f"_{body}"
 
 
 def unique_tokens(names: Iterable[str], make: Any = token) -> dict[str, str]:
-    """name -> token, first come first served; a token already taken gets '-2', '-3'..."""
+    """name -> token: its own token for the first name that makes it; for the others that
+    make the same one, '-2', '-3'... past every name's own token. A suffix could take
+    another name's own token ('X 1' became 'X_1-2' and pushed the real 'X_1-2' to
+    'X_1-2-2': twentieth adversarial pass)."""
+    own = {name: make(name) for name in dict.fromkeys(names)}
     tokens: dict[str, str] = {}
-    taken: set[str] = set()
-    for name in names:
-        if name in tokens:
+    for name, base in own.items():
+        tokens.setdefault(base, name)  # by token for now: the first name keeps its own
+    taken = set(tokens)
+    result = {name: base for base, name in tokens.items()}
+    for name, base in own.items():
+        if name in result:
             continue
-        base = candidate = make(name)
-        number = 1
+        number, candidate = 2, f"{base}-2"
         while candidate in taken:
             number += 1
             candidate = f"{base}-{number}"
-        tokens[name] = candidate
+        result[name] = candidate
         taken.add(candidate)
-    return tokens
+    return {name: result[name] for name in own}
 
 
 def line(text: object, fallback: str = "-") -> str:
