@@ -180,6 +180,22 @@ def test_a_fifo_in_ssl_cert_dir_is_refused_not_waited_on(pack, config, https_now
     assert "f5b931d4.0: CA folder ($SSL_CERT_DIR): a certificate file is a FIFO" in done.stderr
 
 
+def test_an_ssl_cert_dir_is_read_within_a_bundles_bound_in_all(
+    pack, config, https_nowhere, tmp_path, capsys, caplog
+):
+    """Twenty-first pass: each file was held to 16 MB, the folder to nothing: 300 links to
+    one 16 MB file read 4.8 GB before the first request."""
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    (folder / "big.pem").write_bytes(b"#" * (9 << 20))
+    for number in range(2):
+        (folder / f"0a1b2c3d.{number}").symlink_to("big.pem")
+    https_nowhere.setenv("SSL_CERT_DIR", str(folder))
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
+    assert status == 2, output
+    assert "CA folder ($SSL_CERT_DIR) holds more than the 16,777,216 bytes" in output
+
+
 def test_an_ssl_cert_dir_without_hashed_certificates_is_named(
     pack, config, https_nowhere, tmp_path, capsys, caplog
 ):

@@ -657,3 +657,46 @@ def test_a_web_identity_token_file_swapped_for_a_fifo_mid_pull_is_refused(
     assert time.monotonic() - started < 60
     assert status == 2, said
     assert "the web identity token file is a FIFO (named pipe)" in said
+
+
+def test_an_sso_token_cache_swapped_mid_pull_is_read_bounded(tmp_path, monkeypatch, capsys):
+    """Twenty-first pass: the cache was checked once, at the start; botocore reads it again
+    to fetch the role's keys anew near their expiry, and a link to a 1 GB file swapped in
+    then was read whole (2.2 GB), reported as "the answer is not one AWS sends"."""
+    import hashlib
+
+    start = "https://example.awsapps.com/start"
+    cache = tmp_path / "home" / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    cached = cache / f"{hashlib.sha1(start.encode()).hexdigest()}.json"
+    cached.write_text(json.dumps({"startUrl": start, "region": "us-east-1",
+                                  "accessToken": "q7ZpX2mK9vLr4sNwY8ssoAccess",
+                                  "expiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
+    big = tmp_path / "big"
+    with big.open("wb") as handle:
+        handle.truncate(2 << 20)
+    from botocore.credentials import SSOProvider
+
+    monkeypatch.setattr(SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))  # ~ read at import
+    config = (
+        f"[profile sso]\nsso_start_url = {start}\nsso_region = us-east-1\n"
+        "sso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n"
+    )
+    soon = int((time.time() + 300) * 1000)  # within botocore's refresh window
+    fetched = []
+
+    def handle(head: str, body: str):
+        if "/federation/credentials" in head:
+            fetched.append(1)
+            if len(fetched) == 1:
+                cached.unlink()
+                cached.symlink_to(big)
+            keys = {"accessKeyId": "ASIASSOROLE000000001", "secretAccessKey": "SsoRoleSecret01",
+                    "sessionToken": "SsoRoleSession0123", "expiration": soon}  # fmt: skip
+            return 200, "application/json", json.dumps({"roleCredentials": keys}).encode()
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}]}
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    assert status == 2, said
+    assert "botocore's cache file" in said and "2,097,152" in said

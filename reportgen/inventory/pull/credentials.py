@@ -20,6 +20,7 @@ as a failure to fetch the credentials, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,7 @@ from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
 from reportgen.inventory.pull.credential_process import BoundedProcess, bounded_processes
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
-from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, check_sdk_files
+from reportgen.inventory.pull.sdkfiles import SSO_CACHE_BYTES, TOKEN_BYTES, check_sdk_files
 from reportgen.inventory.pull.secrets import Secrets, record_token_parameters, token_files
 
 # Credential answers are a few KB (a role's keys and session token).
@@ -174,6 +175,36 @@ def bounded_token_loaders() -> Iterator[None]:
         yield
     finally:
         botocore.credentials.FileWebIdentityTokenLoader = original
+
+
+@contextlib.contextmanager
+def bounded_cache_files() -> Iterator[None]:
+    """botocore's JSON cache files (the SSO token cache among them) read as sdkfiles checks
+    them, a regular file of at most 1 MB, each time botocore reads one: it reads the SSO
+    token again to refresh credentials mid-pull, long after that check, and a cache file
+    swapped for a link to 1 GB was read whole, 2.2 GB (twenty-first adversarial pass)."""
+    from botocore.utils import JSONFileCache
+
+    original = JSONFileCache.__getitem__
+
+    def getitem(self: Any, cache_key: str) -> Any:
+        path = Path(self._convert_cache_key(cache_key))
+        try:
+            data = read_regular(path, SSO_CACHE_BYTES, "botocore's cache file")
+        except InputError as exc:
+            if not path.exists():
+                raise KeyError(cache_key) from None  # gone: botocore's "not cached"
+            raise exc from None
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError):  # botocore's own reading: not cached
+            raise KeyError(cache_key) from None
+
+    JSONFileCache.__getitem__ = getitem
+    try:
+        yield
+    finally:
+        JSONFileCache.__getitem__ = original
 
 
 def check_files(session: Any, profile: str | None) -> None:

@@ -80,7 +80,8 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
         known.add(*credentials.configured_secrets(session, request.profile))
         if session is None:
             return _pull(request, session, client, sleep, known)
-        with secrets.gathering(known):  # each key, token and refresh as it is used
+        # each key, token and refresh as it is used; botocore's cache files read bounded
+        with secrets.gathering(known), credentials.bounded_cache_files():
             known.add(*credentials.resolved_secrets(session, request.profile))
             return _pull(request, session, client, sleep, known)
 
