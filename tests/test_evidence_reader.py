@@ -169,6 +169,20 @@ def test_the_limits_apply_to_the_workbook(pack, tmp_path):
     assert f"{truncated}: cannot read this workbook: it is truncated" in message
 
 
+def test_a_cell_over_the_cell_limit_names_the_cell(pack, tmp_path):
+    """Twenty-first pass: a 40,000-character 'Reviewed by' (written into the sheet's XML:
+    openpyxl cuts what it writes at 32,767) was carried whole into matrix.json, and so was
+    one over --max-cell-chars 1000, then cut in the next workbook."""
+
+    def change(book):
+        _cell(book, "Evidence", "Reviewed by", 4).value = "r" * 1_500
+
+    edited = _edited(pack, tmp_path, change)
+    message = _refused(tmp_path, "--evidence", edited, "--max-cell-chars", "1000")
+    assert "edited.xlsx, sheet 'Evidence', row 4, column M: cell holds 1,500" in message
+    assert "cell holds 1,500 characters, over the limit of 1,000" in message
+
+
 def test_a_folder_that_is_not_a_pack_is_refused(tmp_path):
     assert "not a reportgen pack" in _refused(tmp_path, "--evidence", tmp_path)
 

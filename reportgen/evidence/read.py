@@ -230,7 +230,24 @@ def _rows(ws: Any, width: int, limits: Limits, shown: str) -> Iterator[tuple[int
                 file=shown,
                 hint="Raise --max-rows if this workbook is genuine.",
             )
+        _check_lengths(ws.title, number, values, limits, shown)
         yield number, [*values, *([None] * (width - len(values)))]
+
+
+def _check_lengths(sheet: str, number: int, values: Any, limits: Limits, shown: str) -> None:
+    """The inventory's cell limit: a 40,000-character cell the team wrote was carried whole
+    into matrix.json, then cut in the next workbook (twenty-first adversarial pass)."""
+    limit = limits.max_cell_chars
+    for index, value in enumerate(values):
+        if isinstance(value, str) and len(value) > limit:
+            raise InputError(
+                f"cell holds {len(value):,} characters, over the limit of {limit:,}",
+                file=shown,
+                sheet=sheet,
+                row=number,
+                column=column_letter(index),
+                hint="Shorten the text (link to a longer document), or raise --max-cell-chars.",
+            )
 
 
 def _parsed(ws: Any, width: int, shown: str) -> Iterator[tuple[Any, ...]]:
