@@ -41,6 +41,7 @@ from reportgen.core.terminal import (
     STANDARD_OUTPUT,
     one_line,
     print_out,
+    silence,
     stop_on_broken_pipe,
     visible,
     visible_console,
@@ -1005,10 +1006,13 @@ def _print_error(text: str) -> None:
     """An error message on stderr, whole lines (emoji=False: ':name:' in a file name stays
     as it is). When rich needs memory the machine no longer has, the text is written plain."""
     try:
-        err.print(text, soft_wrap=True, emoji=False)
-    except MemoryError:
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
+        try:
+            err.print(text, soft_wrap=True, emoji=False)
+        except MemoryError:
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+    except OSError:  # stderr on a full disk too (21a): nowhere to say it, the status still does
+        silence(sys.stderr)
 
 
 def _drop_frames(exc: BaseException) -> None:

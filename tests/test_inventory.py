@@ -224,7 +224,7 @@ def test_account_text_in_digits_of_another_script_is_kept_as_written(read, tmp_p
     assert read(path).rows[0].row.account == text
 
 
-@pytest.mark.parametrize("text", ["1.23457E+11", "1.2E+11", "9e11", " 1.23457e+11 "])
+@pytest.mark.parametrize("text", ["1.23457E+11", "1.2E+11", "9e11", " 1.23457e+11 ", "1,23457E+11"])
 def test_an_account_id_saved_in_scientific_notation_names_the_cell(read, tmp_path, text):
     """Nineteenth pass (19b): Excel saves a 12-digit id in a General column to CSV as
     1.23457E+11; its last digits are gone, and it was listed as an account name."""

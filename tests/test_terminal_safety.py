@@ -213,12 +213,15 @@ def test_a_usage_error_to_a_full_device_is_still_a_usage_error():
     assert writer.returncode == 2
 
 
-def test_output_to_a_closed_stdout_is_an_error():
+@pytest.mark.parametrize("argv", [("services", "--format", "json"), ("services",), ("--help",)])
+def test_output_to_a_closed_stdout_is_an_error(argv):
+    """Twenty-first pass: the table (rich's console) met a closed stdout as an internal
+    error, AttributeError: 'NoneType' object has no attribute 'write'."""
     import subprocess
 
     from packhelpers import REPORTGEN_WITHOUT_PDF
 
-    argv = [*REPORTGEN_WITHOUT_PDF, "services", "--format", "json"]
+    argv = [*REPORTGEN_WITHOUT_PDF, *argv]
     result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             close_fds=True, pass_fds=(), timeout=120,
                             preexec_fn=lambda: __import__("os").close(1))  # fmt: skip
@@ -284,3 +287,15 @@ def test_output_cut_short_by_the_file_size_limit_is_exit_2(tmp_path, argv):
                                 stderr=subprocess.PIPE, preexec_fn=limit, timeout=120)  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(b"error: the standard output: the file is too large")
+
+
+def test_stdout_and_stderr_both_on_a_full_device_is_still_exit_2():
+    """Twenty-first pass: the error message met a full stderr too, and the status was 1."""
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*REPORTGEN_WITHOUT_PDF, "services"], stdout=full, stderr=full,
+                                timeout=120)  # fmt: skip
+    assert result.returncode == 2

@@ -124,16 +124,16 @@ def print_out(text: str) -> None:
     ``grep -q``) ends the command as SIGPIPE would (141): click's own handling exited 1, a
     bug's status, and diff's for a pack not as listed (fifteenth adversarial pass). A closed
     stdout is an error, not output dropped in silence."""
-    import sys
+    STANDARD_OUTPUT.write(text)
 
+
+def _closed() -> Exception:
     from reportgen.core.errors import InputError
 
-    if sys.stdout is None:
-        raise InputError(
-            "the standard output is closed, so the output has nowhere to go",
-            hint="Redirect it to a file or a pipe (> listing.json).",
-        )
-    STANDARD_OUTPUT.write(text)
+    return InputError(
+        "the standard output is closed, so the output has nowhere to go",
+        hint="Redirect it to a file or a pipe (> listing.json).",
+    )
 
 
 class _WholeStandardOutput:
@@ -149,6 +149,8 @@ class _WholeStandardOutput:
     def __getattr__(self, name: str) -> Any:  # isatty, encoding: what rich asks of a file
         import sys
 
+        if sys.stdout is None:  # `>&-`: no attribute, as rich's defaults expect
+            raise AttributeError(name)
         return getattr(sys.stdout, name)
 
     def write(self, text: str) -> int:
@@ -156,6 +158,8 @@ class _WholeStandardOutput:
         import sys
 
         stream = sys.stdout
+        if stream is None:  # `>&-`: the table console met it as an AttributeError (21a)
+            raise _closed()
         try:
             descriptor = stream.fileno()
         except (AttributeError, OSError, ValueError):  # not a file (a test's capture)
@@ -170,7 +174,7 @@ class _WholeStandardOutput:
         except OSError as exc:  # a full disk, a quota: the standard output is the file named
             from reportgen.core.errors import environment_error
 
-            _silence(stream)
+            silence(stream)
             raise environment_error(exc, "the standard output") from None
         return len(text)
 
@@ -190,11 +194,11 @@ def stop_on_broken_pipe(stream: IO[str], status: int = BROKEN_PIPE_STATUS) -> No
     more can be said there, and Python's flush at exit must not fail on it again (then
     "Exception ignored" and status 1, a bug's). ``status``: another, for a stream that
     failed otherwise (a full device)."""
-    _silence(stream)
+    silence(stream)
     raise SystemExit(status) from None
 
 
-def _silence(stream: IO[str]) -> None:
+def silence(stream: IO[str]) -> None:
     """Point ``stream`` at /dev/null: Python's own flush at exit would fail on it again."""
     import os
 

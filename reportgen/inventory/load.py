@@ -708,7 +708,8 @@ def _is_account_cell(value: Any) -> bool:
 
 # How Excel saves to CSV a 12-digit account id in a column it shows as General: 1.23457E+11.
 # Its last digits are gone, and no name reads so (nineteenth adversarial pass: 19b).
-_SCIENTIFIC = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?[eE][+-]?[0-9]+")
+# A decimal comma too: 1,23457E+11 in German, French or Dutch settings (pass 21a).
+_SCIENTIFIC = re.compile(r"[+-]?[0-9]+([.,][0-9]*)?[eE][+-]?[0-9]+")
 _SCIENTIFIC_NOTE = (
     "a number in scientific notation, as a spreadsheet saves a long number it shows so: "
     "the account id's last digits are lost"
