@@ -718,3 +718,29 @@ def test_an_sso_token_cache_swapped_mid_pull_is_read_bounded(tmp_path, monkeypat
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
     assert status == 2, said
     assert "botocore's cache file" in said and "2,097,152" in said
+
+
+@pytest.mark.parametrize("value", [["ssoSECRETtoken123456789"], {"t": "ssoSECRETtoken123456789"}])
+def test_an_sso_token_of_the_wrong_type_is_refused_unquoted(tmp_path, monkeypatch, capsys, value):
+    """Twenty-first pass: botocore's refusal quoted it ("Invalid type for parameter
+    accessToken, value: ['ssoSECRETtoken...']"), three times with --debug."""
+    import hashlib
+
+    start = "https://example.awsapps.com/start"
+    cache = tmp_path / "home" / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    (cache / f"{hashlib.sha1(start.encode()).hexdigest()}.json").write_text(json.dumps(
+        {"startUrl": start, "region": "us-east-1", "accessToken": value,
+         "expiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
+    from botocore.credentials import SSOProvider
+
+    monkeypatch.setattr(SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))
+    config = (
+        f"[profile sso]\nsso_start_url = {start}\nsso_region = us-east-1\n"
+        "sso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n"
+    )
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, lambda h, b: (500, "x", b""),
+                              "sso")  # fmt: skip
+    assert status == 2, said
+    assert "botocore's cache file: its accessToken is not a string" in said
+    assert "ssoSECRETtoken" not in said

@@ -196,15 +196,35 @@ def bounded_cache_files() -> Iterator[None]:
                 raise KeyError(cache_key) from None  # gone: botocore's "not cached"
             raise exc from None
         try:
-            return json.loads(data)
+            cached = json.loads(data)
         except (ValueError, RecursionError):  # botocore's own reading: not cached
             raise KeyError(cache_key) from None
+        _check_cached_tokens(cached, path)
+        return cached
 
     JSONFileCache.__getitem__ = getitem
     try:
         yield
     finally:
         JSONFileCache.__getitem__ = original
+
+
+# The secrets of an SSO token cache: botocore's refusal of one that is not a string quoted
+# it whole ("Invalid type for parameter accessToken, value: [...]": twenty-first pass).
+_CACHED_SECRETS = ("accessToken", "refreshToken", "clientSecret", "clientId")
+
+
+def _check_cached_tokens(cached: Any, path: Path) -> None:
+    if not isinstance(cached, dict):
+        raise InputError("botocore's cache file holds no JSON object", file=str(path))
+    for key in _CACHED_SECRETS:
+        if key in cached and not isinstance(cached[key], str):
+            raise InputError(
+                f"botocore's cache file: its {key} is not a string (not shown: it may be a "
+                "secret)",
+                file=str(path),
+                hint="Sign in again (aws sso login), which writes the cache anew.",
+            )
 
 
 def check_files(session: Any, profile: str | None) -> None:
