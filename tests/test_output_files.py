@@ -488,3 +488,21 @@ def test_a_rebundle_keeps_the_mode_of_the_zip_it_replaces(pack, tmp_path):
     output.chmod(0o640)
     run("bundle", pack, "-o", output, pdf=False)
     assert _mode(output) == 0o640
+
+
+def test_init_keeps_a_file_saved_there_while_it_ran(tmp_path, monkeypatch):
+    """Twenty-first pass: a reportgen.yaml saved after init's first check was replaced
+    without --force (it was kept aside, then deleted)."""
+    import reportgen.config.starter as starter
+
+    made = starter.inventory_template
+
+    def saved_meanwhile() -> bytes:
+        (tmp_path / "reportgen.yaml").write_text("mine: true\n")
+        return made()
+
+    monkeypatch.setattr(starter, "inventory_template", saved_meanwhile)
+    with pytest.raises(InputError, match="written there while init ran"):
+        starter.write_starter(tmp_path)
+    assert (tmp_path / "reportgen.yaml").read_text() == "mine: true\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reportgen.yaml"]

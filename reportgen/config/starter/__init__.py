@@ -83,11 +83,11 @@ def write_starter(directory: Path, force: bool = False) -> list[Path]:
         raise InputError("not a directory", file=directory)
     with environment_errors(inventory):  # openpyxl writes the sheet to a temporary file
         template = inventory_template()
-    write_files({inventory: template, config: (HERE / "reportgen.yaml").read_bytes()})
+    write_files({inventory: template, config: (HERE / "reportgen.yaml").read_bytes()}, force)
     return [config, inventory]
 
 
-def write_files(files: dict[Path, bytes]) -> None:
+def write_files(files: dict[Path, bytes], force: bool) -> None:
     """The files written all or none (outfiles.write_together), and on a failure the
     folders this call made removed again. Written in place, a full disk left a 0-byte
     inventory.xlsx that the next init refused to replace without --force, after a traceback
@@ -96,7 +96,7 @@ def write_files(files: dict[Path, bytes]) -> None:
     try:
         write_together(
             [(path, lambda handle, d=data: handle.write(d)) for path, data in files.items()],
-            lambda: _refuse_special(files),
+            lambda: _refuse_special(files, force),
             mode=created_mode(),
         )
     except BaseException:
@@ -104,9 +104,17 @@ def write_files(files: dict[Path, bytes]) -> None:
         raise
 
 
-def _refuse_special(paths: dict[Path, bytes]) -> None:
+def _refuse_special(paths: dict[Path, bytes], force: bool) -> None:
     for path in paths:  # a link, a FIFO, a device put there while the files were written
         refuse_special(path)
+    # a file saved there meanwhile: it was replaced without --force (twenty-first pass)
+    existing = [path for path in paths if not force and path.exists()]
+    if existing:
+        raise InputError(
+            "refusing to overwrite file(s) written there while init ran: "
+            + ", ".join(map(str, existing)),
+            hint="Use --force to overwrite them.",
+        )
 
 
 def inventory_template() -> bytes:

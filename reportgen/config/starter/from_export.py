@@ -65,7 +65,7 @@ def write_starter_from(directory: Path, export: Path, force: bool = False) -> li
     block = inventory_block(path, source.label, tags)
     starter = (HERE / "reportgen.yaml").read_text(encoding="utf-8")
     text = _INVENTORY_BLOCK.sub(lambda _m: block, starter, count=1)
-    write_files({config: text.encode("utf-8")})
+    write_files({config: text.encode("utf-8")}, force)
     return [config]
 
 

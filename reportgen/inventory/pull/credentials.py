@@ -220,8 +220,7 @@ def _check_cached_tokens(cached: Any, path: Path) -> None:
     for key in _CACHED_SECRETS:
         if key in cached and not isinstance(cached[key], str):
             raise InputError(
-                f"botocore's cache file: its {key} is not a string (not shown: it may be a "
-                "secret)",
+                f"botocore's cache file: its {key} is not a string (not shown: it may be a secret)",
                 file=str(path),
                 hint="Sign in again (aws sso login), which writes the cache anew.",
             )
