@@ -133,7 +133,10 @@ def _check_answer(out: bytes) -> None:
         value = parsed.get(key)
         if value is not None and not isinstance(value, str):
             raise _failed(f"the process printed a {key} that is not a string")
-    if isinstance(expiration := parsed.get("Expiration"), str) and not _is_time(expiration):
+    expiration = parsed.get("Expiration")
+    if isinstance(expiration, str) and len(expiration) > 64:  # dateutil: 50 s for 1 MB (21d)
+        raise _failed("the process printed an Expiration longer than any date and time")
+    if isinstance(expiration, str) and not _is_time(expiration):
         raise _failed("the process printed an Expiration that is not a date and time")
 
 

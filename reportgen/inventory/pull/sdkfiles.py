@@ -49,7 +49,9 @@ def check_config_files(environ: Any = os.environ) -> None:
         named = _as_set(environ.get(variable, ""))
         where = f"${variable}" if named else f"{default} (${variable}'s default)"
         for path in named or [default]:
-            _check(where, path, CONFIG_BYTES, regular_only=False)
+            # one the variable names must be a file botocore reads: a FIFO (or <(...)) it
+            # skips, and only "no region" was said (twenty-first pass)
+            _check(where, path, CONFIG_BYTES, regular_only=bool(named), skipped=True)
 
 
 def check_sdk_files(profiles: dict[str, Any], chain: list[str], environ: Any = os.environ) -> None:
@@ -98,18 +100,20 @@ def _sso_caches(profiles: dict[str, Any], chain: list[str]) -> Iterator[tuple[st
             yield where, f"{_SSO_CACHE}/{name}.json"
 
 
-def _check(where: str, path: str, limit: int, *, regular_only: bool = True) -> None:
+def _check(
+    where: str, path: str, limit: int, *, regular_only: bool = True, skipped: bool = False
+) -> None:
     try:
         info = os.stat(os.path.expanduser(path))
     except (OSError, RuntimeError, ValueError):  # not there, '~nosuchuser', a NUL: botocore's
         return
     shown = shorten(path, 200)
-    if not stat.S_ISREG(info.st_mode) and not regular_only:
-        return
+    if not stat.S_ISREG(info.st_mode) and (not regular_only or _is_null(info)):
+        return  # AWS_CONFIG_FILE=/dev/null: the usual way to say "no config file"
     if not stat.S_ISREG(info.st_mode):
+        does = "skips it" if skipped else "would wait on it or read it without end"
         raise InputError(
-            f"{where} names {file_kind(info.st_mode)}, not a regular file; botocore would "
-            "wait on it or read it without end",
+            f"{where} names {file_kind(info.st_mode)}, not a regular file; botocore {does}",
             file=shown,
             hint=f"Point {where} at the file itself.",
         )
@@ -125,6 +129,13 @@ def _check(where: str, path: str, limit: int, *, regular_only: bool = True) -> N
             f"may be, though its size says {info.st_size:,} (a file of /proc or /sys?)",
             file=shown,
         )
+
+
+def _is_null(info: os.stat_result) -> bool:
+    try:
+        return stat.S_ISCHR(info.st_mode) and info.st_rdev == os.stat(os.devnull).st_rdev
+    except OSError:
+        return False
 
 
 def _bytes_in(path: str, limit: int) -> int:
