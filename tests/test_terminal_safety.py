@@ -299,3 +299,24 @@ def test_stdout_and_stderr_both_on_a_full_device_is_still_exit_2():
         result = subprocess.run([*REPORTGEN_WITHOUT_PDF, "services"], stdout=full, stderr=full,
                                 timeout=120)  # fmt: skip
     assert result.returncode == 2
+
+
+def test_output_to_a_full_non_blocking_pipe_waits_for_the_reader():
+    """Twenty-first pass: a non-blocking stdout pipe stopped at 64 KB, "Resource temporarily
+    unavailable", where the reader was only slow."""
+    import fcntl
+    import subprocess
+    import time
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    read, write = os.pipe()
+    fcntl.fcntl(write, fcntl.F_SETFL, fcntl.fcntl(write, fcntl.F_GETFL) | os.O_NONBLOCK)
+    writer = subprocess.Popen([*REPORTGEN_WITHOUT_PDF, "services", "--format", "json"],
+                              stdout=write, stderr=subprocess.PIPE)  # fmt: skip
+    os.close(write)
+    time.sleep(1)  # the pipe fills while nobody reads
+    with os.fdopen(read, "rb") as reader:
+        data = reader.read()
+    assert writer.wait(timeout=120) == 0, writer.stderr.read()
+    assert data.rstrip().endswith(b"]") and len(data) > 65536

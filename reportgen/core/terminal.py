@@ -155,6 +155,7 @@ class _WholeStandardOutput:
 
     def write(self, text: str) -> int:
         import os
+        import select
         import sys
 
         stream = sys.stdout
@@ -168,7 +169,10 @@ class _WholeStandardOutput:
             stream.flush()  # what was written through it before comes first
             data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
             while data:
-                data = data[os.write(descriptor, data) :]
+                try:
+                    data = data[os.write(descriptor, data) :]
+                except BlockingIOError:  # a non-blocking pipe that is full: wait, not fail
+                    select.select([], [descriptor], [])
         except BrokenPipeError:
             stop_on_broken_pipe(stream)
         except OSError as exc:  # a full disk, a quota: the standard output is the file named
