@@ -89,10 +89,11 @@ def test_a_proxy_httpx_cannot_use_is_refused_by_its_variable(
     assert "internal error" not in output and PROXY_PASSWORD not in output
 
 
-@pytest.mark.parametrize("port", ["9" * 22, "99999", "0"])
+@pytest.mark.parametrize("port", ["9" * 22, "99999", "0", "+443", "٤٤٣", "4_43"])
 def test_a_ticket_url_whose_port_no_socket_has_is_refused(pack, config, clean_env, capsys,
                                                           caplog, port):  # fmt: skip
-    """Twentieth pass: a port past a C long was "internal error: OverflowError", exit 1."""
+    """Twentieth pass: a port past a C long was "internal error: OverflowError", exit 1.
+    Twenty-first: '+443', Arabic-Indic digits and '4_43' were read as ports 443 and 443."""
     clean_env.setenv("REPORTGEN_JIRA_URL", f"https://127.0.0.1:{port}")
     status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
     assert status == 2, output

@@ -18,6 +18,7 @@ import os
 import re
 import ssl
 import stat
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -209,16 +210,22 @@ def proxy_problem(url: str) -> str | None:
         return f"{scheme} is not a proxy reportgen can use (http:// or https://)"
     if not parsed.host:
         return "a proxy URL names a host (http://HOST:PORT)"
-    if not port_in_range(parsed):
+    if not port_in_range(parsed, url):
         return PORT_RANGE
     return None
 
 
 # A port past 65535 reached the socket: one past a C long was an internal error
 # (OverflowError), 99999 five retries and "could not connect" (twentieth pass).
-PORT_RANGE = "the port is not one of 1 to 65535"
+PORT_RANGE = "the port is not one of 1 to 65535 (in digits 0-9)"
 
 
-def port_in_range(url: httpx.URL) -> bool:
-    """No port (the scheme's), or one a socket can connect to."""
-    return url.port is None or 0 < url.port < 65536
+def port_in_range(url: httpx.URL, written: str) -> bool:
+    """No port (the scheme's), or one a socket can connect to, written in ASCII digits in
+    ``written`` (the URL as given): httpx read '+80', '٨٠', '８０' and '1_0' as ports 80
+    and 10 (twenty-first pass)."""
+    host_and_port = urllib.parse.urlsplit(written).netloc.rpartition("@")[2]
+    if host_and_port.endswith("]") or ":" not in host_and_port:
+        return url.port is None or 0 < url.port < 65536
+    port = host_and_port.rpartition(":")[2]  # 'h:+443' is port None to httpx: https's own
+    return port.isascii() and port.isdigit() and 0 < int(port) < 65536

@@ -109,7 +109,7 @@ def base_url(
         problems.append(f"{source}: credentials do not belong in the URL")
     if url.query or url.fragment or not url.host:
         problems.append(f"{source}: give only the site's base URL, like https://example.com")
-    if not port_in_range(url):
+    if not port_in_range(url, value):
         problems.append(f"{source}: {PORT_RANGE}")
     return (None if problems else str(url).rstrip("/")), problems
 
