@@ -75,6 +75,8 @@ class State:
     endless_pages: bool = False  # every listing is a full page and claims a billion more
     row_cap: int = 0  # ServiceNow: rows of a page at most, whatever sysparm_limit asks (0: none)
     hidden: int = 0  # the first N attachments or comments, counted but not shown (ACLs)
+    shown_one_in: int = 1  # ServiceNow: ACLs let the user see one attachment in N
+    links: bool = False  # ServiceNow: a Link header naming the next page, as instances send
     # ServiceNow: with no ORDERBY in the query, pages after the first come from the rows in
     # reverse order (an instance promises no order): a row can be on no page at all.
     unordered: bool = False
@@ -303,13 +305,21 @@ class Handler(BaseHTTPRequestHandler):
             rows = rows[::-1]
         total = len(rows)
         found = [a for i, a in enumerate(rows[offset : offset + limit], offset)
-                 if i >= self.state.hidden]  # fmt: skip
+                 if i >= self.state.hidden and i % self.state.shown_one_in == 0]  # fmt: skip
         rows = [{"file_name": a["filename"], "size_bytes": str(len(a["data"]))} for a in found]
         if self.state.endless_pages:
             rows = [{"file_name": f"file-{offset + i}", "size_bytes": "0"} for i in range(limit)]
         fields = query.get("sysparm_fields", "").split(",")
         result = {"result": [{k: row[k] for k in fields} for row in rows]}
-        return self._send(200, result, {"X-Total-Count": str(total)})
+        headers = {"X-Total-Count": str(total)}
+        if self.state.links:  # next: over every row, hidden ones too; none on the last page
+            path = self.path.split("?")[0]
+            links = [f'<{path}?sysparm_offset=0&sysparm_limit={limit}>;rel="first"']
+            if offset + limit < total:
+                links.append(f'<{path}?sysparm_offset={offset + limit}&sysparm_limit={limit}>'
+                             ';rel="next"')  # fmt: skip
+            headers["Link"] = ",".join(links)
+        return self._send(200, result, headers)
 
     def _sn_journal(self, query: dict[str, str]) -> None:
         element_id, element, like = query["sysparm_query"].split("^")

@@ -206,6 +206,23 @@ def test_a_servicenow_listing_pages_past_a_short_page(pack, config, servicenow, 
     assert len(names) == 701 and names[-1].endswith(".zip")
 
 
+def test_a_servicenow_listing_follows_the_instances_next_page(
+    pack, config, servicenow, capsys, caplog
+):
+    """Twenty-second pass: ACLs that let the user see one attachment in 100, on a record of
+    2,000: moving on by the 10 rows shown took 200 pages, and the listing was refused at
+    100 on every run. The instance's Link header names the next page's offset."""
+    others = [{"filename": f"other-{i}.txt", "data": b"", "content_type": "text/plain",
+               "id": i} for i in range(2000)]  # fmt: skip
+    servicenow.state.attachments[RECORD] = others
+    servicenow.state.shown_one_in, servicenow.state.links = 100, True
+    for _ in range(2):
+        status, output = attach(capsys, caplog, pack, "--servicenow", RECORD, "--config", config)
+        assert status == 0, output
+    assert "0 attached, 1 already there" in output
+    assert len(servicenow.state.names(RECORD)) == 2001
+
+
 def test_a_servicenow_listing_asks_for_a_stable_order(pack, config, servicenow, capsys, caplog):
     """Fifteenth pass: pages were read by offset with no ORDERBY, so an instance free to
     order each page differently could hide the pack's zip: a second copy was uploaded."""
