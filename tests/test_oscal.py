@@ -469,3 +469,15 @@ def test_a_suffix_never_takes_another_controls_own_token():
 def test_an_accented_id_keeps_its_base_letters():
     """Twentieth pass: a precomposed 'Á' made the bare token 'myfw-'."""
     assert token("Á.1", "myfw-") == "myfw-A.1" and token("Ｘ1") == "X1"
+
+
+def test_a_look_alike_control_id_never_takes_a_real_ones_token():
+    """Twenty-second pass: 'A.5.1' and a hidden U+202E, listed first, took 'oddfw-A.5.1';
+    the real 'A.5.1' became 'oddfw-A.5.1-3' and 'A.5.1-2' became 'oddfw-A.5.1-2-2'."""
+    from reportgen.render.oscal_catalog import control_tokens
+
+    ids = ["A.5.1\u202e", "A.5.1", "A.5.1-2"]
+    matrix = {"framework": {"id": "oddfw"}, "controls": [{"id": i} for i in ids], "groups": []}
+    controls, _ = control_tokens(matrix)
+    assert controls["A.5.1"] == "oddfw-A.5.1" and controls["A.5.1-2"] == "oddfw-A.5.1-2"
+    assert controls["A.5.1\u202e"] not in {"oddfw-A.5.1", "oddfw-A.5.1-2"}

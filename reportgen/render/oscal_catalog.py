@@ -21,6 +21,7 @@ from reportgen.render.oscal_ids import (
     prop,
     sort_id,
     token,
+    unique_tokens,
 )
 from reportgen.render.pdf_context import framework_label
 
@@ -33,7 +34,13 @@ def control_tokens(matrix: dict[str, Any]) -> tuple[dict[str, str], dict[str, st
     '-group' suffix.
     """
     framework = matrix["framework"]["id"]
-    used: set[str] = set()
+    ids = [c["id"] for c in matrix["controls"]]
+    # An id that is its own token first: a look-alike ('A.5.1' and a hidden U+202E) listed
+    # before the real 'A.5.1' took its token (twenty-second adversarial pass).
+    clean_first = sorted(ids, key=lambda i: token(f"{framework}-{i}") != f"{framework}-{i}")
+    controls = unique_tokens(clean_first, lambda i: token(f"{framework}-{i}"))
+    controls = {i: controls[i] for i in ids}
+    used = set(controls.values())
 
     def claim(name: str) -> str:
         candidate, number = name, 1
@@ -43,7 +50,6 @@ def control_tokens(matrix: dict[str, Any]) -> tuple[dict[str, str], dict[str, st
         used.add(candidate)
         return candidate
 
-    controls = {c["id"]: claim(token(f"{framework}-{c['id']}")) for c in matrix["controls"]}
     groups = {}
     for group in matrix["groups"]:
         name = token(f"{framework}-{group['id']}")
