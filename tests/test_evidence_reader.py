@@ -183,6 +183,17 @@ def test_a_cell_over_the_cell_limit_names_the_cell(pack, tmp_path):
     assert "cell holds 1,500 characters, over the limit of 1,000" in message
 
 
+def test_a_lowered_cell_limit_holds_the_teams_text_not_reportgens(pack, tmp_path):
+    """Twenty-second pass: with --max-cell-chars 100 a workbook no one had edited was
+    refused for a cell of reportgen's own hidden sheet."""
+    inventory = write_csv(tmp_path / "inventory.csv", [["Service"], ["Amazon S3"]])
+    out = tmp_path / "out"
+    run("build", "--config", "inputs/reportgen.yaml", "--framework", FID, "--out", out,
+        "--inventory", inventory, "--evidence", pack / WORKBOOK, "--max-cell-chars", "100",
+        pdf=False)  # fmt: skip
+    assert (out / "manifest.json").exists()
+
+
 def test_a_folder_that_is_not_a_pack_is_refused(tmp_path):
     assert "not a reportgen pack" in _refused(tmp_path, "--evidence", tmp_path)
 

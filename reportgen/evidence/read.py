@@ -230,15 +230,19 @@ def _rows(ws: Any, width: int, limits: Limits, shown: str) -> Iterator[tuple[int
                 file=shown,
                 hint="Raise --max-rows if this workbook is genuine.",
             )
-        _check_lengths(ws.title, number, values, limits, shown)
         yield number, [*values, *([None] * (width - len(values)))]
 
 
-def _check_lengths(sheet: str, number: int, values: Any, limits: Limits, shown: str) -> None:
-    """The inventory's cell limit: a 40,000-character cell the team wrote was carried whole
-    into matrix.json, then cut in the next workbook (twenty-first adversarial pass)."""
+def _check_lengths(
+    sheet: str, number: int, values: list[Any], columns: list[int], limits: Limits, shown: str
+) -> None:
+    """The inventory's cell limit, on the ``columns`` the team writes: a 40,000-character
+    cell was carried whole into matrix.json, then cut in the next workbook (twenty-first
+    adversarial pass); reportgen's own text (titles, its hidden sheet) is not held to a
+    lowered --max-cell-chars, which refused a workbook no one had edited (twenty-second)."""
     limit = limits.max_cell_chars
-    for index, value in enumerate(values):
+    for index in columns:
+        value = values[index]
         if isinstance(value, str) and len(value) > limit:
             raise InputError(
                 f"cell holds {len(value):,} characters, over the limit of {limit:,}",
@@ -426,9 +430,11 @@ def _evidence_rows(
     control_at, item_at = columns[header_key(CONTROL)], columns[header_key(ITEM)]
     provider_at = columns.get(header_key(PROVIDED_BY))
     count = 0
+    written = [index for _, index in fields]  # the item's text is reportgen's, mostly
     for number, values in _rows(ws, width, limits, shown):
         if number <= header_row:
             continue
+        _check_lengths(ws.title, number, values, written, limits, shown)
         found: dict[str, str] = {}
         for spec, index in fields:
             value = _team_value(spec, values[index], ws.title, number, index, problems)
