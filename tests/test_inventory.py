@@ -8,6 +8,7 @@ import pytest
 from conftest import SAMPLE_INVENTORY, write_csv, write_xlsx
 
 from reportgen.core.errors import InputError
+from reportgen.inventory.limits import Limits
 from reportgen.inventory.load import InventoryOptions, read_inventory
 from reportgen.inventory.scope import ScopeParser
 
@@ -310,3 +311,28 @@ def test_headers_matched_by_their_words(read, tmp_path):
     inventory = read(path)
     row = inventory.rows[0].row
     assert (row.resource, row.owner, row.environment) == ("arn:aws:s3:::b", "Security", "prod")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
+def test_an_inventory_swapped_for_a_fifo_after_its_check_is_refused(tmp_path, monkeypatch, suffix):
+    """Twenty-second pass: the inventory was checked once, then opened by path with a
+    blocking open(); swapped for a FIFO in between, the build hung until killed."""
+    import os
+
+    from reportgen.inventory import readers
+
+    path = tmp_path / f"inv{suffix}"
+    if suffix == ".xlsx":
+        write_xlsx(path, [["Service"], ["S3"]])
+    else:
+        path.write_text("Service\nS3\n" if suffix == ".csv" else '{"Resources": []}')
+    checked = readers.check_inventory_file
+
+    def check_then_swap(named):
+        checked(named)
+        named.unlink()
+        os.mkfifo(named)
+
+    monkeypatch.setattr(readers, "check_inventory_file", check_then_swap)
+    with pytest.raises(InputError, match="is a FIFO"):
+        readers.read_table(path, Limits())

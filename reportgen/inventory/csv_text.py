@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError
+from reportgen.core.safefiles import open_input
 
 BLOCK = 1 << 20
 _SAMPLE = 4096  # bytes (then characters) looked at to tell text from binary data
@@ -32,7 +33,7 @@ def csv_encoding(path: Path) -> CsvEncoding:
     """UTF-8 (with or without BOM), UTF-16 with BOM (or detected by its NULs), else
     Windows-1252 with a warning. Binary data, a UTF-16 file that does not decode (a lone
     surrogate, an odd byte count) and a file with no content are input errors."""
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         head = handle.read(_SAMPLE)
         if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16's BOM
             raise InputError(

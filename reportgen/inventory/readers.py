@@ -24,7 +24,7 @@ import python_calamine
 
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.mounts import kernel_file_system
-from reportgen.core.safefiles import file_kind, stat_input
+from reportgen.core.safefiles import file_kind, open_input, stat_input
 from reportgen.core.validation import listed, shown
 from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
@@ -63,7 +63,7 @@ def read_table(path: Path, limits: Limits, sheet: str | None = None) -> RawTable
 def _read_table(path: Path, limits: Limits, sheet: str | None) -> RawTable:
     check_inventory_file(path)
     suffix = path.suffix.lower()
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
         raise _ole_error(path, suffix)
@@ -303,7 +303,9 @@ def _read_csv(path: Path, limits: Limits) -> RawTable:
 
 
 def _open_text(path: Path, encoding: CsvEncoding) -> TextIO:
-    return path.open(encoding=encoding.name, errors=encoding.errors, newline="")
+    return io.TextIOWrapper(
+        open_input(path), encoding=encoding.name, errors=encoding.errors, newline=""
+    )
 
 
 def _csv_file_rows(

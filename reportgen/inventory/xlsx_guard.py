@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError, column_letter
+from reportgen.core.safefiles import open_input
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
 from reportgen.inventory.xlsx_entries import (
     ENTRIES,
@@ -81,7 +82,7 @@ def check_xlsx(path: Path, limits: Limits) -> None:
     """Raise InputError if the workbook is damaged or would expand beyond the limits."""
     _check_entry_count(path, limits)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_input(path) as handle, zipfile.ZipFile(handle) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputError(
@@ -90,7 +91,7 @@ def check_xlsx(path: Path, limits: Limits) -> None:
             hint=what_text_is(path),
         ) from exc
     _check_declared(path, members, limits)
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         check_single_archive(path, handle, members)
     if not any(member.filename == "xl/workbook.xml" for member in members):
         raise InputError(
@@ -104,7 +105,7 @@ def check_xlsx(path: Path, limits: Limits) -> None:
     shared = [member for member in members if _is_shared_strings(member.filename)]
     strings = SharedStringSizes()
     strings.plain = len(shared) <= 1  # which one calamine reads is then a guess
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         for info in relationships:  # first: they say which parts calamine reads as sheets
             _scan_member(handle, info, path, limits, sheets, _collect_sheets(sheets, names))
         # Then the sizes of the strings sheets refer to (a part that also holds cells is
@@ -142,9 +143,9 @@ def what_text_is(path: Path) -> str | None:
     renamed (or exported with the wrong extension), or an HTML table that some tools save
     as a spreadsheet."""
     try:
-        with path.open("rb") as handle:
+        with open_input(path) as handle:
             head = handle.read(4096)
-    except OSError:
+    except (OSError, InputError):  # gone or swapped since: no hint
         return None
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = head.decode("utf-16", errors="replace")
@@ -161,7 +162,7 @@ def what_text_is(path: Path) -> str | None:
 
 def _check_entry_count(path: Path, limits: Limits) -> None:
     """Count parts from the archive's end record before zipfile builds an object per part."""
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         handle.seek(0, 2)
         size = handle.tell()
         handle.seek(max(0, size - _EOCD_SEARCH))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError
+from reportgen.core.safefiles import open_input
 from reportgen.inventory.sources.gunzip import (
     HEADER_ALLOWANCE,
     ByteStream,
@@ -50,13 +51,13 @@ class LimitedReader(ByteStream):
 
 
 def is_gzip(path: Path) -> bool:
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         return handle.read(2) == GZIP_MAGIC
 
 
 def open_export(path: Path, limit: int, flag: str = "--max-export-mb") -> LimitedReader:
     """The file's bytes, unpacked when it is gzipped, refused past ``limit`` bytes."""
-    raw: BinaryIO = path.open("rb")
+    raw: BinaryIO = open_input(path)
     gzipped = raw.read(2) == GZIP_MAGIC
     raw.seek(0)
     if gzipped:
