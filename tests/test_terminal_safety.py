@@ -320,3 +320,19 @@ def test_output_to_a_full_non_blocking_pipe_waits_for_the_reader():
         data = reader.read()
     assert writer.wait(timeout=120) == 0, writer.stderr.read()
     assert data.rstrip().endswith(b"]") and len(data) > 65536
+
+
+@pytest.mark.parametrize("argv", [("controls", "pci-dss"), ("services", "--format", "json")])
+def test_output_in_an_encoding_without_every_character_is_escaped(argv, tmp_path):
+    """Twenty-second pass: under PYTHONIOENCODING=ascii the '…' rich adds to a cut cell was
+    an internal error (UnicodeEncodeError), exit 1."""
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": "80"}
+    with open(tmp_path / "out.txt", "wb") as out:
+        result = subprocess.run([*REPORTGEN_WITHOUT_PDF, *argv], stdout=out,
+                                stderr=subprocess.PIPE, env=env, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (tmp_path / "out.txt").read_bytes().decode("ascii")  # every byte ASCII

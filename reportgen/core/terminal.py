@@ -167,7 +167,10 @@ class _WholeStandardOutput:
             return stream.write(text)
         try:
             stream.flush()  # what was written through it before comes first
-            data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+            # a character the output's encoding lacks is escaped: '…' under PYTHONIOENCODING=
+            # ascii (or a C locale) was an internal error, UnicodeEncodeError (pass 22a)
+            errors = stream.errors if stream.errors not in (None, "strict") else "backslashreplace"
+            data = memoryview(text.encode(stream.encoding or "utf-8", errors))
             while data:
                 try:
                     data = data[os.write(descriptor, data) :]
