@@ -506,3 +506,43 @@ def test_init_keeps_a_file_saved_there_while_it_ran(tmp_path, monkeypatch):
         starter.write_starter(tmp_path)
     assert (tmp_path / "reportgen.yaml").read_text() == "mine: true\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reportgen.yaml"]
+
+
+def test_init_keeps_a_file_saved_between_its_last_check_and_the_move(tmp_path, monkeypatch):
+    """Twenty-second pass: strace held init's rename; a reportgen.yaml saved after the last
+    check was replaced by rename() (the move now never replaces without --force)."""
+    import reportgen.config.starter as starter
+
+    checked = starter._refuse_special
+
+    def check_then_save(files, force):
+        checked(files, force)
+        (tmp_path / "reportgen.yaml").write_text("mine: true\n")
+
+    monkeypatch.setattr(starter, "_refuse_special", check_then_save)
+    with pytest.raises(InputError, match="written at this path while reportgen ran"):
+        starter.write_starter(tmp_path)
+    assert (tmp_path / "reportgen.yaml").read_text() == "mine: true\n"
+    assert not (tmp_path / "inventory.xlsx").exists()  # both or neither
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_bundle_keeps_a_file_saved_between_its_last_check_and_the_move(pack, tmp_path, monkeypatch):
+    """Twenty-second pass: a file saved at -o after bundle's last check was replaced."""
+    import reportgen.pack.bundle as bundle
+
+    output = tmp_path / "out.zip"
+    checks = []
+    checked = bundle.check_bundle_output
+
+    def check_then_save(path, force):
+        checked(path, force)
+        checks.append(path)
+        if len(checks) == 2:  # the check just before the move
+            output.write_text("mine\n")
+
+    monkeypatch.setattr(bundle, "check_bundle_output", check_then_save)
+    with pytest.raises(InputError, match="written at this path while reportgen ran"):
+        bundle.bundle_pack(pack, output)
+    assert output.read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zip"]

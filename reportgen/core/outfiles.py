@@ -192,6 +192,7 @@ def write_replacing(
     mode: int | None = None,
     prefix: str | None = None,
     locked: bool = False,
+    replace: bool = True,
 ) -> None:
     """Write ``path`` whole or not at all: ``write`` fills a temporary file beside it (text
     in UTF-8 when ``text``), then ``check`` runs again (the path may have changed while the
@@ -199,7 +200,8 @@ def write_replacing(
     is an InputError naming ``path``. ``mode``: the file's permissions (else mkstemp's
     0600); ``prefix``: of the temporary file's name (else ``.<name>.``); ``locked``: the
     temporary file is flocked until it is renamed, and dead runs' files of that prefix are
-    swept first (see the module; give a prefix no user file has)."""
+    swept first (see the module; give a prefix no user file has); ``replace`` False: a
+    file that appears at ``path`` meanwhile is never replaced (:func:`_move_in`)."""
     prefix = prefix or f".{path.name}."
     if locked:
         with environment_errors(path):
@@ -208,8 +210,7 @@ def write_replacing(
         temporary, lock = _write_temporary(path, write, text, mode, prefix, locked, folder)
         try:
             check()
-            with environment_errors(path):
-                os.replace(temporary, path)
+            _move_in(temporary, path, replace)
         except BaseException:
             folder.remove_file(Path(temporary).name)  # wherever the folder has gone
             raise
@@ -226,6 +227,7 @@ def write_together(
     mode: int | None = None,
     prefix: str | None = None,
     locked: bool = False,
+    replace: bool = True,
 ) -> None:
     """Write several files that describe each other (a snapshot and its sidecar) all or
     none: each is filled in a temporary file beside it first, ``check`` runs once all are
@@ -254,7 +256,7 @@ def write_together(
                 temporaries.append((path, made[0]))
                 locks += [made[1]] if made[1] is not None else []
             check()
-            _rename_all(temporaries)
+            _rename_all(temporaries, replace)
         except BaseException:
             for path, temporary in temporaries:  # those not renamed yet
                 folders[path.parent].remove_file(Path(temporary).name)
@@ -317,15 +319,14 @@ def _write_temporary(
     return temporary, lock
 
 
-def _rename_all(renames: list[tuple[Path, str]]) -> None:
+def _rename_all(renames: list[tuple[Path, str]], replace: bool = True) -> None:
     """Rename each temporary file over its path; on any failure, undo those done."""
     done: list[tuple[Path, str | None]] = []
     try:
         for path, temporary in renames:
             kept = _keep_earlier(path)
             try:
-                with environment_errors(path):
-                    os.replace(temporary, path)
+                _move_in(temporary, path, replace)
             except BaseException:
                 _discard(kept)
                 raise
@@ -336,6 +337,40 @@ def _rename_all(renames: list[tuple[Path, str]]) -> None:
         raise
     for _, kept in done:
         _discard(kept)
+
+
+def _move_in(temporary: str, path: Path, replace: bool) -> None:
+    """The written file renamed to ``path``; without ``replace``, never over a file that
+    appeared there since the last check: a hard link fails where a name exists, where
+    rename() replaced the file a user saved in that moment (twenty-second pass, init and
+    bundle -o). A file system without hard links gets the check and a rename."""
+    with environment_errors(path):
+        if replace:
+            os.replace(temporary, path)
+            return
+        try:
+            os.link(temporary, path, follow_symlinks=False)
+        except FileExistsError:
+            raise _appeared(path) from None
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            if os.path.lexists(path):
+                raise _appeared(path) from None
+            os.replace(temporary, path)
+            return
+        os.unlink(temporary)
+
+
+_NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS}
+
+
+def _appeared(path: Path) -> InputError:
+    return InputError(
+        "a file was written at this path while reportgen ran; refusing to replace it",
+        file=path,
+        hint="Move that file away (or pass --force to replace it), then run again.",
+    )
 
 
 def _keep_earlier(path: Path) -> str | None:

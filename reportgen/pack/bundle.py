@@ -208,6 +208,7 @@ def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) 
         assert verified.manifest is not None
         manifest = verified.manifest
         made = make_parents(output)
+        replace = force or os.path.lexists(output)  # what the check accepted, or nothing
         try:
             write_replacing(
                 output,
@@ -216,6 +217,7 @@ def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) 
                 mode=replacing_mode(output),  # as the umask says, or the zip replaced
                 prefix=".reportgen-bundle-",
                 locked=True,  # a killed bundle's temporary zip is swept by the next one here
+                replace=replace,  # a file saved there meanwhile is kept (twenty-second pass)
             )
         except BaseException:
             remove_made(made)  # a failed bundle leaves no folder it made (eleventh pass)

@@ -98,6 +98,7 @@ def write_files(files: dict[Path, bytes], force: bool) -> None:
             [(path, lambda handle, d=data: handle.write(d)) for path, data in files.items()],
             lambda: _refuse_special(files, force),
             mode=created_mode(),
+            replace=force,
         )
     except BaseException:
         remove_made(made)
