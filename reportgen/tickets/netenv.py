@@ -75,11 +75,20 @@ def load_ca_bundle(path: Path, what: str, hint: str | None = None) -> ssl.SSLCon
     except InputError as exc:
         exc.hint = exc.hint or hint
         raise
-    blocks = [match.group(0).decode("ascii") for match in _PEM_CERTIFICATE.finditer(data)]
+    blocks = _certificates(data)
     if not blocks:
         raise InputError(
             f"{what} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", file=path, hint=hint
         )
+    return _trusting(blocks, what, path)
+
+
+def _certificates(data: bytes) -> list[str]:
+    return [match.group(0).decode("ascii") for match in _PEM_CERTIFICATE.finditer(data)]
+
+
+def _trusting(blocks: list[str], what: str, path: Path) -> ssl.SSLContext:
+    """A TLS context trusting the PEM ``blocks`` read from ``path`` (a bundle, a folder)."""
     try:
         return ssl.create_default_context(cadata="\n".join(blocks))
     except ssl.SSLError as exc:
@@ -110,7 +119,7 @@ def load_ca_folder(path: Path) -> ssl.SSLContext:
         if total > MAX_CA_BUNDLE_BYTES:  # 300 links to one 16 MB file read 4.8 GB (pass 21c)
             many = f"{what} holds more than the {MAX_CA_BUNDLE_BYTES:,} bytes a bundle may"
             raise InputError(many, file=path, hint=_CA_ENV_HINT)
-        blocks += [m.group(0).decode("ascii") for m in _PEM_CERTIFICATE.finditer(data)]
+        blocks += _certificates(data)
         if len(blocks) > MAX_CA_FOLDER_CERTIFICATES:
             raise InputError(f"{what} holds more than {MAX_CA_FOLDER_CERTIFICATES:,} "
                              "certificates", file=path, hint=_CA_ENV_HINT)  # fmt: skip
@@ -120,11 +129,7 @@ def load_ca_folder(path: Path) -> ssl.SSLContext:
             file=path,
             hint=_CA_ENV_HINT,
         )
-    try:
-        return ssl.create_default_context(cadata="\n".join(dict.fromkeys(blocks)))
-    except ssl.SSLError as exc:
-        reason = shorten(exc.reason or type(exc).__name__, 200)
-        raise InputError(f"{what}: cannot load its certificates ({reason})", file=path) from None
+    return _trusting(list(dict.fromkeys(blocks)), what, path)
 
 
 # The names OpenSSL looks a CA up by in a hashed folder: its subject's hash, a sequence number.

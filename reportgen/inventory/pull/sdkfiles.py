@@ -18,6 +18,7 @@ from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
+from reportgen.core.mounts import kernel_file_system
 from reportgen.core.safefiles import file_kind
 
 MB = 1 << 20
@@ -46,7 +47,7 @@ def check_config_files(environ: Any = os.environ) -> None:
     file larger than any real one is refused (one that is not a regular file botocore
     skips itself)."""
     for variable, default in _CONFIG_FILES.items():
-        named = _as_set(environ.get(variable, ""))
+        named = _named_paths(environ.get(variable, ""))
         where = f"${variable}" if named else f"{default} (${variable}'s default)"
         for path in named or [default]:
             # one the variable names must be a file botocore reads: a FIFO (or <(...)) it
@@ -67,7 +68,7 @@ def _named(
     profiles: dict[str, Any], chain: list[str], environ: Any
 ) -> Iterator[tuple[str, str, int]]:
     for name, limit in _VARIABLES.items():
-        for path in _as_set(environ.get(name, "")):
+        for path in _named_paths(environ.get(name, "")):
             yield f"${name}", path, limit
     for profile in chain:
         section = profiles.get(profile)
@@ -79,7 +80,7 @@ def _named(
                 yield f"{key} of profile '{shorten(profile, 60)}'", value.strip(), limit
 
 
-def _as_set(value: str) -> list[str]:
+def _named_paths(value: str) -> list[str]:
     """The paths a variable may name: botocore opens its value as it is, '/tok ' with its
     space, where a check of the stripped '/tok' passed a FIFO beside it that hung the pull
     (twentieth adversarial pass); what reportgen reads itself is stripped."""
@@ -123,7 +124,8 @@ def _check(
             "file may be",
             file=shown,
         )
-    if _bytes_in(os.path.expanduser(path), limit) > limit:
+    # a file of /proc or /sys says 0 bytes (or 4096) whatever it holds: measured by reading
+    if kernel_file_system(info.st_dev) and _bytes_in(os.path.expanduser(path), limit) > limit:
         raise InputError(
             f"{where} names a file that reads as more than the {limit:,} bytes such a file "
             f"may be, though its size says {info.st_size:,} (a file of /proc or /sys?)",
