@@ -18,6 +18,7 @@ from reportgen.catalogs.listing import condition_uses, dependents
 from reportgen.catalogs.srm import Service, SrmCatalog
 from reportgen.core.owners import OWNER_ORDER, owner_label
 from reportgen.core.terminal import safe_text
+from reportgen.core.validation import listed
 from reportgen.inputs import Inputs
 from reportgen.ownership.engine import Decision, ServiceLayers
 
@@ -203,9 +204,7 @@ _SERVICE_TEXT = operator.attrgetter("row.service_text")
 
 
 def _rows(items: list[Any]) -> str:
-    numbers = ", ".join(str(item.row.row) for item in items[:10])
-    more = f" and {len(items) - 10:,} more" if len(items) > 10 else ""
-    return f"{len(items)} row(s) ({numbers}{more})"
+    return f"{len(items)} row(s) ({listed((item.row.row for item in items), most=10)})"
 
 
 def unresolved_table(inputs: Inputs) -> Table | None:

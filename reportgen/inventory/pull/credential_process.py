@@ -31,16 +31,22 @@ _AFTER_EXIT = 1.0  # seconds its pipes may stay open once it has exited
 
 
 @contextlib.contextmanager
-def bounded_processes() -> Iterator[None]:
-    from botocore.credentials import ProcessProvider
-
-    init = ProcessProvider.__init__
-    defaults = init.__defaults__
-    init.__defaults__ = (BoundedProcess,)  # (popen,): its one default
+def swapped(owner: Any, name: str, value: Any) -> Iterator[None]:
+    """``owner.name`` is ``value`` while active: a piece of botocore the pull bounds (its
+    providers are made, and read files, inside botocore, out of reportgen's reach)."""
+    original = getattr(owner, name)
+    setattr(owner, name, value)
     try:
         yield
     finally:
-        init.__defaults__ = defaults
+        setattr(owner, name, original)
+
+
+def bounded_processes() -> contextlib.AbstractContextManager[None]:
+    from botocore.credentials import ProcessProvider
+
+    # (popen,): its one default
+    return swapped(ProcessProvider.__init__, "__defaults__", (BoundedProcess,))
 
 
 class BoundedProcess:

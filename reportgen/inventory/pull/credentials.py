@@ -30,7 +30,11 @@ from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
 from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
-from reportgen.inventory.pull.credential_process import BoundedProcess, bounded_processes
+from reportgen.inventory.pull.credential_process import (
+    BoundedProcess,
+    bounded_processes,
+    swapped,
+)
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
 from reportgen.inventory.pull.sdkfiles import SSO_CACHE_BYTES, TOKEN_BYTES, check_sdk_files
 from reportgen.inventory.pull.secrets import Secrets, record_token_parameters, token_files
@@ -162,30 +166,21 @@ class BoundedTokenLoader:
                              file=self._path) from None  # fmt: skip
 
 
-@contextlib.contextmanager
-def bounded_token_loaders() -> Iterator[None]:
+def bounded_token_loaders() -> contextlib.AbstractContextManager[None]:
     """Every web identity provider botocore makes while active (a role profile's source
     that is one, made as the credentials are first fetched) reads with BoundedTokenLoader;
     the loader it makes then is the one its refreshes use."""
     import botocore.credentials
 
-    original = botocore.credentials.FileWebIdentityTokenLoader
-    botocore.credentials.FileWebIdentityTokenLoader = BoundedTokenLoader
-    try:
-        yield
-    finally:
-        botocore.credentials.FileWebIdentityTokenLoader = original
+    return swapped(botocore.credentials, "FileWebIdentityTokenLoader", BoundedTokenLoader)
 
 
-@contextlib.contextmanager
-def bounded_cache_files() -> Iterator[None]:
+def bounded_cache_files() -> contextlib.AbstractContextManager[None]:
     """botocore's JSON cache files (the SSO token cache among them) read as sdkfiles checks
     them, a regular file of at most 1 MB, each time botocore reads one: it reads the SSO
     token again to refresh credentials mid-pull, long after that check, and a cache file
     swapped for a link to 1 GB was read whole, 2.2 GB (twenty-first adversarial pass)."""
     from botocore.utils import JSONFileCache
-
-    original = JSONFileCache.__getitem__
 
     def getitem(self: Any, cache_key: str) -> Any:
         path = Path(self._convert_cache_key(cache_key))
@@ -202,11 +197,7 @@ def bounded_cache_files() -> Iterator[None]:
         _check_cached_tokens(cached, path)
         return cached
 
-    JSONFileCache.__getitem__ = getitem
-    try:
-        yield
-    finally:
-        JSONFileCache.__getitem__ = original
+    return swapped(JSONFileCache, "__getitem__", getitem)
 
 
 # The secrets of an SSO token cache: botocore's refusal of one that is not a string quoted
