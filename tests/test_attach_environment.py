@@ -236,29 +236,28 @@ def test_ssl_cert_file_is_trusted_as_httpx_would(
 ):
     """A bundle as distributions and certifi write them: comments between the certificates,
     some not ASCII (which ssl's cadata refuses: reportgen gives it the PEM blocks only)."""
-    fake, port = tls_jira
     bundle = tmp_path / "bundle.pem"
     pem = localhost_cert[0].read_text()
     bundle.write_text(f"# Issuer: CN=Főtanúsítvány\n{pem}\n# end\n", encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SSL_CERT_FILE", str(bundle))
-        patch.setenv("REPORTGEN_JIRA_URL", f"https://localhost:{port}")
-        status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
-    assert status == 0, output
-    assert fake.uploads()
+    _attaches_trusting("SSL_CERT_FILE", bundle, pack, config, tls_jira, capsys, caplog)
 
 
 def test_ssl_cert_dir_is_trusted_as_openssl_would(
     pack, config, tls_jira, localhost_cert, tmp_path, capsys, caplog
 ):
     """The folder's hashed files, read by reportgen, are the CAs trusted."""
-    fake, port = tls_jira
     folder = tmp_path / "certs"
     folder.mkdir()
     (folder / "ca.pem").write_text(localhost_cert[0].read_text())
     (folder / "0a1b2c3d.0").symlink_to("ca.pem")  # as openssl rehash links them
+    _attaches_trusting("SSL_CERT_DIR", folder, pack, config, tls_jira, capsys, caplog)
+
+
+def _attaches_trusting(variable, value, pack, config, tls_jira, capsys, caplog) -> None:
+    """attach to the TLS Jira with ``variable`` naming the CAs to trust: it uploads."""
+    fake, port = tls_jira
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SSL_CERT_DIR", str(folder))
+        patch.setenv(variable, str(value))
         patch.setenv("REPORTGEN_JIRA_URL", f"https://localhost:{port}")
         status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
     assert status == 0, output

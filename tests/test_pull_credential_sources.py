@@ -226,29 +226,43 @@ def _hidden(secret: str, said: str) -> bool:
     return all(secret[i : i + 10] not in said for i in range(0, len(secret) - 9, 5))
 
 
-def test_an_echoed_sso_access_token_is_masked(tmp_path, monkeypatch, capsys):
+_SSO_START = "https://example.awsapps.com/start"
+_SSO_CONFIG = (
+    f"[profile sso]\nsso_start_url = {_SSO_START}\nsso_region = us-east-1\n"
+    "sso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n"
+)
+
+
+def _sso_cache_file(tmp_path: Path) -> Path:
+    """Where botocore keeps profile 'sso''s token (named by its start URL's SHA-1)."""
     import hashlib
 
-    token = "ssoAccessTokenSECRETvalue9876543210abcdef"
-    start = "https://example.awsapps.com/start"
     cache = tmp_path / "home" / ".aws" / "sso" / "cache"
     cache.mkdir(parents=True)
-    (cache / f"{hashlib.sha1(start.encode()).hexdigest()}.json").write_text(json.dumps(
-        {"startUrl": start, "region": "us-east-1", "accessToken": token,
-         "expiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
+    return cache / f"{hashlib.sha1(_SSO_START.encode()).hexdigest()}.json"
+
+
+def _sso_token(tmp_path: Path, monkeypatch, token: object) -> Path:
+    """Profile 'sso''s cached token is ``token``; the cache file."""
     from botocore.credentials import SSOProvider
 
-    monkeypatch.setattr(SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))  # ~ read at import
-    config = (
-        f"[profile sso]\nsso_start_url = {start}\nsso_region = us-east-1\n"
-        "sso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n"
-    )
+    cached = _sso_cache_file(tmp_path)
+    cache = {"startUrl": _SSO_START, "region": "us-east-1", "accessToken": token,
+             "expiresAt": "2099-01-01T00:00:00Z"}  # fmt: skip
+    cached.write_text(json.dumps(cache))
+    monkeypatch.setattr(SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cached.parent))  # read at import
+    return cached
+
+
+def test_an_echoed_sso_access_token_is_masked(tmp_path, monkeypatch, capsys):
+    token = "ssoAccessTokenSECRETvalue9876543210abcdef"
+    _sso_token(tmp_path, monkeypatch, token)
 
     def handle(head: str, body: str):
         said = f"No access for token {_header(head, 'x-amz-sso_bearer_token')}"
         return 403, "application/json", json.dumps({"message": said}).encode()
 
-    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG, handle, "sso")
     assert status == 2 and "No access for token ***" in said, said
     assert _hidden(token, said)
 
@@ -531,20 +545,11 @@ def test_an_aws_config_file_larger_than_any_real_one_is_refused_unparsed(
 
 def test_an_sso_token_cache_larger_than_any_real_one_is_refused(tmp_path, monkeypatch, capsys):
     """Sixteenth pass: a 1 GB sparse SSO token cache was read whole (2.2 GB)."""
-    import hashlib
-
-    start = "https://example.awsapps.com/start"
-    cache = tmp_path / "home" / ".aws" / "sso" / "cache"
-    cache.mkdir(parents=True)
-    with (cache / f"{hashlib.sha1(start.encode()).hexdigest()}.json").open("wb") as handle:
+    with _sso_cache_file(tmp_path).open("wb") as handle:
         handle.truncate(2 * 1024 * 1024)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    config = (
-        f"[profile sso]\nsso_start_url = {start}\nsso_region = us-east-1\n"
-        "sso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n"
-    )
-    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, lambda h, b: _sts_error(""),
-                              "sso")  # fmt: skip
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG,
+                              lambda h, b: _sts_error(""), "sso")  # fmt: skip
     assert status == 2, said
     assert "the SSO token cache of profile 'sso' names a file of 2,097,152 bytes" in said
 
@@ -697,25 +702,10 @@ def test_an_sso_token_cache_swapped_mid_pull_is_read_bounded(tmp_path, monkeypat
     """Twenty-first pass: the cache was checked once, at the start; botocore reads it again
     to fetch the role's keys anew near their expiry, and a link to a 1 GB file swapped in
     then was read whole (2.2 GB), reported as "the answer is not one AWS sends"."""
-    import hashlib
-
-    start = "https://example.awsapps.com/start"
-    cache = tmp_path / "home" / ".aws" / "sso" / "cache"
-    cache.mkdir(parents=True)
-    cached = cache / f"{hashlib.sha1(start.encode()).hexdigest()}.json"
-    cached.write_text(json.dumps({"startUrl": start, "region": "us-east-1",
-                                  "accessToken": "q7ZpX2mK9vLr4sNwY8ssoAccess",
-                                  "expiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
+    cached = _sso_token(tmp_path, monkeypatch, "q7ZpX2mK9vLr4sNwY8ssoAccess")
     big = tmp_path / "big"
     with big.open("wb") as handle:
         handle.truncate(2 << 20)
-    from botocore.credentials import SSOProvider
-
-    monkeypatch.setattr(SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))  # ~ read at import
-    config = (
-        f"[profile sso]\nsso_start_url = {start}\nsso_region = us-east-1\n"
-        "sso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n"
-    )
     soon = int((time.time() + 300) * 1000)  # within botocore's refresh window
     fetched = []
 
@@ -731,7 +721,7 @@ def test_an_sso_token_cache_swapped_mid_pull_is_read_bounded(tmp_path, monkeypat
         page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}]}
         return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
 
-    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG, handle, "sso")
     assert status == 2, said
     assert "botocore's cache file" in said and "2,097,152" in said
 
@@ -740,23 +730,9 @@ def test_an_sso_token_cache_swapped_mid_pull_is_read_bounded(tmp_path, monkeypat
 def test_an_sso_token_of_the_wrong_type_is_refused_unquoted(tmp_path, monkeypatch, capsys, value):
     """Twenty-first pass: botocore's refusal quoted it ("Invalid type for parameter
     accessToken, value: ['ssoSECRETtoken...']"), three times with --debug."""
-    import hashlib
-
-    start = "https://example.awsapps.com/start"
-    cache = tmp_path / "home" / ".aws" / "sso" / "cache"
-    cache.mkdir(parents=True)
-    (cache / f"{hashlib.sha1(start.encode()).hexdigest()}.json").write_text(json.dumps(
-        {"startUrl": start, "region": "us-east-1", "accessToken": value,
-         "expiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
-    from botocore.credentials import SSOProvider
-
-    monkeypatch.setattr(SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))
-    config = (
-        f"[profile sso]\nsso_start_url = {start}\nsso_region = us-east-1\n"
-        "sso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n"
-    )
-    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, lambda h, b: (500, "x", b""),
-                              "sso")  # fmt: skip
+    _sso_token(tmp_path, monkeypatch, value)
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG,
+                              lambda h, b: (500, "x", b""), "sso")  # fmt: skip
     assert status == 2, said
     assert "botocore's cache file: its accessToken is not a string" in said
     assert "ssoSECRETtoken" not in said
