@@ -546,3 +546,71 @@ def test_bundle_keeps_a_file_saved_between_its_last_check_and_the_move(pack, tmp
         bundle.bundle_pack(pack, output)
     assert output.read_text() == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zip"]
+
+
+def _renamed_over_at_the_move(monkeypatch, path: Path, mine: Path) -> None:
+    """``mine`` renamed over ``path`` just as the written file is moved in: strace held
+    the rename that long (twenty-second pass), and rename() replaced the user's file."""
+    from reportgen.core import outfiles
+
+    move_in = outfiles._move_in
+
+    def swap_then_move(temporary, target, *args):
+        if target == path and mine.exists():
+            os.replace(mine, path)
+        return move_in(temporary, target, *args)
+
+    monkeypatch.setattr(outfiles, "_move_in", swap_then_move)
+
+
+def test_bundle_over_an_earlier_bundle_keeps_a_file_renamed_there_at_the_move(
+    pack, tmp_path, monkeypatch
+):
+    output = tmp_path / "out.zip"
+    bundle_pack(pack, output)  # the earlier bundle: what -o may replace
+    mine = tmp_path / "mine.zip"
+    mine.write_text("mine\n")
+    _renamed_over_at_the_move(monkeypatch, output, mine)
+    with pytest.raises(InputError, match="written at this path while reportgen ran"):
+        bundle_pack(pack, output)
+    assert output.read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zip"]
+
+
+def test_bundle_over_an_earlier_bundle_keeps_a_file_renamed_there_during_the_check(
+    pack, tmp_path, monkeypatch
+):
+    import reportgen.pack.bundle as bundle
+
+    output = tmp_path / "out.zip"
+    bundle_pack(pack, output)
+    checks = []
+    checked = bundle.check_bundle_output
+
+    def check_then_swap(path, force):
+        checked(path, force)
+        checks.append(path)
+        if len(checks) == 2:  # the check just before the move found the earlier bundle
+            (tmp_path / "mine.zip").write_text("mine\n")
+            os.replace(tmp_path / "mine.zip", output)
+
+    monkeypatch.setattr(bundle, "check_bundle_output", check_then_swap)
+    with pytest.raises(InputError, match="written at this path while reportgen ran"):
+        bundle.bundle_pack(pack, output)
+    assert output.read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zip"]
+
+
+def test_pull_over_an_earlier_pull_keeps_a_file_renamed_there_at_the_move(tmp_path, monkeypatch):
+    out = tmp_path / "estate.csv"
+    _pull(out)
+    sidecar = out.with_name(out.name + SIDECAR_SUFFIX)
+    earlier = sidecar.read_bytes()
+    mine = tmp_path / "mine.csv"
+    mine.write_text("Service,Resource ID\nAmazon EC2,i-1\n")
+    _renamed_over_at_the_move(monkeypatch, out, mine)
+    with pytest.raises(InputError, match="written at this path while reportgen ran"):
+        _pull(out)
+    assert out.read_text() == "Service,Resource ID\nAmazon EC2,i-1\n"
+    assert sidecar.read_bytes() == earlier  # both or neither
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.csv", sidecar.name]

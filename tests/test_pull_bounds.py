@@ -309,24 +309,32 @@ def test_a_sidecar_rename_that_fails_undoes_the_snapshot(tmp_path, monkeypatch, 
 
     from reportgen.core import outfiles
 
-    real = os.replace
+    real = os.replace, os.link, outfiles.exchange
 
-    def failing(source, target):
-        if str(target).endswith(snapshot.SIDECAR_SUFFIX):
-            raise OSError(errno.EIO, "Input/output error")
-        return real(source, target)
+    def failing(move):
+        def fail(source, target, **options):
+            if str(target).endswith(snapshot.SIDECAR_SUFFIX):
+                raise OSError(errno.EIO, "Input/output error")
+            return move(source, target, **options)
+
+        return fail
+
+    def moves(replace, link, exchange):  # every way a file is moved into place
+        monkeypatch.setattr(outfiles.os, "replace", replace)
+        monkeypatch.setattr(outfiles.os, "link", link)
+        monkeypatch.setattr(outfiles, "exchange", exchange)
 
     out = tmp_path / "estate.csv"
     with _endpoint(_json(TWO_TAGGED)) as url:
-        monkeypatch.setattr(outfiles.os, "replace", failing)
+        moves(*map(failing, real))
         status, said = _pull(url, out, monkeypatch, capsys)
         assert status == 2 and "input/output error" in said.lower(), said
         assert list(tmp_path.iterdir()) == []
-        monkeypatch.setattr(outfiles.os, "replace", real)
+        moves(*real)
         assert _pull(url, out, monkeypatch, capsys)[0] == 0
         before = {path: path.read_bytes() for path in tmp_path.iterdir()}
     with _endpoint(_json(TAGGED)) as url:
-        monkeypatch.setattr(outfiles.os, "replace", failing)
+        moves(*map(failing, real))
         status, said = _pull(url, out, monkeypatch, capsys)
     assert status == 2, said
     assert {path: path.read_bytes() for path in tmp_path.iterdir()} == before

@@ -37,6 +37,7 @@ from reportgen.core.errors import (
     environment_error,
     environment_errors,
 )
+from reportgen.core.exchange import exchange
 from reportgen.core.heldfolder import HeldFolder
 from reportgen.core.safefiles import file_kind, open_regular
 from reportgen.core.sweeping import sweep_abandoned
@@ -209,8 +210,8 @@ def write_replacing(
     with _held_folder(path) as folder, _saying_moved(folder):
         temporary, lock = _write_temporary(path, write, text, mode, prefix, locked, folder)
         try:
-            check()
-            _move_in(temporary, path, replace)
+            [checked] = _checked([path], check)
+            _discard(_move_in(temporary, path, replace, checked))
         except BaseException:
             folder.remove_file(Path(temporary).name)  # wherever the folder has gone
             raise
@@ -255,8 +256,8 @@ def write_together(
                 made = _write_temporary(path, write, text, mode, named, locked, folder)
                 temporaries.append((path, made[0]))
                 locks += [made[1]] if made[1] is not None else []
-            check()
-            _rename_all(temporaries, replace)
+            checked = _checked([path for path, _ in temporaries], check)
+            _rename_all(temporaries, replace, checked)
         except BaseException:
             for path, temporary in temporaries:  # those not renamed yet
                 folders[path.parent].remove_file(Path(temporary).name)
@@ -319,14 +320,16 @@ def _write_temporary(
     return temporary, lock
 
 
-def _rename_all(renames: list[tuple[Path, str]], replace: bool = True) -> None:
+def _rename_all(
+    renames: list[tuple[Path, str]], replace: bool, checked: list[_Identity | None]
+) -> None:
     """Rename each temporary file over its path; on any failure, undo those done."""
     done: list[tuple[Path, str | None]] = []
     try:
-        for path, temporary in renames:
+        for (path, temporary), identity in zip(renames, checked, strict=True):
             kept = _keep_earlier(path)
             try:
-                _move_in(temporary, path, replace)
+                _discard(_move_in(temporary, path, replace, identity))
             except BaseException:
                 _discard(kept)
                 raise
@@ -339,27 +342,92 @@ def _rename_all(renames: list[tuple[Path, str]], replace: bool = True) -> None:
         _discard(kept)
 
 
-def _move_in(temporary: str, path: Path, replace: bool) -> None:
-    """The written file renamed to ``path``; without ``replace``, never over a file that
-    appeared there since the last check: a hard link fails where a name exists, where
-    rename() replaced the file a user saved in that moment (twenty-second pass, init and
-    bundle -o). A file system without hard links gets the check and a rename."""
+_Identity = tuple[int, int]  # a file's device and inode
+
+
+def _identity(path: Path | str) -> _Identity | None:
+    try:
+        info = os.lstat(path)
+    except OSError:  # nothing there, or nothing reachable: the check says which
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _checked(paths: list[Path], check: Callable[[], None]) -> list[_Identity | None]:
+    """Run ``check``; which file (or None: nothing) stood at each path while it looked. A
+    file that changed under the check (swapped in as it ran) is refused."""
+    before = [_identity(path) for path in paths]
+    check()
+    after = [_identity(path) for path in paths]
+    for path, first, second in zip(paths, before, after, strict=True):
+        if first != second:
+            raise _appeared(path)
+    return after
+
+
+def _move_in(temporary: str, path: Path, replace: bool, checked: _Identity | None) -> str | None:
+    """The written file renamed to ``path``, never over another file than the one checked
+    there (``checked``; None: nothing was there). Where nothing was, a hard link fails if a
+    name appeared since, where rename() replaced the file a user saved in that moment
+    (twenty-second pass, init and bundle -o); a file system without hard links gets the
+    check and a rename. With ``replace``, the names are exchanged, and the earlier file
+    looked at where it now is: the one checked, or it is put back (:mod:`exchange`).
+    Returns the name the replaced file now has (to remove), or None."""
     with environment_errors(path):
-        if replace:
-            os.replace(temporary, path)
-            return
+        if checked is None or not replace:
+            _link_in(temporary, path, checked)
+            return None
         try:
-            os.link(temporary, path, follow_symlinks=False)
-        except FileExistsError:
-            raise _appeared(path) from None
-        except OSError as exc:
-            if exc.errno not in _NO_LINKS:
-                raise
-            if os.path.lexists(path):
-                raise _appeared(path) from None
+            exchanged = exchange(temporary, path)
+        except FileNotFoundError:  # the checked file is gone: nothing to replace
+            _link_in(temporary, path, None)
+            return None
+        if not exchanged:
             os.replace(temporary, path)
+            return None
+        if _identity(temporary) != checked:
+            _put_back_exchanged(temporary, path)
+            raise _appeared(path)
+        return temporary
+
+
+def _link_in(temporary: str, path: Path, checked: _Identity | None) -> None:
+    """``temporary`` renamed to ``path`` where nothing may be (``checked`` None), else
+    refused: without ``replace`` the command found nothing there, so a file the last check
+    saw there appeared since."""
+    if checked is not None:
+        raise _appeared(path)
+    try:
+        os.link(temporary, path, follow_symlinks=False)
+    except FileExistsError:
+        raise _appeared(path) from None
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        if os.path.lexists(path):
+            raise _appeared(path) from None
+        os.replace(temporary, path)
+        return
+    os.unlink(temporary)
+
+
+def _put_back_exchanged(temporary: str, path: Path) -> None:
+    """Exchange the names back: the file that was swapped in at ``path`` while reportgen
+    ran returns there, and ``temporary`` names the written file again (for the caller to
+    remove). Should that fail, the user's file is given a name of its own beside ``path``,
+    never left under a temporary name that would be removed."""
+    try:
+        if exchange(temporary, path):
             return
-        os.unlink(temporary)
+    except OSError:
+        pass
+    keep = path.with_name(f"{path.name}.kept-{secrets.token_hex(4)}")
+    os.rename(temporary, keep)
+    raise InputError(
+        "a file was written at this path while reportgen ran; it could not be put back, "
+        f"and is now {keep.name}",
+        file=path,
+    )
 
 
 _NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS}

@@ -16,6 +16,7 @@ sorted, filtered or extended sheet reads the same.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import stat
 import warnings
@@ -34,7 +35,7 @@ from reportgen.core.terminal import visible
 from reportgen.core.validation import listed
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text
-from reportgen.inventory.xlsx_guard import check_xlsx
+from reportgen.inventory.xlsx_guard import check_xlsx, read_xlsx
 from reportgen.ownership.evidence_vocabulary import (
     CONTROL,
     DATA_SHEET,
@@ -162,11 +163,13 @@ def read_workbook(path: Path, limits: Limits, shown: str | None = None) -> Workb
     shown = shown or path.as_posix()
     _check_file(path, shown)
     try:
-        check_xlsx(path, limits)
+        content = read_xlsx(path, limits, "evidence workbook")  # read once: see read_xlsx
+        _check_head(content[:8], shown)
+        check_xlsx(path, limits, content)
     except InputError as exc:  # name the workbook as given (a pack's is read from a copy)
         exc.file = shown if exc.file == str(path) else exc.file
         raise
-    book = _open(path, shown)
+    book = _open(content, shown)
     try:
         identity, computed = _data_sheet(book, shown, limits)
         edits = WorkbookEdits(path, shown, identity)
@@ -186,8 +189,9 @@ def _check_file(path: Path, shown: str) -> None:
             f"expected a RACI workbook (.xlsx) or a pack directory; this is {file_kind(mode)}",
             file=shown,
         )
-    with path.open("rb") as handle:
-        head = handle.read(8)
+
+
+def _check_head(head: bytes, shown: str) -> None:
     if head.startswith(OLE_MAGIC):
         raise InputError(
             "this workbook is encrypted (password-protected) or in a legacy format",
@@ -202,11 +206,12 @@ def _check_file(path: Path, shown: str) -> None:
         )
 
 
-def _open(path: Path, shown: str) -> Any:
+def _open(content: bytes, shown: str) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "extension not supported" and the like
-            return load_workbook(path, read_only=True, data_only=False, keep_links=False)
+            book = io.BytesIO(content)
+            return load_workbook(book, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise InputError(
             f"cannot read this workbook, it is damaged ({type(exc).__name__})", file=shown

@@ -121,7 +121,7 @@ def read_inventory(
         reader.report = inventory.problem
     _read_rows(rows, reader, _Resolve(resolver, inventory), options.limits)
     if table.kind == "xlsx":
-        _explain_blank_services(inventory)
+        _explain_blank_services(inventory, table.workbook)
     if inventory.total_rows == 0:
         # An empty audit pack would read as "nothing in scope"; an auditor expects the
         # inventory to list something, so a header without data is more likely a mistake.
@@ -150,7 +150,7 @@ _BLANK_HINTS = {
 _ERROR_HINT = "correct the formula, or type the name"
 
 
-def _explain_blank_services(inventory: Inventory) -> None:
+def _explain_blank_services(inventory: Inventory, workbook: bytes) -> None:
     """A row "with no service" whose service cell Excel shows filled, a formula saved
     without its value or an error value (calamine gives both as empty), says so: the
     user sees a name, or #N/A, in that cell (thirteenth adversarial pass)."""
@@ -159,7 +159,7 @@ def _explain_blank_services(inventory: Inventory) -> None:
     for source in (f for f in SERVICE_SOURCES if f in header.columns):
         if not blank or inventory.sheet is None:
             return
-        causes = blank_causes(inventory.path, inventory.sheet, header.columns[source], set(blank))
+        causes = blank_causes(workbook, inventory.sheet, header.columns[source], set(blank))
         for number, cause in causes.items():
             index = blank.pop(number)
             unresolved = inventory.unresolved[index]

@@ -30,7 +30,7 @@ from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.xlsx_durations import MAX_DAYS, too_long_duration
-from reportgen.inventory.xlsx_guard import check_xlsx, what_text_is
+from reportgen.inventory.xlsx_guard import check_xlsx, read_xlsx, what_text_is
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -51,6 +51,7 @@ class RawTable:
     kind: str
     sheets: list[RawSheet]
     warnings: list[str]
+    workbook: bytes = b""  # an .xlsx inventory's bytes as read and checked, read again from here
 
 
 def read_table(path: Path, limits: Limits, sheet: str | None = None) -> RawTable:
@@ -135,9 +136,10 @@ def _ole_error(path: Path, suffix: str) -> InputError:
 
 
 def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
-    check_xlsx(path, limits)
+    content = read_xlsx(path, limits)
+    check_xlsx(path, limits, content)
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     except python_calamine.PasswordError as exc:
         raise _ole_error(path, ".xlsx") from exc
     except Exception as exc:  # calamine raises several error types for corrupt files
@@ -146,8 +148,8 @@ def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
             file=path,
         ) from exc
     names, warnings = _sheet_names(workbook, path, wanted)
-    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, limits)) for name in names]
-    return RawTable(path=path, kind="xlsx", sheets=sheets, warnings=warnings)
+    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, content)) for name in names]
+    return RawTable(path, "xlsx", sheets, warnings, content)
 
 
 def _sheet_names(
@@ -185,15 +187,15 @@ def _sheet_names(
 
 
 def _xlsx_rows(
-    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, limits: Limits
+    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, content: bytes
 ) -> Iterator[tuple[int, list[Any]]]:
     """The sheet's rows, loaded when the first row is asked for. chain() hands them on in
     C: a Python generator between calamine and the reader cost a tenth of the read."""
-    return itertools.chain.from_iterable(_load_sheet(workbook, name, path))
+    return itertools.chain.from_iterable(_load_sheet(workbook, name, path, content))
 
 
 def _load_sheet(
-    workbook: python_calamine.CalamineWorkbook, name: str, path: Path
+    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, content: bytes
 ) -> Iterator[list[tuple[int, list[Any]]]]:
     try:
         sheet = workbook.get_sheet_by_name(name)
@@ -207,14 +209,14 @@ def _load_sheet(
     if start_col:
         pad = [""] * start_col
         rows = ((number, pad + values) for number, values in rows)
-    yield from _batches(rows, path, name, sheet)
+    yield from _batches(rows, path, content, name, sheet)
 
 
 _BATCH = 64  # rows taken from calamine at a time, so its errors are caught here
 
 
 def _batches(
-    rows: Iterator[tuple[int, list[Any]]], path: Path, name: str, sheet: Any
+    rows: Iterator[tuple[int, list[Any]]], path: Path, content: bytes, name: str, sheet: Any
 ) -> Iterator[list[tuple[int, list[Any]]]]:
     """The rows in small lists. calamine converts a cell only as it hands on its row, and
     one it cannot convert (an elapsed time past 999,999,999 days) raised OverflowError in
@@ -223,17 +225,19 @@ def _batches(
         try:
             batch = list(itertools.islice(rows, _BATCH))
         except (OverflowError, ValueError) as exc:
-            raise _unreadable_cell(exc, path, name, sheet) from None
+            raise _unreadable_cell(exc, path, content, name, sheet) from None
         if not batch:
             return
         yield batch
 
 
-def _unreadable_cell(exc: Exception, path: Path, name: str, sheet: Any) -> InputError:
+def _unreadable_cell(
+    exc: Exception, path: Path, content: bytes, name: str, sheet: Any
+) -> InputError:
     """The cell calamine could not convert, by its row (counted again: calamine does not
     say) and, found in the sheet's XML, its column."""
     row = _rows_before_failure(sheet) + 1
-    column = too_long_duration(path, name, row)
+    column = too_long_duration(content, name, row)
     if column is None:
         return InputError(
             f"a cell of this row cannot be read ({_short(exc)})", file=path, sheet=name, row=row

@@ -14,11 +14,11 @@ does not follow (no ``r`` attribute, a namespace prefix), leaves the row's reaso
 from __future__ import annotations
 
 import html
+import io
 import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 from reportgen.core.errors import column_letter
 
@@ -34,7 +34,7 @@ _FORMULA = re.compile(rb"<f[ \t\r\n/>]")
 _TYPE = re.compile(rb"[ \t\r\n]t[ \t\r\n]*=[ \t\r\n]*[\"']([a-zA-Z]*)[\"']")
 
 
-def blank_causes(path: Path, sheet: str, column: int, rows: set[int]) -> dict[int, str]:
+def blank_causes(workbook: bytes, sheet: str, column: int, rows: set[int]) -> dict[int, str]:
     """For rows (1-based) whose cell in ``column`` (0-based) calamine gave as empty, what
     the cell holds instead, by row: "a formula with no saved value", "the error value
     #N/A".
@@ -44,7 +44,7 @@ def blank_causes(path: Path, sheet: str, column: int, rows: set[int]) -> dict[in
     if not wanted:
         return {}
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
             part = _sheet_part(archive, sheet)
             if part is None:
                 return {}

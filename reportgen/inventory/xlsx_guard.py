@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import html
+import io
 import itertools
 import re
 import struct
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError, column_letter
-from reportgen.core.safefiles import open_input
+from reportgen.core.safefiles import open_input, read_dense
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
 from reportgen.inventory.xlsx_entries import (
     ENTRIES,
@@ -57,6 +58,9 @@ from reportgen.inventory.xlsx_strings import SharedStringSizes, SharedTextCounte
 from reportgen.inventory.zip_layout import check_single_archive
 
 _CHUNK = MB
+_HEAD = 4096  # bytes looked at to say what a file that is not a workbook is
+_ARCHIVE_HEADROOM = 64 * MB  # a workbook file's headers and directory, beyond its parts
+_UNCOMPRESSED_HINT = "Raise --max-uncompressed-mb if this workbook is genuine."
 _EOCD_SEARCH = 22 + 65535 + 20 + 56  # end record, its comment, zip64 locator and record
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... name length, extra length
 # XML that is not UTF-8, by its byte-order mark or its first '<'; calamine reads none of
@@ -78,21 +82,31 @@ _TARGET = re.compile(
 )
 
 
-def check_xlsx(path: Path, limits: Limits) -> None:
-    """Raise InputError if the workbook is damaged or would expand beyond the limits."""
-    _check_entry_count(path, limits)
+def read_xlsx(path: Path, limits: Limits, what: str = "inventory file") -> bytes:
+    """The workbook's bytes, read once. The checks, calamine (or openpyxl) and the
+    diagnoses afterwards all read this one copy: a file swapped or rewritten after the
+    checks never reaches calamine (a cell-range bomb renamed over a checked workbook in that
+    moment aborted it: twenty-second adversarial pass). A workbook's parts tile its file,
+    so it is never much larger than what they expand to, which the limits bound already."""
+    limit = limits.max_uncompressed_bytes + _ARCHIVE_HEADROOM
+    return read_dense(path, limit, what, hint=_UNCOMPRESSED_HINT)
+
+
+def check_xlsx(path: Path, limits: Limits, content: bytes) -> None:
+    """Raise InputError if the workbook ``content`` (read from ``path``) is damaged or
+    would expand beyond the limits."""
+    _check_entry_count(path, content, limits)
     try:
-        with open_input(path) as handle, zipfile.ZipFile(handle) as archive:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputError(
             "cannot read this workbook: it is truncated or not an .xlsx file",
             file=path,
-            hint=what_text_is(path),
+            hint=text_hint(content[:_HEAD], path),
         ) from exc
     _check_declared(path, members, limits)
-    with open_input(path) as handle:
-        check_single_archive(path, handle, members)
+    check_single_archive(path, io.BytesIO(content), members)
     if not any(member.filename == "xl/workbook.xml" for member in members):
         raise InputError(
             "this is a zip archive but not an .xlsx workbook (it has no xl/workbook.xml)",
@@ -105,7 +119,7 @@ def check_xlsx(path: Path, limits: Limits) -> None:
     shared = [member for member in members if _is_shared_strings(member.filename)]
     strings = SharedStringSizes()
     strings.plain = len(shared) <= 1  # which one calamine reads is then a guess
-    with open_input(path) as handle:
+    with io.BytesIO(content) as handle:
         for info in relationships:  # first: they say which parts calamine reads as sheets
             _scan_member(handle, info, path, limits, sheets, _collect_sheets(sheets, names))
         # Then the sizes of the strings sheets refer to (a part that also holds cells is
@@ -144,9 +158,14 @@ def what_text_is(path: Path) -> str | None:
     as a spreadsheet."""
     try:
         with open_input(path) as handle:
-            head = handle.read(4096)
+            head = handle.read(_HEAD)
     except (OSError, InputError):  # gone or swapped since: no hint
         return None
+    return text_hint(head, path)
+
+
+def text_hint(head: bytes, path: Path) -> str | None:
+    """:func:`what_text_is` for the first bytes of the file, ``head``."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = head.decode("utf-16", errors="replace")
     elif b"\x00" in head:
@@ -160,13 +179,9 @@ def what_text_is(path: Path) -> str | None:
     return None
 
 
-def _check_entry_count(path: Path, limits: Limits) -> None:
+def _check_entry_count(path: Path, content: bytes, limits: Limits) -> None:
     """Count parts from the archive's end record before zipfile builds an object per part."""
-    with open_input(path) as handle:
-        handle.seek(0, 2)
-        size = handle.tell()
-        handle.seek(max(0, size - _EOCD_SEARCH))
-        tail = handle.read()
+    tail = content[-_EOCD_SEARCH:]
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         return  # zipfile will report the damage
@@ -198,7 +213,7 @@ def _check_declared(path: Path, members: list[zipfile.ZipInfo], limits: Limits) 
             f"workbook expands to {total:,} bytes, over the limit of "
             f"{limits.max_uncompressed_bytes:,} bytes",
             file=path,
-            hint="Raise --max-uncompressed-mb if this workbook is genuine.",
+            hint=_UNCOMPRESSED_HINT,
         )
     for member in members:
         if member.flag_bits & 0x1:
