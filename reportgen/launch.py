@@ -35,9 +35,12 @@ def _refuse_a_cap_too_small_to_start_in() -> None:
     soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
     if soft == resource.RLIM_INFINITY or soft >= START_BYTES:
         return
+    # In ulimit -v's unit (KiB) and in MiB, each named: a cap of 128 MB (decimal) was
+    # "122 MB" beside a need of "128 MB" (twenty-third pass).
     sys.stderr.write(
-        f"error: ran out of memory: the memory limit (ulimit -v) is {soft // 2**20} MB, and "
-        f"reportgen needs at least {START_BYTES // 2**20} MB to start\n"
+        f"error: ran out of memory: the memory limit (ulimit -v) is {soft // 1024:,} KiB "
+        f"({soft / 2**20:.1f} MiB), and reportgen needs at least {START_BYTES // 1024:,} KiB "
+        f"({START_BYTES // 2**20} MiB) to start\n"
         "Raise the memory limit, then run it again.\n"
     )
     raise SystemExit(2)

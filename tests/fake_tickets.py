@@ -76,7 +76,10 @@ class State:
     row_cap: int = 0  # ServiceNow: rows of a page at most, whatever sysparm_limit asks (0: none)
     hidden: int = 0  # the first N attachments or comments, counted but not shown (ACLs)
     shown_one_in: int = 1  # ServiceNow: ACLs let the user see one attachment in N
-    links: bool = False  # ServiceNow: a Link header naming the next page, as instances send
+    # ServiceNow: a Link header naming the next page, as instances send: "quoted" as
+    # instances write it, "rfc" in other forms RFC 8288 allows (a comma in the target, a
+    # bare and upper-case rel naming two relation types), "" none.
+    links: str = ""
     # ServiceNow: with no ORDERBY in the query, pages after the first come from the rows in
     # reverse order (an instance promises no order): a row can be on no page at all.
     unordered: bool = False
@@ -314,11 +317,14 @@ class Handler(BaseHTTPRequestHandler):
         headers = {"X-Total-Count": str(total)}
         if self.state.links:  # next: over every row, hidden ones too; none on the last page
             path = self.path.split("?")[0]
-            links = [f'<{path}?sysparm_offset=0&sysparm_limit={limit}>;rel="first"']
+            rfc = self.state.links == "rfc"
+            extra = "&sysparm_fields=file_name,size_bytes" if rfc else ""
+            rel = " ; REL=Next" if rfc else ';rel="next"'
+            page = f"{path}?sysparm_limit={limit}{extra}"
+            links = [f'<{page}&sysparm_offset=0>;rel="first"']
             if offset + limit < total:
-                links.append(f'<{path}?sysparm_offset={offset + limit}&sysparm_limit={limit}>'
-                             ';rel="next"')  # fmt: skip
-            headers["Link"] = ",".join(links)
+                links.append(f"<{page}&sysparm_offset={offset + limit}>{rel}")
+            headers["Link"] = ", ".join(links)
         return self._send(200, result, headers)
 
     def _sn_journal(self, query: dict[str, str]) -> None:

@@ -206,16 +206,19 @@ def test_a_servicenow_listing_pages_past_a_short_page(pack, config, servicenow, 
     assert len(names) == 701 and names[-1].endswith(".zip")
 
 
+@pytest.mark.parametrize("links", ["quoted", "rfc"])
 def test_a_servicenow_listing_follows_the_instances_next_page(
-    pack, config, servicenow, capsys, caplog
+    pack, config, servicenow, capsys, caplog, links
 ):
     """Twenty-second pass: ACLs that let the user see one attachment in 100, on a record of
     2,000: moving on by the 10 rows shown took 200 pages, and the listing was refused at
-    100 on every run. The instance's Link header names the next page's offset."""
+    100 on every run. The instance's Link header names the next page's offset. Twenty-third
+    pass: a comma in the link's target, or ``rel=next`` unquoted, ended the listing at its
+    first page, and the zip was uploaded again on every run."""
     others = [{"filename": f"other-{i}.txt", "data": b"", "content_type": "text/plain",
                "id": i} for i in range(2000)]  # fmt: skip
     servicenow.state.attachments[RECORD] = others
-    servicenow.state.shown_one_in, servicenow.state.links = 100, True
+    servicenow.state.shown_one_in, servicenow.state.links = 100, links
     for _ in range(2):
         status, output = attach(capsys, caplog, pack, "--servicenow", RECORD, "--config", config)
         assert status == 0, output

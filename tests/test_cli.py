@@ -413,8 +413,9 @@ def test_an_address_space_too_small_to_start_in_is_said_not_a_traceback(tmp_path
     result = subprocess.run([str(launcher), "services"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=120, preexec_fn=limit, check=False)  # fmt: skip
     assert result.returncode == 2, result.stderr
-    said = f"error: ran out of memory: the memory limit (ulimit -v) is {cap_mb} MB, and "
-    assert result.stderr.startswith(said + "reportgen needs at least 128 MB"), result.stderr
+    said = f"error: ran out of memory: the memory limit (ulimit -v) is {cap_mb * 1024:,} KiB "
+    said += f"({cap_mb:.1f} MiB), and reportgen needs at least 131,072 KiB (128 MiB) to start"
+    assert result.stderr.startswith(said), result.stderr
     assert "Traceback" not in result.stderr and "backtrace" not in result.stderr
 
 

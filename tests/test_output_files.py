@@ -614,3 +614,74 @@ def test_pull_over_an_earlier_pull_keeps_a_file_renamed_there_at_the_move(tmp_pa
     assert out.read_text() == "Service,Resource ID\nAmazon EC2,i-1\n"
     assert sidecar.read_bytes() == earlier  # both or neither
     assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.csv", sidecar.name]
+
+
+# ---------------------------------------------------------------- a stop signal at the move
+
+
+def _interrupted_after_each(monkeypatch, name: str) -> None:
+    """Ctrl-C (a real SIGINT to this process) just after each call of outfiles' ``name``:
+    the moment a strace-held rename let the twenty-third pass's signal in."""
+    import signal
+
+    from reportgen.core import outfiles
+
+    real = getattr(outfiles, name)
+
+    def then_interrupt(*args, **options):
+        done = real(*args, **options)
+        signal.raise_signal(signal.SIGINT)
+        return done
+
+    monkeypatch.setattr(outfiles, name, then_interrupt)
+
+
+def _pull_of(out: Path, count: int):
+    client = boto3.client(
+        "resourcegroupstaggingapi", region_name="eu-west-1", aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )  # fmt: skip
+    mappings = [{"ResourceARN": f"arn:aws:s3:::b{n}", "Tags": []} for n in range(count)]
+    with Stubber(client) as stubber:
+        stubber.add_response("get_resources", {"ResourceTagMappingList": mappings}, {})
+        return pull(PullRequest("tagging", out, force=True), client=client)
+
+
+def test_a_pull_interrupted_between_its_renames_leaves_one_pulls_pair(tmp_path, monkeypatch):
+    out = tmp_path / "estate.csv"
+    sidecar = out.with_name(out.name + SIDECAR_SUFFIX)
+    _pull_of(out, 1)
+    _interrupted_after_each(monkeypatch, "_move_in")
+    with pytest.raises(KeyboardInterrupt):
+        _pull_of(out, 3)
+    rows = len(out.read_text().splitlines()) - 1
+    assert json.loads(sidecar.read_text())["counts"]["items"] == rows == 3  # both moved in
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.csv", sidecar.name]
+
+
+def test_init_force_interrupted_between_its_renames_writes_both(tmp_path, monkeypatch):
+    import reportgen.config.starter as starter
+
+    (tmp_path / "reportgen.yaml").write_text("mine: true\n")
+    (tmp_path / "inventory.xlsx").write_bytes(b"mine")
+    _interrupted_after_each(monkeypatch, "_move_in")
+    with pytest.raises(KeyboardInterrupt):
+        starter.write_starter(tmp_path, force=True)
+    assert (tmp_path / "reportgen.yaml").read_text() != "mine: true\n"
+    assert (tmp_path / "inventory.xlsx").read_bytes() != b"mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.xlsx", "reportgen.yaml"]
+
+
+def test_a_file_exchanged_out_then_interrupted_is_put_back(pack, tmp_path, monkeypatch):
+    """Twenty-third pass: the user's file, renamed over the earlier bundle at the move, was
+    exchanged out under the temporary name, which the interrupt's clean-up removed."""
+    output = tmp_path / "out.zip"
+    bundle_pack(pack, output)
+    mine = tmp_path / "mine.zip"
+    mine.write_text("mine\n")
+    _renamed_over_at_the_move(monkeypatch, output, mine)
+    _interrupted_after_each(monkeypatch, "exchange")
+    with pytest.raises((InputError, KeyboardInterrupt)):
+        bundle_pack(pack, output)
+    assert output.read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zip"]

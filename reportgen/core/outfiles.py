@@ -40,6 +40,7 @@ from reportgen.core.errors import (
 from reportgen.core.exchange import exchange
 from reportgen.core.heldfolder import HeldFolder
 from reportgen.core.safefiles import file_kind, open_regular
+from reportgen.core.stopping import stop_signals_held
 from reportgen.core.sweeping import sweep_abandoned
 
 try:  # POSIX; elsewhere temporary files are neither locked nor swept
@@ -210,8 +211,10 @@ def write_replacing(
     with _held_folder(path) as folder, _saying_moved(folder):
         temporary, lock = _write_temporary(path, write, text, mode, prefix, locked, folder)
         try:
-            [checked] = _checked([path], check)
-            _discard(_move_in(temporary, path, replace, checked))
+            with stop_signals_held() as stops:
+                [checked] = _checked([path], check)
+                _stop_if_asked(stops)
+                _discard(_move_in(temporary, path, replace, checked))
         except BaseException:
             folder.remove_file(Path(temporary).name)  # wherever the folder has gone
             raise
@@ -256,8 +259,10 @@ def write_together(
                 made = _write_temporary(path, write, text, mode, named, locked, folder)
                 temporaries.append((path, made[0]))
                 locks += [made[1]] if made[1] is not None else []
-            checked = _checked([path for path, _ in temporaries], check)
-            _rename_all(temporaries, replace, checked)
+            with stop_signals_held() as stops:
+                checked = _checked([path for path, _ in temporaries], check)
+                _stop_if_asked(stops)
+                _rename_all(temporaries, replace, checked)
         except BaseException:
             for path, temporary in temporaries:  # those not renamed yet
                 folders[path.parent].remove_file(Path(temporary).name)
@@ -265,6 +270,16 @@ def write_together(
         finally:
             for lock in locks:
                 os.close(lock)
+
+
+def _stop_if_asked(stops: list[int]) -> None:
+    """Stop before the first file is moved in, when a stop signal came (it is delivered
+    as the hold ends). Once moving has begun, a signal waits until every file is in or put
+    back: Ctrl-C between a pull's two renames left the new CSV beside the earlier sidecar,
+    and one just after a name exchange removed the user's file, put back under the
+    temporary name (twenty-third pass)."""
+    if stops:
+        raise KeyboardInterrupt
 
 
 def _held_folder(path: Path) -> HeldFolder:

@@ -44,3 +44,13 @@ def out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, (ImportError, OSError)) and any(
         words in str(exc).lower() for words in _NO_MEMORY
     )
+
+
+def raise_if_out_of_memory(exc: Exception) -> None:
+    """Raise a reader's failure to allocate as the MemoryError it is, which the command line
+    reports as running out of memory: calamine's 'out of memory' under a memory cap was
+    reported as a damaged workbook (twenty-third adversarial pass)."""
+    if isinstance(exc, MemoryError):
+        raise exc
+    if any(words in str(exc).lower() for words in _NO_MEMORY):
+        raise MemoryError(str(exc)) from exc

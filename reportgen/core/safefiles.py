@@ -133,16 +133,27 @@ def read_dense(path: Path, limit: int, what: str, hint: str | None = None) -> by
     template of NULs grew to 9.9 GB in Jinja and WeasyPrint: fourteenth adversarial pass)."""
     fd = open_regular(path, what)
     try:
-        size = os.fstat(fd).st_size
-        if size > limit:
-            raise too_big(size, limit, path, what, hint)
-        if has_holes(fd, size):
-            raise InputError(
-                f"{what} is a sparse file ({size:,} bytes, with holes)", file=path, hint=hint
-            )
+        dense_size(fd, path, limit, what, hint)
         return read_fd(fd, limit, path, what, hint)
     finally:
         os.close(fd)
+
+
+def dense_size(
+    fd: int, path: Path, limit: int, what: str, hint: str | None = None, holes_hint: str = ""
+) -> int:
+    """The size of the open regular file ``fd``; InputError when it is over ``limit`` bytes
+    or has holes (``holes_hint``, else ``hint``, says what to do then)."""
+    size = os.fstat(fd).st_size
+    if size > limit:
+        raise too_big(size, limit, path, what, hint)
+    if has_holes(fd, size):
+        raise InputError(
+            f"{what} is a sparse file ({size:,} bytes, with holes)",
+            file=path,
+            hint=holes_hint or hint,
+        )
+    return size
 
 
 def has_holes(fd: int, size: int) -> bool:

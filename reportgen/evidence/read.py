@@ -16,7 +16,6 @@ sorted, filtered or extended sheet reads the same.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import stat
 import warnings
@@ -30,7 +29,9 @@ from openpyxl.utils.datetime import from_excel
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.core.markdown import shorten
+from reportgen.core.reserve import raise_if_out_of_memory
 from reportgen.core.safefiles import file_kind, stat_input
+from reportgen.core.sealed import SealedCopy
 from reportgen.core.terminal import visible
 from reportgen.core.validation import listed
 from reportgen.inventory.limits import Limits
@@ -163,23 +164,36 @@ def read_workbook(path: Path, limits: Limits, shown: str | None = None) -> Workb
     shown = shown or path.as_posix()
     _check_file(path, shown)
     try:
-        content = read_xlsx(path, limits, "evidence workbook")  # read once: see read_xlsx
-        _check_head(content[:8], shown)
-        check_xlsx(path, limits, content)
-    except InputError as exc:  # name the workbook as given (a pack's is read from a copy)
-        exc.file = shown if exc.file == str(path) else exc.file
-        raise
-    book = _open(content, shown)
-    try:
-        identity, computed = _data_sheet(book, shown, limits)
-        edits = WorkbookEdits(path, shown, identity)
-        problems = _Problems(shown)
-        edits.items = list(_evidence_rows(book, shown, limits, problems))
-        edits.raci = _raci_edits(book, shown, computed, limits, problems, edits.warnings)
-        problems.raise_any()
-        return edits
-    finally:
-        book.close()
+        copy = read_xlsx(path, limits, "evidence workbook")  # read once: see read_xlsx
+    except InputError as exc:
+        raise _named(exc, path, shown) from None
+    with copy:
+        try:
+            _check_head(copy.head(8), shown)
+            check_xlsx(path, limits, copy)
+        except InputError as exc:
+            raise _named(exc, path, shown) from None
+        book = _open(copy, shown)
+        try:
+            return _edits(book, path, shown, limits)
+        finally:
+            book.close()
+
+
+def _named(exc: InputError, path: Path, shown: str) -> InputError:
+    """The error naming the workbook as given (a pack's is read from a copy)."""
+    exc.file = shown if exc.file == str(path) else exc.file
+    return exc
+
+
+def _edits(book: Any, path: Path, shown: str, limits: Limits) -> WorkbookEdits:
+    identity, computed = _data_sheet(book, shown, limits)
+    edits = WorkbookEdits(path, shown, identity)
+    problems = _Problems(shown)
+    edits.items = list(_evidence_rows(book, shown, limits, problems))
+    edits.raci = _raci_edits(book, shown, computed, limits, problems, edits.warnings)
+    problems.raise_any()
+    return edits
 
 
 def _check_file(path: Path, shown: str) -> None:
@@ -206,13 +220,14 @@ def _check_head(head: bytes, shown: str) -> None:
         )
 
 
-def _open(content: bytes, shown: str) -> Any:
+def _open(copy: SealedCopy, shown: str) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "extension not supported" and the like
-            book = io.BytesIO(content)
+            book = copy.reader()
             return load_workbook(book, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise_if_out_of_memory(exc)
         raise InputError(
             f"cannot read this workbook, it is damaged ({type(exc).__name__})", file=shown
         ) from exc

@@ -13,11 +13,12 @@ from typing import Any, NamedTuple
 
 from reportgen.catalogs.resolve import Resolution, ServiceResolver, parse_arn
 from reportgen.core.errors import InputError, column_letter
+from reportgen.core.sealed import SealedCopy
 from reportgen.core.validation import listed, shown
 from reportgen.inventory.fields import SERVICE_SOURCES
 from reportgen.inventory.headers import HeaderMatch, find_header, missing_header_error
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.readers import RawSheet, cell_text, read_table
+from reportgen.inventory.readers import RawSheet, RawTable, cell_text, read_table
 from reportgen.inventory.scope import GENERIC, ScopeParser
 from reportgen.inventory.xlsx_blanks import NO_SAVED_VALUE, blank_causes
 
@@ -108,6 +109,19 @@ def read_inventory(
 ) -> Inventory:
     """Read, find the header, resolve every row. Unresolvable rows are kept, never dropped."""
     table = read_table(path, options.limits, options.sheet)
+    try:
+        return _read_inventory(table, path, options, resolver, scopes)
+    finally:
+        table.close()
+
+
+def _read_inventory(
+    table: RawTable,
+    path: Path,
+    options: InventoryOptions,
+    resolver: ServiceResolver,
+    scopes: ScopeParser,
+) -> Inventory:
     sheet, header, rows = _locate_header(table.sheets, path, options, scopes)
     inventory = Inventory(path=path, sheet=sheet, header=header, warnings=list(table.warnings))
     inventory.warnings += [_where(path, sheet, header.row) + w for w in header.warnings]
@@ -150,14 +164,14 @@ _BLANK_HINTS = {
 _ERROR_HINT = "correct the formula, or type the name"
 
 
-def _explain_blank_services(inventory: Inventory, workbook: bytes) -> None:
+def _explain_blank_services(inventory: Inventory, workbook: SealedCopy | None) -> None:
     """A row "with no service" whose service cell Excel shows filled, a formula saved
     without its value or an error value (calamine gives both as empty), says so: the
     user sees a name, or #N/A, in that cell (thirteenth adversarial pass)."""
     blank = {u.row.row: i for i, u in enumerate(inventory.unresolved) if not u.row.service_text}
     header = inventory.header
     for source in (f for f in SERVICE_SOURCES if f in header.columns):
-        if not blank or inventory.sheet is None:
+        if not blank or inventory.sheet is None or workbook is None:
             return
         causes = blank_causes(workbook, inventory.sheet, header.columns[source], set(blank))
         for number, cause in causes.items():

@@ -24,7 +24,9 @@ import python_calamine
 
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.mounts import kernel_file_system
+from reportgen.core.reserve import raise_if_out_of_memory
 from reportgen.core.safefiles import file_kind, open_input, stat_input
+from reportgen.core.sealed import SealedCopy
 from reportgen.core.validation import listed, shown
 from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
@@ -51,7 +53,11 @@ class RawTable:
     kind: str
     sheets: list[RawSheet]
     warnings: list[str]
-    workbook: bytes = b""  # an .xlsx inventory's bytes as read and checked, read again from here
+    workbook: SealedCopy | None = None  # an .xlsx inventory as read and checked
+
+    def close(self) -> None:
+        if self.workbook is not None:
+            self.workbook.close()
 
 
 def read_table(path: Path, limits: Limits, sheet: str | None = None) -> RawTable:
@@ -136,20 +142,33 @@ def _ole_error(path: Path, suffix: str) -> InputError:
 
 
 def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
-    content = read_xlsx(path, limits)
-    check_xlsx(path, limits, content)
+    copy = read_xlsx(path, limits)
     try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+        check_xlsx(path, limits, copy)
+        workbook = _calamine(copy, path)
+        names, warnings = _sheet_names(workbook, path, wanted)
+    except BaseException:
+        copy.close()
+        raise
+    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, copy)) for name in names]
+    return RawTable(path, "xlsx", sheets, warnings, copy)
+
+
+def _calamine(copy: SealedCopy, path: Path) -> python_calamine.CalamineWorkbook:
+    """calamine's workbook over the copy: by its name, which calamine streams (a handle it
+    reads whole first, as bytes held twice)."""
+    try:
+        if copy.name is not None:
+            return python_calamine.CalamineWorkbook.from_path(copy.name)
+        return python_calamine.CalamineWorkbook.from_filelike(copy.reader())
     except python_calamine.PasswordError as exc:
         raise _ole_error(path, ".xlsx") from exc
     except Exception as exc:  # calamine raises several error types for corrupt files
+        raise_if_out_of_memory(exc)
         raise InputError(
             f"cannot read this workbook, it is damaged or not an .xlsx file ({_short(exc)})",
             file=path,
         ) from exc
-    names, warnings = _sheet_names(workbook, path, wanted)
-    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, content)) for name in names]
-    return RawTable(path, "xlsx", sheets, warnings, content)
 
 
 def _sheet_names(
@@ -187,7 +206,7 @@ def _sheet_names(
 
 
 def _xlsx_rows(
-    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, content: bytes
+    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, content: SealedCopy
 ) -> Iterator[tuple[int, list[Any]]]:
     """The sheet's rows, loaded when the first row is asked for. chain() hands them on in
     C: a Python generator between calamine and the reader cost a tenth of the read."""
@@ -195,11 +214,12 @@ def _xlsx_rows(
 
 
 def _load_sheet(
-    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, content: bytes
+    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, content: SealedCopy
 ) -> Iterator[list[tuple[int, list[Any]]]]:
     try:
         sheet = workbook.get_sheet_by_name(name)
     except Exception as exc:
+        raise_if_out_of_memory(exc)
         raise InputError(
             f"cannot read sheet '{name}': the workbook is damaged ({_short(exc)})", file=path
         ) from exc
@@ -216,7 +236,7 @@ _BATCH = 64  # rows taken from calamine at a time, so its errors are caught here
 
 
 def _batches(
-    rows: Iterator[tuple[int, list[Any]]], path: Path, content: bytes, name: str, sheet: Any
+    rows: Iterator[tuple[int, list[Any]]], path: Path, content: SealedCopy, name: str, sheet: Any
 ) -> Iterator[list[tuple[int, list[Any]]]]:
     """The rows in small lists. calamine converts a cell only as it hands on its row, and
     one it cannot convert (an elapsed time past 999,999,999 days) raised OverflowError in
@@ -232,7 +252,7 @@ def _batches(
 
 
 def _unreadable_cell(
-    exc: Exception, path: Path, content: bytes, name: str, sheet: Any
+    exc: Exception, path: Path, content: SealedCopy, name: str, sheet: Any
 ) -> InputError:
     """The cell calamine could not convert, by its row (counted again: calamine does not
     say) and, found in the sheet's XML, its column."""

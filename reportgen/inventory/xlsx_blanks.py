@@ -14,13 +14,13 @@ does not follow (no ``r`` attribute, a namespace prefix), leaves the row's reaso
 from __future__ import annotations
 
 import html
-import io
 import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
 
 from reportgen.core.errors import column_letter
+from reportgen.core.sealed import SealedCopy
 
 NO_SAVED_VALUE = "a formula with no saved value"
 _CHUNK = 1 << 20
@@ -34,7 +34,7 @@ _FORMULA = re.compile(rb"<f[ \t\r\n/>]")
 _TYPE = re.compile(rb"[ \t\r\n]t[ \t\r\n]*=[ \t\r\n]*[\"']([a-zA-Z]*)[\"']")
 
 
-def blank_causes(workbook: bytes, sheet: str, column: int, rows: set[int]) -> dict[int, str]:
+def blank_causes(workbook: SealedCopy, sheet: str, column: int, rows: set[int]) -> dict[int, str]:
     """For rows (1-based) whose cell in ``column`` (0-based) calamine gave as empty, what
     the cell holds instead, by row: "a formula with no saved value", "the error value
     #N/A".
@@ -44,7 +44,7 @@ def blank_causes(workbook: bytes, sheet: str, column: int, rows: set[int]) -> di
     if not wanted:
         return {}
     try:
-        with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        with zipfile.ZipFile(workbook.reader()) as archive:
             part = _sheet_part(archive, sheet)
             if part is None:
                 return {}

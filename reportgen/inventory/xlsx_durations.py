@@ -11,13 +11,13 @@ leaves the message naming the row alone.
 from __future__ import annotations
 
 import html
-import io
 import math
 import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
 
+from reportgen.core.sealed import SealedCopy
 from reportgen.inventory.xlsx_blanks import _chunks, _sheet_part, _targets
 
 MAX_DAYS = 999_999_999  # datetime.timedelta.max.days
@@ -32,11 +32,11 @@ _VALUE = re.compile(rb"<(?:\w+:)?v(?:[ \t\r\n][^>]*)?>([^<]*)</(?:\w+:)?v>")
 _REFERENCE = re.compile(rb"([A-Z]{1,3})([0-9]+)")
 
 
-def too_long_duration(workbook: bytes, sheet: str, row: int) -> str | None:
+def too_long_duration(workbook: SealedCopy, sheet: str, row: int) -> str | None:
     """The column letters of the cell of ``row`` (1-based) that holds a duration past
     :data:`MAX_DAYS` days, or None when it cannot be found."""
     try:
-        with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        with zipfile.ZipFile(workbook.reader()) as archive:
             part = _sheet_part(archive, sheet)
             styles = _duration_styles(archive)
             if part is None or not styles:

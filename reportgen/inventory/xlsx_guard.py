@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import codecs
 import html
-import io
 import itertools
 import re
 import struct
@@ -35,7 +34,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError, column_letter
-from reportgen.core.safefiles import open_input, read_dense
+from reportgen.core.safefiles import open_input
+from reportgen.core.sealed import SealedCopy
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
 from reportgen.inventory.xlsx_entries import (
     ENTRIES,
@@ -82,31 +82,33 @@ _TARGET = re.compile(
 )
 
 
-def read_xlsx(path: Path, limits: Limits, what: str = "inventory file") -> bytes:
-    """The workbook's bytes, read once. The checks, calamine (or openpyxl) and the
-    diagnoses afterwards all read this one copy: a file swapped or rewritten after the
-    checks never reaches calamine (a cell-range bomb renamed over a checked workbook in that
-    moment aborted it: twenty-second adversarial pass). A workbook's parts tile its file,
-    so it is never much larger than what they expand to, which the limits bound already."""
+def read_xlsx(path: Path, limits: Limits, what: str = "inventory file") -> SealedCopy:
+    """The workbook, copied once (:mod:`reportgen.core.sealed`). The checks, calamine (or
+    openpyxl) and the diagnoses afterwards all read this one copy: a file swapped or
+    rewritten after the checks never reaches calamine (a cell-range bomb renamed over a
+    checked workbook in that moment aborted it: twenty-second adversarial pass). A
+    workbook's parts tile its file, so it is never much larger than what they expand to,
+    which the limits bound already. The caller closes it."""
     limit = limits.max_uncompressed_bytes + _ARCHIVE_HEADROOM
-    return read_dense(path, limit, what, hint=_UNCOMPRESSED_HINT)
+    return SealedCopy.of(path, limit, what, hint=_UNCOMPRESSED_HINT)
 
 
-def check_xlsx(path: Path, limits: Limits, content: bytes) -> None:
+def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> None:
     """Raise InputError if the workbook ``content`` (read from ``path``) is damaged or
     would expand beyond the limits."""
     _check_entry_count(path, content, limits)
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        with zipfile.ZipFile(content.reader()) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputError(
             "cannot read this workbook: it is truncated or not an .xlsx file",
             file=path,
-            hint=text_hint(content[:_HEAD], path),
+            hint=text_hint(content.head(_HEAD), path),
         ) from exc
     _check_declared(path, members, limits)
-    check_single_archive(path, io.BytesIO(content), members)
+    with content.reader() as handle:
+        check_single_archive(path, handle, members)
     if not any(member.filename == "xl/workbook.xml" for member in members):
         raise InputError(
             "this is a zip archive but not an .xlsx workbook (it has no xl/workbook.xml)",
@@ -119,7 +121,7 @@ def check_xlsx(path: Path, limits: Limits, content: bytes) -> None:
     shared = [member for member in members if _is_shared_strings(member.filename)]
     strings = SharedStringSizes()
     strings.plain = len(shared) <= 1  # which one calamine reads is then a guess
-    with io.BytesIO(content) as handle:
+    with content.reader() as handle:
         for info in relationships:  # first: they say which parts calamine reads as sheets
             _scan_member(handle, info, path, limits, sheets, _collect_sheets(sheets, names))
         # Then the sizes of the strings sheets refer to (a part that also holds cells is
@@ -179,9 +181,11 @@ def text_hint(head: bytes, path: Path) -> str | None:
     return None
 
 
-def _check_entry_count(path: Path, content: bytes, limits: Limits) -> None:
+def _check_entry_count(path: Path, content: SealedCopy, limits: Limits) -> None:
     """Count parts from the archive's end record before zipfile builds an object per part."""
-    tail = content[-_EOCD_SEARCH:]
+    with content.reader() as handle:
+        handle.seek(max(0, content.size - _EOCD_SEARCH))
+        tail = handle.read()
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         return  # zipfile will report the damage

@@ -22,6 +22,7 @@ from reportgen.tickets.answers import (
     too_many_pages,
 )
 from reportgen.tickets.client import Http, Remote, Transport
+from reportgen.tickets.links import next_link
 from reportgen.tickets.settings import CredentialVars, Endpoint, base_url, connect, credential
 from reportgen.tickets.upload import Upload, sizes_by_name
 
@@ -173,14 +174,12 @@ def _linked_next(answer: Any, offset: int) -> int | None:
     header = answer.headers.get("Link", "") if answer is not None else ""
     if not header:
         return None
-    for link in header.split(","):
-        target, _, rest = link.partition(";")
-        if 'rel="next"' not in rest.replace(" ", ""):
-            continue
-        query = urllib.parse.urlsplit(target.strip().strip("<>")).query
-        value = urllib.parse.parse_qs(query).get("sysparm_offset", [""])[0]
-        return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else offset
-    return offset
+    target = next_link(header)
+    if target is None:
+        return offset
+    query = urllib.parse.urlsplit(target.strip()).query
+    value = urllib.parse.parse_qs(query).get("sysparm_offset", [""])[0]
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else offset
 
 
 def _total_count(answer: Any) -> int | None:

@@ -1,0 +1,46 @@
+"""The ``Link`` header of an HTTP answer (RFC 8288), read for the link to the next page.
+
+A link's target is between ``<`` and ``>`` and may hold commas (``sysparm_fields=a,b``), so
+the header is not split on every comma; its ``rel`` may be quoted or a bare token, in any
+letter case, and list several relation types (``rel="next last"``). Reading it more
+narrowly took a page whose link held a comma, or said ``rel=next``, for the last page,
+and the pack's zip on a later page was uploaded again on every run (twenty-third pass).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+_PARAMETER = re.compile(
+    r";[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*"  # a parameter's name, then its value:
+    r'(?:=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^;, \t]*)))?'  # quoted, or a token
+)
+
+
+def next_link(header: str) -> str | None:
+    """The target of the header's first link whose relation types include ``next``."""
+    for target, parameters in _links(header):
+        for name, quoted, token in _PARAMETER.findall(parameters):
+            if name.lower() == "rel" and "next" in (quoted or token).lower().split():
+                return target
+    return None
+
+
+def _links(header: str) -> Iterator[tuple[str, str]]:
+    """Each link's target and the text of its parameters, in one pass over the header:
+    a link's parameters run to the first comma outside quotes."""
+    position = 0
+    while (start := header.find("<", position)) >= 0:
+        end = header.find(">", start)
+        if end < 0:
+            return
+        at, quoted = end + 1, False
+        while at < len(header) and (quoted or header[at] != ","):
+            if header[at] == "\\" and quoted:
+                at += 1  # an escaped character in a quoted string
+            elif header[at] == '"':
+                quoted = not quoted
+            at += 1
+        yield header[start + 1 : end], header[end + 1 : at]
+        position = at
