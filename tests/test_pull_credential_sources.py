@@ -95,6 +95,8 @@ def test_a_credential_process_that_prints_without_end_is_cut(tmp_path, monkeypat
         (_prints({**GOOD, "Version": "SecretVersionText0123"}), 'no "Version": 1'),
         (_prints({k: v for k, v in GOOD.items() if k != "Version"}), 'no "Version": 1'),
         ("import sys\nsys.stderr.buffer.write(b'no \\xff')\nsys.exit(3)\n", "status 3"),
+        # twenty-third pass: "the AWS SDK could not go on: RuntimeError", no source named
+        (_prints({**GOOD, "Expiration": "2001-01-01T00:00:00Z"}), "have already expired"),
     ],
 )
 def test_what_a_credential_process_prints_is_checked(tmp_path, monkeypatch, capsys, script, why):

@@ -120,7 +120,8 @@ def _certificate_failure(code: int) -> httpx.ConnectError:
     [(10, "TLS certificate has expired or is not yet valid"),
      (9, "TLS certificate has expired or is not yet valid"),
      (62, "TLS certificate does not name this host"),
-     (20, "TLS certificate not trusted (use --ca-bundle")],
+     (20, "TLS certificate not trusted: it does not chain to a CA"),
+     (21, "TLS certificate not trusted: it does not chain to a CA")],
 )  # fmt: skip
 def test_a_certificate_failure_is_named_and_not_retried(code, said):
     """Twentieth pass: an expired certificate was "not trusted (use --ca-bundle)", with
@@ -141,8 +142,11 @@ def test_a_dead_proxy_is_named_as_the_place_not_reached(monkeypatch):
     request = httpx.Request("GET", "https://jira.example.com/rest")
     refused = httpx.ConnectError("[Errno 111] Connection refused", request=request)
     assert describe(refused) == "could not connect (through the proxy $HTTPS_PROXY names)"
+    closed = httpx.RemoteProtocolError("Server disconnected", request=request)
+    assert describe(closed).endswith("mid-answer (through the proxy $HTTPS_PROXY names)")
     monkeypatch.setenv("NO_PROXY", "jira.example.com")
     assert describe(refused) == "could not connect"
+    assert describe(closed).endswith("mid-answer")  # pass 23c: a proxy closing in CONNECT
 
 
 def test_secrets_are_masked_in_reprs_and_text():
@@ -274,7 +278,7 @@ def _get(url: str, ca_bundle: Path | None) -> httpx.Response | None:
 
 def test_tls_is_verified_and_a_private_ca_can_be_trusted(tls_server):
     url, cert = tls_server
-    with pytest.raises(TicketError, match=r"TLS certificate not trusted .*--ca-bundle"):
+    with pytest.raises(TicketError, match=r"TLS certificate not trusted: .*--ca-bundle"):
         _get(url, None)
     response = _get(url, cert)
     assert response is not None and response.status_code == 200

@@ -88,6 +88,13 @@ HOST_MISMATCH = frozenset({62, 64})
 # X509_V_ERR_CERT_NOT_YET_VALID and X509_V_ERR_CERT_HAS_EXPIRED: "not trusted (use
 # --ca-bundle)" sent the user who had given one the wrong way (twentieth pass).
 OUT_OF_DATE = frozenset({9, 10})
+# No chain to a trusted CA: a corporate CA not given, or a server that leaves out its
+# intermediate certificate, which --ca-bundle did not mend (twenty-third pass).
+_UNTRUSTED = (
+    "TLS certificate not trusted: it does not chain to a CA this machine or --ca-bundle "
+    "trusts (use --ca-bundle for a corporate CA; a server that does not send its "
+    "intermediate certificate fails so too, and is mended on the server)"
+)
 
 
 def verify_code(exc: BaseException) -> int | None:
@@ -114,16 +121,20 @@ def describe(exc: httpx.TransportError) -> str:
         if verify_code(exc) in OUT_OF_DATE:
             return "TLS certificate has expired or is not yet valid (check the machine's clock)"
         if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-            return "TLS certificate not trusted (use --ca-bundle for a corporate CA)"
+            return _UNTRUSTED
         return "could not connect" + _through_proxy(exc)
     if isinstance(exc, httpx.RemoteProtocolError):  # tenth pass: named only by its class
-        return "the server's answer is not valid HTTP, or it closed the connection mid-answer"
+        # a proxy that closed the connection during CONNECT lands here too (pass 23c)
+        return (
+            "the server's answer is not valid HTTP, or it closed the connection mid-answer"
+            + _through_proxy(exc)
+        )
     if isinstance(exc, httpx.ProxyError):
         return "the proxy refused or failed the connection"
     return f"connection failed ({type(exc).__name__})"
 
 
-def _through_proxy(exc: httpx.ConnectError) -> str:
+def _through_proxy(exc: httpx.TransportError) -> str:
     """Where the connection went: a dead proxy was reported as the server (pass 20c)."""
     try:
         variable = proxy_in_use(exc.request.url)

@@ -99,12 +99,28 @@ def _sdk_errors() -> Iterator[None]:
     except Exception as exc:
         if not _raised_in_sdk(exc):
             raise
+        if _STILL_EXPIRED in str(exc):
+            raise _expired_credentials() from exc
         said = shorten(" ".join(str(exc).split()), MESSAGE_CHARS)
         raise InputError(
             f"the AWS SDK (botocore) could not go on: {type(exc).__name__}: {said}",
             hint="It refuses a setting it cannot read (--region, --profile, an AWS_* "
             "variable, your AWS config file) and an answer it cannot use: check those.",
         ) from exc
+
+
+# botocore's RuntimeError when a credential source (credential_process, SSO, a role) gives
+# keys whose expiry has passed: "could not go on: RuntimeError" named no source (23d).
+_STILL_EXPIRED = "refreshed credentials are still expired"
+
+
+def _expired_credentials() -> InputError:
+    return InputError(
+        "the profile's credential source gave credentials that have already expired (their "
+        "expiry time is in the past), so AWS would refuse them",
+        hint="Check what the source returns: a credential_process's Expiration, the SSO "
+        "session (aws sso login), a role's session; and this machine's clock.",
+    )
 
 
 def _raised_in_sdk(error: BaseException) -> bool:
