@@ -78,7 +78,7 @@ class State:
     shown_one_in: int = 1  # ServiceNow: ACLs let the user see one attachment in N
     # ServiceNow: a Link header naming the next page, as instances send: "quoted" as
     # instances write it, "rfc" in other forms RFC 8288 allows (a comma in the target, a
-    # bare and upper-case rel naming two relation types), "" none.
+    # bare, upper-case rel), "unlinked-last" as "quoted" but none on the last page, "" none.
     links: str = ""
     # ServiceNow: with no ORDERBY in the query, pages after the first come from the rows in
     # reverse order (an instance promises no order): a row can be on no page at all.
@@ -324,7 +324,8 @@ class Handler(BaseHTTPRequestHandler):
             links = [f'<{page}&sysparm_offset=0>;rel="first"']
             if offset + limit < total:
                 links.append(f"<{page}&sysparm_offset={offset + limit}>{rel}")
-            headers["Link"] = ", ".join(links)
+            if self.state.links != "unlinked-last" or len(links) > 1:
+                headers["Link"] = ", ".join(links)
         return self._send(200, result, headers)
 
     def _sn_journal(self, query: dict[str, str]) -> None:

@@ -206,7 +206,7 @@ def test_a_servicenow_listing_pages_past_a_short_page(pack, config, servicenow, 
     assert len(names) == 701 and names[-1].endswith(".zip")
 
 
-@pytest.mark.parametrize("links", ["quoted", "rfc"])
+@pytest.mark.parametrize("links", ["quoted", "rfc", "unlinked-last"])
 def test_a_servicenow_listing_follows_the_instances_next_page(
     pack, config, servicenow, capsys, caplog, links
 ):
@@ -214,7 +214,8 @@ def test_a_servicenow_listing_follows_the_instances_next_page(
     2,000: moving on by the 10 rows shown took 200 pages, and the listing was refused at
     100 on every run. The instance's Link header names the next page's offset. Twenty-third
     pass: a comma in the link's target, or ``rel=next`` unquoted, ended the listing at its
-    first page, and the zip was uploaded again on every run."""
+    first page, and the zip was uploaded again on every run; a last page without a Link
+    header went on by the rows shown, into the page cap (exit 4)."""
     others = [{"filename": f"other-{i}.txt", "data": b"", "content_type": "text/plain",
                "id": i} for i in range(2000)]  # fmt: skip
     servicenow.state.attachments[RECORD] = others

@@ -48,7 +48,7 @@ class ServiceNowRecord(Remote):
         order, an instance may order each page's rows differently, and a row can then fall
         on no page (fifteenth pass)."""
         rows: list[tuple[str, int | None]] = []
-        offset, what = 0, "list attachments"
+        offset, what, linked_before = 0, "list attachments", False
         where = f"table_name={self.table}^table_sys_id={self.sys_id}"
         for _ in range(MAX_PAGES):
             params = {
@@ -65,11 +65,13 @@ class ServiceNowRecord(Remote):
             if linked is not None:  # the instance's own next page, when it says one
                 if linked <= offset:
                     return sizes_by_name(rows, names)  # its last page (or a loop): the end
-                offset = linked
+                offset, linked_before = linked, True
                 continue
-            if not found:
+            if not found or linked_before:
                 # A page its ACLs emptied is not the end while X-Total-Count says more rows
-                # follow: stopping there missed the zip past it (sixteenth pass).
+                # follow: stopping there missed the zip past it (sixteenth pass). Nor is
+                # the page without a Link header of an instance that sent one before: that
+                # is its last page, and moving on by the rows shown ran into MAX_PAGES (24c).
                 total = _total_count(answer)
                 if total is None or offset + PAGE >= total:
                     return sizes_by_name(rows, names)
