@@ -354,10 +354,12 @@ def cli(debug: bool, quiet: bool) -> None:
     """Audit packs from the AWS Shared Responsibility Model and your service inventory."""
     _state["debug"] = _state["debug"] or debug
     _state["quiet"] = quiet
-    pack_log = logging.getLogger("reportgen.pack")  # a build waiting for another's lock
-    if not pack_log.handlers:
-        pack_log.addHandler(_SayHandler())
-        pack_log.propagate = False
+    # a build waiting for another's lock; a signal that waited for files to be moved in
+    for name in ("reportgen.pack", "reportgen.files"):
+        said = logging.getLogger(name)
+        if not said.handlers:
+            said.addHandler(_SayHandler())
+            said.propagate = False
 
 
 @cli.command(name="build")

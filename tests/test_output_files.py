@@ -11,10 +11,12 @@ a character device (1, 3, as /dev/null) with mknod, both in the test's own folde
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -617,6 +619,8 @@ def test_pull_over_an_earlier_pull_keeps_a_file_renamed_there_at_the_move(tmp_pa
 
 
 # ---------------------------------------------------------------- a stop signal at the move
+# Once files are being moved in, a stop signal waits until all are in (or put back) and is
+# then said as a warning; the command finishes (twenty-third and twenty-fourth passes).
 
 
 def _interrupted_after_each(monkeypatch, name: str) -> None:
@@ -647,26 +651,28 @@ def _pull_of(out: Path, count: int):
         return pull(PullRequest("tagging", out, force=True), client=client)
 
 
-def test_a_pull_interrupted_between_its_renames_leaves_one_pulls_pair(tmp_path, monkeypatch):
+def test_a_pull_interrupted_between_its_renames_leaves_one_pulls_pair(
+    tmp_path, monkeypatch, caplog
+):
     out = tmp_path / "estate.csv"
     sidecar = out.with_name(out.name + SIDECAR_SUFFIX)
     _pull_of(out, 1)
     _interrupted_after_each(monkeypatch, "_move_in")
-    with pytest.raises(KeyboardInterrupt):
-        _pull_of(out, 3)
+    _pull_of(out, 3)  # the signal waits for both, then is said (twenty-fourth pass)
+    assert "SIGINT came as" in caplog.text and "finished rather than broken off" in caplog.text
     rows = len(out.read_text().splitlines()) - 1
     assert json.loads(sidecar.read_text())["counts"]["items"] == rows == 3  # both moved in
     assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.csv", sidecar.name]
 
 
-def test_init_force_interrupted_between_its_renames_writes_both(tmp_path, monkeypatch):
+def test_init_force_interrupted_between_its_renames_writes_both(tmp_path, monkeypatch, caplog):
     import reportgen.config.starter as starter
 
     (tmp_path / "reportgen.yaml").write_text("mine: true\n")
     (tmp_path / "inventory.xlsx").write_bytes(b"mine")
     _interrupted_after_each(monkeypatch, "_move_in")
-    with pytest.raises(KeyboardInterrupt):
-        starter.write_starter(tmp_path, force=True)
+    starter.write_starter(tmp_path, force=True)
+    assert "SIGINT came as" in caplog.text
     assert (tmp_path / "reportgen.yaml").read_text() != "mine: true\n"
     assert (tmp_path / "inventory.xlsx").read_bytes() != b"mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.xlsx", "reportgen.yaml"]
@@ -685,3 +691,57 @@ def test_a_file_exchanged_out_then_interrupted_is_put_back(pack, tmp_path, monke
         bundle_pack(pack, output)
     assert output.read_text() == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zip"]
+
+
+_KILLED_AT_THE_PUT_BACK = """
+import os, sys
+from pathlib import Path
+from reportgen.core import outfiles
+from reportgen.pack.bundle import bundle_pack
+pack, output, mine = map(Path, sys.argv[1:4])
+move_in = outfiles._move_in
+def swap_then_move(temporary, target, *args):
+    if target == output and mine.exists():
+        os.replace(mine, output)
+    return move_in(temporary, target, *args)
+outfiles._move_in = swap_then_move
+outfiles._put_back_exchanged = lambda *args: os._exit(9)  # SIGKILL: no clean-up runs
+bundle_pack(pack, output)
+"""
+
+
+def test_a_user_file_exchanged_out_by_a_killed_bundle_is_never_swept(pack, tmp_path):
+    """Twenty-fourth pass: killed between the exchange and the exchange back, a bundle left
+    the user's file under its temporary name, and the next bundle's sweep deleted it."""
+    output = tmp_path / "out.zip"
+    bundle_pack(pack, output)
+    mine = tmp_path / "mine.zip"
+    mine.write_text("mine\n")
+    argv = [sys.executable, "-c", _KILLED_AT_THE_PUT_BACK, str(pack), str(output), str(mine)]
+    assert subprocess.run(argv, check=False, timeout=120).returncode == 9
+    for left in tmp_path.iterdir():  # as if the sweep came long after
+        os.utime(left, (1_000_000_000, 1_000_000_000), follow_symlinks=False)
+    bundle_pack(pack, tmp_path / "later.zip")  # sweeps what killed bundles left here
+    kept = [p for p in tmp_path.iterdir() if p.read_bytes() == b"mine\n"]
+    assert len(kept) == 1 and kept[0].name.startswith(".out.zip.reportgen-swap-"), kept
+
+
+def test_bundle_reports_the_zip_it_wrote_not_a_file_renamed_over_it(pack, tmp_path, monkeypatch):
+    """Twenty-fourth pass: a file renamed over -o just after the move was reported as the
+    bundle, its size and SHA-256 read back by name."""
+    from reportgen.core import outfiles
+
+    output = tmp_path / "out.zip"
+    move_in = outfiles._move_in
+
+    def move_then_swap(temporary, target, *args):
+        done = move_in(temporary, target, *args)
+        os.replace(output, tmp_path / "ours.zip")
+        (tmp_path / "other.zip").write_text("other\n")
+        os.replace(tmp_path / "other.zip", output)
+        return done
+
+    monkeypatch.setattr(outfiles, "_move_in", move_then_swap)
+    made = bundle_pack(pack, output)
+    ours = (tmp_path / "ours.zip").read_bytes()
+    assert (made.sha256, made.size) == (hashlib.sha256(ours).hexdigest(), len(ours))

@@ -21,6 +21,16 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def fd_sha256(fd: int) -> tuple[str, int]:
+    """:func:`file_sha256` of an open file read by position, whatever its handle's mode or
+    place: what a command wrote, before it is moved where another file may replace it."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := os.pread(fd, _CHUNK, size):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def _digest(handle: BinaryIO, limit: int | None = None) -> tuple[Any, int]:
     """The SHA-256 of what ``handle`` holds (at most ``limit`` bytes), and its size."""
     digest = hashlib.sha256()

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import secrets
 import shutil
+import signal
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -49,6 +51,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 _HEAD = 64 * 1024  # the most :func:`read_start` reads
+log = logging.getLogger("reportgen.files")
 
 
 def refuse_special(path: Path) -> os.stat_result | None:
@@ -215,6 +218,7 @@ def write_replacing(
                 [checked] = _checked([path], check)
                 _stop_if_asked(stops)
                 _discard(_move_in(temporary, path, replace, checked))
+                _finished_despite(stops, [path])
         except BaseException:
             folder.remove_file(Path(temporary).name)  # wherever the folder has gone
             raise
@@ -263,6 +267,7 @@ def write_together(
                 checked = _checked([path for path, _ in temporaries], check)
                 _stop_if_asked(stops)
                 _rename_all(temporaries, replace, checked)
+                _finished_despite(stops, [path for path, _ in temporaries])
         except BaseException:
             for path, temporary in temporaries:  # those not renamed yet
                 folders[path.parent].remove_file(Path(temporary).name)
@@ -280,6 +285,26 @@ def _stop_if_asked(stops: list[int]) -> None:
     temporary name (twenty-third pass)."""
     if stops:
         raise KeyboardInterrupt
+
+
+def _finished_despite(stops: list[int], paths: list[Path]) -> None:
+    """A stop signal that came once files were being moved in waited for them: say so, and
+    let the command finish. It said "aborted" (exit 130) with the new files in place and
+    the earlier ones gone (twenty-fourth pass); a build says the same of its swap."""
+    if not stops:
+        return
+    try:
+        name = signal.Signals(stops[0]).name
+    except ValueError:
+        name = f"signal {stops[0]}"
+    where = ", ".join(str(path) for path in paths)
+    log.warning(
+        "%s came as %s was being moved into place; that was finished rather than broken "
+        "off, and the new file(s) are there",
+        name,
+        where,
+    )
+    stops.clear()
 
 
 def _held_folder(path: Path) -> HeldFolder:
@@ -392,18 +417,35 @@ def _move_in(temporary: str, path: Path, replace: bool, checked: _Identity | Non
         if checked is None or not replace:
             _link_in(temporary, path, checked)
             return None
-        try:
-            exchanged = exchange(temporary, path)
-        except FileNotFoundError:  # the checked file is gone: nothing to replace
-            _link_in(temporary, path, None)
-            return None
-        if not exchanged:
-            os.replace(temporary, path)
-            return None
-        if _identity(temporary) != checked:
-            _put_back_exchanged(temporary, path)
-            raise _appeared(path)
-        return temporary
+        return _exchange_in(temporary, path, checked)
+
+
+def _exchange_in(temporary: str, path: Path, checked: _Identity) -> str | None:
+    """:func:`_move_in` by exchanging names. The exchange is made under a name of its own
+    that no sweep removes (``.<name>.reportgen-swap-*``): a run killed outright between the
+    exchange and the exchange back left the user's file under the temporary name, which the
+    next run's sweep deleted (twenty-fourth pass). Killed in that instant, a run leaves a
+    file under that name, never removed by reportgen: the user's, the earlier one, or its
+    own."""
+    swap = str(path.with_name(f".{path.name}.reportgen-swap-{secrets.token_hex(6)}"))
+    os.rename(temporary, swap)
+    try:
+        exchanged = exchange(swap, path)
+    except BaseException as exc:
+        os.rename(swap, temporary)
+        if not isinstance(exc, FileNotFoundError):
+            raise
+        _link_in(temporary, path, None)  # the checked file is gone: nothing to replace
+        return None
+    if not exchanged:  # a file system that cannot exchange: the checks and a rename
+        os.rename(swap, temporary)
+        os.replace(temporary, path)
+        return None
+    if _identity(swap) != checked:
+        _put_back_exchanged(swap, path)
+        os.unlink(swap)  # the file written, back under the swap name
+        raise _appeared(path)
+    return swap
 
 
 def _link_in(temporary: str, path: Path, checked: _Identity | None) -> None:
@@ -428,9 +470,9 @@ def _link_in(temporary: str, path: Path, checked: _Identity | None) -> None:
 
 def _put_back_exchanged(temporary: str, path: Path) -> None:
     """Exchange the names back: the file that was swapped in at ``path`` while reportgen
-    ran returns there, and ``temporary`` names the written file again (for the caller to
-    remove). Should that fail, the user's file is given a name of its own beside ``path``,
-    never left under a temporary name that would be removed."""
+    ran returns there, and ``temporary`` names the written file again. Should that fail,
+    the user's file is given a name of its own beside ``path``, never left under a name
+    that would be removed."""
     try:
         if exchange(temporary, path):
             return

@@ -17,7 +17,7 @@ from typing import Any
 
 from reportgen.core.clock import parse_iso, zip_time
 from reportgen.core.errors import InputError
-from reportgen.core.hashing import file_sha256
+from reportgen.core.hashing import fd_sha256
 from reportgen.core.outfiles import (
     check_output_file,
     make_parents,
@@ -209,10 +209,19 @@ def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) 
         manifest = verified.manifest
         made = make_parents(output)
         replace = force or os.path.lexists(output)  # what the check accepted, or nothing
+        written: list[tuple[str, int]] = []
+
+        def write(handle: Any) -> None:
+            _write_zip(handle, opened, verified)
+            handle.flush()
+            # hashed here: read back by name once moved in, a file renamed over it in that
+            # moment was reported as the bundle, with its hash (twenty-fourth pass)
+            written.append(fd_sha256(handle.fileno()))
+
         try:
             write_replacing(
                 output,
-                lambda handle: _write_zip(handle, opened, verified),
+                write,
                 lambda: check_bundle_output(output, force),  # again: it may have changed
                 mode=replacing_mode(output),  # as the umask says, or the zip replaced
                 prefix=".reportgen-bundle-",
@@ -222,7 +231,7 @@ def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) 
         except BaseException:
             remove_made(made)  # a failed bundle leaves no folder it made (eleventh pass)
             raise
-    sha256, size = file_sha256(output)
+    [(sha256, size)] = written
     return Bundle(output, len(manifest.outputs) + 1, size, sha256)
 
 
