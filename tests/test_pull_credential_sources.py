@@ -505,22 +505,28 @@ def test_a_credential_process_that_closes_its_output_and_goes_on_is_stopped(
     assert "State:\tZ" in state or state == "State: gone", state  # dead, or not yet reaped
 
 
-def test_a_proc_file_whose_size_says_zero_is_measured_as_read(tmp_path, monkeypatch, capsys):
-    """Twenty-first pass: /proc/self/pagemap says 0 bytes; botocore read 5.8 GB of it."""
+@pytest.mark.parametrize(
+    ("variable", "path"),
+    [("AWS_CONFIG_FILE", "/proc/self/pagemap"), ("AWS_CONFIG_FILE", "/proc/kmsg"),
+     ("AWS_SHARED_CREDENTIALS_FILE", "/proc/kmsg")],
+)  # fmt: skip
+def test_a_file_of_proc_is_refused_unread(tmp_path, monkeypatch, capsys, variable, path):
+    """Twenty-first pass: /proc/self/pagemap says 0 bytes; botocore read 5.8 GB of it.
+    Twenty-fourth: /proc/kmsg, measured by reading it, held the pull for ever (and took the
+    kernel's messages as root). No AWS file lives in /proc: refused before it is opened."""
     from reportgen.cli import main
 
-    if not Path("/proc/self/pagemap").exists():
-        pytest.skip("no /proc/self/pagemap here")
+    if not Path(path).exists():
+        pytest.skip(f"no {path} here")
     settings = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30,
-                "AWS_CONFIG_FILE": "/proc/self/pagemap", "AWS_DEFAULT_REGION": "eu-west-1",
-                "COLUMNS": "400"}  # fmt: skip
+                variable: path, "AWS_DEFAULT_REGION": "eu-west-1", "COLUMNS": "400"}  # fmt: skip
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_:
         main(["inventory", "pull", "--source", "tagging", "-o", str(tmp_path / "e.csv")])
     said = " ".join(capsys.readouterr().err.split())
-    assert exit_.value.code == 2 and "names a file that reads as more than the 4,194,304" in said
+    assert exit_.value.code == 2 and "a file of the kernel's proc file system" in said, said
 
 
 @pytest.mark.parametrize("size", [20 * 1024 * 1024, 5 * 1024 * 1024])

@@ -9,7 +9,6 @@ not there is left to botocore, whose error names it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import stat
@@ -124,12 +123,16 @@ def _check(
             "file may be",
             file=shown,
         )
-    # a file of /proc or /sys says 0 bytes (or 4096) whatever it holds: measured by reading
-    if kernel_file_system(info.st_dev) and _bytes_in(os.path.expanduser(path), limit) > limit:
+    # A file of /proc or /sys says 0 bytes (or 4096) whatever it holds, and may never end
+    # (/proc/self/pagemap: botocore read 5.8 GB of it, twenty-first pass) or block a
+    # reader for ever (/proc/kmsg held a pull: twenty-fourth pass). No AWS file lives there.
+    kernel = kernel_file_system(info.st_dev)
+    if kernel is not None:
         raise InputError(
-            f"{where} names a file that reads as more than the {limit:,} bytes such a file "
-            f"may be, though its size says {info.st_size:,} (a file of /proc or /sys?)",
+            f"{where} names a file of the kernel's {kernel} file system (the machine's state, "
+            "made up as it is read), not a file on disk",
             file=shown,
+            hint=f"Point {where} at the file itself.",
         )
 
 
@@ -138,19 +141,3 @@ def _is_null(info: os.stat_result) -> bool:
         return stat.S_ISCHR(info.st_mode) and info.st_rdev == os.stat(os.devnull).st_rdev
     except OSError:
         return False
-
-
-def _bytes_in(path: str, limit: int) -> int:
-    """What reading the file gives, up to one byte past ``limit``: a file of /proc says
-    it holds 0 bytes (/proc/self/pagemap passed as a 0-byte config, and botocore read
-    5.8 GB of it: twenty-first adversarial pass)."""
-    total = 0
-    with contextlib.suppress(OSError):  # gone or unreadable since: botocore's to report
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        try:
-            # whole pieces: a /proc file may refuse a read of one byte (pagemap: 8 at a time)
-            while total <= limit and (chunk := os.read(fd, 1 << 16)):
-                total += len(chunk)
-        finally:
-            os.close(fd)
-    return total
