@@ -52,9 +52,10 @@ def _swap_after_check(monkeypatch, module, replacement: Path) -> list[Path]:
     real = module.check_xlsx
 
     def check_then_swap(path: Path, *args):
-        real(path, *args)
+        found = real(path, *args)
         os.replace(replacement, path)
         checked.append(path)
+        return found
 
     monkeypatch.setattr(module, "check_xlsx", check_then_swap)
     return checked
@@ -163,3 +164,32 @@ def test_calamine_out_of_memory_is_not_called_a_damaged_workbook(tmp_path, monke
     monkeypatch.setattr(readers, "python_calamine", Calamine)
     with pytest.raises(MemoryError):
         read_table(_inventory(tmp_path / "inventory.xlsx", ["Amazon S3"]), Limits())
+
+
+def test_a_sheet_calamine_has_no_room_for_is_said_not_aborted(tmp_path):
+    """Twenty-fourth pass: under a memory cap a genuine sheet (here two cells spanning
+    10,000,000, within --max-cells) made calamine abort the process: "memory allocation of
+    320000000 bytes failed", status 134. What it will take is now asked first."""
+    import resource
+    import subprocess
+
+    launcher = Path(sys.executable).with_name("reportgen")
+    if not launcher.exists():
+        pytest.skip("the installed reportgen command is not beside this Python")
+    book = Workbook()
+    book.active.title = "Inventory"
+    book.active.append(["Service", "Account"])
+    book.active.append(["Amazon S3", "123456789012"])
+    book.active["J1000000"] = "x"
+    book.save(tmp_path / "inventory.xlsx")
+    (tmp_path / "reportgen.yaml").write_text("customer:\n  name: Test Co\n", encoding="utf-8")
+    cap = 400 * 1024 * 1024
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    argv = [str(launcher), "validate", "--inventory", str(tmp_path / "inventory.xlsx")]
+    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            preexec_fn=limit, check=False)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ran out of memory"), result.stderr

@@ -9,6 +9,13 @@ every MemoryError path releases them first thing, so the message has room to be 
 
 from __future__ import annotations
 
+import os
+
+try:  # POSIX: the address-space limit
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
+
 # A few MB: room for the clean-up and one message (rich imports its emoji table on its
 # first print); small next to the 100 MB or more a build uses.
 RESERVE_BYTES = 4 * 1024 * 1024
@@ -54,3 +61,33 @@ def raise_if_out_of_memory(exc: Exception) -> None:
         raise exc
     if any(words in str(exc).lower() for words in _NO_MEMORY):
         raise MemoryError(str(exc)) from exc
+
+
+# Room kept beyond a library's own need: Python's next steps, and the message.
+HEADROOM_BYTES = 32 * 1024 * 1024
+
+
+def require_headroom(need: int) -> None:
+    """MemoryError unless the address-space limit (``ulimit -v``) leaves room for ``need``
+    more bytes and :data:`HEADROOM_BYTES`. calamine, written in Rust, aborts the process
+    when an allocation fails, with no exception and no message (a 600,000-row workbook
+    under a 400 MB cap: twenty-fourth pass); asked before it runs, the answer is Python's
+    MemoryError, said as running out of memory."""
+    if resource is None:  # pragma: no cover - not POSIX
+        return
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return
+    used = _address_space_used()
+    if used is not None and used + need + HEADROOM_BYTES > soft:
+        raise MemoryError(f"{need:,} bytes more would pass the memory limit")
+
+
+def _address_space_used() -> int | None:
+    """This process's address space in bytes (Linux's /proc/self/statm), or None."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")

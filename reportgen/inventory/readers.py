@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import itertools
 import stat
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,13 +25,14 @@ import python_calamine
 
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.mounts import kernel_file_system
-from reportgen.core.reserve import raise_if_out_of_memory
+from reportgen.core.reserve import raise_if_out_of_memory, require_headroom
 from reportgen.core.safefiles import file_kind, open_input, stat_input
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.validation import listed, shown
 from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
+from reportgen.inventory.xlsx_blanks import sheet_part
 from reportgen.inventory.xlsx_durations import MAX_DAYS, too_long_duration
 from reportgen.inventory.xlsx_guard import check_xlsx, read_xlsx, what_text_is
 
@@ -144,13 +146,16 @@ def _ole_error(path: Path, suffix: str) -> InputError:
 def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
     copy = read_xlsx(path, limits)
     try:
-        check_xlsx(path, limits, copy)
+        needs = check_xlsx(path, limits, copy)
         workbook = _calamine(copy, path)
         names, warnings = _sheet_names(workbook, path, wanted)
     except BaseException:
         copy.close()
         raise
-    sheets = [RawSheet(name, _xlsx_rows(workbook, name, path, copy)) for name in names]
+    sheets = [
+        RawSheet(name, _xlsx_rows(workbook, name, path, copy, _need(needs, copy, name)))
+        for name in names
+    ]
     return RawTable(path, "xlsx", sheets, warnings, copy)
 
 
@@ -205,17 +210,38 @@ def _sheet_names(
     return visible, skipped if hidden else []
 
 
+def _need(needs: dict[str, int], copy: SealedCopy, sheet: str) -> int:
+    """The memory calamine may take to read ``sheet`` (:func:`check_xlsx`): its part's,
+    or the most any part needs when its part cannot be told."""
+    most = max(needs.values(), default=0)
+    try:
+        with zipfile.ZipFile(copy.reader()) as archive:
+            part = sheet_part(archive, sheet)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+        return most
+    return needs.get(part, most) if part else most
+
+
 def _xlsx_rows(
-    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, content: SealedCopy
+    workbook: python_calamine.CalamineWorkbook,
+    name: str,
+    path: Path,
+    content: SealedCopy,
+    need: int,
 ) -> Iterator[tuple[int, list[Any]]]:
     """The sheet's rows, loaded when the first row is asked for. chain() hands them on in
     C: a Python generator between calamine and the reader cost a tenth of the read."""
-    return itertools.chain.from_iterable(_load_sheet(workbook, name, path, content))
+    return itertools.chain.from_iterable(_load_sheet(workbook, name, path, content, need))
 
 
 def _load_sheet(
-    workbook: python_calamine.CalamineWorkbook, name: str, path: Path, content: SealedCopy
+    workbook: python_calamine.CalamineWorkbook,
+    name: str,
+    path: Path,
+    content: SealedCopy,
+    need: int,
 ) -> Iterator[list[tuple[int, list[Any]]]]:
+    require_headroom(need)  # calamine aborts the process where an allocation fails
     try:
         sheet = workbook.get_sheet_by_name(name)
     except Exception as exc:
@@ -242,6 +268,7 @@ def _batches(
     one it cannot convert (an elapsed time past 999,999,999 days) raised OverflowError in
     the caller's loop, an internal error (fourteenth adversarial pass)."""
     while True:
+        require_headroom(0)  # the rows kept so far may have taken what calamine needs
         try:
             batch = list(itertools.islice(rows, _BATCH))
         except (OverflowError, ValueError) as exc:

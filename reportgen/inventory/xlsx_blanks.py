@@ -45,7 +45,7 @@ def blank_causes(workbook: SealedCopy, sheet: str, column: int, rows: set[int]) 
         return {}
     try:
         with zipfile.ZipFile(workbook.reader()) as archive:
-            part = _sheet_part(archive, sheet)
+            part = sheet_part(archive, sheet)
             if part is None:
                 return {}
             with archive.open(part) as stream:
@@ -54,7 +54,7 @@ def blank_causes(workbook: SealedCopy, sheet: str, column: int, rows: set[int]) 
         return {}  # the sheet was read a moment ago: a diagnosis is not worth an error
 
 
-def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     """The zip member holding the worksheet named ``sheet``, as the workbook's
     relationships name it."""
     workbook = _targets(archive, "_rels/.rels", "").get("officeDocument") or "xl/workbook.xml"

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Iterator
 
 from reportgen.core.sealed import SealedCopy
-from reportgen.inventory.xlsx_blanks import _chunks, _sheet_part, _targets
+from reportgen.inventory.xlsx_blanks import _chunks, _targets, sheet_part
 
 MAX_DAYS = 999_999_999  # datetime.timedelta.max.days
 _DURATION_BUILTIN = 46  # [h]:mm:ss; calamine reads the other built-in time formats as dates
@@ -37,7 +37,7 @@ def too_long_duration(workbook: SealedCopy, sheet: str, row: int) -> str | None:
     :data:`MAX_DAYS` days, or None when it cannot be found."""
     try:
         with zipfile.ZipFile(workbook.reader()) as archive:
-            part = _sheet_part(archive, sheet)
+            part = sheet_part(archive, sheet)
             styles = _duration_styles(archive)
             if part is None or not styles:
                 return None

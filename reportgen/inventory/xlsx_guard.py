@@ -58,6 +58,9 @@ from reportgen.inventory.xlsx_strings import SharedStringSizes, SharedTextCounte
 from reportgen.inventory.zip_layout import check_single_archive
 
 _CHUNK = MB
+# What calamine holds for one cell of a sheet's range at its peak: the list of the cells it
+# read (about 40 bytes each) and the grid it then builds from them (32 bytes a cell).
+CELL_BYTES = 72
 _HEAD = 4096  # bytes looked at to say what a file that is not a workbook is
 _ARCHIVE_HEADROOM = 64 * MB  # a workbook file's headers and directory, beyond its parts
 _UNCOMPRESSED_HINT = "Raise --max-uncompressed-mb if this workbook is genuine."
@@ -93,9 +96,11 @@ def read_xlsx(path: Path, limits: Limits, what: str = "inventory file") -> Seale
     return SealedCopy.of(path, limit, what, hint=_UNCOMPRESSED_HINT)
 
 
-def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> None:
+def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int]:
     """Raise InputError if the workbook ``content`` (read from ``path``) is damaged or
-    would expand beyond the limits."""
+    would expand beyond the limits. The memory calamine may take to read each part that
+    holds cells, by part name: its cell range as one grid, its text, the shared text its
+    cells name."""
     _check_entry_count(path, content, limits)
     try:
         with zipfile.ZipFile(content.reader()) as archive:
@@ -129,11 +134,15 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> None:
         read = [
             i for i in shared if not _scan_member(handle, i, path, limits, sheets, strings.region)
         ]
+        needs: dict[str, int] = {}
         for info in members:
             if not _is_relationships(info.filename) and info not in read:
                 counter = SharedTextCounter(strings)
-                if _scan_member(handle, info, path, limits, sheets, counter.region):
+                area = _scan_member(handle, info, path, limits, sheets, counter.region)
+                if area:
                     _check_shared_text(path, info.filename, counter.total, limits)
+                    needs[info.filename] = area * CELL_BYTES + info.file_size + counter.total
+    return needs
 
 
 # Parts of the other zip spreadsheets calamine reads: under a name other than .xlsx it picks
@@ -296,9 +305,10 @@ def _scan_member(
     limits: Limits,
     sheets: set[str],
     on_region: Callable[[bytes], None] | None = None,
-) -> bool:
+) -> int:
     """Inflate one part; measure it when calamine could parse it (see the docstring), each
-    measured region handed to ``on_region`` too. Whether calamine could read cells from it."""
+    measured region handed to ``on_region`` too. The cells of its range when calamine could
+    read cells from it (at least 1), else 0."""
     chunks = _inflate(handle, info, path)
     name = info.filename
     if not (name.lower().endswith((".xml", ".rels")) or _basename(name) in sheets):
@@ -307,7 +317,7 @@ def _scan_member(
         except PartHasTooMany as many:
             raise _too_many(path, name, many) from None
         if not holds_cells:
-            return False  # an image or binary object: inflated only to check size and CRC
+            return 0  # an image or binary object: inflated only to check size and CRC
         chunks = _inflate(handle, info, path)
     scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells, entry_caps(limits))
     scanner.on_region = on_region
@@ -326,8 +336,7 @@ def _scan_member(
             file=path,
             hint="Unmerge the cells, or raise --max-cells if this workbook is genuine.",
         )
-    if scanner.has_cells:
-        _check_range(handle, info, path, limits, scanner)
+    area = _check_range(handle, info, path, limits, scanner) if scanner.has_cells else 0
     if encodings and (scanner.has_cells or _is_shared_strings(name) or _is_workbook(name)):
         # calamine reads such a sheet as empty, so the error would be "no header row"
         raise InputError(
@@ -336,7 +345,7 @@ def _scan_member(
             file=path,
             hint="Open the workbook in a spreadsheet program and save it again as .xlsx.",
         )
-    return scanner.has_cells
+    return max(area, 1) if scanner.has_cells else 0
 
 
 def _is_workbook(name: str) -> bool:
@@ -480,10 +489,11 @@ def _too_big(path: Path, name: str, limits: Limits) -> InputError:
 
 def _check_range(
     handle: BinaryIO, info: zipfile.ZipInfo, path: Path, limits: Limits, scanner: PartScanner
-) -> None:
-    """Refuse a sheet whose cells span more than the limit, measured exactly."""
+) -> int:
+    """Refuse a sheet whose cells span more than the limit, measured exactly; the cells of
+    its range (or a bound on them)."""
     if not scanner.needs_rescan and scanner.bound.area <= limits.max_sheet_cells:
-        return  # exact, or a bound that is small enough
+        return scanner.bound.area  # exact, or a bound that is small enough
     if not scanner.needs_rescan and not scanner.exact:
         # The fast path's bound is too wide to decide: read every cell's reference.
         scanner = PartScanner(limits.max_cell_xml_bytes)
@@ -498,6 +508,7 @@ def _check_range(
             raise _too_big(path, info.filename, limits) from None
     if extent.area > limits.max_sheet_cells:
         raise _grid_error(path, info.filename, extent, limits)
+    return extent.area
 
 
 def _feed(scanner: PartScanner, chunks: Iterator[bytes]) -> None:
