@@ -623,6 +623,17 @@ def test_pull_over_an_earlier_pull_keeps_a_file_renamed_there_at_the_move(tmp_pa
 # then said as a warning; the command finishes (twenty-third and twenty-fourth passes).
 
 
+@pytest.fixture
+def interruptible():
+    """SIGINT handled by Python's own handler for the test: an xdist worker ignores it, and
+    an ignored signal stays ignored (the held section then has nothing to hold)."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _interrupted_after_each(monkeypatch, name: str) -> None:
     """Ctrl-C (a real SIGINT to this process) just after each call of outfiles' ``name``:
     the moment a strace-held rename let the twenty-third pass's signal in."""
@@ -652,7 +663,7 @@ def _pull_of(out: Path, count: int):
 
 
 def test_a_pull_interrupted_between_its_renames_leaves_one_pulls_pair(
-    tmp_path, monkeypatch, caplog
+    tmp_path, monkeypatch, caplog, interruptible
 ):
     out = tmp_path / "estate.csv"
     sidecar = out.with_name(out.name + SIDECAR_SUFFIX)
@@ -665,7 +676,9 @@ def test_a_pull_interrupted_between_its_renames_leaves_one_pulls_pair(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.csv", sidecar.name]
 
 
-def test_init_force_interrupted_between_its_renames_writes_both(tmp_path, monkeypatch, caplog):
+def test_init_force_interrupted_between_its_renames_writes_both(
+    tmp_path, monkeypatch, caplog, interruptible
+):
     import reportgen.config.starter as starter
 
     (tmp_path / "reportgen.yaml").write_text("mine: true\n")
@@ -678,7 +691,9 @@ def test_init_force_interrupted_between_its_renames_writes_both(tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.xlsx", "reportgen.yaml"]
 
 
-def test_a_file_exchanged_out_then_interrupted_is_put_back(pack, tmp_path, monkeypatch):
+def test_a_file_exchanged_out_then_interrupted_is_put_back(
+    pack, tmp_path, monkeypatch, interruptible
+):
     """Twenty-third pass: the user's file, renamed over the earlier bundle at the move, was
     exchanged out under the temporary name, which the interrupt's clean-up removed."""
     output = tmp_path / "out.zip"
