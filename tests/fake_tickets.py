@@ -78,7 +78,9 @@ class State:
     shown_one_in: int = 1  # ServiceNow: ACLs let the user see one attachment in N
     # ServiceNow: a Link header naming the next page, as instances send: "quoted" as
     # instances write it, "rfc" in other forms RFC 8288 allows (a comma in the target, a
-    # bare, upper-case rel), "unlinked-last" as "quoted" but none on the last page, "" none.
+    # bare, upper-case rel), "unlinked-last" as "quoted" but none on the last page, "html"
+    # with &amp; between the target's parameters, "gaps" on every other page only and no
+    # X-Total-Count, "" none.
     links: str = ""
     # ServiceNow: with no ORDERBY in the query, pages after the first come from the rows in
     # reverse order (an instance promises no order): a row can be on no page at all.
@@ -317,14 +319,19 @@ class Handler(BaseHTTPRequestHandler):
         headers = {"X-Total-Count": str(total)}
         if self.state.links:  # next: over every row, hidden ones too; none on the last page
             path = self.path.split("?")[0]
-            rfc = self.state.links == "rfc"
-            extra = "&sysparm_fields=file_name,size_bytes" if rfc else ""
-            rel = " ; REL=Next" if rfc else ';rel="next"'
+            mode = self.state.links
+            extra = "&sysparm_fields=file_name,size_bytes" if mode == "rfc" else ""
+            rel = " ; REL=Next" if mode == "rfc" else ';rel="next"'
             page = f"{path}?sysparm_limit={limit}{extra}"
-            links = [f'<{page}&sysparm_offset=0>;rel="first"']
+            amp = "&amp;" if mode == "html" else "&"
+            links = [f'<{page}{amp}sysparm_offset=0>;rel="first"']
             if offset + limit < total:
-                links.append(f"<{page}&sysparm_offset={offset + limit}>{rel}")
-            if self.state.links != "unlinked-last" or len(links) > 1:
+                links.append(f"<{page}{amp}sysparm_offset={offset + limit}>{rel}")
+            if mode == "gaps":  # a Link header on every other page, and no count
+                del headers["X-Total-Count"]
+            if (mode != "unlinked-last" or len(links) > 1) and (
+                mode != "gaps" or offset // limit % 2 == 0
+            ):
                 headers["Link"] = ", ".join(links)
         return self._send(200, result, headers)
 

@@ -206,7 +206,7 @@ def test_a_servicenow_listing_pages_past_a_short_page(pack, config, servicenow, 
     assert len(names) == 701 and names[-1].endswith(".zip")
 
 
-@pytest.mark.parametrize("links", ["quoted", "rfc", "unlinked-last"])
+@pytest.mark.parametrize("links", ["quoted", "rfc", "unlinked-last", "html"])
 def test_a_servicenow_listing_follows_the_instances_next_page(
     pack, config, servicenow, capsys, caplog, links
 ):
@@ -225,6 +225,23 @@ def test_a_servicenow_listing_follows_the_instances_next_page(
         assert status == 0, output
     assert "0 attached, 1 already there" in output
     assert len(servicenow.state.names(RECORD)) == 2001
+
+
+def test_a_full_servicenow_page_without_a_link_is_not_the_last(
+    pack, config, servicenow, capsys, caplog
+):
+    """Twenty-fifth pass: an instance that sent a Link header on some pages only; a full
+    page without one, after one that had it, was taken for the last, and the zip past it
+    was uploaded again on every run."""
+    others = [{"filename": f"other-{i}.txt", "data": b"", "content_type": "text/plain",
+               "id": i} for i in range(2500)]  # fmt: skip
+    servicenow.state.attachments[RECORD] = others
+    servicenow.state.links = "gaps"
+    for _ in range(2):
+        status, output = attach(capsys, caplog, pack, "--servicenow", RECORD, "--config", config)
+        assert status == 0, output
+    assert "0 attached, 1 already there" in output
+    assert len(servicenow.state.names(RECORD)) == 2501
 
 
 def test_a_servicenow_listing_asks_for_a_stable_order(pack, config, servicenow, capsys, caplog):

@@ -5,6 +5,7 @@ bytes as body with their content type); the summary goes to a journal field of t
 
 from __future__ import annotations
 
+import html
 import os
 import urllib.parse
 from collections.abc import Collection, Mapping
@@ -73,7 +74,8 @@ class ServiceNowRecord(Remote):
                 # the page without a Link header of an instance that sent one before: that
                 # is its last page, and moving on by the rows shown ran into MAX_PAGES (24c).
                 total = _total_count(answer)
-                if total is None or offset + PAGE >= total:
+                full = linked_before and len(found) >= PAGE  # a full page is no last page
+                if (total is None and not full) or (total is not None and offset + PAGE >= total):
                     return sizes_by_name(rows, names)
                 offset += PAGE
                 continue
@@ -179,7 +181,8 @@ def _linked_next(answer: Any, offset: int) -> int | None:
     target = next_link(header)
     if target is None:
         return offset
-    query = urllib.parse.urlsplit(target.strip()).query
+    # a target written as HTML (&amp; between its parameters) hid its offset (pass 25c)
+    query = urllib.parse.urlsplit(html.unescape(target.strip())).query
     value = urllib.parse.parse_qs(query).get("sysparm_offset", [""])[0]
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else offset
 
