@@ -334,10 +334,92 @@ def test_an_https_proxy_is_verified_with_the_ca_bundle_given(tls_server, tmp_pat
     try:
         response = _get(url, bundle)
         assert response is not None and response.status_code == 200
-        with pytest.raises(TicketError, match="TLS certificate not trusted"):
+        with pytest.raises(TicketError, match=r"TLS certificate \(\$HTTPS_PROXY\) not trusted"):
             _get(url, server_cert)  # the proxy's certificate is not in this one
     finally:
         proxy.shutdown()
+
+
+def test_a_certificate_failure_says_whether_it_was_the_proxys(tls_server, tmp_path, monkeypatch):
+    """Pass 25c: the https proxy's own certificate, untrusted or for another host, was
+    reported as the server's, and sent the user to check the base URL."""
+    url, server_cert = tls_server
+    cert, key = self_signed(tmp_path, "localhost", "DNS:localhost")
+    proxy = _tls_proxy(cert, key)
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    port = proxy.server_address[1]
+    bundle = tmp_path / "both.pem"
+    bundle.write_bytes(server_cert.read_bytes() + cert.read_bytes())
+    try:
+        monkeypatch.setenv("HTTPS_PROXY", f"https://127.0.0.1:{port}")
+        with pytest.raises(TicketError) as untrusted:
+            _get(url, server_cert)  # the proxy's certificate is not in this one
+        assert "the proxy's TLS certificate ($HTTPS_PROXY) not trusted" in str(untrusted.value)
+        with pytest.raises(TicketError) as elsewhere:
+            _get(url, bundle)  # trusted, but it names localhost, not 127.0.0.1
+        said = str(elsewhere.value)
+        assert "the proxy's TLS certificate ($HTTPS_PROXY) does not name this host" in said
+        assert "check the host in $HTTPS_PROXY" in said and "base URL" not in said
+        monkeypatch.setenv("HTTPS_PROXY", f"https://localhost:{port}")
+        with pytest.raises(TicketError) as server_side:
+            _get(url, cert)  # the proxy is trusted now, the server is not
+        said = str(server_side.value)
+        assert "the server's TLS certificate (seen through the proxy $HTTPS_PROXY names)" in said
+        assert "not trusted" in said and "proxy's" not in said
+        monkeypatch.setenv("HTTPS_PROXY", f"http://localhost:{port}")
+        with pytest.raises(TicketError) as plain:
+            _get(url, bundle)  # a proxy that speaks TLS, given as http://
+        assert "write $HTTPS_PROXY with https://" in str(plain.value)
+    finally:
+        proxy.shutdown()
+
+
+def _refusing_proxy(status: int) -> ThreadingHTTPServer:
+    """An http proxy that answers every CONNECT with ``status``, counting them."""
+
+    class Refuse(BaseHTTPRequestHandler):
+        def do_CONNECT(self) -> None:
+            server.connects += 1  # type: ignore[attr-defined]
+            self.send_response(status)
+            self.send_header("Proxy-Authenticate", 'Basic realm="corp"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    server.connects = 0  # type: ignore[attr-defined]
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize(
+    ("status", "said", "tries"),
+    [(407, "asks for a user and password (HTTP 407): give the right ones in $HTTPS_PROXY's", 1),
+     (403, "the proxy $HTTPS_PROXY names refused the tunnel to the server (HTTP 403)", 1),
+     (502, "the proxy $HTTPS_PROXY names refused the tunnel to the server (HTTP 502)", 3)],
+)  # fmt: skip
+def test_a_proxy_refusing_the_tunnel_is_named_with_its_status(status, said, tries, monkeypatch):
+    """Pass 26c: a proxy's 407 was "the proxy refused or failed the connection", naming
+    neither the variable nor the status, and a missing password was tried five times."""
+    proxy = _refusing_proxy(status)
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    waits: list[float] = []
+    retry = RetryPolicy(attempts=3, sleep=waits.append, jitter=lambda: 0.0)
+    settings = Transport(ca_bundle=None, timeout=5, retry=retry)
+    client = make_client("https://jira.example.com", httpx.BasicAuth("u", "p"), settings)
+    try:
+        with pytest.raises(TicketError) as refused:
+            Http(client, retry, Redactor([]), "Jira").call("GET", "/", "probe")
+    finally:
+        proxy.shutdown()
+    assert said in str(refused.value)
+    assert proxy.connects == tries and len(waits) == tries - 1  # type: ignore[attr-defined]
 
 
 def test_a_long_change_list_gives_way_to_a_pointer_in_the_comment():

@@ -178,16 +178,16 @@ def _check_no_proxy(value: str) -> None:
             ) from None
 
 
-def proxy_in_use(url: httpx.URL) -> str | None:
-    """The variable naming the proxy an https request to ``url`` goes through, or None
-    (plain http goes only to this machine, never through a proxy: client.make_client)."""
+def proxy_setting(url: httpx.URL) -> tuple[str, str] | None:
+    """(scheme key, proxy URL) of the proxy an https request to ``url`` goes through, or
+    None (plain http goes only to this machine, never through a proxy: client.make_client)."""
     if url.scheme != "https":
         return None
     proxies = urllib.request.getproxies_environment()
     if urllib.request.proxy_bypass_environment(url.host, proxies):
         return None
     key = next((key for key in ("https", "all") if proxies.get(key)), None)
-    return proxy_variable(key, proxies[key]) if key else None
+    return (key, proxies[key]) if key else None
 
 
 def proxy_variable(key: str, value: str) -> str:

@@ -12,15 +12,17 @@ import datetime as dt
 import email.utils
 import logging
 import random
+import re
 import ssl
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 import httpx
 
-from reportgen.tickets.netenv import proxy_in_use
+from reportgen.tickets.netenv import proxy_setting, proxy_variable
 
 log = logging.getLogger("reportgen.tickets")
 
@@ -114,15 +116,9 @@ def describe(exc: httpx.TransportError) -> str:
     """The kind of transport failure, without the exception's text: that text is not ours
     to vouch for, so it is never shown (it could carry a URL with credentials)."""
     if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
+        return "timed out" + _through_proxy(exc)
     if isinstance(exc, httpx.ConnectError):
-        if verify_code(exc) in HOST_MISMATCH:  # a trusted CA's certificate for another name
-            return "TLS certificate does not name this host (check the host in the base URL)"
-        if verify_code(exc) in OUT_OF_DATE:
-            return "TLS certificate has expired or is not yet valid (check the machine's clock)"
-        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-            return _UNTRUSTED
-        return "could not connect" + _through_proxy(exc)
+        return _certificate_problem(exc) or "could not connect" + _through_proxy(exc)
     if isinstance(exc, httpx.RemoteProtocolError):  # tenth pass: named only by its class
         # a proxy that closed the connection during CONNECT lands here too (pass 23c)
         return (
@@ -130,17 +126,97 @@ def describe(exc: httpx.TransportError) -> str:
             + _through_proxy(exc)
         )
     if isinstance(exc, httpx.ProxyError):
-        return "the proxy refused or failed the connection"
-    return f"connection failed ({type(exc).__name__})"
+        return _proxy_refusal(exc)
+    return f"connection failed ({type(exc).__name__})" + _through_proxy(exc, plain_hint=True)
 
 
-def _through_proxy(exc: httpx.TransportError) -> str:
-    """Where the connection went: a dead proxy was reported as the server (pass 20c)."""
+def _proxy_refusal(exc: httpx.ProxyError) -> str:
+    """The proxy's answer to CONNECT, by its status alone (pass 26c: a 407 was "refused or
+    failed", naming neither the variable nor the status, and retried five times)."""
+    proxy = _proxy_of(exc)
+    named = f"the proxy {proxy[0]} names" if proxy else "the proxy"
+    status = _proxy_status(exc)
+    if status == 407:
+        where = f" in {proxy[0]}'s URL, http(s)://USER:PASSWORD@HOST:PORT" if proxy else ""
+        return f"{named} asks for a user and password (HTTP 407): give the right ones{where}"
+    if status is not None:
+        return f"{named} refused the tunnel to the server (HTTP {status})"
+    return f"{named} refused or failed the connection"
+
+
+def _proxy_status(exc: BaseException) -> int | None:
+    """The HTTP status a proxy answered CONNECT with (httpcore writes it first in the
+    error's text, which is otherwise never shown), or None."""
+    if not isinstance(exc, httpx.ProxyError):
+        return None
+    found = re.match(r"([1-5][0-9]{2}) ", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def _certificate_problem(exc: httpx.ConnectError) -> str | None:
+    """What is wrong with the certificate, and whose it is (the server's, or an https
+    proxy's: pass 25c reported a proxy's certificate as the server's), or None."""
+    code = verify_code(exc)
+    if code is None and "CERTIFICATE_VERIFY_FAILED" not in str(exc):
+        return None
+    proxy = _proxy_of(exc)
+    whose, where = "TLS certificate", "the host in the base URL"
+    if proxy and _failed_at_the_proxy(exc):
+        whose, where = f"the proxy's TLS certificate ({proxy[0]})", f"the host in {proxy[0]}"
+    elif proxy:  # a proxy that inspects TLS shows its own certificate for the server
+        whose = f"the server's TLS certificate (seen through the proxy {proxy[0]} names)"
+    if code in HOST_MISMATCH:  # a trusted CA's certificate for another name
+        return f"{whose} does not name this host (check {where})"
+    if code in OUT_OF_DATE:
+        return f"{whose} has expired or is not yet valid (check the machine's clock)"
+    return whose + _UNTRUSTED.removeprefix("TLS certificate")
+
+
+def _failed_at_the_proxy(exc: BaseException) -> bool:
+    """Whether the handshake that failed was the one with the proxy itself: httpcore opens
+    the proxy's connection (``_connect``) from its proxy code, and the server's TLS runs
+    inside the tunnel from the proxy code directly. An httpcore that no longer shows either
+    leaves the failure the server's, as before."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        names = [
+            (frame.f_code.co_filename.rsplit("/", 1)[-1], frame.f_code.co_name)
+            for frame, _ in traceback.walk_tb(seen.__traceback__)
+        ]
+        in_proxy = [i for i, (file, _) in enumerate(names) if file == "http_proxy.py"]
+        if in_proxy:
+            return ("connection.py", "_connect") in names[in_proxy[0] :]
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _proxy_of(exc: httpx.TransportError) -> tuple[str, str] | None:
+    """(variable, URL) of the proxy the failed request went through, or None."""
     try:
-        variable = proxy_in_use(exc.request.url)
+        found = proxy_setting(exc.request.url)
     except RuntimeError:  # raised without its request
+        return None
+    return (proxy_variable(*found), found[1]) if found else None
+
+
+def _through_proxy(exc: httpx.TransportError, plain_hint: bool = False) -> str:
+    """Where the connection went: a dead proxy was reported as the server (pass 20c). A
+    proxy that speaks TLS, given as http://, fails with what it sends back (pass 25c)."""
+    proxy = _proxy_of(exc)
+    if proxy is None:
         return ""
-    return f" (through the proxy {variable} names)" if variable else ""
+    variable, url = proxy
+    plain = plain_hint and url.lower().startswith("http://")
+    hint = f"; if it speaks TLS, write {variable} with https://" if plain else ""
+    return f" (through the proxy {variable} names{hint})"
+
+
+def _lasting_refusal(exc: BaseException) -> bool:
+    """A certificate, or a proxy's 4xx to CONNECT (but 429), does not change in seconds."""
+    status = _proxy_status(exc)
+    return status is not None and 400 <= status < 500 and status != 429
 
 
 def with_retries(
@@ -159,7 +235,7 @@ def with_retries(
             raise
         except httpx.TransportError as exc:
             problem = describe(exc)
-            if verify_code(exc) is not None:  # a certificate does not change in seconds
+            if verify_code(exc) is not None or _lasting_refusal(exc):
                 raise RetriesExhausted(f"{what}: {problem}", attempt) from None
         else:
             if response.status_code not in RETRY_STATUSES:
