@@ -41,6 +41,14 @@ from reportgen.core.errors import (
 )
 from reportgen.core.exchange import exchange
 from reportgen.core.heldfolder import HeldFolder
+from reportgen.core.movejournal import (
+    SWAP_MARK,
+    Identity,
+    Moving,
+    identity_of,
+    noted,
+    settle_killed,
+)
 from reportgen.core.safefiles import file_kind, open_regular
 from reportgen.core.stopping import stop_signals_held
 from reportgen.core.sweeping import sweep_abandoned
@@ -208,6 +216,7 @@ def write_replacing(
     swept first (see the module; give a prefix no user file has); ``replace`` False: a
     file that appears at ``path`` meanwhile is never replaced (:func:`_move_in`)."""
     prefix = prefix or f".{path.name}."
+    settle_moves(path.parent)
     if locked:
         with environment_errors(path):
             sweep_abandoned(path.parent, prefix)
@@ -217,7 +226,9 @@ def write_replacing(
             with stop_signals_held() as stops:
                 [checked] = _checked([path], check)
                 _stop_if_asked(stops)
-                _discard(_move_in(temporary, path, replace, checked))
+                moving = _moving(path, temporary, checked)
+                with environment_errors(path), noted(path.parent, [moving]):
+                    _discard(_move_in(temporary, path, replace, checked))
                 _finished_despite(stops, [path])
         except BaseException:
             folder.remove_file(Path(temporary).name)  # wherever the folder has gone
@@ -244,8 +255,9 @@ def write_together(
     written left a new CSV beside the sidecar of the pull before (fourteenth pass).
     ``prefix`` and ``locked`` as for :func:`write_replacing`: a pull killed while writing
     left its temporary snapshot for ever (fifteenth adversarial pass, F11)."""
-    if locked and prefix:
-        for folder in dict.fromkeys(path.parent for path, _ in outputs):
+    for folder in dict.fromkeys(path.parent for path, _ in outputs):
+        settle_moves(folder)
+        if locked and prefix:
             with environment_errors(folder):
                 sweep_abandoned(folder, prefix)
     temporaries: list[tuple[Path, str]] = []
@@ -361,51 +373,83 @@ def _write_temporary(
 
 
 def _rename_all(
-    renames: list[tuple[Path, str]], replace: bool, checked: list[_Identity | None]
+    renames: list[tuple[Path, str]], replace: bool, checked: list[Identity | None]
 ) -> None:
-    """Rename each temporary file over its path; on any failure, undo those done."""
-    done: list[tuple[Path, str | None]] = []
+    """Rename each temporary file over its path; on any failure, undo those done. Each
+    earlier file is kept under a second name first, and the moves are noted (movejournal),
+    so that a run killed between two of them is undone by the next (twenty-sixth pass)."""
+    kept: list[str | None] = []
     try:
-        for (path, temporary), identity in zip(renames, checked, strict=True):
-            kept = _keep_earlier(path)
+        for path, _ in renames:
+            kept.append(_keep_earlier(path))
+        moving = [
+            _moving(path, temporary, identity, second)
+            for (path, temporary), identity, second in zip(renames, checked, kept, strict=True)
+        ]
+        done: list[tuple[Path, str | None]] = []
+        with environment_errors(renames[0][0]), _noted_together(moving, renames):
             try:
-                _discard(_move_in(temporary, path, replace, identity))
+                for (path, temporary), identity, second in zip(renames, checked, kept, strict=True):
+                    _discard(_move_in(temporary, path, replace, identity))
+                    done.append((path, second))
             except BaseException:
-                _discard(kept)
+                for path, second in reversed(done):
+                    _put_back(path, second)
                 raise
-            done.append((path, kept))
-    except BaseException:
-        for path, kept in reversed(done):
-            _put_back(path, kept)
-        raise
-    for _, kept in done:
-        _discard(kept)
+            finally:
+                _discard_all(kept)  # while the note stands: a kill now leaves none for good
+    finally:
+        _discard_all(kept)  # those made before the note was written
 
 
-_Identity = tuple[int, int]  # a file's device and inode
+def _discard_all(kept: list[str | None]) -> None:
+    for second in kept:
+        _discard(second)
 
 
-def _identity(path: Path | str) -> _Identity | None:
-    try:
-        info = os.lstat(path)
-    except OSError:  # nothing there, or nothing reachable: the check says which
-        return None
-    return info.st_dev, info.st_ino
+def _noted_together(
+    moving: list[Moving], renames: list[tuple[Path, str]]
+) -> contextlib.AbstractContextManager[None]:
+    """The note of the moves, where the files share a folder (they always do: a snapshot
+    and its sidecar, init's two files); elsewhere none."""
+    folders = {path.parent for path, _ in renames}
+    return noted(renames[0][0].parent, moving) if len(folders) == 1 else contextlib.nullcontext()
 
 
-def _checked(paths: list[Path], check: Callable[[], None]) -> list[_Identity | None]:
+def _moving(
+    path: Path, temporary: str, checked: Identity | None, kept: str | None = None
+) -> Moving:
+    """What the note says of one move (see :mod:`movejournal`)."""
+    return Moving(
+        name=path.name,
+        temporary=Path(temporary).name,
+        new=identity_of(temporary) or (0, 0, 0, 0),
+        earlier=checked,
+        kept=None if kept is None else Path(kept).name,
+        kept_as=None if kept is None else identity_of(kept),
+    )
+
+
+def settle_moves(folder: Path) -> None:
+    """Undo what runs killed while moving files into ``folder`` left half-done, and say
+    so (:mod:`movejournal`); the commands writing there call it before their checks."""
+    for sentence in settle_killed(folder):
+        log.warning("%s", sentence)
+
+
+def _checked(paths: list[Path], check: Callable[[], None]) -> list[Identity | None]:
     """Run ``check``; which file (or None: nothing) stood at each path while it looked. A
     file that changed under the check (swapped in as it ran) is refused."""
-    before = [_identity(path) for path in paths]
+    before = [identity_of(path) for path in paths]
     check()
-    after = [_identity(path) for path in paths]
+    after = [identity_of(path) for path in paths]
     for path, first, second in zip(paths, before, after, strict=True):
         if first != second:
             raise _appeared(path)
     return after
 
 
-def _move_in(temporary: str, path: Path, replace: bool, checked: _Identity | None) -> str | None:
+def _move_in(temporary: str, path: Path, replace: bool, checked: Identity | None) -> str | None:
     """The written file renamed to ``path``, never over another file than the one checked
     there (``checked``; None: nothing was there). Where nothing was, a hard link fails if a
     name appeared since, where rename() replaced the file a user saved in that moment
@@ -420,14 +464,14 @@ def _move_in(temporary: str, path: Path, replace: bool, checked: _Identity | Non
         return _exchange_in(temporary, path, checked)
 
 
-def _exchange_in(temporary: str, path: Path, checked: _Identity) -> str | None:
+def _exchange_in(temporary: str, path: Path, checked: Identity) -> str | None:
     """:func:`_move_in` by exchanging names. The exchange is made under a name of its own
     that no sweep removes (``.<name>.reportgen-swap-*``): a run killed outright between the
     exchange and the exchange back left the user's file under the temporary name, which the
     next run's sweep deleted (twenty-fourth pass). Killed in that instant, a run leaves a
     file under that name, never removed by reportgen: the user's, the earlier one, or its
     own."""
-    swap = str(path.with_name(f".{path.name}.reportgen-swap-{secrets.token_hex(6)}"))
+    swap = str(path.with_name(f".{path.name}{SWAP_MARK}{secrets.token_hex(6)}"))
     os.rename(temporary, swap)
     try:
         exchanged = exchange(swap, path)
@@ -441,14 +485,14 @@ def _exchange_in(temporary: str, path: Path, checked: _Identity) -> str | None:
         os.rename(swap, temporary)
         os.replace(temporary, path)
         return None
-    if _identity(swap) != checked:
+    if identity_of(swap) != checked:
         _put_back_exchanged(swap, path)
         os.unlink(swap)  # the file written, back under the swap name
         raise _appeared(path)
     return swap
 
 
-def _link_in(temporary: str, path: Path, checked: _Identity | None) -> None:
+def _link_in(temporary: str, path: Path, checked: Identity | None) -> None:
     """``temporary`` renamed to ``path`` where nothing may be (``checked`` None), else
     refused: without ``replace`` the command found nothing there, so a file the last check
     saw there appeared since."""

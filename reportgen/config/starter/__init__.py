@@ -19,6 +19,7 @@ from reportgen.core.outfiles import (
     make_parents,
     refuse_special,
     remove_made,
+    settle_moves,
     write_together,
 )
 from reportgen.core.pathtext import CONTROL_OR_NOT_UTF8, refuse_unwritable
@@ -73,6 +74,7 @@ def write_starter(directory: Path, force: bool = False) -> list[Path]:
     inventory = directory / "inventory.xlsx"
     for path in (config, inventory):
         refuse_special(path)  # a link, a FIFO, a device: never written through, --force or not
+    settle_moves(directory)  # an init killed between its two moves left one file: undone
     existing = [p for p in (config, inventory) if p.exists()]
     if existing and not force:
         raise InputError(
@@ -98,6 +100,8 @@ def write_files(files: dict[Path, bytes], force: bool) -> None:
             [(path, lambda handle, d=data: handle.write(d)) for path, data in files.items()],
             lambda: _refuse_special(files, force),
             mode=created_mode(),
+            prefix=".reportgen-init-",
+            locked=True,  # a killed init's temporary files are swept by the next one here
             replace=force,
         )
     except BaseException:

@@ -22,6 +22,7 @@ from reportgen.core.outfiles import (
     make_parents,
     read_start,
     remove_made,
+    settle_moves,
     write_together,
 )
 from reportgen.core.redact import masked_errors
@@ -254,6 +255,7 @@ def write_snapshot(
     (check_snapshot_paths) and again once both are written: a sidecar that could not be
     replaced (immutable, a full disk) left the new CSV beside the earlier pull's counts."""
     made = make_parents(out)
+    settle_moves(out.parent)  # a pull killed between its two moves: the earlier pair back
     try:
         check_snapshot_paths(out, force)
         raw = table.to_raw(out, "snapshot", [], Limits(max_columns=1 << 30))

@@ -1,0 +1,234 @@
+"""A note of the files a run is moving into place, so that the next run can undo what a
+killed one left half-done.
+
+A run killed outright (SIGKILL, the out-of-memory killer) between two moves of files
+written together left a pull's new snapshot beside the earlier sidecar and ``init``'s new
+inventory beside the old config, and the second names that would have put them back stayed
+for ever (twenty-sixth pass). So, before its first move, a run writes down what it moves:
+each file's name, the new file's identity, the earlier file's, and the second name that
+keeps the earlier one. The note, ``.<name>.reportgen-journal-*`` beside the files, holds an
+exclusive ``flock`` while its run lives and is removed once every file is in, or put back.
+
+The next run writing into that folder settles a note nobody holds: where some of its files
+were moved and others not, the earlier ones are put back; either way the run's leftovers
+(second names, swap names, temporary files) are removed, each only while it is the very
+file the note names (device, inode, size and modification time), never another. A swap
+name holding any other file (one a user saved there as the run was killed) is left, and
+said.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import stat
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+try:  # POSIX; elsewhere no note is kept (nothing could tell a live run's from a dead one's)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+JOURNAL_MARK = ".reportgen-journal-"
+SWAP_MARK = ".reportgen-swap-"
+_MAX_BYTES = 64 * 1024  # a note names a few files; anything bigger is not one of ours
+_YOUNG = 10.0  # seconds: an empty note this young may be a live run's, not yet locked
+
+Identity = tuple[int, int, int, int]  # device, inode, size, modification time (ns)
+
+
+def identity_of(path: Path | str) -> Identity | None:
+    """The identity of the file at ``path`` (never through a link), or None."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
+@dataclass(frozen=True)
+class Moving:
+    """One file a run moves into place, all names in one folder."""
+
+    name: str  # where it goes
+    temporary: str  # where it was written
+    new: Identity
+    earlier: Identity | None  # the file it replaces (None: nothing was there)
+    kept: str | None = None  # a second name of the earlier file, to put it back with
+    kept_as: Identity | None = None
+
+
+@contextlib.contextmanager
+def noted(folder: Path, moving: Sequence[Moving]) -> Iterator[None]:
+    """Held around the moves: the note is written first, and removed once they are over
+    (done, or undone by the caller)."""
+    if fcntl is None or not moving:  # pragma: no cover - Windows
+        yield
+        return
+    path = folder / f".{moving[0].name}{JOURNAL_MARK}{secrets.token_hex(6)}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # before a byte is written: a note with text is held
+        text = json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]})
+        _write_all(fd, text.encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # before the lock goes: a note unlocked is a dead run's
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def settle_killed(folder: Path) -> list[str]:
+    """Settle the notes of runs killed while moving files into ``folder`` (see the
+    module); a sentence for each thing put back, or left for the user to look at."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return []
+    said: list[str] = []
+    for name in _names_in(folder, ".", JOURNAL_MARK):
+        said += _settle_note(folder, folder / name)
+    return said
+
+
+def _names_in(folder: Path, prefix: str, holding: str = "") -> list[str]:
+    """The names in ``folder`` that start with ``prefix`` and hold ``holding``."""
+    try:
+        with os.scandir(folder) as entries:
+            return [e.name for e in entries if e.name.startswith(prefix) and holding in e.name]
+    except OSError:
+        return []
+
+
+def _settle_note(folder: Path, path: Path) -> list[str]:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return []
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+            return []
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return []  # its run is alive
+        if identity_of(path) != (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns):
+            return []  # another file under that name now
+        moving = _read_note(fd, info.st_size)
+        if moving is None and time.time() - info.st_mtime < _YOUNG:
+            return []  # made a moment ago, its run not yet holding it
+        said = _settle(folder, moving) if moving else []
+        os.unlink(path)
+        return said
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+
+
+def _read_note(fd: int, size: int) -> list[Moving] | None:
+    """The files a note names, or None when it is not a whole note of ours."""
+    if size > _MAX_BYTES:
+        return None
+    try:
+        data = json.loads(os.pread(fd, size, 0))
+        files = data["files"] if data.get("reportgen-journal") == 1 else None
+        moving = [_moving(item) for item in files]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return moving if all(_plain_name(n) for m in moving for n in _names(m)) else None
+
+
+def _moving(item: dict) -> Moving:
+    def ident(value: object) -> Identity | None:
+        if value is None:
+            return None
+        if not (isinstance(value, list) and len(value) == 4):
+            raise TypeError("not an identity")
+        return tuple(int(v) for v in value)  # type: ignore[return-value]
+
+    return Moving(
+        name=str(item["name"]),
+        temporary=str(item["temporary"]),
+        new=ident(item["new"]) or (0, 0, 0, 0),
+        earlier=ident(item["earlier"]),
+        kept=None if item["kept"] is None else str(item["kept"]),
+        kept_as=ident(item["kept_as"]),
+    )
+
+
+def _names(moving: Moving) -> list[str]:
+    return [n for n in (moving.name, moving.temporary, moving.kept) if n is not None]
+
+
+def _plain_name(name: str) -> bool:
+    return name not in ("", ".", "..") and "/" not in name and "\0" not in name
+
+
+def _settle(folder: Path, moving: list[Moving]) -> list[str]:
+    moved = [identity_of(folder / m.name) == m.new for m in moving]
+    said: list[str] = []
+    if any(moved) and not all(moved):
+        names = ", ".join(str(folder / m.name) for m in moving)
+        back = [_put_back(folder, m) for m, done in zip(moving, moved, strict=True) if done]
+        said.append(
+            f"a run killed while moving {names} into place had moved only some of them; "
+            + ("the earlier files were put back" if all(back) else "not all could be put back")
+        )
+    for m in moving:
+        said += _tidy(folder, m)
+    return said
+
+
+def _put_back(folder: Path, moving: Moving) -> bool:
+    """The earlier file back at its name (or, where there was none, the new one gone)."""
+    target = folder / moving.name
+    try:
+        if moving.kept is not None and identity_of(folder / moving.kept) == moving.kept_as:
+            os.replace(folder / moving.kept, target)
+            return True
+        if moving.earlier is None and identity_of(target) == moving.new:
+            os.unlink(target)
+            return True
+    except OSError:
+        pass
+    return False
+
+
+def _tidy(folder: Path, moving: Moving) -> list[str]:
+    """Remove the run's own leftovers of ``moving``; say a swap name holding another file."""
+    ours = {moving.new, moving.earlier, moving.kept_as} - {None}
+    if moving.kept is not None:
+        _remove_if(folder / moving.kept, {moving.kept_as} - {None})
+    _remove_if(folder / moving.temporary, {moving.new})
+    said = []
+    for swap in _names_in(folder, f".{moving.name}{SWAP_MARK}"):
+        if not _remove_if(folder / swap, ours):
+            said.append(
+                f"{folder / swap} was left by a run killed while moving {moving.name} into "
+                "place and is not a file reportgen wrote: look at it, then remove it"
+            )
+    return said
+
+
+def _remove_if(path: Path, identities: set[Identity | None]) -> bool:
+    """Remove ``path`` when it is one of ``identities``; whether it is gone (or was)."""
+    found = identity_of(path)
+    if found is None:
+        return True
+    if found not in identities:
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    return True

@@ -1,0 +1,172 @@
+"""A run killed outright (SIGKILL) while it moves files into place: the next run puts the
+earlier files back, or finishes tidying, and removes only what the killed run made.
+
+Twenty-sixth pass: a pull killed between its two moves left the new snapshot beside the
+earlier sidecar, init a new inventory without its config (which the next init refused to
+replace), and the second names of the earlier files stayed for ever. Each test kills a real
+process at a chosen move, so what it leaves is what a kill leaves."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from reportgen.cli import main
+from reportgen.core.movejournal import JOURNAL_MARK, Moving, identity_of, settle_killed
+from reportgen.core.outfiles import settle_moves
+
+# A child that writes ``files`` together (or one file, replacing) and kills itself with
+# SIGKILL as it is about to make the call named by ``at`` for the ``nth`` time.
+_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys, json
+    from pathlib import Path
+    from reportgen.core import outfiles
+    folder, at, nth, replace, files = json.loads(sys.argv[1])
+    calls = []
+    original = getattr(outfiles, at)
+    def dying(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(*args, **kwargs)
+    setattr(outfiles, at, dying)
+    outputs = [(Path(folder) / name, lambda h, t=text: h.write(t)) for name, text in files]
+    if len(outputs) == 1:
+        outfiles.write_replacing(*outputs[0], lambda: None, text=True, replace=replace)
+    else:
+        outfiles.write_together(outputs, lambda: None, text=True, replace=replace)
+    """
+)
+
+
+def _killed(folder: Path, at: str, nth: int, files: dict[str, str], replace: bool) -> None:
+    """Run the child; it must die of SIGKILL (status -9), not finish."""
+    argument = json.dumps([str(folder), at, nth, replace, list(files.items())])
+    done = subprocess.run([sys.executable, "-c", _CHILD, argument], capture_output=True)
+    assert done.returncode == -9, done.stderr.decode()
+
+
+def _listing(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.iterdir())}
+
+
+def _pair(tmp_path: Path) -> Path:
+    folder = tmp_path / "pulls"
+    folder.mkdir()
+    (folder / "snap.csv").write_text("old rows\n")
+    (folder / "snap.csv.source.json").write_text('{"items": 3}\n')
+    return folder
+
+
+NEW = {"snap.csv": "new rows\n", "snap.csv.source.json": '{"items": 100000}\n'}
+
+
+def test_a_pair_killed_between_its_moves_is_put_back_by_the_next_run(tmp_path, caplog):
+    folder = _pair(tmp_path)
+    _killed(folder, "_move_in", 2, NEW, replace=True)
+    left = _listing(folder)
+    assert left["snap.csv"] == "new rows\n" and left["snap.csv.source.json"] == '{"items": 3}\n'
+    assert any(JOURNAL_MARK in name for name in left)  # the note the next run reads
+    caplog.set_level(logging.WARNING, "reportgen.files")
+    settle_moves(folder)
+    assert _listing(folder) == {"snap.csv": "old rows\n", "snap.csv.source.json": '{"items": 3}\n'}
+    assert "had moved only some of them; the earlier files were put back" in caplog.text
+
+
+@pytest.mark.parametrize(("at", "nth"), [("_move_in", 1), ("_discard", 3), ("_discard", 4)])
+def test_a_pair_killed_before_or_after_its_moves_is_only_tidied(tmp_path, at, nth):
+    """Before the first move, the earlier pair stands; after the last, the new one: either
+    is whole, and only the killed run's second names, swaps and note are removed."""
+    folder = _pair(tmp_path)
+    before = _listing(folder)
+    _killed(folder, at, nth, NEW, replace=True)
+    assert len(_listing(folder)) > 2  # it left something
+    pair = {name: _listing(folder)[name] for name in NEW}
+    assert pair in (before, NEW)
+    assert settle_killed(folder) == []
+    assert _listing(folder) == pair
+
+
+def test_a_replacing_write_killed_after_its_exchange_leaves_no_swap_name(tmp_path):
+    """The exchange done, its swap name holding the earlier file: that was a leftover for
+    good, never mentioned (pass 26b, C5)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "pack.zip").write_text("earlier zip")
+    _killed(folder, "_discard", 1, {"pack.zip": "new zip"}, replace=True)
+    assert any(".reportgen-swap-" in name for name in _listing(folder))
+    assert settle_killed(folder) == []
+    assert _listing(folder) == {"pack.zip": "new zip"}
+
+
+def test_init_killed_between_its_two_files_is_undone_and_run_again(tmp_path, capsys):
+    """The next init found inventory.xlsx without a config and refused (pass 26b, C11)."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    files = {"inventory.xlsx": "sheet", "reportgen.yaml": "config"}
+    _killed(folder, "_move_in", 2, files, replace=False)
+    assert "inventory.xlsx" in _listing(folder) and "reportgen.yaml" not in _listing(folder)
+    main(["init", str(folder)])
+    assert sorted(p.name for p in folder.iterdir()) == ["inventory.xlsx", "reportgen.yaml"]
+    assert "put back" in capsys.readouterr().err
+
+
+def _note(folder: Path, moving: list[Moving]) -> Path:
+    from dataclasses import asdict
+
+    note = folder / f".x{JOURNAL_MARK}0123"
+    note.write_text(json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]}))
+    os.utime(note, (1, 1))  # old: not a run that has yet to lock it
+    return note
+
+
+def test_a_swap_name_holding_another_file_is_kept_and_said(tmp_path):
+    """A user's file under the swap name (saved there as the run was killed) is no leftover."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "pack.zip").write_text("new zip")
+    (folder / ".pack.zip.reportgen-swap-aaaa").write_text("the user's own file")
+    new = identity_of(folder / "pack.zip")
+    assert new is not None
+    _note(folder, [Moving("pack.zip", ".tmp", new, (1, 2, 3, 4))])
+    said = settle_killed(folder)
+    assert len(said) == 1 and "is not a file reportgen wrote: look at it" in said[0]
+    assert (folder / ".pack.zip.reportgen-swap-aaaa").read_text() == "the user's own file"
+
+
+def test_a_note_held_by_a_live_run_is_left_alone(tmp_path):
+    folder = _pair(tmp_path)
+    old = identity_of(folder / "snap.csv")
+    assert old is not None
+    note = _note(folder, [Moving("snap.csv", "x", old, None), Moving("y", "z", (1, 1, 1, 1), None)])
+    with open(note) as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        settle = "from reportgen.core.movejournal import settle_killed as s; import sys;"
+        settle += f"from pathlib import Path; sys.exit(len(s(Path({str(folder)!r}))))"
+        child = [sys.executable, "-c", settle]
+        assert subprocess.run(child).returncode == 0
+        assert note.exists() and (folder / "snap.csv").exists()
+    settle_killed(folder)  # its run gone: settled (the snapshot, moved, has no earlier file)
+    assert not note.exists()
+
+
+@pytest.mark.parametrize("name", ["../outside", "/etc/passwd", "a/b", ".."])
+def test_a_note_naming_files_outside_its_folder_touches_nothing(tmp_path, name):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    outside = tmp_path / "outside"
+    outside.write_text("keep me")
+    found = identity_of(outside)
+    assert found is not None
+    _note(folder, [Moving(name, name, found, None), Moving("b", "c", (1, 1, 1, 1), None)])
+    assert settle_killed(folder) == []
+    assert outside.read_text() == "keep me"
