@@ -12,7 +12,7 @@ import signal
 import sys
 from typing import Any
 
-from reportgen.core.reserve import out_of_memory  # the standard library only
+from reportgen.core.reserve import MEMORY_HINT, out_of_memory  # the standard library only
 
 
 def main() -> None:
@@ -85,4 +85,3 @@ def _import_cli() -> Any:
 START_BYTES = 128 * 2**20
 
 # Said when the libraries cannot even be loaded: the CLI's own hint is not loaded yet.
-MEMORY_HINT = "Free some memory or raise the memory limit (ulimit -v), then run it again."

@@ -9,7 +9,7 @@ every MemoryError path releases them first thing, so the message has room to be 
 
 from __future__ import annotations
 
-import os
+import mmap
 
 try:  # POSIX: the address-space limit
     import resource
@@ -63,6 +63,8 @@ def raise_if_out_of_memory(exc: Exception) -> None:
         raise MemoryError(str(exc)) from exc
 
 
+MEMORY_HINT = "Free some memory or raise the memory limit (ulimit -v), then run it again."
+
 # Room kept beyond a library's own need: Python's next steps, and the message.
 HEADROOM_BYTES = 32 * 1024 * 1024
 
@@ -72,22 +74,25 @@ def require_headroom(need: int) -> None:
     more bytes and :data:`HEADROOM_BYTES`. calamine, written in Rust, aborts the process
     when an allocation fails, with no exception and no message (a 600,000-row workbook
     under a 400 MB cap: twenty-fourth pass); asked before it runs, the answer is Python's
-    MemoryError, said as running out of memory."""
-    if resource is None:  # pragma: no cover - not POSIX
+    MemoryError, said as running out of memory. The room is tried, not computed: that much
+    address space is mapped, never touched, and given back; counted from /proc/self/statm,
+    a machine without /proc skipped the check and calamine aborted (twenty-sixth pass)."""
+    if not address_space_limited():
         return
-    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
-    if soft == resource.RLIM_INFINITY:
-        return
-    used = _address_space_used()
-    if used is not None and used + need + HEADROOM_BYTES > soft:
-        raise MemoryError(f"{need:,} bytes more would pass the memory limit")
-
-
-def _address_space_used() -> int | None:
-    """This process's address space in bytes (Linux's /proc/self/statm), or None."""
     try:
-        with open("/proc/self/statm", "rb") as statm:
-            pages = int(statm.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return pages * os.sysconf("SC_PAGE_SIZE")
+        probe = mmap.mmap(-1, need + HEADROOM_BYTES, flags=_PROBE_FLAGS)
+    except (OSError, OverflowError, ValueError) as exc:
+        raise MemoryError(f"{need:,} bytes more would pass the memory limit") from exc
+    probe.close()
+
+
+# Private, anonymous and not reserved: only address space, which is what the limit counts.
+_PROBE_FLAGS = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0)
+
+
+def address_space_limited() -> bool:
+    """Whether this process runs under an address-space limit (``ulimit -v``)."""
+    if resource is None:  # pragma: no cover - not POSIX
+        return False
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    return soft != resource.RLIM_INFINITY

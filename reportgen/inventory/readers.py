@@ -25,7 +25,7 @@ import python_calamine
 
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.mounts import kernel_file_system
-from reportgen.core.reserve import raise_if_out_of_memory, require_headroom
+from reportgen.core.reserve import MEMORY_HINT, raise_if_out_of_memory, require_headroom
 from reportgen.core.safefiles import file_kind, open_input, stat_input
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.validation import listed, shown
@@ -241,7 +241,7 @@ def _load_sheet(
     content: SealedCopy,
     need: int,
 ) -> Iterator[list[tuple[int, list[Any]]]]:
-    require_headroom(need)  # calamine aborts the process where an allocation fails
+    _room_for(need, path, name)  # calamine aborts the process where an allocation fails
     try:
         sheet = workbook.get_sheet_by_name(name)
     except Exception as exc:
@@ -267,15 +267,38 @@ def _batches(
     """The rows in small lists. calamine converts a cell only as it hands on its row, and
     one it cannot convert (an elapsed time past 999,999,999 days) raised OverflowError in
     the caller's loop, an internal error (fourteenth adversarial pass)."""
+    taken = 0
     while True:
-        require_headroom(0)  # the rows kept so far may have taken what calamine needs
+        _room_for(0, path, name, taken + 1)  # the rows kept so far may have taken it
         try:
             batch = list(itertools.islice(rows, _BATCH))
         except (OverflowError, ValueError) as exc:
             raise _unreadable_cell(exc, path, content, name, sheet) from None
         if not batch:
             return
+        taken += len(batch)
         yield batch
+
+
+def _room_for(need: int, path: Path, name: str, row: int | None = None) -> None:
+    """:func:`require_headroom`, said of the sheet: "ran out of memory" named no file, no
+    sheet and no figure (twenty-sixth pass)."""
+    try:
+        require_headroom(need)
+    except MemoryError:
+        if row is None:
+            said = f"reading this sheet takes about {need / 1e6:,.0f} MB, and the memory "
+            said += "limit (ulimit -v) leaves less room than that"
+        else:
+            said = "the rows read before this one leave too little room under the memory "
+            said += "limit (ulimit -v) for the rest"
+        raise InputError(
+            f"ran out of memory: {said}",
+            file=path,
+            sheet=name,
+            row=row,
+            hint=MEMORY_HINT,
+        ) from None
 
 
 def _unreadable_cell(

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportgen.core.errors import InputError, column_letter
+from reportgen.core.reserve import address_space_limited
 from reportgen.core.safefiles import open_input
 from reportgen.core.sealed import SealedCopy
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
@@ -491,8 +492,12 @@ def _check_range(
     handle: BinaryIO, info: zipfile.ZipInfo, path: Path, limits: Limits, scanner: PartScanner
 ) -> int:
     """Refuse a sheet whose cells span more than the limit, measured exactly; the cells of
-    its range (or a bound on them)."""
-    if not scanner.needs_rescan and scanner.bound.area <= limits.max_sheet_cells:
+    its range (or, with no memory limit to weigh them against, a bound on them)."""
+    # Under a memory limit the cells are weighed (readers, require_headroom), so they are
+    # counted exactly: the bound (A1:Z99999 for 63 rows) refused the sample under 295 MB
+    # (twenty-sixth pass).
+    weighed = not scanner.exact and address_space_limited()
+    if not scanner.needs_rescan and scanner.bound.area <= limits.max_sheet_cells and not weighed:
         return scanner.bound.area  # exact, or a bound that is small enough
     if not scanner.needs_rescan and not scanner.exact:
         # The fast path's bound is too wide to decide: read every cell's reference.

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
+from reportgen.core.reserve import MEMORY_HINT
 from reportgen.core.stopping import STOP_SIGNALS
 
 T = TypeVar("T")
@@ -41,7 +42,6 @@ class WorkerDied(RuntimeError):
 # while the build runs (it kills them only once the build itself is stopping), so the
 # kernel, another process or a C library the renderer uses did: the user's machine, not a
 # bug to report. Each: (the likely cause, what to do).
-MEMORY_HINT = "Free some memory or raise the memory limit, then run it again."
 _C_LIBRARY = (
     "a C library it uses (GLib, Pango, Cairo) gave up, most often for want of memory or of a "
     "thread under a memory limit (ulimit -v, prlimit --as, a container's limit); a line it "
