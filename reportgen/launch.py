@@ -37,10 +37,12 @@ def _refuse_a_cap_too_small_to_start_in() -> None:
         return
     # In ulimit -v's unit (KiB) and in MiB, each named: a cap of 128 MB (decimal) was
     # "122 MB" beside a need of "128 MB" (twenty-third pass).
+    # Cut, not rounded: one byte under the floor was "128.0 MiB" beside "128 MiB" (26a).
+    mib = soft * 100 // 2**20 / 100
     sys.stderr.write(
         f"error: ran out of memory: the memory limit (ulimit -v) is {soft // 1024:,} KiB "
-        f"({soft / 2**20:.1f} MiB), and reportgen needs at least {START_BYTES // 1024:,} KiB "
-        f"({START_BYTES // 2**20} MiB) to start\n"
+        f"({mib:.2f} MiB), and reportgen needs at least {START_BYTES // 1024:,} KiB "
+        f"({START_BYTES / 2**20:.2f} MiB) to start\n"
         "Raise the memory limit, then run it again.\n"
     )
     raise SystemExit(2)

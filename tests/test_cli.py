@@ -414,7 +414,7 @@ def test_an_address_space_too_small_to_start_in_is_said_not_a_traceback(tmp_path
                             text=True, timeout=120, preexec_fn=limit, check=False)  # fmt: skip
     assert result.returncode == 2, result.stderr
     said = f"error: ran out of memory: the memory limit (ulimit -v) is {cap_mb * 1024:,} KiB "
-    said += f"({cap_mb:.1f} MiB), and reportgen needs at least 131,072 KiB (128 MiB) to start"
+    said += f"({cap_mb:.2f} MiB), and reportgen needs at least 131,072 KiB (128.00 MiB) to start"
     assert result.stderr.startswith(said), result.stderr
     assert "Traceback" not in result.stderr and "backtrace" not in result.stderr
 

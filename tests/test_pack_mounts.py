@@ -184,3 +184,21 @@ def test_inputs_read_through_a_bind_mount_of_the_pack_are_refused(project, tmp_p
         done.stderr
     )
     assert (pack / "reportgen.yaml").exists() and (pack / "inventory.csv").exists()
+
+
+def test_a_kernel_file_is_known_without_the_mount_table(monkeypatch, tmp_path):
+    """Twenty-sixth pass: where /proc is not mounted the table cannot be read, and an AWS
+    config file of /sys was read as one; statfs names the file system then."""
+    from reportgen.core import mounts
+
+    monkeypatch.setattr(mounts, "mount_table", lambda: [])
+    status = Path("/proc/self/status")
+    if not status.exists():
+        pytest.skip("no /proc on this machine")
+    assert mounts.kernel_file_system(status.stat().st_dev, status) == "proc"
+    if Path("/sys/kernel").is_dir():
+        assert mounts.kernel_file_system(0, "/sys/kernel") == "sysfs"
+    ordinary = tmp_path / "config"
+    ordinary.write_text("[default]\n")
+    assert mounts.kernel_file_system(ordinary.stat().st_dev, ordinary) is None
+    assert mounts.kernel_file_system(status.stat().st_dev) is None  # no path: no answer

@@ -527,6 +527,28 @@ def test_a_file_of_proc_is_refused_unread(tmp_path, monkeypatch, capsys, variabl
         main(["inventory", "pull", "--source", "tagging", "-o", str(tmp_path / "e.csv")])
     said = " ".join(capsys.readouterr().err.split())
     assert exit_.value.code == 2 and "a file of the kernel's proc file system" in said, said
+    assert f"${variable}" in said
+
+
+def test_a_token_file_of_proc_is_not_taken_for_a_token(tmp_path):
+    """Twenty-sixth pass: a token file linked to /proc/self/environ was read as the token to
+    mask, and the message said "$*** names a file of the kernel's proc file system"."""
+    import subprocess
+
+    launcher = Path(sys.executable).with_name("reportgen")
+    if not launcher.exists() or not Path("/proc/self/environ").exists():
+        pytest.skip("needs the installed reportgen command and /proc")
+    (tmp_path / "token").symlink_to("/proc/self/environ")
+    token = str(tmp_path / "token")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "400",
+           "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_DEFAULT_REGION": "eu-west-1",
+           "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/pull"}  # fmt: skip
+    out = str(tmp_path / "e.csv")
+    argv = [str(launcher), "inventory", "pull", "--source", "tagging", "-o", out]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 2, said
+    assert "$AWS_WEB_IDENTITY_TOKEN_FILE names a file of the kernel's proc file system" in said
 
 
 @pytest.mark.parametrize("size", [20 * 1024 * 1024, 5 * 1024 * 1024])

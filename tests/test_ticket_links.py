@@ -35,6 +35,7 @@ def test_the_next_link_is_found(header: str) -> None:
         '</a>;title="rel=next"',
         '</a>;rel="nextpage"',
         '</a;rel="next"',
+        "</last>; rel=last; rel=next",  # RFC 8288: a second rel is ignored (pass 26a)
         "<" * 100_000,
         "<>" + ";a" * 100_000,
     ],

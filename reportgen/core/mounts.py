@@ -4,6 +4,7 @@ or where the table cannot be read, there are no mounts to find and no aliases.""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 from dataclasses import dataclass
@@ -44,14 +45,42 @@ def mount_points() -> set[bytes]:
     return {mount.point for mount in mount_table()}
 
 
-def kernel_file_system(device: int) -> str | None:
+def kernel_file_system(device: int, path: str | Path | None = None) -> str | None:
     """The type of kernel file system ("proc", "sysfs") the device of a stat (``st_dev``)
-    is mounted as, or None: a file system on a disk, or a device the table does not list."""
+    is mounted as, or None: a file system on a disk, or a device the table does not list.
+    Where the table cannot be read (no /proc), the file system ``path`` is on is asked
+    (statfs): without it a config file of /sys was read as one (twenty-sixth pass)."""
+    table = mount_table()
+    if not table:
+        return _statfs_kind(path) if path is not None else None
     wanted = f"{os.major(device)}:{os.minor(device)}".encode()
-    for mount in mount_table():
+    for mount in table:
         if mount.device == wanted and mount.kind in KERNEL_FILE_SYSTEMS:
             return mount.kind.decode()
     return None
+
+
+# statfs' f_type of the kernel file systems above (linux/magic.h).
+_MAGIC = {
+    0x9FA0: "proc", 0x62656572: "sysfs", 0x64626720: "debugfs", 0x74726163: "tracefs",
+    0x73636673: "securityfs", 0x62656570: "configfs", 0x27E0EB: "cgroup",
+    0x63677270: "cgroup2", 0xCAFE4A11: "bpf", 0x6165676C: "pstore", 0xDE5E81E4: "efivarfs",
+    0x65735543: "fusectl", 0x42494E4D: "binfmt_misc", 0xF97CFF8C: "selinuxfs",
+    0x6E736673: "nsfs", 0x67596969: "rpc_pipefs", 0x1CD1: "devpts", 0x19800202: "mqueue",
+}  # fmt: skip
+
+
+def _statfs_kind(path: str | Path) -> str | None:
+    """The kernel file system ``path`` is on, by statfs' f_type; None elsewhere, or where
+    statfs cannot be called (not Linux's C library)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        buffer = ctypes.create_string_buffer(256)  # struct statfs is 120 bytes; f_type first
+        if libc.statfs(os.fsencode(path), buffer) != 0:
+            return None
+    except (OSError, AttributeError, TypeError, ValueError):
+        return None
+    return _MAGIC.get(ctypes.c_long.from_buffer(buffer).value & 0xFFFFFFFF)
 
 
 def _parsed(line: bytes) -> Mount | None:

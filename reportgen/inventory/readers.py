@@ -119,7 +119,7 @@ def check_inventory_file(path: Path) -> None:
         raise InputError(
             f"the inventory is {file_kind(info.st_mode)}, not a regular file", file=path
         )
-    kernel = kernel_file_system(info.st_dev)
+    kernel = kernel_file_system(info.st_dev, path)
     if kernel is not None:  # /proc/self/status: "regular", 0 bytes, yet it has content
         raise InputError(
             f"the inventory is a file of the kernel's {kernel} file system (the machine's "

@@ -21,9 +21,10 @@ _PARAMETER = re.compile(
 def next_link(header: str) -> str | None:
     """The target of the header's first link whose relation types include ``next``."""
     for target, parameters in _links(header):
-        for name, quoted, token in _PARAMETER.findall(parameters):
-            if name.lower() == "rel" and "next" in (quoted or token).lower().split():
-                return target
+        # RFC 8288, 3.3: a second rel parameter is ignored ('rel=last; rel=next' is last)
+        rel = next((q or t for n, q, t in _PARAMETER.findall(parameters) if n.lower() == "rel"), "")
+        if "next" in rel.lower().split():
+            return target
     return None
 
 

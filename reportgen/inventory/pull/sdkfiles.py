@@ -126,7 +126,7 @@ def _check(
     # A file of /proc or /sys says 0 bytes (or 4096) whatever it holds, and may never end
     # (/proc/self/pagemap: botocore read 5.8 GB of it, twenty-first pass) or block a
     # reader for ever (/proc/kmsg held a pull: twenty-fourth pass). No AWS file lives there.
-    kernel = kernel_file_system(info.st_dev)
+    kernel = kernel_file_system(info.st_dev, os.path.expanduser(path))
     if kernel is not None:
         raise InputError(
             f"{where} names a file of the kernel's {kernel} file system (the machine's state, "

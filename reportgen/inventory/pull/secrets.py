@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reportgen.core.errors import InputError
+from reportgen.core.mounts import kernel_file_system
 from reportgen.core.redact import Redactor
 from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
@@ -75,8 +76,11 @@ def token_files(paths: Iterable[str]) -> list[str]:
     stripped; a file that cannot be read is botocore's to report."""
     found = []
     for path in dict.fromkeys(p for text in paths for p in (text, text.strip()) if p):
+        full = Path(os.path.expanduser(path)) if path.startswith("~") else Path(path)
         try:  # never a FIFO, whose open would block (safefiles: O_NONBLOCK, then fstat)
-            data = read_regular(Path(os.path.expanduser(path)), TOKEN_BYTES, "token file")
+            if kernel_file_system(os.stat(full).st_dev, full):
+                continue  # refused (sdkfiles); /proc/self/environ masked the variable's name
+            data = read_regular(full, TOKEN_BYTES, "token file")
         except (InputError, OSError, RuntimeError, ValueError):  # RuntimeError: '~nouser'
             continue
         text = data.decode("utf-8", errors="replace")
