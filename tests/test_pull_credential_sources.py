@@ -309,22 +309,29 @@ def test_keys_a_source_profile_gets_from_a_process_are_masked(tmp_path, monkeypa
     assert _hidden(keys["SessionToken"], said) and keys["AccessKeyId"][4:14] not in said
 
 
+_ROLE_CONFIG = (
+    "[profile src]\naws_access_key_id = AKIASOURCE00000001\naws_secret_access_key = "
+    "sourcesecretkey1234567890abcdef\n[profile role]\nrole_arn = "
+    "arn:aws:iam::123456789012:role/r\nsource_profile = src\nregion = eu-west-1\n"
+)
+
+
+def _in_five_minutes() -> str:
+    """An expiry within botocore's mandatory refresh: each request renews the role's keys."""
+    import datetime
+
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)
+    return later.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def test_role_keys_refreshed_during_the_pull_are_masked(tmp_path, monkeypatch, capsys):
     """botocore re-assumes a role within 15 minutes of its expiry: each page may be signed
     with keys fetched after the pull began."""
-    import datetime
     import itertools
     import secrets
 
     count, tokens = itertools.count(1), []
-    config = (
-        "[profile src]\naws_access_key_id = AKIASOURCE00000001\naws_secret_access_key = "
-        "sourcesecretkey1234567890abcdef\n[profile role]\nrole_arn = "
-        "arn:aws:iam::123456789012:role/r\nsource_profile = src\nregion = eu-west-1\n"
-    )
-    soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"
-    )
+    config, soon = _ROLE_CONFIG, _in_five_minutes()
 
     def handle(head: str, body: str):
         if "Action=AssumeRole" in body:
@@ -344,6 +351,60 @@ def test_role_keys_refreshed_during_the_pull_are_masked(tmp_path, monkeypatch, c
     assert status == 2 and "bad token ***" in said, said
     assert next(count) > 2  # the role was assumed again after the first page
     assert not any(token[:12] in said for token in tokens), said
+
+
+_KEYS_CONFIG = (
+    "[default]\naws_access_key_id = AKIASOURCE00000001\naws_secret_access_key = "
+    "sourcesecretkey1234567890abcdef\nregion = eu-west-1\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("last", "said"),
+    [({"ResourceTagMappingList": None}, "JSON holding ResourceTagMappingList as null, not a list"),
+     ({"ResourceTagMappingList": [], "PaginationToken": "t" * 70_000},
+      "a page token of 70,000 characters, more than the 65,536")],
+)  # fmt: skip
+def test_a_page_no_aws_service_sends_is_refused(tmp_path, monkeypatch, capsys, last, said):
+    """Twenty-sixth pass: a null list was read as an empty page (the pull wrote 1 of 2
+    resources over the estate, exit 0); a 10 MB page token was sent back on every request."""
+
+    def handle(head: str, body: str):
+        page = last if "PaginationToken" in body else {
+            "ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}],
+            "PaginationToken": "p2"}  # fmt: skip
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    status, text = _echo_pull(tmp_path, monkeypatch, capsys, _KEYS_CONFIG, handle)
+    assert status == 2 and said in text, text
+    assert not (tmp_path / "out" / "e.csv").exists()
+
+
+def test_a_renewal_refused_mid_pull_is_named_as_the_renewal(tmp_path, monkeypatch, capsys):
+    """Twenty-sixth pass: the role's keys, renewed within 15 minutes of their expiry, were
+    refused (trust changed, session revoked), and the pull said "AWS denied
+    tag:GetResources", with a hint to allow that: AWS never refused it."""
+    config, soon = _ROLE_CONFIG, _in_five_minutes()
+    assumed: list[str] = []
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            assumed.append(body)
+            if len(assumed) == 1:
+                return _assumed("ASIAROLEKEY0000001", "rolesecret" * 3, "RoleToken1", soon)
+            return _sts_error("the role's trust policy no longer allows this source")
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}],
+                "PaginationToken": "p2"}  # fmt: skip
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "role")
+    assert status == 2, said
+    assert (
+        "AWS denied sts:AssumeRole (renewing the credentials before tag:GetResources): "
+        "the role's trust policy no longer allows this source" in said
+    ), said
+    assert "Allow sts:AssumeRole for the identity in use" in said
+    assert "denied tag:GetResources" not in said and len(assumed) >= 2
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,7 @@ class Bounds:
     max_bytes: int = MAX_ANSWER_BYTES
     seconds: float = ANSWER_SECONDS
     json: bool = True
+    list_key: str | None = None  # the page's list: null there is no AWS answer (26e)
 
 
 _CHECK_ID = "reportgen-answer-check"
@@ -198,6 +199,14 @@ def _check_json_object(body: bytes, bounds: Bounds) -> None:
         raise _not_aws(bounds, f"not whole JSON (cut short or damaged{at})") from None
     if not isinstance(parsed, dict):
         raise _not_aws(bounds, "not a JSON object")
+    if (
+        bounds.list_key is not None
+        and bounds.list_key in parsed
+        and parsed[bounds.list_key] is None
+    ):
+        # botocore drops a null member: the page was read as one of no resources, and the
+        # pull wrote 1 of 2 resources over the earlier snapshot (twenty-sixth pass)
+        raise _not_aws(bounds, f"JSON holding {bounds.list_key} as null, not a list")
 
 
 def _not_aws(bounds: Bounds, what: str) -> InputError:

@@ -43,6 +43,7 @@ def pages(
     empty = 0  # pages in a row with no item and a next token
     for _ in range(MAX_PAGES):
         page = _with_backoff(lambda: call(**request), api, sleep)
+        _check_page(page, api)
         yield page
         token = page.get(api.token_out)
         if not token:
@@ -70,6 +71,23 @@ def pages(
     )
 
 
+# AWS's page tokens are a few hundred bytes (GetResources' may be at most 2,048); one of
+# 10 MB, sent back on each request, made a pull of 20,000 pages take 37 minutes (26e).
+MAX_TOKEN_CHARS = 64 * 1024
+
+
+def _check_page(page: dict[str, Any], api: Api) -> None:
+    """Refuse a page token past :data:`MAX_TOKEN_CHARS` (a null list is refused before
+    botocore parses the answer, which drops it: answers.py)."""
+    token = page.get(api.token_out)
+    if isinstance(token, str) and len(token) > MAX_TOKEN_CHARS:
+        raise InputError(
+            f"{api.iam_action}: AWS sent a page token of {len(token):,} characters, more "
+            f"than the {MAX_TOKEN_CHARS:,} any AWS service sends; stopping",
+            hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
+        )
+
+
 def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str, Any]:
     from botocore.exceptions import (
         BotoCoreError,
@@ -87,7 +105,7 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
                 # Exponential with full jitter: parallel pulls do not retry in step.
                 sleep(random.uniform(0, min(20.0, 0.5 * 2**attempt)))
                 continue
-            raise client_error(exc, code, api.iam_action) from exc
+            raise client_error(exc, code, refused_action(exc, api.iam_action)) from exc
         except NoCredentialsError as exc:
             raise InputError(
                 "no AWS credentials found",
@@ -119,6 +137,25 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
+# The calls botocore makes to renew a role's credentials before a request of the pull.
+_RENEWALS = {
+    "AssumeRole": "sts:AssumeRole",
+    "AssumeRoleWithWebIdentity": "sts:AssumeRoleWithWebIdentity",
+    "GetRoleCredentials": "sso:GetRoleCredentials",
+}
+
+
+def refused_action(exc: Exception, action: str) -> str:
+    """The call AWS refused: ``action``, or the credential call botocore made before it. A
+    renewal refused mid-pull was said as "AWS denied tag:GetResources", sending the user
+    to the wrong permission (twenty-sixth pass)."""
+    operation = getattr(exc, "operation_name", None)
+    if not isinstance(operation, str) or not operation or action.endswith(f":{operation}"):
+        return action
+    renewal = _RENEWALS.get(operation, shorten(operation, 60))
+    return f"{renewal} (renewing the credentials before {action})"
+
+
 def client_error(exc: Exception, code: str, action: str) -> InputError:
     """AWS's refusal of ``action`` (an IAM action) in plain words, its text cut short."""
     message = getattr(exc, "response", {}).get("Error", {}).get("Message", "") or str(exc)
@@ -127,7 +164,7 @@ def client_error(exc: Exception, code: str, action: str) -> InputError:
     if code in DENIED:
         return InputError(
             f"AWS denied {action}: {message}",
-            hint=f"Allow {action} for the identity in use (its IAM policy, or an SCP).",
+            hint=f"Allow {action.split()[0]} for the identity in use (its IAM policy, or an SCP).",
         )
     if code in THROTTLED:
         return InputError(f"AWS kept throttling {action} after {ATTEMPTS} attempts")

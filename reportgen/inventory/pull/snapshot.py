@@ -4,6 +4,7 @@ account, time, counts). Both appear whole or not at all."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -141,7 +142,8 @@ def _pull(
 ) -> PullResult:
     api = APIS[request.source]
     client = client or _client(session, api.client)
-    bound_answers(client, Bounds(api.iam_action, answers.MAX_ANSWER_BYTES, answers.ANSWER_SECONDS))
+    bounds = Bounds(api.iam_action, answers.MAX_ANSWER_BYTES, answers.ANSWER_SECONDS)
+    bound_answers(client, dataclasses.replace(bounds, list_key=api.reader.list_key))
     table = SourceTable(api.reader.columns, request.limits)
     params = api.params(request.options)
     where = Path(f"{request.source} response")  # errors name the API's answer, not a file
