@@ -97,6 +97,9 @@ def test_a_credential_process_that_prints_without_end_is_cut(tmp_path, monkeypat
         ("import sys\nsys.stderr.buffer.write(b'no \\xff')\nsys.exit(3)\n", "status 3"),
         # twenty-third pass: "the AWS SDK could not go on: RuntimeError", no source named
         (_prints({**GOOD, "Expiration": "2001-01-01T00:00:00Z"}), "have already expired"),
+        # twenty-sixth pass: "the answer is not one botocore can read (TypeError)"
+        (_prints({**GOOD, "Expiration": "2030-01-01T00:00:00"}), "expiry time has no time zone"),
+        (_prints({**GOOD, "Expiration": "2030-01-01T00:00:00+99:00"}), "time zone is not a real"),
     ],
 )
 def test_what_a_credential_process_prints_is_checked(tmp_path, monkeypatch, capsys, script, why):
@@ -827,3 +830,13 @@ def test_an_sso_token_of_the_wrong_type_is_refused_unquoted(tmp_path, monkeypatc
     assert status == 2, said
     assert "botocore's cache file: its accessToken is not a string" in said
     assert "ssoSECRETtoken" not in said
+
+
+def test_a_damaged_sso_token_cache_says_how_to_mend_it(tmp_path, monkeypatch, capsys):
+    """Twenty-sixth pass: a cache whose expiresAt is no date said "(TypeError)" alone."""
+    cached = _sso_token(tmp_path, monkeypatch, "ssoSECRETtoken123456789")
+    cached.write_text(json.dumps({**json.loads(cached.read_text()), "expiresAt": 5}))
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG,
+                              lambda h, b: (500, "x", b""), "sso")  # fmt: skip
+    assert status == 2, said
+    assert "Sign in again (aws sso login)" in said and "ssoSECRETtoken" not in said

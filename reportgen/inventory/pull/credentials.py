@@ -286,12 +286,32 @@ def resolved_secrets(session: Any, profile: str | None) -> list[str]:
         # A provider's use of an answer it cannot read (bytes that are not UTF-8, a list
         # where botocore indexes an object, '[' nested 100,000 deep for json.loads: an
         # internal error in the eighteenth pass): the answer is not quoted, it may hold keys.
+        action = _action(found, exc)
         raise InputError(
-            f"{_action(found, exc)}: fetching the credentials{whose} failed: the answer is "
-            f"not one botocore can read ({type(exc).__name__})"
+            f"{action}: fetching the credentials{whose} failed: the answer is not one "
+            f"botocore can read ({type(exc).__name__}{_unreadable_part(exc)})",
+            hint=_SSO_HINT if action.startswith("sso:") else None,
         ) from None
     values = (getattr(frozen, name, None) for name in ("access_key", "secret_key", "token"))
     return [value for value in values if isinstance(value, str) and value]
+
+
+_SSO_HINT = (
+    "Sign in again (aws sso login): the token cache under ~/.aws/sso/cache may be damaged "
+    "or written by another tool."
+)
+
+
+def _unreadable_part(exc: BaseException) -> str:
+    """The part of an answer botocore could not use, where Python's own words say which
+    (its words only, never the answer's): an expiry without a time zone was "(TypeError)",
+    naming nothing (twenty-sixth pass)."""
+    text = str(exc)
+    if "offset-naive" in text:
+        return ": its expiry time has no time zone; write it as 2030-01-01T00:00:00Z"
+    if isinstance(exc, ValueError) and ("offset" in text or "tzinfo" in text):
+        return ": its expiry time's time zone is not a real one"
+    return ""
 
 
 def _action(found: Any, error: BaseException | None = None) -> str:
