@@ -840,3 +840,21 @@ def test_a_damaged_sso_token_cache_says_how_to_mend_it(tmp_path, monkeypatch, ca
                               lambda h, b: (500, "x", b""), "sso")  # fmt: skip
     assert status == 2, said
     assert "Sign in again (aws sso login)" in said and "ssoSECRETtoken" not in said
+
+
+def test_a_page_repeating_an_earlier_one_under_a_new_token_is_refused(
+    tmp_path, monkeypatch, capsys
+):
+    """Twenty-sixth pass: one resource on every page, each with a new token, was written as
+    a row again and again, and an endless endpoint ran to the 20,000-page cap (933 s)."""
+    asked: list[str] = []
+
+    def handle(head: str, body: str):
+        asked.append(body)
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}],
+                "PaginationToken": f"t{len(asked)}"}  # fmt: skip
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _KEYS_CONFIG, handle)
+    assert status == 2 and "a page holding the same resources as an earlier page" in said, said
+    assert len(asked) == 2 and not (tmp_path / "out" / "e.csv").exists()

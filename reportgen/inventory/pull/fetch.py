@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -40,12 +41,16 @@ def pages(
     call = getattr(client, api.operation)
     request = dict(params)
     seen: set[str] = set()  # digests of the tokens followed
+    pages_seen: set[bytes] = set()  # digests of the lists of resources pages held
     empty = 0  # pages in a row with no item and a next token
     for _ in range(MAX_PAGES):
         page = _with_backoff(lambda: call(**request), api, sleep)
         _check_page(page, api)
-        yield page
         token = page.get(api.token_out)
+        if token:
+            _check_token_new(token, api, seen)
+        _check_new(page.get(api.reader.list_key), api, pages_seen)
+        yield page
         if not token:
             return
         empty = 0 if page.get(api.reader.list_key) else empty + 1
@@ -55,14 +60,6 @@ def pages(
                 "with a new page token; stopping, as an endpoint that does so may never end",
                 hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
             )
-        digest = hashlib.sha256(str(token).encode("utf-8", "replace")).hexdigest()
-        if digest in seen:
-            raise InputError(
-                f"{api.iam_action}: AWS sent a page token it had sent before; stopping, as "
-                "following it would read the same pages for ever",
-                hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
-            )
-        seen.add(digest)
         request[api.token_in] = token
     raise InputError(
         f"{api.iam_action}: more than {MAX_PAGES:,} pages; reportgen stops there",
@@ -86,6 +83,35 @@ def _check_page(page: dict[str, Any], api: Api) -> None:
             f"than the {MAX_TOKEN_CHARS:,} any AWS service sends; stopping",
             hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
         )
+
+
+def _check_token_new(token: Any, api: Api, seen: set[str]) -> None:
+    digest = hashlib.sha256(str(token).encode("utf-8", "replace")).hexdigest()
+    if digest in seen:
+        raise InputError(
+            f"{api.iam_action}: AWS sent a page token it had sent before; stopping, as "
+            "following it would read the same pages for ever",
+            hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
+        )
+    seen.add(digest)
+
+
+def _check_new(items: Any, api: Api, pages_seen: set[bytes]) -> None:
+    """Refuse a page holding the very resources of an earlier one, under a new token: an
+    endpoint doing so wrote each resource again as a row, and ran to MAX_PAGES (933 s)
+    when it did not stop (twenty-sixth pass)."""
+    if not items:
+        return  # empty pages are counted (MAX_EMPTY_PAGES)
+    text = json.dumps(items, sort_keys=True, default=str, ensure_ascii=True)
+    digest = hashlib.sha256(text.encode("ascii")).digest()
+    if digest in pages_seen:
+        raise InputError(
+            f"{api.iam_action}: AWS sent a page holding the same resources as an earlier "
+            "page, under a new page token; stopping, as following it would write them again "
+            "(and an endpoint that does so may never end)",
+            hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
+        )
+    pages_seen.add(digest)
 
 
 def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str, Any]:
