@@ -691,13 +691,13 @@ def inventory_pull(source: str, out: Path, force: bool, profile: str | None, reg
     """
     from reportgen.inventory.pull.snapshot import (  # boto3: only here
         PullRequest,
-        check_snapshot_paths,
+        check_output,
         pull,
     )
 
     if source == "config-aggregator" and not options.get("aggregator"):
         raise click.UsageError("--source config-aggregator needs --aggregator NAME")
-    check_snapshot_paths(out, force)  # before the pull, which can take minutes
+    check_output(out, force)  # before the pull, which can take minutes
     limits = Limits(**{field: options.pop(field) for field in PULL_LIMITS})
     request = PullRequest(source, out, profile, region, options, force=force, limits=limits)
     result = pull(request)

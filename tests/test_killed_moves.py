@@ -59,33 +59,45 @@ def _listing(folder: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(folder.iterdir())}
 
 
+_OLD_SIDECAR = '{"source": "tagging", "reader": "t", "reportgen": "0", "items": 3}\n'
+_NEW_SIDECAR = '{"source": "tagging", "reader": "t", "reportgen": "0", "items": 100000}\n'
+NEW = {"snap.csv": "new rows\n", "snap.csv.source.json": _NEW_SIDECAR}
+
+
 def _pair(tmp_path: Path) -> Path:
     folder = tmp_path / "pulls"
     folder.mkdir()
     (folder / "snap.csv").write_text("old rows\n")
-    (folder / "snap.csv.source.json").write_text('{"items": 3}\n')
+    (folder / "snap.csv.source.json").write_text(_OLD_SIDECAR)
     return folder
-
-
-NEW = {"snap.csv": "new rows\n", "snap.csv.source.json": '{"items": 100000}\n'}
 
 
 def test_a_pair_killed_between_its_moves_is_put_back_by_the_next_run(tmp_path, caplog):
     folder = _pair(tmp_path)
     _killed(folder, "_move_in", 2, NEW, replace=True)
     left = _listing(folder)
-    assert left["snap.csv"] == "new rows\n" and left["snap.csv.source.json"] == '{"items": 3}\n'
+    assert left["snap.csv"] == "new rows\n" and left["snap.csv.source.json"] == _OLD_SIDECAR
     assert any(JOURNAL_MARK in name for name in left)  # the note the next run reads
     caplog.set_level(logging.WARNING, "reportgen.files")
     settle_moves(folder)
-    assert _listing(folder) == {"snap.csv": "old rows\n", "snap.csv.source.json": '{"items": 3}\n'}
+    assert _listing(folder) == {"snap.csv": "old rows\n", "snap.csv.source.json": _OLD_SIDECAR}
     assert "had moved only some of them; the earlier files were put back" in caplog.text
 
 
-@pytest.mark.parametrize(("at", "nth"), [("_move_in", 1), ("_discard", 3), ("_discard", 4)])
+@pytest.mark.parametrize(
+    ("at", "nth"),
+    [
+        ("_keep_earlier", 2),
+        ("_stop_if_asked", 1),
+        ("_move_in", 1),
+        ("_discard", 3),
+        ("_discard", 4),
+    ],
+)
 def test_a_pair_killed_before_or_after_its_moves_is_only_tidied(tmp_path, at, nth):
     """Before the first move, the earlier pair stands; after the last, the new one: either
-    is whole, and only the killed run's second names, swaps and note are removed."""
+    is whole, and only the killed run's second names, swaps and note are removed. Second
+    names made before the note was written stayed for good (pass 27b)."""
     folder = _pair(tmp_path)
     before = _listing(folder)
     _killed(folder, at, nth, NEW, replace=True)
@@ -170,3 +182,36 @@ def test_a_note_naming_files_outside_its_folder_touches_nothing(tmp_path, name):
     _note(folder, [Moving(name, name, found, None), Moving("b", "c", (1, 1, 1, 1), None)])
     assert settle_killed(folder) == []
     assert outside.read_text() == "keep me"
+
+
+def test_a_file_named_like_a_note_that_is_not_one_is_left_alone(tmp_path):
+    """Pass 27b: any file of a note's name was removed once 10 seconds old, 5 GB too."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    stranger = folder / f".data{JOURNAL_MARK}backup"
+    stranger.write_text("not a note: somebody's data")
+    os.utime(stranger, (1, 1))
+    empty = folder / f".x{JOURNAL_MARK}0a0b"
+    empty.touch()
+    os.utime(empty, (1, 1))  # a run killed between making its note and writing it
+    assert settle_killed(folder) == []
+    assert stranger.read_text() == "not a note: somebody's data" and not empty.exists()
+
+
+def test_a_pull_settles_a_killed_one_before_it_fails(tmp_path, monkeypatch, capsys):
+    """Pass 27a: only a pull that got as far as writing settled the killed one's mix-up; one
+    that failed on the network left the new CSV beside the earlier sidecar."""
+    folder = _pair(tmp_path)
+    _killed(folder, "_move_in", 2, NEW, replace=True)
+    settings = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30,
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_MAX_ATTEMPTS": "1",
+                "AWS_DEFAULT_REGION": "eu-west-1", "AWS_CONFIG_FILE": "/nonexistent",
+                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                "AWS_EC2_METADATA_DISABLED": "true"}  # fmt: skip
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as ended:
+        main(["inventory", "pull", "--source", "tagging", "-o", str(folder / "snap.csv")])
+    said = capsys.readouterr().err
+    assert ended.value.code == 2 and "put back" in said, said
+    assert _listing(folder) == {"snap.csv": "old rows\n", "snap.csv.source.json": _OLD_SIDECAR}

@@ -366,7 +366,9 @@ _KEYS_CONFIG = (
     ("last", "said"),
     [({"ResourceTagMappingList": None}, "JSON holding ResourceTagMappingList as null, not a list"),
      ({"ResourceTagMappingList": [], "PaginationToken": "t" * 70_000},
-      "a page token of 70,000 characters, more than the 65,536")],
+      "a page token of 70,000 bytes, more than the 65,536"),
+     ({"ResourceTagMappingList": [], "PaginationToken": "\U0001f600" * 20_000},
+      "a page token of 80,000 bytes, more than the 65,536")],
 )  # fmt: skip
 def test_a_page_no_aws_service_sends_is_refused(tmp_path, monkeypatch, capsys, last, said):
     """Twenty-sixth pass: a null list was read as an empty page (the pull wrote 1 of 2

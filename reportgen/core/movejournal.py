@@ -63,31 +63,46 @@ class Moving:
     kept_as: Identity | None = None
 
 
+class Note:
+    """An open, locked note; :meth:`say` writes what it holds (again)."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd
+
+    def say(self, moving: Sequence[Moving]) -> None:
+        if self.fd is None:  # pragma: no cover - Windows
+            return
+        text = json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]})
+        os.ftruncate(self.fd, 0)
+        _write_all(self.fd, text.encode(), 0)
+
+
 @contextlib.contextmanager
-def noted(folder: Path, moving: Sequence[Moving]) -> Iterator[None]:
-    """Held around the moves: the note is written first, and removed once they are over
-    (done, or undone by the caller)."""
+def noted(folder: Path, moving: Sequence[Moving]) -> Iterator[Note]:
+    """Held around the moves (and the second names made for them): the note is written
+    first, and removed once they are over (done, or undone by the caller)."""
     if fcntl is None or not moving:  # pragma: no cover - Windows
-        yield
+        yield Note(None)
         return
     path = folder / f".{moving[0].name}{JOURNAL_MARK}{secrets.token_hex(6)}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(path, flags, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # before a byte is written: a note with text is held
-        text = json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]})
-        _write_all(fd, text.encode())
-        yield
+        note = Note(fd)
+        note.say(moving)
+        yield note
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)  # before the lock goes: a note unlocked is a dead run's
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes, offset: int) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view) :]
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
 
 
 def settle_killed(folder: Path) -> list[str]:
@@ -126,8 +141,8 @@ def _settle_note(folder: Path, path: Path) -> list[str]:
         if identity_of(path) != (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns):
             return []  # another file under that name now
         moving = _read_note(fd, info.st_size)
-        if moving is None and time.time() - info.st_mtime < _YOUNG:
-            return []  # made a moment ago, its run not yet holding it
+        if moving is None and (info.st_size or time.time() - info.st_mtime < _YOUNG):
+            return []  # not a note of ours (left alone: pass 27b), or one not yet written
         said = _settle(folder, moving) if moving else []
         os.unlink(path)
         return said

@@ -45,6 +45,7 @@ from reportgen.core.movejournal import (
     SWAP_MARK,
     Identity,
     Moving,
+    Note,
     identity_of,
     noted,
     settle_killed,
@@ -225,9 +226,9 @@ def write_replacing(
         try:
             with stop_signals_held() as stops:
                 [checked] = _checked([path], check)
-                _stop_if_asked(stops)
                 moving = _moving(path, temporary, checked)
                 with environment_errors(path), noted(path.parent, [moving]):
+                    _stop_if_asked(stops)  # the last moment nothing has changed (27b)
                     _discard(_move_in(temporary, path, replace, checked))
                 _finished_despite(stops, [path])
         except BaseException:
@@ -277,8 +278,7 @@ def write_together(
                 locks += [made[1]] if made[1] is not None else []
             with stop_signals_held() as stops:
                 checked = _checked([path for path, _ in temporaries], check)
-                _stop_if_asked(stops)
-                _rename_all(temporaries, replace, checked)
+                _rename_all(temporaries, replace, checked, stops)
                 _finished_despite(stops, [path for path, _ in temporaries])
         except BaseException:
             for path, temporary in temporaries:  # those not renamed yet
@@ -373,33 +373,40 @@ def _write_temporary(
 
 
 def _rename_all(
-    renames: list[tuple[Path, str]], replace: bool, checked: list[Identity | None]
+    renames: list[tuple[Path, str]],
+    replace: bool,
+    checked: list[Identity | None],
+    stops: list[int],
 ) -> None:
-    """Rename each temporary file over its path; on any failure, undo those done. Each
-    earlier file is kept under a second name first, and the moves are noted (movejournal),
-    so that a run killed between two of them is undone by the next (twenty-sixth pass)."""
+    """Rename each temporary file over its path; on any failure, undo those done. The
+    moves are noted first (movejournal), then each earlier file is kept under a second
+    name, so that a run killed at any point is undone or tidied by the next: second names
+    made before the note stayed for good (twenty-sixth pass)."""
+    names = [None if identity is None else _kept_name(path) for (path, _), identity in
+             zip(renames, checked, strict=True)]  # fmt: skip
+    moving = [
+        _moving(path, temporary, identity, name, identity)
+        for (path, temporary), identity, name in zip(renames, checked, names, strict=True)
+    ]
     kept: list[str | None] = []
-    try:
-        for path, _ in renames:
-            kept.append(_keep_earlier(path))
-        moving = [
-            _moving(path, temporary, identity, second)
-            for (path, temporary), identity, second in zip(renames, checked, kept, strict=True)
-        ]
-        done: list[tuple[Path, str | None]] = []
-        with environment_errors(renames[0][0]), _noted_together(moving, renames):
-            try:
-                for (path, temporary), identity, second in zip(renames, checked, kept, strict=True):
-                    _discard(_move_in(temporary, path, replace, identity))
-                    done.append((path, second))
-            except BaseException:
-                for path, second in reversed(done):
-                    _put_back(path, second)
-                raise
-            finally:
-                _discard_all(kept)  # while the note stands: a kill now leaves none for good
-    finally:
-        _discard_all(kept)  # those made before the note was written
+    done: list[tuple[Path, str | None]] = []
+    with environment_errors(renames[0][0]), _noted_together(moving, renames) as note:
+        try:
+            for (path, _), name in zip(renames, names, strict=True):
+                kept.append(_keep_earlier(path, name) if name else None)
+            # again, as made: a copy (no hard links) is a file of its own
+            note.say([_moving(path, t, i, k) for (path, t), i, k in
+                      zip(renames, checked, kept, strict=True)])  # fmt: skip
+            _stop_if_asked(stops)
+            for (path, temporary), identity, second in zip(renames, checked, kept, strict=True):
+                _discard(_move_in(temporary, path, replace, identity))
+                done.append((path, second))
+        except BaseException:
+            for path, second in reversed(done):
+                _put_back(path, second)
+            raise
+        finally:
+            _discard_all(kept)  # while the note stands: a kill now leaves none for good
 
 
 def _discard_all(kept: list[str | None]) -> None:
@@ -409,24 +416,31 @@ def _discard_all(kept: list[str | None]) -> None:
 
 def _noted_together(
     moving: list[Moving], renames: list[tuple[Path, str]]
-) -> contextlib.AbstractContextManager[None]:
+) -> contextlib.AbstractContextManager[Note]:
     """The note of the moves, where the files share a folder (they always do: a snapshot
     and its sidecar, init's two files); elsewhere none."""
     folders = {path.parent for path, _ in renames}
-    return noted(renames[0][0].parent, moving) if len(folders) == 1 else contextlib.nullcontext()
+    if len(folders) == 1:
+        return noted(renames[0][0].parent, moving)
+    return contextlib.nullcontext(Note(None))
 
 
 def _moving(
-    path: Path, temporary: str, checked: Identity | None, kept: str | None = None
+    path: Path,
+    temporary: str,
+    checked: Identity | None,
+    kept: str | None = None,
+    kept_as: Identity | None = None,
 ) -> Moving:
-    """What the note says of one move (see :mod:`movejournal`)."""
+    """What the note says of one move (see :mod:`movejournal`); ``kept_as``: the second
+    name's identity, that of the file it was made of unless given."""
     return Moving(
         name=path.name,
         temporary=Path(temporary).name,
         new=identity_of(temporary) or (0, 0, 0, 0),
         earlier=checked,
         kept=None if kept is None else Path(kept).name,
-        kept_as=None if kept is None else identity_of(kept),
+        kept_as=kept_as if kept_as is not None or kept is None else identity_of(kept),
     )
 
 
@@ -542,13 +556,15 @@ def _appeared(path: Path) -> InputError:
     )
 
 
-def _keep_earlier(path: Path) -> str | None:
-    """A second name for the file at ``path`` (a hard link, else a copy), so that it can be
-    put back; None when there is nothing there. A file that cannot be kept so (immutable,
-    unreadable) is an InputError naming ``path``, raised before anything was replaced."""
-    if not os.path.lexists(path):
-        return None
-    kept = str(path.with_name(f".{path.name}.{secrets.token_hex(6)}.kept"))
+def _kept_name(path: Path) -> str:
+    return str(path.with_name(f".{path.name}.{secrets.token_hex(6)}.kept"))
+
+
+def _keep_earlier(path: Path, kept: str) -> str | None:
+    """``kept``, made a second name for the file at ``path`` (a hard link, else a copy), so
+    that it can be put back; None when there is nothing there. A file that cannot be kept
+    so (immutable, unreadable) is an InputError naming ``path``, raised before anything was
+    replaced."""
     try:
         os.link(path, kept, follow_symlinks=False)
     except FileNotFoundError:

@@ -70,17 +70,18 @@ def pages(
 
 # AWS's page tokens are a few hundred bytes (GetResources' may be at most 2,048); one of
 # 10 MB, sent back on each request, made a pull of 20,000 pages take 37 minutes (26e).
-MAX_TOKEN_CHARS = 64 * 1024
+MAX_TOKEN_BYTES = 64 * 1024
 
 
 def _check_page(page: dict[str, Any], api: Api) -> None:
-    """Refuse a page token past :data:`MAX_TOKEN_CHARS` (a null list is refused before
+    """Refuse a page token past :data:`MAX_TOKEN_BYTES` (a null list is refused before
     botocore parses the answer, which drops it: answers.py)."""
     token = page.get(api.token_out)
-    if isinstance(token, str) and len(token) > MAX_TOKEN_CHARS:
+    size = len(token.encode("utf-8", "surrogatepass")) if isinstance(token, str) else 0
+    if size > MAX_TOKEN_BYTES:  # in bytes, as sent back: 60,001 emoji were 240 KB (27a)
         raise InputError(
-            f"{api.iam_action}: AWS sent a page token of {len(token):,} characters, more "
-            f"than the {MAX_TOKEN_CHARS:,} any AWS service sends; stopping",
+            f"{api.iam_action}: AWS sent a page token of {size:,} bytes, more than the "
+            f"{MAX_TOKEN_BYTES:,} any AWS service sends; stopping",
             hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
         )
 

@@ -225,6 +225,13 @@ def is_sidecar(path: Path) -> bool:
     return isinstance(found, dict) and {"source", "reader", "reportgen"} <= found.keys()
 
 
+def check_output(out: Path, force: bool = False) -> None:
+    """Before the pull: a killed pull's moves settled (one that then failed on the network
+    left the new CSV beside the earlier sidecar: pass 27a), then the paths checked."""
+    settle_moves(out.parent)
+    check_snapshot_paths(out, force)
+
+
 def check_snapshot_paths(out: Path, force: bool = False) -> None:
     """InputError unless a pull may write ``out`` and its sidecar: nothing there, empty
     files, or an earlier pull's (the snapshot is one when its sidecar is); other files only
