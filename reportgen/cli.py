@@ -34,6 +34,7 @@ from reportgen.core.errors import (
     InputError,
     SystemDependencyError,
     environment_errors,
+    shown_file,
 )
 from reportgen.core.markdown import shorten
 from reportgen.core.stopping import STOP_SIGNALS
@@ -967,7 +968,9 @@ def _main(argv: list[str] | None) -> None:
         reserve.release()
         _debug_traceback(exc)
         _drop_frames(exc)
-        _print_error(f"error: ran out of memory\n{MEMORY_HINT}")
+        reading = getattr(exc, "reading", None)  # the file being read, where one was
+        where = f"{shown_file(str(reading))}: " if reading is not None else ""
+        _print_error(f"error: {where}ran out of memory\n{MEMORY_HINT}")
         sys.exit(InputError.exit_code)
     except Exception as exc:
         reserve.release()

@@ -342,6 +342,26 @@ def test_running_out_of_memory_outside_rendering_is_exit_2_not_a_bug(
     assert not reserve.held()
 
 
+def test_running_out_of_memory_reading_the_inventory_names_it(capsys, monkeypatch, tmp_path):
+    """Pass 27a: a CSV too big for the memory cap was "ran out of memory", naming nothing
+    (a workbook's sheet was named by the room check)."""
+    from reportgen import cli
+    from reportgen.inventory import load
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    inventory = tmp_path / "estate.csv"
+    inventory.write_text("Service\nAmazon S3\n")
+    (tmp_path / "reportgen.yaml").write_text("customer:\n  name: Test Co\n")
+    monkeypatch.setattr(load, "_read_inventory", no_memory)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        cli.main(["validate", "--inventory", str(inventory)])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.startswith(f"error: {inventory}: ran out of memory")
+
+
 @pytest.mark.parametrize("limit", [3000, 5000])
 def test_init_past_a_file_size_limit_leaves_nothing_and_no_traceback(tmp_path, limit):
     """Fourteenth pass: on a full disk (or past ulimit -f) init printed zipfile's or lxml's

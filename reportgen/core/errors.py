@@ -65,7 +65,7 @@ class InputError(Exception):
         if self.file:
             # A file name holding a newline would print a line of its own (a fake verdict or
             # error line): shown as its escape, as verify lists names.
-            parts.append(_shown_file(self.file) + (f":{self.line}" if self.line else ""))
+            parts.append(shown_file(self.file) + (f":{self.line}" if self.line else ""))
         if self.sheet is not None:
             parts.append(f"sheet '{self.sheet}'")
         if self.row is not None:
@@ -88,7 +88,7 @@ class InputError(Exception):
 _MAX_FILE_SHOWN = 4096
 
 
-def _shown_file(file: str) -> str:
+def shown_file(file: str) -> str:
     shown = one_line(file)
     if len(shown) <= _MAX_FILE_SHOWN:
         return shown

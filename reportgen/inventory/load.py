@@ -108,11 +108,15 @@ def read_inventory(
     path: Path, options: InventoryOptions, resolver: ServiceResolver, scopes: ScopeParser
 ) -> Inventory:
     """Read, find the header, resolve every row. Unresolvable rows are kept, never dropped."""
-    table = read_table(path, options.limits, options.sheet)
     try:
-        return _read_inventory(table, path, options, resolver, scopes)
-    finally:
-        table.close()
+        table = read_table(path, options.limits, options.sheet)
+        try:
+            return _read_inventory(table, path, options, resolver, scopes)
+        finally:
+            table.close()
+    except MemoryError as exc:
+        exc.reading = path  # type: ignore[attr-defined]  # named in the message (27a)
+        raise
 
 
 def _read_inventory(
