@@ -227,16 +227,18 @@ def test_a_servicenow_listing_follows_the_instances_next_page(
     assert len(servicenow.state.names(RECORD)) == 2001
 
 
+@pytest.mark.parametrize("links", ["gaps", "no-offset"])
 def test_a_full_servicenow_page_without_a_link_is_not_the_last(
-    pack, config, servicenow, capsys, caplog
+    pack, config, servicenow, capsys, caplog, links
 ):
     """Twenty-fifth pass: an instance that sent a Link header on some pages only; a full
     page without one, after one that had it, was taken for the last, and the zip past it
-    was uploaded again on every run."""
+    was uploaded again on every run. Twenty-seventh: so was one whose next link's offset
+    was empty."""
     others = [{"filename": f"other-{i}.txt", "data": b"", "content_type": "text/plain",
                "id": i} for i in range(2500)]  # fmt: skip
     servicenow.state.attachments[RECORD] = others
-    servicenow.state.links = "gaps"
+    servicenow.state.links = links
     for _ in range(2):
         status, output = attach(capsys, caplog, pack, "--servicenow", RECORD, "--config", config)
         assert status == 0, output

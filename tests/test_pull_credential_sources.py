@@ -860,3 +860,13 @@ def test_a_page_repeating_an_earlier_one_under_a_new_token_is_refused(
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, _KEYS_CONFIG, handle)
     assert status == 2 and "a page holding the same resources as an earlier page" in said, said
     assert len(asked) == 2 and not (tmp_path / "out" / "e.csv").exists()
+
+
+def test_a_redirect_from_the_endpoint_is_said_as_one(tmp_path, monkeypatch, capsys):
+    """Pass 27c: "AWS refused tag:GetResources: 307: An error occurred (307)...", empty."""
+
+    def handle(head: str, body: str):
+        return 307, "text/plain", b""
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _KEYS_CONFIG, handle)
+    assert status == 2 and "the endpoint answered with a redirect (HTTP 307)" in said, said

@@ -400,6 +400,7 @@ def _refusing_proxy(status: int) -> ThreadingHTTPServer:
     ("status", "said", "tries"),
     [(407, "asks for a user and password (HTTP 407): give the right ones in $HTTPS_PROXY's", 1),
      (403, "the proxy $HTTPS_PROXY names refused the tunnel to the server (HTTP 403)", 1),
+     (301, "the proxy $HTTPS_PROXY names refused the tunnel to the server (HTTP 301)", 1),
      (502, "the proxy $HTTPS_PROXY names refused the tunnel to the server (HTTP 502)", 3)],
 )  # fmt: skip
 def test_a_proxy_refusing_the_tunnel_is_named_with_its_status(status, said, tries, monkeypatch):
@@ -420,6 +421,36 @@ def test_a_proxy_refusing_the_tunnel_is_named_with_its_status(status, said, trie
         proxy.shutdown()
     assert said in str(refused.value)
     assert proxy.connects == tries and len(waits) == tries - 1  # type: ignore[attr-defined]
+
+
+def test_a_proxy_closing_during_connect_is_not_blamed_on_the_server(monkeypatch):
+    """Pass 27c: a proxy that closed the connection on CONNECT was "the server's answer is
+    not valid HTTP"; the server was never reached."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def close_each() -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            client.recv(65536)
+            client.close()
+
+    threading.Thread(target=close_each, daemon=True).start()
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    try:
+        with pytest.raises(TicketError) as closed:
+            _get("https://jira.example.com", None)
+    finally:
+        listener.close()
+    said = str(closed.value)
+    assert "the proxy $HTTPS_PROXY names closed the connection, or did not answer CONNECT" in said
+    assert "the server was not reached" in said and "the server's answer" not in said
 
 
 def test_a_long_change_list_gives_way_to_a_pointer_in_the_comment():

@@ -23,6 +23,7 @@ def next_link(header: str) -> str | None:
     for target, parameters in _links(header):
         # RFC 8288, 3.3: a second rel parameter is ignored ('rel=last; rel=next' is last)
         rel = next((q or t for n, q, t in _PARAMETER.findall(parameters) if n.lower() == "rel"), "")
+        rel = rel.strip("'")  # rel='next', which some servers write (pass 27c)
         if "next" in rel.lower().split():
             return target
     return None

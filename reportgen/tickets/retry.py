@@ -119,8 +119,16 @@ def describe(exc: httpx.TransportError) -> str:
         return "timed out" + _through_proxy(exc)
     if isinstance(exc, httpx.ConnectError):
         return _certificate_problem(exc) or "could not connect" + _through_proxy(exc)
+    proxy = _proxy_of(exc)
+    if proxy and not isinstance(exc, httpx.ProxyError) and _failed_at_the_proxy(exc):
+        # the tunnel was never made: the server was not reached (pass 27c blamed it)
+        hint = _tls_hint(*proxy)
+        return (
+            f"the proxy {proxy[0]} names closed the connection, or did not answer CONNECT in "
+            f"HTTP ({type(exc).__name__}); the server was not reached"
+            + (f" ({hint})" if hint else "")
+        )
     if isinstance(exc, httpx.RemoteProtocolError):  # tenth pass: named only by its class
-        # a proxy that closed the connection during CONNECT lands here too (pass 23c)
         return (
             "the server's answer is not valid HTTP, or it closed the connection mid-answer"
             + _through_proxy(exc)
@@ -173,10 +181,10 @@ def _certificate_problem(exc: httpx.ConnectError) -> str | None:
 
 
 def _failed_at_the_proxy(exc: BaseException) -> bool:
-    """Whether the handshake that failed was the one with the proxy itself: httpcore opens
-    the proxy's connection (``_connect``) from its proxy code, and the server's TLS runs
-    inside the tunnel from the proxy code directly. An httpcore that no longer shows either
-    leaves the failure the server's, as before."""
+    """Whether what failed was the connection to the proxy itself (its TLS, or its answer
+    to CONNECT): httpcore makes that connection (connection.py) from its proxy code, and
+    speaks to the server, TLS and request, inside the tunnel from the proxy code directly
+    (http11.py). An httpcore that no longer shows either leaves the failure the server's."""
     seen: BaseException | None = exc
     for _ in range(8):
         if seen is None:
@@ -187,7 +195,7 @@ def _failed_at_the_proxy(exc: BaseException) -> bool:
         ]
         in_proxy = [i for i, (file, _) in enumerate(names) if file == "http_proxy.py"]
         if in_proxy:
-            return ("connection.py", "_connect") in names[in_proxy[0] :]
+            return any(file == "connection.py" for file, _ in names[in_proxy[0] :])
         seen = seen.__cause__ or seen.__context__
     return False
 
@@ -207,16 +215,24 @@ def _through_proxy(exc: httpx.TransportError, plain_hint: bool = False) -> str:
     proxy = _proxy_of(exc)
     if proxy is None:
         return ""
-    variable, url = proxy
-    plain = plain_hint and url.lower().startswith("http://")
-    hint = f"; if it speaks TLS, write {variable} with https://" if plain else ""
-    return f" (through the proxy {variable} names{hint})"
+    hint = _tls_hint(*proxy) if plain_hint else ""
+    return f" (through the proxy {proxy[0]} names{'; ' + hint if hint else ''})"
+
+
+def _tls_hint(variable: str, url: str) -> str:
+    """For a proxy given as http://: it may speak TLS, and fail with what it sends back."""
+    return (
+        f"if it speaks TLS, write {variable} with https://"
+        if url.lower().startswith("http://")
+        else ""
+    )
 
 
 def _lasting_refusal(exc: BaseException) -> bool:
-    """A certificate, or a proxy's 4xx to CONNECT (but 429), does not change in seconds."""
+    """A certificate, or a proxy's 3xx or 4xx to CONNECT (but 429), does not change in
+    seconds (a 301 was tried five times: pass 27c)."""
     status = _proxy_status(exc)
-    return status is not None and 400 <= status < 500 and status != 429
+    return status is not None and 300 <= status < 500 and status != 429
 
 
 def with_retries(

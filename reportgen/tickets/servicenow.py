@@ -171,7 +171,8 @@ def open_record(
 
 def _linked_next(answer: Any, offset: int) -> int | None:
     """The offset of the next page in the Link header ServiceNow sends with a paged
-    listing; ``offset`` (no more pages) when the header names none; None without the header.
+    listing; ``offset`` (no more pages) when the header names none; None without the header
+    or when the next page's offset cannot be read.
     The instance counts its offset over every row, those its ACLs hide from this user too:
     moving on by the rows shown, a record whose ACLs hid 99 rows in 100 took 200 pages to
     list and was refused at 100 (twenty-second adversarial pass)."""
@@ -184,7 +185,9 @@ def _linked_next(answer: Any, offset: int) -> int | None:
     # a target written as HTML (&amp; between its parameters) hid its offset (pass 25c)
     query = urllib.parse.urlsplit(html.unescape(target.strip())).query
     value = urllib.parse.parse_qs(query).get("sysparm_offset", [""])[0]
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else offset
+    # a next page whose offset cannot be read is paged by the rows shown, as without the
+    # header: read as the last page, the zip on a later one was sent again (pass 27c)
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _total_count(answer: Any) -> int | None:

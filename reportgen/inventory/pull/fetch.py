@@ -195,4 +195,10 @@ def client_error(exc: Exception, code: str, action: str) -> InputError:
         )
     if code in THROTTLED:
         return InputError(f"AWS kept throttling {action} after {ATTEMPTS} attempts")
+    if code.isascii() and code.isdigit() and 300 <= int(code) < 400:  # "refused: 307:" (27c)
+        return InputError(
+            f"{action}: the endpoint answered with a redirect (HTTP {code}), which AWS's "
+            "APIs do not send; reportgen does not follow it",
+            hint="Check AWS_ENDPOINT_URL, --region, and any proxy between you and AWS.",
+        )
     return InputError(f"AWS refused {action}: {code}: {message}")
