@@ -31,21 +31,22 @@ def _refuse_a_cap_too_small_to_start_in() -> None:
     libraries takes. Under such a cap the import failed somewhere different each run: a
     MemoryError (said well), a ValueError from the compiler, or a library written in Rust
     (pydantic-core) aborting the process with a Rust backtrace, status 134 (nineteenth pass:
-    caps of 56 to 68 MB). None of those can be caught, so the cap is read before."""
-    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
-    if soft == resource.RLIM_INFINITY or soft >= START_BYTES:
-        return
-    # In ulimit -v's unit (KiB) and in MiB, each named: a cap of 128 MB (decimal) was
-    # "122 MB" beside a need of "128 MB" (twenty-third pass).
-    # Cut, not rounded: one byte under the floor was "128.0 MiB" beside "128 MiB" (26a).
-    mib = soft * 100 // 2**20 / 100
-    sys.stderr.write(
-        f"error: ran out of memory: the memory limit (ulimit -v) is {soft // 1024:,} KiB "
-        f"({mib:.2f} MiB), and reportgen needs at least {START_BYTES // 1024:,} KiB "
-        f"({START_BYTES / 2**20:.2f} MiB) to start\n"
-        "Raise the memory limit, then run it again.\n"
-    )
-    raise SystemExit(2)
+    caps of 56 to 68 MB). None of those can be caught, so the cap is read before. So is the
+    data-size limit (ulimit -d): under 60 to 65 MB of it a Rust library panicked and the
+    process hung, unkillable but by SIGKILL (twenty-seventh pass)."""
+    for limit, name, floor in _FLOORS:
+        soft, _hard = resource.getrlimit(limit)
+        if soft == resource.RLIM_INFINITY or soft >= floor:
+            continue
+        # In ulimit's unit (KiB) and in MiB, each named, cut not rounded: a cap of 128 MB
+        # (decimal) was "122 MB" beside "128 MB" (23rd pass); one byte under, "128.0" (26a).
+        mib = soft * 100 // 2**20 / 100
+        sys.stderr.write(
+            f"error: ran out of memory: the {name} is {soft // 1024:,} KiB ({mib:.2f} MiB), "
+            f"and reportgen needs at least {floor // 1024:,} KiB ({floor / 2**20:.2f} MiB) "
+            "to start\nRaise the memory limit, then run it again.\n"
+        )
+        raise SystemExit(2)
 
 
 def _import_cli() -> Any:
@@ -85,5 +86,12 @@ def _import_cli() -> Any:
 # Loading the libraries takes about 84 MB of address space (measured with prlimit --as on
 # Python 3.11, x86-64); the margin covers other versions and a first run compiling .pyc.
 START_BYTES = 128 * 2**20
+# Of that, about 70 MB is data (prlimit --data: the sample validated from 70 MB; under 60
+# to 65 MB a Rust library panicked and hung). Renderers need more, said as they run.
+START_DATA_BYTES = 96 * 2**20
+_FLOORS = (
+    (resource.RLIMIT_AS, "memory limit (ulimit -v)", START_BYTES),
+    (resource.RLIMIT_DATA, "data size limit (ulimit -d)", START_DATA_BYTES),
+)
 
 # Said when the libraries cannot even be loaded: the CLI's own hint is not loaded yet.

@@ -458,6 +458,31 @@ def test_a_cap_the_libraries_load_in_runs_the_command(tmp_path):
     assert "ec2" in result.stdout.lower()
 
 
+@pytest.mark.parametrize(("data_mb", "status"), [(60, 2), (64, 2), (100, 0)])
+def test_a_data_size_limit_too_small_to_start_in_is_said(tmp_path, data_mb, status):
+    """Twenty-seventh pass: under prlimit --data of 60 to 65 MB a Rust library panicked
+    ('PyObject pointer is null'), or the process hung, SIGTERM ignored; exit 1 in others."""
+    import resource
+    from pathlib import Path
+
+    launcher = Path(sys.executable).with_name("reportgen")
+    if not launcher.exists():
+        pytest.skip("the installed reportgen command is not beside this Python")
+    cap = data_mb * 1024 * 1024
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+
+    argv = [str(launcher), "validate", "--config", str(ROOT / "inputs" / "reportgen.yaml")]
+    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            preexec_fn=limit, check=False)  # fmt: skip
+    assert result.returncode == status, result.stderr
+    if status:
+        said = f"error: ran out of memory: the data size limit (ulimit -d) is {data_mb * 1024:,}"
+        assert result.stderr.startswith(said), result.stderr
+        assert "needs at least 98,304 KiB (96.00 MiB) to start" in result.stderr
+
+
 def test_a_path_holding_a_newline_prints_no_line_of_its_own(tmp_path):
     """Sixteenth pass: a config in a folder named 'cf\\npack written to EVIL' made build's
     last line and validate's first print a forged line."""

@@ -220,9 +220,11 @@ def test_the_sample_inventory_is_read_under_a_modest_memory_cap():
     assert result.returncode == 0, result.stderr
 
 
-def test_the_room_check_needs_no_proc(tmp_path):
+@pytest.mark.parametrize("limit", ["RLIMIT_AS", "RLIMIT_DATA"])
+def test_the_room_check_needs_no_proc(tmp_path, limit):
     """Twenty-sixth pass: counted from /proc/self/statm, the room check was skipped where
-    /proc is not mounted, and calamine aborted (status 134). The room is tried instead."""
+    /proc is not mounted, and calamine aborted (status 134). The room is tried instead.
+    Twenty-seventh: under a data size limit (prlimit --data) it was not made at all."""
     probe = (
         "import builtins, resource, sys\n"
         "from reportgen.core.reserve import require_headroom\n"
@@ -232,7 +234,7 @@ def test_the_room_check_needs_no_proc(tmp_path):
         "    return opened(name, *a, **k)\n"
         "builtins.open = no_proc\n"
         "cap = 1 << 30\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (cap, cap))\n"
+        f"resource.setrlimit(resource.{limit}, (cap, cap))\n"
         "require_headroom(64 << 20)\n"
         "try:\n"
         "    require_headroom(2 << 30)\n"
@@ -242,3 +244,57 @@ def test_the_room_check_needs_no_proc(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def _workbook_with_unnamed_strings(path: Path, count: int, length: int) -> None:
+    """A workbook of one small sheet (inline text) and ``count`` shared strings of
+    ``length`` characters that no cell names."""
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    kinds = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    cells = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{text}</t></is></c></row>'
+        for n, text in ((1, "Service"), (2, "Amazon S3"))
+    )
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+        'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{kinds}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{kinds}.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" '
+        f'ContentType="{kinds}.sharedStrings+xml"/></Types>',
+        "_rels/.rels": f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+        f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet '
+        'name="Inventory" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{package}"><Relationship '
+        f'Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship '
+        f'Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{cells}'
+        "</sheetData></worksheet>",
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        for name, text in parts.items():
+            book.writestr(name, text)
+        with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+            strings.write(f'<sst xmlns="{main}" count="{count}" uniqueCount="{count}">'.encode())
+            one = f"<si><t>{'A' * length}</t></si>".encode()
+            for _ in range(count):
+                strings.write(one)
+            strings.write(b"</sst>")
+
+
+def test_shared_strings_no_sheet_names_are_weighed_before_the_workbook_opens(tmp_path):
+    """Twenty-seventh pass: calamine reads every shared string as it opens the workbook; a
+    318 KB workbook holding 300 MB of strings no cell named aborted it under a cap (status
+    134, 'memory allocation of 30000 bytes failed'), the room checked for its sheet only."""
+    _workbook_with_unnamed_strings(tmp_path / "inventory.xlsx", 5_000, 30_000)
+    (tmp_path / "reportgen.yaml").write_text("customer:\n  name: Test Co\n", encoding="utf-8")
+    result = _validate_capped(tmp_path, 200 * 1024 * 1024, "--inventory", "inventory.xlsx")
+    assert result.returncode == 2, result.stderr
+    said = "inventory.xlsx: ran out of memory: reading the workbook's shared strings takes about"
+    assert said in result.stderr, result.stderr

@@ -63,7 +63,8 @@ def raise_if_out_of_memory(exc: Exception) -> None:
         raise MemoryError(str(exc)) from exc
 
 
-MEMORY_HINT = "Free some memory or raise the memory limit (ulimit -v), then run it again."
+LIMITS = "(ulimit -v, or -d)"  # the address-space and data-size limits, as the shell sets them
+MEMORY_HINT = f"Free some memory or raise the memory limit {LIMITS}, then run it again."
 
 # Room kept beyond a library's own need: Python's next steps, and the message.
 HEADROOM_BYTES = 32 * 1024 * 1024
@@ -91,8 +92,10 @@ _PROBE_FLAGS = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESE
 
 
 def address_space_limited() -> bool:
-    """Whether this process runs under an address-space limit (``ulimit -v``)."""
+    """Whether this process runs under an address-space limit (``ulimit -v``) or a data
+    size limit (``ulimit -d``): the probe's mapping counts against both (a 300,000-row
+    workbook under ``prlimit --data`` aborted calamine: twenty-seventh pass)."""
     if resource is None:  # pragma: no cover - not POSIX
         return False
-    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
-    return soft != resource.RLIM_INFINITY
+    limits = (resource.getrlimit(kind)[0] for kind in (resource.RLIMIT_AS, resource.RLIMIT_DATA))
+    return any(soft != resource.RLIM_INFINITY for soft in limits)

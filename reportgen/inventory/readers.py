@@ -25,7 +25,12 @@ import python_calamine
 
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.mounts import kernel_file_system
-from reportgen.core.reserve import MEMORY_HINT, raise_if_out_of_memory, require_headroom
+from reportgen.core.reserve import (
+    LIMITS,
+    MEMORY_HINT,
+    raise_if_out_of_memory,
+    require_headroom,
+)
 from reportgen.core.safefiles import file_kind, open_input, stat_input
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.validation import listed, shown
@@ -34,7 +39,7 @@ from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.xlsx_blanks import sheet_part
 from reportgen.inventory.xlsx_durations import MAX_DAYS, too_long_duration
-from reportgen.inventory.xlsx_guard import check_xlsx, read_xlsx, what_text_is
+from reportgen.inventory.xlsx_guard import OPENING, check_xlsx, read_xlsx, what_text_is
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -147,6 +152,7 @@ def _read_xlsx(path: Path, limits: Limits, wanted: str | None) -> RawTable:
     copy = read_xlsx(path, limits)
     try:
         needs = check_xlsx(path, limits, copy)
+        _room_for(needs.pop(OPENING), path)  # its shared strings, whichever sheet names them
         workbook = _calamine(copy, path)
         names, warnings = _sheet_names(workbook, path, wanted)
     except BaseException:
@@ -280,18 +286,19 @@ def _batches(
         yield batch
 
 
-def _room_for(need: int, path: Path, name: str, row: int | None = None) -> None:
-    """:func:`require_headroom`, said of the sheet: "ran out of memory" named no file, no
-    sheet and no figure (twenty-sixth pass)."""
+def _room_for(need: int, path: Path, name: str | None = None, row: int | None = None) -> None:
+    """:func:`require_headroom`, said of the sheet (or, without one, of opening the
+    workbook): "ran out of memory" named no file, no sheet and no figure (26th pass)."""
     try:
         require_headroom(need)
     except MemoryError:
+        what = "this sheet" if name is not None else "the workbook's shared strings"
         if row is None:
-            said = f"reading this sheet takes about {need / 1e6:,.0f} MB, and the memory "
-            said += "limit (ulimit -v) leaves less room than that"
+            said = f"reading {what} takes about {max(need / 1e6, 1):,.0f} MB, and the memory "
+            said += f"limit {LIMITS} leaves less room than that"
         else:
             said = "the rows read before this one leave too little room under the memory "
-            said += "limit (ulimit -v) for the rest"
+            said += f"limit {LIMITS} for the rest"
         raise InputError(
             f"ran out of memory: {said}",
             file=path,

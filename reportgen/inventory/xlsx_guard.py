@@ -101,7 +101,7 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
     """Raise InputError if the workbook ``content`` (read from ``path``) is damaged or
     would expand beyond the limits. The memory calamine may take to read each part that
     holds cells, by part name: its cell range as one grid, its text, the shared text its
-    cells name."""
+    cells name; and under :data:`OPENING`, what it holds from opening the workbook."""
     _check_entry_count(path, content, limits)
     try:
         with zipfile.ZipFile(content.reader()) as archive:
@@ -143,7 +143,13 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
                 if area:
                     _check_shared_text(path, info.filename, counter.total, limits)
                     needs[info.filename] = area * CELL_BYTES + info.file_size + counter.total
+    needs[OPENING] = strings.held()
     return needs
+
+
+# The key of :func:`check_xlsx`'s needs for opening the workbook: calamine reads its shared
+# strings then, all of them (300 MB of strings no sheet named aborted it: pass 27d).
+OPENING = ""
 
 
 # Parts of the other zip spreadsheets calamine reads: under a name other than .xlsx it picks

@@ -25,6 +25,9 @@ _PLAIN_V = re.compile(rb"<v>([^<]{0,64})</v>")
 _ANY_V = re.compile(rb"<(?:[^ \t\r\n/<>:]*:)?v[ \t\r\n/>]")
 
 
+STRING_BYTES = 48  # a Rust String (24 bytes) in calamine's list, and its allocation's own
+
+
 class SharedStringSizes:
     """Fed the shared strings part's regions (whole elements) in order: the size of each
     string calamine keeps, by index."""
@@ -62,6 +65,11 @@ class SharedStringSizes:
             self.plain = False  # calamine may keep no string for it, or one for two
         self.sizes.append(size)
         self.longest = max(self.longest, size)
+
+    def held(self) -> int:
+        """What calamine holds of the shared strings from the moment it opens the workbook,
+        whether a sheet names them or not: at most their XML, and a string's header each."""
+        return self._bytes + STRING_BYTES * len(self.sizes)
 
     def size(self, index: int) -> int:
         if not self.plain:
