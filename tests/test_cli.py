@@ -412,6 +412,23 @@ def test_a_default_config_that_is_not_a_file_is_named_as_such(tmp_path, kind):
     assert "no reportgen.yaml in the current folder" not in result.stderr
 
 
+def _run_capped(folder, argv: list[str], kind: str, cap: int) -> subprocess.CompletedProcess:
+    """The installed ``reportgen`` run with ``argv`` under a resource limit (RLIMIT_AS,
+    RLIMIT_DATA) of ``cap`` bytes."""
+    import resource
+    from pathlib import Path
+
+    launcher = Path(sys.executable).with_name("reportgen")
+    if not launcher.exists():
+        pytest.skip("the installed reportgen command is not beside this Python")
+
+    def limit() -> None:
+        resource.setrlimit(getattr(resource, kind), (cap, cap))
+
+    return subprocess.run([str(launcher), *argv], cwd=folder, capture_output=True, text=True,
+                          timeout=120, preexec_fn=limit, check=False)  # fmt: skip
+
+
 @pytest.mark.parametrize("cap_mb", [50, 56, 60, 68, 70, 80, 84, 127])
 def test_an_address_space_too_small_to_start_in_is_said_not_a_traceback(tmp_path, cap_mb):
     """Sixteenth pass: under a cap of 40 to 82 MB the installed command printed a traceback,
@@ -419,19 +436,7 @@ def test_an_address_space_too_small_to_start_in_is_said_not_a_traceback(tmp_path
     reserve kept for saying that memory ran out, which did not fit itself. Nineteenth: at
     56 to 68 MB, some runs in three, a ValueError from the compiler (exit 1) or pydantic-core
     aborting with a Rust backtrace (status 134); a cap under 128 MB is now refused first."""
-    import resource
-    from pathlib import Path
-
-    launcher = Path(sys.executable).with_name("reportgen")
-    if not launcher.exists():
-        pytest.skip("the installed reportgen command is not beside this Python")
-    cap = cap_mb * 1024 * 1024
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
-    result = subprocess.run([str(launcher), "services"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=120, preexec_fn=limit, check=False)  # fmt: skip
+    result = _run_capped(tmp_path, ["services"], "RLIMIT_AS", cap_mb * 1024 * 1024)
     assert result.returncode == 2, result.stderr
     said = f"error: ran out of memory: the memory limit (ulimit -v) is {cap_mb * 1024:,} KiB "
     said += f"({cap_mb:.2f} MiB), and reportgen needs at least 131,072 KiB (128.00 MiB) to start"
@@ -441,19 +446,7 @@ def test_an_address_space_too_small_to_start_in_is_said_not_a_traceback(tmp_path
 
 def test_a_cap_the_libraries_load_in_runs_the_command(tmp_path):
     """The floor is not above what a command needs: under a 160 MB cap `services` runs."""
-    import resource
-    from pathlib import Path
-
-    launcher = Path(sys.executable).with_name("reportgen")
-    if not launcher.exists():
-        pytest.skip("the installed reportgen command is not beside this Python")
-    cap = 160 * 1024 * 1024
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
-    result = subprocess.run([str(launcher), "services"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=120, preexec_fn=limit, check=False)  # fmt: skip
+    result = _run_capped(tmp_path, ["services"], "RLIMIT_AS", 160 * 1024 * 1024)
     assert result.returncode == 0, result.stderr
     assert "ec2" in result.stdout.lower()
 
@@ -462,20 +455,8 @@ def test_a_cap_the_libraries_load_in_runs_the_command(tmp_path):
 def test_a_data_size_limit_too_small_to_start_in_is_said(tmp_path, data_mb, status):
     """Twenty-seventh pass: under prlimit --data of 60 to 65 MB a Rust library panicked
     ('PyObject pointer is null'), or the process hung, SIGTERM ignored; exit 1 in others."""
-    import resource
-    from pathlib import Path
-
-    launcher = Path(sys.executable).with_name("reportgen")
-    if not launcher.exists():
-        pytest.skip("the installed reportgen command is not beside this Python")
-    cap = data_mb * 1024 * 1024
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
-
-    argv = [str(launcher), "validate", "--config", str(ROOT / "inputs" / "reportgen.yaml")]
-    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                            preexec_fn=limit, check=False)  # fmt: skip
+    argv = ["validate", "--config", str(ROOT / "inputs" / "reportgen.yaml")]
+    result = _run_capped(tmp_path, argv, "RLIMIT_DATA", data_mb * 1024 * 1024)
     assert result.returncode == status, result.stderr
     if status:
         said = f"error: ran out of memory: the data size limit (ulimit -d) is {data_mb * 1024:,}"
