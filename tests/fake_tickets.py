@@ -80,7 +80,8 @@ class State:
     # instances write it, "rfc" in other forms RFC 8288 allows (a comma in the target, a
     # bare, upper-case rel), "unlinked-last" as "quoted" but none on the last page, "html"
     # with &amp; between the target's parameters, "gaps" on every other page only and no
-    # X-Total-Count, "no-offset" with the next page's offset left empty, "" none.
+    # X-Total-Count, "no-offset" with the next page's offset left empty ("late-no-offset":
+    # after the first page, and no X-Total-Count), "" none.
     links: str = ""
     # ServiceNow: with no ORDERBY in the query, pages after the first come from the rows in
     # reverse order (an instance promises no order): a row can be on no page at all.
@@ -326,9 +327,10 @@ class Handler(BaseHTTPRequestHandler):
             amp = "&amp;" if mode == "html" else "&"
             links = [f'<{page}{amp}sysparm_offset=0>;rel="first"']
             if offset + limit < total:
-                after = "" if mode == "no-offset" else offset + limit
+                unreadable = mode == "no-offset" or (mode == "late-no-offset" and offset > 0)
+                after = "" if unreadable else offset + limit
                 links.append(f"<{page}{amp}sysparm_offset={after}>{rel}")
-            if mode == "gaps":  # a Link header on every other page, and no count
+            if mode in ("gaps", "late-no-offset"):  # and no count
                 del headers["X-Total-Count"]
             if (mode != "unlinked-last" or len(links) > 1) and (
                 mode != "gaps" or offset // limit % 2 == 0

@@ -246,6 +246,22 @@ def test_a_full_servicenow_page_without_a_link_is_not_the_last(
     assert len(servicenow.state.names(RECORD)) == 2501
 
 
+def test_a_next_link_without_its_offset_after_readable_ones_is_followed(
+    pack, config, servicenow, capsys, caplog
+):
+    """Pass 28a: once a page had a readable next link, a later one whose offset could not
+    be read, on a page its ACLs shortened, was taken for the last: the zip uploaded again."""
+    others = [{"filename": f"other-{i}.txt", "data": b"", "content_type": "text/plain",
+               "id": i} for i in range(2500)]  # fmt: skip
+    servicenow.state.attachments[RECORD] = others
+    servicenow.state.shown_one_in, servicenow.state.links = 2, "late-no-offset"
+    for _ in range(2):
+        status, output = attach(capsys, caplog, pack, "--servicenow", RECORD, "--config", config)
+        assert status == 0, output
+    assert "0 attached, 1 already there" in output
+    assert len(servicenow.state.names(RECORD)) == 2501
+
+
 def test_a_servicenow_listing_asks_for_a_stable_order(pack, config, servicenow, capsys, caplog):
     """Fifteenth pass: pages were read by offset with no ORDERBY, so an instance free to
     order each page differently could hide the pack's zip: a second copy was uploaded."""

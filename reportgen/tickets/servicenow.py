@@ -63,6 +63,9 @@ class ServiceNowRecord(Remote):
             found = parse(ServiceNowAttachments, data, self.api.name, what).result
             rows.extend((item.file_name, item.size) for item in found if item.file_name in names)
             linked = _linked_next(answer, offset)
+            if linked == UNREADABLE:  # a next page, but not where: by the rows shown (28a)
+                offset += len(found) or PAGE
+                continue
             if linked is not None:  # the instance's own next page, when it says one
                 if linked <= offset:
                     return sizes_by_name(rows, names)  # its last page (or a loop): the end
@@ -169,10 +172,13 @@ def open_record(
     return ServiceNowRecord(http, record, journal, url)
 
 
+UNREADABLE = -1  # a next page the Link header names, at an offset that cannot be read
+
+
 def _linked_next(answer: Any, offset: int) -> int | None:
     """The offset of the next page in the Link header ServiceNow sends with a paged
-    listing; ``offset`` (no more pages) when the header names none; None without the header
-    or when the next page's offset cannot be read.
+    listing; ``offset`` (no more pages) when the header names none; None without the header;
+    :data:`UNREADABLE` when it names a next page whose offset cannot be read.
     The instance counts its offset over every row, those its ACLs hide from this user too:
     moving on by the rows shown, a record whose ACLs hid 99 rows in 100 took 200 pages to
     list and was refused at 100 (twenty-second adversarial pass)."""
@@ -185,9 +191,9 @@ def _linked_next(answer: Any, offset: int) -> int | None:
     # a target written as HTML (&amp; between its parameters) hid its offset (pass 25c)
     query = urllib.parse.urlsplit(html.unescape(target.strip())).query
     value = urllib.parse.parse_qs(query).get("sysparm_offset", [""])[0]
-    # a next page whose offset cannot be read is paged by the rows shown, as without the
-    # header: read as the last page, the zip on a later one was sent again (pass 27c)
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    # a next page whose offset cannot be read is paged by the rows shown: read as the last
+    # page, the zip on a later one was sent again (passes 27c, 28a)
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else UNREADABLE
 
 
 def _total_count(answer: Any) -> int | None:
