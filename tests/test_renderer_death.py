@@ -151,3 +151,56 @@ def test_a_pdf_renderer_killed_from_outside(project, tmp_path):
     assert process.returncode == 2, stderr
     assert_reported(stderr, list(NAMES), "SIGKILL", "the kernel's out-of-memory killer")
     assert_nothing_left(pack, before, temp)
+
+
+@pytest.mark.parametrize("data_mb", [96, 104])
+def test_a_pdf_with_no_room_under_a_data_limit_is_said_without_noise(tmp_path, data_mb):
+    """Pass 28d: under prlimit --data of 96 to 104 MiB a PDF renderer printed dozens of
+    "Exception ignored in: ..." lines, or "Fatal Python error: Cannot recover from stack
+    overflow" and a stack; the room a PDF takes is now tried first."""
+    import resource
+
+    launcher = Path(sys.executable).with_name("reportgen")
+    if not launcher.exists():
+        pytest.skip("the installed reportgen command is not beside this Python")
+    cap = data_mb * 2**20
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+
+    root = Path(__file__).resolve().parents[1]
+    argv = [str(launcher), "build", "--config", str(root / "inputs" / "reportgen.yaml"),
+            "--out", str(tmp_path / "pack")]  # fmt: skip
+    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            preexec_fn=limit, check=False)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "stopped: ran out of memory" in result.stderr
+    for noise in ("Exception ignored", "Fatal Python error", "Traceback"):
+        assert noise not in result.stderr
+    assert not (tmp_path / "pack").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_renderer_answer_unreadable_for_want_of_memory_is_said_so(monkeypatch):
+    """Pass 28d: unpickling a renderer's answer under a memory cap raised SystemError
+    ("error return without exception set"), an internal error, exit 1."""
+    from reportgen.render import workers
+
+    class Broken:
+        def recv(self):
+            raise SystemError("error return without exception set")
+
+        def close(self):
+            pass
+
+    class Done:
+        exitcode = 0
+
+        def join(self, timeout=None):
+            pass
+
+    monkeypatch.setattr(workers, "address_space_limited", lambda: True)
+    with pytest.raises(MemoryError):
+        workers._collect(Done(), Broken(), 0)
+    monkeypatch.setattr(workers, "address_space_limited", lambda: False)
+    with pytest.raises(SystemError):
+        workers._collect(Done(), Broken(), 0)

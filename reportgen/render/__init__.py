@@ -77,12 +77,21 @@ def write_matrix_json(job: FrameworkJob) -> list[Path]:
     return [path]
 
 
+# What laying out one framework's PDF takes beyond a renderer's start: about 150 MB of
+# address space for the sample's largest, measured under prlimit --as, and a margin.
+PDF_BYTES = 64 * 2**20
+
+
 def write_pdf(job: FrameworkJob) -> list[Path]:
     # Imported here: WeasyPrint takes a second to import and needs Pango, which only
     # rendering does; `reportgen services` and friends stay fast and work without it.
     from reportgen.core.syscheck import check_pdf_dependencies
 
     check_pdf_dependencies()
+    # Under a memory limit, too little room for laying out a PDF is said before GLib,
+    # Pango and Python meet it, each in its own way (a GLib abort, a segfault, "Fatal
+    # Python error", dozens of "Exception ignored" lines: pass 28d).
+    reserve.require_headroom(PDF_BYTES)
     from reportgen.render.pdf import write_pdf as render_pdf
 
     return render_pdf(job)

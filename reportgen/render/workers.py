@@ -21,7 +21,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
-from reportgen.core.reserve import MEMORY_HINT
+from reportgen.core.reserve import MEMORY_HINT, address_space_limited
 from reportgen.core.stopping import STOP_SIGNALS
 
 T = TypeVar("T")
@@ -142,6 +142,12 @@ def _collect(process: Any, connection: Connection, index: int) -> Any:
     except (EOFError, OSError):
         process.join()
         raise WorkerDied(index, process.exitcode) from None
+    except SystemError as exc:
+        # Unpickling the child's answer with no memory left: a C function failed without
+        # saying why ("error return without exception set" was an internal error: 28d).
+        if address_space_limited():
+            raise MemoryError(f"reading renderer {index}'s answer") from exc
+        raise
     finally:
         connection.close()
     process.join()
@@ -166,6 +172,9 @@ def _child(work: Callable[[int], Any], index: int, sender: Connection, parent: i
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     _die_with_parent(parent)
+    # What fails in a child goes back to the parent, which says it once: out of memory,
+    # objects collected meanwhile printed "Exception ignored in: ..." by the dozen (28d).
+    sys.unraisablehook = lambda _unraisable: None
     try:
         outcome: tuple[str, Any] = ("ok", work(index))
     except BaseException as exc:  # every failure, interrupts too, goes back to the parent
