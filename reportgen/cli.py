@@ -355,8 +355,9 @@ def cli(debug: bool, quiet: bool) -> None:
     """Audit packs from the AWS Shared Responsibility Model and your service inventory."""
     _state["debug"] = _state["debug"] or debug
     _state["quiet"] = quiet
-    # a build waiting for another's lock; a signal that waited for files to be moved in
-    for name in ("reportgen.pack", "reportgen.files"):
+    # a build waiting for another's lock; a signal that waited for files to be moved in;
+    # resources a pull was sent twice
+    for name in ("reportgen.pack", "reportgen.files", "reportgen.pull"):
         said = logging.getLogger(name)
         if not said.handlers:
             said.addHandler(_SayHandler())

@@ -870,3 +870,27 @@ def test_a_redirect_from_the_endpoint_is_said_as_one(tmp_path, monkeypatch, caps
 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, _KEYS_CONFIG, handle)
     assert status == 2 and "the endpoint answered with a redirect (HTTP 307)" in said, said
+
+
+def test_pages_that_overlap_write_each_resource_once(tmp_path, monkeypatch, capsys):
+    """Pass 28c: pages each repeating one earlier resource and adding one wrote 10 rows for
+    6 resources, exit 0; a page listing one ARN twice, 2 rows."""
+
+    def item(n: int) -> dict:
+        return {"ResourceARN": f"arn:aws:s3:::b{n}", "Tags": []}
+
+    def handle(head: str, body: str):
+        if not body.startswith("{"):  # STS GetCallerIdentity, for the sidecar's account
+            return _sts_error("not here")
+        page = int(json.loads(body).get("PaginationToken", "p0")[1:])
+        items = [item(page), item(page + 1)] + ([item(page + 1)] if page == 0 else [])
+        answer = {"ResourceTagMappingList": items}
+        if page < 4:
+            answer["PaginationToken"] = f"p{page + 1}"
+        return 200, "application/x-amz-json-1.1", json.dumps(answer).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _KEYS_CONFIG, handle)
+    assert status == 0, said
+    rows = (tmp_path / "out" / "e.csv").read_text().splitlines()[1:]
+    assert len(rows) == 6 and len(set(rows)) == 6, rows
+    assert "AWS sent 5 resource(s) a second time; each is written once" in said

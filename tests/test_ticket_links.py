@@ -22,6 +22,7 @@ NEXT = "/api/now/attachment?sysparm_offset=100"
         f'</a>;title="a \\" quote, rel=next";rel=prev, <{NEXT}>;rel=next',
         f'<{NEXT}>;type="text/html";rel="next"',
         f"<{NEXT}>; rel='next'",  # not RFC 8288's quotes, but some servers write them (27c)
+        f"<{NEXT}>; rel='last next'",  # several types in them (28c)
     ],
 )
 def test_the_next_link_is_found(header: str) -> None:

@@ -772,3 +772,12 @@ def test_a_no_proxy_entry_httpx_cannot_read_is_named(monkeypatch):
     with pytest.raises(InputError) as caught:
         check_proxies()
     assert str(caught.value).startswith("$NO_PROXY: the entry 'bad\\xffhost' is not a host")
+
+
+def test_a_servicenow_size_past_any_file_is_no_size():
+    """Pass 28c: a size_bytes of 5,000 digits passed Python's bound on int(): an internal
+    error, exit 1 (Jira's was refused)."""
+    from reportgen.tickets.answers import ServiceNowAttachment
+
+    assert ServiceNowAttachment(file_name="a.zip", size_bytes="9" * 5000).size is None
+    assert ServiceNowAttachment(file_name="a.zip", size_bytes="1234").size == 1234

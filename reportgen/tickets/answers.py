@@ -66,7 +66,9 @@ class ServiceNowAttachment(_Answer):
     @property
     def size(self) -> int | None:
         text = self.size_bytes
-        return int(text) if text is not None and text.isascii() and text.isdigit() else None
+        # at most 18 digits: 5,000 were past Python's int() bound, an internal error (28c)
+        plain = text is not None and text.isascii() and text.isdigit() and len(text) < 19
+        return int(text) if plain else None
 
 
 class ServiceNowAttachments(_Answer):

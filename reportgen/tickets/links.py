@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 _PARAMETER = re.compile(
     r";[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*"  # a parameter's name, then its value:
-    r'(?:=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^;, \t]*)))?'  # quoted, or a token
+    r'(?:=[ \t]*(?:"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^;, \t]*)))?'  # quoted, or a token
 )
 
 
@@ -22,8 +22,9 @@ def next_link(header: str) -> str | None:
     """The target of the header's first link whose relation types include ``next``."""
     for target, parameters in _links(header):
         # RFC 8288, 3.3: a second rel parameter is ignored ('rel=last; rel=next' is last)
-        rel = next((q or t for n, q, t in _PARAMETER.findall(parameters) if n.lower() == "rel"), "")
-        rel = rel.strip("'")  # rel='next', which some servers write (pass 27c)
+        # in single quotes too, which RFC 8288 does not allow but servers write (27c, 28c)
+        found = (q or s or t for n, q, s, t in _PARAMETER.findall(parameters) if n.lower() == "rel")
+        rel = next(found, "")
         if "next" in rel.lower().split():
             return target
     return None

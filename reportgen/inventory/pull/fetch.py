@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ MAX_PAGES = 20_000
 MAX_EMPTY_PAGES = 1_000
 MESSAGE_CHARS = 200  # of an error's text from the answer (one was 2 MB: ninth pass)
 Sleep = Callable[[float], None]
+log = logging.getLogger("reportgen.pull")  # said by the command line, masked (snapshot.py)
 
 
 def pages(
@@ -42,6 +44,8 @@ def pages(
     request = dict(params)
     seen: set[str] = set()  # digests of the tokens followed
     pages_seen: set[bytes] = set()  # digests of the lists of resources pages held
+    items_seen: set[int] = set()  # digests of the resources, 8 bytes each (1M: about 60 MB)
+    repeated = 0  # resources sent a second time, each written once
     empty = 0  # pages in a row with no item and a next token
     for _ in range(MAX_PAGES):
         page = _with_backoff(lambda: call(**request), api, sleep)
@@ -50,8 +54,10 @@ def pages(
         if token:
             _check_token_new(token, api, seen)
         _check_new(page.get(api.reader.list_key), api, pages_seen)
+        repeated += _drop_repeated(page, api, items_seen)
         yield page
         if not token:
+            _say_repeated(repeated, api)
             return
         empty = 0 if page.get(api.reader.list_key) else empty + 1
         if empty >= MAX_EMPTY_PAGES:
@@ -113,6 +119,33 @@ def _check_new(items: Any, api: Api, pages_seen: set[bytes]) -> None:
             hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
         )
     pages_seen.add(digest)
+
+
+def _drop_repeated(page: dict[str, Any], api: Api, items_seen: set[int]) -> int:
+    """Take out of ``page`` the resources an earlier page (or this one) held already, how
+    many: pages that overlapped wrote them again as rows (10 rows for 6 resources), and a
+    page of repeats only now counts as empty (an endless endpoint ran 6,347 pages: 28c)."""
+    items = page.get(api.reader.list_key)
+    if not isinstance(items, list) or not items:
+        return 0
+    fresh = []
+    for item in items:
+        text = json.dumps(item, sort_keys=True, default=str, ensure_ascii=True)
+        digest = int.from_bytes(hashlib.sha256(text.encode("ascii")).digest()[:8], "big")
+        if digest not in items_seen:
+            items_seen.add(digest)
+            fresh.append(item)
+    page[api.reader.list_key] = fresh
+    return len(items) - len(fresh)
+
+
+def _say_repeated(repeated: int, api: Api) -> None:
+    if repeated:
+        log.warning(
+            "%s: AWS sent %s resource(s) a second time; each is written once",
+            api.iam_action,
+            f"{repeated:,}",
+        )
 
 
 def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str, Any]:
