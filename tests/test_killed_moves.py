@@ -215,3 +215,25 @@ def test_a_pull_settles_a_killed_one_before_it_fails(tmp_path, monkeypatch, caps
     said = capsys.readouterr().err
     assert ended.value.code == 2 and "put back" in said, said
     assert _listing(folder) == {"snap.csv": "old rows\n", "snap.csv.source.json": _OLD_SIDECAR}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 60_000,
+     '{"reportgen-journal": 1, "files": [{"name": "a", "temporary": "b", "new": [1e400, 1, 1, 1],'
+     ' "earlier": null, "kept": null, "kept_as": null}]}',
+     '{"reportgen-journal": 1, "files": [{"name": "\\ud800", "temporary": "b", "new": [1, 1, 1, 1],'
+     ' "earlier": null, "kept": null, "kept_as": null}]}',
+     '{"reportgen-journal": 1, "files": [{"name": ["a"], "temporary": "b", "new": [1, 1, 1, 1],'
+     ' "earlier": null, "kept": null, "kept_as": null}]}'],
+)  # fmt: skip
+def test_a_note_written_by_hand_is_left_alone_without_an_error(tmp_path, text):
+    """Pass 29b: nested 60,000 deep, 1e400 for an inode, a lone surrogate for a name: each
+    was an internal error in every later command writing into the folder."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    note = folder / f".a{JOURNAL_MARK}hand"
+    note.write_text(text)
+    os.utime(note, (1, 1))
+    assert settle_killed(folder) == []
+    assert note.read_text() == text

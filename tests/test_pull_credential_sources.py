@@ -894,3 +894,28 @@ def test_pages_that_overlap_write_each_resource_once(tmp_path, monkeypatch, caps
     rows = (tmp_path / "out" / "e.csv").read_text().splitlines()[1:]
     assert len(rows) == 6 and len(set(rows)) == 6, rows
     assert "AWS sent 5 resource(s) a second time; each is written once" in said
+
+
+def test_a_resource_sent_again_with_its_tags_otherwise_is_written_once(
+    tmp_path, monkeypatch, capsys
+):
+    """Pass 29a: the same resource with its tags in another order (or a tag changed) was
+    compared by its whole text and written twice, with no warning."""
+    tags = [{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": "grc"}]
+
+    def handle(head: str, body: str):
+        if not body.startswith("{"):
+            return _sts_error("not here")
+        again = "PaginationToken" in body
+        item = {"ResourceARN": "arn:aws:s3:::b1", "Tags": tags[::-1] if again else tags}
+        answer = {"ResourceTagMappingList": [item] + ([] if again else [{
+            "ResourceARN": "arn:aws:s3:::b2", "Tags": []}])}  # fmt: skip
+        if not again:
+            answer["PaginationToken"] = "p1"
+        return 200, "application/x-amz-json-1.1", json.dumps(answer).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _KEYS_CONFIG, handle)
+    assert status == 0, said
+    rows = (tmp_path / "out" / "e.csv").read_text().splitlines()[1:]
+    assert len(rows) == 2, rows
+    assert "AWS sent 1 resource(s) a second time; each is written once, as first sent" in said

@@ -144,7 +144,8 @@ def _settle_note(folder: Path, path: Path) -> list[str]:
         if moving is None and (info.st_size or time.time() - info.st_mtime < _YOUNG):
             return []  # not a note of ours (left alone: pass 27b), or one not yet written
         said = _settle(folder, moving) if moving else []
-        os.unlink(path)
+        with contextlib.suppress(OSError):  # said all the same (an immutable folder: 29b)
+            os.unlink(path)
         return said
     except OSError:
         return []
@@ -160,8 +161,8 @@ def _read_note(fd: int, size: int) -> list[Moving] | None:
         data = json.loads(os.pread(fd, size, 0))
         files = data["files"] if data.get("reportgen-journal") == 1 else None
         moving = [_moving(item) for item in files]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
+        return None  # nested 60,000 deep, or 1e400 for an inode: an internal error (29b)
     return moving if all(_plain_name(n) for m in moving for n in _names(m)) else None
 
 
@@ -171,14 +172,16 @@ def _moving(item: dict) -> Moving:
             return None
         if not (isinstance(value, list) and len(value) == 4):
             raise TypeError("not an identity")
-        return tuple(int(v) for v in value)  # type: ignore[return-value]
+        if not all(type(v) is int for v in value):  # never a float, Infinity, a bool
+            raise TypeError("not an identity")
+        return tuple(value)  # type: ignore[return-value]
 
     return Moving(
-        name=str(item["name"]),
-        temporary=str(item["temporary"]),
+        name=_text(item["name"]),
+        temporary=_text(item["temporary"]),
         new=ident(item["new"]) or (0, 0, 0, 0),
         earlier=ident(item["earlier"]),
-        kept=None if item["kept"] is None else str(item["kept"]),
+        kept=None if item["kept"] is None else _text(item["kept"]),
         kept_as=ident(item["kept_as"]),
     )
 
@@ -187,7 +190,17 @@ def _names(moving: Moving) -> list[str]:
     return [n for n in (moving.name, moving.temporary, moving.kept) if n is not None]
 
 
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a name")
+    return value
+
+
 def _plain_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")  # a lone surrogate cannot name a file (29b)
+    except UnicodeEncodeError:
+        return False
     return name not in ("", ".", "..") and "/" not in name and "\0" not in name
 
 

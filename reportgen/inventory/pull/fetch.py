@@ -8,6 +8,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from reportgen.core.errors import InputError
@@ -130,8 +131,8 @@ def _drop_repeated(page: dict[str, Any], api: Api, items_seen: set[int]) -> int:
         return 0
     fresh = []
     for item in items:
-        text = json.dumps(item, sort_keys=True, default=str, ensure_ascii=True)
-        digest = int.from_bytes(hashlib.sha256(text.encode("ascii")).digest()[:8], "big")
+        text = _identity(item, api).encode("utf-8", "surrogatepass")
+        digest = int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
         if digest not in items_seen:
             items_seen.add(digest)
             fresh.append(item)
@@ -139,10 +140,22 @@ def _drop_repeated(page: dict[str, Any], api: Api, items_seen: set[int]) -> int:
     return len(items) - len(fresh)
 
 
+def _identity(item: Any, api: Api) -> str:
+    """What names the resource ``item`` describes: the cells of its row that do (its ARN),
+    not its whole text: the same resource with its tags in another order, or a tag changed
+    between two pages, was written twice (pass 29a). An item the reader refuses is named by
+    its text; the pull refuses it where it reads it."""
+    try:
+        cells, _tags = api.reader.row(item, [], Path("-"))
+    except Exception:  # refused, with its path, where the pull reads it
+        return "\x01" + json.dumps(item, sort_keys=True, default=str, ensure_ascii=True)
+    return "\x00".join(str(cell) for cell in cells[: api.reader.identity_cells])
+
+
 def _say_repeated(repeated: int, api: Api) -> None:
     if repeated:
         log.warning(
-            "%s: AWS sent %s resource(s) a second time; each is written once",
+            "%s: AWS sent %s resource(s) a second time; each is written once, as first sent",
             api.iam_action,
             f"{repeated:,}",
         )

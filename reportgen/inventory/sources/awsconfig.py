@@ -43,6 +43,7 @@ class AwsConfigQuery(ListingReader):
     list_key = "Results"
     columns = (RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION)
     keep = KEEP
+    identity_cells = 4  # a resource id alone may repeat across accounts and regions
 
     def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
         resource = _decode(item, parts, path)

@@ -75,6 +75,7 @@ class ListingReader:
     list_key: str
     columns: tuple[str, ...]
     keep: Keep  # the fields of an item that :meth:`row` reads; the rest is never built
+    identity_cells = 1  # the first cells of a row that name its resource (an ARN)
 
     def recognises(self, head: Head) -> bool:
         return self.list_key in head.json_keys
