@@ -204,3 +204,25 @@ def test_a_renderer_answer_unreadable_for_want_of_memory_is_said_so(monkeypatch)
     monkeypatch.setattr(workers, "address_space_limited", lambda: False)
     with pytest.raises(SystemError):
         workers._collect(Done(), Broken(), 0)
+
+
+def _aborting(index: int) -> None:
+    """A renderer that says what a Python abort says, and aborts."""
+    os.write(2, b"a warning a library printed\n")  # to the descriptor, as C and Python do
+    os.write(2, b"Fatal Python error: _Py_CheckRecursiveCall: Cannot recover\n")
+    os.write(2, b'  File "reportgen/render/pdf.py", line 1 in write_pdf\n')
+    os.abort()
+
+
+def test_a_renderers_python_abort_is_told_and_its_dump_not_printed(capfd):
+    """Pass 29d: under a data limit a renderer printed "Fatal Python error: Cannot recover
+    from stack overflow" and 40 frames, and the build named a C library as the cause. Its
+    standard error is relayed without Python's dump, and the death is known as Python's."""
+    from reportgen.render.workers import WorkerDied, run_forked
+
+    with pytest.raises(WorkerDied) as died:
+        run_forked(2, _aborting, 2)
+    assert died.value.python_gave_up
+    said = capfd.readouterr().err
+    assert "a warning a library printed" in said
+    assert "Fatal Python error" not in said and "write_pdf" not in said

@@ -171,6 +171,8 @@ def render_all(
         try:
             runs = run_forked(len(jobs), _render_index, workers, done)
         except WorkerDied as died:  # killed (the OOM killer, a signal), or aborted by a library
+            if died.python_gave_up and reserve.address_space_limited():  # out of memory (29d)
+                raise _stopped(jobs[died.index], "ran out of memory", MEMORY_HINT) from None
             what, hint = death(died.exitcode)
             raise _stopped(jobs[died.index], f"its renderer process {what}", hint) from None
         return {job.framework_id: run for job, run in zip(jobs, runs, strict=True)}

@@ -15,11 +15,12 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from reportgen.core.reserve import MEMORY_HINT, address_space_limited
 from reportgen.core.stopping import STOP_SIGNALS
@@ -36,6 +37,7 @@ class WorkerDied(RuntimeError):
     def __init__(self, index: int, exitcode: int | None) -> None:
         super().__init__(f"a renderer (task {index}) ended without a result, exit code {exitcode}")
         self.index, self.exitcode = index, exitcode
+        self.python_gave_up = False  # "Fatal Python error" (a stack overflow out of memory)
 
 
 # Why a worker that died of a signal most likely did. reportgen never signals a renderer
@@ -94,26 +96,59 @@ def run_forked(
     pending = list(range(count))
     running: dict[int, tuple[Any, Connection]] = {}
     results: dict[int, T] = {}
+    logs: dict[int, IO[bytes]] = {}
     try:
         while pending or running:
             while pending and len(running) < workers:
                 index = pending.pop(0)
-                running[index] = _start(context, work, index)
+                logs[index] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _relay
+                running[index] = _start(context, work, index, logs[index].fileno())
             for index in _finished(running):
                 process, connection = running.pop(index)
-                results[index] = _collect(process, connection, index)
+                try:
+                    results[index] = _collect(process, connection, index)
+                except WorkerDied as died:
+                    died.python_gave_up = _relay(logs.pop(index))
+                    raise
+                _relay(logs.pop(index))
                 if on_done:
                     on_done(index)
     finally:
         for process, connection in running.values():
             _stop(process, connection)
+        for log in logs.values():
+            _relay(log)
     return [results[index] for index in range(count)]
 
 
-def _start(context: Any, work: Callable[[int], Any], index: int) -> tuple[Any, Connection]:
+_LOG_TAIL = 64 * 1024  # of what a renderer printed, relayed once it ends
+
+
+def _relay(log: IO[bytes]) -> bool:
+    """Print what a renderer wrote on its standard error (a library's warning, a C
+    library's last words) but Python's own fatal dump, which names reportgen's frames to
+    no use: under a memory limit a renderer printed "Fatal Python error: Cannot recover
+    from stack overflow" and 40 frames (29d). Whether it held one."""
+    with contextlib.suppress(OSError, ValueError), log:
+        log.seek(max(0, log.seek(0, os.SEEK_END) - _LOG_TAIL))
+        text = log.read().decode("utf-8", "replace")
+        fatal = text.find("Fatal Python error")
+        kept = text if fatal < 0 else text[:fatal]
+        if kept.strip():
+            sys.stderr.write(kept if kept.endswith("\n") else kept + "\n")
+            sys.stderr.flush()
+        return fatal >= 0
+    return False
+
+
+def _start(
+    context: Any, work: Callable[[int], Any], index: int, log: int
+) -> tuple[Any, Connection]:
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_child, args=(work, index, sender, os.getpid()), name=f"reportgen-render-{index}"
+        target=_child,
+        args=(work, index, sender, os.getpid(), log),
+        name=f"reportgen-render-{index}",
     )
     # Ctrl-C, SIGTERM and SIGHUP are held back across the fork: one arriving then would run the
     # parent's handler in the child before the child has set its own, and the child would
@@ -163,7 +198,9 @@ def _stop(process: Any, connection: Connection) -> None:
     connection.close()
 
 
-def _child(work: Callable[[int], Any], index: int, sender: Connection, parent: int) -> None:
+def _child(
+    work: Callable[[int], Any], index: int, sender: Connection, parent: int, log: int
+) -> None:
     # The parent owns interruption: Ctrl-C and a closed terminal's SIGHUP reach the whole
     # process group, and the parent kills its children itself; a child ignores them and
     # dies of SIGTERM without a word.
@@ -175,6 +212,9 @@ def _child(work: Callable[[int], Any], index: int, sender: Connection, parent: i
     # What fails in a child goes back to the parent, which says it once: out of memory,
     # objects collected meanwhile printed "Exception ignored in: ..." by the dozen (28d).
     sys.unraisablehook = lambda _unraisable: None
+    with contextlib.suppress(OSError):  # its standard error, relayed by the parent (_relay)
+        sys.stderr.flush()
+        os.dup2(log, 2)
     try:
         outcome: tuple[str, Any] = ("ok", work(index))
     except BaseException as exc:  # every failure, interrupts too, goes back to the parent
