@@ -778,6 +778,13 @@ def test_a_servicenow_size_past_any_file_is_no_size():
     """Pass 28c: a size_bytes of 5,000 digits passed Python's bound on int(): an internal
     error, exit 1 (Jira's was refused)."""
     from reportgen.tickets.answers import ServiceNowAttachment
+    from reportgen.tickets.upload import Upload
 
-    assert ServiceNowAttachment(file_name="a.zip", size_bytes="9" * 5000).size is None
-    assert ServiceNowAttachment(file_name="a.zip", size_bytes="1234").size == 1234
+    def listed(text: str | None) -> int | None:
+        return ServiceNowAttachment(file_name="a.zip", size_bytes=text).size
+
+    assert listed("1234") == 1234 and listed("562293.0") == 562293
+    assert listed(None) is None and listed("") is None  # says none: taken as whole
+    upload = Upload("a.zip", "a.zip", Path("a.zip"), 1234, "0" * 64, "application/zip")
+    for unreadable in ("9" * 5000, "9" * 25, "12.5", "x"):  # pass 29c: skipped as done
+        assert not upload.whole_in({"a.zip": {listed(unreadable)}}), unreadable

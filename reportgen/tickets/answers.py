@@ -59,16 +59,25 @@ class JiraCommentPage(_Answer):
     total: int = Field(default=0, ge=0)
 
 
+UNREADABLE_SIZE = -1  # a listed size that cannot be read: it matches no file's size
+
+
 class ServiceNowAttachment(_Answer):
     file_name: str = ""
     size_bytes: str | None = None  # ServiceNow's Table API sends every field as a string
 
     @property
     def size(self) -> int | None:
-        text = self.size_bytes
-        # at most 18 digits: 5,000 were past Python's int() bound, an internal error (28c)
-        plain = text is not None and text.isascii() and text.isdigit() and len(text) < 19
-        return int(text) if plain else None
+        """The size listed; None when none is (the file is then taken as whole), and
+        UNREADABLE_SIZE when one is that cannot be read: taken for none, a 25-digit or
+        '562293.0' size skipped the upload as done (29c). At most 18 digits: 5,000 were
+        past Python's int() bound, an internal error (28c)."""
+        text = (self.size_bytes or "").strip()
+        if not text:
+            return None
+        digits = text.removesuffix(".0") if text.endswith(".0") else text
+        plain = digits.isascii() and digits.isdigit() and len(digits) < 19
+        return int(digits) if plain else UNREADABLE_SIZE
 
 
 class ServiceNowAttachments(_Answer):
