@@ -289,7 +289,7 @@ def test_a_same_named_attachment_cut_short_is_sent_again(
     server.state.attachments[target] = [cut]
     status, output = attach(capsys, caplog, pack, f"--{system}", target, "--config", config)
     assert status == 0, output
-    assert f"cut short on the ticket: {name} (1,000 bytes, not {len(data):,})" in output
+    assert f"cut short on the ticket: {name} (1,000 bytes, not {len(data):,} bytes)" in output
     assert [a["data"] for a in server.state.attachments[target]] == [data[:1000], data]
     status, output = attach(capsys, caplog, pack, f"--{system}", target, "--config", config)
     assert status == 0 and "0 attached, 1 already there" in output

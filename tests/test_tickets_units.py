@@ -788,3 +788,10 @@ def test_a_servicenow_size_past_any_file_is_no_size():
     upload = Upload("a.zip", "a.zip", Path("a.zip"), 1234, "0" * 64, "application/zip")
     for unreadable in ("9" * 5000, "9" * 25, "12.5", "x"):  # pass 29c: skipped as done
         assert not upload.whole_in({"a.zip": {listed(unreadable)}}), unreadable
+    from reportgen.tickets.attach import cut_short
+
+    said = cut_short(upload, {listed("9" * 25)})  # pass 30a: "(-1 bytes, not 1,234)"
+    assert said == (
+        "cut short on the ticket: a.zip (a size that cannot be read, not 1,234 bytes); "
+        "sending it again"
+    )

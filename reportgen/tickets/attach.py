@@ -203,9 +203,13 @@ def _by_name(listed: Mapping[str, set[int | None]] | Collection[str]) -> dict[st
 
 
 def cut_short(item: Upload, sizes: set[int | None]) -> str:
-    shown = ", ".join(f"{size:,}" for size in sorted(s for s in sizes if s is not None))
+    readable = sorted(s for s in sizes if s is not None and s >= 0)
+    shown = [f"{size:,} bytes" for size in readable]
+    if any(s is not None and s < 0 for s in sizes):  # answers.UNREADABLE_SIZE (pass 30a)
+        shown.append("a size that cannot be read")
     return (
-        f"cut short on the ticket: {item.name} ({shown} bytes, not {item.size:,}); sending it again"
+        f"cut short on the ticket: {item.name} ({', '.join(shown)}, not {item.size:,} bytes); "
+        "sending it again"
     )
 
 
