@@ -159,7 +159,9 @@ def test_a_note_held_by_a_live_run_is_left_alone(tmp_path):
     folder = _pair(tmp_path)
     old = identity_of(folder / "snap.csv")
     assert old is not None
-    note = _note(folder, [Moving("snap.csv", "x", old, None), Moving("y", "z", (1, 1, 1, 1), None)])
+    note = _note(
+        folder, [Moving("snap.csv", ".x", old, None), Moving("y", ".z", (1, 1, 1, 1), None)]
+    )
     with open(note) as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         settle = "from reportgen.core.movejournal import settle_killed as s; import sys;"
@@ -237,3 +239,20 @@ def test_a_note_written_by_hand_is_left_alone_without_an_error(tmp_path, text):
     os.utime(note, (1, 1))
     assert settle_killed(folder) == []
     assert note.read_text() == text
+
+
+def test_a_note_naming_visible_files_as_leftovers_touches_none(tmp_path):
+    """Pass 30b: a note written by hand named the user's notes.txt as a temporary file and
+    inventory.xlsx as a second name, and the next init removed both."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("notes.txt", "inventory.xlsx", "reportgen.yaml"):
+        (folder / name).write_text(name)
+    notes, book = identity_of(folder / "notes.txt"), identity_of(folder / "inventory.xlsx")
+    config = identity_of(folder / "reportgen.yaml")
+    assert notes and book and config
+    _note(folder, [Moving("reportgen.yaml", "notes.txt", notes, config, "inventory.xlsx", book),
+                   Moving("x.csv", ".t", (1, 1, 1, 1), None)])  # fmt: skip
+    assert settle_killed(folder) == []
+    assert sorted(p.name for p in folder.iterdir() if JOURNAL_MARK not in p.name) == [
+        "inventory.xlsx", "notes.txt", "reportgen.yaml"]  # fmt: skip

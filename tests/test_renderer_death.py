@@ -226,3 +226,15 @@ def test_a_renderers_python_abort_is_told_and_its_dump_not_printed(capfd):
     said = capfd.readouterr().err
     assert "a warning a library printed" in said
     assert "Fatal Python error" not in said and "write_pdf" not in said
+
+
+def test_a_c_function_failing_silently_under_a_memory_limit_is_out_of_memory(monkeypatch):
+    """Pass 30d: under --data or --as of 320 MiB a build ended, once in a few runs, with
+    "internal error: SystemError: error return without exception set", exit 1."""
+    from reportgen.core import reserve
+
+    failed = SystemError("error return without exception set")
+    monkeypatch.setattr(reserve, "address_space_limited", lambda: True)
+    assert reserve.out_of_memory(failed)
+    monkeypatch.setattr(reserve, "address_space_limited", lambda: False)
+    assert not reserve.out_of_memory(failed)  # without a limit it is a bug to report

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import stat
 import time
@@ -72,9 +73,11 @@ class Note:
     def say(self, moving: Sequence[Moving]) -> None:
         if self.fd is None:  # pragma: no cover - Windows
             return
-        text = json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]})
-        os.ftruncate(self.fd, 0)
-        _write_all(self.fd, text.encode(), 0)
+        data = json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]})
+        # Over what it held, then cut to length: emptied first, a note killed before it was
+        # written again was dropped, and the second names it listed stayed (pass 30b).
+        _write_all(self.fd, data.encode(), 0)
+        os.ftruncate(self.fd, len(data.encode()))
 
 
 @contextlib.contextmanager
@@ -163,7 +166,19 @@ def _read_note(fd: int, size: int) -> list[Moving] | None:
         moving = [_moving(item) for item in files]
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
         return None  # nested 60,000 deep, or 1e400 for an inode: an internal error (29b)
-    return moving if all(_plain_name(n) for m in moving for n in _names(m)) else None
+    plain = all(_plain_name(n) for m in moving for n in _names(m))
+    return moving if plain and all(_ours(m) for m in moving) else None
+
+
+def _ours(moving: Moving) -> bool:
+    """Whether the names a note gives its leftovers are those reportgen gives them: hidden
+    (a dot first), the second name ``.<name>.<12 hex>.kept``. A note written by hand naming
+    the user's own files had them removed (pass 30b); one forging a file's very identity
+    (device, inode, size, time to the nanosecond) is beyond what a note can tell."""
+    kept = moving.kept is None or re.fullmatch(
+        re.escape(f".{moving.name}.") + r"[0-9a-f]{12}\.kept", moving.kept
+    )
+    return bool(kept) and moving.temporary.startswith(".") and moving.temporary != moving.name
 
 
 def _moving(item: dict) -> Moving:

@@ -394,9 +394,10 @@ def _rename_all(
         try:
             for (path, _), name in zip(renames, names, strict=True):
                 kept.append(_keep_earlier(path, name) if name else None)
-            # again, as made: a copy (no hard links) is a file of its own
-            note.say([_moving(path, t, i, k) for (path, t), i, k in
-                      zip(renames, checked, kept, strict=True)])  # fmt: skip
+            made = [_moving(path, t, i, k) for (path, t), i, k in
+                    zip(renames, checked, kept, strict=True)]  # fmt: skip
+            if made != moving:  # a copy (no hard links) is a file of its own: said again
+                note.say(made)
             _stop_if_asked(stops)
             for (path, temporary), identity, second in zip(renames, checked, kept, strict=True):
                 _discard(_move_in(temporary, path, replace, identity))
