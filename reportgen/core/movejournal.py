@@ -73,11 +73,12 @@ class Note:
     def say(self, moving: Sequence[Moving]) -> None:
         if self.fd is None:  # pragma: no cover - Windows
             return
-        data = json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]})
+        text = json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]})
+        data = text.encode()
         # Over what it held, then cut to length: emptied first, a note killed before it was
         # written again was dropped, and the second names it listed stayed (pass 30b).
-        _write_all(self.fd, data.encode(), 0)
-        os.ftruncate(self.fd, len(data.encode()))
+        _write_all(self.fd, data, 0)
+        os.ftruncate(self.fd, len(data))
 
 
 @contextlib.contextmanager

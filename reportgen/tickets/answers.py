@@ -75,7 +75,7 @@ class ServiceNowAttachment(_Answer):
         text = (self.size_bytes or "").strip()
         if not text:
             return None
-        digits = text.removesuffix(".0") if text.endswith(".0") else text
+        digits = text.removesuffix(".0")
         plain = digits.isascii() and digits.isdigit() and len(digits) < 19
         return int(digits) if plain else UNREADABLE_SIZE
 
