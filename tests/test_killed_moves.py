@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,7 @@ def _listing(folder: Path) -> dict[str, str]:
 _OLD_SIDECAR = '{"source": "tagging", "reader": "t", "reportgen": "0", "items": 3}\n'
 _NEW_SIDECAR = '{"source": "tagging", "reader": "t", "reportgen": "0", "items": 100000}\n'
 NEW = {"snap.csv": "new rows\n", "snap.csv.source.json": _NEW_SIDECAR}
+TEMPORARY = ".reportgen-bundle-"  # a temporary file's prefix, then 8 hex digits
 
 
 def _pair(tmp_path: Path) -> Path:
@@ -81,7 +83,8 @@ def test_a_pair_killed_between_its_moves_is_put_back_by_the_next_run(tmp_path, c
     caplog.set_level(logging.WARNING, "reportgen.files")
     settle_moves(folder)
     assert _listing(folder) == {"snap.csv": "old rows\n", "snap.csv.source.json": _OLD_SIDECAR}
-    assert "had moved only some of them; the earlier files were put back" in caplog.text
+    said = f"had moved only some of them; the earlier {folder / 'snap.csv'} put back"
+    assert said in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -129,12 +132,11 @@ def test_init_killed_between_its_two_files_is_undone_and_run_again(tmp_path, cap
     assert "inventory.xlsx" in _listing(folder) and "reportgen.yaml" not in _listing(folder)
     main(["init", str(folder)])
     assert sorted(p.name for p in folder.iterdir()) == ["inventory.xlsx", "reportgen.yaml"]
-    assert "put back" in capsys.readouterr().err
+    said = capsys.readouterr().err  # what undoing did: put back was said of a removal (31a)
+    assert f"{folder / 'inventory.xlsx'} removed (there was none before)" in said, said
 
 
 def _note(folder: Path, moving: list[Moving]) -> Path:
-    from dataclasses import asdict
-
     note = folder / f".x{JOURNAL_MARK}0123"
     note.write_text(json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]}))
     os.utime(note, (1, 1))  # old: not a run that has yet to lock it
@@ -149,7 +151,7 @@ def test_a_swap_name_holding_another_file_is_kept_and_said(tmp_path):
     (folder / ".pack.zip.reportgen-swap-aaaa").write_text("the user's own file")
     new = identity_of(folder / "pack.zip")
     assert new is not None
-    _note(folder, [Moving("pack.zip", ".tmp", new, (1, 2, 3, 4))])
+    _note(folder, [Moving("pack.zip", f"{TEMPORARY}0a0b0c0d", new, (1, 2, 3, 4))])
     said = settle_killed(folder)
     assert len(said) == 1 and "is not a file reportgen wrote: look at it" in said[0]
     assert (folder / ".pack.zip.reportgen-swap-aaaa").read_text() == "the user's own file"
@@ -160,7 +162,11 @@ def test_a_note_held_by_a_live_run_is_left_alone(tmp_path):
     old = identity_of(folder / "snap.csv")
     assert old is not None
     note = _note(
-        folder, [Moving("snap.csv", ".x", old, None), Moving("y", ".z", (1, 1, 1, 1), None)]
+        folder,
+        [
+            Moving("snap.csv", ".snap.csv.0a0b0c0d", old, None),
+            Moving("y", ".y.00000000", (1,) * 4, None),
+        ],
     )
     with open(note) as held:
         fcntl.flock(held, fcntl.LOCK_EX)
@@ -256,3 +262,48 @@ def test_a_note_naming_visible_files_as_leftovers_touches_none(tmp_path):
     assert settle_killed(folder) == []
     assert sorted(p.name for p in folder.iterdir() if JOURNAL_MARK not in p.name) == [
         "inventory.xlsx", "notes.txt", "reportgen.yaml"]  # fmt: skip
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    found = identity_of(path)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize("temporary", [".env", ".reportgen-bundle-env", ".out.zip.bak"])
+def test_a_note_naming_a_hidden_file_as_its_temporary_touches_it_not(tmp_path, temporary):
+    """Pass 31a: a note naming .env (and its identity, which stat shows anyone) as the run's
+    temporary file had it removed by the next bundle, which said nothing."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / temporary).write_text("SECRET=keep")
+    _note(folder, [Moving("out.zip", temporary, _identity(folder / temporary), None)])
+    assert settle_killed(folder) == []
+    assert (folder / temporary).read_text() == "SECRET=keep"
+
+
+def test_a_note_naming_no_file_or_too_many_is_not_ours(tmp_path):
+    """Pass 31a: a note naming no file was taken as one of ours (reportgen writes none)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    empty = _note(folder, [])
+    assert settle_killed(folder) == [] and empty.exists()
+    many = [Moving(f"f{n}", f"{TEMPORARY}0000000{n}", (1,) * 4, None) for n in range(9)]
+    assert settle_killed(folder) == [] and _note(folder, many).exists()
+
+
+def test_settling_reads_a_large_folder_once(tmp_path, monkeypatch):
+    """Pass 31a: each file a note named read the whole folder again (five notes in a folder
+    of 20,000 files: 17 s). The folder is listed once, however many notes it holds."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for n in range(5):
+        note = folder / f".f{n}{JOURNAL_MARK}0123"
+        entries = [Moving(f"f{n}-{k}", f"{TEMPORARY}0000000{k}", (1,) * 4, None) for k in range(8)]
+        note.write_text(json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in entries]}))
+        os.utime(note, (1, 1))
+    listed = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(path) or scandir(path))
+    assert settle_killed(folder) == []
+    assert len(listed) == 1 and not any(JOURNAL_MARK in p.name for p in folder.iterdir())
