@@ -23,6 +23,8 @@ NEXT = "/api/now/attachment?sysparm_offset=100"
         f'<{NEXT}>;type="text/html";rel="next"',
         f"<{NEXT}>; rel='next'",  # not RFC 8288's quotes, but some servers write them (27c)
         f"<{NEXT}>; rel='last next'",  # several types in them (28c)
+        f"<{NEXT}>; title='a, b'; rel='next'",  # a comma in single quotes ends no link (31a)
+        f"</a>; title='x, rel=next'; rel=prev, <{NEXT}>; title=it's; rel=next",
     ],
 )
 def test_the_next_link_is_found(header: str) -> None:
@@ -40,6 +42,7 @@ def test_the_next_link_is_found(header: str) -> None:
         "</last>; rel=last; rel=next",  # RFC 8288: a second rel is ignored (pass 26a)
         "<" * 100_000,
         "<>" + ";a" * 100_000,
+        "<>" + ";a='" * 100_000,
     ],
 )
 def test_no_next_link(header: str) -> None:

@@ -17,6 +17,8 @@ _PARAMETER = re.compile(
     r'(?:=[ \t]*(?:"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^;, \t]*)))?'  # quoted, or a token
 )
 
+_FOLLOWING = re.compile(r"[ \t]*" + _PARAMETER.pattern)
+
 
 def next_link(header: str) -> str | None:
     """The target of the header's first link whose relation types include ``next``."""
@@ -32,18 +34,15 @@ def next_link(header: str) -> str | None:
 
 def _links(header: str) -> Iterator[tuple[str, str]]:
     """Each link's target and the text of its parameters, in one pass over the header:
-    a link's parameters run to the first comma outside quotes."""
+    a link's parameters are read one by one, so a comma in a quoted value, in double or
+    single quotes, ends no link (``title='a, b'; rel='next'`` hid the next page: 31a)."""
     position = 0
     while (start := header.find("<", position)) >= 0:
         end = header.find(">", start)
         if end < 0:
             return
-        at, quoted = end + 1, False
-        while at < len(header) and (quoted or header[at] != ","):
-            if header[at] == "\\" and quoted:
-                at += 1  # an escaped character in a quoted string
-            elif header[at] == '"':
-                quoted = not quoted
-            at += 1
+        at = end + 1
+        while found := _FOLLOWING.match(header, at):
+            at = found.end()
         yield header[start + 1 : end], header[end + 1 : at]
         position = at
