@@ -784,14 +784,18 @@ def test_a_servicenow_size_past_any_file_is_no_size():
         return ServiceNowAttachment(file_name="a.zip", size_bytes=text).size
 
     assert listed("1234") == 1234 and listed("562293.0") == 562293
+    assert listed("562293.00") == listed("0000000000000562293") == 562293  # pass 31a
+    assert listed("0") == 0 and listed("0" * 30 + "1") == 1
     assert listed(None) is None and listed("") is None  # says none: taken as whole
     upload = Upload("a.zip", "a.zip", Path("a.zip"), 1234, "0" * 64, "application/zip")
-    for unreadable in ("9" * 5000, "9" * 25, "12.5", "x"):  # pass 29c: skipped as done
+    for unreadable in ("9" * 5000, "9" * 25, "12.5", "x", "٣", "+12", "1_000"):  # 29c
         assert not upload.whole_in({"a.zip": {listed(unreadable)}}), unreadable
     from reportgen.tickets.attach import cut_short
 
     said = cut_short(upload, {listed("9" * 25)})  # pass 30a: "(-1 bytes, not 1,234)"
-    assert said == (
-        "cut short on the ticket: a.zip (a size that cannot be read, not 1,234 bytes); "
+    assert said == (  # and not "cut short": nothing says it was (31a)
+        "on the ticket with a size that cannot be read: a.zip (this one is 1,234 bytes); "
         "sending it again"
     )
+    said = cut_short(upload, {listed("9" * 25), 1000})
+    assert "(1,000 bytes, a size that cannot be read, not 1,234 bytes)" in said

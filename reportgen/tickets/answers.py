@@ -8,6 +8,7 @@ expected, never an AttributeError. Fields attach does not read are ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -60,6 +61,7 @@ class JiraCommentPage(_Answer):
 
 
 UNREADABLE_SIZE = -1  # a listed size that cannot be read: it matches no file's size
+_SIZE = re.compile(r"0*([0-9]{1,18})(?:\.0*)?")  # past 18 digits, no file's size
 
 
 class ServiceNowAttachment(_Answer):
@@ -75,9 +77,9 @@ class ServiceNowAttachment(_Answer):
         text = (self.size_bytes or "").strip()
         if not text:
             return None
-        digits = text.removesuffix(".0")
-        plain = digits.isascii() and digits.isdigit() and len(digits) < 19
-        return int(digits) if plain else UNREADABLE_SIZE
+        # '0000000000000562280' and '562280.00' are that size too (31a)
+        found = _SIZE.fullmatch(text)
+        return int(found[1]) if found else UNREADABLE_SIZE
 
 
 class ServiceNowAttachments(_Answer):

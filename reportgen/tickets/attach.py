@@ -204,8 +204,13 @@ def _by_name(listed: Mapping[str, set[int | None]] | Collection[str]) -> dict[st
 
 def cut_short(item: Upload, sizes: set[int | None]) -> str:
     readable = sorted(s for s in sizes if s is not None and s >= 0)
+    if not readable:  # answers.UNREADABLE_SIZE: nothing says it was cut short (31a)
+        return (
+            f"on the ticket with a size that cannot be read: {item.name} (this one is "
+            f"{item.size:,} bytes); sending it again"
+        )
     shown = [f"{size:,} bytes" for size in readable]
-    if any(s is not None and s < 0 for s in sizes):  # answers.UNREADABLE_SIZE (pass 30a)
+    if any(s is not None and s < 0 for s in sizes):  # and another one unreadable (30a)
         shown.append("a size that cannot be read")
     return (
         f"cut short on the ticket: {item.name} ({', '.join(shown)}, not {item.size:,} bytes); "
