@@ -919,3 +919,17 @@ def test_a_resource_sent_again_with_its_tags_otherwise_is_written_once(
     rows = (tmp_path / "out" / "e.csv").read_text().splitlines()[1:]
     assert len(rows) == 2, rows
     assert "AWS sent 1 resource(s) a second time; each is written once, as first sent" in said
+
+
+def test_config_results_naming_no_resource_are_not_taken_for_one(tmp_path, monkeypatch, capsys):
+    """Pass 31a: AWS Config results with a type but neither ARN nor id were named by type,
+    account and region alone: two buckets became one row, 'sent a second time'."""
+    from reportgen.inventory.pull.apis import APIS
+    from reportgen.inventory.pull.fetch import _drop_repeated
+
+    bucket = {"resourceType": "AWS::S3::Bucket", "accountId": "1", "awsRegion": "eu-west-1"}
+    instance = {**bucket, "resourceType": "AWS::EC2::Instance", "resourceId": "i-1"}
+    results = [bucket, {**bucket, "tags": []}, instance, instance]
+    page = {"Results": [json.dumps(result) for result in results]}
+    assert _drop_repeated(page, APIS["config"], set()) == 1  # the instance, sent twice
+    assert [json.loads(r) for r in page["Results"]] == results[:3]

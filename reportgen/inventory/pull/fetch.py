@@ -143,11 +143,15 @@ def _drop_repeated(page: dict[str, Any], api: Api, items_seen: set[int]) -> int:
 def _identity(item: Any, api: Api) -> str:
     """What names the resource ``item`` describes: the cells of its row that do (its ARN),
     not its whole text: the same resource with its tags in another order, or a tag changed
-    between two pages, was written twice (pass 29a). An item the reader refuses is named by
-    its text; the pull refuses it where it reads it."""
+    between two pages, was written twice (pass 29a). An item the reader refuses, or one
+    with nothing naming its resource, is named by its text; the pull refuses the former
+    where it reads it."""
     try:
         cells, _tags = api.reader.row(item, [], Path("-"))
     except Exception:  # refused, with its path, where the pull reads it
+        cells = None
+    if not cells or not cells[api.reader.resource_cell]:  # no ARN or id: two buckets of
+        # one account and region were one resource, and 'sent a second time' (31a)
         return "\x01" + json.dumps(item, sort_keys=True, default=str, ensure_ascii=True)
     return "\x00".join(str(cell) for cell in cells[: api.reader.identity_cells])
 

@@ -44,6 +44,7 @@ class AwsConfigQuery(ListingReader):
     columns = (RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION)
     keep = KEEP
     identity_cells = 4  # a resource id alone may repeat across accounts and regions
+    resource_cell = 1  # its ARN, else its id
 
     def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
         resource = _decode(item, parts, path)

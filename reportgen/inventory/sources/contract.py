@@ -76,6 +76,7 @@ class ListingReader:
     columns: tuple[str, ...]
     keep: Keep  # the fields of an item that :meth:`row` reads; the rest is never built
     identity_cells = 1  # the first cells of a row that name its resource (an ARN)
+    resource_cell = 0  # the one of them naming the resource itself; empty, nothing does
 
     def recognises(self, head: Head) -> bool:
         return self.list_key in head.json_keys
