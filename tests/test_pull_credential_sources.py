@@ -100,6 +100,13 @@ def test_a_credential_process_that_prints_without_end_is_cut(tmp_path, monkeypat
         # twenty-sixth pass: "the answer is not one botocore can read (TypeError)"
         (_prints({**GOOD, "Expiration": "2030-01-01T00:00:00"}), "expiry time has no time zone"),
         (_prints({**GOOD, "Expiration": "2030-01-01T00:00:00+99:00"}), "time zone is not a real"),
+        # thirty-first pass: "AWS could not be reached: ... Invalid header value b'***'"
+        (
+            _prints({**GOOD, "SessionToken": "TOKEN\ntokenTOKEN"}),
+            "the profile's credential_process:"
+            " the credentials of profile 'proc' hold a session token with a character no HTTP",
+        ),
+        (_prints({**GOOD, "AccessKeyId": "AKIAPROC\u00e9KEY"}), "hold an access key id with"),
     ],
 )
 def test_what_a_credential_process_prints_is_checked(tmp_path, monkeypatch, capsys, script, why):
@@ -933,3 +940,23 @@ def test_config_results_naming_no_resource_are_not_taken_for_one(tmp_path, monke
     page = {"Results": [json.dumps(result) for result in results]}
     assert _drop_repeated(page, APIS["config"], set()) == 1  # the instance, sent twice
     assert [json.loads(r) for r in page["Results"]] == results[:3]
+
+
+def test_keys_no_header_may_hold_are_refused_naming_their_source(tmp_path, monkeypatch, capsys):
+    """Pass 31d: a line break in a key was 'AWS could not be reached: Invalid header value',
+    naming no source; nothing had been sent."""
+    (tmp_path / "awsconfig").write_text("")
+    env = {"AWS_ACCESS_KEY_ID": "AKIAENVKEY\n0000001", "AWS_SECRET_ACCESS_KEY": "EnvSecret0123"}
+    with _endpoint(_json(TAGGED)) as url:
+        status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
+    assert status == 2, said
+    assert "the AWS_* variables: the credentials hold an access key id with a character" in said
+    assert "AKIAENVKEY" not in said and not (tmp_path / "out").exists()
+
+
+def test_a_field_botocore_found_missing_is_named():
+    """Pass 31d: a web identity answer without its credentials was '(KeyError)' alone."""
+    from reportgen.inventory.pull.credentials import _unreadable_part
+
+    assert _unreadable_part(KeyError("Credentials")) == ": it has no Credentials"
+    assert _unreadable_part(KeyError("a key\nof the answer's")) == ""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -292,14 +293,46 @@ def resolved_secrets(session: Any, profile: str | None) -> list[str]:
             f"botocore can read ({type(exc).__name__}{_unreadable_part(exc)})",
             hint=_SSO_HINT if action.startswith("sso:") else None,
         ) from None
+    _check_sendable(frozen, _source(found), whose)
     values = (getattr(frozen, name, None) for name in ("access_key", "secret_key", "token"))
     return [value for value in values if isinstance(value, str) and value]
+
+
+_SENDABLE = re.compile(r"[!-~]*")  # visible ASCII: what an HTTP header may hold of a key
+# Where botocore's providers that fetch nothing found the keys, for messages.
+_STATIC_SOURCES = {
+    "env": "the AWS_* variables",
+    "shared-credentials-file": "the shared credentials file",
+    "config-file": "the AWS config file",
+}
+
+
+def _check_sendable(frozen: Any, source: str, whose: str) -> None:
+    """The access key and session token go in the request's headers: one holding a line
+    break was 'AWS could not be reached: Invalid header value', naming neither its source
+    nor the fact that nothing was sent (pass 31d). Never quoted: they are secrets."""
+    for name, label in (("access_key", "an access key id"), ("token", "a session token")):
+        value = getattr(frozen, name, None)
+        if isinstance(value, str) and not _SENDABLE.fullmatch(value):
+            raise InputError(
+                f"{source}: the credentials{whose} hold {label} with a character no "
+                "HTTP header may hold (a space, a line break, a control or non-ASCII "
+                "character); nothing was sent (not shown: it is a secret)"
+            )
+
+
+def _source(found: Any) -> str:
+    method = getattr(found, "method", None)
+    return _STATIC_SOURCES.get(method) or _action(found)
 
 
 _SSO_HINT = (
     "Sign in again (aws sso login): the token cache under ~/.aws/sso/cache may be damaged "
     "or written by another tool."
 )
+
+
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")  # botocore's own key, never the answer's
 
 
 def _unreadable_part(exc: BaseException) -> str:
@@ -311,6 +344,8 @@ def _unreadable_part(exc: BaseException) -> str:
         return ": its expiry time has no time zone; write it as 2030-01-01T00:00:00Z"
     if isinstance(exc, ValueError) and ("offset" in text or "tzinfo" in text):
         return ": its expiry time's time zone is not a real one"
+    if isinstance(exc, KeyError) and exc.args and _FIELD.fullmatch(str(exc.args[0])):
+        return f": it has no {exc.args[0]}"  # the field botocore looked for (31d)
     return ""
 
 
