@@ -971,19 +971,25 @@ def _main(argv: list[str] | None) -> None:
         _drop_frames(exc)
         reading = getattr(exc, "reading", None)  # the file being read, where one was
         where = f"{shown_file(str(reading))}: " if reading is not None else ""
-        _print_error(f"error: {where}ran out of memory\n{MEMORY_HINT}")
+        _print_error(f"error: {where}ran out of memory{_noted(exc)}\n{MEMORY_HINT}")
         sys.exit(InputError.exit_code)
     except Exception as exc:
         reserve.release()
         _debug_traceback(exc)
         if reserve.out_of_memory(exc):  # a library that could not be mapped: no bug
-            _print_error(f"error: ran out of memory\n{MEMORY_HINT}")
+            _print_error(f"error: ran out of memory{_noted(exc)}\n{MEMORY_HINT}")
             sys.exit(InputError.exit_code)
         _print_error(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in reportgen; run again with --debug and report the traceback."
         )
         sys.exit(1)
+
+
+def _noted(exc: BaseException) -> str:
+    """What the error's notes add (what became of the pack: pack/write.py), as one line."""
+    notes = [visible(note) for note in getattr(exc, "__notes__", ()) if isinstance(note, str)]
+    return "".join(f" {' '.join(note.split())}" for note in notes)
 
 
 def _debug_traceback(exc: BaseException) -> None:

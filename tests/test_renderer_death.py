@@ -238,3 +238,30 @@ def test_a_c_function_failing_silently_under_a_memory_limit_is_out_of_memory(mon
     assert reserve.out_of_memory(failed)
     monkeypatch.setattr(reserve, "address_space_limited", lambda: False)
     assert not reserve.out_of_memory(failed)  # without a limit it is a bug to report
+
+
+@pytest.mark.parametrize("raised", [MemoryError(), SystemError("error return without exception")])
+def test_the_build_out_of_memory_says_what_became_of_the_pack(
+    raised, project, tmp_path, monkeypatch, capsys
+):
+    """Pass 31d: under --as 320 MiB a build said "error: ran out of memory" and no more:
+    not what it was doing, nor that the pack was left as it was."""
+    from reportgen import pipeline
+    from reportgen.cli import main
+    from reportgen.core import reserve
+
+    pack = build(project, tmp_path / "pack", "--format", "matrix", pdf=False)
+    before = tree_hashes(pack)
+
+    def out_of_memory(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(pipeline, "render_all", out_of_memory)
+    monkeypatch.setattr(reserve, "address_space_limited", lambda: True)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:
+        main(["build", "--config", str(project / "reportgen.yaml"), "--out", str(pack)])
+    said = " ".join(capsys.readouterr().err.split())
+    assert ended.value.code == 2, said
+    assert f"error: ran out of memory while building {pack}; the pack there is unchanged" in said
+    assert tree_hashes(pack) == before

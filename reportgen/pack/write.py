@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from reportgen.core import reserve
 from reportgen.core.errors import (
     ENVIRONMENT_ERRORS,
     InputError,
@@ -395,7 +396,17 @@ def _staged(target: Path, replace: Replace | None, notes: list[str]) -> Iterator
             # the staging folder with it, and a removal by path left it there.
             parent.remove_folder(name)  # ours; never across a mount someone made in it
             _say_staging_removed(exc, parent, name, target)
+            _note_out_of_memory(exc, target)
             raise
+
+
+def _note_out_of_memory(exc: BaseException, target: Path) -> None:
+    """A build out of memory said "ran out of memory" and no more, not what became of the
+    pack (pass 31d): the error carries it as a note, which the command line prints."""
+    if isinstance(exc, MemoryError) or reserve.out_of_memory(exc):
+        kept = "the pack there is unchanged" if target.exists() else "nothing was written"
+        with contextlib.suppress(MemoryError):  # the room to say it may be gone too
+            exc.add_note(f"while building {target}; {kept}")
 
 
 def _give_mode(folder: Path, model: Path) -> None:
