@@ -225,6 +225,33 @@ def test_empty_pages_in_a_row_stop_the_pull(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_pages_each_repeating_an_earlier_one_stop_the_pull(tmp_path, monkeypatch):
+    """Pass 31c: an endpoint sending, on each page, one resource of the page before and one
+    new, was stopped by no rule but MAX_PAGES (12,744 pages in 600 s; 20,000 take 16 min).
+    A page repeating nothing starts the count again."""
+    from reportgen.inventory.pull import fetch
+
+    monkeypatch.setattr(fetch, "MAX_EMPTY_PAGES", 3)
+    first = EXPLORER_FIXTURE["Resources"][0]
+
+    def resource(n: int) -> dict:
+        return {**first, "Arn": f"arn:aws:s3:::bucket-{n}"}
+
+    client = _client("resource-explorer-2")
+    with Stubber(client) as stubber:
+        news = [1, 2, 3, 5, 6, 7, 8]  # the page of 5 (and 4) repeats nothing: counted anew
+        for number, new in enumerate(news):
+            items = [resource(new)] + ([resource(new - 1)] if number else [])
+            asked = {"NextToken": f"t{number - 1}"} if number else {}
+            stubber.add_response("list_resources", {"Resources": items, "NextToken": f"t{number}"},
+                                 asked)  # fmt: skip
+        said = "AWS sent 3 pages in a row each repeating resources of an earlier page"
+        with pytest.raises(InputError, match=said):
+            pull(PullRequest("resource-explorer", tmp_path / "re.csv"), client=client)
+        stubber.assert_no_pending_responses()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_items_past_max_rows_stop_the_pull(tmp_path, monkeypatch):
     from reportgen.inventory import limits
 

@@ -48,6 +48,7 @@ def pages(
     items_seen: set[int] = set()  # digests of the resources, 8 bytes each (1M: about 60 MB)
     repeated = 0  # resources sent a second time, each written once
     empty = 0  # pages in a row with no item and a next token
+    overlapping = 0  # pages in a row repeating a resource of an earlier page
     for _ in range(MAX_PAGES):
         page = _with_backoff(lambda: call(**request), api, sleep)
         _check_page(page, api)
@@ -55,23 +56,37 @@ def pages(
         if token:
             _check_token_new(token, api, seen)
         _check_new(page.get(api.reader.list_key), api, pages_seen)
-        repeated += _drop_repeated(page, api, items_seen)
+        dropped = _drop_repeated(page, api, items_seen)
+        repeated += dropped
         yield page
         if not token:
             _say_repeated(repeated, api)
             return
         empty = 0 if page.get(api.reader.list_key) else empty + 1
-        if empty >= MAX_EMPTY_PAGES:
-            raise InputError(
-                f"{api.iam_action}: AWS sent {empty:,} pages in a row with no resource, each "
-                "with a new page token; stopping, as an endpoint that does so may never end",
-                hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
-            )
+        overlapping = overlapping + 1 if dropped else 0
+        _check_endless(empty, overlapping, api)
         request[api.token_in] = token
     raise InputError(
         f"{api.iam_action}: more than {MAX_PAGES:,} pages; reportgen stops there",
         hint="Narrow the pull (--region, a resource type filter), or export the inventory "
         "with the AWS CLI and pass the file.",
+    )
+
+
+def _check_endless(empty: int, overlapping: int, api: Api) -> None:
+    """Stop an endpoint that will not end: MAX_EMPTY_PAGES pages in a row with no resource,
+    or as many each repeating an earlier one (one new resource and one repeated a page ran
+    to MAX_PAGES, about 16 minutes: 31c)."""
+    if empty >= MAX_EMPTY_PAGES:
+        said = f"{empty:,} pages in a row with no resource"
+    elif overlapping >= MAX_EMPTY_PAGES:
+        said = f"{overlapping:,} pages in a row each repeating resources of an earlier page"
+    else:
+        return
+    raise InputError(
+        f"{api.iam_action}: AWS sent {said}, each with a new page token; stopping, as an "
+        "endpoint that does so may never end",
+        hint="Run the pull again; if it recurs, check any proxy between you and AWS.",
     )
 
 
