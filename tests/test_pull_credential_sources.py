@@ -95,6 +95,7 @@ def test_a_credential_process_that_prints_without_end_is_cut(tmp_path, monkeypat
         (_prints({**GOOD, "Version": "SecretVersionText0123"}), 'no "Version": 1'),
         (_prints({k: v for k, v in GOOD.items() if k != "Version"}), 'no "Version": 1'),
         ("import sys\nsys.stderr.buffer.write(b'no \\xff')\nsys.exit(3)\n", "status 3"),
+        ("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", "was ended by SIGSEGV"),
         # twenty-third pass: "the AWS SDK could not go on: RuntimeError", no source named
         (_prints({**GOOD, "Expiration": "2001-01-01T00:00:00Z"}), "have already expired"),
         # twenty-sixth pass: "the answer is not one botocore can read (TypeError)"
@@ -104,7 +105,7 @@ def test_a_credential_process_that_prints_without_end_is_cut(tmp_path, monkeypat
         (
             _prints({**GOOD, "SessionToken": "TOKEN\ntokenTOKEN"}),
             "the profile's credential_process:"
-            " the credentials of profile 'proc' hold a session token with a character no HTTP",
+            " the credentials hold a session token with a character no HTTP",
         ),
         (_prints({**GOOD, "AccessKeyId": "AKIAPROC\u00e9KEY"}), "hold an access key id with"),
     ],
@@ -960,3 +961,71 @@ def test_a_field_botocore_found_missing_is_named():
 
     assert _unreadable_part(KeyError("Credentials")) == ": it has no Credentials"
     assert _unreadable_part(KeyError("a key\nof the answer's")) == ""
+
+
+def test_a_role_profiles_source_keys_no_header_may_hold_are_never_sent(
+    tmp_path, monkeypatch, capsys
+):
+    """Pass 32c: a source profile's key holding a space or an accent was checked nowhere and
+    sent to STS, which signed the pull's requests as if nothing were amiss."""
+    config = (
+        "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = src\n"
+        "region = eu-west-1\n[profile src]\naws_access_key_id = AKIASRC 000000001\n"
+        "aws_secret_access_key = SourceSecret0123456789\n"
+    )
+    asked = []
+
+    def handle(head: str, body: str):
+        asked.append(body)
+        return _sts_error("not here")
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "role")
+    assert status == 2 and not asked, said
+    assert "the AWS config file: the credentials hold an access key id" in said
+    assert "AKIASRC" not in said
+
+
+def test_role_keys_renewed_with_a_line_break_are_never_sent(tmp_path, monkeypatch, capsys):
+    """Pass 32c: keys renewed mid-pull were not checked: a line break was "AWS could not be
+    reached: Invalid header value", a space was sent."""
+    import datetime
+
+    soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    assumed, heads = [], []
+
+    def handle(head: str, body: str):
+        heads.append(head)
+        if "Action=AssumeRole" in body:
+            assumed.append(1)
+            key = "ASIAROLEKEY000000009" if len(assumed) == 1 else "ASIAROLE\nKEY00000009"
+            return _assumed(key, "RoleSecret0123456789", "RoleSessionToken0123456789", soon)
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}]}
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    config = _KEYS_CONFIG + (
+        "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+        "source_profile = default\nregion = eu-west-1\n"
+    )
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "role")
+    assert status == 2 and len(assumed) == 2, said
+    assert "sts:AssumeRole: the credentials hold an access key id with a character" in said
+    assert "could not be reached" not in said and not any("ASIAROLE\n" in h for h in heads)
+
+
+@pytest.mark.parametrize("token", ["ssoSECRETtoken\n123456789", "ssoSECRETtokenü123456789"])
+def test_an_sso_access_token_no_header_may_hold_is_never_sent(token, tmp_path, monkeypatch, capsys):
+    """Pass 32d: a line break was botocore's "Invalid header value b'***'", naming no cache
+    file; an accent was sent as raw UTF-8."""
+    _sso_token(tmp_path, monkeypatch, token)
+    asked = []
+
+    def handle(head: str, body: str):
+        asked.append(head)
+        return 500, "x", b""
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG, handle, "sso")
+    assert status == 2 and not asked, said
+    assert "its accessToken holds a character no HTTP header may hold" in said
+    assert "Sign in again (aws sso login)" in said and "ssoSECRETtoken" not in said

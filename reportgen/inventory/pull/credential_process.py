@@ -81,10 +81,20 @@ class BoundedProcess:
         # What it wrote to stderr is not passed on: botocore quotes it in its error, and a
         # process that wrote its keys there had them printed (seventeenth pass).
         said = (
-            f"the process exited with status {self.returncode}; what it wrote to stderr is "
-            "not shown, as it may hold keys: run the command yourself to see it"
+            f"the process {_ended(self.returncode)}; what it wrote to stderr is not shown, "
+            "as it may hold keys: run the command yourself to see it"
         )
         return out, said.encode("utf-8")
+
+
+def _ended(status: int | None) -> str:
+    """How the process ended: 'exited with status -11' was a signal's number (32d)."""
+    if status is not None and status < 0:
+        try:
+            return f"was ended by {signal.Signals(-status).name}"
+        except ValueError:
+            return f"was ended by signal {-status}"
+    return f"exited with status {status}"
 
 
 def _read(process: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes]:

@@ -38,7 +38,12 @@ from reportgen.inventory.pull.credential_process import (
 )
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
 from reportgen.inventory.pull.sdkfiles import SSO_CACHE_BYTES, TOKEN_BYTES, check_sdk_files
-from reportgen.inventory.pull.secrets import Secrets, record_token_parameters, token_files
+from reportgen.inventory.pull.secrets import (
+    Secrets,
+    record_token_parameters,
+    sendable,
+    token_files,
+)
 
 # Credential answers are a few KB (a role's keys and session token).
 CREDENTIAL_BYTES, CREDENTIAL_SECONDS = 1 << 20, 60.0
@@ -216,6 +221,15 @@ def _check_cached_tokens(cached: Any, path: Path) -> None:
                 file=str(path),
                 hint="Sign in again (aws sso login), which writes the cache anew.",
             )
+    token = cached.get("accessToken")
+    if isinstance(token, str) and not sendable(token):  # sent in a header (32d)
+        raise InputError(
+            "botocore's cache file: its accessToken holds a character no HTTP header may "
+            "hold (a space, a line break, a control or non-ASCII character); nothing was "
+            "sent with it (not shown: it is a secret)",
+            file=str(path),
+            hint="Sign in again (aws sso login), which writes the cache anew.",
+        )
 
 
 def check_files(session: Any, profile: str | None) -> None:
@@ -293,35 +307,21 @@ def resolved_secrets(session: Any, profile: str | None) -> list[str]:
             f"botocore can read ({type(exc).__name__}{_unreadable_part(exc)})",
             hint=_SSO_HINT if action.startswith("sso:") else None,
         ) from None
-    _check_sendable(frozen, _source(found), whose)
     values = (getattr(frozen, name, None) for name in ("access_key", "secret_key", "token"))
     return [value for value in values if isinstance(value, str) and value]
 
 
-_SENDABLE = re.compile(r"[!-~]*")  # visible ASCII: what an HTTP header may hold of a key
 # Where botocore's providers that fetch nothing found the keys, for messages.
 _STATIC_SOURCES = {
     "env": "the AWS_* variables",
     "shared-credentials-file": "the shared credentials file",
     "config-file": "the AWS config file",
+    None: "a role profile's source_profile",  # botocore names no method for those keys
 }
 
 
-def _check_sendable(frozen: Any, source: str, whose: str) -> None:
-    """The access key and session token go in the request's headers: one holding a line
-    break was 'AWS could not be reached: Invalid header value', naming neither its source
-    nor the fact that nothing was sent (pass 31d). Never quoted: they are secrets."""
-    for name, label in (("access_key", "an access key id"), ("token", "a session token")):
-        value = getattr(frozen, name, None)
-        if isinstance(value, str) and not _SENDABLE.fullmatch(value):
-            raise InputError(
-                f"{source}: the credentials{whose} hold {label} with a character no "
-                "HTTP header may hold (a space, a line break, a control or non-ASCII "
-                "character); nothing was sent (not shown: it is a secret)"
-            )
-
-
-def _source(found: Any) -> str:
+def source_of(found: Any) -> str:
+    """Where the credentials ``found`` (botocore's) come from, for messages."""
     method = getattr(found, "method", None)
     return _STATIC_SOURCES.get(method) or _action(found)
 

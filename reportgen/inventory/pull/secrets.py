@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,10 +88,34 @@ def token_files(paths: Iterable[str]) -> list[str]:
     return found
 
 
+_SENDABLE = re.compile(r"[!-~]*")  # visible ASCII: what an HTTP header may hold of a key
+
+
+def sendable(value: str) -> bool:
+    """Whether ``value`` (a key, a token) can go in an HTTP header as it is."""
+    return bool(_SENDABLE.fullmatch(value))
+
+
+def check_sendable(frozen: Any, source: str) -> None:
+    """The access key and session token go in the request's headers: one holding a line
+    break was 'AWS could not be reached: Invalid header value', naming neither its source
+    nor that nothing was sent (31d); a space or an accent was sent as it was, a role's
+    source keys and keys renewed mid-pull too (32c). Never quoted: they are secrets."""
+    for name, label in (("access_key", "an access key id"), ("token", "a session token")):
+        value = getattr(frozen, name, None)
+        if isinstance(value, str) and not sendable(value):
+            raise InputError(
+                f"{source}: the credentials hold {label} with a character no HTTP header "
+                "may hold (a space, a line break, a control or non-ASCII character); the "
+                "request they were to sign was not sent (not shown: it is a secret)"
+            )
+
+
 @contextlib.contextmanager
-def gathering(secrets: Secrets) -> Iterator[None]:
+def gathering(secrets: Secrets, source_of: Callable[[Any], str]) -> Iterator[None]:
     """While active, every set of credentials botocore freezes (to sign a request, its own
-    credential fetches among them) is added to ``secrets``."""
+    credential fetches among them) is added to ``secrets``, and checked as sendable
+    (``source_of`` names where a set came from)."""
     from botocore.credentials import Credentials, RefreshableCredentials
 
     originals = {cls: cls.get_frozen_credentials for cls in (Credentials, RefreshableCredentials)}
@@ -100,6 +124,7 @@ def gathering(secrets: Secrets) -> Iterator[None]:
         def get_frozen_credentials(self: Any) -> Any:
             frozen = original(self)
             secrets.add(frozen.access_key, frozen.secret_key, frozen.token)
+            check_sendable(frozen, source_of(self))
             return frozen
 
         return get_frozen_credentials
