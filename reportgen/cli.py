@@ -103,9 +103,10 @@ def _say(message: str) -> None:
 
 
 def _warn(message: str) -> None:
-    """A warning on stderr; silent with --quiet, which prints errors only."""
+    """A warning on stderr, one line (a header or name holding a line break must not print
+    a line of its own: pass 32a); silent with --quiet, which prints errors only."""
     if not _state["quiet"]:
-        err.print(Text.assemble(("warning: ", "yellow"), visible(message)), soft_wrap=True)
+        err.print(Text.assemble(("warning: ", "yellow"), one_line(message)), soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -768,8 +769,10 @@ class _SayHandler(logging.Handler):
     stderr; silent with --quiet."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        # One line each, line breaks escaped: a leftover file's name holding one printed
+        # "error: disk on fire" as a line of its own (pass 32a); no warning has two lines.
         if not _state["quiet"]:  # yellow on a terminal; rich leaves it plain elsewhere
-            err.print(Text(visible(record.getMessage()), style="yellow"), soft_wrap=True)
+            err.print(Text(one_line(record.getMessage()), style="yellow"), soft_wrap=True)
 
 
 def _ticket_system_options(command: typing.Callable) -> typing.Callable:

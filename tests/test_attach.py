@@ -317,6 +317,17 @@ SIGN_IN = b"<html><body>Please sign in</body></html>"
             b'{"result": {"file_name": "{name}", "size_bytes": ""}}',
             "names the file but gives no size",
         ),
+        # Thirty-second pass: "the server says it stored -1 bytes of 562,301"
+        (
+            "servicenow",
+            b'{"result": {"file_name": "{name}", "size_bytes": "562301.5"}}',
+            "names the file with a size that cannot be read, so nothing shows it arrived whole",
+        ),
+        (
+            "servicenow",
+            b'{"result": {"file_name": "other.zip", "size_bytes": "abc"}}',
+            "names 'other.zip', not this file",
+        ),
     ],
 )
 def test_an_upload_answer_that_is_not_the_file_attached_is_a_server_failure(

@@ -279,3 +279,17 @@ def test_a_certificate_for_another_host_is_said_so(
     assert status == 4, output
     assert "TLS certificate does not name this host (check the host in the base URL)" in output
     assert "not trusted" not in output
+
+
+def test_a_ticket_url_in_the_config_refused_names_the_config(
+    pack, tmp_path, clean_env, capsys, caplog
+):
+    """Pass 32a: 'attach.jira.url: the port is not one of 1 to 65535' named no file."""
+    clean_env.delenv("REPORTGEN_JIRA_URL", raising=False)
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    config = write_config(folder, MINIMAL_CONFIG + FAST + "  jira:\n    url: https://h:99999\n")
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
+    assert status == 2, output
+    assert f"error: {config}: Jira Cloud is not configured" in " ".join(output.split()), output
+    assert "attach.jira.url: the port is not one of 1 to 65535" in output

@@ -307,3 +307,18 @@ def test_settling_reads_a_large_folder_once(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "scandir", lambda path: listed.append(path) or scandir(path))
     assert settle_killed(folder) == []
     assert len(listed) == 1 and not any(JOURNAL_MARK in p.name for p in folder.iterdir())
+
+
+def test_a_leftovers_name_prints_no_line_of_its_own(tmp_path, capsys):
+    """Pass 32a: a swap name holding a line break printed 'error: disk on fire' as a line of
+    its own in the warning that names it."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "pack.zip").write_text("new zip")
+    (folder / ".pack.zip.reportgen-swap-x\nerror: disk on fire").write_text("the user's")
+    _note(folder, [Moving("pack.zip", f"{TEMPORARY}0a0b0c0d", _identity(folder / "pack.zip"),
+                          (1, 2, 3, 4))])  # fmt: skip
+    main(["init", str(folder)])
+    lines = capsys.readouterr().err.splitlines()
+    assert not [line for line in lines if line.startswith("error:")], lines
+    assert any("reportgen-swap-x\\nerror: disk on fire" in line for line in lines), lines

@@ -156,15 +156,22 @@ def confirm_upload(item: Upload, made: Iterable[tuple[str, int | None]], system:
 
 
 def _answer_said(item: Upload, made: list[tuple[str, int | None]]) -> str:
-    sizes = sorted({size for name, size in made if name == item.name and size is not None})
+    said = {size for name, size in made if name == item.name and size is not None}
+    sizes = sorted(size for size in said if size >= 0)
     if sizes:  # its name, another size: the server kept part of the file
         kept = ", ".join(f"{size:,}" for size in sizes)
         return f"the server says it stored {kept} bytes of {item.size:,}"
+    if said:  # UNREADABLE_SIZE: it was shown as "-1 bytes" (pass 32a)
+        return (
+            "the answer names the file with a size that cannot be read, so nothing shows "
+            "it arrived whole"
+        )
     if not made:
         return "the answer names no attachment"
     if any(name == item.name for name, _ in made):
         return "the answer names the file but gives no size, so nothing shows it arrived whole"
     name, size = made[0]
-    shown = f"'{one_line(shorten(name, SHOWN_NAME))}'" + (f" ({size:,} bytes)" if size else "")
+    bytes_said = f" ({size:,} bytes)" if size is not None and size > 0 else ""
+    shown = f"'{one_line(shorten(name, SHOWN_NAME))}'{bytes_said}"
     more = f" and {len(made) - 1:,} more" if len(made) > 1 else ""
     return f"the answer names {shown}{more}, not this file"

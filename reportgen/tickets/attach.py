@@ -124,11 +124,22 @@ def attach_pack(
     config, config_dir = load_attach_config(request.config, request.max_yaml_bytes)
     system = TICKET_SYSTEMS.get(request.system)
     section = getattr(config, system.name)
-    redact = _endpoint(system, section, request.target, env).redactor()
+    endpoint = _endpoint(system, section, request.target, env)
+    _refuse_configured_wrongly(endpoint, request.config)
+    redact = endpoint.redactor()
     # Every message from here on may hold a server's text: each is masked on its way out.
     with masked_errors(redact), PackDir(request.pack) as pack:
         settings = transport(config, config_dir, request.ca_bundle, env)
         return _attach(pack, request, system, section, settings, env, lambda s: say(redact(s)))
+
+
+def _refuse_configured_wrongly(endpoint: Endpoint, config: Path | None) -> None:
+    """A setting of the config refused, named with the config's file: 'attach.servicenow.url:
+    the port is not one of 1 to 65535' named no file (pass 32a)."""
+    if config is not None and any(p.startswith("attach.") for p in endpoint.problems):
+        raise InputError(
+            f"{endpoint.system} is not configured", file=config, details=endpoint.problems
+        )
 
 
 def _endpoint(
