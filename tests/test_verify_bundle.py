@@ -214,3 +214,14 @@ def test_bundle_refuses_an_altered_pack(copy, tmp_path):
 def test_bundle_will_not_write_into_the_pack(copy):
     with pytest.raises(InputError, match="inside the pack"):
         bundle_pack(copy, copy / "pack.zip")
+
+
+def test_a_name_too_long_for_the_files_beside_it_says_why(pack, tmp_path):
+    """Pass 32b: a 224-byte name (a file system takes 255) was refused with "the file name
+    is too long. Choose a shorter path.", no word of the files named after it."""
+    out = tmp_path / ("z" * 226 + ".zip")
+    with pytest.raises(InputError) as refused:
+        bundle_pack(pack, out)
+    assert "the file name is too long" in str(refused.value)
+    assert "named after it, up to 32 bytes longer" in str(refused.value)
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == []

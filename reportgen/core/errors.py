@@ -134,7 +134,11 @@ ENVIRONMENT_HINTS: dict[int, str] = {
     errno.EROFS: "Choose a path on a writable disk.",
     errno.EFBIG: "Raise the file size limit (ulimit -f), or write to another file system.",
     errno.EIO: "Check the disk (or the network file system) and try again.",
-    errno.ENAMETOOLONG: "Choose a shorter path.",
+    # reportgen's own files beside the one it writes are named after it, longer by up to
+    # 32 bytes: a name of 224 bytes was refused with no word of why (pass 32b)
+    errno.ENAMETOOLONG: "Choose a shorter path or name: the files reportgen writes beside "
+    "a file while it moves it in are named after it, up to 32 bytes longer, and most file "
+    "systems allow names of 255 bytes.",
     errno.ENOENT: "Check the path for typing mistakes.",
     errno.EMFILE: "Raise the open-file limit (ulimit -n) and run again.",
 }
