@@ -1029,3 +1029,43 @@ def test_an_sso_access_token_no_header_may_hold_is_never_sent(token, tmp_path, m
     assert status == 2 and not asked, said
     assert "its accessToken holds a character no HTTP header may hold" in said
     assert "Sign in again (aws sso login)" in said and "ssoSECRETtoken" not in said
+
+
+@pytest.mark.parametrize("fresh", ["ssoNEWtoken\n123456789", "ssoNEWtoken é123456789"])
+def test_an_sso_token_refreshed_with_what_no_header_may_hold_is_never_sent(
+    fresh, tmp_path, monkeypatch, capsys
+):
+    """Pass 33c: an sso-session's token refreshed (sso-oidc CreateToken) holding a space and
+    an accent was sent as it was; one holding a line break was 'Invalid header value'."""
+    import datetime
+    import hashlib
+
+    from botocore.tokens import SSOTokenProvider
+
+    cache = tmp_path / "home" / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    monkeypatch.setattr(SSOTokenProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))
+    soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)
+    (cache / f"{hashlib.sha1(b's').hexdigest()}.json").write_text(json.dumps({
+        "startUrl": _SSO_START, "region": "us-east-1", "accessToken": "ssoOLDtoken123456789",
+        "expiresAt": soon.strftime("%Y-%m-%dT%H:%M:%SZ"), "refreshToken": "ssoREFRESH1234",
+        "clientId": "client", "clientSecret": "ssoCLIENTsecret1234",
+        "registrationExpiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
+    config = (
+        "[profile sso]\nsso_session = s\nsso_account_id = 123456789012\n"
+        "sso_role_name = Admin\nregion = eu-west-1\n"
+        f"[sso-session s]\nsso_start_url = {_SSO_START}\nsso_region = us-east-1\n"
+    )
+    heads = []
+
+    def handle(head: str, body: str):
+        heads.append(head)
+        if "/token" in head.split("\r\n")[0]:  # sso-oidc CreateToken: the refresh
+            answer = {"accessToken": fresh, "expiresIn": 3600, "tokenType": "Bearer"}
+            return 200, "application/json", json.dumps(answer).encode()
+        return 500, "x", b""
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    assert status == 2, said
+    assert "sso:GetRoleCredentials: the SSO access token holds a character no HTTP" in said
+    assert "ssoNEWtoken" not in said and len(heads) == 1, heads

@@ -138,12 +138,27 @@ def gathering(secrets: Secrets, source_of: Callable[[Any], str]) -> Iterator[Non
             cls.get_frozen_credentials = original  # type: ignore[method-assign]
 
 
+def _check_header_token(token: Any, model: Any) -> None:
+    """SSO's access token goes in a header (``x-amz-sso_bearer_token``): one botocore got
+    anew mid-pull (an sso-session's refresh) holding a line break was "Invalid header
+    value", an accent was sent (pass 33c); the cache's own is checked as it is read."""
+    if isinstance(token, str) and not sendable(token):
+        call = getattr(model, "name", None) or "the SSO call"
+        raise InputError(
+            f"sso:{call}: the SSO access token holds a character no HTTP header may hold (a "
+            "space, a line break, a control or non-ASCII character); nothing was sent with "
+            "it (not shown: it is a secret)",
+            hint="Sign in again (aws sso login), which writes the token cache anew.",
+        )
+
+
 def record_token_parameters(client: Any, secrets: Secrets) -> None:
     """Add the token a call of ``client`` is given (SSO's access token, a web identity
     token) to ``secrets`` before the call is sent."""
 
-    def record(params: Any = None, **_: Any) -> None:
+    def record(params: Any = None, model: Any = None, **_: Any) -> None:
         if isinstance(params, dict):
             secrets.add(*(params.get(name) for name in TOKEN_PARAMETERS))
+            _check_header_token(params.get("accessToken"), model)
 
     client.meta.events.register("before-parameter-build.*.*", record)
