@@ -322,3 +322,17 @@ def test_a_leftovers_name_prints_no_line_of_its_own(tmp_path, capsys):
     lines = capsys.readouterr().err.splitlines()
     assert not [line for line in lines if line.startswith("error:")], lines
     assert any("reportgen-swap-x\\nerror: disk on fire" in line for line in lines), lines
+
+
+def test_a_note_naming_a_link_removes_it_not(tmp_path):
+    """Pass 33b: a note written by hand giving a link's own identity had the link removed,
+    said as 'removed (there was none before)'; reportgen moves in regular files only."""
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "link").symlink_to("/etc/hostname")
+    (folder / f"{TEMPORARY}0a0b0c0d").symlink_to("/etc/hostname")
+    _note(folder, [Moving("link", f"{TEMPORARY}0a0b0c0d", _identity(folder / "link"), None),
+                   Moving("b.zip", f"{TEMPORARY}00000000", (1,) * 4, None)])  # fmt: skip
+    said = settle_killed(folder)
+    assert (folder / "link").is_symlink() and (folder / f"{TEMPORARY}0a0b0c0d").is_symlink()
+    assert not [s for s in said if "removed" in s], said

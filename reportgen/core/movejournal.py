@@ -274,7 +274,7 @@ def _put_back(folder: Path, moving: Moving) -> bool:
         if moving.kept is not None and identity_of(folder / moving.kept) == moving.kept_as:
             os.replace(folder / moving.kept, target)
             return True
-        if moving.earlier is None and identity_of(target) == moving.new:
+        if moving.earlier is None and identity_of(target) == moving.new and _regular(target):
             os.unlink(target)
             return True
     except OSError:
@@ -299,12 +299,21 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
     return said
 
 
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file, as every file reportgen moves in is: a note
+    naming a link's identity had the link removed (pass 33b)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _remove_if(path: Path, identities: set[Identity | None]) -> bool:
     """Remove ``path`` when it is one of ``identities``; whether it is gone (or was)."""
     found = identity_of(path)
     if found is None:
         return True
-    if found not in identities:
+    if found not in identities or not _regular(path):
         return False
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
