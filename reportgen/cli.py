@@ -470,18 +470,17 @@ def validate(**kwargs: object) -> None:
     inputs, matrices = prepare(_run_options(kwargs))
     if _state["quiet"]:
         return
-    # one_line: a name holding a newline printed a line of its own (sixteenth pass)
-    out.print(
-        one_line(f"config: {inputs.config.path} (customer: {inputs.config.config.customer.name})")
-    )
-    version = inputs.catalog.version
-    out.print(f"catalog: {len(inputs.catalog.services)} services, version {version}")
-    for line in views.inventory_summary(inputs):
-        out.print(one_line(line))
-    for line in evidence_lines(matrices):
-        out.print(line)
-    for warning in inputs.warnings:
-        out.print(f"warning: {warning}")
+    # one_line and no wrapping: a name holding a newline printed a line of its own
+    # (sixteenth pass), a warning too (thirty-third: build's were escaped, validate's not)
+    lines = [
+        f"config: {inputs.config.path} (customer: {inputs.config.config.customer.name})",
+        f"catalog: {len(inputs.catalog.services)} services, version {inputs.catalog.version}",
+        *views.inventory_summary(inputs),
+        *evidence_lines(matrices),
+        *(f"warning: {warning}" for warning in inputs.warnings),
+    ]
+    for line in lines:
+        out.print(one_line(line), soft_wrap=True)
     table = views.unresolved_table(inputs)
     if table is not None:
         out.print(table)

@@ -482,6 +482,25 @@ def test_a_path_holding_a_newline_prints_no_line_of_its_own(tmp_path):
     assert "cf\\npack written to EVIL/reportgen.yaml" in built
 
 
+def test_validate_prints_each_warning_on_one_line(tmp_path):
+    """Pass 33a: validate printed its warnings as they were (build escaped them): a resource
+    override naming 'i-0\\nerror: fake line' printed a line of its own, and a long warning
+    was wrapped at 80 columns into two."""
+    import shutil
+
+    shutil.copy(ROOT / "inputs" / "inventory.xlsx", tmp_path / "inventory.xlsx")
+    text = (ROOT / "inputs" / "reportgen.yaml").read_text()
+    forged = '"i-0a1b2\\nerror: fake line"'
+    text = text.replace("  - resource: i-0a1b2c3d4e5f60003", f"  - resource: {forged}")
+    (tmp_path / "reportgen.yaml").write_text(text)
+    said = run("validate", "--config", tmp_path / "reportgen.yaml", pdf=False).stdout
+    lines = said.splitlines()
+    assert not [line for line in lines if line.startswith("error:")], said
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert any("'i-0a1b2\\nerror: fake line' is not in the inventory" in w for w in warnings)
+    assert all(w.endswith("the override is ignored") for w in warnings), warnings
+
+
 def test_a_pdf_variant_for_a_build_that_writes_no_pdf_is_said(tmp_path):
     """Sixteenth pass: --pdf-variant was ignored without a word under --format matrix."""
     said = run("build", "--config", ROOT / "inputs" / "reportgen.yaml", "--out", tmp_path / "p",
