@@ -763,14 +763,11 @@ def test_the_region_lookup_of_defaults_mode_auto_is_bounded_and_made_once(
     assert sent[0] < 64 << 20  # the answer was left unread after its first MB
 
 
-def test_a_web_identity_token_file_swapped_for_a_fifo_mid_pull_is_refused(
-    tmp_path, monkeypatch, capsys
-):
-    """Twentieth pass: the token file was checked once, at the start; botocore reads it
-    again each time it refreshes the role's keys, and a FIFO swapped in then hung the pull
-    (a link to /dev/zero took 1.7 GB)."""
+def _token_swapped_mid_pull(tmp_path, monkeypatch, capsys, swap) -> tuple[int, str, list]:
+    """A pull as role profile 'web' by web identity, whose token file ``swap(path)`` changes
+    once the role's first keys (near their expiry: botocore will read it again) are sent;
+    its status, its stderr, and the bodies of the requests the endpoint was sent."""
     import datetime
-    import os
 
     token_file = tmp_path / "web.jwt"
     token_file.write_text("eyJhbGciOiJSUzI1NiJ9.q7ZpX2mK9vLr4sNwY8.sig\n")
@@ -781,22 +778,34 @@ def test_a_web_identity_token_file_swapped_for_a_fifo_mid_pull_is_refused(
     soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
-    assumed = []
+    bodies: list[str] = []
 
     def handle(head: str, body: str):
+        bodies.append(body)
         if "Action=AssumeRoleWithWebIdentity" in body:
-            assumed.append(1)
-            if len(assumed) == 1:  # keys near their expiry: botocore will refresh them
+            if sum("AssumeRoleWithWebIdentity" in b for b in bodies) == 1:
                 token_file.unlink()
-                os.mkfifo(token_file)
+                swap(token_file)
             status, kind, answer = _assumed("ASIAROLEKEY000000009", "RoleSecret0123456789",
                                             "RoleSessionToken0123456789", soon)  # fmt: skip
             return status, kind, answer.replace(b"AssumeRoleRes", b"AssumeRoleWithWebIdentityRes")
         page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}]}
         return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
 
-    started = time.monotonic()
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "web")
+    return status, said, bodies
+
+
+def test_a_web_identity_token_file_swapped_for_a_fifo_mid_pull_is_refused(
+    tmp_path, monkeypatch, capsys
+):
+    """Twentieth pass: the token file was checked once, at the start; botocore reads it
+    again each time it refreshes the role's keys, and a FIFO swapped in then hung the pull
+    (a link to /dev/zero took 1.7 GB)."""
+    import os
+
+    started = time.monotonic()
+    status, said, _ = _token_swapped_mid_pull(tmp_path, monkeypatch, capsys, os.mkfifo)
     assert time.monotonic() - started < 60
     assert status == 2, said
     assert "the web identity token file is a FIFO (named pipe)" in said
@@ -1069,3 +1078,19 @@ def test_an_sso_token_refreshed_with_what_no_header_may_hold_is_never_sent(
     assert status == 2, said
     assert "sso:GetRoleCredentials: the SSO access token holds a character no HTTP" in said
     assert "ssoNEWtoken" not in said and len(heads) == 1, heads
+
+
+def test_a_web_identity_token_file_swapped_for_a_proc_file_mid_pull_is_refused(
+    tmp_path, monkeypatch, capsys
+):
+    """Pass 33d: a token file swapped mid-pull for a link to /proc/self/environ had the whole
+    environment sent to STS as the web identity token, secrets and all, and exit 0."""
+    import os
+
+    monkeypatch.setenv("REPORTGEN_TEST_MARK", "LEAKMEMARK")
+    status, said, bodies = _token_swapped_mid_pull(
+        tmp_path, monkeypatch, capsys, lambda path: os.symlink("/proc/self/environ", path)
+    )
+    assert status == 2, said
+    assert "the web identity token file is a file of the kernel's proc file system" in said
+    assert not any("LEAKMEMARK" in body for body in bodies)

@@ -29,7 +29,8 @@ from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
-from reportgen.core.safefiles import read_regular
+from reportgen.core.mounts import kernel_file_system
+from reportgen.core.safefiles import open_regular, read_fd
 from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
 from reportgen.inventory.pull.credential_process import (
     BoundedProcess,
@@ -153,6 +154,24 @@ class _AskedOnce:
         return self._region
 
 
+def read_on_disk(path: Path, limit: int, what: str) -> bytes:
+    """:func:`read_regular`, refusing a file of the kernel's (/proc, /sys) as sdkfiles does
+    at the start: a token file swapped mid-pull for a link to /proc/self/environ had the
+    whole environment sent to STS as the token, its secrets with it (pass 33d)."""
+    fd = open_regular(path, what)
+    try:
+        kernel = kernel_file_system(os.fstat(fd).st_dev, str(path))
+        if kernel is not None:
+            raise InputError(
+                f"{what} is a file of the kernel's {kernel} file system (the machine's state, "
+                "made up as it is read), not a file on disk",
+                file=str(path),
+            )
+        return read_fd(fd, limit, path, what)
+    finally:
+        os.close(fd)
+
+
 class BoundedTokenLoader:
     """botocore's web identity token loader, reading the file as sdkfiles checked it: a
     regular file of at most 64 KB, opened without blocking. botocore reads it again each
@@ -163,7 +182,7 @@ class BoundedTokenLoader:
         self._path = path
 
     def __call__(self) -> str:
-        data = read_regular(Path(os.path.expanduser(self._path)), TOKEN_BYTES,
+        data = read_on_disk(Path(os.path.expanduser(self._path)), TOKEN_BYTES,
                             "the web identity token file")  # fmt: skip
         try:
             return data.decode("utf-8")
@@ -191,7 +210,7 @@ def bounded_cache_files() -> contextlib.AbstractContextManager[None]:
     def getitem(self: Any, cache_key: str) -> Any:
         path = Path(self._convert_cache_key(cache_key))
         try:
-            data = read_regular(path, SSO_CACHE_BYTES, "botocore's cache file")
+            data = read_on_disk(path, SSO_CACHE_BYTES, "botocore's cache file")
         except InputError as exc:
             if not path.exists():
                 raise KeyError(cache_key) from None  # gone: botocore's "not cached"
