@@ -336,3 +336,30 @@ def test_a_note_naming_a_link_removes_it_not(tmp_path):
     said = settle_killed(folder)
     assert (folder / "link").is_symlink() and (folder / f"{TEMPORARY}0a0b0c0d").is_symlink()
     assert not [s for s in said if "removed" in s], said
+
+
+def test_a_folder_moved_between_two_moves_keeps_neither_new_file(tmp_path, monkeypatch):
+    """Pass 33d: init's folder renamed between its two moves kept the first new file and the
+    note (undone by path, where the folder no longer was), and the message said nothing was
+    written."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder, moved = tmp_path / "project", tmp_path / "renamed"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("the user's")
+    calls = []
+    move_in = outfiles._move_in
+
+    def moving_away(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            folder.rename(moved)
+        return move_in(*args, **kwargs)
+
+    monkeypatch.setattr(outfiles, "_move_in", moving_away)
+    files = [(folder / name, lambda h, t=name: h.write(t)) for name in ("a.xlsx", "b.yaml")]
+    with pytest.raises(InputError) as refused:
+        outfiles.write_together(files, lambda: None, text=True, replace=False)
+    assert _listing(moved) == {"notes.txt": "the user's"}
+    assert "nothing was written" in " ".join(refused.value.details)

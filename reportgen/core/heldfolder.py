@@ -70,6 +70,13 @@ class HeldFolder:
         """Remove the folder ``name`` and all in it (remove_tree: never across a mount)."""
         return remove_tree(Path(self._at(name)), dir_fd=self.fd)
 
+    def replace(self, source: str, target: str) -> None:
+        """Rename ``source`` over ``target``, both in this folder wherever it is now."""
+        if self.fd is None:
+            os.replace(self._at(source), self._at(target))
+        else:
+            os.replace(source, target, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+
     def remove_file(self, name: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._at(name), dir_fd=self.fd)

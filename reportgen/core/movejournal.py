@@ -86,9 +86,10 @@ class Note:
 
 
 @contextlib.contextmanager
-def noted(folder: Path, moving: Sequence[Moving]) -> Iterator[Note]:
+def noted(folder: Path, moving: Sequence[Moving], dir_fd: int | None = None) -> Iterator[Note]:
     """Held around the moves (and the second names made for them): the note is written
-    first, and removed once they are over (done, or undone by the caller)."""
+    first, and removed once they are over (done, or undone by the caller); ``dir_fd``: the
+    folder held open, to remove it from wherever the folder was moved meanwhile."""
     if fcntl is None or not moving:  # pragma: no cover - Windows
         yield Note(None)
         return
@@ -101,8 +102,8 @@ def noted(folder: Path, moving: Sequence[Moving]) -> Iterator[Note]:
         note.say(moving)
         yield note
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)  # before the lock goes: a note unlocked is a dead run's
+        with contextlib.suppress(OSError):  # before the lock goes: unlocked, a dead run's
+            os.unlink(path.name if dir_fd is not None else path, dir_fd=dir_fd)
         os.close(fd)
 
 

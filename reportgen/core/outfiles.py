@@ -278,7 +278,8 @@ def write_together(
                 locks += [made[1]] if made[1] is not None else []
             with stop_signals_held() as stops:
                 checked = _checked([path for path, _ in temporaries], check)
-                _rename_all(temporaries, replace, checked, stops)
+                held = folders[temporaries[0][0].parent] if len(folders) == 1 else None
+                _rename_all(temporaries, replace, checked, stops, held)
                 _finished_despite(stops, [path for path, _ in temporaries])
         except BaseException:
             for path, temporary in temporaries:  # those not renamed yet
@@ -377,11 +378,14 @@ def _rename_all(
     replace: bool,
     checked: list[Identity | None],
     stops: list[int],
+    held: HeldFolder | None = None,
 ) -> None:
     """Rename each temporary file over its path; on any failure, undo those done. The
     moves are noted first (movejournal), then each earlier file is kept under a second
     name, so that a run killed at any point is undone or tidied by the next: second names
-    made before the note stayed for good (twenty-sixth pass)."""
+    made before the note stayed for good (twenty-sixth pass). ``held``: the files' folder,
+    held open, where the undoing is done, wherever the folder was moved meanwhile (by path,
+    init's folder renamed between its two moves kept the first file: thirty-third pass)."""
     names = [None if identity is None else _kept_name(path) for (path, _), identity in
              zip(renames, checked, strict=True)]  # fmt: skip
     moving = [
@@ -390,7 +394,7 @@ def _rename_all(
     ]
     kept: list[str | None] = []
     done: list[tuple[Path, str | None]] = []
-    with environment_errors(renames[0][0]), _noted_together(moving, renames) as note:
+    with environment_errors(renames[0][0]), _noted_together(moving, renames, held) as note:
         try:
             for (path, _), name in zip(renames, names, strict=True):
                 kept.append(_keep_earlier(path, name) if name else None)
@@ -404,25 +408,25 @@ def _rename_all(
                 done.append((path, second))
         except BaseException:
             for path, second in reversed(done):
-                _put_back(path, second)
+                _put_back(path, second, held)
             raise
         finally:
-            _discard_all(kept)  # while the note stands: a kill now leaves none for good
+            _discard_all(kept, held)  # while the note stands: a kill now leaves none for good
 
 
-def _discard_all(kept: list[str | None]) -> None:
+def _discard_all(kept: list[str | None], held: HeldFolder | None) -> None:
     for second in kept:
-        _discard(second)
+        _discard(second, held)
 
 
 def _noted_together(
-    moving: list[Moving], renames: list[tuple[Path, str]]
+    moving: list[Moving], renames: list[tuple[Path, str]], held: HeldFolder | None
 ) -> contextlib.AbstractContextManager[Note]:
     """The note of the moves, where the files share a folder (they always do: a snapshot
     and its sidecar, init's two files); elsewhere none."""
     folders = {path.parent for path, _ in renames}
     if len(folders) == 1:
-        return noted(renames[0][0].parent, moving)
+        return noted(renames[0][0].parent, moving, held.fd if held is not None else None)
     return contextlib.nullcontext(Note(None))
 
 
@@ -576,20 +580,28 @@ def _keep_earlier(path: Path, kept: str) -> str | None:
     return kept
 
 
-def _put_back(path: Path, kept: str | None) -> None:
-    """Undo one rename of :func:`_rename_all`: the earlier file back, or the new one gone.
-    Best effort: the error that made it undo is the one reported."""
+def _put_back(path: Path, kept: str | None, held: HeldFolder | None = None) -> None:
+    """Undo one rename of :func:`_rename_all`: the earlier file back, or the new one gone
+    (in ``held``, where given). Best effort: the error that made it undo is reported."""
     try:
-        if kept is None:
+        if held is not None:
+            if kept is None:
+                held.remove_file(path.name)
+            else:
+                held.replace(Path(kept).name, path.name)
+        elif kept is None:
             os.unlink(path)
         else:
             os.replace(kept, path)
     except OSError:
-        _discard(kept)
+        _discard(kept, held)
 
 
-def _discard(kept: str | None) -> None:
-    if kept is not None:
+def _discard(kept: str | None, held: HeldFolder | None = None) -> None:
+    """Remove the second name ``kept`` (in ``held``, where given: wherever it is now)."""
+    if kept is not None and held is not None:
+        held.remove_file(Path(kept).name)
+    elif kept is not None:
         Path(kept).unlink(missing_ok=True)
 
 
