@@ -361,5 +361,35 @@ def test_a_folder_moved_between_two_moves_keeps_neither_new_file(tmp_path, monke
     files = [(folder / name, lambda h, t=name: h.write(t)) for name in ("a.xlsx", "b.yaml")]
     with pytest.raises(InputError) as refused:
         outfiles.write_together(files, lambda: None, text=True, replace=False)
-    assert _listing(moved) == {"notes.txt": "the user's"}
+    left = _listing(moved)
+    assert {n: t for n, t in left.items() if JOURNAL_MARK not in n} == {"notes.txt": "the user's"}
     assert "nothing was written" in " ".join(refused.value.details)
+    assert settle_killed(moved) == [] and _listing(moved) == {"notes.txt": "the user's"}
+
+
+def test_an_earlier_file_kept_by_a_killed_run_stays_when_the_new_one_was_edited(tmp_path):
+    """Pass 34b: killed with one file of two moved, the new inventory then edited in place:
+    the next run removed the second name, the only copy of the earlier inventory, unsaid."""
+    folder = _pair(tmp_path)
+    _killed(folder, "_move_in", 2, NEW, replace=True)
+    with (folder / "snap.csv").open("a") as edited:
+        edited.write("a row the user added\n")
+    said = settle_killed(folder)
+    kept = [n for n in _listing(folder) if n.endswith(".kept") and "snap.csv." in n]
+    assert len(kept) == 1 and _listing(folder)[kept[0]] == "old rows\n"
+    assert any(f"its earlier version is kept as {folder / kept[0]}" in s for s in said), said
+
+
+def test_a_second_name_that_is_a_link_is_not_put_back(tmp_path):
+    """Pass 34a: a note naming a link as the second name had it put back over the user's
+    file (its identity copied into the note)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "s.csv").write_text("the user's rows")
+    kept = folder / ".s.csv.0123456789ab.kept"
+    kept.symlink_to("/etc/hostname")
+    _note(folder, [Moving("s.csv", f"{TEMPORARY}0a0b0c0d", _identity(folder / "s.csv"),
+                          (1,) * 4, kept.name, _identity(kept)),
+                   Moving("b.zip", f"{TEMPORARY}00000000", (1,) * 4, None)])  # fmt: skip
+    settle_killed(folder)
+    assert (folder / "s.csv").read_text() == "the user's rows" and kept.is_symlink()

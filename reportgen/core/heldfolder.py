@@ -70,6 +70,15 @@ class HeldFolder:
         """Remove the folder ``name`` and all in it (remove_tree: never across a mount)."""
         return remove_tree(Path(self._at(name)), dir_fd=self.fd)
 
+    def identity(self, name: str) -> tuple[int, int, int, int] | None:
+        """Device, inode, size and modification time of ``name`` here (never through a
+        link), as movejournal.identity_of gives them; None when there is none."""
+        try:
+            info = os.stat(self._at(name), dir_fd=self.fd, follow_symlinks=False)
+        except OSError:
+            return None
+        return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
     def replace(self, source: str, target: str) -> None:
         """Rename ``source`` over ``target``, both in this folder wherever it is now."""
         if self.fd is None:

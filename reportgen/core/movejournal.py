@@ -86,10 +86,9 @@ class Note:
 
 
 @contextlib.contextmanager
-def noted(folder: Path, moving: Sequence[Moving], dir_fd: int | None = None) -> Iterator[Note]:
+def noted(folder: Path, moving: Sequence[Moving]) -> Iterator[Note]:
     """Held around the moves (and the second names made for them): the note is written
-    first, and removed once they are over (done, or undone by the caller); ``dir_fd``: the
-    folder held open, to remove it from wherever the folder was moved meanwhile."""
+    first, and removed once they are over (done, or undone by the caller)."""
     if fcntl is None or not moving:  # pragma: no cover - Windows
         yield Note(None)
         return
@@ -102,8 +101,8 @@ def noted(folder: Path, moving: Sequence[Moving], dir_fd: int | None = None) -> 
         note.say(moving)
         yield note
     finally:
-        with contextlib.suppress(OSError):  # before the lock goes: unlocked, a dead run's
-            os.unlink(path.name if dir_fd is not None else path, dir_fd=dir_fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # before the lock goes: a note unlocked is a dead run's
         os.close(fd)
 
 
@@ -272,8 +271,9 @@ def _put_back(folder: Path, moving: Moving) -> bool:
     """The earlier file back at its name (or, where there was none, the new one gone)."""
     target = folder / moving.name
     try:
-        if moving.kept is not None and identity_of(folder / moving.kept) == moving.kept_as:
-            os.replace(folder / moving.kept, target)
+        kept = folder / moving.kept if moving.kept is not None else None
+        if kept is not None and identity_of(kept) == moving.kept_as and _regular(kept):
+            os.replace(kept, target)  # a link put back over the user's file: pass 34a
             return True
         if moving.earlier is None and identity_of(target) == moving.new and _regular(target):
             os.unlink(target)
@@ -285,12 +285,19 @@ def _put_back(folder: Path, moving: Moving) -> bool:
 
 def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
     """Remove the run's own leftovers of ``moving``; say a swap name (of ``swaps``, those
-    of its name) holding another file."""
+    of its name) holding another file, and a second name kept where the file at the name
+    is neither the new one nor the earlier one."""
     ours = {moving.new, moving.earlier, moving.kept_as} - {None}
-    if moving.kept is not None:
+    said = []
+    if moving.kept is not None and _changed_since(folder, moving):
+        said.append(
+            f"{folder / moving.name} was changed or removed after a run killed while moving "
+            f"it in; its earlier version is kept as {folder / moving.kept}: look at it, then "
+            "remove it"
+        )
+    elif moving.kept is not None:
         _remove_if(folder / moving.kept, {moving.kept_as} - {None})
     _remove_if(folder / moving.temporary, {moving.new})
-    said = []
     for swap in swaps:
         if not _remove_if(folder / swap, ours):
             said.append(
@@ -298,6 +305,14 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
                 "place and is not a file reportgen wrote: look at it, then remove it"
             )
     return said
+
+
+def _changed_since(folder: Path, moving: Moving) -> bool:
+    """Whether the file at the name is neither the new one nor the earlier one: edited in
+    place after the kill, its second name was the only copy of the earlier file, and was
+    removed without a word (pass 34b)."""
+    found = identity_of(folder / moving.name)
+    return found not in {moving.new, moving.earlier, moving.kept_as}
 
 
 def _regular(path: Path) -> bool:

@@ -394,7 +394,7 @@ def _rename_all(
     ]
     kept: list[str | None] = []
     done: list[tuple[Path, str | None]] = []
-    with environment_errors(renames[0][0]), _noted_together(moving, renames, held) as note:
+    with environment_errors(renames[0][0]), _noted_together(moving, renames) as note:
         try:
             for (path, _), name in zip(renames, names, strict=True):
                 kept.append(_keep_earlier(path, name) if name else None)
@@ -407,26 +407,27 @@ def _rename_all(
                 _discard(_move_in(temporary, path, replace, identity))
                 done.append((path, second))
         except BaseException:
-            for path, second in reversed(done):
-                _put_back(path, second, held)
+            undo = zip(done, moving[: len(done)], strict=True)
+            for (path, second), noted_move in reversed(list(undo)):
+                _put_back(path, second, held, noted_move.new)
             raise
         finally:
-            _discard_all(kept, held)  # while the note stands: a kill now leaves none for good
+            _discard_all(kept)  # while the note stands: a kill now leaves none for good
 
 
-def _discard_all(kept: list[str | None], held: HeldFolder | None) -> None:
+def _discard_all(kept: list[str | None]) -> None:
     for second in kept:
-        _discard(second, held)
+        _discard(second)
 
 
 def _noted_together(
-    moving: list[Moving], renames: list[tuple[Path, str]], held: HeldFolder | None
+    moving: list[Moving], renames: list[tuple[Path, str]]
 ) -> contextlib.AbstractContextManager[Note]:
     """The note of the moves, where the files share a folder (they always do: a snapshot
     and its sidecar, init's two files); elsewhere none."""
     folders = {path.parent for path, _ in renames}
     if len(folders) == 1:
-        return noted(renames[0][0].parent, moving, held.fd if held is not None else None)
+        return noted(renames[0][0].parent, moving)
     return contextlib.nullcontext(Note(None))
 
 
@@ -580,28 +581,35 @@ def _keep_earlier(path: Path, kept: str) -> str | None:
     return kept
 
 
-def _put_back(path: Path, kept: str | None, held: HeldFolder | None = None) -> None:
-    """Undo one rename of :func:`_rename_all`: the earlier file back, or the new one gone
-    (in ``held``, where given). Best effort: the error that made it undo is reported."""
+def _put_back(
+    path: Path, kept: str | None, held: HeldFolder | None = None, new: Identity | None = None
+) -> None:
+    """Undo one rename of :func:`_rename_all`: the earlier file back, or the new one gone.
+    Where the folder was moved meanwhile, in ``held``, and only while its file is the one
+    moved in (``new``); the second names and the note stay there by path, for the next run
+    to settle. Best effort: the error that made it undo is the one reported."""
     try:
-        if held is not None:
-            if kept is None:
-                held.remove_file(path.name)
-            else:
-                held.replace(Path(kept).name, path.name)
-        elif kept is None:
+        if held is not None and held.moved():
+            if held.identity(path.name) == new:
+                _put_back_held(held, path.name, kept)
+            return
+        if kept is None:
             os.unlink(path)
         else:
             os.replace(kept, path)
     except OSError:
-        _discard(kept, held)
+        _discard(kept)
 
 
-def _discard(kept: str | None, held: HeldFolder | None = None) -> None:
-    """Remove the second name ``kept`` (in ``held``, where given: wherever it is now)."""
-    if kept is not None and held is not None:
-        held.remove_file(Path(kept).name)
-    elif kept is not None:
+def _put_back_held(held: HeldFolder, name: str, kept: str | None) -> None:
+    if kept is None:
+        held.remove_file(name)
+    else:
+        held.replace(Path(kept).name, name)
+
+
+def _discard(kept: str | None) -> None:
+    if kept is not None:
         Path(kept).unlink(missing_ok=True)
 
 
