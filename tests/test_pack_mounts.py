@@ -202,3 +202,27 @@ def test_a_kernel_file_is_known_without_the_mount_table(monkeypatch, tmp_path):
     ordinary.write_text("[default]\n")
     assert mounts.kernel_file_system(ordinary.stat().st_dev, ordinary) is None
     assert mounts.kernel_file_system(status.stat().st_dev) is None  # no path: no answer
+
+
+def test_a_kernel_file_the_mount_table_does_not_list_is_known(monkeypatch, tmp_path):
+    """Pass 35a: a /proc of another mount namespace (/proc/<pid>/root/proc) is in no table
+    of this one, and its environ was sent to STS as a web identity token; statfs (fstatfs
+    on an open file) is asked whenever the table does not list the device."""
+    import os
+
+    from reportgen.core import mounts
+
+    status = Path("/proc/self/status")
+    if not status.exists():
+        pytest.skip("no /proc on this machine")
+    table = [m for m in mounts.mount_table() if m.kind not in mounts.KERNEL_FILE_SYSTEMS]
+    monkeypatch.setattr(mounts, "mount_table", lambda: table)
+    assert mounts.kernel_file_system(status.stat().st_dev, status) == "proc"
+    fd = os.open(status, os.O_RDONLY)
+    try:
+        assert mounts.kernel_file_system(os.fstat(fd).st_dev, fd=fd) == "proc"
+    finally:
+        os.close(fd)
+    ordinary = tmp_path / "token"
+    ordinary.write_text("eyJ")
+    assert mounts.kernel_file_system(ordinary.stat().st_dev, ordinary) is None

@@ -45,19 +45,22 @@ def mount_points() -> set[bytes]:
     return {mount.point for mount in mount_table()}
 
 
-def kernel_file_system(device: int, path: str | Path | None = None) -> str | None:
+def kernel_file_system(
+    device: int, path: str | Path | None = None, fd: int | None = None
+) -> str | None:
     """The type of kernel file system ("proc", "sysfs") the device of a stat (``st_dev``)
-    is mounted as, or None: a file system on a disk, or a device the table does not list.
-    Where the table cannot be read (no /proc), the file system ``path`` is on is asked
-    (statfs): without it a config file of /sys was read as one (twenty-sixth pass)."""
-    table = mount_table()
-    if not table:
-        return _statfs_kind(path) if path is not None else None
+    is mounted as, or None: a file system on a disk. The mount table is read first; where it
+    does not list the device, the file system of ``fd`` or ``path`` is asked (statfs): with
+    no table (no /proc) a config file of /sys was read as one (twenty-sixth pass), and a
+    /proc of another mount namespace, reached as /proc/<pid>/root/proc, is in no table of
+    this one (its environ was sent to STS as a web identity token: thirty-fifth pass)."""
     wanted = f"{os.major(device)}:{os.minor(device)}".encode()
-    for mount in table:
+    for mount in mount_table():
         if mount.device == wanted and mount.kind in KERNEL_FILE_SYSTEMS:
             return mount.kind.decode()
-    return None
+    if fd is not None:
+        return _statfs_kind(fd)
+    return _statfs_kind(path) if path is not None else None
 
 
 # statfs' f_type of the kernel file systems above (linux/magic.h).
@@ -70,13 +73,17 @@ _MAGIC = {
 }  # fmt: skip
 
 
-def _statfs_kind(path: str | Path) -> str | None:
-    """The kernel file system ``path`` is on, by statfs' f_type; None elsewhere, or where
-    statfs cannot be called (not Linux's C library)."""
+def _statfs_kind(where: str | Path | int) -> str | None:
+    """The kernel file system ``where`` (a path, or an open descriptor: fstatfs) is on, by
+    statfs' f_type; None elsewhere, or where statfs cannot be called (not Linux's libc)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         buffer = ctypes.create_string_buffer(256)  # struct statfs is 120 bytes; f_type first
-        if libc.statfs(os.fsencode(path), buffer) != 0:
+        if isinstance(where, int):
+            failed = libc.fstatfs(where, buffer) != 0
+        else:
+            failed = libc.statfs(os.fsencode(where), buffer) != 0
+        if failed:
             return None
     except (OSError, AttributeError, TypeError, ValueError):
         return None

@@ -160,7 +160,7 @@ def read_on_disk(path: Path, limit: int, what: str) -> bytes:
     whole environment sent to STS as the token, its secrets with it (pass 33d)."""
     fd = open_regular(path, what)
     try:
-        kernel = kernel_file_system(os.fstat(fd).st_dev, str(path))
+        kernel = kernel_file_system(os.fstat(fd).st_dev, fd=fd)
         if kernel is not None:
             raise InputError(
                 f"{what} is a file of the kernel's {kernel} file system (the machine's state, "
