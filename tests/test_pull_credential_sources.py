@@ -950,6 +950,10 @@ def test_config_results_naming_no_resource_are_not_taken_for_one(tmp_path, monke
     page = {"Results": [json.dumps(result) for result in results]}
     assert _drop_repeated(page, APIS["config"], set()) == 1  # the instance, sent twice
     assert [json.loads(r) for r in page["Results"]] == results[:3]
+    again = {"Results": [json.dumps(dict(reversed(bucket.items())), indent=1)]}
+    seen: set[int] = set()  # pass 35c: the same bucket, keys in another order, was new
+    assert _drop_repeated({"Results": [json.dumps(bucket)]}, APIS["config"], seen) == 0
+    assert _drop_repeated(again, APIS["config"], seen) == 1
 
 
 def test_keys_no_header_may_hold_are_refused_naming_their_source(tmp_path, monkeypatch, capsys):

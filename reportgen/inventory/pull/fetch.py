@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -167,8 +168,18 @@ def _identity(item: Any, api: Api) -> str:
         cells = None
     if not cells or not cells[api.reader.resource_cell]:  # no ARN or id: two buckets of
         # one account and region were one resource, and 'sent a second time' (31a)
-        return "\x01" + json.dumps(item, sort_keys=True, default=str, ensure_ascii=True)
+        return "\x01" + _whole_text(item)
     return "\x00".join(str(cell) for cell in cells[: api.reader.identity_cells])
+
+
+def _whole_text(item: Any) -> str:
+    """``item`` as text in one form whatever its keys' order and spacing: an AWS Config
+    result is a string of JSON, and one bucket sent again with its keys in another order
+    was a resource of its own, a row again, and no page counted as a repeat (35c)."""
+    if isinstance(item, str):
+        with contextlib.suppress(ValueError, RecursionError):
+            item = json.loads(item)
+    return json.dumps(item, sort_keys=True, default=str, ensure_ascii=True)
 
 
 def _say_repeated(repeated: int, api: Api) -> None:
