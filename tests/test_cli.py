@@ -182,6 +182,25 @@ def test_config_errors_are_listed_together(project):
     assert "customer.extra: unknown key" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ('customer: {name: X, "ok\\nerror: disk on fire": 1}\n', "ok\\nerror: disk on fire"),
+        ('customer: {name: X}\nframeworks: ["pci\\terror: forged"]\n', "'pci\\terror: forged'"),
+    ],
+)
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_a_key_or_value_holding_a_line_break_stays_on_its_line(project, body, said, command):
+    """Thirty-sixth pass (36a F2): a config key "ok\\nerror: disk on fire" printed a forged
+    ``error:`` line in validate and build; a framework named so did the same."""
+    path = write_config(project, body, "bad.yaml")
+    result = run(command, "--config", str(path), cwd=project, check=2)
+    assert said in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("error")] == [
+        result.stderr.splitlines()[0]
+    ]
+
+
 @pytest.mark.parametrize(("flag", "env"), [(["--debug"], {}), ([], {"REPORTGEN_DEBUG": "1"})])
 def test_debug_shows_the_traceback_and_keeps_the_exit_status(project, flag, env):
     """Fourteenth pass: --debug re-raised the error, so every status 2 (or 4) became 1, the

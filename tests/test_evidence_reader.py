@@ -211,6 +211,23 @@ def test_a_fifo_named_like_a_workbook_is_said_to_be_a_fifo(tmp_path):
     assert "this is a FIFO (named pipe)" in message
 
 
+@pytest.mark.parametrize(
+    "given, said",
+    [
+        # /proc/kmsg blocks its reader: "internal error: BlockingIOError", exit 1 (pass 36a)
+        ("/proc/kmsg", "the evidence workbook is a file of the kernel's proc file system"),
+        ("/proc/self/status", "the evidence workbook is a file of the kernel's proc file system"),
+        ("empty.xlsx", "the evidence workbook is empty (0 bytes)"),
+    ],
+)
+def test_a_workbook_that_is_no_file_on_disk_is_said_to_be_so(tmp_path, given, said):
+    (tmp_path / "empty.xlsx").touch()
+    path = given if given.startswith("/") else tmp_path / given
+    if not Path(path).exists():
+        pytest.skip(f"{path} is not on this machine")
+    assert said in _refused(tmp_path, "--evidence", path)
+
+
 def test_a_symbolic_link_loop_is_named_as_one(tmp_path):
     # thirteenth pass: resolve() raised RuntimeError, an internal error (exit 1)
     (tmp_path / "a.xlsx").symlink_to("b.xlsx")

@@ -106,7 +106,7 @@ FRAMEWORK_HEAD = "id: {id}\nname: X\nfull_name: X\nversion: '1'\ncatalog_version
 
 CASES = [
     # --- broken files
-    Case("empty-file", _bytes("inv.csv", b""), ["inv.csv: inventory file is empty (0 bytes)"]),
+    Case("empty-file", _bytes("inv.csv", b""), ["inv.csv: the inventory is empty (0 bytes)"]),
     Case("blank-csv", _text("inv.csv", " \r\n\t\n"), ["inv.csv: inventory file has no content"]),
     Case(
         "header-only-csv",

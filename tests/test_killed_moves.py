@@ -393,3 +393,50 @@ def test_a_second_name_that_is_a_link_is_not_put_back(tmp_path):
                    Moving("b.zip", f"{TEMPORARY}00000000", (1,) * 4, None)])  # fmt: skip
     settle_killed(folder)
     assert (folder / "s.csv").read_text() == "the user's rows" and kept.is_symlink()
+
+
+@pytest.mark.parametrize("nth", [3, 4])
+def test_a_pair_moved_whole_then_one_edited_is_not_rolled_back(tmp_path, nth):
+    """Pass 36a F3: killed after both moves, one file then edited: the other was rolled back
+    to the earlier version, with a false "had moved only some of them"."""
+    folder = _pair(tmp_path)
+    _killed(folder, "_discard", nth, NEW, replace=True)
+    assert {n: t for n, t in _listing(folder).items() if n[0] != "."} == NEW
+    with (folder / "snap.csv").open("a") as edited:
+        edited.write("a row the user added\n")
+    said = settle_killed(folder)
+    left = _listing(folder)
+    assert left["snap.csv"] == "new rows\na row the user added\n"
+    assert left["snap.csv.source.json"] == _NEW_SIDECAR
+    assert not any("moved only some" in s for s in said), said
+    assert any(f"{folder / 'snap.csv'} changed since, so nothing was put back" in s for s in said)
+
+
+@pytest.mark.parametrize("earlier", [False, True])
+def test_a_file_saved_between_two_moves_stays_when_they_are_undone(tmp_path, monkeypatch, earlier):
+    """Pass 36b C15/C16: the second move failing, undoing the first removed the file the
+    user had saved at its name since (init), or put the earlier file back over it (--force)."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    if earlier:
+        (folder / "a.yaml").write_text("earlier a")
+        (folder / "b.csv").write_text("earlier b")
+    move_in = outfiles._move_in
+
+    def saving_then_failing(temporary, path, replace, checked):
+        if path.name == "b.csv":
+            (folder / "a.yaml").write_text("the user's own a, saved just now")
+            raise OSError(28, "No space left on device")
+        return move_in(temporary, path, replace, checked)
+
+    monkeypatch.setattr(outfiles, "_move_in", saving_then_failing)
+    outputs = [(folder / "a.yaml", lambda h: h.write("new a")),
+               (folder / "b.csv", lambda h: h.write("new b"))]  # fmt: skip
+    with pytest.raises(InputError):
+        outfiles.write_together(outputs, lambda: None, text=True)
+    left = {n: t for n, t in _listing(folder).items() if not n.startswith(".")}
+    assert left["a.yaml"] == "the user's own a, saved just now"
+    assert left.get("b.csv") == ("earlier b" if earlier else None)

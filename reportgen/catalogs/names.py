@@ -14,8 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from reportgen.catalogs.frameworks import Framework
-from reportgen.core.markdown import shorten
-from reportgen.core.validation import suggest
+from reportgen.core.validation import shown, suggest
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)", re.IGNORECASE)
@@ -82,5 +81,4 @@ class FrameworkNames:
         """'unknown framework 'x'; did you mean pci-dss? (frameworks: ...)' in one line."""
         close = self.suggestions(text)
         mean = f"; did you mean {' or '.join(close)}?" if close else ""
-        shown = shorten(text, 60)  # a config may hold a megabyte where a name belongs
-        return f"unknown framework '{shown}'{mean} (frameworks: {', '.join(self.ids())})"
+        return f"unknown framework '{shown(text)}'{mean} (frameworks: {', '.join(self.ids())})"

@@ -63,6 +63,11 @@ def kernel_file_system(
     return _statfs_kind(path) if path is not None else None
 
 
+def kernel_file_words(kind: str) -> str:
+    """How a message says what a file of kernel file system ``kind`` is."""
+    return f"a file of the kernel's {kind} file system (the machine's state, made up as it is read)"
+
+
 # statfs' f_type of the kernel file systems above (linux/magic.h).
 _MAGIC = {
     0x9FA0: "proc", 0x62656572: "sysfs", 0x64626720: "debugfs", 0x74726163: "tracefs",

@@ -244,8 +244,17 @@ def _plain_name(name: str) -> bool:
 def _settle(folder: Path, moving: list[Moving], swaps: dict[str, list[str]]) -> list[str]:
     moved = [identity_of(folder / m.name) == m.new for m in moving]
     said: list[str] = []
-    if any(moved) and not all(moved):
-        names = ", ".join(str(folder / m.name) for m in moving)
+    names = ", ".join(str(folder / m.name) for m in moving)
+    changed = [m for m in moving if _changed_since(folder, m)]
+    if any(moved) and not all(moved) and changed:
+        # A file edited since is no sign of a move not made: all may have been moved, and
+        # putting the others back rolled them back under the edited one (pass 36a F3).
+        said.append(
+            f"a run killed while moving {names} into place left a note; "
+            + ", ".join(str(folder / m.name) for m in changed)
+            + " changed since, so nothing was put back: check that the files agree"
+        )
+    elif any(moved) and not all(moved):
         undone = [m for m, done in zip(moving, moved, strict=True) if done]
         failed = [m for m in undone if not _put_back(folder, m)]
         said.append(

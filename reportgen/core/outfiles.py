@@ -581,17 +581,18 @@ def _keep_earlier(path: Path, kept: str) -> str | None:
     return kept
 
 
-def _put_back(
-    path: Path, kept: str | None, held: HeldFolder | None = None, new: Identity | None = None
-) -> None:
+def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identity) -> None:
     """Undo one rename of :func:`_rename_all`: the earlier file back, or the new one gone.
     Where the folder was moved meanwhile, in ``held``, and only while its file is the one
     moved in (``new``); the second names and the note stay there by path, for the next run
-    to settle. Best effort: the error that made it undo is the one reported."""
+    to settle. A file saved at ``path`` since is left as it is. Best effort: the error that
+    made it undo is the one reported."""
     try:
         if held is not None and held.moved():
             if held.identity(path.name) == new:
                 _put_back_held(held, path.name, kept)
+            return
+        if identity_of(path) != new:  # saved there since: removed or overwritten (36b)
             return
         if kept is None:
             os.unlink(path)

@@ -587,3 +587,12 @@ def masked_errors(
         raise RuntimeError(f"{type(exc).__name__}: {masked}") from None
     finally:
         logging.getLogger(logger).removeFilter(mask)
+
+
+_HEADER_SAFE = re.compile(r"[!-~]*")  # visible ASCII
+
+
+def header_safe(value: str) -> bool:
+    """Whether ``value`` (a key, a token) can go in an HTTP header as it is: visible ASCII,
+    no space, no line break, no control or non-ASCII character."""
+    return bool(_HEADER_SAFE.fullmatch(value))

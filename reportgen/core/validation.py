@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
+from reportgen.core.terminal import one_line
 from reportgen.core.yamlio import YamlDocument
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -49,8 +50,9 @@ def key_path(loc: tuple[Any, ...], data: Any, *, by_id: bool = True) -> str:
 
 def shown(value: object) -> str:
     """A key or value from the user's file, as a message quotes it: its first
-    :data:`MAX_ID_CHARS` characters (a config may hold a megabyte where a name belongs)."""
-    return shorten(str(value), MAX_ID_CHARS)
+    :data:`MAX_ID_CHARS` characters (a config may hold a megabyte where a name belongs), on
+    one line: a key holding "\\nerror: ..." printed a forged error line (thirty-sixth pass)."""
+    return one_line(shorten(str(value), MAX_ID_CHARS))
 
 
 def listed(values: Iterable[object], most: int = 20) -> str:

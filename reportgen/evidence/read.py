@@ -35,7 +35,7 @@ from reportgen.core.sealed import SealedCopy
 from reportgen.core.terminal import visible
 from reportgen.core.validation import listed
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text
+from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text, check_on_disk
 from reportgen.inventory.xlsx_guard import check_xlsx, read_xlsx
 from reportgen.ownership.evidence_vocabulary import (
     CONTROL,
@@ -197,12 +197,15 @@ def _edits(book: Any, path: Path, shown: str, limits: Limits) -> WorkbookEdits:
 
 
 def _check_file(path: Path, shown: str) -> None:
-    mode = stat_input(path, "evidence workbook").st_mode
-    if not stat.S_ISREG(mode):  # say what it is: a FIFO named ff.xlsx is no workbook (19b)
+    info = stat_input(path, "evidence workbook")
+    if not stat.S_ISREG(info.st_mode):  # say what it is: a FIFO named ff.xlsx is no workbook
         raise InputError(
-            f"expected a RACI workbook (.xlsx) or a pack directory; this is {file_kind(mode)}",
+            "expected a RACI workbook (.xlsx) or a pack directory; this is "
+            f"{file_kind(info.st_mode)}",
             file=shown,
         )
+    # /proc/kmsg is "regular" and blocks its reader: internal error (thirty-sixth pass).
+    check_on_disk(path, info, "evidence workbook")
 
 
 def _check_head(head: bytes, shown: str) -> None:

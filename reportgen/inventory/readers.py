@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import os
 import stat
 import zipfile
 from collections import Counter
@@ -24,7 +25,7 @@ from typing import Any, TextIO
 import python_calamine
 
 from reportgen.core.errors import InputError, environment_errors
-from reportgen.core.mounts import kernel_file_system
+from reportgen.core.mounts import kernel_file_system, kernel_file_words
 from reportgen.core.reserve import (
     LIMITS,
     MEMORY_HINT,
@@ -124,15 +125,19 @@ def check_inventory_file(path: Path) -> None:
         raise InputError(
             f"the inventory is {file_kind(info.st_mode)}, not a regular file", file=path
         )
+    check_on_disk(path, info, "inventory")
+
+
+def check_on_disk(path: Path, info: os.stat_result, what: str) -> None:
+    """Refuse a regular file that is no file on disk, or one that is empty: ``what`` names
+    it in the message."""
     kernel = kernel_file_system(info.st_dev, path)
     if kernel is not None:  # /proc/self/status: "regular", 0 bytes, yet it has content
         raise InputError(
-            f"the inventory is a file of the kernel's {kernel} file system (the machine's "
-            "state, made up as it is read), not a file on disk",
-            file=path,
+            f"the {what} is {kernel_file_words(kernel)}, not a file on disk", file=path
         )
     if info.st_size == 0:
-        raise InputError("inventory file is empty (0 bytes)", file=path)
+        raise InputError(f"the {what} is empty (0 bytes)", file=path)
 
 
 def _ole_error(path: Path, suffix: str) -> InputError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ import httpx
 
 from reportgen.core.errors import InputError
 from reportgen.core.pathtext import config_path
+from reportgen.core.redact import header_safe
 from reportgen.tickets.client import (
     BasicAuth,
     BearerAuth,
@@ -37,7 +37,6 @@ if TYPE_CHECKING:  # the config is built from the ticket-system registry: no imp
 CA_BUNDLE_ENV = "REPORTGEN_CA_BUNDLE"
 # What an Authorization header can carry as it is: a Bearer token goes out verbatim, and
 # must be ASCII (httpx cannot encode anything else) with no space or line break.
-_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,7 @@ def credential(
     if token and (user or password):
         return None, [f"set either {basic} or {bearer}, not both"]
     if token:
-        if not _VISIBLE_ASCII.fullmatch(token):
+        if not header_safe(token):
             return None, [f"{bearer}: a token is printable ASCII without spaces (RFC 6750)"]
         return Credential("Bearer", None, Secret(token), f"{names.bearer[1]} from {bearer}"), []
     if user and password:

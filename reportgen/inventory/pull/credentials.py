@@ -29,7 +29,8 @@ from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
-from reportgen.core.mounts import kernel_file_system
+from reportgen.core.mounts import kernel_file_system, kernel_file_words
+from reportgen.core.redact import header_safe
 from reportgen.core.safefiles import open_regular, read_fd
 from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
 from reportgen.inventory.pull.credential_process import (
@@ -40,9 +41,9 @@ from reportgen.inventory.pull.credential_process import (
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
 from reportgen.inventory.pull.sdkfiles import SSO_CACHE_BYTES, TOKEN_BYTES, check_sdk_files
 from reportgen.inventory.pull.secrets import (
+    UNSENDABLE,
     Secrets,
     record_token_parameters,
-    sendable,
     token_files,
 )
 
@@ -163,8 +164,7 @@ def read_on_disk(path: Path, limit: int, what: str) -> bytes:
         kernel = kernel_file_system(os.fstat(fd).st_dev, fd=fd)
         if kernel is not None:
             raise InputError(
-                f"{what} is a file of the kernel's {kernel} file system (the machine's state, "
-                "made up as it is read), not a file on disk",
+                f"{what} is {kernel_file_words(kernel)}, not a file on disk",
                 file=str(path),
             )
         return read_fd(fd, limit, path, what)
@@ -241,11 +241,10 @@ def _check_cached_tokens(cached: Any, path: Path) -> None:
                 hint="Sign in again (aws sso login), which writes the cache anew.",
             )
     token = cached.get("accessToken")
-    if isinstance(token, str) and not sendable(token):  # sent in a header (32d)
+    if isinstance(token, str) and not header_safe(token):  # sent in a header (32d)
         raise InputError(
-            "botocore's cache file: its accessToken holds a character no HTTP header may "
-            "hold (a space, a line break, a control or non-ASCII character); nothing was "
-            "sent with it (not shown: it is a secret)",
+            f"botocore's cache file: its accessToken holds {UNSENDABLE}; nothing was sent "
+            "with it (not shown: it is a secret)",
             file=str(path),
             hint="Sign in again (aws sso login), which writes the cache anew.",
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
-from reportgen.core.mounts import kernel_file_system
+from reportgen.core.mounts import kernel_file_system, kernel_file_words
 from reportgen.core.safefiles import file_kind
 
 MB = 1 << 20
@@ -129,8 +129,7 @@ def _check(
     kernel = kernel_file_system(info.st_dev, os.path.expanduser(path))
     if kernel is not None:
         raise InputError(
-            f"{where} names a file of the kernel's {kernel} file system (the machine's state, "
-            "made up as it is read), not a file on disk",
+            f"{where} names {kernel_file_words(kernel)}, not a file on disk",
             file=shown,
             hint=f"Point {where} at the file itself.",
         )

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from reportgen.core.errors import InputError
 from reportgen.core.mounts import kernel_file_system
-from reportgen.core.redact import Redactor
+from reportgen.core.redact import Redactor, header_safe
 from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
 
@@ -88,12 +88,10 @@ def token_files(paths: Iterable[str]) -> list[str]:
     return found
 
 
-_SENDABLE = re.compile(r"[!-~]*")  # visible ASCII: what an HTTP header may hold of a key
-
-
-def sendable(value: str) -> bool:
-    """Whether ``value`` (a key, a token) can go in an HTTP header as it is."""
-    return bool(_SENDABLE.fullmatch(value))
+# How a message says why a key or token was not sent (never quoting it: it is a secret).
+UNSENDABLE = (
+    "a character no HTTP header may hold (a space, a line break, a control or non-ASCII character)"
+)
 
 
 def check_sendable(frozen: Any, source: str) -> None:
@@ -103,11 +101,10 @@ def check_sendable(frozen: Any, source: str) -> None:
     source keys and keys renewed mid-pull too (32c). Never quoted: they are secrets."""
     for name, label in (("access_key", "an access key id"), ("token", "a session token")):
         value = getattr(frozen, name, None)
-        if isinstance(value, str) and not sendable(value):
+        if isinstance(value, str) and not header_safe(value):
             raise InputError(
-                f"{source}: the credentials hold {label} with a character no HTTP header "
-                "may hold (a space, a line break, a control or non-ASCII character); the "
-                "request they were to sign was not sent (not shown: it is a secret)"
+                f"{source}: the credentials hold {label} with {UNSENDABLE}; the request "
+                "they were to sign was not sent (not shown: it is a secret)"
             )
 
 
@@ -142,11 +139,10 @@ def _check_header_token(token: Any, model: Any) -> None:
     """SSO's access token goes in a header (``x-amz-sso_bearer_token``): one botocore got
     anew mid-pull (an sso-session's refresh) holding a line break was "Invalid header
     value", an accent was sent (pass 33c); the cache's own is checked as it is read."""
-    if isinstance(token, str) and not sendable(token):
+    if isinstance(token, str) and not header_safe(token):
         call = getattr(model, "name", None) or "the SSO call"
         raise InputError(
-            f"sso:{call}: the SSO access token holds a character no HTTP header may hold (a "
-            "space, a line break, a control or non-ASCII character); nothing was sent with "
+            f"sso:{call}: the SSO access token holds {UNSENDABLE}; nothing was sent with "
             "it (not shown: it is a secret)",
             hint="Sign in again (aws sso login), which writes the token cache anew.",
         )
