@@ -768,10 +768,9 @@ class _SayHandler(logging.Handler):
     stderr; silent with --quiet."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        # One line each, line breaks escaped: a leftover file's name holding one printed
-        # "error: disk on fire" as a line of its own (pass 32a); no warning has two lines.
-        if not _state["quiet"]:  # yellow on a terminal; rich leaves it plain elsewhere
-            err.print(Text(one_line(record.getMessage()), style="yellow"), soft_wrap=True)
+        # Said as the CLI's own warnings are, "warning: " first: a leftover's note had no
+        # such word, and read as a line of the command's output.
+        _warn(record.getMessage())
 
 
 def _ticket_system_options(command: typing.Callable) -> typing.Callable:

@@ -134,6 +134,7 @@ def test_init_killed_between_its_two_files_is_undone_and_run_again(tmp_path, cap
     assert sorted(p.name for p in folder.iterdir()) == ["inventory.xlsx", "reportgen.yaml"]
     said = capsys.readouterr().err  # what undoing did: put back was said of a removal (31a)
     assert f"{folder / 'inventory.xlsx'} removed (there was none before)" in said, said
+    assert said.startswith("warning: a run killed while moving"), said  # as every warning
 
 
 def _note(folder: Path, moving: list[Moving]) -> Path:

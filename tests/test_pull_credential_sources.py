@@ -176,6 +176,71 @@ def test_the_container_authorization_token_is_masked(tmp_path, monkeypatch, caps
     assert token not in said and token[4:14] not in said
 
 
+def _token_pull(tmp_path, monkeypatch, capsys, variable, value) -> tuple[int, str, list]:
+    """A pull through the container endpoint, with its token in ``variable``; the requests
+    the endpoint got."""
+    monkeypatch.setenv(variable, value)
+    got: list[bytes] = []
+
+    def record(conn: socket.socket) -> None:
+        got.append(conn.recv(65536))
+        conn.sendall(b"HTTP/1.1 403 X\r\nContent-Length: 0\r\n\r\n")
+
+    server = socket.create_server(("127.0.0.1", 0))
+    import threading
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = server.accept()
+            with conn:
+                record(conn)
+
+    threading.Thread(target=serve, daemon=True).start()
+    (tmp_path / "awsconfig").write_text("")
+    env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://127.0.0.1:{server.getsockname()[1]}/c"}
+    try:
+        with _endpoint(_json(TAGGED)) as url:
+            status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
+    finally:
+        server.close()
+    return status, said, got
+
+
+@pytest.mark.parametrize(
+    ("in_file", "token"),
+    [
+        (True, "Ct9x4Qz7Lm2Vb8Rk0123\n"),  # echo's line break: "(ValueError)" before
+        (False, "Ct9x4Qz7\u00e9Lm2Vb8Rk0123"),  # an accent was sent as it was
+        (True, "Ct9x4Qz7\u00e9Lm2Vb8Rk0123"),
+    ],
+)
+def test_a_container_token_no_header_may_hold_is_not_sent(
+    tmp_path, monkeypatch, capsys, in_file, token
+):
+    variable = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+    if in_file:
+        (tmp_path / "token").write_text(token, encoding="utf-8")
+        status, said, got = _token_pull(tmp_path, monkeypatch, capsys, f"{variable}_FILE",
+                                        str(tmp_path / "token"))  # fmt: skip
+    else:
+        status, said, got = _token_pull(tmp_path, monkeypatch, capsys, variable, token)
+    assert status == 2, said
+    assert "the container authorization token holds a line break, a control or non-ASCII" in said
+    assert "nothing was sent" in said and got == []
+    assert token.strip() not in said and "ValueError" not in said
+
+
+def test_a_container_token_file_is_sent_as_it_is(tmp_path, monkeypatch, capsys):
+    (tmp_path / "token").write_text("ContainerAuthToken0123456789")
+    variable = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+    status, said, got = _token_pull(
+        tmp_path, monkeypatch, capsys, variable, str(tmp_path / "token")
+    )
+    assert status == 2, said  # the endpoint refuses: 403
+    assert len(got) == 1 and b"Authorization: ContainerAuthToken0123456789\r\n" in got[0]
+    assert "ContainerAuthToken0123456789" not in said
+
+
 def test_the_bounded_process_is_only_the_default_while_pulling():
     from botocore.credentials import ProcessProvider
 
@@ -233,6 +298,19 @@ def _echo_pull(tmp_path, monkeypatch, capsys, config: str, handle, profile=None,
     (tmp_path / "awsconfig").write_text(config)
     with _aws(handle) as url:
         return _run(tmp_path, monkeypatch, capsys, url, env or {}, profile)
+
+
+def _pull_asking_none(tmp_path, monkeypatch, capsys, config: str, profile: str) -> str:
+    """What a pull said that must fail (exit 2) before it asks the endpoint anything."""
+    asked = []
+
+    def handle(head: str, body: str):
+        asked.append(head)
+        return _sts_error("not here")
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, profile)
+    assert status == 2 and not asked, said
+    return said
 
 
 def _hidden(secret: str, said: str) -> bool:
@@ -297,6 +375,20 @@ def test_an_echoed_web_identity_token_is_masked(tmp_path, monkeypatch, capsys):
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "web")
     assert status == 2 and "token *** is invalid" in said, said
     assert _hidden(token, said)
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n"])
+def test_an_empty_web_identity_token_file_is_said_empty_and_not_sent(
+    text, tmp_path, monkeypatch, capsys
+):
+    """An emptied token file was sent to STS, and its refusal said as AWS's doing."""
+    (tmp_path / "web.jwt").write_text(text)
+    config = (
+        "[profile web]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+        f"web_identity_token_file = {tmp_path / 'web.jwt'}\nregion = eu-west-1\n"
+    )
+    said = _pull_asking_none(tmp_path, monkeypatch, capsys, config, "web")
+    assert f"{tmp_path / 'web.jwt'}: the web identity token file is empty" in said
 
 
 def test_keys_a_source_profile_gets_from_a_process_are_masked(tmp_path, monkeypatch, capsys):
@@ -986,14 +1078,7 @@ def test_a_role_profiles_source_keys_no_header_may_hold_are_never_sent(
         "region = eu-west-1\n[profile src]\naws_access_key_id = AKIASRC 000000001\n"
         "aws_secret_access_key = SourceSecret0123456789\n"
     )
-    asked = []
-
-    def handle(head: str, body: str):
-        asked.append(body)
-        return _sts_error("not here")
-
-    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "role")
-    assert status == 2 and not asked, said
+    said = _pull_asking_none(tmp_path, monkeypatch, capsys, config, "role")
     assert "the AWS config file: the credentials hold an access key id" in said
     assert "AKIASRC" not in said
 

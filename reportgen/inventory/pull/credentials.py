@@ -89,15 +89,16 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
         return client
 
     core.create_client = bounded
-    _bound_providers(core)
+    _bound_providers(core, known if known is not None else Secrets())
     _bound_region_lookup(core)
 
 
-def _bound_providers(core: Any) -> None:
+def _bound_providers(core: Any, known: Secrets) -> None:
     """Hold the container and instance-metadata providers' HTTP sessions to the bounds of
     the credential clients (botocore reads their answers whole, with timeouts per read
     only), and run the profile's credential_process as a BoundedProcess (a source profile's
-    is made later, under bounded_processes). A botocore whose providers are laid out
+    is made later, under bounded_processes); the container provider's token is read and
+    checked by _ContainerHeaders. A botocore whose providers are laid out
     otherwise is left as it is."""
     try:
         resolver = core.get_component("credential_provider")
@@ -111,6 +112,10 @@ def _bound_providers(core: Any) -> None:
         web_identity = resolver.get_provider("assume-role-with-web-identity")
         if hasattr(web_identity, "_token_loader_cls"):
             web_identity._token_loader_cls = BoundedTokenLoader
+    with contextlib.suppress(Exception):
+        container = resolver.get_provider("container-role")
+        if callable(getattr(container, "_build_headers", None)):
+            container._build_headers = _ContainerHeaders(container._environ, known)
     for method, attribute in _METADATA_FETCHERS.items():
         try:
             provider = resolver.get_provider(method)
@@ -172,23 +177,59 @@ def read_on_disk(path: Path, limit: int, what: str) -> bytes:
         os.close(fd)
 
 
+# What an HTTP header's value may hold: visible ASCII and spaces, no line break or control.
+_HEADER_VALUE = re.compile(r"[ -~]*")
+_CONTAINER_TOKEN = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+_TOKEN_FILE_HINT = "A file written with echo ends in a line break: write it with printf '%s'."
+
+
+class _ContainerHeaders:
+    """botocore's container provider's headers, made on each fetch (renewals too): the token
+    file read as the web identity token's is, and the token checked before it is sent. A
+    token file ending in a line break was "the answer is not one botocore can read
+    (ValueError)", though nothing was sent; a token holding an accent was sent as it was."""
+
+    def __init__(self, environ: Any, known: Secrets) -> None:
+        self._environ, self._known = environ, known
+
+    def __call__(self) -> dict[str, str] | None:
+        variable = f"{_CONTAINER_TOKEN}_FILE"
+        if variable in self._environ:
+            path = self._environ[variable]
+            source = f"${variable} ({path})"
+            token = BoundedTokenLoader(path, "the container authorization token file")()
+        elif _CONTAINER_TOKEN in self._environ:
+            source, token = f"${_CONTAINER_TOKEN}", self._environ[_CONTAINER_TOKEN]
+        else:
+            return None
+        self._known.add(token)
+        if not _HEADER_VALUE.fullmatch(token):
+            raise InputError(
+                f"{source}: the container authorization token holds a line break, a control "
+                "or non-ASCII character, which no HTTP header may hold; nothing was sent "
+                "with it (not shown: it is a secret)",
+                hint=_TOKEN_FILE_HINT if source.endswith(")") else None,
+            )
+        return {"Authorization": token}
+
+
 class BoundedTokenLoader:
     """botocore's web identity token loader, reading the file as sdkfiles checked it: a
     regular file of at most 64 KB, opened without blocking. botocore reads it again each
     time it refreshes the role's credentials, long after that check: a FIFO swapped in
     hung the pull, a link to /dev/zero took 1.7 GB (twentieth adversarial pass)."""
 
-    def __init__(self, path: str) -> None:
-        self._path = path
+    def __init__(self, path: str, what: str = "the web identity token file") -> None:
+        self._path, self._what = path, what
 
     def __call__(self) -> str:
-        data = read_on_disk(Path(os.path.expanduser(self._path)), TOKEN_BYTES,
-                            "the web identity token file")  # fmt: skip
+        data = read_on_disk(Path(os.path.expanduser(self._path)), TOKEN_BYTES, self._what)
+        if not data.strip():  # an emptied token was sent, and refused as AWS's doing
+            raise InputError(f"{self._what} is empty", file=self._path)
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise InputError("the web identity token file is not UTF-8 text",
-                             file=self._path) from None  # fmt: skip
+            raise InputError(f"{self._what} is not UTF-8 text", file=self._path) from None
 
 
 def bounded_token_loaders() -> contextlib.AbstractContextManager[None]:
