@@ -201,6 +201,52 @@ def test_a_key_or_value_holding_a_line_break_stays_on_its_line(project, body, sa
     ]
 
 
+_FORGED = "x\nerror: disk on fire"
+_SERVICE = {"id": "zzsvc", "name": "Z", "full_name": "Z svc", "category": "Database",
+            "model": "container", "traits": [], "aliases": ["Zed"],
+            "resource_types": ["AWS::Zz::Thing"]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {**_SERVICE, _FORGED: 1},
+        {**_SERVICE, "model": _FORGED},
+        {**_SERVICE, "traits": [_FORGED]},
+        {**_SERVICE, "resource_types": [_FORGED]},
+        {
+            **_SERVICE,
+            "overrides": [
+                {"layer": _FORGED, "owner": "shared", "reason": "x" * 20, "as_of": "2026-11-30"}
+            ],
+        },
+    ],
+)
+@pytest.mark.parametrize("command", [["validate"], ["explain", "ec2"]])
+def test_a_service_catalog_value_holding_a_line_break_forges_no_line(project, entry, command):
+    """Thirty-seventh pass (37a M3): five places of a --catalog service entry printed a
+    forged ``error:`` line."""
+    import yaml
+
+    catalog = project / "services.yaml"
+    catalog.write_text(yaml.safe_dump({"version": "2026.11.0", "services": [entry]}))
+    result = run(*command, "--catalog", str(catalog), cwd=project, check=2)
+    assert "x\\nerror: disk on fire" in result.stderr, result.stderr
+    assert sum(line.startswith("error") for line in result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["config", "command line"])
+def test_an_output_format_holding_a_line_break_forges_no_line(project, where):
+    """Thirty-seventh pass (37a M2, M5): output.formats and --format printed the name raw."""
+    if where == "config":
+        path = write_config(project, 'customer: {name: X}\noutput: {formats: ["x\\nerror: y"]}\n')
+        result = run("build", "--config", str(path), cwd=project, check=2)
+    else:
+        result = run("build", "--format", "x\nerror: y", cwd=project, check=2)
+    assert "unknown output format 'x\\nerror: y'" in result.stderr, result.stderr
+    assert sum(line.startswith("error") for line in result.stderr.splitlines()) == 1
+
+
 @pytest.mark.parametrize(("flag", "env"), [(["--debug"], {}), ([], {"REPORTGEN_DEBUG": "1"})])
 def test_debug_shows_the_traceback_and_keeps_the_exit_status(project, flag, env):
     """Fourteenth pass: --debug re-raised the error, so every status 2 (or 4) became 1, the

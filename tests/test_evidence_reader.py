@@ -228,6 +228,16 @@ def test_a_workbook_that_is_no_file_on_disk_is_said_to_be_so(tmp_path, given, sa
     assert said in _refused(tmp_path, "--evidence", path)
 
 
+def test_an_empty_workbook_in_a_pack_is_named_as_in_the_pack(pack, tmp_path):
+    """Pass 37a E11: it was named by its private copy, /tmp/reportgen-evidence-*/1-1.xlsx."""
+    given = tmp_path / "given"
+    shutil.copytree(pack, given)
+    (given / WORKBOOK).write_bytes(b"")
+    said = _refused(tmp_path, "--evidence", given)
+    assert f"{given / WORKBOOK}: the evidence workbook is empty (0 bytes)" in said
+    assert "reportgen-evidence-" not in said
+
+
 def test_a_symbolic_link_loop_is_named_as_one(tmp_path):
     # thirteenth pass: resolve() raised RuntimeError, an internal error (exit 1)
     (tmp_path / "a.xlsx").symlink_to("b.xlsx")

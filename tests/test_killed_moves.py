@@ -441,3 +441,79 @@ def test_a_file_saved_between_two_moves_stays_when_they_are_undone(tmp_path, mon
     left = {n: t for n, t in _listing(folder).items() if not n.startswith(".")}
     assert left["a.yaml"] == "the user's own a, saved just now"
     assert left.get("b.csv") == ("earlier b" if earlier else None)
+
+
+def test_a_second_name_stays_when_nothing_is_put_back(tmp_path):
+    """Pass 37a J2: init --force killed between its moves, the user's own inventory (not yet
+    moved) then edited: nothing was put back, but the second name keeping the earlier config,
+    its only copy, was removed."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "reportgen.yaml").write_text("new config")
+    kept = folder / ".reportgen.yaml.0123456789ab.kept"
+    kept.write_text("the user's earlier config")
+    (folder / "inventory.xlsx").write_text("the user's inventory")
+    (folder / ".inventory.xlsx.abcdef12").write_text("new inventory")
+    _note(folder, [Moving("reportgen.yaml", ".reportgen.yaml.11111111",
+                          _identity(folder / "reportgen.yaml"), _identity(kept), kept.name,
+                          _identity(kept)),
+                   Moving("inventory.xlsx", ".inventory.xlsx.abcdef12",
+                          _identity(folder / ".inventory.xlsx.abcdef12"),
+                          _identity(folder / "inventory.xlsx"))])  # fmt: skip
+    with (folder / "inventory.xlsx").open("a") as edited:
+        edited.write(", edited since")
+    said = settle_killed(folder)
+    assert kept.read_text() == "the user's earlier config"
+    assert (folder / "inventory.xlsx").read_text() == "the user's inventory, edited since"
+    assert any(f"the earlier {folder / 'reportgen.yaml'} is kept as {kept}" in s for s in said)
+
+
+def test_a_note_naming_no_file_that_is_there_says_nothing(tmp_path):
+    """Pass 37b: a note written by hand with made-up identities had the next run warn that
+    the user's secret.txt "was changed", its earlier version kept as a file planted there."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "secret.txt").write_text("precious")
+    (folder / ".secret.txt.0123456789ab.kept").write_text("planted")
+    (folder / ".secret.txt.0123abcd").write_text("planted too")
+    _note(folder, [Moving("secret.txt", ".secret.txt.0123abcd", (1, 2, 3, 4), None,
+                          ".secret.txt.0123456789ab.kept", (5, 6, 7, 8))])  # fmt: skip
+    assert settle_killed(folder) == []
+    left = _listing(folder)
+    assert left[".secret.txt.0123456789ab.kept"] == "planted" and left["secret.txt"] == "precious"
+    assert left[".secret.txt.0123abcd"] == "planted too"
+
+
+def test_a_second_name_that_cannot_be_removed_hides_not_the_error(tmp_path, monkeypatch, caplog):
+    """Pass 37b: reportgen.yaml made immutable between init --force's two moves: the second
+    name of it could not be removed, and that error replaced the real one, naming the
+    other file; the second name stayed, unsaid."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError, environment_errors
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("earlier a")
+    (folder / "b.csv").write_text("earlier b")
+    move_in, unlink = outfiles._move_in, Path.unlink
+
+    def failing(temporary, path, replace, checked):
+        if path.name == "b.csv":
+            with environment_errors(path):
+                raise OSError(28, "No space left on device")
+        return move_in(temporary, path, replace, checked)
+
+    def immutable(self, missing_ok=False):
+        if self.name.endswith(".kept"):
+            raise PermissionError(1, "Operation not permitted")
+        return unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(outfiles, "_move_in", failing)
+    monkeypatch.setattr(Path, "unlink", immutable)
+    caplog.set_level(logging.WARNING, "reportgen.files")
+    outputs = [(folder / "a.yaml", lambda h: h.write("new a")),
+               (folder / "b.csv", lambda h: h.write("new b"))]  # fmt: skip
+    with pytest.raises(InputError) as refused:
+        outfiles.write_together(outputs, lambda: None, text=True)
+    assert refused.value.file == str(folder / "b.csv"), str(refused.value)
+    assert "could not be removed (Operation not permitted)" in caplog.text

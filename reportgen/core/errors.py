@@ -75,12 +75,24 @@ class InputError(Exception):
         return ", ".join(parts)
 
     def __str__(self) -> str:
+        # Each part on its own line(s) as reportgen lays them out, a user's text within on
+        # one: a catalog value holding "\nerror: ..." printed a forged error line (37a).
         where = self.location()
-        lines = [f"{where}: {self.message}" if where else self.message]
-        lines += [f"  - {detail}" for detail in self.details]
+        message = one_line(self.message)
+        lines = [f"{where}: {message}" if where else message]
+        lines += [f"  - {_one_line_each(detail)}" for detail in self.details]
         if self.hint:
-            lines.append(self.hint)
+            lines.append(_one_line_each(self.hint))
         return "\n".join(lines)
+
+
+# How a detail's own notes are laid out under it (core/validation.py's _detail).
+DETAIL_BREAK = "\n      "
+
+
+def _one_line_each(text: str) -> str:
+    """``text`` with every line break escaped but those that lay out a detail's notes."""
+    return DETAIL_BREAK.join(one_line(part) for part in text.split(DETAIL_BREAK))
 
 
 # No path a file system takes is longer (PATH_MAX); a config's 1 MB inventory.path was

@@ -27,7 +27,7 @@ import secrets
 import stat
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 try:  # POSIX; elsewhere no note is kept (nothing could tell a live run's from a dead one's)
@@ -165,7 +165,10 @@ def _settle_note(folder: Path, path: Path, swaps: dict[str, list[str]]) -> list[
         moving = _read_note(fd, info.st_size)
         if moving is None and (info.st_size or time.time() - info.st_mtime < _YOUNG):
             return []  # not a note of ours (left alone: pass 27b), or one not yet written
-        said = _settle(folder, moving, swaps) if moving else []
+        # One naming no file that is there has nothing to settle or say (pass 37b).
+        said = (
+            _settle(folder, moving, swaps) if moving and _any_there(folder, moving, swaps) else []
+        )
         with contextlib.suppress(OSError):  # said all the same (an immutable folder: 29b)
             os.unlink(path)
         return said
@@ -173,6 +176,22 @@ def _settle_note(folder: Path, path: Path, swaps: dict[str, list[str]]) -> list[
         return []
     finally:
         os.close(fd)
+
+
+def _any_there(folder: Path, moving: list[Moving], swaps: dict[str, list[str]]) -> bool:
+    """Whether any file the note names is there as the note says, or a swap name of its
+    (said either way): a note written by hand with made-up identities had the next run warn
+    that the user's own file "was changed", and a file planted beside it was its earlier
+    version."""
+    for m in moving:
+        if swaps.get(m.name):
+            return True
+        found = {identity_of(folder / m.name), identity_of(folder / m.temporary)}
+        if m.kept is not None and identity_of(folder / m.kept) == m.kept_as:
+            return True
+        if found & {m.new, m.earlier} - {None}:
+            return True
+    return False
 
 
 def _read_note(fd: int, size: int) -> list[Moving] | None:
@@ -246,15 +265,21 @@ def _settle(folder: Path, moving: list[Moving], swaps: dict[str, list[str]]) -> 
     said: list[str] = []
     names = ", ".join(str(folder / m.name) for m in moving)
     changed = [m for m in moving if _changed_since(folder, m)]
-    if any(moved) and not all(moved) and changed:
+    half = any(moved) and not all(moved)
+    if half and changed:
         # A file edited since is no sign of a move not made: all may have been moved, and
-        # putting the others back rolled them back under the edited one (pass 36a F3).
+        # putting the others back rolled them back under the edited one (pass 36a F3). The
+        # earlier files stay too: a second name was the only copy of one (pass 37a J2).
+        kept = [m for m in moving if m.kept is not None and _is_kept(folder, m)]
         said.append(
             f"a run killed while moving {names} into place left a note; "
             + ", ".join(str(folder / m.name) for m in changed)
             + " changed since, so nothing was put back: check that the files agree"
+            + "".join(f"; the earlier {folder / m.name} is kept as {folder / m.kept}" for m in kept)
+            + ("; look at those, then remove them" if kept else "")
         )
-    elif any(moved) and not all(moved):
+        moving = [replace(m, kept=None, kept_as=None) if m in kept else m for m in moving]
+    elif half:
         undone = [m for m, done in zip(moving, moved, strict=True) if done]
         failed = [m for m in undone if not _put_back(folder, m)]
         said.append(
@@ -314,6 +339,12 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
                 "place and is not a file reportgen wrote: look at it, then remove it"
             )
     return said
+
+
+def _is_kept(folder: Path, moving: Moving) -> bool:
+    """Whether the second name still holds the earlier file the note says it keeps."""
+    assert moving.kept is not None
+    return identity_of(folder / moving.kept) == moving.kept_as and _regular(folder / moving.kept)
 
 
 def _changed_since(folder: Path, moving: Moving) -> bool:

@@ -610,8 +610,20 @@ def _put_back_held(held: HeldFolder, name: str, kept: str | None) -> None:
 
 
 def _discard(kept: str | None) -> None:
-    if kept is not None:
+    """Remove a second name of an earlier file. One that cannot be (an immutable file) is
+    said, and left: its error replaced the one a failed move was undone for, and named
+    another file (pass 37b)."""
+    if kept is None:
+        return
+    try:
         Path(kept).unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning(
+            "%s, a copy of an earlier file reportgen kept while moving files in, could not be "
+            "removed (%s): look at it, then remove it",
+            kept,
+            exc.strerror or type(exc).__name__,
+        )
 
 
 def _hold(fd: int) -> int | None:

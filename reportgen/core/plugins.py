@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
 
 from reportgen.core.errors import InputError
-from reportgen.core.validation import did_you_mean
+from reportgen.core.validation import did_you_mean, shown
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ def unknown_name(what: str, name: str, names: list[str], where: str = "") -> str
     """The message for a name that is none of ``names``: a "did you mean", then the list."""
     prefix = f"{where}: " if where else ""
     return (
-        f"{prefix}unknown {what} '{name[:60]}'{did_you_mean(name, names)} "
+        f"{prefix}unknown {what} '{shown(name)}'{did_you_mean(name, names)} "
         f"(valid: {', '.join(names)})"
     )
 

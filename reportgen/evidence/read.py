@@ -205,7 +205,10 @@ def _check_file(path: Path, shown: str) -> None:
             file=shown,
         )
     # /proc/kmsg is "regular" and blocks its reader: internal error (thirty-sixth pass).
-    check_on_disk(path, info, "evidence workbook")
+    try:
+        check_on_disk(path, info, "evidence workbook")
+    except InputError as exc:  # a pack's is read from a copy: named as in the pack (37a)
+        raise _named(exc, path, shown) from None
 
 
 def _check_head(head: bytes, shown: str) -> None:
