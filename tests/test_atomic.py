@@ -222,6 +222,17 @@ def test_a_pack_moved_aside_by_a_killed_swap_is_restored(project, tmp_path):
     assert leftovers(out) == []
 
 
+@pytest.mark.parametrize("command", ["verify", "bundle"])
+def test_a_pack_moved_aside_is_pointed_at_by_the_commands_that_read_it(project, tmp_path, command):
+    """Pass 37b: verify and bundle said only "no such directory", as if it were lost."""
+    out = build(project, tmp_path / "pack")
+    retired = _crash_between_renames(out)
+    result = run(command, str(out), check=2)
+    said = " ".join(result.stderr.split())
+    assert f"{out}: no such directory" in said
+    assert f"moved it aside to {retired.name} beside it; the next build there puts it back" in said
+
+
 def test_an_altered_retired_pack_is_restored_not_deleted(project, tmp_path):
     """It is the user's pack, edited or not (adversarial-3a #4: it was deleted); the build
     then checks it at its target like any pack, and refuses to replace the edit."""

@@ -127,11 +127,25 @@ def open_folder(path: Path) -> int:
         raise environment_error(exc, path) from exc
 
 
+def _moved_aside(path: Path) -> str | None:
+    """Where a build killed while replacing the pack at ``path`` left it: verify and bundle
+    said only "no such directory", as if it were lost (pass 37b)."""
+    from reportgen.pack.write import retired_beside  # write.py builds on this module
+
+    retired = retired_beside(path)
+    if retired is None:
+        return None
+    return (
+        f"A build killed while replacing this pack moved it aside to {retired.name} beside "
+        "it; the next build there puts it back, or rename it back yourself."
+    )
+
+
 def _open_pack_dir(path: Path) -> int:
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
-        raise InputError("no such directory", file=path) from None
+        raise InputError("no such directory", file=path, hint=_moved_aside(path)) from None
     except OSError as exc:
         raise environment_error(exc, path) from exc
     if stat.S_ISLNK(mode):

@@ -222,6 +222,13 @@ def _leftovers(target: Path, prefix: str) -> list[Path]:
     return [path for *_, path in sorted(found)]
 
 
+def retired_beside(target: Path) -> Path | None:
+    """The pack a build killed between its two renames moved aside from ``target`` (the
+    newest, which the next build puts back), or None."""
+    retired = _leftovers(target, RETIRED_PREFIX)
+    return retired[-1] if retired else None
+
+
 def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
     """Remove what killed runs of ``target`` left beside it; call only under its lock.
 
