@@ -432,3 +432,20 @@ def test_a_16_mb_answer_of_tiny_values_is_refused_before_it_is_built(
     assert "Traceback" not in result.stderr and jira.uploads() == []
     assert result.rss_mb < 200, result.rss_mb
     FIGURES[f"attach: 16 MB answer of {shape}"] = f"{result.seconds:.1f} s, {result.rss_mb:.0f} MB"
+
+
+@pytest.mark.parametrize("system", ["jira", "servicenow"])
+def test_a_listing_stops_at_its_whole_deadline(
+    pack, config, server, jira, servicenow, capsys, caplog, monkeypatch, system
+):
+    """Pass 37c: pages each as slow as a request may be kept attach listing for 100 times
+    the timeout (about 100 minutes with the defaults); a listing has a deadline of its own."""
+    from reportgen.tickets import answers
+
+    monkeypatch.setattr(answers, "LISTING_SECONDS", 0.0)  # past it once the first page came
+    server.state.endless_pages = True
+    target = ("--jira", "GRC-5", "--comment") if system == "jira" else ("--servicenow", RECORD)
+    status, output = attach(capsys, caplog, pack, *target, "--config", config)
+    assert status == 4, output
+    listing = "list comments" if system == "jira" else "list attachments"
+    assert f"{listing}: still listing after 0 s (1 page read); reportgen stops there" in output

@@ -190,7 +190,10 @@ def _fixed_limits() -> list[tuple[str, str]]:
             f"the `attach.timeout` ({AttachConfig().timeout:.0f} s) plus 1 s per "
             f"{transfer.UPLOAD_RATE // kb} KB it uploads",
         ),
-        ("pages of a ticket listing", str(answers.MAX_PAGES)),
+        (
+            "pages of a ticket listing",
+            f"{answers.MAX_PAGES}, and {answers.LISTING_SECONDS:.0f} s",
+        ),
         (
             "pages of an `inventory pull`",
             f"{pull_fetch.MAX_PAGES:,}, and {Limits().max_rows:,} resources",
@@ -220,6 +223,7 @@ def test_readme_states_the_attach_bounds_of_the_code():
     assert f"plus 1 s per {transfer.UPLOAD_RATE // 1024} KB it uploads" in bounds
     assert f"An answer over {transfer.MAX_ANSWER_BYTES // 2**20} MB" in bounds
     assert f"a listing of more than {answers.MAX_PAGES} pages" in bounds
+    assert f"or still going after {answers.LISTING_SECONDS:.0f} s" in bounds
 
 
 def test_readme_states_the_config_and_inventory_figures_of_the_code():

@@ -9,7 +9,8 @@ expected, never an AttributeError. Fields attach does not read are ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
@@ -22,6 +23,9 @@ from reportgen.tickets.transfer import Answer
 from reportgen.tickets.upload import Upload
 
 MAX_PAGES = 100  # pages of a listing read before attach stops: 10,000 comments on Jira
+# A whole listing's time, its pages together: 100 pages each as slow as a request may be
+# took 100 times the timeout, some 100 minutes with the defaults (pass 37c).
+LISTING_SECONDS = 600.0
 
 
 class _Answer(BaseModel):
@@ -114,6 +118,21 @@ def parse(model: type[AnswerT], data: Any, system: str, what: str) -> AnswerT:
             f"{system}: {what}: the answer is not what {system} sends "
             f"({where}: {error_message(error)})"
         ) from None
+
+
+def pages(system: str, what: str, clock: Callable[[], float] = time.monotonic) -> Iterator[int]:
+    """The numbers of a listing's pages, as they are asked for: a TicketError instead once
+    MAX_PAGES have been read, or once LISTING_SECONDS have passed since the first."""
+    deadline = clock() + LISTING_SECONDS
+    for number in range(MAX_PAGES):
+        if number and clock() > deadline:
+            raise TicketError(
+                f"{system}: {what}: still listing after {LISTING_SECONDS:.0f} s "
+                f"({number:,} page{'s' if number != 1 else ''} read); reportgen stops there",
+                hint="A listing that slow is more likely a misbehaving server than a real ticket.",
+            )
+        yield number
+    raise too_many_pages(system, what)
 
 
 def too_many_pages(system: str, what: str) -> TicketError:

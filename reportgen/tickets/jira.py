@@ -13,13 +13,12 @@ from typing import Any
 from reportgen.config.ticket_systems import JiraAttachConfig, check_key
 from reportgen.tickets import answers
 from reportgen.tickets.answers import (
-    MAX_PAGES,
     JiraCommentPage,
     JiraUploaded,
     confirm_upload,
+    pages,
     parse,
     read_upload,
-    too_many_pages,
 )
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.markup import to_adf, to_wiki
@@ -69,7 +68,7 @@ class JiraIssue(Remote):
     def has_comment(self, marker: str) -> bool:
         """Whether a comment holds ``marker``, paging through at most MAX_PAGES pages."""
         start, what = 0, "list comments"
-        for _ in range(MAX_PAGES):
+        for _ in pages(self.api.name, what):
             params = {"startAt": start, "maxResults": PAGE}
             data = self.api.json("GET", f"{self.path}/comment", what, params=params)
             page = parse(JiraCommentPage, data, self.api.name, what)
@@ -81,7 +80,7 @@ class JiraIssue(Remote):
             start += len(page.comments) or PAGE
             if start >= page.total:
                 return False
-        raise too_many_pages(self.api.name, what)
+        return False  # pages() raises first
 
     def comment(self, markdown: str, marker: str) -> bool:
         response = self.api.call(

@@ -13,14 +13,13 @@ from typing import Any
 
 from reportgen.config.ticket_systems import ServiceNowAttachConfig, parse_record
 from reportgen.tickets.answers import (
-    MAX_PAGES,
     ServiceNowAttachments,
     ServiceNowRecords,
     ServiceNowUploaded,
     confirm_upload,
+    pages,
     parse,
     read_upload,
-    too_many_pages,
 )
 from reportgen.tickets.client import Http, Remote, Transport
 from reportgen.tickets.links import next_link
@@ -51,7 +50,7 @@ class ServiceNowRecord(Remote):
         rows: list[tuple[str, int | None]] = []
         offset, what, linked_before = 0, "list attachments", False
         where = f"table_name={self.table}^table_sys_id={self.sys_id}"
-        for _ in range(MAX_PAGES):
+        for _ in pages(self.api.name, what):
             params = {
                 "sysparm_query": f"{where}^ORDERBYsys_created_on^ORDERBYsys_id",
                 "sysparm_fields": "file_name,size_bytes",
@@ -83,7 +82,7 @@ class ServiceNowRecord(Remote):
                 offset += PAGE
                 continue
             offset += len(found)  # what came, not PAGE: a capped page would skip rows
-        raise too_many_pages(self.api.name, what)
+        return sizes_by_name(rows, names)  # pages() raises first
 
     def upload(self, item: Upload) -> bool:
         """True when sent and the answer is the attachment record it made; False when a
