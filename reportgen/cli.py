@@ -40,6 +40,8 @@ from reportgen.core.markdown import shorten
 from reportgen.core.stopping import STOP_SIGNALS
 from reportgen.core.terminal import (
     STANDARD_OUTPUT,
+    LineTracking,
+    line_start,
     one_line,
     print_out,
     silence,
@@ -917,11 +919,13 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with one message, never a traceback (unless --debug)."""
     previous = _install_stop_handlers()
     _owner_keeps_write()
+    stderr, sys.stderr = sys.stderr, LineTracking(sys.stderr)
     try:
         _main(argv)
     except KeyboardInterrupt as exc:  # the signal came while an error was being reported
         _exit_interrupted(exc)
     finally:
+        sys.stderr = stderr
         # In-process callers (tests) get their handlers back; a process that is stopping
         # keeps ignoring repeats until it has exited.
         if not _stopping:
@@ -1018,6 +1022,7 @@ def _require_working_directory() -> None:
 def _print_error(text: str) -> None:
     """An error message on stderr, whole lines (emoji=False: ':name:' in a file name stays
     as it is). When rich needs memory the machine no longer has, the text is written plain."""
+    text = line_start() + text
     try:
         try:
             err.print(text, soft_wrap=True, emoji=False)

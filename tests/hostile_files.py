@@ -223,6 +223,24 @@ def malformed_sheet(path: Path) -> Path:
     return workbook(path, SHEET_HEAD + '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Serv')
 
 
+def broken_cell_tag(path: Path) -> Path:
+    """A cell whose closing tag is broken: calamine's words were "(v)" alone (37d)."""
+    cell = '<c r="A2" t="d"><v>not-a-date</v</is></c>'
+    return workbook(path, sheet(rows_xml([["Service"]]) + f'<row r="2">{cell}</row>'))
+
+
+def sheet_part_missing(path: Path) -> Path:
+    """A workbook whose sheet's part is not in the zip: "(Inventory)" alone (37d)."""
+    write_rows(path, BASE_ROWS)
+    with zipfile.ZipFile(path) as archive:
+        parts = {i.filename: archive.read(i) for i in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            if name != "xl/worksheets/sheet1.xml":
+                archive.writestr(name, data)
+    return path
+
+
 def zip_not_xlsx(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "not a workbook")

@@ -106,7 +106,7 @@ def test_a_compressed_answer_is_refused_before_it_is_unpacked(
     if status == 200:
         expected = f"list attachments: the answer came in Content-Encoding '{encoding}', which"
     else:
-        expected = f"HTTP 400 (its body came in Content-Encoding '{encoding}'; not read)"
+        expected = f"HTTP 400 - its body came in Content-Encoding '{encoding}'; not read"
     assert expected in result.text, result.stderr
     assert "Traceback" not in result.stderr and jira.uploads() == []
     get = [seen for seen in jira.state.seen if seen.method == "GET"]

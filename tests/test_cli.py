@@ -247,6 +247,70 @@ def test_an_output_format_holding_a_line_break_forges_no_line(project, where):
     assert sum(line.startswith("error") for line in result.stderr.splitlines()) == 1
 
 
+def _one_error_line(stderr: str) -> None:
+    assert sum(line.startswith("error") for line in stderr.splitlines()) == 1, stderr
+
+
+def test_a_sheet_or_header_name_holding_a_line_break_forges_no_line(project):
+    """Thirty-eighth pass (38a F1, F2): the location of an error (sheet 'x', column y)
+    printed a sheet's and a header's name raw."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "PLACEHOLDER"
+    book.active.append(["Service", "Account\nerror: forged header", "Region"])
+    book.active.append(["Amazon EC2", 1.5, "eu-west-1"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(project / "inv.xlsx", "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"PLACEHOLDER", b"x&#10;error: forged sheet")
+            out.writestr(info, data)
+    columns = '{account: "Account\\nerror: forged header"}'
+    config = f"customer: {{name: X}}\ninventory: {{path: inv.xlsx, columns: {columns}}}\n"
+    result = run("validate", "--config", str(write_config(project, config)), cwd=project, check=2)
+    assert "sheet 'x\\nerror: forged sheet'" in result.stderr, result.stderr
+    assert "Account\\nerror: forged header" in result.stderr
+    _one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("field", ["name", "full_name", "category", "aliases"])
+def test_a_service_catalogs_text_holding_a_line_break_is_refused(project, field):
+    """Thirty-eighth pass (38a F3): explain printed a service's name raw on its output,
+    a forged ``error:`` line among it."""
+    import yaml
+
+    value = ["Zed\nerror: forged"] if field == "aliases" else "Foo\nerror: forged"
+    catalog = project / "services.yaml"
+    entry = {**_SERVICE, field: value}
+    catalog.write_text(yaml.safe_dump({"version": "2026.11.0", "services": [entry]}))
+    result = run("explain", "--catalog", str(catalog), "zzsvc", cwd=project, check=2)
+    assert "\\nerror: forged' holds a line break, a tab or another control" in result.stderr
+    assert not result.stdout
+    _one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("field", ["name", "version"])
+def test_a_framework_catalogs_text_holding_a_line_break_is_refused(project, field):
+    """Thirty-eighth pass (38a F4): controls printed a framework's name and version raw."""
+    import yaml
+
+    source = ROOT / "reportgen" / "catalogs" / "frameworks" / "soc2.yaml"
+    framework = yaml.safe_load(source.read_text(encoding="utf-8"))
+    framework[field] = "X\nerror: forged"
+    catalog = project / "soc2.yaml"
+    catalog.write_text(yaml.safe_dump(framework, allow_unicode=True), encoding="utf-8")
+    result = run("controls", "soc2", "--framework-catalog", str(catalog), cwd=project, check=2)
+    assert f"{field}: 'X\\nerror: forged' holds a line break" in result.stderr, result.stderr
+    assert not result.stdout
+    _one_error_line(result.stderr)
+
+
 @pytest.mark.parametrize(("flag", "env"), [(["--debug"], {}), ([], {"REPORTGEN_DEBUG": "1"})])
 def test_debug_shows_the_traceback_and_keeps_the_exit_status(project, flag, env):
     """Fourteenth pass: --debug re-raised the error, so every status 2 (or 4) became 1, the

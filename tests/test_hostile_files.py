@@ -143,6 +143,16 @@ CASES = [
         _file(hf.malformed_sheet),
         ["inv.xlsx: cannot read sheet 'Inventory': the workbook is damaged"],
     ),
+    Case(
+        "broken-cell-tag",
+        _file(hf.broken_cell_tag),
+        ["sheet 'Inventory': the workbook is damaged (its XML could not be read; the reader"],
+    ),
+    Case(
+        "sheet-part-missing",
+        _file(hf.sheet_part_missing),
+        ["the workbook is damaged (its part is missing from the file, or the workbook links"],
+    ),
     Case("zip-not-xlsx", _file(hf.zip_not_xlsx), ["inv.xlsx: this is a zip archive but not"]),
     Case("legacy-xls", _file(hf.ole_file, "inv.xls"), ["inv.xls: legacy Excel 97-2003 (.xls)"]),
     Case(

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -413,6 +414,26 @@ def test_a_pair_moved_whole_then_one_edited_is_not_rolled_back(tmp_path, nth):
     assert any(f"{folder / 'snap.csv'} changed since, so nothing was put back" in s for s in said)
 
 
+def _pair_failing(monkeypatch, folder: Path, first: Callable[[], object] = lambda: None) -> list:
+    """a.yaml and b.csv to write together in ``folder``, the move of b.csv failing as a
+    full disk does, after ``first`` (what a user does in that instant)."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import environment_errors
+
+    move_in = outfiles._move_in
+
+    def failing(temporary, path, replace, checked):
+        if path.name == "b.csv":
+            first()
+            with environment_errors(path):
+                raise OSError(28, "No space left on device")
+        return move_in(temporary, path, replace, checked)
+
+    monkeypatch.setattr(outfiles, "_move_in", failing)
+    return [(folder / "a.yaml", lambda h: h.write("new a")),
+            (folder / "b.csv", lambda h: h.write("new b"))]  # fmt: skip
+
+
 @pytest.mark.parametrize("earlier", [False, True])
 def test_a_file_saved_between_two_moves_stays_when_they_are_undone(tmp_path, monkeypatch, earlier):
     """Pass 36b C15/C16: the second move failing, undoing the first removed the file the
@@ -425,17 +446,8 @@ def test_a_file_saved_between_two_moves_stays_when_they_are_undone(tmp_path, mon
     if earlier:
         (folder / "a.yaml").write_text("earlier a")
         (folder / "b.csv").write_text("earlier b")
-    move_in = outfiles._move_in
-
-    def saving_then_failing(temporary, path, replace, checked):
-        if path.name == "b.csv":
-            (folder / "a.yaml").write_text("the user's own a, saved just now")
-            raise OSError(28, "No space left on device")
-        return move_in(temporary, path, replace, checked)
-
-    monkeypatch.setattr(outfiles, "_move_in", saving_then_failing)
-    outputs = [(folder / "a.yaml", lambda h: h.write("new a")),
-               (folder / "b.csv", lambda h: h.write("new b"))]  # fmt: skip
+    outputs = _pair_failing(monkeypatch, folder, lambda: (folder / "a.yaml").write_text(
+        "the user's own a, saved just now"))  # fmt: skip
     with pytest.raises(InputError):
         outfiles.write_together(outputs, lambda: None, text=True)
     left = {n: t for n, t in _listing(folder).items() if not n.startswith(".")}
@@ -489,31 +501,75 @@ def test_a_second_name_that_cannot_be_removed_hides_not_the_error(tmp_path, monk
     name of it could not be removed, and that error replaced the real one, naming the
     other file; the second name stayed, unsaid."""
     from reportgen.core import outfiles
-    from reportgen.core.errors import InputError, environment_errors
+    from reportgen.core.errors import InputError
 
     folder = tmp_path / "out"
     folder.mkdir()
     (folder / "a.yaml").write_text("earlier a")
     (folder / "b.csv").write_text("earlier b")
-    move_in, unlink = outfiles._move_in, Path.unlink
-
-    def failing(temporary, path, replace, checked):
-        if path.name == "b.csv":
-            with environment_errors(path):
-                raise OSError(28, "No space left on device")
-        return move_in(temporary, path, replace, checked)
+    unlink = Path.unlink
 
     def immutable(self, missing_ok=False):
         if self.name.endswith(".kept"):
             raise PermissionError(1, "Operation not permitted")
         return unlink(self, missing_ok=missing_ok)
 
-    monkeypatch.setattr(outfiles, "_move_in", failing)
+    outputs = _pair_failing(monkeypatch, folder)
     monkeypatch.setattr(Path, "unlink", immutable)
     caplog.set_level(logging.WARNING, "reportgen.files")
-    outputs = [(folder / "a.yaml", lambda h: h.write("new a")),
-               (folder / "b.csv", lambda h: h.write("new b"))]  # fmt: skip
     with pytest.raises(InputError) as refused:
         outfiles.write_together(outputs, lambda: None, text=True)
     assert refused.value.file == str(folder / "b.csv"), str(refused.value)
     assert "could not be removed (Operation not permitted)" in caplog.text
+
+
+def test_a_second_name_not_put_back_is_kept_and_named(tmp_path, monkeypatch):
+    """Pass 38b A: init --force killed between its moves, the new file then made immutable:
+    putting the earlier one back failed, and its second name, the only copy, was removed
+    with the leftovers; the warning said only "could not be put back"."""
+    from reportgen.core import movejournal
+
+    folder = _pair(tmp_path)
+    _killed(folder, "_move_in", 2, NEW, replace=True)
+    replace = os.replace
+
+    def immutable(source, target, *args, **kwargs):
+        if str(target).endswith("snap.csv"):
+            raise PermissionError(1, "Operation not permitted")
+        return replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(movejournal.os, "replace", immutable)
+    said = settle_killed(folder)
+    kept = [n for n in _listing(folder) if n.endswith(".kept") and n.startswith(".snap.csv.")]
+    assert len(kept) == 1 and _listing(folder)[kept[0]] == "old rows\n"
+    assert any(f"is kept as {folder / kept[0]}" in s for s in said), said
+
+
+def test_an_earlier_file_not_put_back_by_a_failed_run_keeps_its_second_name(
+    tmp_path, monkeypatch, caplog
+):
+    """Pass 38b B: the second move failing, putting the first file's earlier version back
+    failed too (the new file made immutable): its second name, the only copy, was removed
+    as the run failed, unsaid."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("earlier a")
+    (folder / "b.csv").write_text("earlier b")
+    replace = os.replace
+
+    def immutable(source, target, *args, **kwargs):
+        if str(target).endswith("a.yaml") and str(source).endswith(".kept"):
+            raise PermissionError(1, "Operation not permitted")
+        return replace(source, target, *args, **kwargs)
+
+    outputs = _pair_failing(monkeypatch, folder)
+    monkeypatch.setattr(outfiles.os, "replace", immutable)
+    caplog.set_level(logging.WARNING, "reportgen.files")
+    with pytest.raises(InputError):
+        outfiles.write_together(outputs, lambda: None, text=True)
+    kept = [n for n in _listing(folder) if n.endswith(".kept")]
+    assert len(kept) == 1 and _listing(folder)[kept[0]] == "earlier a"
+    assert f"the earlier file is kept as {folder / kept[0]}" in caplog.text

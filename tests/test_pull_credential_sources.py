@@ -228,6 +228,8 @@ def test_a_container_token_no_header_may_hold_is_not_sent(
     assert "the container authorization token holds a line break, a control or non-ASCII" in said
     assert "nothing was sent" in said and got == []
     assert token.strip() not in said and "ValueError" not in said
+    # The hint on echo's line break only where the file ends in one (pass 38a).
+    assert ("written with echo" in said) == (in_file and token.endswith("\n"))
 
 
 def test_a_container_token_file_is_sent_as_it_is(tmp_path, monkeypatch, capsys):

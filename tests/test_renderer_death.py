@@ -265,3 +265,27 @@ def test_the_build_out_of_memory_says_what_became_of_the_pack(
     assert ended.value.code == 2, said
     assert f"error: ran out of memory while building {pack}; the pack there is unchanged" in said
     assert tree_hashes(pack) == before
+
+
+def test_the_error_begins_its_own_line_after_noise_no_hook_silences(
+    project, tmp_path, monkeypatch, capsys
+):
+    """Pass 38d: out of memory, objects collected printed "Exception ignored in: ..." in
+    pieces without a line break (what no unraisable hook silences: its argument is what
+    could not be built), and the error's own text followed on the same line."""
+    import sys
+
+    from reportgen import pipeline
+    from reportgen.cli import main
+
+    def out_of_memory(*args, **kwargs):
+        sys.stderr.write("Exception ignored in: ")
+        raise MemoryError
+
+    monkeypatch.setattr(pipeline, "render_all", out_of_memory)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:
+        main(["build", "--config", str(project / "reportgen.yaml"), "--out", str(tmp_path / "o")])
+    said = capsys.readouterr().err
+    assert ended.value.code == 2, said
+    assert said.startswith("Exception ignored in: \nerror: ran out of memory"), said

@@ -19,7 +19,7 @@ from reportgen.core.resources import frameworks_dir
 from reportgen.core.slug import MAX_ID, is_safe_id
 from reportgen.core.strict import StrictModel
 from reportgen.core.terminal import one_line
-from reportgen.core.validation import MAX_CARRIED_TEXT, validate_document
+from reportgen.core.validation import MAX_CARRIED_TEXT, multi_line_text, validate_document
 from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, load_yaml
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -260,6 +260,9 @@ def load_framework(
     """Load and check one framework catalog file."""
     doc = load_yaml(path, max_bytes=max_bytes)
     framework = validate_document(Framework, doc, "framework catalog")
+    text = multi_line_text(doc)
+    if text:
+        raise InputError("framework catalog is not valid", file=path, details=text)
     problems = _cross_check(framework, srm)
     if problems:
         raise InputError(

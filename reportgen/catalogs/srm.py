@@ -14,7 +14,13 @@ from reportgen.core.errors import InputError
 from reportgen.core.owners import CatalogOverrideOwner, ModelOwner
 from reportgen.core.resources import catalog_path
 from reportgen.core.strict import StrictModel
-from reportgen.core.validation import MAX_CARRIED_TEXT, error_message, shown, validate_document
+from reportgen.core.validation import (
+    MAX_CARRIED_TEXT,
+    error_message,
+    multi_line_text,
+    shown,
+    validate_document,
+)
 from reportgen.core.yamlio import DEFAULT_MAX_YAML_BYTES, YamlDocument, load_yaml
 
 MODELS = ("infrastructure", "container", "abstract")
@@ -229,6 +235,9 @@ def _merge_extension(
 ) -> None:
     doc = load_yaml(path, max_bytes=max_bytes)
     extension = validate_document(ServicesExtension, doc, "service catalog extension")
+    problems = multi_line_text(doc)
+    if problems:
+        raise InputError("service catalog extension is not valid", file=path, details=problems)
     for index, entry in enumerate(extension.services):
         ident = entry.get("id")
         base = services.get(ident).model_dump() if ident in services else {}

@@ -66,12 +66,12 @@ class InputError(Exception):
             # A file name holding a newline would print a line of its own (a fake verdict or
             # error line): shown as its escape, as verify lists names.
             parts.append(shown_file(self.file) + (f":{self.line}" if self.line else ""))
-        if self.sheet is not None:
-            parts.append(f"sheet '{self.sheet}'")
+        if self.sheet is not None:  # a sheet's or a header's name too (pass 38a)
+            parts.append(f"sheet '{one_line(self.sheet)}'")
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
-            parts.append(f"column {self.column}")
+            parts.append(f"column {one_line(self.column)}")
         return ", ".join(parts)
 
     def __str__(self) -> str:

@@ -286,6 +286,9 @@ def _settle(folder: Path, moving: list[Moving], swaps: dict[str, list[str]]) -> 
             f"a run killed while moving {names} into place had moved only some of them; "
             + "; ".join(_undone(folder, m, m not in failed) for m in undone)
         )
+        # A second name not put back is the only copy of its earlier file: it was removed
+        # with the rest of the leftovers, unsaid (pass 38b A).
+        moving = [replace(m, kept=None, kept_as=None) if m in failed else m for m in moving]
     for m in moving:
         said += _tidy(folder, m, swaps.get(m.name, []))
     return said
@@ -294,6 +297,11 @@ def _settle(folder: Path, moving: list[Moving], swaps: dict[str, list[str]]) -> 
 def _undone(folder: Path, moving: Moving, done: bool) -> str:
     """What undoing one move did: 'put back' was said of a new file removed (31a)."""
     path = folder / moving.name
+    if not done and moving.kept is not None and _is_kept(folder, moving):
+        return (
+            f"the earlier {path} could not be put back: it is kept as "
+            f"{folder / moving.kept}; look at it, then rename it back or remove it"
+        )
     if not done:
         return f"{path} could not be put back"
     if moving.earlier is None:

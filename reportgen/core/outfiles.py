@@ -409,7 +409,8 @@ def _rename_all(
         except BaseException:
             undo = zip(done, moving[: len(done)], strict=True)
             for (path, second), noted_move in reversed(list(undo)):
-                _put_back(path, second, held, noted_move.new)
+                if not _put_back(path, second, held, noted_move.new):
+                    kept = [name for name in kept if name != second]
             raise
         finally:
             _discard_all(kept)  # while the note stands: a kill now leaves none for good
@@ -581,25 +582,36 @@ def _keep_earlier(path: Path, kept: str) -> str | None:
     return kept
 
 
-def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identity) -> None:
+def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identity) -> bool:
     """Undo one rename of :func:`_rename_all`: the earlier file back, or the new one gone.
     Where the folder was moved meanwhile, in ``held``, and only while its file is the one
     moved in (``new``); the second names and the note stay there by path, for the next run
     to settle. A file saved at ``path`` since is left as it is. Best effort: the error that
-    made it undo is the one reported."""
+    made it undo is the one reported. False when it could not be done, and said: the
+    second name is then the earlier file's only copy, to keep."""
     try:
         if held is not None and held.moved():
             if held.identity(path.name) == new:
                 _put_back_held(held, path.name, kept)
-            return
+            return True
         if identity_of(path) != new:  # saved there since: removed or overwritten (36b)
-            return
+            return True
         if kept is None:
             os.unlink(path)
         else:
             os.replace(kept, path)
-    except OSError:
-        _discard(kept)
+    except OSError as exc:  # the second name is then the earlier file's only copy (38b B)
+        log.warning(
+            "%s could not be put back as it was (%s)%s",
+            path,
+            exc.strerror or type(exc).__name__,
+            ""
+            if kept is None
+            else f"; the earlier file is kept as {kept}: look at it, "
+            "then rename it back or remove it",
+        )
+        return False
+    return True
 
 
 def _put_back_held(held: HeldFolder, name: str, kept: str | None) -> None:

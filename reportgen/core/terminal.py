@@ -39,6 +39,33 @@ _RAW_BYTES = range(0xDC80, 0xDD00)  # os.fsdecode's stand-ins for undecodable by
 # What makes a spreadsheet app run a cell's text as a formula (also after a tab or CR).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BROKEN_PIPE_STATUS = 128 + 13  # as the shell reports a program SIGPIPE ended
+_MID_LINE: list[bool] = [False]  # standard error may be in the middle of a line
+
+
+class LineTracking:
+    """A text stream (standard error) passed through, noting whether what was written to
+    it last ended its line: out of memory, objects collected print "Exception ignored in:
+    ..." in pieces that no hook can silence (what cannot be built is the hook's argument),
+    and the error's own line began after them, so that no line began with "error:" (pass
+    38d). :func:`line_start` then begins the error on a line of its own."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        before, _MID_LINE[0] = _MID_LINE[0], True  # so it stays where noting it fails
+        written = self.inner.write(text)
+        _MID_LINE[0] = not text.endswith("\n") if text else before
+        return written
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def line_start() -> str:
+    """A line break when standard error may be in the middle of a line, once."""
+    said, _MID_LINE[0] = _MID_LINE[0], False
+    return "\n" if said else ""
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -55,6 +55,33 @@ def shown(value: object) -> str:
     return one_line(shorten(str(value), MAX_ID_CHARS))
 
 
+# A line break, a tab or another control character (C0, DEL, C1, the Unicode separators).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def multi_line_text(doc: YamlDocument, most: int = 20) -> list[str]:
+    """Where a catalog's text holds a line break or another control character, at most
+    ``most`` places: catalog text is shown on one line in every heading and listing, and a
+    service's name holding "\\nerror: ..." printed a forged line on explain's output (pass
+    38a). Walked with a stack: a catalog's nesting has no bound here."""
+    found: list[str] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), doc.data)]
+    while stack and len(found) < most:
+        loc, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [((*loc, key), item) for key, item in reversed(list(value.items()))]
+        elif isinstance(value, list):
+            stack += [((*loc, index), item) for index, item in reversed(list(enumerate(value)))]
+        elif isinstance(value, str) and _CONTROL.search(value):
+            line = doc.line_of(loc)
+            where = f"line {line}: " if line else ""
+            found.append(
+                f"{where}{key_path(loc, doc.data)}: '{shown(value)}' holds a line break, a tab "
+                "or another control character; catalog text is one line"
+            )
+    return found
+
+
 def listed(values: Iterable[object], most: int = 20) -> str:
     """Keys or values from the user's file for a message: the first ``most``, each
     :func:`shown`, then how many more."""

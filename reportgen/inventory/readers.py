@@ -258,7 +258,8 @@ def _load_sheet(
     except Exception as exc:
         raise_if_out_of_memory(exc)
         raise InputError(
-            f"cannot read sheet '{name}': the workbook is damaged ({_short(exc)})", file=path
+            f"cannot read sheet '{name}': the workbook is damaged ({_sheet_damage(exc)})",
+            file=path,
         ) from exc
     # iter_rows numbers rows from the sheet's first row but columns from the used range.
     start_col = sheet.start[1] if sheet.start else 0
@@ -362,6 +363,17 @@ def cell_text(value: object) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
+
+
+def _sheet_damage(exc: BaseException) -> str:
+    """What calamine's error says of a sheet it could not read: its own words were the
+    sheet's name, or the XML tag it stopped at ("(v)"), and named no part (pass 37d)."""
+    kind = type(exc).__name__
+    if kind == "WorksheetNotFound":
+        return "its part is missing from the file, or the workbook links it to no part there"
+    if kind == "XmlError":
+        return f"its XML could not be read; the reader stopped at '{_short(exc)}'"
+    return _short(exc)
 
 
 def _short(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -128,8 +129,16 @@ def _write_format(writer: Writer, job: FrameworkJob) -> list[Path] | None:
         with environment_errors(fallback=job.folder):
             return writer(job)
     except MemoryError:
+        # As in a forked renderer (workers._child): objects collected now printed
+        # "Exception ignored in: ..." by the dozen, in pieces without a line break, and the
+        # error's own line after them (pass 38d; what no hook silences: cli.LineTracking).
+        sys.unraisablehook = _unraisable_ignored
         reserve.release()
     return None
+
+
+def _unraisable_ignored(_unraisable: object) -> None:
+    """What fails as a build out of memory is collected: the error says it once."""
 
 
 def _stopped(job: FrameworkJob, what: str, hint: str) -> InputError:

@@ -241,11 +241,12 @@ class Http:
         masked = self.redact(text) if response.complete else self.redact.prefix(text)
         body = shorten(" ".join(masked.split()), ERROR_LINE)
         message = f"{self.name}: {what}: HTTP {status}" + (f": {hint}" if hint else "")
-        if body:
-            message += f"\n  server said: {body}"
-        elif response.encoding:
-            message += f"\n  (its body came in Content-Encoding '{response.encoding}'; not read)"
-        return TicketError(self.redact(message))
+        said = [f"server said: {body}"] if body else []
+        if not body and response.encoding:
+            said = [f"its body came in Content-Encoding '{response.encoding}'; not read"]
+        # A detail, each on a line of its own: a line break in the message is escaped
+        # (core/errors.py), which showed reportgen's own as "\n" (pass 38a).
+        return TicketError(self.redact(message), details=[self.redact(line) for line in said])
 
     def close(self) -> None:
         self.client.close()

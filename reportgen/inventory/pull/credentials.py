@@ -208,7 +208,7 @@ class _ContainerHeaders:
                 f"{source}: the container authorization token holds a line break, a control "
                 "or non-ASCII character, which no HTTP header may hold; nothing was sent "
                 "with it (not shown: it is a secret)",
-                hint=_TOKEN_FILE_HINT if source.endswith(")") else None,
+                hint=_TOKEN_FILE_HINT if source.endswith(")") and token.endswith("\n") else None,
             )
         return {"Authorization": token}
 
