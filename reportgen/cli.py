@@ -44,6 +44,7 @@ from reportgen.core.terminal import (
     line_start,
     one_line,
     print_out,
+    safe_text,
     silence,
     stop_on_broken_pipe,
     visible,
@@ -144,7 +145,7 @@ class _FilePath(click.Path):
 
     def convert(self, value: typing.Any, param: typing.Any, ctx: typing.Any) -> typing.Any:
         if isinstance(value, str) and value.endswith(("/", os.sep)):
-            self.fail(f"'{visible(value[:200])}' ends with '/', naming a folder; give a file")
+            self.fail(f"'{one_line(value[:200])}' ends with '/', naming a folder; give a file")
         return super().convert(value, param, ctx)
 
 
@@ -618,8 +619,8 @@ def explain(
         framework_files,
         limits=_limits(kwargs),
     )
-    for item in report:
-        out.print(item)
+    for item in report:  # each line one line, whatever a config or catalog holds (39a)
+        out.print(safe_text(item) if isinstance(item, str) else item)
 
 
 @cli.command()
@@ -919,7 +920,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with one message, never a traceback (unless --debug)."""
     previous = _install_stop_handlers()
     _owner_keeps_write()
-    stderr, sys.stderr = sys.stderr, LineTracking(sys.stderr)
+    stderr = sys.stderr
+    if stderr is not None:  # closed (2>&-): Python has none, and every print is dropped
+        sys.stderr = LineTracking(stderr)
     try:
         _main(argv)
     except KeyboardInterrupt as exc:  # the signal came while an error was being reported

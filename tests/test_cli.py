@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import textwrap
 
 import pytest
 from conftest import ROOT, SAMPLE_CONFIG, write_config, write_csv
@@ -309,6 +311,41 @@ def test_a_framework_catalogs_text_holding_a_line_break_is_refused(project, fiel
     assert f"{field}: 'X\\nerror: forged' holds a line break" in result.stderr, result.stderr
     assert not result.stdout
     _one_error_line(result.stderr)
+
+
+def test_a_partys_line_break_forges_no_line_on_explains_output(project):
+    """Thirty-ninth pass (39a F1): an override's party "Stackwise\\nerror: disk on fire"
+    printed a forged ``error:`` line on explain's output, exit 0."""
+    shutil.copy(ROOT / "inputs" / "inventory.xlsx", project / "inv.xlsx")
+    config = write_config(
+        project,
+        textwrap.dedent("""\
+        customer: {name: Acme, short_name: acme}
+        frameworks: [pci-dss]
+        inventory: {path: inv.xlsx}
+        raci: {roles: [Security], accountable: Security}
+        overrides:
+          - service: ec2
+            layer: operating-system
+            owner: third-party
+            party: "Stackwise\\nerror: disk on fire"
+            justification: Managed-service contract MSA-1 covers patching.
+        """),
+    )
+    command = ("explain", "ec2", "--config", str(config), "--framework", "pci-dss")
+    result = run(*command, "--control", "2.2.1", cwd=project)
+    assert "Stackwise\\nerror: disk on fire" in result.stdout, result.stdout
+    assert not [line for line in result.stdout.splitlines() if line.startswith("error")]
+
+
+@pytest.mark.parametrize(
+    "command", [["bundle", "pack"], ["inventory", "pull", "--source", "config"]]
+)
+def test_an_output_path_naming_a_folder_forges_no_line(project, command):
+    """Thirty-ninth pass (39a F2): the usage error quoted the path with its line break."""
+    result = run(*command, "--out", "x\nerror: disk on fire/", cwd=project, check=2)
+    assert "'x\\nerror: disk on fire/' ends with '/'" in result.stderr, result.stderr
+    _one_error_line(result.stderr.replace("Error:", "error:"))
 
 
 @pytest.mark.parametrize(("flag", "env"), [(["--debug"], {}), ([], {"REPORTGEN_DEBUG": "1"})])

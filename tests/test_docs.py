@@ -223,7 +223,7 @@ def test_readme_states_the_attach_bounds_of_the_code():
     assert f"plus 1 s per {transfer.UPLOAD_RATE // 1024} KB it uploads" in bounds
     assert f"An answer over {transfer.MAX_ANSWER_BYTES // 2**20} MB" in bounds
     assert f"a listing of more than {answers.MAX_PAGES} pages" in bounds
-    assert f"or still going after {answers.LISTING_SECONDS:.0f} s" in bounds
+    assert f"would ask for a page once {answers.LISTING_SECONDS:.0f} s have passed" in bounds
 
 
 def test_readme_states_the_config_and_inventory_figures_of_the_code():

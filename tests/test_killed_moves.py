@@ -573,3 +573,24 @@ def test_an_earlier_file_not_put_back_by_a_failed_run_keeps_its_second_name(
     kept = [n for n in _listing(folder) if n.endswith(".kept")]
     assert len(kept) == 1 and _listing(folder)[kept[0]] == "earlier a"
     assert f"the earlier file is kept as {folder / kept[0]}" in caplog.text
+
+
+def test_a_leftover_that_cannot_be_removed_silences_nothing(tmp_path, monkeypatch):
+    """Pass 39b: a second name made immutable, the next run put the earlier file back and
+    said nothing (the error of its removal ended settling, and every sentence with it)."""
+    from reportgen.core import movejournal
+
+    folder = _pair(tmp_path)
+    _killed(folder, "_move_in", 2, NEW, replace=True)
+    unlink = os.unlink
+
+    def immutable(path, *args, **kwargs):
+        if str(path).endswith(".kept"):
+            raise PermissionError(1, "Operation not permitted")
+        return unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(movejournal.os, "unlink", immutable)
+    said = settle_killed(folder)
+    assert _listing(folder)["snap.csv"] == "old rows\n"
+    assert any("had moved only some of them; the earlier" in s for s in said), said
+    assert any("could not be removed (Operation not permitted)" in s for s in said), said

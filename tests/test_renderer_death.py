@@ -97,6 +97,31 @@ def test_a_renderer_ended_by_a_signal_is_exit_2_naming_framework_and_cause(
     assert_nothing_left(pack, before, temp)
 
 
+@pytest.mark.parametrize(
+    ("writers", "limited", "forked"),
+    [(("pdf",), True, True), (None, True, True), (("matrix",), True, False),
+     (("pdf",), False, False)],
+)  # fmt: skip
+def test_one_frameworks_pdf_under_a_limit_is_laid_out_in_a_renderer(
+    monkeypatch, writers, limited, forked
+):
+    """Pass 39d: under a 200 MiB limit GLib aborted the build itself (SIGTRAP, exit 133, no
+    message) as it laid out the one framework's PDF in the build's own process. Under a
+    memory limit a PDF is laid out in a renderer, whose death the build says (as the
+    signal tests above show of a renderer)."""
+    from types import SimpleNamespace
+
+    from reportgen import render
+
+    job = SimpleNamespace(framework_id="soc2", options=SimpleNamespace(writers=writers))
+    calls = []
+    monkeypatch.setattr(render.reserve, "address_space_limited", lambda: limited)
+    monkeypatch.setattr(render, "run_forked", lambda count, *_: calls.append(count) or [[]])
+    monkeypatch.setattr(render, "render_framework", lambda job: [])
+    assert render.render_all([job]) == {"soc2": []}
+    assert calls == ([1] if forked else [])
+
+
 @pytest.mark.parametrize("how", ["MemoryError", "exhausted"])
 @pytest.mark.parametrize("frameworks", [TWO, ("--framework", "soc2")], ids=["forked", "in-process"])
 def test_a_renderer_out_of_memory_is_exit_2(how, frameworks, project, tmp_path):

@@ -229,6 +229,22 @@ def test_output_to_a_closed_stdout_is_an_error(argv):
 
 
 @pytest.mark.parametrize(
+    ("argv", "status"), [(("validate", "--config", "nonexistent.yaml"), 2), (("services",), 0)]
+)
+def test_a_closed_stderr_keeps_the_exit_status(argv, status):
+    """Thirty-ninth pass (39d D2): with standard error closed (2>&-), every command was
+    "internal error", exit 1: the line-tracking wrap of sys.stderr met None."""
+    import subprocess
+
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    result = subprocess.run([*REPORTGEN_WITHOUT_PDF, *argv], stdout=subprocess.DEVNULL,
+                            close_fds=True, pass_fds=(), timeout=120,
+                            preexec_fn=lambda: __import__("os").close(2))  # fmt: skip
+    assert result.returncode == status
+
+
+@pytest.mark.parametrize(
     "argv", [("services", "--format", "json"), ("--help",), ("--version",), ("diff", "-h")]
 )
 def test_output_to_a_full_device_names_the_standard_output(argv):

@@ -338,15 +338,30 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
             "remove it"
         )
     elif moving.kept is not None:
-        _remove_if(folder / moving.kept, {moving.kept_as} - {None})
-    _remove_if(folder / moving.temporary, {moving.new})
+        said += _stuck(folder / moving.kept, {moving.kept_as} - {None})
+    said += _stuck(folder / moving.temporary, {moving.new})
     for swap in swaps:
-        if not _remove_if(folder / swap, ours):
+        found = _remove_if(folder / swap, ours)
+        if found is False:
             said.append(
                 f"{folder / swap} was left by a run killed while moving {moving.name} into "
                 "place and is not a file reportgen wrote: look at it, then remove it"
             )
+        elif found is not True:
+            said.append(_not_removed(folder / swap, found))
     return said
+
+
+def _stuck(path: Path, identities: set[Identity | None]) -> list[str]:
+    """Remove a leftover of ours; what to say of one that could not be removed."""
+    found = _remove_if(path, identities)
+    return [_not_removed(path, found)] if isinstance(found, str) else []
+
+
+def _not_removed(path: Path, why: str) -> str:
+    """A leftover that could not be removed (an immutable file): its error ended settling,
+    and every sentence said before it went unsaid (pass 39b)."""
+    return f"{path}, left by a run killed while moving files in, could not be removed ({why})"
 
 
 def _is_kept(folder: Path, moving: Moving) -> bool:
@@ -372,13 +387,18 @@ def _regular(path: Path) -> bool:
         return False
 
 
-def _remove_if(path: Path, identities: set[Identity | None]) -> bool:
-    """Remove ``path`` when it is one of ``identities``; whether it is gone (or was)."""
+def _remove_if(path: Path, identities: set[Identity | None]) -> bool | str:
+    """Remove ``path`` when it is one of ``identities``: True once it is gone (or was),
+    False when it is another file, left; why, when it is ours and could not be removed."""
     found = identity_of(path)
     if found is None:
         return True
     if found not in identities or not _regular(path):
         return False
-    with contextlib.suppress(FileNotFoundError):
+    try:
         os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
     return True

@@ -141,9 +141,11 @@ def visible_console(**options: Any) -> Console:
 
 
 def safe_text(value: str, style: Any = "", **options: Any) -> Text:
-    """rich's Text of ``value`` made visible first: Text itself drops BEL, backspace, VT,
-    FF and CR without a trace (a service name ``a\rb`` would show as ``ab``)."""
-    return Text(visible(value), style=style, **options)
+    """rich's Text of ``value`` made visible first, on one line: Text itself drops BEL,
+    backspace, VT, FF and CR without a trace (a service name ``a\rb`` would show as
+    ``ab``), and a config's party holding a line break printed a forged ``error:`` line on
+    explain's output (pass 39a)."""
+    return Text(one_line(value), style=style, **options)
 
 
 def print_out(text: str) -> None:

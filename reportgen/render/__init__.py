@@ -158,12 +158,25 @@ def _render_index(index: int) -> list[WriterRun]:
     return render_framework(_JOBS[index])
 
 
+def _pdf_under_a_limit(jobs: Sequence[FrameworkJob]) -> bool:
+    """Whether a PDF is laid out under a memory limit: in a renderer of its own then, one
+    framework too. Out of room, GLib aborts the process it runs in (creating a thread for
+    Pango): the build itself ended with SIGTRAP, no message, under a 200 MiB limit (39d);
+    a renderer's death the build says."""
+    from reportgen.render.formats import select_formats  # the formats import this module
+
+    if not jobs or not reserve.address_space_limited():
+        return False
+    return any(fmt.name == "pdf" for fmt in select_formats(jobs[0].options.writers, "writers"))
+
+
 def render_all(
     jobs: Sequence[FrameworkJob], on_done: Callable[[str], None] | None = None
 ) -> dict[str, list[WriterRun]]:
     """Render every framework; in parallel processes when several frameworks and CPUs."""
     workers = min(len(jobs), os.cpu_count() or 1)
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    alone = workers <= 1 and not _pdf_under_a_limit(jobs)
+    if alone or "fork" not in multiprocessing.get_all_start_methods():
         results = {}
         for job in jobs:
             results[job.framework_id] = render_framework(job)

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from reportgen.core import markdown as md
 from reportgen.core.terminal import one_line, safe_text
@@ -125,7 +126,8 @@ def diff_renderables(diff: dict[str, Any]) -> Iterator[RenderableType]:
     old, new = diff["old"]["generated_at"], diff["new"]["generated_at"]
     yield safe_text(f"Pack of {old} -> pack of {new}", style="bold")
     for entry in diff["frameworks"]:
-        yield safe_text(f"\n{one_line(entry['name'])}", style="bold")
+        yield Text("")
+        yield safe_text(entry["name"], style="bold")
         if entry["status"] != "compared":
             yield safe_text(f"  framework {entry['status']}")
             continue
