@@ -241,6 +241,15 @@ def sheet_part_missing(path: Path) -> Path:
     return path
 
 
+def shared_index_not_a_number(path: Path, value: str) -> Path:
+    """A shared-string cell whose value is no string's number: calamine read it as string 0
+    without a word (pass 39d)."""
+    strings = f'<sst xmlns="{MAIN}"><si><t>Service</t></si><si><t>Amazon EC2</t></si></sst>'
+    cells = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+    cells += f'<row r="2"><c r="A2" t="s"><v>{value}</v></c></row>'
+    return workbook(path, sheet(cells), shared_strings=strings)
+
+
 def zip_not_xlsx(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "not a workbook")

@@ -37,6 +37,7 @@ from reportgen.core.errors import InputError, column_letter
 from reportgen.core.reserve import address_space_limited
 from reportgen.core.safefiles import open_input
 from reportgen.core.sealed import SealedCopy
+from reportgen.core.validation import shown
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
 from reportgen.inventory.xlsx_entries import (
     ENTRIES,
@@ -140,11 +141,22 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
             if not _is_relationships(info.filename) and info not in read:
                 counter = SharedTextCounter(strings)
                 area = _scan_member(handle, info, path, limits, sheets, counter.region)
+                if area and counter.not_a_number is not None:
+                    raise _no_string_number(path, info.filename, *counter.not_a_number)
                 if area:
                     _check_shared_text(path, info.filename, counter.total, limits)
                     needs[info.filename] = area * CELL_BYTES + info.file_size + counter.total
     needs[OPENING] = strings.held()
     return needs
+
+
+def _no_string_number(path: Path, part: str, cell: str, value: str) -> InputError:
+    return InputError(
+        f"worksheet part '{part}': cell {cell} is a shared-string cell whose value "
+        f"'{shown(value)}' is not the number of a string; the file is damaged",
+        file=path,
+        hint="Open the workbook in a spreadsheet program and save it again as .xlsx.",
+    )
 
 
 # The key of :func:`check_xlsx`'s needs for opening the workbook: calamine reads its shared

@@ -23,6 +23,12 @@ from array import array
 _SI_CLOSE = re.compile(rb"</((?:[^ \t\r\n/<>:]*:)?si)>")
 _PLAIN_V = re.compile(rb"<v>([^<]{0,64})</v>")
 _ANY_V = re.compile(rb"<(?:[^ \t\r\n/<>:]*:)?v[ \t\r\n/>]")
+# A cell of type s and its plain <v>: whatever is not a number there, calamine read as
+# string 0, without a word (`abc`, `-1`, `0x3`: thirty-ninth pass).
+_SHARED_CELL = re.compile(
+    rb"<c[ \t\r\n][^>]*?\bt[ \t\r\n]*=[ \t\r\n]*[\"']s[\"'][^>]*>[ \t\r\n]*<v>([^<]{0,64})</v>"
+)
+_CELL_REF = re.compile(rb"\br[ \t\r\n]*=[ \t\r\n]*[\"']([A-Za-z]{1,3}[0-9]{1,7})[\"']")
 
 
 STRING_BYTES = 48  # a Rust String (24 bytes) in calamine's list, and its allocation's own
@@ -84,8 +90,11 @@ class SharedTextCounter:
     def __init__(self, strings: SharedStringSizes) -> None:
         self.strings = strings
         self.total = 0
+        self.not_a_number: tuple[str, str] | None = None  # (cell, value) of the first found
 
     def region(self, region: bytes) -> None:
+        if self.not_a_number is None and (b't="s"' in region or b"t='s'" in region):
+            self.not_a_number = _not_a_number(region)
         if b"v" not in region or not self.strings.longest:
             return
         found = _PLAIN_V.findall(region)
@@ -98,3 +107,18 @@ class SharedTextCounter:
             return self.strings.size(int(digits))
         # '&' may be an entity for a digit; '_' stands for a comment or CDATA (xlsx_scan)
         return self.strings.longest if b"&" in text or b"_" in text else 0
+
+
+def _not_a_number(region: bytes) -> tuple[str, str] | None:
+    """The first shared-string cell of ``region`` whose value names no string by number:
+    (its reference, or '?', and its value). An entity or a comment ('&', '_') may stand
+    for digits: left to calamine."""
+    for found in _SHARED_CELL.finditer(region):
+        text = found.group(1)
+        digits = text[1:] if text[:1] == b"+" else text
+        if digits.isdigit() or b"&" in text or b"_" in text:
+            continue
+        ref = _CELL_REF.search(found.group(0))
+        cell = ref.group(1).decode("ascii") if ref else "?"
+        return cell, text.decode("utf-8", "replace")
+    return None
