@@ -619,8 +619,7 @@ def explain(
         framework_files,
         limits=_limits(kwargs),
     )
-    for item in report:  # each line one line, whatever a config or catalog holds (39a)
-        out.print(safe_text(item) if isinstance(item, str) else item)
+    _print_lines(report)
 
 
 @cli.command()
@@ -739,8 +738,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     """What changed from pack OLD to pack NEW: services, owners, evidence statuses."""
     result = diff_packs(old, new)
     if fmt == "text":
-        for item in diff_renderables(result):
-            out.print(item)
+        _print_lines(diff_renderables(result))
     elif fmt == "markdown":
         print_out(visible(diff_markdown(result)))
     else:
@@ -994,6 +992,18 @@ def _main(argv: list[str] | None) -> None:
         sys.exit(1)
 
 
+def _print_lines(items: typing.Iterable[typing.Any]) -> None:
+    """Print a command's lines (and tables) on stdout: a line on one line whatever a config,
+    catalog or pack holds (39a), and never wrapped by rich, which began a line of its own
+    with the text past the 80th column: a name padded to it, then "error: ...", printed a
+    forged line (40a). Tables lay out their cells within their borders."""
+    for item in items:
+        if isinstance(item, str | Text):
+            out.print(safe_text(item) if isinstance(item, str) else item, soft_wrap=True)
+        else:
+            out.print(item)
+
+
 def _noted(exc: BaseException) -> str:
     """What the error's notes add (what became of the pack: pack/write.py), as one line."""
     notes = [visible(note) for note in getattr(exc, "__notes__", ()) if isinstance(note, str)]
@@ -1003,9 +1013,14 @@ def _noted(exc: BaseException) -> str:
 def _debug_traceback(exc: BaseException) -> None:
     """With --debug, the traceback, before the error's own line and its exit status: re-raising
     it made every status 1, the one for a bug (fourteenth adversarial pass)."""
-    if _state["debug"]:
+    if not _state["debug"]:
+        return
+    try:  # closed (None) or full, as _print_error: the status still says it (40d)
         sys.stderr.write(visible("".join(traceback.format_exception(exc))))
         sys.stderr.flush()
+    except (AttributeError, OSError):
+        if sys.stderr is not None:
+            silence(sys.stderr)
 
 
 def _require_working_directory() -> None:

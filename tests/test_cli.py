@@ -348,6 +348,30 @@ def test_an_output_path_naming_a_folder_forges_no_line(project, command):
     _one_error_line(result.stderr.replace("Error:", "error:"))
 
 
+def test_a_long_name_is_not_wrapped_into_a_line_of_its_own(project):
+    """Fortieth pass (40a F2): a service name padded to the 80th column, then "error: disk
+    on fire", was wrapped by rich into a line of its own on explain's output."""
+    import yaml
+
+    name = "Z" * 70 + " error: disk on fire"
+    catalog = project / "services.yaml"
+    entry = {**_SERVICE, "name": name}
+    catalog.write_text(yaml.safe_dump({"version": "2026.11.0", "services": [entry]}))
+    result = run("explain", "--catalog", str(catalog), "zzsvc", cwd=project, env={"COLUMNS": "80"})
+    assert name in result.stdout
+    assert not [line for line in result.stdout.splitlines() if line.startswith("error")]
+
+
+def test_a_users_line_break_in_a_hint_is_escaped_whatever_follows_it():
+    """Fortieth pass (40a F5): a hint holding a line break and six spaces was split there,
+    and printed the rest as a line of its own."""
+    from reportgen.core.errors import InputError
+
+    text = str(InputError("bad", hint="framework 'x\n      error: disk on fire'"))
+    assert not [line for line in text.splitlines() if line.strip().startswith("error")], text
+    assert "x\\n      error: disk on fire" in text
+
+
 @pytest.mark.parametrize(("flag", "env"), [(["--debug"], {}), ([], {"REPORTGEN_DEBUG": "1"})])
 def test_debug_shows_the_traceback_and_keeps_the_exit_status(project, flag, env):
     """Fourteenth pass: --debug re-raised the error, so every status 2 (or 4) became 1, the

@@ -229,7 +229,12 @@ def test_output_to_a_closed_stdout_is_an_error(argv):
 
 
 @pytest.mark.parametrize(
-    ("argv", "status"), [(("validate", "--config", "nonexistent.yaml"), 2), (("services",), 0)]
+    ("argv", "status"),
+    [
+        (("validate", "--config", "nonexistent.yaml"), 2),
+        (("services",), 0),
+        (("--debug", "verify", "/nonexistent"), 2),  # the traceback met None: exit 1 (40d)
+    ],
 )
 def test_a_closed_stderr_keeps_the_exit_status(argv, status):
     """Thirty-ninth pass (39d D2): with standard error closed (2>&-), every command was

@@ -90,9 +90,16 @@ class InputError(Exception):
 DETAIL_BREAK = "\n      "
 
 
+class LaidOut(str):
+    """A detail whose line breaks are reportgen's own: its parts were each made one line
+    before they were joined (core/validation.py's _detail)."""
+
+
 def _one_line_each(text: str) -> str:
-    """``text`` with every line break escaped but those that lay out a detail's notes."""
-    return DETAIL_BREAK.join(one_line(part) for part in text.split(DETAIL_BREAK))
+    """``text`` on one line, but a :class:`LaidOut` detail: splitting any text where it
+    held a line break and six spaces printed a user's "\\n      error: ..." as a line of
+    its own (40a)."""
+    return text if isinstance(text, LaidOut) else one_line(text)
 
 
 # No path a file system takes is longer (PATH_MAX); a config's 1 MB inventory.path was

@@ -45,7 +45,7 @@ def services_table(services: Iterable[Service]) -> Table:
 
 
 def layers_table(catalog: SrmCatalog, layers: ServiceLayers) -> Table:
-    table = Table(title=f"{layers.name} ({layers.model} model)", title_justify="left")
+    table = Table(title=_title(f"{layers.name} ({layers.model} model)"), title_justify="left")
     table.add_column("layer")
     table.add_column("owner")
     table.add_column("why")
@@ -100,7 +100,7 @@ def controls_table(framework: Framework, controls: Sequence[Control]) -> Table:
     """Controls with what their applicability depends on: the conditions (a duty's, marked)
     and, for frameworks with categories (SOC 2), the category."""
     table = Table(
-        title=f"{framework.name} {framework.version}: {len(controls)} control(s)",
+        title=_title(f"{framework.name} {framework.version}: {len(controls)} control(s)"),
         title_justify="left",
     )
     columns = ["id", "title", "layers"]
@@ -277,3 +277,10 @@ def next_steps(program: str, config: Path, with_inventory: bool) -> list[str]:
         f"{program} build --config {quoted}   (writes the pack under {folder / 'output'})",
     ]
     return ["next:", *(f"  {n}. {step}" for n, step in enumerate(steps, start=1))]
+
+
+def _title(text: str) -> Text:
+    """A table's title naming what a catalog names, cut to the table's width, never wrapped:
+    wrapped, a name padded to the edge began a line of its own with what followed it, a
+    forged "error: ..." line on the output of explain and controls (40a)."""
+    return safe_text(text, no_wrap=True, overflow="ellipsis")
