@@ -7,6 +7,8 @@ traceback (tenth adversarial pass). Here only the standard library is loaded fir
 
 from __future__ import annotations
 
+import contextlib
+import os
 import resource
 import signal
 import sys
@@ -41,7 +43,7 @@ def _refuse_a_cap_too_small_to_start_in() -> None:
         # In ulimit's unit (KiB) and in MiB, each named, cut not rounded: a cap of 128 MB
         # (decimal) was "122 MB" beside "128 MB" (23rd pass); one byte under, "128.0" (26a).
         mib = soft * 100 // 2**20 / 100
-        sys.stderr.write(
+        _say(
             f"error: ran out of memory: the {name} is {soft // 1024:,} KiB ({mib:.2f} MiB), "
             f"and reportgen needs at least {floor // 1024:,} KiB ({floor / 2**20:.2f} MiB) "
             "to start\nRaise the memory limit, then run it again.\n"
@@ -68,19 +70,30 @@ def _import_cli() -> Any:
         # SystemError: a C extension that failed to allocate as it loaded, under a cap of
         # about 50 MB ("error return without exception set"); nothing of reportgen's raises it
         if out_of_memory(exc) or isinstance(exc, SystemError):
-            sys.stderr.write(f"error: ran out of memory\n{MEMORY_HINT}\n")
+            _say(f"error: ran out of memory\n{MEMORY_HINT}\n")
             raise SystemExit(2) from None
         if not interrupted and not isinstance(exc, KeyboardInterrupt):
             raise
-        sys.stderr.write("aborted\n")  # as the CLI says it once it runs
+        _say("aborted\n")  # as the CLI says it once it runs
         raise SystemExit(130) from None
     finally:
         if previous is signal.default_int_handler:
             signal.signal(signal.SIGINT, previous)
     if interrupted:  # between the import's end and the handler's removal
-        sys.stderr.write("aborted\n")
+        _say("aborted\n")
         raise SystemExit(130)
     return run_cli
+
+
+def _say(text: str) -> None:
+    """Write to standard error, when there is one that takes it: closed (2>&-, sys.stderr
+    None) or full (2>/dev/full), the failed write made exit 2 a bug's status 1 (41d)."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # Python's flush at exit: quiet
 
 
 # Loading the libraries takes about 84 MB of address space (measured with prlimit --as on

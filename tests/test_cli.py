@@ -362,6 +362,24 @@ def test_a_long_name_is_not_wrapped_into_a_line_of_its_own(project):
     assert not [line for line in result.stdout.splitlines() if line.startswith("error")]
 
 
+def test_a_padded_catalog_version_is_not_wrapped_into_a_line_of_its_own(project):
+    """Forty-first pass (41a F1): the frameworks table's title quoted a user catalog's
+    catalog_version uncut; padded to the edge, "error: ..." was wrapped onto a line alone."""
+    import yaml
+
+    source = ROOT / "reportgen" / "catalogs" / "frameworks" / "soc2.yaml"
+    framework = yaml.safe_load(source.read_text(encoding="utf-8"))
+    framework["id"] = "evilfw"
+    framework["catalog_version"] = "v1" + " " * 120 + "error: forged by catalog version"
+    catalog = project / "fw.yaml"
+    catalog.write_text(yaml.safe_dump(framework, allow_unicode=True), encoding="utf-8")
+    for columns in ("80", "200"):
+        command = ("frameworks", "--framework-catalog", str(catalog))
+        result = run(*command, cwd=project, env={"COLUMNS": columns})
+        assert "evilfw" in result.stdout
+        assert not [line for line in result.stdout.splitlines() if "error" in line]
+
+
 def test_a_users_line_break_in_a_hint_is_escaped_whatever_follows_it():
     """Fortieth pass (40a F5): a hint holding a line break and six spaces was split there,
     and printed the rest as a line of its own."""
@@ -652,6 +670,30 @@ def test_a_data_size_limit_too_small_to_start_in_is_said(tmp_path, data_mb, stat
         said = f"error: ran out of memory: the data size limit (ulimit -d) is {data_mb * 1024:,}"
         assert result.stderr.startswith(said), result.stderr
         assert "needs at least 98,304 KiB (96.00 MiB) to start" in result.stderr
+
+
+@pytest.mark.parametrize("stderr", ["closed", "full"])
+def test_a_cap_too_small_to_start_in_is_exit_2_whatever_stderr_is(tmp_path, stderr):
+    """Forty-first pass (41d D1): below the start-up memory floor, with standard error
+    closed (2>&-) or full (2>/dev/full), the refusal's own write failed: exit 1, a bug's."""
+    import os
+    import resource
+    from pathlib import Path
+
+    launcher = Path(sys.executable).with_name("reportgen")
+    if not launcher.exists():
+        pytest.skip("the installed reportgen command is not beside this Python")
+
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (90 * 2**20, resource.RLIM_INFINITY))
+        if stderr == "closed":
+            os.close(2)
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([str(launcher), "validate"], cwd=tmp_path, close_fds=True,
+                                stdout=subprocess.DEVNULL, timeout=120, preexec_fn=capped,
+                                stderr=full if stderr == "full" else None)  # fmt: skip
+    assert result.returncode == 2
 
 
 def test_a_path_holding_a_newline_prints_no_line_of_its_own(tmp_path):

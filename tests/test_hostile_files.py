@@ -159,7 +159,14 @@ CASES = [
             _file(hf.shared_index_not_a_number, "inv.xlsx", value),
             [f"cell A2 is a shared-string cell whose value '{value}' is not the number of a"],
         )
-        for name, value in (("abc", "abc"), ("negative", "-1"), ("hex", "0x3"), ("empty", ""))
+        for name, value in (
+            ("abc", "abc"),
+            ("negative", "-1"),
+            ("hex", "0x3"),
+            ("empty", ""),
+            ("past-the-strings", "2"),  # 41d: said naming no cell
+            ("past-a-usize", str(2**64)),  # 41d: read as string 0, without a word
+        )
     ],
     Case("zip-not-xlsx", _file(hf.zip_not_xlsx), ["inv.xlsx: this is a zip archive but not"]),
     Case("legacy-xls", _file(hf.ole_file, "inv.xls"), ["inv.xls: legacy Excel 97-2003 (.xls)"]),

@@ -435,12 +435,16 @@ def _pair_failing(monkeypatch, folder: Path, first: Callable[[], object] = lambd
 
 
 @pytest.mark.parametrize("earlier", [False, True])
-def test_a_file_saved_between_two_moves_stays_when_they_are_undone(tmp_path, monkeypatch, earlier):
+def test_a_file_saved_between_two_moves_stays_when_they_are_undone(
+    tmp_path, monkeypatch, caplog, earlier
+):
     """Pass 36b C15/C16: the second move failing, undoing the first removed the file the
-    user had saved at its name since (init), or put the earlier file back over it (--force)."""
+    user had saved at its name since (init), or put the earlier file back over it (--force).
+    Pass 41b: then the earlier file's second name, its only copy, was removed unsaid."""
     from reportgen.core import outfiles
     from reportgen.core.errors import InputError
 
+    caplog.set_level(logging.WARNING, "reportgen.files")
     folder = tmp_path / "out"
     folder.mkdir()
     if earlier:
@@ -453,6 +457,10 @@ def test_a_file_saved_between_two_moves_stays_when_they_are_undone(tmp_path, mon
     left = {n: t for n, t in _listing(folder).items() if not n.startswith(".")}
     assert left["a.yaml"] == "the user's own a, saved just now"
     assert left.get("b.csv") == ("earlier b" if earlier else None)
+    kept = [n for n in _listing(folder) if n.endswith(".kept")]
+    assert [_listing(folder)[n] for n in kept] == (["earlier a"] if earlier else [])
+    if earlier:
+        assert f"the earlier file is kept as {folder / kept[0]}" in caplog.text
 
 
 def test_a_second_name_stays_when_nothing_is_put_back(tmp_path):
@@ -478,6 +486,20 @@ def test_a_second_name_stays_when_nothing_is_put_back(tmp_path):
     assert kept.read_text() == "the user's earlier config"
     assert (folder / "inventory.xlsx").read_text() == "the user's inventory, edited since"
     assert any(f"the earlier {folder / 'reportgen.yaml'} is kept as {kept}" in s for s in said)
+
+
+def test_a_file_not_yet_moved_edited_in_place_is_not_called_its_earlier_version(tmp_path):
+    """Pass 41b W2: killed between the moves, the file not yet moved then edited in place:
+    its second name, a hard link to it, was said to keep "its earlier version"."""
+    folder = _pair(tmp_path)
+    _killed(folder, "_move_in", 2, NEW, replace=True)
+    with (folder / "snap.csv.source.json").open("a") as edited:
+        edited.write("edited in place\n")
+    said = settle_killed(folder)
+    assert not [s for s in said if f"kept as {folder / '.snap.csv.source.json.'}" in s], said
+    left = _listing(folder)
+    assert left["snap.csv.source.json"] == _OLD_SIDECAR + "edited in place\n"
+    assert not [name for name in left if name.startswith(".snap.csv.source.json.")], left
 
 
 def test_a_note_naming_no_file_that_is_there_says_nothing(tmp_path):

@@ -945,6 +945,19 @@ def test_an_sso_token_of_the_wrong_type_is_refused_unquoted(tmp_path, monkeypatc
     assert "ssoSECRETtoken" not in said
 
 
+@pytest.mark.parametrize("data", [b"\xff\xfe{", b'{"accessToken": "ssoSECRETtok'])
+def test_an_sso_token_cache_that_is_not_json_is_named(tmp_path, monkeypatch, capsys, data):
+    """Pass 41c: a cache that is not UTF-8, or JSON cut short, was "the answer is not one
+    botocore can read (KeyError)", naming no file and calling a file on disk an answer."""
+    cached = _sso_token(tmp_path, monkeypatch, "ssoSECRETtoken123456789")
+    cached.write_bytes(data)
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG,
+                              lambda h, b: (500, "x", b""), "sso")  # fmt: skip
+    assert status == 2, said
+    assert f"{cached}: botocore's cache file is not JSON" in said, said
+    assert "KeyError" not in said and "ssoSECRETtok" not in said
+
+
 def test_a_damaged_sso_token_cache_says_how_to_mend_it(tmp_path, monkeypatch, capsys):
     """Twenty-sixth pass: a cache whose expiresAt is no date said "(TypeError)" alone."""
     cached = _sso_token(tmp_path, monkeypatch, "ssoSECRETtoken123456789")
@@ -1131,12 +1144,9 @@ def test_an_sso_access_token_no_header_may_hold_is_never_sent(token, tmp_path, m
     assert "Sign in again (aws sso login)" in said and "ssoSECRETtoken" not in said
 
 
-@pytest.mark.parametrize("fresh", ["ssoNEWtoken\n123456789", "ssoNEWtoken é123456789"])
-def test_an_sso_token_refreshed_with_what_no_header_may_hold_is_never_sent(
-    fresh, tmp_path, monkeypatch, capsys
-):
-    """Pass 33c: an sso-session's token refreshed (sso-oidc CreateToken) holding a space and
-    an accent was sent as it was; one holding a line break was 'Invalid header value'."""
+def _sso_session_near_expiry(tmp_path: Path, monkeypatch) -> str:
+    """Profile 'sso' of sso-session 's', whose cached token expires within botocore's
+    refresh window (so it calls sso-oidc CreateToken first); the AWS config."""
     import datetime
     import hashlib
 
@@ -1148,19 +1158,35 @@ def test_an_sso_token_refreshed_with_what_no_header_may_hold_is_never_sent(
     soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)
     (cache / f"{hashlib.sha1(b's').hexdigest()}.json").write_text(json.dumps({
         "startUrl": _SSO_START, "region": "us-east-1", "accessToken": "ssoOLDtoken123456789",
-        "expiresAt": soon.strftime("%Y-%m-%dT%H:%M:%SZ"), "refreshToken": "ssoREFRESH1234",
+        "expiresAt": soon.strftime("%Y-%m-%dT%H:%M:%SZ"), "refreshToken": _SSO_REFRESH,
         "clientId": "client", "clientSecret": "ssoCLIENTsecret1234",
         "registrationExpiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
-    config = (
+    return (
         "[profile sso]\nsso_session = s\nsso_account_id = 123456789012\n"
         "sso_role_name = Admin\nregion = eu-west-1\n"
         f"[sso-session s]\nsso_start_url = {_SSO_START}\nsso_region = us-east-1\n"
     )
+
+
+_SSO_REFRESH = "ssoREFRESHtokenCACHED1234567"
+
+
+def _is_create_token(head: str) -> bool:
+    return "/token" in head.split("\r\n")[0]  # sso-oidc CreateToken: the refresh
+
+
+@pytest.mark.parametrize("fresh", ["ssoNEWtoken\n123456789", "ssoNEWtoken é123456789"])
+def test_an_sso_token_refreshed_with_what_no_header_may_hold_is_never_sent(
+    fresh, tmp_path, monkeypatch, capsys
+):
+    """Pass 33c: an sso-session's token refreshed (sso-oidc CreateToken) holding a space and
+    an accent was sent as it was; one holding a line break was 'Invalid header value'."""
+    config = _sso_session_near_expiry(tmp_path, monkeypatch)
     heads = []
 
     def handle(head: str, body: str):
         heads.append(head)
-        if "/token" in head.split("\r\n")[0]:  # sso-oidc CreateToken: the refresh
+        if _is_create_token(head):
             answer = {"accessToken": fresh, "expiresIn": 3600, "tokenType": "Bearer"}
             return 200, "application/json", json.dumps(answer).encode()
         return 500, "x", b""
@@ -1169,6 +1195,27 @@ def test_an_sso_token_refreshed_with_what_no_header_may_hold_is_never_sent(
     assert status == 2, said
     assert "sso:GetRoleCredentials: the SSO access token holds a character no HTTP" in said
     assert "ssoNEWtoken" not in said and len(heads) == 1, heads
+
+
+def test_the_refresh_tokens_of_an_sso_session_refresh_are_masked(tmp_path, monkeypatch, capsys):
+    """Pass 41c: the refresh token botocore sends to CreateToken, and the new refresh and
+    id tokens it gets back, were printed when a later answer echoed them."""
+    config = _sso_session_near_expiry(tmp_path, monkeypatch)
+    issued = {"accessToken": "ssoNEWaccess123456789", "refreshToken": "ssoNEWrefresh98765",
+              "idToken": "ssoNEWidtoken55555555", "expiresIn": 3600}  # fmt: skip
+    sent = []
+
+    def handle(head: str, body: str):
+        if _is_create_token(head):
+            sent.append(json.loads(body).get("refreshToken"))
+            return 200, "application/json", json.dumps(issued).encode()
+        said = f"bad {_SSO_REFRESH} {issued['refreshToken']} {issued['idToken']}"
+        return 403, "application/json", json.dumps({"message": said}).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    assert status == 2 and sent == [_SSO_REFRESH] and "bad *** *** ***" in said, said
+    tokens = [_SSO_REFRESH, issued["accessToken"], issued["refreshToken"], issued["idToken"]]
+    assert all(_hidden(token, said) for token in tokens)
 
 
 def test_a_web_identity_token_file_swapped_for_a_proc_file_mid_pull_is_refused(

@@ -331,7 +331,12 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
     is neither the new one nor the earlier one."""
     ours = {moving.new, moving.earlier, moving.kept_as} - {None}
     said = []
-    if moving.kept is not None and _changed_since(folder, moving):
+    kept = None if moving.kept is None else identity_of(folder / moving.kept)
+    if kept is not None and kept == identity_of(folder / moving.name):
+        # A hard link to a file not yet moved, edited in place since, is that file: it was
+        # said to be its earlier version (41b W2). Removed, nothing is lost.
+        said += _stuck(folder / moving.kept, {kept})
+    elif moving.kept is not None and _changed_since(folder, moving):
         said.append(
             f"{folder / moving.name} was changed or removed after a run killed while moving "
             f"it in; its earlier version is kept as {folder / moving.kept}: look at it, then "

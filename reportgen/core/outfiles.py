@@ -595,7 +595,7 @@ def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identi
                 _put_back_held(held, path.name, kept)
             return True
         if identity_of(path) != new:  # saved there since: removed or overwritten (36b)
-            return True
+            return _left_saved(path, kept)
         if kept is None:
             os.unlink(path)
         else:
@@ -612,6 +612,21 @@ def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identi
         )
         return False
     return True
+
+
+def _left_saved(path: Path, kept: str | None) -> bool:
+    """A file saved at ``path`` since it was moved in is left there; the earlier file's
+    second name is then its only copy, kept and said (it was removed without a word: 41b).
+    False when there is one."""
+    if kept is None:
+        return True
+    log.warning(
+        "%s was saved or removed since reportgen moved a file in, and is left as it is; "
+        "the earlier file is kept as %s: look at it, then rename it back or remove it",
+        path,
+        kept,
+    )
+    return False
 
 
 def _put_back_held(held: HeldFolder, name: str, kept: str | None) -> None:

@@ -450,9 +450,8 @@ def _evidence_rows(
     ws = _sheet(book, EVIDENCE_SHEET, shown)
     width = min(limits.max_columns, 64)
     header_row, columns = _header(ws, (CONTROL, ITEM), width, limits, shown)
-    fields = [
-        (f, columns[header_key(f.header)]) for f in TEAM_FIELDS if header_key(f.header) in columns
-    ]
+    _check_team_columns(columns, ws.title, header_row, shown)
+    fields = [(f, columns[header_key(f.header)]) for f in TEAM_FIELDS]
     control_at, item_at = columns[header_key(CONTROL)], columns[header_key(ITEM)]
     provider_at = columns.get(header_key(PROVIDED_BY))
     count = 0
@@ -480,6 +479,22 @@ def _evidence_rows(
             provided_by="aws" if provider == "aws" else "customer",
             values=found,
             origin=Origin(shown, ws.title, number),
+        )
+
+
+def _check_team_columns(columns: dict[str, int], sheet: str, row: int, shown: str) -> None:
+    """Every column the team fills in is read: one whose header was renamed was skipped,
+    and all it recorded dropped from the next pack without a word (41d)."""
+    missing = [f.header for f in TEAM_FIELDS if header_key(f.header) not in columns]
+    if missing:
+        raise InputError(
+            f"the header row has no column {listed(repr(h) for h in missing)}; what the team "
+            "recorded there would not be carried into the new pack",
+            file=shown,
+            sheet=sheet,
+            row=row,
+            hint="Give the column its header back as reportgen wrote it (case and spacing "
+            "do not matter), then run again.",
         )
 
 

@@ -153,7 +153,7 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
 def _no_string_number(path: Path, part: str, cell: str, value: str) -> InputError:
     return InputError(
         f"worksheet part '{part}': cell {cell} is a shared-string cell whose value "
-        f"'{shown(value)}' is not the number of a string; the file is damaged",
+        f"'{shown(value)}' is not the number of a string it holds; the file is damaged",
         file=path,
         hint="Open the workbook in a spreadsheet program and save it again as .xlsx.",
     )

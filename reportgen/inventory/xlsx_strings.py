@@ -77,6 +77,10 @@ class SharedStringSizes:
         whether a sheet names them or not: at most their XML, and a string's header each."""
         return self._bytes + STRING_BYTES * len(self.sizes)
 
+    def count(self) -> int | None:
+        """How many strings calamine keeps, where that is known (written as Excel does)."""
+        return len(self.sizes) if self.plain else None
+
     def size(self, index: int) -> int:
         if not self.plain:
             return self.longest
@@ -94,7 +98,7 @@ class SharedTextCounter:
 
     def region(self, region: bytes) -> None:
         if self.not_a_number is None and (b't="s"' in region or b"t='s'" in region):
-            self.not_a_number = _not_a_number(region)
+            self.not_a_number = _not_a_number(region, self.strings.count())
         if b"v" not in region or not self.strings.longest:
             return
         found = _PLAIN_V.findall(region)
@@ -109,14 +113,20 @@ class SharedTextCounter:
         return self.strings.longest if b"&" in text or b"_" in text else 0
 
 
-def _not_a_number(region: bytes) -> tuple[str, str] | None:
-    """The first shared-string cell of ``region`` whose value names no string by number:
-    (its reference, or '?', and its value). An entity or a comment ('&', '_') may stand
-    for digits: left to calamine."""
+# calamine reads an index as a usize: past it, string 0 without a word (pass 41d).
+_INDEX_END = 2**64
+
+
+def _not_a_number(region: bytes, count: int | None) -> tuple[str, str] | None:
+    """The first shared-string cell of ``region`` whose value names no string by number,
+    of ``count`` strings where that is known: (its reference, or '?', and its value). One
+    past the strings was said naming no cell (41d). An entity or a comment ('&', '_') may
+    stand for digits: left to calamine."""
+    end = _INDEX_END if count is None else count
     for found in _SHARED_CELL.finditer(region):
         text = found.group(1)
         digits = text[1:] if text[:1] == b"+" else text
-        if digits.isdigit() or b"&" in text or b"_" in text:
+        if (digits.isdigit() and int(digits) < end) or b"&" in text or b"_" in text:
             continue
         ref = _CELL_REF.search(found.group(0))
         cell = ref.group(1).decode("ascii") if ref else "?"

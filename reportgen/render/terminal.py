@@ -70,9 +70,8 @@ def why(decision: Decision, model: str) -> str:
 def frameworks_table(frameworks: Iterable[Framework]) -> Table:
     listed = list(frameworks)
     versions = sorted({f.catalog_version for f in listed})
-    table = Table(
-        title=f"Framework catalogs (catalog version {', '.join(versions)})", title_justify="left"
-    )
+    title = _title(f"Framework catalogs (catalog version {', '.join(versions)})")
+    table = Table(title=title, title_justify="left")
     for column in ("id", "name", "version", "controls", "answers"):
         table.add_column(column, no_wrap=column != "version")
     table.add_column("also written", ratio=1)
@@ -248,7 +247,9 @@ def matrix_summary(matrices: dict[str, dict[str, Any]]) -> Table:
     # Short headers that wrap at spaces, never inside a word ("Shared", not "Shar…"), so
     # that the table fits an 80-column terminal with a third party or two.
     headers = [_SHORT.get(owner, owner_label(owner)) for owner in OWNER_ORDER]
-    for header in [*headers, "split", *(f"with {n}" for n in third)]:
+    # A party's name spaced out to the edge wrapped a word of it onto a line alone (41a W2).
+    parties = (f"with {' '.join(name.split())}" for name in third)
+    for header in [*headers, "split", *parties]:
         table.add_column(header, justify="right", min_width=max(map(len, header.split())))
     for fid, matrix in matrices.items():
         counts = matrix["counts"]

@@ -258,8 +258,14 @@ def bounded_cache_files() -> contextlib.AbstractContextManager[None]:
             raise exc from None
         try:
             cached = json.loads(data)
-        except (ValueError, RecursionError):  # botocore's own reading: not cached
-            raise KeyError(cache_key) from None
+        except (ValueError, RecursionError):
+            # botocore's own reading: not cached, which its SSO token loader then said as
+            # "the answer is not one botocore can read (KeyError)", naming no file (41c)
+            raise InputError(
+                "botocore's cache file is not JSON (damaged, or written by another tool)",
+                file=str(path),
+                hint="Sign in again (aws sso login), which writes the cache anew.",
+            ) from None
         _check_cached_tokens(cached, path)
         return cached
 

@@ -26,8 +26,17 @@ from reportgen.core.redact import Redactor, header_safe
 from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
 
-# Parameters of the calls that fetch credentials which carry a secret of their own.
-TOKEN_PARAMETERS = ("accessToken", "WebIdentityToken", "SAMLAssertion", "clientSecret")
+# Parameters of the calls that fetch credentials which carry a secret of their own: an
+# sso-session's refresh (sso-oidc CreateToken) sends the cached refresh token (41c).
+TOKEN_PARAMETERS = (
+    "accessToken",
+    "WebIdentityToken",
+    "SAMLAssertion",
+    "clientSecret",
+    "refreshToken",
+)
+# What such a call answers that is a secret: CreateToken's new tokens (41c).
+TOKEN_ANSWERS = ("accessToken", "refreshToken", "idToken")
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
 
 
@@ -149,12 +158,17 @@ def _check_header_token(token: Any, model: Any) -> None:
 
 
 def record_token_parameters(client: Any, secrets: Secrets) -> None:
-    """Add the token a call of ``client`` is given (SSO's access token, a web identity
-    token) to ``secrets`` before the call is sent."""
+    """Add the tokens a call of ``client`` is given (SSO's access and refresh tokens, a web
+    identity token) to ``secrets`` before the call is sent, and those it answers with."""
 
     def record(params: Any = None, model: Any = None, **_: Any) -> None:
         if isinstance(params, dict):
             secrets.add(*(params.get(name) for name in TOKEN_PARAMETERS))
             _check_header_token(params.get("accessToken"), model)
 
+    def record_answer(parsed: Any = None, **_: Any) -> None:
+        if isinstance(parsed, dict):
+            secrets.add(*(parsed.get(name) for name in TOKEN_ANSWERS))
+
     client.meta.events.register("before-parameter-build.*.*", record)
+    client.meta.events.register("after-call.*.*", record_answer)
