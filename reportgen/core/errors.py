@@ -86,10 +86,6 @@ class InputError(Exception):
         return "\n".join(lines)
 
 
-# How a detail's own notes are laid out under it (core/validation.py's _detail).
-DETAIL_BREAK = "\n      "
-
-
 class LaidOut(str):
     """A detail whose line breaks are reportgen's own: its parts were each made one line
     before they were joined (core/validation.py's _detail)."""

@@ -187,7 +187,7 @@ def _any_there(folder: Path, moving: list[Moving], swaps: dict[str, list[str]]) 
         if swaps.get(m.name):
             return True
         found = {identity_of(folder / m.name), identity_of(folder / m.temporary)}
-        if m.kept is not None and identity_of(folder / m.kept) == m.kept_as:
+        if m.kept is not None and _is_kept(folder, m):
             return True
         if found & {m.new, m.earlier} - {None}:
             return True

@@ -605,10 +605,7 @@ def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identi
             "%s could not be put back as it was (%s)%s",
             path,
             exc.strerror or type(exc).__name__,
-            ""
-            if kept is None
-            else f"; the earlier file is kept as {kept}: look at it, "
-            "then rename it back or remove it",
+            "" if kept is None else f"; {_kept_said(kept)}",
         )
         return False
     return True
@@ -621,12 +618,15 @@ def _left_saved(path: Path, kept: str | None) -> bool:
     if kept is None:
         return True
     log.warning(
-        "%s was saved or removed since reportgen moved a file in, and is left as it is; "
-        "the earlier file is kept as %s: look at it, then rename it back or remove it",
+        "%s was saved or removed since reportgen moved a file in, and is left as it is; %s",
         path,
-        kept,
+        _kept_said(kept),
     )
     return False
+
+
+def _kept_said(kept: str) -> str:
+    return f"the earlier file is kept as {kept}: look at it, then rename it back or remove it"
 
 
 def _put_back_held(held: HeldFolder, name: str, kept: str | None) -> None:

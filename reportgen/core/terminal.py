@@ -225,6 +225,12 @@ class _WholeStandardOutput:
 STANDARD_OUTPUT = _WholeStandardOutput()
 
 
+def say_nothing_of_unraisable(_unraisable: object) -> None:
+    """A ``sys.unraisablehook`` for code whose failure is reported once, elsewhere: objects
+    collected after it (out of memory, a failed save) printed "Exception ignored in: ..."
+    with a traceback, by the dozen (28d, 38d)."""
+
+
 def stop_on_broken_pipe(stream: IO[str], status: int = BROKEN_PIPE_STATUS) -> NoReturn:
     """End as SIGPIPE would (141), quietly: the reader of ``stream`` has gone, so nothing
     more can be said there, and Python's flush at exit must not fail on it again (then

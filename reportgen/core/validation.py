@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from reportgen.core.errors import DETAIL_BREAK, InputError, LaidOut
+from reportgen.core.errors import InputError, LaidOut
 from reportgen.core.markdown import shorten
 from reportgen.core.terminal import one_line
 from reportgen.core.yamlio import YamlDocument
@@ -326,11 +326,15 @@ class Problems:
         raise InputError(f"{count} in the {where}", details=details)
 
 
+# How a detail's own notes are laid out under it (each part made one line first).
+_DETAIL_BREAK = "\n      "
+
+
 def _detail(problem: Problem, with_file: bool) -> str:
     """One problem on one line, its error's details and hint each on one line under it."""
     notes = [] if problem.error is None else [*problem.error.details, problem.error.hint or ""]
     parts = [one_line(part) for part in [problem.line(with_file), *notes] if part]
-    return LaidOut(DETAIL_BREAK.join(parts))
+    return LaidOut(_DETAIL_BREAK.join(parts))
 
 
 _KEY_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

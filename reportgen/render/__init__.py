@@ -20,6 +20,7 @@ from typing import Any
 
 from reportgen.core import reserve
 from reportgen.core.errors import InputError, environment_errors
+from reportgen.core.terminal import say_nothing_of_unraisable
 from reportgen.inventory.load import Inventory
 from reportgen.matrix import dumps
 from reportgen.pack.files import MAX_MATRIX_BYTES
@@ -132,13 +133,9 @@ def _write_format(writer: Writer, job: FrameworkJob) -> list[Path] | None:
         # As in a forked renderer (workers._child): objects collected now printed
         # "Exception ignored in: ..." by the dozen, in pieces without a line break, and the
         # error's own line after them (pass 38d; what no hook silences: cli.LineTracking).
-        sys.unraisablehook = _unraisable_ignored
+        sys.unraisablehook = say_nothing_of_unraisable
         reserve.release()
     return None
-
-
-def _unraisable_ignored(_unraisable: object) -> None:
-    """What fails as a build out of memory is collected: the error says it once."""
 
 
 def _stopped(job: FrameworkJob, what: str, hint: str) -> InputError:

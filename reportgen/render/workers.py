@@ -24,6 +24,7 @@ from typing import IO, Any, TypeVar
 
 from reportgen.core.reserve import MEMORY_HINT, address_space_limited
 from reportgen.core.stopping import STOP_SIGNALS
+from reportgen.core.terminal import say_nothing_of_unraisable
 
 T = TypeVar("T")
 
@@ -211,7 +212,7 @@ def _child(
     _die_with_parent(parent)
     # What fails in a child goes back to the parent, which says it once: out of memory,
     # objects collected meanwhile printed "Exception ignored in: ..." by the dozen (28d).
-    sys.unraisablehook = lambda _unraisable: None
+    sys.unraisablehook = say_nothing_of_unraisable
     with contextlib.suppress(OSError):  # its standard error, relayed by the parent (_relay)
         sys.stderr.flush()
         os.dup2(log, 2)

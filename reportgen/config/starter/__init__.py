@@ -23,6 +23,7 @@ from reportgen.core.outfiles import (
     write_together,
 )
 from reportgen.core.pathtext import CONTROL_OR_NOT_UTF8, refuse_unwritable
+from reportgen.core.terminal import say_nothing_of_unraisable
 
 HERE = Path(__file__).resolve().parent
 
@@ -130,7 +131,7 @@ def inventory_template() -> bytes:
     # openpyxl writes the sheet through a temporary file: when that fails (a file size
     # limit), its generator's clean-up raises again as it is collected, which Python prints
     # as "Exception ignored" with a traceback. The error itself is raised and reported.
-    sys.unraisablehook = lambda _unraisable: None
+    sys.unraisablehook = say_nothing_of_unraisable
     failed: BaseException | None = None
     try:
         write_inventory_template(buffer)
