@@ -960,8 +960,9 @@ def _main(argv: list[str] | None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        # click quotes the argument it refused: a 100 KB one made a 100 KB message
-        exc.message = shorten(exc.message, MAX_CLICK_MESSAGE)
+        # click quotes the argument it refused: a 100 KB one made a 100 KB message; an
+        # extra argument, as it was, line breaks and all (a forged `error:` line: 42a)
+        exc.message = one_line(shorten(exc.message, MAX_CLICK_MESSAGE))
         try:
             exc.show()
         except BrokenPipeError:  # click's own handling exited 1, a bug's status (W3)

@@ -247,6 +247,23 @@ def test_an_altered_retired_pack_is_restored_not_deleted(project, tmp_path):
     assert len(notes) == 1 and "was put back from" in notes[0] and "summary.md" in notes[0]
 
 
+def test_a_retired_pack_stays_while_its_target_holds_no_pack(project, tmp_path):
+    """Pass 42b W1: killed between the renames, then a folder of the user's made at --out:
+    the next build deleted the retired pack, the only copy of the previous one, as it
+    verified, then refused the target, without a word of the pack."""
+    out = build(project, tmp_path / "pack")
+    before = tree_hashes(out)
+    retired = _crash_between_renames(out)
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    notes: list[str] = []
+    with pack_lock(out):
+        assert clean_stale(out, notes) == []
+    assert tree_hashes(retired) == before and (out / "notes.txt").read_text() == "mine"
+    assert len(notes) == 1 and notes[0].startswith(f"{retired}: a previous pack"), notes
+    assert f"kept, since {out} now holds no pack" in notes[0]
+
+
 def test_cleanup_touches_only_its_own_target(project, tmp_path):
     mine, theirs = tmp_path / "mine", tmp_path / "theirs"
     stale_theirs = tmp_path / f"{STAGING_PREFIX}{target_tag(theirs)}-abcdefgh"

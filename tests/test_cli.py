@@ -348,6 +348,19 @@ def test_an_output_path_naming_a_folder_forges_no_line(project, command):
     _one_error_line(result.stderr.replace("Error:", "error:"))
 
 
+@pytest.mark.parametrize(
+    "command", [["verify", "pack"], ["diff", "old", "new"], ["services", "ec2"]]
+)
+@pytest.mark.parametrize("extra", ["x\nerror: disk on fire", "x\rerror: disk on fire\u2028"])
+def test_an_unexpected_extra_argument_forges_no_line(project, command, extra):
+    """Forty-second pass (42a F1): click's "Got unexpected extra argument (...)" quoted the
+    argument as it was, a line break or a carriage return and all."""
+    result = run(*command, extra, cwd=project, check=2)
+    assert "unexpected extra argument (x\\" in result.stderr, result.stderr
+    assert not [line for line in result.stderr.splitlines() if "error: disk" in line[:12]]
+    assert "\r" not in result.stderr and "\u2028" not in result.stderr
+
+
 def test_a_long_name_is_not_wrapped_into_a_line_of_its_own(project):
     """Fortieth pass (40a F2): a service name padded to the 80th column, then "error: disk
     on fire", was wrapped by rich into a line of its own on explain's output."""

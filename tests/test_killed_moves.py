@@ -369,6 +369,54 @@ def test_a_folder_moved_between_two_moves_keeps_neither_new_file(tmp_path, monke
     assert settle_killed(moved) == [] and _listing(moved) == {"notes.txt": "the user's"}
 
 
+def test_an_earlier_file_saved_over_in_a_folder_moved_between_two_moves_is_named(
+    tmp_path, monkeypatch, caplog
+):
+    """Pass 42b F2: init --force, the first file saved over by the user and the folder moved
+    before the second move: the earlier file's only copy stayed in the moved folder under a
+    hidden second name, unsaid, and the message said nothing was written."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder, moved = tmp_path / "project", tmp_path / "renamed"
+    folder.mkdir()
+    (folder / "a.xlsx").write_text("earlier a")
+    (folder / "b.yaml").write_text("earlier b")
+    calls = []
+    move_in = outfiles._move_in
+
+    def saved_then_moved(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            (folder / "saved").write_text("the user's a")
+            (folder / "saved").rename(folder / "a.xlsx")
+            folder.rename(moved)
+        return move_in(*args, **kwargs)
+
+    monkeypatch.setattr(outfiles, "_move_in", saved_then_moved)
+    caplog.set_level(logging.WARNING, "reportgen.files")
+    files = [(folder / name, lambda h, t=name: h.write(t)) for name in ("a.xlsx", "b.yaml")]
+    with pytest.raises(InputError):
+        outfiles.write_together(files, lambda: None, text=True, replace=True)
+    left = _listing(moved)
+    kept = [n for n in left if n.startswith(".a.xlsx.") and n.endswith(".kept")]
+    assert left["a.xlsx"] == "the user's a" and [left[n] for n in kept] == ["earlier a"]
+    assert f"the earlier file is kept as {moved / kept[0]}" in caplog.text, caplog.text
+
+
+def test_a_note_made_before_its_second_names_names_none_of_them(tmp_path):
+    """Pass 42b F1: killed after writing its note, before making the second names, then the
+    file at a name edited: the next run said its earlier version was kept as a second name
+    that was never made."""
+    folder = _pair(tmp_path)
+    _killed(folder, "_keep_earlier", 1, NEW, replace=True)
+    with (folder / "snap.csv").open("a") as edited:
+        edited.write("a row the user added\n")
+    said = settle_killed(folder)
+    assert not [s for s in said if "kept as" in s], said
+    assert _listing(folder)["snap.csv"] == "old rows\na row the user added\n"
+
+
 def test_an_earlier_file_kept_by_a_killed_run_stays_when_the_new_one_was_edited(tmp_path):
     """Pass 34b: killed with one file of two moved, the new inventory then edited in place:
     the next run removed the second name, the only copy of the earlier inventory, unsaid."""

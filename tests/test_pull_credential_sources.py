@@ -1157,7 +1157,7 @@ def _sso_session_near_expiry(tmp_path: Path, monkeypatch) -> str:
     monkeypatch.setattr(SSOTokenProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))
     soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)
     (cache / f"{hashlib.sha1(b's').hexdigest()}.json").write_text(json.dumps({
-        "startUrl": _SSO_START, "region": "us-east-1", "accessToken": "ssoOLDtoken123456789",
+        "startUrl": _SSO_START, "region": "us-east-1", "accessToken": _SSO_OLD,
         "expiresAt": soon.strftime("%Y-%m-%dT%H:%M:%SZ"), "refreshToken": _SSO_REFRESH,
         "clientId": "client", "clientSecret": "ssoCLIENTsecret1234",
         "registrationExpiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
@@ -1169,6 +1169,7 @@ def _sso_session_near_expiry(tmp_path: Path, monkeypatch) -> str:
 
 
 _SSO_REFRESH = "ssoREFRESHtokenCACHED1234567"
+_SSO_OLD = "ssoOLDtoken123456789"
 
 
 def _is_create_token(head: str) -> bool:
@@ -1199,7 +1200,8 @@ def test_an_sso_token_refreshed_with_what_no_header_may_hold_is_never_sent(
 
 def test_the_refresh_tokens_of_an_sso_session_refresh_are_masked(tmp_path, monkeypatch, capsys):
     """Pass 41c: the refresh token botocore sends to CreateToken, and the new refresh and
-    id tokens it gets back, were printed when a later answer echoed them."""
+    id tokens it gets back, were printed when a later answer echoed them; 42c: the cached
+    access token the refresh replaced, never sent, was written in a snapshot's cells."""
     config = _sso_session_near_expiry(tmp_path, monkeypatch)
     issued = {"accessToken": "ssoNEWaccess123456789", "refreshToken": "ssoNEWrefresh98765",
               "idToken": "ssoNEWidtoken55555555", "expiresIn": 3600}  # fmt: skip
@@ -1209,12 +1211,12 @@ def test_the_refresh_tokens_of_an_sso_session_refresh_are_masked(tmp_path, monke
         if _is_create_token(head):
             sent.append(json.loads(body).get("refreshToken"))
             return 200, "application/json", json.dumps(issued).encode()
-        said = f"bad {_SSO_REFRESH} {issued['refreshToken']} {issued['idToken']}"
+        said = f"bad {_SSO_REFRESH} {issued['refreshToken']} {issued['idToken']} {_SSO_OLD}"
         return 403, "application/json", json.dumps({"message": said}).encode()
 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
-    assert status == 2 and sent == [_SSO_REFRESH] and "bad *** *** ***" in said, said
-    tokens = [_SSO_REFRESH, issued["accessToken"], issued["refreshToken"], issued["idToken"]]
+    assert status == 2 and sent == [_SSO_REFRESH] and "bad *** *** *** ***" in said, said
+    tokens = [_SSO_REFRESH, issued["refreshToken"], issued["idToken"], _SSO_OLD]
     assert all(_hidden(token, said) for token in tokens)
 
 

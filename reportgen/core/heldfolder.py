@@ -98,6 +98,17 @@ class HeldFolder:
             return False
         return True
 
+    def now(self) -> Path | None:
+        """Where the folder is now, where the system tells (Linux); None when it cannot,
+        or the folder was removed."""
+        if self.fd is None:
+            return None
+        try:
+            found = os.readlink(f"/proc/self/fd/{self.fd}")
+        except OSError:
+            return None
+        return None if found.endswith(" (deleted)") or not found.startswith("/") else Path(found)
+
     def moved(self) -> bool:
         """Whether ``path`` no longer names this folder (renamed or removed meanwhile)."""
         if self.fd is None:

@@ -336,7 +336,9 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
         # A hard link to a file not yet moved, edited in place since, is that file: it was
         # said to be its earlier version (41b W2). Removed, nothing is lost.
         said += _stuck(folder / moving.kept, {kept})
-    elif moving.kept is not None and _changed_since(folder, moving):
+    # A second name is named only when it is there: a run killed after its note, before it
+    # made them, had the next one point at a copy never made (42b).
+    elif moving.kept is not None and _changed_since(folder, moving) and _is_kept(folder, moving):
         said.append(
             f"{folder / moving.name} was changed or removed after a run killed while moving "
             f"it in; its earlier version is kept as {folder / moving.kept}: look at it, then "

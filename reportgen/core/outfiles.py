@@ -593,7 +593,8 @@ def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identi
         if held is not None and held.moved():
             if held.identity(path.name) == new:
                 _put_back_held(held, path.name, kept)
-            return True
+                return True
+            return _left_saved_held(held, path, kept)
         if identity_of(path) != new:  # saved there since: removed or overwritten (36b)
             return _left_saved(path, kept)
         if kept is None:
@@ -623,6 +624,17 @@ def _left_saved(path: Path, kept: str | None) -> bool:
         _kept_said(kept),
     )
     return False
+
+
+def _left_saved_held(held: HeldFolder, path: Path, kept: str | None) -> bool:
+    """:func:`_left_saved` in the folder moved meanwhile: its second name stayed there,
+    unnamed, and the run said nothing was written (42b)."""
+    if kept is None:
+        return True
+    now = held.now()
+    if now is None:
+        return _left_saved(path, f"{Path(kept).name} in that folder, wherever it was moved")
+    return _left_saved(now / path.name, str(now / Path(kept).name))
 
 
 def _kept_said(kept: str) -> str:

@@ -98,6 +98,9 @@ def read_xlsx(path: Path, limits: Limits, what: str = "inventory file") -> Seale
     return SealedCopy.of(path, limit, what, hint=_UNCOMPRESSED_HINT)
 
 
+_SAVE_AGAIN = "Open the workbook in a spreadsheet program and save it again as .xlsx."
+
+
 def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int]:
     """Raise InputError if the workbook ``content`` (read from ``path``) is damaged or
     would expand beyond the limits. The memory calamine may take to read each part that
@@ -136,6 +139,13 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
         read = [
             i for i in shared if not _scan_member(handle, i, path, limits, sheets, strings.region)
         ]
+        if strings.plain and read and not strings.ended():
+            raise InputError(
+                f"workbook part '{read[0].filename}' (the shared strings) is cut short: its "
+                "XML does not end; the file is damaged",
+                file=path,
+                hint=_SAVE_AGAIN,
+            )
         needs: dict[str, int] = {}
         for info in members:
             if not _is_relationships(info.filename) and info not in read:
@@ -155,7 +165,7 @@ def _no_string_number(path: Path, part: str, cell: str, value: str) -> InputErro
         f"worksheet part '{part}': cell {cell} is a shared-string cell whose value "
         f"'{shown(value)}' is not the number of a string it holds; the file is damaged",
         file=path,
-        hint="Open the workbook in a spreadsheet program and save it again as .xlsx.",
+        hint=_SAVE_AGAIN,
     )
 
 
@@ -362,7 +372,7 @@ def _scan_member(
             f"workbook part '{name}' is XML in {encodings[0].upper()}; the spreadsheet "
             "reader reads these parts in UTF-8 only, as Excel and LibreOffice write them",
             file=path,
-            hint="Open the workbook in a spreadsheet program and save it again as .xlsx.",
+            hint=_SAVE_AGAIN,
         )
     return max(area, 1) if scanner.has_cells else 0
 

@@ -26,7 +26,7 @@ _ANY_V = re.compile(rb"<(?:[^ \t\r\n/<>:]*:)?v[ \t\r\n/>]")
 # A cell of type s and its plain <v>: whatever is not a number there, calamine read as
 # string 0, without a word (`abc`, `-1`, `0x3`: thirty-ninth pass).
 _SHARED_CELL = re.compile(
-    rb"<c[ \t\r\n][^>]*?\bt[ \t\r\n]*=[ \t\r\n]*[\"']s[\"'][^>]*>[ \t\r\n]*<v>([^<]{0,64})</v>"
+    rb"<c[ \t\r\n][^>]*?\bt[ \t\r\n]*=[ \t\r\n]*[\"']s[\"'][^>]*>[ \t\r\n]*<v>([^<]*)</v>"
 )
 _CELL_REF = re.compile(rb"\br[ \t\r\n]*=[ \t\r\n]*[\"']([A-Za-z]{1,3}[0-9]{1,7})[\"']")
 
@@ -45,9 +45,11 @@ class SharedStringSizes:
         self._name = b""  # the qualified name of its <si> (x:si from the Open XML SDK)
         self._carry = 0  # bytes of the next string's element already seen
         self._bytes = 0
+        self._tail = b""  # the end of the part so far
 
     def region(self, region: bytes) -> None:
         self._bytes += len(region)
+        self._tail = (self._tail + region[-16:])[-16:]
         names = set(_SI_CLOSE.findall(region))
         self._name = self._name or min(names, default=b"")
         if names - {self._name}:  # calamine ends a string at the close of its own name only
@@ -71,6 +73,11 @@ class SharedStringSizes:
             self.plain = False  # calamine may keep no string for it, or one for two
         self.sizes.append(size)
         self.longest = max(self.longest, size)
+
+    def ended(self) -> bool:
+        """Whether the part seen so far ends as a whole part does, its root element closed:
+        one cut short holds fewer strings, and a sheet's index past them was blamed (42d)."""
+        return self._tail.rstrip().endswith((b"sst>", b"/>"))
 
     def held(self) -> int:
         """What calamine holds of the shared strings from the moment it opens the workbook,
@@ -113,8 +120,10 @@ class SharedTextCounter:
         return self.strings.longest if b"&" in text or b"_" in text else 0
 
 
-# calamine reads an index as a usize: past it, string 0 without a word (pass 41d).
+# calamine reads an index as a usize: past it, string 0 without a word (pass 41d), 65
+# digits and more too (they were not looked at: 42d).
 _INDEX_END = 2**64
+_INDEX_DIGITS = len(str(_INDEX_END))
 
 
 def _not_a_number(region: bytes, count: int | None) -> tuple[str, str] | None:
@@ -126,9 +135,13 @@ def _not_a_number(region: bytes, count: int | None) -> tuple[str, str] | None:
     for found in _SHARED_CELL.finditer(region):
         text = found.group(1)
         digits = text[1:] if text[:1] == b"+" else text
-        if (digits.isdigit() and int(digits) < end) or b"&" in text or b"_" in text:
+        if _names_one(digits, end) or b"&" in text or b"_" in text:
             continue
         ref = _CELL_REF.search(found.group(0))
         cell = ref.group(1).decode("ascii") if ref else "?"
         return cell, text.decode("utf-8", "replace")
     return None
+
+
+def _names_one(digits: bytes, end: int) -> bool:
+    return digits.isdigit() and len(digits) <= _INDEX_DIGITS and int(digits) < end

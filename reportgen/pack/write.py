@@ -34,6 +34,7 @@ from reportgen.core.outfiles import created_mode, make_parents, remove_made
 from reportgen.core.removal import remove_tree
 from reportgen.core.stopping import stop_signals_held
 from reportgen.pack.files import PackDir, PackFileProblem, file_limit
+from reportgen.pack.manifest_schema import MANIFEST_NAME
 from reportgen.pack.target import (
     Replace,
     Snapshot,
@@ -236,7 +237,8 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
     checked and being deleted when its build was killed) are removed. A retired directory is
     a whole previous pack moved aside just before the swap: if a run was killed between the
     two renames the target is missing, and the newest retired pack is put back whatever it
-    holds (it is the user's; the build then checks it as any pack at its target). Any other
+    holds (it is the user's; the build then checks it as any pack at its target); where the
+    target holds no pack, it is kept. Any other
     retired pack is removed only when it still verifies (files missing aside: a deletion was
     under way); one with files changed or not listed is kept, and ``notes`` gets a line
     naming it. Returns the paths removed; one that could not be removed whole is noted.
@@ -265,6 +267,14 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
                     f"the pack at {target} was put back from {newest.name}, where a build "
                     f"killed while replacing it had moved it; it holds {held}"
                 )
+    elif retired and not os.path.lexists(target / MANIFEST_NAME):
+        # What the user put at the target since is no pack: the newest, the only copy of the
+        # previous pack, was deleted as it verified, and the build then refused (42b W1).
+        notes.append(
+            f"{retired.pop()}: a previous pack of '{target.name}' that a build killed while "
+            f"replacing it moved aside; kept, since {target} now holds no pack. Move it back "
+            "or what you need out of it, then delete it."
+        )
     for path in retired:
         kept = _worth_keeping(path)
         if kept is None:

@@ -241,11 +241,12 @@ def bounded_token_loaders() -> contextlib.AbstractContextManager[None]:
     return swapped(botocore.credentials, "FileWebIdentityTokenLoader", BoundedTokenLoader)
 
 
-def bounded_cache_files() -> contextlib.AbstractContextManager[None]:
+def bounded_cache_files(known: Secrets) -> contextlib.AbstractContextManager[None]:
     """botocore's JSON cache files (the SSO token cache among them) read as sdkfiles checks
     them, a regular file of at most 1 MB, each time botocore reads one: it reads the SSO
     token again to refresh credentials mid-pull, long after that check, and a cache file
-    swapped for a link to 1 GB was read whole, 2.2 GB (twenty-first adversarial pass)."""
+    swapped for a link to 1 GB was read whole, 2.2 GB (twenty-first adversarial pass). The
+    secrets a cache file holds are added to ``known``."""
     from botocore.utils import JSONFileCache
 
     def getitem(self: Any, cache_key: str) -> Any:
@@ -267,6 +268,9 @@ def bounded_cache_files() -> contextlib.AbstractContextManager[None]:
                 hint="Sign in again (aws sso login), which writes the cache anew.",
             ) from None
         _check_cached_tokens(cached, path)
+        # masked whether sent or not: a token a refresh replaced before it was sent was
+        # written in a snapshot's cells as a server echoed it (42c)
+        known.add(*(cached.get(key) for key in _CACHED_SECRETS if key != "clientId"))
         return cached
 
     return swapped(JSONFileCache, "__getitem__", getitem)

@@ -83,7 +83,8 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
         if session is None:
             return _pull(request, session, client, sleep, known)
         # each key, token and refresh as it is used; botocore's cache files read bounded
-        with secrets.gathering(known, credentials.source_of), credentials.bounded_cache_files():
+        gathering = secrets.gathering(known, credentials.source_of)
+        with gathering, credentials.bounded_cache_files(known):
             known.add(*credentials.resolved_secrets(session, request.profile))
             return _pull(request, session, client, sleep, known)
 
