@@ -231,12 +231,15 @@ def broken_cell_tag(path: Path) -> Path:
 
 def sheet_part_missing(path: Path) -> Path:
     """A workbook whose sheet's part is not in the zip: "(Inventory)" alone (37d)."""
-    write_rows(path, BASE_ROWS)
+    return _without_part(write_rows(path, BASE_ROWS), "xl/worksheets/sheet1.xml")
+
+
+def _without_part(path: Path, left_out: str) -> Path:
     with zipfile.ZipFile(path) as archive:
         parts = {i.filename: archive.read(i) for i in archive.infolist()}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
-            if name != "xl/worksheets/sheet1.xml":
+            if name != left_out:
                 archive.writestr(name, data)
     return path
 
@@ -248,6 +251,12 @@ def shared_index_not_a_number(path: Path, value: str) -> Path:
     cells = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
     cells += f'<row r="2"><c r="A2" t="s"><v>{value}</v></c></row>'
     return workbook(path, sheet(cells), shared_strings=strings)
+
+
+def shared_strings_missing(path: Path) -> Path:
+    """A sheet naming shared strings in a workbook that has no shared strings part."""
+    cells = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+    return _without_part(workbook(path, sheet(cells)), "xl/sharedStrings.xml")
 
 
 def shared_strings_cut_short(path: Path) -> Path:

@@ -247,15 +247,19 @@ def test_an_altered_retired_pack_is_restored_not_deleted(project, tmp_path):
     assert len(notes) == 1 and "was put back from" in notes[0] and "summary.md" in notes[0]
 
 
-def test_a_retired_pack_stays_while_its_target_holds_no_pack(project, tmp_path):
+@pytest.mark.parametrize("manifest", [False, True])
+def test_a_retired_pack_stays_while_its_target_holds_no_pack(project, tmp_path, manifest):
     """Pass 42b W1: killed between the renames, then a folder of the user's made at --out:
     the next build deleted the retired pack, the only copy of the previous one, as it
-    verified, then refused the target, without a word of the pack."""
+    verified, then refused the target, without a word of the pack. Pass 43b: so it did
+    when the user's folder held a manifest.json of its own."""
     out = build(project, tmp_path / "pack")
     before = tree_hashes(out)
     retired = _crash_between_renames(out)
     out.mkdir()
     (out / "notes.txt").write_text("mine")
+    if manifest:
+        (out / "manifest.json").write_text('{"name": "my web app"}')
     notes: list[str] = []
     with pack_lock(out):
         assert clean_stale(out, notes) == []

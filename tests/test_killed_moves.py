@@ -365,7 +365,7 @@ def test_a_folder_moved_between_two_moves_keeps_neither_new_file(tmp_path, monke
         outfiles.write_together(files, lambda: None, text=True, replace=False)
     left = _listing(moved)
     assert {n: t for n, t in left.items() if JOURNAL_MARK not in n} == {"notes.txt": "the user's"}
-    assert "nothing was written" in " ".join(refused.value.details)
+    assert "nothing reportgen wrote was left in place" in " ".join(refused.value.details)
     assert settle_killed(moved) == [] and _listing(moved) == {"notes.txt": "the user's"}
 
 
@@ -402,6 +402,37 @@ def test_an_earlier_file_saved_over_in_a_folder_moved_between_two_moves_is_named
     kept = [n for n in left if n.startswith(".a.xlsx.") and n.endswith(".kept")]
     assert left["a.xlsx"] == "the user's a" and [left[n] for n in kept] == ["earlier a"]
     assert f"the earlier file is kept as {moved / kept[0]}" in caplog.text, caplog.text
+
+
+def test_a_failed_exchange_in_a_folder_moved_meanwhile_says_its_own_error(tmp_path, monkeypatch):
+    """Pass 43b A2m: the second exchange failing (EIO) as the folder was moved, putting the
+    new file back under its temporary name, by path, failed: its ENOENT hid the EIO, and the
+    message said the temporary file was removed, which it was not."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder, moved = tmp_path / "project", tmp_path / "renamed"
+    folder.mkdir()
+    (folder / "a.xlsx").write_text("earlier a")
+    (folder / "b.yaml").write_text("earlier b")
+    calls = []
+    exchange = outfiles.exchange
+
+    def failing(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            folder.rename(moved)
+            raise OSError(5, "Input/output error")
+        return exchange(*args)
+
+    monkeypatch.setattr(outfiles, "exchange", failing)
+    files = [(folder / name, lambda h, t=name: h.write(t)) for name in ("a.xlsx", "b.yaml")]
+    with pytest.raises(InputError) as refused:
+        outfiles.write_together(files, lambda: None, text=True, replace=True)
+    said = str(refused.value)
+    assert "input/output error" in said.lower() and "no such file" not in said, said
+    assert "the temporary file was removed" not in said
+    assert _listing(moved)["a.xlsx"] == "earlier a" and _listing(moved)["b.yaml"] == "earlier b"
 
 
 def test_a_note_made_before_its_second_names_names_none_of_them(tmp_path):

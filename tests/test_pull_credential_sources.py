@@ -1159,7 +1159,7 @@ def _sso_session_near_expiry(tmp_path: Path, monkeypatch) -> str:
     (cache / f"{hashlib.sha1(b's').hexdigest()}.json").write_text(json.dumps({
         "startUrl": _SSO_START, "region": "us-east-1", "accessToken": _SSO_OLD,
         "expiresAt": soon.strftime("%Y-%m-%dT%H:%M:%SZ"), "refreshToken": _SSO_REFRESH,
-        "clientId": "client", "clientSecret": "ssoCLIENTsecret1234",
+        "clientId": "client", "clientSecret": "ssoCLIENTsecret1234", "idToken": _SSO_ID,
         "registrationExpiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
     return (
         "[profile sso]\nsso_session = s\nsso_account_id = 123456789012\n"
@@ -1170,6 +1170,7 @@ def _sso_session_near_expiry(tmp_path: Path, monkeypatch) -> str:
 
 _SSO_REFRESH = "ssoREFRESHtokenCACHED1234567"
 _SSO_OLD = "ssoOLDtoken123456789"
+_SSO_ID = "ssoCACHEDidToken987654321"
 
 
 def _is_create_token(head: str) -> bool:
@@ -1201,7 +1202,8 @@ def test_an_sso_token_refreshed_with_what_no_header_may_hold_is_never_sent(
 def test_the_refresh_tokens_of_an_sso_session_refresh_are_masked(tmp_path, monkeypatch, capsys):
     """Pass 41c: the refresh token botocore sends to CreateToken, and the new refresh and
     id tokens it gets back, were printed when a later answer echoed them; 42c: the cached
-    access token the refresh replaced, never sent, was written in a snapshot's cells."""
+    access token the refresh replaced, never sent, was written in a snapshot's cells; 43c:
+    the cache's id token too."""
     config = _sso_session_near_expiry(tmp_path, monkeypatch)
     issued = {"accessToken": "ssoNEWaccess123456789", "refreshToken": "ssoNEWrefresh98765",
               "idToken": "ssoNEWidtoken55555555", "expiresIn": 3600}  # fmt: skip
@@ -1212,11 +1214,12 @@ def test_the_refresh_tokens_of_an_sso_session_refresh_are_masked(tmp_path, monke
             sent.append(json.loads(body).get("refreshToken"))
             return 200, "application/json", json.dumps(issued).encode()
         said = f"bad {_SSO_REFRESH} {issued['refreshToken']} {issued['idToken']} {_SSO_OLD}"
+        said += f" {_SSO_ID}"
         return 403, "application/json", json.dumps({"message": said}).encode()
 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
-    assert status == 2 and sent == [_SSO_REFRESH] and "bad *** *** *** ***" in said, said
-    tokens = [_SSO_REFRESH, issued["refreshToken"], issued["idToken"], _SSO_OLD]
+    assert status == 2 and sent == [_SSO_REFRESH] and "bad *** *** *** *** ***" in said, said
+    tokens = [_SSO_REFRESH, issued["refreshToken"], issued["idToken"], _SSO_OLD, _SSO_ID]
     assert all(_hidden(token, said) for token in tokens)
 
 

@@ -331,14 +331,16 @@ def _held_folder(path: Path) -> HeldFolder:
 @contextlib.contextmanager
 def _saying_moved(folder: HeldFolder) -> Iterator[None]:
     """A file not found because its folder was renamed while it was written is no typing
-    mistake: say what happened, and that the temporary file is gone (removed by then)."""
+    mistake: say what happened, and that nothing it wrote is in place (a temporary name
+    left in the folder where it is now is its note's to settle: "the temporary file was
+    removed" was not always true, 43b)."""
     try:
         yield
     except InputError as exc:
         if folder.moved():
             exc.details.append(
                 f"{folder.path} was moved or removed while the file was written; "
-                "the temporary file was removed, and nothing was written"
+                "nothing reportgen wrote was left in place"
             )
             exc.hint = "Run the command again once the folder stays where it is."
         raise
@@ -497,7 +499,10 @@ def _exchange_in(temporary: str, path: Path, checked: Identity) -> str | None:
     try:
         exchanged = exchange(swap, path)
     except BaseException as exc:
-        os.rename(swap, temporary)
+        try:
+            os.rename(swap, temporary)
+        except OSError:  # the folder moved meanwhile: its error hid the exchange's (43b)
+            raise exc from None
         if not isinstance(exc, FileNotFoundError):
             raise
         _link_in(temporary, path, None)  # the checked file is gone: nothing to replace

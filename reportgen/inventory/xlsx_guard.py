@@ -152,7 +152,8 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
                 counter = SharedTextCounter(strings)
                 area = _scan_member(handle, info, path, limits, sheets, counter.region)
                 if area and counter.not_a_number is not None:
-                    raise _no_string_number(path, info.filename, *counter.not_a_number)
+                    cell, value = counter.not_a_number
+                    raise _no_string_number(path, info.filename, cell, value, bool(shared))
                 if area:
                     _check_shared_text(path, info.filename, counter.total, limits)
                     needs[info.filename] = area * CELL_BYTES + info.file_size + counter.total
@@ -160,10 +161,12 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
     return needs
 
 
-def _no_string_number(path: Path, part: str, cell: str, value: str) -> InputError:
+def _no_string_number(path: Path, part: str, cell: str, value: str, strings: bool) -> InputError:
+    # without the part, the cell alone was blamed (43d)
+    held = "it holds" if strings else "it holds: it has no shared strings part"
     return InputError(
         f"worksheet part '{part}': cell {cell} is a shared-string cell whose value "
-        f"'{shown(value)}' is not the number of a string it holds; the file is damaged",
+        f"'{shown(value)}' is not the number of a string {held}; the file is damaged",
         file=path,
         hint=_SAVE_AGAIN,
     )

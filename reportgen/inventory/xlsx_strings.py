@@ -127,15 +127,15 @@ _INDEX_DIGITS = len(str(_INDEX_END))
 
 
 def _not_a_number(region: bytes, count: int | None) -> tuple[str, str] | None:
-    """The first shared-string cell of ``region`` whose value names no string by number,
-    of ``count`` strings where that is known: (its reference, or '?', and its value). One
-    past the strings was said naming no cell (41d). An entity or a comment ('&', '_') may
-    stand for digits: left to calamine."""
+    """The first shared-string cell of ``region`` whose value is not plain ASCII digits
+    naming one of ``count`` strings, where that is known: (its reference, or '?', and its
+    value). One past the strings was said naming no cell (41d). calamine read '+3', '1_0'
+    and ' 3' as string 0, and '1' of '1<!---->0' or '1&#48;' (43d): no writer puts a sign,
+    a comment (here '_', xlsx_scan) or an entity in an index, so none is taken."""
     end = _INDEX_END if count is None else count
     for found in _SHARED_CELL.finditer(region):
         text = found.group(1)
-        digits = text[1:] if text[:1] == b"+" else text
-        if _names_one(digits, end) or b"&" in text or b"_" in text:
+        if _names_one(text, end):
             continue
         ref = _CELL_REF.search(found.group(0))
         cell = ref.group(1).decode("ascii") if ref else "?"
@@ -143,5 +143,5 @@ def _not_a_number(region: bytes, count: int | None) -> tuple[str, str] | None:
     return None
 
 
-def _names_one(digits: bytes, end: int) -> bool:
-    return digits.isdigit() and len(digits) <= _INDEX_DIGITS and int(digits) < end
+def _names_one(text: bytes, end: int) -> bool:
+    return text.isdigit() and len(text) <= _INDEX_DIGITS and int(text) < end

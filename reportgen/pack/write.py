@@ -33,8 +33,7 @@ from reportgen.core.heldfolder import HeldFolder
 from reportgen.core.outfiles import created_mode, make_parents, remove_made
 from reportgen.core.removal import remove_tree
 from reportgen.core.stopping import stop_signals_held
-from reportgen.pack.files import PackDir, PackFileProblem, file_limit
-from reportgen.pack.manifest_schema import MANIFEST_NAME
+from reportgen.pack.files import PackDir, PackFileProblem, file_limit, read_manifest
 from reportgen.pack.target import (
     Replace,
     Snapshot,
@@ -267,9 +266,10 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
                     f"the pack at {target} was put back from {newest.name}, where a build "
                     f"killed while replacing it had moved it; it holds {held}"
                 )
-    elif retired and not os.path.lexists(target / MANIFEST_NAME):
+    elif retired and not _holds_a_pack(target):
         # What the user put at the target since is no pack: the newest, the only copy of the
-        # previous pack, was deleted as it verified, and the build then refused (42b W1).
+        # previous pack, was deleted as it verified, and the build then refused (42b W1; a
+        # manifest.json of the user's own counted as a pack: 43b).
         notes.append(
             f"{retired.pop()}: a previous pack of '{target.name}' that a build killed while "
             f"replacing it moved aside; kept, since {target} now holds no pack. Move it back "
@@ -290,6 +290,16 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
         legacy_lock.unlink(missing_ok=True)
         removed.append(legacy_lock)
     return removed
+
+
+def _holds_a_pack(target: Path) -> bool:
+    """Whether ``target`` holds a pack: a manifest reportgen wrote, as the build's check of
+    the target asks."""
+    try:
+        read_manifest(target)
+    except (InputError, OSError):
+        return False
+    return True
 
 
 def _worth_keeping(pack: Path) -> str | None:

@@ -270,7 +270,7 @@ def bounded_cache_files(known: Secrets) -> contextlib.AbstractContextManager[Non
         _check_cached_tokens(cached, path)
         # masked whether sent or not: a token a refresh replaced before it was sent was
         # written in a snapshot's cells as a server echoed it (42c)
-        known.add(*(cached.get(key) for key in _CACHED_SECRETS if key != "clientId"))
+        known.add(*(value for key, value in cached.items() if _secret_key(key)))
         return cached
 
     return swapped(JSONFileCache, "__getitem__", getitem)
@@ -279,6 +279,12 @@ def bounded_cache_files(known: Secrets) -> contextlib.AbstractContextManager[Non
 # The secrets of an SSO token cache: botocore's refusal of one that is not a string quoted
 # it whole ("Invalid type for parameter accessToken, value: [...]": twenty-first pass).
 _CACHED_SECRETS = ("accessToken", "refreshToken", "clientSecret", "clientId")
+
+
+def _secret_key(key: object) -> bool:
+    """A cache key that holds a secret: a token of any kind (idToken was printed: 43c) or
+    the client's secret; never its region or start URL, which masked would hide words."""
+    return isinstance(key, str) and ("token" in key.lower() or "secret" in key.lower())
 
 
 def _check_cached_tokens(cached: Any, path: Path) -> None:
