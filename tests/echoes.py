@@ -96,6 +96,8 @@ ECHOES: dict[str, Callable[[str], str]] = {
     "basic-pair-base64url-unpadded": _b64(base64.urlsafe_b64encode, pad=False),
     "basic-pair-base64-wrapped": lambda t: "\n".join(textwrap.wrap(_b64(base64.b64encode)(t), 16)),
     "basic-pair-base64-of-base64": lambda _t: base64.b64encode(base64.b64encode(PAIR)).decode(),
+    # 44c: a hex dump of the Authorization header gave the pair back
+    "basic-pair-base64-hex-spaced": lambda _t: base64.b64encode(PAIR).hex(" "),
     "cut-by-the-server": lambda t: t[:14] + "...",
     # Spelt out rather than escaped: byte dumps, other escape syntaxes, look-alike letters,
     # invisible or visible separators, and base64 of a longer text that holds the secret.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -247,25 +248,27 @@ def test_an_altered_retired_pack_is_restored_not_deleted(project, tmp_path):
     assert len(notes) == 1 and "was put back from" in notes[0] and "summary.md" in notes[0]
 
 
-@pytest.mark.parametrize("manifest", [False, True])
-def test_a_retired_pack_stays_while_its_target_holds_no_pack(project, tmp_path, manifest):
+@pytest.mark.parametrize("manifest", ["none", "the user's", "copied alone"])
+def test_a_retired_pack_stays_while_its_target_holds_no_whole_pack(project, tmp_path, manifest):
     """Pass 42b W1: killed between the renames, then a folder of the user's made at --out:
     the next build deleted the retired pack, the only copy of the previous one, as it
     verified, then refused the target, without a word of the pack. Pass 43b: so it did
-    when the user's folder held a manifest.json of its own."""
+    when the user's folder held a manifest.json of its own; 44b: the pack's own, alone."""
     out = build(project, tmp_path / "pack")
     before = tree_hashes(out)
     retired = _crash_between_renames(out)
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    if manifest:
+    if manifest == "the user's":
         (out / "manifest.json").write_text('{"name": "my web app"}')
+    elif manifest == "copied alone":
+        shutil.copy(retired / "manifest.json", out / "manifest.json")
     notes: list[str] = []
     with pack_lock(out):
         assert clean_stale(out, notes) == []
     assert tree_hashes(retired) == before and (out / "notes.txt").read_text() == "mine"
     assert len(notes) == 1 and notes[0].startswith(f"{retired}: a previous pack"), notes
-    assert f"kept, since {out} now holds no pack" in notes[0]
+    assert f"kept, since {out} holds no whole pack" in notes[0]
 
 
 def test_cleanup_touches_only_its_own_target(project, tmp_path):

@@ -186,6 +186,11 @@ CASES = [
         _file(hf.shared_strings_missing),
         ["whose value '0' is not the number of a string it holds: it has no shared strings"],
     ),
+    Case(  # 44d: calamine made room for 10^11 strings, and aborted (exit 134)
+        "shared-strings-declared-huge",
+        _file(hf.shared_strings_declared_huge),
+        ["(the shared strings) declares 99,999,999,999 strings (uniqueCount) but holds 1"],
+    ),
     Case(  # 42d: the sheet's index past the strings it kept was blamed
         "shared-strings-cut-short",
         _file(hf.shared_strings_cut_short),

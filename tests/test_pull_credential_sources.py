@@ -1159,7 +1159,7 @@ def _sso_session_near_expiry(tmp_path: Path, monkeypatch) -> str:
     (cache / f"{hashlib.sha1(b's').hexdigest()}.json").write_text(json.dumps({
         "startUrl": _SSO_START, "region": "us-east-1", "accessToken": _SSO_OLD,
         "expiresAt": soon.strftime("%Y-%m-%dT%H:%M:%SZ"), "refreshToken": _SSO_REFRESH,
-        "clientId": "client", "clientSecret": "ssoCLIENTsecret1234", "idToken": _SSO_ID,
+        "clientId": "client", "clientSecret": "ssoCLIENTsecret1234", "idToken": [_SSO_ID],
         "registrationExpiresAt": "2099-01-01T00:00:00Z"}))  # fmt: skip
     return (
         "[profile sso]\nsso_session = s\nsso_account_id = 123456789012\n"
@@ -1199,11 +1199,27 @@ def test_an_sso_token_refreshed_with_what_no_header_may_hold_is_never_sent(
     assert "ssoNEWtoken" not in said and len(heads) == 1, heads
 
 
+@pytest.mark.parametrize("token", [["Zq9vLm3Rt7Wx2Kp5Hy"], {"t": "Zq9vLm3Rt7Wx2Kp5Hy"}])
+def test_a_refreshed_token_that_is_no_string_is_masked(tmp_path, monkeypatch, capsys, token):
+    """Pass 44c: CreateToken answering its access token as a list or an object: botocore's
+    refusal of it as a parameter ("Invalid type ..., value: [...]") quoted it whole."""
+    config = _sso_session_near_expiry(tmp_path, monkeypatch)
+
+    def handle(head: str, body: str):
+        if _is_create_token(head):
+            answer = {"accessToken": token, "expiresIn": 3600, "tokenType": "Bearer"}
+            return 200, "application/json", json.dumps(answer).encode()
+        return 500, "x", b""
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    assert status == 2 and "Invalid type" in said and _hidden("Zq9vLm3Rt7Wx2Kp5Hy", said), said
+
+
 def test_the_refresh_tokens_of_an_sso_session_refresh_are_masked(tmp_path, monkeypatch, capsys):
     """Pass 41c: the refresh token botocore sends to CreateToken, and the new refresh and
     id tokens it gets back, were printed when a later answer echoed them; 42c: the cached
     access token the refresh replaced, never sent, was written in a snapshot's cells; 43c:
-    the cache's id token too."""
+    the cache's id token too, a list of one (44c)."""
     config = _sso_session_near_expiry(tmp_path, monkeypatch)
     issued = {"accessToken": "ssoNEWaccess123456789", "refreshToken": "ssoNEWrefresh98765",
               "idToken": "ssoNEWidtoken55555555", "expiresIn": 3600}  # fmt: skip

@@ -454,7 +454,8 @@ class Redactor:
             for data in _encoded_bytes(values, {pair for pair in pairs if pair})
             for form in _base64_forms(data)
         }
-        digits = {form for value in values for form in _digit_forms(value)}
+        # a hex dump of an Authorization header too: the digits of the Basic pair's base64
+        digits = {form for text in values | encoded for form in _digit_forms(text)}
         plain = values | {_latin1_read(value) for value in values}  # bytes read as characters
         self._decoded = _Needles(
             {canonical(value) for value in plain} | _long({canonical(f) for f in encoded})

@@ -139,6 +139,7 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
         read = [
             i for i in shared if not _scan_member(handle, i, path, limits, sheets, strings.region)
         ]
+        _check_declared_strings(path, read, strings)
         if strings.plain and read and not strings.ended():
             raise InputError(
                 f"workbook part '{read[0].filename}' (the shared strings) is cut short: its "
@@ -159,6 +160,24 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
                     needs[info.filename] = area * CELL_BYTES + info.file_size + counter.total
     needs[OPENING] = strings.held()
     return needs
+
+
+# Strings a part may declare beyond those it holds (a writer's miscount), each 24 bytes of
+# calamine's room: 2.4 MB.
+_SPARE_STRINGS = 100_000
+
+
+def _check_declared_strings(
+    path: Path, read: list[zipfile.ZipInfo], strings: SharedStringSizes
+) -> None:
+    declared, held = strings.declared, len(strings.sizes)
+    if read and declared is not None and declared > held + _SPARE_STRINGS:
+        raise InputError(
+            f"workbook part '{read[0].filename}' (the shared strings) declares {declared:,} "
+            f"strings (uniqueCount) but holds {held:,}; the file is damaged",
+            file=path,
+            hint=_SAVE_AGAIN,
+        )
 
 
 def _no_string_number(path: Path, part: str, cell: str, value: str, strings: bool) -> InputError:

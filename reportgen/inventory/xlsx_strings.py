@@ -28,6 +28,12 @@ _ANY_V = re.compile(rb"<(?:[^ \t\r\n/<>:]*:)?v[ \t\r\n/>]")
 _SHARED_CELL = re.compile(
     rb"<c[ \t\r\n][^>]*?\bt[ \t\r\n]*=[ \t\r\n]*[\"']s[\"'][^>]*>[ \t\r\n]*<v>([^<]*)</v>"
 )
+# calamine makes room for as many strings as the part declares, before it reads one: 10^11
+# was a 2.4 TB allocation, and the process aborted with Rust's backtrace, exit 134 (44d).
+_DECLARED = re.compile(
+    rb"<(?:[^ \t\r\n/<>:]*:)?sst[ \t\r\n][^>]*?\buniqueCount[ \t\r\n]*=[ \t\r\n]*"
+    rb"[\"'][ \t\r\n+]*([0-9]{1,30})"
+)
 _CELL_REF = re.compile(rb"\br[ \t\r\n]*=[ \t\r\n]*[\"']([A-Za-z]{1,3}[0-9]{1,7})[\"']")
 
 
@@ -46,10 +52,13 @@ class SharedStringSizes:
         self._carry = 0  # bytes of the next string's element already seen
         self._bytes = 0
         self._tail = b""  # the end of the part so far
+        self.declared: int | None = None  # its uniqueCount, where it gives one
 
     def region(self, region: bytes) -> None:
         self._bytes += len(region)
         self._tail = (self._tail + region[-16:])[-16:]
+        if self.declared is None and (found := _DECLARED.search(region)):
+            self.declared = int(found.group(1))
         names = set(_SI_CLOSE.findall(region))
         self._name = self._name or min(names, default=b"")
         if names - {self._name}:  # calamine ends a string at the close of its own name only

@@ -33,7 +33,7 @@ from reportgen.core.heldfolder import HeldFolder
 from reportgen.core.outfiles import created_mode, make_parents, remove_made
 from reportgen.core.removal import remove_tree
 from reportgen.core.stopping import stop_signals_held
-from reportgen.pack.files import PackDir, PackFileProblem, file_limit, read_manifest
+from reportgen.pack.files import PackDir, PackFileProblem, file_limit
 from reportgen.pack.target import (
     Replace,
     Snapshot,
@@ -266,14 +266,14 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
                     f"the pack at {target} was put back from {newest.name}, where a build "
                     f"killed while replacing it had moved it; it holds {held}"
                 )
-    elif retired and not _holds_a_pack(target):
-        # What the user put at the target since is no pack: the newest, the only copy of the
-        # previous pack, was deleted as it verified, and the build then refused (42b W1; a
-        # manifest.json of the user's own counted as a pack: 43b).
+    elif retired and not _holds_a_whole_pack(target):
+        # What the user put at the target since is no whole pack: the newest, the only copy
+        # of the previous pack, was deleted as it verified, and the build then refused (42b
+        # W1; a manifest.json of the user's own, or one copied alone, counted: 43b, 44b).
         notes.append(
             f"{retired.pop()}: a previous pack of '{target.name}' that a build killed while "
-            f"replacing it moved aside; kept, since {target} now holds no pack. Move it back "
-            "or what you need out of it, then delete it."
+            f"replacing it moved aside; kept, since {target} holds no whole pack. Move it "
+            "back or what you need out of it, then delete it."
         )
     for path in retired:
         kept = _worth_keeping(path)
@@ -292,14 +292,13 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
     return removed
 
 
-def _holds_a_pack(target: Path) -> bool:
-    """Whether ``target`` holds a pack: a manifest reportgen wrote, as the build's check of
-    the target asks."""
+def _holds_a_whole_pack(target: Path) -> bool:
+    """Whether ``target`` holds a pack that verifies: every file its manifest lists, as
+    written, and no other."""
     try:
-        read_manifest(target)
+        return verify_pack(target).ok
     except (InputError, OSError):
         return False
-    return True
 
 
 def _worth_keeping(pack: Path) -> str | None:

@@ -44,6 +44,7 @@ from reportgen.inventory.pull.secrets import (
     UNSENDABLE,
     Secrets,
     record_token_parameters,
+    strings_in,
     token_files,
 )
 
@@ -270,7 +271,7 @@ def bounded_cache_files(known: Secrets) -> contextlib.AbstractContextManager[Non
         _check_cached_tokens(cached, path)
         # masked whether sent or not: a token a refresh replaced before it was sent was
         # written in a snapshot's cells as a server echoed it (42c)
-        known.add(*(value for key, value in cached.items() if _secret_key(key)))
+        known.add(*strings_in([value for key, value in cached.items() if _secret_key(key)]))
         return cached
 
     return swapped(JSONFileCache, "__getitem__", getitem)

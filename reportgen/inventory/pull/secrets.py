@@ -157,18 +157,31 @@ def _check_header_token(token: Any, model: Any) -> None:
         )
 
 
+def strings_in(value: Any, depth: int = 0) -> list[str]:
+    """Every string ``value`` holds, in lists and objects too (a token sent as a list was
+    quoted whole by botocore's refusal of it: 44c), at most 8 levels down."""
+    if isinstance(value, str):
+        return [value]
+    if depth >= 8:
+        return []
+    items = value.values() if isinstance(value, dict) else value
+    if not isinstance(items, list | tuple) and not isinstance(value, dict):
+        return []
+    return [text for item in items for text in strings_in(item, depth + 1)]
+
+
 def record_token_parameters(client: Any, secrets: Secrets) -> None:
     """Add the tokens a call of ``client`` is given (SSO's access and refresh tokens, a web
     identity token) to ``secrets`` before the call is sent, and those it answers with."""
 
     def record(params: Any = None, model: Any = None, **_: Any) -> None:
         if isinstance(params, dict):
-            secrets.add(*(params.get(name) for name in TOKEN_PARAMETERS))
+            secrets.add(*strings_in([params.get(name) for name in TOKEN_PARAMETERS]))
             _check_header_token(params.get("accessToken"), model)
 
     def record_answer(parsed: Any = None, **_: Any) -> None:
-        if isinstance(parsed, dict):
-            secrets.add(*(parsed.get(name) for name in TOKEN_ANSWERS))
+        if isinstance(parsed, dict):  # a token that is a list or object: quoted whole (44c)
+            secrets.add(*strings_in([parsed.get(name) for name in TOKEN_ANSWERS]))
 
     client.meta.events.register("before-parameter-build.*.*", record)
     client.meta.events.register("after-call.*.*", record_answer)
