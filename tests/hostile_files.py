@@ -259,10 +259,10 @@ def shared_strings_missing(path: Path) -> Path:
     return _without_part(workbook(path, sheet(cells)), "xl/sharedStrings.xml")
 
 
-def shared_strings_declared_huge(path: Path) -> Path:
+def shared_strings_declared_huge(path: Path, declared: str = "99999999999") -> Path:
     """A shared strings part declaring 10^11 strings: calamine made room for them first,
     2.4 TB, and the process aborted (44d)."""
-    strings = f'<sst xmlns="{MAIN}" uniqueCount="99999999999"><si><t>Service</t></si></sst>'
+    strings = f'<sst xmlns="{MAIN}" uniqueCount="{declared}"><si><t>Service</t></si></sst>'
     cells = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
     return workbook(path, sheet(cells), shared_strings=strings)
 

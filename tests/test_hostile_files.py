@@ -191,6 +191,11 @@ CASES = [
         _file(hf.shared_strings_declared_huge),
         ["(the shared strings) declares 99,999,999,999 strings (uniqueCount) but holds 1"],
     ),
+    Case(  # 45d: 40 leading zeros hid the count past the 30 digits read
+        "shared-strings-declared-huge-zero-padded",
+        _file(hf.shared_strings_declared_huge, "inv.xlsx", "0" * 40 + "100000000000"),
+        ["declares 100,000,000,000 strings (uniqueCount) but holds 1"],
+    ),
     Case(  # 42d: the sheet's index past the strings it kept was blamed
         "shared-strings-cut-short",
         _file(hf.shared_strings_cut_short),
@@ -651,3 +656,15 @@ def test_380k_unknown_keys_take_seconds_not_minutes(tmp_path):
     assert result.seconds < 90, f"{result.seconds:.1f} s"
     assert result.rss_mb < 1200, f"peak RSS {result.rss_mb:.0f} MB"
     FIGURES["seconds 380k-unknown-keys"] = f"{result.seconds:.1f} s, {result.rss_mb:.0f} MB"
+
+
+@pytest.mark.parametrize(
+    ("name", "shared"),
+    [("xl/sharedStrings.xml", True), ("foo/SharedStrings.XML", True), ("xl/strings.xml", False)],
+)
+def test_a_shared_strings_part_is_known_wherever_the_workbook_is(name, shared):
+    """Pass 45d: _rels/.rels put the workbook at foo/workbook.xml, and calamine read
+    foo/sharedStrings.xml, which no check of the guard looked at (exit 134)."""
+    from reportgen.inventory.xlsx_guard import _is_shared_strings
+
+    assert _is_shared_strings(name) is shared

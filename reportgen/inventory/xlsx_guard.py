@@ -404,9 +404,10 @@ def _is_workbook(name: str) -> bool:
 
 
 def _is_shared_strings(name: str) -> bool:
-    """A part calamine may read as the shared strings (it looks the name up, not the
-    relationship; any case or slash is taken, to be safe)."""
-    return name.replace("\\", "/").lower().lstrip("/") == "xl/sharedstrings.xml"
+    """A part calamine may read as the shared strings: it looks the name up beside the
+    workbook part, wherever the package's relationships put that (foo/sharedStrings.xml
+    escaped every check: 45d); any case or slash is taken, to be safe."""
+    return _basename(name) == "sharedstrings.xml"
 
 
 def _check_shared_text(path: Path, part: str, total: int, limits: Limits) -> None:

@@ -32,7 +32,7 @@ _SHARED_CELL = re.compile(
 # was a 2.4 TB allocation, and the process aborted with Rust's backtrace, exit 134 (44d).
 _DECLARED = re.compile(
     rb"<(?:[^ \t\r\n/<>:]*:)?sst[ \t\r\n][^>]*?\buniqueCount[ \t\r\n]*=[ \t\r\n]*"
-    rb"[\"'][ \t\r\n+]*([0-9]{1,30})"
+    rb"[\"'][ \t\r\n+]*0*([0-9]{1,30})"  # leading zeros: calamine skips them (45d)
 )
 _CELL_REF = re.compile(rb"\br[ \t\r\n]*=[ \t\r\n]*[\"']([A-Za-z]{1,3}[0-9]{1,7})[\"']")
 
@@ -57,8 +57,8 @@ class SharedStringSizes:
     def region(self, region: bytes) -> None:
         self._bytes += len(region)
         self._tail = (self._tail + region[-16:])[-16:]
-        if self.declared is None and (found := _DECLARED.search(region)):
-            self.declared = int(found.group(1))
+        if found := _DECLARED.search(region):  # of every part calamine may read (45d)
+            self.declared = max(self.declared or 0, int(found.group(1)))
         names = set(_SI_CLOSE.findall(region))
         self._name = self._name or min(names, default=b"")
         if names - {self._name}:  # calamine ends a string at the close of its own name only

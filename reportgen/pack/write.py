@@ -269,7 +269,8 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
     elif retired and not _holds_a_whole_pack(target):
         # What the user put at the target since is no whole pack: the newest, the only copy
         # of the previous pack, was deleted as it verified, and the build then refused (42b
-        # W1; a manifest.json of the user's own, or one copied alone, counted: 43b, 44b).
+        # W1; a manifest.json of the user's own, one copied alone, or one listing no file
+        # counted: 43b, 44b, 45b).
         notes.append(
             f"{retired.pop()}: a previous pack of '{target.name}' that a build killed while "
             f"replacing it moved aside; kept, since {target} holds no whole pack. Move it "
@@ -294,9 +295,10 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
 
 def _holds_a_whole_pack(target: Path) -> bool:
     """Whether ``target`` holds a pack that verifies: every file its manifest lists, as
-    written, and no other."""
+    written, and no other; and it lists some (one listing none verified: 45b)."""
     try:
-        return verify_pack(target).ok
+        result = verify_pack(target)
+        return result.ok and result.checked > 0
     except (InputError, OSError):
         return False
 
