@@ -99,6 +99,8 @@ def big_text(head: str, unit: bytes, tail: str, size: int = STRING_MB * hf.MB) -
 
 
 SHARED = "worksheet part 'xl/worksheets/sheet1.xml' refers to shared strings of"
+# No writer puts an entity, CDATA or a sign in an index: refused first (pass 43d).
+NO_STRING_NUMBER = "is a shared-string cell whose value"
 LONG_STRING = 32_000
 
 
@@ -380,11 +382,11 @@ CASES = [
     # 82 KB workbook whose 10,000 cells name one 32,000-character string is 320 MB to calamine
     Case("shared-string-in-every-cell", shared_refs("<v>0</v>", 10_000), [SHARED]),
     Case("shared-string-in-two-sheets", shared_refs("<v>0</v>", 1_500, sheets=2), [], 0),
-    Case("shared-string-by-entity", shared_refs("<v>&#48;</v>", 10_000), [SHARED]),
+    Case("shared-string-by-entity", shared_refs("<v>&#48;</v>", 10_000), [NO_STRING_NUMBER]),
     Case("shared-string-second-value", shared_refs("<v>1</v><v>0</v>", 10_000), [SHARED]),
     Case("shared-string-prefixed-value", shared_refs("<x:v>0</x:v>", 10_000), [SHARED]),
-    Case("shared-string-in-cdata", shared_refs("<v><![CDATA[0]]></v>", 10_000), [SHARED]),
-    Case("shared-string-plus-sign", shared_refs("<v>+0</v>", 10_000), [SHARED]),
+    Case("shared-string-in-cdata", shared_refs("<v><![CDATA[0]]></v>", 10_000), [NO_STRING_NUMBER]),
+    Case("shared-string-plus-sign", shared_refs("<v>+0</v>", 10_000), [NO_STRING_NUMBER]),
     # calamine keeps no string for an <si> without text: the indexes after it shift
     Case("shared-string-after-empty-si", shared_refs("<v>0</v>", 10_000, "<si></si>"), [SHARED]),
     Case(
