@@ -340,6 +340,28 @@ def test_a_note_naming_a_link_removes_it_not(tmp_path):
     assert not [s for s in said if "removed" in s], said
 
 
+def _before_the_second(monkeypatch, name: str, act: Callable[[], None]) -> None:
+    """outfiles' ``name`` runs ``act`` first when it is called the second time (the second
+    of two moves), then does its work, unless ``act`` raised."""
+    from reportgen.core import outfiles
+
+    calls = []
+    real = getattr(outfiles, name)
+
+    def second_acts(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            act()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outfiles, name, second_acts)
+
+
+def _two_new(folder: Path) -> list:
+    """Outputs a.xlsx and b.yaml in ``folder``, each holding its own name."""
+    return [(folder / name, lambda h, t=name: h.write(t)) for name in ("a.xlsx", "b.yaml")]
+
+
 def test_a_folder_moved_between_two_moves_keeps_neither_new_file(tmp_path, monkeypatch):
     """Pass 33d: init's folder renamed between its two moves kept the first new file and the
     note (undone by path, where the folder no longer was), and the message said nothing was
@@ -350,19 +372,9 @@ def test_a_folder_moved_between_two_moves_keeps_neither_new_file(tmp_path, monke
     folder, moved = tmp_path / "project", tmp_path / "renamed"
     folder.mkdir()
     (folder / "notes.txt").write_text("the user's")
-    calls = []
-    move_in = outfiles._move_in
-
-    def moving_away(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 2:
-            folder.rename(moved)
-        return move_in(*args, **kwargs)
-
-    monkeypatch.setattr(outfiles, "_move_in", moving_away)
-    files = [(folder / name, lambda h, t=name: h.write(t)) for name in ("a.xlsx", "b.yaml")]
+    _before_the_second(monkeypatch, "_move_in", lambda: folder.rename(moved))
     with pytest.raises(InputError) as refused:
-        outfiles.write_together(files, lambda: None, text=True, replace=False)
+        outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=False)
     left = _listing(moved)
     assert {n: t for n, t in left.items() if JOURNAL_MARK not in n} == {"notes.txt": "the user's"}
     assert "nothing reportgen wrote was left in place" in " ".join(refused.value.details)
@@ -382,22 +394,16 @@ def test_an_earlier_file_saved_over_in_a_folder_moved_between_two_moves_is_named
     folder.mkdir()
     (folder / "a.xlsx").write_text("earlier a")
     (folder / "b.yaml").write_text("earlier b")
-    calls = []
-    move_in = outfiles._move_in
 
-    def saved_then_moved(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 2:
-            (folder / "saved").write_text("the user's a")
-            (folder / "saved").rename(folder / "a.xlsx")
-            folder.rename(moved)
-        return move_in(*args, **kwargs)
+    def saved_then_moved() -> None:
+        (folder / "saved").write_text("the user's a")
+        (folder / "saved").rename(folder / "a.xlsx")
+        folder.rename(moved)
 
-    monkeypatch.setattr(outfiles, "_move_in", saved_then_moved)
+    _before_the_second(monkeypatch, "_move_in", saved_then_moved)
     caplog.set_level(logging.WARNING, "reportgen.files")
-    files = [(folder / name, lambda h, t=name: h.write(t)) for name in ("a.xlsx", "b.yaml")]
     with pytest.raises(InputError):
-        outfiles.write_together(files, lambda: None, text=True, replace=True)
+        outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
     left = _listing(moved)
     kept = [n for n in left if n.startswith(".a.xlsx.") and n.endswith(".kept")]
     assert left["a.xlsx"] == "the user's a" and [left[n] for n in kept] == ["earlier a"]
@@ -415,20 +421,14 @@ def test_a_failed_exchange_in_a_folder_moved_meanwhile_says_its_own_error(tmp_pa
     folder.mkdir()
     (folder / "a.xlsx").write_text("earlier a")
     (folder / "b.yaml").write_text("earlier b")
-    calls = []
-    exchange = outfiles.exchange
 
-    def failing(*args):
-        calls.append(args)
-        if len(calls) == 2:
-            folder.rename(moved)
-            raise OSError(5, "Input/output error")
-        return exchange(*args)
+    def moved_then_failing() -> None:
+        folder.rename(moved)
+        raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(outfiles, "exchange", failing)
-    files = [(folder / name, lambda h, t=name: h.write(t)) for name in ("a.xlsx", "b.yaml")]
+    _before_the_second(monkeypatch, "exchange", moved_then_failing)
     with pytest.raises(InputError) as refused:
-        outfiles.write_together(files, lambda: None, text=True, replace=True)
+        outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
     said = str(refused.value)
     assert "input/output error" in said.lower() and "no such file" not in said, said
     assert "the temporary file was removed" not in said

@@ -57,7 +57,9 @@ class SharedStringSizes:
     def region(self, region: bytes) -> None:
         self._bytes += len(region)
         self._tail = (self._tail + region[-16:])[-16:]
-        if found := _DECLARED.search(region):  # of every part calamine may read (45d)
+        # of every part calamine may read (45d); the attribute is looked for, not the tag,
+        # in each region of a part of 100 MB
+        if b"uniqueCount" in region and (found := _DECLARED.search(region)):
             self.declared = max(self.declared or 0, int(found.group(1)))
         names = set(_SI_CLOSE.findall(region))
         self._name = self._name or min(names, default=b"")

@@ -237,7 +237,7 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
     a whole previous pack moved aside just before the swap: if a run was killed between the
     two renames the target is missing, and the newest retired pack is put back whatever it
     holds (it is the user's; the build then checks it as any pack at its target); where the
-    target holds no pack, it is kept. Any other
+    target holds no pack that verifies, the newest is kept and ``notes`` names it. Any other
     retired pack is removed only when it still verifies (files missing aside: a deletion was
     under way); one with files changed or not listed is kept, and ``notes`` gets a line
     naming it. Returns the paths removed; one that could not be removed whole is noted.

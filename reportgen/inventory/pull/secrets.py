@@ -162,12 +162,11 @@ def strings_in(value: Any, depth: int = 0) -> list[str]:
     quoted whole by botocore's refusal of it: 44c), at most 8 levels down."""
     if isinstance(value, str):
         return [value]
-    if depth >= 8:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if depth >= 8 or not isinstance(value, list | tuple):
         return []
-    items = value.values() if isinstance(value, dict) else value
-    if not isinstance(items, list | tuple) and not isinstance(value, dict):
-        return []
-    return [text for item in items for text in strings_in(item, depth + 1)]
+    return [text for item in value for text in strings_in(item, depth + 1)]
 
 
 def record_token_parameters(client: Any, secrets: Secrets) -> None:
