@@ -57,6 +57,16 @@ def _named(text: str) -> str:
     )
 
 
+def _hexdump(data: bytes) -> str:
+    """``hexdump``'s default output: an offset, then eight little-endian 16-bit words a line."""
+    data += b"\0" * (len(data) % 2)
+    words = [f"{data[i + 1]:02x}{data[i]:02x}" for i in range(0, len(data), 2)]
+    return "\n".join(
+        f"{16 * line:07x} " + " ".join(words[8 * line : 8 * line + 8])
+        for line in range(-(-len(words) // 8))
+    )
+
+
 def _b64(alphabet: Callable[[bytes], bytes], pad: bool = True) -> Callable[[str], str]:
     return lambda _t: alphabet(PAIR).decode().rstrip("" if pad else "=")
 
@@ -117,6 +127,13 @@ ECHOES: dict[str, Callable[[str], str]] = {
     "utf-16-hex": lambda t: t.encode("utf-16-be").hex(),
     "utf-16-le-base64": lambda t: base64.b64encode(t.encode("utf-16-le")).decode(),
     "decimal-byte-list": lambda t: ",".join(str(b) for b in t.encode()),
+    # 45c: DNS presentation's \DDD and printf's %03d, and the 16-bit words hexdump and
+    # od -x print by default (each pair of bytes swapped), of the token and of the header
+    "decimal-bytes-zero-padded": lambda t: "".join(f"\\{b:03d}" for b in t.encode()),
+    "decimal-bytes-zero-padded-spaced": lambda t: " ".join(f"{b:03d}" for b in t.encode()),
+    "hexdump-words": lambda t: _hexdump(t.encode()),
+    "basic-pair-hexdump-words": lambda _t: _hexdump(b"Basic " + base64.b64encode(PAIR)),
+    "basic-pair-hexdump-words-odd": lambda _t: _hexdump(b"Basic  " + base64.b64encode(PAIR)),
     "fullwidth": lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t),
     "zero-width-space-between": lambda t: "\u200b".join(t),
     "soft-hyphen-between": lambda t: "\u00ad".join(t),
@@ -187,6 +204,19 @@ _SECRET_PART = {
     ECHOES[name](TOKEN): ECHOES[name](TOKEN)[secret_groups(around[0], TOKEN)]
     for name, around in CONTAINERS.items()
 } | {ECHOES[name](TOKEN): _untagged(*tags)(ECHOES[name](TOKEN)) for name, tags in MARKUP.items()}
+
+
+def _words(dump: str) -> list[str]:
+    return re.sub(r"(?m)^[0-9a-f]{7}", "", dump).split()
+
+
+# A dump's offsets, its words before the secret (b"Basic ") and a last word padded with a
+# zero byte hold none of it, or a byte of it at most.
+_DUMPS = {"hexdump-words": 0, "basic-pair-hexdump-words": 3, "basic-pair-hexdump-words-odd": 4}
+_SECRET_PART |= {
+    ECHOES[name](TOKEN): " ".join(_words(ECHOES[name](TOKEN))[skip:-1])
+    for name, skip in _DUMPS.items()
+}
 
 
 def leaks(output: str, *echoed: str) -> list[str]:

@@ -450,6 +450,20 @@ def test_a_row_number_openpyxl_cannot_parse_is_named(pack, tmp_path, sheet, numb
     assert number in message and "internal error" not in message
 
 
+@pytest.mark.parametrize("sheet", ["RACI", "Evidence"])
+@pytest.mark.parametrize(("number", "args", "bound"), [
+    ("3000000000", (), "1,000,000"), ("200", ("--max-rows", "150"), "150")
+])  # fmt: skip
+def test_blank_rows_count_against_the_row_bound(pack, tmp_path, sheet, number, args, bound):
+    """Pass 45d: one empty ``<row r="3000000000"/>`` held the read for hours (openpyxl
+    makes a blank row for every number skipped, and blank rows were not counted)."""
+    path = _with_row(pack, tmp_path, sheet, f'<row r="{number}"/>')
+    message = _refused(tmp_path, "--evidence", path, *args)
+    last = int(bound.replace(",", "")) + 11
+    where = f"{path}, sheet '{sheet}', row {last}"
+    assert f"{where}: more than {bound} rows below the header, blank ones too" in message, message
+
+
 def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
     """The part holding the sheet of this name, by the workbook's relationships."""
     book = archive.read("xl/workbook.xml").decode()

@@ -162,6 +162,31 @@ def test_a_container_answer_botocore_cannot_read_is_named(tmp_path, monkeypatch,
     assert "Traceback" not in said
 
 
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [
+        ("Token", "a session token"),
+        ("AccessKeyId", "an access key id"),
+        ("SecretAccessKey", "a secret access key"),
+    ],
+)
+def test_container_credentials_that_are_not_text_are_refused_by_source(
+    tmp_path, monkeypatch, capsys, field, label
+):
+    """Pass 44c: a list as the token or key id was said as "tag:GetResources: the answer is
+    not one AWS sends", a call never sent, with a hint to check a proxy; a list as the
+    secret key was signed with, as its printed form, and never masked."""
+    answer = {"AccessKeyId": "ASIAQX7EXAMPLE000001", "SecretAccessKey": "CtrSecret0123",
+              "Token": "CtrToken0123456789", "Expiration": "2099-01-01T00:00:00Z"}  # fmt: skip
+    answer[field] = ["Hx7Pq2Ws9Lk4Mn8Bv"]
+    body = json.dumps(answer).encode()
+    status, said = _container_pull(tmp_path, monkeypatch, capsys, _json(body, "application/json"))
+    assert status == 2, said
+    said = said.replace("the container credentials endpoint: the credentials hold", "held")
+    assert f"held {label} that is not text (a list)" in said, said
+    assert "GetResources" not in said and "proxy" not in said and "Hx7Pq2Ws9" not in said
+
+
 def test_the_container_authorization_token_is_masked(tmp_path, monkeypatch, capsys):
     token = "ContainerAuthToken0123456789"
     monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", token)
@@ -954,8 +979,66 @@ def test_an_sso_token_cache_that_is_not_json_is_named(tmp_path, monkeypatch, cap
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG,
                               lambda h, b: (500, "x", b""), "sso")  # fmt: skip
     assert status == 2, said
-    assert f"{cached}: botocore's cache file is not JSON" in said, said
+    assert f"{cached}: botocore's cache file is not one botocore writes" in said, said
+    assert "not valid JSON" in said or "not UTF-8" in said, said
     assert "KeyError" not in said and "ssoSECRETtok" not in said
+
+
+_SSO_BASE = (
+    f'"startUrl": "{_SSO_START}", "region": "us-east-1", '
+    '"accessToken": "ssoACCESSvalue0001", "expiresAt": "2099-01-01T00:00:00Z"'
+)
+
+
+def _sso_cache_echoed(tmp_path, monkeypatch, capsys, text: str, echoed: str) -> tuple[int, str]:
+    """Profile 'sso' whose cache file is ``text``; GetRoleCredentials refused, echoing
+    ``echoed``."""
+    cached = _sso_token(tmp_path, monkeypatch, "unused")
+    cached.write_text(text)
+
+    def handle(head: str, body: str):
+        return 403, "application/json", json.dumps({"message": f"denied: {echoed}"}).encode()
+
+    return _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG, handle, "sso")
+
+
+@pytest.mark.parametrize(
+    ("extra", "echoed"),
+    [
+        ('"extra": {"idToken": "DEEPidTOKENvalue9876"}', "DEEPidTOKENvalue9876"),
+        ('"idToken": [[[[[[["DEEPidTOKENvalue9876"]]]]]]]', "DEEPidTOKENvalue9876"),
+        ('"idToken": 9876543210987654321', "9876543210987654321"),
+        ('"meta": {"refreshTokens": [{"value": 1.25e-7}]}', "1.25e-7"),
+    ],
+)
+def test_a_token_anywhere_in_the_sso_cache_is_masked(tmp_path, monkeypatch, capsys, extra, echoed):
+    """Pass 45c: only the top level's token keys were masked, strings alone, 8 levels down
+    at most: an id token under another key, or a number, was printed as echoed."""
+    status, said = _sso_cache_echoed(
+        tmp_path, monkeypatch, capsys, f"{{{_SSO_BASE}, {extra}}}", echoed
+    )
+    assert status == 2 and "sso:GetRoleCredentials: 403: denied: ***" in said, said
+    assert echoed not in said, said
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ('"idToken": "FIRSTdupTOKEN1111", "idToken": "second"', "'idToken' appears twice"),
+        ('"idToken": ' + "[" * 9 + '"FIRSTdupTOKEN1111"' + "]" * 9, "nested 10 levels deep"),
+    ],
+)
+def test_an_sso_cache_botocore_would_not_write_is_refused(
+    tmp_path, monkeypatch, capsys, extra, reason
+):
+    """Pass 45c: botocore keeps the last of a key given twice, and the first, never
+    masked, was printed and written to a snapshot's cells; nesting deeper than any cache
+    botocore writes is refused rather than searched."""
+    text = f"{{{_SSO_BASE}, {extra}}}"
+    status, said = _sso_cache_echoed(tmp_path, monkeypatch, capsys, text, "FIRSTdupTOKEN1111")
+    assert status == 2 and "botocore's cache file is not one botocore writes" in said, said
+    assert reason in said and "Sign in again (aws sso login)" in said, said
+    assert "FIRSTdupTOKEN" not in said and "ForbiddenException" not in said, said
 
 
 def test_a_damaged_sso_token_cache_says_how_to_mend_it(tmp_path, monkeypatch, capsys):

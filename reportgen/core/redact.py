@@ -32,10 +32,11 @@ More views of the same text catch a secret spelt out rather than escaped:
   ``<b>s</b><b>3</b>`` is ``s3``, and a log's colour codes ``ESC[31ms ESC[0m3`` too), of
   the numbers view and of the text as received. In those views the secret is looked for as
   its own letters and digits, as the hex, octal and decimal digits of its UTF-8 bytes (hex
-  dumps, quoted-printable ``=73=33``, CSS ``\\73 \\33``, C's ``\\163\\063``) and of its UTF-16
-  as hex, and as base64 at any of the three alignments (so the base64 of any text that
-  holds it, the Basic pair among them) of its UTF-8, of its UTF-16, and of the base64 of it
-  or of the pair (an Authorization header encoded again).
+  dumps, ``hexdump``'s byte-swapped words too, quoted-printable ``=73=33``, CSS
+  ``\\73 \\33``, C's ``\\163\\063``, DNS's ``\\115\\051``) and of its UTF-16 as hex,
+  and as base64 at any of the three alignments (so the base64 of any text that holds it,
+  the Basic pair among them) of its UTF-8, of its UTF-16, and of the base64 of it or of
+  the pair (an Authorization header encoded again).
 
 What counts as a match: a secret shorter than :data:`FRAGMENT` canonical characters, whole
 (however short: a three-character token is masked wherever those three characters appear,
@@ -368,12 +369,25 @@ _URLSAFE = str.maketrans("+/", "-_")
 
 def _digit_forms(value: str) -> set[str]:
     """The bytes of ``value`` as hex, octal and decimal digits (a hex dump, quoted-printable,
-    CSS or C escapes, a list of byte values), and its UTF-16 as hex (either byte order):
-    compared in the letters-and-digits views."""
+    CSS or C escapes, a list of byte values; decimal plain or padded to three digits, as
+    DNS's ``\\DDD`` and ``%03d`` write it), its UTF-16 as hex (either byte order), and its
+    bytes as the little-endian 16-bit words ``hexdump`` and ``od -x`` print by default
+    (each pair swapped, at either alignment): compared in the letters-and-digits views."""
     raw = value.encode("utf-8")
-    return {raw.hex(), "".join(f"{byte:03o}" for byte in raw), "".join(map(str, raw))} | {
-        value.encode(order).hex() for order in _UTF16
-    }
+    return {
+        raw.hex(),
+        "".join(f"{byte:03o}" for byte in raw),
+        "".join(map(str, raw)),
+        "".join(f"{byte:03d}" for byte in raw),
+        _swapped_pairs(raw).hex(),
+        _swapped_pairs(raw[1:]).hex(),
+    } | {value.encode(order).hex() for order in _UTF16}
+
+
+def _swapped_pairs(raw: bytes) -> bytes:
+    """``raw``'s whole pairs of bytes, each pair's two bytes swapped."""
+    pairs = raw[: len(raw) // 2 * 2]
+    return bytes(pairs[i ^ 1] for i in range(len(pairs)))
 
 
 _UTF16 = ("utf-16-be", "utf-16-le")

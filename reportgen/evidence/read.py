@@ -243,20 +243,22 @@ def _rows(ws: Any, width: int, limits: Limits, shown: str) -> Iterator[tuple[int
     """(1-based row number, values of the first ``width`` columns), blank rows skipped.
 
     The declared dimension is ignored (it may claim the whole sheet); the guard has already
-    bounded the real cell range."""
+    bounded the real cell range. A row is refused by its number, blank rows counted:
+    openpyxl makes a blank row for every number a ``<row r>`` skips, and one empty
+    ``<row r="3000000000"/>`` held the read for hours (45d)."""
     ws.reset_dimensions()
-    count = 0
-    for number, values in enumerate(_parsed(ws, width, shown), start=1):
-        if not any(v not in (None, "") for v in values):
-            continue
-        count += 1
-        if count > limits.max_rows:
+    last = limits.max_rows + HEADER_SEARCH_ROWS
+    for number, values in _parsed(ws, width, shown, last):
+        if number > last:
             raise InputError(
-                f"sheet '{ws.title}' has more than {limits.max_rows:,} rows",
+                f"more than {limits.max_rows:,} rows below the header, blank ones too",
                 file=shown,
+                sheet=ws.title,
+                row=number,
                 hint="Raise --max-rows if this workbook is genuine.",
             )
-        yield number, [*values, *([None] * (width - len(values)))]
+        if any(v not in (None, "") for v in values):
+            yield number, [*values, *([None] * (width - len(values)))]
 
 
 def _check_lengths(
@@ -280,17 +282,18 @@ def _check_lengths(
             )
 
 
-def _parsed(ws: Any, width: int, shown: str) -> Iterator[tuple[Any, ...]]:
-    """The sheet's rows as openpyxl parses them, as it goes (read-only mode): XML that is
-    not well-formed (a bare '&', a control character) is found only then, and so is a
-    value its cell's type does not take (a number 'abc', a boolean 'x', a shared string
-    past the last, a style 'abc', a row numbered '2x'), in any column, read or not."""
-    read = 0  # rows parsed whole: the damaged one is below them
+def _parsed(ws: Any, width: int, shown: str, last: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The sheet's rows that hold a value, with their numbers, as openpyxl parses them, as
+    it goes (read-only mode), up to the first numbered past ``last``: XML that is not
+    well-formed (a bare '&', a control character) is found only then, and so is a value its
+    cell's type does not take (a number 'abc', a boolean 'x', a shared string past the last,
+    a style 'abc', a row numbered '2x'), in any column, read or not."""
+    number = 0  # rows parsed whole: the damaged one is below them
     rows = ws.iter_rows(max_col=width, values_only=True)
     try:
-        while (values := _next_row(rows)) is not None:
-            read += 1
-            yield values
+        while (found := _next_row(rows, number, width, last)) is not None:
+            number = found[0]
+            yield found
     except SyntaxError as exc:  # ElementTree's ParseError (lxml's XMLSyntaxError too)
         raise InputError(
             f"sheet '{ws.title}' is damaged: its XML is not well-formed ({_reason(exc)})",
@@ -298,17 +301,27 @@ def _parsed(ws: Any, width: int, shown: str) -> Iterator[tuple[Any, ...]]:
             hint=_RESAVE_HINT,
         ) from None
     except _CELL_ERRORS as exc:  # only openpyxl's parsing runs in here, not the caller's code
-        raise _damaged_cell(exc, ws.title, read, shown) from None
+        raise _damaged_cell(exc, ws.title, number, shown) from None
 
 
-def _next_row(rows: Iterator[tuple[Any, ...]]) -> tuple[Any, ...] | None:
-    """The next row, or None at the end. openpyxl reads a date serial out of range (1e400)
-    as '#VALUE!' with a warning printed over our output, naming its own source file
-    (twelfth pass): that warning is raised here, as the damaged cell it is, and only
-    while openpyxl parses, never while the caller's code runs between rows."""
+def _next_row(
+    rows: Iterator[tuple[Any, ...]], number: int, width: int, last: int
+) -> tuple[int, tuple[Any, ...]] | None:
+    """The next row after row ``number`` that holds a value (or the first past ``last``),
+    with its number; None at the end. Rows of no value are passed over here, where they
+    cost a comparison each: openpyxl makes one for every number a ``<row r>`` skips.
+    openpyxl reads a date serial out of range (1e400) as '#VALUE!' with a warning printed
+    over our output, naming its own source file (twelfth pass): that warning is raised
+    here, as the damaged cell it is, and only while openpyxl parses, never while the
+    caller's code runs between rows."""
+    blank = (None,) * width
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=_DATE_WARNING, category=UserWarning)
-        return next(rows, None)
+        for values in rows:
+            number += 1
+            if values != blank or number > last:
+                return number, values
+    return None
 
 
 _DATE_WARNING = r"Cell \S+ is marked as a date"

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reportgen.core import jsonlimits
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
 from reportgen.core.mounts import kernel_file_system, kernel_file_words
@@ -44,7 +45,6 @@ from reportgen.inventory.pull.secrets import (
     UNSENDABLE,
     Secrets,
     record_token_parameters,
-    strings_in,
     token_files,
 )
 
@@ -258,20 +258,11 @@ def bounded_cache_files(known: Secrets) -> contextlib.AbstractContextManager[Non
             if not path.exists():
                 raise KeyError(cache_key) from None  # gone: botocore's "not cached"
             raise exc from None
-        try:
-            cached = json.loads(data)
-        except (ValueError, RecursionError):
-            # botocore's own reading: not cached, which its SSO token loader then said as
-            # "the answer is not one botocore can read (KeyError)", naming no file (41c)
-            raise InputError(
-                "botocore's cache file is not JSON (damaged, or written by another tool)",
-                file=str(path),
-                hint="Sign in again (aws sso login), which writes the cache anew.",
-            ) from None
+        cached = _parsed_cache(data, path)
         _check_cached_tokens(cached, path)
         # masked whether sent or not: a token a refresh replaced before it was sent was
         # written in a snapshot's cells as a server echoed it (42c)
-        known.add(*strings_in([value for key, value in cached.items() if _secret_key(key)]))
+        known.add(*_cached_secrets(data))
         return cached
 
     return swapped(JSONFileCache, "__getitem__", getitem)
@@ -280,6 +271,50 @@ def bounded_cache_files(known: Secrets) -> contextlib.AbstractContextManager[Non
 # The secrets of an SSO token cache: botocore's refusal of one that is not a string quoted
 # it whole ("Invalid type for parameter accessToken, value: [...]": twenty-first pass).
 _CACHED_SECRETS = ("accessToken", "refreshToken", "clientSecret", "clientId")
+
+
+# botocore's caches are flat (the SSO token) or an object or two deep (a role's keys);
+# deeper is no cache it wrote, and every level of it would have to be searched for tokens.
+CACHE_DEPTH = 8
+_SIGN_IN_AGAIN = "Sign in again (aws sso login), which writes the cache anew."
+
+
+def _parsed_cache(data: bytes, path: Path) -> Any:
+    """The cache file's JSON, refused (naming the file) where it is not JSON, nests deeper
+    than :data:`CACHE_DEPTH`, or gives a key twice: botocore's reading keeps the last of a
+    repeated key, and the first, never masked, was printed (45c)."""
+    try:
+        return jsonlimits.loads(data, CACHE_DEPTH, unique_keys=True)
+    except jsonlimits.JsonRefused as exc:
+        # botocore's own reading: not cached, which its SSO token loader then said as
+        # "the answer is not one botocore can read (KeyError)", naming no file (41c)
+        raise InputError(
+            "botocore's cache file is not one botocore writes (damaged, or written by "
+            f"another tool): {exc}",
+            file=str(path),
+            hint=_SIGN_IN_AGAIN,
+        ) from None
+
+
+def _cached_secrets(data: bytes) -> list[str]:
+    """Every value under a key that names a token or secret, at any depth (a token in an
+    object under another key was printed: 45c), numbers as written in the file."""
+    raw = json.loads(data.decode("utf-8-sig"), parse_int=str, parse_float=str)
+    return _secrets_under(raw, secret=False)
+
+
+def _secrets_under(value: Any, secret: bool) -> list[str]:
+    if isinstance(value, str):
+        return [value] if secret else []
+    if isinstance(value, dict):
+        return [
+            text
+            for key, item in value.items()
+            for text in _secrets_under(item, secret or _secret_key(key))
+        ]
+    if isinstance(value, list):
+        return [text for item in value for text in _secrets_under(item, secret)]
+    return []
 
 
 def _secret_key(key: object) -> bool:
@@ -296,7 +331,7 @@ def _check_cached_tokens(cached: Any, path: Path) -> None:
             raise InputError(
                 f"botocore's cache file: its {key} is not a string (not shown: it may be a secret)",
                 file=str(path),
-                hint="Sign in again (aws sso login), which writes the cache anew.",
+                hint=_SIGN_IN_AGAIN,
             )
     token = cached.get("accessToken")
     if isinstance(token, str) and not header_safe(token):  # sent in a header (32d)
@@ -304,7 +339,7 @@ def _check_cached_tokens(cached: Any, path: Path) -> None:
             f"botocore's cache file: its accessToken holds {UNSENDABLE}; nothing was sent "
             "with it (not shown: it is a secret)",
             file=str(path),
-            hint="Sign in again (aws sso login), which writes the cache anew.",
+            hint=_SIGN_IN_AGAIN,
         )
 
 

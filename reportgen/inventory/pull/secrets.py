@@ -25,6 +25,7 @@ from reportgen.core.mounts import kernel_file_system
 from reportgen.core.redact import Redactor, header_safe
 from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
+from reportgen.inventory.sources.jsonstream import kind_of
 
 # Parameters of the calls that fetch credentials which carry a secret of their own: an
 # sso-session's refresh (sso-oidc CreateToken) sends the cached refresh token (41c).
@@ -107,14 +108,33 @@ def check_sendable(frozen: Any, source: str) -> None:
     """The access key and session token go in the request's headers: one holding a line
     break was 'AWS could not be reached: Invalid header value', naming neither its source
     nor that nothing was sent (31d); a space or an accent was sent as it was, a role's
-    source keys and keys renewed mid-pull too (32c). Never quoted: they are secrets."""
-    for name, label in (("access_key", "an access key id"), ("token", "a session token")):
+    source keys and keys renewed mid-pull too (32c). Each must be text: a list was blamed
+    on the answer of a call never sent ("tag:GetResources: ... its parser failed"), or,
+    as the secret key, signed with as its printed form (44c). Never quoted: they are
+    secrets."""
+    for name, label in _SENT:
         value = getattr(frozen, name, None)
-        if isinstance(value, str) and not header_safe(value):
+        if value is None and name == "token":
+            continue  # long-term keys have no session token
+        if not isinstance(value, str):
+            raise InputError(
+                f"{source}: the credentials hold {label} that is not text "
+                f"({kind_of(value)}); nothing was signed with them (not shown: it may be a "
+                "secret)"
+            )
+        if name != "secret_key" and not header_safe(value):
             raise InputError(
                 f"{source}: the credentials hold {label} with {UNSENDABLE}; the request "
                 "they were to sign was not sent (not shown: it is a secret)"
             )
+
+
+# What signs a request: the key id and token go in its headers, the secret key in its HMAC.
+_SENT = (
+    ("access_key", "an access key id"),
+    ("secret_key", "a secret access key"),
+    ("token", "a session token"),
+)
 
 
 @contextlib.contextmanager
@@ -129,7 +149,7 @@ def gathering(secrets: Secrets, source_of: Callable[[Any], str]) -> Iterator[Non
     def recorded(original: Any) -> Any:
         def get_frozen_credentials(self: Any) -> Any:
             frozen = original(self)
-            secrets.add(frozen.access_key, frozen.secret_key, frozen.token)
+            secrets.add(*strings_in([frozen.access_key, frozen.secret_key, frozen.token]))
             check_sendable(frozen, source_of(self))
             return frozen
 
