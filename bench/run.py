@@ -57,6 +57,8 @@ TARGET_EXPORT_STRINGS = 30.0  # MB/s unpacked, for each export of long strings
 EXPORT_CASES = ("normal", "escaped-emoji", "escaped-quotes", "emoji", "backslashes")
 # Issue 20 (twelfth pass): resource overrides, each found by one look-up, not a scan.
 TARGET_OVERRIDES_WALL = 15.0  # validate of 10,000 resource overrides on 10,000 rows
+TARGET_MASKING_WALL = 0.5  # masking a 64 KB error of the worst escapes
+TARGET_MASKING_GROWTH = 8.0  # time for 4x the text: linear is 4x
 
 
 # ---------------------------------------------------------------- memory of a process tree
@@ -404,6 +406,7 @@ def main() -> None:
     parser.add_argument(
         "--overrides", type=int, default=10_000, help="resource overrides to validate; 0: no"
     )
+    parser.add_argument("--no-masking", action="store_true", help="skip masking's timing")
     args = parser.parse_args()
     if args.report:
         report(json.loads(args.report.read_text(encoding="utf-8")))
@@ -430,6 +433,7 @@ def main() -> None:
         distinct = measure_cur(work, many, many) if many else None
         exports = measure_exports(work, args.export_items) if args.export_items else None
         overrides = measure_overrides(work, args.overrides) if args.overrides else None
+        masking = None if args.no_masking else measure_masking()
     report(results)
     if cur:
         report_cur(cur)
@@ -439,6 +443,8 @@ def main() -> None:
         report_exports(exports)
     if overrides:
         report_overrides(overrides)
+    if masking:
+        report_masking(masking)
     print(f"\n{conditions()}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -498,6 +504,23 @@ def report_overrides(result: dict[str, Any]) -> None:
     if result["count"] >= 10_000:
         met = result["wall"] < TARGET_OVERRIDES_WALL
         print(f"{'met    ' if met else 'MISSED '} 10,000 resource overrides < 15 s")
+
+
+def measure_masking() -> dict[str, dict[str, float]]:
+    """bench/masking.py in a fresh process."""
+    return run_json([sys.executable, str(HERE / "masking.py"), "--json"])[0]
+
+
+def report_masking(figures: dict[str, dict[str, float]]) -> None:
+    print("\nMasking a server's error text, the worst texts (16 KB, 64 KB):")
+    for name, times in figures.items():
+        print(f"  {name:24} {times['small']:.3f} s, {times['large']:.3f} s")
+    slowest = max(times["large"] for times in figures.values())
+    growth = max(times["large"] / max(times["small"], 1e-6) for times in figures.values())
+    met = slowest < TARGET_MASKING_WALL
+    print(f"{'met    ' if met else 'MISSED '} masking 64 KB < 0.5 s: {slowest:.3f} s at worst")
+    met = growth <= TARGET_MASKING_GROWTH
+    print(f"{'met    ' if met else 'MISSED '} 4x the text <= 8x the time: {growth:.1f}x at worst")
 
 
 def report(results: list[dict[str, Any]]) -> None:

@@ -213,6 +213,8 @@ def _words(dump: str) -> list[str]:
 # A dump's offsets, its words before the secret (b"Basic ") and a last word padded with a
 # zero byte hold none of it, or a byte of it at most.
 _DUMPS = {"hexdump-words": 0, "basic-pair-hexdump-words": 3, "basic-pair-hexdump-words-odd": 4}
+# Echoes whose text before the secret shows, as a container's does.
+DUMPS_WITH_A_HEAD = {name for name, skip in _DUMPS.items() if skip}
 _SECRET_PART |= {
     ECHOES[name](TOKEN): " ".join(_words(ECHOES[name](TOKEN))[skip:-1])
     for name, skip in _DUMPS.items()

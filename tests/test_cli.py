@@ -709,6 +709,22 @@ def test_a_cap_too_small_to_start_in_is_exit_2_whatever_stderr_is(tmp_path, stde
     assert result.returncode == 2
 
 
+@pytest.mark.parametrize("debug", [(), ("--debug",)])
+def test_a_build_whose_warnings_meet_a_full_stderr_still_succeeds(tmp_path, debug):
+    """Pass 46d: the sample's build warns (an inventory row it cannot resolve) and prints
+    its table on standard error; on a full device that write failed and the build, whose
+    pack was written, exited 2. A full stderr changes no exit status."""
+    from packhelpers import REPORTGEN_WITHOUT_PDF
+
+    out = tmp_path / "pack"
+    argv = ["build", "--config", str(ROOT / "inputs" / "reportgen.yaml"), "--framework", "soc2"]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*REPORTGEN_WITHOUT_PDF, *argv, "--format", "matrix", "-o",
+                                 str(out), *debug], stderr=full, timeout=300)  # fmt: skip
+    assert result.returncode == 0
+    assert (out / "soc2" / "matrix.json").is_file()
+
+
 def test_a_path_holding_a_newline_prints_no_line_of_its_own(tmp_path):
     """Sixteenth pass: a config in a folder named 'cf\\npack written to EVIL' made build's
     last line and validate's first print a forged line."""

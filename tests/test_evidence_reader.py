@@ -76,6 +76,20 @@ def test_a_team_column_whose_header_was_renamed_is_refused(pack, tmp_path):
     assert "Give the column its header back" in message
 
 
+def test_a_raci_role_column_whose_header_was_renamed_is_refused(pack, tmp_path):
+    """A role's column renamed in the RACI sheet was passed over, and every letter the team
+    changed under it dropped from the new pack without a word (pass 41d's rule, for the
+    Evidence sheet's columns, had not reached the roles)."""
+
+    def change(book):
+        _cell(book, "RACI", "Security", 3).value = "A/R"
+        _cell(book, "RACI", "Security", 1).value = "Security team"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    said = "sheet 'RACI', row 1: the header row has no column 'Security'"
+    assert said in message and "Give the column its header back" in message, message
+
+
 def test_every_bad_cell_is_reported_at_once(pack, tmp_path):
     def change(book):
         _cell(book, "Evidence", "Due date", 3).value = "next Friday"

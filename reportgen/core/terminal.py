@@ -47,16 +47,32 @@ class LineTracking:
     it last ended its line: out of memory, objects collected print "Exception ignored in:
     ..." in pieces that no hook can silence (what cannot be built is the hook's argument),
     and the error's own line began after them, so that no line began with "error:" (pass
-    38d). :func:`line_start` then begins the error on a line of its own."""
+    38d). :func:`line_start` then begins the error on a line of its own. A write the device
+    refuses (a full disk) is dropped, and so is all that follows: notes and warnings that
+    cannot be shown change no exit status; the error's own message is reported so too."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
     def write(self, text: str) -> int:
         before, _MID_LINE[0] = _MID_LINE[0], True  # so it stays where noting it fails
-        written = self.inner.write(text)
+        try:
+            written = self.inner.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError:  # a full device: a warning failing to show made a build exit 2 (46d)
+            silence(self.inner)
+            return len(text)
         _MID_LINE[0] = not text.endswith("\n") if text else before
         return written
+
+    def flush(self) -> None:
+        try:
+            self.inner.flush()
+        except BrokenPipeError:
+            raise
+        except OSError:
+            silence(self.inner)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

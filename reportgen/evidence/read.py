@@ -19,7 +19,7 @@ import datetime as dt
 import re
 import stat
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -463,7 +463,7 @@ def _evidence_rows(
     ws = _sheet(book, EVIDENCE_SHEET, shown)
     width = min(limits.max_columns, 64)
     header_row, columns = _header(ws, (CONTROL, ITEM), width, limits, shown)
-    _check_team_columns(columns, ws.title, header_row, shown)
+    _check_team_columns([f.header for f in TEAM_FIELDS], columns, ws.title, header_row, shown)
     fields = [(f, columns[header_key(f.header)]) for f in TEAM_FIELDS]
     control_at, item_at = columns[header_key(CONTROL)], columns[header_key(ITEM)]
     provider_at = columns.get(header_key(PROVIDED_BY))
@@ -495,10 +495,13 @@ def _evidence_rows(
         )
 
 
-def _check_team_columns(columns: dict[str, int], sheet: str, row: int, shown: str) -> None:
+def _check_team_columns(
+    headers: Iterable[str], columns: dict[str, int], sheet: str, row: int, shown: str
+) -> None:
     """Every column the team fills in is read: one whose header was renamed was skipped,
-    and all it recorded dropped from the next pack without a word (41d)."""
-    missing = [f.header for f in TEAM_FIELDS if header_key(f.header) not in columns]
+    and all it recorded dropped from the next pack without a word (41d; a RACI role's
+    column too, 45: its letters were dropped)."""
+    missing = [header for header in headers if header_key(header) not in columns]
     if missing:
         raise InputError(
             f"the header row has no column {listed(repr(h) for h in missing)}; what the team "
@@ -603,6 +606,7 @@ def _raci_edits(
     role_columns = {r: columns[header_key(r)] for r in roles if header_key(r) in columns}
     if width == limits.max_columns and len(role_columns) < len(roles):
         _beyond_columns(roles, role_columns, width, shown)
+    _check_team_columns(roles, columns, ws.title, header_row, shown)
     control_at = columns[header_key(CONTROL)]
     edits: list[RaciEdit] = []
     unknown_rows: list[int] = []
