@@ -25,6 +25,8 @@ WORST = {
     "tags": "<a" + "b" * 250,
     "decimal-escapes": "\\116",
     "percent-escapes": "%4",
+    "hex-digits": "0123456789abcdef",  # where a short secret's word patterns are tried
+    "dump-lines": "00000000  41 42 43 44 45 46 47 48  41 42 43 44  |ABCDEFGHABCD|\n",
 }
 SMALL, LARGE = 16 * 1024, 64 * 1024
 
@@ -41,7 +43,11 @@ def seconds(redact: Redactor, unit: str, size: int) -> float:
 
 
 def measure() -> dict[str, dict[str, float]]:
-    redact = Redactor.for_auth("auditor@example.com", "jira/T0KEN~*'<é>&+ s3cr=t-7f3a9c1e5d")
+    # a token, a user's Basic pair, and secrets short enough to be looked for as patterns
+    redact = Redactor(
+        ["jira/T0KEN~*'<é>&+ s3cr=t-7f3a9c1e5d", "s3cr3t-9", "abc", "x7Yq"],
+        ["auditor@example.com:jira/T0KEN~*'<é>&+ s3cr=t-7f3a9c1e5d"],
+    )
     return {
         name: {"small": seconds(redact, unit, SMALL), "large": seconds(redact, unit, LARGE)}
         for name, unit in WORST.items()

@@ -57,13 +57,15 @@ def _named(text: str) -> str:
     )
 
 
-def _hexdump(data: bytes) -> str:
-    """``hexdump``'s default output: an offset, then eight little-endian 16-bit words a line."""
-    data += b"\0" * (len(data) % 2)
-    words = [f"{data[i + 1]:02x}{data[i]:02x}" for i in range(0, len(data), 2)]
+def _hexdump(data: bytes, size: int = 2) -> str:
+    """``hexdump``'s default output (``od -t x4``'s, ``od -t x8``'s with ``size``): an
+    offset, then 16 bytes a line as little-endian words of ``size`` bytes."""
+    data += b"\0" * (-len(data) % size)
+    words = [data[i : i + size][::-1].hex() for i in range(0, len(data), size)]
+    per_line = 16 // size
     return "\n".join(
-        f"{16 * line:07x} " + " ".join(words[8 * line : 8 * line + 8])
-        for line in range(-(-len(words) // 8))
+        f"{16 * line:07x} " + " ".join(words[per_line * line : per_line * (line + 1)])
+        for line in range(-(-len(words) // per_line))
     )
 
 
@@ -132,6 +134,9 @@ ECHOES: dict[str, Callable[[str], str]] = {
     "decimal-bytes-zero-padded": lambda t: "".join(f"\\{b:03d}" for b in t.encode()),
     "decimal-bytes-zero-padded-spaced": lambda t: " ".join(f"{b:03d}" for b in t.encode()),
     "hexdump-words": lambda t: _hexdump(t.encode()),
+    # 46a: od -t x4 (xxd -e) and od -t x8
+    "dump-32-bit-words": lambda t: _hexdump(t.encode() + b"...", 4),
+    "dump-64-bit-words": lambda t: _hexdump(t.encode() + b"...", 8),
     "basic-pair-hexdump-words": lambda _t: _hexdump(b"Basic " + base64.b64encode(PAIR)),
     "basic-pair-hexdump-words-odd": lambda _t: _hexdump(b"Basic  " + base64.b64encode(PAIR)),
     "fullwidth": lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t),
@@ -212,7 +217,8 @@ def _words(dump: str) -> list[str]:
 
 # A dump's offsets, its words before the secret (b"Basic ") and a last word padded with a
 # zero byte hold none of it, or a byte of it at most.
-_DUMPS = {"hexdump-words": 0, "basic-pair-hexdump-words": 3, "basic-pair-hexdump-words-odd": 4}
+_DUMPS = {"hexdump-words": 0, "dump-32-bit-words": 0, "dump-64-bit-words": 0,
+          "basic-pair-hexdump-words": 3, "basic-pair-hexdump-words-odd": 4}  # fmt: skip
 # Echoes whose text before the secret shows, as a container's does.
 DUMPS_WITH_A_HEAD = {name for name, skip in _DUMPS.items() if skip}
 _SECRET_PART |= {

@@ -235,6 +235,20 @@ def test_a_pack_moved_aside_is_pointed_at_by_the_commands_that_read_it(project, 
     assert f"moved it aside to {retired.name} beside it; the next build there puts it back" in said
 
 
+@pytest.mark.parametrize("made", ["an empty folder", "a dangling link"])
+def test_a_pack_moved_aside_is_pointed_at_past_what_was_made_at_its_path(project, tmp_path, made):
+    """Pass 46b W: with an empty folder or a dangling link made at the path since, verify
+    said "manifest.json is missing" or "a symbolic link", not where the pack went."""
+    out = build(project, tmp_path / "pack")
+    retired = _crash_between_renames(out)
+    if made == "an empty folder":
+        out.mkdir()
+    else:
+        out.symlink_to(tmp_path / "nowhere")
+    said = " ".join(run("verify", str(out), check=2).stderr.split())
+    assert f"moved it aside to {retired.name} beside it" in said, said
+
+
 def test_an_altered_retired_pack_is_restored_not_deleted(project, tmp_path):
     """It is the user's pack, edited or not (adversarial-3a #4: it was deleted); the build
     then checks it at its target like any pack, and refuses to replace the edit."""
@@ -274,6 +288,25 @@ def test_a_retired_pack_stays_while_its_target_holds_no_whole_pack(project, tmp_
     assert tree_hashes(retired) == before
     assert len(notes) == 1 and notes[0].startswith(f"{retired}: a previous pack"), notes
     assert f"kept, since {out} holds no whole pack" in notes[0]
+
+
+def test_a_retired_pack_goes_only_once_the_build_that_finds_it_succeeds(project, tmp_path):
+    """Pass 46b: a verifying pack the user put at --out, one file read-only: the build
+    deleted the retired pack (it verified, and the target held a whole pack), then refused
+    the read-only file; the only copy of the previous pack was gone, without a word."""
+    out = build(project, tmp_path / "pack")
+    before = tree_hashes(out)
+    retired = _crash_between_renames(out)
+    shutil.copytree(build(project, tmp_path / "other"), out)  # another pack, put there
+    summary = next(p for p in out.rglob("*") if p.is_file() and p.name != "manifest.json")
+    summary.chmod(0o444)
+    refused = run("-q", "build", "--config", "reportgen.yaml", "--out", out, cwd=project,
+                  check=2, pdf=False)  # fmt: skip
+    assert "read-only" in refused.stderr
+    assert tree_hashes(retired) == before
+    summary.chmod(0o644)
+    build(project, out)  # the new pack in place: the old one goes now
+    assert not retired.exists() and leftovers(out) == []
 
 
 def test_cleanup_touches_only_its_own_target(project, tmp_path):

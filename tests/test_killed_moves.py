@@ -448,6 +448,25 @@ def test_a_note_made_before_its_second_names_names_none_of_them(tmp_path):
     assert _listing(folder)["snap.csv"] == "old rows\na row the user added\n"
 
 
+def test_a_new_file_edited_after_its_pair_was_killed_half_moved_is_said(tmp_path):
+    """Pass 46b: init killed between its two files, the new inventory then edited: the next
+    run settled the note without a word, though the pair was half there (the config never
+    written) and the file changed since."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    _killed(folder, "_move_in", 2, {"inventory.xlsx": "sheet", "reportgen.yaml": "config"},
+            replace=False)  # fmt: skip
+    with (folder / "inventory.xlsx").open("a") as edited:
+        edited.write(" and a row of mine")
+    said = settle_killed(folder)
+    assert _listing(folder) == {"inventory.xlsx": "sheet and a row of mine"}
+    assert any(
+        f"{folder / 'inventory.xlsx'} changed since; {folder / 'reportgen.yaml'} was not moved "
+        "in: check that the files agree" in s
+        for s in said
+    ), said
+
+
 def test_an_earlier_file_kept_by_a_killed_run_stays_when_the_new_one_was_edited(tmp_path):
     """Pass 34b: killed with one file of two moved, the new inventory then edited in place:
     the next run removed the second name, the only copy of the earlier inventory, unsaid."""

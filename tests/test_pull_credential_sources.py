@@ -1009,6 +1009,12 @@ def _sso_cache_echoed(tmp_path, monkeypatch, capsys, text: str, echoed: str) -> 
         ('"idToken": [[[[[[["DEEPidTOKENvalue9876"]]]]]]]', "DEEPidTOKENvalue9876"),
         ('"idToken": 9876543210987654321', "9876543210987654321"),
         ('"meta": {"refreshTokens": [{"value": 1.25e-7}]}', "1.25e-7"),
+        # 46a: the client id, a password, a session key
+        ('"clientId": "CLIENTidVALUE445566"', "CLIENTidVALUE445566"),
+        ('"extra": {"password": "PASSwordVALUE7788"}', "PASSwordVALUE7788"),
+        ('"extra": {"sessionKey": "SESSIONkeyVALUE99"}', "SESSIONkeyVALUE99"),
+        # 46c: a lone surrogate (valid JSON) made masking fail, "(UnicodeEncodeError)"
+        ('"idToken": "\\ud800IDTOKENsekret99"', "IDTOKENsekret99"),
     ],
 )
 def test_a_token_anywhere_in_the_sso_cache_is_masked(tmp_path, monkeypatch, capsys, extra, echoed):

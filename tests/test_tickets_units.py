@@ -485,6 +485,54 @@ def test_every_echo_is_masked_whole_and_wherever_a_read_cut_it(echo):
         assert shown.startswith("bad cre")
 
 
+def _dump(data: bytes, size: int) -> str:
+    """``hexdump`` (size 2), ``od -t x4`` (4) or ``od -t x8`` (8): 16 bytes a line as
+    little-endian words, an offset first."""
+    data += b"\n" + b"\0" * (-(len(data) + 1) % size)
+    words = [data[i : i + size][::-1].hex() for i in range(0, len(data), size)]
+    per_line = 16 // size
+    lines = range(-(-len(words) // per_line))
+    return "\n".join(
+        f"{16 * n:07x} " + " ".join(words[per_line * n : per_line * (n + 1)]) for n in lines
+    )
+
+
+@pytest.mark.parametrize("size", [2, 4, 8])
+@pytest.mark.parametrize("before", ["tok=", "tk=", "t=", ""])
+@pytest.mark.parametrize("secret", ["s3c", "ab12", "x9Kq2", "K7pQ2mX9", "Tok3nValue12345"])
+def test_a_short_secret_in_a_dumps_words_is_masked_at_every_alignment(size, before, secret):
+    """Pass 46c: a 3-character token in hexdump's words (``6f74 3d6b 3373 0a63``), or a
+    4-character one at an odd offset, showed whole: no word lay wholly within it. 46a:
+    ``od -t x4`` words were not looked for at all."""
+    dumped = _dump(f"{before}{secret}".encode(), size)
+    shown = Redactor([secret])(f"server said: {dumped}")
+    assert "***" in shown, shown
+    hex_digits = "".join(re.findall(r"(?<= )[0-9a-f]+", shown))
+    raw = secret.encode()
+    for start in range(len(raw) - 3):  # no four bytes of it, in any word order, show
+        piece = raw[start : start + 4]
+        assert piece.hex() not in hex_digits and piece[::-1].hex() not in hex_digits, shown
+
+
+@pytest.mark.parametrize("head", range(9, 16))
+def test_a_secret_split_across_two_lines_of_a_canonical_dump_is_masked(head):
+    """Pass 46c: ``hexdump -C`` of a text holding an 8-character token across two lines:
+    each line's characters column held fewer than 8 of it, and both showed, the whole
+    token between them."""
+    secret, data = "K7pQ2mX9", b"x" * head + b"K7pQ2mX9" + b" refused\n"
+    lines = []
+    for offset in range(0, len(data), 16):
+        chunk = data[offset : offset + 16]
+        hexed = (
+            " ".join(f"{b:02x}" for b in chunk[:8]) + "  " + " ".join(f"{b:02x}" for b in chunk[8:])
+        )
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{offset:08x}  {hexed:<48}  |{text}|")
+    shown = Redactor([secret])("dump:\n" + "\n".join(lines))
+    columns = "".join(re.findall(r"\|([^|\n]*)\|", shown))
+    assert "***" in shown and not any(c in columns for c in ("K7p", "X9", "Q2m")), shown
+
+
 def test_masking_keeps_the_rest_of_the_message():
     redact = Redactor.for_auth("me@example.com", "pass word/Ab1")
     assert redact("user me@example.com: pass+word%2fAb1 is wrong (see the policy)") == (

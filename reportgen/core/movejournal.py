@@ -289,6 +289,18 @@ def _settle(folder: Path, moving: list[Moving], swaps: dict[str, list[str]]) -> 
         # A second name not put back is the only copy of its earlier file: it was removed
         # with the rest of the leftovers, unsaid (pass 38b A).
         moving = [replace(m, kept=None, kept_as=None) if m in failed else m for m in moving]
+    elif changed and not all(moved) and len(moving) > 1:
+        # Nothing moved in is there as written: a file edited since is all that shows the
+        # run got that far, and was settled without a word, the pair half there (46b).
+        absent = [m for m, done in zip(moving, moved, strict=True) if not done]
+        absent = [m for m in absent if m not in changed]
+        said.append(
+            f"a run killed while moving {names} into place left a note; "
+            + ", ".join(str(folder / m.name) for m in changed)
+            + " changed since"
+            + "".join(f"; {folder / m.name} was not moved in" for m in absent)
+            + ": check that the files agree"
+        )
     for m in moving:
         said += _tidy(folder, m, swaps.get(m.name, []))
     return said

@@ -32,7 +32,9 @@ More views of the same text catch a secret spelt out rather than escaped:
   ``<b>s</b><b>3</b>`` is ``s3``, and a log's colour codes ``ESC[31ms ESC[0m3`` too), of
   the numbers view and of the text as received. In those views the secret is looked for as
   its own letters and digits, as the hex, octal and decimal digits of its UTF-8 bytes (hex
-  dumps, ``hexdump``'s byte-swapped words too, quoted-printable ``=73=33``, CSS
+  dumps, their little-endian words of 2, 4 and 8 bytes too, with the unknown bytes around
+  a short secret as wildcards, and their characters column line after line,
+  quoted-printable ``=73=33``, CSS
   ``\\73 \\33``, C's ``\\163\\063``, DNS's ``\\115\\051``) and of its UTF-16 as hex,
   and as base64 at any of the three alignments (so the base64 of any text that holds it,
   the Basic pair among them) of its UTF-8, of its UTF-16, and of the base64 of it or of
@@ -112,6 +114,12 @@ _OSC = r"\x1b\][^\x07\x1b]{0,256}"
 _TAG = re.compile(rf"<[a-z/!?][^<>]{{0,256}}>|{_CSI}[@-~]|{_OSC}(?:\x07|\x1b\\)")
 _TAG_OR_CUT = re.compile(
     rf"<[a-z/!?][^<>]{{0,256}}(?:>|\Z)|{_CSI}(?:[@-~]|\Z)|{_OSC}(?:\x07|\x1b\\|\Z)"
+)
+# A dump's line with a characters column: an offset, words of hex digits one or two blanks
+# apart, two blanks or more, then the characters, between bars (hexdump -C) or not (xxd).
+_DUMP_LINE = re.compile(
+    r"(?m)^[ \t]*[0-9A-Fa-f]{4,16}:?(?:[ \t]{1,2}[0-9A-Fa-f]{2,16}){1,32}[ \t]{2,}"
+    r"(?P<bar>\|?)(?P<chars>[^\n]{1,64}?)(?P=bar)[ \t\r]*$"
 )
 _OCTAL_DIGITS = set("01234567")
 _BACKSLASH = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
@@ -227,6 +235,7 @@ class Canonical:
             if not self._decode_once():
                 break
             self._trim()
+        self._unfolded = (self.text, self.starts, self.ends)  # lines and spaces kept
         self._fold()
 
     def _trim(self) -> None:
@@ -293,6 +302,20 @@ class Canonical:
             last = match.end()
         keep += range(last, len(self.text))
         return self._keeping(keep)
+
+    def dump_columns(self) -> Canonical:
+        """The letters and digits of the characters column of each line of a dump
+        (``hexdump -C``'s ``|...|``, xxd's last column), one line's after another's: a
+        secret split across two lines showed whole, part at the end of one line's column
+        and the rest at the start of the next's, the offset and bytes between (46c)."""
+        text, starts, ends = self._unfolded
+        keep = [i for line in _DUMP_LINE.finditer(text) for i in range(*line.span("chars"))]
+        view = object.__new__(Canonical)
+        view.text = "".join(text[i] for i in keep)
+        view.starts, view.ends = [starts[i] for i in keep], [ends[i] for i in keep]
+        view._complete = self._complete
+        view._fold()
+        return view.skeleton()
 
     def _keeping(self, keep: list[int]) -> Canonical:
         """A view of the characters at ``keep`` alone, each with its span."""
@@ -367,27 +390,65 @@ def _base64_forms(raw: bytes) -> set[str]:
 _URLSAFE = str.maketrans("+/", "-_")
 
 
+def _bytes(text: str, encoding: str = "utf-8") -> bytes:
+    """``text`` encoded, a lone surrogate too: one in an SSO cache's token (valid JSON) made
+    masking fail, said as an answer botocore could not read (46c)."""
+    return text.encode(encoding, "surrogatepass")
+
+
 def _digit_forms(value: str) -> set[str]:
     """The bytes of ``value`` as hex, octal and decimal digits (a hex dump, quoted-printable,
     CSS or C escapes, a list of byte values; decimal plain or padded to three digits, as
     DNS's ``\\DDD`` and ``%03d`` write it), its UTF-16 as hex (either byte order), and its
     bytes as the little-endian 16-bit words ``hexdump`` and ``od -x`` print by default
     (each pair swapped, at either alignment): compared in the letters-and-digits views."""
-    raw = value.encode("utf-8")
-    return {
-        raw.hex(),
-        "".join(f"{byte:03o}" for byte in raw),
-        "".join(map(str, raw)),
-        "".join(f"{byte:03d}" for byte in raw),
-        _swapped_pairs(raw).hex(),
-        _swapped_pairs(raw[1:]).hex(),
-    } | {value.encode(order).hex() for order in _UTF16}
+    raw = _bytes(value)
+    return (
+        {
+            raw.hex(),
+            "".join(f"{byte:03o}" for byte in raw),
+            "".join(map(str, raw)),
+            "".join(f"{byte:03d}" for byte in raw),
+        }
+        | {_bytes(value, order).hex() for order in _UTF16}
+        | _word_forms(raw)
+    )
 
 
-def _swapped_pairs(raw: bytes) -> bytes:
-    """``raw``'s whole pairs of bytes, each pair's two bytes swapped."""
-    pairs = raw[: len(raw) // 2 * 2]
-    return bytes(pairs[i ^ 1] for i in range(len(pairs)))
+# The bytes of a dump's word: od -x and hexdump's default; od -t x4 and xxd -e; od -t x8.
+_WORDS = (2, 4, 8)
+
+
+def _little_endian(data: list[int | None], size: int) -> list[int | None]:
+    """``data`` as a dump prints it in words of ``size`` bytes: each word's bytes reversed."""
+    return [byte for i in range(0, len(data), size) for byte in data[i : i + size][::-1]]
+
+
+def _word_forms(raw: bytes) -> set[str]:
+    """The hex of ``raw``'s bytes as a dump's little-endian words of each size, at each
+    alignment: the words wholly within ``raw``."""
+    forms = set()
+    for size in _WORDS:
+        for shift in range(size):
+            body = list(raw[shift:])
+            whole = body[: len(body) // size * size]
+            forms.add(bytes(_little_endian(whole, size)).hex())  # type: ignore[arg-type]
+    return forms
+
+
+def word_patterns(raw: bytes) -> list[str]:
+    """``raw`` as a dump's little-endian words of each size, at each alignment, the bytes
+    around it in its first and last words unknown: regular expressions on the letters and
+    digits views. For a secret of under 16 bytes, which may hold no whole word (a 3-byte
+    token in ``hexdump``'s words, ``3373 0a63``, showed whole: 46c)."""
+    patterns = []
+    for size in _WORDS:
+        for shift in range(size):
+            data: list[int | None] = [None] * shift + list(raw)
+            data += [None] * (-len(data) % size)
+            words = _little_endian(data, size)
+            patterns.append("".join("[0-9a-f]{2}" if b is None else f"{b:02x}" for b in words))
+    return patterns
 
 
 _UTF16 = ("utf-16-be", "utf-16-le")
@@ -398,16 +459,16 @@ def _encoded_bytes(values: set[str], pairs: set[str]) -> set[bytes]:
     (an Authorization header encoded again), and each secret in UTF-16 (Windows, Java)."""
     texts = values | pairs
     return (
-        {text.encode("utf-8") for text in texts}
-        | {base64.b64encode(text.encode("utf-8")) for text in texts}
-        | {value.encode(order) for value in values for order in _UTF16}
+        {_bytes(text) for text in texts}
+        | {base64.b64encode(_bytes(text)) for text in texts}
+        | {_bytes(value, order) for value in values for order in _UTF16}
     )
 
 
 def _latin1_read(value: str) -> str:
     """``value``'s UTF-8 bytes read one character a byte, as ``0xc3 0xa9`` or ``\\xc3\\xa9``
     decode: 'é' is 'Ã©'."""
-    return value.encode("utf-8").decode("latin-1")
+    return _bytes(value).decode("latin-1")
 
 
 class _Needles:
@@ -482,6 +543,9 @@ class Redactor:
             {_skeleton(value) for value in plain}
             | _long({_skeleton(form) for form in encoded | digits})
         )
+        short = {raw for raw in map(_bytes, values) if MIN_ENCODED // 2 <= len(raw) < 16}
+        words = sorted({pattern for raw in short for pattern in word_patterns(raw)})
+        self._words = re.compile("|".join(words)) if words else None
 
     @classmethod
     def for_auth(cls, user: str | None, secret: str) -> Redactor:
@@ -507,6 +571,11 @@ class Redactor:
         numbers = Canonical(text, complete, numeric=True)
         views += [(self._numbers, numbers), (self._letters, numbers.skeleton())]
         spans = [span for needles, view in views if needles for span in needles.spans(view)]
+        letters = [view for needles, view in views if needles is self._letters]
+        if self._words is not None:
+            spans += [v.span(*m.span()) for v in letters for m in self._words.finditer(v.text)]
+        if self._letters:
+            spans += self._letters.spans(views[0][1].dump_columns())
         spans += [span for value in self._literal for span in _literal_spans(text, value)]
         end_of_text = len(text)
         if not complete:  # the last FRAGMENT - 1 characters of every view go

@@ -152,7 +152,7 @@ def _open_pack_dir(path: Path) -> int:
         raise InputError(
             "the pack directory is a symbolic link; a pack is read only through its own path",
             file=path,
-            hint=f"Give the directory itself: {os.path.realpath(path)}",
+            hint=_moved_aside(path) or f"Give the directory itself: {os.path.realpath(path)}",
         )
     if not stat.S_ISDIR(mode):
         raise InputError(f"not a directory: it is {file_kind(mode)}", file=path)
@@ -306,7 +306,8 @@ class PackDir:
         except PackFileProblem as problem:
             if problem.problem == "missing":
                 message = "not a reportgen pack: manifest.json is missing"
-                raise InputError(message, file=self.path, hint=NOT_A_PACK_HINT) from None
+                hint = _moved_aside(self.path) or NOT_A_PACK_HINT  # a folder made there since
+                raise InputError(message, file=self.path, hint=hint) from None
             raise InputError(f"not a reportgen pack: {problem}", file=self.path) from None
         try:
             data = read_fd(fd, MAX_MANIFEST_BYTES, path, "the manifest")

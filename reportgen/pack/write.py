@@ -229,7 +229,9 @@ def retired_beside(target: Path) -> Path | None:
     return retired[-1] if retired else None
 
 
-def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
+def clean_stale(
+    target: Path, notes: list[str] | None = None, retired_too: bool = True
+) -> list[Path]:
     """Remove what killed runs of ``target`` left beside it; call only under its lock.
 
     Staging directories (a killed build's unfinished pack) and discarded ones (an old pack
@@ -240,7 +242,9 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
     target holds no pack that verifies, the newest is kept and ``notes`` names it. Any other
     retired pack is removed only when it still verifies (files missing aside: a deletion was
     under way); one with files changed or not listed is kept, and ``notes`` gets a line
-    naming it. Returns the paths removed; one that could not be removed whole is noted.
+    naming it. With ``retired_too`` false those are left for :func:`remove_retired`, which a
+    build calls once its own pack is in place. Returns the paths removed; one that could
+    not be removed whole is noted.
     """
     notes = [] if notes is None else notes
     removed: list[Path] = []
@@ -248,6 +252,19 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
         _remove(path, removed, notes, "an unfinished pack a killed build left")
     for path in _leftovers(target, DISCARD_PREFIX):
         _remove(path, removed, notes, f"a previous pack of '{target.name}' a build replaced")
+    _put_back_or_keep_newest(target, notes)
+    if retired_too:
+        remove_retired(retired_to_remove(target), target, notes, removed)
+    legacy_lock = target.parent / f"{_LEGACY_LOCK_PREFIX}{target_tag(target)}"
+    if legacy_lock.is_file() and not legacy_lock.is_symlink():
+        legacy_lock.unlink(missing_ok=True)
+        removed.append(legacy_lock)
+    return removed
+
+
+def _put_back_or_keep_newest(target: Path, notes: list[str]) -> None:
+    """The newest retired pack put back where the target is missing; kept, and named,
+    where the target holds no whole pack."""
     retired = _leftovers(target, RETIRED_PREFIX)
     if retired and not os.path.lexists(target):
         newest = retired.pop()
@@ -276,7 +293,28 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
             f"replacing it moved aside; kept, since {target} holds no whole pack. Move it "
             "back or what you need out of it, then delete it."
         )
+
+
+def retired_to_remove(target: Path) -> list[Path]:
+    """The retired packs beside ``target`` that go once they are found to verify: all but
+    the newest where the target holds no whole pack (that one is kept)."""
+    retired = _leftovers(target, RETIRED_PREFIX)
+    if retired and not _holds_a_whole_pack(target):
+        retired.pop()
+    return retired
+
+
+def remove_retired(
+    retired: list[Path], target: Path, notes: list[str], removed: list[Path] | None = None
+) -> None:
+    """Remove each of ``retired`` that still verifies; name the others as kept. A build
+    does so only once its own pack is in place: one that removed them first and was then
+    refused (a read-only file in the target) had deleted the only copy of the previous
+    pack (46b)."""
+    removed = [] if removed is None else removed
     for path in retired:
+        if not os.path.lexists(path):
+            continue
         kept = _worth_keeping(path)
         if kept is None:
             _remove(path, removed, notes, "a previous pack a killed build moved aside")
@@ -286,11 +324,6 @@ def clean_stale(target: Path, notes: list[str] | None = None) -> list[Path]:
                 f"replacing it moved aside; kept, since it holds {kept}. Move what you need "
                 "out of it, then delete it."
             )
-    legacy_lock = target.parent / f"{_LEGACY_LOCK_PREFIX}{target_tag(target)}"
-    if legacy_lock.is_file() and not legacy_lock.is_symlink():
-        legacy_lock.unlink(missing_ok=True)
-        removed.append(legacy_lock)
-    return removed
 
 
 def _holds_a_whole_pack(target: Path) -> bool:
@@ -404,7 +437,8 @@ def _locked(target: Path, replace: Replace | None, notes: list[str]) -> Iterator
 def _staged(target: Path, replace: Replace | None, notes: list[str]) -> Iterator[Path]:
     """The build's staging folder, under the lock; swapped in when the block succeeds."""
     if fcntl is not None:
-        clean_stale(target, notes)
+        clean_stale(target, notes, retired_too=False)
+    retired = retired_to_remove(target) if fcntl is not None else []
     check_replaceable(target, replace)
     # What the check above allowed to lose, and no more: --overwrite and --discard-edits
     # waive what was there before the build, never what is saved during it.
@@ -426,6 +460,7 @@ def _staged(target: Path, replace: Replace | None, notes: list[str]) -> Iterator
             _say_staging_removed(exc, parent, name, target)
             _note_out_of_memory(exc, target)
             raise
+        remove_retired(retired, target, notes)  # the new pack is in: they are old packs now
 
 
 def _note_out_of_memory(exc: BaseException, target: Path) -> None:

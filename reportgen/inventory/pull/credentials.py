@@ -318,9 +318,14 @@ def _secrets_under(value: Any, secret: bool) -> list[str]:
 
 
 def _secret_key(key: object) -> bool:
-    """A cache key that holds a secret: a token of any kind (idToken was printed: 43c) or
-    the client's secret; never its region or start URL, which masked would hide words."""
-    return isinstance(key, str) and ("token" in key.lower() or "secret" in key.lower())
+    """A cache key that holds a secret: a token of any kind (idToken was printed: 43c), the
+    client's secret or id (botocore sends the id with the secret), a password or a key
+    (46a); never its region or start URL, which masked would hide words."""
+    folded = key.lower() if isinstance(key, str) else ""
+    return any(word in folded for word in _SECRET_WORDS)
+
+
+_SECRET_WORDS = ("token", "secret", "password", "key", "clientid")
 
 
 def _check_cached_tokens(cached: Any, path: Path) -> None:
