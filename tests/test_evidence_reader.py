@@ -478,6 +478,52 @@ def test_blank_rows_count_against_the_row_bound(pack, tmp_path, sheet, number, a
     assert f"{where}: more than {bound} rows below the header, blank ones too" in message, message
 
 
+def _last_row(pack: Path, sheet: str) -> int:
+    """The number of the last ``<row>`` in the XML of the pack's workbook's sheet."""
+    with zipfile.ZipFile(pack / WORKBOOK) as archive:
+        data = archive.read(_sheet_part(archive, sheet)).decode()
+    return int(re.findall(r'<row [^>]*?r="(\d+)"', data)[-1])
+
+
+_LOST = '<c t="inlineStr"><is><t>lost</t></is></c>'
+_DROPPED_ROWS = {  # a row openpyxl's read-only reader passes over -> what the message says
+    "out-of-order": ('<row r="2">{cell}</row>', "row 2 comes after row {last} in the sheet's"),
+    "prefixed": (
+        f'<x:row xmlns:x="{hf.MAIN}" r="&#50;">{{cell}}</x:row>',
+        "row 2 comes after row {last} in the sheet's XML (rows out of order",
+    ),
+    "repeated": ('<row r="{last}">{cell}</row>', "row {last} comes twice in the sheet's XML"),
+    "zero": ('<row r="0">{cell}</row>', "a row is numbered 0, below 1"),
+    "negative": ('<row r="-3">{cell}</row>', "a row is numbered -3, below 1"),
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "sheet"),
+    [*((case, "Evidence") for case in _DROPPED_ROWS), ("out-of-order", "RACI"),
+     ("zero", "RACI"), ("negative", "reportgen"), ("repeated", "reportgen")],
+)  # fmt: skip
+def test_a_row_openpyxl_would_drop_is_refused(pack, tmp_path, case, sheet):
+    """Pass 46d: openpyxl's read-only reader gives a row only when its number is above the
+    last one's, so a row written after a higher one (or twice, or numbered 0 or below) was
+    dropped, the team's edit in it with it, and the build exited 0."""
+    row, said = _DROPPED_ROWS[case]
+    last = _last_row(pack, sheet)
+    path = _with_row(pack, tmp_path, sheet, row.format(cell=_LOST, last=last))
+    message = _refused(tmp_path, "--evidence", path)
+    assert f"{path}, sheet '{sheet}': {said.format(last=last)}" in message, message
+    assert "save it again: they write rows in order" in message
+
+
+def test_a_row_tag_in_a_comment_is_no_row(pack, tmp_path):
+    """openpyxl's parser skips comments, and the order check skips the tags inside them."""
+    path = _with_row(pack, tmp_path, "Evidence", '<!-- <row r="1"/> -->')
+    out = tmp_path / "out"
+    build = ("build", "--config", "inputs/reportgen.yaml", "--framework", FID, "--out", out)
+    run(*build, "--format", "matrix", "--evidence", path, pdf=False)
+    assert (out / FID / "matrix.json").is_file()
+
+
 def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
     """The part holding the sheet of this name, by the workbook's relationships."""
     book = archive.read("xl/workbook.xml").decode()

@@ -38,6 +38,22 @@ def number_formats(count: int) -> Iterable[bytes]:
     return entries(head, unit, count, tail)
 
 
+CUSTOM_PROPERTIES = "docProps/custom.xml"
+
+
+def custom_properties(count: int, prefix: str = "") -> Iterable[bytes]:
+    """docProps/custom.xml, which openpyxl reads into an object a property (pass 46d)."""
+    ns = "http://schemas.openxmlformats.org/officeDocument/2006"
+    pre, xmlns = (f"{prefix}:", f"xmlns:{prefix}") if prefix else ("", "xmlns")
+    head = (
+        f'<?xml version="1.0" encoding="UTF-8"?><{pre}Properties '
+        f'{xmlns}="{ns}/custom-properties" xmlns:vt="{ns}/docPropsVTypes">'
+    )
+    unit = f'<{pre}property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="2" name="a">'
+    unit += f"<vt:lpwstr>x</vt:lpwstr></{pre}property>"
+    return entries(head, unit.encode(), count, f"</{pre}Properties>")
+
+
 def bomb(
     path: Path, part: str, chunks: Iterable[bytes], content_types: str = hf.CONTENT_TYPES
 ) -> Path:

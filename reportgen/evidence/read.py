@@ -34,6 +34,7 @@ from reportgen.core.safefiles import file_kind, stat_input
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.terminal import visible
 from reportgen.core.validation import listed
+from reportgen.evidence.row_order import check_row_order
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text, check_on_disk
 from reportgen.inventory.xlsx_guard import check_xlsx, read_xlsx
@@ -247,7 +248,7 @@ def _rows(ws: Any, width: int, limits: Limits, shown: str) -> Iterator[tuple[int
     openpyxl makes a blank row for every number a ``<row r>`` skips, and one empty
     ``<row r="3000000000"/>`` held the read for hours (45d)."""
     ws.reset_dimensions()
-    last = limits.max_rows + HEADER_SEARCH_ROWS
+    last = limits.max_rows + HEADER_SEARCH_ROWS  # where _sheet's row-order check stops too
     for number, values in _parsed(ws, width, shown, last):
         if number > last:
             raise InputError(
@@ -378,7 +379,9 @@ def _reason(exc: BaseException) -> str:
     return visible(shorten(text, 120))
 
 
-def _sheet(book: Any, name: str, shown: str) -> Any:
+def _sheet(book: Any, name: str, shown: str, limits: Limits) -> Any:
+    """The sheet of this name, its rows' order checked: openpyxl drops a row out of order
+    without a word (46d)."""
     if name not in book.sheetnames:
         raise InputError(
             f"the workbook has no '{name}' sheet; --evidence reads RACI workbooks that "
@@ -386,7 +389,10 @@ def _sheet(book: Any, name: str, shown: str) -> Any:
             file=shown,
             hint="Give the workbook of a pack built by this version of reportgen, or its folder.",
         )
-    return book[name]
+    ws = book[name]
+    last = limits.max_rows + HEADER_SEARCH_ROWS  # as _rows reads it
+    check_row_order(ws, limits.max_cell_xml_bytes, last, shown)
+    return ws
 
 
 def _header(
@@ -415,7 +421,7 @@ def _header(
 def _data_sheet(book: Any, shown: str, limits: Limits) -> tuple[dict[str, str], dict]:
     """The workbook's identity (key -> value) and the RACI letters the rules gave
     (control -> role -> letter), from the hidden sheet reportgen writes."""
-    ws = _sheet(book, DATA_SHEET, shown)
+    ws = _sheet(book, DATA_SHEET, shown, limits)
     # One column a role, as many as the config had: read to --max-columns, and one column
     # more to tell a sheet that goes on, refused rather than cut (the edits of the roles
     # past the cut would be dropped without a word).
@@ -460,7 +466,7 @@ def _data_roles(values: list[Any], limits: Limits, shown: str) -> dict[int, str]
 def _evidence_rows(
     book: Any, shown: str, limits: Limits, problems: _Problems
 ) -> Iterator[ItemEdit]:
-    ws = _sheet(book, EVIDENCE_SHEET, shown)
+    ws = _sheet(book, EVIDENCE_SHEET, shown, limits)
     width = min(limits.max_columns, 64)
     header_row, columns = _header(ws, (CONTROL, ITEM), width, limits, shown)
     _check_team_columns([f.header for f in TEAM_FIELDS], columns, ws.title, header_row, shown)
@@ -599,7 +605,7 @@ def _raci_edits(
     notes: list[str],
 ) -> list[RaciEdit]:
     """Letters that differ from what the rules gave, for the roles the rules knew."""
-    ws = _sheet(book, RACI_SHEET, shown)
+    ws = _sheet(book, RACI_SHEET, shown, limits)
     roles = list(next(iter(computed.values()), {}))
     width = min(limits.max_columns, 64 + len(roles))
     header_row, columns = _header(ws, (CONTROL,), width, limits, shown)

@@ -1,18 +1,19 @@
 """How many entries of each list a workbook part may hold before calamine or openpyxl reads it.
 
 calamine keeps every shared string (``<si>``), defined name and sheet entry of a workbook
-as its own object, and openpyxl (``build --evidence``) every style record too, whatever
-the strings hold: a 2.5 MB workbook of 60 million empty ``<si>`` took 3.35 GB and
-aborted the process under a 3 GiB cap. Each string's *size* is measured elsewhere
-(``xlsx_scan``); here the guard counts the elements in every part, whatever its name or
-root (calamine finds these parts by name, openpyxl by whatever [Content_Types].xml says,
-and neither checks the root), and refuses a part over the cap as soon as it passes it.
+as its own object, and openpyxl (``build --evidence``) every style record and custom
+document property (docProps/custom.xml) too, whatever the strings hold: a 2.5 MB workbook
+of 60 million empty ``<si>`` took 3.35 GB and aborted the process under a 3 GiB cap. Each
+string's *size* is measured elsewhere (``xlsx_scan``); here the guard counts the elements
+in every part, whatever its name or root (calamine finds these parts by name, openpyxl by
+whatever [Content_Types].xml says, and neither checks the root), and refuses a part over
+the cap as soon as it passes it.
 
 The caps come from real limits: a sheet cannot name more strings, carry more comments or
 hyperlinks than it has cells (an eighth of ``--max-cells`` keeps calamine's strings, about
 55 bytes each, near 70 MB); Excel itself allows 64,000 cell formats, so no list of the
-style sheet needs more than 65,000; 100,000 defined names or sheets is far beyond any
-workbook a person keeps.
+style sheet needs more than 65,000; 100,000 defined names, sheets or custom document
+properties is far beyond any workbook a person keeps.
 """
 
 from __future__ import annotations
@@ -52,8 +53,12 @@ ENTRIES: dict[bytes, Entry] = {
     b"cellStyle": Entry("cell styles", False),
     b"rgbColor": Entry("colours", False),
     b"tableStyle": Entry("table styles", False),
+    # openpyxl reads docProps/custom.xml (not app.xml; calamine neither) into an object of
+    # some 2 KB a property: 400,000 in a 2.2 MB file took 790 MB (pass 46d). A fixed bound,
+    # as an eighth of --max-cells would still let 2.5 GB through.
+    b"property": Entry("custom document properties", False),
 }
-_WORKBOOK_LISTS = (b"definedName", b"sheet", b"externalReference")
+_WORKBOOK_LISTS = (b"definedName", b"sheet", b"externalReference", b"property")
 # An opening tag of a listed local name, with any prefix; its name ends as quick-xml ends it.
 _OPEN = re.compile(rb"<(?:[^ \t\r\n/<>:]*:)?(" + b"|".join(ENTRIES) + rb")[ \t\r\n/>]")
 # A tag other than a closing tag or one of a worksheet's cell data (none of them is listed):

@@ -1,0 +1,120 @@
+"""Refusing a sheet whose rows openpyxl would drop without a word.
+
+openpyxl's read-only reader gives a row only when its number is above the last one it
+gave (``ReadOnlyWorksheet._cells_by_row``): a ``<row r="2">`` written after ``<row
+r="40">``, a number written twice, or one of 0 or below is passed over, so the team's
+edits in it were lost and the build went on (pass 46d). Excel and LibreOffice write rows
+in order, so such a sheet is refused, naming the row, before openpyxl reads it.
+
+The sheet's XML is streamed through the guard's part scanner (``xlsx_scan``), which hands
+over regions of whole tags with comments, CDATA and processing instructions made text,
+as ElementTree hides the tags inside them; only the ``<row>`` start tags are read there.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from reportgen.core.errors import InputError
+from reportgen.inventory.xlsx_cells import attributes
+from reportgen.inventory.xlsx_scan import PartHasDtd, PartMalformed, PartScanner, PartTooBig
+
+_CHUNK = 1 << 20
+# A <row> start tag with any prefix, to its '>' outside quotes; its attributes in group 1.
+_ROW = re.compile(
+    rb"<(?:[^ \t\r\n/<>:]*:)?row(?=[ \t\r\n/>])((?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+)>"
+)
+_RESAVE = "Open the workbook in Excel or LibreOffice and save it again: they write rows in order."
+
+
+class _Dropped(Exception):
+    """A row openpyxl would pass over: its number, and the last one's before it."""
+
+    def __init__(self, number: int, previous: int) -> None:
+        super().__init__(number, previous)
+        self.number, self.previous = number, previous
+
+
+class _RowNumbers:
+    """Follows the rows' numbers as openpyxl reads them, region by region."""
+
+    def __init__(self, last: int) -> None:
+        self.last = last
+        self.previous = 0  # openpyxl gives rows from 1: a row numbered 0 or below is dropped
+        self.done = False
+
+    def region(self, region: bytes) -> None:
+        if self.done or b"row" not in region:
+            return
+        for tag in _ROW.finditer(region):
+            number = self._number(tag.group(1))
+            # Unreadable: openpyxl reports that row itself. Past the last row read: the
+            # reader refuses the sheet there, whatever follows.
+            if number is None or number > self.last:
+                self.done = True
+                return
+            if number <= self.previous:
+                raise _Dropped(number, self.previous)
+            self.previous = number
+
+    def _number(self, raw: bytes) -> int | None:
+        """The row's number: its ``r`` as openpyxl's parse_row reads it, else the previous
+        number + 1; None when openpyxl cannot read it either."""
+        found = attributes(raw.rstrip(b" \t\r\n").removesuffix(b"/"), (b"r",))
+        if found is None:
+            return None  # not well-formed: openpyxl's parser stops there
+        if b"r" not in found:
+            return self.previous + 1
+        return _as_openpyxl(html.unescape(found[b"r"].decode("utf-8", "replace")))
+
+
+def _as_openpyxl(value: str) -> int | None:
+    """openpyxl's parse_row: int(), else a float that is whole."""
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def check_row_order(ws: Any, budget: int, last: int, shown: str) -> None:
+    """Refuse the read-only sheet ``ws`` when openpyxl would drop one of its rows; rows
+    after the first numbered past ``last`` are not looked at (the reader stops there).
+    ``budget`` is the guard's cell budget (``max_cell_xml_bytes``)."""
+    # imported here: reportgen.render's package imports the evidence reader
+    from reportgen.render.openpyxl_private import read_only_sheet_source
+
+    numbers = _RowNumbers(last)
+    scanner = PartScanner(budget)
+    scanner.on_region = numbers.region
+    try:
+        with read_only_sheet_source(ws) as source:
+            while not numbers.done and (chunk := source.read(_CHUNK)):
+                scanner.feed(chunk)
+            if not numbers.done:
+                scanner.finish()
+    except _Dropped as dropped:
+        raise InputError(
+            _why(dropped.number, dropped.previous), file=shown, sheet=ws.title, hint=_RESAVE
+        ) from None
+    except (PartTooBig, PartHasDtd, PartMalformed):
+        # The guard passed these bytes as UTF-8 text; only a sheet in UTF-16 (no sheetData,
+        # or the guard refuses it) measures otherwise here, and its tags are not read anyway.
+        return
+
+
+def _why(number: int, previous: int) -> str:
+    if number < 1:
+        return f"a row is numbered {number}, below 1 (which openpyxl would drop)"
+    if number == previous:
+        return f"row {number} comes twice in the sheet's XML (openpyxl would drop the second)"
+    return (
+        f"row {number} comes after row {previous} in the sheet's XML (rows out of order, "
+        "which openpyxl would drop)"
+    )
