@@ -26,6 +26,7 @@ WORST = {
     "decimal-escapes": "\\116",
     "percent-escapes": "%4",
     "hex-digits": "0123456789abcdef",  # where a short secret's word patterns are tried
+    "offset-like-words": "000000 ",  # where each blank starts a dump's line
     "dump-lines": "00000000  41 42 43 44 45 46 47 48  41 42 43 44  |ABCDEFGHABCD|\n",
 }
 SMALL, LARGE = 16 * 1024, 64 * 1024

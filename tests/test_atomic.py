@@ -246,7 +246,8 @@ def test_a_pack_moved_aside_is_pointed_at_past_what_was_made_at_its_path(project
     else:
         out.symlink_to(tmp_path / "nowhere")
     said = " ".join(run("verify", str(out), check=2).stderr.split())
-    assert f"moved it aside to {retired.name} beside it" in said, said
+    assert f"moved it aside to {retired.name} beside it; with something else" in said, said
+    assert "the next build there puts it back" not in said  # it does not (47b)
 
 
 def test_an_altered_retired_pack_is_restored_not_deleted(project, tmp_path):

@@ -75,6 +75,8 @@ def https_nowhere(clean_env) -> pytest.MonkeyPatch:
         # twentieth pass: an OverflowError (exit 1); 99999, five retries and exit 4
         ("HTTPS_PROXY", f"http://user:{PROXY_PASSWORD}@h:{'9' * 22}", "the port is not one of"),
         ("HTTPS_PROXY", "127.0.0.1:99999", "the port is not one of 1 to 65535"),
+        # 47a: a byte not UTF-8 (a lone surrogate to Python) was an internal error
+        ("HTTPS_PROXY", "/tmp/a\udc85b", "not a URL reportgen can read as a proxy"),
     ],
 )
 def test_a_proxy_httpx_cannot_use_is_refused_by_its_variable(
@@ -98,6 +100,17 @@ def test_a_ticket_url_whose_port_no_socket_has_is_refused(pack, config, clean_en
     status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
     assert status == 2, output
     assert "$REPORTGEN_JIRA_URL: the port is not one of 1 to 65535" in output
+
+
+def test_a_ticket_url_holding_a_byte_not_utf8_is_refused_by_its_variable(
+    pack, config, clean_env, capsys, caplog
+):
+    """Pass 47a: "internal error: UnicodeEncodeError", exit 1, from httpx's URL parser."""
+    clean_env.setenv("REPORTGEN_JIRA_URL", "http://127.0.0.1:1/a\udc85b")
+    status, output = attach(capsys, caplog, pack, "--jira", "GRC-1", "--config", config)
+    assert status == 2, output
+    assert "$REPORTGEN_JIRA_URL: not a URL (it holds a byte that is not UTF-8)" in output, output
+    assert "internal error" not in output
 
 
 def test_a_proxy_of_host_and_port_only_is_used_as_http(pack, config, https_nowhere, capsys, caplog):

@@ -461,8 +461,9 @@ def test_a_new_file_edited_after_its_pair_was_killed_half_moved_is_said(tmp_path
     said = settle_killed(folder)
     assert _listing(folder) == {"inventory.xlsx": "sheet and a row of mine"}
     assert any(
-        f"{folder / 'inventory.xlsx'} changed since; {folder / 'reportgen.yaml'} was not moved "
-        "in: check that the files agree" in s
+        f"{folder / 'inventory.xlsx'} is neither what it wrote nor what was there before "
+        f"(edited or made since); {folder / 'reportgen.yaml'} was not moved in: check that "
+        "the files agree" in s
         for s in said
     ), said
 

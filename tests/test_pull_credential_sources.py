@@ -1013,6 +1013,10 @@ def _sso_cache_echoed(tmp_path, monkeypatch, capsys, text: str, echoed: str) -> 
         ('"clientId": "CLIENTidVALUE445566"', "CLIENTidVALUE445566"),
         ('"extra": {"password": "PASSwordVALUE7788"}', "PASSwordVALUE7788"),
         ('"extra": {"sessionKey": "SESSIONkeyVALUE99"}', "SESSIONkeyVALUE99"),
+        # 47c: spelt otherwise
+        ('"client_id": "CLIENTidVALUE445566"', "CLIENTidVALUE445566"),
+        ('"extra": {"passwd": "PASSwdVALUE7788"}', "PASSwdVALUE7788"),
+        ('"extra": {"pwd": "PWDvalue77889900"}', "PWDvalue77889900"),
         # 46c: a lone surrogate (valid JSON) made masking fail, "(UnicodeEncodeError)"
         ('"idToken": "\\ud800IDTOKENsekret99"', "IDTOKENsekret99"),
     ],

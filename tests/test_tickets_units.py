@@ -498,12 +498,13 @@ def _dump(data: bytes, size: int) -> str:
 
 
 @pytest.mark.parametrize("size", [2, 4, 8])
-@pytest.mark.parametrize("before", ["tok=", "tk=", "t=", ""])
+@pytest.mark.parametrize("before", ["tok=", "tk=", "t=", "", "y" * 13, "y" * 14, "y" * 15])
 @pytest.mark.parametrize("secret", ["s3c", "ab12", "x9Kq2", "K7pQ2mX9", "Tok3nValue12345"])
 def test_a_short_secret_in_a_dumps_words_is_masked_at_every_alignment(size, before, secret):
     """Pass 46c: a 3-character token in hexdump's words (``6f74 3d6b 3373 0a63``), or a
     4-character one at an odd offset, showed whole: no word lay wholly within it. 46a:
-    ``od -t x4`` words were not looked for at all."""
+    ``od -t x4`` words were not looked for at all. 47c: one across two lines, the next
+    line's offset between its halves, showed whole."""
     dumped = _dump(f"{before}{secret}".encode(), size)
     shown = Redactor([secret])(f"server said: {dumped}")
     assert "***" in shown, shown

@@ -297,7 +297,7 @@ def _settle(folder: Path, moving: list[Moving], swaps: dict[str, list[str]]) -> 
         said.append(
             f"a run killed while moving {names} into place left a note; "
             + ", ".join(str(folder / m.name) for m in changed)
-            + " changed since"
+            + " is neither what it wrote nor what was there before (edited or made since)"
             + "".join(f"; {folder / m.name} was not moved in" for m in absent)
             + ": check that the files agree"
         )

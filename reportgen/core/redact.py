@@ -115,11 +115,12 @@ _TAG = re.compile(rf"<[a-z/!?][^<>]{{0,256}}>|{_CSI}[@-~]|{_OSC}(?:\x07|\x1b\\)"
 _TAG_OR_CUT = re.compile(
     rf"<[a-z/!?][^<>]{{0,256}}(?:>|\Z)|{_CSI}(?:[@-~]|\Z)|{_OSC}(?:\x07|\x1b\\|\Z)"
 )
-# A dump's line with a characters column: an offset, words of hex digits one or two blanks
-# apart, two blanks or more, then the characters, between bars (hexdump -C) or not (xxd).
+# A dump's line (its first perhaps after a text's own words): an offset, words of hex digits
+# one or two blanks apart, and perhaps two blanks or more, then the characters, between
+# bars (hexdump -C) or not (xxd).
 _DUMP_LINE = re.compile(
-    r"(?m)^[ \t]*[0-9A-Fa-f]{4,16}:?(?:[ \t]{1,2}[0-9A-Fa-f]{2,16}){1,32}[ \t]{2,}"
-    r"(?P<bar>\|?)(?P<chars>[^\n]{1,64}?)(?P=bar)[ \t\r]*$"
+    r"(?m)(?:^|(?<=[ \t]))[ \t]*[0-9A-Fa-f]{6,16}:?(?P<words>(?:[ \t]{1,2}[0-9A-Fa-f]{2,16}){1,32})"
+    r"(?:[ \t]{2,}(?P<bar>\|?)(?P<chars>[^\n]{1,64})(?P=bar))?"
 )
 _OCTAL_DIGITS = set("01234567")
 _BACKSLASH = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
@@ -303,13 +304,15 @@ class Canonical:
         keep += range(last, len(self.text))
         return self._keeping(keep)
 
-    def dump_columns(self) -> Canonical:
-        """The letters and digits of the characters column of each line of a dump
-        (``hexdump -C``'s ``|...|``, xxd's last column), one line's after another's: a
-        secret split across two lines showed whole, part at the end of one line's column
-        and the rest at the start of the next's, the offset and bytes between (46c)."""
+    def dump_columns(self, column: str) -> Canonical:
+        """The letters and digits of one column of each line of a dump, one line's after
+        another's: its words (``hexdump``, ``od -x``, ``od -t x4``: a short secret across
+        two lines showed whole, the next line's offset between its halves: 47c), or its
+        characters (``hexdump -C``'s ``|...|``, xxd's last column: a secret split across
+        two lines showed whole, fewer than 8 of its characters on each: 46c)."""
         text, starts, ends = self._unfolded
-        keep = [i for line in _DUMP_LINE.finditer(text) for i in range(*line.span("chars"))]
+        lines = _DUMP_LINE.finditer(text)
+        keep = [i for line in lines if line[column] for i in range(*line.span(column))]
         view = object.__new__(Canonical)
         view.text = "".join(text[i] for i in keep)
         view.starts, view.ends = [starts[i] for i in keep], [ends[i] for i in keep]
@@ -572,10 +575,11 @@ class Redactor:
         views += [(self._numbers, numbers), (self._letters, numbers.skeleton())]
         spans = [span for needles, view in views if needles for span in needles.spans(view)]
         letters = [view for needles, view in views if needles is self._letters]
+        letters += [views[0][1].dump_columns(column) for column in ("words", "chars")]
+        if self._letters:
+            spans += [span for view in letters[-2:] for span in self._letters.spans(view)]
         if self._words is not None:
             spans += [v.span(*m.span()) for v in letters for m in self._words.finditer(v.text)]
-        if self._letters:
-            spans += self._letters.spans(views[0][1].dump_columns())
         spans += [span for value in self._literal for span in _literal_spans(text, value)]
         end_of_text = len(text)
         if not complete:  # the last FRAGMENT - 1 characters of every view go

@@ -135,6 +135,12 @@ def _moved_aside(path: Path) -> str | None:
     retired = retired_beside(path)
     if retired is None:
         return None
+    if os.path.lexists(path):  # a folder or link made there since: no build moves it back
+        return (
+            f"A build killed while replacing this pack moved it aside to {retired.name} "
+            "beside it; with something else at this path now, a build keeps it there: move "
+            "what is at the path away and rename it back yourself."
+        )
     return (
         f"A build killed while replacing this pack moved it aside to {retired.name} beside "
         "it; the next build there puts it back, or rename it back yourself."

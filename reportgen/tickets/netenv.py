@@ -205,7 +205,7 @@ def proxy_problem(url: str) -> str | None:
     (a proxy URL may hold a user and password)."""
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
+    except (httpx.InvalidURL, TypeError, ValueError):  # a byte not UTF-8 too (47a)
         return "not a URL reportgen can read as a proxy (not shown: it may hold a password)"
     scheme = f"'{shorten(parsed.scheme, 20)}://'"
     if parsed.scheme in SOCKS_SCHEMES and importlib.util.find_spec("socksio") is None:

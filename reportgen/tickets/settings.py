@@ -99,7 +99,9 @@ def base_url(
     source = key if literal else f"${env_name}"
     try:
         url = httpx.URL(value)
-    except (httpx.InvalidURL, TypeError):
+    except UnicodeError:  # a byte the environment gave that is not UTF-8: exit 1 (47a)
+        return None, [f"{source}: not a URL (it holds a byte that is not UTF-8)"]
+    except (httpx.InvalidURL, TypeError, ValueError):
         return None, [f"{source}: not a URL"]
     problems = []
     if url.scheme != "https" and not (url.scheme == "http" and _is_loopback(url.host)):

@@ -321,11 +321,12 @@ def _secret_key(key: object) -> bool:
     """A cache key that holds a secret: a token of any kind (idToken was printed: 43c), the
     client's secret or id (botocore sends the id with the secret), a password or a key
     (46a); never its region or start URL, which masked would hide words."""
-    folded = key.lower() if isinstance(key, str) else ""
+    folded = re.sub(r"[^a-z0-9]", "", key.lower()) if isinstance(key, str) else ""
     return any(word in folded for word in _SECRET_WORDS)
 
 
-_SECRET_WORDS = ("token", "secret", "password", "key", "clientid")
+# Looked for in a key folded to its letters and digits (client_id, Client-Id: 47c).
+_SECRET_WORDS = ("token", "secret", "password", "passwd", "pwd", "key", "clientid")
 
 
 def _check_cached_tokens(cached: Any, path: Path) -> None:
