@@ -235,7 +235,7 @@ def test_a_pack_moved_aside_is_pointed_at_by_the_commands_that_read_it(project, 
     assert f"moved it aside to {retired.name} beside it; the next build there puts it back" in said
 
 
-@pytest.mark.parametrize("made", ["an empty folder", "a dangling link"])
+@pytest.mark.parametrize("made", ["an empty folder", "a dangling link", "a file"])
 def test_a_pack_moved_aside_is_pointed_at_past_what_was_made_at_its_path(project, tmp_path, made):
     """Pass 46b W: with an empty folder or a dangling link made at the path since, verify
     said "manifest.json is missing" or "a symbolic link", not where the pack went."""
@@ -243,6 +243,8 @@ def test_a_pack_moved_aside_is_pointed_at_past_what_was_made_at_its_path(project
     retired = _crash_between_renames(out)
     if made == "an empty folder":
         out.mkdir()
+    elif made == "a file":  # 48b: "not a directory: it is a file" alone
+        out.write_text("mine")
     else:
         out.symlink_to(tmp_path / "nowhere")
     said = " ".join(run("verify", str(out), check=2).stderr.split())

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from reportgen.render.openpyxl_private import TESTED, openpyxl_version, written_sheet_path
+from reportgen.core.openpyxl_private import TESTED, openpyxl_version, written_sheet_path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reportgen"
-ADAPTER = PACKAGE / "render" / "openpyxl_private.py"
+ADAPTER = PACKAGE / "core" / "openpyxl_private.py"
 
 
 def test_the_installed_openpyxl_is_in_the_tested_range():

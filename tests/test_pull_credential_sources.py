@@ -1017,6 +1017,7 @@ def _sso_cache_echoed(tmp_path, monkeypatch, capsys, text: str, echoed: str) -> 
         ('"client_id": "CLIENTidVALUE445566"', "CLIENTidVALUE445566"),
         ('"extra": {"passwd": "PASSwdVALUE7788"}', "PASSwdVALUE7788"),
         ('"extra": {"pwd": "PWDvalue77889900"}', "PWDvalue77889900"),
+        ('"\uff54\uff4f\uff4b\uff45\uff4e": "FULLwidthTOKEN1234"', "FULLwidthTOKEN1234"),  # 48c
         # 46c: a lone surrogate (valid JSON) made masking fail, "(UnicodeEncodeError)"
         ('"idToken": "\\ud800IDTOKENsekret99"', "IDTOKENsekret99"),
     ],

@@ -534,6 +534,21 @@ def test_a_secret_split_across_two_lines_of_a_canonical_dump_is_masked(head):
     assert "***" in shown and not any(c in columns for c in ("K7p", "X9", "Q2m")), shown
 
 
+@pytest.mark.parametrize("head", range(4, 13))
+def test_a_secret_split_across_two_lines_of_an_xxd_dump_is_masked(head):
+    """Pass 48a: xxd's characters column, no bars around it, began with letters that are
+    hex digits (``ECRET22``): read as one more word, and the password showed whole."""
+    secret, data = "pw0rdSECRET22", b"A" * head + b"pw0rdSECRET22" + b"B" * 40
+    lines = []
+    for offset in range(0, len(data), 16):
+        chunk = data[offset : offset + 16]
+        words = " ".join(chunk[i : i + 2].hex() for i in range(0, len(chunk), 2))
+        lines.append(f"{offset:08x}: {words:<39}  {chunk.decode()}")
+    shown = Redactor([secret])("\n".join(lines))
+    assert "pw0rdS" not in shown or "ECRET22" not in shown, shown
+    assert not any(part in shown for part in ("pw0rdSE", "SECRET2", "ECRET22")), shown
+
+
 def test_masking_keeps_the_rest_of_the_message():
     redact = Redactor.for_auth("me@example.com", "pass word/Ab1")
     assert redact("user me@example.com: pass+word%2fAb1 is wrong (see the policy)") == (

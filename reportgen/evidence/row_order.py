@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from reportgen.core.errors import InputError
+from reportgen.core.openpyxl_private import read_only_sheet_source
 from reportgen.inventory.xlsx_cells import attributes
 from reportgen.inventory.xlsx_scan import PartHasDtd, PartMalformed, PartScanner, PartTooBig
 
@@ -87,9 +88,6 @@ def check_row_order(ws: Any, budget: int, last: int, shown: str) -> None:
     """Refuse the read-only sheet ``ws`` when openpyxl would drop one of its rows; rows
     after the first numbered past ``last`` are not looked at (the reader stops there).
     ``budget`` is the guard's cell budget (``max_cell_xml_bytes``)."""
-    # imported here: reportgen.render's package imports the evidence reader
-    from reportgen.render.openpyxl_private import read_only_sheet_source
-
     numbers = _RowNumbers(last)
     scanner = PartScanner(budget)
     scanner.on_region = numbers.region

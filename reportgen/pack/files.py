@@ -161,7 +161,9 @@ def _open_pack_dir(path: Path) -> int:
             hint=_moved_aside(path) or f"Give the directory itself: {os.path.realpath(path)}",
         )
     if not stat.S_ISDIR(mode):
-        raise InputError(f"not a directory: it is {file_kind(mode)}", file=path)
+        raise InputError(
+            f"not a directory: it is {file_kind(mode)}", file=path, hint=_moved_aside(path)
+        )
     try:
         return os.open(path, _DIRECTORY)
     except OSError as exc:

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from reportgen.config.model import AWS_ROLE
+from reportgen.core.openpyxl_private import WriteOnlyWorksheet
 from reportgen.core.owners import OWNER_LABELS
 from reportgen.ownership.evidence_vocabulary import (
     ACCOUNTABLE_ROLE,
@@ -42,7 +43,6 @@ from reportgen.ownership.evidence_vocabulary import (
     TITLE,
     WORKBOOK_SCHEMA,
 )
-from reportgen.render.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_style import ALERT_COLOURS, CellMaker, PrintInfo, print_setup, set_widths
 from reportgen.render.xlsx_table import (
     Column,

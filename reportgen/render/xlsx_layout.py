@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.render.openpyxl_private import WriteOnlyWorksheet
+from reportgen.core.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_style import CellMaker, row_height, set_widths
 
 Cell = tuple[Any, str | None]  # value, style name

@@ -26,7 +26,7 @@ from typing import IO, Any
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import RowDimension
 
-from reportgen.render.openpyxl_private import WriteOnlyWorksheet, written_sheet_path
+from reportgen.core.openpyxl_private import WriteOnlyWorksheet, written_sheet_path
 from reportgen.render.xlsx_cells import plain_row, safe_text
 from reportgen.render.xlsx_style import CellMaker, row_height
 

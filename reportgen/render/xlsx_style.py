@@ -18,8 +18,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
+from reportgen.core.openpyxl_private import WriteOnlyWorksheet
 from reportgen.core.owners import OWNER_COLOURS
-from reportgen.render.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_cells import safe_plain, safe_text
 
 INK = "232F3E"  # header fill: dark slate, white bold text on it

@@ -18,6 +18,7 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
+from reportgen.core.openpyxl_private import WriteOnlyWorksheet
 from reportgen.core.owners import (
     NOT_APPLICABLE,
     OWNER_COLOURS,
@@ -25,7 +26,6 @@ from reportgen.core.owners import (
     OWNER_MEANINGS,
     OWNER_ORDER,
 )
-from reportgen.render.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_layout import Layout
 from reportgen.render.xlsx_sheets import (
     RACI_GROUP_COLUMN,

@@ -19,8 +19,8 @@ from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from reportgen.core.openpyxl_private import WriteOnlyWorksheet
 from reportgen.core.owners import OWNER_COLOURS, OWNER_LABELS, OWNER_ORDER
-from reportgen.render.openpyxl_private import WriteOnlyWorksheet
 from reportgen.render.xlsx_stream import RowWriter, splice_rows
 from reportgen.render.xlsx_style import (
     ALERT_COLOURS,

@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -321,7 +322,8 @@ def _secret_key(key: object) -> bool:
     """A cache key that holds a secret: a token of any kind (idToken was printed: 43c), the
     client's secret or id (botocore sends the id with the secret), a password or a key
     (46a); never its region or start URL, which masked would hide words."""
-    folded = re.sub(r"[^a-z0-9]", "", key.lower()) if isinstance(key, str) else ""
+    text = unicodedata.normalize("NFKC", key).casefold() if isinstance(key, str) else ""
+    folded = re.sub(r"[^a-z0-9]", "", text)  # fullwidth ｔｏｋｅｎ is token (48c)
     return any(word in folded for word in _SECRET_WORDS)
 
 
