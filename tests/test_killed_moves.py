@@ -124,6 +124,25 @@ def test_a_replacing_write_killed_after_its_exchange_leaves_no_swap_name(tmp_pat
     assert _listing(folder) == {"pack.zip": "new zip"}
 
 
+@pytest.mark.parametrize("change", ["edited", "removed"])
+def test_an_earlier_file_under_a_swap_name_stays_when_the_new_one_changed(tmp_path, change):
+    """Pass 48b: bundle --force over the user's file, killed after the exchange; the new
+    file then edited or removed: the next run removed the swap name, the only copy of the
+    user's earlier file, without a word."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "mine.zip").write_text("my precious notes")
+    _killed(folder, "_discard", 1, {"mine.zip": "new zip"}, replace=True)
+    if change == "edited":
+        (folder / "mine.zip").write_text("my new notes")
+    else:
+        (folder / "mine.zip").unlink()
+    said = settle_killed(folder)
+    swaps = [n for n, text in _listing(folder).items() if text == "my precious notes"]
+    assert len(swaps) == 1 and ".reportgen-swap-" in swaps[0], _listing(folder)
+    assert any(f"its earlier version is kept as {folder / swaps[0]}" in s for s in said), said
+
+
 def test_init_killed_between_its_two_files_is_undone_and_run_again(tmp_path, capsys):
     """The next init found inventory.xlsx without a config and refused (pass 26b, C11)."""
     folder = tmp_path / "project"

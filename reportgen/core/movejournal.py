@@ -360,6 +360,13 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
         said += _stuck(folder / moving.kept, {moving.kept_as} - {None})
     said += _stuck(folder / moving.temporary, {moving.new})
     for swap in swaps:
+        if _holds_the_only_earlier(folder, moving, swap):
+            said.append(
+                f"{folder / moving.name} was changed or removed after a run killed while "
+                f"moving it in; its earlier version is kept as {folder / swap}: look at it, "
+                "then remove it"
+            )
+            continue
         found = _remove_if(folder / swap, ours)
         if found is False:
             said.append(
@@ -369,6 +376,15 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
         elif found is not True:
             said.append(_not_removed(folder / swap, found))
     return said
+
+
+def _holds_the_only_earlier(folder: Path, moving: Moving, swap: str) -> bool:
+    """Whether a swap name holds the earlier file while the name holds neither file: it
+    is then the only copy of the earlier one, which was removed without a word (48b)."""
+    earlier, found = moving.earlier, identity_of(folder / moving.name)
+    if earlier is None or found in {moving.new, earlier} - {None}:
+        return False  # the name holds one of the two: the swap name is a leftover
+    return identity_of(folder / swap) == earlier and _regular(folder / swap)
 
 
 def _stuck(path: Path, identities: set[Identity | None]) -> list[str]:
