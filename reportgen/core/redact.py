@@ -311,27 +311,32 @@ class Canonical:
         two lines showed whole, the next line's offset between its halves: 47c), or its
         characters (``hexdump -C``'s ``|...|``, xxd's last column: a secret split across
         two lines showed whole, fewer than 8 of its characters on each: 46c)."""
-        text, starts, ends = self._unfolded
-        lines = _DUMP_LINE.finditer(text)
+        lines = _DUMP_LINE.finditer(self._unfolded[0])
         keep = [i for line in lines if line[column] for i in range(*line.span(column))]
-        view = object.__new__(Canonical)
-        view.text = "".join(text[i] for i in keep)
-        view.starts, view.ends = [starts[i] for i in keep], [ends[i] for i in keep]
-        view._complete = self._complete
+        view = _subview(self._unfolded, keep, self._complete)
         view._fold()
         return view.skeleton()
 
     def _keeping(self, keep: list[int]) -> Canonical:
         """A view of the characters at ``keep`` alone, each with its span."""
-        view = object.__new__(Canonical)
-        view.text = "".join(self.text[i] for i in keep)
-        view.starts, view.ends = [self.starts[i] for i in keep], [self.ends[i] for i in keep]
-        view._complete = self._complete
-        return view
+        return _subview((self.text, self.starts, self.ends), keep, self._complete)
 
     def span(self, begin: int, end: int) -> tuple[int, int]:
         """The original span of canonical characters ``begin`` to ``end`` (exclusive)."""
         return self.starts[begin], self.ends[end - 1]
+
+
+def _subview(
+    source: tuple[str, list[int], list[int]], keep: list[int], complete: bool
+) -> Canonical:
+    """The characters at ``keep`` of a text with its spans (a view's, folded or not), each
+    with its span."""
+    text, starts, ends = source
+    view = object.__new__(Canonical)
+    view.text = "".join(text[i] for i in keep)
+    view.starts, view.ends = [starts[i] for i in keep], [ends[i] for i in keep]
+    view._complete = complete
+    return view
 
 
 # Unicode's default-ignorable code points that are not format characters (Cf): they render
@@ -575,11 +580,11 @@ class Redactor:
         numbers = Canonical(text, complete, numeric=True)
         views += [(self._numbers, numbers), (self._letters, numbers.skeleton())]
         spans = [span for needles, view in views if needles for span in needles.spans(view)]
-        letters = [view for needles, view in views if needles is self._letters]
-        letters += [views[0][1].dump_columns(column) for column in ("words", "chars")]
+        dumps = [views[0][1].dump_columns(column) for column in ("words", "chars")]
         if self._letters:
-            spans += [span for view in letters[-2:] for span in self._letters.spans(view)]
+            spans += [span for view in dumps for span in self._letters.spans(view)]
         if self._words is not None:
+            letters = [view for needles, view in views if needles is self._letters] + dumps
             spans += [v.span(*m.span()) for v in letters for m in self._words.finditer(v.text)]
         spans += [span for value in self._literal for span in _literal_spans(text, value)]
         end_of_text = len(text)
