@@ -512,7 +512,41 @@ def test_a_row_openpyxl_would_drop_is_refused(pack, tmp_path, case, sheet):
     path = _with_row(pack, tmp_path, sheet, row.format(cell=_LOST, last=last))
     message = _refused(tmp_path, "--evidence", path)
     assert f"{path}, sheet '{sheet}': {said.format(last=last)}" in message, message
-    assert "save it again: they write rows in order" in message
+    assert "save it again: they write each row and cell once, in order" in message
+
+
+_TWICE = {  # a row whose cells give one column twice: openpyxl keeps the last (pass 48d)
+    "same-reference": '<c r="N{n}" t="inlineStr"><is><t>lost</t></is></c><c r="N{n}"/>',
+    "unreferenced-next": ('<c r="N{n}" t="inlineStr"><is><t>lost</t></is></c><c r="M{n}"/><c/>'),
+    "prefixed": (
+        f'<c r="N{{n}}" t="inlineStr"><is><t>lost</t></is></c><x:c xmlns:x="{hf.MAIN}" '
+        'r="&#78;{n}"/>'
+    ),
+}
+
+
+@pytest.mark.parametrize("case", _TWICE)
+def test_a_cell_given_twice_in_a_row_is_refused(pack, tmp_path, case):
+    """Pass 48d: the team's edit in the first of two cells of one column was dropped by
+    openpyxl, which keeps the last, and the build exited 0."""
+    number = _last_row(pack, "Evidence") + 1
+    row = f'<row r="{number}">{_TWICE[case].format(n=number)}</row>'
+    path = _with_row(pack, tmp_path, "Evidence", row)
+    message = _refused(tmp_path, "--evidence", path)
+    where = f"{path}, sheet 'Evidence', row {number}, column N"
+    assert f"{where}: cell N{number} comes twice in the sheet's XML" in message, message
+
+
+def test_cells_out_of_order_but_each_once_are_read(pack, tmp_path):
+    """Out of order, each column once: openpyxl places each by its reference, nothing lost."""
+    number = _last_row(pack, "Evidence") + 1
+    path = _with_row(
+        pack, tmp_path, "Evidence", f'<row r="{number}"><c r="B{number}"/><c r="A{number}"/></row>'
+    )
+    out = tmp_path / "out"
+    build = ("build", "--config", "inputs/reportgen.yaml", "--framework", FID, "--out", out)
+    run(*build, "--format", "matrix", "--evidence", path, pdf=False)
+    assert (out / FID / "matrix.json").is_file()
 
 
 def test_a_row_tag_in_a_comment_is_no_row(pack, tmp_path):

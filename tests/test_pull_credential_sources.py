@@ -1347,3 +1347,56 @@ def test_a_web_identity_token_file_swapped_for_a_proc_file_mid_pull_is_refused(
     assert status == 2, said
     assert "the web identity token file is a file of the kernel's proc file system" in said
     assert not any("LEAKMEMARK" in body for body in bodies)
+
+
+# Pass 48c C2-C4: botocore keeps the last of a key given twice; the first, never masked,
+# was printed in an error or written to the snapshot when the endpoint echoed it.
+_FIRST = "DupFirstValue0123"
+
+
+def test_a_credential_process_giving_a_key_twice_is_refused_unquoted(tmp_path, monkeypatch, capsys):
+    first = json.dumps({**GOOD, "SecretAccessKey": _FIRST})[:-1]
+    printed = first + f', "SecretAccessKey": "{GOOD["SecretAccessKey"]}"}}'
+    script = f"import sys\nsys.stdout.write({printed!r})\n"
+    status, said = _process_pull(tmp_path, monkeypatch, capsys, script)
+    assert status == 2, said
+    assert "printed the key 'SecretAccessKey' twice in one object" in said, said
+    assert _FIRST not in said and GOOD["SecretAccessKey"] not in said
+
+
+def test_a_container_answer_giving_a_key_twice_is_refused(tmp_path, monkeypatch, capsys):
+    body = (
+        '{"AccessKeyId": "ASIAQX7EXAMPLE000001", "SecretAccessKey": "CtrSecret0123", '
+        f'"Token": "{_FIRST}", "Token": "CtrToken0123456789", '
+        '"Expiration": "2099-01-01T00:00:00Z"}'
+    ).encode()
+    status, said = _container_pull(tmp_path, monkeypatch, capsys, _json(body, "application/json"))
+    assert status == 2, said
+    assert (
+        "the container credentials endpoint: the answer is JSON holding the key 'Token' twice"
+        in said
+    )
+    assert _FIRST not in said and "GetResources" not in said
+
+
+def test_an_sso_role_answer_giving_a_key_twice_is_refused(tmp_path, monkeypatch, capsys):
+    _sso_token(tmp_path, monkeypatch, "ssoAccessTokenSECRETvalue98765")
+    tagged = []
+
+    def handle(head: str, body: str):
+        if "/federation/credentials" in head:
+            keys = (
+                '{"roleCredentials": {"accessKeyId": "ASIASSOROLE000000001", '
+                f'"secretAccessKey": "{_FIRST}", "secretAccessKey": "SsoRoleSecret01", '
+                '"sessionToken": "SsoRoleSession0123", "expiration": 4102444800000}}'
+            )
+            return 200, "application/json", keys.encode()
+        tagged.append(1)  # the endpoint echoes the first value as a tag's value
+        tags = [{"Key": "echo", "Value": _FIRST}]
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": tags}]}
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG, handle, "sso")
+    assert status == 2, said
+    assert "JSON holding the key 'secretAccessKey' twice" in said, said
+    assert not tagged and not (tmp_path / "out").exists()

@@ -20,12 +20,18 @@ import pytest
 import xlsx_entry_bombs as bombs
 from measured import Outcome, measured, measured_all
 
-from reportgen.inventory.xlsx_entries import STYLE_ENTRIES, WORKBOOK_ENTRIES
+from reportgen.inventory.xlsx_entries import (
+    KEPT_ELEMENTS,
+    ROW_ELEMENTS,
+    STYLE_ENTRIES,
+    WORKBOOK_ENTRIES,
+)
 
 RSS_LIMIT_MB = 200
 MAX_CELLS = 80_000  # --max-cells given to the shared-strings cases: a cap of 10,000 strings
 STRINGS_CAP = MAX_CELLS // 8
 SST = "xl/sharedStrings.xml"
+KEPT = KEPT_ELEMENTS  # each bomb passes it by its other parts' few elements
 X_PREFIXED_XF = b'<x:xf numFmtId="0" fontId="0"/>'
 
 
@@ -132,6 +138,78 @@ CASES = [
             path, bombs.CUSTOM_PROPERTIES, bombs.custom_properties(WORKBOOK_ENTRIES + 1, "op")
         ),
         [f"custom document properties (<property>), over the limit of {WORKBOOK_ENTRIES:,}"],
+        evidence=True,
+    ),
+    # Pass 48d: elements of names no list holds, in parts openpyxl parses whole (a 151 KB
+    # workbook of 20 million <x/> in styles.xml took 2.65 GB and 132 s, exit 0)
+    Case(
+        "evidence-styles-padded",
+        lambda path: bombs.bomb(path, "xl/styles.xml", bombs.padded_styles(KEPT)),
+        [
+            "workbook part 'xl/styles.xml' brings the workbook's elements outside rows and "
+            "shared strings to 2,000,0",
+            f", over the limit of {KEPT:,} (the spreadsheet reader keeps each",
+            "Copy the data into a new workbook",
+        ],
+        evidence=True,
+    ),
+    Case(
+        "styles-padded-below-the-cap",  # with the other parts' elements, just under it
+        lambda path: bombs.bomb(path, "xl/styles.xml", bombs.padded_styles(KEPT - 100)),
+        [],
+        status=0,
+    ),
+    Case(
+        "evidence-content-types-padded",  # pass 48d: 1,000,000 <Override> took 1.05 GB
+        lambda path: bombs.bomb(path, "[Content_Types].xml", bombs.padded_content_types(KEPT)),
+        [
+            "workbook part '[Content_Types].xml' brings the workbook's elements",
+            f"limit of {KEPT:,}",
+        ],
+        evidence=True,
+    ),
+    Case(
+        "evidence-shared-strings-padded",  # openpyxl lets go of each <si>, not of an <x/>
+        lambda path: bombs.bomb(path, SST, bombs.padded_shared_strings(KEPT)),
+        [f"workbook part '{SST}' brings the workbook's elements", f"limit of {KEPT:,}"],
+        evidence=True,
+    ),
+    Case(
+        "evidence-sheet-padded-between-rows",  # openpyxl lets go of a row's, not of these
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.padded_sheet(KEPT)),
+        [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
+        evidence=True,
+    ),
+    Case(
+        "evidence-sheet-cell-tags-between-rows",
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.padded_sheet(KEPT, b"<v/>")),
+        [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
+        evidence=True,
+    ),
+    Case(
+        "rows-holding-more-than-the-cap-in-all",  # let go of, row by row: taken
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.full_rows(25, ROW_ELEMENTS - 1)),
+        [],
+        status=0,
+    ),
+    Case(
+        "evidence-a-row-over-its-cap",  # 2 million in one row took openpyxl 650 MB
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.full_rows(1, ROW_ELEMENTS + 1)),
+        [
+            f"workbook part '{bombs.SHEET}' holds a row of more than {ROW_ELEMENTS:,} elements",
+            "Copy the data into a new workbook",
+        ],
+        evidence=True,
+    ),
+    Case(
+        "evidence-workbook-relationships",  # pass 48d: 1,200,000 took openpyxl 1.5 GB
+        lambda path: bombs.bomb(
+            path, "xl/_rels/workbook.xml.rels", bombs.relationships(WORKBOOK_ENTRIES + 1)
+        ),
+        [
+            "workbook part 'xl/_rels/workbook.xml.rels' holds at least",
+            f"relationships (<Relationship>), over the limit of {WORKBOOK_ENTRIES:,}",
+        ],
         evidence=True,
     ),
     Case(

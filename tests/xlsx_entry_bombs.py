@@ -54,6 +54,50 @@ def custom_properties(count: int, prefix: str = "") -> Iterable[bytes]:
     return entries(head, unit.encode(), count, f"</{pre}Properties>")
 
 
+def padded(head: str, unit: bytes, count: int, tail: str) -> Iterable[bytes]:
+    """A part ``head`` ... ``tail`` with ``unit`` ``count`` times before its tail: elements
+    of names no list holds, each one more object for a reader that parses the part whole
+    (pass 48d: 20 million ``<x/>`` in styles.xml took openpyxl 2.65 GB)."""
+    return entries(head.removesuffix(tail), unit, count, tail)
+
+
+def padded_styles(count: int) -> Iterable[bytes]:
+    head = f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{hf.MAIN}">'
+    return padded(head + "</styleSheet>", b"<x/>", count, "</styleSheet>")
+
+
+def padded_shared_strings(count: int) -> Iterable[bytes]:
+    head = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{hf.MAIN}"><si><t>a</t></si>'
+    return padded(head + "</sst>", b"<x/>", count, "</sst>")
+
+
+def padded_content_types(count: int) -> Iterable[bytes]:
+    return padded(hf.CONTENT_TYPES, b"<Override/>", count, "</Types>")
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def padded_sheet(count: int, unit: bytes = b"<x/>") -> Iterable[bytes]:
+    """The base sheet with ``unit`` ``count`` times between its rows: openpyxl keeps each."""
+    part = hf.sheet(hf.rows_xml(hf.BASE_ROWS))
+    return padded(part, unit, count, "</sheetData></worksheet>")
+
+
+def full_rows(rows: int, per_row: int) -> Iterable[bytes]:
+    """The base sheet and ``rows`` rows more, each of ``per_row`` ``<x/>`` (openpyxl holds a
+    row's elements until the row ends, then lets go of them)."""
+    yield hf.sheet(hf.rows_xml(hf.BASE_ROWS)).removesuffix("</sheetData></worksheet>").encode()
+    for number in range(len(hf.BASE_ROWS) + 1, len(hf.BASE_ROWS) + rows + 1):
+        yield f'<row r="{number}">'.encode() + b"<x/>" * per_row + b"</row>"
+    yield b"</sheetData></worksheet>"
+
+
+def relationships(count: int) -> Iterable[bytes]:
+    unit = b'<Relationship Id="z" Type="x" Target="y"/>'
+    return padded(hf.WORKBOOK_RELS, unit, count, "</Relationships>")
+
+
 def bomb(
     path: Path, part: str, chunks: Iterable[bytes], content_types: str = hf.CONTENT_TYPES
 ) -> Path:

@@ -3,12 +3,15 @@
 openpyxl's read-only reader gives a row only when its number is above the last one it
 gave (``ReadOnlyWorksheet._cells_by_row``): a ``<row r="2">`` written after ``<row
 r="40">``, a number written twice, or one of 0 or below is passed over, so the team's
-edits in it were lost and the build went on (pass 46d). Excel and LibreOffice write rows
-in order, so such a sheet is refused, naming the row, before openpyxl reads it.
+edits in it were lost and the build went on (pass 46d). Of a column given twice in one row
+(``<c r="N3">`` then another ``<c r="N3"/>``) it keeps the last, and an edit in the first
+was lost the same way (pass 48d). Excel and LibreOffice write each row and cell once, in
+order, so such a sheet is refused, naming the row or cell, before openpyxl reads it.
 
 The sheet's XML is streamed through the guard's part scanner (``xlsx_scan``), which hands
 over regions of whole tags with comments, CDATA and processing instructions made text,
-as ElementTree hides the tags inside them; only the ``<row>`` start tags are read there.
+as ElementTree hides the tags inside them; only the ``<row>`` and ``<c>`` start tags are
+read there.
 """
 
 from __future__ import annotations
@@ -17,17 +20,27 @@ import html
 import re
 from typing import Any
 
-from reportgen.core.errors import InputError
+from reportgen.core.errors import InputError, column_letter
 from reportgen.core.openpyxl_private import read_only_sheet_source
 from reportgen.inventory.xlsx_cells import attributes
-from reportgen.inventory.xlsx_scan import PartHasDtd, PartMalformed, PartScanner, PartTooBig
+from reportgen.inventory.xlsx_scan import (
+    PartHasDtd,
+    PartMalformed,
+    PartScanner,
+    PartTooBig,
+    column_index,
+)
 
 _CHUNK = 1 << 20
-# A <row> start tag with any prefix, to its '>' outside quotes; its attributes in group 1.
-_ROW = re.compile(
-    rb"<(?:[^ \t\r\n/<>:]*:)?row(?=[ \t\r\n/>])((?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+)>"
+# A <row> or <c> start tag with any prefix, to its '>' outside quotes: its name, attributes.
+_TAG = re.compile(
+    rb"<(?:[^ \t\r\n/<>:]*:)?(row|c)(?=[ \t\r\n/>])((?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+)>"
 )
-_RESAVE = "Open the workbook in Excel or LibreOffice and save it again: they write rows in order."
+_COLUMN = re.compile(r"\$?([A-Za-z]{1,3})\$?[0-9]")  # openpyxl's coordinate, its letters
+_RESAVE = (
+    "Open the workbook in Excel or LibreOffice and save it again: they write each row and "
+    "cell once, in order."
+)
 
 
 class _Dropped(Exception):
@@ -38,19 +51,33 @@ class _Dropped(Exception):
         self.number, self.previous = number, previous
 
 
+class _CellTwice(Exception):
+    """A column given twice in one row: openpyxl keeps the last of them."""
+
+    def __init__(self, number: int, column: int) -> None:
+        super().__init__(number, column)
+        self.number, self.column = number, column
+
+
 class _RowNumbers:
-    """Follows the rows' numbers as openpyxl reads them, region by region."""
+    """Follows the rows' numbers, and each row's columns, as openpyxl reads them, region
+    by region."""
 
     def __init__(self, last: int) -> None:
         self.last = last
         self.previous = 0  # openpyxl gives rows from 1: a row numbered 0 or below is dropped
         self.done = False
+        self.columns: set[int] = set()  # of the row under way
+        self.column = 0  # the last cell's: a cell without a reference is the next
 
     def region(self, region: bytes) -> None:
-        if self.done or b"row" not in region:
+        if self.done or (b"row" not in region and b"c" not in region):
             return
-        for tag in _ROW.finditer(region):
-            number = self._number(tag.group(1))
+        for tag in _TAG.finditer(region):
+            if tag.group(1) == b"c":
+                self._cell(tag.group(2))
+                continue
+            number = self._number(tag.group(2))
             # Unreadable: openpyxl reports that row itself. Past the last row read: the
             # reader refuses the sheet there, whatever follows.
             if number is None or number > self.last:
@@ -59,6 +86,24 @@ class _RowNumbers:
             if number <= self.previous:
                 raise _Dropped(number, self.previous)
             self.previous = number
+            self.columns, self.column = set(), 0
+
+    def _cell(self, raw: bytes) -> None:
+        """Note the cell's column as openpyxl's parse_cell reads it (its ``r``, else the
+        column after the last cell's); one an earlier cell of the row has raises."""
+        found = attributes(raw.rstrip(b" \t\r\n").removesuffix(b"/"), (b"r",))
+        if found is None:
+            return  # not well-formed: openpyxl's parser stops there
+        if b"r" in found:
+            letters = _COLUMN.match(html.unescape(found[b"r"].decode("utf-8", "replace")))
+            if letters is None:
+                return  # openpyxl refuses the reference itself
+            self.column = column_index(letters.group(1).upper().encode()) + 1
+        else:
+            self.column += 1
+        if self.column in self.columns and self.previous > 0:
+            raise _CellTwice(self.previous, self.column)
+        self.columns.add(self.column)
 
     def _number(self, raw: bytes) -> int | None:
         """The row's number: its ``r`` as openpyxl's parse_row reads it, else the previous
@@ -100,6 +145,17 @@ def check_row_order(ws: Any, budget: int, last: int, shown: str) -> None:
     except _Dropped as dropped:
         raise InputError(
             _why(dropped.number, dropped.previous), file=shown, sheet=ws.title, hint=_RESAVE
+        ) from None
+    except _CellTwice as twice:
+        letter = column_letter(twice.column - 1)
+        raise InputError(
+            f"cell {letter}{twice.number} comes twice in the sheet's XML (openpyxl would "
+            "keep only the second, and drop what the first holds)",
+            file=shown,
+            sheet=ws.title,
+            row=twice.number,
+            column=letter,
+            hint=_RESAVE,
         ) from None
     except (PartTooBig, PartHasDtd, PartMalformed):
         # The guard passed these bytes as UTF-8 text; only a sheet in UTF-16 (no sheetData,

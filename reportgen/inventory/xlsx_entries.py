@@ -9,23 +9,38 @@ in every part, whatever its name or root (calamine finds these parts by name, op
 whatever [Content_Types].xml says, and neither checks the root), and refuses a part over
 the cap as soon as it passes it.
 
+openpyxl also keeps, one object of some 130 bytes an element whatever its name, every
+element of the parts it reads (the content types, the workbook and its relationships, the
+styles, the document properties, a chartsheet) but those it lets go of once read: what each
+row of a sheet holds, and each shared string's ``<si>`` and text. 20 million empty ``<x/>`` in
+styles.xml, a 151 KB workbook, took 2.65 GB (pass 48d). So the elements it would keep are
+counted too, in all parts together, and refused past :data:`KEPT_ELEMENTS`.
+
 The caps come from real limits: a sheet cannot name more strings, carry more comments or
 hyperlinks than it has cells (an eighth of ``--max-cells`` keeps calamine's strings, about
 55 bytes each, near 70 MB); Excel itself allows 64,000 cell formats, so no list of the
 style sheet needs more than 65,000; 100,000 defined names, sheets or custom document
-properties is far beyond any workbook a person keeps.
+properties, or relationships in one part, is far beyond any workbook a person keeps.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from reportgen.core.errors import InputError
 from reportgen.inventory.limits import Limits
 
 STYLE_ENTRIES = 65_000  # Excel's own limit is 64,000 cell formats
 WORKBOOK_ENTRIES = 100_000
 CELL_SHARE = 8  # entries that come one per cell at most: an eighth of --max-cells
+# Elements openpyxl keeps, in all parts together: about 260 MB. Excel's largest style sheet
+# (64,000 formats, each with its alignment) holds about 200,000.
+KEPT_ELEMENTS = 2_000_000
+# Elements of one row, which openpyxl holds until the row ends (some 300 bytes each: 2
+# million took 650 MB); a row of 1,000 cells (--max-columns' default) holds about 3,000.
+ROW_ELEMENTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -40,7 +55,9 @@ ENTRIES: dict[bytes, Entry] = {
     b"si": Entry("shared strings", True),
     b"comment": Entry("comments", True),
     b"hyperlink": Entry("hyperlinks", True),
-    b"Relationship": Entry("relationships", True),
+    # openpyxl makes an object of some 1.2 KB of each of the workbook's: 1,200,000, under an
+    # eighth of --max-cells, took 1.5 GB (pass 48d); a workbook has a few dozen
+    b"Relationship": Entry("relationships", False),
     b"definedName": Entry("defined names", False),
     b"sheet": Entry("sheet entries", False),
     b"externalReference": Entry("external references", False),
@@ -58,7 +75,7 @@ ENTRIES: dict[bytes, Entry] = {
     # as an eighth of --max-cells would still let 2.5 GB through.
     b"property": Entry("custom document properties", False),
 }
-_WORKBOOK_LISTS = (b"definedName", b"sheet", b"externalReference", b"property")
+_WORKBOOK_LISTS = (b"definedName", b"sheet", b"externalReference", b"property", b"Relationship")
 # An opening tag of a listed local name, with any prefix; its name ends as quick-xml ends it.
 _OPEN = re.compile(rb"<(?:[^ \t\r\n/<>:]*:)?(" + b"|".join(ENTRIES) + rb")[ \t\r\n/>]")
 # A tag other than a closing tag or one of a worksheet's cell data (none of them is listed):
@@ -101,3 +118,28 @@ def cap_hint(name: bytes) -> str:
     if ENTRIES[name].per_cell:
         return "Raise --max-cells if this workbook is genuine."
     return "Copy the data into a new workbook, or save it as CSV, and run again."
+
+
+def element_count(region: bytes) -> int:
+    """The elements opened in ``region`` (whole tags; comments and CDATA made text)."""
+    return region.count(b"<") - region.count(b"</")
+
+
+class ElementTally:
+    """The elements openpyxl would keep of the parts read so far, all together."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, path: Path, part: str, count: int) -> None:
+        """Add ``part``'s elements; InputError naming it once the total is over the cap."""
+        self.total += count
+        if self.total > KEPT_ELEMENTS:
+            raise InputError(
+                f"workbook part '{part}' brings the workbook's elements outside rows and "
+                f"shared strings to {self.total:,}, over the limit of {KEPT_ELEMENTS:,} (the "
+                "spreadsheet reader keeps each of them as an object; a workbook holds a few "
+                "thousand)",
+                file=path,
+                hint="Copy the data into a new workbook, or save it as CSV, and run again.",
+            )

@@ -23,6 +23,7 @@ the guard and calamine list its parts with different zip readers.
 from __future__ import annotations
 
 import codecs
+import functools
 import html
 import itertools
 import re
@@ -41,9 +42,12 @@ from reportgen.core.validation import shown
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
 from reportgen.inventory.xlsx_entries import (
     ENTRIES,
+    ROW_ELEMENTS,
+    ElementTally,
     cap_hint,
     cap_reason,
     count_entries,
+    element_count,
     entry_caps,
 )
 from reportgen.inventory.xlsx_scan import (
@@ -54,6 +58,7 @@ from reportgen.inventory.xlsx_scan import (
     PartMalformed,
     PartScanner,
     PartTooBig,
+    RowTooFull,
     scan_tags,
 )
 from reportgen.inventory.xlsx_strings import SharedStringSizes, SharedTextCounter
@@ -80,6 +85,7 @@ _ENCODINGS = (
     (b"<\x00", "utf-16-le"),
     (b"\x00<", "utf-16-be"),
 )
+_BLANK = b"\xef\xbb\xbf \t\r\n"  # a byte order mark's bytes and white space
 _SHEET_DATA = tuple("sheetData".encode(code) for code in ("utf-8", "utf-16-le", "utf-16-be"))
 _TAG = re.compile(rb"<(?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+>")
 _TARGET = re.compile(
@@ -131,14 +137,14 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
     shared = [member for member in members if _is_shared_strings(member.filename)]
     strings = SharedStringSizes()
     strings.plain = len(shared) <= 1  # which one calamine reads is then a guess
+    tally = ElementTally()
+    scan = functools.partial(_scan_member, path=path, limits=limits, sheets=sheets, tally=tally)
     with content.reader() as handle:
         for info in relationships:  # first: they say which parts calamine reads as sheets
-            _scan_member(handle, info, path, limits, sheets, _collect_sheets(sheets, names))
+            scan(handle, info, on_region=_collect_sheets(sheets, names))
         # Then the sizes of the strings sheets refer to (a part that also holds cells is
         # measured again below, as a sheet, once the sizes are known).
-        read = [
-            i for i in shared if not _scan_member(handle, i, path, limits, sheets, strings.region)
-        ]
+        read = [i for i in shared if not scan(handle, i, on_region=strings.region)]
         _check_declared_strings(path, read, strings)
         if strings.plain and read and not strings.ended():
             raise InputError(
@@ -151,7 +157,7 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
         for info in members:
             if not _is_relationships(info.filename) and info not in read:
                 counter = SharedTextCounter(strings)
-                area = _scan_member(handle, info, path, limits, sheets, counter.region)
+                area = scan(handle, info, on_region=counter.region)
                 if area and counter.not_a_number is not None:
                     cell, value = counter.not_a_number
                     raise _no_string_number(path, info.filename, cell, value, bool(shared))
@@ -355,19 +361,23 @@ def _scan_member(
     path: Path,
     limits: Limits,
     sheets: set[str],
+    tally: ElementTally,
     on_region: Callable[[bytes], None] | None = None,
 ) -> int:
     """Inflate one part; measure it when calamine could parse it (see the docstring), each
-    measured region handed to ``on_region`` too. The cells of its range when calamine could
-    read cells from it (at least 1), else 0."""
+    measured region handed to ``on_region`` too, and the elements openpyxl would keep of it
+    added to ``tally``. The cells of its range when calamine could read cells from it (at
+    least 1), else 0."""
     chunks = _inflate(handle, info, path)
     name = info.filename
     if not (name.lower().endswith((".xml", ".rels")) or _basename(name) in sheets):
+        counter = _EntryCounter(entry_caps(limits))
         try:
-            holds_cells = _holds_sheet_data(chunks, _EntryCounter(entry_caps(limits)))
+            holds_cells = _holds_sheet_data(chunks, counter)
         except PartHasTooMany as many:
             raise _too_many(path, name, many) from None
         if not holds_cells:
+            tally.add(path, name, counter.elements)  # openpyxl may take it as the workbook
             return 0  # an image or binary object: inflated only to check size and CRC
         chunks = _inflate(handle, info, path)
     scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells, entry_caps(limits))
@@ -387,6 +397,7 @@ def _scan_member(
             file=path,
             hint="Unmerge the cells, or raise --max-cells if this workbook is genuine.",
         )
+    tally.add(path, name, _elements_kept(name, scanner))
     area = _check_range(handle, info, path, limits, scanner) if scanner.has_cells else 0
     if encodings and (scanner.has_cells or _is_shared_strings(name) or _is_workbook(name)):
         # calamine reads such a sheet as empty, so the error would be "no header row"
@@ -397,6 +408,15 @@ def _scan_member(
             hint=_SAVE_AGAIN,
         )
     return max(area, 1) if scanner.has_cells else 0
+
+
+def _elements_kept(name: str, scanner: PartScanner) -> int:
+    """The elements openpyxl keeps of a part: those outside the rows of a sheet (see
+    PartScanner._kept), and of the shared strings all but each string's <si> and its text,
+    let go once read (2 million <x/> in the shared strings took 180 MB)."""
+    if not _is_shared_strings(name):
+        return scanner.kept
+    return max(0, scanner.kept - 2 * scanner.entries.get(b"si", 0))
 
 
 def _is_workbook(name: str) -> bool:
@@ -441,6 +461,8 @@ class _EntryCounter:
     def __init__(self, caps: dict[bytes, int]) -> None:
         self.caps = caps
         self.counts: dict[bytes, int] = {}
+        self.elements = 0  # of a part that begins as XML does; an image's '<' bytes are none
+        self._xml: bool | None = None
 
     def region(self, buffer: bytes) -> int:
         """Count the entries of ``buffer`` before where it returns (the rest waits for the
@@ -449,6 +471,10 @@ class _EntryCounter:
         unfinished = buffer.rfind(b"<", end)
         end = unfinished if unfinished >= 0 else end
         count_entries(buffer[:end], self.counts)
+        if self._xml is None and (head := buffer[:4096].lstrip(_BLANK)):
+            self._xml = head.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<"))
+        if self._xml:
+            self.elements += element_count(buffer[:end])
         for name, count in self.counts.items():
             if count > self.caps[name]:
                 raise PartHasTooMany(name, count, self.caps[name])
@@ -517,6 +543,14 @@ def _feed_checked(
         raise _too_big(path, name, limits) from None
     except PartHasTooMany as many:
         raise _too_many(path, name, many) from None
+    except RowTooFull:
+        raise InputError(
+            f"workbook part '{name}' holds a row of more than {ROW_ELEMENTS:,} elements (its "
+            "cells and what they hold), more than any row a spreadsheet application writes; "
+            "the spreadsheet reader holds a row whole",
+            file=path,
+            hint="Copy the data into a new workbook, or save it as CSV, and run again.",
+        ) from None
 
 
 def _too_many(path: Path, name: str, many: PartHasTooMany) -> InputError:

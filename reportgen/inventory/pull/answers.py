@@ -44,6 +44,9 @@ class Bounds:
     seconds: float = ANSWER_SECONDS
     json: bool = True
     list_key: str | None = None  # the page's list: null there is no AWS answer (26e)
+    # A JSON answer giving a key twice is refused: botocore keeps the last value, and the
+    # first, a secret never masked, was printed or written to the snapshot (48c C2-C4).
+    unique_keys: bool = False
 
 
 _CHECK_ID = "reportgen-answer-check"
@@ -83,6 +86,7 @@ class BoundedSession:
                 response = self.inner.send(request)
                 if not streamed:
                     response._content = _body(response, request, bounds, read)
+                    _check_unique_keys(response, bounds)
         except _Expired:
             raise _too_slow(bounds, read[0]) from None
         finally:
@@ -137,6 +141,20 @@ def _body(response: Any, request: Any, bounds: Bounds, read: list[int]) -> bytes
         raw.close()  # the connection is not handed back half read
         raise
     return bytes(body)
+
+
+def _check_unique_keys(response: Any, bounds: Bounds) -> None:
+    """Refuse an accepted JSON object that gives a key twice; anything else is left to
+    botocore (STS answers XML, an error its code and message)."""
+    body = response._content
+    if not bounds.unique_keys or response.status_code >= 300 or not _JSON_OBJECT.match(body):
+        return
+    try:
+        loads_unique(body)
+    except DuplicateKey as exc:
+        raise _not_aws(bounds, f"JSON holding the key '{shorten(exc.key, 60)}' twice") from None
+    except (ValueError, RecursionError):
+        return  # not JSON botocore reads: its own refusal names it
 
 
 def _piece(read: Any, request: Any) -> bytes:

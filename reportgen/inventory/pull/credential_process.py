@@ -12,7 +12,6 @@ profile's ``source_profile`` gets one of its own, made as the role is assumed).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import selectors
 import signal
@@ -21,6 +20,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from reportgen.core.markdown import shorten
+from reportgen.inventory.sources.jsonstream import DuplicateKey, loads_unique
 
 PROCESS_BYTES = 1 << 20  # of stdout, and of stderr: a credential process prints about 1 KB
 # A process may ask for a touch or a PIN before it answers (a hardware key, a vault).
@@ -138,7 +140,12 @@ def _check_answer(out: bytes) -> None:
     that are not UTF-8 and passed a number on as a key, each a traceback. The output is never
     quoted: it holds the keys."""
     try:
-        parsed = json.loads(out.decode("utf-8"))
+        parsed = loads_unique(out.decode("utf-8"))
+    except DuplicateKey as exc:  # botocore keeps the last; the first was printed (48c C3)
+        raise _failed(
+            f"the process printed the key '{shorten(exc.key, 60)}' twice in one object "
+            "(readers differ on which value counts)"
+        ) from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _failed("the process printed no JSON object (JSON in UTF-8 is expected)") from None
     if not isinstance(parsed, dict):

@@ -85,7 +85,8 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
     def bounded(service_name: str, *args: Any, **kwargs: Any) -> Any:
         client = create(service_name, *args, **kwargs)
         action = f"{service_name} (fetching credentials)"
-        bound_answers(client, Bounds(action, CREDENTIAL_BYTES, CREDENTIAL_SECONDS, json=False))
+        bounds = Bounds(action, CREDENTIAL_BYTES, CREDENTIAL_SECONDS, json=False, unique_keys=True)
+        bound_answers(client, bounds)
         if known is not None:  # SSO's access token, a web identity token: sent, so masked
             record_token_parameters(client, known)
         return client
@@ -126,7 +127,8 @@ def _bound_providers(core: Any, known: Secrets) -> None:
         fetcher = getattr(provider, attribute, None)
         inner = getattr(fetcher, "_session", None)
         if inner is not None and callable(getattr(inner, "send", None)):
-            bounds = Bounds(_FETCH_ACTIONS[method], CREDENTIAL_BYTES, METADATA_SECONDS, json=False)
+            action, seconds = _FETCH_ACTIONS[method], METADATA_SECONDS
+            bounds = Bounds(action, CREDENTIAL_BYTES, seconds, json=False, unique_keys=True)
             fetcher._session = BoundedSession(inner, bounds)
 
 
@@ -445,9 +447,10 @@ def source_of(found: Any) -> str:
     return _STATIC_SOURCES.get(method) or _action(found)
 
 
-_SSO_HINT = (
+_SSO_HINT = (  # the cache read, or the answer the SSO service sent: botocore says not which
     "Sign in again (aws sso login): the token cache under ~/.aws/sso/cache may be damaged "
-    "or written by another tool."
+    "or written by another tool; if that does not help, the SSO service's answer was at "
+    "fault: check any proxy between you and AWS."
 )
 
 
