@@ -59,6 +59,8 @@ from reportgen.inventory.limits import MB, Limits
 from reportgen.pack import views as pack_views
 from reportgen.pack.bundle import bundle_pack
 from reportgen.pack.diff import diff_packs
+from reportgen.pack.files import check_pack_dir, moved_aside
+from reportgen.pack.target import check_replaceable
 from reportgen.pack.verify import verify_pack
 from reportgen.pipeline import BuildOptions, Progress, build, prepare
 from reportgen.render import RenderOptions
@@ -151,6 +153,28 @@ class _FilePath(click.Path):
 
 def _file_path() -> click.Path:
     return _FilePath(path_type=Path, dir_okay=False)
+
+
+class _PackFolder(click.Path):
+    """A pack's folder: where click refuses what is at it (a file) and a build killed while
+    replacing a pack there moved it aside, the pack layer's own refusal (``check``) names
+    where it went; click said only "is a file" (pass 48b F2)."""
+
+    def __init__(self, check: typing.Callable[[Path], None]) -> None:
+        super().__init__(path_type=Path, file_okay=False)
+        self.check = check
+
+    def convert(self, value: typing.Any, param: typing.Any, ctx: typing.Any) -> typing.Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            if moved_aside(Path(value)):
+                self.check(Path(value))
+            raise
+
+
+def _build_target(path: Path) -> None:
+    check_replaceable(path, contents=False)
 
 
 service_catalog_option = click.option(
@@ -373,12 +397,12 @@ def cli(debug: bool, quiet: bool) -> None:
 @click.option(
     "-o",
     "--out",
-    type=_path(file_okay=False),
+    type=_PackFolder(_build_target),
     help="Pack folder [the config's output.dir, else output/<short_name>/ beside the config].",
 )
 @click.option(
     "--previous",
-    type=_path(file_okay=False),
+    type=_PackFolder(check_pack_dir),
     help="An earlier pack: summary.md lists the controls that changed owner, and the "
     "evidence that changed status, since.",
 )
@@ -746,7 +770,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=_path(file_okay=False))
+@click.argument("directory", type=_PackFolder(check_pack_dir))
 @click.option("-o", "--out", type=_file_path(), help="Zip file [DIRECTORY.zip].")
 @click.option("--output", "legacy_out", type=_path(dir_okay=False), hidden=True)  # before 0.3
 @click.option(
@@ -795,7 +819,7 @@ def _ticket_target(flags: dict[str, typing.Any]) -> tuple[str, str]:
 
 
 @cli.command()
-@click.argument("directory", type=_path(file_okay=False))
+@click.argument("directory", type=_PackFolder(check_pack_dir))
 @_ticket_system_options
 @click.option("--comment", is_flag=True, help="Also post summary.md as a comment.")
 @click.option("--dry-run", is_flag=True, help="Show every request; send nothing.")

@@ -252,6 +252,53 @@ def test_a_pack_moved_aside_is_pointed_at_past_what_was_made_at_its_path(project
     assert "the next build there puts it back" not in said  # it does not (47b)
 
 
+FILE_AT_THE_PATH = {  # the command, and what it says of the file before naming the pack
+    "bundle": (("bundle", "{out}", "-o", "{zip}"), "not a directory: it is a file"),
+    "attach": (
+        ("attach", "--jira", "ABC-1", "--dry-run", "{out}"),
+        "not a directory: it is a file",
+    ),
+    "build -o": (
+        ("build", "--config", "reportgen.yaml", "-o", "{out}"),
+        "the output path is a file",
+    ),
+    "build output.dir": (("build", "--config", "reportgen.yaml"), "the output path is a file"),
+    "build --previous": (
+        ("build", "--config", "reportgen.yaml", "-o", "{zip}.d", "--previous", "{out}"),
+        "not a directory: it is a file",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", FILE_AT_THE_PATH)
+def test_a_pack_moved_aside_is_named_past_a_file_at_its_path_by_every_command(
+    project, tmp_path, command
+):
+    """Pass 48b F2: bundle, attach and build take the folder as click's directory, and with
+    a file made at the path click stopped first ("Directory 'out' is a file."): the pack
+    moved aside went unnamed. The build still refuses to replace the file."""
+    out = build(project, tmp_path / "pack")
+    retired = _crash_between_renames(out)
+    before = tree_hashes(retired)
+    out.write_text("mine")
+    if command == "build output.dir":
+        with (project / "reportgen.yaml").open("a") as config:
+            config.write(f"output:\n  dir: {out}\n")
+    args, first = FILE_AT_THE_PATH[command]
+    args = [a.format(out=out, zip=tmp_path / "x.zip") for a in args]
+    said = " ".join(run(*args, cwd=project, check=2, pdf=False).stderr.split())
+    assert said.startswith(f"error: {out}: {first}"), said
+    assert f"moved it aside to {retired.name} beside it; with something else" in said, said
+    assert out.read_text() == "mine" and tree_hashes(retired) == before
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_a_file_at_a_pack_path_with_no_pack_moved_aside_is_refused_by_click_as_before(tmp_path):
+    (tmp_path / "out").write_text("mine")
+    said = run("bundle", tmp_path / "out", check=2).stderr
+    assert f"Invalid value for 'DIRECTORY': Directory '{tmp_path / 'out'}' is a file." in said
+
+
 def test_an_altered_retired_pack_is_restored_not_deleted(project, tmp_path):
     """It is the user's pack, edited or not (adversarial-3a #4: it was deleted); the build
     then checks it at its target like any pack, and refuses to replace the edit."""

@@ -127,7 +127,7 @@ def open_folder(path: Path) -> int:
         raise environment_error(exc, path) from exc
 
 
-def _moved_aside(path: Path) -> str | None:
+def moved_aside(path: Path) -> str | None:
     """Where a build killed while replacing the pack at ``path`` left it: verify and bundle
     said only "no such directory", as if it were lost (pass 37b)."""
     from reportgen.pack.write import retired_beside  # write.py builds on this module
@@ -147,23 +147,31 @@ def _moved_aside(path: Path) -> str | None:
     )
 
 
-def _open_pack_dir(path: Path) -> int:
+def check_pack_dir(path: Path) -> None:
+    """Raise InputError unless ``path`` is a directory itself (no link), naming where a build
+    killed while replacing a pack there moved it aside (:func:`moved_aside`). Also for the
+    command line, where click refused a file at the path first and the retired pack went
+    unnamed (pass 48b F2)."""
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
-        raise InputError("no such directory", file=path, hint=_moved_aside(path)) from None
+        raise InputError("no such directory", file=path, hint=moved_aside(path)) from None
     except OSError as exc:
         raise environment_error(exc, path) from exc
     if stat.S_ISLNK(mode):
         raise InputError(
             "the pack directory is a symbolic link; a pack is read only through its own path",
             file=path,
-            hint=_moved_aside(path) or f"Give the directory itself: {os.path.realpath(path)}",
+            hint=moved_aside(path) or f"Give the directory itself: {os.path.realpath(path)}",
         )
     if not stat.S_ISDIR(mode):
         raise InputError(
-            f"not a directory: it is {file_kind(mode)}", file=path, hint=_moved_aside(path)
+            f"not a directory: it is {file_kind(mode)}", file=path, hint=moved_aside(path)
         )
+
+
+def _open_pack_dir(path: Path) -> int:
+    check_pack_dir(path)
     try:
         return os.open(path, _DIRECTORY)
     except OSError as exc:
@@ -314,7 +322,7 @@ class PackDir:
         except PackFileProblem as problem:
             if problem.problem == "missing":
                 message = "not a reportgen pack: manifest.json is missing"
-                hint = _moved_aside(self.path) or NOT_A_PACK_HINT  # a folder made there since
+                hint = moved_aside(self.path) or NOT_A_PACK_HINT  # a folder made there since
                 raise InputError(message, file=self.path, hint=hint) from None
             raise InputError(f"not a reportgen pack: {problem}", file=self.path) from None
         try:

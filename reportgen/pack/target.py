@@ -30,6 +30,7 @@ from reportgen.pack.files import (
     file_limit,
     framework_folders,
     list_tree,
+    moved_aside,
     open_folder,
     read_manifest,
 )
@@ -110,14 +111,15 @@ def check_replaceable(
         raise InputError(
             "the output path is a symbolic link; refusing to replace it",
             file=target,
-            hint="Give the directory itself with --out (or output.dir), not a link to it.",
+            hint=moved_aside(target)
+            or "Give the directory itself with --out (or output.dir), not a link to it.",
         )
     if not stat.S_ISDIR(info.st_mode):
         raise InputError(
             f"the output path is {file_kind(info.st_mode)}, not a directory; refusing to "
             "replace it",
             file=target,
-            hint="Choose a new or empty directory with --out.",
+            hint=moved_aside(target) or "Choose a new or empty directory with --out.",
         )
     _refuse_working_directory(target)
     _refuse_mount_point(target)
