@@ -27,6 +27,10 @@ WORST = {
     "percent-escapes": "%4",
     "hex-digits": "0123456789abcdef",  # where a short secret's word patterns are tried
     "offset-like-words": "000000 ",  # where each blank starts a dump's line
+    # a dump line may begin after blanks: each blank of a run tried the rest of the run
+    # (64 KB of spaces took over 100 s: pass 49c)
+    "blanks": " ",
+    "blank-lines": " " * 63 + "\n",
     "dump-lines": "00000000  41 42 43 44 45 46 47 48  41 42 43 44  |ABCDEFGHABCD|\n",
 }
 SMALL, LARGE = 16 * 1024, 64 * 1024

@@ -583,6 +583,26 @@ def test_running_out_of_memory_reading_the_inventory_names_it(capsys, monkeypatc
     assert capsys.readouterr().err.startswith(f"error: {inventory}: ran out of memory")
 
 
+@pytest.mark.parametrize("limited", [True, False])
+def test_libxml_failing_to_allocate_under_a_memory_limit_is_out_of_memory(monkeypatch, limited):
+    """Pass 49d: lxml says libxml2's failed allocation as "unknown error (<string>, line
+    0)": openpyxl's read of a workbook it could read with more memory was said to be a
+    damaged workbook. Without a memory limit it stays the parser's error."""
+    from reportgen.core import reserve
+
+    class XMLSyntaxError(SyntaxError):  # lxml's, by name: lxml is openpyxl's choice
+        pass
+
+    monkeypatch.setattr(reserve, "address_space_limited", lambda: limited)
+    failure = XMLSyntaxError("unknown error (<string>, line 0)")
+    if limited:
+        with pytest.raises(MemoryError):
+            reserve.raise_if_out_of_memory(failure)
+    else:
+        reserve.raise_if_out_of_memory(failure)  # not raised: said as the parser's error
+    reserve.raise_if_out_of_memory(XMLSyntaxError("EntityRef: expecting ';', line 3"))
+
+
 @pytest.mark.parametrize("limit", [3000, 5000])
 def test_init_past_a_file_size_limit_leaves_nothing_and_no_traceback(tmp_path, limit):
     """Fourteenth pass: on a full disk (or past ulimit -f) init printed zipfile's or lxml's

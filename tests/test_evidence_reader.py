@@ -534,7 +534,7 @@ def test_a_cell_given_twice_in_a_row_is_refused(pack, tmp_path, case):
     path = _with_row(pack, tmp_path, "Evidence", row)
     message = _refused(tmp_path, "--evidence", path)
     where = f"{path}, sheet 'Evidence', row {number}, column N"
-    assert f"{where}: cell N{number} comes twice in the sheet's XML" in message, message
+    assert f"{where}: row {number} gives column N twice in the sheet's XML" in message, message
 
 
 def test_cells_out_of_order_but_each_once_are_read(pack, tmp_path):

@@ -429,6 +429,40 @@ def test_an_earlier_file_saved_over_in_a_folder_moved_between_two_moves_is_named
     assert f"the earlier file is kept as {moved / kept[0]}" in caplog.text, caplog.text
 
 
+def test_a_file_that_cannot_be_put_back_in_a_moved_folder_is_named_where_it_is(
+    tmp_path, monkeypatch, caplog
+):
+    """Pass 49b: the folder moved before the second move, and the first new file immutable
+    (it cannot be taken back): the warning named the earlier file's second name by the
+    folder's old path, where there was nothing, and the error said nothing reportgen wrote
+    was left in place, with the new file left there beside the earlier other one."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+    from reportgen.core.heldfolder import HeldFolder
+
+    folder, moved = tmp_path / "project", tmp_path / "renamed"
+    folder.mkdir()
+    (folder / "a.xlsx").write_text("earlier a")
+    (folder / "b.yaml").write_text("earlier b")
+    _before_the_second(monkeypatch, "_move_in", lambda: folder.rename(moved))
+
+    def immutable(self, source: str, target: str) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(HeldFolder, "replace", immutable)
+    caplog.set_level(logging.WARNING, "reportgen.files")
+    with pytest.raises(InputError) as refused:
+        outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
+    left = _listing(moved)
+    kept = [n for n in left if n.startswith(".a.xlsx.") and n.endswith(".kept")]
+    assert left["a.xlsx"] == "a.xlsx" and [left[n] for n in kept] == ["earlier a"]
+    assert f"{moved / 'a.xlsx'} could not be put back as it was" in caplog.text, caplog.text
+    assert f"the earlier file is kept as {moved / kept[0]}" in caplog.text, caplog.text
+    details = " ".join(refused.value.details)
+    assert "the new a.xlsx could not be taken back and is in place there now" in details
+    assert "nothing reportgen wrote was left in place" not in details
+
+
 def test_a_failed_exchange_in_a_folder_moved_meanwhile_says_its_own_error(tmp_path, monkeypatch):
     """Pass 43b A2m: the second exchange failing (EIO) as the folder was moved, putting the
     new file back under its temporary name, by path, failed: its ENOENT hid the EIO, and the

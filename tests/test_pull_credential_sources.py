@@ -1400,3 +1400,67 @@ def test_an_sso_role_answer_giving_a_key_twice_is_refused(tmp_path, monkeypatch,
     assert status == 2, said
     assert "JSON holding the key 'secretAccessKey' twice" in said, said
     assert not tagged and not (tmp_path / "out").exists()
+
+
+_ROLE_SECRET = "SecondRoleSecret0123456789"
+
+
+def test_an_sts_answer_giving_its_credentials_twice_is_refused(tmp_path, monkeypatch, capsys):
+    """Pass 49c C2: an AssumeRole answer holding two <Credentials>: botocore signed with the
+    first, and the second's secret key, never masked, was printed when echoed."""
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            keys = ("ASIAROLEKEY000000001", "FirstRoleSecret0123", "RoleToken01234567")
+            status, kind, answer = _assumed(*keys, "2099-01-01T00:00:00Z")
+            block = answer[answer.index(b"<Credentials>") : answer.index(b"</Credentials>") + 14]
+            second = block.replace(b"FirstRoleSecret0123", _ROLE_SECRET.encode())
+            return status, kind, answer.replace(block, block + second)
+        return 400, "application/json", json.dumps({"message": f"x {_ROLE_SECRET}"}).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2, said
+    assert (
+        "sts (fetching credentials): the answer is XML holding the element 'Credentials' twice"
+        in said
+    ), said
+    assert _ROLE_SECRET not in said and "GetResources" not in said
+
+
+@pytest.mark.parametrize(
+    ("charset", "encode"),
+    [
+        ("utf-7", lambda text: text.replace('"Secret', '"+AFM-ecret', 1).encode()),
+        ("utf-16", lambda text: text.encode("utf-16")),
+    ],
+)
+def test_a_metadata_answer_giving_a_key_twice_in_its_own_charset_is_refused(
+    tmp_path, monkeypatch, capsys, charset, encode
+):
+    """Pass 49c C1: botocore's metadata fetcher decodes by the Content-Type's charset: a
+    UTF-7 answer spelt SecretAccessKey two ways, a UTF-16 one was not checked at all, and
+    the first value, which botocore drops, was printed when the endpoint echoed it."""
+    keys = (
+        '{"Code": "Success", "AccessKeyId": "ASIAMETADATA00000001", '
+        f'"SecretAccessKey": "{_FIRST}", "SecretAccessKey": "MetadataSecret0123", '
+        '"Token": "MetadataToken0123456789", "Expiration": "2099-01-01T00:00:00Z"}'
+    )
+    found = encode(keys)
+
+    def metadata(head: bytes, body: bytes):
+        if b"/api/token" in head:
+            return _json(b"imds-token", "text/plain")
+        if head.split(b" ")[1].endswith(b"security-credentials/"):
+            return _json(b"role1", "text/plain")
+        return _json(found, f"text/plain; charset={charset}")
+
+    def handle(head: str, body: str):
+        return 400, "application/json", json.dumps({"message": f"echo {_FIRST}"}).encode()
+
+    (tmp_path / "awsconfig").write_text("")
+    with serving(metadata) as imds, _aws(handle) as url:
+        env = {"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds}
+        status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
+    assert status == 2, said
+    assert "the instance metadata service: the answer is JSON holding the key" in said, said
+    assert _FIRST not in said

@@ -171,6 +171,20 @@ def test_a_template_that_raises_is_exit_2_naming_file_and_line(project, name, so
     assert not list(project.glob(".reportgen-*"))
 
 
+def test_css_weasyprint_fails_on_is_exit_2_naming_the_templates(project):
+    """Pass 49a: ``calc(1px +)`` in a template's CSS made WeasyPrint assert, said as
+    "internal error: AssertionError ... a bug in reportgen", exit 1."""
+    text = '{% extends "default:report.html" %}{% block head %}<style>.x { width: calc(1px +) }'
+    (project / "mine" / "report.html").write_text(text + "</style>{% endblock %}")
+    result = build(project)
+    assert result.status == 2, result.stderr
+    first = result.stderr.splitlines()[0]
+    said = "the PDF renderer (WeasyPrint) failed laying out the report with these templates:"
+    assert first.startswith(f"error: mine: {said} AssertionError"), result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert not (project / "out").exists()
+
+
 def test_a_shipped_template_that_raises_is_still_a_bug(tmp_path):
     """Without a user folder only reportgen's own templates run: their error is a bug."""
     from jinja2 import UndefinedError

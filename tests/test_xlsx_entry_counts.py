@@ -31,6 +31,7 @@ RSS_LIMIT_MB = 200
 MAX_CELLS = 80_000  # --max-cells given to the shared-strings cases: a cap of 10,000 strings
 STRINGS_CAP = MAX_CELLS // 8
 SST = "xl/sharedStrings.xml"
+STYLES = f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{hf.MAIN}"></styleSheet>'
 KEPT = KEPT_ELEMENTS  # each bomb passes it by its other parts' few elements
 X_PREFIXED_XF = b'<x:xf numFmtId="0" fontId="0"/>'
 
@@ -199,6 +200,38 @@ CASES = [
             f"workbook part '{bombs.SHEET}' holds a row of more than {ROW_ELEMENTS:,} elements",
             "Copy the data into a new workbook",
         ],
+        evidence=True,
+    ),
+    Case(
+        "evidence-styles-wrapped-in-rows",  # openpyxl lets go of rows of sheets only
+        lambda path: bombs.bomb(
+            path,
+            "xl/styles.xml",
+            bombs.wrapped_in_rows(STYLES, "</styleSheet>", 25, ROW_ELEMENTS - 10),
+        ),
+        ["workbook part 'xl/styles.xml' brings the workbook's elements", f"limit of {KEPT:,}"],
+        evidence=True,
+    ),
+    Case(
+        "evidence-sheet-rows-of-another-namespace",
+        lambda path: bombs.bomb(
+            path,
+            bombs.SHEET,
+            bombs.wrapped_in_rows(
+                hf.sheet(hf.rows_xml(hf.BASE_ROWS)),
+                "</sheetData></worksheet>",
+                25,
+                ROW_ELEMENTS - 10,
+                '<row xmlns="urn:x">',
+            ),
+        ),
+        [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
+        evidence=True,
+    ),
+    Case(
+        "evidence-rows-nested-in-a-row",
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.nested_rows(3, ROW_ELEMENTS // 2)),
+        [f"workbook part '{bombs.SHEET}' holds a row of more than {ROW_ELEMENTS:,} elements"],
         evidence=True,
     ),
     Case(

@@ -29,6 +29,9 @@ class HeldFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fd = os.open(path, _FOLDER_FLAGS) if _BY_DESCRIPTOR else None
+        # New files a failed run could not take back out of the folder once it was moved:
+        # its error must not say nothing it wrote was left in place (pass 49b)
+        self.left_in_place: list[str] = []
 
     def __enter__(self) -> HeldFolder:
         return self

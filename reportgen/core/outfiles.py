@@ -338,9 +338,14 @@ def _saying_moved(folder: HeldFolder) -> Iterator[None]:
         yield
     except InputError as exc:
         if folder.moved():
+            left = ", ".join(folder.left_in_place)
             exc.details.append(
                 f"{folder.path} was moved or removed while the file was written; "
-                "nothing reportgen wrote was left in place"
+                + (
+                    f"the new {left} could not be taken back and is in place there now"
+                    if left
+                    else "nothing reportgen wrote was left in place"
+                )
             )
             exc.hint = "Run the command again once the folder stays where it is."
         raise
@@ -607,6 +612,9 @@ def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identi
         else:
             os.replace(kept, path)
     except OSError as exc:  # the second name is then the earlier file's only copy (38b B)
+        if held is not None and held.moved():  # said where the folder is now (49b)
+            held.left_in_place.append(path.name)
+            path, kept = _where_now(held, path, kept)
         log.warning(
             "%s could not be put back as it was (%s)%s",
             path,
@@ -636,10 +644,17 @@ def _left_saved_held(held: HeldFolder, path: Path, kept: str | None) -> bool:
     unnamed, and the run said nothing was written (42b)."""
     if kept is None:
         return True
+    return _left_saved(*_where_now(held, path, kept))
+
+
+def _where_now(held: HeldFolder, path: Path, kept: str | None) -> tuple[Path, str | None]:
+    """``path`` and ``kept`` in the folder ``held``, moved meanwhile, where it is now: by
+    their old paths they named files that were not there (42b, 49b)."""
     now = held.now()
     if now is None:
-        return _left_saved(path, f"{Path(kept).name} in that folder, wherever it was moved")
-    return _left_saved(now / path.name, str(now / Path(kept).name))
+        where = "in that folder, wherever it was moved"
+        return path, None if kept is None else f"{Path(kept).name} {where}"
+    return now / path.name, None if kept is None else str(now / Path(kept).name)
 
 
 def _kept_said(kept: str) -> str:

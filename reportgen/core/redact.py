@@ -119,7 +119,7 @@ _TAG_OR_CUT = re.compile(
 # one or two blanks apart, and perhaps two blanks or more, then the characters, between
 # bars (hexdump -C) or not (xxd).
 _DUMP_LINE = re.compile(
-    r"(?m)(?:^|(?<=[ \t]))[ \t]*[0-9A-Fa-f]{6,16}:?"
+    r"(?m)(?:^[ \t]*|(?<=[ \t]))[0-9A-Fa-f]{6,16}:?"
     r"(?P<words>(?:[ \t]{1,2}[0-9A-Fa-f]{2,16}(?![0-9A-Za-z])){1,32})"
     r"(?:[ \t]{2,}(?P<bar>\|?)(?P<chars>[^\n]{1,64})(?P=bar))?"
 )

@@ -40,6 +40,7 @@ def held() -> bool:
 
 
 _NO_MEMORY = ("failed to map segment", "cannot allocate memory", "out of memory")
+_LIBXML_UNKNOWN = "unknown error"
 
 
 def out_of_memory(exc: BaseException) -> bool:
@@ -64,6 +65,11 @@ def raise_if_out_of_memory(exc: Exception) -> None:
     if isinstance(exc, MemoryError):
         raise exc
     if any(words in str(exc).lower() for words in _NO_MEMORY):
+        raise MemoryError(str(exc)) from exc
+    # libxml2 failing to allocate is 'unknown error ... line 0' to lxml: a workbook openpyxl
+    # could read with more memory was said to be damaged (pass 49d)
+    libxml = type(exc).__name__ == "XMLSyntaxError" and _LIBXML_UNKNOWN in str(exc).lower()
+    if libxml and address_space_limited():
         raise MemoryError(str(exc)) from exc
 
 

@@ -296,6 +296,7 @@ def _parsed(ws: Any, width: int, shown: str, last: int) -> Iterator[tuple[int, t
             number = found[0]
             yield found
     except SyntaxError as exc:  # ElementTree's ParseError (lxml's XMLSyntaxError too)
+        raise_if_out_of_memory(exc)
         raise InputError(
             f"sheet '{ws.title}' is damaged: its XML is not well-formed ({_reason(exc)})",
             file=shown,

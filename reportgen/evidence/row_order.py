@@ -149,8 +149,9 @@ def check_row_order(ws: Any, budget: int, last: int, shown: str) -> None:
     except _CellTwice as twice:
         letter = column_letter(twice.column - 1)
         raise InputError(
-            f"cell {letter}{twice.number} comes twice in the sheet's XML (openpyxl would "
-            "keep only the second, and drop what the first holds)",
+            f"row {twice.number} gives column {letter} twice in the sheet's XML (two cells "
+            "land there, whatever rows their references name; openpyxl would keep only the "
+            "last, and drop what the first holds)",
             file=shown,
             sheet=ws.title,
             row=twice.number,

@@ -94,7 +94,30 @@ def render_pdf(job: FrameworkJob, html: str) -> bytes:
         from reportgen.render.fetcher import AssetFetcher
 
         fetcher = AssetFetcher(template_roots(job.options.templates))
-        return pdf_bytes(job, render_document(job, html, fetcher), fetcher)
+        with _laying_out(job.options.templates):
+            return pdf_bytes(job, render_document(job, html, fetcher), fetcher)
+
+
+@contextlib.contextmanager
+def _laying_out(templates: Path | None) -> Iterator[None]:
+    """WeasyPrint's own failure while it lays out the user's templates is theirs to fix:
+    a malformed ``calc(1px +)`` in their CSS made it assert, said as "internal error, a
+    bug in reportgen", exit 1 (pass 49a). With the shipped templates it stays a bug."""
+    try:
+        yield
+    except (InputError, OSError, MemoryError):
+        raise  # the user's already, or the machine's: reported as such
+    except Exception as exc:
+        if templates is None:
+            raise
+        said = one_line(f"{type(exc).__name__}: {exc}".rstrip(": "))
+        raise InputError(
+            "the PDF renderer (WeasyPrint) failed laying out the report with these "
+            f"templates: {shorten(said, 200)}",
+            file=templates,
+            hint="Check the HTML and CSS of your templates (a malformed value, such as "
+            "calc(1px +), makes WeasyPrint fail); build without --templates to compare.",
+        ) from exc
 
 
 def render_document(job: FrameworkJob, html: str, fetcher: AssetFetcher | None = None) -> Document:

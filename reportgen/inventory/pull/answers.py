@@ -12,13 +12,14 @@ the cap, after it was read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,7 +100,7 @@ class _Expired(BaseException):
     and would retry or wrap it."""
 
 
-@contextmanager
+@contextlib.contextmanager
 def _deadline(seconds: float) -> Iterator[None]:
     """Raise _Expired in whatever the main thread is doing (waiting for headers included)
     once ``seconds`` have passed. Elsewhere than the main thread, only the body's reads
@@ -144,17 +145,59 @@ def _body(response: Any, request: Any, bounds: Bounds, read: list[int]) -> bytes
 
 
 def _check_unique_keys(response: Any, bounds: Bounds) -> None:
-    """Refuse an accepted JSON object that gives a key twice; anything else is left to
-    botocore (STS answers XML, an error its code and message)."""
+    """Refuse an accepted answer giving one field twice: JSON holding a key twice, or XML
+    an element twice among its siblings (STS: botocore kept the first ``<Credentials>``,
+    and the second's secret was printed unmasked when echoed, 49c). The JSON is read as
+    each of botocore's readers decodes it: its parsers as UTF-8, its metadata fetchers by
+    the charset the Content-Type names (a UTF-7 answer spelt one key two ways, and a
+    UTF-16 one was not read at all, 49c)."""
     body = response._content
-    if not bounds.unique_keys or response.status_code >= 300 or not _JSON_OBJECT.match(body):
+    if not bounds.unique_keys or response.status_code >= 300:
         return
+    if body.lstrip()[:1] == b"<":
+        _check_unique_elements(body, bounds)
+        return
+    for text in _readings(body, response.headers):
+        if text.lstrip()[:1] != "{":
+            continue
+        try:
+            loads_unique(text)
+        except DuplicateKey as exc:
+            key = shorten(exc.key, 60)
+            raise _not_aws(bounds, f"JSON holding the key '{key}' twice") from None
+        except (ValueError, RecursionError):
+            continue  # not JSON that reader reads: its own refusal names it
+
+
+def _readings(body: bytes, headers: Any) -> list[str]:
+    """``body`` as text, each way botocore may decode it."""
+    from botocore.utils import get_encoding_from_headers
+
+    declared = get_encoding_from_headers(headers) or "utf-8"
+    texts = []
+    for encoding in dict.fromkeys(("utf-8", declared)):
+        with contextlib.suppress(LookupError, UnicodeError, ValueError):
+            texts.append(body.decode(encoding))
+    return texts
+
+
+def _check_unique_elements(body: bytes, bounds: Bounds) -> None:
+    """XML parsed as botocore parses it (UTF-8, ElementTree); a list's entries are each a
+    ``<member>`` and may repeat, no other element among its siblings."""
+    from xml.etree import ElementTree
+
+    parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
     try:
-        loads_unique(body)
-    except DuplicateKey as exc:
-        raise _not_aws(bounds, f"JSON holding the key '{shorten(exc.key, 60)}' twice") from None
-    except (ValueError, RecursionError):
-        return  # not JSON botocore reads: its own refusal names it
+        parser.feed(body)
+        root = parser.close()
+    except (ElementTree.ParseError, ValueError, RecursionError):
+        return  # botocore's own parsing refuses it
+    for element in root.iter():
+        names = [child.tag.rpartition("}")[2] for child in element]
+        twice = next((n for n, c in Counter(names).items() if c > 1 and n != "member"), None)
+        if twice is not None:
+            what = f"XML holding the element '{shorten(twice, 60)}' twice in one element"
+            raise _not_aws(bounds, what)
 
 
 def _piece(read: Any, request: Any) -> bytes:
