@@ -16,6 +16,7 @@ import pytest
 import yaml
 from conftest import ROOT, SAMPLE_CONFIG, write_csv
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from packhelpers import run
 
 FID = "soc2"
@@ -88,6 +89,24 @@ def test_a_raci_role_column_whose_header_was_renamed_is_refused(pack, tmp_path):
     message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
     said = "sheet 'RACI', row 1: the header row has no column 'Security'"
     assert said in message and "Give the column its header back" in message, message
+
+
+@pytest.mark.parametrize(("sheet", "header"), [("Evidence", "Status"), ("RACI", "Security")])
+def test_a_column_the_team_fills_in_given_twice_is_refused(pack, tmp_path, sheet, header):
+    """Pass 50a W27: a second 'Status' column added at the sheet's end was ignored, and what
+    the team recorded in it dropped from the new pack, exit 0."""
+
+    def change(book):
+        ws = book[sheet]
+        ws.cell(1, ws.max_column + 1).value = header.upper()
+        ws.cell(3, ws.max_column).value = "Accepted" if sheet == "Evidence" else "A/R"
+
+    path = _edited(pack, tmp_path, change)
+    last = load_workbook(path)[sheet].max_column
+    message = _refused(tmp_path, "--evidence", path)
+    said = f"sheet '{sheet}', row 1, column {get_column_letter(last)}: the header row names"
+    assert said in message and f"the column '{header}' twice" in message, message
+    assert "Keep one column of that name" in message
 
 
 def test_every_bad_cell_is_reported_at_once(pack, tmp_path):

@@ -32,7 +32,11 @@ _CHILD = textwrap.dedent(
     import os, signal, sys, json
     from pathlib import Path
     from reportgen.core import outfiles
-    folder, at, nth, replace, files = json.loads(sys.argv[1])
+    folder, at, nth, replace, files, links = json.loads(sys.argv[1])
+    if not links:  # a file system without hard links (FAT, some network shares)
+        def no_link(*args, **kwargs):
+            raise OSError(1, "Operation not permitted")
+        os.link = no_link
     calls = []
     original = getattr(outfiles, at)
     def dying(*args, **kwargs):
@@ -50,9 +54,12 @@ _CHILD = textwrap.dedent(
 )
 
 
-def _killed(folder: Path, at: str, nth: int, files: dict[str, str], replace: bool) -> None:
-    """Run the child; it must die of SIGKILL (status -9), not finish."""
-    argument = json.dumps([str(folder), at, nth, replace, list(files.items())])
+def _killed(
+    folder: Path, at: str, nth: int, files: dict[str, str], replace: bool, links: bool = True
+) -> None:
+    """Run the child; it must die of SIGKILL (status -9), not finish. ``links`` False: the
+    child's file system makes no hard links (second names are copies)."""
+    argument = json.dumps([str(folder), at, nth, replace, list(files.items()), links])
     done = subprocess.run([sys.executable, "-c", _CHILD, argument], capture_output=True)
     assert done.returncode == -9, done.stderr.decode()
 
@@ -88,6 +95,23 @@ def test_a_pair_killed_between_its_moves_is_put_back_by_the_next_run(tmp_path, c
     assert said in caplog.text
 
 
+@pytest.mark.parametrize("links", [True, False], ids=["links", "copies"])
+def test_a_pair_killed_after_its_first_exchange_is_put_back_without_a_false_word(tmp_path, links):
+    """Pass 50b F2: with no hard links (second names are copies), killed right after the
+    first file's exchange: the next run put the copy back, then said the file "was changed
+    or removed" and that its earlier version was kept under the swap name, left there."""
+    folder = _pair(tmp_path)
+    before = _listing(folder)
+    _killed(folder, "_discard", 1, NEW, replace=True, links=links)
+    assert any(".reportgen-swap-" in name for name in _listing(folder))
+    assert settle_killed(folder) == [
+        f"a run killed while moving {folder / 'snap.csv'}, {folder / 'snap.csv.source.json'} "
+        f"into place had moved only some of them; the earlier {folder / 'snap.csv'} put back"
+    ]
+    assert _listing(folder) == before
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["links", "copies"])
 @pytest.mark.parametrize(
     ("at", "nth"),
     [
@@ -98,13 +122,13 @@ def test_a_pair_killed_between_its_moves_is_put_back_by_the_next_run(tmp_path, c
         ("_discard", 4),
     ],
 )
-def test_a_pair_killed_before_or_after_its_moves_is_only_tidied(tmp_path, at, nth):
+def test_a_pair_killed_before_or_after_its_moves_is_only_tidied(tmp_path, at, nth, links):
     """Before the first move, the earlier pair stands; after the last, the new one: either
     is whole, and only the killed run's second names, swaps and note are removed. Second
     names made before the note was written stayed for good (pass 27b)."""
     folder = _pair(tmp_path)
     before = _listing(folder)
-    _killed(folder, at, nth, NEW, replace=True)
+    _killed(folder, at, nth, NEW, replace=True, links=links)
     assert len(_listing(folder)) > 2  # it left something
     pair = {name: _listing(folder)[name] for name in NEW}
     assert pair in (before, NEW)
@@ -461,6 +485,50 @@ def test_a_file_that_cannot_be_put_back_in_a_moved_folder_is_named_where_it_is(
     details = " ".join(refused.value.details)
     assert "the new a.xlsx could not be taken back and is in place there now" in details
     assert "nothing reportgen wrote was left in place" not in details
+
+
+@pytest.mark.parametrize("moved_too", [True, False], ids=["moved", "in-place"])
+def test_a_folder_made_immutable_between_two_moves_says_what_is_in_place(
+    tmp_path, monkeypatch, caplog, moved_too
+):
+    """Pass 50b F1: init --force held at its second move, its folder (moved, or not) then
+    made immutable: removing the temporary files failed too, and that "operation not
+    permitted", naming a temporary file, replaced the move's own error and the words saying
+    the new file was left in place. Now the move's error is the one said, and each
+    temporary file left is named in a warning."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder = tmp_path / "project"
+    where = tmp_path / "renamed" if moved_too else folder
+    folder.mkdir()
+    (folder / "a.xlsx").write_text("earlier a")
+    (folder / "b.yaml").write_text("earlier b")
+
+    def made_immutable() -> None:
+        if moved_too:
+            folder.rename(where)
+        if subprocess.run(["chattr", "+i", str(where)], capture_output=True).returncode:
+            pytest.skip("chattr +i is not available here")
+
+    _before_the_second(monkeypatch, "_move_in", made_immutable)
+    caplog.set_level(logging.WARNING, "reportgen.files")
+    try:
+        with pytest.raises(InputError) as refused:
+            outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
+    finally:
+        subprocess.run(["chattr", "-i", str(where)], capture_output=True, check=False)
+    said = str(refused.value) + " ".join(refused.value.details)
+    assert said.startswith(f"{folder / 'b.yaml'}: "), said  # the move's error, not a removal's
+    reason = "no such file or directory" if moved_too else "operation not permitted"
+    assert reason in said.lower(), said
+    left = [n for n in _listing(where) if n.startswith(".b.yaml.") and "." not in n[8:]]
+    assert left and f"{where / left[0]}: this temporary file could not be removed" in caplog.text
+    for kept in (n for n in _listing(where) if n.endswith(".kept")):
+        assert str(where / kept) in caplog.text, caplog.text  # every file left is named
+    if moved_too:
+        assert "the new a.xlsx could not be taken back and is in place there now" in said, said
+    assert _listing(where)["b.yaml"] == "earlier b"
 
 
 def test_a_failed_exchange_in_a_folder_moved_meanwhile_says_its_own_error(tmp_path, monkeypatch):

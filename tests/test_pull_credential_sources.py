@@ -22,6 +22,11 @@ from test_pull_bounds import TAGGED, _endpoint, _huge_sts, _json, serving
 GOOD = {"Version": 1, "AccessKeyId": "AKIAPROCESSKEY000001", "SecretAccessKey": "ProcSecret0123"}
 
 
+# botocore gives the metadata service one second and one try by default: on a loaded test
+# machine the local stand-in missed that, and the pull found no credentials at all.
+_PATIENT_METADATA = {"AWS_METADATA_SERVICE_TIMEOUT": "10", "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "3"}
+
+
 def _run(tmp_path, monkeypatch, capsys, url: str, env: dict[str, str], profile: str | None):
     from reportgen.cli import main
 
@@ -875,7 +880,7 @@ def test_the_region_lookup_of_defaults_mode_auto_is_bounded_and_made_once(
     keys = {"AWS_ACCESS_KEY_ID": "AKIAREGIONTEST000001", "AWS_SECRET_ACCESS_KEY": "RegionKey0123"}
     with serving(route) as imds, _endpoint(_json(TAGGED)) as url:
         env = {**keys, "AWS_DEFAULTS_MODE": "auto", "AWS_EC2_METADATA_DISABLED": "false",
-               "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds}  # fmt: skip
+               "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds, **_PATIENT_METADATA}  # fmt: skip
         status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
     assert status == 0, said
     assert asked[0] == 1  # one lookup, not one for each client
@@ -1405,9 +1410,23 @@ def test_an_sso_role_answer_giving_a_key_twice_is_refused(tmp_path, monkeypatch,
 _ROLE_SECRET = "SecondRoleSecret0123456789"
 
 
-def test_an_sts_answer_giving_its_credentials_twice_is_refused(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda xml: xml,
+        lambda xml: b"\xef\xbb\xbf" + xml,
+        lambda xml: xml.decode().encode("utf-16"),
+        lambda xml: ("\ufeff" + xml.decode()).encode("utf-16-be"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16", "utf-16-be"],
+)
+def test_an_sts_answer_giving_its_credentials_twice_is_refused(
+    tmp_path, monkeypatch, capsys, encode
+):
     """Pass 49c C2: an AssumeRole answer holding two <Credentials>: botocore signed with the
-    first, and the second's secret key, never masked, was printed when echoed."""
+    first, and the second's secret key, never masked, was printed when echoed. Pass 50c C1:
+    the same answer after a byte-order mark, or in UTF-16, which botocore's parser reads
+    too, was not checked."""
 
     def handle(head: str, body: str):
         if "Action=AssumeRole" in body:
@@ -1415,7 +1434,7 @@ def test_an_sts_answer_giving_its_credentials_twice_is_refused(tmp_path, monkeyp
             status, kind, answer = _assumed(*keys, "2099-01-01T00:00:00Z")
             block = answer[answer.index(b"<Credentials>") : answer.index(b"</Credentials>") + 14]
             second = block.replace(b"FirstRoleSecret0123", _ROLE_SECRET.encode())
-            return status, kind, answer.replace(block, block + second)
+            return status, kind, encode(answer.replace(block, block + second))
         return 400, "application/json", json.dumps({"message": f"x {_ROLE_SECRET}"}).encode()
 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
@@ -1425,6 +1444,28 @@ def test_an_sts_answer_giving_its_credentials_twice_is_refused(tmp_path, monkeyp
         in said
     ), said
     assert _ROLE_SECRET not in said and "GetResources" not in said
+
+
+@pytest.mark.parametrize(
+    "secret", ["<b>RoleSecretInside012</b>", "RoleSecret<b/>Inside012"], ids=["inside", "mixed"]
+)
+def test_an_sts_answer_holding_markup_in_its_secret_is_refused(
+    tmp_path, monkeypatch, capsys, secret
+):
+    """Pass 50a W15: an element inside <SecretAccessKey> gave botocore an empty (or cut)
+    secret, and the refusals that followed were blamed on the IAM policy."""
+    asked = []
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            return _assumed("ASIAROLEKEY000000001", secret, "RoleToken01234567", "2099-01-01Z")
+        asked.append(head)
+        return 403, "application/json", json.dumps({"message": "denied"}).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2, said
+    assert "the answer is XML holding markup inside the value 'SecretAccessKey'" in said, said
+    assert not asked and "IAM policy" not in said
 
 
 @pytest.mark.parametrize(
@@ -1459,7 +1500,8 @@ def test_a_metadata_answer_giving_a_key_twice_in_its_own_charset_is_refused(
 
     (tmp_path / "awsconfig").write_text("")
     with serving(metadata) as imds, _aws(handle) as url:
-        env = {"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds}
+        env = {"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds,
+               **_PATIENT_METADATA}  # fmt: skip
         status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
     assert status == 2, said
     assert "the instance metadata service: the answer is JSON holding the key" in said, said

@@ -229,6 +229,57 @@ CASES = [
         evidence=True,
     ),
     Case(
+        "evidence-sheet-without-the-main-namespace",  # pass 50d: 5 million took 506 MB
+        lambda path: bombs.bomb(
+            path,
+            bombs.SHEET,
+            bombs.wrapped_in_rows(
+                hf.sheet(hf.rows_xml(hf.BASE_ROWS)).replace(f' xmlns="{hf.MAIN}"', ""),
+                "</sheetData></worksheet>",
+                25,
+                ROW_ELEMENTS - 10,
+            ),
+        ),
+        [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
+        evidence=True,
+    ),
+    Case(
+        "evidence-sheet-main-namespace-on-one-row-only",  # it holds inside that row alone
+        lambda path: bombs.bomb(
+            path,
+            bombs.SHEET,
+            bombs.wrapped_in_rows(
+                hf.sheet(hf.rows_xml(hf.BASE_ROWS) + f'<row xmlns="{hf.MAIN}"/>').replace(
+                    f'<worksheet xmlns="{hf.MAIN}">', "<worksheet>"
+                ),
+                "</sheetData></worksheet>",
+                25,
+                ROW_ELEMENTS - 10,
+            ),
+        ),
+        [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
+        evidence=True,
+    ),
+    Case(
+        "rows-of-a-prefixed-main-namespace",  # let go of, row by row: taken
+        lambda path: bombs.bomb(
+            path,
+            bombs.SHEET,
+            bombs.wrapped_in_rows(
+                hf.sheet(hf.rows_xml(hf.BASE_ROWS)).replace(
+                    "<worksheet ", f'<worksheet xmlns:m="{hf.MAIN}" '
+                ),
+                "</sheetData></worksheet>",
+                25,
+                ROW_ELEMENTS - 10,
+                "<m:row>",
+                "</m:row>",
+            ),
+        ),
+        [],
+        status=0,
+    ),
+    Case(
         "evidence-rows-nested-in-a-row",
         lambda path: bombs.bomb(path, bombs.SHEET, bombs.nested_rows(3, ROW_ELEMENTS // 2)),
         [f"workbook part '{bombs.SHEET}' holds a row of more than {ROW_ELEMENTS:,} elements"],

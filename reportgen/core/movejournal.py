@@ -357,7 +357,7 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
             "remove it"
         )
     elif moving.kept is not None:
-        said += _stuck(folder / moving.kept, {moving.kept_as} - {None})
+        said += _kept_left(folder, moving)
     said += _stuck(folder / moving.temporary, {moving.new})
     for swap in swaps:
         if _holds_the_only_earlier(folder, moving, swap):
@@ -380,11 +380,46 @@ def _tidy(folder: Path, moving: Moving, swaps: list[str]) -> list[str]:
 
 def _holds_the_only_earlier(folder: Path, moving: Moving, swap: str) -> bool:
     """Whether a swap name holds the earlier file while the name holds neither file: it
-    is then the only copy of the earlier one, which was removed without a word (48b)."""
+    is then the only copy of the earlier one, which was removed without a word (48b). A
+    second name put back is the earlier file too: where it is a copy (no hard links), it
+    was said to be neither, and the swap name kept (50b F2)."""
     earlier, found = moving.earlier, identity_of(folder / moving.name)
-    if earlier is None or found in {moving.new, earlier} - {None}:
-        return False  # the name holds one of the two: the swap name is a leftover
+    if earlier is None or found in {moving.new, earlier, moving.kept_as} - {None}:
+        return False  # the name holds one of them: the swap name is a leftover
     return identity_of(folder / swap) == earlier and _regular(folder / swap)
+
+
+def _kept_left(folder: Path, moving: Moving) -> list[str]:
+    """Remove a second name the note names. A copy (no hard links) made just before the run
+    was killed is not yet in the note: when it holds what the name holds, it is removed
+    too; else it is said (it was left without a word: 50b)."""
+    assert moving.kept is not None
+    path = folder / moving.kept
+    found = _remove_if(path, {moving.kept_as} - {None})
+    if found is False and _same_bytes(path, folder / moving.name):
+        found = _remove_if(path, {identity_of(path)})
+    if found is False:
+        return [
+            f"{path} was left by a run killed while keeping a copy of {moving.name} and is "
+            "not that file: look at it, then remove it"
+        ]
+    return [_not_removed(path, found)] if isinstance(found, str) else []
+
+
+def _same_bytes(first: Path, second: Path) -> bool:
+    """Whether two regular files hold the same bytes (read a piece at a time)."""
+    try:
+        if not (_regular(first) and _regular(second)):
+            return False
+        if first.stat().st_size != second.stat().st_size:
+            return False
+        with first.open("rb") as one, second.open("rb") as other:
+            while piece := one.read(1 << 20):
+                if piece != other.read(len(piece)):
+                    return False
+    except OSError:
+        return False
+    return True
 
 
 def _stuck(path: Path, identities: set[Identity | None]) -> list[str]:

@@ -232,7 +232,7 @@ def write_replacing(
                     _discard(_move_in(temporary, path, replace, checked))
                 _finished_despite(stops, [path])
         except BaseException:
-            folder.remove_file(Path(temporary).name)  # wherever the folder has gone
+            _remove_temporary(folder, Path(temporary).name)  # wherever the folder has gone
             raise
         finally:
             if lock is not None:
@@ -283,7 +283,7 @@ def write_together(
                 _finished_despite(stops, [path for path, _ in temporaries])
         except BaseException:
             for path, temporary in temporaries:  # those not renamed yet
-                folders[path.parent].remove_file(Path(temporary).name)
+                _remove_temporary(folders[path.parent], Path(temporary).name)
             raise
         finally:
             for lock in locks:
@@ -373,11 +373,27 @@ def _write_temporary(
             if mode is not None:
                 os.chmod(temporary, mode)
     except BaseException:
-        folder.remove_file(name)
+        _remove_temporary(folder, name)
         if lock is not None:
             os.close(lock)
         raise
     return temporary, lock
+
+
+def _remove_temporary(folder: HeldFolder, name: str) -> None:
+    """Remove a temporary file on the way out of a failure. One that cannot be removed (the
+    folder made immutable meanwhile) is said, and the failure that led here is still the
+    one reported: the removal's "operation not permitted" replaced it, and with it the
+    words saying a new file was left in place (fiftieth pass, 50b F1)."""
+    try:
+        folder.remove_file(name)
+    except OSError as exc:
+        log.warning(
+            "%s: this temporary file could not be removed (%s); remove it once the folder "
+            "allows it",
+            (folder.now() or folder.path) / name,
+            exc.strerror or type(exc).__name__,
+        )
 
 
 def _rename_all(
@@ -420,11 +436,15 @@ def _rename_all(
                     kept = [name for name in kept if name != second]
             raise
         finally:
-            _discard_all(kept)  # while the note stands: a kill now leaves none for good
+            _discard_all(kept, held)  # while the note stands: a kill now leaves none for good
 
 
-def _discard_all(kept: list[str | None]) -> None:
+def _discard_all(kept: list[str | None], held: HeldFolder | None = None) -> None:
+    """Each second name, removed where the folder ``held`` is now when it was moved
+    meanwhile (by path, one left there went unsaid: 50b)."""
     for second in kept:
+        if second is not None and held is not None and held.moved():
+            second = str((held.now() or held.path) / Path(second).name)
         _discard(second)
 
 

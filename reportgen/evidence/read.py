@@ -397,9 +397,16 @@ def _sheet(book: Any, name: str, shown: str, limits: Limits) -> Any:
 
 
 def _header(
-    ws: Any, required: tuple[str, ...], width: int, limits: Limits, shown: str
+    ws: Any,
+    required: tuple[str, ...],
+    width: int,
+    limits: Limits,
+    shown: str,
+    read: Iterable[str] = (),
 ) -> tuple[int, dict[str, int]]:
-    """The header row (searched in the first rows) and header -> 0-based column."""
+    """The header row (searched in the first rows) and header -> 0-based column. A column
+    reportgen reads (``required`` and ``read``) given twice is refused: the second was
+    ignored, and what the team wrote in it dropped without a word (50a W27)."""
     for number, values in _rows(ws, width, limits, shown):
         if number > HEADER_SEARCH_ROWS:
             break
@@ -407,6 +414,7 @@ def _header(
         for index, value in enumerate(values):
             columns.setdefault(header_key(value), index)
         if all(header_key(name) in columns for name in required):
+            _refuse_repeated([*required, *read], values, columns, (ws.title, number), shown)
             return number, columns
     raise InputError(
         f"no header row with {', '.join(repr(r) for r in required)} in the first "
@@ -414,6 +422,31 @@ def _header(
         file=shown,
         sheet=ws.title,
     )
+
+
+def _refuse_repeated(
+    headers: list[str],
+    values: list[Any],
+    columns: dict[str, int],
+    where: tuple[str, int],
+    shown: str,
+) -> None:
+    """Refuse a header row giving one of ``headers`` to a second column."""
+    wanted = {header_key(header): header for header in headers}
+    for index, value in enumerate(values):
+        key = header_key(value)
+        if key in wanted and columns[key] != index:
+            raise InputError(
+                f"the header row names the column {wanted[key]!r} twice, in "
+                f"{column_letter(columns[key])} and in {column_letter(index)}; only one "
+                "would be read, and what was written in the other dropped",
+                file=shown,
+                sheet=where[0],
+                row=where[1],
+                column=column_letter(index),
+                hint="Keep one column of that name (move what the other holds into it), "
+                "then run again.",
+            )
 
 
 # ---------------------------------------------------------------- identity and rules
@@ -469,7 +502,8 @@ def _evidence_rows(
 ) -> Iterator[ItemEdit]:
     ws = _sheet(book, EVIDENCE_SHEET, shown, limits)
     width = min(limits.max_columns, 64)
-    header_row, columns = _header(ws, (CONTROL, ITEM), width, limits, shown)
+    read = [f.header for f in TEAM_FIELDS] + [PROVIDED_BY]
+    header_row, columns = _header(ws, (CONTROL, ITEM), width, limits, shown, read)
     _check_team_columns([f.header for f in TEAM_FIELDS], columns, ws.title, header_row, shown)
     fields = [(f, columns[header_key(f.header)]) for f in TEAM_FIELDS]
     control_at, item_at = columns[header_key(CONTROL)], columns[header_key(ITEM)]
@@ -609,7 +643,7 @@ def _raci_edits(
     ws = _sheet(book, RACI_SHEET, shown, limits)
     roles = list(next(iter(computed.values()), {}))
     width = min(limits.max_columns, 64 + len(roles))
-    header_row, columns = _header(ws, (CONTROL,), width, limits, shown)
+    header_row, columns = _header(ws, (CONTROL,), width, limits, shown, roles)
     role_columns = {r: columns[header_key(r)] for r in roles if header_key(r) in columns}
     if width == limits.max_columns and len(role_columns) < len(roles):
         _beyond_columns(roles, role_columns, width, shown)

@@ -154,8 +154,7 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
     body = response._content
     if not bounds.unique_keys or response.status_code >= 300:
         return
-    if body.lstrip()[:1] == b"<":
-        _check_unique_elements(body, bounds)
+    if _check_unique_elements(body, bounds):
         return
     for text in _readings(body, response.headers):
         if text.lstrip()[:1] != "{":
@@ -181,9 +180,11 @@ def _readings(body: bytes, headers: Any) -> list[str]:
     return texts
 
 
-def _check_unique_elements(body: bytes, bounds: Bounds) -> None:
-    """XML parsed as botocore parses it (UTF-8, ElementTree); a list's entries are each a
-    ``<member>`` and may repeat, no other element among its siblings."""
+def _check_unique_elements(body: bytes, bounds: Bounds) -> bool:
+    """Whether ``body`` is XML as botocore parses it (ElementTree told UTF-8, which a
+    byte-order mark overrides: an answer in UTF-16, or after a BOM, went unchecked, 50c);
+    if so, a list's entries are each a ``<member>`` and may repeat, no other element among
+    its siblings."""
     from xml.etree import ElementTree
 
     parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
@@ -191,13 +192,32 @@ def _check_unique_elements(body: bytes, bounds: Bounds) -> None:
         parser.feed(body)
         root = parser.close()
     except (ElementTree.ParseError, ValueError, RecursionError):
-        return  # botocore's own parsing refuses it
+        return False  # not XML botocore's parser reads: JSON, or its own refusal names it
     for element in root.iter():
         names = [child.tag.rpartition("}")[2] for child in element]
         twice = next((n for n, c in Counter(names).items() if c > 1 and n != "member"), None)
         if twice is not None:
             what = f"XML holding the element '{shorten(twice, 60)}' twice in one element"
             raise _not_aws(bounds, what)
+        _refuse_markup_in_a_value(element, bool(names), bounds)
+    return True
+
+
+# The fields of STS's credentials, each a value: botocore reads the text before any element
+# inside one (an element in SecretAccessKey gave an empty secret, and the refusals that
+# followed were blamed on the IAM policy: 50a W15).
+_CREDENTIAL_FIELDS = {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+
+
+def _refuse_markup_in_a_value(element: Any, has_children: bool, bounds: Bounds) -> None:
+    """Refuse an element of a credential field holding elements, or any element holding
+    both elements and text (AWS writes neither)."""
+    if not has_children:
+        return
+    name = element.tag.rpartition("}")[2]
+    texts = [element.text or ""] + [child.tail or "" for child in element]
+    if name in _CREDENTIAL_FIELDS or any(text.strip() for text in texts):
+        raise _not_aws(bounds, f"XML holding markup inside the value '{shorten(name, 60)}'")
 
 
 def _piece(read: Any, request: Any) -> bytes:
