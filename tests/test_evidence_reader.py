@@ -91,15 +91,18 @@ def test_a_raci_role_column_whose_header_was_renamed_is_refused(pack, tmp_path):
     assert said in message and "Give the column its header back" in message, message
 
 
+@pytest.mark.parametrize("far", [False, True], ids=["next", "past-column-64"])
 @pytest.mark.parametrize(("sheet", "header"), [("Evidence", "Status"), ("RACI", "Security")])
-def test_a_column_the_team_fills_in_given_twice_is_refused(pack, tmp_path, sheet, header):
+def test_a_column_the_team_fills_in_given_twice_is_refused(pack, tmp_path, sheet, header, far):
     """Pass 50a W27: a second 'Status' column added at the sheet's end was ignored, and what
-    the team recorded in it dropped from the new pack, exit 0."""
+    the team recorded in it dropped from the new pack, exit 0; 51a: past the columns read
+    (64, and the roles'), it still was."""
 
     def change(book):
         ws = book[sheet]
-        ws.cell(1, ws.max_column + 1).value = header.upper()
-        ws.cell(3, ws.max_column).value = "Accepted" if sheet == "Evidence" else "A/R"
+        at = 80 if far else ws.max_column + 1
+        ws.cell(1, at).value = header.upper()
+        ws.cell(3, at).value = "Accepted" if sheet == "Evidence" else "A/R"
 
     path = _edited(pack, tmp_path, change)
     last = load_workbook(path)[sheet].max_column

@@ -487,6 +487,36 @@ def test_a_file_that_cannot_be_put_back_in_a_moved_folder_is_named_where_it_is(
     assert "nothing reportgen wrote was left in place" not in details
 
 
+def test_a_copy_of_the_earlier_file_cut_short_by_a_full_disk_is_not_left(tmp_path, monkeypatch):
+    """Pass 51b F1: no hard links, and the disk full as init --force copied the earlier
+    inventory to its second name: exit 2, and the half-made copy was left for good, unnamed
+    (its note removed, no later run would)."""
+    import errno
+    import shutil
+
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "a.xlsx").write_text("earlier a" * 1000)
+    (folder / "b.yaml").write_text("earlier b")
+
+    def no_link(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    def full(source, target, **kwargs):
+        Path(target).write_text("earl")
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(os, "link", no_link)
+    monkeypatch.setattr(shutil, "copyfile", full)
+    with pytest.raises(InputError) as refused:
+        outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
+    assert "no space left" in str(refused.value).lower(), str(refused.value)
+    assert _listing(folder) == {"a.xlsx": "earlier a" * 1000, "b.yaml": "earlier b"}
+
+
 @pytest.mark.parametrize("moved_too", [True, False], ids=["moved", "in-place"])
 def test_a_folder_made_immutable_between_two_moves_says_what_is_in_place(
     tmp_path, monkeypatch, caplog, moved_too

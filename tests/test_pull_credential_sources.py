@@ -1446,6 +1446,43 @@ def test_an_sts_answer_giving_its_credentials_twice_is_refused(
     assert _ROLE_SECRET not in said and "GetResources" not in said
 
 
+_BOMB = (
+    '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e0 "'
+    + "x" * 1000
+    + '">'
+    + "".join(f'<!ENTITY e{n} "{f"&e{n - 1};" * 16}">' for n in range(1, 9))
+    + "]><AssumeRoleResponse><AssumeRoleResult><Credentials><SecretAccessKey>&e8;"
+    + "</SecretAccessKey></Credentials></AssumeRoleResult></AssumeRoleResponse>"
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"<AssumeRoleResponse><Credentials><SecretAccessKey>{_ROLE_SECRET}</SecretAccessKey><Se",
+        f'\ufeff  {{"Credentials": {{"SecretAccessKey": "{_ROLE_SECRET}", "Ses',
+        _BOMB,
+    ],
+    ids=["xml-cut-short", "json-cut-short", "entity-bomb"],
+)
+def test_an_sts_answer_that_does_not_parse_is_refused_unquoted(
+    tmp_path, monkeypatch, capsys, answer
+):
+    """Pass 51c C1: an AssumeRole answer cut short: botocore's refusal quoted its start,
+    the new secret key (never signed with, so never masked) printed, and the message named
+    no source (C5: an entity bomb's neither)."""
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            return 200, "text/xml", answer.encode()
+        return 400, "application/json", b'{"message": "not asked"}'
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2, said
+    assert "sts (fetching credentials): the answer is XML or JSON that does not parse" in said
+    assert _ROLE_SECRET[:8] not in said and "ResponseParserError" not in said, said
+
+
 @pytest.mark.parametrize(
     "secret", ["<b>RoleSecretInside012</b>", "RoleSecret<b/>Inside012"], ids=["inside", "mixed"]
 )

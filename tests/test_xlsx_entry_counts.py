@@ -175,6 +175,14 @@ CASES = [
         [f"workbook part '{SST}' brings the workbook's elements", f"limit of {KEPT:,}"],
         evidence=True,
     ),
+    Case(  # pass 51d: each <si> with no element inside gave back two, hiding an <x/>
+        "shared-strings-without-elements-padded",  # an inventory's cap on strings is higher
+        lambda path: bombs.bomb(
+            path, SST, bombs.padded_shared_strings(1_050_000, b"<si>a</si><x/><x/>")
+        ),
+        [f"workbook part '{SST}' brings the workbook's elements", f"limit of {KEPT:,}"],
+        args=[],  # the default --max-cells: 1,250,000 strings
+    ),
     Case(
         "evidence-sheet-padded-between-rows",  # openpyxl lets go of a row's, not of these
         lambda path: bombs.bomb(path, bombs.SHEET, bombs.padded_sheet(KEPT)),
@@ -259,6 +267,37 @@ CASES = [
         ),
         [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
         evidence=True,
+    ),
+    *(
+        Case(  # pass 51d: an xmlns inside a value, or ending a name, was taken as declared
+            f"evidence-sheet-root-{name}",
+            lambda path, root=root, row=row: bombs.bomb(
+                path,
+                bombs.SHEET,
+                bombs.wrapped_in_rows(
+                    hf.sheet(hf.rows_xml(hf.BASE_ROWS)).replace(
+                        f'<worksheet xmlns="{hf.MAIN}">', root
+                    ),
+                    "</sheetData></worksheet>",
+                    25,
+                    ROW_ELEMENTS - 10,
+                    f"<{row}>",
+                    f"</{row}>",
+                ),
+            ),
+            [f"workbook part '{bombs.SHEET}' brings the workbook's elements"],
+            evidence=True,
+        )
+        for name, root, row in [
+            (
+                "rebinding-hidden-by-a-quote",
+                f'<worksheet xmlns="{hf.MAIN}" a=\'xmlns:z="\' xmlns:p="urn:other" '
+                f'b=\'" xmlns:p="{hf.MAIN}"\'>',
+                "p:row",
+            ),
+            ("main-inside-a-value", f"<worksheet a='xmlns=\"{hf.MAIN}\"'>", "row"),
+            ("main-ending-a-name", f'<worksheet dataxmlns="{hf.MAIN}">', "row"),
+        ]
     ),
     Case(
         "rows-of-a-prefixed-main-namespace",  # let go of, row by row: taken

@@ -66,9 +66,9 @@ def padded_styles(count: int) -> Iterable[bytes]:
     return padded(head + "</styleSheet>", b"<x/>", count, "</styleSheet>")
 
 
-def padded_shared_strings(count: int) -> Iterable[bytes]:
+def padded_shared_strings(count: int, unit: bytes = b"<x/>") -> Iterable[bytes]:
     head = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{hf.MAIN}"><si><t>a</t></si>'
-    return padded(head + "</sst>", b"<x/>", count, "</sst>")
+    return padded(head + "</sst>", unit, count, "</sst>")
 
 
 def padded_content_types(count: int) -> Iterable[bytes]:

@@ -608,7 +608,11 @@ def _keep_earlier(path: Path, kept: str) -> str | None:
         return None
     except OSError:  # a file system without hard links: a copy does
         with environment_errors(path):
-            shutil.copyfile(path, kept, follow_symlinks=False)
+            try:
+                shutil.copyfile(path, kept, follow_symlinks=False)
+            except BaseException:  # a full disk left the half-made copy, unnamed (51b)
+                _discard(kept)
+                raise
     return kept
 
 

@@ -404,17 +404,19 @@ def _header(
     shown: str,
     read: Iterable[str] = (),
 ) -> tuple[int, dict[str, int]]:
-    """The header row (searched in the first rows) and header -> 0-based column. A column
-    reportgen reads (``required`` and ``read``) given twice is refused: the second was
-    ignored, and what the team wrote in it dropped without a word (50a W27)."""
-    for number, values in _rows(ws, width, limits, shown):
+    """The header row (searched in the first rows) and header -> 0-based column, of the
+    first ``width`` columns. A column reportgen reads (``required`` and ``read``) given
+    twice is refused, up to ``--max-columns``: the second was ignored, and what the team
+    wrote in it dropped without a word (50a W27; past the columns read, 51a)."""
+    ws.reset_dimensions()
+    for number, values in _parsed(ws, limits.max_columns, shown, HEADER_SEARCH_ROWS):
         if number > HEADER_SEARCH_ROWS:
             break
         columns: dict[str, int] = {}
-        for index, value in enumerate(values):
+        for index, value in enumerate(values[:width]):
             columns.setdefault(header_key(value), index)
         if all(header_key(name) in columns for name in required):
-            _refuse_repeated([*required, *read], values, columns, (ws.title, number), shown)
+            _refuse_repeated([*required, *read], values, (ws.title, number), shown)
             return number, columns
     raise InputError(
         f"no header row with {', '.join(repr(r) for r in required)} in the first "
@@ -425,20 +427,19 @@ def _header(
 
 
 def _refuse_repeated(
-    headers: list[str],
-    values: list[Any],
-    columns: dict[str, int],
-    where: tuple[str, int],
-    shown: str,
+    headers: list[str], values: tuple[Any, ...], where: tuple[str, int], shown: str
 ) -> None:
     """Refuse a header row giving one of ``headers`` to a second column."""
     wanted = {header_key(header): header for header in headers}
+    first: dict[str, int] = {}
     for index, value in enumerate(values):
         key = header_key(value)
-        if key in wanted and columns[key] != index:
+        if key not in wanted:
+            continue
+        if first.setdefault(key, index) != index:
             raise InputError(
                 f"the header row names the column {wanted[key]!r} twice, in "
-                f"{column_letter(columns[key])} and in {column_letter(index)}; only one "
+                f"{column_letter(first[key])} and in {column_letter(index)}; only one "
                 "would be read, and what was written in the other dropped",
                 file=shown,
                 sheet=where[0],

@@ -413,12 +413,15 @@ def _scan_member(
 def _elements_kept(name: str, scanner: PartScanner, sheets: set[str]) -> int:
     """The elements openpyxl keeps of a part: of a sheet, those outside its rows (see
     PartScanner._kept); of the shared strings, all but each string's <si> and its text, let
-    go of once read (2 million <x/> in the shared strings took 180 MB); of every other part
+    go of once read (2 million <x/> in the shared strings took 180 MB), where a string with
+    no element inside gives back its <si> alone (empty ones hid as many <x/>: 51d); of
+    every other part
     all, as it parses it whole (rows in styles.xml hid 5 million from the count: 49d). A
     part it reads by its fixed name (styles, workbook, content types, relationships,
     document properties) is parsed whole even where a relationship calls it a sheet."""
     if _is_shared_strings(name):
-        return max(0, scanner.elements - 2 * scanner.entries.get(b"si", 0))
+        strings = scanner.entries.get(b"si", 0)
+        return max(0, scanner.elements - 2 * strings + scanner.childless_strings)
     is_sheet = scanner.has_cells and _basename(name) in sheets and not _read_whole(name)
     return scanner.kept if is_sheet else scanner.elements
 

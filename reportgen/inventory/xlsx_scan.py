@@ -64,7 +64,19 @@ _EMPTY_ROW = re.compile(rb"<row(?=[ \t\r\n/])(?:[^<>\"'/]++|\"[^\"]*+\"|'[^']*+'
 _ROW_TAG = re.compile(
     rb"<(/?)(?:([^ \t\r\n/<>:]*):)?row(?=[ \t\r\n/>])(?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+>"
 )  # its prefix in group 2
-_XMLNS = re.compile(rb"xmlns(?::([^ \t\r\n=/<>]+))?[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"]*)\"|'([^']*)')")
+# A start tag's name, then its attributes one by one, each value whole: an xmlns found by a
+# search, inside another attribute's value or at the end of its name, was taken for a
+# declaration (51d).
+_TAG_NAME = re.compile(rb"<[^ \t\r\n/<>]+")
+_ATTRIBUTE = re.compile(
+    rb"[ \t\r\n]+([^ \t\r\n=/<>\"']+)[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"]*)\"|'([^']*)')"
+)
+_TAG_END = re.compile(rb"[ \t\r\n]*/?>")
+# A shared string with no element inside: empty, or text alone (comments are text by now)
+_CHILDLESS_SI = re.compile(
+    rb"<" + _PFX + rb"si(?:[ \t\r\n](?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+)?"
+    rb"(?:/>|>[^<]*+</" + _PFX + rb"si[ \t\r\n]*>)"
+)
 _MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # A start tag (comments, CDATA and PIs are text by the time it is looked for), quoted values whole
 _START_TAG = re.compile(rb"<[^/!?<>](?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+>")
@@ -197,11 +209,15 @@ class PartScanner:
         self.entries: dict[bytes, int] = {}
         self.kept = 0  # elements outside every row: openpyxl keeps them (see _kept)
         self.elements = 0  # every element, rows' too
+        self.childless_strings = 0  # <si> holding no element (see xlsx_guard._elements_kept)
         self._row_depth = 0  # rows open, one inside another
         self._row_elements = 0  # of the outermost row under way
         self._foreign: set[bytes] = set()  # prefixes bound to another namespace
         self._main: set[bytes] = set()  # prefixes the root element binds to the main one
         self._root_end: int | None = None  # where the root's start tag ends, in its region
+        self._odd = (
+            False  # a start tag declaring namespaces could not be read attribute by attribute
+        )
         self.is_xml: bool | None = None  # None until the prolog is read
         self.kind: str | None = None  # the root element's local name: worksheet, sst ...
         self.has_cells = False
@@ -287,6 +303,8 @@ class PartScanner:
             self.merged_ranges += region.count(b"<mergeCell") + region.count(b":mergeCell")
         if self.caps is not None:
             self._count_entries(region, self.caps)
+            if b"si" in region:
+                self.childless_strings += len(_CHILDLESS_SI.findall(region))
         for name in present:
             self._check_elements(region, name)
         if not present and longest_run(region) > self.budget:
@@ -333,20 +351,42 @@ class PartScanner:
         """Prefixes (b"" for the default) the root element binds to the main namespace, and
         those bound anywhere so far to any other: a row is one openpyxl lets go of only under
         the first. The main namespace bound on an inner element (a row's own ``xmlns``)
-        holds only inside it, so it counts for nothing here."""
-        for declared in _XMLNS.finditer(region):
-            uri = declared.group(2) if declared.group(2) is not None else declared.group(3)
-            prefix = declared.group(1) or b""
-            if uri != _MAIN_NS:
-                self._foreign.add(prefix)
-            elif declared.start() < (self._root_end or 0):
-                self._main.add(prefix)
+        holds only inside it, so it counts for nothing here. Each start tag holding
+        ``xmlns`` is read attribute by attribute ('<' is in no value: PartMalformed)."""
+        tags: set[int] = set()
+        at = region.find(b"xmlns")
+        while at >= 0:
+            start = region.rfind(b"<", 0, at)
+            if start >= 0 and start not in tags:
+                tags.add(start)
+                self._note_tag(region, start, at)
+            at = region.find(b"xmlns", at + 5)
+
+    def _note_tag(self, region: bytes, start: int, at: int) -> None:
+        """The declarations of the tag opening at ``start``, when ``at`` lies inside it."""
+        end = region.find(b">", start)
+        if end < at and end >= 0:
+            return  # ``at`` is in the text after the tag
+        name = _TAG_NAME.match(region, start)
+        pos = name.end() if name is not None and region[start + 1 : start + 2] != b"/" else -1
+        while pos >= 0 and (attribute := _ATTRIBUTE.match(region, pos)) is not None:
+            pos = attribute.end()
+            key = attribute.group(1)
+            if key == b"xmlns" or key.startswith(b"xmlns:"):
+                value = attribute.group(2)
+                uri = value if value is not None else attribute.group(3)
+                if uri != _MAIN_NS:
+                    self._foreign.add(key[6:])
+                elif start < (self._root_end or 0):
+                    self._main.add(key[6:])
+        if pos < 0 or _TAG_END.match(region, pos) is None:
+            self._odd = True  # no row is counted as let go of from here on
 
     def _is_main(self, prefix: bytes) -> bool:
         """Whether a row under ``prefix`` is of the main namespace wherever it lies: one
         bound to it and never to another (a sheet without the main namespace's declaration
         hid 5 million elements in plain rows: pass 50d)."""
-        return prefix in self._main and prefix not in self._foreign
+        return not self._odd and prefix in self._main and prefix not in self._foreign
 
     def _rows_only(self, region: bytes) -> bool:
         """Whether ``region`` is rows back to back, as writers write them, none nested and

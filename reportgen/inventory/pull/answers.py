@@ -33,6 +33,7 @@ MAX_ANSWER_BYTES = 64 << 20
 ANSWER_SECONDS = 300.0  # one request, from sending it to the last byte of its answer
 PIECE_BYTES = 1 << 16
 _JSON_OBJECT = re.compile(rb"\s*\{")
+_BLANK_OR_BOM = " \t\r\n\ufeff"
 
 
 @dataclass(frozen=True)
@@ -156,8 +157,9 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
         return
     if _check_unique_elements(body, bounds):
         return
-    for text in _readings(body, response.headers):
-        if text.lstrip()[:1] != "{":
+    readings, parsed = _readings(body, response.headers), False
+    for text in readings:  # every reading: each is some reader's (a UTF-7 key spelt twice)
+        if text.lstrip(_BLANK_OR_BOM)[:1] != "{":
             continue
         try:
             loads_unique(text)
@@ -165,7 +167,12 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
             key = shorten(exc.key, 60)
             raise _not_aws(bounds, f"JSON holding the key '{key}' twice") from None
         except (ValueError, RecursionError):
-            continue  # not JSON that reader reads: its own refusal names it
+            continue  # not JSON that reader reads: another reader's may be
+        parsed = True
+    if not parsed and any(text.lstrip(_BLANK_OR_BOM)[:1] in ("<", "{") for text in readings):
+        # botocore's own refusal quotes the answer's start: a new secret key, cut short
+        # (51c), was printed; an entity bomb's was not said as the source's answer either
+        raise _not_aws(bounds, "XML or JSON that does not parse (cut short, or malformed)")
 
 
 def _readings(body: bytes, headers: Any) -> list[str]:
