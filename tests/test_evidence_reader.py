@@ -91,16 +91,16 @@ def test_a_raci_role_column_whose_header_was_renamed_is_refused(pack, tmp_path):
     assert said in message and "Give the column its header back" in message, message
 
 
-@pytest.mark.parametrize("far", [False, True], ids=["next", "past-column-64"])
+@pytest.mark.parametrize("far", [0, 80, 1001], ids=["next", "past-column-64", "past-max-columns"])
 @pytest.mark.parametrize(("sheet", "header"), [("Evidence", "Status"), ("RACI", "Security")])
 def test_a_column_the_team_fills_in_given_twice_is_refused(pack, tmp_path, sheet, header, far):
     """Pass 50a W27: a second 'Status' column added at the sheet's end was ignored, and what
     the team recorded in it dropped from the new pack, exit 0; 51a: past the columns read
-    (64, and the roles'), it still was."""
+    (64, and the roles'), it still was; 52a: past --max-columns (1,000), too."""
 
     def change(book):
         ws = book[sheet]
-        at = 80 if far else ws.max_column + 1
+        at = far or ws.max_column + 1
         ws.cell(1, at).value = header.upper()
         ws.cell(3, at).value = "Accepted" if sheet == "Evidence" else "A/R"
 
@@ -110,6 +110,28 @@ def test_a_column_the_team_fills_in_given_twice_is_refused(pack, tmp_path, sheet
     said = f"sheet '{sheet}', row 1, column {get_column_letter(last)}: the header row names"
     assert said in message and f"the column '{header}' twice" in message, message
     assert "Keep one column of that name" in message
+
+
+@pytest.mark.parametrize(
+    ("sheet", "header", "value"), [("Evidence", "Status", "Accepted"), ("RACI", "Security", None)]
+)
+def test_columns_moved_past_column_64_are_read(pack, tmp_path, sheet, header, value):
+    """Pass 52a F2: the team inserted columns, and those it fills in moved past the 64
+    columns read: exit 2, "the header row has no column 'Status'", though every header was
+    there. Now as many columns are read as reach them."""
+
+    def change(book):
+        ws = book[sheet]
+        ws.insert_cols(3, 70)
+        if value is not None:  # a RACI letter as it is: an edit must keep one A a row
+            _cell(book, sheet, header, 5).value = value
+
+    out = tmp_path / "out"
+    command = ("build", "--config", "inputs/reportgen.yaml", "--framework", FID, "--out", out)
+    run(*command, "--evidence", _edited(pack, tmp_path, change), pdf=False)
+    ws = load_workbook(out / WORKBOOK)[sheet]
+    if value is not None:
+        assert _cell(ws.parent, sheet, header, 5).value == value
 
 
 def test_every_bad_cell_is_reported_at_once(pack, tmp_path):
@@ -392,8 +414,9 @@ def test_the_letters_of_every_role_are_read_back(tmp_path):
     result = run(*again, "--out", tmp_path / "third", "--max-columns", hidden - 1, check=2)
     assert f"its hidden 'reportgen' sheet goes past column {hidden - 1}" in result.stderr
     result = run(*again, "--out", tmp_path / "third", "--max-columns", hidden, check=2)
-    assert "sheet 'RACI': no column for the role(s) R2" in result.stderr
-    assert "Raise --max-columns" in result.stderr and not (tmp_path / "third").exists()
+    said = "sheet 'RACI': the header row puts a column reportgen reads in "
+    assert said in result.stderr and f"past the {hidden:,} columns read" in result.stderr
+    assert "raise --max-columns" in result.stderr and not (tmp_path / "third").exists()
 
 
 def _with_row(pack: Path, folder: Path, sheet: str, row: str, *also: tuple[str, str]) -> Path:

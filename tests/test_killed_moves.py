@@ -517,6 +517,38 @@ def test_a_copy_of_the_earlier_file_cut_short_by_a_full_disk_is_not_left(tmp_pat
     assert _listing(folder) == {"a.xlsx": "earlier a" * 1000, "b.yaml": "earlier b"}
 
 
+def test_an_earlier_file_swapped_for_a_fifo_before_its_copy_is_refused(tmp_path, monkeypatch):
+    """Pass 52b F1: no hard links, and the earlier file swapped for a FIFO (or a socket)
+    just before it was copied to its second name: "internal error: SpecialFileError"."""
+    import errno
+
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "a.xlsx").write_text("earlier a")
+    (folder / "b.yaml").write_text("earlier b")
+
+    def no_link(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    def swapped() -> None:
+        (folder / "b.yaml").unlink()
+        os.mkfifo(folder / "b.yaml")
+
+    monkeypatch.setattr(os, "link", no_link)
+    _before_the_second(monkeypatch, "_keep_earlier", swapped)
+    with pytest.raises(InputError) as refused:
+        outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
+    assert "FIFO" in str(refused.value), str(refused.value)
+    assert _listing_without(folder, "b.yaml") == {"a.xlsx": "earlier a"}
+
+
+def _listing_without(folder: Path, name: str) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.iterdir()) if p.name != name}
+
+
 @pytest.mark.parametrize("moved_too", [True, False], ids=["moved", "in-place"])
 def test_a_folder_made_immutable_between_two_moves_says_what_is_in_place(
     tmp_path, monkeypatch, caplog, moved_too

@@ -1484,6 +1484,74 @@ def test_an_sts_answer_that_does_not_parse_is_refused_unquoted(
 
 
 @pytest.mark.parametrize(
+    "encode",
+    [
+        lambda xml: "\u00a0".encode() + xml,
+        lambda xml: b"x" + xml,
+        lambda xml: xml.decode().encode("utf-16-le"),
+    ],
+    ids=["no-break-space-first", "a-letter-first", "utf-16-without-bom"],
+)
+def test_an_sts_answer_parsing_as_neither_xml_nor_json_is_refused_unquoted(
+    tmp_path, monkeypatch, capsys, encode
+):
+    """Pass 52c C1: an accepted AssumeRole answer starting with neither '<' nor '{' was let
+    through to botocore, whose refusal quoted it: the new secret key printed."""
+    secret = "NewRoleSecretParsingAsNeither01"
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            status, kind, answer = _assumed("ASIAROLEKEY000000001", secret, "Tok01234", "2099Z")
+            short = answer[: answer.index(b"<SessionToken>")]
+            return status, kind, encode(short)
+        return 400, "application/json", b'{"message": "not asked"}'
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2, said
+    assert "sts (fetching credentials): the answer is XML or JSON that does not parse" in said
+    assert secret[:10] not in said, said
+
+
+def test_secrets_in_an_sts_error_answer_are_masked(tmp_path, monkeypatch, capsys):
+    """Pass 52c C3: a 400 AccessDenied whose <Message> held <Credentials>: botocore read it
+    as a dict, and the refusal printed its secret key and token, never signed with."""
+    secret, token = "ErrorAnswerSecret0123456", "ErrorAnswerToken0123456789"
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            error = (
+                '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+                "<Type>Sender</Type><Code>AccessDenied</Code><Message><Credentials>"
+                f"<SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}"
+                "</SessionToken></Credentials></Message></Error></ErrorResponse>"
+            )
+            return 400, "text/xml", error.encode()
+        return 400, "application/json", b'{"message": "not asked"}'
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2, said
+    assert secret not in said and token not in said and "***" in said, said
+
+
+def test_a_secret_in_a_container_error_answer_is_masked(tmp_path, monkeypatch, capsys):
+    """Pass 52c C2: the container endpoint answering 500 with a secret key: botocore's
+    error quotes any answer but a 200, and the key was printed whole."""
+    secret = "ContainerSecretInAnError0123"
+    error = json.dumps({"SecretAccessKey": secret}).encode()
+
+    def failing(conn) -> None:
+        head = f"HTTP/1.1 500 X\r\nContent-Type: application/json\r\nContent-Length: {len(error)}"
+        conn.sendall(head.encode() + b"\r\n\r\n" + error)
+
+    (tmp_path / "awsconfig").write_text("")
+    with serving(lambda head, body: failing) as endpoint, _endpoint(_json(TAGGED)) as url:
+        env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"{endpoint}/c"}
+        status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
+    assert status == 2, said
+    assert secret not in said and "***" in said, said
+
+
+@pytest.mark.parametrize(
     "secret", ["<b>RoleSecretInside012</b>", "RoleSecret<b/>Inside012"], ids=["inside", "mixed"]
 )
 def test_an_sts_answer_holding_markup_in_its_secret_is_refused(
@@ -1519,9 +1587,9 @@ def test_a_metadata_answer_giving_a_key_twice_in_its_own_charset_is_refused(
     UTF-7 answer spelt SecretAccessKey two ways, a UTF-16 one was not checked at all, and
     the first value, which botocore drops, was printed when the endpoint echoed it."""
     keys = (
-        '{"Code": "Success", "AccessKeyId": "ASIAMETADATA00000001", '
-        f'"SecretAccessKey": "{_FIRST}", "SecretAccessKey": "MetadataSecret0123", '
-        '"Token": "MetadataToken0123456789", "Expiration": "2099-01-01T00:00:00Z"}'
+        '{"Code": "Success", "AccessKeyId": "ASIAQX7ZK00000000001", '
+        f'"SecretAccessKey": "{_FIRST}", "SecretAccessKey": "Qx7ZkSecretVal0123", '
+        '"Token": "Qx7ZkTokenValue0123456789", "Expiration": "2099-01-01T00:00:00Z"}'
     )
     found = encode(keys)
 

@@ -299,6 +299,22 @@ CASES = [
             ("main-ending-a-name", f'<worksheet dataxmlns="{hf.MAIN}">', "row"),
         ]
     ),
+    Case(  # pass 52d: a '>' in a value ahead of the row's xmlns hid it
+        "evidence-rows-declaring-another-namespace-after-a-quoted-gt",
+        lambda path: bombs.bomb(
+            path,
+            bombs.SHEET,
+            bombs.wrapped_in_rows(
+                hf.sheet(hf.rows_xml(hf.BASE_ROWS)),
+                "</sheetData></worksheet>",
+                25,
+                ROW_ELEMENTS - 10,
+                '<row b=">" xmlns="urn:o">',
+            ),
+        ),
+        [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
+        evidence=True,
+    ),
     Case(
         "rows-of-a-prefixed-main-namespace",  # let go of, row by row: taken
         lambda path: bombs.bomb(

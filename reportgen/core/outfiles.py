@@ -607,11 +607,14 @@ def _keep_earlier(path: Path, kept: str) -> str | None:
     except FileNotFoundError:
         return None
     except OSError:  # a file system without hard links: a copy does
+        refuse_special(path)  # a FIFO or socket swapped in: an internal error (52b)
         with environment_errors(path):
             try:
                 shutil.copyfile(path, kept, follow_symlinks=False)
-            except BaseException:  # a full disk left the half-made copy, unnamed (51b)
+            except BaseException as exc:  # a full disk left the half-made copy (51b)
                 _discard(kept)
+                if isinstance(exc, shutil.SpecialFileError):
+                    raise InputError("not a regular file", file=path) from None
                 raise
     return kept
 

@@ -283,7 +283,9 @@ def _check_lengths(
             )
 
 
-def _parsed(ws: Any, width: int, shown: str, last: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _parsed(
+    ws: Any, width: int | None, shown: str, last: int
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """The sheet's rows that hold a value, with their numbers, as openpyxl parses them, as
     it goes (read-only mode), up to the first numbered past ``last``: XML that is not
     well-formed (a bare '&', a control character) is found only then, and so is a value its
@@ -307,7 +309,7 @@ def _parsed(ws: Any, width: int, shown: str, last: int) -> Iterator[tuple[int, t
 
 
 def _next_row(
-    rows: Iterator[tuple[Any, ...]], number: int, width: int, last: int
+    rows: Iterator[tuple[Any, ...]], number: int, width: int | None, last: int
 ) -> tuple[int, tuple[Any, ...]] | None:
     """The next row after row ``number`` that holds a value (or the first past ``last``),
     with its number; None at the end. Rows of no value are passed over here, where they
@@ -316,12 +318,13 @@ def _next_row(
     over our output, naming its own source file (twelfth pass): that warning is raised
     here, as the damaged cell it is, and only while openpyxl parses, never while the
     caller's code runs between rows."""
-    blank = (None,) * width
+    blank = (None,) * width if width is not None else None  # None: rows as long as they are
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=_DATE_WARNING, category=UserWarning)
         for values in rows:
             number += 1
-            if values != blank or number > last:
+            empty = values == blank if blank is not None else all(v is None for v in values)
+            if not empty or number > last:
                 return number, values
     return None
 
@@ -403,27 +406,43 @@ def _header(
     limits: Limits,
     shown: str,
     read: Iterable[str] = (),
-) -> tuple[int, dict[str, int]]:
-    """The header row (searched in the first rows) and header -> 0-based column, of the
-    first ``width`` columns. A column reportgen reads (``required`` and ``read``) given
-    twice is refused, up to ``--max-columns``: the second was ignored, and what the team
-    wrote in it dropped without a word (50a W27; past the columns read, 51a)."""
+) -> tuple[int, dict[str, int], int]:
+    """The header row (searched in the first rows, each read whole) and header -> 0-based
+    column, and how many columns to read below it: ``width``, or more to reach every column
+    of ``required`` and ``read`` (one moved past it was said to be missing: 52a), within
+    ``--max-columns``. Such a column given twice is refused: the second was ignored, and
+    what the team wrote in it dropped without a word (50a W27; past the columns read, 51a;
+    past --max-columns, 52a)."""
     ws.reset_dimensions()
-    for number, values in _parsed(ws, limits.max_columns, shown, HEADER_SEARCH_ROWS):
+    for number, values in _parsed(ws, None, shown, HEADER_SEARCH_ROWS):
         if number > HEADER_SEARCH_ROWS:
             break
         columns: dict[str, int] = {}
-        for index, value in enumerate(values[:width]):
+        for index, value in enumerate(values):
             columns.setdefault(header_key(value), index)
         if all(header_key(name) in columns for name in required):
             _refuse_repeated([*required, *read], values, (ws.title, number), shown)
-            return number, columns
+            wanted = [columns[key] for key in map(header_key, [*required, *read]) if key in columns]
+            return number, columns, _width_for(max(wanted) + 1, width, limits, ws.title, shown)
     raise InputError(
         f"no header row with {', '.join(repr(r) for r in required)} in the first "
         f"{HEADER_SEARCH_ROWS} rows",
         file=shown,
         sheet=ws.title,
     )
+
+
+def _width_for(needed: int, width: int, limits: Limits, sheet: str, shown: str) -> int:
+    if needed > limits.max_columns:
+        raise InputError(
+            f"the header row puts a column reportgen reads in {column_letter(needed - 1)}, "
+            f"past the {limits.max_columns:,} columns read (--max-columns); what was written "
+            "in it would be dropped",
+            file=shown,
+            sheet=sheet,
+            hint="Move the column back, or raise --max-columns.",
+        )
+    return max(width, needed)
 
 
 def _refuse_repeated(
@@ -504,7 +523,7 @@ def _evidence_rows(
     ws = _sheet(book, EVIDENCE_SHEET, shown, limits)
     width = min(limits.max_columns, 64)
     read = [f.header for f in TEAM_FIELDS] + [PROVIDED_BY]
-    header_row, columns = _header(ws, (CONTROL, ITEM), width, limits, shown, read)
+    header_row, columns, width = _header(ws, (CONTROL, ITEM), width, limits, shown, read)
     _check_team_columns([f.header for f in TEAM_FIELDS], columns, ws.title, header_row, shown)
     fields = [(f, columns[header_key(f.header)]) for f in TEAM_FIELDS]
     control_at, item_at = columns[header_key(CONTROL)], columns[header_key(ITEM)]
@@ -644,11 +663,9 @@ def _raci_edits(
     ws = _sheet(book, RACI_SHEET, shown, limits)
     roles = list(next(iter(computed.values()), {}))
     width = min(limits.max_columns, 64 + len(roles))
-    header_row, columns = _header(ws, (CONTROL,), width, limits, shown, roles)
-    role_columns = {r: columns[header_key(r)] for r in roles if header_key(r) in columns}
-    if width == limits.max_columns and len(role_columns) < len(roles):
-        _beyond_columns(roles, role_columns, width, shown)
+    header_row, columns, width = _header(ws, (CONTROL,), width, limits, shown, roles)
     _check_team_columns(roles, columns, ws.title, header_row, shown)
+    role_columns = {r: columns[header_key(r)] for r in roles}
     control_at = columns[header_key(CONTROL)]
     edits: list[RaciEdit] = []
     unknown_rows: list[int] = []
@@ -675,19 +692,6 @@ def _raci_edits(
             "their letters are not read (add controls through the catalog, not the workbook)"
         )
     return edits
-
-
-def _beyond_columns(roles: list[str], found: dict[str, int], width: int, shown: str) -> None:
-    """Refuse a RACI sheet cut at --max-columns before some role's column: the letters
-    edited there would be dropped without a word."""
-    missing = [role for role in roles if role not in found]
-    raise InputError(
-        f"no column for the role(s) {listed(missing)} in the first {width:,} columns "
-        "(--max-columns); their letters would not be read",
-        file=shown,
-        sheet=RACI_SHEET,
-        hint="Raise --max-columns to read every role's column.",
-    )
 
 
 def _letter(value: Any, sheet: str, row: int, column: int, problems: _Problems) -> str | None:

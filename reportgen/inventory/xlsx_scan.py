@@ -363,10 +363,15 @@ class PartScanner:
             at = region.find(b"xmlns", at + 5)
 
     def _note_tag(self, region: bytes, start: int, at: int) -> None:
-        """The declarations of the tag opening at ``start``, when ``at`` lies inside it."""
-        end = region.find(b">", start)
-        if end < at and end >= 0:
+        """The declarations of the tag opening at ``start``, when ``at`` lies inside it. Its
+        end is found with its values whole: a '>' in one ahead of an ``xmlns`` hid it (52d)."""
+        tag = _START_TAG.match(region, start)
+        if tag is not None and tag.end() <= at:
             return  # ``at`` is in the text after the tag
+        if tag is None and region[start + 1 : start + 2] == b"/":
+            end = region.find(b">", start)  # a closing tag holds no values
+            if 0 <= end < at:
+                return
         name = _TAG_NAME.match(region, start)
         pos = name.end() if name is not None and region[start + 1 : start + 2] != b"/" else -1
         while pos >= 0 and (attribute := _ATTRIBUTE.match(region, pos)) is not None:

@@ -19,8 +19,8 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.core.errors import InputError
@@ -49,6 +49,13 @@ class Bounds:
     # A JSON answer giving a key twice is refused: botocore keeps the last value, and the
     # first, a secret never masked, was printed or written to the snapshot (48c C2-C4).
     unique_keys: bool = False
+    # A credential call's answer, whatever its status: given each reading of it, to learn
+    # the secrets it holds before botocore quotes any of it (a 500 or a 400 carrying keys
+    # had them printed: 52c).
+    learn: Callable[[list[str]], None] | None = field(default=None, compare=False)
+    # A client's accepted answer (STS XML, SSO JSON) that parses as neither is refused
+    # unquoted: botocore's refusal quoted it, and the new secret in it (52c).
+    parsed_only: bool = False
 
 
 _CHECK_ID = "reportgen-answer-check"
@@ -153,6 +160,8 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
     the charset the Content-Type names (a UTF-7 answer spelt one key two ways, and a
     UTF-16 one was not read at all, 49c)."""
     body = response._content
+    if bounds.learn is not None:
+        bounds.learn(_readings(body, response.headers))
     if not bounds.unique_keys or response.status_code >= 300:
         return
     if _check_unique_elements(body, bounds):
@@ -169,7 +178,10 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
         except (ValueError, RecursionError):
             continue  # not JSON that reader reads: another reader's may be
         parsed = True
-    if not parsed and any(text.lstrip(_BLANK_OR_BOM)[:1] in ("<", "{") for text in readings):
+    if parsed or not body.strip():
+        return
+    starts = {text.lstrip(_BLANK_OR_BOM)[:1] for text in readings}
+    if bounds.parsed_only or starts & {"<", "{"}:
         # botocore's own refusal quotes the answer's start: a new secret key, cut short
         # (51c), was printed; an entity bomb's was not said as the source's answer either
         raise _not_aws(bounds, "XML or JSON that does not parse (cut short, or malformed)")

@@ -20,6 +20,7 @@ as a failure to fetch the credentials, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import re
@@ -85,7 +86,15 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
     def bounded(service_name: str, *args: Any, **kwargs: Any) -> Any:
         client = create(service_name, *args, **kwargs)
         action = f"{service_name} (fetching credentials)"
-        bounds = Bounds(action, CREDENTIAL_BYTES, CREDENTIAL_SECONDS, json=False, unique_keys=True)
+        bounds = Bounds(
+            action,
+            CREDENTIAL_BYTES,
+            CREDENTIAL_SECONDS,
+            json=False,
+            unique_keys=True,
+            learn=_learner(known) if known is not None else None,
+            parsed_only=True,
+        )
         bound_answers(client, bounds)
         if known is not None:  # SSO's access token, a web identity token: sent, so masked
             record_token_parameters(client, known)
@@ -128,8 +137,45 @@ def _bound_providers(core: Any, known: Secrets) -> None:
         inner = getattr(fetcher, "_session", None)
         if inner is not None and callable(getattr(inner, "send", None)):
             action, seconds = _FETCH_ACTIONS[method], METADATA_SECONDS
-            bounds = Bounds(action, CREDENTIAL_BYTES, seconds, json=False, unique_keys=True)
+            bounds = Bounds(
+                action,
+                CREDENTIAL_BYTES,
+                seconds,
+                json=False,
+                unique_keys=True,
+                learn=_learner(known),
+            )
             fetcher._session = BoundedSession(inner, bounds)
+
+
+# A value in an answer under a name that names a secret (_secret_key): an XML element's
+# text, a JSON string (escapes as written, and read).
+_XML_VALUE = re.compile(r"<(?:[^\s<>/:!?]*:)?([^\s<>/:!?]+)(?:\s[^<>]*)?>([^<]+)")
+_JSON_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _learner(known: Secrets) -> Any:
+    """What learns, from each reading of a credential call's answer, the secrets it holds
+    (see Bounds.learn)."""
+
+    def learn(texts: list[str]) -> None:
+        for text in texts:
+            known.add(*_answer_secrets(text))
+
+    return learn
+
+
+def _answer_secrets(text: str) -> list[str]:
+    found = []
+    for name, value in _XML_VALUE.findall(text):
+        if _secret_key(name):
+            found += [value, value.strip(), html.unescape(value), html.unescape(value).strip()]
+    for name, value in _JSON_VALUE.findall(text):
+        if _secret_key(name):
+            found.append(value)
+            with contextlib.suppress(ValueError):
+                found.append(json.loads(f'"{value}"'))
+    return found
 
 
 def _bound_region_lookup(core: Any) -> None:
