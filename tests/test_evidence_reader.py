@@ -134,6 +134,97 @@ def test_columns_moved_past_column_64_are_read(pack, tmp_path, sheet, header, va
         assert _cell(ws.parent, sheet, header, 5).value == value
 
 
+@pytest.mark.parametrize(("sheet", "header"), [("Evidence", "Status"), ("RACI", "Security")])
+def test_a_header_typed_as_a_formula_is_refused(pack, tmp_path, sheet, header):
+    """Pass 53a A1: a second 'Status' typed as =H1 (Excel shows 'Status') was read as its
+    formula, not seen as the column given twice, and what the team wrote under it dropped
+    with exit 0."""
+
+    def change(book):
+        ws = book[sheet]
+        at = [c.value for c in ws[1]].index(header) + 1
+        ws.cell(1, ws.max_column + 1).value = f"={get_column_letter(at)}1"
+        ws.cell(3, ws.max_column).value = "Accepted" if sheet == "Evidence" else "A/R"
+
+    path = _edited(pack, tmp_path, change)
+    last = get_column_letter(load_workbook(path)[sheet].max_column)
+    message = _refused(tmp_path, "--evidence", path)
+    said = f"sheet '{sheet}', row 1, column {last}: a header cell holds a formula (="
+    assert said in message and "Type the header as text" in message, message
+
+
+def _first_in_its_row(path: Path, sheet: str, reference: str) -> None:
+    """Move the cell ``reference`` of ``path``'s sheet to the start of its row's XML."""
+    with zipfile.ZipFile(path) as source:
+        infos = [(info, source.read(info)) for info in source.infolist()]
+        part = _sheet_part(source, sheet)
+    row = re.sub(r"[A-Z]+", "", reference)
+    with zipfile.ZipFile(path, "w") as out:
+        for info, data in infos:
+            if info.filename == part:
+                text = data.decode()
+                cell = re.search(rf'<c r="{reference}"[^>]*?(?:/>|>.*?</c>)', text).group()
+                text = text.replace(cell, "", 1)
+                opened = re.search(rf'<row [^>]*?r="{row}"[^>]*>', text).group()
+                data = text.replace(opened, opened + cell, 1).encode()
+            out.writestr(info, data)
+
+
+@pytest.mark.parametrize(("sheet", "header"), [("Evidence", "Status"), ("RACI", "Security")])
+def test_a_header_cell_written_first_in_its_row_is_read(pack, tmp_path, sheet, header):
+    """Pass 53a A2: a header cell written before the row's others in the XML (a second
+    'Status' in P1 first) was not seen: openpyxl cuts a row read without a width at its
+    last cell written, and what the team wrote under it was dropped with exit 0."""
+
+    def change(book):
+        ws = book[sheet]
+        ws.cell(1, 16).value = header
+        ws.cell(3, 16).value = "Accepted" if sheet == "Evidence" else "A/R"
+
+    path = _edited(pack, tmp_path, change)
+    _first_in_its_row(path, sheet, "P1")
+    message = _refused(tmp_path, "--evidence", path)
+    said = f"sheet '{sheet}', row 1, column P: the header row names the column '{header}' twice"
+    assert said in message, message
+
+
+def test_a_moved_header_written_first_in_its_row_is_read(pack, tmp_path):
+    """Pass 53a A2: 'Status' moved to P, its cell written first: "the header row has no
+    column 'Status'", which was false. Now the row is read to its rightmost cell."""
+
+    def change(book):
+        ws = book["Evidence"]
+        status = [c.value for c in ws[1]].index("Status") + 1
+        ws.cell(1, status).value = "Old status"
+        ws.cell(1, 16).value = "Status"
+        for row in range(2, ws.max_row + 1):
+            ws.cell(row, 16).value = ws.cell(row, status).value
+        ws.cell(3, 16).value = "Accepted"
+
+    path = _edited(pack, tmp_path, change)
+    _first_in_its_row(path, "Evidence", "P1")
+    out = tmp_path / "out"
+    build = ("build", "--config", "inputs/reportgen.yaml", "--framework", FID, "--out", out)
+    run(*build, "--format", "xlsx", "--evidence", path, pdf=False)
+    assert _cell(load_workbook(out / WORKBOOK), "Evidence", "Status", 3).value == "Accepted"
+
+
+@pytest.mark.parametrize(
+    "hidden", ["\u00ad", "\u200b", "\ufeff"], ids=["soft-hyphen", "zwsp", "bom"]
+)
+def test_a_header_differing_by_an_invisible_character_is_the_same_header(pack, tmp_path, hidden):
+    """Pass 53a A13 (and 51a A6): 'Sta\u00adtus' shows as 'Status' but was read as another
+    column, and what the team wrote under it was dropped with exit 0."""
+
+    def change(book):
+        ws = book["Evidence"]
+        ws.cell(1, ws.max_column + 1).value = f"Sta{hidden}tus"
+        ws.cell(3, ws.max_column).value = "Accepted"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "the header row names the column 'Status' twice" in message, message
+
+
 def test_every_bad_cell_is_reported_at_once(pack, tmp_path):
     def change(book):
         _cell(book, "Evidence", "Due date", 3).value = "next Friday"
@@ -414,9 +505,11 @@ def test_the_letters_of_every_role_are_read_back(tmp_path):
     result = run(*again, "--out", tmp_path / "third", "--max-columns", hidden - 1, check=2)
     assert f"its hidden 'reportgen' sheet goes past column {hidden - 1}" in result.stderr
     result = run(*again, "--out", tmp_path / "third", "--max-columns", hidden, check=2)
-    said = "sheet 'RACI': the header row puts a column reportgen reads in "
-    assert said in result.stderr and f"past the {hidden:,} columns read" in result.stderr
-    assert "raise --max-columns" in result.stderr and not (tmp_path / "third").exists()
+    said = " ".join(result.stderr.split())
+    assert "sheet 'RACI', row 1, column " in said, said  # 53a W9: the column and row named
+    assert re.search(r"the header row puts the column '[^']+' in [A-Z]+, past", said), said
+    assert f"past the {hidden:,} columns read" in said
+    assert "raise --max-columns" in said and not (tmp_path / "third").exists()
 
 
 def _with_row(pack: Path, folder: Path, sheet: str, row: str, *also: tuple[str, str]) -> Path:

@@ -8,6 +8,7 @@ process at a chosen move, so what it leaves is what a kill leaves."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -505,12 +506,13 @@ def test_a_copy_of_the_earlier_file_cut_short_by_a_full_disk_is_not_left(tmp_pat
     def no_link(*args, **kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    def full(source, target, **kwargs):
-        Path(target).write_text("earl")
-        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+    def full(source, target, *args):
+        target.write(b"earl")
+        target.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "link", no_link)
-    monkeypatch.setattr(shutil, "copyfile", full)
+    monkeypatch.setattr(shutil, "copyfileobj", full)
     with pytest.raises(InputError) as refused:
         outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
     assert "no space left" in str(refused.value).lower(), str(refused.value)
@@ -542,6 +544,60 @@ def test_an_earlier_file_swapped_for_a_fifo_before_its_copy_is_refused(tmp_path,
     with pytest.raises(InputError) as refused:
         outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
     assert "FIFO" in str(refused.value), str(refused.value)
+    assert _listing_without(folder, "b.yaml") == {"a.xlsx": "earlier a"}
+
+
+def test_an_earlier_file_swapped_for_a_fifo_after_its_check_does_not_block(tmp_path, monkeypatch):
+    """Pass 53b B7: no hard links, and the earlier file swapped for a FIFO after it was
+    checked, before the copy opened it: init --force blocked in the open for good, SIGTERM
+    held. The copy is now made from the file opened (without waiting) and checked."""
+    import errno
+    import threading
+    import time
+
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "a.xlsx").write_text("earlier a")
+    (folder / "b.yaml").write_text("earlier b")
+    target, regular = folder / "b.yaml", os.stat(folder / "b.yaml")
+    real_stat, real_lstat, swaps = os.stat, os.lstat, []
+
+    def no_link(source, *args, **kwargs):
+        if Path(source) == target:
+            swaps.append(True)
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    def checked_then_swapped(real):
+        def stat(path, *args, **kwargs):
+            if not swaps or Path(os.fsdecode(path)) != target:
+                return real(path, *args, **kwargs)
+            if swaps[-1]:  # every check by path sees the file it checked; the swap follows
+                target.unlink()
+                os.mkfifo(target)
+                swaps.append(False)
+            return regular
+
+        return stat
+
+    blocked = []
+
+    def unblock() -> None:  # a copy blocked in opening the FIFO: a writer lets it go on
+        time.sleep(3)
+        with contextlib.suppress(OSError):
+            os.close(os.open(target, os.O_WRONLY | os.O_NONBLOCK))
+            blocked.append(True)
+
+    monkeypatch.setattr(os, "link", no_link)
+    monkeypatch.setattr(os, "stat", checked_then_swapped(real_stat))
+    monkeypatch.setattr(os, "lstat", checked_then_swapped(real_lstat))
+    threading.Thread(target=unblock, daemon=True).start()
+    with pytest.raises(InputError) as refused:
+        outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
+    monkeypatch.undo()
+    assert "FIFO" in str(refused.value) and not blocked, str(refused.value)
     assert _listing_without(folder, "b.yaml") == {"a.xlsx": "earlier a"}
 
 

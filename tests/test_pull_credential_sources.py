@@ -434,13 +434,11 @@ def test_keys_a_source_profile_gets_from_a_process_are_masked(tmp_path, monkeypa
     )
 
     def handle(head: str, body: str):
-        said = (
-            f"denied for {_header(head, 'x-amz-security-token')} {_header(head, 'authorization')}"
-        )
-        return _sts_error(said)
+        key_id = _header(head, "authorization").partition("Credential=")[2].partition("/")[0]
+        return _sts_error(f"denied for {_header(head, 'x-amz-security-token')} {key_id}")
 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "role")
-    assert status == 2 and "AWS denied sts:AssumeRole: denied for ***" in said, said
+    assert status == 2 and "AWS denied sts:AssumeRole: denied for *** ***" in said, said
     assert _hidden(keys["SessionToken"], said) and keys["AccessKeyId"][4:14] not in said
 
 
@@ -1530,25 +1528,9 @@ def test_secrets_in_an_sts_error_answer_are_masked(tmp_path, monkeypatch, capsys
 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
     assert status == 2, said
-    assert secret not in said and token not in said and "***" in said, said
-
-
-def test_a_secret_in_a_container_error_answer_is_masked(tmp_path, monkeypatch, capsys):
-    """Pass 52c C2: the container endpoint answering 500 with a secret key: botocore's
-    error quotes any answer but a 200, and the key was printed whole."""
-    secret = "ContainerSecretInAnError0123"
-    error = json.dumps({"SecretAccessKey": secret}).encode()
-
-    def failing(conn) -> None:
-        head = f"HTTP/1.1 500 X\r\nContent-Type: application/json\r\nContent-Length: {len(error)}"
-        conn.sendall(head.encode() + b"\r\n\r\n" + error)
-
-    (tmp_path / "awsconfig").write_text("")
-    with serving(lambda head, body: failing) as endpoint, _endpoint(_json(TAGGED)) as url:
-        env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"{endpoint}/c"}
-        status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
-    assert status == 2, said
-    assert secret not in said and "***" in said, said
+    assert secret not in said and token not in said, said
+    # 53c W5: it read "{'Credential***ccessKey': '***'}}"; a message holding markup is withheld
+    assert "AWS denied sts:AssumeRole: (the message is withheld" in said, said
 
 
 @pytest.mark.parametrize(

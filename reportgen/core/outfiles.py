@@ -607,16 +607,22 @@ def _keep_earlier(path: Path, kept: str) -> str | None:
     except FileNotFoundError:
         return None
     except OSError:  # a file system without hard links: a copy does
-        refuse_special(path)  # a FIFO or socket swapped in: an internal error (52b)
-        with environment_errors(path):
-            try:
-                shutil.copyfile(path, kept, follow_symlinks=False)
-            except BaseException as exc:  # a full disk left the half-made copy (51b)
-                _discard(kept)
-                if isinstance(exc, shutil.SpecialFileError):
-                    raise InputError("not a regular file", file=path) from None
-                raise
+        _copy_regular(path, kept)
     return kept
+
+
+def _copy_regular(path: Path, kept: str) -> None:
+    """Copy the regular file at ``path`` to ``kept``, from the file opened and checked: a
+    FIFO or socket swapped in was an internal error (52b), and one swapped in after the
+    check, before the copy opened it, blocked the run for good (53b)."""
+    fd = open_regular(path, "the file to replace", follow_symlinks=False)
+    with os.fdopen(fd, "rb") as source, environment_errors(path):
+        try:
+            with open(kept, "wb") as copy:
+                shutil.copyfileobj(source, copy)
+        except BaseException:  # a full disk left the half-made copy (51b)
+            _discard(kept)
+            raise
 
 
 def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identity) -> bool:

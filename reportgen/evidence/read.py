@@ -26,6 +26,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.core.markdown import shorten
@@ -383,9 +384,9 @@ def _reason(exc: BaseException) -> str:
     return visible(shorten(text, 120))
 
 
-def _sheet(book: Any, name: str, shown: str, limits: Limits) -> Any:
+def _sheet(book: Any, name: str, shown: str, limits: Limits) -> tuple[Any, int | None]:
     """The sheet of this name, its rows' order checked: openpyxl drops a row out of order
-    without a word (46d)."""
+    without a word (46d); and how wide its header rows are (see check_row_order)."""
     if name not in book.sheetnames:
         raise InputError(
             f"the workbook has no '{name}' sheet; --evidence reads RACI workbooks that "
@@ -395,35 +396,39 @@ def _sheet(book: Any, name: str, shown: str, limits: Limits) -> Any:
         )
     ws = book[name]
     last = limits.max_rows + HEADER_SEARCH_ROWS  # as _rows reads it
-    check_row_order(ws, limits.max_cell_xml_bytes, last, shown)
-    return ws
+    widest = check_row_order(ws, limits.max_cell_xml_bytes, last, shown, HEADER_SEARCH_ROWS)
+    return ws, widest
 
 
 def _header(
-    ws: Any,
+    sheet: tuple[Any, int | None],
     required: tuple[str, ...],
     width: int,
     limits: Limits,
     shown: str,
     read: Iterable[str] = (),
 ) -> tuple[int, dict[str, int], int]:
-    """The header row (searched in the first rows, each read whole) and header -> 0-based
-    column, and how many columns to read below it: ``width``, or more to reach every column
-    of ``required`` and ``read`` (one moved past it was said to be missing: 52a), within
-    ``--max-columns``. Such a column given twice is refused: the second was ignored, and
-    what the team wrote in it dropped without a word (50a W27; past the columns read, 51a;
-    past --max-columns, 52a)."""
+    """The header row (searched in the first rows, each read whole: to the rightmost
+    column of any, where the sheet's tags were read, as openpyxl cuts a row at its last
+    cell written, 53a) and header -> 0-based column, and how many columns to read below
+    it: ``width``, or more to reach every column of ``required`` and ``read`` (one moved
+    past it was said to be missing: 52a), within ``--max-columns``. Such a column given
+    twice is refused: the second was ignored, and what the team wrote in it dropped
+    without a word (50a W27; past the columns read, 51a; past --max-columns, 52a)."""
+    ws, whole = sheet
     ws.reset_dimensions()
-    for number, values in _parsed(ws, None, shown, HEADER_SEARCH_ROWS):
+    for number, values in _parsed(ws, whole or None, shown, HEADER_SEARCH_ROWS):
         if number > HEADER_SEARCH_ROWS:
             break
         columns: dict[str, int] = {}
         for index, value in enumerate(values):
             columns.setdefault(header_key(value), index)
         if all(header_key(name) in columns for name in required):
-            _refuse_repeated([*required, *read], values, (ws.title, number), shown)
-            wanted = [columns[key] for key in map(header_key, [*required, *read]) if key in columns]
-            return number, columns, _width_for(max(wanted) + 1, width, limits, ws.title, shown)
+            where = (ws.title, number)
+            _refuse_misread([*required, *read], values, where, shown)
+            found = [name for name in [*required, *read] if header_key(name) in columns]
+            wanted = {name: columns[header_key(name)] for name in found}
+            return number, columns, _width_for(wanted, width, limits, where, shown)
     raise InputError(
         f"no header row with {', '.join(repr(r) for r in required)} in the first "
         f"{HEADER_SEARCH_ROWS} rows",
@@ -432,41 +437,73 @@ def _header(
     )
 
 
-def _width_for(needed: int, width: int, limits: Limits, sheet: str, shown: str) -> int:
-    if needed > limits.max_columns:
+def _width_for(
+    wanted: dict[str, int], width: int, limits: Limits, where: tuple[str, int], shown: str
+) -> int:
+    """``width``, or as many columns as reach the farthest of ``wanted`` (name -> index)."""
+    name, index = max(wanted.items(), key=lambda pair: pair[1], default=("", -1))
+    if index >= limits.max_columns:
         raise InputError(
-            f"the header row puts a column reportgen reads in {column_letter(needed - 1)}, "
-            f"past the {limits.max_columns:,} columns read (--max-columns); what was written "
-            "in it would be dropped",
+            f"the header row puts the column {name!r} in {column_letter(index)}, past the "
+            f"{limits.max_columns:,} columns read (--max-columns); what was written in it "
+            "would be dropped",
             file=shown,
-            sheet=sheet,
+            sheet=where[0],
+            row=where[1],
+            column=column_letter(index),
             hint="Move the column back, or raise --max-columns.",
         )
-    return max(width, needed)
+    return max(width, index + 1)
 
 
-def _refuse_repeated(
+def _refuse_misread(
     headers: list[str], values: tuple[Any, ...], where: tuple[str, int], shown: str
 ) -> None:
-    """Refuse a header row giving one of ``headers`` to a second column."""
+    """Refuse a header row reportgen would misread: a cell holding a formula, read as its
+    formula (``=H1``), not as the header Excel shows (a second 'Status' typed so was not
+    seen, and what the team wrote under it dropped with exit 0: 53a); or one of
+    ``headers`` given to a second column."""
     wanted = {header_key(header): header for header in headers}
     first: dict[str, int] = {}
     for index, value in enumerate(values):
-        key = header_key(value)
-        if key not in wanted:
-            continue
-        if first.setdefault(key, index) != index:
-            raise InputError(
+        key, formula = header_key(value), _formula_text(value)
+        if formula is not None:
+            problem = (
+                f"a header cell holds a formula ({visible(shorten(formula, 40))}); reportgen "
+                "reads a header as it is written, not as it is computed"
+            )
+            hint = "Type the header as text (as reportgen wrote it), then run again."
+        elif key in wanted and first.setdefault(key, index) != index:
+            problem = (
                 f"the header row names the column {wanted[key]!r} twice, in "
                 f"{column_letter(first[key])} and in {column_letter(index)}; only one "
-                "would be read, and what was written in the other dropped",
-                file=shown,
-                sheet=where[0],
-                row=where[1],
-                column=column_letter(index),
-                hint="Keep one column of that name (move what the other holds into it), "
-                "then run again.",
+                "would be read, and what was written in the other dropped"
             )
+            hint = (
+                "Keep one column of that name (move what the other holds into it), then run again."
+            )
+        else:
+            continue
+        raise InputError(
+            problem,
+            file=shown,
+            sheet=where[0],
+            row=where[1],
+            column=column_letter(index),
+            hint=hint,
+        )
+
+
+_KEEP_ONE = "Keep one column of that name (move what the other holds into it), then run again."
+
+
+def _formula_text(value: Any) -> str | None:
+    """A cell's formula as openpyxl gives it (``data_only=False``), None for a value."""
+    if isinstance(value, str):
+        return value if value.startswith("=") else None
+    if isinstance(value, ArrayFormula):
+        return str(value.text)
+    return "a data table" if isinstance(value, DataTableFormula) else None
 
 
 # ---------------------------------------------------------------- identity and rules
@@ -475,7 +512,7 @@ def _refuse_repeated(
 def _data_sheet(book: Any, shown: str, limits: Limits) -> tuple[dict[str, str], dict]:
     """The workbook's identity (key -> value) and the RACI letters the rules gave
     (control -> role -> letter), from the hidden sheet reportgen writes."""
-    ws = _sheet(book, DATA_SHEET, shown, limits)
+    ws, _ = _sheet(book, DATA_SHEET, shown, limits)
     # One column a role, as many as the config had: read to --max-columns, and one column
     # more to tell a sheet that goes on, refused rather than cut (the edits of the roles
     # past the cut would be dropped without a word).
@@ -520,10 +557,10 @@ def _data_roles(values: list[Any], limits: Limits, shown: str) -> dict[int, str]
 def _evidence_rows(
     book: Any, shown: str, limits: Limits, problems: _Problems
 ) -> Iterator[ItemEdit]:
-    ws = _sheet(book, EVIDENCE_SHEET, shown, limits)
-    width = min(limits.max_columns, 64)
+    sheet = _sheet(book, EVIDENCE_SHEET, shown, limits)
+    ws, width = sheet[0], min(limits.max_columns, 64)
     read = [f.header for f in TEAM_FIELDS] + [PROVIDED_BY]
-    header_row, columns, width = _header(ws, (CONTROL, ITEM), width, limits, shown, read)
+    header_row, columns, width = _header(sheet, (CONTROL, ITEM), width, limits, shown, read)
     _check_team_columns([f.header for f in TEAM_FIELDS], columns, ws.title, header_row, shown)
     fields = [(f, columns[header_key(f.header)]) for f in TEAM_FIELDS]
     control_at, item_at = columns[header_key(CONTROL)], columns[header_key(ITEM)]
@@ -660,10 +697,10 @@ def _raci_edits(
     notes: list[str],
 ) -> list[RaciEdit]:
     """Letters that differ from what the rules gave, for the roles the rules knew."""
-    ws = _sheet(book, RACI_SHEET, shown, limits)
-    roles = list(next(iter(computed.values()), {}))
+    sheet = _sheet(book, RACI_SHEET, shown, limits)
+    ws, roles = sheet[0], list(next(iter(computed.values()), {}))
     width = min(limits.max_columns, 64 + len(roles))
-    header_row, columns, width = _header(ws, (CONTROL,), width, limits, shown, roles)
+    header_row, columns, width = _header(sheet, (CONTROL,), width, limits, shown, roles)
     _check_team_columns(roles, columns, ws.title, header_row, shown)
     role_columns = {r: columns[header_key(r)] for r in roles}
     control_at = columns[header_key(CONTROL)]

@@ -8,6 +8,10 @@ edits in it were lost and the build went on (pass 46d). Of a column given twice 
 was lost the same way (pass 48d). Excel and LibreOffice write each row and cell once, in
 order, so such a sheet is refused, naming the row or cell, before openpyxl reads it.
 
+A row read without a width (a header row, read whole) openpyxl makes as wide as its last
+cell written, not its rightmost: a header right of a cell written after it went unseen
+(pass 53a). So the rightmost column of the first rows is noted too, to read them to.
+
 The sheet's XML is streamed through the guard's part scanner (``xlsx_scan``), which hands
 over regions of whole tags with comments, CDATA and processing instructions made text,
 as ElementTree hides the tags inside them; only the ``<row>`` and ``<c>`` start tags are
@@ -63,8 +67,9 @@ class _RowNumbers:
     """Follows the rows' numbers, and each row's columns, as openpyxl reads them, region
     by region."""
 
-    def __init__(self, last: int) -> None:
-        self.last = last
+    def __init__(self, last: int, first: int) -> None:
+        self.last, self.first = last, first
+        self.widest = 0  # the rightmost column of the rows numbered up to ``first``
         self.previous = 0  # openpyxl gives rows from 1: a row numbered 0 or below is dropped
         self.done = False
         self.columns: set[int] = set()  # of the row under way
@@ -104,6 +109,8 @@ class _RowNumbers:
         if self.column in self.columns and self.previous > 0:
             raise _CellTwice(self.previous, self.column)
         self.columns.add(self.column)
+        if 0 < self.previous <= self.first:
+            self.widest = max(self.widest, self.column)
 
     def _number(self, raw: bytes) -> int | None:
         """The row's number: its ``r`` as openpyxl's parse_row reads it, else the previous
@@ -129,11 +136,13 @@ def _as_openpyxl(value: str) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-def check_row_order(ws: Any, budget: int, last: int, shown: str) -> None:
+def check_row_order(ws: Any, budget: int, last: int, shown: str, first: int = 0) -> int | None:
     """Refuse the read-only sheet ``ws`` when openpyxl would drop one of its rows; rows
     after the first numbered past ``last`` are not looked at (the reader stops there).
-    ``budget`` is the guard's cell budget (``max_cell_xml_bytes``)."""
-    numbers = _RowNumbers(last)
+    ``budget`` is the guard's cell budget (``max_cell_xml_bytes``). The rightmost column
+    (1-based) of the rows numbered up to ``first``, 0 for none; None when the sheet's tags
+    could not be read here."""
+    numbers = _RowNumbers(last, first)
     scanner = PartScanner(budget)
     scanner.on_region = numbers.region
     try:
@@ -142,6 +151,7 @@ def check_row_order(ws: Any, budget: int, last: int, shown: str) -> None:
                 scanner.feed(chunk)
             if not numbers.done:
                 scanner.finish()
+        return numbers.widest
     except _Dropped as dropped:
         raise InputError(
             _why(dropped.number, dropped.previous), file=shown, sheet=ws.title, hint=_RESAVE
@@ -161,7 +171,7 @@ def check_row_order(ws: Any, budget: int, last: int, shown: str) -> None:
     except (PartTooBig, PartHasDtd, PartMalformed):
         # The guard passed these bytes as UTF-8 text; only a sheet in UTF-16 (no sheetData,
         # or the guard refuses it) measures otherwise here, and its tags are not read anyway.
-        return
+        return None
 
 
 def _why(number: int, previous: int) -> str:

@@ -4,6 +4,7 @@ columns. One list each, shared by the workbook writer, the reader and every repo
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -90,8 +91,15 @@ def status_from_label(text: str) -> str | None:
 
 
 def header_key(text: object) -> str:
-    """How a header cell is compared: case and spacing do not matter."""
-    return " ".join(str(text).split()).casefold() if text is not None else ""
+    """How a header cell is compared: case, spacing and invisible format characters (a
+    soft hyphen, a zero-width space) do not matter: 'Sta\u00adtus' shows as 'Status' and was
+    read as another column, what the team wrote under it dropped (53a, 51a)."""
+    if text is None:
+        return ""
+    shown = str(text)
+    if not shown.isascii():
+        shown = "".join(ch for ch in shown if unicodedata.category(ch) != "Cf")
+    return " ".join(shown.split()).casefold()
 
 
 def item_key(text: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
+from reportgen.inventory.pull.refusals import plain_refusal
 from reportgen.inventory.sources.jsonstream import DuplicateKey, loads_unique
 
 # A page of the APIs pulled holds at most 1,000 resources (Resource Explorer), under 10 MB
@@ -56,6 +57,9 @@ class Bounds:
     # A client's accepted answer (STS XML, SSO JSON) that parses as neither is refused
     # unquoted: botocore's refusal quoted it, and the new secret in it (52c).
     parsed_only: bool = False
+    # A credential call's refusal is rewritten to its code and plain message, the
+    # secrets known masked by this, before botocore quotes it (refusals.py: 53c).
+    plain_refusals: Callable[[str], str] | None = field(default=None, compare=False)
 
 
 _CHECK_ID = "reportgen-answer-check"
@@ -96,6 +100,7 @@ class BoundedSession:
                 if not streamed:
                     response._content = _body(response, request, bounds, read)
                     _check_unique_keys(response, bounds)
+                    _plain_refusal(response, bounds)
         except _Expired:
             raise _too_slow(bounds, read[0]) from None
         finally:
@@ -185,6 +190,13 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
         # botocore's own refusal quotes the answer's start: a new secret key, cut short
         # (51c), was printed; an entity bomb's was not said as the source's answer either
         raise _not_aws(bounds, "XML or JSON that does not parse (cut short, or malformed)")
+
+
+def _plain_refusal(response: Any, bounds: Bounds) -> None:
+    mask = bounds.plain_refusals
+    if mask is not None and response.status_code >= 300:
+        texts = _readings(response._content, response.headers)
+        response._content = plain_refusal(response._content, response.headers, texts, mask)
 
 
 def _readings(body: bytes, headers: Any) -> list[str]:

@@ -94,6 +94,7 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
             unique_keys=True,
             learn=_learner(known) if known is not None else None,
             parsed_only=True,
+            plain_refusals=known if known is not None else Secrets(),
         )
         bound_answers(client, bounds)
         if known is not None:  # SSO's access token, a web identity token: sent, so masked
@@ -144,6 +145,7 @@ def _bound_providers(core: Any, known: Secrets) -> None:
                 json=False,
                 unique_keys=True,
                 learn=_learner(known),
+                plain_refusals=known,
             )
             fetcher._session = BoundedSession(inner, bounds)
 
