@@ -601,6 +601,41 @@ def test_an_earlier_file_swapped_for_a_fifo_after_its_check_does_not_block(tmp_p
     assert _listing_without(folder, "b.yaml") == {"a.xlsx": "earlier a"}
 
 
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+def test_a_copy_of_the_earlier_file_keeps_its_mode_and_is_put_back_so(tmp_path, monkeypatch, mode):
+    """Pass 54b B1: no hard links, the second move failed: the earlier snapshot, private
+    (0600), was put back from its copy readable by all (0644), and the copy was so while
+    the run lasted."""
+    import errno
+    import stat
+
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.yaml"):
+        (folder / name).write_text(f"earlier {name}")
+        (folder / name).chmod(mode)
+    modes = []
+
+    def no_link(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    def failed() -> None:
+        modes.extend(stat.S_IMODE(p.stat().st_mode) for p in folder.glob(".*.kept"))
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "link", no_link)
+    _before_the_second(monkeypatch, "_move_in", failed)
+    with pytest.raises(InputError):
+        outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
+    assert modes and set(modes) == {mode}, [oct(m) for m in modes]
+    for name in ("a.xlsx", "b.yaml"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == mode, name
+        assert (folder / name).read_text() == f"earlier {name}"
+
+
 def _listing_without(folder: Path, name: str) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(folder.iterdir()) if p.name != name}
 

@@ -1533,6 +1533,154 @@ def test_secrets_in_an_sts_error_answer_are_masked(tmp_path, monkeypatch, capsys
     assert "AWS denied sts:AssumeRole: (the message is withheld" in said, said
 
 
+_SECRET_53 = "Zq7EchoXv0123456789abcdefKpW"
+_REFUSALS_53 = {  # a refusal's message holding credentials, written as 53c wrote them
+    "escaped-xml": "Denied &lt;Credentials&gt;&lt;SecretAccessKey&gt;{s}&lt;/SecretAccessKey"
+    "&gt;&lt;/Credentials&gt;",
+    "cdata": "Denied <![CDATA[<SecretAccessKey>{s}</SecretAccessKey>]]>",
+    "escaped-json-key": 'Denied {{"\\u0053ecretAccessKey": "{s}"}}',
+    "name-then-value": "Denied, SecretAccessKey: {s}",
+}
+
+
+@pytest.mark.parametrize("form", _REFUSALS_53)
+def test_an_sts_refusal_quoting_credentials_is_withheld(tmp_path, monkeypatch, capsys, form):
+    """Pass 53c S1: an AccessDenied whose message held the credentials escaped, in CDATA
+    or as JSON printed the secret whole: only values under a secret's name written as
+    such were masked. A credential call's refusal is now rewritten to its code and a
+    message that is plain prose before botocore quotes it."""
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            return _sts_error(_REFUSALS_53[form].format(s=_SECRET_53))
+        return 400, "application/json", b'{"message": "not asked"}'
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2, said
+    assert _SECRET_53[:12] not in said and "ecretAccessKey" not in said, said
+    assert "AWS denied sts:AssumeRole: (the message is withheld: a refusal of a credential " in said
+
+
+def test_an_sts_refusal_in_plain_words_is_shown(tmp_path, monkeypatch, capsys):
+    """What AWS writes in a refusal (an ARN, a role's name) is prose, and shown."""
+    words = (
+        "User: arn:aws:iam::444455556666:user/alice is not authorized to perform: "
+        "sts:AssumeRole on resource: arn:aws:iam::444455556666:role/OrganizationAccountAccessRole"
+    )
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            return _sts_error(words)
+        return 400, "application/json", b'{"message": "not asked"}'
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2 and f"AWS denied sts:AssumeRole: {words}" in said, said
+
+
+def test_an_accepted_sts_answer_in_json_is_refused_unquoted(tmp_path, monkeypatch, capsys):
+    """Pass 54c P10: AssumeRole answered 200 with JSON: it parsed (as JSON), so it went on
+    to botocore, whose XML parser's refusal quoted it, the key in it printed whole."""
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            return 200, "application/json", json.dumps({"Issued": _SECRET_53}).encode()
+        return 400, "application/json", b'{"message": "not asked"}'
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2 and "the answer is JSON, where XML is read" in said, said
+    assert _SECRET_53[:8] not in said, said
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (403, "text/html", b"<html><body><h1>403 Forbidden</h1>Blocked by proxy</body></html>"),
+        (
+            403,
+            "text/xml",
+            b"<ErrorResponse><Error><Message>denied</Message></Error></ErrorResponse>",
+        ),
+        (
+            403,
+            "text/xml",
+            b"<ErrorResponse><Error><Code>Access Denied</Code></Error></ErrorResponse>",
+        ),
+    ],
+    ids=["a-proxy-s-page", "no-code", "a-code-with-a-space"],
+)
+def test_an_sts_refusal_without_a_code_is_said_by_its_status(tmp_path, monkeypatch, capsys, answer):
+    """Pass 54c P6: botocore read no code from these, and the pull stopped on 'internal
+    error: TypeError'."""
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            return answer
+        return 400, "application/json", b'{"message": "not asked"}'
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2 and "AWS refused sts:AssumeRole: 403: " in said, said
+    assert "internal error" not in said
+
+
+def test_an_sso_refusal_quoting_credentials_is_withheld(tmp_path, monkeypatch, capsys):
+    """Pass 53c O1: a GetRoleCredentials 403 whose JSON message held a JSON object with the
+    secret key printed it whole."""
+    _sso_token(tmp_path, monkeypatch, "ssoAccessTokenUnused0123456789")
+    echoed = json.dumps({"SecretAccessKey": _SECRET_53})
+
+    def handle(head: str, body: str):
+        return 403, "application/json", json.dumps({"message": f"denied {echoed}"}).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG, handle, "sso")
+    assert status == 2, said
+    assert _SECRET_53[:12] not in said and "(the message is withheld" in said, said
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        '{{"Code": "InternalError", "\\u0053ecret\\u0041ccess\\u004bey": "{s}"}}',
+        '{{"Code": "InternalError", "\\u0054oken": "{s}"}}',
+        '{{"Code": "x", "SecretAccessKey": ["{s}"]}}',
+        "<Error><Code>x</Code><SecretAccessKey><![CDATA[{s}]]></SecretAccessKey></Error>",
+        "<Error><SecretAccessKey><!-- c -->{s}</SecretAccessKey></Error>",
+        '<Error Code="x" SecretAccessKey="{s}"/>',
+        "{{'SecretAccessKey': '{s}'}}",
+        '{{"SecretAccessKey": "{s}"}}',
+        '{{"code": "{s}", "message": "failed"}}',
+        "<Error><Code>{s}</Code></Error>",
+    ],
+    ids=[
+        "escaped-key",
+        "escaped-token",
+        "list",
+        "cdata",
+        "comment",
+        "attribute",
+        "python",
+        "plain",
+        "as-the-code",
+        "as-the-xml-code",
+    ],
+)
+def test_a_container_refusal_quoting_credentials_is_withheld(tmp_path, monkeypatch, capsys, answer):
+    """Pass 53c C1-C3 (W1, W3): the container endpoint's 500, a secret in it written any
+    way but '"SecretAccessKey": "..."' (52c C2: that way too, before it was masked):
+    botocore quoted the answer, and the secret printed; 54c P1: as the error's code."""
+    error = answer.format(s=_SECRET_53).encode()
+
+    def failing(conn) -> None:
+        head = f"HTTP/1.1 500 X\r\nContent-Type: application/json\r\nContent-Length: {len(error)}"
+        conn.sendall(head.encode() + b"\r\n\r\n" + error)
+
+    (tmp_path / "awsconfig").write_text("")
+    with serving(lambda head, body: failing) as endpoint, _endpoint(_json(TAGGED)) as url:
+        env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"{endpoint}/c"}
+        status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
+    assert status == 2, said
+    assert _SECRET_53[:8] not in said, said
+
+
 @pytest.mark.parametrize(
     "secret", ["<b>RoleSecretInside012</b>", "RoleSecret<b/>Inside012"], ids=["inside", "mixed"]
 )

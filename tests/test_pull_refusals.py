@@ -51,9 +51,17 @@ def test_what_may_hold_a_credential_is_not_prose(text: str) -> None:
     assert not is_prose(text)
 
 
-def _rewritten(body: str, **headers: str) -> tuple[str, HeadersDict]:
+def _parsed(made: str, shape: str) -> dict:
+    """The refusal's Error as botocore's parser of that shape reads it (STS's, SSO's)."""
+    from botocore.parsers import QueryParser, RestJSONParser
+
+    parser = QueryParser() if shape == "xml" else RestJSONParser()
+    return parser.parse({"body": made.encode(), "headers": {}, "status_code": 403}, None)["Error"]
+
+
+def _rewritten(body: str, shape: str = "xml", **headers: str) -> tuple[str, HeadersDict]:
     said = HeadersDict(headers)
-    return plain_refusal(body.encode(), said, [body], _mask).decode(), said
+    return plain_refusal(body.encode(), 403, said, [body], _mask, shape).decode(), said
 
 
 def test_an_xml_refusal_keeps_its_code_and_a_prose_message() -> None:
@@ -77,15 +85,48 @@ def test_an_xml_message_holding_elements_is_withheld() -> None:
     assert f"<Message>{WITHHELD}</Message>" in body and "SecretAccessKey" not in body
 
 
-def test_a_json_refusal_keeps_the_keys_botocore_reads_and_a_code_that_is_a_name() -> None:
+def test_a_json_refusal_keeps_the_code_and_message_botocore_reads() -> None:
     body, headers = _rewritten(
         json.dumps({"__type": "ForbiddenException", "message": "denied", "Secret": "s"}),
+        "json",
         **{"x-amzn-ErrorType": "ForbiddenException:http://x", "x-amzn-ErrorMessage": "s"},
     )
-    assert json.loads(body) == {"__type": "ForbiddenException", "message": "denied"}
-    assert dict(headers) == {"x-amzn-ErrorType": "ForbiddenException"}
-    body, _ = _rewritten(json.dumps({"code": "not a name <b>", "Message": '{"a": "b"}'}))
-    assert json.loads(body) == {"code": "", "Message": WITHHELD}
+    said = {"__type": "ForbiddenException", "code": "ForbiddenException", "message": "denied"}
+    assert json.loads(body) == said and not dict(headers)
+    body, _ = _rewritten(json.dumps({"code": "not a name <b>", "Message": '{"a": "b"}'}), "json")
+    assert json.loads(body) == {"__type": "403", "code": "403", "message": WITHHELD}
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [
+        ("InvalidClientTokenId", True),
+        ("com.amazonaws.sso#ForbiddenException", True),
+        ("InvalidInstanceID.Malformed", True),
+        ("MalformedPolicyDocumentException", True),
+        ("AKIAIOSFODNN7EXAMPLE", False),  # 54c P1: a key as the code
+        ("wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", False),
+    ],
+)
+def test_a_code_is_kept_only_when_it_is_a_name(code: str, kept: bool) -> None:
+    body, _ = _rewritten(f"<Error><Code>{code}</Code><Message>m</Message></Error>")
+    assert (f"<Code>{code}</Code>" in body) is kept, body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html><body><h1>403 Forbidden</h1></body></html>",
+        "<ErrorResponse><Error><Message>denied</Message></Error></ErrorResponse>",
+        "<ErrorResponse><Error><Code>Access Denied</Code></Error></ErrorResponse>",
+    ],
+    ids=["a-proxy-s-page", "no-code", "a-code-with-a-space"],
+)
+def test_a_refusal_without_a_code_has_its_status_for_one(body: str) -> None:
+    """Pass 54c P6: botocore read no code, and the pull stopped on 'internal error:
+    TypeError'."""
+    error = _parsed(_rewritten(body)[0], "xml")
+    assert error["Code"] == "403" and isinstance(error["Message"], str), error
 
 
 @pytest.mark.parametrize(
@@ -95,7 +136,13 @@ def test_a_json_refusal_keeps_the_keys_botocore_reads_and_a_code_that_is_a_name(
         ("key=KnownSecret0123456789abcdef", WITHHELD),
         ("<not xml", WITHHELD),
         ('{"cut short', WITHHELD),
+        ("", "(no message)"),
     ],
 )
-def test_any_other_refusal_is_kept_only_when_it_is_prose(body: str, kept: str) -> None:
-    assert _rewritten(body)[0] == kept
+@pytest.mark.parametrize("shape", ["xml", "json"])
+def test_any_other_refusal_says_its_text_only_when_it_is_prose(
+    body: str, kept: str, shape: str
+) -> None:
+    made, _ = _rewritten(body, shape)
+    error = _parsed(made, shape)
+    assert (error["Code"], error["Message"]) == ("403", kept), made

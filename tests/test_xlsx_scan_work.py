@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from reportgen.inventory.xlsx_cells import scan_tags
 from reportgen.inventory.xlsx_scan import PartScanner, PartTooBig, _as_text
 
 _BUDGET = 393_206  # the guard's cell budget at the default --max-cell-chars
@@ -58,6 +59,16 @@ def test_unfinished_comment_openers_are_scanned_in_one_pass() -> None:
     part = b"<styleSheet>" + b"<!--" * 100_000
     with _within(15), pytest.raises(PartTooBig):
         _scanned(part)
+
+
+@pytest.mark.parametrize("opener", [b"<a", b"<![CDATA[", b"<!--", b"<?"])
+def test_a_run_of_unclosed_tags_is_placed_in_one_pass(opener: bytes) -> None:
+    """Pass 54d D1: the exact cell scan searched for a tag from every '<' of a run of
+    unclosed ones to the end: 6 KB held validate for 255 s."""
+    cell = b'<worksheet><sheetData><row r="3"><c r="B3"><v>1</v></c>'
+    with _within(15):
+        extent = scan_tags([cell + opener * (300_000 // len(opener))], _BUDGET)
+    assert (extent.top, extent.left) == (2, 1)  # the one cell before the run
 
 
 _OLD = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)

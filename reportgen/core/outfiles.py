@@ -618,11 +618,27 @@ def _copy_regular(path: Path, kept: str) -> None:
     fd = open_regular(path, "the file to replace", follow_symlinks=False)
     with os.fdopen(fd, "rb") as source, environment_errors(path):
         try:
-            with open(kept, "wb") as copy:
+            with os.fdopen(_private(kept), "wb") as copy:
                 shutil.copyfileobj(source, copy)
+                _same_access(copy.fileno(), os.fstat(fd))
         except BaseException:  # a full disk left the half-made copy (51b)
             _discard(kept)
             raise
+
+
+def _private(name: str) -> int:
+    """A new file ``name``, opened for writing, that only its owner may read."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    return os.open(name, flags, 0o600)
+
+
+def _same_access(fd: int, earlier: os.stat_result) -> None:
+    """The copy's mode and, where the user may set it, owner: the earlier file's. A copy
+    took the umask's, and put back, a private snapshot (0600) came back readable by all,
+    and was so while the run lasted (54b)."""
+    with contextlib.suppress(PermissionError):
+        os.fchown(fd, earlier.st_uid, earlier.st_gid)
+    os.fchmod(fd, stat.S_IMODE(earlier.st_mode))
 
 
 def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identity) -> bool:

@@ -147,18 +147,21 @@ def scan_tags(chunks: Iterable[bytes], budget: int) -> Extent:
 
 
 def _scan(buffer: bytes, state: _State, rows: list[int], columns: list[int]) -> bytes:
-    """Place the cells of every complete construct; return the unfinished rest."""
+    """Place the cells of every complete construct; return the unfinished rest. Each
+    construct is matched where its '<' is, and the first that is unfinished ends the
+    scan: searched for from every '<' after it, to the buffer's end each time, a run of
+    unclosed tags took minutes (54d)."""
     at = 0
-    for match in _TOKEN.finditer(buffer):
-        if buffer.find(b"<", at, match.start()) >= 0:
-            break  # a construct that starts here ends in a later chunk
+    while (start := buffer.find(b"<", at)) >= 0:
+        match = _TOKEN.match(buffer, start)
+        if match is None:
+            return buffer[start:]  # a construct that starts here ends in a later chunk
         at = match.end()
         if match.group(2) is not None:
             _tag(match.group(1) == b"/", match.group(2), state, rows, columns)
             if state.done:
                 return b""
-    start = buffer.find(b"<", at)
-    return buffer[start:] if start >= 0 else b""
+    return b""
 
 
 def _tag(closing: bool, content: bytes, state: _State, rows: list[int], columns: list[int]) -> None:

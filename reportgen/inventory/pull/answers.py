@@ -60,6 +60,7 @@ class Bounds:
     # A credential call's refusal is rewritten to its code and plain message, the
     # secrets known masked by this, before botocore quotes it (refusals.py: 53c).
     plain_refusals: Callable[[str], str] | None = field(default=None, compare=False)
+    shape: str = "json"  # how its reader parses an answer: "xml" (STS) or "json"
 
 
 _CHECK_ID = "reportgen-answer-check"
@@ -170,6 +171,8 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
     if not bounds.unique_keys or response.status_code >= 300:
         return
     if _check_unique_elements(body, bounds):
+        if bounds.parsed_only and bounds.shape != "xml":
+            raise _not_aws(bounds, "XML, where JSON is read")
         return
     readings, parsed = _readings(body, response.headers), False
     for text in readings:  # every reading: each is some reader's (a UTF-7 key spelt twice)
@@ -183,6 +186,9 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
         except (ValueError, RecursionError):
             continue  # not JSON that reader reads: another reader's may be
         parsed = True
+    if parsed and bounds.parsed_only and bounds.shape == "xml":
+        # botocore's refusal of it quoted it, and a key in it (54c)
+        raise _not_aws(bounds, "JSON, where XML is read")
     if parsed or not body.strip():
         return
     starts = {text.lstrip(_BLANK_OR_BOM)[:1] for text in readings}
@@ -196,7 +202,8 @@ def _plain_refusal(response: Any, bounds: Bounds) -> None:
     mask = bounds.plain_refusals
     if mask is not None and response.status_code >= 300:
         texts = _readings(response._content, response.headers)
-        response._content = plain_refusal(response._content, response.headers, texts, mask)
+        body, status, shape = response._content, response.status_code, bounds.shape
+        response._content = plain_refusal(body, status, response.headers, texts, mask, shape)
 
 
 def _readings(body: bytes, headers: Any) -> list[str]:

@@ -95,6 +95,7 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
             learn=_learner(known) if known is not None else None,
             parsed_only=True,
             plain_refusals=known if known is not None else Secrets(),
+            shape=_answer_shape(client),
         )
         bound_answers(client, bounds)
         if known is not None:  # SSO's access token, a web identity token: sent, so masked
@@ -104,6 +105,12 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
     core.create_client = bounded
     _bound_providers(core, known if known is not None else Secrets())
     _bound_region_lookup(core)
+
+
+def _answer_shape(client: Any) -> str:
+    """How ``client`` reads an answer: XML for the query and XML protocols (STS), else JSON."""
+    protocol = getattr(getattr(client.meta, "service_model", None), "protocol", "")
+    return "xml" if protocol in ("query", "ec2", "rest-xml") else "json"
 
 
 def _bound_providers(core: Any, known: Secrets) -> None:

@@ -31,26 +31,33 @@ _SECRET_NAMED = re.compile(
     r"(?i)(?:token|secret|password|passwd|pwd|key)[A-Za-z0-9_-]*"
     r"(?:\s*[:=]|\s+(?!\*\*\*)(?=[^\s]*[0-9])[^\s]+)"
 )
+# In a code: 16 letters and digits in a row, a digit among them (an access key id is 20;
+# AWS's codes are words: InvalidClientTokenId).
+_CODE_KEY_LIKE = re.compile(r"(?=[A-Za-z0-9]{16})[A-Za-z]*[0-9]")
 _CODE_KEYS = ("__type", "code", "Code")
 _MESSAGE_KEYS = ("message", "Message")
-_CODE_HEADERS = ("x-amzn-errortype",)
-_DROPPED_HEADERS = ("x-amzn-errormessage", "x-amzn-query-error")
-
+_ERROR_HEADERS = ("x-amzn-errortype", "x-amzn-errormessage", "x-amzn-query-error")
+NO_MESSAGE = "(no message)"
 
 Mask = Callable[[str], str]
 
 
-def plain_refusal(body: bytes, headers: Any, texts: list[str], mask: Mask) -> bytes:
-    """``body`` of a refusal (``texts``: it as text, each way botocore may decode it) as
-    botocore may read it: its code, and its message with the secrets known masked
-    (``mask``) when that is prose; ``headers`` are cut likewise."""
-    _cut_headers(headers)
-    text = next(iter(texts), "").lstrip(" \t\r\n\ufeff")
-    if text.startswith("<"):
-        return _as_xml(body, mask)
-    if text.startswith("{"):
-        return _as_json(texts, mask)
-    return _message(text, mask).encode()
+def plain_refusal(
+    body: bytes, status: int, headers: Any, texts: list[str], mask: Mask, shape: str
+) -> bytes:
+    """``body`` of a refusal with this HTTP ``status`` (``texts``: it as text, each way
+    botocore may decode it), rewritten in the ``shape`` its reader parses ("xml": STS's;
+    "json": SSO's, the metadata endpoints'): its code (else the status, as botocore says
+    one it cannot read) and its message with the secrets known masked (``mask``) when
+    that is prose. The error headers botocore reads are taken into it, and removed."""
+    code, message = _read(body, headers, texts, mask)
+    code, message = code or str(status), message or NO_MESSAGE
+    for name in [name for name in headers if name.lower() in _ERROR_HEADERS]:
+        del headers[name]
+    if shape == "xml":
+        parts = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+        return f"<ErrorResponse><Error>{parts}</Error></ErrorResponse>".encode()
+    return json.dumps({"__type": code, "code": code, "message": message}).encode()
 
 
 def is_prose(text: str) -> bool:
@@ -63,8 +70,25 @@ def is_prose(text: str) -> bool:
     return not any(re.search("[0-9]", run) and re.search("[A-Za-z]", run) for run in runs)
 
 
+def _read(body: bytes, headers: Any, texts: list[str], mask: Mask) -> tuple[str, str | None]:
+    """The refusal's code ("" for none that is a name) and message (None for none)."""
+    header = next((str(v) for k, v in headers.items() if k.lower() == _ERROR_HEADERS[0]), "")
+    text = next(iter(texts), "").lstrip(" \t\r\n\ufeff")
+    if text.startswith("<"):
+        code, message = _from_xml(body, mask)
+    elif text.startswith("{"):
+        code, message = _from_json(texts, mask)
+    else:
+        code, message = "", _message(text, mask) if text.strip() else None
+    return _name(header.split(":", 1)[0]) or code, message
+
+
 def _name(value: object) -> str:
-    return value if isinstance(value, str) and _NAME.fullmatch(value) else ""
+    """An error code: a name, never a run of letters and digits as long as a key (a 500
+    whose code was a secret key had it printed: 54c)."""
+    if not isinstance(value, str) or _NAME.fullmatch(value) is None:
+        return ""
+    return "" if _CODE_KEY_LIKE.search(value) else value
 
 
 def _message(value: object, mask: Mask) -> str:
@@ -72,14 +96,14 @@ def _message(value: object, mask: Mask) -> str:
     return text if is_prose(text) else WITHHELD
 
 
-def _as_xml(body: bytes, mask: Mask) -> bytes:
-    """STS's shape: ``<ErrorResponse><Error><Code/><Message/></Error></ErrorResponse>``."""
+def _from_xml(body: bytes, mask: Mask) -> tuple[str, str | None]:
+    """The first ``Code`` and ``Message`` elements' text, wherever they are."""
     parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
     try:
         parser.feed(body)
         root = parser.close()
     except (ElementTree.ParseError, ValueError, RecursionError):
-        return WITHHELD.encode()  # botocore reports it by its HTTP status alone
+        return "", WITHHELD
     code, message = "", None
     for element in root.iter():
         name = str(element.tag).rpartition("}")[2]
@@ -88,30 +112,18 @@ def _as_xml(body: bytes, mask: Mask) -> bytes:
             code = _name(element.text.strip() if simple and element.text else "")
         elif name == "Message" and message is None:
             message = _message(element.text or "", mask) if simple else WITHHELD
-    parts = f"<Code>{escape(code)}</Code><Message>{escape(message or '')}</Message>"
-    return f"<ErrorResponse><Error>{parts}</Error></ErrorResponse>".encode()
+    if not code and message is None and len(root):
+        message = WITHHELD  # not AWS's shape (a proxy's page): none of it is said
+    return code, message
 
 
-def _as_json(texts: list[str], mask: Mask) -> bytes:
-    """The keys botocore reads a code and a message from, as the answer named them."""
+def _from_json(texts: list[str], mask: Mask) -> tuple[str, str | None]:
+    """The code and the message under the keys botocore reads them from."""
     for text in texts:
         with contextlib.suppress(ValueError, RecursionError):
             parsed = json.loads(text)
             if isinstance(parsed, dict):
-                kept = {k: _name(parsed[k]) for k in _CODE_KEYS if k in parsed}
-                kept |= {k: _message(parsed[k], mask) for k in _MESSAGE_KEYS if k in parsed}
-                return json.dumps(kept).encode()
-    return WITHHELD.encode()
-
-
-def _cut_headers(headers: Any) -> None:
-    for name in list(headers.keys()):
-        lowered = name.lower()
-        if lowered in _DROPPED_HEADERS:
-            del headers[name]
-        elif lowered in _CODE_HEADERS:
-            code = _name(str(headers[name]).split(":", 1)[0])
-            if code:
-                headers[name] = code
-            else:
-                del headers[name]
+                code = next((_name(parsed[k]) for k in _CODE_KEYS if k in parsed), "")
+                found = [parsed[k] for k in _MESSAGE_KEYS if k in parsed]
+                return code, _message(found[0], mask) if found else None
+    return "", WITHHELD
