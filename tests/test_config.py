@@ -248,6 +248,19 @@ def test_a_role_named_like_a_column_of_the_raci_sheet_is_refused(tmp_path):
     assert "raci.roles[10]: 'aws' is named like the 'AWS' column every RACI has" in message
 
 
+def test_a_role_that_shows_as_nothing_is_refused(tmp_path):
+    """Pass 55a R1: roles '\u200b' and '\u200c' were accepted, and the pack they built,
+    given back unedited, was refused: their columns were one to the workbook's reader."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    roles = 'raci:\n  accountable: Security\n  roles: [Security, "\\u200b", "\\u200c"]\n'
+    head = "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n"
+    write_config(tmp_path, head + roles)
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    message = " ".join(result.stderr.split())
+    assert "raci.roles[1]: '\\u200b' shows as nothing once its invisible" in message, message
+    assert "raci.roles[2]: '\\u200c' shows as nothing" in message, message
+
+
 def test_more_roles_than_a_sheet_should_hold_are_refused_at_once(tmp_path):
     """Twelfth pass: 17,001 roles built a RACI sheet past Excel's last column, 20,001 were
     'internal error', 150,000 (a 1 MB config) ran for minutes."""
@@ -380,6 +393,8 @@ def test_a_ca_bundle_in_the_config_starting_with_tilde_is_in_the_home_folder(tmp
         ("\u0410WS", "'\u0410WS' is AWS"),  # a Cyrillic А
         ("\u2060", "'\\u2060' is nothing a reader can see"),
         ("Stack\u200bwise", "'Stack\\u200bwise' is drawn like 'Stackwise' (overrides[0])"),
+        ("AWS\ufff0", "'AWS\\ufff0' is AWS"),  # 55a: unassigned, reserved to show as nothing
+        ("Secur\u2065ity", "'Secur\\u2065ity' is the RACI role 'Security'"),
     ],
 )
 def test_a_third_party_that_only_looks_like_aws_a_role_or_another_party_is_refused(

@@ -211,13 +211,39 @@ def test_a_moved_header_written_first_in_its_row_is_read(pack, tmp_path):
 
 @pytest.mark.parametrize(
     "header",
-    ["Sta\u00adtus", "Sta\u200btus", "\ufeffStatus", "Status\ufe0f", "Sta\u034ftus", "\uff33tatus"],
-    ids=["soft-hyphen", "zwsp", "bom", "variation-selector", "grapheme-joiner", "fullwidth"],
+    [
+        "Sta\u00adtus",
+        "Sta\u200btus",
+        "\ufeffStatus",
+        "Status\ufe0f",
+        "Sta\u034ftus",
+        "\uff33tatus",
+        "Status\u2065",
+        "Status\ufff0",
+        "Sta_x0074_us",
+        "Status_x000D_\n",
+        "Status_x200B_",
+    ],
+    ids=[
+        "soft-hyphen",
+        "zwsp",
+        "bom",
+        "variation-selector",
+        "grapheme-joiner",
+        "fullwidth",
+        "unassigned-2065",
+        "unassigned-fff0",
+        "escaped-letter",
+        "escaped-line-break",
+        "escaped-zwsp",
+    ],
 )
 def test_a_header_differing_by_an_invisible_character_is_the_same_header(pack, tmp_path, header):
     """Pass 53a A13 (and 51a A6): 'Sta\u00adtus' shows as 'Status' but was read as another
     column, and what the team wrote under it was dropped with exit 0; 54a A1: a variation
-    selector or a grapheme joiner, which show as nothing either (A2: a fullwidth letter)."""
+    selector or a grapheme joiner, which show as nothing either (A2: a fullwidth letter);
+    55a E1, E4: the file format's escapes (``_x0074_``, which Excel shows as 't'), and
+    code points Unicode reserves to show as nothing (U+2065, U+FFF0)."""
 
     def change(book):
         ws = book["Evidence"]
@@ -226,6 +252,52 @@ def test_a_header_differing_by_an_invisible_character_is_the_same_header(pack, t
 
     message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
     assert "the header row names the column 'Status' twice" in message, message
+
+
+def test_a_header_given_as_a_number_is_refused(pack, tmp_path):
+    """Pass 55a E6: a second 'Status' typed as 1 with the number format '"Status"' shows
+    as Status; it was read as 1, and what the team wrote under it dropped with exit 0."""
+
+    def change(book):
+        ws = book["Evidence"]
+        cell = ws.cell(1, ws.max_column + 1)
+        cell.value, cell.number_format = 1, '"Status"'
+        ws.cell(3, ws.max_column).value = "Accepted"
+
+    path = _edited(pack, tmp_path, change)
+    last = get_column_letter(load_workbook(path)["Evidence"].max_column)
+    message = _refused(tmp_path, "--evidence", path)
+    said = f"row 1, column {last}: a header cell holds a number or a date, not text (1)"
+    assert said in message, message
+
+
+def test_a_hidden_sheet_without_the_rules_letters_is_refused(pack, tmp_path):
+    """Pass 55a H1: the hidden sheet kept its identity but lost its table of the rules'
+    letters: every RACI edit was dropped with exit 0, none told from the rules."""
+
+    def change(book):
+        ws = book["reportgen"]
+        first = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Control")
+        ws.delete_rows(first, ws.max_row)
+        _cell(book, "RACI", "Security", 2).value = "C"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "hidden 'reportgen' sheet has lost its table of the letters the rules gave" in message
+
+
+def test_a_role_whose_name_holds_the_file_format_s_escape_reads_its_own_workbook(tmp_path):
+    """Pass 55a R2: a role named 'Ops_x0041_' was written escaped (as Excel shows it), and
+    its own unedited workbook was refused: "the header row has no column 'Ops_x0041_'"."""
+    config = yaml.safe_load(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+    config["inventory"]["path"] = str(SAMPLE_CONFIG.parent / config["inventory"]["path"])
+    config["raci"]["roles"] += ["Ops_x0041_"]
+    config["output"].pop("dir")
+    (tmp_path / "escaped.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    build = ("-q", "build", "--config", tmp_path / "escaped.yaml", "--framework", FID)
+    run(*build, "--out", tmp_path / "first", "--format", "xlsx", pdf=False)
+    again = (*build, "--format", "matrix", "--evidence", tmp_path / "first" / WORKBOOK)
+    run(*again, "--out", tmp_path / "second", pdf=False)
+    assert (tmp_path / "second" / FID / "matrix.json").is_file()
 
 
 def test_every_bad_cell_is_reported_at_once(pack, tmp_path):

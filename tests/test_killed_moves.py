@@ -636,6 +636,70 @@ def test_a_copy_of_the_earlier_file_keeps_its_mode_and_is_put_back_so(tmp_path, 
         assert (folder / name).read_text() == f"earlier {name}"
 
 
+def _failed_without_links(monkeypatch, folder: Path) -> list[os.stat_result]:
+    """write_together over a.xlsx and b.yaml in ``folder`` with no hard links, its second
+    move failing (EIO); the stats of the second names as they were then."""
+    import errno
+
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    kept = []
+
+    def no_link(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    def failed() -> None:
+        kept.extend(p.stat() for p in folder.glob(".*.kept"))
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "link", no_link)
+    _before_the_second(monkeypatch, "_move_in", failed)
+    with pytest.raises(InputError):
+        outfiles.write_together(_two_new(folder), lambda: None, text=True, replace=True)
+    monkeypatch.undo()
+    return kept
+
+
+def test_a_copy_of_the_earlier_file_keeps_its_extended_attributes(tmp_path, monkeypatch):
+    """Pass 55b B2: the copy put back lost the earlier file's ACL (an extended attribute),
+    and a user it denied could read the file again."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.yaml"):
+        (folder / name).write_text(f"earlier {name}")
+        try:
+            os.setxattr(folder / name, "user.reportgen-test", b"kept")
+        except OSError:
+            pytest.skip("this file system takes no user extended attributes")
+    _failed_without_links(monkeypatch, folder)
+    for name in ("a.xlsx", "b.yaml"):
+        assert os.getxattr(folder / name, "user.reportgen-test") == b"kept", name
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="gives a file to another user")
+def test_a_copy_that_cannot_keep_its_owner_loses_its_set_id_bits(tmp_path, monkeypatch, caplog):
+    """Pass 55b B8: a 4755 file of uid 1000 was put back by a runner that may not chown as
+    a setuid file of the runner's, nothing said."""
+    import stat
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.yaml"):
+        (folder / name).write_text(f"earlier {name}")
+        os.chown(folder / name, 1000, 1000)
+        (folder / name).chmod(0o4755)
+
+    def refused(fd, uid, gid):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", refused)
+    caplog.set_level(logging.WARNING)
+    kept = _failed_without_links(monkeypatch, folder)
+    assert kept and all(stat.S_IMODE(k.st_mode) == 0o755 for k in kept), kept
+    assert "owned by you, not by its owner (uid 1000)" in caplog.text
+
+
 def _listing_without(folder: Path, name: str) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(folder.iterdir()) if p.name != name}
 

@@ -378,6 +378,20 @@ def test_init_still_overwrites_regular_files_with_force(tmp_path):
     shutil.rmtree(folder)
 
 
+def test_init_force_keeps_a_private_config_private(tmp_path):
+    """Pass 55b B10: files written over private ones (0600) came out as the umask said,
+    readable by all: a pull's snapshot and sidecar, init --force's config."""
+    import stat
+
+    folder = tmp_path / "start"
+    folder.mkdir()
+    run("init", folder, pdf=False)
+    (folder / "reportgen.yaml").chmod(0o600)
+    run("init", folder, "--force", pdf=False)
+    for name in ("reportgen.yaml", "inventory.xlsx"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
+
+
 @pytest.mark.parametrize("added", ["comment", "appended"])
 def test_a_bundle_someone_added_to_is_not_replaced_without_force(pack, tmp_path, added):
     """Tenth pass: a comment put on an earlier bundle (an auditor's sign-off), or bytes

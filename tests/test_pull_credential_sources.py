@@ -27,7 +27,9 @@ GOOD = {"Version": 1, "AccessKeyId": "AKIAPROCESSKEY000001", "SecretAccessKey": 
 _PATIENT_METADATA = {"AWS_METADATA_SERVICE_TIMEOUT": "10", "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "3"}
 
 
-def _run(tmp_path, monkeypatch, capsys, url: str, env: dict[str, str], profile: str | None):
+def _run(
+    tmp_path, monkeypatch, capsys, url: str, env: dict[str, str], profile: str | None, *first: str
+):
     from reportgen.cli import main
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
@@ -41,7 +43,7 @@ def _run(tmp_path, monkeypatch, capsys, url: str, env: dict[str, str], profile: 
     capsys.readouterr()
     argv = ["inventory", "pull", "--source", "tagging", "-o", str(tmp_path / "out" / "e.csv")]
     try:
-        main([*argv, *(["--profile", profile] if profile else [])])
+        main([*first, *argv, *(["--profile", profile] if profile else [])])
         status = 0
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else 1
@@ -1741,3 +1743,51 @@ def test_a_metadata_answer_giving_a_key_twice_in_its_own_charset_is_refused(
     assert status == 2, said
     assert "the instance metadata service: the answer is JSON holding the key" in said, said
     assert _FIRST not in said
+
+
+def test_a_metadata_token_with_a_line_break_is_not_printed(tmp_path, monkeypatch, capsys):
+    """Pass 55c I01: the metadata service's session token, answered with a line break
+    after it, was quoted whole in "Invalid header value b'...\\n'"."""
+    token = "AQAEAImdsSessionTok3nFAKEvalue0123456789="
+
+    def metadata(head: bytes, body: bytes):
+        if b"/api/token" in head:
+            return _json(token.encode() + b"\n", "text/plain")
+        return _json(b"role1", "text/plain")
+
+    (tmp_path / "awsconfig").write_text("")
+    with serving(metadata) as imds, _aws(lambda h, b: (400, "text/plain", b"x")) as url:
+        env = {"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds,
+               **_PATIENT_METADATA}  # fmt: skip
+        status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
+    assert status == 2, said
+    assert token[:12] not in said, said
+
+
+def test_the_password_in_the_container_endpoint_s_url_is_masked(tmp_path, monkeypatch, capsys):
+    """Pass 55c C16: AWS_CONTAINER_CREDENTIALS_FULL_URI's password was printed when the
+    endpoint could not be reached (three times with --debug)."""
+    password = "Uri0PassWordFake77"
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    (tmp_path / "awsconfig").write_text("")
+    env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://svc:{password}@127.0.0.1:{port}/c"}
+    with _endpoint(_json(TAGGED)) as url:
+        status, said = _run(tmp_path, monkeypatch, capsys, url, env, None, "--debug")
+    assert status == 2, said
+    assert password[:6] not in said, said
+
+
+def test_an_empty_sts_answer_is_named(tmp_path, monkeypatch, capsys):
+    """Pass 55c C07: AssumeRole answered 200 with nothing: botocore's parser error named
+    no source and its hint blamed the settings."""
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            return 200, "text/xml", b"  \n"
+        return 400, "application/json", b'{"message": "not asked"}'
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2 and "sts (fetching credentials): the answer is empty" in said, said

@@ -45,6 +45,9 @@ def test_what_aws_writes_in_a_refusal_is_prose(text: str) -> None:
         "denied wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "denied \\u0053ecret",
         "x" * 1001,
+        # 55c C13: a value a few words after a secret's name
+        "the break-glass password is Tr0ub4dor3xyzQ and the secret key is - abc",
+        "the secret key is now wJalr XUtn9 FEMI",
     ],
 )
 def test_what_may_hold_a_credential_is_not_prose(text: str) -> None:
@@ -146,3 +149,12 @@ def test_any_other_refusal_says_its_text_only_when_it_is_prose(
     made, _ = _rewritten(body, shape)
     error = _parsed(made, shape)
     assert (error["Code"], error["Message"]) == ("403", kept), made
+
+
+def test_a_refusal_in_latin_1_keeps_its_code() -> None:
+    """Pass 55c C21: an AccessDenied in Latin-1, no charset told: no reading decoded it,
+    and it was said to have no code and no message."""
+    body = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>Refus\u00e9</Message>"
+    raw = (body + "</Error></ErrorResponse>").encode("latin-1")
+    made = plain_refusal(raw, 403, HeadersDict(), [], _mask, "xml").decode()
+    assert _parsed(made, "xml") == {"Code": "AccessDenied", "Message": WITHHELD}, made

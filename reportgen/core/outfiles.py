@@ -29,7 +29,7 @@ import secrets
 import shutil
 import signal
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -195,6 +195,16 @@ def replacing_mode(path: Path) -> int:
     if not stat.S_ISREG(info.st_mode):
         return created_mode()  # refused before the rename anyway (check_output_file)
     return stat.S_IMODE(info.st_mode) & 0o777  # never a set-id bit on a file we wrote
+
+
+def replacing_modes(paths: Iterable[Path]) -> int:
+    """One mode for files written together over ``paths``: what :func:`replacing_mode`
+    gives for each, the bits all allow, so none replaced private comes back readable by
+    more (a pull over a 0600 snapshot wrote it 0644: 55b)."""
+    mode = 0o777
+    for path in paths:
+        mode &= replacing_mode(path)
+    return mode
 
 
 def write_replacing(
@@ -620,7 +630,7 @@ def _copy_regular(path: Path, kept: str) -> None:
         try:
             with os.fdopen(_private(kept), "wb") as copy:
                 shutil.copyfileobj(source, copy)
-                _same_access(copy.fileno(), os.fstat(fd))
+                _same_access(copy.fileno(), fd, os.fstat(fd), path)
         except BaseException:  # a full disk left the half-made copy (51b)
             _discard(kept)
             raise
@@ -632,13 +642,47 @@ def _private(name: str) -> int:
     return os.open(name, flags, 0o600)
 
 
-def _same_access(fd: int, earlier: os.stat_result) -> None:
-    """The copy's mode and, where the user may set it, owner: the earlier file's. A copy
-    took the umask's, and put back, a private snapshot (0600) came back readable by all,
-    and was so while the run lasted (54b)."""
+def _same_access(fd: int, source: int, earlier: os.stat_result, path: Path) -> None:
+    """The copy's access: the earlier file's extended attributes (its ACL; without one,
+    the folder's default ACL it was given is removed), owner and group where the user may
+    set them, then its mode, less any set-id bit when the owner could not be kept. A copy
+    took the umask's mode, and put back, a private snapshot (0600) came back readable by
+    all (54b); its ACL was lost, a 4755 file came back set-id to the runner, and a group
+    the runner could give was not given (55b)."""
+    _same_attributes(fd, source)
     with contextlib.suppress(PermissionError):
-        os.fchown(fd, earlier.st_uid, earlier.st_gid)
-    os.fchmod(fd, stat.S_IMODE(earlier.st_mode))
+        os.fchown(fd, -1, earlier.st_gid)
+    with contextlib.suppress(PermissionError):
+        os.fchown(fd, earlier.st_uid, -1)
+    mode = stat.S_IMODE(earlier.st_mode)
+    if os.fstat(fd).st_uid != earlier.st_uid:
+        mode &= ~(stat.S_ISUID | stat.S_ISGID)
+        log.warning(
+            "%s: there are no hard links here, so the earlier file is kept as a copy until "
+            "the new one is in place, owned by you, not by its owner (uid %d)",
+            path,
+            earlier.st_uid,
+        )
+    os.fchmod(fd, mode)  # with the ACL copied, its group bits are the ACL's mask again
+
+
+def _same_attributes(fd: int, source: int) -> None:
+    """Copy ``source``'s extended attributes onto ``fd`` (best effort: a file system may
+    take none), and remove an access ACL ``source`` has not."""
+    names = _names(source)
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.setxattr(fd, name, os.getxattr(source, name))
+    if "system.posix_acl_access" not in names:
+        with contextlib.suppress(OSError):
+            os.removexattr(fd, "system.posix_acl_access")
+
+
+def _names(fd: int) -> list[str]:
+    try:
+        return os.listxattr(fd)
+    except OSError:
+        return []
 
 
 def _put_back(path: Path, kept: str | None, held: HeldFolder | None, new: Identity) -> bool:

@@ -343,9 +343,10 @@ def _subview(
 # as nothing, yet the Hangul fillers are letters (Lo) and the selectors marks, so a token
 # with U+3164 between its characters was printed and readable (thirteenth pass).
 IGNORABLE = frozenset(
-    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0"
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2065\u3164\uffa0"
     + "".join(map(chr, range(0xFE00, 0xFE10)))
-    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+    + "".join(map(chr, range(0xFFF0, 0xFFF9)))  # unassigned, reserved to show as nothing (55a)
+    + "".join(map(chr, range(0xE0000, 0xE1000)))
 )
 
 

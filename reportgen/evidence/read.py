@@ -417,9 +417,10 @@ def _header(
     without a word (50a W27; past the columns read, 51a; past --max-columns, 52a)."""
     ws, whole = sheet
     ws.reset_dimensions()
-    for number, values in _parsed(ws, whole or None, shown, HEADER_SEARCH_ROWS):
+    for number, cells in _parsed(ws, whole or None, shown, HEADER_SEARCH_ROWS):
         if number > HEADER_SEARCH_ROWS:
             break
+        values = tuple(map(_as_shown, cells))
         columns: dict[str, int] = {}
         for index, value in enumerate(values):
             columns.setdefault(header_key(value), index)
@@ -435,6 +436,19 @@ def _header(
         file=shown,
         sheet=ws.title,
     )
+
+
+def _as_shown(value: Any) -> Any:
+    """A cell's text as Excel shows it: the file format's escapes (``_x0074_`` for 't',
+    ``_x005F_`` for '_') read, which openpyxl leaves as written (a second 'Status' spelt
+    ``Sta_x0074_us`` was read as another column; a role named ``Ops_x0041_``, written
+    escaped, was not found in its own workbook: 55a)."""
+    if isinstance(value, str) and "_x" in value:
+        return _FORMAT_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), value)
+    return value
+
+
+_FORMAT_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def _width_for(
@@ -467,10 +481,12 @@ def _refuse_misread(
     first: dict[str, int] = {}
     for index, value in enumerate(values):
         key, formula = header_key(value), _formula_text(value)
-        if formula is not None:
+        if formula is not None or not isinstance(value, str | None):
+            # a number shows as its format says ('"Status"' shows 1 as Status: 55a)
+            what = "a formula" if formula is not None else "a number or a date, not text"
             problem = (
-                f"a header cell holds a formula ({visible(shorten(formula, 40))}); reportgen "
-                "reads a header as it is written, not as it is computed"
+                f"a header cell holds {what} ({visible(shorten(formula or str(value), 40))}); "
+                "reportgen reads a header as it is written, not as it is computed or shown"
             )
             hint = "Type the header as text (as reportgen wrote it), then run again."
         elif key in wanted and first.setdefault(key, index) != index:
@@ -534,6 +550,16 @@ def _data_sheet(book: Any, shown: str, limits: Limits) -> tuple[dict[str, str], 
             f"(found '{identity.get('Schema', '')[:60]}')",
             file=shown,
             hint="Read it back with the version of reportgen that built it, or a newer one.",
+        )
+    if not computed:  # every RACI edit was dropped with exit 0, none told from the rules (55a)
+        raise InputError(
+            f"the workbook's hidden '{DATA_SHEET}' sheet has lost its table of the letters "
+            f"the rules gave (its '{CONTROL}' row and the rows below it); without it no RACI "
+            "edit can be told from what the rules gave",
+            file=shown,
+            sheet=DATA_SHEET,
+            hint="Give the workbook as reportgen wrote it (its hidden sheet untouched), or "
+            "copy the team's edits into the workbook of a new build.",
         )
     return identity, computed
 

@@ -4,10 +4,10 @@ columns. One list each, shared by the workbook writer, the reader and every repo
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal, get_args
+
+from reportgen.core.owners import name_key
 
 # Where collecting one evidence item stands (matrix.json value -> workbook label).
 NOT_STARTED = "not started"
@@ -92,28 +92,12 @@ def status_from_label(text: str) -> str | None:
 
 
 def header_key(text: object) -> str:
-    """How a header cell is compared: case, spacing, compatibility forms (fullwidth
-    letters) and characters that show as nothing (a soft hyphen, a zero-width space, a
-    variation selector) do not matter: 'Sta\u00adtus' shows as 'Status' and was read as
-    another column, what the team wrote under it dropped (53a, 54a, 51a)."""
-    if text is None:
-        return ""
-    shown = str(text)
-    if not shown.isascii():
-        shown = unicodedata.normalize("NFKC", shown)
-        shown = "".join(ch for ch in shown if not _shows_as_nothing(ch))
-    return " ".join(shown.split()).casefold()
-
-
-# Unicode's default-ignorable code points beyond the format characters (Cf): the combining
-# grapheme joiner, Hangul and Khmer fillers, variation selectors, tag characters.
-_IGNORABLE = re.compile(
-    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0000-\U000e0fff]"
-)
-
-
-def _shows_as_nothing(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cf" or _IGNORABLE.match(ch) is not None
+    """How a header cell is compared: as a party's or a role's name is told apart
+    (``name_key``: case, spacing, compatibility forms, look-alike letters and characters
+    that show as nothing do not matter). A second 'Status' with a soft hyphen or a
+    variation selector in it was read as another column, what the team wrote under it
+    dropped (51a, 53a, 54a, 55a)."""
+    return name_key(str(text)) if text is not None else ""
 
 
 def item_key(text: str) -> str:

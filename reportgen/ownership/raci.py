@@ -24,7 +24,7 @@ from reportgen.config.model import (
     RaciConfig,
 )
 from reportgen.core.errors import InputError
-from reportgen.core.owners import AWS, CUSTOMER_KEY, THIRD_PARTY
+from reportgen.core.owners import AWS, CUSTOMER_KEY, THIRD_PARTY, spelt_out
 from reportgen.core.validation import listed, shown
 from reportgen.ownership.engine import ControlResult, FrameworkResult
 from reportgen.ownership.evidence_vocabulary import RACI_FIXED, header_key
@@ -197,6 +197,11 @@ def _indistinct_roles(roles: Sequence[str]) -> list[str]:
                 f"raci.roles[{index}]: '{shown(role)}' and '{shown(seen[key])}' are one role to "
                 "the RACI workbook, which matches names whatever their case and spacing; "
                 "remove or rename one"
+            )
+        elif not key and role.strip():  # shows as nothing: two such read as one (55a)
+            problems.append(
+                f"raci.roles[{index}]: '{spelt_out(role)}' shows as nothing once its invisible "
+                "characters are left out; give the role a name"
             )
         elif key:
             seen[key] = role

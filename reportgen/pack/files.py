@@ -36,7 +36,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reportgen.core import jsonlimits
-from reportgen.core.errors import InputError, environment_error
+from reportgen.core.errors import InputError, environment_error, environment_errors
 from reportgen.core.safefiles import file_kind, has_holes, read_fd, too_big
 from reportgen.core.validation import error_message, key_path
 from reportgen.pack.manifest_schema import MANIFEST_NAME, MAX_DEPTH, Manifest
@@ -289,7 +289,8 @@ class PackDir:
             problem = _unlike_listed(fd, name, size)
             if problem:
                 return problem
-            digest, read = _hash_fd(fd, size)
+            with environment_errors(self.path / name):  # EIO named no file (55b)
+                digest, read = _hash_fd(fd, size)
         finally:
             os.close(fd)
         if read != size:

@@ -15,10 +15,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.outfiles import (
-    created_mode,
     make_parents,
     refuse_special,
     remove_made,
+    replacing_modes,
     settle_moves,
     write_together,
 )
@@ -100,7 +100,7 @@ def write_files(files: dict[Path, bytes], force: bool) -> None:
         write_together(
             [(path, lambda handle, d=data: handle.write(d)) for path, data in files.items()],
             lambda: _refuse_special(files, force),
-            mode=created_mode(),
+            mode=replacing_modes(files),  # with --force, a private config stays so
             prefix=".reportgen-init-",
             locked=True,  # a killed init's temporary files are swept by the next one here
             replace=force,

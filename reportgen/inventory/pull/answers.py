@@ -189,6 +189,9 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
     if parsed and bounds.parsed_only and bounds.shape == "xml":
         # botocore's refusal of it quoted it, and a key in it (54c)
         raise _not_aws(bounds, "JSON, where XML is read")
+    if not body.strip() and bounds.parsed_only:
+        # botocore's refusal named no source, and its hint blamed the settings (55c)
+        raise _not_aws(bounds, "empty")
     if parsed or not body.strip():
         return
     starts = {text.lstrip(_BLANK_OR_BOM)[:1] for text in readings}

@@ -163,6 +163,11 @@ _XML_VALUE = re.compile(r"<(?:[^\s<>/:!?]*:)?([^\s<>/:!?]+)(?:\s[^<>]*)?>([^<]+)
 _JSON_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
+# An answer that is one word alone: the metadata service's session token (one with a
+# line break after it was quoted in "Invalid header value": 55c), or a role's name.
+_TOKEN_ANSWER = re.compile(r"[^\s<>{}\[\]\"']{8,4096}")
+
+
 def _learner(known: Secrets) -> Any:
     """What learns, from each reading of a credential call's answer, the secrets it holds
     (see Bounds.learn)."""
@@ -175,7 +180,7 @@ def _learner(known: Secrets) -> Any:
 
 
 def _answer_secrets(text: str) -> list[str]:
-    found = []
+    found = [text.strip()] if _TOKEN_ANSWER.fullmatch(text.strip()) else []
     for name, value in _XML_VALUE.findall(text):
         if _secret_key(name):
             found += [value, value.strip(), html.unescape(value), html.unescape(value).strip()]

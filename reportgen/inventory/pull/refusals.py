@@ -26,10 +26,11 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9._#:-]{0,99}")
 _PROSE = re.compile(r"[A-Za-z0-9 .,:;/()'@_+=!?*-]{0,1000}")
 # A run as long as a secret key (40) or a token, of letters and digits both.
 _KEY_LIKE = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=]{32,}(?![A-Za-z0-9+/=])")
-# A secret's name, then ':' or '=', or a word holding a digit that is not one masked.
+# A secret's name, then ':' or '=', or within its next four words one holding a digit that
+# is not one masked ("the password is Tr0ub4dor3": 55c).
 _SECRET_NAMED = re.compile(
-    r"(?i)(?:token|secret|password|passwd|pwd|key)[A-Za-z0-9_-]*"
-    r"(?:\s*[:=]|\s+(?!\*\*\*)(?=[^\s]*[0-9])[^\s]+)"
+    r"(?i)(?:token|secret|password|passwd|pwd|key|credential)[A-Za-z0-9_-]*"
+    r"(?:\s*[:=]|(?:\s+[^\s]+){0,3}?\s+(?!\*\*\*)(?=[^\s]*[0-9])[^\s]+)"
 )
 # In a code: 16 letters and digits in a row, a digit among them (an access key id is 20;
 # AWS's codes are words: InvalidClientTokenId).
@@ -71,13 +72,16 @@ def is_prose(text: str) -> bool:
 
 
 def _read(body: bytes, headers: Any, texts: list[str], mask: Mask) -> tuple[str, str | None]:
-    """The refusal's code ("" for none that is a name) and message (None for none)."""
+    """The refusal's code ("" for none that is a name) and message (None for none). A
+    body no reading decodes is read as XML in Latin-1 too (a Latin-1 AccessDenied lost
+    its code, and was said to have no message: 55c)."""
     header = next((str(v) for k, v in headers.items() if k.lower() == _ERROR_HEADERS[0]), "")
-    text = next(iter(texts), "").lstrip(" \t\r\n\ufeff")
+    readings = texts or [body.decode("latin-1")]
+    text = readings[0].lstrip(" \t\r\n\ufeff")
     if text.startswith("<"):
-        code, message = _from_xml(body, mask)
+        code, message = _from_xml(body, readings, mask)
     elif text.startswith("{"):
-        code, message = _from_json(texts, mask)
+        code, message = _from_json(readings, mask)
     else:
         code, message = "", _message(text, mask) if text.strip() else None
     return _name(header.split(":", 1)[0]) or code, message
@@ -96,13 +100,10 @@ def _message(value: object, mask: Mask) -> str:
     return text if is_prose(text) else WITHHELD
 
 
-def _from_xml(body: bytes, mask: Mask) -> tuple[str, str | None]:
+def _from_xml(body: bytes, texts: list[str], mask: Mask) -> tuple[str, str | None]:
     """The first ``Code`` and ``Message`` elements' text, wherever they are."""
-    parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
-    try:
-        parser.feed(body)
-        root = parser.close()
-    except (ElementTree.ParseError, ValueError, RecursionError):
+    root = _xml_root(body, texts)
+    if root is None:
         return "", WITHHELD
     code, message = "", None
     for element in root.iter():
@@ -115,6 +116,19 @@ def _from_xml(body: bytes, mask: Mask) -> tuple[str, str | None]:
     if not code and message is None and len(root):
         message = WITHHELD  # not AWS's shape (a proxy's page): none of it is said
     return code, message
+
+
+def _xml_root(body: bytes, texts: list[str]) -> Any:
+    """``body`` parsed as botocore parses it (UTF-8 told, a declaration or BOM overriding),
+    else each reading of it as text; None when none parses."""
+    parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
+    with contextlib.suppress(ElementTree.ParseError, ValueError, RecursionError):
+        parser.feed(body)
+        return parser.close()
+    for text in texts:
+        with contextlib.suppress(ElementTree.ParseError, ValueError, RecursionError):
+            return ElementTree.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", text))
+    return None
 
 
 def _from_json(texts: list[str], mask: Mask) -> tuple[str, str | None]:

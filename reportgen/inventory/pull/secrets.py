@@ -65,12 +65,17 @@ class Secrets:
         return re.compile("|".join(map(re.escape, values))) if values else None
 
 
+# Variables holding a URL whose password is a secret: the container endpoint's too, which
+# botocore quoted, password and all, when it could not be reached (55c).
+_URL_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
+
+
 def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
     """Secrets the environment holds beyond the AWS keys: the password of a URL in an
     ``AWS_ENDPOINT_URL*`` variable, and what the token files it names hold."""
     found = []
     for name, value in environ.items():
-        if name.startswith("AWS_ENDPOINT_URL") or name.lower() in _PROXY_VARIABLES:
+        if name.startswith(_URL_VARIABLES) or name.lower() in _PROXY_VARIABLES:
             # a proxy's user:password too, whose base64 is its Proxy-Authorization header
             # (a proxy that echoed it had it printed: seventeenth pass)
             with contextlib.suppress(ValueError):

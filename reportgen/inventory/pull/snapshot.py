@@ -19,10 +19,10 @@ from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
 from reportgen.core.outfiles import (
     check_output_file,
-    created_mode,
     make_parents,
     read_start,
     remove_made,
+    replacing_modes,
     settle_moves,
     write_together,
 )
@@ -277,7 +277,7 @@ def write_snapshot(
             ],
             lambda: check_snapshot_paths(out, force),
             text=True,
-            mode=created_mode(),
+            mode=replacing_modes([out, sidecar_path]),  # a private snapshot stays so
             prefix=TEMPORARY_PREFIX,
             locked=True,  # a killed pull's temporary files are swept by the next one here
         )
