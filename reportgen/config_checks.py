@@ -24,6 +24,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.owners import CUSTOMER, holder_name, name_key, spelt_out
 from reportgen.core.validation import Problems, did_you_mean, shown
 from reportgen.core.yamlio import YamlDocument, load_yaml
+from reportgen.ownership.evidence_vocabulary import RACI_FIXED
 from reportgen.ownership.raci import plan_raci
 
 # Placeholder customer for checking the other sections when `customer` itself is wrong.
@@ -226,6 +227,9 @@ _RESERVED_PARTIES = {
     name_key(AWS_ROLE): "AWS",
     name_key("Amazon Web Services"): "AWS",
     name_key(holder_name((CUSTOMER, None))): "the name the pack gives the customer's own part",
+    # a party is a column of the RACI sheet: named like one of its own, the pack's own
+    # workbook was refused when read back (56a)
+    **{name_key(n): f"the RACI sheet's own '{n}' column" for n in RACI_FIXED},
 }
 
 

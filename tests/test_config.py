@@ -261,6 +261,17 @@ def test_a_role_that_shows_as_nothing_is_refused(tmp_path):
     assert "raci.roles[2]: '\\u200c' shows as nothing" in message, message
 
 
+def test_a_role_holding_a_control_character_is_refused(tmp_path):
+    """Pass 56a A10: a role 'Ops\\x9f' was written 'Ops' (the workbook cannot hold the
+    character), and the letters typed under it were dropped as a role no longer there."""
+    (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
+    roles = 'raci:\n  accountable: Security\n  roles: [Security, "Ops\\x9f"]\n'
+    write_config(tmp_path, "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n" + roles)
+    result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
+    said = " ".join(result.stderr.split())
+    assert "raci.roles[1]: 'Ops\\u009f' holds a control character" in said
+
+
 def test_more_roles_than_a_sheet_should_hold_are_refused_at_once(tmp_path):
     """Twelfth pass: 17,001 roles built a RACI sheet past Excel's last column, 20,001 were
     'internal error', 150,000 (a 1 MB config) ran for minutes."""
@@ -394,6 +405,8 @@ def test_a_ca_bundle_in_the_config_starting_with_tilde_is_in_the_home_folder(tmp
         ("\u2060", "'\\u2060' is nothing a reader can see"),
         ("Stack\u200bwise", "'Stack\\u200bwise' is drawn like 'Stackwise' (overrides[0])"),
         ("AWS\ufff0", "'AWS\\ufff0' is AWS"),  # 55a: unassigned, reserved to show as nothing
+        ("Owner", "'Owner' is the RACI sheet's own 'Owner' column"),  # 56a A1
+        ("why (provenance)", "'why (provenance)' is the RACI sheet's own 'Why (provenance)'"),
         ("Secur\u2065ity", "'Secur\\u2065ity' is the RACI role 'Security'"),
     ],
 )

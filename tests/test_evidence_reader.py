@@ -223,6 +223,8 @@ def test_a_moved_header_written_first_in_its_row_is_read(pack, tmp_path):
         "Sta_x0074_us",
         "Status_x000D_\n",
         "Status_x200B_",
+        "Status\u2800",
+        "Status_xDB40__xDC20_",
     ],
     ids=[
         "soft-hyphen",
@@ -236,6 +238,8 @@ def test_a_moved_header_written_first_in_its_row_is_read(pack, tmp_path):
         "escaped-letter",
         "escaped-line-break",
         "escaped-zwsp",
+        "braille-blank",
+        "escaped-surrogates",
     ],
 )
 def test_a_header_differing_by_an_invisible_character_is_the_same_header(pack, tmp_path, header):
@@ -243,7 +247,8 @@ def test_a_header_differing_by_an_invisible_character_is_the_same_header(pack, t
     column, and what the team wrote under it was dropped with exit 0; 54a A1: a variation
     selector or a grapheme joiner, which show as nothing either (A2: a fullwidth letter);
     55a E1, E4: the file format's escapes (``_x0074_``, which Excel shows as 't'), and
-    code points Unicode reserves to show as nothing (U+2065, U+FFF0)."""
+    code points Unicode reserves to show as nothing (U+2065, U+FFF0); 56a A2, A16: the
+    Braille blank, a character past U+FFFF escaped as its two surrogates."""
 
     def change(book):
         ws = book["Evidence"]
@@ -283,6 +288,21 @@ def test_a_hidden_sheet_without_the_rules_letters_is_refused(pack, tmp_path):
 
     message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
     assert "hidden 'reportgen' sheet has lost its table of the letters the rules gave" in message
+
+
+def test_a_hidden_sheet_whose_control_row_names_no_role_is_refused(pack, tmp_path):
+    """Pass 56a A11: the letters' table kept, its 'Control' row's role names gone: every
+    RACI edit was dropped with exit 0."""
+
+    def change(book):
+        ws = book["reportgen"]
+        first = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Control")
+        for column in range(2, ws.max_column + 1):
+            ws.cell(first, column).value = None
+        _cell(book, "RACI", "Security", 2).value = "C"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "its 'Control' row naming the roles" in message, message
 
 
 def test_a_role_whose_name_holds_the_file_format_s_escape_reads_its_own_workbook(tmp_path):

@@ -677,18 +677,24 @@ def test_a_copy_of_the_earlier_file_keeps_its_extended_attributes(tmp_path, monk
         assert os.getxattr(folder / name, "user.reportgen-test") == b"kept", name
 
 
+def _earlier_pair(tmp_path: Path, uid: int, gid: int, mode: int) -> Path:
+    """A folder holding a.xlsx and b.yaml, each of ``uid``:``gid`` and ``mode``."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.yaml"):
+        (folder / name).write_text(f"earlier {name}")
+        os.chown(folder / name, uid, gid)
+        (folder / name).chmod(mode)
+    return folder
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="gives a file to another user")
 def test_a_copy_that_cannot_keep_its_owner_loses_its_set_id_bits(tmp_path, monkeypatch, caplog):
     """Pass 55b B8: a 4755 file of uid 1000 was put back by a runner that may not chown as
     a setuid file of the runner's, nothing said."""
     import stat
 
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in ("a.xlsx", "b.yaml"):
-        (folder / name).write_text(f"earlier {name}")
-        os.chown(folder / name, 1000, 1000)
-        (folder / name).chmod(0o4755)
+    folder = _earlier_pair(tmp_path, 1000, 1000, 0o4755)
 
     def refused(fd, uid, gid):
         raise PermissionError(1, "Operation not permitted")
@@ -698,6 +704,25 @@ def test_a_copy_that_cannot_keep_its_owner_loses_its_set_id_bits(tmp_path, monke
     kept = _failed_without_links(monkeypatch, folder)
     assert kept and all(stat.S_IMODE(k.st_mode) == 0o755 for k in kept), kept
     assert "owned by you, not by its owner (uid 1000)" in caplog.text
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="gives a file to another group")
+def test_a_copy_that_cannot_keep_its_group_loses_its_setgid_bit(tmp_path, monkeypatch):
+    """Pass 56b: a 2755 file of a group the runner is not in came back setgid to the
+    runner's group, nothing said."""
+    import stat
+
+    folder = _earlier_pair(tmp_path, 0, 1000, 0o2755)
+    real = os.fchown
+
+    def no_group(fd, uid, gid):
+        if gid != -1:
+            raise PermissionError(1, "Operation not permitted")
+        real(fd, uid, gid)
+
+    monkeypatch.setattr(os, "fchown", no_group)
+    kept = _failed_without_links(monkeypatch, folder)
+    assert kept and all(stat.S_IMODE(k.st_mode) == 0o755 for k in kept), kept
 
 
 def _listing_without(folder: Path, name: str) -> dict[str, str]:

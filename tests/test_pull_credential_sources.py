@@ -1745,14 +1745,16 @@ def test_a_metadata_answer_giving_a_key_twice_in_its_own_charset_is_refused(
     assert _FIRST not in said
 
 
-def test_a_metadata_token_with_a_line_break_is_not_printed(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("after", ["\n", "\nSecondHalfOfIt7788\n", " SecondHalfOfIt7788"])
+def test_a_metadata_token_with_a_line_break_is_not_printed(tmp_path, monkeypatch, capsys, after):
     """Pass 55c I01: the metadata service's session token, answered with a line break
-    after it, was quoted whole in "Invalid header value b'...\\n'"."""
+    after it, was quoted whole in "Invalid header value b'...\\n'"; 56c C2: with a line
+    break or a space inside it."""
     token = "AQAEAImdsSessionTok3nFAKEvalue0123456789="
 
     def metadata(head: bytes, body: bytes):
         if b"/api/token" in head:
-            return _json(token.encode() + b"\n", "text/plain")
+            return _json((token + after).encode(), "text/plain")
         return _json(b"role1", "text/plain")
 
     (tmp_path / "awsconfig").write_text("")
@@ -1761,7 +1763,7 @@ def test_a_metadata_token_with_a_line_break_is_not_printed(tmp_path, monkeypatch
                **_PATIENT_METADATA}  # fmt: skip
         status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
     assert status == 2, said
-    assert token[:12] not in said, said
+    assert token[:12] not in said and "SecondHalf" not in said, said
 
 
 def test_the_password_in_the_container_endpoint_s_url_is_masked(tmp_path, monkeypatch, capsys):
@@ -1791,3 +1793,20 @@ def test_an_empty_sts_answer_is_named(tmp_path, monkeypatch, capsys):
 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
     assert status == 2 and "sts (fetching credentials): the answer is empty" in said, said
+
+
+def test_the_password_of_an_endpoint_url_in_the_config_file_is_masked(tmp_path, monkeypatch):
+    """Pass 56c C3: an endpoint_url with a password in a profile or a [services] section
+    was printed whole when the endpoint could not be reached."""
+    import boto3
+
+    from reportgen.inventory.pull.credentials import configured_secrets
+
+    (tmp_path / "config").write_text(
+        "[profile p]\nregion = eu-west-1\nendpoint_url = http://admin:CfgPassw0rdXY@127.0.0.1:9\n"
+        "services = s1\n[services s1]\nresource_groups_tagging_api =\n"
+        "  endpoint_url = http://admin:SvcPassw0rdXY@127.0.0.1:9\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    found = configured_secrets(boto3.Session(profile_name="p"), "p")
+    assert {"CfgPassw0rdXY", "SvcPassw0rdXY"} <= set(found), found

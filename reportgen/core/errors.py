@@ -137,6 +137,12 @@ ENVIRONMENT_ERRORS: dict[int, str] = {
     errno.EXDEV: "it is on another file system",
     errno.ETXTBSY: "the file is busy",
     errno.EBUSY: "the file or device is busy",
+    # a network file system's or a device's failures: were an internal error (56b)
+    errno.ESTALE: "stale file handle (a network file system lost the file)",
+    errno.ENOLINK: "the link to the network file system was severed",
+    errno.EREMOTEIO: "remote input/output error (a network file system)",
+    errno.ENXIO: "no such device or address",
+    errno.ENODEV: "no such device",
 }
 
 
@@ -149,6 +155,9 @@ ENVIRONMENT_HINTS: dict[int, str] = {
     errno.EROFS: "Choose a path on a writable disk.",
     errno.EFBIG: "Raise the file size limit (ulimit -f), or write to another file system.",
     errno.EIO: "Check the disk (or the network file system) and try again.",
+    errno.ESTALE: "Check the network file system (remount it if need be) and try again.",
+    errno.ENOLINK: "Check the network file system and try again.",
+    errno.EREMOTEIO: "Check the network file system and try again.",
     # reportgen's own files beside the one it writes are named after it, longer by up to
     # 32 bytes: a name of 224 bytes was refused with no word of why (pass 32b)
     errno.ENAMETOOLONG: "Choose a shorter path or name: the files reportgen writes beside "

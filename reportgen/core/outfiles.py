@@ -649,13 +649,15 @@ def _same_access(fd: int, source: int, earlier: os.stat_result, path: Path) -> N
     took the umask's mode, and put back, a private snapshot (0600) came back readable by
     all (54b); its ACL was lost, a 4755 file came back set-id to the runner, and a group
     the runner could give was not given (55b)."""
-    _same_attributes(fd, source)
     with contextlib.suppress(PermissionError):
         os.fchown(fd, -1, earlier.st_gid)
     with contextlib.suppress(PermissionError):
         os.fchown(fd, earlier.st_uid, -1)
-    mode = stat.S_IMODE(earlier.st_mode)
-    if os.fstat(fd).st_uid != earlier.st_uid:
+    _same_attributes(fd, source)  # after: a change of owner drops file capabilities (56b)
+    mode, now = stat.S_IMODE(earlier.st_mode), os.fstat(fd)
+    if now.st_gid != earlier.st_gid:  # setgid to the runner's group (56b)
+        mode &= ~stat.S_ISGID
+    if now.st_uid != earlier.st_uid:
         mode &= ~(stat.S_ISUID | stat.S_ISGID)
         log.warning(
             "%s: there are no hard links here, so the earlier file is kept as a copy until "

@@ -91,7 +91,17 @@ def name_key(name: str) -> str:
 
 
 def _invisible(char: str) -> bool:
-    return unicodedata.category(char) == "Cf" or char in IGNORABLE
+    """A character a reader cannot see: a format character, one Unicode reserves to show
+    as nothing, a control character that is not white space (the workbook's writer drops
+    them: a role 'Ops\x9f' was written 'Ops' and its letters lost: 56a), the Braille
+    blank (a second 'Status\u2800' read as another column: 56a)."""
+    category = unicodedata.category(char)
+    return (
+        category == "Cf"
+        or char in IGNORABLE
+        or char == "\u2800"
+        or (category == "Cc" and not char.isspace())
+    )
 
 
 def spelt_out(name: str) -> str:

@@ -444,7 +444,9 @@ def _as_shown(value: Any) -> Any:
     ``Sta_x0074_us`` was read as another column; a role named ``Ops_x0041_``, written
     escaped, was not found in its own workbook: 55a)."""
     if isinstance(value, str) and "_x" in value:
-        return _FORMAT_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), value)
+        read = _FORMAT_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), value)
+        # a character past U+FFFF is escaped as its two surrogates (56a)
+        return read.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return value
 
 
@@ -551,10 +553,11 @@ def _data_sheet(book: Any, shown: str, limits: Limits) -> tuple[dict[str, str], 
             file=shown,
             hint="Read it back with the version of reportgen that built it, or a newer one.",
         )
-    if not computed:  # every RACI edit was dropped with exit 0, none told from the rules (55a)
+    if not computed or not roles:  # every RACI edit was dropped, exit 0 (55a; no roles: 56a)
         raise InputError(
             f"the workbook's hidden '{DATA_SHEET}' sheet has lost its table of the letters "
-            f"the rules gave (its '{CONTROL}' row and the rows below it); without it no RACI "
+            f"the rules gave (its '{CONTROL}' row naming the roles, and the rows below it); "
+            "without it no RACI "
             "edit can be told from what the rules gave",
             file=shown,
             sheet=DATA_SHEET,

@@ -11,6 +11,7 @@ with two, is rejected before anything is computed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -176,6 +177,9 @@ def _fallback_warning(accountable: str, layers: Sequence[str], topics: Sequence[
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _indistinct_roles(roles: Sequence[str]) -> list[str]:
     """Roles the RACI workbook could not tell apart. Read back (build --evidence), a column
     is found by its header whatever its case and spacing: two such roles would both read
@@ -197,6 +201,11 @@ def _indistinct_roles(roles: Sequence[str]) -> list[str]:
                 f"raci.roles[{index}]: '{shown(role)}' and '{shown(seen[key])}' are one role to "
                 "the RACI workbook, which matches names whatever their case and spacing; "
                 "remove or rename one"
+            )
+        elif _CONTROL.search(role):  # written without it, its letters read as another's (56a)
+            problems.append(
+                f"raci.roles[{index}]: '{spelt_out(role)}' holds a control character, which "
+                "the workbook cannot hold; give the role a name without it"
             )
         elif not key and role.strip():  # shows as nothing: two such read as one (55a)
             problems.append(

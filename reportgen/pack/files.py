@@ -78,7 +78,10 @@ NOT_A_PACK_HINT = "Packs built by reportgen 0.1 and later have a manifest.json a
 # The machine's refusals, not the pack's: a pack that cannot be opened for want of a
 # permission, of a file descriptor or of a working disk is not a tampered pack (exit 2
 # naming it, never MISSING, ALTERED or EXTRA).
-_MACHINE = frozenset({errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE, errno.EIO})
+_MACHINE = frozenset(
+    {errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE, errno.EIO, errno.ESTALE}
+    | {errno.ENOLINK, errno.EREMOTEIO, errno.ENXIO, errno.ENODEV}  # were internal errors (56b)
+)
 
 
 def machine_refusal(exc: OSError) -> bool:

@@ -48,6 +48,7 @@ from reportgen.inventory.pull.secrets import (
     Secrets,
     record_token_parameters,
     token_files,
+    url_password,
 )
 
 # Credential answers are a few KB (a role's keys and session token).
@@ -163,9 +164,10 @@ _XML_VALUE = re.compile(r"<(?:[^\s<>/:!?]*:)?([^\s<>/:!?]+)(?:\s[^<>]*)?>([^<]+)
 _JSON_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
-# An answer that is one word alone: the metadata service's session token (one with a
-# line break after it was quoted in "Invalid header value": 55c), or a role's name.
-_TOKEN_ANSWER = re.compile(r"[^\s<>{}\[\]\"']{8,4096}")
+# An answer that is a few long words alone, markup-free: the metadata service's session
+# token (one with a line break after it, or inside it, was quoted in "Invalid header
+# value": 55c, 56c), or a role's name.
+_TOKEN_ANSWER = re.compile(r"[^<>{}\[\]\"']{8,}")  # a line break inside too (56c)
 
 
 def _learner(known: Secrets) -> Any:
@@ -180,7 +182,9 @@ def _learner(known: Secrets) -> Any:
 
 
 def _answer_secrets(text: str) -> list[str]:
-    found = [text.strip()] if _TOKEN_ANSWER.fullmatch(text.strip()) else []
+    words = text.split()
+    token = _TOKEN_ANSWER.fullmatch(text.strip()) and all(len(w) >= 8 for w in words[:5])
+    found = [text.strip(), *words] if token and len(words) <= 4 else []
     for name, value in _XML_VALUE.findall(text):
         if _secret_key(name):
             found += [value, value.strip(), html.unescape(value), html.unescape(value).strip()]
@@ -433,7 +437,24 @@ def configured_secrets(session: Any, profile: str | None) -> list[str]:
         if isinstance(section, dict):
             values += [str(section.get(key) or "") for key in _SECRET_KEYS]
             values += token_files([str(section.get("web_identity_token_file") or "")])
+    with contextlib.suppress(Exception):  # an unreadable config: botocore's call reports it
+        values += _endpoint_passwords(session._session.full_config)
     return [value for value in values if value]
+
+
+def _endpoint_passwords(config: Any) -> list[str]:
+    """The password of every ``endpoint_url`` the AWS config file holds, in a profile or a
+    ``[services]`` section: botocore quoted the URL when it could not reach it (56c)."""
+    found: list[str] = []
+    sections = [config]
+    while sections:
+        section = sections.pop()
+        for key, value in section.items() if isinstance(section, dict) else ():
+            if isinstance(value, str) and str(key).endswith("endpoint_url"):
+                found += url_password(value)
+            elif isinstance(value, dict):
+                sections.append(value)
+    return found
 
 
 def _profiles(session: Any) -> dict[str, Any]:

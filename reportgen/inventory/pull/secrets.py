@@ -78,12 +78,18 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         if name.startswith(_URL_VARIABLES) or name.lower() in _PROXY_VARIABLES:
             # a proxy's user:password too, whose base64 is its Proxy-Authorization header
             # (a proxy that echoed it had it printed: seventeenth pass)
-            with contextlib.suppress(ValueError):
-                url = urlsplit(value if "://" in value else f"http://{value}")
-                if url.password:
-                    found += [url.password, f"{url.username or ''}:{url.password}"]
+            found += url_password(value)
     found += token_files(environ.get(name, "") for name in TOKEN_FILE_VARIABLES)
     return found
+
+
+def url_password(value: str) -> list[str]:
+    """The password of the URL ``value`` (and user:password), if it holds one."""
+    with contextlib.suppress(ValueError):
+        url = urlsplit(value if "://" in value else f"http://{value}")
+        if url.password:
+            return [url.password, f"{url.username or ''}:{url.password}"]
+    return []
 
 
 def token_files(paths: Iterable[str]) -> list[str]:
