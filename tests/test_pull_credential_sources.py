@@ -1776,6 +1776,9 @@ def test_the_password_in_the_container_endpoint_s_url_is_masked(tmp_path, monkey
     closed.close()
     (tmp_path / "awsconfig").write_text("")
     env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://svc:{password}@127.0.0.1:{port}/c"}
+    from reportgen import cli
+
+    monkeypatch.setitem(cli._state, "debug", False)  # --debug holds for the process: undone
     with _endpoint(_json(TAGGED)) as url:
         status, said = _run(tmp_path, monkeypatch, capsys, url, env, None, "--debug")
     assert status == 2, said
