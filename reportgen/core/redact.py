@@ -64,8 +64,10 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 
 from reportgen.core.errors import InputError
+from reportgen.core.markdown import shorten
 
 MASK = "***"
 MIN_ENCODED = 6  # an encoded form shorter than this would match ordinary words
@@ -643,6 +645,26 @@ def _chain_holds_secret(exc: BaseException, redact: Callable[[str], str]) -> boo
     return False
 
 
+def _unmasked(text: str) -> str:
+    return text
+
+
+# The masking of the run under way (masked_errors), for text cut before it is raised.
+_ACTIVE: ContextVar[Callable[[str], str]] = ContextVar("reportgen_masking", default=_unmasked)
+_WINDOW = 8  # times the characters kept: what is masked before the cut
+
+
+def cut_masked(text: str, limit: int) -> str:
+    """``text`` on one line, cut to ``limit`` characters once the secrets the run knows are
+    masked in it. Cut first, a secret split by the cut left too little of it to be known
+    as one: 6 of an 8-character password were shown (56c C4). What lies past the window
+    masked is dropped with the end a secret may have been cut at (``prefix``)."""
+    mask, window = _ACTIVE.get(), text[: limit * _WINDOW]
+    cut = len(window) < len(text)
+    masked = getattr(mask, "prefix", mask)(window) if cut else mask(window)
+    return shorten(" ".join(masked.split()), limit)
+
+
 class _MaskRecords(logging.Filter):
     def __init__(self, redact: Callable[[str], str]) -> None:
         super().__init__()
@@ -664,6 +686,7 @@ def masked_errors(
     the text masked."""
     mask = _MaskRecords(redact)
     logging.getLogger(logger).addFilter(mask)
+    active = _ACTIVE.set(redact)
     try:
         yield
     except InputError as exc:
@@ -681,6 +704,7 @@ def masked_errors(
             raise
         raise RuntimeError(f"{type(exc).__name__}: {masked}") from None
     finally:
+        _ACTIVE.reset(active)
         logging.getLogger(logger).removeFilter(mask)
 
 

@@ -26,10 +26,16 @@ NO_SAVED_VALUE = "a formula with no saved value"
 _CHUNK = 1 << 20
 _MAX_CARRY = 8 << 20  # a row longer than this is cut at a cell's end, not held whole
 _MAX_ROWS = 10_000  # rows looked up; more rows without a service name than this are few
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(sheet|Relationship)[ \t\r\n]([^>]*)>")
-_ATTRIBUTE = re.compile(rb"""([\w:.-]+)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')""")
+# Every pattern here stops at the next '<' (no value of a well-formed part holds one), and
+# an attribute's name starts after a blank: a search from each of a run of openers (`<c `
+# 80,000 times in a comment) or from each letter of a long word reached past the others,
+# quadratic (a 240 KB comment took 233 s: 56d).
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(sheet|Relationship)[ \t\r\n]([^<>]*)>")
+ATTRIBUTE = re.compile(rb"""(?<![\w:.-])([\w:.-]+)[ \t\r\n]*=[ \t\r\n]*(?:"([^"<]*)"|'([^'<]*)')""")
 _ERROR = re.compile(rb"#[A-Z0-9/!?_]{1,14}")  # #N/A, #DIV/0!, #REF!, #GETTING_DATA...
-_VALUE = re.compile(rb"<v(?:[ \t\r\n][^>]*)?>([^<]*)</v>")
+VALUE = re.compile(rb"<(?:\w+:)?v(?:[ \t\r\n][^<>]*)?>([^<]*)</(?:\w+:)?v>")
+_TAG_REST = re.compile(rb"[^<>]*>?")  # the rest of a start tag, to its '>'
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
 _FORMULA = re.compile(rb"<f[ \t\r\n/>]")
 _TYPE = re.compile(rb"[ \t\r\n]t[ \t\r\n]*=[ \t\r\n]*[\"']([a-zA-Z]*)[\"']")
 
@@ -49,15 +55,21 @@ def blank_causes(workbook: SealedCopy, sheet: str, column: int, rows: set[int]) 
             if part is None:
                 return {}
             with archive.open(part) as stream:
-                return _causes(_chunks(stream), column_letter(column).encode(), wanted)
+                return _causes(part_chunks(stream), column_letter(column).encode(), wanted)
     except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, EOFError):
         return {}  # the sheet was read a moment ago: a diagnosis is not worth an error
+
+
+def workbook_part(archive: zipfile.ZipFile) -> str:
+    """The zip member holding the workbook, as the package's relationships name it."""
+    found = relation_targets(archive, "_rels/.rels", "").get("officeDocument")
+    return found or "xl/workbook.xml"
 
 
 def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     """The zip member holding the worksheet named ``sheet``, as the workbook's
     relationships name it."""
-    workbook = _targets(archive, "_rels/.rels", "").get("officeDocument") or "xl/workbook.xml"
+    workbook = workbook_part(archive)
     folder, name = posixpath.split(workbook)
     relations = _relations(archive, posixpath.join(folder, "_rels", name + ".rels"), folder)
     for attributes in _tags(archive.read(workbook), b"sheet"):
@@ -67,7 +79,7 @@ def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
-def _targets(archive: zipfile.ZipFile, rels: str, folder: str) -> dict[str, str]:
+def relation_targets(archive: zipfile.ZipFile, rels: str, folder: str) -> dict[str, str]:
     """Relationship type (its last word) -> target member."""
     return {
         rid_type.rsplit("/", 1)[-1]: target
@@ -99,37 +111,71 @@ def _tags(data: bytes, name: bytes) -> Iterator[dict[str, str]]:
                 key.decode(errors="replace"): html.unescape(
                     (double if double is not None else single).decode(errors="replace")
                 )
-                for key, double, single in _ATTRIBUTE.findall(match[2])
+                for key, double, single in ATTRIBUTE.findall(match[2])
             }
 
 
-def _chunks(stream: zipfile.ZipExtFile) -> Iterator[bytes]:
+def part_chunks(stream: zipfile.ZipExtFile) -> Iterator[bytes]:
     """The part in pieces that each end after a whole row (or, in a row too long to hold,
-    after a whole cell), so a cell is never split between two."""
+    after a whole cell, else before a cell begun), so a cell is never split between two.
+    What is held never passes _MAX_CARRY and a block: a part written with a prefix (no
+    ``</row>`` to cut at) was held whole and searched again for each block (56d)."""
     carry = b""
     while block := stream.read(_CHUNK):
+        fresh = max(0, len(carry) - 5)  # where a '</row>' not yet seen may start
         carry += block
-        end = carry.rfind(b"</row>")
-        if end < 0 and len(carry) > _MAX_CARRY:
-            end = carry.rfind(b"</c>")
-        if end >= 0:
-            yield carry[: end + 6]
-            carry = carry[end + 6 :]
+        end = _cut(carry, fresh)
+        if end > 0:
+            yield carry[:end]
+            carry = carry[end:]
     yield carry
+
+
+def _cut(carry: bytes, fresh: int) -> int:
+    """Where to end the piece handed on: after its last row, else (past _MAX_CARRY) its
+    last cell, else before a cell begun, else all of it; 0 to hold it."""
+    end = carry.rfind(b"</row>", fresh)
+    if end >= 0:
+        return end + len(b"</row>")
+    if len(carry) <= _MAX_CARRY:
+        return 0
+    end = carry.rfind(b"</c>")
+    if end >= 0:
+        return end + len(b"</c>")
+    begun = carry.rfind(b"<c")
+    return begun if begun > 0 else len(carry)
+
+
+def cells(
+    chunk: bytes, opening: re.Pattern[bytes]
+) -> Iterator[tuple[re.Match[bytes], bytes, bytes]]:
+    """Each cell whose start tag begins where ``opening`` matches in ``chunk``: the match,
+    the whole start tag, and what the cell holds (to its end tag; to the next cell's start
+    when it has none). No search runs from one cell past the next: a find of '</c>' from
+    each cell to the end of the chunk was quadratic in cells without one (56d)."""
+    matches = opening.finditer(chunk)
+    match = next(matches, None)
+    while match is not None:
+        following = next(matches, None)
+        stop = following.start() if following else len(chunk)
+        rest = _TAG_REST.match(chunk, match.end(), stop)
+        end = rest.end() if rest else match.end()
+        close = _CELL_END.search(chunk, end, stop)
+        yield match, chunk[match.start() : end], chunk[end : close.start() if close else stop]
+        match = following
 
 
 def _causes(chunks: Iterator[bytes], letters: bytes, wanted: set[int]) -> dict[int, str]:
     """Each wanted row's cause, read from the chunks until the last wanted row is passed
     (Excel writes rows in order; a row out of order is only missed)."""
-    cell = re.compile(rb"<c[ \t\r\n](?:[^>]*?[ \t\r\n])?r=\"" + letters + rb"([0-9]+)\"[^>]*>")
+    opening = re.compile(rb"<c[ \t\r\n](?:[^<>]*?[ \t\r\n])?r=\"" + letters + rb"([0-9]+)\"")
     causes: dict[int, str] = {}
     last = max(wanted)
     for chunk in chunks:
-        for match in cell.finditer(chunk):
+        for match, tag, content in cells(chunk, opening):
             row = int(match[1])
-            if row in wanted and not match[0].endswith(b"/>"):
-                end = chunk.find(b"</c>", match.end())
-                cause = _cause(match[0], chunk[match.end() : end if end >= 0 else None])
+            if row in wanted and not tag.endswith(b"/>"):
+                cause = _cause(tag, content)
                 if cause:
                     causes[row] = cause
             if row >= last:
@@ -139,7 +185,7 @@ def _causes(chunks: Iterator[bytes], letters: bytes, wanted: set[int]) -> dict[i
 
 def _cause(tag: bytes, content: bytes) -> str | None:
     """What a cell holds that calamine gives as empty, or None (it is empty)."""
-    value = _VALUE.search(content)
+    value = VALUE.search(content)
     kind = _TYPE.search(tag)
     if kind and kind[1] == b"e":
         error = _ERROR.fullmatch(value[1].strip()) if value else None

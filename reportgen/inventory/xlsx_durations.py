@@ -18,17 +18,27 @@ import zipfile
 from collections.abc import Iterator
 
 from reportgen.core.sealed import SealedCopy
-from reportgen.inventory.xlsx_blanks import _chunks, _targets, sheet_part
+from reportgen.inventory.xlsx_blanks import (
+    ATTRIBUTE,
+    VALUE,
+    cells,
+    part_chunks,
+    relation_targets,
+    sheet_part,
+    workbook_part,
+)
+from reportgen.inventory.xlsx_scan import specials_as_text
 
 MAX_DAYS = 999_999_999  # datetime.timedelta.max.days
 _DURATION_BUILTIN = 46  # [h]:mm:ss; calamine reads the other built-in time formats as dates
 _ELAPSED = re.compile(r"\[(?:h+|m+|s+)\]", re.IGNORECASE)  # [h], [mm], [ss]: elapsed time
-_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.DOTALL)
-_NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt[ \t\r\n]([^>]*)>")
-_XF = re.compile(rb"<(?:\w+:)?xf(?:[ \t\r\n]([^>]*))?/?>")
-_CELL = re.compile(rb"<(?:\w+:)?c[ \t\r\n]([^>]*?)(/?)>")
-_ATTRIBUTE = re.compile(rb"""([\w:.-]+)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')""")
-_VALUE = re.compile(rb"<(?:\w+:)?v(?:[ \t\r\n][^>]*)?>([^<]*)</(?:\w+:)?v>")
+# Each pattern stops at the next '<' and is searched for once, forward (xlsx_blanks: a
+# search from each of a run of `<cellXfs` to the part's end was quadratic, 56d).
+_CELL_XFS_OPEN = re.compile(rb"<(?:\w+:)?cellXfs\b")
+_CELL_XFS_CLOSE = re.compile(rb"</(?:\w+:)?cellXfs[ \t\r\n]*>")
+_NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt[ \t\r\n]([^<>]*)>")
+_XF = re.compile(rb"<(?:\w+:)?xf(?:[ \t\r\n]([^<>]*))?/?>")
+_CELL = re.compile(rb"<(?:\w+:)?c[ \t\r\n]")
 _REFERENCE = re.compile(rb"([A-Z]{1,3})([0-9]+)")
 
 
@@ -42,26 +52,28 @@ def too_long_duration(workbook: SealedCopy, sheet: str, row: int) -> str | None:
             if part is None or not styles:
                 return None
             with archive.open(part) as stream:
-                return _find(_chunks(stream), styles, row)
+                return _find(part_chunks(stream), styles, row)
     except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, EOFError, ValueError):
         return None  # the message names the row already
 
 
 def _duration_styles(archive: zipfile.ZipFile) -> set[int]:
     """Indexes of the cell formats (a cell's ``s``) whose number format is a duration."""
-    workbook = _targets(archive, "_rels/.rels", "").get("officeDocument") or "xl/workbook.xml"
+    workbook = workbook_part(archive)
     folder, name = posixpath.split(workbook)
     rels = posixpath.join(folder, "_rels", name + ".rels")
-    member = _targets(archive, rels, folder).get("styles") or posixpath.join(folder, "styles.xml")
-    data = archive.read(member)
+    member = relation_targets(archive, rels, folder).get("styles") or posixpath.join(
+        folder, "styles.xml"
+    )
+    made, unfinished = specials_as_text(archive.read(member))
+    data = made[:unfinished]
     custom = {
         tag.get(b"numFmtId", b""): html.unescape(
             tag.get(b"formatCode", b"").decode("utf-8", "replace")
         )
         for tag in map(_attributes, _NUM_FMT.findall(data))
     }
-    block = _CELL_XFS.search(data)
-    xfs = _XF.findall(block[0]) if block else []
+    xfs = _XF.findall(_cell_xfs(data))
     formats = [_attributes(xf).get(b"numFmtId", b"0") for xf in xfs]
     return {
         index
@@ -70,8 +82,16 @@ def _duration_styles(archive: zipfile.ZipFile) -> set[int]:
     }
 
 
+def _cell_xfs(data: bytes) -> bytes:
+    """The ``cellXfs`` list of the styles part, its comments and CDATA made text (a
+    `<cellXfs` in a comment was taken as the list's start)."""
+    start = _CELL_XFS_OPEN.search(data)
+    end = _CELL_XFS_CLOSE.search(data, start.end()) if start else None
+    return data[start.end() : end.start()] if start and end else b""
+
+
 def _attributes(text: bytes) -> dict[bytes, bytes]:
-    return {key: double or single for key, double, single in _ATTRIBUTE.findall(text)}
+    return {key: double or single for key, double, single in ATTRIBUTE.findall(text)}
 
 
 def _is_duration(number_format: int, code: str) -> bool:
@@ -80,25 +100,24 @@ def _is_duration(number_format: int, code: str) -> bool:
 
 def _find(chunks: Iterator[bytes], styles: set[int], row: int) -> str | None:
     for chunk in chunks:
-        for match in _CELL.finditer(chunk):
-            attributes = _attributes(match[1])
+        for _, tag, content in cells(chunk, _CELL):
+            attributes = _attributes(tag)
             reference = _REFERENCE.fullmatch(attributes.get(b"r", b""))
             if reference is None or int(reference[2]) < row:
                 continue
             if int(reference[2]) > row:
                 return None
-            if match[2] or not _too_long(attributes, styles, chunk, match.end()):
+            if tag.endswith(b"/>") or not _too_long(attributes, styles, content):
                 continue
             return reference[1].decode()
     return None
 
 
-def _too_long(attributes: dict[bytes, bytes], styles: set[int], chunk: bytes, at: int) -> bool:
+def _too_long(attributes: dict[bytes, bytes], styles: set[int], content: bytes) -> bool:
     style = attributes.get(b"s", b"0")
     if attributes.get(b"t", b"n") != b"n" or not style.isdigit() or int(style) not in styles:
         return False
-    end = chunk.find(b"</c>", at)
-    value = _VALUE.search(chunk, at, end if end >= 0 else len(chunk))
+    value = VALUE.search(content)
     try:
         days = float(value[1]) if value else 0.0
     except ValueError:

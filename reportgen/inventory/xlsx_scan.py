@@ -275,7 +275,7 @@ class PartScanner:
         """Refuse a DTD; turn complete comments, CDATA and PIs into text of their length."""
         self._special = b"<!" in buffer or b"<?" in buffer
         if self._special:
-            buffer, finished = _as_text(buffer)
+            buffer, finished = specials_as_text(buffer)
             if _DOCTYPE.search(buffer, 0, finished):  # past it: inside the unfinished one
                 raise PartHasDtd
         if _LT_IN_QUOTES_HINT.search(buffer) and _LT_IN_QUOTES.search(buffer):
@@ -497,7 +497,7 @@ class PartScanner:
                 self.extent.add([min(rows), max(rows)], columns)
 
 
-def _as_text(buffer: bytes) -> tuple[bytes, int]:
+def specials_as_text(buffer: bytes) -> tuple[bytes, int]:
     """``buffer`` with its complete comments, CDATA sections and PIs made text of their
     length, up to the first one unfinished, and where that starts (the rest is cut there,
     and comes back with the next chunk). One regex searched from each unfinished opener

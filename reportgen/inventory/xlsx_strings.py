@@ -26,7 +26,7 @@ _ANY_V = re.compile(rb"<(?:[^ \t\r\n/<>:]*:)?v[ \t\r\n/>]")
 # A cell of type s and its plain <v>: whatever is not a number there, calamine read as
 # string 0, without a word (`abc`, `-1`, `0x3`: thirty-ninth pass).
 _SHARED_CELL = re.compile(
-    rb"<c[ \t\r\n][^>]*?\bt[ \t\r\n]*=[ \t\r\n]*[\"']s[\"'][^>]*>[ \t\r\n]*<v>([^<]*)</v>"
+    rb"<c[ \t\r\n][^<>]*?\bt[ \t\r\n]*=[ \t\r\n]*[\"']s[\"'][^<>]*>[ \t\r\n]*<v>([^<]*)</v>"
 )
 # calamine makes room for as many strings as the part declares, before it reads one: 10^11
 # was a 2.4 TB allocation, and the process aborted with Rust's backtrace, exit 134 (44d).

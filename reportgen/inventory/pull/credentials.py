@@ -33,7 +33,7 @@ from reportgen.core import jsonlimits
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
 from reportgen.core.mounts import kernel_file_system, kernel_file_words
-from reportgen.core.redact import header_safe
+from reportgen.core.redact import cut_masked, header_safe
 from reportgen.core.safefiles import open_regular, read_fd
 from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
 from reportgen.inventory.pull.credential_process import (
@@ -41,6 +41,7 @@ from reportgen.inventory.pull.credential_process import (
     bounded_processes,
     swapped,
 )
+from reportgen.inventory.pull.endpoints import endpoint_urls
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
 from reportgen.inventory.pull.sdkfiles import SSO_CACHE_BYTES, TOKEN_BYTES, check_sdk_files
 from reportgen.inventory.pull.secrets import (
@@ -445,16 +446,7 @@ def configured_secrets(session: Any, profile: str | None) -> list[str]:
 def _endpoint_passwords(config: Any) -> list[str]:
     """The password of every ``endpoint_url`` the AWS config file holds, in a profile or a
     ``[services]`` section: botocore quoted the URL when it could not reach it (56c)."""
-    found: list[str] = []
-    sections = [config]
-    while sections:
-        section = sections.pop()
-        for key, value in section.items() if isinstance(section, dict) else ():
-            if isinstance(value, str) and str(key).endswith("endpoint_url"):
-                found += url_password(value)
-            elif isinstance(value, dict):
-                sections.append(value)
-    return found
+    return [found for _, url in endpoint_urls({}, config) for found in url_password(url)]
 
 
 def _profiles(session: Any) -> dict[str, Any]:
@@ -495,7 +487,7 @@ def resolved_secrets(session: Any, profile: str | None) -> list[str]:
         code = exc.response.get("Error", {}).get("Code", "")
         raise client_error(exc, code, _action(found, exc)) from exc
     except BotoCoreError as exc:  # its text may quote what the endpoint sent: cut it
-        said = shorten(" ".join(str(exc).split()), MESSAGE_CHARS)
+        said = cut_masked(str(exc), MESSAGE_CHARS)
         raise InputError(
             f"{_action(found, exc)}: fetching the credentials{whose} failed: {said}"
         ) from exc

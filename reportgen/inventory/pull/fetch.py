@@ -14,6 +14,7 @@ from typing import Any
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
+from reportgen.core.redact import cut_masked
 from reportgen.inventory.pull.apis import Api
 
 THROTTLED = frozenset(
@@ -217,12 +218,13 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
         except ParamValidationError as exc:  # what AWS sent back (a page token) is not usable
             raise InputError(
                 f"{api.iam_action}: AWS's answer cannot be sent back as the next request: "
-                f"{shorten(' '.join(str(exc).split()), MESSAGE_CHARS)}",
+                f"{cut_masked(str(exc), MESSAGE_CHARS)}",
                 hint="Check any proxy between you and AWS.",
             ) from None
         except BotoCoreError as exc:  # its text may quote what the endpoint sent: cut it
-            said = shorten(" ".join(str(exc).split()), MESSAGE_CHARS)
-            raise InputError(f"AWS could not be reached: {said}") from exc
+            raise InputError(
+                f"AWS could not be reached: {cut_masked(str(exc), MESSAGE_CHARS)}"
+            ) from exc
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
             # botocore's parser meets an answer of another shape (a string where its model
             # has a list, bytes that are not UTF-8): not a reportgen bug (tenth pass)
@@ -262,8 +264,8 @@ def refused_action(exc: Exception, action: str) -> str:
 def client_error(exc: Exception, code: str, action: str) -> InputError:
     """AWS's refusal of ``action`` (an IAM action) in plain words, its text cut short."""
     message = getattr(exc, "response", {}).get("Error", {}).get("Message", "") or str(exc)
-    message = shorten(" ".join(str(message).split()), MESSAGE_CHARS)  # an answer's text
-    code = shorten(code, MESSAGE_CHARS)
+    message = cut_masked(str(message), MESSAGE_CHARS)  # an answer's text
+    code = cut_masked(code, MESSAGE_CHARS)
     if code in DENIED:
         return InputError(
             f"AWS denied {action}: {message}",

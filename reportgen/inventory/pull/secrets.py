@@ -24,6 +24,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.mounts import kernel_file_system
 from reportgen.core.redact import Redactor, header_safe
 from reportgen.core.safefiles import read_regular
+from reportgen.inventory.pull.endpoints import URL_VARIABLES
 from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
 from reportgen.inventory.sources.jsonstream import kind_of
 
@@ -58,6 +59,9 @@ class Secrets:
     def __call__(self, text: str) -> str:
         return self._redactor(text)
 
+    def prefix(self, text: str) -> str:
+        return self._redactor.prefix(text)
+
     def literal_pattern(self) -> re.Pattern[str] | None:
         """The secrets of 8 characters or more as they are, for text that is data (a
         snapshot's cells), where the Redactor's encoded forms would cost too much."""
@@ -65,17 +69,12 @@ class Secrets:
         return re.compile("|".join(map(re.escape, values))) if values else None
 
 
-# Variables holding a URL whose password is a secret: the container endpoint's too, which
-# botocore quoted, password and all, when it could not be reached (55c).
-_URL_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
-
-
 def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
     """Secrets the environment holds beyond the AWS keys: the password of a URL in an
     ``AWS_ENDPOINT_URL*`` variable, and what the token files it names hold."""
     found = []
     for name, value in environ.items():
-        if name.startswith(_URL_VARIABLES) or name.lower() in _PROXY_VARIABLES:
+        if name.startswith(URL_VARIABLES) or name.lower() in _PROXY_VARIABLES:
             # a proxy's user:password too, whose base64 is its Proxy-Authorization header
             # (a proxy that echoed it had it printed: seventeenth pass)
             found += url_password(value)

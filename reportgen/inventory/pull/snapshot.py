@@ -3,9 +3,11 @@ account, time, counts). Both appear whole or not at all."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import json
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,11 +28,12 @@ from reportgen.core.outfiles import (
     settle_moves,
     write_together,
 )
-from reportgen.core.redact import masked_errors
+from reportgen.core.redact import cut_masked, masked_errors
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.pull import answers, credentials, sdkfiles, secrets
 from reportgen.inventory.pull.answers import Bounds, bound_answers
 from reportgen.inventory.pull.apis import APIS
+from reportgen.inventory.pull.endpoints import check_endpoint_urls
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, Sleep, pages
 from reportgen.inventory.pull.secrets import Secrets
 from reportgen.inventory.sources.contract import shape_error, table_full
@@ -104,7 +107,7 @@ def _sdk_errors() -> Iterator[None]:
             raise
         if _STILL_EXPIRED in str(exc):
             raise _expired_credentials() from exc
-        said = shorten(" ".join(str(exc).split()), MESSAGE_CHARS)
+        said = cut_masked(str(exc), MESSAGE_CHARS)
         raise InputError(
             f"the AWS SDK (botocore) could not go on: {type(exc).__name__}: {said}",
             hint="It refuses a setting it cannot read (--region, --profile, an AWS_* "
@@ -315,6 +318,10 @@ def _session(request: PullRequest, known: Secrets) -> Any:
     except ProfileNotFound as exc:  # --profile, or $AWS_PROFILE
         name = exc.kwargs.get("profile") or request.profile
         raise InputError(f"AWS profile '{shorten(str(name), 60)}' not found") from exc
+    config: Any = {}
+    with contextlib.suppress(Exception):  # an unreadable config: botocore's call reports it
+        config = session._session.full_config
+    check_endpoint_urls(os.environ, config)
     credentials.bound_credential_calls(session, known)
     return session
 
