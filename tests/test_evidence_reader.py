@@ -305,19 +305,77 @@ def test_a_hidden_sheet_whose_control_row_names_no_role_is_refused(pack, tmp_pat
     assert "its 'Control' row naming the roles" in message, message
 
 
-def test_a_role_whose_name_holds_the_file_format_s_escape_reads_its_own_workbook(tmp_path):
+@pytest.mark.parametrize("role", ["Ops_x0041_", "=Ops"])
+@pytest.mark.parametrize("saved", ["as-written", "with-shared-strings"])
+def test_a_role_whose_name_looks_escaped_or_computed_reads_its_own_workbook(tmp_path, role, saved):
     """Pass 55a R2: a role named 'Ops_x0041_' was written escaped (as Excel shows it), and
-    its own unedited workbook was refused: "the header row has no column 'Ops_x0041_'"."""
+    its own unedited workbook was refused: "the header row has no column 'Ops_x0041_'".
+    56a A7: saved as Excel saves it (its strings shared), it was read as 'OpsA'; 56a A20:
+    a role '=Ops', written as text, was refused as a header holding a formula."""
     config = yaml.safe_load(SAMPLE_CONFIG.read_text(encoding="utf-8"))
     config["inventory"]["path"] = str(SAMPLE_CONFIG.parent / config["inventory"]["path"])
-    config["raci"]["roles"] += ["Ops_x0041_"]
+    config["raci"]["roles"] += [role]
     config["output"].pop("dir")
     (tmp_path / "escaped.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     build = ("-q", "build", "--config", tmp_path / "escaped.yaml", "--framework", FID)
     run(*build, "--out", tmp_path / "first", "--format", "xlsx", pdf=False)
-    again = (*build, "--format", "matrix", "--evidence", tmp_path / "first" / WORKBOOK)
+    workbook = tmp_path / "first" / WORKBOOK
+    if saved == "with-shared-strings":
+        workbook = _strings_shared(workbook, tmp_path / "saved.xlsx")
+    again = (*build, "--format", "matrix", "--evidence", workbook)
     run(*again, "--out", tmp_path / "second", pdf=False)
     assert (tmp_path / "second" / FID / "matrix.json").is_file()
+
+
+_MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_INLINE = re.compile(
+    rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?) t="inlineStr"><is><t>([^<]*)</t></is>'
+)
+
+
+def _strings_shared(source: Path, target: Path) -> Path:
+    """``source`` with every plain inline string moved to a shared-strings part, as Excel
+    saves a workbook (the escape of a literal '_x0041_' is kept as written)."""
+    strings: list[bytes] = []
+
+    def shared(found: re.Match[bytes]) -> bytes:
+        strings.append(found[2])
+        return found[1] + b' t="s"><v>%d</v>' % (len(strings) - 1)
+
+    with zipfile.ZipFile(source) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        parts[name] = _INLINE.sub(shared, parts[name])
+    items = b"".join(b"<si><t>%s</t></si>" % text for text in strings)
+    parts["xl/sharedStrings.xml"] = b'<sst xmlns="%s">%s</sst>' % (_MAIN_NS, items)
+    kind = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    override = b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s"/></Types>' % kind
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", override)
+    relation = (
+        b'<Relationship Id="rIdShared" Target="sharedStrings.xml" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>'
+    )
+    rels = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", relation)
+    parts["xl/_rels/workbook.xml.rels"] = rels
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert strings, "no inline string to share"
+    return target
+
+
+def test_a_team_header_of_text_starting_with_an_equals_sign_is_text(pack, tmp_path):
+    """Pass 56a A20: a team's column headed '=> next step', a string, was refused as a
+    header holding a formula."""
+
+    def change(book):
+        cell = book["Evidence"].cell(1, book["Evidence"].max_column + 1)
+        cell.value, cell.data_type = "=> next step", "s"
+
+    out = tmp_path / "out"
+    command = ("build", "--config", "inputs/reportgen.yaml", "--framework", FID, "--out", out)
+    run(*command, "--evidence", _edited(pack, tmp_path, change), pdf=False)
+    assert (out / FID / "matrix.json").is_file()
 
 
 def test_every_bad_cell_is_reported_at_once(pack, tmp_path):

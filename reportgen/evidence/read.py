@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
@@ -35,6 +34,7 @@ from reportgen.core.safefiles import file_kind, stat_input
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.terminal import visible
 from reportgen.core.validation import listed
+from reportgen.evidence.raw_book import Formula, open_book, typed_values
 from reportgen.evidence.row_order import check_row_order
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text, check_on_disk
@@ -233,7 +233,7 @@ def _open(copy: SealedCopy, shown: str) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "extension not supported" and the like
             book = copy.reader()
-            return load_workbook(book, read_only=True, data_only=False, keep_links=False)
+            return open_book(book)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise_if_out_of_memory(exc)
         raise InputError(
@@ -285,15 +285,20 @@ def _check_lengths(
 
 
 def _parsed(
-    ws: Any, width: int | None, shown: str, last: int
+    ws: Any, width: int | None, shown: str, last: int, typed: bool = False
 ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """The sheet's rows that hold a value, with their numbers, as openpyxl parses them, as
-    it goes (read-only mode), up to the first numbered past ``last``: XML that is not
+    it goes (read-only mode), up to the first numbered past ``last``, a formula given as a
+    :class:`Formula` when ``typed``: XML that is not
     well-formed (a bare '&', a control character) is found only then, and so is a value its
     cell's type does not take (a number 'abc', a boolean 'x', a shared string past the last,
     a style 'abc', a row numbered '2x'), in any column, read or not."""
     number = 0  # rows parsed whole: the damaged one is below them
-    rows = ws.iter_rows(max_col=width, values_only=True)
+    rows = (
+        map(typed_values, ws.iter_rows(max_col=width))
+        if typed
+        else ws.iter_rows(max_col=width, values_only=True)
+    )
     try:
         while (found := _next_row(rows, number, width, last)) is not None:
             number = found[0]
@@ -417,7 +422,7 @@ def _header(
     without a word (50a W27; past the columns read, 51a; past --max-columns, 52a)."""
     ws, whole = sheet
     ws.reset_dimensions()
-    for number, cells in _parsed(ws, whole or None, shown, HEADER_SEARCH_ROWS):
+    for number, cells in _parsed(ws, whole or None, shown, HEADER_SEARCH_ROWS, typed=True):
         if number > HEADER_SEARCH_ROWS:
             break
         values = tuple(map(_as_shown, cells))
@@ -443,7 +448,7 @@ def _as_shown(value: Any) -> Any:
     ``_x005F_`` for '_') read, which openpyxl leaves as written (a second 'Status' spelt
     ``Sta_x0074_us`` was read as another column; a role named ``Ops_x0041_``, written
     escaped, was not found in its own workbook: 55a)."""
-    if isinstance(value, str) and "_x" in value:
+    if isinstance(value, str) and not isinstance(value, Formula) and "_x" in value:
         read = _FORMAT_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), value)
         # a character past U+FFFF is escaped as its two surrogates (56a)
         return read.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
@@ -516,9 +521,10 @@ _KEEP_ONE = "Keep one column of that name (move what the other holds into it), t
 
 
 def _formula_text(value: Any) -> str | None:
-    """A cell's formula as openpyxl gives it (``data_only=False``), None for a value."""
-    if isinstance(value, str):
-        return value if value.startswith("=") else None
+    """A cell's formula as openpyxl gives it (``data_only=False``), None for a value (text
+    starting with '=' too: 56a A20)."""
+    if isinstance(value, Formula):
+        return str(value)
     if isinstance(value, ArrayFormula):
         return str(value.text)
     return "a data table" if isinstance(value, DataTableFormula) else None
