@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import zipfile
@@ -774,3 +775,99 @@ def test_bundle_reports_the_zip_it_wrote_not_a_file_renamed_over_it(pack, tmp_pa
     made = bundle_pack(pack, output)
     ours = (tmp_path / "ours.zip").read_bytes()
     assert (made.sha256, made.size) == (hashlib.sha256(ours).hexdigest(), len(ours))
+
+
+def _acl(named_reader: int) -> bytes:
+    """An access ACL: the owner reads and writes, the owning group nothing, one named user
+    reads (the mask lets it), others nothing; ``ls`` shows it as 0640."""
+    entries = [(0x01, 6, 0xFFFFFFFF), (0x02, 4, named_reader), (0x04, 0, 0xFFFFFFFF),
+               (0x10, 4, 0xFFFFFFFF), (0x20, 0, 0xFFFFFFFF)]  # fmt: skip
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
+
+
+def _give_acl(path: Path, *names: str) -> bytes:
+    acl = _acl(1003)
+    try:
+        for name in names or ("system.posix_acl_access",):
+            os.setxattr(path, name, acl)
+    except OSError:
+        pytest.skip("this file system holds no POSIX ACL")
+    return acl
+
+
+def test_a_rebundle_keeps_the_acl_of_the_zip_it_replaces(pack, tmp_path):
+    """Pass 57b F1: a zip kept private by an ACL (0600, one named reader; its group bits
+    show the ACL's mask, 0640) was replaced by a plain 0640 zip: its group, denied
+    before, read it."""
+    output = tmp_path / "pack.zip"
+    run("bundle", pack, "-o", output, pdf=False)
+    output.chmod(0o600)
+    acl = _give_acl(output)
+    run("bundle", pack, "-o", output, pdf=False)
+    assert os.getxattr(output, "system.posix_acl_access") == acl and is_bundle(output)
+
+
+def test_a_pack_folder_takes_the_acls_of_the_one_it_replaces(tmp_path):
+    """Pass 57b F2: the same of a pack folder kept private by an ACL (0700, one named
+    reader), which build --out replaced by a plain 0750 folder."""
+    from reportgen.pack.write import _give_mode
+
+    model, made = tmp_path / "pack", tmp_path / "new"
+    model.mkdir(mode=0o700)
+    made.mkdir(mode=0o700)
+    acl = _give_acl(model, "system.posix_acl_access", "system.posix_acl_default")
+    _give_mode(made, model)
+    for name in ("system.posix_acl_access", "system.posix_acl_default"):
+        assert os.getxattr(made, name) == acl, name
+
+
+def test_a_pack_folder_that_cannot_be_listed_is_named(pack, monkeypatch):
+    """Pass 57b F4: a listing that failed on a network file system (ESTALE) named the
+    folder's descriptor, a number, and was an internal error (TypeError)."""
+    from reportgen.pack.files import PackDir
+
+    real = os.scandir
+
+    class Failing:
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            raise OSError(errno.ESTALE, "Stale file handle", 7)
+
+        def close(self) -> None:
+            pass
+
+    listed: list[int] = []
+
+    def scandir(path=".", *args):
+        if isinstance(path, int):
+            listed.append(path)
+        return Failing() if len(listed) == 2 else real(path, *args)  # the first subfolder
+
+    with PackDir(pack) as opened:
+        monkeypatch.setattr(os, "scandir", scandir)
+        with pytest.raises(InputError) as raised:
+            opened.files()
+    folder = Path(raised.value.file)
+    assert folder.parent == pack and folder.is_dir(), raised.value.file
+    assert "stale file handle" in raised.value.message
+
+
+def test_a_lock_refused_on_the_temporary_zip_is_named_and_leaves_nothing(
+    pack, tmp_path, monkeypatch
+):
+    """Pass 57b F5: flock failing on the new temporary zip (ESTALE) named no file, and
+    left the empty temporary behind."""
+    from reportgen.core import outfiles
+
+    def refused(fd: int) -> int:
+        raise OSError(errno.ESTALE, "Stale file handle")
+
+    monkeypatch.setattr(outfiles, "_hold", refused)
+    output = tmp_path / "out" / "pack.zip"
+    output.parent.mkdir()
+    with pytest.raises(InputError) as raised:
+        bundle_pack(pack, output)
+    assert raised.value.file == str(output), raised.value
+    assert list(output.parent.iterdir()) == []

@@ -197,6 +197,30 @@ def replacing_mode(path: Path) -> int:
     return stat.S_IMODE(info.st_mode) & 0o777  # never a set-id bit on a file we wrote
 
 
+_ACCESS_ACL = "system.posix_acl_access"
+_DEFAULT_ACL = "system.posix_acl_default"
+FOLDER_ACLS = (_ACCESS_ACL, _DEFAULT_ACL)
+
+
+def same_acls(target: int | Path, earlier: Path, names: tuple[str, ...] = (_ACCESS_ACL,)) -> None:
+    """Give ``target``, just given ``earlier``'s mode, the POSIX ACLs ``earlier`` has, and
+    take from it those ``earlier`` has not (one inherited from its folder's default). With
+    an ACL, a mode's group bits are its mask, not the group's: a zip kept private by an ACL
+    (0600 and one named reader) was replaced by a plain 0640 one, its group let in (57b).
+    Nothing at ``earlier``: ``target`` keeps what it was given. Best effort, as a file
+    system may hold no ACL."""
+    for name in names:
+        try:
+            value = os.getxattr(earlier, name, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno == errno.ENODATA:
+                with contextlib.suppress(OSError):
+                    os.removexattr(target, name)
+            continue
+        with contextlib.suppress(OSError):
+            os.setxattr(target, name, value)
+
+
 def replacing_modes(paths: Iterable[Path]) -> int:
     """One mode for files written together over ``paths``: what :func:`replacing_mode`
     gives for each, the bits all allow, so none replaced private comes back readable by
@@ -374,14 +398,16 @@ def _write_temporary(
     when ``locked``; nothing is left behind when writing it fails."""
     with environment_errors(path):
         fd, name = folder.make_file(prefix)
-    temporary = str(path.parent / name)
-    lock = _hold(fd) if locked else None  # a copy: closing the handle keeps the lock
+    temporary, lock = str(path.parent / name), None
     try:
+        with environment_errors(path):  # a lock a network file system refuses (57b)
+            lock = _hold(fd) if locked else None  # a copy: closing the handle keeps it
         opened = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
         with environment_errors(path), opened as handle:
             write(handle)
             if mode is not None:
                 os.chmod(temporary, mode)
+                same_acls(handle.fileno(), path)
     except BaseException:
         _remove_temporary(folder, name)
         if lock is not None:
@@ -630,6 +656,10 @@ def _copy_regular(path: Path, kept: str) -> None:
         try:
             with os.fdopen(_private(kept), "wb") as copy:
                 shutil.copyfileobj(source, copy)
+                # written before its access is set: a write drops a file's capabilities,
+                # and its set-id bits but for root (a small file's bytes, still buffered,
+                # went out after them: 57b)
+                copy.flush()
                 _same_access(copy.fileno(), fd, os.fstat(fd), path)
         except BaseException:  # a full disk left the half-made copy (51b)
             _discard(kept)

@@ -347,7 +347,8 @@ class PackDir:
         except OSError as exc:  # a folder that cannot be listed: not an extra file
             if not machine_refusal(exc):
                 raise
-            raise environment_error(exc, self.path / (exc.filename or "")) from None
+            named = exc.filename if isinstance(exc.filename, str) else ""
+            raise environment_error(exc, self.path / named) from None
         if not listing.complete:
             many = f"the pack holds more than {MAX_FILES:,} files and folders"
             raise InputError(many, file=self.path)
@@ -413,10 +414,10 @@ def list_tree(root: int, max_entries: int, max_depth: int = MAX_DEPTH) -> Listin
     listing, seen = Listing(), 0
     stack: list[tuple[int, Iterator[os.DirEntry[str]], str]] = []
     try:
-        stack.append((-1, os.scandir(root), ""))
+        stack.append((-1, _scan(root, "."), ""))
         while stack:
             parent, entries, prefix = stack[-1]
-            entry = next(entries, None)
+            entry = _next_entry(entries, prefix)
             if entry is None:
                 _close_level(stack.pop())
                 continue
@@ -435,11 +436,28 @@ def list_tree(root: int, max_entries: int, max_depth: int = MAX_DEPTH) -> Listin
                 if child is None:  # swapped for a link or a file since it was listed
                     listing.files.append(name)
                 else:
-                    stack.append((child, os.scandir(child), name + "/"))
+                    stack.append((child, _scan(child, name), name + "/"))
     finally:
         for level in stack:
             _close_level(level)
     return listing
+
+
+def _next_entry(entries: Iterator[os.DirEntry[str]], prefix: str) -> os.DirEntry[str] | None:
+    """The folder's next entry. A failure to read it names the folder: scandir of a
+    descriptor names the descriptor's number, and the error built from it was an internal
+    error (a pack on a network file system: 57b)."""
+    try:
+        return next(entries, None)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, prefix.rstrip("/") or ".") from None
+
+
+def _scan(fd: int, relative: str) -> Iterator[os.DirEntry[str]]:
+    try:
+        return os.scandir(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, relative) from None
 
 
 def _open_child(parent: int, name: str, relative: str) -> int | None:

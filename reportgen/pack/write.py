@@ -30,7 +30,13 @@ from reportgen.core.errors import (
     environment_errors,
 )
 from reportgen.core.heldfolder import HeldFolder
-from reportgen.core.outfiles import created_mode, make_parents, remove_made
+from reportgen.core.outfiles import (
+    FOLDER_ACLS,
+    created_mode,
+    make_parents,
+    remove_made,
+    same_acls,
+)
 from reportgen.core.removal import remove_tree
 from reportgen.core.stopping import stop_signals_held
 from reportgen.pack.files import PackDir, PackFileProblem, file_limit
@@ -490,6 +496,7 @@ def _give_mode(folder: Path, model: Path) -> None:
         with contextlib.suppress(PermissionError):
             os.chown(folder, -1, info.st_gid)
     os.chmod(folder, stat.S_IMODE(info.st_mode))  # after chown, which clears setgid
+    same_acls(folder, model, FOLDER_ACLS)  # its group bits are an ACL's mask (57b)
 
 
 def _refuse_changed_during_build(target: Path, before: Snapshot | None) -> None:
