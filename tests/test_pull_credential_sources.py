@@ -1826,21 +1826,30 @@ def test_the_password_of_an_endpoint_url_in_the_config_file_is_masked(tmp_path, 
 @pytest.mark.parametrize(
     ("where", "url", "named"),
     [
-        ("env", "http://127.0.0.1:99999", "AWS_ENDPOINT_URL:"),
-        ("env", "http://u:Pw0rdPortFake@127.0.0.1:12ab", "AWS_ENDPOINT_URL:"),
-        ("config", "http://127.0.0.1:70000", "endpoint_url of the AWS config file"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:99999", "AWS_ENDPOINT_URL:"),
+        ("AWS_ENDPOINT_URL", "http://u:Pw0rdPortFake@127.0.0.1:12ab", "AWS_ENDPOINT_URL:"),
+        ("endpoint_url", "http://127.0.0.1:70000", "endpoint_url of the AWS config file"),
         # twentieth pass: urllib.parse's ValueError, under botocore, was an internal error
-        ("env", "http://[::1", "AWS_ENDPOINT_URL:"),
+        ("AWS_ENDPOINT_URL", "http://[::1", "AWS_ENDPOINT_URL:"),
+        # 57c F1, F2: a password in the metadata endpoint of the config file; one holding
+        # a '#', which the URL parser took for the URL's end (its first part as the port)
+        ("ec2_metadata_service_endpoint", "http://u:Pw0rdPortFake@127.0.0.1:99999/",
+         "ec2_metadata_service_endpoint of the AWS config file"),
+        ("AWS_ENDPOINT_URL", "http://svc:Pw0rd#PortFake@127.0.0.1:8443/", "AWS_ENDPOINT_URL:"),
+        ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", ":Pw0rdPortFake@127.0.0.1:99999/c",
+         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:"),
     ],
-)
+)  # fmt: skip
 def test_an_endpoint_url_with_a_bad_port_is_named(tmp_path, monkeypatch, capsys, where, url, named):
     """Pass 56c C10: a port past 65535 or not a number was said as 'the answer is not one
     AWS sends (its parser failed: ValueError)', with a hint to check a proxy: nothing had
     been sent."""
-    (tmp_path / "awsconfig").write_text(
-        f"[default]\nendpoint_url = {url}\n" if where == "config" else ""
-    )
+    in_file = where.islower()
+    (tmp_path / "awsconfig").write_text(f"[default]\n{where} = {url}\n" if in_file else "")
     env = {"AWS_ACCESS_KEY_ID": "AKIAPORTTEST0000000", "AWS_SECRET_ACCESS_KEY": "s" * 40}
-    status, said = _run(tmp_path, monkeypatch, capsys, url if where == "env" else "", env, None)
+    if not in_file and where != "AWS_ENDPOINT_URL":
+        env[where] = url
+    endpoint = url if where == "AWS_ENDPOINT_URL" else ""
+    status, said = _run(tmp_path, monkeypatch, capsys, endpoint, env, None)
     assert status == 2 and named in said and "cannot be connected to" in said, said
-    assert "parser" not in said and "Pw0rd" not in said, said
+    assert "parser" not in said and "Pw0rd" not in said and "Port" not in said, said

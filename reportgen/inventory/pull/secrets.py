@@ -24,7 +24,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.mounts import kernel_file_system
 from reportgen.core.redact import Redactor, header_safe
 from reportgen.core.safefiles import read_regular
-from reportgen.inventory.pull.endpoints import URL_VARIABLES
+from reportgen.inventory.pull.endpoints import endpoint_urls
 from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
 from reportgen.inventory.sources.jsonstream import kind_of
 
@@ -72,9 +72,9 @@ class Secrets:
 def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
     """Secrets the environment holds beyond the AWS keys: the password of a URL in an
     ``AWS_ENDPOINT_URL*`` variable, and what the token files it names hold."""
-    found = []
+    found = [word for _, url in endpoint_urls(environ, {}) for word in url_password(url)]
     for name, value in environ.items():
-        if name.startswith(URL_VARIABLES) or name.lower() in _PROXY_VARIABLES:
+        if name.lower() in _PROXY_VARIABLES:
             # a proxy's user:password too, whose base64 is its Proxy-Authorization header
             # (a proxy that echoed it had it printed: seventeenth pass)
             found += url_password(value)
@@ -83,12 +83,25 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
 
 
 def url_password(value: str) -> list[str]:
-    """The password of the URL ``value`` (and user:password), if it holds one."""
+    """The password of the URL ``value`` (and user:password), if it holds one: as a URL
+    parser reads it, and as written up to the last '@', for a password holding a '#', '/'
+    or '?' that the parser takes for the URL's end (57c)."""
+    text = value if "://" in value else f"http://{value}"
+    found = []
     with contextlib.suppress(ValueError):
-        url = urlsplit(value if "://" in value else f"http://{value}")
+        url = urlsplit(text)
         if url.password:
-            return [url.password, f"{url.username or ''}:{url.password}"]
-    return []
+            found += [url.password, f"{url.username or ''}:{url.password}"]
+    user_info = user_info_of(text)
+    if user_info and ":" in user_info:
+        found += [user_info.split(":", 1)[1], user_info]
+    return [value for value in dict.fromkeys(found) if value]
+
+
+def user_info_of(url: str) -> str | None:
+    """What a URL holds between '//' and its last '@', if it has one."""
+    rest = url.partition("://")[2]
+    return rest.rpartition("@")[0] if "@" in rest else None
 
 
 def token_files(paths: Iterable[str]) -> list[str]:
