@@ -261,15 +261,24 @@ def test_a_role_that_shows_as_nothing_is_refused(tmp_path):
     assert "raci.roles[2]: '\\u200c' shows as nothing" in message, message
 
 
-def test_a_role_holding_a_control_character_is_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("Ops\\x9f", "Ops\\u009f"),
+        ("Ops\\u2028Team", "Ops\\u2028Team"),
+        ("Ops\\u202eTeam", "Ops\\u202eTeam"),
+    ],
+)
+def test_a_role_holding_a_character_the_workbook_drops_is_refused(tmp_path, role, shown):
     """Pass 56a A10: a role 'Ops\\x9f' was written 'Ops' (the workbook cannot hold the
-    character), and the letters typed under it were dropped as a role no longer there."""
+    character), and the letters typed under it were dropped as a role no longer there;
+    57a A1: so was one holding a line separator or a right-to-left override."""
     (tmp_path / "inventory.csv").write_text("Service\nEC2\n", encoding="utf-8")
-    roles = 'raci:\n  accountable: Security\n  roles: [Security, "Ops\\x9f"]\n'
+    roles = f'raci:\n  accountable: Security\n  roles: [Security, "{role}"]\n'
     write_config(tmp_path, "customer: {name: Test Co}\ninventory: {path: inventory.csv}\n" + roles)
     result = run("validate", "--config", tmp_path / "reportgen.yaml", check=2, pdf=False)
     said = " ".join(result.stderr.split())
-    assert "raci.roles[1]: 'Ops\\u009f' holds a control character" in said
+    assert f"raci.roles[1]: '{shown}' holds a control, line-breaking or text-reordering" in said
 
 
 def test_more_roles_than_a_sheet_should_hold_are_refused_at_once(tmp_path):

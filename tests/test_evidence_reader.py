@@ -907,3 +907,51 @@ def test_a_matrix_json_over_what_reportgen_reads_back_is_never_written(
     assert status == 2, said
     assert "matrix.json would be" in said and "over the 10,000 that reportgen reads back" in said
     assert not (tmp_path / "o").exists()
+
+
+def test_a_header_whose_number_format_shows_other_text_is_refused(pack, tmp_path):
+    """Pass 57a A2: a team's column headed 'Team column', formatted ;;;"Status" (Excel
+    shows it as Status), was not refused: what was written under it was dropped."""
+
+    def change(book):
+        ws = book["Evidence"]
+        cell = ws.cell(1, ws.max_column + 1)
+        cell.value, cell.number_format = "Team column", ';;;"Status"'
+        ws.cell(3, ws.max_column).value = "Accepted"
+
+    path = _edited(pack, tmp_path, change)
+    message = _refused(tmp_path, "--evidence", path)
+    assert "a header cell holds 'Team column' with a number format" in message, message
+
+
+@pytest.mark.parametrize(
+    ("number_format", "as_is"),
+    [
+        ("General", True),
+        ("@", True),
+        ("0.00", True),
+        ("[Red]@", True),
+        ("0;-0;0;@", True),
+        ('"a;"0;0;0;@', True),
+        (';;;"Status"', False),
+        (";;;", False),
+        ('"x"@', False),
+        ('0;0;0;"a;b"@', False),
+        ("0;0;0;\\S@", False),
+    ],
+)
+def test_which_number_formats_show_text_as_it_is(number_format, as_is):
+    from reportgen.evidence.raw_book import shows_text_as_is
+
+    assert shows_text_as_is(number_format) is as_is
+
+
+def test_a_refused_status_shows_its_invisible_characters(pack, tmp_path):
+    """Pass 57a W1: a status holding a zero-width space was refused as "'Accepted' is not
+    a status", which reads as false."""
+
+    def change(book):
+        _cell(book, "Evidence", "Status", 3).value = "Accepted\u200b"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "'Accepted\\u200b' is not a status" in message, message

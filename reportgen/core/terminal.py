@@ -34,6 +34,8 @@ from rich.text import Text
 # DEL, C1 and the characters that reorder text or break a line, as a regex class's body:
 # the workbook removes these too (render.xlsx_cells).
 INVISIBLE_CONTROLS = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# What a workbook cell is written without (render.xlsx_cells), as a regex class.
+CELL_FORBIDDEN_CLASS = f"[\x00-\x08\x0b\x0c\x0e-\x1f{INVISIBLE_CONTROLS}\ud800-\udfff\ufffe\uffff]"
 _UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{INVISIBLE_CONTROLS}\ud800-\udfff]")
 _RAW_BYTES = range(0xDC80, 0xDD00)  # os.fsdecode's stand-ins for undecodable bytes
 # What makes a spreadsheet app run a cell's text as a formula (also after a tab or CR).

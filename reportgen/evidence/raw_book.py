@@ -8,11 +8,14 @@ column was not found (56a A7). Here shared strings are kept as written too, so b
 kinds are read once, alike.
 
 And a header that is text starting with '=' is not a formula: openpyxl gives both as
-the same string, and only the cell's type tells them apart (56a A20).
+the same string, and only the cell's type tells them apart (56a A20); text whose number
+format shows other text in its place (``;;;"Status"``) is marked, as it is not read as
+shown (57a A2).
 """
 
 from __future__ import annotations
 
+import re
 from typing import IO, Any
 
 from openpyxl.cell.text import Text
@@ -28,6 +31,12 @@ class Formula(str):
     with '='."""
 
 
+class Disguised(str):
+    """Text whose number format shows something else in its place."""
+
+    number_format: str
+
+
 def open_book(stream: IO[bytes]) -> Any:
     """The workbook in ``stream``, read-only, formulas as written, no links kept."""
     reader = _AsWritten(stream, read_only=True, data_only=False, keep_links=False)
@@ -37,13 +46,55 @@ def open_book(stream: IO[bytes]) -> Any:
 
 def typed_values(cells: tuple[Any, ...]) -> tuple[Any, ...]:
     """A row's values (openpyxl's cells of ``iter_rows(values_only=False)``), a formula
-    given as a :class:`Formula`."""
-    return tuple(
-        Formula(cell.value)
-        if getattr(cell, "data_type", None) == "f" and isinstance(cell.value, str)
-        else cell.value
-        for cell in cells
-    )
+    given as a :class:`Formula`, text its number format disguises as a :class:`Disguised`."""
+    return tuple(map(_typed, cells))
+
+
+def _typed(cell: Any) -> Any:
+    value = cell.value
+    if not isinstance(value, str):
+        return value
+    if getattr(cell, "data_type", None) == "f":
+        return Formula(value)
+    number_format = getattr(cell, "number_format", "General")
+    if isinstance(number_format, str) and not shows_text_as_is(number_format):
+        disguised = Disguised(value)
+        disguised.number_format = number_format
+        return disguised
+    return value
+
+
+# A piece of a format: a quoted literal, a backslash and its character, or one character.
+_PIECE = re.compile(r'"[^"]*"?|\\.?|.', re.DOTALL)
+_DECORATION = re.compile(r"\[[^\]]*\]")  # a colour or a condition
+
+
+def shows_text_as_is(number_format: str) -> bool:
+    """Whether a text cell with ``number_format`` shows its text and nothing else: Excel
+    shows text by the format's fourth section, or by a section holding '@', and by none
+    of the others."""
+    sections = _sections(number_format)
+    if len(sections) >= 4:
+        text = sections[3]
+    else:
+        text = next((section for section in sections if "@" in _unquoted(section)), "@")
+    return _DECORATION.sub("", text).strip() in ("@", "General", "general")
+
+
+def _sections(number_format: str) -> list[str]:
+    """The format's sections: split at each ';' outside a literal."""
+    sections, current = [], []
+    for piece in _PIECE.findall(number_format):
+        if piece == ";":
+            sections.append("".join(current))
+            current = []
+        else:
+            current.append(piece)
+    return [*sections, "".join(current)]
+
+
+def _unquoted(section: str) -> str:
+    return re.sub(r'"[^"]*"|\\.', "", section)
 
 
 class _AsWritten(ExcelReader):

@@ -29,12 +29,13 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.core.markdown import shorten
+from reportgen.core.owners import spelt_out
 from reportgen.core.reserve import raise_if_out_of_memory
 from reportgen.core.safefiles import file_kind, stat_input
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.terminal import visible
 from reportgen.core.validation import listed
-from reportgen.evidence.raw_book import Formula, open_book, typed_values
+from reportgen.evidence.raw_book import Disguised, Formula, open_book, typed_values
 from reportgen.evidence.row_order import check_row_order
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text, check_on_disk
@@ -448,7 +449,7 @@ def _as_shown(value: Any) -> Any:
     ``_x005F_`` for '_') read, which openpyxl leaves as written (a second 'Status' spelt
     ``Sta_x0074_us`` was read as another column; a role named ``Ops_x0041_``, written
     escaped, was not found in its own workbook: 55a)."""
-    if isinstance(value, str) and not isinstance(value, Formula) and "_x" in value:
+    if type(value) is str and "_x" in value:  # a Formula or Disguised is refused as it is
         read = _FORMAT_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), value)
         # a character past U+FFFF is escaped as its two surrogates (56a)
         return read.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
@@ -488,14 +489,17 @@ def _refuse_misread(
     first: dict[str, int] = {}
     for index, value in enumerate(values):
         key, formula = header_key(value), _formula_text(value)
-        if formula is not None or not isinstance(value, str | None):
-            # a number shows as its format says ('"Status"' shows 1 as Status: 55a)
-            what = "a formula" if formula is not None else "a number or a date, not text"
+        if formula is not None or isinstance(value, Disguised) or not isinstance(value, str | None):
+            # a number shows as its format says ('"Status"' shows 1 as Status: 55a), and
+            # so does text (';;;"Status"' shows any text as Status: 57a)
             problem = (
-                f"a header cell holds {what} ({visible(shorten(formula or str(value), 40))}); "
-                "reportgen reads a header as it is written, not as it is computed or shown"
+                f"a header cell holds {_misread(value, formula)}; reportgen reads a header "
+                "as it is written, not as it is computed or shown"
             )
-            hint = "Type the header as text (as reportgen wrote it), then run again."
+            hint = (
+                "Type the header as text (as reportgen wrote it), with the General or Text "
+                "number format, then run again."
+            )
         elif key in wanted and first.setdefault(key, index) != index:
             problem = (
                 f"the header row names the column {wanted[key]!r} twice, in "
@@ -518,6 +522,15 @@ def _refuse_misread(
 
 
 _KEEP_ONE = "Keep one column of that name (move what the other holds into it), then run again."
+
+
+def _misread(value: Any, formula: str | None) -> str:
+    if formula is not None:
+        return f"a formula ({visible(shorten(formula, 40))})"
+    if isinstance(value, Disguised):
+        shown = visible(shorten(value.number_format, 40))
+        return f"'{visible(shorten(value, 40))}' with a number format ({shown}) showing other text"
+    return f"a number or a date, not text ({visible(shorten(str(value), 40))})"
 
 
 def _formula_text(value: Any) -> str | None:
@@ -668,7 +681,7 @@ def _team_value(
         status = status_from_label(value) if isinstance(value, str) else None
         if status is None:
             choices = ", ".join(STATUS_LABELS[s] for s in STATUSES)
-            shown = _text(value)[:80]
+            shown = spelt_out(_text(value)[:80])  # a zero-width space read 'Accepted' (57a)
             problems.add(sheet, row, column, f"'{shown}' is not a status (choose: {choices})")
             return ""
         return "" if status == NOT_STARTED else status
@@ -676,7 +689,10 @@ def _team_value(
         day = _date(value)
         if day is None:
             problems.add(
-                sheet, row, column, f"'{_text(value)[:80]}' is not a date (enter it as 2026-03-31)"
+                sheet,
+                row,
+                column,
+                f"'{spelt_out(_text(value)[:80])}' is not a date (enter it as 2026-03-31)",
             )
             return ""
         return day.isoformat()
@@ -776,7 +792,8 @@ def _letter(value: Any, sheet: str, row: int, column: int, problems: _Problems) 
     letter = _LETTERS.get(text.replace("/", ""))
     if letter is None or ("/" in text and text != "A/R"):
         choices = ", ".join(RACI_VALUES)
-        problems.add(sheet, row, column, f"'{_text(value)[:40]}' is not a RACI letter ({choices})")
+        shown = spelt_out(_text(value)[:40])
+        problems.add(sheet, row, column, f"'{shown}' is not a RACI letter ({choices})")
         return None
     return letter
 

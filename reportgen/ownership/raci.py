@@ -26,6 +26,7 @@ from reportgen.config.model import (
 )
 from reportgen.core.errors import InputError
 from reportgen.core.owners import AWS, CUSTOMER_KEY, THIRD_PARTY, spelt_out
+from reportgen.core.terminal import CELL_FORBIDDEN_CLASS
 from reportgen.core.validation import listed, shown
 from reportgen.ownership.engine import ControlResult, FrameworkResult
 from reportgen.ownership.evidence_vocabulary import RACI_FIXED, header_key
@@ -177,7 +178,9 @@ def _fallback_warning(accountable: str, layers: Sequence[str], topics: Sequence[
     )
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What the workbook writes a header without: a control character (56a), a line or
+# paragraph separator, a mark that reorders text (57a).
+_UNWRITABLE = re.compile(CELL_FORBIDDEN_CLASS)
 
 
 def _indistinct_roles(roles: Sequence[str]) -> list[str]:
@@ -202,10 +205,11 @@ def _indistinct_roles(roles: Sequence[str]) -> list[str]:
                 "the RACI workbook, which matches names whatever their case and spacing; "
                 "remove or rename one"
             )
-        elif _CONTROL.search(role):  # written without it, its letters read as another's (56a)
+        elif _UNWRITABLE.search(role):  # written without it, its letters read as another's
             problems.append(
-                f"raci.roles[{index}]: '{spelt_out(role)}' holds a control character, which "
-                "the workbook cannot hold; give the role a name without it"
+                f"raci.roles[{index}]: '{spelt_out(role)}' holds a control, line-breaking or "
+                "text-reordering character, which the workbook cannot hold; give the role a "
+                "name without it"
             )
         elif not key and role.strip():  # shows as nothing: two such read as one (55a)
             problems.append(

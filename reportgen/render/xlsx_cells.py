@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from reportgen.core.terminal import FORMULA_PREFIXES, INVISIBLE_CONTROLS
+from reportgen.core.terminal import CELL_FORBIDDEN_CLASS, FORMULA_PREFIXES
 
 MAX_CELL_CHARS = 32_767  # Excel's limit, in UTF-16 code units
 TRUNCATION_MARKER = "… [truncated]"
@@ -28,11 +28,10 @@ TRUNCATION_MARKER = "… [truncated]"
 # characters the terminal and the PDF show as escapes (DEL, C1 controls such as CSI U+009B,
 # bidirectional overrides, line separators), which a cell cannot show so: a file name
 # '\u202eexe.txt' read reversed in the Inventory sheet (fourteenth adversarial pass).
-_FORBIDDEN_CLASS = f"[\x00-\x08\x0b\x0c\x0e-\x1f{INVISIBLE_CONTROLS}\ud800-\udfff\ufffe\uffff]"
-_FORBIDDEN = re.compile(_FORBIDDEN_CLASS)
+_FORBIDDEN = re.compile(CELL_FORBIDDEN_CLASS)
 # For whole rows joined with "\n": anything safe_text would change or flag. It may match
 # more than that (a line inside a cell starting with "="), never less.
-_NEEDS_CARE = re.compile(f"{_FORBIDDEN_CLASS}|(?:^|\n)[-=+@\t\r]|_x[0-9A-Fa-f]{{4}}_")
+_NEEDS_CARE = re.compile(f"{CELL_FORBIDDEN_CLASS}|(?:^|\n)[-=+@\t\r]|_x[0-9A-Fa-f]{{4}}_")
 # Excel and LibreOffice read '_x001B_' in a cell or a page header as the character U+001B:
 # text that spells one is stored with its underscore escaped ('_x005F_' is '_'), so it
 # shows as typed; left as it was, '_x001B_' came back as a real ESC and '_x003D_...' as a
