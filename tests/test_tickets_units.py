@@ -831,3 +831,25 @@ def test_a_servicenow_size_past_any_file_is_no_size():
     )
     said = cut_short(upload, {listed("9" * 25), 1000})
     assert "(1,000 bytes, a size that cannot be read, not 1,234 bytes)" in said
+
+
+def test_a_long_secret_is_taken_in_bounded_time():
+    """Pass 57: the Redactor made every encoded form of a whole secret, some milliseconds a
+    character: a 1 MB token a credential endpoint sent, learnt to be masked, took most of
+    an hour. Its start is what a message quotes, masked in every form; the rest as it is."""
+    import signal
+
+    secret = "Tok" + "xY9q" * 262_144
+
+    def expired(signum, frame):
+        raise TimeoutError("the Redactor took past 60 s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(60)
+    try:
+        redact = Redactor([secret])
+        said = redact(f"quoted {secret[:300]} and {secret[-300:]}")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert "xY9q" not in said, said[:200]

@@ -71,6 +71,7 @@ from reportgen.core.markdown import shorten
 
 MASK = "***"
 MIN_ENCODED = 6  # an encoded form shorter than this would match ordinary words
+FORMS_CHARS = 4096  # of a secret, whose encoded forms are looked for (Redactor)
 FRAGMENT = 8  # canonical characters of a secret masked wherever they appear
 ROUNDS = 4  # decoding passes: an escape escaped again, and again
 
@@ -536,13 +537,18 @@ class Redactor:
         self._literal = sorted(
             (value for value in values if not canonical(value)), key=len, reverse=True
         )
+        # The encoded forms of a secret's first FORMS_CHARS characters only: making them
+        # takes some milliseconds a character (a 1 MB token an endpoint sent took most of
+        # an hour); what a message quotes of a secret is its start, and any FRAGMENT of
+        # the forms is masked wherever it is.
+        heads = {value[:FORMS_CHARS] for value in values}
         encoded = {
             form
-            for data in _encoded_bytes(values, {pair for pair in pairs if pair})
+            for data in _encoded_bytes(heads, {pair[:FORMS_CHARS] for pair in pairs if pair})
             for form in _base64_forms(data)
         }
         # a hex dump of an Authorization header too: the digits of the Basic pair's base64
-        digits = {form for text in values | encoded for form in _digit_forms(text)}
+        digits = {form for text in heads | encoded for form in _digit_forms(text)}
         plain = values | {_latin1_read(value) for value in values}  # bytes read as characters
         self._decoded = _Needles(
             {canonical(value) for value in plain} | _long({canonical(f) for f in encoded})

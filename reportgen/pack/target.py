@@ -325,7 +325,8 @@ def _read_only(path: Path, target: Path, is_pack: bool = True) -> InputError:
             "the output directory is read-only (someone protected it); a build cannot write "
             "its pack there",
             file=path,
-            hint=f"Make it writable (chmod u+w '{target}') or choose another directory with --out.",
+            hint=f"Make it writable (chmod u+w '{target}'; if it is immutable, 'lsattr -d' shows "
+            "it and 'chattr -i' clears it) or choose another directory with --out.",
         )
     what = "a folder" if path.is_dir() else "a file"
     where = "the pack" if path == target else f"{what} of the pack"
@@ -333,7 +334,8 @@ def _read_only(path: Path, target: Path, is_pack: bool = True) -> InputError:
         f"{where} in the output directory is read-only (someone protected it); "
         "refusing to replace the pack",
         file=path,
-        hint=f"Make it writable (chmod -R u+w '{target}') or choose another directory with --out.",
+        hint=f"Make it writable (chmod -R u+w '{target}'; if it is immutable, 'lsattr -d' "
+        "shows it and 'chattr -R -i' clears it) or choose another directory with --out.",
     )
 
 

@@ -50,10 +50,10 @@ class Bounds:
     # A JSON answer giving a key twice is refused: botocore keeps the last value, and the
     # first, a secret never masked, was printed or written to the snapshot (48c C2-C4).
     unique_keys: bool = False
-    # A credential call's answer, whatever its status: given each reading of it, to learn
-    # the secrets it holds before botocore quotes any of it (a 500 or a 400 carrying keys
-    # had them printed: 52c).
-    learn: Callable[[list[str]], None] | None = field(default=None, compare=False)
+    # A credential call's answer, whatever its status: given each reading of it, and
+    # whether it was accepted (2xx), to learn the secrets it holds before botocore quotes
+    # any of it (a 500 or a 400 carrying keys had them printed: 52c).
+    learn: Callable[[list[str], bool], None] | None = field(default=None, compare=False)
     # A client's accepted answer (STS XML, SSO JSON) that parses as neither is refused
     # unquoted: botocore's refusal quoted it, and the new secret in it (52c).
     parsed_only: bool = False
@@ -167,7 +167,7 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
     UTF-16 one was not read at all, 49c)."""
     body = response._content
     if bounds.learn is not None:
-        bounds.learn(_readings(body, response.headers))
+        bounds.learn(_readings(body, response.headers), response.status_code < 300)
     if not bounds.unique_keys or response.status_code >= 300:
         return
     if _check_unique_elements(body, bounds):

@@ -153,7 +153,7 @@ def _bound_providers(core: Any, known: Secrets) -> None:
                 seconds,
                 json=False,
                 unique_keys=True,
-                learn=_learner(known),
+                learn=_learner(known, plain=True),
                 plain_refusals=known,
             )
             fetcher._session = BoundedSession(inner, bounds)
@@ -165,27 +165,37 @@ _XML_VALUE = re.compile(r"<(?:[^\s<>/:!?]*:)?([^\s<>/:!?]+)(?:\s[^<>]*)?>([^<]+)
 _JSON_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
-# An answer that is a few long words alone, markup-free: the metadata service's session
-# token (one with a line break after it, or inside it, was quoted in "Invalid header
-# value": 55c, 56c), or a role's name.
-_TOKEN_ANSWER = re.compile(r"[^<>{}\[\]\"']{8,}")  # a line break inside too (56c)
+_TOKEN_CHARS = 8  # shorter, a piece would be masked wherever it is, in any word
+# What is learnt of a plain answer: the Redactor makes the forms of a secret in time
+# linear in its length, seconds for a few KB (an answer of 100 KB took minutes); a
+# message quotes a secret's first characters, and any 8 of these are masked anywhere.
+_PLAIN_CHARS = 4096
 
 
-def _learner(known: Secrets) -> Any:
+def _learner(known: Secrets, plain: bool = False) -> Any:
     """What learns, from each reading of a credential call's answer, the secrets it holds
-    (see Bounds.learn)."""
+    (see Bounds.learn); ``plain``: the metadata endpoints', whose answers in plain text
+    (the session token, the role's name) are learnt too."""
 
-    def learn(texts: list[str]) -> None:
+    def learn(texts: list[str], accepted: bool) -> None:
         for text in texts:
-            known.add(*_answer_secrets(text))
+            known.add(*_answer_secrets(text, accepted and plain))
 
     return learn
 
 
-def _answer_secrets(text: str) -> list[str]:
-    words = text.split()
-    token = _TOKEN_ANSWER.fullmatch(text.strip()) and all(len(w) >= 8 for w in words[:5])
-    found = [text.strip(), *words] if token and len(words) <= 4 else []
+def _answer_secrets(text: str, plain: bool) -> list[str]:
+    """The secrets an answer holds: with ``plain``, an accepted answer in plain text (not
+    XML or JSON) whole, and its lines, as the metadata service's session token is one,
+    whatever it holds (one with a line break after it or inside it was quoted in "Invalid
+    header value": 55c, 56c; one with a short first word, a quote, or five words was
+    learnt by no rule of its words': 57c); the values under a secret's name in XML or
+    JSON."""
+    found = []
+    if plain and text.lstrip(" \t\r\n\ufeff")[:1] not in ("<", "{", "["):
+        head = text[:_PLAIN_CHARS]
+        pieces = [head, head.strip(), *(line.strip() for line in head.splitlines())]
+        found += [piece for piece in pieces if len(piece) >= _TOKEN_CHARS]
     for name, value in _XML_VALUE.findall(text):
         if _secret_key(name):
             found += [value, value.strip(), html.unescape(value), html.unescape(value).strip()]
