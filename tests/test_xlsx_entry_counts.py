@@ -51,6 +51,26 @@ def prefixed_styles(count: int) -> list[bytes]:
     return list(bombs.entries(head, X_PREFIXED_XF, count, "</x:cellXfs></x:styleSheet>"))
 
 
+def _evidence_rows_under(name: str, row_tag: str) -> Case:
+    """An evidence sheet of rows opened with ``row_tag``, past the kept-element limit."""
+    return Case(
+        name,
+        lambda path: bombs.bomb(
+            path,
+            bombs.SHEET,
+            bombs.wrapped_in_rows(
+                hf.sheet(hf.rows_xml(hf.BASE_ROWS)),
+                "</sheetData></worksheet>",
+                25,
+                ROW_ELEMENTS - 10,
+                row_tag,
+            ),
+        ),
+        [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
+        evidence=True,
+    )
+
+
 CASES = [
     Case(
         "shared-strings-over-the-cap",
@@ -220,22 +240,7 @@ CASES = [
         ["workbook part 'xl/styles.xml' brings the workbook's elements", f"limit of {KEPT:,}"],
         evidence=True,
     ),
-    Case(
-        "evidence-sheet-rows-of-another-namespace",
-        lambda path: bombs.bomb(
-            path,
-            bombs.SHEET,
-            bombs.wrapped_in_rows(
-                hf.sheet(hf.rows_xml(hf.BASE_ROWS)),
-                "</sheetData></worksheet>",
-                25,
-                ROW_ELEMENTS - 10,
-                '<row xmlns="urn:x">',
-            ),
-        ),
-        [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
-        evidence=True,
-    ),
+    _evidence_rows_under("evidence-sheet-rows-of-another-namespace", '<row xmlns="urn:x">'),
     Case(
         "evidence-sheet-without-the-main-namespace",  # pass 50d: 5 million took 506 MB
         lambda path: bombs.bomb(
@@ -299,21 +304,10 @@ CASES = [
             ("main-ending-a-name", f'<worksheet dataxmlns="{hf.MAIN}">', "row"),
         ]
     ),
-    Case(  # pass 52d: a '>' in a value ahead of the row's xmlns hid it
+    # pass 52d: a '>' in a value ahead of the row's xmlns hid it
+    _evidence_rows_under(
         "evidence-rows-declaring-another-namespace-after-a-quoted-gt",
-        lambda path: bombs.bomb(
-            path,
-            bombs.SHEET,
-            bombs.wrapped_in_rows(
-                hf.sheet(hf.rows_xml(hf.BASE_ROWS)),
-                "</sheetData></worksheet>",
-                25,
-                ROW_ELEMENTS - 10,
-                '<row b=">" xmlns="urn:o">',
-            ),
-        ),
-        [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
-        evidence=True,
+        '<row b=">" xmlns="urn:o">',
     ),
     Case(
         "rows-of-a-prefixed-main-namespace",  # let go of, row by row: taken
