@@ -938,6 +938,8 @@ def test_a_header_whose_number_format_shows_other_text_is_refused(pack, tmp_path
         ('"x"@', False),
         ('0;0;0;"a;b"@', False),
         ("0;0;0;\\S@", False),
+        ("@_)", True),  # 58a: a padding, as in the Accounting formats, shows no text
+        ('_(* #,##0_);_(* (#,##0);_(* "-"_);_(@_)', True),
     ],
 )
 def test_which_number_formats_show_text_as_it_is(number_format, as_is):
@@ -955,3 +957,24 @@ def test_a_refused_status_shows_its_invisible_characters(pack, tmp_path):
 
     message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
     assert "'Accepted\\u200b' is not a status" in message, message
+
+
+def test_a_conditional_format_that_shows_other_text_is_refused(pack, tmp_path):
+    """Pass 58a A2: a conditional format's number format (;;;"Status") made a second
+    column's header 'Remarks' show as Status; what was written under it was dropped."""
+    from openpyxl.formatting.rule import Rule
+    from openpyxl.styles.differential import DifferentialStyle
+    from openpyxl.styles.numbers import NumberFormat
+
+    def change(book):
+        ws = book["Evidence"]
+        column = ws.max_column + 1
+        ws.cell(1, column).value, ws.cell(3, column).value = "Remarks", "Accepted"
+        shown = NumberFormat(numFmtId=200, formatCode=';;;"Status"')
+        rule = Rule(type="expression", formula=["TRUE"], dxf=DifferentialStyle(numFmt=shown))
+        ws.conditional_formatting.add(f"{get_column_letter(column)}1", rule)
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert 'a conditional format of the workbook gives cells the number format ;;;"Status"' in (
+        message
+    ), message

@@ -854,15 +854,17 @@ def test_a_pack_folder_that_cannot_be_listed_is_named(pack, monkeypatch):
     assert "stale file handle" in raised.value.message
 
 
+@pytest.mark.parametrize("code", [errno.ESTALE, errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS])
 def test_a_lock_refused_on_the_temporary_zip_is_named_and_leaves_nothing(
-    pack, tmp_path, monkeypatch
+    pack, tmp_path, monkeypatch, code
 ):
     """Pass 57b F5: flock failing on the new temporary zip (ESTALE) named no file, and
-    left the empty temporary behind."""
+    left the empty temporary behind; 58b F2: one a file system does not take (ENOLCK on
+    NFS without a lock manager) was an internal error."""
     from reportgen.core import outfiles
 
     def refused(fd: int) -> int:
-        raise OSError(errno.ESTALE, "Stale file handle")
+        raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr(outfiles, "_hold", refused)
     output = tmp_path / "out" / "pack.zip"
@@ -871,3 +873,31 @@ def test_a_lock_refused_on_the_temporary_zip_is_named_and_leaves_nothing(
         bundle_pack(pack, output)
     assert raised.value.file == str(output), raised.value
     assert list(output.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("code", [errno.ESTALE, errno.ETIMEDOUT])
+def test_a_pack_file_whose_size_or_bytes_cannot_be_read_is_named(pack, monkeypatch, code):
+    """Pass 58b F1: fstat failing (ESTALE) named no file; F3: a read timed out on a
+    soft-mounted network file system (ETIMEDOUT) was an internal error."""
+    import types
+
+    from reportgen.core import safefiles
+    from reportgen.pack.files import PackDir
+
+    def failing(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    from reportgen.pack import files
+
+    size = (pack / "manifest.json").stat().st_size
+    with PackDir(pack) as opened:  # only the reader's calls fail, not the opening's
+        if code == errno.ESTALE:
+            fake = types.SimpleNamespace(**{**vars(os), "fstat": failing})
+            monkeypatch.setattr(safefiles, "os", fake)
+            with pytest.raises(InputError) as raised:
+                opened.read("manifest.json", 1 << 20, "the manifest")
+        else:  # hashing a listed file, as verify does
+            monkeypatch.setattr(files, "os", types.SimpleNamespace(**{**vars(os), "read": failing}))
+            with pytest.raises(InputError) as raised:
+                opened.check("manifest.json", size, "0" * 64)
+    assert raised.value.file == str(pack / "manifest.json"), raised.value

@@ -169,6 +169,23 @@ def test_a_container_answer_botocore_cannot_read_is_named(tmp_path, monkeypatch,
     assert "Traceback" not in said
 
 
+def test_a_container_answer_holding_many_secrets_is_refused_unquoted(tmp_path, monkeypatch, capsys):
+    """Pass 58d D1: 200 values of 4,000 characters under secrets' names: learning each to
+    mask it ran past the answer's 30 s, said as the server's slowness."""
+    import random
+    import string
+
+    rng = random.Random(7)
+    answer = {"AccessKeyId": "AKIAMANYSECRETS00001", "SecretAccessKey": "m" * 40,
+              "Token": "t" * 60, "Expiration": "2099-01-01T00:00:00Z"}  # fmt: skip
+    for index in range(200):
+        answer[f"Key{index:04d}"] = "".join(rng.choices(string.ascii_letters, k=4000))
+    body = _json(json.dumps(answer).encode(), "application/json")
+    status, said = _container_pull(tmp_path, monkeypatch, capsys, body)
+    assert status == 2 and "holding more values under secrets' names than AWS sends" in said
+    assert "the container credentials endpoint" in said and "30 seconds" not in said, said
+
+
 @pytest.mark.parametrize(
     ("field", "label"),
     [

@@ -84,7 +84,7 @@ def test_a_json_refusal_keeps_the_code_botocore_reads() -> None:
     ("code", "kept"),
     [
         ("InvalidClientTokenId", True),
-        ("com.amazonaws.sso#ForbiddenException", True),
+        ("ForbiddenException", True),
         ("InvalidInstanceID.Malformed", True),
         ("MalformedPolicyDocumentException", True),
         ("AKIAIOSFODNN7EXAMPLE", False),  # 54c P1: a key as the code
@@ -95,11 +95,22 @@ def test_a_json_refusal_keeps_the_code_botocore_reads() -> None:
         ("AKIAIOSFODNNEXAMPLE", False),
         ("Throttling:http://internal", False),
         ("KnownSecretAccessDenied", True),
+        # 58c: a key or a password as the namespace before '#'
+        ("f86d081884c7d659.a2feaa0c55ad015a#AccessDenied", False),
+        ("hunter2pass.x9#AccessDenied", False),
     ],
 )
 def test_a_code_is_kept_only_when_it_is_a_name(code: str, kept: bool) -> None:
     body, _ = _rewritten(f"<Error><Code>{code}</Code><Message>m</Message></Error>")
     assert (f"<Code>{code}</Code>" in body) is kept, body
+
+
+@pytest.mark.parametrize("given", ["com.amazonaws.sso#ForbiddenException", "x9#Forbidden"])
+def test_a_code_s_namespace_is_dropped(given: str) -> None:
+    """58c: the namespace before '#' carried a key or a password; botocore drops it."""
+    body, _ = _rewritten("{}", "json", **{"x-amzn-ErrorType": f"{given}:http://x"})
+    code = given.rpartition("#")[2]
+    assert json.loads(body)["code"] == code and given.split("#")[0] not in body, body
 
 
 @pytest.mark.parametrize(

@@ -143,6 +143,12 @@ ENVIRONMENT_ERRORS: dict[int, str] = {
     errno.EREMOTEIO: "remote input/output error (a network file system)",
     errno.ENXIO: "no such device or address",
     errno.ENODEV: "no such device",
+    # a soft-mounted network file system's time-out; a file system that takes no lock
+    # (NFS without a lock manager, and others): were an internal error (58b)
+    errno.ETIMEDOUT: "the network file system timed out",
+    errno.ENOLCK: "no locks available (a network file system without a lock manager)",
+    errno.EOPNOTSUPP: "the file system does not support this operation (a lock, an attribute)",
+    errno.ENOSYS: "the file system does not support this operation",
 }
 
 
@@ -158,6 +164,11 @@ ENVIRONMENT_HINTS: dict[int, str] = {
     errno.ESTALE: "Check the network file system (remount it if need be) and try again.",
     errno.ENOLINK: "Check the network file system and try again.",
     errno.EREMOTEIO: "Check the network file system and try again.",
+    errno.ETIMEDOUT: "Check the network file system and try again.",
+    errno.ENOLCK: "Write on a local disk, or start the network file system's lock manager "
+    "(rpc.statd, lockd).",
+    errno.EOPNOTSUPP: "Write on a local disk or another file system.",
+    errno.ENOSYS: "Write on a local disk or another file system.",
     # reportgen's own files beside the one it writes are named after it, longer by up to
     # 32 bytes: a name of 224 bytes was refused with no word of why (pass 32b)
     errno.ENAMETOOLONG: "Choose a shorter path or name: the files reportgen writes beside "

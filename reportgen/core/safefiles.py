@@ -92,7 +92,10 @@ def too_big(size: int, limit: int, path: Path, what: str, hint: str | None = Non
 def read_fd(fd: int, limit: int, path: Path, what: str, hint: str | None = None) -> bytes:
     """Every byte of an open regular file of at most ``limit`` bytes: the size ``fstat``
     reports is checked before the first read, and the read stops one byte past the limit."""
-    size = os.fstat(fd).st_size
+    try:
+        size = os.fstat(fd).st_size
+    except OSError as exc:  # a network file system's stale handle named no file (58b)
+        raise environment_error(exc, path) from exc
     if size > limit:
         raise too_big(size, limit, path, what, hint)
     chunks, total = [], 0

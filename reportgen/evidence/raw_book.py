@@ -64,21 +64,32 @@ def _typed(cell: Any) -> Any:
     return value
 
 
-# A piece of a format: a quoted literal, a backslash and its character, or one character.
-_PIECE = re.compile(r'"[^"]*"?|\\.?|.', re.DOTALL)
-_DECORATION = re.compile(r"\[[^\]]*\]")  # a colour or a condition
+# A piece of a format: a quoted literal, a backslash and its character, a colour or a
+# condition in brackets, a padding ('_' and the character whose width it takes) or a fill
+# ('*' and the character repeated), or one character.
+_PIECE = re.compile(r'"[^"]*"?|\\.?|\[[^\]]*\]?|[_*].?|.', re.DOTALL)
+_NO_TEXT = re.compile(r'\[.*|[_*].?|""|\s', re.DOTALL)  # pieces that show no text
 
 
 def shows_text_as_is(number_format: str) -> bool:
     """Whether a text cell with ``number_format`` shows its text and nothing else: Excel
     shows text by the format's fourth section, or by a section holding '@', and by none
-    of the others."""
+    of the others; a colour, a padding or a fill shows no text (``_(@_)``: 58a)."""
     sections = _sections(number_format)
     if len(sections) >= 4:
         text = sections[3]
     else:
         text = next((section for section in sections if "@" in _unquoted(section)), "@")
-    return _DECORATION.sub("", text).strip() in ("@", "General", "general")
+    shown = "".join(p for p in _PIECE.findall(text) if not _NO_TEXT.fullmatch(p))
+    return shown.casefold() in ("@", "general")
+
+
+def disguising_formats(book: Any) -> list[str]:
+    """The number formats of the workbook's conditional formats that show a text cell
+    otherwise than it holds: one can make any cell show as "Status" (58a)."""
+    styles = getattr(getattr(book, "_differential_styles", None), "dxf", None) or []
+    codes = [getattr(getattr(dxf, "numFmt", None), "formatCode", None) for dxf in styles]
+    return [code for code in codes if isinstance(code, str) and not shows_text_as_is(code)]
 
 
 def _sections(number_format: str) -> list[str]:

@@ -35,7 +35,13 @@ from reportgen.core.safefiles import file_kind, stat_input
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.terminal import visible
 from reportgen.core.validation import listed
-from reportgen.evidence.raw_book import Disguised, Formula, open_book, typed_values
+from reportgen.evidence.raw_book import (
+    Disguised,
+    Formula,
+    disguising_formats,
+    open_book,
+    typed_values,
+)
 from reportgen.evidence.row_order import check_row_order
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import OLE_MAGIC, ZIP_MAGIC, cell_text, check_on_disk
@@ -183,6 +189,22 @@ def read_workbook(path: Path, limits: Limits, shown: str | None = None) -> Workb
             book.close()
 
 
+def _refuse_disguises(book: Any, shown: str) -> None:
+    """Refuse a workbook whose conditional formats may show a cell as other text than it
+    holds: a second column's header shown as 'Status' had what was written under it
+    dropped with exit 0 (58a)."""
+    codes = disguising_formats(book)
+    if codes:
+        raise InputError(
+            f"a conditional format of the workbook gives cells the number format "
+            f"{visible(shorten(codes[0], 40))}, which shows a text other than the cell "
+            "holds; reportgen reads a cell as it is written, not as it is shown",
+            file=shown,
+            hint="Remove that conditional format (Conditional Formatting > Clear Rules), "
+            "then run again.",
+        )
+
+
 def _named(exc: InputError, path: Path, shown: str) -> InputError:
     """The error naming the workbook as given (a pack's is read from a copy)."""
     exc.file = shown if exc.file == str(path) else exc.file
@@ -190,6 +212,7 @@ def _named(exc: InputError, path: Path, shown: str) -> InputError:
 
 
 def _edits(book: Any, path: Path, shown: str, limits: Limits) -> WorkbookEdits:
+    _refuse_disguises(book, shown)
     identity, computed = _data_sheet(book, shown, limits)
     edits = WorkbookEdits(path, shown, identity)
     problems = _Problems(shown)

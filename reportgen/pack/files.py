@@ -23,6 +23,7 @@ A pack may come from anyone (a ticket, a zip, a shared drive), so it is read as 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -81,7 +82,15 @@ NOT_A_PACK_HINT = "Packs built by reportgen 0.1 and later have a manifest.json a
 _MACHINE = frozenset(
     {errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE, errno.EIO, errno.ESTALE}
     | {errno.ENOLINK, errno.EREMOTEIO, errno.ENXIO, errno.ENODEV}  # were internal errors (56b)
+    | {errno.ETIMEDOUT}  # a soft-mounted network file system's (58b)
 )
+
+
+def _close(fd: int) -> None:
+    """Close a descriptor of the pack opened only to read: a failure to (a network file
+    system's stale handle) loses nothing, and was said naming no file (58b)."""
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def machine_refusal(exc: OSError) -> bool:
@@ -203,7 +212,7 @@ def _open_at(parent: int, part: str, name: str, directory: bool) -> int:
             raise
         raise PackFileProblem(name, f"cannot be opened ({exc.strerror})") from None
     if not wanted(os.fstat(fd).st_mode):
-        os.close(fd)
+        _close(fd)
         raise PackFileProblem(name, f"'{part}' changed while it was opened")
     return fd
 
@@ -247,7 +256,7 @@ class PackDir:
             raise MachineRefusal.of(exc, self.path / reached) from None
         finally:
             for fd in opened:
-                os.close(fd)
+                _close(fd)
 
     def read(self, name: str, limit: int, what: str) -> bytes:
         """The bytes of a file of the pack; InputError if it is not a regular file of at
@@ -259,7 +268,7 @@ class PackDir:
         try:
             return read_fd(fd, limit, self.path / name, what)
         finally:
-            os.close(fd)
+            _close(fd)
 
     def stream(self, name: str, limit: int) -> PackFile:
         """The file ``name`` opened for one pass in chunks (``with pack.stream(...) as f``);
@@ -272,10 +281,10 @@ class PackDir:
             raise InputError(problem.problem, file=self.path / name) from None
         size = os.fstat(fd).st_size
         if size > limit:
-            os.close(fd)
+            _close(fd)
             raise too_big(size, limit, self.path / name, "the file")
         if has_holes(fd, size):
-            os.close(fd)
+            _close(fd)
             sparse = f"a sparse file ({size:,} bytes, with holes): reportgen never writes one"
             raise InputError(sparse, file=self.path / name)
         return PackFile(fd, size, self.path / name)
@@ -295,7 +304,7 @@ class PackDir:
             with environment_errors(self.path / name):  # EIO named no file (55b)
                 digest, read = _hash_fd(fd, size)
         finally:
-            os.close(fd)
+            _close(fd)
         if read != size:
             return f"changed while it was read ({read} bytes, manifest says {size})"
         if digest != sha256:
@@ -314,7 +323,7 @@ class PackDir:
             raise _not_as_listed(self.path / name, problem.problem) from None
         problem = _unlike_listed(fd, name, size)
         if problem:
-            os.close(fd)
+            _close(fd)
             raise _not_as_listed(self.path / name, problem)
         return PackFile(fd, size, self.path / name)
 
@@ -332,7 +341,7 @@ class PackDir:
         try:
             data = read_fd(fd, MAX_MANIFEST_BYTES, path, "the manifest")
         finally:
-            os.close(fd)
+            _close(fd)
         return parse_manifest(data, path)
 
     def files(self, kept: Iterable[str] = ()) -> list[str]:
@@ -473,7 +482,7 @@ def _close_level(level: tuple[int, Iterator[os.DirEntry[str]], str]) -> None:
     fd, entries, _ = level
     entries.close()  # type: ignore[attr-defined]
     if fd >= 0:
-        os.close(fd)
+        _close(fd)
 
 
 def inside(path: Path, folder: int) -> bool:

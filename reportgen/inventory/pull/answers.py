@@ -52,8 +52,9 @@ class Bounds:
     unique_keys: bool = False
     # A credential call's answer, whatever its status: given each reading of it, and
     # whether it was accepted (2xx), to learn the secrets it holds before botocore quotes
-    # any of it (a 500 or a 400 carrying keys had them printed: 52c).
-    learn: Callable[[list[str], bool], None] | None = field(default=None, compare=False)
+    # any of it (a 500 or a 400 carrying keys had them printed: 52c); False when it holds
+    # more than AWS's answers do, refused unquoted (58d).
+    learn: Callable[[list[str], bool], bool] | None = field(default=None, compare=False)
     # A client's accepted answer (STS XML, SSO JSON) that parses as neither is refused
     # unquoted: botocore's refusal quoted it, and the new secret in it (52c).
     parsed_only: bool = False
@@ -166,8 +167,9 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
     the charset the Content-Type names (a UTF-7 answer spelt one key two ways, and a
     UTF-16 one was not read at all, 49c)."""
     body = response._content
-    if bounds.learn is not None:
-        bounds.learn(_readings(body, response.headers), response.status_code < 300)
+    accepted = response.status_code < 300
+    if bounds.learn is not None and not bounds.learn(_readings(body, response.headers), accepted):
+        raise _not_aws(bounds, "holding more values under secrets' names than AWS sends")
     if not bounds.unique_keys or response.status_code >= 300:
         return
     if _check_unique_elements(body, bounds):

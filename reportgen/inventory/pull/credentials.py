@@ -172,14 +172,29 @@ _TOKEN_CHARS = 8  # shorter, a piece would be masked wherever it is, in any word
 _PLAIN_CHARS = 4096
 
 
-def _learner(known: Secrets, plain: bool = False) -> Any:
-    """What learns, from each reading of a credential call's answer, the secrets it holds
-    (see Bounds.learn); ``plain``: the metadata endpoints', whose answers in plain text
-    (the session token, the role's name) are learnt too."""
+# Of one accepted answer: AWS's hold three or four (a key id, a secret key, a token), each
+# learnt in a few forms; more made the masking's making run past the answer's 30 s, said
+# as the server's slowness (200 values of 4,000 characters: 58d).
+MOST_LEARNT = 32
+MOST_LEARNT_CHARS = 64 * 1024
 
-    def learn(texts: list[str], accepted: bool) -> None:
-        for text in texts:
-            known.add(*_answer_secrets(text, accepted and plain))
+
+def _learner(known: Secrets, plain: bool = False) -> Any:
+    """What learns, from the readings of a credential call's accepted answer, the secrets
+    it holds (see Bounds.learn), all at once; ``plain``: the metadata endpoints', whose
+    answers in plain text (the session token, the role's name) are learnt too. A refusal
+    is never quoted (refusals.py): nothing is learnt of it. False: the answer holds more
+    than :data:`MOST_LEARNT` secrets' values, or more than :data:`MOST_LEARNT_CHARS`."""
+
+    def learn(texts: list[str], accepted: bool) -> bool:
+        if not accepted:
+            return True
+        found = [v[:_PLAIN_CHARS] for text in texts for v in _answer_secrets(text, plain)]
+        values = [value for value in dict.fromkeys(found) if value]
+        if len(values) > MOST_LEARNT or sum(map(len, values)) > MOST_LEARNT_CHARS:
+            return False
+        known.add(*values)
+        return True
 
     return learn
 

@@ -23,14 +23,13 @@ from xml.sax.saxutils import escape
 WITHHELD = "(the message is withheld: a refusal of a credential call may quote credentials)"
 # AWS's error codes are words run together, each a capital and small letters, maybe led by
 # an acronym (IDPRejectedClaim) or ended by one (InvalidInstanceID), in dotted parts
-# (Client.UnauthorizedOperation), after a service's namespace (com.amazonaws.sso#...).
-# A key or a token is not written so: letters and digits mixed, '/', '+' (56c C1: a key
-# cut by dots into parts passed as a code).
+# (Client.UnauthorizedOperation). A key or a token is not written so: letters and digits
+# mixed, '/', '+' (56c C1: a key cut by dots into parts passed as a code). A service's
+# namespace before '#' (com.amazonaws.sso#...) is dropped, as botocore drops it: kept, it
+# carried a key or a password in lower case and digits (58c).
 _WORD = r"[A-Z]{0,5}[A-Z][a-z]{1,20}"
 _PART = rf"(?:{_WORD}){{1,12}}(?:[A-Z]{{2,5}})?"
-_CODE = re.compile(
-    rf"(?:[a-z][a-z0-9]{{0,30}}(?:\.[a-z][a-z0-9]{{0,30}}){{0,6}}#)?{_PART}(?:\.{_PART}){{0,3}}"
-)
+_CODE = re.compile(rf"{_PART}(?:\.{_PART}){{0,3}}")
 _CODE_CHARS = 100
 _CODE_KEYS = ("__type", "code", "Code")
 _MESSAGE_KEYS = ("message", "Message")
@@ -61,8 +60,14 @@ def plain_refusal(
 
 
 def is_code(value: object) -> bool:
-    """Whether ``value`` is written as AWS writes an error code."""
+    """Whether ``value`` is written as AWS writes an error code (its namespace dropped)."""
     return isinstance(value, str) and len(value) <= _CODE_CHARS and bool(_CODE.fullmatch(value))
+
+
+def _code_of(value: object) -> str:
+    """The error code ``value`` gives, its namespace dropped; "" for none."""
+    code = value.rpartition("#")[2] if isinstance(value, str) else ""
+    return code if is_code(code) else ""
 
 
 def _read(body: bytes, headers: Any, texts: list[str]) -> tuple[str, bool]:
@@ -79,7 +84,7 @@ def _read(body: bytes, headers: Any, texts: list[str]) -> tuple[str, bool]:
     else:
         code, said = "", bool(text.strip())
     head = header.split(":", 1)[0]
-    return (head if is_code(head) else code), said
+    return _code_of(head) or code, said
 
 
 def _from_xml(body: bytes, texts: list[str]) -> tuple[str, bool]:
@@ -95,7 +100,7 @@ def _from_xml(body: bytes, texts: list[str]) -> tuple[str, bool]:
             code = (element.text or "").strip() if len(element) == 0 else "-"
         elif name == "Message":
             said = said or len(element) > 0 or bool((element.text or "").strip())
-    return (code if is_code(code) else ""), said or (not code and len(root) > 0)
+    return _code_of(code), said or (not code and len(root) > 0)
 
 
 def _xml_root(body: bytes, texts: list[str]) -> Any:
@@ -119,5 +124,5 @@ def _from_json(texts: list[str]) -> tuple[str, bool]:
             if isinstance(parsed, dict):
                 code = next((parsed[k] for k in _CODE_KEYS if k in parsed), "")
                 said = [parsed[k] for k in _MESSAGE_KEYS if parsed.get(k) not in ("", None)]
-                return (code if is_code(code) else ""), bool(said)
+                return _code_of(code), bool(said)
     return "", True
