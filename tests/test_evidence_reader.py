@@ -940,6 +940,8 @@ def test_a_header_whose_number_format_shows_other_text_is_refused(pack, tmp_path
         ("0;0;0;\\S@", False),
         ("@_)", True),  # 58a: a padding, as in the Accounting formats, shows no text
         ('_(* #,##0_);_(* (#,##0);_(* "-"_);_(@_)', True),
+        ("[$Sta-409]@", False),  # 59a: a currency symbol shows its text
+        ("[$-409]@", True),
     ],
 )
 def test_which_number_formats_show_text_as_it_is(number_format, as_is):

@@ -901,3 +901,30 @@ def test_a_pack_file_whose_size_or_bytes_cannot_be_read_is_named(pack, monkeypat
             with pytest.raises(InputError) as raised:
                 opened.check("manifest.json", size, "0" * 64)
     assert raised.value.file == str(pack / "manifest.json"), raised.value
+
+
+@pytest.mark.parametrize(("code", "failing_call"), [(errno.ENOLCK, 1), (errno.ESTALE, 2)])
+def test_a_pack_file_whose_fstat_fails_while_checked_is_named(
+    pack, monkeypatch, code, failing_call
+):
+    """Pass 59b B4: the fstat after the open (ENOLCK, which the refusals left out) and the
+    one before hashing (any errno) named no file."""
+    import types
+
+    from reportgen.pack import files
+    from reportgen.pack.files import PackDir
+
+    calls: list[int] = []
+
+    def fstat(fd, *args, **kwargs):
+        calls.append(fd)
+        if len(calls) == failing_call:
+            raise OSError(code, os.strerror(code))
+        return os.fstat(fd, *args, **kwargs)
+
+    size = (pack / "manifest.json").stat().st_size
+    with PackDir(pack) as opened:
+        monkeypatch.setattr(files, "os", types.SimpleNamespace(**{**vars(os), "fstat": fstat}))
+        with pytest.raises(InputError) as raised:
+            opened.check("manifest.json", size, "0" * 64)
+    assert raised.value.file == str(pack / "manifest.json"), raised.value

@@ -1865,6 +1865,8 @@ def test_the_password_of_an_endpoint_url_in_the_config_file_is_masked(tmp_path, 
         ("ec2_metadata_service_endpoint", "http://u:Pw0rdPortFake@127.0.0.1:99999/",
          "ec2_metadata_service_endpoint of the AWS config file"),
         ("AWS_ENDPOINT_URL", "http://svc:Pw0rd#PortFake@127.0.0.1:8443/", "AWS_ENDPOINT_URL:"),
+        # 59c F1: a blank after the port, which the check stripped and botocore did not
+        ("AWS_ENDPOINT_URL", "http://u:Pw0rdPortFake@127.0.0.1:1 ", "AWS_ENDPOINT_URL:"),
         ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", ":Pw0rdPortFake@127.0.0.1:99999/c",
          "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:"),
     ],

@@ -853,3 +853,16 @@ def test_a_long_secret_is_taken_in_bounded_time():
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert "xY9q" not in said, said[:200]
+
+
+def test_a_token_of_5000_characters_echoed_in_base64_is_masked_whole():
+    """Pass 59c F2: the encoded forms were made of a secret's first 4,096 characters, and a
+    server echoing the Authorization header of a 5,000-character token showed its end."""
+    import random
+    import string
+
+    rng = random.Random(7)
+    token = "".join(rng.choices(string.ascii_letters + string.digits, k=5000))
+    encoded = base64.b64encode(f"me@example.com:{token}".encode()).decode()
+    said = Redactor.for_auth("me@example.com", token)(f"bad auth header: Basic {encoded}")
+    assert not [i for i in range(0, len(encoded) - 16, 8) if encoded[i : i + 16] in said], said

@@ -71,7 +71,10 @@ from reportgen.core.markdown import shorten
 
 MASK = "***"
 MIN_ENCODED = 6  # an encoded form shorter than this would match ordinary words
-FORMS_CHARS = 4096  # of a secret, whose encoded forms are looked for (Redactor)
+# Of a secret, whose encoded forms are looked for (Redactor): a ticket token of 5,000
+# characters echoed in an Authorization header showed its base64 past 4,096 (59c); a
+# credential endpoint's secrets are learnt to 4,096 at most (pull/credentials.py).
+FORMS_CHARS = 16_384
 DIGITS_CHARS = 512  # of a secret or its base64, whose digits (hex, octal...) are looked for
 FRAGMENT = 8  # canonical characters of a secret masked wherever they appear
 ROUNDS = 4  # decoding passes: an escape escaped again, and again

@@ -68,7 +68,9 @@ def _typed(cell: Any) -> Any:
 # condition in brackets, a padding ('_' and the character whose width it takes) or a fill
 # ('*' and the character repeated), or one character.
 _PIECE = re.compile(r'"[^"]*"?|\\.?|\[[^\]]*\]?|[_*].?|.', re.DOTALL)
-_NO_TEXT = re.compile(r'\[.*|[_*].?|""|\s', re.DOTALL)  # pieces that show no text
+# Pieces that show no text: a colour, a condition or a locale ([$-409]), not a currency
+# symbol ([$Sta-409] shows 'Sta': 59a); a padding, a fill, an empty literal, a blank.
+_NO_TEXT = re.compile(r'\[(?!\$)[^\]]*\]?|\[\$-[^\]]*\]?|[_*].?|""|\s', re.DOTALL)
 
 
 def shows_text_as_is(number_format: str) -> bool:

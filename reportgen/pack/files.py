@@ -83,6 +83,7 @@ _MACHINE = frozenset(
     {errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE, errno.EIO, errno.ESTALE}
     | {errno.ENOLINK, errno.EREMOTEIO, errno.ENXIO, errno.ENODEV}  # were internal errors (56b)
     | {errno.ETIMEDOUT}  # a soft-mounted network file system's (58b)
+    | {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS}  # named no file (59b)
 )
 
 
@@ -211,7 +212,12 @@ def _open_at(parent: int, part: str, name: str, directory: bool) -> int:
         if machine_refusal(exc):  # the machine's refusal, not the pack's: PackDir.open says so
             raise
         raise PackFileProblem(name, f"cannot be opened ({exc.strerror})") from None
-    if not wanted(os.fstat(fd).st_mode):
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        _close(fd)
+        raise  # the machine's refusal: PackDir.open names the file
+    if not wanted(mode):
         _close(fd)
         raise PackFileProblem(name, f"'{part}' changed while it was opened")
     return fd
@@ -298,10 +304,10 @@ class PackDir:
         except PackFileProblem as problem:
             return problem.problem
         try:
-            problem = _unlike_listed(fd, name, size)
-            if problem:
-                return problem
-            with environment_errors(self.path / name):  # EIO named no file (55b)
+            with environment_errors(self.path / name):  # EIO named no file (55b, 59b)
+                problem = _unlike_listed(fd, name, size)
+                if problem:
+                    return problem
                 digest, read = _hash_fd(fd, size)
         finally:
             _close(fd)
@@ -321,7 +327,12 @@ class PackDir:
             fd = self.open(name)
         except PackFileProblem as problem:
             raise _not_as_listed(self.path / name, problem.problem) from None
-        problem = _unlike_listed(fd, name, size)
+        try:
+            with environment_errors(self.path / name):  # an fstat refused named no file (59b)
+                problem = _unlike_listed(fd, name, size)
+        except BaseException:
+            _close(fd)
+            raise
         if problem:
             _close(fd)
             raise _not_as_listed(self.path / name, problem)

@@ -47,11 +47,12 @@ def endpoint_urls(environ: Mapping[str, str], config: Any) -> Iterator[tuple[str
     """Each endpoint URL given, and where: the variables, then every ``endpoint_url`` of
     the AWS config file (``config``, botocore's full config: a profile's, a service's
     under it, a ``[services]`` section's)."""
+    # as botocore is given them: a blank after the port made it fail as it connected (59c)
     for name, value in environ.items():
         if name.startswith(URL_VARIABLES) and value.strip():
-            yield name, value.strip()
+            yield name, value
     if environ.get(_RELATIVE[0], "").strip():
-        yield _RELATIVE[0], _RELATIVE[1] + environ[_RELATIVE[0]].strip()
+        yield _RELATIVE[0], _RELATIVE[1] + environ[_RELATIVE[0]]
     sections: list[tuple[str, Any]] = [("", config)]
     while sections:
         path, section = sections.pop()
