@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from reportgen.catalogs.resolve import name_parts
 from reportgen.inventory.scope import _SPLIT, ScopeParser
 from reportgen.inventory.xlsx_blanks import (
     _MAX_CARRY,
@@ -161,3 +162,13 @@ def test_a_run_of_blanks_in_a_scope_cell_is_split_in_one_pass() -> None:
     with _within(10):
         assert parser.parse("PCI" + " " * 200_000 + "& ISO") == {"pci", "iso"}
         assert _SPLIT.split("PCI" + " " * 200_000 + "ISO") == ["PCI" + " " * 200_000 + "ISO"]
+
+
+@pytest.mark.parametrize("text", ["a" + " " * 200_000 + "b", "a" + " " * 200_000 + "(b"])
+def test_a_run_of_blanks_in_a_service_name_is_split_in_one_pass(text: str) -> None:
+    """Pass 59d D2: the shorter names a service cell may stand for were searched from each
+    blank of a run: 32,000 blanks took 15 s, and each distinct cell paid again."""
+    with _within(10):
+        assert name_parts(text) == []
+    assert name_parts("Amazon EC2 (EC2)") == ["Amazon EC2", "EC2"]
+    assert name_parts("Amazon EC2   - Compute") == ["Amazon EC2"]

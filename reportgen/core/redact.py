@@ -75,7 +75,9 @@ MIN_ENCODED = 6  # an encoded form shorter than this would match ordinary words
 # characters echoed in an Authorization header showed its base64 past 4,096 (59c); a
 # credential endpoint's secrets are learnt to 4,096 at most (pull/credentials.py).
 FORMS_CHARS = 16_384
-DIGITS_CHARS = 512  # of a secret or its base64, whose digits (hex, octal...) are looked for
+# Of a secret or its base64, whose digits (hex, octal...) are looked for: their 8-grams
+# were some 15 MB for an 800-character session token (59d).
+DIGITS_CHARS = 64
 FRAGMENT = 8  # canonical characters of a secret masked wherever they appear
 ROUNDS = 4  # decoding passes: an escape escaped again, and again
 
@@ -586,8 +588,15 @@ class Redactor:
         return self._mask(text, complete=False)
 
     def _mask(self, text: str, complete: bool) -> str:
+        end_of_text, spans = self.found(text, complete)
+        return _masked(text[:end_of_text], spans) if spans or end_of_text < len(text) else text
+
+    def found(self, text: str, complete: bool = True) -> tuple[int, list[tuple[int, int]]]:
+        """Where the text masked ends (its end, or for a text cut short where the last
+        FRAGMENT - 1 characters of every view go) and the spans of ``text`` to mask: for
+        masking with several Redactors at once (masked_with), each on the text as it is."""
         if not self._decoded and not self._letters and not self._literal:
-            return text
+            return len(text), []
         views = [(self._decoded, Canonical(text, complete))]
         views += [(self._letters, views[0][1].skeleton())]
         views += [(self._letters, views[0][1].untagged().skeleton())]
@@ -605,7 +614,17 @@ class Redactor:
         end_of_text = len(text)
         if not complete:  # the last FRAGMENT - 1 characters of every view go
             end_of_text = min(_start_of_last(view, FRAGMENT - 1) for _, view in views)
-        return _masked(text[:end_of_text], spans)
+        return end_of_text, spans
+
+
+def masked_with(redactors: Iterable[Redactor], text: str, complete: bool = True) -> str:
+    """``text`` masked of every secret of ``redactors`` at once, each looking at the text
+    as it is: one after another, a mask could join a word to a later secret's look-alike."""
+    end_of_text, spans = len(text), []
+    for redactor in redactors:
+        end, found = redactor.found(text, complete)
+        end_of_text, spans = min(end_of_text, end), spans + found
+    return _masked(text[:end_of_text], spans) if spans or end_of_text < len(text) else text
 
 
 def _literal_spans(text: str, value: str) -> list[tuple[int, int]]:

@@ -193,7 +193,7 @@ def _learner(known: Secrets, plain: bool = False) -> Any:
         values = [value for value in dict.fromkeys(found) if value]
         if len(values) > MOST_LEARNT or sum(map(len, values)) > MOST_LEARNT_CHARS:
             return False
-        known.add(*values)
+        known.add(*values, renewed=True)  # an answer is fetched again at each renewal
         return True
 
     return learn
