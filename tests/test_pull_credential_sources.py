@@ -1889,7 +1889,8 @@ def test_an_endpoint_url_with_a_bad_port_is_named(tmp_path, monkeypatch, capsys,
 def test_renewed_credentials_are_held_in_a_window_each_masked_once_made():
     """Pass 59d D1: each renewal remade the masking of every secret so far: with
     credentials renewed before each request, the time between pages grew from 2 s to 18 s
-    and memory by 11 MB a renewal. The lasting secrets stay; the latest renewals are held."""
+    and memory by 11 MB a renewal. The lasting secrets stay; the latest renewals are masked
+    in every form, older ones as written."""
     import secrets as random_secrets
 
     from reportgen.inventory.pull.secrets import RENEWALS_KEPT, Secrets
@@ -1898,6 +1899,23 @@ def test_renewed_credentials_are_held_in_a_window_each_masked_once_made():
     tokens = [random_secrets.token_hex(24) for _ in range(RENEWALS_KEPT + 20)]
     for token in tokens:
         known.add(f"RoleToken{token}", renewed=True)
-    assert len(known.values()) == 1 + RENEWALS_KEPT
+    assert len(known._renewed) == RENEWALS_KEPT and len(known.values()) == 1 + len(tokens)
     said = known(f"bad token RoleToken{tokens[-1]} from LastingSourceKey0001")
     assert said == "bad token *** from ***", said
+    # 60c C1: the first, past the latest batches, was printed; it is masked as written
+    assert known(f"old RoleToken{tokens[0]}.") == "old ***.", tokens[0]
+
+
+def test_a_metadata_token_longer_than_4096_characters_is_learnt_whole():
+    """Pass 60c C3: only a plain answer's first 4,096 characters were learnt, and an echo
+    of the metadata token's characters 4,500 to 4,640 was printed."""
+    import secrets as random_secrets
+
+    from reportgen.inventory.pull.credentials import _learner
+    from reportgen.inventory.pull.secrets import Secrets
+
+    token = random_secrets.token_hex(3000)  # 6,000 characters
+    known = Secrets()
+    assert _learner(known, plain=True)([token], True)
+    said = known(f"tail of the token: {token[4500:4640]}")
+    assert token[4500:4520] not in said, said

@@ -72,8 +72,8 @@ from reportgen.core.markdown import shorten
 MASK = "***"
 MIN_ENCODED = 6  # an encoded form shorter than this would match ordinary words
 # Of a secret, whose encoded forms are looked for (Redactor): a ticket token of 5,000
-# characters echoed in an Authorization header showed its base64 past 4,096 (59c); a
-# credential endpoint's secrets are learnt to 4,096 at most (pull/credentials.py).
+# characters echoed in an Authorization header showed its base64 past 4,096 (59c); what a
+# credential endpoint's answer teaches is 64 KB at most (pull/credentials.py).
 FORMS_CHARS = 16_384
 # Of a secret or its base64, whose digits (hex, octal...) are looked for: their 8-grams
 # were some 15 MB for an 800-character session token (59d).

@@ -166,10 +166,6 @@ _JSON_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 _TOKEN_CHARS = 8  # shorter, a piece would be masked wherever it is, in any word
-# What is learnt of a plain answer: the Redactor makes the forms of a secret in time
-# linear in its length, seconds for a few KB (an answer of 100 KB took minutes); a
-# message quotes a secret's first characters, and any 8 of these are masked anywhere.
-_PLAIN_CHARS = 4096
 
 
 # Of one accepted answer: AWS's hold three or four (a key id, a secret key, a token), each
@@ -189,7 +185,7 @@ def _learner(known: Secrets, plain: bool = False) -> Any:
     def learn(texts: list[str], accepted: bool) -> bool:
         if not accepted:
             return True
-        found = [v[:_PLAIN_CHARS] for text in texts for v in _answer_secrets(text, plain)]
+        found = [value for text in texts for value in _answer_secrets(text, plain)]
         values = [value for value in dict.fromkeys(found) if value]
         if len(values) > MOST_LEARNT or sum(map(len, values)) > MOST_LEARNT_CHARS:
             return False
@@ -208,8 +204,7 @@ def _answer_secrets(text: str, plain: bool) -> list[str]:
     JSON."""
     found = []
     if plain and text.lstrip(" \t\r\n\ufeff")[:1] not in ("<", "{", "["):
-        head = text[:_PLAIN_CHARS]
-        pieces = [head, head.strip(), *(line.strip() for line in head.splitlines())]
+        pieces = [text, text.strip(), *(line.strip() for line in text.splitlines())]
         found += [piece for piece in pieces if len(piece) >= _TOKEN_CHARS]
     for name, value in _XML_VALUE.findall(text):
         if _secret_key(name):

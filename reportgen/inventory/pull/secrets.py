@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from reportgen.core.errors import InputError
 from reportgen.core.mounts import kernel_file_system
-from reportgen.core.redact import Redactor, header_safe, masked_with
+from reportgen.core.redact import MASK, Redactor, header_safe, masked_with
 from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.endpoints import endpoint_urls
 from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
@@ -43,11 +43,13 @@ TOKEN_ANSWERS = ("accessToken", "refreshToken", "idToken")
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
 
 
-# Renewed credentials kept masked: the latest this many batches of them. Each batch has a
-# Redactor of its own, made once: remaking one of every secret so far at each renewal
-# (short-lived credentials are renewed before every request) grew a pull's time between
-# pages from 2 s to 18 s, and its memory by 11 MB a renewal (59d). Older renewed ones have
-# expired; the lasting ones (the environment's, the config's, the first resolved) stay.
+# Renewed credentials masked in every form: the latest this many batches of them. Each
+# batch has a Redactor of its own, made once: remaking one of every secret so far at each
+# renewal (short-lived credentials are renewed before every request) grew a pull's time
+# between pages from 2 s to 18 s, and its memory by 11 MB a renewal (59d). Older ones are
+# masked as they are written, in any message (an echo of the first credentials, 15
+# renewals on, was printed: 60c); the lasting ones (the environment's, the config's, the
+# first resolved) in every form.
 RENEWALS_KEPT = 8
 
 
@@ -56,33 +58,57 @@ class Secrets:
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._lasting: list[tuple[set[str], Redactor]] = []
-        self._renewed: deque[tuple[set[str], Redactor]] = deque(maxlen=RENEWALS_KEPT)
+        self._renewed: deque[tuple[set[str], Redactor]] = deque()
+        self._older: set[str] = set()  # renewed ones past the latest batches
         self.add(*values)
 
     def add(self, *values: object, renewed: bool = False) -> None:
         """Hold ``values`` too; ``renewed``: credentials fetched again mid-pull, of which
-        the latest :data:`RENEWALS_KEPT` batches are held."""
-        new = {v for v in values if isinstance(v, str) and v.strip()} - self.values()
-        if new:
-            (self._renewed if renewed else self._lasting).append((new, Redactor(new)))
+        the latest :data:`RENEWALS_KEPT` batches are masked in every form, older ones as
+        they are written."""
+        given = {v for v in values if isinstance(v, str) and v.strip()}
+        # lasting, a value held only as renewed is held again: the first credentials were
+        # gathered as renewed before they were resolved (60c)
+        new = given - (self.values() if renewed else self._held(self._lasting))
+        if not new:
+            return
+        if not renewed:
+            self._lasting.append((new, Redactor(new)))
+            return
+        self._renewed.append((new, Redactor(new)))
+        if len(self._renewed) > RENEWALS_KEPT:
+            self._older |= self._renewed.popleft()[0]
 
     def values(self) -> set[str]:
-        return {value for held, _ in [*self._lasting, *self._renewed] for value in held}
+        return self._held([*self._lasting, *self._renewed]) | self._older
+
+    @staticmethod
+    def _held(batches: Iterable[tuple[set[str], Redactor]]) -> set[str]:
+        return {value for held, _ in batches for value in held}
 
     def __call__(self, text: str) -> str:
-        return masked_with(self._redactors(), text)
+        return masked_with(self._redactors(), self._as_written(text))
 
     def prefix(self, text: str) -> str:
         """Masked as :meth:`Redactor.prefix` masks a text cut short."""
-        return masked_with(self._redactors(), text, complete=False)
+        return masked_with(self._redactors(), self._as_written(text), complete=False)
 
     def _redactors(self) -> list[Redactor]:
         return [redactor for _, redactor in [*self._lasting, *self._renewed]]
 
+    def _as_written(self, text: str) -> str:
+        for value in self._older:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
     def literal_pattern(self) -> re.Pattern[str] | None:
         """The secrets of 8 characters or more as they are, for text that is data (a
         snapshot's cells), where the Redactor's encoded forms would cost too much."""
-        values = sorted((v for v in self.values() if len(v) >= 8), key=len, reverse=True)
+        # the renewed ones past the latest batches left out: an alternation of every
+        # renewal's would be slow to make
+        held = self._held([*self._lasting, *self._renewed])
+        values = sorted((v for v in held if len(v) >= 8), key=len, reverse=True)
         return re.compile("|".join(map(re.escape, values))) if values else None
 
 
