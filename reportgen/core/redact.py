@@ -588,8 +588,7 @@ class Redactor:
         return self._mask(text, complete=False)
 
     def _mask(self, text: str, complete: bool) -> str:
-        end_of_text, spans = self.found(text, complete)
-        return _masked(text[:end_of_text], spans) if spans or end_of_text < len(text) else text
+        return masked_with([self], text, complete)
 
     def found(self, text: str, complete: bool = True) -> tuple[int, list[tuple[int, int]]]:
         """Where the text masked ends (its end, or for a text cut short where the last
@@ -623,7 +622,8 @@ def masked_with(redactors: Iterable[Redactor], text: str, complete: bool = True)
     end_of_text, spans = len(text), []
     for redactor in redactors:
         end, found = redactor.found(text, complete)
-        end_of_text, spans = min(end_of_text, end), spans + found
+        end_of_text = min(end_of_text, end)
+        spans.extend(found)
     return _masked(text[:end_of_text], spans) if spans or end_of_text < len(text) else text
 
 

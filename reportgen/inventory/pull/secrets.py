@@ -60,6 +60,10 @@ class Secrets:
         self._lasting: list[tuple[set[str], Redactor]] = []
         self._renewed: deque[tuple[set[str], Redactor]] = deque()
         self._older: set[str] = set()  # renewed ones past the latest batches
+        # kept as they grow: made anew from the batches at each renewal, the union grew
+        # with every renewal before it
+        self._every: set[str] = set()
+        self._lasting_values: set[str] = set()
         self.add(*values)
 
     def add(self, *values: object, renewed: bool = False) -> None:
@@ -69,10 +73,12 @@ class Secrets:
         given = {v for v in values if isinstance(v, str) and v.strip()}
         # lasting, a value held only as renewed is held again: the first credentials were
         # gathered as renewed before they were resolved (60c)
-        new = given - (self.values() if renewed else self._held(self._lasting))
+        new = given - (self._every if renewed else self._lasting_values)
         if not new:
             return
+        self._every |= new
         if not renewed:
+            self._lasting_values |= new
             self._lasting.append((new, Redactor(new)))
             return
         self._renewed.append((new, Redactor(new)))
@@ -80,11 +86,7 @@ class Secrets:
             self._older |= self._renewed.popleft()[0]
 
     def values(self) -> set[str]:
-        return self._held([*self._lasting, *self._renewed]) | self._older
-
-    @staticmethod
-    def _held(batches: Iterable[tuple[set[str], Redactor]]) -> set[str]:
-        return {value for held, _ in batches for value in held}
+        return set(self._every)
 
     def __call__(self, text: str) -> str:
         return masked_with(self._redactors(), self._as_written(text))
@@ -107,7 +109,7 @@ class Secrets:
         snapshot's cells), where the Redactor's encoded forms would cost too much."""
         # the renewed ones past the latest batches left out: an alternation of every
         # renewal's would be slow to make
-        held = self._held([*self._lasting, *self._renewed])
+        held = {value for batch, _ in [*self._lasting, *self._renewed] for value in batch}
         values = sorted((v for v in held if len(v) >= 8), key=len, reverse=True)
         return re.compile("|".join(map(re.escape, values))) if values else None
 
