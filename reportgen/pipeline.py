@@ -19,7 +19,7 @@ from reportgen.ownership.engine import FrameworkResult
 from reportgen.pack.diff import Pack, load_pack
 from reportgen.pack.manifest import build_manifest, output_entries, write_manifest
 from reportgen.pack.target import Read, Replace, plain_output_path
-from reportgen.pack.write import atomic_pack
+from reportgen.pack.write import atomic_pack, put_back_before_reading
 from reportgen.render import FrameworkJob, RenderOptions, WriterRun, render_all
 from reportgen.render.formats import OutputFormat, PackJob, select_formats
 
@@ -250,14 +250,26 @@ def _checkpoint(stage: str) -> None:
         hook(stage)
 
 
+def _packs_read(options: BuildOptions) -> list[Path]:
+    """The paths --previous and --evidence read, which may be a pack's (its own target's)."""
+    return [*([options.previous] if options.previous else []), *options.run.evidence]
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the whole pack into its output directory, atomically."""
     say = progress or (lambda _message: None)
     say("reading inputs")
     timings: dict[str, float] = {}
-    # The previous pack first: document control continues its version and history.
-    previous = load_pack(options.previous) if options.previous else None
-    inputs, matrices = prepare(options.run, timings, previous)
+    put_back: list[str] = []
+    put_back_before_reading(_packs_read(options), put_back)
+    try:
+        # The previous pack first: document control continues its version and history.
+        previous = load_pack(options.previous) if options.previous else None
+        inputs, matrices = prepare(options.run, timings, previous)
+    except InputError as exc:
+        exc.details.extend(put_back)
+        raise
+    inputs.warnings[:0] = put_back
     target = output_dir(options, inputs)
     check_output_path(target)  # named as given, before the render
     target = plain_output_path(target)  # 'sub/..' is the folder it names, or refused

@@ -224,6 +224,23 @@ def test_a_pack_moved_aside_by_a_killed_swap_is_restored(project, tmp_path):
     assert leftovers(out) == []
 
 
+def test_a_rebuild_in_place_puts_back_the_pack_it_reads_before_reading_it(project, tmp_path):
+    """Pass 60b B8: a rebuild in place (--previous and --evidence naming --out) killed
+    between its two renames left the pack aside; the same command then read --previous
+    before its lock settled the target, and stopped saying the next build would put it
+    back: every next build was that same one."""
+    out = build(project, tmp_path / "pack")
+    retired = _crash_between_renames(out)
+    result = run("build", "--config", "reportgen.yaml", "--out", out, "--previous", out,
+                 "--evidence", out, cwd=project, pdf=False)  # fmt: skip
+    said = " ".join(result.stderr.split())
+    assert f"the pack at {out} was put back from beside it" in said, said
+    assert "the next build there puts it back" not in said
+    assert not retired.exists() and leftovers(out) == [] and pack_is_intact(out)
+    matrix = json.loads((out / "soc2" / "matrix.json").read_text())
+    assert matrix["document"]["previous_version"] == "1", matrix["document"]  # it was read
+
+
 @pytest.mark.parametrize("command", ["verify", "bundle"])
 def test_a_pack_moved_aside_is_pointed_at_by_the_commands_that_read_it(project, tmp_path, command):
     """Pass 37b: verify and bundle said only "no such directory", as if it were lost."""

@@ -167,6 +167,40 @@ def test_cur_rows_are_distinct_resources_with_line_item_counts():
     ]
 
 
+def test_line_item_types_the_file_names_are_listed_in_a_bounded_warning(tmp_path):
+    """Pass 60a A4: each distinct line-item type was counted under its own text and all
+    joined into the warning (a 300 MB report: 2.1 GB and a line of 307 MB)."""
+    kinds = [f"Kind{i:05d}" + "x" * 1_000 for i in range(5_000)]
+    rows = [CUR_HEADER] + [[A, kind, "AmazonEC2", "i-1", "eu-west-1", ""] for kind in kinds]
+    rows.append([A, kinds[0], "AmazonEC2", "i-1", "eu-west-1", ""])
+    rows.append([A, "Tax", "AmazonEC2", "", "eu-west-1", ""])
+    raw = read_source(_write_cur(tmp_path / "cur.csv", rows, quote=False), Limits())
+    [warning] = raw.warnings
+    assert len(warning) < 3_000, len(warning)
+    assert "of 5,002 line items, skipped 2 Kind00000xxx" in warning
+    assert "4,981 line items of other kinds (past the first 20)" in warning
+    assert "Tax" not in warning  # the 20 named kinds were taken by then: counted with them
+
+
+def test_providers_the_state_names_are_listed_in_a_bounded_warning(tmp_path):
+    """Pass 60a A5: each distinct provider was counted under its own name and all joined
+    into the warning (a 229 MB state: 1.5 GB and a line of 207 MB)."""
+    resources = [
+        {"address": f"x{i}.r", "mode": "managed", "type": "x_r", "name": "r",
+         "provider_name": f"example.com/p/prov{i:05d}" + "y" * 1_000, "values": {}}
+        for i in range(3_000)
+    ] + [{"address": "data.aws_region.here", "mode": "data", "type": "aws_region",
+          "name": "here", "provider_name": "registry.terraform.io/hashicorp/aws"}]  # fmt: skip
+    state = {"format_version": "1.0", "terraform_version": "1.9.5",
+             "values": {"root_module": {"resources": resources}}}  # fmt: skip
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(state), encoding="utf-8")
+    [warning] = read_source(path, Limits()).warnings
+    assert len(warning) < 3_000, len(warning)
+    assert "1 data source(s)" in warning and "1 resource(s) of provider 'prov00000yyy" in warning
+    assert "2,980 resources of other kinds (past the first 20)" in warning
+
+
 def test_cur2_tags_come_from_the_resource_tags_map():
     header, *rows = _table(EXPORTS / "cur2.csv")
     instance = next(r for r in rows if r[1] == "i-0b2c3d4e5f6a70002")

@@ -17,6 +17,7 @@ import pytest
 
 pytest.importorskip("boto3")
 
+from hang_guard import within
 from test_pull_bounds import TAGGED, _endpoint, _huge_sts, _json, serving
 
 GOOD = {"Version": 1, "AccessKeyId": "AKIAPROCESSKEY000001", "SecretAccessKey": "ProcSecret0123"}
@@ -1919,3 +1920,18 @@ def test_a_metadata_token_longer_than_4096_characters_is_learnt_whole():
     assert _learner(known, plain=True)([token], True)
     said = known(f"tail of the token: {token[4500:4640]}")
     assert token[4500:4520] not in said, said
+
+
+def test_an_answer_of_escaped_quotes_is_read_for_secrets_in_one_pass():
+    """Pass 60d D2: a name-value pattern searched from each quote of a run of escaped quotes
+    took time in the square of the run (64 KB: 28 s), said as "no whole answer in 30 s"."""
+    from reportgen.inventory.pull.credentials import _learner
+    from reportgen.inventory.pull.secrets import Secrets
+
+    known = Secrets()
+    answer = '{"Code": "' + '\\"' * 150_000
+    with within(10):
+        assert _learner(known, plain=True)([answer], True)
+    secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY"
+    assert _learner(known)([f'{{"SecretAccessKey" : "{secret}\\/x", "Token": "t0k"}}'], True)
+    assert known(f"echo {secret}/x") == "echo ***", known(f"echo {secret}/x")

@@ -301,6 +301,37 @@ def _put_back_or_keep_newest(target: Path, notes: list[str]) -> None:
         )
 
 
+def put_back_before_reading(paths: list[Path], notes: list[str]) -> None:
+    """Put back, under its lock, a pack a build killed between its two renames moved aside
+    from the folder ``paths`` name (or hold a file of). A rebuild in place (--previous and
+    --evidence naming its --out) read them before its lock settled the target: it stopped at
+    "no such directory", saying the next build would put the pack back, and every next build
+    was the same one (60b)."""
+    for path in paths:
+        missing = _first_missing(path.absolute())
+        if missing is None or retired_beside(missing) is None:
+            continue
+        with pack_lock(missing):
+            if os.path.lexists(missing):  # another build put it back meanwhile
+                continue
+            said = len(notes)
+            clean_stale(missing, notes, retired_too=False)
+            if os.path.isdir(missing) and len(notes) == said:
+                notes.append(
+                    f"the pack at {missing} was put back from beside it, where a build killed "
+                    "while replacing it had moved it, before it was read"
+                )
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that is missing (``path`` itself, or one it is in)."""
+    if os.path.lexists(path):
+        return None
+    while path.parent != path and not os.path.lexists(path.parent):
+        path = path.parent
+    return path
+
+
 def retired_to_remove(target: Path) -> list[Path]:
     """The retired packs beside ``target`` that go once they are found to verify: all but
     the newest where the target holds no whole pack (that one is kept)."""

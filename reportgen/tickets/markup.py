@@ -31,31 +31,36 @@ class Block:
 
 
 def spans(text: str) -> tuple[Span, ...]:
+    """Code spans, and the text between them with its escapes read. The text is joined
+    once: joined at each escape, a 4 MB summary of escapes took 90 s before it was sent
+    (60d)."""
     found: list[Span] = []
+    pieces: list[str] = []
     for match in _INLINE.finditer(text):
         code, escaped, plain = match.groups()
-        if code is not None:
-            found.append(Span(code, code=True))
-        else:
-            piece = escaped if escaped is not None else plain
-            if found and not found[-1].code:
-                found[-1] = Span(found[-1].text + piece)
-            else:
-                found.append(Span(piece))
+        if code is None:
+            pieces.append(escaped if escaped is not None else plain)
+            continue
+        if pieces:
+            found.append(Span("".join(pieces)))
+            pieces.clear()
+        found.append(Span(code, code=True))
+    if pieces:
+        found.append(Span("".join(pieces)))
     return tuple(found)
 
 
 def _cells(line: str) -> list[str]:
     """Split a table row on unescaped pipes."""
-    cells, current, escaped = [], "", False
+    cells, current, escaped = [], [], False
     for char in line.strip()[1:-1]:
         if char == "|" and not escaped:
-            cells.append(current.strip())
-            current = ""
+            cells.append("".join(current).strip())
+            current.clear()
             continue
         escaped = char == "\\" and not escaped
-        current += char
-    cells.append(current.strip())
+        current.append(char)
+    cells.append("".join(current).strip())
     return cells
 
 

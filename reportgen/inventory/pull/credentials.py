@@ -162,7 +162,11 @@ def _bound_providers(core: Any, known: Secrets) -> None:
 # A value in an answer under a name that names a secret (_secret_key): an XML element's
 # text, a JSON string (escapes as written, and read).
 _XML_VALUE = re.compile(r"<(?:[^\s<>/:!?]*:)?([^\s<>/:!?]+)(?:\s[^<>]*)?>([^<]+)")
-_JSON_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# A JSON text's strings, read from the left (one left open ends where its reading stops),
+# and what is between them: a name-value pattern searched from every quote was quadratic
+# on a run of escaped quotes (64 KB: 28 s, then said as "no whole answer in 30 s": 60d).
+_JSON_PIECE = re.compile(r'"((?:[^"\\]|\\.)*)("?)|[^"]+', re.S)
+_JSON_COLON = re.compile(r"\s*:\s*")
 
 
 _TOKEN_CHARS = 8  # shorter, a piece would be masked wherever it is, in any word
@@ -209,12 +213,26 @@ def _answer_secrets(text: str, plain: bool) -> list[str]:
     for name, value in _XML_VALUE.findall(text):
         if _secret_key(name):
             found += [value, value.strip(), html.unescape(value), html.unescape(value).strip()]
-    for name, value in _JSON_VALUE.findall(text):
+    for name, value in _json_pairs(text):
         if _secret_key(name):
             found.append(value)
             with contextlib.suppress(ValueError):
                 found.append(json.loads(f'"{value}"'))
     return found
+
+
+def _json_pairs(text: str) -> Iterator[tuple[str, str]]:
+    """(name, value) of each string after a string and a colon, escapes as written."""
+    name, colon = None, False  # the string before, and whether a colon alone came after it
+    for piece in _JSON_PIECE.finditer(text):
+        string, closed = piece.group(1, 2)
+        if string is None:
+            colon = name is not None and _JSON_COLON.fullmatch(piece[0]) is not None
+        elif closed and colon:
+            yield name, string  # type: ignore[misc]
+            name, colon = None, False
+        else:
+            name, colon = (string if closed else None), False
 
 
 def _bound_region_lookup(core: Any) -> None:

@@ -34,6 +34,7 @@ from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.contract import Head
 from reportgen.inventory.sources.exportfile import open_export
 from reportgen.inventory.sources.jsonstream import TOO_LARGE, DuplicateKey, loads_unique
+from reportgen.inventory.sources.skipped import Skipped
 from reportgen.inventory.sources.table import (
     ACCOUNT,
     NOTES,
@@ -433,7 +434,7 @@ class Resources:
         self.layout, self.path, self.limits = layout, path, limits
         # resource -> [line items, tags of the first, {tags: line items} once they differ]
         self.rows: dict[tuple[str, str, str, str], list] = {}
-        self.skipped: Counter[str] = Counter()
+        self.skipped = Skipped("line items")
         self.lines = 0
         self.not_services = not_services()
         self.shared: dict[str, str] = {}
@@ -455,14 +456,14 @@ class Resources:
         field = self._field(key)
         kind = field("type")
         if kind not in USAGE:
-            self.skipped[f"{kind} line items"] += count
+            self.skipped.add_named("{} line items", kind, count)
             return
         if field("entity") == MARKETPLACE:
-            self.skipped["AWS Marketplace line items (third-party products)"] += count
+            self.skipped.add("AWS Marketplace line items (third-party products)", count)
             return
         product = field("product")
         if not product or product in self.not_services:
-            self.skipped[f"line items of {product or 'no product code'} (not a service)"] += count
+            self.skipped.add(f"line items of {product or 'no product code'} (not a service)", count)
             return
         zone = field("zone")
         region = field("region") or (zone[:-1] if zone[-1:].isalpha() else zone)
@@ -523,8 +524,7 @@ class Resources:
     def warnings(self) -> list[str]:
         if not self.skipped:
             return []
-        counts = ", ".join(f"{count:,} {what}" for what, count in sorted(self.skipped.items()))
-        return [f"{self.path}: of {self.lines:,} line items, skipped {counts}"]
+        return [f"{self.path}: of {self.lines:,} line items, skipped {self.skipped.listed()}"]
 
 
 def _tag_map(value: str, path: Path) -> list[tuple[str, str]]:

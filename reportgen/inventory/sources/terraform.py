@@ -9,7 +9,6 @@ other providers' resources are counted in a warning, not refused.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.contract import Head, shape_error, table_full
 from reportgen.inventory.sources.jsonstream import JsonShapeError, JsonStream, Keep, PathPart
 from reportgen.inventory.sources.shapes import expect_object, tag_map, text
+from reportgen.inventory.sources.skipped import Skipped
 from reportgen.inventory.sources.table import (
     ACCOUNT,
     ADDRESS,
@@ -57,16 +57,14 @@ class TerraformJson:
 
     def read(self, path: Path, limits: Limits) -> RawTable:
         table = SourceTable([RESOURCE_TYPE, RESOURCE, ACCOUNT, REGION, ADDRESS], limits)
-        skipped: Counter[str] = Counter()
+        skipped = Skipped("resources")
         stream = JsonStream(path, limits).items(
             _RESOURCE_ITEM.match, _LISTS.match, KEEP, _DESCEND.match
         )
         try:
             for parts, item in stream:
                 resource = expect_object(item, parts)
-                reason = _skip_reason(resource, parts)
-                if reason:
-                    skipped[reason] += 1
+                if _skipped(resource, parts, skipped):
                     continue
                 try:
                     table.add(*_row(resource, parts))
@@ -77,13 +75,16 @@ class TerraformJson:
         return table.to_raw(path, self.name, _warnings(path, skipped), limits)
 
 
-def _skip_reason(resource: dict[str, Any], parts: list[PathPart]) -> str:
+def _skipped(resource: dict[str, Any], parts: list[PathPart], skipped: Skipped) -> bool:
+    """Whether the resource is no AWS resource of the estate, counted in ``skipped`` if so."""
     if text(resource, "mode", parts) == "data":
-        return "data source(s)"
+        skipped.add("data source(s)")
+        return True
     provider = text(resource, "provider_name", parts).rsplit("/", 1)[-1]
     if provider and provider not in AWS_PROVIDERS:
-        return f"resource(s) of provider '{provider}'"
-    return ""
+        skipped.add_named("resource(s) of provider '{}'", provider)
+        return True
+    return False
 
 
 def _row(resource: dict[str, Any], parts: list[PathPart]) -> tuple[list[str], list]:
@@ -103,8 +104,7 @@ def _row(resource: dict[str, Any], parts: list[PathPart]) -> tuple[list[str], li
     return row, tags
 
 
-def _warnings(path: Path, skipped: Counter[str]) -> list[str]:
+def _warnings(path: Path, skipped: Skipped) -> list[str]:
     if not skipped:
         return []
-    counts = ", ".join(f"{count} {what}" for what, count in sorted(skipped.items()))
-    return [f"{path}: skipped {counts}: they are not AWS resources in the estate"]
+    return [f"{path}: skipped {skipped.listed()}: they are not AWS resources in the estate"]
