@@ -1935,3 +1935,31 @@ def test_an_answer_of_escaped_quotes_is_read_for_secrets_in_one_pass():
     secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY"
     assert _learner(known)([f'{{"SecretAccessKey" : "{secret}\\/x", "Token": "t0k"}}'], True)
     assert known(f"echo {secret}/x") == "echo ***", known(f"echo {secret}/x")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        '{"Pass\\u0077ord": "%s"}',  # 61c C1: a secret's name in escapes
+        '{"Client\\u0053ecret": "%s", "Token": "t"}',
+        '{"Password": ["%s"]}',  # 61c C2: in a list, an object, nested
+        '{"ClientSecret": {"v": {"w": "%s"}}}',
+        '{"ApiKey": %s}',  # a number, as written
+        "<R><Password><![CDATA[%s]]></Password></R>",  # 61c C3: CDATA, a comment
+        "<R><SecretAccessKey><!-- c -->%s</SecretAccessKey></R>",
+        '<?xml version="1.0"?><R><a:Token xmlns:a="urn:x"> %s </a:Token></R>',
+        '<R><Entry password="%s"/></R>',
+    ],
+)
+def test_a_secret_an_accepted_answer_holds_in_any_spelling_is_learnt(answer):
+    """Pass 61c C1-C3: the values under a secret's name were found by patterns only, which
+    missed a name in escapes, a value in a list or an object, CDATA and a comment: each,
+    echoed in a later refusal, was printed."""
+    from reportgen.inventory.pull.credentials import _learner
+    from reportgen.inventory.pull.secrets import Secrets
+
+    secret = "48151623420815"
+    known = Secrets()
+    assert _learner(known)([answer % secret], True)
+    said = known(f"denied; echo {secret}")
+    assert secret not in said and said.startswith("denied; echo ***"), said

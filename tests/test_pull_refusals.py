@@ -133,6 +133,9 @@ def test_a_refusal_without_a_code_has_its_status_for_one(body: str) -> None:
     ("body", "kept"),
     [
         ("Internal Server Error", WITHHELD),
+        ("<html>Service unavailable</html>", WITHHELD),  # 61c C4: "(no message)"
+        ("<html><!-- x -->Try <![CDATA[later]]></html>", WITHHELD),
+        ("<html> </html>", NO_MESSAGE),
         ("key=KnownSecret0123456789abcdef", WITHHELD),
         ("<not xml", WITHHELD),
         ('{"cut short', WITHHELD),

@@ -123,6 +123,17 @@ def test_markdown_text_keeps_no_control_character():
     assert "x1b" in shown and "u202e" in shown
 
 
+def test_markdown_text_keeps_no_character_reference():
+    """Pass 60: a name holding "&lt;b&gt;" showed as "<b>" wherever summary.md is rendered;
+    the Jira comment reads the escape back as the ampersand it was."""
+    from reportgen.core.markdown import escape
+    from reportgen.tickets.markup import to_wiki
+
+    shown = escape("R&D &lt;b&gt; &#42;")
+    assert shown == r"R\&D \&lt;b\&gt; \&\#42;", shown
+    assert to_wiki(shown) == "R&D &lt;b&gt; &\\#42;\n"
+
+
 def test_a_reader_that_stops_reading_is_141_not_an_error():
     """Eleventh pass: `diff A B | head -c 10` exited 1 (rich's choice), which for diff means a
     pack that does not match its manifest."""

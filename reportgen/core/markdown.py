@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from reportgen.core.terminal import visible
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+# '&' too: a name holding "&lt;b&gt;" showed as "<b>" wherever summary.md is rendered.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
 
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")

@@ -43,6 +43,7 @@ from reportgen.inventory.pull.credential_process import (
 )
 from reportgen.inventory.pull.endpoints import endpoint_urls
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
+from reportgen.inventory.pull.refusals import xml_root
 from reportgen.inventory.pull.sdkfiles import SSO_CACHE_BYTES, TOKEN_BYTES, check_sdk_files
 from reportgen.inventory.pull.secrets import (
     UNSENDABLE,
@@ -218,6 +219,26 @@ def _answer_secrets(text: str, plain: bool) -> list[str]:
             found.append(value)
             with contextlib.suppress(ValueError):
                 found.append(json.loads(f'"{value}"'))
+    return found + _parsed_secrets(text)
+
+
+def _parsed_secrets(text: str) -> list[str]:
+    """The values under a secret's name as a parser reads the answer, which the patterns
+    above (kept for what does not parse) miss: a name in `\\u` escapes, a value in a list or
+    an object, numbers, CDATA or a comment in an element (each echoed was printed: 61c)."""
+    start = text.lstrip(" \t\r\n\ufeff")[:1]
+    if start in ("{", "["):
+        with contextlib.suppress(ValueError, RecursionError):
+            return _secrets_under(json.loads(text, parse_int=str, parse_float=str), False)
+    root = xml_root(b"", [text]) if start == "<" else None
+    if root is None:
+        return []
+    found = []
+    for element in root.iter():
+        if _secret_key(str(element.tag).rpartition("}")[2]):
+            whole = "".join(element.itertext())
+            found += [whole, whole.strip()]
+        found += [value for key, value in element.attrib.items() if _secret_key(key)]
     return found
 
 

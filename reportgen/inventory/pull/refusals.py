@@ -90,7 +90,7 @@ def _read(body: bytes, headers: Any, texts: list[str]) -> tuple[str, bool]:
 def _from_xml(body: bytes, texts: list[str]) -> tuple[str, bool]:
     """The first ``Code`` element's text, wherever it is, and whether a ``Message`` says
     anything (or the document is not AWS's shape: a proxy's page)."""
-    root = _xml_root(body, texts)
+    root = xml_root(body, texts)
     if root is None:
         return "", True
     code, said = "", False
@@ -100,10 +100,12 @@ def _from_xml(body: bytes, texts: list[str]) -> tuple[str, bool]:
             code = (element.text or "").strip() if len(element) == 0 else "-"
         elif name == "Message":
             said = said or len(element) > 0 or bool((element.text or "").strip())
-    return _code_of(code), said or (not code and len(root) > 0)
+    # Without a code, any text is a message: a proxy's page of text alone (an HTML page
+    # saying "Service unavailable") was said as "(no message)" (61c).
+    return _code_of(code), said or (not code and any(map(str.strip, root.itertext())))
 
 
-def _xml_root(body: bytes, texts: list[str]) -> Any:
+def xml_root(body: bytes, texts: list[str]) -> Any:
     """``body`` parsed as botocore parses it (UTF-8 told, a declaration or BOM overriding),
     else each reading of it as text; None when none parses."""
     parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
