@@ -8,6 +8,7 @@ framework's files alike whatever they are (and a build takes 2 s instead of 40).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import queue
@@ -31,6 +32,7 @@ from reportgen.pack.write import (
     STAGING_PREFIX,
     clean_stale,
     pack_lock,
+    put_back_before_reading,
     target_tag,
 )
 
@@ -239,6 +241,45 @@ def test_a_rebuild_in_place_puts_back_the_pack_it_reads_before_reading_it(projec
     assert not retired.exists() and leftovers(out) == [] and pack_is_intact(out)
     matrix = json.loads((out / "soc2" / "matrix.json").read_text())
     assert matrix["document"]["previous_version"] == "1", matrix["document"]  # it was read
+
+
+def test_a_pack_that_cannot_be_put_back_stops_the_build_that_reads_it(
+    project, tmp_path, monkeypatch
+):
+    """Pass 61b W2: a put-back refused (an immutable folder) was followed by "the next build
+    there puts it back", which every next build failed to do in the same way."""
+    out = build(project, tmp_path / "pack")
+    retired = _crash_between_renames(out)
+    rename = Path.rename
+
+    def refused(self: Path, target: Path) -> Path:
+        if self == retired:
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", refused)
+    with pytest.raises(InputError) as caught:
+        put_back_before_reading([out / "soc2" / "x-raci.xlsx"], [])
+    error = caught.value
+    assert "could not be put back before it was read" in error.message, error.message
+    assert "(Operation not permitted) and is kept there" in " ".join(error.details)
+    assert "next build" not in error.hint and retired.is_dir() and not out.exists()
+
+
+@pytest.mark.parametrize("made", ["a file", "a dangling link"])
+def test_an_evidence_path_names_the_pack_moved_aside_from_it(project, tmp_path, made):
+    """Pass 61b W1: with a file or a link made at the path since, --evidence said only "not
+    an .xlsx workbook" or "not found", where verify and --previous name the folder."""
+    out = build(project, tmp_path / "pack")
+    retired = _crash_between_renames(out)
+    if made == "a file":
+        out.write_text("mine")
+    else:
+        out.symlink_to(tmp_path / "nowhere")
+    result = run("build", "--config", "reportgen.yaml", "--out", tmp_path / "other",
+                 "--evidence", out, cwd=project, check=2, pdf=False)  # fmt: skip
+    said = " ".join(result.stderr.split())
+    assert f"moved it aside to {retired.name} beside it; with something else" in said, said
 
 
 @pytest.mark.parametrize("command", ["verify", "bundle"])

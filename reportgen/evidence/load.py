@@ -13,6 +13,7 @@ has (kept and reported, never dropped).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,7 +32,7 @@ from reportgen.evidence.read import (
 )
 from reportgen.inventory.limits import Limits
 from reportgen.ownership.evidence_vocabulary import TEAM_FIELDS
-from reportgen.pack.files import MAX_FILE_BYTES, PackDir
+from reportgen.pack.files import MAX_FILE_BYTES, PackDir, moved_aside
 
 WORKBOOK_SUFFIX = "-raci.xlsx"
 _LABELS = {f.key: f.header for f in TEAM_FIELDS}
@@ -78,7 +79,8 @@ def read_evidence(
             if path.resolve() in seen:
                 continue
             seen.add(path.resolve())
-            edits = read_workbook(read, limits, shown)
+            with _pointing_aside(path):
+                edits = read_workbook(read, limits, shown)
             _check_identity(edits, frameworks, customer)
             books.setdefault(edits.framework, []).append(edits)
             result.files.append((shown, path, state))
@@ -103,8 +105,22 @@ def _workbooks(
             with PackDir(path) as pack:
                 yield from _pack_workbooks(pack, frameworks, notes, work)
         else:
-            stat_input(path, "evidence workbook")  # before resolve(): a link loop is named
+            with _pointing_aside(path):  # before resolve(): a link loop is named
+                stat_input(path, "evidence workbook")
             yield path.as_posix(), path, path, file_state(path)
+
+
+@contextlib.contextmanager
+def _pointing_aside(path: Path) -> Iterator[None]:
+    """A refusal of ``path`` names where a build killed while replacing a pack there moved
+    it, as verify and --previous do: with a file or a link made at the path since, it said
+    only "not an .xlsx workbook" or "not found" (61b)."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.hint is None:
+            exc.hint = moved_aside(path)
+        raise
 
 
 def _pack_workbooks(

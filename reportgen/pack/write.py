@@ -316,7 +316,16 @@ def put_back_before_reading(paths: list[Path], notes: list[str]) -> None:
                 continue
             said = len(notes)
             clean_stale(missing, notes, retired_too=False)
-            if os.path.isdir(missing) and len(notes) == said:
+            if not os.path.lexists(missing):  # "the next build puts it back" would be false
+                raise InputError(
+                    "a build killed while replacing this pack moved it aside, and it could "
+                    "not be put back before it was read",
+                    file=missing,
+                    details=notes[said:],
+                    hint="Rename it back yourself once what stopped it is fixed (an immutable "
+                    "folder: lsattr, chattr -i; a folder you may not write in), then run again.",
+                )
+            if len(notes) == said:
                 notes.append(
                     f"the pack at {missing} was put back from beside it, where a build killed "
                     "while replacing it had moved it, before it was read"
