@@ -436,6 +436,23 @@ def test_another_frameworks_workbook_is_refused(pack, tmp_path):
     assert "the RACI workbook of framework 'soc2', which this build does not make" in message
 
 
+def test_an_edited_framework_id_is_spelt_out_and_not_offered_as_an_option(pack, tmp_path):
+    """Pass 61a: the hidden sheet's framework 'soc2' with a zero-width space was said as
+    "framework 'soc2', which this build does not make (it makes soc2)", and the hint offered
+    --framework with an id no framework has."""
+
+    def change(book):
+        for row in book["reportgen"].iter_rows():
+            if row[0].value == "Framework":
+                row[1].value = "soc2\u200b"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "framework 'soc2\\u200b', which this build does not make" in message, message
+    assert (
+        "--framework soc2" not in message and "the hidden 'reportgen' sheet was edited" in message
+    )
+
+
 def test_two_workbooks_that_disagree_are_refused(pack, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

@@ -21,7 +21,9 @@ from pathlib import Path, PurePosixPath
 from reportgen.catalogs.frameworks import Framework
 from reportgen.core.errors import InputError, environment_errors
 from reportgen.core.hashing import FileState, file_state
+from reportgen.core.owners import spelt_out
 from reportgen.core.safefiles import stat_input
+from reportgen.core.slug import is_safe_id
 from reportgen.core.tempdirs import run_temp_dir
 from reportgen.evidence.read import (
     ItemEdit,
@@ -172,11 +174,15 @@ def _check_identity(
             hint="Give the workbook of this customer's earlier pack (customer.name in the config).",
         )
     if edits.framework not in frameworks:
+        named = spelt_out(edits.framework[:40])  # 'soc2\u200b' read as 'soc2' (61a)
         raise InputError(
-            f"this is the RACI workbook of framework '{edits.framework[:40]}', which this build "
-            f"does not make (it makes {', '.join(frameworks)})",
+            f"this is the RACI workbook of framework '{named}', which this build does not "
+            f"make (it makes {', '.join(frameworks)})",
             file=edits.shown,
-            hint=f"Add --framework {edits.framework[:40]}, or leave this workbook out.",
+            hint=f"Add --framework {named}, or leave this workbook out."
+            if is_safe_id(edits.framework)
+            else "No framework has that id: the hidden 'reportgen' sheet was edited. Give "
+            "the workbook its pack wrote, with the team's edits on the visible sheets only.",
         )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.core.markdown import shorten
+from reportgen.core.owners import spelt_out
 from reportgen.inventory.fields import (
     FIELDS,
     HEADER_ALIASES,
@@ -26,7 +27,7 @@ class HeaderMatch:
 
     def describe(self, field_name: str) -> str:
         index = self.columns[field_name]
-        return f"{column_letter(index)} ({self.headers[index].strip()})"
+        return f"{column_letter(index)} ({spelt_out(self.headers[index].strip())})"
 
 
 ScopeHeader = Callable[[str], "str | None"]  # header cell -> framework id it scopes alone
@@ -55,7 +56,7 @@ def match_headers(
         if field_name in columns:
             first = columns[field_name]
             warnings.append(
-                f"column {column_letter(index)} ({cells[index].strip()}) repeats the "
+                f"column {column_letter(index)} ({spelt_out(cells[index].strip())}) repeats the "
                 f"{field_name} column {column_letter(first)}; using {column_letter(first)}"
             )
             continue

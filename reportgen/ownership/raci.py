@@ -196,14 +196,16 @@ def _indistinct_roles(roles: Sequence[str]) -> list[str]:
         key = header_key(role)
         if key in reserved:
             problems.append(
-                f"raci.roles[{index}]: '{shown(role)}' is named like {reserved[key]}; "
+                f"raci.roles[{index}]: '{shown(spelt_out(role))}' is named like {reserved[key]}; "
                 "give the role another name"
             )
         elif key in seen:
+            # spelt out: 'Secu\u200brity' and 'Security' printed as one name twice (61a)
+            first, second = shown(spelt_out(role)), shown(spelt_out(seen[key]))
             problems.append(
-                f"raci.roles[{index}]: '{shown(role)}' and '{shown(seen[key])}' are one role to "
-                "the RACI workbook, which matches names whatever their case and spacing; "
-                "remove or rename one"
+                f"raci.roles[{index}]: '{first}' and '{second}' are one role to the RACI "
+                "workbook, which matches names whatever their case and spacing; remove or "
+                "rename one"
             )
         elif _UNWRITABLE.search(role):  # written without it, its letters read as another's
             problems.append(
