@@ -1354,6 +1354,26 @@ def test_the_refresh_tokens_of_an_sso_session_refresh_are_masked(tmp_path, monke
     assert all(_hidden(token, said) for token in tokens)
 
 
+@pytest.mark.parametrize("expires", ["soon", None])
+def test_an_sso_session_refresh_botocore_cannot_read_is_named_as_the_refresh(
+    tmp_path, monkeypatch, capsys, expires
+):
+    """Pass 62c: a CreateToken answer whose expiresIn is no number was said as an answer of
+    sso:GetRoleCredentials, a call never sent (botocore's token provider is "sso" too)."""
+    config = _sso_session_near_expiry(tmp_path, monkeypatch)
+    calls = []
+
+    def handle(head: str, body: str):
+        calls.append(head.split("\r\n")[0])
+        issued = {"accessToken": "ssoNEWaccess123456789", "expiresIn": expires}
+        return 200, "application/json", json.dumps(issued).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    assert status == 2 and len(calls) == 1 and _is_create_token(calls[0]), calls
+    assert "sso-oidc:CreateToken (refreshing the sso-session's token)" in said, said
+    assert "GetRoleCredentials" not in said
+
+
 def test_a_web_identity_token_file_swapped_for_a_proc_file_mid_pull_is_refused(
     tmp_path, monkeypatch, capsys
 ):

@@ -604,10 +604,27 @@ def _unreadable_part(exc: BaseException) -> str:
 
 
 def _action(found: Any, error: BaseException | None = None) -> str:
+    if _in_token_refresh(error):
+        return _TOKEN_REFRESH
     kwargs = getattr(error, "kwargs", None)
     provider = kwargs.get("provider") if isinstance(kwargs, dict) else None
     method = getattr(found, "method", None) or provider or _raised_by(error)
     return _FETCH_ACTIONS.get(method, f"fetching credentials ({method or 'unknown'})")
+
+
+# An sso-session's token provider is botocore's "sso" too: its refresh's failures were
+# said as sso:GetRoleCredentials, a call never sent (62c).
+_TOKEN_REFRESH = "sso-oidc:CreateToken (refreshing the sso-session's token)"
+
+
+def _in_token_refresh(error: BaseException | None) -> bool:
+    """Whether ``error`` went through the code of botocore's token providers."""
+    traceback = error.__traceback__ if error is not None else None
+    while traceback is not None:
+        if type(traceback.tb_frame.f_locals.get("self")).__module__ == "botocore.tokens":
+            return True
+        traceback = traceback.tb_next
+    return False
 
 
 def _raised_by(error: BaseException | None) -> str | None:
