@@ -82,6 +82,15 @@ def test_yaml_problems_name_the_line(tmp_path, text, message, line):
     assert caught.value.line == line
 
 
+def test_a_bare_equals_sign_is_told_to_be_quoted(tmp_path):
+    """Pass 62a: YAML 1.1 reads a bare '=' as its 'value' type; the message was PyYAML's
+    "could not determine a constructor", with no word of what to do."""
+    path = write_config(tmp_path, "customer: {name: =}\ninventory: {path: x.csv}\n")
+    with pytest.raises(InputError, match="invalid YAML") as caught:
+        load_config(path)
+    assert caught.value.line == 1 and "put it in quotes ('=')" in caught.value.hint
+
+
 def test_yaml_size_cap(tmp_path):
     path = write_config(tmp_path, "customer: {name: X}\n" + "#" * 6_000_000 + "\n")
     with pytest.raises(InputError, match="over the limit"):

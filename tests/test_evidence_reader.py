@@ -64,6 +64,26 @@ def test_a_status_outside_the_drop_down_names_its_cell(pack, tmp_path):
     assert "Not started, Requested, Collected, Accepted, Not applicable" in message
 
 
+@pytest.mark.parametrize(("system", "day"), [("1900", "2023-03-15"), ("1904", "2027-03-16")])
+def test_a_bare_date_number_is_read_in_the_workbook_s_date_system(pack, tmp_path, system, day):
+    """Pass 62a: a number in a date cell of a 1904 workbook (a General cell) was read with
+    the 1900 epoch, four years and a day before the date Excel shows for it."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    from reportgen.evidence.read import read_workbook
+    from reportgen.inventory.limits import Limits
+
+    def change(book):
+        if system == "1904":
+            book.epoch = CALENDAR_MAC_1904
+        cell = _cell(book, "Evidence", "Due date", 3)
+        cell.value, cell.number_format = 45_000, "General"
+
+    edits = read_workbook(_edited(pack, tmp_path, change), Limits())
+    item = next(item for item in edits.items if item.origin.row == 3)
+    assert item.values["due_date"] == day, item.values
+
+
 def test_a_team_column_whose_header_was_renamed_is_refused(pack, tmp_path):
     """Pass 41d D27: the Status header renamed 'State', every status recorded under it was
     dropped from the new pack without a word, exit 0."""

@@ -240,7 +240,11 @@ def parse_yaml(
         mark = exc.problem_mark or exc.context_mark
         where = f" (column {mark.column + 1})" if mark else ""
         message = f"invalid YAML: {exc.problem or exc.context}{where}"
-        raise InputError(message, file=path, line=mark.line + 1 if mark else None) from exc
+        # YAML 1.1 reads a bare '=' as its 'value' type, which no loader builds (62a)
+        value_type = "tag:yaml.org,2002:value" in str(exc.problem)
+        hint = "A bare '=' is YAML's 'value' type: put it in quotes ('=')." if value_type else None
+        line = mark.line + 1 if mark else None
+        raise InputError(message, file=path, line=line, hint=hint) from exc
     except yaml.reader.ReaderError as exc:  # a control character: given as a position
         line, column = _line_column(text, exc.position)
         shown = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"

@@ -644,7 +644,7 @@ def _evidence_rows(
         _check_lengths(ws.title, number, values, written, limits, shown)
         found: dict[str, str] = {}
         for spec, index in fields:
-            value = _team_value(spec, values[index], ws.title, number, index, problems)
+            value = _team_value(spec, values[index], (ws.title, number, index), book, problems)
             if value:
                 found[spec.key] = value
         control = _text(values[control_at]).strip()
@@ -695,9 +695,12 @@ def _too_many_rows(shown: str, sheet: str, row: int) -> InputError:
 
 
 def _team_value(
-    spec: Field, value: Any, sheet: str, row: int, column: int, problems: _Problems
+    spec: Field, value: Any, where: tuple[str, int, int], book: Any, problems: _Problems
 ) -> str:
-    """A team cell as matrix.json keeps it; "" for blank (and for 'Not started')."""
+    """A team cell as matrix.json keeps it; "" for blank (and for 'Not started'). ``where``:
+    its sheet, row and column; ``book``: its workbook, whose date system a number is read
+    in (a bare number in a 1904 workbook was read four years early: 62a)."""
+    sheet, row, column = where
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     if spec.kind == "status":
@@ -709,7 +712,7 @@ def _team_value(
             return ""
         return "" if status == NOT_STARTED else status
     if spec.kind == "date":
-        day = _date(value)
+        day = _date(value, book.epoch)
         if day is None:
             problems.add(
                 sheet,
@@ -722,7 +725,7 @@ def _team_value(
     return _text(value)
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: Any, epoch: dt.datetime) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -731,7 +734,7 @@ def _date(value: Any) -> dt.date | None:
         return None
     if isinstance(value, (int, float)):
         if _EXCEL_SERIALS[0] <= value < _EXCEL_SERIALS[1]:
-            moment = from_excel(value)
+            moment = from_excel(value, epoch=epoch)
             return moment.date() if isinstance(moment, dt.datetime) else None
         return None
     if isinstance(value, str):
