@@ -1099,3 +1099,25 @@ def test_a_copy_of_the_earlier_file_keeps_its_capability(tmp_path, monkeypatch):
     _failed_without_links(monkeypatch, folder)
     for name in ("a.xlsx", "b.yaml"):
         assert os.getxattr(folder / name, "security.capability") == capability, name
+
+
+def test_a_note_written_again_shorter_is_whole_json_at_every_moment(tmp_path, monkeypatch):
+    """Pass 62b: a note written again with less text was cut to length after the write; a
+    kill between the two left the end of its earlier text after the new one, no JSON, and
+    later runs left it as not theirs, with the second names of the user's files it listed."""
+    from reportgen.core import movejournal
+
+    new, old = (1, 2, 3, 4), (1, 2, 3, 5)
+    longer = [Moving("a.csv", ".a.csv.0a0b0c0d", new, old, ".a.csv.0123456789ab.kept", old)]
+    shorter = [Moving("a.csv", ".a.csv.0a0b0c0d", new, old)]
+
+    def killed(fd: int, length: int) -> None:
+        raise KeyboardInterrupt  # where a SIGKILL would stop it
+
+    with movejournal.noted(tmp_path, longer) as note:
+        monkeypatch.setattr(movejournal.os, "ftruncate", killed)
+        with contextlib.suppress(KeyboardInterrupt):
+            note.say(shorter)
+        [path] = [p for p in tmp_path.iterdir() if JOURNAL_MARK in p.name]
+        written = json.loads(path.read_bytes())
+    assert written["files"][0]["kept"] is None, written

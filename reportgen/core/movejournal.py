@@ -73,16 +73,20 @@ class Note:
 
     def __init__(self, fd: int | None) -> None:
         self.fd = fd
+        self.size = 0  # the longest text written: the note never gets shorter
 
     def say(self, moving: Sequence[Moving]) -> None:
         if self.fd is None:  # pragma: no cover - Windows
             return
         text = json.dumps({"reportgen-journal": 1, "files": [asdict(m) for m in moving]})
-        data = text.encode()
-        # Over what it held, then cut to length: emptied first, a note killed before it was
-        # written again was dropped, and the second names it listed stayed (pass 30b).
+        # Over what it held, blanks after a shorter text, so that the note is whole JSON at
+        # every moment: emptied first, a note killed before it was written again was dropped
+        # and the second names it listed stayed (pass 30b); cut to length after the write, one
+        # killed between the two was the end of its earlier text after the new one, no JSON,
+        # and was left as not ours, its second names with it (62b).
+        data = text.encode().ljust(self.size)
         _write_all(self.fd, data, 0)
-        os.ftruncate(self.fd, len(data))
+        self.size = len(data)
 
 
 @contextlib.contextmanager
