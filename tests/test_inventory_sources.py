@@ -697,3 +697,17 @@ def test_init_from_an_export_past_a_limit_points_at_build_s_flag(tmp_path):
     )
     assert "init reads an export within the default limits" in said
     assert "Raise --max-columns" not in said
+
+
+def test_a_resource_explorer_entry_giving_its_tags_twice_is_refused(tmp_path):
+    """Pass 62a: the first 'tags' property was read and the second neither read nor
+    checked, so a scope tag of the second was lost without a word."""
+    data = json.loads((EXPORTS / "resource-explorer-search.json").read_text())
+    properties = data["Resources"][0]["Properties"]
+    properties.append({"Name": "Tags", "Data": [{"Key": "pci", "Value": "no"}]})
+    path = tmp_path / "explorer.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        _table(path)
+    said = str(caught.value)
+    assert "a second 'tags' property" in said and "Resources[0].Properties[1]" in said, said

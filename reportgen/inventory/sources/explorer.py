@@ -51,9 +51,13 @@ def _tags(entry: dict[str, Any], parts: list[PathPart]) -> list[tuple[str, str]]
         return []
     if not isinstance(properties, list):
         raise JsonShapeError([*parts, "Properties"], "expected a list")
+    found: list[tuple[str, str]] | None = None
     for index, prop in enumerate(properties):
         where = [*parts, "Properties", index]
         prop = expect_object(prop, where)
-        if text(prop, "Name", where).casefold() == "tags":
-            return tag_list(prop.get("Data"), [*where, "Data"], "Key", "Value")
-    return []
+        if text(prop, "Name", where).casefold() != "tags":
+            continue
+        if found is not None:  # the first was read alone, a scope tag of the second lost (62a)
+            raise JsonShapeError(where, "a second 'tags' property: which one holds the tags?")
+        found = tag_list(prop.get("Data"), [*where, "Data"], "Key", "Value")
+    return found or []
