@@ -96,6 +96,17 @@ def test_suggestions_for_the_first_distinct_unknown_names_only(tmp_path, capfd, 
     assert len(output) < 20_000
 
 
+def test_a_long_unresolved_value_is_shown_cut(tmp_path, capfd):
+    """Pass 62a: each value of the unresolved rows was printed whole: a cell of 32,000
+    characters filled some 2,000 lines of the table."""
+    path = tmp_path / "inv.csv"
+    path.write_text("Service\nAmazon S3\n" + "q" * 32_000 + "\n", encoding="utf-8")
+    status, output = invoke(tmp_path, path, capfd=capfd)
+    assert status == 0 and "Unresolved inventory rows (1)" in output, output[:500]
+    assert "…" in output and output.count("q") < 1_000, output.count("q")
+    assert len(output) < 10_000
+
+
 def test_strict_lists_the_first_problems_and_counts_the_rest(tmp_path, capfd, suggest_calls):
     unknown = names(1_500, seed=2)
     path = tmp_path / "inv.csv"

@@ -16,6 +16,7 @@ from reportgen.artefacts.providers import split_unresolved
 from reportgen.catalogs.frameworks import Control, Framework
 from reportgen.catalogs.listing import condition_uses, dependents
 from reportgen.catalogs.srm import Service, SrmCatalog
+from reportgen.core.markdown import shorten
 from reportgen.core.owners import OWNER_ORDER, owner_label
 from reportgen.core.terminal import safe_text
 from reportgen.core.validation import listed
@@ -206,6 +207,9 @@ def _rows(items: list[Any]) -> str:
     return f"{len(items)} row(s) ({listed((item.row.row for item in items), most=10)})"
 
 
+SHOWN_CHARS = 200  # of a cell's value in a table of the terminal (62a)
+
+
 def unresolved_table(inputs: Inputs) -> Table | None:
     _claimed, unresolved = _claimed_by_third_parties(inputs)
     if not unresolved:
@@ -218,7 +222,7 @@ def unresolved_table(inputs: Inputs) -> Table | None:
             item.row.sheet or "",
             str(item.row.row),
             item.row.service_column,
-            item.row.service_text,
+            shorten(item.row.service_text, SHOWN_CHARS),  # 32,000 characters: 2,000 lines
             item.reason,
             ", ".join(item.suggestions),
         )
