@@ -206,6 +206,24 @@ def test_the_account_is_taken_from_sts_when_it_answers(tmp_path, monkeypatch, ca
     assert sidecar["account"] == "111122223333"
 
 
+def test_the_sts_courtesy_call_is_sent_twice_at_most(tmp_path, monkeypatch, capsys):
+    """Pass 63c: "one retry" was botocore's `max_attempts: 2`, which its legacy retry mode
+    reads as two retries: an STS answering 500 was asked three times."""
+    asked: list[bytes] = []
+    body = b"<ErrorResponse><Error><Code>InternalError</Code></Error></ErrorResponse>"
+
+    def sts(conn: socket.socket) -> None:
+        asked.append(body)
+        head = f"HTTP/1.1 500 Oops\r\nContent-Type: text/xml\r\nContent-Length: {len(body)}"
+        conn.sendall(head.encode() + b"\r\n\r\n" + body)
+
+    monkeypatch.setenv("AWS_RETRY_MODE", "legacy")
+    with _endpoint(_json(TAGGED), sts) as url:
+        status, said = _pull(url, tmp_path / "estate.csv", monkeypatch, capsys)
+    assert status == 0, said
+    assert len(asked) == 2, asked
+
+
 def test_tag_keys_past_max_columns_stop_the_pull(tmp_path, monkeypatch, capsys):
     """Each distinct key was a column of every row: an 808 KB answer made a 100 MB CSV."""
     items = [{"ResourceARN": f"arn:aws:s3:::b{i}", "Tags": [{"Key": f"k{i}", "Value": "v"}]}

@@ -562,6 +562,56 @@ def test_a_renewal_refused_mid_pull_is_named_as_the_renewal(tmp_path, monkeypatc
     assert "denied tag:GetResources" not in said and len(assumed) >= 2
 
 
+def test_a_renewal_botocore_cannot_use_mid_pull_is_named_as_the_renewal(
+    tmp_path, monkeypatch, capsys
+):
+    """Pass 63c: a renewal answer botocore could not use was said as "tag:GetResources: the
+    answer is not one AWS sends" (the pages were AWS's); a renewal's other failures (a
+    container endpoint's, SSO's) as "AWS could not be reached"."""
+    config, soon = _ROLE_CONFIG, _in_five_minutes()
+    assumed: list[str] = []
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            assumed.append(body)
+            if len(assumed) == 1:
+                return _assumed("ASIAROLEKEY0000001", "rolesecret" * 3, "RoleToken1", soon)
+            return 200, "text/xml", b"<AssumeRoleResponse><AssumeRoleResult/></AssumeRoleResponse>"
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}],
+                "PaginationToken": "p2"}  # fmt: skip
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "role")
+    assert status == 2 and len(assumed) == 2, said
+    assert (
+        "sts:AssumeRole (renewing the credentials before tag:GetResources): fetching the "
+        "credentials failed: the answer is not one botocore can read (KeyError: it has no "
+        "Credentials)" in said
+    ), said
+
+
+def test_a_credential_call_throttled_at_the_start_says_no_count_of_its_own(
+    tmp_path, monkeypatch, capsys
+):
+    """Pass 63c: "AWS kept throttling sts:AssumeRole after 8 attempts" was said of a call
+    sent once (AWS_MAX_ATTEMPTS=1): reportgen does not send a credential call again."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assumed: list[str] = []
+    throttled = (
+        b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>slow"
+        b"</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+    )
+
+    def handle(head: str, body: str):
+        assumed.append(body)
+        return 400, "text/xml", throttled
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2 and len(assumed) == 1, said
+    assert "AWS throttled sts:AssumeRole, through all the attempts botocore makes" in said
+    assert "after 8 attempts" not in said
+
+
 @pytest.mark.parametrize(
     ("env", "flags"),
     [

@@ -542,26 +542,45 @@ def resolved_secrets(session: Any, profile: str | None) -> list[str]:
             frozen = found.get_frozen_credentials() if found is not None else None
     except NoCredentialsError:
         return []
-    except ClientError as exc:
+    except ClientError as exc:  # not retried by reportgen: botocore's attempts alone
         code = exc.response.get("Error", {}).get("Code", "")
-        raise client_error(exc, code, _action(found, exc)) from exc
-    except BotoCoreError as exc:  # its text may quote what the endpoint sent: cut it
-        said = cut_masked(str(exc), MESSAGE_CHARS)
-        raise InputError(
-            f"{_action(found, exc)}: fetching the credentials{whose} failed: {said}"
-        ) from exc
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-        # A provider's use of an answer it cannot read (bytes that are not UTF-8, a list
-        # where botocore indexes an object, '[' nested 100,000 deep for json.loads: an
-        # internal error in the eighteenth pass): the answer is not quoted, it may hold keys.
-        action = _action(found, exc)
-        raise InputError(
-            f"{action}: fetching the credentials{whose} failed: the answer is not one "
-            f"botocore can read ({type(exc).__name__}{_unreadable_part(exc)})",
-            hint=_SSO_HINT if action.startswith("sso:") else None,
-        ) from None
+        raise client_error(exc, code, _action(found, exc), attempts=None) from exc
+    except (BotoCoreError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise _failed(_action(found, exc), f"fetching the credentials{whose}", exc) from (
+            exc if isinstance(exc, BotoCoreError) else None
+        )
     values = (getattr(frozen, name, None) for name in ("access_key", "secret_key", "token"))
     return [value for value in values if isinstance(value, str) and value]
+
+
+def fetch_error(exc: BaseException, when: str) -> InputError | None:
+    """``exc``, raised in a request of the pull, said as the failure of the credential call
+    botocore made first (``when``: "renewing the credentials before tag:GetResources"), as
+    one at the start is said; None when it did not come from botocore's credential code."""
+    from botocore.exceptions import BotoCoreError
+
+    if not (_in_token_refresh(exc) or _raised_by(exc)):
+        return None
+    if not isinstance(exc, BotoCoreError | ValueError | TypeError | KeyError | AttributeError):
+        return None
+    return _failed(_action(None, exc), "fetching the credentials", exc, when)
+
+
+def _failed(action: str, what: str, exc: BaseException, when: str = "") -> InputError:
+    """``action`` (a credential call) failed with ``exc``: botocore's words cut short, or,
+    for a provider's use of an answer it cannot read (bytes that are not UTF-8, a list
+    where botocore indexes an object, '[' nested 100,000 deep for json.loads: an internal
+    error in the eighteenth pass), that alone: the answer is not quoted, it may hold keys."""
+    from botocore.exceptions import BotoCoreError
+
+    called = f"{action} ({when})" if when else action
+    if isinstance(exc, BotoCoreError):  # its text may quote what the endpoint sent: cut it
+        return InputError(f"{called}: {what} failed: {cut_masked(str(exc), MESSAGE_CHARS)}")
+    return InputError(
+        f"{called}: {what} failed: the answer is not one botocore can read "
+        f"({type(exc).__name__}{_unreadable_part(exc)})",
+        hint=_SSO_HINT if action.startswith("sso") else None,
+    )
 
 
 # Where botocore's providers that fetch nothing found the keys, for messages.
@@ -633,7 +652,18 @@ def _raised_by(error: BaseException | None) -> str | None:
     method = None
     traceback = error.__traceback__ if error is not None else None
     while traceback is not None:
-        found = getattr(traceback.tb_frame.f_locals.get("self"), "METHOD", None)
+        owner = traceback.tb_frame.f_locals.get("self")
+        found = getattr(owner, "METHOD", None) or _FETCHERS.get(type(owner).__name__)
         method = found if isinstance(found, str) else method
         traceback = traceback.tb_next
     return method
+
+
+# The fetchers botocore renews a role's credentials with mid-pull, by their provider's
+# METHOD: no provider is on the way then (an AssumeRole answer without its credentials was
+# said as the pull's own call's: 63c).
+_FETCHERS = {
+    "AssumeRoleCredentialFetcher": "assume-role",
+    "AssumeRoleWithWebIdentityCredentialFetcher": "assume-role-with-web-identity",
+    "SSOCredentialFetcher": "sso",
+}

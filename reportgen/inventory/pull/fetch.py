@@ -222,13 +222,13 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
                 hint="Check any proxy between you and AWS.",
             ) from None
         except BotoCoreError as exc:  # its text may quote what the endpoint sent: cut it
-            raise InputError(
+            raise _renewal_error(exc, api) or InputError(
                 f"AWS could not be reached: {cut_masked(str(exc), MESSAGE_CHARS)}"
             ) from exc
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
             # botocore's parser meets an answer of another shape (a string where its model
             # has a list, bytes that are not UTF-8): not a reportgen bug (tenth pass)
-            raise InputError(
+            raise _renewal_error(exc, api) or InputError(
                 f"{api.iam_action}: the answer is not one AWS sends (its parser failed: "
                 f"{type(exc).__name__})",
                 hint="Check any proxy between you and AWS.",
@@ -240,6 +240,16 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
                 hint="Check any proxy between you and AWS.",
             ) from None
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _renewal_error(exc: Exception, api: Api) -> InputError | None:
+    """``exc`` said as a failure of renewing the credentials mid-pull, naming the source, as
+    one at the start is said, when it came from botocore's credential code: a container
+    endpoint's refusal was "AWS could not be reached", and an AssumeRole answer botocore
+    could not use "tag:GetResources: the answer is not one AWS sends" (63c)."""
+    from reportgen.inventory.pull.credentials import fetch_error  # it builds on this module
+
+    return fetch_error(exc, f"renewing the credentials before {api.iam_action}")
 
 
 # The calls botocore makes to renew a role's credentials before a request of the pull.
@@ -261,8 +271,12 @@ def refused_action(exc: Exception, action: str) -> str:
     return f"{renewal} (renewing the credentials before {action})"
 
 
-def client_error(exc: Exception, code: str, action: str) -> InputError:
-    """AWS's refusal of ``action`` (an IAM action) in plain words, its text cut short."""
+def client_error(
+    exc: Exception, code: str, action: str, attempts: int | None = ATTEMPTS
+) -> InputError:
+    """AWS's refusal of ``action`` (an IAM action) in plain words, its text cut short.
+    ``attempts``: how many times reportgen sent it; None for a call only botocore sends
+    (a credential call: "after 8 attempts" was said of one sent once, 63c)."""
     message = getattr(exc, "response", {}).get("Error", {}).get("Message", "") or str(exc)
     message = cut_masked(str(message), MESSAGE_CHARS)  # an answer's text
     code = cut_masked(code, MESSAGE_CHARS)
@@ -272,7 +286,12 @@ def client_error(exc: Exception, code: str, action: str) -> InputError:
             hint=f"Allow {action.split()[0]} for the identity in use (its IAM policy, or an SCP).",
         )
     if code in THROTTLED:
-        return InputError(f"AWS kept throttling {action} after {ATTEMPTS} attempts")
+        if attempts is None:
+            return InputError(
+                f"AWS throttled {action}, through all the attempts botocore makes",
+                hint="Run again later; AWS_MAX_ATTEMPTS sets how many attempts botocore makes.",
+            )
+        return InputError(f"AWS kept throttling {action} after {attempts} attempts")
     if code.isascii() and code.isdigit() and 300 <= int(code) < 400:  # "refused: 307:" (27c)
         return InputError(
             f"{action}: the endpoint answered with a redirect (HTTP {code}), which AWS's "

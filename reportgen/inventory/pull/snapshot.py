@@ -348,7 +348,9 @@ def _account(session: Any) -> str | None:
         return None
     from botocore.config import Config
 
-    courtesy = Config(connect_timeout=10, read_timeout=10, retries={"max_attempts": 2})
+    # Two attempts in all, whatever the retry mode: `max_attempts` counts the retries alone
+    # in botocore's legacy mode, and a failing STS was asked three times (63c).
+    courtesy = Config(connect_timeout=10, read_timeout=10, retries={"total_max_attempts": 2})
     try:
         client = session.client("sts", config=courtesy)
         bound_answers(client, Bounds("sts:GetCallerIdentity", STS_BYTES, STS_SECONDS, json=False))
