@@ -2033,3 +2033,27 @@ def test_a_secret_an_accepted_answer_holds_in_any_spelling_is_learnt(answer):
     assert _learner(known)([answer % secret], True)
     said = known(f"denied; echo {secret}")
     assert secret not in said and said.startswith("denied; echo ***"), said
+
+
+def test_tokens_of_sso_session_refreshes_are_held_in_the_renewal_window():
+    """Pass 63d D1: each refresh's tokens were added as lasting secrets, each with masking
+    of its own in every encoding, for the whole pull: 800 refreshes took 11.7 GB and 7.7 s
+    to mask one message."""
+    from reportgen.inventory.pull.secrets import RENEWALS_KEPT, Secrets, record_token_parameters
+
+    handlers = {}
+
+    class Events:
+        def register(self, name, handler):
+            handlers[name] = handler
+
+    client = type("Client", (), {"meta": type("Meta", (), {"events": Events()})()})()
+    known = Secrets()
+    record_token_parameters(client, known)
+    tokens = [f"RefreshTok{n:04d}" + "x" * 1_000 for n in range(3 * RENEWALS_KEPT)]
+    for token in tokens:
+        handlers["before-parameter-build.*.*"](params={"refreshToken": token})
+        handlers["after-call.*.*"](parsed={"accessToken": token.replace("Refresh", "Access")})
+    assert not known._lasting and len(known._renewed) == RENEWALS_KEPT
+    said = known(f"echo {tokens[0]} and {tokens[-1]}")
+    assert said == "echo *** and ***", said[:200]

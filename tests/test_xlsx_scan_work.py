@@ -192,3 +192,21 @@ def test_a_run_of_unclosed_string_tables_is_read_in_one_pass() -> None:
     assert sizes.declared is None
     sizes.region(b'<!-- <sst uniqueCount="1"> --><x:sst a="b" uniqueCount="900">')
     assert sizes.declared == 900  # the largest any tag declares
+
+
+@pytest.mark.parametrize("tag", [b'<c r="%c%d" s="1"/>', b"<x:c r='%c%d' s='1' />"])
+def test_empty_cells_after_the_last_value_are_no_cell_left_open(tag: bytes) -> None:
+    """Pass 63d D2: a formatted cell without a value (`<c r="A7" s="1"/>`, as Excel writes
+    it) after a sheet's last `</c>` was taken for a cell left open; 4,000 rows of them were
+    carried as one cell past the cell limit, and a genuine inventory was refused."""
+    rows = b"".join(
+        b'<row r="%d">' % row + b"".join(tag % (column, row) for column in b"ABCDEFGHI")
+        + b"</row>"
+        for row in range(7, 4_007)
+    )  # fmt: skip
+    part = (
+        b'<worksheet xmlns="urn:s" xmlns:x="urn:s"><sheetData><row r="1"><c r="A1" t="s">'
+        b"<v>0</v></c></row>" + rows + b"</sheetData></worksheet>"
+    )
+    _scanned(part)  # PartTooBig before
+    _scanned(part.replace(b"</sheetData>", b'<c r="Z1"><v>1</v></c></sheetData>'))

@@ -264,12 +264,14 @@ def record_token_parameters(client: Any, secrets: Secrets) -> None:
 
     def record(params: Any = None, model: Any = None, **_: Any) -> None:
         if isinstance(params, dict):
-            secrets.add(*strings_in([params.get(name) for name in TOKEN_PARAMETERS]))
+            # renewed: an sso-session refresh sends new ones every time; kept lasting, each
+            # refresh grew the masking for the whole pull (800 refreshes: 11.7 GB, 63d)
+            secrets.add(*strings_in([params.get(name) for name in TOKEN_PARAMETERS]), renewed=True)
             _check_header_token(params.get("accessToken"), model)
 
     def record_answer(parsed: Any = None, **_: Any) -> None:
         if isinstance(parsed, dict):  # a token that is a list or object: quoted whole (44c)
-            secrets.add(*strings_in([parsed.get(name) for name in TOKEN_ANSWERS]))
+            secrets.add(*strings_in([parsed.get(name) for name in TOKEN_ANSWERS]), renewed=True)
 
     client.meta.events.register("before-parameter-build.*.*", record)
     client.meta.events.register("after-call.*.*", record_answer)
