@@ -417,6 +417,21 @@ def test_a_retired_pack_goes_only_once_the_build_that_finds_it_succeeds(project,
     assert not retired.exists() and leftovers(out) == []
 
 
+def test_an_empty_team_edits_folder_a_killed_build_left_is_removed(tmp_path):
+    """Pass 63b: a build with --evidence killed while swapping its pack left an empty
+    team-edits folder beside it, which no later run removed or named."""
+    out = tmp_path / "pack"
+    empty = tmp_path / "pack.team-edits-20261204T101010Z-a1b2c3d4"
+    held = tmp_path / "pack.team-edits-20261204T101011Z-e5f6g7h8"
+    mine = tmp_path / "pack.team-edits-mine"
+    for folder in (empty, held, mine):
+        folder.mkdir()
+    (held / "soc2").mkdir()
+    with pack_lock(out):
+        assert clean_stale(out) == [empty]
+    assert not empty.exists() and held.is_dir() and mine.is_dir()
+
+
 def test_cleanup_touches_only_its_own_target(project, tmp_path):
     mine, theirs = tmp_path / "mine", tmp_path / "theirs"
     stale_theirs = tmp_path / f"{STAGING_PREFIX}{target_tag(theirs)}-abcdefgh"

@@ -15,6 +15,7 @@ import errno
 import hashlib
 import logging
 import os
+import re
 import signal
 import stat
 import tempfile
@@ -259,6 +260,7 @@ def clean_stale(
     for path in _leftovers(target, DISCARD_PREFIX):
         _remove(path, removed, notes, f"a previous pack of '{target.name}' a build replaced")
     _put_back_or_keep_newest(target, notes)
+    _remove_empty_team_edits(target, removed)
     if retired_too:
         remove_retired(retired_to_remove(target), target, notes, removed)
     legacy_lock = target.parent / f"{_LEGACY_LOCK_PREFIX}{target_tag(target)}"
@@ -266,6 +268,19 @@ def clean_stale(
         legacy_lock.unlink(missing_ok=True)
         removed.append(legacy_lock)
     return removed
+
+
+def _remove_empty_team_edits(target: Path, removed: list[Path]) -> None:
+    """Remove the empty team-edits folders of ``target`` a build killed before it moved the
+    team's workbooks into them left (one stayed for good, unnamed: 63b). Only an empty one
+    goes (rmdir), and only by the very name a build gives it."""
+    own = re.compile(re.escape(_fitting_name(target.name)) + r"\.team-edits-\d{8}T\d{6}Z-\w{8}")
+    with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
+        for entry in entries:
+            if own.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+                with contextlib.suppress(OSError):  # not empty: the team's workbooks are in it
+                    os.rmdir(entry.path)
+                    removed.append(Path(entry.path))
 
 
 def _put_back_or_keep_newest(target: Path, notes: list[str]) -> None:
