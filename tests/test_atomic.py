@@ -432,6 +432,23 @@ def test_an_empty_team_edits_folder_a_killed_build_left_is_removed(tmp_path):
     assert not empty.exists() and held.is_dir() and mine.is_dir()
 
 
+def test_a_pack_replaced_while_it_is_read_is_said_so(project, tmp_path):
+    """Pass 64b: verify, bundle and diff reading a pack that a build replaced called every
+    file MISSING, the pack tampered with (exit 1), though it was whole before and after."""
+    from reportgen.pack.files import PackDir
+
+    out = build(project, tmp_path / "pack")
+    with PackDir(out) as pack:  # read whole, nothing replaced: no word
+        assert pack.manifest().manifest.outputs
+    with pytest.raises(InputError) as caught, PackDir(out) as pack:
+        out.rename(tmp_path / "old")  # the build's swap, between two reads
+        shutil.copytree(tmp_path / "old", out)
+        shutil.rmtree(tmp_path / "old")
+        pack.manifest()
+    assert "the pack was replaced while it was read" in caught.value.message
+    assert caught.value.file == str(out)
+
+
 def test_cleanup_touches_only_its_own_target(project, tmp_path):
     mine, theirs = tmp_path / "mine", tmp_path / "theirs"
     stale_theirs = tmp_path / f"{STAGING_PREFIX}{target_tag(theirs)}-abcdefgh"

@@ -123,3 +123,26 @@ def test_a_sweep_never_enters_a_mount_inside_a_dead_runs_folder(tmp_path, monkey
     assert (dead / "mnt" / "precious").read_text() == "on the mount"
     assert not (dead / "part").exists()  # what is reportgen's own is gone
     assert (keep / "precious").exists()
+
+
+def test_a_stop_signal_while_the_folder_is_removed_waits_for_the_removal(tmp_path, monkeypatch):
+    """Pass 64b: a Ctrl-C (or SIGTERM) that came while the folder's copies were deleted
+    stopped the deletion part-way: the folder stayed, the pack's files in it, unnamed."""
+    import shutil
+    import signal
+
+    import pytest
+
+    from reportgen.core import tempdirs
+
+    remove = shutil.rmtree
+
+    def interrupted(path, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # comes as the removal starts
+        remove(path, *args, **kwargs)
+
+    monkeypatch.setattr(tempdirs.shutil, "rmtree", interrupted)
+    made = tempdirs.run_temp_dir("reportgen-test-", tmp_path)
+    with pytest.raises(KeyboardInterrupt), made as folder:
+        (folder / "copy.xlsx").write_bytes(b"the pack's file")
+    assert list(tmp_path.iterdir()) == []

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from reportgen.core.stopping import stop_signals_held
 from reportgen.core.sweeping import sweep_abandoned
 
 
@@ -29,11 +30,19 @@ def run_temp_dir(prefix: str, parent: Path | None = None) -> Iterator[Path]:
     locked while the block runs and removed after it; dead runs' folders are swept first."""
     where = Path(parent or tempfile.gettempdir())
     sweep_abandoned(where, prefix, folders=True)
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    path: Path | None = None
+    fd: int | None = None
     try:
+        # Made and removed whole, a stop signal answered after: one that came while the
+        # copies in it were deleted left the folder, and the pack's files in it (64b).
+        with stop_signals_held():
+            path = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
-        os.close(fd)
+        with stop_signals_held():
+            if path is not None:
+                shutil.rmtree(path, ignore_errors=True)
+            if fd is not None:
+                os.close(fd)

@@ -236,7 +236,25 @@ class PackDir:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        replaced = self.fd >= 0 and self._replaced()
         self.close()
+        if replaced and (exc is None or isinstance(exc, Exception)):
+            raise InputError(
+                "the pack was replaced while it was read (a build swapped a new one in), so "
+                "what was read was being deleted: nothing is concluded of it",
+                file=self.path,
+                hint="Run the command again once the build is over.",
+            ) from exc
+
+    def _replaced(self) -> bool:
+        """Whether the path no longer names the folder opened: verify, bundle and diff
+        reading a pack that a build replaced called every file MISSING, a pack tampered
+        with (64b)."""
+        try:
+            now, opened = os.stat(self.path, follow_symlinks=False), os.fstat(self.fd)
+        except OSError:
+            return True
+        return (now.st_dev, now.st_ino) != (opened.st_dev, opened.st_ino)
 
     def close(self) -> None:
         if self.fd >= 0:
