@@ -426,10 +426,12 @@ def test_an_empty_team_edits_folder_a_killed_build_left_is_removed(tmp_path):
     mine = tmp_path / "pack.team-edits-mine"
     for folder in (empty, held, mine):
         folder.mkdir()
+    (empty / "soc2" / "deeper").mkdir(parents=True)  # 65b: killed as it moved the workbooks
     (held / "soc2").mkdir()
+    (held / "soc2" / "x-raci.xlsx").write_bytes(b"the team's")
     with pack_lock(out):
         assert clean_stale(out) == [empty]
-    assert not empty.exists() and held.is_dir() and mine.is_dir()
+    assert not empty.exists() and (held / "soc2" / "x-raci.xlsx").is_file() and mine.is_dir()
 
 
 def test_a_pack_replaced_while_it_is_read_is_said_so(project, tmp_path):

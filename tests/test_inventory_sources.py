@@ -711,3 +711,27 @@ def test_a_resource_explorer_entry_giving_its_tags_twice_is_refused(tmp_path):
         _table(path)
     said = str(caught.value)
     assert "a second 'tags' property" in said and "Resources[0].Properties[1]" in said, said
+
+
+@pytest.mark.parametrize(
+    ("header", "tags"),
+    [
+        (["line_item_usage_account_id", "line_item_line_item_type", "line_item_product_code",
+          "line_item_resource_id", "product_region_code", "resource_tags"],
+         ['{"user_pci": "PCI DSS", "pci": "none"}']),
+        (["lineItem/UsageAccountId", "lineItem/LineItemType", "lineItem/ProductCode",
+          "lineItem/ResourceId", "product/region", "resourceTags/user:pci", "resourceTags/pci"],
+         ["PCI DSS", "none"]),
+    ],
+    ids=["cur2", "legacy"],
+)  # fmt: skip
+def test_a_cost_report_giving_a_tag_twice_is_refused(tmp_path, header, tags):
+    """Pass 65a: `user_pci` and `pci` in resource_tags (read without `user_`), or two tag
+    columns naming one tag, kept the last value without a word, and it decided the scope."""
+    rows = [header, [A, "Usage", "AmazonS3", "bucket-1", "eu-west-1", *tags]]
+    path = _write_cur(tmp_path / "cur.csv", rows, quote=True)
+    with pytest.raises(InputError) as caught:
+        _table(path)
+    assert "gives the tag 'pci' twice, as 'PCI DSS' and 'none'" in caught.value.message
+    rows[1][5:] = [tags[0].replace('"none"', '"PCI DSS"')] if len(tags) == 1 else ["x", "x"]
+    _table(_write_cur(tmp_path / "same.csv", rows, quote=True))  # one value twice: read

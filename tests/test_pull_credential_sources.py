@@ -903,6 +903,62 @@ def test_a_proxy_s_password_echoed_in_an_error_is_masked(tmp_path, monkeypatch, 
     assert "PROXYPASS" not in said and base64.b64encode(pair.encode()).decode()[:12] not in said
 
 
+def test_a_proxy_s_password_written_percent_encoded_is_masked_as_sent(
+    tmp_path, monkeypatch, capsys
+):
+    """Pass 65c: a proxy's password written percent-encoded in HTTP_PROXY was learnt only
+    as written; botocore sends it decoded, and an echo of its Proxy-Authorization header
+    showed 13 of its 16 characters in base64."""
+    import base64
+
+    pair = "puser:Zq/x?k#m@p/r=t&w"
+    encoded = base64.b64encode(pair.encode()).decode()
+    body = json.dumps({"__type": "AccessDeniedException", "message": f"Basic {encoded}"})
+
+    def handle(head: str, body_: str):
+        return 403, "application/x-amz-json-1.1", body.encode()
+
+    env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY12345", "AWS_SECRET_ACCESS_KEY": "s" * 30,
+           "HTTP_PROXY": "http://puser:Zq%2Fx%3Fk%23m%40p%2Fr%3Dt%26w@127.0.0.1:9",
+           "NO_PROXY": "127.0.0.1,localhost"}  # fmt: skip
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, "", handle, env=env)
+    assert status == 2, said
+    assert encoded[:8] not in said and "Basic ***" in said, said
+
+
+def test_the_region_lookup_s_metadata_token_is_masked(tmp_path, monkeypatch, capsys):
+    """Pass 65c: the session token of the region lookup botocore makes under defaults_mode
+    auto was never learnt: a refusal quoting it printed it whole."""
+    from test_pull_bounds import serving
+
+    token = "ImdsRegionTok3nFromTheLookup0123"
+
+    def answer(body: bytes):
+        def send(conn: socket.socket) -> None:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                         % len(body) + body)  # fmt: skip
+
+        return send
+
+    def imds(head: bytes, body: bytes):
+        return answer(b"eu-west-1" if b"placement" in head else token.encode())
+
+    def refused(conn: socket.socket) -> None:
+        said = json.dumps({"__type": "InvalidParameterException",
+                           "message": f"bad session {token}"}).encode()  # fmt: skip
+        conn.sendall(b"HTTP/1.1 400 Bad\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(said) + said)  # fmt: skip
+
+    (tmp_path / "awsconfig").write_text("")
+    keys = {"AWS_ACCESS_KEY_ID": "AKIAREGIONTEST000001", "AWS_SECRET_ACCESS_KEY": "RegionKey0123"}
+    with serving(imds) as metadata, _endpoint(refused) as url:
+        env = {**keys, "AWS_DEFAULTS_MODE": "auto", "AWS_EC2_METADATA_DISABLED": "false",
+               "AWS_EC2_METADATA_SERVICE_ENDPOINT": metadata, **_PATIENT_METADATA}  # fmt: skip
+        status, said = _run(tmp_path, monkeypatch, capsys, url, env, None)
+    assert status == 2 and "bad session ***" in said, said
+    assert token[:12] not in said
+
+
 def test_the_region_lookup_of_defaults_mode_auto_is_bounded_and_made_once(
     tmp_path, monkeypatch, capsys
 ):

@@ -43,6 +43,20 @@ def test_an_xml_refusal_keeps_its_code_and_withholds_its_message() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("detail", "kept"),
+    [("<Detail>the key was AKIA</Detail>", WITHHELD), ("<Type>Sender</Type>", NO_MESSAGE)],
+)
+def test_an_sts_refusal_s_text_beside_its_code_is_a_message(detail: str, kept: str) -> None:
+    """Pass 65c: STS's <Detail> beside <Code>, without <Message>, was "(no message)"."""
+    body, _ = _rewritten(
+        f"<ErrorResponse><Error>{detail}<Code>AccessDenied</Code></Error>"
+        "<RequestId>1</RequestId></ErrorResponse>"
+    )
+    error = _parsed(body, "xml")
+    assert (error["Code"], error["Message"]) == ("AccessDenied", kept), body
+
+
 def test_an_xml_message_holding_elements_is_withheld() -> None:
     body, _ = _rewritten(
         "<ErrorResponse><Error><Code>AccessDenied</Code><Message><Credentials><SecretAccessKey>"
@@ -136,6 +150,9 @@ def test_a_refusal_without_a_code_has_its_status_for_one(body: str) -> None:
         ("<html>Service unavailable</html>", WITHHELD),  # 61c C4: "(no message)"
         ("<html><!-- x -->Try <![CDATA[later]]></html>", WITHHELD),
         ("<html> </html>", NO_MESSAGE),
+        ('{"error": "Forbidden", "detail": "x"}', WITHHELD),  # 65c: text under other keys
+        ('{"error": {"reason": ["x"]}}', WITHHELD),
+        ('{"__type": "", "RequestId": "1"}', NO_MESSAGE),
         ("key=KnownSecret0123456789abcdef", WITHHELD),
         ("<not xml", WITHHELD),
         ('{"cut short', WITHHELD),

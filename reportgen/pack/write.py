@@ -279,8 +279,22 @@ def _remove_empty_team_edits(target: Path, removed: list[Path]) -> None:
         for entry in entries:
             if own.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
                 with contextlib.suppress(OSError):  # not empty: the team's workbooks are in it
-                    os.rmdir(entry.path)
+                    _remove_empty_folders(Path(entry.path))
                     removed.append(Path(entry.path))
+
+
+def _remove_empty_folders(top: Path) -> None:
+    """Remove ``top`` and the folders in it, deepest first, when they hold no file at all
+    (a build killed as it moved the workbooks left an empty framework folder: 65b); an
+    OSError when any holds something else, before anything is removed."""
+    folders: list[str] = []
+    for path, names, files in os.walk(top, topdown=True, followlinks=False):
+        links = [name for name in names if os.path.islink(os.path.join(path, name))]
+        if files or links:
+            raise OSError(errno.ENOTEMPTY, "holds files", path)
+        folders.append(path)
+    for path in reversed(folders):
+        os.rmdir(path)
 
 
 def _put_back_or_keep_newest(target: Path, notes: list[str]) -> None:

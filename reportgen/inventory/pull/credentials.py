@@ -107,7 +107,7 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
 
     core.create_client = bounded
     _bound_providers(core, known if known is not None else Secrets())
-    _bound_region_lookup(core)
+    _bound_region_lookup(core, known if known is not None else Secrets())
 
 
 def _answer_shape(client: Any) -> str:
@@ -256,7 +256,7 @@ def _json_pairs(text: str) -> Iterator[tuple[str, str]]:
             name, colon = (string if closed else None), False
 
 
-def _bound_region_lookup(core: Any) -> None:
+def _bound_region_lookup(core: Any, known: Secrets) -> None:
     """Hold to the same bounds the instance-metadata lookup of the region that botocore's
     ``defaults_mode = auto`` makes as each client is created, and make it once: it reads
     the answer whole through a session of its own and swallows any error (an endless
@@ -267,7 +267,15 @@ def _bound_region_lookup(core: Any) -> None:
         fetcher = provider._get_fetcher()
         inner = fetcher._session
         if callable(getattr(inner, "send", None)):
-            bounds = Bounds(_REGION_LOOKUP, CREDENTIAL_BYTES, METADATA_SECONDS, json=False)
+            # its session token learnt as the credential fetchers' are: a refusal quoting
+            # it printed it, and an echo wrote it in the snapshot (65c)
+            bounds = Bounds(
+                _REGION_LOOKUP,
+                CREDENTIAL_BYTES,
+                METADATA_SECONDS,
+                json=False,
+                learn=_learner(known, plain=True),
+            )
             fetcher._session = BoundedSession(inner, bounds)
             factory._imds_region_provider = _AskedOnce(provider)
 

@@ -33,6 +33,9 @@ _CODE = re.compile(rf"{_PART}(?:\.{_PART}){{0,3}}")
 _CODE_CHARS = 100
 _CODE_KEYS = ("__type", "code", "Code")
 _MESSAGE_KEYS = ("message", "Message")
+# What says nothing of the refusal beside its code: any other text is a message, withheld
+# (a container's {"error": ..., "detail": ...} and STS's <Detail> were "(no message)": 65c).
+_NOT_SAID = frozenset({"type", "requestid", "hostid", "code", "__type"})
 _ERROR_HEADERS = ("x-amzn-errortype", "x-amzn-errormessage", "x-amzn-query-error")
 NO_MESSAGE = "(no message)"
 
@@ -98,8 +101,10 @@ def _from_xml(body: bytes, texts: list[str]) -> tuple[str, bool]:
         name = str(element.tag).rpartition("}")[2]
         if name == "Code" and not code:
             code = (element.text or "").strip() if len(element) == 0 else "-"
-        elif name == "Message":
-            said = said or len(element) > 0 or bool((element.text or "").strip())
+        elif name == "Message" and len(element) > 0:
+            said = True
+        elif name.casefold() not in _NOT_SAID:
+            said = said or bool((element.text or "").strip() or (element.tail or "").strip())
     # Without a code, any text is a message: a proxy's page of text alone (an HTML page
     # saying "Service unavailable") was said as "(no message)" (61c).
     return _code_of(code), said or (not code and any(map(str.strip, root.itertext())))
@@ -118,6 +123,17 @@ def xml_root(body: bytes, texts: list[str]) -> Any:
     return None
 
 
+def _text_in(value: object) -> bool:
+    """Whether a JSON value holds any text or number (a message in any shape)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, dict):
+        return any(map(_text_in, value.values()))
+    if isinstance(value, list):
+        return any(map(_text_in, value))
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _from_json(texts: list[str]) -> tuple[str, bool]:
     """The code under the keys botocore reads it from, and whether anything else is said."""
     for text in texts:
@@ -125,6 +141,8 @@ def _from_json(texts: list[str]) -> tuple[str, bool]:
             parsed = json.loads(text)
             if isinstance(parsed, dict):
                 code = next((parsed[k] for k in _CODE_KEYS if k in parsed), "")
-                said = [parsed[k] for k in _MESSAGE_KEYS if parsed.get(k) not in ("", None)]
+                said = [
+                    v for k, v in parsed.items() if k.casefold() not in _NOT_SAID and _text_in(v)
+                ]
                 return _code_of(code), bool(said)
     return "", True

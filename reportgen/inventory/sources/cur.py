@@ -519,7 +519,24 @@ class Resources:
                     pairs.append((key, value.strip()))
             elif value.strip():
                 pairs += _tag_map(value, self.path)
+        self._check_repeats(pairs)
         return pairs
+
+    def _check_repeats(self, pairs: list[tuple[str, str]]) -> None:
+        """A tag given twice with two values is refused, as the other readers refuse it:
+        `user_pci` and `pci` in resource_tags (its `user_` dropped), or two columns naming
+        one tag, kept the last value without a word, and it decided the scope (65a)."""
+        seen: dict[str, str] = {}
+        for key, value in pairs:
+            first = seen.setdefault(key, value)
+            if first != value:
+                raise InputError(
+                    f"a line item gives the tag {shorten(key, 60)!r} twice, as "
+                    f"{shorten(first, 40)!r} and {shorten(value, 40)!r}: which one counts "
+                    "cannot be told, and a scope tag decides what is audited",
+                    file=self.path,
+                    hint="Keep one of them (a resource_tags key is read without its user_).",
+                )
 
     def warnings(self) -> list[str]:
         if not self.skipped:
