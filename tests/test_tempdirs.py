@@ -125,24 +125,26 @@ def test_a_sweep_never_enters_a_mount_inside_a_dead_runs_folder(tmp_path, monkey
     assert (keep / "precious").exists()
 
 
-def test_a_stop_signal_while_the_folder_is_removed_waits_for_the_removal(tmp_path, monkeypatch):
+def test_a_stop_signal_while_the_folder_is_removed_waits_for_the_removal(tmp_path):
     """Pass 64b: a Ctrl-C (or SIGTERM) that came while the folder's copies were deleted
-    stopped the deletion part-way: the folder stayed, the pack's files in it, unnamed."""
-    import shutil
-    import signal
-
-    import pytest
-
-    from reportgen.core import tempdirs
-
-    remove = shutil.rmtree
-
-    def interrupted(path, *args, **kwargs):
-        os.kill(os.getpid(), signal.SIGINT)  # comes as the removal starts
-        remove(path, *args, **kwargs)
-
-    monkeypatch.setattr(tempdirs.shutil, "rmtree", interrupted)
-    made = tempdirs.run_temp_dir("reportgen-test-", tmp_path)
-    with pytest.raises(KeyboardInterrupt), made as folder:
-        (folder / "copy.xlsx").write_bytes(b"the pack's file")
+    stopped the deletion part-way: the folder stayed, the pack's files in it, unnamed. In a
+    process of its own: signal handlers are the main thread's, which a test worker may not
+    run tests in."""
+    script = (
+        "import os, shutil, signal, sys\n"
+        "from pathlib import Path\n"
+        "from reportgen.core import tempdirs\n"
+        "remove = shutil.rmtree\n"
+        "def interrupted(path, *args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)  # comes as the removal starts\n"
+        "    remove(path, *args, **kwargs)\n"
+        "tempdirs.shutil.rmtree = interrupted\n"
+        "try:\n"
+        "    with tempdirs.run_temp_dir('reportgen-test-', Path(sys.argv[1])) as folder:\n"
+        "        (folder / 'copy.xlsx').write_bytes(b'the pack s file')\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(130)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], timeout=60)
+    assert done.returncode == 130
     assert list(tmp_path.iterdir()) == []

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from reportgen.core.errors import InputError, column_letter
@@ -725,7 +725,7 @@ def _team_value(
     return _text(value)
 
 
-def _date(value: Any, epoch: dt.datetime) -> dt.date | None:
+def _date(value: Any, epoch: dt.datetime = CALENDAR_WINDOWS_1900) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
