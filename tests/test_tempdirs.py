@@ -134,6 +134,7 @@ def test_a_stop_signal_while_the_folder_is_removed_waits_for_the_removal(tmp_pat
         "import os, shutil, signal, sys\n"
         "from pathlib import Path\n"
         "from reportgen.core import tempdirs\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)  # a worker ignores it\n"
         "remove = shutil.rmtree\n"
         "def interrupted(path, *args, **kwargs):\n"
         "    os.kill(os.getpid(), signal.SIGINT)  # comes as the removal starts\n"
