@@ -644,7 +644,9 @@ def _evidence_rows(
         _check_lengths(ws.title, number, values, written, limits, shown)
         found: dict[str, str] = {}
         for spec, index in fields:
-            value = _team_value(spec, values[index], (ws.title, number, index), book, problems)
+            value = _team_value(
+                spec, values[index], (ws.title, number, index), book.epoch, problems
+            )
             if value:
                 found[spec.key] = value
         control = _text(values[control_at]).strip()
@@ -695,10 +697,10 @@ def _too_many_rows(shown: str, sheet: str, row: int) -> InputError:
 
 
 def _team_value(
-    spec: Field, value: Any, where: tuple[str, int, int], book: Any, problems: _Problems
+    spec: Field, value: Any, where: tuple[str, int, int], epoch: dt.datetime, problems: _Problems
 ) -> str:
     """A team cell as matrix.json keeps it; "" for blank (and for 'Not started'). ``where``:
-    its sheet, row and column; ``book``: its workbook, whose date system a number is read
+    its sheet, row and column; ``epoch``: its workbook's date system, which a number is read
     in (a bare number in a 1904 workbook was read four years early: 62a)."""
     sheet, row, column = where
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -712,7 +714,7 @@ def _team_value(
             return ""
         return "" if status == NOT_STARTED else status
     if spec.kind == "date":
-        day = _date(value, book.epoch)
+        day = _date(value, epoch)
         if day is None:
             problems.add(
                 sheet,

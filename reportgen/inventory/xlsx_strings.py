@@ -150,7 +150,7 @@ def _not_a_number(region: bytes, count: int | None) -> tuple[str, str] | None:
     and ' 3' as string 0, and '1' of '1<!---->0' or '1&#48;' (43d): no writer puts a sign,
     a comment (here '_', xlsx_scan) or an entity in an index, so none is taken."""
     end = _INDEX_END if count is None else count
-    for _, tag, text in _shared_cells(region):
+    for tag, text in _shared_cells(region):
         if _names_one(text, end):
             continue
         ref = _CELL_REF.search(tag)
@@ -159,13 +159,13 @@ def _not_a_number(region: bytes, count: int | None) -> tuple[str, str] | None:
     return None
 
 
-def _shared_cells(region: bytes) -> Iterator[tuple[int, bytes, bytes]]:
-    """(where, its tag and value, its value) of each cell of type s with a plain <v>."""
+def _shared_cells(region: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(its tag and value, its value) of each cell of type s with a plain <v>."""
     for tag in _CELL_TAG.finditer(region):
         if _SHARED_TYPE.search(region, tag.start(1), tag.end(1)):
             value = _PLAIN_VALUE.match(region, tag.end())
             if value:
-                yield tag.start(), region[tag.start() : value.end()], value.group(1)
+                yield region[tag.start() : value.end()], value.group(1)
 
 
 def _names_one(text: bytes, end: int) -> bool:

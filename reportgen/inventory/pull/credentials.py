@@ -565,11 +565,7 @@ def fetch_error(exc: BaseException, when: str) -> InputError | None:
     """``exc``, raised in a request of the pull, said as the failure of the credential call
     botocore made first (``when``: "renewing the credentials before tag:GetResources"), as
     one at the start is said; None when it did not come from botocore's credential code."""
-    from botocore.exceptions import BotoCoreError
-
     if not (_in_token_refresh(exc) or _raised_by(exc)):
-        return None
-    if not isinstance(exc, BotoCoreError | ValueError | TypeError | KeyError | AttributeError):
         return None
     return _failed(_action(None, exc), "fetching the credentials", exc, when)
 

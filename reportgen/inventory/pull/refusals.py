@@ -32,7 +32,6 @@ _PART = rf"(?:{_WORD}){{1,12}}(?:[A-Z]{{2,5}})?"
 _CODE = re.compile(rf"{_PART}(?:\.{_PART}){{0,3}}")
 _CODE_CHARS = 100
 _CODE_KEYS = ("__type", "code", "Code")
-_MESSAGE_KEYS = ("message", "Message")
 # What says nothing of the refusal beside its code: any other text is a message, withheld
 # (a container's {"error": ..., "detail": ...} and STS's <Detail> were "(no message)": 65c).
 _NOT_SAID = frozenset({"type", "requestid", "hostid", "code", "__type"})

@@ -109,7 +109,7 @@ class Secrets:
         snapshot's cells), where the Redactor's encoded forms would cost too much."""
         # the renewed ones past the latest batches left out: an alternation of every
         # renewal's would be slow to make
-        held = {value for batch, _ in [*self._lasting, *self._renewed] for value in batch}
+        held = self._every - self._older  # the batches are disjoint
         values = sorted((v for v in held if len(v) >= 8), key=len, reverse=True)
         return re.compile("|".join(map(re.escape, values))) if values else None
 
