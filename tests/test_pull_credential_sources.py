@@ -2063,6 +2063,7 @@ def test_an_answer_of_escaped_quotes_is_read_for_secrets_in_one_pass():
         "<R><SecretAccessKey><!-- c -->%s</SecretAccessKey></R>",
         '<?xml version="1.0"?><R><a:Token xmlns:a="urn:x"> %s </a:Token></R>',
         '<R><Entry password="%s"/></R>',
+        '\ufeff{"Pass\\u0077ord": "%s"}',  # after a byte-order mark, which json.loads refuses
     ],
 )
 def test_a_secret_an_accepted_answer_holds_in_any_spelling_is_learnt(answer):

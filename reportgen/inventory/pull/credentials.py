@@ -226,10 +226,11 @@ def _parsed_secrets(text: str) -> list[str]:
     """The values under a secret's name as a parser reads the answer, which the patterns
     above (kept for what does not parse) miss: a name in `\\u` escapes, a value in a list or
     an object, numbers, CDATA or a comment in an element (each echoed was printed: 61c)."""
-    start = text.lstrip(" \t\r\n\ufeff")[:1]
+    body = text.lstrip(" \t\r\n\ufeff")  # json.loads refuses a byte-order mark
+    start = body[:1]
     if start in ("{", "["):
         with contextlib.suppress(ValueError, RecursionError):
-            return _secrets_under(json.loads(text, parse_int=str, parse_float=str), False)
+            return _json_secrets(body)
     root = xml_root(b"", [text]) if start == "<" else None
     if root is None:
         return []
@@ -434,8 +435,13 @@ def _parsed_cache(data: bytes, path: Path) -> Any:
 def _cached_secrets(data: bytes) -> list[str]:
     """Every value under a key that names a token or secret, at any depth (a token in an
     object under another key was printed: 45c), numbers as written in the file."""
-    raw = json.loads(data.decode("utf-8-sig"), parse_int=str, parse_float=str)
-    return _secrets_under(raw, secret=False)
+    return _json_secrets(data.decode("utf-8-sig"))
+
+
+def _json_secrets(text: str) -> list[str]:
+    """Every string under a key that names a secret in the JSON ``text``, at any depth,
+    numbers as written."""
+    return _secrets_under(json.loads(text, parse_int=str, parse_float=str), secret=False)
 
 
 def _secrets_under(value: Any, secret: bool) -> list[str]:
