@@ -735,3 +735,55 @@ def test_a_cost_report_giving_a_tag_twice_is_refused(tmp_path, header, tags):
     assert "gives the tag 'pci' twice, as 'PCI DSS' and 'none'" in caught.value.message
     rows[1][5:] = [tags[0].replace('"none"', '"PCI DSS"')] if len(tags) == 1 else ["x", "x"]
     _table(_write_cur(tmp_path / "same.csv", rows, quote=True))  # one value twice: read
+
+
+def _repeat_first(data: dict, key: str) -> None:
+    """Append a copy of the first item of ``data[key]``, its pci tag changed to 'no'."""
+    first = data[key][0]
+    text = first if isinstance(first, str) else json.dumps(first)
+    again = text.replace('"yes"', '"no"')
+    assert again != text
+    data[key].append(again if isinstance(first, str) else json.loads(again))
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("tagging-get-resources.json", "ResourceTagMappingList"),
+     ("config-aggregator.json", "Results"),
+     ("resource-explorer-search.json", "Resources")],
+    ids=["tagging", "config", "explorer"],
+)  # fmt: skip
+def test_a_resource_an_export_lists_twice_is_read_once_as_first_listed(tmp_path, name, key):
+    """Pass 66a: a Tagging API export holding a bucket twice, out of scope and then in it,
+    made two rows and put it in the PCI pack, while `inventory pull` of the same answer
+    wrote it once, as first sent, with a warning."""
+    data = json.loads((EXPORTS / name).read_text())
+    count = len(data[key])
+    _repeat_first(data, key)
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    raw = read_source(path, Limits())
+    assert raw is not None
+    header, *rows = [cells for _, cells in raw.sheets[0].rows]
+    assert rows == _table(EXPORTS / name)[1:] and len(rows) == count
+    assert "no" not in rows[0][header.index("tag:pci")]
+    assert raw.warnings == [
+        f"{path}: 1 item(s) name a resource an earlier item names (the first at "
+        f"$.{key}[{count}]); each resource is read once, as first listed, as "
+        "`inventory pull` writes it"
+    ]
+
+
+def test_items_naming_no_resource_are_one_only_when_alike(tmp_path):
+    """An AWS Config result naming no resource (no ARN, no id) is named by its text, as
+    the pull names it: two alike are one resource, two that differ are two."""
+    item = {"resourceType": "AWS::S3::Bucket", "accountId": A, "awsRegion": "eu-west-1"}
+    tagged = [{**item, "tags": [{"key": "pci", "value": value}]} for value in ("yes", "no")]
+    path = tmp_path / "config.json"
+    results = [json.dumps(tagged[0]), json.dumps(tagged[0], indent=1), json.dumps(tagged[1])]
+    path.write_text(json.dumps({"Results": results}), encoding="utf-8")
+    raw = read_source(path, Limits())
+    assert raw is not None
+    rows = [cells for _, cells in raw.sheets[0].rows][1:]
+    assert [row[-1] for row in rows] == ["yes", "no"], rows
+    assert "(the first at $.Results[1])" in raw.warnings[0]

@@ -1259,15 +1259,16 @@ def test_config_results_naming_no_resource_are_not_taken_for_one(tmp_path, monke
     account and region alone: two buckets became one row, 'sent a second time'."""
     from reportgen.inventory.pull.apis import APIS
     from reportgen.inventory.pull.fetch import _drop_repeated
+    from reportgen.inventory.sources.repeats import SeenResources
 
     bucket = {"resourceType": "AWS::S3::Bucket", "accountId": "1", "awsRegion": "eu-west-1"}
     instance = {**bucket, "resourceType": "AWS::EC2::Instance", "resourceId": "i-1"}
     results = [bucket, {**bucket, "tags": []}, instance, instance]
     page = {"Results": [json.dumps(result) for result in results]}
-    assert _drop_repeated(page, APIS["config"], set()) == 1  # the instance, sent twice
+    assert _drop_repeated(page, APIS["config"], SeenResources()) == 1  # the instance, twice
     assert [json.loads(r) for r in page["Results"]] == results[:3]
     again = {"Results": [json.dumps(dict(reversed(bucket.items())), indent=1)]}
-    seen: set[int] = set()  # pass 35c: the same bucket, keys in another order, was new
+    seen = SeenResources()  # pass 35c: the same bucket, keys in another order, was new
     assert _drop_repeated({"Results": [json.dumps(bucket)]}, APIS["config"], seen) == 0
     assert _drop_repeated(again, APIS["config"], seen) == 1
 

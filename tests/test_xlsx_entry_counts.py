@@ -21,8 +21,8 @@ import xlsx_entry_bombs as bombs
 from measured import Outcome, measured, measured_all
 
 from reportgen.inventory.xlsx_entries import (
-    KEPT_ELEMENTS,
-    ROW_ELEMENTS,
+    KEPT_OBJECTS,
+    ROW_OBJECTS,
     STYLE_ENTRIES,
     WORKBOOK_ENTRIES,
 )
@@ -32,8 +32,23 @@ MAX_CELLS = 80_000  # --max-cells given to the shared-strings cases: a cap of 10
 STRINGS_CAP = MAX_CELLS // 8
 SST = "xl/sharedStrings.xml"
 STYLES = f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{hf.MAIN}"></styleSheet>'
-KEPT = KEPT_ELEMENTS  # each bomb passes it by its other parts' few elements
+KEPT = KEPT_OBJECTS  # each bomb passes it by its other parts' few elements
 X_PREFIXED_XF = b'<x:xf numFmtId="0" fontId="0"/>'
+# Pass 65d: attributes cost openpyxl about as much as elements; 100 on each element
+AT_100 = bombs.with_attributes("x", 100)
+AT_100_OTHER = bombs.with_attributes("row", 100, "o")  # a 'row' of another namespace
+OVER_BY_ATTRIBUTES = KEPT // 100  # 101 objects each: over the cap, as elements 1% of it
+# The largest style sheet Excel writes: 64,000 formats of every attribute, and alignments
+EXCEL_XF = (
+    b'<xf numFmtId="164" fontId="1" fillId="2" borderId="1" xfId="0" applyNumberFormat="1" '
+    b'applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1" applyProtection="1">'
+    b'<alignment horizontal="left" vertical="top" wrapText="1"/><protection locked="0"/></xf>'
+)
+EXCEL_RICH_STRING = (
+    b'<si><r><rPr><b/><sz val="11"/><color theme="1"/><rFont val="Calibri"/><family val="2"/>'
+    b'<scheme val="minor"/></rPr><t xml:space="preserve">env=prod </t></r>'
+    b'<r><t xml:space="preserve">a="b"</t></r></si>'
+)
 
 
 @dataclass
@@ -62,7 +77,7 @@ def _evidence_rows_under(name: str, row_tag: str) -> Case:
                 hf.sheet(hf.rows_xml(hf.BASE_ROWS)),
                 "</sheetData></worksheet>",
                 25,
-                ROW_ELEMENTS - 10,
+                ROW_OBJECTS - 10,
                 row_tag,
             ),
         ),
@@ -167,8 +182,8 @@ CASES = [
         "evidence-styles-padded",
         lambda path: bombs.bomb(path, "xl/styles.xml", bombs.padded_styles(KEPT)),
         [
-            "workbook part 'xl/styles.xml' brings the workbook's elements outside rows and "
-            "shared strings to 2,000,0",
+            "workbook part 'xl/styles.xml' brings the workbook's elements and attributes "
+            "outside rows and shared strings to 2,000,",
             f", over the limit of {KEPT:,} (the spreadsheet reader keeps each",
             "Copy the data into a new workbook",
         ],
@@ -217,15 +232,16 @@ CASES = [
     ),
     Case(
         "rows-holding-more-than-the-cap-in-all",  # let go of, row by row: taken
-        lambda path: bombs.bomb(path, bombs.SHEET, bombs.full_rows(25, ROW_ELEMENTS - 1)),
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.full_rows(25, ROW_OBJECTS - 1)),
         [],
         status=0,
     ),
     Case(
         "evidence-a-row-over-its-cap",  # 2 million in one row took openpyxl 650 MB
-        lambda path: bombs.bomb(path, bombs.SHEET, bombs.full_rows(1, ROW_ELEMENTS + 1)),
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.full_rows(1, ROW_OBJECTS + 1)),
         [
-            f"workbook part '{bombs.SHEET}' holds a row of more than {ROW_ELEMENTS:,} elements",
+            f"workbook part '{bombs.SHEET}' holds a row of more than {ROW_OBJECTS:,} elements and "
+            "attributes",
             "Copy the data into a new workbook",
         ],
         evidence=True,
@@ -235,7 +251,7 @@ CASES = [
         lambda path: bombs.bomb(
             path,
             "xl/styles.xml",
-            bombs.wrapped_in_rows(STYLES, "</styleSheet>", 25, ROW_ELEMENTS - 10),
+            bombs.wrapped_in_rows(STYLES, "</styleSheet>", 25, ROW_OBJECTS - 10),
         ),
         ["workbook part 'xl/styles.xml' brings the workbook's elements", f"limit of {KEPT:,}"],
         evidence=True,
@@ -250,7 +266,7 @@ CASES = [
                 hf.sheet(hf.rows_xml(hf.BASE_ROWS)).replace(f' xmlns="{hf.MAIN}"', ""),
                 "</sheetData></worksheet>",
                 25,
-                ROW_ELEMENTS - 10,
+                ROW_OBJECTS - 10,
             ),
         ),
         [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
@@ -267,7 +283,7 @@ CASES = [
                 ),
                 "</sheetData></worksheet>",
                 25,
-                ROW_ELEMENTS - 10,
+                ROW_OBJECTS - 10,
             ),
         ),
         [f"workbook part '{bombs.SHEET}' brings the workbook's elements", f"limit of {KEPT:,}"],
@@ -285,7 +301,7 @@ CASES = [
                     ),
                     "</sheetData></worksheet>",
                     25,
-                    ROW_ELEMENTS - 10,
+                    ROW_OBJECTS - 10,
                     f"<{row}>",
                     f"</{row}>",
                 ),
@@ -320,7 +336,7 @@ CASES = [
                 ),
                 "</sheetData></worksheet>",
                 25,
-                ROW_ELEMENTS - 10,
+                ROW_OBJECTS - 10,
                 "<m:row>",
                 "</m:row>",
             ),
@@ -330,8 +346,11 @@ CASES = [
     ),
     Case(
         "evidence-rows-nested-in-a-row",
-        lambda path: bombs.bomb(path, bombs.SHEET, bombs.nested_rows(3, ROW_ELEMENTS // 2)),
-        [f"workbook part '{bombs.SHEET}' holds a row of more than {ROW_ELEMENTS:,} elements"],
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.nested_rows(3, ROW_OBJECTS // 2)),
+        [
+            f"workbook part '{bombs.SHEET}' holds a row of more than {ROW_OBJECTS:,} elements and "
+            "attributes"
+        ],
         evidence=True,
     ),
     Case(
@@ -350,6 +369,60 @@ CASES = [
         lambda path: bombs.bomb(path, SST, bombs.shared_strings(STRINGS_CAP + 1)),
         [f"holds at least {STRINGS_CAP + 1:,} shared strings (<si>)"],
         evidence=True,
+    ),
+    Case(
+        "evidence-sheet-attributes-between-rows",  # pass 65d: 1.44 GB for 150,000 of them
+        lambda path: bombs.bomb(
+            path, bombs.SHEET, bombs.padded_sheet(OVER_BY_ATTRIBUTES, AT_100_OTHER)
+        ),
+        [
+            f"workbook part '{bombs.SHEET}' brings the workbook's elements and attributes",
+            f"limit of {KEPT:,}",
+        ],
+        evidence=True,
+    ),
+    Case(
+        "evidence-styles-attributes",
+        lambda path: bombs.bomb(
+            path,
+            "xl/styles.xml",
+            bombs.padded(STYLES, AT_100, OVER_BY_ATTRIBUTES, "</styleSheet>"),
+        ),
+        ["workbook part 'xl/styles.xml' brings the workbook's elements and attributes"],
+        evidence=True,
+    ),
+    Case(
+        "evidence-shared-strings-attributes-between-strings",
+        lambda path: bombs.bomb(path, SST, bombs.padded_shared_strings(OVER_BY_ATTRIBUTES, AT_100)),
+        [f"workbook part '{SST}' brings the workbook's elements and attributes"],
+        evidence=True,
+    ),
+    Case(
+        "evidence-a-row-of-attributes-over-its-cap",
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.full_rows(1, ROW_OBJECTS // 100, AT_100)),
+        [f"holds a row of more than {ROW_OBJECTS:,} elements and attributes"],
+        evidence=True,
+    ),
+    Case(
+        "rows-of-attributes-under-the-cap",  # let go of, row by row: taken
+        lambda path: bombs.bomb(path, bombs.SHEET, bombs.full_rows(20, ROW_OBJECTS // 102, AT_100)),
+        [],
+        status=0,
+    ),
+    Case(
+        "evidence-largest-style-sheet-excel-writes",  # about 1,100,000: under the cap
+        lambda path: bombs.bomb(path, "xl/styles.xml", bombs.styles(64_000, EXCEL_XF)),
+        [],
+        status=0,
+    ),
+    Case(
+        # each string's attributes are let go of with it, and '=' in text is none: the
+        # count is its elements past <si> and text, 10 a string (1,500,000)
+        "rich-shared-strings-under-the-cap",
+        lambda path: bombs.bomb(path, SST, bombs.strings_of(150_000, EXCEL_RICH_STRING)),
+        [],
+        status=0,
+        args=[],
     ),
 ]
 

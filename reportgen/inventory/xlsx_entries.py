@@ -13,8 +13,10 @@ openpyxl also keeps, one object of some 130 bytes an element whatever its name, 
 element of the parts it reads (the content types, the workbook and its relationships, the
 styles, the document properties, a chartsheet) but those it lets go of once read: what each
 row of a sheet holds, and each shared string's ``<si>`` and text. 20 million empty ``<x/>`` in
-styles.xml, a 151 KB workbook, took 2.65 GB (pass 48d). So the elements it would keep are
-counted too, in all parts together, and refused past :data:`KEPT_ELEMENTS`.
+styles.xml, a 151 KB workbook, took 2.65 GB (pass 48d). Each attribute (a namespace
+declaration too) costs about as much again: 150,000 elements of 100 attributes each took
+1.44 GB (pass 65d). So the elements and attributes it would keep are counted too, in all
+parts together, and refused past :data:`KEPT_OBJECTS`.
 
 The caps come from real limits: a sheet cannot name more strings, carry more comments or
 hyperlinks than it has cells (an eighth of ``--max-cells`` keeps calamine's strings, about
@@ -35,12 +37,13 @@ from reportgen.inventory.limits import Limits
 STYLE_ENTRIES = 65_000  # Excel's own limit is 64,000 cell formats
 WORKBOOK_ENTRIES = 100_000
 CELL_SHARE = 8  # entries that come one per cell at most: an eighth of --max-cells
-# Elements openpyxl keeps, in all parts together: about 260 MB. Excel's largest style sheet
-# (64,000 formats, each with its alignment) holds about 200,000.
-KEPT_ELEMENTS = 2_000_000
-# Elements of one row, which openpyxl holds until the row ends (some 300 bytes each: 2
-# million took 650 MB); a row of 1,000 cells (--max-columns' default) holds about 3,000.
-ROW_ELEMENTS = 100_000
+# Elements and attributes openpyxl keeps, in all parts together: about 260 MB. Excel's
+# largest style sheet (64,000 formats, each with its alignment) holds about 1,200,000.
+KEPT_OBJECTS = 2_000_000
+# Elements and attributes of one row, which openpyxl holds until the row ends (an element
+# some 300 bytes: 2 million took 650 MB); a row of 1,000 cells (--max-columns' default)
+# holds about 6,000, and a megabyte of rows back to back under 150,000.
+ROW_OBJECTS = 150_000
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,9 @@ _OPEN = re.compile(rb"<(?:[^ \t\r\n/<>:]*:)?(" + b"|".join(ENTRIES) + rb")[ \t\r
 # A tag other than a closing tag or one of a worksheet's cell data (none of them is listed):
 # a region without one holds no entry, and this search costs a seventh of _OPEN's.
 _OTHER_TAG = re.compile(rb"<(?!/|(?:c|v|row|is|t|f|r)[ \t\r\n/>])")
+# A whole tag, each quoted value whole ('<' is in none: PartMalformed); possessive, so that
+# a search from each '<' stops at the next one.
+_WHOLE_TAG = re.compile(rb"""<(?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+>""")
 
 
 def entry_caps(limits: Limits) -> dict[bytes, int]:
@@ -125,21 +131,43 @@ def element_count(region: bytes) -> int:
     return region.count(b"<") - region.count(b"</")
 
 
+def attribute_count(region: bytes) -> int:
+    """The attributes, namespace declarations too, of the tags in ``region`` (whole tags):
+    the '=' inside them. One inside a value counts as well, which errs high only; one in
+    text does not (a shared string 'env=prod' is no attribute)."""
+    if b"=" not in region:
+        return 0
+    return b"".join(_WHOLE_TAG.findall(region)).count(b"=")
+
+
+def object_count(region: bytes) -> int:
+    """The elements and attributes of ``region`` (whole tags): the objects openpyxl makes."""
+    return element_count(region) + attribute_count(region)
+
+
+def object_bound(region: bytes) -> int:
+    """An upper bound of :func:`object_count`, at a fraction of its cost: every '=' counts,
+    in text too."""
+    return element_count(region) + region.count(b"=")
+
+
 class ElementTally:
-    """The elements openpyxl would keep of the parts read so far, all together."""
+    """The elements and attributes openpyxl would keep of the parts read so far, all
+    together."""
 
     def __init__(self) -> None:
         self.total = 0
 
     def add(self, path: Path, part: str, count: int) -> None:
-        """Add ``part``'s elements; InputError naming it once the total is over the cap."""
+        """Add ``part``'s elements and attributes; InputError naming it once the total is
+        over the cap."""
         self.total += count
-        if self.total > KEPT_ELEMENTS:
+        if self.total > KEPT_OBJECTS:
             raise InputError(
-                f"workbook part '{part}' brings the workbook's elements outside rows and "
-                f"shared strings to {self.total:,}, over the limit of {KEPT_ELEMENTS:,} (the "
-                "spreadsheet reader keeps each of them as an object; a workbook holds a few "
-                "thousand)",
+                f"workbook part '{part}' brings the workbook's elements and attributes outside "
+                f"rows and shared strings to {self.total:,}, over the limit of "
+                f"{KEPT_OBJECTS:,} (the spreadsheet reader keeps each of them as an object; a "
+                "workbook holds a few thousand)",
                 file=path,
                 hint="Copy the data into a new workbook, or save it as CSV, and run again.",
             )

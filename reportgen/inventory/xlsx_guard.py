@@ -42,13 +42,13 @@ from reportgen.core.validation import shown
 from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
 from reportgen.inventory.xlsx_entries import (
     ENTRIES,
-    ROW_ELEMENTS,
+    ROW_OBJECTS,
     ElementTally,
     cap_hint,
     cap_reason,
     count_entries,
-    element_count,
     entry_caps,
+    object_bound,
 )
 from reportgen.inventory.xlsx_scan import (
     CellsTooLong,
@@ -377,7 +377,7 @@ def _scan_member(
         except PartHasTooMany as many:
             raise _too_many(path, name, many) from None
         if not holds_cells:
-            tally.add(path, name, counter.elements)  # openpyxl may take it as the workbook
+            tally.add(path, name, counter.objects)  # openpyxl may take it as the workbook
             return 0  # an image or binary object: inflated only to check size and CRC
         chunks = _inflate(handle, info, path)
     scanner = PartScanner(limits.max_cell_xml_bytes, limits.max_sheet_cells, entry_caps(limits))
@@ -397,7 +397,7 @@ def _scan_member(
             file=path,
             hint="Unmerge the cells, or raise --max-cells if this workbook is genuine.",
         )
-    tally.add(path, name, _elements_kept(name, scanner, sheets))
+    tally.add(path, name, _objects_kept(name, scanner, sheets))
     area = _check_range(handle, info, path, limits, scanner) if scanner.has_cells else 0
     if encodings and (scanner.has_cells or _is_shared_strings(name) or _is_workbook(name)):
         # calamine reads such a sheet as empty, so the error would be "no header row"
@@ -410,20 +410,28 @@ def _scan_member(
     return max(area, 1) if scanner.has_cells else 0
 
 
-def _elements_kept(name: str, scanner: PartScanner, sheets: set[str]) -> int:
-    """The elements openpyxl keeps of a part: of a sheet, those outside its rows (see
-    PartScanner._kept); of the shared strings, all but each string's <si> and its text, let
-    go of once read (2 million <x/> in the shared strings took 180 MB), where a string with
-    no element inside gives back its <si> alone (empty ones hid as many <x/>: 51d); of
-    every other part
-    all, as it parses it whole (rows in styles.xml hid 5 million from the count: 49d). A
-    part it reads by its fixed name (styles, workbook, content types, relationships,
-    document properties) is parsed whole even where a relationship calls it a sheet."""
+def _objects_kept(name: str, scanner: PartScanner, sheets: set[str]) -> int:
+    """The elements and attributes openpyxl keeps of a part: of a sheet, those outside its
+    rows (see PartScanner._kept); of every other part all, as it parses it whole (rows in
+    styles.xml hid 5 million elements from the count: 49d), but the shared strings. A part
+    it reads by its fixed name (styles, workbook, content types, relationships, document
+    properties) is parsed whole even where a relationship calls it a sheet."""
     if _is_shared_strings(name):
-        strings = scanner.entries.get(b"si", 0)
-        return max(0, scanner.elements - 2 * strings + scanner.childless_strings)
+        return _shared_strings_kept(scanner)
     is_sheet = scanner.has_cells and _basename(name) in sheets and not _read_whole(name)
-    return scanner.kept if is_sheet else scanner.elements
+    return scanner.kept if is_sheet else scanner.elements + scanner.attributes
+
+
+def _shared_strings_kept(scanner: PartScanner) -> int:
+    """Of the shared strings, openpyxl lets go of each string's <si> and its text once read
+    (2 million <x/> in the shared strings took 180 MB), where a string with no element
+    inside gives back its <si> alone (empty ones hid as many <x/>: 51d). What a string
+    holds has an attribute an element at most (``xml:space`` on its text, ``val`` on a
+    run's font): attributes beyond one an element are kept (15 million on elements between
+    the strings: 65d)."""
+    strings = scanner.entries.get(b"si", 0)
+    elements = max(0, scanner.elements - 2 * strings + scanner.childless_strings)
+    return elements + max(0, scanner.attributes - scanner.elements)
 
 
 def _read_whole(name: str) -> bool:
@@ -474,7 +482,9 @@ class _EntryCounter:
     def __init__(self, caps: dict[bytes, int]) -> None:
         self.caps = caps
         self.counts: dict[bytes, int] = {}
-        self.elements = 0  # of a part that begins as XML does; an image's '<' bytes are none
+        # Elements and attributes (an upper bound: each '=') of a part that begins as XML
+        # does; an image's '<' bytes are none
+        self.objects = 0
         self._xml: bool | None = None
 
     def region(self, buffer: bytes) -> int:
@@ -487,7 +497,7 @@ class _EntryCounter:
         if self._xml is None and (head := buffer[:4096].lstrip(_BLANK)):
             self._xml = head.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<"))
         if self._xml:
-            self.elements += element_count(buffer[:end])
+            self.objects += object_bound(buffer[:end])
         for name, count in self.counts.items():
             if count > self.caps[name]:
                 raise PartHasTooMany(name, count, self.caps[name])
@@ -558,8 +568,9 @@ def _feed_checked(
         raise _too_many(path, name, many) from None
     except RowTooFull:
         raise InputError(
-            f"workbook part '{name}' holds a row of more than {ROW_ELEMENTS:,} elements (its "
-            "cells and what they hold), more than any row a spreadsheet application writes; "
+            f"workbook part '{name}' holds a row of more than {ROW_OBJECTS:,} elements and "
+            "attributes (its cells and what they hold), more than any row a spreadsheet "
+            "application writes; "
             "the spreadsheet reader holds a row whole",
             file=path,
             hint="Copy the data into a new workbook, or save it as CSV, and run again.",

@@ -37,7 +37,14 @@ import re
 from collections.abc import Callable
 
 from reportgen.inventory.xlsx_cells import CellsTooLong, Extent, scan_tags
-from reportgen.inventory.xlsx_entries import ROW_ELEMENTS, count_entries, element_count
+from reportgen.inventory.xlsx_entries import (
+    ROW_OBJECTS,
+    attribute_count,
+    count_entries,
+    element_count,
+    object_bound,
+    object_count,
+)
 
 __all__ = ["CellsTooLong", "Extent", "PartScanner", "scan_tags"]
 
@@ -121,7 +128,7 @@ class PartMalformed(Exception):
 
 
 class RowTooFull(Exception):
-    """A row holds more elements than ``xlsx_entries.ROW_ELEMENTS``."""
+    """A row holds more elements and attributes than ``xlsx_entries.ROW_OBJECTS``."""
 
 
 class PartHasTooMany(Exception):
@@ -208,11 +215,12 @@ class PartScanner:
         # counted when ``caps`` is given; over a cap raises PartHasTooMany at once.
         self.caps = caps
         self.entries: dict[bytes, int] = {}
-        self.kept = 0  # elements outside every row: openpyxl keeps them (see _kept)
+        self.kept = 0  # elements and attributes outside every row: openpyxl keeps them
         self.elements = 0  # every element, rows' too
+        self.attributes = 0  # every attribute, rows' too (an upper bound in rows)
         self.childless_strings = 0  # <si> holding no element (see xlsx_guard._elements_kept)
         self._row_depth = 0  # rows open, one inside another
-        self._row_elements = 0  # of the outermost row under way
+        self._row_objects = 0  # elements and attributes of the outermost row under way
         self._foreign: set[bytes] = set()  # prefixes bound to another namespace
         self._main: set[bytes] = set()  # prefixes the root element binds to the main one
         self._root_end: int | None = None  # where the root's start tag ends, in its region
@@ -319,22 +327,26 @@ class PartScanner:
         self._place_cells(region)
 
     def _kept(self, region: bytes) -> int:
-        """The elements of ``region`` outside every row, which openpyxl keeps as it reads a
-        sheet: it lets go of what a row of the main namespace holds once the outermost such
-        row ends, of nothing else (20 million ``<x/>`` in styles.xml took 2.65 GB: pass 48d;
-        rows of another namespace, or nested, hid 5 million from the count: 49d). What a row
-        holds is held whole until its end, so it is bounded too (RowTooFull). Only a
+        """The elements and attributes of ``region`` outside every row, which openpyxl keeps
+        as it reads a sheet: it lets go of what a row of the main namespace holds once the
+        outermost such row ends, of nothing else (20 million ``<x/>`` in styles.xml took
+        2.65 GB: pass 48d; rows of another namespace, or nested, hid 5 million from the
+        count: 49d; attributes, 15 million on elements of another namespace: 65d). What a
+        row holds is held whole until its end, so it is bounded too (RowTooFull). Only a
         sheet's count is read this way (see xlsx_guard); every other part's is
-        :attr:`elements`."""
-        self.elements += element_count(region)
+        :attr:`elements` and :attr:`attributes`."""
+        elements = element_count(region)
+        self.elements += elements
         if self._root_end is None:
             root = _START_TAG.search(region)
             self._root_end = root.end() if root is not None else None
         if b"xmlns" in region:
             self._note_namespaces(region)
         self._root_end = 0 if self._root_end is not None else None  # later regions: none
-        if self._rows_only(region):
+        if self._rows_only(region, elements):
+            self.attributes += region.count(b"=")  # rows' alone: an upper bound will do
             return 0
+        self.attributes += attribute_count(region)
         kept, at = 0, 0
         for tag in _ROW_TAG.finditer(region):
             if not self._is_main(tag.group(2) or b""):
@@ -343,7 +355,7 @@ class PartScanner:
             if tag.group(1):
                 self._row_depth = max(0, self._row_depth - 1)
             elif not tag.group().endswith(b"/>"):
-                self._row_elements = 0 if self._row_depth == 0 else self._row_elements
+                self._row_objects = 0 if self._row_depth == 0 else self._row_objects
                 self._row_depth += 1
             at = tag.end()
         return kept + self._held(region[at:])
@@ -402,17 +414,18 @@ class PartScanner:
         hid 5 million elements in plain rows: pass 50d)."""
         return not self._odd and prefix in self._main and prefix not in self._foreign
 
-    def _rows_only(self, region: bytes) -> bool:
-        """Whether ``region`` is rows back to back, as writers write them, none nested and
-        none over its bound: then none of its elements is kept, and no row need be looked
-        at one by one (that took a third longer over a 300,000-row sheet)."""
-        total = element_count(region)
+    def _rows_only(self, region: bytes, elements: int) -> bool:
+        """Whether ``region`` (of ``elements`` elements) is rows back to back, as writers
+        write them, none nested and none over its bound: then none of its elements is kept,
+        and no row need be looked at one by one (that took a third longer over a
+        300,000-row sheet). Its objects are bounded from above: each '=' counts."""
+        total = elements + region.count(b"=")
         start = self._row_depth
         if start > 1 or not self._is_main(b"") or b":row" in region or b"xmlns" in region:
             return False
         if not (start or region.startswith((b"<row ", b"<row>"))):
             return False
-        if self._row_elements + total > ROW_ELEMENTS:
+        if self._row_objects + total > ROW_OBJECTS:
             return False
         closed = region.count(b"</row>")
         if region.count(b"</row") != closed:  # '</row >' closes a row too
@@ -427,18 +440,19 @@ class PartScanner:
         last = max(region.rfind(b"<row "), region.rfind(b"<row>"))
         self._row_depth = 0 if ends_out else 1
         if last < 0:
-            self._row_elements += total
+            self._row_objects += total
         else:
-            self._row_elements = element_count(region[last:]) - 1
+            self._row_objects = object_bound(region[last:]) - 1
         return True
 
     def _held(self, piece: bytes) -> int:
-        """``piece``'s elements when outside a row; inside one, 0, counted to the row's."""
-        count = element_count(piece)
+        """``piece``'s elements and attributes when outside a row; inside one, 0, counted to
+        the row's."""
+        count = object_count(piece)
         if not self._row_depth:
             return count
-        self._row_elements += count
-        if self._row_elements > ROW_ELEMENTS:
+        self._row_objects += count
+        if self._row_objects > ROW_OBJECTS:
             raise RowTooFull
         return 0
 

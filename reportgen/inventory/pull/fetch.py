@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -16,6 +15,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
 from reportgen.core.redact import cut_masked
 from reportgen.inventory.pull.apis import Api
+from reportgen.inventory.sources.repeats import SeenResources, resource_name
 
 THROTTLED = frozenset(
     {"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
@@ -47,7 +47,7 @@ def pages(
     request = dict(params)
     seen: set[str] = set()  # digests of the tokens followed
     pages_seen: set[bytes] = set()  # digests of the lists of resources pages held
-    items_seen: set[int] = set()  # digests of the resources, 8 bytes each (1M: about 60 MB)
+    items_seen = SeenResources()
     repeated = 0  # resources sent a second time, each written once
     empty = 0  # pages in a row with no item and a next token
     overlapping = 0  # pages in a row repeating a resource of an earlier page
@@ -139,48 +139,27 @@ def _check_new(items: Any, api: Api, pages_seen: set[bytes]) -> None:
     pages_seen.add(digest)
 
 
-def _drop_repeated(page: dict[str, Any], api: Api, items_seen: set[int]) -> int:
+def _drop_repeated(page: dict[str, Any], api: Api, seen: SeenResources) -> int:
     """Take out of ``page`` the resources an earlier page (or this one) held already, how
     many: pages that overlapped wrote them again as rows (10 rows for 6 resources), and a
     page of repeats only now counts as empty (an endless endpoint ran 6,347 pages: 28c)."""
     items = page.get(api.reader.list_key)
     if not isinstance(items, list) or not items:
         return 0
-    fresh = []
-    for item in items:
-        text = _identity(item, api).encode("utf-8", "surrogatepass")
-        digest = int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
-        if digest not in items_seen:
-            items_seen.add(digest)
-            fresh.append(item)
+    fresh = [item for item in items if seen.first_time(_identity(item, api))]
     page[api.reader.list_key] = fresh
     return len(items) - len(fresh)
 
 
 def _identity(item: Any, api: Api) -> str:
-    """What names the resource ``item`` describes: the cells of its row that do (its ARN),
-    not its whole text: the same resource with its tags in another order, or a tag changed
-    between two pages, was written twice (pass 29a). An item the reader refuses, or one
-    with nothing naming its resource, is named by its text; the pull refuses the former
-    where it reads it."""
+    """What names the resource ``item`` describes (see ``repeats.resource_name``). An item
+    the reader refuses is named by its text; the pull refuses it where it reads it."""
+    reader = api.reader
     try:
-        cells, _tags = api.reader.row(item, [], Path("-"))
+        cells, _tags = reader.row(item, [], Path("-"))
     except Exception:  # refused, with its path, where the pull reads it
         cells = None
-    if not cells or not cells[api.reader.resource_cell]:  # no ARN or id: two buckets of
-        # one account and region were one resource, and 'sent a second time' (31a)
-        return "\x01" + _whole_text(item)
-    return "\x00".join(str(cell) for cell in cells[: api.reader.identity_cells])
-
-
-def _whole_text(item: Any) -> str:
-    """``item`` as text in one form whatever its keys' order and spacing: an AWS Config
-    result is a string of JSON, and one bucket sent again with its keys in another order
-    was a resource of its own, a row again, and no page counted as a repeat (35c)."""
-    if isinstance(item, str):
-        with contextlib.suppress(ValueError, RecursionError):
-            item = json.loads(item)
-    return json.dumps(item, sort_keys=True, default=str, ensure_ascii=True)
+    return resource_name(item, cells, reader.identity_cells, reader.resource_cell)
 
 
 def _say_repeated(repeated: int, api: Api) -> None:

@@ -16,6 +16,7 @@ from reportgen.inventory.sources.jsonstream import (
     PathPart,
     json_path,
 )
+from reportgen.inventory.sources.repeats import SeenResources, resource_name
 from reportgen.inventory.sources.table import SourceTable, TableFull
 
 
@@ -66,6 +67,28 @@ def table_full(path: Path, parts: list[PathPart], exc: TableFull) -> InputError:
 Row = tuple[list[str], list[tuple[str, str]]]  # the fixed cells and the (key, value) tags
 
 
+@dataclass
+class Repeats:
+    """The items of an export naming a resource an earlier one named: counted, the first
+    one's place kept for the warning."""
+
+    count: int = 0
+    first: str = ""
+
+    def add(self, where: str) -> None:
+        self.first = self.first or where
+        self.count += 1
+
+    def warnings(self, path: Path) -> list[str]:
+        if not self.count:
+            return []
+        return [
+            f"{path}: {self.count:,} item(s) name a resource an earlier item names (the first "
+            f"at {self.first}); each resource is read once, as first listed, as "
+            "`inventory pull` writes it"
+        ]
+
+
 class ListingReader:
     """Base of the sources whose items are one top-level list, as an AWS API pages them;
     ``inventory pull`` turns the pages' items into rows with the same :meth:`row`."""
@@ -82,19 +105,27 @@ class ListingReader:
         return self.list_key in head.json_keys
 
     def read(self, path: Path, limits: Limits) -> RawTable:
+        """The items as rows, a resource listed again read once, as first listed, as
+        ``inventory pull`` writes it (see ``repeats``)."""
         table = SourceTable(self.columns, limits)
         key = self.list_key
         stream = JsonStream(path, limits)
+        seen, repeats = SeenResources(), Repeats()
         try:
             items = stream.items(f"{key}.item".__eq__, key.__eq__, self.keep, key.__eq__)
             for parts, item in items:
+                cells, tags = self.row(item, parts, path)
+                name = resource_name(item, cells, self.identity_cells, self.resource_cell)
+                if not seen.first_time(name):
+                    repeats.add(json_path(parts))
+                    continue
                 try:
-                    table.add(*self.row(item, parts, path))
+                    table.add(cells, tags)
                 except TableFull as exc:
                     raise table_full(path, parts, exc) from exc
         except JsonShapeError as exc:
             raise shape_error(path, exc) from exc
-        return table.to_raw(path, self.name, [], limits)
+        return table.to_raw(path, self.name, repeats.warnings(path), limits)
 
     def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
         raise NotImplementedError
