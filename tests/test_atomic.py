@@ -282,6 +282,26 @@ def test_an_evidence_path_names_the_pack_moved_aside_from_it(project, tmp_path, 
     assert f"moved it aside to {retired.name} beside it; with something else" in said, said
 
 
+@pytest.mark.parametrize("made", ["a file", "a link to another pack"])
+def test_an_evidence_workbook_in_a_pack_moved_aside_names_it(project, tmp_path, made):
+    """Pass 66b F2: --evidence PACK/soc2/WORKBOOK, with a link to another pack made at the
+    pack's path since, read that pack's workbook as the team's (exit 0) and never named the
+    pack moved aside; with a file there it said only "a part of the path is not a directory"
+    (looking for the pack moved aside listed the file as a folder)."""
+    out = build(project, tmp_path / "pack")
+    workbook = next(out.glob("soc2/*-raci.xlsx")).relative_to(out)
+    retired = _crash_between_renames(out)
+    if made == "a file":
+        out.write_text("mine")
+    else:
+        out.symlink_to(build(project, tmp_path / "another"))
+    result = run("build", "--config", "reportgen.yaml", "--out", tmp_path / "other",
+                 "--evidence", out / workbook, cwd=project, check=2, pdf=False)  # fmt: skip
+    said = " ".join(result.stderr.split())
+    assert f"the pack at {out} moved it aside to {retired.name} beside it" in said, said
+    assert not (tmp_path / "other").exists() and retired.is_dir()
+
+
 @pytest.mark.parametrize("command", ["verify", "bundle"])
 def test_a_pack_moved_aside_is_pointed_at_by_the_commands_that_read_it(project, tmp_path, command):
     """Pass 37b: verify and bundle said only "no such directory", as if it were lost."""

@@ -928,3 +928,41 @@ def test_a_pack_file_whose_fstat_fails_while_checked_is_named(
         with pytest.raises(InputError) as raised:
             opened.check("manifest.json", size, "0" * 64)
     assert raised.value.file == str(pack / "manifest.json"), raised.value
+
+
+def _flock_refused(code: int):
+    import fcntl
+    import types
+
+    def flock(fd: int, operation: int) -> None:
+        raise OSError(code, os.strerror(code))
+
+    return types.SimpleNamespace(**{**vars(fcntl), "flock": flock})
+
+
+def test_a_pack_lock_a_file_system_refuses_names_the_folder(tmp_path, monkeypatch):
+    """Pass 66b F1: flock refused on the build lock (ENOLCK: NFS without its lock
+    manager) said 'no locks available' naming no file."""
+    from reportgen.pack import write
+
+    monkeypatch.setattr(write, "fcntl", _flock_refused(errno.ENOLCK))
+    with pytest.raises(InputError) as raised, write.pack_lock(tmp_path / "pack"):
+        pass
+    assert raised.value.file == str(tmp_path), raised.value
+    assert "no locks available" in raised.value.message
+
+
+def test_a_temporary_folder_lock_refused_names_it_and_tmpdir(tmp_path, monkeypatch):
+    """Pass 66b F1: the same on the --evidence temporary folder named no file, and its
+    hint (write on a local disk) pointed at the output, not at the temporary folder."""
+    from reportgen.core import tempdirs
+
+    monkeypatch.setattr(tempdirs, "fcntl", _flock_refused(errno.ENOLCK))
+    with (
+        pytest.raises(InputError) as raised,
+        tempdirs.run_temp_dir("reportgen-evidence-", tmp_path),
+    ):
+        pass
+    assert Path(raised.value.file).parent == tmp_path, raised.value
+    assert f"made in {tmp_path}: set TMPDIR" in (raised.value.hint or "")
+    assert list(tmp_path.iterdir()) == []

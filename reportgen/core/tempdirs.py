@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from reportgen.core.errors import environment_error
 from reportgen.core.stopping import stop_signals_held
 from reportgen.core.sweeping import sweep_abandoned
 
@@ -38,7 +39,7 @@ def run_temp_dir(prefix: str, parent: Path | None = None) -> Iterator[Path]:
         with stop_signals_held():
             path = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
             fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        _lock(fd, path)
         yield path
     finally:
         with stop_signals_held():
@@ -46,3 +47,17 @@ def run_temp_dir(prefix: str, parent: Path | None = None) -> Iterator[Path]:
                 shutil.rmtree(path, ignore_errors=True)
             if fd is not None:
                 os.close(fd)
+
+
+def _lock(fd: int, path: Path) -> None:
+    """Lock the folder, or say which one a file system refused to lock and where it is
+    set: flock's error names no file, and the output's hint misled (pass 66b)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError as exc:
+        error = environment_error(exc, path)
+        error.hint = (
+            f"The temporary folder is made in {path.parent}: set TMPDIR to a folder on a "
+            "local disk, and run again."
+        )
+        raise error from None

@@ -34,7 +34,7 @@ from reportgen.evidence.read import (
 )
 from reportgen.inventory.limits import Limits
 from reportgen.ownership.evidence_vocabulary import TEAM_FIELDS
-from reportgen.pack.files import MAX_FILE_BYTES, PackDir, moved_aside
+from reportgen.pack.files import MAX_FILE_BYTES, PackDir, moved_aside, pack_moved_aside_above
 
 WORKBOOK_SUFFIX = "-raci.xlsx"
 _LABELS = {f.key: f.header for f in TEAM_FIELDS}
@@ -108,21 +108,38 @@ def _workbooks(
                 yield from _pack_workbooks(pack, frameworks, notes, work)
         else:
             with _pointing_aside(path):  # before resolve(): a link loop is named
+                _check_pack_above(path)
                 stat_input(path, "evidence workbook")
             yield path.as_posix(), path, path, file_state(path)
 
 
 @contextlib.contextmanager
 def _pointing_aside(path: Path) -> Iterator[None]:
-    """A refusal of ``path`` names where a build killed while replacing a pack there moved
-    it, as verify and --previous do: with a file or a link made at the path since, it said
-    only "not an .xlsx workbook" or "not found" (61b)."""
+    """A refusal of ``path`` names where a build killed while replacing a pack there (or
+    the pack ``path`` lies in: 66b) moved it, as verify and --previous do: with a file or a
+    link made at the path since, it said only "not an .xlsx workbook" or "not found"
+    (61b)."""
     try:
         yield
     except InputError as exc:
-        if exc.hint is None:
-            exc.hint = moved_aside(path)
+        above = pack_moved_aside_above(path)
+        aside = moved_aside(path) or (moved_aside(above, named=True) if above else None)
+        if aside is not None:
+            exc.hint = f"{aside} {exc.hint}" if exc.hint else aside
         raise
+
+
+def _check_pack_above(path: Path) -> None:
+    """Refuse a workbook read through a link standing where a build killed while replacing
+    a pack moved it aside: the link's pack was read as the team's evidence, and the pack
+    holding their edits never named (66b)."""
+    above = pack_moved_aside_above(path)
+    if above is not None and above.is_symlink():
+        raise InputError(
+            f"this workbook's path goes through a link at {above}, where a build killed "
+            "while replacing the pack moved it aside",
+            file=path,
+        )
 
 
 def _pack_workbooks(

@@ -140,24 +140,39 @@ def open_folder(path: Path) -> int:
         raise environment_error(exc, path) from exc
 
 
-def moved_aside(path: Path) -> str | None:
+def moved_aside(path: Path, named: bool = False) -> str | None:
     """Where a build killed while replacing the pack at ``path`` left it: verify and bundle
-    said only "no such directory", as if it were lost (pass 37b)."""
+    said only "no such directory", as if it were lost (pass 37b). ``named``: the message
+    names ``path`` (a file in it was given)."""
     from reportgen.pack.write import retired_beside  # write.py builds on this module
 
     retired = retired_beside(path)
     if retired is None:
         return None
+    pack = f"the pack at {path}" if named else "this pack"
     if os.path.lexists(path):  # a folder or link made there since: no build moves it back
         return (
-            f"A build killed while replacing this pack moved it aside to {retired.name} "
+            f"A build killed while replacing {pack} moved it aside to {retired.name} "
             "beside it; with something else at this path now, a build keeps it there: move "
             "what is at the path away and rename it back yourself."
         )
     return (
-        f"A build killed while replacing this pack moved it aside to {retired.name} beside "
+        f"A build killed while replacing {pack} moved it aside to {retired.name} beside "
         "it; the next build there puts it back, or rename it back yourself."
     )
+
+
+def pack_moved_aside_above(path: Path) -> Path | None:
+    """The folder a file of a pack (``pack/framework/file``) lies in, or the pack's, from
+    which a build killed while replacing it moved the pack aside: --evidence
+    ``p/soc2/...-raci.xlsx`` never named it, and read another pack's workbook through a
+    link made at ``p`` since (pass 66b)."""
+    from reportgen.pack.write import retired_beside  # write.py builds on this module
+
+    for place in (path.parent, path.parent.parent):
+        if place != place.parent and retired_beside(place) is not None:
+            return place
+    return None
 
 
 def check_pack_dir(path: Path) -> None:

@@ -168,6 +168,8 @@ def _acquire(fd: int, parent: Path, wait: float, poll: float) -> None:
                     hint="Wait for it to finish, or choose an output directory elsewhere.",
                 ) from None
             time.sleep(poll)
+        except OSError as exc:  # a file system that takes no lock; flock names no file
+            raise environment_error(exc, parent) from None
 
 
 def _holder_text(fd: int) -> str:
@@ -224,7 +226,7 @@ def _leftovers(target: Path, prefix: str) -> list[Path]:
                     continue
                 if stat.S_ISDIR(info.st_mode):
                     found.append((info.st_ctime_ns, entry.name, Path(entry.path)))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a file where a folder was (66b)
         return []
     return [path for *_, path in sorted(found)]
 
