@@ -787,3 +787,35 @@ def test_items_naming_no_resource_are_one_only_when_alike(tmp_path):
     rows = [cells for _, cells in raw.sheets[0].rows][1:]
     assert [row[-1] for row in rows] == ["yes", "no"], rows
     assert "(the first at $.Results[1])" in raw.warnings[0]
+
+
+@pytest.mark.parametrize("second", ["pci ", " pci", "\tpci"])
+def test_a_terraform_tag_given_twice_with_other_spacing_is_refused(tmp_path, second):
+    """Pass 66a: Terraform's tags map took 'pci' and 'pci ' for two tags, two columns the
+    header warning showed alike, and neither was refused (the other readers strip keys)."""
+    data = json.loads((EXPORTS / "terraform-state.json").read_text())
+    resources = data["values"]["root_module"]["resources"]
+    resource = next(r for r in resources if r["mode"] == "managed" and "tags" in r["values"])
+    resource["values"]["tags"] = {"pci": "none", second: "PCI DSS"}
+    resource["values"].pop("tags_all", None)
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        _table(path)
+    assert "the tag 'pci' is given twice, with the values 'none' and 'PCI DSS'" in str(caught.value)
+    resource["values"]["tags"] = {"pci": "none", second: "none"}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    header = _table(path)[0]
+    assert header.count("tag:pci") == 1, header
+
+
+def test_a_cost_report_tag_given_twice_with_other_spacing_is_refused(tmp_path):
+    """Pass 66a: CUR 2.0's resource_tags took 'user_pci' and 'user_pci ' for two tags."""
+    header = ["line_item_usage_account_id", "line_item_line_item_type",
+              "line_item_product_code", "line_item_resource_id", "product_region_code",
+              "resource_tags"]  # fmt: skip
+    tags = '{"user_pci": "none", "user_pci ": "PCI DSS"}'
+    rows = [header, [A, "Usage", "AmazonS3", "bucket-1", "eu-west-1", tags]]
+    with pytest.raises(InputError) as caught:
+        _table(_write_cur(tmp_path / "cur.csv", rows, quote=True))
+    assert "gives the tag 'pci' twice, as 'none' and 'PCI DSS'" in caught.value.message

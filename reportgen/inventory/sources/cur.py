@@ -555,7 +555,7 @@ def _tag_map(value: str, path: Path) -> list[tuple[str, str]]:
     if not isinstance(tags, dict):
         raise InputError(f"a resource_tags value is not a JSON map: {value[:80]!r}", file=path)
     return [
-        (key.removeprefix("user_"), str(tag).strip())
+        (key.strip().removeprefix("user_"), str(tag).strip())  # 'pci ' is 'pci' (66a)
         for key, tag in tags.items()
-        if isinstance(tag, (str, int, float)) and str(tag).strip()
+        if isinstance(tag, (str, int, float)) and str(tag).strip() and key.strip()
     ]

@@ -46,17 +46,20 @@ def tag_list(
         where = [*parts, index]
         entry = expect_object(entry, where)
         key = text(entry, key_name, where)
-        if not key:
-            continue
-        tag_value = text(entry, value_name, where)
-        if pairs.setdefault(key, tag_value) != tag_value:
-            # which one counts is each reader's choice; a scope tag decides what is audited
-            raise JsonShapeError(
-                where,
-                f"the tag {shorten(key, 60)!r} is given twice, with the values "
-                f"{shorten(pairs[key], 60)!r} and {shorten(tag_value, 60)!r}",
-            )
+        if key:
+            _add_tag(pairs, key, text(entry, value_name, where), where)
     return list(pairs.items())
+
+
+def _add_tag(pairs: dict[str, str], key: str, value: str, where: list[PathPart]) -> None:
+    """Add a tag to ``pairs``; refused when given before with another value."""
+    if pairs.setdefault(key, value) != value:
+        # which one counts is each reader's choice; a scope tag decides what is audited
+        raise JsonShapeError(
+            where,
+            f"the tag {shorten(key, 60)!r} is given twice, with the values "
+            f"{shorten(pairs[key], 60)!r} and {shorten(value, 60)!r}",
+        )
 
 
 def tag_map(value: Any, parts: list[PathPart]) -> list[tuple[str, str]]:
@@ -64,4 +67,11 @@ def tag_map(value: Any, parts: list[PathPart]) -> list[tuple[str, str]]:
     if value is None:
         return []
     entries = expect_object(value, parts)
-    return [(str(key), text(entries, key, parts)) for key in entries if str(key).strip()]
+    pairs: dict[str, str] = {}
+    for key in entries:
+        # stripped, as the other readers strip it: 'pci' and 'pci ' were two tags, two
+        # columns shown alike, neither refused (66a)
+        name = str(key).strip()
+        if name:
+            _add_tag(pairs, name, text(entries, key, parts), [*parts, key])
+    return list(pairs.items())
