@@ -50,6 +50,18 @@ def test_runs_of_xmlns_in_text_are_scanned_in_one_pass() -> None:
     assert (scanner.elements, scanner.kept) == (control.elements, control.kept)
 
 
+@pytest.mark.parametrize(
+    ("head", "unit"), [(b"<r ", b'"<"'), (b"<r>", b'"<"xmlns')], ids=["root", "xmlns"]
+)
+def test_quoted_lt_runs_are_scanned_in_one_pass(head: bytes, unit: bytes) -> None:
+    """Pass 66d: a start tag's quoted value ran past '<', so the search for the root (no
+    root found) and each declaration's tag went from every '<' to the region's end: a
+    192 KB docProps/app.xml of '"<"' (a 10 KB file) took 61 s, exit 0."""
+    with within(15):
+        scanner = _scanned(head + unit * 150_000)
+    assert scanner.is_xml
+
+
 def test_unfinished_comment_openers_are_scanned_in_one_pass() -> None:
     """Pass 53d D2: a regex searched from each unfinished '<!--' to the buffer's end:
     100,000 of them (a 10 KB file) took 204 s before the part was refused."""

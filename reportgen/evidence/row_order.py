@@ -38,7 +38,7 @@ from reportgen.inventory.xlsx_scan import (
 _CHUNK = 1 << 20
 # A <row> or <c> start tag with any prefix, to its '>' outside quotes: its name, attributes.
 _TAG = re.compile(
-    rb"<(?:[^ \t\r\n/<>:]*:)?(row|c)(?=[ \t\r\n/>])((?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+)>"
+    rb"<(?:[^ \t\r\n/<>:]*:)?(row|c)(?=[ \t\r\n/>])((?:[^<>\"']++|\"[^\"<]*+\"|'[^'<]*+')*+)>"
 )
 _COLUMN = re.compile(r"\$?([A-Za-z]{1,3})\$?[0-9]")  # openpyxl's coordinate, its letters
 _RESAVE = (

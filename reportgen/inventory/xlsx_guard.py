@@ -87,7 +87,7 @@ _ENCODINGS = (
 )
 _BLANK = b"\xef\xbb\xbf \t\r\n"  # a byte order mark's bytes and white space
 _SHEET_DATA = tuple("sheetData".encode(code) for code in ("utf-8", "utf-16-le", "utf-16-be"))
-_TAG = re.compile(rb"<(?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+>")
+_TAG = re.compile(rb"<(?:[^<>\"']++|\"[^\"<]*+\"|'[^'<]*+')*+>")
 _TARGET = re.compile(
     rb"[ \t\n\x0c\r\"']Target[ \t\n\x0c\r]*=[ \t\n\x0c\r]*(?:\"([^\"]*)\"|'([^']*)')"
 )

@@ -67,26 +67,26 @@ _LAST_OPEN = {
 }
 _SHEET_DATA = _opening(b"sheetData")
 # A row's opening, closing or empty tag, any prefix, quoted attributes whole ('>' may be in one)
-_EMPTY_ROW = re.compile(rb"<row(?=[ \t\r\n/])(?:[^<>\"'/]++|\"[^\"]*+\"|'[^']*+'|/(?!>))*+/>")
+_EMPTY_ROW = re.compile(rb"<row(?=[ \t\r\n/])(?:[^<>\"'/]++|\"[^\"<]*+\"|'[^'<]*+'|/(?!>))*+/>")
 _ROW_TAG = re.compile(
-    rb"<(/?)(?:([^ \t\r\n/<>:]*):)?row(?=[ \t\r\n/>])(?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+>"
+    rb"<(/?)(?:([^ \t\r\n/<>:]*):)?row(?=[ \t\r\n/>])(?:[^<>\"']++|\"[^\"<]*+\"|'[^'<]*+')*+>"
 )  # its prefix in group 2
 # A start tag's name, then its attributes one by one, each value whole: an xmlns found by a
 # search, inside another attribute's value or at the end of its name, was taken for a
 # declaration (51d).
 _TAG_NAME = re.compile(rb"<[^ \t\r\n/<>]+")
 _ATTRIBUTE = re.compile(
-    rb"[ \t\r\n]+([^ \t\r\n=/<>\"']+)[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"]*)\"|'([^']*)')"
+    rb"[ \t\r\n]+([^ \t\r\n=/<>\"']+)[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"<]*)\"|'([^'<]*)')"
 )
 _TAG_END = re.compile(rb"[ \t\r\n]*/?>")
 # A shared string with no element inside: empty, or text alone (comments are text by now)
 _CHILDLESS_SI = re.compile(
-    rb"<" + _PFX + rb"si(?:[ \t\r\n](?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+)?"
+    rb"<" + _PFX + rb"si(?:[ \t\r\n](?:[^<>\"']++|\"[^\"<]*+\"|'[^'<]*+')*+)?"
     rb"(?:/>|>[^<]*+</" + _PFX + rb"si[ \t\r\n]*>)"
 )
 _MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # A start tag (comments, CDATA and PIs are text by the time it is looked for), quoted values whole
-_START_TAG = re.compile(rb"<[^/!?<>](?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+>")
+_START_TAG = re.compile(rb"<[^/!?<>](?:[^<>\"']++|\"[^\"<]*+\"|'[^'<]*+')*+>")
 _ROOT_NAME = re.compile(rb"<([^ \t\r\n/>]*)[ \t\r\n/>]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _SPECIAL_OPENERS = (b"<!--", b"<![CDATA[", b"<?")
