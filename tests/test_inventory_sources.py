@@ -819,3 +819,26 @@ def test_a_cost_report_tag_given_twice_with_other_spacing_is_refused(tmp_path):
     with pytest.raises(InputError) as caught:
         _table(_write_cur(tmp_path / "cur.csv", rows, quote=True))
     assert "gives the tag 'pci' twice, as 'none' and 'PCI DSS'" in caught.value.message
+
+
+@pytest.mark.parametrize("left_out", ["arn", "accountId"])
+def test_a_config_result_giving_a_resource_again_with_less_is_read_once(tmp_path, left_out):
+    """Pass 67a: a bucket given again without its ARN (named by its id) or without its
+    account (named by its ARN) was two rows, and the second's pci tag put it in scope."""
+    bucket = {"resourceType": "AWS::S3::Bucket", "resourceId": "card-data", "accountId": A,
+              "awsRegion": "eu-west-1", "arn": "arn:aws:s3:::card-data",
+              "tags": [{"key": "pci", "value": "no"}]}  # fmt: skip
+    again = {key: value for key, value in bucket.items() if key != left_out}
+    again["tags"] = [{"key": "pci", "value": "yes"}]
+    other = {**bucket, "resourceId": "logs", "arn": "arn:aws:s3:::logs"}
+    path = tmp_path / "config.json"
+    results = [json.dumps(item) for item in (bucket, again, other)]
+    path.write_text(json.dumps({"Results": results}), encoding="utf-8")
+    raw = read_source(path, Limits())
+    assert raw is not None
+    rows = [cells for _, cells in raw.sheets[0].rows][1:]
+    assert [(row[1], row[-1]) for row in rows] == [
+        ("arn:aws:s3:::card-data", "no"),
+        ("arn:aws:s3:::logs", "no"),
+    ], rows
+    assert "(the first at $.Results[1])" in raw.warnings[0]

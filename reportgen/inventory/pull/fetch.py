@@ -15,7 +15,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
 from reportgen.core.redact import cut_masked
 from reportgen.inventory.pull.apis import Api
-from reportgen.inventory.sources.repeats import SeenResources, resource_name
+from reportgen.inventory.sources.repeats import SeenResources
 
 THROTTLED = frozenset(
     {"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
@@ -146,20 +146,20 @@ def _drop_repeated(page: dict[str, Any], api: Api, seen: SeenResources) -> int:
     items = page.get(api.reader.list_key)
     if not isinstance(items, list) or not items:
         return 0
-    fresh = [item for item in items if seen.first_time(_identity(item, api))]
+    fresh = [item for item in items if seen.first_time(_names(item, api))]
     page[api.reader.list_key] = fresh
     return len(items) - len(fresh)
 
 
-def _identity(item: Any, api: Api) -> str:
-    """What names the resource ``item`` describes (see ``repeats.resource_name``). An item
+def _names(item: Any, api: Api) -> list[str]:
+    """What the resource ``item`` describes goes by (see ``ListingReader.names``). An item
     the reader refuses is named by its text; the pull refuses it where it reads it."""
     reader = api.reader
     try:
         cells, _tags = reader.row(item, [], Path("-"))
     except Exception:  # refused, with its path, where the pull reads it
         cells = None
-    return resource_name(item, cells, reader.identity_cells, reader.resource_cell)
+    return reader.names(item, cells)
 
 
 def _say_repeated(repeated: int, api: Api) -> None:

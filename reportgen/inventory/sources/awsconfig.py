@@ -60,6 +60,22 @@ class AwsConfigQuery(ListingReader):
         row += [text(resource, "accountId", parts), text(resource, "awsRegion", parts)]
         return row, tag_list(resource.get("tags"), [*parts, "tags"], "key", "value")
 
+    def names(self, item: Any, cells: list[str] | None) -> list[str]:
+        """Its ARN and its type, id, account and region, each where given: a result giving
+        one is the resource of an earlier one giving the same, though it leaves the other
+        out (a bucket given again without its ARN, or its account, was two rows: 67a)."""
+        try:
+            resource = _decode(item, [], Path("-"))
+            arn = text(resource, "arn", [])
+            resource_id = text(resource, "resourceId", [])
+        except (InputError, JsonShapeError):  # refused where the row is read
+            return super().names(item, cells)
+        found = [f"arn\x00{arn}"] if arn else []
+        if resource_id and cells:
+            type_, _resource, account, region = cells[:4]
+            found.append("\x00".join(("id", type_, resource_id, account, region)))
+        return found or super().names(item, cells)
+
 
 # A result as a string, as an export's strings are held (Limits.max_json_string_bytes): a
 # pull's answer of up to 64 MB held one result of 63 MB, which took 1.27 GB to parse

@@ -115,8 +115,7 @@ class ListingReader:
             items = stream.items(f"{key}.item".__eq__, key.__eq__, self.keep, key.__eq__)
             for parts, item in items:
                 cells, tags = self.row(item, parts, path)
-                name = resource_name(item, cells, self.identity_cells, self.resource_cell)
-                if not seen.first_time(name):
+                if not seen.first_time(self.names(item, cells)):
                     repeats.add(json_path(parts))
                     continue
                 try:
@@ -129,3 +128,8 @@ class ListingReader:
 
     def row(self, item: Any, parts: list[PathPart], path: Path) -> Row:
         raise NotImplementedError
+
+    def names(self, item: Any, cells: list[str] | None) -> list[str]:
+        """What the resource of ``item`` (whose row has ``cells``, None when refused) goes
+        by: one that goes by a name of an earlier one is that one again."""
+        return [resource_name(item, cells, self.identity_cells, self.resource_cell)]

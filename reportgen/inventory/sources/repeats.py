@@ -19,14 +19,22 @@ class SeenResources:
     def __init__(self) -> None:
         self._digests: set[int] = set()
 
-    def first_time(self, name: str) -> bool:
-        """Whether no resource named ``name`` was read before (and note it was)."""
-        text = name.encode("utf-8", "surrogatepass")
-        digest = int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
-        if digest in self._digests:
-            return False
-        self._digests.add(digest)
-        return True
+    def first_time(self, names: Sequence[str]) -> bool:
+        """Whether no resource going by any of ``names`` was read before (and note that
+        one going by each of them now was)."""
+        digests = [
+            int.from_bytes(
+                hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()[:8], "big"
+            )
+            for name in names
+        ]
+        fresh = not any(digest in self._digests for digest in digests)
+        self._digests.update(digests)
+        return fresh
+
+
+def _digest(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()[:8], "big")
 
 
 def resource_name(
