@@ -302,6 +302,32 @@ def test_an_evidence_workbook_in_a_pack_moved_aside_names_it(project, tmp_path, 
     assert not (tmp_path / "other").exists() and retired.is_dir()
 
 
+@pytest.mark.parametrize("way", ["fw/../fw", "from inside the link", "through another link"])
+def test_an_evidence_workbook_reached_by_another_way_through_the_link_is_refused(
+    project, tmp_path, way
+):
+    """Pass 67b F1: PACK/fw/../fw/WORKBOOK, or fw/WORKBOOK from inside the link made at
+    PACK, read the link's pack as the team's (exit 0); so would a link to PACK/fw."""
+    out = build(project, tmp_path / "pack")
+    workbook = next(out.glob("soc2/*-raci.xlsx")).relative_to(out)
+    retired = _crash_between_renames(out)
+    out.symlink_to(build(project, tmp_path / "another"))
+    cwd, env = project, None
+    if way == "fw/../fw":
+        given = out / "soc2" / ".." / workbook
+    elif way == "from inside the link":
+        given, cwd, env = workbook, out, {"PWD": str(out)}
+    else:
+        (tmp_path / "fw").symlink_to(out / "soc2")
+        given = tmp_path / "fw" / workbook.name
+    result = run("build", "--config", project / "reportgen.yaml", "--out",
+                 tmp_path / "other", "--evidence", given, cwd=cwd, env=env, check=2,
+                 pdf=False)  # fmt: skip
+    said = " ".join(result.stderr.split())
+    assert f"goes through a link at {out}, where a build killed" in said, said
+    assert retired.name in said and not (tmp_path / "other").exists()
+
+
 @pytest.mark.parametrize("command", ["verify", "bundle"])
 def test_a_pack_moved_aside_is_pointed_at_by_the_commands_that_read_it(project, tmp_path, command):
     """Pass 37b: verify and bundle said only "no such directory", as if it were lost."""

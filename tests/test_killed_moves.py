@@ -1121,3 +1121,42 @@ def test_a_note_written_again_shorter_is_whole_json_at_every_moment(tmp_path, mo
         [path] = [p for p in tmp_path.iterdir() if JOURNAL_MARK in p.name]
         written = json.loads(path.read_bytes())
     assert written["files"][0]["kept"] is None, written
+
+
+def _nfs_flock(module, monkeypatch) -> None:
+    """Give ``module`` a flock that refuses an exclusive lock on a descriptor open for
+    reading only (EBADF), as a Linux NFS client does (man 2 flock)."""
+    import errno
+    import types
+
+    def flock(fd: int, operation: int) -> None:
+        if operation & fcntl.LOCK_EX and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == 0:
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        fcntl.flock(fd, operation)
+
+    monkeypatch.setattr(module, "fcntl", types.SimpleNamespace(**{**vars(fcntl), "flock": flock}))
+
+
+def test_a_killed_pair_is_put_back_where_locks_need_writing(tmp_path, monkeypatch, caplog):
+    """Pass 67b F2: the next run opened a killed run's note for reading only, so on NFS
+    its lock was refused (EBADF), taken for a live run's, and nothing was ever settled."""
+    from reportgen.core import movejournal
+
+    folder = _pair(tmp_path)
+    _killed(folder, "_move_in", 2, NEW, replace=True)
+    _nfs_flock(movejournal, monkeypatch)
+    caplog.set_level(logging.WARNING, "reportgen.files")
+    settle_moves(folder)
+    assert _listing(folder) == {"snap.csv": "old rows\n", "snap.csv.source.json": _OLD_SIDECAR}
+
+
+def test_an_abandoned_temporary_is_swept_where_locks_need_writing(tmp_path, monkeypatch):
+    """Pass 67b F2: the sweep opened a dead run's temporary file for reading only too."""
+    from reportgen.core import sweeping
+
+    left = tmp_path / f"{TEMPORARY}0a1b2c3d"
+    left.write_text("half a zip")
+    os.utime(left, (1, 1))
+    _nfs_flock(sweeping, monkeypatch)
+    assert sweeping.sweep_abandoned(tmp_path, TEMPORARY) == [left]
+    assert not left.exists()

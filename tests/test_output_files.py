@@ -854,7 +854,9 @@ def test_a_pack_folder_that_cannot_be_listed_is_named(pack, monkeypatch):
     assert "stale file handle" in raised.value.message
 
 
-@pytest.mark.parametrize("code", [errno.ESTALE, errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS])
+@pytest.mark.parametrize(
+    "code", [errno.ESTALE, errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EBADF]
+)
 def test_a_lock_refused_on_the_temporary_zip_is_named_and_leaves_nothing(
     pack, tmp_path, monkeypatch, code
 ):
@@ -940,16 +942,21 @@ def _flock_refused(code: int):
     return types.SimpleNamespace(**{**vars(fcntl), "flock": flock})
 
 
-def test_a_pack_lock_a_file_system_refuses_names_the_folder(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [(errno.ENOLCK, "no locks available"), (errno.EBADF, "locks only what is open for writing")],
+)
+def test_a_pack_lock_a_file_system_refuses_names_the_folder(tmp_path, monkeypatch, code, said):
     """Pass 66b F1: flock refused on the build lock (ENOLCK: NFS without its lock
-    manager) said 'no locks available' naming no file."""
+    manager) said 'no locks available' naming no file; 67b W3: refused as a Linux NFS
+    client refuses it on a folder (EBADF), it said "Bad file descriptor", with no hint."""
     from reportgen.pack import write
 
-    monkeypatch.setattr(write, "fcntl", _flock_refused(errno.ENOLCK))
+    monkeypatch.setattr(write, "fcntl", _flock_refused(code))
     with pytest.raises(InputError) as raised, write.pack_lock(tmp_path / "pack"):
         pass
     assert raised.value.file == str(tmp_path), raised.value
-    assert "no locks available" in raised.value.message
+    assert said in raised.value.message and "lock manager" in (raised.value.hint or "")
 
 
 def test_a_temporary_folder_lock_refused_names_it_and_tmpdir(tmp_path, monkeypatch):

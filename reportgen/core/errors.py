@@ -244,6 +244,26 @@ def blocking_file(path: Path) -> Path | None:
 
 
 @contextlib.contextmanager
+def lock_errors(file: str | Path) -> Iterator[None]:
+    """:func:`environment_errors` for a lock taken in the block, naming ``file`` (flock's
+    errors name none). EBADF too: a Linux NFS client locks only what is open for writing,
+    which a folder never is (it was an internal error, or said as "Bad file descriptor"
+    without a hint: pass 67b)."""
+    try:
+        with environment_errors(file):
+            yield
+    except OSError as exc:
+        if exc.errno != errno.EBADF:
+            raise
+        raise InputError(
+            "the file system refuses to lock it (a network file system locks only what is "
+            "open for writing, and a folder is never open so)",
+            file=file,
+            hint=ENVIRONMENT_HINTS[errno.ENOLCK],
+        ) from None
+
+
+@contextlib.contextmanager
 def environment_errors(
     file: str | Path | None = None, *, fallback: str | Path | None = None
 ) -> Iterator[None]:

@@ -30,6 +30,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from reportgen.core.sweeping import open_to_lock
+
 try:  # POSIX; elsewhere no note is kept (nothing could tell a live run's from a dead one's)
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -152,9 +154,8 @@ def _swaps_by_name(names: list[str]) -> dict[str, list[str]]:
 
 
 def _settle_note(folder: Path, path: Path, swaps: dict[str, list[str]]) -> list[str]:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+    fd = open_to_lock(path)
+    if fd is None:
         return []
     try:
         info = os.fstat(fd)

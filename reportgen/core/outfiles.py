@@ -38,6 +38,7 @@ from reportgen.core.errors import (
     check_output_path,
     environment_error,
     environment_errors,
+    lock_errors,
 )
 from reportgen.core.exchange import exchange
 from reportgen.core.heldfolder import HeldFolder
@@ -400,7 +401,7 @@ def _write_temporary(
         fd, name = folder.make_file(prefix)
     temporary, lock = str(path.parent / name), None
     try:
-        with environment_errors(path):  # a lock a network file system refuses (57b)
+        with lock_errors(path):  # a lock a network file system refuses (57b, 67b)
             lock = _hold(fd) if locked else None  # a copy: closing the handle keeps it
         opened = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
         with environment_errors(path), opened as handle:

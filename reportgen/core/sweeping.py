@@ -19,6 +19,7 @@ One rule for both kinds, because each guard closes a hole the other once had:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import time
@@ -47,6 +48,23 @@ def sweep_abandoned(folder: Path, prefix: str, *, folders: bool = False) -> list
     return [folder / name for name in names if _remove_abandoned(folder / name, folders)]
 
 
+def open_to_lock(path: Path, folder: bool = False) -> int | None:
+    """A descriptor of ``path`` (no link followed) on which a lock can be taken, or None:
+    a file open for writing where it may be, as a Linux NFS client refuses an exclusive
+    lock on one open for reading only (EBADF), so a killed run's note or temporary file
+    was never settled or swept there (pass 67b); a folder, for reading (it cannot be
+    opened otherwise)."""
+    flags = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    modes = [os.O_RDONLY | os.O_DIRECTORY] if folder else [os.O_RDWR, os.O_RDONLY]
+    for mode in modes:
+        try:
+            return os.open(path, flags | mode)
+        except OSError as exc:
+            if mode == modes[-1] or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                return None
+    return None
+
+
 def _remove_abandoned(path: Path, folders: bool) -> bool:
     try:
         info = os.lstat(path)
@@ -56,10 +74,8 @@ def _remove_abandoned(path: Path, folders: bool) -> bool:
     young = time.time() - info.st_mtime < ABANDONED_AFTER
     if not kind_ok or info.st_uid != os.getuid() or young:
         return False
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-    try:
-        fd = os.open(path, flags | (os.O_DIRECTORY if folders else 0))
-    except OSError:
+    fd = open_to_lock(path, folders)
+    if fd is None:
         return False
     try:
         with contextlib.suppress(OSError):

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from reportgen.core.errors import environment_error
+from reportgen.core.errors import InputError, lock_errors
 from reportgen.core.stopping import stop_signals_held
 from reportgen.core.sweeping import sweep_abandoned
 
@@ -53,11 +53,11 @@ def _lock(fd: int, path: Path) -> None:
     """Lock the folder, or say which one a file system refused to lock and where it is
     set: flock's error names no file, and the output's hint misled (pass 66b)."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError as exc:
-        error = environment_error(exc, path)
+        with lock_errors(path):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+    except InputError as error:
         error.hint = (
             f"The temporary folder is made in {path.parent}: set TMPDIR to a folder on a "
             "local disk, and run again."
         )
-        raise error from None
+        raise

@@ -34,7 +34,13 @@ from reportgen.evidence.read import (
 )
 from reportgen.inventory.limits import Limits
 from reportgen.ownership.evidence_vocabulary import TEAM_FIELDS
-from reportgen.pack.files import MAX_FILE_BYTES, PackDir, moved_aside, pack_moved_aside_above
+from reportgen.pack.files import (
+    MAX_FILE_BYTES,
+    PackDir,
+    link_where_a_pack_was,
+    moved_aside,
+    pack_moved_aside_above,
+)
 
 WORKBOOK_SUFFIX = "-raci.xlsx"
 _LABELS = {f.key: f.header for f in TEAM_FIELDS}
@@ -124,7 +130,7 @@ def _pointing_aside(path: Path) -> Iterator[None]:
     except InputError as exc:
         above = pack_moved_aside_above(path)
         aside = moved_aside(path) or (moved_aside(above, named=True) if above else None)
-        if aside is not None:
+        if aside is not None and aside not in (exc.hint or ""):
             exc.hint = f"{aside} {exc.hint}" if exc.hint else aside
         raise
 
@@ -133,12 +139,13 @@ def _check_pack_above(path: Path) -> None:
     """Refuse a workbook read through a link standing where a build killed while replacing
     a pack moved it aside: the link's pack was read as the team's evidence, and the pack
     holding their edits never named (66b)."""
-    above = pack_moved_aside_above(path)
-    if above is not None and above.is_symlink():
+    link = link_where_a_pack_was(path)
+    if link is not None:
         raise InputError(
-            f"this workbook's path goes through a link at {above}, where a build killed "
+            f"this workbook's path goes through a link at {link}, where a build killed "
             "while replacing the pack moved it aside",
             file=path,
+            hint=moved_aside(link, named=True),
         )
 
 

@@ -169,10 +169,62 @@ def pack_moved_aside_above(path: Path) -> Path | None:
     link made at ``p`` since (pass 66b)."""
     from reportgen.pack.write import retired_beside  # write.py builds on this module
 
-    for place in (path.parent, path.parent.parent):
+    seen = Path(os.path.normpath(_from_the_shell(path)))  # 'fw/../fw/x' hid it (67b)
+    for place in (seen.parent, seen.parent.parent):
         if place != place.parent and retired_beside(place) is not None:
             return place
     return None
+
+
+def link_where_a_pack_was(path: Path) -> Path | None:
+    """The first link met on the way to ``path`` that stands where a build killed while
+    replacing a pack moved it aside: read through it, another pack's workbook was taken
+    for the team's, by ``pack/fw/../fw/x``, from inside the link, or through another link
+    to the folder (pass 67b)."""
+    from reportgen.pack.write import retired_beside  # write.py builds on this module
+
+    for link in _links_met(_from_the_shell(path)):
+        if retired_beside(link) is not None:
+            return link
+    return None
+
+
+_MOST_LINKS = 40  # followed on the way to a file, as Linux follows at most
+
+
+def _links_met(path: Path) -> Iterator[Path]:
+    """Each symbolic link met resolving the absolute ``path`` as the system does ('..'
+    after a link is the parent of where it points), named where it stands."""
+    pending = list(reversed(path.parts[1:]))
+    current = Path(path.anchor)
+    for _ in range(_MOST_LINKS):
+        while pending and not (current / pending[-1]).is_symlink():
+            name = pending.pop()
+            current = current.parent if name == ".." else current / name
+        if not pending:
+            return
+        link = current / pending.pop()
+        yield link
+        try:
+            target = Path(os.readlink(link))
+        except OSError:
+            return
+        if target.is_absolute():
+            current = Path(target.anchor)
+        pending.extend(reversed(target.parts[1:] if target.is_absolute() else target.parts))
+
+
+def _from_the_shell(path: Path) -> Path:
+    """``path`` made absolute from the working folder as the shell names it ($PWD, which
+    keeps the links it was reached through), else as the system does."""
+    if path.is_absolute():
+        return path
+    shell = os.environ.get("PWD", "")
+    try:
+        base = shell if os.path.isabs(shell) and os.path.samefile(shell, ".") else os.getcwd()
+    except OSError:
+        base = os.getcwd()
+    return Path(base) / path
 
 
 def check_pack_dir(path: Path) -> None:

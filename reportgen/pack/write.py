@@ -29,6 +29,7 @@ from reportgen.core.errors import (
     InputError,
     environment_error,
     environment_errors,
+    lock_errors,
 )
 from reportgen.core.heldfolder import HeldFolder
 from reportgen.core.outfiles import (
@@ -150,7 +151,8 @@ def _acquire(fd: int, parent: Path, wait: float, poll: float) -> None:
     said = False
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with lock_errors(parent):  # a file system that takes no lock; flock names no file
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
             if not said and deadline - time.monotonic() < wait - WAIT_SAID_AFTER:
@@ -168,8 +170,6 @@ def _acquire(fd: int, parent: Path, wait: float, poll: float) -> None:
                     hint="Wait for it to finish, or choose an output directory elsewhere.",
                 ) from None
             time.sleep(poll)
-        except OSError as exc:  # a file system that takes no lock; flock names no file
-            raise environment_error(exc, parent) from None
 
 
 def _holder_text(fd: int) -> str:
