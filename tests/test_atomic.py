@@ -356,6 +356,40 @@ def test_a_pack_moved_aside_is_pointed_at_past_what_was_made_at_its_path(project
     assert "the next build there puts it back" not in said  # it does not (47b)
 
 
+THROUGH_THE_LINK = {  # pass 68b: each read the pack a link at PACK points to by PACK/fw/..
+    "verify": ("verify", "{pack}"),
+    "bundle": ("bundle", "{pack}", "-o", "{tmp}/b.zip"),
+    "diff": ("diff", "{pack}", "{other}"),
+    "build --previous": ("build", "--config", "reportgen.yaml", "-o", "{tmp}/o", "--previous",
+                         "{pack}"),
+    "build --evidence": ("build", "--config", "reportgen.yaml", "-o", "{tmp}/o", "--evidence",
+                         "{pack}"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", THROUGH_THE_LINK)
+def test_a_pack_is_not_read_through_a_link_by_a_path_inside_it(project, tmp_path, command):
+    """Pass 68b F1/F2: with a link to another pack made where a killed build moved the
+    pack aside, PACK/soc2/.. was read (another customer's pack bundled, exit 0)."""
+    out = build(project, tmp_path / "pack")
+    other = build(project, tmp_path / "another")
+    retired = _crash_between_renames(out)
+    out.symlink_to(other)
+    values = {"pack": out / "soc2" / "..", "other": other, "tmp": tmp_path}
+    args = [part.format(**values) for part in THROUGH_THE_LINK[command]]
+    said = " ".join(run(*args, cwd=project, check=2, pdf=False).stderr.split())
+    assert f"goes through a link at {out}, where a build killed" in said, said
+    assert retired.name in said and not (tmp_path / "b.zip").exists()
+
+
+def test_a_pack_named_through_a_link_by_a_path_inside_it_is_a_link(project, tmp_path):
+    """Pass 68b: PACK/soc2/.. of a PACK that is a link is the link, refused as PACK is."""
+    other = build(project, tmp_path / "another")
+    (tmp_path / "pack").symlink_to(other)
+    said = " ".join(run("verify", tmp_path / "pack" / "soc2" / "..", check=2).stderr.split())
+    assert "the pack directory is a symbolic link" in said, said
+
+
 FILE_AT_THE_PATH = {  # the command, and what it says of the file before naming the pack
     "bundle": (("bundle", "{out}", "-o", "{zip}"), "not a directory: it is a file"),
     "attach": (
@@ -621,3 +655,19 @@ def test_a_signal_as_the_new_pack_moves_in_lets_the_swap_finish(project, tmp_pat
     assert verify_pack(out).ok and tree_hashes(out) != before
     assert leftovers(out) == []
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".reportgen-")]
+
+
+def test_a_link_in_a_folder_that_cannot_be_listed_is_read_through(tmp_path, monkeypatch):
+    """Pass 68b W1: a link in a folder that may be entered but not listed (0711) made the
+    look for a pack moved aside beside it fail the read with "permission denied"."""
+    from reportgen.pack import files, write
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "x.xlsx").write_text("x")
+    (tmp_path / "via").symlink_to(tmp_path / "real")
+
+    def unlisted(target: Path) -> Path | None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(target.parent))
+
+    monkeypatch.setattr(write, "retired_beside", unlisted)
+    assert files.link_where_a_pack_was(tmp_path / "via" / "x.xlsx") is None

@@ -809,13 +809,25 @@ def test_a_terraform_tag_given_twice_with_other_spacing_is_refused(tmp_path, sec
     assert header.count("tag:pci") == 1, header
 
 
-def test_a_cost_report_tag_given_twice_with_other_spacing_is_refused(tmp_path):
-    """Pass 66a: CUR 2.0's resource_tags took 'user_pci' and 'user_pci ' for two tags."""
-    header = ["line_item_usage_account_id", "line_item_line_item_type",
-              "line_item_product_code", "line_item_resource_id", "product_region_code",
-              "resource_tags"]  # fmt: skip
-    tags = '{"user_pci": "none", "user_pci ": "PCI DSS"}'
-    rows = [header, [A, "Usage", "AmazonS3", "bucket-1", "eu-west-1", tags]]
+@pytest.mark.parametrize(
+    ("header", "tags"),
+    [(["resource_tags"], ['{"user_pci": "none", "user_pci ": "PCI DSS"}']),
+     (["resource_tags"], ['{"user_pci": "none", "user_ pci": "PCI DSS"}']),
+     (["resourceTags/user:pci", "resourceTags/user: pci"], ["none", "PCI DSS"])],
+    ids=["cur2-after", "cur2-after-the-prefix", "legacy-after-the-prefix"],
+)  # fmt: skip
+def test_a_cost_report_tag_given_twice_with_other_spacing_is_refused(tmp_path, header, tags):
+    """Pass 66a: CUR 2.0's resource_tags took 'user_pci' and 'user_pci ' for two tags;
+    68a: so were 'user_ pci' and a legacy column 'resourceTags/user: pci' (a blank after
+    the prefix, which was taken off first)."""
+    if header == ["resource_tags"]:
+        header = ["line_item_usage_account_id", "line_item_line_item_type",
+                  "line_item_product_code", "line_item_resource_id", "product_region_code",
+                  *header]  # fmt: skip
+    else:
+        header = ["lineItem/UsageAccountId", "lineItem/LineItemType", "lineItem/ProductCode",
+                  "lineItem/ResourceId", "product/region", *header]  # fmt: skip
+    rows = [header, [A, "Usage", "AmazonS3", "bucket-1", "eu-west-1", *tags]]
     with pytest.raises(InputError) as caught:
         _table(_write_cur(tmp_path / "cur.csv", rows, quote=True))
     assert "gives the tag 'pci' twice, as 'none' and 'PCI DSS'" in caught.value.message

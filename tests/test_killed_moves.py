@@ -1160,3 +1160,23 @@ def test_an_abandoned_temporary_is_swept_where_locks_need_writing(tmp_path, monk
     _nfs_flock(sweeping, monkeypatch)
     assert sweeping.sweep_abandoned(tmp_path, TEMPORARY) == [left]
     assert not left.exists()
+
+
+def test_a_note_whose_lock_is_refused_is_named(tmp_path, monkeypatch):
+    """Pass 68b F3: EBADF on the note's lock was an internal error (exit 1)."""
+    import errno
+    import types
+
+    from reportgen.core import movejournal
+    from reportgen.core.errors import InputError
+
+    def flock(fd: int, operation: int) -> None:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    fake = types.SimpleNamespace(**{**vars(fcntl), "flock": flock})
+    monkeypatch.setattr(movejournal, "fcntl", fake)
+    moving = [Moving("a.csv", ".a.tmp", (0, 0, 0, 0), None)]
+    with pytest.raises(InputError) as raised, movejournal.noted(tmp_path, moving):
+        pass
+    assert raised.value.file == str(tmp_path / "a.csv"), raised.value
+    assert list(tmp_path.iterdir()) == []

@@ -944,7 +944,7 @@ def _flock_refused(code: int):
 
 @pytest.mark.parametrize(
     ("code", "said"),
-    [(errno.ENOLCK, "no locks available"), (errno.EBADF, "locks only what is open for writing")],
+    [(errno.ENOLCK, "no locks available"), (errno.EBADF, "only on what is open for writing")],
 )
 def test_a_pack_lock_a_file_system_refuses_names_the_folder(tmp_path, monkeypatch, code, said):
     """Pass 66b F1: flock refused on the build lock (ENOLCK: NFS without its lock

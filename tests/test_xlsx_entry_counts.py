@@ -20,6 +20,7 @@ import pytest
 import xlsx_entry_bombs as bombs
 from measured import Outcome, measured, measured_all
 
+from reportgen.inventory.limits import MB, WHOLE_PART_BYTES
 from reportgen.inventory.xlsx_entries import (
     KEPT_OBJECTS,
     ROW_OBJECTS,
@@ -34,6 +35,7 @@ SST = "xl/sharedStrings.xml"
 STYLES = f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{hf.MAIN}"></styleSheet>'
 KEPT = KEPT_OBJECTS  # each bomb passes it by its other parts' few elements
 X_PREFIXED_XF = b'<x:xf numFmtId="0" fontId="0"/>'
+TEXT_MB = b"a" * MB
 # Pass 65d: attributes cost openpyxl about as much as elements; 100 on each element
 AT_100 = bombs.with_attributes("x", 100)
 AT_100_OTHER = bombs.with_attributes("row", 100, "o")  # a 'row' of another namespace
@@ -369,6 +371,27 @@ CASES = [
         lambda path: bombs.bomb(path, SST, bombs.shared_strings(STRINGS_CAP + 1)),
         [f"holds at least {STRINGS_CAP + 1:,} shared strings (<si>)"],
         evidence=True,
+    ),
+    *(
+        Case(  # pass 68d: 800 MB of text in either (an 800 KB file) took 1.64 GB
+            f"text-past-the-whole-part-cap-in-{part.rsplit('/', 1)[-1]}",
+            lambda path, part=part, head=head, tail=tail: bombs.bomb(
+                path, part, bombs.padded(head, TEXT_MB, WHOLE_PART_BYTES // MB + 1, tail)
+            ),
+            [
+                f"workbook part '{part}' expands to {(WHOLE_PART_BYTES + MB) // 1000:,},",
+                f"over the limit of {WHOLE_PART_BYTES:,} for a part the spreadsheet readers "
+                "hold whole",
+            ],
+        )
+        for part, head, tail in [
+            ("xl/styles.xml", STYLES.replace("</", "<x></x></", 1), "</x></styleSheet>"),
+            (
+                "xl/workbook.xml",
+                hf.WORKBOOK.replace("</workbook>", "<x></x></workbook>"),
+                "</x></workbook>",
+            ),
+        ]
     ),
     Case(
         "evidence-sheet-attributes-between-rows",  # pass 65d: 1.44 GB for 150,000 of them

@@ -222,3 +222,18 @@ def test_empty_cells_after_the_last_value_are_no_cell_left_open(tag: bytes) -> N
     )
     _scanned(part)  # PartTooBig before
     _scanned(part.replace(b"</sheetData>", b'<c r="Z1"><v>1</v></c></sheetData>'))
+
+
+def test_a_diagnosis_reads_no_part_past_the_whole_part_cap(tmp_path) -> None:
+    """Pass 68d: the duration diagnosis read the styles part a relationship names, by any
+    name, whole: 800 MB of text took 1.64 GB."""
+    from reportgen.inventory.limits import WHOLE_PART_BYTES
+    from reportgen.inventory.xlsx_blanks import read_whole_part
+
+    path = tmp_path / "book.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/big.bin", b"a" * (WHOLE_PART_BYTES + 1))
+        archive.writestr("xl/small.xml", b"<styleSheet/>")
+    with zipfile.ZipFile(path) as archive:
+        assert read_whole_part(archive, "xl/big.bin") == b""
+        assert read_whole_part(archive, "xl/small.xml") == b"<styleSheet/>"

@@ -256,8 +256,8 @@ def lock_errors(file: str | Path) -> Iterator[None]:
         if exc.errno != errno.EBADF:
             raise
         raise InputError(
-            "the file system refuses to lock it (a network file system locks only what is "
-            "open for writing, and a folder is never open so)",
+            "the file system refuses to lock it (a network file system takes an exclusive "
+            "lock only on what is open for writing, which a folder never is)",
             file=file,
             hint=ENVIRONMENT_HINTS[errno.ENOLCK],
         ) from None

@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from reportgen.core.errors import lock_errors
 from reportgen.core.sweeping import open_to_lock
 
 try:  # POSIX; elsewhere no note is kept (nothing could tell a live run's from a dead one's)
@@ -102,7 +103,8 @@ def noted(folder: Path, moving: Sequence[Moving]) -> Iterator[Note]:
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(path, flags, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # before a byte is written: a note with text is held
+        with lock_errors(folder / moving[0].name):  # flock names no file (68b)
+            fcntl.flock(fd, fcntl.LOCK_EX)  # before a byte is written: a note with text is held
         note = Note(fd)
         note.say(moving)
         yield note

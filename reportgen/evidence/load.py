@@ -37,7 +37,7 @@ from reportgen.ownership.evidence_vocabulary import TEAM_FIELDS
 from reportgen.pack.files import (
     MAX_FILE_BYTES,
     PackDir,
-    link_where_a_pack_was,
+    check_no_link_where_a_pack_was,
     moved_aside,
     pack_moved_aside_above,
 )
@@ -114,7 +114,7 @@ def _workbooks(
                 yield from _pack_workbooks(pack, frameworks, notes, work)
         else:
             with _pointing_aside(path):  # before resolve(): a link loop is named
-                _check_pack_above(path)
+                check_no_link_where_a_pack_was(path)
                 stat_input(path, "evidence workbook")
             yield path.as_posix(), path, path, file_state(path)
 
@@ -133,20 +133,6 @@ def _pointing_aside(path: Path) -> Iterator[None]:
         if aside is not None and aside not in (exc.hint or ""):
             exc.hint = f"{aside} {exc.hint}" if exc.hint else aside
         raise
-
-
-def _check_pack_above(path: Path) -> None:
-    """Refuse a workbook read through a link standing where a build killed while replacing
-    a pack moved it aside: the link's pack was read as the team's evidence, and the pack
-    holding their edits never named (66b)."""
-    link = link_where_a_pack_was(path)
-    if link is not None:
-        raise InputError(
-            f"this workbook's path goes through a link at {link}, where a build killed "
-            "while replacing the pack moved it aside",
-            file=path,
-            hint=moved_aside(link, named=True),
-        )
 
 
 def _pack_workbooks(

@@ -12,6 +12,11 @@ MB = 1024 * 1024
 # Bytes of shared strings a sheet's cells may refer to, per cell of --max-cells: calamine
 # copies a shared string into every cell that uses it (xlsx_strings).
 SHARED_TEXT_PER_CELL = 8
+# Bytes of a workbook part the readers hold whole, the workbook, styles, content types,
+# relationships and document properties: 800 MB of text in styles.xml or workbook.xml (an
+# 800 KB file) took 1.64 GB (pass 68d). Excel's largest style sheet is some 15 MB, and
+# 100,000 relationships or defined names about as much.
+WHOLE_PART_BYTES = 64 * MB
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from reportgen.inventory.xlsx_blanks import (
     VALUE,
     cells,
     part_chunks,
+    read_whole_part,
     relation_targets,
     sheet_part,
     workbook_part,
@@ -65,7 +66,7 @@ def _duration_styles(archive: zipfile.ZipFile) -> set[int]:
     member = relation_targets(archive, rels, folder).get("styles") or posixpath.join(
         folder, "styles.xml"
     )
-    made, unfinished = specials_as_text(archive.read(member))
+    made, unfinished = specials_as_text(read_whole_part(archive, member))
     data = made[:unfinished]
     custom = {
         tag.get(b"numFmtId", b""): html.unescape(

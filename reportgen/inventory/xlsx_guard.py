@@ -39,7 +39,7 @@ from reportgen.core.reserve import address_space_limited
 from reportgen.core.safefiles import open_input
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.validation import shown
-from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, Limits
+from reportgen.inventory.limits import MB, SHARED_TEXT_PER_CELL, WHOLE_PART_BYTES, Limits
 from reportgen.inventory.xlsx_entries import (
     ENTRIES,
     ROW_OBJECTS,
@@ -286,6 +286,14 @@ def _check_declared(path: Path, members: list[zipfile.ZipInfo], limits: Limits) 
             hint=_UNCOMPRESSED_HINT,
         )
     for member in members:
+        if _read_whole(member.filename) and member.file_size > WHOLE_PART_BYTES:
+            raise InputError(
+                f"workbook part '{member.filename}' expands to {member.file_size:,} bytes, "
+                f"over the limit of {WHOLE_PART_BYTES:,} for a part the spreadsheet readers "
+                "hold whole (Excel's largest style sheet is some 15 MB)",
+                file=path,
+                hint="Copy the data into a new workbook, or save it as CSV, and run again.",
+            )
         if member.flag_bits & 0x1:
             raise InputError(
                 "this workbook is encrypted (password-protected)",

@@ -184,9 +184,25 @@ def link_where_a_pack_was(path: Path) -> Path | None:
     from reportgen.pack.write import retired_beside  # write.py builds on this module
 
     for link in _links_met(_from_the_shell(path)):
-        if retired_beside(link) is not None:
-            return link
+        try:
+            if retired_beside(link) is not None:
+                return link
+        except OSError:  # a folder that may be entered, not listed (0711): none known
+            continue
     return None
+
+
+def check_no_link_where_a_pack_was(path: Path) -> None:
+    """Refuse ``path`` when it goes through a link standing where a build killed while
+    replacing a pack moved it aside (see :func:`link_where_a_pack_was`)."""
+    link = link_where_a_pack_was(path)
+    if link is not None:
+        raise InputError(
+            f"the path goes through a link at {link}, where a build killed while replacing "
+            "the pack moved it aside",
+            file=path,
+            hint=moved_aside(link, named=True),
+        )
 
 
 _MOST_LINKS = 40  # followed on the way to a file, as Linux follows at most
@@ -231,7 +247,13 @@ def check_pack_dir(path: Path) -> None:
     """Raise InputError unless ``path`` is a directory itself (no link), naming where a build
     killed while replacing a pack there moved it aside (:func:`moved_aside`). Also for the
     command line, where click refused a file at the path first and the retired pack went
-    unnamed (pass 48b F2)."""
+    unnamed (pass 48b F2). The path is the pack's as written, too: ``pack/fw/..`` read the
+    pack a link made at ``pack`` points to, another customer's where a killed build had
+    moved this one aside (pass 68b)."""
+    check_no_link_where_a_pack_was(path)
+    named = Path(os.path.normpath(path))
+    if named != path and os.path.islink(named):
+        path = named
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:

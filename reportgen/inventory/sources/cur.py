@@ -140,7 +140,8 @@ def _tag_key(name: str) -> str | None:
         return ""
     for prefix in _TAG_PREFIXES:
         if folded.startswith(prefix) and len(folded) > len(prefix):
-            return name.strip()[len(prefix) :]
+            # 'user: pci' is 'pci', as every reader strips a key (68a)
+            return name.strip()[len(prefix) :].strip() or None
     return None
 
 
@@ -554,8 +555,9 @@ def _tag_map(value: str, path: Path) -> list[tuple[str, str]]:
         ) from exc
     if not isinstance(tags, dict):
         raise InputError(f"a resource_tags value is not a JSON map: {value[:80]!r}", file=path)
-    return [
-        (key.strip().removeprefix("user_"), str(tag).strip())  # 'pci ' is 'pci' (66a)
-        for key, tag in tags.items()
-        if isinstance(tag, (str, int, float)) and str(tag).strip() and key.strip()
-    ]
+    pairs = []
+    for key, tag in tags.items():
+        name = key.strip().removeprefix("user_").strip()  # 'user_ pci' is 'pci' (66a, 68a)
+        if name and isinstance(tag, (str, int, float)) and str(tag).strip():
+            pairs.append((name, str(tag).strip()))
+    return pairs
