@@ -382,6 +382,19 @@ def test_a_pack_is_not_read_through_a_link_by_a_path_inside_it(project, tmp_path
     assert retired.name in said and not (tmp_path / "b.zip").exists()
 
 
+@pytest.mark.parametrize("command", ["verify", "bundle"])
+def test_a_pack_moved_aside_is_named_by_a_path_inside_it(project, tmp_path, command):
+    """Pass 69b: PACK/soc2/.. of a pack a killed build moved aside said only "no such
+    directory", where PACK itself names the folder it went to."""
+    out = build(project, tmp_path / "pack")
+    retired = _crash_between_renames(out)
+    args = [command, out / "soc2" / ".."] + (
+        ["-o", tmp_path / "b.zip"] if command == "bundle" else []
+    )
+    said = " ".join(run(*args, check=2).stderr.split())
+    assert f"moved it aside to {retired.name} beside it" in said, said
+
+
 def test_a_pack_named_through_a_link_by_a_path_inside_it_is_a_link(project, tmp_path):
     """Pass 68b: PACK/soc2/.. of a PACK that is a link is the link, refused as PACK is."""
     other = build(project, tmp_path / "another")

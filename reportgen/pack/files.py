@@ -252,8 +252,8 @@ def check_pack_dir(path: Path) -> None:
     moved this one aside (pass 68b)."""
     check_no_link_where_a_pack_was(path)
     named = Path(os.path.normpath(path))
-    if named != path and os.path.islink(named):
-        path = named
+    if named != path and (os.path.islink(named) or not os.path.lexists(path)):
+        path = named  # and where it is missing, it is the pack moved aside (69b)
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
