@@ -429,6 +429,8 @@ def test_a_ca_bundle_in_the_config_starting_with_tilde_is_in_the_home_folder(tmp
         ("Owner", "'Owner' is the RACI sheet's own 'Owner' column"),  # 56a A1
         ("why (provenance)", "'why (provenance)' is the RACI sheet's own 'Why (provenance)'"),
         ("Secur\u2065ity", "'Secur\\u2065ity' is the RACI role 'Security'"),
+        # 69a: an escape of four digits read U+E002 and a '0'
+        ("Stackwise\U000e0020", "'Stackwise\\U000e0020' is drawn like 'Stackwise' (overrides[0])"),
     ],
 )
 def test_a_third_party_that_only_looks_like_aws_a_role_or_another_party_is_refused(

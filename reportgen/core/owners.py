@@ -107,7 +107,14 @@ def _invisible(char: str) -> bool:
 def spelt_out(name: str) -> str:
     """``name`` with its invisible characters as escapes (``\\u200b``), for a message that
     says it looks like another name: printed as they are, they show nothing."""
-    return "".join(f"\\u{ord(c):04x}" if _invisible(c) else c for c in name)
+    return "".join(_escape(c) if _invisible(c) else c for c in name)
+
+
+def _escape(char: str) -> str:
+    """Python's escape of ``char``: above U+FFFF, ``\\U`` and eight digits (``\\ue0020``
+    read as U+E002 and a '0', a character the name does not hold: pass 69a)."""
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def holder_name(key: OwnerKey) -> str:
