@@ -367,9 +367,11 @@ def test_brackets_inside_strings_are_not_nesting(tmp_path):
 
 
 def test_max_rows_is_checked_as_items_are_read(tmp_path):
-    one = b'{"ResourceARN":"arn:aws:s3:::bucket","Tags":[{"Key":"k","Value":"v"}]},'
-    path = _gzip(tmp_path / "copies.json.gz", b'{"ResourceTagMappingList":[', one * 10_000,
-                 300, one[:-1] + b"]}")  # fmt: skip
+    # distinct resources: one listed again is read once (pass 66a), no row more
+    one = b'{"ResourceARN":"arn:aws:s3:::bucket-%d","Tags":[{"Key":"k","Value":"v"}]},'
+    block = b"".join(one % number for number in range(10_000))
+    path = _gzip(tmp_path / "copies.json.gz", b'{"ResourceTagMappingList":[', block,
+                 300, (one % 0)[:-1] + b"]}")  # fmt: skip
     process = _validate(tmp_path, path, "--max-rows", "1000")
     _refused(process, f"{path}: $.ResourceTagMappingList[1000]: more than 1,000 resources",
              "--max-rows")  # fmt: skip
