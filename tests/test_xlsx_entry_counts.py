@@ -36,6 +36,11 @@ STYLES = f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{hf.MAIN}"><
 KEPT = KEPT_OBJECTS  # each bomb passes it by its other parts' few elements
 X_PREFIXED_XF = b'<x:xf numFmtId="0" fontId="0"/>'
 TEXT_MB = b"a" * MB
+THEME_TAIL = "</a:t></a:theme>"
+TEXT_RUNS_MB = (b"a" * (256 * 1024) + b"</a:t><a:t>") * 4  # runs a cell may hold
+THEME = (
+    f'<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:t>{THEME_TAIL}'
+)
 # Pass 65d: attributes cost openpyxl about as much as elements; 100 on each element
 AT_100 = bombs.with_attributes("x", 100)
 AT_100_OTHER = bombs.with_attributes("row", 100, "o")  # a 'row' of another namespace
@@ -392,6 +397,32 @@ CASES = [
                 "</x></workbook>",
             ),
         ]
+    ),
+    *(
+        Case(  # pass 69d: openpyxl holds these whole too (800 MB took 1.7 GB)
+            f"evidence-text-past-the-whole-part-cap-in-{name.rsplit('/', 1)[-1]}",
+            lambda path, name=name: bombs.bomb(
+                path,
+                name,
+                bombs.padded(THEME, TEXT_RUNS_MB, WHOLE_PART_BYTES // MB + 1, THEME_TAIL),
+            ),
+            [
+                f"workbook part '{name}' expands to 68,",
+                "for a part the spreadsheet reader holds whole",
+            ],
+            evidence=True,
+        )
+        for name in ("xl/theme/theme1.xml", "xl/book2.xml")
+    ),
+    Case(  # calamine reads no theme: an inventory's is not held
+        "theme-past-the-whole-part-cap",
+        lambda path: bombs.bomb(
+            path,
+            "xl/theme/theme1.xml",
+            bombs.padded(THEME, TEXT_RUNS_MB, WHOLE_PART_BYTES // MB + 1, THEME_TAIL),
+        ),
+        [],
+        status=0,
     ),
     Case(
         "evidence-sheet-attributes-between-rows",  # pass 65d: 1.44 GB for 150,000 of them

@@ -179,7 +179,7 @@ def read_workbook(path: Path, limits: Limits, shown: str | None = None) -> Workb
     with copy:
         try:
             _check_head(copy.head(8), shown)
-            check_xlsx(path, limits, copy)
+            check_xlsx(path, limits, copy, openpyxl_reads=True)
         except InputError as exc:
             raise _named(exc, path, shown) from None
         book = _open(copy, shown)

@@ -88,6 +88,10 @@ _ENCODINGS = (
 _BLANK = b"\xef\xbb\xbf \t\r\n"  # a byte order mark's bytes and white space
 _SHEET_DATA = tuple("sheetData".encode(code) for code in ("utf-8", "utf-16-le", "utf-16-be"))
 _TAG = re.compile(rb"<(?:[^<>\"']++|\"[^\"<]*+\"|'[^'<]*+')*+>")
+# A relationship's type naming a worksheet (one openpyxl streams row by row).
+_WORKSHEET_TYPE = re.compile(
+    rb"[ \t\n\x0c\r\"']Type[ \t\n\x0c\r]*=[ \t\n\x0c\r]*[\"'][^\"'<]*/worksheet[\"']"
+)
 _TARGET = re.compile(
     rb"[ \t\n\x0c\r\"']Target[ \t\n\x0c\r]*=[ \t\n\x0c\r]*(?:\"([^\"]*)\"|'([^']*)')"
 )
@@ -107,11 +111,15 @@ def read_xlsx(path: Path, limits: Limits, what: str = "inventory file") -> Seale
 _SAVE_AGAIN = "Open the workbook in a spreadsheet program and save it again as .xlsx."
 
 
-def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int]:
+def check_xlsx(
+    path: Path, limits: Limits, content: SealedCopy, *, openpyxl_reads: bool = False
+) -> dict[str, int]:
     """Raise InputError if the workbook ``content`` (read from ``path``) is damaged or
     would expand beyond the limits. The memory calamine may take to read each part that
     holds cells, by part name: its cell range as one grid, its text, the shared text its
-    cells name; and under :data:`OPENING`, what it holds from opening the workbook."""
+    cells name; and under :data:`OPENING`, what it holds from opening the workbook.
+    ``openpyxl_reads``: openpyxl reads it (``--evidence``), which holds whole every XML
+    part but the worksheets and shared strings, whatever its name (see _check_held_whole)."""
     _check_entry_count(path, content, limits)
     try:
         with zipfile.ZipFile(content.reader()) as archive:
@@ -133,6 +141,7 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
     _check_no_other_format(path, members)
     names = {_basename(member.filename) for member in members}
     sheets: set[str] = set()  # names of the parts a sheet relationship points at
+    kinds = _PartKinds(names)
     relationships = [member for member in members if _is_relationships(member.filename)]
     shared = [member for member in members if _is_shared_strings(member.filename)]
     strings = SharedStringSizes()
@@ -140,8 +149,9 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
     tally = ElementTally()
     scan = functools.partial(_scan_member, path=path, limits=limits, sheets=sheets, tally=tally)
     with content.reader() as handle:
+        collect = _collect_sheets(sheets, names)
         for info in relationships:  # first: they say which parts calamine reads as sheets
-            scan(handle, info, on_region=_collect_sheets(sheets, names))
+            scan(handle, info, on_region=lambda region: (collect(region), kinds.region(region)))
         # Then the sizes of the strings sheets refer to (a part that also holds cells is
         # measured again below, as a sheet, once the sizes are known).
         read = [i for i in shared if not scan(handle, i, on_region=strings.region)]
@@ -155,6 +165,8 @@ def check_xlsx(path: Path, limits: Limits, content: SealedCopy) -> dict[str, int
             )
         needs: dict[str, int] = {}
         for info in members:
+            if openpyxl_reads and info not in read:
+                _check_held_whole(handle, info, path, kinds)
             if not _is_relationships(info.filename) and info not in read:
                 counter = SharedTextCounter(strings)
                 area = scan(handle, info, on_region=counter.region)
@@ -468,6 +480,55 @@ def _check_shared_text(path: Path, part: str, total: int, limits: Limits) -> Non
             "--max-cells)",
             file=path,
             hint="Raise --max-cells if this workbook is genuine.",
+        )
+
+
+class _PartKinds:
+    """The parts the relationships name as worksheets, which openpyxl streams row by row,
+    and those they name as anything else (a chartsheet, a theme, a workbook ...)."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+        self.worksheets: set[str] = set()
+        self.others: set[str] = set()
+
+    def region(self, region: bytes) -> None:
+        for tag in _TAG.finditer(region):
+            text = tag.group()
+            targets = {
+                _basename(form)
+                for quoted in _TARGET.findall(text)
+                for target in [(quoted[0] or quoted[1]).decode("utf-8", "replace")]
+                for form in (target, html.unescape(target))
+            } & self.names
+            kind = self.worksheets if _WORKSHEET_TYPE.search(text) else self.others
+            kind.update(targets)
+
+    def streamed(self, name: str) -> bool:
+        """Whether openpyxl reads part ``name`` row by row: a worksheet, and nothing else
+        as well (a part named both a worksheet and a chartsheet is read whole as one)."""
+        base = _basename(name)
+        return base in self.worksheets and base not in self.others
+
+
+def _check_held_whole(
+    handle: BinaryIO, info: zipfile.ZipInfo, path: Path, kinds: _PartKinds
+) -> None:
+    """Refuse an XML part openpyxl holds whole past WHOLE_PART_BYTES, whatever its name:
+    800 MB of a theme, of a workbook part [Content_Types].xml names otherwise, or of a
+    chartsheet took 1.7 GB (pass 69d). Binary parts (an image, an embedded file) it never
+    parses; the worksheets and shared strings it streams."""
+    name = info.filename
+    if info.file_size <= WHOLE_PART_BYTES or _is_shared_strings(name) or kinds.streamed(name):
+        return
+    head = next(_inflate(handle, info, path), b"")[:4096].lstrip(_BLANK)
+    if head.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")):
+        raise InputError(
+            f"workbook part '{name}' expands to {info.file_size:,} bytes, over the limit of "
+            f"{WHOLE_PART_BYTES:,} for a part the spreadsheet reader holds whole (only "
+            "worksheets and shared strings are read in pieces)",
+            file=path,
+            hint="Copy the data into a new workbook, or save it as CSV, and run again.",
         )
 
 
