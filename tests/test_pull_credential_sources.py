@@ -2103,3 +2103,23 @@ def test_tokens_of_sso_session_refreshes_are_held_in_the_renewal_window():
     assert not known._lasting and len(known._renewed) == RENEWALS_KEPT
     said = known(f"echo {tokens[0]} and {tokens[-1]}")
     assert said == "echo *** and ***", said[:200]
+
+
+def test_tokens_read_again_from_the_sso_cache_are_held_in_the_renewal_window(tmp_path):
+    """Pass 70d D1: each read of botocore's SSO token cache added its tokens as lasting
+    secrets: a token renewed every page took 8 MB a page, 1.45 GB in 160 pages."""
+    from botocore.utils import JSONFileCache
+
+    from reportgen.inventory.pull.credentials import bounded_cache_files
+    from reportgen.inventory.pull.secrets import RENEWALS_KEPT, Secrets
+
+    cache = JSONFileCache(working_dir=str(tmp_path))
+    known = Secrets()
+    tokens = [f"AccessTok{n:04d}" + "x" * 1_000 for n in range(3 * RENEWALS_KEPT)]
+    with bounded_cache_files(known):
+        for token in tokens:
+            cache["entry"] = {"accessToken": token, "refreshToken": "RefreshTokLasting0000"}
+            assert cache["entry"]["accessToken"] == token
+    assert len(known._lasting) == 1 and len(known._renewed) == RENEWALS_KEPT
+    said = known(f"echo {tokens[0]} and {tokens[-1]} and RefreshTokLasting0000")
+    assert said == "echo *** and *** and ***", said[:200]
