@@ -163,6 +163,14 @@ def test_a_mapped_header_that_matches_two_columns_prefers_the_exact_one(
     assert f"matches columns B (tag:ENV), C (tag:env); {using}" in warning
 
 
+def test_two_columns_apart_by_an_invisible_character_are_named_apart(read, tmp_path):
+    """Pass 70a: 'tag:pci' and 'tag:pci' with a zero-width space were listed alike."""
+    rows = [["Service", "tag:pci\u200b", "tag:pci"], ["S3", "no", "PCI DSS"]]
+    inventory = read(write_csv(tmp_path / "inv.csv", rows), columns={"scope": "tag:pci"})
+    warning = next(w for w in inventory.warnings if "matches columns" in w)
+    assert "matches columns B (tag:pci\\u200b), C (tag:pci); using C" in warning, warning
+
+
 def test_a_header_row_without_a_service_column_is_quoted_itself(read, tmp_path):
     """Fourteenth pass: the message quoted the title in row 1, not the row the config named."""
     rows = [["ACME inventory"], ["Owner", "Region"], ["Team A", "eu-west-1"]]

@@ -108,7 +108,10 @@ def _explicit_column(
     exact = [index for index in matches if cells[index].strip() == header.strip()]
     chosen = (exact or matches)[0]
     if len(matches) > 1:
-        listed = ", ".join(f"{column_letter(i)} ({shorten(cells[i].strip(), 40)})" for i in matches)
+        # spelt out: two names apart by a zero-width space were shown alike (70a)
+        listed = ", ".join(
+            f"{column_letter(i)} ({spelt_out(shorten(cells[i].strip(), 40))})" for i in matches
+        )
         why = "written exactly so" if exact else "the first"
         warnings.append(
             f"inventory.columns.{field_name} '{shorten(header, 40)}' matches columns {listed}; "
