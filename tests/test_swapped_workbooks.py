@@ -52,8 +52,8 @@ def _swap_after_check(monkeypatch, module, replacement: Path) -> list[Path]:
     checked: list[Path] = []
     real = module.check_xlsx
 
-    def check_then_swap(path: Path, *args):
-        found = real(path, *args)
+    def check_then_swap(path: Path, *args, **options):
+        found = real(path, *args, **options)
         os.replace(replacement, path)
         checked.append(path)
         return found
