@@ -140,8 +140,8 @@ def check_xlsx(
         )
     _check_no_other_format(path, members)
     names = {_basename(member.filename) for member in members}
-    sheets: set[str] = set()  # names of the parts a sheet relationship points at
     kinds = _PartKinds(names)
+    sheets = kinds.sheets  # names of the parts a sheet relationship points at
     relationships = [member for member in members if _is_relationships(member.filename)]
     shared = [member for member in members if _is_shared_strings(member.filename)]
     strings = SharedStringSizes()
@@ -149,9 +149,8 @@ def check_xlsx(
     tally = ElementTally()
     scan = functools.partial(_scan_member, path=path, limits=limits, sheets=sheets, tally=tally)
     with content.reader() as handle:
-        collect = _collect_sheets(sheets, names)
         for info in relationships:  # first: they say which parts calamine reads as sheets
-            scan(handle, info, on_region=lambda region: (collect(region), kinds.region(region)))
+            scan(handle, info, on_region=kinds.region)
         # Then the sizes of the strings sheets refer to (a part that also holds cells is
         # measured again below, as a sheet, once the sizes are known).
         read = [i for i in shared if not scan(handle, i, on_region=strings.region)]
@@ -484,11 +483,15 @@ def _check_shared_text(path: Path, part: str, total: int, limits: Limits) -> Non
 
 
 class _PartKinds:
-    """The parts the relationships name as worksheets, which openpyxl streams row by row,
-    and those they name as anything else (a chartsheet, a theme, a workbook ...)."""
+    """A reader of relationship parts: the parts a relationship whose type names a sheet
+    points at (calamine reads worksheets, chartsheets and dialogsheets, by any name); of
+    them, the worksheets, which openpyxl streams row by row; and the parts named as anything
+    else (a chartsheet, a theme, a workbook ...). A part counts only when the archive has
+    one of that name, so a crafted part cannot grow the sets."""
 
     def __init__(self, names: set[str]) -> None:
         self.names = names
+        self.sheets: set[str] = set()
         self.worksheets: set[str] = set()
         self.others: set[str] = set()
 
@@ -501,6 +504,8 @@ class _PartKinds:
                 for target in [(quoted[0] or quoted[1]).decode("utf-8", "replace")]
                 for form in (target, html.unescape(target))
             } & self.names
+            if b"sheet" in text.lower():
+                self.sheets.update(targets)
             kind = self.worksheets if _WORKSHEET_TYPE.search(text) else self.others
             kind.update(targets)
 
@@ -571,25 +576,6 @@ class _EntryCounter:
             if count > self.caps[name]:
                 raise PartHasTooMany(name, count, self.caps[name])
         return end
-
-
-def _collect_sheets(sheets: set[str], names: set[str]) -> Callable[[bytes], None]:
-    """A reader of relationship parts: the parts named by a relationship whose type names a
-    sheet (calamine reads worksheets, chartsheets and dialogsheets, by any name), kept only
-    when the archive has a part of that name, so a crafted part cannot grow the set."""
-
-    def collect(region: bytes) -> None:
-        for tag in _TAG.finditer(region):
-            text = tag.group()
-            if b"sheet" not in text.lower():
-                continue
-            for quoted in _TARGET.findall(text):
-                target = (quoted[0] or quoted[1]).decode("utf-8", "replace")
-                for form in (target, html.unescape(target)):
-                    if _basename(form) in names:
-                        sheets.add(_basename(form))
-
-    return collect
 
 
 def _as_utf8(
