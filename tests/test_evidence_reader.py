@@ -962,6 +962,50 @@ def test_a_header_whose_number_format_shows_other_text_is_refused(pack, tmp_path
 
 
 @pytest.mark.parametrize(
+    ("sheet", "header", "value", "number_format"),
+    [
+        ("Evidence", "Status", "Requested", ';;;"Accepted"'),
+        ("Evidence", "Collected on", "2020-01-01", ';;;"2026-03-31"'),
+        ("Evidence", "Reviewed by", "Mallory", '"Alice"@'),
+        ("Evidence", "Control", "CC6.1", ';;;"CC1.1"'),
+        ("RACI", "Security", "I", ';;;"R"'),
+    ],
+)
+def test_a_data_cell_whose_number_format_shows_other_text_is_refused(
+    pack, tmp_path, sheet, header, value, number_format
+):
+    """Pass 70a W: a Status cell holding 'Requested', formatted ;;;"Accepted" (Excel shows
+    Accepted), was read as Requested without a word: the team and reportgen read two
+    things. Now every cell reportgen reads from the team's rows is held to what its
+    header is held to."""
+
+    def change(book):
+        cell = _cell(book, sheet, header, 4)
+        cell.value, cell.number_format = value, number_format
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    column = _cell(load_workbook(pack / WORKBOOK), sheet, header).column_letter
+    assert f"sheet '{sheet}', row 4, column {column}: '{value}' with a number format" in message
+    assert "reportgen reads a cell as it is written, not as it is shown" in message
+
+
+def test_a_data_cell_formatted_as_text_is_read(pack, tmp_path):
+    """The control of the test above: '@', a colour and a padding show the text as it is."""
+
+    def change(book):
+        for row, number_format in ((3, "@"), (4, "[Blue]@"), (5, "_(@_)")):
+            cell = _cell(book, "Evidence", "Status", row)
+            cell.value, cell.number_format = "Collected", number_format
+
+    out = tmp_path / "out"
+    command = ("build", "--config", "inputs/reportgen.yaml", "--framework", FID, "--out", out)
+    run(*command, "--evidence", _edited(pack, tmp_path, change), pdf=False)
+    rows = list(load_workbook(out / WORKBOOK)["Evidence"].iter_rows(values_only=True))
+    at = rows[0].index("Status")
+    assert sum(row[at] == "Collected" for row in rows[1:]) >= 3
+
+
+@pytest.mark.parametrize(
     ("number_format", "as_is"),
     [
         ("General", True),

@@ -162,7 +162,10 @@ class _Problems:
         )
 
 
-_FIX_HINT = "Correct the cells in the workbook (the drop-down lists show what each takes)."
+_FIX_HINT = (
+    "Correct the cells in the workbook (the drop-down lists show what each takes; the "
+    "General number format shows what a cell holds)."
+)
 
 
 # ---------------------------------------------------------------- opening
@@ -198,7 +201,7 @@ def _refuse_disguises(book: Any, shown: str) -> None:
         raise InputError(
             f"a conditional format of the workbook gives cells the number format "
             f"{visible(shorten(codes[0], 40))}, which shows a text other than the cell "
-            "holds; reportgen reads a cell as it is written, not as it is shown",
+            f"holds; {_AS_WRITTEN}",
             file=shown,
             hint="Remove that conditional format (Conditional Formatting > Clear Rules), "
             "then run again.",
@@ -274,7 +277,7 @@ def _rows(ws: Any, width: int, limits: Limits, shown: str) -> Iterator[tuple[int
     ``<row r="3000000000"/>`` held the read for hours (45d)."""
     ws.reset_dimensions()
     last = limits.max_rows + HEADER_SEARCH_ROWS  # where _sheet's row-order check stops too
-    for number, values in _parsed(ws, width, shown, last):
+    for number, values in _parsed(ws, width, shown, last, typed=True):
         if number > last:
             raise InputError(
                 f"more than {limits.max_rows:,} rows below the header, blank ones too",
@@ -642,6 +645,7 @@ def _evidence_rows(
         if number <= header_row:
             continue
         _check_lengths(ws.title, number, values, written, limits, shown)
+        _check_shown(values, [*written, control_at, item_at], (ws.title, number), problems)
         found: dict[str, str] = {}
         for spec, index in fields:
             value = _team_value(
@@ -694,6 +698,21 @@ def _too_many_rows(shown: str, sheet: str, row: int) -> InputError:
         hint="Keep the items of your own to what an auditor reads (a catalog has a few "
         "thousand rows), or track the rest elsewhere and link to it in a note.",
     )
+
+
+def _check_shown(
+    values: list[Any], columns: Iterable[int], where: tuple[str, int], problems: _Problems
+) -> None:
+    """A cell read whose number format shows other text than it holds (``;;;"Accepted"``
+    over 'Requested'): the team reads what Excel shows, reportgen what the cell holds, and
+    the two would differ without a word (70a W; its header was refused already: 57a)."""
+    for index in columns:
+        value = values[index]
+        if isinstance(value, Disguised):
+            problems.add(*where, index, f"{_misread(value, None)}; {_AS_WRITTEN}")
+
+
+_AS_WRITTEN = "reportgen reads a cell as it is written, not as it is shown"
 
 
 def _team_value(
@@ -788,6 +807,7 @@ def _raci_edits(
     for number, values in _rows(ws, width, limits, shown):
         if number <= header_row:
             continue
+        _check_shown(values, [control_at, *role_columns.values()], (ws.title, number), problems)
         control = _text(values[control_at]).strip()
         rules = computed.get(control)
         for role, index in role_columns.items():
