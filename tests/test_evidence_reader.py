@@ -1031,6 +1031,20 @@ def test_which_number_formats_show_text_as_it_is(number_format, as_is):
     assert shows_text_as_is(number_format) is as_is
 
 
+def test_a_negative_serial_in_a_date_formatted_cell_is_refused(pack, tmp_path):
+    """Pass 71a W2: a due date typed as -5 in the column's yyyy-mm-dd format (Excel shows
+    #####) came back from openpyxl as 1899-12-25 and was carried into the new pack; the
+    same -5 as a bare number was refused."""
+
+    def change(book):
+        cell = _cell(book, "Evidence", "Due date", 4)
+        cell.value, cell.number_format = -5, "yyyy-mm-dd"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    column = _cell(load_workbook(pack / WORKBOOK), "Evidence", "Due date").column_letter
+    assert f"row 4, column {column}: a date before 1900-01-01, the first a workbook" in message
+
+
 def test_a_refused_status_shows_its_invisible_characters(pack, tmp_path):
     """Pass 57a W1: a status holding a zero-width space was refused as "'Accepted' is not
     a status", which reads as false."""

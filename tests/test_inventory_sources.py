@@ -737,6 +737,46 @@ def test_a_cost_report_giving_a_tag_twice_is_refused(tmp_path, header, tags):
     _table(_write_cur(tmp_path / "same.csv", rows, quote=True))  # one value twice: read
 
 
+_CUR2 = ["line_item_usage_account_id", "line_item_line_item_type", "line_item_product_code",
+         "line_item_resource_id", "product_region_code", "resource_tags"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tags", "said"),
+    [('{"user_pci": "PCI DSS", "pci": "none"}', "gives the tag 'pci' twice, as 'PCI DSS'"),
+     ('{"user_pci": "ye\\u0000s"}', "gives the tag 'pci' a NUL character or a lone"),
+     ('{"user_pci\\udc80": "yes"}', "gives the tag 'pci\\udc80' a NUL character or a lone")],
+    ids=["twice", "nul", "surrogate"],
+)  # fmt: skip
+def test_a_cost_report_tag_map_problem_names_its_line_and_column(tmp_path, tags, said):
+    """Pass 71a: a NUL or a lone surrogate a resource_tags map spells as a JSON escape, and
+    a tag the map gives twice, were found only once the report was folded into resources:
+    refused naming no line, and the surrogate key spelt 'pci\\\\x80', a byte the file does
+    not hold."""
+    good = [A, "Usage", "AmazonS3", "bucket-1", "eu-west-1", '{"user_env": "prod"}']
+    rows = [_CUR2, *([good] * 3), [A, "Usage", "AmazonS3", "bad", "eu-west-1", tags]]
+    path = _write_cur(tmp_path / "cur.csv", rows, quote=True)
+    with pytest.raises(InputError) as caught:
+        _table(path)
+    message = str(caught.value)
+    assert f"{path}:5, column F (resource_tags): a resource_tags value {said}" in message
+    assert "\\\\" not in message and "\\x80" not in message, message
+
+
+def test_a_cost_report_tag_given_in_two_columns_names_the_resource(tmp_path):
+    """Pass 71a W1: two legacy tag columns naming one tag are found once the line items are
+    folded: the message names the resource, which a search of the report finds."""
+    header = ["lineItem/UsageAccountId", "lineItem/LineItemType", "lineItem/ProductCode",
+              "lineItem/ResourceId", "product/region", "resourceTags/user:pci",
+              "resourceTags/pci"]  # fmt: skip
+    rows = [header, [A, "Usage", "AmazonS3", "arn:aws:s3:::cards", "eu-west-1", "yes", "no"]]
+    with pytest.raises(InputError) as caught:
+        _table(_write_cur(tmp_path / "cur.csv", rows, quote=True))
+    assert "a line item of resource 'arn:aws:s3:::cards' gives the tag 'pci' twice" in str(
+        caught.value
+    )
+
+
 def _repeat_first(data: dict, key: str) -> None:
     """Append a copy of the first item of ``data[key]``, its pci tag changed to 'no'."""
     first = data[key][0]

@@ -735,22 +735,18 @@ def _team_value(
     if spec.kind == "date":
         day = _date(value, epoch)
         if day is None:
-            problems.add(
-                sheet,
-                row,
-                column,
-                f"'{spelt_out(_text(value)[:80])}' is not a date (enter it as 2026-03-31)",
-            )
+            problems.add(sheet, row, column, _not_a_date(value, epoch))
             return ""
         return day.isoformat()
     return _text(value)
 
 
 def _date(value: Any, epoch: dt.datetime = CALENDAR_WINDOWS_1900) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
     if isinstance(value, dt.date):
-        return value
+        # a negative serial in a date-formatted cell (Excel shows #####) came back as a
+        # date before the workbook's first; a bare number so was refused already (71a W2)
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return day if day >= _first_day(epoch) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -766,6 +762,19 @@ def _date(value: Any, epoch: dt.datetime = CALENDAR_WINDOWS_1900) -> dt.date | N
             except ValueError:
                 return None
     return None
+
+
+def _not_a_date(value: Any, epoch: dt.datetime) -> str:
+    if isinstance(value, dt.date):  # a date openpyxl made of a negative serial
+        first = _first_day(epoch).isoformat()
+        return f"a date before {first}, the first a workbook shows (Excel shows #####)"
+    return f"'{spelt_out(_text(value)[:80])}' is not a date (enter it as 2026-03-31)"
+
+
+def _first_day(epoch: dt.datetime) -> dt.date:
+    """The first day a workbook of this date system shows (its serial 1)."""
+    first = from_excel(_EXCEL_SERIALS[0], epoch=epoch)
+    return first.date() if isinstance(first, dt.datetime) else dt.date(1900, 1, 1)
 
 
 def _text(value: Any) -> str:

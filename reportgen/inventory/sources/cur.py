@@ -20,7 +20,6 @@ import io
 import itertools
 import math
 import operator
-import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -37,12 +36,15 @@ from reportgen.inventory.sources.jsonstream import TOO_LARGE, DuplicateKey, load
 from reportgen.inventory.sources.skipped import Skipped
 from reportgen.inventory.sources.table import (
     ACCOUNT,
+    NOT_TEXT,
+    NOT_TEXT_WORDS,
     NOTES,
     REGION,
     RESOURCE,
     SERVICE,
     SourceTable,
     TableFull,
+    spelt_not_text,
 )
 
 LINE_ITEMS = "Line Items"
@@ -244,14 +246,13 @@ def _chunks(
 
 
 _UNDECODED = "surrogateescape"  # a byte that is not UTF-8 -> U+DC80..U+DCFF
-_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 def _check_text(block: str, line: int, path: Path, header: Sequence[str]) -> None:
     """Refuse a NUL, a byte that is not UTF-8 or a lone surrogate anywhere in ``block``
     (from ``line``), named by its line and column: the table built later refused a NUL
     in a resource id naming neither (thirteenth adversarial pass)."""
-    found = _NOT_TEXT.search(block)
+    found = NOT_TEXT.search(block)
     if found is None:
         return
     at = found.start()
@@ -390,7 +391,7 @@ def _check_tag_maps(
                 i for i, row in enumerate(chunk.rows) if row[column : column + 1] == [value]
             )
             raise InputError(
-                f"a resource_tags value {problem}: {value[:80]!r}",
+                f"a resource_tags value {problem}: '{spelt_not_text(value[:80])}'",
                 file=path,
                 line=chunk.line(number),
                 column=f"{column_letter(column)} ({shorten(layout.names[position], _NAME_CHARS)})",
@@ -417,7 +418,29 @@ def _tag_map_problem(value: str) -> str:
         number = _number_problem(tag)
         if number:  # json.loads takes both, and they became the tag values 'nan' and 'inf'
             return f"gives the tag {shorten(key, 60)!r} {number}"
+    return _pairs_problem(_tag_pairs(parsed))
+
+
+def _pairs_problem(pairs: list[tuple[str, str]]) -> str:
+    """What is wrong with one line item's tags, found where its line is known: a NUL or a
+    lone surrogate (JSON spells them \\u0000 and \\udc80), a tag given twice with two
+    values (both were found only once the report was read, naming no line: 71a)."""
+    seen: dict[str, str] = {}
+    for key, value in pairs:
+        if NOT_TEXT.search(key) or NOT_TEXT.search(value):
+            return f"gives the tag '{spelt_not_text(shorten(key, 60))}' {NOT_TEXT_WORDS}"
+        first = seen.setdefault(key, value)
+        if first != value:
+            return _twice(key, first, value)
     return ""
+
+
+def _twice(key: str, first: str, value: str) -> str:
+    return (
+        f"gives the tag {shorten(key, 60)!r} twice, as {shorten(first, 40)!r} and "
+        f"{shorten(value, 40)!r}: which one counts cannot be told, and a scope tag decides "
+        "what is audited"
+    )
 
 
 def _number_problem(tag: object) -> str:
@@ -509,10 +532,10 @@ class Resources:
             product, resource_id, account, region = resource
             notes = "" if resource_id else f"{count:,} line items without a resource ID"
             row = [product, resource_id, account, region, str(count), notes]
-            table.add(row, self._tags(tag_values))
+            table.add(row, self._tags(tag_values, resource_id))
         return table
 
-    def _tags(self, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    def _tags(self, values: tuple[str, ...], resource: str) -> list[tuple[str, str]]:
         pairs = []
         for key, value in zip(self.layout.tags, values, strict=True):
             if key:
@@ -520,21 +543,21 @@ class Resources:
                     pairs.append((key, value.strip()))
             elif value.strip():
                 pairs += _tag_map(value, self.path)
-        self._check_repeats(pairs)
+        self._check_repeats(pairs, resource)
         return pairs
 
-    def _check_repeats(self, pairs: list[tuple[str, str]]) -> None:
+    def _check_repeats(self, pairs: list[tuple[str, str]], resource: str) -> None:
         """A tag given twice with two values is refused, as the other readers refuse it:
-        `user_pci` and `pci` in resource_tags (its `user_` dropped), or two columns naming
-        one tag, kept the last value without a word, and it decided the scope (65a)."""
+        two columns naming one tag kept the last value without a word, and it decided the
+        scope (65a). One resource_tags map giving it twice (`user_pci` and `pci`) is found
+        with its line (_pairs_problem); two columns are found here, the resource named."""
         seen: dict[str, str] = {}
         for key, value in pairs:
             first = seen.setdefault(key, value)
             if first != value:
+                named = f"resource {shorten(resource, 120)!r}" if resource else "a line item"
                 raise InputError(
-                    f"a line item gives the tag {shorten(key, 60)!r} twice, as "
-                    f"{shorten(first, 40)!r} and {shorten(value, 40)!r}: which one counts "
-                    "cannot be told, and a scope tag decides what is audited",
+                    f"a line item of {named} {_twice(key, first, value)}",
                     file=self.path,
                     hint="Keep one of them (a resource_tags key is read without its user_).",
                 )
@@ -551,10 +574,17 @@ def _tag_map(value: str, path: Path) -> list[tuple[str, str]]:
         tags = loads_unique(value)
     except (ValueError, RecursionError) as exc:
         raise InputError(
-            f"a resource_tags value is not a JSON map: {value[:80]!r}", file=path
+            f"a resource_tags value is not a JSON map: '{spelt_not_text(value[:80])}'", file=path
         ) from exc
     if not isinstance(tags, dict):
-        raise InputError(f"a resource_tags value is not a JSON map: {value[:80]!r}", file=path)
+        raise InputError(
+            f"a resource_tags value is not a JSON map: '{spelt_not_text(value[:80])}'", file=path
+        )
+    return _tag_pairs(tags)
+
+
+def _tag_pairs(tags: dict) -> list[tuple[str, str]]:
+    """A resource_tags map's (tag, value) pairs, each key without its ``user_``."""
     pairs = []
     for key, tag in tags.items():
         name = key.strip().removeprefix("user_").strip()  # 'user_ pci' is 'pci' (66a, 68a)

@@ -14,14 +14,18 @@ from pathlib import Path
 
 from reportgen.core.errors import InputError
 from reportgen.core.markdown import shorten
-from reportgen.core.terminal import visible
+from reportgen.core.owners import spelt_out
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawSheet, RawTable
 
 TAG_PREFIX = "tag:"
 # A NUL or a lone surrogate: an export carried them into the pack, a pull wrote a CSV that
 # build refused, or failed writing it (eleventh adversarial pass).
-_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+NOT_TEXT_WORDS = (
+    "a NUL character or a lone UTF-16 surrogate (\\u0000, \\ud800-\\udfff), "
+    "which is not text AWS writes and no CSV snapshot can hold"
+)
 
 # Header names of the fixed columns: each matches its inventory field by the usual aliases.
 RESOURCE_TYPE = "Resource Type"
@@ -89,11 +93,11 @@ class SourceTable:
         for name, value in zip(self.columns, values, strict=False):
             if len(value) > limit:
                 raise TableFull(_too_long(name, len(value), limit), "--max-cell-chars")
-            if _NOT_TEXT.search(value):
+            if NOT_TEXT.search(value):
                 raise TableFull(_not_text(name), "")
         for key, value in pairs:
-            if _NOT_TEXT.search(key) or _NOT_TEXT.search(value):
-                raise TableFull(_not_text(f"tag {visible(key[:60])!r}"), "")
+            if NOT_TEXT.search(key) or NOT_TEXT.search(value):
+                raise TableFull(_not_text(f"tag '{spelt_not_text(key[:60])}'"), "")
             if len(key) > limit or len(value) > limit:
                 what = f"tag '{key[:60]}'" + (" (its key)" if len(key) > limit else "")
                 raise TableFull(
@@ -151,10 +155,15 @@ class SourceTable:
 
 
 def _not_text(what: str) -> str:
-    return (
-        f"{what}: a NUL character or a lone UTF-16 surrogate (\\u0000, \\ud800-\\udfff), "
-        "which is not text AWS writes and no CSV snapshot can hold"
-    )
+    return f"{what}: {NOT_TEXT_WORDS}"
+
+
+def spelt_not_text(text: str) -> str:
+    """``text`` with its NULs and lone surrogates spelt as JSON spells them (``\\udc80``),
+    its other invisible characters too: shown through :func:`visible`, a surrogate read as
+    a raw byte (``\\x80``) the file does not hold (71a)."""
+    escaped = NOT_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return spelt_out(escaped)
 
 
 def _too_long(what: str, size: int, limit: int) -> str:
