@@ -124,13 +124,24 @@ def _refuse_empty(results: dict[str, FrameworkResult], inputs: Inputs, options: 
         return
     header = inputs.inventory.header
     scopes = [header.describe(f) for f in header.columns if f == "scope" or f.startswith("scope:")]
+    warnings = inputs.warnings[:_WARNINGS_SHOWN]
+    more = len(inputs.warnings) - len(warnings)
     raise InputError(
         f"no inventory row is in scope for {', '.join(empty)}",
         file=inputs.inventory.path,
-        details=[f"scope column(s): {', '.join(scopes) or 'none'}"],
+        # the warnings so far, which a failed run never prints: one saying the scope
+        # column matched two columns is the reason (71a W4)
+        details=[
+            f"scope column(s): {', '.join(scopes) or 'none'}",
+            *(f"warning: {warning}" for warning in warnings),
+            *([f"… and {more:,} more warning(s)"] if more else []),
+        ],
         hint="Check the scope column(s), leave the framework out with --framework, or build "
         "it anyway with --allow-empty.",
     )
+
+
+_WARNINGS_SHOWN = 5
 
 
 _ROLES = {

@@ -807,3 +807,21 @@ def test_a_stop_signal_after_the_pack_is_written_ends_nothing(monkeypatch, capfd
     monkeypatch.setattr(cli, "_written", [])
     with pytest.raises(KeyboardInterrupt):  # before it is written, a stop stops
         cli._on_stop_signal(signal.SIGINT, None)
+
+
+def test_a_build_with_nothing_in_scope_says_the_warnings_that_explain_it(tmp_path):
+    """Pass 71a W4: a scope column matching two columns (`pci` and `pci` with a zero-width
+    space) took the one out of scope; the run stopped with "no inventory row is in scope"
+    and the warning naming both columns, printed when a run succeeds, was never shown."""
+    rows = [["Service", "pci", "pci\u200b"], ["Amazon S3", "no", "yes"]]
+    write_csv(tmp_path / "inventory.csv", rows)
+    config = write_config(
+        tmp_path,
+        "customer: {name: Example}\ninventory: {path: inventory.csv, columns: {scope: pci}}\n",
+    )
+    for command in ("validate", "build"):
+        result = run(command, "--config", config, "--framework", "soc2", cwd=tmp_path, check=2)
+        said = " ".join(result.stderr.split())
+        assert "no inventory row is in scope for soc2" in said, said
+        assert "inventory.columns.scope 'pci' matches columns B (pci), C (pci\\u200b)" in said
+    assert not (tmp_path / "output").exists()
