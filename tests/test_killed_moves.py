@@ -1180,3 +1180,49 @@ def test_a_note_whose_lock_is_refused_is_named(tmp_path, monkeypatch):
         pass
     assert raised.value.file == str(tmp_path / "a.csv"), raised.value
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("exchanging", [False, True], ids=["no-exchange", "exchange-fails"])
+def test_a_new_file_that_cannot_be_named_back_is_said(tmp_path, monkeypatch, caplog, exchanging):
+    """Pass 71b F1: bundle -o over an earlier zip, the folder made immutable just after the
+    new zip took its swap name: the exchange refused (EPERM), the new zip could not be given
+    back its temporary name either, and it was left under the swap name, with the move's
+    note, and neither was named."""
+    from reportgen.core import movejournal, outfiles
+    from reportgen.core.errors import InputError
+
+    caplog.set_level(logging.WARNING, "reportgen.files")
+    target = tmp_path / "b.zip"
+    target.write_text("earlier zip")
+    rename, unlink = os.rename, os.unlink
+
+    def immutable_rename(source, destination):
+        if movejournal.SWAP_MARK in os.fspath(source):
+            raise PermissionError(1, "Operation not permitted")
+        rename(source, destination)
+
+    def immutable_unlink(path, *args, **kwargs):
+        if JOURNAL_MARK in os.fspath(path):
+            raise PermissionError(1, "Operation not permitted")
+        unlink(path, *args, **kwargs)
+
+    def refused(first: str, second: str) -> bool:
+        if exchanging:
+            raise OSError(5, "Input/output error", second)
+        return False  # EPERM, read as a file system that cannot exchange
+
+    monkeypatch.setattr(outfiles, "exchange", refused)
+    monkeypatch.setattr(outfiles.os, "rename", immutable_rename)
+    monkeypatch.setattr(movejournal.os, "unlink", immutable_unlink)
+    with pytest.raises(InputError):
+        outfiles.write_replacing(target, lambda out: out.write("new zip"), lambda: None, text=True)
+    monkeypatch.undo()
+    left = {p.name: p.read_text() for p in tmp_path.iterdir() if p.name != "b.zip"}
+    swaps = [name for name in left if movejournal.SWAP_MARK in name]
+    notes = [name for name in left if JOURNAL_MARK in name]
+    assert [left[name] for name in swaps] == ["new zip"] and len(notes) == 1, left
+    assert f"{tmp_path / swaps[0]}: the new file, not put in place" in caplog.text, caplog.text
+    assert f"{tmp_path / notes[0]}: this note of the files being moved could not be" in (
+        caplog.text
+    )
+    assert target.read_text() == "earlier zip"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -46,6 +47,7 @@ _MAX_FILES = 8  # reportgen moves one file or a pair; a note naming more is not 
 # default ``.<name>.``, then 8 hex digits (heldfolder.make_file); nothing else (pass 31a).
 _TEMPORARY = r"\.reportgen-[a-z]+-[0-9a-f]{8}"
 _YOUNG = 10.0  # seconds: an empty note this young may be a live run's, not yet locked
+log = logging.getLogger("reportgen.files")
 
 Identity = tuple[int, int, int, int]  # device, inode, size, modification time (ns)
 
@@ -109,9 +111,24 @@ def noted(folder: Path, moving: Sequence[Moving]) -> Iterator[Note]:
         note.say(moving)
         yield note
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)  # before the lock goes: a note unlocked is a dead run's
+        _remove_note(path)  # before the lock goes: a note unlocked is a dead run's
         os.close(fd)
+
+
+def _remove_note(path: Path) -> None:
+    """A note that cannot be removed (the folder made immutable, a failing disk) is said:
+    it was left without a word (71b); the next run writing there settles it."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:  # the folder was moved meanwhile: its note went with it
+        pass
+    except OSError as exc:
+        log.warning(
+            "%s: this note of the files being moved could not be removed (%s); the next "
+            "run writing into this folder settles and removes it",
+            path,
+            exc.strerror or type(exc).__name__,
+        )
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:

@@ -562,7 +562,7 @@ def _exchange_in(temporary: str, path: Path, checked: Identity) -> str | None:
         exchanged = exchange(swap, path)
     except BaseException as exc:
         try:
-            os.rename(swap, temporary)
+            _named_back(swap, temporary)
         except OSError:  # the folder moved meanwhile: its error hid the exchange's (43b)
             raise exc from None
         if not isinstance(exc, FileNotFoundError):
@@ -570,7 +570,7 @@ def _exchange_in(temporary: str, path: Path, checked: Identity) -> str | None:
         _link_in(temporary, path, None)  # the checked file is gone: nothing to replace
         return None
     if not exchanged:  # a file system that cannot exchange: the checks and a rename
-        os.rename(swap, temporary)
+        _named_back(swap, temporary)
         os.replace(temporary, path)
         return None
     if identity_of(swap) != checked:
@@ -578,6 +578,21 @@ def _exchange_in(temporary: str, path: Path, checked: Identity) -> str | None:
         os.unlink(swap)  # the file written, back under the swap name
         raise _appeared(path)
     return swap
+
+
+def _named_back(swap: str, temporary: str) -> None:
+    """The new file given back its temporary name, which a failure removes; one that
+    cannot be (the folder made immutable) is said, as it stays (71b: left unsaid)."""
+    try:
+        os.rename(swap, temporary)
+    except OSError as exc:
+        log.warning(
+            "%s: the new file, not put in place, could not be given back its temporary "
+            "name (%s) and is left under this one; remove it once the folder allows it",
+            swap,
+            exc.strerror or type(exc).__name__,
+        )
+        raise
 
 
 def _link_in(temporary: str, path: Path, checked: Identity | None) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from reportgen.core.errors import InputError
 from reportgen.core.mounts import kernel_file_system
 from reportgen.core.redact import MASK, Redactor, header_safe, masked_with
 from reportgen.core.safefiles import read_regular
+from reportgen.inventory.pull.cellmask import CellMask
 from reportgen.inventory.pull.endpoints import endpoint_urls
 from reportgen.inventory.pull.sdkfiles import TOKEN_BYTES, TOKEN_FILE_VARIABLES
 from reportgen.inventory.sources.jsonstream import kind_of
@@ -104,14 +104,11 @@ class Secrets:
                 text = text.replace(value, MASK)
         return text
 
-    def literal_pattern(self) -> re.Pattern[str] | None:
-        """The secrets of 8 characters or more as they are, for text that is data (a
-        snapshot's cells), where the Redactor's encoded forms would cost too much."""
-        # the renewed ones past the latest batches left out: an alternation of every
-        # renewal's would be slow to make
-        held = self._every - self._older  # the batches are disjoint
-        values = sorted((v for v in held if len(v) >= 8), key=len, reverse=True)
-        return re.compile("|".join(map(re.escape, values))) if values else None
+    def cell_mask(self) -> CellMask:
+        """Every secret held, as it is, for text that is data (a snapshot's cells), where
+        the Redactor's encoded forms would cost too much; the renewed ones past the latest
+        batches too (left out, a token 9 renewals old was written in a cell: 71c)."""
+        return CellMask(self._every - self._older, self._older)
 
 
 def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:

@@ -33,6 +33,7 @@ from reportgen.inventory.limits import Limits
 from reportgen.inventory.pull import answers, credentials, sdkfiles, secrets
 from reportgen.inventory.pull.answers import Bounds, bound_answers
 from reportgen.inventory.pull.apis import APIS
+from reportgen.inventory.pull.cellmask import CellMask
 from reportgen.inventory.pull.endpoints import check_endpoint_urls
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, Sleep, pages
 from reportgen.inventory.pull.secrets import Secrets
@@ -183,7 +184,7 @@ def _pull(
         "counts": {"pages": page_count, "items": count, "tag_columns": len(table.tag_keys())},
         "reportgen": __version__,
     }
-    masked = known.literal_pattern()
+    masked = known.cell_mask()
     csv_path, sidecar_path = write_snapshot(request.out, table, sidecar, request.force, masked)
     return PullResult(csv_path, sidecar_path, count, page_count, len(table.tag_keys()))
 
@@ -261,7 +262,7 @@ def write_snapshot(
     table: SourceTable,
     sidecar: dict[str, Any],
     force: bool = False,
-    secrets: re.Pattern[str] | None = None,
+    secrets: CellMask | None = None,
 ) -> tuple[Path, Path]:
     """The CSV and its sidecar, written to temporary files and moved into place together
     (reportgen/core/outfiles.py, write_together), the paths checked before
@@ -290,18 +291,18 @@ def write_snapshot(
     return out, sidecar_path
 
 
-def _write_rows(handle: Any, raw: Any, secrets: re.Pattern[str] | None = None) -> None:
+def _write_rows(handle: Any, raw: Any, secrets: CellMask | None = None) -> None:
     csv.writer(handle, lineterminator="\n").writerows(_cells(raw, secrets))
 
 
-def _cells(raw: Any, secrets: re.Pattern[str] | None = None) -> Iterator[list[str]]:
+def _cells(raw: Any, secrets: CellMask | None = None) -> Iterator[list[str]]:
     """The snapshot's rows, any key or token the pull signed with masked: an endpoint that
     echoed the session token as a tag value had it written into the snapshot, and from
     there into a pack (sixteenth adversarial pass)."""
     rows = (cells for _, cells in raw.sheets[0].rows)
-    if secrets is None:
+    if not secrets:
         return rows
-    return ([secrets.sub("***", cell) for cell in cells] for cells in rows)
+    return (list(map(secrets, cells)) for cells in rows)
 
 
 def _session(request: PullRequest, known: Secrets) -> Any:

@@ -1,0 +1,71 @@
+"""Masking a snapshot's cells of every key and token a pull signed with, as written.
+
+A snapshot is data, read cell by cell, so its cells are masked of the secrets as they are
+(not in the encoded forms a message is masked of). One alternation of every secret is fast
+to search while it holds a few dozen; a pull whose credentials were renewed before every
+page holds thousands, and an alternation of those is searched branch by branch at every
+character. So the latest ones (and the lasting ones) go in the alternation, and the older
+renewals are found through an index of their 8-character pieces: a cell is looked up at
+every 8th character, and any secret of 15 characters or more that it holds covers one of
+those places with one of its first 8 pieces (an echo of a token 9 renewals old was written
+in the snapshot's cells: 71c).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from reportgen.core.redact import MASK
+
+SHORTEST = 8  # a shorter secret masked wherever it is would hide pieces of any word
+_PIECE = 8  # characters of a piece, and the stride a cell is looked up at
+# the shortest secret the pieces find wherever it starts: one piece of it always falls on
+# a place a cell is looked up at
+_INDEXED = 2 * _PIECE - 1
+
+
+class CellMask:
+    """Callable: a cell with every secret it holds as :data:`MASK`."""
+
+    def __init__(self, latest: Iterable[str], older: Iterable[str] = ()) -> None:
+        older = {v for v in older if len(v) >= SHORTEST}
+        # short older ones (a role name from the metadata service) are few: searched whole
+        searched = {v for v in latest if len(v) >= SHORTEST} | {
+            v for v in older if len(v) < _INDEXED
+        }
+        values = sorted(searched, key=len, reverse=True)  # the longest first, where one
+        self._pattern = re.compile("|".join(map(re.escape, values))) if values else None
+        self._pieces: dict[str, list[tuple[int, str]]] = {}
+        for value in older:
+            if len(value) >= _INDEXED:
+                for at in range(_PIECE):
+                    self._pieces.setdefault(value[at : at + _PIECE], []).append((at, value))
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None or bool(self._pieces)
+
+    def __call__(self, cell: str) -> str:
+        if self._pattern is not None:
+            cell = self._pattern.sub(MASK, cell)
+        if self._pieces and len(cell) >= _INDEXED:
+            cell = self._older_masked(cell)
+        return cell
+
+    def _older_masked(self, cell: str) -> str:
+        spans = []
+        for place in range(0, len(cell) - _PIECE + 1, _PIECE):
+            for at, value in self._pieces.get(cell[place : place + _PIECE], ()):
+                start = place - at
+                if start >= 0 and cell.startswith(value, start):
+                    spans.append((start, start + len(value)))
+        if not spans:
+            return cell
+        kept, end = [], 0
+        for start, stop in sorted(spans):
+            if start >= end:
+                kept.append(cell[end:start] + MASK)
+                end = stop
+            elif stop > end:  # overlapping: one mask for both
+                end = stop
+        return "".join(kept) + cell[end:]

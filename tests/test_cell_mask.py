@@ -1,0 +1,53 @@
+"""A snapshot's cells masked of every key and token the pull signed with (cellmask.py)."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from reportgen.inventory.pull.cellmask import CellMask
+from reportgen.inventory.pull.secrets import RENEWALS_KEPT, Secrets
+
+
+def test_a_token_renewed_long_before_the_end_is_masked_in_a_cell():
+    """Pass 71c F1: credentials renewed before every page, an endpoint then echoing the
+    session tokens of pages 1 and 2 as tag values on page 12: both were written in the
+    snapshot, as the renewals past the latest 8 were left out of the cells' masking."""
+    known = Secrets(["lasting-secret-key-0001"])
+    tokens = [f"FakeSessTok{n:08d}RenewedBatchZZZZ" for n in range(RENEWALS_KEPT + 7)]
+    for n, token in enumerate(tokens):
+        known.add(f"ASIAFAKE{n:012d}", f"secret/{n:033d}", token, renewed=True)
+    mask = known.cell_mask()
+    for token in tokens:
+        assert mask(f"echo {token} end") == "echo *** end"
+    assert mask("tag lasting-secret-key-0001") == "tag ***"
+    assert mask("FakeSessTok0000") == "FakeSessTok0000"  # a piece of one is no secret
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_an_older_secret_is_masked_wherever_it_starts(seed):
+    """The older renewals are found through 8-character pieces looked up at every 8th
+    character: one of 15 characters or more, at any offset, twice, beside another or
+    overlapping it, is masked."""
+    rng = random.Random(seed)
+    letters = string.ascii_letters + string.digits + "/+="
+    older = ["".join(rng.choices(letters, k=rng.randint(8, 60))) for _ in range(30)]
+    mask = CellMask(["latest-token-value"], older)
+    for _ in range(50):
+        chosen = rng.sample(older, rng.randint(1, 3))
+        parts = ["".join(rng.choices(" -:,.", k=rng.randint(0, 20))) for _ in range(4)]
+        cell = parts[0] + parts[1].join(chosen) + parts[2] + "latest-token-value" + parts[3]
+        masked = mask(cell)
+        assert not any(secret in masked for secret in older), (cell, masked)
+        assert "latest-token-value" not in masked
+        assert masked.startswith(parts[0]) and masked.endswith(parts[3])
+
+
+def test_overlapping_older_secrets_give_one_mask():
+    first, second = "ABCDEFGHIJKLMNOPQRST", "KLMNOPQRSTUVWXYZ0123"
+    mask = CellMask([], [first, second])
+    assert mask("x ABCDEFGHIJKLMNOPQRSTUVWXYZ0123 y") == "x *** y"
+    assert mask("short") == "short"
+    assert not CellMask([], ["short"])  # under 8 characters: nothing to mask
