@@ -894,3 +894,40 @@ def test_a_config_result_giving_a_resource_again_with_less_is_read_once(tmp_path
         ("arn:aws:s3:::logs", "no"),
     ], rows
     assert "(the first at $.Results[1])" in raw.warnings[0]
+
+
+def test_an_aws_config_result_is_let_go_of_before_the_next_is_parsed(tmp_path, monkeypatch):
+    """Pass 71d W: the one-result cache that lets a result's row and names share its parse
+    held it until the next result was parsed, so two were held at once (crafted results
+    peaked at 293 MB where one takes 182 MB)."""
+    import gc
+    import weakref
+
+    from reportgen.inventory.sources import awsconfig
+
+    held: list[weakref.ref] = []
+    alive_while_parsing: list[bool] = []
+    parse = awsconfig.loads_unique
+
+    def watched(text: str):
+        gc.collect()
+        alive_while_parsing.append(any(ref() is not None for ref in held))
+        value = _Watched(parse(text))  # a dict of its own: a plain one takes no weakref
+        held.append(weakref.ref(value))
+        return value
+
+    monkeypatch.setattr(awsconfig, "loads_unique", watched)
+    results = [
+        json.dumps({"resourceType": "AWS::S3::Bucket", "resourceId": f"b{n}", "accountId": A,
+                    "awsRegion": "eu-west-1", "arn": f"arn:aws:s3:::b{n}"})
+        for n in range(3)
+    ]  # fmt: skip
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"Results": results}), encoding="utf-8")
+    raw = read_source(path, Limits())
+    assert raw is not None and len(list(raw.sheets[0].rows)) == 4  # a header, each result once
+    assert alive_while_parsing == [False, False, False]
+
+
+class _Watched(dict):
+    pass

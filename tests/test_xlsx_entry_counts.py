@@ -11,7 +11,7 @@ cap: exit status, the guard's message naming file, part and count, no traceback,
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -414,6 +414,27 @@ CASES = [
         )
         for name in ("xl/theme/theme1.xml", "xl/book2.xml")
     ),
+    *(
+        Case(  # pass 71d: a UTF-16 mark then a blank was taken for no XML (944 MB: 1.9 GB)
+            f"evidence-utf-16-theme-past-the-whole-part-cap-{label}",
+            lambda path, lead=lead, encoding=encoding: bombs.bomb(
+                path,
+                "xl/theme/theme1.xml",
+                _encoded(
+                    bombs.padded(THEME, TEXT_RUNS_MB, WHOLE_PART_BYTES // MB // 2 + 1, THEME_TAIL),
+                    lead,
+                    encoding,
+                ),
+            ),
+            ["workbook part 'xl/theme/theme1.xml' expands to 6", "holds whole"],
+            evidence=True,
+        )
+        for label, lead, encoding in [
+            ("le-space", b"\xff\xfe \x00", "utf-16-le"),
+            ("be-space", b"\xfe\xff\x00 ", "utf-16-be"),
+            ("le-line-break", b"\xff\xfe\r\x00\n\x00", "utf-16-le"),
+        ]
+    ),
     Case(  # calamine reads no theme: an inventory's is not held
         "theme-past-the-whole-part-cap",
         lambda path: bombs.bomb(
@@ -494,6 +515,13 @@ def _run(case: Case, folder: Path) -> Outcome:
     else:
         argv += ["validate", "--config", str(config), "--inventory", str(workbook)]
     return measured([*argv, *case.args], folder, timeout=300)
+
+
+def _encoded(chunks: Iterable[bytes], lead: bytes, encoding: str) -> Iterator[bytes]:
+    """A UTF-8 part's chunks in another encoding, ``lead`` (its mark and a blank) first."""
+    yield lead
+    for chunk in chunks:
+        yield chunk.decode("utf-8").encode(encoding)
 
 
 @pytest.fixture(scope="module")

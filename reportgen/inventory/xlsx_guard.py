@@ -526,8 +526,7 @@ def _check_held_whole(
     name = info.filename
     if info.file_size <= WHOLE_PART_BYTES or _is_shared_strings(name) or kinds.streamed(name):
         return
-    head = next(_inflate(handle, info, path), b"")[:4096].lstrip(_BLANK)
-    if head.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")):
+    if _begins_as_xml(next(_inflate(handle, info, path), b"")[:4096]):
         raise InputError(
             f"workbook part '{name}' expands to {info.file_size:,} bytes, over the limit of "
             f"{WHOLE_PART_BYTES:,} for a part the spreadsheet reader holds whole (only "
@@ -535,6 +534,19 @@ def _check_held_whole(
             file=path,
             hint="Copy the data into a new workbook, or save it as CSV, and run again.",
         )
+
+
+def _begins_as_xml(head: bytes) -> bool:
+    """Whether a part's first bytes begin as XML does, '<' after blanks: in UTF-8, a byte
+    order mark first or not, or in UTF-16 or UTF-32 (a mark first, or their '<'). A UTF-16
+    mark then a blank was taken for no XML, and a 944 MB theme read whole (71d). A head of
+    blanks only is taken for XML: XML may begin with any number of them."""
+    encoding = next((name for mark, name in _ENCODINGS if head.startswith(mark)), None)
+    if encoding is None:  # as bytes: a binary part's junk is never dropped to find a '<'
+        rest = head.lstrip(_BLANK)
+        return rest.startswith(b"<") or not rest  # 4 KB of blanks: no image begins so
+    text = head.decode(encoding, "ignore").lstrip("\ufeff \t\r\n")  # a split character dropped
+    return text.startswith("<") or not text
 
 
 def _holds_sheet_data(chunks: Iterator[bytes], entries: _EntryCounter) -> bool:
@@ -568,8 +580,8 @@ class _EntryCounter:
         unfinished = buffer.rfind(b"<", end)
         end = unfinished if unfinished >= 0 else end
         count_entries(buffer[:end], self.counts)
-        if self._xml is None and (head := buffer[:4096].lstrip(_BLANK)):
-            self._xml = head.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<"))
+        if self._xml is None and buffer[:4096].lstrip(_BLANK):
+            self._xml = _begins_as_xml(buffer[:4096])
         if self._xml:
             self.objects += object_bound(buffer[:end])
         for name, count in self.counts.items():
