@@ -57,6 +57,29 @@ def test_an_sts_refusal_s_text_beside_its_code_is_a_message(detail: str, kept: s
     assert (error["Code"], error["Message"]) == ("AccessDenied", kept), body
 
 
+@pytest.mark.parametrize(
+    ("body", "shape", "headers", "kept"),
+    [
+        ("", "json", {"x-amzn-ErrorType": "ForbiddenException",
+                      "x-amzn-ErrorMessage": "Session token not found or invalid"}, WITHHELD),
+        ("", "json", {"x-amzn-ErrorType": "ForbiddenException"}, NO_MESSAGE),
+        ('<ErrorResponse><Error message="User is not authorized"><Code>AccessDenied</Code>'
+         "</Error></ErrorResponse>", "xml", {}, WITHHELD),
+        ('<ErrorResponse><Error type="Sender"><Code>AccessDenied</Code></Error>'
+         "</ErrorResponse>", "xml", {}, NO_MESSAGE),
+    ],
+    ids=["header", "no-header-message", "attribute", "type-attribute"],
+)  # fmt: skip
+def test_a_message_in_a_header_or_an_attribute_is_one(body, shape, headers, kept) -> None:
+    """Pass 71c F2: SSO's refusal whose message came in x-amzn-ErrorMessage only, and
+    STS's <Error message="...">, were said as "(no message)", which was false."""
+    made, _ = _rewritten(body, shape, **headers)
+    if shape == "xml":
+        assert _parsed(made, "xml")["Message"] == kept, made
+    else:
+        assert json.loads(made)["message"] == kept, made
+
+
 def test_an_xml_message_holding_elements_is_withheld() -> None:
     body, _ = _rewritten(
         "<ErrorResponse><Error><Code>AccessDenied</Code><Message><Credentials><SecretAccessKey>"

@@ -86,7 +86,9 @@ def _read(body: bytes, headers: Any, texts: list[str]) -> tuple[str, bool]:
     else:
         code, said = "", bool(text.strip())
     head = header.split(":", 1)[0]
-    return _code_of(head) or code, said
+    # a message in its header only (SSO's x-amzn-ErrorMessage) was "(no message)" (71c)
+    in_header = any(k.lower() == _ERROR_HEADERS[1] and str(v).strip() for k, v in headers.items())
+    return _code_of(head) or code, said or in_header
 
 
 def _from_xml(body: bytes, texts: list[str]) -> tuple[str, bool]:
@@ -104,9 +106,19 @@ def _from_xml(body: bytes, texts: list[str]) -> tuple[str, bool]:
             said = True
         elif name.casefold() not in _NOT_SAID:
             said = said or bool((element.text or "").strip() or (element.tail or "").strip())
+        said = said or _attribute_said(element)
     # Without a code, any text is a message: a proxy's page of text alone (an HTML page
     # saying "Service unavailable") was said as "(no message)" (61c).
     return _code_of(code), said or (not code and any(map(str.strip, root.itertext())))
+
+
+def _attribute_said(element: Any) -> bool:
+    """Whether an attribute says something (`<Error message="...">` was "(no message)":
+    71c); a type or a request id says nothing."""
+    return any(
+        str(value).strip() and str(key).rpartition("}")[2].casefold() not in _NOT_SAID
+        for key, value in element.attrib.items()
+    )
 
 
 def xml_root(body: bytes, texts: list[str]) -> Any:
