@@ -51,6 +51,11 @@ _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
 # renewals on, was printed: 60c); the lasting ones (the environment's, the config's, the
 # first resolved) in every form.
 RENEWALS_KEPT = 8
+# ... and no more characters of them than this, the latest batch kept whatever its size:
+# a batch's forms take some 2 KB a character (its 8-grams in each view and encoding), and
+# 8 batches of 60 KB, each answer within its bounds, took 1.46 GB (71d). AWS's keys and
+# session token are some 1,100 characters: 8 batches of them stay.
+RENEWED_CHARS = 64 * 1024
 
 
 class Secrets:
@@ -68,8 +73,8 @@ class Secrets:
 
     def add(self, *values: object, renewed: bool = False) -> None:
         """Hold ``values`` too; ``renewed``: credentials fetched again mid-pull, of which
-        the latest :data:`RENEWALS_KEPT` batches are masked in every form, older ones as
-        they are written."""
+        the latest :data:`RENEWALS_KEPT` batches (within :data:`RENEWED_CHARS`) are masked
+        in every form, older ones as they are written."""
         given = {v for v in values if isinstance(v, str) and v.strip()}
         # lasting, a value held only as renewed is held again: the first credentials were
         # gathered as renewed before they were resolved (60c)
@@ -81,9 +86,16 @@ class Secrets:
             self._lasting_values |= new
             self._lasting.append((new, Redactor(new)))
             return
-        self._renewed.append((new, Redactor(new)))
-        if len(self._renewed) > RENEWALS_KEPT:
+        size = sum(map(len, new))
+        # let go of before the new batch is made, or both are held at the peak
+        while self._renewed and (
+            len(self._renewed) >= RENEWALS_KEPT or self._renewed_chars() + size > RENEWED_CHARS
+        ):
             self._older |= self._renewed.popleft()[0]
+        self._renewed.append((new, Redactor(new)))
+
+    def _renewed_chars(self) -> int:
+        return sum(len(value) for batch, _ in self._renewed for value in batch)
 
     def values(self) -> set[str]:
         return set(self._every)
