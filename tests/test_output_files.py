@@ -973,3 +973,22 @@ def test_a_temporary_folder_lock_refused_names_it_and_tmpdir(tmp_path, monkeypat
     assert Path(raised.value.file).parent == tmp_path, raised.value
     assert f"made in {tmp_path}: set TMPDIR" in (raised.value.hint or "")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_written_for_a_user_is_on_disk_before_it_takes_its_name(tmp_path, monkeypatch):
+    """Pass 71b W21: bundle -o, inventory pull -o and init wrote their file and renamed it
+    over the earlier one without an fsync: after a power loss the name could hold an empty
+    or short file where the earlier one had been whole."""
+    from reportgen.core import outfiles
+
+    events: list[str] = []
+    fsync, rename = os.fsync, os.rename
+    monkeypatch.setattr(outfiles.os, "fsync", lambda fd: (events.append("fsync"), fsync(fd))[1])
+    monkeypatch.setattr(
+        outfiles.os, "rename", lambda a, b: (events.append("rename"), rename(a, b))[1]
+    )
+    target = tmp_path / "b.zip"
+    target.write_text("earlier")
+    outfiles.write_replacing(target, lambda out: out.write("new"), lambda: None, text=True)
+    assert target.read_text() == "new"
+    assert events and events[0] == "fsync", events

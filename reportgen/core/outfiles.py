@@ -406,6 +406,10 @@ def _write_temporary(
         opened = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
         with environment_errors(path), opened as handle:
             write(handle)
+            # on disk before it takes the name: after a power loss the earlier file came
+            # back empty or short on a file system that orders no rename after writes (71b)
+            handle.flush()
+            os.fsync(handle.fileno())
             if mode is not None:
                 os.chmod(temporary, mode)
                 same_acls(handle.fileno(), path)

@@ -169,7 +169,7 @@ def _check_unique_keys(response: Any, bounds: Bounds) -> None:
     body = response._content
     accepted = response.status_code < 300
     if bounds.learn is not None and not bounds.learn(_readings(body, response.headers), accepted):
-        raise _not_aws(bounds, "holding more values under secrets' names than AWS sends")
+        raise _not_aws(bounds, "one with more values under secrets' names than AWS's hold")
     if not bounds.unique_keys or not accepted:
         return
     if _check_unique_elements(body, bounds):
