@@ -81,3 +81,35 @@ def test_renewed_batches_are_kept_in_every_form_within_a_size_bound(monkeypatch)
     assert sum(ref() is not None for ref in made) == 1  # 34 KB each: the latest only
     for batch in batches:
         assert known(f"echo {batch[0]} and {batch[1]}") == "echo *** and ***"
+
+
+def test_overlapping_secrets_are_masked_whole_in_a_cell():
+    """Pass 72c C1/C2: a secret key followed by a session token that starts with its last 8
+    characters, and an old renewal's token overlapped by a newer one: the one masked first
+    cut the other, no longer found whole, and 44 of a token's 52 characters were written."""
+    secret = "secretKEYaaaaaaaaaaaaaaaaaaaaaaaaaaaOVERLAP1"
+    token = "OVERLAP1tokenTAILbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbZZ"
+    old = "HEADHEAD0123456789abcdef0123456789abcdHEADHEAD"
+    newer = "HEADHEAD" + "fedcba9876543210fedcba9876543210fedc" + "HEADHEAD"
+    mask = CellMask([secret, token, newer], [old])
+    assert mask(secret + token[8:]) == "***"
+    assert mask(f"a {old}{newer[8:]} b") == "a *** b"
+    assert mask(f"a {newer}{old[8:]} b") == "a *** b"
+
+
+def test_overlapping_old_renewals_are_masked_whole_in_a_message():
+    """Pass 72c C3: two tokens renewed past the latest batches, one overlapping the other,
+    in a refusal: replaced one after another, the second was cut by the first and 35 of
+    its 36 random characters were printed (as the set's order fell)."""
+    known = Secrets()
+    rng = random.Random(3)
+    tokens = [
+        "HEADHEAD" + "".join(rng.choices("0123456789abcdef", k=36)) + "HEADHEAD"
+        for _ in range(RENEWALS_KEPT + 4)
+    ]
+    for n, token in enumerate(tokens):
+        known.add(f"sk{n:038d}", token, renewed=True)
+    for first, second in ((tokens[0], tokens[1]), (tokens[1], tokens[0])):
+        said = known(f"echo {first}{second[8:]} end")
+        shown = [t[8:-8][at : at + 8] for t in (first, second) for at in range(29)]
+        assert said.startswith("echo ***") and not any(p in said for p in shown), said

@@ -616,15 +616,20 @@ class Redactor:
         return end_of_text, spans
 
 
-def masked_with(redactors: Iterable[Redactor], text: str, complete: bool = True) -> str:
-    """``text`` masked of every secret of ``redactors`` at once, each looking at the text
-    as it is: one after another, a mask could join a word to a later secret's look-alike."""
+def masked_with(
+    redactors: Iterable[Redactor], text: str, complete: bool = True, literal: Iterable[str] = ()
+) -> str:
+    """``text`` masked of every secret of ``redactors`` at once, and of each ``literal``
+    value as it is written, each looking at the text as it is: one after another, a mask
+    could join a word to a later secret's look-alike, or cut a secret overlapping the one
+    masked first so that it was no longer found whole (72c)."""
     end_of_text, spans = len(text), []
     for redactor in redactors:
         end, found = redactor.found(text, complete)
         end_of_text = min(end_of_text, end)
         spans.extend(found)
-    return _masked(text[:end_of_text], spans) if spans or end_of_text < len(text) else text
+    spans += [span for value in literal for span in _literal_spans(text, value)]
+    return masked_spans(text[:end_of_text], spans) if spans or end_of_text < len(text) else text
 
 
 def _literal_spans(text: str, value: str) -> list[tuple[int, int]]:
@@ -645,7 +650,7 @@ def _long(forms: set[str]) -> set[str]:
     return {form for form in forms if len(form) >= MIN_ENCODED}
 
 
-def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+def masked_spans(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with each span (merged where they overlap or touch) replaced by MASK."""
     parts, last = [], 0
     for start, end in sorted(spans):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from reportgen.core.redact import MASK
+from reportgen.core.redact import masked_spans
 
 SHORTEST = 8  # a shorter secret masked wherever it is would hide pieces of any word
 _PIECE = 8  # characters of a piece, and the stride a cell is looked up at
@@ -26,7 +26,7 @@ _INDEXED = 2 * _PIECE - 1
 
 
 class CellMask:
-    """Callable: a cell with every secret it holds as :data:`MASK`."""
+    """Callable: a cell with every secret it holds as ``***`` (redact.MASK)."""
 
     def __init__(self, latest: Iterable[str], older: Iterable[str] = ()) -> None:
         older = {v for v in older if len(v) >= SHORTEST}
@@ -35,7 +35,10 @@ class CellMask:
             v for v in older if len(v) < _INDEXED
         }
         values = sorted(searched, key=len, reverse=True)  # the longest first, where one
-        self._pattern = re.compile("|".join(map(re.escape, values))) if values else None
+        # each place a secret starts, overlapping ones too: a substitution finds none that
+        # overlaps the one before, which then showed all but its first characters (72c)
+        alternation = "|".join(map(re.escape, values))
+        self._pattern = re.compile(f"(?=({alternation}))") if values else None
         self._pieces: dict[str, list[tuple[int, str]]] = {}
         for value in older:
             if len(value) >= _INDEXED:
@@ -46,26 +49,20 @@ class CellMask:
         return self._pattern is not None or bool(self._pieces)
 
     def __call__(self, cell: str) -> str:
+        """Every secret found in the cell as it is, then all masked at once: one masked
+        first cut one overlapping it, no longer found whole (72c)."""
+        spans = []
         if self._pattern is not None:
-            cell = self._pattern.sub(MASK, cell)
+            spans += [(m.start(), m.start() + len(m[1])) for m in self._pattern.finditer(cell)]
         if self._pieces and len(cell) >= _INDEXED:
-            cell = self._older_masked(cell)
-        return cell
+            spans += self._older_spans(cell)
+        return masked_spans(cell, spans) if spans else cell
 
-    def _older_masked(self, cell: str) -> str:
+    def _older_spans(self, cell: str) -> list[tuple[int, int]]:
         spans = []
         for place in range(0, len(cell) - _PIECE + 1, _PIECE):
             for at, value in self._pieces.get(cell[place : place + _PIECE], ()):
                 start = place - at
                 if start >= 0 and cell.startswith(value, start):
                     spans.append((start, start + len(value)))
-        if not spans:
-            return cell
-        kept, end = [], 0
-        for start, stop in sorted(spans):
-            if start >= end:
-                kept.append(cell[end:start] + MASK)
-                end = stop
-            elif stop > end:  # overlapping: one mask for both
-                end = stop
-        return "".join(kept) + cell[end:]
+        return spans

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from reportgen.core.errors import InputError
 from reportgen.core.mounts import kernel_file_system
-from reportgen.core.redact import MASK, Redactor, header_safe, masked_with
+from reportgen.core.redact import Redactor, header_safe, masked_with
 from reportgen.core.safefiles import read_regular
 from reportgen.inventory.pull.cellmask import CellMask
 from reportgen.inventory.pull.endpoints import endpoint_urls
@@ -101,20 +101,14 @@ class Secrets:
         return set(self._every)
 
     def __call__(self, text: str) -> str:
-        return masked_with(self._redactors(), self._as_written(text))
+        return masked_with(self._redactors(), text, literal=self._older)
 
     def prefix(self, text: str) -> str:
         """Masked as :meth:`Redactor.prefix` masks a text cut short."""
-        return masked_with(self._redactors(), self._as_written(text), complete=False)
+        return masked_with(self._redactors(), text, complete=False, literal=self._older)
 
     def _redactors(self) -> list[Redactor]:
         return [redactor for _, redactor in [*self._lasting, *self._renewed]]
-
-    def _as_written(self, text: str) -> str:
-        for value in self._older:
-            if value in text:
-                text = text.replace(value, MASK)
-        return text
 
     def cell_mask(self) -> CellMask:
         """Every secret held, as it is, for text that is data (a snapshot's cells), where
