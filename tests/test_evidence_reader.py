@@ -989,6 +989,90 @@ def test_a_data_cell_whose_number_format_shows_other_text_is_refused(
     assert "reportgen reads a cell as it is written, not as it is shown" in message
 
 
+_X14_RULE = (
+    '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}" '
+    'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    "<x14:conditionalFormattings><x14:conditionalFormatting "
+    'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    '<x14:cfRule type="expression" priority="1" id="{11111111-2222-3333-4444-555555555555}">'
+    "<xm:f>TRUE</xm:f><x14:dxf>{dxf}</x14:dxf></x14:cfRule><xm:sqref>H4</xm:sqref>"
+    "</x14:conditionalFormatting></x14:conditionalFormattings></ext></extLst>"
+)
+
+
+def _with_x14_rule(path: Path, dxf: str) -> Path:
+    """``path`` with an Excel 2010 conditional format on every sheet, its dxf in the
+    sheet's extension list (openpyxl drops it unread)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    edited = path.with_name("x14.xlsx")
+    with zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            if name.startswith("xl/worksheets/sheet"):
+                rule = _X14_RULE.replace("{dxf}", dxf)
+                data = data.replace(b"</worksheet>", rule.encode() + b"</worksheet>")
+            archive.writestr(name, data)
+    return edited
+
+
+@pytest.mark.parametrize(
+    ("dxf", "refused"),
+    [
+        ('<numFmt numFmtId="200" formatCode=";;;&quot;Accepted&quot;"/>', True),
+        ('<numFmt numFmtId="201" formatCode="@"/>', False),
+        ('<fill><patternFill><bgColor rgb="FFFF0000"/></patternFill></fill>', False),
+    ],
+    ids=["shows-other-text", "text-as-is", "a-fill"],
+)
+def test_an_excel_2010_conditional_format_showing_other_text_is_refused(
+    pack, tmp_path, dxf, refused
+):
+    """Pass 72a A1: an Excel 2010 conditional format keeps its number format in the sheet,
+    which openpyxl drops unread: a Status holding 'Requested' shown as Accepted was read
+    as Requested with exit 0, and openpyxl's own warning printed over ours."""
+
+    def change(book):
+        _cell(book, "Evidence", "Status", 4).value = "Requested"
+
+    path = _with_x14_rule(_edited(pack, tmp_path, change), dxf)
+    if refused:
+        message = _refused(tmp_path, "--evidence", path)
+        assert 'gives cells the number format ;;;"Accepted"' in message, message
+        return
+    out = tmp_path / "out"
+    command = ("build", "--config", "inputs/reportgen.yaml", "--framework", FID, "--out", out)
+    result = run(*command, "--evidence", path, pdf=False)
+    assert "extension is not supported" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format", "said"),
+    [
+        ("Customer", ';;;"AWS"', "'Customer' with a number format (;;;\"AWS\") showing"),
+        ("AWS\u200b", "General", "'AWS\\u200b' is not who provides it (AWS, Customer)"),
+    ],
+    ids=["disguised", "invisible-character"],
+)
+def test_a_provided_by_cell_reportgen_cannot_read_as_shown_is_refused(
+    pack, tmp_path, value, number_format, said
+):
+    """Pass 72a A2/A3: in a row the team added, 'Customer' formatted ;;;"AWS", and 'AWS'
+    with a zero-width space, were both read as the customer's without a word."""
+
+    def change(book):
+        ws = book["Evidence"]
+        headers = [c.value for c in ws[1]]
+        row = ws.max_row + 1
+        for header, text in (("Control", "CC6.1"), ("Evidence item", "Our own log review"),
+                             ("Status", "Accepted")):  # fmt: skip
+            ws.cell(row, headers.index(header) + 1).value = text
+        cell = ws.cell(row, headers.index("Provided by") + 1)
+        cell.value, cell.number_format = value, number_format
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert said in message, message
+
+
 def test_a_data_cell_formatted_as_text_is_read(pack, tmp_path):
     """The control of the test above: '@', a colour and a padding show the text as it is."""
 

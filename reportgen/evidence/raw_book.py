@@ -15,13 +15,17 @@ shown (57a A2).
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import IO, Any
 
 from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
+
+from reportgen.core.openpyxl_private import read_only_sheet_source
 
 _STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 
@@ -92,6 +96,28 @@ def disguising_formats(book: Any) -> list[str]:
     styles = getattr(getattr(book, "_differential_styles", None), "dxf", None) or []
     codes = [getattr(getattr(dxf, "numFmt", None), "formatCode", None) for dxf in styles]
     return [code for code in codes if isinstance(code, str) and not shows_text_as_is(code)]
+
+
+def sheet_disguising_formats(book: Any) -> list[str]:
+    """The number formats the worksheets hold themselves that show a text cell otherwise
+    than it holds: Excel 2010's conditional formats keep theirs in the sheet's extension
+    list, which openpyxl drops unread, so one made 'Requested' show as Accepted (72a). A
+    cell's own formats live in the styles; a sheet holds no other."""
+    found = []
+    for ws in book.worksheets:
+        with contextlib.suppress(SyntaxError), read_only_sheet_source(ws) as source:
+            # damaged XML is the row reader's to report, naming the sheet
+            found += [code for code in _number_formats(source) if not shows_text_as_is(code)]
+    return found
+
+
+def _number_formats(source: IO[bytes]) -> Iterator[str]:
+    for _, node in iterparse(source):
+        name = str(node.tag).rpartition("}")[2]
+        if name == "numFmt" and isinstance(code := node.get("formatCode"), str):
+            yield code
+        elif name == "row":
+            node.clear()  # its cells: memory stays with the rows' shells only
 
 
 def _sections(number_format: str) -> list[str]:

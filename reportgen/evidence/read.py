@@ -40,6 +40,7 @@ from reportgen.evidence.raw_book import (
     Formula,
     disguising_formats,
     open_book,
+    sheet_disguising_formats,
     typed_values,
 )
 from reportgen.evidence.row_order import check_row_order
@@ -53,6 +54,7 @@ from reportgen.ownership.evidence_vocabulary import (
     ITEM,
     NOT_STARTED,
     PROVIDED_BY,
+    PROVIDERS,
     STATUS_LABELS,
     STATUSES,
     TEAM_FIELDS,
@@ -196,7 +198,7 @@ def _refuse_disguises(book: Any, shown: str) -> None:
     """Refuse a workbook whose conditional formats may show a cell as other text than it
     holds: a second column's header shown as 'Status' had what was written under it
     dropped with exit 0 (58a)."""
-    codes = disguising_formats(book)
+    codes = disguising_formats(book) + sheet_disguising_formats(book)
     if codes:
         raise InputError(
             f"a conditional format of the workbook gives cells the number format "
@@ -354,6 +356,8 @@ def _next_row(
     blank = (None,) * width if width is not None else None  # None: rows as long as they are
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=_DATE_WARNING, category=UserWarning)
+        # its words printed raw over ours (72a); what they drop was checked before
+        warnings.filterwarnings("ignore", message=_EXTENSION_WARNING, category=UserWarning)
         for values in rows:
             number += 1
             empty = values == blank if blank is not None else all(v is None for v in values)
@@ -363,6 +367,7 @@ def _next_row(
 
 
 _DATE_WARNING = r"Cell \S+ is marked as a date"
+_EXTENSION_WARNING = r".* extension is not supported and will be removed"
 
 
 # What openpyxl's parser lets out for a value it cannot cast (int(), float(), its ISO date
@@ -645,7 +650,8 @@ def _evidence_rows(
         if number <= header_row:
             continue
         _check_lengths(ws.title, number, values, written, limits, shown)
-        _check_shown(values, [*written, control_at, item_at], (ws.title, number), problems)
+        read = [*written, control_at, item_at, *([provider_at] if provider_at is not None else [])]
+        _check_shown(values, read, (ws.title, number), problems)
         found: dict[str, str] = {}
         for spec, index in fields:
             value = _team_value(
@@ -660,14 +666,28 @@ def _evidence_rows(
         count += 1
         if count > MAX_EVIDENCE_ROWS:
             raise _too_many_rows(shown, ws.title, number)
-        provider = _text(values[provider_at]).strip().casefold() if provider_at is not None else ""
+        provider = _provider(values, provider_at, (ws.title, number), problems)
         yield ItemEdit(
             control=control,
             item=item,
-            provided_by="aws" if provider == "aws" else "customer",
+            provided_by=provider,
             values=found,
             origin=Origin(shown, ws.title, number),
         )
+
+
+def _provider(
+    values: list[Any], at: int | None, where: tuple[str, int], problems: _Problems
+) -> str:
+    """Who provides an item: 'aws', or 'customer' (also for a blank cell, as the rows the
+    team adds leave it). Anything else is refused: 'AWS' with a zero-width space was read
+    as the customer's without a word (72a)."""
+    text = _text(values[at]).strip() if at is not None else ""
+    key = text.casefold()
+    if key and key not in PROVIDERS:
+        choices = ", ".join(sorted(PROVIDERS.values()))
+        problems.add(*where, at, f"'{spelt_out(text[:40])}' is not who provides it ({choices})")
+    return "aws" if key == "aws" else "customer"
 
 
 def _check_team_columns(
