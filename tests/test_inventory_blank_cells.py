@@ -79,3 +79,14 @@ def test_a_service_cell_empty_in_the_file_too_has_no_service(tmp_path):
     message = _strict(tmp_path)
     assert "inv.xlsx, sheet 'Inv', row 3: the row could not be resolved" in message
     assert "no service given" in message
+
+
+def test_a_cell_reference_of_thousands_of_digits_is_passed_over(tmp_path):
+    """Pass 72d D1: a comment before the row holding `<c r="A` and 5,000 nines: the
+    diagnosis of the formula's empty cell read the row number with int(), past the digits
+    Python reads, and the run was an internal error (exit 1)."""
+    comment = b'<!-- <c r="A' + b"9" * 5000 + b'"/> --><row r="3"'
+    patches = ((b'<row r="3"', comment),)
+    _workbook(tmp_path / "inv.xlsx", '=CONCATENATE("Amazon ","EC2")', patches)
+    message = _strict(tmp_path)
+    assert f"{AT} (--strict): the cell holds a formula with no saved value" in message, message

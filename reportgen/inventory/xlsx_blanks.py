@@ -57,7 +57,7 @@ def blank_causes(workbook: SealedCopy, sheet: str, column: int, rows: set[int]) 
                 return {}
             with archive.open(part) as stream:
                 return _causes(part_chunks(stream), column_letter(column).encode(), wanted)
-    except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, EOFError):
+    except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, EOFError, ValueError):
         return {}  # the sheet was read a moment ago: a diagnosis is not worth an error
 
 
@@ -177,7 +177,9 @@ def cells(
 def _causes(chunks: Iterator[bytes], letters: bytes, wanted: set[int]) -> dict[int, str]:
     """Each wanted row's cause, read from the chunks until the last wanted row is passed
     (Excel writes rows in order; a row out of order is only missed)."""
-    opening = re.compile(rb"<c[ \t\r\n](?:[^<>]*?[ \t\r\n])?r=\"" + letters + rb"([0-9]+)\"")
+    # a row of 7 digits at most, as a sheet's: 5,000 of them in a comment were past what
+    # int() reads, an internal error (72d)
+    opening = re.compile(rb"<c[ \t\r\n](?:[^<>]*?[ \t\r\n])?r=\"" + letters + rb"([0-9]{1,7})\"")
     causes: dict[int, str] = {}
     last = max(wanted)
     for chunk in chunks:
