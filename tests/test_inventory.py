@@ -208,6 +208,22 @@ def test_scope_cells(read, tmp_path, cell, expected):
     assert read(path).rows[0].row.scope == frozenset(expected)
 
 
+@pytest.mark.parametrize("cell", ["ｎｏｎｅ", "нет", "—", "✗", "\u200b"])
+def test_a_scope_cell_of_no_letter_it_reads_is_refused(read, tmp_path, cell):
+    """Pass 73a S1: a Scope cell holding no ASCII letter or digit lost every character to
+    the key and was read as a blank cell, every framework: 'нет' put the row in every pack,
+    without a word, while '-' read as none."""
+    path = write_csv(tmp_path / "inv.csv", [["Service", "Scope"], ["S3", "none"], ["EC2", cell]])
+    with pytest.raises(InputError) as caught:
+        read(path)
+    said = str(caught.value) + " ".join(caught.value.details)
+    assert "row 3, column B (Scope)" in said and "is not a scope answer" in said, said
+    assert (
+        read(write_csv(tmp_path / "ok.csv", [["Service", "Scope"], ["S3", "*"]])).rows[0].row.scope
+        is None
+    )  # '*' and a blank cell stay every framework
+
+
 @pytest.mark.parametrize(
     "value", [1.5, -5, 1e300, 1.2e29, True, dt.datetime(2026, 1, 2), 1234567890123]
 )

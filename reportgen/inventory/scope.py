@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from reportgen.core.owners import spelt_out
+
 # A separator's blanks are matched from the first of them only: from each blank of a run,
 # the search was quadratic in the run (32,767 blanks in one cell: 6 s).
 _SPLIT = re.compile(r"[,;|\n]+|(?<!\s)\s+and\s+|(?<!\s)\s*&\s*", re.IGNORECASE)
@@ -80,6 +82,13 @@ class ScopeParser:
         if text in self._cache:
             return self._cache[text]
         key = scope_key(text)
+        if not key and text.strip() not in ("", "*"):
+            # no letter or digit it reads: 'ｎｏｎｅ', 'нет', '—' were read as a blank cell,
+            # every framework, without a word (73a)
+            raise ValueError(
+                f"'{spelt_out(text.strip()[:60])}' is not a scope answer; use 'all', 'none' or "
+                f"one or more of {', '.join(self._accepted)}, in plain letters"
+            )
         if key in _ALL:
             result: frozenset[str] | None = None
         elif key in _NONE:
