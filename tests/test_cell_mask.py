@@ -122,11 +122,13 @@ def test_tokens_sharing_their_start_are_told_apart_by_the_index():
     times cells. Each token's pieces are now ones the others do not share."""
     rng = random.Random(11)
     prefix = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ"
-    tokens = [prefix + "".join(rng.choices(string.ascii_letters, k=600)) for _ in range(2000)]
+    suffix = "AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKKKllll"  # 73d: their ends shared too
+    body = string.ascii_letters
+    tokens = [prefix + "".join(rng.choices(body, k=600)) + suffix for _ in range(2000)]
     mask = CellMask([], tokens)
     assert mask.most_compared == 1
-    cell = "IQoJb3Jp" * 4000
-    assert mask(cell) == cell
+    for cell in ("IQoJb3Jp" * 4000, suffix * 600):
+        assert mask(cell) == cell
     for token in rng.sample(tokens, 20):
         shift = "x" * rng.randint(0, 9)
-        assert mask(f"{shift}{token}|{prefix}") == f"{shift}***|{prefix}"
+        assert mask(f"{shift}{token}|{prefix}{suffix}") == f"{shift}***|{prefix}{suffix}"

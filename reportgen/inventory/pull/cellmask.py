@@ -75,25 +75,20 @@ class CellMask:
 
 def _chosen_pieces(values: list[str]) -> Iterator[tuple[str, int]]:
     """(value, offset) of the pieces indexed: for each of the 8 places a value may start at
-    between two looked-up places, one piece whose offset falls on one, the rarest of the
-    last few (AWS's session tokens share their first 55 characters: indexed by their first
-    pieces, a cell was compared with every older token at each place, 2.5 s a 32 KB cell
-    against 4,000 of them: 72d)."""
-    groups = {value: [_offsets(value, first) for first in range(_PIECE)] for value in values}
+    between two looked-up places, one piece whose offset falls on one, the rarest (AWS's
+    session tokens share their first 55 characters: indexed by their first pieces, a cell
+    was compared with every older token at each place, 2.5 s a 32 KB cell against 4,000 of
+    them: 72d; by their last pieces, so were tokens sharing their ends: 73d)."""
     counts = Counter(
-        value[at : at + _PIECE]
-        for value, sets in groups.items()
-        for offsets in sets
-        for at in offsets
+        value[at : at + _PIECE] for value in values for at in range(len(value) - _PIECE + 1)
     )
-    for value, sets in groups.items():
-        for offsets in sets:
-            yield value, min(offsets, key=lambda at: counts[value[at : at + _PIECE]])
+    for value in values:
+        seen = [counts[value[at : at + _PIECE]] for at in range(len(value) - _PIECE + 1)]
+        for first in range(_PIECE):
+            yield value, min(_offsets(value, first), key=seen.__getitem__)
 
 
-def _offsets(value: str, first: int) -> list[int]:
-    """The last offsets of ``value``'s pieces that lie ``first`` past a looked-up place."""
-    return list(range(first, len(value) - _PIECE + 1, _PIECE))[-_CANDIDATES:]
-
-
-_CANDIDATES = 4  # offsets weighed for each place: the last ones, where tokens differ
+def _offsets(value: str, first: int) -> range:
+    """The offsets of ``value``'s pieces that lie ``first`` past a looked-up place: all of
+    them weighed, as tokens may share their ends too (the last 4 alone: 73d)."""
+    return range(first, len(value) - _PIECE + 1, _PIECE)
