@@ -1226,3 +1226,24 @@ def test_a_new_file_that_cannot_be_named_back_is_said(tmp_path, monkeypatch, cap
         caplog.text
     )
     assert target.read_text() == "earlier zip"
+
+
+def test_a_stop_signal_while_settling_waits_until_what_was_put_back_is_said(
+    tmp_path, monkeypatch, caplog
+):
+    """Pass 73b F1: init given SIGTERM (or Ctrl-C) while it settled a killed run's note put
+    the earlier file back and said only "terminated": the sentence saying so was dropped,
+    and no later run said it."""
+    import signal
+
+    from reportgen.core import outfiles
+
+    def interrupted(folder):
+        os.kill(os.getpid(), signal.SIGINT)  # as the file is put back
+        return [f"{folder / 'inventory.xlsx'}: the earlier file put back"]
+
+    caplog.set_level(logging.WARNING, "reportgen.files")
+    monkeypatch.setattr(outfiles, "settle_killed", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        outfiles.settle_moves(tmp_path)
+    assert f"{tmp_path / 'inventory.xlsx'}: the earlier file put back" in caplog.text

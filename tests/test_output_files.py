@@ -992,3 +992,34 @@ def test_a_file_written_for_a_user_is_on_disk_before_it_takes_its_name(tmp_path,
     outfiles.write_replacing(target, lambda out: out.write("new"), lambda: None, text=True)
     assert target.read_text() == "new"
     assert events and events[0] == "fsync", events
+
+
+@pytest.mark.parametrize(
+    ("code", "refused"), [(errno.EIO, True), (errno.ENOSPC, True), (errno.EOPNOTSUPP, False)]
+)
+def test_an_acl_that_cannot_be_kept_refuses_the_file(tmp_path, monkeypatch, code, refused):
+    """Pass 73b F2: setting the ACL of a zip kept private by one (0600 and a named reader)
+    failed with EIO, ENOSPC or EDQUOT and was passed over: the new zip, given the ACL's mask
+    as its group's bits, was readable by its group, exit 0. Only a file system without ACLs
+    is passed over now."""
+    from reportgen.core import outfiles
+    from reportgen.core.errors import InputError
+
+    def failing(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(outfiles.os, "getxattr", lambda *args, **kwargs: b"\x02\x00\x00\x00")
+    monkeypatch.setattr(outfiles.os, "setxattr", failing)
+    target = tmp_path / "b.zip"
+    target.write_text("earlier")
+    write = lambda: outfiles.write_replacing(  # noqa: E731
+        target, lambda out: out.write("new"), lambda: None, text=True, mode=0o640
+    )
+    if not refused:
+        write()
+        assert target.read_text() == "new"
+        return
+    with pytest.raises(InputError) as caught:
+        write()
+    assert str(target) in str(caught.value)
+    assert target.read_text() == "earlier" and [p.name for p in tmp_path.iterdir()] == ["b.zip"]

@@ -208,18 +208,31 @@ def same_acls(target: int | Path, earlier: Path, names: tuple[str, ...] = (_ACCE
     take from it those ``earlier`` has not (one inherited from its folder's default). With
     an ACL, a mode's group bits are its mask, not the group's: a zip kept private by an ACL
     (0600 and one named reader) was replaced by a plain 0640 one, its group let in (57b).
-    Nothing at ``earlier``: ``target`` keeps what it was given. Best effort, as a file
-    system may hold no ACL."""
+    Nothing at ``earlier``: ``target`` keeps what it was given. A file system that holds
+    no ACL is passed over; any other failure (a failing or full disk) is raised: passed over,
+    the new file kept the ACL's mask as its group's bits, its group let in (73b)."""
     for name in names:
         try:
             value = os.getxattr(earlier, name, follow_symlinks=False)
         except OSError as exc:
             if exc.errno == errno.ENODATA:
-                with contextlib.suppress(OSError):
-                    os.removexattr(target, name)
+                _acl_call(os.removexattr, target, name)
+            elif exc.errno not in _NO_ACLS and exc.errno != errno.ENOENT:  # nothing there
+                raise
             continue
-        with contextlib.suppress(OSError):
-            os.setxattr(target, name, value)
+        _acl_call(os.setxattr, target, name, value)
+
+
+# What a file system without ACLs (or an ACL not there) answers: nothing to keep.
+_NO_ACLS = frozenset({errno.ENODATA, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS})
+
+
+def _acl_call(call: Callable[..., None], *args: Any) -> None:
+    try:
+        call(*args)
+    except OSError as exc:
+        if exc.errno not in _NO_ACLS:
+            raise
 
 
 def replacing_modes(paths: Iterable[Path]) -> int:
@@ -521,9 +534,12 @@ def _moving(
 
 def settle_moves(folder: Path) -> None:
     """Undo what runs killed while moving files into ``folder`` left half-done, and say
-    so (:mod:`movejournal`); the commands writing there call it before their checks."""
-    for sentence in settle_killed(folder):
-        log.warning("%s", sentence)
+    so (:mod:`movejournal`); the commands writing there call it before their checks. A stop
+    signal waits until what was put back is said: one in the middle put a file back and
+    dropped the words, and no later run said it (73b)."""
+    with stop_signals_held():
+        for sentence in settle_killed(folder):
+            log.warning("%s", sentence)
 
 
 def _checked(paths: list[Path], check: Callable[[], None]) -> list[Identity | None]:
