@@ -736,14 +736,18 @@ def _same_access(fd: int, source: int, earlier: os.stat_result, path: Path) -> N
 
 def _same_attributes(fd: int, source: int) -> None:
     """Copy ``source``'s extended attributes onto ``fd`` (best effort: a file system may
-    take none), and remove an access ACL ``source`` has not."""
+    take none), and remove an access ACL ``source`` has not. An ACL is no best effort: one
+    that cannot be set (a failing disk) is raised, as :func:`same_acls` raises it, or the
+    copy put back let its group in (74b)."""
     names = _names(source)
     for name in names:
+        if name in (_ACCESS_ACL, _DEFAULT_ACL):
+            _acl_call(os.setxattr, fd, name, os.getxattr(source, name))
+            continue
         with contextlib.suppress(OSError):
             os.setxattr(fd, name, os.getxattr(source, name))
-    if "system.posix_acl_access" not in names:
-        with contextlib.suppress(OSError):
-            os.removexattr(fd, "system.posix_acl_access")
+    if _ACCESS_ACL not in names:
+        _acl_call(os.removexattr, fd, _ACCESS_ACL)
 
 
 def _names(fd: int) -> list[str]:

@@ -342,7 +342,7 @@ def put_back_before_reading(paths: list[Path], notes: list[str]) -> None:
         missing = _first_missing(path.absolute())
         if missing is None or retired_beside(missing) is None:
             continue
-        with pack_lock(missing):
+        with pack_lock(missing), stop_signals_held() as stops:
             if os.path.lexists(missing):  # another build put it back meanwhile
                 continue
             said = len(notes)
@@ -361,6 +361,10 @@ def put_back_before_reading(paths: list[Path], notes: list[str]) -> None:
                     f"the pack at {missing} was put back from beside it, where a build killed "
                     "while replacing it had moved it, before it was read"
                 )
+            if stops:  # said now: the build's notes are printed as it ends, and it will not
+                for note in notes[said:]:  # (a stop signal dropped them: 74b)
+                    log.warning("%s", note)
+                del notes[said:]
 
 
 def _first_missing(path: Path) -> Path | None:
