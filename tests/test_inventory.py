@@ -208,11 +208,14 @@ def test_scope_cells(read, tmp_path, cell, expected):
     assert read(path).rows[0].row.scope == frozenset(expected)
 
 
-@pytest.mark.parametrize("cell", ["ｎｏｎｅ", "нет", "—", "✗", "\u200b"])
+@pytest.mark.parametrize(
+    "cell", ["ｎｏｎｅ", "нет", "—", "✗", "\u200b", "всё кроме PCI", "PCI以外", "PCI 除外"]
+)
 def test_a_scope_cell_of_no_letter_it_reads_is_refused(read, tmp_path, cell):
     """Pass 73a S1: a Scope cell holding no ASCII letter or digit lost every character to
     the key and was read as a blank cell, every framework: 'нет' put the row in every pack,
-    without a word, while '-' read as none."""
+    without a word, while '-' read as none. 74a: 'всё кроме PCI' ("all but PCI") was read
+    as PCI alone, its other words dropped."""
     path = write_csv(tmp_path / "inv.csv", [["Service", "Scope"], ["S3", "none"], ["EC2", cell]])
     with pytest.raises(InputError) as caught:
         read(path)
@@ -364,3 +367,14 @@ def test_an_inventory_swapped_for_a_fifo_after_its_check_is_refused(tmp_path, mo
     monkeypatch.setattr(readers, "check_inventory_file", check_then_swap)
     with pytest.raises(InputError, match="is a FIFO"):
         readers.read_table(path, Limits())
+
+
+def test_a_framework_scope_cell_with_letters_it_cannot_read_is_refused(tmp_path):
+    """Pass 74a: 'CDE нет' ("CDE: no") in a PCI Scope column was read as CDE."""
+    from packhelpers import run
+
+    write_csv(tmp_path / "inv.csv", [["Service", "PCI Scope"], ["S3", "CDE нет"]])
+    config = tmp_path / "reportgen.yaml"
+    config.write_text("customer: {name: X}\ninventory: {path: inv.csv}\n", encoding="utf-8")
+    said = " ".join(run("validate", "--config", config, check=2).stderr.split())
+    assert "column B (PCI Scope): 'CDE нет' is not a scope answer" in said, said

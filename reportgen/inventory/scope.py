@@ -34,6 +34,13 @@ def scope_key(text: str) -> str:
     return _KEY.sub("", text.casefold()) if text.strip() != "-" else "-"
 
 
+def unread_letters(text: str) -> bool:
+    """Whether ``text`` holds a letter or digit reportgen's keys drop (another script, a
+    fullwidth form): 'всё кроме PCI' ("all but PCI") was read as PCI alone (74a), and a
+    cell of such letters only as an empty one, every framework (73a)."""
+    return any(char.isalnum() and not char.isascii() for char in text)
+
+
 class ScopeParser:
     """Maps scope cells to framework ids; ``None`` means every framework."""
 
@@ -82,7 +89,7 @@ class ScopeParser:
         if text in self._cache:
             return self._cache[text]
         key = scope_key(text)
-        if not key and text.strip() not in ("", "*"):
+        if unread_letters(text) or (not key and text.strip() not in ("", "*")):
             # no letter or digit it reads: 'ｎｏｎｅ', 'нет', '—' were read as a blank cell,
             # every framework, without a word (73a)
             raise ValueError(
@@ -131,7 +138,7 @@ class ScopeParser:
         return result
 
     def _framework_cell(self, framework_id: str, text: str) -> set[str]:
-        key = scope_key(text)
+        key = scope_key(text) if not unread_letters(text) else "\x00"  # refused below
         category = self._categories.get(framework_id, {}).get(key)
         if category is not None:
             return {framework_id, f"{framework_id}:{category}"}
