@@ -1244,7 +1244,7 @@ def test_a_stop_signal_while_settling_waits_until_what_was_put_back_is_said(
 
     caplog.set_level(logging.WARNING, "reportgen.files")
     monkeypatch.setattr(outfiles, "settle_killed", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with _interruptible(), pytest.raises(KeyboardInterrupt):
         outfiles.settle_moves(tmp_path)
     assert f"{tmp_path / 'inventory.xlsx'}: the earlier file put back" in caplog.text
 
@@ -1293,6 +1293,19 @@ def test_a_stop_signal_while_a_pack_is_put_back_waits_until_it_is_said(
     monkeypatch.setattr(write, "pack_lock", lambda path: contextlib.nullcontext())
     monkeypatch.setattr(write, "clean_stale", put_back)
     notes: list[str] = []
-    with pytest.raises(KeyboardInterrupt):
+    with _interruptible(), pytest.raises(KeyboardInterrupt):
         write.put_back_before_reading([pack / "soc2" / "matrix.json"], notes)
     assert f"the pack at {pack} was put back from beside it" in caplog.text, caplog.text
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """Ctrl-C raising KeyboardInterrupt here, as in a terminal: a shell's background job
+    (CI's, a detached run's) starts with SIGINT ignored, and the signal was then lost."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
