@@ -138,7 +138,15 @@ class ScopeParser:
         return result
 
     def _framework_cell(self, framework_id: str, text: str) -> set[str]:
-        key = scope_key(text) if not unread_letters(text) else "\x00"  # refused below
+        found = None if unread_letters(text) else self._answer(framework_id, scope_key(text))
+        if found is not None:
+            return found
+        names = sorted(self._categories.get(framework_id, {}))
+        more = f", or a category: {', '.join(names[:8])}" if names else ""
+        raise ValueError(f"'{text.strip()[:60]}' is not a scope answer; use yes or no{more}")
+
+    def _answer(self, framework_id: str, key: str) -> set[str] | None:
+        """A framework column's answer of this key: a category, yes or no; None for none."""
         category = self._categories.get(framework_id, {}).get(key)
         if category is not None:
             return {framework_id, f"{framework_id}:{category}"}
@@ -146,9 +154,7 @@ class ScopeParser:
             return {framework_id}
         if key in _NO:
             return set()
-        names = sorted(self._categories.get(framework_id, {}))
-        more = f", or a category: {', '.join(names[:8])}" if names else ""
-        raise ValueError(f"'{text.strip()[:60]}' is not a scope answer; use yes or no{more}")
+        return None
 
     def _token(self, token: str) -> list[str]:
         framework_id = self._lookup.get(scope_key(token))
