@@ -2124,3 +2124,70 @@ def test_tokens_read_again_from_the_sso_cache_are_held_in_the_renewal_window(tmp
     assert len(known._lasting) == 1 and len(known._renewed) == RENEWALS_KEPT
     said = known(f"echo {tokens[0]} and {tokens[-1]} and RefreshTokLasting0000")
     assert said == "echo *** and *** and ***", said[:200]
+
+
+def _sso_role_keys_expiring(expiration: object):
+    def handle(head: str, body: str):
+        if "/federation/credentials" in head:
+            keys = {"accessKeyId": "ASIASSOROLE000000001", "secretAccessKey": "SsoRoleSecret01",
+                    "sessionToken": "SsoRoleSession0123", "expiration": expiration}  # fmt: skip
+            return 200, "application/json", json.dumps({"roleCredentials": keys}).encode()
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}]}
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    return handle
+
+
+@pytest.mark.parametrize("expiration", [10**20, -(10**20), 10**300])
+def test_an_sso_role_expiry_botocore_cannot_convert_names_the_call(
+    tmp_path, monkeypatch, capsys, expiration
+):
+    """Pass 74c: a GetRoleCredentials expiration of 1e20 ms (past any date Python holds)
+    was said as "botocore could not go on: OverflowError", naming no call."""
+    _sso_token(tmp_path, monkeypatch, "q7ZpX2mK9vLr4sNwY8ssoAccess")
+    handle = _sso_role_keys_expiring(expiration)
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _SSO_CONFIG, handle, "sso")
+    assert status == 2 and "sso:GetRoleCredentials" in said, said
+    assert "could not go on" not in said and "SsoRoleSecret01" not in said
+
+
+@pytest.mark.parametrize("expires", [10**12, 1e300, -(10**12)])
+def test_an_sso_session_refresh_expiry_botocore_cannot_convert_names_the_refresh(
+    tmp_path, monkeypatch, capsys, expires
+):
+    """Pass 74c: a CreateToken expiresIn of 1e12 seconds was said as "botocore could not go
+    on: OverflowError"."""
+    config = _sso_session_near_expiry(tmp_path, monkeypatch)
+
+    def handle(head: str, body: str):
+        issued = {"accessToken": "ssoNEWaccess123456789", "expiresIn": expires}
+        return 200, "application/json", json.dumps(issued).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    assert status == 2 and "sso-oidc:CreateToken (refreshing" in said, said
+    assert "could not go on" not in said and "ssoNEWaccess" not in said
+
+
+@pytest.mark.parametrize("expires", ["1e300", "99999999999999999999"])
+@pytest.mark.parametrize("mid_pull", [False, True], ids=["at-start", "mid-pull"])
+def test_a_role_expiry_botocore_cannot_convert_names_assume_role(
+    tmp_path, monkeypatch, capsys, expires, mid_pull
+):
+    """Pass 74c: an AssumeRole <Expiration> of 1e300 was said as "botocore could not go on:
+    RuntimeError: Unable to calculate correct timezone offset", naming no call."""
+    soon = _in_five_minutes()
+    assumed: list[str] = []
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            assumed.append(body)
+            when = soon if mid_pull and len(assumed) == 1 else expires
+            return _assumed("ASIAROLEKEY0000001", "rolesecret" * 3, "RoleToken1", when)
+        page = {"ResourceTagMappingList": [{"ResourceARN": "arn:aws:s3:::b1", "Tags": []}],
+                "PaginationToken": "p2"}  # fmt: skip
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2 and "sts:AssumeRole" in said, said
+    assert "could not go on" not in said and "rolesecret" not in said
+    assert ("renewing the credentials before" in said) == mid_pull

@@ -20,6 +20,7 @@ as a failure to fetch the credentials, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import errno
 import html
 import json
 import os
@@ -568,6 +569,10 @@ def resolved_secrets(session: Any, profile: str | None) -> list[str]:
         raise _failed(_action(found, exc), f"fetching the credentials{whose}", exc) from (
             exc if isinstance(exc, BotoCoreError) else None
         )
+    except BEYOND_DATES as exc:
+        if not _beyond_dates(exc):
+            raise
+        raise _failed(_action(found, exc), f"fetching the credentials{whose}", exc) from None
     values = (getattr(frozen, name, None) for name in ("access_key", "secret_key", "token"))
     return [value for value in values if isinstance(value, str) and value]
 
@@ -578,6 +583,8 @@ def fetch_error(exc: BaseException, when: str) -> InputError | None:
     one at the start is said; None when it did not come from botocore's credential code."""
     if not (_in_token_refresh(exc) or _raised_by(exc)):
         return None
+    if isinstance(exc, BEYOND_DATES) and not _beyond_dates(exc):
+        return None  # keys already expired, said as such (23d); a file's own failure
     return _failed(_action(None, exc), "fetching the credentials", exc, when)
 
 
@@ -623,6 +630,21 @@ _SSO_HINT = (  # the cache read, or the answer the SSO service sent: botocore sa
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")  # botocore's own key, never the answer's
 
 
+# What Python and dateutil raise for an expiry no date can hold (an SSO expiration of
+# 1e20 ms, an AssumeRole <Expiration> of 1e300): said as botocore's, naming no call (74c).
+BEYOND_DATES = (OverflowError, OSError, RuntimeError)
+
+
+def _beyond_dates(exc: BaseException) -> bool:
+    text = str(exc)
+    if isinstance(exc, OSError):
+        return exc.errno == errno.EOVERFLOW
+    if isinstance(exc, RuntimeError):
+        return "timezone offset" in text
+    out_of_range = re.fullmatch(r"year -?\d+ is out of range", text) is not None
+    return isinstance(exc, OverflowError) or (isinstance(exc, ValueError) and out_of_range)
+
+
 def _unreadable_part(exc: BaseException) -> str:
     """The part of an answer botocore could not use, where Python's own words say which
     (its words only, never the answer's): an expiry without a time zone was "(TypeError)",
@@ -632,6 +654,8 @@ def _unreadable_part(exc: BaseException) -> str:
         return ": its expiry time has no time zone; write it as 2030-01-01T00:00:00Z"
     if isinstance(exc, ValueError) and ("offset" in text or "tzinfo" in text):
         return ": its expiry time's time zone is not a real one"
+    if _beyond_dates(exc):
+        return ": its expiry time lies further from today than any date can"
     if isinstance(exc, KeyError) and exc.args and _FIELD.fullmatch(str(exc.args[0])):
         return f": it has no {exc.args[0]}"  # the field botocore looked for (31d)
     return ""

@@ -218,6 +218,12 @@ def _with_backoff(send: Callable[[], dict], api: Api, sleep: Sleep) -> dict[str,
                 "AWS sends",
                 hint="Check any proxy between you and AWS.",
             ) from None
+        # an expiry no date holds (74c); after RecursionError, a RuntimeError too
+        except (OverflowError, OSError, RuntimeError) as exc:
+            error = _renewal_error(exc, api)
+            if error is None:
+                raise
+            raise error from None
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
