@@ -609,7 +609,7 @@ class Redactor:
         if self._words is not None:
             letters = [view for needles, view in views if needles is self._letters] + dumps
             spans += [v.span(*m.span()) for v in letters for m in self._words.finditer(v.text)]
-        spans += [span for value in self._literal for span in _literal_spans(text, value)]
+        spans += [span for value in self._literal for span in covered_spans(text, value)]
         end_of_text = len(text)
         if not complete:  # the last FRAGMENT - 1 characters of every view go
             end_of_text = min(_start_of_last(view, FRAGMENT - 1) for _, view in views)
@@ -628,16 +628,24 @@ def masked_with(
         end, found = redactor.found(text, complete)
         end_of_text = min(end_of_text, end)
         spans.extend(found)
-    spans += [span for value in literal for span in _literal_spans(text, value)]
+    spans += [span for value in literal for span in covered_spans(text, value)]
     return masked_spans(text[:end_of_text], spans) if spans or end_of_text < len(text) else text
 
 
-def _literal_spans(text: str, value: str) -> list[tuple[int, int]]:
-    found, start = [], text.find(value)
-    while start >= 0:
-        found.append((start, start + len(value)))
-        start = text.find(value, start + 1)
-    return found
+def covered_spans(text: str, value: str) -> list[tuple[int, int]]:
+    """The stretches of ``text`` that ``value``'s occurrences cover, overlapping ones as
+    one: a value of one letter repeated is at every place of a run of that letter, and
+    each occurrence found one by one was a search of its own."""
+    spans, size = [], len(value)
+    first = text.find(value)
+    while first >= 0:
+        start = first
+        # the last occurrence starting within the stretch so far (or at its end) goes on
+        while (later := text.rfind(value, start + 1, start + 2 * size)) > start:
+            start = later
+        spans.append((first, start + size))
+        first = text.find(value, start + size + 1)
+    return spans
 
 
 def _start_of_last(view: Canonical, count: int) -> int:

@@ -4,50 +4,50 @@ A snapshot is data, read cell by cell, so its cells are masked of the secrets as
 (not in the encoded forms a message is masked of). One alternation of every secret is fast
 to search while it holds a few dozen; a pull whose credentials were renewed before every
 page holds thousands, and an alternation of those is searched branch by branch at every
-character. So the latest ones (and the lasting ones) go in the alternation, and the older
-renewals are found through an index of their 8-character pieces: a cell is looked up at
-every 8th character, and any secret of 15 characters or more that it holds covers one of
-those places with one of its indexed pieces, one for each of the 8 offsets a secret may
-start at between two places (an echo of a token 9 renewals old was written in the
-snapshot's cells: 71c).
+character (8,000 renewals of 8 to 14 characters: 1.5 s a 32 KB cell, 74d). So the latest
+ones (and the lasting ones) go in the alternation, and the older renewals are found through
+an index of one 8-character piece of each, its rarest, looked up at every place of a cell
+(an echo of a token 9 renewals old was written in the snapshot's cells: 71c).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from array import array
 from collections.abc import Iterable, Iterator
 
-from reportgen.core.redact import masked_spans
+from reportgen.core.redact import covered_spans, masked_spans
 
 SHORTEST = 8  # a shorter secret masked wherever it is would hide pieces of any word
-_PIECE = 8  # characters of a piece, and the stride a cell is looked up at
-# the shortest secret the pieces find wherever it starts: one piece of it always falls on
-# a place a cell is looked up at
-_INDEXED = 2 * _PIECE - 1
+_PIECE = 8  # characters of a piece
+# More secrets than this sharing their rarest piece are searched for whole, once for each
+# cell holding the piece, not compared at each place it is at: AWS's keys, random past a
+# shared start, never are, but tokens a server made alike were (a 32 KB cell compared
+# with 3,844 tokens at each of its places took 3 s: 74d).
+_CROWDED = 16
+# Pieces of one secret weighed for their rarity, spread over a longer one: counting every
+# piece of 200 renewals of 60 KB took 1.4 GB (74d).
+_WEIGHED = 256
+_MOST_SLOTS = 1 << 22  # the pieces are counted by their hash in at most this many counters
 
 
 class CellMask:
     """Callable: a cell with every secret it holds as ``***`` (redact.MASK)."""
 
     def __init__(self, latest: Iterable[str], older: Iterable[str] = ()) -> None:
-        older = {v for v in older if len(v) >= SHORTEST}
-        # short older ones (a role name from the metadata service) are few: searched whole
-        searched = {v for v in latest if len(v) >= SHORTEST} | {
-            v for v in older if len(v) < _INDEXED
-        }
-        values = sorted(searched, key=len, reverse=True)  # the longest first, where one
+        values = sorted({v for v in latest if len(v) >= SHORTEST}, key=len, reverse=True)
         # each place a secret starts, overlapping ones too: a substitution finds none that
         # overlaps the one before, which then showed all but its first characters (72c)
         alternation = "|".join(map(re.escape, values))
         self._pattern = re.compile(f"(?=({alternation}))") if values else None
+        self.alternated = len(values)  # the secrets the alternation holds
         self._pieces: dict[str, list[tuple[int, str]]] = {}
-        for value, at in _chosen_pieces([v for v in older if len(v) >= _INDEXED]):
+        for value, at in _chosen_pieces(sorted({v for v in older if len(v) >= SHORTEST})):
             self._pieces.setdefault(value[at : at + _PIECE], []).append((at, value))
 
     @property
     def most_compared(self) -> int:
-        """The most secrets one piece of a cell is compared with."""
+        """The most secrets sharing the piece each is indexed by."""
         return max(map(len, self._pieces.values()), default=0)
 
     def __bool__(self) -> bool:
@@ -59,36 +59,46 @@ class CellMask:
         spans = []
         if self._pattern is not None:
             spans += [(m.start(), m.start() + len(m[1])) for m in self._pattern.finditer(cell)]
-        if self._pieces and len(cell) >= _INDEXED:
+        if self._pieces and len(cell) >= SHORTEST:
             spans += self._older_spans(cell)
         return masked_spans(cell, spans) if spans else cell
 
     def _older_spans(self, cell: str) -> list[tuple[int, int]]:
-        spans = []
-        for place in range(0, len(cell) - _PIECE + 1, _PIECE):
-            for at, value in self._pieces.get(cell[place : place + _PIECE], ()):
+        pieces, spans, crowded = self._pieces, [], set()
+        held = [p for p in range(len(cell) - _PIECE + 1) if cell[p : p + _PIECE] in pieces]
+        for place in held:
+            found = pieces[cell[place : place + _PIECE]]
+            if len(found) > _CROWDED:
+                crowded.add(cell[place : place + _PIECE])
+                continue
+            for at, value in found:
                 start = place - at
                 if start >= 0 and cell.startswith(value, start):
                     spans.append((start, start + len(value)))
+        for piece in crowded:
+            spans += [span for _, value in pieces[piece] for span in covered_spans(cell, value)]
         return spans
 
 
 def _chosen_pieces(values: list[str]) -> Iterator[tuple[str, int]]:
-    """(value, offset) of the pieces indexed: for each of the 8 places a value may start at
-    between two looked-up places, one piece whose offset falls on one, the rarest (AWS's
-    session tokens share their first 55 characters: indexed by their first pieces, a cell
-    was compared with every older token at each place, 2.5 s a 32 KB cell against 4,000 of
-    them: 72d; by their last pieces, so were tokens sharing their ends: 73d)."""
-    counts = Counter(
-        value[at : at + _PIECE] for value in values for at in range(len(value) - _PIECE + 1)
-    )
-    for value in values:
-        seen = [counts[value[at : at + _PIECE]] for at in range(len(value) - _PIECE + 1)]
-        for first in range(_PIECE):
-            yield value, min(_offsets(value, first), key=seen.__getitem__)
+    """(value, offset) of the piece each value is indexed by: the rarest among those
+    weighed (AWS's session tokens share their first 55 characters, and tokens may share
+    their ends too: indexed by a shared piece, a 32 KB cell was compared with every older
+    token at each place, 2.5 s against 4,000 of them: 72d, 73d)."""
+    weighed = [_weighed(value) for value in values]
+    slots = min(_MOST_SLOTS, 1 << (2 * sum(map(len, weighed))).bit_length())
+    counts = array("I", bytes(4 * slots))
+    for value, offsets in zip(values, weighed, strict=True):
+        for at in offsets:
+            counts[hash(value[at : at + _PIECE]) % slots] += 1
+    for value, offsets in zip(values, weighed, strict=True):
+        yield value, min(offsets, key=lambda at: counts[hash(value[at : at + _PIECE]) % slots])
 
 
-def _offsets(value: str, first: int) -> range:
-    """The offsets of ``value``'s pieces that lie ``first`` past a looked-up place: all of
-    them weighed, as tokens may share their ends too (the last 4 alone: 73d)."""
-    return range(first, len(value) - _PIECE + 1, _PIECE)
+def _weighed(value: str) -> range | list[int]:
+    """The offsets of the pieces of ``value`` weighed: all of them, or as many spread
+    evenly from its first to its last."""
+    last = len(value) - _PIECE
+    if last < _WEIGHED:
+        return range(last + 1)
+    return sorted({last * n // (_WEIGHED - 1) for n in range(_WEIGHED)})
