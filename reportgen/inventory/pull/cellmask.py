@@ -17,14 +17,9 @@ from array import array
 from collections.abc import Iterable, Iterator
 
 from reportgen.core.redact import covered_spans, masked_spans
+from reportgen.inventory.pull.alike import PIECE, Alike
 
 SHORTEST = 8  # a shorter secret masked wherever it is would hide pieces of any word
-_PIECE = 8  # characters of a piece
-# More secrets than this sharing their rarest piece are searched for whole, once for each
-# cell holding the piece, not compared at each place it is at: AWS's keys, random past a
-# shared start, never are, but tokens a server made alike were (a 32 KB cell compared
-# with 3,844 tokens at each of its places took 3 s: 74d).
-_CROWDED = 16
 # Pieces of one secret weighed for their rarity, spread over a longer one: counting every
 # piece of 200 renewals of 60 KB took 1.4 GB (74d).
 _WEIGHED = 256
@@ -41,14 +36,21 @@ class CellMask:
         alternation = "|".join(map(re.escape, values))
         self._pattern = re.compile(f"(?=({alternation}))") if values else None
         self.alternated = len(values)  # the secrets the alternation holds
-        self._pieces: dict[str, list[tuple[int, str]]] = {}
+        aligned: dict[str, dict[int, list[str]]] = {}
         for value, at in _chosen_pieces(sorted({v for v in older if len(v) >= SHORTEST})):
-            self._pieces.setdefault(value[at : at + _PIECE], []).append((at, value))
+            aligned.setdefault(value[at : at + PIECE], {}).setdefault(at, []).append(value)
+        # the secrets sharing a piece, by its offset in them: told apart where they differ
+        self._pieces = {
+            piece: [(at, Alike(values)) for at, values in offsets.items()]
+            for piece, offsets in aligned.items()
+        }
 
     @property
     def most_compared(self) -> int:
-        """The most secrets sharing the piece each is indexed by."""
-        return max(map(len, self._pieces.values()), default=0)
+        """The most secrets a place of a cell is compared with one by one."""
+        return max(
+            (alike.largest for found in self._pieces.values() for _, alike in found), default=0
+        )
 
     def __bool__(self) -> bool:
         return self._pattern is not None or bool(self._pieces)
@@ -64,20 +66,15 @@ class CellMask:
         return masked_spans(cell, spans) if spans else cell
 
     def _older_spans(self, cell: str) -> list[tuple[int, int]]:
-        pieces, spans, crowded = self._pieces, [], set()
-        held = [p for p in range(len(cell) - _PIECE + 1) if cell[p : p + _PIECE] in pieces]
+        pieces, spans, undivided = self._pieces, [], []
+        held = [p for p in range(len(cell) - PIECE + 1) if cell[p : p + PIECE] in pieces]
         for place in held:
-            found = pieces[cell[place : place + _PIECE]]
-            if len(found) > _CROWDED:
-                crowded.add(cell[place : place + _PIECE])
-                continue
-            for at, value in found:
+            for at, alike in pieces[cell[place : place + PIECE]]:
                 start = place - at
-                if start >= 0 and cell.startswith(value, start):
-                    spans.append((start, start + len(value)))
-        for piece in crowded:
-            spans += [span for _, value in pieces[piece] for span in covered_spans(cell, value)]
-        return spans
+                if start >= 0 and (size := alike.longest(cell, start, undivided)):
+                    spans.append((start, start + size))
+        searched = {id(alike): alike for alike in undivided}.values()
+        return spans + [s for a in searched for v in a.values for s in covered_spans(cell, v)]
 
 
 def _chosen_pieces(values: list[str]) -> Iterator[tuple[str, int]]:
@@ -90,15 +87,15 @@ def _chosen_pieces(values: list[str]) -> Iterator[tuple[str, int]]:
     counts = array("I", bytes(4 * slots))
     for value, offsets in zip(values, weighed, strict=True):
         for at in offsets:
-            counts[hash(value[at : at + _PIECE]) % slots] += 1
+            counts[hash(value[at : at + PIECE]) % slots] += 1
     for value, offsets in zip(values, weighed, strict=True):
-        yield value, min(offsets, key=lambda at: counts[hash(value[at : at + _PIECE]) % slots])
+        yield value, min(offsets, key=lambda at: counts[hash(value[at : at + PIECE]) % slots])
 
 
 def _weighed(value: str) -> range | list[int]:
     """The offsets of the pieces of ``value`` weighed: all of them, or as many spread
     evenly from its first to its last."""
-    last = len(value) - _PIECE
+    last = len(value) - PIECE
     if last < _WEIGHED:
         return range(last + 1)
     return sorted({last * n // (_WEIGHED - 1) for n in range(_WEIGHED)})
