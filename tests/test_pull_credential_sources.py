@@ -2168,10 +2168,18 @@ def test_an_sso_session_refresh_expiry_botocore_cannot_convert_names_the_refresh
     assert "could not go on" not in said and "ssoNEWaccess" not in said
 
 
-@pytest.mark.parametrize("expires", ["1e300", "99999999999999999999"])
+@pytest.mark.parametrize(
+    ("expires", "why"),
+    [
+        ("1e300", "further from today than any date can"),
+        ("99999999999999999999", "further from today than any date can"),
+        ("+99999-01-01T00:00:00Z", "its expiry time"),  # 75c: "(ValueError)" alone
+        ("nan", "its expiry time is not a date and time"),  # 75c: "(ValueError)" alone
+    ],
+)
 @pytest.mark.parametrize("mid_pull", [False, True], ids=["at-start", "mid-pull"])
 def test_a_role_expiry_botocore_cannot_convert_names_assume_role(
-    tmp_path, monkeypatch, capsys, expires, mid_pull
+    tmp_path, monkeypatch, capsys, expires, why, mid_pull
 ):
     """Pass 74c: an AssumeRole <Expiration> of 1e300 was said as "botocore could not go on:
     RuntimeError: Unable to calculate correct timezone offset", naming no call."""
@@ -2188,6 +2196,35 @@ def test_a_role_expiry_botocore_cannot_convert_names_assume_role(
         return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
-    assert status == 2 and "sts:AssumeRole" in said, said
+    assert status == 2 and "sts:AssumeRole" in said and why in said, said
     assert "could not go on" not in said and "rolesecret" not in said
     assert ("renewing the credentials before" in said) == mid_pull
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "why"),
+    [
+        ("registrationExpiresAt", "99999999999999999999", "is not a date and time botocore can"),
+        ("registrationExpiresAt", 5, "is not a date and time written as text"),
+        ("expiresAt", "2030-01-01T00:00:00", "has no time zone"),
+        ("expiresAt", "99999999999999999999", "is not a date and time botocore can"),
+    ],
+)
+def test_a_date_in_the_sso_cache_botocore_cannot_read_names_the_cache(
+    tmp_path, monkeypatch, capsys, key, value, why
+):
+    """Pass 75c: a registrationExpiresAt or expiresAt past any date was said as the answer of
+    sso-oidc:CreateToken or sso:GetRoleCredentials, calls never sent, not as the cache."""
+    config = _sso_session_near_expiry(tmp_path, monkeypatch)
+    (cached,) = (tmp_path / "home" / ".aws" / "sso" / "cache").iterdir()
+    cached.write_text(json.dumps({**json.loads(cached.read_text()), key: value}))
+    asked = []
+
+    def handle(head: str, body: str):
+        asked.append(head)
+        return 500, "application/json", b"{}"
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, config, handle, "sso")
+    assert status == 2 and not asked, said
+    assert f"botocore's cache file: its {key} {why}" in said and cached.name in said, said
+    assert "CreateToken" not in said and "GetRoleCredentials" not in said

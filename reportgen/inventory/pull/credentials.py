@@ -487,6 +487,11 @@ def _check_cached_tokens(cached: Any, path: Path) -> None:
                 file=str(path),
                 hint=_SIGN_IN_AGAIN,
             )
+    for key in _CACHED_DATES:
+        if key in cached and (why := _not_a_date(cached[key])):
+            raise InputError(
+                f"botocore's cache file: its {key} {why}", file=str(path), hint=_SIGN_IN_AGAIN
+            )
     token = cached.get("accessToken")
     if isinstance(token, str) and not header_safe(token):  # sent in a header (32d)
         raise InputError(
@@ -495,6 +500,27 @@ def _check_cached_tokens(cached: Any, path: Path) -> None:
             file=str(path),
             hint=_SIGN_IN_AGAIN,
         )
+
+
+# The dates botocore reads from an SSO token cache: one it cannot read was said as the
+# answer of a call never sent, sso-oidc:CreateToken or sso:GetRoleCredentials (75c).
+_CACHED_DATES = ("expiresAt", "registrationExpiresAt")
+
+
+def _not_a_date(value: object) -> str:
+    """Why botocore cannot read ``value`` as the date and time it compares with now; ""
+    when it can."""
+    import dateutil.parser
+
+    if not isinstance(value, str):
+        return "is not a date and time written as text"
+    try:
+        parsed = dateutil.parser.parse(value)
+    except (ValueError, OverflowError, OSError, RuntimeError):
+        return "is not a date and time botocore can read"
+    return (
+        "" if parsed.tzinfo is not None else "has no time zone (write it as 2030-01-01T00:00:00Z)"
+    )
 
 
 def check_files(session: Any, profile: str | None) -> None:
@@ -641,8 +667,12 @@ def _beyond_dates(exc: BaseException) -> bool:
         return exc.errno == errno.EOVERFLOW
     if isinstance(exc, RuntimeError):
         return "timezone offset" in text
-    out_of_range = re.fullmatch(r"year -?\d+ is out of range", text) is not None
+    out_of_range = re.search(r"year -?\d+ is out of range", text) is not None
     return isinstance(exc, OverflowError) or (isinstance(exc, ValueError) and out_of_range)
+
+
+# Python's and dateutil's words for an expiry that is no date (NaN, 'soon', 1e300 as text).
+_NOT_DATES = ("Unknown string format", "Invalid timestamp", "NaN", "String does not contain")
 
 
 def _unreadable_part(exc: BaseException) -> str:
@@ -656,6 +686,8 @@ def _unreadable_part(exc: BaseException) -> str:
         return ": its expiry time's time zone is not a real one"
     if _beyond_dates(exc):
         return ": its expiry time lies further from today than any date can"
+    if isinstance(exc, ValueError) and any(word in text for word in _NOT_DATES):
+        return ": its expiry time is not a date and time"  # was "(ParserError)" alone (75c)
     if isinstance(exc, KeyError) and exc.args and _FIELD.fullmatch(str(exc.args[0])):
         return f": it has no {exc.args[0]}"  # the field botocore looked for (31d)
     return ""
