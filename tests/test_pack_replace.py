@@ -625,3 +625,39 @@ def test_a_file_name_holding_a_newline_is_named_on_one_line(project, tmp_path):
     assert status == 2, stderr
     assert "\\x1b[2J\\nOK: 4 file(s) match\\u202e" in stderr
     assert not any(line.startswith("OK") for line in stderr.splitlines())
+
+
+def test_a_pack_is_moved_aside_to_a_name_no_folder_was_made_for(
+    project, tmp_path, capsys, monkeypatch
+):
+    """Pass 75b: the retired name was made as a folder (mkdtemp) and removed before the
+    pack was renamed to it; a build killed between the two left that folder empty."""
+    pack = _pack(project, tmp_path / "test-co")
+    existed = []
+    real = Path.rename
+
+    def rename(self, target):
+        if Path(target).name.startswith(RETIRED_PREFIX):
+            existed.append(os.path.lexists(target))
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    status, stderr = _in_process(project, pack, capsys, monkeypatch)
+    assert status == 0 and existed == [False], stderr
+    assert verify_pack(pack).ok and _ours(tmp_path) == []
+
+
+@pytest.mark.parametrize("target_left", [True, False], ids=["pack-there", "pack-deleted"])
+def test_an_empty_retired_folder_is_no_pack_moved_aside(project, tmp_path, target_left):
+    """Pass 75b: an empty .reportgen-retired-* folder (what a build killed between making
+    the name and the rename left) was kept by every later build as "a previous pack ...
+    moved aside" and, once the pack was deleted, "put back" as it. It is removed unsaid."""
+    pack = _pack(project, tmp_path / "test-co")
+    empty = tmp_path / f"{RETIRED_PREFIX}{target_tag(pack)}-abcd1234"
+    empty.mkdir()
+    if not target_left:
+        shutil.rmtree(pack)
+    status, stderr = _run(project, pack)
+    assert status == 0, stderr
+    assert "moved aside" not in stderr and "put back" not in stderr, stderr
+    assert not empty.exists() and _ours(tmp_path) == [] and verify_pack(pack).ok

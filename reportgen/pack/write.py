@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import signal
 import stat
 import tempfile
@@ -261,6 +262,7 @@ def clean_stale(
         _remove(path, removed, notes, "an unfinished pack a killed build left")
     for path in _leftovers(target, DISCARD_PREFIX):
         _remove(path, removed, notes, f"a previous pack of '{target.name}' a build replaced")
+    _remove_empty_retired(target, removed)
     _put_back_or_keep_newest(target, notes)
     _remove_empty_team_edits(target, removed)
     if retired_too:
@@ -270,6 +272,15 @@ def clean_stale(
         legacy_lock.unlink(missing_ok=True)
         removed.append(legacy_lock)
     return removed
+
+
+def _remove_empty_retired(target: Path, removed: list[Path]) -> None:
+    """Remove the empty retired folders of ``target``: no pack, but the name a build made
+    and then removed before moving the pack to it, left by one killed between (75b)."""
+    for path in _leftovers(target, RETIRED_PREFIX):
+        with contextlib.suppress(OSError):  # not empty: a pack moved aside
+            path.rmdir()
+            removed.append(path)
 
 
 def _remove_empty_team_edits(target: Path, removed: list[Path]) -> None:
@@ -423,7 +434,9 @@ def _worth_keeping(pack: Path) -> str | None:
     try:
         result = verify_pack(pack)
     except (InputError, OSError) as exc:
-        return f"what reportgen cannot check ({exc})"
+        return (
+            f"what reportgen cannot check ({exc.message if isinstance(exc, InputError) else exc})"
+        )
     found = []
     if result.altered:
         found.append(f"{len(result.altered)} changed file(s) ({_first(result.altered)})")
@@ -879,17 +892,21 @@ def _retire(target: Path) -> Path | None:
     """Move the current pack aside; None when there is none."""
     if not os.path.lexists(target):
         return None
-    retired = Path(
-        tempfile.mkdtemp(prefix=f"{RETIRED_PREFIX}{target_tag(target)}-", dir=target.parent)
-    )
-    retired.rmdir()
-    try:
-        target.rename(retired)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise environment_error(exc, target) from exc
-    return retired
+    # named, not made: a folder made for its name and removed before the rename was left
+    # empty by a build killed between the two, and every later build took it for a pack
+    # moved aside, kept it, and once put it back as the pack (75b)
+    for _ in range(100):
+        retired = target.parent / f"{RETIRED_PREFIX}{target_tag(target)}-{secrets.token_hex(4)}"
+        if os.path.lexists(retired):
+            continue
+        try:
+            target.rename(retired)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise environment_error(exc, target) from exc
+        return retired
+    raise environment_error(FileExistsError(errno.EEXIST, "no free name"), target)
 
 
 def _discard(retired: Path, target: Path, notes: list[str]) -> None:
