@@ -1,90 +1,153 @@
-"""Telling apart secrets a server made alike, for a cell mask's index.
+"""Telling apart secrets that start alike, for a cell mask's index.
 
-The index finds a secret through one 8-character piece of it, its rarest. A server can
-make thousands of tokens alike but for a few characters, so that each piece is shared by
-hundreds of them (bit by bit, one piece for each bit: half of them share every piece).
-Compared one by one at each place a shared piece is at, or each searched for whole in
-every cell holding it, they cost a cell time in step with their count (a 32 KB cell, 3 s
-against 3,844 tokens: 74d). Aligned at their start, they are told apart by the piece at
-one offset, then within each group by the piece at another, as a tree: a place of a cell
-is compared with a few of them, down one branch.
+A cell mask finds an older secret by its first 8 characters, looked up at every place of a
+cell. Secrets may share far more: AWS's session tokens share their first 55 characters, and
+a server can make thousands alike but for a few characters anywhere (bit by bit: a piece
+at any offset shared by half of them). Compared one by one at each place, or each searched
+for whole in every cell, they cost a cell time in step with their count (3 s a 32 KB cell
+against 3,844 tokens alike but for their ends: 74d; 8 s against 60,000 made of two
+letters: 75d). Aligned at their start, they are told apart by the piece at one offset,
+then within each group by the piece at another, as a tree, so that a place of a cell is
+compared with a few of them, down one branch. A long one is compared by a hash of the
+stretch of the cell it would cover, not character by character: 16 of 16,000 characters
+alike but for one, compared at each place of a 32 KB cell, took 2 s (75d).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable
 
 PIECE = 8  # characters of a piece
-FEW = 16  # secrets compared one by one at a place
+FEW = 16  # secrets a leaf compares one by one
+LONG = 64  # characters past which a secret is compared by its hash
 _OFFSETS = 32  # offsets weighed for each division
 _DEEPEST = 64  # divisions on one branch, each taking some secrets away
+_MODULUS = (1 << 61) - 1  # a prime: hashes are the text's code points in base 2**32 modulo it
+
+
+def text_hash(text: str) -> int:
+    """The hash :class:`CellHashes` gives a stretch of a cell that is ``text``."""
+    return int.from_bytes(text.encode("utf-32-be", "surrogatepass"), "big") % _MODULUS
+
+
+class CellHashes:
+    """The hashes of a cell's stretches, from its prefixes', made once when first needed."""
+
+    def __init__(self, cell: str) -> None:
+        self._cell = cell
+        self._prefixes: list[int] = []
+
+    def of(self, start: int, size: int, power: int) -> int:
+        """The hash of ``size`` characters at ``start``; ``power`` is 2**(32 * size)."""
+        if not self._prefixes:
+            self._prefixes = _prefix_hashes(self._cell)
+        prefixes = self._prefixes
+        return (prefixes[start + size] - prefixes[start] * power) % _MODULUS
+
+
+def _prefix_hashes(text: str) -> list[int]:
+    hashes, value = [0], 0
+    for code in map(ord, text):
+        value = ((value << 32) | code) % _MODULUS
+        hashes.append(value)
+    return hashes
 
 
 class Alike:
     """Secrets aligned at one start; the longest of them a cell holds at a place."""
 
-    __slots__ = ("at", "children", "shorter", "values")
+    __slots__ = ("at", "children", "few", "hashed", "shorter")
 
     def __init__(self, values: list[str], depth: int = 0) -> None:
-        self.values = values  # compared one by one, or (more than FEW) searched whole
         self.at = -1  # the offset of the piece that divides them, when one does
         self.children: dict[str, Alike] = {}
         self.shorter: Alike | None = None
-        if len(values) > FEW and depth < _DEEPEST:
-            self._divide(depth + 1)
+        self.few: list[str] = []  # a leaf's secrets compared as they are
+        self.hashed: dict[int, tuple[int, set[int]]] = {}  # size: (power, hashes), long ones
+        divided = _cost(values) > FEW and depth < _DEEPEST
+        at = _dividing_offset(values) if divided else None
+        if at is None:
+            self._hold(values)
+        else:
+            self._divide(values, at, depth + 1)
 
-    def _divide(self, depth: int) -> None:
-        at = _dividing_offset(self.values)
-        if at is None:  # alike at every offset weighed: left to be searched for whole
-            return
+    def _hold(self, values: list[str]) -> None:
+        for value in values:
+            if len(value) <= LONG:
+                self.few.append(value)
+                continue
+            power = pow(2, 32 * len(value), _MODULUS)
+            self.hashed.setdefault(len(value), (power, set()))[1].add(text_hash(value))
+
+    def _divide(self, values: list[str], at: int, depth: int) -> None:
         groups: dict[str, list[str]] = {}
         shorter = []
-        for value in self.values:
+        for value in values:
             if len(value) >= at + PIECE:
                 groups.setdefault(value[at : at + PIECE], []).append(value)
             else:
                 shorter.append(value)
-        self.at, self.values = at, []
+        self.at = at
         self.children = {piece: Alike(group, depth) for piece, group in groups.items()}
         self.shorter = Alike(shorter, depth) if shorter else None
 
-    def longest(self, cell: str, start: int, undivided: list[Alike]) -> int:
-        """The length of the longest secret starting at ``start`` of ``cell`` (0: none);
-        a group too alike to divide that the walk reaches is added to ``undivided``, to be
-        searched for whole, once for the cell."""
+    def longest(self, cell: str, start: int, hashes: CellHashes) -> int:
+        """The length of the longest secret starting at ``start`` of ``cell`` (0: none)."""
         if self.at < 0:
-            if len(self.values) > FEW:
-                undivided.append(self)
-                return 0
-            return max((len(v) for v in self.values if cell.startswith(v, start)), default=0)
+            return self._longest_held(cell, start, hashes)
         child = self.children.get(cell[start + self.at : start + self.at + PIECE])
-        found = child.longest(cell, start, undivided) if child is not None else 0
+        found = child.longest(cell, start, hashes) if child is not None else 0
         # a shorter secret at the same start lies within a longer one found
         if found or self.shorter is None:
             return found
-        return self.shorter.longest(cell, start, undivided)
+        return self.shorter.longest(cell, start, hashes)
+
+    def _longest_held(self, cell: str, start: int, hashes: CellHashes) -> int:
+        room = len(cell) - start
+        found = [
+            size
+            for size, (power, held) in self.hashed.items()
+            if size <= room and hashes.of(start, size, power) in held
+        ]
+        found += [len(v) for v in self.few if cell.startswith(v, start)]
+        return max(found, default=0)
 
     @property
     def largest(self) -> int:
-        """The most secrets a place of a cell is compared with one by one."""
+        """The most comparisons a place of a cell makes at a leaf."""
         if self.at < 0:
-            return len(self.values)
+            return len(self.few) + len(self.hashed)
         groups = [*self.children.values(), *([self.shorter] if self.shorter else [])]
         return max(group.largest for group in groups)
 
 
+def _cost(values: Iterable[str]) -> int:
+    """The comparisons a leaf of ``values`` makes at a place: one for each short secret,
+    one for each size of the long ones (a hash of the cell's stretch of that size)."""
+    sizes, short = set(), 0
+    for value in values:
+        if len(value) > LONG:
+            sizes.add(len(value))
+        else:
+            short += 1
+    return short + len(sizes)
+
+
 def _dividing_offset(values: list[str]) -> int | None:
-    """The offset whose piece (or its absence, in a shorter secret) leaves the largest
-    group smallest; None when every group is all of them."""
+    """The offset whose piece (or its absence, in a shorter secret) leaves the costliest
+    group cheapest; None when none is cheaper than all of them."""
     longest = max(map(len, values))
     offsets = range(0, longest - PIECE + 1, PIECE)
     if len(offsets) > _OFFSETS:  # spread over a long one
         offsets = [offsets[n * (len(offsets) - 1) // (_OFFSETS - 1)] for n in range(_OFFSETS)]
     ends = sorted({len(v) - PIECE for v in values})  # the last characters, off the stride
-    best, smallest = None, len(values)
+    best, cheapest = None, _cost(values)
     for at in sorted({*offsets, *ends[:: max(1, len(ends) // 8)]}):
-        pieces = Counter(v[at : at + PIECE] for v in values if len(v) >= at + PIECE)
-        largest = max(max(pieces.values(), default=0), len(values) - pieces.total())
-        if largest < smallest:
-            best, smallest = at, largest
+        groups: dict[str | None, list[str]] = {}
+        for value in values:
+            piece = value[at : at + PIECE] if len(value) >= at + PIECE else None
+            groups.setdefault(piece, []).append(value)
+        costliest = max(map(_cost, groups.values()))
+        if costliest < cheapest:
+            best, cheapest = at, costliest
     return best
