@@ -1050,8 +1050,9 @@ def test_an_excel_2010_conditional_format_showing_other_text_is_refused(
     [
         ("Customer", ';;;"AWS"', "'Customer' with a number format (;;;\"AWS\") showing"),
         ("AWS\u200b", "General", "'AWS\\u200b' is not who provides it (AWS, Customer)"),
+        ("AW\u017f", "General", "is not who provides it (AWS, Customer)"),  # 75a: a long s
     ],
-    ids=["disguised", "invisible-character"],
+    ids=["disguised", "invisible-character", "look-alike"],
 )
 def test_a_provided_by_cell_reportgen_cannot_read_as_shown_is_refused(
     pack, tmp_path, value, number_format, said
@@ -1159,3 +1160,19 @@ def test_a_conditional_format_that_shows_other_text_is_refused(pack, tmp_path):
     assert 'a conditional format of the workbook gives cells the number format ;;;"Status"' in (
         message
     ), message
+
+
+def test_a_status_or_raci_letter_in_look_alike_letters_is_refused(pack, tmp_path):
+    """Pass 75a A4: 'Requeſted' (a long s) was read as Requested and a RACI 'ı' (a dotless
+    i) as I: casefold() and upper() make them the letters they look like."""
+
+    def change(book):
+        _cell(book, "Evidence", "Status", 3).value = "Reque\u017fted"
+        ws = book["RACI"]
+        roles = [c.value for c in ws[1]]
+        ws.cell(7, roles.index("Security") + 1).value = "\u0131"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "2 cell(s) of the edited workbook cannot be read back" in message, message
+    assert "row 3, column H: 'Reque" in message and "is not a status" in message
+    assert "sheet 'RACI', row 7, column H:" in message and "is not a RACI letter" in message

@@ -209,13 +209,16 @@ def test_scope_cells(read, tmp_path, cell, expected):
 
 
 @pytest.mark.parametrize(
-    "cell", ["ｎｏｎｅ", "нет", "—", "✗", "\u200b", "всё кроме PCI", "PCI以外", "PCI 除外"]
-)
+    "cell",
+    ["ｎｏｎｅ", "нет", "—", "✗", "\u200b", "всё кроме PCI", "PCI以外", "PCI 除外",
+     "P\u0336C\u0336I\u0336", "y\u0336e\u0336s\u0336", "PCI\u20e0"],
+)  # fmt: skip
 def test_a_scope_cell_of_no_letter_it_reads_is_refused(read, tmp_path, cell):
     """Pass 73a S1: a Scope cell holding no ASCII letter or digit lost every character to
     the key and was read as a blank cell, every framework: 'нет' put the row in every pack,
     without a word, while '-' read as none. 74a: 'всё кроме PCI' ("all but PCI") was read
-    as PCI alone, its other words dropped."""
+    as PCI alone, its other words dropped. 75a: 'P̶C̶I̶', struck through by a combining mark
+    on each letter, was read as PCI."""
     path = write_csv(tmp_path / "inv.csv", [["Service", "Scope"], ["S3", "none"], ["EC2", cell]])
     with pytest.raises(InputError) as caught:
         read(path)

@@ -681,9 +681,10 @@ def _provider(
 ) -> str:
     """Who provides an item: 'aws', or 'customer' (also for a blank cell, as the rows the
     team adds leave it). Anything else is refused: 'AWS' with a zero-width space was read
-    as the customer's without a word (72a)."""
+    as the customer's without a word (72a), and so was 'AWſ', a long s casefold() makes
+    an s (75a)."""
     text = _text(values[at]).strip() if at is not None else ""
-    key = text.casefold()
+    key = text.casefold() if text.isascii() else text
     if key and key not in PROVIDERS:
         choices = ", ".join(sorted(PROVIDERS.values()))
         problems.add(*where, at, f"'{spelt_out(text[:40])}' is not who provides it ({choices})")
@@ -863,10 +864,12 @@ def _letter(value: Any, sheet: str, row: int, column: int, problems: _Problems) 
     """A RACI cell's letter ("" when blank); None (and a problem) when it is none."""
     if value is None:
         return ""
-    text = "".join(_text(value).split()).upper()
+    written = "".join(_text(value).split())
+    text = written.upper()
     if not text:
         return ""
-    letter = _LETTERS.get(text.replace("/", ""))
+    # only letters of its own: upper() makes a dotless ı an I (75a)
+    letter = _LETTERS.get(text.replace("/", "")) if written.isascii() else None
     if letter is None or ("/" in text and text != "A/R"):
         choices = ", ".join(RACI_VALUES)
         shown = spelt_out(_text(value)[:40])

@@ -12,6 +12,7 @@ framework ids, with ``"<framework>:<category>"`` entries for the categories it w
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from reportgen.core.owners import spelt_out
@@ -37,8 +38,12 @@ def scope_key(text: str) -> str:
 def unread_letters(text: str) -> bool:
     """Whether ``text`` holds a letter or digit reportgen's keys drop (another script, a
     fullwidth form): 'всё кроме PCI' ("all but PCI") was read as PCI alone (74a), and a
-    cell of such letters only as an empty one, every framework (73a)."""
-    return any(char.isalnum() and not char.isascii() for char in text)
+    cell of such letters only as an empty one, every framework (73a); or a mark on one
+    ('P̶C̶I̶', struck through with U+0336, was read as PCI: 75a)."""
+    return any(
+        not char.isascii() and (char.isalnum() or unicodedata.category(char).startswith("M"))
+        for char in text
+    )
 
 
 class ScopeParser:

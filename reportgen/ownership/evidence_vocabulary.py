@@ -84,8 +84,12 @@ RACI_FIXED = (*RACI_LEADING, *RACI_TRAILING)
 
 
 def status_from_label(text: str) -> str | None:
-    """The status a cell names ('Accepted', ' accepted '), or None when it names none."""
-    key = " ".join(text.split()).casefold()
+    """The status a cell names ('Accepted', ' accepted '), or None when it names none:
+    in letters of its own (casefold() makes the long s of 'Requeſted' an s: 75a)."""
+    key = " ".join(text.split())
+    if not key.isascii():
+        return None
+    key = key.casefold()
     if key in STATUSES:
         return key
     return STATUS_ALIASES.get(key)
