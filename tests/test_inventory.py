@@ -381,3 +381,44 @@ def test_a_framework_scope_cell_with_letters_it_cannot_read_is_refused(tmp_path)
     config.write_text("customer: {name: X}\ninventory: {path: inv.csv}\n", encoding="utf-8")
     said = " ".join(run("validate", "--config", config, check=2).stderr.split())
     assert "column B (PCI Scope): 'CDE нет' is not a scope answer" in said, said
+
+
+def _validated(tmp_path, rows, status, config_extra=""):
+    from packhelpers import run
+
+    write_csv(tmp_path / "inv.csv", rows)
+    config = tmp_path / "reportgen.yaml"
+    config.write_text(
+        f"customer: {{name: X}}\ninventory: {{path: inv.csv{config_extra}}}\n", encoding="utf-8"
+    )
+    done = run("validate", "--config", config, check=status)
+    return " ".join((done.stdout + done.stderr).split())
+
+
+@pytest.mark.parametrize(
+    "header", ["Out of PCI scope", "Excluded frameworks", "Not in PCI scope", "Non-PCI scope"]
+)
+def test_a_scope_header_saying_what_a_row_is_out_of_is_refused(tmp_path, header):
+    """Pass 75a A2: 'Out of PCI scope' and 'Excluded frameworks' were found as the scope
+    column by their word 'scope' or 'frameworks', and read backwards: the row marked out of
+    scope was the only one in the PCI pack, exit 0."""
+    said = _validated(tmp_path, [["Service", header], ["S3", "yes"], ["EC2", "no"]], 2)
+    assert f"row 1, column B: the header '{header}' reads as saying what a row is out" in said
+    assert "inventory.columns.scope" in said
+
+
+def test_a_scope_header_the_config_names_is_read_as_the_config_says(tmp_path):
+    rows = [["Service", "Scope (not PCI if blank)"], ["S3", "all"]]
+    said = _validated(tmp_path, rows, 0, ", columns: {scope: 'Scope (not PCI if blank)'}")
+    assert "reads as saying" not in said, said
+    assert "reads as saying" not in _validated(
+        tmp_path, [["Service", "PCI scope (yes/no)"], ["S3", "yes"]], 0
+    )
+
+
+def test_a_second_column_scoping_the_same_framework_is_named(tmp_path):
+    """Pass 75a A3: with 'PCI Scope' and 'CDE' both present, the second was not read and
+    nothing said so: rows it marked yes were left out of the PCI pack."""
+    rows = [["Service", "PCI Scope", "CDE"], ["S3", "no", "yes"], ["EC2", "yes", "yes"]]
+    said = _validated(tmp_path, rows, 0)
+    assert "column C (CDE) scopes pci-dss as column B (PCI Scope) does; using B" in said, said

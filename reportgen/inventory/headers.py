@@ -14,6 +14,7 @@ from reportgen.inventory.fields import (
     HEADER_ALIASES,
     SERVICE_SOURCES,
     header_key,
+    header_words,
     keyword_field,
 )
 
@@ -24,6 +25,8 @@ class HeaderMatch:
     columns: dict[str, int]  # field -> 0-based column index
     headers: list[str]  # the header row's cell texts
     warnings: list[str] = field(default_factory=list)
+    # scope columns found by a word whose header says what a row is out of
+    refused: list[int] = field(default_factory=list)
 
     def describe(self, field_name: str) -> str:
         index = self.columns[field_name]
@@ -65,7 +68,16 @@ def match_headers(
     used = set(columns.values())
     for index, cell in enumerate(cells):
         framework = scope_header(cell) if scope_header and index not in used else None
-        if framework and f"scope:{framework}" not in columns:
+        if framework and f"scope:{framework}" in columns:
+            first = columns[f"scope:{framework}"]
+            # one was dropped without a word, where the two disagreed (75a)
+            warnings.append(
+                f"column {column_letter(index)} ({spelt_out(cells[index].strip())}) scopes "
+                f"{framework} as column {column_letter(first)} "
+                f"({spelt_out(cells[first].strip())}) does; using {column_letter(first)}, so "
+                f"what {column_letter(index)} says is not read"
+            )
+        elif framework:
             columns[f"scope:{framework}"] = index
             used.add(index)
     for index, cell in enumerate(cells):
@@ -138,8 +150,31 @@ def find_header(
             continue
         score = (_exact(columns, cells), len(columns))
         if score > best_score:
-            best, best_score = HeaderMatch(number, columns, cells, warnings), score
+            refused = _said_otherwise(columns, cells, explicit or {})
+            best, best_score = HeaderMatch(number, columns, cells, warnings, refused), score
     return best
+
+
+# Words by which a header says its column holds what a row is out of: 'Out of PCI scope'
+# and 'Excluded frameworks' were read as the frameworks a row is in, backwards (75a).
+_NEGATIONS = frozenset(
+    {"out", "not", "non", "outside", "without", "except", "excluding", "exempt"}
+    | {"exclude", "excluded", "excludes", "exclusion", "exclusions", "excl"}
+)
+
+
+def _said_otherwise(
+    columns: dict[str, int], cells: list[str], explicit: dict[str, str]
+) -> list[int]:
+    """The scope columns reportgen found by themselves whose header says the opposite;
+    one the config names is read as the config says."""
+    return [
+        index
+        for name, index in columns.items()
+        if (name == "scope" or name.startswith("scope:"))
+        and name not in explicit
+        and header_words(cells[index]) & _NEGATIONS
+    ]
 
 
 def missing_header_error(
@@ -170,4 +205,21 @@ def missing_header_error(
         details=details,
         hint="Rename the column, or map it in the config: inventory: {columns: {service: ...}}; "
         "if the header is further down, set inventory.header_row to its row number.",
+    )
+
+
+def said_otherwise_error(header: HeaderMatch, file: str, sheet: str | None) -> InputError:
+    """The refusal of a scope column whose header says what a row is out of."""
+    index = header.refused[0]
+    return InputError(
+        f"the header '{spelt_out(shorten(header.headers[index].strip(), 60))}' reads as "
+        "saying what a row is out of, and reportgen reads a scope column as what it is in: "
+        "its answers would be read backwards",
+        file=file,
+        sheet=sheet,
+        row=header.row,
+        column=column_letter(index),
+        hint="Rename the column to say what a row is in ('PCI Scope' with yes or no, "
+        "'Frameworks' listing them), or name it in the config as inventory.columns.scope "
+        "if it does say that.",
     )

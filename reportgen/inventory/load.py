@@ -16,7 +16,12 @@ from reportgen.core.errors import InputError, column_letter
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.validation import listed, shown
 from reportgen.inventory.fields import SERVICE_SOURCES
-from reportgen.inventory.headers import HeaderMatch, find_header, missing_header_error
+from reportgen.inventory.headers import (
+    HeaderMatch,
+    find_header,
+    missing_header_error,
+    said_otherwise_error,
+)
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawSheet, RawTable, cell_text, read_table
 from reportgen.inventory.scope import GENERIC, ScopeParser
@@ -130,6 +135,8 @@ def _read_inventory(
     inventory = Inventory(path=path, sheet=sheet, header=header, warnings=list(table.warnings))
     inventory.warnings += [_where(path, sheet, header.row) + w for w in header.warnings]
     missing = _check_explicit_columns(options.columns, header, path, sheet)
+    if missing is None and header.refused:
+        missing = said_otherwise_error(header, str(path), sheet)
     if missing is not None:
         if not options.collect_problems:
             raise missing
