@@ -422,3 +422,50 @@ def test_a_second_column_scoping_the_same_framework_is_named(tmp_path):
     rows = [["Service", "PCI Scope", "CDE"], ["S3", "no", "yes"], ["EC2", "yes", "yes"]]
     said = _validated(tmp_path, rows, 0)
     assert "column C (CDE) scopes pci-dss as column B (PCI Scope) does; using B" in said, said
+
+
+def _formatted_xlsx(path, rows, formats):
+    """``rows`` written, then each cell of ``formats`` (its reference: a number format)."""
+    from openpyxl import load_workbook
+
+    write_xlsx(path, rows)
+    book = load_workbook(path)
+    for reference, number_format in formats.items():
+        book.active[reference].number_format = number_format
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format"),
+    [("no", ';;;"yes"'), (0, '"yes"'), (0, "0;;"), ("S3", ';;;"Amazon EC2"'), (1, "\\y\\e\\s")],
+)
+def test_a_read_cell_shown_as_other_text_is_refused(read, tmp_path, value, number_format):
+    """Pass 75a A1: a PCI Scope cell holding 'no' formatted ;;;"yes" (and 0 formatted
+    "yes") showed yes in Excel and was read as no, exit 0: the PCI pack held one of the
+    three rows its author saw in scope."""
+    column = "A" if value == "S3" else "B"
+    third = [value, "all", ""] if column == "A" else ["EC2", value, ""]
+    rows = [["Service", "Scope", "Notes"], ["EC2", "all", ""], third]
+    path = _formatted_xlsx(tmp_path / "inv.xlsx", rows, {f"{column}3": number_format})
+    with pytest.raises(InputError) as caught:
+        read(path)
+    error = caught.value
+    assert (error.sheet, error.row, error.column[0]) == ("Inventory", 3, column), str(error)
+    assert "makes Excel show other text than the cell holds" in str(error)
+
+
+def test_a_cell_shown_as_other_text_reportgen_does_not_read_is_left_alone(read, tmp_path):
+    rows = [["Service", "Account", "Cost"], ["EC2", 12345678901, 3], ["S3", 12345678901, 0]]
+    formats = {"B2": "000000000000", "B3": "000000000000", "C2": '0" USD"', "C3": ';;;"x"'}
+    path = _formatted_xlsx(tmp_path / "inv.xlsx", rows, formats)
+    inventory = read(path)
+    assert [r.row.account for r in inventory.rows] == ["012345678901"] * 2
+
+
+def test_a_header_cell_shown_as_other_text_is_refused(read, tmp_path):
+    rows = [["Service", "Owner"], ["EC2", "Platform"]]
+    path = _formatted_xlsx(tmp_path / "inv.xlsx", rows, {"B1": ';;;"Scope"'})
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert (caught.value.row, caught.value.column) == (1, "B (Owner)"), str(caught.value)

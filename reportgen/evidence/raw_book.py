@@ -16,7 +16,6 @@ shown (57a A2).
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -25,6 +24,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
+from reportgen.core.numformats import shows_text_as_is
 from reportgen.core.openpyxl_private import read_only_sheet_source
 
 _STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
@@ -68,28 +68,6 @@ def _typed(cell: Any) -> Any:
     return value
 
 
-# A piece of a format: a quoted literal, a backslash and its character, a colour or a
-# condition in brackets, a padding ('_' and the character whose width it takes) or a fill
-# ('*' and the character repeated), or one character.
-_PIECE = re.compile(r'"[^"]*"?|\\.?|\[[^\]]*\]?|[_*].?|.', re.DOTALL)
-# Pieces that show no text: a colour, a condition or a locale ([$-409]), not a currency
-# symbol ([$Sta-409] shows 'Sta': 59a); a padding, a fill, an empty literal, a blank.
-_NO_TEXT = re.compile(r'\[(?!\$)[^\]]*\]?|\[\$-[^\]]*\]?|[_*].?|""|\s', re.DOTALL)
-
-
-def shows_text_as_is(number_format: str) -> bool:
-    """Whether a text cell with ``number_format`` shows its text and nothing else: Excel
-    shows text by the format's fourth section, or by a section holding '@', and by none
-    of the others; a colour, a padding or a fill shows no text (``_(@_)``: 58a)."""
-    sections = _sections(number_format)
-    if len(sections) >= 4:
-        text = sections[3]
-    else:
-        text = next((section for section in sections if "@" in _unquoted(section)), "@")
-    shown = "".join(p for p in _PIECE.findall(text) if not _NO_TEXT.fullmatch(p))
-    return shown.casefold() in ("@", "general")
-
-
 def disguising_formats(book: Any) -> list[str]:
     """The number formats of the workbook's conditional formats that show a text cell
     otherwise than it holds: one can make any cell show as "Status" (58a)."""
@@ -118,22 +96,6 @@ def _number_formats(source: IO[bytes]) -> Iterator[str]:
             yield code
         elif name == "row":
             node.clear()  # its cells: memory stays with the rows' shells only
-
-
-def _sections(number_format: str) -> list[str]:
-    """The format's sections: split at each ';' outside a literal."""
-    sections, current = [], []
-    for piece in _PIECE.findall(number_format):
-        if piece == ";":
-            sections.append("".join(current))
-            current = []
-        else:
-            current.append(piece)
-    return [*sections, "".join(current)]
-
-
-def _unquoted(section: str) -> str:
-    return re.sub(r'"[^"]*"|\\.', "", section)
 
 
 class _AsWritten(ExcelReader):

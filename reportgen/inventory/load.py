@@ -26,6 +26,7 @@ from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawSheet, RawTable, cell_text, read_table
 from reportgen.inventory.scope import GENERIC, ScopeParser
 from reportgen.inventory.xlsx_blanks import NO_SAVED_VALUE, blank_causes
+from reportgen.inventory.xlsx_formats import read_cell_shown_otherwise
 
 
 class InventoryRow(NamedTuple):
@@ -137,6 +138,9 @@ def _read_inventory(
     missing = _check_explicit_columns(options.columns, header, path, sheet)
     if missing is None and header.refused:
         missing = said_otherwise_error(header, str(path), sheet)
+    if missing is None and table.workbook is not None and sheet is not None:
+        read = {index: header.headers[index] for index in header.columns.values()}
+        missing = read_cell_shown_otherwise(table.workbook, str(path), sheet, header.row, read)
     if missing is not None:
         if not options.collect_problems:
             raise missing
