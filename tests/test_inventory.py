@@ -469,3 +469,16 @@ def test_a_header_cell_shown_as_other_text_is_refused(read, tmp_path):
     with pytest.raises(InputError) as caught:
         read(path)
     assert (caught.value.row, caught.value.column) == (1, "B (Owner)"), str(caught.value)
+
+
+def test_a_scope_column_found_by_a_word_says_so_when_its_cells_are_refused(read, tmp_path):
+    """Pass 75a W1: 'Scope notes' was read as the scope column by its word 'scope', and its
+    notes refused as unknown frameworks without saying why the column was read so."""
+    path = write_csv(tmp_path / "inv.csv", [["Service", "Scope notes"], ["S3", "reviewed"]])
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert "inventory.columns.scope" in (caught.value.hint or ""), caught.value.hint
+    path = write_csv(tmp_path / "ok.csv", [["Service", "Scope"], ["S3", "reviewed"]])
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert not caught.value.hint or "word of its header" not in caught.value.hint

@@ -15,7 +15,7 @@ from reportgen.catalogs.resolve import Resolution, ServiceResolver, parse_arn
 from reportgen.core.errors import InputError, column_letter
 from reportgen.core.sealed import SealedCopy
 from reportgen.core.validation import listed, shown
-from reportgen.inventory.fields import SERVICE_SOURCES
+from reportgen.inventory.fields import HEADER_ALIASES, SERVICE_SOURCES, header_key
 from reportgen.inventory.headers import (
     HeaderMatch,
     find_header,
@@ -586,17 +586,30 @@ class _RowReader:
             return self.scopes.parse_row(texts, self.scope_kinds)
         except ValueError as exc:
             index, message = exc.args
+            field_name = self.scope_fields[index]
             error = InputError(
                 message,
                 file=self.path,
                 sheet=self.sheet,
                 row=number,
-                column=self.header.describe(self.scope_fields[index]),
+                column=self.header.describe(field_name),
+                hint=self._found_by_word(field_name),
             )
             if self.report is None:
                 raise error from exc
             self.report(error)
             return None
+
+    def _found_by_word(self, field_name: str) -> str | None:
+        """Said of a generic scope column found by a word of its header ('Scope notes'),
+        not by a name reportgen knows: it may be no scope column at all (75a)."""
+        header = self.header.headers[self.columns[field_name]]
+        if field_name != "scope" or header_key(header) in HEADER_ALIASES:
+            return None
+        return (
+            "The column was read as the scope column for a word of its header; if it is "
+            "something else, name the scope column in the config (inventory.columns.scope)."
+        )
 
     # ------------------------------------------------------------ column by column
 
