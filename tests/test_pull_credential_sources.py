@@ -12,6 +12,7 @@ import socket
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,8 @@ pytest.importorskip("boto3")
 
 from hang_guard import within
 from test_pull_bounds import TAGGED, _endpoint, _huge_sts, _json, serving
+
+from reportgen.core.errors import InputError
 
 GOOD = {"Version": 1, "AccessKeyId": "AKIAPROCESSKEY000001", "SecretAccessKey": "ProcSecret0123"}
 
@@ -2228,3 +2231,58 @@ def test_a_date_in_the_sso_cache_botocore_cannot_read_names_the_cache(
     assert status == 2 and not asked, said
     assert f"botocore's cache file: its {key} {why}" in said and cached.name in said, said
     assert "CreateToken" not in said and "GetRoleCredentials" not in said
+
+
+def _login_cache(tmp_path, monkeypatch, access_token) -> tuple[Any, Path]:
+    """botocore's `aws login` cache in ``tmp_path``, holding one entry, 'alice'."""
+    from botocore.utils import JSONFileCache
+
+    folder = tmp_path / "login"
+    folder.mkdir()
+    monkeypatch.setenv("AWS_LOGIN_CACHE_DIRECTORY", str(folder))
+    entry = {"accessToken": access_token, "tokenType": "aws_sigv4", "clientId": "arn:client",
+             "refreshToken": "LoginRefreshTOKENqqq999", "dpopKey": "-----BEGIN EC PRIVATE "
+             "KEY-----\nMHcCAQEEIDpopKeyPRIVATEpart\n-----END EC PRIVATE KEY-----\n"}  # fmt: skip
+    (folder / "alice.json").write_text(json.dumps(entry))
+    return JSONFileCache(str(folder)), folder / "alice.json"
+
+
+def test_an_aws_login_cache_is_read_as_botocore_writes_it(tmp_path, monkeypatch):
+    """Pass 76c: a login_session profile's cache, whose accessToken is an object of keys,
+    was refused as an SSO cache, 'its accessToken is not a string', with a hint to run
+    aws sso login, which does not write it."""
+    from reportgen.inventory.pull import credentials
+    from reportgen.inventory.pull.secrets import Secrets
+
+    keys = {"accessKeyId": "ASIALOGINKEY0000001", "secretAccessKey": "LoginSecretKEYxyz0123",
+            "sessionToken": "LoginSessionTOKENabc123XYZ",
+            "expiresAt": "2099-01-01T00:00:00Z"}  # fmt: skip
+    cache, _ = _login_cache(tmp_path, monkeypatch, keys)
+    known = Secrets()
+    with credentials.bounded_cache_files(known):
+        assert cache["alice"]["accessToken"]["secretAccessKey"] == "LoginSecretKEYxyz0123"
+    said = known(f"echo {keys['secretAccessKey']} {keys['sessionToken']} LoginRefreshTOKENqqq999")
+    assert said == "echo *** *** ***" and "DpopKeyPRIVATE" not in known(
+        "MHcCAQEEIDpopKeyPRIVATEpart"
+    )
+
+
+@pytest.mark.parametrize(
+    ("access_token", "why"),
+    [
+        ("ASIALOGINKEY0000001", "its accessToken is not an object"),
+        ({"accessKeyId": "ASIAX", "expiresAt": "99999999999999999999"}, "its accessToken's "
+         "expiresAt is not a date and time botocore can read"),
+    ],
+)  # fmt: skip
+def test_an_aws_login_cache_botocore_cannot_read_names_the_file(
+    tmp_path, monkeypatch, access_token, why
+):
+    from reportgen.inventory.pull import credentials
+    from reportgen.inventory.pull.secrets import Secrets
+
+    cache, path = _login_cache(tmp_path, monkeypatch, access_token)
+    with credentials.bounded_cache_files(Secrets()), pytest.raises(InputError) as caught:
+        cache["alice"]
+    assert caught.value.file == str(path) and why in caught.value.message, caught.value.message
+    assert "aws login" in caught.value.hint

@@ -398,7 +398,10 @@ def bounded_cache_files(known: Secrets) -> contextlib.AbstractContextManager[Non
                 raise KeyError(cache_key) from None  # gone: botocore's "not cached"
             raise exc from None
         cached = _parsed_cache(data, path)
-        _check_cached_tokens(cached, path)
+        if _in_login_cache(path):  # `aws login`'s: its accessToken is an object of keys
+            _check_login_token(cached, path)
+        else:
+            _check_cached_tokens(cached, path)
         # masked whether sent or not: a token a refresh replaced before it was sent was
         # written in a snapshot's cells as a server echoed it (42c). Read again, an entry's
         # new tokens are a renewal's, of which the latest batches are kept in every form:
@@ -475,6 +478,29 @@ def _secret_key(key: object) -> bool:
 
 # Looked for in a key folded to its letters and digits (client_id, Client-Id: 47c).
 _SECRET_WORDS = ("token", "secret", "password", "passwd", "pwd", "key", "clientid")
+
+
+def _in_login_cache(path: Path) -> bool:
+    """Whether ``path`` is in the cache of `aws login` (a login_session profile): checked
+    as SSO's, a cache botocore wrote was refused, 'its accessToken is not a string' (76c)."""
+    from botocore.utils import get_login_token_cache_directory
+
+    return os.path.realpath(path.parent) == os.path.realpath(get_login_token_cache_directory())
+
+
+def _check_login_token(cached: Any, path: Path) -> None:
+    token = cached.get("accessToken") if isinstance(cached, dict) else None
+    why = "holds no JSON object" if not isinstance(cached, dict) else ""
+    if token is not None and not isinstance(token, dict):
+        why = "its accessToken is not an object (not shown: it may be a secret)"
+    elif isinstance(token, dict) and "expiresAt" in token:
+        why = (said := _not_a_date(token["expiresAt"])) and f"its accessToken's expiresAt {said}"
+    if why:
+        raise InputError(
+            f"botocore's cache file: {why}",
+            file=str(path),
+            hint="Sign in again (aws login), which writes the cache anew.",
+        )
 
 
 def _check_cached_tokens(cached: Any, path: Path) -> None:
