@@ -230,3 +230,30 @@ def test_a_place_of_a_cell_is_compared_with_few_secrets_made_alike(family):
     for value in rng.sample(sorted(older), 5):
         assert mask(f"|{value}|") == "|***|"
         assert mask(f"|{value[:-1]}|") == f"|{value[:-1]}|" or family == "two-letters"
+
+
+def test_a_cell_too_costly_to_look_through_is_masked_whole():
+    """Pass 76d D1: secrets of one letter repeated at every length and ending in another
+    made each place of a cell of that letter walk every one of them (27 s a 32 KB cell
+    against 1,000). A cell's walks are held to a budget; one past it is masked whole."""
+    older = ["a" * (size - 1) + "b" for size in range(65, 1065)]
+    mask = CellMask([], older)
+    assert mask("a" * 20_000) == "***" and mask.masked_whole == 1
+    cell = "a" * 300 + "b" + "xy" * 5_000
+    assert mask(cell) == "***" + "xy" * 5_000 and mask.masked_whole == 1
+
+
+def test_a_stretch_with_a_secrets_hash_is_compared_with_it(monkeypatch):
+    """Pass 76d D2: hashed in base 2**32 modulo 2**61 - 1, a position's weight came back
+    every 61 characters, and a cell with two letters 61 apart swapped was masked as the
+    secret. The modulus is now drawn for the run, and a hash found is checked."""
+    from reportgen.inventory.pull import alike
+
+    monkeypatch.setattr(alike, "_MODULUS", (1 << 61) - 1)  # the weak one, collisions and all
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYZq9vT2mLpA8sXc4NbR7yHu1JkW6eOi3GdF5tYh0U"
+    swapped = list(secret)
+    swapped[10], swapped[71] = swapped[71], swapped[10]
+    swapped = "".join(swapped)
+    assert alike.text_hash(swapped) == alike.text_hash(secret)
+    mask = CellMask([], [secret])
+    assert mask(f"<{swapped}>") == f"<{swapped}>" and mask(f"<{secret}>") == "<***>"

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 
 from reportgen.core.redact import masked_spans
-from reportgen.inventory.pull.alike import PIECE, Alike, CellHashes
+from reportgen.inventory.pull.alike import PIECE, Alike, CellHashes, TooCostly
 
 SHORTEST = 8  # a shorter secret masked wherever it is would hide pieces of any word
 
@@ -36,6 +36,7 @@ class CellMask:
         for value in sorted({v for v in older if len(v) >= SHORTEST}):
             starting.setdefault(value[:PIECE], []).append(value)
         self._starts = {start: Alike(alike) for start, alike in starting.items()}
+        self.masked_whole = 0  # cells too costly to look through for the older secrets
 
     @property
     def most_compared(self) -> int:
@@ -56,9 +57,15 @@ class CellMask:
         return masked_spans(cell, spans) if spans else cell
 
     def _older_spans(self, cell: str) -> list[tuple[int, int]]:
+        """The older secrets' spans; the whole cell where looking through it for them
+        would cost more than its budget (alike.py): masked, not written unlooked at."""
         starts, hashes, spans = self._starts, CellHashes(cell), []
-        for place in range(len(cell) - PIECE + 1):
-            alike = starts.get(cell[place : place + PIECE])
-            if alike is not None and (size := alike.longest(cell, place, hashes)):
-                spans.append((place, place + size))
+        try:
+            for place in range(len(cell) - PIECE + 1):
+                alike = starts.get(cell[place : place + PIECE])
+                if alike is not None and (size := alike.longest(cell, place, hashes)):
+                    spans.append((place, place + size))
+        except TooCostly:
+            self.masked_whole += 1
+            return [(0, len(cell))]
         return spans

@@ -7,6 +7,7 @@ import contextlib
 import csv
 import dataclasses
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -186,6 +187,13 @@ def _pull(
     }
     masked = known.cell_mask()
     csv_path, sidecar_path = write_snapshot(request.out, table, sidecar, request.force, masked)
+    if masked.masked_whole:
+        logging.getLogger(_LOGGER).warning(
+            "%s cell(s) of the snapshot were masked whole (***): looking through them for "
+            "the credentials the pull was signed with before its latest renewals would "
+            "have taken too long, as a server made those credentials alike (SECURITY.md)",
+            f"{masked.masked_whole:,}",
+        )
     return PullResult(csv_path, sidecar_path, count, page_count, len(table.tag_keys()))
 
 
