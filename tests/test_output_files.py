@@ -393,16 +393,29 @@ def test_init_force_keeps_a_private_config_private(tmp_path):
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
 
 
-@pytest.mark.parametrize("added", ["comment", "appended"])
+@pytest.mark.parametrize("added", ["comment", "appended", "file-comment", "zip64-offset"])
 def test_a_bundle_someone_added_to_is_not_replaced_without_force(pack, tmp_path, added):
     """Tenth pass: a comment put on an earlier bundle (an auditor's sign-off), or bytes
-    appended to it, were lost when bundle replaced it without --force."""
+    appended to it, were lost when bundle replaced it without --force. 76b: so were a
+    comment on one file of it, and bytes before an end record giving zip64's offset."""
+    import struct
+
     output = tmp_path / "pack.zip"
     run("bundle", pack, "-o", output, pdf=False)
     assert is_bundle(output)
     if added == "comment":
         with zipfile.ZipFile(output, "a") as archive:
             archive.comment = b"Reviewed and accepted, QSA, 2026-12-01"
+    elif added == "file-comment":
+        with zipfile.ZipFile(output, "a") as archive:
+            archive.infolist()[1].comment = b"QSA sign-off, ref QSA-8812"
+            archive.comment = b""  # the directory is written again as the zip closes
+    elif added == "zip64-offset":
+        data = output.read_bytes()
+        end = data[-22:]
+        output.write_bytes(
+            data[:-22] + b"signed-off" + end[:16] + struct.pack("<I", 0xFFFFFFFF) + end[20:]
+        )
     else:
         with output.open("ab") as out:
             out.write(b"signed-off")

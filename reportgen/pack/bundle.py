@@ -41,6 +41,7 @@ from reportgen.pack.verify import Verification, verify_opened
 from reportgen.pack.zip_entries import (
     LocalEntry,
     central_directory_at,
+    directory_records,
     entry_bytes,
     entry_sha256,
     local_entry,
@@ -139,7 +140,7 @@ def _holds_a_bundle(fd: int, path: Path) -> bool:
     if folder != zip_folder(manifest).encode():
         return False
     entries = _listed_entries(fd, first.end, manifest)
-    if entries is None or not _ends_as_written(fd, entries[-1].end if entries else first.end):
+    if entries is None or not _ends_as_written(fd, [first, *entries]):
         return False
     # Names first (a header each), content only then: a user's zip costs no inflating.
     return all(
@@ -151,20 +152,25 @@ def _holds_a_bundle(fd: int, path: Path) -> bool:
 _END = struct.Struct("<4sHHHHIIH")  # the end record: ..., directory size, offset, comment
 
 
-def _ends_as_written(fd: int, directory: int) -> bool:
-    """Whether the zip ends as bundle writes it: the directory at ``directory``, right after
-    the entries, then the end record, with no comment and nothing after it. A comment (an
-    auditor's sign-off) or bytes appended to a bundle are someone's: tenth pass."""
-    size = os.fstat(fd).st_size
+def _ends_as_written(fd: int, entries: list[LocalEntry]) -> bool:
+    """Whether the zip ends as bundle writes it: right after the entries, its directory of
+    one record for each of them, named as it is and pointing at it, with no comment or
+    extra field, then the end record, with no comment and nothing after it. A comment (an
+    auditor's sign-off) or bytes appended to a bundle are someone's: tenth pass; a comment
+    on one file, a record of a file no entry holds, and bytes before an end record saying
+    zip64 were taken for a bundle's, and replaced (76b)."""
+    directory, size = entries[-1].end, os.fstat(fd).st_size
     if size < directory + _END.size:
         return False
     tail = os.pread(fd, _END.size, size - _END.size)
-    signature, _, _, _, _, length, offset, comment = _END.unpack(tail)
-    if signature != b"PK\x05\x06" or comment:
+    signature, _, _, _, count, length, offset, comment = _END.unpack(tail)
+    if signature != b"PK\x05\x06" or comment or count != len(entries):
         return False
-    if offset == 0xFFFFFFFF:  # zip64: the offsets are in the zip64 record before it
-        return True
-    return offset == directory and offset + length == size - _END.size
+    if offset != directory or offset + length != size - _END.size:
+        return False  # zip64's 0xFFFFFFFF too: bundle's zips are far smaller
+    starts = [0, *(entry.end for entry in entries[:-1])]
+    expected = [(entry.name, start) for entry, start in zip(entries, starts, strict=True)]
+    return directory_records(fd, offset, length) == expected
 
 
 def _listed_entries(fd: int, offset: int, manifest: Manifest) -> list[LocalEntry] | None:

@@ -124,3 +124,31 @@ def _deflate_bound(size: int) -> int:
 def central_directory_at(fd: int, offset: int) -> bool:
     """Whether the central directory starts at ``offset`` (no further entry before it)."""
     return os.pread(fd, len(_CENTRAL_SIGNATURE), offset) == _CENTRAL_SIGNATURE
+
+
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")  # a central directory record's fixed 46 bytes
+MOST_DIRECTORY_BYTES = 1 << 20  # a bundle's directory: some 150 bytes a file
+
+
+def directory_records(fd: int, offset: int, length: int) -> list[tuple[bytes, int]] | None:
+    """The central directory's records at ``offset`` (``length`` bytes), each its name and
+    its local header's offset; None where it is not one as bundle writes it: a record with
+    a comment or an extra field, one past the directory, or bytes left after the last (a
+    comment on one file, 76b; a record zipfile lists and reads that no entry before the
+    directory holds)."""
+    if length > MOST_DIRECTORY_BYTES:
+        return None
+    data = os.pread(fd, length, offset)
+    records, at = [], 0
+    while at < len(data):
+        if len(data) - at < _CENTRAL.size:
+            return None
+        fields = _CENTRAL.unpack_from(data, at)
+        signature, name_length, extra_length, comment_length = fields[0], *fields[10:13]
+        local_offset = fields[16]
+        end = at + _CENTRAL.size + name_length
+        if signature != _CENTRAL_SIGNATURE or extra_length or comment_length or end > len(data):
+            return None
+        records.append((data[at + _CENTRAL.size : end], local_offset))
+        at = end
+    return records if len(data) == length else None
