@@ -17,6 +17,7 @@ from reportgen.inventory.fields import (
     header_words,
     keyword_field,
 )
+from reportgen.inventory.scope import answer_words, unread_letters
 
 
 @dataclass
@@ -25,8 +26,8 @@ class HeaderMatch:
     columns: dict[str, int]  # field -> 0-based column index
     headers: list[str]  # the header row's cell texts
     warnings: list[str] = field(default_factory=list)
-    # scope columns found by a word whose header says what a row is out of
-    refused: list[int] = field(default_factory=list)
+    # scope columns reportgen found itself whose header it cannot read as one: (index, why)
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
     def describe(self, field_name: str) -> str:
         index = self.columns[field_name]
@@ -137,6 +138,7 @@ def find_header(
     explicit: dict[str, str] | None = None,
     header_row: int | None = None,
     scope_header: ScopeHeader | None = None,
+    scope_words: frozenset[str] = frozenset(),
 ) -> HeaderMatch | None:
     """The best header among the first rows: one with a service source, the most columns
     named exactly (a data row can only match by words), then the most columns."""
@@ -150,31 +152,9 @@ def find_header(
             continue
         score = (_exact(columns, cells), len(columns))
         if score > best_score:
-            refused = _said_otherwise(columns, cells, explicit or {})
+            refused = _said_otherwise(columns, cells, explicit or {}, scope_words)
             best, best_score = HeaderMatch(number, columns, cells, warnings, refused), score
     return best
-
-
-# Words by which a header says its column holds what a row is out of: 'Out of PCI scope'
-# and 'Excluded frameworks' were read as the frameworks a row is in, backwards (75a).
-_NEGATIONS = frozenset(
-    {"out", "not", "non", "outside", "without", "except", "excluding", "exempt"}
-    | {"exclude", "excluded", "excludes", "exclusion", "exclusions", "excl"}
-)
-
-
-def _said_otherwise(
-    columns: dict[str, int], cells: list[str], explicit: dict[str, str]
-) -> list[int]:
-    """The scope columns reportgen found by themselves whose header says the opposite;
-    one the config names is read as the config says."""
-    return [
-        index
-        for name, index in columns.items()
-        if (name == "scope" or name.startswith("scope:"))
-        and name not in explicit
-        and header_words(cells[index]) & _NEGATIONS
-    ]
 
 
 def missing_header_error(
@@ -208,13 +188,52 @@ def missing_header_error(
     )
 
 
+# Words by which a header says its column holds what a row is out of: 'Out of PCI scope'
+# and 'Excluded frameworks' were read as the frameworks a row is in, backwards (75a).
+_NEGATIONS = frozenset(
+    {"out", "not", "no", "non", "outside", "without", "except", "excluding", "exempt"}
+    | {"exclude", "excluded", "excludes", "exclusion", "exclusions", "excl"}
+)
+# The words a generic scope column found by its words may hold besides the frameworks'
+# names: any other ('Descoped', 'Waived', 'Removed from scope', 'Scope notes') may say
+# something else, and a list of negations kept missing some (76a).
+_SCOPE_WORDS = frozenset(
+    {"scope", "scoped", "inscope", "frameworks", "framework", "in", "for", "of", "the"}
+    | {"audit", "audits", "compliance", "regulatory", "certification", "certifications"}
+    | {"standard", "standards", "program", "programs", "programme", "programmes"}
+    | {"applicable", "which", "is", "are", "row", "rows"}
+)
+
+
+def _said_otherwise(
+    columns: dict[str, int], cells: list[str], explicit: dict[str, str], names: frozenset[str]
+) -> list[tuple[int, str]]:
+    """The scope columns reportgen found by themselves whose header it cannot read as
+    one, and why; one the config names is read as the config says."""
+    refused = []
+    for name, index in columns.items():
+        if not (name == "scope" or name.startswith("scope:")) or name in explicit:
+            continue
+        words = answer_words(header_words(cells[index]))
+        if unread_letters(cells[index]):  # 'Ｏｕｔ of PCI scope' was read as PCI's (76a)
+            refused.append((index, "holds letters reportgen does not read"))
+        elif words & _NEGATIONS:
+            refused.append((index, "reads as saying what a row is out of"))
+        elif name == "scope" and header_key(cells[index]) not in HEADER_ALIASES:
+            other = sorted(words - _SCOPE_WORDS - names)
+            if other:
+                said = ", ".join(f"'{word}'" for word in other[:3])
+                refused.append((index, f"holds words ({said}) that are not a scope column's"))
+    return refused
+
+
 def said_otherwise_error(header: HeaderMatch, file: str, sheet: str | None) -> InputError:
-    """The refusal of a scope column whose header says what a row is out of."""
-    index = header.refused[0]
+    """The refusal of a scope column whose header reportgen cannot read as one."""
+    index, why = header.refused[0]
     return InputError(
-        f"the header '{spelt_out(shorten(header.headers[index].strip(), 60))}' reads as "
-        "saying what a row is out of, and reportgen reads a scope column as what it is in: "
-        "its answers would be read backwards",
+        f"the header '{spelt_out(shorten(header.headers[index].strip(), 60))}' {why}: "
+        "reportgen reads a scope column as the frameworks a row is in, and could read this "
+        "one otherwise than it is meant",
         file=file,
         sheet=sheet,
         row=header.row,

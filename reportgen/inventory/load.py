@@ -310,7 +310,9 @@ def _locate_header(
     while sheets:
         raw = sheets.pop(0)
         head, passed, rest, typed = _head(raw, options)
-        header = find_header(head, options.columns, options.header_row, scopes.header_framework)
+        header = find_header(
+            head, options.columns, options.header_row, scopes.header_framework, scopes.name_words
+        )
         if header is not None:
             _warn_skipped_rows(header, head, passed)
             # the data rows as read, not as text: an account typed 1.5 is checked as a number

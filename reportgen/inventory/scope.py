@@ -46,6 +46,12 @@ def unread_letters(text: str) -> bool:
     )
 
 
+def answer_words(words: frozenset[str]) -> frozenset[str]:
+    """A header's words but the answers it says its cells take: 'PCI scope (yes/no)'. A
+    'no' alone stays: 'No PCI scope' says what a row is out of (76a)."""
+    return words - {"yes", "no"} if {"yes", "no"} <= words else words
+
+
 class ScopeParser:
     """Maps scope cells to framework ids; ``None`` means every framework."""
 
@@ -63,6 +69,13 @@ class ScopeParser:
             for name in [framework_id, *names]:
                 self._lookup[scope_key(name)] = framework_id
         self._accepted = sorted({name for names in aliases.values() for name in names[:2]})
+        # the words of the frameworks' names, which a scope column's header may hold
+        self.name_words = frozenset(
+            word
+            for framework_id, names in aliases.items()
+            for name in [framework_id, *names]
+            for word in _WORDS.findall(name.casefold())
+        )
         self._frameworks = frozenset(aliases)
         self._categories = {
             fid: {scope_key(n): cid for cid, names in cats.items() for n in [cid, *names]}
@@ -85,7 +98,8 @@ class ScopeParser:
         # A framework's name alone ("PCI") may be any column; with "scope" it is a scope one.
         if not {"scope", "scoped", "inscope"} & set(words):
             return None
-        return self._lookup.get("".join(w for w in words if w not in _FILLER))
+        kept = answer_words(frozenset(words))
+        return self._lookup.get("".join(w for w in words if w in kept and w not in _FILLER))
 
     # ------------------------------------------------------------------ cells
 
