@@ -499,3 +499,113 @@ def test_a_scope_column_found_by_a_word_says_so_when_its_cells_are_refused(read,
     with pytest.raises(InputError) as caught:
         read(path)
     assert not caught.value.hint or "word of its header" not in caught.value.hint
+
+
+def _patched(path, member, change):
+    """The workbook at ``path`` with its part ``member`` passed through ``change``."""
+    import os
+    import zipfile
+
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(f"{path}.new", "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            new.writestr(item, change(data) if item.filename == member else data)
+    os.replace(f"{path}.new", path)
+
+
+_YES_STYLE = b'<numFmts count="1"><numFmt numFmtId="164" formatCode=";;;&quot;yes&quot;"/>'
+
+
+def _style_zero_shows_yes(data: bytes) -> bytes:
+    """Style 0 shows any text as 'yes', a General style 1 for every cell that names it."""
+    data = data.replace(b'<numFmts count="0"/>', _YES_STYLE + b"</numFmts>")
+    return data.replace(
+        b'<cellXfs count="1"><xf numFmtId="0"',
+        b'<cellXfs count="2"><xf numFmtId="164" applyNumberFormat="1" fontId="0" fillId="0" '
+        b'borderId="0" xfId="0"/><xf numFmtId="0"',
+    )
+
+
+@pytest.mark.parametrize(
+    "variation", ["no-style-attribute", "gt-in-an-attribute", "reference-of-8-digits", "dxf-id"]
+)
+def test_a_disguised_cell_the_format_scan_misread_is_refused(read, tmp_path, variation):
+    """Pass 76a A1, A3-A5: a cell without an s (style 0), one whose tag held a '>' in an
+    attribute, one referenced as B00000003, and a dxf's numFmt under the cell format's id:
+    each showed 'no' as yes and was read as no, exit 0 (the text was searched, not parsed)."""
+    rows = [["Service", "PCI Scope", "Notes"], ["EC2", "yes", "x"], ["S3", "no", "x"]]
+    path = write_xlsx(tmp_path / "inv.xlsx", rows)
+    sheet = "xl/worksheets/sheet1.xml"
+    if variation == "dxf-id":
+        path = _formatted_xlsx(path, rows, {"B3": ';;;"yes"'})
+        _patched(path, "xl/styles.xml", lambda d: d.replace(
+            b"</styleSheet>", b'<dxfs count="1"><dxf><numFmt numFmtId="164" formatCode="@"/>'
+            b"</dxf></dxfs></styleSheet>"))  # fmt: skip
+    elif variation == "no-style-attribute":
+        _patched(path, "xl/styles.xml", _style_zero_shows_yes)
+        _patched(path, sheet, lambda d: d.replace(b"<c r=", b'<c s="1" r=').replace(
+            b'<c s="1" r="B3"', b'<c r="B3"'))  # fmt: skip
+    else:
+        path = _formatted_xlsx(path, rows, {"B3": ';;;"yes"'})
+        if variation == "gt-in-an-attribute":
+            _patched(path, sheet, lambda d: d.replace(b'<c r="B3"', b'<c note="a&gt;b" r="B3"')
+                     .replace(b'note="a&gt;b"', b'note="a>b"'))  # fmt: skip
+        else:  # after C3: read by the previous column, it was taken for D3
+            _patched(path, sheet, _b3_after_c3)
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert (caught.value.row, caught.value.column) == (3, "B (PCI Scope)"), str(caught.value)
+
+
+def _b3_after_c3(data: bytes) -> bytes:
+    import re
+
+    b3 = re.search(rb'<c r="B3".*?</c>', data)[0]
+    c3 = re.search(rb'<c r="C3".*?</c>', data)[0]
+    data = data.replace(b3, b"").replace(c3, c3 + b3)
+    return data.replace(b'r="B3"', b'r="B00000003"')
+
+
+def test_a_conditional_format_showing_other_text_is_refused(read, tmp_path):
+    """Pass 76a A2: a conditional format always true on B2:B3, whose style's number format
+    ;;;"yes" showed S3's 'no' as yes, was not looked at: exit 0."""
+    from openpyxl import load_workbook
+    from openpyxl.formatting.rule import Rule
+    from openpyxl.styles.differential import DifferentialStyle
+    from openpyxl.styles.numbers import NumberFormat
+
+    rows = [["Service", "PCI Scope"], ["EC2", "yes"], ["S3", "no"]]
+    path = write_xlsx(tmp_path / "inv.xlsx", rows)
+    book = load_workbook(path)
+    style = DifferentialStyle(numFmt=NumberFormat(numFmtId=164, formatCode=';;;"yes"'))
+    book.active.conditional_formatting.add(
+        "B2:B3", Rule(type="expression", formula=["TRUE"], dxf=style)
+    )
+    book.save(path)
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert (caught.value.row, caught.value.column) == (2, "B (PCI Scope)"), str(caught.value)
+    assert "a conditional format's number format" in str(caught.value)
+
+
+def test_an_excel_2010_conditional_format_showing_other_text_is_refused(read, tmp_path):
+    """The styles holding no such format, one kept in the sheet's extension list (as Excel
+    2010 writes a conditional format's number format) is looked for too."""
+    rows = [["Service", "PCI Scope"], ["EC2", "yes"], ["S3", "no"]]
+    path = write_xlsx(tmp_path / "inv.xlsx", rows)
+    x14 = (
+        b'<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}" xmlns:x14="http://schemas'
+        b'.microsoft.com/office/spreadsheetml/2009/9/main" xmlns:xm="http://schemas.microsoft'
+        b'.com/office/excel/2006/main"><x14:conditionalFormattings><x14:conditionalFormatting>'
+        b'<x14:cfRule type="expression" id="{1}"><xm:f>TRUE</xm:f><x14:dxf><numFmt '
+        b'numFmtId="164" formatCode=";;;&quot;yes&quot;"/></x14:dxf></x14:cfRule><xm:sqref>'
+        b"B3</xm:sqref></x14:conditionalFormatting></x14:conditionalFormattings></ext></extLst>"
+    )
+    _patched(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda d: d.replace(b"</worksheet>", x14 + b"</worksheet>"),
+    )
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert (caught.value.row, caught.value.column) == (3, "B (PCI Scope)"), str(caught.value)

@@ -16,8 +16,8 @@ import zipfile
 from collections.abc import Iterator
 
 from reportgen.core.sealed import SealedCopy
-from reportgen.inventory.xlsx_blanks import VALUE, cells, part_chunks, sheet_part
-from reportgen.inventory.xlsx_styles import attributes, cell_formats
+from reportgen.inventory.xlsx_blanks import ATTRIBUTE, VALUE, cells, part_chunks, sheet_part
+from reportgen.inventory.xlsx_styles import cell_formats
 
 MAX_DAYS = 999_999_999  # datetime.timedelta.max.days
 _DURATION_BUILTIN = 46  # [h]:mm:ss; calamine reads the other built-in time formats as dates
@@ -67,6 +67,10 @@ def _find(chunks: Iterator[bytes], styles: set[int], row: int) -> str | None:
                 continue
             return reference[1].decode()
     return None
+
+
+def attributes(text: bytes) -> dict[bytes, bytes]:
+    return {key: double or single for key, double, single in ATTRIBUTE.findall(text)}
 
 
 def _too_long(cell: dict[bytes, bytes], styles: set[int], content: bytes) -> bool:

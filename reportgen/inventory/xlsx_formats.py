@@ -1,10 +1,12 @@
 """Which cells of an inventory sheet Excel shows as other text than they hold.
 
 A cell's number format can show it as words it does not hold: ``;;;"yes"`` shows 'no'
-as yes, ``"yes"`` shows 0 as yes, ``0;;`` shows a zero as nothing. calamine reads what the
-cell holds, and a row went into packs its author saw it kept out of, exit 0 (75a), as the
-evidence reader already refused (70a). The sheet is read again for its cells' styles only
-when the styles part holds such a format.
+as yes, ``"yes"`` shows 0 as yes, ``0;;`` shows a zero as nothing; and so can a conditional
+format's. calamine reads what the cell holds, and a row went into packs its author saw it
+kept out of, exit 0 (75a), as the evidence reader already refused (70a). The sheet is read
+again, with an XML parser, only when the styles hold such a format: a search of its text
+missed a cell without an ``s`` (style 0), one whose tag held a '>' in an attribute, one
+whose reference had 8 digits, and every conditional format (76a).
 """
 
 from __future__ import annotations
@@ -12,22 +14,23 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import IO
+
+from defusedxml import ElementTree
 
 from reportgen.core.errors import InputError, column_letter
 from reportgen.core.markdown import shorten
 from reportgen.core.numformats import shows_number_as_is, shows_text_as_is
 from reportgen.core.owners import spelt_out
 from reportgen.core.sealed import SealedCopy
-from reportgen.inventory.xlsx_blanks import part_chunks, sheet_part
+from reportgen.inventory.xlsx_blanks import sheet_part
 from reportgen.inventory.xlsx_scan import column_index
-from reportgen.inventory.xlsx_styles import attributes, cell_formats
+from reportgen.inventory.xlsx_styles import Styles, local_name, read_styles
 
 _KEPT = 64  # cells kept for each column: its first ones and its last
-# A row or a cell's start tag; in it, a reference of the 7 digits a sheet's rows have
-_TAG = re.compile(rb"<(?:\w+:)?(row|c)(?=[ \t\r\n/>])([^<>]*)>")
-_REFERENCE = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
-_TEXT_TYPES = (b"s", b"str", b"inlineStr")
+_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,10})")
+_TEXT_TYPES = ("s", "str", "inlineStr")
 
 
 @dataclass(frozen=True)
@@ -36,63 +39,145 @@ class ShownOtherwise:
 
     row: int  # 1-based
     number_format: str
+    conditional: bool = False
 
 
-def shown_otherwise(workbook: SealedCopy, sheet: str) -> dict[int, list[ShownOtherwise]]:
-    """Such cells of ``sheet``, by 0-based column: the first of each column, and its last."""
+@dataclass
+class _Found:
+    cells: dict[int, list[ShownOtherwise]] = field(default_factory=dict)
+    # (first row, last row, first column, last column, format) a conditional format covers
+    ranges: list[tuple[int, int, int, int, str]] = field(default_factory=list)
+
+    def add(self, column: int, cell: ShownOtherwise) -> None:
+        kept = self.cells.setdefault(column, [])
+        kept[min(len(kept), _KEPT - 1) :] = [cell]
+
+
+def shown_otherwise(workbook: SealedCopy, sheet: str) -> _Found:
+    """Such cells of ``sheet``, by 0-based column (the first of each column, and its
+    last), and the ranges its conditional formats give such a format."""
     try:
         with zipfile.ZipFile(workbook.reader()) as archive:
-            text, number = _disguising_styles(archive)
-            part = sheet_part(archive, sheet) if text or number else None
+            text, number, differential = _disguising(read_styles(archive))
+            part = sheet_part(archive, sheet)
             if part is None:
-                return {}
+                return _Found()
+            if not (text or number or differential or _holds_conditional(archive, part)):
+                return _Found()
             with archive.open(part) as stream:
-                return _found(part_chunks(stream), text, number)
+                return _read(stream, text, number, differential)
     except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, EOFError, ValueError):
-        return {}  # calamine read the part: what it could not be read again for is no cell
+        return _Found()  # calamine read the part: what cannot be read again is no cell
+    except ElementTree.ParseError:
+        return _Found()
 
 
-def _disguising_styles(archive: zipfile.ZipFile) -> tuple[dict[int, str], dict[int, str]]:
-    """The styles whose format shows a text cell, and those showing a number cell, as
-    other text: by index, the format's code."""
-    formats = [code for _, code in cell_formats(archive)]
-    text = {i: code for i, code in enumerate(formats) if code and not shows_text_as_is(code)}
-    number = {i: code for i, code in enumerate(formats) if code and not shows_number_as_is(code)}
-    return text, number
+def _holds_conditional(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether the sheet has a conditional format, which Excel 2010 writes with its number
+    format in the sheet, not the styles: searched for as bytes, the part not parsed."""
+    word, tail = b"conditionalFormatting", b""
+    with archive.open(part) as stream:
+        while block := stream.read(1 << 20):
+            if word in tail + block:
+                return True
+            tail = block[-len(word) :]
+    return False
 
 
-def _found(
-    chunks: Iterator[bytes], text: dict[int, str], number: dict[int, str]
-) -> dict[int, list[ShownOtherwise]]:
-    found: dict[int, list[ShownOtherwise]] = {}
+def _disguising(styles: Styles) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    """The cell styles whose format shows a text cell, and those showing a number, as other
+    text; and the differential styles (of conditional formats) showing either so."""
+    codes = [code for _, code in styles.cells]
+    text = {i: code for i, code in enumerate(codes) if code and not shows_text_as_is(code)}
+    number = {i: code for i, code in enumerate(codes) if code and not shows_number_as_is(code)}
+    differential = {i: code for i, code in enumerate(styles.differential) if _disguises(code)}
+    return text, number, differential
+
+
+def _disguises(code: str) -> bool:
+    return bool(code) and not (shows_text_as_is(code) and shows_number_as_is(code))
+
+
+def _read(
+    stream: IO[bytes], text: dict[int, str], number: dict[int, str], differential: dict[int, str]
+) -> _Found:
+    found = _Found()
     row, column = 0, -1
-    for chunk in chunks:
-        for tag in _TAG.finditer(chunk):
-            given = attributes(tag[2])
-            reference = _REFERENCE.fullmatch(given.get(b"r", b""))
-            if tag[1] == b"row":  # a row without its number is the next one, as calamine's
-                number_given = given.get(b"r", b"")
-                is_number = number_given.isdigit() and len(number_given) <= 7
-                row, column = int(number_given) if is_number else row + 1, -1
-                continue
-            if reference is not None:
-                row, column = int(reference[2]), column_index(reference[1])
-            else:
-                column += 1
-            code = _disguise(given, text, number)
+    formats: list[str] = []  # those of the conditional format being read
+    for event, node in _events(stream):
+        name = local_name(node.tag)
+        if event == "start" and name == "row":
+            row, column = _number(node.get("r"), row + 1), -1
+        elif event == "start" and name == "c":
+            row, column = _place(node.get("r"), row, column)
+            code = _cell_format(node, text, number)
             if code is not None:
-                kept = found.setdefault(column, [])
-                kept[min(len(kept), _KEPT - 1) :] = [ShownOtherwise(row, code)]
+                found.add(column, ShownOtherwise(row, code))
+        elif event == "end" and name == "cfRule":
+            dxf = node.get("dxfId")
+            if dxf and dxf.isdigit() and int(dxf) in differential:
+                formats.append(differential[int(dxf)])
+        elif event == "end" and name == "numFmt" and _disguises(node.get("formatCode", "")):
+            formats.append(node.get("formatCode", ""))  # an Excel 2010 one, in the sheet
+        elif event == "end" and name == "conditionalFormatting":
+            where = node.get("sqref") or " ".join(
+                (child.text or "") for child in node if local_name(child.tag) == "sqref"
+            )
+            found.ranges += [(*box, code) for box in _boxes(where) for code in formats]
+            formats = []
     return found
 
 
-def _disguise(cell: dict[bytes, bytes], text: dict[int, str], number: dict[int, str]) -> str | None:
-    style = cell.get(b"s", b"")
+def _events(stream: IO[bytes]) -> Iterator[tuple[str, object]]:
+    """The parser's start and end events; each row let go of once read, so memory stays
+    with the row being read (a sheet's rows were held by the tree as they were parsed)."""
+    parents: list[object] = []
+    for event, node in ElementTree.iterparse(stream, events=("start", "end")):
+        if event == "start":
+            parents.append(node)
+        else:
+            parents.pop()
+        yield event, node
+        if event == "end" and local_name(node.tag) == "row" and parents:
+            parents[-1].clear()  # type: ignore[attr-defined]
+
+
+def _number(text: str | None, otherwise: int) -> int:
+    return int(text) if text and text.isdigit() and len(text) <= 10 else otherwise
+
+
+def _place(reference: str | None, row: int, column: int) -> tuple[int, int]:
+    """A cell's row and 0-based column: by its reference, as calamine reads it (any case,
+    leading zeros), or the next column of the row."""
+    match = _REFERENCE.fullmatch(reference or "")
+    if match is None:
+        return row, column + 1
+    return int(match[2]), column_index(match[1].upper().encode())
+
+
+def _cell_format(node: object, text: dict[int, str], number: dict[int, str]) -> str | None:
+    style = node.get("s", "0")  # type: ignore[attr-defined]  # none: style 0 (76a)
     if not style.isdigit() or len(style) > 9:
         return None
-    kind = cell.get(b"t", b"n")
-    styles = text if kind in _TEXT_TYPES else number if kind == b"n" else {}
+    kind = node.get("t", "n")  # type: ignore[attr-defined]
+    styles = text if kind in _TEXT_TYPES else number if kind == "n" else {}
     return styles.get(int(style))
+
+
+def _boxes(where: str) -> Iterator[tuple[int, int, int, int]]:
+    """The ranges of an sqref ('B2:B3 D5', 'A:A', '2:2'), each as first and last row and
+    first and last 0-based column; a whole column or row reaches the sheet's edge."""
+    for part in where.split():
+        ends = [re.fullmatch(r"\$?([A-Za-z]{0,3})\$?([0-9]{0,10})", end) for end in part.split(":")]
+        if not ends or None in ends or len(ends) > 2:
+            continue
+        first, last = ends[0], ends[-1]
+        rows = (int(first[2] or 1), int(last[2]) if last[2] else 1 << 40)
+        columns = (
+            column_index(first[1].upper().encode()) if first[1] else 0,
+            column_index(last[1].upper().encode()) if last[1] else 1 << 20,
+        )
+        yield rows[0], rows[1], columns[0], columns[1]
 
 
 def read_cell_shown_otherwise(
@@ -100,25 +185,31 @@ def read_cell_shown_otherwise(
 ) -> InputError | None:
     """The refusal of the first cell of a column reportgen reads (``columns``: its index
     and what the header says), from the header row down, shown as other text than it
-    holds; None when there is none."""
+    holds, by its own format or a conditional one; None when there is none."""
     found = shown_otherwise(workbook, sheet)
     cells = [
-        (cell.row, index, cell.number_format)
+        (cell.row, index, cell.number_format, "its number format")
         for index in columns
-        for cell in found.get(index, ())
+        for cell in found.cells.get(index, ())
         if cell.row >= header_row
+    ]
+    cells += [
+        (max(first, header_row), index, code, "a conditional format's number format")
+        for first, last, left, right, code in found.ranges
+        for index in columns
+        if left <= index <= right and last >= header_row
     ]
     if not cells:
         return None
-    row, index, number_format = min(cells)
+    row, index, number_format, whose = min(cells)
     return InputError(
-        f"its number format {spelt_out(shorten(number_format, 60))} makes Excel show other "
-        "text than the cell holds; reportgen reads what it holds, so it would read the cell "
-        "otherwise than you see it",
+        f"{whose} {spelt_out(shorten(number_format, 60))} makes Excel show other text than "
+        "the cell holds; reportgen reads what it holds, so it would read the cell otherwise "
+        "than you see it",
         file=path,
         sheet=sheet,
         row=row,
         column=f"{column_letter(index)} ({spelt_out(shorten(columns[index].strip(), 40))})",
-        hint="Give the cell the General or Text format (Format Cells) and write in it what "
-        "it should say.",
+        hint="Give the cell the General or Text format (Format Cells), remove the "
+        "conditional format's number format, and write in the cell what it should say.",
     )
