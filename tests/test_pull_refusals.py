@@ -207,3 +207,17 @@ def test_a_code_holding_a_secret_known_is_not_said() -> None:
     body = b"<Error><Code>CorrectHorseBatteryStaple</Code></Error>"
     made = plain_refusal(body, 403, HeadersDict(), [body.decode()], mask, "xml").decode()
     assert _parsed(made, "xml")["Code"] == "403", made
+
+
+@pytest.mark.parametrize(
+    ("reason", "kept"),
+    [("INSUFFICIENT_PERMISSIONS", True), ("TOKEN_EXPIRED", True), ("s3cr3tRefreshTok", False)],
+)
+def test_the_sign_in_service_s_reason_is_kept_as_botocore_reads_it(reason, kept) -> None:
+    """Pass 77c: the sign-in service's refusal of an `aws login` renewal gives its reason
+    in 'error', which botocore reads to say what to do (allow signin:CreateOAuth2Token,
+    sign in again); dropped, it said "an unspecified error". Only its known values stay."""
+    body = json.dumps({"__type": "AccessDeniedException", "error": reason, "message": "nope"})
+    made = json.loads(_rewritten(body, "json")[0])
+    assert made["__type"] == "AccessDeniedException" and made["message"] == WITHHELD
+    assert (made.get("error") == reason) == kept and "nope" not in json.dumps(made)

@@ -58,7 +58,23 @@ def plain_refusal(
     if shape == "xml":
         parts = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
         return f"<ErrorResponse><Error>{parts}</Error></ErrorResponse>".encode()
-    return json.dumps({"__type": code, "code": code, "message": message}).encode()
+    answer = {"__type": code, "code": code, "message": message}
+    return json.dumps({**answer, **_reasons(texts)}).encode()
+
+
+# The reasons the sign-in service gives beside its code, which botocore reads to say what
+# to do (sign in again; allow signin:CreateOAuth2Token): dropped, its "unspecified error"
+# named no cause (77c). Only these values are kept, which hold nothing of a credential.
+_REASONS = frozenset({"TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED", "INSUFFICIENT_PERMISSIONS"})
+
+
+def _reasons(texts: list[str]) -> dict[str, str]:
+    for text in texts:
+        with contextlib.suppress(ValueError, RecursionError):
+            parsed = json.loads(text)
+            reason = parsed.get("error") if isinstance(parsed, dict) else None
+            return {"error": reason} if isinstance(reason, str) and reason in _REASONS else {}
+    return {}
 
 
 def is_code(value: object) -> bool:
