@@ -124,10 +124,11 @@ _STILL_EXPIRED = "refreshed credentials are still expired"
 
 def _expired_credentials() -> InputError:
     return InputError(
-        "the profile's credential source gave credentials that have already expired (their "
-        "expiry time is in the past), so AWS would refuse them",
+        "the credential source gave credentials that have already expired (their expiry "
+        "time is in the past), so AWS would refuse them",
         hint="Check what the source returns: a credential_process's Expiration, the SSO "
-        "session (aws sso login), a role's session; and this machine's clock.",
+        "session (aws sso login), the login session (aws login), a role's session, the "
+        "container credentials endpoint's Expiration; and this machine's clock.",
     )
 
 
