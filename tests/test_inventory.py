@@ -609,3 +609,29 @@ def test_an_excel_2010_conditional_format_showing_other_text_is_refused(read, tm
     with pytest.raises(InputError) as caught:
         read(path)
     assert (caught.value.row, caught.value.column) == (3, "B (PCI Scope)"), str(caught.value)
+
+
+def test_a_disguising_style_named_through_a_character_reference_is_refused(read, tmp_path):
+    """A sheet is parsed for its cells' styles only where a byte search finds a disguising
+    style named (77d: every sheet whose styles held one was parsed); s="&#49;" is style 1."""
+    rows = [["Service", "PCI Scope"], ["EC2", "yes"], ["S3", "no"]]
+    path = _formatted_xlsx(tmp_path / "inv.xlsx", rows, {"B3": ';;;"yes"'})
+    _patched(
+        path, "xl/worksheets/sheet1.xml", lambda d: d.replace(b'r="B3" s="1"', b'r="B3" s="&#49;"')
+    )
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert (caught.value.row, caught.value.column) == (3, "B (PCI Scope)"), str(caught.value)
+
+
+def test_a_disguising_style_no_cell_names_costs_no_parse(read, tmp_path, monkeypatch):
+    from reportgen.inventory import xlsx_formats
+
+    rows = [["Service", "PCI Scope"], ["EC2", "yes"], ["S3", "no"]]
+    path = write_xlsx(tmp_path / "inv.xlsx", rows)
+    _patched(path, "xl/styles.xml", lambda d: d.replace(
+        b'<numFmts count="0"/>', _YES_STYLE + b"</numFmts>").replace(
+        b"</cellXfs>", b'<xf numFmtId="164" xfId="0"/></cellXfs>'))  # fmt: skip
+    parsed = []
+    monkeypatch.setattr(xlsx_formats, "_read", lambda *args: parsed.append(1))
+    assert len(read(path).rows) == 2 and parsed == []

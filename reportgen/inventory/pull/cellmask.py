@@ -20,22 +20,34 @@ from reportgen.core.redact import masked_spans
 from reportgen.inventory.pull.alike import PIECE, Alike, CellHashes, TooCostly
 
 SHORTEST = 8  # a shorter secret masked wherever it is would hide pieces of any word
+_ALTERNATED, _ALTERNATED_CHARS = 24, 40  # the alternation's secrets, and their length
+_SEARCHED_STARTS = 64  # secrets' starts few enough to search for
 
 
 class CellMask:
     """Callable: a cell with every secret it holds as ``***`` (redact.MASK)."""
 
     def __init__(self, latest: Iterable[str], older: Iterable[str] = ()) -> None:
-        values = sorted({v for v in latest if len(v) >= SHORTEST}, key=len, reverse=True)
+        latest = sorted({v for v in latest if len(v) >= SHORTEST}, key=len)
+        # a few short ones, keys and secret keys, in the alternation, searched at C speed;
+        # any more, or longer, compared at each place and each branch as far as they match:
+        # 256 learnt values of the latest renewals matching a cell's run of a letter took 4 s
+        # a 32 KB cell (77d), beyond the budget the index is held to
+        values = [v for v in latest if len(v) <= _ALTERNATED_CHARS][:_ALTERNATED][::-1]
         # each place a secret starts, overlapping ones too: a substitution finds none that
         # overlaps the one before, which then showed all but its first characters (72c)
         alternation = "|".join(map(re.escape, values))
         self._pattern = re.compile(f"(?=({alternation}))") if values else None
         self.alternated = len(values)  # the secrets the alternation holds
+        indexed = {v for v in older if len(v) >= SHORTEST} | set(latest).difference(values)
         starting: dict[str, list[str]] = {}
-        for value in sorted({v for v in older if len(v) >= SHORTEST}):
+        for value in sorted(indexed):
             starting.setdefault(value[:PIECE], []).append(value)
         self._starts = {start: Alike(alike) for start, alike in starting.items()}
+        # where few secrets' starts are, a search for them finds the places at C speed
+        few = len(self._starts) <= _SEARCHED_STARTS
+        found = "|".join(map(re.escape, self._starts))
+        self._places = re.compile(f"(?=(?:{found}))") if few and found else None
         self.masked_whole = 0  # cells too costly to look through for the older secrets
 
     @property
@@ -60,8 +72,12 @@ class CellMask:
         """The older secrets' spans; the whole cell where looking through it for them
         would cost more than its budget (alike.py): masked, not written unlooked at."""
         starts, hashes, spans = self._starts, CellHashes(cell), []
+        if self._places is not None:
+            places: Iterable[int] = (match.start() for match in self._places.finditer(cell))
+        else:
+            places = range(len(cell) - PIECE + 1)
         try:
-            for place in range(len(cell) - PIECE + 1):
+            for place in places:
                 alike = starts.get(cell[place : place + PIECE])
                 if alike is not None and (size := alike.longest(cell, place, hashes)):
                     spans.append((place, place + size))
