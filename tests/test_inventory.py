@@ -635,3 +635,29 @@ def test_a_disguising_style_no_cell_names_costs_no_parse(read, tmp_path, monkeyp
     parsed = []
     monkeypatch.setattr(xlsx_formats, "_read", lambda *args: parsed.append(1))
     assert len(read(path).rows) == 2 and parsed == []
+
+
+_PART_VARIATIONS = {
+    # a commented-out sheet of the same name, before the real one
+    "comment": ("xl/workbook.xml", b"<sheets>", b'<sheets><!-- <sheet name="Inventory" '
+                b'sheetId="9" r:id="rId9"/> -->'),
+    # another attribute named id, of another namespace, before r:id
+    "other-id": ("xl/workbook.xml", b'sheetId="1"', b'sheetId="1" xmlns:x="urn:x" x:id="rId9"'),
+    # the styles part named with another case, and with a percent-escape
+    "case": ("xl/_rels/workbook.xml.rels", b'Target="styles.xml"', b'Target="Styles.xml"'),
+    "escape": ("xl/_rels/workbook.xml.rels", b'Target="styles.xml"', b'Target="st%79les.xml"'),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("variation", sorted(_PART_VARIATIONS))
+def test_a_disguise_is_found_however_the_parts_are_named(read, tmp_path, variation):
+    """Pass 77a: the sheet and styles parts were found by a search of the workbook's and its
+    relationships' text: a commented-out <sheet>, another *:id before r:id, or the styles
+    part named Styles.xml or st%79les.xml, and no number format was read (exit 0)."""
+    rows = [["Service", "PCI Scope"], ["EC2", "yes"], ["S3", "no"]]
+    path = _formatted_xlsx(tmp_path / "inv.xlsx", rows, {"B3": ';;;"yes"'})
+    member, old, new = _PART_VARIATIONS[variation]
+    _patched(path, member, lambda data: data.replace(old, new))
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert (caught.value.row, caught.value.column) == (3, "B (PCI Scope)"), str(caught.value)

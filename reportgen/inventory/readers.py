@@ -38,9 +38,9 @@ from reportgen.core.validation import listed, shown
 from reportgen.inventory.csv_lines import LineGuard
 from reportgen.inventory.csv_text import CsvEncoding, csv_encoding
 from reportgen.inventory.limits import Limits
-from reportgen.inventory.xlsx_blanks import sheet_part
 from reportgen.inventory.xlsx_durations import MAX_DAYS, too_long_duration
 from reportgen.inventory.xlsx_guard import OPENING, check_xlsx, read_xlsx, what_text_is
+from reportgen.inventory.xlsx_parts import sheet_part
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

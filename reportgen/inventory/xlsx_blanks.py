@@ -13,15 +13,13 @@ does not follow (no ``r`` attribute, a namespace prefix), leaves the row's reaso
 
 from __future__ import annotations
 
-import html
-import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
 
 from reportgen.core.errors import column_letter
 from reportgen.core.sealed import SealedCopy
-from reportgen.inventory.limits import WHOLE_PART_BYTES
+from reportgen.inventory.xlsx_parts import sheet_part
 
 NO_SAVED_VALUE = "a formula with no saved value"
 _CHUNK = 1 << 20
@@ -31,7 +29,6 @@ _MAX_ROWS = 10_000  # rows looked up; more rows without a service name than this
 # an attribute's name starts after a blank: a search from each of a run of openers (`<c `
 # 80,000 times in a comment) or from each letter of a long word reached past the others,
 # quadratic (a 240 KB comment took 233 s: 56d).
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(sheet|Relationship)[ \t\r\n]([^<>]*)>")
 ATTRIBUTE = re.compile(rb"""(?<![\w:.-])([\w:.-]+)[ \t\r\n]*=[ \t\r\n]*(?:"([^"<]*)"|'([^'<]*)')""")
 _ERROR = re.compile(rb"#[A-Z0-9/!?_]{1,14}")  # #N/A, #DIV/0!, #REF!, #GETTING_DATA...
 VALUE = re.compile(rb"<(?:\w+:)?v(?:[ \t\r\n][^<>]*)?>([^<]*)</(?:\w+:)?v>")
@@ -59,69 +56,6 @@ def blank_causes(workbook: SealedCopy, sheet: str, column: int, rows: set[int]) 
                 return _causes(part_chunks(stream), column_letter(column).encode(), wanted)
     except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, EOFError, ValueError):
         return {}  # the sheet was read a moment ago: a diagnosis is not worth an error
-
-
-def workbook_part(archive: zipfile.ZipFile) -> str:
-    """The zip member holding the workbook, as the package's relationships name it."""
-    found = relation_targets(archive, "_rels/.rels", "").get("officeDocument")
-    return found or "xl/workbook.xml"
-
-
-def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip member holding the worksheet named ``sheet``, as the workbook's
-    relationships name it."""
-    workbook = workbook_part(archive)
-    folder, name = posixpath.split(workbook)
-    relations = _relations(archive, posixpath.join(folder, "_rels", name + ".rels"), folder)
-    for attributes in _tags(read_whole_part(archive, workbook), b"sheet"):
-        if attributes.get("name") == sheet:
-            key = next((k for k in attributes if k.endswith(":id")), None)
-            return relations.get(attributes[key]) if key else None
-    return None
-
-
-def relation_targets(archive: zipfile.ZipFile, rels: str, folder: str) -> dict[str, str]:
-    """Relationship type (its last word) -> target member."""
-    return {
-        rid_type.rsplit("/", 1)[-1]: target
-        for rid_type, target in _relation_pairs(archive, rels, folder, "Type")
-    }
-
-
-def _relations(archive: zipfile.ZipFile, rels: str, folder: str) -> dict[str, str]:
-    """Relationship id -> target member."""
-    return dict(_relation_pairs(archive, rels, folder, "Id"))
-
-
-def _relation_pairs(
-    archive: zipfile.ZipFile, rels: str, folder: str, key: str
-) -> Iterator[tuple[str, str]]:
-    if rels not in archive.namelist():
-        return
-    for attributes in _tags(read_whole_part(archive, rels), b"Relationship"):
-        target = attributes.get("Target", "")
-        member = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        yield attributes.get(key, ""), posixpath.normpath(member)
-
-
-def read_whole_part(archive: zipfile.ZipFile, member: str) -> bytes:
-    """A part a diagnosis reads whole, where it is at most WHOLE_PART_BYTES; else nothing
-    (an 800 MB styles part, found through a relationship by any name, took 1.64 GB: 68d)."""
-    if archive.getinfo(member).file_size > WHOLE_PART_BYTES:
-        return b""
-    return archive.read(member)
-
-
-def _tags(data: bytes, name: bytes) -> Iterator[dict[str, str]]:
-    """The attributes of every element ``name`` (any prefix), entities resolved."""
-    for match in _TAG.finditer(data):
-        if match[1] == name:
-            yield {
-                key.decode(errors="replace"): html.unescape(
-                    (double if double is not None else single).decode(errors="replace")
-                )
-                for key, double, single in ATTRIBUTE.findall(match[2])
-            }
 
 
 def part_chunks(stream: zipfile.ZipExtFile) -> Iterator[bytes]:

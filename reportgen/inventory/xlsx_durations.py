@@ -16,7 +16,8 @@ import zipfile
 from collections.abc import Iterator
 
 from reportgen.core.sealed import SealedCopy
-from reportgen.inventory.xlsx_blanks import ATTRIBUTE, VALUE, cells, part_chunks, sheet_part
+from reportgen.inventory.xlsx_blanks import ATTRIBUTE, VALUE, cells, part_chunks
+from reportgen.inventory.xlsx_parts import sheet_part
 from reportgen.inventory.xlsx_styles import cell_formats
 
 MAX_DAYS = 999_999_999  # datetime.timedelta.max.days

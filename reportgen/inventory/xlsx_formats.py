@@ -24,7 +24,7 @@ from reportgen.core.markdown import shorten
 from reportgen.core.numformats import shows_number_as_is, shows_text_as_is
 from reportgen.core.owners import spelt_out
 from reportgen.core.sealed import SealedCopy
-from reportgen.inventory.xlsx_blanks import sheet_part
+from reportgen.inventory.xlsx_parts import sheet_part
 from reportgen.inventory.xlsx_scan import column_index
 from reportgen.inventory.xlsx_styles import Styles, local_name, read_styles
 

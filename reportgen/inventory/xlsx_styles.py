@@ -18,7 +18,12 @@ from typing import Any
 
 from defusedxml import ElementTree
 
-from reportgen.inventory.xlsx_blanks import read_whole_part, relation_targets, workbook_part
+from reportgen.inventory.xlsx_parts import (
+    member_named,
+    read_whole_part,
+    relation_targets,
+    workbook_part,
+)
 
 
 @dataclass
@@ -37,9 +42,11 @@ def read_styles(archive: zipfile.ZipFile) -> Styles:
     workbook = workbook_part(archive)
     folder, name = posixpath.split(workbook)
     rels = posixpath.join(folder, "_rels", name + ".rels")
-    member = relation_targets(archive, rels, folder).get("styles") or posixpath.join(
-        folder, "styles.xml"
+    member = relation_targets(archive, rels, folder).get("styles") or member_named(
+        archive, posixpath.join(folder, "styles.xml")
     )
+    if member is None:
+        return Styles()
     try:
         root = ElementTree.fromstring(read_whole_part(archive, member))
     except (KeyError, ElementTree.ParseError, ValueError):
