@@ -140,7 +140,10 @@ def _read_inventory(
         missing = said_otherwise_error(header, str(path), sheet)
     if missing is None and table.workbook is not None and sheet is not None:
         read = {index: header.headers[index] for index in header.columns.values()}
-        missing = read_cell_shown_otherwise(table.workbook, str(path), sheet, header.row, read)
+        scoping = frozenset(i for f, i in header.columns.items() if f.split(":")[0] == "scope")
+        missing = read_cell_shown_otherwise(
+            table.workbook, str(path), sheet, header.row, read, scoping
+        )
     if missing is not None:
         if not options.collect_problems:
             raise missing

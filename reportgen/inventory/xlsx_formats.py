@@ -15,7 +15,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from defusedxml import ElementTree
 
@@ -48,9 +48,19 @@ class _Found:
     # (first row, last row, first column, last column, format) a conditional format covers
     ranges: list[tuple[int, int, int, int, str]] = field(default_factory=list)
 
+    # cells calamine gives as empty that hold an error value or an unsaved formula, by column
+    empty: dict[int, list[ShownOtherwise]] = field(default_factory=dict)
+
     def add(self, column: int, cell: ShownOtherwise) -> None:
-        kept = self.cells.setdefault(column, [])
-        kept[min(len(kept), _KEPT - 1) :] = [cell]
+        _keep(self.cells.setdefault(column, []), cell)
+
+    def add_empty(self, column: int, cell: ShownOtherwise) -> None:
+        _keep(self.empty.setdefault(column, []), cell)
+
+
+def _keep(kept: list[ShownOtherwise], cell: ShownOtherwise) -> None:
+    """A column's first cells, and its last."""
+    kept[min(len(kept), _KEPT - 1) :] = [cell]
 
 
 def shown_otherwise(workbook: SealedCopy, sheet: str) -> _Found:
@@ -73,30 +83,23 @@ def shown_otherwise(workbook: SealedCopy, sheet: str) -> _Found:
 
 
 def _worth_parsing(archive: zipfile.ZipFile, part: str, styles: set[int]) -> bool:
-    """Whether the sheet may hold a cell shown otherwise: one naming a style in ``styles``
-    (every cell may, where style 0, which a cell without ``s`` has, is one), or a conditional
-    format (Excel 2010 writes one's number format in the sheet, not the styles). Searched
-    for as bytes, a few C-speed passes: parsing each sheet whose styles held such a format,
-    used or not, made reading a large one 3.5 times as long (77d)."""
-    if 0 in styles or len(styles) > _MOST_STYLES_SEARCHED:
-        return True
-    named = "|".join(map(str, sorted(styles)))
-    # a conditional format (whose style may be one of the styles part's); a cell naming such
-    # a style, or naming one through a character reference (s="&#49;")
-    wanted = [rb"conditionalFormatting"]
+    """Whether the sheet may hold a cell read otherwise than shown: there is a style showing
+    other text (a search for the cells naming it was beaten by blanks across its blocks'
+    edges and by ' 1 ' or '+1' for 1: 78a); or a conditional format, an error value or a
+    formula (a cell holding #N/A or a formula saved without its value is read as empty,
+    every framework in a scope column: 78a). Searched for as bytes, words no split hides,
+    the part parsed only then: parsed for every sheet, a large one took 3.5 times as long
+    to read (77d)."""
     if styles:
-        start = rb"""[ \t\r\n]s[ \t\r\n]*=[ \t\r\n]*["']"""
-        wanted += [start + rb"0*(?:" + named.encode() + rb""")["']""", start + rb"[^\"'<>]*&"]
-    pattern, tail = re.compile(b"|".join(wanted)), b""
+        return True
+    words = (b"conditionalFormatting", b'"e"', b"'e'", b"&#", b":f", b"<f")
+    longest, tail = max(map(len, words)), b""
     with archive.open(part) as stream:
         while block := stream.read(1 << 20):
-            if pattern.search(tail + block):
+            if any(word in tail + block for word in words):
                 return True
-            tail = block[-256:]
+            tail = block[-longest:]
     return False
-
-
-_MOST_STYLES_SEARCHED = 1000
 
 
 def _disguising(styles: Styles) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
@@ -128,6 +131,8 @@ def _read(
             code = _cell_format(node, text, number)
             if code is not None:
                 found.add(column, ShownOtherwise(row, code))
+        elif event == "end" and name == "c" and (said := _read_as_empty(node)):
+            found.add_empty(column, ShownOtherwise(row, said))
         elif event == "end" and name == "cfRule":
             dxf = node.get("dxfId")
             if dxf and dxf.isdigit() and int(dxf) in differential:
@@ -170,11 +175,22 @@ def _place(reference: str | None, row: int, column: int) -> tuple[int, int]:
     return int(match[2]), column_index(match[1].upper().encode())
 
 
-def _cell_format(node: object, text: dict[int, str], number: dict[int, str]) -> str | None:
-    style = node.get("s", "0")  # type: ignore[attr-defined]  # none: style 0 (76a)
+def _read_as_empty(node: Any) -> str:
+    """What a cell calamine gives as empty holds instead: an error value, or a formula saved
+    without its value; "" for neither."""
+    kind = (node.get("t") or "n").strip()
+    children = {local_name(child.tag) for child in node}
+    if kind == "e":
+        return "an error value"
+    return "a formula with no saved value" if "f" in children and "v" not in children else ""
+
+
+def _cell_format(node: Any, text: dict[int, str], number: dict[int, str]) -> str | None:
+    # none: style 0 (76a); an unsigned number as XML reads one, blanks and '+' (78a)
+    style = node.get("s", "0").strip().removeprefix("+")
     if not style.isdigit() or len(style) > 9:
         return None
-    kind = node.get("t", "n")  # type: ignore[attr-defined]
+    kind = node.get("t", "n").strip()
     styles = text if kind in _TEXT_TYPES else number if kind == "n" else {}
     return styles.get(int(style))
 
@@ -196,12 +212,36 @@ def _boxes(where: str) -> Iterator[tuple[int, int, int, int]]:
 
 
 def read_cell_shown_otherwise(
-    workbook: SealedCopy, path: str, sheet: str, header_row: int, columns: dict[int, str]
+    workbook: SealedCopy,
+    path: str,
+    sheet: str,
+    header_row: int,
+    columns: dict[int, str],
+    scopes: frozenset[int] = frozenset(),
 ) -> InputError | None:
     """The refusal of the first cell of a column reportgen reads (``columns``: its index
     and what the header says), from the header row down, shown as other text than it
-    holds, by its own format or a conditional one; None when there is none."""
+    holds, by its own format or a conditional one; or of a scope column (``scopes``) that
+    holds an error value or a formula saved without its value, read as empty, which there
+    means every framework; None when there is none."""
     found = shown_otherwise(workbook, sheet)
+    empty = [
+        (cell.row, index, cell.number_format)
+        for index in scopes
+        for cell in found.empty.get(index, ())
+        if cell.row > header_row
+    ]
+    if empty:
+        row, index, what = min(empty)
+        return InputError(
+            f"the cell holds {what}, which reportgen reads as an empty scope answer, every "
+            "framework, where Excel shows something else",
+            file=path,
+            sheet=sheet,
+            row=row,
+            column=f"{column_letter(index)} ({spelt_out(shorten(columns[index].strip(), 40))})",
+            hint="Write the scope answer in the cell as text (copy, then paste values only).",
+        )
     cells = [
         (cell.row, index, cell.number_format, "its number format")
         for index in columns
