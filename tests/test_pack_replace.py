@@ -661,3 +661,30 @@ def test_an_empty_retired_folder_is_no_pack_moved_aside(project, tmp_path, targe
     assert status == 0, stderr
     assert "moved aside" not in stderr and "put back" not in stderr, stderr
     assert not empty.exists() and _ours(tmp_path) == [] and verify_pack(pack).ok
+
+
+def test_edited_workbooks_moved_before_one_that_cannot_be_go_back_into_the_kept_pack(
+    tmp_path, monkeypatch
+):
+    """Pass 78b: of two edited workbooks, the second immutable, the first was moved out and
+    left outside the previous pack, which the warning said was kept whole with them: a pack
+    restored from it lacked that workbook."""
+    retired, kept = tmp_path / ".reportgen-retired-x", tmp_path / "kept"
+    edited = ["iso-27001/a-raci.xlsx", "soc2/b-raci.xlsx"]
+    for name in edited:
+        (retired / name).parent.mkdir(parents=True)
+        (retired / name).write_bytes(name.encode())
+    kept.mkdir()
+    real = Path.rename
+
+    def rename(self, target):
+        if self.name == "b-raci.xlsx":
+            raise OSError(errno.EPERM, "Operation not permitted", str(self))
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    notes: list[str] = []
+    assert pack_write._move_team_edits(retired, (kept, edited), notes) is False
+    for name in edited:
+        assert (kept / "previous-pack" / name).read_bytes() == name.encode()
+    assert "kept whole, with them, in" in notes[0] and not (kept / "iso-27001").exists()

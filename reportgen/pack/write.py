@@ -799,13 +799,18 @@ def _move_team_edits(retired: Path, edits: tuple[Path, list[str]], notes: list[s
     file: the build had reported a failure with the new pack already in place and the old
     one hidden: eleventh adversarial pass)."""
     kept, edited = edits
+    moved: list[str] = []
     try:
         for name in edited:
             (kept / name).parent.mkdir(parents=True, exist_ok=True)
             (retired / name).rename(kept / name)
+            moved.append(name)
         _give_mode(kept, retired)  # the team's workbooks stay as private as their pack was
     except OSError as exc:
-        notes.append(_previous_pack_kept(retired, kept, edited, exc))
+        # those moved already go back, so that the previous pack is kept whole as said: the
+        # first of two was left outside it, the pack kept without it (78b)
+        stranded = [name for name in moved if not _moved_back(kept / name, retired / name)]
+        notes.append(_previous_pack_kept(retired, kept, edited, exc, stranded))
         return False
     names = ", ".join(edited)
     notes.append(
@@ -817,9 +822,20 @@ def _move_team_edits(retired: Path, edits: tuple[Path, list[str]], notes: list[s
     return True
 
 
-def _previous_pack_kept(retired: Path, kept: Path, edited: list[str], exc: OSError) -> str:
+def _moved_back(moved: Path, home: Path) -> bool:
+    try:
+        moved.rename(home)
+    except OSError:
+        return False
+    return True
+
+
+def _previous_pack_kept(
+    retired: Path, kept: Path, edited: list[str], exc: OSError, stranded: list[str]
+) -> str:
     """Keep the whole previous pack in the team-edits folder (a folder renames whatever
-    its files allow), and say where."""
+    its files allow), and say where; ``stranded``: the workbooks moved out of it that could
+    not be put back, said where they are."""
     reason = ENVIRONMENT_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
     for name in edited:  # the folders made for them, if still empty
         with contextlib.suppress(OSError):
@@ -830,10 +846,12 @@ def _previous_pack_kept(retired: Path, kept: Path, edited: list[str], exc: OSErr
         retired.rename(where)
     except OSError:
         where = retired  # left where the swap put it; the next build names it too
+    whole = "whole, with them," if not stranded else "with the others"
+    outside = f", and {', '.join(stranded)} in {kept}" if stranded else ""
     return (
         f"the team's edited workbook(s) of the previous pack ({', '.join(edited)}) could not "
-        f"be moved out of it ({reason}); the previous pack is kept whole, with them, in "
-        f"{where}. The new pack is in place"
+        f"be moved out of it ({reason}); the previous pack is kept {whole} in {where}"
+        f"{outside}. The new pack is in place"
     )
 
 
