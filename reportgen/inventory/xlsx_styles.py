@@ -11,6 +11,7 @@ id after it (76a).
 
 from __future__ import annotations
 
+import io
 import posixpath
 import zipfile
 from dataclasses import dataclass, field
@@ -48,18 +49,39 @@ def read_styles(archive: zipfile.ZipFile) -> Styles:
     if member is None:
         return Styles()
     try:
-        root = ElementTree.fromstring(read_whole_part(archive, member))
+        return _parsed(read_whole_part(archive, member))
     except (KeyError, ElementTree.ParseError, ValueError):
         return Styles()
-    codes = {
-        fmt.get("numFmtId", ""): fmt.get("formatCode", "")
-        for fmt in _children(_child(root, "numFmts"), "numFmt")
-    }
-    ids = [xf.get("numFmtId", "0") for xf in _children(_child(root, "cellXfs"), "xf")]
-    cells = [(int(i) if i.isdigit() else -1, codes.get(i, "")) for i in ids]
-    formats = (_child(dxf, "numFmt") for dxf in _children(_child(root, "dxfs"), "dxf"))
-    differential = [fmt.get("formatCode", "") if fmt is not None else "" for fmt in formats]
-    return Styles(cells, differential)
+
+
+def _parsed(data: bytes) -> Styles:
+    """The styles, read as the parser goes, each element let go of once read: parsed whole,
+    a styles part of 2 million elements took 260 MB."""
+    styles, codes, ids, dxf = Styles(), {}, [], ""
+    path: list[str] = []
+    parents: list[Any] = []
+    for event, node in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+        name = local_name(node.tag)
+        if event == "start":
+            path.append(name)
+            parents.append(node)
+            continue
+        path.pop()
+        parents.pop()
+        where = path[1:]
+        if name == "numFmt" and where == ["numFmts"]:
+            codes[node.get("numFmtId", "")] = node.get("formatCode", "")
+        elif name == "xf" and where == ["cellXfs"]:
+            ids.append(node.get("numFmtId", "0"))
+        elif name == "numFmt" and where == ["dxfs", "dxf"]:
+            dxf = node.get("formatCode", "")
+        elif name == "dxf" and where == ["dxfs"]:
+            styles.differential.append(dxf)
+            dxf = ""
+        if parents:
+            parents[-1].remove(node)
+    styles.cells = [(int(i) if i.isdigit() else -1, codes.get(i, "")) for i in ids]
+    return styles
 
 
 def cell_formats(archive: zipfile.ZipFile) -> list[tuple[int, str]]:
