@@ -586,6 +586,58 @@ def test_a_byte_order_mark_is_read_and_utf16_is_named(tmp_path):
     assert "UTF-16" in caught.value.message and "utf8" in caught.value.hint
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("packed", [False, True], ids=["csv", "gzip"])
+def test_a_utf16_cost_and_usage_report_is_refused_not_read_as_a_spreadsheet(
+    tmp_path, codec, packed
+):
+    """79a A2: a CUR saved as UTF-16 went unrecognised and was read as a plain CSV, exit 0:
+    its fees became services, EC2 and an account were lost. A plain UTF-16 CSV still reads."""
+    text = (EXPORTS / "cur2.csv").read_text(encoding="utf-8")
+    report = tmp_path / ("cur.csv.gz" if packed else "cur.csv")
+    data = text.encode(codec)
+    report.write_bytes(gzip.compress(data) if packed else data)
+    with pytest.raises(InputError) as caught:
+        read_table(report, Limits())
+    assert "Cost and Usage Report is UTF-16" in caught.value.message
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes("Account,Service\n111122223333,Amazon S3\n".encode(codec))
+    assert dict(read_table(plain, Limits()).sheets[0].rows)[2] == ["111122223333", "Amazon S3"]
+
+
+LENIENT = {
+    "NaN": ('{"n":NaN,', "the value NaN", "line 1, column 6"),
+    "Infinity": ('{"n":\n-Infinity,', "the value -Infinity", "line 2, column 1"),
+    "Infinity later": ('{"n":[1,\n Infinity],', "the value Infinity", "line 2, column 2"),
+    "line comment": ("// exported by hand\n{", "a comment", "line 1, column 1"),
+    "block comment": ("/* x */{", "a comment", "line 1, column 1"),
+    "bare word": ('{"n": tru,', "expecting value", "line 1, column 7"),
+}
+
+
+@pytest.mark.parametrize("case", LENIENT)
+@pytest.mark.parametrize("name", ["config.json", "config.xlsx", "config.csv"])
+def test_json_that_is_not_strict_json_is_named_so_not_called_a_csv(tmp_path, case, name):
+    """79a A3: an AWS Config export holding NaN, Infinity or a comment was said to be "a text
+    file, probably a CSV: rename it", which led to another refusal. The fault is named,
+    with its line and column, whatever the file is called."""
+    start, what, where = LENIENT[case]
+    export = tmp_path / name
+    body = (EXPORTS / "config-aggregator.json").read_text(encoding="utf-8")
+    export.write_text(start + body.lstrip().removeprefix("{"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_table(export, Limits())
+    message = caught.value.message
+    assert "not valid JSON" in message and what in message and where in message
+    assert "CSV" not in str(caught.value.hint)
+
+
+def test_a_csv_header_in_brackets_is_still_a_csv(tmp_path):
+    plain = tmp_path / "plain.csv"
+    plain.write_text("[Account],[Service]\n111122223333,Amazon S3\n", encoding="utf-8")
+    assert dict(read_table(plain, Limits()).sheets[0].rows)[2] == ["111122223333", "Amazon S3"]
+
+
 BIG = {"2**63": "9223372036854775808", "-2**63-1": "-9223372036854775809",
        "3,999 digits": "7" * 3_999, "1e999": "1e999", "-1e99999": "-1e99999",
        "1e-999": "1e-999"}  # fmt: skip

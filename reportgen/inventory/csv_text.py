@@ -41,12 +41,11 @@ def csv_encoding(path: Path) -> CsvEncoding:
                 file=path,
                 hint="Save it as UTF-8 (or UTF-16).",
             )
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            encoding = CsvEncoding("utf-16")
+        utf16 = utf16_codec(head)
+        if utf16:
+            encoding = CsvEncoding(utf16)
         elif b"\x00" in head:
-            if not _looks_utf16(head):
-                raise _binary(path, _where(head, head.index(b"\x00"), "a NUL byte"))
-            encoding = CsvEncoding("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be")
+            raise _binary(path, _where(head, head.index(b"\x00"), "a NUL byte"))
         else:
             encoding = CsvEncoding("utf-8-sig")
         sample, content, bad = _scan(handle, encoding)
@@ -109,6 +108,16 @@ def _binary(path: Path, found: str) -> InputError:
         file=path,
         hint="Export the inventory as CSV (UTF-8) or save it as .xlsx.",
     )
+
+
+def utf16_codec(head: bytes) -> str | None:
+    """The codec of text that is UTF-16 (by its byte order mark, or by a NUL beside each
+    ASCII character), else None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if b"\x00" in head and _looks_utf16(head):
+        return "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+    return None
 
 
 def _looks_utf16(raw: bytes) -> bool:

@@ -15,14 +15,15 @@ from pathlib import Path
 
 from reportgen.core.errors import InputError
 from reportgen.core.plugins import INVENTORY_SOURCES_GROUP, Registry
+from reportgen.inventory.csv_text import utf16_codec
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.awsconfig import AwsConfigQuery
 from reportgen.inventory.sources.contract import Head, Source
-from reportgen.inventory.sources.cur import CostAndUsageReport
+from reportgen.inventory.sources.cur import CostAndUsageReport, is_cur_header
 from reportgen.inventory.sources.explorer import ResourceExplorer
 from reportgen.inventory.sources.exportfile import is_gzip, read_head
-from reportgen.inventory.sources.jsonstream import starts_as_json, top_level_keys
+from reportgen.inventory.sources.jsonstream import json_fault, starts_as_json, top_level_keys
 from reportgen.inventory.sources.tagging import TaggingApi
 from reportgen.inventory.sources.terraform import TerraformJson
 
@@ -35,22 +36,34 @@ INVENTORY_SOURCES: Registry[Source] = Registry(
 )
 
 
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
 def sniff(path: Path) -> Head:
     data = read_head(path)
-    utf16 = data[:256].decode("utf-16", errors="ignore") if data[:2] in _UTF16_BOMS else ""
-    if utf16.lstrip()[:1] in ("{", "["):
+    _refuse_utf16(path, data)
+    head = Head(data, is_gzip(path), parses=starts_as_json(data))
+    if not head.parses and (fault := json_fault(data)):
+        raise _not_json(path, fault)
+    if head.first_char == b"{" and head.parses:
+        head.json_keys.extend(top_level_keys(data.removeprefix(b"\xef\xbb\xbf")))
+    return head
+
+
+def _refuse_utf16(path: Path, data: bytes) -> None:
+    """Exports are UTF-8. A UTF-16 Cost and Usage Report went unrecognised and its billing
+    lines were read as inventory rows, exit 0 (79a A2)."""
+    codec = utf16_codec(data)
+    text = data.decode(codec, errors="ignore").lstrip("\ufeff \t\r\n") if codec else ""
+    if text[:1] in ("{", "["):
         raise InputError(
             "this JSON file is UTF-16 (PowerShell's '>' writes it so); reportgen reads UTF-8",
             file=path,
             hint="Write it with: ... | Out-File -Encoding utf8 FILE",
         )
-    head = Head(data, is_gzip(path), parses=starts_as_json(data))
-    if head.first_char == b"{" and head.parses:
-        head.json_keys.extend(top_level_keys(data.removeprefix(b"\xef\xbb\xbf")))
-    return head
+    if is_cur_header(text.split("\n", 1)[0]):
+        raise InputError(
+            "this Cost and Usage Report is UTF-16; AWS writes them as UTF-8, which reportgen reads",
+            file=path,
+            hint="Pass the report as AWS delivered it, or save it again as UTF-8.",
+        )
 
 
 def detect(path: Path) -> Source | None:
@@ -68,7 +81,18 @@ def read_source(path: Path, limits: Limits) -> RawTable | None:
     return source.read(path, limits) if source else None
 
 
+def _not_json(path: Path, fault: str) -> InputError:
+    # Not refused here, it was called "probably a CSV: rename it" (79a A3).
+    return InputError(
+        f"this file starts as JSON but is not valid JSON: {fault}",
+        file=path,
+        hint="Pass the export as AWS wrote it: JSON has no comments, NaN or Infinity.",
+    )
+
+
 def _unknown(path: Path, head: Head) -> InputError:
+    if head.is_json and (fault := json_fault(head.data)):
+        return _not_json(path, fault)
     known = [source.label for source in INVENTORY_SOURCES.all()]
     if head.is_json:
         found = ", ".join(head.json_keys[:12]) or "none (not a JSON object)"

@@ -72,13 +72,18 @@ _TAG_PREFIXES = ("resourcetags/user:", "resourcetags/", "resource_tags_user_", "
 CUR2_TAGS = "resource_tags"  # CUR 2.0: one column holding a JSON map
 
 
+def is_cur_header(line: str) -> bool:
+    """Whether a file's first line is the header of a Cost and Usage Report."""
+    folded = line.casefold()
+    return "lineitem/productcode" in folded or "line_item_product_code" in folded
+
+
 class CostAndUsageReport:
     name = "cur"
     label = "Cost and Usage Report (legacy CUR or CUR 2.0, CSV or .csv.gz)"
 
     def recognises(self, head: Head) -> bool:
-        line = head.first_line.casefold()
-        return "lineitem/productcode" in line or "line_item_product_code" in line
+        return is_cur_header(head.first_line)
 
     def read(self, path: Path, limits: Limits) -> RawTable:
         with open_export(path, limits.max_export_bytes) as raw:

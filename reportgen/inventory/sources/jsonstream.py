@@ -584,6 +584,61 @@ def starts_as_json(head: bytes) -> bool:
     return True
 
 
+# A string (skipped), or what lenient JSON writers emit and JSON does not allow.
+_LENIENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(//|/\*|NaN|-?Infinity)')
+
+
+def json_fault(head: bytes) -> str | None:
+    """Why a file that starts as JSON is not JSON, with its line and column; None when the
+    head parses as far as it goes or never looked like JSON ('[Account],[Service]' is a CSV
+    header: a comment aside, JSON is only taken to have started after two good tokens)."""
+    good, fault = _first_fault(head)
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
+    if fault is None or (good < 2 and not text.lstrip().startswith(("//", "/*"))):
+        return None
+    at, reason = _python_fault(text)
+    for match in _LENIENT.finditer(text):
+        if match.start() > at:
+            break
+        if match.group(1):
+            token = match.group(1)
+            what = "a comment" if token.startswith("/") else f"the value {token}"
+            return f"{what}, which JSON does not allow, at {_line_column(text, match.start())}"
+    if at < len(text.rstrip()):
+        return f"{reason[:1].lower()}{reason[1:]}, at {_line_column(text, at)}"
+    return _short(fault)
+
+
+def _python_fault(text: str) -> tuple[int, str]:
+    """Where Python's parser, which takes NaN and Infinity, stops, and why."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return exc.pos, exc.msg
+    except RecursionError:  # nesting deeper than Python parses: no place to name
+        pass
+    return len(text), ""
+
+
+def _first_fault(head: bytes) -> tuple[int, ijson.JSONError | None]:
+    """The number of tokens that parse, and the parser's error if one did not (the end of
+    the head is not one: the file goes on)."""
+    good = 0
+    try:
+        for _ in ijson.basic_parse(_sniffable(head)):
+            good += 1
+    except ijson.JSONError as exc:
+        return good, None if "premature EOF" in str(exc) else exc
+    except (UnicodeDecodeError, DecimalException):  # refused by the reader, with its reason
+        pass
+    return good, None
+
+
+def _line_column(text: str, at: int) -> str:
+    line = text.count("\n", 0, at) + 1
+    return f"line {line}, column {at - text.rfind(chr(10), 0, at)}"
+
+
 class DuplicateKey(ValueError):
     """A key given twice in one object of JSON parsed whole (:func:`loads_unique`)."""
 
