@@ -37,7 +37,7 @@ from reportgen.core.errors import (
     shown_file,
 )
 from reportgen.core.markdown import shorten
-from reportgen.core.stopping import STOP_SIGNALS
+from reportgen.core.stopping import STOP_SIGNALS, finished, forget_finished
 from reportgen.core.terminal import (
     STANDARD_OUTPUT,
     LineTracking,
@@ -465,7 +465,6 @@ def build_command(
     )
     with _progress() as progress:
         result = build(options, progress=progress)
-    _written.append(True)  # a stop signal from here on finds the pack complete
     # A framework's own warnings (RACI edits for a role it no longer has) after the run's.
     own = [w for m in result.matrices.values() for w in m["warnings"]]
     own = [w for w in dict.fromkeys(own) if w not in result.inputs.warnings]
@@ -900,17 +899,15 @@ class Terminated(KeyboardInterrupt):
 # break it off and print a traceback (from the clean-up, or from multiprocessing's exit
 # handler). So only the first one is raised; the others find the shutdown under way.
 _stopping: list[int] = []
-# Set once the pack is in place: a stop signal then ends nothing, and is said. One just
-# after 'pack written to' exited 130/143, the status of "the old pack intact", for a pack
-# that was complete (eighteenth adversarial pass).
-_written: list[bool] = []
 
 
 def _on_stop_signal(signum: int, _frame: object) -> None:
     if _stopping:
         return
     _stopping.append(signum)
-    if _written:
+    # Once the pack is in place a stop signal ends nothing, and is said: one just after 'pack
+    # written to' exited 130/143, the status of "the old pack intact" (eighteenth pass).
+    if finished():
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         name = signal.Signals(signum).name
@@ -928,7 +925,7 @@ def _install_stop_handlers() -> dict[int, typing.Any]:
     """Handle SIGTERM, and SIGINT and SIGHUP unless they were ignored when we started (a
     background job's SIGINT, ``nohup``'s SIGHUP); returns the handlers they had."""
     _stopping.clear()
-    _written.clear()
+    forget_finished()
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_stop_signal)}
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_stop_signal)

@@ -16,7 +16,8 @@ the old pack meanwhile).
 REPORTGEN_TEST_SIGNAL_AT_SWAP=<signal>:<rename> (e.g. ``TERM:retire``, ``INT:rename-in``)
 sends the build that signal the moment the swap's first rename (the old pack moved aside)
 or its second (the new pack moved in) has returned: an interrupt arriving during the system
-call, as it does on a slow file system.
+call, as it does on a slow file system; ``<signal>:cleanup`` sends it once the swap is over,
+as older leftover packs are removed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import reportgen.pipeline
 from reportgen.cli import main
+from reportgen.pack import write
 from reportgen.pack.write import RETIRED_PREFIX, STAGING_PREFIX
 from reportgen.render.formats import FORMATS
 
@@ -60,6 +62,14 @@ def _signal_at_swap() -> None:
         return renamed
 
     Path.rename = signalling  # type: ignore[method-assign]
+    if step == "cleanup":
+        remove = write.remove_retired
+
+        def signalled(*args: object, **kwargs: object) -> None:
+            os.kill(os.getpid(), signal.Signals[f"SIG{name}"])
+            remove(*args, **kwargs)  # type: ignore[arg-type]
+
+        write.remove_retired = signalled  # type: ignore[assignment]
 
 
 _signal_at_swap()

@@ -795,16 +795,17 @@ def test_a_stop_signal_after_the_pack_is_written_ends_nothing(monkeypatch, capfd
     import signal
 
     from reportgen import cli
+    from reportgen.core import stopping
 
     monkeypatch.setattr(signal, "pthread_sigmask", lambda *_: set())  # not in the test's worker
     monkeypatch.setattr(cli, "_stopping", [])
-    monkeypatch.setattr(cli, "_written", [True])
+    monkeypatch.setattr(stopping, "_finished", [True])
     cli._on_stop_signal(signal.SIGTERM, None)  # returns: nothing is raised
     assert (
         "warning: SIGTERM came after the pack was written; it is complete" in capfd.readouterr().err
     )
     monkeypatch.setattr(cli, "_stopping", [])
-    monkeypatch.setattr(cli, "_written", [])
+    monkeypatch.setattr(stopping, "_finished", [])
     with pytest.raises(KeyboardInterrupt):  # before it is written, a stop stops
         cli._on_stop_signal(signal.SIGINT, None)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from measured import measured
-from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, build, tree_hashes
+from packhelpers import EPOCH, REPORTGEN, REPORTGEN_WITHOUT_PDF, build, interruptible, tree_hashes
 from test_atomic import _crash_between_renames
 from test_environment_errors import tmpfs
 
@@ -63,6 +63,7 @@ def _run(project: Path, out: Path, *extra: str | Path, env: dict | None = None):
         capture_output=True,
         text=True,
         timeout=300,
+        preexec_fn=interruptible,
     )
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     return done.returncode, done.stderr
@@ -525,6 +526,25 @@ def test_a_rebuild_with_evidence_keeps_the_teams_edited_workbook(project, tmp_pa
     status, stderr = _run(project, pack, "--evidence", pack)
     assert status == 0, stderr
     assert len([p for p in tmp_path.iterdir() if ".team-edits-" in p.name]) == 1
+
+
+@pytest.mark.parametrize("signum", ["INT", "TERM", "HUP"])
+def test_a_stop_signal_after_the_swap_lets_the_build_say_what_it_did(project, tmp_path, signum):
+    """79b B1: a stop signal as the older leftover packs were removed, just after the swap,
+    exited 130 "aborted" with the new pack in place, and the folder the team's edited
+    workbook was moved to was never named. The build ends as it would have, exit 0, and
+    says the signal came after the pack was written."""
+    pack = _pack_with_team_notes(project, tmp_path / "test-co")
+    edited = (pack / WORKBOOK).read_bytes()
+    at = {"REPORTGEN_TEST_SIGNAL_AT_SWAP": f"{signum}:cleanup"}
+    status, stderr = _run(project, pack, "--evidence", pack, env=at)
+    assert status == 0, stderr
+    said = _text(stderr)
+    assert f"SIG{signum} came after the pack was written; it is complete" in said
+    (kept,) = [p for p in tmp_path.iterdir() if p.name.startswith("test-co.team-edits-")]
+    assert (kept / WORKBOOK).read_bytes() == edited
+    assert f"({WORKBOOK}) are kept in {kept}" in said
+    assert verify_pack(pack).ok and (pack / WORKBOOK).read_bytes() != edited
 
 
 def test_team_edits_of_a_pack_with_a_long_name_are_kept_too(project, tmp_path):

@@ -20,6 +20,27 @@ STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
 )
 
 
+# Set once the work a stop signal would break off is done, the new pack in place: a signal
+# after that ends nothing, and the CLI's handler says so. Set when the command returned, a
+# signal while older packs were removed after the swap exited 130 "aborted" with the new
+# pack in place and the team-edits folder never named (79b B1).
+_finished: list[bool] = []
+
+
+def mark_finished() -> None:
+    """Say that a stop signal from now on would find the work done."""
+    _finished.append(True)
+
+
+def finished() -> bool:
+    return bool(_finished)
+
+
+def forget_finished() -> None:
+    """A new command starts: nothing of it is done yet."""
+    _finished.clear()
+
+
 @contextlib.contextmanager
 def stop_signals_held() -> Iterator[list[int]]:
     """Hold back the stop signals while the block runs; yield the list of those that came.

@@ -41,7 +41,7 @@ from reportgen.core.outfiles import (
     same_acls,
 )
 from reportgen.core.removal import remove_tree
-from reportgen.core.stopping import stop_signals_held
+from reportgen.core.stopping import mark_finished, stop_signals_held
 from reportgen.pack.files import PackDir, PackFileProblem, file_limit
 from reportgen.pack.target import (
     Replace,
@@ -696,6 +696,7 @@ def _swap_in(
     with stop_signals_held() as stops:
         retired = _rename_in(staging, target, before, stops)
         # The new pack is in place: from here on nothing raises, what goes wrong is noted.
+        mark_finished()
         if retired is not None and (edits is None or _move_team_edits(retired, edits, notes)):
             _discard(retired, target, notes)  # else kept whole, with the team's workbooks
         if stops:
