@@ -473,11 +473,12 @@ _ROLE_CONFIG = (
 )
 
 
-def _in_five_minutes() -> str:
-    """An expiry within botocore's mandatory refresh: each request renews the role's keys."""
+def _in_five_minutes(minutes: int = 5) -> str:
+    """An expiry within botocore's mandatory refresh: each request renews the role's keys
+    (from 10 to 15 minutes, its advisory refresh, which ignores a failed renewal)."""
     import datetime
 
-    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=minutes)
     return later.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -508,6 +509,43 @@ def test_role_keys_refreshed_during_the_pull_are_masked(tmp_path, monkeypatch, c
     assert status == 2 and "bad token ***" in said, said
     assert next(count) > 2  # the role was assumed again after the first page
     assert not any(token[:12] in said for token in tokens), said
+
+
+@pytest.mark.parametrize("passed", ["size", "time"])
+def test_a_renewal_that_passes_its_bound_is_not_sent_again(tmp_path, monkeypatch, capsys, passed):
+    """79c C1: keys 12 minutes from their expiry are renewed before each request, and
+    botocore ignores a renewal that fails then. One that passed its bound was sent again
+    before every page, 60 s each time, or the pull ended exit 0 without a word, signing with
+    the first keys. Now the pull stops at the first, and does not ask again."""
+    from reportgen.inventory.pull import credentials
+
+    monkeypatch.setattr(credentials, "CREDENTIAL_SECONDS", 1.0)
+    assumed, pages = [], []
+    first = _assumed("ASIAROLEKEY0000001", "rolesecret" * 3, "RoleToken1", _in_five_minutes(12))
+
+    def handle(head: str, body: str):
+        if "Action=AssumeRole" in body:
+            assumed.append(body)
+            if len(assumed) == 1:
+                return first
+            if passed == "time":
+                time.sleep(3)
+                return first
+            return 200, "text/xml", b"<a>" + b"x" * (2 << 20) + b"</a>"
+        pages.append(body)
+        page = {"ResourceTagMappingList": [{"ResourceARN": f"arn:aws:s3:::b{len(pages)}",
+                "Tags": []}], "PaginationToken": f"p{len(pages)}"}  # fmt: skip
+        if len(pages) == 3:
+            del page["PaginationToken"]
+        return 200, "application/x-amz-json-1.1", json.dumps(page).encode()
+
+    status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
+    assert status == 2, said
+    bound = "over the 1 MB" if passed == "size" else "no whole answer 1 seconds after"
+    flat = " ".join(said.split())
+    assert "sts (fetching credentials): " in flat and bound in flat, said
+    assert len(assumed) == 2 and pages == [], (len(assumed), len(pages))
+    assert not (tmp_path / "out" / "e.csv").exists()
 
 
 _KEYS_CONFIG = (

@@ -36,7 +36,12 @@ from reportgen.core.markdown import shorten
 from reportgen.core.mounts import kernel_file_system, kernel_file_words
 from reportgen.core.redact import cut_masked, header_safe
 from reportgen.core.safefiles import open_regular, read_fd
-from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
+from reportgen.inventory.pull.answers import (
+    BoundedSession,
+    Bounds,
+    bound_answers,
+    stop_once_refused,
+)
 from reportgen.inventory.pull.credential_process import (
     BoundedProcess,
     bounded_processes,
@@ -86,10 +91,12 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
     the pull makes itself is given its own bounds after."""
     core = session._session
     create = core.create_client
+    refused: list[InputError] = []
 
     def bounded(service_name: str, *args: Any, **kwargs: Any) -> Any:
         client = create(service_name, *args, **kwargs)
         action = f"{service_name} (fetching credentials)"
+        stop_once_refused(client, refused)
         bounds = Bounds(
             action,
             CREDENTIAL_BYTES,
@@ -100,6 +107,7 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
             parsed_only=True,
             plain_refusals=known if known is not None else Secrets(),
             shape=_answer_shape(client),
+            refused=refused,
         )
         bound_answers(client, bounds)
         if known is not None:  # SSO's access token, a web identity token: sent, so masked
@@ -107,7 +115,7 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
         return client
 
     core.create_client = bounded
-    _bound_providers(core, known if known is not None else Secrets())
+    _bound_providers(core, known if known is not None else Secrets(), refused)
     _bound_region_lookup(core, known if known is not None else Secrets())
 
 
@@ -117,7 +125,7 @@ def _answer_shape(client: Any) -> str:
     return "xml" if protocol in ("query", "ec2", "rest-xml") else "json"
 
 
-def _bound_providers(core: Any, known: Secrets) -> None:
+def _bound_providers(core: Any, known: Secrets, refused: list[InputError]) -> None:
     """Hold the container and instance-metadata providers' HTTP sessions to the bounds of
     the credential clients (botocore reads their answers whole, with timeouts per read
     only), and run the profile's credential_process as a BoundedProcess (a source profile's
@@ -157,6 +165,7 @@ def _bound_providers(core: Any, known: Secrets) -> None:
                 unique_keys=True,
                 learn=_learner(known, plain=True),
                 plain_refusals=known,
+                refused=refused,
             )
             fetcher._session = BoundedSession(inner, bounds)
 
