@@ -503,7 +503,9 @@ def _check_login_token(cached: Any, path: Path) -> None:
     if token is not None and not isinstance(token, dict):
         why = "its accessToken is not an object (not shown: it may be a secret)"
     elif isinstance(token, dict) and "expiresAt" in token:
-        why = (said := _not_a_date(token["expiresAt"])) and f"its accessToken's expiresAt {said}"
+        said = _not_a_date(token["expiresAt"])
+        if said:
+            why = f"its accessToken's expiresAt {said}"
     if why:
         raise InputError(
             f"botocore's cache file: {why}",
