@@ -612,6 +612,8 @@ LENIENT = {
     "line comment": ("// exported by hand\n{", "a comment", "line 1, column 1"),
     "block comment": ("/* x */{", "a comment", "line 1, column 1"),
     "bare word": ('{"n": tru,', "expecting value", "line 1, column 7"),
+    "long number first": ('{"n": ' + "9" * 5_000 + ', "m": NaN,', "the value NaN", "column 5014"),
+    "long number after": ('{"n": NaN, "m": ' + "9" * 5_000 + ",", "the value NaN", "column 7"),
 }
 
 
