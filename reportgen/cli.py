@@ -907,11 +907,11 @@ def _on_stop_signal(signum: int, _frame: object) -> None:
     _stopping.append(signum)
     # Once the pack is in place a stop signal ends nothing, and is said: one just after 'pack
     # written to' exited 130/143, the status of "the old pack intact" (eighteenth pass).
-    if finished():
+    if done := finished():
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         name = signal.Signals(signum).name
-        os.write(2, f"warning: {name} came after the pack was written; it is complete\n".encode())
+        os.write(2, f"warning: {name} came after {visible(done)}; it is complete\n".encode())
         return
     # Repeats are held back from here until the process has exited: while exiting, Python
     # puts the default actions back, and a repeat would then kill the process (its status

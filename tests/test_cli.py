@@ -799,7 +799,7 @@ def test_a_stop_signal_after_the_pack_is_written_ends_nothing(monkeypatch, capfd
 
     monkeypatch.setattr(signal, "pthread_sigmask", lambda *_: set())  # not in the test's worker
     monkeypatch.setattr(cli, "_stopping", [])
-    monkeypatch.setattr(stopping, "_finished", [True])
+    monkeypatch.setattr(stopping, "_finished", ["the pack was written"])
     cli._on_stop_signal(signal.SIGTERM, None)  # returns: nothing is raised
     assert (
         "warning: SIGTERM came after the pack was written; it is complete" in capfd.readouterr().err

@@ -1036,3 +1036,47 @@ def test_an_acl_that_cannot_be_kept_refuses_the_file(tmp_path, monkeypatch, code
         write()
     assert str(target) in str(caught.value)
     assert target.read_text() == "earlier" and [p.name for p in tmp_path.iterdir()] == ["b.zip"]
+
+
+# A command run with a stop signal sent the moment its output file(s) are in place.
+_SIGNALLED_ONCE_WRITTEN = """
+import os, signal, sys
+from reportgen.config import starter
+from reportgen.pack import bundle
+from reportgen.cli import main
+
+def signalled(write):
+    def written(*args, **kwargs):
+        write(*args, **kwargs)
+        os.kill(os.getpid(), signal.Signals[sys.argv[1]])
+    return written
+
+bundle.write_replacing = signalled(bundle.write_replacing)
+starter.write_together = signalled(starter.write_together)
+main(sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("command", ["bundle", "init"])
+def test_a_stop_signal_once_the_output_is_in_place_ends_nothing(pack, tmp_path, command, signum):
+    """Pass 80b B1: a stop signal just after bundle's zip, or init's two files, were in
+    place exited 130/143/129 "aborted" with the new files there (an earlier bundle
+    replaced; init refused when run again). The command ends as it would have, exit 0, and
+    says the signal came after the files were written."""
+    out = tmp_path / "b.zip" if command == "bundle" else tmp_path / "start"
+    argv = ["bundle", str(pack), "-o", str(out)] if command == "bundle" else ["init", str(out)]
+    result = subprocess.run(
+        [sys.executable, "-c", _SIGNALLED_ONCE_WRITTEN, signum, *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"warning: {signum} came after {out}" in said and "it is complete" in said, said
+    assert "aborted" not in said and "terminated" not in said and "hung up" not in said
+    if command == "bundle":
+        assert is_bundle(out)
+    else:
+        assert (out / "reportgen.yaml").is_file() and (out / "inventory.xlsx").is_file()

@@ -52,7 +52,7 @@ from reportgen.core.movejournal import (
     settle_killed,
 )
 from reportgen.core.safefiles import file_kind, open_regular
-from reportgen.core.stopping import stop_signals_held
+from reportgen.core.stopping import mark_finished, stop_signals_held
 from reportgen.core.sweeping import sweep_abandoned
 
 try:  # POSIX; elsewhere temporary files are neither locked nor swept
@@ -278,7 +278,7 @@ def write_replacing(
                 with environment_errors(path), noted(path.parent, [moving]):
                     _stop_if_asked(stops)  # the last moment nothing has changed (27b)
                     _discard(_move_in(temporary, path, replace, checked))
-                _finished_despite(stops, [path])
+                _all_moved_in(stops, [path])
         except BaseException:
             _remove_temporary(folder, Path(temporary).name)  # wherever the folder has gone
             raise
@@ -328,7 +328,7 @@ def write_together(
                 checked = _checked([path for path, _ in temporaries], check)
                 held = folders[temporaries[0][0].parent] if len(folders) == 1 else None
                 _rename_all(temporaries, replace, checked, stops, held)
-                _finished_despite(stops, [path for path, _ in temporaries])
+                _all_moved_in(stops, [path for path, _ in temporaries])
         except BaseException:
             for path, temporary in temporaries:  # those not renamed yet
                 _remove_temporary(folders[path.parent], Path(temporary).name)
@@ -348,17 +348,20 @@ def _stop_if_asked(stops: list[int]) -> None:
         raise KeyboardInterrupt
 
 
-def _finished_despite(stops: list[int], paths: list[Path]) -> None:
-    """A stop signal that came once files were being moved in waited for them: say so, and
-    let the command finish. It said "aborted" (exit 130) with the new files in place and
-    the earlier ones gone (twenty-fourth pass); a build says the same of its swap."""
+def _all_moved_in(stops: list[int], paths: list[Path]) -> None:
+    """The command's files are in place: a stop signal from now on ends nothing (one just
+    after, as the command said what it wrote, exited 130 "aborted": 80b); one that came
+    once files were being moved in waited for them: say so, and let the command finish. It
+    said "aborted" (exit 130) with the new files in place and the earlier ones gone
+    (twenty-fourth pass); a build says the same of its swap."""
+    where = ", ".join(str(path) for path in paths)
+    mark_finished(f"{where} {'were' if len(paths) > 1 else 'was'} written")
     if not stops:
         return
     try:
         name = signal.Signals(stops[0]).name
     except ValueError:
         name = f"signal {stops[0]}"
-    where = ", ".join(str(path) for path in paths)
     log.warning(
         "%s came as %s was being moved into place; that was finished rather than broken "
         "off, and the new file(s) are there",

@@ -24,16 +24,18 @@ STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
 # after that ends nothing, and the CLI's handler says so. Set when the command returned, a
 # signal while older packs were removed after the swap exited 130 "aborted" with the new
 # pack in place and the team-edits folder never named (79b B1).
-_finished: list[bool] = []
+_finished: list[str] = []
 
 
-def mark_finished() -> None:
-    """Say that a stop signal from now on would find the work done."""
-    _finished.append(True)
+def mark_finished(done: str) -> None:
+    """Say that a stop signal from now on would find the work done: ``done`` says what,
+    as "the pack was written"."""
+    _finished.append(done)
 
 
-def finished() -> bool:
-    return bool(_finished)
+def finished() -> str:
+    """What the work done is, or "" while it is not."""
+    return _finished[0] if _finished else ""
 
 
 def forget_finished() -> None:

@@ -696,7 +696,7 @@ def _swap_in(
     with stop_signals_held() as stops:
         retired = _rename_in(staging, target, before, stops)
         # The new pack is in place: from here on nothing raises, what goes wrong is noted.
-        mark_finished()
+        mark_finished("the pack was written")
         if retired is not None and (edits is None or _move_team_edits(retired, edits, notes)):
             _discard(retired, target, notes)  # else kept whole, with the team's workbooks
         if stops:
