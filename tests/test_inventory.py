@@ -166,7 +166,7 @@ def test_a_mapped_header_that_matches_two_columns_prefers_the_exact_one(
 
 def test_two_columns_apart_by_an_invisible_character_are_named_apart(read, tmp_path):
     """Pass 70a: 'tag:pci' and 'tag:pci' with a zero-width space were listed alike."""
-    rows = [["Service", "tag:pci\u200b", "tag:pci"], ["S3", "no", "PCI DSS"]]
+    rows = [["Service", "tag:pci\u200b", "tag:pci"], ["S3", "no", "yes"]]
     inventory = read(write_csv(tmp_path / "inv.csv", rows), columns={"scope": "tag:pci"})
     warning = next(w for w in inventory.warnings if "matches columns" in w)
     assert "matches columns B (tag:pci\\u200b), C (tag:pci); using C" in warning, warning
@@ -440,6 +440,36 @@ def test_a_second_column_scoping_the_same_framework_is_named(tmp_path):
     rows = [["Service", "PCI Scope", "CDE"], ["S3", "no", "yes"], ["EC2", "yes", "yes"]]
     said = _validated(tmp_path, rows, 0)
     assert "column C (CDE) scopes pci-dss as column B (PCI Scope) does; using B" in said, said
+
+
+@pytest.mark.parametrize("header", ["PCI Scope", "tag:PCI Scope", "tag:pci", "PCI DSS"])
+def test_a_scope_column_the_config_names_for_one_framework_scopes_it_alone(read, tmp_path, header):
+    """Pass 80a A2: `scope: "tag:PCI Scope"`, as init --from proposes, was read as a generic
+    scope column: a resource tagged no left the ISO and SOC 2 packs too, exit 0. Named or
+    found by its header, a column naming one framework scopes that framework alone."""
+    path = write_csv(tmp_path / "inv.csv", [["Service", header], ["S3", "no"], ["EC2", "yes"]])
+    inventory = read(path, columns={"scope": header})
+    assert (
+        inventory.header.columns["scope:pci-dss"] == 1 and "scope" not in inventory.header.columns
+    )
+    s3, ec2 = (resolved.row for resolved in inventory.rows)
+    assert not s3.in_scope("pci-dss") and s3.in_scope("iso-27001") and s3.in_scope("soc2")
+    assert ec2.in_scope("pci-dss") and ec2.in_scope("iso-27001")
+
+
+def test_a_named_scope_column_for_one_framework_wins_over_one_found_and_says_so(read, tmp_path):
+    rows = [["Service", "In PCI scope", "tag:pci"], ["S3", "yes", "no"]]
+    inventory = read(write_csv(tmp_path / "inv.csv", rows), columns={"scope": "tag:pci"})
+    assert inventory.header.columns["scope:pci-dss"] == 2
+    assert not inventory.rows[0].row.in_scope("pci-dss")
+    said = " ".join(inventory.warnings)
+    assert "column B (In PCI scope) scopes pci-dss as column C (tag:pci), which the config" in said
+
+
+def test_a_named_scope_column_saying_what_is_out_stays_as_the_config_says(read, tmp_path):
+    rows = [["Service", "Out of PCI scope"], ["S3", "none"]]
+    inventory = read(write_csv(tmp_path / "inv.csv", rows), columns={"scope": "Out of PCI scope"})
+    assert "scope" in inventory.header.columns
 
 
 def _formatted_xlsx(path, rows, formats):

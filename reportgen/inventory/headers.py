@@ -227,6 +227,31 @@ def _said_otherwise(
     return refused
 
 
+def read_named_scope_alone(header: HeaderMatch, framework_of: ScopeHeader) -> list[str]:
+    """Make the column the config names as the scope column scope one framework alone when
+    its header names one ('PCI Scope', 'tag:PCI Scope', 'tag:pci'), as that column found by
+    its header does: read as every framework's, a resource tagged PCI Scope=no left every
+    pack, exit 0 (80a). One saying what a row is out of is read as the config says. The
+    warnings to give."""
+    index = header.columns.get("scope")
+    if index is None or answer_words(header_words(header.headers[index])) & _NEGATIONS:
+        return []
+    framework = framework_of(header.headers[index])
+    if framework is None:
+        return []
+    del header.columns["scope"]
+    other = header.columns.get(f"scope:{framework}")
+    header.columns[f"scope:{framework}"] = index
+    if other is None:
+        return []
+    return [
+        f"column {column_letter(other)} ({spelt_out(header.headers[other].strip())}) scopes "
+        f"{framework} as column {header.describe(f'scope:{framework}')}, which the config "
+        f"names, does; using {column_letter(index)}, so what {column_letter(other)} says "
+        "is not read"
+    ]
+
+
 def said_otherwise_error(header: HeaderMatch, file: str, sheet: str | None) -> InputError:
     """The refusal of a scope column whose header reportgen cannot read as one."""
     index, why = header.refused[0]

@@ -20,6 +20,7 @@ from reportgen.inventory.headers import (
     HeaderMatch,
     find_header,
     missing_header_error,
+    read_named_scope_alone,
     said_otherwise_error,
 )
 from reportgen.inventory.limits import Limits
@@ -136,6 +137,9 @@ def _read_inventory(
     inventory = Inventory(path=path, sheet=sheet, header=header, warnings=list(table.warnings))
     inventory.warnings += [_where(path, sheet, header.row) + w for w in header.warnings]
     missing = _check_explicit_columns(options.columns, header, path, sheet)
+    if missing is None and "scope" in options.columns:
+        alone = read_named_scope_alone(header, scopes.named_framework)
+        inventory.warnings += [_where(path, sheet, header.row) + w for w in alone]
     if missing is None and header.refused:
         missing = said_otherwise_error(header, str(path), sheet)
     if missing is None and table.workbook is not None and sheet is not None:

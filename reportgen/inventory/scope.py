@@ -101,6 +101,13 @@ class ScopeParser:
         kept = answer_words(frozenset(words))
         return self._lookup.get("".join(w for w in words if w in kept and w not in _FILLER))
 
+    def named_framework(self, cell: str) -> str | None:
+        """The framework a column the config names as the scope column scopes alone: its
+        header scopes it ('PCI Scope'), or is its name ('tag:pci'); None for any other."""
+        text = cell.strip()
+        text = text[4:] if text[:4].casefold() == "tag:" else text
+        return self.header_framework(text) or self._lookup.get(scope_key(text))
+
     # ------------------------------------------------------------------ cells
 
     def parse(self, text: str) -> frozenset[str] | None:

@@ -83,7 +83,8 @@ def inventory_block(path: str, label: str, tags: list[str]) -> str:
     lines += [f"    {field}: {_quote(tag)}" for field, tag in mapped.items()]
     if scope:
         lines.append(
-            f"    # scope: {_quote(scope)}   # values: all, none or framework names (PCI DSS, ...)"
+            f"    # scope: {_quote(scope)}   # all, none or framework names; named for one "
+            "framework (pci, PCI Scope), yes or no for it alone"
         )
     if tags:
         listed = ", ".join(map(_quote, tags[:20]))
