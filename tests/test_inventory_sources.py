@@ -615,6 +615,9 @@ LENIENT = {
     "line comment": ("// exported by hand\n{", "a comment", "line 1, column 1"),
     "block comment": ("/* x */{", "a comment", "line 1, column 1"),
     "bare word": ('{"n": tru,', "expecting value", "line 1, column 7"),
+    "comment after the brace": ('{\n  // by hand\n  "n": 1,', "a comment", "line 2, column 3"),
+    "block comment after the brace": ("{ /* x */", "a comment", "line 1, column 3"),
+    "single quotes": ("{'n': 1,", "expecting property name", "line 1, column 2"),
     "long number first": ('{"n": ' + "9" * 5_000 + ', "m": NaN,', "the value NaN", "column 5014"),
     "long number after": ('{"n": NaN, "m": ' + "9" * 5_000 + ",", "the value NaN", "column 7"),
 }
@@ -635,6 +638,23 @@ def test_json_that_is_not_strict_json_is_named_so_not_called_a_csv(tmp_path, cas
     message = caught.value.message
     assert "not valid JSON" in message and what in message and where in message
     assert "CSV" not in str(caught.value.hint)
+
+
+def test_a_list_starting_with_nan_and_utf32_json_are_named_so(tmp_path):
+    """80a A1: '[NaN, ...' and an export saved as UTF-32 were called "probably a CSV"."""
+    listed = tmp_path / "list.json"
+    listed.write_text('[NaN, {"a": 1}]', encoding="utf-8")
+    with pytest.raises(InputError, match="the value NaN, which JSON does not allow, at line 1"):
+        read_table(listed, Limits())
+    wide = tmp_path / "wide.json"
+    for codec in ("utf-32", "utf-32-le", "utf-32-be"):
+        wide.write_bytes((EXPORTS / "tagging-get-resources.json").read_text().encode(codec))
+        with pytest.raises(InputError, match="this JSON file is UTF-32; reportgen reads UTF-8"):
+            read_table(wide, Limits())
+    report = tmp_path / "cur.csv.gz"
+    report.write_bytes(gzip.compress((EXPORTS / "cur2.csv").read_text().encode("utf-32")))
+    with pytest.raises(InputError, match="this Cost and Usage Report is UTF-32"):
+        read_table(report, Limits())
 
 
 def test_a_csv_header_in_brackets_is_still_a_csv(tmp_path):

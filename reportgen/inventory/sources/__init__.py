@@ -38,7 +38,7 @@ INVENTORY_SOURCES: Registry[Source] = Registry(
 
 def sniff(path: Path) -> Head:
     data = read_head(path)
-    _refuse_utf16(path, data)
+    _refuse_wide(path, data)
     head = Head(data, is_gzip(path), parses=starts_as_json(data))
     if not head.parses and (fault := json_fault(data)):
         raise _not_json(path, fault)
@@ -47,20 +47,40 @@ def sniff(path: Path) -> Head:
     return head
 
 
-def _refuse_utf16(path: Path, data: bytes) -> None:
+def _utf32_codec(data: bytes) -> str | None:
+    """UTF-32 by its byte order mark, or by three NULs beside an ASCII first character."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if data[1:4] == b"\x00\x00\x00" and data[:1] not in (b"", b"\x00"):
+        return "utf-32-le"
+    if data[:3] == b"\x00\x00\x00" and data[3:4] not in (b"", b"\x00"):
+        return "utf-32-be"
+    return None
+
+
+_POWERSHELL = " (PowerShell's '>' writes it so)"
+
+
+def _refuse_wide(path: Path, data: bytes) -> None:
     """Exports are UTF-8. A UTF-16 Cost and Usage Report went unrecognised and its billing
-    lines were read as inventory rows, exit 0 (79a A2)."""
-    codec = utf16_codec(data)
-    text = data.decode(codec, errors="ignore").lstrip("\ufeff \t\r\n") if codec else ""
+    lines were read as inventory rows, exit 0 (79a A2); a UTF-32 export was called a CSV
+    (80a)."""
+    utf32 = _utf32_codec(data)
+    codec = utf32 or utf16_codec(data)
+    if codec is None:
+        return
+    text = data[: len(data) // 4 * 4].decode(codec, errors="ignore").lstrip("\ufeff \t\r\n")
+    wide = "UTF-32" if utf32 else "UTF-16"
     if text[:1] in ("{", "["):
         raise InputError(
-            "this JSON file is UTF-16 (PowerShell's '>' writes it so); reportgen reads UTF-8",
+            f"this JSON file is {wide}{'' if utf32 else _POWERSHELL}; reportgen reads UTF-8",
             file=path,
             hint="Write it with: ... | Out-File -Encoding utf8 FILE",
         )
     if is_cur_header(text.split("\n", 1)[0]):
         raise InputError(
-            "this Cost and Usage Report is UTF-16; AWS writes them as UTF-8, which reportgen reads",
+            f"this Cost and Usage Report is {wide}; AWS writes them as UTF-8, which "
+            "reportgen reads",
             file=path,
             hint="Pass the report as AWS delivered it, or save it again as UTF-8.",
         )

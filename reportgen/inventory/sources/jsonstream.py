@@ -588,13 +588,20 @@ def starts_as_json(head: bytes) -> bool:
 _LENIENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(//|/\*|NaN|-?Infinity)')
 
 
+# How JSON starts, as no CSV header does: an object, a comment, or a list whose first item
+# is a JSON value ('[Account],[Service]' is a CSV header).
+_JSON_START = re.compile(
+    r'\s*(?:\{|//|/\*|\[\s*(?:[\[{"0-9\]-]|(?:NaN|-?Infinity|true|false|null)\s*[,\]]))'
+)
+
+
 def json_fault(head: bytes) -> str | None:
     """Why a file that starts as JSON is not JSON, with its line and column; None when the
-    head parses as far as it goes or never looked like JSON ('[Account],[Service]' is a CSV
-    header: a comment aside, JSON is only taken to have started after two good tokens)."""
-    good, fault = _first_fault(head)
+    head parses as far as it goes or never looked like JSON (a comment after the first
+    brace, or NaN as the first item, was taken for a CSV: 80a)."""
     text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
-    if fault is None or (good < 2 and not text.lstrip().startswith(("//", "/*"))):
+    fault = _parser_fault(head) if _JSON_START.match(text) else None
+    if fault is None:
         return None
     at, reason = _python_fault(text)
     for match in _LENIENT.finditer(text):
@@ -621,18 +628,16 @@ def _python_fault(text: str) -> tuple[int, str]:
     return len(text), ""
 
 
-def _first_fault(head: bytes) -> tuple[int, ijson.JSONError | None]:
-    """The number of tokens that parse, and the parser's error if one did not (the end of
-    the head is not one: the file goes on)."""
-    good = 0
+def _parser_fault(head: bytes) -> ijson.JSONError | None:
+    """The parser's error, if the head does not parse (its end is none: the file goes on)."""
     try:
         for _ in ijson.basic_parse(_sniffable(head)):
-            good += 1
+            pass
     except ijson.JSONError as exc:
-        return good, None if "premature EOF" in str(exc) else exc
+        return None if "premature EOF" in str(exc) else exc
     except (UnicodeDecodeError, DecimalException):  # refused by the reader, with its reason
         pass
-    return good, None
+    return None
 
 
 def _line_column(text: str, at: int) -> str:
