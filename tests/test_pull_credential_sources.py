@@ -1039,7 +1039,9 @@ def test_the_region_lookup_of_defaults_mode_auto_is_bounded_and_made_once(
     assert sent[0] < 64 << 20  # the answer was left unread after its first MB
 
 
-def _token_swapped_mid_pull(tmp_path, monkeypatch, capsys, swap) -> tuple[int, str, list]:
+def _token_swapped_mid_pull(
+    tmp_path, monkeypatch, capsys, swap, minutes: int = 5
+) -> tuple[int, str, list]:
     """A pull as role profile 'web' by web identity, whose token file ``swap(path)`` changes
     once the role's first keys (near their expiry: botocore will read it again) are sent;
     its status, its stderr, and the bodies of the requests the endpoint was sent."""
@@ -1051,7 +1053,7 @@ def _token_swapped_mid_pull(tmp_path, monkeypatch, capsys, swap) -> tuple[int, s
         "[profile web]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
         f"web_identity_token_file = {token_file}\nregion = eu-west-1\n"
     )
-    soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)).strftime(
+    soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=minutes)).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
     bodies: list[str] = []
@@ -1085,6 +1087,55 @@ def test_a_web_identity_token_file_swapped_for_a_fifo_mid_pull_is_refused(
     assert time.monotonic() - started < 60
     assert status == 2, said
     assert "the web identity token file is a FIFO (named pipe)" in said
+
+
+def test_a_token_file_emptied_before_an_advisory_renewal_stops_the_pull(
+    tmp_path, monkeypatch, capsys
+):
+    """80c C2: keys 12 minutes from their expiry are renewed before each request, and
+    botocore goes on with the old ones when that fails: the emptied token file, refused
+    each time, was read again before every request, and the pull ended exit 0."""
+    status, said, bodies = _token_swapped_mid_pull(
+        tmp_path, monkeypatch, capsys, lambda path: path.write_text(""), minutes=12
+    )
+    assert status == 2, said
+    assert "the web identity token file is empty" in said
+    assert "while botocore renewed the credentials ahead of their expiry" in said
+    assert sum("AssumeRoleWithWebIdentity" in body for body in bodies) == 1
+    assert not any("GetResources" in body or "ResourceTagMapping" in body for body in bodies[1:])
+
+
+@pytest.mark.parametrize(
+    ("later", "why"),
+    [
+        ("sys.stdout.write('x' * (2 << 20))", "the process printed more than 1,048,576 bytes"),
+        ("sys.stdout.write(json.dumps(keys)[:-1] + ', \"SecretAccessKey\": \"b\"}')",
+         "the key 'SecretAccessKey' twice"),
+    ],
+    ids=["oversized", "key-twice"],
+)  # fmt: skip
+def test_a_credential_process_refused_in_an_advisory_renewal_stops_the_pull(
+    tmp_path, monkeypatch, capsys, later, why
+):
+    """80c C1: a credential_process whose keys were 12 minutes from their expiry was run
+    again before every request once its renewal was refused, and the pull ended exit 0
+    signing with the first keys. It stops at the first refusal, the process not run again."""
+    import datetime
+
+    expiry = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=12)
+    keys = {**GOOD, "SessionToken": "ProcToken0123456789", "Expiration": expiry.isoformat()}
+    runs = tmp_path / "runs"
+    script = (
+        f"import json, pathlib, sys\nkeys = {keys!r}\nruns = pathlib.Path({str(runs)!r})\n"
+        "runs.write_text(runs.read_text() + 'x' if runs.exists() else 'x')\n"
+        f"if len(runs.read_text()) == 1:\n    sys.stdout.write(json.dumps(keys))\nelse:\n"
+        f"    {later}\n"
+    )
+    status, said = _process_pull(tmp_path, monkeypatch, capsys, script)
+    assert status == 2, said
+    assert "the profile's credential_process (renewing the credentials before" in said, said
+    assert why in said and runs.read_text() == "xx"
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_sso_token_cache_swapped_mid_pull_is_read_bounded(tmp_path, monkeypatch, capsys):

@@ -62,9 +62,6 @@ class Bounds:
     # secrets known masked by this, before botocore quotes it (refusals.py: 53c).
     plain_refusals: Callable[[str], str] | None = field(default=None, compare=False)
     shape: str = "json"  # how its reader parses an answer: "xml" (STS) or "json"
-    # A credential call's refusals (a bound passed, a key given twice), shared by the
-    # session's credential calls: one refused is not asked again (stop_once_refused).
-    refused: list[InputError] | None = field(default=None, compare=False)
 
 
 _CHECK_ID = "reportgen-answer-check"
@@ -96,16 +93,6 @@ class BoundedSession:
 
     def send(self, request: Any) -> Any:
         bounds = self._bounds
-        if bounds.refused:
-            raise _refused_again(bounds.refused)
-        try:
-            return self._send(request, bounds)
-        except InputError as exc:
-            if bounds.refused is not None:
-                bounds.refused.append(exc)
-            raise
-
-    def _send(self, request: Any, bounds: Bounds) -> Any:
         streamed = request.stream_output
         request.stream_output = True  # the session hands over the answer unread
         read = [0]
@@ -121,24 +108,6 @@ class BoundedSession:
         finally:
             request.stream_output = streamed
         return response
-
-
-def stop_once_refused(client: Any, refused: list[InputError]) -> None:
-    """Stop each request of ``client`` once a credential call was refused. botocore's
-    refresh of credentials still some minutes from their expiry ignores a failure and signs
-    with the old ones, so a refresh that passed its bound was sent again before each page,
-    60 s each time, or, refused at 1 MB, the pull ended exit 0 without a word (79c C1)."""
-
-    def check(**_: Any) -> None:
-        if refused:
-            raise _refused_again(refused)
-
-    client.meta.events.register("before-send.*.*", check, unique_id="reportgen-refused")
-
-
-def _refused_again(refused: list[InputError]) -> InputError:
-    first = refused[0]
-    return InputError(first.message, details=first.details, hint=first.hint)
 
 
 class _Expired(BaseException):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from reportgen.core.markdown import shorten
+from reportgen.inventory.pull.renewals import mark_refused
 from reportgen.inventory.sources.jsonstream import DuplicateKey, loads_unique
 
 PROCESS_BYTES = 1 << 20  # of stdout, and of stderr: a credential process prints about 1 KB
@@ -207,4 +208,5 @@ def _too_slow() -> str:
 def _failed(why: str) -> Exception:
     from botocore.exceptions import CredentialRetrievalError
 
-    return CredentialRetrievalError(provider="custom-process", error_msg=why)
+    error = CredentialRetrievalError(provider="custom-process", error_msg=why)
+    return mark_refused(error)

@@ -36,12 +36,7 @@ from reportgen.core.markdown import shorten
 from reportgen.core.mounts import kernel_file_system, kernel_file_words
 from reportgen.core.redact import cut_masked, header_safe
 from reportgen.core.safefiles import open_regular, read_fd
-from reportgen.inventory.pull.answers import (
-    BoundedSession,
-    Bounds,
-    bound_answers,
-    stop_once_refused,
-)
+from reportgen.inventory.pull.answers import BoundedSession, Bounds, bound_answers
 from reportgen.inventory.pull.credential_process import (
     BoundedProcess,
     bounded_processes,
@@ -50,6 +45,7 @@ from reportgen.inventory.pull.credential_process import (
 from reportgen.inventory.pull.endpoints import endpoint_urls
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, client_error
 from reportgen.inventory.pull.refusals import xml_root
+from reportgen.inventory.pull.renewals import Refusals, stop_once_refused
 from reportgen.inventory.pull.sdkfiles import SSO_CACHE_BYTES, TOKEN_BYTES, check_sdk_files
 from reportgen.inventory.pull.secrets import (
     UNSENDABLE,
@@ -85,18 +81,21 @@ _REGION_LOOKUP = "the instance metadata service (the region, for defaults_mode a
 _METADATA_FETCHERS = {"container-role": "_fetcher", "iam-role": "_role_fetcher"}
 
 
-def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
+def bound_credential_calls(
+    session: Any, known: Secrets | None = None, refusals: Refusals | None = None
+) -> None:
     """Bound every client ``session`` (boto3's) creates, those botocore creates to fetch
     credentials among them (they are made with the session's ``create_client``); a client
-    the pull makes itself is given its own bounds after."""
+    the pull makes itself is given its own bounds after. Each stops at its next request
+    once a renewal was refused (``refusals``)."""
     core = session._session
     create = core.create_client
-    refused: list[InputError] = []
 
     def bounded(service_name: str, *args: Any, **kwargs: Any) -> Any:
         client = create(service_name, *args, **kwargs)
         action = f"{service_name} (fetching credentials)"
-        stop_once_refused(client, refused)
+        if refusals is not None:
+            stop_once_refused(client, refusals)
         bounds = Bounds(
             action,
             CREDENTIAL_BYTES,
@@ -107,7 +106,6 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
             parsed_only=True,
             plain_refusals=known if known is not None else Secrets(),
             shape=_answer_shape(client),
-            refused=refused,
         )
         bound_answers(client, bounds)
         if known is not None:  # SSO's access token, a web identity token: sent, so masked
@@ -115,7 +113,7 @@ def bound_credential_calls(session: Any, known: Secrets | None = None) -> None:
         return client
 
     core.create_client = bounded
-    _bound_providers(core, known if known is not None else Secrets(), refused)
+    _bound_providers(core, known if known is not None else Secrets())
     _bound_region_lookup(core, known if known is not None else Secrets())
 
 
@@ -125,7 +123,7 @@ def _answer_shape(client: Any) -> str:
     return "xml" if protocol in ("query", "ec2", "rest-xml") else "json"
 
 
-def _bound_providers(core: Any, known: Secrets, refused: list[InputError]) -> None:
+def _bound_providers(core: Any, known: Secrets) -> None:
     """Hold the container and instance-metadata providers' HTTP sessions to the bounds of
     the credential clients (botocore reads their answers whole, with timeouts per read
     only), and run the profile's credential_process as a BoundedProcess (a source profile's
@@ -165,7 +163,6 @@ def _bound_providers(core: Any, known: Secrets, refused: list[InputError]) -> No
                 unique_keys=True,
                 learn=_learner(known, plain=True),
                 plain_refusals=known,
-                refused=refused,
             )
             fetcher._session = BoundedSession(inner, bounds)
 

@@ -37,6 +37,7 @@ from reportgen.inventory.pull.apis import APIS
 from reportgen.inventory.pull.cellmask import CellMask
 from reportgen.inventory.pull.endpoints import check_endpoint_urls
 from reportgen.inventory.pull.fetch import MESSAGE_CHARS, Sleep, pages
+from reportgen.inventory.pull.renewals import Refusals, refusals_noted
 from reportgen.inventory.pull.secrets import Secrets
 from reportgen.inventory.sources.contract import shape_error, table_full
 from reportgen.inventory.sources.jsonstream import JsonShapeError, PathPart
@@ -79,17 +80,18 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
     endpoint that echoed the session token, or a role profile's source keys, had it printed:
     thirteenth and fourteenth adversarial passes)."""
     known = Secrets(secrets.from_environment())
+    refusals = Refusals()
     with masked_errors(known, logger=_LOGGER), _sdk_errors():
         if client is None:
             sdkfiles.check_config_files()
-        session = None if client is not None else _session(request, known)
+        session = None if client is not None else _session(request, known, refusals)
         credentials.check_files(session, request.profile)
         known.add(*credentials.configured_secrets(session, request.profile))
         if session is None:
             return _pull(request, session, client, sleep, known)
         # each key, token and refresh as it is used; botocore's cache files read bounded
         gathering = secrets.gathering(known, credentials.source_of)
-        with gathering, credentials.bounded_cache_files(known):
+        with gathering, credentials.bounded_cache_files(known), refusals_noted(refusals):
             known.add(*credentials.resolved_secrets(session, request.profile))
             return _pull(request, session, client, sleep, known)
 
@@ -314,7 +316,7 @@ def _cells(raw: Any, secrets: CellMask | None = None) -> Iterator[list[str]]:
     return (list(map(secrets, cells)) for cells in rows)
 
 
-def _session(request: PullRequest, known: Secrets) -> Any:
+def _session(request: PullRequest, known: Secrets, refusals: Refusals) -> Any:
     try:
         import boto3
         from botocore.exceptions import ProfileNotFound
@@ -332,7 +334,7 @@ def _session(request: PullRequest, known: Secrets) -> Any:
     with contextlib.suppress(Exception):  # an unreadable config: botocore's call reports it
         config = session._session.full_config
     check_endpoint_urls(os.environ, config)
-    credentials.bound_credential_calls(session, known)
+    credentials.bound_credential_calls(session, known, refusals)
     return session
 
 
