@@ -1008,3 +1008,20 @@ def test_an_aws_config_result_is_let_go_of_before_the_next_is_parsed(tmp_path, m
 
 class _Watched(dict):
     pass
+
+
+def test_an_export_of_no_aws_resource_says_so_and_what_was_left_out(tmp_path):
+    """Pass 80d W1: a Terraform state of only non-AWS resources was "row 1: the inventory has
+    a header row but no data rows" (an export has neither), the reader's warning naming
+    what it skipped dropped."""
+    state = {"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"mode": "managed", "type": "google_x", "address": "a",
+         "provider_name": "registry.terraform.io/hashicorp/google", "values": {}}]}}}  # fmt: skip
+    export = tmp_path / "state.json"
+    export.write_text(json.dumps(state))
+    project = _project(tmp_path, export)
+    said = run("validate", "--config", "reportgen.yaml", cwd=project, pdf=False, check=2).stderr
+    said = " ".join(said.split())
+    assert "state.json: the export holds no AWS resource" in said, said
+    assert "of provider 'google': they are not AWS resources" in said
+    assert "header row" not in said

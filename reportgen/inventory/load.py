@@ -159,15 +159,7 @@ def _read_inventory(
     if table.kind == "xlsx":
         _explain_blank_services(inventory, table.workbook)
     if inventory.total_rows == 0:
-        # An empty audit pack would read as "nothing in scope"; an auditor expects the
-        # inventory to list something, so a header without data is more likely a mistake.
-        raise InputError(
-            "the inventory has a header row but no data rows",
-            file=path,
-            sheet=sheet,
-            row=header.row,
-            hint="Add one row per AWS service or resource you use below the header.",
-        )
+        raise _no_rows(table, path, sheet, header.row)
     if not inventory.rows:
         raise _nothing_resolved(inventory)
     if inventory.unsuggested:
@@ -449,6 +441,28 @@ def _warn_skipped_rows(
             f"row(s) {listed} above this header row were skipped as titles; "
             "if they hold data, set inventory.header_row in the config"
         )
+
+
+def _no_rows(table: RawTable, path: Path, sheet: str | None, header_row: int) -> InputError:
+    """An empty audit pack would read as "nothing in scope"; an auditor expects the
+    inventory to list something, so a header without data is more likely a mistake. An
+    export has no header row: one of no AWS resource was said as one (80d), its reader's
+    warnings, which say what it left out, dropped."""
+    if table.kind in ("xlsx", "csv"):
+        return InputError(
+            "the inventory has a header row but no data rows",
+            file=path,
+            sheet=sheet,
+            row=header_row,
+            hint="Add one row per AWS service or resource you use below the header.",
+        )
+    return InputError(
+        "the export holds no AWS resource",
+        file=path,
+        details=table.warnings[:5],
+        hint="Export the estate again (the right account, region or filter), or name the "
+        "inventory that lists it.",
+    )
 
 
 def _check_explicit_columns(
