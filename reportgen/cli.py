@@ -910,8 +910,13 @@ def _on_stop_signal(signum: int, _frame: object) -> None:
     if done := finished():
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        name = signal.Signals(signum).name
-        os.write(2, f"warning: {name} came after {visible(done)}; it is complete\n".encode())
+        said = (
+            f"warning: {signal.Signals(signum).name} came after {one_line(done)}; it is complete\n"
+        )
+        # one line (a path's line break forged an error line: 81b); a closed or full
+        # stderr made the status of the work done 1 or 2 (81b)
+        with contextlib.suppress(OSError):
+            os.write(2, said.encode(errors="backslashreplace"))
         return
     # Repeats are held back from here until the process has exited: while exiting, Python
     # puts the default actions back, and a repeat would then kill the process (its status

@@ -442,7 +442,10 @@ def test_a_second_column_scoping_the_same_framework_is_named(tmp_path):
     assert "column C (CDE) scopes pci-dss as column B (PCI Scope) does; using B" in said, said
 
 
-@pytest.mark.parametrize("header", ["PCI Scope", "tag:PCI Scope", "tag:pci", "PCI DSS"])
+@pytest.mark.parametrize(
+    "header",
+    ["PCI Scope", "tag:PCI Scope", "tag:pci", "PCI DSS", "PCIScope", "tag:PCIScope", "InPCIScope"],
+)
 def test_a_scope_column_the_config_names_for_one_framework_scopes_it_alone(read, tmp_path, header):
     """Pass 80a A2: `scope: "tag:PCI Scope"`, as init --from proposes, was read as a generic
     scope column: a resource tagged no left the ISO and SOC 2 packs too, exit 0. Named or
@@ -455,6 +458,15 @@ def test_a_scope_column_the_config_names_for_one_framework_scopes_it_alone(read,
     s3, ec2 = (resolved.row for resolved in inventory.rows)
     assert not s3.in_scope("pci-dss") and s3.in_scope("iso-27001") and s3.in_scope("soc2")
     assert ec2.in_scope("pci-dss") and ec2.in_scope("iso-27001")
+
+
+@pytest.mark.parametrize("header", ["PCIScope", "InPCIScope", "PCIDSSScope"])
+def test_a_scope_header_run_together_is_found_as_the_frameworks(read, tmp_path, header):
+    """Pass 81a: 'PCIScope', 'InPCIScope' were read as no scope column (no config), or as
+    every framework's (the config naming it): its 'no' took rows out of every pack."""
+    path = write_csv(tmp_path / "inv.csv", [["Service", header], ["S3", "no"]])
+    (s3,) = read(path).rows
+    assert not s3.row.in_scope("pci-dss") and s3.row.in_scope("soc2")
 
 
 def test_a_named_scope_column_for_one_framework_wins_over_one_found_and_says_so(read, tmp_path):

@@ -1053,7 +1053,11 @@ def signalled(write):
 
 bundle.write_replacing = signalled(bundle.write_replacing)
 starter.write_together = signalled(starter.write_together)
-main(sys.argv[2:])
+if sys.argv[2] == "closed":
+    os.close(2)
+elif sys.argv[2] == "full":
+    os.dup2(os.open("/dev/full", os.O_WRONLY), 2)
+main(sys.argv[3:])
 """
 
 
@@ -1066,12 +1070,7 @@ def test_a_stop_signal_once_the_output_is_in_place_ends_nothing(pack, tmp_path, 
     says the signal came after the files were written."""
     out = tmp_path / "b.zip" if command == "bundle" else tmp_path / "start"
     argv = ["bundle", str(pack), "-o", str(out)] if command == "bundle" else ["init", str(out)]
-    result = subprocess.run(
-        [sys.executable, "-c", _SIGNALLED_ONCE_WRITTEN, signum, *argv],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = _signalled_once_written(signum, "open", argv)
     assert result.returncode == 0, result.stderr
     said = " ".join(result.stderr.split())
     assert f"warning: {signum} came after {out}" in said and "it is complete" in said, said
@@ -1080,3 +1079,29 @@ def test_a_stop_signal_once_the_output_is_in_place_ends_nothing(pack, tmp_path, 
         assert is_bundle(out)
     else:
         assert (out / "reportgen.yaml").is_file() and (out / "inventory.xlsx").is_file()
+
+
+def _signalled_once_written(signum: str, stderr: str, argv: list[str]):
+    return subprocess.run(
+        [sys.executable, "-c", _SIGNALLED_ONCE_WRITTEN, signum, stderr, *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_warning_of_a_signal_once_written_is_one_line_and_never_changes_the_status(
+    pack, tmp_path
+):
+    """Pass 81b: the warning printed a path's line break raw (a forged `error:` line), and
+    with stderr closed or full its failed write made the status 1 or 2, the zip written."""
+    out = tmp_path / "b\nerror: disk on fire.zip"
+    result = _signalled_once_written("SIGTERM", "open", ["bundle", str(pack), "-o", str(out)])
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert not any(line.startswith("error:") for line in lines), result.stderr
+    assert any("came after" in line and "b\\nerror: disk on fire.zip" in line for line in lines)
+    for stderr in ("closed", "full"):
+        out.unlink()
+        result = _signalled_once_written("SIGTERM", stderr, ["bundle", str(pack), "-o", str(out)])
+        assert result.returncode == 0 and is_bundle(out), (stderr, result.returncode)

@@ -27,6 +27,7 @@ _NONE = {"none", "no", "n", "false", "na", "outofscope", "notinscope", "excluded
 _YES = {"yes", "y", "true", "x", "in", "inscope", "1", "included"}
 _NO = _NONE | {"out", "0", "notapplicable"}
 # Words around a framework's name in a scope header: "In PCI scope", "ISO 27001 scope".
+_RUN_TOGETHER = re.compile(r"(?:in)?(.+?)(?:inscope|scoped|scope)")
 _FILLER = {"in", "scope", "scoped", "of", "for", "audit", "compliance", "is", "the"}
 GENERIC = ""  # the column kind of a generic scope column
 
@@ -97,9 +98,16 @@ class ScopeParser:
         words = _WORDS.findall(cell.casefold())
         # A framework's name alone ("PCI") may be any column; with "scope" it is a scope one.
         if not {"scope", "scoped", "inscope"} & set(words):
-            return None
+            return self._run_together(key)
         kept = answer_words(frozenset(words))
-        return self._lookup.get("".join(w for w in words if w in kept and w not in _FILLER))
+        found = self._lookup.get("".join(w for w in words if w in kept and w not in _FILLER))
+        return found or self._run_together(key)
+
+    def _run_together(self, key: str) -> str | None:
+        """A framework's name and 'scope' run together ('PCIScope', 'InPCIScope'): not read
+        as one, a config naming it read it as every framework's (81a)."""
+        joined = _RUN_TOGETHER.fullmatch(key)
+        return self._lookup.get(joined[1]) if joined else None
 
     def named_framework(self, cell: str) -> str | None:
         """The framework a column the config names as the scope column scopes alone: its
