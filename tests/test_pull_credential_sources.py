@@ -1114,12 +1114,17 @@ def test_a_token_file_emptied_before_an_advisory_renewal_stops_the_pull(
     ],
     ids=["oversized", "key-twice"],
 )  # fmt: skip
+@pytest.mark.parametrize(("refused_run", "before"), [(2, "tag:GetResources"),
+                                                    (4, "sts:GetCallerIdentity")])  # fmt: skip
 def test_a_credential_process_refused_in_an_advisory_renewal_stops_the_pull(
-    tmp_path, monkeypatch, capsys, later, why
+    tmp_path, monkeypatch, capsys, later, why, refused_run, before
 ):
     """80c C1: a credential_process whose keys were 12 minutes from their expiry was run
     again before every request once its renewal was refused, and the pull ended exit 0
-    signing with the first keys. It stops at the first refusal, the process not run again."""
+    signing with the first keys. It stops at the first refusal, the process not run again.
+    81c: one refused before the sidecar's courtesy call for the account was dropped with
+    that call's failures (runs: the keys, a renewal at the start, before the page, before
+    sts:GetCallerIdentity)."""
     import datetime
 
     expiry = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=12)
@@ -1128,13 +1133,13 @@ def test_a_credential_process_refused_in_an_advisory_renewal_stops_the_pull(
     script = (
         f"import json, pathlib, sys\nkeys = {keys!r}\nruns = pathlib.Path({str(runs)!r})\n"
         "runs.write_text(runs.read_text() + 'x' if runs.exists() else 'x')\n"
-        f"if len(runs.read_text()) == 1:\n    sys.stdout.write(json.dumps(keys))\nelse:\n"
-        f"    {later}\n"
+        f"if len(runs.read_text()) < {refused_run}:\n    sys.stdout.write(json.dumps(keys))\n"
+        f"else:\n    {later}\n"
     )
     status, said = _process_pull(tmp_path, monkeypatch, capsys, script)
     assert status == 2, said
-    assert "the profile's credential_process (renewing the credentials before" in said, said
-    assert why in said and runs.read_text() == "xx"
+    assert f"the profile's credential_process (renewing the credentials before {before})" in said
+    assert why in said and runs.read_text() == "x" * refused_run
     assert not (tmp_path / "out").exists()
 
 

@@ -93,7 +93,7 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
         gathering = secrets.gathering(known, credentials.source_of)
         with gathering, credentials.bounded_cache_files(known), refusals_noted(refusals):
             known.add(*credentials.resolved_secrets(session, request.profile))
-            return _pull(request, session, client, sleep, known)
+            return _pull(request, session, client, sleep, known, refusals)
 
 
 @contextmanager
@@ -147,7 +147,12 @@ def _raised_in_sdk(error: BaseException) -> bool:
 
 
 def _pull(
-    request: PullRequest, session: Any, client: Any, sleep: Sleep | None, known: Secrets
+    request: PullRequest,
+    session: Any,
+    client: Any,
+    sleep: Sleep | None,
+    known: Secrets,
+    refusals: Refusals | None = None,
 ) -> PullResult:
     api = APIS[request.source]
     client = client or _client(session, api.client)
@@ -183,7 +188,7 @@ def _pull(
         "parameters": params,
         "profile": request.profile,
         "region": request.region or getattr(client.meta, "region_name", None),
-        "account": _account(session),
+        "account": _account(session, refusals or Refusals()),
         "pulled_at": iso(build_time()),
         "counts": {"pages": page_count, "items": count, "tag_columns": len(table.tag_keys())},
         "reportgen": __version__,
@@ -352,7 +357,20 @@ def _client(session: Any, name: str) -> Any:
         ) from exc
 
 
-def _account(session: Any) -> str | None:
+def _refused_renewal(refusals: Refusals) -> InputError:
+    """The renewal refused before sts:GetCallerIdentity, said as one before a page is."""
+    try:
+        refusals.stop_if_any()
+    except InputError as exc:
+        return exc
+    except Exception as exc:
+        when = "renewing the credentials before sts:GetCallerIdentity"
+        said = credentials.fetch_error(exc, when)
+        return said or InputError(f"{when}: {cut_masked(str(exc), MESSAGE_CHARS)}")
+    raise AssertionError("unreachable")  # pragma: no cover - called with a refusal noted
+
+
+def _account(session: Any, refusals: Refusals) -> str | None:
     """The caller's account, for the sidecar; None when STS cannot say (never fatal). A
     courtesy, so held to far less than a page: one retry, STS_SECONDS, STS_BYTES (its answer was
     the one a pull read without bounds: eleventh adversarial pass)."""
@@ -368,5 +386,7 @@ def _account(session: Any) -> str | None:
         bound_answers(client, Bounds("sts:GetCallerIdentity", STS_BYTES, STS_SECONDS, json=False))
         account = client.get_caller_identity().get("Account")
     except Exception:  # the pull itself succeeded; the account is a courtesy
+        if refusals.first is not None:  # not a renewal reportgen refused: it stops the pull
+            raise _refused_renewal(refusals) from None  # (it was dropped: 81c)
         return None
     return account if isinstance(account, str) and _ACCOUNT.fullmatch(account) else None
