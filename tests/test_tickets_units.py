@@ -465,6 +465,19 @@ def test_a_long_change_list_gives_way_to_a_pointer_in_the_comment():
     assert fit_comment("# short\n", limit=2000) == "# short\n"
 
 
+def test_a_summary_too_long_for_a_comment_anyway_is_cut_to_a_pointer():
+    """Pass 81d D2: a summary.md of 16 MB of code spans, with no change list to trim, was
+    converted whole: a 283 MB Jira comment, 3.4 GB. It is cut at a line within the limit."""
+    from reportgen.tickets.attach import fit_comment
+
+    summary = "# Summary\n\n```\n" + "`a`\n" * 1_000_000 + "```\n"
+    fitted = fit_comment(summary, limit=2000)
+    assert len(fitted) < 2100 and fitted.startswith("# Summary\n\n```\n`a`\n")
+    assert fitted.endswith(
+        "```\n\nThe rest is too long for a comment: see the attached summary.md.\n"
+    )
+
+
 # ---------------------------------------------------------------- masking: every echo, every cut
 
 

@@ -92,7 +92,18 @@ def fit_comment(summary: str, limit: int = COMMENT_LIMIT) -> str:
         "or run `reportgen diff`.\n"
         for section in sections
     ]  # fmt: skip
-    return "\n## ".join(kept)
+    fitted = "\n## ".join(kept)
+    return fitted if len(fitted) <= limit else _cut(fitted, limit)
+
+
+def _cut(summary: str, limit: int) -> str:
+    """The summary's first whole lines within ``limit``, and a pointer to the rest: a
+    summary.md of 16 MB, which the trimming above left whole, made a 283 MB comment and
+    took 3.4 GB to convert (81d)."""
+    head = summary[:limit]
+    head = head[: head.rfind("\n") + 1] if "\n" in head else head
+    fence = "```\n" if head.count("```") % 2 else ""  # a code block left open swallows the rest
+    return f"{head}{fence}\nThe rest is too long for a comment: see the attached summary.md.\n"
 
 
 def comment_text(pack: PackDir, manifest_sha256: str, zipped: Upload, folder: str) -> str:
