@@ -100,6 +100,11 @@ MAX_ITEM_VALUES = 100_000
 # Values one item may hold in all, those skipped included: a resource's values, however
 # large its configuration, hold a few thousand. This bounds the time one item takes.
 MAX_ITEM_EVENTS = 1_000_000
+# Characters of the strings one item holds in the fields a reader builds: a resource's tags
+# hold at most a few hundred KB, an AWS Config result (one string) 4 MB. A Resource Explorer
+# item whose properties, kept until their name says which is the tags, held 600 MB of
+# values took 671 MB (81d).
+MAX_ITEM_CHARS = 16 << 20
 _DIGIT_MARKS = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
 _DIGIT_RUN = b"\x01" * (MAX_DIGITS + 1)
 _READ = 64 * 1024  # bytes a read that goes on to a string's end takes at a time
@@ -260,6 +265,7 @@ class ItemBuilder:
         self.skipping = 0  # set on the start of a container to skip (the walker skips it)
         self.count = 0  # values built
         self.walked = 0  # values walked past
+        self.chars = 0  # characters of the strings built
 
     @property
     def value(self) -> Any:
@@ -293,6 +299,13 @@ class ItemBuilder:
                 f"the item holds more than {MAX_ITEM_VALUES:,} JSON values in the fields "
                 f"reportgen reads (or {MAX_ITEM_EVENTS:,} in all)"
             )
+        if isinstance(value, str):
+            self.chars += len(value)
+            if self.chars > MAX_ITEM_CHARS:
+                return (
+                    f"the item holds more than {MAX_ITEM_CHARS:,} characters of text in "
+                    "the fields reportgen reads"
+                )
         if isinstance(value, Decimal):  # a fraction or an exponent, in a field kept
             value = float(value)
             if not math.isfinite(value):
