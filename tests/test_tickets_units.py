@@ -470,11 +470,11 @@ def test_a_summary_too_long_for_a_comment_anyway_is_cut_to_a_pointer():
     converted whole: a 283 MB Jira comment, 3.4 GB. It is cut at a line within the limit."""
     from reportgen.tickets.attach import fit_comment
 
-    summary = "# Summary\n\n```\n" + "`a`\n" * 1_000_000 + "```\n"
+    summary = "# Summary\n\n" + "`a`\n" * 1_000_000
     fitted = fit_comment(summary, limit=2000)
-    assert len(fitted) < 2100 and fitted.startswith("# Summary\n\n```\n`a`\n")
+    assert len(fitted) < 2100 and fitted.startswith("# Summary\n\n`a`\n")
     assert fitted.endswith(
-        "```\n\nThe rest is too long for a comment: see the attached summary.md.\n"
+        "`a`\n\nThe rest is too long for a comment: see the attached summary.md.\n"
     )
 
 

@@ -102,8 +102,7 @@ def _cut(summary: str, limit: int) -> str:
     took 3.4 GB to convert (81d)."""
     head = summary[:limit]
     head = head[: head.rfind("\n") + 1] if "\n" in head else head
-    fence = "```\n" if head.count("```") % 2 else ""  # a code block left open swallows the rest
-    return f"{head}{fence}\nThe rest is too long for a comment: see the attached summary.md.\n"
+    return f"{head}\nThe rest is too long for a comment: see the attached summary.md.\n"
 
 
 def comment_text(pack: PackDir, manifest_sha256: str, zipped: Upload, folder: str) -> str:
