@@ -84,6 +84,23 @@ def test_a_bare_date_number_is_read_in_the_workbook_s_date_system(pack, tmp_path
     assert item.values["due_date"] == day, item.values
 
 
+@pytest.mark.parametrize(("system", "serial"), [("1900", 2958465.999999999), ("1904", 2958000)])
+def test_a_bare_date_number_past_the_last_date_is_refused_named(pack, tmp_path, system, serial):
+    """Pass 82a A2: a serial rounding up to the year 10000, and one past it in a 1904
+    workbook (checked against the 1900 system's range), were an internal error
+    (OverflowError), exit 1."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    def change(book):
+        if system == "1904":
+            book.epoch = CALENDAR_MAC_1904
+        cell = _cell(book, "Evidence", "Due date", 3)
+        cell.value, cell.number_format = serial, "General"
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "sheet 'Evidence', row 3, column J:" in message and "is not a date" in message
+
+
 def test_a_team_column_whose_header_was_renamed_is_refused(pack, tmp_path):
     """Pass 41d D27: the Status header renamed 'State', every status recorded under it was
     dropped from the new pack without a word, exit 0."""

@@ -409,6 +409,10 @@ def _validated(tmp_path, rows, status, config_extra=""):
         ("Descoped frameworks", "holds words ('descoped') that are not a scope column's"),
         ("Removed from scope", "holds words ('from', 'removed') that are not a scope"),
         ("Scope notes", "holds words ('notes') that are not a scope column's"),
+        ("SOC 1 Scope", "speaks of 'SOC 1 Scope', which is no one framework"),  # 82a
+        ("SOC 2 Type 1 Scope", "speaks of 'SOC 2 Type 1 Scope', which is no one framework"),
+        ("DSS scope", "speaks of 'DSS scope', which is no one framework"),
+        ("Type 2 scope", "speaks of 'Type 2 scope', which is no one framework"),
     ],
 )
 def test_a_scope_header_saying_what_a_row_is_out_of_is_refused(tmp_path, header, why):
@@ -476,6 +480,15 @@ def test_a_named_scope_column_for_one_framework_wins_over_one_found_and_says_so(
     assert not inventory.rows[0].row.in_scope("pci-dss")
     said = " ".join(inventory.warnings)
     assert "column B (In PCI scope) scopes pci-dss as column C (tag:pci), which the config" in said
+
+
+def test_a_named_scope_column_of_no_one_framework_is_read_generic_and_said(read, tmp_path):
+    """Pass 82a: `scope: "tag:SOC1"` was read as every framework's without a word."""
+    rows = [["Service", "tag:SOC1"], ["S3", "no"]]
+    inventory = read(write_csv(tmp_path / "inv.csv", rows), columns={"scope": "tag:SOC1"})
+    assert "scope" in inventory.header.columns
+    said = " ".join(inventory.warnings)
+    assert "whose header speaks of 'SOC1', which is no one framework; it is read as a" in said
 
 
 def test_a_named_scope_column_saying_what_is_out_stays_as_the_config_says(read, tmp_path):

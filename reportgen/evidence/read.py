@@ -772,7 +772,10 @@ def _date(value: Any, epoch: dt.datetime = CALENDAR_WINDOWS_1900) -> dt.date | N
         return None
     if isinstance(value, (int, float)):
         if _EXCEL_SERIALS[0] <= value < _EXCEL_SERIALS[1]:
-            moment = from_excel(value, epoch=epoch)
+            try:
+                moment = from_excel(value, epoch=epoch)
+            except (OverflowError, ValueError):  # past 9999-12-31: rounded up, or 1904-based
+                return None  # (an internal error: 82a)
             return moment.date() if isinstance(moment, dt.datetime) else None
         return None
     if isinstance(value, str):

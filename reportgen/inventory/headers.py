@@ -139,6 +139,7 @@ def find_header(
     header_row: int | None = None,
     scope_header: ScopeHeader | None = None,
     scope_words: frozenset[str] = frozenset(),
+    unnamed: ScopeHeader | None = None,
 ) -> HeaderMatch | None:
     """The best header among the first rows: one with a service source, the most columns
     named exactly (a data row can only match by words), then the most columns."""
@@ -152,7 +153,7 @@ def find_header(
             continue
         score = (_exact(columns, cells), len(columns))
         if score > best_score:
-            refused = _said_otherwise(columns, cells, explicit or {}, scope_words)
+            refused = _said_otherwise(columns, cells, explicit or {}, scope_words, unnamed)
             best, best_score = HeaderMatch(number, columns, cells, warnings, refused), score
     return best
 
@@ -206,7 +207,11 @@ _SCOPE_WORDS = frozenset(
 
 
 def _said_otherwise(
-    columns: dict[str, int], cells: list[str], explicit: dict[str, str], names: frozenset[str]
+    columns: dict[str, int],
+    cells: list[str],
+    explicit: dict[str, str],
+    names: frozenset[str],
+    unnamed: ScopeHeader | None = None,
 ) -> list[tuple[int, str]]:
     """The scope columns reportgen found by themselves whose header it cannot read as
     one, and why; one the config names is read as the config says."""
@@ -221,13 +226,19 @@ def _said_otherwise(
             refused.append((index, "reads as saying what a row is out of"))
         elif name == "scope" and header_key(cells[index]) not in HEADER_ALIASES:
             other = sorted(words - _SCOPE_WORDS - names)
+            mention = unnamed(cells[index]) if unnamed and not other else None
             if other:
                 said = ", ".join(f"'{word}'" for word in other[:3])
                 refused.append((index, f"holds words ({said}) that are not a scope column's"))
+            elif mention:  # 'SOC 1 Scope' was read as every framework's (82a)
+                said = spelt_out(shorten(mention, 40))
+                refused.append((index, f"speaks of '{said}', which is no one framework"))
     return refused
 
 
-def read_named_scope_alone(header: HeaderMatch, framework_of: ScopeHeader) -> list[str]:
+def read_named_scope_alone(
+    header: HeaderMatch, framework_of: ScopeHeader, unnamed: ScopeHeader
+) -> list[str]:
     """Make the column the config names as the scope column scope one framework alone when
     its header names one ('PCI Scope', 'tag:PCI Scope', 'tag:pci'), as that column found by
     its header does: read as every framework's, a resource tagged PCI Scope=no left every
@@ -238,7 +249,12 @@ def read_named_scope_alone(header: HeaderMatch, framework_of: ScopeHeader) -> li
         return []
     framework = framework_of(header.headers[index])
     if framework is None:
-        return []
+        mention = unnamed(header.headers[index])
+        return [  # read as the config says, but said: 'tag:SOC1' was read as all of them (82a)
+            f"inventory.columns.scope names column {header.describe('scope')}, whose header "
+            f"speaks of '{spelt_out(shorten(mention, 40))}', which is no one framework; it is "
+            "read as a generic scope column, its answers the frameworks a row is in"
+        ] if mention else []  # fmt: skip
     del header.columns["scope"]
     other = header.columns.get(f"scope:{framework}")
     header.columns[f"scope:{framework}"] = index

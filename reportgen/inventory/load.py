@@ -138,7 +138,7 @@ def _read_inventory(
     inventory.warnings += [_where(path, sheet, header.row) + w for w in header.warnings]
     missing = _check_explicit_columns(options.columns, header, path, sheet)
     if missing is None and "scope" in options.columns:
-        alone = read_named_scope_alone(header, scopes.named_framework)
+        alone = read_named_scope_alone(header, scopes.named_framework, scopes.unknown_mention)
         inventory.warnings += [_where(path, sheet, header.row) + w for w in alone]
     if missing is None and header.refused:
         missing = said_otherwise_error(header, str(path), sheet)
@@ -310,7 +310,12 @@ def _locate_header(
         raw = sheets.pop(0)
         head, passed, rest, typed = _head(raw, options)
         header = find_header(
-            head, options.columns, options.header_row, scopes.header_framework, scopes.name_words
+            head,
+            options.columns,
+            options.header_row,
+            scopes.header_framework,
+            scopes.name_words,
+            scopes.unknown_mention,
         )
         if header is not None:
             _warn_skipped_rows(header, head, passed)

@@ -27,6 +27,8 @@ _NONE = {"none", "no", "n", "false", "na", "outofscope", "notinscope", "excluded
 _YES = {"yes", "y", "true", "x", "in", "inscope", "1", "included"}
 _NO = _NONE | {"out", "0", "notapplicable"}
 # Words around a framework's name in a scope header: "In PCI scope", "ISO 27001 scope".
+# Where a header lists several frameworks: "Compliance scope (PCI DSS, ISO 27001)".
+_PARTS = re.compile(r"[,;/&+()\[\]|]|\band\b|\bor\b", re.IGNORECASE)
 _RUN_TOGETHER = re.compile(r"(?:in)?(.+?)(?:inscope|scoped|scope)")
 _FILLER = {"in", "scope", "scoped", "of", "for", "audit", "compliance", "is", "the"}
 GENERIC = ""  # the column kind of a generic scope column
@@ -102,6 +104,21 @@ class ScopeParser:
         kept = answer_words(frozenset(words))
         found = self._lookup.get("".join(w for w in words if w in kept and w not in _FILLER))
         return found or self._run_together(key)
+
+    def unknown_mention(self, cell: str) -> str | None:
+        """The part of a scope column's header that speaks of a framework in words of the
+        frameworks' names without naming one ('SOC 1' in 'SOC 1 Scope', 'DSS scope'); None
+        when each part names one, or none. Read as a generic column, its 'no' took a row
+        out of every pack (82a)."""
+        text = cell.strip()
+        text = text[4:] if text[:4].casefold() == "tag:" else text
+        for part in _PARTS.split(text):
+            words = [w for w in _WORDS.findall(part.casefold()) if w not in _FILLER]
+            if not set(words) & self.name_words:
+                continue
+            if "".join(words) not in self._lookup and not self._run_together(scope_key(part)):
+                return part.strip()
+        return None
 
     def _run_together(self, key: str) -> str | None:
         """A framework's name and 'scope' run together ('PCIScope', 'InPCIScope'): not read
