@@ -1193,3 +1193,21 @@ def test_a_status_or_raci_letter_in_look_alike_letters_is_refused(pack, tmp_path
     assert "2 cell(s) of the edited workbook cannot be read back" in message, message
     assert "row 3, column H: 'Reque" in message and "is not a status" in message
     assert "sheet 'RACI', row 7, column H:" in message and "is not a RACI letter" in message
+
+
+def test_row_numbers_a_sheet_skips_cost_no_cell_by_cell_work(pack, tmp_path, monkeypatch):
+    """Pass 82d D1: one empty <row r="1000000"/> in the hidden sheet made validate --evidence
+    45 times slower: each row number skipped became --max-columns cells, each typed and
+    looked at. openpyxl gives them as one tuple, known once."""
+    from reportgen.evidence import read as reader
+    from reportgen.evidence.read import read_workbook
+    from reportgen.inventory.limits import Limits
+
+    typed: list[int] = []
+    real = reader.typed_values
+    monkeypatch.setattr(reader, "typed_values", lambda cells: typed.append(1) or real(cells))
+    read_workbook(pack / WORKBOOK, Limits())
+    plain = len(typed)
+    typed.clear()
+    read_workbook(_with_row(pack, tmp_path, "reportgen", '<row r="20000"/>'), Limits())
+    assert len(typed) < plain + 10, (plain, len(typed))

@@ -323,11 +323,7 @@ def _parsed(
     cell's type does not take (a number 'abc', a boolean 'x', a shared string past the last,
     a style 'abc', a row numbered '2x'), in any column, read or not."""
     number = 0  # rows parsed whole: the damaged one is below them
-    rows = (
-        map(typed_values, ws.iter_rows(max_col=width))
-        if typed
-        else ws.iter_rows(max_col=width, values_only=True)
-    )
+    rows = _values(ws.iter_rows(max_col=width, values_only=not typed), typed)
     try:
         while (found := _next_row(rows, number, width, last)) is not None:
             number = found[0]
@@ -343,8 +339,27 @@ def _parsed(
         raise _damaged_cell(exc, ws.title, number, shown) from None
 
 
+def _values(rows: Iterator[tuple[Any, ...]], typed: bool) -> Iterator[tuple[Any, ...] | None]:
+    """Each row's values (``typed``: by :func:`typed_values`), None for a row of none.
+    openpyxl yields one and the same tuple of --max-columns cells for every row number a
+    ``<row r>`` skips: known by that, such a row costs a comparison, where making its values
+    and looking at each cost --max-columns steps (one empty ``<row r="1000000"/>`` made a read
+    45 times slower: 82d)."""
+    skipped: tuple[Any, ...] | None = None
+    for row in rows:
+        if row is skipped:
+            yield None
+            continue
+        values = typed_values(row) if typed else row
+        if all(value is None for value in values):
+            skipped = row
+            yield None
+        else:
+            yield values
+
+
 def _next_row(
-    rows: Iterator[tuple[Any, ...]], number: int, width: int | None, last: int
+    rows: Iterator[tuple[Any, ...] | None], number: int, width: int | None, last: int
 ) -> tuple[int, tuple[Any, ...]] | None:
     """The next row after row ``number`` that holds a value (or the first past ``last``),
     with its number; None at the end. Rows of no value are passed over here, where they
@@ -353,16 +368,16 @@ def _next_row(
     over our output, naming its own source file (twelfth pass): that warning is raised
     here, as the damaged cell it is, and only while openpyxl parses, never while the
     caller's code runs between rows."""
-    blank = (None,) * width if width is not None else None  # None: rows as long as they are
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=_DATE_WARNING, category=UserWarning)
         # its words printed raw over ours (72a); what they drop was checked before
         warnings.filterwarnings("ignore", message=_EXTENSION_WARNING, category=UserWarning)
         for values in rows:
             number += 1
-            empty = values == blank if blank is not None else all(v is None for v in values)
-            if not empty or number > last:
+            if values is not None:
                 return number, values
+            if number > last:
+                return number, (None,) * (width or 0)
     return None
 
 
