@@ -26,6 +26,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from packhelpers import build, run
+from packhelpers import interruptible as default_stop_signals
 
 from reportgen.core.errors import InputError
 from reportgen.inventory.pull.snapshot import SIDECAR_SUFFIX, PullRequest, pull
@@ -1087,6 +1088,7 @@ def _signalled_once_written(signum: str, stderr: str, argv: list[str]):
         capture_output=True,
         text=True,
         timeout=300,
+        preexec_fn=default_stop_signals,  # a suite under nohup starts it with SIGHUP ignored
     )
 
 
