@@ -511,7 +511,7 @@ def test_role_keys_refreshed_during_the_pull_are_masked(tmp_path, monkeypatch, c
     assert not any(token[:12] in said for token in tokens), said
 
 
-@pytest.mark.parametrize("passed", ["size", "time"])
+@pytest.mark.parametrize("passed", ["size", "time", "unusable"])
 def test_a_renewal_that_passes_its_bound_is_not_sent_again(tmp_path, monkeypatch, capsys, passed):
     """79c C1: keys 12 minutes from their expiry are renewed before each request, and
     botocore ignores a renewal that fails then. One that passed its bound was sent again
@@ -531,6 +531,12 @@ def test_a_renewal_that_passes_its_bound_is_not_sent_again(tmp_path, monkeypatch
             if passed == "time":
                 time.sleep(3)
                 return first
+            if passed == "unusable":  # 83c: an answer botocore cannot use, ignored too
+                return (
+                    200,
+                    "text/xml",
+                    b"<AssumeRoleResponse><AssumeRoleResult/></AssumeRoleResponse>",
+                )
             return 200, "text/xml", b"<a>" + b"x" * (2 << 20) + b"</a>"
         pages.append(body)
         page = {"ResourceTagMappingList": [{"ResourceARN": f"arn:aws:s3:::b{len(pages)}",
@@ -541,9 +547,11 @@ def test_a_renewal_that_passes_its_bound_is_not_sent_again(tmp_path, monkeypatch
 
     status, said = _echo_pull(tmp_path, monkeypatch, capsys, _ROLE_CONFIG, handle, "role")
     assert status == 2, said
-    bound = "over the 1 MB" if passed == "size" else "no whole answer 1 seconds after"
+    bound = {"size": "over the 1 MB", "time": "no whole answer 1 seconds after",
+             "unusable": "the answer is not one botocore can read (KeyError"}[passed]  # fmt: skip
     flat = " ".join(said.split())
-    assert "sts (fetching credentials): " in flat and bound in flat, said
+    source = "sts:AssumeRole (renewing" if passed == "unusable" else "sts (fetching credentials): "
+    assert source in flat and bound in flat, said
     assert len(assumed) == 2 and pages == [], (len(assumed), len(pages))
     assert not (tmp_path / "out" / "e.csv").exists()
 

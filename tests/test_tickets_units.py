@@ -629,6 +629,9 @@ def test_a_servers_list_items_are_named_by_index_and_a_users_by_a_short_id():
         # thirteenth pass: valid JSON, past yajl's 64 bits, was called 'not JSON'
         (b"[99999999999999999999999]", "a whole number past 64 bits (at [0])"),
         (b'{"comments": [], "total": 9223372036854775808}', "past 64 bits (at total)"),
+        # 83d: a decimal one was called 'not valid JSON' too
+        (b'{"x": 1e999, "fields": {"attachment": []}}', "floating-point number holds (at x)"),
+        (b"[1, 0." + b"9" * 400 + b"e99999]", "floating-point number holds (at [1])"),
         (b'{"a": "\xff"}', "not UTF-8 (byte 7)"),
         (b"<html>", "not valid JSON: lexical error"),
     ],
@@ -637,7 +640,7 @@ def test_an_answer_past_a_bound_is_refused_before_it_is_built(body, message):
     with pytest.raises(JsonRefused) as caught:
         answerjson.loads(body, 64)
     assert message in str(caught.value)
-    over = "past 64 bits" in message or "more than" in message
+    over = "past 64 bits" in message or "more than" in message or "holds (at" in message
     assert isinstance(caught.value, JsonOverBound) == over
 
 

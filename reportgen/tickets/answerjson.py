@@ -75,10 +75,15 @@ def check(data: bytes, max_depth: int) -> None:
                 path.append("")
     except ijson.JSONError as exc:
         reason = str(exc).split("\n", 1)[0].strip().removeprefix("parse error: ")
-        if "integer overflow" in reason:  # valid JSON past yajl's 64 bits: a bound, named
+        if "overflow" in reason:  # valid JSON past what yajl holds: a bound, named
             if items and items[-1] >= 0:  # in a list: the item after the last one read
                 path[-1] = items[-1]
-            raise JsonOverBound(f"a whole number past 64 bits (at {_path(path)})") from None
+            what = (  # a decimal one (1e999) was called 'not valid JSON' (83d)
+                "a whole number past 64 bits"
+                if "integer" in reason
+                else "a number past what a floating-point number holds"
+            )
+            raise JsonOverBound(f"{what} (at {_path(path)})") from None
         raise JsonRefused(f"not valid JSON: {reason[:80]}") from None
 
 

@@ -43,7 +43,7 @@ class Refusals:
 
     def note(self, error: BaseException) -> None:
         refused = isinstance(error, InputError) or getattr(error, _MARK, False)
-        if self.first is None and refused and isinstance(error, Exception):
+        if self.first is None and (refused or _unusable(error)) and isinstance(error, Exception):
             self.first = error
 
     def stop_if_any(self, **_: Any) -> None:
@@ -56,6 +56,17 @@ class Refusals:
             raise said
         if first is not None:
             raise first
+
+
+# What botocore raises on an answer it cannot use (a field missing, a number that is none),
+# never on a passing failure: SSO's expiresIn as text, a container answer without its
+# AccessKeyId, were ignored and asked for again before every request, exit 0 (83c).
+_UNUSABLE = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
+
+
+def _unusable(error: BaseException) -> bool:
+    module = type(error).__module__.split(".")[0]
+    return isinstance(error, _UNUSABLE) and module not in ("botocore", "urllib3")
 
 
 def stop_once_refused(client: Any, refusals: Refusals) -> None:
