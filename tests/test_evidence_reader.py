@@ -101,6 +101,28 @@ def test_a_bare_date_number_past_the_last_date_is_refused_named(pack, tmp_path, 
     assert "sheet 'Evidence', row 3, column J:" in message and "is not a date" in message
 
 
+@pytest.mark.parametrize(
+    ("value", "number_format", "said"),
+    [("0001-01-01", "@", "a date before 1900-01-01, the first a workbook shows"),
+     ("1899-12-31", "@", "a date before 1900-01-01, the first a workbook shows"),
+     (2958466, "yyyy-mm-dd", "the date cell holds a number past the last date a workbook")],
+)  # fmt: skip
+def test_a_date_outside_what_a_workbook_shows_is_refused_for_what_it_is(
+    pack, tmp_path, value, number_format, said
+):
+    """Pass 83a A3: a date typed as text before 1900 was carried into the new pack as a
+    serial Excel shows as #####, and the next build refused that pack. A4: a number past
+    the last date in a date cell was "the workbook is damaged ... save it again"."""
+
+    def change(book):
+        cell = _cell(book, "Evidence", "Due date", 3)
+        cell.value, cell.number_format = value, number_format
+
+    message = _refused(tmp_path, "--evidence", _edited(pack, tmp_path, change))
+    assert "row 3, column J" in message and said in message, message
+    assert "damaged" not in message
+
+
 def test_a_team_column_whose_header_was_renamed_is_refused(pack, tmp_path):
     """Pass 41d D27: the Status header renamed 'State', every status recorded under it was
     dropped from the new pack without a word, exit 0."""
@@ -793,8 +815,8 @@ def test_a_date_serial_out_of_range_is_a_damaged_cell_not_a_warning(pack, tmp_pa
     path = _with_row(pack, tmp_path, "Evidence", f'<row r="9999">{cell}</row>')
     message = _refused(tmp_path, "--evidence", path)
     where = f"{path}, sheet 'Evidence', row 9999, column J"
-    assert f"{where}: the workbook is damaged: this cell cannot be read (" in message, message
-    assert "outside the limits for dates" in message
+    # 83a: not "damaged ... save it again", which fixes nothing
+    assert f"{where}: the date cell holds a number past the last date" in message, message
     assert (
         "UserWarning" not in message and "#VALUE!" not in message and "site-packages" not in message
     )

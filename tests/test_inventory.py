@@ -448,7 +448,19 @@ def test_a_second_column_scoping_the_same_framework_is_named(tmp_path):
 
 @pytest.mark.parametrize(
     "header",
-    ["PCI Scope", "tag:PCI Scope", "tag:pci", "PCI DSS", "PCIScope", "tag:PCIScope", "InPCIScope"],
+    [
+        "PCI Scope",
+        "tag:PCI Scope",
+        "tag:pci",
+        "PCI DSS",
+        "PCIScope",
+        "tag:PCIScope",
+        "InPCIScope",
+        "tag:pci-compliance",
+        "PCI compliance",
+        "ScopePCI",
+        "tag:PCIAudit",
+    ],  # 83a: the last four
 )
 def test_a_scope_column_the_config_names_for_one_framework_scopes_it_alone(read, tmp_path, header):
     """Pass 80a A2: `scope: "tag:PCI Scope"`, as init --from proposes, was read as a generic

@@ -397,6 +397,15 @@ def _damaged_cell(exc: Exception, sheet: str, read: int, shown: str) -> InputErr
     after which it is."""
     reference = _failed_reference(exc)
     match = _CELL_REFERENCE.fullmatch(reference or "")
+    if match and isinstance(exc, UserWarning):  # a date cell's number past the last date
+        return InputError(  # said as a damaged workbook, to be saved again (83a)
+            "the date cell holds a number past the last date a workbook shows (9999-12-31)",
+            file=shown,
+            sheet=sheet,
+            row=int(match.group(2)),
+            column=match.group(1),
+            hint="Enter the date as 2026-03-31.",
+        )
     if match:
         return InputError(
             f"the workbook is damaged: this cell cannot be read ({_reason(exc)})",
@@ -797,14 +806,22 @@ def _date(value: Any, epoch: dt.datetime = CALENDAR_WINDOWS_1900) -> dt.date | N
         match = _ISO_DATE.fullmatch(value.strip())
         if match:
             try:
-                return dt.date.fromisoformat(match.group(1))
+                day = dt.date.fromisoformat(match.group(1))
             except ValueError:
                 return None
+            # one before the workbook's first day was written back as a serial Excel shows
+            # as #####, and the next build refused the pack reportgen wrote (83a)
+            return day if day >= _first_day(epoch) else None
     return None
 
 
 def _not_a_date(value: Any, epoch: dt.datetime) -> str:
-    if isinstance(value, dt.date):  # a date openpyxl made of a negative serial
+    before = (
+        isinstance(value, str)
+        and (found := _ISO_DATE.fullmatch(value.strip()))
+        and (found.group(1) < _first_day(epoch).isoformat())
+    )
+    if isinstance(value, dt.date) or before:  # a date openpyxl made of a negative serial
         first = _first_day(epoch).isoformat()
         return f"a date before {first}, the first a workbook shows (Excel shows #####)"
     return f"'{spelt_out(_text(value)[:80])}' is not a date (enter it as 2026-03-31)"

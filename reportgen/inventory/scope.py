@@ -29,6 +29,8 @@ _NO = _NONE | {"out", "0", "notapplicable"}
 # Words around a framework's name in a scope header: "In PCI scope", "ISO 27001 scope".
 # Where a header lists several frameworks: "Compliance scope (PCI DSS, ISO 27001)".
 _PARTS = re.compile(r"[,;/&+()\[\]|]|\band\b|\bor\b", re.IGNORECASE)
+# A column the config names: a framework's name with scope, compliance or audit run in.
+_NAMED = re.compile(r"(?:in|scope)?(.+?)(?:inscope|scoped|scope|compliance|audit)?")
 _RUN_TOGETHER = re.compile(r"(?:in)?(.+?)(?:inscope|scoped|scope)")
 _FILLER = {"in", "scope", "scoped", "of", "for", "audit", "compliance", "is", "the"}
 GENERIC = ""  # the column kind of a generic scope column
@@ -131,7 +133,14 @@ class ScopeParser:
         header scopes it ('PCI Scope'), or is its name ('tag:pci'); None for any other."""
         text = cell.strip()
         text = text[4:] if text[:4].casefold() == "tag:" else text
-        return self.header_framework(text) or self._lookup.get(scope_key(text))
+        words = "".join(w for w in _WORDS.findall(text.casefold()) if w not in _FILLER)
+        named = _NAMED.fullmatch(words)  # 'pci-compliance', 'ScopePCI', 'PCIAudit' (83a)
+        return (
+            self.header_framework(text)
+            or self._lookup.get(scope_key(text))
+            or self._lookup.get(words)
+            or (self._lookup.get(named[1]) if named else None)
+        )
 
     # ------------------------------------------------------------------ cells
 
