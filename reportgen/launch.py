@@ -24,8 +24,12 @@ def main() -> None:
         run_cli()
     finally:
         # The command is over, its status decided: a Ctrl-C now, as the interpreter shuts
-        # down, would end it with a traceback or killed by the signal (status -2).
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # down, would end it with a traceback or killed by the signal (status -2); so would
+        # SIGTERM or SIGHUP, whose handlers the CLI has put back (143 or 129 after the
+        # output was written and said: 83b).
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
 def _refuse_a_cap_too_small_to_start_in() -> None:

@@ -1107,3 +1107,30 @@ def test_the_warning_of_a_signal_once_written_is_one_line_and_never_changes_the_
         out.unlink()
         result = _signalled_once_written("SIGTERM", stderr, ["bundle", str(pack), "-o", str(out)])
         assert result.returncode == 0 and is_bundle(out), (stderr, result.returncode)
+
+
+def test_a_zip_that_is_a_step_of_the_command_leaves_stop_signals_stopping(pack, tmp_path):
+    """Pass 83b B1: attach writes its temporary zip as bundle writes its output, and that
+    marked the command finished: Ctrl-C and SIGTERM were then ignored for every upload after.
+    Only the command's own output marks it so."""
+    from reportgen.core import stopping
+
+    stopping.forget_finished()
+    bundle_pack(pack, tmp_path / "step.zip", final=False)
+    assert stopping.finished() == ""
+    bundle_pack(pack, tmp_path / "out.zip")
+    assert stopping.finished() == f"{tmp_path / 'out.zip'} was written"
+    stopping.forget_finished()
+
+
+def test_the_command_over_the_stop_signals_are_ignored_as_the_interpreter_exits():
+    """Pass 83b B2: the CLI puts the default handlers back as it returns, and a SIGTERM or
+    SIGHUP in the moment after the output was written and said killed the process (143,
+    129). The launcher ignores all three once the command is over."""
+    code = (
+        "import signal, sys\nfrom reportgen.launch import main\nsys.argv = ['reportgen', "
+        "'--version']\ntry:\n    main()\nexcept SystemExit:\n    pass\nprint([signal.getsignal"
+        "(s) == signal.SIG_IGN for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "[True, True, True]", done.stdout + done.stderr

@@ -255,6 +255,7 @@ def write_replacing(
     prefix: str | None = None,
     locked: bool = False,
     replace: bool = True,
+    final: bool = True,
 ) -> None:
     """Write ``path`` whole or not at all: ``write`` fills a temporary file beside it (text
     in UTF-8 when ``text``), then ``check`` runs again (the path may have changed while the
@@ -263,7 +264,9 @@ def write_replacing(
     0600); ``prefix``: of the temporary file's name (else ``.<name>.``); ``locked``: the
     temporary file is flocked until it is renamed, and dead runs' files of that prefix are
     swept first (see the module; give a prefix no user file has); ``replace`` False: a
-    file that appears at ``path`` meanwhile is never replaced (:func:`_move_in`)."""
+    file that appears at ``path`` meanwhile is never replaced (:func:`_move_in`); ``final``
+    False: not the command's own output, so a stop signal once it is in still stops it
+    (attach's temporary zip made Ctrl-C ignored for the uploads after it: 83b)."""
     prefix = prefix or f".{path.name}."
     settle_moves(path.parent)
     if locked:
@@ -278,7 +281,7 @@ def write_replacing(
                 with environment_errors(path), noted(path.parent, [moving]):
                     _stop_if_asked(stops)  # the last moment nothing has changed (27b)
                     _discard(_move_in(temporary, path, replace, checked))
-                _all_moved_in(stops, [path])
+                _all_moved_in(stops, [path], final)
         except BaseException:
             _remove_temporary(folder, Path(temporary).name)  # wherever the folder has gone
             raise
@@ -348,14 +351,15 @@ def _stop_if_asked(stops: list[int]) -> None:
         raise KeyboardInterrupt
 
 
-def _all_moved_in(stops: list[int], paths: list[Path]) -> None:
+def _all_moved_in(stops: list[int], paths: list[Path], final: bool = True) -> None:
     """The command's files are in place: a stop signal from now on ends nothing (one just
     after, as the command said what it wrote, exited 130 "aborted": 80b); one that came
     once files were being moved in waited for them: say so, and let the command finish. It
     said "aborted" (exit 130) with the new files in place and the earlier ones gone
     (twenty-fourth pass); a build says the same of its swap."""
     where = ", ".join(str(path) for path in paths)
-    mark_finished(f"{where} {'were' if len(paths) > 1 else 'was'} written")
+    if final:
+        mark_finished(f"{where} {'were' if len(paths) > 1 else 'was'} written")
     if not stops:
         return
     try:

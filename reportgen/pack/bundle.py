@@ -201,9 +201,12 @@ def check_bundle_output(output: Path, force: bool = False) -> None:
     check_output_file(output, "a bundle reportgen wrote", is_bundle, force=force)
 
 
-def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) -> Bundle:
+def bundle_pack(
+    pack: Path, output: Path | None = None, *, force: bool = False, final: bool = True
+) -> Bundle:
     """Write the zip of ``pack`` (default: ``<pack>.zip`` beside it), atomically; what is
-    at ``output`` is replaced only as check_bundle_output allows."""
+    at ``output`` is replaced only as check_bundle_output allows. ``final`` False: the zip
+    is a step of the command, not its output (see write_replacing)."""
     output = output or default_output(pack)
     check_bundle_output(output, force)  # before the pack is read and hashed
     with PackDir(pack) as opened:
@@ -233,6 +236,7 @@ def bundle_pack(pack: Path, output: Path | None = None, *, force: bool = False) 
                 prefix=".reportgen-bundle-",
                 locked=True,  # a killed bundle's temporary zip is swept by the next one here
                 replace=replace,  # a file saved there meanwhile is kept (twenty-second pass)
+                final=final,
             )
         except BaseException:
             remove_made(made)  # a failed bundle leaves no folder it made (eleventh pass)

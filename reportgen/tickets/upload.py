@@ -138,7 +138,7 @@ def bundle_folder(verified: Verification) -> str:
 def bundle_upload(pack: Path, verified: Verification, workdir: Path) -> Upload:
     """The pack as one zip, ``bundle``'s bytes: what an auditor downloads and verifies."""
     assert verified.manifest is not None
-    zipped = bundle_pack(pack, workdir / "pack.zip")
+    zipped = bundle_pack(pack, workdir / "pack.zip", final=False)  # the uploads follow
     name = upload_name(verified.manifest.customer.slug, "pack.zip", zipped.sha256)
     kind = media_type("pack.zip")
     return Upload(name, zipped.path.name, zipped.path, zipped.size, zipped.sha256, kind)
