@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from reportgen.core.reserve import MEMORY_HINT, out_of_memory  # the standard library only
+from reportgen.core.stopping import STOP_SIGNALS  # the standard library only
 
 
 def main() -> None:
@@ -27,9 +28,8 @@ def main() -> None:
         # down, would end it with a traceback or killed by the signal (status -2); so would
         # SIGTERM or SIGHUP, whose handlers the CLI has put back (143 or 129 after the
         # output was written and said: 83b).
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def _refuse_a_cap_too_small_to_start_in() -> None:

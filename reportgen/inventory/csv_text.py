@@ -35,7 +35,7 @@ def csv_encoding(path: Path) -> CsvEncoding:
     surrogate, an odd byte count) and a file with no content are input errors."""
     with open_input(path) as handle:
         head = handle.read(_SAMPLE)
-        if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16's BOM
+        if utf32_codec(head) == "utf-32":  # its byte order mark, before UTF-16's
             raise InputError(
                 "CSV file is UTF-32, which reportgen does not read",
                 file=path,
@@ -108,6 +108,17 @@ def _binary(path: Path, found: str) -> InputError:
         file=path,
         hint="Export the inventory as CSV (UTF-8) or save it as .xlsx.",
     )
+
+
+def utf32_codec(head: bytes) -> str | None:
+    """UTF-32 by its byte order mark, or by three NULs beside an ASCII first character."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if head[1:4] == b"\x00\x00\x00" and head[:1] not in (b"", b"\x00"):
+        return "utf-32-le"
+    if head[:3] == b"\x00\x00\x00" and head[3:4] not in (b"", b"\x00"):
+        return "utf-32-be"
+    return None
 
 
 def utf16_codec(head: bytes) -> str | None:

@@ -36,6 +36,12 @@ _FILLER = {"in", "scope", "scoped", "of", "for", "audit", "compliance", "is", "t
 GENERIC = ""  # the column kind of a generic scope column
 
 
+def _untagged(cell: str) -> str:
+    """A header without an export's 'tag:' before it: 'tag:PCI Scope' is 'PCI Scope'."""
+    text = cell.strip()
+    return text[4:] if text[:4].casefold() == "tag:" else text
+
+
 def scope_key(text: str) -> str:
     return _KEY.sub("", text.casefold()) if text.strip() != "-" else "-"
 
@@ -112,8 +118,7 @@ class ScopeParser:
         frameworks' names without naming one ('SOC 1' in 'SOC 1 Scope', 'DSS scope'); None
         when each part names one, or none. Read as a generic column, its 'no' took a row
         out of every pack (82a)."""
-        text = cell.strip()
-        text = text[4:] if text[:4].casefold() == "tag:" else text
+        text = _untagged(cell)
         for part in _PARTS.split(text):
             words = [w for w in _WORDS.findall(part.casefold()) if w not in _FILLER]
             if not set(words) & self.name_words:
@@ -131,8 +136,7 @@ class ScopeParser:
     def named_framework(self, cell: str) -> str | None:
         """The framework a column the config names as the scope column scopes alone: its
         header scopes it ('PCI Scope'), or is its name ('tag:pci'); None for any other."""
-        text = cell.strip()
-        text = text[4:] if text[:4].casefold() == "tag:" else text
+        text = _untagged(cell)
         words = "".join(w for w in _WORDS.findall(text.casefold()) if w not in _FILLER)
         named = _NAMED.fullmatch(words)  # 'pci-compliance', 'ScopePCI', 'PCIAudit' (83a)
         return (

@@ -88,7 +88,7 @@ def pull(request: PullRequest, client: Any = None, sleep: Sleep | None = None) -
         credentials.check_files(session, request.profile)
         known.add(*credentials.configured_secrets(session, request.profile))
         if session is None:
-            return _pull(request, session, client, sleep, known)
+            return _pull(request, session, client, sleep, known, refusals)
         # each key, token and refresh as it is used; botocore's cache files read bounded
         gathering = secrets.gathering(known, credentials.source_of)
         with gathering, credentials.bounded_cache_files(known), refusals_noted(refusals):
@@ -152,7 +152,7 @@ def _pull(
     client: Any,
     sleep: Sleep | None,
     known: Secrets,
-    refusals: Refusals | None = None,
+    refusals: Refusals,
 ) -> PullResult:
     api = APIS[request.source]
     client = client or _client(session, api.client)
@@ -188,7 +188,7 @@ def _pull(
         "parameters": params,
         "profile": request.profile,
         "region": request.region or getattr(client.meta, "region_name", None),
-        "account": _account(session, refusals or Refusals()),
+        "account": _account(session, refusals),
         "pulled_at": iso(build_time()),
         "counts": {"pages": page_count, "items": count, "tag_columns": len(table.tag_keys())},
         "reportgen": __version__,

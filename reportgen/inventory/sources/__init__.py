@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reportgen.core.errors import InputError
 from reportgen.core.plugins import INVENTORY_SOURCES_GROUP, Registry
-from reportgen.inventory.csv_text import utf16_codec
+from reportgen.inventory.csv_text import utf16_codec, utf32_codec
 from reportgen.inventory.limits import Limits
 from reportgen.inventory.readers import RawTable
 from reportgen.inventory.sources.awsconfig import AwsConfigQuery
@@ -47,17 +47,6 @@ def sniff(path: Path) -> Head:
     return head
 
 
-def _utf32_codec(data: bytes) -> str | None:
-    """UTF-32 by its byte order mark, or by three NULs beside an ASCII first character."""
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "utf-32"
-    if data[1:4] == b"\x00\x00\x00" and data[:1] not in (b"", b"\x00"):
-        return "utf-32-le"
-    if data[:3] == b"\x00\x00\x00" and data[3:4] not in (b"", b"\x00"):
-        return "utf-32-be"
-    return None
-
-
 _POWERSHELL = " (PowerShell's '>' writes it so)"
 
 
@@ -65,7 +54,7 @@ def _refuse_wide(path: Path, data: bytes) -> None:
     """Exports are UTF-8. A UTF-16 Cost and Usage Report went unrecognised and its billing
     lines were read as inventory rows, exit 0 (79a A2); a UTF-32 export was called a CSV
     (80a)."""
-    utf32 = _utf32_codec(data)
+    utf32 = utf32_codec(data)
     codec = utf32 or utf16_codec(data)
     if codec is None:
         return
